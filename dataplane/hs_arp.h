@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * hs_arp.h - per-lcore ARP cache (RFC 826): answer requests for our
+ * address, learn senders, resolve next hops, expire entries.
+ *
+ * Resolution holds at most one packet per unresolved next hop (like
+ * Linux's small unres_qlen); a newer packet replaces it
+ * (drop_arp_replaced).  Requests are retried every HS_ARP_RETRY_US up to
+ * HS_ARP_MAX_TRIES, then the held packet is dropped (drop_arp_unresolved).
+ */
+#ifndef HS_ARP_H
+#define HS_ARP_H
+
+#include <stdint.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#define HS_ARP_ENTRIES    256           /* power of two */
+#define HS_ARP_TTL_US     (300ull * 1000000) /* reachable lifetime */
+#define HS_ARP_RETRY_US   (1000ull * 1000)
+#define HS_ARP_MAX_TRIES  3
+
+enum hs_arp_state { HS_ARP_FREE = 0, HS_ARP_PENDING, HS_ARP_RESOLVED };
+
+struct hs_arp_entry {
+	uint32_t ip;                   /* network byte order */
+	uint8_t state;                 /* enum hs_arp_state */
+	uint8_t tries;
+	struct rte_ether_addr mac;
+	uint64_t expire_us;            /* RESOLVED: expiry; PENDING: next retry */
+	struct rte_mbuf *held;         /* PENDING: one packet waiting */
+};
+
+struct hs_arp_table {
+	struct hs_arp_entry e[HS_ARP_ENTRIES];
+	uint64_t next_scan_us;
+};
+
+struct hs_lcore;
+
+/* m's data starts at the ARP header (Ethernet header stripped).
+ * Consumes m. */
+void hs_arp_input(struct hs_lcore *lc, struct rte_mbuf *m);
+
+/* Send a frame to next hop nh (network order).  m's data starts at the
+ * IPv4 header; room for the Ethernet header must be in its headroom.
+ * Prepends Ethernet, queues for TX or holds m while resolving.
+ * Consumes m. */
+void hs_arp_output(struct hs_lcore *lc, struct rte_mbuf *m, uint32_t nh);
+
+/* Retries and expiry; called from the poll loop. */
+void hs_arp_timer(struct hs_lcore *lc);
+
+/* Free held packets. */
+void hs_arp_fini(struct hs_lcore *lc);
+
+#endif

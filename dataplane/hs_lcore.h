@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * hs_lcore.h - per-lcore context and the run-to-completion poll loop.
+ *
+ * Each polling lcore owns one struct hs_lcore: its RX/TX queue, its ARP
+ * cache, its TCP connection table and timers, its counters.  Nothing in it
+ * is written by another thread.  Every packet-path function takes the
+ * lcore context as its first argument.
+ *
+ * mbuf ownership: functions documented "consumes m" always take ownership
+ * (they transmit or free it, on every path).  Functions documented
+ * "borrows m" leave it with the caller.
+ */
+#ifndef HS_LCORE_H
+#define HS_LCORE_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "hs_common.h"
+#include "hs_stats.h"
+#include "hs_arp.h"
+#include "hs_tcp.h"
+
+#define HS_RX_BURST 32
+#define HS_TX_BURST 64
+#define HS_PORT_NONE UINT16_MAX
+
+/* Interface configuration: shared, read-only after start-up. */
+struct hs_netif {
+	uint16_t port_id;
+	uint16_t mtu;                 /* IP MTU, 1500 by default */
+	struct rte_ether_addr mac;
+	uint32_t ip;                  /* network byte order */
+	uint32_t mask;                /* network byte order */
+	uint32_t gw;                  /* network byte order, 0 = none */
+};
+
+struct hs_lcore;
+/* Test hook: receives what the lcore would transmit (consumes pkts). */
+typedef void (*hs_tx_sink_fn)(struct hs_lcore *lc, struct rte_mbuf **pkts,
+			      uint16_t n);
+
+struct hs_lcore {
+	/* hot, read every packet */
+	uint64_t now_us;              /* monotonic clock, updated per poll */
+	const struct hs_netif *ifp;
+	struct rte_mempool *pool;
+	uint16_t port_id;             /* HS_PORT_NONE in unit tests */
+	uint16_t queue_id;
+	uint16_t ntx;
+	unsigned int lcore_id;
+	struct rte_mbuf *tx[HS_TX_BURST];
+	hs_tx_sink_fn tx_sink;        /* used when port_id == HS_PORT_NONE */
+	void *tx_sink_arg;
+
+	struct hs_stats stats;
+	struct hs_arp_table arp;
+	struct hs_tcp_lcore tcp;
+} __rte_cache_aligned;
+
+/* Initialise a context (zeroes it, sets up ARP and TCP tables).
+ * max_conns: TCP connection table size. Returns 0 or -ENOMEM. */
+int hs_lcore_init(struct hs_lcore *lc, const struct hs_netif *ifp,
+		  struct rte_mempool *pool, uint16_t port_id, uint16_t queue_id,
+		  uint32_t max_conns);
+/* Release everything the context holds (connections, queued mbufs). */
+void hs_lcore_fini(struct hs_lcore *lc);
+
+/* Queue a fully built Ethernet frame for transmission.  Consumes m. */
+static inline void hs_lcore_tx(struct hs_lcore *lc, struct rte_mbuf *m);
+/* Transmit everything queued (or hand it to tx_sink). */
+void hs_lcore_flush(struct hs_lcore *lc);
+
+/* Refresh lc->now_us from the TSC. */
+void hs_lcore_clock(struct hs_lcore *lc);
+
+/* One poll iteration: rx burst, input, timers, flush.  Returns the number
+ * of packets received (0 = idle iteration). */
+unsigned int hs_lcore_poll_once(struct hs_lcore *lc);
+
+/* The loop itself (rte_eal_remote_launch entry).  Runs until
+ * hs_lcore_stop() is called. arg is a struct hs_lcore *. */
+int hs_lcore_loop(void *arg);
+void hs_lcore_stop(void);
+/* Idle back-off: sleep this many microseconds after a run of empty polls
+ * (0 = pure busy polling, the default). */
+void hs_lcore_set_idle_sleep(unsigned int us);
+
+/* Registry of running lcore contexts, for telemetry and reports. */
+#define HS_MAX_LCORES 128
+extern struct hs_lcore *hs_lcores[HS_MAX_LCORES];
+extern unsigned int hs_nb_lcores;
+
+static inline void
+hs_lcore_tx(struct hs_lcore *lc, struct rte_mbuf *m)
+{
+	if (HS_UNLIKELY(lc->ntx == HS_TX_BURST))
+		hs_lcore_flush(lc);
+	lc->tx[lc->ntx++] = m;
+}
+
+#endif

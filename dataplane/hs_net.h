@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * hs_net.h - Ethernet, IPv4 and ICMP entry points.
+ *
+ * Receive path: hs_eth_input -> hs_arp_input | hs_ipv4_input ->
+ * hs_icmp_input | hs_tcp_input.  At each step the mbuf's data offset is
+ * moved to the header of the next layer, except that L4 input functions
+ * receive m with data at the IPv4 header and m->l3_len set (they need the
+ * pseudo-header).  Every input function consumes m; every drop is counted.
+ */
+#ifndef HS_NET_H
+#define HS_NET_H
+
+#include <stdint.h>
+#include <rte_mbuf.h>
+
+struct hs_lcore;
+
+/* Frame as received from the port.  Consumes m. */
+void hs_eth_input(struct hs_lcore *lc, struct rte_mbuf *m);
+
+/* m's data at the IPv4 header.  Validates version, IHL, total length,
+ * header checksum, destination (our address; broadcast dropped), drops and
+ * counts fragments and packets with options.  Consumes m. */
+void hs_ipv4_input(struct hs_lcore *lc, struct rte_mbuf *m);
+
+/* Send an IPv4 packet whose header is fully built except the header
+ * checksum (computed here).  m's data at the IPv4 header, at least
+ * RTE_ETHER_HDR_LEN of headroom.  Chooses the next hop (on-link or the
+ * gateway) and hands m to ARP.  Consumes m. */
+void hs_ipv4_output(struct hs_lcore *lc, struct rte_mbuf *m);
+
+/* Fill a 20-byte IPv4 header (no options) at ip. Addresses in network
+ * order, len = total length in host order. Checksum left 0. */
+struct rte_ipv4_hdr;
+void hs_ipv4_fill(struct rte_ipv4_hdr *ip, uint32_t src, uint32_t dst,
+		  uint8_t proto, uint16_t len);
+
+/* m's data at the IPv4 header, l3_len set.  Answers echo requests.
+ * Consumes m. */
+void hs_icmp_input(struct hs_lcore *lc, struct rte_mbuf *m);
+
+#endif

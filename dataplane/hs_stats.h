@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * hs_stats.h - per-lcore counters.
+ *
+ * Every counter lives in struct hs_stats, one instance per lcore (inside
+ * struct hs_lcore), written only by its lcore: no atomics.  Readers (the
+ * telemetry callback, the exit report) sum the per-lcore copies; 64-bit
+ * aligned loads are not torn on the platforms we support.
+ *
+ * The list is an X-macro so that telemetry and the exit report never
+ * forget a field.  Each module owns its own list; add counters there.
+ * Names: rx_* / tx_* packet counts, drop_<layer>_<reason> for every drop.
+ */
+#ifndef HS_STATS_H
+#define HS_STATS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define HS_STATS_PORT(X) \
+	X(rx_pkts) X(rx_bytes) X(tx_pkts) X(tx_bytes) \
+	X(drop_nombuf) X(drop_tx_full)
+
+#define HS_STATS_ETH(X) \
+	X(drop_eth_short) X(drop_eth_type) X(drop_eth_dst)
+
+#define HS_STATS_ARP(X) \
+	X(rx_arp) X(tx_arp) X(arp_learned) X(arp_expired) \
+	X(drop_arp_bad) X(drop_arp_not_us) X(drop_arp_unresolved) \
+	X(drop_arp_replaced)
+
+#define HS_STATS_IPV4(X) \
+	X(rx_ipv4) X(tx_ipv4) \
+	X(drop_ip_short) X(drop_ip_version) X(drop_ip_hlen) X(drop_ip_len) \
+	X(drop_ip_csum) X(drop_ip_frag) X(drop_ip_options) X(drop_ip_dst) \
+	X(drop_ip_src) X(drop_ip_proto) X(drop_ip_noroute)
+
+#define HS_STATS_ICMP(X) \
+	X(rx_icmp) X(tx_icmp) X(drop_icmp_short) X(drop_icmp_csum) \
+	X(drop_icmp_type)
+
+#define HS_STATS_TCP(X) \
+	X(rx_tcp) X(tx_tcp) X(tcp_rexmt) X(tcp_rst_tx) X(tcp_rst_rx) \
+	X(tcp_conn_open) X(tcp_conn_total) X(tcp_conn_timeout) \
+	X(drop_tcp_short) X(drop_tcp_hlen) X(drop_tcp_csum) \
+	X(drop_tcp_noport) X(drop_tcp_badflags) X(drop_tcp_outwin) \
+	X(drop_tcp_badack) X(drop_tcp_conn_limit) X(drop_tcp_rcvbuf) \
+	X(drop_tcp_ooo)
+
+#define HS_STATS_TLS(X) \
+	X(tls_hs_ok) X(tls_hs_fail) X(tls_err)
+
+#define HS_STATS_HTTP(X) \
+	X(http_req) X(http_1xx) X(http_2xx) X(http_3xx) X(http_4xx) \
+	X(http_5xx)
+
+#define HS_STATS_LOOP(X) \
+	X(loop_busy_cycles) X(loop_idle_cycles) X(loop_iter)
+
+#define HS_STATS_ALL(X) \
+	HS_STATS_PORT(X) HS_STATS_ETH(X) HS_STATS_ARP(X) HS_STATS_IPV4(X) \
+	HS_STATS_ICMP(X) HS_STATS_TCP(X) HS_STATS_TLS(X) HS_STATS_HTTP(X) \
+	HS_STATS_LOOP(X)
+
+struct hs_stats {
+#define HS_STATS_DECL(name) uint64_t name;
+	HS_STATS_ALL(HS_STATS_DECL)
+#undef HS_STATS_DECL
+};
+
+/* Counter names, in declaration order (for telemetry and reports). */
+extern const char *const hs_stats_names[];
+#define HS_STATS_COUNT (sizeof(struct hs_stats) / sizeof(uint64_t))
+
+/* Sum every lcore's counters into *out. */
+void hs_stats_sum(struct hs_stats *out);
+/* Register /httpsd/stats and /httpsd/lcore_stats with DPDK telemetry. */
+int hs_stats_telemetry_init(void);
+/* Print non-zero counters (sum over lcores), one "name value" per line. */
+void hs_stats_print(FILE *f);
+
+#endif

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * hs_tcp.h - userspace TCP (RFC 9293): public API for applications and the
+ * per-lcore state the poll loop owns.
+ *
+ * Files: hs_tcp_conn.c (table, listeners, app API), hs_tcp_in.c (segment
+ * arrival, RFC 9293 §3.10.7), hs_tcp_out.c (segment building, output),
+ * hs_tcp_timer.c (timer wheel, RTO, delayed ACK, TIME_WAIT).
+ *
+ * Application model (run to completion, single lcore, no locks):
+ *   - hs_tcp_listen() registers ops for a local port.
+ *   - ops->accepted() is called when a passive open reaches ESTABLISHED;
+ *     the app stores its state with hs_tcp_set_app().
+ *   - ops->readable() is called when in-order data (or the peer's FIN) is
+ *     available; the app pulls bytes with hs_tcp_recv().
+ *   - ops->writable() is called when ACKs free send space.
+ *   - ops->closed() is called exactly once per accepted connection when it
+ *     is gone (after a graceful close, a RST, a timeout), except after the
+ *     app's own hs_tcp_abort().  The conn pointer is invalid after it.
+ *   - Callbacks are never invoked from inside an hs_tcp_* call made by the
+ *     app, only from hs_tcp_input() and hs_tcp_timer_run().
+ *   - Data queued with hs_tcp_send() is transmitted when a callback
+ *     returns, or when the app calls hs_tcp_push().
+ */
+#ifndef HS_TCP_H
+#define HS_TCP_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <rte_common.h>
+#include <rte_mbuf.h>
+
+struct hs_lcore;
+struct hs_tcp_conn;
+
+/* RFC 9293 §3.3.2 states. */
+enum hs_tcp_state {
+	HS_TCP_CLOSED = 0, HS_TCP_LISTEN, HS_TCP_SYN_SENT, HS_TCP_SYN_RCVD,
+	HS_TCP_ESTABLISHED, HS_TCP_FIN_WAIT_1, HS_TCP_FIN_WAIT_2,
+	HS_TCP_CLOSE_WAIT, HS_TCP_CLOSING, HS_TCP_LAST_ACK, HS_TCP_TIME_WAIT,
+};
+
+/* Sequence space comparisons (RFC 9293 §3.4), modulo 2^32. */
+#define HS_SEQ_LT(a, b)  ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
+#define HS_SEQ_LEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
+#define HS_SEQ_GT(a, b)  ((int32_t)((uint32_t)(a) - (uint32_t)(b)) > 0)
+#define HS_SEQ_GEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) >= 0)
+
+/* ---- timer wheel ------------------------------------------------------ */
+/* Hashed timing wheel: cost per tick is O(timers expiring), independent of
+ * the number of idle connections.  Tick = HS_TW_TICK_US. */
+#define HS_TW_TICK_US   1000u
+#define HS_TW_SLOTS     4096u          /* power of two */
+
+struct hs_timer {
+	struct hs_timer *next, **pprev;  /* slot list; pprev NULL = idle */
+	uint64_t expire_tick;
+};
+
+struct hs_timer_wheel {
+	uint64_t cur_tick;               /* next tick to process */
+	struct hs_timer *slot[HS_TW_SLOTS];
+};
+
+/* ---- connection ------------------------------------------------------- */
+struct hs_tcp_ops {
+	int  (*accepted)(struct hs_tcp_conn *c, void *listen_arg);
+	void (*readable)(struct hs_tcp_conn *c);
+	void (*writable)(struct hs_tcp_conn *c);
+	void (*closed)(struct hs_tcp_conn *c, int reason); /* 0, -ECONNRESET, -ETIMEDOUT */
+};
+
+/* A simple mbuf queue linked through m->next (never transmitted as is). */
+struct hs_mbuf_q {
+	struct rte_mbuf *head, *tail;
+	uint32_t bytes;
+	uint32_t count;
+};
+
+/* Private to the TCP module except where noted. Hot fields first. */
+struct hs_tcp_conn {
+	/* lookup: 4-tuple, network byte order */
+	struct hs_tcp_conn *hnext;
+	uint32_t faddr, laddr;
+	uint16_t fport, lport;
+	uint8_t state;                 /* enum hs_tcp_state */
+	uint8_t flags;                 /* HS_TCPF_* (hs_tcp_var.h) */
+	uint8_t snd_wscale, rcv_wscale;
+
+	/* send sequence space, RFC 9293 §3.3.1 */
+	uint32_t snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2, iss;
+	uint32_t cwnd, ssthresh;
+	uint16_t mss;                  /* effective send MSS */
+	uint16_t rexmt_shift;          /* backoff count */
+
+	/* receive sequence space */
+	uint32_t rcv_nxt, rcv_wnd, rcv_adv, irs;
+
+	/* RTT estimation, RFC 6298 (microseconds) */
+	uint32_t srtt_us, rttvar_us, rto_us;
+	uint32_t rtt_seq;              /* segment being timed */
+	uint64_t rtt_start_us;         /* 0 = not timing */
+
+	struct hs_mbuf_q sndq;         /* bytes from snd_una onwards */
+	struct hs_mbuf_q rcvq;         /* in-order bytes not yet read */
+	struct hs_mbuf_q ooq;          /* out-of-order segments (issue: reassembly) */
+	uint32_t sndbuf;               /* soft send-buffer limit, bytes */
+	uint32_t rcvbuf;               /* receive buffer, bytes */
+
+	struct hs_timer t_rexmt;       /* RTO / persist / SYN-ACK retransmit */
+	struct hs_timer t_misc;        /* delayed ACK / keep-alive / TIME_WAIT / FIN_WAIT_2 */
+
+	struct hs_lcore *lc;
+	const struct hs_tcp_ops *ops;
+	void *app;                     /* public: the app's per-connection state */
+	struct hs_tcp_conn *free_next; /* free list link */
+	uint32_t id;                   /* index in the table */
+} __rte_cache_aligned;
+
+struct hs_tcp_listener {
+	uint16_t port;                 /* network byte order, 0 = unused */
+	const struct hs_tcp_ops *ops;
+	void *arg;
+};
+
+#define HS_TCP_MAX_LISTENERS 8
+
+/* Per-lcore TCP state, embedded in struct hs_lcore. */
+struct hs_tcp_lcore {
+	struct hs_tcp_conn *conns;     /* preallocated array */
+	struct hs_tcp_conn *free_list;
+	struct hs_tcp_conn **hash;     /* buckets */
+	uint32_t hash_mask;
+	uint32_t max_conns;
+	uint32_t nb_conns;
+	struct hs_tcp_listener listeners[HS_TCP_MAX_LISTENERS];
+	struct hs_timer_wheel wheel;
+	uint64_t isn_secret[2];        /* RFC 6528 key */
+};
+
+/* Tunables (process-wide, set before start). */
+struct hs_tcp_params {
+	uint32_t sndbuf;               /* default 256 KiB */
+	uint32_t rcvbuf;               /* default 64 KiB */
+	uint32_t msl_ms;               /* TIME_WAIT = 2*MSL; default 30 s */
+	uint32_t rto_min_ms;           /* default 200 */
+	uint32_t rto_max_ms;           /* default 60000 */
+	uint32_t rto_init_ms;          /* default 1000 (RFC 6298) */
+	uint32_t syn_retries;          /* SYN-ACK retransmits, default 5 */
+	uint32_t data_retries;         /* RTO retransmits before abort, default 15 */
+	uint32_t delack_ms;            /* default 40 */
+	uint32_t fin_wait2_ms;         /* orphaned FIN_WAIT_2 limit, default 60000 */
+};
+extern struct hs_tcp_params hs_tcp_params;
+
+/* ---- lcore side ---- */
+int  hs_tcp_lcore_init(struct hs_lcore *lc, uint32_t max_conns);
+void hs_tcp_lcore_fini(struct hs_lcore *lc); /* frees everything, no callbacks */
+/* m's data at the IPv4 header, m->l3_len set. Consumes m. */
+void hs_tcp_input(struct hs_lcore *lc, struct rte_mbuf *m);
+/* Advance the timer wheel to lc->now_us, running expired timers. */
+void hs_tcp_timer_run(struct hs_lcore *lc);
+
+/* ---- application side ---- */
+int hs_tcp_listen(struct hs_lcore *lc, uint16_t port_host_order,
+		  const struct hs_tcp_ops *ops, void *arg);
+/* Copy up to len in-order bytes out of the receive queue; reopens the
+ * window. Returns bytes copied (0 if none). */
+size_t hs_tcp_recv(struct hs_tcp_conn *c, void *buf, size_t len);
+/* Bytes waiting in the receive queue. */
+uint32_t hs_tcp_recv_avail(const struct hs_tcp_conn *c);
+/* True once the peer's FIN has been received (more data will never come;
+ * hs_tcp_recv may still return queued bytes). */
+bool hs_tcp_peer_closed(const struct hs_tcp_conn *c);
+/* Free space under the soft send-buffer limit (0 when full). */
+uint32_t hs_tcp_send_space(const struct hs_tcp_conn *c);
+/* Queue len bytes for sending (copied).  Always takes all of them unless
+ * mbufs run out (-ENOBUFS) or the connection can no longer send (-EPIPE);
+ * may exceed the soft limit, callers check hs_tcp_send_space() first.
+ * Returns len or a negative code. */
+int hs_tcp_send(struct hs_tcp_conn *c, const void *buf, size_t len);
+/* Transmit what the window allows now. */
+void hs_tcp_push(struct hs_tcp_conn *c);
+/* Graceful close: FIN after all queued data.  ops->closed() follows later. */
+void hs_tcp_close(struct hs_tcp_conn *c);
+/* Abortive close: send RST, free now.  ops->closed() is NOT called. */
+void hs_tcp_abort(struct hs_tcp_conn *c);
+
+static inline void *hs_tcp_app(const struct hs_tcp_conn *c) { return c->app; }
+static inline void hs_tcp_set_app(struct hs_tcp_conn *c, void *p) { c->app = p; }
+static inline struct hs_lcore *hs_tcp_lcore_of(const struct hs_tcp_conn *c) { return c->lc; }
+
+#endif

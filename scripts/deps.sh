@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Install everything httpsd needs on Debian 12 (run as root).
+#   - Debian packages by name (apt-get)
+#   - our tuned wolfSSL, built from Debian's source package (with Debian's
+#     security patches applied) into a project-local prefix: .deps/wolfssl
+#     Falls back to Debian's libwolfssl-dev with a loud warning.
+# Idempotent: re-running skips what is already there.
+set -euo pipefail
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+PREFIX="$TOP/.deps/wolfssl"
+STAMP="$PREFIX/.httpsd-tuned"
+
+# Configure flags of the tuned build; recorded next to the library and
+# printed by `httpsd --version`.
+WOLFSSL_FLAGS="--enable-tls13 --enable-intelasm --enable-aesni --enable-sp=yes
+ --enable-sp-asm --enable-curve25519 --enable-ed25519 --enable-session-ticket
+ --enable-sni --enable-alpn --enable-earlydata --enable-cryptocb --enable-certgen
+ --enable-keygen --enable-opensslextra --enable-ocspstapling --enable-aesgcm
+ --enable-ecc --enable-supportedcurves --enable-secure-renegotiation=no
+ --disable-oldtls --enable-static --disable-shared --disable-examples
+ --disable-crypttests --disable-benchmark
+ CFLAGS=-fPIC"
+
+PKGS="build-essential pkg-config meson ninja-build libdpdk-dev dpdk
+ libwolfssl-dev libipsec-mb-dev libbenchmark-dev libnuma-dev libpcap-dev
+ curl openssl iproute2 ethtool wrk nghttp2-client gnutls-bin procps
+ python3 python3-scapy dpkg-dev autoconf automake libtool clang
+ libclang-rt-14-dev xxd"
+
+log() { printf 'deps: %s\n' "$*" >&2; }
+
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    log "installing:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+build_wolfssl() {
+    local T; T=$(mktemp -d /tmp/httpsd-wolfssl.XXXXXX)
+    trap 'rm -rf "$T"' RETURN
+    mkdir -p "$T/lists/partial"
+    sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources > "$T/src.sources"
+    local O=(-o Dir::Etc::SourceList="$T/src.sources" -o Dir::Etc::SourceParts=/nonexistent
+             -o Dir::State::Lists="$T/lists")
+    apt-get "${O[@]}" update -qq >/dev/null 2>&1 || return 1
+    (cd "$T" && apt-get "${O[@]}" source --download-only wolfssl >/dev/null 2>&1) || return 1
+    (cd "$T" && dpkg-source -x wolfssl_*.dsc src >/dev/null) || return 1
+    local v; v=$(cd "$T/src" && dpkg-parsechangelog -S Version)
+    log "building tuned wolfSSL $v (about 2 minutes)"
+    (cd "$T/src" && ./autogen.sh >/dev/null 2>&1 &&
+        # shellcheck disable=SC2086
+        ./configure -q --prefix="$PREFIX" $WOLFSSL_FLAGS >"$T/configure.log" 2>&1 &&
+        make -j"$(nproc)" >"$T/make.log" 2>&1 && make install >/dev/null 2>&1) || {
+        tail -20 "$T/configure.log" "$T/make.log" 2>/dev/null >&2; return 1; }
+    printf 'version=%s\nflags=%s\n' "$v" "$(echo $WOLFSSL_FLAGS)" > "$STAMP"
+}
+
+if [ ! -f "$STAMP" ]; then
+    if ! build_wolfssl; then
+        rm -rf "$PREFIX"
+        cat >&2 <<'W'
+deps: ************************************************************************
+deps: WARNING: could not build the tuned wolfSSL from Debian's source package.
+deps: WARNING: falling back to Debian's libwolfssl-dev: no AES-NI, no assembly,
+deps: WARNING: handshakes about 2x slower. `httpsd --version` will say "fallback".
+deps: ************************************************************************
+W
+    fi
+fi
+log "ok"

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * hs_tls.h - TLS server sessions on wolfSSL, sans-I/O.
+ *
+ * The engine never touches sockets: wolfSSL's I/O callbacks call the
+ * session's pull/push functions, which the caller binds to its transport
+ * (our TCP connection in the server, memory pipes in tests).  Everything
+ * is non-blocking; an operation that needs more input returns -EAGAIN and
+ * is simply called again when bytes arrive.
+ *
+ * Error style: 0 / positive counts on success, negative errno-like codes:
+ *   -EAGAIN     need more input (or output space): call again later
+ *   -EPROTO     TLS protocol failure; an alert has been queued to the peer
+ *   -ECONNRESET transport closed underneath us (EOF without close_notify)
+ *   -ENOMEM, -EINVAL, -EIO for set-up errors
+ */
+#ifndef HS_TLS_H
+#define HS_TLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+struct hs_tls_ctx;
+struct hs_tls_sess;
+
+struct hs_tls_config {
+	const char *cert_file;   /* PEM, leaf first then chain */
+	const char *key_file;    /* PEM private key */
+};
+
+/* Once per process, before anything else. */
+int hs_tls_global_init(void);
+void hs_tls_global_fini(void);
+
+/* "wolfSSL 5.5.4 (tuned: <flags>)" or "wolfSSL 5.5.4 (fallback: Debian build)". */
+const char *hs_tls_version_string(void);
+
+/* Build a server context.  On failure returns a negative code and writes a
+ * one-line reason naming the file and the problem into err. */
+int hs_tls_ctx_new(struct hs_tls_ctx **out, const struct hs_tls_config *cfg,
+		   char *err, size_t errlen);
+void hs_tls_ctx_free(struct hs_tls_ctx *ctx);
+
+/* Transport callbacks.
+ * pull: copy up to len ciphertext bytes into buf; return bytes (>0), 0 if
+ *       nothing is available now, -EPIPE if the transport has reached EOF.
+ * push: take up to len ciphertext bytes; return bytes taken (>0), 0 if
+ *       there is no room now, <0 if the transport is gone. */
+typedef int (*hs_tls_pull_fn)(void *io, uint8_t *buf, size_t len);
+typedef int (*hs_tls_push_fn)(void *io, const uint8_t *buf, size_t len);
+
+/* New server session bound to a transport.  NULL on allocation failure. */
+struct hs_tls_sess *hs_tls_sess_new(struct hs_tls_ctx *ctx, hs_tls_pull_fn pull,
+				    hs_tls_push_fn push, void *io);
+void hs_tls_sess_free(struct hs_tls_sess *s);
+
+/* Advance the handshake: 0 when complete, -EAGAIN, or an error. */
+int hs_tls_handshake(struct hs_tls_sess *s);
+bool hs_tls_handshake_done(const struct hs_tls_sess *s);
+
+/* Read decrypted application data: >0 bytes, 0 when the peer sent
+ * close_notify, -EAGAIN, or an error. */
+int hs_tls_read(struct hs_tls_sess *s, void *buf, size_t len);
+
+/* Encrypt and push len bytes (len <= HS_TLS_MAX_WRITE).  Returns len, or
+ * -EAGAIN if the transport had no room: then call again later with the
+ * same buf and len (wolfSSL keeps the partly sent record). */
+#define HS_TLS_MAX_WRITE 16384
+int hs_tls_write(struct hs_tls_sess *s, const void *buf, size_t len);
+
+/* Queue close_notify.  0 or -EAGAIN (call again) or an error. */
+int hs_tls_shutdown(struct hs_tls_sess *s);
+
+/* Negotiated protocol and cipher names (for logs and tests). */
+const char *hs_tls_version(const struct hs_tls_sess *s);
+const char *hs_tls_cipher(const struct hs_tls_sess *s);
+
+#endif
