@@ -1,1 +1,343 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
+/* SPDX-License-Identifier: BSD-3-Clause
+ * hs_arp.c - per-lcore ARP cache (RFC 826) for one IPv4 interface.
+ *
+ * The fixed table is set-associative: a hash of the IPv4 address picks a
+ * set of HS_ARP_WAYS consecutive entries, searched linearly.  Deleting is
+ * just marking an entry FREE (no tombstones).  When a set is full, the
+ * resolved entry closest to expiry (the oldest learned) is evicted.
+ */
+#include <string.h>
+
+#include <rte_arp.h>
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "hs_lcore.h"
+#include "hs_arp.h"
+
+#define HS_ARP_WAYS     8u
+#define HS_ARP_SETS     (HS_ARP_ENTRIES / HS_ARP_WAYS)
+#define HS_ARP_SCAN_US  (10ull * 1000)     /* timer granularity */
+
+_Static_assert((HS_ARP_ENTRIES & (HS_ARP_ENTRIES - 1)) == 0,
+	       "HS_ARP_ENTRIES must be a power of two");
+_Static_assert(HS_ARP_ENTRIES % HS_ARP_WAYS == 0, "ways divide entries");
+
+static inline struct hs_arp_entry *
+hs_arp_set(struct hs_lcore *lc, uint32_t ip)
+{
+	/* Multiplicative hash (Knuth); addresses of one subnet differ in
+	 * their low bits, which the multiplication spreads upwards. */
+	uint32_t h = rte_be_to_cpu_32(ip) * 2654435761u;
+
+	return &lc->arp.e[(h >> 16) % HS_ARP_SETS * HS_ARP_WAYS];
+}
+
+static struct hs_arp_entry *
+hs_arp_lookup(struct hs_lcore *lc, uint32_t ip)
+{
+	struct hs_arp_entry *s = hs_arp_set(lc, ip);
+
+	for (unsigned int i = 0; i < HS_ARP_WAYS; i++)
+		if (s[i].state != HS_ARP_FREE && s[i].ip == ip)
+			return &s[i];
+	return NULL;
+}
+
+static void
+hs_arp_entry_free(struct hs_lcore *lc, struct hs_arp_entry *e)
+{
+	if (e->held != NULL) {
+		rte_pktmbuf_free(e->held);
+		lc->stats.drop_arp_unresolved++;
+	}
+	memset(e, 0, sizeof(*e));
+}
+
+/* A free entry in ip's set; evicts the oldest resolved entry when the set
+ * is full.  NULL when every entry of the set is still resolving. */
+static struct hs_arp_entry *
+hs_arp_alloc(struct hs_lcore *lc, uint32_t ip)
+{
+	struct hs_arp_entry *s = hs_arp_set(lc, ip), *victim = NULL;
+
+	for (unsigned int i = 0; i < HS_ARP_WAYS; i++) {
+		if (s[i].state == HS_ARP_FREE)
+			return &s[i];
+		if (s[i].state == HS_ARP_RESOLVED &&
+		    (victim == NULL || s[i].expire_us < victim->expire_us))
+			victim = &s[i];
+	}
+	if (victim != NULL) {
+		lc->stats.arp_evicted++;
+		hs_arp_entry_free(lc, victim);
+	}
+	return victim;
+}
+
+/* Prepend Ethernet to an IPv4 packet and queue it.  Consumes m. */
+static void
+hs_arp_send_ipv4(struct hs_lcore *lc, struct rte_mbuf *m,
+		 const struct rte_ether_addr *dst)
+{
+	struct rte_ether_hdr *eh;
+
+	eh = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, RTE_ETHER_HDR_LEN);
+	if (HS_UNLIKELY(eh == NULL)) {
+		lc->stats.drop_eth_headroom++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	rte_ether_addr_copy(dst, &eh->dst_addr);
+	rte_ether_addr_copy(&lc->ifp->mac, &eh->src_addr);
+	eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	m->l2_len = RTE_ETHER_HDR_LEN;
+	hs_lcore_tx(lc, m);
+}
+
+/* Fill Ethernet + ARP at the start of m's data (m holds >= 42 bytes). */
+static void
+hs_arp_fill(struct hs_lcore *lc, struct rte_mbuf *m, uint16_t op,
+	    const struct rte_ether_addr *eth_dst,
+	    const struct rte_ether_addr *tha, uint32_t sip, uint32_t tip)
+{
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *ah = (struct rte_arp_hdr *)(eh + 1);
+
+	rte_ether_addr_copy(eth_dst, &eh->dst_addr);
+	rte_ether_addr_copy(&lc->ifp->mac, &eh->src_addr);
+	eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
+	ah->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
+	ah->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	ah->arp_hlen = RTE_ETHER_ADDR_LEN;
+	ah->arp_plen = sizeof(uint32_t);
+	ah->arp_opcode = rte_cpu_to_be_16(op);
+	rte_ether_addr_copy(&lc->ifp->mac, &ah->arp_data.arp_sha);
+	ah->arp_data.arp_sip = sip;
+	rte_ether_addr_copy(tha, &ah->arp_data.arp_tha);
+	ah->arp_data.arp_tip = tip;
+}
+
+/* Broadcast a request for tip with sender address sip. */
+static void
+hs_arp_request(struct hs_lcore *lc, uint32_t sip, uint32_t tip)
+{
+	static const struct rte_ether_addr bcast = {
+		.addr_bytes = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+	static const struct rte_ether_addr zero;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(lc->pool);
+
+	if (HS_UNLIKELY(m == NULL)) {
+		lc->stats.drop_nombuf++;
+		return;
+	}
+	if (rte_pktmbuf_append(m, RTE_ETHER_HDR_LEN + sizeof(struct rte_arp_hdr)) == NULL) {
+		lc->stats.drop_nombuf++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	hs_arp_fill(lc, m, RTE_ARP_OP_REQUEST, &bcast, &zero, sip, tip);
+	lc->stats.tx_arp++;
+	hs_lcore_tx(lc, m);
+}
+
+/* Record ip -> mac as reachable; releases a held packet. */
+static void
+hs_arp_resolve(struct hs_lcore *lc, struct hs_arp_entry *e,
+	       const struct rte_ether_addr *mac)
+{
+	struct rte_mbuf *held = e->held;
+
+	if (e->state != HS_ARP_RESOLVED)
+		lc->stats.arp_learned++;
+	rte_ether_addr_copy(mac, &e->mac);
+	e->state = HS_ARP_RESOLVED;
+	e->tries = 0;
+	e->expire_us = lc->now_us + HS_ARP_TTL_US;
+	e->held = NULL;
+	if (held != NULL)
+		hs_arp_send_ipv4(lc, held, mac);
+}
+
+/* Senders we are willing to cache: on our subnet, not our address, not
+ * the subnet's broadcast or network address, unicast hardware address. */
+static bool
+hs_arp_sender_ok(const struct hs_lcore *lc, uint32_t sip,
+		 const struct rte_ether_addr *sha)
+{
+	const struct hs_netif *ifp = lc->ifp;
+
+	if (!rte_is_unicast_ether_addr(sha) || rte_is_zero_ether_addr(sha))
+		return false;
+	if (sip == 0 || sip == ifp->ip || (sip & ifp->mask) != (ifp->ip & ifp->mask))
+		return false;
+	if ((sip | ifp->mask) == UINT32_MAX)        /* directed broadcast */
+		return false;
+	return true;
+}
+
+/* Turn the request in m (data at the ARP header) into our reply, in place.
+ * Consumes m. */
+static void
+hs_arp_reply(struct hs_lcore *lc, struct rte_mbuf *m, struct rte_arp_hdr *ah)
+{
+	struct rte_ether_addr sha = ah->arp_data.arp_sha;
+	uint32_t sip = ah->arp_data.arp_sip;
+
+	/* Drop the Ethernet padding, then put the Ethernet header back. */
+	rte_pktmbuf_trim(m, rte_pktmbuf_pkt_len(m) - sizeof(*ah));
+	if (HS_UNLIKELY(rte_pktmbuf_prepend(m, RTE_ETHER_HDR_LEN) == NULL)) {
+		lc->stats.drop_eth_headroom++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	/* RFC 826: swap sender and target, fill in our addresses. */
+	hs_arp_fill(lc, m, RTE_ARP_OP_REPLY, &sha, &sha, lc->ifp->ip, sip);
+	lc->stats.tx_arp++;
+	hs_lcore_tx(lc, m);
+}
+
+/* Consumes m. */
+void
+hs_arp_input(struct hs_lcore *lc, struct rte_mbuf *m)
+{
+	struct rte_arp_hdr *ah;
+	struct hs_arp_entry *e;
+	struct rte_ether_addr sha;
+	uint32_t sip, tip;
+	uint16_t op;
+	bool merged = false;
+
+	lc->stats.rx_arp++;
+	if (HS_UNLIKELY(rte_pktmbuf_data_len(m) < sizeof(*ah)))
+		goto bad;
+	ah = rte_pktmbuf_mtod(m, struct rte_arp_hdr *);
+	op = rte_be_to_cpu_16(ah->arp_opcode);
+	/* RFC 826 "Packet Reception": hardware and protocol types/lengths
+	 * must be ours; we know requests and replies only. */
+	if (ah->arp_hardware != RTE_BE16(RTE_ARP_HRD_ETHER) ||
+	    ah->arp_protocol != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
+	    ah->arp_hlen != RTE_ETHER_ADDR_LEN || ah->arp_plen != 4 ||
+	    (op != RTE_ARP_OP_REQUEST && op != RTE_ARP_OP_REPLY))
+		goto bad;
+	sha = ah->arp_data.arp_sha;
+	sip = ah->arp_data.arp_sip;
+	tip = ah->arp_data.arp_tip;
+	if (!rte_is_unicast_ether_addr(&sha) || rte_is_zero_ether_addr(&sha))
+		goto bad;
+
+	/* RFC 826 merge: if the sender is already in the table, update it,
+	 * whoever the packet is for. */
+	if (sip != 0 && (e = hs_arp_lookup(lc, sip)) != NULL &&
+	    hs_arp_sender_ok(lc, sip, &sha)) {
+		hs_arp_resolve(lc, e, &sha);
+		merged = true;
+	}
+	if (tip != lc->ifp->ip) {
+		lc->stats.drop_arp_not_us++;
+		goto drop;
+	}
+	/* RFC 826: we are the target; add the sender if not merged. */
+	if (!merged && hs_arp_sender_ok(lc, sip, &sha)) {
+		e = hs_arp_alloc(lc, sip);
+		if (e != NULL) {
+			e->ip = sip;
+			hs_arp_resolve(lc, e, &sha);
+		} else {
+			lc->stats.drop_arp_table_full++;
+		}
+	}
+	if (op == RTE_ARP_OP_REQUEST) {
+		/* RFC 5227 probes (sender 0.0.0.0) are answered too. */
+		hs_arp_reply(lc, m, ah);
+		return;
+	}
+	goto drop;
+bad:
+	lc->stats.drop_arp_bad++;
+drop:
+	rte_pktmbuf_free(m);
+}
+
+/* Consumes m. */
+void
+hs_arp_output(struct hs_lcore *lc, struct rte_mbuf *m, uint32_t nh)
+{
+	struct hs_arp_entry *e = hs_arp_lookup(lc, nh);
+
+	if (HS_LIKELY(e != NULL && e->state == HS_ARP_RESOLVED &&
+		      e->expire_us > lc->now_us)) {
+		hs_arp_send_ipv4(lc, m, &e->mac);
+		return;
+	}
+	if (e != NULL && e->state == HS_ARP_PENDING) {
+		/* One packet per unresolved next hop: the newer one wins. */
+		if (e->held != NULL) {
+			rte_pktmbuf_free(e->held);
+			lc->stats.drop_arp_replaced++;
+		}
+		e->held = m;
+		return;
+	}
+	if (e == NULL) {
+		e = hs_arp_alloc(lc, nh);
+		if (e == NULL) {
+			lc->stats.drop_arp_table_full++;
+			lc->stats.drop_arp_unresolved++;
+			rte_pktmbuf_free(m);
+			return;
+		}
+	}
+	/* New, or resolved but past its lifetime: resolve (again). */
+	e->ip = nh;
+	e->state = HS_ARP_PENDING;
+	e->tries = 1;
+	e->expire_us = lc->now_us + HS_ARP_RETRY_US;
+	e->held = m;
+	hs_arp_request(lc, lc->ifp->ip, nh);
+}
+
+void
+hs_arp_timer(struct hs_lcore *lc)
+{
+	uint64_t now = lc->now_us;
+
+	lc->arp.next_scan_us = now + HS_ARP_SCAN_US;
+	for (unsigned int i = 0; i < HS_ARP_ENTRIES; i++) {
+		struct hs_arp_entry *e = &lc->arp.e[i];
+
+		if (e->state == HS_ARP_FREE || e->expire_us > now)
+			continue;
+		if (e->state == HS_ARP_RESOLVED) {
+			lc->stats.arp_expired++;
+			hs_arp_entry_free(lc, e);
+		} else if (e->tries >= HS_ARP_MAX_TRIES) {
+			hs_arp_entry_free(lc, e);   /* counts the held drop */
+		} else {
+			e->tries++;
+			e->expire_us = now + HS_ARP_RETRY_US;
+			hs_arp_request(lc, lc->ifp->ip, e->ip);
+		}
+	}
+}
+
+void
+hs_arp_fini(struct hs_lcore *lc)
+{
+	for (unsigned int i = 0; i < HS_ARP_ENTRIES; i++) {
+		struct hs_arp_entry *e = &lc->arp.e[i];
+
+		if (e->held != NULL)
+			rte_pktmbuf_free(e->held);
+		memset(e, 0, sizeof(*e));
+	}
+}
+
+void
+hs_arp_announce(struct hs_lcore *lc)
+{
+	/* RFC 5227 §3: sender and target protocol address both ours. */
+	hs_arp_request(lc, lc->ifp->ip, lc->ifp->ip);
+	hs_lcore_flush(lc);
+}

@@ -53,4 +53,8 @@ void hs_arp_timer(struct hs_lcore *lc);
 /* Free held packets. */
 void hs_arp_fini(struct hs_lcore *lc);
 
+/* Gratuitous ARP (RFC 5227 §3 announcement) for lc->ifp->ip, sent when a
+ * port comes up so neighbours refresh stale caches.  Flushes TX. */
+void hs_arp_announce(struct hs_lcore *lc);
+
 #endif

@@ -1,1 +1,215 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
+/* SPDX-License-Identifier: BSD-3-Clause
+ * hs_lcore.c - per-lcore context, TX batching, clock and the
+ * run-to-completion poll loop.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_prefetch.h>
+
+#include "hs_lcore.h"
+#include "hs_net.h"
+
+/* Empty polls in a row before the idle back-off starts sleeping. */
+#define HS_IDLE_POLLS 1024u
+
+struct hs_lcore *hs_lcores[HS_MAX_LCORES];
+unsigned int hs_nb_lcores;
+
+static bool hs_stop_flag;              /* accessed with __atomic_* */
+static unsigned int hs_idle_sleep_us;
+/* TSC -> microseconds: us = (tsc * hs_us_mult) >> HS_US_SHIFT. */
+#define HS_US_SHIFT 32
+static uint64_t hs_us_mult;
+
+static void
+hs_lcore_register(struct hs_lcore *lc)
+{
+	unsigned int n = __atomic_load_n(&hs_nb_lcores, __ATOMIC_ACQUIRE);
+
+	for (unsigned int i = 0; i < n; i++)
+		if (hs_lcores[i] == lc)
+			return;
+	if (n == HS_MAX_LCORES)
+		return;
+	hs_lcores[n] = lc;
+	__atomic_store_n(&hs_nb_lcores, n + 1, __ATOMIC_RELEASE);
+}
+
+static void
+hs_lcore_unregister(struct hs_lcore *lc)
+{
+	unsigned int n = __atomic_load_n(&hs_nb_lcores, __ATOMIC_ACQUIRE);
+
+	for (unsigned int i = 0; i < n; i++) {
+		if (hs_lcores[i] != lc)
+			continue;
+		hs_lcores[i] = hs_lcores[n - 1];
+		hs_lcores[n - 1] = NULL;
+		__atomic_store_n(&hs_nb_lcores, n - 1, __ATOMIC_RELEASE);
+		return;
+	}
+}
+
+int
+hs_lcore_init(struct hs_lcore *lc, const struct hs_netif *ifp,
+	      struct rte_mempool *pool, uint16_t port_id, uint16_t queue_id,
+	      uint32_t max_conns)
+{
+	if (lc == NULL || ifp == NULL || pool == NULL)
+		return -EINVAL;
+	memset(lc, 0, sizeof(*lc));
+	lc->ifp = ifp;
+	lc->pool = pool;
+	lc->port_id = port_id;
+	lc->queue_id = queue_id;
+	lc->lcore_id = rte_lcore_id();
+	hs_lcore_clock(lc);
+	HS_GUARD(hs_tcp_lcore_init(lc, max_conns));
+	hs_lcore_register(lc);
+	return 0;
+}
+
+void
+hs_lcore_fini(struct hs_lcore *lc)
+{
+	hs_lcore_unregister(lc);
+	hs_tcp_lcore_fini(lc);
+	hs_arp_fini(lc);
+	for (uint16_t i = 0; i < lc->ntx; i++)
+		rte_pktmbuf_free(lc->tx[i]);
+	lc->ntx = 0;
+}
+
+void
+hs_lcore_flush(struct hs_lcore *lc)
+{
+	uint16_t n = lc->ntx, sent;
+	uint64_t bytes = 0;
+
+	if (n == 0)
+		return;
+	lc->ntx = 0;
+	/* Sum before handing over: sent mbufs are not ours afterwards. */
+	for (uint16_t i = 0; i < n; i++)
+		bytes += rte_pktmbuf_pkt_len(lc->tx[i]);
+
+	if (lc->port_id == HS_PORT_NONE) {
+		lc->stats.tx_pkts += n;
+		lc->stats.tx_bytes += bytes;
+		if (lc->tx_sink != NULL) {
+			lc->tx_sink(lc, lc->tx, n);
+		} else {
+			rte_pktmbuf_free_bulk(lc->tx, n);
+		}
+		return;
+	}
+
+	sent = rte_eth_tx_burst(lc->port_id, lc->queue_id, lc->tx, n);
+	if (HS_UNLIKELY(sent < n))      /* one retry: the ring may drain */
+		sent += rte_eth_tx_burst(lc->port_id, lc->queue_id,
+					 lc->tx + sent, n - sent);
+	for (uint16_t i = sent; i < n; i++) {
+		bytes -= rte_pktmbuf_pkt_len(lc->tx[i]);
+		rte_pktmbuf_free(lc->tx[i]);
+	}
+	lc->stats.drop_tx_full += n - sent;
+	lc->stats.tx_pkts += sent;
+	lc->stats.tx_bytes += bytes;
+}
+
+static inline void
+hs_lcore_clock_tsc(struct hs_lcore *lc, uint64_t tsc)
+{
+	uint64_t us;
+
+	if (HS_UNLIKELY(hs_us_mult == 0)) {
+		uint64_t hz = rte_get_tsc_hz();
+
+		hs_us_mult = ((uint64_t)1000000 << HS_US_SHIFT) / (hz ? hz : 1);
+	}
+	us = (uint64_t)(((unsigned __int128)tsc * hs_us_mult) >> HS_US_SHIFT);
+	if (HS_LIKELY(us > lc->now_us))   /* monotonic */
+		lc->now_us = us;
+}
+
+void
+hs_lcore_clock(struct hs_lcore *lc)
+{
+	hs_lcore_clock_tsc(lc, rte_rdtsc());
+}
+
+unsigned int
+hs_lcore_poll_once(struct hs_lcore *lc)
+{
+	struct rte_mbuf *pkts[HS_RX_BURST];
+	uint64_t t0 = rte_rdtsc(), cycles;
+	uint16_t n = 0;
+	bool busy;
+
+	hs_lcore_clock_tsc(lc, t0);
+	if (lc->port_id != HS_PORT_NONE)
+		n = rte_eth_rx_burst(lc->port_id, lc->queue_id, pkts, HS_RX_BURST);
+	for (uint16_t i = 0; i < n; i++) {
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		lc->stats.rx_pkts++;
+		lc->stats.rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+		hs_eth_input(lc, pkts[i]);
+	}
+	hs_tcp_timer_run(lc);
+	if (lc->now_us >= lc->arp.next_scan_us)
+		hs_arp_timer(lc);
+	/* Busy = received something or has something to send (timers
+	 * that fired and transmitted included). */
+	busy = n > 0;
+	if (lc->ntx > 0) {
+		busy = true;
+		hs_lcore_flush(lc);
+	}
+	cycles = rte_rdtsc() - t0;
+	if (busy)
+		lc->stats.loop_busy_cycles += cycles;
+	else
+		lc->stats.loop_idle_cycles += cycles;
+	lc->stats.loop_iter++;
+	return n;
+}
+
+int
+hs_lcore_loop(void *arg)
+{
+	struct hs_lcore *lc = arg;
+	unsigned int empty = 0;
+
+	while (!__atomic_load_n(&hs_stop_flag, __ATOMIC_RELAXED)) {
+		if (hs_lcore_poll_once(lc) != 0) {
+			empty = 0;
+			continue;
+		}
+		/* Idle back-off: after a run of empty polls, sleep between
+		 * polls until traffic returns. */
+		if (hs_idle_sleep_us != 0 && ++empty >= HS_IDLE_POLLS) {
+			empty = HS_IDLE_POLLS;
+			usleep(hs_idle_sleep_us);
+		}
+	}
+	hs_lcore_flush(lc);
+	return 0;
+}
+
+void
+hs_lcore_stop(void)
+{
+	/* Async-signal-safe: a single atomic store. */
+	__atomic_store_n(&hs_stop_flag, true, __ATOMIC_RELAXED);
+}
+
+void
+hs_lcore_set_idle_sleep(unsigned int us)
+{
+	hs_idle_sleep_us = us;
+}

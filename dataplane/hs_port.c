@@ -1,1 +1,124 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
+/* SPDX-License-Identifier: BSD-3-Clause
+ * hs_port.c - DPDK port set-up: queues, RSS, MTU, start.
+ *
+ * Works with physical NICs and with net_af_packet / net_tap (no RSS, no
+ * offloads, sometimes no MTU setting).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+
+#include "hs_common.h"
+#include "hs_port.h"
+
+#define HS_PORT_RX_DESC 1024
+#define HS_PORT_TX_DESC 1024
+
+static int
+hs_port_err(char *err, size_t errlen, uint16_t port_id, int rc,
+	    const char *fmt, ...)
+{
+	char what[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (err != NULL && errlen > 0)
+		snprintf(err, errlen, "port %u: %s: %s", port_id, what,
+			 rte_strerror(rc < 0 ? -rc : rc));
+	return rc < 0 ? rc : -rc;
+}
+
+/* RSS over IP and TCP headers, limited to what the device hashes on. */
+static void
+hs_port_rss(struct rte_eth_conf *conf, const struct rte_eth_dev_info *info,
+	    uint16_t nb_queues)
+{
+	uint64_t hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP) & info->flow_type_rss_offloads;
+
+	if (nb_queues <= 1 || hf == 0)
+		return;
+	conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+	conf->rx_adv_conf.rss_conf.rss_key = NULL;      /* PMD default key */
+	conf->rx_adv_conf.rss_conf.rss_hf = hf;
+}
+
+int
+hs_port_init(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
+	     uint16_t mtu, struct rte_ether_addr *mac, char *err, size_t errlen)
+{
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	uint16_t nb_rxd = HS_PORT_RX_DESC, nb_txd = HS_PORT_TX_DESC;
+	int socket, rc;
+
+	if (!rte_eth_dev_is_valid_port(port_id))
+		return hs_port_err(err, errlen, port_id, -ENODEV, "invalid port");
+	if (nb_queues == 0 || pool == NULL || mac == NULL)
+		return hs_port_err(err, errlen, port_id, -EINVAL, "bad arguments");
+	rc = rte_eth_dev_info_get(port_id, &info);
+	if (rc != 0)
+		return hs_port_err(err, errlen, port_id, rc, "cannot get device info");
+	if (nb_queues > info.max_rx_queues || nb_queues > info.max_tx_queues)
+		return hs_port_err(err, errlen, port_id, -EINVAL,
+				   "%u queues requested, device has %u rx / %u tx",
+				   nb_queues, info.max_rx_queues, info.max_tx_queues);
+
+	memset(&conf, 0, sizeof(conf));
+	hs_port_rss(&conf, &info, nb_queues);
+	if (nb_queues > 1 && conf.rxmode.mq_mode != RTE_ETH_MQ_RX_RSS)
+		return hs_port_err(err, errlen, port_id, -ENOTSUP,
+				   "%u queues need RSS over IP/TCP, device offers none",
+				   nb_queues);
+	rc = rte_eth_dev_configure(port_id, nb_queues, nb_queues, &conf);
+	if (rc != 0)
+		return hs_port_err(err, errlen, port_id, rc, "cannot configure");
+	rc = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &nb_rxd, &nb_txd);
+	if (rc != 0)
+		return hs_port_err(err, errlen, port_id, rc, "cannot adjust ring sizes");
+
+	socket = rte_eth_dev_socket_id(port_id);
+	if (socket < 0)
+		socket = SOCKET_ID_ANY;
+	for (uint16_t q = 0; q < nb_queues; q++) {
+		rc = rte_eth_rx_queue_setup(port_id, q, nb_rxd, (unsigned int)socket,
+					    NULL, pool);
+		if (rc != 0)
+			return hs_port_err(err, errlen, port_id, rc,
+					   "cannot set up rx queue %u", q);
+		rc = rte_eth_tx_queue_setup(port_id, q, nb_txd, (unsigned int)socket,
+					    NULL);
+		if (rc != 0)
+			return hs_port_err(err, errlen, port_id, rc,
+					   "cannot set up tx queue %u", q);
+	}
+	if (mtu != 0) {
+		rc = rte_eth_dev_set_mtu(port_id, mtu);
+		if (rc != 0 && rc != -ENOTSUP)
+			return hs_port_err(err, errlen, port_id, rc,
+					   "cannot set MTU %u", mtu);
+	}
+	rc = rte_eth_dev_start(port_id);
+	if (rc != 0)
+		return hs_port_err(err, errlen, port_id, rc, "cannot start");
+	(void)rte_eth_promiscuous_disable(port_id);     /* best effort */
+	rc = rte_eth_macaddr_get(port_id, mac);
+	if (rc != 0) {
+		rte_eth_dev_stop(port_id);
+		return hs_port_err(err, errlen, port_id, rc, "cannot read MAC address");
+	}
+	return 0;
+}
+
+void
+hs_port_fini(uint16_t port_id)
+{
+	if (!rte_eth_dev_is_valid_port(port_id))
+		return;
+	rte_eth_dev_stop(port_id);
+	rte_eth_dev_close(port_id);
+}

@@ -1,1 +1,131 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
+/* SPDX-License-Identifier: BSD-3-Clause
+ * hs_stats.c - counter names, sums over lcores, exit report, telemetry.
+ *
+ * Telemetry commands (dpdk-telemetry.py):
+ *   /httpsd/stats              every counter summed over lcores
+ *   /httpsd/lcores             indexes accepted by /httpsd/lcore_stats
+ *   /httpsd/lcore_stats,<idx>  one lcore's counters
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_telemetry.h>
+
+#include "hs_lcore.h"
+#include "hs_stats.h"
+
+const char *const hs_stats_names[] = {
+#define HS_STATS_NAME(name) #name,
+	HS_STATS_ALL(HS_STATS_NAME)
+#undef HS_STATS_NAME
+};
+
+_Static_assert(sizeof(hs_stats_names) / sizeof(hs_stats_names[0]) == HS_STATS_COUNT,
+	       "one name per counter");
+_Static_assert(HS_STATS_COUNT <= RTE_TEL_MAX_DICT_ENTRIES,
+	       "telemetry dict too small for every counter");
+
+/* Counters are only written by their lcore; a relaxed 64-bit load is
+ * enough for a reader on another thread. */
+static void
+hs_stats_add(struct hs_stats *out, const struct hs_stats *in)
+{
+	uint64_t *o = (uint64_t *)out;
+	const uint64_t *s = (const uint64_t *)in;
+
+	for (size_t i = 0; i < HS_STATS_COUNT; i++)
+		o[i] += __atomic_load_n(&s[i], __ATOMIC_RELAXED);
+}
+
+void
+hs_stats_sum(struct hs_stats *out)
+{
+	unsigned int n = __atomic_load_n(&hs_nb_lcores, __ATOMIC_ACQUIRE);
+
+	memset(out, 0, sizeof(*out));
+	for (unsigned int i = 0; i < n; i++) {
+		const struct hs_lcore *lc = hs_lcores[i];
+
+		if (lc != NULL)
+			hs_stats_add(out, &lc->stats);
+	}
+}
+
+void
+hs_stats_print(FILE *f)
+{
+	struct hs_stats s;
+	const uint64_t *v = (const uint64_t *)&s;
+
+	hs_stats_sum(&s);
+	for (size_t i = 0; i < HS_STATS_COUNT; i++)
+		if (v[i] != 0)
+			fprintf(f, "%s %" PRIu64 "\n", hs_stats_names[i], v[i]);
+}
+
+static int
+hs_stats_tel_dict(const struct hs_stats *s, struct rte_tel_data *d)
+{
+	const uint64_t *v = (const uint64_t *)s;
+
+	rte_tel_data_start_dict(d);
+	for (size_t i = 0; i < HS_STATS_COUNT; i++)
+		if (rte_tel_data_add_dict_u64(d, hs_stats_names[i], v[i]) != 0)
+			return -ENOSPC;
+	return 0;
+}
+
+static int
+hs_stats_tel_all(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct hs_stats s;
+
+	hs_stats_sum(&s);
+	return hs_stats_tel_dict(&s, d);
+}
+
+static int
+hs_stats_tel_lcores(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	unsigned int n = __atomic_load_n(&hs_nb_lcores, __ATOMIC_ACQUIRE);
+
+	rte_tel_data_start_array(d, RTE_TEL_INT_VAL);
+	for (unsigned int i = 0; i < n; i++)
+		rte_tel_data_add_array_int(d, (int)i);
+	return 0;
+}
+
+static int
+hs_stats_tel_lcore(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	unsigned int n = __atomic_load_n(&hs_nb_lcores, __ATOMIC_ACQUIRE);
+	struct hs_stats s;
+	const struct hs_lcore *lc;
+	unsigned long idx;
+	char *end;
+
+	if (params == NULL || *params == '\0')
+		return -EINVAL;
+	idx = strtoul(params, &end, 10);
+	if (*end != '\0' || idx >= n)
+		return -EINVAL;
+	lc = hs_lcores[idx];
+	if (lc == NULL)
+		return -EINVAL;
+	memset(&s, 0, sizeof(s));
+	hs_stats_add(&s, &lc->stats);
+	return hs_stats_tel_dict(&s, d);
+}
+
+int
+hs_stats_telemetry_init(void)
+{
+	HS_GUARD(rte_telemetry_register_cmd("/httpsd/stats", hs_stats_tel_all,
+		"httpsd counters summed over lcores. No parameters"));
+	HS_GUARD(rte_telemetry_register_cmd("/httpsd/lcores", hs_stats_tel_lcores,
+		"Indexes of httpsd polling lcores. No parameters"));
+	HS_GUARD(rte_telemetry_register_cmd("/httpsd/lcore_stats", hs_stats_tel_lcore,
+		"httpsd counters of one lcore. Parameters: int lcore index"));
+	return 0;
+}

@@ -21,12 +21,12 @@
 	X(drop_nombuf) X(drop_tx_full)
 
 #define HS_STATS_ETH(X) \
-	X(drop_eth_short) X(drop_eth_type) X(drop_eth_dst)
+	X(drop_eth_short) X(drop_eth_type) X(drop_eth_dst) X(drop_eth_headroom)
 
 #define HS_STATS_ARP(X) \
 	X(rx_arp) X(tx_arp) X(arp_learned) X(arp_expired) \
 	X(drop_arp_bad) X(drop_arp_not_us) X(drop_arp_unresolved) \
-	X(drop_arp_replaced)
+	X(drop_arp_replaced) X(arp_evicted) X(drop_arp_table_full)
 
 #define HS_STATS_IPV4(X) \
 	X(rx_ipv4) X(tx_ipv4) \
@@ -44,7 +44,9 @@
 	X(drop_tcp_short) X(drop_tcp_hlen) X(drop_tcp_csum) \
 	X(drop_tcp_noport) X(drop_tcp_badflags) X(drop_tcp_outwin) \
 	X(drop_tcp_badack) X(drop_tcp_conn_limit) X(drop_tcp_rcvbuf) \
-	X(drop_tcp_ooo)
+	X(drop_tcp_ooo) X(drop_tcp_badopt) X(drop_tcp_rst) \
+	X(tcp_challenge_ack) X(tcp_fast_rexmt) X(tcp_persist_probe) \
+	X(tcp_window_update)
 
 #define HS_STATS_TLS(X) \
 	X(tls_hs_ok) X(tls_hs_fail) X(tls_err)

@@ -59,6 +59,7 @@ struct hs_timer {
 
 struct hs_timer_wheel {
 	uint64_t cur_tick;               /* next tick to process */
+	uint32_t nb_armed;               /* timers pending */
 	struct hs_timer *slot[HS_TW_SLOTS];
 };
 
@@ -84,12 +85,17 @@ struct hs_tcp_conn {
 	uint32_t faddr, laddr;
 	uint16_t fport, lport;
 	uint8_t state;                 /* enum hs_tcp_state */
-	uint8_t flags;                 /* HS_TCPF_* (hs_tcp_var.h) */
 	uint8_t snd_wscale, rcv_wscale;
+	uint8_t busy;                  /* >0 while input/timer code holds it */
+	uint16_t flags;                /* HS_TCPF_* (hs_tcp_var.h) */
+	uint8_t dupacks;               /* consecutive duplicate ACKs */
+	uint8_t listener;              /* index in hs_tcp_lcore.listeners */
 
 	/* send sequence space, RFC 9293 §3.3.1 */
 	uint32_t snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2, iss;
 	uint32_t cwnd, ssthresh;
+	uint32_t recover;              /* NewReno, RFC 6582 */
+	uint32_t max_sndwnd;           /* largest window the peer offered */
 	uint16_t mss;                  /* effective send MSS */
 	uint16_t rexmt_shift;          /* backoff count */
 

@@ -1,1 +1,434 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
+/* SPDX-License-Identifier: BSD-3-Clause
+ * hs_tcp_conn.c - connection table, listeners, ISNs and the application
+ * API of hs_tcp.h.
+ *
+ * Table: max_conns conns preallocated (rte_zmalloc_socket), a free list,
+ * and 4-tuple hash buckets (power of two >= max_conns) chained through
+ * c->hnext: lookup, insert and remove are O(1) expected.
+ *
+ * Lifetime: a conn leaves the hash as soon as it is dropped; if input or
+ * timer code still holds it (c->busy) it is only marked HS_TCPF_DEAD and
+ * returns to the free list in hs_tcp_conn_put().  So an app may abort a
+ * conn inside any callback.
+ *
+ * closed() timing: ops->closed(c, 0) is called when a graceful close is
+ * complete from the app's point of view: on the ACK of our FIN in
+ * LAST_ACK, and on ENTERING TIME_WAIT (active close).  The TIME_WAIT conn
+ * then lingers 2*MSL without an app and is freed silently.
+ */
+#include <string.h>
+#include <rte_malloc.h>
+#include <rte_random.h>
+#include <rte_jhash.h>
+#include <rte_lcore.h>
+
+#include "hs_tcp_var.h"
+
+struct hs_tcp_params hs_tcp_params = {
+	.sndbuf = 256 * 1024,
+	.rcvbuf = 64 * 1024,
+	.msl_ms = 30000,
+	.rto_min_ms = 200,
+	.rto_max_ms = 60000,
+	.rto_init_ms = 1000,
+	.syn_retries = 5,
+	.data_retries = 15,
+	.delack_ms = 40,
+	.fin_wait2_ms = 60000,
+};
+
+/* ---- RFC 6528 ISN: M + F(4-tuple, secret), F = SipHash-2-4 ---------- */
+#define HS_ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define HS_SIPROUND do { \
+	v0 += v1; v1 = HS_ROTL(v1, 13); v1 ^= v0; v0 = HS_ROTL(v0, 32); \
+	v2 += v3; v3 = HS_ROTL(v3, 16); v3 ^= v2; \
+	v0 += v3; v3 = HS_ROTL(v3, 21); v3 ^= v0; \
+	v2 += v1; v1 = HS_ROTL(v1, 17); v1 ^= v2; v2 = HS_ROTL(v2, 32); \
+	} while (0)
+
+/* SipHash-2-4 of two 64-bit words (16-byte message). */
+static uint64_t
+hs_siphash_2w(const uint64_t k[2], uint64_t a, uint64_t b)
+{
+	uint64_t v0 = k[0] ^ 0x736f6d6570736575ULL;
+	uint64_t v1 = k[1] ^ 0x646f72616e646f6dULL;
+	uint64_t v2 = k[0] ^ 0x6c7967656e657261ULL;
+	uint64_t v3 = k[1] ^ 0x7465646279746573ULL;
+	uint64_t fin = (uint64_t)16 << 56;
+
+	v3 ^= a; HS_SIPROUND; HS_SIPROUND; v0 ^= a;
+	v3 ^= b; HS_SIPROUND; HS_SIPROUND; v0 ^= b;
+	v3 ^= fin; HS_SIPROUND; HS_SIPROUND; v0 ^= fin;
+	v2 ^= 0xff;
+	HS_SIPROUND; HS_SIPROUND; HS_SIPROUND; HS_SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+uint32_t
+hs_tcp_isn(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
+	   uint16_t fport, uint16_t lport)
+{
+	uint64_t a = ((uint64_t)laddr << 32) | faddr;
+	uint64_t b = ((uint64_t)lport << 16) | fport;
+	uint32_t m = (uint32_t)(lc->now_us / 4);   /* 4 µs clock */
+
+	return m + (uint32_t)hs_siphash_2w(lc->tcp.isn_secret, a, b);
+}
+
+/* ---- table ------------------------------------------------------------ */
+static inline uint32_t
+hs_tcp_hash(const struct hs_tcp_lcore *tl, uint32_t faddr, uint32_t laddr,
+	    uint16_t fport, uint16_t lport)
+{
+	return rte_jhash_3words(faddr, laddr,
+				((uint32_t)fport << 16) | lport,
+				(uint32_t)tl->isn_secret[1]) & tl->hash_mask;
+}
+
+struct hs_tcp_conn *
+hs_tcp_conn_lookup(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
+		   uint16_t fport, uint16_t lport)
+{
+	struct hs_tcp_lcore *tl = &lc->tcp;
+	struct hs_tcp_conn *c;
+
+	c = tl->hash[hs_tcp_hash(tl, faddr, laddr, fport, lport)];
+	for (; c != NULL; c = c->hnext)
+		if (c->faddr == faddr && c->fport == fport &&
+		    c->lport == lport && c->laddr == laddr)
+			return c;
+	return NULL;
+}
+
+static void
+hs_tcp_hash_remove(struct hs_tcp_lcore *tl, struct hs_tcp_conn *c)
+{
+	struct hs_tcp_conn **pp;
+
+	pp = &tl->hash[hs_tcp_hash(tl, c->faddr, c->laddr, c->fport, c->lport)];
+	for (; *pp != NULL; pp = &(*pp)->hnext)
+		if (*pp == c) {
+			*pp = c->hnext;
+			c->hnext = NULL;
+			return;
+		}
+}
+
+int
+hs_tcp_listener_find(struct hs_lcore *lc, uint16_t lport)
+{
+	for (int i = 0; i < HS_TCP_MAX_LISTENERS; i++)
+		if (lc->tcp.listeners[i].port == lport && lport != 0)
+			return i;
+	return -1;
+}
+
+struct hs_tcp_conn *
+hs_tcp_conn_new(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
+		uint16_t fport, uint16_t lport, int listener)
+{
+	struct hs_tcp_lcore *tl = &lc->tcp;
+	struct hs_tcp_conn *c = tl->free_list;
+	uint32_t id, h;
+
+	if (c == NULL)
+		return NULL;
+	tl->free_list = c->free_next;
+	id = c->id;
+	memset(c, 0, sizeof(*c));
+	c->id = id;
+	c->lc = lc;
+	c->faddr = faddr;
+	c->laddr = laddr;
+	c->fport = fport;
+	c->lport = lport;
+	c->listener = (uint8_t)listener;
+	c->ops = tl->listeners[listener].ops;
+	c->state = HS_TCP_SYN_RCVD;
+	c->sndbuf = hs_tcp_params.sndbuf;
+	c->rcvbuf = hs_tcp_params.rcvbuf;
+	c->rto_us = hs_ms_to_us(hs_tcp_params.rto_init_ms);
+	c->ssthresh = UINT32_MAX;
+	h = hs_tcp_hash(tl, faddr, laddr, fport, lport);
+	c->hnext = tl->hash[h];
+	tl->hash[h] = c;
+	tl->nb_conns++;
+	lc->stats.tcp_conn_open++;
+	lc->stats.tcp_conn_total++;
+	return c;
+}
+
+static void
+hs_tcp_conn_release(struct hs_tcp_conn *c)
+{
+	struct hs_tcp_lcore *tl = &c->lc->tcp;
+
+	c->free_next = tl->free_list;
+	tl->free_list = c;
+}
+
+/* Everything but the free-list push: no longer findable, no timers, no
+ * mbufs.  Idempotent. */
+static void
+hs_tcp_conn_detach(struct hs_tcp_conn *c)
+{
+	struct hs_lcore *lc = c->lc;
+
+	if (c->flags & HS_TCPF_DEAD)
+		return;
+	c->flags |= HS_TCPF_DEAD;
+	hs_tcp_timer_cancel(c, &c->t_rexmt);
+	hs_tcp_timer_cancel(c, &c->t_misc);
+	hs_mq_free(&c->sndq);
+	hs_mq_free(&c->rcvq);
+	hs_mq_free(&c->ooq);
+	hs_tcp_hash_remove(&lc->tcp, c);
+	c->state = HS_TCP_CLOSED;
+	lc->tcp.nb_conns--;
+	lc->stats.tcp_conn_open--;
+}
+
+void
+hs_tcp_conn_drop(struct hs_tcp_conn *c, int reason)
+{
+	bool notify = (c->flags & HS_TCPF_APP) != 0;
+
+	if (c->flags & HS_TCPF_DEAD)
+		return;
+	c->flags &= ~HS_TCPF_APP;
+	hs_tcp_conn_detach(c);
+	if (notify && c->ops->closed) {
+		c->busy++;
+		c->ops->closed(c, reason);
+		c->busy--;
+	}
+	if (c->busy == 0)
+		hs_tcp_conn_release(c);
+}
+
+void
+hs_tcp_conn_put(struct hs_tcp_conn *c)
+{
+	if (--c->busy == 0 && (c->flags & HS_TCPF_DEAD))
+		hs_tcp_conn_release(c);
+}
+
+/* ---- lcore ------------------------------------------------------------ */
+int
+hs_tcp_lcore_init(struct hs_lcore *lc, uint32_t max_conns)
+{
+	struct hs_tcp_lcore *tl = &lc->tcp;
+	int socket = (int)rte_socket_id();
+	uint32_t nb_buckets;
+
+	if (max_conns == 0 || max_conns > (1u << 24))
+		return -EINVAL;
+	memset(tl, 0, sizeof(*tl));
+	nb_buckets = rte_align32pow2(max_conns);
+	tl->conns = rte_zmalloc_socket("hs_tcp_conns",
+				       (size_t)max_conns * sizeof(*tl->conns),
+				       RTE_CACHE_LINE_SIZE, socket);
+	tl->hash = rte_zmalloc_socket("hs_tcp_hash",
+				      (size_t)nb_buckets * sizeof(*tl->hash),
+				      RTE_CACHE_LINE_SIZE, socket);
+	if (tl->conns == NULL || tl->hash == NULL) {
+		rte_free(tl->conns);
+		rte_free(tl->hash);
+		memset(tl, 0, sizeof(*tl));
+		return -ENOMEM;
+	}
+	tl->hash_mask = nb_buckets - 1;
+	tl->max_conns = max_conns;
+	for (uint32_t i = max_conns; i-- > 0;) {
+		tl->conns[i].id = i;
+		tl->conns[i].lc = lc;
+		tl->conns[i].free_next = tl->free_list;
+		tl->free_list = &tl->conns[i];
+	}
+	/* RFC 6528: a random secret per boot (here per lcore). */
+	tl->isn_secret[0] = rte_rand();
+	tl->isn_secret[1] = rte_rand();
+	hs_tw_init(&tl->wheel, lc->now_us);
+	return 0;
+}
+
+void
+hs_tcp_lcore_fini(struct hs_lcore *lc)
+{
+	struct hs_tcp_lcore *tl = &lc->tcp;
+
+	if (tl->conns == NULL)
+		return;
+	for (uint32_t i = 0; i < tl->max_conns; i++) {
+		struct hs_tcp_conn *c = &tl->conns[i];
+
+		if (c->state != HS_TCP_CLOSED && !(c->flags & HS_TCPF_DEAD)) {
+			c->flags &= ~HS_TCPF_APP;   /* no callbacks */
+			hs_tcp_conn_detach(c);
+		}
+	}
+	rte_free(tl->conns);
+	rte_free(tl->hash);
+	memset(tl, 0, sizeof(*tl));
+}
+
+int
+hs_tcp_listen(struct hs_lcore *lc, uint16_t port_host_order,
+	      const struct hs_tcp_ops *ops, void *arg)
+{
+	uint16_t port = rte_cpu_to_be_16(port_host_order);
+
+	if (port_host_order == 0 || ops == NULL || ops->accepted == NULL)
+		return -EINVAL;
+	if (hs_tcp_listener_find(lc, port) >= 0)
+		return -EADDRINUSE;
+	for (int i = 0; i < HS_TCP_MAX_LISTENERS; i++) {
+		struct hs_tcp_listener *l = &lc->tcp.listeners[i];
+
+		if (l->port == 0) {
+			l->port = port;
+			l->ops = ops;
+			l->arg = arg;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+/* ---- application API -------------------------------------------------- */
+static bool
+hs_tcp_app_alive(const struct hs_tcp_conn *c)
+{
+	return c != NULL && !(c->flags & HS_TCPF_DEAD) &&
+	       c->state != HS_TCP_CLOSED;
+}
+
+uint32_t
+hs_tcp_recv_avail(const struct hs_tcp_conn *c)
+{
+	return c->rcvq.bytes;
+}
+
+bool
+hs_tcp_peer_closed(const struct hs_tcp_conn *c)
+{
+	return (c->flags & HS_TCPF_FIN_RCVD) != 0;
+}
+
+size_t
+hs_tcp_recv(struct hs_tcp_conn *c, void *buf, size_t len)
+{
+	uint32_t old_adv, new_wnd, n;
+
+	if (!hs_tcp_app_alive(c) || c->rcvq.bytes == 0 || len == 0)
+		return 0;
+	old_adv = HS_SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+	n = (uint32_t)HS_MIN(len, (size_t)c->rcvq.bytes);
+	hs_mq_copy(&c->rcvq, 0, buf, n);
+	hs_mq_drop(&c->rcvq, n);
+	/* Receiver SWS avoidance (RFC 9293 §3.8.6.2.2): advertise the
+	 * reopened window only when it was small and grew by >= 2*MSS. */
+	new_wnd = hs_tcp_rcv_space(c);
+	if (!(c->flags & HS_TCPF_FIN_RCVD) && old_adv < c->rcvbuf / 2 &&
+	    new_wnd >= old_adv + 2u * c->mss) {
+		c->lc->stats.tcp_window_update++;
+		c->flags |= HS_TCPF_ACKNOW;
+		if (c->busy == 0)
+			hs_tcp_output(c);
+	}
+	return n;
+}
+
+uint32_t
+hs_tcp_send_space(const struct hs_tcp_conn *c)
+{
+	if (!hs_tcp_app_alive(c) || (c->flags & HS_TCPF_SHUT_WR))
+		return 0;
+	return c->sndbuf > c->sndq.bytes ? c->sndbuf - c->sndq.bytes : 0;
+}
+
+int
+hs_tcp_send(struct hs_tcp_conn *c, const void *buf, size_t len)
+{
+	struct hs_lcore *lc;
+	struct hs_mbuf_q fresh = { 0 };
+	struct rte_mbuf *tail, *m;
+	const uint8_t *p = buf;
+	size_t left = len, room = 0;
+
+	if (!hs_tcp_app_alive(c) || (c->flags & HS_TCPF_SHUT_WR) ||
+	    (c->state != HS_TCP_ESTABLISHED && c->state != HS_TCP_CLOSE_WAIT))
+		return -EPIPE;
+	if (len == 0)
+		return 0;
+	if (len > INT32_MAX || len > UINT32_MAX - c->sndq.bytes)
+		return -EINVAL;
+	lc = c->lc;
+	tail = c->sndq.tail;
+	if (tail != NULL && RTE_MBUF_DIRECT(tail) &&
+	    rte_mbuf_refcnt_read(tail) == 1)
+		room = rte_pktmbuf_tailroom(tail);
+	/* Allocate everything first so that a shortage changes nothing. */
+	while (left > room) {
+		uint16_t cap;
+
+		m = rte_pktmbuf_alloc(lc->pool);
+		if (m == NULL) {
+			hs_mq_free(&fresh);
+			lc->stats.drop_nombuf++;
+			return -ENOBUFS;
+		}
+		m->data_off = 0;            /* never transmitted as is */
+		cap = (uint16_t)HS_MIN((size_t)rte_pktmbuf_tailroom(m),
+				       left - room);
+		rte_pktmbuf_append(m, cap);
+		memcpy(rte_pktmbuf_mtod(m, uint8_t *), p + room, cap);
+		room += cap;
+		m->next = NULL;
+		hs_mq_push(&fresh, m);
+	}
+	room = len - fresh.bytes;           /* bytes for the current tail */
+	if (room) {
+		memcpy(rte_pktmbuf_append(tail, (uint16_t)room), p, room);
+		c->sndq.bytes += (uint32_t)room;
+	}
+	while ((m = hs_mq_pop(&fresh)) != NULL)
+		hs_mq_push(&c->sndq, m);
+	return (int)len;
+}
+
+void
+hs_tcp_push(struct hs_tcp_conn *c)
+{
+	if (hs_tcp_app_alive(c))
+		hs_tcp_output(c);
+}
+
+void
+hs_tcp_close(struct hs_tcp_conn *c)
+{
+	if (!hs_tcp_app_alive(c) || (c->flags & HS_TCPF_SHUT_WR))
+		return;
+	c->flags |= HS_TCPF_SHUT_WR;
+	/* RFC 9293 §3.10.4 CLOSE: the FIN follows the queued data. */
+	if (c->state == HS_TCP_ESTABLISHED)
+		c->state = HS_TCP_FIN_WAIT_1;
+	else if (c->state == HS_TCP_CLOSE_WAIT)
+		c->state = HS_TCP_LAST_ACK;
+	/* Data received from now on is acknowledged and discarded. */
+	hs_mq_free(&c->rcvq);
+	if (c->busy == 0)
+		hs_tcp_output(c);
+}
+
+void
+hs_tcp_abort(struct hs_tcp_conn *c)
+{
+	if (!hs_tcp_app_alive(c))
+		return;
+	/* RFC 9293 §3.10.5 ABORT: <SEQ=SND.NXT><CTL=RST>. */
+	if (c->state != HS_TCP_SYN_RCVD && c->state != HS_TCP_TIME_WAIT)
+		hs_tcp_send_rst(c);
+	c->flags &= ~HS_TCPF_APP;           /* no closed() after abort */
+	hs_tcp_conn_drop(c, 0);
+}

@@ -1,1 +1,250 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
+/* SPDX-License-Identifier: BSD-3-Clause
+ * hs_tcp_timer.c - hashed timing wheel and the TCP timers.
+ *
+ * Wheel (Varghese & Lauck, scheme 6): HS_TW_SLOTS slots of HS_TW_TICK_US.
+ * A timer due in tick T sits in slot T % HS_TW_SLOTS; a timer more than one
+ * revolution away stays in its slot and is skipped until its tick comes.
+ * Arm and cancel are O(1); advancing costs one slot visit per elapsed tick
+ * plus the timers in visited slots, never a scan of idle connections.
+ *
+ * Per connection (hs_tcp.h):
+ *   t_rexmt: SYN-ACK retransmit (SYN_RCVD), RTO (RFC 6298), or the persist
+ *            timer when HS_TCPF_PERSIST is set (RFC 9293 §3.8.6.1).
+ *   t_misc:  delayed ACK (ESTABLISHED only), FIN_WAIT_2 limit, TIME_WAIT.
+ */
+#include <rte_common.h>
+
+#include "hs_tcp_var.h"
+
+void
+hs_tw_init(struct hs_timer_wheel *w, uint64_t now_us)
+{
+	memset(w, 0, sizeof(*w));
+	w->cur_tick = now_us / HS_TW_TICK_US;
+}
+
+static void
+hs_tw_link(struct hs_timer **head, struct hs_timer *t)
+{
+	t->next = *head;
+	if (t->next)
+		t->next->pprev = &t->next;
+	t->pprev = head;
+	*head = t;
+}
+
+static void
+hs_tw_unlink(struct hs_timer *t)
+{
+	*t->pprev = t->next;
+	if (t->next)
+		t->next->pprev = t->pprev;
+	t->next = NULL;
+	t->pprev = NULL;
+}
+
+void
+hs_tw_cancel(struct hs_timer_wheel *w, struct hs_timer *t)
+{
+	if (!hs_tw_pending(t))
+		return;
+	hs_tw_unlink(t);
+	w->nb_armed--;
+}
+
+void
+hs_tw_arm(struct hs_timer_wheel *w, struct hs_timer *t, uint64_t expire)
+{
+	hs_tw_cancel(w, t);
+	if (expire < w->cur_tick)
+		expire = w->cur_tick;
+	t->expire_tick = expire;
+	hs_tw_link(&w->slot[expire & (HS_TW_SLOTS - 1)], t);
+	w->nb_armed++;
+}
+
+void
+hs_tcp_timer_arm(struct hs_tcp_conn *c, struct hs_timer *t, uint64_t us)
+{
+	uint64_t now = c->lc->now_us;
+
+	hs_tw_arm(&c->lc->tcp.wheel, t,
+		  (now + us + HS_TW_TICK_US - 1) / HS_TW_TICK_US);
+}
+
+void
+hs_tcp_timer_cancel(struct hs_tcp_conn *c, struct hs_timer *t)
+{
+	hs_tw_cancel(&c->lc->tcp.wheel, t);
+}
+
+/* ---- TCP timer handlers ---------------------------------------------- */
+
+/* SYN-ACK retransmission with exponential backoff from rto_init; after
+ * syn_retries the embryonic conn is freed silently (never accepted). */
+static void
+hs_tcp_synack_timeout(struct hs_tcp_conn *c)
+{
+	struct hs_lcore *lc = c->lc;
+
+	if (c->rexmt_shift >= hs_tcp_params.syn_retries) {
+		lc->stats.tcp_conn_timeout++;
+		hs_tcp_conn_drop(c, -ETIMEDOUT);
+		return;
+	}
+	c->rexmt_shift++;
+	c->rtt_start_us = 0;              /* Karn */
+	lc->stats.tcp_rexmt++;
+	hs_tcp_send_synack(c);
+	hs_tcp_timer_arm(c, &c->t_rexmt, hs_tcp_rto_cur(c));
+}
+
+/* Zero-window probe: one byte beyond the window, backed off like the RTO
+ * (RFC 9293 §3.8.6.1, RFC 1122 4.2.2.17).  The probe byte is real data:
+ * if the peer takes it, it acknowledges it normally. */
+static void
+hs_tcp_persist_timeout(struct hs_tcp_conn *c)
+{
+	struct hs_lcore *lc = c->lc;
+
+	if (c->sndq.bytes == 0) {
+		c->flags &= ~HS_TCPF_PERSIST;
+		return;
+	}
+	if (c->rexmt_shift < 16)
+		c->rexmt_shift++;
+	lc->stats.tcp_persist_probe++;
+	c->snd_nxt = c->snd_una;
+	hs_tcp_rexmit_one(c);           /* bounded to one byte in persist */
+	hs_tcp_timer_arm(c, &c->t_rexmt, hs_tcp_rto_cur(c));
+}
+
+/* RTO expiry, RFC 6298 §5.4-5.7 and RFC 5681 §3.1 eq. (4). */
+static void
+hs_tcp_rto_timeout(struct hs_tcp_conn *c)
+{
+	struct hs_lcore *lc = c->lc;
+	uint32_t flight = c->snd_max - c->snd_una;
+
+	if (flight == 0)
+		return;
+	if (c->rexmt_shift >= hs_tcp_params.data_retries) {
+		lc->stats.tcp_conn_timeout++;
+		hs_tcp_send_rst(c);
+		hs_tcp_conn_drop(c, -ETIMEDOUT);
+		return;
+	}
+	c->rexmt_shift++;
+	c->ssthresh = HS_MAX(flight / 2, 2u * c->mss);
+	c->cwnd = c->mss;
+	c->dupacks = 0;
+	c->flags &= ~HS_TCPF_RECOVERY;
+	c->rtt_start_us = 0;              /* Karn: never time a retransmission */
+	c->snd_nxt = c->snd_una;          /* go-back-N */
+	if (c->snd_wnd == 0 && c->sndq.bytes > 0) {
+		/* The peer closed its window on data in flight: probe. */
+		c->flags |= HS_TCPF_PERSIST;
+		hs_tcp_rexmit_one(c);
+	} else {
+		hs_tcp_output(c);
+	}
+	hs_tcp_timer_arm(c, &c->t_rexmt, hs_tcp_rto_cur(c));
+}
+
+static void
+hs_tcp_rexmt_timeout(struct hs_tcp_conn *c)
+{
+	if (c->state == HS_TCP_SYN_RCVD)
+		hs_tcp_synack_timeout(c);
+	else if (c->flags & HS_TCPF_PERSIST)
+		hs_tcp_persist_timeout(c);
+	else
+		hs_tcp_rto_timeout(c);
+}
+
+static void
+hs_tcp_misc_timeout(struct hs_tcp_conn *c)
+{
+	switch (c->state) {
+	case HS_TCP_TIME_WAIT:
+		/* 2*MSL over: closed() was already called on entry. */
+		hs_tcp_conn_drop(c, 0);
+		break;
+	case HS_TCP_FIN_WAIT_2:
+		/* The app has closed; the peer never sent its FIN. */
+		c->lc->stats.tcp_conn_timeout++;
+		hs_tcp_conn_drop(c, -ETIMEDOUT);
+		break;
+	default:
+		if (c->flags & HS_TCPF_DELACK) {
+			c->flags |= HS_TCPF_ACKNOW;
+			hs_tcp_output(c);
+		}
+		break;
+	}
+}
+
+static void
+hs_tcp_timer_fire(struct hs_lcore *lc, struct hs_timer *t)
+{
+	struct hs_tcp_lcore *tl = &lc->tcp;
+	size_t idx = ((uintptr_t)t - (uintptr_t)tl->conns) /
+		     sizeof(struct hs_tcp_conn);
+	struct hs_tcp_conn *c = &tl->conns[idx];
+
+	c->busy++;
+	if (t == &c->t_rexmt)
+		hs_tcp_rexmt_timeout(c);
+	else
+		hs_tcp_misc_timeout(c);
+	hs_tcp_conn_put(c);
+}
+
+/* Expire the timers of one slot that are due by tick 'due'.  The slot is
+ * detached first so handlers may arm/cancel any timer, this one included. */
+static void
+hs_tw_run_slot(struct hs_lcore *lc, uint32_t slot, uint64_t due)
+{
+	struct hs_timer_wheel *w = &lc->tcp.wheel;
+	struct hs_timer *local = w->slot[slot];
+	struct hs_timer *t;
+
+	if (local == NULL)
+		return;
+	w->slot[slot] = NULL;
+	local->pprev = &local;
+	while ((t = local) != NULL) {
+		hs_tw_unlink(t);
+		if (t->expire_tick > due) {
+			hs_tw_link(&w->slot[slot], t);   /* a later revolution */
+			continue;
+		}
+		w->nb_armed--;
+		hs_tcp_timer_fire(lc, t);
+	}
+}
+
+void
+hs_tcp_timer_run(struct hs_lcore *lc)
+{
+	struct hs_timer_wheel *w = &lc->tcp.wheel;
+	uint64_t now = lc->now_us / HS_TW_TICK_US;
+
+	if (w->nb_armed == 0) {
+		if (now >= w->cur_tick)
+			w->cur_tick = now + 1;
+		return;
+	}
+	if (now >= w->cur_tick + HS_TW_SLOTS) {
+		/* More than a revolution behind: one sweep of every slot. */
+		w->cur_tick = now + 1;
+		for (uint32_t s = 0; s < HS_TW_SLOTS; s++)
+			hs_tw_run_slot(lc, s, now);
+		return;
+	}
+	while (w->cur_tick <= now) {
+		uint64_t tick = w->cur_tick++;
+
+		hs_tw_run_slot(lc, tick & (HS_TW_SLOTS - 1), tick);
+	}
+}

@@ -19,9 +19,11 @@
 #include <stdbool.h>
 
 #include "hs_http_files.h"
+#include "hs_http_parse.h"
 
 #define HS_HTTP_IN_BUF   8192     /* request line + headers limit (431 / 414 above) */
 #define HS_HTTP_HDR_BUF  1024     /* response header block */
+#define HS_HTTP_MAX_BODY (1u << 20) /* request bodies above this get 413 */
 
 struct hs_http_server {
 	const struct hs_file_cache *files;
@@ -42,21 +44,30 @@ struct hs_http_conn {
 	uint16_t status;                /* status of the response in flight */
 	bool close_after;               /* close once this response is drained */
 	bool closing;                   /* no further requests will be read */
+	bool peer_eof;                  /* the peer half-closed */
 	uint32_t requests;              /* served on this connection */
 	char hdr[HS_HTTP_HDR_BUF];
 	char in[HS_HTTP_IN_BUF];
+	struct hs_http_req req;         /* parser state of the next request */
 };
 
 void hs_http_conn_init(struct hs_http_conn *c, const struct hs_http_server *srv);
 
-/* Where to write received bytes: returns a pointer and the free space. */
+/* Where to write received bytes: returns a pointer and the free space.
+ * Space 0 means "do not read now" (the buffer is full while a response
+ * drains), not an error.  Once the connection is closing, input is still
+ * accepted and thrown away, so the peer is not reset before it has read
+ * the final response (RFC 9112 §9.6). */
 char *hs_http_conn_inbuf(struct hs_http_conn *c, size_t *space);
 /* n bytes were written at the pointer returned above. */
 void hs_http_conn_commit(struct hs_http_conn *c, size_t n);
 
 /* Parse and handle input if no response is in flight.  Returns the status
  * code of a new response it produced (e.g. 200, 404, 400), 0 if it needs
- * more input or a response is still being drained. */
+ * more input or a response is still being drained.  Call it again after
+ * the output has drained: pipelined requests may already be in in[]
+ * (loop: process -> drain output -> process ... until it returns 0 with
+ * nothing to send). */
 int hs_http_conn_process(struct hs_http_conn *c);
 
 /* Next chunk of output: sets *p and returns its length, 0 if none. */

@@ -51,4 +51,10 @@ int hs_http_path_normalize(const char *target, size_t len, char *out);
  * if unknown). */
 const char *hs_http_mime_type(const char *name, size_t len);
 
+/* Format t as an IMF-fixdate (RFC 9110 §5.6.7), "Sun, 06 Nov 1994
+ * 08:49:37 GMT", locale-independent.  out must hold HS_HTTP_DATE_LEN + 1
+ * bytes; returns HS_HTTP_DATE_LEN. */
+#define HS_HTTP_DATE_LEN 29
+size_t hs_http_imf_date(time_t t, char *out);
+
 #endif

@@ -1,1 +1,370 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
+/* SPDX-License-Identifier: BSD-3-Clause
+ * hs_server.c - TCP -> TLS -> HTTP glue, run to completion per lcore.
+ *
+ * Flow for one connection (all on the owning lcore):
+ *   readable():  [TLS handshake] -> read plaintext into the HTTP engine's
+ *                input buffer -> hs_http_conn_process -> drain output
+ *   writable():  drain output again (ACKs freed send space)
+ *   closed():    release TLS + HTTP state
+ * Backpressure: we only read from TCP/TLS while the engine's input buffer
+ * has room, and only write while TCP's send buffer has room for a whole
+ * record, so wolfSSL never sees a short write.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hs_common.h"
+#include "hs_lcore.h"
+#include "hs_tcp.h"
+#include "hs_tls.h"
+#include "hs_http.h"
+#include "hs_server.h"
+
+/* TLS 1.3 record overhead: header 5 + content type 1 + tag 16. */
+#define HS_TLS_RECORD_OVERHEAD 64
+
+struct hs_srv_lcore;
+
+struct hs_srv_conn {
+	struct hs_tcp_conn *tcp;
+	struct hs_tls_sess *tls;          /* NULL on the plain-HTTP port */
+	struct hs_srv_lcore *sl;
+	struct hs_srv_conn *prev, *next;  /* live list, for shutdown */
+	bool handshake_done;
+	bool closing;                     /* hs_tcp_close() issued */
+	bool eof;                         /* no more input will come */
+	struct hs_http_conn http;
+};
+
+/* Per-lcore, per-listener server state (the listener's arg). */
+struct hs_srv_lcore {
+	struct hs_lcore *lc;
+	struct hs_tls_ctx *tls;
+	struct hs_http_server http;
+	struct hs_srv_conn live;          /* list head */
+};
+
+static struct hs_srv_lcore *srv_of[HS_MAX_LCORES][2];
+
+static void
+srv_count_status(struct hs_stats *st, int status)
+{
+	st->http_req++;
+	switch (status / 100) {
+	case 1: st->http_1xx++; break;
+	case 2: st->http_2xx++; break;
+	case 3: st->http_3xx++; break;
+	case 4: st->http_4xx++; break;
+	default: st->http_5xx++; break;
+	}
+}
+
+static void
+srv_conn_free(struct hs_srv_conn *sc)
+{
+	sc->prev->next = sc->next;
+	sc->next->prev = sc->prev;
+	if (sc->tls != NULL)
+		hs_tls_sess_free(sc->tls);
+	free(sc);
+}
+
+/* ---- TLS transport callbacks ------------------------------------------ */
+
+static int
+srv_pull(void *io, uint8_t *buf, size_t len)
+{
+	struct hs_srv_conn *sc = io;
+	size_t n = hs_tcp_recv(sc->tcp, buf, len);
+
+	if (n > 0)
+		return (int)n;
+	return hs_tcp_peer_closed(sc->tcp) ? -EPIPE : 0;
+}
+
+static int
+srv_push(void *io, const uint8_t *buf, size_t len)
+{
+	struct hs_srv_conn *sc = io;
+	int rc = hs_tcp_send(sc->tcp, buf, len);
+
+	if (rc == -ENOBUFS)
+		return 0;                 /* retried from writable() */
+	return rc;
+}
+
+/* ---- driving one connection ------------------------------------------- */
+
+/* Start a graceful close once: close_notify (TLS), then FIN. */
+static void
+srv_close(struct hs_srv_conn *sc)
+{
+	if (sc->closing)
+		return;
+	sc->closing = true;
+	if (sc->tls != NULL && sc->handshake_done)
+		(void)hs_tls_shutdown(sc->tls);
+	hs_tcp_close(sc->tcp);
+}
+
+/* Move received bytes into the HTTP engine.  Returns <0 on a fatal TLS
+ * error, else the number of bytes moved. */
+static int
+srv_read(struct hs_srv_conn *sc)
+{
+	int moved = 0;
+
+	while (!sc->eof) {
+		size_t space;
+		char *p = hs_http_conn_inbuf(&sc->http, &space);
+		int n;
+
+		if (space == 0)
+			break;
+		if (sc->tls != NULL) {
+			n = hs_tls_read(sc->tls, p, space);
+			if (n == -EAGAIN)
+				break;
+			if (n == 0 || n == -ECONNRESET) {
+				sc->eof = true;   /* close_notify or TCP EOF */
+				break;
+			}
+			if (n < 0)
+				return n;
+		} else {
+			n = (int)hs_tcp_recv(sc->tcp, p, space);
+			if (n == 0) {
+				if (hs_tcp_peer_closed(sc->tcp) &&
+				    hs_tcp_recv_avail(sc->tcp) == 0)
+					sc->eof = true;
+				break;
+			}
+		}
+		hs_http_conn_commit(&sc->http, (size_t)n);
+		moved += n;
+	}
+	if (sc->eof)
+		hs_http_conn_peer_eof(&sc->http);
+	return moved;
+}
+
+/* Push engine output into TLS/TCP while there is send space.  Returns
+ * bytes written, or <0 on a fatal error. */
+static int
+srv_write(struct hs_srv_conn *sc)
+{
+	int written = 0;
+	const void *p;
+	size_t len;
+
+	while ((len = hs_http_conn_output(&sc->http, &p)) > 0) {
+		uint32_t space = hs_tcp_send_space(sc->tcp);
+		int n;
+
+		if (sc->tls != NULL) {
+			len = HS_MIN(len, (size_t)HS_TLS_MAX_WRITE);
+			if (space < len + HS_TLS_RECORD_OVERHEAD)
+				break;
+			n = hs_tls_write(sc->tls, p, len);
+			if (n == -EAGAIN)
+				break;
+		} else {
+			len = HS_MIN(len, (size_t)space);
+			if (len == 0)
+				break;
+			n = hs_tcp_send(sc->tcp, p, len);
+			if (n == -ENOBUFS)
+				break;
+		}
+		if (n < 0)
+			return n;
+		hs_http_conn_sent(&sc->http, (size_t)n);
+		written += n;
+	}
+	return written;
+}
+
+static void
+srv_abort(struct hs_srv_conn *sc)
+{
+	hs_tcp_abort(sc->tcp);
+	srv_conn_free(sc);
+}
+
+/* Run the connection until it can make no more progress. */
+static void
+srv_drive(struct hs_srv_conn *sc)
+{
+	struct hs_stats *st = &hs_tcp_lcore_of(sc->tcp)->stats;
+
+	if (sc->closing)
+		return;
+	if (sc->tls != NULL && !sc->handshake_done) {
+		int rc = hs_tls_handshake(sc->tls);
+
+		if (rc == -EAGAIN) {
+			if (hs_tcp_peer_closed(sc->tcp)) {
+				st->tls_hs_fail++;
+				srv_close(sc);
+			}
+			return;
+		}
+		if (rc < 0) {
+			/* The alert (if any) is queued ahead of our FIN. */
+			st->tls_hs_fail++;
+			srv_close(sc);
+			return;
+		}
+		st->tls_hs_ok++;
+		sc->handshake_done = true;
+	}
+	for (;;) {
+		int r, w, status;
+
+		r = srv_read(sc);
+		if (r < 0) {
+			st->tls_err++;
+			srv_abort(sc);
+			return;
+		}
+		status = hs_http_conn_process(&sc->http);
+		if (status > 0)
+			srv_count_status(st, status);
+		w = srv_write(sc);
+		if (w < 0) {
+			st->tls_err++;
+			srv_abort(sc);
+			return;
+		}
+		if (hs_http_conn_should_close(&sc->http)) {
+			srv_close(sc);
+			return;
+		}
+		if (r == 0 && w == 0 && status == 0)
+			return;
+	}
+}
+
+/* ---- TCP callbacks ----------------------------------------------------- */
+
+static int
+srv_accepted(struct hs_tcp_conn *c, void *arg)
+{
+	struct hs_srv_lcore *sl = arg;
+	struct hs_srv_conn *sc = malloc(sizeof(*sc));
+
+	if (sc == NULL)
+		return -ENOMEM;
+	sc->tcp = c;
+	sc->sl = sl;
+	sc->tls = NULL;
+	sc->handshake_done = false;
+	sc->closing = false;
+	sc->eof = false;
+	if (sl->tls != NULL) {
+		sc->tls = hs_tls_sess_new(sl->tls, srv_pull, srv_push, sc);
+		if (sc->tls == NULL) {
+			free(sc);
+			return -ENOMEM;
+		}
+	}
+	hs_http_conn_init(&sc->http, &sl->http);
+	sc->next = sl->live.next;
+	sc->prev = &sl->live;
+	sl->live.next->prev = sc;
+	sl->live.next = sc;
+	hs_tcp_set_app(c, sc);
+	return 0;
+}
+
+static void
+srv_readable(struct hs_tcp_conn *c)
+{
+	srv_drive(hs_tcp_app(c));
+}
+
+static void
+srv_closed(struct hs_tcp_conn *c, int reason)
+{
+	struct hs_srv_conn *sc = hs_tcp_app(c);
+
+	(void)reason;
+	if (sc != NULL)
+		srv_conn_free(sc);
+}
+
+static const struct hs_tcp_ops srv_ops = {
+	.accepted = srv_accepted,
+	.readable = srv_readable,
+	.writable = srv_readable,
+	.closed = srv_closed,
+};
+
+static struct hs_srv_lcore *
+srv_lcore_new(struct hs_lcore *lc, const struct hs_server_config *cfg, bool tls)
+{
+	struct hs_srv_lcore *sl = calloc(1, sizeof(*sl));
+
+	if (sl == NULL)
+		return NULL;
+	sl->lc = lc;
+	sl->tls = tls ? cfg->tls : NULL;
+	sl->http.files = cfg->files;
+	sl->http.tls = tls;
+	sl->http.server_name = "httpsd";
+	sl->live.next = sl->live.prev = &sl->live;
+	return sl;
+}
+
+static int
+srv_slot(const struct hs_lcore *lc)
+{
+	for (unsigned int i = 0; i < hs_nb_lcores; i++)
+		if (hs_lcores[i] == lc)
+			return (int)i;
+	return -ENOENT;
+}
+
+int
+hs_server_attach(struct hs_lcore *lc, const struct hs_server_config *cfg)
+{
+	int slot = srv_slot(lc);
+	const uint16_t ports[2] = { cfg->https_port, cfg->http_port };
+
+	if (slot < 0)
+		return slot;
+	for (int i = 0; i < 2; i++) {
+		struct hs_srv_lcore *sl;
+
+		if (ports[i] == 0)
+			continue;
+		sl = srv_lcore_new(lc, cfg, i == 0);
+		HS_GUARD_PTR(sl);
+		srv_of[slot][i] = sl;
+		HS_GUARD(hs_tcp_listen(lc, ports[i], &srv_ops, sl));
+	}
+	return 0;
+}
+
+void
+hs_server_detach(struct hs_lcore *lc)
+{
+	int slot = srv_slot(lc);
+
+	if (slot < 0)
+		return;
+	for (int i = 0; i < 2; i++) {
+		struct hs_srv_lcore *sl = srv_of[slot][i];
+
+		if (sl == NULL)
+			continue;
+		while (sl->live.next != &sl->live) {
+			struct hs_srv_conn *sc = sl->live.next;
+
+			hs_tcp_set_app(sc->tcp, NULL);
+			srv_conn_free(sc);
+		}
+		free(sl);
+		srv_of[slot][i] = NULL;
+	}
+}

@@ -1,1 +1,657 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
+/* SPDX-License-Identifier: BSD-3-Clause
+ * hs_tls.c - TLS server sessions on wolfSSL, sans-I/O (see hs_tls.h).
+ *
+ * wolfSSL never sees a socket: the context installs hs_tls_io_recv/send as
+ * its I/O callbacks and every WOLFSSL carries its hs_tls_sess as the I/O
+ * context, so record bytes flow only through the session's pull/push.
+ *
+ * Discipline: every wolfSSL return value is checked; wolfSSL errors are
+ * mapped to the negative errno codes of hs_common.h in one place
+ * (hs_tls_map_err).  Native wolfSSL calls only, no OpenSSL-compat wrappers.
+ */
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+#include <wolfssl/wolfio.h>
+#include <wolfssl/error-ssl.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hs_common.h"
+#include "hs_tls.h"
+
+#ifndef HS_WOLFSSL_DESC
+#define HS_WOLFSSL_DESC "unknown build"
+#endif
+
+/* RFC 8446 §9.1 mandatory suites plus ChaCha20; RFC 8446 §B.4 names.
+ * TLS 1.2: ECDHE with AEAD only (RFC 5289, RFC 7905) - no CBC, no RSA key
+ * exchange, no static DH: forward secrecy and no MAC-then-encrypt. */
+static const char hs_tls_cipher_list[] =
+	"TLS13-AES128-GCM-SHA256:"
+	"TLS13-AES256-GCM-SHA384:"
+	"TLS13-CHACHA20-POLY1305-SHA256:"
+	"ECDHE-ECDSA-AES128-GCM-SHA256:"
+	"ECDHE-ECDSA-AES256-GCM-SHA384:"
+	"ECDHE-ECDSA-CHACHA20-POLY1305:"
+	"ECDHE-RSA-AES128-GCM-SHA256:"
+	"ECDHE-RSA-AES256-GCM-SHA384:"
+	"ECDHE-RSA-CHACHA20-POLY1305";
+
+/* Key exchange groups in preference order (RFC 8446 §4.2.7, RFC 8422). */
+static int hs_tls_groups[] = { WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1 };
+
+struct hs_tls_ctx {
+	WOLFSSL_CTX *wctx;
+};
+
+struct hs_tls_sess {
+	WOLFSSL *ssl;
+	hs_tls_pull_fn pull;
+	hs_tls_push_fn push;
+	void *io;
+	bool hs_done;          /* handshake finished and its output flushed */
+	bool transport_closed; /* pull saw EOF or push failed */
+	bool tx_blocked;       /* a push in the current call took nothing */
+	bool tx_pending;       /* wolfSSL holds unsent non-data output */
+	bool wr_retry;         /* last write was -EAGAIN: same buf next */
+	bool wr_done;          /* ...and its record has since been flushed */
+	uint16_t stale_len;    /* len of the last write that met WANT_WRITE */
+	bool peer_closed;      /* close_notify received */
+	bool shut_sent;        /* our close_notify is fully pushed */
+	int dead;              /* sticky fatal error code, 0 while alive */
+	uint64_t tx_bytes;     /* ciphertext bytes pushed so far */
+	uint8_t alert[7];      /* our own plaintext fatal alert record */
+	uint8_t alert_len, alert_off;
+};
+
+static int hs_tls_inited;
+static char hs_tls_version_buf[512];
+
+int hs_tls_global_init(void)
+{
+	if (hs_tls_inited++ > 0)
+		return 0;
+	if (wolfSSL_Init() != WOLFSSL_SUCCESS) {
+		hs_tls_inited = 0;
+		return -EIO;
+	}
+	return 0;
+}
+
+void hs_tls_global_fini(void)
+{
+	if (hs_tls_inited == 0 || --hs_tls_inited > 0)
+		return;
+	(void)wolfSSL_Cleanup();
+}
+
+const char *hs_tls_version_string(void)
+{
+	if (hs_tls_version_buf[0] == '\0')
+		snprintf(hs_tls_version_buf, sizeof(hs_tls_version_buf),
+			 "wolfSSL %s (%s)", wolfSSL_lib_version(),
+			 HS_WOLFSSL_DESC);
+	return hs_tls_version_buf;
+}
+
+/* ---- transport callbacks ------------------------------------------- */
+
+static int hs_tls_io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
+{
+	struct hs_tls_sess *s = ctx;
+	int n;
+
+	(void)ssl;
+	if (sz <= 0)
+		return 0;
+	n = s->pull(s->io, (uint8_t *)buf, (size_t)sz);
+	if (n > 0)
+		return n > sz ? WOLFSSL_CBIO_ERR_GENERAL : n;
+	if (n == 0)
+		return WOLFSSL_CBIO_ERR_WANT_READ;
+	s->transport_closed = true;
+	return n == -EPIPE ? WOLFSSL_CBIO_ERR_CONN_CLOSE
+			   : WOLFSSL_CBIO_ERR_CONN_RST;
+}
+
+static int hs_tls_io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
+{
+	struct hs_tls_sess *s = ctx;
+	int n;
+
+	(void)ssl;
+	if (sz <= 0)
+		return 0;
+	n = s->push(s->io, (const uint8_t *)buf, (size_t)sz);
+	if (n > 0) {
+		if (n > sz)
+			return WOLFSSL_CBIO_ERR_GENERAL;
+		s->tx_blocked = false;
+		s->tx_bytes += (uint64_t)n;
+		return n;
+	}
+	if (n == 0) {
+		s->tx_blocked = true;
+		return WOLFSSL_CBIO_ERR_WANT_WRITE;
+	}
+	s->transport_closed = true;
+	return WOLFSSL_CBIO_ERR_CONN_RST;
+}
+
+/* ---- context ------------------------------------------------------- */
+
+static int hs_tls_errf(char *err, size_t errlen, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int hs_tls_errf(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+/* A readable regular file?  0 or -errno; wolfSSL's own errors do not say
+ * "no such file", so we look first to give the operator a clear line. */
+static int hs_tls_check_file(const char *path)
+{
+	struct stat st;
+	int fd, rc = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		rc = -errno;
+	else if (S_ISDIR(st.st_mode))
+		rc = -EISDIR;
+	close(fd);
+	return rc;
+}
+
+static const char *hs_tls_wolf_strerror(int code, char *buf, size_t len)
+{
+	wolfSSL_ERR_error_string_n((unsigned long)code, buf, len);
+	return buf;
+}
+
+static int hs_tls_load_cert(WOLFSSL_CTX *wctx, const char *path,
+			    char *err, size_t errlen)
+{
+	char ebuf[WOLFSSL_MAX_ERROR_SZ];
+	int rc;
+
+	rc = hs_tls_check_file(path);
+	if (rc < 0)
+		return hs_tls_errf(err, errlen, -EIO,
+				   "cannot read certificate file '%s': %s",
+				   path, strerror(-rc));
+	rc = wolfSSL_CTX_use_certificate_chain_file(wctx, path);
+	if (rc == WOLFSSL_SUCCESS)
+		return 0;
+	if (rc == ASN_NO_PEM_HEADER || rc == WOLFSSL_BAD_FILE ||
+	    rc == WOLFSSL_FAILURE)
+		return hs_tls_errf(err, errlen, -EINVAL,
+				   "'%s' holds no PEM certificate", path);
+	return hs_tls_errf(err, errlen, -EINVAL,
+			   "certificate file '%s' is not usable: %s (%d)", path,
+			   hs_tls_wolf_strerror(rc, ebuf, sizeof(ebuf)), rc);
+}
+
+static int hs_tls_load_key(WOLFSSL_CTX *wctx, const struct hs_tls_config *cfg,
+			   char *err, size_t errlen)
+{
+	char ebuf[WOLFSSL_MAX_ERROR_SZ];
+	int rc;
+
+	rc = hs_tls_check_file(cfg->key_file);
+	if (rc < 0)
+		return hs_tls_errf(err, errlen, -EIO,
+				   "cannot read private key file '%s': %s",
+				   cfg->key_file, strerror(-rc));
+	rc = wolfSSL_CTX_use_PrivateKey_file(wctx, cfg->key_file,
+					     WOLFSSL_FILETYPE_PEM);
+	if (rc != WOLFSSL_SUCCESS) {
+		if (rc == ASN_NO_PEM_HEADER || rc == WOLFSSL_BAD_FILE ||
+		    rc == WOLFSSL_FAILURE)
+			return hs_tls_errf(err, errlen, -EINVAL,
+					   "'%s' holds no usable PEM private key",
+					   cfg->key_file);
+		return hs_tls_errf(err, errlen, -EINVAL,
+				   "private key file '%s' is not usable: %s (%d)",
+				   cfg->key_file,
+				   hs_tls_wolf_strerror(rc, ebuf, sizeof(ebuf)),
+				   rc);
+	}
+	rc = wolfSSL_CTX_check_private_key(wctx);
+	if (rc != WOLFSSL_SUCCESS)
+		return hs_tls_errf(err, errlen, -EINVAL,
+				   "private key '%s' does not match certificate '%s'",
+				   cfg->key_file, cfg->cert_file);
+	return 0;
+}
+
+/* Protocol policy: TLS 1.2 minimum (RFC 8996 deprecates 1.0/1.1), AEAD
+ * suites, X25519/P-256.  Renegotiation (RFC 5746) and compression
+ * (RFC 7457 §2.6, CRIME) are compiled out of the tuned build
+ * (--enable-secure-renegotiation=no, no HAVE_LIBZ); we refuse to build
+ * against a library where they could be switched on. */
+#if defined(HAVE_SECURE_RENEGOTIATION) || defined(HAVE_LIBZ)
+#error "wolfSSL built with renegotiation or compression: not allowed"
+#endif
+
+static int hs_tls_ctx_policy(WOLFSSL_CTX *wctx, char *err, size_t errlen)
+{
+	if (wolfSSL_CTX_SetMinVersion(wctx, WOLFSSL_TLSV1_2) != WOLFSSL_SUCCESS)
+		return hs_tls_errf(err, errlen, -EIO,
+				   "wolfSSL: cannot set minimum version TLS 1.2");
+	if (wolfSSL_CTX_set_cipher_list(wctx, hs_tls_cipher_list) !=
+	    WOLFSSL_SUCCESS)
+		return hs_tls_errf(err, errlen, -EIO,
+				   "wolfSSL: cannot set cipher suites");
+	if (wolfSSL_CTX_set_groups(wctx, hs_tls_groups,
+				   (int)HS_ARRAY_SIZE(hs_tls_groups)) !=
+	    WOLFSSL_SUCCESS)
+		return hs_tls_errf(err, errlen, -EIO,
+				   "wolfSSL: cannot set key exchange groups");
+	wolfSSL_CTX_SetIORecv(wctx, hs_tls_io_recv);
+	wolfSSL_CTX_SetIOSend(wctx, hs_tls_io_send);
+	return 0;
+}
+
+int hs_tls_ctx_new(struct hs_tls_ctx **out, const struct hs_tls_config *cfg,
+		   char *err, size_t errlen)
+{
+	struct hs_tls_ctx *ctx;
+	int rc;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (out == NULL || cfg == NULL || cfg->cert_file == NULL ||
+	    cfg->key_file == NULL)
+		return hs_tls_errf(err, errlen, -EINVAL,
+				   "TLS config needs a certificate and a key file");
+	*out = NULL;
+	ctx = calloc(1, sizeof(*ctx));
+	if (ctx == NULL)
+		return hs_tls_errf(err, errlen, -ENOMEM, "out of memory");
+	ctx->wctx = wolfSSL_CTX_new(wolfSSLv23_server_method());
+	if (ctx->wctx == NULL) {
+		free(ctx);
+		return hs_tls_errf(err, errlen, -ENOMEM,
+				   "wolfSSL: cannot create server context "
+				   "(hs_tls_global_init called?)");
+	}
+	/* Certificate and key first: loading a key re-derives wolfSSL's
+	 * suite list, the policy below must be the last word. */
+	rc = hs_tls_load_cert(ctx->wctx, cfg->cert_file, err, errlen);
+	if (rc == 0)
+		rc = hs_tls_load_key(ctx->wctx, cfg, err, errlen);
+	if (rc == 0)
+		rc = hs_tls_ctx_policy(ctx->wctx, err, errlen);
+	if (rc < 0) {
+		hs_tls_ctx_free(ctx);
+		return rc;
+	}
+	*out = ctx;
+	return 0;
+}
+
+void hs_tls_ctx_free(struct hs_tls_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	wolfSSL_CTX_free(ctx->wctx);
+	free(ctx);
+}
+
+/* ---- sessions ------------------------------------------------------ */
+
+struct hs_tls_sess *hs_tls_sess_new(struct hs_tls_ctx *ctx, hs_tls_pull_fn pull,
+				    hs_tls_push_fn push, void *io)
+{
+	struct hs_tls_sess *s;
+
+	if (ctx == NULL || pull == NULL || push == NULL)
+		return NULL;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	s->ssl = wolfSSL_new(ctx->wctx);
+	if (s->ssl == NULL) {
+		free(s);
+		return NULL;
+	}
+	s->pull = pull;
+	s->push = push;
+	s->io = io;
+	wolfSSL_SetIOReadCtx(s->ssl, s);
+	wolfSSL_SetIOWriteCtx(s->ssl, s);
+	return s;
+}
+
+void hs_tls_sess_free(struct hs_tls_sess *s)
+{
+	if (s == NULL)
+		return;
+	wolfSSL_free(s->ssl);
+	free(s);
+}
+
+/* Push what is left of our own alert record; 0 once it is all out. */
+static int hs_tls_alert_flush(struct hs_tls_sess *s)
+{
+	while (s->alert_off < s->alert_len) {
+		int n = s->push(s->io, s->alert + s->alert_off,
+				(size_t)(s->alert_len - s->alert_off));
+
+		if (n == 0)
+			return -EAGAIN;
+		if (n < 0) {
+			s->transport_closed = true;
+			return -ECONNRESET;
+		}
+		s->alert_off += (uint8_t)HS_MIN(n, s->alert_len - s->alert_off);
+	}
+	return 0;
+}
+
+/* Alert for a wolfSSL error (RFC 8446 §6.2 descriptions). */
+static uint8_t hs_tls_alert_desc(int wolf_err)
+{
+	switch (wolf_err) {
+	case UNKNOWN_RECORD_TYPE:   /* RFC 8446 §5 */
+	case OUT_OF_ORDER_E:
+		return 10;          /* unexpected_message */
+	case VERSION_ERROR:
+		return 70;          /* protocol_version */
+	case MATCH_SUITE_ERROR:
+		return 40;          /* handshake_failure */
+	default:
+		return 50;          /* decode_error */
+	}
+}
+
+/* wolfSSL 5.5.4 fails some records without telling the peer (an unknown
+ * record type, e.g. plain HTTP sent to the TLS port, sends nothing).  When
+ * it sent no fatal alert and we have not pushed a byte yet - so no record
+ * keys exist and the alert is plaintext (RFC 8446 §5.1, §6.2) - we send
+ * one ourselves.  Later failures are encrypted; wolfSSL alerts those. */
+static void hs_tls_fatal_alert(struct hs_tls_sess *s, int wolf_err)
+{
+	WOLFSSL_ALERT_HISTORY h;
+
+	memset(&h, 0, sizeof(h));
+	if (wolfSSL_get_alert_history(s->ssl, &h) != WOLFSSL_SUCCESS)
+		memset(&h, 0, sizeof(h));
+	if (h.last_tx.level == alert_fatal || s->tx_bytes != 0 ||
+	    s->alert_len != 0)
+		return;
+	s->alert[0] = 21;                   /* ContentType alert */
+	s->alert[1] = 3;                    /* legacy_record_version 3,3 */
+	s->alert[2] = 3;
+	s->alert[3] = 0;
+	s->alert[4] = 2;
+	s->alert[5] = alert_fatal;
+	s->alert[6] = hs_tls_alert_desc(wolf_err);
+	s->alert_len = sizeof(s->alert);
+	(void)hs_tls_alert_flush(s);
+}
+
+/* Map a failed wolfSSL call (ret <= 0) to our codes.  Fatal results are
+ * sticky: the alert (RFC 8446 §6.2) has been queued through push, and the
+ * session must not be used for data any more. */
+static int hs_tls_map_err(struct hs_tls_sess *s, int ret)
+{
+	int e = wolfSSL_get_error(s->ssl, ret);
+
+	if (e == WOLFSSL_ERROR_WANT_READ || e == WOLFSSL_ERROR_WANT_WRITE)
+		return -EAGAIN;
+	/* wolfSSL 5.5.4 wolfSSL_accept_TLSv13() stores 0 instead of
+	 * WANT_WRITE in ssl->error when resending buffered output blocks
+	 * again; our push saw "no room", so this is a would-block. */
+	if (e == WOLFSSL_ERROR_NONE && s->tx_blocked && !s->transport_closed)
+		return -EAGAIN;
+	if (s->transport_closed) {
+		s->dead = -ECONNRESET;
+		return s->dead;
+	}
+	hs_tls_fatal_alert(s, e);
+	s->dead = -EPROTO;
+	return s->dead;
+}
+
+/* A dead session keeps failing with its code; it still tries to get our
+ * own alert out if the transport was full the first time. */
+static int hs_tls_dead(struct hs_tls_sess *s)
+{
+	if (s->alert_off < s->alert_len && !s->transport_closed)
+		(void)hs_tls_alert_flush(s);
+	return s->dead;
+}
+
+int hs_tls_handshake(struct hs_tls_sess *s)
+{
+	int ret;
+
+	if (s == NULL)
+		return -EINVAL;
+	if (s->dead)
+		return hs_tls_dead(s);
+	if (s->hs_done)
+		return 0;
+	s->tx_blocked = false;
+	ret = wolfSSL_accept(s->ssl);
+	if (ret != WOLFSSL_SUCCESS)
+		return hs_tls_map_err(s, ret);
+	/* wolfSSL 5.5.4 only reports success once its record layer is
+	 * drained (we never enable message grouping), but a handshake whose
+	 * last flight (NewSessionTicket, RFC 8446 §4.6.1) is still stuck in
+	 * the output buffer must not be called done: the caller would wait
+	 * for input that never comes.  Calling accept again re-sends the
+	 * buffered bytes before anything else. */
+	if (s->tx_blocked)
+		return -EAGAIN;
+	s->hs_done = true;
+	return 0;
+}
+
+bool hs_tls_handshake_done(const struct hs_tls_sess *s)
+{
+	return s != NULL && s->hs_done;
+}
+
+/* Reads and writes drive an unfinished handshake first. */
+static int hs_tls_ready(struct hs_tls_sess *s)
+{
+	if (s == NULL)
+		return -EINVAL;
+	if (s->dead)
+		return hs_tls_dead(s);
+	if (!s->hs_done)
+		return hs_tls_handshake(s);
+	return 0;
+}
+
+/* Empty wolfSSL's output buffer.
+ *
+ * wolfSSL 5.5.4 appends new records (alerts, KeyUpdate) at buffer + length,
+ * ignoring the offset of a partly sent record, and would overwrite it: so
+ * wolfSSL_read and wolfSSL_shutdown are only ever called with nothing
+ * pending.  Pending output is either the rest of a blocked write's record
+ * (wr_retry) or something read/shutdown queued (tx_pending); both flags
+ * are only set after our push refused bytes, so wolfSSL does hold some.
+ *
+ * There is no flush call.  wolfSSL_write sends buffered bytes first, then
+ * counts them as prevSent + plainSz plaintext bytes of the write that last
+ * met WANT_WRITE (never reset), fails with a session-killing BAD_FUNC_ARG
+ * if that exceeds the new length and otherwise goes on after that many.
+ * Every write is one record (len <= HS_TLS_MAX_WRITE, no max_fragment), so
+ * that count is exactly the len of the last blocked write: a write of
+ * stale_len bytes (0 if none ever blocked) flushes and sends nothing new.
+ * Once a blocked write's record is flushed, its retry is done. */
+static const uint8_t hs_tls_zeros[HS_TLS_MAX_WRITE];
+
+static int hs_tls_flush(struct hs_tls_sess *s)
+{
+	int ret;
+
+	if (!s->tx_pending && !s->wr_retry)
+		return 0;
+	s->tx_blocked = false;
+	ret = wolfSSL_write(s->ssl, hs_tls_zeros, s->stale_len);
+	if (ret < 0)
+		return hs_tls_map_err(s, ret);
+	if (ret != s->stale_len || s->tx_blocked) {
+		s->dead = -EIO;     /* wolfSSL's accounting differs: stop */
+		return s->dead;
+	}
+	if (s->wr_retry) {
+		s->wr_retry = false;
+		s->wr_done = true;
+	}
+	s->tx_pending = false;
+	return 0;
+}
+
+int hs_tls_read(struct hs_tls_sess *s, void *buf, size_t len)
+{
+	int ret, e;
+
+	HS_GUARD(hs_tls_ready(s));
+	if (buf == NULL || len == 0)
+		return -EINVAL;
+	if (s->peer_closed)
+		return 0;
+	/* Output first (see hs_tls_flush): while it is blocked we read
+	 * nothing, which also pushes back on a peer that does not read. */
+	HS_GUARD(hs_tls_flush(s));
+	if (len > INT_MAX)
+		len = INT_MAX;
+	s->tx_blocked = false;
+	ret = wolfSSL_read(s->ssl, buf, (int)len);
+	/* wolfSSL may have answered something (KeyUpdate) and hit a full
+	 * transport; it returns the data it read all the same. */
+	if (s->tx_blocked)
+		s->tx_pending = true;
+	if (ret > 0)
+		return ret;
+	/* RFC 8446 §6.1: close_notify ends the stream cleanly.  wolfSSL
+	 * also returns 0 for a bare transport EOF; only the former is 0. */
+	e = wolfSSL_get_error(s->ssl, ret);
+	if (e == WOLFSSL_ERROR_ZERO_RETURN) {
+		s->peer_closed = true;
+		return 0;
+	}
+	return hs_tls_map_err(s, ret);
+}
+
+int hs_tls_write(struct hs_tls_sess *s, const void *buf, size_t len)
+{
+	int ret;
+
+	HS_GUARD(hs_tls_ready(s));
+	if (buf == NULL || len > HS_TLS_MAX_WRITE)
+		return -EINVAL;
+	if (s->wr_done) {
+		/* the retry of a write whose record a flush completed */
+		s->wr_done = false;
+		return (int)len;
+	}
+	if (s->shut_sent)
+		return -EINVAL;  /* RFC 8446 §6.1: nothing after close_notify */
+	if (len == 0)
+		return 0;
+	if (!s->wr_retry)
+		HS_GUARD(hs_tls_flush(s));
+	/* On WANT_WRITE wolfSSL keeps the sealed record in its output buffer
+	 * and expects the same buffer and length on the next call. */
+	s->tx_blocked = false;
+	ret = wolfSSL_write(s->ssl, buf, (int)len);
+	if (ret == (int)len) {
+		s->wr_retry = false;
+		return ret;
+	}
+	if (ret > 0) {
+		/* partial writes are not enabled: cannot happen */
+		s->dead = -EIO;
+		return s->dead;
+	}
+	ret = hs_tls_map_err(s, ret);
+	if (ret == -EAGAIN) {
+		s->wr_retry = true;
+		s->stale_len = (uint16_t)len;
+	}
+	return ret;
+}
+
+int hs_tls_shutdown(struct hs_tls_sess *s)
+{
+	int ret;
+
+	if (s == NULL)
+		return -EINVAL;
+	if (s->shut_sent && !s->tx_pending)
+		return 0;
+	if (s->dead)
+		return hs_tls_dead(s);
+	/* Pending output, including a blocked write's record, goes out
+	 * ahead of close_notify.  Once close_notify is queued, calling
+	 * wolfSSL_shutdown again would queue a second one: just push. */
+	HS_GUARD(hs_tls_flush(s));
+	if (s->shut_sent)
+		return 0;
+	/* RFC 8446 §6.1: we send close_notify and need not wait for the
+	 * peer's: SHUTDOWN_NOT_DONE only means theirs has not arrived. */
+	s->tx_blocked = false;
+	ret = wolfSSL_shutdown(s->ssl);
+	if (ret == WOLFSSL_SUCCESS || ret == WOLFSSL_SHUTDOWN_NOT_DONE) {
+		s->shut_sent = true;
+		return 0;
+	}
+	ret = hs_tls_map_err(s, ret);
+	if (ret == -EAGAIN && s->tx_blocked) {
+		s->shut_sent = true;  /* queued, flushed by the next call */
+		s->tx_pending = true;
+	}
+	return ret;
+}
+
+const char *hs_tls_version(const struct hs_tls_sess *s)
+{
+	const char *v;
+
+	if (s == NULL)
+		return "none";
+	v = wolfSSL_get_version(s->ssl);
+	return v != NULL ? v : "unknown";
+}
+
+/* IANA names (RFC 8446 §B.4, RFC 5289), as OpenSSL and Wireshark print
+ * TLS 1.3 suites: "TLS_AES_128_GCM_SHA256". */
+const char *hs_tls_cipher(const struct hs_tls_sess *s)
+{
+	const char *name;
+	int cs;
+
+	if (s == NULL || !s->hs_done)
+		return "none";
+	cs = wolfSSL_get_current_cipher_suite(s->ssl);
+	if (cs < 0)
+		return "unknown";
+	name = wolfSSL_get_cipher_name_iana_from_suite((uint8_t)(cs >> 8),
+						       (uint8_t)cs);
+	return name != NULL ? name : "unknown";
+}

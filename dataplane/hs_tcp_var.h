@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * hs_tcp_var.h - internals shared by hs_tcp_conn.c, hs_tcp_in.c,
+ * hs_tcp_out.c and hs_tcp_timer.c.  Not for applications.
+ *
+ * Conventions:
+ *   - "consumes m": the callee transmits or frees m on every path.
+ *   - c->busy > 0 while input or timer code holds a conn across an app
+ *     callback; a conn freed meanwhile (app abort, RST...) is only marked
+ *     HS_TCPF_DEAD and goes back to the free list in hs_tcp_conn_put().
+ */
+#ifndef HS_TCP_VAR_H
+#define HS_TCP_VAR_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+
+#include "hs_common.h"
+#include "hs_lcore.h"
+#include "hs_tcp.h"
+
+/* ---- c->flags ---------------------------------------------------------- */
+#define HS_TCPF_ACKNOW   0x0001u  /* send an ACK at the next output */
+#define HS_TCPF_DELACK   0x0002u  /* ACK owed, delayed-ACK timer armed */
+#define HS_TCPF_FULLSEG  0x0004u  /* one full-sized segment not yet acked */
+#define HS_TCPF_FIN_RCVD 0x0008u  /* peer's FIN received (in order) */
+#define HS_TCPF_SHUT_WR  0x0010u  /* app closed: FIN after queued data */
+#define HS_TCPF_SENTFIN  0x0020u  /* FIN sent at least once (seq snd_max-1) */
+#define HS_TCPF_APP      0x0040u  /* accepted by the app: closed() owed */
+#define HS_TCPF_DEAD     0x0080u  /* detached; back to free list when idle */
+#define HS_TCPF_RECOVERY 0x0100u  /* NewReno fast recovery (RFC 6582) */
+#define HS_TCPF_PERSIST  0x0200u  /* t_rexmt is the persist timer */
+#define HS_TCPF_RXDATA   0x0400u  /* readable() due after this segment */
+#define HS_TCPF_TXSPACE  0x0800u  /* writable() due after this segment */
+
+/* TCP header flag bits (th->tcp_flags). */
+#define HS_TH_FIN  RTE_TCP_FIN_FLAG
+#define HS_TH_SYN  RTE_TCP_SYN_FLAG
+#define HS_TH_RST  RTE_TCP_RST_FLAG
+#define HS_TH_PSH  RTE_TCP_PSH_FLAG
+#define HS_TH_ACK  RTE_TCP_ACK_FLAG
+#define HS_TH_URG  RTE_TCP_URG_FLAG
+
+/* Option kinds (RFC 9293 §3.2, RFC 7323, RFC 2018). */
+#define HS_TCPOPT_EOL       0
+#define HS_TCPOPT_NOP       1
+#define HS_TCPOPT_MSS       2
+#define HS_TCPOPT_WSCALE    3
+#define HS_TCPOPT_SACK_OK   4
+#define HS_TCPOPT_TS        8
+
+#define HS_TCP_DEFAULT_MSS  536u  /* RFC 9293 §3.7.1 when no MSS option */
+#define HS_TCP_MIN_MSS      64u   /* floor against tiny-MSS resource abuse */
+#define HS_TCP_MAX_WIN      65535u /* no window scaling negotiated yet */
+#define HS_TCP_MAX_CWND     (1u << 30)
+
+/* Parsed options.  Window scale / SACK / timestamps are parsed and kept
+ * for the production issue; nothing negotiates them yet. */
+struct hs_tcp_opts {
+	uint16_t mss;
+	uint8_t wscale;
+	uint8_t has_mss : 1, has_wscale : 1, sack_ok : 1, has_ts : 1;
+	uint32_t tsval, tsecr;
+};
+
+/* One arriving segment, host byte order. */
+struct hs_tcp_seg {
+	uint32_t seq, ack;
+	uint32_t dlen;                 /* payload bytes */
+	uint32_t len;                  /* dlen + SYN + FIN (sequence space) */
+	uint32_t wnd;                  /* raw window field */
+	uint8_t flags;                 /* HS_TH_* */
+	struct hs_tcp_opts opt;
+};
+
+/* ---- mbuf queue (linked through m->next, each mbuf one segment with
+ * pkt_len == data_len; never handed to rte_pktmbuf_free as a chain) ---- */
+static inline void
+hs_mq_push(struct hs_mbuf_q *q, struct rte_mbuf *m)
+{
+	m->next = NULL;
+	if (q->tail)
+		q->tail->next = m;
+	else
+		q->head = m;
+	q->tail = m;
+	q->bytes += rte_pktmbuf_data_len(m);
+	q->count++;
+}
+
+/* Unlink the head mbuf and return it (caller owns it), NULL if empty. */
+static inline struct rte_mbuf *
+hs_mq_pop(struct hs_mbuf_q *q)
+{
+	struct rte_mbuf *m = q->head;
+
+	if (m == NULL)
+		return NULL;
+	q->head = m->next;
+	if (q->head == NULL)
+		q->tail = NULL;
+	m->next = NULL;
+	q->bytes -= rte_pktmbuf_data_len(m);
+	q->count--;
+	return m;
+}
+
+/* Free every mbuf of the queue, one segment at a time. */
+static inline void
+hs_mq_free(struct hs_mbuf_q *q)
+{
+	struct rte_mbuf *m;
+
+	while ((m = hs_mq_pop(q)) != NULL)
+		rte_pktmbuf_free_seg(m);
+}
+
+/* Drop len bytes from the front of the queue (len <= q->bytes). */
+static inline void
+hs_mq_drop(struct hs_mbuf_q *q, uint32_t len)
+{
+	while (len > 0 && q->head != NULL) {
+		struct rte_mbuf *m = q->head;
+		uint32_t dl = rte_pktmbuf_data_len(m);
+
+		if (len >= dl) {
+			rte_pktmbuf_free_seg(hs_mq_pop(q));
+			len -= dl;
+		} else {
+			rte_pktmbuf_adj(m, (uint16_t)len);
+			q->bytes -= len;
+			len = 0;
+		}
+	}
+}
+
+/* Copy len bytes starting at byte off of the queue into dst. */
+static inline void
+hs_mq_copy(const struct hs_mbuf_q *q, uint32_t off, void *dst, uint32_t len)
+{
+	const struct rte_mbuf *m = q->head;
+	uint8_t *d = dst;
+
+	while (m != NULL && off >= rte_pktmbuf_data_len(m)) {
+		off -= rte_pktmbuf_data_len(m);
+		m = m->next;
+	}
+	while (m != NULL && len > 0) {
+		uint32_t n = HS_MIN(len, (uint32_t)rte_pktmbuf_data_len(m) - off);
+
+		memcpy(d, rte_pktmbuf_mtod_offset(m, const uint8_t *, off), n);
+		d += n;
+		len -= n;
+		off = 0;
+		m = m->next;
+	}
+}
+
+/* ---- tunables helpers -------------------------------------------------- */
+static inline uint32_t hs_ms_to_us(uint32_t ms) { return ms * 1000u; }
+
+/* Our MSS: IP MTU minus 20 (IP) and 20 (TCP). */
+static inline uint16_t
+hs_tcp_our_mss(const struct hs_lcore *lc)
+{
+	return (uint16_t)(lc->ifp->mtu - 40);
+}
+
+/* Current RTO with exponential backoff, bounded by rto_max (RFC 6298 5.5). */
+static inline uint32_t
+hs_tcp_rto_cur(const struct hs_tcp_conn *c)
+{
+	uint64_t rto = (uint64_t)c->rto_us << HS_MIN(c->rexmt_shift, 20);
+	uint64_t max = hs_ms_to_us(hs_tcp_params.rto_max_ms);
+
+	return (uint32_t)HS_MIN(rto, max);
+}
+
+/* Receive window we can offer now (bytes, unscaled, RFC 9293 §3.8.6). */
+static inline uint32_t
+hs_tcp_rcv_space(const struct hs_tcp_conn *c)
+{
+	uint32_t w = c->rcvbuf > c->rcvq.bytes ? c->rcvbuf - c->rcvq.bytes : 0;
+	uint32_t adv = HS_SEQ_GT(c->rcv_adv, c->rcv_nxt) ?
+		       c->rcv_adv - c->rcv_nxt : 0;
+
+	w = HS_MIN(w, HS_TCP_MAX_WIN << c->rcv_wscale);
+	return HS_MAX(w, adv);            /* never shrink the window */
+}
+
+/* ---- hs_tcp_conn.c ---- */
+struct hs_tcp_conn *hs_tcp_conn_lookup(struct hs_lcore *lc, uint32_t faddr,
+				       uint32_t laddr, uint16_t fport,
+				       uint16_t lport);
+int hs_tcp_listener_find(struct hs_lcore *lc, uint16_t lport);
+/* New SYN_RCVD conn (not yet sending anything); NULL at the limit. */
+struct hs_tcp_conn *hs_tcp_conn_new(struct hs_lcore *lc, uint32_t faddr,
+				    uint32_t laddr, uint16_t fport,
+				    uint16_t lport, int listener);
+/* Detach c (timers, queues, hash, gauge) and release it unless busy.
+ * If it was accepted, ops->closed(c, reason) is called first.  The conn
+ * must not be touched by the caller afterwards except c->flags/busy. */
+void hs_tcp_conn_drop(struct hs_tcp_conn *c, int reason);
+/* End of a busy section: returns the conn to the free list if it died. */
+void hs_tcp_conn_put(struct hs_tcp_conn *c);
+uint32_t hs_tcp_isn(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
+		    uint16_t fport, uint16_t lport);
+
+/* ---- hs_tcp_out.c ---- */
+/* Send what windows allow, FIN when due, and an owed ACK. */
+void hs_tcp_output(struct hs_tcp_conn *c);
+int hs_tcp_send_synack(struct hs_tcp_conn *c);
+void hs_tcp_send_ack(struct hs_tcp_conn *c);
+void hs_tcp_send_rst(struct hs_tcp_conn *c);
+/* Retransmit the first unacknowledged segment (fast rexmt / partial ACK). */
+void hs_tcp_rexmit_one(struct hs_tcp_conn *c);
+/* Segment without connection (RST replies).  Addresses/ports network order. */
+void hs_tcp_respond(struct hs_lcore *lc, uint32_t saddr, uint32_t daddr,
+		    uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+		    uint8_t flags);
+
+/* ---- hs_tcp_in.c ---- */
+/* Parse options [p, p+len).  Returns 0 or -EINVAL on malformed lengths. */
+int hs_tcp_parse_opts(const uint8_t *p, uint32_t len, struct hs_tcp_opts *o);
+
+/* ---- hs_tcp_timer.c ---- */
+void hs_tw_init(struct hs_timer_wheel *w, uint64_t now_us);
+/* Arm (or re-arm) t to expire at tick expire (clamped to >= cur_tick). */
+void hs_tw_arm(struct hs_timer_wheel *w, struct hs_timer *t, uint64_t expire);
+void hs_tw_cancel(struct hs_timer_wheel *w, struct hs_timer *t);
+static inline bool hs_tw_pending(const struct hs_timer *t) { return t->pprev != NULL; }
+/* Arm a conn timer us microseconds from lc->now_us (rounded up). */
+void hs_tcp_timer_arm(struct hs_tcp_conn *c, struct hs_timer *t, uint64_t us);
+void hs_tcp_timer_cancel(struct hs_tcp_conn *c, struct hs_timer *t);
+
+#endif

@@ -1,0 +1,1126 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * test_tcp.c - segment-level tests of the userspace TCP (packetdrill-like).
+ *
+ * The harness replaces the IPv4 layer: hs_ipv4_output() captures every
+ * segment TCP transmits (parsed, checksum verified, mbuf freed) and
+ * hs_ipv4_fill() is a local copy.  A test injects crafted segments with
+ * inject(), checks what came out with EXPECT(flags, seq, ack) /
+ * EXPECT_NONE(), and drives time with advance_ms().  Every test ends with
+ * a leak check: after hs_tcp_lcore_fini() the mbuf pool is full again.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <rte_eal.h>
+#include <rte_mbuf.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+
+#include "hs_lcore.h"
+#include "hs_net.h"
+#include "hs_tcp.h"
+
+static int failures, checks;
+#define CHECK(e) do { checks++; if (!(e)) { failures++; \
+	fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #e); \
+	} } while (0)
+
+#define F_FIN RTE_TCP_FIN_FLAG
+#define F_SYN RTE_TCP_SYN_FLAG
+#define F_RST RTE_TCP_RST_FLAG
+#define F_PSH RTE_TCP_PSH_FLAG
+#define F_ACK RTE_TCP_ACK_FLAG
+
+#define SRV_IP   RTE_IPV4(198, 18, 0, 1)
+#define PEER_IP  RTE_IPV4(198, 18, 0, 2)
+#define SRV_PORT 443
+#define POOL_SIZE 4095
+#define PEER_ISN 1000u
+
+static struct rte_mempool *pool;
+static struct hs_netif ifp;
+static struct hs_lcore lc;
+
+/* ---- IPv4 layer stand-ins ------------------------------------------- */
+void
+hs_ipv4_fill(struct rte_ipv4_hdr *ip, uint32_t src, uint32_t dst,
+	     uint8_t proto, uint16_t len)
+{
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16(len);
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->next_proto_id = proto;
+	ip->src_addr = src;
+	ip->dst_addr = dst;
+}
+
+struct cap {
+	uint8_t flags;
+	uint32_t seq, ack;
+	uint16_t win, mss;     /* mss 0 = no option */
+	uint16_t sport, dport;
+	uint32_t dlen;
+	uint8_t data[2048];
+	bool cksum_ok, headroom_ok;
+};
+static struct cap caps[512];
+static unsigned int ncap, rd;
+
+static bool
+cksum_ok(const struct rte_ipv4_hdr *ip, const void *l4)
+{
+	uint32_t sum = rte_ipv4_phdr_cksum(ip, 0);
+
+	sum += rte_raw_cksum(l4, rte_be_to_cpu_16(ip->total_length) - 20);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+void
+hs_ipv4_output(struct hs_lcore *l, struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, void *);
+	const struct rte_tcp_hdr *th = (const void *)(ip + 1);
+	uint32_t thl = (th->data_off >> 4) * 4;
+	const uint8_t *o = (const uint8_t *)(th + 1);
+	struct cap *c;
+
+	(void)l;
+	if (ncap == RTE_DIM(caps)) {
+		fprintf(stderr, "capture overflow\n");
+		exit(2);
+	}
+	c = &caps[ncap++];
+	memset(c, 0, sizeof(*c));
+	c->flags = th->tcp_flags;
+	c->seq = rte_be_to_cpu_32(th->sent_seq);
+	c->ack = rte_be_to_cpu_32(th->recv_ack);
+	c->win = rte_be_to_cpu_16(th->rx_win);
+	c->sport = rte_be_to_cpu_16(th->src_port);
+	c->dport = rte_be_to_cpu_16(th->dst_port);
+	if (thl >= 24 && o[0] == 2 && o[1] == 4)
+		c->mss = (uint16_t)(o[2] << 8 | o[3]);
+	c->dlen = rte_be_to_cpu_16(ip->total_length) - 20 - thl;
+	memcpy(c->data, (const uint8_t *)th + thl, c->dlen);
+	c->cksum_ok = cksum_ok(ip, th) && ip->src_addr == RTE_BE32(SRV_IP);
+	c->headroom_ok = rte_pktmbuf_headroom(m) >= RTE_ETHER_HDR_LEN;
+	rte_pktmbuf_free(m);
+}
+
+/* ---- harness -------------------------------------------------------- */
+struct opts {
+	uint8_t b[40];
+	uint8_t len;
+};
+static const struct opts no_opts;
+
+static struct opts
+mss_opt(uint16_t mss)
+{
+	struct opts o = { { 2, 4, (uint8_t)(mss >> 8), (uint8_t)mss }, 4 };
+	return o;
+}
+
+static uint16_t peer_port = 40000;
+static uint16_t peer_win = 65535;
+static bool corrupt_next;
+
+/* Craft one segment from the peer and hand it to TCP. */
+static void
+inject_from(uint16_t sport, uint16_t dport, uint8_t flags, uint32_t seq,
+	    uint32_t ack, const void *data, uint32_t dlen,
+	    const struct opts *o)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint32_t optlen = (o->len + 3u) & ~3u;
+	uint32_t tot = 20 + 20 + optlen + dlen;
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *th;
+
+	if (m == NULL) {
+		fprintf(stderr, "pool empty\n");
+		exit(2);
+	}
+	ip = (void *)rte_pktmbuf_append(m, (uint16_t)tot);
+	if (ip == NULL) {
+		fprintf(stderr, "segment too large\n");
+		exit(2);
+	}
+	hs_ipv4_fill(ip, RTE_BE32(PEER_IP), RTE_BE32(SRV_IP), IPPROTO_TCP,
+		     (uint16_t)tot);
+	th = (void *)(ip + 1);
+	memset(th, 0, sizeof(*th) + optlen);
+	th->src_port = rte_cpu_to_be_16(sport);
+	th->dst_port = rte_cpu_to_be_16(dport);
+	th->sent_seq = rte_cpu_to_be_32(seq);
+	th->recv_ack = rte_cpu_to_be_32(ack);
+	th->data_off = (uint8_t)(((20 + optlen) / 4) << 4);
+	th->tcp_flags = flags;
+	th->rx_win = rte_cpu_to_be_16(peer_win);
+	memcpy(th + 1, o->b, o->len);
+	if (dlen)
+		memcpy((uint8_t *)th + 20 + optlen, data, dlen);
+	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	if (corrupt_next) {
+		th->cksum ^= 0x1234;
+		corrupt_next = false;
+	}
+	m->l3_len = 20;
+	hs_tcp_input(&lc, m);
+}
+
+static void
+inject(uint8_t flags, uint32_t seq, uint32_t ack, const void *data,
+       uint32_t dlen)
+{
+	inject_from(peer_port, SRV_PORT, flags, seq, ack, data, dlen, &no_opts);
+}
+
+static struct cap *
+expect_seg(int line, uint8_t flags, uint32_t seq, uint32_t ack)
+{
+	struct cap *c;
+
+	checks++;
+	if (rd >= ncap) {
+		failures++;
+		fprintf(stderr, "%s:%d: expected a segment, none sent\n",
+			__FILE__, line);
+		return NULL;
+	}
+	c = &caps[rd++];
+	if (c->flags != flags || c->seq != seq || c->ack != ack ||
+	    !c->cksum_ok || !c->headroom_ok) {
+		failures++;
+		fprintf(stderr, "%s:%d: expected flags %#x seq %u ack %u, got "
+			"flags %#x seq %u ack %u len %u cksum_ok %d\n",
+			__FILE__, line, flags, seq, ack, c->flags, c->seq,
+			c->ack, c->dlen, c->cksum_ok);
+	}
+	return c;
+}
+#define EXPECT(f, s, a) expect_seg(__LINE__, (f), (s), (a))
+#define EXPECT_NONE() do { checks++; if (rd != ncap) { failures++; \
+	fprintf(stderr, "%s:%d: unexpected segment flags %#x seq %u ack %u " \
+		"len %u\n", __FILE__, __LINE__, caps[rd].flags, caps[rd].seq, \
+		caps[rd].ack, caps[rd].dlen); rd = ncap; } } while (0)
+
+static void
+advance_ms(uint64_t ms)
+{
+	lc.now_us += ms * 1000;
+	hs_tcp_timer_run(&lc);
+}
+
+/* ---- the application ------------------------------------------------ */
+static struct {
+	struct hs_tcp_conn *c;
+	int accepted, readable, writable, closed, reason;
+	int accept_rc;
+	bool auto_read, abort_in_readable, close_in_readable;
+	bool multi;                 /* several conns: app.c is the latest */
+	uint8_t rx[1 << 17];
+	size_t rxlen;
+} app;
+
+static int
+app_accepted(struct hs_tcp_conn *c, void *arg)
+{
+	(void)arg;
+	app.c = c;
+	app.accepted++;
+	return app.accept_rc;
+}
+
+static void
+app_readable(struct hs_tcp_conn *c)
+{
+	app.readable++;
+	if (app.abort_in_readable) {
+		hs_tcp_abort(c);
+		app.c = NULL;
+		return;
+	}
+	if (app.auto_read) {
+		size_t n;
+
+		while ((n = hs_tcp_recv(c, app.rx + app.rxlen,
+					sizeof(app.rx) - app.rxlen)) > 0)
+			app.rxlen += n;
+	}
+	if (app.close_in_readable && hs_tcp_peer_closed(c))
+		hs_tcp_close(c);
+}
+
+static void
+app_writable(struct hs_tcp_conn *c)
+{
+	(void)c;
+	app.writable++;
+}
+
+static void
+app_closed(struct hs_tcp_conn *c, int reason)
+{
+	if (!app.multi)
+		CHECK(c == app.c);
+	app.closed++;
+	app.reason = reason;
+	if (c == app.c)
+		app.c = NULL;
+}
+
+static const struct hs_tcp_ops app_ops = {
+	.accepted = app_accepted, .readable = app_readable,
+	.writable = app_writable, .closed = app_closed,
+};
+
+static struct hs_tcp_params saved_params;
+
+static void
+setup(uint32_t max_conns)
+{
+	memset(&lc, 0, sizeof(lc));
+	lc.ifp = &ifp;
+	lc.pool = pool;
+	lc.port_id = HS_PORT_NONE;
+	lc.now_us = 5000000;                 /* 5 s, ms-aligned */
+	ncap = rd = 0;
+	memset(&app, 0, sizeof(app));
+	app.auto_read = true;
+	peer_port++;
+	peer_win = 65535;
+	CHECK(hs_tcp_lcore_init(&lc, max_conns) == 0);
+	CHECK(hs_tcp_listen(&lc, SRV_PORT, &app_ops, NULL) == 0);
+}
+
+static void
+teardown(void)
+{
+	hs_tcp_lcore_fini(&lc);
+	CHECK(rte_mempool_avail_count(pool) == POOL_SIZE);
+	hs_tcp_params = saved_params;
+}
+
+/* Handshake with MSS 1000; returns the server's ISS. After it the peer's
+ * next sequence number is PEER_ISN + 1. */
+static uint32_t
+handshake(void)
+{
+	struct opts o = mss_opt(1000);
+	struct cap *c;
+	uint32_t iss;
+
+	inject_from(peer_port, SRV_PORT, F_SYN, PEER_ISN, 0, NULL, 0, &o);
+	c = EXPECT(F_SYN | F_ACK, caps[rd].seq, PEER_ISN + 1);
+	iss = c ? c->seq : 0;
+	inject(F_ACK, PEER_ISN + 1, iss + 1, NULL, 0);
+	CHECK(app.accepted == 1);
+	CHECK(app.c != NULL && app.c->state == HS_TCP_ESTABLISHED);
+	EXPECT_NONE();
+	return iss;
+}
+
+/* ---- tests ---------------------------------------------------------- */
+static void
+test_handshake(void)
+{
+	struct opts o = mss_opt(9000);
+	struct cap *c;
+	uint32_t iss;
+
+	setup(16);
+	/* MSS above ours is clamped to ours (mtu - 40). */
+	inject_from(peer_port, SRV_PORT, F_SYN, PEER_ISN, 0, NULL, 0, &o);
+	c = EXPECT(F_SYN | F_ACK, caps[0].seq, PEER_ISN + 1);
+	CHECK(c && c->mss == 1460 && c->win > 0 && c->dlen == 0);
+	iss = c ? c->seq : 0;
+	CHECK(app.accepted == 0);
+	CHECK(lc.stats.tcp_conn_open == 1 && lc.stats.tcp_conn_total == 1);
+	inject(F_ACK, PEER_ISN + 1, iss + 1, NULL, 0);
+	CHECK(app.accepted == 1 && app.c && app.c->mss == 1460);
+	EXPECT_NONE();
+
+	/* No options: RFC 9293 default MSS 536. */
+	inject_from(peer_port + 1, SRV_PORT, F_SYN, 77, 0, NULL, 0, &no_opts);
+	c = EXPECT(F_SYN | F_ACK, caps[rd].seq, 78);
+	iss = c ? c->seq : 0;
+	inject_from(peer_port + 1, SRV_PORT, F_ACK, 78, iss + 1, NULL, 0,
+		    &no_opts);
+	CHECK(app.accepted == 2 && app.c && app.c->mss == 536);
+	CHECK(lc.stats.tcp_conn_open == 2);
+
+	/* Two 4-tuples got different ISNs (RFC 6528 keyed hash). */
+	CHECK(caps[0].seq != iss);
+	teardown();
+}
+
+static void
+test_dup_syn_and_syn_data(void)
+{
+	struct opts o = mss_opt(1000);
+	uint32_t iss;
+
+	setup(16);
+	/* SYN carrying data: the data is not acknowledged. */
+	inject_from(peer_port, SRV_PORT, F_SYN, PEER_ISN, 0, "hello", 5, &o);
+	iss = caps[0].seq;
+	EXPECT(F_SYN | F_ACK, iss, PEER_ISN + 1);
+	/* Retransmitted SYN in SYN_RCVD: the SYN-ACK again. */
+	inject_from(peer_port, SRV_PORT, F_SYN, PEER_ISN, 0, NULL, 0, &o);
+	EXPECT(F_SYN | F_ACK, iss, PEER_ISN + 1);
+	EXPECT_NONE();
+	/* Wrong ACK in SYN_RCVD: <SEQ=SEG.ACK><CTL=RST>. */
+	inject(F_ACK, PEER_ISN + 1, iss + 7, NULL, 0);
+	EXPECT(F_RST, iss + 7, 0);
+	CHECK(lc.stats.drop_tcp_badack == 1 && app.accepted == 0);
+	teardown();
+}
+
+static void
+test_data_both_directions(void)
+{
+	uint8_t buf[3000];
+	struct cap *c;
+	uint32_t iss, seq = PEER_ISN + 1;
+
+	setup(16);
+	iss = handshake();
+	/* Small segment: delayed ACK after delack_ms (40 ms). */
+	inject(F_ACK | F_PSH, seq, iss + 1, "GET / HTTP/1.1\r\n", 16);
+	seq += 16;
+	CHECK(app.readable == 1 && app.rxlen == 16);
+	CHECK(memcmp(app.rx, "GET / HTTP/1.1\r\n", 16) == 0);
+	EXPECT_NONE();
+	advance_ms(39);
+	EXPECT_NONE();
+	advance_ms(1);
+	EXPECT(F_ACK, iss + 1, seq);
+
+	/* Two full-sized segments: ACK at once after the second. */
+	memset(buf, 'a', sizeof(buf));
+	inject(F_ACK, seq, iss + 1, buf, 1000);
+	seq += 1000;
+	EXPECT_NONE();
+	inject(F_ACK, seq, iss + 1, buf, 1000);
+	seq += 1000;
+	EXPECT(F_ACK, iss + 1, seq);
+	EXPECT_NONE();
+	CHECK(app.rxlen == 2016);
+	advance_ms(100);
+	EXPECT_NONE();          /* the delack timer was cancelled */
+
+	/* Server sends 2500 bytes: MSS-sized segments, PSH on the last. */
+	for (int i = 0; i < 2500; i++)
+		buf[i] = (uint8_t)i;
+	CHECK(hs_tcp_send(app.c, buf, 2500) == 2500);
+	EXPECT_NONE();          /* nothing before push / callback return */
+	hs_tcp_push(app.c);
+	c = EXPECT(F_ACK, iss + 1, seq);
+	CHECK(c && c->dlen == 1000 && memcmp(c->data, buf, 1000) == 0);
+	c = EXPECT(F_ACK, iss + 1001, seq);
+	CHECK(c && c->dlen == 1000 && memcmp(c->data, buf + 1000, 1000) == 0);
+	c = EXPECT(F_ACK | F_PSH, iss + 2001, seq);
+	CHECK(c && c->dlen == 500 && memcmp(c->data, buf + 2000, 500) == 0);
+	EXPECT_NONE();
+	inject(F_ACK, seq, iss + 2501, NULL, 0);
+	CHECK(app.c->snd_una == iss + 2501 && app.c->sndq.bytes == 0);
+	CHECK(app.writable == 1);
+	EXPECT_NONE();
+
+	/* Data piggybacks the ACK: the app answers inside readable(). */
+	inject(F_ACK | F_PSH, seq, iss + 2501, "x", 1);
+	seq += 1;
+	CHECK(hs_tcp_send(app.c, "y", 1) == 1);
+	hs_tcp_push(app.c);
+	c = EXPECT(F_ACK | F_PSH, iss + 2501, seq);
+	CHECK(c && c->dlen == 1 && c->data[0] == 'y');
+	advance_ms(200);
+	c = EXPECT(F_ACK | F_PSH, iss + 2501, seq);   /* RTO, no ACK came */
+	teardown();
+}
+
+static void
+test_peer_window_limits_send(void)
+{
+	static uint8_t buf[5000];
+	struct cap *c;
+	uint32_t iss, seq = PEER_ISN + 1;
+
+	setup(16);
+	iss = handshake();
+	peer_win = 2000;
+	inject(F_ACK, seq, iss + 1, NULL, 0);     /* window update */
+	CHECK(app.c->snd_wnd == 2000);
+	CHECK(hs_tcp_send(app.c, buf, 5000) == 5000);
+	hs_tcp_push(app.c);
+	EXPECT(F_ACK, iss + 1, seq);
+	EXPECT(F_ACK, iss + 1001, seq);
+	EXPECT_NONE();
+	inject(F_ACK, seq, iss + 1001, NULL, 0);  /* slides by 1000 */
+	EXPECT(F_ACK, iss + 2001, seq);
+	EXPECT_NONE();
+	inject(F_ACK, seq, iss + 3001, NULL, 0);
+	EXPECT(F_ACK, iss + 3001, seq);
+	c = EXPECT(F_ACK | F_PSH, iss + 4001, seq);
+	CHECK(c && c->dlen == 1000);
+	EXPECT_NONE();
+	inject(F_ACK, seq, iss + 5001, NULL, 0);
+	CHECK(app.c->sndq.bytes == 0 && app.c->snd_una == iss + 5001);
+	teardown();
+}
+
+static void
+test_rto_backoff_and_timeout(void)
+{
+	uint32_t iss, seq = PEER_ISN + 1;
+	struct hs_tcp_conn *c;
+
+	setup(16);
+	hs_tcp_params.data_retries = 3;
+	iss = handshake();
+	c = app.c;
+	CHECK(hs_tcp_send(c, "0123456789", 10) == 10);
+	hs_tcp_push(c);
+	EXPECT(F_ACK | F_PSH, iss + 1, seq);
+	/* RTT ~0 -> RTO = rto_min (200 ms), then 400, 800. */
+	advance_ms(199);
+	EXPECT_NONE();
+	advance_ms(1);
+	EXPECT(F_ACK | F_PSH, iss + 1, seq);
+	CHECK(lc.stats.tcp_rexmt == 1);
+	CHECK(c->cwnd == c->mss && c->ssthresh == 2u * c->mss);
+	advance_ms(399);
+	EXPECT_NONE();
+	advance_ms(1);
+	EXPECT(F_ACK | F_PSH, iss + 1, seq);
+	advance_ms(799);
+	EXPECT_NONE();
+	advance_ms(1);
+	EXPECT(F_ACK | F_PSH, iss + 1, seq);
+	CHECK(lc.stats.tcp_rexmt == 3 && app.closed == 0);
+	/* data_retries reached: RST and closed(-ETIMEDOUT). */
+	advance_ms(1600);
+	EXPECT(F_RST | F_ACK, iss + 11, seq);
+	CHECK(app.closed == 1 && app.reason == -ETIMEDOUT);
+	CHECK(lc.tcp.nb_conns == 0 && lc.stats.tcp_conn_open == 0);
+	EXPECT_NONE();
+	teardown();
+}
+
+static void
+test_rto_ack_recovers(void)
+{
+	static uint8_t buf[3000];
+	uint32_t iss, seq = PEER_ISN + 1;
+	struct hs_tcp_conn *c;
+
+	setup(16);
+	iss = handshake();
+	c = app.c;
+	CHECK(hs_tcp_send(c, buf, 3000) == 3000);
+	hs_tcp_push(c);
+	EXPECT(F_ACK, iss + 1, seq);
+	EXPECT(F_ACK, iss + 1001, seq);
+	EXPECT(F_ACK | F_PSH, iss + 2001, seq);
+	advance_ms(200);
+	/* Go-back-N with cwnd = 1 MSS: only the first segment. */
+	EXPECT(F_ACK, iss + 1, seq);
+	EXPECT_NONE();
+	inject(F_ACK, seq, iss + 1001, NULL, 0);
+	/* Slow start: cwnd 2 MSS -> the next two segments. */
+	EXPECT(F_ACK, iss + 1001, seq);
+	EXPECT(F_ACK | F_PSH, iss + 2001, seq);
+	EXPECT_NONE();
+	inject(F_ACK, seq, iss + 3001, NULL, 0);
+	CHECK(c->sndq.bytes == 0 && !c->t_rexmt.pprev);
+	teardown();
+}
+
+static void
+test_fast_retransmit(void)
+{
+	static uint8_t buf[5000];
+	uint32_t iss, seq = PEER_ISN + 1;
+
+	setup(16);
+	iss = handshake();
+	CHECK(hs_tcp_send(app.c, buf, 5000) == 5000);
+	hs_tcp_push(app.c);
+	for (int i = 0; i < 5; i++)
+		EXPECT(i == 4 ? F_ACK | F_PSH : F_ACK, iss + 1 + 1000u * i, seq);
+	inject(F_ACK, seq, iss + 1001, NULL, 0);
+	inject(F_ACK, seq, iss + 1001, NULL, 0);
+	inject(F_ACK, seq, iss + 1001, NULL, 0);
+	EXPECT_NONE();
+	inject(F_ACK, seq, iss + 1001, NULL, 0);   /* third duplicate */
+	EXPECT(F_ACK, iss + 1001, seq);
+	CHECK(lc.stats.tcp_fast_rexmt == 1 && lc.stats.tcp_rexmt == 1);
+	/* Partial ACK: the next hole is retransmitted at once. */
+	inject(F_ACK, seq, iss + 2001, NULL, 0);
+	EXPECT(F_ACK, iss + 2001, seq);
+	inject(F_ACK, seq, iss + 5001, NULL, 0);
+	CHECK(!(app.c->flags & 0x0100) && app.c->sndq.bytes == 0);
+	teardown();
+}
+
+static void
+test_synack_retries(void)
+{
+	struct opts o = mss_opt(1000);
+	uint32_t iss;
+	uint64_t wait = 1000;
+
+	setup(16);
+	inject_from(peer_port, SRV_PORT, F_SYN, PEER_ISN, 0, NULL, 0, &o);
+	iss = caps[0].seq;
+	EXPECT(F_SYN | F_ACK, iss, PEER_ISN + 1);
+	for (int i = 0; i < 5; i++, wait *= 2) {
+		advance_ms(wait - 1);
+		EXPECT_NONE();
+		advance_ms(1);
+		EXPECT(F_SYN | F_ACK, iss, PEER_ISN + 1);
+	}
+	advance_ms(wait - 1);
+	CHECK(lc.tcp.nb_conns == 1);
+	advance_ms(1);
+	EXPECT_NONE();          /* silent give-up, no RST */
+	CHECK(lc.tcp.nb_conns == 0 && app.accepted == 0 && app.closed == 0);
+	CHECK(lc.stats.tcp_conn_open == 0);
+	teardown();
+}
+
+static void
+test_passive_close(void)
+{
+	uint32_t iss, seq = PEER_ISN + 1;
+	struct hs_tcp_conn *c;
+	struct cap *c2;
+	char b[8];
+
+	setup(16);
+	app.auto_read = false;
+	iss = handshake();
+	c = app.c;
+	inject(F_ACK | F_FIN, seq, iss + 1, "bye", 3);
+	EXPECT(F_ACK, iss + 1, seq + 4);
+	CHECK(c->state == HS_TCP_CLOSE_WAIT && app.readable == 1);
+	CHECK(hs_tcp_peer_closed(c) && hs_tcp_recv_avail(c) == 3);
+	CHECK(hs_tcp_recv(c, b, sizeof(b)) == 3 && memcmp(b, "bye", 3) == 0);
+	CHECK(hs_tcp_send(c, "ok", 2) == 2);
+	hs_tcp_close(c);
+	/* The FIN rides on the last data segment. */
+	c2 = EXPECT(F_ACK | F_PSH | F_FIN, iss + 1, seq + 4);
+	CHECK(c2 && c2->dlen == 2 && memcmp(c2->data, "ok", 2) == 0);
+	CHECK(c->state == HS_TCP_LAST_ACK && app.closed == 0);
+	CHECK(hs_tcp_send(c, "no", 2) == -EPIPE);
+	inject(F_ACK, seq + 4, iss + 4, NULL, 0);
+	CHECK(app.closed == 1 && app.reason == 0);
+	CHECK(lc.tcp.nb_conns == 0);
+	EXPECT_NONE();
+	teardown();
+}
+
+static void
+test_close_in_readable(void)
+{
+	uint32_t iss, seq = PEER_ISN + 1;
+
+	setup(16);
+	app.close_in_readable = true;
+	iss = handshake();
+	inject(F_ACK | F_FIN, seq, iss + 1, NULL, 0);
+	/* The close from inside readable() is sent when it returns: one
+	 * FIN+ACK that also acknowledges the peer's FIN. */
+	EXPECT(F_ACK | F_FIN, iss + 1, seq + 1);
+	EXPECT_NONE();
+	inject(F_ACK, seq + 1, iss + 2, NULL, 0);
+	CHECK(app.closed == 1 && app.reason == 0 && lc.tcp.nb_conns == 0);
+	teardown();
+}
+
+static void
+test_active_close_time_wait(void)
+{
+	uint32_t iss, seq = PEER_ISN + 1;
+	struct hs_tcp_conn *c;
+
+	setup(16);
+	iss = handshake();
+	c = app.c;
+	hs_tcp_close(c);
+	EXPECT(F_ACK | F_FIN, iss + 1, seq);
+	CHECK(c->state == HS_TCP_FIN_WAIT_1);
+	inject(F_ACK, seq, iss + 2, NULL, 0);
+	CHECK(c->state == HS_TCP_FIN_WAIT_2 && app.closed == 0);
+	/* Data after the app closed is acknowledged and discarded. */
+	inject(F_ACK, seq, iss + 2, "late", 4);
+	seq += 4;
+	EXPECT(F_ACK, iss + 2, seq);
+	CHECK(app.readable == 0);
+	inject(F_ACK | F_FIN, seq, iss + 2, NULL, 0);
+	EXPECT(F_ACK, iss + 2, seq + 1);
+	/* closed(0) is called on entering TIME_WAIT. */
+	CHECK(c->state == HS_TCP_TIME_WAIT && app.closed == 1 &&
+	      app.reason == 0);
+	/* A retransmitted FIN is acknowledged again. */
+	inject(F_ACK | F_FIN, seq, iss + 2, NULL, 0);
+	EXPECT(F_ACK, iss + 2, seq + 1);
+	advance_ms(2 * 30000 - 1);
+	CHECK(lc.tcp.nb_conns == 1);
+	advance_ms(1);
+	CHECK(lc.tcp.nb_conns == 0 && app.closed == 1);
+	EXPECT_NONE();
+	teardown();
+}
+
+static void
+test_fin_wait2_timeout(void)
+{
+	uint32_t iss, seq = PEER_ISN + 1;
+
+	setup(16);
+	hs_tcp_params.fin_wait2_ms = 5000;
+	iss = handshake();
+	hs_tcp_close(app.c);
+	EXPECT(F_ACK | F_FIN, iss + 1, seq);
+	inject(F_ACK, seq, iss + 2, NULL, 0);
+	advance_ms(4999);
+	CHECK(lc.tcp.nb_conns == 1);
+	advance_ms(1);
+	CHECK(lc.tcp.nb_conns == 0 && app.closed == 1 &&
+	      app.reason == -ETIMEDOUT);
+	teardown();
+}
+
+static void
+test_simultaneous_close(void)
+{
+	uint32_t iss, seq = PEER_ISN + 1;
+	struct hs_tcp_conn *c;
+
+	setup(16);
+	iss = handshake();
+	c = app.c;
+	hs_tcp_close(c);
+	EXPECT(F_ACK | F_FIN, iss + 1, seq);
+	/* Peer's FIN crosses ours (does not ack it). */
+	inject(F_ACK | F_FIN, seq, iss + 1, NULL, 0);
+	EXPECT(F_ACK, iss + 2, seq + 1);
+	CHECK(c->state == HS_TCP_CLOSING && app.closed == 0);
+	inject(F_ACK, seq + 1, iss + 2, NULL, 0);
+	CHECK(c->state == HS_TCP_TIME_WAIT && app.closed == 1 &&
+	      app.reason == 0);
+	teardown();
+}
+
+static void
+test_rst_closed_port(void)
+{
+	setup(16);
+	/* No ACK: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> (SYN counts). */
+	inject_from(peer_port, 80, F_SYN, 5000, 0, NULL, 0, &no_opts);
+	EXPECT(F_RST | F_ACK, 0, 5001);
+	inject_from(peer_port, 80, F_FIN, 6000, 0, "abc", 3, &no_opts);
+	EXPECT(F_RST | F_ACK, 0, 6004);
+	/* ACK set: <SEQ=SEG.ACK><CTL=RST>. */
+	inject_from(peer_port, 80, F_ACK, 7000, 12345, "abc", 3, &no_opts);
+	EXPECT(F_RST, 12345, 0);
+	/* A RST is never answered. */
+	inject_from(peer_port, 80, F_RST, 8000, 0, NULL, 0, &no_opts);
+	inject_from(peer_port, 80, F_RST | F_ACK, 8000, 9, NULL, 0, &no_opts);
+	EXPECT_NONE();
+	CHECK(lc.stats.drop_tcp_noport == 5 && lc.stats.tcp_rst_tx == 3);
+	/* Bare ACK to the listener (no conn): RST as well. */
+	inject(F_ACK, 1, 4242, NULL, 0);
+	EXPECT(F_RST, 4242, 0);
+	CHECK(lc.tcp.nb_conns == 0);
+	teardown();
+}
+
+static void
+test_rst_received(void)
+{
+	uint32_t iss, seq = PEER_ISN + 1;
+
+	setup(16);
+	iss = handshake();
+	/* In window but not exact: challenge ACK (RFC 5961 §3.2). */
+	inject(F_RST, seq + 100, 0, NULL, 0);
+	EXPECT(F_ACK, iss + 1, seq);
+	CHECK(app.closed == 0 && lc.stats.tcp_challenge_ack == 1);
+	/* Outside the window: dropped silently. */
+	inject(F_RST, seq + 1000000, 0, NULL, 0);
+	EXPECT_NONE();
+	/* SYN on an established conn: challenge ACK (RFC 5961 §4). */
+	inject(F_SYN, seq + 5, 0, NULL, 0);
+	EXPECT(F_ACK, iss + 1, seq);
+	CHECK(app.c && app.c->state == HS_TCP_ESTABLISHED);
+	/* Exact: accepted. */
+	inject(F_RST, seq, 0, NULL, 0);
+	EXPECT_NONE();
+	CHECK(app.closed == 1 && app.reason == -ECONNRESET);
+	CHECK(lc.stats.tcp_rst_rx == 1 && lc.tcp.nb_conns == 0);
+	teardown();
+}
+
+static void
+test_bad_input_dropped(void)
+{
+	struct opts bad1 = { { 2, 0, 0, 0 }, 4 };        /* length 0 */
+	struct opts bad2 = { { 1, 1, 1, 5, 30, 0, 0, 0 }, 8 }; /* overruns */
+	struct opts bad3 = { { 2, 3, 5, 0 }, 4 };        /* MSS len 3 */
+	struct opts unk = { { 1, 1, 99, 6, 1, 2, 3, 4, 2, 4, 3, 0 }, 12 };
+	uint32_t iss, seq = PEER_ISN + 1;
+	struct cap *c;
+
+	setup(16);
+	corrupt_next = true;
+	inject(F_SYN, PEER_ISN, 0, NULL, 0);
+	EXPECT_NONE();
+	CHECK(lc.stats.drop_tcp_csum == 1 && lc.tcp.nb_conns == 0);
+	inject(F_SYN | F_FIN, PEER_ISN, 0, NULL, 0);
+	inject(F_SYN | F_RST, PEER_ISN, 0, NULL, 0);
+	inject(0, PEER_ISN, 0, NULL, 0);
+	CHECK(lc.stats.drop_tcp_badflags == 3);
+	inject_from(peer_port, SRV_PORT, F_SYN, PEER_ISN, 0, NULL, 0, &bad1);
+	inject_from(peer_port, SRV_PORT, F_SYN, PEER_ISN, 0, NULL, 0, &bad2);
+	inject_from(peer_port, SRV_PORT, F_SYN, PEER_ISN, 0, NULL, 0, &bad3);
+	CHECK(lc.stats.drop_tcp_badopt == 3);
+	EXPECT_NONE();
+	CHECK(lc.tcp.nb_conns == 0);
+	/* Unknown option skipped by its length; MSS after it honoured. */
+	inject_from(peer_port, SRV_PORT, F_SYN, PEER_ISN, 0, NULL, 0, &unk);
+	c = EXPECT(F_SYN | F_ACK, caps[rd].seq, PEER_ISN + 1);
+	iss = c ? c->seq : 0;
+	inject(F_ACK, seq, iss + 1, NULL, 0);
+	CHECK(app.c && app.c->mss == 768);
+	/* Truncated packets. */
+	{
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		struct rte_ipv4_hdr *ip = (void *)rte_pktmbuf_append(m, 30);
+
+		if (ip == NULL)
+			exit(2);
+		hs_ipv4_fill(ip, RTE_BE32(PEER_IP), RTE_BE32(SRV_IP),
+			     IPPROTO_TCP, 30);
+		m->l3_len = 20;
+		hs_tcp_input(&lc, m);
+		CHECK(lc.stats.drop_tcp_short == 1);
+	}
+	EXPECT_NONE();
+	teardown();
+}
+
+static void
+test_out_of_window_and_ooo(void)
+{
+	uint32_t iss, seq = PEER_ISN + 1;
+
+	setup(16);
+	iss = handshake();
+	/* Far beyond the window: ACK and drop. */
+	inject(F_ACK, seq + 200000, iss + 1, "zz", 2);
+	EXPECT(F_ACK, iss + 1, seq);
+	CHECK(lc.stats.drop_tcp_outwin == 1);
+	/* Old duplicate: ACK too. */
+	inject(F_ACK, seq - 10, iss + 1, "zz", 2);
+	EXPECT(F_ACK, iss + 1, seq);
+	CHECK(lc.stats.drop_tcp_outwin == 2);
+	/* In window, out of order: immediate duplicate ACK. */
+	inject(F_ACK, seq + 100, iss + 1, "later", 5);
+	EXPECT(F_ACK, iss + 1, seq);
+	CHECK(lc.stats.drop_tcp_ooo == 1 && app.readable == 0);
+	/* Acks data never sent: ACK + drop. */
+	inject(F_ACK, seq, iss + 500, "d", 1);
+	EXPECT(F_ACK, iss + 1, seq);
+	CHECK(lc.stats.drop_tcp_badack == 1 && app.readable == 0);
+	/* Partly duplicate segment: only the new bytes are taken. */
+	inject(F_ACK, seq, iss + 1, "abc", 3);
+	inject(F_ACK, seq + 1, iss + 1, "bcdef", 5);
+	CHECK(app.rxlen == 6 && memcmp(app.rx, "abcdef", 6) == 0);
+	/* No ACK flag in ESTABLISHED: dropped. */
+	inject(F_PSH, seq + 6, iss + 1, "g", 1);
+	CHECK(app.rxlen == 6 && lc.stats.drop_tcp_badflags == 1);
+	advance_ms(40);
+	EXPECT(F_ACK, iss + 1, seq + 6);
+	EXPECT_NONE();
+	teardown();
+}
+
+static void
+test_conn_limit(void)
+{
+	struct opts o = mss_opt(1000);
+
+	setup(2);
+	inject_from(1001, SRV_PORT, F_SYN, 1, 0, NULL, 0, &o);
+	inject_from(1002, SRV_PORT, F_SYN, 1, 0, NULL, 0, &o);
+	inject_from(1003, SRV_PORT, F_SYN, 1, 0, NULL, 0, &o);
+	CHECK(ncap == 2 && lc.tcp.nb_conns == 2);
+	CHECK(lc.stats.drop_tcp_conn_limit == 1);
+	CHECK(lc.stats.tcp_conn_open == 2 && lc.stats.tcp_conn_total == 2);
+	teardown();
+}
+
+static void
+test_zero_window_persist(void)
+{
+	uint32_t iss, seq = PEER_ISN + 1;
+	struct cap *c;
+
+	setup(16);
+	iss = handshake();
+	peer_win = 0;
+	inject(F_ACK, seq, iss + 1, NULL, 0);
+	CHECK(app.c->snd_wnd == 0);
+	CHECK(hs_tcp_send(app.c, "0123456789", 10) == 10);
+	hs_tcp_push(app.c);
+	EXPECT_NONE();
+	advance_ms(199);
+	EXPECT_NONE();
+	advance_ms(1);
+	c = EXPECT(F_ACK, iss + 1, seq);          /* one-byte probe */
+	CHECK(c && c->dlen == 1 && c->data[0] == '0');
+	inject(F_ACK, seq, iss + 1, NULL, 0);     /* still zero */
+	advance_ms(399);
+	EXPECT_NONE();
+	advance_ms(1);
+	c = EXPECT(F_ACK, iss + 1, seq);          /* backed off */
+	CHECK(c && c->dlen == 1);
+	CHECK(lc.stats.tcp_persist_probe == 2 && lc.stats.tcp_fast_rexmt == 0);
+	peer_win = 1000;
+	inject(F_ACK, seq, iss + 1, NULL, 0);     /* window opens */
+	c = EXPECT(F_ACK | F_PSH, iss + 1, seq);
+	CHECK(c && c->dlen == 10 && memcmp(c->data, "0123456789", 10) == 0);
+	inject(F_ACK, seq, iss + 11, NULL, 0);
+	CHECK(app.c->sndq.bytes == 0);
+	advance_ms(10000);
+	EXPECT_NONE();
+	teardown();
+}
+
+static void
+test_receive_window(void)
+{
+	static uint8_t buf[1000], out[4000];
+	uint32_t iss, seq = PEER_ISN + 1;
+	struct cap *c;
+
+	hs_tcp_params.rcvbuf = 4000;
+	setup(16);
+	app.auto_read = false;
+	iss = handshake();
+	for (int i = 0; i < 4; i++, seq += 1000)
+		inject(F_ACK, seq, iss + 1, buf, 1000);
+	c = EXPECT(F_ACK, iss + 1, PEER_ISN + 2001);
+	c = EXPECT(F_ACK, iss + 1, seq);
+	CHECK(c && c->win == 0);
+	/* Beyond the zero window: not taken. */
+	inject(F_ACK, seq, iss + 1, buf, 100);
+	EXPECT(F_ACK, iss + 1, seq);
+	CHECK(lc.stats.drop_tcp_outwin == 1 && hs_tcp_recv_avail(app.c) == 4000);
+	/* Reading reopens the window: update sent. */
+	CHECK(hs_tcp_recv(app.c, out, sizeof(out)) == 4000);
+	c = EXPECT(F_ACK, iss + 1, seq);
+	CHECK(c && c->win == 4000 && lc.stats.tcp_window_update == 1);
+	EXPECT_NONE();
+	teardown();
+}
+
+static void
+test_time_wait_reuse(void)
+{
+	struct opts o = mss_opt(1000);
+	uint32_t iss, seq = PEER_ISN + 1;
+	struct hs_tcp_conn *old;
+
+	setup(16);
+	iss = handshake();
+	old = app.c;
+	hs_tcp_close(old);
+	EXPECT(F_ACK | F_FIN, iss + 1, seq);
+	inject(F_ACK | F_FIN, seq, iss + 2, NULL, 0);
+	EXPECT(F_ACK, iss + 2, seq + 1);
+	CHECK(old->state == HS_TCP_TIME_WAIT);
+	/* Old SYN (SEG.SEQ <= RCV.NXT) does not reuse it: ACK. */
+	inject_from(peer_port, SRV_PORT, F_SYN, seq - 1, 0, NULL, 0, &o);
+	EXPECT(F_ACK, iss + 2, seq + 1);
+	CHECK(old->state == HS_TCP_TIME_WAIT);
+	/* A new incarnation above RCV.NXT does. */
+	inject_from(peer_port, SRV_PORT, F_SYN, seq + 100000, 0, NULL, 0, &o);
+	EXPECT(F_SYN | F_ACK, caps[rd].seq, seq + 100001);
+	CHECK(lc.tcp.nb_conns == 1);
+	inject(F_ACK, seq + 100001, caps[rd - 1].seq + 1, NULL, 0);
+	CHECK(app.accepted == 2 && app.c && app.c->state == HS_TCP_ESTABLISHED);
+	teardown();
+}
+
+static void
+test_abort_in_readable(void)
+{
+	struct opts o = mss_opt(1000);
+	uint32_t iss, seq = PEER_ISN + 1;
+
+	setup(1);
+	iss = handshake();
+	app.abort_in_readable = true;
+	inject(F_ACK | F_PSH | F_FIN, seq, iss + 1, "boom", 4);
+	EXPECT(F_RST | F_ACK, iss + 1, seq + 5);
+	EXPECT_NONE();
+	CHECK(app.readable == 1 && app.closed == 0 && lc.tcp.nb_conns == 0);
+	CHECK(lc.stats.tcp_conn_open == 0);
+	advance_ms(100000);
+	EXPECT_NONE();
+	/* The single slot is free again. */
+	app.abort_in_readable = false;
+	inject_from(peer_port + 7, SRV_PORT, F_SYN, 1, 0, NULL, 0, &o);
+	EXPECT(F_SYN | F_ACK, caps[rd].seq, 2);
+	CHECK(lc.tcp.nb_conns == 1);
+	teardown();
+}
+
+static void
+test_accept_refused(void)
+{
+	struct opts o = mss_opt(1000);
+	uint32_t iss;
+
+	setup(16);
+	app.accept_rc = -1;
+	inject_from(peer_port, SRV_PORT, F_SYN, PEER_ISN, 0, NULL, 0, &o);
+	iss = caps[0].seq;
+	rd = 1;
+	inject(F_ACK, PEER_ISN + 1, iss + 1, NULL, 0);
+	EXPECT(F_RST | F_ACK, iss + 1, PEER_ISN + 1);
+	CHECK(app.accepted == 1 && app.closed == 0 && lc.tcp.nb_conns == 0);
+	teardown();
+}
+
+/* Random segments (valid checksums, random flags/seq/ack/options/length)
+ * against a few conns and the listener, with the app writing and time
+ * moving: nothing may crash, leak, or exceed the table. */
+static void
+test_random_segments(void)
+{
+	static uint8_t junk[1400];
+	uint32_t seq;
+
+	srand(12345);
+	setup(4);
+	app.multi = true;
+	for (unsigned int i = 0; i < sizeof(junk); i++)
+		junk[i] = (uint8_t)rand();
+	for (int round = 0; round < 20000; round++) {
+		struct opts o;
+		uint16_t port = (uint16_t)(50000 + rand() % 6);
+		uint8_t flags = (uint8_t)(rand() & 0x3f);
+		uint32_t dlen = (uint32_t)(rand() % 4 ? 0 : rand() % 1400);
+
+		if (round % 100 == 0) {
+			struct opts m = mss_opt((uint16_t)(100 + rand() % 2000));
+
+			inject_from(port, SRV_PORT, F_SYN, PEER_ISN, 0, NULL, 0, &m);
+			if (ncap && caps[ncap - 1].flags == (F_SYN | F_ACK))
+				inject_from(port, SRV_PORT, F_ACK, PEER_ISN + 1,
+					    caps[ncap - 1].seq + 1, NULL, 0,
+					    &no_opts);
+		}
+		o.len = (uint8_t)(rand() % 5 ? 0 : (rand() % 10) * 4);
+		for (int k = 0; k < o.len; k++)
+			o.b[k] = (uint8_t)(rand() % 12);
+		seq = PEER_ISN + (uint32_t)(rand() % 3 ? rand() % 70000 :
+					    rand());
+		uint32_t ack = (uint32_t)rand();
+
+		if (app.c && app.c->state != HS_TCP_CLOSED && rand() % 2) {
+			/* Aim at the latest conn's windows. */
+			port = rte_be_to_cpu_16(app.c->fport);
+			seq = app.c->rcv_nxt + (uint32_t)(rand() % 3 ? 0 :
+							  rand() % 3000);
+			ack = app.c->snd_una + (uint32_t)(rand() % 4000);
+			flags = (uint8_t)(rand() % 4 ? F_ACK | (flags & F_FIN)
+					  : flags);
+		}
+		peer_win = (uint16_t)(rand() % 3 ? 65535 : rand() % 3000);
+		inject_from(port, SRV_PORT, flags, seq, ack, junk, dlen, &o);
+		if (app.c && rand() % 8 == 0)
+			hs_tcp_send(app.c, junk, (size_t)(rand() % 3000));
+		if (app.c && rand() % 64 == 0)
+			hs_tcp_close(app.c);
+		if (app.c && rand() % 256 == 0) {
+			hs_tcp_abort(app.c);
+			app.c = NULL;
+		}
+		if (app.c && rand() % 16 == 0)
+			hs_tcp_push(app.c);
+		if (rand() % 4 == 0)
+			advance_ms((uint64_t)(rand() % 3000));
+		ncap = rd = 0;
+		CHECK(lc.tcp.nb_conns <= 4);
+	}
+	CHECK(app.accepted > 10);    /* the run did reach ESTABLISHED */
+	printf("random: %d accepted, %d closed, %d readable\n", app.accepted,
+	       app.closed, app.readable);
+	teardown();
+}
+
+int
+main(int argc, char **argv)
+{
+	char *eal[] = { "test", "--no-huge", "--no-pci", "--no-shconf",
+			"-m", "128", "--log-level=lib.eal:error",
+			"--no-telemetry" };
+
+	(void)argc;
+	(void)argv;
+	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0) {
+		fprintf(stderr, "rte_eal_init failed\n");
+		return 1;
+	}
+	pool = rte_pktmbuf_pool_create("test_tcp", POOL_SIZE, 0, 0,
+				       RTE_MBUF_DEFAULT_BUF_SIZE,
+				       SOCKET_ID_ANY);
+	if (pool == NULL) {
+		fprintf(stderr, "pool create failed\n");
+		return 1;
+	}
+	ifp.mtu = 1500;
+	ifp.ip = RTE_BE32(SRV_IP);
+	ifp.mask = RTE_BE32(0xffffff00);
+	saved_params = hs_tcp_params;
+
+	test_handshake();
+	test_dup_syn_and_syn_data();
+	test_data_both_directions();
+	test_peer_window_limits_send();
+	test_rto_backoff_and_timeout();
+	test_rto_ack_recovers();
+	test_fast_retransmit();
+	test_synack_retries();
+	test_passive_close();
+	test_close_in_readable();
+	test_active_close_time_wait();
+	test_fin_wait2_timeout();
+	test_simultaneous_close();
+	test_rst_closed_port();
+	test_rst_received();
+	test_bad_input_dropped();
+	test_out_of_window_and_ooo();
+	test_conn_limit();
+	test_zero_window_persist();
+	test_receive_window();
+	test_time_wait_reuse();
+	test_abort_in_readable();
+	test_accept_refused();
+	test_random_segments();
+
+	CHECK(rte_mempool_avail_count(pool) == POOL_SIZE);
+	rte_mempool_free(pool);
+	rte_eal_cleanup();
+	printf("test_tcp: %d checks, %d failed\n", checks, failures);
+	return failures ? 1 : 0;
+}

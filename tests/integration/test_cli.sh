@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Command line of httpsd: --help, --version, and every kind of bad input
+# exits 2 with one line on stderr that names the problem. Runs on net_null
+# (no namespace needed); DPDK's own log lines on stderr are ignored.
+# shellcheck disable=SC2119 # lib functions with optional arguments
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+hs_init
+hs_gen_cert "$HS_TMP/a"
+CERT_A=$HS_CERT
+KEY_A=$HS_KEY
+hs_gen_cert "$HS_TMP/b"
+KEY_B=$HS_KEY
+ROOT=$HS_TMP/www
+mkdir -p "$ROOT"
+echo hi >"$ROOT/index.html"
+printf 'not a key\n' >"$HS_TMP/junk.pem"
+
+EAL=(-l 0 --no-pci --no-huge -m 512 --file-prefix "$HS_PFX" --vdev=net_null0)
+# Lines DPDK itself logs: "EAL: ...", "TELEMETRY: ...", "func(): ...".
+DPDK_LOG_RE='^([A-Z][A-Z0-9_]*: |[A-Za-z_][A-Za-z0-9_]*\(\): )'
+
+# run_httpsd APPARGS... -> rc, out, msg (stderr without DPDK's log lines)
+run_httpsd() {
+	timeout -k 5 15 "$HTTPSD" "${EAL[@]}" -- "$@" >"$HS_TMP/out" 2>"$HS_TMP/err"
+	rc=$?
+	out=$(cat "$HS_TMP/out")
+	msg=$(grep -Ev "$DPDK_LOG_RE" "$HS_TMP/err")
+}
+
+# bad DESC ERE APPARGS...: exit status 2, exactly one line, matching ERE.
+bad() {
+	local desc=$1 re=$2
+	shift 2
+	run_httpsd "$@"
+	check_eq "$desc: exit status" 2 "$rc"
+	check_eq "$desc: one line on stderr" 1 "$(grep -c . <<<"$msg")"
+	check_match "$desc: message names the problem" "$re" "$msg"
+	check "$desc: never got ready" test -z "$(grep '^httpsd: ready' <<<"$out")"
+}
+
+# --- help and version --------------------------------------------------------
+help=$("$HTTPSD" --help 2>&1)
+check_eq "--help exits 0" 0 "$?"
+check_match "--help mentions --addr" '--addr' "$help"
+for o in --cert --key --root --gateway --https-port --http-port --max-conns; do
+	check_match "--help mentions $o" "$o" "$help"
+done
+run_httpsd --help
+check_eq "EAL args -- --help exits 0" 0 "$rc"
+check_match "EAL args -- --help mentions --addr" '--addr' "$out$msg"
+ver=$("$HTTPSD" --version 2>&1)
+check_eq "--version exits 0" 0 "$?"
+check_match "--version mentions wolfSSL" '[Ww][Oo][Ll][Ff][Ss][Ss][Ll]' "$ver"
+check_match "--version prints a version number" '[0-9]+\.[0-9]+' "$ver"
+
+# --- bad input ----------------------------------------------------------------
+A=(--addr 198.18.0.1/24)
+C=(--cert "$CERT_A")
+K=(--key "$KEY_A")
+R=(--root "$ROOT")
+
+bad "unknown option" 'bogus-option' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --bogus-option
+bad "missing --cert" 'cert' "${A[@]}" "${K[@]}" "${R[@]}"
+bad "missing --key" 'key' "${A[@]}" "${C[@]}" "${R[@]}"
+bad "missing --addr" 'addr' "${C[@]}" "${K[@]}" "${R[@]}"
+bad "missing --root" 'root' "${A[@]}" "${C[@]}" "${K[@]}"
+bad "--addr without a value" 'addr' "${C[@]}" "${K[@]}" "${R[@]}" --addr
+bad "nonexistent cert file" 'nonexistent|[Cc]ert' \
+	"${A[@]}" --cert /nonexistent/cert.pem "${K[@]}" "${R[@]}"
+bad "unparsable key file" 'junk\.pem|[Kk]ey' \
+	"${A[@]}" "${C[@]}" --key "$HS_TMP/junk.pem" "${R[@]}"
+bad "key does not match cert" '[Kk]ey' \
+	"${A[@]}" "${C[@]}" --key "$KEY_B" "${R[@]}"
+bad "nonexistent root dir" 'nonexistent|root' \
+	"${A[@]}" "${C[@]}" "${K[@]}" --root /nonexistent/www
+bad "root is not a directory" 'index\.html|root|[Dd]irectory' \
+	"${A[@]}" "${C[@]}" "${K[@]}" --root "$ROOT/index.html"
+bad "--addr 198.18.0.1/33" 'addr|/33' --addr 198.18.0.1/33 "${C[@]}" "${K[@]}" "${R[@]}"
+bad "--addr foo" 'addr|foo' --addr foo "${C[@]}" "${K[@]}" "${R[@]}"
+bad "--https-port 70000" 'port|70000' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --https-port 70000
+bad "--http-port 70000" 'port|70000' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --http-port 70000
+
+hs_finish
