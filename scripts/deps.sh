@@ -21,7 +21,7 @@ WOLFSSL_FLAGS="--enable-tls13 --enable-intelasm --enable-aesni --enable-sp=yes
  --disable-crypttests --disable-benchmark
  CFLAGS=-fPIC"
 
-PKGS="build-essential pkg-config meson ninja-build libdpdk-dev dpdk
+PKGS="build-essential pkg-config meson ninja-build libdpdk-dev dpdk dpdk-dev
  libwolfssl-dev libipsec-mb-dev libbenchmark-dev libnuma-dev libpcap-dev
  curl openssl iproute2 ethtool wrk nghttp2-client gnutls-bin procps
  python3 python3-scapy dpkg-dev autoconf automake libtool clang
