@@ -6,12 +6,15 @@
  * just marking an entry FREE (no tombstones).  When a set is full, the
  * resolved entry closest to expiry (the oldest learned) is evicted.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <rte_arp.h>
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
 
 #include "hs_lcore.h"
 #include "hs_arp.h"
@@ -160,6 +163,30 @@ hs_arp_resolve(struct hs_lcore *lc, struct hs_arp_entry *e,
 		hs_arp_send_ipv4(lc, held, mac);
 }
 
+/* Post a mapping learned from a packet to every other lcore's inbox.
+ * The registry is fixed while the loops run; an lcore without an inbox
+ * (single-lcore mode, unit tests) is skipped. */
+static void
+hs_arp_share(struct hs_lcore *lc, uint32_t ip, const struct rte_ether_addr *mac)
+{
+	unsigned int n = __atomic_load_n(&hs_nb_lcores, __ATOMIC_ACQUIRE);
+	struct hs_arp_msg msg = { .ip = ip, .mac = *mac };
+
+	if (lc->arp.inbox == NULL)
+		return;
+	for (unsigned int i = 0; i < n; i++) {
+		struct hs_lcore *peer = hs_lcores[i];
+
+		if (peer == NULL || peer == lc || peer->arp.inbox == NULL)
+			continue;
+		if (rte_ring_mp_enqueue_elem(peer->arp.inbox, &msg,
+					     sizeof(msg)) == 0)
+			lc->stats.arp_peer_tx++;
+		else
+			lc->stats.drop_arp_peer_full++;
+	}
+}
+
 /* Senders we are willing to cache: on our subnet, not our address, not
  * the subnet's broadcast or network address, unicast hardware address. */
 static bool
@@ -232,6 +259,7 @@ hs_arp_input(struct hs_lcore *lc, struct rte_mbuf *m)
 	if (sip != 0 && (e = hs_arp_lookup(lc, sip)) != NULL &&
 	    hs_arp_sender_ok(lc, sip, &sha)) {
 		hs_arp_resolve(lc, e, &sha);
+		hs_arp_share(lc, sip, &sha);
 		merged = true;
 	}
 	if (tip != lc->ifp->ip) {
@@ -244,6 +272,7 @@ hs_arp_input(struct hs_lcore *lc, struct rte_mbuf *m)
 		if (e != NULL) {
 			e->ip = sip;
 			hs_arp_resolve(lc, e, &sha);
+			hs_arp_share(lc, sip, &sha);
 		} else {
 			lc->stats.drop_arp_table_full++;
 		}
@@ -332,6 +361,64 @@ hs_arp_fini(struct hs_lcore *lc)
 			rte_pktmbuf_free(e->held);
 		memset(e, 0, sizeof(*e));
 	}
+	rte_ring_free(lc->arp.inbox);     /* NULL-safe */
+	lc->arp.inbox = NULL;
+}
+
+int
+hs_arp_peers_init(struct hs_lcore *lc, int socket)
+{
+	char name[RTE_RING_NAMESIZE];
+
+	if (lc->arp.inbox != NULL)
+		return 0;
+	snprintf(name, sizeof(name), "hs_arp_%u_%p", lc->lcore_id, (void *)lc);
+	lc->arp.inbox = rte_ring_create_elem(name, sizeof(struct hs_arp_msg),
+					     HS_ARP_INBOX_SIZE, socket,
+					     RING_F_SC_DEQ);
+	return lc->arp.inbox == NULL ? -ENOMEM : 0;
+}
+
+/* Merge one mapping another lcore learned from an ARP packet it saw.
+ * Like the RFC 826 merge step, plus insertion: the other lcore verified
+ * the packet was for us (or merged an entry it already had). */
+static void
+hs_arp_peer_merge(struct hs_lcore *lc, const struct hs_arp_msg *msg)
+{
+	struct hs_arp_entry *e;
+
+	if (!hs_arp_sender_ok(lc, msg->ip, &msg->mac))
+		return;
+	e = hs_arp_lookup(lc, msg->ip);
+	if (e == NULL) {
+		e = hs_arp_alloc(lc, msg->ip);
+		if (e == NULL) {
+			lc->stats.drop_arp_table_full++;
+			return;
+		}
+		e->ip = msg->ip;
+	}
+	hs_arp_resolve(lc, e, &msg->mac);   /* sends a held packet */
+}
+
+unsigned int
+hs_arp_peers_drain(struct hs_lcore *lc)
+{
+	struct hs_arp_msg msgs[32];
+	unsigned int n, total = 0;
+
+	if (lc->arp.inbox == NULL)
+		return 0;
+	do {
+		n = rte_ring_sc_dequeue_burst_elem(lc->arp.inbox, msgs,
+						   sizeof(msgs[0]),
+						   HS_ARRAY_SIZE(msgs), NULL);
+		for (unsigned int i = 0; i < n; i++)
+			hs_arp_peer_merge(lc, &msgs[i]);
+		total += n;
+	} while (n == HS_ARRAY_SIZE(msgs));
+	lc->stats.arp_peer_rx += total;
+	return total;
 }
 
 void

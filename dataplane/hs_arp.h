@@ -6,6 +6,20 @@
  * Linux's small unres_qlen); a newer packet replaces it
  * (drop_arp_replaced).  Requests are retried every HS_ARP_RETRY_US up to
  * HS_ARP_MAX_TRIES, then the held packet is dropped (drop_arp_unresolved).
+ *
+ * Several lcores: each lcore keeps its own table (no locks on the packet
+ * path), but an ARP reply or request lands on whichever lcore the NIC's
+ * RSS hash (or af_packet's fanout hash) picks, not necessarily the one
+ * that asked.  So the lcore that processes an ARP packet answers it,
+ * updates its own cache and posts the learned (ip, mac) to every other
+ * lcore's inbox: one rte_ring per lcore (multi-producer enqueue,
+ * single-consumer dequeue, fixed 12-byte elements, no allocation).  Each
+ * lcore drains its inbox at the start of every poll iteration
+ * (hs_arp_peers_drain) and merges the entries like an ARP packet of its
+ * own: a pending entry becomes resolved and its held packet is sent, from
+ * the lcore that held it.  Inbox messages are never forwarded again.  A
+ * full inbox drops the update (drop_arp_peer_full); the receiving lcore
+ * then resolves by itself with its next request.
  */
 #ifndef HS_ARP_H
 #define HS_ARP_H
@@ -30,10 +44,22 @@ struct hs_arp_entry {
 	struct rte_mbuf *held;         /* PENDING: one packet waiting */
 };
 
+struct rte_ring;
+
 struct hs_arp_table {
 	struct hs_arp_entry e[HS_ARP_ENTRIES];
 	uint64_t next_scan_us;
+	struct rte_ring *inbox;        /* updates from other lcores, or NULL */
 };
+
+/* One (ip, mac) update posted between lcores. */
+struct hs_arp_msg {
+	uint32_t ip;                   /* network byte order */
+	struct rte_ether_addr mac;
+	uint16_t pad;
+};
+
+#define HS_ARP_INBOX_SIZE 1024         /* power of two */
 
 struct hs_lcore;
 
@@ -50,8 +76,17 @@ void hs_arp_output(struct hs_lcore *lc, struct rte_mbuf *m, uint32_t nh);
 /* Retries and expiry; called from the poll loop. */
 void hs_arp_timer(struct hs_lcore *lc);
 
-/* Free held packets. */
+/* Free held packets and the inbox. */
 void hs_arp_fini(struct hs_lcore *lc);
+
+/* Create lc's inbox on NUMA node socket (called on the lcore itself,
+ * before the loops start, only when there are several polling lcores).
+ * Returns 0 or a negative code. */
+int hs_arp_peers_init(struct hs_lcore *lc, int socket);
+
+/* Merge the updates other lcores posted to lc's inbox; releases held
+ * packets of entries that become resolved.  Returns the number merged. */
+unsigned int hs_arp_peers_drain(struct hs_lcore *lc);
 
 /* Gratuitous ARP (RFC 5227 §3 announcement) for lc->ifp->ip, sent when a
  * port comes up so neighbours refresh stale caches.  Flushes TX. */

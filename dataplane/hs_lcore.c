@@ -9,6 +9,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_prefetch.h>
+#include <rte_ring.h>
 
 #include "hs_lcore.h"
 #include "hs_net.h"
@@ -151,6 +152,9 @@ hs_lcore_poll_once(struct hs_lcore *lc)
 	bool busy;
 
 	hs_lcore_clock_tsc(lc, t0);
+	/* ARP updates other lcores learned (hs_arp.h); cheap when empty. */
+	if (lc->arp.inbox != NULL && !rte_ring_empty(lc->arp.inbox))
+		hs_arp_peers_drain(lc);
 	if (lc->port_id != HS_PORT_NONE)
 		n = rte_eth_rx_burst(lc->port_id, lc->queue_id, pkts, HS_RX_BURST);
 	for (uint16_t i = 0; i < n; i++) {
@@ -193,8 +197,12 @@ hs_lcore_loop(void *arg)
 		/* Idle back-off: after a run of empty polls, sleep between
 		 * polls until traffic returns. */
 		if (hs_idle_sleep_us != 0 && ++empty >= HS_IDLE_POLLS) {
+			uint64_t t0 = rte_rdtsc();
+
 			empty = HS_IDLE_POLLS;
 			usleep(hs_idle_sleep_us);
+			lc->stats.loop_sleeps++;
+			lc->stats.loop_sleep_cycles += rte_rdtsc() - t0;
 		}
 	}
 	hs_lcore_flush(lc);
@@ -208,8 +216,20 @@ hs_lcore_stop(void)
 	__atomic_store_n(&hs_stop_flag, true, __ATOMIC_RELAXED);
 }
 
+bool
+hs_lcore_stopping(void)
+{
+	return __atomic_load_n(&hs_stop_flag, __ATOMIC_RELAXED);
+}
+
 void
 hs_lcore_set_idle_sleep(unsigned int us)
 {
 	hs_idle_sleep_us = us;
+}
+
+unsigned int
+hs_lcore_get_idle_sleep(void)
+{
+	return hs_idle_sleep_us;
 }

@@ -3,7 +3,14 @@
  *
  * Each polling lcore owns one struct hs_lcore: its RX/TX queue, its ARP
  * cache, its TCP connection table and timers, its counters.  Nothing in it
- * is written by another thread.  Every packet-path function takes the
+ * is written by another thread (the one exception is the ARP inbox ring,
+ * a multi-producer rte_ring, see hs_arp.h).
+ *
+ * With several lcores (EAL -l 0-N), the main lcore does not poll: each
+ * worker lcore owns queue pair i (i = its index among the workers) and a
+ * context allocated on its own NUMA node; the main lcore waits for a stop
+ * signal, then joins the workers.  With a single lcore the main lcore
+ * polls queue 0 itself.  Every packet-path function takes the
  * lcore context as its first argument.
  *
  * mbuf ownership: functions documented "consumes m" always take ownership
@@ -85,9 +92,12 @@ unsigned int hs_lcore_poll_once(struct hs_lcore *lc);
  * hs_lcore_stop() is called. arg is a struct hs_lcore *. */
 int hs_lcore_loop(void *arg);
 void hs_lcore_stop(void);
+/* True once hs_lcore_stop() was called (the main lcore waits on it). */
+bool hs_lcore_stopping(void);
 /* Idle back-off: sleep this many microseconds after a run of empty polls
  * (0 = pure busy polling, the default). */
 void hs_lcore_set_idle_sleep(unsigned int us);
+unsigned int hs_lcore_get_idle_sleep(void);
 
 /* Registry of running lcore contexts, for telemetry and reports. */
 #define HS_MAX_LCORES 128

@@ -11,11 +11,14 @@
  */
 #include <arpa/inet.h>
 #include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -48,6 +51,89 @@ struct hs_opts {
 	uint64_t max_file, max_total;
 };
 
+/* ---- option table ------------------------------------------------------
+ * Every application option is one row: adding an option is adding a
+ * field to struct hs_opts and a row here (a generic kind, or HS_OPT_FN
+ * with a parser).  getopt_long's table and --help are generated from it.
+ */
+enum hs_opt_kind {
+	HS_OPT_STR,       /* const char * (points into argv) */
+	HS_OPT_U16, HS_OPT_U32, HS_OPT_U64, HS_OPT_INT,  /* decimal in [min, max] */
+	HS_OPT_IP,        /* uint32_t, network order */
+	HS_OPT_FN,        /* custom parser */
+	HS_OPT_ACTION,    /* no value: runs fn and exits (--help, --version) */
+};
+
+struct hs_optdef {
+	const char *name;                 /* without "--" */
+	enum hs_opt_kind kind;
+	size_t off;                       /* field in struct hs_opts */
+	uint64_t min, max;                /* integer kinds */
+	void (*fn)(struct hs_opts *o, const char *val);
+	bool required;
+	const char *metavar;              /* NULL for HS_OPT_ACTION */
+	const char *help;                 /* "\n" continues on the next line */
+};
+
+#define HS_OFF(f) offsetof(struct hs_opts, f)
+
+static void opt_addr(struct hs_opts *o, const char *val);
+static void opt_help(struct hs_opts *o, const char *val);
+static void opt_version(struct hs_opts *o, const char *val);
+
+static const struct hs_optdef hs_optdefs[] = {
+	{ "addr", HS_OPT_FN, 0, 0, 0, opt_addr, true, "A.B.C.D/N",
+	  "the server's IPv4 address and prefix length" },
+	{ "cert", HS_OPT_STR, HS_OFF(cert), 0, 0, NULL, true, "FILE",
+	  "PEM certificate (leaf first, then the chain)" },
+	{ "key", HS_OPT_STR, HS_OFF(key), 0, 0, NULL, true, "FILE",
+	  "PEM private key matching --cert" },
+	{ "root", HS_OPT_STR, HS_OFF(root), 0, 0, NULL, true, "DIR",
+	  "document root, loaded into memory at start-up" },
+	{ "gateway", HS_OPT_IP, HS_OFF(gw), 0, 0, NULL, false, "A.B.C.D",
+	  "next hop for off-link clients" },
+	{ "https-port", HS_OPT_U16, HS_OFF(https_port), 1, 65535, NULL, false, "N",
+	  "HTTPS port (default 443)" },
+	{ "http-port", HS_OPT_U16, HS_OFF(http_port), 0, 65535, NULL, false, "N",
+	  "plain HTTP port (default 80, 0 = off)" },
+	{ "port", HS_OPT_INT, HS_OFF(port_id), 0, RTE_MAX_ETHPORTS - 1, NULL, false, "N",
+	  "DPDK port id (default: the first one)" },
+	{ "mtu", HS_OPT_U16, HS_OFF(mtu), 576, 9000, NULL, false, "N",
+	  "IP MTU (default 1500)" },
+	{ "max-conns", HS_OPT_U32, HS_OFF(max_conns), 1, 1u << 22, NULL, false, "N",
+	  "TCP connections per lcore (default 16384)" },
+	{ "mbufs", HS_OPT_U32, HS_OFF(nb_mbufs), 1024, 1u << 24, NULL, false, "N",
+	  "mbufs in the packet pool (default 32767)" },
+	{ "max-file", HS_OPT_U64, HS_OFF(max_file), 0, 1ull << 40, NULL, false, "BYTES",
+	  "largest file loaded from --root (default 256 MiB)" },
+	{ "idle-sleep", HS_OPT_U32, HS_OFF(idle_sleep_us), 0, 1000000, NULL, false, "US",
+	  "sleep US microseconds after a run of empty polls\n(default 0: busy polling)" },
+	{ "version", HS_OPT_ACTION, 0, 0, 0, opt_version, false, NULL,
+	  "print versions and exit" },
+	{ "help", HS_OPT_ACTION, 0, 0, 0, opt_help, false, NULL,
+	  "print this help and exit" },
+};
+
+#define HS_NB_OPTS HS_ARRAY_SIZE(hs_optdefs)
+
+static void
+usage_opt(FILE *f, const struct hs_optdef *d)
+{
+	char lhs[48];
+	const char *h = d->help, *nl;
+
+	snprintf(lhs, sizeof(lhs), "--%s%s%s", d->name, d->metavar ? " " : "",
+		 d->metavar ? d->metavar : "");
+	fprintf(f, "  %-21s", lhs);
+	if (strlen(lhs) > 20)
+		fprintf(f, "\n  %-21s", "");
+	while ((nl = strchr(h, '\n')) != NULL) {
+		fprintf(f, "%.*s\n  %-21s", (int)(nl - h), h, "");
+		h = nl + 1;
+	}
+	fprintf(f, "%s\n", h);
+}
+
 static void
 usage(FILE *f)
 {
@@ -56,31 +142,26 @@ usage(FILE *f)
 "\n"
 "Serve the files under --root over HTTPS (and HTTP) from a DPDK port.\n"
 "\n"
-"Required:\n"
-"  --addr A.B.C.D/N     the server's IPv4 address and prefix length\n"
-"  --cert FILE          PEM certificate (leaf first, then the chain)\n"
-"  --key FILE           PEM private key matching --cert\n"
-"  --root DIR           document root, loaded into memory at start-up\n"
-"Optional:\n"
-"  --gateway A.B.C.D    next hop for off-link clients\n"
-"  --https-port N       HTTPS port (default 443)\n"
-"  --http-port N        plain HTTP port (default 80, 0 = off)\n"
-"  --port N             DPDK port id (default: the first one)\n"
-"  --mtu N              IP MTU (default 1500)\n"
-"  --max-conns N        TCP connections per lcore (default 16384)\n"
-"  --mbufs N            mbufs in the packet pool (default 32767)\n"
-"  --max-file BYTES     largest file loaded from --root (default 256 MiB)\n"
-"  --idle-sleep US      sleep US microseconds after a run of empty polls\n"
-"                       (default 0: busy polling)\n"
-"  --version            print versions and exit\n"
-"  --help               print this help and exit\n"
+"Required:\n");
+	for (size_t i = 0; i < HS_NB_OPTS; i++)
+		if (hs_optdefs[i].required)
+			usage_opt(f, &hs_optdefs[i]);
+	fprintf(f, "Optional:\n");
+	for (size_t i = 0; i < HS_NB_OPTS; i++)
+		if (!hs_optdefs[i].required)
+			usage_opt(f, &hs_optdefs[i]);
+	fprintf(f,
 "\n"
 "Example (no special NIC needed):\n"
 "  httpsd -l 0 --no-huge -m 512 --vdev=net_af_packet0,iface=veth0 -- \\\n"
 "      --addr 198.18.0.1/24 --cert cert.pem --key key.pem --root www\n"
 "\n"
-"Counters: DPDK telemetry command /httpsd/stats (and /httpsd/lcore_stats,N);\n"
-"printed at exit. SIGINT/SIGTERM stop the server.\n");
+"Several cores: with EAL -l 0-N the main lcore (the first) does not poll;\n"
+"each of the N worker lcores owns one RX/TX queue pair (RSS with a\n"
+"symmetric key; for net_af_packet add qpairs=N to --vdev).\n"
+"\n"
+"Counters: DPDK telemetry commands /httpsd/stats, /httpsd/lcore_stats,N\n"
+"and /httpsd/info; printed at exit. SIGINT/SIGTERM stop the server.\n");
 }
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -125,7 +206,7 @@ parse_ip(const char *opt, const char *s)
 }
 
 static void
-parse_addr(struct hs_opts *o, const char *s)
+opt_addr(struct hs_opts *o, const char *s)
 {
 	char buf[64];
 	char *slash;
@@ -143,32 +224,34 @@ parse_addr(struct hs_opts *o, const char *s)
 	o->mask = htonl((uint32_t)(0xffffffffull << (32 - plen)));
 	if (o->ip == 0 || (ntohl(o->ip) >> 28) >= 14 || (ntohl(o->ip) >> 24) == 127)
 		die_usage("--addr: %s is not a usable unicast address", buf);
+	o->addr_str = s;
 }
 
-enum {
-	OPT_ADDR = 256, OPT_GW, OPT_CERT, OPT_KEY, OPT_ROOT, OPT_HTTPS_PORT,
-	OPT_HTTP_PORT, OPT_PORT, OPT_MTU, OPT_MAX_CONNS, OPT_MBUFS, OPT_MAX_FILE,
-	OPT_IDLE_SLEEP, OPT_VERSION, OPT_HELP,
-};
+/* Store val into the option's field according to its kind. */
+static void
+opt_apply(struct hs_opts *o, const struct hs_optdef *d, const char *val)
+{
+	char what[64];
+	void *field = (char *)o + d->off;
 
-static const struct option long_opts[] = {
-	{ "addr", required_argument, NULL, OPT_ADDR },
-	{ "gateway", required_argument, NULL, OPT_GW },
-	{ "cert", required_argument, NULL, OPT_CERT },
-	{ "key", required_argument, NULL, OPT_KEY },
-	{ "root", required_argument, NULL, OPT_ROOT },
-	{ "https-port", required_argument, NULL, OPT_HTTPS_PORT },
-	{ "http-port", required_argument, NULL, OPT_HTTP_PORT },
-	{ "port", required_argument, NULL, OPT_PORT },
-	{ "mtu", required_argument, NULL, OPT_MTU },
-	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
-	{ "mbufs", required_argument, NULL, OPT_MBUFS },
-	{ "max-file", required_argument, NULL, OPT_MAX_FILE },
-	{ "idle-sleep", required_argument, NULL, OPT_IDLE_SLEEP },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ NULL, 0, NULL, 0 },
-};
+	snprintf(what, sizeof(what), "--%s", d->name);
+	switch (d->kind) {
+	case HS_OPT_STR: *(const char **)field = val; break;
+	case HS_OPT_U16: *(uint16_t *)field = parse_uint(what, val, d->min, d->max); break;
+	case HS_OPT_U32: *(uint32_t *)field = parse_uint(what, val, d->min, d->max); break;
+	case HS_OPT_U64: *(uint64_t *)field = parse_uint(what, val, d->min, d->max); break;
+	case HS_OPT_INT: *(int *)field = (int)parse_uint(what, val, d->min, d->max); break;
+	case HS_OPT_IP: *(uint32_t *)field = parse_ip(what, val); break;
+	case HS_OPT_FN: case HS_OPT_ACTION: d->fn(o, val); break;
+	}
+}
+
+/* True when the required option d was given. */
+static bool
+opt_seen(const bool *seen, const struct hs_optdef *d)
+{
+	return seen[d - hs_optdefs];
+}
 
 static void
 print_version(void)
@@ -178,55 +261,52 @@ print_version(void)
 }
 
 static void
+opt_help(struct hs_opts *o, const char *val)
+{
+	usage(stdout);
+	exit(0);
+}
+
+static void
+opt_version(struct hs_opts *o, const char *val)
+{
+	print_version();
+	exit(0);
+}
+
+static void
 parse_app_args(struct hs_opts *o, int argc, char **argv)
 {
+	struct option lopts[HS_NB_OPTS + 1];
+	bool seen[HS_NB_OPTS] = { false };
 	int c;
 
+	for (size_t i = 0; i < HS_NB_OPTS; i++)
+		lopts[i] = (struct option){ hs_optdefs[i].name,
+			hs_optdefs[i].kind == HS_OPT_ACTION ? no_argument : required_argument,
+			NULL, 256 + (int)i };
+	memset(&lopts[HS_NB_OPTS], 0, sizeof(lopts[0]));
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", lopts, NULL)) != -1) {
+		if (c >= 256 && c < 256 + (int)HS_NB_OPTS) {
+			opt_apply(o, &hs_optdefs[c - 256], optarg);
+			seen[c - 256] = true;
+			continue;
+		}
 		switch (c) {
-		case OPT_ADDR: parse_addr(o, optarg); o->addr_str = optarg; break;
-		case OPT_GW: o->gw = parse_ip("--gateway", optarg); break;
-		case OPT_CERT: o->cert = optarg; break;
-		case OPT_KEY: o->key = optarg; break;
-		case OPT_ROOT: o->root = optarg; break;
-		case OPT_HTTPS_PORT:
-			o->https_port = parse_uint("--https-port", optarg, 1, 65535);
-			break;
-		case OPT_HTTP_PORT:
-			o->http_port = parse_uint("--http-port", optarg, 0, 65535);
-			break;
-		case OPT_PORT: o->port_id = parse_uint("--port", optarg, 0, RTE_MAX_ETHPORTS - 1); break;
-		case OPT_MTU: o->mtu = parse_uint("--mtu", optarg, 576, 9000); break;
-		case OPT_MAX_CONNS:
-			o->max_conns = parse_uint("--max-conns", optarg, 1, 1u << 22);
-			break;
-		case OPT_MBUFS:
-			o->nb_mbufs = parse_uint("--mbufs", optarg, 1024, 1u << 24);
-			break;
-		case OPT_MAX_FILE:
-			o->max_file = parse_uint("--max-file", optarg, 0, 1ull << 40);
-			break;
-		case OPT_IDLE_SLEEP:
-			o->idle_sleep_us = parse_uint("--idle-sleep", optarg, 0, 1000000);
-			break;
-		case OPT_VERSION: print_version(); exit(0);
-		case 'h': case OPT_HELP: usage(stdout); exit(0);
+		case 'h': opt_help(o, NULL); break;
 		case ':': die_usage("option '%s' needs a value", argv[optind - 1]);
 		default: die_usage("unknown option '%s' (see --help)", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
 		die_usage("unexpected argument '%s' (see --help)", argv[optind]);
-	if (o->addr_str == NULL)
-		die_usage("--addr is required (e.g. --addr 198.18.0.1/24)");
-	if (o->cert == NULL)
-		die_usage("--cert is required");
-	if (o->key == NULL)
-		die_usage("--key is required");
-	if (o->root == NULL)
-		die_usage("--root is required");
+	for (size_t i = 0; i < HS_NB_OPTS; i++)
+		if (hs_optdefs[i].required && !opt_seen(seen, &hs_optdefs[i]))
+			die_usage("--%s is required%s", hs_optdefs[i].name,
+				  strcmp(hs_optdefs[i].name, "addr") == 0 ?
+				  " (e.g. --addr 198.18.0.1/24)" : "");
 	if (o->gw != 0 && (o->gw & o->mask) != (o->ip & o->mask))
 		die_usage("--gateway: not inside the --addr subnet");
 	if (o->http_port == o->https_port)
@@ -242,23 +322,205 @@ on_signal(int sig)
 	hs_lcore_stop();
 }
 
+/* ---- lcores ---------------------------------------------------------- */
+
+/* Shared start-up state, read-only once the loops run. */
+struct hs_app {
+	struct hs_opts o;
+	struct rte_mempool *pool;
+	struct hs_netif *ifp;
+	struct hs_tls_ctx *tls;
+	struct hs_file_cache *files;
+	uint16_t port;
+	bool multi;                       /* main lcore does not poll */
+};
+
+/* One polling lcore: its context and its set-up result. */
+struct hs_worker {
+	const struct hs_app *app;
+	struct hs_lcore *lc;
+	uint16_t queue;
+	bool announce;                    /* sends the gratuitous ARP */
+	int rc;
+	char err[160];
+};
+
+static struct hs_worker hs_workers[RTE_MAX_LCORE];
+static unsigned int hs_nb_workers;
+
+/* Runs on the polling lcore itself, so that its context, connection
+ * table and TLS/HTTP state are allocated on its NUMA node.  Called one
+ * lcore at a time (the lcore registry is not a concurrent structure). */
+static int
+worker_setup(void *arg)
+{
+	struct hs_worker *w = arg;
+	const struct hs_app *app = w->app;
+	struct hs_server_config scfg = {
+		.tls = app->tls, .files = app->files,
+		.https_port = app->o.https_port, .http_port = app->o.http_port,
+	};
+	int socket = (int)rte_socket_id();
+
+	w->lc = rte_zmalloc_socket("hs_lcore", sizeof(*w->lc), RTE_CACHE_LINE_SIZE,
+				   socket);
+	if (w->lc == NULL) {
+		snprintf(w->err, sizeof(w->err), "lcore %u: out of EAL memory for its context",
+			 rte_lcore_id());
+		return w->rc = -ENOMEM;
+	}
+	w->rc = hs_lcore_init(w->lc, app->ifp, app->pool, app->port, w->queue,
+			      app->o.max_conns);
+	if (w->rc < 0) {
+		snprintf(w->err, sizeof(w->err),
+			 "lcore %u: cannot allocate %u connections (lower --max-conns or give EAL more memory)",
+			 rte_lcore_id(), app->o.max_conns);
+		rte_free(w->lc);
+		w->lc = NULL;
+		return w->rc;
+	}
+	if (app->multi && (w->rc = hs_arp_peers_init(w->lc, socket)) < 0) {
+		snprintf(w->err, sizeof(w->err), "lcore %u: cannot create its ARP inbox",
+			 rte_lcore_id());
+		return w->rc;
+	}
+	w->rc = hs_server_attach(w->lc, &scfg);
+	if (w->rc < 0) {
+		snprintf(w->err, sizeof(w->err), "lcore %u: cannot set up listeners",
+			 rte_lcore_id());
+		return w->rc;
+	}
+	if (w->announce)
+		hs_arp_announce(w->lc);
+	return 0;
+}
+
+/* Runs on the polling lcore: frees what worker_setup allocated. */
+static int
+worker_teardown(void *arg)
+{
+	struct hs_worker *w = arg;
+
+	if (w->lc == NULL)
+		return 0;
+	hs_server_detach(w->lc);
+	hs_lcore_fini(w->lc);
+	rte_free(w->lc);
+	w->lc = NULL;
+	return 0;
+}
+
+static int
+worker_loop(void *arg)
+{
+	struct hs_worker *w = arg;
+
+	return hs_lcore_loop(w->lc);
+}
+
+/* Run fn(w) on w's lcore (or here, when it is this lcore) and wait. */
+static int
+on_lcore(unsigned int lcore, lcore_function_t *fn, struct hs_worker *w)
+{
+	if (lcore == rte_lcore_id())
+		return fn(w);
+	if (rte_eal_remote_launch(fn, w, lcore) != 0)
+		return -EBUSY;
+	return rte_eal_wait_lcore(lcore);
+}
+
+static unsigned int hs_worker_lcore[RTE_MAX_LCORE];
+
+/* Choose the polling lcores: the workers, or the main lcore alone. */
+static void
+workers_plan(struct hs_app *app)
+{
+	unsigned int id;
+
+	hs_nb_workers = 0;
+	if (rte_lcore_count() == 1) {
+		hs_worker_lcore[hs_nb_workers++] = rte_lcore_id();
+	} else {
+		RTE_LCORE_FOREACH_WORKER(id)
+			hs_worker_lcore[hs_nb_workers++] = id;
+	}
+	app->multi = hs_nb_workers > 1 || hs_worker_lcore[0] != rte_get_main_lcore();
+	for (unsigned int i = 0; i < hs_nb_workers; i++) {
+		hs_workers[i].app = app;
+		hs_workers[i].queue = (uint16_t)i;
+		hs_workers[i].announce = i == 0;
+	}
+}
+
+static void
+workers_setup(void)
+{
+	for (unsigned int i = 0; i < hs_nb_workers; i++) {
+		struct hs_worker *w = &hs_workers[i];
+
+		if (on_lcore(hs_worker_lcore[i], worker_setup, w) < 0)
+			die_usage("%s", w->err[0] ? w->err : "cannot start a worker lcore");
+	}
+}
+
+static void
+workers_teardown(void)
+{
+	for (unsigned int i = 0; i < hs_nb_workers; i++)
+		(void)on_lcore(hs_worker_lcore[i], worker_teardown, &hs_workers[i]);
+}
+
+/* Poll until stopped: the workers, while the main lcore only waits for
+ * the stop signal (telemetry runs in DPDK's own thread); or the main
+ * lcore itself when it is the only one. */
+static void
+workers_run(const struct hs_app *app)
+{
+	if (!app->multi) {
+		hs_lcore_loop(hs_workers[0].lc);
+		return;
+	}
+	for (unsigned int i = 0; i < hs_nb_workers; i++)
+		if (rte_eal_remote_launch(worker_loop, &hs_workers[i],
+					  hs_worker_lcore[i]) != 0)
+			die_usage("cannot launch the loop on lcore %u", hs_worker_lcore[i]);
+	while (!hs_lcore_stopping())
+		usleep(50 * 1000);
+	rte_eal_mp_wait_lcore();
+}
+
+static void
+print_ready(const struct hs_app *app)
+{
+	char ip[INET_ADDRSTRLEN], lcores[256];
+	size_t len = 0;
+
+	inet_ntop(AF_INET, &app->o.ip, ip, sizeof(ip));
+	lcores[0] = '\0';
+	for (unsigned int i = 0; i < hs_nb_workers && len < sizeof(lcores) - 12; i++)
+		len += (size_t)snprintf(lcores + len, sizeof(lcores) - len, "%s%u",
+					i ? "," : "", hs_worker_lcore[i]);
+	printf("httpsd: ready https://%s:%u/ http://%s:%u/ (port %u " RTE_ETHER_ADDR_PRT_FMT
+	       ", %zu files, lcore%s %s)\n",
+	       ip, app->o.https_port, ip, app->o.http_port, app->port,
+	       RTE_ETHER_ADDR_BYTES(&app->ifp->mac), hs_files_count(app->files),
+	       hs_nb_workers > 1 ? "s" : "", lcores);
+}
+
 int
 main(int argc, char **argv)
 {
-	struct hs_opts o = {
-		.https_port = 443, .http_port = 80, .max_conns = 16384,
-		.nb_mbufs = 32767, .mtu = 1500, .port_id = -1,
-		.max_file = 256ull << 20, .max_total = 4ull << 30,
+	static struct hs_app app = {
+		.o = {
+			.https_port = 443, .http_port = 80, .max_conns = 16384,
+			.nb_mbufs = 32767, .mtu = 1500, .port_id = -1,
+			.max_file = 256ull << 20, .max_total = 4ull << 30,
+		},
 	};
+	struct hs_opts *o = &app.o;
 	int sep = argc, app_argc, rc;
 	char err[256];
 	struct hs_tls_config tcfg;
-	struct hs_tls_ctx *tls = NULL;
-	struct hs_file_cache *files = NULL;
-	struct hs_netif *ifp;
-	struct hs_lcore *lc;
-	struct rte_mempool *pool;
-	uint16_t port;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (int i = 1; i < argc; i++)
@@ -278,61 +540,54 @@ main(int argc, char **argv)
 		die_usage("missing '--' before the application options (see --help)");
 	app_argc = argc - sep;
 	argv[sep] = argv[0];
-	parse_app_args(&o, app_argc, argv + sep);
+	parse_app_args(o, app_argc, argv + sep);
 
 	/* Load everything that can fail on bad input before EAL starts. */
 	if (hs_tls_global_init() < 0)
 		die_usage("cannot initialise wolfSSL");
-	tcfg.cert_file = o.cert;
-	tcfg.key_file = o.key;
-	if (hs_tls_ctx_new(&tls, &tcfg, err, sizeof(err)) < 0)
+	memset(&tcfg, 0, sizeof(tcfg));
+	tcfg.cert_file = o->cert;
+	tcfg.key_file = o->key;
+	if (hs_tls_ctx_new(&app.tls, &tcfg, err, sizeof(err)) < 0)
 		die_usage("%s", err);
-	if (hs_files_load(&files, o.root, o.max_file, o.max_total, err, sizeof(err)) < 0)
+	if (hs_files_load(&app.files, o->root, o->max_file, o->max_total, err, sizeof(err)) < 0)
 		die_usage("%s", err);
 
 	rc = rte_eal_init(sep, argv);
 	if (rc < 0)
 		die_usage("EAL initialisation failed: %s", rte_strerror(rte_errno));
-	if (o.port_id < 0) {
+	if (o->port_id < 0) {
 		if (rte_eth_dev_count_avail() == 0)
 			die_usage("no DPDK port: add e.g. --vdev=net_af_packet0,iface=IFACE, or bind a NIC to vfio-pci");
-		port = rte_eth_find_next_owned_by(0, RTE_ETH_DEV_NO_OWNER);
+		app.port = rte_eth_find_next_owned_by(0, RTE_ETH_DEV_NO_OWNER);
 	} else {
-		port = (uint16_t)o.port_id;
-		if (!rte_eth_dev_is_valid_port(port))
-			die_usage("--port %u: no such DPDK port", port);
+		app.port = (uint16_t)o->port_id;
+		if (!rte_eth_dev_is_valid_port(app.port))
+			die_usage("--port %u: no such DPDK port", app.port);
 	}
+	workers_plan(&app);
 
-	pool = rte_pktmbuf_pool_create("hs_mbuf", o.nb_mbufs, 256, 0,
-				       RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
-	if (pool == NULL)
+	app.pool = rte_pktmbuf_pool_create("hs_mbuf", o->nb_mbufs, 256, 0,
+					   RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	if (app.pool == NULL)
 		die_usage("cannot allocate %u mbufs: %s (give EAL more memory with -m or hugepages, or lower --mbufs)",
-			  o.nb_mbufs, rte_strerror(rte_errno));
+			  o->nb_mbufs, rte_strerror(rte_errno));
 
-	ifp = rte_zmalloc("hs_netif", sizeof(*ifp), RTE_CACHE_LINE_SIZE);
-	lc = rte_zmalloc("hs_lcore", sizeof(*lc), RTE_CACHE_LINE_SIZE);
-	if (ifp == NULL || lc == NULL)
-		die_usage("out of EAL memory for the lcore context");
-	if (hs_port_init(port, 1, pool, o.mtu, &ifp->mac, err, sizeof(err)) < 0)
+	app.ifp = rte_zmalloc("hs_netif", sizeof(*app.ifp), RTE_CACHE_LINE_SIZE);
+	if (app.ifp == NULL)
+		die_usage("out of EAL memory for the interface");
+	if (hs_port_init(app.port, (uint16_t)hs_nb_workers, app.pool, o->mtu,
+			 &app.ifp->mac, err, sizeof(err)) < 0)
 		die_usage("%s", err);
-	ifp->port_id = port;
-	ifp->mtu = o.mtu;
-	ifp->ip = o.ip;
-	ifp->mask = o.mask;
-	ifp->gw = o.gw;
+	app.ifp->port_id = app.port;
+	app.ifp->mtu = o->mtu;
+	app.ifp->ip = o->ip;
+	app.ifp->mask = o->mask;
+	app.ifp->gw = o->gw;
 
-	if (hs_lcore_init(lc, ifp, pool, port, 0, o.max_conns) < 0)
-		die_usage("cannot allocate %u connections (lower --max-conns or give EAL more memory)",
-			  o.max_conns);
-	hs_lcore_set_idle_sleep(o.idle_sleep_us);
-	{
-		struct hs_server_config scfg = {
-			.tls = tls, .files = files,
-			.https_port = o.https_port, .http_port = o.http_port,
-		};
-		if (hs_server_attach(lc, &scfg) < 0)
-			die_usage("cannot set up listeners");
-	}
+	hs_lcore_set_idle_sleep(o->idle_sleep_us);
+	hs_stats_info_set(HS_VERSION);
+	workers_setup();
 	if (hs_stats_telemetry_init() < 0)
 		fprintf(stderr, "httpsd: warning: telemetry commands not registered\n");
 
@@ -340,26 +595,18 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
-	hs_arp_announce(lc);
-	printf("httpsd: ready https://%s:%u/ http://%s:%u/ (port %u " RTE_ETHER_ADDR_PRT_FMT ", %zu files, lcore %u)\n",
-	       inet_ntoa(*(struct in_addr *)&o.ip), o.https_port,
-	       inet_ntoa(*(struct in_addr *)&o.ip), o.http_port, port,
-	       RTE_ETHER_ADDR_BYTES(&ifp->mac), hs_files_count(files),
-	       rte_lcore_id());
-
-	hs_lcore_loop(lc);
+	print_ready(&app);
+	workers_run(&app);
 
 	printf("httpsd: stopping on signal %d\n", (int)hs_signalled);
-	hs_server_detach(lc);
 	hs_stats_print(stdout);
-	hs_lcore_fini(lc);
-	hs_port_fini(port);
-	printf("mbufs_in_use %u\n", o.nb_mbufs - rte_mempool_avail_count(pool));
-	rte_free(lc);
-	rte_free(ifp);
-	rte_mempool_free(pool);
-	hs_files_free(files);
-	hs_tls_ctx_free(tls);
+	workers_teardown();
+	hs_port_fini(app.port);
+	printf("mbufs_in_use %u\n", o->nb_mbufs - rte_mempool_avail_count(app.pool));
+	rte_free(app.ifp);
+	rte_mempool_free(app.pool);
+	hs_files_free(app.files);
+	hs_tls_ctx_free(app.tls);
 	hs_tls_global_fini();
 	rte_eal_cleanup();
 	return 0;

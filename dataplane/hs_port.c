@@ -6,6 +6,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include <rte_errno.h>
@@ -33,18 +34,33 @@ hs_port_err(char *err, size_t errlen, uint16_t port_id, int rc,
 	return rc < 0 ? rc : -rc;
 }
 
-/* RSS over IP and TCP headers, limited to what the device hashes on. */
-static void
+/* Symmetric Toeplitz key: 0x6d5a repeated.  With it the hash of
+ * (src, dst, sport, dport) equals the hash of (dst, src, dport, sport)
+ * (Woo & Park, "Scalable TCP Session Monitoring with Symmetric RSS"), so
+ * both directions of a flow land on the same queue and lcore. */
+#define HS_RSS_KEY_MAX 64
+static uint8_t hs_rss_key[HS_RSS_KEY_MAX];
+
+/* RSS over IP and TCP headers, limited to what the device hashes on.
+ * Returns false when the device has no RSS over IP/TCP. */
+static bool
 hs_port_rss(struct rte_eth_conf *conf, const struct rte_eth_dev_info *info,
 	    uint16_t nb_queues)
 {
 	uint64_t hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP) & info->flow_type_rss_offloads;
+	uint8_t len = info->hash_key_size ? info->hash_key_size : 40;
 
 	if (nb_queues <= 1 || hf == 0)
-		return;
+		return false;
+	if (len > HS_RSS_KEY_MAX)
+		len = HS_RSS_KEY_MAX;
+	for (unsigned int i = 0; i < len; i++)
+		hs_rss_key[i] = (i & 1) ? 0x5a : 0x6d;
 	conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-	conf->rx_adv_conf.rss_conf.rss_key = NULL;      /* PMD default key */
+	conf->rx_adv_conf.rss_conf.rss_key = hs_rss_key;
+	conf->rx_adv_conf.rss_conf.rss_key_len = len;
 	conf->rx_adv_conf.rss_conf.rss_hf = hf;
+	return true;
 }
 
 int
@@ -53,6 +69,7 @@ hs_port_init(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
 {
 	struct rte_eth_conf conf;
 	struct rte_eth_dev_info info;
+	char name[RTE_ETH_NAME_MAX_LEN] = "?";
 	uint16_t nb_rxd = HS_PORT_RX_DESC, nb_txd = HS_PORT_TX_DESC;
 	int socket, rc;
 
@@ -63,17 +80,27 @@ hs_port_init(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
 	rc = rte_eth_dev_info_get(port_id, &info);
 	if (rc != 0)
 		return hs_port_err(err, errlen, port_id, rc, "cannot get device info");
-	if (nb_queues > info.max_rx_queues || nb_queues > info.max_tx_queues)
+	(void)rte_eth_dev_get_name_by_port(port_id, name);
+	if (nb_queues > info.max_rx_queues || nb_queues > info.max_tx_queues) {
+		uint16_t have = RTE_MIN(info.max_rx_queues, info.max_tx_queues);
+
+		if (strncmp(name, "net_af_packet", 13) == 0)
+			return hs_port_err(err, errlen, port_id, -EINVAL,
+					   "%s has %u queue pair%s but %u worker lcores: add qpairs=%u to --vdev",
+					   name, have, have == 1 ? "" : "s",
+					   nb_queues, nb_queues);
 		return hs_port_err(err, errlen, port_id, -EINVAL,
-				   "%u queues requested, device has %u rx / %u tx",
-				   nb_queues, info.max_rx_queues, info.max_tx_queues);
+				   "%s has %u queue pair%s but %u worker lcores: use fewer lcores (-l)",
+				   name, have, have == 1 ? "" : "s", nb_queues);
+	}
 
 	memset(&conf, 0, sizeof(conf));
-	hs_port_rss(&conf, &info, nb_queues);
-	if (nb_queues > 1 && conf.rxmode.mq_mode != RTE_ETH_MQ_RX_RSS)
-		return hs_port_err(err, errlen, port_id, -ENOTSUP,
-				   "%u queues need RSS over IP/TCP, device offers none",
-				   nb_queues);
+	/* Several queues without RSS are fine when the device spreads flows
+	 * by itself: net_af_packet (qpairs=N, kernel PACKET_FANOUT_HASH on
+	 * the kernel's flow hash) and multi-queue net_tap. */
+	if (!hs_port_rss(&conf, &info, nb_queues) && nb_queues > 1)
+		RTE_LOG(INFO, USER1, "%s: %u queues without RSS offload: the device's own flow steering must keep a flow on one queue\n",
+			name, nb_queues);
 	rc = rte_eth_dev_configure(port_id, nb_queues, nb_queues, &conf);
 	if (rc != 0)
 		return hs_port_err(err, errlen, port_id, rc, "cannot configure");

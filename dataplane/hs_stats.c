@@ -5,11 +5,21 @@
  *   /httpsd/stats              every counter summed over lcores
  *   /httpsd/lcores             indexes accepted by /httpsd/lcore_stats
  *   /httpsd/lcore_stats,<idx>  one lcore's counters
+ *   /httpsd/info               version, tsc_hz, idle_sleep_us, number of
+ *                              polling lcores and, per index, the EAL
+ *                              lcore id, queue and busy/idle/sleep cycles
+ *
+ * Busy-cycle accounting (hs_lcore_poll_once): TSC cycles of loop
+ * iterations that received or sent something count as loop_busy_cycles,
+ * the others as loop_idle_cycles; time spent in the --idle-sleep back-off
+ * is loop_sleep_cycles (loop_sleeps sleeps).  Busy share of an lcore =
+ * busy / (busy + idle + sleep); cycles / tsc_hz = seconds.
  */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_telemetry.h>
 
 #include "hs_lcore.h"
@@ -118,9 +128,66 @@ hs_stats_tel_lcore(const char *cmd, const char *params, struct rte_tel_data *d)
 	return hs_stats_tel_dict(&s, d);
 }
 
+static const char *hs_info_version = "?";
+
+void
+hs_stats_info_set(const char *version)
+{
+	hs_info_version = version;
+}
+
+/* Per-lcore summary row of /httpsd/info. */
+static int
+hs_stats_tel_lcore_info(const struct hs_lcore *lc, struct rte_tel_data *d)
+{
+	const struct hs_stats *st = &lc->stats;
+
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "lcore_id", lc->lcore_id);
+	rte_tel_data_add_dict_u64(d, "queue", lc->queue_id);
+	rte_tel_data_add_dict_u64(d, "busy_cycles",
+		__atomic_load_n(&st->loop_busy_cycles, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(d, "idle_cycles",
+		__atomic_load_n(&st->loop_idle_cycles, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(d, "sleep_cycles",
+		__atomic_load_n(&st->loop_sleep_cycles, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(d, "iterations",
+		__atomic_load_n(&st->loop_iter, __ATOMIC_RELAXED));
+	return 0;
+}
+
+static int
+hs_stats_tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	unsigned int n = __atomic_load_n(&hs_nb_lcores, __ATOMIC_ACQUIRE);
+	char key[16];
+
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "version", hs_info_version);
+	rte_tel_data_add_dict_u64(d, "tsc_hz", rte_get_tsc_hz());
+	rte_tel_data_add_dict_u64(d, "idle_sleep_us", hs_lcore_get_idle_sleep());
+	rte_tel_data_add_dict_u64(d, "lcores", n);
+	/* One dict per polling lcore, keyed by its /httpsd/lcore_stats index
+	 * (telemetry has no arrays of dicts). */
+	for (unsigned int i = 0; i < n && i < RTE_TEL_MAX_DICT_ENTRIES - 4; i++) {
+		struct rte_tel_data *row;
+		const struct hs_lcore *lc = hs_lcores[i];
+
+		if (lc == NULL || (row = rte_tel_data_alloc()) == NULL)
+			continue;
+		hs_stats_tel_lcore_info(lc, row);
+		snprintf(key, sizeof(key), "lcore%u", i);
+		if (rte_tel_data_add_dict_container(d, key, row, 0) != 0)
+			rte_tel_data_free(row);
+	}
+	return 0;
+}
+
 int
 hs_stats_telemetry_init(void)
 {
+	HS_GUARD(rte_telemetry_register_cmd("/httpsd/info", hs_stats_tel_info,
+		"httpsd version, TSC hz, idle back-off and per-lcore loop cycles. No parameters"));
 	HS_GUARD(rte_telemetry_register_cmd("/httpsd/stats", hs_stats_tel_all,
 		"httpsd counters summed over lcores. No parameters"));
 	HS_GUARD(rte_telemetry_register_cmd("/httpsd/lcores", hs_stats_tel_lcores,

@@ -26,7 +26,8 @@
 #define HS_STATS_ARP(X) \
 	X(rx_arp) X(tx_arp) X(arp_learned) X(arp_expired) \
 	X(drop_arp_bad) X(drop_arp_not_us) X(drop_arp_unresolved) \
-	X(drop_arp_replaced) X(arp_evicted) X(drop_arp_table_full)
+	X(drop_arp_replaced) X(arp_evicted) X(drop_arp_table_full) \
+	X(arp_peer_tx) X(arp_peer_rx) X(drop_arp_peer_full)
 
 #define HS_STATS_IPV4(X) \
 	X(rx_ipv4) X(tx_ipv4) \
@@ -46,17 +47,23 @@
 	X(drop_tcp_badack) X(drop_tcp_conn_limit) X(drop_tcp_rcvbuf) \
 	X(drop_tcp_ooo) X(drop_tcp_badopt) X(drop_tcp_rst) \
 	X(tcp_challenge_ack) X(tcp_fast_rexmt) X(tcp_persist_probe) \
-	X(tcp_window_update)
+	X(tcp_window_update) X(tcp_ooo_queued) X(tcp_ooo_dup) \
+	X(tcp_ooo_filled) X(drop_tcp_ooq_conn) X(drop_tcp_ooq_lcore) \
+	X(drop_tcp_paws) X(drop_tcp_nots) X(drop_tcp_chack_limit) \
+	X(tcp_keepalive_probe) X(tcp_syncookie_sent) X(tcp_syncookie_ok) \
+	X(drop_tcp_syncookie_bad)
 
 #define HS_STATS_TLS(X) \
 	X(tls_hs_ok) X(tls_hs_fail) X(tls_err)
 
 #define HS_STATS_HTTP(X) \
 	X(http_req) X(http_1xx) X(http_2xx) X(http_3xx) X(http_4xx) \
-	X(http_5xx)
+	X(http_5xx) X(conn_timeout_idle) X(conn_timeout_handshake) \
+	X(conn_timeout_read) X(conn_timeout_write) X(conn_timeout_linger)
 
 #define HS_STATS_LOOP(X) \
-	X(loop_busy_cycles) X(loop_idle_cycles) X(loop_iter)
+	X(loop_busy_cycles) X(loop_idle_cycles) X(loop_iter) \
+	X(loop_sleeps) X(loop_sleep_cycles)
 
 #define HS_STATS_ALL(X) \
 	HS_STATS_PORT(X) HS_STATS_ETH(X) HS_STATS_ARP(X) HS_STATS_IPV4(X) \
@@ -75,8 +82,11 @@ extern const char *const hs_stats_names[];
 
 /* Sum every lcore's counters into *out. */
 void hs_stats_sum(struct hs_stats *out);
-/* Register /httpsd/stats and /httpsd/lcore_stats with DPDK telemetry. */
+/* Register /httpsd/stats, /httpsd/lcores, /httpsd/lcore_stats and
+ * /httpsd/info with DPDK telemetry. */
 int hs_stats_telemetry_init(void);
+/* Version string reported by /httpsd/info (static storage). */
+void hs_stats_info_set(const char *version);
 /* Print non-zero counters (sum over lcores), one "name value" per line. */
 void hs_stats_print(FILE *f);
 

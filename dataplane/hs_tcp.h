@@ -69,6 +69,9 @@ struct hs_tcp_ops {
 	void (*readable)(struct hs_tcp_conn *c);
 	void (*writable)(struct hs_tcp_conn *c);
 	void (*closed)(struct hs_tcp_conn *c, int reason); /* 0, -ECONNRESET, -ETIMEDOUT */
+	/* Optional: the app timer set with hs_tcp_set_timeout() expired.
+	 * Same rules as the others (may send, close or abort inside). */
+	void (*timeout)(struct hs_tcp_conn *c);
 };
 
 /* A simple mbuf queue linked through m->next (never transmitted as is). */
@@ -110,11 +113,22 @@ struct hs_tcp_conn {
 	struct hs_mbuf_q sndq;         /* bytes from snd_una onwards */
 	struct hs_mbuf_q rcvq;         /* in-order bytes not yet read */
 	struct hs_mbuf_q ooq;          /* out-of-order segments (issue: reassembly) */
+	uint32_t ooq_fin;              /* seq of a FIN held beyond a hole */
+	uint32_t sack_last;            /* seq of the latest out-of-order arrival */
+	uint32_t last_rx_ms;           /* last segment accepted (keep-alive) */
+	uint8_t keep_probes;           /* unanswered keep-alive probes */
+	/* RFC 7323 timestamps (HS_TCPF_TS) */
+	uint32_t ts_recent;            /* TS.Recent */
+	uint32_t ts_recent_ms;         /* our ms clock when TS.Recent was set */
+	uint32_t ts_offset;            /* per-conn offset of our TSval clock */
+	uint32_t last_ack_sent;        /* Last.ACK.sent */
 	uint32_t sndbuf;               /* soft send-buffer limit, bytes */
 	uint32_t rcvbuf;               /* receive buffer, bytes */
 
 	struct hs_timer t_rexmt;       /* RTO / persist / SYN-ACK retransmit */
 	struct hs_timer t_misc;        /* delayed ACK / keep-alive / TIME_WAIT / FIN_WAIT_2 */
+	struct hs_timer t_app;         /* hs_tcp_set_timeout() -> ops->timeout */
+	struct hs_timer t_keep;        /* keep-alive (RFC 9293 §3.8.4) */
 
 	struct hs_lcore *lc;
 	const struct hs_tcp_ops *ops;
@@ -142,12 +156,18 @@ struct hs_tcp_lcore {
 	struct hs_tcp_listener listeners[HS_TCP_MAX_LISTENERS];
 	struct hs_timer_wheel wheel;
 	uint64_t isn_secret[2];        /* RFC 6528 key */
+	uint32_t ooq_mbufs;            /* mbufs held in all conns' ooq */
+	uint32_t chack_epoch_ms;       /* start of the challenge-ACK second */
+	uint32_t chack_count;          /* challenge ACKs sent in it */
+	uint32_t nb_synrcvd;           /* SYN backlog: conns in SYN_RCVD */
+	uint32_t cookie_last_ms;       /* when a SYN cookie was last sent */
+	bool cookies_used;             /* cookie_last_ms is valid */
 };
 
 /* Tunables (process-wide, set before start). */
 struct hs_tcp_params {
 	uint32_t sndbuf;               /* default 256 KiB */
-	uint32_t rcvbuf;               /* default 64 KiB */
+	uint32_t rcvbuf;               /* default 256 KiB (window scale) */
 	uint32_t msl_ms;               /* TIME_WAIT = 2*MSL; default 30 s */
 	uint32_t rto_min_ms;           /* default 200 */
 	uint32_t rto_max_ms;           /* default 60000 */
@@ -156,6 +176,14 @@ struct hs_tcp_params {
 	uint32_t data_retries;         /* RTO retransmits before abort, default 15 */
 	uint32_t delack_ms;            /* default 40 */
 	uint32_t fin_wait2_ms;         /* orphaned FIN_WAIT_2 limit, default 60000 */
+	uint32_t ooq_max_segs;         /* out-of-order segments per conn, default 64 */
+	uint32_t ooq_lcore_max;        /* out-of-order mbufs per lcore, default 16384 */
+	uint32_t challenge_ack_limit;  /* per lcore per second (RFC 5961 §7), default 1000 */
+	uint32_t keepalive_ms;         /* idle time before probes, 0 = off (default) */
+	uint32_t keepalive_intvl_ms;   /* between probes, default 75000 */
+	uint32_t keepalive_probes;     /* unanswered probes before reset, default 9 */
+	uint32_t syncookies;           /* 0 never, 1 when backlog full (default), 2 always */
+	uint32_t syn_backlog;          /* SYN_RCVD conns per lcore before cookies, default 1024 */
 };
 extern struct hs_tcp_params hs_tcp_params;
 
@@ -191,6 +219,11 @@ void hs_tcp_push(struct hs_tcp_conn *c);
 void hs_tcp_close(struct hs_tcp_conn *c);
 /* Abortive close: send RST, free now.  ops->closed() is NOT called. */
 void hs_tcp_abort(struct hs_tcp_conn *c);
+/* One application timer per conn: ops->timeout(c) is called once, us
+ * microseconds from now (rounded up to the wheel tick, HS_TW_TICK_US).
+ * Re-arming replaces the previous deadline; us == 0 cancels.  Cancelled
+ * automatically when the conn is closed()/aborted or enters TIME_WAIT. */
+void hs_tcp_set_timeout(struct hs_tcp_conn *c, uint64_t us);
 
 static inline void *hs_tcp_app(const struct hs_tcp_conn *c) { return c->app; }
 static inline void hs_tcp_set_app(struct hs_tcp_conn *c, void *p) { c->app = p; }

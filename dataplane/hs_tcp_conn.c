@@ -26,7 +26,7 @@
 
 struct hs_tcp_params hs_tcp_params = {
 	.sndbuf = 256 * 1024,
-	.rcvbuf = 64 * 1024,
+	.rcvbuf = 256 * 1024,
 	.msl_ms = 30000,
 	.rto_min_ms = 200,
 	.rto_max_ms = 60000,
@@ -35,6 +35,14 @@ struct hs_tcp_params hs_tcp_params = {
 	.data_retries = 15,
 	.delack_ms = 40,
 	.fin_wait2_ms = 60000,
+	.ooq_max_segs = 64,
+	.ooq_lcore_max = 16384,
+	.challenge_ack_limit = 1000,
+	.keepalive_ms = 0,
+	.keepalive_intvl_ms = 75000,
+	.keepalive_probes = 9,
+	.syncookies = 1,
+	.syn_backlog = 1024,
 };
 
 /* ---- RFC 6528 ISN: M + F(4-tuple, secret), F = SipHash-2-4 ---------- */
@@ -73,6 +81,33 @@ hs_tcp_isn(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
 	uint32_t m = (uint32_t)(lc->now_us / 4);   /* 4 µs clock */
 
 	return m + (uint32_t)hs_siphash_2w(lc->tcp.isn_secret, a, b);
+}
+
+/* Offset of our TSval clock for a 4-tuple (RFC 7323 §5.4 recommends a
+ * random one per connection); keyed, time independent, so that a SYN
+ * cookie connection finds the same offset its SYN-ACK used. */
+uint32_t
+hs_tcp_ts_offset(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
+		 uint16_t fport, uint16_t lport)
+{
+	uint64_t a = ((uint64_t)faddr << 32) | laddr;
+	uint64_t b = ((uint64_t)fport << 16) | lport | (0x7473ULL << 48);
+
+	return (uint32_t)hs_siphash_2w(lc->tcp.isn_secret, a, b);
+}
+
+/* SYN cookie MAC over the 4-tuple, the peer's ISN and the 14 bits of
+ * time counter and options the cookie carries (RFC 4987 §3.6). */
+uint32_t
+hs_tcp_cookie_mac(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
+		  uint16_t fport, uint16_t lport, uint32_t irs, uint32_t bits)
+{
+	uint64_t a = ((uint64_t)laddr << 32) | faddr;
+	uint64_t b = ((uint64_t)lport << 48) | ((uint64_t)fport << 32) | irs;
+	uint64_t h = hs_siphash_2w(lc->tcp.isn_secret, a, b);
+
+	return (uint32_t)hs_siphash_2w(lc->tcp.isn_secret, h,
+				       bits | (0xc00c1eULL << 32));
 }
 
 /* ---- table ------------------------------------------------------------ */
@@ -149,6 +184,7 @@ hs_tcp_conn_new(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
 	c->rcvbuf = hs_tcp_params.rcvbuf;
 	c->rto_us = hs_ms_to_us(hs_tcp_params.rto_init_ms);
 	c->ssthresh = UINT32_MAX;
+	tl->nb_synrcvd++;
 	h = hs_tcp_hash(tl, faddr, laddr, fport, lport);
 	c->hnext = tl->hash[h];
 	tl->hash[h] = c;
@@ -179,10 +215,15 @@ hs_tcp_conn_detach(struct hs_tcp_conn *c)
 	c->flags |= HS_TCPF_DEAD;
 	hs_tcp_timer_cancel(c, &c->t_rexmt);
 	hs_tcp_timer_cancel(c, &c->t_misc);
+	hs_tcp_timer_cancel(c, &c->t_app);
+	hs_tcp_timer_cancel(c, &c->t_keep);
 	hs_mq_free(&c->sndq);
 	hs_mq_free(&c->rcvq);
+	lc->tcp.ooq_mbufs -= c->ooq.count;
 	hs_mq_free(&c->ooq);
 	hs_tcp_hash_remove(&lc->tcp, c);
+	if (c->state == HS_TCP_SYN_RCVD)
+		lc->tcp.nb_synrcvd--;
 	c->state = HS_TCP_CLOSED;
 	lc->tcp.nb_conns--;
 	lc->stats.tcp_conn_open--;
@@ -318,7 +359,7 @@ hs_tcp_peer_closed(const struct hs_tcp_conn *c)
 size_t
 hs_tcp_recv(struct hs_tcp_conn *c, void *buf, size_t len)
 {
-	uint32_t old_adv, new_wnd, n;
+	uint32_t old_adv, new_wnd, n, cap;
 
 	if (!hs_tcp_app_alive(c) || c->rcvq.bytes == 0 || len == 0)
 		return 0;
@@ -329,7 +370,8 @@ hs_tcp_recv(struct hs_tcp_conn *c, void *buf, size_t len)
 	/* Receiver SWS avoidance (RFC 9293 §3.8.6.2.2): advertise the
 	 * reopened window only when it was small and grew by >= 2*MSS. */
 	new_wnd = hs_tcp_rcv_space(c);
-	if (!(c->flags & HS_TCPF_FIN_RCVD) && old_adv < c->rcvbuf / 2 &&
+	cap = HS_MIN(c->rcvbuf, HS_TCP_MAX_WIN << c->rcv_wscale);
+	if (!(c->flags & HS_TCPF_FIN_RCVD) && old_adv < cap / 2 &&
 	    new_wnd >= old_adv + 2u * c->mss) {
 		c->lc->stats.tcp_window_update++;
 		c->flags |= HS_TCPF_ACKNOW;
@@ -417,8 +459,22 @@ hs_tcp_close(struct hs_tcp_conn *c)
 		c->state = HS_TCP_LAST_ACK;
 	/* Data received from now on is acknowledged and discarded. */
 	hs_mq_free(&c->rcvq);
+	c->lc->tcp.ooq_mbufs -= c->ooq.count;
+	hs_mq_free(&c->ooq);
+	c->flags &= ~HS_TCPF_OOQ_FIN;
 	if (c->busy == 0)
 		hs_tcp_output(c);
+}
+
+void
+hs_tcp_set_timeout(struct hs_tcp_conn *c, uint64_t us)
+{
+	if (!hs_tcp_app_alive(c) || !(c->flags & HS_TCPF_APP) || us == 0) {
+		if (c != NULL && !(c->flags & HS_TCPF_DEAD))
+			hs_tcp_timer_cancel(c, &c->t_app);
+		return;
+	}
+	hs_tcp_timer_arm(c, &c->t_app, us);
 }
 
 void

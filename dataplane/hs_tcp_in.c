@@ -93,31 +93,239 @@ hs_tcp_reset_noconn(struct hs_lcore *lc, const struct hs_tcp_addr *a,
 			       0, s->seq + s->len, HS_TH_RST | HS_TH_ACK);
 }
 
+static void hs_tcp_conn_input(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
+			      struct rte_mbuf *m);
+
+/* Options of the peer's SYN decide what the connection uses: each of
+ * window scale, timestamps and SACK only if the SYN offered it. */
+static void
+hs_tcp_negotiate(struct hs_tcp_conn *c, const struct hs_tcp_opts *o)
+{
+	if (o->has_wscale) {
+		/* RFC 7323 §2.2: both sides scale only if both sent it. */
+		c->flags |= HS_TCPF_WSCALE_OK;
+		c->snd_wscale = o->wscale;
+		c->rcv_wscale = hs_tcp_wscale_for(c->rcvbuf);
+	}
+	if (o->has_ts) {
+		/* RFC 7323 §3.2: TS.Recent from the SYN; every later segment
+		 * carries 12 bytes of options, taken from the MSS. */
+		c->flags |= HS_TCPF_TS;
+		c->ts_recent = o->tsval;
+		c->ts_recent_ms = hs_tcp_ms(c->lc);
+		c->ts_offset = hs_tcp_ts_offset(c->lc, c->faddr, c->laddr,
+						c->fport, c->lport);
+		if (c->mss > HS_TCP_MIN_MSS + HS_TCP_TSOPT_LEN)
+			c->mss -= HS_TCP_TSOPT_LEN;
+	}
+	if (o->sack_ok)
+		c->flags |= HS_TCPF_SACK;
+}
+
+/* RFC 7323 §5.3 (PAWS, R1) and §4.3 (TS.Recent update, R3).  Runs before
+ * the sequence check.  Returns false if the segment must be dropped (an
+ * ACK is then owed unless it was a RST). */
+static bool
+hs_tcp_ts_check(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
+{
+	struct hs_lcore *lc = c->lc;
+
+	if (!(c->flags & HS_TCPF_TS))
+		return true;
+	if (!s->opt.has_ts) {
+		/* RFC 7323 §3.2: non-RST segments without TSopt are
+		 * dropped once timestamps are in use. */
+		if (s->flags & HS_TH_RST)
+			return true;
+		lc->stats.drop_tcp_nots++;
+		return false;
+	}
+	if (!(s->flags & HS_TH_RST) && HS_SEQ_LT(s->opt.tsval, c->ts_recent)) {
+		if (hs_tcp_ms(lc) - c->ts_recent_ms > HS_TCP_PAWS_IDLE_MS) {
+			/* §5.5: TS.Recent is stale, not a reason to drop. */
+			c->ts_recent = s->opt.tsval;
+			c->ts_recent_ms = hs_tcp_ms(lc);
+			return true;
+		}
+		lc->stats.drop_tcp_paws++;
+		c->flags |= HS_TCPF_ACKNOW;
+		return false;
+	}
+	if (HS_SEQ_GEQ(s->opt.tsval, c->ts_recent) &&
+	    HS_SEQ_LEQ(s->seq, c->last_ack_sent)) {
+		c->ts_recent = s->opt.tsval;
+		c->ts_recent_ms = hs_tcp_ms(lc);
+	}
+	return true;
+}
+
+/* ---- SYN cookies (RFC 4987 §3.6) ------------------------------------
+ * ISS = [31:27] 64-second time counter, [26:24] MSS index, [23:20] peer's
+ * window shift (15 = no wscale), [19] SACK permitted, [18] timestamps,
+ * [17:0] MAC (hs_tcp_cookie_mac) over the 4-tuple, the peer's ISN and
+ * those 14 bits.  Valid for two counter periods (64-128 s). */
+#define HS_COOKIE_PERIOD_MS 64000u
+#define HS_COOKIE_MAC_MASK  0x3ffffu
+static const uint16_t hs_cookie_mss[8] = {
+	536, 1220, 1300, 1360, 1400, 1440, 1452, 1460,
+};
+
+static uint32_t
+hs_cookie_counter(const struct hs_lcore *lc)
+{
+	return (hs_tcp_ms(lc) / HS_COOKIE_PERIOD_MS) & 31u;
+}
+
+static uint32_t
+hs_cookie_make(struct hs_lcore *lc, const struct hs_tcp_addr *a,
+	       const struct hs_tcp_seg *s)
+{
+	uint16_t mss = s->opt.has_mss ? s->opt.mss : HS_TCP_DEFAULT_MSS;
+	uint32_t idx = 0, bits;
+
+	while (idx < 7 && hs_cookie_mss[idx + 1] <= mss)
+		idx++;
+	bits = hs_cookie_counter(lc) << 9 | idx << 6 |
+	       (s->opt.has_wscale ? s->opt.wscale : 15u) << 2 |
+	       (uint32_t)s->opt.sack_ok << 1 | (uint32_t)s->opt.has_ts;
+	return bits << 18 | (hs_tcp_cookie_mac(lc, a->saddr, a->daddr,
+					       a->sport, a->dport, s->seq,
+					       bits) & HS_COOKIE_MAC_MASK);
+}
+
+/* Answer a SYN statelessly (backlog full or cookies forced). */
+static void
+hs_tcp_cookie_synack(struct hs_lcore *lc, const struct hs_tcp_addr *a,
+		     const struct hs_tcp_seg *s)
+{
+	uint32_t iss = hs_cookie_make(lc, a, s);
+	uint32_t tsval = hs_tcp_ms(lc) + hs_tcp_ts_offset(lc, a->saddr,
+						a->daddr, a->sport, a->dport);
+
+	lc->stats.tcp_syncookie_sent++;
+	lc->tcp.cookie_last_ms = hs_tcp_ms(lc);
+	lc->tcp.cookies_used = true;
+	hs_tcp_send_cookie_synack(lc, a->daddr, a->saddr, a->dport, a->sport,
+				  iss, s->seq + 1, s->opt.sack_ok,
+				  s->opt.has_ts, tsval, s->opt.tsval,
+				  s->opt.has_wscale ?
+				  hs_tcp_wscale_for(hs_tcp_params.rcvbuf) : -1);
+}
+
+/* ACK to a listener without a conn: a cookie we sent?  Returns the cookie
+ * bits (>= 0) if valid, -1 if not. */
+static int32_t
+hs_cookie_check(struct hs_lcore *lc, const struct hs_tcp_addr *a,
+		const struct hs_tcp_seg *s)
+{
+	uint32_t cookie = s->ack - 1, bits = cookie >> 18;
+	uint32_t age = (hs_cookie_counter(lc) - (bits >> 9)) & 31u;
+
+	if (!lc->tcp.cookies_used ||
+	    hs_tcp_ms(lc) - lc->tcp.cookie_last_ms > 2 * HS_COOKIE_PERIOD_MS ||
+	    (s->flags & (HS_TH_SYN | HS_TH_RST | HS_TH_ACK)) != HS_TH_ACK)
+		return -1;
+	if (age > 1 ||
+	    (hs_tcp_cookie_mac(lc, a->saddr, a->daddr, a->sport, a->dport,
+			       s->seq - 1, bits) & HS_COOKIE_MAC_MASK) !=
+	    (cookie & HS_COOKIE_MAC_MASK)) {
+		lc->stats.drop_tcp_syncookie_bad++;
+		return -1;
+	}
+	return (int32_t)bits;
+}
+
+/* Rebuild the SYN_RCVD state a valid cookie stands for; the ACK then goes
+ * through the normal SYN_RCVD processing.  NULL at the conn limit. */
+static struct hs_tcp_conn *
+hs_cookie_conn(struct hs_lcore *lc, int li, const struct hs_tcp_addr *a,
+	       const struct hs_tcp_seg *s, uint32_t bits)
+{
+	struct hs_tcp_conn *c;
+	uint32_t ws = (bits >> 2) & 15u;
+	uint16_t mss = hs_cookie_mss[(bits >> 6) & 7u];
+
+	c = hs_tcp_conn_new(lc, a->saddr, a->daddr, a->sport, a->dport, li);
+	if (c == NULL) {
+		lc->stats.drop_tcp_conn_limit++;
+		return NULL;
+	}
+	c->mss = HS_MIN(mss, hs_tcp_our_mss(lc));
+	if (ws != 15) {
+		c->flags |= HS_TCPF_WSCALE_OK;
+		c->snd_wscale = (uint8_t)HS_MIN(ws, HS_TCP_MAX_WSCALE);
+		c->rcv_wscale = hs_tcp_wscale_for(c->rcvbuf);
+	}
+	if (bits & 2u)
+		c->flags |= HS_TCPF_SACK;
+	if (bits & 1u) {
+		c->flags |= HS_TCPF_TS;
+		c->ts_offset = hs_tcp_ts_offset(lc, a->saddr, a->daddr,
+						a->sport, a->dport);
+		c->ts_recent = s->opt.tsval;
+		c->ts_recent_ms = hs_tcp_ms(lc);
+		c->mss -= HS_TCP_TSOPT_LEN;
+	}
+	c->irs = s->seq - 1;
+	c->rcv_nxt = s->seq;
+	c->rcv_adv = c->rcv_nxt + HS_MIN(c->rcvbuf, HS_TCP_MAX_WIN);
+	c->last_ack_sent = c->rcv_nxt;
+	c->iss = s->ack - 1;
+	c->snd_una = c->iss;
+	c->snd_nxt = c->snd_max = c->iss + 1;
+	c->snd_wl1 = c->irs;
+	c->snd_wl2 = c->iss;
+	c->cwnd = 10u * c->mss;                     /* RFC 6928 */
+	lc->stats.tcp_syncookie_ok++;
+	return c;
+}
+
 /* LISTEN state (RFC 9293 §3.10.7.2).  Consumes m. */
 static void
 hs_tcp_listen_input(struct hs_lcore *lc, int li, const struct hs_tcp_addr *a,
-		    const struct hs_tcp_seg *s, struct rte_mbuf *m)
+		    struct hs_tcp_seg *s, struct rte_mbuf *m)
 {
 	struct hs_tcp_conn *c;
 	uint16_t our_mss = hs_tcp_our_mss(lc);
 	uint16_t mss;
+	int32_t bits;
 
-	rte_pktmbuf_free(m);
 	if (s->flags & HS_TH_RST) {                 /* first: ignore RST */
+		rte_pktmbuf_free(m);
 		lc->stats.drop_tcp_rst++;
 		return;
 	}
 	if (s->flags & HS_TH_ACK) {                 /* second: ACK -> RST */
+		bits = hs_cookie_check(lc, a, s);
+		if (bits >= 0 &&
+		    (c = hs_cookie_conn(lc, li, a, s, (uint32_t)bits)) != NULL) {
+			c->busy++;
+			hs_tcp_conn_input(c, s, m);
+			hs_tcp_conn_put(c);
+			return;
+		}
+		rte_pktmbuf_free(m);
+		if (bits >= 0)
+			return;                     /* conn limit, counted */
 		lc->stats.drop_tcp_noport++;
 		hs_tcp_reset_noconn(lc, a, s);
 		return;
 	}
+	rte_pktmbuf_free(m);
 	if (!(s->flags & HS_TH_SYN)) {              /* fourth: drop */
 		lc->stats.drop_tcp_badflags++;
 		return;
 	}
 	/* third: SYN.  Text and FIN in a SYN are ignored (not acked) for
-	 * now: the peer retransmits them after the handshake. */
+	 * now: the peer retransmits them after the handshake.  SYN backlog
+	 * full (or the table): answer with a cookie, keep no state. */
+	if (hs_tcp_params.syncookies == 2 ||
+	    (hs_tcp_params.syncookies == 1 &&
+	     (lc->tcp.nb_synrcvd >= hs_tcp_params.syn_backlog ||
+	      lc->tcp.free_list == NULL))) {
+		hs_tcp_cookie_synack(lc, a, s);
+		return;
+	}
 	c = hs_tcp_conn_new(lc, a->saddr, a->daddr, a->sport, a->dport, li);
 	if (c == NULL) {
 		lc->stats.drop_tcp_conn_limit++;
@@ -126,6 +334,7 @@ hs_tcp_listen_input(struct hs_lcore *lc, int li, const struct hs_tcp_addr *a,
 	mss = s->opt.has_mss ? s->opt.mss : HS_TCP_DEFAULT_MSS;
 	mss = HS_MIN(mss, our_mss);
 	c->mss = HS_MAX(mss, HS_TCP_MIN_MSS);
+	hs_tcp_negotiate(c, &s->opt);
 	c->irs = s->seq;
 	c->rcv_nxt = s->seq + 1;
 	c->rcv_adv = c->rcv_nxt;
@@ -289,6 +498,7 @@ hs_tcp_enter_time_wait(struct hs_tcp_conn *c)
 	c->state = HS_TCP_TIME_WAIT;
 	c->flags &= ~(HS_TCPF_DELACK | HS_TCPF_PERSIST);
 	hs_tcp_timer_cancel(c, &c->t_rexmt);
+	hs_tcp_timer_cancel(c, &c->t_app);        /* the app is done */
 	hs_tcp_timer_arm(c, &c->t_misc,
 			 2ull * hs_ms_to_us(hs_tcp_params.msl_ms));
 	hs_mq_free(&c->sndq);
@@ -311,16 +521,12 @@ hs_tcp_process_ack(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
 {
 	struct hs_lcore *lc = c->lc;
 
-	if (HS_SEQ_GT(s->ack, c->snd_max)) {
-		/* Acks something not yet sent: ACK, drop. */
+	if (HS_SEQ_GT(s->ack, c->snd_max) ||
+	    HS_SEQ_LT(s->ack, c->snd_una - c->max_sndwnd)) {
+		/* RFC 5961 §5.2: acks data not yet sent or too old: drop,
+		 * challenge ACK (rate limited). */
 		lc->stats.drop_tcp_badack++;
-		c->flags |= HS_TCPF_ACKNOW;
-		return false;
-	}
-	if (HS_SEQ_LT(s->ack, c->snd_una - c->max_sndwnd)) {
-		/* RFC 5961 §5.2: too old, ACK and drop. */
-		lc->stats.drop_tcp_badack++;
-		c->flags |= HS_TCPF_ACKNOW;
+		hs_tcp_challenge_ack(c);
 		return false;
 	}
 	if (HS_SEQ_GT(s->ack, c->snd_una)) {
@@ -361,17 +567,188 @@ hs_tcp_process_ack(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
 	return true;
 }
 
-/* Segment text (seventh check).  Consumes m. */
+/* ---- receive queue and out-of-order reassembly ---------------------- */
+
+/* Append the payload of m (its whole data) to the in-order receive queue.
+ * Small payloads are copied into the tail mbuf; the mbuf count is bounded
+ * so that tiny segments cannot drain the pool.  Consumes m on success
+ * (returns true); on false m is untouched and still the caller's. */
+static bool
+hs_tcp_rcvq_append(struct hs_tcp_conn *c, struct rte_mbuf *m)
+{
+	struct rte_mbuf *tail = c->rcvq.tail;
+	uint32_t len = rte_pktmbuf_data_len(m);
+
+	if (tail != NULL && rte_pktmbuf_tailroom(tail) >= len &&
+	    RTE_MBUF_DIRECT(tail) && rte_mbuf_refcnt_read(tail) == 1) {
+		memcpy(rte_pktmbuf_append(tail, (uint16_t)len),
+		       rte_pktmbuf_mtod(m, void *), len);
+		c->rcvq.bytes += len;
+		rte_pktmbuf_free(m);
+		return true;
+	}
+	if (c->rcvq.count >= c->rcvbuf / 256 + 16 || m->nb_segs != 1)
+		return false;
+	hs_mq_push(&c->rcvq, m);
+	return true;
+}
+
+/* Sequence number of an ooq mbuf's first byte (kept in hash.usr, free
+ * for our use once the segment is parsed). */
+static inline uint32_t hs_oo_seq(const struct rte_mbuf *m) { return m->hash.usr; }
+static inline uint32_t
+hs_oo_end(const struct rte_mbuf *m)
+{
+	return m->hash.usr + rte_pktmbuf_data_len(m);
+}
+
+/* Unlink 'm' (whose predecessor is prev, NULL for the head) and free it. */
+static void
+hs_oo_remove(struct hs_tcp_conn *c, struct rte_mbuf *prev, struct rte_mbuf *m)
+{
+	struct hs_mbuf_q *q = &c->ooq;
+
+	if (prev)
+		prev->next = m->next;
+	else
+		q->head = m->next;
+	if (q->tail == m)
+		q->tail = prev;
+	q->bytes -= rte_pktmbuf_data_len(m);
+	q->count--;
+	c->lc->tcp.ooq_mbufs--;
+	m->next = NULL;
+	rte_pktmbuf_free_seg(m);
+}
+
+/* Queue an out-of-order segment [seq, seq+len) (RCV.NXT < seq, inside the
+ * window) keeping the queue sorted and free of overlaps: bytes already
+ * queued win, the new segment is trimmed around them, and queued segments
+ * it covers entirely are replaced.  Handles duplicate, front/back partial
+ * overlap, contained, containing and adjacent segments.  Consumes m. */
+static void
+hs_tcp_ooq_insert(struct hs_tcp_conn *c, struct rte_mbuf *m, uint32_t seq)
+{
+	struct hs_lcore *lc = c->lc;
+	struct hs_mbuf_q *q = &c->ooq;
+	struct rte_mbuf *prev = NULL, *cur = q->head, *next;
+	uint32_t end = seq + rte_pktmbuf_data_len(m);
+
+	c->sack_last = seq;           /* first SACK block (RFC 2018 §4) */
+	/* Skip segments entirely before ours. */
+	while (cur != NULL && HS_SEQ_LEQ(hs_oo_end(cur), seq)) {
+		prev = cur;
+		cur = cur->next;
+	}
+	/* cur starts at or before us: contained (duplicate) or front overlap. */
+	if (cur != NULL && HS_SEQ_LEQ(hs_oo_seq(cur), seq)) {
+		if (HS_SEQ_GEQ(hs_oo_end(cur), end)) {
+			lc->stats.tcp_ooo_dup++;
+			rte_pktmbuf_free(m);
+			return;
+		}
+		rte_pktmbuf_adj(m, (uint16_t)(hs_oo_end(cur) - seq));
+		seq = hs_oo_end(cur);
+		prev = cur;
+		cur = cur->next;
+	}
+	/* Segments we cover entirely go; one overlapping our tail trims us. */
+	while (cur != NULL && HS_SEQ_LT(hs_oo_seq(cur), end)) {
+		next = cur->next;
+		if (HS_SEQ_LEQ(hs_oo_end(cur), end)) {
+			hs_oo_remove(c, prev, cur);
+		} else {
+			rte_pktmbuf_trim(m, (uint16_t)(end - hs_oo_seq(cur)));
+			end = hs_oo_seq(cur);
+			break;
+		}
+		cur = next;
+	}
+	/* Memory bounds: per connection and per lcore. */
+	if (q->count >= hs_tcp_params.ooq_max_segs) {
+		lc->stats.drop_tcp_ooq_conn++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (lc->tcp.ooq_mbufs >= hs_tcp_params.ooq_lcore_max) {
+		lc->stats.drop_tcp_ooq_lcore++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	m->hash.usr = seq;
+	m->next = cur;
+	if (prev)
+		prev->next = m;
+	else
+		q->head = m;
+	if (cur == NULL)
+		q->tail = m;
+	q->bytes += end - seq;
+	q->count++;
+	lc->tcp.ooq_mbufs++;
+	lc->stats.tcp_ooo_queued++;
+}
+
+/* After RCV.NXT advanced: move what became in order from the ooq to the
+ * receive queue (trimming what was already received). */
+static void
+hs_tcp_ooq_drain(struct hs_tcp_conn *c)
+{
+	struct hs_mbuf_q *q = &c->ooq;
+	struct rte_mbuf *m;
+
+	while ((m = q->head) != NULL && HS_SEQ_LEQ(hs_oo_seq(m), c->rcv_nxt)) {
+		uint32_t end = hs_oo_end(m);
+
+		if (HS_SEQ_LEQ(end, c->rcv_nxt)) {
+			hs_oo_remove(c, NULL, m);
+			continue;
+		}
+		rte_pktmbuf_adj(m, (uint16_t)(c->rcv_nxt - hs_oo_seq(m)));
+		q->head = m->next;
+		if (q->head == NULL)
+			q->tail = NULL;
+		q->bytes -= end - hs_oo_seq(m);
+		q->count--;
+		c->lc->tcp.ooq_mbufs--;
+		m->next = NULL;
+		if (!hs_tcp_rcvq_append(c, m)) {
+			/* Receive queue full of mbufs: keep it (RCV.NXT
+			 * unchanged, so nothing acked is lost). */
+			m->hash.usr = c->rcv_nxt;
+			m->next = q->head;
+			q->head = m;
+			if (q->tail == NULL)
+				q->tail = m;
+			q->bytes += rte_pktmbuf_data_len(m);
+			q->count++;
+			c->lc->tcp.ooq_mbufs++;
+			break;
+		}
+		c->rcv_nxt = end;
+		c->lc->stats.tcp_ooo_filled++;
+	}
+}
+
+/* Segment text (seventh check).  s->seq >= RCV.NXT here (front trimmed).
+ * Consumes m. */
 static void
 hs_tcp_process_data(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 		    struct rte_mbuf *m)
 {
 	struct hs_lcore *lc = c->lc;
-	uint32_t wnd, maxq;
+	uint32_t wnd, room;
+	bool had_ooq;
 
 	if (s->dlen == 0 && (s->flags & HS_TH_FIN) && s->seq != c->rcv_nxt &&
 	    !(c->flags & HS_TCPF_FIN_RCVD)) {
-		lc->stats.drop_tcp_ooo++;           /* FIN beyond a hole */
+		/* FIN beyond a hole: remember it, ACK at once (RFC 5681 §4.2). */
+		if (!(c->flags & HS_TCPF_SHUT_WR)) {
+			c->flags |= HS_TCPF_OOQ_FIN;
+			c->ooq_fin = s->seq;
+		} else {
+			lc->stats.drop_tcp_ooo++;
+		}
 		c->flags |= HS_TCPF_ACKNOW;
 	}
 	if (s->dlen == 0 || (c->flags & HS_TCPF_FIN_RCVD) ||
@@ -380,26 +757,36 @@ hs_tcp_process_data(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (s->seq != c->rcv_nxt) {
-		/* Out of order: no reassembly yet; duplicate ACK now. */
-		lc->stats.drop_tcp_ooo++;
-		c->flags |= HS_TCPF_ACKNOW;
-		s->flags &= ~HS_TH_FIN;
-		rte_pktmbuf_free(m);
-		return;
-	}
 	/* Trim what lies beyond the window (the FIN goes with it). */
 	wnd = hs_tcp_rcv_space(c);
-	if (s->dlen > wnd) {
+	room = wnd > s->seq - c->rcv_nxt ? wnd - (s->seq - c->rcv_nxt) : 0;
+	if (s->dlen > room) {
 		lc->stats.drop_tcp_rcvbuf++;
-		rte_pktmbuf_trim(m, (uint16_t)(s->dlen - wnd));
-		s->dlen = wnd;
 		s->flags &= ~HS_TH_FIN;
 		c->flags |= HS_TCPF_ACKNOW;
-		if (wnd == 0) {
+		if (room == 0) {
 			rte_pktmbuf_free(m);
 			return;
 		}
+		rte_pktmbuf_trim(m, (uint16_t)(s->dlen - room));
+		s->dlen = room;
+	}
+	if (s->seq != c->rcv_nxt) {
+		/* Out of order: queue it and ACK at once so the peer gets
+		 * duplicate ACKs for fast retransmit (RFC 5681 §4.2). */
+		c->flags |= HS_TCPF_ACKNOW;
+		if (c->flags & HS_TCPF_SHUT_WR) {
+			lc->stats.drop_tcp_ooo++;
+			rte_pktmbuf_free(m);
+			return;
+		}
+		if (s->flags & HS_TH_FIN) {
+			c->flags |= HS_TCPF_OOQ_FIN;
+			c->ooq_fin = s->seq + s->dlen;
+			s->flags &= ~HS_TH_FIN;
+		}
+		hs_tcp_ooq_insert(c, m, s->seq);
+		return;
 	}
 	if (c->flags & HS_TCPF_SHUT_WR) {
 		/* App closed: acknowledge and discard. */
@@ -408,29 +795,27 @@ hs_tcp_process_data(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 		rte_pktmbuf_free(m);
 		return;
 	}
-	/* Small segments are copied into the tail mbuf; the mbuf count is
-	 * bounded so tiny segments cannot drain the pool. */
-	if (c->rcvq.tail != NULL &&
-	    rte_pktmbuf_tailroom(c->rcvq.tail) >= s->dlen &&
-	    RTE_MBUF_DIRECT(c->rcvq.tail) &&
-	    rte_mbuf_refcnt_read(c->rcvq.tail) == 1) {
-		memcpy(rte_pktmbuf_append(c->rcvq.tail, (uint16_t)s->dlen),
-		       rte_pktmbuf_mtod(m, void *), s->dlen);
-		c->rcvq.bytes += s->dlen;
+	if (!hs_tcp_rcvq_append(c, m)) {
+		lc->stats.drop_tcp_rcvbuf++;
+		c->flags |= HS_TCPF_ACKNOW;
+		s->flags &= ~HS_TH_FIN;
 		rte_pktmbuf_free(m);
-	} else {
-		maxq = c->rcvbuf / 256 + 16;
-		if (c->rcvq.count >= maxq || m->nb_segs != 1) {
-			lc->stats.drop_tcp_rcvbuf++;
-			c->flags |= HS_TCPF_ACKNOW;
-			s->flags &= ~HS_TH_FIN;
-			rte_pktmbuf_free(m);
-			return;
-		}
-		hs_mq_push(&c->rcvq, m);
+		return;
 	}
 	c->rcv_nxt += s->dlen;
 	c->flags |= HS_TCPF_RXDATA;
+	had_ooq = c->ooq.count != 0 || (c->flags & HS_TCPF_OOQ_FIN);
+	if (had_ooq) {
+		hs_tcp_ooq_drain(c);
+		/* Filling (part of) a hole is ACKed at once (RFC 5681 §4.2). */
+		c->flags |= HS_TCPF_ACKNOW;
+		if ((c->flags & HS_TCPF_OOQ_FIN) && c->ooq_fin == c->rcv_nxt &&
+		    !(s->flags & HS_TH_FIN)) {
+			/* The held FIN is next: process it as this segment's. */
+			s->flags |= HS_TH_FIN;
+			s->seq = c->rcv_nxt - s->dlen;
+		}
+	}
 	/* RFC 5681 §4.2 / RFC 9293 §3.8.6.3: ACK every second full-sized
 	 * segment at once, otherwise within delack_ms; not delayed outside
 	 * ESTABLISHED. */
@@ -485,6 +870,7 @@ hs_tcp_established(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
 	int rc;
 
 	c->state = HS_TCP_ESTABLISHED;
+	c->lc->tcp.nb_synrcvd--;
 	hs_tcp_timer_cancel(c, &c->t_rexmt);
 	if (c->rtt_start_us)
 		hs_tcp_rtt_sample(c, (uint32_t)(c->lc->now_us + 1 - c->rtt_start_us));
@@ -496,6 +882,10 @@ hs_tcp_established(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
 	c->snd_wl1 = s->seq;
 	c->snd_wl2 = s->ack;
 	c->flags |= HS_TCPF_APP;
+	c->last_rx_ms = hs_tcp_ms(c->lc);
+	if (hs_tcp_params.keepalive_ms)
+		hs_tcp_timer_arm(c, &c->t_keep,
+				 hs_ms_to_us(hs_tcp_params.keepalive_ms));
 	rc = c->ops->accepted(c, l->arg);
 	if (c->flags & HS_TCPF_DEAD)
 		return false;
@@ -567,8 +957,9 @@ hs_tcp_fast_path(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 	if (c->state != HS_TCP_ESTABLISHED ||
 	    (s->flags & ~HS_TH_PSH) != HS_TH_ACK ||
 	    s->seq != c->rcv_nxt || (s->wnd << c->snd_wscale) != c->snd_wnd ||
-	    c->snd_nxt != c->snd_max ||
-	    (c->flags & (HS_TCPF_RECOVERY | HS_TCPF_PERSIST | HS_TCPF_SHUT_WR)))
+	    c->snd_nxt != c->snd_max || c->ooq.count != 0 ||
+	    (c->flags & (HS_TCPF_RECOVERY | HS_TCPF_PERSIST | HS_TCPF_SHUT_WR |
+			 HS_TCPF_OOQ_FIN)))
 		return false;
 	if (s->dlen == 0) {
 		/* Pure ACK for new data. */
@@ -596,6 +987,14 @@ hs_tcp_conn_input(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 {
 	struct hs_lcore *lc = c->lc;
 
+	if (!hs_tcp_ts_check(c, s)) {
+		rte_pktmbuf_free(m);
+		if (c->flags & HS_TCPF_ACKNOW)
+			hs_tcp_output(c);
+		return;
+	}
+	c->last_rx_ms = hs_tcp_ms(lc);       /* keep-alive: peer is alive */
+	c->keep_probes = 0;
 	if (hs_tcp_fast_path(c, s, m))
 		return;
 
@@ -628,9 +1027,8 @@ hs_tcp_conn_input(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 	if (s->flags & HS_TH_RST) {
 		rte_pktmbuf_free(m);
 		if (s->seq != c->rcv_nxt) {
-			lc->stats.tcp_challenge_ack++;
 			lc->stats.drop_tcp_rst++;
-			hs_tcp_send_ack(c);
+			hs_tcp_challenge_ack(c);
 			return;
 		}
 		lc->stats.tcp_rst_rx++;
@@ -641,9 +1039,8 @@ hs_tcp_conn_input(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 	/* fourth: SYN in a synchronized state -> challenge ACK (RFC 5961 §4) */
 	if (s->flags & HS_TH_SYN) {
 		rte_pktmbuf_free(m);
-		lc->stats.tcp_challenge_ack++;
 		lc->stats.drop_tcp_badflags++;
-		hs_tcp_send_ack(c);
+		hs_tcp_challenge_ack(c);
 		return;
 	}
 

@@ -75,27 +75,182 @@ hs_tcp_respond(struct hs_lcore *lc, uint32_t saddr, uint32_t daddr,
 		    NULL, 0, NULL, 0, 0);
 }
 
-/* Window to advertise; records rcv_adv (RFC 9293 §3.8.6.2.2). */
+/* Window to advertise; records rcv_adv (RFC 9293 §3.8.6.2.2).  The
+ * window of a SYN is never scaled (RFC 7323 §2.2); scaling rounds down,
+ * and rcv_adv records what the peer really sees. */
 static uint16_t
-hs_tcp_adv_wnd(struct hs_tcp_conn *c)
+hs_tcp_adv_wnd(struct hs_tcp_conn *c, bool syn)
 {
 	uint32_t w = hs_tcp_rcv_space(c);
+	uint8_t shift = syn ? 0 : c->rcv_wscale;
+	uint32_t field = HS_MIN(w >> shift, HS_TCP_MAX_WIN);
 
+	w = field << shift;
 	c->rcv_wnd = w;
 	if (HS_SEQ_GT(c->rcv_nxt + w, c->rcv_adv))
 		c->rcv_adv = c->rcv_nxt + w;
-	return (uint16_t)HS_MIN(w >> c->rcv_wscale, HS_TCP_MAX_WIN);
+	return (uint16_t)field;
+}
+
+static uint8_t *
+hs_tcp_put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+	return p + 4;
+}
+
+/* nop, nop, TS val ecr (RFC 7323 §3.2, Appendix A layout). */
+static uint8_t *
+hs_tcp_put_ts(const struct hs_tcp_conn *c, uint8_t *p)
+{
+	*p++ = HS_TCPOPT_NOP;
+	*p++ = HS_TCPOPT_NOP;
+	*p++ = HS_TCPOPT_TS;
+	*p++ = 10;
+	p = hs_tcp_put32(p, hs_tcp_tsval(c));
+	return hs_tcp_put32(p, c->ts_recent);
+}
+
+/* SYN-ACK options: MSS always; SACK-permitted, timestamps and window
+ * scale only when the SYN carried them (RFC 7323 §2.2, §3.2; RFC 2018
+ * §2), in Linux's layout.  wscale < 0: none.  Returns the length. */
+static uint32_t
+hs_tcp_build_synopts(uint8_t *o, uint16_t mss, bool sack, bool ts,
+		     uint32_t tsval, uint32_t tsecr, int wscale)
+{
+	uint8_t *p = o;
+
+	*p++ = HS_TCPOPT_MSS;
+	*p++ = 4;
+	*p++ = (uint8_t)(mss >> 8);
+	*p++ = (uint8_t)mss;
+	if (sack && ts) {
+		*p++ = HS_TCPOPT_SACK_OK;
+		*p++ = 2;
+	} else if (ts || sack) {
+		*p++ = HS_TCPOPT_NOP;
+		*p++ = HS_TCPOPT_NOP;
+		if (sack) {
+			*p++ = HS_TCPOPT_SACK_OK;
+			*p++ = 2;
+		}
+	}
+	if (ts) {
+		*p++ = HS_TCPOPT_TS;
+		*p++ = 10;
+		p = hs_tcp_put32(p, tsval);
+		p = hs_tcp_put32(p, tsecr);
+	}
+	if (wscale >= 0) {
+		*p++ = HS_TCPOPT_NOP;
+		*p++ = HS_TCPOPT_WSCALE;
+		*p++ = 3;
+		*p++ = (uint8_t)wscale;
+	}
+	return (uint32_t)(p - o);
+}
+
+static uint32_t
+hs_tcp_synack_opts(const struct hs_tcp_conn *c, uint8_t *o)
+{
+	return hs_tcp_build_synopts(o, hs_tcp_our_mss(c->lc),
+				    c->flags & HS_TCPF_SACK,
+				    c->flags & HS_TCPF_TS, hs_tcp_tsval(c),
+				    c->ts_recent,
+				    (c->flags & HS_TCPF_WSCALE_OK) ?
+				    c->rcv_wscale : -1);
+}
+
+void
+hs_tcp_send_cookie_synack(struct hs_lcore *lc, uint32_t saddr,
+			  uint32_t daddr, uint16_t sport, uint16_t dport,
+			  uint32_t iss, uint32_t ack, bool sack, bool ts,
+			  uint32_t tsval, uint32_t tsecr, int wscale)
+{
+	uint8_t opts[40];
+	uint32_t optlen;
+	uint16_t wnd = (uint16_t)HS_MIN(hs_tcp_params.rcvbuf, HS_TCP_MAX_WIN);
+
+	optlen = hs_tcp_build_synopts(opts, hs_tcp_our_mss(lc), sack, ts,
+				      tsval, tsecr, wscale);
+	hs_tcp_emit(lc, saddr, daddr, sport, dport, iss, ack,
+		    HS_TH_SYN | HS_TH_ACK, wnd, opts, optlen, NULL, 0, 0);
+}
+
+/* SACK blocks from the out-of-order queue (RFC 2018 §4): contiguous runs
+ * of queued segments; the first block holds the latest arrival, then the
+ * others in sequence order, as many as fit (3 with timestamps, else 4). */
+static uint8_t *
+hs_tcp_put_sack(const struct hs_tcp_conn *c, uint8_t *p, uint32_t max)
+{
+	uint32_t blk[8][2], n = 0, first = 0, out = 0;
+	const struct rte_mbuf *m;
+	uint8_t *len;
+
+	for (m = c->ooq.head; m != NULL && n < RTE_DIM(blk); m = m->next) {
+		uint32_t l = m->hash.usr, r = l + rte_pktmbuf_data_len(m);
+
+		if (n > 0 && blk[n - 1][1] == l) {
+			blk[n - 1][1] = r;
+		} else {
+			blk[n][0] = l;
+			blk[n][1] = r;
+			n++;
+		}
+		if (HS_SEQ_LEQ(l, c->sack_last) && HS_SEQ_LT(c->sack_last, r))
+			first = n - 1;
+	}
+	if (n == 0)
+		return p;
+	*p++ = HS_TCPOPT_NOP;
+	*p++ = HS_TCPOPT_NOP;
+	*p++ = HS_TCPOPT_SACK;
+	len = p++;
+	p = hs_tcp_put32(p, blk[first][0]);
+	p = hs_tcp_put32(p, blk[first][1]);
+	out = 1;
+	for (uint32_t i = 0; i < n && out < max; i++) {
+		if (i == first)
+			continue;
+		p = hs_tcp_put32(p, blk[i][0]);
+		p = hs_tcp_put32(p, blk[i][1]);
+		out++;
+	}
+	*len = (uint8_t)(2 + 8 * out);
+	return p;
+}
+
+/* Options of any other segment of c. */
+static uint32_t
+hs_tcp_seg_opts(const struct hs_tcp_conn *c, uint8_t flags, uint8_t *o)
+{
+	uint8_t *p = o;
+
+	if (c->flags & HS_TCPF_TS)
+		p = hs_tcp_put_ts(c, p);
+	if ((c->flags & HS_TCPF_SACK) && c->ooq.count &&
+	    (flags & (HS_TH_ACK | HS_TH_RST)) == HS_TH_ACK)
+		p = hs_tcp_put_sack(c, p, (c->flags & HS_TCPF_TS) ? 3 : 4);
+	return (uint32_t)(p - o);
 }
 
 /* Segment of a connection.  Every segment but the SYN-ACK carries ACK and
  * so settles an owed ACK.  Payload: len bytes at sndq offset off. */
 static int
 hs_tcp_xmit(struct hs_tcp_conn *c, uint32_t seq, uint8_t flags,
-	    uint32_t off, uint32_t len, const uint8_t *opts, uint32_t optlen)
+	    uint32_t off, uint32_t len)
 {
 	struct hs_lcore *lc = c->lc;
-	uint16_t wnd = hs_tcp_adv_wnd(c);
+	bool syn = (flags & HS_TH_SYN) != 0;
+	uint16_t wnd = hs_tcp_adv_wnd(c, syn);
+	uint8_t opts[40];
+	uint32_t optlen;
 	int rc;
+
+	optlen = syn ? hs_tcp_synack_opts(c, opts) : hs_tcp_seg_opts(c, flags, opts);
 
 	rc = hs_tcp_emit(lc, c->laddr, c->faddr, c->lport, c->fport, seq,
 			 c->rcv_nxt, flags, wnd, opts, optlen, &c->sndq, off,
@@ -103,6 +258,7 @@ hs_tcp_xmit(struct hs_tcp_conn *c, uint32_t seq, uint8_t flags,
 	if (rc < 0)
 		return rc;
 	if (flags & HS_TH_ACK) {
+		c->last_ack_sent = c->rcv_nxt;
 		if (c->flags & HS_TCPF_DELACK)
 			hs_tcp_timer_cancel(c, &c->t_misc);
 		c->flags &= ~(HS_TCPF_ACKNOW | HS_TCPF_DELACK |
@@ -116,14 +272,9 @@ hs_tcp_xmit(struct hs_tcp_conn *c, uint32_t seq, uint8_t flags,
 int
 hs_tcp_send_synack(struct hs_tcp_conn *c)
 {
-	uint16_t mss = hs_tcp_our_mss(c->lc);
-	/* RFC 9293 §3.7.1: MSS option, kind 2 length 4. */
-	uint8_t opt[4] = { HS_TCPOPT_MSS, 4, (uint8_t)(mss >> 8),
-			   (uint8_t)mss };
 	int rc;
 
-	rc = hs_tcp_xmit(c, c->iss, HS_TH_SYN | HS_TH_ACK, 0, 0, opt,
-			 sizeof(opt));
+	rc = hs_tcp_xmit(c, c->iss, HS_TH_SYN | HS_TH_ACK, 0, 0);
 	if (rc == 0 && c->rexmt_shift == 0 && c->rtt_start_us == 0) {
 		c->rtt_start_us = c->lc->now_us + 1;   /* 0 = not timing */
 		c->rtt_seq = c->iss;
@@ -134,7 +285,7 @@ hs_tcp_send_synack(struct hs_tcp_conn *c)
 void
 hs_tcp_send_ack(struct hs_tcp_conn *c)
 {
-	hs_tcp_xmit(c, c->snd_nxt, HS_TH_ACK, 0, 0, NULL, 0);
+	hs_tcp_xmit(c, c->snd_nxt, HS_TH_ACK, 0, 0);
 }
 
 /* RFC 9293 §3.10.7.4 abort: <SEQ=SND.NXT><CTL=RST> (ACK added, as the
@@ -142,7 +293,33 @@ hs_tcp_send_ack(struct hs_tcp_conn *c)
 void
 hs_tcp_send_rst(struct hs_tcp_conn *c)
 {
-	hs_tcp_xmit(c, c->snd_nxt, HS_TH_RST | HS_TH_ACK, 0, 0, NULL, 0);
+	hs_tcp_xmit(c, c->snd_nxt, HS_TH_RST | HS_TH_ACK, 0, 0);
+}
+
+void
+hs_tcp_challenge_ack(struct hs_tcp_conn *c)
+{
+	struct hs_tcp_lcore *tl = &c->lc->tcp;
+	uint32_t now = hs_tcp_ms(c->lc);
+
+	if (now - tl->chack_epoch_ms >= 1000) {
+		tl->chack_epoch_ms = now;
+		tl->chack_count = 0;
+	}
+	if (tl->chack_count >= hs_tcp_params.challenge_ack_limit) {
+		c->lc->stats.drop_tcp_chack_limit++;
+		return;
+	}
+	tl->chack_count++;
+	c->lc->stats.tcp_challenge_ack++;
+	hs_tcp_send_ack(c);
+}
+
+void
+hs_tcp_send_keepalive(struct hs_tcp_conn *c)
+{
+	c->lc->stats.tcp_keepalive_probe++;
+	hs_tcp_xmit(c, c->snd_una - 1, HS_TH_ACK, 0, 0);
 }
 
 /* Send [seq, seq+len) (+FIN) and advance snd_nxt/snd_max; start the RTO
@@ -159,7 +336,7 @@ hs_tcp_send_data(struct hs_tcp_conn *c, uint32_t seq, uint32_t len, bool fin)
 		flags |= HS_TH_FIN;
 	if (len && seq - c->snd_una + len == c->sndq.bytes)
 		flags |= HS_TH_PSH;
-	rc = hs_tcp_xmit(c, seq, flags, seq - c->snd_una, len, NULL, 0);
+	rc = hs_tcp_xmit(c, seq, flags, seq - c->snd_una, len);
 	if (rc < 0)
 		return rc;
 	if (HS_SEQ_LT(seq, c->snd_max)) {
@@ -182,10 +359,21 @@ hs_tcp_send_data(struct hs_tcp_conn *c, uint32_t seq, uint32_t len, bool fin)
 	return 0;
 }
 
+/* Payload per segment now: c->mss (already net of timestamps) minus the
+ * room SACK blocks may take while we hold out-of-order data, so a segment
+ * never exceeds the MTU. */
+static uint32_t
+hs_tcp_data_mss(const struct hs_tcp_conn *c)
+{
+	if ((c->flags & HS_TCPF_SACK) && c->ooq.count)
+		return c->mss - ((c->flags & HS_TCPF_TS) ? 28u : 36u);
+	return c->mss;
+}
+
 void
 hs_tcp_rexmit_one(struct hs_tcp_conn *c)
 {
-	uint32_t len = HS_MIN(c->sndq.bytes, (uint32_t)c->mss);
+	uint32_t len = HS_MIN(c->sndq.bytes, hs_tcp_data_mss(c));
 	bool fin;
 
 	if (c->flags & HS_TCPF_PERSIST)
@@ -213,7 +401,7 @@ hs_tcp_can_send_data(const struct hs_tcp_conn *c)
 static bool
 hs_tcp_sws_ok(const struct hs_tcp_conn *c, uint32_t len, uint32_t unsent)
 {
-	return len == c->mss || len == unsent ||
+	return len >= hs_tcp_data_mss(c) || len == unsent ||
 	       (c->max_sndwnd && len >= c->max_sndwnd / 2);
 }
 
@@ -227,7 +415,7 @@ hs_tcp_output(struct hs_tcp_conn *c)
 		uint32_t unsent = off < c->sndq.bytes ? c->sndq.bytes - off : 0;
 		uint32_t win = HS_MIN(c->snd_wnd, c->cwnd);
 		int32_t usable = (int32_t)(c->snd_una + win - c->snd_nxt);
-		uint32_t len = HS_MIN(unsent, (uint32_t)c->mss);
+		uint32_t len = HS_MIN(unsent, hs_tcp_data_mss(c));
 		bool fin;
 
 		len = HS_MIN(len, usable > 0 ? (uint32_t)usable : 0u);

@@ -11,6 +11,8 @@
  *   t_rexmt: SYN-ACK retransmit (SYN_RCVD), RTO (RFC 6298), or the persist
  *            timer when HS_TCPF_PERSIST is set (RFC 9293 §3.8.6.1).
  *   t_misc:  delayed ACK (ESTABLISHED only), FIN_WAIT_2 limit, TIME_WAIT.
+ *   t_app:   the application's timer (hs_tcp_set_timeout -> ops->timeout).
+ *   t_keep:  keep-alive (off unless hs_tcp_params.keepalive_ms).
  */
 #include <rte_common.h>
 
@@ -184,6 +186,48 @@ hs_tcp_misc_timeout(struct hs_tcp_conn *c)
 	}
 }
 
+/* Keep-alive (RFC 9293 §3.8.4, RFC 1122 4.2.3.6): after keepalive_ms
+ * without a segment from the peer, probe every keepalive_intvl_ms; after
+ * keepalive_probes unanswered probes, reset.  The timer is lazy: input
+ * only records last_rx_ms, the timer re-arms for the remaining time. */
+static void
+hs_tcp_keep_timeout(struct hs_tcp_conn *c)
+{
+	struct hs_lcore *lc = c->lc;
+	uint32_t idle = hs_tcp_ms(lc) - c->last_rx_ms;
+
+	if (hs_tcp_params.keepalive_ms == 0 ||
+	    (c->state != HS_TCP_ESTABLISHED && c->state != HS_TCP_CLOSE_WAIT))
+		return;
+	if (c->keep_probes == 0 && idle < hs_tcp_params.keepalive_ms) {
+		hs_tcp_timer_arm(c, &c->t_keep,
+			hs_ms_to_us(hs_tcp_params.keepalive_ms - idle));
+		return;
+	}
+	if (c->keep_probes >= hs_tcp_params.keepalive_probes) {
+		lc->stats.tcp_conn_timeout++;
+		hs_tcp_send_rst(c);
+		hs_tcp_conn_drop(c, -ETIMEDOUT);
+		return;
+	}
+	c->keep_probes++;
+	hs_tcp_send_keepalive(c);
+	hs_tcp_timer_arm(c, &c->t_keep,
+			 hs_ms_to_us(hs_tcp_params.keepalive_intvl_ms));
+}
+
+/* The app's own timer (hs_tcp_set_timeout): call ops->timeout, then
+ * send what it queued. */
+static void
+hs_tcp_app_timeout(struct hs_tcp_conn *c)
+{
+	if (!(c->flags & HS_TCPF_APP) || c->ops->timeout == NULL)
+		return;
+	c->ops->timeout(c);
+	if (!(c->flags & HS_TCPF_DEAD))
+		hs_tcp_output(c);
+}
+
 static void
 hs_tcp_timer_fire(struct hs_lcore *lc, struct hs_timer *t)
 {
@@ -195,6 +239,10 @@ hs_tcp_timer_fire(struct hs_lcore *lc, struct hs_timer *t)
 	c->busy++;
 	if (t == &c->t_rexmt)
 		hs_tcp_rexmt_timeout(c);
+	else if (t == &c->t_app)
+		hs_tcp_app_timeout(c);
+	else if (t == &c->t_keep)
+		hs_tcp_keep_timeout(c);
 	else
 		hs_tcp_misc_timeout(c);
 	hs_tcp_conn_put(c);

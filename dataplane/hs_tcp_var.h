@@ -33,6 +33,10 @@
 #define HS_TCPF_PERSIST  0x0200u  /* t_rexmt is the persist timer */
 #define HS_TCPF_RXDATA   0x0400u  /* readable() due after this segment */
 #define HS_TCPF_TXSPACE  0x0800u  /* writable() due after this segment */
+#define HS_TCPF_OOQ_FIN  0x1000u  /* c->ooq_fin: FIN received beyond a hole */
+#define HS_TCPF_TS       0x2000u  /* timestamps negotiated (RFC 7323 §3) */
+#define HS_TCPF_SACK     0x4000u  /* SACK permitted by both (RFC 2018) */
+#define HS_TCPF_WSCALE_OK 0x8000u /* window scaling negotiated (RFC 7323 §2) */
 
 /* TCP header flag bits (th->tcp_flags). */
 #define HS_TH_FIN  RTE_TCP_FIN_FLAG
@@ -48,15 +52,19 @@
 #define HS_TCPOPT_MSS       2
 #define HS_TCPOPT_WSCALE    3
 #define HS_TCPOPT_SACK_OK   4
+#define HS_TCPOPT_SACK      5
 #define HS_TCPOPT_TS        8
 
 #define HS_TCP_DEFAULT_MSS  536u  /* RFC 9293 §3.7.1 when no MSS option */
 #define HS_TCP_MIN_MSS      64u   /* floor against tiny-MSS resource abuse */
-#define HS_TCP_MAX_WIN      65535u /* no window scaling negotiated yet */
+#define HS_TCP_MAX_WIN      65535u /* largest unscaled window field */
+#define HS_TCP_MAX_WSCALE   14u    /* RFC 7323 §2.3 */
+#define HS_TCP_TSOPT_LEN    12u    /* nop, nop, TS: per-segment cost */
+/* RFC 7323 §5.5: TS.Recent older than 24 days is invalid for PAWS. */
+#define HS_TCP_PAWS_IDLE_MS (24u * 24 * 3600 * 1000)
 #define HS_TCP_MAX_CWND     (1u << 30)
 
-/* Parsed options.  Window scale / SACK / timestamps are parsed and kept
- * for the production issue; nothing negotiates them yet. */
+/* Parsed options. */
 struct hs_tcp_opts {
 	uint16_t mss;
 	uint8_t wscale;
@@ -160,6 +168,32 @@ hs_mq_copy(const struct hs_mbuf_q *q, uint32_t off, void *dst, uint32_t len)
 /* ---- tunables helpers -------------------------------------------------- */
 static inline uint32_t hs_ms_to_us(uint32_t ms) { return ms * 1000u; }
 
+/* Our millisecond clock for timestamps (RFC 7323 §5.4: 1 ms ticks). */
+static inline uint32_t
+hs_tcp_ms(const struct hs_lcore *lc)
+{
+	return (uint32_t)(lc->now_us / 1000u);
+}
+
+/* Our TSval for c. */
+static inline uint32_t
+hs_tcp_tsval(const struct hs_tcp_conn *c)
+{
+	return hs_tcp_ms(c->lc) + c->ts_offset;
+}
+
+/* Window shift we offer for a receive buffer (RFC 7323 §2.3): the
+ * smallest that lets the 16-bit field cover rcvbuf. */
+static inline uint8_t
+hs_tcp_wscale_for(uint32_t rcvbuf)
+{
+	uint8_t s = 0;
+
+	while (s < HS_TCP_MAX_WSCALE && (rcvbuf >> s) > HS_TCP_MAX_WIN)
+		s++;
+	return s;
+}
+
 /* Our MSS: IP MTU minus 20 (IP) and 20 (TCP). */
 static inline uint16_t
 hs_tcp_our_mss(const struct hs_lcore *lc)
@@ -206,6 +240,11 @@ void hs_tcp_conn_drop(struct hs_tcp_conn *c, int reason);
 void hs_tcp_conn_put(struct hs_tcp_conn *c);
 uint32_t hs_tcp_isn(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
 		    uint16_t fport, uint16_t lport);
+uint32_t hs_tcp_ts_offset(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
+			  uint16_t fport, uint16_t lport);
+uint32_t hs_tcp_cookie_mac(struct hs_lcore *lc, uint32_t faddr,
+			   uint32_t laddr, uint16_t fport, uint16_t lport,
+			   uint32_t irs, uint32_t bits);
 
 /* ---- hs_tcp_out.c ---- */
 /* Send what windows allow, FIN when due, and an owed ACK. */
@@ -213,8 +252,19 @@ void hs_tcp_output(struct hs_tcp_conn *c);
 int hs_tcp_send_synack(struct hs_tcp_conn *c);
 void hs_tcp_send_ack(struct hs_tcp_conn *c);
 void hs_tcp_send_rst(struct hs_tcp_conn *c);
+/* RFC 5961 challenge ACK, rate limited per lcore (§7); a suppressed one
+ * is counted in drop_tcp_chack_limit. */
+void hs_tcp_challenge_ack(struct hs_tcp_conn *c);
+/* Keep-alive probe: <SEQ=SND.UNA-1><CTL=ACK> (RFC 9293 §3.8.4). */
+void hs_tcp_send_keepalive(struct hs_tcp_conn *c);
 /* Retransmit the first unacknowledged segment (fast rexmt / partial ACK). */
 void hs_tcp_rexmit_one(struct hs_tcp_conn *c);
+/* Stateless SYN-ACK carrying a SYN cookie as ISS (RFC 4987 §3.6), with
+ * the options the SYN offered; wscale < 0: none.  Addresses network order. */
+void hs_tcp_send_cookie_synack(struct hs_lcore *lc, uint32_t saddr,
+			       uint32_t daddr, uint16_t sport, uint16_t dport,
+			       uint32_t iss, uint32_t ack, bool sack, bool ts,
+			       uint32_t tsval, uint32_t tsecr, int wscale);
 /* Segment without connection (RST replies).  Addresses/ports network order. */
 void hs_tcp_respond(struct hs_lcore *lc, uint32_t saddr, uint32_t daddr,
 		    uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,

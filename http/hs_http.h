@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <time.h>
 
 #include "hs_http_files.h"
 #include "hs_http_parse.h"
@@ -24,12 +25,39 @@
 #define HS_HTTP_IN_BUF   8192     /* request line + headers limit (431 / 414 above) */
 #define HS_HTTP_HDR_BUF  1024     /* response header block */
 #define HS_HTTP_MAX_BODY (1u << 20) /* request bodies above this get 413 */
+#define HS_HTTP_LOG_LINE 192      /* request-line bytes kept for the log */
 
+/* Per-listener configuration, read-only while serving.  Call
+ * hs_http_server_defaults() first: a zeroed struct means "no HSTS, serve
+ * on the plain port, no keep-alive request limit". */
 struct hs_http_server {
 	const struct hs_file_cache *files;
 	bool tls;                       /* adds security headers when true */
 	const char *server_name;        /* "Server:" value, "httpsd" */
+	/* RFC 6797 Strict-Transport-Security (TLS listeners only) */
+	uint32_t hsts_max_age;          /* seconds; 0: no HSTS header */
+	bool hsts_subdomains;           /* "; includeSubDomains" */
+	bool hsts_preload;              /* "; preload" */
+	/* plain (non-TLS) listener: answer every request with a 301 to
+	 * https://<Host without port, else redirect_host>[:https_port]<target>
+	 * instead of serving */
+	bool plain_redirect;
+	uint16_t https_port;            /* 443 (or 0) is left out of the URL */
+	const char *redirect_host;      /* for requests without a Host, NULL:
+					 * 400 for those */
+	/* responses per connection; the last one says Connection: close
+	 * (nginx keepalive_requests); 0: unlimited */
+	uint32_t keepalive_requests;
 };
+
+#define HS_HTTP_HSTS_MAX_AGE_DEFAULT  31536000u
+#define HS_HTTP_KEEPALIVE_REQS_DEFAULT 1000u
+
+/* nginx-like defaults for the knobs above (HSTS one year, no
+ * includeSubDomains/preload, plain port redirects to 443, 1000 requests
+ * per connection, server_name "httpsd" if unset).  Leaves files, tls and
+ * redirect_host untouched. */
+void hs_http_server_defaults(struct hs_http_server *srv);
 
 struct hs_http_conn {
 	const struct hs_http_server *srv;
@@ -46,6 +74,8 @@ struct hs_http_conn {
 	bool closing;                   /* no further requests will be read */
 	bool peer_eof;                  /* the peer half-closed */
 	uint32_t requests;              /* served on this connection */
+	uint16_t log_line_len;          /* request-line of the response in */
+	char log_line[HS_HTTP_LOG_LINE]; /* flight, truncated, for the log */
 	char hdr[HS_HTTP_HDR_BUF];
 	char in[HS_HTTP_IN_BUF];
 	struct hs_http_req req;         /* parser state of the next request */
@@ -81,5 +111,18 @@ bool hs_http_conn_should_close(const struct hs_http_conn *c);
 
 /* The peer half-closed: no more requests will come. */
 void hs_http_conn_peer_eof(struct hs_http_conn *c);
+
+/* Access log: format the response just produced by
+ * hs_http_conn_process() (call right after it returned a status) as a
+ * Common Log Format line with a trailing newline:
+ *   198.18.0.2 - - [23/Nov/2026:09:32:50 +0000] "GET / HTTP/1.1" 200 29
+ * client_ip is in network byte order; t the request time.  The request
+ * line is escaped (", \, control and non-ASCII bytes as \xHH) and "-"
+ * when the request-line itself was invalid; bytes is the body length
+ * sent (0 for HEAD and 304).  Writes at most cap bytes including a NUL;
+ * returns the line length, 0 if it did not fit.  No allocation, no lock:
+ * for the per-lcore ring. */
+size_t hs_http_log_format(const struct hs_http_conn *c, uint32_t client_ip,
+			  time_t t, char *buf, size_t cap);
 
 #endif

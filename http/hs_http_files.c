@@ -88,6 +88,118 @@ size_t hs_http_imf_date(time_t t, char *out)
 	return HS_HTTP_DATE_LEN;
 }
 
+/* RFC 9110 §5.6.7 HTTP-date parsing ---------------------------------- */
+
+static int hs_num(const char *s, size_t n)
+{
+	int v = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+static int hs_month(const char *s)
+{
+	static const char mons[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+
+	for (int i = 0; i < 12; i++)
+		if (memcmp(s, mons + 3 * i, 3) == 0)
+			return i;
+	return -1;
+}
+
+static bool hs_day_name(const char *s, size_t n, bool full)
+{
+	static const char *const days[7][2] = {
+		{ "Mon", "Monday" }, { "Tue", "Tuesday" },
+		{ "Wed", "Wednesday" }, { "Thu", "Thursday" },
+		{ "Fri", "Friday" }, { "Sat", "Saturday" }, { "Sun", "Sunday" } };
+
+	for (int i = 0; i < 7; i++) {
+		const char *d = days[i][full];
+
+		if (strlen(d) == n && memcmp(d, s, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* "08:49:37" */
+static int hs_parse_hms(const char *s, struct tm *tm)
+{
+	if (s[2] != ':' || s[5] != ':')
+		return -EINVAL;
+	tm->tm_hour = hs_num(s, 2);
+	tm->tm_min = hs_num(s + 3, 2);
+	tm->tm_sec = hs_num(s + 6, 2);
+	if (tm->tm_hour < 0 || tm->tm_hour > 23 || tm->tm_min < 0 ||
+	    tm->tm_min > 59 || tm->tm_sec < 0 || tm->tm_sec > 60)
+		return -EINVAL;
+	return 0;
+}
+
+int hs_http_parse_date(const char *s, size_t n, time_t *out)
+{
+	static const uint8_t mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31,
+					   30, 31, 30, 31 };
+	struct tm tm;
+	const char *c = memchr(s, ',', n);
+	time_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	if (n == 29 && c == s + 3) {
+		/* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" */
+		if (!hs_day_name(s, 3, false) || s[4] != ' ' || s[7] != ' ' ||
+		    s[11] != ' ' || s[16] != ' ' || memcmp(s + 25, " GMT", 4))
+			return -EINVAL;
+		tm.tm_mday = hs_num(s + 5, 2);
+		tm.tm_mon = hs_month(s + 8);
+		tm.tm_year = hs_num(s + 12, 4) - 1900;
+		if (tm.tm_year < -1900 || hs_parse_hms(s + 17, &tm))
+			return -EINVAL;
+	} else if (c && n >= 30 && c - s >= 6 && (size_t)(c - s) == n - 24) {
+		/* rfc850-date: "Sunday, 06-Nov-94 08:49:37 GMT" */
+		const char *d = c + 2;
+		int yy;
+
+		if (!hs_day_name(s, (size_t)(c - s), true) || c[1] != ' ' ||
+		    d[2] != '-' || d[6] != '-' || d[9] != ' ' ||
+		    memcmp(d + 18, " GMT", 4))
+			return -EINVAL;
+		tm.tm_mday = hs_num(d, 2);
+		tm.tm_mon = hs_month(d + 3);
+		yy = hs_num(d + 7, 2);
+		/* §5.6.7: a two-digit year more than 50 years in the future
+		 * is in the past century; pinned here to 1970..2069. */
+		if (yy < 0 || hs_parse_hms(d + 10, &tm))
+			return -EINVAL;
+		tm.tm_year = yy < 70 ? yy + 100 : yy;
+	} else if (n == 24 && c == NULL) {
+		/* asctime-date: "Sun Nov  6 08:49:37 1994" */
+		if (!hs_day_name(s, 3, false) || s[3] != ' ' || s[7] != ' ' ||
+		    s[10] != ' ' || s[19] != ' ')
+			return -EINVAL;
+		tm.tm_mon = hs_month(s + 4);
+		tm.tm_mday = s[8] == ' ' ? hs_num(s + 9, 1) : hs_num(s + 8, 2);
+		tm.tm_year = hs_num(s + 20, 4) - 1900;
+		if (tm.tm_year < -1900 || hs_parse_hms(s + 11, &tm))
+			return -EINVAL;
+	} else {
+		return -EINVAL;
+	}
+	if (tm.tm_mon < 0 || tm.tm_mday < 1 || tm.tm_mday > mdays[tm.tm_mon])
+		return -EINVAL;
+	t = timegm(&tm);
+	if (t == (time_t)-1 && tm.tm_year != 69)
+		return -EINVAL;
+	*out = t;
+	return 0;
+}
+
 /* ---- MIME types ----------------------------------------------------- */
 
 #define HS_UTF8 "; charset=utf-8"
@@ -541,7 +653,8 @@ static int hs_walk(struct hs_file_cache *fc, int dirfd, const char *rel,
 	return rc;
 }
 
-/* Point every directory at its index.html. */
+/* Point every directory at its index.html, every file at its
+ * precompressed "<name>.gz" sibling. */
 static void hs_link_indexes(struct hs_file_cache *fc)
 {
 	char path[PATH_MAX];
@@ -551,8 +664,20 @@ static void hs_link_indexes(struct hs_file_cache *fc)
 		const struct hs_file *idx;
 		int n;
 
-		if (!f->is_dir)
+		if (!f->is_dir) {
+			n = snprintf(path, sizeof(path), "%s.gz", f->path);
+			if (n < 0 || (size_t)n >= sizeof(path))
+				continue;
+			idx = hs_files_lookup(fc, path, (size_t)n);
+			if (idx == NULL || idx->is_dir)
+				continue;
+			f->gz = idx;
+			/* RFC 9110 §8.8.3: each content coding is a distinct
+			 * representation with its own entity tag */
+			snprintf(f->gz_etag, sizeof(f->gz_etag), "\"%zx-%llx-gz\"",
+				 idx->size, (unsigned long long)idx->mtime);
 			continue;
+		}
 		n = snprintf(path, sizeof(path), "%s/index.html",
 			     f->path_len == 1 ? "" : f->path);
 		if (n < 0 || (size_t)n >= sizeof(path))
@@ -642,6 +767,16 @@ void hs_files_free(struct hs_file_cache *fc)
 	free(fc->files);
 	free(fc->slots);
 	free(fc);
+}
+
+int hs_files_rescan(const struct hs_file_cache *old,
+		    struct hs_file_cache **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	if (old == NULL)
+		return -EINVAL;
+	return hs_files_load(out, old->root_real, old->max_file, old->max_total,
+			     err, errlen);
 }
 
 size_t hs_files_count(const struct hs_file_cache *fc)

@@ -25,6 +25,10 @@ struct hs_file {
 	char last_modified[40];  /* IMF-fixdate */
 	uint8_t is_dir;          /* a directory entry: serves its index.html */
 	const struct hs_file *index; /* for directories, index.html or NULL */
+	/* precompressed sibling "<path>.gz" (a regular file) or NULL; served
+	 * with Content-Encoding: gzip when Accept-Encoding allows it */
+	const struct hs_file *gz;
+	char gz_etag[48];        /* that variant's ETag: "\"<gz etag>-gz\"" */
 };
 
 struct hs_file_cache;
@@ -35,6 +39,15 @@ struct hs_file_cache;
 int hs_files_load(struct hs_file_cache **out, const char *root,
 		  size_t max_file, size_t max_total, char *err, size_t errlen);
 void hs_files_free(struct hs_file_cache *fc);
+
+/* SIGHUP re-scan: load the same root with the same limits as old into a
+ * new cache (*out); old is untouched and stays valid whatever happens.
+ * Off the dataplane (it reads the whole tree).  The caller swaps the
+ * pointer into each lcore's struct hs_http_server and frees old only
+ * after every response started from it has drained (bodies point into
+ * it). */
+int hs_files_rescan(const struct hs_file_cache *old,
+		    struct hs_file_cache **out, char *err, size_t errlen);
 size_t hs_files_count(const struct hs_file_cache *fc);
 
 /* Exact lookup of a normalised path (no trailing slash except "/"). */
@@ -56,5 +69,10 @@ const char *hs_http_mime_type(const char *name, size_t len);
  * bytes; returns HS_HTTP_DATE_LEN. */
 #define HS_HTTP_DATE_LEN 29
 size_t hs_http_imf_date(time_t t, char *out);
+
+/* Parse an HTTP-date (RFC 9110 §5.6.7): IMF-fixdate and the two obsolete
+ * formats (rfc850-date, asctime-date), which recipients MUST accept.
+ * Returns 0 and sets *out, or -EINVAL. */
+int hs_http_parse_date(const char *s, size_t n, time_t *out);
 
 #endif

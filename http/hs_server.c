@@ -25,6 +25,15 @@
 
 struct hs_srv_lcore;
 
+/* What a connection waits for; each phase has its own deadline. */
+enum hs_srv_phase {
+	HS_SRV_HANDSHAKE,   /* TLS handshake: fixed deadline from accept */
+	HS_SRV_IDLE,        /* keep-alive, nothing buffered */
+	HS_SRV_READING,     /* part of a request head (or body) buffered */
+	HS_SRV_WRITING,     /* response output waiting for send space */
+	HS_SRV_CLOSING,     /* our FIN is queued; peer must finish */
+};
+
 struct hs_srv_conn {
 	struct hs_tcp_conn *tcp;
 	struct hs_tls_sess *tls;          /* NULL on the plain-HTTP port */
@@ -33,6 +42,7 @@ struct hs_srv_conn {
 	bool handshake_done;
 	bool closing;                     /* hs_tcp_close() issued */
 	bool eof;                         /* no more input will come */
+	uint8_t phase;                    /* enum hs_srv_phase */
 	struct hs_http_conn http;
 };
 
@@ -41,6 +51,7 @@ struct hs_srv_lcore {
 	struct hs_lcore *lc;
 	struct hs_tls_ctx *tls;
 	struct hs_http_server http;
+	uint64_t to_us[HS_SRV_CLOSING + 1]; /* deadline per phase */
 	struct hs_srv_conn live;          /* list head */
 };
 
@@ -191,11 +202,39 @@ srv_abort(struct hs_srv_conn *sc)
 	srv_conn_free(sc);
 }
 
+/* Re-arm the connection's deadline after a drive.  A phase's clock
+ * starts when the phase is entered, except WRITING, which restarts on
+ * every write that made progress (nginx's send_timeout), so a slow but
+ * live reader is not cut off while one that stops reading is. */
+static void
+srv_arm(struct hs_srv_conn *sc, bool wrote)
+{
+	enum hs_srv_phase ph;
+	const void *p;
+
+	if (sc->closing)
+		ph = HS_SRV_CLOSING;
+	else if (sc->tls != NULL && !sc->handshake_done)
+		ph = HS_SRV_HANDSHAKE;
+	else if (hs_http_conn_output(&sc->http, &p) > 0)
+		ph = HS_SRV_WRITING;
+	else if (sc->http.in_len > 0 || sc->http.discard > 0)
+		ph = HS_SRV_READING;
+	else
+		ph = HS_SRV_IDLE;
+	if (ph != sc->phase || (ph == HS_SRV_WRITING && wrote)) {
+		sc->phase = (uint8_t)ph;
+		hs_tcp_set_timeout(sc->tcp, sc->sl->to_us[ph]);
+	}
+}
+
 /* Run the connection until it can make no more progress. */
 static void
 srv_drive(struct hs_srv_conn *sc)
 {
 	struct hs_stats *st = &hs_tcp_lcore_of(sc->tcp)->stats;
+
+	bool wrote = false;
 
 	if (sc->closing)
 		return;
@@ -207,12 +246,14 @@ srv_drive(struct hs_srv_conn *sc)
 				st->tls_hs_fail++;
 				srv_close(sc);
 			}
+			srv_arm(sc, false);
 			return;
 		}
 		if (rc < 0) {
 			/* The alert (if any) is queued ahead of our FIN. */
 			st->tls_hs_fail++;
 			srv_close(sc);
+			srv_arm(sc, false);
 			return;
 		}
 		st->tls_hs_ok++;
@@ -236,13 +277,15 @@ srv_drive(struct hs_srv_conn *sc)
 			srv_abort(sc);
 			return;
 		}
+		wrote |= w > 0;
 		if (hs_http_conn_should_close(&sc->http)) {
 			srv_close(sc);
-			return;
+			break;
 		}
 		if (r == 0 && w == 0 && status == 0)
-			return;
+			break;
 	}
+	srv_arm(sc, wrote);
 }
 
 /* ---- TCP callbacks ----------------------------------------------------- */
@@ -269,6 +312,8 @@ srv_accepted(struct hs_tcp_conn *c, void *arg)
 		}
 	}
 	hs_http_conn_init(&sc->http, &sl->http);
+	sc->phase = sc->tls != NULL ? HS_SRV_HANDSHAKE : HS_SRV_IDLE;
+	hs_tcp_set_timeout(c, sl->to_us[sc->phase]);
 	sc->next = sl->live.next;
 	sc->prev = &sl->live;
 	sl->live.next->prev = sc;
@@ -293,12 +338,62 @@ srv_closed(struct hs_tcp_conn *c, int reason)
 		srv_conn_free(sc);
 }
 
+/* A phase deadline passed.  An idle keep-alive connection is closed
+ * gracefully (RFC 9112 §9.5: close at a request boundary); anything else
+ * (stalled handshake, slowloris head, a reader that stopped reading, a
+ * peer that never finishes closing) is reset, which frees its memory at
+ * once. */
+static void
+srv_timeout(struct hs_tcp_conn *c)
+{
+	struct hs_srv_conn *sc = hs_tcp_app(c);
+	struct hs_stats *st = &hs_tcp_lcore_of(c)->stats;
+
+	if (sc == NULL)
+		return;
+	switch (sc->phase) {
+	case HS_SRV_IDLE:
+		st->conn_timeout_idle++;
+		srv_close(sc);
+		srv_arm(sc, false);
+		return;
+	case HS_SRV_HANDSHAKE: st->conn_timeout_handshake++; break;
+	case HS_SRV_READING: st->conn_timeout_read++; break;
+	case HS_SRV_WRITING: st->conn_timeout_write++; break;
+	default: st->conn_timeout_linger++; break;
+	}
+	srv_abort(sc);
+}
+
 static const struct hs_tcp_ops srv_ops = {
 	.accepted = srv_accepted,
 	.readable = srv_readable,
 	.writable = srv_readable,
 	.closed = srv_closed,
+	.timeout = srv_timeout,
 };
+
+static uint64_t
+srv_ms(uint32_t ms, uint32_t dflt)
+{
+	return (uint64_t)(ms != 0 ? ms : dflt) * 1000;
+}
+
+void
+hs_server_config_defaults(struct hs_server_config *cfg)
+{
+	struct hs_http_server h;
+
+	memset(cfg, 0, sizeof(*cfg));
+	hs_http_server_defaults(&h);
+	cfg->https_port = 443;
+	cfg->http_port = 80;
+	cfg->hsts_max_age = h.hsts_max_age;
+	cfg->hsts_subdomains = h.hsts_subdomains;
+	cfg->hsts_preload = h.hsts_preload;
+	cfg->plain_redirect = h.plain_redirect;
+	cfg->keepalive_requests = h.keepalive_requests;
+}
 
 static struct hs_srv_lcore *
 srv_lcore_new(struct hs_lcore *lc, const struct hs_server_config *cfg, bool tls)
@@ -309,9 +404,22 @@ srv_lcore_new(struct hs_lcore *lc, const struct hs_server_config *cfg, bool tls)
 		return NULL;
 	sl->lc = lc;
 	sl->tls = tls ? cfg->tls : NULL;
+	hs_http_server_defaults(&sl->http);
+	sl->http.hsts_max_age = cfg->hsts_max_age;
+	sl->http.hsts_subdomains = cfg->hsts_subdomains;
+	sl->http.hsts_preload = cfg->hsts_preload;
+	sl->http.plain_redirect = cfg->plain_redirect;
+	sl->http.https_port = cfg->https_port;
+	sl->http.redirect_host = cfg->redirect_host;
+	sl->http.keepalive_requests = cfg->keepalive_requests;
 	sl->http.files = cfg->files;
 	sl->http.tls = tls;
 	sl->http.server_name = "httpsd";
+	sl->to_us[HS_SRV_HANDSHAKE] = srv_ms(cfg->handshake_ms, 60000);
+	sl->to_us[HS_SRV_READING] = srv_ms(cfg->header_ms, 60000);
+	sl->to_us[HS_SRV_IDLE] = srv_ms(cfg->keepalive_ms, 75000);
+	sl->to_us[HS_SRV_WRITING] = srv_ms(cfg->send_ms, 60000);
+	sl->to_us[HS_SRV_CLOSING] = srv_ms(cfg->linger_ms, 30000);
 	sl->live.next = sl->live.prev = &sl->live;
 	return sl;
 }

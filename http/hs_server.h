@@ -7,6 +7,7 @@
 #ifndef HS_SERVER_H
 #define HS_SERVER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct hs_lcore;
@@ -18,7 +19,25 @@ struct hs_server_config {
 	const struct hs_file_cache *files;  /* shared, read-only */
 	uint16_t https_port;                /* 0 = off */
 	uint16_t http_port;                 /* 0 = off */
+	/* HTTP knobs applied to both listeners (see struct hs_http_server);
+	 * fill with hs_server_config_defaults(). */
+	uint32_t hsts_max_age;
+	bool hsts_subdomains, hsts_preload;
+	bool plain_redirect;                /* port 80: 301 to https (default) */
+	const char *redirect_host;          /* for requests without Host */
+	uint32_t keepalive_requests;
+	/* Timeouts in milliseconds, 0 = default (nginx-like):
+	 *   handshake_ms  TLS handshake must complete      (60000)
+	 *   header_ms     a started request head must end  (60000)
+	 *   keepalive_ms  idle between requests            (75000)
+	 *   send_ms       between two successful writes    (60000)
+	 *   linger_ms     after our close, before RST      (30000) */
+	uint32_t handshake_ms, header_ms, keepalive_ms, send_ms, linger_ms;
 };
+
+/* Defaults: nginx-like timeouts, HSTS one year, port 80 redirects,
+ * 1000 requests per keep-alive connection. */
+void hs_server_config_defaults(struct hs_server_config *cfg);
 
 /* Register the listeners on lc.  Returns 0 or a negative code. */
 int hs_server_attach(struct hs_lcore *lc, const struct hs_server_config *cfg);

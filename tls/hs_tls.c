@@ -26,6 +26,7 @@
 
 #include "hs_common.h"
 #include "hs_tls.h"
+#include "hs_tls_crypto.h"
 
 #ifndef HS_WOLFSSL_DESC
 #define HS_WOLFSSL_DESC "unknown build"
@@ -50,10 +51,12 @@ static int hs_tls_groups[] = { WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1 };
 
 struct hs_tls_ctx {
 	WOLFSSL_CTX *wctx;
+	enum hs_tls_crypto crypto;
 };
 
 struct hs_tls_sess {
 	WOLFSSL *ssl;
+	struct hs_tls_crypto_keyset *keys; /* ipsec-mb key cache, or NULL */
 	hs_tls_pull_fn pull;
 	hs_tls_push_fn push;
 	void *io;
@@ -73,13 +76,19 @@ struct hs_tls_sess {
 };
 
 static int hs_tls_inited;
-static char hs_tls_version_buf[512];
+static char hs_tls_version_buf[1024];
 
 int hs_tls_global_init(void)
 {
 	if (hs_tls_inited++ > 0)
 		return 0;
 	if (wolfSSL_Init() != WOLFSSL_SUCCESS) {
+		hs_tls_inited = 0;
+		return -EIO;
+	}
+	/* Without ipsec-mb only HS_TLS_CRYPTO_WOLFSSL contexts work. */
+	if (hs_tls_crypto_available() && hs_tls_crypto_init() < 0) {
+		(void)wolfSSL_Cleanup();
 		hs_tls_inited = 0;
 		return -EIO;
 	}
@@ -90,6 +99,7 @@ void hs_tls_global_fini(void)
 {
 	if (hs_tls_inited == 0 || --hs_tls_inited > 0)
 		return;
+	hs_tls_crypto_fini();
 	(void)wolfSSL_Cleanup();
 }
 
@@ -271,6 +281,33 @@ static int hs_tls_ctx_policy(WOLFSSL_CTX *wctx, char *err, size_t errlen)
 	return 0;
 }
 
+/* Route record AES-GCM to the ipsec-mb device: every WOLFSSL made from
+ * this context inherits the devId, and its record Aes objects with it
+ * (wolfSSL keys.c SetKeys: wc_AesInit(aes, heap, ssl->devId)). */
+static int hs_tls_ctx_crypto(struct hs_tls_ctx *ctx,
+			     const struct hs_tls_config *cfg,
+			     char *err, size_t errlen)
+{
+	ctx->crypto = cfg->crypto;
+	switch (cfg->crypto) {
+	case HS_TLS_CRYPTO_WOLFSSL:
+		return 0;
+	case HS_TLS_CRYPTO_IPSECMB:
+		if (!hs_tls_crypto_available())
+			return hs_tls_errf(err, errlen, -ENOTSUP,
+					   "built without ipsec-mb: use the "
+					   "wolfssl crypto path");
+		if (wolfSSL_CTX_SetDevId(ctx->wctx, HS_TLS_CRYPTO_DEVID) !=
+		    WOLFSSL_SUCCESS)
+			return hs_tls_errf(err, errlen, -EIO,
+					   "wolfSSL: cannot set the crypto "
+					   "device id");
+		return 0;
+	}
+	return hs_tls_errf(err, errlen, -EINVAL, "unknown crypto path %d",
+			   (int)cfg->crypto);
+}
+
 int hs_tls_ctx_new(struct hs_tls_ctx **out, const struct hs_tls_config *cfg,
 		   char *err, size_t errlen)
 {
@@ -301,6 +338,8 @@ int hs_tls_ctx_new(struct hs_tls_ctx **out, const struct hs_tls_config *cfg,
 		rc = hs_tls_load_key(ctx->wctx, cfg, err, errlen);
 	if (rc == 0)
 		rc = hs_tls_ctx_policy(ctx->wctx, err, errlen);
+	if (rc == 0)
+		rc = hs_tls_ctx_crypto(ctx, cfg, err, errlen);
 	if (rc < 0) {
 		hs_tls_ctx_free(ctx);
 		return rc;
@@ -329,8 +368,16 @@ struct hs_tls_sess *hs_tls_sess_new(struct hs_tls_ctx *ctx, hs_tls_pull_fn pull,
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return NULL;
+	if (ctx->crypto == HS_TLS_CRYPTO_IPSECMB) {
+		s->keys = hs_tls_crypto_keyset_new();
+		if (s->keys == NULL) {
+			free(s);
+			return NULL;
+		}
+	}
 	s->ssl = wolfSSL_new(ctx->wctx);
 	if (s->ssl == NULL) {
+		hs_tls_crypto_keyset_free(s->keys);
 		free(s);
 		return NULL;
 	}
@@ -347,6 +394,7 @@ void hs_tls_sess_free(struct hs_tls_sess *s)
 	if (s == NULL)
 		return;
 	wolfSSL_free(s->ssl);
+	hs_tls_crypto_keyset_free(s->keys);   /* wipes the expanded keys */
 	free(s);
 }
 
@@ -442,7 +490,7 @@ static int hs_tls_dead(struct hs_tls_sess *s)
 	return s->dead;
 }
 
-int hs_tls_handshake(struct hs_tls_sess *s)
+static int hs_tls_do_handshake(struct hs_tls_sess *s)
 {
 	int ret;
 
@@ -468,6 +516,20 @@ int hs_tls_handshake(struct hs_tls_sess *s)
 	return 0;
 }
 
+/* Public entry: the session's key cache is the device's for the call. */
+int hs_tls_handshake(struct hs_tls_sess *s)
+{
+	struct hs_tls_crypto_keyset *prev;
+	int rc;
+
+	if (s == NULL)
+		return -EINVAL;
+	prev = hs_tls_crypto_enter(s->keys);
+	rc = hs_tls_do_handshake(s);
+	hs_tls_crypto_leave(prev);
+	return rc;
+}
+
 bool hs_tls_handshake_done(const struct hs_tls_sess *s)
 {
 	return s != NULL && s->hs_done;
@@ -481,7 +543,7 @@ static int hs_tls_ready(struct hs_tls_sess *s)
 	if (s->dead)
 		return hs_tls_dead(s);
 	if (!s->hs_done)
-		return hs_tls_handshake(s);
+		return hs_tls_do_handshake(s);
 	return 0;
 }
 
@@ -526,7 +588,7 @@ static int hs_tls_flush(struct hs_tls_sess *s)
 	return 0;
 }
 
-int hs_tls_read(struct hs_tls_sess *s, void *buf, size_t len)
+static int hs_tls_do_read(struct hs_tls_sess *s, void *buf, size_t len)
 {
 	int ret, e;
 
@@ -558,7 +620,21 @@ int hs_tls_read(struct hs_tls_sess *s, void *buf, size_t len)
 	return hs_tls_map_err(s, ret);
 }
 
-int hs_tls_write(struct hs_tls_sess *s, const void *buf, size_t len)
+/* Public entry: the session's key cache is the device's for the call. */
+int hs_tls_read(struct hs_tls_sess *s, void *buf, size_t len)
+{
+	struct hs_tls_crypto_keyset *prev;
+	int rc;
+
+	if (s == NULL)
+		return -EINVAL;
+	prev = hs_tls_crypto_enter(s->keys);
+	rc = hs_tls_do_read(s, buf, len);
+	hs_tls_crypto_leave(prev);
+	return rc;
+}
+
+static int hs_tls_do_write(struct hs_tls_sess *s, const void *buf, size_t len)
 {
 	int ret;
 
@@ -597,7 +673,21 @@ int hs_tls_write(struct hs_tls_sess *s, const void *buf, size_t len)
 	return ret;
 }
 
-int hs_tls_shutdown(struct hs_tls_sess *s)
+/* Public entry: the session's key cache is the device's for the call. */
+int hs_tls_write(struct hs_tls_sess *s, const void *buf, size_t len)
+{
+	struct hs_tls_crypto_keyset *prev;
+	int rc;
+
+	if (s == NULL)
+		return -EINVAL;
+	prev = hs_tls_crypto_enter(s->keys);
+	rc = hs_tls_do_write(s, buf, len);
+	hs_tls_crypto_leave(prev);
+	return rc;
+}
+
+static int hs_tls_do_shutdown(struct hs_tls_sess *s)
 {
 	int ret;
 
@@ -627,6 +717,20 @@ int hs_tls_shutdown(struct hs_tls_sess *s)
 		s->tx_pending = true;
 	}
 	return ret;
+}
+
+/* Public entry: the session's key cache is the device's for the call. */
+int hs_tls_shutdown(struct hs_tls_sess *s)
+{
+	struct hs_tls_crypto_keyset *prev;
+	int rc;
+
+	if (s == NULL)
+		return -EINVAL;
+	prev = hs_tls_crypto_enter(s->keys);
+	rc = hs_tls_do_shutdown(s);
+	hs_tls_crypto_leave(prev);
+	return rc;
 }
 
 const char *hs_tls_version(const struct hs_tls_sess *s)

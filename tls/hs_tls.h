@@ -20,15 +20,22 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+#include "hs_tls_crypto.h"
+
 struct hs_tls_ctx;
 struct hs_tls_sess;
 
 struct hs_tls_config {
 	const char *cert_file;   /* PEM, leaf first then chain */
 	const char *key_file;    /* PEM private key */
+	/* Who seals/opens records: HS_TLS_CRYPTO_IPSECMB (default, the
+	 * zero value) or HS_TLS_CRYPTO_WOLFSSL (see hs_tls_crypto.h). */
+	enum hs_tls_crypto crypto;
 };
 
-/* Once per process, before anything else. */
+/* Once per process, before anything else.  Also registers the ipsec-mb
+ * crypto device (when built with ipsec-mb) and sets up the calling
+ * thread's IMB_MGR; other threads call hs_tls_crypto_thread_init(). */
 int hs_tls_global_init(void);
 void hs_tls_global_fini(void);
 

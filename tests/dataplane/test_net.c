@@ -19,6 +19,8 @@
 #include <rte_ip.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
 
 #include "hs_lcore.h"
 #include "hs_net.h"
@@ -746,7 +748,7 @@ test_poll_and_stats(void)
 	CHECK(sum.drop_ip_csum == lc.stats.drop_ip_csum && sum.drop_ip_csum == 1);
 	CHECK(sum.tx_arp == lc.stats.tx_arp && sum.tx_arp > 0);
 	CHECK(strcmp(hs_stats_names[0], "rx_pkts") == 0);
-	CHECK(strcmp(hs_stats_names[HS_STATS_COUNT - 1], "loop_iter") == 0);
+	CHECK(strcmp(hs_stats_names[HS_STATS_COUNT - 1], "loop_sleep_cycles") == 0);
 
 	f = open_memstream(&text, &textlen);
 	hs_stats_print(f);
@@ -780,7 +782,108 @@ test_loop_stop(void)
 	hs_lcore_stop();
 	CHECK(pthread_join(th, &rc) == 0);
 	CHECK(rc == NULL);
+	CHECK(hs_lcore_stopping());
+	/* The back-off slept, and its time is accounted apart from the
+	 * busy and idle iterations. */
+	CHECK(lc.stats.loop_sleeps > 0);
+	CHECK(lc.stats.loop_sleep_cycles > 0);
+	CHECK(hs_lcore_get_idle_sleep() == 50);
 	hs_lcore_set_idle_sleep(0);
+}
+
+/* Second lcore for the cross-lcore ARP test; its TX goes to cap too. */
+static struct hs_lcore lc2;
+
+static struct hs_arp_entry *
+arp_find_on(struct hs_lcore *l, uint32_t ip)
+{
+	for (unsigned int i = 0; i < HS_ARP_ENTRIES; i++)
+		if (l->arp.e[i].state != HS_ARP_FREE && l->arp.e[i].ip == ip)
+			return &l->arp.e[i];
+	return NULL;
+}
+
+/* ARP across lcores (hs_arp.h): the reply to lcore A's request lands on
+ * lcore B; B learns it and posts it to A's inbox; A's next poll merges it
+ * and sends the packet it held, itself. */
+static void
+test_arp_peers(void)
+{
+	uint32_t pa = ip4("198.18.0.50"), pb = ip4("198.18.0.60");
+	uint64_t a_tx, b_tx;
+	struct hs_arp_entry *e;
+
+	CHECK(hs_lcore_init(&lc2, &ifp, pool, HS_PORT_NONE, 1, 64) == 0);
+	lc2.tx_sink = sink;
+	CHECK(hs_nb_lcores == 2);
+	CHECK(hs_arp_peers_init(&lc, SOCKET_ID_ANY) == 0);
+	CHECK(hs_arp_peers_init(&lc2, SOCKET_ID_ANY) == 0);
+	CHECK(lc.arp.inbox != NULL && lc2.arp.inbox != NULL);
+	cap_clear();
+
+	/* A wants pa: request sent, packet held on A. */
+	hs_ipv4_output(&lc, mk_out(pa, 7));
+	hs_lcore_flush(&lc);
+	CHECK(cap_n == 1 && is_arp_request_for(0, pa));
+	cap_clear();
+	e = arp_find_on(&lc, pa);
+	CHECK(e != NULL && e->state == HS_ARP_PENDING && e->held != NULL);
+
+	/* The reply is hashed to B: B learns pa and tells A. */
+	a_tx = lc.stats.arp_peer_tx;
+	hs_eth_input(&lc2, mk_arp(&our_mac, RTE_ARP_OP_REPLY, &peer_mac2, pa,
+				  &our_mac, ifp.ip));
+	hs_lcore_flush(&lc2);
+	CHECK(cap_n == 0);
+	CHECK(lc2.stats.arp_peer_tx == 1);
+	e = arp_find_on(&lc2, pa);
+	CHECK(e != NULL && e->state == HS_ARP_RESOLVED &&
+	      rte_is_same_ether_addr(&e->mac, &peer_mac2));
+
+	/* A's poll drains its inbox and releases the held packet itself. */
+	CHECK(hs_lcore_poll_once(&lc) == 0);
+	CHECK(lc.stats.arp_peer_rx == 1);
+	CHECK(cap_n == 1 && is_ipv4_to(0, &peer_mac2, pa));
+	CHECK(cap_n == 1 && cap_ip(0)->packet_id == rte_cpu_to_be_16(7));
+	e = arp_find_on(&lc, pa);
+	CHECK(e != NULL && e->state == HS_ARP_RESOLVED && e->held == NULL);
+	/* Merged updates are not forwarded again (no ping-pong). */
+	CHECK(lc.stats.arp_peer_tx == a_tx);
+	CHECK(hs_lcore_poll_once(&lc2) == 0 && lc2.stats.arp_peer_rx == 0);
+	cap_clear();
+
+	/* A request for us on A: A answers, B learns the sender without
+	 * ever seeing a packet from it, and sends to it directly. */
+	b_tx = lc2.stats.tx_arp;
+	rx(mk_arp(&bcast, RTE_ARP_OP_REQUEST, &peer_mac, pb, &zero_mac, ifp.ip));
+	CHECK(cap_n == 1 && cap_arp(0)->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY));
+	cap_clear();
+	CHECK(arp_find_on(&lc2, pb) == NULL);
+	CHECK(hs_arp_peers_drain(&lc2) == 1);
+	e = arp_find_on(&lc2, pb);
+	CHECK(e != NULL && e->state == HS_ARP_RESOLVED &&
+	      rte_is_same_ether_addr(&e->mac, &peer_mac));
+	hs_ipv4_output(&lc2, mk_out(pb, 8));
+	hs_lcore_flush(&lc2);
+	CHECK(cap_n == 1 && is_ipv4_to(0, &peer_mac, pb));
+	CHECK(lc2.stats.tx_arp == b_tx);      /* no request needed */
+	cap_clear();
+
+	/* An update for an address off our subnet is ignored. */
+	{
+		struct hs_arp_msg bogus = { .ip = ip4("10.9.9.9"), .mac = peer_mac };
+
+		CHECK(rte_ring_mp_enqueue_elem(lc2.arp.inbox, &bogus, sizeof(bogus)) == 0);
+		CHECK(hs_arp_peers_drain(&lc2) == 1);
+		CHECK(arp_find_on(&lc2, bogus.ip) == NULL);
+	}
+
+	/* B holds a packet when it stops: fini frees it and the inbox. */
+	hs_ipv4_output(&lc2, mk_out(ip4("198.18.0.61"), 9));
+	hs_lcore_flush(&lc2);
+	cap_clear();
+	hs_lcore_fini(&lc2);
+	CHECK(hs_nb_lcores == 1 && lc2.arp.inbox == NULL);
 }
 
 int
@@ -828,13 +931,14 @@ main(int argc, char **argv)
 	test_announce();
 	test_poll_and_stats();
 	test_loop_stop();
+	test_arp_peers();
 
 	/* Leave one packet held and one queued: fini must free both. */
 	hs_ipv4_output(&lc, mk_out(ip4("198.18.0.77"), 1));
 	hs_lcore_tx(&lc, mk_out(ip4("198.18.0.2"), 1));
 	cap_clear();
 	hs_lcore_fini(&lc);
-	CHECK(tcp_fini_calls == 1);
+	CHECK(tcp_fini_calls == 2);
 	CHECK(hs_nb_lcores == 0);
 	CHECK(rte_mempool_avail_count(pool) == POOL_SIZE);
 

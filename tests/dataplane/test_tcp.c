@@ -218,7 +218,8 @@ advance_ms(uint64_t ms)
 /* ---- the application ------------------------------------------------ */
 static struct {
 	struct hs_tcp_conn *c;
-	int accepted, readable, writable, closed, reason;
+	int accepted, readable, writable, closed, reason, timeouts;
+	int timeout_action;         /* 0 nothing, 1 send, 2 abort, 3 close */
 	int accept_rc;
 	bool auto_read, abort_in_readable, close_in_readable;
 	bool multi;                 /* several conns: app.c is the latest */
@@ -273,9 +274,29 @@ app_closed(struct hs_tcp_conn *c, int reason)
 		app.c = NULL;
 }
 
+static void
+app_timeout(struct hs_tcp_conn *c)
+{
+	app.timeouts++;
+	switch (app.timeout_action) {
+	case 1:
+		if (hs_tcp_send(c, "408", 3) != 3 && !app.multi)
+			CHECK(!"send in timeout failed");
+		break;
+	case 2:
+		hs_tcp_abort(c);
+		app.c = NULL;
+		break;
+	case 3:
+		hs_tcp_close(c);
+		break;
+	}
+}
+
 static const struct hs_tcp_ops app_ops = {
 	.accepted = app_accepted, .readable = app_readable,
 	.writable = app_writable, .closed = app_closed,
+	.timeout = app_timeout,
 };
 
 static struct hs_tcp_params saved_params;
@@ -830,23 +851,25 @@ test_out_of_window_and_ooo(void)
 	inject(F_ACK, seq - 10, iss + 1, "zz", 2);
 	EXPECT(F_ACK, iss + 1, seq);
 	CHECK(lc.stats.drop_tcp_outwin == 2);
-	/* In window, out of order: immediate duplicate ACK. */
+	/* In window, out of order: queued, immediate duplicate ACK. */
 	inject(F_ACK, seq + 100, iss + 1, "later", 5);
 	EXPECT(F_ACK, iss + 1, seq);
-	CHECK(lc.stats.drop_tcp_ooo == 1 && app.readable == 0);
+	CHECK(lc.stats.tcp_ooo_queued == 1 && app.readable == 0);
 	/* Acks data never sent: ACK + drop. */
 	inject(F_ACK, seq, iss + 500, "d", 1);
 	EXPECT(F_ACK, iss + 1, seq);
 	CHECK(lc.stats.drop_tcp_badack == 1 && app.readable == 0);
-	/* Partly duplicate segment: only the new bytes are taken. */
+	/* Partly duplicate segment: only the new bytes are taken.  Both
+	 * fill part of the hole before "later": ACKed at once. */
 	inject(F_ACK, seq, iss + 1, "abc", 3);
+	EXPECT(F_ACK, iss + 1, seq + 3);
 	inject(F_ACK, seq + 1, iss + 1, "bcdef", 5);
+	EXPECT(F_ACK, iss + 1, seq + 6);
 	CHECK(app.rxlen == 6 && memcmp(app.rx, "abcdef", 6) == 0);
 	/* No ACK flag in ESTABLISHED: dropped. */
 	inject(F_PSH, seq + 6, iss + 1, "g", 1);
 	CHECK(app.rxlen == 6 && lc.stats.drop_tcp_badflags == 1);
 	advance_ms(40);
-	EXPECT(F_ACK, iss + 1, seq + 6);
 	EXPECT_NONE();
 	teardown();
 }
@@ -859,8 +882,13 @@ test_conn_limit(void)
 	setup(2);
 	inject_from(1001, SRV_PORT, F_SYN, 1, 0, NULL, 0, &o);
 	inject_from(1002, SRV_PORT, F_SYN, 1, 0, NULL, 0, &o);
+	/* Table full: a stateless SYN cookie answers, no conn is made... */
 	inject_from(1003, SRV_PORT, F_SYN, 1, 0, NULL, 0, &o);
-	CHECK(ncap == 2 && lc.tcp.nb_conns == 2);
+	CHECK(ncap == 3 && lc.tcp.nb_conns == 2);
+	CHECK(lc.stats.tcp_syncookie_sent == 1);
+	/* ...and its ACK finds the table still full: dropped, counted. */
+	inject_from(1003, SRV_PORT, F_ACK, 2, caps[2].seq + 1, NULL, 0, &no_opts);
+	CHECK(ncap == 3 && lc.tcp.nb_conns == 2);
 	CHECK(lc.stats.drop_tcp_conn_limit == 1);
 	CHECK(lc.stats.tcp_conn_open == 2 && lc.stats.tcp_conn_total == 2);
 	teardown();
@@ -1003,10 +1031,84 @@ test_accept_refused(void)
 /* Random segments (valid checksums, random flags/seq/ack/options/length)
  * against a few conns and the listener, with the app writing and time
  * moving: nothing may crash, leak, or exceed the table. */
+/* hs_tcp_set_timeout: fires once at the deadline, re-arming replaces,
+ * 0 cancels, data sent inside the callback goes out, abort inside works,
+ * and the timer dies with the conn. */
+static void
+test_app_timeout(void)
+{
+	uint32_t iss;
+
+	setup(4);
+	iss = handshake();
+	hs_tcp_set_timeout(app.c, 100000);
+	advance_ms(99);
+	CHECK(app.timeouts == 0);
+	advance_ms(1);
+	CHECK(app.timeouts == 1);
+	advance_ms(1000);
+	CHECK(app.timeouts == 1);               /* one shot */
+	hs_tcp_set_timeout(app.c, 50000);
+	hs_tcp_set_timeout(app.c, 200000);      /* replaces */
+	advance_ms(100);
+	CHECK(app.timeouts == 1);
+	advance_ms(100);
+	CHECK(app.timeouts == 2);
+	hs_tcp_set_timeout(app.c, 50000);
+	hs_tcp_set_timeout(app.c, 0);           /* cancels */
+	advance_ms(1000);
+	CHECK(app.timeouts == 2);
+	/* Data queued in the callback is transmitted when it returns. */
+	app.timeout_action = 1;
+	hs_tcp_set_timeout(app.c, 10000);
+	advance_ms(10);
+	CHECK(app.timeouts == 3);
+	struct cap *d = EXPECT(F_ACK | F_PSH, iss + 1, PEER_ISN + 1);
+	CHECK(d && d->dlen == 3 && memcmp(d->data, "408", 3) == 0);
+	EXPECT_NONE();
+	inject(F_ACK, PEER_ISN + 1, iss + 4, NULL, 0);
+	/* Close inside the callback: FIN goes out. */
+	app.timeout_action = 3;
+	hs_tcp_set_timeout(app.c, 10000);
+	advance_ms(10);
+	EXPECT(F_FIN | F_ACK, iss + 4, PEER_ISN + 1);
+	EXPECT_NONE();
+	/* Entering TIME_WAIT cancels it (closed() was called). */
+	hs_tcp_set_timeout(app.c, 5000);
+	inject(F_FIN | F_ACK, PEER_ISN + 1, iss + 5, NULL, 0);
+	EXPECT(F_ACK, iss + 5, PEER_ISN + 2);
+	CHECK(app.closed == 1 && app.reason == 0);
+	advance_ms(10);
+	CHECK(app.timeouts == 4);
+	teardown();
+
+	/* Abort inside the callback: RST, no closed(), conn freed. */
+	setup(4);
+	iss = handshake();
+	app.timeout_action = 2;
+	hs_tcp_set_timeout(app.c, 30000);
+	advance_ms(30);
+	CHECK(app.timeouts == 1);
+	EXPECT(F_RST | F_ACK, iss + 1, PEER_ISN + 1);
+	CHECK(app.closed == 0 && lc.tcp.nb_conns == 0);
+	teardown();
+
+	/* Peer RST cancels a pending app timer. */
+	setup(4);
+	iss = handshake();
+	hs_tcp_set_timeout(app.c, 30000);
+	inject(F_RST, PEER_ISN + 1, 0, NULL, 0);
+	CHECK(app.closed == 1 && app.reason == -ECONNRESET);
+	advance_ms(100);
+	CHECK(app.timeouts == 0);
+	CHECK(lc.tcp.wheel.nb_armed == 0);
+	teardown();
+}
+
 static void
 test_random_segments(void)
 {
-	static uint8_t junk[1400];
+	static uint8_t junk[3000];   /* covers both inject (<1400) and send (<3000) */
 	uint32_t seq;
 
 	srand(12345);
@@ -1057,12 +1159,17 @@ test_random_segments(void)
 		}
 		if (app.c && rand() % 16 == 0)
 			hs_tcp_push(app.c);
+		if (app.c && rand() % 32 == 0) {
+			app.timeout_action = rand() % 4;
+			hs_tcp_set_timeout(app.c, (uint64_t)(rand() % 3000) * 1000);
+		}
 		if (rand() % 4 == 0)
 			advance_ms((uint64_t)(rand() % 3000));
 		ncap = rd = 0;
 		CHECK(lc.tcp.nb_conns <= 4);
 	}
 	CHECK(app.accepted > 10);    /* the run did reach ESTABLISHED */
+	CHECK(app.timeouts > 0);
 	printf("random: %d accepted, %d closed, %d readable\n", app.accepted,
 	       app.closed, app.readable);
 	teardown();
@@ -1116,6 +1223,7 @@ main(int argc, char **argv)
 	test_time_wait_reuse();
 	test_abort_in_readable();
 	test_accept_refused();
+	test_app_timeout();
 	test_random_segments();
 
 	CHECK(rte_mempool_avail_count(pool) == POOL_SIZE);

@@ -20,6 +20,9 @@
 #define INDEX_BODY "<!DOCTYPE html><h1>home</h1>\n"
 #define CSS_BODY "body { color: #333 }\n"
 #define SUB_BODY "<h1>sub</h1>\n"
+#define ABC_BODY "abcdefghijklmnopqrstuvwxyz"
+#define JS_BODY "console.log('plain javascript, long enough');\n"
+#define JSGZ_BODY "\x1f\x8bGZ-BYTES"
 
 static char base[PATH_MAX];
 static struct hs_file_cache *files;
@@ -27,6 +30,7 @@ static struct hs_http_server srv_plain = { .tls = false,
 					   .server_name = "httpsd" };
 static struct hs_http_server srv_tls = { .tls = true,
 					 .server_name = "httpsd" };
+static struct hs_http_server srv_redir = { .tls = false };
 static struct hs_http_conn conn;
 static char out[1 << 16];
 
@@ -181,6 +185,7 @@ static void test_get_exact(void)
 		"Content-Length: 29\r\n"
 		"Last-Modified: " RFC_DATE "\r\n"
 		"ETag: \"1d-2ebc98a1\"\r\n"
+		"Accept-Ranges: bytes\r\n"
 		"Connection: keep-alive\r\n"
 		"\r\n"
 		INDEX_BODY;
@@ -503,6 +508,535 @@ static void test_tls_headers(void)
 	CHECK(!has_header(out, "X-Content-Type-Options"));
 }
 
+/* The value of header name in response r, copied to v (empty if none). */
+static void header_val(const char *r, const char *name, char *v, size_t cap)
+{
+	char pat[128];
+	const char *h, *e, *end = strstr(r, "\r\n\r\n");
+
+	v[0] = '\0';
+	snprintf(pat, sizeof(pat), "\r\n%s: ", name);
+	h = strstr(r, pat);
+	if (!h || !end || h > end)
+		return;
+	h += strlen(pat);
+	e = strstr(h, "\r\n");
+	if (e && (size_t)(e - h) < cap) {
+		memcpy(v, h, (size_t)(e - h));
+		v[e - h] = '\0';
+	}
+}
+
+/* GET path with extra header lines; returns the status. */
+static int get_with(const struct hs_http_server *srv, const char *method,
+		    const char *path, const char *extra)
+{
+	char req[2048];
+	int st = 0;
+
+	snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: a\r\n%s\r\n",
+		 method, path, extra);
+	one(srv, req, &st);
+	return st;
+}
+
+/* RFC 9110 §13: conditional requests and their precedence (§13.2.2). */
+static void test_conditional(void)
+{
+	const char *etag = hs_files_lookup(files, "/index.html", 11)->etag;
+	char h[512], v[128];
+
+	/* If-None-Match: strong tag, weak form, list, "*" -> 304 */
+	snprintf(h, sizeof(h), "If-None-Match: %s\r\n", etag);
+	CHECK(get_with(&srv_plain, "GET", "/index.html", h) == 304);
+	CHECK(strncmp(out, "HTTP/1.1 304 Not Modified\r\n", 27) == 0);
+	CHECK(header_is(out, "ETag", etag));
+	CHECK(header_is(out, "Last-Modified", RFC_DATE));
+	CHECK(has_header(out, "Date"));
+	CHECK(!has_header(out, "Content-Length"));
+	CHECK(!has_header(out, "Content-Type"));
+	CHECK(body_of(out)[0] == '\0');
+	CHECK(header_is(out, "Connection", "keep-alive"));
+	CHECK(!hs_http_conn_should_close(&conn));
+	snprintf(h, sizeof(h), "If-None-Match: W/%s\r\n", etag);
+	CHECK(get_with(&srv_plain, "GET", "/index.html", h) == 304);
+	snprintf(h, sizeof(h), "If-None-Match: \"x,y\", W/\"zz\" ,%s\r\n", etag);
+	CHECK(get_with(&srv_plain, "GET", "/index.html", h) == 304);
+	snprintf(h, sizeof(h), "If-None-Match: \"nope\"\r\nIf-None-Match: %s\r\n",
+		 etag);
+	CHECK(get_with(&srv_plain, "GET", "/index.html", h) == 304);
+	CHECK(get_with(&srv_plain, "GET", "/", "If-None-Match: *\r\n") == 304);
+	snprintf(h, sizeof(h), "If-None-Match: %s\r\n", etag);
+	CHECK(get_with(&srv_plain, "HEAD", "/index.html", h) == 304);
+	CHECK(body_of(out)[0] == '\0');
+	/* no match -> 200 with the body */
+	CHECK(get_with(&srv_plain, "GET", "/index.html",
+		       "If-None-Match: \"1d-2ebc98a0\"\r\n") == 200);
+	CHECK(strcmp(body_of(out), INDEX_BODY) == 0);
+	CHECK(get_with(&srv_plain, "GET", "/index.html",
+		       "If-None-Match: 1d-2ebc98a1\r\n") == 200); /* unquoted */
+	/* a missing file stays 404 */
+	CHECK(get_with(&srv_plain, "GET", "/nope", "If-None-Match: *\r\n") == 404);
+
+	/* If-Modified-Since: equal or later -> 304, earlier -> 200, the
+	 * obsolete formats too, invalid ignored */
+	CHECK(get_with(&srv_plain, "GET", "/index.html",
+		       "If-Modified-Since: " RFC_DATE "\r\n") == 304);
+	CHECK(header_is(out, "ETag", etag) && body_of(out)[0] == '\0');
+	CHECK(get_with(&srv_plain, "GET", "/index.html",
+		       "If-Modified-Since: Sat, 01 Jan 2000 00:00:00 GMT\r\n") == 304);
+	CHECK(get_with(&srv_plain, "GET", "/index.html",
+		       "If-Modified-Since: Sun, 06 Nov 1994 08:49:36 GMT\r\n") == 200);
+	CHECK(strcmp(body_of(out), INDEX_BODY) == 0);
+	CHECK(get_with(&srv_plain, "GET", "/index.html",
+		       "If-Modified-Since: Sunday, 06-Nov-94 08:49:37 GMT\r\n") == 304);
+	CHECK(get_with(&srv_plain, "GET", "/index.html",
+		       "If-Modified-Since: Sun Nov  6 08:49:37 1994\r\n") == 304);
+	CHECK(get_with(&srv_plain, "GET", "/index.html",
+		       "If-Modified-Since: yesterday\r\n") == 200);
+	CHECK(get_with(&srv_plain, "GET", "/index.html",
+		       "If-Modified-Since: " RFC_DATE "\r\n"
+		       "If-Modified-Since: " RFC_DATE "\r\n") == 200);
+	/* §13.2.2: If-None-Match wins over If-Modified-Since */
+	CHECK(get_with(&srv_plain, "GET", "/index.html",
+		       "If-None-Match: \"other\"\r\n"
+		       "If-Modified-Since: Sat, 01 Jan 2000 00:00:00 GMT\r\n") == 200);
+
+	/* If-Match / If-Unmodified-Since -> 412 (steps 1 and 2) */
+	CHECK(get_with(&srv_plain, "GET", "/index.html",
+		       "If-Match: \"other\"\r\n") == 412);
+	CHECK(!hs_http_conn_should_close(&conn));
+	snprintf(h, sizeof(h), "If-Match: W/%s\r\n", etag);   /* strong only */
+	CHECK(get_with(&srv_plain, "GET", "/index.html", h) == 412);
+	snprintf(h, sizeof(h), "If-Match: %s\r\n", etag);
+	CHECK(get_with(&srv_plain, "GET", "/index.html", h) == 200);
+	CHECK(get_with(&srv_plain, "GET", "/index.html", "If-Match: *\r\n") == 200);
+	CHECK(get_with(&srv_plain, "GET", "/index.html",
+		       "If-Unmodified-Since: Sat, 05 Nov 1994 08:49:37 GMT\r\n") == 412);
+	CHECK(get_with(&srv_plain, "GET", "/index.html",
+		       "If-Unmodified-Since: " RFC_DATE "\r\n") == 200);
+	header_val(out, "ETag", v, sizeof(v));
+	CHECK(strcmp(v, etag) == 0);
+}
+
+/* RFC 9110 §14: single ranges 206, unsatisfiable 416, multiple -> 200. */
+static void test_range(void)
+{
+	const char *etag = hs_files_lookup(files, "/abc.txt", 8)->etag;
+	char h[256];
+	static const struct {
+		int line;
+		const char *range;
+		int st;
+		const char *crange;     /* Content-Range or NULL */
+		const char *body;
+	} cases[] = {
+		{ __LINE__, "bytes=0-4", 206, "bytes 0-4/26", "abcde" },
+		{ __LINE__, "bytes=20-", 206, "bytes 20-25/26", "uvwxyz" },
+		{ __LINE__, "bytes=-3", 206, "bytes 23-25/26", "xyz" },
+		{ __LINE__, "bytes=-100", 206, "bytes 0-25/26", ABC_BODY },
+		{ __LINE__, "bytes=5-1000", 206, "bytes 5-25/26",
+		  "fghijklmnopqrstuvwxyz" },
+		{ __LINE__, "bytes=25-25", 206, "bytes 25-25/26", "z" },
+		{ __LINE__, "BYTES = 1-1", 200, NULL, ABC_BODY }, /* no OWS */
+		{ __LINE__, "Bytes=1-1", 206, "bytes 1-1/26", "b" },
+		{ __LINE__, "bytes= 2-3 ,", 206, "bytes 2-3/26", "cd" },
+		{ __LINE__, "bytes=26-", 416, "bytes */26", NULL },
+		{ __LINE__, "bytes=99999999999999999999999-", 416, "bytes */26",
+		  NULL },
+		{ __LINE__, "bytes=-0", 416, "bytes */26", NULL },
+		/* multiple ranges: the whole file (documented choice) */
+		{ __LINE__, "bytes=0-1,3-4", 200, NULL, ABC_BODY },
+		{ __LINE__, "bytes=0-1, 30-40", 200, NULL, ABC_BODY },
+		/* invalid: ignored (§14.2) */
+		{ __LINE__, "bytes=5-1", 200, NULL, ABC_BODY },
+		{ __LINE__, "items=0-1", 200, NULL, ABC_BODY },
+		{ __LINE__, "bytes=a-b", 200, NULL, ABC_BODY },
+		{ __LINE__, "bytes=", 200, NULL, ABC_BODY },
+		{ __LINE__, "bytes=1", 200, NULL, ABC_BODY },
+		{ __LINE__, "bytes=--1", 200, NULL, ABC_BODY },
+		{ __LINE__, "bytes=1-2x", 200, NULL, ABC_BODY },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int st;
+
+		snprintf(h, sizeof(h), "Range: %s\r\n", cases[i].range);
+		st = get_with(&srv_plain, "GET", "/abc.txt", h);
+		CHECK_AT(cases[i].line, st == cases[i].st);
+		CHECK_AT(cases[i].line, !hs_http_conn_should_close(&conn));
+		if (cases[i].crange)
+			CHECK_AT(cases[i].line,
+				 header_is(out, "Content-Range", cases[i].crange));
+		else
+			CHECK_AT(cases[i].line, !has_header(out, "Content-Range"));
+		if (cases[i].body) {
+			char len[24];
+
+			CHECK_AT(cases[i].line,
+				 strcmp(body_of(out), cases[i].body) == 0);
+			snprintf(len, sizeof(len), "%zu", strlen(cases[i].body));
+			CHECK_AT(cases[i].line,
+				 header_is(out, "Content-Length", len));
+			CHECK_AT(cases[i].line,
+				 header_is(out, "Accept-Ranges", "bytes"));
+			CHECK_AT(cases[i].line, header_is(out, "ETag", etag));
+		} else {
+			CHECK_AT(cases[i].line,
+				 strstr(body_of(out), "416") != NULL);
+		}
+	}
+	/* a range body points into the cache, not a copy */
+	hs_http_conn_init(&conn, &srv_plain);
+	FEED(&conn, "GET /abc.txt HTTP/1.1\r\nHost: a\r\nRange: bytes=3-5\r\n\r\n");
+	CHECK(hs_http_conn_process(&conn) == 206);
+	CHECK(conn.body == hs_files_lookup(files, "/abc.txt", 8)->data + 3);
+
+	/* If-Range (§13.1.5): current strong ETag or exact date -> 206 */
+	snprintf(h, sizeof(h), "Range: bytes=0-0\r\nIf-Range: %s\r\n", etag);
+	CHECK(get_with(&srv_plain, "GET", "/abc.txt", h) == 206);
+	CHECK(strcmp(body_of(out), "a") == 0);
+	snprintf(h, sizeof(h), "Range: bytes=0-0\r\nIf-Range: W/%s\r\n", etag);
+	CHECK(get_with(&srv_plain, "GET", "/abc.txt", h) == 200);
+	CHECK(get_with(&srv_plain, "GET", "/abc.txt",
+		       "Range: bytes=0-0\r\nIf-Range: \"old\"\r\n") == 200);
+	CHECK(strcmp(body_of(out), ABC_BODY) == 0);
+	CHECK(get_with(&srv_plain, "GET", "/abc.txt",
+		       "Range: bytes=0-0\r\nIf-Range: " RFC_DATE "\r\n") == 206);
+	CHECK(get_with(&srv_plain, "GET", "/abc.txt",
+		       "Range: bytes=0-0\r\nIf-Range: Sun, 06 Nov 1994 08:49:38 GMT\r\n")
+	      == 200);
+	/* a failed If-Range also skips an unsatisfiable range */
+	CHECK(get_with(&srv_plain, "GET", "/abc.txt",
+		       "Range: bytes=99-\r\nIf-Range: \"old\"\r\n") == 200);
+
+	/* HEAD ignores Range (§14.2) and mirrors the 200 headers */
+	CHECK(get_with(&srv_plain, "HEAD", "/abc.txt", "Range: bytes=0-4\r\n") == 200);
+	CHECK(header_is(out, "Content-Length", "26"));
+	CHECK(header_is(out, "Accept-Ranges", "bytes"));
+	CHECK(body_of(out)[0] == '\0');
+
+	/* 304 wins over Range */
+	snprintf(h, sizeof(h), "Range: bytes=0-0\r\nIf-None-Match: %s\r\n", etag);
+	CHECK(get_with(&srv_plain, "GET", "/abc.txt", h) == 304);
+
+	/* an empty file: every range is unsatisfiable */
+	CHECK(get_with(&srv_plain, "GET", "/empty.txt", "Range: bytes=0-\r\n") == 416);
+	CHECK(header_is(out, "Content-Range", "bytes */0"));
+	CHECK(get_with(&srv_plain, "GET", "/empty.txt", "Range: bytes=-5\r\n") == 416);
+	CHECK(get_with(&srv_plain, "GET", "/empty.txt", "") == 200);
+	CHECK(header_is(out, "Content-Length", "0"));
+}
+
+/* Precompressed .gz siblings chosen by Accept-Encoding (RFC 9110 §12.5.3). */
+static void test_gzip(void)
+{
+	const struct hs_file *js = hs_files_lookup(files, "/app.js", 7);
+	static const struct {
+		int line;
+		const char *ae;         /* Accept-Encoding value, NULL: none */
+		bool gz;
+	} cases[] = {
+		{ __LINE__, NULL, false },
+		{ __LINE__, "gzip, deflate, br", true },
+		{ __LINE__, "br;q=1.0, gzip;q=0.8, *;q=0.1", true },
+		{ __LINE__, "GZIP;Q=0.5", true },
+		{ __LINE__, "x-gzip", true },
+		{ __LINE__, "*", true },
+		{ __LINE__, "gzip;q=0", false },
+		{ __LINE__, "gzip ; q=0.000", false },
+		{ __LINE__, "*, gzip;q=0", false },
+		{ __LINE__, "*;q=0", false },
+		{ __LINE__, "deflate, br", false },
+		{ __LINE__, "identity", false },
+		{ __LINE__, "", false },
+		{ __LINE__, "gzipx", false },
+	};
+	char h[256], v[64];
+
+	CHECK(js && js->gz == hs_files_lookup(files, "/app.js.gz", 10));
+	CHECK(js && strcmp(js->gz_etag, js->etag) != 0);
+	CHECK(hs_files_lookup(files, "/abc.txt", 8)->gz == NULL);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (cases[i].ae)
+			snprintf(h, sizeof(h), "Accept-Encoding: %s\r\n",
+				 cases[i].ae);
+		else
+			h[0] = '\0';
+		CHECK_AT(cases[i].line,
+			 get_with(&srv_plain, "GET", "/app.js", h) == 200);
+		CHECK_AT(cases[i].line,
+			 header_is(out, "Content-Type",
+				   "text/javascript; charset=utf-8"));
+		CHECK_AT(cases[i].line,
+			 header_is(out, "Vary", "Accept-Encoding"));
+		CHECK_AT(cases[i].line, strcmp(body_of(out), cases[i].gz ?
+					      JSGZ_BODY : JS_BODY) == 0);
+		CHECK_AT(cases[i].line,
+			 header_is(out, "Content-Encoding", "gzip") == cases[i].gz);
+		CHECK_AT(cases[i].line,
+			 has_header(out, "Content-Encoding") == cases[i].gz);
+		header_val(out, "ETag", v, sizeof(v));
+		CHECK_AT(cases[i].line, strcmp(v, cases[i].gz ? js->gz_etag :
+					      js->etag) == 0);
+	}
+	/* 304 per variant, with Vary */
+	snprintf(h, sizeof(h), "Accept-Encoding: gzip\r\nIf-None-Match: %s\r\n",
+		 js->gz_etag);
+	CHECK(get_with(&srv_plain, "GET", "/app.js", h) == 304);
+	CHECK(header_is(out, "Vary", "Accept-Encoding"));
+	CHECK(header_is(out, "ETag", js->gz_etag));
+	snprintf(h, sizeof(h), "If-None-Match: %s\r\n", js->gz_etag);
+	CHECK(get_with(&srv_plain, "GET", "/app.js", h) == 200);
+	CHECK(strcmp(body_of(out), JS_BODY) == 0);
+	/* ranges apply to the selected variant's bytes */
+	CHECK(get_with(&srv_plain, "GET", "/app.js",
+		       "Accept-Encoding: gzip\r\nRange: bytes=0-1\r\n") == 206);
+	CHECK(memcmp(body_of(out), "\x1f\x8b", 2) == 0);
+	CHECK(header_is(out, "Content-Encoding", "gzip"));
+	/* HEAD mirrors it */
+	CHECK(get_with(&srv_plain, "HEAD", "/app.js", "Accept-Encoding: gzip\r\n")
+	      == 200);
+	CHECK(header_is(out, "Content-Encoding", "gzip"));
+	snprintf(v, sizeof(v), "%zu", sizeof(JSGZ_BODY) - 1);
+	CHECK(header_is(out, "Content-Length", v));
+	CHECK(body_of(out)[0] == '\0');
+	/* the .gz itself, by name: no content coding */
+	CHECK(get_with(&srv_plain, "GET", "/app.js.gz", "Accept-Encoding: gzip\r\n")
+	      == 200);
+	CHECK(header_is(out, "Content-Type", "application/gzip"));
+	CHECK(!has_header(out, "Content-Encoding"));
+	/* no sibling: no Vary */
+	CHECK(get_with(&srv_plain, "GET", "/abc.txt", "Accept-Encoding: gzip\r\n")
+	      == 200);
+	CHECK(!has_header(out, "Vary") && !has_header(out, "Content-Encoding"));
+}
+
+static void test_hsts_knobs(void)
+{
+	struct hs_http_server s = srv_tls;
+	int st = 0;
+
+	CHECK(srv_tls.hsts_max_age == 31536000 && srv_tls.keepalive_requests == 1000);
+	s.hsts_max_age = 600;
+	s.hsts_subdomains = true;
+	s.hsts_preload = true;
+	one(&s, "GET / HTTP/1.1\r\nHost: a\r\n\r\n", &st);
+	CHECK(header_is(out, "Strict-Transport-Security",
+			"max-age=600; includeSubDomains; preload"));
+	s.hsts_preload = false;
+	one(&s, "GET / HTTP/1.1\r\nHost: a\r\n\r\n", &st);
+	CHECK(header_is(out, "Strict-Transport-Security",
+			"max-age=600; includeSubDomains"));
+	s.hsts_max_age = 0;
+	one(&s, "GET / HTTP/1.1\r\nHost: a\r\n\r\n", &st);
+	CHECK(st == 200 && !has_header(out, "Strict-Transport-Security"));
+	CHECK(header_is(out, "X-Content-Type-Options", "nosniff"));
+}
+
+/* Plain-port redirect mode: 301 to the https URL, every method. */
+static void test_redirect(void)
+{
+	struct hs_http_server s = srv_redir;
+	static const struct {
+		int line;
+		const char *req;
+		int st;
+		const char *loc;
+	} cases[] = {
+		{ __LINE__, "GET /a/b?x=1 HTTP/1.1\r\nHost: example.com\r\n\r\n",
+		  301, "https://example.com/a/b?x=1" },
+		{ __LINE__, "GET /nope HTTP/1.1\r\nHost: Example.com:8080\r\n\r\n",
+		  301, "https://Example.com/nope" },
+		{ __LINE__, "HEAD / HTTP/1.1\r\nHost: 198.18.0.1:80\r\n\r\n",
+		  301, "https://198.18.0.1/" },
+		{ __LINE__, "GET /x HTTP/1.1\r\nHost: [2001:db8::1]:80\r\n\r\n",
+		  301, "https://[2001:db8::1]/x" },
+		{ __LINE__, "POST /form HTTP/1.1\r\nHost: h\r\n\r\n",
+		  301, "https://h/form" },
+		{ __LINE__, "GET http://other/p?q HTTP/1.1\r\nHost: h\r\n\r\n",
+		  301, "https://h/p?q" },
+		{ __LINE__, "GET http://other?q HTTP/1.1\r\nHost: h\r\n\r\n",
+		  301, "https://h/?q" },
+		{ __LINE__, "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n",
+		  301, "https://h/" },
+		{ __LINE__, "GET /p HTTP/1.0\r\n\r\n", 301, "https://198.18.0.9/p" },
+		{ __LINE__, "GET /p HTTP/1.1\r\nHost:\r\n\r\n", 301,
+		  "https://198.18.0.9/p" },
+		{ __LINE__, "GET / HTTP/1.1\r\nHost: evil.com/x\r\n\r\n", 400, NULL },
+		{ __LINE__, "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400, NULL },
+		{ __LINE__, "GET / HTTP/1.1\r\nHost: h:8x\r\n\r\n", 400, NULL },
+		{ __LINE__, "GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", 400, NULL },
+	};
+	int st = 0;
+
+	s.redirect_host = "198.18.0.9";
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		one(&s, cases[i].req, &st);
+		CHECK_AT(cases[i].line, st == cases[i].st);
+		if (cases[i].loc)
+			CHECK_AT(cases[i].line,
+				 header_is(out, "Location", cases[i].loc));
+		CHECK_AT(cases[i].line,
+			 !has_header(out, "Strict-Transport-Security"));
+	}
+	/* HEAD: no body; keep-alive kept for GET */
+	one(&s, "HEAD /x HTTP/1.1\r\nHost: h\r\n\r\n", &st);
+	CHECK(st == 301 && body_of(out)[0] == '\0');
+	CHECK(!hs_http_conn_should_close(&conn));
+	/* a POST body we do not read: close after the 301 */
+	one(&s, "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc", &st);
+	CHECK(st == 301 && hs_http_conn_should_close(&conn));
+	/* another https port appears in the URL */
+	s.https_port = 8443;
+	one(&s, "GET /y HTTP/1.1\r\nHost: h:80\r\n\r\n", &st);
+	CHECK(st == 301 && header_is(out, "Location", "https://h:8443/y"));
+	/* no Host and no server address: 400 */
+	s.redirect_host = NULL;
+	one(&s, "GET / HTTP/1.0\r\n\r\n", &st);
+	CHECK(st == 400);
+	/* serve mode, and TLS listeners never redirect */
+	s.plain_redirect = false;
+	one(&s, "GET / HTTP/1.1\r\nHost: h\r\n\r\n", &st);
+	CHECK(st == 200 && strcmp(body_of(out), INDEX_BODY) == 0);
+	s = srv_tls;
+	CHECK(s.plain_redirect);
+	one(&s, "GET / HTTP/1.1\r\nHost: h\r\n\r\n", &st);
+	CHECK(st == 200);
+}
+
+/* keepalive_requests: the Nth response closes (nginx keepalive_requests). */
+static void test_keepalive_limit(void)
+{
+	struct hs_http_server s = srv_plain;
+	int st[4] = { 0 }, count = 0;
+	const char *p;
+
+	s.keepalive_requests = 3;
+	hs_http_conn_init(&conn, &s);
+	FEED(&conn, "GET / HTTP/1.1\r\nHost: a\r\n\r\n"
+	     "GET / HTTP/1.1\r\nHost: a\r\n\r\n"
+	     "GET / HTTP/1.1\r\nHost: a\r\n\r\n"
+	     "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+	run(&conn, st, 4, &count);
+	CHECK(count == 3);
+	p = strstr(out, "Connection: keep-alive");
+	CHECK(p && (p = strstr(p + 1, "Connection: keep-alive")) != NULL);
+	CHECK(p && strstr(p, "Connection: close") != NULL);
+	CHECK(hs_http_conn_should_close(&conn) && conn.requests == 3);
+	/* limit 1: the first response closes */
+	s.keepalive_requests = 1;
+	one(&s, "GET / HTTP/1.1\r\nHost: a\r\n\r\n", st);
+	CHECK(header_is(out, "Connection", "close"));
+	/* 0: unlimited */
+	s.keepalive_requests = 0;
+	hs_http_conn_init(&conn, &s);
+	for (int i = 0; i < 1200; i++) {
+		FEED(&conn, "HEAD / HTTP/1.1\r\nHost: a\r\n\r\n");
+		run(&conn, st, 1, &count);
+	}
+	CHECK(conn.requests == 1200 && !hs_http_conn_should_close(&conn));
+}
+
+/* Every new rule, with the request split in two at every byte: the
+ * response is the same as for the request in one piece. */
+static void test_split_every_byte(void)
+{
+	static const char *reqs[] = {
+		"GET /index.html HTTP/1.1\r\nHost: a\r\n"
+		"If-None-Match: W/\"x\", \"1d-2ebc98a1\"\r\n\r\n",
+		"GET /index.html HTTP/1.1\r\nHost: a\r\n"
+		"If-Modified-Since: Sunday, 06-Nov-94 08:49:37 GMT\r\n\r\n",
+		"GET /abc.txt HTTP/1.1\r\nHost: a\r\nRange: bytes=-7\r\n"
+		"If-Range: " RFC_DATE "\r\n\r\n",
+		"GET /abc.txt HTTP/1.1\r\nHost: a\r\nRange: bytes=30-\r\n\r\n",
+		"GET /app.js HTTP/1.1\r\nHost: a\r\n"
+		"Accept-Encoding: br, gzip;q=0.5\r\n\r\n",
+		"GET /index.html HTTP/1.1\r\nHost: a\r\nIf-Match: \"z\"\r\n\r\n",
+	};
+	static char ref[4096], got[4096];
+
+	for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+		size_t len = strlen(reqs[i]), rn, n;
+		int st = 0, count = 0;
+
+		one(&srv_plain, reqs[i], &st);
+		fix_date(out);
+		rn = strlen(out);
+		memcpy(ref, out, rn + 1);
+		for (size_t k = 1; k < len; k++) {
+			hs_http_conn_init(&conn, &srv_plain);
+			feed(&conn, reqs[i], k);
+			n = run(&conn, &st, 1, &count);
+			CHECK(n == 0 && count == 0);
+			feed(&conn, reqs[i] + k, len - k);
+			n = run(&conn, &st, 1, &count);
+			CHECK(count == 1);
+			fix_date(out);
+			memcpy(got, out, n + 1);
+			CHECK(n == rn && memcmp(got, ref, rn) == 0);
+		}
+	}
+	/* the redirect too */
+	{
+		const char *r = "GET /a?b HTTP/1.1\r\nHost: h:1\r\n\r\n";
+		size_t len = strlen(r);
+		int st = 0, count = 0;
+
+		for (size_t k = 1; k < len; k++) {
+			hs_http_conn_init(&conn, &srv_redir);
+			feed(&conn, r, k);
+			run(&conn, &st, 1, &count);
+			CHECK(count == 0);
+			feed(&conn, r + k, len - k);
+			run(&conn, &st, 1, &count);
+			CHECK(count == 1 && st == 301 &&
+			      header_is(out, "Location", "https://h/a?b"));
+		}
+	}
+}
+
+/* Common Log Format lines for the access log. */
+static void test_access_log(void)
+{
+	char line[512];
+	uint8_t ip[4] = { 198, 18, 0, 2 };
+	uint32_t ip_be;
+	int st = 0;
+
+	memcpy(&ip_be, ip, 4);
+	one(&srv_plain, "GET /index.html?q=1 HTTP/1.1\r\nHost: a\r\n\r\n", &st);
+	CHECK(hs_http_log_format(&conn, ip_be, RFC_TIME, line, sizeof(line)) > 0);
+	CHECK(strcmp(line, "198.18.0.2 - - [06/Nov/1994:08:49:37 +0000] "
+		     "\"GET /index.html?q=1 HTTP/1.1\" 200 29\n") == 0);
+	one(&srv_plain, "HEAD /nope HTTP/1.0\r\n\r\n", &st);
+	hs_http_log_format(&conn, ip_be, RFC_TIME, line, sizeof(line));
+	CHECK(strstr(line, "\"HEAD /nope HTTP/1.0\" 404 0\n") != NULL);
+	/* escaped quote and backslash; invalid request-line: "-" */
+	one(&srv_plain, "GET /a\"b\\c HTTP/1.1\r\nHost: a\r\n\r\n", &st);
+	hs_http_log_format(&conn, ip_be, RFC_TIME, line, sizeof(line));
+	CHECK(strstr(line, "\"GET /a\\x22b\\x5cc HTTP/1.1\" ") != NULL);
+	one(&srv_plain, "GET  / HTTP/1.1\r\nHost: a\r\n\r\n", &st);
+	hs_http_log_format(&conn, ip_be, RFC_TIME, line, sizeof(line));
+	CHECK(strstr(line, "] \"-\" 400 ") != NULL);
+	/* too small a buffer: nothing, NUL-terminated */
+	CHECK(hs_http_log_format(&conn, ip_be, RFC_TIME, line, 20) == 0 &&
+	      line[0] == '\0');
+	/* a 414: no request-line was parsed */
+	{
+		static char big[HS_HTTP_IN_BUF];
+		int count = 0;
+
+		memset(big, 'a', sizeof(big));
+		memcpy(big, "GET /", 5);
+		hs_http_conn_init(&conn, &srv_plain);
+		feed(&conn, big, sizeof(big));
+		run(&conn, &st, 1, &count);
+		hs_http_log_format(&conn, ip_be, RFC_TIME, line, sizeof(line));
+		CHECK(st == 414 && strstr(line, "\"-\" 414 ") != NULL);
+	}
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -519,12 +1053,21 @@ int main(void)
 	mkfile("sub/index.html", SUB_BODY);
 	mkdir_rel("empty");
 	mkdir_rel("my dir");
+	mkfile("abc.txt", ABC_BODY);
+	mkfile("empty.txt", "");
+	mkfile("app.js", JS_BODY);
+	mkfile("app.js.gz", JSGZ_BODY);
 	if (hs_files_load(&files, base, 1 << 20, 1 << 24, err, sizeof(err))) {
 		fprintf(stderr, "load: %s\n", err);
 		return 1;
 	}
+	hs_http_server_defaults(&srv_plain);
+	srv_plain.plain_redirect = false;       /* serve mode */
+	hs_http_server_defaults(&srv_tls);
+	hs_http_server_defaults(&srv_redir);
 	srv_plain.files = files;
 	srv_tls.files = files;
+	srv_redir.files = files;
 
 	test_get_exact();
 	test_errors();
@@ -535,6 +1078,14 @@ int main(void)
 	test_limits();
 	test_eof();
 	test_tls_headers();
+	test_conditional();
+	test_range();
+	test_gzip();
+	test_hsts_knobs();
+	test_redirect();
+	test_keepalive_limit();
+	test_split_every_byte();
+	test_access_log();
 
 	hs_files_free(files);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -348,6 +349,133 @@ static void rm_rf(const char *p)
 		fprintf(stderr, "cleanup of %s failed\n", p);
 }
 
+/* RFC 9110 §5.6.7: the three HTTP-date formats, and the rejects.  Each
+ * input is also parsed from a copy ending right before a PROT_NONE page. */
+static void test_parse_date(void)
+{
+	static const struct {
+		int line;
+		const char *s;
+		time_t t;               /* -1: invalid */
+	} cases[] = {
+		{ __LINE__, "Sun, 06 Nov 1994 08:49:37 GMT", 784111777 },
+		{ __LINE__, "Sunday, 06-Nov-94 08:49:37 GMT", 784111777 },
+		{ __LINE__, "Sun Nov  6 08:49:37 1994", 784111777 },
+		{ __LINE__, "Thu, 01 Jan 1970 00:00:00 GMT", 0 },
+		{ __LINE__, "Tue, 29 Feb 2028 23:59:59 GMT", 1835481599 },
+		{ __LINE__, "Thursday, 01-Jan-70 00:00:00 GMT", 0 },
+		{ __LINE__, "Saturday, 01-Jan-00 00:00:00 GMT", 946684800 },
+		{ __LINE__, "Sat Jan 10 00:00:00 2004", 1073692800 },
+		{ __LINE__, "Sun, 06 Nov 1994 08:49:37 UTC", -1 },
+		{ __LINE__, "sun, 06 Nov 1994 08:49:37 GMT", -1 },
+		{ __LINE__, "Sun, 6 Nov 1994 08:49:37 GMT", -1 },
+		{ __LINE__, "Sun, 06 nov 1994 08:49:37 GMT", -1 },
+		{ __LINE__, "Sun, 32 Nov 1994 08:49:37 GMT", -1 },
+		{ __LINE__, "Sun, 06 Nov 1994 24:49:37 GMT", -1 },
+		{ __LINE__, "Sun, 06 Nov 1994 08:60:37 GMT", -1 },
+		{ __LINE__, "Sun, 06 Nov 1994 08:49:37 GMT ", -1 },
+		{ __LINE__, "Sun, 06 Nov 19a4 08:49:37 GMT", -1 },
+		{ __LINE__, "Sun, 06 Nov -994 08:49:37 GMT", -1 },
+		{ __LINE__, "Sunday, 06-Nov-1994 08:49:37 GMT", -1 },
+		{ __LINE__, "Sunday 06-Nov-94 08:49:37 GMT ", -1 },
+		{ __LINE__, "Sun Nov 6 08:49:37 1994", -1 },
+		{ __LINE__, "Sun Nov  6 08:49:37 1994 ", -1 },
+		{ __LINE__, "Xyz, 06 Nov 1994 08:49:37 GMT", -1 },
+		{ __LINE__, "", -1 },
+		{ __LINE__, ",", -1 },
+		{ __LINE__, "yesterday", -1 },
+	};
+	long pg = sysconf(_SC_PAGESIZE);
+	char *map = mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	CHECK(map != MAP_FAILED);
+	if (map == MAP_FAILED)
+		return;
+	CHECK(mprotect(map + pg, (size_t)pg, PROT_NONE) == 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = strlen(cases[i].s);
+		char *g = map + pg - n;
+		time_t t = 12345;
+		int rc;
+
+		memcpy(g, cases[i].s, n);
+		rc = hs_http_parse_date(g, n, &t);
+		if (cases[i].t == -1) {
+			CHECK_AT(cases[i].line, rc == -EINVAL && t == 12345);
+		} else {
+			CHECK_AT(cases[i].line, rc == 0 && t == cases[i].t);
+		}
+		/* every proper suffix (ending at the guard page) is invalid */
+		for (size_t k = 0; k < n && cases[i].t != -1; k++)
+			CHECK_AT(cases[i].line,
+				 hs_http_parse_date(map + pg - k, k, &t) == -EINVAL ||
+				 k == 0);
+	}
+	/* round trip with the formatter */
+	for (time_t t0 = 0; t0 < 4000000000; t0 += 86413 * 37) {
+		char d[HS_HTTP_DATE_LEN + 1];
+		time_t t = -1;
+
+		hs_http_imf_date(t0, d);
+		CHECK(hs_http_parse_date(d, HS_HTTP_DATE_LEN, &t) == 0 && t == t0);
+	}
+	munmap(map, (size_t)pg * 2);
+}
+
+/* SIGHUP re-scan: a new cache with the same root and limits; the old
+ * one is untouched. */
+static void test_rescan(void)
+{
+	struct hs_file_cache *a = NULL, *b = NULL;
+	char err[256], p[PATH_MAX + 32];
+	const struct hs_file *f;
+	FILE *fp;
+
+	snprintf(p, sizeof(p), "%s/rescan", base);
+	CHECK(mkdir(p, 0755) == 0);
+	snprintf(p, sizeof(p), "%s/rescan/one.txt", base);
+	fp = fopen(p, "w");
+	CHECK(fp != NULL);
+	if (fp) {
+		fputs("one", fp);
+		fclose(fp);
+	}
+	snprintf(p, sizeof(p), "%s/rescan", base);
+	CHECK(hs_files_load(&a, p, 100, 1000, err, sizeof(err)) == 0);
+	snprintf(p, sizeof(p), "%s/rescan/two.txt", base);
+	fp = fopen(p, "w");
+	CHECK(fp != NULL);
+	if (fp) {
+		fputs("twotwo", fp);
+		fclose(fp);
+	}
+	snprintf(p, sizeof(p), "%s/rescan/one.txt", base);
+	CHECK(unlink(p) == 0);
+	CHECK(hs_files_rescan(a, &b, err, sizeof(err)) == 0 && b != NULL);
+	f = hs_files_lookup(b, "/two.txt", 8);
+	CHECK(f && f->size == 6 && memcmp(f->data, "twotwo", 6) == 0);
+	CHECK(hs_files_lookup(b, "/one.txt", 8) == NULL);
+	f = hs_files_lookup(a, "/one.txt", 8);
+	CHECK(f && f->size == 3 && memcmp(f->data, "one", 3) == 0);
+	CHECK(hs_files_lookup(a, "/two.txt", 8) == NULL);
+	hs_files_free(b);
+	/* the limits carry over: a file over max_file is skipped */
+	snprintf(p, sizeof(p), "%s/rescan/big.txt", base);
+	fp = fopen(p, "w");
+	if (fp) {
+		for (int i = 0; i < 200; i++)
+			fputc('x', fp);
+		fclose(fp);
+	}
+	CHECK(hs_files_rescan(a, &b, err, sizeof(err)) == 0);
+	CHECK(b && hs_files_lookup(b, "/big.txt", 8) == NULL);
+	CHECK(b && hs_files_lookup(b, "/two.txt", 8) != NULL);
+	hs_files_free(b);
+	CHECK(hs_files_rescan(NULL, &b, err, sizeof(err)) == -EINVAL && !b);
+	hs_files_free(a);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -363,6 +491,8 @@ int main(void)
 	test_mime();
 	test_imf_date();
 	test_normalize();
+	test_parse_date();
+	test_rescan();
 	rm_rf(base);
 	return hs_test_summary("test_http_files");
 }

@@ -1,0 +1,1189 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * tcp_script.c - scripted segment-level TCP tests (in the spirit of
+ * packetdrill) run against the real hs_tcp_in/out/timer code with a fake
+ * clock and a captured-output stand-in for hs_ipv4_output().
+ *
+ * Usage: tcp_script DIR|FILE...   (a directory runs every *.pkt in it,
+ * sorted).  One line per script: "ok NAME" or "FAIL NAME:LINE: why".
+ *
+ * Script format, one event per line ('#' starts a comment):
+ *
+ *   TIME < FLAGS SEQ:END(LEN) [ack N] [win N] [<OPTS>] [badcsum]
+ *        inject a segment from the peer at TIME (seconds; "+0.1" is
+ *        relative to the previous event).  SEQ is relative to the peer's
+ *        ISN (script-chosen: 0 is the SYN), ack relative to our ISS.
+ *   TIME > FLAGS SEQ:END(LEN) [ack N] [win N] [<OPTS>|<...>]
+ *        the next segment we sent must match and have left in
+ *        [TIME - tolerance, TIME].  SEQ is relative to our ISS (learned
+ *        from our SYN-ACK), ack relative to the peer's ISN.  Payload is
+ *        checked byte for byte against what the app sent.  Without
+ *        <OPTS> the segment must carry no options; <...> skips them.
+ *   FLAGS: S F R P . (ACK), e.g. "S.", "P.", "F.", "R", "R.".
+ *   OPTS: mss N, wscale N, sackOK, TS val N|* ecr N, nop, eol,
+ *         sack L:R ... (relative like the ACK field).
+ *
+ *   TIME app send N | close | abort | read [N] | timeout MS | refuse
+ *   TIME expect-closed 0|ECONNRESET|ETIMEDOUT     closed() was called
+ *   TIME expect-no-close                          closed() not called
+ *   TIME expect-state NAME                        conn state (CLOSED if gone)
+ *   TIME expect-counter NAME N                    lc.stats.NAME == N
+ *   TIME expect-accepted N                        accepted() calls so far
+ *   TIME expect-readable N                        bytes waiting for the app
+ *   TIME expect-none                              nothing more sent by TIME
+ *   TIME expect-ooq SEGS BYTES                    out-of-order queue contents
+ *   TIME expect-timeouts N                        app timeout() calls so far
+ *   param NAME N      hs_tcp_params field (before the first segment)
+ *   max-conns N       connection table size (before the first segment)
+ *   peer-port N       later segments use this source port
+ *   peer-isn N        the peer's absolute ISN (default 1000)
+ *   local-port N      later segments go to this port (default 443, listening)
+ *   tolerance MS      timing tolerance for '>' (default 2)
+ *
+ * Every segment we send must be expected: one left unread when the next
+ * event runs fails the script.  After the script the lcore is torn down
+ * and the mbuf pool must be full again (no leak on any path).
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <rte_eal.h>
+#include <rte_mbuf.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+
+#include "hs_lcore.h"
+#include "hs_net.h"
+#include "hs_tcp_var.h"
+
+#define SRV_IP    RTE_IPV4(198, 18, 0, 1)
+#define PEER_IP   RTE_IPV4(198, 18, 0, 2)
+#define SRV_PORT  443
+#define POOL_SIZE 8191
+#define MAX_CAPS  4096
+#define MAX_PORTS 64
+
+static struct rte_mempool *pool;
+static struct hs_netif ifp;
+static struct hs_lcore lc;
+static struct hs_tcp_params saved_params;
+
+/* ---- per-script state ------------------------------------------------ */
+static const char *cur_name;
+static int cur_line;
+static bool failed;
+static char fail_msg[512];
+
+#define FAIL_RET(...) do { fail(__VA_ARGS__); return; } while (0)
+
+static void __attribute__((format(printf, 1, 2)))
+fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (failed)
+		return;
+	failed = true;
+	va_start(ap, fmt);
+	vsnprintf(fail_msg, sizeof(fail_msg), fmt, ap);
+	va_end(ap);
+}
+
+struct cap {
+	uint64_t t_us;
+	uint8_t flags;
+	uint16_t sport, dport, win;
+	uint32_t seq, ack, dlen;
+	uint8_t opts[40];
+	uint8_t optlen;
+	uint8_t data[2048];
+	bool cksum_ok;
+};
+static struct cap caps[MAX_CAPS];
+static unsigned int ncap, rd;
+
+struct peer {
+	uint16_t port;        /* host order */
+	bool have_iss;
+	uint32_t iss;         /* our ISS towards this peer */
+};
+static struct peer peers[MAX_PORTS];
+static unsigned int npeers;
+static struct peer *cur_peer;
+static uint32_t peer_isn;
+static uint64_t t0_us, last_t_us, tol_us;
+static bool started;
+static uint16_t dst_port;     /* port the peer's segments go to */
+static uint32_t max_conns;
+
+static struct peer *
+peer_get(uint16_t port)
+{
+	for (unsigned int i = 0; i < npeers; i++)
+		if (peers[i].port == port)
+			return &peers[i];
+	if (npeers == MAX_PORTS) {
+		fail("too many peer ports");
+		return &peers[0];
+	}
+	memset(&peers[npeers], 0, sizeof(peers[0]));
+	peers[npeers].port = port;
+	return &peers[npeers++];
+}
+
+/* Payload bytes are a function of the stream offset, so that every byte
+ * delivered or sent can be checked. */
+static uint8_t pat_in(uint32_t off)  { return (uint8_t)(off * 7u + 3u); }
+static uint8_t pat_out(uint32_t off) { return (uint8_t)(off * 13u + 5u); }
+
+/* ---- IPv4 layer stand-ins ------------------------------------------- */
+void
+hs_ipv4_fill(struct rte_ipv4_hdr *ip, uint32_t src, uint32_t dst,
+	     uint8_t proto, uint16_t len)
+{
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16(len);
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->next_proto_id = proto;
+	ip->src_addr = src;
+	ip->dst_addr = dst;
+}
+
+static bool
+cksum_ok(const struct rte_ipv4_hdr *ip, const void *l4)
+{
+	uint32_t sum = rte_ipv4_phdr_cksum(ip, 0);
+
+	sum += rte_raw_cksum(l4, rte_be_to_cpu_16(ip->total_length) - 20);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+void
+hs_ipv4_output(struct hs_lcore *l, struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, void *);
+	const struct rte_tcp_hdr *th = (const void *)(ip + 1);
+	uint32_t thl = (th->data_off >> 4) * 4;
+	struct cap *c;
+
+	(void)l;
+	if (ncap == MAX_CAPS) {
+		fail("capture overflow");
+		rte_pktmbuf_free(m);
+		return;
+	}
+	c = &caps[ncap++];
+	c->t_us = lc.now_us;
+	c->flags = th->tcp_flags;
+	c->seq = rte_be_to_cpu_32(th->sent_seq);
+	c->ack = rte_be_to_cpu_32(th->recv_ack);
+	c->win = rte_be_to_cpu_16(th->rx_win);
+	c->sport = rte_be_to_cpu_16(th->src_port);
+	c->dport = rte_be_to_cpu_16(th->dst_port);
+	c->optlen = (uint8_t)(thl - 20);
+	memcpy(c->opts, th + 1, c->optlen);
+	c->dlen = rte_be_to_cpu_16(ip->total_length) - 20 - thl;
+	if (c->dlen > sizeof(c->data))
+		c->dlen = sizeof(c->data);
+	memcpy(c->data, (const uint8_t *)th + thl, c->dlen);
+	c->cksum_ok = cksum_ok(ip, th) && ip->src_addr == RTE_BE32(SRV_IP) &&
+		      rte_pktmbuf_headroom(m) >= RTE_ETHER_HDR_LEN;
+	if (c->flags & RTE_TCP_SYN_FLAG) {
+		struct peer *p = peer_get(c->dport);
+
+		p->have_iss = true;
+		p->iss = c->seq;
+	}
+	rte_pktmbuf_free(m);
+}
+
+/* ---- the application ------------------------------------------------ */
+static struct {
+	struct hs_tcp_conn *c;
+	int accepted, closed, reason, timeouts;
+	bool refuse;
+	uint32_t sent;        /* bytes handed to hs_tcp_send */
+	uint32_t rcvd;        /* bytes read by the app */
+} app;
+
+static int
+app_accepted(struct hs_tcp_conn *c, void *arg)
+{
+	(void)arg;
+	app.accepted++;
+	if (app.refuse) {
+		app.refuse = false;
+		return -ECONNREFUSED;
+	}
+	app.c = c;
+	app.sent = app.rcvd = 0;
+	return 0;
+}
+
+static void app_readable(struct hs_tcp_conn *c) { (void)c; }
+static void app_writable(struct hs_tcp_conn *c) { (void)c; }
+static void app_timeout(struct hs_tcp_conn *c) { (void)c; app.timeouts++; }
+
+static void
+app_closed(struct hs_tcp_conn *c, int reason)
+{
+	app.closed++;
+	app.reason = reason;
+	if (c == app.c)
+		app.c = NULL;
+}
+
+static const struct hs_tcp_ops app_ops = {
+	.accepted = app_accepted, .readable = app_readable,
+	.writable = app_writable, .closed = app_closed,
+	.timeout = app_timeout,
+};
+
+/* ---- clock ----------------------------------------------------------- */
+static void
+advance_to(uint64_t t_us)
+{
+	while (lc.now_us < t_us) {
+		uint64_t step = HS_MIN((uint64_t)HS_TW_TICK_US, t_us - lc.now_us);
+
+		lc.now_us += step;
+		hs_tcp_timer_run(&lc);
+	}
+}
+
+static void
+start(void)
+{
+	if (started)
+		return;
+	started = true;
+	memset(&lc, 0, sizeof(lc));
+	lc.ifp = &ifp;
+	lc.pool = pool;
+	lc.port_id = HS_PORT_NONE;
+	lc.now_us = t0_us;
+	if (hs_tcp_lcore_init(&lc, max_conns) != 0 ||
+	    hs_tcp_listen(&lc, SRV_PORT, &app_ops, NULL) != 0)
+		fail("lcore init failed");
+}
+
+/* ---- parsing helpers ------------------------------------------------- */
+static char *
+next_tok(char **p)
+{
+	char *s = *p, *b;
+
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	if (*s == '\0')
+		return NULL;
+	b = s;
+	while (*s && !isspace((unsigned char)*s))
+		s++;
+	if (*s)
+		*s++ = '\0';
+	*p = s;
+	return b;
+}
+
+static bool
+parse_u32(const char *s, uint32_t *v)
+{
+	char *end;
+	unsigned long long x;
+
+	if (s == NULL)
+		return false;
+	errno = 0;
+	x = strtoull(s, &end, 0);
+	if (errno || *end || end == s || x > UINT32_MAX)
+		return false;
+	*v = (uint32_t)x;
+	return true;
+}
+
+static int
+parse_flags(const char *s, uint8_t *f)
+{
+	*f = 0;
+	for (; *s; s++) {
+		switch (*s) {
+		case 'S': *f |= RTE_TCP_SYN_FLAG; break;
+		case 'F': *f |= RTE_TCP_FIN_FLAG; break;
+		case 'R': *f |= RTE_TCP_RST_FLAG; break;
+		case 'P': *f |= RTE_TCP_PSH_FLAG; break;
+		case 'U': *f |= RTE_TCP_URG_FLAG; break;
+		case '.': *f |= RTE_TCP_ACK_FLAG; break;
+		default: return -1;
+		}
+	}
+	return 0;
+}
+
+/* One option, canonical form for comparison. */
+struct opt {
+	uint8_t kind;
+	bool wild;            /* TS val * */
+	uint32_t a, b;        /* mss/wscale value; TS val/ecr */
+	uint8_t nblk;
+	uint32_t blk[4][2];
+};
+
+struct optlist {
+	struct opt o[16];
+	int n;
+	bool any;             /* <...> */
+	bool given;
+};
+
+/* Parse "<mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7>" (the text between
+ * the brackets).  SACK edges are relative to 'sack_base'. */
+static int
+parse_opts(char *s, struct optlist *ol, uint32_t sack_base)
+{
+	char *save = NULL, *item;
+
+	memset(ol, 0, sizeof(*ol));
+	ol->given = true;
+	if (strcmp(s, "...") == 0) {
+		ol->any = true;
+		return 0;
+	}
+	for (item = strtok_r(s, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		char *p = item, *k = next_tok(&p), *v;
+		struct opt *o;
+
+		if (k == NULL)
+			continue;
+		if (ol->n == 16)
+			return -1;
+		o = &ol->o[ol->n++];
+		memset(o, 0, sizeof(*o));
+		if (strcmp(k, "mss") == 0) {
+			o->kind = HS_TCPOPT_MSS;
+			if (!parse_u32(next_tok(&p), &o->a))
+				return -1;
+		} else if (strcmp(k, "wscale") == 0) {
+			o->kind = HS_TCPOPT_WSCALE;
+			if (!parse_u32(next_tok(&p), &o->a))
+				return -1;
+		} else if (strcmp(k, "sackOK") == 0) {
+			o->kind = HS_TCPOPT_SACK_OK;
+		} else if (strcmp(k, "nop") == 0) {
+			o->kind = HS_TCPOPT_NOP;
+		} else if (strcmp(k, "eol") == 0) {
+			o->kind = HS_TCPOPT_EOL;
+		} else if (strcmp(k, "TS") == 0) {
+			o->kind = HS_TCPOPT_TS;
+			if ((v = next_tok(&p)) == NULL || strcmp(v, "val"))
+				return -1;
+			v = next_tok(&p);
+			if (v && strcmp(v, "*") == 0)
+				o->wild = true;
+			else if (!parse_u32(v, &o->a))
+				return -1;
+			if ((v = next_tok(&p)) == NULL || strcmp(v, "ecr") ||
+			    !parse_u32(next_tok(&p), &o->b))
+				return -1;
+		} else if (strcmp(k, "sack") == 0) {
+			o->kind = 5;
+			while ((v = next_tok(&p)) != NULL) {
+				char *colon = strchr(v, ':');
+
+				if (colon == NULL || o->nblk == 4)
+					return -1;
+				*colon = '\0';
+				if (!parse_u32(v, &o->blk[o->nblk][0]) ||
+				    !parse_u32(colon + 1, &o->blk[o->nblk][1]))
+					return -1;
+				o->blk[o->nblk][0] += sack_base;
+				o->blk[o->nblk][1] += sack_base;
+				o->nblk++;
+			}
+		} else {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static uint32_t
+rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static void
+wr32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* Encode for injection; pads with EOL to a multiple of 4. */
+static int
+encode_opts(const struct optlist *ol, uint8_t *b)
+{
+	int n = 0;
+
+	for (int i = 0; i < ol->n; i++) {
+		const struct opt *o = &ol->o[i];
+
+		if (n + 2 + 8 * o->nblk > 40 || n + 10 > 40)
+			return -1;
+		switch (o->kind) {
+		case HS_TCPOPT_EOL: case HS_TCPOPT_NOP:
+			b[n++] = o->kind;
+			break;
+		case HS_TCPOPT_MSS:
+			b[n++] = 2; b[n++] = 4;
+			b[n++] = (uint8_t)(o->a >> 8); b[n++] = (uint8_t)o->a;
+			break;
+		case HS_TCPOPT_WSCALE:
+			b[n++] = 3; b[n++] = 3; b[n++] = (uint8_t)o->a;
+			break;
+		case HS_TCPOPT_SACK_OK:
+			b[n++] = 4; b[n++] = 2;
+			break;
+		case HS_TCPOPT_TS:
+			b[n++] = 8; b[n++] = 10;
+			wr32(b + n, o->a); wr32(b + n + 4, o->b);
+			n += 8;
+			break;
+		case 5:
+			b[n++] = 5; b[n++] = (uint8_t)(2 + 8 * o->nblk);
+			for (int k = 0; k < o->nblk; k++) {
+				wr32(b + n, o->blk[k][0]);
+				wr32(b + n + 4, o->blk[k][1]);
+				n += 8;
+			}
+			break;
+		}
+	}
+	while (n % 4)
+		b[n++] = HS_TCPOPT_EOL;
+	return n;
+}
+
+/* Decode what we sent into the canonical list. */
+static int
+decode_opts(const uint8_t *p, int len, struct optlist *ol)
+{
+	int i = 0;
+
+	memset(ol, 0, sizeof(*ol));
+	while (i < len && ol->n < 16) {
+		struct opt *o = &ol->o[ol->n++];
+
+		memset(o, 0, sizeof(*o));
+		o->kind = p[i];
+		if (o->kind == HS_TCPOPT_EOL) {
+			/* trailing padding: stop (counted once) */
+			return 0;
+		}
+		if (o->kind == HS_TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len || p[i + 1] < 2 || i + p[i + 1] > len)
+			return -1;
+		switch (o->kind) {
+		case HS_TCPOPT_MSS: o->a = (uint32_t)(p[i + 2] << 8 | p[i + 3]); break;
+		case HS_TCPOPT_WSCALE: o->a = p[i + 2]; break;
+		case HS_TCPOPT_TS: o->a = rd32(p + i + 2); o->b = rd32(p + i + 6); break;
+		case 5:
+			o->nblk = (uint8_t)((p[i + 1] - 2) / 8);
+			for (int k = 0; k < o->nblk && k < 4; k++) {
+				o->blk[k][0] = rd32(p + i + 2 + 8 * k);
+				o->blk[k][1] = rd32(p + i + 6 + 8 * k);
+			}
+			break;
+		}
+		i += p[i + 1];
+	}
+	return 0;
+}
+
+static bool
+opts_match(const struct optlist *want, const struct optlist *got)
+{
+	if (want->any)
+		return true;
+	/* Trailing EOL padding in 'got' is ignored. */
+	int gn = got->n;
+
+	if (gn > 0 && got->o[gn - 1].kind == HS_TCPOPT_EOL)
+		gn--;
+	if (want->n != gn)
+		return false;
+	for (int i = 0; i < gn; i++) {
+		const struct opt *w = &want->o[i], *g = &got->o[i];
+
+		if (w->kind != g->kind || w->b != g->b ||
+		    (!w->wild && w->a != g->a) || w->nblk != g->nblk)
+			return false;
+		for (int k = 0; k < w->nblk; k++)
+			if (w->blk[k][0] != g->blk[k][0] ||
+			    w->blk[k][1] != g->blk[k][1])
+				return false;
+	}
+	return true;
+}
+
+/* ---- segment lines --------------------------------------------------- */
+struct segspec {
+	uint8_t flags;
+	uint32_t seq, end, len;
+	bool has_ack, has_win, badcsum;
+	uint32_t ack, win;
+	struct optlist ol;
+};
+
+static int
+parse_seg(char *p, struct segspec *s, bool inbound)
+{
+	char *tok, *lt;
+	uint32_t sack_base;
+
+	memset(s, 0, sizeof(*s));
+	/* Options first: cut "<...>" off the line. */
+	lt = strchr(p, '<');
+	if (lt) {
+		char *gt = strrchr(lt, '>');
+
+		if (gt == NULL)
+			return -1;
+		*gt = '\0';
+		*lt = '\0';
+		/* SACK blocks acknowledge the other side's sequence space. */
+		sack_base = inbound ? (cur_peer->have_iss ? cur_peer->iss : 0)
+				    : peer_isn;
+		if (parse_opts(lt + 1, &s->ol, sack_base) < 0)
+			return -1;
+		/* Words after '>' (e.g. badcsum) */
+		char *rest = gt + 1;
+
+		while ((tok = next_tok(&rest)) != NULL)
+			if (strcmp(tok, "badcsum") == 0)
+				s->badcsum = true;
+			else
+				return -1;
+	}
+	if ((tok = next_tok(&p)) == NULL || parse_flags(tok, &s->flags) < 0)
+		return -1;
+	if ((tok = next_tok(&p)) == NULL ||
+	    sscanf(tok, "%u:%u(%u)", &s->seq, &s->end, &s->len) != 3 ||
+	    s->end - s->seq != s->len)
+		return -1;
+	while ((tok = next_tok(&p)) != NULL) {
+		if (strcmp(tok, "ack") == 0) {
+			s->has_ack = true;
+			if (!parse_u32(next_tok(&p), &s->ack))
+				return -1;
+		} else if (strcmp(tok, "win") == 0) {
+			s->has_win = true;
+			if (!parse_u32(next_tok(&p), &s->win))
+				return -1;
+		} else if (strcmp(tok, "badcsum") == 0) {
+			s->badcsum = true;
+		} else {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+do_inject(const struct segspec *s)
+{
+	struct rte_mbuf *m;
+	uint8_t ob[40];
+	int optlen = 0;
+	uint32_t tot, seq, ack = 0;
+	uint32_t iss = cur_peer->have_iss ? cur_peer->iss : 0;
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *th;
+	uint8_t *d;
+
+	if (s->ol.given && (optlen = encode_opts(&s->ol, ob)) < 0) {
+		fail("options too long");
+		return;
+	}
+	tot = 40 + (uint32_t)optlen + s->len;
+	if (s->len > 1460) {
+		fail("payload too long");
+		return;
+	}
+	m = rte_pktmbuf_alloc(pool);
+	if (m == NULL) {
+		fail("test pool empty");
+		return;
+	}
+	ip = (void *)rte_pktmbuf_append(m, (uint16_t)tot);
+	if (ip == NULL) {
+		rte_pktmbuf_free(m);
+		FAIL_RET("segment too large");
+	}
+	hs_ipv4_fill(ip, RTE_BE32(PEER_IP), RTE_BE32(SRV_IP), IPPROTO_TCP,
+		     (uint16_t)tot);
+	th = (void *)(ip + 1);
+	seq = peer_isn + s->seq;
+	if (s->has_ack)
+		ack = iss + s->ack;
+	memset(th, 0, sizeof(*th));
+	th->src_port = rte_cpu_to_be_16(cur_peer->port);
+	th->dst_port = rte_cpu_to_be_16(dst_port);
+	th->sent_seq = rte_cpu_to_be_32(seq);
+	th->recv_ack = rte_cpu_to_be_32(ack);
+	th->data_off = (uint8_t)(((20 + optlen) / 4) << 4);
+	th->tcp_flags = s->flags;
+	th->rx_win = rte_cpu_to_be_16((uint16_t)(s->has_win ? s->win : 65535));
+	memcpy(th + 1, ob, (size_t)optlen);
+	d = (uint8_t *)(th + 1) + optlen;
+	/* Stream offset of the first payload byte (a SYN takes one). */
+	for (uint32_t i = 0; i < s->len; i++)
+		d[i] = pat_in(s->seq + i - ((s->flags & RTE_TCP_SYN_FLAG) ? 0 : 1));
+	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	if (s->badcsum)
+		th->cksum ^= 0x0101;
+	m->l3_len = 20;
+	hs_tcp_input(&lc, m);
+}
+
+static const char *
+flagstr(uint8_t f, char *b)
+{
+	char *p = b;
+
+	if (f & RTE_TCP_SYN_FLAG) *p++ = 'S';
+	if (f & RTE_TCP_FIN_FLAG) *p++ = 'F';
+	if (f & RTE_TCP_RST_FLAG) *p++ = 'R';
+	if (f & RTE_TCP_PSH_FLAG) *p++ = 'P';
+	if (f & RTE_TCP_URG_FLAG) *p++ = 'U';
+	if (f & RTE_TCP_ACK_FLAG) *p++ = '.';
+	*p = '\0';
+	return b;
+}
+
+static void
+describe(const struct cap *c, char *buf, size_t n)
+{
+	struct peer *p = peer_get(c->dport);
+	uint32_t iss = p->have_iss ? p->iss : 0;
+	char fb[8];
+
+	snprintf(buf, n, "%.3f > %s %u:%u(%u) ack %u win %u optlen %u",
+		 (double)(c->t_us - t0_us) / 1e6, flagstr(c->flags, fb),
+		 c->seq - iss, c->seq - iss + c->dlen, c->dlen,
+		 c->ack - peer_isn, c->win, c->optlen);
+}
+
+static void
+do_expect(const struct segspec *s, uint64_t t_us)
+{
+	struct cap *c;
+	struct optlist got;
+	char d[160];
+	uint32_t iss;
+
+	if (rd >= ncap) {
+		fail("expected a segment by %.3f, none sent",
+		     (double)(t_us - t0_us) / 1e6);
+		return;
+	}
+	c = &caps[rd++];
+	describe(c, d, sizeof(d));
+	if (c->dport != cur_peer->port) {
+		fail("segment to port %u, expected %u: %s", c->dport,
+		     cur_peer->port, d);
+		return;
+	}
+	iss = cur_peer->have_iss ? cur_peer->iss : 0;
+	if (c->flags != s->flags || c->seq - iss != s->seq ||
+	    c->dlen != s->len ||
+	    (s->has_ack ? c->ack - peer_isn != s->ack :
+			  (c->flags & RTE_TCP_ACK_FLAG) != 0) ||
+	    (s->has_win && c->win != s->win)) {
+		fail("segment mismatch: got %s", d);
+		return;
+	}
+	if (!c->cksum_ok) {
+		fail("bad checksum/addresses/headroom: %s", d);
+		return;
+	}
+	if (c->t_us + tol_us < t_us) {
+		fail("segment sent too early: %s", d);
+		return;
+	}
+	if (decode_opts(c->opts, c->optlen, &got) < 0) {
+		fail("malformed options: %s", d);
+		return;
+	}
+	if (!opts_match(&s->ol, &got)) {
+		fail("options mismatch: %s", d);
+		return;
+	}
+	for (uint32_t i = 0; i < c->dlen; i++) {
+		uint32_t off = c->seq - iss - 1 + i;
+
+		if (c->data[i] != pat_out(off)) {
+			fail("payload byte %u wrong: %s", i, d);
+			return;
+		}
+	}
+}
+
+static void
+check_none_pending(void)
+{
+	char d[160];
+
+	if (rd < ncap) {
+		describe(&caps[rd], d, sizeof(d));
+		fail("unexpected segment: %s", d);
+		rd = ncap;
+	}
+}
+
+/* ---- app and expect-* lines ------------------------------------------ */
+static const struct {
+	const char *name;
+	size_t off;
+} param_tab[] = {
+#define P(n) { #n, offsetof(struct hs_tcp_params, n) }
+	P(sndbuf), P(rcvbuf), P(msl_ms), P(rto_min_ms), P(rto_max_ms),
+	P(rto_init_ms), P(syn_retries), P(data_retries), P(delack_ms),
+	P(fin_wait2_ms), P(ooq_max_segs), P(ooq_lcore_max),
+	P(challenge_ack_limit), P(keepalive_ms), P(keepalive_intvl_ms),
+	P(keepalive_probes), P(syncookies), P(syn_backlog),
+#undef P
+};
+
+static const struct {
+	const char *name;
+	size_t off;
+} stat_tab[] = {
+#define S(n) { #n, offsetof(struct hs_stats, n) },
+	HS_STATS_ALL(S)
+#undef S
+};
+
+static const char *const state_names[] = {
+	"CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED",
+	"FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK",
+	"TIME_WAIT",
+};
+
+static struct hs_tcp_conn *
+cur_conn(void)
+{
+	return hs_tcp_conn_lookup(&lc, RTE_BE32(PEER_IP), RTE_BE32(SRV_IP),
+				  rte_cpu_to_be_16(cur_peer->port),
+				  rte_cpu_to_be_16(SRV_PORT));
+}
+
+static void
+do_app(char *p)
+{
+	char *verb = next_tok(&p), *arg = next_tok(&p);
+	uint32_t n = 0;
+
+	if (verb == NULL) {
+		fail("app: missing verb");
+		return;
+	}
+	if (strcmp(verb, "refuse") == 0) {
+		app.refuse = true;
+		return;
+	}
+	if (app.c == NULL) {
+		fail("app %s: no connection", verb);
+		return;
+	}
+	if (strcmp(verb, "send") == 0) {
+		static uint8_t buf[1 << 20];
+
+		if (!parse_u32(arg, &n) || n > sizeof(buf)) {
+			fail("app send: bad length");
+			return;
+		}
+		for (uint32_t i = 0; i < n; i++)
+			buf[i] = pat_out(app.sent + i);
+		if (hs_tcp_send(app.c, buf, n) != (int)n) {
+			fail("app send: hs_tcp_send failed");
+			return;
+		}
+		app.sent += n;
+		hs_tcp_push(app.c);
+	} else if (strcmp(verb, "close") == 0) {
+		hs_tcp_close(app.c);
+	} else if (strcmp(verb, "abort") == 0) {
+		hs_tcp_abort(app.c);
+		app.c = NULL;
+	} else if (strcmp(verb, "timeout") == 0) {
+		if (!parse_u32(arg, &n)) {
+			fail("app timeout: bad value");
+			return;
+		}
+		hs_tcp_set_timeout(app.c, (uint64_t)n * 1000);
+	} else if (strcmp(verb, "read") == 0) {
+		static uint8_t buf[1 << 20];
+		size_t got = hs_tcp_recv(app.c, buf, sizeof(buf));
+
+		if (arg && (!parse_u32(arg, &n) || got != n)) {
+			fail("app read: got %zu bytes, expected %s", got, arg);
+			return;
+		}
+		for (size_t i = 0; i < got; i++)
+			if (buf[i] != pat_in(app.rcvd + (uint32_t)i)) {
+				fail("app read: byte %zu wrong", app.rcvd + i);
+				return;
+			}
+		app.rcvd += (uint32_t)got;
+	} else {
+		fail("app: unknown verb %s", verb);
+	}
+}
+
+static void
+do_expect_cmd(const char *cmd, char *p)
+{
+	char *a = next_tok(&p), *b = next_tok(&p);
+	uint32_t n;
+
+	if (strcmp(cmd, "expect-none") == 0) {
+		check_none_pending();
+	} else if (strcmp(cmd, "expect-closed") == 0) {
+		int want = 0;
+
+		if (a == NULL || strcmp(a, "0") == 0)
+			want = 0;
+		else if (strcmp(a, "ECONNRESET") == 0)
+			want = -ECONNRESET;
+		else if (strcmp(a, "ETIMEDOUT") == 0)
+			want = -ETIMEDOUT;
+		else
+			FAIL_RET("expect-closed: bad reason %s", a);
+		if (app.closed != 1 || app.reason != want)
+			fail("expect-closed %s: closed %d times, reason %d",
+			     a ? a : "0", app.closed, app.reason);
+	} else if (strcmp(cmd, "expect-no-close") == 0) {
+		if (app.closed)
+			fail("closed() was called (reason %d)", app.reason);
+	} else if (strcmp(cmd, "expect-state") == 0) {
+		struct hs_tcp_conn *c = cur_conn();
+		const char *got = state_names[c ? c->state : HS_TCP_CLOSED];
+
+		if (a == NULL || strcmp(a, got))
+			fail("expect-state %s: state is %s", a ? a : "?", got);
+	} else if (strcmp(cmd, "expect-counter") == 0) {
+		for (size_t i = 0; i < RTE_DIM(stat_tab); i++) {
+			if (a == NULL || strcmp(stat_tab[i].name, a))
+				continue;
+			uint64_t v = *(const uint64_t *)((const uint8_t *)&lc.stats +
+							stat_tab[i].off);
+			if (!parse_u32(b, &n) || v != n)
+				fail("counter %s is %lu, expected %s", a,
+				     (unsigned long)v, b ? b : "?");
+			return;
+		}
+		fail("expect-counter: unknown counter %s", a ? a : "?");
+	} else if (strcmp(cmd, "expect-accepted") == 0) {
+		if (!parse_u32(a, &n) || (uint32_t)app.accepted != n)
+			fail("accepted() called %d times, expected %s",
+			     app.accepted, a ? a : "?");
+	} else if (strcmp(cmd, "expect-readable") == 0) {
+		uint32_t avail = app.c ? hs_tcp_recv_avail(app.c) : 0;
+
+		if (!parse_u32(a, &n) || avail != n)
+			fail("%u bytes readable, expected %s", avail, a ? a : "?");
+	} else if (strcmp(cmd, "expect-ooq") == 0) {
+		struct hs_tcp_conn *c = cur_conn();
+		uint32_t segs = c ? c->ooq.count : 0, bytes = c ? c->ooq.bytes : 0;
+		uint32_t nb;
+
+		if (!parse_u32(a, &n) || !parse_u32(b, &nb) || segs != n ||
+		    bytes != nb)
+			fail("ooq holds %u segments %u bytes, expected %s %s",
+			     segs, bytes, a ? a : "?", b ? b : "?");
+		else if (lc.tcp.ooq_mbufs < segs)
+			fail("lcore ooq_mbufs %u < conn's %u", lc.tcp.ooq_mbufs, segs);
+	} else if (strcmp(cmd, "expect-timeouts") == 0) {
+		if (!parse_u32(a, &n) || (uint32_t)app.timeouts != n)
+			fail("timeout() called %d times, expected %s",
+			     app.timeouts, a ? a : "?");
+	} else {
+		fail("unknown command %s", cmd);
+	}
+}
+
+static bool
+do_directive(char *tok, char *p)
+{
+	static const char *const names[] = {
+		"param", "max-conns", "peer-port", "peer-isn", "tolerance",
+		"local-port",
+	};
+	char *a, *b;
+	uint32_t n;
+	size_t i;
+
+	for (i = 0; i < RTE_DIM(names); i++)
+		if (strcmp(tok, names[i]) == 0)
+			break;
+	if (i == RTE_DIM(names))
+		return false;       /* not a directive: p left untouched */
+	a = next_tok(&p);
+	b = next_tok(&p);
+
+	if (strcmp(tok, "param") == 0) {
+		if (started)
+			return fail("param after the first event"), true;
+		for (size_t i = 0; i < RTE_DIM(param_tab); i++)
+			if (a && strcmp(param_tab[i].name, a) == 0) {
+				if (!parse_u32(b, &n))
+					return fail("param %s: bad value", a), true;
+				*(uint32_t *)((uint8_t *)&hs_tcp_params +
+					      param_tab[i].off) = n;
+				return true;
+			}
+		fail("unknown param %s", a ? a : "?");
+		return true;
+	}
+	if (strcmp(tok, "max-conns") == 0) {
+		if (started || !parse_u32(a, &n) || n == 0)
+			fail("max-conns: bad use");
+		else
+			max_conns = n;
+		return true;
+	}
+	if (strcmp(tok, "peer-port") == 0) {
+		if (!parse_u32(a, &n) || n == 0 || n > 65535)
+			fail("peer-port: bad value");
+		else
+			cur_peer = peer_get((uint16_t)n);
+		return true;
+	}
+	if (strcmp(tok, "local-port") == 0) {
+		if (!parse_u32(a, &n) || n == 0 || n > 65535)
+			fail("local-port: bad value");
+		else
+			dst_port = (uint16_t)n;
+		return true;
+	}
+	if (strcmp(tok, "peer-isn") == 0) {
+		if (started || !parse_u32(a, &n))
+			fail("peer-isn: bad use");
+		else
+			peer_isn = n;
+		return true;
+	}
+	if (strcmp(tok, "tolerance") == 0) {
+		if (!parse_u32(a, &n))
+			fail("tolerance: bad value");
+		else
+			tol_us = (uint64_t)n * 1000;
+		return true;
+	}
+	return false;
+}
+
+/* Parse "1.25" / "+0.2" into absolute microseconds since t0. */
+static bool
+parse_time(const char *s, uint64_t *t)
+{
+	bool rel = (*s == '+');
+	char *end;
+	double v = strtod(s + rel, &end);
+
+	if (end == s + rel || *end || v < 0)
+		return false;
+	*t = (uint64_t)(v * 1e6 + 0.5) + (rel ? last_t_us : 0);
+	return true;
+}
+
+static void
+run_line(char *line)
+{
+	char *p = line, *tok, *hash = strchr(line, '#');
+	uint64_t t;
+
+	if (hash)
+		*hash = '\0';
+	if ((tok = next_tok(&p)) == NULL)
+		return;
+	if (do_directive(tok, p))
+		return;
+	if (!parse_time(tok, &t))
+		FAIL_RET("bad time or directive '%s'", tok);
+	if (t < last_t_us)
+		FAIL_RET("time goes backwards");
+	last_t_us = t;
+	start();
+	if (failed)
+		return;
+	advance_to(t0_us + t);
+	if ((tok = next_tok(&p)) == NULL)
+		FAIL_RET("missing event");
+	if (strcmp(tok, "<") == 0 || strcmp(tok, ">") == 0) {
+		struct segspec s;
+		bool in = tok[0] == '<';
+
+		if (parse_seg(p, &s, in) < 0)
+			FAIL_RET("cannot parse segment");
+		if (in) {
+			check_none_pending();
+			do_inject(&s);
+		} else {
+			do_expect(&s, t0_us + t);
+		}
+	} else if (strcmp(tok, "app") == 0) {
+		check_none_pending();
+		do_app(p);
+	} else {
+		do_expect_cmd(tok, p);
+	}
+}
+
+/* Run one script; returns true if it passed. */
+static bool
+run_script(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	const char *base = strrchr(path, '/');
+
+	cur_name = base ? base + 1 : path;
+	failed = false;
+	fail_msg[0] = '\0';
+	cur_line = 0;
+	if (f == NULL) {
+		printf("FAIL %s: cannot open\n", cur_name);
+		return false;
+	}
+	hs_tcp_params = saved_params;
+	ncap = rd = 0;
+	npeers = 0;
+	memset(&app, 0, sizeof(app));
+	cur_peer = peer_get(40000);
+	peer_isn = 1000;
+	t0_us = 5000000;
+	last_t_us = 0;
+	tol_us = 2000;
+	started = false;
+	max_conns = 16;
+	dst_port = SRV_PORT;
+	while (!failed && fgets(line, sizeof(line), f) != NULL) {
+		cur_line++;
+		run_line(line);
+	}
+	fclose(f);
+	if (!failed) {
+		cur_line++;
+		check_none_pending();
+	}
+	if (started)
+		hs_tcp_lcore_fini(&lc);
+	hs_tcp_params = saved_params;
+	if (!failed && rte_mempool_avail_count(pool) != POOL_SIZE)
+		fail("mbuf leak: %u of %u free",
+		     rte_mempool_avail_count(pool), POOL_SIZE);
+	if (failed)
+		printf("FAIL %s:%d: %s\n", cur_name, cur_line, fail_msg);
+	else
+		printf("ok   %s\n", cur_name);
+	return !failed;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Run every .pkt file of dir; adds to pass and total. */
+static void
+run_dir(const char *dir, int *pass, int *total)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char *names[1024];
+	int n = 0;
+
+	if (d == NULL) {
+		printf("FAIL %s: cannot open directory\n", dir);
+		(*total)++;
+		return;
+	}
+	while ((e = readdir(d)) != NULL && n < 1024) {
+		size_t l = strlen(e->d_name);
+
+		if (l > 4 && strcmp(e->d_name + l - 4, ".pkt") == 0)
+			names[n++] = strdup(e->d_name);
+	}
+	closedir(d);
+	qsort(names, (size_t)n, sizeof(names[0]), cmp_str);
+	for (int i = 0; i < n; i++) {
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		*pass += run_script(path);
+		(*total)++;
+		free(names[i]);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	char *eal[] = { "tcp_script", "--no-huge", "--no-pci", "--no-shconf",
+			"-m", "128", "--log-level=lib.eal:error",
+			"--no-telemetry" };
+	int pass = 0, total = 0;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s DIR|FILE.pkt...\n", argv[0]);
+		return 2;
+	}
+	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0) {
+		fprintf(stderr, "rte_eal_init failed\n");
+		return 1;
+	}
+	pool = rte_pktmbuf_pool_create("tcp_script", POOL_SIZE, 0, 0,
+				       RTE_MBUF_DEFAULT_BUF_SIZE,
+				       SOCKET_ID_ANY);
+	if (pool == NULL) {
+		fprintf(stderr, "pool create failed\n");
+		return 1;
+	}
+	ifp.mtu = 1500;
+	ifp.ip = RTE_BE32(SRV_IP);
+	ifp.mask = RTE_BE32(0xffffff00);
+	saved_params = hs_tcp_params;
+	for (int i = 1; i < argc; i++) {
+		size_t l = strlen(argv[i]);
+
+		if (l > 4 && strcmp(argv[i] + l - 4, ".pkt") == 0) {
+			pass += run_script(argv[i]);
+			total++;
+		} else {
+			run_dir(argv[i], &pass, &total);
+		}
+	}
+	rte_mempool_free(pool);
+	rte_eal_cleanup();
+	printf("tcp_script: %d scripts, %d passed, %d failed\n", total, pass,
+	       total - pass);
+	return (total > 0 && pass == total) ? 0 : 1;
+}

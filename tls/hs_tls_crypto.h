@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * hs_tls_crypto.h - TLS record AES-GCM on Intel ipsec-mb, as a wolfSSL
+ * crypto-callback device.
+ *
+ * wolfSSL's wc_AesGcmEncrypt/Decrypt hand every AES-GCM operation of an
+ * Aes whose devId is HS_TLS_CRYPTO_DEVID to our callback (wolfcrypt
+ * cryptocb.c).  The callback seals/opens AES-128-GCM and AES-256-GCM with a
+ * 12-byte IV (RFC 5288 §3, RFC 8446 §5.3 - every TLS record) on ipsec-mb;
+ * everything else (other algorithms, AES-192, other IV sizes) returns
+ * CRYPTOCB_UNAVAILABLE so wolfSSL runs its own code.  A failed tag check
+ * returns AES_GCM_AUTH_E (wolfSSL answers bad_record_mac, RFC 8446 §5.2)
+ * and the output buffer is wiped: no unauthenticated plaintext escapes.
+ *
+ * Threads: one IMB_MGR per thread (lcore), chosen by init_mb_mgr_auto, made
+ * by hs_tls_crypto_thread_init() (or lazily on the first record of a thread
+ * that did not call it).  No locks anywhere.
+ *
+ * Key cache.  wolfSSL 5.5.4 gives no notice when an Aes is freed or rekeyed
+ * (SetKeys re-inits the same Aes for TLS 1.3 key changes), so the expanded
+ * key + GHASH tables (struct gcm_key_data, ~1 KB) live in a keyset owned
+ * by the TLS session:
+ *   - hs_tls binds the session's keyset as the thread's current keyset
+ *     around every wolfSSL call (hs_tls_crypto_enter/leave, nest-safe);
+ *   - the callback finds the slot through aes->devCtx (wc_AesInit sets it
+ *     to NULL; it is ours after that), trusting it only if it points into
+ *     the current keyset and the slot still holds this Aes and the very
+ *     same raw key (aes->devKey, 16/32-byte compare);
+ *   - otherwise (new key, KeyUpdate, first record) the key is expanded
+ *     into the slot that held this Aes, else a free slot, else the oldest.
+ * So a key is expanded once (a TLS 1.3 connection: 4 expansions - handshake
+ * and application traffic keys each way), never per record, nothing is
+ * allocated per record, and hs_tls_crypto_keyset_free() wipes the keys
+ * (explicit_bzero) when the session is freed.  Calls outside any session
+ * (unit tests driving wc_AesGcm* directly, a wolfSSL client in the same
+ * thread) use a per-thread fallback keyset.
+ */
+#ifndef HS_TLS_CRYPTO_H
+#define HS_TLS_CRYPTO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The wolfSSL device id we register (any value != INVALID_DEVID). */
+#define HS_TLS_CRYPTO_DEVID 0x68734d42 /* "hsMB" */
+
+/* Which code seals and opens TLS records (struct hs_tls_config.crypto). */
+enum hs_tls_crypto {
+	HS_TLS_CRYPTO_IPSECMB = 0,   /* default: the ipsec-mb device */
+	HS_TLS_CRYPTO_WOLFSSL = 1,   /* wolfSSL's own AES-GCM (AES-NI asm) */
+};
+
+struct hs_tls_crypto_keyset;
+
+/* "--crypto wolfssl|ipsec-mb": 0 and *out set, or -EINVAL. */
+int hs_tls_crypto_parse(const char *name, enum hs_tls_crypto *out);
+/* "ipsec-mb" / "wolfssl" (for logs and --version). */
+const char *hs_tls_crypto_name(enum hs_tls_crypto c);
+
+/* Per-thread counters of the calling thread. */
+struct hs_tls_crypto_stats {
+	uint64_t seal;         /* records sealed by ipsec-mb */
+	uint64_t open;         /* records opened (tag good) by ipsec-mb */
+	uint64_t auth_fail;    /* opens whose tag did not verify */
+	uint64_t expand;       /* key + GHASH table expansions */
+	uint64_t unavailable;  /* calls handed back to wolfSSL */
+};
+
+/* True if this build has ipsec-mb. */
+bool hs_tls_crypto_available(void);
+
+/* Register the device with wolfSSL (after wolfSSL_Init) and set up the
+ * calling thread.  Idempotent.  0, -ENOTSUP without ipsec-mb, -ENOMEM,
+ * -EIO if wolfSSL refuses the registration. */
+int hs_tls_crypto_init(void);
+void hs_tls_crypto_fini(void);
+
+/* Give the calling thread its IMB_MGR (call once per lcore before its
+ * loop starts).  0 or -ENOMEM / -ENOTSUP. */
+int hs_tls_crypto_thread_init(void);
+void hs_tls_crypto_thread_fini(void);
+
+/* "avx512 (VAES, VPCLMULQDQ)" etc.: the arch init_mb_mgr_auto chose for
+ * the calling thread's manager, or "none". */
+const char *hs_tls_crypto_arch(void);
+/* "ipsec-mb 1.3.0" or "ipsec-mb: not built". */
+const char *hs_tls_crypto_version(void);
+
+/* A session's key cache: allocated with the session (never per record). */
+struct hs_tls_crypto_keyset *hs_tls_crypto_keyset_new(void);
+void hs_tls_crypto_keyset_free(struct hs_tls_crypto_keyset *ks);
+
+/* Make ks the calling thread's current keyset; returns the previous one
+ * for hs_tls_crypto_leave.  ks may be NULL (fallback keyset). */
+struct hs_tls_crypto_keyset *hs_tls_crypto_enter(struct hs_tls_crypto_keyset *ks);
+void hs_tls_crypto_leave(struct hs_tls_crypto_keyset *prev);
+
+void hs_tls_crypto_stats(struct hs_tls_crypto_stats *out);
+void hs_tls_crypto_stats_reset(void);
+
+#endif
