@@ -11,10 +11,14 @@
  *  - Only GET and HEAD are implemented; everything else gets 405 with
  *    "Allow: GET, HEAD" (RFC 9110 §15.5.6).  A 405 for a request that
  *    carries a body closes the connection instead of reading the body.
- *  - A GET/HEAD request body with Content-Length is read and discarded
- *    (RFC 9110 §9.3.1: no defined semantics); a chunked body is answered
- *    with 400 and close until a chunked decoder exists.
- *  - Any declared body above HS_HTTP_MAX_BODY gets 413 and close.
+ *  - A GET/HEAD request body (Content-Length or chunked) is read and
+ *    discarded (RFC 9110 §9.3.1: no defined semantics), or handed to
+ *    c->body_fn; the response is built when the head arrives but held
+ *    back until the body has been read, so that a bad chunked body can
+ *    still be answered with 400 (framing) or 413 (size) instead.
+ *  - Any body above HS_HTTP_MAX_BODY gets 413 and close: at once for a
+ *    Content-Length, as soon as a chunk-size line crosses the limit for
+ *    a chunked body.
  *  - 400, 413, 414, 431, 500, 501, 505 always close the connection: after
  *    such an error the framing of what follows cannot be trusted.
  */
@@ -874,39 +878,113 @@ static int hs_handle(struct hs_http_conn *c, size_t head_len)
 	    c->requests + 1 >= srv->keepalive_requests)
 		keep = false;
 
+	c->body_fn = NULL;
+	c->body_ctx = NULL;
 	if (body > HS_HTTP_MAX_BODY) {
 		rc = hs_respond_error(c, 413, false);
-	} else if (r->chunked && get_head) {
-		rc = hs_respond_error(c, 400, false);
 	} else if (!srv->tls && srv->plain_redirect) {
 		/* a body we do not read (other methods) closes */
 		rc = hs_redirect_https(c, head,
-				       keep && !r->chunked &&
-				       (get_head || body == 0));
-		if (!c->closing && get_head)
-			c->discard = (uint32_t)body;
+				       keep && (get_head ||
+						(body == 0 && !r->chunked)));
 	} else if (!get_head) {
 		rc = hs_respond_error(c, 405,
 				      keep && body == 0 && !r->chunked);
 	} else {
 		rc = hs_serve(c, head, keep);
-		if (!c->closing)
-			c->discard = (uint32_t)body;
+	}
+	if (!c->closing && (body > 0 || r->chunked)) {
+		/* read the body before the response goes out */
+		c->body_reading = true;
+		c->body_chunked = r->chunked;
+		c->body_head = head;
+		c->body_left = body;
+		if (r->chunked)
+			hs_http_chunked_init(&c->chunk, HS_HTTP_MAX_BODY);
+		c->held = true;
+		rc = 0;
 	}
 	hs_consume(c, head_len);
 	hs_http_req_init(&c->req);
 	return rc;
 }
 
-/* A GET/HEAD body being skipped: drop what has arrived of it. */
-static void hs_discard_input(struct hs_http_conn *c)
+static void hs_body_data(void *ctx, const char *p, size_t n)
 {
-	size_t n = HS_MIN((size_t)c->discard, (size_t)c->in_len);
+	struct hs_http_conn *c = ctx;
 
-	if (n) {
-		hs_consume(c, n);
-		c->discard -= (uint32_t)n;
+	if (c->body_fn)
+		c->body_fn(c->body_ctx, p, n);
+}
+
+/* Read what has arrived of the request body: 1 when it is complete, 0
+ * when more is needed, or minus the status to answer (400, 413, 431). */
+static int hs_body_input(struct hs_http_conn *c)
+{
+	size_t used, n;
+	int rc;
+
+	if (c->body_chunked) {
+		rc = hs_http_chunked_decode(&c->chunk, c->in, c->in_len, &used,
+					    hs_body_data, c);
+		hs_consume(c, used);
+		if (rc == -EAGAIN)
+			return 0;
+		if (rc < 0)
+			return -(int)c->chunk.error_status;
+	} else {
+		n = (size_t)HS_MIN(c->body_left, (uint64_t)c->in_len);
+		if (n) {
+			hs_body_data(c, c->in, n);
+			hs_consume(c, n);
+			c->body_left -= n;
+		}
+		if (c->body_left)
+			return 0;
 	}
+	c->body_reading = false;
+	if (c->body_fn)
+		c->body_fn(c->body_ctx, NULL, 0);
+	return 1;
+}
+
+/* Drop the held response (it never goes out). */
+static void hs_drop_held(struct hs_http_conn *c)
+{
+	if (!c->held)
+		return;
+	c->held = false;
+	c->hdr_len = c->hdr_off = 0;
+	c->body = NULL;
+	c->body_len = c->body_off = 0;
+	c->requests--;
+}
+
+/* While a body is read: returns the status of the response released or
+ * produced, 0 if the body is not complete yet. */
+static int hs_body_step(struct hs_http_conn *c)
+{
+	int b = hs_body_input(c);
+
+	if (b == 0) {
+		if (c->peer_eof) {
+			/* half a request: nothing to answer */
+			hs_drop_held(c);
+			c->body_reading = false;
+			c->closing = true;
+		}
+		return 0;
+	}
+	if (b < 0) {
+		struct hs_resp e = { .status = -b, .head = c->body_head };
+
+		hs_drop_held(c);
+		c->body_reading = false;
+		c->body_fn = NULL;
+		return hs_respond(c, &e);
+	}
+	c->held = false;
+	return c->status;
 }
 
 /* ---- access log ------------------------------------------------------ */
@@ -1021,10 +1099,14 @@ int hs_http_conn_process(struct hs_http_conn *c)
 {
 	int rc;
 
-	hs_discard_input(c);
+	if (c->body_reading) {
+		rc = hs_body_step(c);
+		if (rc != 0 || c->body_reading)
+			return rc;
+	}
 	if (hs_output_pending(c) || c->closing)
 		return 0;
-	if (c->discard || c->in_len == 0) {
+	if (c->in_len == 0) {
 		if (c->peer_eof)
 			c->closing = true;
 		return 0;
@@ -1046,11 +1128,18 @@ int hs_http_conn_process(struct hs_http_conn *c)
 	hs_log_capture(c);
 	if (rc < 0)
 		return hs_respond_error(c, c->req.error_status, false);
-	return hs_handle(c, (size_t)rc);
+	rc = hs_handle(c, (size_t)rc);
+	if (c->body_reading)
+		rc = hs_body_step(c);
+	return rc;
 }
 
 size_t hs_http_conn_output(struct hs_http_conn *c, const void **p)
 {
+	if (c->held) {
+		*p = NULL;
+		return 0;
+	}
 	if (c->hdr_off < c->hdr_len) {
 		*p = c->hdr + c->hdr_off;
 		return (size_t)(c->hdr_len - c->hdr_off);

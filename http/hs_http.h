@@ -64,7 +64,22 @@ struct hs_http_conn {
 	/* input */
 	uint32_t in_len;                /* bytes in in[] */
 	uint32_t in_parsed;             /* bytes already parsed last time */
-	uint32_t discard;               /* request body bytes still to discard */
+	/* request body being read (RFC 9112 §6.3): Content-Length bytes
+	 * left, or the chunked decoder.  The response to the request is
+	 * ready but held back until the body has been read. */
+	bool body_reading;
+	bool body_chunked;
+	bool body_head;                 /* the request was HEAD */
+	bool held;                      /* response held until body read */
+	uint64_t body_left;
+	struct hs_http_chunked chunk;
+	/* consumer of the decoded request body bytes (NULL: discard): set
+	 * per request by whoever routes it (e.g. an upload sink), cleared
+	 * when the next request starts.  Called with pointers into in[]
+	 * valid only during the call; once more with (NULL, 0) when the
+	 * body is complete.  Not called for a body rejected with 400/413. */
+	hs_http_data_fn body_fn;
+	void *body_ctx;
 	/* current response */
 	uint16_t hdr_len, hdr_off;
 	const uint8_t *body;
@@ -111,6 +126,12 @@ bool hs_http_conn_should_close(const struct hs_http_conn *c);
 
 /* The peer half-closed: no more requests will come. */
 void hs_http_conn_peer_eof(struct hs_http_conn *c);
+
+/* True while a request body is being read (for the body timeout). */
+static inline bool hs_http_conn_reading_body(const struct hs_http_conn *c)
+{
+	return c->body_reading;
+}
 
 /* Access log: format the response just produced by
  * hs_http_conn_process() (call right after it returned a status) as a

@@ -218,7 +218,7 @@ srv_arm(struct hs_srv_conn *sc, bool wrote)
 		ph = HS_SRV_HANDSHAKE;
 	else if (hs_http_conn_output(&sc->http, &p) > 0)
 		ph = HS_SRV_WRITING;
-	else if (sc->http.in_len > 0 || sc->http.discard > 0)
+	else if (sc->http.in_len > 0 || hs_http_conn_reading_body(&sc->http))
 		ph = HS_SRV_READING;
 	else
 		ph = HS_SRV_IDLE;
