@@ -34,6 +34,7 @@
 #include "hs_stats.h"
 #include "hs_tls.h"
 #include "hs_http_files.h"
+#include "hs_log.h"
 #include "hs_server.h"
 
 #define HS_VERSION "0.1.0"
@@ -49,6 +50,7 @@ struct hs_opts {
 	uint16_t mtu;
 	int port_id;                      /* -1 = first available */
 	uint64_t max_file, max_total;
+	const char *access_log;           /* file, or "off" */
 };
 
 /* ---- option table ------------------------------------------------------
@@ -106,6 +108,8 @@ static const struct hs_optdef hs_optdefs[] = {
 	  "mbufs in the packet pool (default 32767)" },
 	{ "max-file", HS_OPT_U64, HS_OFF(max_file), 0, 1ull << 40, NULL, false, "BYTES",
 	  "largest file loaded from --root (default 256 MiB)" },
+	{ "access-log", HS_OPT_STR, HS_OFF(access_log), 0, 0, NULL, false, "FILE|off",
+	  "access log, combined format (default " HS_LOG_DEFAULT_PATH ")" },
 	{ "idle-sleep", HS_OPT_U32, HS_OFF(idle_sleep_us), 0, 1000000, NULL, false, "US",
 	  "sleep US microseconds after a run of empty polls\n(default 0: busy polling)" },
 	{ "version", HS_OPT_ACTION, 0, 0, 0, opt_version, false, NULL,
@@ -359,6 +363,7 @@ worker_setup(void *arg)
 	struct hs_server_config scfg = {
 		.tls = app->tls, .files = app->files,
 		.https_port = app->o.https_port, .http_port = app->o.http_port,
+		.access_log = strcmp(app->o.access_log, "off") != 0,
 	};
 	int socket = (int)rte_socket_id();
 
@@ -515,6 +520,7 @@ main(int argc, char **argv)
 			.https_port = 443, .http_port = 80, .max_conns = 16384,
 			.nb_mbufs = 32767, .mtu = 1500, .port_id = -1,
 			.max_file = 256ull << 20, .max_total = 4ull << 30,
+			.access_log = HS_LOG_DEFAULT_PATH,
 		},
 	};
 	struct hs_opts *o = &app.o;
@@ -551,6 +557,9 @@ main(int argc, char **argv)
 	if (hs_tls_ctx_new(&app.tls, &tcfg, err, sizeof(err)) < 0)
 		die_usage("%s", err);
 	if (hs_files_load(&app.files, o->root, o->max_file, o->max_total, err, sizeof(err)) < 0)
+		die_usage("%s", err);
+	if (strcmp(o->access_log, "off") != 0 &&
+	    hs_log_open(o->access_log, err, sizeof(err)) < 0)
 		die_usage("%s", err);
 
 	rc = rte_eal_init(sep, argv);
@@ -595,8 +604,11 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (strcmp(o->access_log, "off") != 0 && hs_log_start() < 0)
+		die_usage("cannot start the access log writer thread");
 	print_ready(&app);
 	workers_run(&app);
+	hs_log_stop();
 
 	printf("httpsd: stopping on signal %d\n", (int)hs_signalled);
 	hs_stats_print(stdout);

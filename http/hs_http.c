@@ -288,6 +288,7 @@ static int hs_respond(struct hs_http_conn *c, const struct hs_resp *r)
 	c->body = r->head ? NULL : body;
 	c->body_len = r->head ? 0 : body_len;
 	c->body_off = 0;
+	c->body_files = file_body ? srv->files : NULL;
 	c->status = (uint16_t)r->status;
 	c->close_after = !r->keep;
 	if (!r->keep)
@@ -997,63 +998,55 @@ static void hs_log_capture(struct hs_http_conn *c)
 	size_t n;
 
 	c->log_line_len = 0;
+	c->log_ref_len = 0;
+	c->log_ua_len = 0;
 	if (!r->in_headers)
 		return;
 	n = (size_t)r->method_len + 1 + r->target_len + 1 + 8;
 	n = HS_MIN(n, sizeof(c->log_line));
 	memcpy(c->log_line, r->method_str, n);
 	c->log_line_len = (uint16_t)n;
+	if (!c->srv->access_log)
+		return;
+	for (uint32_t i = 0; i < r->num_headers; i++) {
+		const struct hs_http_header *h = &r->headers[i];
+
+		if (c->log_ref_len == 0 && hs_name_is(h, "referer", 7)) {
+			n = HS_MIN((size_t)h->value_len, sizeof(c->log_ref));
+			memcpy(c->log_ref, h->value, n);
+			c->log_ref_len = (uint8_t)n;
+		} else if (c->log_ua_len == 0 &&
+			   hs_name_is(h, "user-agent", 10)) {
+			n = HS_MIN((size_t)h->value_len, sizeof(c->log_ua));
+			memcpy(c->log_ua, h->value, n);
+			c->log_ua_len = (uint8_t)n;
+		}
+	}
+}
+
+void hs_http_log_record(const struct hs_http_conn *c, uint32_t client_ip,
+			time_t t, struct hs_log_rec *rec)
+{
+	rec->time = (int64_t)t;
+	rec->bytes = c->body_len;
+	rec->client_ip = client_ip;
+	rec->status = c->status;
+	rec->line_len = (uint8_t)HS_MIN((size_t)c->log_line_len,
+					sizeof(rec->line));
+	memcpy(rec->line, c->log_line, rec->line_len);
+	rec->ref_len = c->log_ref_len;
+	memcpy(rec->ref, c->log_ref, rec->ref_len);
+	rec->ua_len = c->log_ua_len;
+	memcpy(rec->ua, c->log_ua, rec->ua_len);
 }
 
 size_t hs_http_log_format(const struct hs_http_conn *c, uint32_t client_ip,
 			  time_t t, char *buf, size_t cap)
 {
-	static const char mons[12][4] = {
-		"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	static const char hex[] = "0123456789abcdef";
-	struct hs_out o = { buf, 0, cap ? cap - 1 : 0, false };
-	const uint8_t *ip = (const uint8_t *)&client_ip;
-	struct tm tm;
-	char d[96];
+	struct hs_log_rec rec;
 
-	if (cap == 0)
-		return 0;
-	for (int i = 0; i < 4; i++) {
-		hs_put_u64(&o, ip[i]);
-		if (i < 3)
-			HS_PUTS(&o, ".");
-	}
-	if (gmtime_r(&t, &tm) == NULL)
-		memset(&tm, 0, sizeof(tm));
-	snprintf(d, sizeof(d), " - - [%02d/%s/%04d:%02d:%02d:%02d +0000] \"",
-		 tm.tm_mday, mons[tm.tm_mon % 12], tm.tm_year + 1900,
-		 tm.tm_hour, tm.tm_min, tm.tm_sec);
-	hs_put_str(&o, d);
-	if (c->log_line_len == 0)
-		HS_PUTS(&o, "-");
-	for (size_t i = 0; i < c->log_line_len; i++) {
-		uint8_t ch = (uint8_t)c->log_line[i];
-
-		if (ch < 0x20 || ch >= 0x7f || ch == '"' || ch == '\\') {
-			char e[4] = { '\\', 'x', hex[ch >> 4], hex[ch & 15] };
-
-			hs_put(&o, e, 4);
-		} else {
-			hs_put(&o, (const char *)&ch, 1);
-		}
-	}
-	HS_PUTS(&o, "\" ");
-	hs_put_u64(&o, c->status);
-	HS_PUTS(&o, " ");
-	hs_put_u64(&o, c->body_len);
-	HS_PUTS(&o, "\n");
-	if (o.over) {
-		buf[0] = '\0';
-		return 0;
-	}
-	buf[o.len] = '\0';
-	return o.len;
+	hs_http_log_record(c, client_ip, t, &rec);
+	return hs_log_format(&rec, false, buf, cap);
 }
 
 /* ---- public API ----------------------------------------------------- */

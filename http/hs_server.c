@@ -12,12 +12,14 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hs_common.h"
 #include "hs_lcore.h"
 #include "hs_tcp.h"
 #include "hs_tls.h"
 #include "hs_http.h"
+#include "hs_log.h"
 #include "hs_server.h"
 
 /* TLS 1.3 record overhead: header 5 + content type 1 + tag 16. */
@@ -52,10 +54,12 @@ struct hs_srv_lcore {
 	struct hs_tls_ctx *tls;
 	struct hs_http_server http;
 	uint64_t to_us[HS_SRV_CLOSING + 1]; /* deadline per phase */
+	struct hs_log_ring *log;          /* this lcore's, NULL: log off */
 	struct hs_srv_conn live;          /* list head */
 };
 
 static struct hs_srv_lcore *srv_of[HS_MAX_LCORES][2];
+static struct hs_log_ring *srv_log_of[HS_MAX_LCORES];
 
 static void
 srv_count_status(struct hs_stats *st, int status)
@@ -68,6 +72,25 @@ srv_count_status(struct hs_stats *st, int status)
 	case 4: st->http_4xx++; break;
 	default: st->http_5xx++; break;
 	}
+}
+
+/* Access log: a record of the response just produced, or log_dropped
+ * when the writer has fallen behind (never wait for it). */
+static void
+srv_log(struct hs_srv_conn *sc, struct hs_stats *st)
+{
+	struct hs_log_ring *ring = sc->sl->log;
+	struct hs_log_rec *rec;
+
+	if (ring == NULL)
+		return;
+	rec = hs_log_reserve(ring);
+	if (rec == NULL) {
+		st->log_dropped++;
+		return;
+	}
+	hs_http_log_record(&sc->http, sc->tcp->faddr, time(NULL), rec);
+	hs_log_commit(ring);
 }
 
 static void
@@ -269,8 +292,10 @@ srv_drive(struct hs_srv_conn *sc)
 			return;
 		}
 		status = hs_http_conn_process(&sc->http);
-		if (status > 0)
+		if (status > 0) {
 			srv_count_status(st, status);
+			srv_log(sc, st);
+		}
 		w = srv_write(sc);
 		if (w < 0) {
 			st->tls_err++;
@@ -412,6 +437,7 @@ srv_lcore_new(struct hs_lcore *lc, const struct hs_server_config *cfg, bool tls)
 	sl->http.https_port = cfg->https_port;
 	sl->http.redirect_host = cfg->redirect_host;
 	sl->http.keepalive_requests = cfg->keepalive_requests;
+	sl->http.access_log = cfg->access_log;
 	sl->http.files = cfg->files;
 	sl->http.tls = tls;
 	sl->http.server_name = "httpsd";
@@ -441,6 +467,10 @@ hs_server_attach(struct hs_lcore *lc, const struct hs_server_config *cfg)
 
 	if (slot < 0)
 		return slot;
+	if (cfg->access_log) {
+		srv_log_of[slot] = hs_log_ring_new(HS_LOG_RING_RECS);
+		HS_GUARD_PTR(srv_log_of[slot]);
+	}
 	for (int i = 0; i < 2; i++) {
 		struct hs_srv_lcore *sl;
 
@@ -448,6 +478,7 @@ hs_server_attach(struct hs_lcore *lc, const struct hs_server_config *cfg)
 			continue;
 		sl = srv_lcore_new(lc, cfg, i == 0);
 		HS_GUARD_PTR(sl);
+		sl->log = srv_log_of[slot];
 		srv_of[slot][i] = sl;
 		HS_GUARD(hs_tcp_listen(lc, ports[i], &srv_ops, sl));
 	}
@@ -475,4 +506,40 @@ hs_server_detach(struct hs_lcore *lc)
 		free(sl);
 		srv_of[slot][i] = NULL;
 	}
+	hs_log_ring_free(srv_log_of[slot]);
+	srv_log_of[slot] = NULL;
+}
+
+void
+hs_server_set_files(struct hs_lcore *lc, const struct hs_file_cache *fc)
+{
+	int slot = srv_slot(lc);
+
+	if (slot < 0)
+		return;
+	for (int i = 0; i < 2; i++)
+		if (srv_of[slot][i] != NULL)
+			srv_of[slot][i]->http.files = fc;
+}
+
+bool
+hs_server_files_in_use(struct hs_lcore *lc, const struct hs_file_cache *fc)
+{
+	int slot = srv_slot(lc);
+
+	if (slot < 0)
+		return false;
+	for (int i = 0; i < 2; i++) {
+		const struct hs_srv_lcore *sl = srv_of[slot][i];
+
+		if (sl == NULL)
+			continue;
+		if (sl->http.files == fc)
+			return true;
+		for (const struct hs_srv_conn *sc = sl->live.next;
+		     sc != &sl->live; sc = sc->next)
+			if (hs_http_conn_uses_files(&sc->http, fc))
+				return true;
+	}
+	return false;
 }

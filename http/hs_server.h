@@ -26,6 +26,10 @@ struct hs_server_config {
 	bool plain_redirect;                /* port 80: 301 to https (default) */
 	const char *redirect_host;          /* for requests without Host */
 	uint32_t keepalive_requests;
+	/* access log on: one record ring per lcore (hs_log.h), drained by
+	 * the writer thread the caller starts; a full ring counts
+	 * log_dropped */
+	bool access_log;
 	/* Timeouts in milliseconds, 0 = default (nginx-like):
 	 *   handshake_ms  TLS handshake must complete      (60000)
 	 *   header_ms     a started request head must end  (60000)
@@ -41,6 +45,15 @@ void hs_server_config_defaults(struct hs_server_config *cfg);
 
 /* Register the listeners on lc.  Returns 0 or a negative code. */
 int hs_server_attach(struct hs_lcore *lc, const struct hs_server_config *cfg);
+/* File cache swap (SIGHUP re-scan, RCU-style), both on lc's own thread:
+ * new requests are answered from fc from now on; responses already
+ * started keep sending from the cache they started from.  The old cache
+ * may be freed (hs_files_free) once hs_server_files_in_use() has
+ * returned false for it on every lcore after its swap. */
+void hs_server_set_files(struct hs_lcore *lc, const struct hs_file_cache *fc);
+bool hs_server_files_in_use(struct hs_lcore *lc,
+			    const struct hs_file_cache *fc);
+
 /* Free every live connection's TLS/HTTP state on lc (before
  * hs_lcore_fini, which frees the TCP side without callbacks). */
 void hs_server_detach(struct hs_lcore *lc);

@@ -33,7 +33,8 @@ fi
 CFLAGS=(-std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 	-I"$TOP/http" -I"$TOP/dataplane")
-SRCS=("$TOP/http/hs_http_parse.c" "$TOP/http/hs_http_files.c" "$TOP/http/hs_http.c")
+SRCS=("$TOP/http/hs_http_parse.c" "$TOP/http/hs_http_files.c" "$TOP/http/hs_http.c"
+	"$TOP/http/hs_log.c")
 fail=0
 for t in $TARGETS; do
 	echo "run_fuzz: building fuzz_$t with $CLANG"

@@ -1196,6 +1196,43 @@ static void test_access_log(void)
 	}
 }
 
+/* Cache swap (SIGHUP re-scan): a response started from the old cache
+ * keeps it in use until drained; new requests use the new one. */
+static void test_files_swap(void)
+{
+	struct hs_http_server s2 = srv_plain;
+	struct hs_file_cache *b = NULL;
+	char err[256];
+	int st = 0, count = 0;
+
+	CHECK(hs_files_rescan(files, &b, err, sizeof(err)) == 0 && b);
+	if (!b)
+		return;
+	hs_http_conn_init(&conn, &s2);
+	FEED(&conn, "GET /abc.txt HTTP/1.1\r\nHost: a\r\n\r\n");
+	CHECK(hs_http_conn_process(&conn) == 200);
+	CHECK(hs_http_conn_uses_files(&conn, files));
+	s2.files = b;                       /* the swap */
+	CHECK(hs_http_conn_uses_files(&conn, files) &&
+	      !hs_http_conn_uses_files(&conn, b));
+	drain(&conn, out, sizeof(out), 7);
+	CHECK(!hs_http_conn_uses_files(&conn, files));
+	FEED(&conn, "GET /abc.txt HTTP/1.1\r\nHost: a\r\n\r\n");
+	CHECK(hs_http_conn_process(&conn) == 200);
+	CHECK(hs_http_conn_uses_files(&conn, b) &&
+	      !hs_http_conn_uses_files(&conn, files));
+	run(&conn, &st, 1, &count);
+	CHECK(strcmp(body_of(out), ABC_BODY) == 0);
+	/* a held response (body still being read) counts as in use */
+	FEED(&conn, "GET /abc.txt HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\n");
+	CHECK(hs_http_conn_process(&conn) == 0);
+	CHECK(hs_http_conn_uses_files(&conn, b));
+	FEED(&conn, "xyz");
+	run(&conn, &st, 1, &count);
+	CHECK(count == 1 && !hs_http_conn_uses_files(&conn, b));
+	hs_files_free(b);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -1246,6 +1283,7 @@ int main(void)
 	test_keepalive_limit();
 	test_split_every_byte();
 	test_access_log();
+	test_files_swap();
 
 	hs_files_free(files);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
