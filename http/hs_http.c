@@ -150,9 +150,13 @@ struct hs_resp {
 	bool keep;                   /* keep the connection open */
 };
 
+/* RFC 9110 §15.2.1: the interim response to "Expect: 100-continue". */
+static const char hs_continue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
 static bool hs_output_pending(const struct hs_http_conn *c)
 {
-	return c->hdr_off < c->hdr_len || c->body_off < c->body_len;
+	return c->cont_off < c->cont_len || c->hdr_off < c->hdr_len ||
+	       c->body_off < c->body_len;
 }
 
 /* RFC 6797 §6.1 Strict-Transport-Security, only over TLS. */
@@ -856,6 +860,16 @@ static int hs_redirect_https(struct hs_http_conn *c, bool head, bool keep)
 	return hs_respond(c, &resp);
 }
 
+/* Expect: 100-continue (case-insensitive, the only expectation defined). */
+static bool hs_expects_continue(const struct hs_http_req *r)
+{
+	bool dup;
+	const struct hs_http_header *h = HS_HDR_ONE(r, "expect", &dup);
+
+	return h && h->value_len == 12 &&
+	       strncasecmp(h->value, "100-continue", 12) == 0;
+}
+
 /* A complete, valid head of head_len bytes is at the front of in[]. */
 static int hs_handle(struct hs_http_conn *c, size_t head_len)
 {
@@ -904,6 +918,12 @@ static int hs_handle(struct hs_http_conn *c, size_t head_len)
 			hs_http_chunked_init(&c->chunk, HS_HTTP_MAX_BODY);
 		c->held = true;
 		rc = 0;
+		/* RFC 9110 §10.1.1: a client waiting for 100 (Continue) gets
+		 * it now; we never wait for content before sending it */
+		if (hs_http_req_is_11(r) && hs_expects_continue(r)) {
+			c->cont_len = sizeof(hs_continue) - 1;
+			c->cont_off = 0;
+		}
 	}
 	hs_consume(c, head_len);
 	hs_http_req_init(&c->req);
@@ -1129,6 +1149,10 @@ int hs_http_conn_process(struct hs_http_conn *c)
 
 size_t hs_http_conn_output(struct hs_http_conn *c, const void **p)
 {
+	if (c->cont_off < c->cont_len) {
+		*p = hs_continue + c->cont_off;
+		return (size_t)(c->cont_len - c->cont_off);
+	}
 	if (c->held) {
 		*p = NULL;
 		return 0;
@@ -1147,7 +1171,11 @@ size_t hs_http_conn_output(struct hs_http_conn *c, const void **p)
 
 void hs_http_conn_sent(struct hs_http_conn *c, size_t n)
 {
-	size_t h = HS_MIN(n, (size_t)(c->hdr_len - c->hdr_off));
+	size_t h = HS_MIN(n, (size_t)(c->cont_len - c->cont_off));
+
+	c->cont_off += (uint8_t)h;
+	n -= h;
+	h = HS_MIN(n, (size_t)(c->hdr_len - c->hdr_off));
 
 	c->hdr_off += (uint16_t)h;
 	n -= h;

@@ -75,6 +75,7 @@ struct hs_http_conn {
 	bool body_chunked;
 	bool body_head;                 /* the request was HEAD */
 	bool held;                      /* response held until body read */
+	uint8_t cont_len, cont_off;     /* interim "100 Continue" to send */
 	uint64_t body_left;
 	struct hs_http_chunked chunk;
 	/* consumer of the decoded request body bytes (NULL: discard): set

@@ -1196,6 +1196,48 @@ static void test_access_log(void)
 	}
 }
 
+/* Expect: 100-continue (RFC 9110 §10.1.1): the interim response goes
+ * out at once when the body will be read; never for HTTP/1.0 or when the
+ * final status is known from the head alone. */
+static void test_continue(void)
+{
+	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+	int st[2] = { 0 }, count = 0;
+	size_t n;
+
+	hs_http_conn_init(&conn, &srv_plain);
+	FEED(&conn, "GET /abc.txt HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n"
+	     "Expect: 100-Continue\r\n\r\n");
+	n = run(&conn, st, 2, &count);
+	CHECK(count == 0 && n == sizeof(cont) - 1 && strcmp(out, cont) == 0);
+	FEED(&conn, "wxyz");
+	run(&conn, st, 2, &count);
+	CHECK(count == 1 && st[0] == 200 && strcmp(body_of(out), ABC_BODY) == 0);
+	CHECK(strncmp(out, "HTTP/1.1 200 ", 13) == 0);
+	/* chunked, then a bad chunk: 100, then 400 */
+	hs_http_conn_init(&conn, &srv_plain);
+	FEED(&conn, "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+	     "Expect: 100-continue\r\n\r\n");
+	n = run(&conn, st, 2, &count);
+	CHECK(count == 0 && strcmp(out, cont) == 0);
+	FEED(&conn, "zz\r\n");
+	run(&conn, st, 2, &count);
+	CHECK(count == 1 && st[0] == 400 && strncmp(out, "HTTP/1.1 400 ", 13) == 0);
+	/* 413 known from the head: no 100 */
+	one(&srv_plain, "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 9999999\r\n"
+	    "Expect: 100-continue\r\n\r\n", st);
+	CHECK(st[0] == 413 && strncmp(out, "HTTP/1.1 413 ", 13) == 0);
+	/* HTTP/1.0: no 100 (§10.1.1); keep-alive so the body is read */
+	hs_http_conn_init(&conn, &srv_plain);
+	FEED(&conn, "GET /abc.txt HTTP/1.0\r\nConnection: keep-alive\r\n"
+	     "Content-Length: 1\r\nExpect: 100-continue\r\n\r\n");
+	CHECK(run(&conn, st, 2, &count) == 0 && count == 0);
+	/* no body: nothing to wait for, no 100 */
+	one(&srv_plain, "GET /abc.txt HTTP/1.1\r\nHost: a\r\n"
+	    "Expect: 100-continue\r\n\r\n", st);
+	CHECK(st[0] == 200 && strncmp(out, "HTTP/1.1 200 ", 13) == 0);
+}
+
 /* Cache swap (SIGHUP re-scan): a response started from the old cache
  * keeps it in use until drained; new requests use the new one. */
 static void test_files_swap(void)
@@ -1284,6 +1326,7 @@ int main(void)
 	test_split_every_byte();
 	test_access_log();
 	test_files_swap();
+	test_continue();
 
 	hs_files_free(files);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);

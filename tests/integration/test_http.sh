@@ -37,6 +37,7 @@ touch -d '2026-01-02 03:04:05 UTC' "$HS_ROOT/abc.txt"
 #             "<status> <secret-seen>" per line
 #   headget P HEAD then GET of path P pipelined: "same|diff nobody|body"
 #   slow      a request head sent one byte every 0.25 s: "<how> <secs>"
+#   expect    a request with Expect: 100-continue; body sent after the 100
 #   idle      one request, then wait for the server to end it: "<how> <secs>"
 cat >"$T/raw.py" <<'PY'
 import socket, ssl, sys, time
@@ -121,6 +122,26 @@ elif mode == "slow":
     except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
         how = "closed"
     print(how, round(time.monotonic() - t0, 2))
+elif mode == "expect":
+    # the body is sent only after the interim 100 (Continue) arrived
+    s = conn()
+    s.sendall(b"GET /abc.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+              b"Expect: 100-continue\r\n\r\n")
+    s.settimeout(5)
+    got = b""
+    try:
+        while b"\r\n\r\n" not in got:
+            d = s.recv(4096)
+            if not d:
+                break
+            got += d
+    except socket.timeout:
+        pass
+    first = got.split(b"\r\n", 1)[0].decode(errors="replace")
+    s.sendall(b"hello")
+    out, _ = readall(s, 5)
+    rest = (got.split(b"\r\n\r\n", 1)[1] if b"\r\n\r\n" in got else b"") + out
+    print(first.replace(" ", "_"), rest[:12].decode(errors="replace"))
 elif mode == "idle":
     s = conn()
     s.sendall(b"GET /abc.txt HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -300,6 +321,8 @@ check_eq "Content-Length + Transfer-Encoding -> 400 only (nothing smuggled)" 400
 check_eq "CL+TE closes the connection" eof "$(cat "$T/clte.how")"
 got=$(printf 'GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n' | raw 443 send 2>/dev/null | statuses)
 check_eq "unknown Transfer-Encoding -> 501" 501 "$got"
+check_eq "Expect: 100-continue: interim 100 before the body, then 200" \
+	"HTTP/1.1_100_Continue HTTP/1.1 200" "$(raw 443 expect)"
 
 # --- slowloris while others are served; idle keep-alive ----------------------
 read0=$(hs_stat conn_timeout_read)
