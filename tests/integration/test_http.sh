@@ -158,6 +158,15 @@ raw() { local port=$1; shift; cli "$HS_PY" "$T/raw.py" "$HS_SRV_IP" "$port" "$@"
 # statuses in a stream of responses, space-separated, in order
 statuses() { grep -ao 'HTTP/1\.1 [0-9][0-9][0-9]' | awk '{printf "%s%s", sep, $2; sep=" "}'; }
 
+# --- an unwritable --access-log: one line naming it, exit 2, before EAL ---
+"$HTTPSD" -l 0 --no-pci --no-huge -m 64 --file-prefix "${HS_PFX}x" -- --addr "$HS_SRV_IP/24" \
+	--cert "$HS_CERT" --key "$HS_KEY" --root "$HS_ROOT" \
+	--access-log /nonexistent-dir/access.log >/dev/null 2>"$T/badlog.err"
+check_eq "--access-log in a missing directory: exit 2" 2 "$?"
+msg=$(grep -v '^httpsd: docroot: skipping' "$T/badlog.err")
+check_eq "--access-log error is one line" 1 "$(printf '%s\n' "$msg" | wc -l)"
+check_match "--access-log error names the file" '^httpsd: --access-log: cannot open /nonexistent-dir/access\.log' "$msg"
+
 # === 1. defaults: port 80 redirects, HSTS on HTTPS, no access log ==========
 hs_choose_mem	# hugepages come and go on a shared machine: choose per start
 start_httpsd --access-log off || hs_fatal "httpsd did not start"
