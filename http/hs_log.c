@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,12 +176,14 @@ size_t hs_log_format(const struct hs_log_rec *rec, bool combined, char *buf,
 	static const char mons[12][4] = {
 		"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	/* the date part, formatted once per second per thread */
+	static __thread int64_t d_sec = INT64_MIN;
+	static __thread char d[64];
+	static __thread int d_len;
 	struct hs_lbuf o = { buf, 0, cap ? cap - 1 : 0, false };
 	const uint8_t *ip = (const uint8_t *)&rec->client_ip;
 	time_t t = (time_t)rec->time;
 	struct tm tm;
-	char d[64];
-	int n;
 
 	if (cap == 0)
 		return 0;
@@ -189,12 +192,17 @@ size_t hs_log_format(const struct hs_log_rec *rec, bool combined, char *buf,
 		if (i < 3)
 			lput(&o, ".", 1);
 	}
-	if (gmtime_r(&t, &tm) == NULL)
-		memset(&tm, 0, sizeof(tm));
-	n = snprintf(d, sizeof(d), " - - [%02d/%s/%04d:%02d:%02d:%02d +0000] ",
-		     tm.tm_mday, mons[tm.tm_mon % 12], tm.tm_year + 1900,
-		     tm.tm_hour, tm.tm_min, tm.tm_sec);
-	lput(&o, d, (size_t)n);
+	if (rec->time != d_sec) {
+		if (gmtime_r(&t, &tm) == NULL)
+			memset(&tm, 0, sizeof(tm));
+		d_len = snprintf(d, sizeof(d),
+				 " - - [%02d/%s/%04d:%02d:%02d:%02d +0000] ",
+				 tm.tm_mday, mons[tm.tm_mon % 12],
+				 tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+				 tm.tm_sec);
+		d_sec = rec->time;
+	}
+	lput(&o, d, (size_t)d_len);
 	lput_quoted(&o, rec->line, rec->line_len);
 	lput(&o, " ", 1);
 	lput_u64(&o, rec->status);
