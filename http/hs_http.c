@@ -966,7 +966,25 @@ static int hs_body_input(struct hs_http_conn *c)
 	c->body_reading = false;
 	if (c->body_fn)
 		c->body_fn(c->body_ctx, NULL, 0);
+	c->body_fn = NULL;
 	return 1;
+}
+
+/* The body being read will never complete. */
+static void hs_body_abort(struct hs_http_conn *c)
+{
+	hs_http_data_fn fn = c->body_fn;
+
+	c->body_reading = false;
+	c->body_fn = NULL;
+	if (fn)
+		fn(c->body_ctx, NULL, HS_HTTP_BODY_ABORTED);
+}
+
+void hs_http_conn_release(struct hs_http_conn *c)
+{
+	if (c->body_reading)
+		hs_body_abort(c);
 }
 
 /* Drop the held response (it never goes out). */
@@ -991,7 +1009,7 @@ static int hs_body_step(struct hs_http_conn *c)
 		if (c->peer_eof) {
 			/* half a request: nothing to answer */
 			hs_drop_held(c);
-			c->body_reading = false;
+			hs_body_abort(c);
 			c->closing = true;
 		}
 		return 0;
@@ -1000,8 +1018,7 @@ static int hs_body_step(struct hs_http_conn *c)
 		struct hs_resp e = { .status = -b, .head = c->body_head };
 
 		hs_drop_held(c);
-		c->body_reading = false;
-		c->body_fn = NULL;
+		hs_body_abort(c);
 		return hs_respond(c, &e);
 	}
 	c->held = false;

@@ -81,8 +81,10 @@ struct hs_http_conn {
 	/* consumer of the decoded request body bytes (NULL: discard): set
 	 * per request by whoever routes it (e.g. an upload sink), cleared
 	 * when the next request starts.  Called with pointers into in[]
-	 * valid only during the call; once more with (NULL, 0) when the
-	 * body is complete.  Not called for a body rejected with 400/413. */
+	 * valid only during the call; then exactly once with p == NULL:
+	 * n == 0 when the body is complete, n == HS_HTTP_BODY_ABORTED when
+	 * it never will be (bad framing 400, 413, the peer left, the
+	 * connection was released): drop what was received. */
 	hs_http_data_fn body_fn;
 	void *body_ctx;
 	/* current response */
@@ -135,6 +137,12 @@ bool hs_http_conn_should_close(const struct hs_http_conn *c);
 
 /* The peer half-closed: no more requests will come. */
 void hs_http_conn_peer_eof(struct hs_http_conn *c);
+
+#define HS_HTTP_BODY_ABORTED ((size_t)-1)
+
+/* The connection is going away (closed, reset, server shutdown): tell a
+ * body consumer its body was aborted.  No memory to free. */
+void hs_http_conn_release(struct hs_http_conn *c);
 
 /* True while the response in flight (held or being sent) has its body in
  * fc: a cache swapped out (SIGHUP re-scan) may be freed once no

@@ -96,6 +96,7 @@ srv_log(struct hs_srv_conn *sc, struct hs_stats *st)
 static void
 srv_conn_free(struct hs_srv_conn *sc)
 {
+	hs_http_conn_release(&sc->http);
 	sc->prev->next = sc->next;
 	sc->next->prev = sc->prev;
 	if (sc->tls != NULL)

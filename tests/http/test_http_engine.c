@@ -404,7 +404,7 @@ static void test_pipelining(void)
 struct sink {
 	char buf[256];
 	size_t len;
-	int ends;
+	int ends, aborts;
 };
 
 static void sink_fn(void *ctx, const char *p, size_t n)
@@ -412,7 +412,11 @@ static void sink_fn(void *ctx, const char *p, size_t n)
 	struct sink *k = ctx;
 
 	if (p == NULL) {
-		k->ends++;
+		if (n == HS_HTTP_BODY_ABORTED)
+			k->aborts++;
+		else
+			k->ends++;
+		CHECK(n == 0 || n == HS_HTTP_BODY_ABORTED);
 		return;
 	}
 	CHECK(k->len + n <= sizeof(k->buf));
@@ -486,10 +490,39 @@ static void test_bodies(void)
 	run(&conn, st, 1, &count);
 	CHECK(count == 1 && st[0] == 200 && strstr(out, CSS_BODY));
 	CHECK(k.len == 7 && memcmp(k.buf, "abcdefg", 7) == 0 && k.ends == 1);
+	CHECK(k.aborts == 0 && conn.body_fn == NULL);
 	/* the hook is per request */
 	FEED(&conn, "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nzz");
 	run(&conn, st, 1, &count);
 	CHECK(count == 1 && st[0] == 200 && k.len == 7 && conn.body_fn == NULL);
+
+	/* aborted bodies: bad framing, the peer leaving, the connection
+	 * released; each told once */
+	{
+		static const char *const tails[] = { "1\r\nxZ", "1\r\nx", "1\r\nx" };
+
+		for (int i = 0; i < 3; i++) {
+			struct sink a = { .len = 0 };
+
+			hs_http_conn_init(&conn, &srv_plain);
+			FEED(&conn, "GET / HTTP/1.1\r\nHost: a\r\n"
+			     "Transfer-Encoding: chunked\r\n\r\n");
+			run(&conn, st, 1, &count);
+			conn.body_fn = sink_fn;
+			conn.body_ctx = &a;
+			feed(&conn, tails[i], strlen(tails[i]));
+			run(&conn, st, 1, &count);
+			if (i == 1) {
+				hs_http_conn_peer_eof(&conn);
+				run(&conn, st, 1, &count);
+			}
+			hs_http_conn_release(&conn);
+			hs_http_conn_release(&conn);
+			CHECK(a.len == 1 && a.aborts == 1 && a.ends == 0);
+			CHECK(i != 0 || (count == 1 && st[0] == 400));
+			CHECK(i == 0 || count == 0);
+		}
+	}
 
 	/* a bad chunk after a good one: 400 instead of the held 200, close */
 	hs_http_conn_init(&conn, &srv_plain);
