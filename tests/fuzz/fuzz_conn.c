@@ -200,6 +200,39 @@ static void check_response(int status, bool head)
 	(void)body;
 }
 
+/* Body hook: every body handed to it ends exactly once (complete or
+ * aborted) and never delivers more than the limit. */
+static struct {
+	uint64_t bytes;
+	unsigned int open, ended;
+} bodies;
+
+static void body_fn(void *ctx, const char *p, size_t n)
+{
+	HS_FUZZ_ASSERT(ctx == &bodies && bodies.open == 1);
+	if (p == NULL) {
+		HS_FUZZ_ASSERT(n == 0 || n == HS_HTTP_BODY_ABORTED);
+		bodies.open = 0;
+		bodies.ended++;
+		return;
+	}
+	HS_FUZZ_ASSERT(n > 0 && p >= conn.in && p + n <= conn.in + conn.in_len);
+	bodies.bytes += n;
+	HS_FUZZ_ASSERT(bodies.bytes <= HS_HTTP_MAX_BODY);
+}
+
+/* Attach the hook to a body that just started. */
+static void hook_body(void)
+{
+	if (hs_http_conn_reading_body(&conn) && conn.body_fn == NULL) {
+		HS_FUZZ_ASSERT(bodies.open == 0);
+		bodies.open = 1;
+		bodies.bytes = 0;
+		conn.body_fn = body_fn;
+		conn.body_ctx = &bodies;
+	}
+}
+
 static void pump(void)
 {
 	const void *p;
@@ -208,6 +241,7 @@ static void pump(void)
 		bool head = next_is_head(&conn);
 		int st = hs_http_conn_process(&conn);
 
+		hook_body();
 		if (st > 0) {
 			check_response(st, head);
 			continue;
@@ -238,6 +272,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	srv.hsts_subdomains = data[0] & 0x80;
 	rnd = data[1] * 2654435761u + 1;
 	hs_http_conn_init(&conn, &srv);
+	memset(&bodies, 0, sizeof(bodies));
 	while (off < size) {
 		size_t space, n;
 		char *in = hs_http_conn_inbuf(&conn, &space);
@@ -266,5 +301,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hs_http_conn_peer_eof(&conn);
 	pump();
 	HS_FUZZ_ASSERT(hs_http_conn_should_close(&conn));
+	hs_http_conn_release(&conn);
+	HS_FUZZ_ASSERT(bodies.open == 0);
 	return 0;
 }
