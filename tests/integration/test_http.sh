@@ -37,6 +37,7 @@ touch -d '2026-01-02 03:04:05 UTC' "$HS_ROOT/abc.txt"
 #             "<status> <secret-seen>" per line
 #   headget P HEAD then GET of path P pipelined: "same|diff nobody|body"
 #   slow      a request head sent one byte every 0.25 s: "<how> <secs>"
+#   slowmany N  N slowloris connections at once: "<cut> <secs-of-last-cut>"
 #   expect    a request with Expect: 100-continue; body sent after the 100
 #   idle      one request, then wait for the server to end it: "<how> <secs>"
 cat >"$T/raw.py" <<'PY'
@@ -122,6 +123,29 @@ elif mode == "slow":
     except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
         how = "closed"
     print(how, round(time.monotonic() - t0, 2))
+elif mode == "slowmany":
+    # N connections, each dribbling a request head (one byte per
+    # connection every 0.3 s) until the server cuts it; at most 12 s
+    n = int(sys.argv[4])
+    req = b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 200
+    socks = []
+    for _ in range(n):
+        socks.append(conn())
+        socks[-1].sendall(req[:1])      # a request head has started
+    t0, closed, last = time.monotonic(), [False] * n, 0.0
+    i = 1
+    while not all(closed) and time.monotonic() - t0 < 12:
+        for k, s in enumerate(socks):
+            if closed[k]:
+                continue
+            try:
+                s.sendall(req[i % len(req):i % len(req) + 1])
+            except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
+                closed[k] = True
+                last = time.monotonic() - t0
+        i += 1
+        time.sleep(0.3)
+    print(sum(closed), round(last, 2))
 elif mode == "expect":
     # the body is sent only after the interim 100 (Continue) arrived
     s = conn()
@@ -345,6 +369,20 @@ for ((i = 0; i < 3; i++)); do
 done
 check_eq "3 normal requests answered while a slowloris client dribbles" 3 "$ok"
 wait "$slow_pid"
+read1=$(hs_stat conn_timeout_read)
+raw 443 slowmany 40 >"$T/slowmany.out" &
+slow_pid=$!
+sleep 1
+ok=0
+for ((i = 0; i < 5; i++)); do
+	[ "$(hcurl -o /dev/null -w '%{http_code}' "$U/sub/")" = 200 ] && ok=$((ok + 1))
+done
+check_eq "5 normal requests answered during 40 slowloris connections" 5 "$ok"
+wait "$slow_pid"
+read -r cut last <"$T/slowmany.out"
+check_eq "all 40 slowloris connections cut off" 40 "$cut"
+check "the last one within 8 s (took ${last}s)" awk -v s="$last" 'BEGIN { exit !(s <= 8) }'
+check_ge "telemetry: conn_timeout_read +40" $((read1 + 40)) "$(hs_stat conn_timeout_read)"
 slow=$(cat "$T/slow.out")
 check_match "slowloris client (1 byte / 0.25 s) cut off by --header-timeout 1500ms" '^(closed|rst|fin) ' "$slow"
 secs=${slow#* }
