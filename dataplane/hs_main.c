@@ -598,6 +598,14 @@ workers_run(const struct hs_app *app)
 	rte_eal_mp_wait_lcore();
 }
 
+/* The access-log writer runs as an EAL control thread: off the polling
+ * cores. */
+static int
+log_thread_create(pthread_t *t, const char *name, void *(*fn)(void *), void *arg)
+{
+	return rte_ctrl_thread_create(t, name, NULL, fn, arg);
+}
+
 static void
 print_ready(const struct hs_app *app)
 {
@@ -712,7 +720,7 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (strcmp(o->access_log, "off") != 0 && hs_log_start() < 0)
+	if (strcmp(o->access_log, "off") != 0 && hs_log_start(log_thread_create) < 0)
 		die_usage("cannot start the access log writer thread");
 	print_ready(&app);
 	workers_run(&app);

@@ -337,17 +337,22 @@ static void *hs_log_thread(void *arg)
 	return NULL;
 }
 
-int hs_log_start(void)
+int hs_log_start(hs_log_thread_create_fn create)
 {
 	int rc;
 
 	if (hs_log.running)
 		return 0;
 	atomic_store(&hs_log.stop, false);
-	rc = pthread_create(&hs_log.thread, NULL, hs_log_thread, NULL);
+	if (create != NULL) {
+		rc = create(&hs_log.thread, "hs-accesslog", hs_log_thread, NULL);
+	} else {
+		rc = pthread_create(&hs_log.thread, NULL, hs_log_thread, NULL);
+		if (rc == 0)
+			pthread_setname_np(hs_log.thread, "hs-accesslog");
+	}
 	if (rc != 0)
-		return -rc;
-	pthread_setname_np(hs_log.thread, "hs-accesslog");
+		return rc < 0 ? rc : -rc;
 	hs_log.running = true;
 	return 0;
 }

@@ -27,6 +27,7 @@
 #ifndef HS_LOG_H
 #define HS_LOG_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -78,8 +79,12 @@ size_t hs_log_format(const struct hs_log_rec *rec, bool combined, char *buf,
 /* Open (create, append) the log file; 0 or -errno with a one-line reason
  * in err.  If path is HS_LOG_DEFAULT_PATH its directory is created. */
 int hs_log_open(const char *path, char *err, size_t errlen);
-/* Start the writer thread; 0 or -errno. */
-int hs_log_start(void);
+/* Start the writer thread with create (NULL: pthread_create), e.g. a
+ * wrapper of rte_ctrl_thread_create so that it stays off the polling
+ * cores; create returns 0 or an errno (either sign).  0 or -errno. */
+typedef int (*hs_log_thread_create_fn)(pthread_t *t, const char *name,
+				       void *(*fn)(void *), void *arg);
+int hs_log_start(hs_log_thread_create_fn create);
 /* Reopen the file by name at the writer's next wake (log rotation). */
 void hs_log_reopen(void);
 /* Stop the writer after a final drain of every ring; close the file. */

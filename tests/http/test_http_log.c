@@ -149,7 +149,7 @@ static void test_writer(const char *dir)
 
 	CHECK(hs_log_open(path, err, sizeof(err)) == 0);
 	r = hs_log_ring_new(64);
-	CHECK(r != NULL && hs_log_start() == 0);
+	CHECK(r != NULL && hs_log_start(NULL) == 0);
 	if (!r)
 		return;
 	for (int i = 0; i < 50; i++) {
