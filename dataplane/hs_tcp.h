@@ -32,6 +32,7 @@
 
 struct hs_lcore;
 struct hs_tcp_conn;
+struct hs_tcp_cc;
 
 /* RFC 9293 §3.3.2 states. */
 enum hs_tcp_state {
@@ -81,6 +82,8 @@ struct hs_mbuf_q {
 	uint32_t count;
 };
 
+#define HS_TCP_SB_MAX 8                /* SACK scoreboard ranges per conn */
+
 /* Private to the TCP module except where noted. Hot fields first. */
 struct hs_tcp_conn {
 	/* lookup: 4-tuple, network byte order */
@@ -125,6 +128,21 @@ struct hs_tcp_conn {
 	uint32_t sndbuf;               /* soft send-buffer limit, bytes */
 	uint32_t rcvbuf;               /* receive buffer, bytes */
 
+	/* RFC 6675 scoreboard: SACKed ranges above snd_una reported by the
+	 * peer, sorted and disjoint ([sb[i][0], sb[i][1])). */
+	uint32_t sb[HS_TCP_SB_MAX][2];
+	uint8_t sb_n;
+	uint32_t high_rxt;             /* RFC 6675 HighRxt */
+	/* Congestion control (hs_tcp_cc.c) and its per-conn state. */
+	const struct hs_tcp_cc *cc;
+	struct {
+		double w_max;          /* RFC 9438 W_max, bytes */
+		double w_est;          /* Reno-friendly estimate, bytes */
+		double k_s;            /* K, seconds */
+		uint64_t epoch_us;     /* start of the epoch, 0 = none */
+		uint64_t acc;          /* byte-ack accumulator for increments */
+	} cubic;
+
 	struct hs_timer t_rexmt;       /* RTO / persist / SYN-ACK retransmit */
 	struct hs_timer t_misc;        /* delayed ACK / keep-alive / TIME_WAIT / FIN_WAIT_2 */
 	struct hs_timer t_app;         /* hs_tcp_set_timeout() -> ops->timeout */
@@ -162,6 +180,10 @@ struct hs_tcp_lcore {
 	uint32_t nb_synrcvd;           /* SYN backlog: conns in SYN_RCVD */
 	uint32_t cookie_last_ms;       /* when a SYN cookie was last sent */
 	bool cookies_used;             /* cookie_last_ms is valid */
+	/* Connections per source address: open addressing, linear probing,
+	 * HS_TCP_SRC_SLOTS entries (count 0 = free). */
+	struct hs_tcp_src { uint32_t addr, count; } *src_tab;
+	uint32_t src_mask;
 };
 
 /* Tunables (process-wide, set before start). */
@@ -184,8 +206,16 @@ struct hs_tcp_params {
 	uint32_t keepalive_probes;     /* unanswered probes before reset, default 9 */
 	uint32_t syncookies;           /* 0 never, 1 when backlog full (default), 2 always */
 	uint32_t syn_backlog;          /* SYN_RCVD conns per lcore before cookies, default 1024 */
+	uint32_t cc;                   /* HS_TCP_CC_CUBIC (default) or HS_TCP_CC_NEWRENO */
+	uint32_t max_per_source;       /* conns per source IPv4 per lcore, 0 = no limit */
+	uint32_t time_wait_ms;         /* TIME_WAIT length, 0 = 2*msl_ms (default) */
 };
 extern struct hs_tcp_params hs_tcp_params;
+
+/* Congestion control algorithms (hs_tcp_params.cc). */
+enum { HS_TCP_CC_CUBIC = 0, HS_TCP_CC_NEWRENO = 1 };
+/* Index for a name ("cubic", "newreno"), -1 if unknown. */
+int hs_tcp_cc_find(const char *name);
 
 /* ---- lcore side ---- */
 int  hs_tcp_lcore_init(struct hs_lcore *lc, uint32_t max_conns);

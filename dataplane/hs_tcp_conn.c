@@ -43,6 +43,9 @@ struct hs_tcp_params hs_tcp_params = {
 	.keepalive_probes = 9,
 	.syncookies = 1,
 	.syn_backlog = 1024,
+	.cc = HS_TCP_CC_CUBIC,
+	.max_per_source = 0,
+	.time_wait_ms = 0,
 };
 
 /* ---- RFC 6528 ISN: M + F(4-tuple, secret), F = SipHash-2-4 ---------- */
@@ -184,6 +187,9 @@ hs_tcp_conn_new(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
 	c->rcvbuf = hs_tcp_params.rcvbuf;
 	c->rto_us = hs_ms_to_us(hs_tcp_params.rto_init_ms);
 	c->ssthresh = UINT32_MAX;
+	c->cc = hs_tcp_cc_tab[hs_tcp_params.cc < RTE_DIM(hs_tcp_cc_tab) ?
+			      hs_tcp_params.cc : HS_TCP_CC_CUBIC];
+	c->cc->init(c);
 	tl->nb_synrcvd++;
 	h = hs_tcp_hash(tl, faddr, laddr, fport, lport);
 	c->hnext = tl->hash[h];

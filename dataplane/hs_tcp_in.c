@@ -63,6 +63,20 @@ hs_tcp_parse_opts(const uint8_t *p, uint32_t len, struct hs_tcp_opts *o)
 			o->tsecr = (uint32_t)p[i + 6] << 24 | (uint32_t)p[i + 7] << 16 |
 				   (uint32_t)p[i + 8] << 8 | p[i + 9];
 			break;
+		case HS_TCPOPT_SACK:
+			/* RFC 2018 §3: 2 + 8n bytes, n <= 4. */
+			if ((olen - 2) % 8 != 0 || olen > 34)
+				return -EINVAL;
+			o->nsack = (uint8_t)((olen - 2) / 8);
+			for (uint32_t b = 0; b < o->nsack; b++) {
+				const uint8_t *q = p + i + 2 + 8 * b;
+
+				o->sack[b][0] = (uint32_t)q[0] << 24 |
+					(uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 | q[3];
+				o->sack[b][1] = (uint32_t)q[4] << 24 |
+					(uint32_t)q[5] << 16 | (uint32_t)q[6] << 8 | q[7];
+			}
+			break;
 		default:
 			break;                    /* unknown: skipped by length */
 		}
@@ -407,26 +421,30 @@ hs_tcp_ack_new(struct hs_tcp_conn *c, uint32_t ack)
 	if (HS_SEQ_LT(c->snd_nxt, ack))
 		c->snd_nxt = ack;
 	c->rexmt_shift = 0;
+	if (c->sb_n)
+		hs_tcp_sack_trim(c);
 
 	if (c->flags & HS_TCPF_RECOVERY) {
 		if (HS_SEQ_GEQ(ack, c->recover)) {
-			/* RFC 6582 §3.2 step 3: full ACK, leave recovery. */
+			/* RFC 6582 §3.2 step 3 (and RFC 6675 §5: the
+			 * cumulative ACK reached RecoveryPoint): full ACK,
+			 * leave recovery. */
 			uint32_t flight = c->snd_max - c->snd_una;
 
 			c->cwnd = HS_MIN(c->ssthresh, HS_MAX(flight, mss) + mss);
 			c->flags &= ~HS_TCPF_RECOVERY;
-		} else {
-			/* Partial ACK: retransmit the next hole, deflate. */
+		} else if (!(c->flags & HS_TCPF_SACK)) {
+			/* RFC 6582 §3.2 step 5, partial ACK: retransmit the
+			 * next hole, deflate by the amount acked. */
 			hs_tcp_rexmit_one(c);
 			c->cwnd = c->cwnd > acked ? c->cwnd - acked : 0;
 			if (acked >= mss)
 				c->cwnd += mss;
 			c->cwnd = HS_MAX(c->cwnd, mss);
 		}
-	} else if (c->cwnd < c->ssthresh) {
-		c->cwnd += HS_MIN(acked, mss);          /* RFC 5681 (2) */
+		/* RFC 6675 partial ACK: output runs NextSeg against pipe. */
 	} else {
-		c->cwnd += HS_MAX(1u, mss * mss / c->cwnd); /* RFC 5681 (3) */
+		c->cc->on_ack(c, acked);
 	}
 	c->cwnd = HS_MIN(c->cwnd, HS_TCP_MAX_CWND);
 	c->dupacks = 0;
@@ -446,27 +464,24 @@ hs_tcp_ack_new(struct hs_tcp_conn *c, uint32_t ack)
 		c->flags |= HS_TCPF_TXSPACE;
 }
 
-/* RFC 5681 §3.2 duplicate ACK: fast retransmit, NewReno recovery. */
+/* Duplicate ACK (RFC 5681 §2, or RFC 6675 §2: one that SACKs new data).
+ * Recovery starts on the third, or with SACK as soon as the scoreboard
+ * says the first hole is lost (RFC 6675 §5, IsLost(HighACK + 1)). */
 static void
 hs_tcp_ack_dup(struct hs_tcp_conn *c)
 {
-	uint32_t flight = c->snd_max - c->snd_una;
-
 	if (c->dupacks < UINT8_MAX)
 		c->dupacks++;
-	if (c->dupacks == 3) {
-		if (c->flags & HS_TCPF_RECOVERY)
-			return;
-		c->lc->stats.tcp_fast_rexmt++;
-		c->ssthresh = HS_MAX(flight / 2, 2u * c->mss);
-		c->recover = c->snd_max;
-		c->flags |= HS_TCPF_RECOVERY;
-		c->rtt_start_us = 0;
-		hs_tcp_rexmit_one(c);
-		c->cwnd = c->ssthresh + 3u * c->mss;
-	} else if (c->dupacks > 3 && (c->flags & HS_TCPF_RECOVERY)) {
-		c->cwnd += c->mss;                      /* inflate */
+	if (c->flags & HS_TCPF_RECOVERY) {
+		/* RFC 6582 §3.2 step 4: inflate; with SACK, pipe does it. */
+		if (!(c->flags & HS_TCPF_SACK) && c->dupacks > 3)
+			c->cwnd = HS_MIN(c->cwnd + c->mss, HS_TCP_MAX_CWND);
+		return;
 	}
+	if (c->dupacks >= 3 ||
+	    ((c->flags & HS_TCPF_SACK) &&
+	     HS_SEQ_GT(hs_tcp_sack_lost_end(c), c->snd_una)))
+		hs_tcp_enter_recovery(c);
 }
 
 /* RFC 9293 §3.10.7.4 window update with SND.WL1/SND.WL2. */
@@ -499,8 +514,7 @@ hs_tcp_enter_time_wait(struct hs_tcp_conn *c)
 	c->flags &= ~(HS_TCPF_DELACK | HS_TCPF_PERSIST);
 	hs_tcp_timer_cancel(c, &c->t_rexmt);
 	hs_tcp_timer_cancel(c, &c->t_app);        /* the app is done */
-	hs_tcp_timer_arm(c, &c->t_misc,
-			 2ull * hs_ms_to_us(hs_tcp_params.msl_ms));
+	hs_tcp_timer_arm(c, &c->t_misc, hs_tcp_time_wait_us());
 	hs_mq_free(&c->sndq);
 	/* The app is done with it: closed(c, 0) now (see hs_tcp_conn.c). */
 	if ((c->flags & HS_TCPF_APP) && c->ops->closed) {
@@ -520,6 +534,7 @@ static bool
 hs_tcp_process_ack(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
 {
 	struct hs_lcore *lc = c->lc;
+	bool sack_new = false;
 
 	if (HS_SEQ_GT(s->ack, c->snd_max) ||
 	    HS_SEQ_LT(s->ack, c->snd_una - c->max_sndwnd)) {
@@ -529,13 +544,16 @@ hs_tcp_process_ack(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
 		hs_tcp_challenge_ack(c);
 		return false;
 	}
+	/* RFC 6675 §5: every ACK's SACK blocks update the scoreboard. */
+	if ((c->flags & HS_TCPF_SACK) && s->opt.nsack)
+		sack_new = hs_tcp_sack_update(c, &s->opt);
 	if (HS_SEQ_GT(s->ack, c->snd_una)) {
 		hs_tcp_ack_new(c, s->ack);
-	} else if (s->ack == c->snd_una && s->dlen == 0 &&
-		   !(s->flags & (HS_TH_SYN | HS_TH_FIN)) &&
-		   (s->wnd << c->snd_wscale) == c->snd_wnd &&
-		   c->snd_max != c->snd_una &&
-		   !(c->flags & HS_TCPF_PERSIST)) {
+	} else if (s->ack == c->snd_una && c->snd_max != c->snd_una &&
+		   !(c->flags & HS_TCPF_PERSIST) &&
+		   (sack_new ||
+		    (s->dlen == 0 && !(s->flags & (HS_TH_SYN | HS_TH_FIN)) &&
+		     (s->wnd << c->snd_wscale) == c->snd_wnd))) {
 		hs_tcp_ack_dup(c);
 	} else if (s->ack != c->snd_una || s->dlen || s->wnd != c->snd_wnd) {
 		c->dupacks = 0;
@@ -876,6 +894,8 @@ hs_tcp_established(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
 		hs_tcp_rtt_sample(c, (uint32_t)(c->lc->now_us + 1 - c->rtt_start_us));
 	c->rtt_start_us = 0;
 	c->rexmt_shift = 0;
+	c->recover = c->iss;                 /* RFC 6582 §3.2 step 1 */
+	c->cc->init(c);
 	c->snd_una = s->ack;
 	c->snd_wnd = s->wnd << c->snd_wscale;
 	c->max_sndwnd = HS_MAX(c->max_sndwnd, c->snd_wnd);
@@ -957,6 +977,7 @@ hs_tcp_fast_path(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 	if (c->state != HS_TCP_ESTABLISHED ||
 	    (s->flags & ~HS_TH_PSH) != HS_TH_ACK ||
 	    s->seq != c->rcv_nxt || (s->wnd << c->snd_wscale) != c->snd_wnd ||
+	    s->opt.nsack != 0 ||
 	    c->snd_nxt != c->snd_max || c->ooq.count != 0 ||
 	    (c->flags & (HS_TCPF_RECOVERY | HS_TCPF_PERSIST | HS_TCPF_SHUT_WR |
 			 HS_TCPF_OOQ_FIN)))
@@ -1016,8 +1037,8 @@ hs_tcp_conn_input(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 		}
 		lc->stats.drop_tcp_outwin++;
 		if (c->state == HS_TCP_TIME_WAIT && (s->flags & HS_TH_FIN))
-			hs_tcp_timer_arm(c, &c->t_misc, 2ull *
-					 hs_ms_to_us(hs_tcp_params.msl_ms));
+			hs_tcp_timer_arm(c, &c->t_misc,
+					 hs_tcp_time_wait_us());
 		c->flags |= HS_TCPF_ACKNOW;
 		hs_tcp_output(c);
 		return;

@@ -126,9 +126,8 @@ static void
 hs_tcp_rto_timeout(struct hs_tcp_conn *c)
 {
 	struct hs_lcore *lc = c->lc;
-	uint32_t flight = c->snd_max - c->snd_una;
 
-	if (flight == 0)
+	if (c->snd_max == c->snd_una)
 		return;
 	if (c->rexmt_shift >= hs_tcp_params.data_retries) {
 		lc->stats.tcp_conn_timeout++;
@@ -137,10 +136,18 @@ hs_tcp_rto_timeout(struct hs_tcp_conn *c)
 		return;
 	}
 	c->rexmt_shift++;
-	c->ssthresh = HS_MAX(flight / 2, 2u * c->mss);
+	/* RFC 5681 §3.1 (4) / RFC 9438 §4.8: ssthresh once per timeout
+	 * sequence, not again for a backed-off retransmission. */
+	if (c->rexmt_shift == 1)
+		c->cc->on_loss(c, true);
 	c->cwnd = c->mss;
 	c->dupacks = 0;
 	c->flags &= ~HS_TCPF_RECOVERY;
+	/* RFC 6582 §4 / RFC 6675 §5.1: no fast recovery before the
+	 * cumulative ACK covers what was sent so far. */
+	c->recover = c->snd_max;
+	/* RFC 2018 §8: the receiver may have reneged; forget the SACKs. */
+	c->sb_n = 0;
 	c->rtt_start_us = 0;              /* Karn: never time a retransmission */
 	c->snd_nxt = c->snd_una;          /* go-back-N */
 	if (c->snd_wnd == 0 && c->sndq.bytes > 0) {

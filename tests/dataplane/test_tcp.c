@@ -513,7 +513,9 @@ test_rto_backoff_and_timeout(void)
 	advance_ms(1);
 	EXPECT(F_ACK | F_PSH, iss + 1, seq);
 	CHECK(lc.stats.tcp_rexmt == 1);
-	CHECK(c->cwnd == c->mss && c->ssthresh == 2u * c->mss);
+	/* CUBIC (default): ssthresh = 0.7 * cwnd (RFC 9438 §4.8), cwnd
+	 * back to one segment (RFC 5681 §3.1). */
+	CHECK(c->cwnd == c->mss && c->ssthresh == 7u * c->mss);
 	advance_ms(399);
 	EXPECT_NONE();
 	advance_ms(1);
