@@ -48,10 +48,16 @@ enum hs_tcp_state {
 #define HS_SEQ_GEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) >= 0)
 
 /* ---- timer wheel ------------------------------------------------------ */
-/* Hashed timing wheel: cost per tick is O(timers expiring), independent of
- * the number of idle connections.  Tick = HS_TW_TICK_US. */
+/* Hierarchical timing wheel (Varghese & Lauck, scheme 7): level 0 has
+ * HS_TW_SLOTS slots of one tick (HS_TW_TICK_US), level n slots of
+ * HS_TW_SLOTS^n ticks.  Cost per tick is O(timers expiring) plus, once
+ * per level-n slot period, moving the timers of one slot down: each timer
+ * is touched at most HS_TW_LEVELS times in its life, never because other
+ * connections sit idle.  Expiry stays exact to the tick. */
 #define HS_TW_TICK_US   1000u
-#define HS_TW_SLOTS     4096u          /* power of two */
+#define HS_TW_BITS      12u
+#define HS_TW_SLOTS     (1u << HS_TW_BITS)
+#define HS_TW_LEVELS    3u             /* 4.1 s, 4.7 h, 795 days */
 
 struct hs_timer {
 	struct hs_timer *next, **pprev;  /* slot list; pprev NULL = idle */
@@ -61,7 +67,8 @@ struct hs_timer {
 struct hs_timer_wheel {
 	uint64_t cur_tick;               /* next tick to process */
 	uint32_t nb_armed;               /* timers pending */
-	struct hs_timer *slot[HS_TW_SLOTS];
+	uint64_t visited;                /* timers examined while advancing */
+	struct hs_timer *slot[HS_TW_LEVELS][HS_TW_SLOTS];
 };
 
 /* ---- connection ------------------------------------------------------- */

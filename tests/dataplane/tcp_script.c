@@ -767,7 +767,8 @@ static const struct {
 	P(rto_init_ms), P(syn_retries), P(data_retries), P(delack_ms),
 	P(fin_wait2_ms), P(ooq_max_segs), P(ooq_lcore_max),
 	P(challenge_ack_limit), P(keepalive_ms), P(keepalive_intvl_ms),
-	P(keepalive_probes), P(syncookies), P(syn_backlog),
+	P(keepalive_probes), P(syncookies), P(syn_backlog), P(cc),
+	P(max_per_source), P(time_wait_ms),
 #undef P
 };
 

@@ -19,6 +19,7 @@
 #include "hs_lcore.h"
 #include "hs_net.h"
 #include "hs_tcp.h"
+#include "hs_tcp_var.h"
 
 static int failures, checks;
 #define CHECK(e) do { checks++; if (!(e)) { failures++; \
@@ -1177,6 +1178,153 @@ test_random_segments(void)
 	teardown();
 }
 
+
+/* RFC 9438: after a loss at W_max = 100 segments, cwnd drops to 70, grows
+ * concavely back to W_max around K = cbrt((100 - 70) / 0.4) = 4.22 s,
+ * faster than Reno's one segment per RTT at first, and then probes
+ * convexly beyond W_max. */
+static void
+test_cubic_growth(void)
+{
+	struct hs_tcp_conn *c;
+	uint32_t mss, cw_1s = 0, cw_k = 0, cw_2k = 0;
+
+	setup(16);
+	handshake();
+	c = app.c;
+	mss = c->mss;
+	CHECK(strcmp(c->cc->name, "cubic") == 0);
+	c->srtt_us = 100000;                    /* 100 ms RTT */
+	c->cwnd = 100 * mss;
+	c->cc->on_loss(c, false);
+	CHECK(c->ssthresh == 70 * mss);
+	c->cwnd = c->ssthresh;                  /* as recovery leaves it */
+	/* 8 s of ACK clocking: one cwnd of ACKs (one per segment) per RTT. */
+	for (uint32_t rtt = 1; rtt <= 80; rtt++) {
+		uint32_t segs = c->cwnd / mss;
+
+		for (uint32_t i = 0; i < segs; i++) {
+			lc.now_us += 100000 / segs;
+			c->cc->on_ack(c, mss);
+		}
+		if (rtt == 10)
+			cw_1s = c->cwnd / mss;
+		if (rtt == 42)
+			cw_k = c->cwnd / mss;
+		if (rtt == 80)
+			cw_2k = c->cwnd / mss;
+	}
+	/* W_cubic(1 s + RTT) = 0.4 * (1.1 - 4.22)^3 + 100 = 87.9; Reno: 80. */
+	CHECK(cw_1s >= 85 && cw_1s <= 90);
+	CHECK(cw_k >= 98 && cw_k <= 102);
+	/* W_cubic(8 s + RTT) = 0.4 * (8.1 - 4.22)^3 + 100 = 123. */
+	CHECK(cw_2k >= 115 && cw_2k <= 130);
+	c->cc->on_loss(c, true);
+	teardown();
+
+	/* NewReno instead: one segment per RTT in congestion avoidance. */
+	hs_tcp_params.cc = HS_TCP_CC_NEWRENO;
+	setup(16);
+	handshake();
+	c = app.c;
+	mss = c->mss;
+	CHECK(strcmp(c->cc->name, "newreno") == 0);
+	c->cwnd = 100 * mss;
+	c->cc->on_loss(c, false);
+	CHECK(c->ssthresh == 2 * mss);   /* max(FlightSize / 2, 2 SMSS), idle */
+	c->cwnd = c->ssthresh = 70 * mss;
+	for (uint32_t rtt = 1; rtt <= 10; rtt++) {
+		uint32_t segs = c->cwnd / mss;
+
+		for (uint32_t i = 0; i < segs; i++)
+			c->cc->on_ack(c, mss);
+	}
+	/* ~1 SMSS per RTT (eq. 3 rounds each increment down). */
+	CHECK(c->cwnd >= 79 * mss && c->cwnd <= 80 * mss);
+	teardown();
+	CHECK(hs_tcp_cc_find("cubic") == HS_TCP_CC_CUBIC &&
+	      hs_tcp_cc_find("newreno") == HS_TCP_CC_NEWRENO &&
+	      hs_tcp_cc_find("reno") == -1);
+}
+
+/* The timer wheel's cost does not grow with idle connections: 100k
+ * connections hold a keep-alive timer 2 h away while ten timers fall due
+ * within the next second; 10 s of 1 ms ticks visit exactly those ten.
+ * Over the 2 h, each idle timer is touched twice: moved down a level
+ * once, fired once. */
+static void
+test_timer_wheel_idle_cost(void)
+{
+	const uint32_t n = 100000;
+	struct hs_timer_wheel *w = &lc.tcp.wheel;
+	uint64_t v0, t_end;
+	uint32_t i;
+
+	setup(n);
+	for (i = 0; i < n; i++) {
+		struct hs_tcp_conn *c = hs_tcp_conn_new(&lc,
+			RTE_BE32(RTE_IPV4(198, 18, 1, 0) + i), RTE_BE32(SRV_IP),
+			rte_cpu_to_be_16(1024 + (uint16_t)(i % 60000)),
+			rte_cpu_to_be_16(SRV_PORT), 0);
+
+		if (c == NULL)
+			break;
+		hs_tcp_timer_arm(c, &c->t_keep, 7200ull * 1000000);
+		if (i % 10000 == 0)             /* ten due soon */
+			hs_tcp_timer_arm(c, &c->t_app,
+					 (uint64_t)(i / 10000 + 1) * 90000);
+	}
+	CHECK(i == n && w->nb_armed == n + 10);
+	v0 = w->visited;
+	for (uint32_t t = 0; t < 10000; t++) {
+		lc.now_us += 1000;
+		hs_tcp_timer_run(&lc);
+	}
+	CHECK(w->visited - v0 == 10);
+	CHECK(w->nb_armed == n);
+	/* A tick with nothing due visits nothing. */
+	v0 = w->visited;
+	lc.now_us += 1000;
+	hs_tcp_timer_run(&lc);
+	CHECK(w->visited == v0);
+	/* Run to the keep-alive deadline: each timer moved once, fired once
+	 * (keep-alive is off, so firing does nothing). */
+	v0 = w->visited;
+	t_end = lc.now_us + 7200ull * 1000000;
+	while (lc.now_us < t_end) {
+		lc.now_us += 1000;
+		hs_tcp_timer_run(&lc);
+	}
+	CHECK(w->nb_armed == 0);
+	CHECK(w->visited - v0 == 2ull * n);
+	teardown();
+}
+
+/* RFC 6528 §3: ISN = M + F(4-tuple, secret), M a 4 µs clock, F keyed:
+ * per 4-tuple offsets differ, the same 4-tuple advances with the clock,
+ * and a new secret (a new boot) changes everything. */
+static void
+test_isn_rfc6528(void)
+{
+	uint32_t fa = RTE_BE32(PEER_IP), la = RTE_BE32(SRV_IP);
+	uint16_t fp = RTE_BE16(40000), lp = RTE_BE16(443);
+	uint32_t a, b, a2, d;
+
+	setup(16);
+	a = hs_tcp_isn(&lc, fa, la, fp, lp);
+	b = hs_tcp_isn(&lc, fa, la, RTE_BE16(40001), lp);
+	d = hs_tcp_isn(&lc, fa + RTE_BE32(1), la, fp, lp);
+	CHECK(a != b && a != d && b != d);
+	lc.now_us += 1000000;                   /* 1 s = 250000 ticks */
+	a2 = hs_tcp_isn(&lc, fa, la, fp, lp);
+	CHECK(a2 - a == 250000);
+	teardown();
+	setup(16);
+	lc.now_us += 1000000;
+	CHECK(hs_tcp_isn(&lc, fa, la, fp, lp) != a2);   /* new secret */
+	teardown();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1227,6 +1375,9 @@ main(int argc, char **argv)
 	test_accept_refused();
 	test_app_timeout();
 	test_random_segments();
+	test_cubic_growth();
+	test_timer_wheel_idle_cost();
+	test_isn_rfc6528();
 
 	CHECK(rte_mempool_avail_count(pool) == POOL_SIZE);
 	rte_mempool_free(pool);
