@@ -80,6 +80,9 @@ struct hs_optdef {
 static void opt_addr(struct hs_opts *o, const char *val);
 static void opt_help(struct hs_opts *o, const char *val);
 static void opt_version(struct hs_opts *o, const char *val);
+static void opt_cc(struct hs_opts *o, const char *val);
+static void opt_per_source(struct hs_opts *o, const char *val);
+static void opt_time_wait(struct hs_opts *o, const char *val);
 
 static const struct hs_optdef hs_optdefs[] = {
 	{ "addr", HS_OPT_FN, 0, 0, 0, opt_addr, true, "A.B.C.D/N",
@@ -108,6 +111,12 @@ static const struct hs_optdef hs_optdefs[] = {
 	  "largest file loaded from --root (default 256 MiB)" },
 	{ "idle-sleep", HS_OPT_U32, HS_OFF(idle_sleep_us), 0, 1000000, NULL, false, "US",
 	  "sleep US microseconds after a run of empty polls\n(default 0: busy polling)" },
+	{ "cc", HS_OPT_FN, 0, 0, 0, opt_cc, false, "cubic|newreno",
+	  "TCP congestion control (default cubic)" },
+	{ "max-conns-per-source", HS_OPT_FN, 0, 0, 0, opt_per_source, false, "N",
+	  "TCP connections per client address per lcore\n(default 0: no limit)" },
+	{ "time-wait", HS_OPT_FN, 0, 0, 0, opt_time_wait, false, "MS",
+	  "TCP TIME_WAIT length in ms (default 60000 = 2*MSL)" },
 	{ "version", HS_OPT_ACTION, 0, 0, 0, opt_version, false, NULL,
 	  "print versions and exit" },
 	{ "help", HS_OPT_ACTION, 0, 0, 0, opt_help, false, NULL,
@@ -272,6 +281,34 @@ opt_version(struct hs_opts *o, const char *val)
 {
 	print_version();
 	exit(0);
+}
+
+/* TCP tunables go straight to hs_tcp_params. */
+static void
+opt_cc(struct hs_opts *o, const char *val)
+{
+	int cc = hs_tcp_cc_find(val);
+
+	(void)o;
+	if (cc < 0)
+		die_usage("--cc: '%s' is not cubic or newreno", val);
+	hs_tcp_params.cc = (uint32_t)cc;
+}
+
+static void
+opt_per_source(struct hs_opts *o, const char *val)
+{
+	(void)o;
+	hs_tcp_params.max_per_source = (uint32_t)
+		parse_uint("--max-conns-per-source", val, 0, 1u << 22);
+}
+
+static void
+opt_time_wait(struct hs_opts *o, const char *val)
+{
+	(void)o;
+	hs_tcp_params.time_wait_ms = (uint32_t)
+		parse_uint("--time-wait", val, 1, 600000);
 }
 
 static void

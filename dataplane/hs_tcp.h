@@ -127,6 +127,7 @@ struct hs_tcp_conn {
 	uint32_t sack_last;            /* seq of the latest out-of-order arrival */
 	uint32_t last_rx_ms;           /* last segment accepted (keep-alive) */
 	uint8_t keep_probes;           /* unanswered keep-alive probes */
+	uint8_t src_held;              /* counted in hs_tcp_lcore.src_tab */
 	/* RFC 7323 timestamps (HS_TCPF_TS) */
 	uint32_t ts_recent;            /* TS.Recent */
 	uint32_t ts_recent_ms;         /* our ms clock when TS.Recent was set */

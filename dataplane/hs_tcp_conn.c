@@ -161,6 +161,94 @@ hs_tcp_listener_find(struct hs_lcore *lc, uint16_t lport)
 	return -1;
 }
 
+/* ---- connections per source address ----------------------------------
+ * Open addressing with linear probing; an entry lives while its count is
+ * non-zero and is removed by backward-shift deletion, so no tombstones.
+ * The table has twice as many slots as conns, so it never fills. */
+static uint32_t
+hs_tcp_src_hash(const struct hs_tcp_lcore *tl, uint32_t addr)
+{
+	return rte_jhash_1word(addr, (uint32_t)tl->isn_secret[0]) & tl->src_mask;
+}
+
+static struct hs_tcp_src *
+hs_tcp_src_find(struct hs_tcp_lcore *tl, uint32_t addr, bool add)
+{
+	uint32_t i = hs_tcp_src_hash(tl, addr);
+
+	for (uint32_t n = 0; n <= tl->src_mask; n++, i = (i + 1) & tl->src_mask) {
+		struct hs_tcp_src *e = &tl->src_tab[i];
+
+		if (e->count == 0) {
+			if (!add)
+				return NULL;
+			e->addr = addr;
+			return e;
+		}
+		if (e->addr == addr)
+			return e;
+	}
+	return NULL;
+}
+
+/* Take one slot for addr; false when the source is at its limit. */
+static bool
+hs_tcp_src_take(struct hs_tcp_lcore *tl, uint32_t addr)
+{
+	struct hs_tcp_src *e;
+
+	if (hs_tcp_params.max_per_source == 0)
+		return true;
+	e = hs_tcp_src_find(tl, addr, true);
+	if (e == NULL || e->count >= hs_tcp_params.max_per_source)
+		return false;
+	e->count++;
+	return true;
+}
+
+void
+hs_tcp_src_release(struct hs_tcp_conn *c)
+{
+	struct hs_tcp_lcore *tl = &c->lc->tcp;
+	struct hs_tcp_src *e;
+	uint32_t i, j;
+
+	if (!c->src_held)
+		return;
+	c->src_held = 0;
+	e = hs_tcp_src_find(tl, c->faddr, false);
+	if (e == NULL || --e->count > 0)
+		return;
+	/* Backward-shift deletion (Knuth 6.4 Algorithm R). */
+	i = (uint32_t)(e - tl->src_tab);
+	j = i;
+	for (;;) {
+		uint32_t h;
+
+		j = (j + 1) & tl->src_mask;
+		if (tl->src_tab[j].count == 0)
+			break;
+		h = hs_tcp_src_hash(tl, tl->src_tab[j].addr);
+		/* Move j to i unless its home lies cyclically in (i, j]. */
+		if (i <= j ? (i < h && h <= j) : (i < h || h <= j))
+			continue;
+		tl->src_tab[i] = tl->src_tab[j];
+		i = j;
+	}
+	tl->src_tab[i].count = 0;
+}
+
+uint32_t
+hs_tcp_src_count(struct hs_lcore *lc, uint32_t addr)
+{
+	struct hs_tcp_src *e;
+
+	if (lc->tcp.src_tab == NULL)
+		return 0;
+	e = hs_tcp_src_find(&lc->tcp, addr, false);
+	return e ? e->count : 0;
+}
+
 struct hs_tcp_conn *
 hs_tcp_conn_new(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
 		uint16_t fport, uint16_t lport, int listener)
@@ -169,8 +257,14 @@ hs_tcp_conn_new(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
 	struct hs_tcp_conn *c = tl->free_list;
 	uint32_t id, h;
 
-	if (c == NULL)
+	if (c == NULL) {
+		lc->stats.drop_tcp_conn_limit++;
 		return NULL;
+	}
+	if (!hs_tcp_src_take(tl, faddr)) {
+		lc->stats.drop_tcp_src_limit++;
+		return NULL;
+	}
 	tl->free_list = c->free_next;
 	id = c->id;
 	memset(c, 0, sizeof(*c));
@@ -181,6 +275,7 @@ hs_tcp_conn_new(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
 	c->fport = fport;
 	c->lport = lport;
 	c->listener = (uint8_t)listener;
+	c->src_held = hs_tcp_params.max_per_source != 0;
 	c->ops = tl->listeners[listener].ops;
 	c->state = HS_TCP_SYN_RCVD;
 	c->sndbuf = hs_tcp_params.sndbuf;
@@ -227,6 +322,7 @@ hs_tcp_conn_detach(struct hs_tcp_conn *c)
 	hs_mq_free(&c->rcvq);
 	lc->tcp.ooq_mbufs -= c->ooq.count;
 	hs_mq_free(&c->ooq);
+	hs_tcp_src_release(c);
 	hs_tcp_hash_remove(&lc->tcp, c);
 	if (c->state == HS_TCP_SYN_RCVD)
 		lc->tcp.nb_synrcvd--;
@@ -278,13 +374,18 @@ hs_tcp_lcore_init(struct hs_lcore *lc, uint32_t max_conns)
 	tl->hash = rte_zmalloc_socket("hs_tcp_hash",
 				      (size_t)nb_buckets * sizeof(*tl->hash),
 				      RTE_CACHE_LINE_SIZE, socket);
-	if (tl->conns == NULL || tl->hash == NULL) {
+	tl->src_tab = rte_zmalloc_socket("hs_tcp_src",
+					 (size_t)nb_buckets * 2 * sizeof(*tl->src_tab),
+					 RTE_CACHE_LINE_SIZE, socket);
+	if (tl->conns == NULL || tl->hash == NULL || tl->src_tab == NULL) {
 		rte_free(tl->conns);
 		rte_free(tl->hash);
+		rte_free(tl->src_tab);
 		memset(tl, 0, sizeof(*tl));
 		return -ENOMEM;
 	}
 	tl->hash_mask = nb_buckets - 1;
+	tl->src_mask = nb_buckets * 2 - 1;
 	tl->max_conns = max_conns;
 	for (uint32_t i = max_conns; i-- > 0;) {
 		tl->conns[i].id = i;
@@ -316,6 +417,7 @@ hs_tcp_lcore_fini(struct hs_lcore *lc)
 	}
 	rte_free(tl->conns);
 	rte_free(tl->hash);
+	rte_free(tl->src_tab);
 	memset(tl, 0, sizeof(*tl));
 }
 

@@ -260,10 +260,8 @@ hs_cookie_conn(struct hs_lcore *lc, int li, const struct hs_tcp_addr *a,
 	uint16_t mss = hs_cookie_mss[(bits >> 6) & 7u];
 
 	c = hs_tcp_conn_new(lc, a->saddr, a->daddr, a->sport, a->dport, li);
-	if (c == NULL) {
-		lc->stats.drop_tcp_conn_limit++;
-		return NULL;
-	}
+	if (c == NULL)
+		return NULL;                        /* counted */
 	c->mss = HS_MIN(mss, hs_tcp_our_mss(lc));
 	if (ws != 15) {
 		c->flags |= HS_TCPF_WSCALE_OK;
@@ -340,11 +338,15 @@ hs_tcp_listen_input(struct hs_lcore *lc, int li, const struct hs_tcp_addr *a,
 		hs_tcp_cookie_synack(lc, a, s);
 		return;
 	}
-	c = hs_tcp_conn_new(lc, a->saddr, a->daddr, a->sport, a->dport, li);
-	if (c == NULL) {
-		lc->stats.drop_tcp_conn_limit++;
+	if (hs_tcp_params.syncookies == 0 &&
+	    lc->tcp.nb_synrcvd >= hs_tcp_params.syn_backlog) {
+		/* Backlog full and no cookies: drop the SYN (RFC 4987 §3.1). */
+		lc->stats.drop_tcp_synrcvd_limit++;
 		return;
 	}
+	c = hs_tcp_conn_new(lc, a->saddr, a->daddr, a->sport, a->dport, li);
+	if (c == NULL)
+		return;                             /* counted */
 	mss = s->opt.has_mss ? s->opt.mss : HS_TCP_DEFAULT_MSS;
 	mss = HS_MIN(mss, our_mss);
 	c->mss = HS_MAX(mss, HS_TCP_MIN_MSS);
@@ -516,6 +518,7 @@ hs_tcp_enter_time_wait(struct hs_tcp_conn *c)
 	hs_tcp_timer_cancel(c, &c->t_app);        /* the app is done */
 	hs_tcp_timer_arm(c, &c->t_misc, hs_tcp_time_wait_us());
 	hs_mq_free(&c->sndq);
+	hs_tcp_src_release(c);                    /* no longer a client's slot */
 	/* The app is done with it: closed(c, 0) now (see hs_tcp_conn.c). */
 	if ((c->flags & HS_TCPF_APP) && c->ops->closed) {
 		c->flags &= ~HS_TCPF_APP;
@@ -1178,6 +1181,25 @@ hs_tcp_parse(struct hs_lcore *lc, struct rte_mbuf *m, struct hs_tcp_seg *s,
 	return 0;
 }
 
+/* RFC 6191 §2: may SYN s reopen TIME_WAIT conn c?  With timestamps on
+ * both incarnations the SYN's TSval must be newer (or equal with a higher
+ * sequence number); otherwise its sequence number must be above what the
+ * old incarnation received.  A new incarnation with timestamps after an
+ * old one without is always accepted (PAWS protects it). */
+static bool
+hs_tcp_tw_reusable(const struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
+{
+	bool seq_ok = HS_SEQ_GT(s->seq, c->rcv_nxt);
+
+	if (c->flags & HS_TCPF_TS) {
+		if (!s->opt.has_ts)
+			return seq_ok;
+		return HS_SEQ_GT(s->opt.tsval, c->ts_recent) ||
+		       (s->opt.tsval == c->ts_recent && seq_ok);
+	}
+	return s->opt.has_ts || seq_ok;
+}
+
 void
 hs_tcp_input(struct hs_lcore *lc, struct rte_mbuf *m)
 {
@@ -1192,11 +1214,15 @@ hs_tcp_input(struct hs_lcore *lc, struct rte_mbuf *m)
 		return;
 	}
 	c = hs_tcp_conn_lookup(lc, a.saddr, a.daddr, a.sport, a.dport);
-	/* RFC 9293 §3.6.1 / RFC 6191: a new SYN above RCV.NXT may take over
-	 * a TIME_WAIT conn. */
+	/* RFC 9293 §3.6.1 / RFC 6191 §2: a new SYN may take over a
+	 * TIME_WAIT conn.  One that may not goes on to the TIME_WAIT conn,
+	 * which answers it with a (rate-limited) challenge ACK as RFC 9293
+	 * §3.10.7.4 / RFC 5961 §4 and Linux do, rather than RFC 6191's
+	 * silent drop: a client that really restarted learns at once. */
 	if (c != NULL && c->state == HS_TCP_TIME_WAIT &&
 	    (s.flags & (HS_TH_SYN | HS_TH_ACK | HS_TH_RST)) == HS_TH_SYN &&
-	    HS_SEQ_GT(s.seq, c->rcv_nxt)) {
+	    hs_tcp_tw_reusable(c, &s)) {
+		lc->stats.tcp_tw_reuse++;
 		hs_tcp_conn_drop(c, 0);
 		c = NULL;
 	}

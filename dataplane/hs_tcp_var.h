@@ -272,7 +272,9 @@ struct hs_tcp_conn *hs_tcp_conn_lookup(struct hs_lcore *lc, uint32_t faddr,
 				       uint32_t laddr, uint16_t fport,
 				       uint16_t lport);
 int hs_tcp_listener_find(struct hs_lcore *lc, uint16_t lport);
-/* New SYN_RCVD conn (not yet sending anything); NULL at the limit. */
+/* New SYN_RCVD conn (not yet sending anything); NULL at the table limit
+ * or the per-source limit, each counted (drop_tcp_conn_limit,
+ * drop_tcp_src_limit). */
 struct hs_tcp_conn *hs_tcp_conn_new(struct hs_lcore *lc, uint32_t faddr,
 				    uint32_t laddr, uint16_t fport,
 				    uint16_t lport, int listener);
@@ -282,6 +284,11 @@ struct hs_tcp_conn *hs_tcp_conn_new(struct hs_lcore *lc, uint32_t faddr,
 void hs_tcp_conn_drop(struct hs_tcp_conn *c, int reason);
 /* End of a busy section: returns the conn to the free list if it died. */
 void hs_tcp_conn_put(struct hs_tcp_conn *c);
+/* Give back c's slot in the per-source count (idempotent): on detach and
+ * on entering TIME_WAIT, which holds no application resources. */
+void hs_tcp_src_release(struct hs_tcp_conn *c);
+/* Conns of source addr (network order) counted now. */
+uint32_t hs_tcp_src_count(struct hs_lcore *lc, uint32_t addr);
 uint32_t hs_tcp_isn(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
 		    uint16_t fport, uint16_t lport);
 uint32_t hs_tcp_ts_offset(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,

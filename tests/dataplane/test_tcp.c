@@ -1325,6 +1325,49 @@ test_isn_rfc6528(void)
 	teardown();
 }
 
+/* Per-source counting table (open addressing, backward-shift deletion):
+ * with 3 conns allowed per source, 4000 conns from 1000 addresses give 3
+ * per address and 1000 refusals; freeing conns in a scattered order keeps
+ * every count exact and lets the source connect again. */
+static void
+test_per_source_table(void)
+{
+	static struct hs_tcp_conn *cs[4000];
+	uint32_t refused = 0, ok = 1;
+
+	hs_tcp_params.max_per_source = 3;
+	setup(4096);
+	for (uint32_t i = 0; i < 4000; i++) {
+		uint32_t a = RTE_BE32(RTE_IPV4(198, 18, 2, 0) + (i * 7919) % 1000);
+
+		cs[i] = hs_tcp_conn_new(&lc, a, RTE_BE32(SRV_IP),
+					rte_cpu_to_be_16(1024 + (uint16_t)i),
+					rte_cpu_to_be_16(SRV_PORT), 0);
+		refused += cs[i] == NULL;
+	}
+	CHECK(refused == 1000 && lc.stats.drop_tcp_src_limit == 1000);
+	for (uint32_t k = 0; k < 1000; k++)
+		ok &= hs_tcp_src_count(&lc, RTE_BE32(RTE_IPV4(198, 18, 2, 0) + k)) == 3;
+	CHECK(ok);
+	/* Free the first conn of every address (i < 1000), in steps of 7. */
+	for (uint32_t j = 0; j < 1000; j++) {
+		uint32_t i = (j * 7) % 1000;
+
+		hs_tcp_conn_drop(cs[i], 0);
+		cs[i] = NULL;
+	}
+	ok = 1;
+	for (uint32_t k = 0; k < 1000; k++)
+		ok &= hs_tcp_src_count(&lc, RTE_BE32(RTE_IPV4(198, 18, 2, 0) + k)) == 2;
+	CHECK(ok);
+	CHECK(hs_tcp_conn_new(&lc, RTE_BE32(RTE_IPV4(198, 18, 2, 5)),
+			      RTE_BE32(SRV_IP), RTE_BE16(9), RTE_BE16(SRV_PORT),
+			      0) != NULL);
+	CHECK(hs_tcp_src_count(&lc, RTE_BE32(RTE_IPV4(198, 18, 2, 5))) == 3);
+	CHECK(hs_tcp_src_count(&lc, RTE_BE32(RTE_IPV4(198, 18, 9, 5))) == 0);
+	teardown();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1378,6 +1421,7 @@ main(int argc, char **argv)
 	test_cubic_growth();
 	test_timer_wheel_idle_cost();
 	test_isn_rfc6528();
+	test_per_source_table();
 
 	CHECK(rte_mempool_avail_count(pool) == POOL_SIZE);
 	rte_mempool_free(pool);
