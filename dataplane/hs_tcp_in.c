@@ -775,6 +775,10 @@ hs_tcp_process_data(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 	if (s->dlen == 0 || (c->flags & HS_TCPF_FIN_RCVD) ||
 	    (c->state != HS_TCP_ESTABLISHED && c->state != HS_TCP_FIN_WAIT_1 &&
 	     c->state != HS_TCP_FIN_WAIT_2)) {
+		/* RFC 9293 §3.10.7.4 seventh: text after the peer's FIN
+		 * "should not occur": ignored (counted). */
+		if (s->dlen)
+			lc->stats.drop_tcp_after_fin++;
 		rte_pktmbuf_free(m);
 		return;
 	}
