@@ -183,6 +183,7 @@ struct hs_tcp_lcore {
 	struct hs_timer_wheel wheel;
 	uint64_t isn_secret[2];        /* RFC 6528 key */
 	uint32_t ooq_mbufs;            /* mbufs held in all conns' ooq */
+	uint32_t rcvq_mbufs;           /* mbufs held in all conns' rcvq */
 	uint32_t chack_epoch_ms;       /* start of the challenge-ACK second */
 	uint32_t chack_count;          /* challenge ACKs sent in it */
 	uint32_t nb_synrcvd;           /* SYN backlog: conns in SYN_RCVD */
@@ -217,6 +218,7 @@ struct hs_tcp_params {
 	uint32_t cc;                   /* HS_TCP_CC_CUBIC (default) or HS_TCP_CC_NEWRENO */
 	uint32_t max_per_source;       /* conns per source IPv4 per lcore, 0 = no limit */
 	uint32_t time_wait_ms;         /* TIME_WAIT length, 0 = 2*msl_ms (default) */
+	uint32_t rcvq_lcore_max;       /* in-order receive mbufs per lcore, default 8192, 0 = no limit */
 };
 extern struct hs_tcp_params hs_tcp_params;
 

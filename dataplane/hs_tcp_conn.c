@@ -46,6 +46,7 @@ struct hs_tcp_params hs_tcp_params = {
 	.cc = HS_TCP_CC_CUBIC,
 	.max_per_source = 0,
 	.time_wait_ms = 0,
+	.rcvq_lcore_max = 8192,
 };
 
 /* ---- RFC 6528 ISN: M + F(4-tuple, secret), F = SipHash-2-4 ---------- */
@@ -319,6 +320,7 @@ hs_tcp_conn_detach(struct hs_tcp_conn *c)
 	hs_tcp_timer_cancel(c, &c->t_app);
 	hs_tcp_timer_cancel(c, &c->t_keep);
 	hs_mq_free(&c->sndq);
+	lc->tcp.rcvq_mbufs -= c->rcvq.count;
 	hs_mq_free(&c->rcvq);
 	lc->tcp.ooq_mbufs -= c->ooq.count;
 	hs_mq_free(&c->ooq);
@@ -474,7 +476,9 @@ hs_tcp_recv(struct hs_tcp_conn *c, void *buf, size_t len)
 	old_adv = HS_SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
 	n = (uint32_t)HS_MIN(len, (size_t)c->rcvq.bytes);
 	hs_mq_copy(&c->rcvq, 0, buf, n);
+	c->lc->tcp.rcvq_mbufs -= c->rcvq.count;
 	hs_mq_drop(&c->rcvq, n);
+	c->lc->tcp.rcvq_mbufs += c->rcvq.count;
 	/* Receiver SWS avoidance (RFC 9293 §3.8.6.2.2): advertise the
 	 * reopened window only when it was small and grew by >= 2*MSS. */
 	new_wnd = hs_tcp_rcv_space(c);
@@ -566,6 +570,7 @@ hs_tcp_close(struct hs_tcp_conn *c)
 	else if (c->state == HS_TCP_CLOSE_WAIT)
 		c->state = HS_TCP_LAST_ACK;
 	/* Data received from now on is acknowledged and discarded. */
+	c->lc->tcp.rcvq_mbufs -= c->rcvq.count;
 	hs_mq_free(&c->rcvq);
 	c->lc->tcp.ooq_mbufs -= c->ooq.count;
 	hs_mq_free(&c->ooq);

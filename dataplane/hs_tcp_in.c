@@ -592,9 +592,11 @@ hs_tcp_process_ack(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
 
 /* Append the payload of m (its whole data) to the in-order receive queue.
  * Small payloads are copied into the tail mbuf; the mbuf count is bounded
- * so that tiny segments cannot drain the pool.  Consumes m on success
- * (returns true); on false m is untouched and still the caller's. */
-static bool
+ * per conn (so that tiny segments cannot drain the pool) and per lcore
+ * (rcvq_lcore_max: memory held for applications that do not read).
+ * Consumes m on success (returns 0); on -ENOBUFS (conn bound) or -ENOMEM
+ * (lcore bound) m is untouched and still the caller's. */
+static int
 hs_tcp_rcvq_append(struct hs_tcp_conn *c, struct rte_mbuf *m)
 {
 	struct rte_mbuf *tail = c->rcvq.tail;
@@ -606,12 +608,16 @@ hs_tcp_rcvq_append(struct hs_tcp_conn *c, struct rte_mbuf *m)
 		       rte_pktmbuf_mtod(m, void *), len);
 		c->rcvq.bytes += len;
 		rte_pktmbuf_free(m);
-		return true;
+		return 0;
 	}
 	if (c->rcvq.count >= c->rcvbuf / 256 + 16 || m->nb_segs != 1)
-		return false;
+		return -ENOBUFS;
+	if (hs_tcp_params.rcvq_lcore_max &&
+	    c->lc->tcp.rcvq_mbufs >= hs_tcp_params.rcvq_lcore_max)
+		return -ENOMEM;
 	hs_mq_push(&c->rcvq, m);
-	return true;
+	c->lc->tcp.rcvq_mbufs++;
+	return 0;
 }
 
 /* Sequence number of an ooq mbuf's first byte (kept in hash.usr, free
@@ -733,7 +739,7 @@ hs_tcp_ooq_drain(struct hs_tcp_conn *c)
 		q->count--;
 		c->lc->tcp.ooq_mbufs--;
 		m->next = NULL;
-		if (!hs_tcp_rcvq_append(c, m)) {
+		if (hs_tcp_rcvq_append(c, m) < 0) {
 			/* Receive queue full of mbufs: keep it (RCV.NXT
 			 * unchanged, so nothing acked is lost). */
 			m->hash.usr = c->rcv_nxt;
@@ -760,6 +766,7 @@ hs_tcp_process_data(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 	struct hs_lcore *lc = c->lc;
 	uint32_t wnd, room;
 	bool had_ooq;
+	int rc;
 
 	if (s->dlen == 0 && (s->flags & HS_TH_FIN) && s->seq != c->rcv_nxt &&
 	    !(c->flags & HS_TCPF_FIN_RCVD)) {
@@ -820,8 +827,12 @@ hs_tcp_process_data(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (!hs_tcp_rcvq_append(c, m)) {
-		lc->stats.drop_tcp_rcvbuf++;
+	if ((rc = hs_tcp_rcvq_append(c, m)) < 0) {
+		/* Not acknowledged: the peer sends it again later. */
+		if (rc == -ENOMEM)
+			lc->stats.drop_tcp_mem_lcore++;
+		else
+			lc->stats.drop_tcp_rcvbuf++;
 		c->flags |= HS_TCPF_ACKNOW;
 		s->flags &= ~HS_TH_FIN;
 		rte_pktmbuf_free(m);
