@@ -1368,6 +1368,24 @@ test_per_source_table(void)
 	teardown();
 }
 
+/* RFC 2018 §3: a SACK option is 2 + 8n bytes; any other length makes
+ * the segment malformed (dropped, counted), a valid one is processed. */
+static void
+test_sack_option_length(void)
+{
+	/* nop nop SACK len 12 (one block and 2 stray bytes) */
+	struct opts bad = { { 1, 1, 5, 12, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 1, 1 }, 16 };
+	uint32_t iss, seq = PEER_ISN + 1;
+
+	setup(16);
+	iss = handshake();
+	inject_from(peer_port, SRV_PORT, F_ACK, seq, iss + 1, NULL, 0, &bad);
+	CHECK(lc.stats.drop_tcp_badopt == 1);
+	CHECK(app.c != NULL && app.c->state == HS_TCP_ESTABLISHED);
+	EXPECT_NONE();
+	teardown();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1422,6 +1440,7 @@ main(int argc, char **argv)
 	test_timer_wheel_idle_cost();
 	test_isn_rfc6528();
 	test_per_source_table();
+	test_sack_option_length();
 
 	CHECK(rte_mempool_avail_count(pool) == POOL_SIZE);
 	rte_mempool_free(pool);
