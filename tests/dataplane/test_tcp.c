@@ -1386,6 +1386,220 @@ test_sack_option_length(void)
 	teardown();
 }
 
+/* ---- lossy link: a whole transfer through a simulated path ----------
+ * Our segments and the peer's ACKs each cross a 5 ms path that drops a
+ * share of them (deterministic per seed).  The simulated receiver keeps
+ * out-of-order data, ACKs every segment and, with SACK, reports up to 4
+ * blocks, the latest first (RFC 2018 §4).  The transfer must complete
+ * byte-exact within a bounded simulated time, with every recovery
+ * mechanism in play, and leak nothing. */
+#define LL_MAXQ 4096
+struct ll_pkt { uint64_t t; uint32_t seq, ack, len; uint8_t nsack; uint32_t sack[4][2]; };
+static struct ll_pkt ll_fwd[LL_MAXQ], ll_rev[LL_MAXQ];
+static uint32_t ll_nfwd, ll_nrev;
+static uint64_t ll_rng;
+
+static uint32_t
+ll_rand(void)
+{
+	ll_rng = ll_rng * 6364136223846793005ull + 1442695040888963407ull;
+	return (uint32_t)(ll_rng >> 33);
+}
+
+static uint8_t ll_pat(uint32_t off) { return (uint8_t)(off * 31u + 7u); }
+
+static bool
+lossy_transfer(bool sack, uint32_t cc, uint32_t loss_pct, uint64_t seed,
+	       uint32_t total, uint64_t *sim_ms)
+{
+	static uint8_t buf[1 << 20];
+	struct opts syn = { { 2, 4, 0x03, 0xe8, 1, 1, 4, 2 }, sack ? 8 : 4 };
+	uint32_t blk[64][2], nblk = 0, last_l = 0, last_r = 0;
+	uint32_t iss, seq = PEER_ISN + 1, rcv, delivered = 0;
+	bool bad = false;
+	uint64_t t;
+
+	hs_tcp_params.cc = cc;
+	ll_rng = seed;
+	ll_nfwd = ll_nrev = 0;
+	setup(16);
+	inject_from(peer_port, SRV_PORT, F_SYN, PEER_ISN, 0, NULL, 0, &syn);
+	iss = caps[rd].seq;
+	rd = ncap = 0;
+	inject(F_ACK, seq, iss + 1, NULL, 0);
+	if (app.c == NULL)
+		return false;
+	rcv = iss + 1;
+	for (uint32_t i = 0; i < total; i++)
+		buf[i] = ll_pat(i);
+	if (hs_tcp_send(app.c, buf, total) != (int)total)
+		return false;
+	hs_tcp_push(app.c);
+	for (t = 0; t < 600000 && delivered < total; t++) {
+		/* Our output onto the path (loss_pct % dropped). */
+		for (; rd < ncap; rd++) {
+			struct cap *c = &caps[rd];
+
+			if (c->dlen == 0 || ll_rand() % 100 < loss_pct)
+				continue;
+			for (uint32_t k = 0; k < c->dlen; k++)
+				bad |= c->data[k] != ll_pat(c->seq - iss - 1 + k);
+			if (ll_nfwd < LL_MAXQ)
+				ll_fwd[ll_nfwd++] = (struct ll_pkt){
+					lc.now_us + 5000, c->seq, 0, c->dlen, 0, {{0}} };
+		}
+		rd = ncap = 0;
+		/* Receiver: take what arrives now, ACK each segment. */
+		for (uint32_t i = 0; i < ll_nfwd;) {
+			struct ll_pkt p = ll_fwd[i];
+			struct ll_pkt a = { lc.now_us + 5000, 0, 0, 0, 0, {{0}} };
+			uint32_t l = p.seq, r = p.seq + p.len, j, n;
+
+			if (p.t > lc.now_us) {
+				i++;
+				continue;
+			}
+			ll_fwd[i] = ll_fwd[--ll_nfwd];
+			if (HS_SEQ_GT(r, rcv) && HS_SEQ_GT(l, rcv)) {
+				/* out of order: merge into the block list */
+				for (j = 0; j < nblk; j++)
+					if (HS_SEQ_LEQ(l, blk[j][1]) &&
+					    HS_SEQ_GEQ(r, blk[j][0]))
+						break;
+				if (j < nblk) {
+					if (HS_SEQ_LT(l, blk[j][0]))
+						blk[j][0] = l;
+					if (HS_SEQ_GT(r, blk[j][1]))
+						blk[j][1] = r;
+				} else if (nblk < 64) {
+					blk[nblk][0] = l;
+					blk[nblk][1] = r;
+					nblk++;
+				}
+				last_l = l;
+				last_r = r;
+			} else if (HS_SEQ_GT(r, rcv)) {
+				rcv = r;
+			}
+			/* absorb blocks now in order, merge overlapping */
+			for (bool more = true; more;) {
+				more = false;
+				for (j = 0; j < nblk; j++) {
+					if (HS_SEQ_LEQ(blk[j][0], rcv)) {
+						if (HS_SEQ_GT(blk[j][1], rcv))
+							rcv = blk[j][1];
+						blk[j][0] = blk[--nblk][0];
+						blk[j][1] = blk[nblk][1];
+						more = true;
+						break;
+					}
+					for (uint32_t k = j + 1; k < nblk; k++)
+						if (HS_SEQ_LEQ(blk[k][0], blk[j][1]) &&
+						    HS_SEQ_GEQ(blk[k][1], blk[j][0])) {
+							if (HS_SEQ_LT(blk[k][0], blk[j][0]))
+								blk[j][0] = blk[k][0];
+							if (HS_SEQ_GT(blk[k][1], blk[j][1]))
+								blk[j][1] = blk[k][1];
+							blk[k][0] = blk[--nblk][0];
+							blk[k][1] = blk[nblk][1];
+							more = true;
+							break;
+						}
+				}
+			}
+			delivered = rcv - iss - 1;
+			a.ack = rcv;
+			if (sack && nblk) {
+				/* the block holding the latest arrival first */
+				for (j = 0, n = 0; j < nblk; j++)
+					if (HS_SEQ_LEQ(blk[j][0], last_l) &&
+					    HS_SEQ_GEQ(blk[j][1], last_r)) {
+						a.sack[n][0] = blk[j][0];
+						a.sack[n][1] = blk[j][1];
+						n++;
+					}
+				for (j = 0; j < nblk && n < 4; j++)
+					if (n == 0 || blk[j][0] != a.sack[0][0]) {
+						a.sack[n][0] = blk[j][0];
+						a.sack[n][1] = blk[j][1];
+						n++;
+					}
+				a.nsack = (uint8_t)n;
+			}
+			if (ll_rand() % 100 >= loss_pct && ll_nrev < LL_MAXQ)
+				ll_rev[ll_nrev++] = a;
+		}
+		/* ACKs reaching us. */
+		for (uint32_t i = 0; i < ll_nrev;) {
+			struct ll_pkt a = ll_rev[i];
+			struct opts o = { { 0 }, 0 };
+
+			if (a.t > lc.now_us) {
+				i++;
+				continue;
+			}
+			ll_rev[i] = ll_rev[--ll_nrev];
+			if (a.nsack) {
+				o.b[0] = 1;
+				o.b[1] = 1;
+				o.b[2] = 5;
+				o.b[3] = (uint8_t)(2 + 8 * a.nsack);
+				for (uint32_t k = 0; k < a.nsack; k++)
+					for (uint32_t e = 0; e < 2; e++)
+						for (uint32_t b = 0; b < 4; b++)
+							o.b[4 + 8 * k + 4 * e + b] = (uint8_t)
+								(a.sack[k][e] >> (24 - 8 * b));
+				o.len = (uint8_t)(4 + 8 * a.nsack);
+			}
+			inject_from(peer_port, SRV_PORT, F_ACK, seq, a.ack, NULL, 0, &o);
+			if (app.c == NULL)
+				return false;
+		}
+		lc.now_us += 1000;
+		hs_tcp_timer_run(&lc);
+	}
+	*sim_ms = t;
+	return delivered == total && !bad && app.c != NULL;
+}
+
+static void
+test_lossy_link(void)
+{
+	static const struct { bool sack; uint32_t cc, loss; } cases[] = {
+		{ true, HS_TCP_CC_CUBIC, 0 }, { true, HS_TCP_CC_CUBIC, 5 },
+		{ true, HS_TCP_CC_CUBIC, 15 }, { true, HS_TCP_CC_NEWRENO, 5 },
+		{ false, HS_TCP_CC_CUBIC, 5 }, { false, HS_TCP_CC_NEWRENO, 5 },
+		{ false, HS_TCP_CC_NEWRENO, 15 },
+	};
+
+	for (size_t i = 0; i < RTE_DIM(cases); i++)
+		for (uint64_t seed = 1; seed <= 4; seed++) {
+			uint64_t ms = 0;
+			bool ok = lossy_transfer(cases[i].sack, cases[i].cc,
+						 cases[i].loss, seed, 1u << 20, &ms);
+
+			CHECK(ok);
+			if (!ok)
+				fprintf(stderr, "lossy: sack %d cc %u loss %u%% seed %lu: "
+					"stalled after %lu ms\n", cases[i].sack,
+					cases[i].cc, cases[i].loss,
+					(unsigned long)seed, (unsigned long)ms);
+			if (seed == 1)
+				printf("lossy: sack %d cc %s loss %2u%%: 1 MiB in %lu ms simulated, "
+				       "%lu fast recoveries, %lu SACK recoveries, %lu rexmt\n",
+				       cases[i].sack, cases[i].cc ? "newreno" : "cubic",
+				       cases[i].loss, (unsigned long)ms,
+				       (unsigned long)lc.stats.tcp_fast_rexmt,
+				       (unsigned long)lc.stats.tcp_sack_recovery,
+				       (unsigned long)lc.stats.tcp_rexmt);
+			if (cases[i].loss == 0)
+				CHECK(lc.stats.tcp_rexmt == 0);
+			else if (cases[i].sack)
+				CHECK(lc.stats.tcp_sack_recovery > 0);
+			teardown();
+		}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1441,6 +1655,7 @@ main(int argc, char **argv)
 	test_isn_rfc6528();
 	test_per_source_table();
 	test_sack_option_length();
+	test_lossy_link();
 
 	CHECK(rte_mempool_avail_count(pool) == POOL_SIZE);
 	rte_mempool_free(pool);
