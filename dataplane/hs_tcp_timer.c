@@ -147,6 +147,7 @@ hs_tcp_rto_timeout(struct hs_tcp_conn *c)
 		return;
 	}
 	c->rexmt_shift++;
+	lc->stats.tcp_rto++;
 	/* RFC 5681 §3.1 (4) / RFC 9438 §4.8: ssthresh once per timeout
 	 * sequence, not again for a backed-off retransmission. */
 	if (c->rexmt_shift == 1)

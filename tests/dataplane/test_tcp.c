@@ -1586,11 +1586,12 @@ test_lossy_link(void)
 					(unsigned long)seed, (unsigned long)ms);
 			if (seed == 1)
 				printf("lossy: sack %d cc %s loss %2u%%: 1 MiB in %lu ms simulated, "
-				       "%lu fast recoveries, %lu SACK recoveries, %lu rexmt\n",
+				       "%lu fast recoveries, %lu SACK recoveries, %lu RTOs, %lu rexmt\n",
 				       cases[i].sack, cases[i].cc ? "newreno" : "cubic",
 				       cases[i].loss, (unsigned long)ms,
 				       (unsigned long)lc.stats.tcp_fast_rexmt,
 				       (unsigned long)lc.stats.tcp_sack_recovery,
+				       (unsigned long)lc.stats.tcp_rto,
 				       (unsigned long)lc.stats.tcp_rexmt);
 			if (cases[i].loss == 0)
 				CHECK(lc.stats.tcp_rexmt == 0);
@@ -1598,6 +1599,49 @@ test_lossy_link(void)
 				CHECK(lc.stats.tcp_sack_recovery > 0);
 			teardown();
 		}
+}
+
+/* The clock jumps by more than a level-0 revolution (a stalled loop):
+ * due timers fire once at the next run, later ones keep their exact
+ * deadline, on every level. */
+static void
+test_timer_clock_jump(void)
+{
+	setup(16);
+	handshake();
+	hs_tcp_set_timeout(app.c, 8000000);          /* 8 s: level 1 */
+	lc.now_us += 5000000;
+	hs_tcp_timer_run(&lc);
+	CHECK(app.timeouts == 0);
+	lc.now_us += 2999000;                        /* 7.999 s */
+	hs_tcp_timer_run(&lc);
+	CHECK(app.timeouts == 0);
+	lc.now_us += 1000;
+	hs_tcp_timer_run(&lc);
+	CHECK(app.timeouts == 1);
+	hs_tcp_set_timeout(app.c, 7200ull * 1000000);  /* 2 h: level 1 */
+	lc.now_us += 3600ull * 1000000;
+	hs_tcp_timer_run(&lc);
+	CHECK(app.timeouts == 1);
+	lc.now_us += 3599ull * 1000000;
+	hs_tcp_timer_run(&lc);
+	CHECK(app.timeouts == 1);
+	for (int i = 0; i < 999; i++) {
+		lc.now_us += 1000;
+		hs_tcp_timer_run(&lc);
+	}
+	CHECK(app.timeouts == 1);
+	lc.now_us += 1000;
+	hs_tcp_timer_run(&lc);
+	CHECK(app.timeouts == 2);
+	hs_tcp_set_timeout(app.c, 40ull * 86400 * 1000000);  /* 40 days: level 2 */
+	lc.now_us += 39ull * 86400 * 1000000;
+	hs_tcp_timer_run(&lc);
+	CHECK(app.timeouts == 2);
+	lc.now_us += 86400ull * 1000000;
+	hs_tcp_timer_run(&lc);
+	CHECK(app.timeouts == 3);
+	teardown();
 }
 
 int
@@ -1656,6 +1700,7 @@ main(int argc, char **argv)
 	test_per_source_table();
 	test_sack_option_length();
 	test_lossy_link();
+	test_timer_clock_jump();
 
 	CHECK(rte_mempool_avail_count(pool) == POOL_SIZE);
 	rte_mempool_free(pool);
