@@ -1408,6 +1408,17 @@ ll_rand(void)
 
 static uint8_t ll_pat(uint32_t off) { return (uint8_t)(off * 31u + 7u); }
 
+static uint32_t ll_reorder_pct, ll_dup_pct;
+
+/* Delivery time of a packet sent now: 5 ms, or up to 15 ms for the
+ * ll_reorder_pct share (so it arrives after later packets). */
+static uint64_t
+ll_when(void)
+{
+	return lc.now_us + 5000 +
+	       (ll_rand() % 100 < ll_reorder_pct ? ll_rand() % 10000 : 0);
+}
+
 static bool
 lossy_transfer(bool sack, uint32_t cc, uint32_t loss_pct, uint64_t seed,
 	       uint32_t total, uint64_t *sim_ms)
@@ -1444,15 +1455,16 @@ lossy_transfer(bool sack, uint32_t cc, uint32_t loss_pct, uint64_t seed,
 				continue;
 			for (uint32_t k = 0; k < c->dlen; k++)
 				bad |= c->data[k] != ll_pat(c->seq - iss - 1 + k);
-			if (ll_nfwd < LL_MAXQ)
+			for (uint32_t d = ll_rand() % 100 < ll_dup_pct ? 2 : 1;
+			     d > 0 && ll_nfwd < LL_MAXQ; d--)
 				ll_fwd[ll_nfwd++] = (struct ll_pkt){
-					lc.now_us + 5000, c->seq, 0, c->dlen, 0, {{0}} };
+					ll_when(), c->seq, 0, c->dlen, 0, {{0}} };
 		}
 		rd = ncap = 0;
 		/* Receiver: take what arrives now, ACK each segment. */
 		for (uint32_t i = 0; i < ll_nfwd;) {
 			struct ll_pkt p = ll_fwd[i];
-			struct ll_pkt a = { lc.now_us + 5000, 0, 0, 0, 0, {{0}} };
+			struct ll_pkt a = { ll_when(), 0, 0, 0, 0, {{0}} };
 			uint32_t l = p.seq, r = p.seq + p.len, j, n;
 
 			if (p.t > lc.now_us) {
@@ -1526,8 +1538,10 @@ lossy_transfer(bool sack, uint32_t cc, uint32_t loss_pct, uint64_t seed,
 					}
 				a.nsack = (uint8_t)n;
 			}
-			if (ll_rand() % 100 >= loss_pct && ll_nrev < LL_MAXQ)
-				ll_rev[ll_nrev++] = a;
+			if (ll_rand() % 100 >= loss_pct)
+				for (uint32_t d = ll_rand() % 100 < ll_dup_pct ? 2 : 1;
+				     d > 0 && ll_nrev < LL_MAXQ; d--)
+					ll_rev[ll_nrev++] = a;
 		}
 		/* ACKs reaching us. */
 		for (uint32_t i = 0; i < ll_nrev;) {
@@ -1565,40 +1579,49 @@ lossy_transfer(bool sack, uint32_t cc, uint32_t loss_pct, uint64_t seed,
 static void
 test_lossy_link(void)
 {
-	static const struct { bool sack; uint32_t cc, loss; } cases[] = {
-		{ true, HS_TCP_CC_CUBIC, 0 }, { true, HS_TCP_CC_CUBIC, 5 },
-		{ true, HS_TCP_CC_CUBIC, 15 }, { true, HS_TCP_CC_NEWRENO, 5 },
-		{ false, HS_TCP_CC_CUBIC, 5 }, { false, HS_TCP_CC_NEWRENO, 5 },
-		{ false, HS_TCP_CC_NEWRENO, 15 },
+	static const struct {
+		bool sack;
+		uint32_t cc, loss, reorder, dup;
+	} cases[] = {
+		{ true, HS_TCP_CC_CUBIC, 0, 0, 0 }, { true, HS_TCP_CC_CUBIC, 5, 0, 0 },
+		{ true, HS_TCP_CC_CUBIC, 15, 0, 0 }, { true, HS_TCP_CC_NEWRENO, 5, 0, 0 },
+		{ false, HS_TCP_CC_CUBIC, 5, 0, 0 }, { false, HS_TCP_CC_NEWRENO, 5, 0, 0 },
+		{ false, HS_TCP_CC_NEWRENO, 15, 0, 0 },
+		{ true, HS_TCP_CC_CUBIC, 5, 5, 1 }, { false, HS_TCP_CC_CUBIC, 5, 5, 1 },
+		{ true, HS_TCP_CC_CUBIC, 0, 20, 5 },
 	};
 
 	for (size_t i = 0; i < RTE_DIM(cases); i++)
 		for (uint64_t seed = 1; seed <= 4; seed++) {
 			uint64_t ms = 0;
-			bool ok = lossy_transfer(cases[i].sack, cases[i].cc,
-						 cases[i].loss, seed, 1u << 20, &ms);
+			bool ok;
 
+			ll_reorder_pct = cases[i].reorder;
+			ll_dup_pct = cases[i].dup;
+			ok = lossy_transfer(cases[i].sack, cases[i].cc,
+					    cases[i].loss, seed, 1u << 20, &ms);
 			CHECK(ok);
 			if (!ok)
-				fprintf(stderr, "lossy: sack %d cc %u loss %u%% seed %lu: "
-					"stalled after %lu ms\n", cases[i].sack,
-					cases[i].cc, cases[i].loss,
-					(unsigned long)seed, (unsigned long)ms);
+				fprintf(stderr, "lossy: case %zu seed %lu: stalled "
+					"after %lu ms\n", i, (unsigned long)seed,
+					(unsigned long)ms);
 			if (seed == 1)
-				printf("lossy: sack %d cc %s loss %2u%%: 1 MiB in %lu ms simulated, "
-				       "%lu fast recoveries, %lu SACK recoveries, %lu RTOs, %lu rexmt\n",
+				printf("lossy: sack %d %-7s loss %2u%% reorder %2u%% "
+				       "dup %u%%: 1 MiB in %5lu ms simulated, %3lu "
+				       "recoveries, %3lu RTOs, %3lu rexmt\n",
 				       cases[i].sack, cases[i].cc ? "newreno" : "cubic",
-				       cases[i].loss, (unsigned long)ms,
+				       cases[i].loss, cases[i].reorder, cases[i].dup,
+				       (unsigned long)ms,
 				       (unsigned long)lc.stats.tcp_fast_rexmt,
-				       (unsigned long)lc.stats.tcp_sack_recovery,
 				       (unsigned long)lc.stats.tcp_rto,
 				       (unsigned long)lc.stats.tcp_rexmt);
-			if (cases[i].loss == 0)
+			if (cases[i].loss + cases[i].reorder == 0)
 				CHECK(lc.stats.tcp_rexmt == 0);
-			else if (cases[i].sack)
+			else if (cases[i].sack && cases[i].loss)
 				CHECK(lc.stats.tcp_sack_recovery > 0);
 			teardown();
 		}
+	ll_reorder_pct = ll_dup_pct = 0;
 }
 
 /* The clock jumps by more than a level-0 revolution (a stalled loop):
