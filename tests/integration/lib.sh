@@ -35,7 +35,7 @@ HS_PY=/usr/bin/python3
 
 HS_SRV_IP=198.18.0.1
 HS_READY_TIMEOUT=${HS_READY_TIMEOUT:-30}	# seconds
-HS_STOP_TIMEOUT=${HS_STOP_TIMEOUT:-20}		# seconds
+HS_STOP_TIMEOUT=${HS_STOP_TIMEOUT:-30}		# seconds (httpsd drains up to 20 s)
 HS_CURL_TIME=${HS_CURL_TIME:-20}		# seconds per curl
 
 HS_CHECKS=0
