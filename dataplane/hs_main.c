@@ -46,6 +46,8 @@
 #include "hs_port.h"
 #include "hs_stats.h"
 #include "hs_tls.h"
+#include "hs_tls_crypto.h"
+#include "hs_http.h"
 #include "hs_http_files.h"
 #include "hs_server.h"
 
@@ -62,6 +64,13 @@ struct hs_opts {
 	uint16_t mtu;
 	int port_id;                      /* -1 = first available */
 	uint64_t max_file, max_total;
+	enum hs_tls_crypto crypto;        /* --crypto */
+	/* HTTP behaviour (struct hs_server_config; 0 ms = default). */
+	uint32_t hsts_max_age;
+	bool hsts_subdomains, hsts_preload;
+	bool http_serve;                  /* --http-port-mode serve */
+	uint32_t keepalive_requests;
+	uint32_t handshake_ms, header_ms, keepalive_ms, send_ms;
 	const char *config;               /* --config FILE */
 	bool check_config;
 	uint32_t shutdown_timeout_s;
@@ -73,12 +82,13 @@ struct hs_opts {
  * with a parser).  getopt_long's table and --help are generated from it.
  */
 enum hs_opt_kind {
-	HS_OPT_STR,       /* const char * (points into argv) */
+	HS_OPT_STR,       /* const char * (into argv or the config file) */
 	HS_OPT_U16, HS_OPT_U32, HS_OPT_U64, HS_OPT_INT,  /* decimal in [min, max] */
 	HS_OPT_IP,        /* uint32_t, network order */
+	HS_OPT_MS,        /* uint32_t milliseconds: "N" seconds, "Nms", "Ns", "Nm" */
+	HS_OPT_BOOL,      /* no value: sets a bool */
 	HS_OPT_FN,        /* custom parser */
 	HS_OPT_ACTION,    /* no value: runs fn and exits (--help, --version) */
-	HS_OPT_BOOL,      /* no value: sets a bool */
 };
 
 /* Row flags (the last field, so rows may leave it out). */
@@ -106,6 +116,8 @@ struct hs_optdef {
 static void opt_addr(struct hs_opts *o, const char *val);
 static void opt_help(struct hs_opts *o, const char *val);
 static void opt_version(struct hs_opts *o, const char *val);
+static void opt_crypto(struct hs_opts *o, const char *val);
+static void opt_http_port_mode(struct hs_opts *o, const char *val);
 
 static const struct hs_optdef hs_optdefs[] = {
 	{ "addr", HS_OPT_FN, 0, 0, 0, opt_addr, true, "A.B.C.D/N",
@@ -135,6 +147,35 @@ static const struct hs_optdef hs_optdefs[] = {
 	  "largest file loaded from --root (default 256 MiB)", HS_OPTF_LIVE },
 	{ "idle-sleep", HS_OPT_U32, HS_OFF(idle_sleep_us), 0, 1000000, NULL, false, "US",
 	  "sleep US microseconds after a run of empty polls\n(default 0: busy polling)",
+	  HS_OPTF_LIVE },
+	  	{ "crypto", HS_OPT_FN, 0, 0, 0, opt_crypto, false, "PATH",
+	  "AES-GCM record crypto: ipsec-mb (default) or wolfssl" },
+	{ "http-port-mode", HS_OPT_FN, 0, 0, 0, opt_http_port_mode, false, "MODE",
+	  "redirect (default: 301 to the https URL) or serve",
+	  HS_OPTF_LIVE },
+	{ "hsts-max-age", HS_OPT_U32, HS_OFF(hsts_max_age), 0, 1u << 30, NULL, false, "S",
+	  "Strict-Transport-Security max-age on HTTPS\n(default 31536000, 0 = no header)",
+	  HS_OPTF_LIVE },
+	{ "hsts-include-subdomains", HS_OPT_BOOL, HS_OFF(hsts_subdomains), 0, 0, NULL, false, NULL,
+	  "add includeSubDomains to Strict-Transport-Security",
+	  HS_OPTF_LIVE },
+	{ "hsts-preload", HS_OPT_BOOL, HS_OFF(hsts_preload), 0, 0, NULL, false, NULL,
+	  "add preload to Strict-Transport-Security",
+	  HS_OPTF_LIVE },
+	{ "keepalive-requests", HS_OPT_U32, HS_OFF(keepalive_requests), 1, 1u << 30, NULL, false, "N",
+	  "requests per connection before it is closed (default 1000)",
+	  HS_OPTF_LIVE },
+	{ "keepalive-timeout", HS_OPT_MS, HS_OFF(keepalive_ms), 10, 86400000, NULL, false, "T",
+	  "idle time between requests (default 75s); T is N seconds\nor Nms, Ns, Nm",
+	  HS_OPTF_LIVE },
+	{ "header-timeout", HS_OPT_MS, HS_OFF(header_ms), 10, 86400000, NULL, false, "T",
+	  "a started request head must complete within T (default 60s)",
+	  HS_OPTF_LIVE },
+	{ "handshake-timeout", HS_OPT_MS, HS_OFF(handshake_ms), 10, 86400000, NULL, false, "T",
+	  "the TLS handshake must complete within T (default 60s)",
+	  HS_OPTF_LIVE },
+	{ "send-timeout", HS_OPT_MS, HS_OFF(send_ms), 10, 86400000, NULL, false, "T",
+	  "longest time without send progress (default 60s)",
 	  HS_OPTF_LIVE },
 	{ "shutdown-timeout", HS_OPT_U32, HS_OFF(shutdown_timeout_s), 0, 86400, NULL, false, "S",
 	  "SIGTERM: seconds in-flight responses get to finish\n(default 20; 0: stop at once)",
@@ -198,7 +239,11 @@ usage(FILE *f)
 "symmetric key; for net_af_packet add qpairs=N to --vdev).\n"
 "\n"
 "Counters: DPDK telemetry commands /httpsd/stats, /httpsd/lcore_stats,N\n"
-"and /httpsd/info; printed at exit. SIGINT/SIGTERM stop the server.\n");
+"and /httpsd/info; printed at exit.\n"
+"\n"
+"Signals: SIGHUP reloads (--config file, certificate, key, files);\n"
+"SIGTERM drains (no new connections, responses in flight finish, up to\n"
+"--shutdown-timeout), then exits 0; SIGINT or a second SIGTERM stops now.\n");
 }
 
 /* Where the option being applied came from: "FILE:LINE: " for a config
@@ -252,6 +297,51 @@ parse_ip(const char *opt, const char *s)
 	return a.s_addr;
 }
 
+/* "N" (seconds), "Nms", "Ns" or "Nm", like nginx's time values. */
+static uint32_t
+parse_ms(const char *opt, const char *s, uint64_t min, uint64_t max)
+{
+	char *end;
+	unsigned long long v, mul = 1000;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		die_usage("%s: '%s' is not a time (N, Nms, Ns or Nm)", opt, s);
+	v = strtoull(s, &end, 10);
+	if (strcmp(end, "ms") == 0)
+		mul = 1;
+	else if (strcmp(end, "s") == 0 || *end == '\0')
+		mul = 1000;
+	else if (strcmp(end, "m") == 0)
+		mul = 60000;
+	else
+		die_usage("%s: '%s' is not a time (N, Nms, Ns or Nm)", opt, s);
+	if (errno != 0 || v > max || v * mul < min || v * mul > max)
+		die_usage("%s: %s is out of range (%llums..%llus)", opt, s,
+			  (unsigned long long)min, (unsigned long long)max / 1000);
+	return (uint32_t)(v * mul);
+}
+
+static void
+opt_crypto(struct hs_opts *o, const char *s)
+{
+	if (hs_tls_crypto_parse(s, &o->crypto) < 0)
+		die_usage("--crypto: '%s' is not ipsec-mb or wolfssl", s);
+	if (o->crypto == HS_TLS_CRYPTO_IPSECMB && !hs_tls_crypto_available())
+		die_usage("--crypto ipsec-mb: this build has no ipsec-mb");
+}
+
+static void
+opt_http_port_mode(struct hs_opts *o, const char *s)
+{
+	if (strcmp(s, "redirect") == 0)
+		o->http_serve = false;
+	else if (strcmp(s, "serve") == 0)
+		o->http_serve = true;
+	else
+		die_usage("--http-port-mode: '%s' is not redirect or serve", s);
+}
+
 static void
 opt_addr(struct hs_opts *o, const char *s)
 {
@@ -283,13 +373,14 @@ opt_apply(struct hs_opts *o, const struct hs_optdef *d, const char *val)
 
 	snprintf(what, sizeof(what), "--%s", d->name);
 	switch (d->kind) {
-	case HS_OPT_BOOL: *(bool *)field = true; break;
 	case HS_OPT_STR: *(const char **)field = val; break;
 	case HS_OPT_U16: *(uint16_t *)field = parse_uint(what, val, d->min, d->max); break;
 	case HS_OPT_U32: *(uint32_t *)field = parse_uint(what, val, d->min, d->max); break;
 	case HS_OPT_U64: *(uint64_t *)field = parse_uint(what, val, d->min, d->max); break;
 	case HS_OPT_INT: *(int *)field = (int)parse_uint(what, val, d->min, d->max); break;
 	case HS_OPT_IP: *(uint32_t *)field = parse_ip(what, val); break;
+	case HS_OPT_MS: *(uint32_t *)field = parse_ms(what, val, d->min, d->max); break;
+	case HS_OPT_BOOL: *(bool *)field = true; break;
 	case HS_OPT_FN: case HS_OPT_ACTION: d->fn(o, val); break;
 	}
 }
@@ -338,6 +429,8 @@ static const struct hs_opts hs_opts_defaults = {
 	.nb_mbufs = 32767, .mtu = 1500, .port_id = -1,
 	.max_file = 256ull << 20, .max_total = 4ull << 30,
 	.shutdown_timeout_s = 20,
+	.hsts_max_age = HS_HTTP_HSTS_MAX_AGE_DEFAULT,
+	.keepalive_requests = HS_HTTP_KEEPALIVE_REQS_DEFAULT,
 };
 
 static void
@@ -362,8 +455,9 @@ scan_cmdline(int argc, char **argv, struct hs_optrec **out, size_t *nout)
 		die_usage("out of memory");
 	for (size_t i = 0; i < HS_NB_OPTS; i++)
 		lopts[i] = (struct option){ hs_optdefs[i].name,
-			hs_optdefs[i].kind == HS_OPT_ACTION || hs_optdefs[i].kind == HS_OPT_BOOL ?
-			no_argument : required_argument, NULL, 256 + (int)i };
+			hs_optdefs[i].kind == HS_OPT_ACTION ||
+			hs_optdefs[i].kind == HS_OPT_BOOL ? no_argument : required_argument,
+			NULL, 256 + (int)i };
 	memset(&lopts[HS_NB_OPTS], 0, sizeof(lopts[0]));
 	opterr = 0;
 	optind = 1;
@@ -557,7 +651,10 @@ struct hs_app {
 	bool multi;                       /* main lcore does not poll */
 	uint64_t drain_deadline;          /* TSC, 0 until draining */
 	size_t nfiles;                    /* files loaded at start-up */
+	char ip_str[INET_ADDRSTRLEN];     /* redirect target without Host */
 };
+
+static struct hs_app hs_app_main;
 
 /* What one published configuration owns (hs_server_publish's release):
  * freed once no lcore and no connection uses it. */
@@ -586,6 +683,7 @@ tls_config_from(const struct hs_opts *o, struct hs_tls_config *t)
 	memset(t, 0, sizeof(*t));
 	t->cert_file = o->cert;
 	t->key_file = o->key;
+	t->crypto = o->crypto;
 }
 
 /* The shared server configuration for options o (ports, HTTP knobs). */
@@ -593,11 +691,21 @@ static void
 server_config_from(const struct hs_opts *o, const struct hs_owned *own,
 		   struct hs_server_config *c)
 {
-	memset(c, 0, sizeof(*c));
+	hs_server_config_defaults(c);
 	c->tls = own->tls;
 	c->files = own->files;
 	c->https_port = o->https_port;
 	c->http_port = o->http_port;
+	c->redirect_host = hs_app_main.ip_str;
+	c->hsts_max_age = o->hsts_max_age;
+	c->hsts_subdomains = o->hsts_subdomains;
+	c->hsts_preload = o->hsts_preload;
+	c->plain_redirect = !o->http_serve;
+	c->keepalive_requests = o->keepalive_requests;
+	c->handshake_ms = o->handshake_ms;
+	c->header_ms = o->header_ms;
+	c->keepalive_ms = o->keepalive_ms;
+	c->send_ms = o->send_ms;
 }
 
 /* Load what o names (certificate, key, document root) into own.  0, or
@@ -640,6 +748,13 @@ worker_setup(void *arg)
 		.https_port = app->o.https_port, .http_port = app->o.http_port,
 	};
 	int socket = (int)rte_socket_id();
+
+	/* This lcore's ipsec-mb manager (released in worker_teardown). */
+	if (app->o.crypto == HS_TLS_CRYPTO_IPSECMB && hs_tls_crypto_thread_init() < 0) {
+		snprintf(w->err, sizeof(w->err), "lcore %u: cannot set up ipsec-mb (try --crypto wolfssl)",
+			 rte_lcore_id());
+		return w->rc = -ENOTSUP;
+	}
 
 	w->lc = rte_zmalloc_socket("hs_lcore", sizeof(*w->lc), RTE_CACHE_LINE_SIZE,
 				   socket);
@@ -686,6 +801,8 @@ worker_teardown(void *arg)
 	hs_lcore_fini(w->lc);
 	rte_free(w->lc);
 	w->lc = NULL;
+	if (w->app->o.crypto == HS_TLS_CRYPTO_IPSECMB)
+		hs_tls_crypto_thread_fini();
 	return 0;
 }
 
@@ -748,8 +865,6 @@ workers_teardown(void)
 	for (unsigned int i = 0; i < hs_nb_workers; i++)
 		(void)on_lcore(hs_worker_lcore[i], worker_teardown, &hs_workers[i]);
 }
-
-static struct hs_app hs_app_main;
 
 static void __attribute__((format(printf, 1, 2)))
 reload_log(const char *fmt, ...)
@@ -951,6 +1066,7 @@ main(int argc, char **argv)
 		if (strcmp(hs_optdefs[app->cl[i].idx].name, "config") == 0)
 			app->config = app->cl[i].val;
 	opts_build(o, &app->boot, app->config, app->cl, app->ncl);
+	inet_ntop(AF_INET, &o->ip, app->ip_str, sizeof(app->ip_str));
 
 	/* Load everything that can fail on bad input before EAL starts. */
 	if (hs_tls_global_init() < 0)
