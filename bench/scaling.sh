@@ -17,7 +17,8 @@
 # --out FILE:
 #   {"bench":"scaling","scenario":"ka_1k","lcores":1,"requests":N,
 #    "busy_cycles":N,"busy_cycles_per_req":X,"busy_us_per_req":X,
-#    "req_per_s":X,"tsc_hz":N,"duration_s":S}
+#    "req_per_s":X,"cpu_us_per_req":X,"idle_sleep_us":N,"tsc_hz":N,
+#    "duration_s":S}
 #   {"bench":"scaling","scenario":"ka_1k","summary":true,
 #    "ratio_2_over_1":X,"within_10pct":true|false,"oversubscribed":true|false}
 # scripts/bench can run it as one more step and merge the lines:
@@ -37,17 +38,23 @@ PY=/usr/bin/python3
 DURATION=8
 OUT=""
 SCENARIOS="ka_1k close_1k"
+IDLE_SLEEP=50
 
 usage() {
 	cat <<USAGE
-usage: bench/scaling.sh [--duration S] [--out FILE] [--only ka_1k|close_1k] [--help]
+usage: bench/scaling.sh [--duration S] [--out FILE] [--only ka_1k|close_1k]
+                        [--idle-sleep US] [--help]
 
 Busy cycles per request of httpsd at 1 and 2 polling lcores under the same
 wrk load (keep-alive 1 KiB GETs; one GET per connection).  Needs root
 (network namespaces), wrk and a built httpsd (HTTPSD=..., default
 build/httpsd).  Prints one JSON object per line (see the top of this file);
 --out FILE also writes them there.  Bounded: each run lasts --duration
-seconds (default 8, at most 60) under a timeout.
+seconds (default 8, at most 60) under a timeout.  --idle-sleep US is
+passed to httpsd (default 50; 0 = busy polling, which on a machine with
+fewer CPUs than lcores + wrk makes the lcores compete with the load
+generator): with it, cpu_us_per_req (the
+process's utime+stime per request) is meaningful too.
 USAGE
 }
 
@@ -56,6 +63,7 @@ while [ $# -gt 0 ]; do
 	--duration) DURATION=${2:?}; shift 2 ;;
 	--out) OUT=${2:?}; shift 2 ;;
 	--only) SCENARIOS=${2:?}; shift 2 ;;
+	--idle-sleep) IDLE_SLEEP=${2:?}; shift 2 ;;
 	--help|-h) usage; exit 0 ;;
 	*) echo "bench/scaling.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 	esac
@@ -112,6 +120,9 @@ counters() {
 		/httpsd/stats | awk '{v[$1] = $2} END {printf "%.0f %.0f\n", v["loop_busy_cycles"], v["http_req"]}'
 }
 
+# proc_ticks PID: utime+stime of the whole process (clock ticks)
+proc_ticks() { awk '{printf "%.0f\n", $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
 tsc_hz() {
 	"$PY" "$SRC/tests/integration/hs_telemetry.py" "/var/run/dpdk/$1/dpdk_telemetry.v2" \
 		/httpsd/info | awk '$1 == "tsc_hz" {print $2}'
@@ -133,7 +144,7 @@ start() {
 	ip netns exec "$HS_SRV_NS" "$HTTPSD" "${lc[@]}" --no-pci --no-huge -m 512 \
 		--file-prefix "$PFX" "--vdev=$VDEV" -- --addr "$HS_SRV_IP/24" \
 		--cert "$TMP/pki/cert.pem" --key "$TMP/pki/key.pem" --root "$TMP/www" \
-		--keepalive-requests 1000000 >"$TMP/httpsd.$n.out" 2>"$TMP/httpsd.$n.err" &
+		--keepalive-requests 1000000 --idle-sleep "$IDLE_SLEEP" >"$TMP/httpsd.$n.out" 2>"$TMP/httpsd.$n.err" &
 	PID=$!
 	for ((i = 0; i < 600; i++)); do
 		grep -q '^httpsd: ready' "$TMP/httpsd.$n.out" 2>/dev/null && return 0
@@ -163,15 +174,18 @@ for n in 1 2; do
 		# warm-up (sessions, caches), then the measured run
 		ip netns exec "$HS_CLI_NS" timeout 30 wrk -t1 -c50 -d1s "https://$HS_SRV_IP/1k.bin" >/dev/null 2>&1
 		read -r b0 r0 < <(counters "$PFX")
+		t0=$(proc_ticks "$PID")
 		ip netns exec "$HS_CLI_NS" timeout $((DURATION + 30)) \
 			wrk "${args[@]}" "https://$HS_SRV_IP/1k.bin" >"$TMP/wrk.$n.$sc" 2>&1
 		read -r b1 r1 < <(counters "$PFX")
+		t1=$(proc_ticks "$PID")
 		req=$((r1 - r0))
 		busy=$((b1 - b0))
 		[ "$req" -gt 0 ] || { echo "bench/scaling.sh: no requests in $sc ($n lcores)" >&2; exit 1; }
 		line=$(awk -v sc="$sc" -v n="$n" -v req="$req" -v busy="$busy" -v hz="$hz" -v d="$DURATION" \
-			'BEGIN {printf "{\"bench\":\"scaling\",\"scenario\":\"%s\",\"lcores\":%d,\"requests\":%d,\"busy_cycles\":%.0f,\"busy_cycles_per_req\":%.1f,\"busy_us_per_req\":%.3f,\"req_per_s\":%.1f,\"tsc_hz\":%.0f,\"duration_s\":%d}",
-			sc, n, req, busy, busy / req, busy / req / hz * 1e6, req / d, hz, d}')
+			-v ticks="$((t1 - t0))" -v tck="$(getconf CLK_TCK)" -v is="$IDLE_SLEEP" \
+			'BEGIN {printf "{\"bench\":\"scaling\",\"scenario\":\"%s\",\"lcores\":%d,\"requests\":%d,\"busy_cycles\":%.0f,\"busy_cycles_per_req\":%.1f,\"busy_us_per_req\":%.3f,\"req_per_s\":%.1f,\"cpu_us_per_req\":%.3f,\"idle_sleep_us\":%d,\"tsc_hz\":%.0f,\"duration_s\":%d}",
+			sc, n, req, busy, busy / req, busy / req / hz * 1e6, req / d, ticks / tck / req * 1e6, is, hz, d}')
 		emit "$line"
 		PER[$sc.$n]=$(awk -v b="$busy" -v r="$req" 'BEGIN {printf "%.3f", b / r}')
 	done
