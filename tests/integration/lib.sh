@@ -101,7 +101,9 @@ check_eq() {
 # check_match DESC ERE TEXT
 check_match() {
 	HS_CHECKS=$((HS_CHECKS + 1))
-	if printf '%s\n' "$3" | grep -Eq -- "$2"; then
+	# A here-string, not printf | grep -q: with pipefail, grep -q exiting
+	# at the first match makes printf die of SIGPIPE on long text.
+	if grep -Eq -- "$2" <<<"$3"; then
 		hs_log "ok: $1"
 		return 0
 	fi
@@ -112,7 +114,7 @@ check_match() {
 # check_nomatch DESC ERE TEXT
 check_nomatch() {
 	HS_CHECKS=$((HS_CHECKS + 1))
-	if ! printf '%s\n' "$3" | grep -Eq -- "$2"; then
+	if ! grep -Eq -- "$2" <<<"$3"; then
 		hs_log "ok: $1"
 		return 0
 	fi
