@@ -71,6 +71,7 @@ struct hs_opts {
 	bool http_serve;                  /* --http-port-mode serve */
 	uint32_t keepalive_requests;
 	uint32_t handshake_ms, header_ms, keepalive_ms, send_ms;
+	struct hs_tcp_params tcp;         /* --cc, --time-wait, ... (start-up only) */
 	const char *config;               /* --config FILE */
 	bool check_config;
 	uint32_t shutdown_timeout_s;
@@ -118,6 +119,9 @@ static void opt_help(struct hs_opts *o, const char *val);
 static void opt_version(struct hs_opts *o, const char *val);
 static void opt_crypto(struct hs_opts *o, const char *val);
 static void opt_http_port_mode(struct hs_opts *o, const char *val);
+static void opt_cc(struct hs_opts *o, const char *val);
+static void opt_per_source(struct hs_opts *o, const char *val);
+static void opt_time_wait(struct hs_opts *o, const char *val);
 
 static const struct hs_optdef hs_optdefs[] = {
 	{ "addr", HS_OPT_FN, 0, 0, 0, opt_addr, true, "A.B.C.D/N",
@@ -186,6 +190,12 @@ static const struct hs_optdef hs_optdefs[] = {
 	{ "check-config", HS_OPT_BOOL, HS_OFF(check_config), 0, 0, NULL, false, NULL,
 	  "validate the options and the files they name\n(certificate, key, root), then exit 0 or 2",
 	  HS_OPTF_CLI },
+	{ "cc", HS_OPT_FN, 0, 0, 0, opt_cc, false, "cubic|newreno",
+	  "TCP congestion control (default cubic)" },
+	{ "max-conns-per-source", HS_OPT_FN, 0, 0, 0, opt_per_source, false, "N",
+	  "TCP connections per client address per lcore\n(default 0: no limit)" },
+	{ "time-wait", HS_OPT_FN, 0, 0, 0, opt_time_wait, false, "T",
+	  "TCP TIME_WAIT length (default 60s = 2*MSL), 1ms..10m" },
 	{ "version", HS_OPT_ACTION, 0, 0, 0, opt_version, false, NULL,
 	  "print versions and exit", HS_OPTF_CLI },
 	{ "help", HS_OPT_ACTION, 0, 0, 0, opt_help, false, NULL,
@@ -406,6 +416,31 @@ opt_version(struct hs_opts *o, const char *val)
 	exit(0);
 }
 
+/* TCP tunables: parsed into o->tcp (a copy of hs_tcp_params), which
+ * main() installs once at start-up (they need a restart). */
+static void
+opt_cc(struct hs_opts *o, const char *val)
+{
+	int cc = hs_tcp_cc_find(val);
+
+	if (cc < 0)
+		die_usage("--cc: '%s' is not cubic or newreno", val);
+	o->tcp.cc = (uint32_t)cc;
+}
+
+static void
+opt_per_source(struct hs_opts *o, const char *val)
+{
+	o->tcp.max_per_source = (uint32_t)
+		parse_uint("--max-conns-per-source", val, 0, 1u << 22);
+}
+
+static void
+opt_time_wait(struct hs_opts *o, const char *val)
+{
+	o->tcp.time_wait_ms = parse_ms("--time-wait", val, 1, 600000);
+}
+
 /* ---- building the options: command line + configuration file ---------- */
 
 /* One option occurrence: table row, value (NULL for no-value kinds) and
@@ -531,6 +566,7 @@ opts_build(struct hs_opts *o, struct hs_build *b, const char *cfg_path,
 	size_t n = 0;
 
 	*o = hs_opts_defaults;
+	o->tcp = hs_tcp_params;            /* the TCP module's defaults */
 	memset(b, 0, sizeof(*b));
 	hs_where[0] = '\0';
 	if (cfg_path != NULL && hs_conf_read(cfg_path, &b->conf, err, sizeof(err)) < 0)
@@ -1067,6 +1103,7 @@ main(int argc, char **argv)
 			app->config = app->cl[i].val;
 	opts_build(o, &app->boot, app->config, app->cl, app->ncl);
 	inet_ntop(AF_INET, &o->ip, app->ip_str, sizeof(app->ip_str));
+	hs_tcp_params = o->tcp;            /* before any lcore runs */
 
 	/* Load everything that can fail on bad input before EAL starts. */
 	if (hs_tls_global_init() < 0)
