@@ -39,9 +39,11 @@
 	X(rx_icmp) X(tx_icmp) X(drop_icmp_short) X(drop_icmp_csum) \
 	X(drop_icmp_type)
 
+/* Gauges among the counters: tcp_conn_open (every table entry, TIME_WAIT
+ * included) and tcp_conn_timewait (the TIME_WAIT part of it). */
 #define HS_STATS_TCP(X) \
 	X(rx_tcp) X(tx_tcp) X(tcp_rexmt) X(tcp_rst_tx) X(tcp_rst_rx) \
-	X(tcp_conn_open) X(tcp_conn_total) X(tcp_conn_timeout) \
+	X(tcp_conn_open) X(tcp_conn_timewait) X(tcp_conn_total) X(tcp_conn_timeout) \
 	X(drop_tcp_short) X(drop_tcp_hlen) X(drop_tcp_csum) \
 	X(drop_tcp_noport) X(drop_tcp_badflags) X(drop_tcp_outwin) \
 	X(drop_tcp_badack) X(drop_tcp_conn_limit) X(drop_tcp_rcvbuf) \
@@ -51,7 +53,9 @@
 	X(tcp_ooo_filled) X(drop_tcp_ooq_conn) X(drop_tcp_ooq_lcore) \
 	X(drop_tcp_paws) X(drop_tcp_nots) X(drop_tcp_chack_limit) \
 	X(tcp_keepalive_probe) X(tcp_syncookie_sent) X(tcp_syncookie_ok) \
-	X(drop_tcp_syncookie_bad)
+	X(drop_tcp_syncookie_bad) X(tcp_sack_recovery) \
+	X(drop_tcp_src_limit) X(drop_tcp_synrcvd_limit) X(tcp_tw_reuse) \
+	X(drop_tcp_after_fin) X(drop_tcp_mem_lcore) X(tcp_rto)
 
 #define HS_STATS_TLS(X) \
 	X(tls_hs_ok) X(tls_hs_fail) X(tls_err)
