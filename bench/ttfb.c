@@ -12,9 +12,11 @@
  *   tls13         TLS 1.3 full handshake, then GET: 3
  *   tls13-resume  TLS 1.3 resumed with a ticket (PSK), then GET: 3
  *   tls13-0rtt    TLS 1.3 resumed, GET sent as early data: 2
- * Resumed modes first make one untimed full connection to obtain a
- * ticket; every timed connection uses the newest ticket (the previous
- * connection's), so no ticket is used twice (0-RTT anti-replay).
+ * Resumed modes keep the tickets the server sends in a stack; each timed
+ * connection takes the newest one, so no ticket is used twice (0-RTT
+ * anti-replay).  When the stack is empty (a server may close before it
+ * sends a ticket after a 0-RTT request) an untimed full connection refills
+ * it first.
  *
  * Prints one JSON object: mode, ok, fail, samples_ms, min/median/max_ms,
  * proto, resumed (connections that resumed), early_accepted,
@@ -27,6 +29,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +53,9 @@ static struct {
 	enum mode mode;
 } opt = { NULL, "httpsd.test", "/index.html", 443, 10, 3000, M_TCP };
 
-static SSL_SESSION *newest;     /* newest ticket from the server */
+#define MAX_TICKETS 16
+static SSL_SESSION *tickets[MAX_TICKETS];   /* newest last */
+static int nb_tickets;
 static char note[256];
 static char req[512];
 static size_t req_len;
@@ -72,9 +77,12 @@ static void set_note(const char *s)
 static int new_session_cb(SSL *ssl, SSL_SESSION *sess)
 {
 	(void)ssl;
-	if (newest != NULL)
-		SSL_SESSION_free(newest);
-	newest = sess;          /* we keep the reference OpenSSL gives us */
+	if (nb_tickets == MAX_TICKETS) {        /* drop the oldest */
+		SSL_SESSION_free(tickets[0]);
+		memmove(tickets, tickets + 1, sizeof(tickets[0]) * (MAX_TICKETS - 1));
+		nb_tickets--;
+	}
+	tickets[nb_tickets++] = sess;   /* we keep the reference OpenSSL gives us */
 	return 1;
 }
 
@@ -170,10 +178,9 @@ static struct result one(SSL_CTX *ctx, bool use_session, bool early)
 		goto out;
 	SSL_set_fd(ssl, fd);
 	SSL_set_tlsext_host_name(ssl, opt.sni);
-	if (use_session && newest != NULL) {
-		SSL_SESSION *s = newest;
+	if (use_session && nb_tickets > 0) {
+		SSL_SESSION *s = tickets[--nb_tickets];  /* single use */
 
-		newest = NULL;  /* single use */
 		SSL_set_session(ssl, s);
 		SSL_SESSION_free(s);
 	}
@@ -291,6 +298,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* A server closing first must not kill us on a late write. */
+	signal(SIGPIPE, SIG_IGN);
 	req_len = (size_t)snprintf(req, sizeof(req),
 				   "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n",
 				   opt.path, opt.sni);
@@ -302,26 +311,28 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (opt.mode == M_RESUME || opt.mode == M_0RTT) {
-		struct result p = one(ctx, false, false);
-
-		if (!p.ok)
-			status = "refused";
-		else if (newest == NULL) {
-			set_note("server sent no session ticket");
-			status = "refused";
-		} else if (opt.mode == M_0RTT && SSL_SESSION_get_max_early_data(newest) == 0) {
-			set_note("server's ticket allows no early data");
-			status = "refused";
-		}
-	}
 	for (int i = 0; i < opt.count && strcmp(status, "ok") == 0; i++) {
 		bool resume = opt.mode == M_RESUME || opt.mode == M_0RTT;
 		struct result r;
 
-		if (resume && newest == NULL) {
-			set_note("no ticket left to resume with");
-			fail++;
+		if (resume && nb_tickets == 0) {
+			/* Untimed full handshake for a fresh ticket. */
+			struct result p = one(ctx, false, false);
+
+			if (!p.ok) {
+				status = "refused";
+				break;
+			}
+			if (nb_tickets == 0) {
+				set_note("server sent no session ticket");
+				status = "refused";
+				break;
+			}
+		}
+		if (opt.mode == M_0RTT &&
+		    SSL_SESSION_get_max_early_data(tickets[nb_tickets - 1]) == 0) {
+			set_note("server's ticket allows no early data");
+			status = "refused";
 			break;
 		}
 		r = one(ctx, resume, opt.mode == M_0RTT);
@@ -361,8 +372,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < ok; i++)
 		printf("%s%.4f", i ? "," : "", ms[i]);
 	printf("]}\n");
-	if (newest != NULL)
-		SSL_SESSION_free(newest);
+	while (nb_tickets > 0)
+		SSL_SESSION_free(tickets[--nb_tickets]);
 	SSL_CTX_free(ctx);
 	return 0;
 }
