@@ -313,7 +313,7 @@ def plot_rtt(out, rows):
     script = """
 set terminal pngcairo size 1100,600 noenhanced font ",10"
 set output "rtt_cost.png"
-set title "RTT cost: time to first byte / path RTT (bench/linkem path; NaN bars: mode refused)"
+set title "RTT cost: time to first byte / path RTT (bench/linkem path; no bar: mode refused)"
 set ylabel "round trips"
 set style data histograms
 set style histogram clustered gap 1
@@ -323,9 +323,10 @@ set yrange [0:*]
 set grid ytics
 set key top right
 set xtics rotate by -30
-plot "rtt_cost.dat" using 2:xtic(1) title "httpsd", "" using 3 title "nginx", \\
-     "" using 4 title "protocol minimum"
-"""
+plot %s"rtt_cost.dat" using 4:xtic(1) title "protocol minimum"
+""" % "".join('"rtt_cost.dat" using %d:xtic(1) title "%s", ' % (i + 2, srv)
+              for i, srv in enumerate(("httpsd", "nginx"))
+              if any(row[srv].get("rtts") for row in rows))
     run_gnuplot(out, script)
 
 
@@ -407,6 +408,16 @@ def write_md(out, meta, rows, by, rtt_tab, rtt):
         f.write("\n".join(lines))
 
 
+def plot_cmd(dat, scens, cols, by):
+    """gnuplot "plot" for a histogram of columns 2.. of dat, leaving out
+    series without a single value (gnuplot refuses an all-NaN series)."""
+    parts = []
+    for i, (server, key, title) in enumerate(cols):
+        if any(by.get((server, sc), {}).get("derived", {}).get(key) for sc in scens):
+            parts.append('"%s" using %d:xtic(1) title "%s"' % (dat, i + 2, title))
+    return "plot " + ", ".join(parts) if parts else ""
+
+
 def plot(out, by):
     if shutil.which("gnuplot") is None:
         return
@@ -444,16 +455,19 @@ set xtics rotate by -30
 set output "cpu_per_unit.png"
 set title "Server CPU per unit of work (us per connection or request; lower is better; log scale)"
 set ylabel "us per connection / request"
-plot "cpu_per_unit.dat" using 2:xtic(1) title "httpsd (busy TSC cycles)", \\
-     "" using 3 title "httpsd --idle-sleep (utime+stime)", \\
-     "" using 4 title "nginx worker (utime+stime)"
+%s
 set output "throughput.png"
 set title "Throughput seen by the load generator (conn/s or req/s; log scale)"
 set ylabel "per second"
-plot "throughput.dat" using 2:xtic(1) title "httpsd (busy polling)", \\
-     "" using 3 title "httpsd --idle-sleep", \\
-     "" using 4 title "nginx"
-"""
+%s
+""" % (plot_cmd("cpu_per_unit.dat", scens, [
+        ("httpsd", "cpu_us_busy", "httpsd (busy TSC cycles)"),
+        ("httpsd-idle", "cpu_us_proc", "httpsd --idle-sleep (utime+stime)"),
+        ("nginx", "cpu_us_proc", "nginx worker (utime+stime)")], by),
+       plot_cmd("throughput.dat", scens, [
+        ("httpsd", "rate", "httpsd (busy polling)"),
+        ("httpsd-idle", "rate", "httpsd --idle-sleep"),
+        ("nginx", "rate", "nginx")], by))
     run_gnuplot(out, script)
 
 
