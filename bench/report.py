@@ -227,7 +227,7 @@ def rtt_rows(rtt):
             for srv in ("httpsd", "nginx"):
                 base = rtt.get((srv, r_ms, "tcp")) or {}
                 res = rtt.get((srv, r_ms, mode))
-                e = {"status": "not run"}
+                e = {"status": "not run (deadline or part failed)"}
                 if res is not None:
                     e = {"status": res.get("status"), "note": res.get("note", ""),
                          "n": res.get("ok", 0), "proto": res.get("proto", ""),
