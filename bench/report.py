@@ -281,7 +281,7 @@ def rtt_md(rows, rtt):
 
 def other_md(by):
     """Runs of servers other than the three of the main table (parts added
-    by bench/*.sh, e.g. scaling)."""
+    by bench/parts/*.sh)."""
     others = [v for k, v in sorted(by.items()) if k[0] not in SERVERS]
     if not others:
         return []

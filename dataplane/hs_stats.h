@@ -53,7 +53,9 @@
 	X(tcp_ooo_filled) X(drop_tcp_ooq_conn) X(drop_tcp_ooq_lcore) \
 	X(drop_tcp_paws) X(drop_tcp_nots) X(drop_tcp_chack_limit) \
 	X(tcp_keepalive_probe) X(tcp_syncookie_sent) X(tcp_syncookie_ok) \
-	X(drop_tcp_syncookie_bad)
+	X(drop_tcp_syncookie_bad) X(tcp_sack_recovery) \
+	X(drop_tcp_src_limit) X(drop_tcp_synrcvd_limit) X(tcp_tw_reuse) \
+	X(drop_tcp_after_fin) X(drop_tcp_mem_lcore) X(tcp_rto)
 
 #define HS_STATS_TLS(X) \
 	X(tls_hs_ok) X(tls_hs_fail) X(tls_err)
@@ -61,7 +63,8 @@
 #define HS_STATS_HTTP(X) \
 	X(http_req) X(http_1xx) X(http_2xx) X(http_3xx) X(http_4xx) \
 	X(http_5xx) X(conn_timeout_idle) X(conn_timeout_handshake) \
-	X(conn_timeout_read) X(conn_timeout_write) X(conn_timeout_linger)
+	X(conn_timeout_read) X(conn_timeout_write) X(conn_timeout_linger) \
+	X(log_dropped)
 
 #define HS_STATS_LOOP(X) \
 	X(loop_busy_cycles) X(loop_idle_cycles) X(loop_iter) \
