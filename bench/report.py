@@ -5,7 +5,9 @@ PNG plots.
 usage: report.py OUTDIR
 
 Reads OUTDIR/meta.txt, OUTDIR/runs.jsonl (one measurement per line, written
-by scripts/bench) and the raw tool output the runs point to.  A snapshot is
+by scripts/bench), the raw tool output the runs point to, OUTDIR/rtt.jsonl
+(the RTT-cost part: one bench/ttfb result per server, RTT and mode) and the
+micro benchmarks' Google Benchmark JSON in OUTDIR/raw.  A snapshot is
 [wall_ns, server_ticks, core0_busy, core0_total, core1_busy, core1_total,
  c1, c2, c3, c4] where c1..c4 are httpsd's loop_busy_cycles,
 loop_idle_cycles, tls_hs_ok, http_req, or for nginx 0, 0 and stub_status
@@ -32,6 +34,13 @@ SCEN_DESC = {
     "ka_1k_c8": "keep-alive GET 1 KiB (wrk -c8)",
 }
 SERVERS = ["httpsd", "httpsd-idle", "nginx"]
+MICRO = [("bench_crypto", "Crypto micro benchmark (build/bench/bench_crypto, core 1)"),
+         ("bench_http_parse", "HTTP parser micro benchmark (build/bench/bench_http_parse, core 1)")]
+# RTT part: modes of bench/ttfb and the round trips each needs (TCP
+# handshake included) when nothing but the path delays it.
+RTT_MODES = [("tcp", "TCP connect() only", 1), ("tls12", "TLS 1.2 full", 4), ("tls13", "TLS 1.3 full", 3),
+             ("tls13-resume", "TLS 1.3 resumed (ticket)", 3),
+             ("tls13-0rtt", "TLS 1.3 0-RTT (early data)", 2)]
 UNIT = {"s": 1e6, "ms": 1e3, "us": 1.0}
 
 
@@ -61,6 +70,12 @@ def parse_wrk(text):
         m = re.search(r"^\s+%s%%\s+(\S+)" % pct, text, re.M)
         if m:
             r[key] = lat_us(m.group(1))
+    # bench/latency.lua (wrk's done() hook): whole microseconds, with p99.9.
+    m = re.search(r"^latency_us p50 (\d+) p90 (\d+) p99 (\d+) p99\.9 (\d+) max (\d+)",
+                  text, re.M)
+    if m:
+        r["p50_us"], r["p90_us"], r["p99_us"], r["p999_us"], r["max_us"] = (
+            float(x) for x in m.groups())
     m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
     r["errors"] = sum(int(x) for x in m.groups()) if m else 0
     m = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
@@ -163,6 +178,7 @@ def build_table(by):
             row("Gbit/s (body bytes)", h.get("gbit_s"), n.get("gbit_s"))
             row("latency p50 (µs)", h.get("p50_us"), n.get("p50_us"))
             row("latency p99 (µs)", h.get("p99_us"), n.get("p99_us"))
+            row("latency p99.9 (µs)", h.get("p999_us"), n.get("p999_us"))
         row("**server CPU µs/%s**: httpsd busy cycles vs nginx utime+stime" % unit,
             h.get("cpu_us_busy"), n.get("cpu_us_proc"))
         row("server CPU µs/%s: httpsd --idle-sleep utime+stime vs nginx utime+stime" % unit,
@@ -182,7 +198,155 @@ def build_table(by):
     return rows
 
 
-def write_md(out, meta, rows, by):
+def load_rtt(out):
+    """(server, rtt_ms, mode) -> bench/ttfb result, from rtt.jsonl."""
+    res = {}
+    try:
+        with open(os.path.join(out, "rtt.jsonl")) as f:
+            for line in f:
+                if line.strip():
+                    try:
+                        d = json.loads(line)
+                    except ValueError:
+                        continue
+                    r = d.get("result", {})
+                    res[(d["server"], d["rtt_ms"], r.get("mode"))] = r
+    except OSError:
+        pass
+    return res
+
+
+def rtt_rows(rtt):
+    """One row per (RTT, mode): TTFB and TTFB / path RTT for each server.
+    The path RTT is the one linkem was set to (the "tcp" mode, connect()
+    alone, shows how close each server's path comes to it)."""
+    rows = []
+    for r_ms in sorted({k[1] for k in rtt}):
+        for mode, desc, expect in RTT_MODES:
+            row = {"rtt_ms": r_ms, "mode": mode, "desc": desc, "expected_rtts": expect}
+            for srv in ("httpsd", "nginx"):
+                base = rtt.get((srv, r_ms, "tcp")) or {}
+                res = rtt.get((srv, r_ms, mode))
+                e = {"status": "not run (deadline or part failed)"}
+                if res is not None:
+                    e = {"status": res.get("status"), "note": res.get("note", ""),
+                         "n": res.get("ok", 0), "proto": res.get("proto", ""),
+                         "early_accepted": res.get("early_accepted", 0),
+                         "resumed": res.get("resumed", 0)}
+                    if res.get("status") == "ok":
+                        e["ttfb_ms"] = res.get("median_ms")
+                        e["ttfb_min_ms"] = res.get("min_ms")
+                        e["connect_ms"] = base.get("median_ms")
+                        e["rtts"] = ratio(e["ttfb_ms"], float(r_ms))
+                        e["rtts_best"] = ratio(e["ttfb_min_ms"], float(r_ms))
+                row[srv] = e
+            row["ratio"] = ratio(row["httpsd"].get("ttfb_ms"), row["nginx"].get("ttfb_ms"))
+            rows.append(row)
+    return rows
+
+
+def rtt_md(rows, rtt):
+    if not rows:
+        return []
+    lines = ["## RTT cost: time to first byte / path RTT", "",
+             "bench/ttfb, one connection at a time, through bench/linkem (RTT/2 one-way "
+             "delay each direction, no loss) in its own namespace between client and "
+             "server; both servers behind the same path, one after the other. TTFB: "
+             "connect() to the first response byte, median of n connections (for "
+             "\"TCP connect() only\": connect() time). RTTs = median TTFB / the RTT "
+             "linkem adds (best = fastest TTFB / that RTT). Expected: round trips the "
+             "protocol needs, TCP handshake included. ratio = httpsd TTFB / nginx TTFB. "
+             "n/a: the server refused the mode (reason given). On a loaded machine "
+             "scheduling delays add to every step: read the 50 ms rows first.", "",
+             "| RTT | mode | expected | httpsd TTFB ms | httpsd RTTs (best) | "
+             "nginx TTFB ms | nginx RTTs (best) | ratio | n |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|---|"]
+
+    def cell(e):
+        if e.get("status") != "ok":
+            note = e.get("note") or e.get("status")
+            return "n/a (%s)" % note, "n/a"
+        return fmt(e.get("ttfb_ms")), "%s (%s)" % (fmt(e.get("rtts")), fmt(e.get("rtts_best")))
+
+    for row in rows:
+        hv, hr = cell(row["httpsd"])
+        nv, nr = cell(row["nginx"])
+        lines.append("| %s ms | %s | %d | %s | %s | %s | %s | %s | %s/%s |" % (
+            row["rtt_ms"], row["desc"], row["expected_rtts"], hv, hr, nv, nr,
+            fmt(row["ratio"]), row["httpsd"].get("n", 0), row["nginx"].get("n", 0)))
+    if os.path.exists(os.path.join(OUTDIR[0], "rtt_cost.png")):
+        lines += ["", "![RTT cost](rtt_cost.png)"]
+    return lines + [""]
+
+
+def other_md(by):
+    """Runs of servers other than the three of the main table (parts added
+    by bench/parts/*.sh)."""
+    others = [v for k, v in sorted(by.items()) if k[0] not in SERVERS]
+    if not others:
+        return []
+    lines = ["## Other runs", "",
+             "| server | scenario | per s (client) | CPU µs/unit busy cycles | "
+             "CPU µs/unit utime+stime | p50 µs | p99 µs | p99.9 µs | units | errors |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for v in others:
+        d = v["derived"]
+        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            v["server"], v["scenario"], fmt(d.get("rate")), fmt(d.get("cpu_us_busy")),
+            fmt(d.get("cpu_us_proc")), fmt(d.get("p50_us")), fmt(d.get("p99_us")),
+            fmt(d.get("p999_us")), fmt(d.get("server_units")),
+            (d.get("errors") or 0) + (d.get("non2xx") or 0)))
+    return lines + [""]
+
+
+def plot_rtt(out, rows):
+    if shutil.which("gnuplot") is None or not rows:
+        return
+    with open(os.path.join(out, "rtt_cost.dat"), "w") as f:
+        f.write("# label httpsd_rtts nginx_rtts expected (TTFB / path RTT)\n")
+        for row in rows:
+            h = row["httpsd"].get("rtts")
+            n = row["nginx"].get("rtts")
+            f.write('"%s@%sms" %s %s %d\n' % (row["mode"], row["rtt_ms"],
+                                              "%g" % h if h else "NaN",
+                                              "%g" % n if n else "NaN", row["expected_rtts"]))
+    script = """
+set terminal pngcairo size 1100,600 noenhanced font ",10"
+set output "rtt_cost.png"
+set title "RTT cost: time to first byte / path RTT (bench/linkem path; no bar: mode refused)"
+set ylabel "round trips"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set yrange [0:*]
+set grid ytics
+set key top right
+set xtics rotate by -30
+plot %s"rtt_cost.dat" using 4:xtic(1) title "protocol minimum"
+""" % "".join('"rtt_cost.dat" using %d:xtic(1) title "%s", ' % (i + 2, srv)
+              for i, srv in enumerate(("httpsd", "nginx"))
+              if any(row[srv].get("rtts") for row in rows))
+    run_gnuplot(out, script)
+
+
+def run_gnuplot(out, script):
+    res = subprocess.run(["gnuplot"], input=script, text=True, cwd=out,
+                         capture_output=True)
+    if res.returncode != 0:
+        # pngcairo missing: fall back to libgd's png terminal.
+        script = script.replace('pngcairo size 1100,600 noenhanced font ",10"',
+                                "png size 1100,600 noenhanced")
+        res = subprocess.run(["gnuplot"], input=script, text=True, cwd=out,
+                             capture_output=True)
+    if res.returncode != 0:
+        print("report: gnuplot failed: %s" % res.stderr.strip(), file=sys.stderr)
+
+
+OUTDIR = [""]
+
+
+def write_md(out, meta, rows, by, rtt_tab, rtt):
     lines = ["# httpsd vs nginx + OpenSSL: %s on %s" % (meta.get("date", "?"), meta.get("host", "?")),
              "",
              "| | |", "|---|---|"]
@@ -228,13 +392,15 @@ def write_md(out, meta, rows, by):
         lines.append("Check: in the busy-polling run, busy+idle loop cycles cover "
                      "%.1f–%.1f %% of wall time (TSC Hz consistent)." % (lo, hi))
         lines.append("")
-    crypto = os.path.join(out, "raw", "bench_crypto.txt")
-    if os.path.exists(crypto):
-        with open(crypto, errors="replace") as f:
-            lines += ["## Crypto micro benchmark (build/bench/bench_crypto, core 1)", "",
-                      "```", f.read().rstrip(), "```", ""]
-    else:
-        lines += ["Crypto micro benchmark: not run (build/bench/bench_crypto missing).", ""]
+    lines += rtt_md(rtt_tab, rtt)
+    lines += other_md(by)
+    for name, title in MICRO:
+        path = os.path.join(out, "raw", name + ".txt")
+        if os.path.exists(path):
+            with open(path, errors="replace") as f:
+                lines += ["## " + title, "", "```", f.read().rstrip(), "```", ""]
+        else:
+            lines += ["%s: not run." % title, ""]
     if os.path.exists(os.path.join(out, "cpu_per_unit.png")):
         lines += ["![server CPU per unit of work](cpu_per_unit.png)", "",
                   "![throughput](throughput.png)", ""]
@@ -242,10 +408,22 @@ def write_md(out, meta, rows, by):
         f.write("\n".join(lines))
 
 
+def plot_cmd(dat, scens, cols, by):
+    """gnuplot "plot" for a histogram of columns 2.. of dat, leaving out
+    series without a single value (gnuplot refuses an all-NaN series)."""
+    parts = []
+    for i, (server, key, title) in enumerate(cols):
+        if any(by.get((server, sc), {}).get("derived", {}).get(key) for sc in scens):
+            parts.append('"%s" using %d:xtic(1) title "%s"' % (dat, i + 2, title))
+    return "plot " + ", ".join(parts) if parts else ""
+
+
 def plot(out, by):
     if shutil.which("gnuplot") is None:
         return
-    scens = [s for s in SCEN_ORDER if any(k[1] == s for k in by)]
+    scens = [s for s in SCEN_ORDER if any(k[1] == s and k[0] in SERVERS for k in by)]
+    if not scens:
+        return
 
     def val(server, scen, key):
         v = by.get((server, scen), {}).get("derived", {}).get(key)
@@ -277,26 +455,20 @@ set xtics rotate by -30
 set output "cpu_per_unit.png"
 set title "Server CPU per unit of work (us per connection or request; lower is better; log scale)"
 set ylabel "us per connection / request"
-plot "cpu_per_unit.dat" using 2:xtic(1) title "httpsd (busy TSC cycles)", \\
-     "" using 3 title "httpsd --idle-sleep (utime+stime)", \\
-     "" using 4 title "nginx worker (utime+stime)"
+%s
 set output "throughput.png"
 set title "Throughput seen by the load generator (conn/s or req/s; log scale)"
 set ylabel "per second"
-plot "throughput.dat" using 2:xtic(1) title "httpsd (busy polling)", \\
-     "" using 3 title "httpsd --idle-sleep", \\
-     "" using 4 title "nginx"
-"""
-    res = subprocess.run(["gnuplot"], input=script, text=True, cwd=out,
-                         capture_output=True)
-    if res.returncode != 0:
-        # pngcairo missing: fall back to libgd's png terminal.
-        script = script.replace('pngcairo size 1100,600 noenhanced font ",10"',
-                                "png size 1100,600 noenhanced")
-        res = subprocess.run(["gnuplot"], input=script, text=True, cwd=out,
-                             capture_output=True)
-    if res.returncode != 0:
-        print("report: gnuplot failed: %s" % res.stderr.strip(), file=sys.stderr)
+%s
+""" % (plot_cmd("cpu_per_unit.dat", scens, [
+        ("httpsd", "cpu_us_busy", "httpsd (busy TSC cycles)"),
+        ("httpsd-idle", "cpu_us_proc", "httpsd --idle-sleep (utime+stime)"),
+        ("nginx", "cpu_us_proc", "nginx worker (utime+stime)")], by),
+       plot_cmd("throughput.dat", scens, [
+        ("httpsd", "rate", "httpsd (busy polling)"),
+        ("httpsd-idle", "rate", "httpsd --idle-sleep"),
+        ("nginx", "rate", "nginx")], by))
+    run_gnuplot(out, script)
 
 
 def main(argv):
@@ -304,6 +476,7 @@ def main(argv):
         print(__doc__.strip())
         return 0 if len(argv) == 2 else 2
     out = argv[1]
+    OUTDIR[0] = out
     meta = read_meta(out)
     by = {}
     runs = []
@@ -315,17 +488,21 @@ def main(argv):
                 by[(run["server"], run["scenario"])] = run
     rows = build_table(by)
     plot(out, by)
-    crypto = None
-    cpath = os.path.join(out, "raw", "bench_crypto.json")
-    if os.path.exists(cpath):
+    rtt = load_rtt(out)
+    rtt_tab = rtt_rows(rtt)
+    plot_rtt(out, rtt_tab)
+    micro = {}
+    for name, _ in MICRO:
         try:
-            with open(cpath) as f:
-                crypto = json.load(f)
-        except ValueError:
-            crypto = None
+            with open(os.path.join(out, "raw", name + ".json")) as f:
+                micro[name] = json.load(f)
+        except (OSError, ValueError):
+            micro[name] = None
     with open(os.path.join(out, "results.json"), "w") as f:
-        json.dump({"meta": meta, "table": rows, "runs": runs, "crypto": crypto}, f, indent=1)
-    write_md(out, meta, rows, by)
+        json.dump({"meta": meta, "table": rows, "runs": runs, "rtt": rtt_tab,
+                   "rtt_raw": [dict(server=k[0], rtt_ms=k[1], **v) for k, v in sorted(rtt.items())],
+                   "crypto": micro.get("bench_crypto"), "micro": micro}, f, indent=1)
+    write_md(out, meta, rows, by, rtt_tab, rtt)
     return 0
 
 
