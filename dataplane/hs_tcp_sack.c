@@ -222,6 +222,9 @@ hs_tcp_sack_rescue(const struct hs_tcp_conn *c, uint32_t max, uint32_t *seq,
 	}
 	if (HS_SEQ_GT(hend, dend))
 		hend = dend;
+	/* Not what HighRxt says was retransmitted in this recovery already. */
+	if (HS_SEQ_LT(floor, c->high_rxt))
+		floor = c->high_rxt;
 	if (!HS_SEQ_LT(floor, hend))
 		return false;
 	s = hend - HS_MIN(max, hend - floor);
