@@ -108,7 +108,9 @@ hs_tcp_tlp_allowed(const struct hs_tcp_conn *c)
 	       !(c->flags2 & HS_TCPF2_TLP) && c->rexmt_shift == 0 &&
 	       c->snd_nxt == c->snd_max &&
 	       (c->state == HS_TCP_ESTABLISHED ||
-		c->state == HS_TCP_CLOSE_WAIT);
+		c->state == HS_TCP_CLOSE_WAIT ||
+		c->state == HS_TCP_FIN_WAIT_1 || c->state == HS_TCP_CLOSING ||
+		c->state == HS_TCP_LAST_ACK);
 }
 
 /* RFC 8985 §7.2 PTO: 2*SRTT (1 s without a sample), plus the worst-case
