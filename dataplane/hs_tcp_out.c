@@ -363,12 +363,6 @@ hs_tcp_send_data(struct hs_tcp_conn *c, uint32_t seq, uint32_t len, bool fin)
 	return 0;
 }
 
-int
-hs_tcp_send_seg(struct hs_tcp_conn *c, uint32_t seq, uint32_t len, bool fin)
-{
-	return hs_tcp_send_data(c, seq, len, fin);
-}
-
 /* Payload per segment now: c->mss (already net of timestamps) minus the
  * room SACK blocks may take while we hold out-of-order data, so a segment
  * never exceeds the MTU. */
@@ -396,25 +390,36 @@ hs_tcp_rexmit_one(struct hs_tcp_conn *c)
 
 static bool hs_tcp_can_send_data(const struct hs_tcp_conn *c);
 
-/* RFC 8985 §7.3: a probe of new data, if some is unsent and the peer's
- * window allows it (cwnd does not apply).  Returns 0 if one was sent. */
+/* RFC 8985 §7.3: the probe is new data if some is unsent and the peer's
+ * window allows it (cwnd does not apply), else the last segment sent
+ * again (with the FIN if that was sent).  Sets tlp_seq to its start.
+ * Returns 0 if one was sent. */
 int
-hs_tcp_send_probe_new(struct hs_tcp_conn *c)
+hs_tcp_send_probe(struct hs_tcp_conn *c)
 {
-	uint32_t off = c->snd_max - c->snd_una, unsent, len;
+	uint32_t off = c->snd_max - c->snd_una, unsent, len, end;
 	int32_t usable = (int32_t)(c->snd_una + c->snd_wnd - c->snd_max);
 	bool fin;
 
-	if (!hs_tcp_can_send_data(c) || (c->flags & HS_TCPF_SENTFIN) ||
-	    off >= c->sndq.bytes || usable <= 0)
+	if (!hs_tcp_can_send_data(c))
 		return -1;
-	unsent = c->sndq.bytes - off;
-	len = HS_MIN(unsent, hs_tcp_data_mss(c));
-	len = HS_MIN(len, (uint32_t)usable);
-	fin = (c->flags & HS_TCPF_SHUT_WR) && len == unsent;
-	c->tlp_seq = c->snd_max;
-	c->snd_nxt = c->snd_max;
-	return hs_tcp_send_data(c, c->snd_max, len, fin);
+	if (!(c->flags & HS_TCPF_SENTFIN) && off < c->sndq.bytes &&
+	    usable > 0) {
+		unsent = c->sndq.bytes - off;
+		len = HS_MIN(unsent, hs_tcp_data_mss(c));
+		len = HS_MIN(len, (uint32_t)usable);
+		fin = (c->flags & HS_TCPF_SHUT_WR) && len == unsent;
+		c->tlp_seq = c->snd_max;
+		c->snd_nxt = c->snd_max;
+		return hs_tcp_send_data(c, c->snd_max, len, fin);
+	}
+	end = c->snd_una + HS_MIN(c->sndq.bytes, off);
+	len = HS_MIN(end - c->snd_una, hs_tcp_data_mss(c));
+	fin = (c->flags & HS_TCPF_SENTFIN) != 0;
+	if (len == 0 && !fin)
+		return -1;
+	c->tlp_seq = end - len;
+	return hs_tcp_send_data(c, end - len, len, fin);
 }
 
 static bool

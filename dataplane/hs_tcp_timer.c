@@ -238,21 +238,12 @@ static void
 hs_tcp_tlp_timeout(struct hs_tcp_conn *c)
 {
 	struct hs_lcore *lc = c->lc;
-	uint32_t end, len;
-	bool fin = false;
 
 	if (c->snd_max == c->snd_una || !hs_tcp_tlp_allowed(c))
 		goto rto;
+	if (hs_tcp_send_probe(c) != 0)
+		goto rto;
 	lc->stats.tcp_tlp++;
-	if (hs_tcp_send_probe_new(c) != 0) {
-		/* The last segment: [end - len, end) of data, with the FIN
-		 * if it was sent. */
-		end = c->snd_una + c->sndq.bytes;
-		fin = (c->flags & HS_TCPF_SENTFIN) != 0;
-		len = HS_MIN(c->sndq.bytes, (uint32_t)c->mss);
-		c->tlp_seq = end - len;
-		hs_tcp_send_seg(c, end - len, len, fin);
-	}
 	c->tlp_end = c->snd_max;
 	c->flags2 |= HS_TCPF2_TLP;
 rto:

@@ -319,11 +319,9 @@ void hs_tcp_send_rst(struct hs_tcp_conn *c);
 void hs_tcp_challenge_ack(struct hs_tcp_conn *c);
 /* Keep-alive probe: <SEQ=SND.UNA-1><CTL=ACK> (RFC 9293 §3.8.4). */
 void hs_tcp_send_keepalive(struct hs_tcp_conn *c);
-/* Send [seq, seq+len) (+FIN): RTT timing, snd_nxt/snd_max, timers. */
-int hs_tcp_send_seg(struct hs_tcp_conn *c, uint32_t seq, uint32_t len,
-		    bool fin);
-/* Tail loss probe of new data (RFC 8985 §7.3); 0 if one was sent. */
-int hs_tcp_send_probe_new(struct hs_tcp_conn *c);
+/* Tail loss probe (RFC 8985 §7.3): new data or the last segment; sets
+ * c->tlp_seq.  0 if one was sent. */
+int hs_tcp_send_probe(struct hs_tcp_conn *c);
 /* Retransmit the first unacknowledged segment (fast rexmt / partial ACK). */
 void hs_tcp_rexmit_one(struct hs_tcp_conn *c);
 /* Enter loss recovery on a congestion signal from duplicate ACKs:
