@@ -485,8 +485,19 @@ hs_tcp_ack_new(struct hs_tcp_conn *c, uint32_t ack)
 	c->dupacks = 0;
 	/* RFC 8985 §7.3: the probe's episode ends when TLP.end_seq is
 	 * cumulatively acknowledged. */
-	if ((c->flags2 & HS_TCPF2_TLP) && HS_SEQ_GEQ(ack, c->tlp_end))
-		c->flags2 &= ~HS_TCPF2_TLP;
+	if ((c->flags2 & HS_TCPF2_TLP) && HS_SEQ_GEQ(ack, c->tlp_end)) {
+		/* §7.4: a retransmitted probe that ends the episode without
+		 * a recovery repaired a loss by itself (we do not process
+		 * D-SACKs, which could show the original arrived too): the
+		 * congestion response is still owed. */
+		if ((c->flags2 & HS_TCPF2_TLP_RXT) &&
+		    !(c->flags & HS_TCPF_RECOVERY)) {
+			c->lc->stats.tcp_tlp_loss++;
+			c->cc->on_loss(c, false);
+			c->cwnd = c->ssthresh;
+		}
+		c->flags2 &= ~(HS_TCPF2_TLP | HS_TCPF2_TLP_RXT);
+	}
 
 	if ((c->flags & HS_TCPF_PERSIST) && c->sndq.bytes == 0) {
 		c->flags &= ~HS_TCPF_PERSIST;

@@ -411,6 +411,7 @@ hs_tcp_send_probe(struct hs_tcp_conn *c)
 		fin = (c->flags & HS_TCPF_SHUT_WR) && len == unsent;
 		c->tlp_seq = c->snd_max;
 		c->snd_nxt = c->snd_max;
+		c->flags2 &= ~HS_TCPF2_TLP_RXT;
 		return hs_tcp_send_data(c, c->snd_max, len, fin);
 	}
 	end = c->snd_una + HS_MIN(c->sndq.bytes, off);
@@ -419,6 +420,7 @@ hs_tcp_send_probe(struct hs_tcp_conn *c)
 	if (len == 0 && !fin)
 		return -1;
 	c->tlp_seq = end - len;
+	c->flags2 |= HS_TCPF2_TLP_RXT;
 	return hs_tcp_send_data(c, end - len, len, fin);
 }
 
@@ -471,7 +473,9 @@ hs_tcp_enter_recovery(struct hs_tcp_conn *c)
 	c->cc->on_loss(c, false);
 	c->recover = c->snd_max;
 	c->flags |= HS_TCPF_RECOVERY;
-	c->flags2 &= ~HS_TCPF2_RESCUE;
+	/* A recovery is the congestion response for the losses a probe
+	 * revealed (RFC 8985 §7.4). */
+	c->flags2 &= ~(HS_TCPF2_RESCUE | HS_TCPF2_TLP_RXT);
 	c->rxt_us = 0;
 	c->rtt_start_us = 0;
 	/* RFC 8985 §7.2: no probe timer during fast recovery: the RTO. */

@@ -45,6 +45,8 @@
 #define HS_TCPF2_TLP     0x02u  /* a probe is outstanding (tlp_seq, tlp_end) */
 #define HS_TCPF2_RESCUE  0x04u  /* rescue_rxt is defined (RFC 6675 §4 rule 4) */
 #define HS_TCPF2_LOST    0x08u  /* lost_mark is valid */
+#define HS_TCPF2_TLP_RXT 0x10u  /* the probe was a retransmission, no
+				 * recovery since (RFC 8985 §7.4) */
 
 /* TCP header flag bits (th->tcp_flags). */
 #define HS_TH_FIN  RTE_TCP_FIN_FLAG
