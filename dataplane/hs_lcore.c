@@ -13,6 +13,7 @@
 
 #include "hs_lcore.h"
 #include "hs_net.h"
+#include "hs_rcu.h"
 
 /* Empty polls in a row before the idle back-off starts sleeping. */
 #define HS_IDLE_POLLS 1024u
@@ -21,6 +22,8 @@ struct hs_lcore *hs_lcores[HS_MAX_LCORES];
 unsigned int hs_nb_lcores;
 
 static bool hs_stop_flag;              /* accessed with __atomic_* */
+static bool hs_drain_flag;             /* accessed with __atomic_* */
+static uint64_t hs_ctl_gen;            /* accessed with __atomic_* */
 static unsigned int hs_idle_sleep_us;
 /* TSC -> microseconds: us = (tsc * hs_us_mult) >> HS_US_SHIFT. */
 #define HS_US_SHIFT 32
@@ -152,6 +155,13 @@ hs_lcore_poll_once(struct hs_lcore *lc)
 	bool busy;
 
 	hs_lcore_clock_tsc(lc, t0);
+	/* New shared state or a drain: the application looks at it now,
+	 * before using any shared object in this iteration. */
+	if (HS_UNLIKELY(__atomic_load_n(&hs_ctl_gen, __ATOMIC_ACQUIRE) != lc->ctl_seen)) {
+		lc->ctl_seen = __atomic_load_n(&hs_ctl_gen, __ATOMIC_ACQUIRE);
+		if (lc->ctl_fn != NULL)
+			lc->ctl_fn(lc);
+	}
 	/* ARP updates other lcores learned (hs_arp.h); cheap when empty. */
 	if (lc->arp.inbox != NULL && !rte_ring_empty(lc->arp.inbox))
 		hs_arp_peers_drain(lc);
@@ -180,6 +190,8 @@ hs_lcore_poll_once(struct hs_lcore *lc)
 	else
 		lc->stats.loop_idle_cycles += cycles;
 	lc->stats.loop_iter++;
+	/* Between bursts: no shared object is in use by this iteration. */
+	hs_rcu_quiescent(lc->lcore_id);
 	return n;
 }
 
@@ -189,7 +201,12 @@ hs_lcore_loop(void *arg)
 	struct hs_lcore *lc = arg;
 	unsigned int empty = 0;
 
+	hs_rcu_online(lc->lcore_id);
 	while (!__atomic_load_n(&hs_stop_flag, __ATOMIC_RELAXED)) {
+		if (HS_UNLIKELY(lc->tick_fn != NULL && lc->now_us >= lc->tick_next_us)) {
+			lc->tick_next_us = lc->now_us + HS_TICK_US;
+			lc->tick_fn();
+		}
 		if (hs_lcore_poll_once(lc) != 0) {
 			empty = 0;
 			continue;
@@ -206,6 +223,7 @@ hs_lcore_loop(void *arg)
 		}
 	}
 	hs_lcore_flush(lc);
+	hs_rcu_offline(lc->lcore_id);
 	return 0;
 }
 
@@ -214,6 +232,26 @@ hs_lcore_stop(void)
 {
 	/* Async-signal-safe: a single atomic store. */
 	__atomic_store_n(&hs_stop_flag, true, __ATOMIC_RELAXED);
+}
+
+void
+hs_lcore_ctl_bump(void)
+{
+	__atomic_add_fetch(&hs_ctl_gen, 1, __ATOMIC_RELEASE);
+}
+
+void
+hs_lcore_drain_start(void)
+{
+	/* Async-signal-safe: atomic stores only. */
+	__atomic_store_n(&hs_drain_flag, true, __ATOMIC_RELEASE);
+	hs_lcore_ctl_bump();
+}
+
+bool
+hs_lcore_draining(void)
+{
+	return __atomic_load_n(&hs_drain_flag, __ATOMIC_ACQUIRE);
 }
 
 bool

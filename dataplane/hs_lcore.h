@@ -63,6 +63,15 @@ struct hs_lcore {
 	hs_tx_sink_fn tx_sink;        /* used when port_id == HS_PORT_NONE */
 	void *tx_sink_arg;
 
+	/* control plane (hs_lcore_ctl_bump): the application's callback,
+	 * run at the top of the next iteration after a bump */
+	uint64_t ctl_seen;
+	void (*ctl_fn)(struct hs_lcore *lc);
+	/* single lcore: the main lcore's own duties (signals, reloads,
+	 * reclamation), run between iterations every HS_TICK_US */
+	void (*tick_fn)(void);
+	uint64_t tick_next_us;
+
 	struct hs_stats stats;
 	struct hs_arp_table arp;
 	struct hs_tcp_lcore tcp;
@@ -98,6 +107,16 @@ bool hs_lcore_stopping(void);
  * (0 = pure busy polling, the default). */
 void hs_lcore_set_idle_sleep(unsigned int us);
 unsigned int hs_lcore_get_idle_sleep(void);
+
+/* Control plane -> polling lcores.  The main lcore calls
+ * hs_lcore_ctl_bump() after publishing new shared state (hs_rcu.h) or
+ * starting a drain; each lcore notices at the top of its next iteration
+ * (one load of a read-mostly word) and calls its ctl_fn. */
+void hs_lcore_ctl_bump(void);
+/* Graceful shutdown requested (SIGTERM): async-signal-safe. */
+void hs_lcore_drain_start(void);
+bool hs_lcore_draining(void);
+#define HS_TICK_US 10000u
 
 /* Registry of running lcore contexts, for telemetry and reports. */
 #define HS_MAX_LCORES 128

@@ -8,9 +8,19 @@
  * Application options are validated (and certificates, keys and the
  * document root loaded) before EAL starts, so mistakes are reported in one
  * line with exit code 2 without touching hugepages or ports.
+ *
+ * --config FILE reads the same options from a file (hs_conf.h: "name
+ * value" lines); the command line overrides it option by option.
+ * --check-config stops after that validation (exit 0 or 2).  SIGHUP
+ * re-reads the file and applies what can change live (HS_OPTF_LIVE),
+ * builds a new TLS context and file cache and runs the reload hooks
+ * (hs_reload.h); SIGTERM drains (hs_server.h), a second SIGTERM or a
+ * SIGINT stops at once.
  */
 #include <arpa/inet.h>
 #include <getopt.h>
+#include <inttypes.h>
+#include <setjmp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <signal.h>
@@ -29,13 +39,17 @@
 #include <rte_mbuf.h>
 
 #include "hs_common.h"
+#include "hs_conf.h"
 #include "hs_lcore.h"
+#include "hs_rcu.h"
+#include "hs_reload.h"
 #include "hs_port.h"
 #include "hs_stats.h"
 #include "hs_tls.h"
 #include "hs_tls_crypto.h"
 #include "hs_http.h"
 #include "hs_http_files.h"
+#include "hs_log.h"
 #include "hs_server.h"
 
 #define HS_VERSION "0.1.0"
@@ -51,6 +65,7 @@ struct hs_opts {
 	uint16_t mtu;
 	int port_id;                      /* -1 = first available */
 	uint64_t max_file, max_total;
+	const char *access_log;           /* file, or "off" */
 	enum hs_tls_crypto crypto;        /* --crypto */
 	/* HTTP behaviour (struct hs_server_config; 0 ms = default). */
 	uint32_t hsts_max_age;
@@ -58,6 +73,10 @@ struct hs_opts {
 	bool http_serve;                  /* --http-port-mode serve */
 	uint32_t keepalive_requests;
 	uint32_t handshake_ms, header_ms, keepalive_ms, send_ms;
+	struct hs_tcp_params tcp;         /* --cc, --time-wait, ... (start-up only) */
+	const char *config;               /* --config FILE */
+	bool check_config;
+	uint32_t shutdown_timeout_s;
 };
 
 /* ---- option table ------------------------------------------------------
@@ -66,7 +85,7 @@ struct hs_opts {
  * with a parser).  getopt_long's table and --help are generated from it.
  */
 enum hs_opt_kind {
-	HS_OPT_STR,       /* const char * (points into argv) */
+	HS_OPT_STR,       /* const char * (into argv or the config file) */
 	HS_OPT_U16, HS_OPT_U32, HS_OPT_U64, HS_OPT_INT,  /* decimal in [min, max] */
 	HS_OPT_IP,        /* uint32_t, network order */
 	HS_OPT_MS,        /* uint32_t milliseconds: "N" seconds, "Nms", "Ns", "Nm" */
@@ -75,6 +94,11 @@ enum hs_opt_kind {
 	HS_OPT_ACTION,    /* no value: runs fn and exits (--help, --version) */
 };
 
+/* Row flags (the last field, so rows may leave it out). */
+#define HS_OPTF_LIVE   1u /* a SIGHUP reload applies a new value */
+#define HS_OPTF_REPEAT 2u /* may be given several times (fn accumulates) */
+#define HS_OPTF_CLI    4u /* command line only, not a configuration key */
+
 struct hs_optdef {
 	const char *name;                 /* without "--" */
 	enum hs_opt_kind kind;
@@ -82,9 +106,13 @@ struct hs_optdef {
 	uint64_t min, max;                /* integer kinds */
 	void (*fn)(struct hs_opts *o, const char *val);
 	bool required;
-	const char *metavar;              /* NULL for HS_OPT_ACTION */
+	const char *metavar;              /* NULL for HS_OPT_ACTION/BOOL */
 	const char *help;                 /* "\n" continues on the next line */
+	unsigned int flags;               /* HS_OPTF_* */
 };
+/* Rows are also configuration-file keys (hs_conf.h).  A HS_OPT_FN parser
+ * writes only into struct hs_opts (a reload parses into a fresh one) and
+ * reports bad input with die_usage(), which names the config line. */
 
 #define HS_OFF(f) offsetof(struct hs_opts, f)
 
@@ -101,11 +129,12 @@ static const struct hs_optdef hs_optdefs[] = {
 	{ "addr", HS_OPT_FN, 0, 0, 0, opt_addr, true, "A.B.C.D/N",
 	  "the server's IPv4 address and prefix length" },
 	{ "cert", HS_OPT_STR, HS_OFF(cert), 0, 0, NULL, true, "FILE",
-	  "PEM certificate (leaf first, then the chain)" },
+	  "PEM certificate (leaf first, then the chain)", HS_OPTF_LIVE },
 	{ "key", HS_OPT_STR, HS_OFF(key), 0, 0, NULL, true, "FILE",
-	  "PEM private key matching --cert" },
+	  "PEM private key matching --cert", HS_OPTF_LIVE },
 	{ "root", HS_OPT_STR, HS_OFF(root), 0, 0, NULL, true, "DIR",
-	  "document root, loaded into memory at start-up" },
+	  "document root, loaded into memory at start-up\nand on SIGHUP",
+	  HS_OPTF_LIVE },
 	{ "gateway", HS_OPT_IP, HS_OFF(gw), 0, 0, NULL, false, "A.B.C.D",
 	  "next hop for off-link clients" },
 	{ "https-port", HS_OPT_U16, HS_OFF(https_port), 1, 65535, NULL, false, "N",
@@ -121,29 +150,50 @@ static const struct hs_optdef hs_optdefs[] = {
 	{ "mbufs", HS_OPT_U32, HS_OFF(nb_mbufs), 1024, 1u << 24, NULL, false, "N",
 	  "mbufs in the packet pool (default 32767)" },
 	{ "max-file", HS_OPT_U64, HS_OFF(max_file), 0, 1ull << 40, NULL, false, "BYTES",
-	  "largest file loaded from --root (default 256 MiB)" },
+	  "largest file loaded from --root (default 256 MiB)", HS_OPTF_LIVE },
+	{ "access-log", HS_OPT_STR, HS_OFF(access_log), 0, 0, NULL, false, "FILE|off",
+	  "access log, combined format (default " HS_LOG_DEFAULT_PATH ")" },
 	{ "idle-sleep", HS_OPT_U32, HS_OFF(idle_sleep_us), 0, 1000000, NULL, false, "US",
-	  "sleep US microseconds after a run of empty polls\n(default 0: busy polling)" },
-	{ "crypto", HS_OPT_FN, 0, 0, 0, opt_crypto, false, "PATH",
+	  "sleep US microseconds after a run of empty polls\n(default 0: busy polling)",
+	  HS_OPTF_LIVE },
+	  	{ "crypto", HS_OPT_FN, 0, 0, 0, opt_crypto, false, "PATH",
 	  "AES-GCM record crypto: ipsec-mb (default) or wolfssl" },
 	{ "http-port-mode", HS_OPT_FN, 0, 0, 0, opt_http_port_mode, false, "MODE",
-	  "redirect (default: 301 to the https URL) or serve" },
+	  "redirect (default: 301 to the https URL) or serve",
+	  HS_OPTF_LIVE },
 	{ "hsts-max-age", HS_OPT_U32, HS_OFF(hsts_max_age), 0, 1u << 30, NULL, false, "S",
-	  "Strict-Transport-Security max-age on HTTPS\n(default 31536000, 0 = no header)" },
+	  "Strict-Transport-Security max-age on HTTPS\n(default 31536000, 0 = no header)",
+	  HS_OPTF_LIVE },
 	{ "hsts-include-subdomains", HS_OPT_BOOL, HS_OFF(hsts_subdomains), 0, 0, NULL, false, NULL,
-	  "add includeSubDomains to Strict-Transport-Security" },
+	  "add includeSubDomains to Strict-Transport-Security",
+	  HS_OPTF_LIVE },
 	{ "hsts-preload", HS_OPT_BOOL, HS_OFF(hsts_preload), 0, 0, NULL, false, NULL,
-	  "add preload to Strict-Transport-Security" },
+	  "add preload to Strict-Transport-Security",
+	  HS_OPTF_LIVE },
 	{ "keepalive-requests", HS_OPT_U32, HS_OFF(keepalive_requests), 1, 1u << 30, NULL, false, "N",
-	  "requests per connection before it is closed (default 1000)" },
+	  "requests per connection before it is closed (default 1000)",
+	  HS_OPTF_LIVE },
 	{ "keepalive-timeout", HS_OPT_MS, HS_OFF(keepalive_ms), 10, 86400000, NULL, false, "T",
-	  "idle time between requests (default 75s); T is N seconds\nor Nms, Ns, Nm" },
+	  "idle time between requests (default 75s); T is N seconds\nor Nms, Ns, Nm",
+	  HS_OPTF_LIVE },
 	{ "header-timeout", HS_OPT_MS, HS_OFF(header_ms), 10, 86400000, NULL, false, "T",
-	  "a started request head must complete within T (default 60s)" },
+	  "a started request head must complete within T (default 60s)",
+	  HS_OPTF_LIVE },
 	{ "handshake-timeout", HS_OPT_MS, HS_OFF(handshake_ms), 10, 86400000, NULL, false, "T",
-	  "the TLS handshake must complete within T (default 60s)" },
+	  "the TLS handshake must complete within T (default 60s)",
+	  HS_OPTF_LIVE },
 	{ "send-timeout", HS_OPT_MS, HS_OFF(send_ms), 10, 86400000, NULL, false, "T",
-	  "longest time without send progress (default 60s)" },
+	  "longest time without send progress (default 60s)",
+	  HS_OPTF_LIVE },
+	{ "shutdown-timeout", HS_OPT_U32, HS_OFF(shutdown_timeout_s), 0, 86400, NULL, false, "S",
+	  "SIGTERM: seconds in-flight responses get to finish\n(default 20; 0: stop at once)",
+	  HS_OPTF_LIVE },
+	{ "config", HS_OPT_STR, HS_OFF(config), 0, 0, NULL, false, "FILE",
+	  "read options from FILE, one 'name value' per line\n(command-line options override it;\nre-read on SIGHUP)",
+	  HS_OPTF_CLI },
+	{ "check-config", HS_OPT_BOOL, HS_OFF(check_config), 0, 0, NULL, false, NULL,
+	  "validate the options and the files they name\n(certificate, key, root), then exit 0 or 2",
+	  HS_OPTF_CLI },
 	{ "cc", HS_OPT_FN, 0, 0, 0, opt_cc, false, "cubic|newreno",
 	  "TCP congestion control (default cubic)" },
 	{ "max-conns-per-source", HS_OPT_FN, 0, 0, 0, opt_per_source, false, "N",
@@ -151,9 +201,9 @@ static const struct hs_optdef hs_optdefs[] = {
 	{ "time-wait", HS_OPT_FN, 0, 0, 0, opt_time_wait, false, "T",
 	  "TCP TIME_WAIT length (default 60s = 2*MSL), 1ms..10m" },
 	{ "version", HS_OPT_ACTION, 0, 0, 0, opt_version, false, NULL,
-	  "print versions and exit" },
+	  "print versions and exit", HS_OPTF_CLI },
 	{ "help", HS_OPT_ACTION, 0, 0, 0, opt_help, false, NULL,
-	  "print this help and exit" },
+	  "print this help and exit", HS_OPTF_CLI },
 };
 
 #define HS_NB_OPTS HS_ARRAY_SIZE(hs_optdefs)
@@ -203,19 +253,33 @@ usage(FILE *f)
 "symmetric key; for net_af_packet add qpairs=N to --vdev).\n"
 "\n"
 "Counters: DPDK telemetry commands /httpsd/stats, /httpsd/lcore_stats,N\n"
-"and /httpsd/info; printed at exit. SIGINT/SIGTERM stop the server.\n");
+"and /httpsd/info; printed at exit.\n"
+"\n"
+"Signals: SIGHUP reloads (--config file, certificate, key, files);\n"
+"SIGTERM drains (no new connections, responses in flight finish, up to\n"
+"--shutdown-timeout), then exits 0; SIGINT or a second SIGTERM stops now.\n");
 }
+
+/* Where the option being applied came from: "FILE:LINE: " for a config
+ * line, "" for the command line.  die_usage() puts it first. */
+static char hs_where[300];
+/* During a SIGHUP reload die_usage() must not exit: it stores the message
+ * here and jumps back to the reload, which keeps the running state. */
+static jmp_buf *hs_usage_jmp;
+static char hs_usage_msg[512];
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
 die_usage(const char *fmt, ...)
 {
 	va_list ap;
+	int n = snprintf(hs_usage_msg, sizeof(hs_usage_msg), "%s", hs_where);
 
-	fputs("httpsd: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(hs_usage_msg + n, sizeof(hs_usage_msg) - (size_t)n, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (hs_usage_jmp != NULL)
+		longjmp(*hs_usage_jmp, 1);
+	fprintf(stderr, "httpsd: %s\n", hs_usage_msg);
 	exit(HS_EXIT_USAGE);
 }
 
@@ -335,13 +399,6 @@ opt_apply(struct hs_opts *o, const struct hs_optdef *d, const char *val)
 	}
 }
 
-/* True when the required option d was given. */
-static bool
-opt_seen(const bool *seen, const struct hs_optdef *d)
-{
-	return seen[d - hs_optdefs];
-}
-
 static void
 print_version(void)
 {
@@ -363,40 +420,79 @@ opt_version(struct hs_opts *o, const char *val)
 	exit(0);
 }
 
-/* TCP tunables go straight to hs_tcp_params. */
+/* TCP tunables: parsed into o->tcp (a copy of hs_tcp_params), which
+ * main() installs once at start-up (they need a restart). */
 static void
 opt_cc(struct hs_opts *o, const char *val)
 {
 	int cc = hs_tcp_cc_find(val);
 
-	(void)o;
 	if (cc < 0)
 		die_usage("--cc: '%s' is not cubic or newreno", val);
-	hs_tcp_params.cc = (uint32_t)cc;
+	o->tcp.cc = (uint32_t)cc;
 }
 
 static void
 opt_per_source(struct hs_opts *o, const char *val)
 {
-	(void)o;
-	hs_tcp_params.max_per_source = (uint32_t)
+	o->tcp.max_per_source = (uint32_t)
 		parse_uint("--max-conns-per-source", val, 0, 1u << 22);
 }
 
 static void
 opt_time_wait(struct hs_opts *o, const char *val)
 {
-	(void)o;
-	hs_tcp_params.time_wait_ms = parse_ms("--time-wait", val, 1, 600000);
+	o->tcp.time_wait_ms = parse_ms("--time-wait", val, 1, 600000);
 }
 
+/* ---- building the options: command line + configuration file ---------- */
+
+/* One option occurrence: table row, value (NULL for no-value kinds) and
+ * its config line (0 = command line). */
+struct hs_optrec {
+	unsigned int idx;
+	unsigned int line;
+	const char *val;
+};
+
+/* The result of one build: the records applied, in order, and the
+ * config file their values point into. */
+struct hs_build {
+	struct hs_conf conf;
+	struct hs_optrec *rec;
+	size_t n;
+};
+
+static const struct hs_opts hs_opts_defaults = {
+	.https_port = 443, .http_port = 80, .max_conns = 16384,
+	.nb_mbufs = 32767, .mtu = 1500, .port_id = -1,
+	.max_file = 256ull << 20, .max_total = 4ull << 30,
+	.shutdown_timeout_s = 20,
+	.access_log = HS_LOG_DEFAULT_PATH,
+	.hsts_max_age = HS_HTTP_HSTS_MAX_AGE_DEFAULT,
+	.keepalive_requests = HS_HTTP_KEEPALIVE_REQS_DEFAULT,
+};
+
 static void
-parse_app_args(struct hs_opts *o, int argc, char **argv)
+build_free(struct hs_build *b)
+{
+	hs_conf_free(&b->conf);
+	free(b->rec);
+	b->rec = NULL;
+	b->n = 0;
+}
+
+/* Command-line application options as records (nothing applied yet). */
+static void
+scan_cmdline(int argc, char **argv, struct hs_optrec **out, size_t *nout)
 {
 	struct option lopts[HS_NB_OPTS + 1];
-	bool seen[HS_NB_OPTS] = { false };
+	struct hs_optrec *rec = calloc((size_t)argc + 1, sizeof(*rec));
+	size_t n = 0;
 	int c;
 
+	if (rec == NULL)
+		die_usage("out of memory");
 	for (size_t i = 0; i < HS_NB_OPTS; i++)
 		lopts[i] = (struct option){ hs_optdefs[i].name,
 			hs_optdefs[i].kind == HS_OPT_ACTION ||
@@ -407,51 +503,266 @@ parse_app_args(struct hs_opts *o, int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":h", lopts, NULL)) != -1) {
 		if (c >= 256 && c < 256 + (int)HS_NB_OPTS) {
-			opt_apply(o, &hs_optdefs[c - 256], optarg);
-			seen[c - 256] = true;
+			rec[n++] = (struct hs_optrec){ (unsigned int)(c - 256), 0, optarg };
 			continue;
 		}
 		switch (c) {
-		case 'h': opt_help(o, NULL); break;
+		case 'h': opt_help(NULL, NULL); break;
 		case ':': die_usage("option '%s' needs a value", argv[optind - 1]);
 		default: die_usage("unknown option '%s' (see --help)", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
 		die_usage("unexpected argument '%s' (see --help)", argv[optind]);
+	*out = rec;
+	*nout = n;
+}
+
+static int
+optdef_find(const char *name)
+{
 	for (size_t i = 0; i < HS_NB_OPTS; i++)
-		if (hs_optdefs[i].required && !opt_seen(seen, &hs_optdefs[i]))
-			die_usage("--%s is required%s", hs_optdefs[i].name,
+		if (strcmp(hs_optdefs[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void
+where_set(const struct hs_build *b, unsigned int line)
+{
+	if (line == 0)
+		hs_where[0] = '\0';
+	else
+		snprintf(hs_where, sizeof(hs_where), "%s:%u: ", b->conf.path, line);
+}
+
+/* Config line of the last occurrence of option idx, 0 if none / cmdline. */
+static unsigned int
+build_line_of(const struct hs_build *b, unsigned int idx)
+{
+	unsigned int line = 0;
+
+	for (size_t i = 0; i < b->n; i++)
+		if (b->rec[i].idx == idx)
+			line = b->rec[i].line;
+	return line;
+}
+
+static unsigned int
+build_line_by_name(const struct hs_build *b, const char *name)
+{
+	int idx = optdef_find(name);
+
+	return idx < 0 ? 0 : build_line_of(b, (unsigned int)idx);
+}
+
+/* Build o from the defaults, then the config file (cfg_path, if any),
+ * then the command line cl[] (which overrides the file option by option:
+ * an option given on the command line is ignored in the file).  Errors go
+ * through die_usage() with "FILE:LINE: " for the file's lines.  On
+ * success b holds the records (and the file they point into). */
+static void
+opts_build(struct hs_opts *o, struct hs_build *b, const char *cfg_path,
+	   const struct hs_optrec *cl, size_t ncl)
+{
+	bool on_cli[HS_NB_OPTS] = { false }, seen[HS_NB_OPTS] = { false };
+	unsigned int first_line[HS_NB_OPTS] = { 0 };
+	char err[512];
+	size_t n = 0;
+
+	*o = hs_opts_defaults;
+	o->tcp = hs_tcp_params;            /* the TCP module's defaults */
+	memset(b, 0, sizeof(*b));
+	hs_where[0] = '\0';
+	if (cfg_path != NULL && hs_conf_read(cfg_path, &b->conf, err, sizeof(err)) < 0)
+		die_usage("%s", err);
+	b->rec = calloc(b->conf.n + ncl + 1, sizeof(*b->rec));
+	if (b->rec == NULL)
+		die_usage("out of memory");
+	for (size_t i = 0; i < ncl; i++)
+		on_cli[cl[i].idx] = true;
+
+	for (size_t i = 0; i < b->conf.n; i++) {
+		const struct hs_conf_rec *r = &b->conf.rec[i];
+		int idx = optdef_find(r->name);
+		const struct hs_optdef *d;
+		bool novalue;
+
+		where_set(b, r->line);
+		if (idx < 0)
+			die_usage("unknown option '%s' (see httpsd --help)", r->name);
+		d = &hs_optdefs[idx];
+		novalue = d->kind == HS_OPT_ACTION || d->kind == HS_OPT_BOOL;
+		if (d->flags & HS_OPTF_CLI)
+			die_usage("'%s' is a command-line option, not allowed in a configuration file",
+				  r->name);
+		if (novalue && r->value != NULL)
+			die_usage("'%s' takes no value", r->name);
+		if (!novalue && r->value == NULL)
+			die_usage("'%s' needs a value", r->name);
+		if (first_line[idx] != 0 && !(d->flags & HS_OPTF_REPEAT))
+			die_usage("'%s' given twice (first on line %u)", r->name,
+				  first_line[idx]);
+		if (first_line[idx] == 0)
+			first_line[idx] = r->line;
+		if (on_cli[idx])
+			continue;                  /* the command line wins */
+		opt_apply(o, d, r->value);
+		seen[idx] = true;
+		b->rec[n++] = (struct hs_optrec){ (unsigned int)idx, r->line, r->value };
+	}
+	hs_where[0] = '\0';
+	for (size_t i = 0; i < ncl; i++) {
+		opt_apply(o, &hs_optdefs[cl[i].idx], cl[i].val);
+		seen[cl[i].idx] = true;
+		b->rec[n++] = cl[i];
+	}
+	b->n = n;
+	for (size_t i = 0; i < HS_NB_OPTS; i++)
+		if (hs_optdefs[i].required && !seen[i])
+			die_usage("--%s is required%s%s%s", hs_optdefs[i].name,
 				  strcmp(hs_optdefs[i].name, "addr") == 0 ?
-				  " (e.g. --addr 198.18.0.1/24)" : "");
+				  " (e.g. --addr 198.18.0.1/24)" : "",
+				  cfg_path ? ", on the command line or in " : "",
+				  cfg_path ? cfg_path : "");
+	/* Checks across options name the line of the option they blame. */
+	where_set(b, build_line_by_name(b, "gateway"));
 	if (o->gw != 0 && (o->gw & o->mask) != (o->ip & o->mask))
 		die_usage("--gateway: not inside the --addr subnet");
+	where_set(b, build_line_by_name(b, "http-port"));
 	if (o->http_port == o->https_port)
 		die_usage("--http-port and --https-port must differ");
+	hs_where[0] = '\0';
+}
+
+/* True when option idx has the same values (in order) in a and b. */
+static bool
+build_same(const struct hs_build *a, const struct hs_build *b, unsigned int idx)
+{
+	size_t i = 0, j = 0;
+
+	for (;;) {
+		while (i < a->n && a->rec[i].idx != idx)
+			i++;
+		while (j < b->n && b->rec[j].idx != idx)
+			j++;
+		if (i == a->n || j == b->n)
+			return i == a->n && j == b->n;
+		if ((a->rec[i].val == NULL) != (b->rec[j].val == NULL) ||
+		    (a->rec[i].val != NULL && strcmp(a->rec[i].val, b->rec[j].val) != 0))
+			return false;
+		i++;
+		j++;
+	}
 }
 
 static volatile sig_atomic_t hs_signalled;
 
+/* SIGHUP: reload.  SIGTERM: drain (stop accepting, let responses in
+ * flight finish up to --shutdown-timeout, then exit 0).  SIGINT, or a
+ * second SIGTERM: stop now (still a clean exit 0).  Only atomic stores. */
 static void
 on_signal(int sig)
 {
+	if (sig == SIGHUP) {
+		hs_reload_request();
+		return;
+	}
 	hs_signalled = sig;
+	if (sig == SIGTERM && !hs_lcore_draining()) {
+		hs_lcore_drain_start();
+		return;
+	}
 	hs_lcore_stop();
 }
 
 /* ---- lcores ---------------------------------------------------------- */
 
-/* Shared start-up state, read-only once the loops run. */
+/* Shared start-up state, read-only for the polling lcores (the main
+ * lcore changes o on reload; lcores read only what was published). */
 struct hs_app {
 	struct hs_opts o;
+	struct hs_build boot;             /* start-up options (o points into it) */
+	struct hs_optrec *cl;             /* command-line options */
+	size_t ncl;
+	const char *config;               /* --config FILE or NULL */
 	struct rte_mempool *pool;
 	struct hs_netif *ifp;
-	struct hs_tls_ctx *tls;
-	struct hs_file_cache *files;
 	uint16_t port;
 	bool multi;                       /* main lcore does not poll */
+	uint64_t drain_deadline;          /* TSC, 0 until draining */
+	size_t nfiles;                    /* files loaded at start-up */
 	char ip_str[INET_ADDRSTRLEN];     /* redirect target without Host */
 };
+
+static struct hs_app hs_app_main;
+
+/* What one published configuration owns (hs_server_publish's release):
+ * freed once no lcore and no connection uses it. */
+struct hs_owned {
+	struct hs_tls_ctx *tls;
+	struct hs_file_cache *files;
+	struct hs_build build;            /* the reload's options point into it */
+};
+
+static void
+owned_free(void *arg)
+{
+	struct hs_owned *own = arg;
+
+	if (own == NULL)
+		return;
+	hs_files_free(own->files);
+	hs_tls_ctx_free(own->tls);
+	build_free(&own->build);
+	free(own);
+}
+
+static void
+tls_config_from(const struct hs_opts *o, struct hs_tls_config *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->cert_file = o->cert;
+	t->key_file = o->key;
+	t->crypto = o->crypto;
+}
+
+/* The shared server configuration for options o (ports, HTTP knobs). */
+static void
+server_config_from(const struct hs_opts *o, const struct hs_owned *own,
+		   struct hs_server_config *c)
+{
+	hs_server_config_defaults(c);
+	c->tls = own->tls;
+	c->files = own->files;
+	c->https_port = o->https_port;
+	c->http_port = o->http_port;
+	c->redirect_host = hs_app_main.ip_str;
+	c->hsts_max_age = o->hsts_max_age;
+	c->hsts_subdomains = o->hsts_subdomains;
+	c->hsts_preload = o->hsts_preload;
+	c->plain_redirect = !o->http_serve;
+	c->keepalive_requests = o->keepalive_requests;
+	c->handshake_ms = o->handshake_ms;
+	c->header_ms = o->header_ms;
+	c->keepalive_ms = o->keepalive_ms;
+	c->send_ms = o->send_ms;
+}
+
+/* Load what o names (certificate, key, document root) into own.  0, or
+ * -1 with a one-line reason in err. */
+static int
+owned_load(const struct hs_opts *o, struct hs_owned *own, char *err, size_t errlen)
+{
+	struct hs_tls_config tcfg;
+
+	tls_config_from(o, &tcfg);
+	if (hs_tls_ctx_new(&own->tls, &tcfg, err, errlen) < 0)
+		return -1;
+	if (hs_files_load(&own->files, o->root, o->max_file, o->max_total, err, errlen) < 0)
+		return -1;
+	return 0;
+}
 
 /* One polling lcore: its context and its set-up result. */
 struct hs_worker {
@@ -474,24 +785,11 @@ worker_setup(void *arg)
 {
 	struct hs_worker *w = arg;
 	const struct hs_app *app = w->app;
-	struct hs_server_config scfg;
+	struct hs_server_config scfg = {
+		.https_port = app->o.https_port, .http_port = app->o.http_port,
+		.access_log = strcmp(app->o.access_log, "off") != 0,
+	};
 	int socket = (int)rte_socket_id();
-
-	hs_server_config_defaults(&scfg);
-	scfg.tls = app->tls;
-	scfg.files = app->files;
-	scfg.https_port = app->o.https_port;
-	scfg.http_port = app->o.http_port;
-	scfg.redirect_host = app->ip_str;
-	scfg.hsts_max_age = app->o.hsts_max_age;
-	scfg.hsts_subdomains = app->o.hsts_subdomains;
-	scfg.hsts_preload = app->o.hsts_preload;
-	scfg.plain_redirect = !app->o.http_serve;
-	scfg.keepalive_requests = app->o.keepalive_requests;
-	scfg.handshake_ms = app->o.handshake_ms;
-	scfg.header_ms = app->o.header_ms;
-	scfg.keepalive_ms = app->o.keepalive_ms;
-	scfg.send_ms = app->o.send_ms;
 
 	/* This lcore's ipsec-mb manager (released in worker_teardown). */
 	if (app->o.crypto == HS_TLS_CRYPTO_IPSECMB && hs_tls_crypto_thread_init() < 0) {
@@ -610,23 +908,153 @@ workers_teardown(void)
 		(void)on_lcore(hs_worker_lcore[i], worker_teardown, &hs_workers[i]);
 }
 
-/* Poll until stopped: the workers, while the main lcore only waits for
- * the stop signal (telemetry runs in DPDK's own thread); or the main
- * lcore itself when it is the only one. */
+static void __attribute__((format(printf, 1, 2)))
+reload_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("httpsd: ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+}
+
+static void
+reload_fail(struct hs_owned *own, const char *why)
+{
+	hs_reload_count(false);
+	reload_log("reload failed: %s; running configuration kept", why);
+	owned_free(own);
+}
+
+/* Names of the options that need a restart and differ between a and b. */
+static void
+changed_options(const struct hs_build *a, const struct hs_build *b, char *buf,
+		size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < HS_NB_OPTS && n < len; i++)
+		if (!(hs_optdefs[i].flags & (HS_OPTF_LIVE | HS_OPTF_CLI)) &&
+		    !build_same(a, b, i))
+			n += (size_t)snprintf(buf + n, len - n, "%s--%s", n ? ", " : "",
+					      hs_optdefs[i].name);
+}
+
+/* SIGHUP, on the main lcore (with one lcore: between two iterations).
+ * All or nothing for the configuration, certificate, key and files: any
+ * error keeps the running state and logs one line. */
+static void
+app_reload(struct hs_app *app)
+{
+	static struct hs_opts no;          /* static: kept across longjmp */
+	static struct hs_owned *own;
+	struct hs_server_config scfg;
+	char err[512], changed[256];
+	jmp_buf jb;
+	int rc;
+
+	own = calloc(1, sizeof(*own));
+	if (own == NULL) {
+		reload_fail(NULL, "out of memory");
+		return;
+	}
+	if (setjmp(jb) != 0) {
+		hs_usage_jmp = NULL;
+		hs_where[0] = '\0';
+		reload_fail(own, hs_usage_msg);
+		return;
+	}
+	hs_usage_jmp = &jb;
+	opts_build(&no, &own->build, app->config, app->cl, app->ncl);
+	hs_usage_jmp = NULL;
+
+	if (owned_load(&no, own, err, sizeof(err)) < 0) {
+		reload_fail(own, err);
+		return;
+	}
+	changed_options(&app->boot, &own->build, changed, sizeof(changed));
+	server_config_from(&no, own, &scfg);
+	if (hs_server_publish(&scfg, owned_free, own) < 0) {
+		reload_fail(own, "out of memory");
+		return;
+	}
+	/* The published generation owns own now; o points into it. */
+	app->o = no;
+	hs_lcore_set_idle_sleep(no.idle_sleep_us);
+	if (changed[0] != '\0')
+		reload_log("reload: %s changed: applied at the next restart only", changed);
+	rc = hs_reload_run_hooks(err, sizeof(err));
+	hs_reload_count(rc == 0);
+	if (rc < 0)
+		reload_log("reload failed: %s (that part kept its old state; options, certificate and files were reloaded)",
+			   err);
+	else
+		reload_log("reloaded: %zu files, certificate %s", hs_files_count(scfg.files),
+			   no.cert);
+}
+
+/* The main lcore's duties between sleeps (several lcores) or between
+ * poll iterations (one lcore): reload, drain progress, reclamation. */
+static void
+app_tick(void)
+{
+	struct hs_app *app = &hs_app_main;
+
+	if (hs_reload_take())
+		app_reload(app);
+	if (hs_lcore_draining()) {
+		uint64_t now = rte_get_timer_cycles(), live = hs_server_live_conns();
+
+		if (app->drain_deadline == 0) {
+			app->drain_deadline = now + (uint64_t)app->o.shutdown_timeout_s *
+						    rte_get_timer_hz();
+			printf("httpsd: draining: not accepting, %" PRIu64
+			       " connections open, up to %u s\n", live,
+			       app->o.shutdown_timeout_s);
+		}
+		if (live == 0 || now >= app->drain_deadline) {
+			if (live != 0)
+				printf("httpsd: shutdown timeout: closing %" PRIu64
+				       " connections\n", live);
+			hs_lcore_stop();
+		}
+	}
+	hs_rcu_reclaim();
+}
+
+/* Poll until stopped: the workers, while the main lcore handles signals,
+ * reloads and reclamation (telemetry runs in DPDK's own thread); or the
+ * main lcore itself when it is the only one (app_tick between
+ * iterations). */
 static void
 workers_run(const struct hs_app *app)
 {
 	if (!app->multi) {
+		hs_workers[0].lc->tick_fn = app_tick;
 		hs_lcore_loop(hs_workers[0].lc);
+		hs_workers[0].lc->tick_fn = NULL;
 		return;
 	}
 	for (unsigned int i = 0; i < hs_nb_workers; i++)
 		if (rte_eal_remote_launch(worker_loop, &hs_workers[i],
 					  hs_worker_lcore[i]) != 0)
 			die_usage("cannot launch the loop on lcore %u", hs_worker_lcore[i]);
-	while (!hs_lcore_stopping())
-		usleep(50 * 1000);
+	while (!hs_lcore_stopping()) {
+		app_tick();
+		usleep(HS_TICK_US);
+	}
 	rte_eal_mp_wait_lcore();
+}
+
+/* The access-log writer runs as an EAL control thread: off the polling
+ * cores. */
+static int
+log_thread_create(pthread_t *t, const char *name, void *(*fn)(void *), void *arg)
+{
+	return rte_ctrl_thread_create(t, name, NULL, fn, arg);
 }
 
 static void
@@ -643,26 +1071,28 @@ print_ready(const struct hs_app *app)
 	printf("httpsd: ready https://%s:%u/ http://%s:%u/ (port %u " RTE_ETHER_ADDR_PRT_FMT
 	       ", %zu files, lcore%s %s)\n",
 	       ip, app->o.https_port, ip, app->o.http_port, app->port,
-	       RTE_ETHER_ADDR_BYTES(&app->ifp->mac), hs_files_count(app->files),
+	       RTE_ETHER_ADDR_BYTES(&app->ifp->mac), app->nfiles,
 	       hs_nb_workers > 1 ? "s" : "", lcores);
+}
+
+static int
+log_reopen_hook(void *arg, char *err, size_t errlen)
+{
+	(void)arg; (void)err; (void)errlen;
+	hs_log_reopen();
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
-	static struct hs_app app = {
-		.o = {
-			.https_port = 443, .http_port = 80, .max_conns = 16384,
-			.nb_mbufs = 32767, .mtu = 1500, .port_id = -1,
-			.max_file = 256ull << 20, .max_total = 4ull << 30,
-			.hsts_max_age = HS_HTTP_HSTS_MAX_AGE_DEFAULT,
-			.keepalive_requests = HS_HTTP_KEEPALIVE_REQS_DEFAULT,
-		},
-	};
-	struct hs_opts *o = &app.o;
+	struct hs_app *app = &hs_app_main;
+	struct hs_opts *o = &app->o;
+	struct hs_owned *own;
+	struct hs_server_config scfg;
 	int sep = argc, app_argc, rc;
-	char err[256];
-	struct hs_tls_config tcfg;
+	bool check_only = false;
+	char err[512];
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (int i = 1; i < argc; i++)
@@ -677,25 +1107,48 @@ main(int argc, char **argv)
 			print_version();
 			return 0;
 		}
+		if (strcmp(argv[i], "--check-config") == 0)
+			check_only = true;
 	}
-	if (sep == argc)
+	/* --check-config needs no EAL options: "httpsd --check-config
+	 * --config F" works too. */
+	if (sep == argc && check_only)
+		sep = 0;
+	else if (sep == argc)
 		die_usage("missing '--' before the application options (see --help)");
 	app_argc = argc - sep;
-	argv[sep] = argv[0];
-	parse_app_args(o, app_argc, argv + sep);
+	if (sep > 0)
+		argv[sep] = argv[0];
+	scan_cmdline(app_argc, argv + sep, &app->cl, &app->ncl);
+	for (size_t i = 0; i < app->ncl; i++)
+		if (strcmp(hs_optdefs[app->cl[i].idx].name, "config") == 0)
+			app->config = app->cl[i].val;
+	opts_build(o, &app->boot, app->config, app->cl, app->ncl);
+	inet_ntop(AF_INET, &o->ip, app->ip_str, sizeof(app->ip_str));
+	hs_tcp_params = o->tcp;            /* before any lcore runs */
 
 	/* Load everything that can fail on bad input before EAL starts. */
 	if (hs_tls_global_init() < 0)
 		die_usage("cannot initialise wolfSSL");
-	memset(&tcfg, 0, sizeof(tcfg));
-	tcfg.cert_file = o->cert;
-	tcfg.key_file = o->key;
-	tcfg.crypto = o->crypto;
-	inet_ntop(AF_INET, &o->ip, app.ip_str, sizeof(app.ip_str));
-	if (hs_tls_ctx_new(&app.tls, &tcfg, err, sizeof(err)) < 0)
+	own = calloc(1, sizeof(*own));
+	if (own == NULL)
+		die_usage("out of memory");
+	if (owned_load(o, own, err, sizeof(err)) < 0)
 		die_usage("%s", err);
-	if (hs_files_load(&app.files, o->root, o->max_file, o->max_total, err, sizeof(err)) < 0)
+	if (strcmp(o->access_log, "off") != 0 &&
+	    hs_log_open(o->access_log, err, sizeof(err)) < 0)
 		die_usage("%s", err);
+	app->nfiles = hs_files_count(own->files);
+	if (o->check_config) {
+		printf("httpsd: configuration OK%s%s (%zu files)\n",
+		       app->config ? ": " : "", app->config ? app->config : "",
+		       app->nfiles);
+		owned_free(own);
+		build_free(&app->boot);
+		free(app->cl);
+		hs_tls_global_fini();
+		return 0;
+	}
 
 	rc = rte_eal_init(sep, argv);
 	if (rc < 0)
@@ -703,32 +1156,37 @@ main(int argc, char **argv)
 	if (o->port_id < 0) {
 		if (rte_eth_dev_count_avail() == 0)
 			die_usage("no DPDK port: add e.g. --vdev=net_af_packet0,iface=IFACE, or bind a NIC to vfio-pci");
-		app.port = rte_eth_find_next_owned_by(0, RTE_ETH_DEV_NO_OWNER);
+		app->port = rte_eth_find_next_owned_by(0, RTE_ETH_DEV_NO_OWNER);
 	} else {
-		app.port = (uint16_t)o->port_id;
-		if (!rte_eth_dev_is_valid_port(app.port))
-			die_usage("--port %u: no such DPDK port", app.port);
+		app->port = (uint16_t)o->port_id;
+		if (!rte_eth_dev_is_valid_port(app->port))
+			die_usage("--port %u: no such DPDK port", app->port);
 	}
-	workers_plan(&app);
+	workers_plan(app);
 
-	app.pool = rte_pktmbuf_pool_create("hs_mbuf", o->nb_mbufs, 256, 0,
-					   RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
-	if (app.pool == NULL)
+	app->pool = rte_pktmbuf_pool_create("hs_mbuf", o->nb_mbufs, 256, 0,
+					    RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	if (app->pool == NULL)
 		die_usage("cannot allocate %u mbufs: %s (give EAL more memory with -m or hugepages, or lower --mbufs)",
 			  o->nb_mbufs, rte_strerror(rte_errno));
 
-	app.ifp = rte_zmalloc("hs_netif", sizeof(*app.ifp), RTE_CACHE_LINE_SIZE);
-	if (app.ifp == NULL)
+	app->ifp = rte_zmalloc("hs_netif", sizeof(*app->ifp), RTE_CACHE_LINE_SIZE);
+	if (app->ifp == NULL)
 		die_usage("out of EAL memory for the interface");
-	if (hs_port_init(app.port, (uint16_t)hs_nb_workers, app.pool, o->mtu,
-			 &app.ifp->mac, err, sizeof(err)) < 0)
+	if (hs_port_init(app->port, (uint16_t)hs_nb_workers, app->pool, o->mtu,
+			 &app->ifp->mac, err, sizeof(err)) < 0)
 		die_usage("%s", err);
-	app.ifp->port_id = app.port;
-	app.ifp->mtu = o->mtu;
-	app.ifp->ip = o->ip;
-	app.ifp->mask = o->mask;
-	app.ifp->gw = o->gw;
+	app->ifp->port_id = app->port;
+	app->ifp->mtu = o->mtu;
+	app->ifp->ip = o->ip;
+	app->ifp->mask = o->mask;
+	app->ifp->gw = o->gw;
 
+	if (hs_rcu_init(RTE_MAX_LCORE) < 0)
+		die_usage("out of memory for the RCU state");
+	server_config_from(o, own, &scfg);
+	if (hs_server_publish(&scfg, owned_free, own) < 0)
+		die_usage("out of memory");
 	hs_lcore_set_idle_sleep(o->idle_sleep_us);
 	hs_stats_info_set(HS_VERSION);
 	workers_setup();
@@ -737,20 +1195,33 @@ main(int argc, char **argv)
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
-	print_ready(&app);
-	workers_run(&app);
+	if (strcmp(o->access_log, "off") != 0) {
+		if (hs_log_start(log_thread_create) < 0)
+			die_usage("cannot start the access log writer thread");
+		/* SIGHUP reopens the file (after logrotate moved it). */
+		if (hs_reload_register("access-log", log_reopen_hook, NULL) < 0)
+			die_usage("cannot register the access-log reload hook");
+	}
+	print_ready(app);
+	workers_run(app);
+	hs_log_stop();
 
 	printf("httpsd: stopping on signal %d\n", (int)hs_signalled);
 	hs_stats_print(stdout);
 	workers_teardown();
-	hs_port_fini(app.port);
-	printf("mbufs_in_use %u\n", o->nb_mbufs - rte_mempool_avail_count(app.pool));
-	rte_free(app.ifp);
-	rte_mempool_free(app.pool);
-	hs_files_free(app.files);
-	hs_tls_ctx_free(app.tls);
+	hs_port_fini(app->port);
+	printf("mbufs_in_use %u\n", o->nb_mbufs - rte_mempool_avail_count(app->pool));
+	rte_free(app->ifp);
+	rte_mempool_free(app->pool);
+	/* Connections are gone: every generation can go. */
+	hs_rcu_fini();
+	hs_server_fini();
+	hs_reload_hooks_clear();
+	build_free(&app->boot);
+	free(app->cl);
 	hs_tls_global_fini();
 	rte_eal_cleanup();
 	return 0;

@@ -6,7 +6,11 @@
  *   /httpsd/lcores             indexes accepted by /httpsd/lcore_stats
  *   /httpsd/lcore_stats,<idx>  one lcore's counters
  *   /httpsd/info               version, tsc_hz, idle_sleep_us, number of
- *                              polling lcores and, per index, the EAL
+ *                              polling lcores, reload_ok/reload_failed
+ *                              (SIGHUP outcomes), draining (SIGTERM seen),
+ *                              retired_pending (old configurations not
+ *                              freed yet: still used by connections)
+ *                              and, per index, the EAL
  *                              lcore id, queue and busy/idle/sleep cycles
  *
  * Busy-cycle accounting (hs_lcore_poll_once): TSC cycles of loop
@@ -23,6 +27,8 @@
 #include <rte_telemetry.h>
 
 #include "hs_lcore.h"
+#include "hs_rcu.h"
+#include "hs_reload.h"
 #include "hs_stats.h"
 
 const char *const hs_stats_names[] = {
@@ -167,9 +173,13 @@ hs_stats_tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "tsc_hz", rte_get_tsc_hz());
 	rte_tel_data_add_dict_u64(d, "idle_sleep_us", hs_lcore_get_idle_sleep());
 	rte_tel_data_add_dict_u64(d, "lcores", n);
+	rte_tel_data_add_dict_u64(d, "reload_ok", hs_reload_ok());
+	rte_tel_data_add_dict_u64(d, "reload_failed", hs_reload_failed());
+	rte_tel_data_add_dict_u64(d, "draining", hs_lcore_draining());
+	rte_tel_data_add_dict_u64(d, "retired_pending", hs_rcu_pending());
 	/* One dict per polling lcore, keyed by its /httpsd/lcore_stats index
 	 * (telemetry has no arrays of dicts). */
-	for (unsigned int i = 0; i < n && i < RTE_TEL_MAX_DICT_ENTRIES - 4; i++) {
+	for (unsigned int i = 0; i < n && i < RTE_TEL_MAX_DICT_ENTRIES - 8; i++) {
 		struct rte_tel_data *row;
 		const struct hs_lcore *lc = hs_lcores[i];
 

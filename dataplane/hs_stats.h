@@ -64,7 +64,8 @@
 #define HS_STATS_HTTP(X) \
 	X(http_req) X(http_1xx) X(http_2xx) X(http_3xx) X(http_4xx) \
 	X(http_5xx) X(conn_timeout_idle) X(conn_timeout_handshake) \
-	X(conn_timeout_read) X(conn_timeout_write) X(conn_timeout_linger)
+	X(conn_timeout_read) X(conn_timeout_write) X(conn_timeout_linger) \
+	X(log_dropped)
 
 #define HS_STATS_LOOP(X) \
 	X(loop_busy_cycles) X(loop_idle_cycles) X(loop_iter) \

@@ -170,6 +170,7 @@ struct hs_tcp_conn {
 
 struct hs_tcp_listener {
 	uint16_t port;                 /* network byte order, 0 = unused */
+	bool closed;                   /* hs_tcp_unlisten(): SYNs get RST */
 	const struct hs_tcp_ops *ops;
 	void *arg;
 };
@@ -243,6 +244,11 @@ void hs_tcp_timer_run(struct hs_lcore *lc);
 /* ---- application side ---- */
 int hs_tcp_listen(struct hs_lcore *lc, uint16_t port_host_order,
 		  const struct hs_tcp_ops *ops, void *arg);
+/* Stop accepting on a port: new SYNs (and ACKs of SYN cookies) are
+ * answered with RST as for a closed port; established connections and
+ * those already in SYN_RCVD are not touched (the latter still reach
+ * ops->accepted()).  The slot stays reserved.  0 or -ENOENT. */
+int hs_tcp_unlisten(struct hs_lcore *lc, uint16_t port_host_order);
 /* Copy up to len in-order bytes out of the receive queue; reopens the
  * window. Returns bytes copied (0 if none). */
 size_t hs_tcp_recv(struct hs_tcp_conn *c, void *buf, size_t len);

@@ -157,7 +157,8 @@ int
 hs_tcp_listener_find(struct hs_lcore *lc, uint16_t lport)
 {
 	for (int i = 0; i < HS_TCP_MAX_LISTENERS; i++)
-		if (lc->tcp.listeners[i].port == lport && lport != 0)
+		if (lc->tcp.listeners[i].port == lport && lport != 0 &&
+		    !lc->tcp.listeners[i].closed)
 			return i;
 	return -1;
 }
@@ -446,6 +447,17 @@ hs_tcp_listen(struct hs_lcore *lc, uint16_t port_host_order,
 		}
 	}
 	return -ENOSPC;
+}
+
+int
+hs_tcp_unlisten(struct hs_lcore *lc, uint16_t port_host_order)
+{
+	int li = hs_tcp_listener_find(lc, rte_cpu_to_be_16(port_host_order));
+
+	if (li < 0)
+		return -ENOENT;
+	lc->tcp.listeners[li].closed = true;
+	return 0;
 }
 
 /* ---- application API -------------------------------------------------- */

@@ -11,10 +11,14 @@
  *  - Only GET and HEAD are implemented; everything else gets 405 with
  *    "Allow: GET, HEAD" (RFC 9110 §15.5.6).  A 405 for a request that
  *    carries a body closes the connection instead of reading the body.
- *  - A GET/HEAD request body with Content-Length is read and discarded
- *    (RFC 9110 §9.3.1: no defined semantics); a chunked body is answered
- *    with 400 and close until a chunked decoder exists.
- *  - Any declared body above HS_HTTP_MAX_BODY gets 413 and close.
+ *  - A GET/HEAD request body (Content-Length or chunked) is read and
+ *    discarded (RFC 9110 §9.3.1: no defined semantics), or handed to
+ *    c->body_fn; the response is built when the head arrives but held
+ *    back until the body has been read, so that a bad chunked body can
+ *    still be answered with 400 (framing) or 413 (size) instead.
+ *  - Any body above HS_HTTP_MAX_BODY gets 413 and close: at once for a
+ *    Content-Length, as soon as a chunk-size line crosses the limit for
+ *    a chunked body.
  *  - 400, 413, 414, 431, 500, 501, 505 always close the connection: after
  *    such an error the framing of what follows cannot be trusted.
  */
@@ -146,9 +150,13 @@ struct hs_resp {
 	bool keep;                   /* keep the connection open */
 };
 
+/* RFC 9110 §15.2.1: the interim response to "Expect: 100-continue". */
+static const char hs_continue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
 static bool hs_output_pending(const struct hs_http_conn *c)
 {
-	return c->hdr_off < c->hdr_len || c->body_off < c->body_len;
+	return c->cont_off < c->cont_len || c->hdr_off < c->hdr_len ||
+	       c->body_off < c->body_len;
 }
 
 /* RFC 6797 §6.1 Strict-Transport-Security, only over TLS. */
@@ -284,6 +292,7 @@ static int hs_respond(struct hs_http_conn *c, const struct hs_resp *r)
 	c->body = r->head ? NULL : body;
 	c->body_len = r->head ? 0 : body_len;
 	c->body_off = 0;
+	c->body_files = file_body ? srv->files : NULL;
 	c->status = (uint16_t)r->status;
 	c->close_after = !r->keep;
 	if (!r->keep)
@@ -851,6 +860,16 @@ static int hs_redirect_https(struct hs_http_conn *c, bool head, bool keep)
 	return hs_respond(c, &resp);
 }
 
+/* Expect: 100-continue (case-insensitive, the only expectation defined). */
+static bool hs_expects_continue(const struct hs_http_req *r)
+{
+	bool dup;
+	const struct hs_http_header *h = HS_HDR_ONE(r, "expect", &dup);
+
+	return h && h->value_len == 12 &&
+	       strncasecmp(h->value, "100-continue", 12) == 0;
+}
+
 /* A complete, valid head of head_len bytes is at the front of in[]. */
 static int hs_handle(struct hs_http_conn *c, size_t head_len)
 {
@@ -874,39 +893,136 @@ static int hs_handle(struct hs_http_conn *c, size_t head_len)
 	    c->requests + 1 >= srv->keepalive_requests)
 		keep = false;
 
+	c->body_fn = NULL;
+	c->body_ctx = NULL;
 	if (body > HS_HTTP_MAX_BODY) {
 		rc = hs_respond_error(c, 413, false);
-	} else if (r->chunked && get_head) {
-		rc = hs_respond_error(c, 400, false);
 	} else if (!srv->tls && srv->plain_redirect) {
 		/* a body we do not read (other methods) closes */
 		rc = hs_redirect_https(c, head,
-				       keep && !r->chunked &&
-				       (get_head || body == 0));
-		if (!c->closing && get_head)
-			c->discard = (uint32_t)body;
+				       keep && (get_head ||
+						(body == 0 && !r->chunked)));
 	} else if (!get_head) {
 		rc = hs_respond_error(c, 405,
 				      keep && body == 0 && !r->chunked);
 	} else {
 		rc = hs_serve(c, head, keep);
-		if (!c->closing)
-			c->discard = (uint32_t)body;
+	}
+	if (!c->closing && (body > 0 || r->chunked)) {
+		/* read the body before the response goes out */
+		c->body_reading = true;
+		c->body_chunked = r->chunked;
+		c->body_head = head;
+		c->body_left = body;
+		if (r->chunked)
+			hs_http_chunked_init(&c->chunk, HS_HTTP_MAX_BODY);
+		c->held = true;
+		rc = 0;
+		/* RFC 9110 §10.1.1: a client waiting for 100 (Continue) gets
+		 * it now; we never wait for content before sending it */
+		if (hs_http_req_is_11(r) && hs_expects_continue(r)) {
+			c->cont_len = sizeof(hs_continue) - 1;
+			c->cont_off = 0;
+		}
 	}
 	hs_consume(c, head_len);
 	hs_http_req_init(&c->req);
 	return rc;
 }
 
-/* A GET/HEAD body being skipped: drop what has arrived of it. */
-static void hs_discard_input(struct hs_http_conn *c)
+static void hs_body_data(void *ctx, const char *p, size_t n)
 {
-	size_t n = HS_MIN((size_t)c->discard, (size_t)c->in_len);
+	struct hs_http_conn *c = ctx;
 
-	if (n) {
-		hs_consume(c, n);
-		c->discard -= (uint32_t)n;
+	if (c->body_fn)
+		c->body_fn(c->body_ctx, p, n);
+}
+
+/* Read what has arrived of the request body: 1 when it is complete, 0
+ * when more is needed, or minus the status to answer (400, 413, 431). */
+static int hs_body_input(struct hs_http_conn *c)
+{
+	size_t used, n;
+	int rc;
+
+	if (c->body_chunked) {
+		rc = hs_http_chunked_decode(&c->chunk, c->in, c->in_len, &used,
+					    hs_body_data, c);
+		hs_consume(c, used);
+		if (rc == -EAGAIN)
+			return 0;
+		if (rc < 0)
+			return -(int)c->chunk.error_status;
+	} else {
+		n = (size_t)HS_MIN(c->body_left, (uint64_t)c->in_len);
+		if (n) {
+			hs_body_data(c, c->in, n);
+			hs_consume(c, n);
+			c->body_left -= n;
+		}
+		if (c->body_left)
+			return 0;
 	}
+	c->body_reading = false;
+	if (c->body_fn)
+		c->body_fn(c->body_ctx, NULL, 0);
+	c->body_fn = NULL;
+	return 1;
+}
+
+/* The body being read will never complete. */
+static void hs_body_abort(struct hs_http_conn *c)
+{
+	hs_http_data_fn fn = c->body_fn;
+
+	c->body_reading = false;
+	c->body_fn = NULL;
+	if (fn)
+		fn(c->body_ctx, NULL, HS_HTTP_BODY_ABORTED);
+}
+
+void hs_http_conn_release(struct hs_http_conn *c)
+{
+	if (c->body_reading)
+		hs_body_abort(c);
+}
+
+/* Drop the held response (it never goes out). */
+static void hs_drop_held(struct hs_http_conn *c)
+{
+	if (!c->held)
+		return;
+	c->held = false;
+	c->hdr_len = c->hdr_off = 0;
+	c->body = NULL;
+	c->body_len = c->body_off = 0;
+	c->requests--;
+}
+
+/* While a body is read: returns the status of the response released or
+ * produced, 0 if the body is not complete yet. */
+static int hs_body_step(struct hs_http_conn *c)
+{
+	int b = hs_body_input(c);
+
+	if (b == 0) {
+		if (c->peer_eof) {
+			/* half a request: nothing to answer */
+			hs_drop_held(c);
+			hs_body_abort(c);
+			c->closing = true;
+		}
+		return 0;
+	}
+	if (b < 0) {
+		struct hs_resp e = { .status = -b, .head = c->body_head };
+
+		hs_drop_held(c);
+		hs_body_abort(c);
+		return hs_respond(c, &e);
+	}
+	c->held = false;
+	return c->status;
 }
 
 /* ---- access log ------------------------------------------------------ */
@@ -919,63 +1035,55 @@ static void hs_log_capture(struct hs_http_conn *c)
 	size_t n;
 
 	c->log_line_len = 0;
+	c->log_ref_len = 0;
+	c->log_ua_len = 0;
 	if (!r->in_headers)
 		return;
 	n = (size_t)r->method_len + 1 + r->target_len + 1 + 8;
 	n = HS_MIN(n, sizeof(c->log_line));
 	memcpy(c->log_line, r->method_str, n);
 	c->log_line_len = (uint16_t)n;
+	if (!c->srv->access_log)
+		return;
+	for (uint32_t i = 0; i < r->num_headers; i++) {
+		const struct hs_http_header *h = &r->headers[i];
+
+		if (c->log_ref_len == 0 && hs_name_is(h, "referer", 7)) {
+			n = HS_MIN((size_t)h->value_len, sizeof(c->log_ref));
+			memcpy(c->log_ref, h->value, n);
+			c->log_ref_len = (uint8_t)n;
+		} else if (c->log_ua_len == 0 &&
+			   hs_name_is(h, "user-agent", 10)) {
+			n = HS_MIN((size_t)h->value_len, sizeof(c->log_ua));
+			memcpy(c->log_ua, h->value, n);
+			c->log_ua_len = (uint8_t)n;
+		}
+	}
+}
+
+void hs_http_log_record(const struct hs_http_conn *c, uint32_t client_ip,
+			time_t t, struct hs_log_rec *rec)
+{
+	rec->time = (int64_t)t;
+	rec->bytes = c->body_len;
+	rec->client_ip = client_ip;
+	rec->status = c->status;
+	rec->line_len = (uint8_t)HS_MIN((size_t)c->log_line_len,
+					sizeof(rec->line));
+	memcpy(rec->line, c->log_line, rec->line_len);
+	rec->ref_len = c->log_ref_len;
+	memcpy(rec->ref, c->log_ref, rec->ref_len);
+	rec->ua_len = c->log_ua_len;
+	memcpy(rec->ua, c->log_ua, rec->ua_len);
 }
 
 size_t hs_http_log_format(const struct hs_http_conn *c, uint32_t client_ip,
 			  time_t t, char *buf, size_t cap)
 {
-	static const char mons[12][4] = {
-		"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	static const char hex[] = "0123456789abcdef";
-	struct hs_out o = { buf, 0, cap ? cap - 1 : 0, false };
-	const uint8_t *ip = (const uint8_t *)&client_ip;
-	struct tm tm;
-	char d[96];
+	struct hs_log_rec rec;
 
-	if (cap == 0)
-		return 0;
-	for (int i = 0; i < 4; i++) {
-		hs_put_u64(&o, ip[i]);
-		if (i < 3)
-			HS_PUTS(&o, ".");
-	}
-	if (gmtime_r(&t, &tm) == NULL)
-		memset(&tm, 0, sizeof(tm));
-	snprintf(d, sizeof(d), " - - [%02d/%s/%04d:%02d:%02d:%02d +0000] \"",
-		 tm.tm_mday, mons[tm.tm_mon % 12], tm.tm_year + 1900,
-		 tm.tm_hour, tm.tm_min, tm.tm_sec);
-	hs_put_str(&o, d);
-	if (c->log_line_len == 0)
-		HS_PUTS(&o, "-");
-	for (size_t i = 0; i < c->log_line_len; i++) {
-		uint8_t ch = (uint8_t)c->log_line[i];
-
-		if (ch < 0x20 || ch >= 0x7f || ch == '"' || ch == '\\') {
-			char e[4] = { '\\', 'x', hex[ch >> 4], hex[ch & 15] };
-
-			hs_put(&o, e, 4);
-		} else {
-			hs_put(&o, (const char *)&ch, 1);
-		}
-	}
-	HS_PUTS(&o, "\" ");
-	hs_put_u64(&o, c->status);
-	HS_PUTS(&o, " ");
-	hs_put_u64(&o, c->body_len);
-	HS_PUTS(&o, "\n");
-	if (o.over) {
-		buf[0] = '\0';
-		return 0;
-	}
-	buf[o.len] = '\0';
-	return o.len;
+	hs_http_log_record(c, client_ip, t, &rec);
+	return hs_log_format(&rec, false, buf, cap);
 }
 
 /* ---- public API ----------------------------------------------------- */
@@ -1021,10 +1129,14 @@ int hs_http_conn_process(struct hs_http_conn *c)
 {
 	int rc;
 
-	hs_discard_input(c);
+	if (c->body_reading) {
+		rc = hs_body_step(c);
+		if (rc != 0 || c->body_reading)
+			return rc;
+	}
 	if (hs_output_pending(c) || c->closing)
 		return 0;
-	if (c->discard || c->in_len == 0) {
+	if (c->in_len == 0) {
 		if (c->peer_eof)
 			c->closing = true;
 		return 0;
@@ -1046,11 +1158,22 @@ int hs_http_conn_process(struct hs_http_conn *c)
 	hs_log_capture(c);
 	if (rc < 0)
 		return hs_respond_error(c, c->req.error_status, false);
-	return hs_handle(c, (size_t)rc);
+	rc = hs_handle(c, (size_t)rc);
+	if (c->body_reading)
+		rc = hs_body_step(c);
+	return rc;
 }
 
 size_t hs_http_conn_output(struct hs_http_conn *c, const void **p)
 {
+	if (c->cont_off < c->cont_len) {
+		*p = hs_continue + c->cont_off;
+		return (size_t)(c->cont_len - c->cont_off);
+	}
+	if (c->held) {
+		*p = NULL;
+		return 0;
+	}
 	if (c->hdr_off < c->hdr_len) {
 		*p = c->hdr + c->hdr_off;
 		return (size_t)(c->hdr_len - c->hdr_off);
@@ -1065,7 +1188,11 @@ size_t hs_http_conn_output(struct hs_http_conn *c, const void **p)
 
 void hs_http_conn_sent(struct hs_http_conn *c, size_t n)
 {
-	size_t h = HS_MIN(n, (size_t)(c->hdr_len - c->hdr_off));
+	size_t h = HS_MIN(n, (size_t)(c->cont_len - c->cont_off));
+
+	c->cont_off += (uint8_t)h;
+	n -= h;
+	h = HS_MIN(n, (size_t)(c->hdr_len - c->hdr_off));
 
 	c->hdr_off += (uint16_t)h;
 	n -= h;

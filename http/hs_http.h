@@ -21,11 +21,12 @@
 
 #include "hs_http_files.h"
 #include "hs_http_parse.h"
+#include "hs_log.h"
 
 #define HS_HTTP_IN_BUF   8192     /* request line + headers limit (431 / 414 above) */
 #define HS_HTTP_HDR_BUF  1024     /* response header block */
 #define HS_HTTP_MAX_BODY (1u << 20) /* request bodies above this get 413 */
-#define HS_HTTP_LOG_LINE 192      /* request-line bytes kept for the log */
+#define HS_HTTP_LOG_LINE HS_LOG_LINE_MAX /* request-line bytes kept for the log */
 
 /* Per-listener configuration, read-only while serving.  Call
  * hs_http_server_defaults() first: a zeroed struct means "no HSTS, serve
@@ -48,6 +49,9 @@ struct hs_http_server {
 	/* responses per connection; the last one says Connection: close
 	 * (nginx keepalive_requests); 0: unlimited */
 	uint32_t keepalive_requests;
+	/* the access log is on: keep Referer and User-Agent of each request
+	 * for hs_http_log_record() */
+	bool access_log;
 };
 
 #define HS_HTTP_HSTS_MAX_AGE_DEFAULT  31536000u
@@ -64,11 +68,30 @@ struct hs_http_conn {
 	/* input */
 	uint32_t in_len;                /* bytes in in[] */
 	uint32_t in_parsed;             /* bytes already parsed last time */
-	uint32_t discard;               /* request body bytes still to discard */
+	/* request body being read (RFC 9112 §6.3): Content-Length bytes
+	 * left, or the chunked decoder.  The response to the request is
+	 * ready but held back until the body has been read. */
+	bool body_reading;
+	bool body_chunked;
+	bool body_head;                 /* the request was HEAD */
+	bool held;                      /* response held until body read */
+	uint8_t cont_len, cont_off;     /* interim "100 Continue" to send */
+	uint64_t body_left;
+	struct hs_http_chunked chunk;
+	/* consumer of the decoded request body bytes (NULL: discard): set
+	 * per request by whoever routes it (e.g. an upload sink), cleared
+	 * when the next request starts.  Called with pointers into in[]
+	 * valid only during the call; then exactly once with p == NULL:
+	 * n == 0 when the body is complete, n == HS_HTTP_BODY_ABORTED when
+	 * it never will be (bad framing 400, 413, the peer left, the
+	 * connection was released): drop what was received. */
+	hs_http_data_fn body_fn;
+	void *body_ctx;
 	/* current response */
 	uint16_t hdr_len, hdr_off;
 	const uint8_t *body;
 	size_t body_len, body_off;
+	const struct hs_file_cache *body_files; /* cache body points into */
 	uint16_t status;                /* status of the response in flight */
 	bool close_after;               /* close once this response is drained */
 	bool closing;                   /* no further requests will be read */
@@ -76,6 +99,9 @@ struct hs_http_conn {
 	uint32_t requests;              /* served on this connection */
 	uint16_t log_line_len;          /* request-line of the response in */
 	char log_line[HS_HTTP_LOG_LINE]; /* flight, truncated, for the log */
+	uint8_t log_ref_len, log_ua_len; /* its Referer and User-Agent */
+	char log_ref[HS_LOG_REF_MAX];    /* (srv->access_log only) */
+	char log_ua[HS_LOG_UA_MAX];
 	char hdr[HS_HTTP_HDR_BUF];
 	char in[HS_HTTP_IN_BUF];
 	struct hs_http_req req;         /* parser state of the next request */
@@ -112,6 +138,27 @@ bool hs_http_conn_should_close(const struct hs_http_conn *c);
 /* The peer half-closed: no more requests will come. */
 void hs_http_conn_peer_eof(struct hs_http_conn *c);
 
+#define HS_HTTP_BODY_ABORTED ((size_t)-1)
+
+/* The connection is going away (closed, reset, server shutdown): tell a
+ * body consumer its body was aborted.  No memory to free. */
+void hs_http_conn_release(struct hs_http_conn *c);
+
+/* True while the response in flight (held or being sent) has its body in
+ * fc: a cache swapped out (SIGHUP re-scan) may be freed once no
+ * connection answers from it. */
+static inline bool hs_http_conn_uses_files(const struct hs_http_conn *c,
+					   const struct hs_file_cache *fc)
+{
+	return c->body_files == fc && c->body_off < c->body_len;
+}
+
+/* True while a request body is being read (for the body timeout). */
+static inline bool hs_http_conn_reading_body(const struct hs_http_conn *c)
+{
+	return c->body_reading;
+}
+
 /* Access log: format the response just produced by
  * hs_http_conn_process() (call right after it returned a status) as a
  * Common Log Format line with a trailing newline:
@@ -124,5 +171,10 @@ void hs_http_conn_peer_eof(struct hs_http_conn *c);
  * for the per-lcore ring. */
 size_t hs_http_log_format(const struct hs_http_conn *c, uint32_t client_ip,
 			  time_t t, char *buf, size_t cap);
+
+/* The same facts as an access-log ring record (hs_log.h), for the
+ * response just produced; a few copies, no formatting. */
+void hs_http_log_record(const struct hs_http_conn *c, uint32_t client_ip,
+			time_t t, struct hs_log_rec *rec);
 
 #endif

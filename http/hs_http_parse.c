@@ -412,3 +412,264 @@ const char *hs_http_reason(int status)
 	default:  return "";
 	}
 }
+
+/* ---- chunked transfer coding (RFC 9112 §7.1) ------------------------- */
+
+enum hs_chunk_state {
+	HS_CK_SIZE0,         /* first HEXDIG of chunk-size */
+	HS_CK_SIZE,          /* more HEXDIG, ';', BWS or CR */
+	HS_CK_BWS,           /* BWS after size / ext value: ';' must follow */
+	HS_CK_EXT_NAME0,     /* after ';' BWS: first tchar of the name */
+	HS_CK_EXT_NAME,      /* name tchars; '=', ';', BWS or CR */
+	HS_CK_EXT_NAME_BWS,  /* BWS after the name: '=' or ';' */
+	HS_CK_EXT_VAL0,      /* after '=' BWS: token or quoted-string */
+	HS_CK_EXT_TOKEN,
+	HS_CK_EXT_QSTR,
+	HS_CK_EXT_QESC,      /* after a backslash in quoted-string */
+	HS_CK_EXT_QEND,      /* after the closing quote: ';', BWS or CR */
+	HS_CK_SIZE_LF,       /* CR seen at the end of the size line */
+	HS_CK_DATA,
+	HS_CK_DATA_CR,
+	HS_CK_DATA_LF,
+	HS_CK_TR_START,      /* start of a trailer line, or the final CRLF */
+	HS_CK_TR_NAME,
+	HS_CK_TR_VALUE,
+	HS_CK_TR_LF,
+	HS_CK_END_LF,
+};
+
+void hs_http_chunked_init(struct hs_http_chunked *d, uint64_t max)
+{
+	memset(d, 0, sizeof(*d));
+	d->max = max;
+	d->state = HS_CK_SIZE0;
+}
+
+static int hs_ck_fail(struct hs_http_chunked *d, uint16_t status)
+{
+	d->error_status = status;
+	d->result = -EBADMSG;
+	return -EBADMSG;
+}
+
+static int hs_hexval(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* RFC 9110 §5.6.4 qdtext and quoted-pair's second byte. */
+static bool hs_is_qdtext(uint8_t c)
+{
+	return c == '\t' || c == ' ' || c == 0x21 || (c >= 0x23 && c <= 0x5b) ||
+	       (c >= 0x5d && c <= 0x7e) || c >= 0x80;
+}
+
+static bool hs_is_vchar_obs(uint8_t c)
+{
+	return (c > 0x20 && c != 0x7f);
+}
+
+int hs_http_chunked_decode(struct hs_http_chunked *d, const char *buf,
+			   size_t len, size_t *used, hs_http_data_fn fn,
+			   void *ctx)
+{
+	size_t i = 0;
+
+	*used = 0;
+	if (d->result)
+		return d->result > 0 ? 0 : d->result;
+	while (i < len) {
+		uint8_t c = (uint8_t)buf[i];
+		int h;
+
+		if (d->state == HS_CK_DATA) {
+			size_t n = (size_t)HS_MIN((uint64_t)(len - i), d->left);
+
+			if (fn)
+				fn(ctx, buf + i, n);
+			i += n;
+			d->left -= n;
+			if (d->left == 0)
+				d->state = HS_CK_DATA_CR;
+			continue;
+		}
+		i++;
+		if (d->state <= HS_CK_SIZE_LF &&
+		    ++d->line > HS_HTTP_CHUNK_LINE_MAX)
+			return hs_ck_fail(d, 400);
+		if (d->state >= HS_CK_TR_START &&
+		    ++d->trailer > HS_HTTP_TRAILER_MAX)
+			return hs_ck_fail(d, 431);
+		switch (d->state) {
+		case HS_CK_SIZE0:
+		case HS_CK_SIZE:
+			h = hs_hexval(c);
+			if (h >= 0) {
+				if (d->size == 0 && h == 0) {
+					d->state = HS_CK_SIZE;  /* leading 0 */
+					break;
+				}
+				if (++d->digits > 16)
+					return hs_ck_fail(d, 400);
+				d->size = d->size << 4 | (uint64_t)h;
+				d->state = HS_CK_SIZE;
+				break;
+			}
+			if (d->state == HS_CK_SIZE0)
+				return hs_ck_fail(d, 400);
+			if (c == ';')
+				d->state = HS_CK_EXT_NAME0;
+			else if (hs_is_ows(c))
+				d->state = HS_CK_BWS;
+			else if (c == '\r')
+				d->state = HS_CK_SIZE_LF;
+			else
+				return hs_ck_fail(d, 400);
+			break;
+		case HS_CK_BWS:
+			if (c == ';')
+				d->state = HS_CK_EXT_NAME0;
+			else if (!hs_is_ows(c))
+				return hs_ck_fail(d, 400);
+			break;
+		case HS_CK_EXT_NAME0:
+			if (hs_is_tchar(c))
+				d->state = HS_CK_EXT_NAME;
+			else if (!hs_is_ows(c))
+				return hs_ck_fail(d, 400);
+			break;
+		case HS_CK_EXT_NAME:
+			if (hs_is_tchar(c))
+				break;
+			if (c == '=')
+				d->state = HS_CK_EXT_VAL0;
+			else if (c == ';')
+				d->state = HS_CK_EXT_NAME0;
+			else if (hs_is_ows(c))
+				d->state = HS_CK_EXT_NAME_BWS;
+			else if (c == '\r')
+				d->state = HS_CK_SIZE_LF;
+			else
+				return hs_ck_fail(d, 400);
+			break;
+		case HS_CK_EXT_NAME_BWS:
+			if (c == '=')
+				d->state = HS_CK_EXT_VAL0;
+			else if (c == ';')
+				d->state = HS_CK_EXT_NAME0;
+			else if (!hs_is_ows(c))
+				return hs_ck_fail(d, 400);
+			break;
+		case HS_CK_EXT_VAL0:
+			if (c == '"')
+				d->state = HS_CK_EXT_QSTR;
+			else if (hs_is_tchar(c))
+				d->state = HS_CK_EXT_TOKEN;
+			else if (!hs_is_ows(c))
+				return hs_ck_fail(d, 400);
+			break;
+		case HS_CK_EXT_TOKEN:
+			if (hs_is_tchar(c))
+				break;
+			if (c == ';')
+				d->state = HS_CK_EXT_NAME0;
+			else if (hs_is_ows(c))
+				d->state = HS_CK_BWS;
+			else if (c == '\r')
+				d->state = HS_CK_SIZE_LF;
+			else
+				return hs_ck_fail(d, 400);
+			break;
+		case HS_CK_EXT_QSTR:
+			if (c == '"')
+				d->state = HS_CK_EXT_QEND;
+			else if (c == '\\')
+				d->state = HS_CK_EXT_QESC;
+			else if (!hs_is_qdtext(c))
+				return hs_ck_fail(d, 400);
+			break;
+		case HS_CK_EXT_QESC:
+			if (!(c == '\t' || c == ' ' || hs_is_vchar_obs(c)))
+				return hs_ck_fail(d, 400);
+			d->state = HS_CK_EXT_QSTR;
+			break;
+		case HS_CK_EXT_QEND:
+			if (c == ';')
+				d->state = HS_CK_EXT_NAME0;
+			else if (hs_is_ows(c))
+				d->state = HS_CK_BWS;
+			else if (c == '\r')
+				d->state = HS_CK_SIZE_LF;
+			else
+				return hs_ck_fail(d, 400);
+			break;
+		case HS_CK_SIZE_LF:
+			if (c != '\n')
+				return hs_ck_fail(d, 400);
+			if (d->size > d->max - d->total)
+				return hs_ck_fail(d, 413);
+			d->line = 0;
+			d->digits = 0;
+			if (d->size == 0) {
+				d->state = HS_CK_TR_START;  /* last-chunk */
+				break;
+			}
+			d->left = d->size;
+			d->total += d->size;
+			d->size = 0;
+			d->state = HS_CK_DATA;
+			break;
+		case HS_CK_DATA_CR:
+			if (c != '\r')
+				return hs_ck_fail(d, 400);
+			d->state = HS_CK_DATA_LF;
+			break;
+		case HS_CK_DATA_LF:
+			if (c != '\n')
+				return hs_ck_fail(d, 400);
+			d->state = HS_CK_SIZE0;
+			break;
+		case HS_CK_TR_START:
+			if (c == '\r')
+				d->state = HS_CK_END_LF;
+			else if (hs_is_tchar(c))
+				d->state = HS_CK_TR_NAME;
+			else
+				return hs_ck_fail(d, 400);  /* obs-fold, ... */
+			break;
+		case HS_CK_TR_NAME:
+			if (c == ':')
+				d->state = HS_CK_TR_VALUE;
+			else if (!hs_is_tchar(c))
+				return hs_ck_fail(d, 400);
+			break;
+		case HS_CK_TR_VALUE:
+			if (c == '\r')
+				d->state = HS_CK_TR_LF;
+			else if (!(c == '\t' || c == ' ' || hs_is_vchar_obs(c)))
+				return hs_ck_fail(d, 400);
+			break;
+		case HS_CK_TR_LF:
+			if (c != '\n')
+				return hs_ck_fail(d, 400);
+			d->state = HS_CK_TR_START;
+			break;
+		case HS_CK_END_LF:
+			if (c != '\n')
+				return hs_ck_fail(d, 400);
+			d->result = 1;
+			*used = i;
+			return 0;
+		default:
+			return hs_ck_fail(d, 400);
+		}
+	}
+	*used = i;
+	return -EAGAIN;
+}

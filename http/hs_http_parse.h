@@ -132,4 +132,52 @@ const struct hs_http_header *hs_http_req_header(const struct hs_http_req *req,
 /* Reason phrase for a status code ("Not Found"); "" if unknown. */
 const char *hs_http_reason(int status);
 
+/* ---- chunked request bodies (RFC 9112 §7.1) ----------------------------
+ *
+ * A byte-level state machine: it consumes every byte it is given (data
+ * bytes are handed to the caller's callback as pointers into buf, never
+ * copied), so the caller may drop consumed bytes at once and a body of
+ * any size passes through a small buffer.  Resumable at any byte.
+ *
+ *	hs_http_chunked_init(&d, max_body);
+ *	rc = hs_http_chunked_decode(&d, buf, len, &used, on_data, ctx);
+ *	rc == 0:        the body, trailers and final CRLF are complete; the
+ *	                next request starts at buf[used]
+ *	rc == -EAGAIN:  used == len, feed more
+ *	rc == -EBADMSG: answer d.error_status and close: 400 (invalid size,
+ *	                extension, line ending, trailer field, NUL/CTL), 413
+ *	                (decoded size above max_body, decided as soon as a
+ *	                chunk-size line says so), 431 (trailer section above
+ *	                HS_HTTP_TRAILER_MAX)
+ *
+ * Rules: chunk-size is 1*HEXDIG (no sign, no "0x", at most 16 significant
+ * digits, else 400); chunk-ext = *( BWS ";" BWS token [ BWS "=" BWS
+ * ( token / quoted-string ) ] ) (§7.1.1), the size line is at most
+ * HS_HTTP_CHUNK_LINE_MAX bytes; CRLF after each chunk's data; trailer
+ * fields (§7.1.2) are validated like header fields (token ":" value, no
+ * obs-fold, no whitespace before the colon) and discarded.  Once a final
+ * result is returned it is returned again (used = 0). */
+#define HS_HTTP_CHUNK_LINE_MAX 4096
+#define HS_HTTP_TRAILER_MAX    8192
+
+typedef void (*hs_http_data_fn)(void *ctx, const char *p, size_t n);
+
+struct hs_http_chunked {
+	uint64_t left;           /* data bytes left in the current chunk */
+	uint64_t total;          /* data bytes decoded so far */
+	uint64_t max;            /* limit on total (413 above) */
+	uint64_t size;           /* chunk-size being parsed */
+	uint32_t line;           /* bytes of the current size line */
+	uint32_t trailer;        /* bytes of the trailer section */
+	uint8_t state;
+	uint8_t digits;          /* significant hex digits of size */
+	uint16_t error_status;   /* when -EBADMSG */
+	int result;              /* 0 running, 1 complete, -EBADMSG */
+};
+
+void hs_http_chunked_init(struct hs_http_chunked *d, uint64_t max);
+int hs_http_chunked_decode(struct hs_http_chunked *d, const char *buf,
+			   size_t len, size_t *used, hs_http_data_fn fn,
+			   void *ctx);
+
 #endif

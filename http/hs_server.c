@@ -9,21 +9,55 @@
  * Backpressure: we only read from TCP/TLS while the engine's input buffer
  * has room, and only write while TCP's send buffer has room for a whole
  * record, so wolfSSL never sees a short write.
+ *
+ * Reload: the shared configuration (TLS context, file cache, HTTP knobs)
+ * is a generation, struct hs_srv_gen, published by the main lcore
+ * (hs_server_publish) and picked up by each lcore at the top of a poll
+ * iteration (srv_ctl).  A TLS session keeps the generation it was created
+ * from until the connection closes; a response keeps the generation its
+ * body points into until it is fully sent.  Those holds are counted per
+ * lcore in the generation (written only by that lcore) and a retired
+ * generation is freed once every lcore passed a quiescent state and the
+ * counts are zero (hs_rcu.h).
+ *
+ * Drain (SIGTERM): each lcore closes its listeners (new SYNs get RST),
+ * closes keep-alive connections that are idle after at least one
+ * response (close_notify + FIN), and answers every further request with
+ * "Connection: close"; responses in flight run to their end.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hs_common.h"
 #include "hs_lcore.h"
+#include "hs_rcu.h"
 #include "hs_tcp.h"
 #include "hs_tls.h"
 #include "hs_http.h"
+#include "hs_log.h"
 #include "hs_server.h"
 
 /* TLS 1.3 record overhead: header 5 + content type 1 + tag 16. */
 #define HS_TLS_RECORD_OVERHEAD 64
 
 struct hs_srv_lcore;
+
+/* One hold counter per lcore slot, on its own cache line. */
+struct hs_srv_ref {
+	uint64_t n;
+} __rte_cache_aligned;
+
+/* A published configuration generation (see the top of this file). */
+struct hs_srv_gen {
+	struct hs_server_config cfg;
+	void (*release)(void *arg);       /* frees cfg's tls, files, strings */
+	void *release_arg;
+	struct hs_srv_ref refs[HS_MAX_LCORES];
+};
+
+static struct hs_srv_gen *srv_gen_cur;  /* __atomic_*: main writes */
 
 /* What a connection waits for; each phase has its own deadline. */
 enum hs_srv_phase {
@@ -39,6 +73,8 @@ struct hs_srv_conn {
 	struct hs_tls_sess *tls;          /* NULL on the plain-HTTP port */
 	struct hs_srv_lcore *sl;
 	struct hs_srv_conn *prev, *next;  /* live list, for shutdown */
+	struct hs_srv_gen *tls_gen;       /* holds: the TLS session's context */
+	struct hs_srv_gen *rsp_gen;       /* ...the response body's file cache */
 	bool handshake_done;
 	bool closing;                     /* hs_tcp_close() issued */
 	bool eof;                         /* no more input will come */
@@ -50,12 +86,19 @@ struct hs_srv_conn {
 struct hs_srv_lcore {
 	struct hs_lcore *lc;
 	struct hs_tls_ctx *tls;
+	struct hs_srv_gen *gen;           /* the generation new work uses */
+	unsigned int slot;                /* this lcore's index in gen->refs */
+	bool is_tls;
+	bool draining;
+	uint64_t nlive;                   /* live connections (main reads) */
 	struct hs_http_server http;
 	uint64_t to_us[HS_SRV_CLOSING + 1]; /* deadline per phase */
+	struct hs_log_ring *log;          /* this lcore's, NULL: log off */
 	struct hs_srv_conn live;          /* list head */
 };
 
 static struct hs_srv_lcore *srv_of[HS_MAX_LCORES][2];
+static struct hs_log_ring *srv_log_of[HS_MAX_LCORES];
 
 static void
 srv_count_status(struct hs_stats *st, int status)
@@ -70,13 +113,79 @@ srv_count_status(struct hs_stats *st, int status)
 	}
 }
 
+/* Access log: a record of the response just produced, or log_dropped
+ * when the writer has fallen behind (never wait for it). */
+static void
+srv_log(struct hs_srv_conn *sc, struct hs_stats *st)
+{
+	struct hs_log_ring *ring = sc->sl->log;
+	struct hs_log_rec *rec;
+
+	if (ring == NULL)
+		return;
+	rec = hs_log_reserve(ring);
+	if (rec == NULL) {
+		st->log_dropped++;
+		return;
+	}
+	hs_http_log_record(&sc->http, sc->tcp->faddr, time(NULL), rec);
+	hs_log_commit(ring);
+}
+
+/* Holds on a generation: only this lcore writes its slot; the release
+ * store orders our last use of the generation before the main lcore can
+ * see the count fall (a plain store on x86). */
+static inline void
+srv_gen_hold(struct hs_srv_gen *g, unsigned int slot)
+{
+	__atomic_store_n(&g->refs[slot].n, g->refs[slot].n + 1, __ATOMIC_RELAXED);
+}
+
+static inline void
+srv_gen_drop(struct hs_srv_gen *g, unsigned int slot)
+{
+	__atomic_store_n(&g->refs[slot].n, g->refs[slot].n - 1, __ATOMIC_RELEASE);
+}
+
+/* A response was just produced: it points into the current generation. */
+static void
+srv_rsp_hold(struct hs_srv_conn *sc)
+{
+	if (sc->rsp_gen == sc->sl->gen)
+		return;
+	if (sc->rsp_gen != NULL)
+		srv_gen_drop(sc->rsp_gen, sc->sl->slot);
+	sc->rsp_gen = sc->sl->gen;
+	srv_gen_hold(sc->rsp_gen, sc->sl->slot);
+}
+
+/* Drop the response's hold once nothing of it is left to send. */
+static void
+srv_rsp_release(struct hs_srv_conn *sc)
+{
+	const void *p;
+
+	if (sc->rsp_gen != NULL && hs_http_conn_output(&sc->http, &p) == 0) {
+		srv_gen_drop(sc->rsp_gen, sc->sl->slot);
+		sc->rsp_gen = NULL;
+	}
+}
+
 static void
 srv_conn_free(struct hs_srv_conn *sc)
 {
+	hs_http_conn_release(&sc->http);
+	struct hs_srv_lcore *sl = sc->sl;
+
 	sc->prev->next = sc->next;
 	sc->next->prev = sc->prev;
 	if (sc->tls != NULL)
 		hs_tls_sess_free(sc->tls);
+	if (sc->tls_gen != NULL)
+		srv_gen_drop(sc->tls_gen, sl->slot);
+	if (sc->rsp_gen != NULL)
+		srv_gen_drop(sc->rsp_gen, sl->slot);
+	__atomic_store_n(&sl->nlive, sl->nlive - 1, __ATOMIC_RELAXED);
 	free(sc);
 }
 
@@ -212,13 +321,20 @@ srv_arm(struct hs_srv_conn *sc, bool wrote)
 	enum hs_srv_phase ph;
 	const void *p;
 
+	/* Draining: a keep-alive connection idle after a response closes
+	 * now; a fresh one may still send its first request. */
+	if (sc->sl->draining && !sc->closing && sc->http.requests > 0 &&
+	    hs_http_conn_output(&sc->http, &p) == 0 &&
+	    sc->http.in_len == 0 && !hs_http_conn_reading_body(&sc->http) &&
+	    (sc->tls == NULL || sc->handshake_done))
+		srv_close(sc);
 	if (sc->closing)
 		ph = HS_SRV_CLOSING;
 	else if (sc->tls != NULL && !sc->handshake_done)
 		ph = HS_SRV_HANDSHAKE;
 	else if (hs_http_conn_output(&sc->http, &p) > 0)
 		ph = HS_SRV_WRITING;
-	else if (sc->http.in_len > 0 || sc->http.discard > 0)
+	else if (sc->http.in_len > 0 || hs_http_conn_reading_body(&sc->http))
 		ph = HS_SRV_READING;
 	else
 		ph = HS_SRV_IDLE;
@@ -273,8 +389,11 @@ srv_drive(struct hs_srv_conn *sc)
 			return;
 		}
 		status = hs_http_conn_process(&sc->http);
-		if (status > 0)
+		if (status > 0) {
 			srv_count_status(st, status);
+			srv_log(sc, st);
+			srv_rsp_hold(sc);
+		}
 		w = srv_write(sc);
 		if (w < 0) {
 			st->tls_err++;
@@ -289,6 +408,7 @@ srv_drive(struct hs_srv_conn *sc)
 		if (r == 0 && w == 0 && status == 0)
 			break;
 	}
+	srv_rsp_release(sc);
 	srv_arm(sc, wrote);
 }
 
@@ -308,13 +428,18 @@ srv_accepted(struct hs_tcp_conn *c, void *arg)
 	sc->handshake_done = false;
 	sc->closing = false;
 	sc->eof = false;
-	if (sl->tls != NULL) {
-		sc->tls = hs_tls_sess_new(sl->tls, srv_pull, srv_push, sc);
+	sc->tls_gen = NULL;
+	sc->rsp_gen = NULL;
+	if (sl->is_tls) {
+		sc->tls = hs_tls_sess_new(sl->gen->cfg.tls, srv_pull, srv_push, sc);
 		if (sc->tls == NULL) {
 			free(sc);
 			return -ENOMEM;
 		}
+		sc->tls_gen = sl->gen;
+		srv_gen_hold(sc->tls_gen, sl->slot);
 	}
+	__atomic_store_n(&sl->nlive, sl->nlive + 1, __ATOMIC_RELAXED);
 	hs_http_conn_init(&sc->http, &sl->http);
 	sc->phase = sc->tls != NULL ? HS_SRV_HANDSHAKE : HS_SRV_IDLE;
 	hs_tcp_set_timeout(c, sl->to_us[sc->phase]);
@@ -399,14 +524,14 @@ hs_server_config_defaults(struct hs_server_config *cfg)
 	cfg->keepalive_requests = h.keepalive_requests;
 }
 
-static struct hs_srv_lcore *
-srv_lcore_new(struct hs_lcore *lc, const struct hs_server_config *cfg, bool tls)
+/* Take the knobs of generation g (on the owning lcore). */
+static void
+srv_lcore_apply(struct hs_srv_lcore *sl, struct hs_srv_gen *g)
 {
-	struct hs_srv_lcore *sl = calloc(1, sizeof(*sl));
+	const struct hs_server_config *cfg = &g->cfg;
+	bool tls = sl->is_tls;
 
-	if (sl == NULL)
-		return NULL;
-	sl->lc = lc;
+	sl->gen = g;
 	sl->tls = tls ? cfg->tls : NULL;
 	hs_http_server_defaults(&sl->http);
 	sl->http.hsts_max_age = cfg->hsts_max_age;
@@ -416,6 +541,7 @@ srv_lcore_new(struct hs_lcore *lc, const struct hs_server_config *cfg, bool tls)
 	sl->http.https_port = cfg->https_port;
 	sl->http.redirect_host = cfg->redirect_host;
 	sl->http.keepalive_requests = cfg->keepalive_requests;
+	sl->http.access_log = cfg->access_log;
 	sl->http.files = cfg->files;
 	sl->http.tls = tls;
 	sl->http.server_name = "httpsd";
@@ -424,8 +550,66 @@ srv_lcore_new(struct hs_lcore *lc, const struct hs_server_config *cfg, bool tls)
 	sl->to_us[HS_SRV_IDLE] = srv_ms(cfg->keepalive_ms, 75000);
 	sl->to_us[HS_SRV_WRITING] = srv_ms(cfg->send_ms, 60000);
 	sl->to_us[HS_SRV_CLOSING] = srv_ms(cfg->linger_ms, 30000);
+	if (sl->draining)
+		sl->http.keepalive_requests = 1;  /* every response: close */
+}
+
+static struct hs_srv_lcore *
+srv_lcore_new(struct hs_lcore *lc, struct hs_srv_gen *g, bool tls, unsigned int slot)
+{
+	struct hs_srv_lcore *sl = calloc(1, sizeof(*sl));
+
+	if (sl == NULL)
+		return NULL;
+	sl->lc = lc;
+	sl->is_tls = tls;
+	sl->slot = slot;
+	srv_lcore_apply(sl, g);
 	sl->live.next = sl->live.prev = &sl->live;
 	return sl;
+}
+
+/* Start draining sl: listener closed, idle keep-alive connections closed,
+ * further responses say "Connection: close". */
+static void
+srv_lcore_drain(struct hs_srv_lcore *sl, uint16_t port)
+{
+	struct hs_srv_conn *sc, *next;
+
+	sl->draining = true;
+	sl->http.keepalive_requests = 1;
+	(void)hs_tcp_unlisten(sl->lc, port);
+	for (sc = sl->live.next; sc != &sl->live; sc = next) {
+		next = sc->next;          /* srv_arm never frees sc */
+		srv_arm(sc, false);
+	}
+}
+
+/* Control-plane callback (hs_lcore_ctl_bump), on the owning lcore at the
+ * top of a poll iteration. */
+static void
+srv_ctl(struct hs_lcore *lc)
+{
+	struct hs_srv_gen *g = __atomic_load_n(&srv_gen_cur, __ATOMIC_ACQUIRE);
+	bool drain = hs_lcore_draining();
+	int slot = -1;
+
+	for (unsigned int i = 0; i < hs_nb_lcores; i++)
+		if (hs_lcores[i] == lc)
+			slot = (int)i;
+	if (slot < 0)
+		return;
+	for (int i = 0; i < 2; i++) {
+		struct hs_srv_lcore *sl = srv_of[slot][i];
+
+		if (sl == NULL)
+			continue;
+		if (g != NULL && sl->gen != g)
+			srv_lcore_apply(sl, g);
+		if (drain && !sl->draining)
+			srv_lcore_drain(sl, i == 0 ? sl->gen->cfg.https_port
+						   : sl->gen->cfg.http_port);
+	}
 }
 
 static int
@@ -441,20 +625,29 @@ int
 hs_server_attach(struct hs_lcore *lc, const struct hs_server_config *cfg)
 {
 	int slot = srv_slot(lc);
+	struct hs_srv_gen *g = __atomic_load_n(&srv_gen_cur, __ATOMIC_ACQUIRE);
 	const uint16_t ports[2] = { cfg->https_port, cfg->http_port };
 
 	if (slot < 0)
 		return slot;
+	if (g == NULL || slot >= HS_MAX_LCORES)
+		return -EINVAL;
+	if (cfg->access_log) {
+		srv_log_of[slot] = hs_log_ring_new(HS_LOG_RING_RECS);
+		HS_GUARD_PTR(srv_log_of[slot]);
+	}
 	for (int i = 0; i < 2; i++) {
 		struct hs_srv_lcore *sl;
 
 		if (ports[i] == 0)
 			continue;
-		sl = srv_lcore_new(lc, cfg, i == 0);
+		sl = srv_lcore_new(lc, g, i == 0, (unsigned int)slot);
 		HS_GUARD_PTR(sl);
+		sl->log = srv_log_of[slot];
 		srv_of[slot][i] = sl;
 		HS_GUARD(hs_tcp_listen(lc, ports[i], &srv_ops, sl));
 	}
+	lc->ctl_fn = srv_ctl;
 	return 0;
 }
 
@@ -479,4 +672,110 @@ hs_server_detach(struct hs_lcore *lc)
 		free(sl);
 		srv_of[slot][i] = NULL;
 	}
+	hs_log_ring_free(srv_log_of[slot]);
+	srv_log_of[slot] = NULL;
+}
+
+void
+hs_server_set_files(struct hs_lcore *lc, const struct hs_file_cache *fc)
+{
+	int slot = srv_slot(lc);
+
+	if (slot < 0)
+		return;
+	for (int i = 0; i < 2; i++)
+		if (srv_of[slot][i] != NULL)
+			srv_of[slot][i]->http.files = fc;
+}
+
+bool
+hs_server_files_in_use(struct hs_lcore *lc, const struct hs_file_cache *fc)
+{
+	int slot = srv_slot(lc);
+
+	if (slot < 0)
+		return false;
+	for (int i = 0; i < 2; i++) {
+		const struct hs_srv_lcore *sl = srv_of[slot][i];
+
+		if (sl == NULL)
+			continue;
+		if (sl->http.files == fc)
+			return true;
+		for (const struct hs_srv_conn *sc = sl->live.next;
+		     sc != &sl->live; sc = sc->next)
+			if (hs_http_conn_uses_files(&sc->http, fc))
+				return true;
+	}
+	return false;
+	lc->ctl_fn = NULL;
+}
+
+/* ---- generations (main lcore) ------------------------------------------ */
+
+static bool
+srv_gen_busy(void *obj)
+{
+	struct hs_srv_gen *g = obj;
+
+	for (unsigned int i = 0; i < HS_MAX_LCORES; i++)
+		if (__atomic_load_n(&g->refs[i].n, __ATOMIC_ACQUIRE) != 0)
+			return true;
+	return false;
+}
+
+static void
+srv_gen_free(void *obj)
+{
+	struct hs_srv_gen *g = obj;
+
+	if (g->release != NULL)
+		g->release(g->release_arg);
+	free(g);
+}
+
+int
+hs_server_publish(const struct hs_server_config *cfg, void (*release)(void *arg),
+		  void *arg)
+{
+	struct hs_srv_gen *g = aligned_alloc(RTE_CACHE_LINE_SIZE, sizeof(*g));
+	struct hs_srv_gen *old;
+
+	if (g == NULL)
+		return -ENOMEM;
+	memset(g, 0, sizeof(*g));
+	g->cfg = *cfg;
+	g->release = release;
+	g->release_arg = arg;
+	old = __atomic_exchange_n(&srv_gen_cur, g, __ATOMIC_ACQ_REL);
+	hs_lcore_ctl_bump();
+	if (old != NULL && hs_rcu_retire(old, srv_gen_busy, srv_gen_free) < 0) {
+		/* cannot track it: keep it until exit rather than risk it */
+		fprintf(stderr, "httpsd: warning: out of memory retiring a configuration\n");
+	}
+	return 0;
+}
+
+uint64_t
+hs_server_live_conns(void)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < HS_MAX_LCORES; i++)
+		for (int j = 0; j < 2; j++) {
+			const struct hs_srv_lcore *sl = srv_of[i][j];
+
+			if (sl != NULL)
+				n += __atomic_load_n(&sl->nlive, __ATOMIC_RELAXED);
+		}
+	return n;
+}
+
+void
+hs_server_fini(void)
+{
+	struct hs_srv_gen *g = __atomic_exchange_n(&srv_gen_cur, NULL, __ATOMIC_ACQ_REL);
+
+	if (g != NULL)
+		srv_gen_free(g);
 }

@@ -26,6 +26,10 @@ struct hs_server_config {
 	bool plain_redirect;                /* port 80: 301 to https (default) */
 	const char *redirect_host;          /* for requests without Host */
 	uint32_t keepalive_requests;
+	/* access log on: one record ring per lcore (hs_log.h), drained by
+	 * the writer thread the caller starts; a full ring counts
+	 * log_dropped */
+	bool access_log;
 	/* Timeouts in milliseconds, 0 = default (nginx-like):
 	 *   handshake_ms  TLS handshake must complete      (60000)
 	 *   header_ms     a started request head must end  (60000)
@@ -39,10 +43,38 @@ struct hs_server_config {
  * 1000 requests per keep-alive connection. */
 void hs_server_config_defaults(struct hs_server_config *cfg);
 
-/* Register the listeners on lc.  Returns 0 or a negative code. */
+/* Main lcore: make cfg (its tls context, file cache and HTTP knobs) the
+ * configuration new connections and new requests use, and take ownership
+ * of what it points to: release(arg) is called once no lcore and no
+ * connection uses it any more.  The previous configuration is retired
+ * (hs_rcu.h: freed by hs_rcu_reclaim() when safe).  Lcores switch at the
+ * top of their next poll iteration.  0 or -ENOMEM. */
+int hs_server_publish(const struct hs_server_config *cfg,
+		      void (*release)(void *arg), void *arg);
+/* Connections the server still serves, all lcores (for the drain). */
+uint64_t hs_server_live_conns(void);
+/* At exit, after every hs_server_detach(): release the current
+ * configuration. */
+void hs_server_fini(void);
+
+/* Register the listeners on lc (ports from cfg; everything else from the
+ * published configuration: call hs_server_publish() first).  Returns 0
+ * or a negative code. */
 int hs_server_attach(struct hs_lcore *lc, const struct hs_server_config *cfg);
+/* File cache swap (SIGHUP re-scan, RCU-style), both on lc's own thread:
+ * new requests are answered from fc from now on; responses already
+ * started keep sending from the cache they started from.  The old cache
+ * may be freed (hs_files_free) once hs_server_files_in_use() has
+ * returned false for it on every lcore after its swap. */
+void hs_server_set_files(struct hs_lcore *lc, const struct hs_file_cache *fc);
+bool hs_server_files_in_use(struct hs_lcore *lc,
+			    const struct hs_file_cache *fc);
+
 /* Free every live connection's TLS/HTTP state on lc (before
  * hs_lcore_fini, which frees the TCP side without callbacks). */
 void hs_server_detach(struct hs_lcore *lc);
+
+/* SIGTERM drain: hs_lcore_drain_start(); every lcore then closes its
+ * listeners and idle keep-alive connections (see hs_server.c). */
 
 #endif

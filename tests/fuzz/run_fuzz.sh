@@ -6,13 +6,13 @@
 #
 #   tests/fuzz/run_fuzz.sh [SOURCE_ROOT [OUT_DIR]]
 # Environment: HS_FUZZ_TIME seconds per target (default 20),
-#              HS_FUZZ_TARGETS (default "parse conn").
+#              HS_FUZZ_TARGETS (default "parse chunked conn").
 set -uo pipefail
 
 TOP=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
 OUT=${2:-$(mktemp -d "${TMPDIR:-/tmp}/hs_fuzz_build.XXXXXX")}
 TIME=${HS_FUZZ_TIME:-20}
-TARGETS=${HS_FUZZ_TARGETS:-parse conn}
+TARGETS=${HS_FUZZ_TARGETS:-parse chunked conn}
 CLANG=
 for c in clang clang-16 clang-15 clang-14; do
 	if command -v "$c" >/dev/null 2>&1; then CLANG=$c; break; fi
@@ -33,7 +33,8 @@ fi
 CFLAGS=(-std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 	-I"$TOP/http" -I"$TOP/dataplane")
-SRCS=("$TOP/http/hs_http_parse.c" "$TOP/http/hs_http_files.c" "$TOP/http/hs_http.c")
+SRCS=("$TOP/http/hs_http_parse.c" "$TOP/http/hs_http_files.c" "$TOP/http/hs_http.c"
+	"$TOP/http/hs_log.c")
 fail=0
 for t in $TARGETS; do
 	echo "run_fuzz: building fuzz_$t with $CLANG"

@@ -289,7 +289,9 @@ static void test_errors(void)
 		  501 },
 		{ "GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400 },
 		{ "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
-		  "0\r\n\r\n", 400 },   /* chunked GET body: not yet */
+		  "0x5\r\nhello\r\n0\r\n\r\n", 400 },   /* bad chunk size */
+		{ "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+		  "100001\r\n", 413 },           /* chunk above the limit */
 		{ "GET /../etc/passwd HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
 		{ "GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
 	};
@@ -399,9 +401,35 @@ static void test_pipelining(void)
 	CHECK(p && strstr(p, CSS_BODY) && strstr(strstr(p, CSS_BODY), " 404 "));
 }
 
+struct sink {
+	char buf[256];
+	size_t len;
+	int ends, aborts;
+};
+
+static void sink_fn(void *ctx, const char *p, size_t n)
+{
+	struct sink *k = ctx;
+
+	if (p == NULL) {
+		if (n == HS_HTTP_BODY_ABORTED)
+			k->aborts++;
+		else
+			k->ends++;
+		CHECK(n == 0 || n == HS_HTTP_BODY_ABORTED);
+		return;
+	}
+	CHECK(k->len + n <= sizeof(k->buf));
+	if (k->len + n <= sizeof(k->buf)) {
+		memcpy(k->buf + k->len, p, n);
+		k->len += n;
+	}
+}
+
 static void test_bodies(void)
 {
-	int st[2] = { 0 }, count = 0;
+	int st[3] = { 0 }, count = 0;
+	struct sink k = { .len = 0 };
 
 	/* GET with a Content-Length body that looks like a request, then the
 	 * next request: the body is skipped, the next one answered */
@@ -413,21 +441,185 @@ static void test_bodies(void)
 	CHECK(count == 2 && st[0] == 200 && st[1] == 200);
 	CHECK(strstr(out, INDEX_BODY) && strstr(out, CSS_BODY));
 	CHECK(strstr(out, "404") == NULL);
-	CHECK(conn.in_len == 0 && conn.discard == 0);
+	CHECK(conn.in_len == 0 && !hs_http_conn_reading_body(&conn));
 	CHECK(!hs_http_conn_should_close(&conn));
 
-	/* the body arrives in pieces, the next request right behind it */
+	/* the body arrives in pieces, the next request right behind it; the
+	 * response waits for the whole body */
 	hs_http_conn_init(&conn, &srv_plain);
 	FEED(&conn, "HEAD / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n01");
-	run(&conn, st, 2, &count);
-	CHECK(count == 1 && st[0] == 200 && conn.discard == 8);
+	CHECK(run(&conn, st, 2, &count) == 0);
+	CHECK(count == 0 && conn.body_left == 8 && conn.in_len == 0);
+	CHECK(hs_http_conn_reading_body(&conn));
 	FEED(&conn, "2345");
 	run(&conn, st, 2, &count);
-	CHECK(count == 0 && conn.discard == 4 && conn.in_len == 0);
+	CHECK(count == 0 && conn.body_left == 4 && conn.in_len == 0);
 	FEED(&conn, "6789GET /sub/ HTTP/1.1\r\nHost: a\r\n\r\n");
 	run(&conn, st, 2, &count);
-	CHECK(count == 1 && st[0] == 200 && strcmp(body_of(out), SUB_BODY) == 0);
+	CHECK(count == 2 && st[0] == 200 && st[1] == 200);
+	/* HEAD: headers only, then the next response */
+	CHECK(strncmp(out, "HTTP/1.1 200", 12) == 0 &&
+	      strncmp(body_of(out), "HTTP/1.1 200", 12) == 0);
+	CHECK(strcmp(body_of(body_of(out)), SUB_BODY) == 0);
 	CHECK(!hs_http_conn_should_close(&conn));
+
+	/* chunked GET body with extensions and trailers, then a pipelined
+	 * request: both answered in order, connection kept */
+	hs_http_conn_init(&conn, &srv_plain);
+	FEED(&conn, "GET /index.html HTTP/1.1\r\nHost: a\r\n"
+	     "Transfer-Encoding: chunked\r\n\r\n"
+	     "5;ext=\"q;\\\"\" ; e2\r\nGET /\r\n"
+	     "0a\r\nnope HTTP/\r\n0\r\nX-Trailer: t\r\n\r\n"
+	     "GET /style.css HTTP/1.1\r\nHost: a\r\n\r\n");
+	run(&conn, st, 3, &count);
+	CHECK(count == 2 && st[0] == 200 && st[1] == 200);
+	CHECK(strstr(out, INDEX_BODY) && strstr(out, CSS_BODY));
+	CHECK(conn.in_len == 0 && !hs_http_conn_should_close(&conn));
+
+	/* the decoded bytes reach the body hook, then (NULL, 0) */
+	hs_http_conn_init(&conn, &srv_plain);
+	FEED(&conn, "GET /style.css HTTP/1.1\r\nHost: a\r\n"
+	     "Transfer-Encoding: chunked\r\n\r\n");
+	CHECK(run(&conn, st, 1, &count) == 0 && count == 0);
+	conn.body_fn = sink_fn;
+	conn.body_ctx = &k;
+	FEED(&conn, "3\r\nabc\r\n");
+	CHECK(run(&conn, st, 1, &count) == 0 && count == 0);
+	CHECK(k.len == 3 && memcmp(k.buf, "abc", 3) == 0 && k.ends == 0);
+	FEED(&conn, "4\r\ndefg\r\n0\r\n\r\n");
+	run(&conn, st, 1, &count);
+	CHECK(count == 1 && st[0] == 200 && strstr(out, CSS_BODY));
+	CHECK(k.len == 7 && memcmp(k.buf, "abcdefg", 7) == 0 && k.ends == 1);
+	CHECK(k.aborts == 0 && conn.body_fn == NULL);
+	/* the hook is per request */
+	FEED(&conn, "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nzz");
+	run(&conn, st, 1, &count);
+	CHECK(count == 1 && st[0] == 200 && k.len == 7 && conn.body_fn == NULL);
+
+	/* aborted bodies: bad framing, the peer leaving, the connection
+	 * released; each told once */
+	{
+		static const char *const tails[] = { "1\r\nxZ", "1\r\nx", "1\r\nx" };
+
+		for (int i = 0; i < 3; i++) {
+			struct sink a = { .len = 0 };
+
+			hs_http_conn_init(&conn, &srv_plain);
+			FEED(&conn, "GET / HTTP/1.1\r\nHost: a\r\n"
+			     "Transfer-Encoding: chunked\r\n\r\n");
+			run(&conn, st, 1, &count);
+			conn.body_fn = sink_fn;
+			conn.body_ctx = &a;
+			feed(&conn, tails[i], strlen(tails[i]));
+			run(&conn, st, 1, &count);
+			if (i == 1) {
+				hs_http_conn_peer_eof(&conn);
+				run(&conn, st, 1, &count);
+			}
+			hs_http_conn_release(&conn);
+			hs_http_conn_release(&conn);
+			CHECK(a.len == 1 && a.aborts == 1 && a.ends == 0);
+			CHECK(i != 0 || (count == 1 && st[0] == 400));
+			CHECK(i == 0 || count == 0);
+		}
+	}
+
+	/* a bad chunk after a good one: 400 instead of the held 200, close */
+	hs_http_conn_init(&conn, &srv_plain);
+	FEED(&conn, "GET /index.html HTTP/1.1\r\nHost: a\r\n"
+	     "Transfer-Encoding: chunked\r\n\r\n2\r\nab\r\n-1\r\n");
+	run(&conn, st, 2, &count);
+	CHECK(count == 1 && st[0] == 400 && strstr(out, INDEX_BODY) == NULL);
+	CHECK(header_is(out, "Connection", "close"));
+	CHECK(hs_http_conn_should_close(&conn));
+	CHECK(conn.requests == 1);
+	/* HEAD: the error has no body either */
+	hs_http_conn_init(&conn, &srv_plain);
+	FEED(&conn, "HEAD / HTTP/1.1\r\nHost: a\r\n"
+	     "Transfer-Encoding: chunked\r\n\r\n2\r\nabX");
+	run(&conn, st, 2, &count);
+	CHECK(count == 1 && st[0] == 400 && body_of(out) && *body_of(out) == 0);
+	CHECK(hs_http_conn_should_close(&conn));
+	/* chunks adding up to more than the limit: 413 */
+	hs_http_conn_init(&conn, &srv_plain);
+	FEED(&conn, "GET / HTTP/1.1\r\nHost: a\r\n"
+	     "Transfer-Encoding: chunked\r\n\r\n80000\r\n");
+	CHECK(run(&conn, st, 2, &count) == 0 && count == 0);
+	for (int i = 0; i < 64; i++) {
+		static char zeros[8192];
+
+		feed(&conn, zeros, sizeof(zeros));
+		run(&conn, st, 2, &count);
+		CHECK(count == 0);
+	}
+	FEED(&conn, "\r\n80001\r\n");
+	run(&conn, st, 2, &count);
+	CHECK(count == 1 && st[0] == 413 && hs_http_conn_should_close(&conn));
+	/* the peer leaves in the middle of a body: no response, close */
+	hs_http_conn_init(&conn, &srv_plain);
+	FEED(&conn, "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nab");
+	run(&conn, st, 2, &count);
+	hs_http_conn_peer_eof(&conn);
+	CHECK(run(&conn, st, 2, &count) == 0 && count == 0);
+	CHECK(hs_http_conn_should_close(&conn));
+	/* redirect mode: the body of a GET is read too, pipelining kept */
+	hs_http_conn_init(&conn, &srv_redir);
+	FEED(&conn, "GET /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+	     "1\r\nx\r\n0\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n");
+	run(&conn, st, 2, &count);
+	CHECK(count == 2 && st[0] == 301 && st[1] == 301);
+	CHECK(strstr(out, "https://h/a\r\n") && strstr(out, "https://h/b\r\n"));
+	CHECK(!hs_http_conn_should_close(&conn));
+}
+
+/* fix_date() on every response in r. */
+static void fix_dates(char *r)
+{
+	char *p = r;
+
+	while ((p = strstr(p, "HTTP/1.1 ")) != NULL) {
+		fix_date(p);
+		p += 9;
+	}
+}
+
+/* A chunked body split in two at every byte: same responses. */
+static void test_chunked_split(void)
+{
+	static const char req[] =
+		"GET /abc.txt HTTP/1.1\r\nHost: a\r\n"
+		"Transfer-Encoding: chunked\r\n\r\n"
+		"1a;n=v\r\nabcdefghijklmnopqrstuvwxyz\r\n"
+		"000\r\nT: 1\r\n\r\n"
+		"GET /style.css HTTP/1.1\r\nHost: a\r\n\r\n";
+	static char ref[4096], got[4096];
+	size_t len = sizeof(req) - 1, rn, n;
+	int st[2], count = 0;
+
+	hs_http_conn_init(&conn, &srv_plain);
+	feed(&conn, req, len);
+	rn = run(&conn, st, 2, &count);
+	CHECK(count == 2 && st[0] == 200 && st[1] == 200);
+	fix_dates(out);
+	memcpy(ref, out, rn + 1);
+	for (size_t k = 1; k < len; k++) {
+		hs_http_conn_init(&conn, &srv_plain);
+		size_t n1;
+
+		feed(&conn, req, k);
+		n1 = run(&conn, st, 2, &count);
+		memcpy(got, out, n1);
+		feed(&conn, req + k, len - k);
+		n = n1 + run(&conn, st, 2, &count);
+		CHECK(n == rn);
+		if (n != rn)
+			continue;
+		memcpy(got + n1, out, n - n1);
+		got[n] = '\0';
+		fix_dates(got);
+		CHECK(memcmp(got, ref, rn) == 0);
+		CHECK(!hs_http_conn_should_close(&conn) && conn.in_len == 0);
+	}
 }
 
 static void test_limits(void)
@@ -1037,6 +1229,85 @@ static void test_access_log(void)
 	}
 }
 
+/* Expect: 100-continue (RFC 9110 §10.1.1): the interim response goes
+ * out at once when the body will be read; never for HTTP/1.0 or when the
+ * final status is known from the head alone. */
+static void test_continue(void)
+{
+	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+	int st[2] = { 0 }, count = 0;
+	size_t n;
+
+	hs_http_conn_init(&conn, &srv_plain);
+	FEED(&conn, "GET /abc.txt HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n"
+	     "Expect: 100-Continue\r\n\r\n");
+	n = run(&conn, st, 2, &count);
+	CHECK(count == 0 && n == sizeof(cont) - 1 && strcmp(out, cont) == 0);
+	FEED(&conn, "wxyz");
+	run(&conn, st, 2, &count);
+	CHECK(count == 1 && st[0] == 200 && strcmp(body_of(out), ABC_BODY) == 0);
+	CHECK(strncmp(out, "HTTP/1.1 200 ", 13) == 0);
+	/* chunked, then a bad chunk: 100, then 400 */
+	hs_http_conn_init(&conn, &srv_plain);
+	FEED(&conn, "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+	     "Expect: 100-continue\r\n\r\n");
+	n = run(&conn, st, 2, &count);
+	CHECK(count == 0 && strcmp(out, cont) == 0);
+	FEED(&conn, "zz\r\n");
+	run(&conn, st, 2, &count);
+	CHECK(count == 1 && st[0] == 400 && strncmp(out, "HTTP/1.1 400 ", 13) == 0);
+	/* 413 known from the head: no 100 */
+	one(&srv_plain, "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 9999999\r\n"
+	    "Expect: 100-continue\r\n\r\n", st);
+	CHECK(st[0] == 413 && strncmp(out, "HTTP/1.1 413 ", 13) == 0);
+	/* HTTP/1.0: no 100 (§10.1.1); keep-alive so the body is read */
+	hs_http_conn_init(&conn, &srv_plain);
+	FEED(&conn, "GET /abc.txt HTTP/1.0\r\nConnection: keep-alive\r\n"
+	     "Content-Length: 1\r\nExpect: 100-continue\r\n\r\n");
+	CHECK(run(&conn, st, 2, &count) == 0 && count == 0);
+	/* no body: nothing to wait for, no 100 */
+	one(&srv_plain, "GET /abc.txt HTTP/1.1\r\nHost: a\r\n"
+	    "Expect: 100-continue\r\n\r\n", st);
+	CHECK(st[0] == 200 && strncmp(out, "HTTP/1.1 200 ", 13) == 0);
+}
+
+/* Cache swap (SIGHUP re-scan): a response started from the old cache
+ * keeps it in use until drained; new requests use the new one. */
+static void test_files_swap(void)
+{
+	struct hs_http_server s2 = srv_plain;
+	struct hs_file_cache *b = NULL;
+	char err[256];
+	int st = 0, count = 0;
+
+	CHECK(hs_files_rescan(files, &b, err, sizeof(err)) == 0 && b);
+	if (!b)
+		return;
+	hs_http_conn_init(&conn, &s2);
+	FEED(&conn, "GET /abc.txt HTTP/1.1\r\nHost: a\r\n\r\n");
+	CHECK(hs_http_conn_process(&conn) == 200);
+	CHECK(hs_http_conn_uses_files(&conn, files));
+	s2.files = b;                       /* the swap */
+	CHECK(hs_http_conn_uses_files(&conn, files) &&
+	      !hs_http_conn_uses_files(&conn, b));
+	drain(&conn, out, sizeof(out), 7);
+	CHECK(!hs_http_conn_uses_files(&conn, files));
+	FEED(&conn, "GET /abc.txt HTTP/1.1\r\nHost: a\r\n\r\n");
+	CHECK(hs_http_conn_process(&conn) == 200);
+	CHECK(hs_http_conn_uses_files(&conn, b) &&
+	      !hs_http_conn_uses_files(&conn, files));
+	run(&conn, &st, 1, &count);
+	CHECK(strcmp(body_of(out), ABC_BODY) == 0);
+	/* a held response (body still being read) counts as in use */
+	FEED(&conn, "GET /abc.txt HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\n");
+	CHECK(hs_http_conn_process(&conn) == 0);
+	CHECK(hs_http_conn_uses_files(&conn, b));
+	FEED(&conn, "xyz");
+	run(&conn, &st, 1, &count);
+	CHECK(count == 1 && !hs_http_conn_uses_files(&conn, b));
+	hs_files_free(b);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -1075,6 +1346,7 @@ int main(void)
 	test_keepalive();
 	test_pipelining();
 	test_bodies();
+	test_chunked_split();
 	test_limits();
 	test_eof();
 	test_tls_headers();
@@ -1086,6 +1358,8 @@ int main(void)
 	test_keepalive_limit();
 	test_split_every_byte();
 	test_access_log();
+	test_files_swap();
+	test_continue();
 
 	hs_files_free(files);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);

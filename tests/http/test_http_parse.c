@@ -393,6 +393,258 @@ static void test_guard_page(void)
 	munmap(map, (size_t)pg * 2);
 }
 
+/* ---- chunked bodies ------------------------------------------------- */
+
+struct ccase {
+	int line;
+	const char *raw;
+	size_t len;
+	int status;           /* OK or the error status */
+	const char *data;     /* decoded bytes when OK */
+	size_t data_len;
+	size_t used;          /* bytes consumed when OK: 0 = all */
+};
+
+struct collect {
+	char buf[512];
+	size_t len;
+};
+
+static void collect_fn(void *ctx, const char *p, size_t n)
+{
+	struct collect *c = ctx;
+
+	CHECK(n > 0 && c->len + n <= sizeof(c->buf));
+	if (c->len + n <= sizeof(c->buf)) {
+		memcpy(c->buf + c->len, p, n);
+		c->len += n;
+	}
+}
+
+/* Feed buf[0..len) in pieces ending at cuts[0..ncut) then len; returns
+ * the final rc, total consumed in *used. */
+static int chunk_feed(const char *buf, size_t len, const size_t *cuts,
+		      size_t ncut, struct collect *col, size_t *used,
+		      uint16_t *status)
+{
+	struct hs_http_chunked d;
+	size_t off = 0, u;
+	int rc = -EAGAIN;
+
+	hs_http_chunked_init(&d, 1000);
+	col->len = 0;
+	for (size_t i = 0; i <= ncut && rc == -EAGAIN; i++) {
+		size_t end = i < ncut ? cuts[i] : len;
+
+		rc = hs_http_chunked_decode(&d, buf + off, end - off, &u,
+					    collect_fn, col);
+		CHECK(u <= end - off);
+		CHECK(rc != -EAGAIN || u == end - off);
+		off += u;
+	}
+	*used = off;
+	*status = d.error_status;
+	/* a final result is sticky */
+	if (rc != -EAGAIN)
+		CHECK(hs_http_chunked_decode(&d, buf, len, &u, collect_fn,
+					     col) == rc && u == 0);
+	return rc;
+}
+
+static void check_chunk_case(const struct ccase *c)
+{
+	struct collect col;
+	size_t used, want_used = c->used ? c->used : c->len;
+	size_t *cuts = malloc(sizeof(size_t) * (c->len + 1));
+	char *b = malloc(c->len);
+	uint16_t st;
+	int want = c->status == OK ? 0 : -EBADMSG, rc;
+
+	memcpy(b, c->raw, c->len);
+	for (int mode = 0; mode < 2; mode++) {
+		/* mode 0: one piece, then split in two at every byte;
+		 * mode 1: byte by byte */
+		for (size_t k = 0; k < (mode ? 1 : c->len); k++) {
+			size_t ncut = 0;
+
+			if (mode)
+				for (size_t i = 1; i < c->len; i++)
+					cuts[ncut++] = i;
+			else if (k)
+				cuts[ncut++] = k;
+			rc = chunk_feed(b, c->len, cuts, ncut, &col, &used, &st);
+			CHECK_AT(c->line, rc == want);
+			if (rc != want) {
+				fprintf(stderr, "  cut %zu mode %d: rc %d st %u\n",
+					k, mode, rc, st);
+				continue;
+			}
+			if (c->status != OK) {
+				CHECK_AT(c->line, st == c->status);
+				continue;
+			}
+			CHECK_AT(c->line, used == want_used);
+			CHECK_AT(c->line, col.len == c->data_len &&
+				 memcmp(col.buf, c->data, col.len) == 0);
+		}
+	}
+	/* every prefix of a valid body needs more */
+	if (c->status == OK) {
+		for (size_t k = 0; k < want_used; k++) {
+			rc = chunk_feed(b, k, NULL, 0, &col, &used, &st);
+			CHECK_AT(c->line, rc == -EAGAIN && used == k);
+		}
+	}
+	free(b);
+	free(cuts);
+}
+
+#define CK(raw, status, data) \
+	{ __LINE__, raw, sizeof(raw) - 1, status, data, sizeof(data) - 1, 0 }
+#define CKU(raw, used, data) \
+	{ __LINE__, raw, sizeof(raw) - 1, OK, data, sizeof(data) - 1, used }
+
+static const struct ccase ccases[] = {
+	CK("0\r\n\r\n", OK, ""),
+	CK("5\r\nhello\r\n0\r\n\r\n", OK, "hello"),
+	CK("5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n", OK, "hello world"),
+	CK("A\r\n0123456789\r\n0\r\n\r\n", OK, "0123456789"),
+	CK("a\r\n0123456789\r\n000\r\n\r\n", OK, "0123456789"),
+	CK("0005\r\nhello\r\n0\r\n\r\n", OK, "hello"),
+	/* chunk extensions (RFC 9112 §7.1.1) */
+	CK("5;a\r\nhello\r\n0;b=c\r\n\r\n", OK, "hello"),
+	CK("5 ; a = b ;c\r\nhello\r\n0\r\n\r\n", OK, "hello"),
+	CK("5;a=\"x;y \\\" z\"\r\nhello\r\n0\r\n\r\n", OK, "hello"),
+	CK("5;a=\"\"\r\nhello\r\n0\r\n\r\n", OK, "hello"),
+	/* trailers (§7.1.2): validated and discarded */
+	CK("1\r\nx\r\n0\r\nExpires: never\r\nX-Sum:  1 2\t\r\n\r\n", OK, "x"),
+	CK("1\r\nx\r\n0\r\nX-Empty:\r\n\r\n", OK, "x"),
+	/* the next request follows: not consumed */
+	CKU("1\r\nx\r\n0\r\n\r\nGET / HTTP/1.1\r\n", 11, "x"),
+	/* data containing CRLF and NUL is opaque */
+	CK("4\r\n\r\n\0\n\r\n0\r\n\r\n", OK, "\r\n\0\n"),
+	/* invalid sizes */
+	CK("\r\n", 400, ""),
+	CK("x\r\n", 400, ""),
+	CK("-1\r\n", 400, ""),
+	CK("+1\r\n", 400, ""),
+	CK("0x5\r\nhello\r\n0\r\n\r\n", 400, ""),
+	CK(" 5\r\nhello\r\n0\r\n\r\n", 400, ""),
+	CK("5 \r\nhello\r\n0\r\n\r\n", 400, ""),      /* BWS without ';' */
+	CK("5\nhello\r\n0\r\n\r\n", 400, ""),         /* bare LF */
+	CK("5\rhello\r\n0\r\n\r\n", 400, ""),         /* bare CR */
+	CK("5\r\nhello0\r\n\r\n", 400, ""),           /* no CRLF after data */
+	CK("5\r\nhelloX\r\n0\r\n\r\n", 400, ""),
+	CK("5\r\nhello\r\r\n0\r\n\r\n", 400, ""),
+	CK("10000000000000000\r\n", 400, ""),         /* 17 digits */
+	CK("fffffffffffffffff\r\n", 400, ""),
+	/* too large: 413 as soon as the size line ends */
+	CK("3e9\r\n", 413, ""),                        /* 1001 > 1000 */
+	/* invalid extensions */
+	CK("5;\r\nhello\r\n0\r\n\r\n", 400, ""),
+	CK("5;=x\r\nhello\r\n0\r\n\r\n", 400, ""),
+	CK("5;a=\r\nhello\r\n0\r\n\r\n", 400, ""),
+	CK("5;a=b c\r\nhello\r\n0\r\n\r\n", 400, ""),
+	CK("5;a=\"x\r\nhello\r\n0\r\n\r\n", 400, ""),  /* CR in quotes */
+	CK("5;a=\"x\"y\r\nhello\r\n0\r\n\r\n", 400, ""),
+	CK("5;a@b\r\nhello\r\n0\r\n\r\n", 400, ""),
+	CK("5;a\0\r\nhello\r\n0\r\n\r\n", 400, ""),
+	/* invalid trailers */
+	CK("0\r\n X: y\r\n\r\n", 400, ""),             /* obs-fold */
+	CK("0\r\nX : y\r\n\r\n", 400, ""),
+	CK("0\r\n: y\r\n\r\n", 400, ""),
+	CK("0\r\nX\r\n\r\n", 400, ""),                 /* no colon */
+	CK("0\r\nX: a\rb\r\n\r\n", 400, ""),
+	CK("0\r\nX: a\0b\r\n\r\n", 400, ""),
+	CK("0\r\nX: y\n\r\n", 400, ""),
+	CK("0\r\n\r\r", 400, ""),
+};
+
+static void test_chunked(void)
+{
+	static char longext[HS_HTTP_CHUNK_LINE_MAX + 16];
+	static char trailer[HS_HTTP_TRAILER_MAX + 64];
+	struct hs_http_chunked d;
+	struct collect col;
+	size_t n, used;
+
+	for (size_t i = 0; i < sizeof(ccases) / sizeof(ccases[0]); i++)
+		check_chunk_case(&ccases[i]);
+	/* exactly the limit is fine, one byte more is 413 */
+	hs_http_chunked_init(&d, 3);
+	col.len = 0;
+	CHECK(hs_http_chunked_decode(&d, "2\r\nab\r\n1\r\nc\r\n0\r\n\r\n", 18,
+				     &used, collect_fn, &col) == 0);
+	CHECK(used == 18 && col.len == 3 && d.total == 3);
+	hs_http_chunked_init(&d, 3);
+	CHECK(hs_http_chunked_decode(&d, "2\r\nab\r\n2\r\n", 10, &used,
+				     collect_fn, &col) == -EBADMSG);
+	CHECK(d.error_status == 413);
+	/* NULL callback: decoded and dropped */
+	hs_http_chunked_init(&d, 100);
+	CHECK(hs_http_chunked_decode(&d, "2\r\nab\r\n0\r\n\r\n", 12, &used,
+				     NULL, NULL) == 0 && used == 12);
+	/* an endless size line (extensions) -> 400, bounded */
+	n = (size_t)sprintf(longext, "1;x=");
+	memset(longext + n, 'a', sizeof(longext) - n);
+	hs_http_chunked_init(&d, 100);
+	CHECK(hs_http_chunked_decode(&d, longext, sizeof(longext), &used,
+				     NULL, NULL) == -EBADMSG);
+	CHECK(d.error_status == 400);
+	/* an endless trailer section -> 431 */
+	n = (size_t)sprintf(trailer, "0\r\n");
+	while (n + 16 < sizeof(trailer))
+		n += (size_t)sprintf(trailer + n, "X-T: 0123456\r\n");
+	hs_http_chunked_init(&d, 100);
+	CHECK(hs_http_chunked_decode(&d, trailer, n, &used, NULL, NULL) ==
+	      -EBADMSG);
+	CHECK(d.error_status == 431);
+}
+
+/* Chunked bodies ending exactly before a PROT_NONE page. */
+static void test_chunked_guard_page(void)
+{
+	static const char *bodies[] = {
+		"5\r\nhello\r\n0\r\n\r\n",
+		"5;a=\"q\"\r\nhello\r\n0\r\nT: v\r\n\r\n",
+		"5\r\nhel",
+		"5;a=\"q",
+		"0\r\nT: v",
+		"0\r\n\r",
+	};
+	long pg = sysconf(_SC_PAGESIZE);
+	char *map = mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	CHECK(map != MAP_FAILED);
+	if (map == MAP_FAILED)
+		return;
+	CHECK(mprotect(map + pg, (size_t)pg, PROT_NONE) == 0);
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		size_t len = strlen(bodies[i]), used;
+		char *p = map + pg - len;
+		struct hs_http_chunked d;
+		struct collect col = { .len = 0 };
+		int rc = -EAGAIN;
+
+		memcpy(p, bodies[i], len);
+		for (size_t k = 1; k <= len; k++) {
+			/* every suffix ends at the guard */
+			hs_http_chunked_init(&d, 100);
+			(void)hs_http_chunked_decode(&d, map + pg - k, k, &used,
+						     NULL, NULL);
+		}
+		hs_http_chunked_init(&d, 100);
+		for (size_t k = 0; k < len && rc == -EAGAIN; k++)
+			rc = hs_http_chunked_decode(&d, p + k, 1, &used,
+						    collect_fn, &col);
+		CHECK(rc == (i < 2 ? 0 : -EAGAIN));
+		if (i < 2)
+			CHECK(col.len == 5 && memcmp(col.buf, "hello", 5) == 0);
+	}
+	munmap(map, (size_t)pg * 2);
+}
+
 int main(void)
 {
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
@@ -401,5 +653,7 @@ int main(void)
 	test_early_errors();
 	test_header_count();
 	test_guard_page();
+	test_chunked();
+	test_chunked_guard_page();
 	return hs_test_summary("test_http_parse");
 }

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# SIGHUP reload under load, with 1 polling lcore and with 2 (main lcore
+# not polling): a bounded wrk run over HTTPS keeps going while the
+# certificate, the key, a served file and a live option in the config
+# file are replaced and SIGHUP is sent; then a reload with a broken
+# certificate. wrk must see no socket error and no non-2xx response; new
+# handshakes show the new certificate's subject (openssl s_client); the
+# changed file is served with its new content; the broken reload is
+# refused in one line and changes nothing; /httpsd/info counts reload_ok
+# and reload_failed, and every retired configuration is freed once the
+# load stops; exit 0 with every mbuf back.
+# shellcheck disable=SC2119 # lib functions with optional arguments
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+hs_require_root
+hs_init
+hs_topo_up
+command -v wrk >/dev/null || hs_skip "wrk not installed"
+
+T=$HS_TMP
+U=https://$HS_SRV_IP
+hs_gen_cert "$T/old" old.httpsd.test
+hs_gen_cert "$T/new" new.httpsd.test
+mkdir -p "$T/live"
+hs_docroot "$T/www"
+
+# EAL --lcores maps (test_multicore.sh): 3 lcores floating over 2 CPUs.
+hs_eal_args() {
+	local lc=(-l "${HS_LCORES:-0}")
+	[[ ${HS_LCORES:-0} == *@* ]] && lc=(--lcores "$HS_LCORES")
+	HS_EAL_ARGS=("${lc[@]}" --no-pci --file-prefix "$HS_PFX"
+		"--vdev=${HS_VDEV:-net_af_packet0,iface=$HS_SRV_IF}" "${HS_EAL_MEM_ARGS[@]}")
+}
+tel() { "$HS_PY" "$HS_LIBDIR/hs_telemetry.py" "$(hs_telemetry_sock)" "$@"; }
+info_val() { tel /httpsd/info | awk -v k="$1" '$1 == k {print $2; exit}'; }
+
+# subject CN of a new handshake
+subject() {
+	cli timeout 10 openssl s_client -connect "$HS_SRV_IP:443" -servername localhost \
+		</dev/null 2>/dev/null | sed -n 's/^subject=.*CN *= *//p' | head -1
+}
+
+# write_conf IDLE_SLEEP MTU: the config file the server is started with
+write_conf() {
+	cat >"$T/httpsd.conf" <<CONF
+# reload test
+cert $T/live/cert.pem
+key $T/live/key.pem
+root $HS_ROOT
+idle-sleep $1
+mtu $2
+CONF
+}
+
+# scenario NAME: one server run (HS_LCORES/HS_VDEV chosen by the caller)
+scenario() {
+	local name=$1 wrk_pid n log hs_fail0
+	cp "$T/old/cert.pem" "$T/old/key.pem" "$T/live/"
+	printf 'version one\n' >"$HS_ROOT/page.html"
+	write_conf 0 1500
+	HS_CERT=$T/old/cert.pem
+	HS_KEY=$T/old/key.pem
+	# --cert/--key/--root on the command line (start_httpsd) would
+	# override the file: start with the file's own values.
+	start_httpsd --config "$T/httpsd.conf" --cert "$T/live/cert.pem" \
+		--key "$T/live/key.pem" || hs_fatal "$name: httpsd did not start"
+	check_eq "$name: before reload, the old certificate" old.httpsd.test "$(subject)"
+	check_eq "$name: before reload, the old content" "version one" \
+		"$(hcurl --cacert "$T/old/cert.pem" "$U/page.html")"
+
+	# Load: 8 keep-alive connections for 8 s (bounded by wrk -d and timeout).
+	hs_fail0=$(hs_stat tls_hs_fail)
+	cli timeout -k 5 40 wrk -t1 -c8 -d8s --timeout 5s "$U/index.html" \
+		>"$T/wrk.$name" 2>&1 &
+	wrk_pid=$!
+	# wrk aborts one handshake of its own when it starts (also without
+	# any reload): wait for it (bounded), then count failures from there.
+	for ((n = 0; n < 100; n++)); do
+		[ "$(hs_stat tls_hs_fail)" -gt "$hs_fail0" ] && break
+		sleep 0.1
+	done
+	sleep 1
+	hs_fail0=$(hs_stat tls_hs_fail)
+	cp "$T/new/cert.pem" "$T/new/key.pem" "$T/live/"
+	printf 'version two\n' >"$HS_ROOT/page.html"
+	write_conf 7 1400
+	kill -HUP "$HS_PID"
+	for ((n = 0; n < 100; n++)); do
+		[ "$(info_val reload_ok)" = 1 ] && break
+		sleep 0.1
+	done
+	check_eq "$name: reload_ok 1 after SIGHUP" 1 "$(info_val reload_ok)"
+	check_eq "$name: new handshakes (during load) show the new certificate" \
+		new.httpsd.test "$(subject)"
+	check_eq "$name: the changed file is served with its new content" "version two" \
+		"$(hcurl --cacert "$T/new/cert.pem" "$U/page.html")"
+	check_eq "$name: idle-sleep from the re-read config file took effect" 7 \
+		"$(info_val idle_sleep_us)"
+	log=$(cat "$HS_OUT")
+	check_match "$name: mtu change logged as needing a restart" \
+		'reload: --mtu changed: applied at the next restart only' "$log"
+
+	# A broken certificate: refused, everything stays as it is.
+	sleep 1
+	printf 'not a certificate\n' >"$T/live/cert.pem"
+	kill -HUP "$HS_PID"
+	for ((n = 0; n < 100; n++)); do
+		[ "$(info_val reload_failed)" = 1 ] && break
+		sleep 0.1
+	done
+	check_eq "$name: a broken certificate counts reload_failed 1" 1 "$(info_val reload_failed)"
+	check_eq "$name: ...and reload_ok stays 1" 1 "$(info_val reload_ok)"
+	check_eq "$name: the failure is one log line naming the file" 1 \
+		"$(grep -c "reload failed: .*$T/live/cert.pem.*running configuration kept" "$HS_OUT")"
+	check_eq "$name: after the failed reload, still the new certificate" \
+		new.httpsd.test "$(subject)"
+	check_eq "$name: ...and still the new content" "version two" \
+		"$(hcurl --cacert "$T/new/cert.pem" "$U/page.html")"
+
+	wait "$wrk_pid"
+	check_eq "$name: wrk exited 0" 0 "$?"
+	hs_log "$name: $(grep -E 'Requests/sec|requests in' "$T/wrk.$name" | tr -s ' ' | tr '\n' ' ')"
+	check_match "$name: wrk completed requests" '[1-9][0-9]* requests in' "$(cat "$T/wrk.$name")"
+	check "$name: wrk saw no socket errors" \
+		bash -c "! grep -q 'Socket errors' '$T/wrk.$name'"
+	check "$name: wrk saw no non-2xx responses" \
+		bash -c "! grep -q 'Non-2xx' '$T/wrk.$name'"
+	check_eq "$name: no handshake failed and no TLS error across the reloads" \
+		"$hs_fail0 0" "$(hs_stat tls_hs_fail) $(hs_stat tls_err)"
+	# Old generations are freed once no connection holds them.
+	for ((n = 0; n < 50; n++)); do
+		[ "$(info_val retired_pending)" = 0 ] && break
+		sleep 0.1
+	done
+	check_eq "$name: every retired configuration freed after the load" 0 \
+		"$(info_val retired_pending)"
+	stop_httpsd
+}
+
+export HS_LCORES=0
+scenario "1 lcore"
+
+MC_LCORES='(0-2)@(0-1)'
+[ "$(nproc)" -ge 3 ] && MC_LCORES=0-2
+export HS_LCORES=$MC_LCORES
+export HS_VDEV="net_af_packet0,iface=$HS_SRV_IF,qpairs=2"
+scenario "2 lcores"
+
+hs_finish
