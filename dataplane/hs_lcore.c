@@ -15,9 +15,6 @@
 #include "hs_net.h"
 #include "hs_rcu.h"
 
-/* Empty polls in a row before the idle back-off starts sleeping. */
-#define HS_IDLE_POLLS 1024u
-
 struct hs_lcore *hs_lcores[HS_MAX_LCORES];
 unsigned int hs_nb_lcores;
 
@@ -146,11 +143,15 @@ hs_lcore_clock(struct hs_lcore *lc)
 	hs_lcore_clock_tsc(lc, rte_rdtsc());
 }
 
-unsigned int
-hs_lcore_poll_once(struct hs_lcore *lc)
+/* One iteration starting at TSC t0; returns the TSC at its end, which the
+ * loop uses as the next iteration's start.  RDTSC is not cheap everywhere
+ * (about 30-40 ns in some VMs, where it is most of an empty poll): one
+ * read per iteration, not two. */
+static uint64_t
+hs_lcore_poll_tsc(struct hs_lcore *lc, uint64_t t0, unsigned int *nrx)
 {
 	struct rte_mbuf *pkts[HS_RX_BURST];
-	uint64_t t0 = rte_rdtsc(), cycles;
+	uint64_t t1;
 	uint16_t n = 0;
 	bool busy;
 
@@ -184,42 +185,62 @@ hs_lcore_poll_once(struct hs_lcore *lc)
 		busy = true;
 		hs_lcore_flush(lc);
 	}
-	cycles = rte_rdtsc() - t0;
+	t1 = rte_rdtsc();
 	if (busy)
-		lc->stats.loop_busy_cycles += cycles;
+		lc->stats.loop_busy_cycles += t1 - t0;
 	else
-		lc->stats.loop_idle_cycles += cycles;
+		lc->stats.loop_idle_cycles += t1 - t0;
 	lc->stats.loop_iter++;
 	/* Between bursts: no shared object is in use by this iteration. */
 	hs_rcu_quiescent(lc->lcore_id);
+	*nrx = n;
+	return t1;
+}
+
+unsigned int
+hs_lcore_poll_once(struct hs_lcore *lc)
+{
+	unsigned int n;
+
+	(void)hs_lcore_poll_tsc(lc, rte_rdtsc(), &n);
 	return n;
 }
+
+/* Idle back-off: once nothing has been received for this long, sleep
+ * between polls (time, not a poll count: an empty poll's cost differs a
+ * lot between machines).  Short, because a spinning wait is CPU the
+ * process is charged for and a packet rarely comes back this fast. */
+#define HS_IDLE_SPIN_US 10u
 
 int
 hs_lcore_loop(void *arg)
 {
 	struct hs_lcore *lc = arg;
-	unsigned int empty = 0;
+	uint64_t tsc = rte_rdtsc(), idle_since = tsc, spin;
+	unsigned int n;
 
+	spin = rte_get_tsc_hz() / 1000000 * HS_IDLE_SPIN_US;
 	hs_rcu_online(lc->lcore_id);
 	while (!__atomic_load_n(&hs_stop_flag, __ATOMIC_RELAXED)) {
+		uint64_t t0 = tsc;
+
 		if (HS_UNLIKELY(lc->tick_fn != NULL && lc->now_us >= lc->tick_next_us)) {
 			lc->tick_next_us = lc->now_us + HS_TICK_US;
 			lc->tick_fn();
 		}
-		if (hs_lcore_poll_once(lc) != 0) {
-			empty = 0;
+		tsc = hs_lcore_poll_tsc(lc, t0, &n);
+		if (n != 0 || hs_idle_sleep_us == 0) {
+			idle_since = tsc;
 			continue;
 		}
-		/* Idle back-off: after a run of empty polls, sleep between
-		 * polls until traffic returns. */
-		if (hs_idle_sleep_us != 0 && ++empty >= HS_IDLE_POLLS) {
-			uint64_t t0 = rte_rdtsc();
-
-			empty = HS_IDLE_POLLS;
+		/* After a run of empty polls, sleep between polls until
+		 * traffic returns. */
+		if (tsc - idle_since >= spin) {
 			usleep(hs_idle_sleep_us);
+			t0 = tsc;
+			tsc = rte_rdtsc();
 			lc->stats.loop_sleeps++;
-			lc->stats.loop_sleep_cycles += rte_rdtsc() - t0;
+			lc->stats.loop_sleep_cycles += tsc - t0;
 		}
 	}
 	hs_lcore_flush(lc);

@@ -735,6 +735,7 @@ server_config_from(const struct hs_opts *o, const struct hs_owned *own,
 	hs_server_config_defaults(c);
 	c->tls = own->tls;
 	c->files = own->files;
+	c->access_log = strcmp(o->access_log, "off") != 0;
 	c->https_port = o->https_port;
 	c->http_port = o->http_port;
 	c->redirect_host = hs_app_main.ip_str;

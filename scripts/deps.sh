@@ -21,6 +21,22 @@ WOLFSSL_FLAGS="--enable-tls13 --enable-intelasm --enable-aesni --enable-sp=yes
  --disable-crypttests --disable-benchmark
  CFLAGS=-fPIC"
 
+# Our patches to Debian's source (scripts/wolfssl-patches/*.patch, applied
+# in name order with patch -p1 after Debian's own); each is described in
+# its header.
+PATCH_DIR="$TOP/scripts/wolfssl-patches"
+
+# The stamp records what the build was made from: configure flags and
+# patches (name + sha256).  Any difference rebuilds .deps/wolfssl.
+want_stamp() {
+    printf 'flags=%s\n' "$(echo $WOLFSSL_FLAGS)"
+    local p
+    for p in "$PATCH_DIR"/*.patch; do
+        [ -f "$p" ] || continue
+        printf 'patch=%s %s\n' "$(basename "$p")" "$(sha256sum < "$p" | cut -c1-16)"
+    done
+}
+
 PKGS="build-essential pkg-config meson ninja-build libdpdk-dev dpdk dpdk-dev
  libwolfssl-dev libipsec-mb-dev libbenchmark-dev libnuma-dev libpcap-dev
  curl openssl iproute2 ethtool wrk nghttp2-client gnutls-bin procps
@@ -51,6 +67,12 @@ build_wolfssl() {
     apt-get "${O[@]}" update -qq >/dev/null 2>&1 || return 1
     (cd "$T" && apt-get "${O[@]}" source --download-only wolfssl >/dev/null 2>&1) || return 1
     (cd "$T" && dpkg-source -x wolfssl_*.dsc src >/dev/null) || return 1
+    local p
+    for p in "$PATCH_DIR"/*.patch; do
+        [ -f "$p" ] || continue
+        log "applying $(basename "$p")"
+        patch -d "$T/src" -p1 --forward --quiet < "$p" || return 1
+    done
     local v; v=$(cd "$T/src" && dpkg-parsechangelog -S Version)
     log "building tuned wolfSSL $v (about 2 minutes)"
     (cd "$T/src" && ./autogen.sh >/dev/null 2>&1 &&
@@ -58,9 +80,21 @@ build_wolfssl() {
         ./configure -q --prefix="$PREFIX" $WOLFSSL_FLAGS >"$T/configure.log" 2>&1 &&
         make -j"$(nproc)" >"$T/make.log" 2>&1 && make install >/dev/null 2>&1) || {
         tail -20 "$T/configure.log" "$T/make.log" 2>/dev/null >&2; return 1; }
-    printf 'version=%s\nflags=%s\n' "$v" "$(echo $WOLFSSL_FLAGS)" > "$STAMP"
+    printf 'version=%s\n%s\n' "$v" "$(want_stamp)" > "$STAMP"
 }
 
+# Rebuild when the stamp is missing or records other flags or patches.
+# A .deps that is a symbolic link is a copy shared with other checkouts:
+# never delete it from here, say so (rebuild it where it really lives).
+if [ -f "$STAMP" ] && [ "$(tail -n +2 "$STAMP")" != "$(want_stamp)" ]; then
+    if [ -L "$TOP/.deps" ]; then
+        log "WARNING: $TOP/.deps (shared, a link to $(readlink -f "$TOP/.deps")) was built"
+        log "WARNING: with other wolfSSL flags or patches: rebuild it there (scripts/deps.sh)"
+    else
+        log "wolfSSL flags or patches changed: rebuilding .deps/wolfssl"
+        rm -rf "$PREFIX"
+    fi
+fi
 if [ ! -f "$STAMP" ]; then
     if ! build_wolfssl; then
         rm -rf "$PREFIX"

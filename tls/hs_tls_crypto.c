@@ -16,6 +16,7 @@
 #include <wolfssl/wolfcrypt/aes.h>
 #include <wolfssl/wolfcrypt/cryptocb.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
+#include <wolfssl/wolfcrypt/random.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -121,8 +122,11 @@ int hs_tls_crypto_thread_init(void)
 	return 0;
 }
 
+static void hs_tls_crypto_seed_fini(void);
+
 void hs_tls_crypto_thread_fini(void)
 {
+	hs_tls_crypto_seed_fini();
 	if (hs_tls_crypto_fallback != NULL) {
 		hs_tls_crypto_keyset_free(hs_tls_crypto_fallback);
 		hs_tls_crypto_fallback = NULL;
@@ -359,6 +363,58 @@ static int hs_tls_crypto_unavailable(void)
 	return CRYPTOCB_UNAVAILABLE;
 }
 
+/* ---- DRBG seeds ------------------------------------------------------
+ * Every WOLFSSL gets its own Hash_DRBG (wolfSSL InitSSL -> wc_InitRng_ex
+ * with the SSL's devId), and wolfSSL 5.5.4 seeds it from /dev/urandom:
+ * open + read + close, three system calls per connection, the largest
+ * non-crypto cost of a handshake.  As the devId is ours, wc_GenerateSeed
+ * asks this device first (WC_ALGO_TYPE_SEED).  We answer from a per-thread
+ * parent Hash_DRBG seeded from the OS (and reseeded from it by wolfSSL's
+ * own reseed policy): a DRBG chain as in NIST SP 800-90C and OpenSSL 3's
+ * primary/public/private DRBGs, at full security strength (256 bits),
+ * with no system call and no lock.  The parent's own seeding uses no
+ * devId, so it always reads the OS.  Anything failing falls back to the
+ * OS (CRYPTOCB_UNAVAILABLE). */
+static __thread WC_RNG *hs_tls_seed_rng;
+static __thread bool hs_tls_seed_broken;
+
+static int hs_tls_crypto_seed(byte *out, word32 sz)
+{
+	WC_RNG *r = hs_tls_seed_rng;
+
+	if (HS_UNLIKELY(r == NULL)) {
+		if (hs_tls_seed_broken)
+			return CRYPTOCB_UNAVAILABLE;
+		r = calloc(1, sizeof(*r));
+		if (r == NULL || wc_InitRng_ex(r, NULL, INVALID_DEVID) != 0) {
+			free(r);
+			hs_tls_seed_broken = true;
+			return CRYPTOCB_UNAVAILABLE;
+		}
+		hs_tls_seed_rng = r;
+	}
+	/* wc_RNG_GenerateBlock takes at most RNG_MAX_BLOCK_LEN per call */
+	while (sz > 0) {
+		word32 n = sz > 256 ? 256 : sz;
+
+		if (wc_RNG_GenerateBlock(r, out, n) != 0)
+			return CRYPTOCB_UNAVAILABLE;
+		out += n;
+		sz -= n;
+	}
+	hs_tls_crypto_st.seed++;
+	return 0;
+}
+
+static void hs_tls_crypto_seed_fini(void)
+{
+	if (hs_tls_seed_rng != NULL) {
+		wc_FreeRng(hs_tls_seed_rng);
+		free(hs_tls_seed_rng);
+		hs_tls_seed_rng = NULL;
+	}
+}
+
 static int hs_tls_crypto_cb(int devId, wc_CryptoInfo *info, void *ctx)
 {
 	const struct gcm_key_data *kd;
@@ -368,6 +424,9 @@ static int hs_tls_crypto_cb(int devId, wc_CryptoInfo *info, void *ctx)
 
 	(void)devId;
 	(void)ctx;
+	if (info != NULL && info->algo_type == WC_ALGO_TYPE_SEED &&
+	    info->seed.seed != NULL)
+		return hs_tls_crypto_seed(info->seed.seed, info->seed.sz);
 	if (info == NULL || info->algo_type != WC_ALGO_TYPE_CIPHER ||
 	    info->cipher.type != WC_CIPHER_AES_GCM)
 		return CRYPTOCB_UNAVAILABLE;   /* not counted: not GCM */

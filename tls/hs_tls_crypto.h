@@ -11,6 +11,9 @@
  * returns AES_GCM_AUTH_E (wolfSSL answers bad_record_mac, RFC 8446 §5.2)
  * and the output buffer is wiped: no unauthenticated plaintext escapes.
  *
+ * The device also seeds wolfSSL's per-connection DRBGs (WC_ALGO_TYPE_SEED)
+ * from a per-thread parent DRBG, so a new connection makes no system call.
+ *
  * Threads: one IMB_MGR per thread (lcore), chosen by init_mb_mgr_auto, made
  * by hs_tls_crypto_thread_init() (or lazily on the first record of a thread
  * that did not call it).  No locks anywhere.
@@ -63,6 +66,7 @@ struct hs_tls_crypto_stats {
 	uint64_t auth_fail;    /* opens whose tag did not verify */
 	uint64_t expand;       /* key + GHASH table expansions */
 	uint64_t unavailable;  /* calls handed back to wolfSSL */
+	uint64_t seed;         /* DRBG seeds served (see hs_tls_crypto.c) */
 };
 
 /* True if this build has ipsec-mb. */

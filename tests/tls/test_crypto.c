@@ -9,6 +9,8 @@
 #include <wolfssl/ssl.h>
 #include <wolfssl/wolfio.h>
 #include <wolfssl/wolfcrypt/aes.h>
+#include <wolfssl/wolfcrypt/curve25519.h>
+#include <wolfssl/wolfcrypt/random.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
 
 #include <errno.h>
@@ -577,6 +579,10 @@ static void test_session(struct hs_tls_ctx *ctx, WOLFSSL_METHOD *method,
 	CHECK(b.open - a.open >= (uint64_t)recs);
 	CHECK(b.expand - a.expand == keys);
 	CHECK(b.auth_fail == a.auth_fail);
+	/* the server session's DRBG was seeded by the device (no system
+	 * call); the client's (no devId) was not.  The first session also
+	 * seeds the context's ticket-key DRBG. */
+	CHECK(b.seed - a.seed >= 1 && b.seed - a.seed <= 2);
 	printf("  %-40s seal %llu open %llu expand %llu\n", iana,
 	       (unsigned long long)(b.seal - a.seal),
 	       (unsigned long long)(b.open - a.open),
@@ -703,6 +709,63 @@ static void test_sessions(const char *root)
 	rmdir(g_dir);
 }
 
+/* X25519 key generation (every TLS 1.3 handshake makes one key share).
+ * scripts/wolfssl-patches/0001 computes public keys by fixed-base
+ * multiplication on the Edwards form instead of a ladder from u = 9: check
+ * it against RFC 7748 section 6.1 and against the ladder itself
+ * (wc_curve25519_generic with base point 9) on random keys, and that a
+ * shared secret from generated keys agrees both ways. */
+static void clamp25519(uint8_t *k)
+{
+	k[0] &= 248;
+	k[31] &= 127;
+	k[31] |= 64;
+}
+
+static void test_x25519_keygen(void)
+{
+	static const char *const vec[2][2] = {
+		{ "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a",
+		  "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a" },
+		{ "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb",
+		  "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f" },
+	};
+	static const uint8_t nine[32] = { 9 };
+	uint8_t k[32], want[32], pub[32], lad[32], s1[32], s2[32];
+	curve25519_key a, b;
+	word32 l1 = sizeof(s1), l2 = sizeof(s2);
+	WC_RNG rng;
+	int i, bad = 0;
+
+	for (i = 0; i < 2; i++) {
+		CHECK(unhex(k, sizeof(k), vec[i][0]) == 32);
+		CHECK(unhex(want, sizeof(want), vec[i][1]) == 32);
+		clamp25519(k);
+		CHECK(wc_curve25519_make_pub(32, pub, 32, k) == 0);
+		CHECK(memcmp(pub, want, 32) == 0);
+	}
+	CHECK(wc_InitRng(&rng) == 0);
+	for (i = 0; i < 500; i++) {
+		if (wc_RNG_GenerateBlock(&rng, k, sizeof(k)) != 0)
+			bad++;
+		clamp25519(k);
+		if (wc_curve25519_make_pub(32, pub, 32, k) != 0 ||
+		    wc_curve25519_generic(32, lad, 32, k, 32, nine) != 0 ||
+		    memcmp(pub, lad, 32) != 0)
+			bad++;
+	}
+	CHECK(bad == 0);
+	CHECK(wc_curve25519_init(&a) == 0 && wc_curve25519_init(&b) == 0);
+	CHECK(wc_curve25519_make_key(&rng, 32, &a) == 0);
+	CHECK(wc_curve25519_make_key(&rng, 32, &b) == 0);
+	CHECK(wc_curve25519_shared_secret(&a, &b, s1, &l1) == 0);
+	CHECK(wc_curve25519_shared_secret(&b, &a, s2, &l2) == 0);
+	CHECK(l1 == 32 && l2 == 32 && memcmp(s1, s2, 32) == 0);
+	wc_curve25519_free(&a);
+	wc_curve25519_free(&b);
+	wc_FreeRng(&rng);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -715,6 +778,7 @@ int main(int argc, char **argv)
 	CHECK(strcmp(hs_tls_crypto_arch(), "none") != 0);
 
 	test_vectors();
+	test_x25519_keygen();
 	test_against_wolfssl();
 	test_tag_failure();
 	test_rekey_same_aes();
