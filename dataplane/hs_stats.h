@@ -55,7 +55,8 @@
 	X(tcp_keepalive_probe) X(tcp_syncookie_sent) X(tcp_syncookie_ok) \
 	X(drop_tcp_syncookie_bad) X(tcp_sack_recovery) \
 	X(drop_tcp_src_limit) X(drop_tcp_synrcvd_limit) X(tcp_tw_reuse) \
-	X(drop_tcp_after_fin) X(drop_tcp_mem_lcore) X(tcp_rto)
+	X(drop_tcp_after_fin) X(drop_tcp_mem_lcore) X(tcp_rto) \
+	X(tcp_tlp) X(tcp_tlp_loss) X(tcp_limited_tx) X(tcp_rescue_rxt) X(tcp_rexmt_lost)
 
 #define HS_STATS_TLS(X) \
 	X(tls_hs_ok) X(tls_hs_fail) X(tls_err)

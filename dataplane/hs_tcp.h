@@ -141,6 +141,11 @@ struct hs_tcp_conn {
 	uint32_t sb[HS_TCP_SB_MAX][2];
 	uint8_t sb_n;
 	uint32_t high_rxt;             /* RFC 6675 HighRxt */
+	uint32_t rescue_rxt;           /* RFC 6675 RescueRxt (HS_TCPF2_RESCUE) */
+	uint32_t lost_mark;            /* unSACKed bytes below are lost (HS_TCPF2_LOST) */
+	uint32_t tlp_seq, tlp_end;     /* RFC 8985 §7: probe start, TLP.end_seq */
+	uint64_t rxt_us;               /* oldest retransmission below HighRxt, 0 = none */
+	uint8_t flags2;                /* HS_TCPF2_* (hs_tcp_var.h) */
 	/* Congestion control (hs_tcp_cc.c) and its per-conn state. */
 	const struct hs_tcp_cc *cc;
 	struct {

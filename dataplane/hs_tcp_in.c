@@ -407,6 +407,35 @@ hs_tcp_rtt_sample(struct hs_tcp_conn *c, uint32_t r)
 	c->rto_us = HS_MIN(rto, hs_ms_to_us(hs_tcp_params.rto_max_ms));
 }
 
+/* Loss detection on newly SACKed data beyond RFC 6675's DupThresh rule,
+ * simplified from RFC 8985 (no per-segment send times are kept):
+ *  - §7.4: the tail loss probe was SACKed: what lies unSACKed below it
+ *    was sent at least a PTO before the probe and is lost (lost_mark;
+ *    hs_tcp_ack_dup() then starts recovery);
+ *  - §6.2: in recovery, SACKs still arrive more than SRTT + reo_wnd
+ *    (SRTT/4) after the oldest retransmission below HighRxt was sent,
+ *    so data sent after it got through while it did not: the
+ *    retransmissions are lost, NextSeg resends them from HighACK. */
+static void
+hs_tcp_sack_loss_detect(struct hs_tcp_conn *c)
+{
+	uint64_t now = c->lc->now_us;
+
+	if ((c->flags2 & HS_TCPF2_TLP) && !(c->flags & HS_TCPF_RECOVERY) &&
+	    c->sb_n && HS_SEQ_GT(c->sb[c->sb_n - 1][1], c->tlp_seq) &&
+	    HS_SEQ_LT(c->snd_una, c->tlp_seq)) {
+		c->lost_mark = c->tlp_seq;
+		c->flags2 |= HS_TCPF2_LOST;
+	}
+	if (hs_tcp_sack_recovery(c) && c->rxt_us && c->srtt_us &&
+	    now - c->rxt_us > (uint64_t)c->srtt_us + c->srtt_us / 4 &&
+	    HS_SEQ_LT(c->snd_una, c->high_rxt)) {
+		c->lc->stats.tcp_rexmt_lost++;
+		c->high_rxt = c->snd_una;
+		c->rxt_us = 0;
+	}
+}
+
 /* SND.UNA < ack <= SND.MAX: new data acknowledged. */
 static void
 hs_tcp_ack_new(struct hs_tcp_conn *c, uint32_t ack)
@@ -435,6 +464,8 @@ hs_tcp_ack_new(struct hs_tcp_conn *c, uint32_t ack)
 
 			c->cwnd = HS_MIN(c->ssthresh, HS_MAX(flight, mss) + mss);
 			c->flags &= ~HS_TCPF_RECOVERY;
+			c->flags2 &= ~(HS_TCPF2_RESCUE | HS_TCPF2_LOST);
+			c->rxt_us = 0;
 		} else if (!(c->flags & HS_TCPF_SACK)) {
 			/* RFC 6582 §3.2 step 5, partial ACK: retransmit the
 			 * next hole, deflate by the amount acked. */
@@ -445,11 +476,28 @@ hs_tcp_ack_new(struct hs_tcp_conn *c, uint32_t ack)
 			c->cwnd = HS_MAX(c->cwnd, mss);
 		}
 		/* RFC 6675 partial ACK: output runs NextSeg against pipe. */
+		if (!HS_SEQ_LT(c->snd_una, c->high_rxt))
+			c->rxt_us = 0;   /* every retransmission acked */
 	} else {
 		c->cc->on_ack(c, acked);
 	}
 	c->cwnd = HS_MIN(c->cwnd, HS_TCP_MAX_CWND);
 	c->dupacks = 0;
+	/* RFC 8985 §7.3: the probe's episode ends when TLP.end_seq is
+	 * cumulatively acknowledged. */
+	if ((c->flags2 & HS_TCPF2_TLP) && HS_SEQ_GEQ(ack, c->tlp_end)) {
+		/* §7.4: a retransmitted probe that ends the episode without
+		 * a recovery repaired a loss by itself (we do not process
+		 * D-SACKs, which could show the original arrived too): the
+		 * congestion response is still owed. */
+		if ((c->flags2 & HS_TCPF2_TLP_RXT) &&
+		    !(c->flags & HS_TCPF_RECOVERY)) {
+			c->lc->stats.tcp_tlp_loss++;
+			c->cc->on_loss(c, false);
+			c->cwnd = c->ssthresh;
+		}
+		c->flags2 &= ~(HS_TCPF2_TLP | HS_TCPF2_TLP_RXT);
+	}
 
 	if ((c->flags & HS_TCPF_PERSIST) && c->sndq.bytes == 0) {
 		c->flags &= ~HS_TCPF_PERSIST;
@@ -459,7 +507,7 @@ hs_tcp_ack_new(struct hs_tcp_conn *c, uint32_t ack)
 		if (!(c->flags & HS_TCPF_PERSIST))
 			hs_tcp_timer_cancel(c, &c->t_rexmt);
 	} else if (!(c->flags & HS_TCPF_PERSIST)) {
-		hs_tcp_timer_arm(c, &c->t_rexmt, hs_tcp_rto_cur(c)); /* 5.3 */
+		hs_tcp_rexmt_arm(c, true);   /* RFC 6298 5.3, RFC 8985 §7.2 */
 	}
 	if ((c->flags & (HS_TCPF_APP | HS_TCPF_SHUT_WR)) == HS_TCPF_APP &&
 	    c->sndq.bytes < c->sndbuf)
@@ -552,6 +600,8 @@ hs_tcp_process_ack(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
 	/* RFC 6675 §5: every ACK's SACK blocks update the scoreboard. */
 	if ((c->flags & HS_TCPF_SACK) && s->opt.nsack)
 		sack_new = hs_tcp_sack_update(c, &s->opt);
+	if (sack_new)
+		hs_tcp_sack_loss_detect(c);
 	if (HS_SEQ_GT(s->ack, c->snd_una)) {
 		hs_tcp_ack_new(c, s->ack);
 	} else if (s->ack == c->snd_una && c->snd_max != c->snd_una &&

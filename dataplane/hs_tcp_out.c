@@ -330,6 +330,7 @@ hs_tcp_send_data(struct hs_tcp_conn *c, uint32_t seq, uint32_t len, bool fin)
 	struct hs_lcore *lc = c->lc;
 	uint8_t flags = HS_TH_ACK;
 	uint32_t end;
+	bool rexmt;
 	int rc;
 
 	if (fin)
@@ -339,7 +340,8 @@ hs_tcp_send_data(struct hs_tcp_conn *c, uint32_t seq, uint32_t len, bool fin)
 	rc = hs_tcp_xmit(c, seq, flags, seq - c->snd_una, len);
 	if (rc < 0)
 		return rc;
-	if (HS_SEQ_LT(seq, c->snd_max)) {
+	rexmt = HS_SEQ_LT(seq, c->snd_max);
+	if (rexmt) {
 		lc->stats.tcp_rexmt++;
 		if (c->rtt_start_us && HS_SEQ_LEQ(seq, c->rtt_seq))
 			c->rtt_start_us = 0;
@@ -354,8 +356,10 @@ hs_tcp_send_data(struct hs_tcp_conn *c, uint32_t seq, uint32_t len, bool fin)
 		c->snd_nxt = end;
 	if (HS_SEQ_GT(end, c->snd_max))
 		c->snd_max = end;
-	if (!hs_tw_pending(&c->t_rexmt))
-		hs_tcp_timer_arm(c, &c->t_rexmt, hs_tcp_rto_cur(c));
+	/* RFC 6298 §5.1: start the RTO if it is not running; RFC 8985
+	 * §7.2: new data (re)starts the probe timer. */
+	if (!hs_tw_pending(&c->t_rexmt) || (!rexmt && end != seq))
+		hs_tcp_rexmt_arm(c, false);
 	return 0;
 }
 
@@ -382,6 +386,42 @@ hs_tcp_rexmit_one(struct hs_tcp_conn *c)
 	if (len == 0 && !fin)
 		return;
 	hs_tcp_send_data(c, c->snd_una, len, fin);
+}
+
+static bool hs_tcp_can_send_data(const struct hs_tcp_conn *c);
+
+/* RFC 8985 §7.3: the probe is new data if some is unsent and the peer's
+ * window allows it (cwnd does not apply), else the last segment sent
+ * again (with the FIN if that was sent).  Sets tlp_seq to its start.
+ * Returns 0 if one was sent. */
+int
+hs_tcp_send_probe(struct hs_tcp_conn *c)
+{
+	uint32_t off = c->snd_max - c->snd_una, unsent, len, end;
+	int32_t usable = (int32_t)(c->snd_una + c->snd_wnd - c->snd_max);
+	bool fin;
+
+	if (!hs_tcp_can_send_data(c))
+		return -1;
+	if (!(c->flags & HS_TCPF_SENTFIN) && off < c->sndq.bytes &&
+	    usable > 0) {
+		unsent = c->sndq.bytes - off;
+		len = HS_MIN(unsent, hs_tcp_data_mss(c));
+		len = HS_MIN(len, (uint32_t)usable);
+		fin = (c->flags & HS_TCPF_SHUT_WR) && len == unsent;
+		c->tlp_seq = c->snd_max;
+		c->snd_nxt = c->snd_max;
+		c->flags2 &= ~HS_TCPF2_TLP_RXT;
+		return hs_tcp_send_data(c, c->snd_max, len, fin);
+	}
+	end = c->snd_una + HS_MIN(c->sndq.bytes, off);
+	len = HS_MIN(end - c->snd_una, hs_tcp_data_mss(c));
+	fin = (c->flags & HS_TCPF_SENTFIN) != 0;
+	if (len == 0 && !fin)
+		return -1;
+	c->tlp_seq = end - len;
+	c->flags2 |= HS_TCPF2_TLP_RXT;
+	return hs_tcp_send_data(c, end - len, len, fin);
 }
 
 static bool
@@ -413,6 +453,10 @@ hs_tcp_sack_rexmit(struct hs_tcp_conn *c, uint32_t seq, uint32_t len)
 
 	if (rc == 0 && HS_SEQ_GT(seq + len, c->high_rxt))
 		c->high_rxt = seq + len;
+	/* Send time of the oldest retransmission still below HighRxt, for
+	 * detecting its loss (RFC 8985 §6.2, hs_tcp_in.c). */
+	if (rc == 0 && c->rxt_us == 0)
+		c->rxt_us = c->lc->now_us;
 	return rc;
 }
 
@@ -429,7 +473,14 @@ hs_tcp_enter_recovery(struct hs_tcp_conn *c)
 	c->cc->on_loss(c, false);
 	c->recover = c->snd_max;
 	c->flags |= HS_TCPF_RECOVERY;
+	/* A recovery is the congestion response for the losses a probe
+	 * revealed (RFC 8985 §7.4). */
+	c->flags2 &= ~(HS_TCPF2_RESCUE | HS_TCPF2_TLP_RXT);
+	c->rxt_us = 0;
 	c->rtt_start_us = 0;
+	/* RFC 8985 §7.2: no probe timer during fast recovery: the RTO. */
+	if (c->flags2 & HS_TCPF2_PTO)
+		hs_tcp_timer_arm(c, &c->t_rexmt, hs_tcp_rto_cur(c));
 	if (c->flags & HS_TCPF_SACK) {
 		/* RFC 6675 §5 (4.2) cwnd = ssthresh, (4.3) retransmit the
 		 * first segment presumed lost; (4.4) the rest is NextSeg
@@ -491,6 +542,22 @@ hs_tcp_sack_output(struct hs_tcp_conn *c)
 				break;
 			continue;
 		}
+		/* Rule 4, rescue retransmission: once per recovery (until
+		 * HighACK passes RescueRxt), the segment holding the highest
+		 * unSACKed byte; RescueRxt = RecoveryPoint, HighRxt kept. */
+		if ((!(c->flags2 & HS_TCPF2_RESCUE) ||
+		     HS_SEQ_GT(c->snd_una, c->rescue_rxt)) &&
+		    hs_tcp_sack_rescue(c, mss, &seq, &len)) {
+			bool rfin = (c->flags & HS_TCPF_SENTFIN) &&
+				    seq + len == c->snd_max - 1;
+
+			c->flags2 |= HS_TCPF2_RESCUE;
+			c->rescue_rxt = c->recover;
+			c->lc->stats.tcp_rescue_rxt++;
+			if (hs_tcp_send_data(c, seq, len, rfin) < 0)
+				break;
+			continue;
+		}
 		break;
 	}
 }
@@ -503,7 +570,7 @@ hs_tcp_output(struct hs_tcp_conn *c)
 	if (hs_tcp_sack_recovery(c))
 		hs_tcp_sack_output(c);
 	while (!hs_tcp_sack_recovery(c) && hs_tcp_can_send_data(c)) {
-		uint32_t off, unsent, win, len, limit;
+		uint32_t off, unsent, win, len, limit, lt;
 		int32_t usable;
 		bool fin;
 
@@ -518,7 +585,14 @@ hs_tcp_output(struct hs_tcp_conn *c)
 		}
 		off = c->snd_nxt - c->snd_una;
 		unsent = off < c->sndq.bytes ? c->sndq.bytes - off : 0;
-		win = HS_MIN(c->snd_wnd, c->cwnd);
+		/* RFC 3042 limited transmit: on the first two duplicate
+		 * ACKs, new data up to cwnd + dupacks * SMSS (cwnd itself
+		 * unchanged). */
+		lt = 0;
+		if (c->dupacks > 0 && c->dupacks < 3 &&
+		    !(c->flags & HS_TCPF_RECOVERY) && c->snd_nxt == c->snd_max)
+			lt = c->dupacks * (uint32_t)c->mss;
+		win = HS_MIN(c->snd_wnd, c->cwnd + lt);
 		usable = (int32_t)(c->snd_una + win - c->snd_nxt);
 		len = HS_MIN(unsent, hs_tcp_data_mss(c));
 		len = HS_MIN(len, usable > 0 ? (uint32_t)usable : 0u);
@@ -532,6 +606,8 @@ hs_tcp_output(struct hs_tcp_conn *c)
 		      off + len == c->sndq.bytes;
 		if (len == 0 && !fin)
 			break;
+		if (lt && len && HS_SEQ_GT(c->snd_nxt + len, c->snd_una + c->cwnd))
+			c->lc->stats.tcp_limited_tx++;
 		if (hs_tcp_send_data(c, c->snd_nxt, len, fin) < 0)
 			break;
 		if (fin)

@@ -81,18 +81,27 @@ hs_tcp_sack_trim(struct hs_tcp_conn *c)
 	c->sb_n = (uint8_t)n;
 }
 
+/* lost_mark (hs_tcp_in.c) extends IsLost in the spirit of RFC 8985 §6.2
+ * (time-based loss detection): set when a tail loss probe is SACKed,
+ * everything unSACKed below the probe, sent at least a PTO before it, is
+ * lost even with fewer than DupThresh SACKed segments above. */
 uint32_t
 hs_tcp_sack_lost_end(const struct hs_tcp_conn *c)
 {
-	uint32_t bytes = 0;
+	uint32_t bytes = 0, end = c->snd_una;
 
 	for (uint32_t k = c->sb_n; k-- > 0;) {
 		bytes += c->sb[k][1] - c->sb[k][0];
 		if (c->sb_n - k >= HS_TCP_DUPTHRESH ||
-		    bytes > (HS_TCP_DUPTHRESH - 1) * c->mss)
-			return c->sb[k][0];
+		    bytes > (HS_TCP_DUPTHRESH - 1) * c->mss) {
+			end = c->sb[k][0];
+			break;
+		}
 	}
-	return c->snd_una;
+	if ((c->flags2 & HS_TCPF2_LOST) && HS_SEQ_GT(c->lost_mark, end) &&
+	    HS_SEQ_LEQ(c->lost_mark, c->snd_max))
+		end = c->lost_mark;
+	return end;
 }
 
 /* Bytes of [from, to) not covered by the scoreboard. */
@@ -192,4 +201,34 @@ hs_tcp_sack_skip(const struct hs_tcp_conn *c, uint32_t seq, uint32_t *limit)
 		break;
 	}
 	return seq;
+}
+
+bool
+hs_tcp_sack_rescue(const struct hs_tcp_conn *c, uint32_t max, uint32_t *seq,
+		   uint32_t *len)
+{
+	uint32_t dend = c->snd_una + c->sndq.bytes;   /* data, FIN excluded */
+	uint32_t hend, floor, s;
+	uint8_t n = c->sb_n;
+
+	if (n == 0 || max == 0)
+		return false;
+	if (HS_SEQ_LT(c->sb[n - 1][1], c->snd_max)) {
+		hend = c->snd_max;           /* unSACKed tail above all SACKs */
+		floor = c->sb[n - 1][1];
+	} else {
+		hend = c->sb[n - 1][0];      /* the hole below the top range */
+		floor = n > 1 ? c->sb[n - 2][1] : c->snd_una;
+	}
+	if (HS_SEQ_GT(hend, dend))
+		hend = dend;
+	/* Not what HighRxt says was retransmitted in this recovery already. */
+	if (HS_SEQ_LT(floor, c->high_rxt))
+		floor = c->high_rxt;
+	if (!HS_SEQ_LT(floor, hend))
+		return false;
+	s = hend - HS_MIN(max, hend - floor);
+	*seq = s;
+	*len = hend - s;
+	return true;
 }

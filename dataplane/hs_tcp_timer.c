@@ -81,6 +81,8 @@ hs_tcp_timer_arm(struct hs_tcp_conn *c, struct hs_timer *t, uint64_t us)
 {
 	uint64_t now = c->lc->now_us;
 
+	if (t == &c->t_rexmt)
+		c->flags2 &= ~HS_TCPF2_PTO;      /* an RTO unless rexmt_arm says */
 	hs_tw_arm(&c->lc->tcp.wheel, t,
 		  (now + us + HS_TW_TICK_US - 1) / HS_TW_TICK_US);
 }
@@ -88,7 +90,62 @@ hs_tcp_timer_arm(struct hs_tcp_conn *c, struct hs_timer *t, uint64_t us)
 void
 hs_tcp_timer_cancel(struct hs_tcp_conn *c, struct hs_timer *t)
 {
+	if (t == &c->t_rexmt)
+		c->flags2 &= ~HS_TCPF2_PTO;
 	hs_tw_cancel(&c->lc->tcp.wheel, t);
+}
+
+/* RFC 8985 §7.2: a probe timeout is scheduled after new data is sent or
+ * new data is cumulatively acknowledged, with data in flight, unless the
+ * sender is in fast recovery or RTO recovery (rexmt_shift) or a probe is
+ * already outstanding.  Only with SACK: the probe's SACK is what lets
+ * the sender detect the losses before it (hs_tcp_sack_loss_detect()). */
+static bool
+hs_tcp_tlp_allowed(const struct hs_tcp_conn *c)
+{
+	return (c->flags & HS_TCPF_SACK) &&
+	       !(c->flags & (HS_TCPF_RECOVERY | HS_TCPF_PERSIST)) &&
+	       !(c->flags2 & HS_TCPF2_TLP) && c->rexmt_shift == 0 &&
+	       c->snd_nxt == c->snd_max &&
+	       (c->state == HS_TCP_ESTABLISHED ||
+		c->state == HS_TCP_CLOSE_WAIT ||
+		c->state == HS_TCP_FIN_WAIT_1 || c->state == HS_TCP_CLOSING ||
+		c->state == HS_TCP_LAST_ACK);
+}
+
+/* RFC 8985 §7.2 PTO: 2*SRTT (1 s without a sample), plus the worst-case
+ * delayed ACK (200 ms) when a single segment is in flight, never later
+ * than the RTO; at least 10 ms against timer and scheduling jitter. */
+#define HS_TCP_PTO_MIN_US   10000u
+#define HS_TCP_WCDELACK_US 200000u
+void
+hs_tcp_rexmt_arm(struct hs_tcp_conn *c, bool restart)
+{
+	uint64_t pto, rto = hs_tcp_rto_cur(c), now = c->lc->now_us;
+	bool rto_running = !restart && hs_tw_pending(&c->t_rexmt) &&
+			   !(c->flags2 & HS_TCPF2_PTO);
+
+	/* A running RTO keeps its deadline unless restarted (RFC 6298
+	 * §5.1, 5.3); a probe never goes past it. */
+	if (rto_running) {
+		uint64_t at = c->t_rexmt.expire_tick * HS_TW_TICK_US;
+
+		rto = at > now ? at - now : 0;
+	}
+	if (!hs_tcp_tlp_allowed(c))
+		goto rto;
+	pto = c->srtt_us ? 2ull * c->srtt_us : 1000000u;
+	if (c->snd_max - c->snd_una <= c->mss)
+		pto += HS_TCP_WCDELACK_US;
+	pto = HS_MAX(pto, HS_TCP_PTO_MIN_US);
+	if (pto >= rto)
+		goto rto;
+	hs_tcp_timer_arm(c, &c->t_rexmt, pto);
+	c->flags2 |= HS_TCPF2_PTO;
+	return;
+rto:
+	if (!rto_running)
+		hs_tcp_timer_arm(c, &c->t_rexmt, rto);
 }
 
 /* ---- TCP timer handlers ---------------------------------------------- */
@@ -160,6 +217,8 @@ hs_tcp_rto_timeout(struct hs_tcp_conn *c)
 	c->recover = c->snd_max;
 	/* RFC 2018 §8: the receiver may have reneged; forget the SACKs. */
 	c->sb_n = 0;
+	c->flags2 &= ~(HS_TCPF2_TLP | HS_TCPF2_RESCUE | HS_TCPF2_LOST);
+	c->rxt_us = 0;
 	c->rtt_start_us = 0;              /* Karn: never time a retransmission */
 	c->snd_nxt = c->snd_una;          /* go-back-N */
 	if (c->snd_wnd == 0 && c->sndq.bytes > 0) {
@@ -172,10 +231,32 @@ hs_tcp_rto_timeout(struct hs_tcp_conn *c)
 	hs_tcp_timer_arm(c, &c->t_rexmt, hs_tcp_rto_cur(c));
 }
 
+/* PTO expiry, RFC 8985 §7.3: send one probe, new data if any is unsent
+ * and the peer's window allows it (cwnd does not apply), else the last
+ * segment again; remember it (TLP.end_seq) and fall back to the RTO. */
+static void
+hs_tcp_tlp_timeout(struct hs_tcp_conn *c)
+{
+	struct hs_lcore *lc = c->lc;
+
+	if (c->snd_max == c->snd_una || !hs_tcp_tlp_allowed(c))
+		goto rto;
+	if (hs_tcp_send_probe(c) != 0)
+		goto rto;
+	lc->stats.tcp_tlp++;
+	c->tlp_end = c->snd_max;
+	c->flags2 |= HS_TCPF2_TLP;
+rto:
+	hs_tcp_timer_arm(c, &c->t_rexmt, hs_tcp_rto_cur(c));
+}
+
 static void
 hs_tcp_rexmt_timeout(struct hs_tcp_conn *c)
 {
-	if (c->state == HS_TCP_SYN_RCVD)
+	if (c->flags2 & HS_TCPF2_PTO) {
+		c->flags2 &= ~HS_TCPF2_PTO;
+		hs_tcp_tlp_timeout(c);
+	} else if (c->state == HS_TCP_SYN_RCVD)
 		hs_tcp_synack_timeout(c);
 	else if (c->flags & HS_TCPF_PERSIST)
 		hs_tcp_persist_timeout(c);

@@ -40,6 +40,14 @@
 /* c->flags is 16 bits wide and full: RFC 6675 recovery is RECOVERY with
  * SACK negotiated (hs_tcp_sack_recovery()). */
 
+/* ---- c->flags2 --------------------------------------------------------- */
+#define HS_TCPF2_PTO     0x01u  /* t_rexmt is the TLP timer (RFC 8985 §7.2) */
+#define HS_TCPF2_TLP     0x02u  /* a probe is outstanding (tlp_seq, tlp_end) */
+#define HS_TCPF2_RESCUE  0x04u  /* rescue_rxt is defined (RFC 6675 §4 rule 4) */
+#define HS_TCPF2_LOST    0x08u  /* lost_mark is valid */
+#define HS_TCPF2_TLP_RXT 0x10u  /* the probe was a retransmission, no
+				 * recovery since (RFC 8985 §7.4) */
+
 /* TCP header flag bits (th->tcp_flags). */
 #define HS_TH_FIN  RTE_TCP_FIN_FLAG
 #define HS_TH_SYN  RTE_TCP_SYN_FLAG
@@ -267,6 +275,11 @@ bool hs_tcp_sack_nextseg_rexmit(const struct hs_tcp_conn *c, uint32_t max,
 uint32_t hs_tcp_sack_skip(const struct hs_tcp_conn *c, uint32_t seq,
 			  uint32_t *limit);
 
+/* RFC 6675 §4 NextSeg rule 4 (rescue retransmission): one segment
+ * holding the highest unSACKed byte.  False if there is none. */
+bool hs_tcp_sack_rescue(const struct hs_tcp_conn *c, uint32_t max,
+			uint32_t *seq, uint32_t *len);
+
 /* ---- hs_tcp_conn.c ---- */
 struct hs_tcp_conn *hs_tcp_conn_lookup(struct hs_lcore *lc, uint32_t faddr,
 				       uint32_t laddr, uint16_t fport,
@@ -308,6 +321,9 @@ void hs_tcp_send_rst(struct hs_tcp_conn *c);
 void hs_tcp_challenge_ack(struct hs_tcp_conn *c);
 /* Keep-alive probe: <SEQ=SND.UNA-1><CTL=ACK> (RFC 9293 §3.8.4). */
 void hs_tcp_send_keepalive(struct hs_tcp_conn *c);
+/* Tail loss probe (RFC 8985 §7.3): new data or the last segment; sets
+ * c->tlp_seq.  0 if one was sent. */
+int hs_tcp_send_probe(struct hs_tcp_conn *c);
 /* Retransmit the first unacknowledged segment (fast rexmt / partial ACK). */
 void hs_tcp_rexmit_one(struct hs_tcp_conn *c);
 /* Enter loss recovery on a congestion signal from duplicate ACKs:
@@ -346,5 +362,9 @@ static inline bool hs_tw_pending(const struct hs_timer *t) { return t->pprev != 
 /* Arm a conn timer us microseconds from lc->now_us (rounded up). */
 void hs_tcp_timer_arm(struct hs_tcp_conn *c, struct hs_timer *t, uint64_t us);
 void hs_tcp_timer_cancel(struct hs_tcp_conn *c, struct hs_timer *t);
+/* (Re)start t_rexmt for data in flight: the tail loss probe timer (PTO,
+ * RFC 8985 §7.2) when a probe is allowed, else the RTO (RFC 6298).
+ * Without restart, a running RTO keeps its deadline (and caps the PTO). */
+void hs_tcp_rexmt_arm(struct hs_tcp_conn *c, bool restart);
 
 #endif

@@ -1584,14 +1584,21 @@ test_lossy_link(void)
 		uint32_t cc, loss, reorder, dup;
 	} cases[] = {
 		{ true, HS_TCP_CC_CUBIC, 0, 0, 0 }, { true, HS_TCP_CC_CUBIC, 5, 0, 0 },
+		{ true, HS_TCP_CC_CUBIC, 10, 0, 0 },
 		{ true, HS_TCP_CC_CUBIC, 15, 0, 0 }, { true, HS_TCP_CC_NEWRENO, 5, 0, 0 },
-		{ false, HS_TCP_CC_CUBIC, 5, 0, 0 }, { false, HS_TCP_CC_NEWRENO, 5, 0, 0 },
+		{ true, HS_TCP_CC_NEWRENO, 10, 0, 0 },
+		{ false, HS_TCP_CC_CUBIC, 5, 0, 0 }, { false, HS_TCP_CC_CUBIC, 10, 0, 0 },
+		{ false, HS_TCP_CC_NEWRENO, 5, 0, 0 },
 		{ false, HS_TCP_CC_NEWRENO, 15, 0, 0 },
 		{ true, HS_TCP_CC_CUBIC, 5, 5, 1 }, { false, HS_TCP_CC_CUBIC, 5, 5, 1 },
 		{ true, HS_TCP_CC_CUBIC, 0, 20, 5 },
 	};
 
-	for (size_t i = 0; i < RTE_DIM(cases); i++)
+	printf("lossy: 1 MiB, 10 ms RTT; per case the sum over seeds 1-4:\n");
+	for (size_t i = 0; i < RTE_DIM(cases); i++) {
+		uint64_t sum_ms = 0, rto = 0, frx = 0, rexmt = 0, tlp = 0;
+		uint64_t ltx = 0, rescue = 0, rlost = 0;
+
 		for (uint64_t seed = 1; seed <= 4; seed++) {
 			uint64_t ms = 0;
 			bool ok;
@@ -1605,22 +1612,30 @@ test_lossy_link(void)
 				fprintf(stderr, "lossy: case %zu seed %lu: stalled "
 					"after %lu ms\n", i, (unsigned long)seed,
 					(unsigned long)ms);
-			if (seed == 1)
-				printf("lossy: sack %d %-7s loss %2u%% reorder %2u%% "
-				       "dup %u%%: 1 MiB in %5lu ms simulated, %3lu "
-				       "recoveries, %3lu RTOs, %3lu rexmt\n",
-				       cases[i].sack, cases[i].cc ? "newreno" : "cubic",
-				       cases[i].loss, cases[i].reorder, cases[i].dup,
-				       (unsigned long)ms,
-				       (unsigned long)lc.stats.tcp_fast_rexmt,
-				       (unsigned long)lc.stats.tcp_rto,
-				       (unsigned long)lc.stats.tcp_rexmt);
+			sum_ms += ms;
+			rto += lc.stats.tcp_rto;
+			frx += lc.stats.tcp_fast_rexmt;
+			rexmt += lc.stats.tcp_rexmt;
+			tlp += lc.stats.tcp_tlp;
+			ltx += lc.stats.tcp_limited_tx;
+			rescue += lc.stats.tcp_rescue_rxt;
+			rlost += lc.stats.tcp_rexmt_lost;
 			if (cases[i].loss + cases[i].reorder == 0)
 				CHECK(lc.stats.tcp_rexmt == 0);
 			else if (cases[i].sack && cases[i].loss)
 				CHECK(lc.stats.tcp_sack_recovery > 0);
 			teardown();
 		}
+		printf("lossy: sack %d %-7s loss %2u%% reorder %2u%% dup %u%%: "
+		       "%6lu ms simulated, %3lu RTOs, %3lu recoveries, %4lu rexmt, "
+		       "%3lu TLP, %3lu limited-tx, %3lu rescue, %3lu lost-rexmt\n",
+		       cases[i].sack, cases[i].cc ? "newreno" : "cubic",
+		       cases[i].loss, cases[i].reorder, cases[i].dup,
+		       (unsigned long)sum_ms, (unsigned long)rto,
+		       (unsigned long)frx, (unsigned long)rexmt,
+		       (unsigned long)tlp, (unsigned long)ltx,
+		       (unsigned long)rescue, (unsigned long)rlost);
+	}
 	ll_reorder_pct = ll_dup_pct = 0;
 }
 
