@@ -29,6 +29,7 @@
 #include <rte_mbuf.h>
 
 #include "hs_common.h"
+#include "hs_impair.h"
 #include "hs_lcore.h"
 #include "hs_port.h"
 #include "hs_stats.h"
@@ -49,6 +50,8 @@ struct hs_opts {
 	uint16_t mtu;
 	int port_id;                      /* -1 = first available */
 	uint64_t max_file, max_total;
+	bool impair_set;
+	struct hs_impair_cfg impair;      /* --impair, hs_impair.h */
 };
 
 /* ---- option table ------------------------------------------------------
@@ -80,6 +83,7 @@ struct hs_optdef {
 static void opt_addr(struct hs_opts *o, const char *val);
 static void opt_help(struct hs_opts *o, const char *val);
 static void opt_version(struct hs_opts *o, const char *val);
+static void opt_impair(struct hs_opts *o, const char *val);
 
 static const struct hs_optdef hs_optdefs[] = {
 	{ "addr", HS_OPT_FN, 0, 0, 0, opt_addr, true, "A.B.C.D/N",
@@ -108,6 +112,11 @@ static const struct hs_optdef hs_optdefs[] = {
 	  "largest file loaded from --root (default 256 MiB)" },
 	{ "idle-sleep", HS_OPT_U32, HS_OFF(idle_sleep_us), 0, 1000000, NULL, false, "US",
 	  "sleep US microseconds after a run of empty polls\n(default 0: busy polling)" },
+	{ "impair", HS_OPT_FN, 0, 0, 0, opt_impair, false, "SPEC",
+	  "impair the link (testing): [rx:|tx:]key=value,... with\n"
+	  "loss, dup, reorder, corrupt (percent), delay, jitter (ms),\n"
+	  "rate (Mbit/s), limit (held frames), seed; no prefix = both\n"
+	  "directions (rx: what we receive, tx: what we send)" },
 	{ "version", HS_OPT_ACTION, 0, 0, 0, opt_version, false, NULL,
 	  "print versions and exit" },
 	{ "help", HS_OPT_ACTION, 0, 0, 0, opt_help, false, NULL,
@@ -261,6 +270,19 @@ print_version(void)
 }
 
 static void
+opt_impair(struct hs_opts *o, const char *val)
+{
+	char err[160];
+
+	if (!o->impair_set) {
+		hs_impair_cfg_init(&o->impair);
+		o->impair_set = true;
+	}
+	if (hs_impair_parse(&o->impair, val, err, sizeof(err)) < 0)
+		die_usage("--impair: %s", err);
+}
+
+static void
 opt_help(struct hs_opts *o, const char *val)
 {
 	usage(stdout);
@@ -377,6 +399,12 @@ worker_setup(void *arg)
 			 rte_lcore_id(), app->o.max_conns);
 		rte_free(w->lc);
 		w->lc = NULL;
+		return w->rc;
+	}
+	if (app->o.impair_set &&
+	    (w->rc = hs_lcore_impair(w->lc, &app->o.impair, socket)) < 0) {
+		snprintf(w->err, sizeof(w->err), "lcore %u: out of EAL memory for --impair (lower its limit=)",
+			 rte_lcore_id());
 		return w->rc;
 	}
 	if (app->multi && (w->rc = hs_arp_peers_init(w->lc, socket)) < 0) {
