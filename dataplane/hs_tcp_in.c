@@ -466,6 +466,17 @@ hs_tcp_ack_dup(struct hs_tcp_conn *c)
 		c->cwnd = c->ssthresh + 3u * c->mss;
 	} else if (c->dupacks > 3 && (c->flags & HS_TCPF_RECOVERY)) {
 		c->cwnd += c->mss;                      /* inflate */
+	} else if (c->dupacks < 3 && !(c->flags & HS_TCPF_RECOVERY)) {
+		/* RFC 3042 Limited Transmit (as FreeBSD): the first two
+		 * duplicate ACKs may each send one new segment beyond cwnd,
+		 * so a small window still yields the three duplicate ACKs of
+		 * a fast retransmit instead of waiting for the RTO (a lossy
+		 * link otherwise stalls on RTOs, issue 4). */
+		uint32_t cwnd = c->cwnd;
+
+		c->cwnd = (c->snd_nxt - c->snd_una) + c->dupacks * c->mss;
+		hs_tcp_output(c);
+		c->cwnd = cwnd;
 	}
 }
 
@@ -533,7 +544,13 @@ hs_tcp_process_ack(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
 		hs_tcp_ack_new(c, s->ack);
 	} else if (s->ack == c->snd_una && s->dlen == 0 &&
 		   !(s->flags & (HS_TH_SYN | HS_TH_FIN)) &&
-		   (s->wnd << c->snd_wscale) == c->snd_wnd &&
+		   /* With SACK permitted a window change does not disqualify
+		    * a duplicate ACK (as FreeBSD does): Linux receivers grow
+		    * their window (autotuning) with every out-of-order segment,
+		    * so otherwise no loss is ever repaired by fast retransmit,
+		    * only by RTO (found with --impair, issue 4). */
+		   ((s->wnd << c->snd_wscale) == c->snd_wnd ||
+		    (c->flags & HS_TCPF_SACK)) &&
 		   c->snd_max != c->snd_una &&
 		   !(c->flags & HS_TCPF_PERSIST)) {
 		hs_tcp_ack_dup(c);
