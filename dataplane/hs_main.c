@@ -50,6 +50,8 @@ struct hs_opts {
 	uint16_t mtu;
 	int port_id;                      /* -1 = first available */
 	uint64_t max_file, max_total;
+	const char *upload_sink;          /* --upload-sink, NULL = off */
+	uint64_t max_body;                /* --max-body */
 	bool impair_set;
 	struct hs_impair_cfg impair;      /* --impair, hs_impair.h */
 };
@@ -84,6 +86,7 @@ static void opt_addr(struct hs_opts *o, const char *val);
 static void opt_help(struct hs_opts *o, const char *val);
 static void opt_version(struct hs_opts *o, const char *val);
 static void opt_impair(struct hs_opts *o, const char *val);
+static void opt_upload_sink(struct hs_opts *o, const char *val);
 
 static const struct hs_optdef hs_optdefs[] = {
 	{ "addr", HS_OPT_FN, 0, 0, 0, opt_addr, true, "A.B.C.D/N",
@@ -117,6 +120,11 @@ static const struct hs_optdef hs_optdefs[] = {
 	  "loss, dup, reorder, corrupt (percent), delay, jitter (ms),\n"
 	  "rate (Mbit/s), limit (held frames), seed; no prefix = both\n"
 	  "directions (rx: what we receive, tx: what we send)" },
+	{ "upload-sink", HS_OPT_FN, 0, 0, 0, opt_upload_sink, false, "PATH",
+	  "test upload endpoint: a POST to exactly PATH is hashed, not\n"
+	  "stored, and answered \"sha256=<hex> bytes=<n>\" (default off)" },
+	{ "max-body", HS_OPT_U64, HS_OFF(max_body), 1, 1ull << 40, NULL, false, "BYTES",
+	  "largest --upload-sink body, 413 above (default 64 MiB)" },
 	{ "version", HS_OPT_ACTION, 0, 0, 0, opt_version, false, NULL,
 	  "print versions and exit" },
 	{ "help", HS_OPT_ACTION, 0, 0, 0, opt_help, false, NULL,
@@ -283,6 +291,17 @@ opt_impair(struct hs_opts *o, const char *val)
 }
 
 static void
+opt_upload_sink(struct hs_opts *o, const char *val)
+{
+	if (val[0] != '/')
+		die_usage("--upload-sink: '%s' is not an absolute path (e.g. /upload)", val);
+	for (const char *p = val; *p; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
+			die_usage("--upload-sink: '%s' has a space or control character", val);
+	o->upload_sink = val;
+}
+
+static void
 opt_help(struct hs_opts *o, const char *val)
 {
 	usage(stdout);
@@ -381,6 +400,7 @@ worker_setup(void *arg)
 	struct hs_server_config scfg = {
 		.tls = app->tls, .files = app->files,
 		.https_port = app->o.https_port, .http_port = app->o.http_port,
+		.upload_sink = app->o.upload_sink, .max_body = app->o.max_body,
 	};
 	int socket = (int)rte_socket_id();
 

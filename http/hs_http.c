@@ -17,6 +17,9 @@
  *  - Any declared body above HS_HTTP_MAX_BODY gets 413 and close.
  *  - 400, 413, 414, 431, 500, 501, 505 always close the connection: after
  *    such an error the framing of what follows cannot be trusted.
+ *  - With --upload-sink PATH, a POST to exactly PATH is the test upload
+ *    endpoint of hs_http_sink.c (body hashed, digest answered); its own
+ *    limit (--max-body) replaces HS_HTTP_MAX_BODY.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -100,6 +103,7 @@ static const struct {
 	{ 400, HS_ERR_PAGE("400", "Bad Request") },
 	{ 404, HS_ERR_PAGE("404", "Not Found") },
 	{ 405, HS_ERR_PAGE("405", "Method Not Allowed") },
+	{ 411, HS_ERR_PAGE("411", "Length Required") },
 	{ 412, HS_ERR_PAGE("412", "Precondition Failed") },
 	{ 413, HS_ERR_PAGE("413", "Content Too Large") },
 	{ 414, HS_ERR_PAGE("414", "URI Too Long") },
@@ -135,6 +139,8 @@ struct hs_resp {
 	int status;
 	const struct hs_repr *rep;   /* 200/206/304/416 of a file */
 	uint64_t first, last;        /* 206: the byte range */
+	const char *text;            /* 200 text/plain body (upload sink) */
+	size_t text_len;
 	const char *location;        /* 301 */
 	size_t location_len;
 	const char *loc_prefix;      /* 301: put before location (scheme) */
@@ -201,6 +207,10 @@ static int hs_respond(struct hs_http_conn *c, const struct hs_resp *r)
 			body_len = (size_t)(r->last - r->first + 1);
 		}
 		ctype = rep->file->ctype;
+	} else if (r->text) {
+		body = (const uint8_t *)r->text;
+		body_len = r->text_len;
+		ctype = "text/plain; charset=utf-8";
 	} else if (r->status == 304) {
 		body = NULL;            /* RFC 9110 §15.4.5: never a body */
 		body_len = 0;
@@ -295,7 +305,7 @@ static int hs_respond(struct hs_http_conn *c, const struct hs_resp *r)
 static bool hs_status_closes(int status)
 {
 	switch (status) {
-	case 400: case 413: case 414: case 431:
+	case 400: case 411: case 413: case 414: case 431:
 	case 500: case 501: case 505:
 		return true;
 	default:
@@ -851,6 +861,46 @@ static int hs_redirect_https(struct hs_http_conn *c, bool head, bool keep)
 	return hs_respond(c, &resp);
 }
 
+/* RFC 9110 §15.2.1 interim response: goes out before the body is read;
+ * not a response of its own (not counted, c->status untouched). */
+static void hs_continue(struct hs_http_conn *c)
+{
+	static const char cont[] = "HTTP/1.1 100 Continue" HS_CRLF HS_CRLF;
+
+	memcpy(c->hdr, cont, sizeof(cont) - 1);
+	c->hdr_len = (uint16_t)(sizeof(cont) - 1);
+	c->hdr_off = 0;
+	c->body = NULL;
+	c->body_len = c->body_off = 0;
+}
+
+/* Upload sink: hash what has arrived of the body; once complete (and the
+ * 100 Continue, if any, is out) answer with the digest.  Returns the
+ * status of the answer, 0 while the body is still coming. */
+static int hs_sink_input(struct hs_http_conn *c)
+{
+	struct hs_resp r = { .status = 200 };
+	size_t n = hs_http_sink_feed(&c->sink, c->in, c->in_len);
+
+	if (n)
+		hs_consume(c, n);
+	if (c->sink.left > 0) {
+		if (c->peer_eof) {
+			hs_http_sink_abort(&c->sink);   /* truncated: drop */
+			c->closing = true;
+		}
+		return 0;
+	}
+	if (hs_output_pending(c))
+		return 0;
+	r.keep = c->sink.keep;
+	if (hs_http_sink_finish(&c->sink) < 0)
+		return hs_respond_error(c, 500, false);
+	r.text = c->sink.result;
+	r.text_len = c->sink.result_len;
+	return hs_respond(c, &r);
+}
+
 /* A complete, valid head of head_len bytes is at the front of in[]. */
 static int hs_handle(struct hs_http_conn *c, size_t head_len)
 {
@@ -859,7 +909,8 @@ static int hs_handle(struct hs_http_conn *c, size_t head_len)
 	uint64_t body = r->has_content_length ? r->content_length : 0;
 	bool head = r->method == HS_HTTP_METHOD_HEAD;
 	bool get_head = r->method == HS_HTTP_METHOD_GET || head;
-	bool keep;
+	bool sink = hs_http_sink_match(srv, r);
+	bool keep, cont;
 	int rc;
 
 	/* RFC 9112 §9.3: 1.1 persists unless "close"; 1.0 only with
@@ -874,7 +925,7 @@ static int hs_handle(struct hs_http_conn *c, size_t head_len)
 	    c->requests + 1 >= srv->keepalive_requests)
 		keep = false;
 
-	if (body > HS_HTTP_MAX_BODY) {
+	if (body > HS_HTTP_MAX_BODY && !sink) {
 		rc = hs_respond_error(c, 413, false);
 	} else if (r->chunked && get_head) {
 		rc = hs_respond_error(c, 400, false);
@@ -885,6 +936,13 @@ static int hs_handle(struct hs_http_conn *c, size_t head_len)
 				       (get_head || body == 0));
 		if (!c->closing && get_head)
 			c->discard = (uint32_t)body;
+	} else if (sink) {
+		/* the answer comes once the body is in (hs_sink_input) */
+		rc = hs_http_sink_start(&c->sink, srv, r, keep, &cont);
+		if (rc != 0)
+			rc = hs_respond_error(c, rc, false);
+		else if (cont)
+			hs_continue(c);
 	} else if (!get_head) {
 		rc = hs_respond_error(c, 405,
 				      keep && body == 0 && !r->chunked);
@@ -990,13 +1048,21 @@ void hs_http_server_defaults(struct hs_http_server *srv)
 	srv->plain_redirect = true;
 	srv->https_port = 443;
 	srv->keepalive_requests = HS_HTTP_KEEPALIVE_REQS_DEFAULT;
+	srv->max_body = HS_HTTP_SINK_MAX_BODY_DEFAULT;
 }
 
 void hs_http_conn_init(struct hs_http_conn *c, const struct hs_http_server *srv)
 {
 	memset(c, 0, offsetof(struct hs_http_conn, hdr));
 	c->srv = srv;
+	c->sink.active = false;
+	c->sink.left = 0;
 	hs_http_req_init(&c->req);
+}
+
+void hs_http_conn_fini(struct hs_http_conn *c)
+{
+	hs_http_sink_abort(&c->sink);
 }
 
 char *hs_http_conn_inbuf(struct hs_http_conn *c, size_t *space)
@@ -1022,6 +1088,8 @@ int hs_http_conn_process(struct hs_http_conn *c)
 	int rc;
 
 	hs_discard_input(c);
+	if (c->sink.active && !c->closing)
+		return hs_sink_input(c);
 	if (hs_output_pending(c) || c->closing)
 		return 0;
 	if (c->discard || c->in_len == 0) {
@@ -1046,7 +1114,10 @@ int hs_http_conn_process(struct hs_http_conn *c)
 	hs_log_capture(c);
 	if (rc < 0)
 		return hs_respond_error(c, c->req.error_status, false);
-	return hs_handle(c, (size_t)rc);
+	rc = hs_handle(c, (size_t)rc);
+	if (rc == 0 && c->sink.active)
+		return hs_sink_input(c);     /* body bytes may be in already */
+	return rc;
 }
 
 size_t hs_http_conn_output(struct hs_http_conn *c, const void **p)

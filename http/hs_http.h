@@ -21,6 +21,7 @@
 
 #include "hs_http_files.h"
 #include "hs_http_parse.h"
+#include "hs_http_sink.h"
 
 #define HS_HTTP_IN_BUF   8192     /* request line + headers limit (431 / 414 above) */
 #define HS_HTTP_HDR_BUF  1024     /* response header block */
@@ -48,6 +49,11 @@ struct hs_http_server {
 	/* responses per connection; the last one says Connection: close
 	 * (nginx keepalive_requests); 0: unlimited */
 	uint32_t keepalive_requests;
+	/* test upload endpoint (hs_http_sink.h): POST to exactly this
+	 * target is hashed and answered with its digest; NULL: off */
+	const char *upload_sink;
+	size_t upload_sink_len;
+	uint64_t max_body;              /* its body limit (413 above) */
 };
 
 #define HS_HTTP_HSTS_MAX_AGE_DEFAULT  31536000u
@@ -79,9 +85,12 @@ struct hs_http_conn {
 	char hdr[HS_HTTP_HDR_BUF];
 	char in[HS_HTTP_IN_BUF];
 	struct hs_http_req req;         /* parser state of the next request */
+	struct hs_http_sink sink;       /* upload in progress (--upload-sink) */
 };
 
 void hs_http_conn_init(struct hs_http_conn *c, const struct hs_http_server *srv);
+/* Release what the connection holds (an unfinished upload's hash). */
+void hs_http_conn_fini(struct hs_http_conn *c);
 
 /* Where to write received bytes: returns a pointer and the free space.
  * Space 0 means "do not read now" (the buffer is full while a response

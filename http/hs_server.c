@@ -77,6 +77,7 @@ srv_conn_free(struct hs_srv_conn *sc)
 	sc->next->prev = sc->prev;
 	if (sc->tls != NULL)
 		hs_tls_sess_free(sc->tls);
+	hs_http_conn_fini(&sc->http);
 	free(sc);
 }
 
@@ -218,7 +219,8 @@ srv_arm(struct hs_srv_conn *sc, bool wrote)
 		ph = HS_SRV_HANDSHAKE;
 	else if (hs_http_conn_output(&sc->http, &p) > 0)
 		ph = HS_SRV_WRITING;
-	else if (sc->http.in_len > 0 || sc->http.discard > 0)
+	else if (sc->http.in_len > 0 || sc->http.discard > 0 ||
+		 sc->http.sink.active)
 		ph = HS_SRV_READING;
 	else
 		ph = HS_SRV_IDLE;
@@ -412,6 +414,10 @@ srv_lcore_new(struct hs_lcore *lc, const struct hs_server_config *cfg, bool tls)
 	sl->http.https_port = cfg->https_port;
 	sl->http.redirect_host = cfg->redirect_host;
 	sl->http.keepalive_requests = cfg->keepalive_requests;
+	sl->http.upload_sink = cfg->upload_sink;
+	sl->http.upload_sink_len = cfg->upload_sink ? strlen(cfg->upload_sink) : 0;
+	if (cfg->max_body != 0)
+		sl->http.max_body = cfg->max_body;
 	sl->http.files = cfg->files;
 	sl->http.tls = tls;
 	sl->http.server_name = "httpsd";

@@ -44,7 +44,7 @@ bad() {
 help=$("$HTTPSD" --help 2>&1)
 check_eq "--help exits 0" 0 "$?"
 check_match "--help mentions --addr" '--addr' "$help"
-for o in --cert --key --root --gateway --https-port --http-port --max-conns --impair; do
+for o in --cert --key --root --gateway --https-port --http-port --max-conns --impair --upload-sink --max-body; do
 	check_match "--help mentions $o" "$o" "$help"
 done
 run_httpsd --help
@@ -88,5 +88,9 @@ bad "--impair key without value" 'dup' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" -
 bad "--impair delay not a number" 'delay=soon' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --impair rx:delay=soon
 bad "--impair seed per direction" 'seed' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --impair tx:seed=3
 bad "--impair empty" 'impair' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --impair ''
+bad "--upload-sink relative" 'upload-sink' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --upload-sink upload
+bad "--upload-sink with a space" 'upload-sink' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --upload-sink '/up load'
+bad "--max-body 0" 'max-body' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --max-body 0
+bad "--max-body not a number" 'max-body|lots' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --max-body lots
 
 hs_finish
