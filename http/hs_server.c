@@ -206,9 +206,11 @@ srv_abort(struct hs_srv_conn *sc)
 /* Re-arm the connection's deadline after a drive.  A phase's clock
  * starts when the phase is entered, except WRITING, which restarts on
  * every write that made progress (nginx's send_timeout), so a slow but
- * live reader is not cut off while one that stops reading is. */
+ * live reader is not cut off while one that stops reading is; and a
+ * request body being read (upload sink), which restarts on every read
+ * that brought bytes (nginx's client_body_timeout). */
 static void
-srv_arm(struct hs_srv_conn *sc, bool wrote)
+srv_arm(struct hs_srv_conn *sc, bool wrote, bool read)
 {
 	enum hs_srv_phase ph;
 	const void *p;
@@ -224,7 +226,8 @@ srv_arm(struct hs_srv_conn *sc, bool wrote)
 		ph = HS_SRV_READING;
 	else
 		ph = HS_SRV_IDLE;
-	if (ph != sc->phase || (ph == HS_SRV_WRITING && wrote)) {
+	if (ph != sc->phase || (ph == HS_SRV_WRITING && wrote) ||
+	    (ph == HS_SRV_READING && read && sc->http.sink.active)) {
 		sc->phase = (uint8_t)ph;
 		hs_tcp_set_timeout(sc->tcp, sc->sl->to_us[ph]);
 	}
@@ -236,7 +239,7 @@ srv_drive(struct hs_srv_conn *sc)
 {
 	struct hs_stats *st = &hs_tcp_lcore_of(sc->tcp)->stats;
 
-	bool wrote = false;
+	bool wrote = false, read = false;
 
 	if (sc->closing)
 		return;
@@ -248,14 +251,14 @@ srv_drive(struct hs_srv_conn *sc)
 				st->tls_hs_fail++;
 				srv_close(sc);
 			}
-			srv_arm(sc, false);
+			srv_arm(sc, false, false);
 			return;
 		}
 		if (rc < 0) {
 			/* The alert (if any) is queued ahead of our FIN. */
 			st->tls_hs_fail++;
 			srv_close(sc);
-			srv_arm(sc, false);
+			srv_arm(sc, false, false);
 			return;
 		}
 		st->tls_hs_ok++;
@@ -280,6 +283,7 @@ srv_drive(struct hs_srv_conn *sc)
 			return;
 		}
 		wrote |= w > 0;
+		read |= r > 0;
 		if (hs_http_conn_should_close(&sc->http)) {
 			srv_close(sc);
 			break;
@@ -287,7 +291,7 @@ srv_drive(struct hs_srv_conn *sc)
 		if (r == 0 && w == 0 && status == 0)
 			break;
 	}
-	srv_arm(sc, wrote);
+	srv_arm(sc, wrote, read);
 }
 
 /* ---- TCP callbacks ----------------------------------------------------- */
@@ -357,7 +361,7 @@ srv_timeout(struct hs_tcp_conn *c)
 	case HS_SRV_IDLE:
 		st->conn_timeout_idle++;
 		srv_close(sc);
-		srv_arm(sc, false);
+		srv_arm(sc, false, false);
 		return;
 	case HS_SRV_HANDSHAKE: st->conn_timeout_handshake++; break;
 	case HS_SRV_READING: st->conn_timeout_read++; break;
