@@ -50,6 +50,7 @@ struct hs_opts {
 	uint16_t mtu;
 	int port_id;                      /* -1 = first available */
 	uint64_t max_file, max_total;
+	uint32_t tcp_rto_min_ms;          /* --tcp-rto-min, 0 = default */
 	const char *upload_sink;          /* --upload-sink, NULL = off */
 	uint64_t max_body;                /* --max-body */
 	bool impair_set;
@@ -120,6 +121,9 @@ static const struct hs_optdef hs_optdefs[] = {
 	  "loss, dup, reorder, corrupt (percent), delay, jitter (ms),\n"
 	  "rate (Mbit/s), limit (held frames), seed; no prefix = both\n"
 	  "directions (rx: what we receive, tx: what we send)" },
+	{ "tcp-rto-min", HS_OPT_U32, HS_OFF(tcp_rto_min_ms), 1, 60000, NULL, false, "MS",
+	  "lower bound of the TCP retransmission timeout (default 200,\n"
+	  "as Linux; like its per-route rto_min)" },
 	{ "upload-sink", HS_OPT_FN, 0, 0, 0, opt_upload_sink, false, "PATH",
 	  "test upload endpoint: a POST to exactly PATH is hashed, not\n"
 	  "stored, and answered \"sha256=<hex> bytes=<n>\" (default off)" },
@@ -633,6 +637,8 @@ main(int argc, char **argv)
 	app.ifp->mask = o->mask;
 	app.ifp->gw = o->gw;
 
+	if (o->tcp_rto_min_ms != 0)
+		hs_tcp_params.rto_min_ms = o->tcp_rto_min_ms;
 	hs_lcore_set_idle_sleep(o->idle_sleep_us);
 	hs_stats_info_set(HS_VERSION);
 	workers_setup();

@@ -92,5 +92,6 @@ bad "--upload-sink relative" 'upload-sink' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]
 bad "--upload-sink with a space" 'upload-sink' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --upload-sink '/up load'
 bad "--max-body 0" 'max-body' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --max-body 0
 bad "--max-body not a number" 'max-body|lots' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --max-body lots
+bad "--tcp-rto-min 0" 'tcp-rto-min' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --tcp-rto-min 0
 
 hs_finish
