@@ -11,6 +11,7 @@
 #include <rte_prefetch.h>
 #include <rte_ring.h>
 
+#include "hs_impair.h"
 #include "hs_lcore.h"
 #include "hs_net.h"
 #include "hs_rcu.h"
@@ -83,43 +84,110 @@ hs_lcore_fini(struct hs_lcore *lc)
 	for (uint16_t i = 0; i < lc->ntx; i++)
 		rte_pktmbuf_free(lc->tx[i]);
 	lc->ntx = 0;
+	hs_impair_free(lc->impair);
+	lc->impair = NULL;
 }
 
-void
-hs_lcore_flush(struct hs_lcore *lc)
+/* Hand n frames to the port (or tx_sink).  Consumes pkts. */
+static void
+hs_lcore_xmit(struct hs_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 {
-	uint16_t n = lc->ntx, sent;
+	uint16_t sent;
 	uint64_t bytes = 0;
 
-	if (n == 0)
-		return;
-	lc->ntx = 0;
 	/* Sum before handing over: sent mbufs are not ours afterwards. */
 	for (uint16_t i = 0; i < n; i++)
-		bytes += rte_pktmbuf_pkt_len(lc->tx[i]);
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
 
 	if (lc->port_id == HS_PORT_NONE) {
 		lc->stats.tx_pkts += n;
 		lc->stats.tx_bytes += bytes;
 		if (lc->tx_sink != NULL) {
-			lc->tx_sink(lc, lc->tx, n);
+			lc->tx_sink(lc, pkts, n);
 		} else {
-			rte_pktmbuf_free_bulk(lc->tx, n);
+			rte_pktmbuf_free_bulk(pkts, n);
 		}
 		return;
 	}
 
-	sent = rte_eth_tx_burst(lc->port_id, lc->queue_id, lc->tx, n);
+	sent = rte_eth_tx_burst(lc->port_id, lc->queue_id, pkts, n);
 	if (HS_UNLIKELY(sent < n))      /* one retry: the ring may drain */
 		sent += rte_eth_tx_burst(lc->port_id, lc->queue_id,
-					 lc->tx + sent, n - sent);
+					 pkts + sent, n - sent);
 	for (uint16_t i = sent; i < n; i++) {
-		bytes -= rte_pktmbuf_pkt_len(lc->tx[i]);
-		rte_pktmbuf_free(lc->tx[i]);
+		bytes -= rte_pktmbuf_pkt_len(pkts[i]);
+		rte_pktmbuf_free(pkts[i]);
 	}
 	lc->stats.drop_tx_full += n - sent;
 	lc->stats.tx_pkts += sent;
 	lc->stats.tx_bytes += bytes;
+}
+
+void
+hs_lcore_flush(struct hs_lcore *lc)
+{
+	uint16_t n = lc->ntx;
+
+	if (n == 0)
+		return;
+	lc->ntx = 0;
+	if (HS_UNLIKELY(lc->impair != NULL)) {
+		/* the stage emits to hs_lcore_xmit (now or later) */
+		hs_impair_input(lc->impair, HS_IMPAIR_TX, lc->now_us, lc->tx, n);
+		return;
+	}
+	hs_lcore_xmit(lc, lc->tx, n);
+}
+
+/* ---- impairment stage glue (hs_impair.h) ------------------------------ */
+
+static void
+hs_lcore_impair_rx_emit(void *arg, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct hs_lcore *lc = arg;
+
+	for (uint16_t i = 0; i < n; i++)
+		hs_eth_input(lc, pkts[i]);
+}
+
+static void
+hs_lcore_impair_tx_emit(void *arg, struct rte_mbuf **pkts, uint16_t n)
+{
+	hs_lcore_xmit(arg, pkts, n);
+}
+
+int
+hs_lcore_impair(struct hs_lcore *lc, const struct hs_impair_cfg *cfg,
+		int socket)
+{
+	static const hs_impair_emit_fn emit[HS_IMPAIR_NDIR] = {
+		[HS_IMPAIR_RX] = hs_lcore_impair_rx_emit,
+		[HS_IMPAIR_TX] = hs_lcore_impair_tx_emit,
+	};
+
+	if (cfg == NULL || !hs_impair_cfg_on(cfg))
+		return 0;
+	lc->impair = hs_impair_new(cfg, lc->lcore_id, socket, lc->pool,
+				   &lc->stats, emit, lc);
+	return lc->impair != NULL ? 0 : -ENOMEM;
+}
+
+/* Impaired poll: received frames pass the rx stage before the stack sees
+ * them; frames whose delay is over are released both ways.  Returns the
+ * number of frames released from a hold. */
+static unsigned int
+hs_lcore_impair_poll(struct hs_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct hs_impair *im = lc->impair;
+
+	for (uint16_t i = 0; i < n; i++) {
+		lc->stats.rx_pkts++;
+		lc->stats.rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	}
+	if (n > 0)
+		hs_impair_input(im, HS_IMPAIR_RX, lc->now_us, pkts, n);
+	return hs_impair_release(im, HS_IMPAIR_RX, lc->now_us) +
+	       hs_impair_release(im, HS_IMPAIR_TX, lc->now_us);
 }
 
 static inline void
@@ -153,6 +221,7 @@ hs_lcore_poll_tsc(struct hs_lcore *lc, uint64_t t0, unsigned int *nrx)
 	struct rte_mbuf *pkts[HS_RX_BURST];
 	uint64_t t1;
 	uint16_t n = 0;
+	unsigned int released = 0;
 	bool busy;
 
 	hs_lcore_clock_tsc(lc, t0);
@@ -168,6 +237,13 @@ hs_lcore_poll_tsc(struct hs_lcore *lc, uint64_t t0, unsigned int *nrx)
 		hs_arp_peers_drain(lc);
 	if (lc->port_id != HS_PORT_NONE)
 		n = rte_eth_rx_burst(lc->port_id, lc->queue_id, pkts, HS_RX_BURST);
+	if (HS_UNLIKELY(lc->impair != NULL)) {
+		/* the stage consumes pkts; frames it releases count as
+		 * received work for the busy/idle accounting */
+		released = hs_lcore_impair_poll(lc, pkts, n);
+		n = (uint16_t)HS_MIN(released + n, (unsigned int)UINT16_MAX);
+		goto rx_done;
+	}
 	for (uint16_t i = 0; i < n; i++) {
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
@@ -175,6 +251,7 @@ hs_lcore_poll_tsc(struct hs_lcore *lc, uint64_t t0, unsigned int *nrx)
 		lc->stats.rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
 		hs_eth_input(lc, pkts[i]);
 	}
+rx_done:
 	hs_tcp_timer_run(lc);
 	if (lc->now_us >= lc->arp.next_scan_us)
 		hs_arp_timer(lc);

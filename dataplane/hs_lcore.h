@@ -46,6 +46,8 @@ struct hs_netif {
 };
 
 struct hs_lcore;
+struct hs_impair;
+struct hs_impair_cfg;
 /* Test hook: receives what the lcore would transmit (consumes pkts). */
 typedef void (*hs_tx_sink_fn)(struct hs_lcore *lc, struct rte_mbuf **pkts,
 			      uint16_t n);
@@ -62,6 +64,7 @@ struct hs_lcore {
 	struct rte_mbuf *tx[HS_TX_BURST];
 	hs_tx_sink_fn tx_sink;        /* used when port_id == HS_PORT_NONE */
 	void *tx_sink_arg;
+	struct hs_impair *impair;     /* NULL: no impairment (the default) */
 
 	/* control plane (hs_lcore_ctl_bump): the application's callback,
 	 * run at the top of the next iteration after a bump */
@@ -84,6 +87,13 @@ int hs_lcore_init(struct hs_lcore *lc, const struct hs_netif *ifp,
 		  uint32_t max_conns);
 /* Release everything the context holds (connections, queued mbufs). */
 void hs_lcore_fini(struct hs_lcore *lc);
+
+/* Impair this lcore's traffic as cfg says (hs_impair.h); call after
+ * hs_lcore_init, on the lcore's own NUMA socket.  Does nothing when cfg
+ * configures no impairment.  Returns 0 or -ENOMEM.  hs_lcore_fini frees
+ * the frames it still holds. */
+int hs_lcore_impair(struct hs_lcore *lc, const struct hs_impair_cfg *cfg,
+		    int socket);
 
 /* Queue a fully built Ethernet frame for transmission.  Consumes m. */
 static inline void hs_lcore_tx(struct hs_lcore *lc, struct rte_mbuf *m);

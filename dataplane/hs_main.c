@@ -40,6 +40,7 @@
 
 #include "hs_common.h"
 #include "hs_conf.h"
+#include "hs_impair.h"
 #include "hs_lcore.h"
 #include "hs_rcu.h"
 #include "hs_reload.h"
@@ -66,6 +67,10 @@ struct hs_opts {
 	int port_id;                      /* -1 = first available */
 	uint64_t max_file, max_total;
 	const char *access_log;           /* file, or "off" */
+	const char *upload_sink;          /* --upload-sink, NULL = off */
+	uint64_t max_body;                /* --max-body */
+	bool impair_set;
+	struct hs_impair_cfg impair;      /* --impair, hs_impair.h (start-up only) */
 	enum hs_tls_crypto crypto;        /* --crypto */
 	/* HTTP behaviour (struct hs_server_config; 0 ms = default). */
 	uint32_t hsts_max_age;
@@ -119,11 +124,14 @@ struct hs_optdef {
 static void opt_addr(struct hs_opts *o, const char *val);
 static void opt_help(struct hs_opts *o, const char *val);
 static void opt_version(struct hs_opts *o, const char *val);
+static void opt_impair(struct hs_opts *o, const char *val);
+static void opt_upload_sink(struct hs_opts *o, const char *val);
 static void opt_crypto(struct hs_opts *o, const char *val);
 static void opt_http_port_mode(struct hs_opts *o, const char *val);
 static void opt_cc(struct hs_opts *o, const char *val);
 static void opt_per_source(struct hs_opts *o, const char *val);
 static void opt_time_wait(struct hs_opts *o, const char *val);
+static void opt_rto_min(struct hs_opts *o, const char *val);
 
 static const struct hs_optdef hs_optdefs[] = {
 	{ "addr", HS_OPT_FN, 0, 0, 0, opt_addr, true, "A.B.C.D/N",
@@ -156,7 +164,23 @@ static const struct hs_optdef hs_optdefs[] = {
 	{ "idle-sleep", HS_OPT_U32, HS_OFF(idle_sleep_us), 0, 1000000, NULL, false, "US",
 	  "sleep US microseconds after a run of empty polls\n(default 0: busy polling)",
 	  HS_OPTF_LIVE },
-	  	{ "crypto", HS_OPT_FN, 0, 0, 0, opt_crypto, false, "PATH",
+	{ "impair", HS_OPT_FN, 0, 0, 0, opt_impair, false, "SPEC",
+	  "impair the link (testing): [rx:|tx:]key=value,... with\n"
+	  "loss, dup, reorder, corrupt (percent), delay, jitter (ms),\n"
+	  "rate (Mbit/s), limit (held frames), seed; no prefix = both\n"
+	  "directions (rx: what we receive, tx: what we send)",
+	  HS_OPTF_REPEAT },
+	{ "tcp-rto-min", HS_OPT_FN, 0, 0, 0, opt_rto_min, false, "MS",
+	  "lower bound of the TCP retransmission timeout (default 200,\n"
+	  "as Linux; like its per-route rto_min)" },
+	{ "upload-sink", HS_OPT_FN, 0, 0, 0, opt_upload_sink, false, "PATH",
+	  "test upload endpoint: a POST to exactly PATH is hashed, not\n"
+	  "stored, and answered \"sha256=<hex> bytes=<n>\" (default off)",
+	  HS_OPTF_LIVE },
+	{ "max-body", HS_OPT_U64, HS_OFF(max_body), 1, 1ull << 40, NULL, false, "BYTES",
+	  "largest --upload-sink body, 413 above (default 64 MiB)",
+	  HS_OPTF_LIVE },
+	{ "crypto", HS_OPT_FN, 0, 0, 0, opt_crypto, false, "PATH",
 	  "AES-GCM record crypto: ipsec-mb (default) or wolfssl" },
 	{ "http-port-mode", HS_OPT_FN, 0, 0, 0, opt_http_port_mode, false, "MODE",
 	  "redirect (default: 301 to the https URL) or serve",
@@ -407,6 +431,30 @@ print_version(void)
 }
 
 static void
+opt_impair(struct hs_opts *o, const char *val)
+{
+	char err[160];
+
+	if (!o->impair_set) {
+		hs_impair_cfg_init(&o->impair);
+		o->impair_set = true;
+	}
+	if (hs_impair_parse(&o->impair, val, err, sizeof(err)) < 0)
+		die_usage("--impair: %s", err);
+}
+
+static void
+opt_upload_sink(struct hs_opts *o, const char *val)
+{
+	if (val[0] != '/')
+		die_usage("--upload-sink: '%s' is not an absolute path (e.g. /upload)", val);
+	for (const char *p = val; *p; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
+			die_usage("--upload-sink: '%s' has a space or control character", val);
+	o->upload_sink = val;
+}
+
+static void
 opt_help(struct hs_opts *o, const char *val)
 {
 	usage(stdout);
@@ -443,6 +491,12 @@ static void
 opt_time_wait(struct hs_opts *o, const char *val)
 {
 	o->tcp.time_wait_ms = parse_ms("--time-wait", val, 1, 600000);
+}
+
+static void
+opt_rto_min(struct hs_opts *o, const char *val)
+{
+	o->tcp.rto_min_ms = (uint32_t)parse_uint("--tcp-rto-min", val, 1, 60000);
 }
 
 /* ---- building the options: command line + configuration file ---------- */
@@ -748,6 +802,8 @@ server_config_from(const struct hs_opts *o, const struct hs_owned *own,
 	c->header_ms = o->header_ms;
 	c->keepalive_ms = o->keepalive_ms;
 	c->send_ms = o->send_ms;
+	c->upload_sink = o->upload_sink;
+	c->max_body = o->max_body;
 }
 
 /* Load what o names (certificate, key, document root) into own.  0, or
@@ -814,6 +870,12 @@ worker_setup(void *arg)
 			 rte_lcore_id(), app->o.max_conns);
 		rte_free(w->lc);
 		w->lc = NULL;
+		return w->rc;
+	}
+	if (app->o.impair_set &&
+	    (w->rc = hs_lcore_impair(w->lc, &app->o.impair, socket)) < 0) {
+		snprintf(w->err, sizeof(w->err), "lcore %u: out of EAL memory for --impair (lower its limit=)",
+			 rte_lcore_id());
 		return w->rc;
 	}
 	if (app->multi && (w->rc = hs_arp_peers_init(w->lc, socket)) < 0) {

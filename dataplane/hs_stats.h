@@ -67,6 +67,14 @@
 	X(conn_timeout_read) X(conn_timeout_write) X(conn_timeout_linger) \
 	X(log_dropped)
 
+/* Impairment stage (hs_impair.h): per direction, in this order (the
+ * module indexes the block; keep rx and tx blocks identical). */
+#define HS_STATS_IMPAIR(X) \
+	X(impair_rx_loss) X(impair_rx_dup) X(impair_rx_reorder) \
+	X(impair_rx_corrupt) X(impair_rx_delayed) X(impair_rx_queue_full) \
+	X(impair_tx_loss) X(impair_tx_dup) X(impair_tx_reorder) \
+	X(impair_tx_corrupt) X(impair_tx_delayed) X(impair_tx_queue_full)
+
 #define HS_STATS_LOOP(X) \
 	X(loop_busy_cycles) X(loop_idle_cycles) X(loop_iter) \
 	X(loop_sleeps) X(loop_sleep_cycles)
@@ -74,7 +82,7 @@
 #define HS_STATS_ALL(X) \
 	HS_STATS_PORT(X) HS_STATS_ETH(X) HS_STATS_ARP(X) HS_STATS_IPV4(X) \
 	HS_STATS_ICMP(X) HS_STATS_TCP(X) HS_STATS_TLS(X) HS_STATS_HTTP(X) \
-	HS_STATS_LOOP(X)
+	HS_STATS_IMPAIR(X) HS_STATS_LOOP(X)
 
 struct hs_stats {
 #define HS_STATS_DECL(name) uint64_t name;

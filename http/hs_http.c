@@ -21,6 +21,11 @@
  *    a chunked body.
  *  - 400, 413, 414, 431, 500, 501, 505 always close the connection: after
  *    such an error the framing of what follows cannot be trusted.
+ *  - With --upload-sink PATH, a POST to exactly PATH is the test upload
+ *    endpoint of hs_http_sink.c: its body (Content-Length or chunked)
+ *    goes to the sink through c->body_fn, its own limit (--max-body)
+ *    replaces HS_HTTP_MAX_BODY, and its response (the digest) is decided
+ *    once the body is complete (c->reply_fn).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -139,6 +144,9 @@ struct hs_resp {
 	int status;
 	const struct hs_repr *rep;   /* 200/206/304/416 of a file */
 	uint64_t first, last;        /* 206: the byte range */
+	const char *text;            /* a body decided late (hs_http_reply) */
+	size_t text_len;
+	const char *text_type;
 	const char *location;        /* 301 */
 	size_t location_len;
 	const char *loc_prefix;      /* 301: put before location (scheme) */
@@ -209,6 +217,10 @@ static int hs_respond(struct hs_http_conn *c, const struct hs_resp *r)
 			body_len = (size_t)(r->last - r->first + 1);
 		}
 		ctype = rep->file->ctype;
+	} else if (r->text) {
+		body = (const uint8_t *)r->text;
+		body_len = r->text_len;
+		ctype = r->text_type ? r->text_type : "text/plain; charset=utf-8";
 	} else if (r->status == 304) {
 		body = NULL;            /* RFC 9110 §15.4.5: never a body */
 		body_len = 0;
@@ -870,6 +882,39 @@ static bool hs_expects_continue(const struct hs_http_req *r)
 	       strncasecmp(h->value, "100-continue", 12) == 0;
 }
 
+/* A POST to the upload sink: the body goes to the sink (c->body_fn),
+ * the response (its digest) is decided when the body is complete. */
+static int hs_route_sink(struct hs_http_conn *c, bool keep)
+{
+	if (hs_http_sink_start(&c->sink) < 0)
+		return hs_respond_error(c, 500, false);
+	c->body_fn = hs_http_sink_data;
+	c->body_ctx = &c->sink;
+	c->reply_fn = hs_http_sink_reply;
+	c->reply_keep = keep;
+	return 0;
+}
+
+/* The request body is complete: the response decided now (reply_fn). */
+static int hs_reply_late(struct hs_http_conn *c)
+{
+	struct hs_http_reply rep = { .status = 500 };
+	hs_http_reply_fn fn = c->reply_fn;
+	struct hs_resp r;
+
+	c->reply_fn = NULL;
+	fn(c->body_ctx, &rep);
+	r = (struct hs_resp){
+		.status = rep.status,
+		.text = rep.body,
+		.text_len = rep.body_len,
+		.text_type = rep.ctype,
+		.head = c->body_head,
+		.keep = c->reply_keep && !hs_status_closes(rep.status),
+	};
+	return hs_respond(c, &r);
+}
+
 /* A complete, valid head of head_len bytes is at the front of in[]. */
 static int hs_handle(struct hs_http_conn *c, size_t head_len)
 {
@@ -878,6 +923,10 @@ static int hs_handle(struct hs_http_conn *c, size_t head_len)
 	uint64_t body = r->has_content_length ? r->content_length : 0;
 	bool head = r->method == HS_HTTP_METHOD_HEAD;
 	bool get_head = r->method == HS_HTTP_METHOD_GET || head;
+	/* the plain port in redirect mode serves nothing, the sink neither */
+	bool sink = (srv->tls || !srv->plain_redirect) &&
+		    hs_http_sink_match(srv, r);
+	uint64_t limit = sink ? srv->max_body : HS_HTTP_MAX_BODY;
 	bool keep;
 	int rc;
 
@@ -895,13 +944,17 @@ static int hs_handle(struct hs_http_conn *c, size_t head_len)
 
 	c->body_fn = NULL;
 	c->body_ctx = NULL;
-	if (body > HS_HTTP_MAX_BODY) {
+	c->reply_fn = NULL;
+	c->body_head = head;
+	if (body > limit) {
 		rc = hs_respond_error(c, 413, false);
 	} else if (!srv->tls && srv->plain_redirect) {
 		/* a body we do not read (other methods) closes */
 		rc = hs_redirect_https(c, head,
 				       keep && (get_head ||
 						(body == 0 && !r->chunked)));
+	} else if (sink) {
+		rc = hs_route_sink(c, keep);
 	} else if (!get_head) {
 		rc = hs_respond_error(c, 405,
 				      keep && body == 0 && !r->chunked);
@@ -912,11 +965,11 @@ static int hs_handle(struct hs_http_conn *c, size_t head_len)
 		/* read the body before the response goes out */
 		c->body_reading = true;
 		c->body_chunked = r->chunked;
-		c->body_head = head;
 		c->body_left = body;
 		if (r->chunked)
-			hs_http_chunked_init(&c->chunk, HS_HTTP_MAX_BODY);
-		c->held = true;
+			hs_http_chunked_init(&c->chunk, limit);
+		/* a response built now waits; a late one does not exist yet */
+		c->held = c->reply_fn == NULL;
 		rc = 0;
 		/* RFC 9110 §10.1.1: a client waiting for 100 (Continue) gets
 		 * it now; we never wait for content before sending it */
@@ -927,6 +980,13 @@ static int hs_handle(struct hs_http_conn *c, size_t head_len)
 	}
 	hs_consume(c, head_len);
 	hs_http_req_init(&c->req);
+	if (c->reply_fn != NULL && !c->body_reading) {
+		/* no body at all: complete, answer now */
+		if (c->body_fn)
+			c->body_fn(c->body_ctx, NULL, 0);
+		c->body_fn = NULL;
+		rc = hs_reply_late(c);
+	}
 	return rc;
 }
 
@@ -977,6 +1037,7 @@ static void hs_body_abort(struct hs_http_conn *c)
 
 	c->body_reading = false;
 	c->body_fn = NULL;
+	c->reply_fn = NULL;
 	if (fn)
 		fn(c->body_ctx, NULL, HS_HTTP_BODY_ABORTED);
 }
@@ -1021,6 +1082,8 @@ static int hs_body_step(struct hs_http_conn *c)
 		hs_body_abort(c);
 		return hs_respond(c, &e);
 	}
+	if (c->reply_fn != NULL)
+		return hs_reply_late(c);
 	c->held = false;
 	return c->status;
 }
@@ -1098,12 +1161,14 @@ void hs_http_server_defaults(struct hs_http_server *srv)
 	srv->plain_redirect = true;
 	srv->https_port = 443;
 	srv->keepalive_requests = HS_HTTP_KEEPALIVE_REQS_DEFAULT;
+	srv->max_body = HS_HTTP_SINK_MAX_BODY_DEFAULT;
 }
 
 void hs_http_conn_init(struct hs_http_conn *c, const struct hs_http_server *srv)
 {
 	memset(c, 0, offsetof(struct hs_http_conn, hdr));
 	c->srv = srv;
+	c->sink.active = false;
 	hs_http_req_init(&c->req);
 }
 

@@ -21,6 +21,7 @@
 
 #include "hs_http_files.h"
 #include "hs_http_parse.h"
+#include "hs_http_sink.h"
 #include "hs_log.h"
 
 #define HS_HTTP_IN_BUF   8192     /* request line + headers limit (431 / 414 above) */
@@ -52,6 +53,11 @@ struct hs_http_server {
 	/* the access log is on: keep Referer and User-Agent of each request
 	 * for hs_http_log_record() */
 	bool access_log;
+	/* test upload endpoint (hs_http_sink.h): a POST to exactly this
+	 * target is hashed and answered with its digest; NULL: off */
+	const char *upload_sink;
+	size_t upload_sink_len;
+	uint64_t max_body;              /* its body limit (413 above) */
 };
 
 #define HS_HTTP_HSTS_MAX_AGE_DEFAULT  31536000u
@@ -62,6 +68,18 @@ struct hs_http_server {
  * per connection, server_name "httpsd" if unset).  Leaves files, tls and
  * redirect_host untouched. */
 void hs_http_server_defaults(struct hs_http_server *srv);
+
+/* A response whose content is decided only once the request body has
+ * been read (the digest of an upload): filled in by a hs_http_reply_fn.
+ * body == NULL answers status with its error page. */
+struct hs_http_reply {
+	int status;
+	const char *ctype;              /* Content-Type of body */
+	const void *body;               /* valid until the response is sent */
+	size_t body_len;
+};
+
+typedef void (*hs_http_reply_fn)(void *ctx, struct hs_http_reply *rep);
 
 struct hs_http_conn {
 	const struct hs_http_server *srv;
@@ -87,6 +105,13 @@ struct hs_http_conn {
 	 * connection was released): drop what was received. */
 	hs_http_data_fn body_fn;
 	void *body_ctx;
+	/* set with body_fn by a route whose response depends on the body:
+	 * no response is built when the head arrives; once the body is
+	 * complete (after body_fn(body_ctx, NULL, 0)) the engine calls
+	 * reply_fn(body_ctx, &reply) and answers with it (keep-alive as
+	 * reply_keep).  Never called for an aborted body. */
+	hs_http_reply_fn reply_fn;
+	bool reply_keep;
 	/* current response */
 	uint16_t hdr_len, hdr_off;
 	const uint8_t *body;
@@ -105,6 +130,7 @@ struct hs_http_conn {
 	char hdr[HS_HTTP_HDR_BUF];
 	char in[HS_HTTP_IN_BUF];
 	struct hs_http_req req;         /* parser state of the next request */
+	struct hs_http_sink sink;       /* upload being hashed (--upload-sink) */
 };
 
 void hs_http_conn_init(struct hs_http_conn *c, const struct hs_http_server *srv);
@@ -157,6 +183,13 @@ static inline bool hs_http_conn_uses_files(const struct hs_http_conn *c,
 static inline bool hs_http_conn_reading_body(const struct hs_http_conn *c)
 {
 	return c->body_reading;
+}
+
+/* True while a request body with a consumer (body_fn, e.g. an upload)
+ * is being read: its read deadline restarts on progress. */
+static inline bool hs_http_conn_reading_upload(const struct hs_http_conn *c)
+{
+	return c->body_reading && c->body_fn != NULL;
 }
 
 /* Access log: format the response just produced by

@@ -314,9 +314,11 @@ srv_abort(struct hs_srv_conn *sc)
 /* Re-arm the connection's deadline after a drive.  A phase's clock
  * starts when the phase is entered, except WRITING, which restarts on
  * every write that made progress (nginx's send_timeout), so a slow but
- * live reader is not cut off while one that stops reading is. */
+ * live reader is not cut off while one that stops reading is; and a
+ * request body being read (upload sink), which restarts on every read
+ * that brought bytes (nginx's client_body_timeout). */
 static void
-srv_arm(struct hs_srv_conn *sc, bool wrote)
+srv_arm(struct hs_srv_conn *sc, bool wrote, bool read)
 {
 	enum hs_srv_phase ph;
 	const void *p;
@@ -341,8 +343,11 @@ srv_arm(struct hs_srv_conn *sc, bool wrote)
 	/* Re-arm on a phase change, and on write progress outside the
 	 * handshake: a response went out, so a keep-alive idle period or a
 	 * new request head starts now (also when a whole request and its
-	 * response fit in one drive and the phase is IDLE before and after). */
-	if (ph != sc->phase || (wrote && ph != HS_SRV_HANDSHAKE)) {
+	 * response fit in one drive and the phase is IDLE before and after).
+	 * An upload body being read restarts on read progress. */
+	if (ph != sc->phase || (wrote && ph != HS_SRV_HANDSHAKE) ||
+	    (ph == HS_SRV_READING && read &&
+	     hs_http_conn_reading_upload(&sc->http))) {
 		sc->phase = (uint8_t)ph;
 		hs_tcp_set_timeout(sc->tcp, sc->sl->to_us[ph]);
 	}
@@ -354,7 +359,7 @@ srv_drive(struct hs_srv_conn *sc)
 {
 	struct hs_stats *st = &hs_tcp_lcore_of(sc->tcp)->stats;
 
-	bool wrote = false;
+	bool wrote = false, read = false;
 
 	if (sc->closing)
 		return;
@@ -366,14 +371,14 @@ srv_drive(struct hs_srv_conn *sc)
 				st->tls_hs_fail++;
 				srv_close(sc);
 			}
-			srv_arm(sc, false);
+			srv_arm(sc, false, false);
 			return;
 		}
 		if (rc < 0) {
 			/* The alert (if any) is queued ahead of our FIN. */
 			st->tls_hs_fail++;
 			srv_close(sc);
-			srv_arm(sc, false);
+			srv_arm(sc, false, false);
 			return;
 		}
 		st->tls_hs_ok++;
@@ -401,6 +406,7 @@ srv_drive(struct hs_srv_conn *sc)
 			return;
 		}
 		wrote |= w > 0;
+		read |= r > 0;
 		if (hs_http_conn_should_close(&sc->http)) {
 			srv_close(sc);
 			break;
@@ -409,7 +415,7 @@ srv_drive(struct hs_srv_conn *sc)
 			break;
 	}
 	srv_rsp_release(sc);
-	srv_arm(sc, wrote);
+	srv_arm(sc, wrote, read);
 }
 
 /* ---- TCP callbacks ----------------------------------------------------- */
@@ -484,7 +490,7 @@ srv_timeout(struct hs_tcp_conn *c)
 	case HS_SRV_IDLE:
 		st->conn_timeout_idle++;
 		srv_close(sc);
-		srv_arm(sc, false);
+		srv_arm(sc, false, false);
 		return;
 	case HS_SRV_HANDSHAKE: st->conn_timeout_handshake++; break;
 	case HS_SRV_READING: st->conn_timeout_read++; break;
@@ -542,6 +548,10 @@ srv_lcore_apply(struct hs_srv_lcore *sl, struct hs_srv_gen *g)
 	sl->http.redirect_host = cfg->redirect_host;
 	sl->http.keepalive_requests = cfg->keepalive_requests;
 	sl->http.access_log = cfg->access_log;
+	sl->http.upload_sink = cfg->upload_sink;
+	sl->http.upload_sink_len = cfg->upload_sink ? strlen(cfg->upload_sink) : 0;
+	if (cfg->max_body != 0)
+		sl->http.max_body = cfg->max_body;
 	sl->http.files = cfg->files;
 	sl->http.tls = tls;
 	sl->http.server_name = "httpsd";
@@ -581,7 +591,7 @@ srv_lcore_drain(struct hs_srv_lcore *sl, uint16_t port)
 	(void)hs_tcp_unlisten(sl->lc, port);
 	for (sc = sl->live.next; sc != &sl->live; sc = next) {
 		next = sc->next;          /* srv_arm never frees sc */
-		srv_arm(sc, false);
+		srv_arm(sc, false, false);
 	}
 }
 

@@ -30,6 +30,10 @@ struct hs_server_config {
 	 * the writer thread the caller starts; a full ring counts
 	 * log_dropped */
 	bool access_log;
+	/* test upload endpoint (hs_http_sink.h): NULL = off; its body
+	 * limit, 0 = HS_HTTP_SINK_MAX_BODY_DEFAULT */
+	const char *upload_sink;
+	uint64_t max_body;
 	/* Timeouts in milliseconds, 0 = default (nginx-like):
 	 *   handshake_ms  TLS handshake must complete      (60000)
 	 *   header_ms     a started request head must end  (60000)

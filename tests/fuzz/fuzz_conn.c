@@ -13,6 +13,9 @@
  *  - bodies come only from the cache or the built-in error pages, and the
  *    file outside the root (also reachable by a symlink) never appears;
  *  - the connection never deadlocks and is closed after EOF.
+ * POST /up is the upload sink (hs_http_sink.h, limit 4096 bytes): its
+ * answer is 200 with "sha256=<64 hex> bytes=<n>\n" (n at most the
+ * limit), and no hash is left open at the end.
  */
 #include <errno.h>
 #include <limits.h>
@@ -193,6 +196,17 @@ static void check_response(int status, bool head)
 					    &len) == 3);
 		HS_FUZZ_ASSERT(a <= b && b < len && b - a + 1 == blen);
 	}
+	/* the sink's digest line */
+	if (status == 200 && blen && memcmp(resp + hlen, "sha256=", 7) == 0) {
+		unsigned long long nb;
+		char *e;
+
+		HS_FUZZ_ASSERT(blen > 7 + 64 + 7 &&
+			       memcmp(resp + hlen + 71, " bytes=", 7) == 0);
+		nb = strtoull(resp + hlen + 78, &e, 10);
+		HS_FUZZ_ASSERT(*e == '\n' && (size_t)(e + 1 - resp) == total &&
+			       nb <= srv.max_body);
+	}
 	/* nothing from outside the root in a body (headers may echo the
 	 * request's own bytes, e.g. the Host of a redirect) */
 	HS_FUZZ_ASSERT(memmem(resp + hlen, blen, SECRET, sizeof(SECRET) - 1) ==
@@ -270,6 +284,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	srv.https_port = (data[0] & 8) ? 8443 : 443;
 	srv.keepalive_requests = (data[0] >> 4) & 7;
 	srv.hsts_subdomains = data[0] & 0x80;
+	srv.upload_sink = "/up";
+	srv.upload_sink_len = 3;
+	srv.max_body = 4096;
 	rnd = data[1] * 2654435761u + 1;
 	hs_http_conn_init(&conn, &srv);
 	memset(&bodies, 0, sizeof(bodies));
@@ -302,6 +319,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pump();
 	HS_FUZZ_ASSERT(hs_http_conn_should_close(&conn));
 	hs_http_conn_release(&conn);
-	HS_FUZZ_ASSERT(bodies.open == 0);
+	HS_FUZZ_ASSERT(bodies.open == 0 && !conn.sink.active);
 	return 0;
 }

@@ -34,12 +34,19 @@ CFLAGS=(-std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 	-I"$TOP/http" -I"$TOP/dataplane")
 SRCS=("$TOP/http/hs_http_parse.c" "$TOP/http/hs_http_files.c" "$TOP/http/hs_http.c"
-	"$TOP/http/hs_log.c")
+	"$TOP/http/hs_log.c" "$TOP/http/hs_http_sink.c")
+# hs_http_sink.c hashes with wolfCrypt: the tuned build, else Debian's
+if [ -e "$TOP/.deps/wolfssl/lib/libwolfssl.a" ]; then
+	CFLAGS+=(-I"$TOP/.deps/wolfssl/include")
+	LIBS=("$TOP/.deps/wolfssl/lib/libwolfssl.a" -lm -lpthread)
+else
+	LIBS=(-lwolfssl)
+fi
 fail=0
 for t in $TARGETS; do
 	echo "run_fuzz: building fuzz_$t with $CLANG"
 	if ! "$CLANG" "${CFLAGS[@]}" "${SRCS[@]}" "$TOP/tests/fuzz/fuzz_$t.c" \
-		-o "$OUT/fuzz_$t"; then
+		"${LIBS[@]}" -o "$OUT/fuzz_$t"; then
 		echo "run_fuzz: build of fuzz_$t FAILED"
 		fail=1
 		continue

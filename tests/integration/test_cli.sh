@@ -44,7 +44,7 @@ bad() {
 help=$("$HTTPSD" --help 2>&1)
 check_eq "--help exits 0" 0 "$?"
 check_match "--help mentions --addr" '--addr' "$help"
-for o in --cert --key --root --gateway --https-port --http-port --max-conns; do
+for o in --cert --key --root --gateway --https-port --http-port --max-conns --impair --upload-sink --max-body; do
 	check_match "--help mentions $o" "$o" "$help"
 done
 run_httpsd --help
@@ -81,6 +81,18 @@ bad "--addr 198.18.0.1/33" 'addr|/33' --addr 198.18.0.1/33 "${C[@]}" "${K[@]}" "
 bad "--addr foo" 'addr|foo' --addr foo "${C[@]}" "${K[@]}" "${R[@]}"
 bad "--https-port 70000" 'port|70000' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --https-port 70000
 bad "--http-port 70000" 'port|70000' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --http-port 70000
+bad "--impair loss=150" 'loss=150' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --impair loss=150
+bad "--impair unknown key" "wobble" "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --impair loss=1,wobble=2
+bad "--impair bad direction" 'up:loss' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --impair up:loss=1
+bad "--impair key without value" 'dup' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --impair dup
+bad "--impair delay not a number" 'delay=soon' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --impair rx:delay=soon
+bad "--impair seed per direction" 'seed' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --impair tx:seed=3
+bad "--impair empty" 'impair' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --impair ''
+bad "--upload-sink relative" 'upload-sink' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --upload-sink upload
+bad "--upload-sink with a space" 'upload-sink' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --upload-sink '/up load'
+bad "--max-body 0" 'max-body' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --max-body 0
+bad "--max-body not a number" 'max-body|lots' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --max-body lots
+bad "--tcp-rto-min 0" 'tcp-rto-min' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --tcp-rto-min 0
 
 B=("${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}")
 bad "--crypto aes" 'crypto.*aes' "${B[@]}" --crypto aes
