@@ -213,7 +213,8 @@ struct hs_tcp_params {
 	uint32_t data_retries;         /* RTO retransmits before abort, default 15 */
 	uint32_t delack_ms;            /* default 40 */
 	uint32_t fin_wait2_ms;         /* orphaned FIN_WAIT_2 limit, default 60000 */
-	uint32_t ooq_max_segs;         /* out-of-order segments per conn, default 64 */
+	uint32_t ooq_max_segs;         /* out-of-order segments per conn, default 256
+	                                  * (a full 256 KiB window at MSS >= 1024) */
 	uint32_t ooq_lcore_max;        /* out-of-order mbufs per lcore, default 16384 */
 	uint32_t challenge_ack_limit;  /* per lcore per second (RFC 5961 §7), default 1000 */
 	uint32_t keepalive_ms;         /* idle time before probes, 0 = off (default) */
