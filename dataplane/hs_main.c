@@ -49,6 +49,11 @@ struct hs_opts {
 	uint16_t mtu;
 	int port_id;                      /* -1 = first available */
 	uint64_t max_file, max_total;
+	/* TLS sites and resumption (--site, --sni-strict, --ticket-keys) */
+	struct hs_tls_site sites[HS_TLS_MAX_SITES];
+	size_t nb_sites;
+	bool sni_strict;
+	const char *ticket_keys;
 };
 
 /* ---- option table ------------------------------------------------------
@@ -61,6 +66,7 @@ enum hs_opt_kind {
 	HS_OPT_U16, HS_OPT_U32, HS_OPT_U64, HS_OPT_INT,  /* decimal in [min, max] */
 	HS_OPT_IP,        /* uint32_t, network order */
 	HS_OPT_FN,        /* custom parser */
+	HS_OPT_FLAG,      /* bool, no value */
 	HS_OPT_ACTION,    /* no value: runs fn and exits (--help, --version) */
 };
 
@@ -78,6 +84,7 @@ struct hs_optdef {
 #define HS_OFF(f) offsetof(struct hs_opts, f)
 
 static void opt_addr(struct hs_opts *o, const char *val);
+static void opt_site(struct hs_opts *o, const char *val);
 static void opt_help(struct hs_opts *o, const char *val);
 static void opt_version(struct hs_opts *o, const char *val);
 
@@ -90,6 +97,12 @@ static const struct hs_optdef hs_optdefs[] = {
 	  "PEM private key matching --cert" },
 	{ "root", HS_OPT_STR, HS_OFF(root), 0, 0, NULL, true, "DIR",
 	  "document root, loaded into memory at start-up" },
+	{ "site", HS_OPT_FN, 0, 0, 0, opt_site, false, "NAME=CERT,KEY",
+	  "another certificate, for SNI server name NAME\n(host or *.domain; repeatable; --cert is the default)" },
+	{ "sni-strict", HS_OPT_FLAG, HS_OFF(sni_strict), 0, 0, NULL, false, NULL,
+	  "refuse (unrecognized_name alert) server names\nmatching no --site and no name of --cert" },
+	{ "ticket-keys", HS_OPT_STR, HS_OFF(ticket_keys), 0, 0, NULL, false, "FILE",
+	  "session ticket keys: one 64-hex-digit key per line,\nfirst encrypts, all decrypt (default: random)" },
 	{ "gateway", HS_OPT_IP, HS_OFF(gw), 0, 0, NULL, false, "A.B.C.D",
 	  "next hop for off-link clients" },
 	{ "https-port", HS_OPT_U16, HS_OFF(https_port), 1, 65535, NULL, false, "N",
@@ -227,6 +240,28 @@ opt_addr(struct hs_opts *o, const char *s)
 	o->addr_str = s;
 }
 
+/* --site NAME=CERT,KEY: the strings point into argv. */
+static void
+opt_site(struct hs_opts *o, const char *s)
+{
+	struct hs_tls_site *st;
+	char *eq, *comma;
+
+	if (o->nb_sites == HS_TLS_MAX_SITES)
+		die_usage("--site: at most %d sites", HS_TLS_MAX_SITES);
+	eq = strchr(s, '=');
+	comma = eq != NULL ? strchr(eq + 1, ',') : NULL;
+	if (eq == NULL || eq == s || comma == NULL || comma == eq + 1 ||
+	    comma[1] == '\0' || strchr(comma + 1, ',') != NULL)
+		die_usage("--site: '%s' is not NAME=CERT,KEY", s);
+	*eq = '\0';
+	*comma = '\0';
+	st = &o->sites[o->nb_sites++];
+	st->name = s;
+	st->cert_file = eq + 1;
+	st->key_file = comma + 1;
+}
+
 /* Store val into the option's field according to its kind. */
 static void
 opt_apply(struct hs_opts *o, const struct hs_optdef *d, const char *val)
@@ -243,6 +278,7 @@ opt_apply(struct hs_opts *o, const struct hs_optdef *d, const char *val)
 	case HS_OPT_INT: *(int *)field = (int)parse_uint(what, val, d->min, d->max); break;
 	case HS_OPT_IP: *(uint32_t *)field = parse_ip(what, val); break;
 	case HS_OPT_FN: case HS_OPT_ACTION: d->fn(o, val); break;
+	case HS_OPT_FLAG: *(bool *)field = true; break;
 	}
 }
 
@@ -283,7 +319,8 @@ parse_app_args(struct hs_opts *o, int argc, char **argv)
 
 	for (size_t i = 0; i < HS_NB_OPTS; i++)
 		lopts[i] = (struct option){ hs_optdefs[i].name,
-			hs_optdefs[i].kind == HS_OPT_ACTION ? no_argument : required_argument,
+			hs_optdefs[i].kind == HS_OPT_ACTION ||
+			hs_optdefs[i].kind == HS_OPT_FLAG ? no_argument : required_argument,
 			NULL, 256 + (int)i };
 	memset(&lopts[HS_NB_OPTS], 0, sizeof(lopts[0]));
 	opterr = 0;
@@ -548,6 +585,10 @@ main(int argc, char **argv)
 	memset(&tcfg, 0, sizeof(tcfg));
 	tcfg.cert_file = o->cert;
 	tcfg.key_file = o->key;
+	tcfg.sites = o->sites;
+	tcfg.nb_sites = o->nb_sites;
+	tcfg.sni_strict = o->sni_strict;
+	tcfg.ticket_key_file = o->ticket_keys;
 	if (hs_tls_ctx_new(&app.tls, &tcfg, err, sizeof(err)) < 0)
 		die_usage("%s", err);
 	if (hs_files_load(&app.files, o->root, o->max_file, o->max_total, err, sizeof(err)) < 0)

@@ -35,6 +35,7 @@ static int n_checks, n_fails;
 #define ALERT_HANDSHAKE_FAILURE 40
 #define ALERT_PROTOCOL_VERSION 70
 #define ALERT_UNRECOGNIZED_NAME 112
+#define ALERT_ILLEGAL_PARAMETER 47
 #define ALERT_NO_APPLICATION_PROTOCOL 120
 
 /* ---- byte FIFO ------------------------------------------------------ */
@@ -950,6 +951,12 @@ static void test_sni(void)
 			  cn, sizeof(cn)));
 	CHECK(strcmp(cn, "www.example.com") == 0);
 	CHECK(strncmp(hs_tls_cipher(p.srv), "TLS_ECDHE_ECDSA_", 16) == 0);
+	pair_fini(&p);
+	/* a host name with a space or a control byte: illegal_parameter */
+	CHECK(!sni_connect(&p, wolfSSLv23_client_method(), "a b.test", cn,
+			   sizeof(cn)));
+	CHECK(p.srv_rc == -EPROTO);
+	check_alert(&p, ALERT_ILLEGAL_PARAMETER);
 	pair_fini(&p);
 	hs_tls_ctx_free(g_pair_ctx);
 
