@@ -77,6 +77,11 @@ struct hs_opts {
 	const char *config;               /* --config FILE */
 	bool check_config;
 	uint32_t shutdown_timeout_s;
+	/* TLS sites and resumption (--site, --sni-strict, --ticket-keys) */
+	struct hs_tls_site sites[HS_TLS_MAX_SITES];
+	size_t nb_sites;
+	bool sni_strict;
+	const char *ticket_keys;
 };
 
 /* ---- option table ------------------------------------------------------
@@ -117,6 +122,7 @@ struct hs_optdef {
 #define HS_OFF(f) offsetof(struct hs_opts, f)
 
 static void opt_addr(struct hs_opts *o, const char *val);
+static void opt_site(struct hs_opts *o, const char *val);
 static void opt_help(struct hs_opts *o, const char *val);
 static void opt_version(struct hs_opts *o, const char *val);
 static void opt_crypto(struct hs_opts *o, const char *val);
@@ -134,6 +140,15 @@ static const struct hs_optdef hs_optdefs[] = {
 	  "PEM private key matching --cert", HS_OPTF_LIVE },
 	{ "root", HS_OPT_STR, HS_OFF(root), 0, 0, NULL, true, "DIR",
 	  "document root, loaded into memory at start-up\nand on SIGHUP",
+	  HS_OPTF_LIVE },
+	{ "site", HS_OPT_FN, 0, 0, 0, opt_site, false, "NAME=CERT,KEY",
+	  "another certificate, for SNI server name NAME\n(host or *.domain; repeatable; --cert is the default)",
+	  HS_OPTF_LIVE | HS_OPTF_REPEAT },
+	{ "sni-strict", HS_OPT_BOOL, HS_OFF(sni_strict), 0, 0, NULL, false, NULL,
+	  "refuse (unrecognized_name alert) server names\nmatching no --site and no name of --cert",
+	  HS_OPTF_LIVE },
+	{ "ticket-keys", HS_OPT_STR, HS_OFF(ticket_keys), 0, 0, NULL, false, "FILE",
+	  "session ticket keys: one 64-hex-digit key per line,\nfirst encrypts, all decrypt (default: random;\nre-read on SIGHUP)",
 	  HS_OPTF_LIVE },
 	{ "gateway", HS_OPT_IP, HS_OFF(gw), 0, 0, NULL, false, "A.B.C.D",
 	  "next hop for off-link clients" },
@@ -376,6 +391,54 @@ opt_addr(struct hs_opts *o, const char *s)
 	if (o->ip == 0 || (ntohl(o->ip) >> 28) >= 14 || (ntohl(o->ip) >> 24) == 127)
 		die_usage("--addr: %s is not a usable unicast address", buf);
 	o->addr_str = s;
+}
+
+/* --site NAME=CERT,KEY: the strings point into argv. */
+/* Strings cut out of option values, kept for the life of the process and
+ * shared by equal contents, so that re-parsing on every SIGHUP does not
+ * grow memory. */
+struct opt_str {
+	struct opt_str *next;
+	char s[];
+};
+static struct opt_str *opt_strs;
+
+static const char *
+opt_intern(const char *p, size_t n)
+{
+	struct opt_str *e;
+
+	for (e = opt_strs; e != NULL; e = e->next)
+		if (strncmp(e->s, p, n) == 0 && e->s[n] == '\0')
+			return e->s;
+	e = malloc(sizeof(*e) + n + 1);
+	if (e == NULL)
+		die_usage("out of memory");
+	memcpy(e->s, p, n);
+	e->s[n] = '\0';
+	e->next = opt_strs;
+	opt_strs = e;
+	return e->s;
+}
+
+static void
+opt_site(struct hs_opts *o, const char *s)
+{
+	struct hs_tls_site *st;
+	const char *eq, *comma;
+
+	if (o->nb_sites == HS_TLS_MAX_SITES)
+		die_usage("--site: at most %d sites", HS_TLS_MAX_SITES);
+	eq = strchr(s, '=');
+	comma = eq != NULL ? strchr(eq + 1, ',') : NULL;
+	if (eq == NULL || eq == s || comma == NULL || comma == eq + 1 ||
+	    comma[1] == '\0' || strchr(comma + 1, ',') != NULL)
+		die_usage("--site: '%s' is not NAME=CERT,KEY", s);
+	/* The value is left intact (a SIGHUP parses it again). */
+	st = &o->sites[o->nb_sites++];
+	st->name = opt_intern(s, (size_t)(eq - s));
+	st->cert_file = opt_intern(eq + 1, (size_t)(comma - eq - 1));
+	st->key_file = opt_intern(comma + 1, strlen(comma + 1));
 }
 
 /* Store val into the option's field according to its kind. */
@@ -725,6 +788,10 @@ tls_config_from(const struct hs_opts *o, struct hs_tls_config *t)
 	t->cert_file = o->cert;
 	t->key_file = o->key;
 	t->crypto = o->crypto;
+	t->sites = o->sites;
+	t->nb_sites = o->nb_sites;
+	t->sni_strict = o->sni_strict;
+	t->ticket_key_file = o->ticket_keys;
 }
 
 /* The shared server configuration for options o (ports, HTTP knobs). */
@@ -735,6 +802,7 @@ server_config_from(const struct hs_opts *o, const struct hs_owned *own,
 	hs_server_config_defaults(c);
 	c->tls = own->tls;
 	c->files = own->files;
+	c->access_log = strcmp(o->access_log, "off") != 0;
 	c->https_port = o->https_port;
 	c->http_port = o->http_port;
 	c->redirect_host = hs_app_main.ip_str;

@@ -383,6 +383,15 @@ srv_drive(struct hs_srv_conn *sc)
 		int r, w, status;
 
 		r = srv_read(sc);
+		if (r == -EPROTO) {
+			/* A bad record (RFC 8446 §5.2): the fatal alert
+			 * (bad_record_mac ...) is queued; it goes out ahead
+			 * of our FIN instead of being lost to a RST. */
+			st->tls_err++;
+			srv_close(sc);
+			srv_arm(sc, false);
+			return;
+		}
 		if (r < 0) {
 			st->tls_err++;
 			srv_abort(sc);
