@@ -253,11 +253,33 @@ opt_seen(const bool *seen, const struct hs_optdef *d)
 	return seen[d - hs_optdefs];
 }
 
+#ifndef HS_WOLFSSL_TUNED
+#define HS_WOLFSSL_TUNED 0
+#endif
+
+/* Versions, which wolfSSL build meson linked (the tuned .deps/wolfssl or
+ * Debian's fallback) and who seals TLS records: the AES-GCM path line
+ * names the ipsec-mb arch init_mb_mgr_auto picks on this CPU. */
 static void
 print_version(void)
 {
-	printf("httpsd %s\nDPDK %s\n%s\n", HS_VERSION, rte_version(),
+	bool mb = hs_tls_crypto_available() && hs_tls_global_init() == 0;
+
+	printf("httpsd %s\n%s\n%s\n", HS_VERSION, rte_version(),
 	       hs_tls_version_string());
+	printf("wolfSSL build: %s\n", HS_WOLFSSL_TUNED ?
+	       "tuned (.deps/wolfssl)" : "fallback (Debian libwolfssl, no AES-NI)");
+	if (mb)
+		printf("AES-GCM path: %s (%s, %s)\n",
+		       hs_tls_crypto_name(HS_TLS_CRYPTO_IPSECMB),
+		       hs_tls_crypto_version(), hs_tls_crypto_arch());
+	else
+		printf("AES-GCM path: %s (%s)\n",
+		       hs_tls_crypto_name(HS_TLS_CRYPTO_WOLFSSL),
+		       hs_tls_crypto_available() ? "ipsec-mb unusable on this CPU" :
+		       hs_tls_crypto_version());
+	if (mb)
+		hs_tls_global_fini();
 }
 
 static void

@@ -54,6 +54,23 @@ ver=$("$HTTPSD" --version 2>&1)
 check_eq "--version exits 0" 0 "$?"
 check_match "--version mentions wolfSSL" '[Ww][Oo][Ll][Ff][Ss][Ss][Ll]' "$ver"
 check_match "--version prints a version number" '[0-9]+\.[0-9]+' "$ver"
+check_match "--version prints wolfSSL's version" '^wolfSSL [0-9]+\.[0-9]+\.[0-9]+' "$ver"
+# meson links the tuned build when scripts/deps.sh left its stamp file.
+if [ -f "$HS_SOURCE_DIR/.deps/wolfssl/.httpsd-tuned" ]; then
+	check_match "--version says the tuned wolfSSL build is in use" \
+		'^wolfSSL build: tuned' "$ver"
+	check_match "--version lists the tuned build's configure flags" \
+		'--enable-earlydata' "$ver"
+else
+	check_match "--version says the fallback wolfSSL build is in use" \
+		'^wolfSSL build: fallback' "$ver"
+fi
+check_match "--version names the AES-GCM path" \
+	'^AES-GCM path: (ipsec-mb \(ipsec-mb [0-9.]+, [a-z0-9-]+|wolfssl \()' "$ver"
+if grep -qw vaes /proc/cpuinfo && ldconfig -p | grep -q libIPSec_MB; then
+	check_match "--version: ipsec-mb path with its VAES arch on this CPU" \
+		'^AES-GCM path: ipsec-mb .*avx512 \(VAES' "$ver"
+fi
 
 # --- bad input ----------------------------------------------------------------
 A=(--addr 198.18.0.1/24)
