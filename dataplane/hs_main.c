@@ -49,6 +49,8 @@ struct hs_opts {
 	uint16_t mtu;
 	int port_id;                      /* -1 = first available */
 	uint64_t max_file, max_total;
+	const char *client_ca;            /* --client-ca */
+	enum hs_tls_client_auth client_auth; /* --client-auth, OFF if unset */
 };
 
 /* ---- option table ------------------------------------------------------
@@ -80,6 +82,7 @@ struct hs_optdef {
 static void opt_addr(struct hs_opts *o, const char *val);
 static void opt_help(struct hs_opts *o, const char *val);
 static void opt_version(struct hs_opts *o, const char *val);
+static void opt_client_auth(struct hs_opts *o, const char *val);
 
 static const struct hs_optdef hs_optdefs[] = {
 	{ "addr", HS_OPT_FN, 0, 0, 0, opt_addr, true, "A.B.C.D/N",
@@ -108,6 +111,10 @@ static const struct hs_optdef hs_optdefs[] = {
 	  "largest file loaded from --root (default 256 MiB)" },
 	{ "idle-sleep", HS_OPT_U32, HS_OFF(idle_sleep_us), 0, 1000000, NULL, false, "US",
 	  "sleep US microseconds after a run of empty polls\n(default 0: busy polling)" },
+	{ "client-ca", HS_OPT_STR, HS_OFF(client_ca), 0, 0, NULL, false, "FILE",
+	  "request TLS client certificates and verify them\nagainst these PEM CA certificates" },
+	{ "client-auth", HS_OPT_FN, 0, 0, 0, opt_client_auth, false, "MODE",
+	  "with --client-ca: 'required' (default) or 'optional'" },
 	{ "version", HS_OPT_ACTION, 0, 0, 0, opt_version, false, NULL,
 	  "print versions and exit" },
 	{ "help", HS_OPT_ACTION, 0, 0, 0, opt_help, false, NULL,
@@ -227,6 +234,13 @@ opt_addr(struct hs_opts *o, const char *s)
 	o->addr_str = s;
 }
 
+static void
+opt_client_auth(struct hs_opts *o, const char *s)
+{
+	if (hs_tls_client_auth_parse(s, &o->client_auth) < 0)
+		die_usage("--client-auth: '%s' is not 'optional' or 'required'", s);
+}
+
 /* Store val into the option's field according to its kind. */
 static void
 opt_apply(struct hs_opts *o, const struct hs_optdef *d, const char *val)
@@ -333,6 +347,10 @@ parse_app_args(struct hs_opts *o, int argc, char **argv)
 		die_usage("--gateway: not inside the --addr subnet");
 	if (o->http_port == o->https_port)
 		die_usage("--http-port and --https-port must differ");
+	if (o->client_auth != HS_TLS_CLIENT_AUTH_OFF && o->client_ca == NULL)
+		die_usage("--client-auth needs --client-ca FILE");
+	if (o->client_ca != NULL && o->client_auth == HS_TLS_CLIENT_AUTH_OFF)
+		o->client_auth = HS_TLS_CLIENT_AUTH_REQUIRED;
 }
 
 static volatile sig_atomic_t hs_signalled;
@@ -570,6 +588,8 @@ main(int argc, char **argv)
 	memset(&tcfg, 0, sizeof(tcfg));
 	tcfg.cert_file = o->cert;
 	tcfg.key_file = o->key;
+	tcfg.client_ca = o->client_ca;
+	tcfg.client_auth = o->client_auth;
 	if (hs_tls_ctx_new(&app.tls, &tcfg, err, sizeof(err)) < 0)
 		die_usage("%s", err);
 	if (hs_files_load(&app.files, o->root, o->max_file, o->max_total, err, sizeof(err)) < 0)

@@ -104,6 +104,7 @@ static const struct {
 	{ 413, HS_ERR_PAGE("413", "Content Too Large") },
 	{ 414, HS_ERR_PAGE("414", "URI Too Long") },
 	{ 416, HS_ERR_PAGE("416", "Range Not Satisfiable") },
+	{ 425, HS_ERR_PAGE("425", "Too Early") },
 	{ 431, HS_ERR_PAGE("431", "Request Header Fields Too Large") },
 	{ 500, HS_ERR_PAGE("500", "Internal Server Error") },
 	{ 501, HS_ERR_PAGE("501", "Not Implemented") },
@@ -885,6 +886,10 @@ static int hs_handle(struct hs_http_conn *c, size_t head_len)
 				       (get_head || body == 0));
 		if (!c->closing && get_head)
 			c->discard = (uint32_t)body;
+	} else if (!get_head && c->tls_early) {
+		/* RFC 8470 §5.2: not replay-safe, retry after the handshake */
+		rc = hs_respond_error(c, 425,
+				      keep && body == 0 && !r->chunked);
 	} else if (!get_head) {
 		rc = hs_respond_error(c, 405,
 				      keep && body == 0 && !r->chunked);
@@ -948,7 +953,21 @@ size_t hs_http_log_format(const struct hs_http_conn *c, uint32_t client_ip,
 	}
 	if (gmtime_r(&t, &tm) == NULL)
 		memset(&tm, 0, sizeof(tm));
-	snprintf(d, sizeof(d), " - - [%02d/%s/%04d:%02d:%02d:%02d +0000] \"",
+	HS_PUTS(&o, " - ");
+	if (c->client_dn == NULL || c->client_dn[0] == '\0')
+		HS_PUTS(&o, "-");
+	for (const char *u = c->client_dn; u != NULL && *u != '\0'; u++) {
+		uint8_t ch = (uint8_t)*u;
+
+		if (ch <= 0x20 || ch >= 0x7f || ch == '"' || ch == '\\') {
+			char e[4] = { '\\', 'x', hex[ch >> 4], hex[ch & 15] };
+
+			hs_put(&o, e, 4);
+		} else {
+			hs_put(&o, (const char *)&ch, 1);
+		}
+	}
+	snprintf(d, sizeof(d), " [%02d/%s/%04d:%02d:%02d:%02d +0000] \"",
 		 tm.tm_mday, mons[tm.tm_mon % 12], tm.tm_year + 1900,
 		 tm.tm_hour, tm.tm_min, tm.tm_sec);
 	hs_put_str(&o, d);

@@ -258,6 +258,8 @@ srv_drive(struct hs_srv_conn *sc)
 		}
 		st->tls_hs_ok++;
 		sc->handshake_done = true;
+		if (hs_tls_peer(sc->tls)->verified)
+			sc->http.client_dn = hs_tls_peer(sc->tls)->subject;
 	}
 	for (;;) {
 		int r, w, status;

@@ -52,6 +52,7 @@ static int hs_tls_groups[] = { WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1 };
 struct hs_tls_ctx {
 	WOLFSSL_CTX *wctx;
 	enum hs_tls_crypto crypto;
+	enum hs_tls_client_auth client_auth;
 };
 
 struct hs_tls_sess {
@@ -73,6 +74,8 @@ struct hs_tls_sess {
 	uint64_t tx_bytes;     /* ciphertext bytes pushed so far */
 	uint8_t alert[7];      /* our own plaintext fatal alert record */
 	uint8_t alert_len, alert_off;
+	enum hs_tls_client_auth client_auth;
+	struct hs_tls_peer peer;  /* client certificate result */
 };
 
 static int hs_tls_inited;
@@ -340,6 +343,11 @@ int hs_tls_ctx_new(struct hs_tls_ctx **out, const struct hs_tls_config *cfg,
 		rc = hs_tls_ctx_policy(ctx->wctx, err, errlen);
 	if (rc == 0)
 		rc = hs_tls_ctx_crypto(ctx, cfg, err, errlen);
+	if (rc == 0 && cfg->client_auth != HS_TLS_CLIENT_AUTH_OFF) {
+		rc = hs_tls_mtls_ctx_setup(ctx->wctx, cfg->client_ca,
+					   cfg->client_auth, err, errlen);
+		ctx->client_auth = cfg->client_auth;
+	}
 	if (rc < 0) {
 		hs_tls_ctx_free(ctx);
 		return rc;
@@ -386,6 +394,9 @@ struct hs_tls_sess *hs_tls_sess_new(struct hs_tls_ctx *ctx, hs_tls_pull_fn pull,
 	s->io = io;
 	wolfSSL_SetIOReadCtx(s->ssl, s);
 	wolfSSL_SetIOWriteCtx(s->ssl, s);
+	s->client_auth = ctx->client_auth;
+	if (ctx->client_auth != HS_TLS_CLIENT_AUTH_OFF)
+		hs_tls_mtls_sess_setup(s->ssl, &s->peer);
 	return s;
 }
 
@@ -512,6 +523,10 @@ static int hs_tls_do_handshake(struct hs_tls_sess *s)
 	 * buffered bytes before anything else. */
 	if (s->tx_blocked)
 		return -EAGAIN;
+	if (!hs_tls_mtls_acceptable(s->client_auth, &s->peer)) {
+		s->dead = -EPROTO;    /* resumed without a client certificate */
+		return s->dead;
+	}
 	s->hs_done = true;
 	return 0;
 }
@@ -731,6 +746,13 @@ int hs_tls_shutdown(struct hs_tls_sess *s)
 	rc = hs_tls_do_shutdown(s);
 	hs_tls_crypto_leave(prev);
 	return rc;
+}
+
+const struct hs_tls_peer *hs_tls_peer(const struct hs_tls_sess *s)
+{
+	static const struct hs_tls_peer none;
+
+	return s != NULL ? &s->peer : &none;
 }
 
 const char *hs_tls_version(const struct hs_tls_sess *s)

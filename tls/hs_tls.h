@@ -21,6 +21,7 @@
 #include <stdbool.h>
 
 #include "hs_tls_crypto.h"
+#include "hs_tls_mtls.h"
 
 struct hs_tls_ctx;
 struct hs_tls_sess;
@@ -31,6 +32,10 @@ struct hs_tls_config {
 	/* Who seals/opens records: HS_TLS_CRYPTO_IPSECMB (default, the
 	 * zero value) or HS_TLS_CRYPTO_WOLFSSL (see hs_tls_crypto.h). */
 	enum hs_tls_crypto crypto;
+	/* Client certificates (hs_tls_mtls.h): client_ca (PEM) with
+	 * client_auth OPTIONAL or REQUIRED; NULL / OFF: none requested. */
+	const char *client_ca;
+	enum hs_tls_client_auth client_auth;
 };
 
 /* Once per process, before anything else.  Also registers the ipsec-mb
@@ -77,6 +82,10 @@ int hs_tls_write(struct hs_tls_sess *s, const void *buf, size_t len);
 
 /* Queue close_notify.  0 or -EAGAIN (call again) or an error. */
 int hs_tls_shutdown(struct hs_tls_sess *s);
+
+/* The client certificate result of a completed handshake (never NULL
+ * for a valid session; verified false without client authentication). */
+const struct hs_tls_peer *hs_tls_peer(const struct hs_tls_sess *s);
 
 /* Negotiated protocol and cipher names (for logs and tests). */
 const char *hs_tls_version(const struct hs_tls_sess *s);

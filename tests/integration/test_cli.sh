@@ -44,7 +44,8 @@ bad() {
 help=$("$HTTPSD" --help 2>&1)
 check_eq "--help exits 0" 0 "$?"
 check_match "--help mentions --addr" '--addr' "$help"
-for o in --cert --key --root --gateway --https-port --http-port --max-conns; do
+for o in --cert --key --root --gateway --https-port --http-port --max-conns \
+	--client-ca --client-auth; do
 	check_match "--help mentions $o" "$o" "$help"
 done
 run_httpsd --help
@@ -98,5 +99,13 @@ bad "--addr 198.18.0.1/33" 'addr|/33' --addr 198.18.0.1/33 "${C[@]}" "${K[@]}" "
 bad "--addr foo" 'addr|foo' --addr foo "${C[@]}" "${K[@]}" "${R[@]}"
 bad "--https-port 70000" 'port|70000' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --https-port 70000
 bad "--http-port 70000" 'port|70000' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --http-port 70000
+bad "--client-auth bogus" 'client-auth.*bogus' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" \
+	--client-ca "$CERT_A" --client-auth bogus
+bad "--client-auth without --client-ca" 'client-auth.*client-ca' \
+	"${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --client-auth optional
+bad "nonexistent --client-ca file" 'client CA.*nonexistent' \
+	"${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --client-ca /nonexistent/ca.pem
+bad "--client-ca holds no certificate" 'client CA.*junk\.pem' \
+	"${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --client-ca "$HS_TMP/junk.pem"
 
 hs_finish
