@@ -51,6 +51,7 @@ struct hs_opts {
 	uint64_t max_file, max_total;
 	const char *client_ca;            /* --client-ca */
 	enum hs_tls_client_auth client_auth; /* --client-auth, OFF if unset */
+	const char *ocsp_staple;          /* --ocsp-staple */
 };
 
 /* ---- option table ------------------------------------------------------
@@ -115,6 +116,8 @@ static const struct hs_optdef hs_optdefs[] = {
 	  "request TLS client certificates and verify them\nagainst these PEM CA certificates" },
 	{ "client-auth", HS_OPT_FN, 0, 0, 0, opt_client_auth, false, "MODE",
 	  "with --client-ca: 'required' (default) or 'optional'" },
+	{ "ocsp-staple", HS_OPT_STR, HS_OFF(ocsp_staple), 0, 0, NULL, false, "FILE",
+	  "staple this DER OCSP response (openssl ocsp -respout)\nto handshakes that ask for status_request" },
 	{ "version", HS_OPT_ACTION, 0, 0, 0, opt_version, false, NULL,
 	  "print versions and exit" },
 	{ "help", HS_OPT_ACTION, 0, 0, 0, opt_help, false, NULL,
@@ -590,6 +593,7 @@ main(int argc, char **argv)
 	tcfg.key_file = o->key;
 	tcfg.client_ca = o->client_ca;
 	tcfg.client_auth = o->client_auth;
+	tcfg.ocsp_staple = o->ocsp_staple;
 	if (hs_tls_ctx_new(&app.tls, &tcfg, err, sizeof(err)) < 0)
 		die_usage("%s", err);
 	if (hs_files_load(&app.files, o->root, o->max_file, o->max_total, err, sizeof(err)) < 0)

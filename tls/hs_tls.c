@@ -27,6 +27,7 @@
 #include "hs_common.h"
 #include "hs_tls.h"
 #include "hs_tls_crypto.h"
+#include "hs_tls_ocsp.h"
 
 #ifndef HS_WOLFSSL_DESC
 #define HS_WOLFSSL_DESC "unknown build"
@@ -53,6 +54,7 @@ struct hs_tls_ctx {
 	WOLFSSL_CTX *wctx;
 	enum hs_tls_crypto crypto;
 	enum hs_tls_client_auth client_auth;
+	struct hs_tls_ocsp *ocsp;  /* OCSP staple, or NULL */
 };
 
 struct hs_tls_sess {
@@ -348,6 +350,17 @@ int hs_tls_ctx_new(struct hs_tls_ctx **out, const struct hs_tls_config *cfg,
 					   cfg->client_auth, err, errlen);
 		ctx->client_auth = cfg->client_auth;
 	}
+	if (rc == 0 && cfg->ocsp_staple != NULL) {
+		if (cfg->client_auth != HS_TLS_CLIENT_AUTH_OFF)
+			rc = hs_tls_errf(err, errlen, -EINVAL,
+					 "OCSP stapling cannot be combined with "
+					 "client authentication (wolfSSL checks "
+					 "both with one trust store)");
+		else
+			rc = hs_tls_ocsp_setup(ctx->wctx, cfg->cert_file,
+					       cfg->ocsp_staple, &ctx->ocsp,
+					       err, errlen);
+	}
 	if (rc < 0) {
 		hs_tls_ctx_free(ctx);
 		return rc;
@@ -361,6 +374,7 @@ void hs_tls_ctx_free(struct hs_tls_ctx *ctx)
 	if (ctx == NULL)
 		return;
 	wolfSSL_CTX_free(ctx->wctx);
+	hs_tls_ocsp_free(ctx->ocsp);
 	free(ctx);
 }
 
@@ -746,6 +760,13 @@ int hs_tls_shutdown(struct hs_tls_sess *s)
 	rc = hs_tls_do_shutdown(s);
 	hs_tls_crypto_leave(prev);
 	return rc;
+}
+
+int hs_tls_reload_ocsp(struct hs_tls_ctx *ctx, char *err, size_t errlen)
+{
+	if (ctx == NULL)
+		return hs_tls_errf(err, errlen, -EINVAL, "no TLS context");
+	return hs_tls_ocsp_reload(ctx->ocsp, err, errlen);
 }
 
 const struct hs_tls_peer *hs_tls_peer(const struct hs_tls_sess *s)

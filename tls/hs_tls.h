@@ -36,6 +36,9 @@ struct hs_tls_config {
 	 * client_auth OPTIONAL or REQUIRED; NULL / OFF: none requested. */
 	const char *client_ca;
 	enum hs_tls_client_auth client_auth;
+	/* DER OCSP response to staple for cert_file (hs_tls_ocsp.h); NULL:
+	 * none.  cert_file must then hold the issuer after the leaf. */
+	const char *ocsp_staple;
 };
 
 /* Once per process, before anything else.  Also registers the ipsec-mb
@@ -82,6 +85,11 @@ int hs_tls_write(struct hs_tls_sess *s, const void *buf, size_t len);
 
 /* Queue close_notify.  0 or -EAGAIN (call again) or an error. */
 int hs_tls_shutdown(struct hs_tls_sess *s);
+
+/* Re-read the ocsp_staple file (SIGHUP).  0, or a negative code with a
+ * one-line reason in err (the previous response stays in service).  See
+ * hs_tls_ocsp.h for when wolfSSL starts stapling the new one. */
+int hs_tls_reload_ocsp(struct hs_tls_ctx *ctx, char *err, size_t errlen);
 
 /* The client certificate result of a completed handshake (never NULL
  * for a valid session; verified false without client authentication). */

@@ -45,7 +45,7 @@ help=$("$HTTPSD" --help 2>&1)
 check_eq "--help exits 0" 0 "$?"
 check_match "--help mentions --addr" '--addr' "$help"
 for o in --cert --key --root --gateway --https-port --http-port --max-conns \
-	--client-ca --client-auth; do
+	--client-ca --client-auth --ocsp-staple; do
 	check_match "--help mentions $o" "$o" "$help"
 done
 run_httpsd --help
@@ -105,6 +105,15 @@ bad "--client-auth without --client-ca" 'client-auth.*client-ca' \
 	"${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --client-auth optional
 bad "nonexistent --client-ca file" 'client CA.*nonexistent' \
 	"${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --client-ca /nonexistent/ca.pem
+bad "nonexistent --ocsp-staple file" 'OCSP.*nonexistent' \
+	"${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --ocsp-staple /nonexistent/staple.der
+bad "--ocsp-staple not DER" 'OCSP.*junk\.pem' \
+	"${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --ocsp-staple "$HS_TMP/junk.pem"
+head -c 40 /dev/urandom | { printf '\x30\x28'; cat; } >"$HS_TMP/staple.der"
+bad "--ocsp-staple with a certificate lacking its issuer" 'issuer' \
+	"${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --ocsp-staple "$HS_TMP/staple.der"
+bad "--ocsp-staple with --client-ca" 'OCSP.*client' "${A[@]}" "${C[@]}" "${K[@]}" \
+	"${R[@]}" --ocsp-staple "$HS_TMP/staple.der" --client-ca "$CERT_A"
 bad "--client-ca holds no certificate" 'client CA.*junk\.pem' \
 	"${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --client-ca "$HS_TMP/junk.pem"
 
