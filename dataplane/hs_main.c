@@ -52,6 +52,7 @@ struct hs_opts {
 	const char *client_ca;            /* --client-ca */
 	enum hs_tls_client_auth client_auth; /* --client-auth, OFF if unset */
 	const char *ocsp_staple;          /* --ocsp-staple */
+	bool early_data;                  /* --early-data */
 };
 
 /* ---- option table ------------------------------------------------------
@@ -65,6 +66,7 @@ enum hs_opt_kind {
 	HS_OPT_IP,        /* uint32_t, network order */
 	HS_OPT_FN,        /* custom parser */
 	HS_OPT_ACTION,    /* no value: runs fn and exits (--help, --version) */
+	HS_OPT_FLAG,      /* no value: sets a bool */
 };
 
 struct hs_optdef {
@@ -118,6 +120,8 @@ static const struct hs_optdef hs_optdefs[] = {
 	  "with --client-ca: 'required' (default) or 'optional'" },
 	{ "ocsp-staple", HS_OPT_STR, HS_OFF(ocsp_staple), 0, 0, NULL, false, "FILE",
 	  "staple this DER OCSP response (openssl ocsp -respout)\nto handshakes that ask for status_request" },
+	{ "early-data", HS_OPT_FLAG, HS_OFF(early_data), 0, 0, NULL, false, NULL,
+	  "accept TLS 1.3 0-RTT early data (GET/HEAD served,\nothers 425; replays refused)" },
 	{ "version", HS_OPT_ACTION, 0, 0, 0, opt_version, false, NULL,
 	  "print versions and exit" },
 	{ "help", HS_OPT_ACTION, 0, 0, 0, opt_help, false, NULL,
@@ -260,6 +264,7 @@ opt_apply(struct hs_opts *o, const struct hs_optdef *d, const char *val)
 	case HS_OPT_INT: *(int *)field = (int)parse_uint(what, val, d->min, d->max); break;
 	case HS_OPT_IP: *(uint32_t *)field = parse_ip(what, val); break;
 	case HS_OPT_FN: case HS_OPT_ACTION: d->fn(o, val); break;
+	case HS_OPT_FLAG: *(bool *)field = true; break;
 	}
 }
 
@@ -322,7 +327,8 @@ parse_app_args(struct hs_opts *o, int argc, char **argv)
 
 	for (size_t i = 0; i < HS_NB_OPTS; i++)
 		lopts[i] = (struct option){ hs_optdefs[i].name,
-			hs_optdefs[i].kind == HS_OPT_ACTION ? no_argument : required_argument,
+			hs_optdefs[i].kind == HS_OPT_ACTION ||
+			hs_optdefs[i].kind == HS_OPT_FLAG ? no_argument : required_argument,
 			NULL, 256 + (int)i };
 	memset(&lopts[HS_NB_OPTS], 0, sizeof(lopts[0]));
 	opterr = 0;
@@ -594,6 +600,7 @@ main(int argc, char **argv)
 	tcfg.client_ca = o->client_ca;
 	tcfg.client_auth = o->client_auth;
 	tcfg.ocsp_staple = o->ocsp_staple;
+	tcfg.early_data = o->early_data;
 	if (hs_tls_ctx_new(&app.tls, &tcfg, err, sizeof(err)) < 0)
 		die_usage("%s", err);
 	if (hs_files_load(&app.files, o->root, o->max_file, o->max_total, err, sizeof(err)) < 0)

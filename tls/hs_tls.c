@@ -55,6 +55,7 @@ struct hs_tls_ctx {
 	enum hs_tls_crypto crypto;
 	enum hs_tls_client_auth client_auth;
 	struct hs_tls_ocsp *ocsp;  /* OCSP staple, or NULL */
+	bool early;                /* 0-RTT on */
 };
 
 struct hs_tls_sess {
@@ -78,6 +79,11 @@ struct hs_tls_sess {
 	uint8_t alert_len, alert_off;
 	enum hs_tls_client_auth client_auth;
 	struct hs_tls_peer peer;  /* client certificate result */
+	bool early_on;            /* context allows 0-RTT */
+	bool early_phase;         /* our Finished sent, client's awaited */
+	bool early_input;         /* last read returned early data */
+	bool early_replay;        /* ClientHello seen before: abort */
+	struct hs_tls_early_sniff sniff;
 };
 
 static int hs_tls_inited;
@@ -119,6 +125,8 @@ const char *hs_tls_version_string(void)
 
 /* ---- transport callbacks ------------------------------------------- */
 
+static void hs_tls_fatal_alert(struct hs_tls_sess *s, int wolf_err);
+
 static int hs_tls_io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 {
 	struct hs_tls_sess *s = ctx;
@@ -128,6 +136,15 @@ static int hs_tls_io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 	if (sz <= 0)
 		return 0;
 	n = s->pull(s->io, (uint8_t *)buf, (size_t)sz);
+	if (n > 0 && n <= sz && s->sniff.state != 0 &&
+	    hs_tls_early_sniff_feed(&s->sniff, (const uint8_t *)buf,
+				    (size_t)n) < 0) {
+		/* RFC 8446 §8.2: abort with illegal_parameter, sent now:
+		 * wolfSSL follows a read error with its own bad_record_mac */
+		s->early_replay = true;
+		hs_tls_fatal_alert(s, 0);
+		return WOLFSSL_CBIO_ERR_GENERAL;
+	}
 	if (n > 0)
 		return n > sz ? WOLFSSL_CBIO_ERR_GENERAL : n;
 	if (n == 0)
@@ -361,6 +378,10 @@ int hs_tls_ctx_new(struct hs_tls_ctx **out, const struct hs_tls_config *cfg,
 					       cfg->ocsp_staple, &ctx->ocsp,
 					       err, errlen);
 	}
+	if (rc == 0 && cfg->early_data) {
+		rc = hs_tls_early_ctx_setup(ctx->wctx, err, errlen);
+		ctx->early = true;
+	}
 	if (rc < 0) {
 		hs_tls_ctx_free(ctx);
 		return rc;
@@ -409,6 +430,11 @@ struct hs_tls_sess *hs_tls_sess_new(struct hs_tls_ctx *ctx, hs_tls_pull_fn pull,
 	wolfSSL_SetIOReadCtx(s->ssl, s);
 	wolfSSL_SetIOWriteCtx(s->ssl, s);
 	s->client_auth = ctx->client_auth;
+	s->early_on = ctx->early;
+	if (ctx->early) {
+		hs_tls_early_sniff_start(&s->sniff);
+		s->early_phase = true;  /* reads drive the handshake */
+	}
 	if (ctx->client_auth != HS_TLS_CLIENT_AUTH_OFF)
 		hs_tls_mtls_sess_setup(s->ssl, &s->peer);
 	return s;
@@ -419,6 +445,7 @@ void hs_tls_sess_free(struct hs_tls_sess *s)
 	if (s == NULL)
 		return;
 	wolfSSL_free(s->ssl);
+	hs_tls_early_sniff_stop(&s->sniff);
 	hs_tls_crypto_keyset_free(s->keys);   /* wipes the expanded keys */
 	free(s);
 }
@@ -478,7 +505,8 @@ static void hs_tls_fatal_alert(struct hs_tls_sess *s, int wolf_err)
 	s->alert[3] = 0;
 	s->alert[4] = 2;
 	s->alert[5] = alert_fatal;
-	s->alert[6] = hs_tls_alert_desc(wolf_err);
+	s->alert[6] = s->early_replay ? 47 /* illegal_parameter */ :
+		      hs_tls_alert_desc(wolf_err);
 	s->alert_len = sizeof(s->alert);
 	(void)hs_tls_alert_flush(s);
 }
@@ -525,6 +553,8 @@ static int hs_tls_do_handshake(struct hs_tls_sess *s)
 		return hs_tls_dead(s);
 	if (s->hs_done)
 		return 0;
+	if (s->early_phase)
+		return -EAGAIN;     /* hs_tls_read drives it (early data) */
 	s->tx_blocked = false;
 	ret = wolfSSL_accept(s->ssl);
 	if (ret != WOLFSSL_SUCCESS)
@@ -537,6 +567,7 @@ static int hs_tls_do_handshake(struct hs_tls_sess *s)
 	 * buffered bytes before anything else. */
 	if (s->tx_blocked)
 		return -EAGAIN;
+	hs_tls_early_sniff_stop(&s->sniff);
 	if (!hs_tls_mtls_acceptable(s->client_auth, &s->peer)) {
 		s->dead = -EPROTO;    /* resumed without a client certificate */
 		return s->dead;
@@ -564,6 +595,53 @@ bool hs_tls_handshake_done(const struct hs_tls_sess *s)
 	return s != NULL && s->hs_done;
 }
 
+bool hs_tls_early_phase(const struct hs_tls_sess *s)
+{
+	return s != NULL && s->early_phase;
+}
+
+bool hs_tls_in_early_data(const struct hs_tls_sess *s)
+{
+	return s != NULL && s->early_input;
+}
+
+/* Early phase (sessions of a context with early data): the handshake is
+ * driven by wolfSSL_read_early_data(), which is the only way wolfSSL
+ * 5.5.4 accepts early data (it marks the session as expecting it before
+ * the ClientHello is parsed).  It runs wolfSSL_accept until our Finished
+ * is out, then returns early data until the client's EndOfEarlyData and
+ * Finished.  >0 bytes (early_input says whether they came before the
+ * client's Finished), 0 once the phase is over and the handshake has
+ * been finished with wolfSSL_accept (read normally then), or an error. */
+static int hs_tls_early_read(struct hs_tls_sess *s, void *buf, size_t len)
+{
+	int ret, out = 0, e;
+
+	s->tx_blocked = false;
+	ret = wolfSSL_read_early_data(s->ssl, buf, (int)len, &out);
+	if (out > 0) {
+		/* data processed after the client's Finished is 1-RTT data */
+		s->early_input = !wolfSSL_is_init_finished(s->ssl);
+		return out;
+	}
+	if (ret == BAD_FUNC_ARG && wolfSSL_version(s->ssl) != TLS1_3_VERSION) {
+		/* a TLS 1.2 client: no early data, plain handshake */
+	} else if (ret != 0 && !wolfSSL_is_init_finished(s->ssl)) {
+		e = wolfSSL_get_error(s->ssl, ret);
+		if (e == WOLFSSL_ERROR_WANT_READ || e == WOLFSSL_ERROR_WANT_WRITE ||
+		    (e == WOLFSSL_ERROR_NONE && s->tx_blocked &&
+		     !s->transport_closed))
+			return -EAGAIN;
+		return hs_tls_map_err(s, ret);
+	}
+	/* Finished received (or a handshake without early data that
+	 * wolfSSL_read_early_data no longer drives): wolfSSL_accept ends it
+	 * (tickets) and reports success. */
+	s->early_phase = false;
+	s->early_input = false;
+	return hs_tls_do_handshake(s);
+}
+
 /* Reads and writes drive an unfinished handshake first. */
 static int hs_tls_ready(struct hs_tls_sess *s)
 {
@@ -571,6 +649,11 @@ static int hs_tls_ready(struct hs_tls_sess *s)
 		return -EINVAL;
 	if (s->dead)
 		return hs_tls_dead(s);
+	/* wolfSSL 5.5.4's wolfSSL_write finishes the handshake first (and
+	 * turns its would-block into a fatal error): no 0.5-RTT data, the
+	 * answer to early data waits for the client's Finished. */
+	if (s->early_phase)
+		return -EAGAIN;
 	if (!s->hs_done)
 		return hs_tls_do_handshake(s);
 	return 0;
@@ -621,9 +704,17 @@ static int hs_tls_do_read(struct hs_tls_sess *s, void *buf, size_t len)
 {
 	int ret, e;
 
-	HS_GUARD(hs_tls_ready(s));
 	if (buf == NULL || len == 0)
 		return -EINVAL;
+	if (s->early_phase && !s->dead) {
+		if (len > INT_MAX)
+			len = INT_MAX;
+		ret = hs_tls_early_read(s, buf, len);
+		if (ret != 0)
+			return ret;
+	}
+	HS_GUARD(hs_tls_ready(s));
+	s->early_input = false;
 	if (s->peer_closed)
 		return 0;
 	/* Output first (see hs_tls_flush): while it is blocked we read

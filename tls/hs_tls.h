@@ -22,6 +22,7 @@
 
 #include "hs_tls_crypto.h"
 #include "hs_tls_mtls.h"
+#include "hs_tls_early.h"
 
 struct hs_tls_ctx;
 struct hs_tls_sess;
@@ -39,6 +40,8 @@ struct hs_tls_config {
 	/* DER OCSP response to staple for cert_file (hs_tls_ocsp.h); NULL:
 	 * none.  cert_file must then hold the issuer after the leaf. */
 	const char *ocsp_staple;
+	/* TLS 1.3 0-RTT with our anti-replay (hs_tls_early.h); off if false */
+	bool early_data;
 };
 
 /* Once per process, before anything else.  Also registers the ipsec-mb
@@ -69,9 +72,18 @@ struct hs_tls_sess *hs_tls_sess_new(struct hs_tls_ctx *ctx, hs_tls_pull_fn pull,
 				    hs_tls_push_fn push, void *io);
 void hs_tls_sess_free(struct hs_tls_sess *s);
 
-/* Advance the handshake: 0 when complete, -EAGAIN, or an error. */
+/* Advance the handshake: 0 when complete, -EAGAIN, or an error.
+ * With early data on, -EAGAIN while hs_tls_early_phase() is true means
+ * the server has sent its Finished and early data can be read with
+ * hs_tls_read() (which also completes the handshake) and answered with
+ * hs_tls_write() (0.5-RTT data); hs_tls_handshake_done() turns true
+ * once the client's Finished has arrived. */
 int hs_tls_handshake(struct hs_tls_sess *s);
 bool hs_tls_handshake_done(const struct hs_tls_sess *s);
+bool hs_tls_early_phase(const struct hs_tls_sess *s);
+/* The bytes the last hs_tls_read() returned came in early data (before
+ * the client's Finished): replayable, RFC 8470. */
+bool hs_tls_in_early_data(const struct hs_tls_sess *s);
 
 /* Read decrypted application data: >0 bytes, 0 when the peer sent
  * close_notify, -EAGAIN, or an error. */

@@ -45,7 +45,7 @@ help=$("$HTTPSD" --help 2>&1)
 check_eq "--help exits 0" 0 "$?"
 check_match "--help mentions --addr" '--addr' "$help"
 for o in --cert --key --root --gateway --https-port --http-port --max-conns \
-	--client-ca --client-auth --ocsp-staple; do
+	--client-ca --client-auth --ocsp-staple --early-data; do
 	check_match "--help mentions $o" "$o" "$help"
 done
 run_httpsd --help
