@@ -36,10 +36,9 @@
  * Too Early to the rest (RFC 8470).
  *
  * Limits: the record is per process - a replay to another server of a
- * fleet sharing ticket keys is only bounded by the ticket age check; a
- * ClientHello too odd for the parser is simply not recorded only when it
- * offers no early data (one that does but cannot be fingerprinted is
- * refused).
+ * fleet sharing ticket keys is only bounded by the ticket age check.  A
+ * ClientHello that offers early data but cannot be fingerprinted is
+ * refused; a malformed one is left to wolfSSL, which rejects it.
  */
 #ifndef HS_TLS_EARLY_H
 #define HS_TLS_EARLY_H
