@@ -33,6 +33,8 @@
 #include "hs_port.h"
 #include "hs_stats.h"
 #include "hs_tls.h"
+#include "hs_tls_crypto.h"
+#include "hs_http.h"
 #include "hs_http_files.h"
 #include "hs_server.h"
 
@@ -53,6 +55,13 @@ struct hs_opts {
 	enum hs_tls_client_auth client_auth; /* --client-auth, OFF if unset */
 	const char *ocsp_staple;          /* --ocsp-staple */
 	bool early_data;                  /* --early-data */
+	enum hs_tls_crypto crypto;        /* --crypto */
+	/* HTTP behaviour (struct hs_server_config; 0 ms = default). */
+	uint32_t hsts_max_age;
+	bool hsts_subdomains, hsts_preload;
+	bool http_serve;                  /* --http-port-mode serve */
+	uint32_t keepalive_requests;
+	uint32_t handshake_ms, header_ms, keepalive_ms, send_ms;
 };
 
 /* ---- option table ------------------------------------------------------
@@ -64,9 +73,10 @@ enum hs_opt_kind {
 	HS_OPT_STR,       /* const char * (points into argv) */
 	HS_OPT_U16, HS_OPT_U32, HS_OPT_U64, HS_OPT_INT,  /* decimal in [min, max] */
 	HS_OPT_IP,        /* uint32_t, network order */
+	HS_OPT_MS,        /* uint32_t milliseconds: "N" seconds, "Nms", "Ns", "Nm" */
+	HS_OPT_BOOL,      /* no value: sets a bool */
 	HS_OPT_FN,        /* custom parser */
 	HS_OPT_ACTION,    /* no value: runs fn and exits (--help, --version) */
-	HS_OPT_FLAG,      /* no value: sets a bool */
 };
 
 struct hs_optdef {
@@ -86,6 +96,8 @@ static void opt_addr(struct hs_opts *o, const char *val);
 static void opt_help(struct hs_opts *o, const char *val);
 static void opt_version(struct hs_opts *o, const char *val);
 static void opt_client_auth(struct hs_opts *o, const char *val);
+static void opt_crypto(struct hs_opts *o, const char *val);
+static void opt_http_port_mode(struct hs_opts *o, const char *val);
 
 static const struct hs_optdef hs_optdefs[] = {
 	{ "addr", HS_OPT_FN, 0, 0, 0, opt_addr, true, "A.B.C.D/N",
@@ -120,8 +132,28 @@ static const struct hs_optdef hs_optdefs[] = {
 	  "with --client-ca: 'required' (default) or 'optional'" },
 	{ "ocsp-staple", HS_OPT_STR, HS_OFF(ocsp_staple), 0, 0, NULL, false, "FILE",
 	  "staple this DER OCSP response (openssl ocsp -respout)\nto handshakes that ask for status_request" },
-	{ "early-data", HS_OPT_FLAG, HS_OFF(early_data), 0, 0, NULL, false, NULL,
+	{ "early-data", HS_OPT_BOOL, HS_OFF(early_data), 0, 0, NULL, false, NULL,
 	  "accept TLS 1.3 0-RTT early data (GET/HEAD served,\nothers 425; replays refused)" },
+	{ "crypto", HS_OPT_FN, 0, 0, 0, opt_crypto, false, "PATH",
+	  "AES-GCM record crypto: ipsec-mb (default) or wolfssl" },
+	{ "http-port-mode", HS_OPT_FN, 0, 0, 0, opt_http_port_mode, false, "MODE",
+	  "redirect (default: 301 to the https URL) or serve" },
+	{ "hsts-max-age", HS_OPT_U32, HS_OFF(hsts_max_age), 0, 1u << 30, NULL, false, "S",
+	  "Strict-Transport-Security max-age on HTTPS\n(default 31536000, 0 = no header)" },
+	{ "hsts-include-subdomains", HS_OPT_BOOL, HS_OFF(hsts_subdomains), 0, 0, NULL, false, NULL,
+	  "add includeSubDomains to Strict-Transport-Security" },
+	{ "hsts-preload", HS_OPT_BOOL, HS_OFF(hsts_preload), 0, 0, NULL, false, NULL,
+	  "add preload to Strict-Transport-Security" },
+	{ "keepalive-requests", HS_OPT_U32, HS_OFF(keepalive_requests), 1, 1u << 30, NULL, false, "N",
+	  "requests per connection before it is closed (default 1000)" },
+	{ "keepalive-timeout", HS_OPT_MS, HS_OFF(keepalive_ms), 10, 86400000, NULL, false, "T",
+	  "idle time between requests (default 75s); T is N seconds\nor Nms, Ns, Nm" },
+	{ "header-timeout", HS_OPT_MS, HS_OFF(header_ms), 10, 86400000, NULL, false, "T",
+	  "a started request head must complete within T (default 60s)" },
+	{ "handshake-timeout", HS_OPT_MS, HS_OFF(handshake_ms), 10, 86400000, NULL, false, "T",
+	  "the TLS handshake must complete within T (default 60s)" },
+	{ "send-timeout", HS_OPT_MS, HS_OFF(send_ms), 10, 86400000, NULL, false, "T",
+	  "longest time without send progress (default 60s)" },
 	{ "version", HS_OPT_ACTION, 0, 0, 0, opt_version, false, NULL,
 	  "print versions and exit" },
 	{ "help", HS_OPT_ACTION, 0, 0, 0, opt_help, false, NULL,
@@ -219,6 +251,51 @@ parse_ip(const char *opt, const char *s)
 	return a.s_addr;
 }
 
+/* "N" (seconds), "Nms", "Ns" or "Nm", like nginx's time values. */
+static uint32_t
+parse_ms(const char *opt, const char *s, uint64_t min, uint64_t max)
+{
+	char *end;
+	unsigned long long v, mul = 1000;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		die_usage("%s: '%s' is not a time (N, Nms, Ns or Nm)", opt, s);
+	v = strtoull(s, &end, 10);
+	if (strcmp(end, "ms") == 0)
+		mul = 1;
+	else if (strcmp(end, "s") == 0 || *end == '\0')
+		mul = 1000;
+	else if (strcmp(end, "m") == 0)
+		mul = 60000;
+	else
+		die_usage("%s: '%s' is not a time (N, Nms, Ns or Nm)", opt, s);
+	if (errno != 0 || v > max || v * mul < min || v * mul > max)
+		die_usage("%s: %s is out of range (%llums..%llus)", opt, s,
+			  (unsigned long long)min, (unsigned long long)max / 1000);
+	return (uint32_t)(v * mul);
+}
+
+static void
+opt_crypto(struct hs_opts *o, const char *s)
+{
+	if (hs_tls_crypto_parse(s, &o->crypto) < 0)
+		die_usage("--crypto: '%s' is not ipsec-mb or wolfssl", s);
+	if (o->crypto == HS_TLS_CRYPTO_IPSECMB && !hs_tls_crypto_available())
+		die_usage("--crypto ipsec-mb: this build has no ipsec-mb");
+}
+
+static void
+opt_http_port_mode(struct hs_opts *o, const char *s)
+{
+	if (strcmp(s, "redirect") == 0)
+		o->http_serve = false;
+	else if (strcmp(s, "serve") == 0)
+		o->http_serve = true;
+	else
+		die_usage("--http-port-mode: '%s' is not redirect or serve", s);
+}
+
 static void
 opt_addr(struct hs_opts *o, const char *s)
 {
@@ -263,8 +340,9 @@ opt_apply(struct hs_opts *o, const struct hs_optdef *d, const char *val)
 	case HS_OPT_U64: *(uint64_t *)field = parse_uint(what, val, d->min, d->max); break;
 	case HS_OPT_INT: *(int *)field = (int)parse_uint(what, val, d->min, d->max); break;
 	case HS_OPT_IP: *(uint32_t *)field = parse_ip(what, val); break;
+	case HS_OPT_MS: *(uint32_t *)field = parse_ms(what, val, d->min, d->max); break;
+	case HS_OPT_BOOL: *(bool *)field = true; break;
 	case HS_OPT_FN: case HS_OPT_ACTION: d->fn(o, val); break;
-	case HS_OPT_FLAG: *(bool *)field = true; break;
 	}
 }
 
@@ -328,7 +406,7 @@ parse_app_args(struct hs_opts *o, int argc, char **argv)
 	for (size_t i = 0; i < HS_NB_OPTS; i++)
 		lopts[i] = (struct option){ hs_optdefs[i].name,
 			hs_optdefs[i].kind == HS_OPT_ACTION ||
-			hs_optdefs[i].kind == HS_OPT_FLAG ? no_argument : required_argument,
+			hs_optdefs[i].kind == HS_OPT_BOOL ? no_argument : required_argument,
 			NULL, 256 + (int)i };
 	memset(&lopts[HS_NB_OPTS], 0, sizeof(lopts[0]));
 	opterr = 0;
@@ -382,6 +460,7 @@ struct hs_app {
 	struct hs_file_cache *files;
 	uint16_t port;
 	bool multi;                       /* main lcore does not poll */
+	char ip_str[INET_ADDRSTRLEN];     /* redirect target without Host */
 };
 
 /* One polling lcore: its context and its set-up result. */
@@ -405,11 +484,31 @@ worker_setup(void *arg)
 {
 	struct hs_worker *w = arg;
 	const struct hs_app *app = w->app;
-	struct hs_server_config scfg = {
-		.tls = app->tls, .files = app->files,
-		.https_port = app->o.https_port, .http_port = app->o.http_port,
-	};
+	struct hs_server_config scfg;
 	int socket = (int)rte_socket_id();
+
+	hs_server_config_defaults(&scfg);
+	scfg.tls = app->tls;
+	scfg.files = app->files;
+	scfg.https_port = app->o.https_port;
+	scfg.http_port = app->o.http_port;
+	scfg.redirect_host = app->ip_str;
+	scfg.hsts_max_age = app->o.hsts_max_age;
+	scfg.hsts_subdomains = app->o.hsts_subdomains;
+	scfg.hsts_preload = app->o.hsts_preload;
+	scfg.plain_redirect = !app->o.http_serve;
+	scfg.keepalive_requests = app->o.keepalive_requests;
+	scfg.handshake_ms = app->o.handshake_ms;
+	scfg.header_ms = app->o.header_ms;
+	scfg.keepalive_ms = app->o.keepalive_ms;
+	scfg.send_ms = app->o.send_ms;
+
+	/* This lcore's ipsec-mb manager (released in worker_teardown). */
+	if (app->o.crypto == HS_TLS_CRYPTO_IPSECMB && hs_tls_crypto_thread_init() < 0) {
+		snprintf(w->err, sizeof(w->err), "lcore %u: cannot set up ipsec-mb (try --crypto wolfssl)",
+			 rte_lcore_id());
+		return w->rc = -ENOTSUP;
+	}
 
 	w->lc = rte_zmalloc_socket("hs_lcore", sizeof(*w->lc), RTE_CACHE_LINE_SIZE,
 				   socket);
@@ -456,6 +555,8 @@ worker_teardown(void *arg)
 	hs_lcore_fini(w->lc);
 	rte_free(w->lc);
 	w->lc = NULL;
+	if (w->app->o.crypto == HS_TLS_CRYPTO_IPSECMB)
+		hs_tls_crypto_thread_fini();
 	return 0;
 }
 
@@ -564,6 +665,8 @@ main(int argc, char **argv)
 			.https_port = 443, .http_port = 80, .max_conns = 16384,
 			.nb_mbufs = 32767, .mtu = 1500, .port_id = -1,
 			.max_file = 256ull << 20, .max_total = 4ull << 30,
+			.hsts_max_age = HS_HTTP_HSTS_MAX_AGE_DEFAULT,
+			.keepalive_requests = HS_HTTP_KEEPALIVE_REQS_DEFAULT,
 		},
 	};
 	struct hs_opts *o = &app.o;
@@ -601,6 +704,8 @@ main(int argc, char **argv)
 	tcfg.client_auth = o->client_auth;
 	tcfg.ocsp_staple = o->ocsp_staple;
 	tcfg.early_data = o->early_data;
+	tcfg.crypto = o->crypto;
+	inet_ntop(AF_INET, &o->ip, app.ip_str, sizeof(app.ip_str));
 	if (hs_tls_ctx_new(&app.tls, &tcfg, err, sizeof(err)) < 0)
 		die_usage("%s", err);
 	if (hs_files_load(&app.files, o->root, o->max_file, o->max_total, err, sizeof(err)) < 0)

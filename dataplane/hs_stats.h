@@ -39,9 +39,11 @@
 	X(rx_icmp) X(tx_icmp) X(drop_icmp_short) X(drop_icmp_csum) \
 	X(drop_icmp_type)
 
+/* Gauges among the counters: tcp_conn_open (every table entry, TIME_WAIT
+ * included) and tcp_conn_timewait (the TIME_WAIT part of it). */
 #define HS_STATS_TCP(X) \
 	X(rx_tcp) X(tx_tcp) X(tcp_rexmt) X(tcp_rst_tx) X(tcp_rst_rx) \
-	X(tcp_conn_open) X(tcp_conn_total) X(tcp_conn_timeout) \
+	X(tcp_conn_open) X(tcp_conn_timewait) X(tcp_conn_total) X(tcp_conn_timeout) \
 	X(drop_tcp_short) X(drop_tcp_hlen) X(drop_tcp_csum) \
 	X(drop_tcp_noport) X(drop_tcp_badflags) X(drop_tcp_outwin) \
 	X(drop_tcp_badack) X(drop_tcp_conn_limit) X(drop_tcp_rcvbuf) \

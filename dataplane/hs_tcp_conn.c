@@ -224,6 +224,8 @@ hs_tcp_conn_detach(struct hs_tcp_conn *c)
 	hs_tcp_hash_remove(&lc->tcp, c);
 	if (c->state == HS_TCP_SYN_RCVD)
 		lc->tcp.nb_synrcvd--;
+	else if (c->state == HS_TCP_TIME_WAIT)
+		lc->stats.tcp_conn_timewait--;
 	c->state = HS_TCP_CLOSED;
 	lc->tcp.nb_conns--;
 	lc->stats.tcp_conn_open--;

@@ -495,6 +495,8 @@ hs_tcp_update_window(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
 static void
 hs_tcp_enter_time_wait(struct hs_tcp_conn *c)
 {
+	if (c->state != HS_TCP_TIME_WAIT)
+		c->lc->stats.tcp_conn_timewait++;  /* gauge, see detach */
 	c->state = HS_TCP_TIME_WAIT;
 	c->flags &= ~(HS_TCPF_DELACK | HS_TCPF_PERSIST);
 	hs_tcp_timer_cancel(c, &c->t_rexmt);

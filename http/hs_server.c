@@ -222,7 +222,11 @@ srv_arm(struct hs_srv_conn *sc, bool wrote)
 		ph = HS_SRV_READING;
 	else
 		ph = HS_SRV_IDLE;
-	if (ph != sc->phase || (ph == HS_SRV_WRITING && wrote)) {
+	/* Re-arm on a phase change, and on write progress outside the
+	 * handshake: a response went out, so a keep-alive idle period or a
+	 * new request head starts now (also when a whole request and its
+	 * response fit in one drive and the phase is IDLE before and after). */
+	if (ph != sc->phase || (wrote && ph != HS_SRV_HANDSHAKE)) {
 		sc->phase = (uint8_t)ph;
 		hs_tcp_set_timeout(sc->tcp, sc->sl->to_us[ph]);
 	}

@@ -278,7 +278,7 @@ say "httpsd is serving https://$SRV_IP/ ; try it by hand (as root, in another te
 cat <<EOF
     ip netns exec $CLI_NS curl -v --cacert $CERT https://$SRV_IP/
     ip netns exec $CLI_NS curl --cacert $CERT https://$SRV_IP/ https://$SRV_IP/ -w '%{num_connects}\\n' -o /dev/null -o /dev/null
-    ip netns exec $CLI_NS curl http://$SRV_IP/
+    ip netns exec $CLI_NS curl -i http://$SRV_IP/      # 301 to https
     ip netns exec $CLI_NS openssl s_client -brief -connect $SRV_IP:443 -CAfile $CERT </dev/null
     /usr/bin/python3 $TOP/tests/integration/hs_telemetry.py /var/run/dpdk/$NAME/dpdk_telemetry.v2 /httpsd/stats
     ip netns exec $CLI_NS bash     # a shell in the client namespace

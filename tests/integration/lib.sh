@@ -109,6 +109,17 @@ check_match() {
 	return 1
 }
 
+# check_nomatch DESC ERE TEXT
+check_nomatch() {
+	HS_CHECKS=$((HS_CHECKS + 1))
+	if ! printf '%s\n' "$3" | grep -Eq -- "$2"; then
+		hs_log "ok: $1"
+		return 0
+	fi
+	hs_fail "$1: /$2/ found in: $(printf '%s' "$3" | grep -E -- "$2" | head -c 400)"
+	return 1
+}
+
 # check_ge DESC MIN GOT  (integers; an empty GOT fails)
 check_ge() {
 	HS_CHECKS=$((HS_CHECKS + 1))
@@ -313,6 +324,19 @@ hs_stats() { "$HS_PY" "$HS_LIBDIR/hs_telemetry.py" "$(hs_telemetry_sock)" /https
 
 # hs_stat NAME: one counter (empty if absent)
 hs_stat() { hs_stats | awk -v n="$1" '$1 == n {print $2; exit}'; }
+
+# hs_wait_stat_eq NAME VALUE SECONDS: poll the counter (every 0.5 s, at
+# most SECONDS) until it equals VALUE; status 0 if it did.
+hs_wait_stat_eq() {
+	local i v=""
+	for ((i = 0; i < $3 * 2; i++)); do
+		v=$(hs_stat "$1")
+		[ "$v" = "$2" ] && return 0
+		sleep 0.5
+	done
+	hs_log "$1 is '$v', not $2, after $3 s"
+	return 1
+}
 
 hs_ping() { cli "$HS_PY" "$HS_LIBDIR/hs_ping.py" "$@"; }
 

@@ -117,4 +117,14 @@ bad "--ocsp-staple with --client-ca" 'OCSP.*client' "${A[@]}" "${C[@]}" "${K[@]}
 bad "--client-ca holds no certificate" 'client CA.*junk\.pem' \
 	"${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --client-ca "$HS_TMP/junk.pem"
 
+B=("${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}")
+bad "--crypto aes" 'crypto.*aes' "${B[@]}" --crypto aes
+bad "--http-port-mode tunnel" 'http-port-mode.*tunnel' "${B[@]}" --http-port-mode tunnel
+bad "--keepalive-timeout 5h" 'keepalive-timeout.*5h' "${B[@]}" --keepalive-timeout 5h
+bad "--header-timeout 0" 'header-timeout.*range' "${B[@]}" --header-timeout 0
+bad "--handshake-timeout 2000000m" 'handshake-timeout.*range' "${B[@]}" --handshake-timeout 2000000m
+bad "--keepalive-requests 0" 'keepalive-requests.*range' "${B[@]}" --keepalive-requests 0
+bad "--hsts-max-age -1" 'hsts-max-age' "${B[@]}" --hsts-max-age -1
+bad "--hsts-preload with a value" 'hsts-preload|unexpected' "${B[@]}" --hsts-preload yes
+
 hs_finish

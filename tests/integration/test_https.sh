@@ -78,11 +78,22 @@ check_match "gnutls-cli completes the handshake" 'Handshake was completed' "$out
 check_match "gnutls-cli negotiates TLS 1.3" '^- Description: \(TLS1\.3' "$out"
 check_match "gnutls-cli trusts the certificate" 'The certificate is trusted' "$out"
 
-# --- plain HTTP on port 80 --------------------------------------------------
-code=$(cli curl -sS --max-time "$HS_CURL_TIME" -o "$T/plain.got" -w '%{http_code}' \
-	"http://$HS_SRV_IP/")
-check_eq "plain HTTP GET / on port 80 -> 200" 200 "$code"
-check "plain HTTP serves the same bytes" cmp "$HS_ROOT/index.html" "$T/plain.got"
+# --- plain HTTP on port 80: 301 to https by default -------------------------
+hdrs=$(cli curl -sS --max-time "$HS_CURL_TIME" -o "$T/plain.got" -D - \
+	"http://$HS_SRV_IP/sub/x?q=1" | tr -d '\r')
+check_match "plain HTTP GET on port 80 -> 301" '^HTTP/1\.1 301 ' "$hdrs"
+check_match "301 Location is the https URL with path and query" \
+	"^Location: https://$HS_SRV_IP/sub/x\\?q=1\$" "$hdrs"
+check_nomatch "no HSTS header over plain HTTP" '^Strict-Transport-Security:' "$hdrs"
+code=$(cli curl -sS --max-time "$HS_CURL_TIME" -L --cacert "$HS_CERT" -o "$T/follow.got" \
+	-w '%{http_code} %{num_redirects}' "http://$HS_SRV_IP/")
+check_eq "curl -L follows the redirect to HTTPS" "200 1" "$code"
+check "the redirect ends at the same bytes" cmp "$HS_ROOT/index.html" "$T/follow.got"
+hdrs=$(hcurl -o /dev/null -D - "$U/" | tr -d '\r')
+check_match "HTTPS responses carry HSTS (default max-age)" \
+	'^Strict-Transport-Security: max-age=31536000$' "$hdrs"
+check_match "HTTPS responses carry X-Content-Type-Options" \
+	'^X-Content-Type-Options: nosniff$' "$hdrs"
 
 # --- 20 concurrent clients --------------------------------------------------
 pids=()

@@ -25,9 +25,9 @@ code=$(srv curl -sS --max-time "$HS_CURL_TIME" --cacert "$HS_CERT" \
 	-o "$HS_TMP/big.got" -w '%{http_code}' "https://$HS_SRV_IP/big.bin")
 check_eq "GET /big.bin over net_tap: status" 200 "$code"
 check "GET /big.bin over net_tap: byte-exact" cmp "$HS_ROOT/big.bin" "$HS_TMP/big.got"
-code=$(srv curl -sS --max-time "$HS_CURL_TIME" -o /dev/null -w '%{http_code}' \
+code=$(srv curl -sS --max-time "$HS_CURL_TIME" -o /dev/null -w '%{http_code} %{redirect_url}' \
 	"http://$HS_SRV_IP/sub/")
-check_eq "plain HTTP over net_tap: status" 200 "$code"
+check_eq "plain HTTP over net_tap: 301 to https" "301 https://$HS_SRV_IP/sub/" "$code"
 check_ge "telemetry: tls_hs_ok >= 1" 1 "$(hs_stat tls_hs_ok)"
 
 stop_httpsd

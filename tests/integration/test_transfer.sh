@@ -19,7 +19,7 @@ hs_docroot "$HS_TMP/www"
 : >"$HS_ROOT/empty.bin"
 head -c 1 /dev/urandom >"$HS_ROOT/one.bin"
 head -c $((64 << 20)) /dev/urandom >"$HS_ROOT/huge.bin"
-start_httpsd || hs_fatal "httpsd did not start"
+start_httpsd --http-port-mode serve || hs_fatal "httpsd did not start"
 T=$HS_TMP
 
 # --- byte-exact downloads, both ports ---------------------------------------
