@@ -21,8 +21,16 @@ struct hs_tls_ocsp {
 	uint8_t *buf[2];
 	uint32_t len[2];
 	unsigned int cur;          /* slot served; __atomic release/acquire */
-	time_t last_reload;
+	uint64_t last_reload_ms;   /* CLOCK_MONOTONIC */
 };
+
+static uint64_t hs_tls_ocsp_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 /* Read a whole DER OCSPResponse: one SEQUENCE filling the file. */
 static int hs_tls_ocsp_read(const char *path, uint8_t **out, uint32_t *outlen,
@@ -176,7 +184,7 @@ int hs_tls_ocsp_setup(struct WOLFSSL_CTX *wctx, const char *cert_file,
 		hs_tls_ocsp_free(o);
 		return rc;
 	}
-	o->last_reload = time(NULL);
+	o->last_reload_ms = hs_tls_ocsp_now_ms();
 	issuer = hs_tls_ocsp_issuer_pem(cert_file, &ilen);
 	if (issuer == NULL) {
 		hs_tls_ocsp_free(o);
@@ -216,14 +224,14 @@ int hs_tls_ocsp_reload(struct hs_tls_ocsp *o, char *err, size_t errlen)
 	unsigned int next;
 	uint8_t *b;
 	uint32_t len;
-	time_t now = time(NULL);
+	uint64_t now = hs_tls_ocsp_now_ms();
 	int rc;
 
 	if (o == NULL) {
 		snprintf(err, errlen, "OCSP stapling is not configured");
 		return -EINVAL;
 	}
-	if (now == o->last_reload) {
+	if (now - o->last_reload_ms < 1000) {
 		snprintf(err, errlen, "OCSP response reloaded less than a second ago");
 		return -EBUSY;
 	}
@@ -235,7 +243,7 @@ int hs_tls_ocsp_reload(struct hs_tls_ocsp *o, char *err, size_t errlen)
 	o->buf[next] = b;
 	o->len[next] = len;
 	__atomic_store_n(&o->cur, next, __ATOMIC_RELEASE);
-	o->last_reload = now;
+	o->last_reload_ms = now;
 	return 0;
 }
 

@@ -22,7 +22,8 @@
  * response without nextUpdate is asked for on every handshake.  So
  * hs_tls_ocsp_reload() replaces the bytes the callback serves and they
  * are stapled once the cached response expires; to staple a new file at
- * once, build a new context (as a certificate reload does).
+ * once, build a new context (as a certificate reload does).  Reloads
+ * closer than a second apart are refused (-EBUSY).
  *
  * Threads: lcores run the callback while the main thread may reload; the
  * two buffers are swapped with a release store and an old buffer is only
