@@ -35,8 +35,8 @@ struct hs_tls_config {
 	enum hs_tls_crypto crypto;
 	/* Client certificates (hs_tls_mtls.h): client_ca (PEM) with
 	 * client_auth OPTIONAL or REQUIRED; NULL / OFF: none requested. */
-	const char *client_ca;
 	enum hs_tls_client_auth client_auth;
+	const char *client_ca;
 	/* DER OCSP response to staple for cert_file (hs_tls_ocsp.h); NULL:
 	 * none.  cert_file must then hold the issuer after the leaf. */
 	const char *ocsp_staple;
