@@ -98,6 +98,9 @@ static void opt_version(struct hs_opts *o, const char *val);
 static void opt_client_auth(struct hs_opts *o, const char *val);
 static void opt_crypto(struct hs_opts *o, const char *val);
 static void opt_http_port_mode(struct hs_opts *o, const char *val);
+static void opt_cc(struct hs_opts *o, const char *val);
+static void opt_per_source(struct hs_opts *o, const char *val);
+static void opt_time_wait(struct hs_opts *o, const char *val);
 
 static const struct hs_optdef hs_optdefs[] = {
 	{ "addr", HS_OPT_FN, 0, 0, 0, opt_addr, true, "A.B.C.D/N",
@@ -154,6 +157,12 @@ static const struct hs_optdef hs_optdefs[] = {
 	  "the TLS handshake must complete within T (default 60s)" },
 	{ "send-timeout", HS_OPT_MS, HS_OFF(send_ms), 10, 86400000, NULL, false, "T",
 	  "longest time without send progress (default 60s)" },
+	{ "cc", HS_OPT_FN, 0, 0, 0, opt_cc, false, "cubic|newreno",
+	  "TCP congestion control (default cubic)" },
+	{ "max-conns-per-source", HS_OPT_FN, 0, 0, 0, opt_per_source, false, "N",
+	  "TCP connections per client address per lcore\n(default 0: no limit)" },
+	{ "time-wait", HS_OPT_FN, 0, 0, 0, opt_time_wait, false, "T",
+	  "TCP TIME_WAIT length (default 60s = 2*MSL), 1ms..10m" },
 	{ "version", HS_OPT_ACTION, 0, 0, 0, opt_version, false, NULL,
 	  "print versions and exit" },
 	{ "help", HS_OPT_ACTION, 0, 0, 0, opt_help, false, NULL,
@@ -394,6 +403,33 @@ opt_version(struct hs_opts *o, const char *val)
 {
 	print_version();
 	exit(0);
+}
+
+/* TCP tunables go straight to hs_tcp_params. */
+static void
+opt_cc(struct hs_opts *o, const char *val)
+{
+	int cc = hs_tcp_cc_find(val);
+
+	(void)o;
+	if (cc < 0)
+		die_usage("--cc: '%s' is not cubic or newreno", val);
+	hs_tcp_params.cc = (uint32_t)cc;
+}
+
+static void
+opt_per_source(struct hs_opts *o, const char *val)
+{
+	(void)o;
+	hs_tcp_params.max_per_source = (uint32_t)
+		parse_uint("--max-conns-per-source", val, 0, 1u << 22);
+}
+
+static void
+opt_time_wait(struct hs_opts *o, const char *val)
+{
+	(void)o;
+	hs_tcp_params.time_wait_ms = parse_ms("--time-wait", val, 1, 600000);
 }
 
 static void

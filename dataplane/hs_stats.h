@@ -53,7 +53,9 @@
 	X(tcp_ooo_filled) X(drop_tcp_ooq_conn) X(drop_tcp_ooq_lcore) \
 	X(drop_tcp_paws) X(drop_tcp_nots) X(drop_tcp_chack_limit) \
 	X(tcp_keepalive_probe) X(tcp_syncookie_sent) X(tcp_syncookie_ok) \
-	X(drop_tcp_syncookie_bad)
+	X(drop_tcp_syncookie_bad) X(tcp_sack_recovery) \
+	X(drop_tcp_src_limit) X(drop_tcp_synrcvd_limit) X(tcp_tw_reuse) \
+	X(drop_tcp_after_fin) X(drop_tcp_mem_lcore) X(tcp_rto)
 
 #define HS_STATS_TLS(X) \
 	X(tls_hs_ok) X(tls_hs_fail) X(tls_err)

@@ -32,6 +32,7 @@
 
 struct hs_lcore;
 struct hs_tcp_conn;
+struct hs_tcp_cc;
 
 /* RFC 9293 §3.3.2 states. */
 enum hs_tcp_state {
@@ -47,10 +48,16 @@ enum hs_tcp_state {
 #define HS_SEQ_GEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) >= 0)
 
 /* ---- timer wheel ------------------------------------------------------ */
-/* Hashed timing wheel: cost per tick is O(timers expiring), independent of
- * the number of idle connections.  Tick = HS_TW_TICK_US. */
+/* Hierarchical timing wheel (Varghese & Lauck, scheme 7): level 0 has
+ * HS_TW_SLOTS slots of one tick (HS_TW_TICK_US), level n slots of
+ * HS_TW_SLOTS^n ticks.  Cost per tick is O(timers expiring) plus, once
+ * per level-n slot period, moving the timers of one slot down: each timer
+ * is touched at most HS_TW_LEVELS times in its life, never because other
+ * connections sit idle.  Expiry stays exact to the tick. */
 #define HS_TW_TICK_US   1000u
-#define HS_TW_SLOTS     4096u          /* power of two */
+#define HS_TW_BITS      12u
+#define HS_TW_SLOTS     (1u << HS_TW_BITS)
+#define HS_TW_LEVELS    3u             /* 4.1 s, 4.7 h, 795 days */
 
 struct hs_timer {
 	struct hs_timer *next, **pprev;  /* slot list; pprev NULL = idle */
@@ -60,7 +67,8 @@ struct hs_timer {
 struct hs_timer_wheel {
 	uint64_t cur_tick;               /* next tick to process */
 	uint32_t nb_armed;               /* timers pending */
-	struct hs_timer *slot[HS_TW_SLOTS];
+	uint64_t visited;                /* timers examined while advancing */
+	struct hs_timer *slot[HS_TW_LEVELS][HS_TW_SLOTS];
 };
 
 /* ---- connection ------------------------------------------------------- */
@@ -80,6 +88,8 @@ struct hs_mbuf_q {
 	uint32_t bytes;
 	uint32_t count;
 };
+
+#define HS_TCP_SB_MAX 8                /* SACK scoreboard ranges per conn */
 
 /* Private to the TCP module except where noted. Hot fields first. */
 struct hs_tcp_conn {
@@ -117,6 +127,7 @@ struct hs_tcp_conn {
 	uint32_t sack_last;            /* seq of the latest out-of-order arrival */
 	uint32_t last_rx_ms;           /* last segment accepted (keep-alive) */
 	uint8_t keep_probes;           /* unanswered keep-alive probes */
+	uint8_t src_held;              /* counted in hs_tcp_lcore.src_tab */
 	/* RFC 7323 timestamps (HS_TCPF_TS) */
 	uint32_t ts_recent;            /* TS.Recent */
 	uint32_t ts_recent_ms;         /* our ms clock when TS.Recent was set */
@@ -124,6 +135,21 @@ struct hs_tcp_conn {
 	uint32_t last_ack_sent;        /* Last.ACK.sent */
 	uint32_t sndbuf;               /* soft send-buffer limit, bytes */
 	uint32_t rcvbuf;               /* receive buffer, bytes */
+
+	/* RFC 6675 scoreboard: SACKed ranges above snd_una reported by the
+	 * peer, sorted and disjoint ([sb[i][0], sb[i][1])). */
+	uint32_t sb[HS_TCP_SB_MAX][2];
+	uint8_t sb_n;
+	uint32_t high_rxt;             /* RFC 6675 HighRxt */
+	/* Congestion control (hs_tcp_cc.c) and its per-conn state. */
+	const struct hs_tcp_cc *cc;
+	struct {
+		double w_max;          /* RFC 9438 W_max, bytes */
+		double w_est;          /* Reno-friendly estimate, bytes */
+		double k_s;            /* K, seconds */
+		uint64_t epoch_us;     /* start of the epoch, 0 = none */
+		uint64_t acc;          /* byte-ack accumulator for increments */
+	} cubic;
 
 	struct hs_timer t_rexmt;       /* RTO / persist / SYN-ACK retransmit */
 	struct hs_timer t_misc;        /* delayed ACK / keep-alive / TIME_WAIT / FIN_WAIT_2 */
@@ -157,11 +183,16 @@ struct hs_tcp_lcore {
 	struct hs_timer_wheel wheel;
 	uint64_t isn_secret[2];        /* RFC 6528 key */
 	uint32_t ooq_mbufs;            /* mbufs held in all conns' ooq */
+	uint32_t rcvq_mbufs;           /* mbufs held in all conns' rcvq */
 	uint32_t chack_epoch_ms;       /* start of the challenge-ACK second */
 	uint32_t chack_count;          /* challenge ACKs sent in it */
 	uint32_t nb_synrcvd;           /* SYN backlog: conns in SYN_RCVD */
 	uint32_t cookie_last_ms;       /* when a SYN cookie was last sent */
 	bool cookies_used;             /* cookie_last_ms is valid */
+	/* Connections per source address: open addressing, linear probing,
+	 * HS_TCP_SRC_SLOTS entries (count 0 = free). */
+	struct hs_tcp_src { uint32_t addr, count; } *src_tab;
+	uint32_t src_mask;
 };
 
 /* Tunables (process-wide, set before start). */
@@ -184,8 +215,17 @@ struct hs_tcp_params {
 	uint32_t keepalive_probes;     /* unanswered probes before reset, default 9 */
 	uint32_t syncookies;           /* 0 never, 1 when backlog full (default), 2 always */
 	uint32_t syn_backlog;          /* SYN_RCVD conns per lcore before cookies, default 1024 */
+	uint32_t cc;                   /* HS_TCP_CC_CUBIC (default) or HS_TCP_CC_NEWRENO */
+	uint32_t max_per_source;       /* conns per source IPv4 per lcore, 0 = no limit */
+	uint32_t time_wait_ms;         /* TIME_WAIT length, 0 = 2*msl_ms (default) */
+	uint32_t rcvq_lcore_max;       /* in-order receive mbufs per lcore, default 8192, 0 = no limit */
 };
 extern struct hs_tcp_params hs_tcp_params;
+
+/* Congestion control algorithms (hs_tcp_params.cc). */
+enum { HS_TCP_CC_CUBIC = 0, HS_TCP_CC_NEWRENO = 1 };
+/* Index for a name ("cubic", "newreno"), -1 if unknown. */
+int hs_tcp_cc_find(const char *name);
 
 /* ---- lcore side ---- */
 int  hs_tcp_lcore_init(struct hs_lcore *lc, uint32_t max_conns);

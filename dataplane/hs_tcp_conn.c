@@ -43,6 +43,10 @@ struct hs_tcp_params hs_tcp_params = {
 	.keepalive_probes = 9,
 	.syncookies = 1,
 	.syn_backlog = 1024,
+	.cc = HS_TCP_CC_CUBIC,
+	.max_per_source = 0,
+	.time_wait_ms = 0,
+	.rcvq_lcore_max = 8192,
 };
 
 /* ---- RFC 6528 ISN: M + F(4-tuple, secret), F = SipHash-2-4 ---------- */
@@ -158,6 +162,94 @@ hs_tcp_listener_find(struct hs_lcore *lc, uint16_t lport)
 	return -1;
 }
 
+/* ---- connections per source address ----------------------------------
+ * Open addressing with linear probing; an entry lives while its count is
+ * non-zero and is removed by backward-shift deletion, so no tombstones.
+ * The table has twice as many slots as conns, so it never fills. */
+static uint32_t
+hs_tcp_src_hash(const struct hs_tcp_lcore *tl, uint32_t addr)
+{
+	return rte_jhash_1word(addr, (uint32_t)tl->isn_secret[0]) & tl->src_mask;
+}
+
+static struct hs_tcp_src *
+hs_tcp_src_find(struct hs_tcp_lcore *tl, uint32_t addr, bool add)
+{
+	uint32_t i = hs_tcp_src_hash(tl, addr);
+
+	for (uint32_t n = 0; n <= tl->src_mask; n++, i = (i + 1) & tl->src_mask) {
+		struct hs_tcp_src *e = &tl->src_tab[i];
+
+		if (e->count == 0) {
+			if (!add)
+				return NULL;
+			e->addr = addr;
+			return e;
+		}
+		if (e->addr == addr)
+			return e;
+	}
+	return NULL;
+}
+
+/* Take one slot for addr; false when the source is at its limit. */
+static bool
+hs_tcp_src_take(struct hs_tcp_lcore *tl, uint32_t addr)
+{
+	struct hs_tcp_src *e;
+
+	if (hs_tcp_params.max_per_source == 0)
+		return true;
+	e = hs_tcp_src_find(tl, addr, true);
+	if (e == NULL || e->count >= hs_tcp_params.max_per_source)
+		return false;
+	e->count++;
+	return true;
+}
+
+void
+hs_tcp_src_release(struct hs_tcp_conn *c)
+{
+	struct hs_tcp_lcore *tl = &c->lc->tcp;
+	struct hs_tcp_src *e;
+	uint32_t i, j;
+
+	if (!c->src_held)
+		return;
+	c->src_held = 0;
+	e = hs_tcp_src_find(tl, c->faddr, false);
+	if (e == NULL || --e->count > 0)
+		return;
+	/* Backward-shift deletion (Knuth 6.4 Algorithm R). */
+	i = (uint32_t)(e - tl->src_tab);
+	j = i;
+	for (;;) {
+		uint32_t h;
+
+		j = (j + 1) & tl->src_mask;
+		if (tl->src_tab[j].count == 0)
+			break;
+		h = hs_tcp_src_hash(tl, tl->src_tab[j].addr);
+		/* Move j to i unless its home lies cyclically in (i, j]. */
+		if (i <= j ? (i < h && h <= j) : (i < h || h <= j))
+			continue;
+		tl->src_tab[i] = tl->src_tab[j];
+		i = j;
+	}
+	tl->src_tab[i].count = 0;
+}
+
+uint32_t
+hs_tcp_src_count(struct hs_lcore *lc, uint32_t addr)
+{
+	struct hs_tcp_src *e;
+
+	if (lc->tcp.src_tab == NULL)
+		return 0;
+	e = hs_tcp_src_find(&lc->tcp, addr, false);
+	return e ? e->count : 0;
+}
+
 struct hs_tcp_conn *
 hs_tcp_conn_new(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
 		uint16_t fport, uint16_t lport, int listener)
@@ -166,8 +258,14 @@ hs_tcp_conn_new(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
 	struct hs_tcp_conn *c = tl->free_list;
 	uint32_t id, h;
 
-	if (c == NULL)
+	if (c == NULL) {
+		lc->stats.drop_tcp_conn_limit++;
 		return NULL;
+	}
+	if (!hs_tcp_src_take(tl, faddr)) {
+		lc->stats.drop_tcp_src_limit++;
+		return NULL;
+	}
 	tl->free_list = c->free_next;
 	id = c->id;
 	memset(c, 0, sizeof(*c));
@@ -178,12 +276,16 @@ hs_tcp_conn_new(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
 	c->fport = fport;
 	c->lport = lport;
 	c->listener = (uint8_t)listener;
+	c->src_held = hs_tcp_params.max_per_source != 0;
 	c->ops = tl->listeners[listener].ops;
 	c->state = HS_TCP_SYN_RCVD;
 	c->sndbuf = hs_tcp_params.sndbuf;
 	c->rcvbuf = hs_tcp_params.rcvbuf;
 	c->rto_us = hs_ms_to_us(hs_tcp_params.rto_init_ms);
 	c->ssthresh = UINT32_MAX;
+	c->cc = hs_tcp_cc_tab[hs_tcp_params.cc < RTE_DIM(hs_tcp_cc_tab) ?
+			      hs_tcp_params.cc : HS_TCP_CC_CUBIC];
+	c->cc->init(c);
 	tl->nb_synrcvd++;
 	h = hs_tcp_hash(tl, faddr, laddr, fport, lport);
 	c->hnext = tl->hash[h];
@@ -218,9 +320,11 @@ hs_tcp_conn_detach(struct hs_tcp_conn *c)
 	hs_tcp_timer_cancel(c, &c->t_app);
 	hs_tcp_timer_cancel(c, &c->t_keep);
 	hs_mq_free(&c->sndq);
+	lc->tcp.rcvq_mbufs -= c->rcvq.count;
 	hs_mq_free(&c->rcvq);
 	lc->tcp.ooq_mbufs -= c->ooq.count;
 	hs_mq_free(&c->ooq);
+	hs_tcp_src_release(c);
 	hs_tcp_hash_remove(&lc->tcp, c);
 	if (c->state == HS_TCP_SYN_RCVD)
 		lc->tcp.nb_synrcvd--;
@@ -274,13 +378,18 @@ hs_tcp_lcore_init(struct hs_lcore *lc, uint32_t max_conns)
 	tl->hash = rte_zmalloc_socket("hs_tcp_hash",
 				      (size_t)nb_buckets * sizeof(*tl->hash),
 				      RTE_CACHE_LINE_SIZE, socket);
-	if (tl->conns == NULL || tl->hash == NULL) {
+	tl->src_tab = rte_zmalloc_socket("hs_tcp_src",
+					 (size_t)nb_buckets * 2 * sizeof(*tl->src_tab),
+					 RTE_CACHE_LINE_SIZE, socket);
+	if (tl->conns == NULL || tl->hash == NULL || tl->src_tab == NULL) {
 		rte_free(tl->conns);
 		rte_free(tl->hash);
+		rte_free(tl->src_tab);
 		memset(tl, 0, sizeof(*tl));
 		return -ENOMEM;
 	}
 	tl->hash_mask = nb_buckets - 1;
+	tl->src_mask = nb_buckets * 2 - 1;
 	tl->max_conns = max_conns;
 	for (uint32_t i = max_conns; i-- > 0;) {
 		tl->conns[i].id = i;
@@ -312,6 +421,7 @@ hs_tcp_lcore_fini(struct hs_lcore *lc)
 	}
 	rte_free(tl->conns);
 	rte_free(tl->hash);
+	rte_free(tl->src_tab);
 	memset(tl, 0, sizeof(*tl));
 }
 
@@ -368,7 +478,9 @@ hs_tcp_recv(struct hs_tcp_conn *c, void *buf, size_t len)
 	old_adv = HS_SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
 	n = (uint32_t)HS_MIN(len, (size_t)c->rcvq.bytes);
 	hs_mq_copy(&c->rcvq, 0, buf, n);
+	c->lc->tcp.rcvq_mbufs -= c->rcvq.count;
 	hs_mq_drop(&c->rcvq, n);
+	c->lc->tcp.rcvq_mbufs += c->rcvq.count;
 	/* Receiver SWS avoidance (RFC 9293 §3.8.6.2.2): advertise the
 	 * reopened window only when it was small and grew by >= 2*MSS. */
 	new_wnd = hs_tcp_rcv_space(c);
@@ -460,6 +572,7 @@ hs_tcp_close(struct hs_tcp_conn *c)
 	else if (c->state == HS_TCP_CLOSE_WAIT)
 		c->state = HS_TCP_LAST_ACK;
 	/* Data received from now on is acknowledged and discarded. */
+	c->lc->tcp.rcvq_mbufs -= c->rcvq.count;
 	hs_mq_free(&c->rcvq);
 	c->lc->tcp.ooq_mbufs -= c->ooq.count;
 	hs_mq_free(&c->ooq);

@@ -63,6 +63,20 @@ hs_tcp_parse_opts(const uint8_t *p, uint32_t len, struct hs_tcp_opts *o)
 			o->tsecr = (uint32_t)p[i + 6] << 24 | (uint32_t)p[i + 7] << 16 |
 				   (uint32_t)p[i + 8] << 8 | p[i + 9];
 			break;
+		case HS_TCPOPT_SACK:
+			/* RFC 2018 §3: 2 + 8n bytes, n <= 4. */
+			if ((olen - 2) % 8 != 0 || olen > 34)
+				return -EINVAL;
+			o->nsack = (uint8_t)((olen - 2) / 8);
+			for (uint32_t b = 0; b < o->nsack; b++) {
+				const uint8_t *q = p + i + 2 + 8 * b;
+
+				o->sack[b][0] = (uint32_t)q[0] << 24 |
+					(uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 | q[3];
+				o->sack[b][1] = (uint32_t)q[4] << 24 |
+					(uint32_t)q[5] << 16 | (uint32_t)q[6] << 8 | q[7];
+			}
+			break;
 		default:
 			break;                    /* unknown: skipped by length */
 		}
@@ -246,10 +260,8 @@ hs_cookie_conn(struct hs_lcore *lc, int li, const struct hs_tcp_addr *a,
 	uint16_t mss = hs_cookie_mss[(bits >> 6) & 7u];
 
 	c = hs_tcp_conn_new(lc, a->saddr, a->daddr, a->sport, a->dport, li);
-	if (c == NULL) {
-		lc->stats.drop_tcp_conn_limit++;
-		return NULL;
-	}
+	if (c == NULL)
+		return NULL;                        /* counted */
 	c->mss = HS_MIN(mss, hs_tcp_our_mss(lc));
 	if (ws != 15) {
 		c->flags |= HS_TCPF_WSCALE_OK;
@@ -326,11 +338,15 @@ hs_tcp_listen_input(struct hs_lcore *lc, int li, const struct hs_tcp_addr *a,
 		hs_tcp_cookie_synack(lc, a, s);
 		return;
 	}
-	c = hs_tcp_conn_new(lc, a->saddr, a->daddr, a->sport, a->dport, li);
-	if (c == NULL) {
-		lc->stats.drop_tcp_conn_limit++;
+	if (hs_tcp_params.syncookies == 0 &&
+	    lc->tcp.nb_synrcvd >= hs_tcp_params.syn_backlog) {
+		/* Backlog full and no cookies: drop the SYN (RFC 4987 §3.1). */
+		lc->stats.drop_tcp_synrcvd_limit++;
 		return;
 	}
+	c = hs_tcp_conn_new(lc, a->saddr, a->daddr, a->sport, a->dport, li);
+	if (c == NULL)
+		return;                             /* counted */
 	mss = s->opt.has_mss ? s->opt.mss : HS_TCP_DEFAULT_MSS;
 	mss = HS_MIN(mss, our_mss);
 	c->mss = HS_MAX(mss, HS_TCP_MIN_MSS);
@@ -407,26 +423,30 @@ hs_tcp_ack_new(struct hs_tcp_conn *c, uint32_t ack)
 	if (HS_SEQ_LT(c->snd_nxt, ack))
 		c->snd_nxt = ack;
 	c->rexmt_shift = 0;
+	if (c->sb_n)
+		hs_tcp_sack_trim(c);
 
 	if (c->flags & HS_TCPF_RECOVERY) {
 		if (HS_SEQ_GEQ(ack, c->recover)) {
-			/* RFC 6582 §3.2 step 3: full ACK, leave recovery. */
+			/* RFC 6582 §3.2 step 3 (and RFC 6675 §5: the
+			 * cumulative ACK reached RecoveryPoint): full ACK,
+			 * leave recovery. */
 			uint32_t flight = c->snd_max - c->snd_una;
 
 			c->cwnd = HS_MIN(c->ssthresh, HS_MAX(flight, mss) + mss);
 			c->flags &= ~HS_TCPF_RECOVERY;
-		} else {
-			/* Partial ACK: retransmit the next hole, deflate. */
+		} else if (!(c->flags & HS_TCPF_SACK)) {
+			/* RFC 6582 §3.2 step 5, partial ACK: retransmit the
+			 * next hole, deflate by the amount acked. */
 			hs_tcp_rexmit_one(c);
 			c->cwnd = c->cwnd > acked ? c->cwnd - acked : 0;
 			if (acked >= mss)
 				c->cwnd += mss;
 			c->cwnd = HS_MAX(c->cwnd, mss);
 		}
-	} else if (c->cwnd < c->ssthresh) {
-		c->cwnd += HS_MIN(acked, mss);          /* RFC 5681 (2) */
+		/* RFC 6675 partial ACK: output runs NextSeg against pipe. */
 	} else {
-		c->cwnd += HS_MAX(1u, mss * mss / c->cwnd); /* RFC 5681 (3) */
+		c->cc->on_ack(c, acked);
 	}
 	c->cwnd = HS_MIN(c->cwnd, HS_TCP_MAX_CWND);
 	c->dupacks = 0;
@@ -446,27 +466,24 @@ hs_tcp_ack_new(struct hs_tcp_conn *c, uint32_t ack)
 		c->flags |= HS_TCPF_TXSPACE;
 }
 
-/* RFC 5681 §3.2 duplicate ACK: fast retransmit, NewReno recovery. */
+/* Duplicate ACK (RFC 5681 §2, or RFC 6675 §2: one that SACKs new data).
+ * Recovery starts on the third, or with SACK as soon as the scoreboard
+ * says the first hole is lost (RFC 6675 §5, IsLost(HighACK + 1)). */
 static void
 hs_tcp_ack_dup(struct hs_tcp_conn *c)
 {
-	uint32_t flight = c->snd_max - c->snd_una;
-
 	if (c->dupacks < UINT8_MAX)
 		c->dupacks++;
-	if (c->dupacks == 3) {
-		if (c->flags & HS_TCPF_RECOVERY)
-			return;
-		c->lc->stats.tcp_fast_rexmt++;
-		c->ssthresh = HS_MAX(flight / 2, 2u * c->mss);
-		c->recover = c->snd_max;
-		c->flags |= HS_TCPF_RECOVERY;
-		c->rtt_start_us = 0;
-		hs_tcp_rexmit_one(c);
-		c->cwnd = c->ssthresh + 3u * c->mss;
-	} else if (c->dupacks > 3 && (c->flags & HS_TCPF_RECOVERY)) {
-		c->cwnd += c->mss;                      /* inflate */
+	if (c->flags & HS_TCPF_RECOVERY) {
+		/* RFC 6582 §3.2 step 4: inflate; with SACK, pipe does it. */
+		if (!(c->flags & HS_TCPF_SACK) && c->dupacks > 3)
+			c->cwnd = HS_MIN(c->cwnd + c->mss, HS_TCP_MAX_CWND);
+		return;
 	}
+	if (c->dupacks >= 3 ||
+	    ((c->flags & HS_TCPF_SACK) &&
+	     HS_SEQ_GT(hs_tcp_sack_lost_end(c), c->snd_una)))
+		hs_tcp_enter_recovery(c);
 }
 
 /* RFC 9293 §3.10.7.4 window update with SND.WL1/SND.WL2. */
@@ -501,9 +518,9 @@ hs_tcp_enter_time_wait(struct hs_tcp_conn *c)
 	c->flags &= ~(HS_TCPF_DELACK | HS_TCPF_PERSIST);
 	hs_tcp_timer_cancel(c, &c->t_rexmt);
 	hs_tcp_timer_cancel(c, &c->t_app);        /* the app is done */
-	hs_tcp_timer_arm(c, &c->t_misc,
-			 2ull * hs_ms_to_us(hs_tcp_params.msl_ms));
+	hs_tcp_timer_arm(c, &c->t_misc, hs_tcp_time_wait_us());
 	hs_mq_free(&c->sndq);
+	hs_tcp_src_release(c);                    /* no longer a client's slot */
 	/* The app is done with it: closed(c, 0) now (see hs_tcp_conn.c). */
 	if ((c->flags & HS_TCPF_APP) && c->ops->closed) {
 		c->flags &= ~HS_TCPF_APP;
@@ -522,6 +539,7 @@ static bool
 hs_tcp_process_ack(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
 {
 	struct hs_lcore *lc = c->lc;
+	bool sack_new = false;
 
 	if (HS_SEQ_GT(s->ack, c->snd_max) ||
 	    HS_SEQ_LT(s->ack, c->snd_una - c->max_sndwnd)) {
@@ -531,13 +549,16 @@ hs_tcp_process_ack(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
 		hs_tcp_challenge_ack(c);
 		return false;
 	}
+	/* RFC 6675 §5: every ACK's SACK blocks update the scoreboard. */
+	if ((c->flags & HS_TCPF_SACK) && s->opt.nsack)
+		sack_new = hs_tcp_sack_update(c, &s->opt);
 	if (HS_SEQ_GT(s->ack, c->snd_una)) {
 		hs_tcp_ack_new(c, s->ack);
-	} else if (s->ack == c->snd_una && s->dlen == 0 &&
-		   !(s->flags & (HS_TH_SYN | HS_TH_FIN)) &&
-		   (s->wnd << c->snd_wscale) == c->snd_wnd &&
-		   c->snd_max != c->snd_una &&
-		   !(c->flags & HS_TCPF_PERSIST)) {
+	} else if (s->ack == c->snd_una && c->snd_max != c->snd_una &&
+		   !(c->flags & HS_TCPF_PERSIST) &&
+		   (sack_new ||
+		    (s->dlen == 0 && !(s->flags & (HS_TH_SYN | HS_TH_FIN)) &&
+		     (s->wnd << c->snd_wscale) == c->snd_wnd))) {
 		hs_tcp_ack_dup(c);
 	} else if (s->ack != c->snd_una || s->dlen || s->wnd != c->snd_wnd) {
 		c->dupacks = 0;
@@ -573,9 +594,11 @@ hs_tcp_process_ack(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
 
 /* Append the payload of m (its whole data) to the in-order receive queue.
  * Small payloads are copied into the tail mbuf; the mbuf count is bounded
- * so that tiny segments cannot drain the pool.  Consumes m on success
- * (returns true); on false m is untouched and still the caller's. */
-static bool
+ * per conn (so that tiny segments cannot drain the pool) and per lcore
+ * (rcvq_lcore_max: memory held for applications that do not read).
+ * Consumes m on success (returns 0); on -ENOBUFS (conn bound) or -ENOMEM
+ * (lcore bound) m is untouched and still the caller's. */
+static int
 hs_tcp_rcvq_append(struct hs_tcp_conn *c, struct rte_mbuf *m)
 {
 	struct rte_mbuf *tail = c->rcvq.tail;
@@ -587,12 +610,16 @@ hs_tcp_rcvq_append(struct hs_tcp_conn *c, struct rte_mbuf *m)
 		       rte_pktmbuf_mtod(m, void *), len);
 		c->rcvq.bytes += len;
 		rte_pktmbuf_free(m);
-		return true;
+		return 0;
 	}
 	if (c->rcvq.count >= c->rcvbuf / 256 + 16 || m->nb_segs != 1)
-		return false;
+		return -ENOBUFS;
+	if (hs_tcp_params.rcvq_lcore_max &&
+	    c->lc->tcp.rcvq_mbufs >= hs_tcp_params.rcvq_lcore_max)
+		return -ENOMEM;
 	hs_mq_push(&c->rcvq, m);
-	return true;
+	c->lc->tcp.rcvq_mbufs++;
+	return 0;
 }
 
 /* Sequence number of an ooq mbuf's first byte (kept in hash.usr, free
@@ -714,7 +741,7 @@ hs_tcp_ooq_drain(struct hs_tcp_conn *c)
 		q->count--;
 		c->lc->tcp.ooq_mbufs--;
 		m->next = NULL;
-		if (!hs_tcp_rcvq_append(c, m)) {
+		if (hs_tcp_rcvq_append(c, m) < 0) {
 			/* Receive queue full of mbufs: keep it (RCV.NXT
 			 * unchanged, so nothing acked is lost). */
 			m->hash.usr = c->rcv_nxt;
@@ -741,6 +768,7 @@ hs_tcp_process_data(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 	struct hs_lcore *lc = c->lc;
 	uint32_t wnd, room;
 	bool had_ooq;
+	int rc;
 
 	if (s->dlen == 0 && (s->flags & HS_TH_FIN) && s->seq != c->rcv_nxt &&
 	    !(c->flags & HS_TCPF_FIN_RCVD)) {
@@ -756,6 +784,10 @@ hs_tcp_process_data(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 	if (s->dlen == 0 || (c->flags & HS_TCPF_FIN_RCVD) ||
 	    (c->state != HS_TCP_ESTABLISHED && c->state != HS_TCP_FIN_WAIT_1 &&
 	     c->state != HS_TCP_FIN_WAIT_2)) {
+		/* RFC 9293 §3.10.7.4 seventh: text after the peer's FIN
+		 * "should not occur": ignored (counted). */
+		if (s->dlen)
+			lc->stats.drop_tcp_after_fin++;
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -797,8 +829,12 @@ hs_tcp_process_data(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (!hs_tcp_rcvq_append(c, m)) {
-		lc->stats.drop_tcp_rcvbuf++;
+	if ((rc = hs_tcp_rcvq_append(c, m)) < 0) {
+		/* Not acknowledged: the peer sends it again later. */
+		if (rc == -ENOMEM)
+			lc->stats.drop_tcp_mem_lcore++;
+		else
+			lc->stats.drop_tcp_rcvbuf++;
 		c->flags |= HS_TCPF_ACKNOW;
 		s->flags &= ~HS_TH_FIN;
 		rte_pktmbuf_free(m);
@@ -878,6 +914,8 @@ hs_tcp_established(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
 		hs_tcp_rtt_sample(c, (uint32_t)(c->lc->now_us + 1 - c->rtt_start_us));
 	c->rtt_start_us = 0;
 	c->rexmt_shift = 0;
+	c->recover = c->iss;                 /* RFC 6582 §3.2 step 1 */
+	c->cc->init(c);
 	c->snd_una = s->ack;
 	c->snd_wnd = s->wnd << c->snd_wscale;
 	c->max_sndwnd = HS_MAX(c->max_sndwnd, c->snd_wnd);
@@ -959,6 +997,7 @@ hs_tcp_fast_path(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 	if (c->state != HS_TCP_ESTABLISHED ||
 	    (s->flags & ~HS_TH_PSH) != HS_TH_ACK ||
 	    s->seq != c->rcv_nxt || (s->wnd << c->snd_wscale) != c->snd_wnd ||
+	    s->opt.nsack != 0 ||
 	    c->snd_nxt != c->snd_max || c->ooq.count != 0 ||
 	    (c->flags & (HS_TCPF_RECOVERY | HS_TCPF_PERSIST | HS_TCPF_SHUT_WR |
 			 HS_TCPF_OOQ_FIN)))
@@ -1018,8 +1057,8 @@ hs_tcp_conn_input(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 		}
 		lc->stats.drop_tcp_outwin++;
 		if (c->state == HS_TCP_TIME_WAIT && (s->flags & HS_TH_FIN))
-			hs_tcp_timer_arm(c, &c->t_misc, 2ull *
-					 hs_ms_to_us(hs_tcp_params.msl_ms));
+			hs_tcp_timer_arm(c, &c->t_misc,
+					 hs_tcp_time_wait_us());
 		c->flags |= HS_TCPF_ACKNOW;
 		hs_tcp_output(c);
 		return;
@@ -1159,6 +1198,25 @@ hs_tcp_parse(struct hs_lcore *lc, struct rte_mbuf *m, struct hs_tcp_seg *s,
 	return 0;
 }
 
+/* RFC 6191 §2: may SYN s reopen TIME_WAIT conn c?  With timestamps on
+ * both incarnations the SYN's TSval must be newer (or equal with a higher
+ * sequence number); otherwise its sequence number must be above what the
+ * old incarnation received.  A new incarnation with timestamps after an
+ * old one without is always accepted (PAWS protects it). */
+static bool
+hs_tcp_tw_reusable(const struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
+{
+	bool seq_ok = HS_SEQ_GT(s->seq, c->rcv_nxt);
+
+	if (c->flags & HS_TCPF_TS) {
+		if (!s->opt.has_ts)
+			return seq_ok;
+		return HS_SEQ_GT(s->opt.tsval, c->ts_recent) ||
+		       (s->opt.tsval == c->ts_recent && seq_ok);
+	}
+	return s->opt.has_ts || seq_ok;
+}
+
 void
 hs_tcp_input(struct hs_lcore *lc, struct rte_mbuf *m)
 {
@@ -1173,11 +1231,15 @@ hs_tcp_input(struct hs_lcore *lc, struct rte_mbuf *m)
 		return;
 	}
 	c = hs_tcp_conn_lookup(lc, a.saddr, a.daddr, a.sport, a.dport);
-	/* RFC 9293 §3.6.1 / RFC 6191: a new SYN above RCV.NXT may take over
-	 * a TIME_WAIT conn. */
+	/* RFC 9293 §3.6.1 / RFC 6191 §2: a new SYN may take over a
+	 * TIME_WAIT conn.  One that may not goes on to the TIME_WAIT conn,
+	 * which answers it with a (rate-limited) challenge ACK as RFC 9293
+	 * §3.10.7.4 / RFC 5961 §4 and Linux do, rather than RFC 6191's
+	 * silent drop: a client that really restarted learns at once. */
 	if (c != NULL && c->state == HS_TCP_TIME_WAIT &&
 	    (s.flags & (HS_TH_SYN | HS_TH_ACK | HS_TH_RST)) == HS_TH_SYN &&
-	    HS_SEQ_GT(s.seq, c->rcv_nxt)) {
+	    hs_tcp_tw_reusable(c, &s)) {
+		lc->stats.tcp_tw_reuse++;
 		hs_tcp_conn_drop(c, 0);
 		c = NULL;
 	}

@@ -405,21 +405,126 @@ hs_tcp_sws_ok(const struct hs_tcp_conn *c, uint32_t len, uint32_t unsent)
 	       (c->max_sndwnd && len >= c->max_sndwnd / 2);
 }
 
+/* Retransmit [seq, seq+len) during RFC 6675 recovery; HighRxt follows. */
+static int
+hs_tcp_sack_rexmit(struct hs_tcp_conn *c, uint32_t seq, uint32_t len)
+{
+	int rc = hs_tcp_send_data(c, seq, len, false);
+
+	if (rc == 0 && HS_SEQ_GT(seq + len, c->high_rxt))
+		c->high_rxt = seq + len;
+	return rc;
+}
+
+void
+hs_tcp_enter_recovery(struct hs_tcp_conn *c)
+{
+	uint32_t len;
+
+	/* RFC 6582 §3.2 step 2 / RFC 6675 §5: not before the cumulative
+	 * ACK covers the previous recovery point (or an RTO's). */
+	if (!HS_SEQ_GEQ(c->snd_una, c->recover))
+		return;
+	c->lc->stats.tcp_fast_rexmt++;
+	c->cc->on_loss(c, false);
+	c->recover = c->snd_max;
+	c->flags |= HS_TCPF_RECOVERY;
+	c->rtt_start_us = 0;
+	if (c->flags & HS_TCPF_SACK) {
+		/* RFC 6675 §5 (4.2) cwnd = ssthresh, (4.3) retransmit the
+		 * first segment presumed lost; (4.4) the rest is NextSeg
+		 * against pipe in hs_tcp_output(). */
+		c->lc->stats.tcp_sack_recovery++;
+		c->cwnd = c->ssthresh;
+		c->high_rxt = c->snd_una;
+		len = HS_MIN(c->sndq.bytes, hs_tcp_data_mss(c));
+		if (c->sb_n)
+			len = HS_MIN(len, c->sb[0][0] - c->snd_una);
+		if (len)
+			hs_tcp_sack_rexmit(c, c->snd_una, len);
+		else
+			hs_tcp_rexmit_one(c);
+	} else {
+		/* RFC 6582 §3.2 step 2: ssthresh + 3*SMSS, inflated later. */
+		hs_tcp_rexmit_one(c);
+		c->cwnd = c->ssthresh + 3u * c->mss;
+	}
+}
+
+/* RFC 6675 §5 (C): while cwnd - pipe >= 1 SMSS, send NextSeg: a lost
+ * hole (rule 1), new data (rule 2), another hole below the highest SACK
+ * (rule 3).  Each pass raises pipe by what it sent, so the loop ends;
+ * the count bound is a guard. */
+static void
+hs_tcp_sack_output(struct hs_tcp_conn *c)
+{
+	for (uint32_t n = 0; n < 4096 && hs_tcp_can_send_data(c); n++) {
+		uint32_t mss = hs_tcp_data_mss(c), seq, len;
+		uint32_t off = c->snd_max - c->snd_una, unsent = 0;
+		int32_t usable;
+		bool fin;
+
+		if ((uint64_t)hs_tcp_sack_pipe(c) + mss > c->cwnd)
+			break;
+		if (hs_tcp_sack_nextseg_rexmit(c, mss, false, &seq, &len)) {
+			if (hs_tcp_sack_rexmit(c, seq, len) < 0)
+				break;
+			continue;
+		}
+		if (!(c->flags & HS_TCPF_SENTFIN) && off < c->sndq.bytes)
+			unsent = c->sndq.bytes - off;
+		usable = (int32_t)(c->snd_una + c->snd_wnd - c->snd_max);
+		len = HS_MIN(unsent, mss);
+		len = HS_MIN(len, usable > 0 ? (uint32_t)usable : 0u);
+		if (len && !hs_tcp_sws_ok(c, len, unsent))
+			len = 0;
+		fin = (c->flags & (HS_TCPF_SHUT_WR | HS_TCPF_SENTFIN)) ==
+		      HS_TCPF_SHUT_WR && off + len == c->sndq.bytes;
+		if (len || fin) {
+			c->snd_nxt = c->snd_max;
+			if (hs_tcp_send_data(c, c->snd_max, len, fin) < 0)
+				break;
+			continue;
+		}
+		if (hs_tcp_sack_nextseg_rexmit(c, mss, true, &seq, &len)) {
+			if (hs_tcp_sack_rexmit(c, seq, len) < 0)
+				break;
+			continue;
+		}
+		break;
+	}
+}
+
 void
 hs_tcp_output(struct hs_tcp_conn *c)
 {
 	if (c->flags & HS_TCPF_DEAD)
 		return;
-	while (hs_tcp_can_send_data(c)) {
-		uint32_t off = c->snd_nxt - c->snd_una;
-		uint32_t unsent = off < c->sndq.bytes ? c->sndq.bytes - off : 0;
-		uint32_t win = HS_MIN(c->snd_wnd, c->cwnd);
-		int32_t usable = (int32_t)(c->snd_una + win - c->snd_nxt);
-		uint32_t len = HS_MIN(unsent, hs_tcp_data_mss(c));
+	if (hs_tcp_sack_recovery(c))
+		hs_tcp_sack_output(c);
+	while (!hs_tcp_sack_recovery(c) && hs_tcp_can_send_data(c)) {
+		uint32_t off, unsent, win, len, limit;
+		int32_t usable;
 		bool fin;
 
+		if (c->sb_n && HS_SEQ_LT(c->snd_nxt, c->snd_max)) {
+			/* Go-back-N after an RTO: skip what the peer SACKed
+			 * since (RFC 6675 §5.1). */
+			uint32_t nxt = hs_tcp_sack_skip(c, c->snd_nxt, &limit);
+
+			c->snd_nxt = HS_SEQ_LT(nxt, c->snd_max) ? nxt : c->snd_max;
+		} else {
+			limit = c->snd_nxt + (UINT32_MAX / 2);
+		}
+		off = c->snd_nxt - c->snd_una;
+		unsent = off < c->sndq.bytes ? c->sndq.bytes - off : 0;
+		win = HS_MIN(c->snd_wnd, c->cwnd);
+		usable = (int32_t)(c->snd_una + win - c->snd_nxt);
+		len = HS_MIN(unsent, hs_tcp_data_mss(c));
 		len = HS_MIN(len, usable > 0 ? (uint32_t)usable : 0u);
-		if (len && !hs_tcp_sws_ok(c, len, unsent))
+		len = HS_MIN(len, limit - c->snd_nxt);
+		if (len && !hs_tcp_sws_ok(c, len, unsent) &&
+		    c->snd_nxt + len != limit)
 			len = 0;
 		/* FIN goes right after the last queued byte; it needs no
 		 * window (the peer ACKs it even at zero window). */

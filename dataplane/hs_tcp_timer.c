@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * hs_tcp_timer.c - hashed timing wheel and the TCP timers.
  *
- * Wheel (Varghese & Lauck, scheme 6): HS_TW_SLOTS slots of HS_TW_TICK_US.
- * A timer due in tick T sits in slot T % HS_TW_SLOTS; a timer more than one
- * revolution away stays in its slot and is skipped until its tick comes.
- * Arm and cancel are O(1); advancing costs one slot visit per elapsed tick
- * plus the timers in visited slots, never a scan of idle connections.
+ * Wheel (Varghese & Lauck, scheme 7, see hs_tcp.h): a timer due in tick T,
+ * D = T - cur_tick ticks away, sits at the lowest level n with
+ * D < HS_TW_SLOTS^(n+1), in slot (T >> (HS_TW_BITS * n)) % HS_TW_SLOTS.
+ * Level 0 slots hold only timers due at exactly their tick.  When the
+ * clock enters a new level-n period (n >= 1), that period's slot is moved
+ * down (re-armed relative to the new cur_tick).  Arm and cancel are O(1);
+ * advancing costs one empty-slot check per tick plus the timers that
+ * expire or move down, never a scan of idle connections.
  *
  * Per connection (hs_tcp.h):
  *   t_rexmt: SYN-ACK retransmit (SYN_RCVD), RTO (RFC 6298), or the persist
@@ -57,11 +60,19 @@ hs_tw_cancel(struct hs_timer_wheel *w, struct hs_timer *t)
 void
 hs_tw_arm(struct hs_timer_wheel *w, struct hs_timer *t, uint64_t expire)
 {
+	uint64_t delta;
+	uint32_t lvl = 0;
+
 	hs_tw_cancel(w, t);
 	if (expire < w->cur_tick)
 		expire = w->cur_tick;
 	t->expire_tick = expire;
-	hs_tw_link(&w->slot[expire & (HS_TW_SLOTS - 1)], t);
+	delta = expire - w->cur_tick;
+	while (lvl + 1 < HS_TW_LEVELS &&
+	       delta >= (1ull << (HS_TW_BITS * (lvl + 1))))
+		lvl++;
+	hs_tw_link(&w->slot[lvl][(expire >> (HS_TW_BITS * lvl)) &
+				 (HS_TW_SLOTS - 1)], t);
 	w->nb_armed++;
 }
 
@@ -126,9 +137,8 @@ static void
 hs_tcp_rto_timeout(struct hs_tcp_conn *c)
 {
 	struct hs_lcore *lc = c->lc;
-	uint32_t flight = c->snd_max - c->snd_una;
 
-	if (flight == 0)
+	if (c->snd_max == c->snd_una)
 		return;
 	if (c->rexmt_shift >= hs_tcp_params.data_retries) {
 		lc->stats.tcp_conn_timeout++;
@@ -137,10 +147,19 @@ hs_tcp_rto_timeout(struct hs_tcp_conn *c)
 		return;
 	}
 	c->rexmt_shift++;
-	c->ssthresh = HS_MAX(flight / 2, 2u * c->mss);
+	lc->stats.tcp_rto++;
+	/* RFC 5681 §3.1 (4) / RFC 9438 §4.8: ssthresh once per timeout
+	 * sequence, not again for a backed-off retransmission. */
+	if (c->rexmt_shift == 1)
+		c->cc->on_loss(c, true);
 	c->cwnd = c->mss;
 	c->dupacks = 0;
 	c->flags &= ~HS_TCPF_RECOVERY;
+	/* RFC 6582 §4 / RFC 6675 §5.1: no fast recovery before the
+	 * cumulative ACK covers what was sent so far. */
+	c->recover = c->snd_max;
+	/* RFC 2018 §8: the receiver may have reneged; forget the SACKs. */
+	c->sb_n = 0;
 	c->rtt_start_us = 0;              /* Karn: never time a retransmission */
 	c->snd_nxt = c->snd_una;          /* go-back-N */
 	if (c->snd_wnd == 0 && c->sndq.bytes > 0) {
@@ -248,28 +267,95 @@ hs_tcp_timer_fire(struct hs_lcore *lc, struct hs_timer *t)
 	hs_tcp_conn_put(c);
 }
 
-/* Expire the timers of one slot that are due by tick 'due'.  The slot is
- * detached first so handlers may arm/cancel any timer, this one included. */
+/* Expire the timers of level-0 slot 'slot' due by tick 'due'.  The slot
+ * is detached first so handlers may arm/cancel any timer, this one
+ * included. */
 static void
 hs_tw_run_slot(struct hs_lcore *lc, uint32_t slot, uint64_t due)
 {
 	struct hs_timer_wheel *w = &lc->tcp.wheel;
-	struct hs_timer *local = w->slot[slot];
+	struct hs_timer *local = w->slot[0][slot];
 	struct hs_timer *t;
 
 	if (local == NULL)
 		return;
-	w->slot[slot] = NULL;
+	w->slot[0][slot] = NULL;
 	local->pprev = &local;
 	while ((t = local) != NULL) {
 		hs_tw_unlink(t);
+		w->visited++;
 		if (t->expire_tick > due) {
-			hs_tw_link(&w->slot[slot], t);   /* a later revolution */
+			/* Only after a clock jump (hs_tcp_timer_run). */
+			hs_tw_link(&w->slot[0][slot], t);
 			continue;
 		}
 		w->nb_armed--;
 		hs_tcp_timer_fire(lc, t);
 	}
+}
+
+/* Move the timers of a level >= 1 slot down to where they now belong. */
+static void
+hs_tw_cascade(struct hs_timer_wheel *w, uint32_t lvl, uint32_t slot)
+{
+	struct hs_timer *local = w->slot[lvl][slot];
+	struct hs_timer *t;
+
+	if (local == NULL)
+		return;
+	w->slot[lvl][slot] = NULL;
+	local->pprev = &local;
+	while ((t = local) != NULL) {
+		hs_tw_unlink(t);
+		w->visited++;
+		w->nb_armed--;
+		hs_tw_arm(w, t, t->expire_tick);
+	}
+}
+
+/* Set cur_tick to 'now' and re-place every armed timer: overdue ones go
+ * to slot 'now' of level 0.  O(timers), only after the clock jumped by
+ * more than a level-0 revolution. */
+static void
+hs_tw_rebase(struct hs_timer_wheel *w, uint64_t now)
+{
+	struct hs_timer *all = NULL, *t;
+
+	for (uint32_t lvl = 0; lvl < HS_TW_LEVELS; lvl++)
+		for (uint32_t s = 0; s < HS_TW_SLOTS; s++) {
+			while ((t = w->slot[lvl][s]) != NULL) {
+				hs_tw_unlink(t);
+				w->visited++;
+				t->next = all;  /* singly linked, pprev NULL */
+				all = t;
+			}
+		}
+	w->nb_armed = 0;
+	w->cur_tick = now;
+	while ((t = all) != NULL) {
+		all = t->next;
+		t->next = NULL;
+		hs_tw_arm(w, t, t->expire_tick);
+	}
+}
+
+/* Process tick 'tick' (== w->cur_tick - 1 after the increment): cascade
+ * the levels whose period starts here, highest first, then expire. */
+static void
+hs_tw_tick(struct hs_lcore *lc, uint64_t tick)
+{
+	struct hs_timer_wheel *w = &lc->tcp.wheel;
+
+	if ((tick & (HS_TW_SLOTS - 1)) == 0) {
+		for (uint32_t lvl = HS_TW_LEVELS - 1; lvl >= 1; lvl--) {
+			uint32_t sh = HS_TW_BITS * lvl;
+
+			if ((tick & ((1ull << sh) - 1)) == 0)
+				hs_tw_cascade(w, lvl, (tick >> sh) &
+					      (HS_TW_SLOTS - 1));
+		}
+	}
+	hs_tw_run_slot(lc, tick & (HS_TW_SLOTS - 1), tick);
 }
 
 void
@@ -278,21 +364,18 @@ hs_tcp_timer_run(struct hs_lcore *lc)
 	struct hs_timer_wheel *w = &lc->tcp.wheel;
 	uint64_t now = lc->now_us / HS_TW_TICK_US;
 
-	if (w->nb_armed == 0) {
-		if (now >= w->cur_tick)
-			w->cur_tick = now + 1;
-		return;
-	}
-	if (now >= w->cur_tick + HS_TW_SLOTS) {
-		/* More than a revolution behind: one sweep of every slot. */
-		w->cur_tick = now + 1;
-		for (uint32_t s = 0; s < HS_TW_SLOTS; s++)
-			hs_tw_run_slot(lc, s, now);
-		return;
-	}
 	while (w->cur_tick <= now) {
-		uint64_t tick = w->cur_tick++;
-
-		hs_tw_run_slot(lc, tick & (HS_TW_SLOTS - 1), tick);
+		if (w->nb_armed == 0) {
+			w->cur_tick = now + 1;
+			return;
+		}
+		if (now - w->cur_tick >= HS_TW_SLOTS) {
+			/* Far behind (a stalled loop): re-place every timer
+			 * relative to 'now' so due ones land in this tick's
+			 * slot, then process that tick once. */
+			hs_tw_rebase(w, now);
+			continue;
+		}
+		hs_tw_tick(lc, w->cur_tick++);
 	}
 }

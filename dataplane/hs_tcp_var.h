@@ -37,6 +37,8 @@
 #define HS_TCPF_TS       0x2000u  /* timestamps negotiated (RFC 7323 §3) */
 #define HS_TCPF_SACK     0x4000u  /* SACK permitted by both (RFC 2018) */
 #define HS_TCPF_WSCALE_OK 0x8000u /* window scaling negotiated (RFC 7323 §2) */
+/* c->flags is 16 bits wide and full: RFC 6675 recovery is RECOVERY with
+ * SACK negotiated (hs_tcp_sack_recovery()). */
 
 /* TCP header flag bits (th->tcp_flags). */
 #define HS_TH_FIN  RTE_TCP_FIN_FLAG
@@ -69,7 +71,9 @@ struct hs_tcp_opts {
 	uint16_t mss;
 	uint8_t wscale;
 	uint8_t has_mss : 1, has_wscale : 1, sack_ok : 1, has_ts : 1;
+	uint8_t nsack;                 /* SACK blocks (RFC 2018 §3), <= 4 */
 	uint32_t tsval, tsecr;
+	uint32_t sack[4][2];           /* left, right edges, host order */
 };
 
 /* One arriving segment, host byte order. */
@@ -223,12 +227,54 @@ hs_tcp_rcv_space(const struct hs_tcp_conn *c)
 	return HS_MAX(w, adv);            /* never shrink the window */
 }
 
+/* ---- hs_tcp_cc.c: congestion control (RFC 5681, RFC 9438) ----
+ * Called with cwnd/ssthresh in bytes.  on_ack: new data acked outside
+ * loss recovery (slow start and congestion avoidance).  on_loss: a
+ * congestion event (fast retransmit or RTO): sets ssthresh, the caller
+ * then sets cwnd.  Per-conn state lives in c->cubic. */
+struct hs_tcp_cc {
+	const char *name;
+	void (*init)(struct hs_tcp_conn *c);
+	void (*on_ack)(struct hs_tcp_conn *c, uint32_t acked);
+	void (*on_loss)(struct hs_tcp_conn *c, bool rto);
+};
+extern const struct hs_tcp_cc *const hs_tcp_cc_tab[2];
+
+/* ---- hs_tcp_sack.c: RFC 6675 scoreboard ---- */
+static inline bool
+hs_tcp_sack_recovery(const struct hs_tcp_conn *c)
+{
+	return (c->flags & (HS_TCPF_RECOVERY | HS_TCPF_SACK)) ==
+	       (HS_TCPF_RECOVERY | HS_TCPF_SACK);
+}
+/* Merge the segment's SACK blocks into the scoreboard (blocks outside
+ * (SND.UNA, SND.MAX] are ignored, RFC 2018 §3).  Returns true if they
+ * SACKed bytes not SACKed before. */
+bool hs_tcp_sack_update(struct hs_tcp_conn *c, const struct hs_tcp_opts *o);
+/* Forget ranges at or below SND.UNA (after a cumulative ACK). */
+void hs_tcp_sack_trim(struct hs_tcp_conn *c);
+/* RFC 6675 §4 IsLost granularity: bytes below the returned sequence that
+ * are not SACKed are lost (== SND.UNA when nothing is). */
+uint32_t hs_tcp_sack_lost_end(const struct hs_tcp_conn *c);
+/* RFC 6675 §4 SetPipe: bytes presumed in flight. */
+uint32_t hs_tcp_sack_pipe(const struct hs_tcp_conn *c);
+/* RFC 6675 §4 NextSeg rules 1 and 3: a retransmission [*seq, *seq+*len)
+ * of at most max bytes.  Rule 3 only if rule3 is set.  False if none. */
+bool hs_tcp_sack_nextseg_rexmit(const struct hs_tcp_conn *c, uint32_t max,
+				bool rule3, uint32_t *seq, uint32_t *len);
+/* If seq lies in a SACKed range, its end, else seq; *limit = start of the
+ * next SACKed range above seq (or seq + UINT32_MAX/2 if none). */
+uint32_t hs_tcp_sack_skip(const struct hs_tcp_conn *c, uint32_t seq,
+			  uint32_t *limit);
+
 /* ---- hs_tcp_conn.c ---- */
 struct hs_tcp_conn *hs_tcp_conn_lookup(struct hs_lcore *lc, uint32_t faddr,
 				       uint32_t laddr, uint16_t fport,
 				       uint16_t lport);
 int hs_tcp_listener_find(struct hs_lcore *lc, uint16_t lport);
-/* New SYN_RCVD conn (not yet sending anything); NULL at the limit. */
+/* New SYN_RCVD conn (not yet sending anything); NULL at the table limit
+ * or the per-source limit, each counted (drop_tcp_conn_limit,
+ * drop_tcp_src_limit). */
 struct hs_tcp_conn *hs_tcp_conn_new(struct hs_lcore *lc, uint32_t faddr,
 				    uint32_t laddr, uint16_t fport,
 				    uint16_t lport, int listener);
@@ -238,6 +284,11 @@ struct hs_tcp_conn *hs_tcp_conn_new(struct hs_lcore *lc, uint32_t faddr,
 void hs_tcp_conn_drop(struct hs_tcp_conn *c, int reason);
 /* End of a busy section: returns the conn to the free list if it died. */
 void hs_tcp_conn_put(struct hs_tcp_conn *c);
+/* Give back c's slot in the per-source count (idempotent): on detach and
+ * on entering TIME_WAIT, which holds no application resources. */
+void hs_tcp_src_release(struct hs_tcp_conn *c);
+/* Conns of source addr (network order) counted now. */
+uint32_t hs_tcp_src_count(struct hs_lcore *lc, uint32_t addr);
 uint32_t hs_tcp_isn(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
 		    uint16_t fport, uint16_t lport);
 uint32_t hs_tcp_ts_offset(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
@@ -259,6 +310,9 @@ void hs_tcp_challenge_ack(struct hs_tcp_conn *c);
 void hs_tcp_send_keepalive(struct hs_tcp_conn *c);
 /* Retransmit the first unacknowledged segment (fast rexmt / partial ACK). */
 void hs_tcp_rexmit_one(struct hs_tcp_conn *c);
+/* Enter loss recovery on a congestion signal from duplicate ACKs:
+ * RFC 6675 §5 with SACK, RFC 6582 §3.2 step 2 without. */
+void hs_tcp_enter_recovery(struct hs_tcp_conn *c);
 /* Stateless SYN-ACK carrying a SYN cookie as ISS (RFC 4987 §3.6), with
  * the options the SYN offered; wscale < 0: none.  Addresses network order. */
 void hs_tcp_send_cookie_synack(struct hs_lcore *lc, uint32_t saddr,
@@ -273,6 +327,15 @@ void hs_tcp_respond(struct hs_lcore *lc, uint32_t saddr, uint32_t daddr,
 /* ---- hs_tcp_in.c ---- */
 /* Parse options [p, p+len).  Returns 0 or -EINVAL on malformed lengths. */
 int hs_tcp_parse_opts(const uint8_t *p, uint32_t len, struct hs_tcp_opts *o);
+
+/* TIME_WAIT length: time_wait_ms, or 2*MSL (RFC 9293 §3.4.2). */
+static inline uint64_t
+hs_tcp_time_wait_us(void)
+{
+	return hs_tcp_params.time_wait_ms ?
+	       (uint64_t)hs_tcp_params.time_wait_ms * 1000u :
+	       2ull * hs_ms_to_us(hs_tcp_params.msl_ms);
+}
 
 /* ---- hs_tcp_timer.c ---- */
 void hs_tw_init(struct hs_timer_wheel *w, uint64_t now_us);

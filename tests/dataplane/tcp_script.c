@@ -32,6 +32,7 @@
  *   TIME expect-none                              nothing more sent by TIME
  *   TIME expect-ooq SEGS BYTES                    out-of-order queue contents
  *   TIME expect-timeouts N                        app timeout() calls so far
+ *   TIME expect-cwnd N | expect-ssthresh N        congestion state, bytes
  *   param NAME N      hs_tcp_params field (before the first segment)
  *   max-conns N       connection table size (before the first segment)
  *   peer-port N       later segments use this source port
@@ -766,7 +767,8 @@ static const struct {
 	P(rto_init_ms), P(syn_retries), P(data_retries), P(delack_ms),
 	P(fin_wait2_ms), P(ooq_max_segs), P(ooq_lcore_max),
 	P(challenge_ack_limit), P(keepalive_ms), P(keepalive_intvl_ms),
-	P(keepalive_probes), P(syncookies), P(syn_backlog),
+	P(keepalive_probes), P(syncookies), P(syn_backlog), P(cc),
+	P(max_per_source), P(time_wait_ms), P(rcvq_lcore_max),
 #undef P
 };
 
@@ -919,6 +921,15 @@ do_expect_cmd(const char *cmd, char *p)
 			     segs, bytes, a ? a : "?", b ? b : "?");
 		else if (lc.tcp.ooq_mbufs < segs)
 			fail("lcore ooq_mbufs %u < conn's %u", lc.tcp.ooq_mbufs, segs);
+	} else if (strcmp(cmd, "expect-cwnd") == 0 ||
+		   strcmp(cmd, "expect-ssthresh") == 0) {
+		struct hs_tcp_conn *c = cur_conn();
+		bool cw = strcmp(cmd, "expect-cwnd") == 0;
+		uint32_t v = c ? (cw ? c->cwnd : c->ssthresh) : 0;
+
+		if (!parse_u32(a, &n) || c == NULL || v != n)
+			fail("%s is %u, expected %s", cw ? "cwnd" : "ssthresh",
+			     v, a ? a : "?");
 	} else if (strcmp(cmd, "expect-timeouts") == 0) {
 		if (!parse_u32(a, &n) || (uint32_t)app.timeouts != n)
 			fail("timeout() called %d times, expected %s",

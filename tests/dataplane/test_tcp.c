@@ -19,6 +19,7 @@
 #include "hs_lcore.h"
 #include "hs_net.h"
 #include "hs_tcp.h"
+#include "hs_tcp_var.h"
 
 static int failures, checks;
 #define CHECK(e) do { checks++; if (!(e)) { failures++; \
@@ -513,7 +514,9 @@ test_rto_backoff_and_timeout(void)
 	advance_ms(1);
 	EXPECT(F_ACK | F_PSH, iss + 1, seq);
 	CHECK(lc.stats.tcp_rexmt == 1);
-	CHECK(c->cwnd == c->mss && c->ssthresh == 2u * c->mss);
+	/* CUBIC (default): ssthresh = 0.7 * cwnd (RFC 9438 §4.8), cwnd
+	 * back to one segment (RFC 5681 §3.1). */
+	CHECK(c->cwnd == c->mss && c->ssthresh == 7u * c->mss);
 	advance_ms(399);
 	EXPECT_NONE();
 	advance_ms(1);
@@ -1175,6 +1178,495 @@ test_random_segments(void)
 	teardown();
 }
 
+
+/* RFC 9438: after a loss at W_max = 100 segments, cwnd drops to 70, grows
+ * concavely back to W_max around K = cbrt((100 - 70) / 0.4) = 4.22 s,
+ * faster than Reno's one segment per RTT at first, and then probes
+ * convexly beyond W_max. */
+static void
+test_cubic_growth(void)
+{
+	struct hs_tcp_conn *c;
+	uint32_t mss, cw_1s = 0, cw_k = 0, cw_2k = 0;
+
+	setup(16);
+	handshake();
+	c = app.c;
+	mss = c->mss;
+	CHECK(strcmp(c->cc->name, "cubic") == 0);
+	c->srtt_us = 100000;                    /* 100 ms RTT */
+	c->cwnd = 100 * mss;
+	c->cc->on_loss(c, false);
+	CHECK(c->ssthresh == 70 * mss);
+	c->cwnd = c->ssthresh;                  /* as recovery leaves it */
+	/* 8 s of ACK clocking: one cwnd of ACKs (one per segment) per RTT. */
+	for (uint32_t rtt = 1; rtt <= 80; rtt++) {
+		uint32_t segs = c->cwnd / mss;
+
+		for (uint32_t i = 0; i < segs; i++) {
+			lc.now_us += 100000 / segs;
+			c->cc->on_ack(c, mss);
+		}
+		if (rtt == 10)
+			cw_1s = c->cwnd / mss;
+		if (rtt == 42)
+			cw_k = c->cwnd / mss;
+		if (rtt == 80)
+			cw_2k = c->cwnd / mss;
+	}
+	/* W_cubic(1 s + RTT) = 0.4 * (1.1 - 4.22)^3 + 100 = 87.9; Reno: 80. */
+	CHECK(cw_1s >= 85 && cw_1s <= 90);
+	CHECK(cw_k >= 98 && cw_k <= 102);
+	/* W_cubic(8 s + RTT) = 0.4 * (8.1 - 4.22)^3 + 100 = 123. */
+	CHECK(cw_2k >= 115 && cw_2k <= 130);
+	c->cc->on_loss(c, true);
+	teardown();
+
+	/* NewReno instead: one segment per RTT in congestion avoidance. */
+	hs_tcp_params.cc = HS_TCP_CC_NEWRENO;
+	setup(16);
+	handshake();
+	c = app.c;
+	mss = c->mss;
+	CHECK(strcmp(c->cc->name, "newreno") == 0);
+	c->cwnd = 100 * mss;
+	c->cc->on_loss(c, false);
+	CHECK(c->ssthresh == 2 * mss);   /* max(FlightSize / 2, 2 SMSS), idle */
+	c->cwnd = c->ssthresh = 70 * mss;
+	for (uint32_t rtt = 1; rtt <= 10; rtt++) {
+		uint32_t segs = c->cwnd / mss;
+
+		for (uint32_t i = 0; i < segs; i++)
+			c->cc->on_ack(c, mss);
+	}
+	/* ~1 SMSS per RTT (eq. 3 rounds each increment down). */
+	CHECK(c->cwnd >= 79 * mss && c->cwnd <= 80 * mss);
+	teardown();
+	CHECK(hs_tcp_cc_find("cubic") == HS_TCP_CC_CUBIC &&
+	      hs_tcp_cc_find("newreno") == HS_TCP_CC_NEWRENO &&
+	      hs_tcp_cc_find("reno") == -1);
+}
+
+/* The timer wheel's cost does not grow with idle connections: 100k
+ * connections hold a keep-alive timer 2 h away while ten timers fall due
+ * within the next second; 10 s of 1 ms ticks visit exactly those ten.
+ * Over the 2 h, each idle timer is touched twice: moved down a level
+ * once, fired once. */
+static void
+test_timer_wheel_idle_cost(void)
+{
+	const uint32_t n = 100000;
+	struct hs_timer_wheel *w = &lc.tcp.wheel;
+	uint64_t v0, t_end;
+	uint32_t i;
+
+	setup(n);
+	for (i = 0; i < n; i++) {
+		struct hs_tcp_conn *c = hs_tcp_conn_new(&lc,
+			RTE_BE32(RTE_IPV4(198, 18, 1, 0) + i), RTE_BE32(SRV_IP),
+			rte_cpu_to_be_16(1024 + (uint16_t)(i % 60000)),
+			rte_cpu_to_be_16(SRV_PORT), 0);
+
+		if (c == NULL)
+			break;
+		hs_tcp_timer_arm(c, &c->t_keep, 7200ull * 1000000);
+		if (i % 10000 == 0)             /* ten due soon */
+			hs_tcp_timer_arm(c, &c->t_app,
+					 (uint64_t)(i / 10000 + 1) * 90000);
+	}
+	CHECK(i == n && w->nb_armed == n + 10);
+	v0 = w->visited;
+	for (uint32_t t = 0; t < 10000; t++) {
+		lc.now_us += 1000;
+		hs_tcp_timer_run(&lc);
+	}
+	CHECK(w->visited - v0 == 10);
+	CHECK(w->nb_armed == n);
+	/* A tick with nothing due visits nothing. */
+	v0 = w->visited;
+	lc.now_us += 1000;
+	hs_tcp_timer_run(&lc);
+	CHECK(w->visited == v0);
+	/* Run to the keep-alive deadline: each timer moved once, fired once
+	 * (keep-alive is off, so firing does nothing). */
+	v0 = w->visited;
+	t_end = lc.now_us + 7200ull * 1000000;
+	while (lc.now_us < t_end) {
+		lc.now_us += 1000;
+		hs_tcp_timer_run(&lc);
+	}
+	CHECK(w->nb_armed == 0);
+	CHECK(w->visited - v0 == 2ull * n);
+	teardown();
+}
+
+/* RFC 6528 §3: ISN = M + F(4-tuple, secret), M a 4 µs clock, F keyed:
+ * per 4-tuple offsets differ, the same 4-tuple advances with the clock,
+ * and a new secret (a new boot) changes everything. */
+static void
+test_isn_rfc6528(void)
+{
+	uint32_t fa = RTE_BE32(PEER_IP), la = RTE_BE32(SRV_IP);
+	uint16_t fp = RTE_BE16(40000), lp = RTE_BE16(443);
+	uint32_t a, b, a2, d;
+
+	setup(16);
+	a = hs_tcp_isn(&lc, fa, la, fp, lp);
+	b = hs_tcp_isn(&lc, fa, la, RTE_BE16(40001), lp);
+	d = hs_tcp_isn(&lc, fa + RTE_BE32(1), la, fp, lp);
+	CHECK(a != b && a != d && b != d);
+	lc.now_us += 1000000;                   /* 1 s = 250000 ticks */
+	a2 = hs_tcp_isn(&lc, fa, la, fp, lp);
+	CHECK(a2 - a == 250000);
+	teardown();
+	setup(16);
+	lc.now_us += 1000000;
+	CHECK(hs_tcp_isn(&lc, fa, la, fp, lp) != a2);   /* new secret */
+	teardown();
+}
+
+/* Per-source counting table (open addressing, backward-shift deletion):
+ * with 3 conns allowed per source, 4000 conns from 1000 addresses give 3
+ * per address and 1000 refusals; freeing conns in a scattered order keeps
+ * every count exact and lets the source connect again. */
+static void
+test_per_source_table(void)
+{
+	static struct hs_tcp_conn *cs[4000];
+	uint32_t refused = 0, ok = 1;
+
+	hs_tcp_params.max_per_source = 3;
+	setup(4096);
+	for (uint32_t i = 0; i < 4000; i++) {
+		uint32_t a = RTE_BE32(RTE_IPV4(198, 18, 2, 0) + (i * 7919) % 1000);
+
+		cs[i] = hs_tcp_conn_new(&lc, a, RTE_BE32(SRV_IP),
+					rte_cpu_to_be_16(1024 + (uint16_t)i),
+					rte_cpu_to_be_16(SRV_PORT), 0);
+		refused += cs[i] == NULL;
+	}
+	CHECK(refused == 1000 && lc.stats.drop_tcp_src_limit == 1000);
+	for (uint32_t k = 0; k < 1000; k++)
+		ok &= hs_tcp_src_count(&lc, RTE_BE32(RTE_IPV4(198, 18, 2, 0) + k)) == 3;
+	CHECK(ok);
+	/* Free the first conn of every address (i < 1000), in steps of 7. */
+	for (uint32_t j = 0; j < 1000; j++) {
+		uint32_t i = (j * 7) % 1000;
+
+		hs_tcp_conn_drop(cs[i], 0);
+		cs[i] = NULL;
+	}
+	ok = 1;
+	for (uint32_t k = 0; k < 1000; k++)
+		ok &= hs_tcp_src_count(&lc, RTE_BE32(RTE_IPV4(198, 18, 2, 0) + k)) == 2;
+	CHECK(ok);
+	CHECK(hs_tcp_conn_new(&lc, RTE_BE32(RTE_IPV4(198, 18, 2, 5)),
+			      RTE_BE32(SRV_IP), RTE_BE16(9), RTE_BE16(SRV_PORT),
+			      0) != NULL);
+	CHECK(hs_tcp_src_count(&lc, RTE_BE32(RTE_IPV4(198, 18, 2, 5))) == 3);
+	CHECK(hs_tcp_src_count(&lc, RTE_BE32(RTE_IPV4(198, 18, 9, 5))) == 0);
+	teardown();
+}
+
+/* RFC 2018 §3: a SACK option is 2 + 8n bytes; any other length makes
+ * the segment malformed (dropped, counted), a valid one is processed. */
+static void
+test_sack_option_length(void)
+{
+	/* nop nop SACK len 12 (one block and 2 stray bytes) */
+	struct opts bad = { { 1, 1, 5, 12, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 1, 1 }, 16 };
+	uint32_t iss, seq = PEER_ISN + 1;
+
+	setup(16);
+	iss = handshake();
+	inject_from(peer_port, SRV_PORT, F_ACK, seq, iss + 1, NULL, 0, &bad);
+	CHECK(lc.stats.drop_tcp_badopt == 1);
+	CHECK(app.c != NULL && app.c->state == HS_TCP_ESTABLISHED);
+	EXPECT_NONE();
+	teardown();
+}
+
+/* ---- lossy link: a whole transfer through a simulated path ----------
+ * Our segments and the peer's ACKs each cross a 5 ms path that drops a
+ * share of them (deterministic per seed).  The simulated receiver keeps
+ * out-of-order data, ACKs every segment and, with SACK, reports up to 4
+ * blocks, the latest first (RFC 2018 §4).  The transfer must complete
+ * byte-exact within a bounded simulated time, with every recovery
+ * mechanism in play, and leak nothing. */
+#define LL_MAXQ 4096
+struct ll_pkt { uint64_t t; uint32_t seq, ack, len; uint8_t nsack; uint32_t sack[4][2]; };
+static struct ll_pkt ll_fwd[LL_MAXQ], ll_rev[LL_MAXQ];
+static uint32_t ll_nfwd, ll_nrev;
+static uint64_t ll_rng;
+
+static uint32_t
+ll_rand(void)
+{
+	ll_rng = ll_rng * 6364136223846793005ull + 1442695040888963407ull;
+	return (uint32_t)(ll_rng >> 33);
+}
+
+static uint8_t ll_pat(uint32_t off) { return (uint8_t)(off * 31u + 7u); }
+
+static uint32_t ll_reorder_pct, ll_dup_pct;
+
+/* Delivery time of a packet sent now: 5 ms, or up to 15 ms for the
+ * ll_reorder_pct share (so it arrives after later packets). */
+static uint64_t
+ll_when(void)
+{
+	return lc.now_us + 5000 +
+	       (ll_rand() % 100 < ll_reorder_pct ? ll_rand() % 10000 : 0);
+}
+
+static bool
+lossy_transfer(bool sack, uint32_t cc, uint32_t loss_pct, uint64_t seed,
+	       uint32_t total, uint64_t *sim_ms)
+{
+	static uint8_t buf[1 << 20];
+	struct opts syn = { { 2, 4, 0x03, 0xe8, 1, 1, 4, 2 }, sack ? 8 : 4 };
+	uint32_t blk[64][2], nblk = 0, last_l = 0, last_r = 0;
+	uint32_t iss, seq = PEER_ISN + 1, rcv, delivered = 0;
+	bool bad = false;
+	uint64_t t;
+
+	hs_tcp_params.cc = cc;
+	ll_rng = seed;
+	ll_nfwd = ll_nrev = 0;
+	setup(16);
+	inject_from(peer_port, SRV_PORT, F_SYN, PEER_ISN, 0, NULL, 0, &syn);
+	iss = caps[rd].seq;
+	rd = ncap = 0;
+	inject(F_ACK, seq, iss + 1, NULL, 0);
+	if (app.c == NULL)
+		return false;
+	rcv = iss + 1;
+	for (uint32_t i = 0; i < total; i++)
+		buf[i] = ll_pat(i);
+	if (hs_tcp_send(app.c, buf, total) != (int)total)
+		return false;
+	hs_tcp_push(app.c);
+	for (t = 0; t < 600000 && delivered < total; t++) {
+		/* Our output onto the path (loss_pct % dropped). */
+		for (; rd < ncap; rd++) {
+			struct cap *c = &caps[rd];
+
+			if (c->dlen == 0 || ll_rand() % 100 < loss_pct)
+				continue;
+			for (uint32_t k = 0; k < c->dlen; k++)
+				bad |= c->data[k] != ll_pat(c->seq - iss - 1 + k);
+			for (uint32_t d = ll_rand() % 100 < ll_dup_pct ? 2 : 1;
+			     d > 0 && ll_nfwd < LL_MAXQ; d--)
+				ll_fwd[ll_nfwd++] = (struct ll_pkt){
+					ll_when(), c->seq, 0, c->dlen, 0, {{0}} };
+		}
+		rd = ncap = 0;
+		/* Receiver: take what arrives now, ACK each segment. */
+		for (uint32_t i = 0; i < ll_nfwd;) {
+			struct ll_pkt p = ll_fwd[i];
+			struct ll_pkt a = { ll_when(), 0, 0, 0, 0, {{0}} };
+			uint32_t l = p.seq, r = p.seq + p.len, j, n;
+
+			if (p.t > lc.now_us) {
+				i++;
+				continue;
+			}
+			ll_fwd[i] = ll_fwd[--ll_nfwd];
+			if (HS_SEQ_GT(r, rcv) && HS_SEQ_GT(l, rcv)) {
+				/* out of order: merge into the block list */
+				for (j = 0; j < nblk; j++)
+					if (HS_SEQ_LEQ(l, blk[j][1]) &&
+					    HS_SEQ_GEQ(r, blk[j][0]))
+						break;
+				if (j < nblk) {
+					if (HS_SEQ_LT(l, blk[j][0]))
+						blk[j][0] = l;
+					if (HS_SEQ_GT(r, blk[j][1]))
+						blk[j][1] = r;
+				} else if (nblk < 64) {
+					blk[nblk][0] = l;
+					blk[nblk][1] = r;
+					nblk++;
+				}
+				last_l = l;
+				last_r = r;
+			} else if (HS_SEQ_GT(r, rcv)) {
+				rcv = r;
+			}
+			/* absorb blocks now in order, merge overlapping */
+			for (bool more = true; more;) {
+				more = false;
+				for (j = 0; j < nblk; j++) {
+					if (HS_SEQ_LEQ(blk[j][0], rcv)) {
+						if (HS_SEQ_GT(blk[j][1], rcv))
+							rcv = blk[j][1];
+						blk[j][0] = blk[--nblk][0];
+						blk[j][1] = blk[nblk][1];
+						more = true;
+						break;
+					}
+					for (uint32_t k = j + 1; k < nblk; k++)
+						if (HS_SEQ_LEQ(blk[k][0], blk[j][1]) &&
+						    HS_SEQ_GEQ(blk[k][1], blk[j][0])) {
+							if (HS_SEQ_LT(blk[k][0], blk[j][0]))
+								blk[j][0] = blk[k][0];
+							if (HS_SEQ_GT(blk[k][1], blk[j][1]))
+								blk[j][1] = blk[k][1];
+							blk[k][0] = blk[--nblk][0];
+							blk[k][1] = blk[nblk][1];
+							more = true;
+							break;
+						}
+				}
+			}
+			delivered = rcv - iss - 1;
+			a.ack = rcv;
+			if (sack && nblk) {
+				/* the block holding the latest arrival first */
+				for (j = 0, n = 0; j < nblk; j++)
+					if (HS_SEQ_LEQ(blk[j][0], last_l) &&
+					    HS_SEQ_GEQ(blk[j][1], last_r)) {
+						a.sack[n][0] = blk[j][0];
+						a.sack[n][1] = blk[j][1];
+						n++;
+					}
+				for (j = 0; j < nblk && n < 4; j++)
+					if (n == 0 || blk[j][0] != a.sack[0][0]) {
+						a.sack[n][0] = blk[j][0];
+						a.sack[n][1] = blk[j][1];
+						n++;
+					}
+				a.nsack = (uint8_t)n;
+			}
+			if (ll_rand() % 100 >= loss_pct)
+				for (uint32_t d = ll_rand() % 100 < ll_dup_pct ? 2 : 1;
+				     d > 0 && ll_nrev < LL_MAXQ; d--)
+					ll_rev[ll_nrev++] = a;
+		}
+		/* ACKs reaching us. */
+		for (uint32_t i = 0; i < ll_nrev;) {
+			struct ll_pkt a = ll_rev[i];
+			struct opts o = { { 0 }, 0 };
+
+			if (a.t > lc.now_us) {
+				i++;
+				continue;
+			}
+			ll_rev[i] = ll_rev[--ll_nrev];
+			if (a.nsack) {
+				o.b[0] = 1;
+				o.b[1] = 1;
+				o.b[2] = 5;
+				o.b[3] = (uint8_t)(2 + 8 * a.nsack);
+				for (uint32_t k = 0; k < a.nsack; k++)
+					for (uint32_t e = 0; e < 2; e++)
+						for (uint32_t b = 0; b < 4; b++)
+							o.b[4 + 8 * k + 4 * e + b] = (uint8_t)
+								(a.sack[k][e] >> (24 - 8 * b));
+				o.len = (uint8_t)(4 + 8 * a.nsack);
+			}
+			inject_from(peer_port, SRV_PORT, F_ACK, seq, a.ack, NULL, 0, &o);
+			if (app.c == NULL)
+				return false;
+		}
+		lc.now_us += 1000;
+		hs_tcp_timer_run(&lc);
+	}
+	*sim_ms = t;
+	return delivered == total && !bad && app.c != NULL;
+}
+
+static void
+test_lossy_link(void)
+{
+	static const struct {
+		bool sack;
+		uint32_t cc, loss, reorder, dup;
+	} cases[] = {
+		{ true, HS_TCP_CC_CUBIC, 0, 0, 0 }, { true, HS_TCP_CC_CUBIC, 5, 0, 0 },
+		{ true, HS_TCP_CC_CUBIC, 15, 0, 0 }, { true, HS_TCP_CC_NEWRENO, 5, 0, 0 },
+		{ false, HS_TCP_CC_CUBIC, 5, 0, 0 }, { false, HS_TCP_CC_NEWRENO, 5, 0, 0 },
+		{ false, HS_TCP_CC_NEWRENO, 15, 0, 0 },
+		{ true, HS_TCP_CC_CUBIC, 5, 5, 1 }, { false, HS_TCP_CC_CUBIC, 5, 5, 1 },
+		{ true, HS_TCP_CC_CUBIC, 0, 20, 5 },
+	};
+
+	for (size_t i = 0; i < RTE_DIM(cases); i++)
+		for (uint64_t seed = 1; seed <= 4; seed++) {
+			uint64_t ms = 0;
+			bool ok;
+
+			ll_reorder_pct = cases[i].reorder;
+			ll_dup_pct = cases[i].dup;
+			ok = lossy_transfer(cases[i].sack, cases[i].cc,
+					    cases[i].loss, seed, 1u << 20, &ms);
+			CHECK(ok);
+			if (!ok)
+				fprintf(stderr, "lossy: case %zu seed %lu: stalled "
+					"after %lu ms\n", i, (unsigned long)seed,
+					(unsigned long)ms);
+			if (seed == 1)
+				printf("lossy: sack %d %-7s loss %2u%% reorder %2u%% "
+				       "dup %u%%: 1 MiB in %5lu ms simulated, %3lu "
+				       "recoveries, %3lu RTOs, %3lu rexmt\n",
+				       cases[i].sack, cases[i].cc ? "newreno" : "cubic",
+				       cases[i].loss, cases[i].reorder, cases[i].dup,
+				       (unsigned long)ms,
+				       (unsigned long)lc.stats.tcp_fast_rexmt,
+				       (unsigned long)lc.stats.tcp_rto,
+				       (unsigned long)lc.stats.tcp_rexmt);
+			if (cases[i].loss + cases[i].reorder == 0)
+				CHECK(lc.stats.tcp_rexmt == 0);
+			else if (cases[i].sack && cases[i].loss)
+				CHECK(lc.stats.tcp_sack_recovery > 0);
+			teardown();
+		}
+	ll_reorder_pct = ll_dup_pct = 0;
+}
+
+/* The clock jumps by more than a level-0 revolution (a stalled loop):
+ * due timers fire once at the next run, later ones keep their exact
+ * deadline, on every level. */
+static void
+test_timer_clock_jump(void)
+{
+	setup(16);
+	handshake();
+	hs_tcp_set_timeout(app.c, 8000000);          /* 8 s: level 1 */
+	lc.now_us += 5000000;
+	hs_tcp_timer_run(&lc);
+	CHECK(app.timeouts == 0);
+	lc.now_us += 2999000;                        /* 7.999 s */
+	hs_tcp_timer_run(&lc);
+	CHECK(app.timeouts == 0);
+	lc.now_us += 1000;
+	hs_tcp_timer_run(&lc);
+	CHECK(app.timeouts == 1);
+	hs_tcp_set_timeout(app.c, 7200ull * 1000000);  /* 2 h: level 1 */
+	lc.now_us += 3600ull * 1000000;
+	hs_tcp_timer_run(&lc);
+	CHECK(app.timeouts == 1);
+	lc.now_us += 3599ull * 1000000;
+	hs_tcp_timer_run(&lc);
+	CHECK(app.timeouts == 1);
+	for (int i = 0; i < 999; i++) {
+		lc.now_us += 1000;
+		hs_tcp_timer_run(&lc);
+	}
+	CHECK(app.timeouts == 1);
+	lc.now_us += 1000;
+	hs_tcp_timer_run(&lc);
+	CHECK(app.timeouts == 2);
+	hs_tcp_set_timeout(app.c, 40ull * 86400 * 1000000);  /* 40 days: level 2 */
+	lc.now_us += 39ull * 86400 * 1000000;
+	hs_tcp_timer_run(&lc);
+	CHECK(app.timeouts == 2);
+	lc.now_us += 86400ull * 1000000;
+	hs_tcp_timer_run(&lc);
+	CHECK(app.timeouts == 3);
+	teardown();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1225,6 +1717,13 @@ main(int argc, char **argv)
 	test_accept_refused();
 	test_app_timeout();
 	test_random_segments();
+	test_cubic_growth();
+	test_timer_wheel_idle_cost();
+	test_isn_rfc6528();
+	test_per_source_table();
+	test_sack_option_length();
+	test_lossy_link();
+	test_timer_clock_jump();
 
 	CHECK(rte_mempool_avail_count(pool) == POOL_SIZE);
 	rte_mempool_free(pool);
