@@ -66,6 +66,10 @@ struct hs_opts {
 	int port_id;                      /* -1 = first available */
 	uint64_t max_file, max_total;
 	const char *access_log;           /* file, or "off" */
+	const char *client_ca;            /* --client-ca */
+	enum hs_tls_client_auth client_auth; /* --client-auth, OFF if unset */
+	const char *ocsp_staple;          /* --ocsp-staple */
+	bool early_data;                  /* --early-data */
 	enum hs_tls_crypto crypto;        /* --crypto */
 	/* HTTP behaviour (struct hs_server_config; 0 ms = default). */
 	uint32_t hsts_max_age;
@@ -125,6 +129,7 @@ static void opt_addr(struct hs_opts *o, const char *val);
 static void opt_site(struct hs_opts *o, const char *val);
 static void opt_help(struct hs_opts *o, const char *val);
 static void opt_version(struct hs_opts *o, const char *val);
+static void opt_client_auth(struct hs_opts *o, const char *val);
 static void opt_crypto(struct hs_opts *o, const char *val);
 static void opt_http_port_mode(struct hs_opts *o, const char *val);
 static void opt_cc(struct hs_opts *o, const char *val);
@@ -171,7 +176,19 @@ static const struct hs_optdef hs_optdefs[] = {
 	{ "idle-sleep", HS_OPT_U32, HS_OFF(idle_sleep_us), 0, 1000000, NULL, false, "US",
 	  "sleep US microseconds after a run of empty polls\n(default 0: busy polling)",
 	  HS_OPTF_LIVE },
-	  	{ "crypto", HS_OPT_FN, 0, 0, 0, opt_crypto, false, "PATH",
+	{ "client-ca", HS_OPT_STR, HS_OFF(client_ca), 0, 0, NULL, false, "FILE",
+	  "request TLS client certificates and verify them\nagainst these PEM CA certificates",
+	  HS_OPTF_LIVE },
+	{ "client-auth", HS_OPT_FN, 0, 0, 0, opt_client_auth, false, "MODE",
+	  "with --client-ca: 'required' (default) or 'optional'",
+	  HS_OPTF_LIVE },
+	{ "ocsp-staple", HS_OPT_STR, HS_OFF(ocsp_staple), 0, 0, NULL, false, "FILE",
+	  "staple this DER OCSP response (openssl ocsp -respout)\nto handshakes that ask for status_request",
+	  HS_OPTF_LIVE },
+	{ "early-data", HS_OPT_BOOL, HS_OFF(early_data), 0, 0, NULL, false, NULL,
+	  "accept TLS 1.3 0-RTT early data (GET/HEAD served,\nothers 425; replays refused)",
+	  HS_OPTF_LIVE },
+	{ "crypto", HS_OPT_FN, 0, 0, 0, opt_crypto, false, "PATH",
 	  "AES-GCM record crypto: ipsec-mb (default) or wolfssl" },
 	{ "http-port-mode", HS_OPT_FN, 0, 0, 0, opt_http_port_mode, false, "MODE",
 	  "redirect (default: 301 to the https URL) or serve",
@@ -441,6 +458,13 @@ opt_site(struct hs_opts *o, const char *s)
 	st->key_file = opt_intern(comma + 1, strlen(comma + 1));
 }
 
+static void
+opt_client_auth(struct hs_opts *o, const char *s)
+{
+	if (hs_tls_client_auth_parse(s, &o->client_auth) < 0)
+		die_usage("--client-auth: '%s' is not 'optional' or 'required'", s);
+}
+
 /* Store val into the option's field according to its kind. */
 static void
 opt_apply(struct hs_opts *o, const struct hs_optdef *d, const char *val)
@@ -462,11 +486,33 @@ opt_apply(struct hs_opts *o, const struct hs_optdef *d, const char *val)
 	}
 }
 
+#ifndef HS_WOLFSSL_TUNED
+#define HS_WOLFSSL_TUNED 0
+#endif
+
+/* Versions, which wolfSSL build meson linked (the tuned .deps/wolfssl or
+ * Debian's fallback) and who seals TLS records: the AES-GCM path line
+ * names the ipsec-mb arch init_mb_mgr_auto picks on this CPU. */
 static void
 print_version(void)
 {
-	printf("httpsd %s\nDPDK %s\n%s\n", HS_VERSION, rte_version(),
+	bool mb = hs_tls_crypto_available() && hs_tls_global_init() == 0;
+
+	printf("httpsd %s\n%s\n%s\n", HS_VERSION, rte_version(),
 	       hs_tls_version_string());
+	printf("wolfSSL build: %s\n", HS_WOLFSSL_TUNED ?
+	       "tuned (.deps/wolfssl)" : "fallback (Debian libwolfssl, no AES-NI)");
+	if (mb)
+		printf("AES-GCM path: %s (%s, %s)\n",
+		       hs_tls_crypto_name(HS_TLS_CRYPTO_IPSECMB),
+		       hs_tls_crypto_version(), hs_tls_crypto_arch());
+	else
+		printf("AES-GCM path: %s (%s)\n",
+		       hs_tls_crypto_name(HS_TLS_CRYPTO_WOLFSSL),
+		       hs_tls_crypto_available() ? "ipsec-mb unusable on this CPU" :
+		       hs_tls_crypto_version());
+	if (mb)
+		hs_tls_global_fini();
 }
 
 static void
@@ -695,6 +741,11 @@ opts_build(struct hs_opts *o, struct hs_build *b, const char *cfg_path,
 	where_set(b, build_line_by_name(b, "http-port"));
 	if (o->http_port == o->https_port)
 		die_usage("--http-port and --https-port must differ");
+	where_set(b, build_line_by_name(b, "client-auth"));
+	if (o->client_auth != HS_TLS_CLIENT_AUTH_OFF && o->client_ca == NULL)
+		die_usage("--client-auth needs --client-ca FILE");
+	if (o->client_ca != NULL && o->client_auth == HS_TLS_CLIENT_AUTH_OFF)
+		o->client_auth = HS_TLS_CLIENT_AUTH_REQUIRED;
 	hs_where[0] = '\0';
 }
 
@@ -792,6 +843,10 @@ tls_config_from(const struct hs_opts *o, struct hs_tls_config *t)
 	t->nb_sites = o->nb_sites;
 	t->sni_strict = o->sni_strict;
 	t->ticket_key_file = o->ticket_keys;
+	t->client_ca = o->client_ca;
+	t->client_auth = o->client_auth;
+	t->ocsp_staple = o->ocsp_staple;
+	t->early_data = o->early_data;
 }
 
 /* The shared server configuration for options o (ports, HTTP knobs). */

@@ -348,6 +348,17 @@ srv_arm(struct hs_srv_conn *sc, bool wrote)
 	}
 }
 
+/* The handshake completed: count it, hand its client identity on. */
+static void
+srv_handshake_ok(struct hs_srv_conn *sc, struct hs_stats *st)
+{
+	st->tls_hs_ok++;
+	sc->handshake_done = true;
+	sc->http.tls_early = false;
+	if (hs_tls_peer(sc->tls)->verified)
+		sc->http.client_dn = hs_tls_peer(sc->tls)->subject;
+}
+
 /* Run the connection until it can make no more progress. */
 static void
 srv_drive(struct hs_srv_conn *sc)
@@ -361,28 +372,35 @@ srv_drive(struct hs_srv_conn *sc)
 	if (sc->tls != NULL && !sc->handshake_done) {
 		int rc = hs_tls_handshake(sc->tls);
 
-		if (rc == -EAGAIN) {
+		if (rc == -EAGAIN && hs_tls_early_phase(sc->tls)) {
+			/* 0-RTT: serve early data while the handshake ends */
+		} else if (rc == -EAGAIN) {
 			if (hs_tcp_peer_closed(sc->tcp)) {
 				st->tls_hs_fail++;
 				srv_close(sc);
 			}
 			srv_arm(sc, false);
 			return;
-		}
-		if (rc < 0) {
+		} else if (rc < 0) {
 			/* The alert (if any) is queued ahead of our FIN. */
 			st->tls_hs_fail++;
 			srv_close(sc);
 			srv_arm(sc, false);
 			return;
+		} else {
+			srv_handshake_ok(sc, st);
 		}
-		st->tls_hs_ok++;
-		sc->handshake_done = true;
 	}
 	for (;;) {
 		int r, w, status;
 
 		r = srv_read(sc);
+		if (r < 0 && sc->tls != NULL && !sc->handshake_done) {
+			/* a 0-RTT handshake failed: its alert goes before FIN */
+			st->tls_hs_fail++;
+			srv_close(sc);
+			break;
+		}
 		if (r == -EPROTO) {
 			/* A bad record (RFC 8446 §5.2): the fatal alert
 			 * (bad_record_mac ...) is queued; it goes out ahead
@@ -396,6 +414,12 @@ srv_drive(struct hs_srv_conn *sc)
 			st->tls_err++;
 			srv_abort(sc);
 			return;
+		}
+		if (sc->tls != NULL && !sc->handshake_done) {
+			/* RFC 8470: requests read from early data */
+			sc->http.tls_early = hs_tls_in_early_data(sc->tls);
+			if (hs_tls_handshake_done(sc->tls))
+				srv_handshake_ok(sc, st);
 		}
 		status = hs_http_conn_process(&sc->http);
 		if (status > 0) {

@@ -32,6 +32,7 @@
 #include "hs_common.h"
 #include "hs_tls.h"
 #include "hs_tls_crypto.h"
+#include "hs_tls_ocsp.h"
 
 #ifndef HS_WOLFSSL_DESC
 #define HS_WOLFSSL_DESC "unknown build"
@@ -77,6 +78,7 @@ struct hs_tls_tkeys {
 struct hs_tls_site_ctx {
 	char *name;
 	WOLFSSL_CTX *wctx;
+	struct hs_tls_ocsp *ocsp;          /* its OCSP staple, or NULL */
 };
 
 struct hs_tls_ctx {
@@ -91,6 +93,10 @@ struct hs_tls_ctx {
 	struct hs_tls_tkeys *tkeys;        /* atomic: see reload */
 	struct hs_tls_tkeys *retired[HS_TLS_TKEYS_RETIRED];
 	unsigned int retired_next;
+	/* ---- client certificates, OCSP, 0-RTT (every site) ---- */
+	enum hs_tls_client_auth client_auth;
+	struct hs_tls_ocsp *ocsp;          /* default site's staple, or NULL */
+	bool early;                        /* 0-RTT on */
 };
 
 /* The first record, held until its ClientHello's server name picked the
@@ -125,6 +131,13 @@ struct hs_tls_sess {
 	uint64_t tx_bytes;     /* ciphertext bytes pushed so far */
 	uint8_t alert[7];      /* our own plaintext fatal alert record */
 	uint8_t alert_len, alert_off;
+	enum hs_tls_client_auth client_auth;
+	struct hs_tls_peer peer;  /* client certificate result */
+	bool early_on;            /* context allows 0-RTT */
+	bool early_phase;         /* our Finished sent, client's awaited */
+	bool early_input;         /* last read returned early data */
+	bool early_replay;        /* ClientHello seen before: abort */
+	struct hs_tls_early_sniff sniff;
 };
 
 static int hs_tls_inited;
@@ -166,6 +179,23 @@ const char *hs_tls_version_string(void)
 
 /* ---- transport callbacks ------------------------------------------- */
 
+static void hs_tls_fatal_alert(struct hs_tls_sess *s, int wolf_err);
+
+/* The 0-RTT anti-replay sniffer sees every byte wolfSSL gets, the held
+ * first record included.  false: a replayed ClientHello, aborted. */
+static bool hs_tls_sniff(struct hs_tls_sess *s, const char *buf, int n)
+{
+	if (s->sniff.state == 0 ||
+	    hs_tls_early_sniff_feed(&s->sniff, (const uint8_t *)buf,
+				    (size_t)n) == 0)
+		return true;
+	/* RFC 8446 §8.2: abort with illegal_parameter, sent now: wolfSSL
+	 * follows a read error with its own bad_record_mac */
+	s->early_replay = true;
+	hs_tls_fatal_alert(s, 0);
+	return false;
+}
+
 static int hs_tls_io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 {
 	struct hs_tls_sess *s = ctx;
@@ -183,9 +213,11 @@ static int hs_tls_io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 			free(s->rec);
 			s->rec = NULL;
 		}
-		return n;
+		return hs_tls_sniff(s, buf, n) ? n : WOLFSSL_CBIO_ERR_GENERAL;
 	}
 	n = s->pull(s->io, (uint8_t *)buf, (size_t)sz);
+	if (n > 0 && n <= sz && !hs_tls_sniff(s, buf, n))
+		return WOLFSSL_CBIO_ERR_GENERAL;
 	if (n > 0)
 		return n > sz ? WOLFSSL_CBIO_ERR_GENERAL : n;
 	if (n == 0)
@@ -697,9 +729,13 @@ static int hs_tls_cert_names(struct hs_tls_ctx *ctx, const char *cert_file,
 
 /* ---- context ------------------------------------------------------- */
 
-/* One wolfSSL context per certificate, each with the whole policy; a
- * session is created from the one its ClientHello's SNI selects. */
+/* One wolfSSL context per certificate, each with the whole policy
+ * (client certificates and 0-RTT included); a session is created from the
+ * one its ClientHello's SNI selects.  The OCSP response names the --cert
+ * certificate: it is stapled by the contexts serving that file (*ocsp is
+ * set for them, NULL for the others). */
 static int hs_tls_wctx_new(struct hs_tls_ctx *ctx, WOLFSSL_CTX **out,
+			   struct hs_tls_ocsp **ocsp,
 			   const char *cert_file, const char *key_file,
 			   const struct hs_tls_config *cfg,
 			   char *err, size_t errlen)
@@ -707,6 +743,7 @@ static int hs_tls_wctx_new(struct hs_tls_ctx *ctx, WOLFSSL_CTX **out,
 	WOLFSSL_CTX *wctx;
 	int rc;
 
+	*ocsp = NULL;
 	wctx = wolfSSL_CTX_new(wolfSSLv23_server_method());
 	if (wctx == NULL)
 		return hs_tls_errf(err, errlen, -ENOMEM,
@@ -733,8 +770,21 @@ static int hs_tls_wctx_new(struct hs_tls_ctx *ctx, WOLFSSL_CTX **out,
 	if (rc == 0 && cfg->session_cache < 0)
 		(void)wolfSSL_CTX_set_session_cache_mode(wctx,
 						WOLFSSL_SESS_CACHE_OFF);
+	/* after the ticket and cache set-up: client authentication turns
+	 * resumption off */
+	if (rc == 0 && cfg->client_auth != HS_TLS_CLIENT_AUTH_OFF)
+		rc = hs_tls_mtls_ctx_setup(wctx, cfg->client_ca,
+					   cfg->client_auth, err, errlen);
+	if (rc == 0 && cfg->ocsp_staple != NULL &&
+	    strcmp(cert_file, cfg->cert_file) == 0)
+		rc = hs_tls_ocsp_setup(wctx, cert_file, cfg->ocsp_staple, ocsp,
+				       err, errlen);
+	if (rc == 0 && cfg->early_data)
+		rc = hs_tls_early_ctx_setup(wctx, err, errlen);
 	if (rc < 0) {
 		wolfSSL_CTX_free(wctx);
+		hs_tls_ocsp_free(*ocsp);
+		*ocsp = NULL;
 		return rc;
 	}
 	*out = wctx;
@@ -773,8 +823,9 @@ static int hs_tls_sites_new(struct hs_tls_ctx *ctx,
 			return hs_tls_errf(err, errlen, -EINVAL,
 					   "site name '%s' is not a host name "
 					   "or *.domain wildcard", n);
-		HS_GUARD(hs_tls_wctx_new(ctx, &sc->wctx, st->cert_file,
-					 st->key_file, cfg, err, errlen));
+		HS_GUARD(hs_tls_wctx_new(ctx, &sc->wctx, &sc->ocsp,
+					 st->cert_file, st->key_file, cfg,
+					 err, errlen));
 		sc->name = strdup(n);
 		ctx->nb_sites++;
 		if (sc->name == NULL)
@@ -801,8 +852,18 @@ int hs_tls_ctx_new(struct hs_tls_ctx **out, const struct hs_tls_config *cfg,
 		return hs_tls_errf(err, errlen, -ENOMEM, "out of memory");
 	ctx->crypto = cfg->crypto;
 	ctx->sni_strict = cfg->sni_strict;
-	rc = hs_tls_wctx_new(ctx, &ctx->wctx, cfg->cert_file, cfg->key_file,
-			     cfg, err, errlen);
+	ctx->client_auth = cfg->client_auth;
+	ctx->early = cfg->early_data;
+	if (cfg->ocsp_staple != NULL &&
+	    cfg->client_auth != HS_TLS_CLIENT_AUTH_OFF)
+		rc = hs_tls_errf(err, errlen, -EINVAL,
+				 "OCSP stapling cannot be combined with "
+				 "client authentication (wolfSSL checks "
+				 "both with one trust store)");
+	else
+		rc = hs_tls_wctx_new(ctx, &ctx->wctx, &ctx->ocsp,
+				     cfg->cert_file, cfg->key_file, cfg,
+				     err, errlen);
 	if (rc == 0)
 		rc = hs_tls_sites_new(ctx, cfg, err, errlen);
 	if (rc == 0 && cfg->sni_strict)
@@ -828,6 +889,7 @@ void hs_tls_ctx_free(struct hs_tls_ctx *ctx)
 	for (i = 0; i < ctx->nb_sites; i++) {
 		wolfSSL_CTX_free(ctx->sites[i].wctx);
 		free(ctx->sites[i].name);
+		hs_tls_ocsp_free(ctx->sites[i].ocsp);
 	}
 	free(ctx->sites);
 	for (i = 0; i < ctx->nb_def_names; i++)
@@ -836,6 +898,7 @@ void hs_tls_ctx_free(struct hs_tls_ctx *ctx)
 	hs_tls_tkeys_free(ctx->tkeys);
 	for (i = 0; i < HS_TLS_TKEYS_RETIRED; i++)
 		hs_tls_tkeys_free(ctx->retired[i]);
+	hs_tls_ocsp_free(ctx->ocsp);
 	free(ctx);
 }
 
@@ -870,6 +933,7 @@ void hs_tls_sess_free(struct hs_tls_sess *s)
 	if (s == NULL)
 		return;
 	wolfSSL_free(s->ssl);
+	hs_tls_early_sniff_stop(&s->sniff);
 	hs_tls_crypto_keyset_free(s->keys);   /* wipes the expanded keys */
 	free(s->rec);
 	free(s);
@@ -1014,6 +1078,15 @@ static int hs_tls_choose_site(struct hs_tls_sess *s)
 	}
 	wolfSSL_SetIOReadCtx(s->ssl, s);
 	wolfSSL_SetIOWriteCtx(s->ssl, s);
+	s->client_auth = s->ctx->client_auth;
+	if (s->client_auth != HS_TLS_CLIENT_AUTH_OFF)
+		hs_tls_mtls_sess_setup(s->ssl, &s->peer);
+	s->early_on = s->ctx->early;
+	if (s->early_on) {
+		/* the held record, replayed to wolfSSL, is sniffed first */
+		hs_tls_early_sniff_start(&s->sniff);
+		s->early_phase = true;  /* reads drive the handshake */
+	}
 	return 0;
 }
 
@@ -1089,7 +1162,8 @@ static void hs_tls_fatal_alert(struct hs_tls_sess *s, int wolf_err)
 	if (h.last_tx.level == alert_fatal || s->tx_bytes != 0 ||
 	    s->alert_len != 0)
 		return;
-	hs_tls_plain_alert(s, hs_tls_alert_desc(wolf_err));
+	hs_tls_plain_alert(s, s->early_replay ? 47 /* illegal_parameter */ :
+			   hs_tls_alert_desc(wolf_err));
 }
 
 /* Map a failed wolfSSL call (ret <= 0) to our codes.  Fatal results are
@@ -1136,6 +1210,8 @@ static int hs_tls_do_handshake(struct hs_tls_sess *s)
 		return 0;
 	if (s->ssl == NULL)
 		HS_GUARD(hs_tls_choose_site(s));
+	if (s->early_phase)
+		return -EAGAIN;     /* hs_tls_read drives it (early data) */
 	s->tx_blocked = false;
 	ret = wolfSSL_accept(s->ssl);
 	if (ret != WOLFSSL_SUCCESS)
@@ -1148,6 +1224,11 @@ static int hs_tls_do_handshake(struct hs_tls_sess *s)
 	 * buffered bytes before anything else. */
 	if (s->tx_blocked)
 		return -EAGAIN;
+	hs_tls_early_sniff_stop(&s->sniff);
+	if (!hs_tls_mtls_acceptable(s->client_auth, &s->peer)) {
+		s->dead = -EPROTO;    /* resumed without a client certificate */
+		return s->dead;
+	}
 	s->hs_done = true;
 	return 0;
 }
@@ -1171,6 +1252,53 @@ bool hs_tls_handshake_done(const struct hs_tls_sess *s)
 	return s != NULL && s->hs_done;
 }
 
+bool hs_tls_early_phase(const struct hs_tls_sess *s)
+{
+	return s != NULL && s->early_phase;
+}
+
+bool hs_tls_in_early_data(const struct hs_tls_sess *s)
+{
+	return s != NULL && s->early_input;
+}
+
+/* Early phase (sessions of a context with early data): the handshake is
+ * driven by wolfSSL_read_early_data(), which is the only way wolfSSL
+ * 5.5.4 accepts early data (it marks the session as expecting it before
+ * the ClientHello is parsed).  It runs wolfSSL_accept until our Finished
+ * is out, then returns early data until the client's EndOfEarlyData and
+ * Finished.  >0 bytes (early_input says whether they came before the
+ * client's Finished), 0 once the phase is over and the handshake has
+ * been finished with wolfSSL_accept (read normally then), or an error. */
+static int hs_tls_early_read(struct hs_tls_sess *s, void *buf, size_t len)
+{
+	int ret, out = 0, e;
+
+	s->tx_blocked = false;
+	ret = wolfSSL_read_early_data(s->ssl, buf, (int)len, &out);
+	if (out > 0) {
+		/* data processed after the client's Finished is 1-RTT data */
+		s->early_input = !wolfSSL_is_init_finished(s->ssl);
+		return out;
+	}
+	if (ret == BAD_FUNC_ARG && wolfSSL_version(s->ssl) != TLS1_3_VERSION) {
+		/* a TLS 1.2 client: no early data, plain handshake */
+	} else if (ret != 0 && !wolfSSL_is_init_finished(s->ssl)) {
+		e = wolfSSL_get_error(s->ssl, ret);
+		if (e == WOLFSSL_ERROR_WANT_READ || e == WOLFSSL_ERROR_WANT_WRITE ||
+		    (e == WOLFSSL_ERROR_NONE && s->tx_blocked &&
+		     !s->transport_closed))
+			return -EAGAIN;
+		return hs_tls_map_err(s, ret);
+	}
+	/* Finished received (or a handshake without early data that
+	 * wolfSSL_read_early_data no longer drives): wolfSSL_accept ends it
+	 * (tickets) and reports success. */
+	s->early_phase = false;
+	s->early_input = false;
+	return hs_tls_do_handshake(s);
+}
+
 /* Reads and writes drive an unfinished handshake first. */
 static int hs_tls_ready(struct hs_tls_sess *s)
 {
@@ -1178,6 +1306,11 @@ static int hs_tls_ready(struct hs_tls_sess *s)
 		return -EINVAL;
 	if (s->dead)
 		return hs_tls_dead(s);
+	/* wolfSSL 5.5.4's wolfSSL_write finishes the handshake first (and
+	 * turns its would-block into a fatal error): no 0.5-RTT data, the
+	 * answer to early data waits for the client's Finished. */
+	if (s->early_phase)
+		return -EAGAIN;
 	if (!s->hs_done)
 		return hs_tls_do_handshake(s);
 	return 0;
@@ -1228,9 +1361,20 @@ static int hs_tls_do_read(struct hs_tls_sess *s, void *buf, size_t len)
 {
 	int ret, e;
 
-	HS_GUARD(hs_tls_ready(s));
 	if (buf == NULL || len == 0)
 		return -EINVAL;
+	/* the site's context decides whether reads drive the handshake */
+	if (s->ssl == NULL && !s->dead)
+		HS_GUARD(hs_tls_choose_site(s));
+	if (s->early_phase && !s->dead) {
+		if (len > INT_MAX)
+			len = INT_MAX;
+		ret = hs_tls_early_read(s, buf, len);
+		if (ret != 0)
+			return ret;
+	}
+	HS_GUARD(hs_tls_ready(s));
+	s->early_input = false;
 	if (s->peer_closed)
 		return 0;
 	/* Output first (see hs_tls_flush): while it is blocked we read
@@ -1371,6 +1515,28 @@ int hs_tls_shutdown(struct hs_tls_sess *s)
 	rc = hs_tls_do_shutdown(s);
 	hs_tls_crypto_leave(prev);
 	return rc;
+}
+
+int hs_tls_reload_ocsp(struct hs_tls_ctx *ctx, char *err, size_t errlen)
+{
+	size_t i;
+	int rc;
+
+	if (ctx == NULL)
+		return hs_tls_errf(err, errlen, -EINVAL, "no TLS context");
+	/* the default site's staple, then sites serving the same file */
+	rc = hs_tls_ocsp_reload(ctx->ocsp, err, errlen);
+	for (i = 0; rc == 0 && i < ctx->nb_sites; i++)
+		if (ctx->sites[i].ocsp != NULL)
+			rc = hs_tls_ocsp_reload(ctx->sites[i].ocsp, err, errlen);
+	return rc;
+}
+
+const struct hs_tls_peer *hs_tls_peer(const struct hs_tls_sess *s)
+{
+	static const struct hs_tls_peer none;
+
+	return s != NULL ? &s->peer : &none;
 }
 
 const char *hs_tls_version(const struct hs_tls_sess *s)

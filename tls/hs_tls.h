@@ -21,6 +21,8 @@
 #include <stdbool.h>
 
 #include "hs_tls_crypto.h"
+#include "hs_tls_mtls.h"
+#include "hs_tls_early.h"
 
 struct hs_tls_ctx;
 struct hs_tls_sess;
@@ -64,6 +66,20 @@ struct hs_tls_config {
 	bool sni_strict;
 	const char *ticket_key_file;
 	int session_cache;
+
+	/* Client certificates (hs_tls_mtls.h): client_ca (PEM) with
+	 * client_auth OPTIONAL or REQUIRED; NULL / OFF: none requested.
+	 * Applied to every site's context. */
+	enum hs_tls_client_auth client_auth;
+	const char *client_ca;
+	/* DER OCSP response to staple for cert_file (hs_tls_ocsp.h); NULL:
+	 * none.  cert_file must then hold the issuer after the leaf.  Stapled
+	 * by the default site and by sites serving the same cert_file (the
+	 * response names one certificate). */
+	const char *ocsp_staple;
+	/* TLS 1.3 0-RTT with our anti-replay (hs_tls_early.h); off if false;
+	 * every site (tickets resume across sites) */
+	bool early_data;
 };
 
 /* Once per process, before anything else.  Also registers the ipsec-mb
@@ -94,9 +110,18 @@ struct hs_tls_sess *hs_tls_sess_new(struct hs_tls_ctx *ctx, hs_tls_pull_fn pull,
 				    hs_tls_push_fn push, void *io);
 void hs_tls_sess_free(struct hs_tls_sess *s);
 
-/* Advance the handshake: 0 when complete, -EAGAIN, or an error. */
+/* Advance the handshake: 0 when complete, -EAGAIN, or an error.
+ * With early data on, -EAGAIN while hs_tls_early_phase() is true means
+ * the server has sent its Finished and early data can be read with
+ * hs_tls_read() (which also completes the handshake) and answered with
+ * hs_tls_write() (0.5-RTT data); hs_tls_handshake_done() turns true
+ * once the client's Finished has arrived. */
 int hs_tls_handshake(struct hs_tls_sess *s);
 bool hs_tls_handshake_done(const struct hs_tls_sess *s);
+bool hs_tls_early_phase(const struct hs_tls_sess *s);
+/* The bytes the last hs_tls_read() returned came in early data (before
+ * the client's Finished): replayable, RFC 8470. */
+bool hs_tls_in_early_data(const struct hs_tls_sess *s);
 
 /* Read decrypted application data: >0 bytes, 0 when the peer sent
  * close_notify, -EAGAIN, or an error. */
@@ -110,6 +135,17 @@ int hs_tls_write(struct hs_tls_sess *s, const void *buf, size_t len);
 
 /* Queue close_notify.  0 or -EAGAIN (call again) or an error. */
 int hs_tls_shutdown(struct hs_tls_sess *s);
+
+/* Re-read the ocsp_staple file into a running context (the default site
+ * and the sites serving cert_file).  0, or a negative code with a
+ * one-line reason in err (the previous response stays in service).  See
+ * hs_tls_ocsp.h for when wolfSSL starts stapling the new one; httpsd's
+ * SIGHUP builds a new context instead, which reads the file afresh. */
+int hs_tls_reload_ocsp(struct hs_tls_ctx *ctx, char *err, size_t errlen);
+
+/* The client certificate result of a completed handshake (never NULL
+ * for a valid session; verified false without client authentication). */
+const struct hs_tls_peer *hs_tls_peer(const struct hs_tls_sess *s);
 
 /* Negotiated protocol and cipher names (for logs and tests). */
 const char *hs_tls_version(const struct hs_tls_sess *s);

@@ -1258,6 +1258,93 @@ static void test_site_errors(void)
 	CHECK(contains(err, "/nonexistent/ticket.keys"));
 }
 
+/* Client certificates and 0-RTT are set up on every site's context, not
+ * only the default one: a site requires a client certificate like the
+ * default does, and its tickets allow early data. */
+static void test_site_policy(void)
+{
+	char c[PATH_MAX + 32], k[PATH_MAX + 32], ca[PATH_MAX + 32];
+	char err[512], cn[256];
+	struct hs_tls_site site;
+	struct hs_tls_config cfg = { .cert_file = g_cert, .key_file = g_key,
+				     .sites = &site, .nb_sites = 1 };
+	struct hs_tls_ctx *ctx = NULL;
+	struct pair p;
+
+	pki_path(c, sizeof(c), "www", "cert.pem");
+	pki_path(k, sizeof(k), "www", "key.pem");
+	pki_path(ca, sizeof(ca), "chain", "root.pem");
+	site = (struct hs_tls_site){ "www.example.com", c, k };
+
+	cfg.client_auth = HS_TLS_CLIENT_AUTH_REQUIRED;
+	cfg.client_ca = ca;
+	CHECK(hs_tls_ctx_new(&ctx, &cfg, err, sizeof(err)) == 0);
+	if (ctx == NULL) {
+		fprintf(stderr, "mTLS sites ctx: %s\n", err);
+		return;
+	}
+	g_pair_ctx = ctx;
+	/* no client certificate: refused by the site and by the default */
+	CHECK(!sni_connect(&p, wolfSSLv23_client_method(), "www.example.com",
+			   cn, sizeof(cn)));
+	CHECK(p.srv_rc < 0);
+	pair_fini(&p);
+	CHECK(!sni_connect(&p, wolfSSLv23_client_method(), NULL, cn,
+			   sizeof(cn)));
+	CHECK(p.srv_rc < 0);
+	pair_fini(&p);
+	g_pair_ctx = NULL;
+	hs_tls_ctx_free(ctx);
+	ctx = NULL;
+
+#if defined(WOLFSSL_EARLY_DATA) && defined(OPENSSL_EXTRA)
+	cfg.client_auth = HS_TLS_CLIENT_AUTH_OFF;
+	cfg.client_ca = NULL;
+	cfg.early_data = true;
+	CHECK(hs_tls_ctx_new(&ctx, &cfg, err, sizeof(err)) == 0);
+	if (ctx == NULL) {
+		fprintf(stderr, "early data sites ctx: %s\n", err);
+		return;
+	}
+	g_pair_ctx = ctx;
+	/* with early data on, reads drive the server's handshake */
+	CHECK(pair_init(&p, wolfTLSv1_3_client_method(), NULL) == 0);
+	wolfSSL_set_verify(p.cli, WOLFSSL_VERIFY_NONE, NULL);
+	CHECK(wolfSSL_UseSNI(p.cli, WOLFSSL_SNI_HOST_NAME, "www.example.com",
+			     15) == WOLFSSL_SUCCESS);
+	for (int round = 0; round < 1000 && !hs_tls_handshake_done(p.srv) &&
+	     p.cli_err == 0; round++) {
+		uint8_t b[16];
+		int r;
+
+		p.sio.push_credit = p.sio.push_max;
+		client_step(&p);
+		r = hs_tls_handshake(p.srv);
+		if (r == -EAGAIN && hs_tls_early_phase(p.srv))
+			r = hs_tls_read(p.srv, b, sizeof(b));
+		if (r != -EAGAIN && r != 0)
+			break;
+	}
+	CHECK(hs_tls_handshake_done(p.srv) && p.cli_done);
+	peer_cn(&p, cn, sizeof(cn));
+	CHECK(strcmp(cn, "www.example.com") == 0);
+	if (hs_tls_handshake_done(p.srv) && p.cli_done) {
+		WOLFSSL_SESSION *sess;
+		uint8_t buf[16];
+
+		(void)wolfSSL_read(p.cli, buf, sizeof(buf)); /* the ticket */
+		sess = wolfSSL_get1_session(p.cli);
+		CHECK(sess != NULL);
+		CHECK(wolfSSL_SESSION_get_max_early_data(sess) ==
+		      HS_TLS_EARLY_MAX);
+		wolfSSL_SESSION_free(sess);
+	}
+	pair_fini(&p);
+	g_pair_ctx = NULL;
+	hs_tls_ctx_free(ctx);
+#endif
+}
+
 /* ---- set-up ------------------------------------------------------- */
 
 static int gen_cert(const char *root, char *dir, size_t dirlen,
@@ -1343,6 +1430,7 @@ int main(int argc, char **argv)
 	test_alpn();
 	test_resumption();
 	test_site_errors();
+	test_site_policy();
 
 	hs_tls_ctx_free(g_ctx);
 	hs_tls_global_fini();
