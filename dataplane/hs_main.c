@@ -71,6 +71,10 @@ struct hs_opts {
 	uint64_t max_body;                /* --max-body */
 	bool impair_set;
 	struct hs_impair_cfg impair;      /* --impair, hs_impair.h (start-up only) */
+	const char *client_ca;            /* --client-ca */
+	enum hs_tls_client_auth client_auth; /* --client-auth, OFF if unset */
+	const char *ocsp_staple;          /* --ocsp-staple */
+	bool early_data;                  /* --early-data */
 	enum hs_tls_crypto crypto;        /* --crypto */
 	/* HTTP behaviour (struct hs_server_config; 0 ms = default). */
 	uint32_t hsts_max_age;
@@ -82,6 +86,11 @@ struct hs_opts {
 	const char *config;               /* --config FILE */
 	bool check_config;
 	uint32_t shutdown_timeout_s;
+	/* TLS sites and resumption (--site, --sni-strict, --ticket-keys) */
+	struct hs_tls_site sites[HS_TLS_MAX_SITES];
+	size_t nb_sites;
+	bool sni_strict;
+	const char *ticket_keys;
 };
 
 /* ---- option table ------------------------------------------------------
@@ -122,10 +131,12 @@ struct hs_optdef {
 #define HS_OFF(f) offsetof(struct hs_opts, f)
 
 static void opt_addr(struct hs_opts *o, const char *val);
+static void opt_site(struct hs_opts *o, const char *val);
 static void opt_help(struct hs_opts *o, const char *val);
 static void opt_version(struct hs_opts *o, const char *val);
 static void opt_impair(struct hs_opts *o, const char *val);
 static void opt_upload_sink(struct hs_opts *o, const char *val);
+static void opt_client_auth(struct hs_opts *o, const char *val);
 static void opt_crypto(struct hs_opts *o, const char *val);
 static void opt_http_port_mode(struct hs_opts *o, const char *val);
 static void opt_cc(struct hs_opts *o, const char *val);
@@ -142,6 +153,15 @@ static const struct hs_optdef hs_optdefs[] = {
 	  "PEM private key matching --cert", HS_OPTF_LIVE },
 	{ "root", HS_OPT_STR, HS_OFF(root), 0, 0, NULL, true, "DIR",
 	  "document root, loaded into memory at start-up\nand on SIGHUP",
+	  HS_OPTF_LIVE },
+	{ "site", HS_OPT_FN, 0, 0, 0, opt_site, false, "NAME=CERT,KEY",
+	  "another certificate, for SNI server name NAME\n(host or *.domain; repeatable; --cert is the default)",
+	  HS_OPTF_LIVE | HS_OPTF_REPEAT },
+	{ "sni-strict", HS_OPT_BOOL, HS_OFF(sni_strict), 0, 0, NULL, false, NULL,
+	  "refuse (unrecognized_name alert) server names\nmatching no --site and no name of --cert",
+	  HS_OPTF_LIVE },
+	{ "ticket-keys", HS_OPT_STR, HS_OFF(ticket_keys), 0, 0, NULL, false, "FILE",
+	  "session ticket keys: one 64-hex-digit key per line,\nfirst encrypts, all decrypt (default: random;\nre-read on SIGHUP)",
 	  HS_OPTF_LIVE },
 	{ "gateway", HS_OPT_IP, HS_OFF(gw), 0, 0, NULL, false, "A.B.C.D",
 	  "next hop for off-link clients" },
@@ -180,7 +200,19 @@ static const struct hs_optdef hs_optdefs[] = {
 	{ "max-body", HS_OPT_U64, HS_OFF(max_body), 1, 1ull << 40, NULL, false, "BYTES",
 	  "largest --upload-sink body, 413 above (default 64 MiB)",
 	  HS_OPTF_LIVE },
-	{ "crypto", HS_OPT_FN, 0, 0, 0, opt_crypto, false, "PATH",
+	{ "client-ca", HS_OPT_STR, HS_OFF(client_ca), 0, 0, NULL, false, "FILE",
+	  "request TLS client certificates and verify them\nagainst these PEM CA certificates",
+	  HS_OPTF_LIVE },
+	{ "client-auth", HS_OPT_FN, 0, 0, 0, opt_client_auth, false, "MODE",
+	  "with --client-ca: 'required' (default) or 'optional'",
+	  HS_OPTF_LIVE },
+	{ "ocsp-staple", HS_OPT_STR, HS_OFF(ocsp_staple), 0, 0, NULL, false, "FILE",
+	  "staple this DER OCSP response (openssl ocsp -respout)\nto handshakes that ask for status_request",
+	  HS_OPTF_LIVE },
+	{ "early-data", HS_OPT_BOOL, HS_OFF(early_data), 0, 0, NULL, false, NULL,
+	  "accept TLS 1.3 0-RTT early data (GET/HEAD served,\nothers 425; replays refused)",
+	  HS_OPTF_LIVE },
+	{ "crypto", HS_OPT_FN, 0, 0, 0, opt_crypto, false, "NAME",
 	  "AES-GCM record crypto: ipsec-mb (default) or wolfssl" },
 	{ "http-port-mode", HS_OPT_FN, 0, 0, 0, opt_http_port_mode, false, "MODE",
 	  "redirect (default: 301 to the https URL) or serve",
@@ -402,6 +434,61 @@ opt_addr(struct hs_opts *o, const char *s)
 	o->addr_str = s;
 }
 
+/* --site NAME=CERT,KEY: the strings point into argv. */
+/* Strings cut out of option values, kept for the life of the process and
+ * shared by equal contents, so that re-parsing on every SIGHUP does not
+ * grow memory. */
+struct opt_str {
+	struct opt_str *next;
+	char s[];
+};
+static struct opt_str *opt_strs;
+
+static const char *
+opt_intern(const char *p, size_t n)
+{
+	struct opt_str *e;
+
+	for (e = opt_strs; e != NULL; e = e->next)
+		if (strncmp(e->s, p, n) == 0 && e->s[n] == '\0')
+			return e->s;
+	e = malloc(sizeof(*e) + n + 1);
+	if (e == NULL)
+		die_usage("out of memory");
+	memcpy(e->s, p, n);
+	e->s[n] = '\0';
+	e->next = opt_strs;
+	opt_strs = e;
+	return e->s;
+}
+
+static void
+opt_site(struct hs_opts *o, const char *s)
+{
+	struct hs_tls_site *st;
+	const char *eq, *comma;
+
+	if (o->nb_sites == HS_TLS_MAX_SITES)
+		die_usage("--site: at most %d sites", HS_TLS_MAX_SITES);
+	eq = strchr(s, '=');
+	comma = eq != NULL ? strchr(eq + 1, ',') : NULL;
+	if (eq == NULL || eq == s || comma == NULL || comma == eq + 1 ||
+	    comma[1] == '\0' || strchr(comma + 1, ',') != NULL)
+		die_usage("--site: '%s' is not NAME=CERT,KEY", s);
+	/* The value is left intact (a SIGHUP parses it again). */
+	st = &o->sites[o->nb_sites++];
+	st->name = opt_intern(s, (size_t)(eq - s));
+	st->cert_file = opt_intern(eq + 1, (size_t)(comma - eq - 1));
+	st->key_file = opt_intern(comma + 1, strlen(comma + 1));
+}
+
+static void
+opt_client_auth(struct hs_opts *o, const char *s)
+{
+	if (hs_tls_client_auth_parse(s, &o->client_auth) < 0)
+		die_usage("--client-auth: '%s' is not 'optional' or 'required'", s);
+}
+
 /* Store val into the option's field according to its kind. */
 static void
 opt_apply(struct hs_opts *o, const struct hs_optdef *d, const char *val)
@@ -423,11 +510,33 @@ opt_apply(struct hs_opts *o, const struct hs_optdef *d, const char *val)
 	}
 }
 
+#ifndef HS_WOLFSSL_TUNED
+#define HS_WOLFSSL_TUNED 0
+#endif
+
+/* Versions, which wolfSSL build meson linked (the tuned .deps/wolfssl or
+ * Debian's fallback) and who seals TLS records: the AES-GCM path line
+ * names the ipsec-mb arch init_mb_mgr_auto picks on this CPU. */
 static void
 print_version(void)
 {
-	printf("httpsd %s\nDPDK %s\n%s\n", HS_VERSION, rte_version(),
+	bool mb = hs_tls_crypto_available() && hs_tls_global_init() == 0;
+
+	printf("httpsd %s\n%s\n%s\n", HS_VERSION, rte_version(),
 	       hs_tls_version_string());
+	printf("wolfSSL build: %s\n", HS_WOLFSSL_TUNED ?
+	       "tuned (.deps/wolfssl)" : "fallback (Debian libwolfssl, no AES-NI)");
+	if (mb)
+		printf("AES-GCM path: %s (%s, %s)\n",
+		       hs_tls_crypto_name(HS_TLS_CRYPTO_IPSECMB),
+		       hs_tls_crypto_version(), hs_tls_crypto_arch());
+	else
+		printf("AES-GCM path: %s (%s)\n",
+		       hs_tls_crypto_name(HS_TLS_CRYPTO_WOLFSSL),
+		       hs_tls_crypto_available() ? "ipsec-mb unusable on this CPU" :
+		       hs_tls_crypto_version());
+	if (mb)
+		hs_tls_global_fini();
 }
 
 static void
@@ -686,6 +795,11 @@ opts_build(struct hs_opts *o, struct hs_build *b, const char *cfg_path,
 	where_set(b, build_line_by_name(b, "http-port"));
 	if (o->http_port == o->https_port)
 		die_usage("--http-port and --https-port must differ");
+	where_set(b, build_line_by_name(b, "client-auth"));
+	if (o->client_auth != HS_TLS_CLIENT_AUTH_OFF && o->client_ca == NULL)
+		die_usage("--client-auth needs --client-ca FILE");
+	if (o->client_ca != NULL && o->client_auth == HS_TLS_CLIENT_AUTH_OFF)
+		o->client_auth = HS_TLS_CLIENT_AUTH_REQUIRED;
 	hs_where[0] = '\0';
 }
 
@@ -779,6 +893,14 @@ tls_config_from(const struct hs_opts *o, struct hs_tls_config *t)
 	t->cert_file = o->cert;
 	t->key_file = o->key;
 	t->crypto = o->crypto;
+	t->sites = o->sites;
+	t->nb_sites = o->nb_sites;
+	t->sni_strict = o->sni_strict;
+	t->ticket_key_file = o->ticket_keys;
+	t->client_ca = o->client_ca;
+	t->client_auth = o->client_auth;
+	t->ocsp_staple = o->ocsp_staple;
+	t->early_data = o->early_data;
 }
 
 /* The shared server configuration for options o (ports, HTTP knobs). */

@@ -113,6 +113,7 @@ static const struct {
 	{ 413, HS_ERR_PAGE("413", "Content Too Large") },
 	{ 414, HS_ERR_PAGE("414", "URI Too Long") },
 	{ 416, HS_ERR_PAGE("416", "Range Not Satisfiable") },
+	{ 425, HS_ERR_PAGE("425", "Too Early") },
 	{ 431, HS_ERR_PAGE("431", "Request Header Fields Too Large") },
 	{ 500, HS_ERR_PAGE("500", "Internal Server Error") },
 	{ 501, HS_ERR_PAGE("501", "Not Implemented") },
@@ -953,6 +954,10 @@ static int hs_handle(struct hs_http_conn *c, size_t head_len)
 		rc = hs_redirect_https(c, head,
 				       keep && (get_head ||
 						(body == 0 && !r->chunked)));
+	} else if (!get_head && c->tls_early) {
+		/* RFC 8470 §5.2: not replay-safe, retry after the handshake */
+		rc = hs_respond_error(c, 425,
+				      keep && body == 0 && !r->chunked);
 	} else if (sink) {
 		rc = hs_route_sink(c, keep);
 	} else if (!get_head) {
@@ -1138,6 +1143,10 @@ void hs_http_log_record(const struct hs_http_conn *c, uint32_t client_ip,
 	memcpy(rec->ref, c->log_ref, rec->ref_len);
 	rec->ua_len = c->log_ua_len;
 	memcpy(rec->ua, c->log_ua, rec->ua_len);
+	rec->user_len = c->client_dn == NULL ? 0 :
+			(uint8_t)strnlen(c->client_dn, sizeof(rec->user));
+	if (rec->user_len > 0)
+		memcpy(rec->user, c->client_dn, rec->user_len);
 }
 
 size_t hs_http_log_format(const struct hs_http_conn *c, uint32_t client_ip,

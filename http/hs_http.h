@@ -122,6 +122,13 @@ struct hs_http_conn {
 	bool closing;                   /* no further requests will be read */
 	bool peer_eof;                  /* the peer half-closed */
 	uint32_t requests;              /* served on this connection */
+	/* Set by the transport (hs_server.c) for the requests it delivers: */
+	const char *client_dn;          /* subject of the verified TLS client
+					 * certificate, NULL if none (logged
+					 * as the CLF user) */
+	bool tls_early;                 /* input arrives in TLS 1.3 early data:
+					 * only GET/HEAD are served, others get
+					 * 425 Too Early (RFC 8470 §5.2) */
 	uint16_t log_line_len;          /* request-line of the response in */
 	char log_line[HS_HTTP_LOG_LINE]; /* flight, truncated, for the log */
 	uint8_t log_ref_len, log_ua_len; /* its Referer and User-Agent */
@@ -196,6 +203,8 @@ static inline bool hs_http_conn_reading_upload(const struct hs_http_conn *c)
  * hs_http_conn_process() (call right after it returned a status) as a
  * Common Log Format line with a trailing newline:
  *   198.18.0.2 - - [23/Nov/2026:09:32:50 +0000] "GET / HTTP/1.1" 200 29
+ * (the third field is client_dn, escaped like the request line and with
+ * spaces as \x20, when the connection has a verified client certificate)
  * client_ip is in network byte order; t the request time.  The request
  * line is escaped (", \, control and non-ASCII bytes as \xHH) and "-"
  * when the request-line itself was invalid; bytes is the body length

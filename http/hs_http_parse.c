@@ -404,6 +404,7 @@ const char *hs_http_reason(int status)
 	case 413: return "Content Too Large";
 	case 414: return "URI Too Long";
 	case 416: return "Range Not Satisfiable";
+	case 425: return "Too Early";            /* RFC 8470 §5.2 */
 	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
 	case 501: return "Not Implemented";

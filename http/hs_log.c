@@ -170,6 +170,27 @@ static void lput_quoted(struct hs_lbuf *o, const char *s, size_t n)
 	lput(o, "\"", 1);
 }
 
+/* The CLF user field (a TLS client certificate subject): unquoted, so
+ * spaces too are escaped as \xHH; "-" when empty. */
+static void lput_user(struct hs_lbuf *o, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (n == 0)
+		lput(o, "-", 1);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t ch = (uint8_t)s[i];
+
+		if (ch <= 0x20 || ch >= 0x7f || ch == '"' || ch == '\\') {
+			char e[4] = { '\\', 'x', hex[ch >> 4], hex[ch & 15] };
+
+			lput(o, e, 4);
+		} else {
+			lput(o, (const char *)&ch, 1);
+		}
+	}
+}
+
 size_t hs_log_format(const struct hs_log_rec *rec, bool combined, char *buf,
 		     size_t cap)
 {
@@ -196,12 +217,14 @@ size_t hs_log_format(const struct hs_log_rec *rec, bool combined, char *buf,
 		if (gmtime_r(&t, &tm) == NULL)
 			memset(&tm, 0, sizeof(tm));
 		d_len = snprintf(d, sizeof(d),
-				 " - - [%02d/%s/%04d:%02d:%02d:%02d +0000] ",
+				 " [%02d/%s/%04d:%02d:%02d:%02d +0000] ",
 				 tm.tm_mday, mons[tm.tm_mon % 12],
 				 tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
 				 tm.tm_sec);
 		d_sec = rec->time;
 	}
+	lput(&o, " - ", 3);
+	lput_user(&o, rec->user, rec->user_len);
 	lput(&o, d, (size_t)d_len);
 	lput_quoted(&o, rec->line, rec->line_len);
 	lput(&o, " ", 1);

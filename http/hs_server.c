@@ -353,6 +353,17 @@ srv_arm(struct hs_srv_conn *sc, bool wrote, bool read)
 	}
 }
 
+/* The handshake completed: count it, hand its client identity on. */
+static void
+srv_handshake_ok(struct hs_srv_conn *sc, struct hs_stats *st)
+{
+	st->tls_hs_ok++;
+	sc->handshake_done = true;
+	sc->http.tls_early = false;
+	if (hs_tls_peer(sc->tls)->verified)
+		sc->http.client_dn = hs_tls_peer(sc->tls)->subject;
+}
+
 /* Run the connection until it can make no more progress. */
 static void
 srv_drive(struct hs_srv_conn *sc)
@@ -366,32 +377,54 @@ srv_drive(struct hs_srv_conn *sc)
 	if (sc->tls != NULL && !sc->handshake_done) {
 		int rc = hs_tls_handshake(sc->tls);
 
-		if (rc == -EAGAIN) {
+		if (rc == -EAGAIN && hs_tls_early_phase(sc->tls)) {
+			/* 0-RTT: serve early data while the handshake ends */
+		} else if (rc == -EAGAIN) {
 			if (hs_tcp_peer_closed(sc->tcp)) {
 				st->tls_hs_fail++;
 				srv_close(sc);
 			}
 			srv_arm(sc, false, false);
 			return;
-		}
-		if (rc < 0) {
+		} else if (rc < 0) {
 			/* The alert (if any) is queued ahead of our FIN. */
 			st->tls_hs_fail++;
 			srv_close(sc);
 			srv_arm(sc, false, false);
 			return;
+		} else {
+			srv_handshake_ok(sc, st);
 		}
-		st->tls_hs_ok++;
-		sc->handshake_done = true;
 	}
 	for (;;) {
 		int r, w, status;
 
 		r = srv_read(sc);
+		if (r < 0 && sc->tls != NULL && !sc->handshake_done) {
+			/* a 0-RTT handshake failed: its alert goes before FIN */
+			st->tls_hs_fail++;
+			srv_close(sc);
+			break;
+		}
+		if (r == -EPROTO) {
+			/* A bad record (RFC 8446 §5.2): the fatal alert
+			 * (bad_record_mac ...) is queued; it goes out ahead
+			 * of our FIN instead of being lost to a RST. */
+			st->tls_err++;
+			srv_close(sc);
+			srv_arm(sc, false, false);
+			return;
+		}
 		if (r < 0) {
 			st->tls_err++;
 			srv_abort(sc);
 			return;
+		}
+		if (sc->tls != NULL && !sc->handshake_done) {
+			/* RFC 8470: requests read from early data */
+			sc->http.tls_early = hs_tls_in_early_data(sc->tls);
+			if (hs_tls_handshake_done(sc->tls))
+				srv_handshake_ok(sc, st);
 		}
 		status = hs_http_conn_process(&sc->http);
 		if (status > 0) {

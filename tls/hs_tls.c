@@ -13,6 +13,9 @@
 #include <wolfssl/ssl.h>
 #include <wolfssl/wolfio.h>
 #include <wolfssl/error-ssl.h>
+#include <wolfssl/wolfcrypt/aes.h>
+#include <wolfssl/wolfcrypt/hash.h>
+#include <wolfssl/wolfcrypt/memory.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,12 +24,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "hs_common.h"
 #include "hs_tls.h"
 #include "hs_tls_crypto.h"
+#include "hs_tls_ocsp.h"
 
 #ifndef HS_WOLFSSL_DESC
 #define HS_WOLFSSL_DESC "unknown build"
@@ -49,13 +55,65 @@ static const char hs_tls_cipher_list[] =
 /* Key exchange groups in preference order (RFC 8446 §4.2.7, RFC 8422). */
 static int hs_tls_groups[] = { WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1 };
 
-struct hs_tls_ctx {
-	WOLFSSL_CTX *wctx;
-	enum hs_tls_crypto crypto;
+/* ALPN (RFC 7301): the only application protocol we speak. */
+static const char hs_tls_alpn_list[] = "http/1.1";
+
+/* Session ID context: sessions of any of our sites resume on any other
+ * (all share one policy); RFC 5246 §7.4.1.2. */
+static const unsigned char hs_tls_sid_ctx[] = "httpsd";
+
+/* One ticket key, expanded from the file's 32-byte secret. */
+struct hs_tls_tkey {
+	uint8_t name[WOLFSSL_TICKET_NAME_SZ];
+	uint8_t aes[32];               /* AES-256-GCM */
 };
 
+/* A published set of ticket keys: keys[0] encrypts, all decrypt. */
+struct hs_tls_tkeys {
+	unsigned int n;
+	struct hs_tls_tkey keys[HS_TLS_MAX_TICKET_KEYS];
+};
+
+/* A name -> certificate entry; names are lower case. */
+struct hs_tls_site_ctx {
+	char *name;
+	WOLFSSL_CTX *wctx;
+	struct hs_tls_ocsp *ocsp;          /* its OCSP staple, or NULL */
+};
+
+struct hs_tls_ctx {
+	WOLFSSL_CTX *wctx;                 /* default site */
+	enum hs_tls_crypto crypto;
+	/* ---- SNI sites, resumption ---- */
+	struct hs_tls_site_ctx *sites;     /* cfg->sites order */
+	size_t nb_sites;
+	char **def_names;                  /* DNS names of the default cert */
+	size_t nb_def_names;
+	bool sni_strict;
+	struct hs_tls_tkeys *tkeys;        /* atomic: see reload */
+	struct hs_tls_tkeys *retired[HS_TLS_TKEYS_RETIRED];
+	unsigned int retired_next;
+	/* ---- client certificates, OCSP, 0-RTT (every site) ---- */
+	enum hs_tls_client_auth client_auth;
+	struct hs_tls_ocsp *ocsp;          /* default site's staple, or NULL */
+	bool early;                        /* 0-RTT on */
+};
+
+/* The first record, held until its ClientHello's server name picked the
+ * site (and so the wolfSSL context the session is created from), then
+ * replayed to wolfSSL through hs_tls_io_recv. */
+#define HS_TLS_REC_HDR 5
+#define HS_TLS_REC_MAX (16384 + 256)    /* RFC 8446 §5.1 plaintext + slack */
+
 struct hs_tls_sess {
-	WOLFSSL *ssl;
+	WOLFSSL *ssl;                      /* NULL until the site is chosen */
+	const struct hs_tls_ctx *ctx;
+	uint8_t *rec;                      /* first record, then replayed */
+	uint32_t rec_len, rec_off;
+	uint8_t hdr[HS_TLS_REC_HDR];
+	uint8_t hdr_len;
+	bool sni_seen;
+	char sni[256];                     /* server name sent, NUL-terminated */
 	struct hs_tls_crypto_keyset *keys; /* ipsec-mb key cache, or NULL */
 	hs_tls_pull_fn pull;
 	hs_tls_push_fn push;
@@ -73,6 +131,13 @@ struct hs_tls_sess {
 	uint64_t tx_bytes;     /* ciphertext bytes pushed so far */
 	uint8_t alert[7];      /* our own plaintext fatal alert record */
 	uint8_t alert_len, alert_off;
+	enum hs_tls_client_auth client_auth;
+	struct hs_tls_peer peer;  /* client certificate result */
+	bool early_on;            /* context allows 0-RTT */
+	bool early_phase;         /* our Finished sent, client's awaited */
+	bool early_input;         /* last read returned early data */
+	bool early_replay;        /* ClientHello seen before: abort */
+	struct hs_tls_early_sniff sniff;
 };
 
 static int hs_tls_inited;
@@ -114,6 +179,23 @@ const char *hs_tls_version_string(void)
 
 /* ---- transport callbacks ------------------------------------------- */
 
+static void hs_tls_fatal_alert(struct hs_tls_sess *s, int wolf_err);
+
+/* The 0-RTT anti-replay sniffer sees every byte wolfSSL gets, the held
+ * first record included.  false: a replayed ClientHello, aborted. */
+static bool hs_tls_sniff(struct hs_tls_sess *s, const char *buf, int n)
+{
+	if (s->sniff.state == 0 ||
+	    hs_tls_early_sniff_feed(&s->sniff, (const uint8_t *)buf,
+				    (size_t)n) == 0)
+		return true;
+	/* RFC 8446 §8.2: abort with illegal_parameter, sent now: wolfSSL
+	 * follows a read error with its own bad_record_mac */
+	s->early_replay = true;
+	hs_tls_fatal_alert(s, 0);
+	return false;
+}
+
 static int hs_tls_io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 {
 	struct hs_tls_sess *s = ctx;
@@ -122,7 +204,20 @@ static int hs_tls_io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 	(void)ssl;
 	if (sz <= 0)
 		return 0;
+	if (s->rec != NULL) {
+		/* the held first record goes first */
+		n = (int)HS_MIN((uint32_t)sz, s->rec_len - s->rec_off);
+		memcpy(buf, s->rec + s->rec_off, (size_t)n);
+		s->rec_off += (uint32_t)n;
+		if (s->rec_off == s->rec_len) {
+			free(s->rec);
+			s->rec = NULL;
+		}
+		return hs_tls_sniff(s, buf, n) ? n : WOLFSSL_CBIO_ERR_GENERAL;
+	}
 	n = s->pull(s->io, (uint8_t *)buf, (size_t)sz);
+	if (n > 0 && n <= sz && !hs_tls_sniff(s, buf, n))
+		return WOLFSSL_CBIO_ERR_GENERAL;
 	if (n > 0)
 		return n > sz ? WOLFSSL_CBIO_ERR_GENERAL : n;
 	if (n == 0)
@@ -220,28 +315,28 @@ static int hs_tls_load_cert(WOLFSSL_CTX *wctx, const char *path,
 			   hs_tls_wolf_strerror(rc, ebuf, sizeof(ebuf)), rc);
 }
 
-static int hs_tls_load_key(WOLFSSL_CTX *wctx, const struct hs_tls_config *cfg,
-			   char *err, size_t errlen)
+static int hs_tls_load_key(WOLFSSL_CTX *wctx, const char *cert_file,
+			   const char *key_file, char *err, size_t errlen)
 {
 	char ebuf[WOLFSSL_MAX_ERROR_SZ];
 	int rc;
 
-	rc = hs_tls_check_file(cfg->key_file);
+	rc = hs_tls_check_file(key_file);
 	if (rc < 0)
 		return hs_tls_errf(err, errlen, -EIO,
 				   "cannot read private key file '%s': %s",
-				   cfg->key_file, strerror(-rc));
-	rc = wolfSSL_CTX_use_PrivateKey_file(wctx, cfg->key_file,
+				   key_file, strerror(-rc));
+	rc = wolfSSL_CTX_use_PrivateKey_file(wctx, key_file,
 					     WOLFSSL_FILETYPE_PEM);
 	if (rc != WOLFSSL_SUCCESS) {
 		if (rc == ASN_NO_PEM_HEADER || rc == WOLFSSL_BAD_FILE ||
 		    rc == WOLFSSL_FAILURE)
 			return hs_tls_errf(err, errlen, -EINVAL,
 					   "'%s' holds no usable PEM private key",
-					   cfg->key_file);
+					   key_file);
 		return hs_tls_errf(err, errlen, -EINVAL,
 				   "private key file '%s' is not usable: %s (%d)",
-				   cfg->key_file,
+				   key_file,
 				   hs_tls_wolf_strerror(rc, ebuf, sizeof(ebuf)),
 				   rc);
 	}
@@ -249,7 +344,7 @@ static int hs_tls_load_key(WOLFSSL_CTX *wctx, const struct hs_tls_config *cfg,
 	if (rc != WOLFSSL_SUCCESS)
 		return hs_tls_errf(err, errlen, -EINVAL,
 				   "private key '%s' does not match certificate '%s'",
-				   cfg->key_file, cfg->cert_file);
+				   key_file, cert_file);
 	return 0;
 }
 
@@ -284,12 +379,10 @@ static int hs_tls_ctx_policy(WOLFSSL_CTX *wctx, char *err, size_t errlen)
 /* Route record AES-GCM to the ipsec-mb device: every WOLFSSL made from
  * this context inherits the devId, and its record Aes objects with it
  * (wolfSSL keys.c SetKeys: wc_AesInit(aes, heap, ssl->devId)). */
-static int hs_tls_ctx_crypto(struct hs_tls_ctx *ctx,
-			     const struct hs_tls_config *cfg,
+static int hs_tls_ctx_crypto(WOLFSSL_CTX *wctx, enum hs_tls_crypto crypto,
 			     char *err, size_t errlen)
 {
-	ctx->crypto = cfg->crypto;
-	switch (cfg->crypto) {
+	switch (crypto) {
 	case HS_TLS_CRYPTO_WOLFSSL:
 		return 0;
 	case HS_TLS_CRYPTO_IPSECMB:
@@ -297,7 +390,7 @@ static int hs_tls_ctx_crypto(struct hs_tls_ctx *ctx,
 			return hs_tls_errf(err, errlen, -ENOTSUP,
 					   "built without ipsec-mb: use the "
 					   "wolfssl crypto path");
-		if (wolfSSL_CTX_SetDevId(ctx->wctx, HS_TLS_CRYPTO_DEVID) !=
+		if (wolfSSL_CTX_SetDevId(wctx, HS_TLS_CRYPTO_DEVID) !=
 		    WOLFSSL_SUCCESS)
 			return hs_tls_errf(err, errlen, -EIO,
 					   "wolfSSL: cannot set the crypto "
@@ -305,7 +398,440 @@ static int hs_tls_ctx_crypto(struct hs_tls_ctx *ctx,
 		return 0;
 	}
 	return hs_tls_errf(err, errlen, -EINVAL, "unknown crypto path %d",
-			   (int)cfg->crypto);
+			   (int)crypto);
+}
+
+/* ---- session tickets ------------------------------------------------ */
+
+static void hs_tls_tkeys_free(struct hs_tls_tkeys *k)
+{
+	if (k == NULL)
+		return;
+	explicit_bzero(k, sizeof(*k));
+	free(k);
+}
+
+/* Expand a 32-byte secret into a key name and an AES-256 key: SHA-256
+ * over a 16-byte label and the secret, one label each. */
+static int hs_tls_tkey_expand(struct hs_tls_tkey *k, const uint8_t secret[32])
+{
+	uint8_t buf[16 + 32], h[WC_SHA256_DIGEST_SIZE];
+	int rc = 0;
+
+	memcpy(buf, "httpsd tkt name", 16);
+	memcpy(buf + 16, secret, 32);
+	if (wc_Sha256Hash(buf, sizeof(buf), h) != 0)
+		rc = -EIO;
+	memcpy(k->name, h, sizeof(k->name));
+	memcpy(buf, "httpsd tkt aes", 15);
+	buf[15] = 0;
+	if (rc == 0 && wc_Sha256Hash(buf, sizeof(buf), k->aes) != 0)
+		rc = -EIO;
+	explicit_bzero(buf, sizeof(buf));
+	explicit_bzero(h, sizeof(h));
+	return rc;
+}
+
+static int hs_tls_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* One line of a ticket key file (trimmed, not a comment). */
+static int hs_tls_tkey_line(struct hs_tls_tkeys *k, const char *p,
+			    const char *file, unsigned int lineno,
+			    char *err, size_t errlen)
+{
+	uint8_t secret[32];
+	size_t len = strlen(p), i;
+	int rc;
+
+	if (len != 64)
+		return hs_tls_errf(err, errlen, -EINVAL,
+				   "ticket key file '%s' line %u: expected 64 hex "
+				   "digits (32 bytes, e.g. from 'openssl rand -hex "
+				   "32'), got %zu characters", file, lineno, len);
+	if (k->n == HS_TLS_MAX_TICKET_KEYS)
+		return hs_tls_errf(err, errlen, -EINVAL,
+				   "ticket key file '%s' line %u: more than %d keys",
+				   file, lineno, HS_TLS_MAX_TICKET_KEYS);
+	for (i = 0; i < 32; i++) {
+		int hi = hs_tls_hexval(p[2 * i]), lo = hs_tls_hexval(p[2 * i + 1]);
+
+		if (hi < 0 || lo < 0) {
+			explicit_bzero(secret, sizeof(secret));
+			return hs_tls_errf(err, errlen, -EINVAL,
+					   "ticket key file '%s' line %u: '%c' is "
+					   "not a hex digit", file, lineno,
+					   p[2 * i + (hi < 0 ? 0 : 1)]);
+		}
+		secret[i] = (uint8_t)(hi << 4 | lo);
+	}
+	rc = hs_tls_tkey_expand(&k->keys[k->n], secret);
+	explicit_bzero(secret, sizeof(secret));
+	if (rc < 0)
+		return hs_tls_errf(err, errlen, rc, "wolfSSL: SHA-256 failed");
+	k->n++;
+	return 0;
+}
+
+static int hs_tls_tkeys_load(struct hs_tls_tkeys *k, const char *file,
+			     char *err, size_t errlen)
+{
+	char line[256];
+	unsigned int lineno = 0;
+	FILE *f;
+	int rc;
+
+	rc = hs_tls_check_file(file);
+	if (rc < 0)
+		return hs_tls_errf(err, errlen, -EIO,
+				   "cannot read ticket key file '%s': %s", file,
+				   strerror(-rc));
+	f = fopen(file, "re");
+	if (f == NULL)
+		return hs_tls_errf(err, errlen, -EIO,
+				   "cannot read ticket key file '%s': %s", file,
+				   strerror(errno));
+	rc = 0;
+	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
+		size_t len = strlen(line);
+		char *p = line;
+
+		lineno++;
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
+			rc = hs_tls_errf(err, errlen, -EINVAL,
+					 "ticket key file '%s' line %u: too long",
+					 file, lineno);
+			break;
+		}
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' ||
+				   line[len - 1] == ' ' || line[len - 1] == '\t'))
+			line[--len] = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0' || *p == '#')
+			continue;
+		rc = hs_tls_tkey_line(k, p, file, lineno, err, errlen);
+	}
+	if (rc == 0 && ferror(f))
+		rc = hs_tls_errf(err, errlen, -EIO,
+				 "cannot read ticket key file '%s'", file);
+	if (rc == 0 && k->n == 0)
+		rc = hs_tls_errf(err, errlen, -EINVAL,
+				 "ticket key file '%s' holds no key (one line of "
+				 "64 hex digits per key)", file);
+	explicit_bzero(line, sizeof(line));
+	fclose(f);
+	return rc;
+}
+
+static int hs_tls_tkeys_random(struct hs_tls_tkeys *k, char *err,
+			       size_t errlen)
+{
+	uint8_t secret[32];
+	int rc;
+
+	if (getrandom(secret, sizeof(secret), 0) != (ssize_t)sizeof(secret))
+		return hs_tls_errf(err, errlen, -EIO,
+				   "cannot get random bytes for a ticket key: %s",
+				   strerror(errno));
+	rc = hs_tls_tkey_expand(&k->keys[0], secret);
+	explicit_bzero(secret, sizeof(secret));
+	if (rc < 0)
+		return hs_tls_errf(err, errlen, rc, "wolfSSL: SHA-256 failed");
+	k->n = 1;
+	return 0;
+}
+
+int hs_tls_reload_ticket_keys(struct hs_tls_ctx *ctx, const char *file,
+			      char *err, size_t errlen)
+{
+	struct hs_tls_tkeys *k, *old;
+	int rc;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (ctx == NULL)
+		return hs_tls_errf(err, errlen, -EINVAL, "no TLS context");
+	k = calloc(1, sizeof(*k));
+	if (k == NULL)
+		return hs_tls_errf(err, errlen, -ENOMEM, "out of memory");
+	rc = file != NULL ? hs_tls_tkeys_load(k, file, err, errlen)
+			  : hs_tls_tkeys_random(k, err, errlen);
+	if (rc < 0) {
+		hs_tls_tkeys_free(k);
+		return rc;
+	}
+	old = __atomic_exchange_n(&ctx->tkeys, k, __ATOMIC_ACQ_REL);
+	if (old != NULL) {
+		hs_tls_tkeys_free(ctx->retired[ctx->retired_next]);
+		ctx->retired[ctx->retired_next] = old;
+		ctx->retired_next = (ctx->retired_next + 1) % HS_TLS_TKEYS_RETIRED;
+	}
+	return 0;
+}
+
+/* wolfSSL's ticket callback (RFC 5077 §4 layout, see hs_tls.h).  enc:
+ * seal the session state in place under keys[0].  !enc: find the key by
+ * name and open; a ticket we cannot open (unknown or retired key, bad
+ * tag) is rejected, which means a full handshake, never an error. */
+static int hs_tls_ticket_cb(WOLFSSL *ssl,
+			    unsigned char key_name[WOLFSSL_TICKET_NAME_SZ],
+			    unsigned char iv[WOLFSSL_TICKET_IV_SZ],
+			    unsigned char mac[WOLFSSL_TICKET_MAC_SZ],
+			    int enc, unsigned char *ticket, int in_len,
+			    int *out_len, void *user)
+{
+	static const uint8_t zeros[WOLFSSL_TICKET_MAC_SZ - 16];
+	const struct hs_tls_ctx *ctx = user;
+	const struct hs_tls_tkeys *ks;
+	const struct hs_tls_tkey *k = NULL;
+	uint8_t aad[WOLFSSL_TICKET_NAME_SZ + WOLFSSL_TICKET_IV_SZ + 2];
+	unsigned int i = 0;
+	Aes aes;
+	int rc;
+
+	(void)ssl;
+	if (ctx == NULL || ticket == NULL || out_len == NULL || in_len <= 0 ||
+	    in_len > 0xffff)
+		return enc ? WOLFSSL_TICKET_RET_FATAL : WOLFSSL_TICKET_RET_REJECT;
+	ks = __atomic_load_n(&ctx->tkeys, __ATOMIC_ACQUIRE);
+	if (ks == NULL || ks->n == 0)
+		return enc ? WOLFSSL_TICKET_RET_FATAL : WOLFSSL_TICKET_RET_REJECT;
+	if (enc) {
+		k = &ks->keys[0];
+		memcpy(key_name, k->name, WOLFSSL_TICKET_NAME_SZ);
+		if (getrandom(iv, WOLFSSL_TICKET_IV_SZ, 0) !=
+		    WOLFSSL_TICKET_IV_SZ)
+			return WOLFSSL_TICKET_RET_FATAL;
+		memset(mac + 16, 0, sizeof(zeros));
+	} else {
+		for (i = 0; i < ks->n; i++)
+			if (memcmp(ks->keys[i].name, key_name,
+				   WOLFSSL_TICKET_NAME_SZ) == 0) {
+				k = &ks->keys[i];
+				break;
+			}
+		if (k == NULL || memcmp(mac + 16, zeros, sizeof(zeros)) != 0)
+			return WOLFSSL_TICKET_RET_REJECT;
+	}
+	memcpy(aad, key_name, WOLFSSL_TICKET_NAME_SZ);
+	memcpy(aad + WOLFSSL_TICKET_NAME_SZ, iv, WOLFSSL_TICKET_IV_SZ);
+	aad[sizeof(aad) - 2] = (uint8_t)(in_len >> 8);
+	aad[sizeof(aad) - 1] = (uint8_t)in_len;
+	rc = wc_AesInit(&aes, NULL, INVALID_DEVID);
+	if (rc != 0)
+		return enc ? WOLFSSL_TICKET_RET_FATAL : WOLFSSL_TICKET_RET_REJECT;
+	rc = wc_AesGcmSetKey(&aes, k->aes, sizeof(k->aes));
+	if (rc == 0 && enc)
+		rc = wc_AesGcmEncrypt(&aes, ticket, ticket, (word32)in_len,
+				      iv, 12, mac, 16, aad, sizeof(aad));
+	else if (rc == 0)
+		rc = wc_AesGcmDecrypt(&aes, ticket, ticket, (word32)in_len,
+				      iv, 12, mac, 16, aad, sizeof(aad));
+	wc_AesFree(&aes);
+	if (rc != 0)
+		return enc ? WOLFSSL_TICKET_RET_FATAL : WOLFSSL_TICKET_RET_REJECT;
+	*out_len = in_len;
+	/* opened with an older key: ask for a ticket under the current one */
+	return i > 0 ? WOLFSSL_TICKET_RET_CREATE : WOLFSSL_TICKET_RET_OK;
+}
+
+/* ---- SNI ------------------------------------------------------------ */
+
+/* RFC 6125 §6.4: case-insensitive; "*." matches one whole left label. */
+static bool hs_tls_name_match(const char *pattern, const char *name)
+{
+	if (pattern[0] == '*' && pattern[1] == '.') {
+		const char *dot = strchr(name, '.');
+
+		return dot != NULL && dot != name &&
+		       strcasecmp(dot + 1, pattern + 2) == 0;
+	}
+	return strcasecmp(pattern, name) == 0;
+}
+
+/* Site for a server name: its wolfSSL context, the default one, or NULL
+ * when sni_strict refuses the name. */
+static WOLFSSL_CTX *hs_tls_site_for(const struct hs_tls_ctx *ctx,
+				    const char *name)
+{
+	size_t i;
+
+	if (name == NULL)
+		return ctx->wctx;               /* no SNI: default site */
+	for (i = 0; i < ctx->nb_sites; i++)
+		if (hs_tls_name_match(ctx->sites[i].name, name))
+			return ctx->sites[i].wctx;
+	if (!ctx->sni_strict)
+		return ctx->wctx;
+	for (i = 0; i < ctx->nb_def_names; i++)
+		if (hs_tls_name_match(ctx->def_names[i], name))
+			return ctx->wctx;
+	return NULL;
+}
+
+/* DNS names of a certificate (subjectAltName, else the CN) for strict SNI. */
+static int hs_tls_cert_names(struct hs_tls_ctx *ctx, const char *cert_file,
+			     char *err, size_t errlen)
+{
+	WOLFSSL_X509 *x;
+	char *n, cn[256];
+	size_t cap = 0;
+	int rc = 0;
+
+	x = wolfSSL_X509_load_certificate_file(cert_file, WOLFSSL_FILETYPE_PEM);
+	if (x == NULL)
+		return hs_tls_errf(err, errlen, -EINVAL,
+				   "'%s': cannot read the certificate's names",
+				   cert_file);
+	while (rc == 0 && (n = wolfSSL_X509_get_next_altname(x)) != NULL) {
+		if (ctx->nb_def_names == cap) {
+			size_t ncap = cap ? 2 * cap : 8;
+			char **v = realloc(ctx->def_names, ncap * sizeof(*v));
+
+			if (v == NULL) {
+				rc = -ENOMEM;
+				break;
+			}
+			ctx->def_names = v;
+			cap = ncap;
+		}
+		ctx->def_names[ctx->nb_def_names] = strdup(n);
+		if (ctx->def_names[ctx->nb_def_names] == NULL)
+			rc = -ENOMEM;
+		else
+			ctx->nb_def_names++;
+	}
+	if (rc == 0 && ctx->nb_def_names == 0 &&
+	    wolfSSL_X509_NAME_get_text_by_NID(wolfSSL_X509_get_subject_name(x),
+					      NID_commonName, cn,
+					      (int)sizeof(cn)) > 0) {
+		ctx->def_names = malloc(sizeof(*ctx->def_names));
+		if (ctx->def_names == NULL ||
+		    (ctx->def_names[0] = strdup(cn)) == NULL)
+			rc = -ENOMEM;
+		else
+			ctx->nb_def_names = 1;
+	}
+	wolfSSL_X509_free(x);
+	if (rc < 0)
+		return hs_tls_errf(err, errlen, rc, "out of memory");
+	return 0;
+}
+
+/* ---- context ------------------------------------------------------- */
+
+/* One wolfSSL context per certificate, each with the whole policy
+ * (client certificates and 0-RTT included); a session is created from the
+ * one its ClientHello's SNI selects.  The OCSP response names the --cert
+ * certificate: it is stapled by the contexts serving that file (*ocsp is
+ * set for them, NULL for the others). */
+static int hs_tls_wctx_new(struct hs_tls_ctx *ctx, WOLFSSL_CTX **out,
+			   struct hs_tls_ocsp **ocsp,
+			   const char *cert_file, const char *key_file,
+			   const struct hs_tls_config *cfg,
+			   char *err, size_t errlen)
+{
+	WOLFSSL_CTX *wctx;
+	int rc;
+
+	*ocsp = NULL;
+	wctx = wolfSSL_CTX_new(wolfSSLv23_server_method());
+	if (wctx == NULL)
+		return hs_tls_errf(err, errlen, -ENOMEM,
+				   "wolfSSL: cannot create server context "
+				   "(hs_tls_global_init called?)");
+	/* Certificate and key first: loading a key re-derives wolfSSL's
+	 * suite list, the policy below must be the last word. */
+	rc = hs_tls_load_cert(wctx, cert_file, err, errlen);
+	if (rc == 0)
+		rc = hs_tls_load_key(wctx, cert_file, key_file, err, errlen);
+	if (rc == 0)
+		rc = hs_tls_ctx_policy(wctx, err, errlen);
+	if (rc == 0)
+		rc = hs_tls_ctx_crypto(wctx, cfg->crypto, err, errlen);
+	if (rc == 0 && (wolfSSL_CTX_set_TicketEncCb(wctx, hs_tls_ticket_cb) !=
+			WOLFSSL_SUCCESS ||
+			wolfSSL_CTX_set_TicketEncCtx(wctx, ctx) != WOLFSSL_SUCCESS))
+		rc = hs_tls_errf(err, errlen, -EIO,
+				 "wolfSSL: cannot set the ticket callback");
+	if (rc == 0 && wolfSSL_CTX_set_session_id_context(wctx, hs_tls_sid_ctx,
+			(unsigned int)sizeof(hs_tls_sid_ctx) - 1) != WOLFSSL_SUCCESS)
+		rc = hs_tls_errf(err, errlen, -EIO,
+				 "wolfSSL: cannot set the session id context");
+	if (rc == 0 && cfg->session_cache < 0)
+		(void)wolfSSL_CTX_set_session_cache_mode(wctx,
+						WOLFSSL_SESS_CACHE_OFF);
+	/* after the ticket and cache set-up: client authentication turns
+	 * resumption off */
+	if (rc == 0 && cfg->client_auth != HS_TLS_CLIENT_AUTH_OFF)
+		rc = hs_tls_mtls_ctx_setup(wctx, cfg->client_ca,
+					   cfg->client_auth, err, errlen);
+	if (rc == 0 && cfg->ocsp_staple != NULL &&
+	    strcmp(cert_file, cfg->cert_file) == 0)
+		rc = hs_tls_ocsp_setup(wctx, cert_file, cfg->ocsp_staple, ocsp,
+				       err, errlen);
+	if (rc == 0 && cfg->early_data)
+		rc = hs_tls_early_ctx_setup(wctx, err, errlen);
+	if (rc < 0) {
+		wolfSSL_CTX_free(wctx);
+		hs_tls_ocsp_free(*ocsp);
+		*ocsp = NULL;
+		return rc;
+	}
+	*out = wctx;
+	return 0;
+}
+
+static int hs_tls_sites_new(struct hs_tls_ctx *ctx,
+			    const struct hs_tls_config *cfg,
+			    char *err, size_t errlen)
+{
+	size_t i;
+
+	if (cfg->nb_sites == 0)
+		return 0;
+	if (cfg->sites == NULL || cfg->nb_sites > HS_TLS_MAX_SITES)
+		return hs_tls_errf(err, errlen, -EINVAL,
+				   "at most %d sites", HS_TLS_MAX_SITES);
+	ctx->sites = calloc(cfg->nb_sites, sizeof(*ctx->sites));
+	if (ctx->sites == NULL)
+		return hs_tls_errf(err, errlen, -ENOMEM, "out of memory");
+	for (i = 0; i < cfg->nb_sites; i++) {
+		const struct hs_tls_site *st = &cfg->sites[i];
+		struct hs_tls_site_ctx *sc = &ctx->sites[ctx->nb_sites];
+		const char *n = st->name;
+
+		if (n == NULL || n[0] == '\0' || st->cert_file == NULL ||
+		    st->key_file == NULL)
+			return hs_tls_errf(err, errlen, -EINVAL,
+					   "site %zu needs a name, a certificate "
+					   "and a key file", i + 1);
+		/* a host name, or "*." and one: no other '*', no empty label */
+		if (strlen(n) > 253 || strchr(n + (n[0] == '*' ? 1 : 0), '*') ||
+		    (n[0] == '*' && (n[1] != '.' || n[2] == '\0')) ||
+		    n[0] == '.' || strstr(n, "..") || n[strlen(n) - 1] == '.' ||
+		    strpbrk(n, " \t,=/") != NULL)
+			return hs_tls_errf(err, errlen, -EINVAL,
+					   "site name '%s' is not a host name "
+					   "or *.domain wildcard", n);
+		HS_GUARD(hs_tls_wctx_new(ctx, &sc->wctx, &sc->ocsp,
+					 st->cert_file, st->key_file, cfg,
+					 err, errlen));
+		sc->name = strdup(n);
+		ctx->nb_sites++;
+		if (sc->name == NULL)
+			return hs_tls_errf(err, errlen, -ENOMEM, "out of memory");
+	}
+	return 0;
 }
 
 int hs_tls_ctx_new(struct hs_tls_ctx **out, const struct hs_tls_config *cfg,
@@ -324,22 +850,27 @@ int hs_tls_ctx_new(struct hs_tls_ctx **out, const struct hs_tls_config *cfg,
 	ctx = calloc(1, sizeof(*ctx));
 	if (ctx == NULL)
 		return hs_tls_errf(err, errlen, -ENOMEM, "out of memory");
-	ctx->wctx = wolfSSL_CTX_new(wolfSSLv23_server_method());
-	if (ctx->wctx == NULL) {
-		free(ctx);
-		return hs_tls_errf(err, errlen, -ENOMEM,
-				   "wolfSSL: cannot create server context "
-				   "(hs_tls_global_init called?)");
-	}
-	/* Certificate and key first: loading a key re-derives wolfSSL's
-	 * suite list, the policy below must be the last word. */
-	rc = hs_tls_load_cert(ctx->wctx, cfg->cert_file, err, errlen);
+	ctx->crypto = cfg->crypto;
+	ctx->sni_strict = cfg->sni_strict;
+	ctx->client_auth = cfg->client_auth;
+	ctx->early = cfg->early_data;
+	if (cfg->ocsp_staple != NULL &&
+	    cfg->client_auth != HS_TLS_CLIENT_AUTH_OFF)
+		rc = hs_tls_errf(err, errlen, -EINVAL,
+				 "OCSP stapling cannot be combined with "
+				 "client authentication (wolfSSL checks "
+				 "both with one trust store)");
+	else
+		rc = hs_tls_wctx_new(ctx, &ctx->wctx, &ctx->ocsp,
+				     cfg->cert_file, cfg->key_file, cfg,
+				     err, errlen);
 	if (rc == 0)
-		rc = hs_tls_load_key(ctx->wctx, cfg, err, errlen);
+		rc = hs_tls_sites_new(ctx, cfg, err, errlen);
+	if (rc == 0 && cfg->sni_strict)
+		rc = hs_tls_cert_names(ctx, cfg->cert_file, err, errlen);
 	if (rc == 0)
-		rc = hs_tls_ctx_policy(ctx->wctx, err, errlen);
-	if (rc == 0)
-		rc = hs_tls_ctx_crypto(ctx, cfg, err, errlen);
+		rc = hs_tls_reload_ticket_keys(ctx, cfg->ticket_key_file, err,
+					       errlen);
 	if (rc < 0) {
 		hs_tls_ctx_free(ctx);
 		return rc;
@@ -350,9 +881,24 @@ int hs_tls_ctx_new(struct hs_tls_ctx **out, const struct hs_tls_config *cfg,
 
 void hs_tls_ctx_free(struct hs_tls_ctx *ctx)
 {
+	size_t i;
+
 	if (ctx == NULL)
 		return;
 	wolfSSL_CTX_free(ctx->wctx);
+	for (i = 0; i < ctx->nb_sites; i++) {
+		wolfSSL_CTX_free(ctx->sites[i].wctx);
+		free(ctx->sites[i].name);
+		hs_tls_ocsp_free(ctx->sites[i].ocsp);
+	}
+	free(ctx->sites);
+	for (i = 0; i < ctx->nb_def_names; i++)
+		free(ctx->def_names[i]);
+	free(ctx->def_names);
+	hs_tls_tkeys_free(ctx->tkeys);
+	for (i = 0; i < HS_TLS_TKEYS_RETIRED; i++)
+		hs_tls_tkeys_free(ctx->retired[i]);
+	hs_tls_ocsp_free(ctx->ocsp);
 	free(ctx);
 }
 
@@ -375,17 +921,10 @@ struct hs_tls_sess *hs_tls_sess_new(struct hs_tls_ctx *ctx, hs_tls_pull_fn pull,
 			return NULL;
 		}
 	}
-	s->ssl = wolfSSL_new(ctx->wctx);
-	if (s->ssl == NULL) {
-		hs_tls_crypto_keyset_free(s->keys);
-		free(s);
-		return NULL;
-	}
+	s->ctx = ctx;
 	s->pull = pull;
 	s->push = push;
 	s->io = io;
-	wolfSSL_SetIOReadCtx(s->ssl, s);
-	wolfSSL_SetIOWriteCtx(s->ssl, s);
 	return s;
 }
 
@@ -394,8 +933,161 @@ void hs_tls_sess_free(struct hs_tls_sess *s)
 	if (s == NULL)
 		return;
 	wolfSSL_free(s->ssl);
+	hs_tls_early_sniff_stop(&s->sniff);
 	hs_tls_crypto_keyset_free(s->keys);   /* wipes the expanded keys */
+	free(s->rec);
 	free(s);
+}
+
+/* ---- site selection (SNI, RFC 6066 §3) ------------------------------ */
+
+static uint32_t hs_tls_be(const uint8_t *p, unsigned int n)
+{
+	uint32_t v = 0;
+
+	while (n-- > 0)
+		v = v << 8 | *p++;
+	return v;
+}
+
+/* Find the host_name of a ClientHello's server_name extension (RFC 8446
+ * §4.1.2, RFC 6066 §3).  rec is a whole handshake record.  Returns 1 with
+ * the name copied (NUL-terminated) into out, 0 when there is none or the
+ * hello is not complete in this record (wolfSSL then judges the bytes),
+ * -EPROTO for a name we refuse (empty, too long, NUL or non-ASCII). */
+static int hs_tls_parse_sni(const uint8_t *rec, uint32_t len, char *out,
+			    size_t outlen)
+{
+	const uint8_t *p = rec + HS_TLS_REC_HDR, *end = rec + len;
+	uint32_t n;
+
+	if (len < HS_TLS_REC_HDR + 4 || p[0] != 1 /* client_hello */)
+		return 0;
+	n = hs_tls_be(p + 1, 3);
+	if (n > (uint32_t)(end - p - 4))
+		return 0;                        /* spans records */
+	end = p + 4 + n;
+	p += 4 + 2 + 32;                         /* type, len, version, random */
+	if (p >= end)
+		return 0;
+	p += 1 + *p;                             /* session id */
+	if (end - p < 2)
+		return 0;
+	p += 2 + hs_tls_be(p, 2);                /* cipher suites */
+	if (end - p < 1)
+		return 0;
+	p += 1 + *p;                             /* compression methods */
+	if (end - p < 2)
+		return 0;
+	n = hs_tls_be(p, 2);
+	p += 2;
+	if (n > (uint32_t)(end - p))
+		return 0;
+	end = p + n;
+	while (end - p >= 4) {
+		uint32_t type = hs_tls_be(p, 2), elen = hs_tls_be(p + 2, 2);
+		const uint8_t *e = p + 4;
+
+		if (elen > (uint32_t)(end - e))
+			return 0;
+		p = e + elen;
+		if (type != 0 /* server_name */)
+			continue;
+		/* ServerNameList: len(2), then name_type(1) len(2) name */
+		if (elen < 5 || hs_tls_be(e, 2) != elen - 2 || e[2] != 0)
+			return 0;
+		n = hs_tls_be(e + 3, 2);
+		if (n + 5 > elen)
+			return 0;
+		if (n == 0 || n >= outlen)
+			return -EPROTO;
+		for (uint32_t i = 0; i < n; i++)
+			if (e[5 + i] <= 0x20 || e[5 + i] >= 0x7f)
+				return -EPROTO;
+		memcpy(out, e + 5, n);
+		out[n] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+static int hs_tls_alert_now(struct hs_tls_sess *s, uint8_t desc);
+
+/* Before the first wolfSSL call: hold the first record, pick the site by
+ * its server name, create the session's WOLFSSL from that site's context.
+ * -EAGAIN until the record is all in. */
+static int hs_tls_choose_site(struct hs_tls_sess *s)
+{
+	WOLFSSL_CTX *wctx = s->ctx->wctx;
+	uint32_t want;
+	int n, rc;
+
+	while (s->hdr_len < HS_TLS_REC_HDR) {
+		n = s->pull(s->io, s->hdr + s->hdr_len,
+			    HS_TLS_REC_HDR - s->hdr_len);
+		if (n == 0)
+			return -EAGAIN;
+		if (n < 0 || n > HS_TLS_REC_HDR - s->hdr_len) {
+			s->transport_closed = true;
+			s->dead = -ECONNRESET;
+			return s->dead;
+		}
+		s->hdr_len += (uint8_t)n;
+	}
+	want = HS_TLS_REC_HDR + hs_tls_be(s->hdr + 3, 2);
+	if (s->rec == NULL) {
+		/* not a handshake record or too long: wolfSSL judges it */
+		if (s->hdr[0] != 22 || want > HS_TLS_REC_MAX)
+			want = HS_TLS_REC_HDR;
+		s->rec = malloc(want);
+		if (s->rec == NULL)
+			return -ENOMEM;
+		memcpy(s->rec, s->hdr, HS_TLS_REC_HDR);
+		s->rec_len = HS_TLS_REC_HDR;
+	}
+	want = s->hdr[0] == 22 && want <= HS_TLS_REC_MAX ? want : HS_TLS_REC_HDR;
+	while (s->rec_len < want) {
+		n = s->pull(s->io, s->rec + s->rec_len, want - s->rec_len);
+		if (n == 0)
+			return -EAGAIN;
+		if (n < 0 || (uint32_t)n > want - s->rec_len) {
+			s->transport_closed = true;
+			s->dead = -ECONNRESET;
+			return s->dead;
+		}
+		s->rec_len += (uint32_t)n;
+	}
+	rc = hs_tls_parse_sni(s->rec, s->rec_len, s->sni, sizeof(s->sni));
+	if (rc < 0)
+		return hs_tls_alert_now(s, 47 /* illegal_parameter */);
+	s->sni_seen = rc == 1;
+	wctx = hs_tls_site_for(s->ctx, s->sni_seen ? s->sni : NULL);
+	if (wctx == NULL)
+		return hs_tls_alert_now(s, 112 /* unrecognized_name */);
+	s->ssl = wolfSSL_new(wctx);
+	if (s->ssl == NULL)
+		return -ENOMEM;
+	/* RFC 7301 §3.2: a client offering ALPN without http/1.1 gets a
+	 * fatal no_application_protocol alert. */
+	if (wolfSSL_UseALPN(s->ssl, (char *)hs_tls_alpn_list,
+			    (unsigned int)sizeof(hs_tls_alpn_list) - 1,
+			    WOLFSSL_ALPN_FAILED_ON_MISMATCH) != WOLFSSL_SUCCESS) {
+		wolfSSL_free(s->ssl);
+		s->ssl = NULL;
+		return -ENOMEM;
+	}
+	wolfSSL_SetIOReadCtx(s->ssl, s);
+	wolfSSL_SetIOWriteCtx(s->ssl, s);
+	s->client_auth = s->ctx->client_auth;
+	if (s->client_auth != HS_TLS_CLIENT_AUTH_OFF)
+		hs_tls_mtls_sess_setup(s->ssl, &s->peer);
+	s->early_on = s->ctx->early;
+	if (s->early_on) {
+		/* the held record, replayed to wolfSSL, is sniffed first */
+		hs_tls_early_sniff_start(&s->sniff);
+		s->early_phase = true;  /* reads drive the handshake */
+	}
+	return 0;
 }
 
 /* Push what is left of our own alert record; 0 once it is all out. */
@@ -437,25 +1129,41 @@ static uint8_t hs_tls_alert_desc(int wolf_err)
  * it sent no fatal alert and we have not pushed a byte yet - so no record
  * keys exist and the alert is plaintext (RFC 8446 §5.1, §6.2) - we send
  * one ourselves.  Later failures are encrypted; wolfSSL alerts those. */
-static void hs_tls_fatal_alert(struct hs_tls_sess *s, int wolf_err)
+static void hs_tls_plain_alert(struct hs_tls_sess *s, uint8_t desc)
 {
-	WOLFSSL_ALERT_HISTORY h;
-
-	memset(&h, 0, sizeof(h));
-	if (wolfSSL_get_alert_history(s->ssl, &h) != WOLFSSL_SUCCESS)
-		memset(&h, 0, sizeof(h));
-	if (h.last_tx.level == alert_fatal || s->tx_bytes != 0 ||
-	    s->alert_len != 0)
-		return;
 	s->alert[0] = 21;                   /* ContentType alert */
 	s->alert[1] = 3;                    /* legacy_record_version 3,3 */
 	s->alert[2] = 3;
 	s->alert[3] = 0;
 	s->alert[4] = 2;
 	s->alert[5] = alert_fatal;
-	s->alert[6] = hs_tls_alert_desc(wolf_err);
+	s->alert[6] = desc;
 	s->alert_len = sizeof(s->alert);
 	(void)hs_tls_alert_flush(s);
+}
+
+/* Refuse a ClientHello before wolfSSL saw it: plaintext fatal alert. */
+static int hs_tls_alert_now(struct hs_tls_sess *s, uint8_t desc)
+{
+	if (s->alert_len == 0)
+		hs_tls_plain_alert(s, desc);
+	s->dead = -EPROTO;
+	return s->dead;
+}
+
+static void hs_tls_fatal_alert(struct hs_tls_sess *s, int wolf_err)
+{
+	WOLFSSL_ALERT_HISTORY h;
+
+	memset(&h, 0, sizeof(h));
+	if (s->ssl == NULL ||
+	    wolfSSL_get_alert_history(s->ssl, &h) != WOLFSSL_SUCCESS)
+		memset(&h, 0, sizeof(h));
+	if (h.last_tx.level == alert_fatal || s->tx_bytes != 0 ||
+	    s->alert_len != 0)
+		return;
+	hs_tls_plain_alert(s, s->early_replay ? 47 /* illegal_parameter */ :
+			   hs_tls_alert_desc(wolf_err));
 }
 
 /* Map a failed wolfSSL call (ret <= 0) to our codes.  Fatal results are
@@ -500,6 +1208,10 @@ static int hs_tls_do_handshake(struct hs_tls_sess *s)
 		return hs_tls_dead(s);
 	if (s->hs_done)
 		return 0;
+	if (s->ssl == NULL)
+		HS_GUARD(hs_tls_choose_site(s));
+	if (s->early_phase)
+		return -EAGAIN;     /* hs_tls_read drives it (early data) */
 	s->tx_blocked = false;
 	ret = wolfSSL_accept(s->ssl);
 	if (ret != WOLFSSL_SUCCESS)
@@ -512,6 +1224,11 @@ static int hs_tls_do_handshake(struct hs_tls_sess *s)
 	 * buffered bytes before anything else. */
 	if (s->tx_blocked)
 		return -EAGAIN;
+	hs_tls_early_sniff_stop(&s->sniff);
+	if (!hs_tls_mtls_acceptable(s->client_auth, &s->peer)) {
+		s->dead = -EPROTO;    /* resumed without a client certificate */
+		return s->dead;
+	}
 	s->hs_done = true;
 	return 0;
 }
@@ -535,6 +1252,53 @@ bool hs_tls_handshake_done(const struct hs_tls_sess *s)
 	return s != NULL && s->hs_done;
 }
 
+bool hs_tls_early_phase(const struct hs_tls_sess *s)
+{
+	return s != NULL && s->early_phase;
+}
+
+bool hs_tls_in_early_data(const struct hs_tls_sess *s)
+{
+	return s != NULL && s->early_input;
+}
+
+/* Early phase (sessions of a context with early data): the handshake is
+ * driven by wolfSSL_read_early_data(), which is the only way wolfSSL
+ * 5.5.4 accepts early data (it marks the session as expecting it before
+ * the ClientHello is parsed).  It runs wolfSSL_accept until our Finished
+ * is out, then returns early data until the client's EndOfEarlyData and
+ * Finished.  >0 bytes (early_input says whether they came before the
+ * client's Finished), 0 once the phase is over and the handshake has
+ * been finished with wolfSSL_accept (read normally then), or an error. */
+static int hs_tls_early_read(struct hs_tls_sess *s, void *buf, size_t len)
+{
+	int ret, out = 0, e;
+
+	s->tx_blocked = false;
+	ret = wolfSSL_read_early_data(s->ssl, buf, (int)len, &out);
+	if (out > 0) {
+		/* data processed after the client's Finished is 1-RTT data */
+		s->early_input = !wolfSSL_is_init_finished(s->ssl);
+		return out;
+	}
+	if (ret == BAD_FUNC_ARG && wolfSSL_version(s->ssl) != TLS1_3_VERSION) {
+		/* a TLS 1.2 client: no early data, plain handshake */
+	} else if (ret != 0 && !wolfSSL_is_init_finished(s->ssl)) {
+		e = wolfSSL_get_error(s->ssl, ret);
+		if (e == WOLFSSL_ERROR_WANT_READ || e == WOLFSSL_ERROR_WANT_WRITE ||
+		    (e == WOLFSSL_ERROR_NONE && s->tx_blocked &&
+		     !s->transport_closed))
+			return -EAGAIN;
+		return hs_tls_map_err(s, ret);
+	}
+	/* Finished received (or a handshake without early data that
+	 * wolfSSL_read_early_data no longer drives): wolfSSL_accept ends it
+	 * (tickets) and reports success. */
+	s->early_phase = false;
+	s->early_input = false;
+	return hs_tls_do_handshake(s);
+}
+
 /* Reads and writes drive an unfinished handshake first. */
 static int hs_tls_ready(struct hs_tls_sess *s)
 {
@@ -542,6 +1306,11 @@ static int hs_tls_ready(struct hs_tls_sess *s)
 		return -EINVAL;
 	if (s->dead)
 		return hs_tls_dead(s);
+	/* wolfSSL 5.5.4's wolfSSL_write finishes the handshake first (and
+	 * turns its would-block into a fatal error): no 0.5-RTT data, the
+	 * answer to early data waits for the client's Finished. */
+	if (s->early_phase)
+		return -EAGAIN;
 	if (!s->hs_done)
 		return hs_tls_do_handshake(s);
 	return 0;
@@ -592,9 +1361,20 @@ static int hs_tls_do_read(struct hs_tls_sess *s, void *buf, size_t len)
 {
 	int ret, e;
 
-	HS_GUARD(hs_tls_ready(s));
 	if (buf == NULL || len == 0)
 		return -EINVAL;
+	/* the site's context decides whether reads drive the handshake */
+	if (s->ssl == NULL && !s->dead)
+		HS_GUARD(hs_tls_choose_site(s));
+	if (s->early_phase && !s->dead) {
+		if (len > INT_MAX)
+			len = INT_MAX;
+		ret = hs_tls_early_read(s, buf, len);
+		if (ret != 0)
+			return ret;
+	}
+	HS_GUARD(hs_tls_ready(s));
+	s->early_input = false;
 	if (s->peer_closed)
 		return 0;
 	/* Output first (see hs_tls_flush): while it is blocked we read
@@ -697,6 +1477,10 @@ static int hs_tls_do_shutdown(struct hs_tls_sess *s)
 		return 0;
 	if (s->dead)
 		return hs_tls_dead(s);
+	if (s->ssl == NULL) {
+		s->shut_sent = true;    /* nothing was said: nothing to end */
+		return 0;
+	}
 	/* Pending output, including a blocked write's record, goes out
 	 * ahead of close_notify.  Once close_notify is queued, calling
 	 * wolfSSL_shutdown again would queue a second one: just push. */
@@ -733,11 +1517,33 @@ int hs_tls_shutdown(struct hs_tls_sess *s)
 	return rc;
 }
 
+int hs_tls_reload_ocsp(struct hs_tls_ctx *ctx, char *err, size_t errlen)
+{
+	size_t i;
+	int rc;
+
+	if (ctx == NULL)
+		return hs_tls_errf(err, errlen, -EINVAL, "no TLS context");
+	/* the default site's staple, then sites serving the same file */
+	rc = hs_tls_ocsp_reload(ctx->ocsp, err, errlen);
+	for (i = 0; rc == 0 && i < ctx->nb_sites; i++)
+		if (ctx->sites[i].ocsp != NULL)
+			rc = hs_tls_ocsp_reload(ctx->sites[i].ocsp, err, errlen);
+	return rc;
+}
+
+const struct hs_tls_peer *hs_tls_peer(const struct hs_tls_sess *s)
+{
+	static const struct hs_tls_peer none;
+
+	return s != NULL ? &s->peer : &none;
+}
+
 const char *hs_tls_version(const struct hs_tls_sess *s)
 {
 	const char *v;
 
-	if (s == NULL)
+	if (s == NULL || s->ssl == NULL)
 		return "none";
 	v = wolfSSL_get_version(s->ssl);
 	return v != NULL ? v : "unknown";
@@ -758,4 +1564,25 @@ const char *hs_tls_cipher(const struct hs_tls_sess *s)
 	name = wolfSSL_get_cipher_name_iana_from_suite((uint8_t)(cs >> 8),
 						       (uint8_t)cs);
 	return name != NULL ? name : "unknown";
+}
+
+bool hs_tls_session_reused(const struct hs_tls_sess *s)
+{
+	return s != NULL && s->hs_done && wolfSSL_session_reused(s->ssl) == 1;
+}
+
+const char *hs_tls_server_name(const struct hs_tls_sess *s)
+{
+	return s != NULL && s->sni_seen ? s->sni : NULL;
+}
+
+const char *hs_tls_alpn(const struct hs_tls_sess *s)
+{
+	char *name = NULL;
+	unsigned short len = 0;
+
+	if (s == NULL || !s->hs_done ||
+	    wolfSSL_ALPN_GetProtocol(s->ssl, &name, &len) != WOLFSSL_SUCCESS)
+		return NULL;
+	return name;
 }

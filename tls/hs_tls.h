@@ -21,9 +21,26 @@
 #include <stdbool.h>
 
 #include "hs_tls_crypto.h"
+#include "hs_tls_mtls.h"
+#include "hs_tls_early.h"
 
 struct hs_tls_ctx;
 struct hs_tls_sess;
+
+/* One more certificate, served to clients whose SNI server name matches
+ * name: an exact host name ("www.example.com", compared without regard to
+ * case) or a wildcard ("*.example.com": exactly one more leading label,
+ * RFC 6125 §6.4.3).  The first matching site wins. */
+struct hs_tls_site {
+	const char *name;
+	const char *cert_file;   /* PEM, leaf first then chain */
+	const char *key_file;    /* PEM private key */
+};
+
+/* Most sites and ticket keys a context holds. */
+#define HS_TLS_MAX_SITES 64
+#define HS_TLS_MAX_TICKET_KEYS 8
+#define HS_TLS_TKEYS_RETIRED 4
 
 struct hs_tls_config {
 	const char *cert_file;   /* PEM, leaf first then chain */
@@ -31,6 +48,38 @@ struct hs_tls_config {
 	/* Who seals/opens records: HS_TLS_CRYPTO_IPSECMB (default, the
 	 * zero value) or HS_TLS_CRYPTO_WOLFSSL (see hs_tls_crypto.h). */
 	enum hs_tls_crypto crypto;
+
+	/* ---- SNI sites, resumption (issue 5, first half) ----
+	 * cert_file/key_file above are the default site: clients without
+	 * SNI, and (unless sni_strict) names no site matches.  With
+	 * sni_strict a server name that matches neither a site nor a DNS
+	 * name of the default certificate gets a fatal unrecognized_name
+	 * alert (RFC 6066 §3).  ALPN: "http/1.1" is selected; a client
+	 * offering only other protocols gets no_application_protocol
+	 * (RFC 7301 §3.2); no ALPN extension is fine.
+	 * ticket_key_file: session ticket keys (format at
+	 * hs_tls_reload_ticket_keys); NULL = one random key in memory.
+	 * session_cache: 0 = wolfSSL's stateful cache on (TLS 1.2 clients
+	 * without tickets), <0 = off. */
+	const struct hs_tls_site *sites;
+	size_t nb_sites;
+	bool sni_strict;
+	const char *ticket_key_file;
+	int session_cache;
+
+	/* Client certificates (hs_tls_mtls.h): client_ca (PEM) with
+	 * client_auth OPTIONAL or REQUIRED; NULL / OFF: none requested.
+	 * Applied to every site's context. */
+	enum hs_tls_client_auth client_auth;
+	const char *client_ca;
+	/* DER OCSP response to staple for cert_file (hs_tls_ocsp.h); NULL:
+	 * none.  cert_file must then hold the issuer after the leaf.  Stapled
+	 * by the default site and by sites serving the same cert_file (the
+	 * response names one certificate). */
+	const char *ocsp_staple;
+	/* TLS 1.3 0-RTT with our anti-replay (hs_tls_early.h); off if false;
+	 * every site (tickets resume across sites) */
+	bool early_data;
 };
 
 /* Once per process, before anything else.  Also registers the ipsec-mb
@@ -61,9 +110,18 @@ struct hs_tls_sess *hs_tls_sess_new(struct hs_tls_ctx *ctx, hs_tls_pull_fn pull,
 				    hs_tls_push_fn push, void *io);
 void hs_tls_sess_free(struct hs_tls_sess *s);
 
-/* Advance the handshake: 0 when complete, -EAGAIN, or an error. */
+/* Advance the handshake: 0 when complete, -EAGAIN, or an error.
+ * With early data on, -EAGAIN while hs_tls_early_phase() is true means
+ * the server has sent its Finished and early data can be read with
+ * hs_tls_read() (which also completes the handshake) and answered with
+ * hs_tls_write() (0.5-RTT data); hs_tls_handshake_done() turns true
+ * once the client's Finished has arrived. */
 int hs_tls_handshake(struct hs_tls_sess *s);
 bool hs_tls_handshake_done(const struct hs_tls_sess *s);
+bool hs_tls_early_phase(const struct hs_tls_sess *s);
+/* The bytes the last hs_tls_read() returned came in early data (before
+ * the client's Finished): replayable, RFC 8470. */
+bool hs_tls_in_early_data(const struct hs_tls_sess *s);
 
 /* Read decrypted application data: >0 bytes, 0 when the peer sent
  * close_notify, -EAGAIN, or an error. */
@@ -78,8 +136,49 @@ int hs_tls_write(struct hs_tls_sess *s, const void *buf, size_t len);
 /* Queue close_notify.  0 or -EAGAIN (call again) or an error. */
 int hs_tls_shutdown(struct hs_tls_sess *s);
 
+/* Re-read the ocsp_staple file into a running context (the default site
+ * and the sites serving cert_file).  0, or a negative code with a
+ * one-line reason in err (the previous response stays in service).  See
+ * hs_tls_ocsp.h for when wolfSSL starts stapling the new one; httpsd's
+ * SIGHUP builds a new context instead, which reads the file afresh. */
+int hs_tls_reload_ocsp(struct hs_tls_ctx *ctx, char *err, size_t errlen);
+
+/* The client certificate result of a completed handshake (never NULL
+ * for a valid session; verified false without client authentication). */
+const struct hs_tls_peer *hs_tls_peer(const struct hs_tls_sess *s);
+
 /* Negotiated protocol and cipher names (for logs and tests). */
 const char *hs_tls_version(const struct hs_tls_sess *s);
 const char *hs_tls_cipher(const struct hs_tls_sess *s);
+
+/* After the handshake: whether it resumed a session (ticket or cache),
+ * the SNI server name the client sent (NULL if none) and the selected
+ * ALPN protocol (NULL if none was negotiated). */
+bool hs_tls_session_reused(const struct hs_tls_sess *s);
+const char *hs_tls_server_name(const struct hs_tls_sess *s);
+const char *hs_tls_alpn(const struct hs_tls_sess *s);
+
+/* Session ticket keys (RFC 5077 §4 ticket layout: key_name(16) iv(16)
+ * encrypted state, mac(32); the state is sealed with AES-256-GCM, the
+ * 16-byte tag in mac, key_name || iv || length as additional data).
+ *
+ * Ticket key file: text, one key per line, 64 hex digits (32 random bytes,
+ * e.g. `openssl rand -hex 32`); blank lines and lines starting with '#'
+ * are ignored; 1..HS_TLS_MAX_TICKET_KEYS keys.  The first key encrypts new
+ * tickets, every key decrypts: rotate by prepending a new key and keeping
+ * the previous one(s) below it.  Servers sharing the file resume each
+ * other's sessions.  Each line is expanded with SHA-256 into a 16-byte
+ * key name and a 32-byte AES key, so the file is the only secret.
+ *
+ * hs_tls_reload_ticket_keys() replaces the context's keys with those of
+ * file (NULL: one new random key).  On any error the old keys stay in
+ * force and a one-line reason naming the file and line is written to err.
+ * Call it from one control thread (e.g. on SIGHUP) while lcores run: the
+ * new set is published with one atomic pointer store, lcores read it with
+ * an atomic load (no locks); a replaced set is freed only after
+ * HS_TLS_TKEYS_RETIRED further reloads, long after any handshake that
+ * could still be reading it has finished. */
+int hs_tls_reload_ticket_keys(struct hs_tls_ctx *ctx, const char *file,
+			      char *err, size_t errlen);
 
 #endif

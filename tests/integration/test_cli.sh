@@ -44,7 +44,9 @@ bad() {
 help=$("$HTTPSD" --help 2>&1)
 check_eq "--help exits 0" 0 "$?"
 check_match "--help mentions --addr" '--addr' "$help"
-for o in --cert --key --root --gateway --https-port --http-port --max-conns --impair --upload-sink --max-body; do
+for o in --cert --key --root --gateway --https-port --http-port --max-conns \
+	--client-ca --client-auth --ocsp-staple --early-data --impair --upload-sink \
+	--max-body; do
 	check_match "--help mentions $o" "$o" "$help"
 done
 run_httpsd --help
@@ -54,6 +56,23 @@ ver=$("$HTTPSD" --version 2>&1)
 check_eq "--version exits 0" 0 "$?"
 check_match "--version mentions wolfSSL" '[Ww][Oo][Ll][Ff][Ss][Ss][Ll]' "$ver"
 check_match "--version prints a version number" '[0-9]+\.[0-9]+' "$ver"
+check_match "--version prints wolfSSL's version" '^wolfSSL [0-9]+\.[0-9]+\.[0-9]+' "$ver"
+# meson links the tuned build when scripts/deps.sh left its stamp file.
+if [ -f "$HS_SOURCE_DIR/.deps/wolfssl/.httpsd-tuned" ]; then
+	check_match "--version says the tuned wolfSSL build is in use" \
+		'^wolfSSL build: tuned' "$ver"
+	check_match "--version lists the tuned build's configure flags" \
+		'--enable-earlydata' "$ver"
+else
+	check_match "--version says the fallback wolfSSL build is in use" \
+		'^wolfSSL build: fallback' "$ver"
+fi
+check_match "--version names the AES-GCM path" \
+	'^AES-GCM path: (ipsec-mb \(ipsec-mb [0-9.]+, [a-z0-9-]+|wolfssl \()' "$ver"
+if grep -qw vaes /proc/cpuinfo && ldconfig -p | grep -q libIPSec_MB; then
+	check_match "--version: ipsec-mb path with its VAES arch on this CPU" \
+		'^AES-GCM path: ipsec-mb .*avx512 \(VAES' "$ver"
+fi
 
 # --- bad input ----------------------------------------------------------------
 A=(--addr 198.18.0.1/24)
@@ -93,6 +112,23 @@ bad "--upload-sink with a space" 'upload-sink' "${A[@]}" "${C[@]}" "${K[@]}" "${
 bad "--max-body 0" 'max-body' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --max-body 0
 bad "--max-body not a number" 'max-body|lots' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --max-body lots
 bad "--tcp-rto-min 0" 'tcp-rto-min' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --tcp-rto-min 0
+bad "--client-auth bogus" 'client-auth.*bogus' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" \
+	--client-ca "$CERT_A" --client-auth bogus
+bad "--client-auth without --client-ca" 'client-auth.*client-ca' \
+	"${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --client-auth optional
+bad "nonexistent --client-ca file" 'client CA.*nonexistent' \
+	"${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --client-ca /nonexistent/ca.pem
+bad "nonexistent --ocsp-staple file" 'OCSP.*nonexistent' \
+	"${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --ocsp-staple /nonexistent/staple.der
+bad "--ocsp-staple not DER" 'OCSP.*junk\.pem' \
+	"${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --ocsp-staple "$HS_TMP/junk.pem"
+head -c 40 /dev/urandom | { printf '\x30\x28'; cat; } >"$HS_TMP/staple.der"
+bad "--ocsp-staple with a certificate lacking its issuer" 'issuer' \
+	"${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --ocsp-staple "$HS_TMP/staple.der"
+bad "--ocsp-staple with --client-ca" 'OCSP.*client' "${A[@]}" "${C[@]}" "${K[@]}" \
+	"${R[@]}" --ocsp-staple "$HS_TMP/staple.der" --client-ca "$CERT_A"
+bad "--client-ca holds no certificate" 'client CA.*junk\.pem' \
+	"${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --client-ca "$HS_TMP/junk.pem"
 
 B=("${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}")
 bad "--crypto aes" 'crypto.*aes' "${B[@]}" --crypto aes

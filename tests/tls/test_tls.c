@@ -34,6 +34,9 @@ static int n_checks, n_fails;
 #define ALERT_UNEXPECTED_MESSAGE 10
 #define ALERT_HANDSHAKE_FAILURE 40
 #define ALERT_PROTOCOL_VERSION 70
+#define ALERT_UNRECOGNIZED_NAME 112
+#define ALERT_ILLEGAL_PARAMETER 47
+#define ALERT_NO_APPLICATION_PROTOCOL 120
 
 /* ---- byte FIFO ------------------------------------------------------ */
 
@@ -187,6 +190,8 @@ static char g_dir[PATH_MAX], g_dir2[PATH_MAX];
 static char g_cert[PATH_MAX + 16], g_key[PATH_MAX + 16];
 static char g_cert2[PATH_MAX + 16], g_key2[PATH_MAX + 16];
 static struct hs_tls_ctx *g_ctx;
+static struct hs_tls_ctx *g_pair_ctx;   /* server ctx of new pairs, or g_ctx */
+static char g_pki[PATH_MAX + 8];            /* tests/tls/gen-pki.sh output */
 
 struct pair {
 	struct pipe c2s, s2c;
@@ -230,7 +235,8 @@ static int pair_init(struct pair *p, WOLFSSL_METHOD *method,
 	wolfSSL_SetIOWriteCtx(p->cli, &p->cio);
 	if (wolfSSL_check_domain_name(p->cli, "localhost") != WOLFSSL_SUCCESS)
 		return -1;
-	p->srv = hs_tls_sess_new(g_ctx, srv_pull, srv_push, &p->sio);
+	p->srv = hs_tls_sess_new(g_pair_ctx != NULL ? g_pair_ctx : g_ctx,
+				 srv_pull, srv_push, &p->sio);
 	return p->srv != NULL ? 0 : -1;
 }
 
@@ -833,6 +839,512 @@ static void test_ctx_errors(void)
 	unlink(garbage);
 }
 
+
+/* ---- SNI, ALPN, resumption ------------------------------------------ */
+
+static void pki_path(char *out, size_t len, const char *site, const char *f)
+{
+	snprintf(out, len, "%s/%s/%s", g_pki, site, f);
+}
+
+/* Common name of the certificate the client received ("" if none). */
+static void peer_cn(struct pair *p, char *cn, size_t len)
+{
+	WOLFSSL_X509 *x = wolfSSL_get_peer_certificate(p->cli);
+
+	cn[0] = '\0';
+	if (x == NULL)
+		return;
+	if (wolfSSL_X509_NAME_get_text_by_NID(wolfSSL_X509_get_subject_name(x),
+					      NID_commonName, cn, (int)len) <= 0)
+		cn[0] = '\0';
+	wolfSSL_X509_free(x);
+}
+
+/* Connect with SNI name (NULL: none), no verification; the client's view
+ * of the server certificate's CN goes to cn.  Returns handshake success. */
+static bool sni_connect(struct pair *p, WOLFSSL_METHOD *method,
+			const char *name, char *cn, size_t cnlen)
+{
+	if (pair_init(p, method, NULL) != 0)
+		return false;
+	wolfSSL_set_verify(p->cli, WOLFSSL_VERIFY_NONE, NULL);
+	if (name != NULL &&
+	    wolfSSL_UseSNI(p->cli, WOLFSSL_SNI_HOST_NAME, name,
+			   (unsigned short)strlen(name)) != WOLFSSL_SUCCESS)
+		return false;
+	pump_handshake(p);
+	peer_cn(p, cn, cnlen);
+	return p->srv_rc == 0 && p->cli_done;
+}
+
+static struct hs_tls_ctx *sites_ctx(bool strict, char *err, size_t errlen)
+{
+	static char c[3][PATH_MAX + 32], k[3][PATH_MAX + 32];
+	struct hs_tls_site sites[3] = {
+		{ .name = "www.example.com" }, { .name = "*.wild.test" },
+		{ .name = "rsa.test" },
+	};
+	const char *dirs[3] = { "www", "wild", "rsa" };
+	struct hs_tls_config cfg = { .cert_file = g_cert, .key_file = g_key,
+				     .sites = sites, .nb_sites = 3,
+				     .sni_strict = strict };
+	struct hs_tls_ctx *ctx = NULL;
+
+	for (int i = 0; i < 3; i++) {
+		pki_path(c[i], sizeof(c[i]), dirs[i], "cert.pem");
+		pki_path(k[i], sizeof(k[i]), dirs[i], "key.pem");
+		sites[i].cert_file = c[i];
+		sites[i].key_file = k[i];
+	}
+	if (hs_tls_ctx_new(&ctx, &cfg, err, errlen) != 0)
+		return NULL;
+	return ctx;
+}
+
+static void test_sni(void)
+{
+	static const struct { const char *sni, *cn; } cases[] = {
+		{ "www.example.com", "www.example.com" },
+		{ "WWW.Example.COM", "www.example.com" },   /* case-insensitive */
+		{ "a.wild.test", "*.wild.test" },
+		{ "a.b.wild.test", "localhost" },   /* one label only: default */
+		{ "wild.test", "localhost" },
+		{ "unknown.test", "localhost" },
+		{ NULL, "localhost" },
+		{ "rsa.test", "rsa.test" },
+	};
+	char err[512], cn[256];
+	struct pair p;
+
+	g_pair_ctx = sites_ctx(false, err, sizeof(err));
+	CHECK(g_pair_ctx != NULL);
+	if (g_pair_ctx == NULL) {
+		fprintf(stderr, "sites ctx: %s\n", err);
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		bool ok = sni_connect(&p, wolfSSLv23_client_method(),
+				      cases[i].sni, cn, sizeof(cn));
+
+		CHECK(ok);
+		CHECK(strcmp(cn, cases[i].cn) == 0);
+		if (strcmp(cn, cases[i].cn) != 0)
+			fprintf(stderr, "  sni %s: got cn '%s'\n",
+				cases[i].sni ? cases[i].sni : "(none)", cn);
+		if (cases[i].sni != NULL && ok)
+			CHECK(strcmp(hs_tls_server_name(p.srv), cases[i].sni) == 0);
+		pair_fini(&p);
+	}
+	/* each site over TLS 1.2 too, RSA with an ECDHE-RSA suite */
+	CHECK(sni_connect(&p, wolfTLSv1_2_client_method(), "rsa.test", cn,
+			  sizeof(cn)));
+	CHECK(strcmp(cn, "rsa.test") == 0);
+	CHECK(strcmp(hs_tls_cipher(p.srv),
+		     "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256") == 0 ||
+	      strcmp(hs_tls_cipher(p.srv),
+		     "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384") == 0 ||
+	      strcmp(hs_tls_cipher(p.srv),
+		     "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256") == 0);
+	pair_fini(&p);
+	CHECK(sni_connect(&p, wolfTLSv1_2_client_method(), "www.example.com",
+			  cn, sizeof(cn)));
+	CHECK(strcmp(cn, "www.example.com") == 0);
+	CHECK(strncmp(hs_tls_cipher(p.srv), "TLS_ECDHE_ECDSA_", 16) == 0);
+	pair_fini(&p);
+	/* a host name with a space or a control byte: illegal_parameter */
+	CHECK(!sni_connect(&p, wolfSSLv23_client_method(), "a b.test", cn,
+			   sizeof(cn)));
+	CHECK(p.srv_rc == -EPROTO);
+	check_alert(&p, ALERT_ILLEGAL_PARAMETER);
+	pair_fini(&p);
+	hs_tls_ctx_free(g_pair_ctx);
+
+	/* strict: unknown names get unrecognized_name; the default
+	 * certificate's own names and no SNI still work */
+	g_pair_ctx = sites_ctx(true, err, sizeof(err));
+	CHECK(g_pair_ctx != NULL);
+	if (g_pair_ctx == NULL)
+		return;
+	CHECK(!sni_connect(&p, wolfSSLv23_client_method(), "unknown.test", cn,
+			   sizeof(cn)));
+	CHECK(p.srv_rc == -EPROTO);
+	check_alert(&p, ALERT_UNRECOGNIZED_NAME);
+	CHECK(log_find_record(&p.s2c, REC_HANDSHAKE) < 0);
+	pair_fini(&p);
+	CHECK(sni_connect(&p, wolfSSLv23_client_method(), "localhost", cn,
+			  sizeof(cn)));
+	CHECK(strcmp(cn, "localhost") == 0);
+	pair_fini(&p);
+	CHECK(sni_connect(&p, wolfSSLv23_client_method(), NULL, cn, sizeof(cn)));
+	pair_fini(&p);
+	CHECK(sni_connect(&p, wolfSSLv23_client_method(), "x.wild.test", cn,
+			  sizeof(cn)));
+	CHECK(strcmp(cn, "*.wild.test") == 0);
+	pair_fini(&p);
+	hs_tls_ctx_free(g_pair_ctx);
+	g_pair_ctx = NULL;
+}
+
+/* A leaf signed by an intermediate: the client trusts only the root, so
+ * the handshake works only if the server sends the whole chain. */
+static void test_chain(void)
+{
+	char cert[PATH_MAX + 32], key[PATH_MAX + 32], root[PATH_MAX + 32];
+	struct hs_tls_config cfg;
+	struct hs_tls_ctx *ctx = NULL;
+	char err[512];
+	struct pair p;
+
+	pki_path(cert, sizeof(cert), "chain", "cert.pem");
+	pki_path(key, sizeof(key), "chain", "key.pem");
+	pki_path(root, sizeof(root), "chain", "root.pem");
+	cfg = (struct hs_tls_config){ .cert_file = cert, .key_file = key };
+	CHECK(hs_tls_ctx_new(&ctx, &cfg, err, sizeof(err)) == 0);
+	if (ctx == NULL)
+		return;
+	g_pair_ctx = ctx;
+	for (int v = 0; v < 2; v++) {
+		CHECK(pair_init(&p, v ? wolfTLSv1_2_client_method()
+				      : wolfTLSv1_3_client_method(), NULL) == 0);
+		/* a fresh client ctx trusting only the root */
+		CHECK(wolfSSL_CTX_load_verify_locations(p.cctx, root, NULL) ==
+		      WOLFSSL_SUCCESS);
+		wolfSSL_free(p.cli);
+		p.cli = wolfSSL_new(p.cctx);
+		CHECK(p.cli != NULL);
+		if (p.cli == NULL)
+			break;
+		wolfSSL_SetIOReadCtx(p.cli, &p.cio);
+		wolfSSL_SetIOWriteCtx(p.cli, &p.cio);
+		CHECK(wolfSSL_check_domain_name(p.cli, "chain.test") ==
+		      WOLFSSL_SUCCESS);
+		pump_handshake(&p);
+		CHECK(p.srv_rc == 0 && p.cli_done);
+		pair_fini(&p);
+	}
+	g_pair_ctx = NULL;
+	hs_tls_ctx_free(ctx);
+}
+
+static void test_alpn(void)
+{
+	/* wire format: length-prefixed names, comma lists in wolfSSL_UseALPN */
+	struct pair p;
+
+	/* http/1.1 among others: selected */
+	CHECK(pair_init(&p, wolfSSLv23_client_method(), NULL) == 0);
+	CHECK(wolfSSL_UseALPN(p.cli, (char *)"h2,http/1.1", 11,
+			      WOLFSSL_ALPN_CONTINUE_ON_MISMATCH) ==
+	      WOLFSSL_SUCCESS);
+	pump_handshake(&p);
+	CHECK(p.srv_rc == 0 && p.cli_done);
+	CHECK(hs_tls_alpn(p.srv) != NULL &&
+	      strcmp(hs_tls_alpn(p.srv), "http/1.1") == 0);
+	pair_fini(&p);
+
+	/* only h2: no_application_protocol, no ServerHello (RFC 7301 §3.2) */
+	for (int v = 0; v < 2; v++) {
+		CHECK(pair_init(&p, v ? wolfTLSv1_2_client_method()
+				      : wolfSSLv23_client_method(), NULL) == 0);
+		CHECK(wolfSSL_UseALPN(p.cli, (char *)"h2", 2,
+				      WOLFSSL_ALPN_CONTINUE_ON_MISMATCH) ==
+		      WOLFSSL_SUCCESS);
+		pump_handshake(&p);
+		CHECK(p.srv_rc == -EPROTO && !p.cli_done);
+		check_alert(&p, ALERT_NO_APPLICATION_PROTOCOL);
+		CHECK(log_find_record(&p.s2c, REC_HANDSHAKE) < 0);
+		pair_fini(&p);
+	}
+
+	/* no ALPN at all: fine, nothing negotiated */
+	CHECK(pair_connect(&p, wolfSSLv23_client_method(), NULL));
+	CHECK(hs_tls_alpn(p.srv) == NULL);
+	pair_fini(&p);
+}
+
+/* Full handshake; then read at the client so it takes the TLS 1.3
+ * NewSessionTicket; returns the client's session (caller frees). */
+static WOLFSSL_SESSION *get_session(WOLFSSL_METHOD *method, bool ticket12,
+				    bool *reused)
+{
+	WOLFSSL_SESSION *sess = NULL;
+	uint8_t buf[16];
+	struct pair p;
+
+	*reused = true;
+	if (pair_init(&p, method, NULL) != 0) {
+		pair_fini(&p);
+		return NULL;
+	}
+	if (ticket12)
+		CHECK(wolfSSL_UseSessionTicket(p.cli) == WOLFSSL_SUCCESS);
+	pump_handshake(&p);
+	if (p.srv_rc == 0 && p.cli_done) {
+		*reused = hs_tls_session_reused(p.srv);
+		(void)wolfSSL_read(p.cli, buf, sizeof(buf)); /* WANT_READ */
+		sess = wolfSSL_get1_session(p.cli);
+	}
+	pair_fini(&p);
+	return sess;
+}
+
+/* Resume sess: 1 resumed, 0 full handshake, -1 failed. */
+static int resume(WOLFSSL_METHOD *method, WOLFSSL_SESSION *sess,
+		  bool ticket12)
+{
+	struct pair p;
+	int r = -1;
+
+	if (sess == NULL || pair_init(&p, method, NULL) != 0)
+		return -1;
+	if (ticket12)
+		CHECK(wolfSSL_UseSessionTicket(p.cli) == WOLFSSL_SUCCESS);
+	/* fails when the server gave neither ticket nor session id: then
+	 * the client offers nothing and the handshake is a full one */
+	(void)wolfSSL_set_session(p.cli, sess);
+	pump_handshake(&p);
+	if (p.srv_rc == 0 && p.cli_done) {
+		r = hs_tls_session_reused(p.srv) ? 1 : 0;
+		CHECK((wolfSSL_session_reused(p.cli) == 1) == (r == 1));
+	}
+	pair_fini(&p);
+	return r;
+}
+
+static char g_tk[PATH_MAX + 32];
+
+static void write_keys(const char *content)
+{
+	FILE *f = fopen(g_tk, "w");
+
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	fputs(content, f);
+	fclose(f);
+}
+
+#define KEY_A "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n"
+#define KEY_B "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100\n"
+
+static void test_resumption(void)
+{
+	struct hs_tls_config cfg;
+	struct hs_tls_ctx *ctx = NULL, *ctx2 = NULL;
+	WOLFSSL_SESSION *s13, *s12t, *s12c;
+	char err[512];
+	bool reused;
+
+	snprintf(g_tk, sizeof(g_tk), "%s/ticket.keys", g_dir);
+	write_keys("# ticket keys: first encrypts\n\n" KEY_A);
+	cfg = (struct hs_tls_config){ .cert_file = g_cert, .key_file = g_key,
+				      .ticket_key_file = g_tk };
+	CHECK(hs_tls_ctx_new(&ctx, &cfg, err, sizeof(err)) == 0);
+	if (ctx == NULL) {
+		fprintf(stderr, "ticket ctx: %s\n", err);
+		return;
+	}
+	g_pair_ctx = ctx;
+
+	/* TLS 1.3 ticket (PSK), TLS 1.2 ticket, TLS 1.2 session id (cache) */
+	s13 = get_session(wolfTLSv1_3_client_method(), false, &reused);
+	CHECK(s13 != NULL && !reused);
+	s12t = get_session(wolfTLSv1_2_client_method(), true, &reused);
+	CHECK(s12t != NULL && !reused);
+	s12c = get_session(wolfTLSv1_2_client_method(), false, &reused);
+	CHECK(s12c != NULL && !reused);
+	CHECK(resume(wolfTLSv1_3_client_method(), s13, false) == 1);
+	CHECK(resume(wolfTLSv1_2_client_method(), s12t, true) == 1);
+	CHECK(resume(wolfTLSv1_2_client_method(), s12c, false) == 1);
+
+	/* another context (another server) with the same key file resumes
+	 * tickets; the stateful cache is per process, tickets are not */
+	g_pair_ctx = NULL;
+	CHECK(hs_tls_ctx_new(&ctx2, &cfg, err, sizeof(err)) == 0);
+	g_pair_ctx = ctx2;
+	CHECK(resume(wolfTLSv1_3_client_method(), s13, false) == 1);
+	CHECK(resume(wolfTLSv1_2_client_method(), s12t, true) == 1);
+	hs_tls_ctx_free(ctx2);
+	g_pair_ctx = ctx;
+
+	/* rotation: [B, A] still opens A's tickets; [B] does not */
+	write_keys(KEY_B KEY_A);
+	CHECK(hs_tls_reload_ticket_keys(ctx, g_tk, err, sizeof(err)) == 0);
+	CHECK(resume(wolfTLSv1_3_client_method(), s13, false) == 1);
+	CHECK(resume(wolfTLSv1_2_client_method(), s12t, true) == 1);
+	write_keys(KEY_B);
+	CHECK(hs_tls_reload_ticket_keys(ctx, g_tk, err, sizeof(err)) == 0);
+	CHECK(resume(wolfTLSv1_3_client_method(), s13, false) == 0);
+
+	/* bad files: clear message, old keys ([B]) stay in force */
+	{
+		static const struct { const char *content, *msg; } bad[] = {
+			{ "", "holds no key" },
+			{ "# only a comment\n", "holds no key" },
+			{ "0011\n", "line 1: expected 64 hex digits" },
+			{ "# c\n" "zz112233445566778899aabbccddeeff"
+			  "00112233445566778899aabbccddeeff\n",
+			  "line 2: 'z' is not a hex digit" },
+			{ KEY_A KEY_A KEY_A KEY_A KEY_A KEY_A KEY_A KEY_A KEY_A,
+			  "line 9: more than 8 keys" },
+		};
+		WOLFSSL_SESSION *sb;
+
+		sb = get_session(wolfTLSv1_3_client_method(), false, &reused);
+		for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+			write_keys(bad[i].content);
+			CHECK(hs_tls_reload_ticket_keys(ctx, g_tk, err,
+							sizeof(err)) < 0);
+			CHECK(contains(err, g_tk) && contains(err, bad[i].msg));
+			printf("  bad ticket keys: %s\n", err);
+		}
+		unlink(g_tk);
+		CHECK(hs_tls_reload_ticket_keys(ctx, g_tk, err, sizeof(err)) ==
+		      -EIO);
+		CHECK(contains(err, "No such file"));
+		CHECK(resume(wolfTLSv1_3_client_method(), sb, false) == 1);
+		/* NULL: a fresh random key; old tickets no longer open */
+		CHECK(hs_tls_reload_ticket_keys(ctx, NULL, err, sizeof(err)) == 0);
+		CHECK(resume(wolfTLSv1_3_client_method(), sb, false) == 0);
+		wolfSSL_SESSION_free(sb);
+	}
+	g_pair_ctx = NULL;
+	hs_tls_ctx_free(ctx);
+
+	/* cache off: a TLS 1.2 client without tickets does a full handshake */
+	cfg = (struct hs_tls_config){ .cert_file = g_cert, .key_file = g_key,
+				      .session_cache = -1 };
+	CHECK(hs_tls_ctx_new(&ctx, &cfg, err, sizeof(err)) == 0);
+	g_pair_ctx = ctx;
+	wolfSSL_SESSION_free(s12c);
+	s12c = get_session(wolfTLSv1_2_client_method(), false, &reused);
+	CHECK(s12c != NULL && !reused);
+	CHECK(resume(wolfTLSv1_2_client_method(), s12c, false) == 0);
+	CHECK(resume(wolfTLSv1_3_client_method(), s13, false) == 0); /* key */
+	g_pair_ctx = NULL;
+	hs_tls_ctx_free(ctx);
+	wolfSSL_SESSION_free(s13);
+	wolfSSL_SESSION_free(s12t);
+	wolfSSL_SESSION_free(s12c);
+}
+
+static void test_site_errors(void)
+{
+	char c[PATH_MAX + 32], k[PATH_MAX + 32], err[512];
+	struct hs_tls_site site;
+	struct hs_tls_config cfg = { .cert_file = g_cert, .key_file = g_key,
+				     .sites = &site, .nb_sites = 1 };
+	struct hs_tls_ctx *ctx = NULL;
+	static const char *bad_names[] = { "", "a..b", "*.", "*x.test",
+					   "a.*.test", ".test", "a b" };
+
+	pki_path(c, sizeof(c), "www", "cert.pem");
+	pki_path(k, sizeof(k), "www", "key.pem");
+	for (size_t i = 0; i < ARRAY_SIZE(bad_names); i++) {
+		site = (struct hs_tls_site){ bad_names[i], c, k };
+		CHECK(hs_tls_ctx_new(&ctx, &cfg, err, sizeof(err)) < 0 &&
+		      ctx == NULL);
+		CHECK(contains(err, "site") && contains(err, "name"));
+	}
+	printf("  bad site name: %s\n", err);
+	site = (struct hs_tls_site){ "www.example.com", c, g_key };
+	CHECK(hs_tls_ctx_new(&ctx, &cfg, err, sizeof(err)) < 0 && ctx == NULL);
+	CHECK(contains(err, "does not match"));
+	printf("  site key mismatch: %s\n", err);
+	cfg.ticket_key_file = "/nonexistent/ticket.keys";
+	site = (struct hs_tls_site){ "www.example.com", c, k };
+	CHECK(hs_tls_ctx_new(&ctx, &cfg, err, sizeof(err)) < 0 && ctx == NULL);
+	CHECK(contains(err, "/nonexistent/ticket.keys"));
+}
+
+/* Client certificates and 0-RTT are set up on every site's context, not
+ * only the default one: a site requires a client certificate like the
+ * default does, and its tickets allow early data. */
+static void test_site_policy(void)
+{
+	char c[PATH_MAX + 32], k[PATH_MAX + 32], ca[PATH_MAX + 32];
+	char err[512], cn[256];
+	struct hs_tls_site site;
+	struct hs_tls_config cfg = { .cert_file = g_cert, .key_file = g_key,
+				     .sites = &site, .nb_sites = 1 };
+	struct hs_tls_ctx *ctx = NULL;
+	struct pair p;
+
+	pki_path(c, sizeof(c), "www", "cert.pem");
+	pki_path(k, sizeof(k), "www", "key.pem");
+	pki_path(ca, sizeof(ca), "chain", "root.pem");
+	site = (struct hs_tls_site){ "www.example.com", c, k };
+
+	cfg.client_auth = HS_TLS_CLIENT_AUTH_REQUIRED;
+	cfg.client_ca = ca;
+	CHECK(hs_tls_ctx_new(&ctx, &cfg, err, sizeof(err)) == 0);
+	if (ctx == NULL) {
+		fprintf(stderr, "mTLS sites ctx: %s\n", err);
+		return;
+	}
+	g_pair_ctx = ctx;
+	/* no client certificate: refused by the site and by the default */
+	CHECK(!sni_connect(&p, wolfSSLv23_client_method(), "www.example.com",
+			   cn, sizeof(cn)));
+	CHECK(p.srv_rc < 0);
+	pair_fini(&p);
+	CHECK(!sni_connect(&p, wolfSSLv23_client_method(), NULL, cn,
+			   sizeof(cn)));
+	CHECK(p.srv_rc < 0);
+	pair_fini(&p);
+	g_pair_ctx = NULL;
+	hs_tls_ctx_free(ctx);
+	ctx = NULL;
+
+#if defined(WOLFSSL_EARLY_DATA) && defined(OPENSSL_EXTRA)
+	cfg.client_auth = HS_TLS_CLIENT_AUTH_OFF;
+	cfg.client_ca = NULL;
+	cfg.early_data = true;
+	CHECK(hs_tls_ctx_new(&ctx, &cfg, err, sizeof(err)) == 0);
+	if (ctx == NULL) {
+		fprintf(stderr, "early data sites ctx: %s\n", err);
+		return;
+	}
+	g_pair_ctx = ctx;
+	/* with early data on, reads drive the server's handshake */
+	CHECK(pair_init(&p, wolfTLSv1_3_client_method(), NULL) == 0);
+	wolfSSL_set_verify(p.cli, WOLFSSL_VERIFY_NONE, NULL);
+	CHECK(wolfSSL_UseSNI(p.cli, WOLFSSL_SNI_HOST_NAME, "www.example.com",
+			     15) == WOLFSSL_SUCCESS);
+	for (int round = 0; round < 1000 && !hs_tls_handshake_done(p.srv) &&
+	     p.cli_err == 0; round++) {
+		uint8_t b[16];
+		int r;
+
+		p.sio.push_credit = p.sio.push_max;
+		client_step(&p);
+		r = hs_tls_handshake(p.srv);
+		if (r == -EAGAIN && hs_tls_early_phase(p.srv))
+			r = hs_tls_read(p.srv, b, sizeof(b));
+		if (r != -EAGAIN && r != 0)
+			break;
+	}
+	CHECK(hs_tls_handshake_done(p.srv) && p.cli_done);
+	peer_cn(&p, cn, sizeof(cn));
+	CHECK(strcmp(cn, "www.example.com") == 0);
+	if (hs_tls_handshake_done(p.srv) && p.cli_done) {
+		WOLFSSL_SESSION *sess;
+		uint8_t buf[16];
+
+		(void)wolfSSL_read(p.cli, buf, sizeof(buf)); /* the ticket */
+		sess = wolfSSL_get1_session(p.cli);
+		CHECK(sess != NULL);
+		CHECK(wolfSSL_SESSION_get_max_early_data(sess) ==
+		      HS_TLS_EARLY_MAX);
+		wolfSSL_SESSION_free(sess);
+	}
+	pair_fini(&p);
+	g_pair_ctx = NULL;
+	hs_tls_ctx_free(ctx);
+#endif
+}
+
 /* ---- set-up ------------------------------------------------------- */
 
 static int gen_cert(const char *root, char *dir, size_t dirlen,
@@ -876,6 +1388,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cannot generate certificates\n");
 		return 1;
 	}
+	snprintf(g_pki, sizeof(g_pki), "%s/pki", g_dir);
+	{
+		char cmd[3 * PATH_MAX];
+
+		snprintf(cmd, sizeof(cmd), "bash '%s/tests/tls/gen-pki.sh' '%s'",
+			 argv[1], g_pki);
+		if (system(cmd) != 0) {
+			fprintf(stderr, "cannot generate the test PKI\n");
+			return 1;
+		}
+	}
 	CHECK(hs_tls_global_init() == 0);
 	printf("  %s\n", hs_tls_version_string());
 	CHECK(strncmp(hs_tls_version_string(), "wolfSSL ", 8) == 0);
@@ -902,9 +1425,22 @@ int main(int argc, char **argv)
 	test_one_byte_pull();
 	test_close_notify();
 	test_ctx_errors();
+	test_sni();
+	test_chain();
+	test_alpn();
+	test_resumption();
+	test_site_errors();
+	test_site_policy();
 
 	hs_tls_ctx_free(g_ctx);
 	hs_tls_global_fini();
+	{
+		char cmd[PATH_MAX + 32];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g_pki);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot remove %s\n", g_pki);
+	}
 	rm_dir(g_dir, g_cert, g_key);
 	rm_dir(g_dir2, g_cert2, g_key2);
 	printf("test_tls: %d checks, %d failed\n", n_checks, n_fails);

@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Record and replay a TLS client's first flight (0-RTT replay test).
+
+  hs_replay.py record PORT HOST HPORT OUT   proxy one connection from
+      127.0.0.1:PORT to HOST:HPORT; write to OUT the client's first flight:
+      its records up to and including the first application_data record
+      (ClientHello, ChangeCipherSpec, early data)
+  hs_replay.py replay HOST HPORT IN          send IN's bytes on a new
+      connection and print what came back: the hex of the first record
+      header and two bytes after it, or "nothing"
+
+Every wait is bounded (10 s per socket operation, 30 s in all)."""
+import select
+import socket
+import sys
+import time
+
+
+def records_upto_appdata(buf):
+    """Length of buf's prefix up to and including the first type-23
+    record, or None if not complete yet."""
+    off = 0
+    while off + 5 <= len(buf):
+        rlen = int.from_bytes(buf[off + 3:off + 5], "big")
+        if off + 5 + rlen > len(buf):
+            return None
+        off += 5 + rlen
+        if buf[off - 5 - rlen] == 23:
+            return off
+    return None
+
+
+def record(port, host, hport, out):
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", port))
+    ls.listen(1)
+    ls.settimeout(10)
+    print("listening", flush=True)
+    c, _ = ls.accept()
+    s = socket.create_connection((host, hport), timeout=10)
+    flight, saved = b"", False
+    end = time.monotonic() + 30
+    socks = [c, s]
+    while socks and time.monotonic() < end:
+        r, _, _ = select.select(socks, [], [], 1)
+        for x in r:
+            data = x.recv(65536)
+            peer = s if x is c else c
+            if not data:
+                socks = []
+                break
+            if x is c and not saved:
+                flight += data
+                n = records_upto_appdata(flight)
+                if n is not None:
+                    open(out, "wb").write(flight[:n])
+                    saved = True
+            peer.sendall(data)
+    c.close()
+    s.close()
+    return 0 if saved else 1
+
+
+def replay(host, hport, path):
+    data = open(path, "rb").read()
+    s = socket.create_connection((host, hport), timeout=10)
+    s.sendall(data)
+    got = b""
+    end = time.monotonic() + 10
+    while len(got) < 7 and time.monotonic() < end:
+        try:
+            b = s.recv(7 - len(got))
+        except (socket.timeout, ConnectionResetError):
+            break
+        if not b:
+            break
+        got += b
+    s.close()
+    print(got.hex() if got else "nothing")
+    return 0
+
+
+if __name__ == "__main__":
+    a = sys.argv
+    if len(a) == 6 and a[1] == "record":
+        sys.exit(record(int(a[2]), a[3], int(a[4]), a[5]))
+    if len(a) == 5 and a[1] == "replay":
+        sys.exit(replay(a[2], int(a[3]), a[4]))
+    sys.exit(__doc__)

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * hs_tls_early.h - TLS 1.3 0-RTT early data with our own anti-replay
+ * (RFC 8446 §8.2 ClientHello recording), independent of the ticket scheme.
+ *
+ * Off by default.  When on, tickets announce max_early_data_size =
+ * HS_TLS_EARLY_MAX and a resuming client may send early data with its
+ * ClientHello.  wolfSSL 5.5.4 has no anti-replay of its own worth the
+ * name and no public way to refuse early data of one connection, so:
+ *
+ *  - Recording.  hs_tls's receive callback shows us every byte wolfSSL
+ *    reads before it parses them.  A small streaming parser follows the
+ *    first ClientHello; when it offers early_data (extension 42) with a
+ *    pre_shared_key (41), a keyed SHA-256 of that pre_shared_key
+ *    extension (identities and binders: unique per ClientHello, RFC 8446
+ *    §4.2.11.2) is looked up and inserted in one table shared by all
+ *    lcores - a replay usually comes from another 4-tuple, so another
+ *    RSS queue.  The table is lock-free (one 64-bit word per slot,
+ *    48-bit fingerprint + 16-bit expiry, compare-and-swap), fixed size,
+ *    allocated at start-up.
+ *  - Rejection.  A ClientHello already in the table is a replay (a client
+ *    never sends the same one twice): the handshake is aborted with
+ *    illegal_parameter before wolfSSL has parsed it, as RFC 8446 §8.2
+ *    allows, so its early data is never decrypted, let alone processed.
+ *  - Window.  An entry lives HS_TLS_EARLY_WINDOW_S seconds; a ClientHello
+ *    replayed later fails the ticket age check of RFC 8446 §8.3 (wolfSSL
+ *    refuses a PSK whose obfuscated_ticket_age is more than 11 s off), so
+ *    the window only has to exceed that tolerance, which it does 5 times.
+ *    When every probe slot of a fingerprint is live (a flood), the one
+ *    nearest expiry is reused and counted (hs_tls_early_stats).
+ *
+ * Early data is read through hs_tls_read() while the handshake waits for
+ * the client's Finished (hs_tls_in_early_data() is true then).  wolfSSL
+ * 5.5.4's write path insists on finishing the handshake first, so the
+ * answer leaves once the client's Finished is in (no 0.5-RTT data).  The
+ * HTTP layer serves only GET and HEAD from early data and answers 425
+ * Too Early to the rest (RFC 8470).
+ *
+ * Limits: the record is per process - a replay to another server of a
+ * fleet sharing ticket keys is only bounded by the ticket age check.  A
+ * ClientHello that offers early data but cannot be fingerprinted is
+ * refused; a malformed one is left to wolfSSL, which rejects it.
+ */
+#ifndef HS_TLS_EARLY_H
+#define HS_TLS_EARLY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct WOLFSSL_CTX;
+
+#define HS_TLS_EARLY_MAX      16384u   /* max_early_data_size we announce */
+#define HS_TLS_EARLY_WINDOW_S 60u      /* ClientHello record lifetime */
+#define HS_TLS_EARLY_SLOTS    (1u << 17) /* 1 MiB table */
+
+/* Streaming ClientHello parser state, one per TLS session. */
+struct hs_tls_early_sniff {
+	uint8_t state;        /* HS_ES_* (hs_tls_early.c); 0: off */
+	uint8_t acc_need;     /* bytes of the integer being read */
+	uint8_t acc_have;
+	bool saw_early;       /* early_data extension seen */
+	bool saw_psk;         /* pre_shared_key extension hashed */
+	uint32_t acc;         /* integer being read */
+	uint32_t rec_left;    /* bytes left in the current record */
+	uint32_t msg_left;    /* bytes left in the ClientHello body */
+	uint32_t skip;        /* bytes to skip / hash in the current field */
+	uint32_t ext_left;    /* bytes left in the extensions block */
+	uint8_t hdr[5];       /* record header being read */
+	uint8_t hdr_have;
+	uint8_t next;         /* state after a skip */
+	uint16_t ext_type;    /* extension being read */
+	void *hash;           /* keyed SHA-256 of pre_shared_key (malloc'd
+			       * only while one is being read) */
+};
+
+/* Per-process table; once before any session (global init), sized and
+ * windowed for tests.  0, -ENOMEM. */
+int hs_tls_early_table_init(uint32_t slots, uint32_t window_s);
+void hs_tls_early_table_fini(void);
+
+/* Let the context's tickets allow early data.  0, or -ENOTSUP with a
+ * reason in err when wolfSSL was built without early data. */
+int hs_tls_early_ctx_setup(struct WOLFSSL_CTX *wctx, char *err, size_t errlen);
+
+/* Start following a new session's first ClientHello. */
+void hs_tls_early_sniff_start(struct hs_tls_early_sniff *sn);
+void hs_tls_early_sniff_stop(struct hs_tls_early_sniff *sn);
+
+/* n bytes wolfSSL is about to get.  0: go on; -EALREADY: this ClientHello
+ * was seen before (a replay), abort with illegal_parameter. */
+int hs_tls_early_sniff_feed(struct hs_tls_early_sniff *sn, const uint8_t *p,
+			    size_t n);
+
+struct hs_tls_early_stats {
+	uint64_t recorded;    /* ClientHellos with early data recorded */
+	uint64_t replays;     /* ... refused as replays */
+	uint64_t evictions;   /* live entries reused under a flood */
+};
+void hs_tls_early_stats(struct hs_tls_early_stats *out);
+
+#endif
