@@ -35,7 +35,9 @@ SCEN_DESC = {
 }
 SERVERS = ["httpsd", "httpsd-idle", "nginx"]
 MICRO = [("bench_crypto", "Crypto micro benchmark (build/bench/bench_crypto, core 1)"),
-         ("bench_http_parse", "HTTP parser micro benchmark (build/bench/bench_http_parse, core 1)")]
+         ("bench_http_parse", "HTTP parser micro benchmark (build/bench/bench_http_parse, core 1)"),
+         ("bench_tls", "TLS handshake micro benchmark, in-memory client/server pair "
+          "(build/bench/bench_tls, core 1)")]
 # RTT part: modes of bench/ttfb and the round trips each needs (TCP
 # handshake included) when nothing but the path delays it.
 RTT_MODES = [("tcp", "TCP connect() only", 1), ("tls12", "TLS 1.2 full", 4), ("tls13", "TLS 1.3 full", 3),
@@ -299,6 +301,53 @@ def other_md(by):
     return lines + [""]
 
 
+def load_scaling(out):
+    """bench/scaling.sh lines (scaling.jsonl): per-lcore-count runs and
+    one summary per scenario."""
+    runs, summ = [], {}
+    try:
+        with open(os.path.join(out, "scaling.jsonl")) as f:
+            for line in f:
+                if not line.strip():
+                    continue
+                try:
+                    d = json.loads(line)
+                except ValueError:
+                    continue
+                if d.get("summary"):
+                    summ[d.get("scenario")] = d
+                else:
+                    runs.append(d)
+    except OSError:
+        pass
+    return {"runs": runs, "summary": summ}
+
+
+def scaling_md(sc):
+    if not sc["runs"]:
+        return []
+    lines = ["## Scaling: busy cycles per request at 1 and 2 polling lcores", "",
+             "bench/scaling.sh: the same wrk load (one thread, 50 connections) against "
+             "httpsd with 1 and with 2 polling lcores (net_af_packet qpairs, fanout). "
+             "Criterion: the 2-lcore figure within 10 % of the 1-lcore one.", "",
+             "| scenario | lcores | requests | req/s | busy cycles/req | busy µs/req | "
+             "CPU µs/req (utime+stime) |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for d in sc["runs"]:
+        lines.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+            d.get("scenario"), d.get("lcores"), fmt(d.get("requests")),
+            fmt(d.get("req_per_s")), fmt(d.get("busy_cycles_per_req")),
+            fmt(d.get("busy_us_per_req")), fmt(d.get("cpu_us_per_req"))))
+    lines.append("")
+    for scen, d in sorted(sc["summary"].items()):
+        lines.append("- `%s`: ratio 2 lcores / 1 lcore = %s (%s 10 %%)%s" % (
+            scen, fmt(d.get("ratio_2_over_1")),
+            "within" if d.get("within_10pct") else "not within",
+            "; oversubscribed: more lcores + load generator than CPUs, so preempted "
+            "busy iterations inflate the 2-lcore figure" if d.get("oversubscribed") else ""))
+    return lines + [""]
+
+
 def plot_rtt(out, rows):
     if shutil.which("gnuplot") is None or not rows:
         return
@@ -394,6 +443,7 @@ def write_md(out, meta, rows, by, rtt_tab, rtt):
         lines.append("")
     lines += rtt_md(rtt_tab, rtt)
     lines += other_md(by)
+    lines += scaling_md(load_scaling(out))
     for name, title in MICRO:
         path = os.path.join(out, "raw", name + ".txt")
         if os.path.exists(path):
@@ -501,7 +551,8 @@ def main(argv):
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump({"meta": meta, "table": rows, "runs": runs, "rtt": rtt_tab,
                    "rtt_raw": [dict(server=k[0], rtt_ms=k[1], **v) for k, v in sorted(rtt.items())],
-                   "crypto": micro.get("bench_crypto"), "micro": micro}, f, indent=1)
+                   "crypto": micro.get("bench_crypto"), "micro": micro,
+                   "scaling": load_scaling(out)}, f, indent=1)
     write_md(out, meta, rows, by, rtt_tab, rtt)
     return 0
 

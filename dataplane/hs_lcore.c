@@ -7,6 +7,8 @@
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
 #include <rte_lcore.h>
 #include <rte_prefetch.h>
 #include <rte_ring.h>
@@ -18,6 +20,12 @@
 
 struct hs_lcore *hs_lcores[HS_MAX_LCORES];
 unsigned int hs_nb_lcores;
+
+/* Steering inboxes by queue (hs_lcore_steer_init); written at set-up,
+ * read by the loops with __atomic loads. */
+static struct hs_lcore *hs_steer_peer[HS_MAX_LCORES];
+#define HS_STEER_INBOX 2048u
+#define HS_STEER_BURST 32u
 
 static bool hs_stop_flag;              /* accessed with __atomic_* */
 static bool hs_drain_flag;             /* accessed with __atomic_* */
@@ -78,7 +86,20 @@ hs_lcore_init(struct hs_lcore *lc, const struct hs_netif *ifp,
 void
 hs_lcore_fini(struct hs_lcore *lc)
 {
+	struct rte_mbuf *m;
+
 	hs_lcore_unregister(lc);
+	if (lc->steer != NULL) {
+		/* the loops have stopped: nobody enqueues any more */
+		if (lc->queue_id < HS_MAX_LCORES &&
+		    __atomic_load_n(&hs_steer_peer[lc->queue_id], __ATOMIC_ACQUIRE) == lc)
+			__atomic_store_n(&hs_steer_peer[lc->queue_id], NULL, __ATOMIC_RELEASE);
+		while (rte_ring_sc_dequeue(lc->steer, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(lc->steer);
+		lc->steer = NULL;
+	}
+	lc->steer_n = 0;
 	hs_tcp_lcore_fini(lc);
 	hs_arp_fini(lc);
 	for (uint16_t i = 0; i < lc->ntx; i++)
@@ -139,6 +160,108 @@ hs_lcore_flush(struct hs_lcore *lc)
 	hs_lcore_xmit(lc, lc->tx, n);
 }
 
+/* ---- software flow steering ------------------------------------------ */
+
+int
+hs_lcore_steer_init(struct hs_lcore *lc, uint16_t n, int socket)
+{
+	char name[RTE_RING_NAMESIZE];
+
+	if (n < 2 || lc->queue_id >= n || n > HS_MAX_LCORES)
+		return n < 2 ? 0 : -EINVAL;
+	if (lc->steer == NULL) {
+		snprintf(name, sizeof(name), "hs_st_%u_%p", lc->lcore_id, (void *)lc);
+		lc->steer = rte_ring_create(name, HS_STEER_INBOX, socket, RING_F_SC_DEQ);
+		if (lc->steer == NULL)
+			return -ENOMEM;
+	}
+	lc->steer_n = n;
+	__atomic_store_n(&hs_steer_peer[lc->queue_id], lc, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* murmur3's finaliser: every input bit reaches every output bit. */
+static inline uint32_t
+hs_mix32(uint32_t h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
+int
+hs_lcore_steer_owner(const struct rte_mbuf *m, uint16_t n)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m), ihl, ports, h;
+	const struct rte_ether_hdr *eh = (const void *)p;
+	const struct rte_ipv4_hdr *ip;
+
+	if (len < sizeof(*eh) + sizeof(*ip) + 4 ||
+	    eh->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4))
+		return -1;
+	ip = (const void *)(p + sizeof(*eh));
+	ihl = (uint32_t)(ip->version_ihl & 0xf) * 4;
+	if (ip->next_proto_id != IPPROTO_TCP || ihl < sizeof(*ip) ||
+	    len < sizeof(*eh) + ihl + 4)
+		return -1;
+	memcpy(&ports, p + sizeof(*eh) + ihl, sizeof(ports));
+	/* symmetric: swapping addresses or ports gives the same value */
+	h = ip->src_addr ^ ip->dst_addr ^ ports ^ ((ports >> 16) | (ports << 16));
+	return (int)(hs_mix32(h) % n);
+}
+
+/* Hand m to its owner if that is another lcore.  true: m was consumed
+ * (queued there, or dropped and counted when its inbox is full). */
+static inline bool
+hs_lcore_steer(struct hs_lcore *lc, struct rte_mbuf *m)
+{
+	int o = hs_lcore_steer_owner(m, lc->steer_n);
+	struct hs_lcore *peer;
+
+	if (o < 0 || o == lc->queue_id)
+		return false;
+	peer = __atomic_load_n(&hs_steer_peer[o], __ATOMIC_ACQUIRE);
+	if (peer == NULL || peer->steer == NULL)
+		return false;             /* not set up: process it here */
+	if (rte_ring_mp_enqueue(peer->steer, m) == 0) {
+		lc->stats.steer_tx++;
+	} else {
+		lc->stats.drop_steer_full++;
+		rte_pktmbuf_free(m);
+	}
+	return true;
+}
+
+void
+hs_lcore_input(struct hs_lcore *lc, struct rte_mbuf *m)
+{
+	if (lc->steer_n > 1 && hs_lcore_steer(lc, m))
+		return;
+	hs_eth_input(lc, m);
+}
+
+/* Frames other lcores steered here.  Returns how many were processed. */
+static unsigned int
+hs_lcore_steer_drain(struct hs_lcore *lc)
+{
+	struct rte_mbuf *pkts[HS_STEER_BURST];
+	unsigned int n, total = 0;
+
+	do {
+		n = rte_ring_sc_dequeue_burst(lc->steer, (void **)pkts,
+					      HS_STEER_BURST, NULL);
+		for (unsigned int i = 0; i < n; i++)
+			hs_eth_input(lc, pkts[i]);
+		total += n;
+	} while (n == HS_STEER_BURST && total < 4 * HS_STEER_BURST);
+	lc->stats.steer_rx += total;
+	return total;
+}
+
 /* ---- impairment stage glue (hs_impair.h) ------------------------------ */
 
 static void
@@ -147,7 +270,7 @@ hs_lcore_impair_rx_emit(void *arg, struct rte_mbuf **pkts, uint16_t n)
 	struct hs_lcore *lc = arg;
 
 	for (uint16_t i = 0; i < n; i++)
-		hs_eth_input(lc, pkts[i]);
+		hs_lcore_input(lc, pkts[i]);
 }
 
 static void
@@ -221,7 +344,7 @@ hs_lcore_poll_tsc(struct hs_lcore *lc, uint64_t t0, unsigned int *nrx)
 	struct rte_mbuf *pkts[HS_RX_BURST];
 	uint64_t t1;
 	uint16_t n = 0;
-	unsigned int released = 0;
+	unsigned int released = 0, steered = 0;
 	bool busy;
 
 	hs_lcore_clock_tsc(lc, t0);
@@ -235,6 +358,9 @@ hs_lcore_poll_tsc(struct hs_lcore *lc, uint64_t t0, unsigned int *nrx)
 	/* ARP updates other lcores learned (hs_arp.h); cheap when empty. */
 	if (lc->arp.inbox != NULL && !rte_ring_empty(lc->arp.inbox))
 		hs_arp_peers_drain(lc);
+	/* Frames of our flows that landed on another lcore. */
+	if (lc->steer != NULL && !rte_ring_empty(lc->steer))
+		steered = hs_lcore_steer_drain(lc);
 	if (lc->port_id != HS_PORT_NONE)
 		n = rte_eth_rx_burst(lc->port_id, lc->queue_id, pkts, HS_RX_BURST);
 	if (HS_UNLIKELY(lc->impair != NULL)) {
@@ -249,7 +375,7 @@ hs_lcore_poll_tsc(struct hs_lcore *lc, uint64_t t0, unsigned int *nrx)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		lc->stats.rx_pkts++;
 		lc->stats.rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
-		hs_eth_input(lc, pkts[i]);
+		hs_lcore_input(lc, pkts[i]);
 	}
 rx_done:
 	hs_tcp_timer_run(lc);
@@ -257,7 +383,7 @@ rx_done:
 		hs_arp_timer(lc);
 	/* Busy = received something or has something to send (timers
 	 * that fired and transmitted included). */
-	busy = n > 0;
+	busy = n > 0 || steered > 0;
 	if (lc->ntx > 0) {
 		busy = true;
 		hs_lcore_flush(lc);
@@ -270,7 +396,7 @@ rx_done:
 	lc->stats.loop_iter++;
 	/* Between bursts: no shared object is in use by this iteration. */
 	hs_rcu_quiescent(lc->lcore_id);
-	*nrx = n;
+	*nrx = n + steered;
 	return t1;
 }
 

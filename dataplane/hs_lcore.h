@@ -65,6 +65,10 @@ struct hs_lcore {
 	hs_tx_sink_fn tx_sink;        /* used when port_id == HS_PORT_NONE */
 	void *tx_sink_arg;
 	struct hs_impair *impair;     /* NULL: no impairment (the default) */
+	/* software flow steering (hs_lcore_steer_init): 0 = off, else the
+	 * number of polling lcores a TCP flow is spread over by its hash */
+	uint16_t steer_n;
+	struct rte_ring *steer;       /* inbox: frames other lcores steered here */
 
 	/* control plane (hs_lcore_ctl_bump): the application's callback,
 	 * run at the top of the next iteration after a bump */
@@ -94,6 +98,30 @@ void hs_lcore_fini(struct hs_lcore *lc);
  * the frames it still holds. */
 int hs_lcore_impair(struct hs_lcore *lc, const struct hs_impair_cfg *cfg,
 		    int socket);
+
+/* Software flow steering, for ports that spread flows over several
+ * queues without a hash of their own on the 4-tuple (net_af_packet's
+ * PACKET_FANOUT_HASH uses the sender's skb hash, which for a local
+ * socket is a random per-socket value that Linux re-rolls after a
+ * retransmission timeout; net_tap).  The owner of a TCP/IPv4 frame is
+ * hash(addresses, ports) % n, symmetric in the two directions; a frame
+ * received by another lcore is passed to its owner's inbox (an rte_ring of
+ * mbufs, multi-producer, single-consumer: ownership of the mbuf moves
+ * with it) and processed by the owner at the top of its next iteration.
+ * Other frames (ARP, ICMP) are processed where they land.  Counters:
+ * steer_tx, steer_rx, drop_steer_full.  Ports with RSS offload (symmetric
+ * Toeplitz, hs_port.c) need none of this.
+ * Call on the lcore, after hs_lcore_init, for each of the n lcores polling
+ * queues 0..n-1 (lc->queue_id), before any of their loops starts.
+ * Returns 0 or -ENOMEM.  hs_lcore_fini frees what the inbox holds. */
+int hs_lcore_steer_init(struct hs_lcore *lc, uint16_t n, int socket);
+/* The lcore index (queue) owning frame m among n, or -1 for a frame
+ * that is not TCP/IPv4 (processed where it lands).  Does not consume m. */
+int hs_lcore_steer_owner(const struct rte_mbuf *m, uint16_t n);
+
+/* A received Ethernet frame: handed to its owner (steering on) or to
+ * the stack here (hs_eth_input).  Consumes m. */
+void hs_lcore_input(struct hs_lcore *lc, struct rte_mbuf *m);
 
 /* Queue a fully built Ethernet frame for transmission.  Consumes m. */
 static inline void hs_lcore_tx(struct hs_lcore *lc, struct rte_mbuf *m);

@@ -1005,6 +1005,12 @@ worker_setup(void *arg)
 			 rte_lcore_id());
 		return w->rc;
 	}
+	if (hs_nb_workers > 1 && hs_port_sw_steer(app->port) &&
+	    (w->rc = hs_lcore_steer_init(w->lc, (uint16_t)hs_nb_workers, socket)) < 0) {
+		snprintf(w->err, sizeof(w->err), "lcore %u: cannot create its steering inbox",
+			 rte_lcore_id());
+		return w->rc;
+	}
 	w->rc = hs_server_attach(w->lc, &scfg);
 	if (w->rc < 0) {
 		snprintf(w->err, sizeof(w->err), "lcore %u: cannot set up listeners",

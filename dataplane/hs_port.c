@@ -40,6 +40,14 @@ hs_port_err(char *err, size_t errlen, uint16_t port_id, int rc,
  * both directions of a flow land on the same queue and lcore. */
 #define HS_RSS_KEY_MAX 64
 static uint8_t hs_rss_key[HS_RSS_KEY_MAX];
+/* Ports configured with several queues and no RSS: hs_port_sw_steer(). */
+static bool hs_port_steer[RTE_MAX_ETHPORTS];
+
+bool
+hs_port_sw_steer(uint16_t port_id)
+{
+	return port_id < RTE_MAX_ETHPORTS && hs_port_steer[port_id];
+}
 
 /* RSS over IP and TCP headers, limited to what the device hashes on.
  * Returns false when the device has no RSS over IP/TCP. */
@@ -95,11 +103,14 @@ hs_port_init(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
 	}
 
 	memset(&conf, 0, sizeof(conf));
-	/* Several queues without RSS are fine when the device spreads flows
-	 * by itself: net_af_packet (qpairs=N, kernel PACKET_FANOUT_HASH on
-	 * the kernel's flow hash) and multi-queue net_tap. */
-	if (!hs_port_rss(&conf, &info, nb_queues) && nb_queues > 1)
-		RTE_LOG(INFO, USER1, "%s: %u queues without RSS offload: the device's own flow steering must keep a flow on one queue\n",
+	/* Several queues without RSS (net_af_packet qpairs=N: the kernel's
+	 * PACKET_FANOUT_HASH on the sender's skb hash, which can change
+	 * within a flow; multi-queue net_tap): the lcores steer TCP flows to
+	 * their owner in software (hs_lcore_steer_init). */
+	hs_port_steer[port_id] = !hs_port_rss(&conf, &info, nb_queues) &&
+				 nb_queues > 1;
+	if (hs_port_steer[port_id])
+		RTE_LOG(INFO, USER1, "%s: %u queues without RSS offload: software flow steering between lcores\n",
 			name, nb_queues);
 	rc = rte_eth_dev_configure(port_id, nb_queues, nb_queues, &conf);
 	if (rc != 0)

@@ -27,7 +27,8 @@
 	X(rx_arp) X(tx_arp) X(arp_learned) X(arp_expired) \
 	X(drop_arp_bad) X(drop_arp_not_us) X(drop_arp_unresolved) \
 	X(drop_arp_replaced) X(arp_evicted) X(drop_arp_table_full) \
-	X(arp_peer_tx) X(arp_peer_rx) X(drop_arp_peer_full)
+	X(arp_peer_tx) X(arp_peer_rx) X(drop_arp_peer_full) \
+	X(steer_tx) X(steer_rx) X(drop_steer_full)
 
 #define HS_STATS_IPV4(X) \
 	X(rx_ipv4) X(tx_ipv4) \

@@ -21,6 +21,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
+#include <rte_tcp.h>
 
 #include "hs_impair.h"
 #include "hs_lcore.h"
@@ -58,6 +59,7 @@ ip4(const char *s)
 static unsigned int tcp_in_calls, tcp_timer_calls, tcp_init_calls, tcp_fini_calls;
 static uint32_t tcp_in_len, tcp_in_l3_len, tcp_in_src;
 static uint8_t tcp_in_first;
+static struct hs_lcore *tcp_in_lc;       /* the lcore of the last call */
 
 void
 hs_tcp_input(struct hs_lcore *l, struct rte_mbuf *m)
@@ -65,6 +67,7 @@ hs_tcp_input(struct hs_lcore *l, struct rte_mbuf *m)
 	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
 
 	tcp_in_calls++;
+	tcp_in_lc = l;
 	tcp_in_first = ip->version_ihl;
 	tcp_in_l3_len = m->l3_len;
 	tcp_in_len = rte_pktmbuf_pkt_len(m);
@@ -887,6 +890,100 @@ test_arp_peers(void)
 	CHECK(hs_nb_lcores == 1 && lc2.arp.inbox == NULL);
 }
 
+/* A TCP/IPv4 frame from src:sport to dst:dport (a bare SYN). */
+static struct rte_mbuf *
+mk_tcp_frame(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport)
+{
+	uint8_t buf[64];
+	struct rte_tcp_hdr th = {
+		.src_port = rte_cpu_to_be_16(sport),
+		.dst_port = rte_cpu_to_be_16(dport),
+		.data_off = 5 << 4, .tcp_flags = RTE_TCP_SYN_FLAG,
+		.rx_win = RTE_BE16(65535),
+	};
+
+	return mk_ip_frame(buf, mk_ip_buf(buf, src, dst, IPPROTO_TCP, &th, sizeof(th)));
+}
+
+/* Software flow steering between two lcores (queues 0 and 1): a TCP
+ * frame is processed by the lcore its 4-tuple hash names, whichever lcore
+ * received it; the owner is the same for both directions of a flow;
+ * frames that are not TCP stay where they land; an inbox that still holds
+ * frames at hs_lcore_fini gives them back to the pool. */
+static void
+test_steer(void)
+{
+	uint32_t peer = ip4("198.18.0.2");
+	unsigned int owned[2] = { 0, 0 }, here = 0, there = 0, sym = 0;
+	unsigned int avail = rte_mempool_avail_count(pool);
+	struct rte_mbuf *m;
+
+	CHECK(hs_lcore_init(&lc2, &ifp, pool, HS_PORT_NONE, 1, 64) == 0);
+	lc2.tx_sink = sink;
+	CHECK(hs_lcore_steer_init(&lc, 2, SOCKET_ID_ANY) == 0);
+	CHECK(hs_lcore_steer_init(&lc2, 2, SOCKET_ID_ANY) == 0);
+	CHECK(lc.steer != NULL && lc2.steer != NULL && lc.steer_n == 2);
+
+	/* ownership: defined, spread over both, symmetric */
+	for (uint16_t p = 40000; p < 40064; p++) {
+		struct rte_mbuf *a = mk_tcp_frame(peer, ifp.ip, p, 443);
+		struct rte_mbuf *b = mk_tcp_frame(ifp.ip, peer, 443, p);
+		int oa = hs_lcore_steer_owner(a, 2), ob = hs_lcore_steer_owner(b, 2);
+
+		CHECK(oa == 0 || oa == 1);
+		if (oa >= 0)
+			owned[oa]++;
+		sym += oa == ob;
+		rte_pktmbuf_free(a);
+		rte_pktmbuf_free(b);
+	}
+	CHECK(owned[0] > 8 && owned[1] > 8);
+	CHECK(sym == 64);
+
+	/* all 64 flows land on lcore 0: its own are processed at once, the
+	 * others wait in lcore 1's inbox */
+	tcp_in_calls = 0;
+	for (uint16_t p = 40000; p < 40064; p++) {
+		m = mk_tcp_frame(peer, ifp.ip, p, 443);
+		if (hs_lcore_steer_owner(m, 2) == 0)
+			here++;
+		else
+			there++;
+		hs_lcore_input(&lc, m);
+		if (tcp_in_calls == here)
+			CHECK(tcp_in_lc == &lc || here == 0);
+	}
+	CHECK(tcp_in_calls == here && here == owned[0]);
+	CHECK(lc.stats.steer_tx == there && rte_ring_count(lc2.steer) == there);
+	/* lcore 1's next iteration processes them (and counts them as work) */
+	tcp_in_lc = NULL;
+	CHECK(hs_lcore_poll_once(&lc2) == there);
+	CHECK(tcp_in_calls == 64 && tcp_in_lc == &lc2);
+	CHECK(lc2.stats.steer_rx == there && rte_ring_count(lc2.steer) == 0);
+
+	/* not TCP: processed where it lands (an ARP request for us) */
+	cap_clear();
+	hs_lcore_input(&lc2, mk_arp(&bcast, RTE_ARP_OP_REQUEST, &peer_mac, peer,
+				    &zero_mac, ifp.ip));
+	hs_lcore_flush(&lc2);
+	CHECK(cap_n == 1 && cap_arp(0)->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY));
+	CHECK(lc2.stats.steer_tx == 0);
+	cap_clear();
+
+	/* frames still in lcore 1's inbox when it stops go back to the pool */
+	for (uint16_t p = 40000; p < 40064; p++)
+		hs_lcore_input(&lc, mk_tcp_frame(peer, ifp.ip, p, 443));
+	CHECK(rte_ring_count(lc2.steer) == there);
+	hs_lcore_fini(&lc2);
+	CHECK(lc2.steer == NULL);
+	/* with its inbox gone, lcore 0 processes lcore 1's flows itself */
+	tcp_in_calls = 0;
+	for (uint16_t p = 40000; p < 40064; p++)
+		hs_lcore_input(&lc, mk_tcp_frame(peer, ifp.ip, p, 443));
+	CHECK(tcp_in_calls == 64);
+	CHECK(rte_mempool_avail_count(pool) == avail);
+}
+
 /* The impairment stage hooked into the lcore's TX path: frames queued
  * with hs_lcore_tx are held by a tx delay and sent by later polls, in
  * order; tx loss drops and counts; off attaches nothing; frames held at
@@ -988,6 +1085,7 @@ main(int argc, char **argv)
 	test_poll_and_stats();
 	test_loop_stop();
 	test_arp_peers();
+	test_steer();
 	test_impair_hook();
 
 	/* Leave one packet held and one queued: fini must free both. */
@@ -995,7 +1093,7 @@ main(int argc, char **argv)
 	hs_lcore_tx(&lc, mk_out(ip4("198.18.0.2"), 1));
 	cap_clear();
 	hs_lcore_fini(&lc);
-	CHECK(tcp_fini_calls == 2);
+	CHECK(tcp_fini_calls == 3);
 	CHECK(hs_nb_lcores == 0);
 	CHECK(rte_mempool_avail_count(pool) == POOL_SIZE);
 
