@@ -2,11 +2,13 @@
 # SIGHUP reload under load, with 1 polling lcore and with 2 (main lcore
 # not polling): a bounded wrk run over HTTPS keeps going while the
 # certificate, the key, a served file and a live option in the config
-# file are replaced and SIGHUP is sent; then a reload with a broken
+# file are replaced, the ticket-key file is rotated (a new current key,
+# the old one kept as previous) and SIGHUP is sent; then a reload with a broken
 # certificate. wrk must see no socket error and no non-2xx response; new
 # handshakes show the new certificate's subject (openssl s_client); the
 # changed file is served with its new content; the broken reload is
-# refused in one line and changes nothing; /httpsd/info counts reload_ok
+# refused in one line and changes nothing; a session ticket issued before
+# the rotation still resumes after it; /httpsd/info counts reload_ok
 # and reload_failed, and every retired configuration is freed once the
 # load stops; exit 0 with every mbuf back.
 # shellcheck disable=SC2119 # lib functions with optional arguments
@@ -50,7 +52,21 @@ key $T/live/key.pem
 root $HS_ROOT
 idle-sleep $1
 mtu $2
+ticket-keys $T/live/ticket.keys
 CONF
+}
+
+# resumed SESS_IN: "Reused" or "New" for a handshake offering that session
+resumed() {
+	printf 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
+		cli timeout 10 openssl s_client -connect "$HS_SRV_IP:443" -servername localhost \
+		-tls1_3 -ign_eof -sess_in "$1" 2>/dev/null | sed -n 's/^\(Reused\|New\),.*/\1/p' | head -1
+}
+# save_session FILE: a full handshake whose ticket goes to FILE
+save_session() {
+	printf 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
+		cli timeout 10 openssl s_client -connect "$HS_SRV_IP:443" -servername localhost \
+		-tls1_3 -ign_eof -sess_out "$1" >/dev/null 2>&1
 }
 
 # scenario NAME: one server run (HS_LCORES/HS_VDEV chosen by the caller)
@@ -58,6 +74,9 @@ scenario() {
 	local name=$1 wrk_pid n log hs_fail0
 	cp "$T/old/cert.pem" "$T/old/key.pem" "$T/live/"
 	printf 'version one\n' >"$HS_ROOT/page.html"
+	openssl rand -hex 32 >"$T/key1"
+	openssl rand -hex 32 >"$T/key2"
+	cp "$T/key1" "$T/live/ticket.keys"
 	write_conf 0 1500
 	HS_CERT=$T/old/cert.pem
 	HS_KEY=$T/old/key.pem
@@ -68,6 +87,8 @@ scenario() {
 	check_eq "$name: before reload, the old certificate" old.httpsd.test "$(subject)"
 	check_eq "$name: before reload, the old content" "version one" \
 		"$(hcurl --cacert "$T/old/cert.pem" "$U/page.html")"
+	save_session "$T/sess1.$name"
+	check_eq "$name: before reload, its ticket resumes" Reused "$(resumed "$T/sess1.$name")"
 
 	# Load: 8 keep-alive connections for 8 s (bounded by wrk -d and timeout).
 	hs_fail0=$(hs_stat tls_hs_fail)
@@ -84,6 +105,7 @@ scenario() {
 	hs_fail0=$(hs_stat tls_hs_fail)
 	cp "$T/new/cert.pem" "$T/new/key.pem" "$T/live/"
 	printf 'version two\n' >"$HS_ROOT/page.html"
+	cat "$T/key2" "$T/key1" >"$T/live/ticket.keys"	# rotate: new current, old previous
 	write_conf 7 1400
 	kill -HUP "$HS_PID"
 	for ((n = 0; n < 100; n++)); do
@@ -97,6 +119,11 @@ scenario() {
 		"$(hcurl --cacert "$T/new/cert.pem" "$U/page.html")"
 	check_eq "$name: idle-sleep from the re-read config file took effect" 7 \
 		"$(info_val idle_sleep_us)"
+	check_eq "$name: after the ticket-key rotation, a ticket of the old key resumes" \
+		Reused "$(resumed "$T/sess1.$name")"
+	save_session "$T/sess2.$name"
+	check_eq "$name: a ticket issued after the rotation resumes" Reused \
+		"$(resumed "$T/sess2.$name")"
 	log=$(cat "$HS_OUT")
 	check_match "$name: mtu change logged as needing a restart" \
 		'reload: --mtu changed: applied at the next restart only' "$log"
@@ -135,6 +162,19 @@ scenario() {
 	done
 	check_eq "$name: every retired configuration freed after the load" 0 \
 		"$(info_val retired_pending)"
+	stop_httpsd
+
+	# Proof that the rotation put the new key in front: a server holding
+	# only the new key resumes the ticket issued after the rotation and
+	# not the one issued before it.
+	cp "$T/new/cert.pem" "$T/new/key.pem" "$T/live/"
+	cp "$T/key2" "$T/live/ticket.keys"
+	start_httpsd --config "$T/httpsd.conf" --cert "$T/live/cert.pem" \
+		--key "$T/live/key.pem" || hs_fatal "$name: httpsd did not restart"
+	check_eq "$name: new key alone: the post-rotation ticket resumes" Reused \
+		"$(resumed "$T/sess2.$name")"
+	check_eq "$name: new key alone: the pre-rotation ticket does not" New \
+		"$(resumed "$T/sess1.$name")"
 	stop_httpsd
 }
 
