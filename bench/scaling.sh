@@ -144,7 +144,7 @@ start() {
 	ip netns exec "$HS_SRV_NS" "$HTTPSD" "${lc[@]}" --no-pci --no-huge -m 512 \
 		--file-prefix "$PFX" "--vdev=$VDEV" -- --addr "$HS_SRV_IP/24" \
 		--cert "$TMP/pki/cert.pem" --key "$TMP/pki/key.pem" --root "$TMP/www" \
-		--keepalive-requests 1000000 --idle-sleep "$IDLE_SLEEP" >"$TMP/httpsd.$n.out" 2>"$TMP/httpsd.$n.err" &
+		--keepalive-requests 1000000 --access-log off --idle-sleep "$IDLE_SLEEP" >"$TMP/httpsd.$n.out" 2>"$TMP/httpsd.$n.err" &
 	PID=$!
 	for ((i = 0; i < 600; i++)); do
 		grep -q '^httpsd: ready' "$TMP/httpsd.$n.out" 2>/dev/null && return 0
