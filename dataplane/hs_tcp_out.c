@@ -2,10 +2,20 @@
  * hs_tcp_out.c - segment building and the send side (RFC 9293 §3.8,
  * RFC 5681 congestion control, RFC 6298 timer start).
  *
- * Every segment is a fresh mbuf from lc->pool holding IPv4+TCP headers
- * and a copy of its payload (taken from c->sndq, which keeps bytes from
- * snd_una on until they are acknowledged).  The TCP checksum is computed
- * in software; hs_ipv4_output() consumes the mbuf.
+ * Every segment starts with a fresh header mbuf from lc->pool holding the
+ * IPv4 and TCP headers (Ethernet is prepended later in its headroom).  A
+ * data segment's payload is not copied: the header mbuf is chained to
+ * views of c->sndq (which keeps bytes from snd_una on until they are
+ * acknowledged), one indirect mbuf per queue mbuf the range touches
+ * (rte_pktmbuf_attach: it shares the queue mbuf's buffer, direct or
+ * external, and holds a reference on it until the frame is freed after
+ * transmission, so an ACK that trims the queue meanwhile frees nothing
+ * the frame still reads).  Retransmissions take new views of the same
+ * bytes.  Short payloads, ports without multi-segment TX
+ * (lc->tx_max_segs == 1) and ranges spread over too many queue mbufs are
+ * copied into the header mbuf instead.  The TCP checksum is computed in
+ * software over the chain (af_packet has no checksum offload);
+ * hs_ipv4_output() consumes the frame.
  */
 #include <string.h>
 #include <rte_ip.h>
@@ -15,9 +25,73 @@
 #include "hs_tcp_var.h"
 
 #define HS_TCP_HDR_ROOM (sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_tcp_hdr))
+/* Payloads shorter than this are copied: an attached view costs an mbuf
+ * and two atomic reference-count updates, more than copying a few
+ * hundred bytes. */
+#define HS_TCP_ZC_MIN 256u
+
+/* Chain to m views of the len bytes at offset off of q.  Borrows m and
+ * q's mbufs (each view takes its own reference).  Returns 0, -E2BIG when
+ * the range would need more than lc->tx_max_segs - 1 views or q is
+ * shorter (nothing attached: the caller copies), -ENOBUFS. */
+static int
+hs_tcp_attach_payload(struct hs_lcore *lc, struct rte_mbuf *m,
+		      const struct hs_mbuf_q *q, uint32_t off, uint32_t len)
+{
+	struct rte_mbuf *v[HS_TX_MAX_SEGS], *seg = q->head, *s, *last = m;
+	uint32_t n = 0, left = len, o;
+
+	while (seg != NULL && off >= rte_pktmbuf_data_len(seg)) {
+		off -= rte_pktmbuf_data_len(seg);
+		seg = seg->next;
+	}
+	for (s = seg, o = off; s != NULL && left > 0; s = s->next, o = 0) {
+		if (++n >= lc->tx_max_segs)
+			return -E2BIG;
+		left -= HS_MIN(left, (uint32_t)rte_pktmbuf_data_len(s) - o);
+	}
+	if (left > 0)
+		return -E2BIG;
+	if (HS_UNLIKELY(rte_pktmbuf_alloc_bulk(lc->pool, v, n) != 0))
+		return -ENOBUFS;
+	left = len;
+	for (uint32_t i = 0; i < n; i++, seg = seg->next, off = 0) {
+		uint32_t k = HS_MIN(left, (uint32_t)rte_pktmbuf_data_len(seg) - off);
+
+		rte_pktmbuf_attach(v[i], seg);
+		v[i]->data_off = (uint16_t)(v[i]->data_off + off);
+		v[i]->data_len = (uint16_t)k;
+		v[i]->pkt_len = k;
+		last->next = v[i];
+		last = v[i];
+		left -= k;
+	}
+	m->nb_segs = (uint16_t)(1 + n);
+	m->pkt_len += len;
+	return 0;
+}
+
+/* TCP checksum (RFC 9293 §3.1) of the segment in m (data at the IPv4
+ * header, l4len bytes of TCP header and payload), over the whole chain. */
+static uint16_t
+hs_tcp_cksum(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
+	     uint32_t l4len)
+{
+	uint16_t raw = 0;
+	uint32_t sum;
+
+	if (m->nb_segs == 1)
+		return rte_ipv4_udptcp_cksum(ip, ip + 1);
+	(void)rte_raw_cksum_mbuf(m, sizeof(*ip), l4len, &raw);
+	sum = (uint32_t)raw + rte_ipv4_phdr_cksum(ip, 0);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
 
 /* Build and send one segment.  Payload: len bytes at offset off of q
- * (q may be NULL when len == 0).  opts/optlen: raw options, multiple of 4.
+ * (q may be NULL when len == 0), by reference when possible (see the top
+ * of the file).  opts/optlen: raw options, multiple of 4.
  * Returns 0 or -ENOBUFS. */
 static int
 hs_tcp_emit(struct hs_lcore *lc, uint32_t saddr, uint32_t daddr,
@@ -27,17 +101,29 @@ hs_tcp_emit(struct hs_lcore *lc, uint32_t saddr, uint32_t daddr,
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(lc->pool);
 	uint32_t thl = sizeof(struct rte_tcp_hdr) + optlen;
-	uint32_t tot = sizeof(struct rte_ipv4_hdr) + thl + len;
+	uint32_t hdr = sizeof(struct rte_ipv4_hdr) + thl;
+	uint32_t tot = hdr + len;
 	struct rte_ipv4_hdr *ip;
 	struct rte_tcp_hdr *th;
+	bool copy = len < HS_TCP_ZC_MIN || lc->tx_max_segs < 2;
+	int rc;
 
 	if (HS_UNLIKELY(m == NULL)) {
 		lc->stats.drop_nombuf++;
 		return -ENOBUFS;
 	}
-	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_append(m, (uint16_t)tot);
-	if (HS_UNLIKELY(ip == NULL)) {        /* len > room: caller bug */
-		rte_pktmbuf_free(m);
+	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_append(m, (uint16_t)hdr);
+	if (!copy) {
+		rc = hs_tcp_attach_payload(lc, m, q, off, len);
+		if (HS_UNLIKELY(rc == -ENOBUFS)) {
+			rte_pktmbuf_free(m);
+			lc->stats.drop_nombuf++;
+			return rc;
+		}
+		copy = rc != 0;
+	}
+	if (copy && len && rte_pktmbuf_append(m, (uint16_t)len) == NULL) {
+		rte_pktmbuf_free(m);        /* len > room: caller bug */
 		lc->stats.drop_nombuf++;
 		return -ENOBUFS;
 	}
@@ -54,11 +140,15 @@ hs_tcp_emit(struct hs_lcore *lc, uint32_t saddr, uint32_t daddr,
 	th->tcp_urp = 0;
 	if (optlen)
 		memcpy(th + 1, opts, optlen);
-	if (len)
+	if (copy && len) {
 		hs_mq_copy(q, off, (uint8_t *)th + thl, len);
+		lc->stats.tcp_tx_copy_bytes += len;
+	} else {
+		lc->stats.tcp_tx_zc_bytes += len;
+	}
 	m->l3_len = sizeof(*ip);
 	m->l4_len = thl;
-	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	th->cksum = hs_tcp_cksum(m, ip, thl + len);
 	lc->stats.tx_tcp++;
 	hs_ipv4_output(lc, m);
 	return 0;

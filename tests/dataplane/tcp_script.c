@@ -170,7 +170,11 @@ cksum_ok(const struct rte_ipv4_hdr *ip, const void *l4)
 void
 hs_ipv4_output(struct hs_lcore *l, struct rte_mbuf *m)
 {
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, void *);
+	/* Data segments are chains (header mbuf + views of the send
+	 * queue): read the frame through a flat copy. */
+	static uint8_t flat[2048];
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_read(m, 0,
+		HS_MIN(rte_pktmbuf_pkt_len(m), (uint32_t)sizeof(flat)), flat);
 	const struct rte_tcp_hdr *th = (const void *)(ip + 1);
 	uint32_t thl = (th->data_off >> 4) * 4;
 	struct cap *c;
@@ -270,6 +274,7 @@ start(void)
 	lc.ifp = &ifp;
 	lc.pool = pool;
 	lc.port_id = HS_PORT_NONE;
+	lc.tx_max_segs = HS_TX_MAX_SEGS;     /* data segments are chains */
 	lc.now_us = t0_us;
 	if (hs_tcp_lcore_init(&lc, max_conns) != 0 ||
 	    hs_tcp_listen(&lc, SRV_PORT, &app_ops, NULL) != 0)
