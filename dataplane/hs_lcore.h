@@ -65,6 +65,8 @@ struct hs_lcore {
 	uint16_t queue_id;
 	uint16_t ntx;
 	uint8_t tx_max_segs;          /* 1..HS_TX_MAX_SEGS, set by hs_lcore_init */
+	bool tx_ext_ok;               /* frames may point into any process
+	                               * memory (no DMA: software ports) */
 	unsigned int lcore_id;
 	struct rte_mbuf *tx[HS_TX_BURST];
 	hs_tx_sink_fn tx_sink;        /* used when port_id == HS_PORT_NONE */

@@ -275,6 +275,7 @@ start(void)
 	lc.pool = pool;
 	lc.port_id = HS_PORT_NONE;
 	lc.tx_max_segs = HS_TX_MAX_SEGS;     /* data segments are chains */
+	lc.tx_ext_ok = true;                 /* hs_tcp_send_ext by reference */
 	lc.now_us = t0_us;
 	if (hs_tcp_lcore_init(&lc, max_conns) != 0 ||
 	    hs_tcp_listen(&lc, SRV_PORT, &app_ops, NULL) != 0)

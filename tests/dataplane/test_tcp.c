@@ -332,6 +332,7 @@ setup(uint32_t max_conns)
 	lc.pool = pool;
 	lc.port_id = HS_PORT_NONE;
 	lc.tx_max_segs = HS_TX_MAX_SEGS;     /* data segments are chains */
+	lc.tx_ext_ok = true;                 /* hs_tcp_send_ext by reference */
 	lc.now_us = 5000000;                 /* 5 s, ms-aligned */
 	ncap = rd = 0;
 	memset(&app, 0, sizeof(app));
@@ -750,6 +751,164 @@ test_zc_copy_fallback(void)
 	app.c = NULL;
 	held_free();
 	teardown();
+}
+
+/* hs_tcp_send_mbuf: a chain of small mbufs is queued as is (no copy);
+ * segments spanning several of them are byte-exact; a range needing more
+ * views than the port allows is copied; the chain is consumed also when
+ * the connection cannot send. */
+static void
+test_zc_send_mbuf(void)
+{
+	static const uint16_t piece[] = { 300, 100, 100, 250, 1200, 50, 50, 50,
+					   50, 50, 50, 50, 50, 50, 700, 900 };
+	static uint8_t want[8192], got[2048];
+	uint32_t iss, seq = PEER_ISN + 1, total = 0, cnt = 0;
+	unsigned int avail;
+	struct rte_mbuf *head = NULL, *last = NULL;
+	struct cap *c;
+
+	setup(16);
+	iss = handshake();
+	for (unsigned int i = 0; i < RTE_DIM(piece); i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		uint8_t *d = (uint8_t *)rte_pktmbuf_append(m, piece[i]);
+
+		for (unsigned int k = 0; k < piece[i]; k++)
+			d[k] = want[total + k] = (uint8_t)((total + k) * 11u + 9u);
+		total += piece[i];
+		if (head == NULL) {
+			head = m;
+		} else {
+			last->next = m;
+			head->nb_segs++;
+			head->pkt_len += piece[i];
+		}
+		last = m;
+	}
+	/* one empty segment in the middle is dropped */
+	{
+		struct rte_mbuf *e = rte_pktmbuf_alloc(pool);
+
+		e->next = head->next;
+		head->next = e;
+		head->nb_segs++;
+	}
+	hold_tx = true;
+	CHECK(hs_tcp_send_mbuf(app.c, head) == (int)total);
+	CHECK(app.c->sndq.count == RTE_DIM(piece) && app.c->sndq.bytes == total);
+	hs_tcp_push(app.c);
+	for (uint32_t off = 0; off < total; off += 1000) {
+		uint32_t n = HS_MIN(1000u, total - off);
+
+		c = EXPECT(off + n == total ? F_ACK | F_PSH : F_ACK, iss + 1 + off, seq);
+		CHECK(c && c->dlen == n && memcmp(c->data, want + off, n) == 0);
+		CHECK(frame_payload(held[cnt], got, sizeof(got)) == n &&
+		      memcmp(got, want + off, n) == 0);
+		cnt++;
+	}
+	/* 0..1000: 300+100+100+250+250 of 1200 -> five views;
+	 * 2000..3000 covers 1200's tail + eight 50s + 700's head: more
+	 * than HS_TX_MAX_SEGS - 1 views, copied. */
+	CHECK(held[0]->nb_segs == 6);
+	CHECK(held[2]->nb_segs == 1);
+	held_free();
+	inject(F_ACK, seq, iss + 1 + total, NULL, 0);
+	CHECK(app.c->sndq.bytes == 0);
+	/* After close: -EPIPE, and the chain is freed. */
+	hs_tcp_close(app.c);
+	avail = rte_mempool_avail_count(pool);
+	head = rte_pktmbuf_alloc(pool);
+	rte_pktmbuf_append(head, 10);
+	CHECK(hs_tcp_send_mbuf(app.c, head) == -EPIPE);
+	CHECK(rte_mempool_avail_count(pool) == avail);
+	CHECK(hs_tcp_send_mbuf(app.c, NULL) == -EINVAL);
+	hs_tcp_abort(app.c);
+	app.c = NULL;
+	teardown();
+}
+
+/* External memory (hs_tcp_send_ext): its owner's free callback. */
+static struct {
+	int calls;
+	void *addr;
+} ext_free;
+
+static void
+ext_free_cb(void *addr, void *opaque)
+{
+	(void)opaque;
+	ext_free.calls++;
+	ext_free.addr = addr;
+}
+
+/* hs_tcp_send_ext: bytes of long-lived memory are queued by reference
+ * (one extbuf mbuf grown by adjacent calls), sent byte-exact, and the
+ * owner's free callback fires only once the last frame referencing them
+ * is freed, after the ACK and after the owner dropped its own reference.
+ * Abort with nothing in flight releases at once; no mbuf leaks. */
+static void
+test_zc_send_ext(void)
+{
+	static uint8_t file[6000];
+	struct rte_mbuf_ext_shared_info sh = { .free_cb = ext_free_cb };
+	uint32_t iss, seq = PEER_ISN + 1;
+	struct cap *c;
+
+	for (unsigned int i = 0; i < sizeof(file); i++)
+		file[i] = (uint8_t)(i * 29u + 1u);
+	setup(16);
+	iss = handshake();
+	memset(&ext_free, 0, sizeof(ext_free));
+	rte_mbuf_ext_refcnt_set(&sh, 1);                /* the owner's */
+	CHECK(hs_tcp_send_ext(app.c, file, 2500, &sh) == 2500);
+	CHECK(hs_tcp_send_ext(app.c, file + 2500, 2500, &sh) == 2500);
+	CHECK(app.c->sndq.count == 1 && app.c->sndq.bytes == 5000);
+	CHECK(rte_mbuf_ext_refcnt_read(&sh) == 2);
+	hold_tx = true;
+	hs_tcp_push(app.c);
+	for (int i = 0; i < 5; i++) {
+		c = EXPECT(i == 4 ? F_ACK | F_PSH : F_ACK, iss + 1 + 1000u * i, seq);
+		CHECK(c && c->dlen == 1000 &&
+		      memcmp(c->data, file + 1000 * i, 1000) == 0);
+	}
+	CHECK(nheld == 5 && rte_mbuf_ext_refcnt_read(&sh) == 7);
+	/* Partial ACK, then all: the queue lets go, the frames do not. */
+	inject(F_ACK, seq, iss + 1501, NULL, 0);
+	CHECK(rte_mbuf_ext_refcnt_read(&sh) == 7);
+	inject(F_ACK, seq, iss + 5001, NULL, 0);
+	CHECK(app.c->sndq.count == 0 && rte_mbuf_ext_refcnt_read(&sh) == 6);
+	hs_tcp_ext_put(&sh, file);                      /* owner done */
+	for (unsigned int i = 0; i < nheld; i++) {
+		CHECK(ext_free.calls == 0);
+		rte_pktmbuf_free(held[i]);
+	}
+	nheld = 0;
+	hold_tx = false;
+	CHECK(ext_free.calls == 1);
+	CHECK(ext_free.addr != NULL);
+
+	/* Abort with queued, unsent bytes: released at once. */
+	memset(&ext_free, 0, sizeof(ext_free));
+	rte_mbuf_ext_refcnt_set(&sh, 1);
+	peer_win = 0;
+	inject(F_ACK, seq, iss + 5001, NULL, 0);        /* window closed */
+	CHECK(hs_tcp_send_ext(app.c, file, 6000, &sh) == 6000);
+	/* A port that may DMA (tx_ext_ok false) gets a copy. */
+	lc.tx_ext_ok = false;
+	CHECK(hs_tcp_send_ext(app.c, file, 100, &sh) == 100);
+	CHECK(RTE_MBUF_DIRECT(app.c->sndq.tail) && app.c->sndq.bytes == 6100);
+	CHECK(rte_mbuf_ext_refcnt_read(&sh) == 2);
+	lc.tx_ext_ok = true;
+	hs_tcp_push(app.c);
+	hs_tcp_ext_put(&sh, file);
+	CHECK(ext_free.calls == 0);
+	hs_tcp_abort(app.c);
+	app.c = NULL;
+	CHECK(ext_free.calls == 1);
+	while (rd < ncap)
+		rd++;
+	teardown();                           /* pool back to POOL_SIZE */
 }
 
 static void
@@ -1877,6 +2036,8 @@ main(int argc, char **argv)
 	test_fast_retransmit();
 	test_zc_views_in_flight();
 	test_zc_copy_fallback();
+	test_zc_send_mbuf();
+	test_zc_send_ext();
 	test_synack_retries();
 	test_passive_close();
 	test_close_in_readable();
