@@ -64,11 +64,13 @@
 #define HS_STATS_TLS(X) \
 	X(tls_hs_ok) X(tls_hs_fail) X(tls_err)
 
+/* http_body_zc_bytes: plain-HTTP body bytes queued by reference to the
+ * file cache (hs_tcp_send_ext), never copied on their way to the wire. */
 #define HS_STATS_HTTP(X) \
 	X(http_req) X(http_1xx) X(http_2xx) X(http_3xx) X(http_4xx) \
 	X(http_5xx) X(conn_timeout_idle) X(conn_timeout_handshake) \
 	X(conn_timeout_read) X(conn_timeout_write) X(conn_timeout_linger) \
-	X(log_dropped)
+	X(log_dropped) X(http_body_zc_bytes)
 
 /* Impairment stage (hs_impair.h): per direction, in this order (the
  * module indexes the block; keep rx and tx blocks identical). */
