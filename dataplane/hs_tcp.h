@@ -87,6 +87,10 @@ struct hs_mbuf_q {
 	struct rte_mbuf *head, *tail;
 	uint32_t bytes;
 	uint32_t count;
+	/* hs_mq_seek's cursor: mbuf hint starts at byte hint_off of the
+	 * queue (NULL: none); kept valid by hs_mq_pop and hs_mq_drop. */
+	struct rte_mbuf *hint;
+	uint32_t hint_off;
 };
 
 #define HS_TCP_SB_MAX 8                /* SACK scoreboard ranges per conn */

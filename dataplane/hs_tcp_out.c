@@ -36,15 +36,12 @@
  * shorter (nothing attached: the caller copies), -ENOBUFS. */
 static int
 hs_tcp_attach_payload(struct hs_lcore *lc, struct rte_mbuf *m,
-		      const struct hs_mbuf_q *q, uint32_t off, uint32_t len)
+		      struct hs_mbuf_q *q, uint32_t off, uint32_t len)
 {
-	struct rte_mbuf *v[HS_TX_MAX_SEGS], *seg = q->head, *s, *last = m;
+	struct rte_mbuf *v[HS_TX_MAX_SEGS], *seg = hs_mq_seek(q, &off), *s;
+	struct rte_mbuf *last = m;
 	uint32_t n = 0, left = len, o;
 
-	while (seg != NULL && off >= rte_pktmbuf_data_len(seg)) {
-		off -= rte_pktmbuf_data_len(seg);
-		seg = seg->next;
-	}
 	for (s = seg, o = off; s != NULL && left > 0; s = s->next, o = 0) {
 		if (++n >= lc->tx_max_segs)
 			return -E2BIG;
@@ -71,22 +68,73 @@ hs_tcp_attach_payload(struct hs_lcore *lc, struct rte_mbuf *m,
 	return 0;
 }
 
+/* Internet checksum (RFC 1071) partial sum of len bytes at buf, added
+ * to sum: 64-bit loads split into 32-bit halves (RFC 1071 §2(C): any
+ * word size works, deferred carries fold later), about four times fewer
+ * steps than DPDK's 16-bit loop, which dominated segment building.  Byte
+ * order as in memory (§2(B)), like rte_raw_cksum.  len <= 64 KiB. */
+static inline uint64_t
+hs_cksum_add(const void *buf, uint32_t len, uint64_t sum)
+{
+	const uint8_t *p = buf;
+	uint64_t w[4];
+	uint32_t x;
+	uint16_t h;
+
+	for (; len >= 32; p += 32, len -= 32) {
+		memcpy(w, p, 32);
+		sum += (w[0] & 0xffffffffu) + (w[0] >> 32) +
+		       (w[1] & 0xffffffffu) + (w[1] >> 32) +
+		       (w[2] & 0xffffffffu) + (w[2] >> 32) +
+		       (w[3] & 0xffffffffu) + (w[3] >> 32);
+	}
+	for (; len >= 4; p += 4, len -= 4) {
+		memcpy(&x, p, 4);
+		sum += x;
+	}
+	if (len >= 2) {
+		memcpy(&h, p, 2);
+		sum += h;
+		p += 2;
+		len -= 2;
+	}
+	if (len)                      /* the last byte, zero-padded */
+		sum += rte_cpu_to_be_16((uint16_t)(*p << 8));
+	return sum;
+}
+
+static inline uint16_t
+hs_cksum_fold(uint64_t sum)
+{
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
 /* TCP checksum (RFC 9293 §3.1) of the segment in m (data at the IPv4
- * header, l4len bytes of TCP header and payload), over the whole chain. */
+ * header, l4len bytes of TCP header and payload), over the whole chain:
+ * a piece starting at an odd offset adds its sum byte-swapped (RFC 1071
+ * §2(B)).  The value to store in th->cksum. */
 static uint16_t
 hs_tcp_cksum(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
 	     uint32_t l4len)
 {
-	uint16_t raw = 0;
-	uint32_t sum;
+	uint64_t sum = rte_ipv4_phdr_cksum(ip, 0);
+	uint32_t off = sizeof(*ip), done = 0;
 
-	if (m->nb_segs == 1)
-		return rte_ipv4_udptcp_cksum(ip, ip + 1);
-	(void)rte_raw_cksum_mbuf(m, sizeof(*ip), l4len, &raw);
-	sum = (uint32_t)raw + rte_ipv4_phdr_cksum(ip, 0);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
+	for (const struct rte_mbuf *s = m; s != NULL && done < l4len;
+	     s = s->next, off = 0) {
+		uint32_t n = HS_MIN((uint32_t)rte_pktmbuf_data_len(s) - off,
+				    l4len - done);
+		uint16_t part = hs_cksum_fold(hs_cksum_add(
+			rte_pktmbuf_mtod_offset(s, const uint8_t *, off), n, 0));
+
+		sum += (done & 1) ? rte_bswap16(part) : part;
+		done += n;
+	}
+	return (uint16_t)~hs_cksum_fold(sum);
 }
 
 /* Build and send one segment.  Payload: len bytes at offset off of q
@@ -97,7 +145,7 @@ static int
 hs_tcp_emit(struct hs_lcore *lc, uint32_t saddr, uint32_t daddr,
 	    uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
 	    uint8_t flags, uint16_t wnd, const uint8_t *opts, uint32_t optlen,
-	    const struct hs_mbuf_q *q, uint32_t off, uint32_t len)
+	    struct hs_mbuf_q *q, uint32_t off, uint32_t len)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(lc->pool);
 	uint32_t thl = sizeof(struct rte_tcp_hdr) + optlen;
