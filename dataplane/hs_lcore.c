@@ -64,6 +64,52 @@ hs_lcore_unregister(struct hs_lcore *lc)
 	}
 }
 
+/* Segments a TX frame may span on port_id: HS_TX_MAX_SEGS when the port
+ * takes mbuf chains (hs_port_init enables RTE_ETH_TX_OFFLOAD_MULTI_SEGS
+ * where offered; net_af_packet and net_tap do), bounded by its
+ * descriptor limits; else 1.  Unit tests (no port) take chains. */
+static uint8_t
+hs_lcore_tx_max_segs(uint16_t port_id)
+{
+	struct rte_eth_dev_info info;
+	uint16_t n = HS_TX_MAX_SEGS;
+
+	if (port_id == HS_PORT_NONE)
+		return HS_TX_MAX_SEGS;
+	if (rte_eth_dev_info_get(port_id, &info) != 0 ||
+	    !(info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS))
+		return 1;
+	if (info.tx_desc_lim.nb_seg_max != 0)
+		n = HS_MIN(n, info.tx_desc_lim.nb_seg_max);
+	if (info.tx_desc_lim.nb_mtu_seg_max != 0)
+		n = HS_MIN(n, info.tx_desc_lim.nb_mtu_seg_max);
+	return (uint8_t)HS_MAX(n, 1);
+}
+
+/* True when the port never DMAs from mbuf buffers, so frames may point
+ * into memory DPDK does not know (external buffers over the file cache,
+ * hs_tcp_send_ext): the software ports copy frames with the CPU.  A
+ * physical NIC would need that memory registered and DMA-mapped
+ * (rte_extmem_register, rte_dev_dma_map) first; until then such
+ * ports get copies.  Unit tests (no port) take external buffers. */
+static bool
+hs_lcore_tx_ext_ok(uint16_t port_id)
+{
+	static const char *const soft[] = {
+		"net_af_packet", "net_tap", "net_pcap", "net_null", "net_ring",
+	};
+	struct rte_eth_dev_info info;
+
+	if (port_id == HS_PORT_NONE)
+		return true;
+	if (rte_eth_dev_info_get(port_id, &info) != 0 || info.driver_name == NULL)
+		return false;
+	for (unsigned int i = 0; i < RTE_DIM(soft); i++)
+		if (strcmp(info.driver_name, soft[i]) == 0)
+			return true;
+	return false;
+}
+
 int
 hs_lcore_init(struct hs_lcore *lc, const struct hs_netif *ifp,
 	      struct rte_mempool *pool, uint16_t port_id, uint16_t queue_id,
@@ -77,6 +123,8 @@ hs_lcore_init(struct hs_lcore *lc, const struct hs_netif *ifp,
 	lc->port_id = port_id;
 	lc->queue_id = queue_id;
 	lc->lcore_id = rte_lcore_id();
+	lc->tx_max_segs = hs_lcore_tx_max_segs(port_id);
+	lc->tx_ext_ok = hs_lcore_tx_ext_ok(port_id);
 	hs_lcore_clock(lc);
 	HS_GUARD(hs_tcp_lcore_init(lc, max_conns));
 	hs_lcore_register(lc);

@@ -33,6 +33,10 @@
 
 #define HS_RX_BURST 32
 #define HS_TX_BURST 64
+/* Most segments of one transmitted frame (TCP data: header mbuf plus
+ * views of the send queue); ports without RTE_ETH_TX_OFFLOAD_MULTI_SEGS
+ * get 1: payload is copied into the header mbuf. */
+#define HS_TX_MAX_SEGS 8
 #define HS_PORT_NONE UINT16_MAX
 
 /* Interface configuration: shared, read-only after start-up. */
@@ -60,6 +64,9 @@ struct hs_lcore {
 	uint16_t port_id;             /* HS_PORT_NONE in unit tests */
 	uint16_t queue_id;
 	uint16_t ntx;
+	uint8_t tx_max_segs;          /* 1..HS_TX_MAX_SEGS, set by hs_lcore_init */
+	bool tx_ext_ok;               /* frames may point into any process
+	                               * memory (no DMA: software ports) */
 	unsigned int lcore_id;
 	struct rte_mbuf *tx[HS_TX_BURST];
 	hs_tx_sink_fn tx_sink;        /* used when port_id == HS_PORT_NONE */

@@ -2,7 +2,8 @@
  * hs_port.c - DPDK port set-up: queues, RSS, MTU, start.
  *
  * Works with physical NICs and with net_af_packet / net_tap (no RSS, no
- * offloads, sometimes no MTU setting).
+ * checksum offloads, sometimes no MTU setting).  Multi-segment TX
+ * (mbuf chains) is enabled wherever the port offers it.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -112,6 +113,9 @@ hs_port_init(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
 	if (hs_port_steer[port_id])
 		RTE_LOG(INFO, USER1, "%s: %u queues without RSS offload: software flow steering between lcores\n",
 			name, nb_queues);
+	/* TCP data segments are header mbufs chained to views of the send
+	 * queue (hs_tcp_out.c); ports without it get copies. */
+	conf.txmode.offloads |= info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	rc = rte_eth_dev_configure(port_id, nb_queues, nb_queues, &conf);
 	if (rc != 0)
 		return hs_port_err(err, errlen, port_id, rc, "cannot configure");

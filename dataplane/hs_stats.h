@@ -41,7 +41,9 @@
 	X(drop_icmp_type)
 
 /* Gauges among the counters: tcp_conn_open (every table entry, TIME_WAIT
- * included) and tcp_conn_timewait (the TIME_WAIT part of it). */
+ * included) and tcp_conn_timewait (the TIME_WAIT part of it).
+ * tcp_tx_zc_bytes / tcp_tx_copy_bytes: segment payload bytes sent by
+ * reference to the send queue (mbuf chain) / copied into the frame. */
 #define HS_STATS_TCP(X) \
 	X(rx_tcp) X(tx_tcp) X(tcp_rexmt) X(tcp_rst_tx) X(tcp_rst_rx) \
 	X(tcp_conn_open) X(tcp_conn_timewait) X(tcp_conn_total) X(tcp_conn_timeout) \
@@ -57,16 +59,19 @@
 	X(drop_tcp_syncookie_bad) X(tcp_sack_recovery) \
 	X(drop_tcp_src_limit) X(drop_tcp_synrcvd_limit) X(tcp_tw_reuse) \
 	X(drop_tcp_after_fin) X(drop_tcp_mem_lcore) X(tcp_rto) \
-	X(tcp_tlp) X(tcp_tlp_loss) X(tcp_limited_tx) X(tcp_rescue_rxt) X(tcp_rexmt_lost)
+	X(tcp_tlp) X(tcp_tlp_loss) X(tcp_limited_tx) X(tcp_rescue_rxt) X(tcp_rexmt_lost) \
+	X(tcp_tx_zc_bytes) X(tcp_tx_copy_bytes)
 
 #define HS_STATS_TLS(X) \
 	X(tls_hs_ok) X(tls_hs_fail) X(tls_err)
 
+/* http_body_zc_bytes: plain-HTTP body bytes queued by reference to the
+ * file cache (hs_tcp_send_ext), never copied on their way to the wire. */
 #define HS_STATS_HTTP(X) \
 	X(http_req) X(http_1xx) X(http_2xx) X(http_3xx) X(http_4xx) \
 	X(http_5xx) X(conn_timeout_idle) X(conn_timeout_handshake) \
 	X(conn_timeout_read) X(conn_timeout_write) X(conn_timeout_linger) \
-	X(log_dropped)
+	X(log_dropped) X(http_body_zc_bytes)
 
 /* Impairment stage (hs_impair.h): per direction, in this order (the
  * module indexes the block; keep rx and tx blocks identical). */

@@ -87,6 +87,10 @@ struct hs_mbuf_q {
 	struct rte_mbuf *head, *tail;
 	uint32_t bytes;
 	uint32_t count;
+	/* hs_mq_seek's cursor: mbuf hint starts at byte hint_off of the
+	 * queue (NULL: none); kept valid by hs_mq_pop and hs_mq_drop. */
+	struct rte_mbuf *hint;
+	uint32_t hint_off;
 };
 
 #define HS_TCP_SB_MAX 8                /* SACK scoreboard ranges per conn */
@@ -265,6 +269,35 @@ uint32_t hs_tcp_send_space(const struct hs_tcp_conn *c);
  * may exceed the soft limit, callers check hs_tcp_send_space() first.
  * Returns len or a negative code. */
 int hs_tcp_send(struct hs_tcp_conn *c, const void *buf, size_t len);
+/* Queue the bytes of the mbuf chain m (pkt_len bytes) without copying:
+ * its segments join the send queue as they are, and frames on the wire
+ * reference their buffers until acknowledged and transmitted, so the
+ * caller must not write into them afterwards.  Consumes m always, also
+ * on error.  Returns the number of bytes queued, or -EPIPE (the
+ * connection can no longer send), -EINVAL (m NULL or too long).  Like
+ * hs_tcp_send, may exceed the soft limit. */
+int hs_tcp_send_mbuf(struct hs_tcp_conn *c, struct rte_mbuf *m);
+/* Queue len bytes of long-lived memory by reference: external-buffer
+ * mbufs (rte_pktmbuf_attach_extbuf) over [buf, buf+len), no copy.
+ * shinfo describes the memory's owner: every mbuf the stack attaches to
+ * it (queue mbufs and the views of frames in flight) holds a reference
+ * (rte_mbuf_ext_refcnt_update), dropped when that mbuf is freed, which
+ * is after acknowledgement and after transmission; shinfo->free_cb runs
+ * once the count reaches zero, on this lcore (or, at shutdown, on the
+ * thread freeing the port's queues).  The caller must hold a reference
+ * of its own across the call (typically for as long as it may queue
+ * more bytes of the same memory) and drop it with hs_tcp_ext_put().
+ * Consecutive calls with adjacent memory and the same shinfo extend the
+ * queue's last mbuf.  Falls back to copying (hs_tcp_send) when the port
+ * may DMA (lc->tx_ext_ok false) or shinfo holds more than
+ * HS_TCP_EXT_REFS_MAX references.  Returns len or -EPIPE / -ENOBUFS /
+ * -EINVAL, in which case nothing was queued. */
+#define HS_TCP_EXT_REFS_MAX 32768u
+int hs_tcp_send_ext(struct hs_tcp_conn *c, const void *buf, size_t len,
+		    struct rte_mbuf_ext_shared_info *shinfo);
+/* Drop one reference on shinfo (the caller's own): runs free_cb when it
+ * was the last.  addr is handed to free_cb. */
+void hs_tcp_ext_put(struct rte_mbuf_ext_shared_info *shinfo, void *addr);
 /* Transmit what the window allows now. */
 void hs_tcp_push(struct hs_tcp_conn *c);
 /* Graceful close: FIN after all queued data.  ops->closed() follows later. */

@@ -515,6 +515,21 @@ hs_tcp_send_space(const struct hs_tcp_conn *c)
 	return c->sndbuf > c->sndq.bytes ? c->sndbuf - c->sndq.bytes : 0;
 }
 
+/* Whether c may queue len more bytes: 1 yes, 0 (len == 0), -EPIPE,
+ * -EINVAL. */
+static int
+hs_tcp_send_ok(const struct hs_tcp_conn *c, size_t len)
+{
+	if (!hs_tcp_app_alive(c) || (c->flags & HS_TCPF_SHUT_WR) ||
+	    (c->state != HS_TCP_ESTABLISHED && c->state != HS_TCP_CLOSE_WAIT))
+		return -EPIPE;
+	if (len == 0)
+		return 0;
+	if (len > INT32_MAX || len > UINT32_MAX - c->sndq.bytes)
+		return -EINVAL;
+	return 1;
+}
+
 int
 hs_tcp_send(struct hs_tcp_conn *c, const void *buf, size_t len)
 {
@@ -523,14 +538,10 @@ hs_tcp_send(struct hs_tcp_conn *c, const void *buf, size_t len)
 	struct rte_mbuf *tail, *m;
 	const uint8_t *p = buf;
 	size_t left = len, room = 0;
+	int rc = hs_tcp_send_ok(c, len);
 
-	if (!hs_tcp_app_alive(c) || (c->flags & HS_TCPF_SHUT_WR) ||
-	    (c->state != HS_TCP_ESTABLISHED && c->state != HS_TCP_CLOSE_WAIT))
-		return -EPIPE;
-	if (len == 0)
-		return 0;
-	if (len > INT32_MAX || len > UINT32_MAX - c->sndq.bytes)
-		return -EINVAL;
+	if (rc <= 0)
+		return rc;
 	lc = c->lc;
 	tail = c->sndq.tail;
 	if (tail != NULL && RTE_MBUF_DIRECT(tail) &&
@@ -563,6 +574,105 @@ hs_tcp_send(struct hs_tcp_conn *c, const void *buf, size_t len)
 	while ((m = hs_mq_pop(&fresh)) != NULL)
 		hs_mq_push(&c->sndq, m);
 	return (int)len;
+}
+
+/* Consumes m. */
+int
+hs_tcp_send_mbuf(struct hs_tcp_conn *c, struct rte_mbuf *m)
+{
+	struct rte_mbuf *seg, *next;
+	uint32_t len;
+	int rc;
+
+	if (m == NULL)
+		return -EINVAL;
+	len = rte_pktmbuf_pkt_len(m);
+	rc = hs_tcp_send_ok(c, len);
+	if (rc <= 0) {
+		rte_pktmbuf_free(m);
+		return rc;
+	}
+	/* The queue holds single segments linked through m->next. */
+	for (seg = m; seg != NULL; seg = next) {
+		next = seg->next;
+		seg->next = NULL;
+		seg->nb_segs = 1;
+		seg->pkt_len = seg->data_len;
+		if (seg->data_len == 0)
+			rte_pktmbuf_free_seg(seg);
+		else
+			hs_mq_push(&c->sndq, seg);
+	}
+	return (int)len;
+}
+
+/* Bytes one external-buffer mbuf covers (buf_len is 16 bits). */
+#define HS_TCP_EXT_SEG_MAX 61440u
+
+int
+hs_tcp_send_ext(struct hs_tcp_conn *c, const void *buf, size_t len,
+		struct rte_mbuf_ext_shared_info *shinfo)
+{
+	struct hs_mbuf_q fresh = { 0 };
+	struct rte_mbuf *tail, *m;
+	struct hs_lcore *lc;
+	const uint8_t *p = buf;
+	uint32_t grow = 0;
+	size_t left;
+	int rc = hs_tcp_send_ok(c, len);
+
+	if (rc <= 0)
+		return rc;
+	lc = c->lc;
+	if (!lc->tx_ext_ok || shinfo == NULL ||
+	    rte_mbuf_ext_refcnt_read(shinfo) > HS_TCP_EXT_REFS_MAX)
+		return hs_tcp_send(c, buf, len);
+	/* The queue's last mbuf covers the bytes just before buf of the
+	 * same memory: extend it (it is ours alone; views taken of it
+	 * keep their own bounds). */
+	tail = c->sndq.tail;
+	if (tail != NULL && RTE_MBUF_HAS_EXTBUF(tail) && tail->shinfo == shinfo &&
+	    (const uint8_t *)tail->buf_addr + tail->buf_len == p &&
+	    (uint32_t)tail->data_off + tail->data_len == tail->buf_len &&
+	    tail->buf_len < HS_TCP_EXT_SEG_MAX)
+		grow = (uint32_t)HS_MIN(len, (size_t)(HS_TCP_EXT_SEG_MAX - tail->buf_len));
+	/* Allocate everything first so that a shortage changes nothing. */
+	for (left = len - grow, p += grow; left > 0; ) {
+		uint16_t k = (uint16_t)HS_MIN(left, (size_t)HS_TCP_EXT_SEG_MAX);
+		/* No DMA from these (tx_ext_ok): the IOVA is informative. */
+		rte_iova_t iova = rte_eal_iova_mode() == RTE_IOVA_VA ?
+				  (rte_iova_t)(uintptr_t)p : RTE_BAD_IOVA;
+
+		m = rte_pktmbuf_alloc(lc->pool);
+		if (m == NULL) {
+			hs_mq_free(&fresh);       /* drops their references */
+			lc->stats.drop_nombuf++;
+			return -ENOBUFS;
+		}
+		rte_mbuf_ext_refcnt_update(shinfo, 1);
+		rte_pktmbuf_attach_extbuf(m, (void *)(uintptr_t)p, iova, k, shinfo);
+		m->data_len = k;
+		m->pkt_len = k;
+		hs_mq_push(&fresh, m);
+		p += k;
+		left -= k;
+	}
+	if (grow) {
+		tail->buf_len = (uint16_t)(tail->buf_len + grow);
+		tail->data_len = (uint16_t)(tail->data_len + grow);
+		tail->pkt_len += grow;
+		c->sndq.bytes += grow;
+	}
+	while ((m = hs_mq_pop(&fresh)) != NULL)
+		hs_mq_push(&c->sndq, m);
+	return (int)len;
+}
+
+void
+hs_tcp_ext_put(struct rte_mbuf_ext_shared_info *shinfo, void *addr)
+{
+	if (rte_mbuf_ext_refcnt_update(shinfo, -1) == 0)
+		shinfo->free_cb(addr, shinfo->fcb_opaque);
 }
 
 void

@@ -95,7 +95,9 @@ struct hs_tcp_seg {
 };
 
 /* ---- mbuf queue (linked through m->next, each mbuf one segment with
- * pkt_len == data_len; never handed to rte_pktmbuf_free as a chain) ---- */
+ * pkt_len == data_len; never handed to rte_pktmbuf_free as a chain).
+ * Queues edited by hand (the out-of-order queue, hs_tcp_in.c) must not
+ * be used with hs_mq_seek / hs_mq_copy. ---- */
 static inline void
 hs_mq_push(struct hs_mbuf_q *q, struct rte_mbuf *m)
 {
@@ -123,6 +125,10 @@ hs_mq_pop(struct hs_mbuf_q *q)
 	m->next = NULL;
 	q->bytes -= rte_pktmbuf_data_len(m);
 	q->count--;
+	if (m == q->hint)
+		q->hint = NULL;
+	else
+		q->hint_off -= rte_pktmbuf_data_len(m);
 	return m;
 }
 
@@ -150,22 +156,47 @@ hs_mq_drop(struct hs_mbuf_q *q, uint32_t len)
 		} else {
 			rte_pktmbuf_adj(m, (uint16_t)len);
 			q->bytes -= len;
+			if (q->hint != m)     /* the head still starts at 0 */
+				q->hint_off -= len;
 			len = 0;
 		}
 	}
 }
 
-/* Copy len bytes starting at byte off of the queue into dst. */
-static inline void
-hs_mq_copy(const struct hs_mbuf_q *q, uint32_t off, void *dst, uint32_t len)
+/* The mbuf holding byte *off of the queue (NULL if beyond); *off becomes
+ * the offset inside it.  Starts from the cursor of the previous seek when
+ * that lies at or before *off: segments are sent in sequence order, so a
+ * walk from the head (a cache miss per mbuf of a 256 KiB queue) happens
+ * only after going back (retransmissions). */
+static inline struct rte_mbuf *
+hs_mq_seek(struct hs_mbuf_q *q, uint32_t *off)
 {
-	const struct rte_mbuf *m = q->head;
-	uint8_t *d = dst;
+	struct rte_mbuf *m = q->head;
+	uint32_t o = *off, base = 0;
 
-	while (m != NULL && off >= rte_pktmbuf_data_len(m)) {
-		off -= rte_pktmbuf_data_len(m);
+	if (q->hint != NULL && o >= q->hint_off) {
+		m = q->hint;
+		base = q->hint_off;
+	}
+	while (m != NULL && o - base >= rte_pktmbuf_data_len(m)) {
+		base += rte_pktmbuf_data_len(m);
 		m = m->next;
 	}
+	if (m != NULL) {
+		q->hint = m;
+		q->hint_off = base;
+	}
+	*off = o - base;
+	return m;
+}
+
+/* Copy len bytes starting at byte off of the queue into dst. */
+static inline void
+hs_mq_copy(struct hs_mbuf_q *q, uint32_t off, void *dst, uint32_t len)
+{
+	const struct rte_mbuf *m = hs_mq_seek(q, &off);
+	uint8_t *d = dst;
+
 	while (m != NULL && len > 0) {
 		uint32_t n = HS_MIN(len, (uint32_t)rte_pktmbuf_data_len(m) - off);
 

@@ -186,6 +186,17 @@ static inline bool hs_http_conn_uses_files(const struct hs_http_conn *c,
 	return c->body_files == fc && c->body_off < c->body_len;
 }
 
+/* True when the next output chunk (hs_http_conn_output) is response
+ * body from the file cache: memory that lives as long as the cache, so a
+ * transport may queue it by reference (hs_tcp_send_ext) while it keeps
+ * the cache alive.  Headers, interim responses and generated bodies
+ * (error pages, upload replies) are not. */
+static inline bool hs_http_conn_output_is_file(const struct hs_http_conn *c)
+{
+	return c->body_files != NULL && c->cont_off >= c->cont_len &&
+	       !c->held && c->hdr_off >= c->hdr_len && c->body_off < c->body_len;
+}
+
 /* True while a request body is being read (for the body timeout). */
 static inline bool hs_http_conn_reading_body(const struct hs_http_conn *c)
 {

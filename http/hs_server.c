@@ -20,6 +20,14 @@
  * generation is freed once every lcore passed a quiescent state and the
  * counts are zero (hs_rcu.h).
  *
+ * Zero-copy bodies (plain HTTP): a body from the file cache is queued
+ * by reference (hs_tcp_send_ext: external-buffer mbufs over the cache),
+ * so TCP may still read it after the response, even after the
+ * connection, is gone: until the last frame referencing it has been
+ * acknowledged and transmitted.  Each such body has a holder (struct
+ * srv_zc) that keeps its generation alive; see srv_zc_get.  TLS output
+ * is one copy: wolfSSL's record buffer into the send queue.
+ *
  * Drain (SIGTERM): each lcore closes its listeners (new SYNs get RST),
  * closes keep-alive connections that are idle after at least one
  * response (close_notify + FIN), and answers every further request with
@@ -41,6 +49,9 @@
 
 /* TLS 1.3 record overhead: header 5 + content type 1 + tag 16. */
 #define HS_TLS_RECORD_OVERHEAD 64
+/* Bodies shorter than this are copied: a holder and external-buffer
+ * mbufs cost more than copying a small file. */
+#define HS_SRV_ZC_MIN 1024u
 
 struct hs_srv_lcore;
 
@@ -75,6 +86,7 @@ struct hs_srv_conn {
 	struct hs_srv_conn *prev, *next;  /* live list, for shutdown */
 	struct hs_srv_gen *tls_gen;       /* holds: the TLS session's context */
 	struct hs_srv_gen *rsp_gen;       /* ...the response body's file cache */
+	struct srv_zc *zc;                /* the body's zero-copy holder (our ref) */
 	bool handshake_done;
 	bool closing;                     /* hs_tcp_close() issued */
 	bool eof;                         /* no more input will come */
@@ -171,9 +183,103 @@ srv_rsp_release(struct hs_srv_conn *sc)
 	}
 }
 
+/* ---- zero-copy bodies -------------------------------------------------- */
+
+/* Holder of one response body queued by reference.  It lives in the data
+ * room of an mbuf from the lcore's pool (no malloc per response; a leak
+ * shows in mbufs_in_use).  References on shinfo: one per external-buffer
+ * mbuf TCP holds (queue mbufs and views in frames in flight), plus the
+ * connection's while it may queue more of the body (sc->zc).  The last
+ * one runs srv_zc_free: on the owning lcore while it runs, or at
+ * shutdown on the thread tearing the lcore or the port down (before
+ * generations are freed, hs_main.c). */
+struct srv_zc {
+	struct rte_mbuf_ext_shared_info shinfo;
+	struct rte_mbuf *m;               /* the mbuf this lives in */
+	struct hs_srv_gen *gen;           /* held: the body's file cache */
+	const struct hs_file_cache *files;
+	unsigned int slot;
+	struct srv_zc *next, **pprev;     /* srv_zc_live[slot] */
+};
+
+/* Live holders per lcore slot, for hs_server_files_in_use (static: a
+ * holder may outlive its struct hs_srv_lcore at shutdown). */
+static struct srv_zc *srv_zc_live[HS_MAX_LCORES];
+
+/* shinfo's last reference is gone: nothing points into the body now. */
+static void
+srv_zc_free(void *addr, void *opaque)
+{
+	struct srv_zc *z = opaque;
+
+	(void)addr;
+	*z->pprev = z->next;
+	if (z->next != NULL)
+		z->next->pprev = z->pprev;
+	srv_gen_drop(z->gen, z->slot);
+	rte_pktmbuf_free(z->m);
+}
+
+/* The holder of sc's current body, created on first use with the
+ * connection's reference and a hold on the body's generation.  NULL (the
+ * caller copies) when the port may DMA, without a generation, or out of
+ * mbufs (counted). */
+static struct srv_zc *
+srv_zc_get(struct hs_srv_conn *sc)
+{
+	struct hs_lcore *lc = hs_tcp_lcore_of(sc->tcp);
+	unsigned int slot = sc->sl->slot;
+	struct rte_mbuf *m;
+	struct srv_zc *z;
+
+	if (sc->zc != NULL)
+		return sc->zc;
+	if (!lc->tx_ext_ok || sc->rsp_gen == NULL)
+		return NULL;
+	m = rte_pktmbuf_alloc(lc->pool);
+	if (m == NULL) {
+		lc->stats.drop_nombuf++;
+		return NULL;
+	}
+	if (rte_pktmbuf_tailroom(m) < sizeof(*z)) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	z = rte_pktmbuf_mtod(m, struct srv_zc *);
+	memset(z, 0, sizeof(*z));
+	z->m = m;
+	z->gen = sc->rsp_gen;
+	z->files = sc->http.body_files;
+	z->slot = slot;
+	z->shinfo.free_cb = srv_zc_free;
+	z->shinfo.fcb_opaque = z;
+	rte_mbuf_ext_refcnt_set(&z->shinfo, 1);      /* the connection's */
+	srv_gen_hold(z->gen, slot);
+	z->next = srv_zc_live[slot];
+	if (z->next != NULL)
+		z->next->pprev = &z->next;
+	z->pprev = &srv_zc_live[slot];
+	srv_zc_live[slot] = z;
+	sc->zc = z;
+	return z;
+}
+
+/* The connection will queue no more of the body: drop its reference. */
+static void
+srv_zc_put(struct hs_srv_conn *sc)
+{
+	struct srv_zc *z = sc->zc;
+
+	if (z == NULL)
+		return;
+	sc->zc = NULL;
+	hs_tcp_ext_put(&z->shinfo, NULL);
+}
+
 static void
 srv_conn_free(struct hs_srv_conn *sc)
 {
+	srv_zc_put(sc);
 	hs_http_conn_release(&sc->http);
 	struct hs_srv_lcore *sl = sc->sl;
 
@@ -289,16 +395,30 @@ srv_write(struct hs_srv_conn *sc)
 			if (n == -EAGAIN)
 				break;
 		} else {
+			struct srv_zc *z = NULL;
+
 			len = HS_MIN(len, (size_t)space);
 			if (len == 0)
 				break;
-			n = hs_tcp_send(sc->tcp, p, len);
+			/* File body: by reference, zero copies to the wire. */
+			if (hs_http_conn_output_is_file(&sc->http) &&
+			    (sc->zc != NULL || len >= HS_SRV_ZC_MIN))
+				z = srv_zc_get(sc);
+			if (z != NULL) {
+				n = hs_tcp_send_ext(sc->tcp, p, len, &z->shinfo);
+				if (n > 0)
+					hs_tcp_lcore_of(sc->tcp)->stats.http_body_zc_bytes += (uint64_t)n;
+			} else {
+				n = hs_tcp_send(sc->tcp, p, len);
+			}
 			if (n == -ENOBUFS)
 				break;
 		}
 		if (n < 0)
 			return n;
 		hs_http_conn_sent(&sc->http, (size_t)n);
+		if (sc->zc != NULL && !hs_http_conn_output_is_file(&sc->http))
+			srv_zc_put(sc);               /* body fully queued */
 		written += n;
 	}
 	return written;
@@ -469,6 +589,7 @@ srv_accepted(struct hs_tcp_conn *c, void *arg)
 	sc->eof = false;
 	sc->tls_gen = NULL;
 	sc->rsp_gen = NULL;
+	sc->zc = NULL;
 	if (sl->is_tls) {
 		sc->tls = hs_tls_sess_new(sl->gen->cfg.tls, srv_pull, srv_push, sc);
 		if (sc->tls == NULL) {
@@ -750,6 +871,10 @@ hs_server_files_in_use(struct hs_lcore *lc, const struct hs_file_cache *fc)
 			if (hs_http_conn_uses_files(&sc->http, fc))
 				return true;
 	}
+	/* bodies sent by reference whose frames are still around */
+	for (const struct srv_zc *z = srv_zc_live[slot]; z != NULL; z = z->next)
+		if (z->files == fc)
+			return true;
 	return false;
 	lc->ctl_fn = NULL;
 }

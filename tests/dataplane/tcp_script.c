@@ -23,6 +23,13 @@
  *         sack L:R ... (relative like the ACK field).
  *
  *   TIME app send N | close | abort | read [N] | timeout MS | refuse
+ *   TIME app send-mbuf N K   N bytes as a chain of K-byte mbufs
+ *                            (hs_tcp_send_mbuf, queued without a copy)
+ *   TIME app send-ext N      N bytes of external memory by reference
+ *                            (hs_tcp_send_ext; the app holds a reference
+ *                            on the memory's shinfo from the first one)
+ *   TIME app ext-done        the app drops its shinfo reference
+ *   TIME expect-ext-freed N  the memory's free callback ran N times
  *   TIME expect-closed 0|ECONNRESET|ETIMEDOUT     closed() was called
  *   TIME expect-no-close                          closed() not called
  *   TIME expect-state NAME                        conn state (CLOSED if gone)
@@ -39,6 +46,8 @@
  *   peer-isn N        the peer's absolute ISN (default 1000)
  *   local-port N      later segments go to this port (default 443, listening)
  *   tolerance MS      timing tolerance for '>' (default 2)
+ *   tx-max-segs N     segments per frame (default HS_TX_MAX_SEGS; 1: a port
+ *                     without multi-segment TX, payload copied)
  *
  * Every segment we send must be expected: one left unread when the next
  * event runs fails the script.  After the script the lcore is torn down
@@ -120,6 +129,7 @@ static uint64_t t0_us, last_t_us, tol_us;
 static bool started;
 static uint16_t dst_port;     /* port the peer's segments go to */
 static uint32_t max_conns;
+static uint8_t tx_max_segs;          /* "tx-max-segs", lc.tx_max_segs */
 
 static struct peer *
 peer_get(uint16_t port)
@@ -170,7 +180,11 @@ cksum_ok(const struct rte_ipv4_hdr *ip, const void *l4)
 void
 hs_ipv4_output(struct hs_lcore *l, struct rte_mbuf *m)
 {
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, void *);
+	/* Data segments are chains (header mbuf + views of the send
+	 * queue): read the frame through a flat copy. */
+	static uint8_t flat[2048];
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_read(m, 0,
+		HS_MIN(rte_pktmbuf_pkt_len(m), (uint32_t)sizeof(flat)), flat);
 	const struct rte_tcp_hdr *th = (const void *)(ip + 1);
 	uint32_t thl = (th->data_off >> 4) * 4;
 	struct cap *c;
@@ -214,6 +228,21 @@ static struct {
 	uint32_t sent;        /* bytes handed to hs_tcp_send */
 	uint32_t rcvd;        /* bytes read by the app */
 } app;
+
+/* External memory for "app send-ext": stream byte i at ext_area[i]. */
+#define EXT_AREA (2u << 20)
+static uint8_t ext_area[EXT_AREA];
+static struct rte_mbuf_ext_shared_info ext_sh;
+static bool ext_holding;         /* the app's reference on ext_sh */
+static int ext_freed;            /* free callback runs */
+
+static void
+ext_free_cb(void *addr, void *opaque)
+{
+	(void)addr;
+	(void)opaque;
+	ext_freed++;
+}
 
 static int
 app_accepted(struct hs_tcp_conn *c, void *arg)
@@ -270,6 +299,8 @@ start(void)
 	lc.ifp = &ifp;
 	lc.pool = pool;
 	lc.port_id = HS_PORT_NONE;
+	lc.tx_max_segs = tx_max_segs;        /* data segments are chains */
+	lc.tx_ext_ok = true;                 /* hs_tcp_send_ext by reference */
 	lc.now_us = t0_us;
 	if (hs_tcp_lcore_init(&lc, max_conns) != 0 ||
 	    hs_tcp_listen(&lc, SRV_PORT, &app_ops, NULL) != 0)
@@ -828,6 +859,63 @@ do_app(char *p)
 		}
 		app.sent += n;
 		hs_tcp_push(app.c);
+	} else if (strcmp(verb, "send-mbuf") == 0) {
+		char *karg = next_tok(&p);
+		struct rte_mbuf *head = NULL, *last = NULL;
+		uint32_t k;
+		int rc;
+
+		if (!parse_u32(arg, &n) || !parse_u32(karg, &k) || k == 0 ||
+		    k > 2048 || n == 0)
+			FAIL_RET("app send-mbuf: bad N or K");
+		for (uint32_t off = 0; off < n; off += k) {
+			uint32_t len = HS_MIN(k, n - off);
+			struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+			uint8_t *d = m ? (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len) : NULL;
+
+			if (d == NULL) {
+				rte_pktmbuf_free(m);
+				rte_pktmbuf_free(head);
+				FAIL_RET("app send-mbuf: no mbuf");
+			}
+			for (uint32_t i = 0; i < len; i++)
+				d[i] = pat_out(app.sent + off + i);
+			if (head == NULL) {
+				head = m;
+			} else {
+				last->next = m;
+				head->nb_segs++;
+				head->pkt_len += len;
+			}
+			last = m;
+		}
+		rc = hs_tcp_send_mbuf(app.c, head);      /* consumes head */
+		if (rc != (int)n)
+			FAIL_RET("app send-mbuf: hs_tcp_send_mbuf returned %d", rc);
+		app.sent += n;
+		hs_tcp_push(app.c);
+	} else if (strcmp(verb, "send-ext") == 0) {
+		int rc;
+
+		if (!parse_u32(arg, &n) || n == 0 || app.sent + n > EXT_AREA)
+			FAIL_RET("app send-ext: bad length");
+		for (uint32_t i = 0; i < n; i++)
+			ext_area[app.sent + i] = pat_out(app.sent + i);
+		if (!ext_holding) {
+			ext_sh.free_cb = ext_free_cb;
+			rte_mbuf_ext_refcnt_set(&ext_sh, 1);
+			ext_holding = true;
+		}
+		rc = hs_tcp_send_ext(app.c, ext_area + app.sent, n, &ext_sh);
+		if (rc != (int)n)
+			FAIL_RET("app send-ext: hs_tcp_send_ext returned %d", rc);
+		app.sent += n;
+		hs_tcp_push(app.c);
+	} else if (strcmp(verb, "ext-done") == 0) {
+		if (!ext_holding)
+			FAIL_RET("app ext-done: no reference held");
+		ext_holding = false;
+		hs_tcp_ext_put(&ext_sh, ext_area);
 	} else if (strcmp(verb, "close") == 0) {
 		hs_tcp_close(app.c);
 	} else if (strcmp(verb, "abort") == 0) {
@@ -901,6 +989,10 @@ do_expect_cmd(const char *cmd, char *p)
 			return;
 		}
 		fail("expect-counter: unknown counter %s", a ? a : "?");
+	} else if (strcmp(cmd, "expect-ext-freed") == 0) {
+		if (!parse_u32(a, &n) || (uint32_t)ext_freed != n)
+			fail("external memory freed %d times, expected %s",
+			     ext_freed, a ? a : "?");
 	} else if (strcmp(cmd, "expect-accepted") == 0) {
 		if (!parse_u32(a, &n) || (uint32_t)app.accepted != n)
 			fail("accepted() called %d times, expected %s",
@@ -944,7 +1036,7 @@ do_directive(char *tok, char *p)
 {
 	static const char *const names[] = {
 		"param", "max-conns", "peer-port", "peer-isn", "tolerance",
-		"local-port",
+		"local-port", "tx-max-segs",
 	};
 	char *a, *b;
 	uint32_t n;
@@ -998,6 +1090,13 @@ do_directive(char *tok, char *p)
 			fail("peer-isn: bad use");
 		else
 			peer_isn = n;
+		return true;
+	}
+	if (strcmp(tok, "tx-max-segs") == 0) {
+		if (!parse_u32(a, &n) || n == 0 || n > HS_TX_MAX_SEGS)
+			fail("tx-max-segs: bad value");
+		else
+			tx_max_segs = (uint8_t)n;
 		return true;
 	}
 	if (strcmp(tok, "tolerance") == 0) {
@@ -1095,6 +1194,9 @@ run_script(const char *path)
 	started = false;
 	max_conns = 16;
 	dst_port = SRV_PORT;
+	tx_max_segs = HS_TX_MAX_SEGS;
+	ext_holding = false;
+	ext_freed = 0;
 	while (!failed && fgets(line, sizeof(line), f) != NULL) {
 		cur_line++;
 		run_line(line);
@@ -1106,6 +1208,14 @@ run_script(const char *path)
 	}
 	if (started)
 		hs_tcp_lcore_fini(&lc);
+	if (ext_holding) {
+		ext_holding = false;
+		hs_tcp_ext_put(&ext_sh, ext_area);
+	}
+	if (!failed && ext_sh.free_cb != NULL &&
+	    rte_mbuf_ext_refcnt_read(&ext_sh) != 0 && ext_freed == 0)
+		fail("external memory still referenced after teardown");
+	memset(&ext_sh, 0, sizeof(ext_sh));
 	hs_tcp_params = saved_params;
 	if (!failed && rte_mempool_avail_count(pool) != POOL_SIZE)
 		fail("mbuf leak: %u of %u free",

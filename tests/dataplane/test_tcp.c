@@ -68,6 +68,20 @@ struct cap {
 };
 static struct cap caps[512];
 static unsigned int ncap, rd;
+/* hold_tx: keep transmitted frames (as a TX ring or a delay queue would)
+ * instead of freeing them at once. */
+static bool hold_tx;
+static struct rte_mbuf *held[64];
+static unsigned int nheld;
+
+static void
+held_free(void)
+{
+	for (unsigned int i = 0; i < nheld; i++)
+		rte_pktmbuf_free(held[i]);
+	nheld = 0;
+	hold_tx = false;
+}
 
 static bool
 cksum_ok(const struct rte_ipv4_hdr *ip, const void *l4)
@@ -83,7 +97,11 @@ cksum_ok(const struct rte_ipv4_hdr *ip, const void *l4)
 void
 hs_ipv4_output(struct hs_lcore *l, struct rte_mbuf *m)
 {
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, void *);
+	/* Data segments are chains (header mbuf + views of the send
+	 * queue): read the frame through a flat copy. */
+	static uint8_t flat[2048];
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_read(m, 0,
+		HS_MIN(rte_pktmbuf_pkt_len(m), (uint32_t)sizeof(flat)), flat);
 	const struct rte_tcp_hdr *th = (const void *)(ip + 1);
 	uint32_t thl = (th->data_off >> 4) * 4;
 	const uint8_t *o = (const uint8_t *)(th + 1);
@@ -108,6 +126,10 @@ hs_ipv4_output(struct hs_lcore *l, struct rte_mbuf *m)
 	memcpy(c->data, (const uint8_t *)th + thl, c->dlen);
 	c->cksum_ok = cksum_ok(ip, th) && ip->src_addr == RTE_BE32(SRV_IP);
 	c->headroom_ok = rte_pktmbuf_headroom(m) >= RTE_ETHER_HDR_LEN;
+	if (hold_tx && nheld < RTE_DIM(held)) {
+		held[nheld++] = m;          /* "still in the TX ring" */
+		return;
+	}
 	rte_pktmbuf_free(m);
 }
 
@@ -309,6 +331,8 @@ setup(uint32_t max_conns)
 	lc.ifp = &ifp;
 	lc.pool = pool;
 	lc.port_id = HS_PORT_NONE;
+	lc.tx_max_segs = HS_TX_MAX_SEGS;     /* data segments are chains */
+	lc.tx_ext_ok = true;                 /* hs_tcp_send_ext by reference */
 	lc.now_us = 5000000;                 /* 5 s, ms-aligned */
 	ncap = rd = 0;
 	memset(&app, 0, sizeof(app));
@@ -589,6 +613,303 @@ test_fast_retransmit(void)
 	inject(F_ACK, seq, iss + 5001, NULL, 0);
 	CHECK(!(app.c->flags & 0x0100) && app.c->sndq.bytes == 0);
 	teardown();
+}
+
+/* Payload bytes of frame m (IPv4 + TCP without options) into out. */
+static uint32_t
+frame_payload(const struct rte_mbuf *m, uint8_t *out, uint32_t cap)
+{
+	uint8_t hdr[60];
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_read(m, 0, 40, hdr);
+	const struct rte_tcp_hdr *th = (const void *)(ip + 1);
+	uint32_t thl = (th->data_off >> 4) * 4;
+	uint32_t n = rte_be_to_cpu_16(ip->total_length) - 20 - thl;
+
+	const void *p;
+
+	n = HS_MIN(n, cap);
+	p = rte_pktmbuf_read(m, 20 + thl, n, out);  /* out only if split */
+	if (p == NULL)
+		return 0;
+	if (p != out)
+		memcpy(out, p, n);
+	return n;
+}
+
+/* Zero-copy transmission: data segments are chains of a header mbuf and
+ * views of the send queue.  Frames still in flight (held) keep their
+ * bytes while ACKs trim the queue and new data reuses freed mbufs;
+ * retransmissions after a partial ACK are byte-exact; every mbuf is back
+ * in the pool at the end. */
+static void
+test_zc_views_in_flight(void)
+{
+	static uint8_t buf[5000], buf2[5000], got[2048];
+	uint32_t iss, seq = PEER_ISN + 1;
+	uint64_t zc0, cp0;
+	struct cap *c;
+
+	setup(16);
+	iss = handshake();
+	for (unsigned int i = 0; i < sizeof(buf); i++) {
+		buf[i] = (uint8_t)(i * 31u + 7u);
+		buf2[i] = (uint8_t)(i * 17u + 3u);
+	}
+	zc0 = lc.stats.tcp_tx_zc_bytes;
+	cp0 = lc.stats.tcp_tx_copy_bytes;
+	hold_tx = true;
+	CHECK(hs_tcp_send(app.c, buf, 5000) == 5000);
+	CHECK(app.c->sndq.count == 3);        /* 2048 + 2048 + 904 */
+	hs_tcp_push(app.c);
+	for (int i = 0; i < 5; i++) {
+		c = EXPECT(i == 4 ? F_ACK | F_PSH : F_ACK, iss + 1 + 1000u * i, seq);
+		CHECK(c && c->dlen == 1000 &&
+		      memcmp(c->data, buf + 1000 * i, 1000) == 0);
+	}
+	/* header + one view, except 2000..3000 and 4000..5000 which span
+	 * two queue mbufs */
+	CHECK(nheld == 5 && held[0]->nb_segs == 2 && held[1]->nb_segs == 2 &&
+	      held[2]->nb_segs == 3 && held[3]->nb_segs == 2 &&
+	      held[4]->nb_segs == 3);
+	CHECK(lc.stats.tcp_tx_zc_bytes - zc0 == 5000);
+	CHECK(lc.stats.tcp_tx_copy_bytes == cp0);
+	/* Partial ACK inside the second queue mbuf: the first is released
+	 * by the queue but still read by frames 0-2. */
+	inject(F_ACK, seq, iss + 2501, NULL, 0);
+	CHECK(app.c->sndq.bytes == 2500 && app.c->sndq.count == 2);
+	/* New data may land in recycled mbufs: never in held ones. */
+	CHECK(hs_tcp_send(app.c, buf2, 5000) == 5000);
+	for (unsigned int i = 0; i < 5; i++) {
+		CHECK(frame_payload(held[i], got, sizeof(got)) == 1000 &&
+		      memcmp(got, buf + 1000 * i, 1000) == 0);
+	}
+	held_free();
+	/* RTO: go-back-N from the partial ACK point, byte-exact. */
+	advance_ms(300);
+	c = EXPECT(F_ACK, iss + 2501, seq);
+	CHECK(c && c->dlen == 1000 && memcmp(c->data, buf + 2500, 1000) == 0);
+	EXPECT_NONE();
+	inject(F_ACK, seq, iss + 3501, NULL, 0);
+	c = EXPECT(F_ACK, iss + 3501, seq);
+	CHECK(c && c->dlen == 1000 && memcmp(c->data, buf + 3500, 1000) == 0);
+	c = EXPECT(F_ACK, iss + 4501, seq);
+	CHECK(c && c->dlen == 1000 && memcmp(c->data, buf + 4500, 500) == 0 &&
+	      memcmp(c->data + 500, buf2, 500) == 0);
+	for (int i = 0; i < 20 && app.c->sndq.bytes > 0; i++) {
+		inject(F_ACK, seq, app.c->snd_max, NULL, 0);
+		while (rd < ncap) {
+			c = &caps[rd++];
+			CHECK(c->cksum_ok && c->seq - (iss + 1) >= 5000 &&
+			      memcmp(c->data, buf2 + (c->seq - (iss + 1) - 5000),
+				     c->dlen) == 0);
+		}
+	}
+	CHECK(app.c->snd_una == iss + 10001);
+	CHECK(app.c->sndq.bytes == 0 && app.c->sndq.count == 0);
+	/* Reset with frames in flight: the queue goes, the frames stay
+	 * valid until freed. */
+	hold_tx = true;
+	CHECK(hs_tcp_send(app.c, buf, 3000) == 3000);
+	hs_tcp_push(app.c);
+	CHECK(nheld == 3);
+	inject(F_RST, seq, 0, NULL, 0);
+	CHECK(app.closed == 1 && app.c == NULL);
+	CHECK(frame_payload(held[2], got, sizeof(got)) == 1000 &&
+	      memcmp(got, buf + 2000, 1000) == 0);
+	held_free();
+	teardown();                           /* pool back to POOL_SIZE */
+}
+
+/* Ports without multi-segment TX (tx_max_segs 1): payload is copied into
+ * the header mbuf, same bytes on the wire; abort frees everything. */
+static void
+test_zc_copy_fallback(void)
+{
+	static uint8_t buf[3000];
+	uint32_t iss, seq = PEER_ISN + 1;
+	uint64_t zc0;
+	struct cap *c;
+
+	setup(16);
+	lc.tx_max_segs = 1;
+	iss = handshake();
+	for (unsigned int i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 5u + 1u);
+	zc0 = lc.stats.tcp_tx_zc_bytes;
+	hold_tx = true;
+	CHECK(hs_tcp_send(app.c, buf, 3000) == 3000);
+	hs_tcp_push(app.c);
+	for (int i = 0; i < 3; i++) {
+		c = EXPECT(i == 2 ? F_ACK | F_PSH : F_ACK, iss + 1 + 1000u * i, seq);
+		CHECK(c && c->dlen == 1000 &&
+		      memcmp(c->data, buf + 1000 * i, 1000) == 0);
+		CHECK(held[i]->nb_segs == 1);
+	}
+	CHECK(lc.stats.tcp_tx_zc_bytes == zc0 &&
+	      lc.stats.tcp_tx_copy_bytes >= 3000);
+	hs_tcp_abort(app.c);
+	app.c = NULL;
+	held_free();
+	teardown();
+}
+
+/* hs_tcp_send_mbuf: a chain of small mbufs is queued as is (no copy);
+ * segments spanning several of them are byte-exact; a range needing more
+ * views than the port allows is copied; the chain is consumed also when
+ * the connection cannot send. */
+static void
+test_zc_send_mbuf(void)
+{
+	/* odd sizes: views starting at odd offsets (checksum byte swap) */
+	static const uint16_t piece[] = { 300, 101, 99, 250, 1200, 51, 49, 50,
+					   50, 51, 49, 50, 50, 50, 700, 900 };
+	static uint8_t want[8192], got[2048];
+	uint32_t iss, seq = PEER_ISN + 1, total = 0, cnt = 0;
+	unsigned int avail;
+	struct rte_mbuf *head = NULL, *last = NULL;
+	struct cap *c;
+
+	setup(16);
+	iss = handshake();
+	for (unsigned int i = 0; i < RTE_DIM(piece); i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		uint8_t *d = (uint8_t *)rte_pktmbuf_append(m, piece[i]);
+
+		for (unsigned int k = 0; k < piece[i]; k++)
+			d[k] = want[total + k] = (uint8_t)((total + k) * 11u + 9u);
+		total += piece[i];
+		if (head == NULL) {
+			head = m;
+		} else {
+			last->next = m;
+			head->nb_segs++;
+			head->pkt_len += piece[i];
+		}
+		last = m;
+	}
+	/* one empty segment in the middle is dropped */
+	{
+		struct rte_mbuf *e = rte_pktmbuf_alloc(pool);
+
+		e->next = head->next;
+		head->next = e;
+		head->nb_segs++;
+	}
+	hold_tx = true;
+	CHECK(hs_tcp_send_mbuf(app.c, head) == (int)total);
+	CHECK(app.c->sndq.count == RTE_DIM(piece) && app.c->sndq.bytes == total);
+	hs_tcp_push(app.c);
+	for (uint32_t off = 0; off < total; off += 1000) {
+		uint32_t n = HS_MIN(1000u, total - off);
+
+		c = EXPECT(off + n == total ? F_ACK | F_PSH : F_ACK, iss + 1 + off, seq);
+		CHECK(c && c->dlen == n && memcmp(c->data, want + off, n) == 0);
+		CHECK(frame_payload(held[cnt], got, sizeof(got)) == n &&
+		      memcmp(got, want + off, n) == 0);
+		cnt++;
+	}
+	/* 0..1000: 300+101+99+250+250 of 1200 -> five views;
+	 * 2000..3000 covers 1200's tail + nine small + 700's head: more
+	 * than HS_TX_MAX_SEGS - 1 views, copied. */
+	CHECK(held[0]->nb_segs == 6);
+	CHECK(held[2]->nb_segs == 1);
+	held_free();
+	inject(F_ACK, seq, iss + 1 + total, NULL, 0);
+	CHECK(app.c->sndq.bytes == 0);
+	/* After close: -EPIPE, and the chain is freed. */
+	hs_tcp_close(app.c);
+	avail = rte_mempool_avail_count(pool);
+	head = rte_pktmbuf_alloc(pool);
+	rte_pktmbuf_append(head, 10);
+	CHECK(hs_tcp_send_mbuf(app.c, head) == -EPIPE);
+	CHECK(rte_mempool_avail_count(pool) == avail);
+	CHECK(hs_tcp_send_mbuf(app.c, NULL) == -EINVAL);
+	hs_tcp_abort(app.c);
+	app.c = NULL;
+	teardown();
+}
+
+/* External memory (hs_tcp_send_ext): its owner's free callback. */
+static struct {
+	int calls;
+	void *addr;
+} ext_free;
+
+static void
+ext_free_cb(void *addr, void *opaque)
+{
+	(void)opaque;
+	ext_free.calls++;
+	ext_free.addr = addr;
+}
+
+/* hs_tcp_send_ext: bytes of long-lived memory are queued by reference
+ * (one extbuf mbuf grown by adjacent calls), sent byte-exact, and the
+ * owner's free callback fires only once the last frame referencing them
+ * is freed, after the ACK and after the owner dropped its own reference.
+ * Abort with nothing in flight releases at once; no mbuf leaks. */
+static void
+test_zc_send_ext(void)
+{
+	static uint8_t file[6000];
+	struct rte_mbuf_ext_shared_info sh = { .free_cb = ext_free_cb };
+	uint32_t iss, seq = PEER_ISN + 1;
+	struct cap *c;
+
+	for (unsigned int i = 0; i < sizeof(file); i++)
+		file[i] = (uint8_t)(i * 29u + 1u);
+	setup(16);
+	iss = handshake();
+	memset(&ext_free, 0, sizeof(ext_free));
+	rte_mbuf_ext_refcnt_set(&sh, 1);                /* the owner's */
+	CHECK(hs_tcp_send_ext(app.c, file, 2500, &sh) == 2500);
+	CHECK(hs_tcp_send_ext(app.c, file + 2500, 2500, &sh) == 2500);
+	CHECK(app.c->sndq.count == 1 && app.c->sndq.bytes == 5000);
+	CHECK(rte_mbuf_ext_refcnt_read(&sh) == 2);
+	hold_tx = true;
+	hs_tcp_push(app.c);
+	for (int i = 0; i < 5; i++) {
+		c = EXPECT(i == 4 ? F_ACK | F_PSH : F_ACK, iss + 1 + 1000u * i, seq);
+		CHECK(c && c->dlen == 1000 &&
+		      memcmp(c->data, file + 1000 * i, 1000) == 0);
+	}
+	CHECK(nheld == 5 && rte_mbuf_ext_refcnt_read(&sh) == 7);
+	/* Partial ACK, then all: the queue lets go, the frames do not. */
+	inject(F_ACK, seq, iss + 1501, NULL, 0);
+	CHECK(rte_mbuf_ext_refcnt_read(&sh) == 7);
+	inject(F_ACK, seq, iss + 5001, NULL, 0);
+	CHECK(app.c->sndq.count == 0 && rte_mbuf_ext_refcnt_read(&sh) == 6);
+	hs_tcp_ext_put(&sh, file);                      /* owner done */
+	for (unsigned int i = 0; i < nheld; i++) {
+		CHECK(ext_free.calls == 0);
+		rte_pktmbuf_free(held[i]);
+	}
+	nheld = 0;
+	hold_tx = false;
+	CHECK(ext_free.calls == 1);
+	CHECK(ext_free.addr != NULL);
+
+	/* Abort with queued, unsent bytes: released at once. */
+	memset(&ext_free, 0, sizeof(ext_free));
+	rte_mbuf_ext_refcnt_set(&sh, 1);
+	peer_win = 0;
+	inject(F_ACK, seq, iss + 5001, NULL, 0);        /* window closed */
+	CHECK(hs_tcp_send_ext(app.c, file, 6000, &sh) == 6000);
+	/* A port that may DMA (tx_ext_ok false) gets a copy. */
+	lc.tx_ext_ok = false;
+	CHECK(hs_tcp_send_ext(app.c, file, 100, &sh) == 100);
+	CHECK(RTE_MBUF_DIRECT(app.c->sndq.tail) && app.c->sndq.bytes == 6100);
+	CHECK(rte_mbuf_ext_refcnt_read(&sh) == 2);
+	lc.tx_ext_ok = true;
+	hs_tcp_push(app.c);
+	hs_tcp_ext_put(&sh, file);
+	CHECK(ext_free.calls == 0);
+	hs_tcp_abort(app.c);
+	app.c = NULL;
+	CHECK(ext_free.calls == 1);
+	while (rd < ncap)
+		rd++;
+	teardown();                           /* pool back to POOL_SIZE */
 }
 
 static void
@@ -1714,6 +2035,10 @@ main(int argc, char **argv)
 	test_rto_backoff_and_timeout();
 	test_rto_ack_recovers();
 	test_fast_retransmit();
+	test_zc_views_in_flight();
+	test_zc_copy_fallback();
+	test_zc_send_mbuf();
+	test_zc_send_ext();
 	test_synack_retries();
 	test_passive_close();
 	test_close_in_readable();

@@ -10,7 +10,11 @@
 # refused in one line and changes nothing; a session ticket issued before
 # the rotation still resumes after it; /httpsd/info counts reload_ok
 # and reload_failed, and every retired configuration is freed once the
-# load stops; exit 0 with every mbuf back.
+# load stops; exit 0 with every mbuf back.  A slow plain-HTTP download
+# runs across the reload: its body goes out by reference to the old file
+# cache (zero-copy), which must stay alive and unchanged until the last
+# frame pointing into it is freed; it completes byte-exact with the old
+# content while new requests get the new one.
 # shellcheck disable=SC2119 # lib functions with optional arguments
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -71,7 +75,7 @@ save_session() {
 
 # scenario NAME: one server run (HS_LCORES/HS_VDEV chosen by the caller)
 scenario() {
-	local name=$1 wrk_pid n log hs_fail0
+	local name=$1 wrk_pid dl_pid n log hs_fail0
 	cp "$T/old/cert.pem" "$T/old/key.pem" "$T/live/"
 	printf 'version one\n' >"$HS_ROOT/page.html"
 	openssl rand -hex 32 >"$T/key1"
@@ -83,7 +87,8 @@ scenario() {
 	# --cert/--key/--root on the command line (start_httpsd) would
 	# override the file: start with the file's own values.
 	start_httpsd --config "$T/httpsd.conf" --cert "$T/live/cert.pem" \
-		--key "$T/live/key.pem" || hs_fatal "$name: httpsd did not start"
+		--key "$T/live/key.pem" --http-port-mode serve ||
+		hs_fatal "$name: httpsd did not start"
 	check_eq "$name: before reload, the old certificate" old.httpsd.test "$(subject)"
 	check_eq "$name: before reload, the old content" "version one" \
 		"$(hcurl --cacert "$T/old/cert.pem" "$U/page.html")"
@@ -103,6 +108,15 @@ scenario() {
 	done
 	sleep 1
 	hs_fail0=$(hs_stat tls_hs_fail)
+	# Slow plain-HTTP download of big.bin across the reload (zero-copy
+	# from the file cache being retired); big.bin changes meanwhile.
+	cp "$HS_ROOT/big.bin" "$T/big.old"
+	cli curl -sS --max-time 30 --limit-rate 400k -o "$T/big.dl" -w '%{http_code}' \
+		"http://$HS_SRV_IP/big.bin" >"$T/big.code" 2>&1 &
+	dl_pid=$!
+	sleep 0.5
+	head -c 1048576 /dev/urandom >"$T/big.new"
+	cp "$T/big.new" "$HS_ROOT/big.bin"
 	cp "$T/new/cert.pem" "$T/new/key.pem" "$T/live/"
 	printf 'version two\n' >"$HS_ROOT/page.html"
 	cat "$T/key2" "$T/key1" >"$T/live/ticket.keys"	# rotate: new current, old previous
@@ -145,6 +159,16 @@ scenario() {
 	check_eq "$name: ...and still the new content" "version two" \
 		"$(hcurl --cacert "$T/new/cert.pem" "$U/page.html")"
 
+	wait "$dl_pid"
+	check_eq "$name: plain-HTTP download across the reload: 200" 200 "$(cat "$T/big.code")"
+	check_eq "$name: ...byte-exact, the old content" "$(sha256sum <"$T/big.old")" \
+		"$(sha256sum <"$T/big.dl" 2>/dev/null)"
+	check_eq "$name: a new plain-HTTP request gets the new content" \
+		"$(sha256sum <"$T/big.new")" \
+		"$(cli curl -sS --max-time 20 "http://$HS_SRV_IP/big.bin" | sha256sum)"
+	check_ge "$name: bodies went out zero-copy (http_body_zc_bytes)" \
+		$((2 << 20)) "$(hs_stat http_body_zc_bytes)"
+	rm -f "$T/big.dl"
 	wait "$wrk_pid"
 	check_eq "$name: wrk exited 0" 0 "$?"
 	hs_log "$name: $(grep -E 'Requests/sec|requests in' "$T/wrk.$name" | tr -s ' ' | tr '\n' ' ')"
