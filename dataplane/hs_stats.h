@@ -59,7 +59,8 @@
 	X(tcp_tlp) X(tcp_tlp_loss) X(tcp_limited_tx) X(tcp_rescue_rxt) X(tcp_rexmt_lost)
 
 #define HS_STATS_TLS(X) \
-	X(tls_hs_ok) X(tls_hs_fail) X(tls_err)
+	X(tls_hs_ok) X(tls_hs_fail) X(tls_err) \
+	X(tls_resumed) X(tls_resume_refused)
 
 #define HS_STATS_HTTP(X) \
 	X(http_req) X(http_1xx) X(http_2xx) X(http_3xx) X(http_4xx) \

@@ -15,6 +15,7 @@
 #include <wolfssl/error-ssl.h>
 #include <wolfssl/wolfcrypt/aes.h>
 #include <wolfssl/wolfcrypt/hash.h>
+#include <wolfssl/wolfcrypt/sha256.h>
 #include <wolfssl/wolfcrypt/memory.h>
 
 #include <errno.h>
@@ -27,12 +28,14 @@
 #include <strings.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hs_common.h"
 #include "hs_tls.h"
 #include "hs_tls_crypto.h"
 #include "hs_tls_ocsp.h"
+#include "hs_tls_scache.h"
 
 #ifndef HS_WOLFSSL_DESC
 #define HS_WOLFSSL_DESC "unknown build"
@@ -58,8 +61,9 @@ static int hs_tls_groups[] = { WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1 };
 /* ALPN (RFC 7301): the only application protocol we speak. */
 static const char hs_tls_alpn_list[] = "http/1.1";
 
-/* Session ID context: sessions of any of our sites resume on any other
- * (all share one policy); RFC 5246 §7.4.1.2. */
+/* Session ID context (RFC 5246 §7.4.1.2).  Sessions are bound to their
+ * site by hs_tls_site_id, not by this (wolfSSL 5.5.4 never compares it on
+ * the server side). */
 static const unsigned char hs_tls_sid_ctx[] = "httpsd";
 
 /* One ticket key, expanded from the file's 32-byte secret. */
@@ -138,6 +142,10 @@ struct hs_tls_sess {
 	bool early_input;         /* last read returned early data */
 	bool early_replay;        /* ClientHello seen before: abort */
 	struct hs_tls_early_sniff sniff;
+	/* Resumption binding (RFC 6066 §3, RFC 8446 §4.6.1): digest of the
+	 * selected site and the server name sent, see hs_tls_site_id. */
+	uint8_t site_id[WC_SHA256_DIGEST_SIZE];
+	unsigned int events;      /* HS_TLS_EV_* */
 };
 
 static int hs_tls_inited;
@@ -165,6 +173,7 @@ void hs_tls_global_fini(void)
 	if (hs_tls_inited == 0 || --hs_tls_inited > 0)
 		return;
 	hs_tls_crypto_fini();
+	hs_tls_scache_fini();
 	(void)wolfSSL_Cleanup();
 }
 
@@ -581,7 +590,14 @@ int hs_tls_reload_ticket_keys(struct hs_tls_ctx *ctx, const char *file,
 /* wolfSSL's ticket callback (RFC 5077 §4 layout, see hs_tls.h).  enc:
  * seal the session state in place under keys[0].  !enc: find the key by
  * name and open; a ticket we cannot open (unknown or retired key, bad
- * tag) is rejected, which means a full handshake, never an error. */
+ * tag) is rejected, which means a full handshake, never an error.
+ *
+ * The session's site binding (hs_tls_site_id: site and server name) is
+ * part of the additional data, so a ticket issued under one server name
+ * fails to open under another (RFC 6066 §3, RFC 8446 §4.6.1): the client
+ * gets a full handshake with the right certificate.  It is derived from
+ * names only, so servers sharing the key file and the site configuration
+ * open each other's tickets. */
 static int hs_tls_ticket_cb(WOLFSSL *ssl,
 			    unsigned char key_name[WOLFSSL_TICKET_NAME_SZ],
 			    unsigned char iv[WOLFSSL_TICKET_IV_SZ],
@@ -591,17 +607,20 @@ static int hs_tls_ticket_cb(WOLFSSL *ssl,
 {
 	static const uint8_t zeros[WOLFSSL_TICKET_MAC_SZ - 16];
 	const struct hs_tls_ctx *ctx = user;
+	struct hs_tls_sess *s = wolfSSL_GetIOReadCtx(ssl);
 	const struct hs_tls_tkeys *ks;
 	const struct hs_tls_tkey *k = NULL;
-	uint8_t aad[WOLFSSL_TICKET_NAME_SZ + WOLFSSL_TICKET_IV_SZ + 2];
+	uint8_t aad[WOLFSSL_TICKET_NAME_SZ + WOLFSSL_TICKET_IV_SZ + 2 +
+		    WC_SHA256_DIGEST_SIZE];
 	unsigned int i = 0;
 	Aes aes;
 	int rc;
 
-	(void)ssl;
-	if (ctx == NULL || ticket == NULL || out_len == NULL || in_len <= 0 ||
-	    in_len > 0xffff)
+	if (ctx == NULL || s == NULL || ticket == NULL || out_len == NULL ||
+	    in_len <= 0 || in_len > 0xffff)
 		return enc ? WOLFSSL_TICKET_RET_FATAL : WOLFSSL_TICKET_RET_REJECT;
+	if (!enc)
+		s->events |= HS_TLS_EV_RESUME_OFFERED;
 	ks = __atomic_load_n(&ctx->tkeys, __ATOMIC_ACQUIRE);
 	if (ks == NULL || ks->n == 0)
 		return enc ? WOLFSSL_TICKET_RET_FATAL : WOLFSSL_TICKET_RET_REJECT;
@@ -624,8 +643,10 @@ static int hs_tls_ticket_cb(WOLFSSL *ssl,
 	}
 	memcpy(aad, key_name, WOLFSSL_TICKET_NAME_SZ);
 	memcpy(aad + WOLFSSL_TICKET_NAME_SZ, iv, WOLFSSL_TICKET_IV_SZ);
-	aad[sizeof(aad) - 2] = (uint8_t)(in_len >> 8);
-	aad[sizeof(aad) - 1] = (uint8_t)in_len;
+	aad[WOLFSSL_TICKET_NAME_SZ + WOLFSSL_TICKET_IV_SZ] = (uint8_t)(in_len >> 8);
+	aad[WOLFSSL_TICKET_NAME_SZ + WOLFSSL_TICKET_IV_SZ + 1] = (uint8_t)in_len;
+	memcpy(aad + WOLFSSL_TICKET_NAME_SZ + WOLFSSL_TICKET_IV_SZ + 2,
+	       s->site_id, sizeof(s->site_id));
 	rc = wc_AesInit(&aes, NULL, INVALID_DEVID);
 	if (rc != 0)
 		return enc ? WOLFSSL_TICKET_RET_FATAL : WOLFSSL_TICKET_RET_REJECT;
@@ -644,6 +665,57 @@ static int hs_tls_ticket_cb(WOLFSSL *ssl,
 	return i > 0 ? WOLFSSL_TICKET_RET_CREATE : WOLFSSL_TICKET_RET_OK;
 }
 
+/* ---- TLS 1.2 session cache (hs_tls_scache.h) ----------------------- */
+
+/* wolfSSL adds a session after a full handshake: keep TLS 1.2 ones under
+ * the session's site binding.  Returns 0: wolfSSL keeps no reference. */
+static int hs_tls_scache_new_cb(WOLFSSL *ssl, WOLFSSL_SESSION *sess)
+{
+	struct hs_tls_sess *s = wolfSSL_GetIOReadCtx(ssl);
+	uint8_t der[HS_TLS_SCACHE_DATA], *p = der;
+	const unsigned char *id;
+	unsigned int idlen = 0;
+	int len;
+
+	if (s == NULL || sess == NULL || wolfSSL_version(ssl) == TLS1_3_VERSION)
+		return 0;             /* TLS 1.3 resumes with tickets only */
+	id = wolfSSL_SESSION_get_id(sess, &idlen);
+	len = wolfSSL_i2d_SSL_SESSION(sess, NULL);
+	if (id == NULL || idlen == 0 || len <= 0 || len > (int)sizeof(der) ||
+	    wolfSSL_i2d_SSL_SESSION(sess, &p) != len)
+		return 0;
+	(void)hs_tls_scache_put(s->site_id, id, idlen, der, (size_t)len,
+				(uint32_t)time(NULL));
+	explicit_bzero(der, sizeof(der));
+	return 0;
+}
+
+/* A TLS 1.2 client offers a session ID: found only under the same site
+ * binding.  *copy = 0: wolfSSL copies the session and frees ours. */
+static WOLFSSL_SESSION *hs_tls_scache_get_cb(WOLFSSL *ssl,
+					     const unsigned char *id, int idlen,
+					     int *copy)
+{
+	struct hs_tls_sess *s = wolfSSL_GetIOReadCtx(ssl);
+	uint8_t der[HS_TLS_SCACHE_DATA];
+	const unsigned char *p = der;
+	WOLFSSL_SESSION *sess;
+	uint32_t issued;
+	int len;
+
+	*copy = 0;
+	if (s == NULL || id == NULL || idlen <= 0)
+		return NULL;
+	s->events |= HS_TLS_EV_RESUME_OFFERED;
+	len = hs_tls_scache_get(s->site_id, id, (size_t)idlen, der, sizeof(der),
+				&issued);
+	if (len <= 0)
+		return NULL;
+	sess = wolfSSL_d2i_SSL_SESSION(NULL, &p, len);
+	explicit_bzero(der, sizeof(der));
+	return sess;
+}
+
 /* ---- SNI ------------------------------------------------------------ */
 
 /* RFC 6125 §6.4: case-insensitive; "*." matches one whole left label. */
@@ -659,23 +731,64 @@ static bool hs_tls_name_match(const char *pattern, const char *name)
 }
 
 /* Site for a server name: its wolfSSL context, the default one, or NULL
- * when sni_strict refuses the name. */
+ * when sni_strict refuses the name.  *site gets the --site NAME ("" for
+ * the default site). */
 static WOLFSSL_CTX *hs_tls_site_for(const struct hs_tls_ctx *ctx,
-				    const char *name)
+				    const char *name, const char **site)
 {
 	size_t i;
 
+	*site = "";
 	if (name == NULL)
 		return ctx->wctx;               /* no SNI: default site */
 	for (i = 0; i < ctx->nb_sites; i++)
-		if (hs_tls_name_match(ctx->sites[i].name, name))
+		if (hs_tls_name_match(ctx->sites[i].name, name)) {
+			*site = ctx->sites[i].name;
 			return ctx->sites[i].wctx;
+		}
 	if (!ctx->sni_strict)
 		return ctx->wctx;
 	for (i = 0; i < ctx->nb_def_names; i++)
 		if (hs_tls_name_match(ctx->def_names[i], name))
 			return ctx->wctx;
 	return NULL;
+}
+
+/* The session's resumption binding: SHA-256 over a label, the selected
+ * site's NAME ("" for the default site) and the server name the client
+ * sent, lower case ("" without SNI).  Tickets (as additional data) and
+ * cached TLS 1.2 sessions (as part of the key) carry it, so a session
+ * resumes only under the same server name and site (RFC 6066 §3: "MUST
+ * NOT accept the request to resume the session if the server_name
+ * extension contains a different name"; RFC 8446 §4.2.11, §4.6.1).  Names
+ * only: every server of a fleet with the same sites computes the same. */
+static int hs_tls_site_id(struct hs_tls_sess *s, const char *site)
+{
+	static const char label[] = "httpsd resumption site v1";
+	char name[sizeof(s->sni)];
+	wc_Sha256 h;
+	size_t i, n = 0;
+	int rc;
+
+	if (s->sni_seen)
+		for (n = 0; s->sni[n] != '\0' && n < sizeof(name) - 1; n++)
+			name[n] = (char)(s->sni[n] >= 'A' && s->sni[n] <= 'Z' ?
+					 s->sni[n] - 'A' + 'a' : s->sni[n]);
+	name[n] = '\0';
+	rc = wc_InitSha256(&h);
+	if (rc == 0)
+		rc = wc_Sha256Update(&h, (const byte *)label, sizeof(label));
+	if (rc == 0)
+		rc = wc_Sha256Update(&h, (const byte *)site,
+				     (word32)strlen(site) + 1);
+	if (rc == 0)
+		rc = wc_Sha256Update(&h, (const byte *)name, (word32)n + 1);
+	if (rc == 0)
+		rc = wc_Sha256Final(&h, s->site_id);
+	wc_Sha256Free(&h);
+	for (i = 0; rc != 0 && i < sizeof(s->site_id); i++)
+		s->site_id[i] = 0;
+	return rc == 0 ? 0 : -EIO;
 }
 
 /* DNS names of a certificate (subjectAltName, else the CN) for strict SNI. */
@@ -770,6 +883,21 @@ static int hs_tls_wctx_new(struct hs_tls_ctx *ctx, WOLFSSL_CTX **out,
 	if (rc == 0 && cfg->session_cache < 0)
 		(void)wolfSSL_CTX_set_session_cache_mode(wctx,
 						WOLFSSL_SESS_CACHE_OFF);
+	/* Our cache replaces wolfSSL's (one table keyed by session ID alone,
+	 * shared by every site): see hs_tls_scache.h. */
+	if (rc == 0 && cfg->session_cache >= 0) {
+		if (hs_tls_scache_init() < 0)
+			rc = hs_tls_errf(err, errlen, -ENOMEM,
+					 "out of memory for the session cache");
+		else if (wolfSSL_CTX_set_session_cache_mode(wctx,
+				WOLFSSL_SESS_CACHE_SERVER |
+				WOLFSSL_SESS_CACHE_NO_INTERNAL) !=
+			 WOLFSSL_SUCCESS)
+			rc = hs_tls_errf(err, errlen, -EIO, "wolfSSL: cannot "
+					 "set the session cache mode");
+		wolfSSL_CTX_sess_set_new_cb(wctx, hs_tls_scache_new_cb);
+		wolfSSL_CTX_sess_set_get_cb(wctx, hs_tls_scache_get_cb);
+	}
 	/* after the ticket and cache set-up: client authentication turns
 	 * resumption off */
 	if (rc == 0 && cfg->client_auth != HS_TLS_CLIENT_AUTH_OFF)
@@ -1019,6 +1147,7 @@ static int hs_tls_alert_now(struct hs_tls_sess *s, uint8_t desc);
 static int hs_tls_choose_site(struct hs_tls_sess *s)
 {
 	WOLFSSL_CTX *wctx = s->ctx->wctx;
+	const char *site = "";
 	uint32_t want;
 	int n, rc;
 
@@ -1061,9 +1190,10 @@ static int hs_tls_choose_site(struct hs_tls_sess *s)
 	if (rc < 0)
 		return hs_tls_alert_now(s, 47 /* illegal_parameter */);
 	s->sni_seen = rc == 1;
-	wctx = hs_tls_site_for(s->ctx, s->sni_seen ? s->sni : NULL);
+	wctx = hs_tls_site_for(s->ctx, s->sni_seen ? s->sni : NULL, &site);
 	if (wctx == NULL)
 		return hs_tls_alert_now(s, 112 /* unrecognized_name */);
+	HS_GUARD(hs_tls_site_id(s, site));
 	s->ssl = wolfSSL_new(wctx);
 	if (s->ssl == NULL)
 		return -ENOMEM;
@@ -1569,6 +1699,20 @@ const char *hs_tls_cipher(const struct hs_tls_sess *s)
 bool hs_tls_session_reused(const struct hs_tls_sess *s)
 {
 	return s != NULL && s->hs_done && wolfSSL_session_reused(s->ssl) == 1;
+}
+
+unsigned int hs_tls_events(const struct hs_tls_sess *s)
+{
+	unsigned int ev;
+
+	if (s == NULL)
+		return 0;
+	ev = s->events & ~HS_TLS_EV_RESUME_OFFERED;
+	if (s->hs_done && wolfSSL_session_reused(s->ssl) == 1)
+		ev |= HS_TLS_EV_RESUMED;
+	else if (s->hs_done && (s->events & HS_TLS_EV_RESUME_OFFERED))
+		ev |= HS_TLS_EV_RESUME_REFUSED;
+	return ev;
 }
 
 const char *hs_tls_server_name(const struct hs_tls_sess *s)

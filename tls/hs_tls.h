@@ -78,7 +78,7 @@ struct hs_tls_config {
 	 * response names one certificate). */
 	const char *ocsp_staple;
 	/* TLS 1.3 0-RTT with our anti-replay (hs_tls_early.h); off if false;
-	 * every site (tickets resume across sites) */
+	 * every site */
 	bool early_data;
 };
 
@@ -158,9 +158,25 @@ bool hs_tls_session_reused(const struct hs_tls_sess *s);
 const char *hs_tls_server_name(const struct hs_tls_sess *s);
 const char *hs_tls_alpn(const struct hs_tls_sess *s);
 
+/* What happened to a session, for counters (read when it ends):
+ *  RESUMED         the handshake resumed a session (ticket or cache)
+ *  RESUME_REFUSED  the client offered a ticket or TLS 1.2 session ID and
+ *                  got a full handshake: issued under another server name
+ *                  or site, unknown or retired key, not cached, expired
+ *                  (the handshake completed) */
+#define HS_TLS_EV_RESUMED        (1u << 0)
+#define HS_TLS_EV_RESUME_REFUSED (1u << 1)
+#define HS_TLS_EV_RESUME_OFFERED (1u << 15)  /* internal */
+unsigned int hs_tls_events(const struct hs_tls_sess *s);
+
 /* Session ticket keys (RFC 5077 §4 ticket layout: key_name(16) iv(16)
  * encrypted state, mac(32); the state is sealed with AES-256-GCM, the
- * 16-byte tag in mac, key_name || iv || length as additional data).
+ * 16-byte tag in mac, key_name || iv || length || site binding as
+ * additional data).  The site binding is a SHA-256 digest of the selected
+ * site's NAME and the server name the client sent: a ticket opens only
+ * under the same name and site (RFC 6066 §3), on any server with the
+ * same keys and sites; other tickets mean a full handshake.  TLS 1.2
+ * session IDs are bound the same way (hs_tls_scache.h).
  *
  * Ticket key file: text, one key per line, 64 hex digits (32 random bytes,
  * e.g. `openssl rand -hex 32`); blank lines and lines starting with '#'

@@ -1229,6 +1229,208 @@ static void test_resumption(void)
 	wolfSSL_SESSION_free(s12c);
 }
 
+/* A client (no verification) that offers SNI name (NULL: none) and, if
+ * sess is not NULL, that session; ticket12 turns TLS 1.2 tickets on.  A
+ * completed handshake leaves the server certificate's CN in cn. */
+static bool site_pair(struct pair *p, WOLFSSL_METHOD *method, const char *name,
+		      WOLFSSL_SESSION *sess, bool ticket12, char *cn,
+		      size_t cnlen)
+{
+	cn[0] = '\0';
+	if (pair_init(p, method, NULL) != 0)
+		return false;
+	wolfSSL_set_verify(p->cli, WOLFSSL_VERIFY_NONE, NULL);
+	if (name != NULL &&
+	    wolfSSL_UseSNI(p->cli, WOLFSSL_SNI_HOST_NAME, name,
+			   (unsigned short)strlen(name)) != WOLFSSL_SUCCESS)
+		return false;
+	if (ticket12)
+		CHECK(wolfSSL_UseSessionTicket(p->cli) == WOLFSSL_SUCCESS);
+	if (sess != NULL)
+		(void)wolfSSL_set_session(p->cli, sess);
+	pump_handshake(p);
+	peer_cn(p, cn, cnlen);
+	return p->srv_rc == 0 && p->cli_done;
+}
+
+/* A full handshake with SNI name; the client's session (caller frees). */
+static WOLFSSL_SESSION *site_session(WOLFSSL_METHOD *method, const char *name,
+				     bool ticket12)
+{
+	WOLFSSL_SESSION *sess = NULL;
+	uint8_t buf[16];
+	char cn[256];
+	struct pair p;
+
+	if (site_pair(&p, method, name, NULL, ticket12, cn, sizeof(cn))) {
+		CHECK(!hs_tls_session_reused(p.srv));
+		(void)wolfSSL_read(p.cli, buf, sizeof(buf)); /* TLS 1.3 ticket */
+		sess = wolfSSL_get1_session(p.cli);
+	}
+	pair_fini(&p);
+	return sess;
+}
+
+/* Whether the server sent a plaintext (TLS 1.2) Certificate message. */
+static bool log_has_certificate(const struct pipe *p)
+{
+	size_t off = 0;
+
+	while (off + 6 <= p->loglen) {
+		size_t rlen = ((size_t)p->log[off + 3] << 8) | p->log[off + 4];
+
+		if (p->log[off] == REC_HANDSHAKE && p->log[off + 5] == 11)
+			return true;
+		off += 5 + rlen;
+	}
+	return false;
+}
+
+/* Offer sess with SNI name: 1 resumed, 0 full handshake, -1 failed; the
+ * CN of the certificate the client saw (for a full handshake) in cn.
+ *
+ * wolfSSL 5.5.4's TLS 1.2 client cannot take a refused ticket: it counts
+ * any ServerHello as acceptance of the ticket it sent (internal.c
+ * DSH_CheckSessionId: "ticketLen > 0") and then fails on the Certificate
+ * of the full handshake the server rightly started (OpenSSL's client
+ * falls back: tests/integration/test_resume.sh).  With ticket12 a refusal
+ * is therefore -1 with *cert_sent true: the server did not resume. */
+static int site_resume(WOLFSSL_METHOD *method, const char *name,
+		       WOLFSSL_SESSION *sess, bool ticket12, char *cn,
+		       size_t cnlen, unsigned int *events)
+{
+	struct pair p;
+	bool ok;
+	int r = -1;
+
+	if (sess == NULL)
+		return -1;
+	ok = site_pair(&p, method, name, sess, ticket12, cn, cnlen);
+	if (ok) {
+		r = hs_tls_session_reused(p.srv) ? 1 : 0;
+		CHECK((wolfSSL_session_reused(p.cli) == 1) == (r == 1));
+		if (events != NULL)
+			*events = hs_tls_events(p.srv);
+	} else if (ticket12 && log_has_certificate(&p.s2c)) {
+		r = -2;          /* see above: full handshake, client gave up */
+		if (events != NULL)
+			*events = HS_TLS_EV_RESUME_REFUSED;
+		snprintf(cn, cnlen, "(not verified)");
+	}
+	pair_fini(&p);
+	return r;
+}
+
+/* A refused resumption: a full handshake serving want_cn. */
+static void expect_full(int r, bool ticket12, const char *cn,
+			const char *want_cn)
+{
+	if (ticket12) {
+		CHECK(r == -2 || (r == 0 && strcmp(cn, want_cn) == 0));
+		return;
+	}
+	CHECK(r == 0);
+	CHECK(strcmp(cn, want_cn) == 0);
+}
+
+/* Resumption is bound to the server name and site (RFC 6066 §3, RFC 8446
+ * §4.6.1): a ticket or cached TLS 1.2 session from one name gets a full
+ * handshake (with the other site's certificate) under another name, and
+ * resumes under its own, also on another server sharing the ticket keys. */
+static void test_site_resumption(void)
+{
+	static const struct { WOLFSSL_METHOD *(*method)(void); bool t12;
+			      const char *what; } kinds[] = {
+		{ wolfTLSv1_3_client_method, false, "TLS 1.3 ticket" },
+		{ wolfTLSv1_2_client_method, true, "TLS 1.2 ticket" },
+		{ wolfTLSv1_2_client_method, false, "TLS 1.2 session cache" },
+	};
+	struct hs_tls_ctx *ctx, *ctx2;
+	char err[512], cn[256];
+	unsigned int ev = 0;
+	int r;
+
+	snprintf(g_tk, sizeof(g_tk), "%s/ticket.keys", g_dir);
+	write_keys(KEY_A);
+	ctx = sites_ctx(false, err, sizeof(err));
+	CHECK(ctx != NULL);
+	if (ctx == NULL) {
+		fprintf(stderr, "sites ctx: %s\n", err);
+		return;
+	}
+	CHECK(hs_tls_reload_ticket_keys(ctx, g_tk, err, sizeof(err)) == 0);
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+		WOLFSSL_METHOD *m;
+		WOLFSSL_SESSION *www, *def, *wa;
+
+		g_pair_ctx = ctx;
+		www = site_session(kinds[k].method(), "www.example.com",
+				   kinds[k].t12);
+		def = site_session(kinds[k].method(), NULL, kinds[k].t12);
+		wa = site_session(kinds[k].method(), "a.wild.test", kinds[k].t12);
+		CHECK(www != NULL && def != NULL && wa != NULL);
+		printf("  site resumption: %s\n", kinds[k].what);
+		/* its own name resumes (the name compared without case) */
+		m = kinds[k].method();
+		CHECK(site_resume(m, "www.example.com", www, kinds[k].t12, cn,
+				  sizeof(cn), &ev) == 1);
+		CHECK(ev & HS_TLS_EV_RESUMED);
+		m = kinds[k].method();
+		CHECK(site_resume(m, "WWW.example.COM", www, kinds[k].t12, cn,
+				  sizeof(cn), NULL) == 1);
+		m = kinds[k].method();
+		CHECK(site_resume(m, NULL, def, kinds[k].t12, cn, sizeof(cn),
+				  NULL) == 1);
+		/* another site: a full handshake with that site's certificate */
+		m = kinds[k].method();
+		r = site_resume(m, "rsa.test", www, kinds[k].t12, cn,
+				sizeof(cn), &ev);
+		expect_full(r, kinds[k].t12, cn, "rsa.test");
+		CHECK(ev == HS_TLS_EV_RESUME_REFUSED);
+		m = kinds[k].method();
+		r = site_resume(m, NULL, www, kinds[k].t12, cn, sizeof(cn), NULL);
+		expect_full(r, kinds[k].t12, cn, "localhost");
+		m = kinds[k].method();
+		r = site_resume(m, "www.example.com", def, kinds[k].t12, cn,
+				sizeof(cn), NULL);
+		expect_full(r, kinds[k].t12, cn, "www.example.com");
+		/* the default site under a name it serves without a --site:
+		 * another server name, so no resumption either */
+		m = kinds[k].method();
+		r = site_resume(m, "unknown.test", def, kinds[k].t12, cn,
+				sizeof(cn), NULL);
+		expect_full(r, kinds[k].t12, cn, "localhost");
+		/* one wildcard site, two names: each name its own sessions */
+		m = kinds[k].method();
+		r = site_resume(m, "b.wild.test", wa, kinds[k].t12, cn,
+				sizeof(cn), NULL);
+		expect_full(r, kinds[k].t12, cn, "*.wild.test");
+		m = kinds[k].method();
+		CHECK(site_resume(m, "a.wild.test", wa, kinds[k].t12, cn,
+				  sizeof(cn), NULL) == 1);
+		/* another server of the fleet: same sites, same key file */
+		ctx2 = sites_ctx(false, err, sizeof(err));
+		CHECK(ctx2 != NULL &&
+		      hs_tls_reload_ticket_keys(ctx2, g_tk, err,
+						sizeof(err)) == 0);
+		g_pair_ctx = ctx2;
+		m = kinds[k].method();
+		CHECK(site_resume(m, "www.example.com", www, kinds[k].t12, cn,
+				  sizeof(cn), NULL) == 1);
+		m = kinds[k].method();
+		r = site_resume(m, "rsa.test", www, kinds[k].t12, cn,
+				sizeof(cn), NULL);
+		expect_full(r, kinds[k].t12, cn, "rsa.test");
+		g_pair_ctx = NULL;
+		hs_tls_ctx_free(ctx2);
+		wolfSSL_SESSION_free(www);
+		wolfSSL_SESSION_free(def);
+		wolfSSL_SESSION_free(wa);
+	}
+	g_pair_ctx = NULL;
+	hs_tls_ctx_free(ctx);
+}
+
 static void test_site_errors(void)
 {
 	char c[PATH_MAX + 32], k[PATH_MAX + 32], err[512];
@@ -1429,6 +1631,7 @@ int main(int argc, char **argv)
 	test_chain();
 	test_alpn();
 	test_resumption();
+	test_site_resumption();
 	test_site_errors();
 	test_site_policy();
 
