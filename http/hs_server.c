@@ -181,6 +181,8 @@ srv_count_tls(struct hs_stats *st, const struct hs_tls_sess *t)
 		st->tls_resumed++;
 	if (ev & HS_TLS_EV_RESUME_REFUSED)
 		st->tls_resume_refused++;
+	if (ev & HS_TLS_EV_RESUME_EXPIRED)
+		st->tls_resume_expired++;
 }
 
 static void

@@ -94,6 +94,7 @@ struct hs_tls_ctx {
 	char **def_names;                  /* DNS names of the default cert */
 	size_t nb_def_names;
 	bool sni_strict;
+	uint32_t lifetime;                 /* ticket/session lifetime, s */
 	struct hs_tls_tkeys *tkeys;        /* atomic: see reload */
 	struct hs_tls_tkeys *retired[HS_TLS_TKEYS_RETIRED];
 	unsigned int retired_next;
@@ -587,6 +588,33 @@ int hs_tls_reload_ticket_keys(struct hs_tls_ctx *ctx, const char *file,
 	return 0;
 }
 
+/* Ticket iv: a 12-byte GCM nonce, then the issue time (hs_tls.h). */
+#define HS_TLS_TKT_NONCE 12
+
+static void hs_tls_put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint32_t hs_tls_get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Issued at 'issued' (seconds since the epoch): still within the
+ * lifetime?  Servers of a fleet may disagree on the time a little: an
+ * issue time up to a lifetime in the future is taken as now. */
+static bool hs_tls_fresh(const struct hs_tls_ctx *ctx, uint32_t issued)
+{
+	int64_t age = (int64_t)time(NULL) - (int64_t)issued;
+
+	return age <= (int64_t)ctx->lifetime && age >= -(int64_t)ctx->lifetime;
+}
+
 /* wolfSSL's ticket callback (RFC 5077 §4 layout, see hs_tls.h).  enc:
  * seal the session state in place under keys[0].  !enc: find the key by
  * name and open; a ticket we cannot open (unknown or retired key, bad
@@ -627,11 +655,17 @@ static int hs_tls_ticket_cb(WOLFSSL *ssl,
 	if (enc) {
 		k = &ks->keys[0];
 		memcpy(key_name, k->name, WOLFSSL_TICKET_NAME_SZ);
-		if (getrandom(iv, WOLFSSL_TICKET_IV_SZ, 0) !=
-		    WOLFSSL_TICKET_IV_SZ)
+		if (getrandom(iv, HS_TLS_TKT_NONCE, 0) != HS_TLS_TKT_NONCE)
 			return WOLFSSL_TICKET_RET_FATAL;
+		hs_tls_put_be32(iv + HS_TLS_TKT_NONCE, (uint32_t)time(NULL));
 		memset(mac + 16, 0, sizeof(zeros));
 	} else {
+		/* RFC 8446 §4.6.1: not beyond its lifetime (the issue time is
+		 * authenticated with the rest of iv: forging it only fails) */
+		if (!hs_tls_fresh(ctx, hs_tls_get_be32(iv + HS_TLS_TKT_NONCE))) {
+			s->events |= HS_TLS_EV_RESUME_EXPIRED;
+			return WOLFSSL_TICKET_RET_REJECT;
+		}
 		for (i = 0; i < ks->n; i++)
 			if (memcmp(ks->keys[i].name, key_name,
 				   WOLFSSL_TICKET_NAME_SZ) == 0) {
@@ -653,10 +687,12 @@ static int hs_tls_ticket_cb(WOLFSSL *ssl,
 	rc = wc_AesGcmSetKey(&aes, k->aes, sizeof(k->aes));
 	if (rc == 0 && enc)
 		rc = wc_AesGcmEncrypt(&aes, ticket, ticket, (word32)in_len,
-				      iv, 12, mac, 16, aad, sizeof(aad));
+				      iv, HS_TLS_TKT_NONCE, mac, 16, aad,
+				      sizeof(aad));
 	else if (rc == 0)
 		rc = wc_AesGcmDecrypt(&aes, ticket, ticket, (word32)in_len,
-				      iv, 12, mac, 16, aad, sizeof(aad));
+				      iv, HS_TLS_TKT_NONCE, mac, 16, aad,
+				      sizeof(aad));
 	wc_AesFree(&aes);
 	if (rc != 0)
 		return enc ? WOLFSSL_TICKET_RET_FATAL : WOLFSSL_TICKET_RET_REJECT;
@@ -711,6 +747,11 @@ static WOLFSSL_SESSION *hs_tls_scache_get_cb(WOLFSSL *ssl,
 				&issued);
 	if (len <= 0)
 		return NULL;
+	if (!hs_tls_fresh(s->ctx, issued)) {
+		s->events |= HS_TLS_EV_RESUME_EXPIRED;
+		explicit_bzero(der, sizeof(der));
+		return NULL;
+	}
 	sess = wolfSSL_d2i_SSL_SESSION(NULL, &p, len);
 	explicit_bzero(der, sizeof(der));
 	return sess;
@@ -876,6 +917,15 @@ static int hs_tls_wctx_new(struct hs_tls_ctx *ctx, WOLFSSL_CTX **out,
 			wolfSSL_CTX_set_TicketEncCtx(wctx, ctx) != WOLFSSL_SUCCESS))
 		rc = hs_tls_errf(err, errlen, -EIO,
 				 "wolfSSL: cannot set the ticket callback");
+	/* The lifetime hint of NewSessionTicket (both versions), and
+	 * wolfSSL's own age checks (TLS 1.3 PSK, TLS 1.2 ticket and cached
+	 * session): the same lifetime as ours (hs_tls_fresh). */
+	if (rc == 0 && (wolfSSL_CTX_set_TicketHint(wctx, (int)ctx->lifetime) !=
+			WOLFSSL_SUCCESS ||
+			wolfSSL_CTX_set_timeout(wctx, ctx->lifetime) !=
+			WOLFSSL_SUCCESS))
+		rc = hs_tls_errf(err, errlen, -EIO,
+				 "wolfSSL: cannot set the ticket lifetime");
 	if (rc == 0 && wolfSSL_CTX_set_session_id_context(wctx, hs_tls_sid_ctx,
 			(unsigned int)sizeof(hs_tls_sid_ctx) - 1) != WOLFSSL_SUCCESS)
 		rc = hs_tls_errf(err, errlen, -EIO,
@@ -980,9 +1030,16 @@ int hs_tls_ctx_new(struct hs_tls_ctx **out, const struct hs_tls_config *cfg,
 		return hs_tls_errf(err, errlen, -ENOMEM, "out of memory");
 	ctx->crypto = cfg->crypto;
 	ctx->sni_strict = cfg->sni_strict;
+	ctx->lifetime = cfg->ticket_lifetime ? cfg->ticket_lifetime
+					     : HS_TLS_TICKET_LIFETIME_DEFAULT;
 	ctx->client_auth = cfg->client_auth;
 	ctx->early = cfg->early_data;
-	if (cfg->ocsp_staple != NULL &&
+	if (ctx->lifetime > HS_TLS_TICKET_LIFETIME_MAX)
+		rc = hs_tls_errf(err, errlen, -EINVAL,
+				 "ticket lifetime %u s is out of range (1..%u, "
+				 "RFC 8446 §4.6.1)", ctx->lifetime,
+				 HS_TLS_TICKET_LIFETIME_MAX);
+	else if (cfg->ocsp_staple != NULL &&
 	    cfg->client_auth != HS_TLS_CLIENT_AUTH_OFF)
 		rc = hs_tls_errf(err, errlen, -EINVAL,
 				 "OCSP stapling cannot be combined with "

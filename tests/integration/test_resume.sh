@@ -5,7 +5,9 @@
 # under the same name: resumed.  TLS 1.3 tickets, TLS 1.2 tickets and the
 # TLS 1.2 session cache (-no_ticket).  A second server process with the
 # same --ticket-keys resumes the first one's tickets for the same site
-# only.  Counters tls_resumed / tls_resume_refused.
+# only.  Counters tls_resumed / tls_resume_refused.  --ticket-lifetime:
+# the hint in the ticket (openssl sess_id), older tickets and cached
+# sessions get a full handshake (tls_resume_expired), live on SIGHUP.
 # shellcheck disable=SC2119 # lib functions with optional arguments
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -86,6 +88,52 @@ for ver in tls1_3 tls1_2; do
 	out=$(sc rsa.test "-$ver" -sess_in "$T/sess.www.example.com.$ver")
 	check_match "$ver: ... and not under another site" "^New, $v" "$out"
 done
+stop_httpsd
+
+# --- --ticket-lifetime ------------------------------------------------------
+# The hint in NewSessionTicket; a ticket older than the lifetime gets a
+# full handshake.  OpenSSL's client itself drops a TLS 1.3 ticket past
+# its hint, so the tickets come from the default lifetime (7200 s) and a
+# SIGHUP reload (the option is live) shortens it to 2 s before they are
+# offered again.
+tel() { "$HS_PY" "$HS_LIBDIR/hs_telemetry.py" "$(hs_telemetry_sock)" "$@"; }
+info_val() { tel /httpsd/info | awk -v k="$1" '$1 == k {print $2; exit}'; }
+printf 'ticket-keys %s\n' "$T/ticket.keys" >"$T/httpsd.conf"
+start_httpsd --config "$T/httpsd.conf" || hs_fatal "httpsd did not start (lifetime)"
+check "a TLS 1.3 session" session l13 tls1_3 localhost
+check "a TLS 1.2 session (ticket)" session l12 tls1_2 localhost
+check "a TLS 1.2 session (cache)" session l12c tls1_2 localhost -no_ticket
+for k in l13 l12; do
+	check_match "$k: default lifetime hint 7200 s" 'lifetime hint: 7200 \(seconds\)' \
+		"$(openssl sess_id -in "$T/sess.localhost.$k" -noout -text 2>&1)"
+done
+printf 'ticket-keys %s\nticket-lifetime 2\n' "$T/ticket.keys" >"$T/httpsd.conf"
+kill -HUP "$HS_PID"
+for ((i = 0; i < 100; i++)); do
+	[ "$(info_val reload_ok)" = 1 ] && break
+	sleep 0.1
+done
+check_eq "reload with ticket-lifetime 2" 1 "$(info_val reload_ok)"
+check "a TLS 1.3 session under the 2 s lifetime" session s13 tls1_3 localhost
+check "a TLS 1.2 session under the 2 s lifetime" session s12 tls1_2 localhost
+for k in s13 s12; do
+	check_match "$k: lifetime hint 2 s" 'lifetime hint: 2 \(seconds\)' \
+		"$(openssl sess_id -in "$T/sess.localhost.$k" -noout -text 2>&1)"
+done
+out=$(sc localhost -tls1_3 -sess_in "$T/sess.localhost.s13")
+check_match "a 2 s ticket resumes at once" '^Reused, TLSv1\.3' "$out"
+exp0=$(hs_stat tls_resume_expired)
+sleep 3
+out=$(sc localhost -tls1_3 -sess_in "$T/sess.localhost.l13")
+check_match "TLS 1.3: a 3 s old ticket under a 2 s lifetime: full handshake" \
+	'^New, TLSv1\.3' "$out"
+check_match "... and answered" '^HTTP/1\.1 200 OK' "$out"
+out=$(sc localhost -tls1_2 -sess_in "$T/sess.localhost.l12")
+check_match "TLS 1.2 ticket: full handshake" '^New, TLSv1\.2' "$out"
+out=$(sc localhost -tls1_2 -no_ticket -sess_in "$T/sess.localhost.l12c")
+check_match "TLS 1.2 cached session: full handshake" '^New, TLSv1\.2' "$out"
+hs_wait_stat_eq tls_resume_expired $((exp0 + 3)) 5
+check_eq "tls_resume_expired counts the three" $((exp0 + 3)) "$(hs_stat tls_resume_expired)"
 stop_httpsd
 
 hs_finish

@@ -1431,6 +1431,84 @@ static void test_site_resumption(void)
 	hs_tls_ctx_free(ctx);
 }
 
+/* --ticket-lifetime: the hint in NewSessionTicket; tickets and cached
+ * sessions older than the lifetime get a full handshake.  The sessions
+ * come from a server with the default lifetime (so the client still
+ * offers them) and are offered to one with a 2 s lifetime sharing the
+ * ticket keys (a reload that shortened it). */
+static void test_ticket_lifetime(void)
+{
+	static const struct { WOLFSSL_METHOD *(*method)(void); bool t12; }
+		kinds[] = { { wolfTLSv1_3_client_method, false },
+			    { wolfTLSv1_2_client_method, true },
+			    { wolfTLSv1_2_client_method, false } };
+	struct hs_tls_config cfg;
+	struct hs_tls_ctx *ctx = NULL, *shrt = NULL;
+	WOLFSSL_SESSION *sess[3], *s2;
+	char err[512], cn[256];
+	unsigned int ev;
+
+	snprintf(g_tk, sizeof(g_tk), "%s/ticket.keys", g_dir);
+	write_keys(KEY_A);
+	cfg = (struct hs_tls_config){ .cert_file = g_cert, .key_file = g_key,
+				      .ticket_key_file = g_tk,
+				      .ticket_lifetime = HS_TLS_TICKET_LIFETIME_MAX + 1 };
+	CHECK(hs_tls_ctx_new(&ctx, &cfg, err, sizeof(err)) == -EINVAL);
+	CHECK(ctx == NULL && contains(err, "604800"));
+	printf("  bad lifetime: %s\n", err);
+	cfg.ticket_lifetime = 0;                       /* the default */
+	CHECK(hs_tls_ctx_new(&ctx, &cfg, err, sizeof(err)) == 0);
+	cfg.ticket_lifetime = 2;
+	CHECK(hs_tls_ctx_new(&shrt, &cfg, err, sizeof(err)) == 0);
+	if (ctx == NULL || shrt == NULL) {
+		hs_tls_ctx_free(ctx);
+		hs_tls_ctx_free(shrt);
+		return;
+	}
+	g_pair_ctx = ctx;
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+		sess[k] = site_session(kinds[k].method(), NULL, kinds[k].t12);
+		CHECK(sess[k] != NULL);
+	}
+	CHECK(wolfSSL_SESSION_get_ticket_lifetime_hint(sess[0]) ==
+	      HS_TLS_TICKET_LIFETIME_DEFAULT);
+	CHECK(wolfSSL_SESSION_get_ticket_lifetime_hint(sess[1]) ==
+	      HS_TLS_TICKET_LIFETIME_DEFAULT);
+	/* the short-lived server's hint, TLS 1.3 and TLS 1.2 */
+	g_pair_ctx = shrt;
+	s2 = site_session(wolfTLSv1_3_client_method(), NULL, false);
+	CHECK(s2 != NULL && wolfSSL_SESSION_get_ticket_lifetime_hint(s2) == 2);
+	wolfSSL_SESSION_free(s2);
+	s2 = site_session(wolfTLSv1_2_client_method(), NULL, true);
+	CHECK(s2 != NULL && wolfSSL_SESSION_get_ticket_lifetime_hint(s2) == 2);
+	wolfSSL_SESSION_free(s2);
+	/* young enough: resumed */
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++)
+		CHECK(site_resume(kinds[k].method(), NULL, sess[k],
+				  kinds[k].t12, cn, sizeof(cn), NULL) == 1);
+	sleep(3);
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+		int r;
+
+		ev = 0;
+		g_pair_ctx = shrt;
+		r = site_resume(kinds[k].method(), NULL, sess[k], kinds[k].t12,
+				cn, sizeof(cn), &ev);
+		expect_full(r, kinds[k].t12, cn, "localhost");
+		if (!kinds[k].t12)
+			CHECK(ev == (HS_TLS_EV_RESUME_REFUSED |
+				     HS_TLS_EV_RESUME_EXPIRED));
+		/* the default lifetime still takes them */
+		g_pair_ctx = ctx;
+		CHECK(site_resume(kinds[k].method(), NULL, sess[k],
+				  kinds[k].t12, cn, sizeof(cn), NULL) == 1);
+		wolfSSL_SESSION_free(sess[k]);
+	}
+	g_pair_ctx = NULL;
+	hs_tls_ctx_free(ctx);
+	hs_tls_ctx_free(shrt);
+}
+
 static void test_site_errors(void)
 {
 	char c[PATH_MAX + 32], k[PATH_MAX + 32], err[512];
@@ -1632,6 +1710,7 @@ int main(int argc, char **argv)
 	test_alpn();
 	test_resumption();
 	test_site_resumption();
+	test_ticket_lifetime();
 	test_site_errors();
 	test_site_policy();
 
