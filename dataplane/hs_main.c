@@ -215,7 +215,7 @@ static const struct hs_optdef hs_optdefs[] = {
 	  "staple this DER OCSP response (openssl ocsp -respout)\nto handshakes that ask for status_request",
 	  HS_OPTF_LIVE },
 	{ "early-data", HS_OPT_BOOL, HS_OFF(early_data), 0, 0, NULL, false, NULL,
-	  "accept TLS 1.3 0-RTT early data (GET/HEAD served,\nothers 425; replays refused)",
+	  "accept TLS 1.3 0-RTT early data (GET/HEAD served,\nothers 425; replayed ClientHellos get 1-RTT)",
 	  HS_OPTF_LIVE },
 	{ "crypto", HS_OPT_FN, 0, 0, 0, opt_crypto, false, "NAME",
 	  "AES-GCM record crypto: ipsec-mb (default) or wolfssl" },

@@ -60,7 +60,8 @@
 
 #define HS_STATS_TLS(X) \
 	X(tls_hs_ok) X(tls_hs_fail) X(tls_err) \
-	X(tls_resumed) X(tls_resume_refused) X(tls_resume_expired)
+	X(tls_resumed) X(tls_resume_refused) X(tls_resume_expired) \
+	X(tls_early_accepted) X(tls_early_replayed)
 
 #define HS_STATS_HTTP(X) \
 	X(http_req) X(http_1xx) X(http_2xx) X(http_3xx) X(http_4xx) \

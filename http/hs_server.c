@@ -183,6 +183,10 @@ srv_count_tls(struct hs_stats *st, const struct hs_tls_sess *t)
 		st->tls_resume_refused++;
 	if (ev & HS_TLS_EV_RESUME_EXPIRED)
 		st->tls_resume_expired++;
+	if (ev & HS_TLS_EV_EARLY_ACCEPTED)
+		st->tls_early_accepted++;
+	if (ev & HS_TLS_EV_EARLY_REPLAY)
+		st->tls_early_replayed++;
 }
 
 static void

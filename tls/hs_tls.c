@@ -141,7 +141,7 @@ struct hs_tls_sess {
 	bool early_on;            /* context allows 0-RTT */
 	bool early_phase;         /* our Finished sent, client's awaited */
 	bool early_input;         /* last read returned early data */
-	bool early_replay;        /* ClientHello seen before: abort */
+	bool early_replay;        /* ClientHello seen before: no PSK, no 0-RTT */
 	struct hs_tls_early_sniff sniff;
 	/* Resumption binding (RFC 6066 §3, RFC 8446 §4.6.1): digest of the
 	 * selected site and the server name sent, see hs_tls_site_id. */
@@ -192,18 +192,18 @@ const char *hs_tls_version_string(void)
 static void hs_tls_fatal_alert(struct hs_tls_sess *s, int wolf_err);
 
 /* The 0-RTT anti-replay sniffer sees every byte wolfSSL gets, the held
- * first record included.  false: a replayed ClientHello, aborted. */
-static bool hs_tls_sniff(struct hs_tls_sess *s, const char *buf, int n)
+ * first record included, so it has judged the ClientHello before wolfSSL
+ * parses it.  A replay is not aborted: RFC 8446 §8.2 lets the server
+ * reject its 0-RTT instead, which hs_tls_ticket_cb does by refusing the
+ * ticket (hs_tls_early.h says why that way). */
+static void hs_tls_sniff(struct hs_tls_sess *s, const char *buf, int n)
 {
-	if (s->sniff.state == 0 ||
+	if (s->sniff.state != 0 &&
 	    hs_tls_early_sniff_feed(&s->sniff, (const uint8_t *)buf,
-				    (size_t)n) == 0)
-		return true;
-	/* RFC 8446 §8.2: abort with illegal_parameter, sent now: wolfSSL
-	 * follows a read error with its own bad_record_mac */
-	s->early_replay = true;
-	hs_tls_fatal_alert(s, 0);
-	return false;
+				    (size_t)n) == -EALREADY) {
+		s->early_replay = true;
+		s->events |= HS_TLS_EV_EARLY_REPLAY;
+	}
 }
 
 static int hs_tls_io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
@@ -223,11 +223,12 @@ static int hs_tls_io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 			free(s->rec);
 			s->rec = NULL;
 		}
-		return hs_tls_sniff(s, buf, n) ? n : WOLFSSL_CBIO_ERR_GENERAL;
+		hs_tls_sniff(s, buf, n);
+		return n;
 	}
 	n = s->pull(s->io, (uint8_t *)buf, (size_t)sz);
-	if (n > 0 && n <= sz && !hs_tls_sniff(s, buf, n))
-		return WOLFSSL_CBIO_ERR_GENERAL;
+	if (n > 0 && n <= sz)
+		hs_tls_sniff(s, buf, n);
 	if (n > 0)
 		return n > sz ? WOLFSSL_CBIO_ERR_GENERAL : n;
 	if (n == 0)
@@ -649,6 +650,12 @@ static int hs_tls_ticket_cb(WOLFSSL *ssl,
 		return enc ? WOLFSSL_TICKET_RET_FATAL : WOLFSSL_TICKET_RET_REJECT;
 	if (!enc)
 		s->events |= HS_TLS_EV_RESUME_OFFERED;
+	/* A replayed ClientHello (hs_tls_sniff): refusing its PSK rejects
+	 * its early data too (RFC 8446 §4.2.10: early data needs the first
+	 * PSK accepted); wolfSSL then skips the early records it cannot
+	 * decrypt and goes on with a full 1-RTT handshake. */
+	if (!enc && s->early_replay)
+		return WOLFSSL_TICKET_RET_REJECT;
 	ks = __atomic_load_n(&ctx->tkeys, __ATOMIC_ACQUIRE);
 	if (ks == NULL || ks->n == 0)
 		return enc ? WOLFSSL_TICKET_RET_FATAL : WOLFSSL_TICKET_RET_REJECT;
@@ -1349,8 +1356,7 @@ static void hs_tls_fatal_alert(struct hs_tls_sess *s, int wolf_err)
 	if (h.last_tx.level == alert_fatal || s->tx_bytes != 0 ||
 	    s->alert_len != 0)
 		return;
-	hs_tls_plain_alert(s, s->early_replay ? 47 /* illegal_parameter */ :
-			   hs_tls_alert_desc(wolf_err));
+	hs_tls_plain_alert(s, hs_tls_alert_desc(wolf_err));
 }
 
 /* Map a failed wolfSSL call (ret <= 0) to our codes.  Fatal results are
@@ -1466,6 +1472,8 @@ static int hs_tls_early_read(struct hs_tls_sess *s, void *buf, size_t len)
 	if (out > 0) {
 		/* data processed after the client's Finished is 1-RTT data */
 		s->early_input = !wolfSSL_is_init_finished(s->ssl);
+		if (s->early_input)
+			s->events |= HS_TLS_EV_EARLY_ACCEPTED;
 		return out;
 	}
 	if (ret == BAD_FUNC_ARG && wolfSSL_version(s->ssl) != TLS1_3_VERSION) {

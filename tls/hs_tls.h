@@ -174,10 +174,16 @@ const char *hs_tls_alpn(const struct hs_tls_sess *s);
  *                  or site, unknown or retired key, not cached, expired
  *                  (the handshake completed)
  *  RESUME_EXPIRED  a ticket or cached session older than the lifetime
- *                  was refused */
+ *                  was refused
+ *  EARLY_ACCEPTED  0-RTT data was read from the client's early data
+ *  EARLY_REPLAY    the ClientHello was a replay (hs_tls_early.h): its
+ *                  PSK and early data were rejected, the handshake went
+ *                  on as a full 1-RTT one */
 #define HS_TLS_EV_RESUMED        (1u << 0)
 #define HS_TLS_EV_RESUME_REFUSED (1u << 1)
 #define HS_TLS_EV_RESUME_EXPIRED (1u << 2)
+#define HS_TLS_EV_EARLY_ACCEPTED (1u << 3)
+#define HS_TLS_EV_EARLY_REPLAY   (1u << 4)
 #define HS_TLS_EV_RESUME_OFFERED (1u << 15)  /* internal */
 unsigned int hs_tls_events(const struct hs_tls_sess *s);
 

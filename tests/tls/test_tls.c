@@ -1625,6 +1625,158 @@ static void test_site_policy(void)
 #endif
 }
 
+#if defined(WOLFSSL_EARLY_DATA) && defined(OPENSSL_EXTRA)
+/* Drive a pair whose server has early data on: reads drive the server's
+ * handshake; what the server reads goes to got (early: *early_bytes). */
+static void early_pump(struct pair *p, uint8_t *got, size_t cap, size_t *n,
+		       size_t *early_bytes)
+{
+	for (int round = 0; round < 2000; round++) {
+		int r;
+
+		client_step(p);
+		r = hs_tls_handshake(p->srv);
+		if (r == -EAGAIN && hs_tls_early_phase(p->srv) && *n < cap) {
+			r = hs_tls_read(p->srv, got + *n, cap - *n);
+			if (r > 0) {
+				*n += (size_t)r;
+				if (hs_tls_in_early_data(p->srv))
+					*early_bytes += (size_t)r;
+				continue;
+			}
+		}
+		if (r != -EAGAIN && r != 0)
+			break;
+		if (hs_tls_handshake_done(p->srv) && (p->cli_done || p->cli_err))
+			break;
+	}
+}
+
+/* A TLS 1.3 session from ctx with early data allowed (caller frees). */
+static WOLFSSL_SESSION *early_session(void)
+{
+	WOLFSSL_SESSION *sess = NULL;
+	uint8_t got[64], buf[16];
+	size_t n = 0, e = 0;
+	struct pair p;
+
+	if (pair_init(&p, wolfTLSv1_3_client_method(), NULL) == 0) {
+		wolfSSL_set_verify(p.cli, WOLFSSL_VERIFY_NONE, NULL);
+		early_pump(&p, got, sizeof(got), &n, &e);
+		if (hs_tls_handshake_done(p.srv) && p.cli_done) {
+			(void)wolfSSL_read(p.cli, buf, sizeof(buf)); /* ticket */
+			sess = wolfSSL_get1_session(p.cli);
+		}
+	}
+	pair_fini(&p);
+	return sess;
+}
+
+/* Resume sess sending req as early data.  With prerecord the client's
+ * first flight is shown to the anti-replay record first, so the server
+ * sees it as a replay.  The request is sent again after the handshake
+ * when the client learns its early data was rejected; the server
+ * answers "ok".  Returns the early bytes the server read, -1 on failure;
+ * *status: the client's early data status, *ev: the server's events. */
+static long early_conn(WOLFSSL_SESSION *sess, bool prerecord, int *status,
+		       unsigned int *ev, bool *resumed)
+{
+	static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+	uint8_t got[256], ans[2];
+	size_t n = 0, e = 0;
+	long rc = -1;
+	struct pair p;
+	int w = 0;
+
+	if (pair_init(&p, wolfTLSv1_3_client_method(), NULL) != 0)
+		goto out;
+	wolfSSL_set_verify(p.cli, WOLFSSL_VERIFY_NONE, NULL);
+	CHECK(wolfSSL_set_session(p.cli, sess) == WOLFSSL_SUCCESS);
+	/* wolfSSL 5.5.4's client counts every record it reads after its
+	 * early data was accepted against its own max early data, 0 on a
+	 * client: the answer would fail (internal.c DoApplicationData). */
+	(void)wolfSSL_set_max_early_data(p.cli, 1u << 20);
+	if (wolfSSL_write_early_data(p.cli, req, (int)sizeof(req) - 1, &w) !=
+	    (int)sizeof(req) - 1 || w != (int)sizeof(req) - 1)
+		goto out;
+	if (prerecord) {
+		struct hs_tls_early_sniff sn;
+		uint8_t flight[4096];
+		size_t fl = p.c2s.len < sizeof(flight) ? p.c2s.len : sizeof(flight);
+
+		for (size_t i = 0; i < fl; i++)
+			flight[i] = p.c2s.buf[(p.c2s.head + i) % PIPE_CAP];
+		hs_tls_early_sniff_start(&sn);
+		CHECK(hs_tls_early_sniff_feed(&sn, flight, fl) == 0);
+		hs_tls_early_sniff_stop(&sn);
+	}
+	early_pump(&p, got, sizeof(got), &n, &e);
+	if (!hs_tls_handshake_done(p.srv) || !p.cli_done)
+		goto out;
+	*status = wolfSSL_get_early_data_status(p.cli);
+	if (*status == WOLFSSL_EARLY_DATA_REJECTED &&
+	    wolfSSL_write(p.cli, req, (int)sizeof(req) - 1) !=
+	    (int)sizeof(req) - 1)
+		goto out;
+	if (n < sizeof(req) - 1 &&
+	    !server_read_all(&p, got + n, sizeof(req) - 1 - n))
+		goto out;
+	CHECK(memcmp(got, req, sizeof(req) - 1) == 0);
+	if (hs_tls_write(p.srv, "ok", 2) != 2 ||
+	    !client_read_all(&p, ans, sizeof(ans)) || memcmp(ans, "ok", 2) != 0)
+		goto out;
+	*resumed = hs_tls_session_reused(p.srv);
+	*ev = hs_tls_events(p.srv);
+	rc = (long)e;
+out:
+	pair_fini(&p);
+	return rc;
+}
+
+/* RFC 8446 §8.2: a replayed ClientHello gets its 0-RTT rejected and the
+ * handshake goes on (1-RTT, full handshake: the PSK is refused) instead
+ * of an abort; the request is answered once it comes after the
+ * handshake.  A fresh ClientHello with the same ticket still gets 0-RTT. */
+static void test_early_replay(void)
+{
+	struct hs_tls_config cfg = { .cert_file = g_cert, .key_file = g_key,
+				     .early_data = true };
+	struct hs_tls_ctx *ctx = NULL;
+	WOLFSSL_SESSION *sess;
+	unsigned int ev = 0;
+	bool resumed = false;
+	int status = -1;
+	char err[512];
+
+	CHECK(hs_tls_ctx_new(&ctx, &cfg, err, sizeof(err)) == 0);
+	if (ctx == NULL)
+		return;
+	g_pair_ctx = ctx;
+	sess = early_session();
+	CHECK(sess != NULL);
+	/* a fresh ClientHello: early data accepted, resumed */
+	CHECK(early_conn(sess, false, &status, &ev, &resumed) ==
+	      (long)strlen("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+	CHECK(status == WOLFSSL_EARLY_DATA_ACCEPTED);
+	CHECK(resumed && (ev & HS_TLS_EV_EARLY_ACCEPTED) &&
+	      !(ev & HS_TLS_EV_EARLY_REPLAY));
+	/* the same flight seen before: no early byte read, 1-RTT, answered */
+	status = -1;
+	ev = 0;
+	CHECK(early_conn(sess, true, &status, &ev, &resumed) == 0);
+	CHECK(status == WOLFSSL_EARLY_DATA_REJECTED);
+	CHECK(!resumed);
+	CHECK((ev & HS_TLS_EV_EARLY_REPLAY) && !(ev & HS_TLS_EV_EARLY_ACCEPTED));
+	printf("  replayed ClientHello: early data rejected, 1-RTT, answered\n");
+	/* and the ticket still works for a new ClientHello */
+	CHECK(early_conn(sess, false, &status, &ev, &resumed) > 0);
+	CHECK(status == WOLFSSL_EARLY_DATA_ACCEPTED && resumed);
+	wolfSSL_SESSION_free(sess);
+	g_pair_ctx = NULL;
+	hs_tls_ctx_free(ctx);
+}
+#endif
+
 /* ---- set-up ------------------------------------------------------- */
 
 static int gen_cert(const char *root, char *dir, size_t dirlen,
@@ -1713,6 +1865,9 @@ int main(int argc, char **argv)
 	test_ticket_lifetime();
 	test_site_errors();
 	test_site_policy();
+#if defined(WOLFSSL_EARLY_DATA) && defined(OPENSSL_EXTRA)
+	test_early_replay();
+#endif
 
 	hs_tls_ctx_free(g_ctx);
 	hs_tls_global_fini();
