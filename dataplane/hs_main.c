@@ -91,6 +91,7 @@ struct hs_opts {
 	size_t nb_sites;
 	bool sni_strict;
 	const char *ticket_keys;
+	uint32_t ticket_lifetime;         /* --ticket-lifetime, seconds */
 };
 
 /* ---- option table ------------------------------------------------------
@@ -163,6 +164,10 @@ static const struct hs_optdef hs_optdefs[] = {
 	{ "ticket-keys", HS_OPT_STR, HS_OFF(ticket_keys), 0, 0, NULL, false, "FILE",
 	  "session ticket keys: one 64-hex-digit key per line,\nfirst encrypts, all decrypt (default: random;\nre-read on SIGHUP)",
 	  HS_OPTF_LIVE },
+	{ "ticket-lifetime", HS_OPT_U32, HS_OFF(ticket_lifetime), 1,
+	  HS_TLS_TICKET_LIFETIME_MAX, NULL, false, "S",
+	  "session lifetime: tickets' lifetime hint, older tickets\nand cached sessions get a full handshake\n(default 7200, at most 604800 = 7 days)",
+	  HS_OPTF_LIVE },
 	{ "gateway", HS_OPT_IP, HS_OFF(gw), 0, 0, NULL, false, "A.B.C.D",
 	  "next hop for off-link clients" },
 	{ "https-port", HS_OPT_U16, HS_OFF(https_port), 1, 65535, NULL, false, "N",
@@ -210,7 +215,7 @@ static const struct hs_optdef hs_optdefs[] = {
 	  "staple this DER OCSP response (openssl ocsp -respout)\nto handshakes that ask for status_request",
 	  HS_OPTF_LIVE },
 	{ "early-data", HS_OPT_BOOL, HS_OFF(early_data), 0, 0, NULL, false, NULL,
-	  "accept TLS 1.3 0-RTT early data (GET/HEAD served,\nothers 425; replays refused)",
+	  "accept TLS 1.3 0-RTT early data (GET/HEAD served,\nothers 425; replayed ClientHellos get 1-RTT)",
 	  HS_OPTF_LIVE },
 	{ "crypto", HS_OPT_FN, 0, 0, 0, opt_crypto, false, "NAME",
 	  "AES-GCM record crypto: ipsec-mb (default) or wolfssl" },
@@ -631,6 +636,7 @@ static const struct hs_opts hs_opts_defaults = {
 	.nb_mbufs = 32767, .mtu = 1500, .port_id = -1,
 	.max_file = 256ull << 20, .max_total = 4ull << 30,
 	.shutdown_timeout_s = 20,
+	.ticket_lifetime = HS_TLS_TICKET_LIFETIME_DEFAULT,
 	.access_log = HS_LOG_DEFAULT_PATH,
 	.hsts_max_age = HS_HTTP_HSTS_MAX_AGE_DEFAULT,
 	.keepalive_requests = HS_HTTP_KEEPALIVE_REQS_DEFAULT,
@@ -897,6 +903,7 @@ tls_config_from(const struct hs_opts *o, struct hs_tls_config *t)
 	t->nb_sites = o->nb_sites;
 	t->sni_strict = o->sni_strict;
 	t->ticket_key_file = o->ticket_keys;
+	t->ticket_lifetime = o->ticket_lifetime;
 	t->client_ca = o->client_ca;
 	t->client_auth = o->client_auth;
 	t->ocsp_staple = o->ocsp_staple;

@@ -276,6 +276,24 @@ srv_zc_put(struct hs_srv_conn *sc)
 	hs_tcp_ext_put(&z->shinfo, NULL);
 }
 
+/* TLS session events (hs_tls_events), counted once when it ends. */
+static void
+srv_count_tls(struct hs_stats *st, const struct hs_tls_sess *t)
+{
+	unsigned int ev = hs_tls_events(t);
+
+	if (ev & HS_TLS_EV_RESUMED)
+		st->tls_resumed++;
+	if (ev & HS_TLS_EV_RESUME_REFUSED)
+		st->tls_resume_refused++;
+	if (ev & HS_TLS_EV_RESUME_EXPIRED)
+		st->tls_resume_expired++;
+	if (ev & HS_TLS_EV_EARLY_ACCEPTED)
+		st->tls_early_accepted++;
+	if (ev & HS_TLS_EV_EARLY_REPLAY)
+		st->tls_early_replayed++;
+}
+
 static void
 srv_conn_free(struct hs_srv_conn *sc)
 {
@@ -285,8 +303,10 @@ srv_conn_free(struct hs_srv_conn *sc)
 
 	sc->prev->next = sc->next;
 	sc->next->prev = sc->prev;
-	if (sc->tls != NULL)
+	if (sc->tls != NULL) {
+		srv_count_tls(&sl->lc->stats, sc->tls);
 		hs_tls_sess_free(sc->tls);
+	}
 	if (sc->tls_gen != NULL)
 		srv_gen_drop(sc->tls_gen, sl->slot);
 	if (sc->rsp_gen != NULL)

@@ -15,6 +15,7 @@
 #include <wolfssl/error-ssl.h>
 #include <wolfssl/wolfcrypt/aes.h>
 #include <wolfssl/wolfcrypt/hash.h>
+#include <wolfssl/wolfcrypt/sha256.h>
 #include <wolfssl/wolfcrypt/memory.h>
 
 #include <errno.h>
@@ -27,12 +28,14 @@
 #include <strings.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hs_common.h"
 #include "hs_tls.h"
 #include "hs_tls_crypto.h"
 #include "hs_tls_ocsp.h"
+#include "hs_tls_scache.h"
 
 #ifndef HS_WOLFSSL_DESC
 #define HS_WOLFSSL_DESC "unknown build"
@@ -58,8 +61,9 @@ static int hs_tls_groups[] = { WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1 };
 /* ALPN (RFC 7301): the only application protocol we speak. */
 static const char hs_tls_alpn_list[] = "http/1.1";
 
-/* Session ID context: sessions of any of our sites resume on any other
- * (all share one policy); RFC 5246 §7.4.1.2. */
+/* Session ID context (RFC 5246 §7.4.1.2).  Sessions are bound to their
+ * site by hs_tls_site_id, not by this (wolfSSL 5.5.4 never compares it on
+ * the server side). */
 static const unsigned char hs_tls_sid_ctx[] = "httpsd";
 
 /* One ticket key, expanded from the file's 32-byte secret. */
@@ -90,6 +94,7 @@ struct hs_tls_ctx {
 	char **def_names;                  /* DNS names of the default cert */
 	size_t nb_def_names;
 	bool sni_strict;
+	uint32_t lifetime;                 /* ticket/session lifetime, s */
 	struct hs_tls_tkeys *tkeys;        /* atomic: see reload */
 	struct hs_tls_tkeys *retired[HS_TLS_TKEYS_RETIRED];
 	unsigned int retired_next;
@@ -136,8 +141,12 @@ struct hs_tls_sess {
 	bool early_on;            /* context allows 0-RTT */
 	bool early_phase;         /* our Finished sent, client's awaited */
 	bool early_input;         /* last read returned early data */
-	bool early_replay;        /* ClientHello seen before: abort */
+	bool early_replay;        /* ClientHello seen before: no PSK, no 0-RTT */
 	struct hs_tls_early_sniff sniff;
+	/* Resumption binding (RFC 6066 §3, RFC 8446 §4.6.1): digest of the
+	 * selected site and the server name sent, see hs_tls_site_id. */
+	uint8_t site_id[WC_SHA256_DIGEST_SIZE];
+	unsigned int events;      /* HS_TLS_EV_* */
 };
 
 static int hs_tls_inited;
@@ -165,6 +174,7 @@ void hs_tls_global_fini(void)
 	if (hs_tls_inited == 0 || --hs_tls_inited > 0)
 		return;
 	hs_tls_crypto_fini();
+	hs_tls_scache_fini();
 	(void)wolfSSL_Cleanup();
 }
 
@@ -182,18 +192,18 @@ const char *hs_tls_version_string(void)
 static void hs_tls_fatal_alert(struct hs_tls_sess *s, int wolf_err);
 
 /* The 0-RTT anti-replay sniffer sees every byte wolfSSL gets, the held
- * first record included.  false: a replayed ClientHello, aborted. */
-static bool hs_tls_sniff(struct hs_tls_sess *s, const char *buf, int n)
+ * first record included, so it has judged the ClientHello before wolfSSL
+ * parses it.  A replay is not aborted: RFC 8446 §8.2 lets the server
+ * reject its 0-RTT instead, which hs_tls_ticket_cb does by refusing the
+ * ticket (hs_tls_early.h says why that way). */
+static void hs_tls_sniff(struct hs_tls_sess *s, const char *buf, int n)
 {
-	if (s->sniff.state == 0 ||
+	if (s->sniff.state != 0 &&
 	    hs_tls_early_sniff_feed(&s->sniff, (const uint8_t *)buf,
-				    (size_t)n) == 0)
-		return true;
-	/* RFC 8446 §8.2: abort with illegal_parameter, sent now: wolfSSL
-	 * follows a read error with its own bad_record_mac */
-	s->early_replay = true;
-	hs_tls_fatal_alert(s, 0);
-	return false;
+				    (size_t)n) == -EALREADY) {
+		s->early_replay = true;
+		s->events |= HS_TLS_EV_EARLY_REPLAY;
+	}
 }
 
 static int hs_tls_io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
@@ -213,11 +223,12 @@ static int hs_tls_io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 			free(s->rec);
 			s->rec = NULL;
 		}
-		return hs_tls_sniff(s, buf, n) ? n : WOLFSSL_CBIO_ERR_GENERAL;
+		hs_tls_sniff(s, buf, n);
+		return n;
 	}
 	n = s->pull(s->io, (uint8_t *)buf, (size_t)sz);
-	if (n > 0 && n <= sz && !hs_tls_sniff(s, buf, n))
-		return WOLFSSL_CBIO_ERR_GENERAL;
+	if (n > 0 && n <= sz)
+		hs_tls_sniff(s, buf, n);
 	if (n > 0)
 		return n > sz ? WOLFSSL_CBIO_ERR_GENERAL : n;
 	if (n == 0)
@@ -578,10 +589,44 @@ int hs_tls_reload_ticket_keys(struct hs_tls_ctx *ctx, const char *file,
 	return 0;
 }
 
+/* Ticket iv: a 12-byte GCM nonce, then the issue time (hs_tls.h). */
+#define HS_TLS_TKT_NONCE 12
+
+static void hs_tls_put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint32_t hs_tls_get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Issued at 'issued' (seconds since the epoch): still within the
+ * lifetime?  Servers of a fleet may disagree on the time a little: an
+ * issue time up to a lifetime in the future is taken as now. */
+static bool hs_tls_fresh(const struct hs_tls_ctx *ctx, uint32_t issued)
+{
+	int64_t age = (int64_t)time(NULL) - (int64_t)issued;
+
+	return age <= (int64_t)ctx->lifetime && age >= -(int64_t)ctx->lifetime;
+}
+
 /* wolfSSL's ticket callback (RFC 5077 §4 layout, see hs_tls.h).  enc:
  * seal the session state in place under keys[0].  !enc: find the key by
  * name and open; a ticket we cannot open (unknown or retired key, bad
- * tag) is rejected, which means a full handshake, never an error. */
+ * tag) is rejected, which means a full handshake, never an error.
+ *
+ * The session's site binding (hs_tls_site_id: site and server name) is
+ * part of the additional data, so a ticket issued under one server name
+ * fails to open under another (RFC 6066 §3, RFC 8446 §4.6.1): the client
+ * gets a full handshake with the right certificate.  It is derived from
+ * names only, so servers sharing the key file and the site configuration
+ * open each other's tickets. */
 static int hs_tls_ticket_cb(WOLFSSL *ssl,
 			    unsigned char key_name[WOLFSSL_TICKET_NAME_SZ],
 			    unsigned char iv[WOLFSSL_TICKET_IV_SZ],
@@ -591,28 +636,43 @@ static int hs_tls_ticket_cb(WOLFSSL *ssl,
 {
 	static const uint8_t zeros[WOLFSSL_TICKET_MAC_SZ - 16];
 	const struct hs_tls_ctx *ctx = user;
+	struct hs_tls_sess *s = wolfSSL_GetIOReadCtx(ssl);
 	const struct hs_tls_tkeys *ks;
 	const struct hs_tls_tkey *k = NULL;
-	uint8_t aad[WOLFSSL_TICKET_NAME_SZ + WOLFSSL_TICKET_IV_SZ + 2];
+	uint8_t aad[WOLFSSL_TICKET_NAME_SZ + WOLFSSL_TICKET_IV_SZ + 2 +
+		    WC_SHA256_DIGEST_SIZE];
 	unsigned int i = 0;
 	Aes aes;
 	int rc;
 
-	(void)ssl;
-	if (ctx == NULL || ticket == NULL || out_len == NULL || in_len <= 0 ||
-	    in_len > 0xffff)
+	if (ctx == NULL || s == NULL || ticket == NULL || out_len == NULL ||
+	    in_len <= 0 || in_len > 0xffff)
 		return enc ? WOLFSSL_TICKET_RET_FATAL : WOLFSSL_TICKET_RET_REJECT;
+	if (!enc)
+		s->events |= HS_TLS_EV_RESUME_OFFERED;
+	/* A replayed ClientHello (hs_tls_sniff): refusing its PSK rejects
+	 * its early data too (RFC 8446 §4.2.10: early data needs the first
+	 * PSK accepted); wolfSSL then skips the early records it cannot
+	 * decrypt and goes on with a full 1-RTT handshake. */
+	if (!enc && s->early_replay)
+		return WOLFSSL_TICKET_RET_REJECT;
 	ks = __atomic_load_n(&ctx->tkeys, __ATOMIC_ACQUIRE);
 	if (ks == NULL || ks->n == 0)
 		return enc ? WOLFSSL_TICKET_RET_FATAL : WOLFSSL_TICKET_RET_REJECT;
 	if (enc) {
 		k = &ks->keys[0];
 		memcpy(key_name, k->name, WOLFSSL_TICKET_NAME_SZ);
-		if (getrandom(iv, WOLFSSL_TICKET_IV_SZ, 0) !=
-		    WOLFSSL_TICKET_IV_SZ)
+		if (getrandom(iv, HS_TLS_TKT_NONCE, 0) != HS_TLS_TKT_NONCE)
 			return WOLFSSL_TICKET_RET_FATAL;
+		hs_tls_put_be32(iv + HS_TLS_TKT_NONCE, (uint32_t)time(NULL));
 		memset(mac + 16, 0, sizeof(zeros));
 	} else {
+		/* RFC 8446 §4.6.1: not beyond its lifetime (the issue time is
+		 * authenticated with the rest of iv: forging it only fails) */
+		if (!hs_tls_fresh(ctx, hs_tls_get_be32(iv + HS_TLS_TKT_NONCE))) {
+			s->events |= HS_TLS_EV_RESUME_EXPIRED;
+			return WOLFSSL_TICKET_RET_REJECT;
+		}
 		for (i = 0; i < ks->n; i++)
 			if (memcmp(ks->keys[i].name, key_name,
 				   WOLFSSL_TICKET_NAME_SZ) == 0) {
@@ -624,24 +684,84 @@ static int hs_tls_ticket_cb(WOLFSSL *ssl,
 	}
 	memcpy(aad, key_name, WOLFSSL_TICKET_NAME_SZ);
 	memcpy(aad + WOLFSSL_TICKET_NAME_SZ, iv, WOLFSSL_TICKET_IV_SZ);
-	aad[sizeof(aad) - 2] = (uint8_t)(in_len >> 8);
-	aad[sizeof(aad) - 1] = (uint8_t)in_len;
+	aad[WOLFSSL_TICKET_NAME_SZ + WOLFSSL_TICKET_IV_SZ] = (uint8_t)(in_len >> 8);
+	aad[WOLFSSL_TICKET_NAME_SZ + WOLFSSL_TICKET_IV_SZ + 1] = (uint8_t)in_len;
+	memcpy(aad + WOLFSSL_TICKET_NAME_SZ + WOLFSSL_TICKET_IV_SZ + 2,
+	       s->site_id, sizeof(s->site_id));
 	rc = wc_AesInit(&aes, NULL, INVALID_DEVID);
 	if (rc != 0)
 		return enc ? WOLFSSL_TICKET_RET_FATAL : WOLFSSL_TICKET_RET_REJECT;
 	rc = wc_AesGcmSetKey(&aes, k->aes, sizeof(k->aes));
 	if (rc == 0 && enc)
 		rc = wc_AesGcmEncrypt(&aes, ticket, ticket, (word32)in_len,
-				      iv, 12, mac, 16, aad, sizeof(aad));
+				      iv, HS_TLS_TKT_NONCE, mac, 16, aad,
+				      sizeof(aad));
 	else if (rc == 0)
 		rc = wc_AesGcmDecrypt(&aes, ticket, ticket, (word32)in_len,
-				      iv, 12, mac, 16, aad, sizeof(aad));
+				      iv, HS_TLS_TKT_NONCE, mac, 16, aad,
+				      sizeof(aad));
 	wc_AesFree(&aes);
 	if (rc != 0)
 		return enc ? WOLFSSL_TICKET_RET_FATAL : WOLFSSL_TICKET_RET_REJECT;
 	*out_len = in_len;
 	/* opened with an older key: ask for a ticket under the current one */
 	return i > 0 ? WOLFSSL_TICKET_RET_CREATE : WOLFSSL_TICKET_RET_OK;
+}
+
+/* ---- TLS 1.2 session cache (hs_tls_scache.h) ----------------------- */
+
+/* wolfSSL adds a session after a full handshake: keep TLS 1.2 ones under
+ * the session's site binding.  Returns 0: wolfSSL keeps no reference. */
+static int hs_tls_scache_new_cb(WOLFSSL *ssl, WOLFSSL_SESSION *sess)
+{
+	struct hs_tls_sess *s = wolfSSL_GetIOReadCtx(ssl);
+	uint8_t der[HS_TLS_SCACHE_DATA], *p = der;
+	const unsigned char *id;
+	unsigned int idlen = 0;
+	int len;
+
+	if (s == NULL || sess == NULL || wolfSSL_version(ssl) == TLS1_3_VERSION)
+		return 0;             /* TLS 1.3 resumes with tickets only */
+	id = wolfSSL_SESSION_get_id(sess, &idlen);
+	len = wolfSSL_i2d_SSL_SESSION(sess, NULL);
+	if (id == NULL || idlen == 0 || len <= 0 || len > (int)sizeof(der) ||
+	    wolfSSL_i2d_SSL_SESSION(sess, &p) != len)
+		return 0;
+	(void)hs_tls_scache_put(s->site_id, id, idlen, der, (size_t)len,
+				(uint32_t)time(NULL));
+	explicit_bzero(der, sizeof(der));
+	return 0;
+}
+
+/* A TLS 1.2 client offers a session ID: found only under the same site
+ * binding.  *copy = 0: wolfSSL copies the session and frees ours. */
+static WOLFSSL_SESSION *hs_tls_scache_get_cb(WOLFSSL *ssl,
+					     const unsigned char *id, int idlen,
+					     int *copy)
+{
+	struct hs_tls_sess *s = wolfSSL_GetIOReadCtx(ssl);
+	uint8_t der[HS_TLS_SCACHE_DATA];
+	const unsigned char *p = der;
+	WOLFSSL_SESSION *sess;
+	uint32_t issued;
+	int len;
+
+	*copy = 0;
+	if (s == NULL || id == NULL || idlen <= 0)
+		return NULL;
+	s->events |= HS_TLS_EV_RESUME_OFFERED;
+	len = hs_tls_scache_get(s->site_id, id, (size_t)idlen, der, sizeof(der),
+				&issued);
+	if (len <= 0)
+		return NULL;
+	if (!hs_tls_fresh(s->ctx, issued)) {
+		s->events |= HS_TLS_EV_RESUME_EXPIRED;
+		explicit_bzero(der, sizeof(der));
+		return NULL;
+	}
+	sess = wolfSSL_d2i_SSL_SESSION(NULL, &p, len);
+	explicit_bzero(der, sizeof(der));
+	return sess;
 }
 
 /* ---- SNI ------------------------------------------------------------ */
@@ -659,23 +779,64 @@ static bool hs_tls_name_match(const char *pattern, const char *name)
 }
 
 /* Site for a server name: its wolfSSL context, the default one, or NULL
- * when sni_strict refuses the name. */
+ * when sni_strict refuses the name.  *site gets the --site NAME ("" for
+ * the default site). */
 static WOLFSSL_CTX *hs_tls_site_for(const struct hs_tls_ctx *ctx,
-				    const char *name)
+				    const char *name, const char **site)
 {
 	size_t i;
 
+	*site = "";
 	if (name == NULL)
 		return ctx->wctx;               /* no SNI: default site */
 	for (i = 0; i < ctx->nb_sites; i++)
-		if (hs_tls_name_match(ctx->sites[i].name, name))
+		if (hs_tls_name_match(ctx->sites[i].name, name)) {
+			*site = ctx->sites[i].name;
 			return ctx->sites[i].wctx;
+		}
 	if (!ctx->sni_strict)
 		return ctx->wctx;
 	for (i = 0; i < ctx->nb_def_names; i++)
 		if (hs_tls_name_match(ctx->def_names[i], name))
 			return ctx->wctx;
 	return NULL;
+}
+
+/* The session's resumption binding: SHA-256 over a label, the selected
+ * site's NAME ("" for the default site) and the server name the client
+ * sent, lower case ("" without SNI).  Tickets (as additional data) and
+ * cached TLS 1.2 sessions (as part of the key) carry it, so a session
+ * resumes only under the same server name and site (RFC 6066 §3: "MUST
+ * NOT accept the request to resume the session if the server_name
+ * extension contains a different name"; RFC 8446 §4.2.11, §4.6.1).  Names
+ * only: every server of a fleet with the same sites computes the same. */
+static int hs_tls_site_id(struct hs_tls_sess *s, const char *site)
+{
+	static const char label[] = "httpsd resumption site v1";
+	char name[sizeof(s->sni)];
+	wc_Sha256 h;
+	size_t i, n = 0;
+	int rc;
+
+	if (s->sni_seen)
+		for (n = 0; s->sni[n] != '\0' && n < sizeof(name) - 1; n++)
+			name[n] = (char)(s->sni[n] >= 'A' && s->sni[n] <= 'Z' ?
+					 s->sni[n] - 'A' + 'a' : s->sni[n]);
+	name[n] = '\0';
+	rc = wc_InitSha256(&h);
+	if (rc == 0)
+		rc = wc_Sha256Update(&h, (const byte *)label, sizeof(label));
+	if (rc == 0)
+		rc = wc_Sha256Update(&h, (const byte *)site,
+				     (word32)strlen(site) + 1);
+	if (rc == 0)
+		rc = wc_Sha256Update(&h, (const byte *)name, (word32)n + 1);
+	if (rc == 0)
+		rc = wc_Sha256Final(&h, s->site_id);
+	wc_Sha256Free(&h);
+	for (i = 0; rc != 0 && i < sizeof(s->site_id); i++)
+		s->site_id[i] = 0;
+	return rc == 0 ? 0 : -EIO;
 }
 
 /* DNS names of a certificate (subjectAltName, else the CN) for strict SNI. */
@@ -763,6 +924,15 @@ static int hs_tls_wctx_new(struct hs_tls_ctx *ctx, WOLFSSL_CTX **out,
 			wolfSSL_CTX_set_TicketEncCtx(wctx, ctx) != WOLFSSL_SUCCESS))
 		rc = hs_tls_errf(err, errlen, -EIO,
 				 "wolfSSL: cannot set the ticket callback");
+	/* The lifetime hint of NewSessionTicket (both versions), and
+	 * wolfSSL's own age checks (TLS 1.3 PSK, TLS 1.2 ticket and cached
+	 * session): the same lifetime as ours (hs_tls_fresh). */
+	if (rc == 0 && (wolfSSL_CTX_set_TicketHint(wctx, (int)ctx->lifetime) !=
+			WOLFSSL_SUCCESS ||
+			wolfSSL_CTX_set_timeout(wctx, ctx->lifetime) !=
+			WOLFSSL_SUCCESS))
+		rc = hs_tls_errf(err, errlen, -EIO,
+				 "wolfSSL: cannot set the ticket lifetime");
 	if (rc == 0 && wolfSSL_CTX_set_session_id_context(wctx, hs_tls_sid_ctx,
 			(unsigned int)sizeof(hs_tls_sid_ctx) - 1) != WOLFSSL_SUCCESS)
 		rc = hs_tls_errf(err, errlen, -EIO,
@@ -770,6 +940,21 @@ static int hs_tls_wctx_new(struct hs_tls_ctx *ctx, WOLFSSL_CTX **out,
 	if (rc == 0 && cfg->session_cache < 0)
 		(void)wolfSSL_CTX_set_session_cache_mode(wctx,
 						WOLFSSL_SESS_CACHE_OFF);
+	/* Our cache replaces wolfSSL's (one table keyed by session ID alone,
+	 * shared by every site): see hs_tls_scache.h. */
+	if (rc == 0 && cfg->session_cache >= 0) {
+		if (hs_tls_scache_init() < 0)
+			rc = hs_tls_errf(err, errlen, -ENOMEM,
+					 "out of memory for the session cache");
+		else if (wolfSSL_CTX_set_session_cache_mode(wctx,
+				WOLFSSL_SESS_CACHE_SERVER |
+				WOLFSSL_SESS_CACHE_NO_INTERNAL) !=
+			 WOLFSSL_SUCCESS)
+			rc = hs_tls_errf(err, errlen, -EIO, "wolfSSL: cannot "
+					 "set the session cache mode");
+		wolfSSL_CTX_sess_set_new_cb(wctx, hs_tls_scache_new_cb);
+		wolfSSL_CTX_sess_set_get_cb(wctx, hs_tls_scache_get_cb);
+	}
 	/* after the ticket and cache set-up: client authentication turns
 	 * resumption off */
 	if (rc == 0 && cfg->client_auth != HS_TLS_CLIENT_AUTH_OFF)
@@ -852,9 +1037,16 @@ int hs_tls_ctx_new(struct hs_tls_ctx **out, const struct hs_tls_config *cfg,
 		return hs_tls_errf(err, errlen, -ENOMEM, "out of memory");
 	ctx->crypto = cfg->crypto;
 	ctx->sni_strict = cfg->sni_strict;
+	ctx->lifetime = cfg->ticket_lifetime ? cfg->ticket_lifetime
+					     : HS_TLS_TICKET_LIFETIME_DEFAULT;
 	ctx->client_auth = cfg->client_auth;
 	ctx->early = cfg->early_data;
-	if (cfg->ocsp_staple != NULL &&
+	if (ctx->lifetime > HS_TLS_TICKET_LIFETIME_MAX)
+		rc = hs_tls_errf(err, errlen, -EINVAL,
+				 "ticket lifetime %u s is out of range (1..%u, "
+				 "RFC 8446 §4.6.1)", ctx->lifetime,
+				 HS_TLS_TICKET_LIFETIME_MAX);
+	else if (cfg->ocsp_staple != NULL &&
 	    cfg->client_auth != HS_TLS_CLIENT_AUTH_OFF)
 		rc = hs_tls_errf(err, errlen, -EINVAL,
 				 "OCSP stapling cannot be combined with "
@@ -1019,6 +1211,7 @@ static int hs_tls_alert_now(struct hs_tls_sess *s, uint8_t desc);
 static int hs_tls_choose_site(struct hs_tls_sess *s)
 {
 	WOLFSSL_CTX *wctx = s->ctx->wctx;
+	const char *site = "";
 	uint32_t want;
 	int n, rc;
 
@@ -1061,9 +1254,10 @@ static int hs_tls_choose_site(struct hs_tls_sess *s)
 	if (rc < 0)
 		return hs_tls_alert_now(s, 47 /* illegal_parameter */);
 	s->sni_seen = rc == 1;
-	wctx = hs_tls_site_for(s->ctx, s->sni_seen ? s->sni : NULL);
+	wctx = hs_tls_site_for(s->ctx, s->sni_seen ? s->sni : NULL, &site);
 	if (wctx == NULL)
 		return hs_tls_alert_now(s, 112 /* unrecognized_name */);
+	HS_GUARD(hs_tls_site_id(s, site));
 	s->ssl = wolfSSL_new(wctx);
 	if (s->ssl == NULL)
 		return -ENOMEM;
@@ -1162,8 +1356,7 @@ static void hs_tls_fatal_alert(struct hs_tls_sess *s, int wolf_err)
 	if (h.last_tx.level == alert_fatal || s->tx_bytes != 0 ||
 	    s->alert_len != 0)
 		return;
-	hs_tls_plain_alert(s, s->early_replay ? 47 /* illegal_parameter */ :
-			   hs_tls_alert_desc(wolf_err));
+	hs_tls_plain_alert(s, hs_tls_alert_desc(wolf_err));
 }
 
 /* Map a failed wolfSSL call (ret <= 0) to our codes.  Fatal results are
@@ -1279,6 +1472,8 @@ static int hs_tls_early_read(struct hs_tls_sess *s, void *buf, size_t len)
 	if (out > 0) {
 		/* data processed after the client's Finished is 1-RTT data */
 		s->early_input = !wolfSSL_is_init_finished(s->ssl);
+		if (s->early_input)
+			s->events |= HS_TLS_EV_EARLY_ACCEPTED;
 		return out;
 	}
 	if (ret == BAD_FUNC_ARG && wolfSSL_version(s->ssl) != TLS1_3_VERSION) {
@@ -1569,6 +1764,20 @@ const char *hs_tls_cipher(const struct hs_tls_sess *s)
 bool hs_tls_session_reused(const struct hs_tls_sess *s)
 {
 	return s != NULL && s->hs_done && wolfSSL_session_reused(s->ssl) == 1;
+}
+
+unsigned int hs_tls_events(const struct hs_tls_sess *s)
+{
+	unsigned int ev;
+
+	if (s == NULL)
+		return 0;
+	ev = s->events & ~HS_TLS_EV_RESUME_OFFERED;
+	if (s->hs_done && wolfSSL_session_reused(s->ssl) == 1)
+		ev |= HS_TLS_EV_RESUMED;
+	else if (s->hs_done && (s->events & HS_TLS_EV_RESUME_OFFERED))
+		ev |= HS_TLS_EV_RESUME_REFUSED;
+	return ev;
 }
 
 const char *hs_tls_server_name(const struct hs_tls_sess *s)

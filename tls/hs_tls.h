@@ -37,6 +37,13 @@ struct hs_tls_site {
 	const char *key_file;    /* PEM private key */
 };
 
+/* Session lifetime (--ticket-lifetime): the lifetime hint of every
+ * NewSessionTicket (TLS 1.3 ticket_lifetime, TLS 1.2 lifetime hint) and
+ * the age beyond which a ticket or cached TLS 1.2 session is refused
+ * (full handshake).  RFC 8446 §4.6.1: at most 7 days. */
+#define HS_TLS_TICKET_LIFETIME_DEFAULT 7200u
+#define HS_TLS_TICKET_LIFETIME_MAX     604800u
+
 /* Most sites and ticket keys a context holds. */
 #define HS_TLS_MAX_SITES 64
 #define HS_TLS_MAX_TICKET_KEYS 8
@@ -66,6 +73,8 @@ struct hs_tls_config {
 	bool sni_strict;
 	const char *ticket_key_file;
 	int session_cache;
+	/* seconds, 1..HS_TLS_TICKET_LIFETIME_MAX; 0: the default */
+	uint32_t ticket_lifetime;
 
 	/* Client certificates (hs_tls_mtls.h): client_ca (PEM) with
 	 * client_auth OPTIONAL or REQUIRED; NULL / OFF: none requested.
@@ -78,7 +87,7 @@ struct hs_tls_config {
 	 * response names one certificate). */
 	const char *ocsp_staple;
 	/* TLS 1.3 0-RTT with our anti-replay (hs_tls_early.h); off if false;
-	 * every site (tickets resume across sites) */
+	 * every site */
 	bool early_data;
 };
 
@@ -158,9 +167,37 @@ bool hs_tls_session_reused(const struct hs_tls_sess *s);
 const char *hs_tls_server_name(const struct hs_tls_sess *s);
 const char *hs_tls_alpn(const struct hs_tls_sess *s);
 
+/* What happened to a session, for counters (read when it ends):
+ *  RESUMED         the handshake resumed a session (ticket or cache)
+ *  RESUME_REFUSED  the client offered a ticket or TLS 1.2 session ID and
+ *                  got a full handshake: issued under another server name
+ *                  or site, unknown or retired key, not cached, expired
+ *                  (the handshake completed)
+ *  RESUME_EXPIRED  a ticket or cached session older than the lifetime
+ *                  was refused
+ *  EARLY_ACCEPTED  0-RTT data was read from the client's early data
+ *  EARLY_REPLAY    the ClientHello was a replay (hs_tls_early.h): its
+ *                  PSK and early data were rejected, the handshake went
+ *                  on as a full 1-RTT one */
+#define HS_TLS_EV_RESUMED        (1u << 0)
+#define HS_TLS_EV_RESUME_REFUSED (1u << 1)
+#define HS_TLS_EV_RESUME_EXPIRED (1u << 2)
+#define HS_TLS_EV_EARLY_ACCEPTED (1u << 3)
+#define HS_TLS_EV_EARLY_REPLAY   (1u << 4)
+#define HS_TLS_EV_RESUME_OFFERED (1u << 15)  /* internal */
+unsigned int hs_tls_events(const struct hs_tls_sess *s);
+
 /* Session ticket keys (RFC 5077 §4 ticket layout: key_name(16) iv(16)
- * encrypted state, mac(32); the state is sealed with AES-256-GCM, the
- * 16-byte tag in mac, key_name || iv || length as additional data).
+ * encrypted state, mac(32); the state is sealed with AES-256-GCM under
+ * the first 12 bytes of iv, the last 4 are the issue time (seconds since
+ * the epoch, big endian; fleet servers need synchronized clocks), the
+ * 16-byte tag in mac, key_name || iv || length || site binding as
+ * additional data).  A ticket older than the context's ticket_lifetime
+ * is refused.  The site binding is a SHA-256 digest of the selected
+ * site's NAME and the server name the client sent: a ticket opens only
+ * under the same name and site (RFC 6066 §3), on any server with the
+ * same keys and sites; other tickets mean a full handshake.  TLS 1.2
+ * session IDs are bound the same way (hs_tls_scache.h).
  *
  * Ticket key file: text, one key per line, 64 hex digits (32 random bytes,
  * e.g. `openssl rand -hex 32`); blank lines and lines starting with '#'

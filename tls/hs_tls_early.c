@@ -150,7 +150,8 @@ static bool hs_es_seen(uint64_t fp)
 		/* another lcore wrote that slot meanwhile: look again (it
 		 * may have been this very ClientHello) */
 	}
-	/* contended four times over: refuse rather than risk a replay */
+	/* contended four times over: a replay for safety (its 0-RTT is
+	 * rejected, the handshake goes on 1-RTT) */
 	__atomic_fetch_add(&t->replays, 1, __ATOMIC_RELAXED);
 	return true;
 }
@@ -209,7 +210,7 @@ static int hs_es_done(struct hs_tls_early_sniff *sn)
 			fp = 1;
 		rc = hs_es_seen(fp) ? -EALREADY : 0;
 	} else if (sn->saw_early) {
-		rc = -EALREADY;   /* early data without a hashable PSK: refuse */
+		rc = -EALREADY;   /* early data without a hashable PSK: no 0-RTT */
 	}
 	hs_tls_early_sniff_stop(sn);
 	return rc;

@@ -5,7 +5,8 @@
  * Off by default.  When on, tickets announce max_early_data_size =
  * HS_TLS_EARLY_MAX and a resuming client may send early data with its
  * ClientHello.  wolfSSL 5.5.4 has no anti-replay of its own worth the
- * name and no public way to refuse early data of one connection, so:
+ * name and no public way to refuse early data of one connection while
+ * accepting its PSK, so:
  *
  *  - Recording.  hs_tls's receive callback shows us every byte wolfSSL
  *    reads before it parses them.  A small streaming parser follows the
@@ -18,9 +19,29 @@
  *    48-bit fingerprint + 16-bit expiry, compare-and-swap), fixed size,
  *    allocated at start-up.
  *  - Rejection.  A ClientHello already in the table is a replay (a client
- *    never sends the same one twice): the handshake is aborted with
- *    illegal_parameter before wolfSSL has parsed it, as RFC 8446 §8.2
- *    allows, so its early data is never decrypted, let alone processed.
+ *    never sends the same one twice).  RFC 8446 §8.2 lets the server
+ *    abort it or reject its 0-RTT and go on; we go on (§8: a replay must
+ *    not break a client whose ClientHello was duplicated on the way):
+ *    the sniffer has judged the ClientHello before wolfSSL parses it, and
+ *    hs_tls's ticket callback then refuses the ticket of that connection.
+ *    Without the PSK there is no early data (§4.2.10: it needs the first
+ *    PSK accepted): wolfSSL derives no early keys, skips the early
+ *    records it cannot decrypt (up to max_early_data_size) and completes
+ *    a full 1-RTT handshake; a real client learns its early data was
+ *    rejected and sends the request again after the handshake; a
+ *    replayer cannot finish the handshake.  The early data is never
+ *    decrypted, let alone processed (counter tls_early_replayed).
+ *    Why the PSK and not only the 0-RTT: in wolfSSL 5.5.4 the server
+ *    accepts early data whenever the ClientHello carries the early_data
+ *    extension and its first PSK is chosen (tls13.c CheckPreSharedKeys:
+ *    "ssl->earlyData != no_early_data && first"); the state that would
+ *    say no is internal (ssl->earlyData), wolfSSL_set_max_early_data() is
+ *    overwritten by the ticket's value when the PSK is accepted
+ *    (DoPreSharedKeys) and only decides the reported status, and calling
+ *    wolfSSL_accept() instead of wolfSSL_read_early_data() leaves the
+ *    state at early_data_ext, which that test accepts as well.  So a
+ *    replay costs a full handshake (one signature) where "accept the
+ *    PSK, reject 0-RTT" would not; both are what §8.2 allows.
  *  - Window.  An entry lives HS_TLS_EARLY_WINDOW_S seconds; a ClientHello
  *    replayed later fails the ticket age check of RFC 8446 §8.3 (wolfSSL
  *    refuses a PSK whose obfuscated_ticket_age is more than 11 s off), so
@@ -38,7 +59,8 @@
  * Limits: the record is per process - a replay to another server of a
  * fleet sharing ticket keys is only bounded by the ticket age check.  A
  * ClientHello that offers early data but cannot be fingerprinted is
- * refused; a malformed one is left to wolfSSL, which rejects it.
+ * treated as a replay (1-RTT); a malformed one is left to wolfSSL, which
+ * rejects it.
  */
 #ifndef HS_TLS_EARLY_H
 #define HS_TLS_EARLY_H
@@ -87,13 +109,14 @@ void hs_tls_early_sniff_start(struct hs_tls_early_sniff *sn);
 void hs_tls_early_sniff_stop(struct hs_tls_early_sniff *sn);
 
 /* n bytes wolfSSL is about to get.  0: go on; -EALREADY: this ClientHello
- * was seen before (a replay), abort with illegal_parameter. */
+ * was seen before (a replay, or early data without a PSK to fingerprint):
+ * reject its PSK and so its 0-RTT, go on 1-RTT. */
 int hs_tls_early_sniff_feed(struct hs_tls_early_sniff *sn, const uint8_t *p,
 			    size_t n);
 
 struct hs_tls_early_stats {
 	uint64_t recorded;    /* ClientHellos with early data recorded */
-	uint64_t replays;     /* ... refused as replays */
+	uint64_t replays;     /* ... seen again: 0-RTT rejected */
 	uint64_t evictions;   /* live entries reused under a flood */
 };
 void hs_tls_early_stats(struct hs_tls_early_stats *out);

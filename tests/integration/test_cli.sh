@@ -46,7 +46,7 @@ check_eq "--help exits 0" 0 "$?"
 check_match "--help mentions --addr" '--addr' "$help"
 for o in --cert --key --root --gateway --https-port --http-port --max-conns \
 	--client-ca --client-auth --ocsp-staple --early-data --impair --upload-sink \
-	--max-body; do
+	--max-body --ticket-lifetime; do
 	check_match "--help mentions $o" "$o" "$help"
 done
 run_httpsd --help
@@ -109,6 +109,9 @@ bad "--impair seed per direction" 'seed' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}"
 bad "--impair empty" 'impair' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --impair ''
 bad "--upload-sink relative" 'upload-sink' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --upload-sink upload
 bad "--upload-sink with a space" 'upload-sink' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --upload-sink '/up load'
+bad "--ticket-lifetime 0" 'ticket-lifetime.*range' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --ticket-lifetime 0
+bad "--ticket-lifetime 604801" 'ticket-lifetime.*604801.*range' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --ticket-lifetime 604801
+bad "--ticket-lifetime 2h" 'ticket-lifetime.*2h' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --ticket-lifetime 2h
 bad "--max-body 0" 'max-body' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --max-body 0
 bad "--max-body not a number" 'max-body|lots' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --max-body lots
 bad "--tcp-rto-min 0" 'tcp-rto-min' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --tcp-rto-min 0

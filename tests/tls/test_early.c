@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * test_early.c - the 0-RTT anti-replay record (hs_tls_early.h): a
- * ClientHello offering early data is recorded once and refused when it
- * comes again, however its bytes are split; others are not recorded;
+ * ClientHello offering early data is recorded once and reported as a
+ * replay (its 0-RTT is then rejected) when it comes again, however its
+ * bytes are split; others are not recorded;
  * entries expire after the window; malformed input never trips it.
  */
 #include <errno.h>

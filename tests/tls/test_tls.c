@@ -1229,6 +1229,286 @@ static void test_resumption(void)
 	wolfSSL_SESSION_free(s12c);
 }
 
+/* A client (no verification) that offers SNI name (NULL: none) and, if
+ * sess is not NULL, that session; ticket12 turns TLS 1.2 tickets on.  A
+ * completed handshake leaves the server certificate's CN in cn. */
+static bool site_pair(struct pair *p, WOLFSSL_METHOD *method, const char *name,
+		      WOLFSSL_SESSION *sess, bool ticket12, char *cn,
+		      size_t cnlen)
+{
+	cn[0] = '\0';
+	if (pair_init(p, method, NULL) != 0)
+		return false;
+	wolfSSL_set_verify(p->cli, WOLFSSL_VERIFY_NONE, NULL);
+	if (name != NULL &&
+	    wolfSSL_UseSNI(p->cli, WOLFSSL_SNI_HOST_NAME, name,
+			   (unsigned short)strlen(name)) != WOLFSSL_SUCCESS)
+		return false;
+	if (ticket12)
+		CHECK(wolfSSL_UseSessionTicket(p->cli) == WOLFSSL_SUCCESS);
+	if (sess != NULL)
+		(void)wolfSSL_set_session(p->cli, sess);
+	pump_handshake(p);
+	peer_cn(p, cn, cnlen);
+	return p->srv_rc == 0 && p->cli_done;
+}
+
+/* A full handshake with SNI name; the client's session (caller frees). */
+static WOLFSSL_SESSION *site_session(WOLFSSL_METHOD *method, const char *name,
+				     bool ticket12)
+{
+	WOLFSSL_SESSION *sess = NULL;
+	uint8_t buf[16];
+	char cn[256];
+	struct pair p;
+
+	if (site_pair(&p, method, name, NULL, ticket12, cn, sizeof(cn))) {
+		CHECK(!hs_tls_session_reused(p.srv));
+		(void)wolfSSL_read(p.cli, buf, sizeof(buf)); /* TLS 1.3 ticket */
+		sess = wolfSSL_get1_session(p.cli);
+	}
+	pair_fini(&p);
+	return sess;
+}
+
+/* Whether the server sent a plaintext (TLS 1.2) Certificate message. */
+static bool log_has_certificate(const struct pipe *p)
+{
+	size_t off = 0;
+
+	while (off + 6 <= p->loglen) {
+		size_t rlen = ((size_t)p->log[off + 3] << 8) | p->log[off + 4];
+
+		if (p->log[off] == REC_HANDSHAKE && p->log[off + 5] == 11)
+			return true;
+		off += 5 + rlen;
+	}
+	return false;
+}
+
+/* Offer sess with SNI name: 1 resumed, 0 full handshake, -1 failed; the
+ * CN of the certificate the client saw (for a full handshake) in cn.
+ *
+ * wolfSSL 5.5.4's TLS 1.2 client cannot take a refused ticket: it counts
+ * any ServerHello as acceptance of the ticket it sent (internal.c
+ * DSH_CheckSessionId: "ticketLen > 0") and then fails on the Certificate
+ * of the full handshake the server rightly started (OpenSSL's client
+ * falls back: tests/integration/test_resume.sh).  With ticket12 a refusal
+ * is therefore -1 with *cert_sent true: the server did not resume. */
+static int site_resume(WOLFSSL_METHOD *method, const char *name,
+		       WOLFSSL_SESSION *sess, bool ticket12, char *cn,
+		       size_t cnlen, unsigned int *events)
+{
+	struct pair p;
+	bool ok;
+	int r = -1;
+
+	if (sess == NULL)
+		return -1;
+	ok = site_pair(&p, method, name, sess, ticket12, cn, cnlen);
+	if (ok) {
+		r = hs_tls_session_reused(p.srv) ? 1 : 0;
+		CHECK((wolfSSL_session_reused(p.cli) == 1) == (r == 1));
+		if (events != NULL)
+			*events = hs_tls_events(p.srv);
+	} else if (ticket12 && log_has_certificate(&p.s2c)) {
+		r = -2;          /* see above: full handshake, client gave up */
+		if (events != NULL)
+			*events = HS_TLS_EV_RESUME_REFUSED;
+		snprintf(cn, cnlen, "(not verified)");
+	}
+	pair_fini(&p);
+	return r;
+}
+
+/* A refused resumption: a full handshake serving want_cn. */
+static void expect_full(int r, bool ticket12, const char *cn,
+			const char *want_cn)
+{
+	if (ticket12) {
+		CHECK(r == -2 || (r == 0 && strcmp(cn, want_cn) == 0));
+		return;
+	}
+	CHECK(r == 0);
+	CHECK(strcmp(cn, want_cn) == 0);
+}
+
+/* Resumption is bound to the server name and site (RFC 6066 §3, RFC 8446
+ * §4.6.1): a ticket or cached TLS 1.2 session from one name gets a full
+ * handshake (with the other site's certificate) under another name, and
+ * resumes under its own, also on another server sharing the ticket keys. */
+static void test_site_resumption(void)
+{
+	static const struct { WOLFSSL_METHOD *(*method)(void); bool t12;
+			      const char *what; } kinds[] = {
+		{ wolfTLSv1_3_client_method, false, "TLS 1.3 ticket" },
+		{ wolfTLSv1_2_client_method, true, "TLS 1.2 ticket" },
+		{ wolfTLSv1_2_client_method, false, "TLS 1.2 session cache" },
+	};
+	struct hs_tls_ctx *ctx, *ctx2;
+	char err[512], cn[256];
+	unsigned int ev = 0;
+	int r;
+
+	snprintf(g_tk, sizeof(g_tk), "%s/ticket.keys", g_dir);
+	write_keys(KEY_A);
+	ctx = sites_ctx(false, err, sizeof(err));
+	CHECK(ctx != NULL);
+	if (ctx == NULL) {
+		fprintf(stderr, "sites ctx: %s\n", err);
+		return;
+	}
+	CHECK(hs_tls_reload_ticket_keys(ctx, g_tk, err, sizeof(err)) == 0);
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+		WOLFSSL_METHOD *m;
+		WOLFSSL_SESSION *www, *def, *wa;
+
+		g_pair_ctx = ctx;
+		www = site_session(kinds[k].method(), "www.example.com",
+				   kinds[k].t12);
+		def = site_session(kinds[k].method(), NULL, kinds[k].t12);
+		wa = site_session(kinds[k].method(), "a.wild.test", kinds[k].t12);
+		CHECK(www != NULL && def != NULL && wa != NULL);
+		printf("  site resumption: %s\n", kinds[k].what);
+		/* its own name resumes (the name compared without case) */
+		m = kinds[k].method();
+		CHECK(site_resume(m, "www.example.com", www, kinds[k].t12, cn,
+				  sizeof(cn), &ev) == 1);
+		CHECK(ev & HS_TLS_EV_RESUMED);
+		m = kinds[k].method();
+		CHECK(site_resume(m, "WWW.example.COM", www, kinds[k].t12, cn,
+				  sizeof(cn), NULL) == 1);
+		m = kinds[k].method();
+		CHECK(site_resume(m, NULL, def, kinds[k].t12, cn, sizeof(cn),
+				  NULL) == 1);
+		/* another site: a full handshake with that site's certificate */
+		m = kinds[k].method();
+		r = site_resume(m, "rsa.test", www, kinds[k].t12, cn,
+				sizeof(cn), &ev);
+		expect_full(r, kinds[k].t12, cn, "rsa.test");
+		CHECK(ev == HS_TLS_EV_RESUME_REFUSED);
+		m = kinds[k].method();
+		r = site_resume(m, NULL, www, kinds[k].t12, cn, sizeof(cn), NULL);
+		expect_full(r, kinds[k].t12, cn, "localhost");
+		m = kinds[k].method();
+		r = site_resume(m, "www.example.com", def, kinds[k].t12, cn,
+				sizeof(cn), NULL);
+		expect_full(r, kinds[k].t12, cn, "www.example.com");
+		/* the default site under a name it serves without a --site:
+		 * another server name, so no resumption either */
+		m = kinds[k].method();
+		r = site_resume(m, "unknown.test", def, kinds[k].t12, cn,
+				sizeof(cn), NULL);
+		expect_full(r, kinds[k].t12, cn, "localhost");
+		/* one wildcard site, two names: each name its own sessions */
+		m = kinds[k].method();
+		r = site_resume(m, "b.wild.test", wa, kinds[k].t12, cn,
+				sizeof(cn), NULL);
+		expect_full(r, kinds[k].t12, cn, "*.wild.test");
+		m = kinds[k].method();
+		CHECK(site_resume(m, "a.wild.test", wa, kinds[k].t12, cn,
+				  sizeof(cn), NULL) == 1);
+		/* another server of the fleet: same sites, same key file */
+		ctx2 = sites_ctx(false, err, sizeof(err));
+		CHECK(ctx2 != NULL &&
+		      hs_tls_reload_ticket_keys(ctx2, g_tk, err,
+						sizeof(err)) == 0);
+		g_pair_ctx = ctx2;
+		m = kinds[k].method();
+		CHECK(site_resume(m, "www.example.com", www, kinds[k].t12, cn,
+				  sizeof(cn), NULL) == 1);
+		m = kinds[k].method();
+		r = site_resume(m, "rsa.test", www, kinds[k].t12, cn,
+				sizeof(cn), NULL);
+		expect_full(r, kinds[k].t12, cn, "rsa.test");
+		g_pair_ctx = NULL;
+		hs_tls_ctx_free(ctx2);
+		wolfSSL_SESSION_free(www);
+		wolfSSL_SESSION_free(def);
+		wolfSSL_SESSION_free(wa);
+	}
+	g_pair_ctx = NULL;
+	hs_tls_ctx_free(ctx);
+}
+
+/* --ticket-lifetime: the hint in NewSessionTicket; tickets and cached
+ * sessions older than the lifetime get a full handshake.  The sessions
+ * come from a server with the default lifetime (so the client still
+ * offers them) and are offered to one with a 2 s lifetime sharing the
+ * ticket keys (a reload that shortened it). */
+static void test_ticket_lifetime(void)
+{
+	static const struct { WOLFSSL_METHOD *(*method)(void); bool t12; }
+		kinds[] = { { wolfTLSv1_3_client_method, false },
+			    { wolfTLSv1_2_client_method, true },
+			    { wolfTLSv1_2_client_method, false } };
+	struct hs_tls_config cfg;
+	struct hs_tls_ctx *ctx = NULL, *shrt = NULL;
+	WOLFSSL_SESSION *sess[3], *s2;
+	char err[512], cn[256];
+	unsigned int ev;
+
+	snprintf(g_tk, sizeof(g_tk), "%s/ticket.keys", g_dir);
+	write_keys(KEY_A);
+	cfg = (struct hs_tls_config){ .cert_file = g_cert, .key_file = g_key,
+				      .ticket_key_file = g_tk,
+				      .ticket_lifetime = HS_TLS_TICKET_LIFETIME_MAX + 1 };
+	CHECK(hs_tls_ctx_new(&ctx, &cfg, err, sizeof(err)) == -EINVAL);
+	CHECK(ctx == NULL && contains(err, "604800"));
+	printf("  bad lifetime: %s\n", err);
+	cfg.ticket_lifetime = 0;                       /* the default */
+	CHECK(hs_tls_ctx_new(&ctx, &cfg, err, sizeof(err)) == 0);
+	cfg.ticket_lifetime = 2;
+	CHECK(hs_tls_ctx_new(&shrt, &cfg, err, sizeof(err)) == 0);
+	if (ctx == NULL || shrt == NULL) {
+		hs_tls_ctx_free(ctx);
+		hs_tls_ctx_free(shrt);
+		return;
+	}
+	g_pair_ctx = ctx;
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+		sess[k] = site_session(kinds[k].method(), NULL, kinds[k].t12);
+		CHECK(sess[k] != NULL);
+	}
+	CHECK(wolfSSL_SESSION_get_ticket_lifetime_hint(sess[0]) ==
+	      HS_TLS_TICKET_LIFETIME_DEFAULT);
+	CHECK(wolfSSL_SESSION_get_ticket_lifetime_hint(sess[1]) ==
+	      HS_TLS_TICKET_LIFETIME_DEFAULT);
+	/* the short-lived server's hint, TLS 1.3 and TLS 1.2 */
+	g_pair_ctx = shrt;
+	s2 = site_session(wolfTLSv1_3_client_method(), NULL, false);
+	CHECK(s2 != NULL && wolfSSL_SESSION_get_ticket_lifetime_hint(s2) == 2);
+	wolfSSL_SESSION_free(s2);
+	s2 = site_session(wolfTLSv1_2_client_method(), NULL, true);
+	CHECK(s2 != NULL && wolfSSL_SESSION_get_ticket_lifetime_hint(s2) == 2);
+	wolfSSL_SESSION_free(s2);
+	/* young enough: resumed */
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++)
+		CHECK(site_resume(kinds[k].method(), NULL, sess[k],
+				  kinds[k].t12, cn, sizeof(cn), NULL) == 1);
+	sleep(3);
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+		int r;
+
+		ev = 0;
+		g_pair_ctx = shrt;
+		r = site_resume(kinds[k].method(), NULL, sess[k], kinds[k].t12,
+				cn, sizeof(cn), &ev);
+		expect_full(r, kinds[k].t12, cn, "localhost");
+		if (!kinds[k].t12)
+			CHECK(ev == (HS_TLS_EV_RESUME_REFUSED |
+				     HS_TLS_EV_RESUME_EXPIRED));
+		/* the default lifetime still takes them */
+		g_pair_ctx = ctx;
+		CHECK(site_resume(kinds[k].method(), NULL, sess[k],
+				  kinds[k].t12, cn, sizeof(cn), NULL) == 1);
+		wolfSSL_SESSION_free(sess[k]);
+	}
+	g_pair_ctx = NULL;
+	hs_tls_ctx_free(ctx);
+	hs_tls_ctx_free(shrt);
+}
+
 static void test_site_errors(void)
 {
 	char c[PATH_MAX + 32], k[PATH_MAX + 32], err[512];
@@ -1345,6 +1625,158 @@ static void test_site_policy(void)
 #endif
 }
 
+#if defined(WOLFSSL_EARLY_DATA) && defined(OPENSSL_EXTRA)
+/* Drive a pair whose server has early data on: reads drive the server's
+ * handshake; what the server reads goes to got (early: *early_bytes). */
+static void early_pump(struct pair *p, uint8_t *got, size_t cap, size_t *n,
+		       size_t *early_bytes)
+{
+	for (int round = 0; round < 2000; round++) {
+		int r;
+
+		client_step(p);
+		r = hs_tls_handshake(p->srv);
+		if (r == -EAGAIN && hs_tls_early_phase(p->srv) && *n < cap) {
+			r = hs_tls_read(p->srv, got + *n, cap - *n);
+			if (r > 0) {
+				*n += (size_t)r;
+				if (hs_tls_in_early_data(p->srv))
+					*early_bytes += (size_t)r;
+				continue;
+			}
+		}
+		if (r != -EAGAIN && r != 0)
+			break;
+		if (hs_tls_handshake_done(p->srv) && (p->cli_done || p->cli_err))
+			break;
+	}
+}
+
+/* A TLS 1.3 session from ctx with early data allowed (caller frees). */
+static WOLFSSL_SESSION *early_session(void)
+{
+	WOLFSSL_SESSION *sess = NULL;
+	uint8_t got[64], buf[16];
+	size_t n = 0, e = 0;
+	struct pair p;
+
+	if (pair_init(&p, wolfTLSv1_3_client_method(), NULL) == 0) {
+		wolfSSL_set_verify(p.cli, WOLFSSL_VERIFY_NONE, NULL);
+		early_pump(&p, got, sizeof(got), &n, &e);
+		if (hs_tls_handshake_done(p.srv) && p.cli_done) {
+			(void)wolfSSL_read(p.cli, buf, sizeof(buf)); /* ticket */
+			sess = wolfSSL_get1_session(p.cli);
+		}
+	}
+	pair_fini(&p);
+	return sess;
+}
+
+/* Resume sess sending req as early data.  With prerecord the client's
+ * first flight is shown to the anti-replay record first, so the server
+ * sees it as a replay.  The request is sent again after the handshake
+ * when the client learns its early data was rejected; the server
+ * answers "ok".  Returns the early bytes the server read, -1 on failure;
+ * *status: the client's early data status, *ev: the server's events. */
+static long early_conn(WOLFSSL_SESSION *sess, bool prerecord, int *status,
+		       unsigned int *ev, bool *resumed)
+{
+	static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+	uint8_t got[256], ans[2];
+	size_t n = 0, e = 0;
+	long rc = -1;
+	struct pair p;
+	int w = 0;
+
+	if (pair_init(&p, wolfTLSv1_3_client_method(), NULL) != 0)
+		goto out;
+	wolfSSL_set_verify(p.cli, WOLFSSL_VERIFY_NONE, NULL);
+	CHECK(wolfSSL_set_session(p.cli, sess) == WOLFSSL_SUCCESS);
+	/* wolfSSL 5.5.4's client counts every record it reads after its
+	 * early data was accepted against its own max early data, 0 on a
+	 * client: the answer would fail (internal.c DoApplicationData). */
+	(void)wolfSSL_set_max_early_data(p.cli, 1u << 20);
+	if (wolfSSL_write_early_data(p.cli, req, (int)sizeof(req) - 1, &w) !=
+	    (int)sizeof(req) - 1 || w != (int)sizeof(req) - 1)
+		goto out;
+	if (prerecord) {
+		struct hs_tls_early_sniff sn;
+		uint8_t flight[4096];
+		size_t fl = p.c2s.len < sizeof(flight) ? p.c2s.len : sizeof(flight);
+
+		for (size_t i = 0; i < fl; i++)
+			flight[i] = p.c2s.buf[(p.c2s.head + i) % PIPE_CAP];
+		hs_tls_early_sniff_start(&sn);
+		CHECK(hs_tls_early_sniff_feed(&sn, flight, fl) == 0);
+		hs_tls_early_sniff_stop(&sn);
+	}
+	early_pump(&p, got, sizeof(got), &n, &e);
+	if (!hs_tls_handshake_done(p.srv) || !p.cli_done)
+		goto out;
+	*status = wolfSSL_get_early_data_status(p.cli);
+	if (*status == WOLFSSL_EARLY_DATA_REJECTED &&
+	    wolfSSL_write(p.cli, req, (int)sizeof(req) - 1) !=
+	    (int)sizeof(req) - 1)
+		goto out;
+	if (n < sizeof(req) - 1 &&
+	    !server_read_all(&p, got + n, sizeof(req) - 1 - n))
+		goto out;
+	CHECK(memcmp(got, req, sizeof(req) - 1) == 0);
+	if (hs_tls_write(p.srv, "ok", 2) != 2 ||
+	    !client_read_all(&p, ans, sizeof(ans)) || memcmp(ans, "ok", 2) != 0)
+		goto out;
+	*resumed = hs_tls_session_reused(p.srv);
+	*ev = hs_tls_events(p.srv);
+	rc = (long)e;
+out:
+	pair_fini(&p);
+	return rc;
+}
+
+/* RFC 8446 §8.2: a replayed ClientHello gets its 0-RTT rejected and the
+ * handshake goes on (1-RTT, full handshake: the PSK is refused) instead
+ * of an abort; the request is answered once it comes after the
+ * handshake.  A fresh ClientHello with the same ticket still gets 0-RTT. */
+static void test_early_replay(void)
+{
+	struct hs_tls_config cfg = { .cert_file = g_cert, .key_file = g_key,
+				     .early_data = true };
+	struct hs_tls_ctx *ctx = NULL;
+	WOLFSSL_SESSION *sess;
+	unsigned int ev = 0;
+	bool resumed = false;
+	int status = -1;
+	char err[512];
+
+	CHECK(hs_tls_ctx_new(&ctx, &cfg, err, sizeof(err)) == 0);
+	if (ctx == NULL)
+		return;
+	g_pair_ctx = ctx;
+	sess = early_session();
+	CHECK(sess != NULL);
+	/* a fresh ClientHello: early data accepted, resumed */
+	CHECK(early_conn(sess, false, &status, &ev, &resumed) ==
+	      (long)strlen("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+	CHECK(status == WOLFSSL_EARLY_DATA_ACCEPTED);
+	CHECK(resumed && (ev & HS_TLS_EV_EARLY_ACCEPTED) &&
+	      !(ev & HS_TLS_EV_EARLY_REPLAY));
+	/* the same flight seen before: no early byte read, 1-RTT, answered */
+	status = -1;
+	ev = 0;
+	CHECK(early_conn(sess, true, &status, &ev, &resumed) == 0);
+	CHECK(status == WOLFSSL_EARLY_DATA_REJECTED);
+	CHECK(!resumed);
+	CHECK((ev & HS_TLS_EV_EARLY_REPLAY) && !(ev & HS_TLS_EV_EARLY_ACCEPTED));
+	printf("  replayed ClientHello: early data rejected, 1-RTT, answered\n");
+	/* and the ticket still works for a new ClientHello */
+	CHECK(early_conn(sess, false, &status, &ev, &resumed) > 0);
+	CHECK(status == WOLFSSL_EARLY_DATA_ACCEPTED && resumed);
+	wolfSSL_SESSION_free(sess);
+	g_pair_ctx = NULL;
+	hs_tls_ctx_free(ctx);
+}
+#endif
+
 /* ---- set-up ------------------------------------------------------- */
 
 static int gen_cert(const char *root, char *dir, size_t dirlen,
@@ -1429,8 +1861,13 @@ int main(int argc, char **argv)
 	test_chain();
 	test_alpn();
 	test_resumption();
+	test_site_resumption();
+	test_ticket_lifetime();
 	test_site_errors();
 	test_site_policy();
+#if defined(WOLFSSL_EARLY_DATA) && defined(OPENSSL_EXTRA)
+	test_early_replay();
+#endif
 
 	hs_tls_ctx_free(g_ctx);
 	hs_tls_global_fini();
