@@ -37,7 +37,9 @@ SERVERS = ["httpsd", "httpsd-idle", "nginx"]
 MICRO = [("bench_crypto", "Crypto micro benchmark (build/bench/bench_crypto, core 1)"),
          ("bench_http_parse", "HTTP parser micro benchmark (build/bench/bench_http_parse, core 1)"),
          ("bench_tls", "TLS handshake micro benchmark, in-memory client/server pair "
-          "(build/bench/bench_tls, core 1)")]
+          "(build/bench/bench_tls, core 1)"),
+         ("bench_tcp", "TCP micro benchmark: receive fast path, ACK processing, timer wheel "
+          "at 10/10k/1M connections (build/bench/bench_tcp, core 1)")]
 # RTT part: modes of bench/ttfb and the round trips each needs (TCP
 # handshake included) when nothing but the path delays it.
 RTT_MODES = [("tcp", "TCP connect() only", 1), ("tls12", "TLS 1.2 full", 4), ("tls13", "TLS 1.3 full", 3),

@@ -43,7 +43,9 @@
 /* Gauges among the counters: tcp_conn_open (every table entry, TIME_WAIT
  * included) and tcp_conn_timewait (the TIME_WAIT part of it).
  * tcp_tx_zc_bytes / tcp_tx_copy_bytes: segment payload bytes sent by
- * reference to the send queue (mbuf chain) / copied into the frame. */
+ * reference to the send queue (mbuf chain) / copied into the frame.
+ * tcp_hp_ack / tcp_hp_data: segments handled by header prediction
+ * (hs_tcp_in.c fast path): pure ACKs of new data / in-order data. */
 #define HS_STATS_TCP(X) \
 	X(rx_tcp) X(tx_tcp) X(tcp_rexmt) X(tcp_rst_tx) X(tcp_rst_rx) \
 	X(tcp_conn_open) X(tcp_conn_timewait) X(tcp_conn_total) X(tcp_conn_timeout) \
@@ -60,7 +62,7 @@
 	X(drop_tcp_src_limit) X(drop_tcp_synrcvd_limit) X(tcp_tw_reuse) \
 	X(drop_tcp_after_fin) X(drop_tcp_mem_lcore) X(tcp_rto) \
 	X(tcp_tlp) X(tcp_tlp_loss) X(tcp_limited_tx) X(tcp_rescue_rxt) X(tcp_rexmt_lost) \
-	X(tcp_tx_zc_bytes) X(tcp_tx_copy_bytes)
+	X(tcp_tx_zc_bytes) X(tcp_tx_copy_bytes) X(tcp_hp_ack) X(tcp_hp_data)
 
 #define HS_STATS_TLS(X) \
 	X(tls_hs_ok) X(tls_hs_fail) X(tls_err) \

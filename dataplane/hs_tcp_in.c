@@ -1058,6 +1058,7 @@ hs_tcp_fast_path(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 		    HS_SEQ_GT(s->ack, c->snd_max))
 			return false;
 		rte_pktmbuf_free(m);
+		c->lc->stats.tcp_hp_ack++;
 		hs_tcp_ack_new(c, s->ack);
 		c->snd_wl1 = s->seq;
 		c->snd_wl2 = s->ack;
@@ -1065,6 +1066,7 @@ hs_tcp_fast_path(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 		/* In-order data, nothing new acked, fits the window. */
 		if (s->ack != c->snd_una || s->dlen > hs_tcp_rcv_space(c))
 			return false;
+		c->lc->stats.tcp_hp_data++;
 		hs_tcp_process_data(c, s, m);
 	}
 	hs_tcp_notify(c);
