@@ -7,13 +7,16 @@
 #     corrupting a frame must not damage the cache (copy-on-corrupt)
 #   - wrk downloads 1 MiB and 64 MiB, compared byte for byte with the file
 #     by a Lua check
+#   - wrk uploads 1 MiB and 64 MiB (POST, wrk.body = the file) to
+#     --upload-sink; a Lua check compares the answer with the file's
+#     sha256 and length
 #   - curl --data-binary uploads 1 MiB and 64 MiB to --upload-sink and
 #     gets back their sha256 and length; 1 MiB also chunked
 #   - the impair_* counters moved; corrupted frames were dropped by our
 #     checksums (drop_ip_csum / drop_tcp_csum) and by the client's kernel
 #   - afterwards no connection is open and no mbuf is leaked
 # The 1 MiB transfers run with httpsd's default TCP settings.  The 64 MiB
-# ones (curl download and upload side by side, then wrk) run after a
+# ones (curl download and upload side by side, then wrk's) run after a
 # restart with --tcp-rto-min 20: on this link some losses (of
 # retransmissions, of the last segments of a burst, of ACKs) are still
 # repaired only by the retransmission timer, and at the default 200 ms
@@ -93,13 +96,42 @@ function response(status, headers, body)
 	wrk.thread:stop()
 end
 EOF
-wrk_get() {
-	local out=$T/wrk.$1.out pid i
+# wrk_post FILE SECONDS: one connection POSTs FILE to the sink (wrk.body
+# is the file; wrk.format adds its Content-Length); the Lua check compares
+# the sink's answer with the file's digest and length.
+cat >"$T/post.lua" <<'EOF'
+local want
+function init(args)
+	local f = assert(io.open(args[1], "rb"))
+	wrk.method = "POST"
+	wrk.body = f:read("*a")
+	f:close()
+	wrk.headers["Content-Type"] = "application/octet-stream"
+	want = args[2] .. "\n"
+end
+function response(status, headers, body)
+	if status == 200 and body == want then
+		io.stderr:write("wrk-check ok ", body)
+	else
+		io.stderr:write("wrk-check bad status ", status, " body ", body:sub(1, 100), "\n")
+	end
+	wrk.thread:stop()
+end
+EOF
+wrk_get() { wrk_run "$2" "$T/check.lua" "https://$HS_SRV_IP/$1" "$HS_ROOT/$1"; }
+wrk_post() {
+	wrk_run "$2" "$T/post.lua" "https://$HS_SRV_IP/upload" "$1" "$(want_digest "$1")"
+}
+# wrk_run SECONDS SCRIPT URL SCRIPT-ARGS...
+wrk_run() {
+	local s=$1 lua=$2 url=$3 out pid i
+	shift 3
+	out=$T/wrk.$(basename "$lua" .lua).out
 	# not through cli(): $! must be timeout itself (it passes SIGINT on)
-	ip netns exec "$HS_CLI_NS" timeout -k 5 $(($2 + 10)) wrk -t1 -c1 -d "${2}s" --timeout "${2}s" \
-		-s "$T/check.lua" "https://$HS_SRV_IP/$1" -- "$HS_ROOT/$1" >"$out" 2>&1 &
+	ip netns exec "$HS_CLI_NS" timeout -k 5 $((s + 10)) wrk -t1 -c1 -d "${s}s" --timeout "${s}s" \
+		-s "$lua" "$url" -- "$@" >"$out" 2>&1 &
 	pid=$!
-	for ((i = 0; i < $2 * 10; i++)); do
+	for ((i = 0; i < s * 10; i++)); do
 		grep -q '^wrk-check' "$out" && break
 		hs_alive "$pid" || break
 		sleep 0.1
@@ -110,7 +142,7 @@ wrk_get() {
 }
 
 wrk_ok() {	# wrk_ok DESC OUTPUT
-	check_match "$1: wrk's Lua check saw the body byte-exact" '^wrk-check ok' "$2"
+	check_match "$1: wrk's Lua check passed (body or sink digest byte-exact)" '^wrk-check ok' "$2"
 	check "$1: no wrong body" bash -c "! grep -q '^wrk-check bad' <<<\"\$1\"" _ "$2"
 	check "$1: no socket errors" bash -c "! grep -q 'Socket errors' <<<\"\$1\"" _ "$2"
 }
@@ -155,6 +187,11 @@ out=$(wrk_get big.bin "$SMALL_TIME")
 hs_log "wrk GET 1 MiB: $(($(ms_now) - t)) ms"
 wrk_ok "lossy wrk GET 1 MiB" "$out"
 
+t=$(ms_now)
+out=$(wrk_post "$T/up1.bin" "$SMALL_TIME")
+hs_log "wrk POST 1 MiB: $(($(ms_now) - t)) ms"
+wrk_ok "lossy wrk POST 1 MiB" "$out"
+
 check_ge "default settings: impair_tx_loss counted" 1 "$(hs_stat impair_tx_loss)"
 check_ge "default settings: impair_rx_loss counted" 1 "$(hs_stat impair_rx_loss)"
 stop_httpsd
@@ -178,9 +215,14 @@ check_eq "lossy HTTPS upload 64 MiB: digest and length" "$(want_digest "$T/up64.
 	"$(cat "$T/r.put")"
 
 t=$(ms_now)
-out=$(wrk_get huge.bin "$BIG_TIME")
-hs_log "wrk GET 64 MiB: $(($(ms_now) - t)) ms"
-wrk_ok "lossy wrk GET 64 MiB" "$out"
+(wrk_get huge.bin "$BIG_TIME" >"$T/r.wget"; echo "$(($(ms_now) - t))" >"$T/r.wget.ms") &
+p1=$!
+(wrk_post "$T/up64.bin" "$BIG_TIME" >"$T/r.wpost"; echo "$(($(ms_now) - t))" >"$T/r.wpost.ms") &
+p2=$!
+wait "$p1" "$p2"
+hs_log "wrk GET 64 MiB: $(cat "$T/r.wget.ms") ms, wrk POST 64 MiB: $(cat "$T/r.wpost.ms") ms"
+wrk_ok "lossy wrk GET 64 MiB" "$(cat "$T/r.wget")"
+wrk_ok "lossy wrk POST 64 MiB" "$(cat "$T/r.wpost")"
 
 # --- counters ------------------------------------------------------------------------
 open=""
