@@ -136,8 +136,8 @@ hs_tcp_negotiate(struct hs_tcp_conn *c, const struct hs_tcp_opts *o)
 		c->flags |= HS_TCPF_SACK;
 }
 
-/* RFC 7323 §5.3 (PAWS, R1) and §4.3 (TS.Recent update, R3).  Runs before
- * the sequence check.  Returns false if the segment must be dropped (an
+/* RFC 7323 §5.3 (PAWS, R1; TS.Recent is updated later, hs_tcp_ts_update).
+ * Runs before the sequence check.  Returns false if the segment must be dropped (an
  * ACK is then owed unless it was a RST). */
 static bool
 hs_tcp_ts_check(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
@@ -165,12 +165,23 @@ hs_tcp_ts_check(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
 		c->flags |= HS_TCPF_ACKNOW;
 		return false;
 	}
-	if (HS_SEQ_GEQ(s->opt.tsval, c->ts_recent) &&
+	return true;
+}
+
+/* RFC 7323 §4.3 (R3): record the segment's TSval as TS.Recent.  Called
+ * only once the segment is acceptable, its ACK included (as Linux does,
+ * after tcp_ack): a blind segment at RCV.NXT with a bogus ACK must not
+ * move TS.Recent far ahead, or every real segment after it would fail
+ * PAWS and the connection would stall. */
+static inline void
+hs_tcp_ts_update(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
+{
+	if ((c->flags & HS_TCPF_TS) && s->opt.has_ts &&
+	    HS_SEQ_GEQ(s->opt.tsval, c->ts_recent) &&
 	    HS_SEQ_LEQ(s->seq, c->last_ack_sent)) {
 		c->ts_recent = s->opt.tsval;
-		c->ts_recent_ms = hs_tcp_ms(lc);
+		c->ts_recent_ms = hs_tcp_ms(c->lc);
 	}
-	return true;
 }
 
 /* ---- SYN cookies (RFC 4987 §3.6) ------------------------------------
@@ -1059,6 +1070,7 @@ hs_tcp_fast_path(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 			return false;
 		rte_pktmbuf_free(m);
 		c->lc->stats.tcp_hp_ack++;
+		hs_tcp_ts_update(c, s);
 		hs_tcp_ack_new(c, s->ack);
 		c->snd_wl1 = s->seq;
 		c->snd_wl2 = s->ack;
@@ -1067,6 +1079,7 @@ hs_tcp_fast_path(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 		if (s->ack != c->snd_una || s->dlen > hs_tcp_rcv_space(c))
 			return false;
 		c->lc->stats.tcp_hp_data++;
+		hs_tcp_ts_update(c, s);
 		hs_tcp_process_data(c, s, m);
 	}
 	hs_tcp_notify(c);
@@ -1164,6 +1177,7 @@ hs_tcp_conn_input(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 			hs_tcp_output(c);
 		return;
 	}
+	hs_tcp_ts_update(c, s);             /* the ACK was acceptable */
 
 	/* seventh / eighth: text, FIN */
 	hs_tcp_process_data(c, s, m);
