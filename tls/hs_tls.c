@@ -1486,8 +1486,12 @@ static int hs_tls_early_read(struct hs_tls_sess *s, void *buf, size_t len)
 		if (s->early_input) {
 			s->events |= HS_TLS_EV_EARLY_ACCEPTED;
 			/* early data comes only once wolfSSL_accept has
-			 * returned after our Finished: 0.5-RTT from now on */
-			s->half_rtt = true;
+			 * returned after our Finished: 0.5-RTT from now on.
+			 * Not when client certificates are required: the
+			 * check is made once the handshake is done (a
+			 * resumed session has none), the answer waits. */
+			s->half_rtt =
+				s->client_auth != HS_TLS_CLIENT_AUTH_REQUIRED;
 		}
 		return out;
 	}

@@ -1842,6 +1842,72 @@ out:
 	hs_tls_ctx_free(ctx);
 }
 
+/* With client certificates required, an answer to early data is never
+ * 0.5-RTT data: the certificate check comes once the handshake is done,
+ * and a session resumed from a ticket of a server sharing the ticket keys
+ * has no certificate (hs_tls_mtls.h) - it fails, nothing was answered. */
+static void test_half_rtt_mtls(void)
+{
+	static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+	char ca[PATH_MAX + 32], err[512];
+	struct hs_tls_config cfg = { .cert_file = g_cert, .key_file = g_key,
+				     .early_data = true,
+				     .ticket_key_file = g_tk };
+	struct hs_tls_ctx *open_ctx = NULL, *mtls_ctx = NULL;
+	WOLFSSL_SESSION *sess = NULL;
+	uint8_t got[256], ans[64];
+	size_t n = 0;
+	int w = 0, r = -EAGAIN;
+	struct pair p;
+
+	snprintf(g_tk, sizeof(g_tk), "%s/ticket.keys", g_dir);
+	write_keys(KEY_A);
+	pki_path(ca, sizeof(ca), "chain", "root.pem");
+	CHECK(hs_tls_ctx_new(&open_ctx, &cfg, err, sizeof(err)) == 0);
+	cfg.client_auth = HS_TLS_CLIENT_AUTH_REQUIRED;
+	cfg.client_ca = ca;
+	CHECK(hs_tls_ctx_new(&mtls_ctx, &cfg, err, sizeof(err)) == 0);
+	if (open_ctx == NULL || mtls_ctx == NULL)
+		goto out;
+	g_pair_ctx = open_ctx;
+	sess = early_session();
+	CHECK(sess != NULL);
+	g_pair_ctx = mtls_ctx;
+	if (sess == NULL || pair_init(&p, wolfTLSv1_3_client_method(), NULL) != 0)
+		goto out;
+	wolfSSL_set_verify(p.cli, WOLFSSL_VERIFY_NONE, NULL);
+	CHECK(wolfSSL_set_session(p.cli, sess) == WOLFSSL_SUCCESS);
+	(void)wolfSSL_set_max_early_data(p.cli, 1u << 20);
+	CHECK(wolfSSL_write_early_data(p.cli, req, (int)sizeof(req) - 1, &w) ==
+	      (int)sizeof(req) - 1);
+	client_step(&p);
+	for (int i = 0; i < 100 && n < sizeof(req) - 1; i++) {
+		(void)hs_tls_handshake(p.srv);
+		r = hs_tls_read(p.srv, got + n, sizeof(got) - n);
+		if (r > 0)
+			n += (size_t)r;
+		else if (r != -EAGAIN)
+			break;
+	}
+	CHECK(n == sizeof(req) - 1);   /* early data read, as before */
+	CHECK(hs_tls_write(p.srv, "secret", 6) == -EAGAIN);   /* held */
+	for (int i = 0; i < 10 && !p.cli_done && !p.cli_err; i++)
+		client_step(&p);
+	r = -EAGAIN;
+	for (int i = 0; i < 100 && r == -EAGAIN; i++)
+		r = hs_tls_read(p.srv, got, sizeof(got));
+	CHECK(r < 0 && r != -EAGAIN);  /* resumed without a certificate */
+	CHECK(!hs_tls_handshake_done(p.srv));
+	CHECK(wolfSSL_read(p.cli, ans, sizeof(ans)) <= 0);
+	printf("  client certificates required: no 0.5-RTT answer\n");
+	pair_fini(&p);
+out:
+	wolfSSL_SESSION_free(sess);
+	g_pair_ctx = NULL;
+	hs_tls_ctx_free(mtls_ctx);
+	hs_tls_ctx_free(open_ctx);
+}
+
 /* RFC 8446 §8.2: a replayed ClientHello gets its 0-RTT rejected and the
  * handshake goes on (1-RTT, full handshake: the PSK is refused) instead
  * of an abort; the request is answered once it comes after the
@@ -1977,6 +2043,7 @@ int main(int argc, char **argv)
 #if defined(WOLFSSL_EARLY_DATA) && defined(OPENSSL_EXTRA)
 	test_early_replay();
 	test_half_rtt();
+	test_half_rtt_mtls();
 #endif
 
 	hs_tls_ctx_free(g_ctx);
