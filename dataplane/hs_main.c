@@ -518,6 +518,9 @@ opt_apply(struct hs_opts *o, const struct hs_optdef *d, const char *val)
 #ifndef HS_WOLFSSL_TUNED
 #define HS_WOLFSSL_TUNED 0
 #endif
+#ifndef HS_WOLFSSL_HALF_RTT
+#define HS_WOLFSSL_HALF_RTT 0
+#endif
 
 /* Versions, which wolfSSL build meson linked (the tuned .deps/wolfssl or
  * Debian's fallback) and who seals TLS records: the AES-GCM path line
@@ -531,6 +534,9 @@ print_version(void)
 	       hs_tls_version_string());
 	printf("wolfSSL build: %s\n", HS_WOLFSSL_TUNED ?
 	       "tuned (.deps/wolfssl)" : "fallback (Debian libwolfssl, no AES-NI)");
+	printf("0-RTT answers: %s\n", HS_WOLFSSL_TUNED && HS_WOLFSSL_HALF_RTT ?
+	       "0.5-RTT (sent before the client's Finished)" :
+	       "after the client's Finished");
 	if (mb)
 		printf("AES-GCM path: %s (%s, %s)\n",
 		       hs_tls_crypto_name(HS_TLS_CRYPTO_IPSECMB),

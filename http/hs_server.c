@@ -580,7 +580,13 @@ srv_drive(struct hs_srv_conn *sc)
 		}
 		wrote |= w > 0;
 		read |= r > 0;
-		if (hs_http_conn_should_close(&sc->http)) {
+		/* A response sent as 0.5-RTT data (answer to early data,
+		 * before the client's Finished): the handshake ends first -
+		 * the client's Finished, our tickets - then close_notify and
+		 * FIN, as after any response.  The handshake timeout bounds
+		 * the wait; a peer EOF closes at once. */
+		if (hs_http_conn_should_close(&sc->http) &&
+		    (sc->tls == NULL || sc->handshake_done || sc->eof)) {
 			srv_close(sc);
 			break;
 		}

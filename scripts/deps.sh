@@ -60,6 +60,9 @@ fi
 build_wolfssl() {
     local T; T=$(mktemp -d /tmp/httpsd-wolfssl.XXXXXX)
     trap 'rm -rf "$T"' RETURN
+    # What this build is made from, taken before the patches are applied:
+    # a patch edited during the build must not be recorded as built.
+    local stamp; stamp=$(want_stamp)
     mkdir -p "$T/lists/partial"
     sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources > "$T/src.sources"
     local O=(-o Dir::Etc::SourceList="$T/src.sources" -o Dir::Etc::SourceParts=/nonexistent
@@ -80,7 +83,7 @@ build_wolfssl() {
         ./configure -q --prefix="$PREFIX" $WOLFSSL_FLAGS >"$T/configure.log" 2>&1 &&
         make -j"$(nproc)" >"$T/make.log" 2>&1 && make install >/dev/null 2>&1) || {
         tail -20 "$T/configure.log" "$T/make.log" 2>/dev/null >&2; return 1; }
-    printf 'version=%s\n%s\n' "$v" "$(want_stamp)" > "$STAMP"
+    printf 'version=%s\n%s\n' "$v" "$stamp" > "$STAMP"
 }
 
 # Rebuild when the stamp is missing or records other flags or patches.

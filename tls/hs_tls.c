@@ -37,6 +37,16 @@
 #include "hs_tls_ocsp.h"
 #include "hs_tls_scache.h"
 
+/* 0.5-RTT data (RFC 8446 §2.3): answers to early data leave right after
+ * our Finished.  Needs the tuned wolfSSL with our wolfSSL_write patch
+ * (scripts/wolfssl-patches/0002-tls13-server-half-rtt-data.patch; meson
+ * reads the build stamp); Debian's libwolfssl would fail such a write. */
+#if HS_WOLFSSL_TUNED && HS_WOLFSSL_HALF_RTT && defined(WOLFSSL_EARLY_DATA)
+#define HS_TLS_HALF_RTT 1
+#else
+#define HS_TLS_HALF_RTT 0
+#endif
+
 #ifndef HS_WOLFSSL_DESC
 #define HS_WOLFSSL_DESC "unknown build"
 #endif
@@ -141,6 +151,7 @@ struct hs_tls_sess {
 	bool early_on;            /* context allows 0-RTT */
 	bool early_phase;         /* our Finished sent, client's awaited */
 	bool early_input;         /* last read returned early data */
+	bool half_rtt;            /* early data read: 0.5-RTT writes allowed */
 	bool early_replay;        /* ClientHello seen before: no PSK, no 0-RTT */
 	struct hs_tls_early_sniff sniff;
 	/* Resumption binding (RFC 6066 §3, RFC 8446 §4.6.1): digest of the
@@ -1468,12 +1479,26 @@ static int hs_tls_early_read(struct hs_tls_sess *s, void *buf, size_t len)
 	int ret, out = 0, e;
 
 	s->tx_blocked = false;
+#ifdef WOLFSSL_EARLY_DATA
 	ret = wolfSSL_read_early_data(s->ssl, buf, (int)len, &out);
+#else
+	/* not reached: without early data in wolfSSL (Debian's build) no
+	 * context allows it (hs_tls_early_ctx_setup); a plain handshake */
+	ret = 0;
+#endif
 	if (out > 0) {
 		/* data processed after the client's Finished is 1-RTT data */
 		s->early_input = !wolfSSL_is_init_finished(s->ssl);
-		if (s->early_input)
+		if (s->early_input) {
 			s->events |= HS_TLS_EV_EARLY_ACCEPTED;
+			/* early data comes only once wolfSSL_accept has
+			 * returned after our Finished: 0.5-RTT from now on.
+			 * Not when client certificates are required: the
+			 * check is made once the handshake is done (a
+			 * resumed session has none), the answer waits. */
+			s->half_rtt =
+				s->client_auth != HS_TLS_CLIENT_AUTH_REQUIRED;
+		}
 		return out;
 	}
 	if (ret == BAD_FUNC_ARG && wolfSSL_version(s->ssl) != TLS1_3_VERSION) {
@@ -1491,6 +1516,7 @@ static int hs_tls_early_read(struct hs_tls_sess *s, void *buf, size_t len)
 	 * (tickets) and reports success. */
 	s->early_phase = false;
 	s->early_input = false;
+	s->half_rtt = false;
 	return hs_tls_do_handshake(s);
 }
 
@@ -1503,7 +1529,9 @@ static int hs_tls_ready(struct hs_tls_sess *s)
 		return hs_tls_dead(s);
 	/* wolfSSL 5.5.4's wolfSSL_write finishes the handshake first (and
 	 * turns its would-block into a fatal error): no 0.5-RTT data, the
-	 * answer to early data waits for the client's Finished. */
+	 * answer to early data waits for the client's Finished.  Our patched
+	 * build (scripts/wolfssl-patches/0002) sends it after our Finished
+	 * (RFC 8446 §2.3, §4.4.4); see hs_tls_do_write. */
 	if (s->early_phase)
 		return -EAGAIN;
 	if (!s->hs_done)
@@ -1564,6 +1592,10 @@ static int hs_tls_do_read(struct hs_tls_sess *s, void *buf, size_t len)
 	if (s->early_phase && !s->dead) {
 		if (len > INT_MAX)
 			len = INT_MAX;
+		/* a blocked 0.5-RTT write's record goes out before wolfSSL
+		 * reads (and, after the client's Finished, sends tickets) */
+		if (HS_TLS_HALF_RTT && s->half_rtt)
+			HS_GUARD(hs_tls_flush(s));
 		ret = hs_tls_early_read(s, buf, len);
 		if (ret != 0)
 			return ret;
@@ -1613,7 +1645,11 @@ static int hs_tls_do_write(struct hs_tls_sess *s, const void *buf, size_t len)
 {
 	int ret;
 
-	HS_GUARD(hs_tls_ready(s));
+	/* 0.5-RTT data: once early data has been read our Finished is out
+	 * and the patched wolfSSL_write sends with our application traffic
+	 * keys while the client's Finished is awaited. */
+	if (!(HS_TLS_HALF_RTT && s->early_phase && s->half_rtt && !s->dead))
+		HS_GUARD(hs_tls_ready(s));
 	if (buf == NULL || len > HS_TLS_MAX_WRITE)
 		return -EINVAL;
 	if (s->wr_done) {

@@ -122,9 +122,10 @@ void hs_tls_sess_free(struct hs_tls_sess *s);
 /* Advance the handshake: 0 when complete, -EAGAIN, or an error.
  * With early data on, -EAGAIN while hs_tls_early_phase() is true means
  * the server has sent its Finished and early data can be read with
- * hs_tls_read() (which also completes the handshake) and answered with
- * hs_tls_write() (0.5-RTT data); hs_tls_handshake_done() turns true
- * once the client's Finished has arrived. */
+ * hs_tls_read() (which also completes the handshake) and, once some was
+ * read, answered with hs_tls_write() (0.5-RTT data; with Debian's wolfSSL,
+ * which lacks our patch, it returns -EAGAIN until the client's Finished);
+ * hs_tls_handshake_done() turns true once the client's Finished arrived. */
 int hs_tls_handshake(struct hs_tls_sess *s);
 bool hs_tls_handshake_done(const struct hs_tls_sess *s);
 bool hs_tls_early_phase(const struct hs_tls_sess *s);

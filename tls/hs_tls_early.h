@@ -50,11 +50,14 @@
  *    nearest expiry is reused and counted (hs_tls_early_stats).
  *
  * Early data is read through hs_tls_read() while the handshake waits for
- * the client's Finished (hs_tls_in_early_data() is true then).  wolfSSL
- * 5.5.4's write path insists on finishing the handshake first, so the
- * answer leaves once the client's Finished is in (no 0.5-RTT data).  The
- * HTTP layer serves only GET and HEAD from early data and answers 425
- * Too Early to the rest (RFC 8470).
+ * the client's Finished (hs_tls_in_early_data() is true then).  The answer
+ * is written with hs_tls_write() at once, as 0.5-RTT data (RFC 8446 §2.3):
+ * stock wolfSSL 5.5.4's write path insists on finishing the handshake
+ * first, our tuned build's patch 0002 (scripts/wolfssl-patches) lets it
+ * send after our Finished; with Debian's fallback build hs_tls_write()
+ * returns -EAGAIN until the client's Finished is in.  The HTTP layer
+ * serves only GET and HEAD from early data and answers 425 Too Early to
+ * the rest (RFC 8470).
  *
  * Limits: the record is per process - a replay to another server of a
  * fleet sharing ticket keys is only bounded by the ticket age check.  A

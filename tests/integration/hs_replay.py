@@ -8,6 +8,11 @@
   hs_replay.py replay HOST HPORT IN          send IN's bytes on a new
       connection and print what came back: the hex of the first record
       header and two bytes after it, or "nothing"
+  hs_replay.py hold PORT HOST HPORT SECS      proxy one connection like
+      record, but hold everything the client sends after its first flight
+      (its EndOfEarlyData and Finished) for SECS seconds; print
+      "before_release N": the bytes the server sent until then (0.5-RTT
+      data, RFC 8446 section 2.3, is among them), then "total N"
 
 Every wait is bounded (10 s per socket operation, 30 s in all)."""
 import select
@@ -62,6 +67,51 @@ def record(port, host, hport, out):
     return 0 if saved else 1
 
 
+def hold(port, host, hport, secs):
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", port))
+    ls.listen(1)
+    ls.settimeout(10)
+    print("listening", flush=True)
+    c, _ = ls.accept()
+    s = socket.create_connection((host, hport), timeout=10)
+    flight, release, held = b"", None, b""
+    s2c, before = 0, None
+    end = time.monotonic() + 30
+    socks = [c, s]
+    while socks and time.monotonic() < end:
+        if release is not None and before is None and \
+                time.monotonic() >= release:
+            before = s2c
+            print("before_release %d" % before, flush=True)
+            s.sendall(held)
+        r, _, _ = select.select(socks, [], [], 0.05)
+        for x in r:
+            data = x.recv(65536)
+            if not data:
+                socks = []
+                break
+            if x is s:
+                s2c += len(data)
+                c.sendall(data)
+            elif release is None:
+                flight += data
+                s.sendall(data)
+                if records_upto_appdata(flight) is not None:
+                    release = time.monotonic() + secs
+            elif before is None:
+                held += data
+            else:
+                s.sendall(data)
+    c.close()
+    s.close()
+    if before is None:
+        print("before_release %d" % s2c)
+    print("total %d" % s2c)
+    return 0
+
+
 def replay(host, hport, path):
     data = open(path, "rb").read()
     s = socket.create_connection((host, hport), timeout=10)
@@ -85,6 +135,8 @@ if __name__ == "__main__":
     a = sys.argv
     if len(a) == 6 and a[1] == "record":
         sys.exit(record(int(a[2]), a[3], int(a[4]), a[5]))
+    if len(a) == 6 and a[1] == "hold":
+        sys.exit(hold(int(a[2]), a[3], int(a[4]), float(a[5])))
     if len(a) == 5 and a[1] == "replay":
         sys.exit(replay(a[2], int(a[3]), a[4]))
     sys.exit(__doc__)

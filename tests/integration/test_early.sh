@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # TLS 1.3 0-RTT (--early-data): openssl s_client -sess_out, then
 # -sess_in -early_data FILE: early data accepted and answered; POST in
-# early data -> 425 Too Early (RFC 8470); a replayed first flight
+# early data -> 425 Too Early (RFC 8470); the answer leaves as 0.5-RTT data,
+# before the client's Finished (patched wolfSSL); a replayed first flight
 # (ClientHello + early data, recorded by hs_replay.py) gets its 0-RTT
 # rejected: the server goes on with a 1-RTT handshake (a ServerHello, not
 # an alert) and its request is not processed again (RFC 8446 §8.2);
@@ -26,6 +27,8 @@ sc() {
 }
 printf 'GET /sub/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >"$T/get.txt"
 printf 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n' >"$T/post.txt"
+head -c 65536 /dev/urandom >"$HS_TMP/www/half.bin"
+printf 'GET /half.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >"$T/half.txt"
 # new_ticket: a full handshake that saves a session with its ticket
 new_ticket() {
 	rm -f "$S"
@@ -43,6 +46,40 @@ check_match "early data accepted" '^Early data was accepted' "$out"
 check_match "GET sent in early data answered 200" '^HTTP/1\.1 200 OK' "$out"
 check_match "GET in early data served the right file" "sub index $HS_NAME" "$out"
 check "no 425 for a GET in early data" test -z "$(grep '^HTTP/1\.1 425' <<<"$out")"
+
+# 0.5-RTT data (RFC 8446 §2.3, §4.4.4): the answer to early data leaves
+# right after the server's Finished.  A proxy holds the client's second
+# flight (EndOfEarlyData, Finished) for 2 s and counts what the server sent
+# meanwhile: the whole 64 KiB answer.  The handshake then completes (a
+# ticket comes after the client's Finished) before close_notify and FIN.
+if grep -q '^0-RTT answers: 0\.5-RTT' <<<"$("$HTTPSD" --version 2>/dev/null)"; then
+	check "ticket for 0.5-RTT" new_ticket
+	ok_before=$(hs_stat tls_hs_ok)
+	rm -f "$T/sess2"
+	cli "$HS_PY" "$HS_LIBDIR/hs_replay.py" hold 4434 "$HS_SRV_IP" 443 2 \
+		>"$T/hold.out" 2>&1 &
+	proxy=$!
+	for ((i = 0; i < 50; i++)); do
+		grep -q listening "$T/hold.out" 2>/dev/null && break
+		sleep 0.1
+	done
+	out=$(SC_TARGET=127.0.0.1:4434 sc -sess_in "$S" -sess_out "$T/sess2" \
+		-early_data "$T/half.txt")
+	wait "$proxy"
+	check_eq "hold proxy ran" 0 "$?"
+	check_match "0.5-RTT: early data accepted" '^Early data was accepted' "$out"
+	check_match "0.5-RTT: answered 200" '^HTTP/1\.1 200 OK' "$out"
+	check_ge "0.5-RTT: the 64 KiB answer left before the client's Finished" \
+		65536 "$(sed -n 's/^before_release //p' "$T/hold.out")"
+	hs_wait_stat_eq tls_hs_ok $((ok_before + 1)) 10
+	check_eq "0.5-RTT: the handshake completed" $((ok_before + 1)) "$(hs_stat tls_hs_ok)"
+	check "0.5-RTT: a ticket came after the client's Finished" test -s "$T/sess2"
+	out=$(sc -sess_in "$T/sess2" -early_data "$T/get.txt")
+	check_match "0.5-RTT: that ticket gives 0-RTT again" '^Early data was accepted' "$out"
+	check_match "... answered" "sub index $HS_NAME" "$out"
+else
+	hs_log "0.5-RTT check skipped: httpsd --version says answers wait for the client's Finished"
+fi
 
 check "another ticket" new_ticket
 out=$(sc -sess_in "$S" -early_data "$T/post.txt")

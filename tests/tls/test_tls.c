@@ -1733,6 +1733,181 @@ out:
 	return rc;
 }
 
+#ifndef HS_WOLFSSL_HALF_RTT
+#define HS_WOLFSSL_HALF_RTT 0
+#endif
+#if HS_WOLFSSL_TUNED && HS_WOLFSSL_HALF_RTT
+#define HALF_RTT 1      /* our patched wolfSSL: 0.5-RTT data */
+#else
+#define HALF_RTT 0
+#endif
+
+/* RFC 8446 §2.3 / §4.4.4: the answer to a 0-RTT request is sent right
+ * after the server's Finished (0.5-RTT data), before the client's
+ * Finished arrives; the handshake then completes (the client gets a new
+ * ticket, which gives 0-RTT again) and the connection carries on.  With
+ * Debian's wolfSSL the write waits (-EAGAIN) for the client's Finished. */
+static void test_half_rtt(void)
+{
+	static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+	static const char rsp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	struct hs_tls_config cfg = { .cert_file = g_cert, .key_file = g_key,
+				     .early_data = true };
+	struct hs_tls_ctx *ctx = NULL;
+	WOLFSSL_SESSION *sess, *sess2 = NULL;
+	uint8_t got[256], ans[256];
+	size_t n = 0;
+	int w = 0, r = -1, status = -1;
+	unsigned int ev = 0;
+	bool resumed = false;
+	struct pair p;
+	char err[512];
+
+	CHECK(hs_tls_ctx_new(&ctx, &cfg, err, sizeof(err)) == 0);
+	if (ctx == NULL)
+		return;
+	g_pair_ctx = ctx;
+	sess = early_session();
+	CHECK(sess != NULL);
+	if (sess == NULL || pair_init(&p, wolfTLSv1_3_client_method(), NULL) != 0)
+		goto out;
+	wolfSSL_set_verify(p.cli, WOLFSSL_VERIFY_NONE, NULL);
+	CHECK(wolfSSL_set_session(p.cli, sess) == WOLFSSL_SUCCESS);
+	(void)wolfSSL_set_max_early_data(p.cli, 1u << 20); /* see early_conn */
+	CHECK(wolfSSL_write_early_data(p.cli, req, (int)sizeof(req) - 1, &w) ==
+	      (int)sizeof(req) - 1);
+	/* the client's first flight (ClientHello + early data) only */
+	client_step(&p);
+	CHECK(p.c2s.len > 0 && !p.cli_done);
+	/* server: its flight up to Finished, then the early request */
+	for (int i = 0; i < 100 && n < sizeof(req) - 1; i++) {
+		CHECK(hs_tls_handshake(p.srv) == -EAGAIN);
+		CHECK(hs_tls_early_phase(p.srv));
+		r = hs_tls_read(p.srv, got + n, sizeof(got) - n);
+		if (r > 0) {
+			CHECK(hs_tls_in_early_data(p.srv));
+			n += (size_t)r;
+		} else if (r != -EAGAIN) {
+			break;
+		}
+	}
+	CHECK(n == sizeof(req) - 1 && memcmp(got, req, n) == 0);
+	CHECK(!hs_tls_handshake_done(p.srv));
+	CHECK(p.c2s.len == 0);         /* nothing from the client since */
+	r = hs_tls_write(p.srv, rsp, sizeof(rsp) - 1);
+	if (!HALF_RTT) {
+		CHECK(r == -EAGAIN);   /* waits for the client's Finished */
+		printf("  0.5-RTT data: not with this wolfSSL (write waits)\n");
+		pair_fini(&p);
+		goto out;
+	}
+	CHECK(r == (int)sizeof(rsp) - 1);
+	/* out before the client's Finished: the client has not even seen
+	 * the server's flight, and the server is still in the early phase */
+	CHECK(!p.cli_done && p.c2s.len == 0);
+	CHECK(hs_tls_early_phase(p.srv) && !hs_tls_handshake_done(p.srv));
+	/* a second write (its own record) goes too */
+	CHECK(hs_tls_write(p.srv, "", 0) == 0);
+	/* client: server flight, then its EndOfEarlyData + Finished */
+	for (int i = 0; i < 10 && !p.cli_done && !p.cli_err; i++)
+		client_step(&p);
+	CHECK(p.cli_done);
+	CHECK(wolfSSL_get_early_data_status(p.cli) == WOLFSSL_EARLY_DATA_ACCEPTED);
+	CHECK(client_read_all(&p, ans, sizeof(rsp) - 1));
+	CHECK(memcmp(ans, rsp, sizeof(rsp) - 1) == 0);
+	/* server: the client's Finished ends the handshake (tickets) */
+	r = hs_tls_read(p.srv, got, sizeof(got));
+	CHECK(r == -EAGAIN);
+	CHECK(hs_tls_handshake_done(p.srv) && !hs_tls_early_phase(p.srv));
+	CHECK(hs_tls_session_reused(p.srv));
+	/* 1-RTT both ways after 0.5-RTT data (sequence numbers, keys) */
+	CHECK(wolfSSL_write(p.cli, "again", 5) == 5);
+	CHECK(server_read_all(&p, got, 5) && memcmp(got, "again", 5) == 0);
+	CHECK(!hs_tls_in_early_data(p.srv));
+	CHECK(hs_tls_write(p.srv, "ok2", 3) == 3);
+	CHECK(client_read_all(&p, ans, 3) && memcmp(ans, "ok2", 3) == 0);
+	/* the ticket sent after the client's Finished was received */
+	sess2 = wolfSSL_get1_session(p.cli);
+	pair_fini(&p);
+	CHECK(sess2 != NULL);
+	if (sess2 != NULL) {
+		CHECK(early_conn(sess2, false, &status, &ev, &resumed) > 0);
+		CHECK(status == WOLFSSL_EARLY_DATA_ACCEPTED && resumed);
+	}
+	printf("  0-RTT request answered 0.5-RTT, before the client's Finished\n");
+out:
+	wolfSSL_SESSION_free(sess2);
+	wolfSSL_SESSION_free(sess);
+	g_pair_ctx = NULL;
+	hs_tls_ctx_free(ctx);
+}
+
+/* With client certificates required, an answer to early data is never
+ * 0.5-RTT data: the certificate check comes once the handshake is done,
+ * and a session resumed from a ticket of a server sharing the ticket keys
+ * has no certificate (hs_tls_mtls.h) - it fails, nothing was answered. */
+static void test_half_rtt_mtls(void)
+{
+	static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+	char ca[PATH_MAX + 32], err[512];
+	struct hs_tls_config cfg = { .cert_file = g_cert, .key_file = g_key,
+				     .early_data = true,
+				     .ticket_key_file = g_tk };
+	struct hs_tls_ctx *open_ctx = NULL, *mtls_ctx = NULL;
+	WOLFSSL_SESSION *sess = NULL;
+	uint8_t got[256], ans[64];
+	size_t n = 0;
+	int w = 0, r = -EAGAIN;
+	struct pair p;
+
+	snprintf(g_tk, sizeof(g_tk), "%s/ticket.keys", g_dir);
+	write_keys(KEY_A);
+	pki_path(ca, sizeof(ca), "chain", "root.pem");
+	CHECK(hs_tls_ctx_new(&open_ctx, &cfg, err, sizeof(err)) == 0);
+	cfg.client_auth = HS_TLS_CLIENT_AUTH_REQUIRED;
+	cfg.client_ca = ca;
+	CHECK(hs_tls_ctx_new(&mtls_ctx, &cfg, err, sizeof(err)) == 0);
+	if (open_ctx == NULL || mtls_ctx == NULL)
+		goto out;
+	g_pair_ctx = open_ctx;
+	sess = early_session();
+	CHECK(sess != NULL);
+	g_pair_ctx = mtls_ctx;
+	if (sess == NULL || pair_init(&p, wolfTLSv1_3_client_method(), NULL) != 0)
+		goto out;
+	wolfSSL_set_verify(p.cli, WOLFSSL_VERIFY_NONE, NULL);
+	CHECK(wolfSSL_set_session(p.cli, sess) == WOLFSSL_SUCCESS);
+	(void)wolfSSL_set_max_early_data(p.cli, 1u << 20);
+	CHECK(wolfSSL_write_early_data(p.cli, req, (int)sizeof(req) - 1, &w) ==
+	      (int)sizeof(req) - 1);
+	client_step(&p);
+	for (int i = 0; i < 100 && n < sizeof(req) - 1; i++) {
+		(void)hs_tls_handshake(p.srv);
+		r = hs_tls_read(p.srv, got + n, sizeof(got) - n);
+		if (r > 0)
+			n += (size_t)r;
+		else if (r != -EAGAIN)
+			break;
+	}
+	CHECK(n == sizeof(req) - 1);   /* early data read, as before */
+	CHECK(hs_tls_write(p.srv, "secret", 6) == -EAGAIN);   /* held */
+	for (int i = 0; i < 10 && !p.cli_done && !p.cli_err; i++)
+		client_step(&p);
+	r = -EAGAIN;
+	for (int i = 0; i < 100 && r == -EAGAIN; i++)
+		r = hs_tls_read(p.srv, got, sizeof(got));
+	CHECK(r < 0 && r != -EAGAIN);  /* resumed without a certificate */
+	CHECK(!hs_tls_handshake_done(p.srv));
+	CHECK(wolfSSL_read(p.cli, ans, sizeof(ans)) <= 0);
+	printf("  client certificates required: no 0.5-RTT answer\n");
+	pair_fini(&p);
+out:
+	wolfSSL_SESSION_free(sess);
+	g_pair_ctx = NULL;
+	hs_tls_ctx_free(mtls_ctx);
+	hs_tls_ctx_free(open_ctx);
+}
+
 /* RFC 8446 §8.2: a replayed ClientHello gets its 0-RTT rejected and the
  * handshake goes on (1-RTT, full handshake: the PSK is refused) instead
  * of an abort; the request is answered once it comes after the
@@ -1867,6 +2042,8 @@ int main(int argc, char **argv)
 	test_site_policy();
 #if defined(WOLFSSL_EARLY_DATA) && defined(OPENSSL_EXTRA)
 	test_early_replay();
+	test_half_rtt();
+	test_half_rtt_mtls();
 #endif
 
 	hs_tls_ctx_free(g_ctx);
