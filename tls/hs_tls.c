@@ -940,8 +940,9 @@ static int hs_tls_wctx_new(struct hs_tls_ctx *ctx, WOLFSSL_CTX **out,
 	 * session): the same lifetime as ours (hs_tls_fresh). */
 	if (rc == 0 && (wolfSSL_CTX_set_TicketHint(wctx, (int)ctx->lifetime) !=
 			WOLFSSL_SUCCESS ||
-			wolfSSL_CTX_set_timeout(wctx, ctx->lifetime) !=
-			WOLFSSL_SUCCESS))
+			/* builds with WOLFSSL_ERROR_CODE_OPENSSL (Debian's)
+			 * return the previous timeout on success */
+			wolfSSL_CTX_set_timeout(wctx, ctx->lifetime) < 0))
 		rc = hs_tls_errf(err, errlen, -EIO,
 				 "wolfSSL: cannot set the ticket lifetime");
 	if (rc == 0 && wolfSSL_CTX_set_session_id_context(wctx, hs_tls_sid_ctx,
