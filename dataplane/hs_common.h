@@ -30,4 +30,17 @@
 /* Exit code for bad command-line or configuration input. */
 #define HS_EXIT_USAGE 2
 
+/* Value of one hexadecimal digit, or -1. */
+static inline int
+hs_hexval(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 #endif

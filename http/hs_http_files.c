@@ -270,17 +270,6 @@ const char *hs_http_mime_type(const char *name, size_t len)
 
 /* ---- path normalisation --------------------------------------------- */
 
-static int hs_hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool hs_prefix_ci(const char *s, size_t n, const char *lit)
 {
 	size_t l = strlen(lit);

@@ -453,17 +453,6 @@ static int hs_ck_fail(struct hs_http_chunked *d, uint16_t status)
 	return -EBADMSG;
 }
 
-static int hs_hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* RFC 9110 §5.6.4 qdtext and quoted-pair's second byte. */
 static bool hs_is_qdtext(uint8_t c)
 {

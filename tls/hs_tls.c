@@ -454,17 +454,6 @@ static int hs_tls_tkey_expand(struct hs_tls_tkey *k, const uint8_t secret[32])
 	return rc;
 }
 
-static int hs_tls_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* One line of a ticket key file (trimmed, not a comment). */
 static int hs_tls_tkey_line(struct hs_tls_tkeys *k, const char *p,
 			    const char *file, unsigned int lineno,
@@ -484,7 +473,7 @@ static int hs_tls_tkey_line(struct hs_tls_tkeys *k, const char *p,
 				   "ticket key file '%s' line %u: more than %d keys",
 				   file, lineno, HS_TLS_MAX_TICKET_KEYS);
 	for (i = 0; i < 32; i++) {
-		int hi = hs_tls_hexval(p[2 * i]), lo = hs_tls_hexval(p[2 * i + 1]);
+		int hi = hs_hexval((uint8_t)p[2 * i]), lo = hs_hexval((uint8_t)p[2 * i + 1]);
 
 		if (hi < 0 || lo < 0) {
 			explicit_bzero(secret, sizeof(secret));
