@@ -36,6 +36,7 @@
 
 #include "hs_common.h"
 #include "hs_http.h"
+#include "hs_out.h"
 
 #define HS_CRLF "\r\n"
 
@@ -56,43 +57,6 @@ static const char *hs_date_now(void)
 		hs_date_sec = now;
 	}
 	return hs_date_buf;
-}
-
-/* ---- bounded appender ----------------------------------------------- */
-
-struct hs_out {
-	char *p;
-	size_t len, cap;
-	bool over;
-};
-
-static void hs_put(struct hs_out *o, const char *s, size_t n)
-{
-	if (o->over || n > o->cap - o->len) {
-		o->over = true;
-		return;
-	}
-	memcpy(o->p + o->len, s, n);
-	o->len += n;
-}
-
-#define HS_PUTS(o, lit) hs_put((o), (lit), sizeof(lit) - 1)
-
-static void hs_put_str(struct hs_out *o, const char *s)
-{
-	hs_put(o, s, strlen(s));
-}
-
-static void hs_put_u64(struct hs_out *o, uint64_t v)
-{
-	char b[20];
-	int i = sizeof(b);
-
-	do {
-		b[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	hs_put(o, b + i, sizeof(b) - (size_t)i);
 }
 
 /* ---- responses ------------------------------------------------------ */

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "hs_log.h"
+#include "hs_out.h"
 
 #define HS_LOG_CACHE_LINE 64
 #define HS_LOG_WBUF (64 * 1024)
@@ -119,74 +120,46 @@ void hs_log_commit(struct hs_log_ring *r)
 
 /* ---- formatting ------------------------------------------------------- */
 
-struct hs_lbuf {
-	char *p;
-	size_t len, cap;
-	bool over;
-};
-
-static void lput(struct hs_lbuf *o, const char *s, size_t n)
-{
-	if (o->over || n > o->cap - o->len) {
-		o->over = true;
-		return;
-	}
-	memcpy(o->p + o->len, s, n);
-	o->len += n;
-}
-
-static void lput_u64(struct hs_lbuf *o, uint64_t v)
-{
-	char b[20];
-	int i = sizeof(b);
-
-	do {
-		b[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	lput(o, b + i, sizeof(b) - (size_t)i);
-}
-
 /* A quoted field: ", \, control and non-ASCII bytes as \xHH; "-" when
  * empty. */
-static void lput_quoted(struct hs_lbuf *o, const char *s, size_t n)
+static void lput_quoted(struct hs_out *o, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 
-	lput(o, "\"", 1);
+	hs_put(o, "\"", 1);
 	if (n == 0)
-		lput(o, "-", 1);
+		hs_put(o, "-", 1);
 	for (size_t i = 0; i < n; i++) {
 		uint8_t ch = (uint8_t)s[i];
 
 		if (ch < 0x20 || ch >= 0x7f || ch == '"' || ch == '\\') {
 			char e[4] = { '\\', 'x', hex[ch >> 4], hex[ch & 15] };
 
-			lput(o, e, 4);
+			hs_put(o, e, 4);
 		} else {
-			lput(o, (const char *)&ch, 1);
+			hs_put(o, (const char *)&ch, 1);
 		}
 	}
-	lput(o, "\"", 1);
+	hs_put(o, "\"", 1);
 }
 
 /* The CLF user field (a TLS client certificate subject): unquoted, so
  * spaces too are escaped as \xHH; "-" when empty. */
-static void lput_user(struct hs_lbuf *o, const char *s, size_t n)
+static void lput_user(struct hs_out *o, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 
 	if (n == 0)
-		lput(o, "-", 1);
+		hs_put(o, "-", 1);
 	for (size_t i = 0; i < n; i++) {
 		uint8_t ch = (uint8_t)s[i];
 
 		if (ch <= 0x20 || ch >= 0x7f || ch == '"' || ch == '\\') {
 			char e[4] = { '\\', 'x', hex[ch >> 4], hex[ch & 15] };
 
-			lput(o, e, 4);
+			hs_put(o, e, 4);
 		} else {
-			lput(o, (const char *)&ch, 1);
+			hs_put(o, (const char *)&ch, 1);
 		}
 	}
 }
@@ -201,7 +174,7 @@ size_t hs_log_format(const struct hs_log_rec *rec, bool combined, char *buf,
 	static __thread int64_t d_sec = INT64_MIN;
 	static __thread char d[64];
 	static __thread int d_len;
-	struct hs_lbuf o = { buf, 0, cap ? cap - 1 : 0, false };
+	struct hs_out o = { buf, 0, cap ? cap - 1 : 0, false };
 	const uint8_t *ip = (const uint8_t *)&rec->client_ip;
 	time_t t = (time_t)rec->time;
 	struct tm tm;
@@ -209,9 +182,9 @@ size_t hs_log_format(const struct hs_log_rec *rec, bool combined, char *buf,
 	if (cap == 0)
 		return 0;
 	for (int i = 0; i < 4; i++) {
-		lput_u64(&o, ip[i]);
+		hs_put_u64(&o, ip[i]);
 		if (i < 3)
-			lput(&o, ".", 1);
+			hs_put(&o, ".", 1);
 	}
 	if (rec->time != d_sec) {
 		if (gmtime_r(&t, &tm) == NULL)
@@ -223,21 +196,21 @@ size_t hs_log_format(const struct hs_log_rec *rec, bool combined, char *buf,
 				 tm.tm_sec);
 		d_sec = rec->time;
 	}
-	lput(&o, " - ", 3);
+	hs_put(&o, " - ", 3);
 	lput_user(&o, rec->user, rec->user_len);
-	lput(&o, d, (size_t)d_len);
+	hs_put(&o, d, (size_t)d_len);
 	lput_quoted(&o, rec->line, rec->line_len);
-	lput(&o, " ", 1);
-	lput_u64(&o, rec->status);
-	lput(&o, " ", 1);
-	lput_u64(&o, rec->bytes);
+	hs_put(&o, " ", 1);
+	hs_put_u64(&o, rec->status);
+	hs_put(&o, " ", 1);
+	hs_put_u64(&o, rec->bytes);
 	if (combined) {
-		lput(&o, " ", 1);
+		hs_put(&o, " ", 1);
 		lput_quoted(&o, rec->ref, rec->ref_len);
-		lput(&o, " ", 1);
+		hs_put(&o, " ", 1);
 		lput_quoted(&o, rec->ua, rec->ua_len);
 	}
-	lput(&o, "\n", 1);
+	hs_put(&o, "\n", 1);
 	if (o.over) {
 		buf[0] = '\0';
 		return 0;
