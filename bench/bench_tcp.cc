@@ -520,20 +520,6 @@ BENCHMARK(BM_TimerWheelTick)
 } // namespace
 
 // ---- IPv4 layer stand-ins (the "TX ring") -------------------------------------
-extern "C" void
-hs_ipv4_fill(struct rte_ipv4_hdr *ip, uint32_t src, uint32_t dst,
-	     uint8_t proto, uint16_t len)
-{
-	memset(ip, 0, sizeof(*ip));
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16(len);
-	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
-	ip->time_to_live = 64;
-	ip->next_proto_id = proto;
-	ip->src_addr = src;
-	ip->dst_addr = dst;
-}
-
 // Consumes m: note flags, seq, TSval of the frame, then free it.
 extern "C" void
 hs_ipv4_output(struct hs_lcore *, struct rte_mbuf *m)

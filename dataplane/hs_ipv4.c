@@ -11,7 +11,6 @@
 #include "hs_lcore.h"
 #include "hs_net.h"
 
-#define HS_IPV4_TTL 64
 
 /* RFC 1122 §3.2.1.3: a source address must not be 0, broadcast,
  * multicast (class D), reserved (class E), loopback, our own address or
@@ -139,19 +138,3 @@ hs_ipv4_output(struct hs_lcore *lc, struct rte_mbuf *m)
 	hs_arp_output(lc, m, nh);
 }
 
-void
-hs_ipv4_fill(struct rte_ipv4_hdr *ip, uint32_t src, uint32_t dst,
-	     uint8_t proto, uint16_t len)
-{
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->type_of_service = 0;
-	ip->total_length = rte_cpu_to_be_16(len);
-	/* RFC 6864 §4.1: with DF set the ID is not used; 0 is fine. */
-	ip->packet_id = 0;
-	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
-	ip->time_to_live = HS_IPV4_TTL;
-	ip->next_proto_id = proto;
-	ip->hdr_checksum = 0;
-	ip->src_addr = src;
-	ip->dst_addr = dst;
-}

@@ -152,20 +152,6 @@ static uint8_t pat_in(uint32_t off)  { return (uint8_t)(off * 7u + 3u); }
 static uint8_t pat_out(uint32_t off) { return (uint8_t)(off * 13u + 5u); }
 
 /* ---- IPv4 layer stand-ins ------------------------------------------- */
-void
-hs_ipv4_fill(struct rte_ipv4_hdr *ip, uint32_t src, uint32_t dst,
-	     uint8_t proto, uint16_t len)
-{
-	memset(ip, 0, sizeof(*ip));
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16(len);
-	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
-	ip->time_to_live = 64;
-	ip->next_proto_id = proto;
-	ip->src_addr = src;
-	ip->dst_addr = dst;
-}
-
 static bool
 cksum_ok(const struct rte_ipv4_hdr *ip, const void *l4)
 {

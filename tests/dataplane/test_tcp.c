@@ -2,8 +2,8 @@
  * test_tcp.c - segment-level tests of the userspace TCP (packetdrill-like).
  *
  * The harness replaces the IPv4 layer: hs_ipv4_output() captures every
- * segment TCP transmits (parsed, checksum verified, mbuf freed) and
- * hs_ipv4_fill() is a local copy.  A test injects crafted segments with
+ * segment TCP transmits (parsed, checksum verified, mbuf freed).  A test
+ * injects crafted segments with
  * inject(), checks what came out with EXPECT(flags, seq, ack) /
  * EXPECT_NONE(), and drives time with advance_ms().  Every test ends with
  * a leak check: after hs_tcp_lcore_fini() the mbuf pool is full again.
@@ -43,20 +43,6 @@ static struct hs_netif ifp;
 static struct hs_lcore lc;
 
 /* ---- IPv4 layer stand-ins ------------------------------------------- */
-void
-hs_ipv4_fill(struct rte_ipv4_hdr *ip, uint32_t src, uint32_t dst,
-	     uint8_t proto, uint16_t len)
-{
-	memset(ip, 0, sizeof(*ip));
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16(len);
-	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
-	ip->time_to_live = 64;
-	ip->next_proto_id = proto;
-	ip->src_addr = src;
-	ip->dst_addr = dst;
-}
-
 struct cap {
 	uint8_t flags;
 	uint32_t seq, ack;
