@@ -775,6 +775,16 @@ srv_lcore_drain(struct hs_srv_lcore *sl, uint16_t port)
 	}
 }
 
+/* The lcore registry index of lc (its srv_of row), or -ENOENT. */
+static int
+srv_slot(const struct hs_lcore *lc)
+{
+	for (unsigned int i = 0; i < hs_nb_lcores; i++)
+		if (hs_lcores[i] == lc)
+			return (int)i;
+	return -ENOENT;
+}
+
 /* Control-plane callback (hs_lcore_ctl_bump), on the owning lcore at the
  * top of a poll iteration. */
 static void
@@ -782,11 +792,8 @@ srv_ctl(struct hs_lcore *lc)
 {
 	struct hs_srv_gen *g = __atomic_load_n(&srv_gen_cur, __ATOMIC_ACQUIRE);
 	bool drain = hs_lcore_draining();
-	int slot = -1;
+	int slot = srv_slot(lc);
 
-	for (unsigned int i = 0; i < hs_nb_lcores; i++)
-		if (hs_lcores[i] == lc)
-			slot = (int)i;
 	if (slot < 0)
 		return;
 	for (int i = 0; i < 2; i++) {
@@ -800,15 +807,6 @@ srv_ctl(struct hs_lcore *lc)
 			srv_lcore_drain(sl, i == 0 ? sl->gen->cfg.https_port
 						   : sl->gen->cfg.http_port);
 	}
-}
-
-static int
-srv_slot(const struct hs_lcore *lc)
-{
-	for (unsigned int i = 0; i < hs_nb_lcores; i++)
-		if (hs_lcores[i] == lc)
-			return (int)i;
-	return -ENOENT;
 }
 
 int
