@@ -320,10 +320,28 @@ hs_tcp_listen_input(struct hs_lcore *lc, int li, const struct hs_tcp_addr *a,
 	}
 	if (s->flags & HS_TH_ACK) {                 /* second: ACK -> RST */
 		bits = hs_cookie_check(lc, a, s);
+		if (bits >= 0 && (bits & 1) && !s->opt.has_ts) {
+			/* Timestamps were negotiated by the SYN and our
+			 * SYN-ACK: RFC 7323 §3.2 drops a segment without
+			 * one.  Checked before a conn exists: one made for
+			 * a segment the SYN_RCVD checks drop would have no
+			 * timer and never be freed. */
+			lc->stats.drop_tcp_nots++;
+			rte_pktmbuf_free(m);
+			return;
+		}
 		if (bits >= 0 &&
 		    (c = hs_cookie_conn(lc, li, a, s, (uint32_t)bits)) != NULL) {
 			c->busy++;
 			hs_tcp_conn_input(c, s, m);
+			/* The cookie ACK is the conn's only reason to exist:
+			 * if a later check refused it, free the conn now
+			 * (it has no SYN-ACK to retransmit). */
+			if (!(c->flags & HS_TCPF_DEAD) &&
+			    c->state == HS_TCP_SYN_RCVD) {
+				lc->stats.drop_tcp_syncookie_bad++;
+				hs_tcp_conn_drop(c, 0);
+			}
 			hs_tcp_conn_put(c);
 			return;
 		}

@@ -40,6 +40,7 @@
  *   TIME expect-ooq SEGS BYTES                    out-of-order queue contents
  *   TIME expect-timeouts N                        app timeout() calls so far
  *   TIME expect-cwnd N | expect-ssthresh N        congestion state, bytes
+ *   TIME expect-conns N | expect-synrcvd N        table entries / SYN backlog
  *   param NAME N      hs_tcp_params field (before the first segment)
  *   max-conns N       connection table size (before the first segment)
  *   peer-port N       later segments use this source port
@@ -50,8 +51,12 @@
  *                     without multi-segment TX, payload copied)
  *
  * Every segment we send must be expected: one left unread when the next
- * event runs fails the script.  After the script the lcore is torn down
- * and the mbuf pool must be full again (no leak on any path).
+ * event runs fails the script.  After every event, each conn the app does
+ * not hold (SYN_RCVD, TIME_WAIT) must have a timer pending: nothing else
+ * would ever free it.  After the script the app aborts what it holds, the
+ * clock runs until every timer has fired and the table must then be empty
+ * (and the SYN backlog zero); then the lcore is torn down and the mbuf
+ * pool must be full again (no leak on any path).
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -1008,6 +1013,14 @@ do_expect_cmd(const char *cmd, char *p)
 		if (!parse_u32(a, &n) || c == NULL || v != n)
 			fail("%s is %u, expected %s", cw ? "cwnd" : "ssthresh",
 			     v, a ? a : "?");
+	} else if (strcmp(cmd, "expect-conns") == 0 ||
+		   strcmp(cmd, "expect-synrcvd") == 0) {
+		bool conns = strcmp(cmd, "expect-conns") == 0;
+		uint32_t v = conns ? lc.tcp.nb_conns : lc.tcp.nb_synrcvd;
+
+		if (!parse_u32(a, &n) || v != n)
+			fail("%s is %u, expected %s", conns ? "nb_conns" :
+			     "nb_synrcvd", v, a ? a : "?");
 	} else if (strcmp(cmd, "expect-timeouts") == 0) {
 		if (!parse_u32(a, &n) || (uint32_t)app.timeouts != n)
 			fail("timeout() called %d times, expected %s",
@@ -1095,6 +1108,48 @@ do_directive(char *tok, char *p)
 	return false;
 }
 
+/* A conn the app does not hold is freed only by one of its timers: one
+ * without a pending timer would hold its slot (and, in SYN_RCVD, its
+ * place in the SYN backlog) for ever. */
+static void
+check_conn_timers(void)
+{
+	for (uint32_t i = 0; started && !failed && i < lc.tcp.max_conns; i++) {
+		const struct hs_tcp_conn *c = &lc.tcp.conns[i];
+
+		if (c->state == HS_TCP_CLOSED || (c->flags & HS_TCPF_DEAD) ||
+		    (c->flags & HS_TCPF_APP))
+			continue;
+		if (!hs_tw_pending(&c->t_rexmt) && !hs_tw_pending(&c->t_misc))
+			fail("conn %u in %s has no timer: never freed", i,
+			     state_names[c->state]);
+	}
+}
+
+/* End of script: the app aborts what it holds; every other conn must be
+ * freed by its timers (bounded: 4 hours of fake time in 1 s steps). */
+static void
+drain_conns(void)
+{
+	for (uint32_t i = 0; i < lc.tcp.max_conns; i++) {
+		struct hs_tcp_conn *c = &lc.tcp.conns[i];
+
+		if (c->state != HS_TCP_CLOSED && !(c->flags & HS_TCPF_DEAD) &&
+		    (c->flags & HS_TCPF_APP))
+			hs_tcp_abort(c);
+	}
+	app.c = NULL;
+	for (int s = 0; s < 4 * 3600 && lc.tcp.nb_conns > 0; s++) {
+		lc.now_us += 1000000;
+		hs_tcp_timer_run(&lc);
+		ncap = rd = 0;               /* retransmissions: not checked */
+	}
+	ncap = rd = 0;
+	if (lc.tcp.nb_conns != 0 || lc.tcp.nb_synrcvd != 0)
+		fail("after every timer fired: %u conns, %u in SYN_RCVD left",
+		     lc.tcp.nb_conns, lc.tcp.nb_synrcvd);
+}
+
 /* Parse "1.25" / "+0.2" into absolute microseconds since t0. */
 static bool
 parse_time(const char *s, uint64_t *t)
@@ -1150,6 +1205,7 @@ run_line(char *line)
 	} else {
 		do_expect_cmd(tok, p);
 	}
+	check_conn_timers();
 }
 
 /* Run one script; returns true if it passed. */
@@ -1192,6 +1248,8 @@ run_script(const char *path)
 		cur_line++;
 		check_none_pending();
 	}
+	if (started && !failed)
+		drain_conns();
 	if (started)
 		hs_tcp_lcore_fini(&lc);
 	if (ext_holding) {
