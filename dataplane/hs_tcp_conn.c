@@ -100,18 +100,17 @@ hs_tcp_ts_offset(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
 	return (uint32_t)hs_siphash_2w(lc->tcp.isn_secret, a, b);
 }
 
-/* SYN cookie MAC over the 4-tuple, the peer's ISN and the 14 bits of
- * time counter and options the cookie carries (RFC 4987 §3.6). */
-uint32_t
+/* SYN cookie MAC over the 4-tuple, the peer's ISN and the time counter
+ * and options the cookie carries (RFC 4987 §3.6, hs_tcp_cookie.c). */
+uint64_t
 hs_tcp_cookie_mac(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
-		  uint16_t fport, uint16_t lport, uint32_t irs, uint32_t bits)
+		  uint16_t fport, uint16_t lport, uint32_t irs, uint64_t data)
 {
 	uint64_t a = ((uint64_t)laddr << 32) | faddr;
 	uint64_t b = ((uint64_t)lport << 48) | ((uint64_t)fport << 32) | irs;
 	uint64_t h = hs_siphash_2w(lc->tcp.isn_secret, a, b);
 
-	return (uint32_t)hs_siphash_2w(lc->tcp.isn_secret, h,
-				       bits | (0xc00c1eULL << 32));
+	return hs_siphash_2w(lc->tcp.isn_secret, h ^ 0xc00c1eULL, data);
 }
 
 /* ---- table ------------------------------------------------------------ */

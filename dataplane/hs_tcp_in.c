@@ -184,48 +184,16 @@ hs_tcp_ts_update(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
 	}
 }
 
-/* ---- SYN cookies (RFC 4987 §3.6) ------------------------------------
- * ISS = [31:27] 64-second time counter, [26:24] MSS index, [23:20] peer's
- * window shift (15 = no wscale), [19] SACK permitted, [18] timestamps,
- * [17:0] MAC (hs_tcp_cookie_mac) over the 4-tuple, the peer's ISN and
- * those 14 bits.  Valid for two counter periods (64-128 s). */
-#define HS_COOKIE_PERIOD_MS 64000u
-#define HS_COOKIE_MAC_MASK  0x3ffffu
-static const uint16_t hs_cookie_mss[8] = {
-	536, 1220, 1300, 1360, 1400, 1440, 1452, 1460,
-};
-
-static uint32_t
-hs_cookie_counter(const struct hs_lcore *lc)
-{
-	return (hs_tcp_ms(lc) / HS_COOKIE_PERIOD_MS) & 31u;
-}
-
-static uint32_t
-hs_cookie_make(struct hs_lcore *lc, const struct hs_tcp_addr *a,
-	       const struct hs_tcp_seg *s)
-{
-	uint16_t mss = s->opt.has_mss ? s->opt.mss : HS_TCP_DEFAULT_MSS;
-	uint32_t idx = 0, bits;
-
-	while (idx < 7 && hs_cookie_mss[idx + 1] <= mss)
-		idx++;
-	bits = hs_cookie_counter(lc) << 9 | idx << 6 |
-	       (s->opt.has_wscale ? s->opt.wscale : 15u) << 2 |
-	       (uint32_t)s->opt.sack_ok << 1 | (uint32_t)s->opt.has_ts;
-	return bits << 18 | (hs_tcp_cookie_mac(lc, a->saddr, a->daddr,
-					       a->sport, a->dport, s->seq,
-					       bits) & HS_COOKIE_MAC_MASK);
-}
+/* ---- SYN cookies (RFC 4987 §3.6; encoding in hs_tcp_cookie.c) ---- */
 
 /* Answer a SYN statelessly (backlog full or cookies forced). */
 static void
 hs_tcp_cookie_synack(struct hs_lcore *lc, const struct hs_tcp_addr *a,
 		     const struct hs_tcp_seg *s)
 {
-	uint32_t iss = hs_cookie_make(lc, a, s);
-	uint32_t tsval = hs_tcp_ms(lc) + hs_tcp_ts_offset(lc, a->saddr,
-						a->daddr, a->sport, a->dport);
+	uint32_t tsval = 0;
+	uint32_t iss = hs_tcp_cookie_make(lc, a->saddr, a->daddr, a->sport,
+					  a->dport, s, &tsval);
 
 	lc->stats.tcp_syncookie_sent++;
 	lc->tcp.cookie_last_ms = hs_tcp_ms(lc);
@@ -237,51 +205,26 @@ hs_tcp_cookie_synack(struct hs_lcore *lc, const struct hs_tcp_addr *a,
 				  hs_tcp_wscale_for(hs_tcp_params.rcvbuf) : -1);
 }
 
-/* ACK to a listener without a conn: a cookie we sent?  Returns the cookie
- * bits (>= 0) if valid, -1 if not. */
-static int32_t
-hs_cookie_check(struct hs_lcore *lc, const struct hs_tcp_addr *a,
-		const struct hs_tcp_seg *s)
-{
-	uint32_t cookie = s->ack - 1, bits = cookie >> 18;
-	uint32_t age = (hs_cookie_counter(lc) - (bits >> 9)) & 31u;
-
-	if (!lc->tcp.cookies_used ||
-	    hs_tcp_ms(lc) - lc->tcp.cookie_last_ms > 2 * HS_COOKIE_PERIOD_MS ||
-	    (s->flags & (HS_TH_SYN | HS_TH_RST | HS_TH_ACK)) != HS_TH_ACK)
-		return -1;
-	if (age > 1 ||
-	    (hs_tcp_cookie_mac(lc, a->saddr, a->daddr, a->sport, a->dport,
-			       s->seq - 1, bits) & HS_COOKIE_MAC_MASK) !=
-	    (cookie & HS_COOKIE_MAC_MASK)) {
-		lc->stats.drop_tcp_syncookie_bad++;
-		return -1;
-	}
-	return (int32_t)bits;
-}
-
 /* Rebuild the SYN_RCVD state a valid cookie stands for; the ACK then goes
  * through the normal SYN_RCVD processing.  NULL at the conn limit. */
 static struct hs_tcp_conn *
 hs_cookie_conn(struct hs_lcore *lc, int li, const struct hs_tcp_addr *a,
-	       const struct hs_tcp_seg *s, uint32_t bits)
+	       const struct hs_tcp_seg *s, const struct hs_tcp_cookie *ck)
 {
 	struct hs_tcp_conn *c;
-	uint32_t ws = (bits >> 2) & 15u;
-	uint16_t mss = hs_cookie_mss[(bits >> 6) & 7u];
 
 	c = hs_tcp_conn_new(lc, a->saddr, a->daddr, a->sport, a->dport, li);
 	if (c == NULL)
 		return NULL;                        /* counted */
-	c->mss = HS_MIN(mss, hs_tcp_our_mss(lc));
-	if (ws != 15) {
+	c->mss = HS_MIN(ck->mss, hs_tcp_our_mss(lc));
+	if (ck->wscale >= 0) {
 		c->flags |= HS_TCPF_WSCALE_OK;
-		c->snd_wscale = (uint8_t)HS_MIN(ws, HS_TCP_MAX_WSCALE);
+		c->snd_wscale = (uint8_t)ck->wscale;
 		c->rcv_wscale = hs_tcp_wscale_for(c->rcvbuf);
 	}
-	if (bits & 2u)
+	if (ck->sack)
 		c->flags |= HS_TCPF_SACK;
-	if (bits & 1u) {
+	if (ck->ts) {
 		c->flags |= HS_TCPF_TS;
 		c->ts_offset = hs_tcp_ts_offset(lc, a->saddr, a->daddr,
 						a->sport, a->dport);
@@ -311,7 +254,8 @@ hs_tcp_listen_input(struct hs_lcore *lc, int li, const struct hs_tcp_addr *a,
 	struct hs_tcp_conn *c;
 	uint16_t our_mss = hs_tcp_our_mss(lc);
 	uint16_t mss;
-	int32_t bits;
+	struct hs_tcp_cookie ck;
+	int rc;
 
 	if (s->flags & HS_TH_RST) {                 /* first: ignore RST */
 		rte_pktmbuf_free(m);
@@ -319,19 +263,18 @@ hs_tcp_listen_input(struct hs_lcore *lc, int li, const struct hs_tcp_addr *a,
 		return;
 	}
 	if (s->flags & HS_TH_ACK) {                 /* second: ACK -> RST */
-		bits = hs_cookie_check(lc, a, s);
-		if (bits >= 0 && (bits & 1) && !s->opt.has_ts) {
-			/* Timestamps were negotiated by the SYN and our
-			 * SYN-ACK: RFC 7323 §3.2 drops a segment without
-			 * one.  Checked before a conn exists: one made for
-			 * a segment the SYN_RCVD checks drop would have no
-			 * timer and never be freed. */
-			lc->stats.drop_tcp_nots++;
-			rte_pktmbuf_free(m);
+		/* A cookie ACK is checked in full (timestamp included)
+		 * before a conn exists: one made for a segment the
+		 * SYN_RCVD checks drop would have no timer and never be
+		 * freed. */
+		rc = hs_tcp_cookie_check(lc, a->saddr, a->daddr, a->sport,
+					 a->dport, s, &ck);
+		if (rc == HS_COOKIE_DROP) {
+			rte_pktmbuf_free(m);        /* counted */
 			return;
 		}
-		if (bits >= 0 &&
-		    (c = hs_cookie_conn(lc, li, a, s, (uint32_t)bits)) != NULL) {
+		if (rc == HS_COOKIE_OK &&
+		    (c = hs_cookie_conn(lc, li, a, s, &ck)) != NULL) {
 			c->busy++;
 			hs_tcp_conn_input(c, s, m);
 			/* The cookie ACK is the conn's only reason to exist:
@@ -346,7 +289,7 @@ hs_tcp_listen_input(struct hs_lcore *lc, int li, const struct hs_tcp_addr *a,
 			return;
 		}
 		rte_pktmbuf_free(m);
-		if (bits >= 0)
+		if (rc == HS_COOKIE_OK)
 			return;                     /* conn limit, counted */
 		lc->stats.drop_tcp_noport++;
 		hs_tcp_reset_noconn(lc, a, s);

@@ -337,9 +337,34 @@ uint32_t hs_tcp_isn(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
 		    uint16_t fport, uint16_t lport);
 uint32_t hs_tcp_ts_offset(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
 			  uint16_t fport, uint16_t lport);
-uint32_t hs_tcp_cookie_mac(struct hs_lcore *lc, uint32_t faddr,
+/* Keyed 64-bit MAC over the 4-tuple, the peer's ISN and data (SYN
+ * cookies, hs_tcp_cookie.c). */
+uint64_t hs_tcp_cookie_mac(struct hs_lcore *lc, uint32_t faddr,
 			   uint32_t laddr, uint16_t fport, uint16_t lport,
-			   uint32_t irs, uint32_t bits);
+			   uint32_t irs, uint64_t data);
+
+/* ---- hs_tcp_cookie.c: SYN cookies (RFC 4987 §3.6) ---- */
+/* What a valid cookie restores.  wscale: the peer's shift, -1 = none. */
+struct hs_tcp_cookie {
+	uint16_t mss;
+	int8_t wscale;
+	bool sack, ts;
+};
+enum {
+	HS_COOKIE_DROP = -2,   /* drop silently (counted) */
+	HS_COOKIE_BAD = -1,    /* not a valid cookie (counted): no conn */
+	HS_COOKIE_NONE = 0,    /* cookies not in use: an ordinary stray ACK */
+	HS_COOKIE_OK = 1,      /* valid: *out filled */
+};
+/* The ISS of a cookie SYN-ACK answering syn (addresses network order,
+ * f = the peer); with timestamps also the TSval it must carry. */
+uint32_t hs_tcp_cookie_make(struct hs_lcore *lc, uint32_t faddr,
+			    uint32_t laddr, uint16_t fport, uint16_t lport,
+			    const struct hs_tcp_seg *syn, uint32_t *tsval);
+/* Check the ACK s of a cookie (s->ack - 1) for the SYN s->seq - 1. */
+int hs_tcp_cookie_check(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
+			uint16_t fport, uint16_t lport,
+			const struct hs_tcp_seg *s, struct hs_tcp_cookie *out);
 
 /* ---- hs_tcp_out.c ---- */
 /* Send what windows allow, FIN when due, and an owed ACK. */

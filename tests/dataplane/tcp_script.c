@@ -20,7 +20,8 @@
  *        <OPTS> the segment must carry no options; <...> skips them.
  *   FLAGS: S F R P . (ACK), e.g. "S.", "P.", "F.", "R", "R.".
  *   OPTS: mss N, wscale N, sackOK, TS val N|* ecr N, nop, eol,
- *         sack L:R ... (relative like the ACK field).
+ *         sack L:R ... (relative like the ACK field).  In an injected
+ *         segment "ecr *" echoes the last TSval we sent to that port.
  *
  *   TIME app send N | close | abort | read [N] | timeout MS | refuse
  *   TIME app send-mbuf N K   N bytes as a chain of K-byte mbufs
@@ -125,6 +126,7 @@ struct peer {
 	uint16_t port;        /* host order */
 	bool have_iss;
 	uint32_t iss;         /* our ISS towards this peer */
+	uint32_t tsval;       /* our last TSval towards this peer */
 };
 static struct peer peers[MAX_PORTS];
 static unsigned int npeers;
@@ -207,6 +209,22 @@ hs_ipv4_output(struct hs_lcore *l, struct rte_mbuf *m)
 
 		p->have_iss = true;
 		p->iss = c->seq;
+	}
+	for (uint32_t i = 0; i + 1 < c->optlen;) {
+		const uint8_t *o = c->opts + i;
+
+		if (o[0] == HS_TCPOPT_EOL)
+			break;
+		if (o[0] == HS_TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (o[1] < 2)
+			break;
+		if (o[0] == HS_TCPOPT_TS && o[1] == 10 && i + 10 <= c->optlen)
+			peer_get(c->dport)->tsval = (uint32_t)o[2] << 24 |
+				(uint32_t)o[3] << 16 | (uint32_t)o[4] << 8 | o[5];
+		i += o[1];
 	}
 	rte_pktmbuf_free(m);
 }
@@ -355,6 +373,7 @@ parse_flags(const char *s, uint8_t *f)
 struct opt {
 	uint8_t kind;
 	bool wild;            /* TS val * */
+	bool wild_ecr;        /* TS ecr * (injected: echo our last TSval) */
 	uint32_t a, b;        /* mss/wscale value; TS val/ecr */
 	uint8_t nblk;
 	uint32_t blk[4][2];
@@ -413,8 +432,12 @@ parse_opts(char *s, struct optlist *ol, uint32_t sack_base)
 				o->wild = true;
 			else if (!parse_u32(v, &o->a))
 				return -1;
-			if ((v = next_tok(&p)) == NULL || strcmp(v, "ecr") ||
-			    !parse_u32(next_tok(&p), &o->b))
+			if ((v = next_tok(&p)) == NULL || strcmp(v, "ecr"))
+				return -1;
+			v = next_tok(&p);
+			if (v && strcmp(v, "*") == 0)
+				o->wild_ecr = true;
+			else if (!parse_u32(v, &o->b))
 				return -1;
 		} else if (strcmp(k, "sack") == 0) {
 			o->kind = 5;
@@ -481,7 +504,8 @@ encode_opts(const struct optlist *ol, uint8_t *b)
 			break;
 		case HS_TCPOPT_TS:
 			b[n++] = 8; b[n++] = 10;
-			wr32(b + n, o->a); wr32(b + n + 4, o->b);
+			wr32(b + n, o->a);
+			wr32(b + n + 4, o->wild_ecr ? cur_peer->tsval : o->b);
 			n += 8;
 			break;
 		case 5:
@@ -553,7 +577,7 @@ opts_match(const struct optlist *want, const struct optlist *got)
 	for (int i = 0; i < gn; i++) {
 		const struct opt *w = &want->o[i], *g = &got->o[i];
 
-		if (w->kind != g->kind || w->b != g->b ||
+		if (w->kind != g->kind || (!w->wild_ecr && w->b != g->b) ||
 		    (!w->wild && w->a != g->a) || w->nblk != g->nblk)
 			return false;
 		for (int k = 0; k < w->nblk; k++)

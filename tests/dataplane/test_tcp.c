@@ -47,6 +47,8 @@ struct cap {
 	uint8_t flags;
 	uint32_t seq, ack;
 	uint16_t win, mss;     /* mss 0 = no option */
+	bool has_ts;
+	uint32_t tsval, tsecr;
 	uint16_t sport, dport;
 	uint32_t dlen;
 	uint8_t data[2048];
@@ -108,6 +110,20 @@ hs_ipv4_output(struct hs_lcore *l, struct rte_mbuf *m)
 	c->dport = rte_be_to_cpu_16(th->dst_port);
 	if (thl >= 24 && o[0] == 2 && o[1] == 4)
 		c->mss = (uint16_t)(o[2] << 8 | o[3]);
+	for (uint32_t i = 0; i + 1 < thl - 20 && o[i] != 0;) {
+		if (o[i] == 1) {
+			i++;
+			continue;
+		}
+		if (o[i + 1] < 2)
+			break;
+		if (o[i] == 8 && o[i + 1] == 10 && i + 10 <= thl - 20) {
+			c->has_ts = true;
+			c->tsval = rte_be_to_cpu_32(*(const rte_be32_t *)(o + i + 2));
+			c->tsecr = rte_be_to_cpu_32(*(const rte_be32_t *)(o + i + 6));
+		}
+		i += o[i + 1];
+	}
 	c->dlen = rte_be_to_cpu_16(ip->total_length) - 20 - thl;
 	memcpy(c->data, (const uint8_t *)th + thl, c->dlen);
 	c->cksum_ok = cksum_ok(ip, th) && ip->src_addr == RTE_BE32(SRV_IP);
@@ -1989,6 +2005,166 @@ test_timer_clock_jump(void)
 	teardown();
 }
 
+/* Options of a SYN: MSS 1460, SACK permitted, window scale 7, and with
+ * ts a timestamp (val, ecr 0). */
+static struct opts
+syn_opts(bool ts, uint32_t val)
+{
+	struct opts o = { { 2, 4, 0x05, 0xb4, 4, 2, 3, 3, 7, 1 }, 10 };
+
+	if (ts) {
+		uint8_t *p = o.b + o.len;
+
+		p[0] = 1; p[1] = 1; p[2] = 8; p[3] = 10;
+		p[4] = (uint8_t)(val >> 24); p[5] = (uint8_t)(val >> 16);
+		p[6] = (uint8_t)(val >> 8); p[7] = (uint8_t)val;
+		memset(p + 8, 0, 4);
+		o.len += 12;
+	}
+	return o;
+}
+
+static struct opts
+ts_opt(uint32_t val, uint32_t ecr)
+{
+	struct opts o = { { 1, 1, 8, 10 }, 12 };
+
+	for (int i = 0; i < 4; i++) {
+		o.b[4 + i] = (uint8_t)(val >> (24 - 8 * i));
+		o.b[8 + i] = (uint8_t)(ecr >> (24 - 8 * i));
+	}
+	return o;
+}
+
+static uint64_t cookie_rng = 0x9e3779b97f4a7c15ULL;
+
+static uint32_t
+cookie_rand(void)
+{
+	cookie_rng ^= cookie_rng << 13;
+	cookie_rng ^= cookie_rng >> 7;
+	cookie_rng ^= cookie_rng << 17;
+	return (uint32_t)(cookie_rng >> 16);
+}
+
+/* SYN cookies (RFC 4987 §3.6, hs_tcp_cookie.c): a blind attacker who
+ * knows every field of a cookie but its MAC guesses ACKs for a 4-tuple
+ * that never sent a SYN.  The secret is fixed so the counts are
+ * deterministic.  Without timestamps the MAC has 23 bits: 2^21 guesses
+ * pass about 0.25 times (8 with an 18-bit MAC); with timestamps (28 bits
+ * in the ISS, 3 in TSval) 2^20 guesses pass none. */
+static void
+test_syncookie_forgery(void)
+{
+	struct opts o = syn_opts(false, 0), ots = syn_opts(true, 100);
+	const uint32_t n_plain = 1u << 21, n_ts = 1u << 20;
+	uint32_t c0, c1, ts1, ok = 0;
+	struct cap *c;
+
+	hs_tcp_params.syncookies = 2;
+	setup(64);
+	lc.tcp.isn_secret[0] = 0x0123456789abcdefULL;
+	lc.tcp.isn_secret[1] = 0xfedcba9876543210ULL;
+	/* A real cookie without and one with timestamps. */
+	inject_from(2000, SRV_PORT, F_SYN, 5000, 0, NULL, 0, &o);
+	c = EXPECT(F_SYN | F_ACK, caps[rd].seq, 5001);
+	c0 = c ? c->seq : 0;
+	inject_from(2001, SRV_PORT, F_SYN, 7000, 0, NULL, 0, &ots);
+	c = EXPECT(F_SYN | F_ACK, caps[rd].seq, 7001);
+	c1 = c ? c->seq : 0;
+	ts1 = c ? c->tsval : 0;
+	CHECK(c && c->has_ts && c->tsecr == 100);
+	CHECK(lc.tcp.nb_conns == 0);
+	ncap = rd = 0;
+
+	/* Forged: the non-MAC bits of c0 (time parity, TS, MSS, wscale,
+	 * SACK), random MAC bits, for 4-tuples that sent no SYN. */
+	for (uint32_t i = 0; i < n_plain; i++) {
+		uint32_t guess = (c0 & 0xff800000u) | (cookie_rand() & 0x7fffffu);
+
+		inject_from((uint16_t)(3000 + i % 60000), SRV_PORT, F_ACK,
+			    20000 + i / 60000 + 1, guess + 1, NULL, 0, &no_opts);
+		ncap = rd = 0;
+		if (lc.stats.tcp_syncookie_ok != ok) {
+			ok++;                    /* free the port again */
+			app.multi = true;
+			hs_tcp_abort(app.c);
+			app.c = NULL;
+		}
+	}
+	printf("syncookie: %u of %u forged cookies accepted (no timestamps)\n",
+	       ok, n_plain);
+	CHECK(ok <= 2);
+	CHECK(lc.stats.drop_tcp_syncookie_bad + ok == n_plain);
+	/* With timestamps: the attacker also knows our TSval's high bits
+	 * (it cannot: they hold a secret per-tuple offset). */
+	for (uint32_t i = 0; i < n_ts; i++) {
+		uint32_t guess = (c1 & 0xf0000000u) | (cookie_rand() & 0xfffffffu);
+		struct opts t = ts_opt(200, (ts1 & ~7u) | (cookie_rand() & 7u));
+
+		inject_from((uint16_t)(3000 + i % 60000), 443, F_ACK,
+			    90000 + i / 60000 + 1, guess + 1, NULL, 0, &t);
+		ncap = rd = 0;
+	}
+	printf("syncookie: %u of %u forged cookies accepted (timestamps)\n",
+	       (uint32_t)lc.stats.tcp_syncookie_ok - ok, n_ts);
+	CHECK(lc.stats.tcp_syncookie_ok == ok);
+
+	/* The real ones are accepted, restoring the SYN's options. */
+	inject_from(2000, SRV_PORT, F_ACK, 5001, c0 + 1, NULL, 0, &no_opts);
+	CHECK(lc.stats.tcp_syncookie_ok == ok + 1);
+	CHECK(app.c && app.c->state == HS_TCP_ESTABLISHED &&
+	      app.c->mss == 1460 && app.c->snd_wscale == 7 &&
+	      (app.c->flags & HS_TCPF_SACK) && !(app.c->flags & HS_TCPF_TS));
+	{
+		struct opts t = ts_opt(110, ts1);
+
+		inject_from(2001, SRV_PORT, F_ACK, 7001, c1 + 1, NULL, 0, &t);
+	}
+	CHECK(lc.stats.tcp_syncookie_ok == ok + 2);
+	CHECK(app.c && app.c->state == HS_TCP_ESTABLISHED &&
+	      app.c->mss == 1448 && app.c->snd_wscale == 7 &&
+	      (app.c->flags & HS_TCPF_SACK) && (app.c->flags & HS_TCPF_TS) &&
+	      app.c->ts_recent == 110);
+	/* Our later TSvals never go below the one the cookie used. */
+	CHECK(app.c && HS_SEQ_GEQ(hs_tcp_tsval(app.c), ts1));
+	app.multi = true;
+	teardown();
+}
+
+/* A cookie is good for one to two 64 s periods: from the start of a
+ * period, still at +127.9 s, no longer at +128 s. */
+static void
+test_syncookie_lifetime(void)
+{
+	struct opts o = syn_opts(false, 0);
+	uint32_t ck[2];
+	struct cap *c;
+
+	hs_tcp_params.syncookies = 2;
+	setup(16);
+	lc.now_us = 64000000ull * 3;             /* a period starts */
+	for (int i = 0; i < 2; i++) {
+		inject_from((uint16_t)(2100 + i), SRV_PORT, F_SYN, 100, 0,
+			    NULL, 0, &o);
+		c = EXPECT(F_SYN | F_ACK, caps[rd].seq, 101);
+		ck[i] = c ? c->seq : 0;
+	}
+	/* The cookie path is open only while cookies are being sent. */
+	lc.now_us += 127900000ull;
+	inject_from(2200, SRV_PORT, F_SYN, 1, 0, NULL, 0, &o);
+	EXPECT(F_SYN | F_ACK, caps[rd].seq, 2);
+	inject_from(2100, SRV_PORT, F_ACK, 101, ck[0] + 1, NULL, 0, &no_opts);
+	CHECK(lc.stats.tcp_syncookie_ok == 1 && app.accepted == 1);
+	EXPECT_NONE();
+	lc.now_us += 100000ull;
+	inject_from(2101, SRV_PORT, F_ACK, 101, ck[1] + 1, NULL, 0, &no_opts);
+	CHECK(lc.stats.tcp_syncookie_ok == 1 && app.accepted == 1);
+	CHECK(lc.stats.drop_tcp_syncookie_bad == 1);
+	EXPECT(F_RST, ck[1] + 1, 0);
+	teardown();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2050,6 +2226,8 @@ main(int argc, char **argv)
 	test_sack_option_length();
 	test_lossy_link();
 	test_timer_clock_jump();
+	test_syncookie_forgery();
+	test_syncookie_lifetime();
 
 	CHECK(rte_mempool_avail_count(pool) == POOL_SIZE);
 	rte_mempool_free(pool);
