@@ -59,7 +59,7 @@
 	X(drop_tcp_paws) X(drop_tcp_nots) X(drop_tcp_chack_limit) \
 	X(tcp_keepalive_probe) X(tcp_syncookie_sent) X(tcp_syncookie_ok) \
 	X(drop_tcp_syncookie_bad) X(tcp_sack_recovery) \
-	X(drop_tcp_src_limit) X(drop_tcp_synrcvd_limit) X(tcp_tw_reuse) \
+	X(drop_tcp_src_limit) X(drop_tcp_synrcvd_limit) X(tcp_tw_reuse) X(tcp_tw_recycled) \
 	X(drop_tcp_after_fin) X(drop_tcp_mem_lcore) X(tcp_rto) \
 	X(tcp_tlp) X(tcp_tlp_loss) X(tcp_limited_tx) X(tcp_rescue_rxt) X(tcp_rexmt_lost) \
 	X(tcp_tx_zc_bytes) X(tcp_tx_copy_bytes) X(tcp_hp_ack) X(tcp_hp_data)

@@ -169,6 +169,7 @@ struct hs_tcp_conn {
 	const struct hs_tcp_ops *ops;
 	void *app;                     /* public: the app's per-connection state */
 	struct hs_tcp_conn *free_next; /* free list link */
+	struct hs_tcp_conn *tw_next, *tw_prev; /* TIME_WAIT FIFO links */
 	uint32_t id;                   /* index in the table */
 } __rte_cache_aligned;
 
@@ -197,6 +198,9 @@ struct hs_tcp_lcore {
 	uint32_t chack_epoch_ms;       /* start of the challenge-ACK second */
 	uint32_t chack_count;          /* challenge ACKs sent in it */
 	uint32_t nb_synrcvd;           /* SYN backlog: conns in SYN_RCVD */
+	/* Conns in TIME_WAIT, oldest first: a full table recycles the
+	 * head for a new SYN (hs_tcp_conn_new). */
+	struct hs_tcp_conn *tw_head, *tw_tail;
 	uint32_t cookie_last_ms;       /* when a SYN cookie was last sent */
 	bool cookies_used;             /* cookie_last_ms is valid */
 	/* Connections per source address: open addressing, linear probing,

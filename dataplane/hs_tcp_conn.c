@@ -14,7 +14,8 @@
  * closed() timing: ops->closed(c, 0) is called when a graceful close is
  * complete from the app's point of view: on the ACK of our FIN in
  * LAST_ACK, and on ENTERING TIME_WAIT (active close).  The TIME_WAIT conn
- * then lingers 2*MSL without an app and is freed silently.
+ * then lingers 2*MSL without an app and is freed silently, or earlier
+ * when a full table recycles it for a new SYN (TIME_WAIT FIFO below).
  */
 #include <string.h>
 #include <rte_malloc.h>
@@ -207,6 +208,18 @@ hs_tcp_src_take(struct hs_tcp_lcore *tl, uint32_t addr)
 	return true;
 }
 
+/* Whether addr may take one more slot (hs_tcp_src_take would succeed). */
+static bool
+hs_tcp_src_ok(struct hs_tcp_lcore *tl, uint32_t addr)
+{
+	struct hs_tcp_src *e;
+
+	if (hs_tcp_params.max_per_source == 0)
+		return true;
+	e = hs_tcp_src_find(tl, addr, false);
+	return e == NULL || e->count < hs_tcp_params.max_per_source;
+}
+
 void
 hs_tcp_src_release(struct hs_tcp_conn *c)
 {
@@ -250,22 +263,76 @@ hs_tcp_src_count(struct hs_lcore *lc, uint32_t addr)
 	return e ? e->count : 0;
 }
 
+/* ---- TIME_WAIT FIFO ---------------------------------------------------
+ * Conns enter TIME_WAIT in order and stay there for the same time, so the
+ * FIFO's head is the one closest to expiry: a full table frees it for a
+ * new SYN (O(1)) instead of refusing the client.  TIME_WAIT conns do not
+ * count against max_per_source (hs_tcp_src_release on entry): a site
+ * behind a NAT that opens and closes connections quickly would otherwise
+ * lock itself out for 2*MSL with conns that hold no application state;
+ * what bounds the slots they take is this recycling, which makes them
+ * the first to go when anyone needs a slot. */
+void
+hs_tcp_tw_enqueue(struct hs_tcp_conn *c)
+{
+	struct hs_tcp_lcore *tl = &c->lc->tcp;
+
+	c->tw_next = NULL;
+	c->tw_prev = tl->tw_tail;
+	if (tl->tw_tail != NULL)
+		tl->tw_tail->tw_next = c;
+	else
+		tl->tw_head = c;
+	tl->tw_tail = c;
+}
+
+static void
+hs_tcp_tw_unlink(struct hs_tcp_conn *c)
+{
+	struct hs_tcp_lcore *tl = &c->lc->tcp;
+
+	if (c->tw_prev != NULL)
+		c->tw_prev->tw_next = c->tw_next;
+	else
+		tl->tw_head = c->tw_next;
+	if (c->tw_next != NULL)
+		c->tw_next->tw_prev = c->tw_prev;
+	else
+		tl->tw_tail = c->tw_prev;
+	c->tw_next = c->tw_prev = NULL;
+}
+
 struct hs_tcp_conn *
 hs_tcp_conn_new(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
 		uint16_t fport, uint16_t lport, int listener)
 {
 	struct hs_tcp_lcore *tl = &lc->tcp;
-	struct hs_tcp_conn *c = tl->free_list;
+	struct hs_tcp_conn *c;
 	uint32_t id, h;
 
-	if (c == NULL) {
+	if (!hs_tcp_slot_available(lc)) {
 		lc->stats.drop_tcp_conn_limit++;
 		return NULL;
+	}
+	if (!hs_tcp_src_ok(tl, faddr)) {
+		lc->stats.drop_tcp_src_limit++;
+		return NULL;
+	}
+	if (tl->free_list == NULL) {
+		/* Full: recycle the oldest TIME_WAIT conn.  Its timer and
+		 * closed() are done with; it holds no per-source slot. */
+		lc->stats.tcp_tw_recycled++;
+		hs_tcp_conn_drop(tl->tw_head, 0);
+		if (tl->free_list == NULL) {     /* it was busy: not freed */
+			lc->stats.drop_tcp_conn_limit++;
+			return NULL;
+		}
 	}
 	if (!hs_tcp_src_take(tl, faddr)) {
 		lc->stats.drop_tcp_src_limit++;
 		return NULL;
 	}
+	c = tl->free_list;
 	tl->free_list = c->free_next;
 	id = c->id;
 	memset(c, 0, sizeof(*c));
@@ -328,8 +395,10 @@ hs_tcp_conn_detach(struct hs_tcp_conn *c)
 	hs_tcp_hash_remove(&lc->tcp, c);
 	if (c->state == HS_TCP_SYN_RCVD)
 		lc->tcp.nb_synrcvd--;
-	else if (c->state == HS_TCP_TIME_WAIT)
+	else if (c->state == HS_TCP_TIME_WAIT) {
 		lc->stats.tcp_conn_timewait--;
+		hs_tcp_tw_unlink(c);
+	}
 	c->state = HS_TCP_CLOSED;
 	lc->tcp.nb_conns--;
 	lc->stats.tcp_conn_open--;

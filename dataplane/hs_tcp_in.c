@@ -306,7 +306,7 @@ hs_tcp_listen_input(struct hs_lcore *lc, int li, const struct hs_tcp_addr *a,
 	if (hs_tcp_params.syncookies == 2 ||
 	    (hs_tcp_params.syncookies == 1 &&
 	     (lc->tcp.nb_synrcvd >= hs_tcp_params.syn_backlog ||
-	      lc->tcp.free_list == NULL))) {
+	      !hs_tcp_slot_available(lc)))) {
 		hs_tcp_cookie_synack(lc, a, s);
 		return;
 	}
@@ -532,8 +532,10 @@ hs_tcp_update_window(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
 static void
 hs_tcp_enter_time_wait(struct hs_tcp_conn *c)
 {
-	if (c->state != HS_TCP_TIME_WAIT)
+	if (c->state != HS_TCP_TIME_WAIT) {
 		c->lc->stats.tcp_conn_timewait++;  /* gauge, see detach */
+		hs_tcp_tw_enqueue(c);              /* recycled when full */
+	}
 	c->state = HS_TCP_TIME_WAIT;
 	c->flags &= ~(HS_TCPF_DELACK | HS_TCPF_PERSIST);
 	hs_tcp_timer_cancel(c, &c->t_rexmt);

@@ -316,9 +316,10 @@ struct hs_tcp_conn *hs_tcp_conn_lookup(struct hs_lcore *lc, uint32_t faddr,
 				       uint32_t laddr, uint16_t fport,
 				       uint16_t lport);
 int hs_tcp_listener_find(struct hs_lcore *lc, uint16_t lport);
-/* New SYN_RCVD conn (not yet sending anything); NULL at the table limit
- * or the per-source limit, each counted (drop_tcp_conn_limit,
- * drop_tcp_src_limit). */
+/* New SYN_RCVD conn (not yet sending anything).  A full table recycles
+ * its oldest TIME_WAIT conn (tcp_tw_recycled).  NULL at the table limit
+ * (no TIME_WAIT conn either) or the per-source limit, each counted
+ * (drop_tcp_conn_limit, drop_tcp_src_limit). */
 struct hs_tcp_conn *hs_tcp_conn_new(struct hs_lcore *lc, uint32_t faddr,
 				    uint32_t laddr, uint16_t fport,
 				    uint16_t lport, int listener);
@@ -331,6 +332,14 @@ void hs_tcp_conn_put(struct hs_tcp_conn *c);
 /* Give back c's slot in the per-source count (idempotent): on detach and
  * on entering TIME_WAIT, which holds no application resources. */
 void hs_tcp_src_release(struct hs_tcp_conn *c);
+/* c enters TIME_WAIT: last in the lcore's TIME_WAIT FIFO. */
+void hs_tcp_tw_enqueue(struct hs_tcp_conn *c);
+/* A slot is free now or can be made free by recycling a TIME_WAIT conn. */
+static inline bool
+hs_tcp_slot_available(const struct hs_lcore *lc)
+{
+	return lc->tcp.free_list != NULL || lc->tcp.tw_head != NULL;
+}
 /* Conns of source addr (network order) counted now. */
 uint32_t hs_tcp_src_count(struct hs_lcore *lc, uint32_t addr);
 uint32_t hs_tcp_isn(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,

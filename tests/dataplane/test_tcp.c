@@ -372,6 +372,24 @@ handshake(void)
 	return iss;
 }
 
+/* handshake() for the n-th accepted conn of a test (app.multi). */
+static uint32_t
+handshake_n(int n)
+{
+	struct opts o = mss_opt(1000);
+	struct cap *c;
+	uint32_t iss;
+
+	inject_from(peer_port, SRV_PORT, F_SYN, PEER_ISN, 0, NULL, 0, &o);
+	c = EXPECT(F_SYN | F_ACK, caps[rd].seq, PEER_ISN + 1);
+	iss = c ? c->seq : 0;
+	inject(F_ACK, PEER_ISN + 1, iss + 1, NULL, 0);
+	CHECK(app.accepted == n);
+	CHECK(app.c != NULL && app.c->state == HS_TCP_ESTABLISHED);
+	EXPECT_NONE();
+	return iss;
+}
+
 /* ---- tests ---------------------------------------------------------- */
 static void
 test_handshake(void)
@@ -2165,6 +2183,66 @@ test_syncookie_lifetime(void)
 	teardown();
 }
 
+/* A table full of TIME_WAIT conns: each new client recycles the oldest
+ * one (FIFO order, O(1)), counted; the rest expire as usual and leave
+ * the FIFO empty. */
+static void
+test_time_wait_recycle(void)
+{
+	const uint16_t base = 5000;
+	struct hs_tcp_conn *tw[8];
+	uint32_t iss;
+
+	setup(8);
+	app.multi = true;
+	for (int i = 0; i < 8; i++) {
+		peer_port = (uint16_t)(base + i);
+		iss = handshake_n(i + 1);
+		tw[i] = app.c;
+		hs_tcp_close(tw[i]);
+		EXPECT(F_ACK | F_FIN, iss + 1, PEER_ISN + 1);
+		inject(F_ACK | F_FIN, PEER_ISN + 1, iss + 2, NULL, 0);
+		EXPECT(F_ACK, iss + 2, PEER_ISN + 2);
+		CHECK(tw[i]->state == HS_TCP_TIME_WAIT);
+		advance_ms(10);
+	}
+	CHECK(lc.tcp.nb_conns == 8 && lc.stats.tcp_conn_timewait == 8);
+	CHECK(lc.tcp.tw_head == tw[0] && lc.tcp.tw_tail == tw[7]);
+	/* A TIME_WAIT conn that leaves early (RFC 6191 reuse) leaves the
+	 * FIFO from its middle. */
+	peer_port = base + 4;
+	{
+		struct opts o = mss_opt(1000);
+
+		inject_from(peer_port, SRV_PORT, F_SYN, PEER_ISN + 100, 0,
+			    NULL, 0, &o);
+	}
+	EXPECT(F_SYN | F_ACK, caps[rd].seq, PEER_ISN + 101);
+	CHECK(lc.stats.tcp_tw_reuse == 1 && lc.stats.tcp_conn_timewait == 7);
+	CHECK(tw[3]->tw_next == tw[5] && tw[5]->tw_prev == tw[3]);
+	/* Three new clients: the three oldest go, in order. */
+	for (int i = 0; i < 3; i++) {
+		struct opts o = mss_opt(1000);
+
+		peer_port = (uint16_t)(base + 100 + i);
+		inject_from(peer_port, SRV_PORT, F_SYN, PEER_ISN, 0, NULL, 0, &o);
+		EXPECT(F_SYN | F_ACK, caps[rd].seq, PEER_ISN + 1);
+		CHECK(lc.stats.tcp_tw_recycled == (uint64_t)i + 1);
+		CHECK(hs_tcp_conn_lookup(&lc, RTE_BE32(PEER_IP), RTE_BE32(SRV_IP),
+					 rte_cpu_to_be_16((uint16_t)(base + i)),
+					 rte_cpu_to_be_16(SRV_PORT)) == NULL);
+		CHECK(lc.tcp.tw_head == tw[i + 1]);
+	}
+	CHECK(lc.stats.tcp_syncookie_sent == 0 && lc.tcp.nb_conns == 8);
+	CHECK(lc.stats.tcp_conn_timewait == 4 && lc.stats.drop_tcp_conn_limit == 0);
+	/* The remaining TIME_WAIT conns expire; the FIFO ends empty. */
+	advance_ms(61000);
+	CHECK(lc.stats.tcp_conn_timewait == 0);
+	CHECK(lc.tcp.tw_head == NULL && lc.tcp.tw_tail == NULL);
+	ncap = rd = 0;
+	teardown();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2228,6 +2306,7 @@ main(int argc, char **argv)
 	test_timer_clock_jump();
 	test_syncookie_forgery();
 	test_syncookie_lifetime();
+	test_time_wait_recycle();
 
 	CHECK(rte_mempool_avail_count(pool) == POOL_SIZE);
 	rte_mempool_free(pool);
