@@ -1084,7 +1084,12 @@ hs_tcp_conn_input(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 			return;
 		}
 		lc->stats.drop_tcp_outwin++;
-		if (c->state == HS_TCP_TIME_WAIT && (s->flags & HS_TH_FIN))
+		/* RFC 9293 §3.10.7.4: a retransmission of the peer's FIN
+		 * (it ends exactly at RCV.NXT) restarts the 2*MSL timer;
+		 * a FIN anywhere else, e.g. a blind one, must not keep
+		 * the conn alive. */
+		if (c->state == HS_TCP_TIME_WAIT && (s->flags & HS_TH_FIN) &&
+		    s->seq + s->len == c->rcv_nxt)
 			hs_tcp_timer_arm(c, &c->t_misc,
 					 hs_tcp_time_wait_us());
 		c->flags |= HS_TCPF_ACKNOW;
