@@ -518,8 +518,11 @@ hs_tcp_rexmit_one(struct hs_tcp_conn *c)
 	uint32_t len = HS_MIN(c->sndq.bytes, hs_tcp_data_mss(c));
 	bool fin;
 
+	/* Persist: one byte into a zero window; into a window too small
+	 * for the SWS rule, what it takes (the override timeout of RFC
+	 * 9293 §3.8.6.2.1). */
 	if (c->flags & HS_TCPF_PERSIST)
-		len = HS_MIN(len, 1u);
+		len = HS_MIN(len, HS_MAX(c->snd_wnd, 1u));
 	fin = (c->flags & HS_TCPF_SENTFIN) && len == c->sndq.bytes;
 	if (len == 0 && !fin)
 		return;
@@ -753,9 +756,11 @@ hs_tcp_output(struct hs_tcp_conn *c)
 	}
 	if (c->flags & HS_TCPF_ACKNOW)
 		hs_tcp_send_ack(c);
-	/* Zero window with data waiting and nothing in flight: persist
-	 * (RFC 9293 §3.8.6.1). */
-	if (hs_tcp_can_send_data(c) && c->snd_wnd == 0 &&
+	/* Data waiting and nothing in flight, so nothing will clock it
+	 * out: the window is zero (persist, RFC 9293 §3.8.6.1) or too
+	 * small for the sender's SWS rule (§3.8.6.2.1 override timeout).
+	 * Either way a timer must run, or the connection stalls for good. */
+	if (hs_tcp_can_send_data(c) &&
 	    c->snd_una == c->snd_max && c->sndq.bytes > 0 &&
 	    !hs_tw_pending(&c->t_rexmt)) {
 		c->flags |= HS_TCPF_PERSIST;

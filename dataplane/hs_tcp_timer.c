@@ -181,6 +181,26 @@ hs_tcp_persist_timeout(struct hs_tcp_conn *c)
 		c->flags &= ~HS_TCPF_PERSIST;
 		return;
 	}
+	/* A zero window must not hold a connection forever (RFC 9293
+	 * §3.8.6.1 allows probing "indefinitely" only while the peer
+	 * answers; RFC 1122 4.2.2.17).  After data_retries probes, give
+	 * up when the peer stopped answering them (nothing received for
+	 * longer than the last backoff interval) or when the app has
+	 * closed: an orphan kept at a zero window by probe answers is the
+	 * sockstress pattern (Linux: tcp_orphan_retries). */
+	if (c->rexmt_shift >= hs_tcp_params.data_retries &&
+	    ((c->flags & HS_TCPF_SHUT_WR) ||
+	     (uint64_t)(hs_tcp_ms(lc) - c->last_rx_ms) * 1000u >
+	     hs_tcp_rto_cur(c))) {
+		lc->stats.tcp_conn_timeout++;
+		lc->stats.tcp_persist_timeout++;
+		/* at the peer's RCV.NXT: with its window at zero only that
+		 * RST is acceptable (RFC 9293 §3.10.7.4) */
+		c->snd_nxt = c->snd_una;
+		hs_tcp_send_rst(c);
+		hs_tcp_conn_drop(c, -ETIMEDOUT);
+		return;
+	}
 	if (c->rexmt_shift < 16)
 		c->rexmt_shift++;
 	lc->stats.tcp_persist_probe++;
