@@ -111,7 +111,8 @@ int hs_lcore_impair(struct hs_lcore *lc, const struct hs_impair_cfg *cfg,
  * PACKET_FANOUT_HASH uses the sender's skb hash, which for a local
  * socket is a random per-socket value that Linux re-rolls after a
  * retransmission timeout; net_tap).  The owner of a TCP/IPv4 frame is
- * hash(addresses, ports) % n, symmetric in the two directions; a frame
+ * a keyed hash of (addresses, ports) scaled to [0, n), symmetric in the
+ * two directions, its key random per process; a frame
  * received by another lcore is passed to its owner's inbox (an rte_ring of
  * mbufs, multi-producer, single-consumer: ownership of the mbuf moves
  * with it) and processed by the owner at the top of its next iteration.
@@ -125,6 +126,9 @@ int hs_lcore_steer_init(struct hs_lcore *lc, uint16_t n, int socket);
 /* The lcore index (queue) owning frame m among n, or -1 for a frame
  * that is not TCP/IPv4 (processed where it lands).  Does not consume m. */
 int hs_lcore_steer_owner(const struct rte_mbuf *m, uint16_t n);
+/* Replace the steering key (a random one when key is NULL).  Only before
+ * any loop starts: every lcore must see the same key.  For tests. */
+void hs_lcore_steer_set_key(const uint64_t key[2]);
 
 /* A received Ethernet frame: handed to its owner (steering on) or to
  * the stack here (hs_eth_input).  Consumes m. */
