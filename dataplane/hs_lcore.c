@@ -36,16 +36,31 @@ static unsigned int hs_idle_sleep_us;
 #define HS_US_SHIFT 32
 static uint64_t hs_us_mult;
 
+/* Slots: lc->slot indexes hs_lcore_slot_of; a slot is taken at
+ * registration and given back at unregistration, never moved, so tables
+ * indexed by it (the application's per-lcore state) stay valid while the
+ * registry array above is compacted. */
+static struct hs_lcore *hs_lcore_slot_of[HS_MAX_LCORES];
+
 static void
 hs_lcore_register(struct hs_lcore *lc)
 {
 	unsigned int n = __atomic_load_n(&hs_nb_lcores, __ATOMIC_ACQUIRE);
+	unsigned int slot = HS_LCORE_NO_SLOT;
 
-	for (unsigned int i = 0; i < n; i++)
-		if (hs_lcores[i] == lc)
+	lc->slot = HS_LCORE_NO_SLOT;
+	for (unsigned int i = 0; i < HS_MAX_LCORES; i++) {
+		if (hs_lcore_slot_of[i] == lc) {
+			lc->slot = (uint16_t)i;      /* initialised again */
 			return;
-	if (n == HS_MAX_LCORES)
+		}
+		if (hs_lcore_slot_of[i] == NULL && slot == HS_LCORE_NO_SLOT)
+			slot = i;
+	}
+	if (n == HS_MAX_LCORES || slot == HS_LCORE_NO_SLOT)
 		return;
+	hs_lcore_slot_of[slot] = lc;
+	lc->slot = (uint16_t)slot;
 	hs_lcores[n] = lc;
 	__atomic_store_n(&hs_nb_lcores, n + 1, __ATOMIC_RELEASE);
 }
@@ -55,6 +70,9 @@ hs_lcore_unregister(struct hs_lcore *lc)
 {
 	unsigned int n = __atomic_load_n(&hs_nb_lcores, __ATOMIC_ACQUIRE);
 
+	if (lc->slot < HS_MAX_LCORES && hs_lcore_slot_of[lc->slot] == lc)
+		hs_lcore_slot_of[lc->slot] = NULL;
+	lc->slot = HS_LCORE_NO_SLOT;
 	for (unsigned int i = 0; i < n; i++) {
 		if (hs_lcores[i] != lc)
 			continue;
@@ -119,6 +137,7 @@ hs_lcore_init(struct hs_lcore *lc, const struct hs_netif *ifp,
 	if (lc == NULL || ifp == NULL || pool == NULL)
 		return -EINVAL;
 	memset(lc, 0, sizeof(*lc));
+	lc->slot = HS_LCORE_NO_SLOT;          /* until registered */
 	lc->ifp = ifp;
 	lc->pool = pool;
 	lc->port_id = port_id;
