@@ -963,6 +963,17 @@ hs_server_live_conns(void)
 	return n;
 }
 
+unsigned int
+hs_server_lcores_attached(void)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < HS_MAX_LCORES; i++)
+		n += srv_of[i][0] != NULL || srv_of[i][1] != NULL ||
+		     srv_log_of[i] != NULL;
+	return n;
+}
+
 void
 hs_server_fini(void)
 {

@@ -202,6 +202,7 @@ main(void)
 	CHECK(hs_nb_lcores == 3);
 	CHECK(lcs[0].slot == 0 && lcs[1].slot == 1 && lcs[2].slot == 2);
 	CHECK(hs_server_live_conns() == 3);
+	CHECK(hs_server_lcores_attached() == 3);
 
 	/* lcore 0 leaves: lcore 2 moves to position 0 of hs_lcores[] but
 	 * keeps its slot */
@@ -223,6 +224,7 @@ main(void)
 	stop(3, running, 0);
 	running[3] = false;
 	CHECK(hs_nb_lcores == 0);
+	CHECK(hs_server_lcores_attached() == 0);
 
 	/* every ring freed exactly once */
 	CHECK(nrings == 4);
