@@ -17,6 +17,7 @@
 #include "hs_lcore.h"
 #include "hs_net.h"
 #include "hs_rcu.h"
+#include "hs_siphash.h"
 
 struct hs_lcore *hs_lcores[HS_MAX_LCORES];
 unsigned int hs_nb_lcores;
@@ -35,16 +36,31 @@ static unsigned int hs_idle_sleep_us;
 #define HS_US_SHIFT 32
 static uint64_t hs_us_mult;
 
+/* Slots: lc->slot indexes hs_lcore_slot_of; a slot is taken at
+ * registration and given back at unregistration, never moved, so tables
+ * indexed by it (the application's per-lcore state) stay valid while the
+ * registry array above is compacted. */
+static struct hs_lcore *hs_lcore_slot_of[HS_MAX_LCORES];
+
 static void
 hs_lcore_register(struct hs_lcore *lc)
 {
 	unsigned int n = __atomic_load_n(&hs_nb_lcores, __ATOMIC_ACQUIRE);
+	unsigned int slot = HS_LCORE_NO_SLOT;
 
-	for (unsigned int i = 0; i < n; i++)
-		if (hs_lcores[i] == lc)
+	lc->slot = HS_LCORE_NO_SLOT;
+	for (unsigned int i = 0; i < HS_MAX_LCORES; i++) {
+		if (hs_lcore_slot_of[i] == lc) {
+			lc->slot = (uint16_t)i;      /* initialised again */
 			return;
-	if (n == HS_MAX_LCORES)
+		}
+		if (hs_lcore_slot_of[i] == NULL && slot == HS_LCORE_NO_SLOT)
+			slot = i;
+	}
+	if (n == HS_MAX_LCORES || slot == HS_LCORE_NO_SLOT)
 		return;
+	hs_lcore_slot_of[slot] = lc;
+	lc->slot = (uint16_t)slot;
 	hs_lcores[n] = lc;
 	__atomic_store_n(&hs_nb_lcores, n + 1, __ATOMIC_RELEASE);
 }
@@ -54,6 +70,9 @@ hs_lcore_unregister(struct hs_lcore *lc)
 {
 	unsigned int n = __atomic_load_n(&hs_nb_lcores, __ATOMIC_ACQUIRE);
 
+	if (lc->slot < HS_MAX_LCORES && hs_lcore_slot_of[lc->slot] == lc)
+		hs_lcore_slot_of[lc->slot] = NULL;
+	lc->slot = HS_LCORE_NO_SLOT;
 	for (unsigned int i = 0; i < n; i++) {
 		if (hs_lcores[i] != lc)
 			continue;
@@ -118,6 +137,7 @@ hs_lcore_init(struct hs_lcore *lc, const struct hs_netif *ifp,
 	if (lc == NULL || ifp == NULL || pool == NULL)
 		return -EINVAL;
 	memset(lc, 0, sizeof(*lc));
+	lc->slot = HS_LCORE_NO_SLOT;          /* until registered */
 	lc->ifp = ifp;
 	lc->pool = pool;
 	lc->port_id = port_id;
@@ -228,25 +248,37 @@ hs_lcore_steer_init(struct hs_lcore *lc, uint16_t n, int socket)
 	return 0;
 }
 
-/* murmur3's finaliser: every input bit reaches every output bit. */
-static inline uint32_t
-hs_mix32(uint32_t h)
+/* Steering key: random per process, drawn before main() runs and only
+ * read afterwards (hs_lcore_steer_set_key replaces it before the loops
+ * start).  Every lcore must use the same key: each computes the owner of
+ * frames it did not receive for itself. */
+static uint64_t hs_steer_key[2];
+
+RTE_INIT(hs_steer_key_init)
 {
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
+	hs_siphash_key_new(hs_steer_key);
+}
+
+void
+hs_lcore_steer_set_key(const uint64_t key[2])
+{
+	if (key != NULL) {
+		hs_steer_key[0] = key[0];
+		hs_steer_key[1] = key[1];
+	} else {
+		hs_siphash_key_new(hs_steer_key);
+	}
 }
 
 int
 hs_lcore_steer_owner(const struct rte_mbuf *m, uint16_t n)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint32_t len = rte_pktmbuf_data_len(m), ihl, ports, h;
+	uint32_t len = rte_pktmbuf_data_len(m), ihl;
 	const struct rte_ether_hdr *eh = (const void *)p;
 	const struct rte_ipv4_hdr *ip;
+	uint16_t ports[2];
+	uint64_t e1, e2, lo, hi, h;
 
 	if (len < sizeof(*eh) + sizeof(*ip) + 4 ||
 	    eh->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4))
@@ -256,10 +288,19 @@ hs_lcore_steer_owner(const struct rte_mbuf *m, uint16_t n)
 	if (ip->next_proto_id != IPPROTO_TCP || ihl < sizeof(*ip) ||
 	    len < sizeof(*eh) + ihl + 4)
 		return -1;
-	memcpy(&ports, p + sizeof(*eh) + ihl, sizeof(ports));
-	/* symmetric: swapping addresses or ports gives the same value */
-	h = ip->src_addr ^ ip->dst_addr ^ ports ^ ((ports >> 16) | (ports << 16));
-	return (int)(hs_mix32(h) % n);
+	memcpy(ports, p + sizeof(*eh) + ihl, sizeof(ports));
+	/* Symmetric: the two endpoints (address, port) in a fixed order, so
+	 * both directions of a flow hash alike; keyed (SipHash-1-3), so an
+	 * off-path sender can neither predict which lcore owns a 4-tuple
+	 * nor pick 4-tuples that share one. */
+	e1 = ((uint64_t)ip->src_addr << 16) | ports[0];
+	e2 = ((uint64_t)ip->dst_addr << 16) | ports[1];
+	lo = HS_MIN(e1, e2);
+	hi = HS_MAX(e1, e2);
+	/* the two 48-bit endpoints as 12 bytes */
+	h = hs_siphash13_12(hs_steer_key, lo | (hi << 48), (uint32_t)(hi >> 16));
+	/* h's high 32 bits scaled to [0, n): no division */
+	return (int)(((h >> 32) * n) >> 32);
 }
 
 /* Hand m to its owner if that is another lcore.  true: m was consumed

@@ -68,6 +68,8 @@ struct hs_lcore {
 	bool tx_ext_ok;               /* frames may point into any process
 	                               * memory (no DMA: software ports) */
 	unsigned int lcore_id;
+	uint16_t slot;                /* registry slot, fixed while registered:
+	                               * index of per-lcore tables (hs_lcore_slot) */
 	struct rte_mbuf *tx[HS_TX_BURST];
 	hs_tx_sink_fn tx_sink;        /* used when port_id == HS_PORT_NONE */
 	void *tx_sink_arg;
@@ -111,7 +113,8 @@ int hs_lcore_impair(struct hs_lcore *lc, const struct hs_impair_cfg *cfg,
  * PACKET_FANOUT_HASH uses the sender's skb hash, which for a local
  * socket is a random per-socket value that Linux re-rolls after a
  * retransmission timeout; net_tap).  The owner of a TCP/IPv4 frame is
- * hash(addresses, ports) % n, symmetric in the two directions; a frame
+ * a keyed hash of (addresses, ports) scaled to [0, n), symmetric in the
+ * two directions, its key random per process; a frame
  * received by another lcore is passed to its owner's inbox (an rte_ring of
  * mbufs, multi-producer, single-consumer: ownership of the mbuf moves
  * with it) and processed by the owner at the top of its next iteration.
@@ -125,6 +128,9 @@ int hs_lcore_steer_init(struct hs_lcore *lc, uint16_t n, int socket);
 /* The lcore index (queue) owning frame m among n, or -1 for a frame
  * that is not TCP/IPv4 (processed where it lands).  Does not consume m. */
 int hs_lcore_steer_owner(const struct rte_mbuf *m, uint16_t n);
+/* Replace the steering key (a random one when key is NULL).  Only before
+ * any loop starts: every lcore must see the same key.  For tests. */
+void hs_lcore_steer_set_key(const uint64_t key[2]);
 
 /* A received Ethernet frame: handed to its owner (steering on) or to
  * the stack here (hs_eth_input).  Consumes m. */
@@ -163,10 +169,23 @@ void hs_lcore_drain_start(void);
 bool hs_lcore_draining(void);
 #define HS_TICK_US 10000u
 
-/* Registry of running lcore contexts, for telemetry and reports. */
+/* Registry of running lcore contexts, for telemetry and reports.
+ * hs_lcores[0..hs_nb_lcores) is compacted when an lcore leaves (the last
+ * one takes its place): a position there is not an lcore's identity.
+ * Tables of per-lcore state are indexed by hs_lcore_slot() instead. */
 #define HS_MAX_LCORES 128
+#define HS_LCORE_NO_SLOT UINT16_MAX
 extern struct hs_lcore *hs_lcores[HS_MAX_LCORES];
 extern unsigned int hs_nb_lcores;
+
+/* lc's slot in [0, HS_MAX_LCORES): taken by hs_lcore_init, the lowest
+ * free one, unchanged until hs_lcore_fini gives it back (then it may go
+ * to an lcore initialised later).  -ENOENT when lc is not registered. */
+static inline int
+hs_lcore_slot(const struct hs_lcore *lc)
+{
+	return lc->slot < HS_MAX_LCORES ? (int)lc->slot : -ENOENT;
+}
 
 static inline void
 hs_lcore_tx(struct hs_lcore *lc, struct rte_mbuf *m)

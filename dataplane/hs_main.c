@@ -1418,6 +1418,8 @@ main(int argc, char **argv)
 	workers_teardown();
 	hs_port_fini(app->port);
 	printf("mbufs_in_use %u\n", o->nb_mbufs - rte_mempool_avail_count(app->pool));
+	/* every worker's connections, TLS sessions and log ring were freed */
+	printf("server_lcores_attached %u\n", hs_server_lcores_attached());
 	rte_free(app->ifp);
 	rte_mempool_free(app->pool);
 	/* Connections are gone: every generation can go. */

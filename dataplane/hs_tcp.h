@@ -195,8 +195,13 @@ struct hs_tcp_lcore {
 	uint64_t isn_secret[2];        /* RFC 6528 key */
 	uint32_t ooq_mbufs;            /* mbufs held in all conns' ooq */
 	uint32_t rcvq_mbufs;           /* mbufs held in all conns' rcvq */
-	uint32_t chack_epoch_ms;       /* start of the challenge-ACK second */
-	uint32_t chack_count;          /* challenge ACKs sent in it */
+	/* Challenge-ACK budget (RFC 5961 §7, hs_tcp_challenge_ack): an
+	 * interval of random length with a random number of ACKs. */
+	uint32_t chack_epoch_ms;       /* start of the current interval */
+	uint32_t chack_len_ms;         /* its length, 0 = none yet */
+	uint32_t chack_left;           /* challenge ACKs still allowed in it */
+	uint64_t chack_key[2];         /* SipHash key of the budget draws */
+	uint64_t chack_draws;          /* draws so far: the PRF's counter */
 	uint32_t nb_synrcvd;           /* SYN backlog: conns in SYN_RCVD */
 	/* Conns in TIME_WAIT, oldest first: a full table recycles the
 	 * head for a new SYN (hs_tcp_conn_new). */
@@ -224,7 +229,8 @@ struct hs_tcp_params {
 	uint32_t ooq_max_segs;         /* out-of-order segments per conn, default 256
 	                                  * (a full 256 KiB window at MSS >= 1024) */
 	uint32_t ooq_lcore_max;        /* out-of-order mbufs per lcore, default 16384 */
-	uint32_t challenge_ack_limit;  /* per lcore per second (RFC 5961 §7), default 1000 */
+	uint32_t challenge_ack_limit;  /* per lcore per second on average (RFC 5961 §7),
+	                                  * default 1000; see hs_tcp_challenge_ack */
 	uint32_t keepalive_ms;         /* idle time before probes, 0 = off (default) */
 	uint32_t keepalive_intvl_ms;   /* between probes, default 75000 */
 	uint32_t keepalive_probes;     /* unanswered probes before reset, default 9 */

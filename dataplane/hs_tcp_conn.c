@@ -23,6 +23,7 @@
 #include <rte_jhash.h>
 #include <rte_lcore.h>
 
+#include "hs_siphash.h"
 #include "hs_tcp_var.h"
 
 struct hs_tcp_params hs_tcp_params = {
@@ -469,6 +470,7 @@ hs_tcp_lcore_init(struct hs_lcore *lc, uint32_t max_conns)
 	/* RFC 6528: a random secret per boot (here per lcore). */
 	tl->isn_secret[0] = rte_rand();
 	tl->isn_secret[1] = rte_rand();
+	hs_siphash_key_new(tl->chack_key);
 	hs_tw_init(&tl->wheel, lc->now_us);
 	return 0;
 }

@@ -22,6 +22,7 @@
 #include <rte_tcp.h>
 
 #include "hs_net.h"
+#include "hs_siphash.h"
 #include "hs_tcp_var.h"
 
 #define HS_TCP_HDR_ROOM (sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_tcp_hdr))
@@ -434,21 +435,41 @@ hs_tcp_send_rst(struct hs_tcp_conn *c)
 	hs_tcp_xmit(c, c->snd_nxt, HS_TH_RST | HS_TH_ACK, 0, 0);
 }
 
+/* Challenge ACKs share one budget per lcore (RFC 5961 §7).  A budget an
+ * off-path sender can measure is a side channel (CVE-2016-5696: with a
+ * fixed count per fixed second, whether its own probes still get their
+ * challenge ACKs tells it whether a spoofed segment drew one, so whether
+ * a guessed 4-tuple and sequence number were in a window).  So, as Linux
+ * does since, each interval gets a random budget, limit/2 + random(limit)
+ * (limit on average); and unlike a fixed second its length is random too,
+ * 500 + random(1000) ms from the first challenge ACK after the previous
+ * interval ended, so its end cannot be seen either.  The draws are
+ * SipHash of a counter under a per-lcore random key: the budgets an
+ * observer counts tell it nothing about later ones or other secrets.
+ * Per lcore, no atomics: only the owning lcore touches tl. */
+#define HS_CHACK_LEN_MIN_MS 500u
+#define HS_CHACK_LEN_RAND_MS 1000u
+
 void
 hs_tcp_challenge_ack(struct hs_tcp_conn *c)
 {
 	struct hs_tcp_lcore *tl = &c->lc->tcp;
-	uint32_t now = hs_tcp_ms(c->lc);
+	uint32_t now = hs_tcp_ms(c->lc), limit = hs_tcp_params.challenge_ack_limit;
 
-	if (now - tl->chack_epoch_ms >= 1000) {
+	if (now - tl->chack_epoch_ms >= tl->chack_len_ms) {
+		uint64_t r = hs_siphash13_12(tl->chack_key, ++tl->chack_draws, 0);
+
 		tl->chack_epoch_ms = now;
-		tl->chack_count = 0;
+		tl->chack_len_ms = HS_CHACK_LEN_MIN_MS +
+				   (uint32_t)r % HS_CHACK_LEN_RAND_MS;
+		tl->chack_left = limit == 0 ? 0 :
+			(limit + 1) / 2 + (uint32_t)((r >> 32) % limit);
 	}
-	if (tl->chack_count >= hs_tcp_params.challenge_ack_limit) {
+	if (tl->chack_left == 0) {
 		c->lc->stats.drop_tcp_chack_limit++;
 		return;
 	}
-	tl->chack_count++;
+	tl->chack_left--;
 	c->lc->stats.tcp_challenge_ack++;
 	hs_tcp_send_ack(c);
 }

@@ -775,14 +775,14 @@ srv_lcore_drain(struct hs_srv_lcore *sl, uint16_t port)
 	}
 }
 
-/* The lcore registry index of lc (its srv_of row), or -ENOENT. */
+/* lc's row in srv_of, srv_log_of, srv_zc_live and gen->refs: its
+ * registry slot, fixed from hs_lcore_init to hs_lcore_fini (a position
+ * in hs_lcores[] is not: that array is compacted when an lcore leaves).
+ * -ENOENT for an unregistered lcore. */
 static int
 srv_slot(const struct hs_lcore *lc)
 {
-	for (unsigned int i = 0; i < hs_nb_lcores; i++)
-		if (hs_lcores[i] == lc)
-			return (int)i;
-	return -ENOENT;
+	return hs_lcore_slot(lc);
 }
 
 /* Control-plane callback (hs_lcore_ctl_bump), on the owning lcore at the
@@ -862,6 +862,7 @@ hs_server_detach(struct hs_lcore *lc)
 	}
 	hs_log_ring_free(srv_log_of[slot]);
 	srv_log_of[slot] = NULL;
+	lc->ctl_fn = NULL;
 }
 
 void
@@ -900,7 +901,6 @@ hs_server_files_in_use(struct hs_lcore *lc, const struct hs_file_cache *fc)
 		if (z->files == fc)
 			return true;
 	return false;
-	lc->ctl_fn = NULL;
 }
 
 /* ---- generations (main lcore) ------------------------------------------ */
@@ -960,6 +960,17 @@ hs_server_live_conns(void)
 			if (sl != NULL)
 				n += __atomic_load_n(&sl->nlive, __ATOMIC_RELAXED);
 		}
+	return n;
+}
+
+unsigned int
+hs_server_lcores_attached(void)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < HS_MAX_LCORES; i++)
+		n += srv_of[i][0] != NULL || srv_of[i][1] != NULL ||
+		     srv_log_of[i] != NULL;
 	return n;
 }
 

@@ -57,6 +57,9 @@ int hs_server_publish(const struct hs_server_config *cfg,
 		      void (*release)(void *arg), void *arg);
 /* Connections the server still serves, all lcores (for the drain). */
 uint64_t hs_server_live_conns(void);
+/* Lcores whose server state is attached (hs_server_attach) and not yet
+ * detached: 0 once every lcore was detached.  Main lcore, at exit. */
+unsigned int hs_server_lcores_attached(void);
 /* At exit, after every hs_server_detach(): release the current
  * configuration. */
 void hs_server_fini(void);

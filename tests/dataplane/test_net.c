@@ -984,6 +984,81 @@ test_steer(void)
 	CHECK(rte_mempool_avail_count(pool) == avail);
 }
 
+/* The flow hash steering used before it was keyed: anyone who knows the
+ * code computes the owner of any 4-tuple with it. */
+static int
+unkeyed_owner(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
+	      uint16_t n)
+{
+	uint32_t ports = (uint32_t)rte_cpu_to_be_16(dport) << 16 |
+			 rte_cpu_to_be_16(sport);
+	uint32_t h = src ^ dst ^ ports ^ ((ports >> 16) | (ports << 16));
+
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return (int)(h % n);
+}
+
+/* The steering hash is keyed: under the process's random key the owners
+ * of 256 flows are not those the unkeyed hash names; two keys give two
+ * different mappings; one key always gives the same owner for a flow,
+ * in both directions; every owner gets a share. */
+static void
+test_steer_key(void)
+{
+	static const uint64_t k1[2] = { 0x0123456789abcdefULL, 0xfedcba9876543210ULL };
+	static const uint64_t k2[2] = { 0x0123456789abcdefULL, 0xfedcba9876543211ULL };
+	enum { FLOWS = 256, N = 4 };
+	int map1[FLOWS], owner;
+	unsigned int same_unkeyed = 0, differ = 0, share[N] = { 0 };
+	unsigned int sym = 0, stable = 0;
+
+	for (int pass = 0; pass < 4; pass++) {
+		if (pass == 1)
+			hs_lcore_steer_set_key(k1);
+		else if (pass == 2)
+			hs_lcore_steer_set_key(k2);
+		else if (pass == 3)
+			hs_lcore_steer_set_key(k1);
+		for (unsigned int i = 0; i < FLOWS; i++) {
+			uint32_t peer = ip4("198.18.0.2") + rte_cpu_to_be_32(i % 7);
+			uint16_t port = (uint16_t)(40000 + i * 13);
+			struct rte_mbuf *a = mk_tcp_frame(peer, ifp.ip, port, 443);
+			struct rte_mbuf *b = mk_tcp_frame(ifp.ip, peer, 443, port);
+
+			owner = hs_lcore_steer_owner(a, N);
+			CHECK(owner >= 0 && owner < N);
+			sym += owner == hs_lcore_steer_owner(b, N);
+			if (pass == 0)
+				same_unkeyed += hs_lcore_steer_owner(a, 2) ==
+					unkeyed_owner(peer, ifp.ip, port, 443, 2);
+			if (pass == 1) {
+				map1[i] = owner;
+				if (owner >= 0 && owner < N)
+					share[owner]++;
+			}
+			if (pass == 2)
+				differ += owner != map1[i];
+			if (pass == 3)
+				stable += owner == map1[i];
+			rte_pktmbuf_free(a);
+			rte_pktmbuf_free(b);
+		}
+	}
+	/* about half agree by chance; all of them did when unkeyed */
+	CHECK(same_unkeyed < FLOWS * 3 / 4);
+	/* about 3/4 of the flows move to another owner with another key */
+	CHECK(differ > FLOWS / 2);
+	CHECK(stable == FLOWS);
+	CHECK(sym == 4 * FLOWS);
+	for (unsigned int i = 0; i < N; i++)
+		CHECK(share[i] > FLOWS / N / 2);
+	hs_lcore_steer_set_key(NULL);          /* a random one again */
+}
+
 /* The impairment stage hooked into the lcore's TX path: frames queued
  * with hs_lcore_tx are held by a tx delay and sent by later polls, in
  * order; tx loss drops and counts; off attaches nothing; frames held at
@@ -1086,6 +1161,7 @@ main(int argc, char **argv)
 	test_loop_stop();
 	test_arp_peers();
 	test_steer();
+	test_steer_key();
 	test_impair_hook();
 
 	/* Leave one packet held and one queued: fini must free both. */

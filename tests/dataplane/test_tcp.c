@@ -1132,6 +1132,79 @@ test_rst_received(void)
 	teardown();
 }
 
+/* RFC 5961 §7 budget, as an off-path prober would measure it: in the
+ * first millisecond of each interval it draws challenge ACKs until one is
+ * suppressed (the interval's budget), then waits for the next one to be
+ * answered (the interval's end).  Both must vary from interval to
+ * interval (a fixed count per fixed second is the CVE-2016-5696 side
+ * channel) and stay within limit/2 + [0, limit) ACKs and 500 + [0, 1000)
+ * ms; and the average rate stays about limit per second. */
+static void
+test_challenge_ack_budget(void)
+{
+	enum { LIMIT = 20, INTERVALS = 40 };
+	uint32_t budget[INTERVALS], len[INTERVALS + 1];
+	uint64_t start_ms = 0, total = 0, t0;
+	unsigned int n = 0;
+	bool budget_varies = false, len_varies = false;
+
+	setup(16);
+	(void)handshake();
+	hs_tcp_params.challenge_ack_limit = LIMIT;
+	t0 = lc.now_us / 1000;
+	for (unsigned int ms = 0; ms < 200000 && n <= INTERVALS; ms++) {
+		uint64_t before = lc.stats.tcp_challenge_ack;
+		uint32_t got = 0;
+
+		for (unsigned int i = 0; i < 2 * LIMIT + 2; i++) {
+			uint64_t d = lc.stats.drop_tcp_chack_limit;
+
+			hs_tcp_challenge_ack(app.c);
+			ncap = rd = 0;
+			if (lc.stats.drop_tcp_chack_limit != d)
+				break;
+		}
+		got = (uint32_t)(lc.stats.tcp_challenge_ack - before);
+		if (got > 0) {
+			/* a new interval started this millisecond */
+			uint64_t now = lc.now_us / 1000;
+
+			if (n > 0)
+				len[n - 1] = (uint32_t)(now - start_ms);
+			if (n < INTERVALS) {
+				budget[n] = got;
+				total += got;
+			}
+			start_ms = now;
+			n++;
+		}
+		advance_ms(1);
+	}
+	CHECK(n == INTERVALS + 1);
+	for (unsigned int i = 0; i < INTERVALS && i < n; i++) {
+		CHECK(budget[i] >= LIMIT / 2 && budget[i] < LIMIT / 2 + LIMIT);
+		CHECK(len[i] >= 500 && len[i] < 1500);
+		if (i > 0 && budget[i] != budget[0])
+			budget_varies = true;
+		if (i > 0 && len[i] != len[0])
+			len_varies = true;
+	}
+	CHECK(budget_varies);
+	CHECK(len_varies);
+	/* limit per second on average (19.5 expected here, the ratio of 40
+	 * draws varies by about 7%: the bounds are 7 standard deviations) */
+	CHECK(total * 1000 / (start_ms - t0) >= LIMIT / 2 &&
+	      total * 1000 / (start_ms - t0) <= LIMIT * 3 / 2);
+	/* limit 0: none at all */
+	hs_tcp_params.challenge_ack_limit = 0;
+	advance_ms(1500);
+	total = lc.stats.tcp_challenge_ack;
+	hs_tcp_challenge_ack(app.c);
+	ncap = rd = 0;
+	CHECK(lc.stats.tcp_challenge_ack == total);
+	teardown();
+}
+
 static void
 test_bad_input_dropped(void)
 {
@@ -2287,6 +2360,7 @@ main(int argc, char **argv)
 	test_simultaneous_close();
 	test_rst_closed_port();
 	test_rst_received();
+	test_challenge_ack_budget();
 	test_bad_input_dropped();
 	test_out_of_window_and_ooo();
 	test_conn_limit();

@@ -150,4 +150,6 @@ done
 check_ge "idle back-off slept (loop_sleeps)" 1 "$(awk '$1 == "loop_sleeps" {print $2}' <<<"$all")"
 
 stop_httpsd
+check "both workers' server state freed at exit" \
+	grep -qx 'server_lcores_attached 0' "$HS_OUT"
 hs_finish
