@@ -6,7 +6,8 @@
 #
 #   tests/fuzz/run_fuzz.sh [SOURCE_ROOT [OUT_DIR]]
 # Environment: HS_FUZZ_TIME seconds per target (default 20),
-#              HS_FUZZ_TARGETS (default "parse chunked conn").
+#              HS_FUZZ_TARGETS (default "parse chunked conn"; "tcp" is the
+#              packet path, tests/fuzz/fuzz_tcp.c, built against DPDK).
 set -uo pipefail
 
 TOP=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -42,11 +43,32 @@ if [ -e "$TOP/.deps/wolfssl/lib/libwolfssl.a" ]; then
 else
 	LIBS=(-lwolfssl)
 fi
+# The packet path (fuzz_tcp): Ethernet .. TCP over DPDK mbufs.
+DP=$TOP/dataplane
+DP_SRCS=("$DP/hs_eth.c" "$DP/hs_arp.c" "$DP/hs_ipv4.c" "$DP/hs_icmp.c"
+	"$DP/hs_lcore.c" "$DP/hs_port.c" "$DP/hs_stats.c" "$DP/hs_rcu.c"
+	"$DP/hs_reload.c" "$DP/hs_conf.c" "$DP/hs_impair.c" "$DP/hs_tcp_conn.c"
+	"$DP/hs_tcp_in.c" "$DP/hs_tcp_out.c" "$DP/hs_tcp_timer.c" "$DP/hs_tcp_cc.c"
+	"$DP/hs_tcp_sack.c" "$DP/hs_tcp_cookie.c")
 fail=0
 for t in $TARGETS; do
 	echo "run_fuzz: building fuzz_$t with $CLANG"
-	if ! "$CLANG" "${CFLAGS[@]}" "${SRCS[@]}" "$TOP/tests/fuzz/fuzz_$t.c" \
-		"${LIBS[@]}" -o "$OUT/fuzz_$t"; then
+	t_cflags=("${CFLAGS[@]}") t_srcs=("${SRCS[@]}") t_libs=("${LIBS[@]}")
+	if [ "$t" = tcp ]; then
+		if ! pkg-config --exists libdpdk; then
+			echo "run_fuzz: libdpdk not found: fuzz_tcp skipped"
+			continue
+		fi
+		# shellcheck disable=SC2207
+		t_cflags=(-std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
+			-march=native -fsanitize=fuzzer,address,undefined
+			-fno-sanitize-recover=all -I"$DP" $(pkg-config --cflags libdpdk))
+		t_srcs=("${DP_SRCS[@]}")
+		# shellcheck disable=SC2207
+		t_libs=($(pkg-config --libs libdpdk) -lm)
+	fi
+	if ! "$CLANG" "${t_cflags[@]}" "${t_srcs[@]}" "$TOP/tests/fuzz/fuzz_$t.c" \
+		"${t_libs[@]}" -o "$OUT/fuzz_$t"; then
 		echo "run_fuzz: build of fuzz_$t FAILED"
 		fail=1
 		continue
