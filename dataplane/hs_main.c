@@ -54,6 +54,13 @@
 #include "hs_server.h"
 
 #define HS_VERSION "0.1.0"
+#define HS_STR_(x) #x
+#define HS_STR(x) HS_STR_(x)
+/* Connections per client address per lcore: many users behind one NAT
+ * (a carrier-grade NAT, an office) each open a handful, so 1024 leaves
+ * room for a couple of hundred of them, while one address can no longer
+ * take the whole table (--max-conns 16384). */
+#define HS_PER_SOURCE_DEFAULT 1024
 
 struct hs_opts {
 	uint32_t ip, mask, gw;            /* network order */
@@ -144,6 +151,9 @@ static void opt_cc(struct hs_opts *o, const char *val);
 static void opt_per_source(struct hs_opts *o, const char *val);
 static void opt_time_wait(struct hs_opts *o, const char *val);
 static void opt_rto_min(struct hs_opts *o, const char *val);
+static void opt_mem_lcore(struct hs_opts *o, const char *val);
+static void opt_send_buffer(struct hs_opts *o, const char *val);
+static void opt_recv_buffer(struct hs_opts *o, const char *val);
 
 static const struct hs_optdef hs_optdefs[] = {
 	{ "addr", HS_OPT_FN, 0, 0, 0, opt_addr, true, "A.B.C.D/N",
@@ -258,7 +268,15 @@ static const struct hs_optdef hs_optdefs[] = {
 	{ "cc", HS_OPT_FN, 0, 0, 0, opt_cc, false, "cubic|newreno",
 	  "TCP congestion control (default cubic)" },
 	{ "max-conns-per-source", HS_OPT_FN, 0, 0, 0, opt_per_source, false, "N",
-	  "TCP connections per client address per lcore\n(default 0: no limit)" },
+	  "TCP connections per client address per lcore\n(default " HS_STR(HS_PER_SOURCE_DEFAULT) ", 0: no limit)" },
+	{ "mem-lcore", HS_OPT_FN, 0, 0, 0, opt_mem_lcore, false, "N",
+	  "mbufs the connections of one lcore may hold in their\n"
+	  "queues; above 7/8 of it the worst are reset (default 0:\n"
+	  "the pool minus rings, caches and 1/8 reserve, per lcore)" },
+	{ "send-buffer", HS_OPT_FN, 0, 0, 0, opt_send_buffer, false, "BYTES",
+	  "send queue per connection, and bytes/1024+16 mbufs\n(default 262144; 16384..67108864)" },
+	{ "recv-buffer", HS_OPT_FN, 0, 0, 0, opt_recv_buffer, false, "BYTES",
+	  "receive window per connection, and bytes/1024+16 mbufs\n(default 262144; 16384..16777216)" },
 	{ "time-wait", HS_OPT_FN, 0, 0, 0, opt_time_wait, false, "T",
 	  "TCP TIME_WAIT length (default 60s = 2*MSL), 1ms..10m" },
 	{ "version", HS_OPT_ACTION, 0, 0, 0, opt_version, false, NULL,
@@ -608,6 +626,26 @@ opt_per_source(struct hs_opts *o, const char *val)
 }
 
 static void
+opt_mem_lcore(struct hs_opts *o, const char *val)
+{
+	o->tcp.mem_lcore_max = (uint32_t)parse_uint("--mem-lcore", val, 0, 1u << 24);
+	if (o->tcp.mem_lcore_max != 0 && o->tcp.mem_lcore_max < 256)
+		die_usage("--mem-lcore: %s is below 256 (0 = automatic)", val);
+}
+
+static void
+opt_send_buffer(struct hs_opts *o, const char *val)
+{
+	o->tcp.sndbuf = (uint32_t)parse_uint("--send-buffer", val, 16384, 64u << 20);
+}
+
+static void
+opt_recv_buffer(struct hs_opts *o, const char *val)
+{
+	o->tcp.rcvbuf = (uint32_t)parse_uint("--recv-buffer", val, 16384, 16u << 20);
+}
+
+static void
 opt_time_wait(struct hs_opts *o, const char *val)
 {
 	o->tcp.time_wait_ms = parse_ms("--time-wait", val, 1, 600000);
@@ -747,6 +785,7 @@ opts_build(struct hs_opts *o, struct hs_build *b, const char *cfg_path,
 
 	*o = hs_opts_defaults;
 	o->tcp = hs_tcp_params;            /* the TCP module's defaults */
+	o->tcp.max_per_source = HS_PER_SOURCE_DEFAULT;
 	memset(b, 0, sizeof(*b));
 	hs_where[0] = '\0';
 	if (cfg_path != NULL && hs_conf_read(cfg_path, &b->conf, err, sizeof(err)) < 0)
@@ -1373,6 +1412,15 @@ main(int argc, char **argv)
 	if (app->pool == NULL)
 		die_usage("cannot allocate %u mbufs: %s (give EAL more memory with -m or hugepages, or lower --mbufs)",
 			  o->nb_mbufs, rte_strerror(rte_errno));
+	/* What connections may hold: the rest of the pool stays for the
+	 * rings and for control frames whatever peers do (hs_tcp_mem.c). */
+	if (o->tcp.mem_lcore_max == 0)
+		hs_tcp_params.mem_lcore_max =
+			hs_tcp_mem_auto(o->nb_mbufs, hs_nb_workers,
+					HS_PORT_RX_DESC, HS_PORT_TX_DESC);
+	else if ((uint64_t)o->tcp.mem_lcore_max * hs_nb_workers >= o->nb_mbufs)
+		die_usage("--mem-lcore %u: %u lcores would hold the whole pool (--mbufs %u)",
+			  o->tcp.mem_lcore_max, hs_nb_workers, o->nb_mbufs);
 
 	app->ifp = rte_zmalloc("hs_netif", sizeof(*app->ifp), RTE_CACHE_LINE_SIZE);
 	if (app->ifp == NULL)

@@ -16,8 +16,6 @@
 #include "hs_common.h"
 #include "hs_port.h"
 
-#define HS_PORT_RX_DESC 1024
-#define HS_PORT_TX_DESC 1024
 
 static int
 hs_port_err(char *err, size_t errlen, uint16_t port_id, int rc,

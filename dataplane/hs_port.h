@@ -4,6 +4,10 @@
 #ifndef HS_PORT_H
 #define HS_PORT_H
 
+/* Descriptors per RX / TX queue (before the driver's adjustment). */
+#define HS_PORT_RX_DESC 1024
+#define HS_PORT_TX_DESC 1024
+
 #include <stddef.h>
 #include <stdint.h>
 #include <rte_ether.h>

@@ -2,7 +2,8 @@
  * hs_stats.c - counter names, sums over lcores, exit report, telemetry.
  *
  * Telemetry commands (dpdk-telemetry.py):
- *   /httpsd/stats              every counter summed over lcores
+ *   /httpsd/stats              every counter summed over lcores, and
+ *                              mbufs_in_use (the shared packet pool)
  *   /httpsd/lcores             indexes accepted by /httpsd/lcore_stats
  *   /httpsd/lcore_stats,<idx>  one lcore's counters
  *   /httpsd/info               version, tsc_hz, idle_sleep_us, number of
@@ -96,9 +97,18 @@ static int
 hs_stats_tel_all(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct hs_stats s;
+	const struct hs_lcore *lc = hs_lcores[0];
+	int rc;
 
 	hs_stats_sum(&s);
-	return hs_stats_tel_dict(&s, d);
+	rc = hs_stats_tel_dict(&s, d);
+	/* Gauge of the packet pool every lcore shares: mbufs not free
+	 * (RX rings, queues, frames in flight; lcore caches count as free). */
+	if (rc == 0 && __atomic_load_n(&hs_nb_lcores, __ATOMIC_ACQUIRE) > 0 &&
+	    lc != NULL && lc->pool != NULL)
+		rc = rte_tel_data_add_dict_u64(d, "mbufs_in_use",
+					       rte_mempool_in_use_count(lc->pool));
+	return rc;
 }
 
 static int

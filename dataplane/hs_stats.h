@@ -42,6 +42,11 @@
 
 /* Gauges among the counters: tcp_conn_open (every table entry, TIME_WAIT
  * included) and tcp_conn_timewait (the TIME_WAIT part of it).
+ * Memory (hs_tcp_mem.c): tcp_mem_mbufs / tcp_mem_peak, gauges of the
+ * mbufs connections' queues hold (now / at most); tcp_mem_wait, times a
+ * conn was refused send space by the lcore budget; drop_tcp_snd_mem,
+ * sends refused (-ENOBUFS) by a budget; conn_shed, conns reset under
+ * memory pressure, conn_shed_mbufs, the mbufs that freed.
  * tcp_tx_zc_bytes / tcp_tx_copy_bytes: segment payload bytes sent by
  * reference to the send queue (mbuf chain) / copied into the frame.
  * tcp_hp_ack / tcp_hp_data: segments handled by header prediction
@@ -62,7 +67,9 @@
 	X(drop_tcp_src_limit) X(drop_tcp_synrcvd_limit) X(tcp_tw_reuse) X(tcp_tw_recycled) \
 	X(drop_tcp_after_fin) X(drop_tcp_mem_lcore) X(tcp_rto) \
 	X(tcp_tlp) X(tcp_tlp_loss) X(tcp_limited_tx) X(tcp_rescue_rxt) X(tcp_rexmt_lost) \
-	X(tcp_tx_zc_bytes) X(tcp_tx_copy_bytes) X(tcp_hp_ack) X(tcp_hp_data)
+	X(tcp_tx_zc_bytes) X(tcp_tx_copy_bytes) X(tcp_hp_ack) X(tcp_hp_data) \
+	X(tcp_mem_mbufs) X(tcp_mem_peak) X(tcp_mem_wait) X(drop_tcp_snd_mem) \
+	X(conn_shed) X(conn_shed_mbufs)
 
 #define HS_STATS_TLS(X) \
 	X(tls_hs_ok) X(tls_hs_fail) X(tls_err) \

@@ -139,6 +139,12 @@ struct hs_tcp_conn {
 	uint32_t last_ack_sent;        /* Last.ACK.sent */
 	uint32_t sndbuf;               /* soft send-buffer limit, bytes */
 	uint32_t rcvbuf;               /* receive buffer, bytes */
+	uint32_t prog_ms;              /* last progress: HS_TCP_PROG_BYTES acked
+	                                * by the peer or read by the app */
+	uint32_t prog_acc;             /* bytes of progress since prog_ms */
+	/* hs_tcp_lcore.memwait list (HS_TCPF2_MEMWAIT): waiting for the
+	 * lcore's memory budget to free send space */
+	struct hs_tcp_conn *mw_next, **mw_pprev;
 
 	/* RFC 6675 scoreboard: SACKed ranges above snd_una reported by the
 	 * peer, sorted and disjoint ([sb[i][0], sb[i][1])). */
@@ -195,6 +201,15 @@ struct hs_tcp_lcore {
 	uint64_t isn_secret[2];        /* RFC 6528 key */
 	uint32_t ooq_mbufs;            /* mbufs held in all conns' ooq */
 	uint32_t rcvq_mbufs;           /* mbufs held in all conns' rcvq */
+	uint32_t sndq_mbufs;           /* mbufs held in all conns' sndq */
+	/* Memory budget (hs_tcp_mem.c), in mbufs held by the queues above:
+	 * data is queued up to mem_max; a conn below its guaranteed minimum
+	 * may go on into mem_reserve; above mem_high the shedder resets the
+	 * conns that hold most and progress least. */
+	uint32_t mem_max, mem_high, mem_reserve;
+	uint32_t shed_cursor;          /* next table index the shedder visits */
+	uint64_t mem_tick_us;          /* next hs_tcp_mem_tick() pass */
+	struct hs_tcp_conn *memwait;   /* conns waiting for send space */
 	/* Challenge-ACK budget (RFC 5961 §7, hs_tcp_challenge_ack): an
 	 * interval of random length with a random number of ACKs. */
 	uint32_t chack_epoch_ms;       /* start of the current interval */
@@ -239,7 +254,11 @@ struct hs_tcp_params {
 	uint32_t cc;                   /* HS_TCP_CC_CUBIC (default) or HS_TCP_CC_NEWRENO */
 	uint32_t max_per_source;       /* conns per source IPv4 per lcore, 0 = no limit */
 	uint32_t time_wait_ms;         /* TIME_WAIT length, 0 = 2*msl_ms (default) */
-	uint32_t rcvq_lcore_max;       /* in-order receive mbufs per lcore, default 8192, 0 = no limit */
+	uint32_t rcvq_lcore_max;       /* in-order receive mbufs per lcore, 0 = no limit (default):
+	                                * mem_lcore_max bounds them with the rest */
+	uint32_t mem_lcore_max;        /* mbufs all conns of an lcore may hold in their
+	                                * queues (send, receive, out-of-order);
+	                                * 0 = derived from the pool (hs_tcp_mem_auto) */
 };
 extern struct hs_tcp_params hs_tcp_params;
 
@@ -247,6 +266,21 @@ extern struct hs_tcp_params hs_tcp_params;
 enum { HS_TCP_CC_CUBIC = 0, HS_TCP_CC_NEWRENO = 1 };
 /* Index for a name ("cubic", "newreno"), -1 if unknown. */
 int hs_tcp_cc_find(const char *name);
+
+/* Per-connection mbuf budgets follow the byte budgets: a queue may hold
+ * bytes/1024 + 16 mbufs (a full 256 KiB window of 1 KB segments). */
+static inline uint32_t hs_tcp_buf_mbufs(uint32_t bytes) { return bytes / 1024u + 16u; }
+/* A conn may always queue this many send mbufs (one 16 KB TLS record and
+ * its head: handshakes, alerts, small answers), from the lcore's reserve
+ * when the budget is spent. */
+#define HS_TCP_SND_MIN_MBUFS 12u
+/* Default per-lcore budget for a pool of pool_size mbufs shared by
+ * nb_lcores polling lcores, each with rx_desc + tx_desc descriptors:
+ * the pool minus the rings, the mempool caches (512 per lcore) and a
+ * reserve of 1/8 for control frames (ACK, RST, SYN-ACK) and handshakes,
+ * split evenly; at least 256. */
+uint32_t hs_tcp_mem_auto(uint32_t pool_size, uint32_t nb_lcores,
+			 uint32_t rx_desc, uint32_t tx_desc);
 
 /* ---- lcore side ---- */
 int  hs_tcp_lcore_init(struct hs_lcore *lc, uint32_t max_conns);
@@ -272,11 +306,18 @@ uint32_t hs_tcp_recv_avail(const struct hs_tcp_conn *c);
 /* True once the peer's FIN has been received (more data will never come;
  * hs_tcp_recv may still return queued bytes). */
 bool hs_tcp_peer_closed(const struct hs_tcp_conn *c);
-/* Free space under the soft send-buffer limit (0 when full). */
-uint32_t hs_tcp_send_space(const struct hs_tcp_conn *c);
+/* Free space under the send budget (0 when full): the conn's buffer
+ * (bounded by what its peer's window shows it can take) and, once the
+ * lcore's memory budget is spent, a small guaranteed minimum only
+ * (hs_tcp_mem.c).  0 because of the lcore: ops->writable() follows when
+ * memory frees.  Producers stop at 0 and resume from writable(). */
+uint32_t hs_tcp_send_space(struct hs_tcp_conn *c);
 /* Queue len bytes for sending (copied).  Always takes all of them unless
- * mbufs run out (-ENOBUFS) or the connection can no longer send (-EPIPE);
- * may exceed the soft limit, callers check hs_tcp_send_space() first.
+ * mbufs run out or a memory budget refuses them (-ENOBUFS, counted in
+ * drop_tcp_snd_mem; writable() follows later) or the connection can no
+ * longer send (-EPIPE); may exceed hs_tcp_send_space() by a little (the
+ * hard bound is the conn's mbuf budget plus HS_TCP_SND_MIN_MBUFS),
+ * callers check hs_tcp_send_space() first.
  * Returns len or a negative code. */
 int hs_tcp_send(struct hs_tcp_conn *c, const void *buf, size_t len);
 /* Queue the bytes of the mbuf chain m (pkt_len bytes) without copying:

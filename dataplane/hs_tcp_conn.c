@@ -48,7 +48,8 @@ struct hs_tcp_params hs_tcp_params = {
 	.cc = HS_TCP_CC_CUBIC,
 	.max_per_source = 0,
 	.time_wait_ms = 0,
-	.rcvq_lcore_max = 8192,
+	.rcvq_lcore_max = 0,
+	.mem_lcore_max = 0,
 };
 
 /* ---- RFC 6528 ISN: M + F(4-tuple, secret), F = SipHash-2-4 ---------- */
@@ -349,6 +350,7 @@ hs_tcp_conn_new(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
 	c->state = HS_TCP_SYN_RCVD;
 	c->sndbuf = hs_tcp_params.sndbuf;
 	c->rcvbuf = hs_tcp_params.rcvbuf;
+	c->prog_ms = hs_tcp_ms(lc);
 	c->rto_us = hs_ms_to_us(hs_tcp_params.rto_init_ms);
 	c->ssthresh = UINT32_MAX;
 	c->cc = hs_tcp_cc_tab[hs_tcp_params.cc < RTE_DIM(hs_tcp_cc_tab) ?
@@ -387,6 +389,8 @@ hs_tcp_conn_detach(struct hs_tcp_conn *c)
 	hs_tcp_timer_cancel(c, &c->t_misc);
 	hs_tcp_timer_cancel(c, &c->t_app);
 	hs_tcp_timer_cancel(c, &c->t_keep);
+	hs_tcp_memwait_del(c);
+	lc->tcp.sndq_mbufs -= c->sndq.count;
 	hs_mq_free(&c->sndq);
 	lc->tcp.rcvq_mbufs -= c->rcvq.count;
 	hs_mq_free(&c->rcvq);
@@ -472,6 +476,7 @@ hs_tcp_lcore_init(struct hs_lcore *lc, uint32_t max_conns)
 	tl->isn_secret[1] = rte_rand();
 	hs_siphash_key_new(tl->chack_key);
 	hs_tw_init(&tl->wheel, lc->now_us);
+	hs_tcp_mem_init(lc);
 	return 0;
 }
 
@@ -563,6 +568,7 @@ hs_tcp_recv(struct hs_tcp_conn *c, void *buf, size_t len)
 	c->lc->tcp.rcvq_mbufs -= c->rcvq.count;
 	hs_mq_drop(&c->rcvq, n);
 	c->lc->tcp.rcvq_mbufs += c->rcvq.count;
+	hs_tcp_mem_progress(c, n);
 	/* Receiver SWS avoidance (RFC 9293 §3.8.6.2.2): advertise the
 	 * reopened window only when it was small and grew by >= 2*MSS. */
 	new_wnd = hs_tcp_rcv_space(c);
@@ -577,12 +583,38 @@ hs_tcp_recv(struct hs_tcp_conn *c, void *buf, size_t len)
 	return n;
 }
 
+/* Bytes of send queue c may fill now: its buffer, but no more than four
+ * times the largest window the peer ever offered (at least
+ * HS_TCP_SND_FLOOR): a peer that offers a few bytes (a slow reader) gets
+ * a short queue, any real client the whole buffer. */
+#define HS_TCP_SND_FLOOR (64u * 1024u)
+/* Payload of one copied send mbuf (data_off 0, default data room). */
+#define HS_TCP_SND_SEG 2048u
+
 uint32_t
-hs_tcp_send_space(const struct hs_tcp_conn *c)
+hs_tcp_send_space(struct hs_tcp_conn *c)
 {
+	const struct hs_tcp_lcore *tl;
+	uint32_t lim, space, used;
+
 	if (!hs_tcp_app_alive(c) || (c->flags & HS_TCPF_SHUT_WR))
 		return 0;
-	return c->sndbuf > c->sndq.bytes ? c->sndbuf - c->sndq.bytes : 0;
+	lim = HS_MIN(c->sndbuf, HS_MAX(HS_TCP_SND_FLOOR, 4u * HS_MIN(c->max_sndwnd, c->sndbuf)));
+	space = lim > c->sndq.bytes ? lim - c->sndq.bytes : 0;
+	if (space == 0 || c->sndq.count >= hs_tcp_buf_mbufs(c->sndbuf))
+		return 0;
+	tl = &c->lc->tcp;
+	used = hs_tcp_mem_used(tl);
+	if (used < tl->mem_max)
+		return space;
+	/* The lcore's budget is spent: what is left of the conn's
+	 * guaranteed minimum, from the reserve; else wait. */
+	if (c->sndq.count >= HS_TCP_SND_MIN_MBUFS ||
+	    used + HS_TCP_SND_MIN_MBUFS > tl->mem_max + tl->mem_reserve) {
+		hs_tcp_memwait_add(c);
+		return 0;
+	}
+	return HS_MIN(space, (HS_TCP_SND_MIN_MBUFS - c->sndq.count - 1u) * HS_TCP_SND_SEG);
 }
 
 /* Whether c may queue len more bytes: 1 yes, 0 (len == 0), -EPIPE,
@@ -617,6 +649,14 @@ hs_tcp_send(struct hs_tcp_conn *c, const void *buf, size_t len)
 	if (tail != NULL && RTE_MBUF_DIRECT(tail) &&
 	    rte_mbuf_refcnt_read(tail) == 1)
 		room = rte_pktmbuf_tailroom(tail);
+	/* Budgets (hs_tcp_mem.c): refused, the conn waits for memory. */
+	if (left > room &&
+	    !hs_tcp_mem_snd_ok(c, (uint32_t)((left - room + HS_TCP_SND_SEG - 1) /
+					     HS_TCP_SND_SEG))) {
+		lc->stats.drop_tcp_snd_mem++;
+		hs_tcp_memwait_add(c);
+		return -ENOBUFS;
+	}
 	/* Allocate everything first so that a shortage changes nothing. */
 	while (left > room) {
 		uint16_t cap;
@@ -641,6 +681,7 @@ hs_tcp_send(struct hs_tcp_conn *c, const void *buf, size_t len)
 		memcpy(rte_pktmbuf_append(tail, (uint16_t)room), p, room);
 		c->sndq.bytes += (uint32_t)room;
 	}
+	lc->tcp.sndq_mbufs += fresh.count;
 	while ((m = hs_mq_pop(&fresh)) != NULL)
 		hs_mq_push(&c->sndq, m);
 	return (int)len;
@@ -662,16 +703,24 @@ hs_tcp_send_mbuf(struct hs_tcp_conn *c, struct rte_mbuf *m)
 		rte_pktmbuf_free(m);
 		return rc;
 	}
+	if (!hs_tcp_mem_snd_ok(c, m->nb_segs)) {
+		c->lc->stats.drop_tcp_snd_mem++;
+		hs_tcp_memwait_add(c);
+		rte_pktmbuf_free(m);
+		return -ENOBUFS;
+	}
 	/* The queue holds single segments linked through m->next. */
 	for (seg = m; seg != NULL; seg = next) {
 		next = seg->next;
 		seg->next = NULL;
 		seg->nb_segs = 1;
 		seg->pkt_len = seg->data_len;
-		if (seg->data_len == 0)
+		if (seg->data_len == 0) {
 			rte_pktmbuf_free_seg(seg);
-		else
+		} else {
 			hs_mq_push(&c->sndq, seg);
+			c->lc->tcp.sndq_mbufs++;
+		}
 	}
 	return (int)len;
 }
@@ -706,6 +755,13 @@ hs_tcp_send_ext(struct hs_tcp_conn *c, const void *buf, size_t len,
 	    (uint32_t)tail->data_off + tail->data_len == tail->buf_len &&
 	    tail->buf_len < HS_TCP_EXT_SEG_MAX)
 		grow = (uint32_t)HS_MIN(len, (size_t)(HS_TCP_EXT_SEG_MAX - tail->buf_len));
+	if (len > grow &&
+	    !hs_tcp_mem_snd_ok(c, (uint32_t)((len - grow + HS_TCP_EXT_SEG_MAX - 1) /
+					     HS_TCP_EXT_SEG_MAX))) {
+		lc->stats.drop_tcp_snd_mem++;
+		hs_tcp_memwait_add(c);
+		return -ENOBUFS;
+	}
 	/* Allocate everything first so that a shortage changes nothing. */
 	for (left = len - grow, p += grow; left > 0; ) {
 		uint16_t k = (uint16_t)HS_MIN(left, (size_t)HS_TCP_EXT_SEG_MAX);
@@ -733,6 +789,7 @@ hs_tcp_send_ext(struct hs_tcp_conn *c, const void *buf, size_t len,
 		tail->pkt_len += grow;
 		c->sndq.bytes += grow;
 	}
+	lc->tcp.sndq_mbufs += fresh.count;
 	while ((m = hs_mq_pop(&fresh)) != NULL)
 		hs_mq_push(&c->sndq, m);
 	return (int)len;

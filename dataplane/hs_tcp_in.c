@@ -419,7 +419,10 @@ hs_tcp_ack_new(struct hs_tcp_conn *c, uint32_t ack)
 		hs_tcp_rtt_sample(c, (uint32_t)(c->lc->now_us + 1 - c->rtt_start_us));
 		c->rtt_start_us = 0;
 	}
+	c->lc->tcp.sndq_mbufs -= c->sndq.count;
 	hs_mq_drop(&c->sndq, HS_MIN(acked, c->sndq.bytes));
+	c->lc->tcp.sndq_mbufs += c->sndq.count;
+	hs_tcp_mem_progress(c, acked);
 	c->snd_una = ack;
 	if (HS_SEQ_LT(c->snd_nxt, ack))
 		c->snd_nxt = ack;
@@ -482,7 +485,8 @@ hs_tcp_ack_new(struct hs_tcp_conn *c, uint32_t ack)
 		hs_tcp_rexmt_arm(c, true);   /* RFC 6298 5.3, RFC 8985 §7.2 */
 	}
 	if ((c->flags & (HS_TCPF_APP | HS_TCPF_SHUT_WR)) == HS_TCPF_APP &&
-	    c->sndq.bytes < c->sndbuf)
+	    c->sndq.bytes < c->sndbuf &&
+	    c->sndq.count < hs_tcp_buf_mbufs(c->sndbuf))
 		c->flags |= HS_TCPF_TXSPACE;
 }
 
@@ -541,7 +545,9 @@ hs_tcp_enter_time_wait(struct hs_tcp_conn *c)
 	hs_tcp_timer_cancel(c, &c->t_rexmt);
 	hs_tcp_timer_cancel(c, &c->t_app);        /* the app is done */
 	hs_tcp_timer_arm(c, &c->t_misc, hs_tcp_time_wait_us());
+	c->lc->tcp.sndq_mbufs -= c->sndq.count;
 	hs_mq_free(&c->sndq);
+	hs_tcp_memwait_del(c);
 	hs_tcp_src_release(c);                    /* no longer a client's slot */
 	/* The app is done with it: closed(c, 0) now (see hs_tcp_conn.c). */
 	if ((c->flags & HS_TCPF_APP) && c->ops->closed) {
@@ -636,10 +642,12 @@ hs_tcp_rcvq_append(struct hs_tcp_conn *c, struct rte_mbuf *m)
 		rte_pktmbuf_free(m);
 		return 0;
 	}
-	if (c->rcvq.count >= c->rcvbuf / 256 + 16 || m->nb_segs != 1)
+	if (c->rcvq.count + c->ooq.count >= hs_tcp_buf_mbufs(c->rcvbuf) ||
+	    m->nb_segs != 1)
 		return -ENOBUFS;
-	if (hs_tcp_params.rcvq_lcore_max &&
-	    c->lc->tcp.rcvq_mbufs >= hs_tcp_params.rcvq_lcore_max)
+	if ((hs_tcp_params.rcvq_lcore_max &&
+	     c->lc->tcp.rcvq_mbufs >= hs_tcp_params.rcvq_lcore_max) ||
+	    !hs_tcp_mem_rcv_ok(c))
 		return -ENOMEM;
 	hs_mq_push(&c->rcvq, m);
 	c->lc->tcp.rcvq_mbufs++;
@@ -718,12 +726,14 @@ hs_tcp_ooq_insert(struct hs_tcp_conn *c, struct rte_mbuf *m, uint32_t seq)
 		cur = next;
 	}
 	/* Memory bounds: per connection and per lcore. */
-	if (q->count >= hs_tcp_params.ooq_max_segs) {
+	if (q->count >= hs_tcp_params.ooq_max_segs ||
+	    q->count + c->rcvq.count >= hs_tcp_buf_mbufs(c->rcvbuf)) {
 		lc->stats.drop_tcp_ooq_conn++;
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (lc->tcp.ooq_mbufs >= hs_tcp_params.ooq_lcore_max) {
+	if (lc->tcp.ooq_mbufs >= hs_tcp_params.ooq_lcore_max ||
+	    !hs_tcp_mem_rcv_ok(c)) {
 		lc->stats.drop_tcp_ooq_lcore++;
 		rte_pktmbuf_free(m);
 		return;

@@ -465,6 +465,7 @@ hs_tcp_timer_run(struct hs_lcore *lc)
 	struct hs_timer_wheel *w = &lc->tcp.wheel;
 	uint64_t now = lc->now_us / HS_TW_TICK_US;
 
+	hs_tcp_mem_tick(lc);
 	while (w->cur_tick <= now) {
 		if (w->nb_armed == 0) {
 			w->cur_tick = now + 1;

@@ -47,6 +47,7 @@
 #define HS_TCPF2_LOST    0x08u  /* lost_mark is valid */
 #define HS_TCPF2_TLP_RXT 0x10u  /* the probe was a retransmission, no
 				 * recovery since (RFC 8985 §7.4) */
+#define HS_TCPF2_MEMWAIT 0x20u  /* on hs_tcp_lcore.memwait (hs_tcp_mem.c) */
 
 /* TCP header flag bits (th->tcp_flags). */
 #define HS_TH_FIN  RTE_TCP_FIN_FLAG
@@ -254,14 +255,55 @@ hs_tcp_rto_cur(const struct hs_tcp_conn *c)
 	return (uint32_t)HS_MIN(rto, max);
 }
 
-/* Receive window we can offer now (bytes, unscaled, RFC 9293 §3.8.6). */
+/* ---- hs_tcp_mem.c: memory budgets and shedding ---- */
+/* A conn holding fewer receive mbufs than this may take one from the
+ * lcore's reserve (a request, an ACK-clocked upload keeps moving). */
+#define HS_TCP_RCV_MIN_MBUFS 4u
+/* Bytes acked or read that count as progress (see hs_tcp_mem.c). */
+#define HS_TCP_PROG_BYTES    1024u
+
+/* mbufs held by the queues of every conn of the lcore. */
+static inline uint32_t
+hs_tcp_mem_used(const struct hs_tcp_lcore *tl)
+{
+	return tl->sndq_mbufs + tl->rcvq_mbufs + tl->ooq_mbufs;
+}
+/* Budgets from hs_tcp_params (hs_tcp_lcore_init). */
+void hs_tcp_mem_init(struct hs_lcore *lc);
+/* May c queue n more send mbufs (per-conn and per-lcore budgets)? */
+bool hs_tcp_mem_snd_ok(const struct hs_tcp_conn *c, uint32_t n);
+/* May c keep one more received mbuf (lcore budget)? */
+bool hs_tcp_mem_rcv_ok(const struct hs_tcp_conn *c);
+/* bytes acked by the peer or read by the app. */
+void hs_tcp_mem_progress(struct hs_tcp_conn *c, uint32_t bytes);
+/* Wait for send space freed by other conns (idempotent); _del unlinks. */
+void hs_tcp_memwait_add(struct hs_tcp_conn *c);
+void hs_tcp_memwait_del(struct hs_tcp_conn *c);
+/* Gauges, shedding and wake-ups; bounded work, every HS_TCP_MEM_TICK_US. */
+void hs_tcp_mem_tick(struct hs_lcore *lc);
+
+/* Receive window we can offer now (bytes, unscaled, RFC 9293 §3.8.6):
+ * the byte budget left, but also what the conn's mbuf budget still
+ * covers at one segment per mbuf, and under memory pressure (the lcore
+ * above mem_high) no more than a few segments for a conn that holds
+ * little, nothing for others.  A smaller offer than the buffer is the
+ * receiver's right (RFC 9293 §3.8.6.2.2); the right edge already offered
+ * never moves back (RFC 9293 §3.8.6, "shrinking the window" is avoided). */
 static inline uint32_t
 hs_tcp_rcv_space(const struct hs_tcp_conn *c)
 {
+	const struct hs_tcp_lcore *tl = &c->lc->tcp;
 	uint32_t w = c->rcvbuf > c->rcvq.bytes ? c->rcvbuf - c->rcvq.bytes : 0;
 	uint32_t adv = HS_SEQ_GT(c->rcv_adv, c->rcv_nxt) ?
 		       c->rcv_adv - c->rcv_nxt : 0;
+	uint32_t held = c->rcvq.count + c->ooq.count;
+	uint32_t budget = hs_tcp_buf_mbufs(c->rcvbuf);
+	uint32_t segs = budget > held ? budget - held : 0;
 
+	if (hs_tcp_mem_used(tl) >= tl->mem_high)
+		segs = held < HS_TCP_RCV_MIN_MBUFS ?
+		       HS_MIN(segs, HS_TCP_RCV_MIN_MBUFS - held) : 0;
+	w = HS_MIN(w, segs * (uint32_t)HS_MAX(c->mss, HS_TCP_DEFAULT_MSS));
 	w = HS_MIN(w, HS_TCP_MAX_WIN << c->rcv_wscale);
 	return HS_MAX(w, adv);            /* never shrink the window */
 }

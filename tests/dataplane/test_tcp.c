@@ -1845,6 +1845,8 @@ lossy_transfer(bool sack, uint32_t cc, uint32_t loss_pct, uint64_t seed,
 	uint64_t t;
 
 	hs_tcp_params.cc = cc;
+	/* the whole transfer is queued at once: a send budget to match */
+	hs_tcp_params.sndbuf = total + 65536;
 	ll_rng = seed;
 	ll_nfwd = ll_nrev = 0;
 	setup(16);
@@ -2316,6 +2318,250 @@ test_time_wait_recycle(void)
 	teardown();
 }
 
+
+/* ---- memory budgets (hs_tcp_mem.c) ---------------------------------- */
+
+/* Handshake from port (MSS 1000, the peer's window peer_win); the
+ * server's ISS.  The peer's next sequence number is PEER_ISN + 1. */
+static uint32_t
+mem_open(uint16_t port)
+{
+	struct opts o = mss_opt(1000);
+	uint32_t iss;
+
+	inject_from(port, SRV_PORT, F_SYN, PEER_ISN, 0, NULL, 0, &o);
+	CHECK(ncap > rd && caps[ncap - 1].flags == (F_SYN | F_ACK));
+	iss = caps[ncap - 1].seq;
+	rd = ncap;
+	inject_from(port, SRV_PORT, F_ACK, PEER_ISN + 1, iss + 1, NULL, 0, &no_opts);
+	CHECK(app.c != NULL && app.c->state == HS_TCP_ESTABLISHED);
+	return iss;
+}
+
+/* A chain of n mbufs of len bytes each (for hs_tcp_send_mbuf). */
+static struct rte_mbuf *
+mem_chain(unsigned int n, uint16_t len)
+{
+	struct rte_mbuf *head = NULL, *last = NULL;
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+
+		memset(rte_pktmbuf_append(m, len), 'a' + (int)(i % 26), len);
+		if (head == NULL) {
+			head = m;
+		} else {
+			last->next = m;
+			head->nb_segs++;
+			head->pkt_len += len;
+		}
+		last = m;
+	}
+	return head;
+}
+
+static uint32_t
+mem_used(void)
+{
+	return lc.tcp.sndq_mbufs + lc.tcp.rcvq_mbufs + lc.tcp.ooq_mbufs;
+}
+
+/* Send budgets: the per-conn mbuf budget is a hard bound (-ENOBUFS,
+ * counted); a peer offering a tiny window gets a short queue; once the
+ * lcore's budget is spent the send space is 0 and writable() follows when
+ * an ACK elsewhere frees memory. */
+static void
+test_mem_send_budget(void)
+{
+	static uint8_t buf[16384];
+	struct hs_tcp_conn *a, *b;
+	uint32_t iss_b, budget = 256u * 1024 / 1024 + 16;
+
+	hs_tcp_params.mem_lcore_max = 400;
+	setup(16);
+	app.multi = true;
+	app.auto_read = true;
+	/* a slow reader: 64-byte window -> the queue floor, not 256 KiB */
+	peer_win = 64;
+	mem_open(peer_port);
+	a = app.c;
+	CHECK(hs_tcp_send_space(a) == 64u * 1024);
+	peer_win = 65535;
+	/* the conn's mbuf budget: 272 (+ the minimum) and not one more */
+	CHECK(hs_tcp_send_mbuf(a, mem_chain(budget + 13, 10)) == -ENOBUFS);
+	CHECK(lc.stats.drop_tcp_snd_mem == 1 && a->sndq.count == 0);
+	CHECK(hs_tcp_send_mbuf(a, mem_chain(budget, 10)) == (int)budget * 10);
+	CHECK(hs_tcp_send_space(a) == 0);          /* at its budget */
+	CHECK(mem_used() == budget);
+	/* b fills the lcore budget (400) */
+	iss_b = mem_open(peer_port + 1);
+	b = app.c;
+	CHECK(hs_tcp_send_mbuf(b, mem_chain(400 - budget, 10)) == (int)(400 - budget) * 10);
+	hs_tcp_push(b);
+	CHECK(mem_used() == 400);
+	CHECK(hs_tcp_send(b, buf, 8192) == -ENOBUFS);   /* hard: lcore */
+	CHECK(hs_tcp_send_space(b) == 0 && lc.stats.tcp_mem_wait >= 1);
+	app.writable = 0;
+	/* the peer of b acknowledges everything: memory frees, b (and only
+	 * b, a is still at its own budget) may send again */
+	inject_from(peer_port + 1, SRV_PORT, F_ACK, PEER_ISN + 1,
+		    iss_b + 1 + (400 - budget) * 10, NULL, 0, &no_opts);
+	advance_ms(2);
+	CHECK(mem_used() == budget);
+	CHECK(app.writable >= 1);
+	CHECK(hs_tcp_send_space(b) > 16384);
+	CHECK(hs_tcp_send(b, buf, sizeof(buf)) == (int)sizeof(buf));
+	rd = ncap;
+	teardown();
+	CHECK(lc.tcp.sndq_mbufs == 0);
+}
+
+/* Receive window: under memory pressure the right edge offered no
+ * longer advances (a conn holding a few mbufs still gets some room);
+ * without it, it does.  The out-of-order queue counts in the conn's
+ * receive budget. */
+static void
+test_mem_rcv_window(void)
+{
+	static uint8_t data[1000];
+	uint32_t seq = PEER_ISN + 1;
+	struct hs_tcp_conn *a;
+	struct cap *c;
+
+	hs_tcp_params.mem_lcore_max = 256;      /* high-water 224 */
+	setup(16);
+	app.multi = true;
+	app.auto_read = false;
+	mem_open(peer_port);
+	/* no pressure: 1000 bytes in, the edge moves on by 1000 */
+	inject(F_ACK | F_PSH, seq, app.c->snd_una, data, sizeof(data));
+	advance_ms(50);
+	c = ncap > rd ? &caps[ncap - 1] : NULL;
+	CHECK(c && c->ack == seq + 1000 && c->ack + c->win == seq + 1000 + 65535);
+	rd = ncap;
+	/* pressure: another conn holds 240 mbufs */
+	mem_open(peer_port + 1);
+	a = app.c;
+	CHECK(hs_tcp_send_mbuf(a, mem_chain(240, 10)) == 2400);
+	advance_ms(2);
+	rd = ncap;
+	inject(F_ACK | F_PSH, seq + 1000, caps[0].seq + 1, data, sizeof(data));
+	advance_ms(50);
+	c = NULL;
+	for (unsigned int i = rd; i < ncap; i++)
+		if (caps[i].dport == peer_port && caps[i].ack == seq + 2000)
+			c = &caps[i];
+	CHECK(c && c->ack + c->win == seq + 1000 + 65535);  /* edge held */
+	rd = ncap;
+	teardown();
+
+	/* out-of-order segments stop at the conn's receive budget:
+	 * rcvbuf 16 KiB -> 32 mbufs */
+	hs_tcp_params.rcvbuf = 16384;
+	setup(16);
+	app.auto_read = false;
+	handshake();
+	for (uint32_t i = 0; i < 40; i++)
+		inject(F_ACK, seq + 1 + i * 2, app.c->snd_una, data, 1);
+	CHECK(app.c->ooq.count == 32 && lc.stats.drop_tcp_ooq_conn == 8);
+	rd = ncap;
+	teardown();
+}
+
+/* The pool never runs dry because of peers: with connections holding
+ * all the lcore may give them, mbufs remain for SYN-ACKs, RSTs and a
+ * new connection's first answer (its guaranteed minimum, from the
+ * reserve); every mbuf comes back at teardown. */
+static void
+test_mem_reserve(void)
+{
+	static uint8_t buf[2000];
+	uint16_t port = peer_port;
+	unsigned int n = 0;
+	struct cap *c;
+	uint32_t iss;
+
+	hs_tcp_params.mem_lcore_max = 0;       /* derived from the pool */
+	setup(64);
+	app.multi = true;
+	CHECK(lc.tcp.mem_max == hs_tcp_mem_auto(POOL_SIZE, 1, 0, 0));
+	CHECK(lc.tcp.mem_max + lc.tcp.mem_reserve < POOL_SIZE * 7 / 8);
+	/* peers' connections take all the lcore gives them */
+	for (unsigned int k = 0; k < 40 && mem_used() < lc.tcp.mem_max; k++) {
+		mem_open((uint16_t)(port + k));
+		while (hs_tcp_send_mbuf(app.c, mem_chain(50, 10)) > 0)
+			n++;
+		while (hs_tcp_send_mbuf(app.c, mem_chain(1, 10)) > 0)
+			n++;
+	}
+	rd = ncap;
+	CHECK(n > 0 && mem_used() == lc.tcp.mem_max);
+	CHECK(rte_mempool_avail_count(pool) >= POOL_SIZE / 8);
+	/* a new client still gets its SYN-ACK, and its answer goes out,
+	 * from the reserve */
+	iss = mem_open((uint16_t)(port + 100));
+	CHECK(hs_tcp_send_space(app.c) > 0);
+	CHECK(hs_tcp_send(app.c, buf, sizeof(buf)) == (int)sizeof(buf));
+	CHECK(mem_used() > lc.tcp.mem_max);
+	hs_tcp_push(app.c);
+	c = ncap > rd ? &caps[rd] : NULL;
+	CHECK(c && c->seq == iss + 1 && c->dlen > 0);
+	rd = ncap;
+	/* a segment for no connection is answered with RST */
+	inject_from((uint16_t)(port + 200), SRV_PORT, F_ACK, 5, 7, NULL, 0, &no_opts);
+	CHECK(ncap > rd && (caps[ncap - 1].flags & F_RST));
+	rd = ncap;
+	teardown();                            /* pool back to POOL_SIZE */
+}
+
+/* Shedding: above the high-water mark the conn holding most with no
+ * progress for a second is reset (RST, closed(-ECONNRESET), counted);
+ * one that holds as much but progresses is kept. */
+static void
+test_mem_shed(void)
+{
+	struct hs_tcp_conn *a, *b;
+	uint32_t iss_b;
+	bool rst = false;
+
+	hs_tcp_params.mem_lcore_max = 400;      /* high-water 350 */
+	setup(16);
+	app.multi = true;
+	mem_open(peer_port);
+	a = app.c;
+	CHECK(hs_tcp_send_mbuf(a, mem_chain(170, 100)) == 17000);
+	hs_tcp_push(a);
+	iss_b = mem_open(peer_port + 1);
+	b = app.c;
+	CHECK(hs_tcp_send_mbuf(b, mem_chain(170, 100)) == 17000);
+	hs_tcp_push(b);
+	/* below the mark nothing happens, however long */
+	advance_ms(1500);
+	CHECK(lc.stats.conn_shed == 0);
+	/* b progresses (2000 bytes acked), and gets more to send */
+	inject_from(peer_port + 1, SRV_PORT, F_ACK, PEER_ISN + 1, iss_b + 1 + 2000,
+		    NULL, 0, &no_opts);
+	CHECK(hs_tcp_send_mbuf(b, mem_chain(40, 100)) == 4000);
+	CHECK(mem_used() == 170 + 190);
+	rd = ncap;
+	app.closed = 0;
+	advance_ms(2);
+	CHECK(lc.stats.conn_shed == 1 && lc.stats.conn_shed_mbufs == 170);
+	CHECK(app.closed == 1 && app.reason == -ECONNRESET);
+	CHECK(a->state == HS_TCP_CLOSED);
+	for (unsigned int i = rd; i < ncap; i++)
+		if ((caps[i].flags & F_RST) && caps[i].dport == peer_port)
+			rst = true;
+	CHECK(rst);
+	CHECK(b->state == HS_TCP_ESTABLISHED && mem_used() == 190);
+	advance_ms(100);
+	CHECK(lc.stats.conn_shed == 1);
+	CHECK(lc.stats.tcp_mem_peak >= 360);
+	rd = ncap;
+	teardown();
+	CHECK(mem_used() == 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2352,6 +2598,10 @@ main(int argc, char **argv)
 	test_zc_copy_fallback();
 	test_zc_send_mbuf();
 	test_zc_send_ext();
+	test_mem_send_budget();
+	test_mem_rcv_window();
+	test_mem_reserve();
+	test_mem_shed();
 	test_synack_retries();
 	test_passive_close();
 	test_close_in_readable();

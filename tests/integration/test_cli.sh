@@ -46,7 +46,7 @@ check_eq "--help exits 0" 0 "$?"
 check_match "--help mentions --addr" '--addr' "$help"
 for o in --cert --key --root --gateway --https-port --http-port --max-conns \
 	--client-ca --client-auth --ocsp-staple --early-data --impair --upload-sink \
-	--max-body --ticket-lifetime; do
+	--max-body --ticket-lifetime --mem-lcore --send-buffer --recv-buffer; do
 	check_match "--help mentions $o" "$o" "$help"
 done
 run_httpsd --help
@@ -115,6 +115,14 @@ bad "--ticket-lifetime 2h" 'ticket-lifetime.*2h' "${A[@]}" "${C[@]}" "${K[@]}" "
 bad "--max-body 0" 'max-body' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --max-body 0
 bad "--max-body not a number" 'max-body|lots' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --max-body lots
 bad "--tcp-rto-min 0" 'tcp-rto-min' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --tcp-rto-min 0
+bad "--mem-lcore 100" 'mem-lcore.*100' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --mem-lcore 100
+bad "--mem-lcore lots" 'mem-lcore.*lots' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --mem-lcore lots
+bad "--mem-lcore above the pool" 'mem-lcore 40000.*pool' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" \
+	--mem-lcore 40000
+bad "--send-buffer 1000" 'send-buffer.*1000' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --send-buffer 1000
+bad "--recv-buffer 1g" 'recv-buffer.*1g' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --recv-buffer 1g
+bad "--max-conns-per-source -1" 'max-conns-per-source.*-1' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" \
+	--max-conns-per-source -1
 bad "--client-auth bogus" 'client-auth.*bogus' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" \
 	--client-ca "$CERT_A" --client-auth bogus
 bad "--client-auth without --client-ca" 'client-auth.*client-ca' \
