@@ -759,8 +759,11 @@ hs_tcp_output(struct hs_tcp_conn *c)
 		len = HS_MIN(unsent, hs_tcp_data_mss(c));
 		len = HS_MIN(len, usable > 0 ? (uint32_t)usable : 0u);
 		len = HS_MIN(len, limit - c->snd_nxt);
+		/* The SWS rule holds back new data only: resending what was
+		 * sent before (go-back-N after an RTO) may not wait. */
 		if (len && !hs_tcp_sws_ok(c, len, unsent) &&
-		    c->snd_nxt + len != limit)
+		    c->snd_nxt + len != limit &&
+		    !HS_SEQ_LT(c->snd_nxt, c->snd_max))
 			len = 0;
 		/* FIN goes right after the last queued byte; it needs no
 		 * window (the peer ACKs it even at zero window). */
@@ -785,6 +788,14 @@ hs_tcp_output(struct hs_tcp_conn *c)
 	    c->snd_una == c->snd_max && c->sndq.bytes > 0 &&
 	    !hs_tw_pending(&c->t_rexmt)) {
 		c->flags |= HS_TCPF_PERSIST;
+		hs_tcp_timer_arm(c, &c->t_rexmt, hs_tcp_rto_cur(c));
+	} else if (c->snd_una != c->snd_max &&
+		   hs_tcp_can_send_data(c) &&
+		   !hs_tw_pending(&c->t_rexmt)) {
+		/* Sequence space outstanding and no timer to recover it
+		 * (e.g. the window reopened after a persist probe and the
+		 * SWS rule held the resend back): RFC 6298 §5.1, the RTO
+		 * runs whenever data is outstanding. */
 		hs_tcp_timer_arm(c, &c->t_rexmt, hs_tcp_rto_cur(c));
 	}
 }
