@@ -6,13 +6,16 @@
 #
 #   tests/fuzz/run_fuzz.sh [SOURCE_ROOT [OUT_DIR]]
 # Environment: HS_FUZZ_TIME seconds per target (default 20),
-#              HS_FUZZ_TARGETS (default "parse chunked conn").
+#              HS_FUZZ_TARGETS (default "parse chunked conn server").
+# fuzz_server links http/hs_server.c over tests/http/hs_srv_fake.c and
+# needs DPDK's headers and libraries (pkg-config libdpdk): skipped
+# without them.
 set -uo pipefail
 
 TOP=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
 OUT=${2:-$(mktemp -d "${TMPDIR:-/tmp}/hs_fuzz_build.XXXXXX")}
 TIME=${HS_FUZZ_TIME:-20}
-TARGETS=${HS_FUZZ_TARGETS:-parse chunked conn}
+TARGETS=${HS_FUZZ_TARGETS:-parse chunked conn server}
 CLANG=
 for c in clang clang-16 clang-15 clang-14; do
 	if command -v "$c" >/dev/null 2>&1; then CLANG=$c; break; fi
@@ -44,9 +47,24 @@ else
 fi
 fail=0
 for t in $TARGETS; do
+	XCFLAGS=()
+	XSRCS=()
+	XLIBS=()
+	if [ "$t" = server ]; then
+		if ! pkg-config --exists libdpdk; then
+			echo "run_fuzz: no libdpdk: fuzz_server skipped"
+			continue
+		fi
+		# shellcheck disable=SC2207 # pkg-config output is word lists
+		XCFLAGS=(-I"$TOP/tls" -I"$TOP/tests/http" $(pkg-config --cflags libdpdk))
+		XSRCS=("$TOP/http/hs_server.c" "$TOP/tests/http/hs_srv_fake.c")
+		# shellcheck disable=SC2207
+		XLIBS=($(pkg-config --libs libdpdk))
+	fi
 	echo "run_fuzz: building fuzz_$t with $CLANG"
-	if ! "$CLANG" "${CFLAGS[@]}" "${SRCS[@]}" "$TOP/tests/fuzz/fuzz_$t.c" \
-		"${LIBS[@]}" -o "$OUT/fuzz_$t"; then
+	if ! "$CLANG" "${CFLAGS[@]}" "${XCFLAGS[@]}" "${SRCS[@]}" "${XSRCS[@]}" \
+		"$TOP/tests/fuzz/fuzz_$t.c" "${XLIBS[@]}" "${LIBS[@]}" \
+		-o "$OUT/fuzz_$t"; then
 		echo "run_fuzz: build of fuzz_$t FAILED"
 		fail=1
 		continue

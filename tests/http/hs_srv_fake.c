@@ -398,7 +398,7 @@ struct fake_conn *fake_connect(uint16_t port)
 	fc->wire_len = 0;
 	fc->wire_overflow = false;
 	fc->tcp.lc = &fake_lcore;
-	fc->tcp.faddr = RTE_BE32(RTE_IPV4(198, 18, 0, 2));
+	fc->tcp.faddr = rte_cpu_to_be_32(0xc6120002u);   /* 198.18.0.2 */
 	fc->tcp.fport = RTE_BE16((uint16_t)(40000 + k));
 	fc->port = port;
 	fc->used = true;
