@@ -16,10 +16,10 @@
  * iteration (srv_ctl).  A TLS session keeps the generation it was created
  * from until the connection closes; a response keeps the generation its
  * body points into from the moment it is built (also while it waits for
- * its request body) until it is fully sent (srv_rsp_track).  Those holds are counted per
- * lcore in the generation (written only by that lcore) and a retired
- * generation is freed once every lcore passed a quiescent state and the
- * counts are zero (hs_rcu.h).
+ * its request body) until it is fully sent (srv_rsp_track).  Those holds
+ * are counted per lcore in the generation (written only by that lcore)
+ * and a retired generation is freed once every lcore passed a quiescent
+ * state and the counts are zero (hs_rcu.h).
  *
  * Zero-copy bodies (plain HTTP): a body from the file cache is queued
  * by reference (hs_tcp_send_ext: external-buffer mbufs over the cache),

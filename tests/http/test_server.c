@@ -222,7 +222,8 @@ static void test_zc_reset_across_reload(void)
  * with a body still being read when the reload happens. */
 static void test_pipelined_across_reload(uint16_t port)
 {
-	static const char two[] = REQ_BODY "abcdGET /f.txt HTTP/1.1\r\nHost: a\r\n\r\n";
+	static const char two[] = REQ_BODY "abcd"
+		"GET /f.txt HTTP/1.1\r\nHost: a\r\n\r\n";
 	const size_t l = sizeof(REQ_BODY) - 1;
 	struct fake_conn *c;
 
