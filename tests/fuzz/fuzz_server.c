@@ -5,12 +5,13 @@
  * hs_server.c runs as it is over the fake transport of
  * tests/http/hs_srv_fake.c (stand-ins for TCP, TLS - a pass-through
  * session -, the lcore registry and RCU; a real mbuf pool for zero-copy
- * holders).  Input: byte 0 picks zero-copy on/off and the send-buffer
- * size; the rest is a program of operations on up to 4 connections
+ * holders).  Input: byte 0 picks zero-copy on/off, the send-buffer
+ * size and the access log; the rest is a program of operations on up to 4 connections
  * (connect to the TLS or plain port, send fuzzer bytes or a canned
  * request in pieces, let the peer read some or all output, half-close,
  * reset, time out, finish a close, release frames of dead connections,
- * make copies fail with ENOBUFS, drain, and reload: publish a new
+ * make copies fail with ENOBUFS, make the next TLS read or handshake
+ * step fail or handshakes wait for a peer byte, drain, and reload: publish a new
  * generation with a freshly loaded cache and reclaim what is not held).
  *
  * Invariants: no sanitizer report (a body read from a freed generation
@@ -20,6 +21,7 @@
  * frame gone, every retired generation is free of holds and every
  * zero-copy holder mbuf is back in the pool.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -163,6 +165,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	ngens = 0;
 	HS_FUZZ_ASSERT(fake_init(cfg & 1) == 0);
+	fake_cfg_access_log = (cfg & 4) != 0;
 	HS_FUZZ_ASSERT(fake_server_start(next_gen()) == 0);
 
 	while (in.n > 0 && steps++ < 512) {
@@ -243,9 +246,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 12:
 			fake_nobufs(take(&in) % 4);
 			break;
-		case 13:
-			if ((op & 0xf0) == 0xd0)
+		case 13:                /* drain, TLS trouble */
+			switch (op >> 4) {
+			case 13:
 				fake_drain();
+				break;
+			case 0: fake_tls_read_err = -EPROTO; break;
+			case 1: fake_tls_read_err = -EIO; break;
+			case 2: fake_tls_read_err = -ECONNRESET; break;
+			case 3: fake_tls_hs_err = -EPROTO; break;
+			case 4: fake_tls_hs_wait = !fake_tls_hs_wait; break;
+			default: break;
+			}
 			break;
 		default:
 			fake_reclaim();

@@ -104,8 +104,14 @@ struct hs_tls_sess {
 	hs_tls_push_fn push;
 	void *io;
 	bool done;
+	bool wait_hello;                  /* handshake needs a peer byte */
 	struct hs_tls_peer peer;
 };
+
+bool fake_tls_hs_wait;
+int fake_tls_hs_err;
+int fake_tls_read_err;
+bool fake_cfg_access_log;
 
 struct hs_tls_sess *hs_tls_sess_new(struct hs_tls_ctx *ctx, hs_tls_pull_fn pull,
 				    hs_tls_push_fn push, void *io)
@@ -118,6 +124,7 @@ struct hs_tls_sess *hs_tls_sess_new(struct hs_tls_ctx *ctx, hs_tls_pull_fn pull,
 	s->pull = pull;
 	s->push = push;
 	s->io = io;
+	s->wait_hello = fake_tls_hs_wait;
 	return s;
 }
 
@@ -128,6 +135,24 @@ void hs_tls_sess_free(struct hs_tls_sess *s)
 
 int hs_tls_handshake(struct hs_tls_sess *s)
 {
+	uint8_t hello;
+	int n;
+
+	if (s->done)
+		return 0;
+	if (fake_tls_hs_err != 0) {
+		n = fake_tls_hs_err;
+		fake_tls_hs_err = 0;
+		return n;
+	}
+	if (s->wait_hello) {
+		/* one byte stands for the ClientHello */
+		n = s->pull(s->io, &hello, 1);
+		if (n < 0)
+			return n == -EPIPE ? -EAGAIN : n;
+		if (n == 0)
+			return -EAGAIN;
+	}
 	s->done = true;
 	return 0;
 }
@@ -151,7 +176,14 @@ bool hs_tls_in_early_data(const struct hs_tls_sess *s)
 
 int hs_tls_read(struct hs_tls_sess *s, void *buf, size_t len)
 {
-	int n = s->pull(s->io, buf, len);
+	int n;
+
+	if (fake_tls_read_err != 0) {
+		n = fake_tls_read_err;
+		fake_tls_read_err = 0;
+		return n;
+	}
+	n = s->pull(s->io, buf, len);
 
 	if (n > 0)
 		return n;
@@ -535,6 +567,10 @@ int fake_init(bool ext_ok)
 	fake_norphans = 0;
 	fake_nobufs_left = 0;
 	fake_draining = false;
+	fake_tls_hs_wait = false;
+	fake_tls_hs_err = 0;
+	fake_tls_read_err = 0;
+	fake_cfg_access_log = false;
 	return 0;
 }
 
@@ -565,6 +601,7 @@ static void fake_config(struct hs_server_config *cfg, struct fake_files *ff)
 	cfg->https_port = FAKE_PORT_TLS;
 	cfg->http_port = FAKE_PORT_PLAIN;
 	cfg->plain_redirect = false;
+	cfg->access_log = fake_cfg_access_log;
 	cfg->files = ff->fc;
 }
 

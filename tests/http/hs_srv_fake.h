@@ -72,6 +72,15 @@ struct fake_files {
 	unsigned int *released;               /* counter, may be NULL */
 };
 
+/* Knobs (reset by fake_init): new TLS sessions wait for one peer byte
+ * (the "ClientHello") before their handshake completes; the next
+ * handshake step / read returns this error (one shot, 0 = none); the
+ * next fake_server_start/fake_reload has the access log on. */
+extern bool fake_tls_hs_wait;
+extern int fake_tls_hs_err;
+extern int fake_tls_read_err;
+extern bool fake_cfg_access_log;
+
 /* EAL (--no-huge) and the mbuf pool, once per process; then a fresh
  * lcore registered as lcore 0.  ext_ok: zero-copy sends allowed. */
 int fake_init(bool ext_ok);
