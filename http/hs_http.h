@@ -177,13 +177,26 @@ void hs_http_conn_peer_eof(struct hs_http_conn *c);
  * body consumer its body was aborted.  No memory to free. */
 void hs_http_conn_release(struct hs_http_conn *c);
 
+/* The file cache the response in flight (held while its request body is
+ * read, or being sent) still has body bytes to send from; NULL if none
+ * (no body, HEAD, 304, an error page, or the body fully handed over).
+ * It changes only in hs_http_conn_process() (a new response) and
+ * hs_http_conn_sent() (to NULL): a transport keeps the cache alive while
+ * this returns it, taking that hold right after the process call that
+ * built the response (the cache is srv->files at that moment). */
+static inline const struct hs_file_cache *
+hs_http_conn_body_files(const struct hs_http_conn *c)
+{
+	return c->body_off < c->body_len ? c->body_files : NULL;
+}
+
 /* True while the response in flight (held or being sent) has its body in
  * fc: a cache swapped out (SIGHUP re-scan) may be freed once no
  * connection answers from it. */
 static inline bool hs_http_conn_uses_files(const struct hs_http_conn *c,
 					   const struct hs_file_cache *fc)
 {
-	return c->body_files == fc && c->body_off < c->body_len;
+	return fc != NULL && hs_http_conn_body_files(c) == fc;
 }
 
 /* True when the next output chunk (hs_http_conn_output) is response

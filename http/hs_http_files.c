@@ -6,9 +6,12 @@
  * is walked with openat()/fstatat() relative to directory descriptors, so
  * no path is re-resolved by name except validated symlinks.  Symlinks are
  * followed only when realpath() of their target stays inside
- * realpath(root); others (and dangling ones) are skipped with a warning.
- * Dot-files and dot-directories are skipped (".git", ".htpasswd" leak too
- * easily), except ".well-known" (RFC 8615).  Only regular files and
+ * realpath(root) and has no dot-component below it; others (and dangling
+ * ones) are skipped with a warning.  Dot-files and dot-directories are
+ * skipped (".git", ".htpasswd" leak too easily), except ".well-known"
+ * (RFC 8615): by name while walking, and as the resolved target of a
+ * symlink ("cfg -> .git/config" is skipped like ".git/config" itself, so
+ * both are 404).  Only regular files and
  * directories are loaded; directory loops through symlinks are cut.
  *
  * The cache is an array of struct hs_file plus an open-addressing hash
@@ -533,6 +536,29 @@ static bool hs_inside_root(const struct hs_file_cache *fc, const char *real)
 	       (real[fc->root_len] == '/' || real[fc->root_len] == '\0');
 }
 
+/* A hidden name: a dot-file or dot-directory other than ".well-known"
+ * (name ends at NUL or at '/'). */
+static bool hs_hidden_name(const char *name)
+{
+	static const char wk[] = ".well-known";
+	size_t n = strcspn(name, "/");
+
+	return name[0] == '.' &&
+	       !(n == sizeof(wk) - 1 && memcmp(name, wk, n) == 0);
+}
+
+/* real (inside the root) has a hidden component below the root? */
+static bool hs_hidden_below_root(const struct hs_file_cache *fc,
+				 const char *real)
+{
+	const char *p = real + (fc->root_len == 1 ? 0 : fc->root_len);
+
+	for (; *p != '\0'; p++)
+		if (*p == '/' && hs_hidden_name(p + 1))
+			return true;
+	return false;
+}
+
 static int hs_walk(struct hs_file_cache *fc, int dirfd, const char *rel,
 		   int depth);
 
@@ -558,6 +584,10 @@ static int hs_load_entry(struct hs_file_cache *fc, int dirfd, const char *name,
 		}
 		if (!hs_inside_root(fc, real)) {
 			hs_load_warn(path, "symlink leaves the document root");
+			return 0;
+		}
+		if (hs_hidden_below_root(fc, real)) {
+			hs_load_warn(path, "symlink to a hidden file");
 			return 0;
 		}
 		fd = open(real, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
@@ -632,7 +662,7 @@ static int hs_walk(struct hs_file_cache *fc, int dirfd, const char *rel,
 			hs_load_warn(rel, "path too long");
 			continue;
 		}
-		if (name[0] == '.' && strcmp(name, ".well-known") != 0) {
+		if (hs_hidden_name(name)) {
 			hs_load_warn(path, "hidden file");
 			continue;
 		}

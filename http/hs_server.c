@@ -15,10 +15,11 @@
  * (hs_server_publish) and picked up by each lcore at the top of a poll
  * iteration (srv_ctl).  A TLS session keeps the generation it was created
  * from until the connection closes; a response keeps the generation its
- * body points into until it is fully sent.  Those holds are counted per
- * lcore in the generation (written only by that lcore) and a retired
- * generation is freed once every lcore passed a quiescent state and the
- * counts are zero (hs_rcu.h).
+ * body points into from the moment it is built (also while it waits for
+ * its request body) until it is fully sent (srv_rsp_track).  Those holds
+ * are counted per lcore in the generation (written only by that lcore)
+ * and a retired generation is freed once every lcore passed a quiescent
+ * state and the counts are zero (hs_rcu.h).
  *
  * Zero-copy bodies (plain HTTP): a body from the file cache is queued
  * by reference (hs_tcp_send_ext: external-buffer mbufs over the cache),
@@ -159,28 +160,31 @@ srv_gen_drop(struct hs_srv_gen *g, unsigned int slot)
 	__atomic_store_n(&g->refs[slot].n, g->refs[slot].n - 1, __ATOMIC_RELEASE);
 }
 
-/* A response was just produced: it points into the current generation. */
+/* Keep the response's hold in step with the engine; call right after
+ * every hs_http_conn_process() and once output was sent.  A response
+ * with body bytes left to send from a file cache (held while its request
+ * body is read, or being sent; hs_http_conn_body_files) holds the
+ * generation that cache belongs to, nothing else does.  A response the
+ * process call has just built points into sl->gen's cache (sl->http.files):
+ * the lcore's generation changes only in srv_ctl, between drives, so the
+ * hold is taken on the generation the body points into, never on a later
+ * one. */
 static void
-srv_rsp_hold(struct hs_srv_conn *sc)
+srv_rsp_track(struct hs_srv_conn *sc)
 {
-	if (sc->rsp_gen == sc->sl->gen)
+	const struct hs_file_cache *fc = hs_http_conn_body_files(&sc->http);
+	struct hs_srv_gen *g = NULL;
+
+	if (fc != NULL)
+		g = sc->rsp_gen != NULL && sc->rsp_gen->cfg.files == fc ?
+		    sc->rsp_gen : sc->sl->gen;
+	if (g == sc->rsp_gen)
 		return;
+	if (g != NULL)
+		srv_gen_hold(g, sc->sl->slot);
 	if (sc->rsp_gen != NULL)
 		srv_gen_drop(sc->rsp_gen, sc->sl->slot);
-	sc->rsp_gen = sc->sl->gen;
-	srv_gen_hold(sc->rsp_gen, sc->sl->slot);
-}
-
-/* Drop the response's hold once nothing of it is left to send. */
-static void
-srv_rsp_release(struct hs_srv_conn *sc)
-{
-	const void *p;
-
-	if (sc->rsp_gen != NULL && hs_http_conn_output(&sc->http, &p) == 0) {
-		srv_gen_drop(sc->rsp_gen, sc->sl->slot);
-		sc->rsp_gen = NULL;
-	}
+	sc->rsp_gen = g;
 }
 
 /* ---- zero-copy bodies -------------------------------------------------- */
@@ -202,8 +206,8 @@ struct srv_zc {
 	struct srv_zc *next, **pprev;     /* srv_zc_live[slot] */
 };
 
-/* Live holders per lcore slot, for hs_server_files_in_use (static: a
- * holder may outlive its struct hs_srv_lcore at shutdown). */
+/* Live holders per lcore slot (static: a holder may outlive its struct
+ * hs_srv_lcore at shutdown). */
 static struct srv_zc *srv_zc_live[HS_MAX_LCORES];
 
 /* shinfo's last reference is gone: nothing points into the body now. */
@@ -567,10 +571,11 @@ srv_drive(struct hs_srv_conn *sc)
 				srv_handshake_ok(sc, st);
 		}
 		status = hs_http_conn_process(&sc->http);
+		/* also when a response was built but held (status 0) */
+		srv_rsp_track(sc);
 		if (status > 0) {
 			srv_count_status(st, status);
 			srv_log(sc, st);
-			srv_rsp_hold(sc);
 		}
 		w = srv_write(sc);
 		if (w < 0) {
@@ -593,7 +598,7 @@ srv_drive(struct hs_srv_conn *sc)
 		if (r == 0 && w == 0 && status == 0)
 			break;
 	}
-	srv_rsp_release(sc);
+	srv_rsp_track(sc);
 	srv_arm(sc, wrote, read);
 }
 
@@ -863,44 +868,6 @@ hs_server_detach(struct hs_lcore *lc)
 	hs_log_ring_free(srv_log_of[slot]);
 	srv_log_of[slot] = NULL;
 	lc->ctl_fn = NULL;
-}
-
-void
-hs_server_set_files(struct hs_lcore *lc, const struct hs_file_cache *fc)
-{
-	int slot = srv_slot(lc);
-
-	if (slot < 0)
-		return;
-	for (int i = 0; i < 2; i++)
-		if (srv_of[slot][i] != NULL)
-			srv_of[slot][i]->http.files = fc;
-}
-
-bool
-hs_server_files_in_use(struct hs_lcore *lc, const struct hs_file_cache *fc)
-{
-	int slot = srv_slot(lc);
-
-	if (slot < 0)
-		return false;
-	for (int i = 0; i < 2; i++) {
-		const struct hs_srv_lcore *sl = srv_of[slot][i];
-
-		if (sl == NULL)
-			continue;
-		if (sl->http.files == fc)
-			return true;
-		for (const struct hs_srv_conn *sc = sl->live.next;
-		     sc != &sl->live; sc = sc->next)
-			if (hs_http_conn_uses_files(&sc->http, fc))
-				return true;
-	}
-	/* bodies sent by reference whose frames are still around */
-	for (const struct srv_zc *z = srv_zc_live[slot]; z != NULL; z = z->next)
-		if (z->files == fc)
-			return true;
-	return false;
 }
 
 /* ---- generations (main lcore) ------------------------------------------ */

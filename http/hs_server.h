@@ -68,15 +68,6 @@ void hs_server_fini(void);
  * published configuration: call hs_server_publish() first).  Returns 0
  * or a negative code. */
 int hs_server_attach(struct hs_lcore *lc, const struct hs_server_config *cfg);
-/* File cache swap (SIGHUP re-scan, RCU-style), both on lc's own thread:
- * new requests are answered from fc from now on; responses already
- * started keep sending from the cache they started from.  The old cache
- * may be freed (hs_files_free) once hs_server_files_in_use() has
- * returned false for it on every lcore after its swap. */
-void hs_server_set_files(struct hs_lcore *lc, const struct hs_file_cache *fc);
-bool hs_server_files_in_use(struct hs_lcore *lc,
-			    const struct hs_file_cache *fc);
-
 /* Free every live connection's TLS/HTTP state on lc (before
  * hs_lcore_fini, which frees the TCP side without callbacks). */
 void hs_server_detach(struct hs_lcore *lc);

@@ -161,7 +161,8 @@ struct hs_tls_crypto_keyset *hs_tls_crypto_keyset_new(void)
 {
 	struct hs_tls_crypto_keyset *ks;
 
-	ks = aligned_alloc(64, sizeof(*ks));
+	/* C11: the size must be a multiple of the alignment */
+	ks = aligned_alloc(64, (sizeof(*ks) + 63) & ~(size_t)63);
 	if (ks != NULL)
 		memset(ks, 0, sizeof(*ks));
 	return ks;

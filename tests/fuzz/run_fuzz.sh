@@ -6,14 +6,17 @@
 #
 #   tests/fuzz/run_fuzz.sh [SOURCE_ROOT [OUT_DIR]]
 # Environment: HS_FUZZ_TIME seconds per target (default 20),
-#              HS_FUZZ_TARGETS (default "parse chunked conn"; "tcp" is the
-#              packet path, tests/fuzz/fuzz_tcp.c, built against DPDK).
+#              HS_FUZZ_TARGETS (default "parse chunked conn server"; "tcp"
+#              is the packet path, tests/fuzz/fuzz_tcp.c).
+# fuzz_server (http/hs_server.c over tests/http/hs_srv_fake.c) and fuzz_tcp
+# (dataplane/) need DPDK's headers and libraries (pkg-config libdpdk):
+# skipped without them.
 set -uo pipefail
 
 TOP=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
 OUT=${2:-$(mktemp -d "${TMPDIR:-/tmp}/hs_fuzz_build.XXXXXX")}
 TIME=${HS_FUZZ_TIME:-20}
-TARGETS=${HS_FUZZ_TARGETS:-parse chunked conn}
+TARGETS=${HS_FUZZ_TARGETS:-parse chunked conn server}
 CLANG=
 for c in clang clang-16 clang-15 clang-14; do
 	if command -v "$c" >/dev/null 2>&1; then CLANG=$c; break; fi
@@ -49,16 +52,23 @@ DP_SRCS=("$DP/hs_eth.c" "$DP/hs_arp.c" "$DP/hs_ipv4.c" "$DP/hs_icmp.c"
 	"$DP/hs_lcore.c" "$DP/hs_port.c" "$DP/hs_stats.c" "$DP/hs_rcu.c"
 	"$DP/hs_reload.c" "$DP/hs_conf.c" "$DP/hs_impair.c" "$DP/hs_tcp_conn.c"
 	"$DP/hs_tcp_in.c" "$DP/hs_tcp_out.c" "$DP/hs_tcp_timer.c" "$DP/hs_tcp_cc.c"
-	"$DP/hs_tcp_sack.c" "$DP/hs_tcp_cookie.c")
+	"$DP/hs_tcp_sack.c" "$DP/hs_tcp_cookie.c" "$DP/hs_tcp_mem.c")
 fail=0
 for t in $TARGETS; do
-	echo "run_fuzz: building fuzz_$t with $CLANG"
 	t_cflags=("${CFLAGS[@]}") t_srcs=("${SRCS[@]}") t_libs=("${LIBS[@]}")
-	if [ "$t" = tcp ]; then
+	if [ "$t" = server ] || [ "$t" = tcp ]; then
 		if ! pkg-config --exists libdpdk; then
-			echo "run_fuzz: libdpdk not found: fuzz_tcp skipped"
+			echo "run_fuzz: no libdpdk: fuzz_$t skipped"
 			continue
 		fi
+	fi
+	if [ "$t" = server ]; then
+		# shellcheck disable=SC2207 # pkg-config output is word lists
+		t_cflags+=(-I"$TOP/tls" -I"$TOP/tests/http" $(pkg-config --cflags libdpdk))
+		t_srcs+=("$TOP/http/hs_server.c" "$TOP/tests/http/hs_srv_fake.c")
+		# shellcheck disable=SC2207
+		t_libs=($(pkg-config --libs libdpdk) "${LIBS[@]}")
+	elif [ "$t" = tcp ]; then
 		# shellcheck disable=SC2207
 		t_cflags=(-std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
 			-march=native -fsanitize=fuzzer,address,undefined
@@ -67,6 +77,7 @@ for t in $TARGETS; do
 		# shellcheck disable=SC2207
 		t_libs=($(pkg-config --libs libdpdk) -lm)
 	fi
+	echo "run_fuzz: building fuzz_$t with $CLANG"
 	if ! "$CLANG" "${t_cflags[@]}" "${t_srcs[@]}" "$TOP/tests/fuzz/fuzz_$t.c" \
 		"${t_libs[@]}" -o "$OUT/fuzz_$t"; then
 		echo "run_fuzz: build of fuzz_$t FAILED"

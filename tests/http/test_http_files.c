@@ -105,6 +105,13 @@ static void build_tree(void)
 	symlink_rel("../outside", "root/link_out_dir");
 	symlink_rel("/etc/passwd", "root/passwd");
 	symlink_rel("nowhere", "root/dangling");
+	/* inside, but onto hidden files: skipped like the files themselves */
+	symlink_rel(".git/config", "root/git_cfg");
+	symlink_rel(".git", "root/git_dir");
+	symlink_rel("../.htpasswd", "root/sub/pw");
+	symlink_rel("../.git/config", "root/.well-known/cfg");
+	/* onto .well-known: allowed, as the directory itself */
+	symlink_rel(".well-known/acme.txt", "root/acme_link");
 	/* a loop back to the root: cut */
 	symlink_rel(".", "root/sub/loop");
 }
@@ -164,6 +171,13 @@ static void test_load(void)
 	CHECK(get(fc, "/.git/config") == NULL);
 	CHECK(has_data(get(fc, "/.well-known/acme.txt"), "token\n"));
 	CHECK(get(fc, "/big.bin") == NULL);      /* over max_file */
+	/* symlinks whose resolved target has a dot component: absent */
+	CHECK(get(fc, "/git_cfg") == NULL);
+	CHECK(get(fc, "/git_dir") == NULL);
+	CHECK(get(fc, "/git_dir/config") == NULL);
+	CHECK(get(fc, "/sub/pw") == NULL);
+	CHECK(get(fc, "/.well-known/cfg") == NULL);
+	CHECK(has_data(get(fc, "/acme_link"), "token\n"));
 
 	CHECK(strcmp(get(fc, "/style.css")->ctype, "text/css; charset=utf-8") == 0);
 	CHECK(strcmp(get(fc, "/app.js")->ctype,
@@ -176,8 +190,8 @@ static void test_load(void)
 	CHECK(strcmp(get(fc, "/noext")->ctype, "application/octet-stream") == 0);
 
 	/* directories and files: "/", 8 top-level files, .well-known (+1),
-	 * sub (+3), empty, link_in, link_dir (+3, its tree) */
-	CHECK(hs_files_count(fc) == 21);
+	 * sub (+3), empty, link_in, link_dir (+3, its tree), acme_link */
+	CHECK(hs_files_count(fc) == 22);
 	hs_files_free(fc);
 
 	/* max_total is a hard limit: the load fails, saying why */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # HTTP semantics over HTTPS against the real binary: conditional requests,
 # ranges, gzip siblings, redirects (port 80 by default, directories),
-# traversal payloads against a secret beside --root, HEAD, pipelining,
+# traversal payloads against a secret beside --root (and in a dot-file
+# reached by a symlink inside it), HEAD, pipelining,
 # HTTP/1.0, HTTP/2 preface, 414/431/413, request bodies (Content-Length
 # and chunked) read and discarded with pipelining kept in sync, slowloris
 # and idle keep-alive timeouts with their counters, and the access log.
@@ -28,6 +29,10 @@ printf 'abcdefghijklmnopqrstuvwxyz' >"$HS_ROOT/abc.txt"
 head -c 20000 /dev/urandom | od -An -tx1 >"$HS_ROOT/app.js"
 gzip -9 -c "$HS_ROOT/app.js" >"$HS_ROOT/app.js.gz"
 ln -s ../secret.txt "$HS_ROOT/link"
+# a hidden file, also reachable by a symlink inside the root: never served
+mkdir -p "$HS_ROOT/.git" || hs_fatal "mkdir"
+printf '[core]\n# %s\n' "$SECRET" >"$HS_ROOT/.git/config"
+ln -s .git/config "$HS_ROOT/gitcfg"
 touch -d '2026-01-02 03:04:05 UTC' "$HS_ROOT/abc.txt"
 
 # Raw client (plain TCP on 80, TLS on 443), run in the client namespace:
@@ -273,7 +278,8 @@ printf '%s\n' \
 	'/..\secret.txt' '/..%5csecret.txt' '/%5c..%5csecret.txt' '/sub\..\..\secret.txt' \
 	'https://198.18.0.1/../secret.txt' 'http://x/%2e%2e/secret.txt' \
 	'http://x/sub/../../secret.txt' '/link' '/%c0%ae%c0%ae/secret.txt' \
-	'/..;/secret.txt' '/../../../../../../../../etc/passwd' >"$T/trav.txt"
+	'/..;/secret.txt' '/../../../../../../../../etc/passwd' \
+	'/.git/config' '/gitcfg' '/%2egit/config' >"$T/trav.txt"
 raw 443 targets "$SECRET" <"$T/trav.txt" >"$T/trav.out"
 check_eq "every traversal payload answered" "$(wc -l <"$T/trav.txt")" "$(wc -l <"$T/trav.out")"
 check_nomatch "no payload ever returns the secret" 'SECRET' "$(cat "$T/trav.out")"
