@@ -285,7 +285,7 @@ bool hs_tcp_peer_closed(const struct hs_tcp_conn *c)
 	return fake_of(c)->peer_fin;
 }
 
-uint32_t hs_tcp_send_space(const struct hs_tcp_conn *c)
+uint32_t hs_tcp_send_space(struct hs_tcp_conn *c)
 {
 	const struct fake_conn *fc = fake_of(c);
 
