@@ -300,6 +300,8 @@ static int hs_es_msg(struct hs_tls_early_sniff *sn, const uint8_t *p, size_t n)
 			sn->msg_left -= (uint32_t)k;
 			p += k;
 			n -= k;
+			if (sn->skip > 0 && sn->msg_left == 0)
+				return hs_es_fail(sn);   /* field past the end */
 			if (sn->skip > 0)
 				continue;
 			if (sn->state == HS_ES_SKIP)

@@ -185,6 +185,13 @@ static void test_ccs_and_framing(const uint8_t *a, size_t la)
 	memcpy(x, y, ly);
 	x[8] -= 1;   /* message one byte short of its extensions */
 	CHECK(feed(x, ly, ly) == -EBADMSG);
+	/* a field (cipher suites) running past the end of the hello, the
+	 * record ending with the hello: a verdict at once, not a wait */
+	memcpy(x, y, ly);
+	x[5 + 4 + 2 + 32 + 1] = 0x01;
+	x[5 + 4 + 2 + 32 + 2] = 0xff;
+	CHECK(feed(x, ly, ly) == -EBADMSG);
+	CHECK(feed(x, ly, 1) == -EBADMSG);
 	/* no extensions at all (TLS 1.2 allows it): no early data, fine */
 	{
 		static const uint8_t h[] = {
