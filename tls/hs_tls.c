@@ -497,7 +497,9 @@ static int hs_tls_tkey_line(struct hs_tls_tkeys *k, const char *p,
 static int hs_tls_tkeys_load(struct hs_tls_tkeys *k, const char *file,
 			     char *err, size_t errlen)
 {
-	char line[256];
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t got;
 	unsigned int lineno = 0;
 	FILE *f;
 	int rc;
@@ -513,15 +515,22 @@ static int hs_tls_tkeys_load(struct hs_tls_tkeys *k, const char *file,
 				   "cannot read ticket key file '%s': %s", file,
 				   strerror(errno));
 	rc = 0;
-	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
-		size_t len = strlen(line);
+	while (rc == 0 && (got = getline(&line, &cap, f)) > 0) {
+		size_t len = (size_t)got;
 		char *p = line;
 
 		lineno++;
-		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
+		if (len > 255) {
 			rc = hs_tls_errf(err, errlen, -EINVAL,
 					 "ticket key file '%s' line %u: too long",
 					 file, lineno);
+			break;
+		}
+		/* a NUL would end the line early, hiding what follows */
+		if (strlen(line) != len) {
+			rc = hs_tls_errf(err, errlen, -EINVAL,
+					 "ticket key file '%s' line %u: NUL byte "
+					 "(not a text file)", file, lineno);
 			break;
 		}
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' ||
@@ -540,7 +549,9 @@ static int hs_tls_tkeys_load(struct hs_tls_tkeys *k, const char *file,
 		rc = hs_tls_errf(err, errlen, -EINVAL,
 				 "ticket key file '%s' holds no key (one line of "
 				 "64 hex digits per key)", file);
-	explicit_bzero(line, sizeof(line));
+	if (line != NULL)
+		explicit_bzero(line, cap);
+	free(line);
 	fclose(f);
 	return rc;
 }

@@ -1473,6 +1473,21 @@ static void test_resumption(void)
 			CHECK(contains(err, g_tk) && contains(err, bad[i].msg));
 			printf("  bad ticket keys: %s\n", err);
 		}
+		/* a key line with a NUL byte after its 64 digits: refused,
+		 * not cut at the NUL */
+		{
+			FILE *f = fopen(g_tk, "w");
+
+			CHECK(f != NULL);
+			if (f != NULL) {
+				fwrite(KEY_A, 1, 64, f);
+				fwrite("\0zz\n", 1, 4, f);
+				fclose(f);
+			}
+			CHECK(hs_tls_reload_ticket_keys(ctx, g_tk, err,
+							sizeof(err)) == -EINVAL);
+			CHECK(contains(err, "line 1: NUL byte"));
+		}
 		unlink(g_tk);
 		CHECK(hs_tls_reload_ticket_keys(ctx, g_tk, err, sizeof(err)) ==
 		      -EIO);
