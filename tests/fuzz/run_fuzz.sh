@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# run_fuzz.sh - build the HTTP libFuzzer targets with clang (ASan + UBSan)
+# run_fuzz.sh - build the libFuzzer targets with clang (ASan + UBSan)
 # outside the main gcc build, and run each for a bounded time over the
 # checked-in seed corpus.  Fails on any crash, leak or invariant failure;
 # exits 77 (meson: skipped) when clang or libFuzzer is unavailable.
 #
 #   tests/fuzz/run_fuzz.sh [SOURCE_ROOT [OUT_DIR]]
 # Environment: HS_FUZZ_TIME seconds per target (default 20),
-#              HS_FUZZ_TARGETS (default "parse chunked conn").
+#              HS_FUZZ_TARGETS (default "parse chunked conn"), of:
+#   parse chunked conn   HTTP request parser, chunked bodies, connections
+#   tls_hello            TLS first flight: hold + ClientHello reassembly,
+#                        SNI, 0-RTT anti-replay sniffer
+#   tkeys                session ticket key file (--ticket-keys)
+#   conf                 configuration file (--config, hs_conf.c)
+# scripts/fuzz runs them all for longer.
 set -uo pipefail
 
 TOP=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -33,8 +39,13 @@ fi
 CFLAGS=(-std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 	-I"$TOP/http" -I"$TOP/dataplane")
-SRCS=("$TOP/http/hs_http_parse.c" "$TOP/http/hs_http_files.c" "$TOP/http/hs_http.c"
+HTTP_SRCS=("$TOP/http/hs_http_parse.c" "$TOP/http/hs_http_files.c" "$TOP/http/hs_http.c"
 	"$TOP/http/hs_log.c" "$TOP/http/hs_http_sink.c")
+# fuzz_tkeys includes hs_tls.c itself (its loader is static)
+TLS_SRCS=("$TOP/tls/hs_tls_crypto.c" "$TOP/tls/hs_tls_mtls.c" "$TOP/tls/hs_tls_ocsp.c"
+	"$TOP/tls/hs_tls_early.c" "$TOP/tls/hs_tls_scache.c" "$TOP/tls/hs_tls_hello.c")
+TLS_FLAGS=(-I"$TOP/tls" -DHS_WOLFSSL_DESC='"fuzz"' -DHS_WOLFSSL_TUNED=0
+	-DHS_WOLFSSL_HALF_RTT=0)
 # hs_http_sink.c hashes with wolfCrypt: the tuned build, else Debian's
 if [ -e "$TOP/.deps/wolfssl/lib/libwolfssl.a" ]; then
 	CFLAGS+=(-I"$TOP/.deps/wolfssl/include")
@@ -44,9 +55,16 @@ else
 fi
 fail=0
 for t in $TARGETS; do
+	case $t in
+	tls_hello) SRCS=("$TOP/tls/hs_tls_hello.c" "$TOP/tls/hs_tls_early.c")
+		XFLAGS=(-I"$TOP/tls") ;;
+	tkeys) SRCS=("${TLS_SRCS[@]}"); XFLAGS=("${TLS_FLAGS[@]}") ;;
+	conf) SRCS=("$TOP/dataplane/hs_conf.c"); XFLAGS=() ;;
+	*) SRCS=("${HTTP_SRCS[@]}"); XFLAGS=() ;;
+	esac
 	echo "run_fuzz: building fuzz_$t with $CLANG"
-	if ! "$CLANG" "${CFLAGS[@]}" "${SRCS[@]}" "$TOP/tests/fuzz/fuzz_$t.c" \
-		"${LIBS[@]}" -o "$OUT/fuzz_$t"; then
+	if ! "$CLANG" "${CFLAGS[@]}" "${XFLAGS[@]}" "${SRCS[@]}" \
+		"$TOP/tests/fuzz/fuzz_$t.c" "${LIBS[@]}" -o "$OUT/fuzz_$t"; then
 		echo "run_fuzz: build of fuzz_$t FAILED"
 		fail=1
 		continue
