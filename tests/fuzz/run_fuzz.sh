@@ -10,6 +10,8 @@
 #   parse chunked conn   HTTP request parser, chunked bodies, connections
 #   tls_hello            TLS first flight: hold + ClientHello reassembly,
 #                        SNI, 0-RTT anti-replay sniffer
+#   tls_sess             the same through a whole hs_tls session (site
+#                        choice, --sni-strict, wolfSSL behind it)
 #   tkeys                session ticket key file (--ticket-keys)
 #   conf                 configuration file (--config, hs_conf.c)
 # scripts/fuzz runs them all for longer.
@@ -59,6 +61,16 @@ for t in $TARGETS; do
 	tls_hello) SRCS=("$TOP/tls/hs_tls_hello.c" "$TOP/tls/hs_tls_early.c")
 		XFLAGS=(-I"$TOP/tls") ;;
 	tkeys) SRCS=("${TLS_SRCS[@]}"); XFLAGS=("${TLS_FLAGS[@]}") ;;
+	tls_sess) SRCS=("$TOP/tls/hs_tls.c" "${TLS_SRCS[@]}")
+		XFLAGS=("${TLS_FLAGS[@]}")
+		# the session's certificate: P-256, CN localhost
+		if [ ! -s "$OUT/fz_cert.pem" ]; then
+			openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+				-nodes -subj /CN=localhost -days 2 \
+				-keyout "$OUT/fz_key.pem" -out "$OUT/fz_cert.pem" \
+				>/dev/null 2>&1 || echo "run_fuzz: openssl req failed"
+		fi
+		export HS_FUZZ_CERT=$OUT/fz_cert.pem HS_FUZZ_KEY=$OUT/fz_key.pem ;;
 	conf) SRCS=("$TOP/dataplane/hs_conf.c"); XFLAGS=() ;;
 	*) SRCS=("${HTTP_SRCS[@]}"); XFLAGS=() ;;
 	esac
