@@ -192,6 +192,19 @@ static void test_ccs_and_framing(const uint8_t *a, size_t la)
 	x[5 + 4 + 2 + 32 + 2] = 0xff;
 	CHECK(feed(x, ly, ly) == -EBADMSG);
 	CHECK(feed(x, ly, 1) == -EBADMSG);
+	/* early_data without a pre_shared_key to fingerprint: no 0-RTT
+	 * (RFC 8446 §4.2.10 needs a PSK; nothing to record it by) */
+	{
+		static const uint8_t h[] = {
+			22, 3, 1, 0, 58, 1, 0, 0, 54, 3, 3,
+			1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+			17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
+			31, 32, 0, 0, 2, 0x13, 0x01, 1, 0,
+			0, 11, 0, 0x2b, 0, 3, 2, 3, 4, 0, 0x2a, 0, 0,
+		};
+		CHECK(feed(h, sizeof(h), sizeof(h)) == -EALREADY);
+		CHECK(feed(h, sizeof(h), 1) == -EALREADY);
+	}
 	/* no extensions at all (TLS 1.2 allows it): no early data, fine */
 	{
 		static const uint8_t h[] = {
