@@ -140,7 +140,7 @@ check_match "TLS 1.2 clients still served" 'Protocol *: TLSv1\.2' \
 		-tls1_2 </dev/null 2>&1)"
 stop_httpsd
 
-# --- early data on a --site (SNI picks the context after the first record) --
+# --- early data on a --site (SNI picks the context after the ClientHello) ----
 P=$T/pki
 bash "$HS_SOURCE_DIR/tests/tls/gen-pki.sh" "$P" || hs_fatal "gen-pki.sh failed"
 start_httpsd --early-data --site "www.example.com=$P/www/cert.pem,$P/www/key.pem" ||
