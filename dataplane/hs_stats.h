@@ -74,7 +74,8 @@
 #define HS_STATS_TLS(X) \
 	X(tls_hs_ok) X(tls_hs_fail) X(tls_err) \
 	X(tls_resumed) X(tls_resume_refused) X(tls_resume_expired) \
-	X(tls_early_accepted) X(tls_early_replayed)
+	X(tls_early_accepted) X(tls_early_replayed) X(tls_early_unparsed) \
+	X(drop_tls_hello_big)
 
 /* http_body_zc_bytes: plain-HTTP body bytes queued by reference to the
  * file cache (hs_tcp_send_ext), never copied on their way to the wire. */

@@ -34,6 +34,7 @@
 #include "hs_common.h"
 #include "hs_tls.h"
 #include "hs_tls_crypto.h"
+#include "hs_tls_hello.h"
 #include "hs_tls_ocsp.h"
 #include "hs_tls_scache.h"
 
@@ -114,19 +115,15 @@ struct hs_tls_ctx {
 	bool early;                        /* 0-RTT on */
 };
 
-/* The first record, held until its ClientHello's server name picked the
- * site (and so the wolfSSL context the session is created from), then
- * replayed to wolfSSL through hs_tls_io_recv. */
-#define HS_TLS_REC_HDR 5
-#define HS_TLS_REC_MAX (16384 + 256)    /* RFC 8446 §5.1 plaintext + slack */
+/* The first flight, held until its whole ClientHello's server name
+ * picked the site (and so the wolfSSL context the session is created
+ * from), then replayed to wolfSSL through hs_tls_io_recv. */
 
 struct hs_tls_sess {
 	WOLFSSL *ssl;                      /* NULL until the site is chosen */
 	const struct hs_tls_ctx *ctx;
-	uint8_t *rec;                      /* first record, then replayed */
-	uint32_t rec_len, rec_off;
-	uint8_t hdr[HS_TLS_REC_HDR];
-	uint8_t hdr_len;
+	struct hs_tls_hold hold;           /* first flight (hs_tls_hello.h) */
+	uint32_t hold_off;                 /* of it replayed to wolfSSL */
 	bool sni_seen;
 	char sni[256];                     /* server name sent, NUL-terminated */
 	struct hs_tls_crypto_keyset *keys; /* ipsec-mb key cache, or NULL */
@@ -203,17 +200,24 @@ const char *hs_tls_version_string(void)
 static void hs_tls_fatal_alert(struct hs_tls_sess *s, int wolf_err);
 
 /* The 0-RTT anti-replay sniffer sees every byte wolfSSL gets, the held
- * first record included, so it has judged the ClientHello before wolfSSL
+ * first flight included, so it has judged the ClientHello before wolfSSL
  * parses it.  A replay is not aborted: RFC 8446 §8.2 lets the server
  * reject its 0-RTT instead, which hs_tls_ticket_cb does by refusing the
- * ticket (hs_tls_early.h says why that way). */
+ * ticket (hs_tls_early.h says why that way).  A flight the sniffer cannot
+ * follow with certainty is treated the same way (fail closed). */
 static void hs_tls_sniff(struct hs_tls_sess *s, const char *buf, int n)
 {
-	if (s->sniff.state != 0 &&
-	    hs_tls_early_sniff_feed(&s->sniff, (const uint8_t *)buf,
-				    (size_t)n) == -EALREADY) {
+	int rc;
+
+	if (s->sniff.state == 0)
+		return;
+	rc = hs_tls_early_sniff_feed(&s->sniff, (const uint8_t *)buf, (size_t)n);
+	if (rc == -EALREADY) {
 		s->early_replay = true;
 		s->events |= HS_TLS_EV_EARLY_REPLAY;
+	} else if (rc < 0) {
+		s->early_replay = true;
+		s->events |= HS_TLS_EV_EARLY_UNPARSED;
 	}
 }
 
@@ -225,15 +229,13 @@ static int hs_tls_io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 	(void)ssl;
 	if (sz <= 0)
 		return 0;
-	if (s->rec != NULL) {
-		/* the held first record goes first */
-		n = (int)HS_MIN((uint32_t)sz, s->rec_len - s->rec_off);
-		memcpy(buf, s->rec + s->rec_off, (size_t)n);
-		s->rec_off += (uint32_t)n;
-		if (s->rec_off == s->rec_len) {
-			free(s->rec);
-			s->rec = NULL;
-		}
+	if (s->hold.raw != NULL) {
+		/* the held first flight goes first */
+		n = (int)HS_MIN((uint32_t)sz, s->hold.len - s->hold_off);
+		memcpy(buf, s->hold.raw + s->hold_off, (size_t)n);
+		s->hold_off += (uint32_t)n;
+		if (s->hold_off == s->hold.len)
+			hs_tls_hold_free(&s->hold);
 		hs_tls_sniff(s, buf, n);
 		return n;
 	}
@@ -495,7 +497,9 @@ static int hs_tls_tkey_line(struct hs_tls_tkeys *k, const char *p,
 static int hs_tls_tkeys_load(struct hs_tls_tkeys *k, const char *file,
 			     char *err, size_t errlen)
 {
-	char line[256];
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t got;
 	unsigned int lineno = 0;
 	FILE *f;
 	int rc;
@@ -511,15 +515,22 @@ static int hs_tls_tkeys_load(struct hs_tls_tkeys *k, const char *file,
 				   "cannot read ticket key file '%s': %s", file,
 				   strerror(errno));
 	rc = 0;
-	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
-		size_t len = strlen(line);
+	while (rc == 0 && (got = getline(&line, &cap, f)) > 0) {
+		size_t len = (size_t)got;
 		char *p = line;
 
 		lineno++;
-		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
+		if (len > 255) {
 			rc = hs_tls_errf(err, errlen, -EINVAL,
 					 "ticket key file '%s' line %u: too long",
 					 file, lineno);
+			break;
+		}
+		/* a NUL would end the line early, hiding what follows */
+		if (strlen(line) != len) {
+			rc = hs_tls_errf(err, errlen, -EINVAL,
+					 "ticket key file '%s' line %u: NUL byte "
+					 "(not a text file)", file, lineno);
 			break;
 		}
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' ||
@@ -538,7 +549,9 @@ static int hs_tls_tkeys_load(struct hs_tls_tkeys *k, const char *file,
 		rc = hs_tls_errf(err, errlen, -EINVAL,
 				 "ticket key file '%s' holds no key (one line of "
 				 "64 hex digits per key)", file);
-	explicit_bzero(line, sizeof(line));
+	if (line != NULL)
+		explicit_bzero(line, cap);
+	free(line);
 	fclose(f);
 	return rc;
 }
@@ -656,6 +669,13 @@ static int hs_tls_ticket_cb(WOLFSSL *ssl,
 	 * decrypt and goes on with a full 1-RTT handshake. */
 	if (!enc && s->early_replay)
 		return WOLFSSL_TICKET_RET_REJECT;
+	/* wolfSSL has the whole ClientHello but the sniffer has no verdict
+	 * yet: it could not follow the flight, so no 0-RTT (fail closed) */
+	if (!enc && s->sniff.state != 0) {
+		s->early_replay = true;
+		s->events |= HS_TLS_EV_EARLY_UNPARSED;
+		return WOLFSSL_TICKET_RET_REJECT;
+	}
 	ks = __atomic_load_n(&ctx->tkeys, __ATOMIC_ACQUIRE);
 	if (ks == NULL || ks->n == 0)
 		return enc ? WOLFSSL_TICKET_RET_FATAL : WOLFSSL_TICKET_RET_REJECT;
@@ -1128,130 +1148,49 @@ void hs_tls_sess_free(struct hs_tls_sess *s)
 	wolfSSL_free(s->ssl);
 	hs_tls_early_sniff_stop(&s->sniff);
 	hs_tls_crypto_keyset_free(s->keys);   /* wipes the expanded keys */
-	free(s->rec);
+	hs_tls_hold_free(&s->hold);
 	free(s);
 }
 
 /* ---- site selection (SNI, RFC 6066 §3) ------------------------------ */
 
-static uint32_t hs_tls_be(const uint8_t *p, unsigned int n)
-{
-	uint32_t v = 0;
-
-	while (n-- > 0)
-		v = v << 8 | *p++;
-	return v;
-}
-
-/* Find the host_name of a ClientHello's server_name extension (RFC 8446
- * §4.1.2, RFC 6066 §3).  rec is a whole handshake record.  Returns 1 with
- * the name copied (NUL-terminated) into out, 0 when there is none or the
- * hello is not complete in this record (wolfSSL then judges the bytes),
- * -EPROTO for a name we refuse (empty, too long, NUL or non-ASCII). */
-static int hs_tls_parse_sni(const uint8_t *rec, uint32_t len, char *out,
-			    size_t outlen)
-{
-	const uint8_t *p = rec + HS_TLS_REC_HDR, *end = rec + len;
-	uint32_t n;
-
-	if (len < HS_TLS_REC_HDR + 4 || p[0] != 1 /* client_hello */)
-		return 0;
-	n = hs_tls_be(p + 1, 3);
-	if (n > (uint32_t)(end - p - 4))
-		return 0;                        /* spans records */
-	end = p + 4 + n;
-	p += 4 + 2 + 32;                         /* type, len, version, random */
-	if (p >= end)
-		return 0;
-	p += 1 + *p;                             /* session id */
-	if (end - p < 2)
-		return 0;
-	p += 2 + hs_tls_be(p, 2);                /* cipher suites */
-	if (end - p < 1)
-		return 0;
-	p += 1 + *p;                             /* compression methods */
-	if (end - p < 2)
-		return 0;
-	n = hs_tls_be(p, 2);
-	p += 2;
-	if (n > (uint32_t)(end - p))
-		return 0;
-	end = p + n;
-	while (end - p >= 4) {
-		uint32_t type = hs_tls_be(p, 2), elen = hs_tls_be(p + 2, 2);
-		const uint8_t *e = p + 4;
-
-		if (elen > (uint32_t)(end - e))
-			return 0;
-		p = e + elen;
-		if (type != 0 /* server_name */)
-			continue;
-		/* ServerNameList: len(2), then name_type(1) len(2) name */
-		if (elen < 5 || hs_tls_be(e, 2) != elen - 2 || e[2] != 0)
-			return 0;
-		n = hs_tls_be(e + 3, 2);
-		if (n + 5 > elen)
-			return 0;
-		if (n == 0 || n >= outlen)
-			return -EPROTO;
-		for (uint32_t i = 0; i < n; i++)
-			if (e[5 + i] <= 0x20 || e[5 + i] >= 0x7f)
-				return -EPROTO;
-		memcpy(out, e + 5, n);
-		out[n] = '\0';
-		return 1;
-	}
-	return 0;
-}
-
 static int hs_tls_alert_now(struct hs_tls_sess *s, uint8_t desc);
 
-/* Before the first wolfSSL call: hold the first record, pick the site by
- * its server name, create the session's WOLFSSL from that site's context.
- * -EAGAIN until the record is all in. */
+/* Before the first wolfSSL call: hold the first flight until its
+ * ClientHello is whole (hs_tls_hello.h), pick the site by its server
+ * name, create the session's WOLFSSL from that site's context.  -EAGAIN
+ * until the hello is all in. */
 static int hs_tls_choose_site(struct hs_tls_sess *s)
 {
 	WOLFSSL_CTX *wctx = s->ctx->wctx;
 	const char *site = "";
-	uint32_t want;
-	int n, rc;
+	const uint8_t *msg;
+	uint32_t want, mlen;
+	int n, rc = 0;
 
-	while (s->hdr_len < HS_TLS_REC_HDR) {
-		n = s->pull(s->io, s->hdr + s->hdr_len,
-			    HS_TLS_REC_HDR - s->hdr_len);
-		if (n == 0)
-			return -EAGAIN;
-		if (n < 0 || n > HS_TLS_REC_HDR - s->hdr_len) {
-			s->transport_closed = true;
-			s->dead = -ECONNRESET;
-			return s->dead;
-		}
-		s->hdr_len += (uint8_t)n;
-	}
-	want = HS_TLS_REC_HDR + hs_tls_be(s->hdr + 3, 2);
-	if (s->rec == NULL) {
-		/* not a handshake record or too long: wolfSSL judges it */
-		if (s->hdr[0] != 22 || want > HS_TLS_REC_MAX)
-			want = HS_TLS_REC_HDR;
-		s->rec = malloc(want);
-		if (s->rec == NULL)
+	while (rc == 0) {
+		want = hs_tls_hold_want(&s->hold);
+		if (hs_tls_hold_reserve(&s->hold) < 0)
 			return -ENOMEM;
-		memcpy(s->rec, s->hdr, HS_TLS_REC_HDR);
-		s->rec_len = HS_TLS_REC_HDR;
-	}
-	want = s->hdr[0] == 22 && want <= HS_TLS_REC_MAX ? want : HS_TLS_REC_HDR;
-	while (s->rec_len < want) {
-		n = s->pull(s->io, s->rec + s->rec_len, want - s->rec_len);
+		n = s->pull(s->io, s->hold.raw + s->hold.len, want);
 		if (n == 0)
 			return -EAGAIN;
-		if (n < 0 || (uint32_t)n > want - s->rec_len) {
+		if (n < 0 || (uint32_t)n > want) {
 			s->transport_closed = true;
 			s->dead = -ECONNRESET;
 			return s->dead;
 		}
-		s->rec_len += (uint32_t)n;
+		rc = hs_tls_hold_add(&s->hold, (uint32_t)n);
 	}
-	rc = hs_tls_parse_sni(s->rec, s->rec_len, s->sni, sizeof(s->sni));
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc < 0) {
+		if (s->hold.too_big)
+			s->events |= HS_TLS_EV_HELLO_TOO_BIG;
+		return hs_tls_alert_now(s, (uint8_t)-rc);
+	}
+	msg = hs_tls_hold_msg(&s->hold, &mlen);
+	rc = hs_tls_parse_sni(msg, mlen, s->sni, sizeof(s->sni));
 	if (rc < 0)
 		return hs_tls_alert_now(s, 47 /* illegal_parameter */);
 	s->sni_seen = rc == 1;
@@ -1278,7 +1217,7 @@ static int hs_tls_choose_site(struct hs_tls_sess *s)
 		hs_tls_mtls_sess_setup(s->ssl, &s->peer);
 	s->early_on = s->ctx->early;
 	if (s->early_on) {
-		/* the held record, replayed to wolfSSL, is sniffed first */
+		/* the held flight, replayed to wolfSSL, is sniffed first */
 		hs_tls_early_sniff_start(&s->sniff);
 		s->early_phase = true;  /* reads drive the handshake */
 	}

@@ -179,12 +179,20 @@ const char *hs_tls_alpn(const struct hs_tls_sess *s);
  *  EARLY_ACCEPTED  0-RTT data was read from the client's early data
  *  EARLY_REPLAY    the ClientHello was a replay (hs_tls_early.h): its
  *                  PSK and early data were rejected, the handshake went
- *                  on as a full 1-RTT one */
+ *                  on as a full 1-RTT one
+ *  EARLY_UNPARSED  with early data on, the first flight could not be
+ *                  followed with certainty (hs_tls_early.h): PSK and
+ *                  early data rejected as for a replay
+ *  HELLO_TOO_BIG   the ClientHello was longer than HS_TLS_HELLO_MAX or
+ *                  spread over more than HS_TLS_HELLO_RECS records
+ *                  (hs_tls_hello.h): fatal alert, session dead */
 #define HS_TLS_EV_RESUMED        (1u << 0)
 #define HS_TLS_EV_RESUME_REFUSED (1u << 1)
 #define HS_TLS_EV_RESUME_EXPIRED (1u << 2)
 #define HS_TLS_EV_EARLY_ACCEPTED (1u << 3)
 #define HS_TLS_EV_EARLY_REPLAY   (1u << 4)
+#define HS_TLS_EV_EARLY_UNPARSED (1u << 5)
+#define HS_TLS_EV_HELLO_TOO_BIG  (1u << 6)
 #define HS_TLS_EV_RESUME_OFFERED (1u << 15)  /* internal */
 unsigned int hs_tls_events(const struct hs_tls_sess *s);
 

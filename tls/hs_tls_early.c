@@ -29,6 +29,7 @@ enum {
 #define HS_EXT_PRE_SHARED_KEY 41
 #define HS_EXT_EARLY_DATA     42
 #define HS_HS_CLIENT_HELLO    1
+#define HS_CT_CCS             20
 #define HS_CT_HANDSHAKE       22
 
 struct hs_tls_early_table {
@@ -195,6 +196,13 @@ static void hs_es_int(struct hs_tls_early_sniff *sn, uint8_t st, uint8_t n)
 	sn->acc = 0;
 }
 
+/* The flight cannot be followed with certainty: a possible replay. */
+static int hs_es_fail(struct hs_tls_early_sniff *sn)
+{
+	hs_tls_early_sniff_stop(sn);
+	return -EBADMSG;
+}
+
 /* The ClientHello is complete: record it if it offers early data. */
 static int hs_es_done(struct hs_tls_early_sniff *sn)
 {
@@ -202,6 +210,8 @@ static int hs_es_done(struct hs_tls_early_sniff *sn)
 	uint64_t fp = 0;
 	int rc = 0;
 
+	if (sn->msg_left != 0)
+		return hs_es_fail(sn);   /* bytes after the extensions */
 	if (sn->saw_early && sn->saw_psk && sn->hash != NULL &&
 	    wc_Sha256Final(&((struct hs_es_hash *)sn->hash)->sha, d) == 0) {
 		for (int i = 0; i < 6; i++)
@@ -220,10 +230,8 @@ static int hs_es_done(struct hs_tls_early_sniff *sn)
 static int hs_es_ext_start(struct hs_tls_early_sniff *sn, uint16_t type,
 			   uint32_t len)
 {
-	if (len + 4 > sn->ext_left) {
-		hs_tls_early_sniff_stop(sn);  /* malformed: wolfSSL rejects it */
-		return 0;
-	}
+	if (len + 4 > sn->ext_left)
+		return hs_es_fail(sn);   /* malformed */
 	sn->ext_left -= len + 4;
 	sn->skip = len;
 	sn->state = HS_ES_EXT_SKIP;
@@ -236,8 +244,7 @@ static int hs_es_ext_start(struct hs_tls_early_sniff *sn, uint16_t type,
 		    wc_Sha256Update(&h->sha, hs_es_table.key,
 				    sizeof(hs_es_table.key)) != 0) {
 			free(h);
-			hs_tls_early_sniff_stop(sn);
-			return sn->saw_early ? -EALREADY : 0;
+			return hs_es_fail(sn);
 		}
 		sn->hash = h;
 		sn->saw_psk = true;
@@ -262,24 +269,39 @@ static void hs_es_skip(struct hs_tls_early_sniff *sn, uint32_t count,
 	}
 }
 
+/* The ClientHello body has ended (msg_left 0) with the parser still on:
+ * complete only without an extensions block (RFC 5246 §7.4.1.2 allows
+ * that; no early data then), else malformed. */
+static int hs_es_end(struct hs_tls_early_sniff *sn)
+{
+	if (sn->state == HS_ES_EXT_LEN && sn->acc_have == 0 && !sn->saw_early)
+		return hs_es_done(sn);
+	return hs_es_fail(sn);
+}
+
 /* Feed bytes of the handshake message (record headers removed). */
 static int hs_es_msg(struct hs_tls_early_sniff *sn, const uint8_t *p, size_t n)
 {
 	while (n > 0 && sn->state != HS_ES_OFF) {
 		size_t k;
 
+		if (sn->body && sn->msg_left == 0)
+			return hs_es_end(sn);
 		if (sn->state == HS_ES_SKIP || sn->state == HS_ES_EXT_SKIP ||
 		    sn->state == HS_ES_EXT_HASH) {
 			k = n < sn->skip ? n : sn->skip;
+			if (k > sn->msg_left)
+				return hs_es_fail(sn);   /* field past the end */
 			if (sn->state == HS_ES_EXT_HASH &&
 			    wc_Sha256Update(&((struct hs_es_hash *)sn->hash)->sha,
-					    p, (word32)k) != 0) {
-				hs_tls_early_sniff_stop(sn);
-				return sn->saw_early ? -EALREADY : 0;
-			}
+					    p, (word32)k) != 0)
+				return hs_es_fail(sn);
 			sn->skip -= (uint32_t)k;
+			sn->msg_left -= (uint32_t)k;
 			p += k;
 			n -= k;
+			if (sn->skip > 0 && sn->msg_left == 0)
+				return hs_es_fail(sn);   /* field past the end */
 			if (sn->skip > 0)
 				continue;
 			if (sn->state == HS_ES_SKIP)
@@ -288,19 +310,26 @@ static int hs_es_msg(struct hs_tls_early_sniff *sn, const uint8_t *p, size_t n)
 				return hs_es_done(sn);
 			else
 				hs_es_int(sn, HS_ES_EXT_TYPE, 2);
+			if (sn->msg_left == 0)
+				return hs_es_end(sn);
 			continue;
 		}
 		/* integer fields */
 		sn->acc = sn->acc << 8 | *p++;
 		n--;
-		if (++sn->acc_have < sn->acc_need)
+		if (sn->body)
+			sn->msg_left--;
+		if (++sn->acc_have < sn->acc_need) {
+			if (sn->body && sn->msg_left == 0)
+				return hs_es_fail(sn);
 			continue;
+		}
 		switch (sn->state) {
 		case HS_ES_MSG_HDR:
-			if ((sn->acc >> 24) != HS_HS_CLIENT_HELLO) {
-				hs_tls_early_sniff_stop(sn);
-				return 0;
-			}
+			if ((sn->acc >> 24) != HS_HS_CLIENT_HELLO)
+				return hs_es_fail(sn);
+			sn->body = true;
+			sn->msg_left = sn->acc & 0xffffff;
 			/* legacy_version (2) + random (32) */
 			hs_es_skip(sn, 34, HS_ES_SID_LEN, 1);
 			break;
@@ -314,6 +343,9 @@ static int hs_es_msg(struct hs_tls_early_sniff *sn, const uint8_t *p, size_t n)
 			hs_es_skip(sn, sn->acc, HS_ES_EXT_LEN, 2);
 			break;
 		case HS_ES_EXT_LEN:
+			/* the extensions fill the rest of the hello exactly */
+			if (sn->acc != sn->msg_left)
+				return hs_es_fail(sn);
 			sn->ext_left = sn->acc;
 			if (sn->ext_left == 0)
 				return hs_es_done(sn);
@@ -326,20 +358,25 @@ static int hs_es_msg(struct hs_tls_early_sniff *sn, const uint8_t *p, size_t n)
 		case HS_ES_EXT_BODY_LEN: {
 			int rc = hs_es_ext_start(sn, sn->ext_type, sn->acc);
 
-			if (rc < 0)
+			if (rc < 0 || sn->state == HS_ES_OFF)
 				return rc;
 			break;
 		}
 		default:
-			hs_tls_early_sniff_stop(sn);
-			return 0;
+			return hs_es_fail(sn);
 		}
+		if (sn->body && sn->msg_left == 0)
+			return hs_es_end(sn);
 	}
 	return 0;
 }
 
-/* Record layer (RFC 8446 §5.1): handshake records carry the ClientHello;
- * anything else first ends the sniffing (wolfSSL decides what it is). */
+/* Record layer (RFC 8446 §5.1): what wolfSSL takes before the first
+ * ClientHello is at most one change_cipher_spec record (RFC 8446 §5, of
+ * value 1; wolfSSL refuses a second) and handshake records carrying the
+ * hello.  Anything else, or anything malformed, while early data might
+ * still be accepted: a possible replay (fail closed, never "not a
+ * replay"). */
 int hs_tls_early_sniff_feed(struct hs_tls_early_sniff *sn, const uint8_t *p,
 			    size_t n)
 {
@@ -351,16 +388,34 @@ int hs_tls_early_sniff_feed(struct hs_tls_early_sniff *sn, const uint8_t *p,
 				continue;
 			sn->hdr_have = 0;
 			sn->rec_left = (uint32_t)sn->hdr[3] << 8 | sn->hdr[4];
-			if (sn->hdr[0] != HS_CT_HANDSHAKE || sn->rec_left == 0) {
-				hs_tls_early_sniff_stop(sn);
-				return 0;
+			if (sn->rec_left > 16384)   /* §5.1: at most 2^14 */
+				return hs_es_fail(sn);
+			if (sn->hdr[0] == HS_CT_CCS) {
+				/* one, of length 1, not inside the hello
+				 * (§5.1: no interleaving) */
+				if (sn->ccs || sn->rec_left != 1 || sn->body ||
+				    sn->acc_have != 0)
+					return hs_es_fail(sn);
+				sn->ccs = true;
+				sn->in_ccs = true;
+				continue;
 			}
+			if (sn->hdr[0] != HS_CT_HANDSHAKE || sn->rec_left == 0)
+				return hs_es_fail(sn);
+			continue;
+		}
+		if (sn->in_ccs) {
+			sn->in_ccs = false;
+			sn->rec_left = 0;
+			if (*p++ != 1)
+				return hs_es_fail(sn);
+			n--;
 			continue;
 		}
 		size_t k = n < sn->rec_left ? n : sn->rec_left;
 		int rc = hs_es_msg(sn, p, k);
 
-		if (rc < 0)
+		if (rc < 0 || sn->state == HS_ES_OFF)
 			return rc;
 		sn->rec_left -= (uint32_t)k;
 		p += k;

@@ -61,9 +61,11 @@
  *
  * Limits: the record is per process - a replay to another server of a
  * fleet sharing ticket keys is only bounded by the ticket age check.  A
- * ClientHello that offers early data but cannot be fingerprinted is
- * treated as a replay (1-RTT); a malformed one is left to wolfSSL, which
- * rejects it.
+ * ClientHello that offers early data but cannot be fingerprinted, and a
+ * flight the sniffer cannot follow (anything but at most one
+ * change_cipher_spec record then handshake records carrying the
+ * ClientHello, RFC 8446 §5; a malformed hello), is treated as a replay
+ * (1-RTT): the sniffer fails closed, never "not a replay".
  */
 #ifndef HS_TLS_EARLY_H
 #define HS_TLS_EARLY_H
@@ -92,6 +94,9 @@ struct hs_tls_early_sniff {
 	uint32_t ext_left;    /* bytes left in the extensions block */
 	uint8_t hdr[5];       /* record header being read */
 	uint8_t hdr_have;
+	bool ccs;             /* a change_cipher_spec record was skipped */
+	bool in_ccs;          /* ... and its one byte is next */
+	bool body;            /* msg_left counts the ClientHello body */
 	uint8_t next;         /* state after a skip */
 	uint16_t ext_type;    /* extension being read */
 	void *hash;           /* keyed SHA-256 of pre_shared_key (malloc'd
@@ -111,9 +116,15 @@ int hs_tls_early_ctx_setup(struct WOLFSSL_CTX *wctx, char *err, size_t errlen);
 void hs_tls_early_sniff_start(struct hs_tls_early_sniff *sn);
 void hs_tls_early_sniff_stop(struct hs_tls_early_sniff *sn);
 
-/* n bytes wolfSSL is about to get.  0: go on; -EALREADY: this ClientHello
- * was seen before (a replay, or early data without a PSK to fingerprint):
- * reject its PSK and so its 0-RTT, go on 1-RTT. */
+/* n bytes wolfSSL is about to get.  0: go on (no verdict yet, or a
+ * ClientHello without early data, or one recorded now); -EALREADY: this
+ * ClientHello was seen before (a replay, or early data without a PSK to
+ * fingerprint); -EBADMSG: the flight cannot be followed with certainty
+ * (not a lone ClientHello after at most one change_cipher_spec, as
+ * wolfSSL takes it; a malformed hello): a possible replay.  On both,
+ * reject its PSK and so its 0-RTT, go on 1-RTT; the sniffer is then off.
+ * Fail closed: while the sniffer has no verdict, the caller must not let
+ * a PSK through (hs_tls_ticket_cb). */
 int hs_tls_early_sniff_feed(struct hs_tls_early_sniff *sn, const uint8_t *p,
 			    size_t n);
 

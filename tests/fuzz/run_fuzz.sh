@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
-# run_fuzz.sh - build the HTTP libFuzzer targets with clang (ASan + UBSan)
+# run_fuzz.sh - build the libFuzzer targets with clang (ASan + UBSan)
 # outside the main gcc build, and run each for a bounded time over the
 # checked-in seed corpus.  Fails on any crash, leak or invariant failure;
 # exits 77 (meson: skipped) when clang or libFuzzer is unavailable.
 #
 #   tests/fuzz/run_fuzz.sh [SOURCE_ROOT [OUT_DIR]]
 # Environment: HS_FUZZ_TIME seconds per target (default 20),
-#              HS_FUZZ_TARGETS (default "parse chunked conn server"; "tcp"
-#              is the packet path, tests/fuzz/fuzz_tcp.c).
-# fuzz_server (http/hs_server.c over tests/http/hs_srv_fake.c) and fuzz_tcp
-# (dataplane/) need DPDK's headers and libraries (pkg-config libdpdk):
-# skipped without them.
+#              HS_FUZZ_TARGETS (default "parse chunked conn server"), of:
+#   parse chunked conn   HTTP request parser, chunked bodies, connections
+#   tls_hello            TLS first flight: hold + ClientHello reassembly,
+#                        SNI, 0-RTT anti-replay sniffer
+#   tls_sess             the same through a whole hs_tls session (site
+#                        choice, --sni-strict, wolfSSL behind it)
+#   tkeys                session ticket key file (--ticket-keys)
+#   conf                 configuration file (--config, hs_conf.c)
+#   server               http/hs_server.c over tests/http/hs_srv_fake.c,
+#                        reloads between and inside requests
+#   tcp                  the packet path: Ethernet .. TCP (dataplane/)
+# server and tcp need DPDK (pkg-config libdpdk): skipped without it.
+# scripts/fuzz runs them all for longer.
 set -uo pipefail
 
 TOP=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -37,8 +45,13 @@ fi
 CFLAGS=(-std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 	-I"$TOP/http" -I"$TOP/dataplane")
-SRCS=("$TOP/http/hs_http_parse.c" "$TOP/http/hs_http_files.c" "$TOP/http/hs_http.c"
+HTTP_SRCS=("$TOP/http/hs_http_parse.c" "$TOP/http/hs_http_files.c" "$TOP/http/hs_http.c"
 	"$TOP/http/hs_log.c" "$TOP/http/hs_http_sink.c")
+# fuzz_tkeys includes hs_tls.c itself (its loader is static)
+TLS_SRCS=("$TOP/tls/hs_tls_crypto.c" "$TOP/tls/hs_tls_mtls.c" "$TOP/tls/hs_tls_ocsp.c"
+	"$TOP/tls/hs_tls_early.c" "$TOP/tls/hs_tls_scache.c" "$TOP/tls/hs_tls_hello.c")
+TLS_FLAGS=(-I"$TOP/tls" -DHS_WOLFSSL_DESC='"fuzz"' -DHS_WOLFSSL_TUNED=0
+	-DHS_WOLFSSL_HALF_RTT=0)
 # hs_http_sink.c hashes with wolfCrypt: the tuned build, else Debian's
 if [ -e "$TOP/.deps/wolfssl/lib/libwolfssl.a" ]; then
 	CFLAGS+=(-I"$TOP/.deps/wolfssl/include")
@@ -55,28 +68,43 @@ DP_SRCS=("$DP/hs_eth.c" "$DP/hs_arp.c" "$DP/hs_ipv4.c" "$DP/hs_icmp.c"
 	"$DP/hs_tcp_sack.c" "$DP/hs_tcp_cookie.c" "$DP/hs_tcp_mem.c")
 fail=0
 for t in $TARGETS; do
-	t_cflags=("${CFLAGS[@]}") t_srcs=("${SRCS[@]}") t_libs=("${LIBS[@]}")
+	t_cflags=("${CFLAGS[@]}") t_srcs=("${HTTP_SRCS[@]}") t_libs=("${LIBS[@]}")
 	if [ "$t" = server ] || [ "$t" = tcp ]; then
 		if ! pkg-config --exists libdpdk; then
 			echo "run_fuzz: no libdpdk: fuzz_$t skipped"
 			continue
 		fi
 	fi
-	if [ "$t" = server ]; then
+	case $t in
+	tls_hello) t_srcs=("$TOP/tls/hs_tls_hello.c" "$TOP/tls/hs_tls_early.c")
+		t_cflags+=(-I"$TOP/tls") ;;
+	tkeys) t_srcs=("${TLS_SRCS[@]}"); t_cflags+=("${TLS_FLAGS[@]}") ;;
+	tls_sess) t_srcs=("$TOP/tls/hs_tls.c" "${TLS_SRCS[@]}")
+		t_cflags+=("${TLS_FLAGS[@]}")
+		# the session's certificate: P-256, CN localhost
+		if [ ! -s "$OUT/fz_cert.pem" ]; then
+			openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+				-nodes -subj /CN=localhost -days 2 \
+				-keyout "$OUT/fz_key.pem" -out "$OUT/fz_cert.pem" \
+				>/dev/null 2>&1 || echo "run_fuzz: openssl req failed"
+		fi
+		export HS_FUZZ_CERT=$OUT/fz_cert.pem HS_FUZZ_KEY=$OUT/fz_key.pem ;;
+	conf) t_srcs=("$TOP/dataplane/hs_conf.c") ;;
+	server)
 		# shellcheck disable=SC2207 # pkg-config output is word lists
 		t_cflags+=(-I"$TOP/tls" -I"$TOP/tests/http" $(pkg-config --cflags libdpdk))
 		t_srcs+=("$TOP/http/hs_server.c" "$TOP/tests/http/hs_srv_fake.c")
 		# shellcheck disable=SC2207
-		t_libs=($(pkg-config --libs libdpdk) "${LIBS[@]}")
-	elif [ "$t" = tcp ]; then
+		t_libs=($(pkg-config --libs libdpdk) "${LIBS[@]}") ;;
+	tcp)
 		# shellcheck disable=SC2207
 		t_cflags=(-std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
 			-march=native -fsanitize=fuzzer,address,undefined
 			-fno-sanitize-recover=all -I"$DP" $(pkg-config --cflags libdpdk))
 		t_srcs=("${DP_SRCS[@]}")
 		# shellcheck disable=SC2207
-		t_libs=($(pkg-config --libs libdpdk) -lm)
-	fi
+		t_libs=($(pkg-config --libs libdpdk) -lm) ;;
+	esac
 	echo "run_fuzz: building fuzz_$t with $CLANG"
 	if ! "$CLANG" "${t_cflags[@]}" "${t_srcs[@]}" "$TOP/tests/fuzz/fuzz_$t.c" \
 		"${t_libs[@]}" -o "$OUT/fuzz_$t"; then

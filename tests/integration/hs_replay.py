@@ -5,9 +5,15 @@
       127.0.0.1:PORT to HOST:HPORT; write to OUT the client's first flight:
       its records up to and including the first application_data record
       (ClientHello, ChangeCipherSpec, early data)
-  hs_replay.py replay HOST HPORT IN          send IN's bytes on a new
+  hs_replay.py replay HOST HPORT IN [ccs]    send IN's bytes on a new
       connection and print what came back: the hex of the first record
-      header and two bytes after it, or "nothing"
+      header and two bytes after it, or "nothing"; with "ccs", a
+      change_cipher_spec record (14 03 03 00 01 01) goes first
+  hs_replay.py split HOST HPORT SNI [ccs]    make a TLS 1.3 ClientHello
+      naming SNI (python ssl, memory BIOs), send it fragmented over two
+      handshake records cut in the middle of the server name (RFC 8446
+      section 5.1), optionally behind a change_cipher_spec record, and
+      print what came back as replay does
   hs_replay.py hold PORT HOST HPORT SECS      proxy one connection like
       record, but hold everything the client sends after its first flight
       (its EndOfEarlyData and Finished) for SECS seconds; print
@@ -112,8 +118,35 @@ def hold(port, host, hport, secs):
     return 0
 
 
-def replay(host, hport, path):
-    data = open(path, "rb").read()
+CCS = bytes.fromhex("140303000101")
+
+
+def split_hello(sni):
+    """A ClientHello naming sni, as two records cut inside the name."""
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ctx.wrap_bio(inc, out, server_hostname=sni)
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    rec = out.read()
+    rlen = int.from_bytes(rec[3:5], "big")
+    assert rec[0] == 22 and len(rec) == 5 + rlen, "one handshake record"
+    msg = rec[5:]
+    cut = msg.index(sni.encode()) + len(sni) // 2
+    hdr = rec[0:3]
+    return (hdr + cut.to_bytes(2, "big") + msg[:cut] +
+            hdr + (len(msg) - cut).to_bytes(2, "big") + msg[cut:])
+
+
+def replay(host, hport, path, prefix=b""):
+    data = path if isinstance(path, bytes) else open(path, "rb").read()
+    data = prefix + data
     s = socket.create_connection((host, hport), timeout=10)
     s.sendall(data)
     got = b""
@@ -137,6 +170,10 @@ if __name__ == "__main__":
         sys.exit(record(int(a[2]), a[3], int(a[4]), a[5]))
     if len(a) == 6 and a[1] == "hold":
         sys.exit(hold(int(a[2]), a[3], int(a[4]), float(a[5])))
-    if len(a) == 5 and a[1] == "replay":
-        sys.exit(replay(a[2], int(a[3]), a[4]))
+    if len(a) in (5, 6) and a[1] == "replay":
+        sys.exit(replay(a[2], int(a[3]), a[4],
+                        CCS if a[5:] == ["ccs"] else b""))
+    if len(a) in (5, 6) and a[1] == "split":
+        sys.exit(replay(a[2], int(a[3]), split_hello(a[4]),
+                        CCS if a[5:] == ["ccs"] else b""))
     sys.exit(__doc__)

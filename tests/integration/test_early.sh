@@ -5,7 +5,8 @@
 # before the client's Finished (patched wolfSSL); a replayed first flight
 # (ClientHello + early data, recorded by hs_replay.py) gets its 0-RTT
 # rejected: the server goes on with a 1-RTT handshake (a ServerHello, not
-# an alert) and its request is not processed again (RFC 8446 §8.2);
+# an alert) and its request is not processed again (RFC 8446 §8.2), also
+# behind a change_cipher_spec record;
 # a --site accepts early data too; without --early-data, early data is
 # rejected and the request is sent again after the handshake.
 # shellcheck disable=SC2119 # lib functions with optional arguments
@@ -115,6 +116,16 @@ check_eq "replay counted in tls_early_replayed" $((replayed0 + 1)) \
 check_eq "replayed request not processed again" "$before" "$(hs_stat http_req)"
 check_eq "... no early data accepted from it" "$accepted0" "$(hs_stat tls_early_accepted)"
 check_eq "the replayer cannot finish the handshake" "$ok_before" "$(hs_stat tls_hs_ok)"
+# the same flight behind a change_cipher_spec record, which wolfSSL skips
+# before a ClientHello (RFC 8446 §5): still a replay, not served again
+got=$(cli "$HS_PY" "$HS_LIBDIR/hs_replay.py" replay "$HS_SRV_IP" 443 "$T/flight" ccs)
+check_match "CCS + replayed ClientHello -> the handshake goes on (ServerHello)" \
+	'^16030300[0-9a-f]{2}02' "$got"
+hs_wait_stat_eq tls_early_replayed $((replayed0 + 2)) 10
+check_eq "CCS-prefixed replay counted in tls_early_replayed" $((replayed0 + 2)) \
+	"$(hs_stat tls_early_replayed)"
+check_eq "CCS-prefixed replayed request not processed again" "$before" "$(hs_stat http_req)"
+check_eq "... no early data accepted from it" "$accepted0" "$(hs_stat tls_early_accepted)"
 # a fresh ClientHello with the same ticket is not a replay
 out=$(sc -sess_in "$S" -early_data "$T/get.txt")
 check_match "a new ClientHello after the replay: resumed" '^Reused, TLSv1\.3' "$out"
@@ -129,7 +140,7 @@ check_match "TLS 1.2 clients still served" 'Protocol *: TLSv1\.2' \
 		-tls1_2 </dev/null 2>&1)"
 stop_httpsd
 
-# --- early data on a --site (SNI picks the context after the first record) --
+# --- early data on a --site (SNI picks the context after the ClientHello) ----
 P=$T/pki
 bash "$HS_SOURCE_DIR/tests/tls/gen-pki.sh" "$P" || hs_fatal "gen-pki.sh failed"
 start_httpsd --early-data --site "www.example.com=$P/www/cert.pem,$P/www/key.pem" ||

@@ -2,7 +2,8 @@
 # TLS interop against the real binary: openssl s_client, gnutls-cli, curl,
 # a Python record tamperer and testssl.sh, in namespaces this test creates.
 #   versions and suites: TLS 1.2 and 1.3, X25519 and P-256, ECDSA and RSA
-#   SNI: exact, wildcard, default, full chain; --sni-strict alert
+#   SNI: exact, wildcard, default, full chain; --sni-strict alert, also
+#   for a ClientHello fragmented over records or behind a CCS
 #   ALPN: http/1.1 chosen, h2-only refused (no_application_protocol)
 #   resumption: TLS 1.3 ticket, TLS 1.2 ticket, TLS 1.2 session cache;
 #   a second instance with the same --ticket-keys file resumes the first's
@@ -184,6 +185,18 @@ check_eq "strict SNI: default certificate's own name accepted" httpsd.test \
 check_eq "strict SNI: site name accepted" www.example.com \
 	"$(subject_cn "$(sc -servername www.example.com)")"
 check_eq "strict SNI: no SNI -> default" httpsd.test "$(subject_cn "$(sc -noservername)")"
+# a ClientHello fragmented over two records (RFC 8446 §5.1), cut inside
+# the server name, alone or behind a change_cipher_spec record: the name
+# is still read (plaintext unrecognized_name alert 15 03 03 00 02 02 70)
+split_hello() {
+	cli "$HS_PY" "$HS_LIBDIR/hs_replay.py" split "$HS_SRV_IP" 443 "$@"
+}
+check_eq "strict SNI: split unknown name -> unrecognized_name" 15030300020270 \
+	"$(split_hello unknown.test)"
+check_eq "strict SNI: split unknown name behind a CCS -> unrecognized_name" \
+	15030300020270 "$(split_hello unknown.test ccs)"
+check_match "strict SNI: split site name -> ServerHello" '^16030300[0-9a-f]{2}02' \
+	"$(split_hello www.example.com)"
 
 # --- testssl.sh -------------------------------------------------------------
 if command -v testssl >/dev/null || command -v testssl.sh >/dev/null; then

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "hs_tls.h"
+#include "hs_tls_hello.h"
 
 static int n_checks, n_fails;
 
@@ -986,6 +987,279 @@ static void test_sni(void)
 	g_pair_ctx = NULL;
 }
 
+/* ---- ClientHello fragmented over records (RFC 8446 §5.1) ---------- */
+
+/* Start a client with SNI name and take its first flight (one record
+ * carrying the ClientHello) out of the pipe: the message into msg. */
+static size_t split_hello(struct pair *p, const char *name, uint8_t *msg,
+			  size_t cap)
+{
+	uint8_t rec[4096];
+	size_t n;
+
+	if (pair_init(p, wolfSSLv23_client_method(), NULL) != 0)
+		return 0;
+	wolfSSL_set_verify(p->cli, WOLFSSL_VERIFY_NONE, NULL);
+	if (name != NULL &&
+	    wolfSSL_UseSNI(p->cli, WOLFSSL_SNI_HOST_NAME, name,
+			   (unsigned short)strlen(name)) != WOLFSSL_SUCCESS)
+		return 0;
+	client_step(p);
+	n = pipe_get(&p->c2s, rec, sizeof(rec));
+	if (n < 9 || rec[0] != 22 || n != 5 + ((size_t)rec[3] << 8 | rec[4]) ||
+	    n - 5 > cap)
+		return 0;
+	memcpy(msg, rec + 5, n - 5);
+	return n - 5;
+}
+
+/* Queue msg to the server as records cut at the offsets cut[] (and a
+ * change_cipher_spec record first if ccs). */
+static void split_put(struct pair *p, const uint8_t *msg, size_t len,
+		      const size_t *cut, size_t ncut, bool ccs)
+{
+	size_t from = 0;
+
+	if (ccs)
+		pipe_put(&p->c2s, (const uint8_t *)"\x14\x03\x03\x00\x01\x01", 6);
+	for (size_t i = 0; i <= ncut; i++) {
+		size_t to = i < ncut ? cut[i] : len;
+		uint8_t h[5] = { 22, 3, 1, (uint8_t)((to - from) >> 8),
+				 (uint8_t)(to - from) };
+
+		pipe_put(&p->c2s, h, 5);
+		pipe_put(&p->c2s, msg + from, to - from);
+		from = to;
+	}
+}
+
+/* One split: the server reads the hello and picks a site.  Returns the
+ * first hs_tls_handshake result that is not -EAGAIN with input left
+ * (or -EAGAIN); the name it read is then hs_tls_server_name(). */
+static int split_step(struct pair *p)
+{
+	int rc = -EAGAIN;
+
+	for (int i = 0; i < 4 && rc == -EAGAIN; i++)
+		rc = hs_tls_handshake(p->srv);
+	return rc;
+}
+
+/* Where the host name sits in msg (its first byte), or 0. */
+static size_t find_name(const uint8_t *msg, size_t len, const char *name)
+{
+	size_t nl = strlen(name);
+
+	for (size_t i = 0; i + nl <= len; i++)
+		if (memcmp(msg + i, name, nl) == 0)
+			return i;
+	return 0;
+}
+
+static bool split_name_is(struct pair *p, const char *name)
+{
+	const char *got = hs_tls_server_name(p->srv);
+
+	return got != NULL && strcmp(got, name) == 0;
+}
+
+static void test_split_hello(void)
+{
+	uint8_t msg[4096];
+	size_t len, at, cut[2];
+	char err[512], cn[256];
+	struct pair p;
+	int bad2 = 0, bad3 = 0, badstrict = 0, rc;
+
+	g_pair_ctx = sites_ctx(false, err, sizeof(err));
+	CHECK(g_pair_ctx != NULL);
+	if (g_pair_ctx == NULL)
+		return;
+	len = split_hello(&p, "www.example.com", msg, sizeof(msg));
+	pair_fini(&p);
+	CHECK(len > 0);
+	at = find_name(msg, len, "www.example.com");
+	CHECK(at > 9);
+	if (len == 0 || at <= 9)
+		goto out;
+	/* two records, cut at every byte: the same name read */
+	for (size_t c = 1; c < len; c++) {
+		uint8_t m[4096];
+
+		cut[0] = c;
+		if (split_hello(&p, "www.example.com", m, sizeof(m)) != len) {
+			bad2++;
+			pair_fini(&p);
+			continue;
+		}
+		split_put(&p, m, len, cut, 1, c % 2 == 0);
+		rc = split_step(&p);
+		/* wolfSSL 5.5.4 wants a handshake header (4 bytes) in one
+		 * record: it refuses those hellos, after the hold read them */
+		if (c < 4 && rc == -EPROTO)
+			rc = -EAGAIN;
+		if (rc != -EAGAIN || !split_name_is(&p, "www.example.com")) {
+			if (bad2 < 5)
+				fprintf(stderr, "  cut %zu: rc %d name %s\n", c, rc,
+					hs_tls_server_name(p.srv) ?
+					hs_tls_server_name(p.srv) : "-");
+			bad2++;
+		}
+		pair_fini(&p);
+	}
+	CHECK(bad2 == 0);
+	/* three records: every cut pair inside the server_name extension
+	 * (it starts 9 bytes before the name), and every first cut with
+	 * second cuts 1 and 17 bytes further */
+	for (size_t c = 1; c + 1 < len; c++) {
+		for (size_t d = c + 1; d < len; d++) {
+			uint8_t m[4096];
+			bool in_sni = c >= at - 9 && d <= at + 15;
+
+			if (!in_sni && d != c + 1 && d != c + 17)
+				continue;
+			cut[0] = c;
+			cut[1] = d;
+			if (split_hello(&p, "www.example.com", m, sizeof(m)) != len) {
+				bad3++;
+				pair_fini(&p);
+				continue;
+			}
+			split_put(&p, m, len, cut, 2, false);
+			rc = split_step(&p);
+			if (c < 4 && rc == -EPROTO)
+				rc = -EAGAIN;   /* as above */
+			if (rc != -EAGAIN || !split_name_is(&p, "www.example.com"))
+				bad3++;
+			pair_fini(&p);
+		}
+	}
+	CHECK(bad3 == 0);
+	/* whole handshakes over split hellos: the site's certificate */
+	for (size_t c = at - 9; c <= at + 15; c += 4) {
+		uint8_t m[4096];
+
+		cut[0] = c;
+		CHECK(split_hello(&p, "www.example.com", m, sizeof(m)) == len);
+		split_put(&p, m, len, cut, 1, c % 8 == 3);
+		pump_handshake(&p);
+		peer_cn(&p, cn, sizeof(cn));
+		CHECK(p.srv_rc == 0 && p.cli_done);
+		CHECK(strcmp(cn, "www.example.com") == 0);
+		pair_fini(&p);
+	}
+	hs_tls_ctx_free(g_pair_ctx);
+
+	/* strict: an unknown name split anywhere (or behind a CCS) is
+	 * refused with unrecognized_name before any ServerHello */
+	g_pair_ctx = sites_ctx(true, err, sizeof(err));
+	CHECK(g_pair_ctx != NULL);
+	if (g_pair_ctx == NULL)
+		return;
+	len = split_hello(&p, "unknown.test", msg, sizeof(msg));
+	pair_fini(&p);
+	for (size_t c = 0; c < len; c++) {
+		uint8_t m[4096];
+
+		cut[0] = c;
+		if (split_hello(&p, "unknown.test", m, sizeof(m)) != len) {
+			badstrict++;
+			pair_fini(&p);
+			continue;
+		}
+		split_put(&p, m, len, cut, c == 0 ? 0 : 1, c % 3 == 0);
+		rc = split_step(&p);
+		if (rc != -EPROTO || log_find_record(&p.s2c, REC_HANDSHAKE) >= 0)
+			badstrict++;
+		else
+			check_alert(&p, ALERT_UNRECOGNIZED_NAME);
+		pair_fini(&p);
+	}
+	CHECK(badstrict == 0);
+	fprintf(stderr, "  split ClientHello: %zu bytes, every cut\n", len);
+out:
+	hs_tls_ctx_free(g_pair_ctx);
+	g_pair_ctx = NULL;
+}
+
+/* What may come before the ClientHello, and the bounds of the hold. */
+static void test_hello_hold(void)
+{
+	uint8_t msg[4096], big[20000];
+	size_t len, cut[HS_TLS_HELLO_RECS + 1];
+	struct pair p;
+	int rc;
+
+	/* the most records allowed: fine; one more: decode_error */
+	for (int extra = 0; extra <= 1; extra++) {
+		size_t n = HS_TLS_HELLO_RECS - 1 + (size_t)extra;
+
+		len = split_hello(&p, "localhost", msg, sizeof(msg));
+		CHECK(len > n);
+		for (size_t i = 0; i < n; i++)
+			cut[i] = 4 + i;   /* the header whole (wolfSSL) */
+		split_put(&p, msg, len, cut, n, false);
+		rc = split_step(&p);
+		if (extra == 0) {
+			CHECK(rc == -EAGAIN && split_name_is(&p, "localhost"));
+			CHECK(!(hs_tls_events(p.srv) & HS_TLS_EV_HELLO_TOO_BIG));
+		} else {
+			CHECK(rc == -EPROTO);
+			check_alert(&p, 50 /* decode_error */);
+			CHECK(hs_tls_events(p.srv) & HS_TLS_EV_HELLO_TOO_BIG);
+		}
+		pair_fini(&p);
+	}
+	/* a ClientHello longer than HS_TLS_HELLO_MAX: decode_error */
+	CHECK(pair_init(&p, wolfSSLv23_client_method(), NULL) == 0);
+	memset(big, 0, sizeof(big));
+	big[0] = 1;
+	big[1] = 0;
+	big[2] = (uint8_t)((HS_TLS_HELLO_MAX - 3) >> 8);
+	big[3] = (uint8_t)(HS_TLS_HELLO_MAX - 3);
+	cut[0] = 16000;
+	split_put(&p, big, HS_TLS_HELLO_MAX + 1, cut, 1, false);
+	CHECK(split_step(&p) == -EPROTO);
+	check_alert(&p, 50);
+	CHECK(hs_tls_events(p.srv) & HS_TLS_EV_HELLO_TOO_BIG);
+	pair_fini(&p);
+	/* before the hello: two CCS, an alert, application data, an empty
+	 * handshake record, another handshake message, a CCS between
+	 * fragments, an over-long record: unexpected_message or
+	 * record_overflow, never a handshake */
+	{
+		static const struct { const char *pre; size_t n; int alert; }
+		cases[] = {
+			{ "\x14\x03\x03\x00\x01\x01\x14\x03\x03\x00\x01\x01", 12, 10 },
+			{ "\x14\x03\x03\x00\x01\x02", 6, 10 },
+			{ "\x14\x03\x03\x00\x02\x01\x01", 7, 10 },
+			{ "\x15\x03\x03\x00\x02\x01\x00", 7, 10 },
+			{ "\x17\x03\x03\x00\x01\x00", 6, 10 },
+			{ "\x16\x03\x03\x00\x00", 5, 10 },
+			{ "\x16\x03\x03\x00\x04\x02\x00\x00\x00", 9, 10 },
+			{ "\x16\x03\x03\x40\x01", 5, 22 },
+		};
+		for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+			len = split_hello(&p, "localhost", msg, sizeof(msg));
+			CHECK(len > 0);
+			pipe_put(&p.c2s, (const uint8_t *)cases[i].pre, cases[i].n);
+			split_put(&p, msg, len, NULL, 0, false);
+			CHECK(split_step(&p) == -EPROTO);
+			check_alert(&p, cases[i].alert);
+			CHECK(log_find_record(&p.s2c, REC_HANDSHAKE) < 0);
+			pair_fini(&p);
+		}
+		len = split_hello(&p, "localhost", msg, sizeof(msg));
+		cut[0] = 20;
+		split_put(&p, msg, 20, NULL, 0, false);
+		pipe_put(&p.c2s, (const uint8_t *)"\x14\x03\x03\x00\x01\x01", 6);
+		split_put(&p, msg + 20, len - 20, NULL, 0, false);
+		CHECK(split_step(&p) == -EPROTO);
+		check_alert(&p, 10);
+		pair_fini(&p);
+	}
+}
+
 /* A leaf signed by an intermediate: the client trusts only the root, so
  * the handshake works only if the server sends the whole chain. */
 static void test_chain(void)
@@ -1198,6 +1472,21 @@ static void test_resumption(void)
 							sizeof(err)) < 0);
 			CHECK(contains(err, g_tk) && contains(err, bad[i].msg));
 			printf("  bad ticket keys: %s\n", err);
+		}
+		/* a key line with a NUL byte after its 64 digits: refused,
+		 * not cut at the NUL */
+		{
+			FILE *f = fopen(g_tk, "w");
+
+			CHECK(f != NULL);
+			if (f != NULL) {
+				fwrite(KEY_A, 1, 64, f);
+				fwrite("\0zz\n", 1, 4, f);
+				fclose(f);
+			}
+			CHECK(hs_tls_reload_ticket_keys(ctx, g_tk, err,
+							sizeof(err)) == -EINVAL);
+			CHECK(contains(err, "line 1: NUL byte"));
 		}
 		unlink(g_tk);
 		CHECK(hs_tls_reload_ticket_keys(ctx, g_tk, err, sizeof(err)) ==
@@ -1672,6 +1961,8 @@ static WOLFSSL_SESSION *early_session(void)
 	return sess;
 }
 
+static bool g_early_ccs;   /* early_conn: a CCS before the flight */
+
 /* Resume sess sending req as early data.  With prerecord the client's
  * first flight is shown to the anti-replay record first, so the server
  * sees it as a replay.  The request is sent again after the handshake
@@ -1709,6 +2000,16 @@ static long early_conn(WOLFSSL_SESSION *sess, bool prerecord, int *status,
 		hs_tls_early_sniff_start(&sn);
 		CHECK(hs_tls_early_sniff_feed(&sn, flight, fl) == 0);
 		hs_tls_early_sniff_stop(&sn);
+	}
+	if (g_early_ccs) {
+		/* RFC 8446 §5: a change_cipher_spec record in front, which
+		 * wolfSSL skips before the ClientHello */
+		uint8_t flight[4096];
+		size_t fl = pipe_get(&p.c2s, flight, sizeof(flight));
+
+		CHECK(pipe_put(&p.c2s, (const uint8_t *)"\x14\x03\x03\x00\x01\x01",
+			       6) == 6);
+		CHECK(pipe_put(&p.c2s, flight, fl) == fl);
 	}
 	early_pump(&p, got, sizeof(got), &n, &e);
 	if (!hs_tls_handshake_done(p.srv) || !p.cli_done)
@@ -1943,6 +2244,22 @@ static void test_early_replay(void)
 	CHECK(!resumed);
 	CHECK((ev & HS_TLS_EV_EARLY_REPLAY) && !(ev & HS_TLS_EV_EARLY_ACCEPTED));
 	printf("  replayed ClientHello: early data rejected, 1-RTT, answered\n");
+	/* the same with a change_cipher_spec record in front (wolfSSL skips
+	 * one before the ClientHello): still a replay */
+	status = -1;
+	ev = 0;
+	g_early_ccs = true;
+	CHECK(early_conn(sess, true, &status, &ev, &resumed) == 0);
+	CHECK(status == WOLFSSL_EARLY_DATA_REJECTED);
+	CHECK(!resumed);
+	CHECK((ev & HS_TLS_EV_EARLY_REPLAY) && !(ev & HS_TLS_EV_EARLY_ACCEPTED));
+	/* a fresh ClientHello behind a CCS is served from early data */
+	status = -1;
+	ev = 0;
+	CHECK(early_conn(sess, false, &status, &ev, &resumed) > 0);
+	CHECK(status == WOLFSSL_EARLY_DATA_ACCEPTED && resumed);
+	g_early_ccs = false;
+	printf("  replay behind a change_cipher_spec: early data rejected\n");
 	/* and the ticket still works for a new ClientHello */
 	CHECK(early_conn(sess, false, &status, &ev, &resumed) > 0);
 	CHECK(status == WOLFSSL_EARLY_DATA_ACCEPTED && resumed);
@@ -2033,6 +2350,8 @@ int main(int argc, char **argv)
 	test_close_notify();
 	test_ctx_errors();
 	test_sni();
+	test_split_hello();
+	test_hello_hold();
 	test_chain();
 	test_alpn();
 	test_resumption();
