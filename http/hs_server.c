@@ -296,6 +296,10 @@ srv_count_tls(struct hs_stats *st, const struct hs_tls_sess *t)
 		st->tls_early_accepted++;
 	if (ev & HS_TLS_EV_EARLY_REPLAY)
 		st->tls_early_replayed++;
+	if (ev & HS_TLS_EV_EARLY_UNPARSED)
+		st->tls_early_unparsed++;
+	if (ev & HS_TLS_EV_HELLO_TOO_BIG)
+		st->drop_tls_hello_big++;
 }
 
 static void
