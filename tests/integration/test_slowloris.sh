@@ -20,7 +20,8 @@
 
 ATTACK_S=${HS_SLOW_ATTACK_S:-45}
 PIPE_S=${HS_SLOW_PIPE_S:-30}
-CURL_S=5		# each request of the second address
+CURL_S=10		# each request of the second address (a user's patience,
+			# and room for SYN retransmissions at 1 s and 3 s)
 NREQ=8			# requests of the second address per phase
 SETTLE_S=40		# bound for the gauges to return to idle
 CLI2=198.18.0.3
@@ -54,7 +55,10 @@ second_client() {
 	local ok=0 i c
 	for ((i = 0; i < NREQ; i++)); do
 		c=$(cli curl -sS --max-time "$CURL_S" --cacert "$HS_CERT" --interface "$CLI2" \
-			-o /dev/null -w '%{http_code}' "$url/index.html" 2>/dev/null)
+			-o /dev/null -w '%{http_code} %{time_connect} %{time_appconnect} %{time_total}' \
+			"$url/index.html" 2>>"$T/$1.err")
+		echo "$c" >>"$T/$1.times"
+		c=${c%% *}
 		echo "${c:-000}" >>"$T/$1.codes"
 		[ "$c" = 200 ] && ok=$((ok + 1))
 		sleep 3
@@ -94,6 +98,8 @@ wait "$sp"
 hs_log "attack: slow read: $(grep -m1 -iE 'service available' "$T/slowread.out" | tr -s ' ')"
 hs_log "attack: peak tcp_conn_open $(peak "$T/attack.gauges" 1), peak mbufs_in_use $(peak "$T/attack.gauges" 2), drop_nombuf $(hs_stat drop_nombuf)"
 hs_log "attack: $CLI2 answered $okA of $NREQ ($(tr '\n' ' ' <"$T/attack.codes"))"
+hs_log "attack: $CLI2 code/connect/TLS/total: $(tr '\n' ';' <"$T/attack.times")"
+[ -s "$T/attack.err" ] && hs_log "attack: curl: $(tr '\n' ' ' <"$T/attack.err")"
 check_eq "slow read/slowloris/slow body: every request of $CLI2 answered" "$NREQ" "$okA"
 
 # --- B. pipelining clients that never read ------------------------------------

@@ -127,10 +127,16 @@ max_est=$(awk 'BEGIN {m = 0} $1 - $2 > m {m = $1 - $2} END {print m}' "$T/gauges
 hs_log "gauges: $(wc -l <"$T/gauges") samples, max tcp_conn_open $max_open, max open minus TIME_WAIT $max_est"
 
 # RFC 4987 §3.6: beyond the backlog every flood SYN gets a cookie SYN-ACK
-# and no state.  Some SYNs may be lost at the port's RX ring under load, so
-# at least 90 % of the flood.
-check_ge "the flood was answered with SYN cookies (tcp_syncookie_sent >= 90% of $NSYN)" \
-	$((NSYN * 9 / 10)) "$(ctr tcp_syncookie_sent)"
+# and no state.  SYNs the kernel drops before the port (the af_packet ring
+# overflows when this shared machine starves the polling core) are not the
+# server's to answer: count what arrived.  rx_tcp holds the flood plus the
+# real connections' segments (fewer than 30 each) and the SYNs that filled
+# the backlog; every other one must have been answered with a cookie.
+rx=$(ctr rx_tcp)
+check_ge "most of the flood reached the port (rx_tcp >= 75% of $NSYN)" \
+	$((NSYN * 3 / 4)) "$rx"
+check_ge "every flood SYN that arrived was answered with a SYN cookie (tcp_syncookie_sent)" \
+	$((rx - 30 * NREQ - SYN_BACKLOG)) "$(ctr tcp_syncookie_sent)"
 # The backlog stays full for the whole flood (SYN_RCVD entries live ~63 s:
 # 5 SYN-ACK retransmissions), so every real connection is a cookie one.
 check_ge "the $NREQ real connections completed through cookies (tcp_syncookie_ok)" \
@@ -148,7 +154,8 @@ check_eq "no TLS error (tls_err)" 0 "$(ctr tls_err)"
 
 # The cookie SYN-ACKs went to the flood gateway (the client namespace's
 # kernel drops them: not its address, no forwarding).
-check_ge "SYN-ACKs sent for the flood (tx_tcp)" $((NSYN * 9 / 10)) "$(ctr tx_tcp)"
+check_ge "SYN-ACKs sent for the flood (tx_tcp >= tcp_syncookie_sent)" \
+	"$(ctr tcp_syncookie_sent)" "$(ctr tx_tcp)"
 check_eq "no SYN-ACK without a route (drop_ip_noroute)" 0 "$(ctr drop_ip_noroute)"
 
 code=$(hcurl -o /dev/null -w '%{http_code}' "https://$HS_SRV_IP/index.html")
