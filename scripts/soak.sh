@@ -102,7 +102,10 @@ Options:
   --keep-tmp           keep the temp dir (logs of every tool)
   -h, --help           this text
 
-Needs root, wrk, curl, slowhttptest (scripts/deps.sh installs them) and a
+A failed probe is shown with its timings (TCP connect, TLS) and, when
+tcpdump is installed, with its packets as the client's interface saw them.
+
+Needs root, wrk, curl, slowhttptest, tcpdump (scripts/deps.sh installs them) and a
 build (ninja -C build: httpsd and tests/tools/hs_synflood).  Takes the
 load time plus about 1-3 minutes (start, drain, stop).
 EOF
@@ -341,20 +344,33 @@ if [ "$RELOAD_EVERY" -gt 0 ]; then
 	JOBS+=($!)
 fi
 
-# Probe: "EPOCH ok|FAIL CODE TIME_TOTAL CURL_EXIT" per line; a new
-# connection from PROBE_IP each time (at most DUR / PROBE_EVERY + 1).
+# The probe's packets (client side), when tcpdump is there: a failed
+# probe's connection is printed from it at the end.
+PCAP_PID=""
+if command -v tcpdump >/dev/null; then
+	# not through cli(): $! must be timeout itself (it passes SIGINT on)
+	ip netns exec "$HS_CLI_NS" timeout -k 5 $((DUR + DRAIN_TIMEOUT + 120)) tcpdump -i "$CLI_IF" -n -s 128 -U \
+		-w "$T/probe.pcap" host "$PROBE_IP" >/dev/null 2>"$T/tcpdump.err" &
+	PCAP_PID=$!
+	JOBS+=("$PCAP_PID")
+fi
+
+# Probe: "EPOCH ok|FAIL CODE TIME_TOTAL TIME_CONNECT TIME_APPCONNECT
+# LOCAL_PORT CURL_EXIT" per line; a new connection from PROBE_IP each
+# time (at most DUR / PROBE_EVERY + 1).
 (
 	for ((k = 0; k <= DUR / PROBE_EVERY; k++)); do
 		t=$(now)
 		[ "$t" -lt "$END" ] || break
 		r=$(cli curl -sS --max-time "$PROBE_TIMEOUT" --cacert "$HS_CERT" \
-			--interface "$PROBE_IP" -o "$T/probe.body" -w '%{http_code} %{time_total}' \
+			--interface "$PROBE_IP" -o "$T/probe.body" \
+			-w '%{http_code} %{time_total} %{time_connect} %{time_appconnect} %{local_port}' \
 			"$U/index.html?probe=$k" 2>>"$T/probe.err")
 		rc=$?
 		if [ "$rc" -eq 0 ] && [ "${r%% *}" = 200 ] && cmp -s "$T/probe.body" "$HS_ROOT/index.html"; then
 			echo "$t ok $r $rc"
 		else
-			echo "$t FAIL ${r:-000 -} $rc"
+			echo "$t FAIL ${r:-000 - - - -} $rc"
 		fi
 		rm -f "$T/probe.body"
 		while [ "$(now)" -lt $((t + PROBE_EVERY)) ]; do sleep 0.2; done
@@ -393,14 +409,14 @@ hs_log "load time over ($(($(now) - T0)) s): waiting for the tools to finish"
 for ((i = 0; i < (WRK_TIMEOUT + 30) * 2; i++)); do
 	busy=0
 	for p in "${JOBS[@]}"; do
-		[ "$p" = "$SAMPLER_PID" ] && continue
+		[ "$p" = "$SAMPLER_PID" ] || [ "$p" = "$PCAP_PID" ] && continue
 		hs_alive "$p" && busy=1
 	done
 	[ "$busy" -eq 0 ] && break
 	sleep 0.5
 done
 for p in "${JOBS[@]}"; do
-	[ "$p" = "$SAMPLER_PID" ] && continue
+	[ "$p" = "$SAMPLER_PID" ] || [ "$p" = "$PCAP_PID" ] && continue
 	if hs_alive "$p"; then
 		hs_log "warning: job $p still running: killed"
 		pkill -KILL -P "$p" 2>/dev/null
@@ -412,10 +428,13 @@ flood_rc=""
 if [ -n "$FLOOD_PID" ]; then
 	wait "$FLOOD_PID"
 	# the worst round's exit status (none: the flood never ran)
-	flood_rc=$(awk '/^=== exit/ {if ($3 > m) m = $3; n++} END {print n ? m : "none"}' "$T/flood.out")
+	flood_rc=$(awk '/^=== exit/ {n++; if ($3 + 0 > m) m = $3 + 0} END {print n ? m + 0 : "none"}' "$T/flood.out")
 fi
 # The slow clients' sockets are closed by now (their processes are gone).
 for pid in $(ip netns pids "$HS_CLI_NS" 2>/dev/null); do
+	# not the capture (timeout and its tcpdump)
+	[ -n "$PCAP_PID" ] && { [ "$pid" = "$PCAP_PID" ] ||
+		[ "$(awk '{print $4}' "/proc/$pid/stat" 2>/dev/null)" = "$PCAP_PID" ]; } && continue
 	hs_log "warning: straggler pid $pid ($(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | head -c 80)): killed"
 	kill -KILL "$pid" 2>/dev/null
 done
@@ -454,6 +473,8 @@ hs_log "drain: ${drain_s}s, drained=$drained"
 # One more legitimate request after it all.
 code=$(cli curl -sS --max-time "$PROBE_TIMEOUT" --cacert "$HS_CERT" --interface "$PROBE_IP" \
 	-o /dev/null -w '%{http_code}' "$U/index.html?after" 2>>"$T/probe.err")
+
+[ -n "$PCAP_PID" ] && kill -INT "$PCAP_PID" 2>/dev/null && wait "$PCAP_PID" 2>/dev/null
 
 # --- results ------------------------------------------------------------------------------
 wrk_sum() {	# wrk_sum NAME: "requests non2xx sockerrs"
@@ -504,7 +525,7 @@ mb() { awk -v k="$1" 'BEGIN {printf "%.1f MiB", k / 1024}'; }
 	printf '%-34s %s\n' "duration (load / drain)" "$((load_end - T0)) s / ${drain_s} s"
 	printf '%-34s %s\n' "wrk requests served" "$wrk_req ($wrk_detail= requests/non-2xx/socket errors)"
 	printf '%-34s %s\n' "wrk non-2xx / socket errors" "$wrk_non2xx / $wrk_err"
-	printf '%-34s %s\n' "TLS handshakes ok / failed" "$(delta tls_hs_ok) / $(delta tls_hs_fail)"
+	printf '%-34s %s\n' "TLS handshakes ok (resumed) / failed" "$(delta tls_hs_ok) ($(delta tls_resumed)) / $(delta tls_hs_fail)"
 	printf '%-34s %s\n' "HTTP requests (server) 2xx/4xx/5xx" "$(delta http_req) ($(delta http_2xx)/$(delta http_4xx)/$(delta http_5xx))"
 	printf '%-34s %s\n' "probes ok / failed (slowest ok)" "$probe_ok / $probe_fail (${probe_max} s)"
 	printf '%-34s %s\n' "probe after the drain" "$code"
@@ -550,7 +571,19 @@ SOAK_LOG=""
 
 hs_log "wrk: $wrk_detail(requests/non-2xx/socket errors)"
 [ -s "$T/probe.err" ] && hs_log "probe errors: $(sort "$T/probe.err" | uniq -c | sort -rn | head -5 | tr '\n' ';')"
-grep ' FAIL ' "$T/probes" | head -20 | while read -r l; do hs_log "probe FAIL: $l"; done
+grep ' FAIL ' "$T/probes" | head -20 | while read -r l; do
+	hs_log "probe FAIL (epoch code total connect appconnect port exit): $l"
+done
+# The first failed probes' packets, as the client's interface saw them.
+if [ -s "$T/probe.pcap" ]; then
+	# Probes run one at a time and are the only traffic of PROBE_IP:
+	# the time window is the probe.
+	grep ' FAIL ' "$T/probes" | head -3 | while read -r t _ _ _ _ _ port _; do
+		hs_log "probe at $t (local port $port), its packets (tcpdump, client side):"
+		tcpdump -r "$T/probe.pcap" -n -tt 2>/dev/null |
+			awk -v a="$t" -v b=$((t + PROBE_TIMEOUT + 2)) '$1 >= a - 1 && $1 <= b' | head -60
+	done
+fi
 for w in ka1k ka100k churn; do
 	[ -s "$T/wrk.$w.out" ] && grep -qE 'Non-2xx|Socket errors' "$T/wrk.$w.out" &&
 		hs_log "wrk $w: $(grep -E 'Non-2xx|Socket errors' "$T/wrk.$w.out" | tr -s ' ' | tr '\n' ';')"
