@@ -379,15 +379,30 @@ fi
 PROBE_PID=$!
 JOBS+=("$PROBE_PID")
 
-# Gauges: "EPOCH RSS_KB MBUFS OPEN TIMEWAIT" every SAMPLE_EVERY s, until
-# the end of the drain (bounded by count).
+# Gauges: "EPOCH RSS_KB MBUFS OPEN TIMEWAIT LOOP_ITER" every SAMPLE_EVERY
+# s, until the end of the drain (bounded by count).  A polling loop that
+# made no iteration since the last sample is stalled: the state, kernel
+# stack and syscall of every httpsd thread go to $T/stalls.
 (
+	prev=""
 	for ((k = 0; k <= (DUR + DRAIN_TIMEOUT + 120) / SAMPLE_EVERY; k++)); do
 		[ -e "$T/stop-sampling" ] && break
 		hs_alive "$HS_PID" || break
 		s=$(hs_stats | awk '$1 == "tcp_conn_open" {o = $2} $1 == "tcp_conn_timewait" {w = $2}
-			END {print o, w}')
+			$1 == "loop_iter" {i = $2} END {print o, w, i}')
 		echo "$(now) $(rss_kb) $(mbufs_in_use) $s"
+		it=${s##* }
+		if [ -n "$it" ] && [ "$it" = "$prev" ]; then
+			{
+				echo "=== $(now): loop_iter $it unchanged for ${SAMPLE_EVERY}+ s"
+				for tk in /proc/"$HS_PID"/task/*; do
+					echo "--- $(cat "$tk/comm" 2>/dev/null) $(awk '{print "state", $3}' "$tk/stat" 2>/dev/null)" \
+						"wchan $(cat "$tk/wchan" 2>/dev/null) syscall $(cat "$tk/syscall" 2>/dev/null)"
+					head -n 12 "$tk/stack" 2>/dev/null
+				done
+			} >>"$T/stalls"
+		fi
+		prev=$it
 		sleep "$SAMPLE_EVERY"
 	done >"$T/gauges"
 ) &
@@ -503,6 +518,12 @@ syn_sent=$(awk '/^sent [0-9]+ in / {n += $2} END {print n + 0}' "$T/flood.out" 2
 peak_mbufs=$(awk 'BEGIN {m = 0} $3 > m {m = $3} END {print m}' "$T/gauges")
 peak_rss=$(awk 'BEGIN {m = 0} $2 > m {m = $2} END {print m}' "$T/gauges")
 peak_open=$(awk 'BEGIN {m = 0} $4 > m {m = $4} END {print m}' "$T/gauges")
+# Longest run of samples (during the load) with loop_iter unchanged:
+# "SECONDS at EPOCH" (0 = none).
+stall=$(awk -v e="$load_end" '$1 > e {exit}
+	$6 != "" && $6 == p {if (!s) s = pt; if ($1 - s > m) {m = $1 - s; at = s}; pt = $1; next}
+	{s = 0; p = $6; pt = $1}
+	END {print m + 0, "s", (m ? "from " at : "")}' "$T/gauges")
 rss_tol=$((base_rss * RSS_TOL_PCT / 100))
 [ "$rss_tol" -ge $((RSS_TOL_MIB * 1024)) ] || rss_tol=$((RSS_TOL_MIB * 1024))
 # slowhttptest: per round its last status (connected/error/closed), and
@@ -536,6 +557,7 @@ mb() { awk -v k="$1" 'BEGIN {printf "%.1f MiB", k / 1024}'; }
 	printf '%-34s %s\n' "server timeouts idle/hs/read/write" "$(delta conn_timeout_idle)/$(delta conn_timeout_handshake)/$(delta conn_timeout_read)/$(delta conn_timeout_write)"
 	printf '%-34s %s\n' "impair loss rx / tx" "$(delta impair_rx_loss) / $(delta impair_tx_loss)"
 	printf '%-34s %s\n' "drops nombuf / conn_limit / tx_full" "$(delta drop_nombuf) / $(delta drop_tcp_conn_limit) / $(delta drop_tx_full)"
+	printf '%-34s %s\n' "longest polling-loop stall" "$stall"
 	printf '%-34s %s\n' "mbufs_in_use base / peak / final" "$base_mbufs / $peak_mbufs / $fin_mbufs"
 	printf '%-34s %s\n' "VmRSS base / peak / final" "$(mb "$base_rss") / $(mb "$peak_rss") (VmHWM $(mb "$peak_hwm")) / $(mb "$fin_rss")"
 	printf '%-34s %s\n' "VmRSS tolerance" "+$(mb "$rss_tol") (max of ${RSS_TOL_PCT}% and ${RSS_TOL_MIB} MiB)"
@@ -588,6 +610,8 @@ for w in ka1k ka100k churn; do
 	[ -s "$T/wrk.$w.out" ] && grep -qE 'Non-2xx|Socket errors' "$T/wrk.$w.out" &&
 		hs_log "wrk $w: $(grep -E 'Non-2xx|Socket errors' "$T/wrk.$w.out" | tr -s ' ' | tr '\n' ';')"
 done
+[ -s "$T/stalls" ] && hs_log "polling loop stalls (thread states in $T/stalls):" &&
+	grep -c '^===' "$T/stalls" && head -n 40 "$T/stalls"
 [ -s "$T/flood.out" ] && hs_log "hs_synflood: $(grep -v '^===' "$T/flood.out" | tail -n 4 | tr '\n' ' ')"
 hs_log "counters (delta): $(for n in tls_hs_ok tls_hs_fail tls_err http_req http_4xx http_5xx \
 	conn_timeout_idle conn_timeout_handshake conn_timeout_read conn_timeout_write \
