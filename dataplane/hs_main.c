@@ -1441,6 +1441,7 @@ main(int argc, char **argv)
 		die_usage("out of memory");
 	hs_lcore_set_idle_sleep(o->idle_sleep_us);
 	hs_stats_info_set(HS_VERSION);
+	hs_stats_info_pool(app->pool);
 	workers_setup();
 	if (hs_stats_telemetry_init() < 0)
 		fprintf(stderr, "httpsd: warning: telemetry commands not registered\n");

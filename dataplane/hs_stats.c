@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_mempool.h>
 #include <rte_telemetry.h>
 
 #include "hs_lcore.h"
@@ -145,11 +146,18 @@ hs_stats_tel_lcore(const char *cmd, const char *params, struct rte_tel_data *d)
 }
 
 static const char *hs_info_version = "?";
+static const struct rte_mempool *hs_info_pool;
 
 void
 hs_stats_info_set(const char *version)
 {
 	hs_info_version = version;
+}
+
+void
+hs_stats_info_pool(const struct rte_mempool *mp)
+{
+	hs_info_pool = mp;
 }
 
 /* Per-lcore summary row of /httpsd/info. */
@@ -187,9 +195,19 @@ hs_stats_tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "reload_failed", hs_reload_failed());
 	rte_tel_data_add_dict_u64(d, "draining", hs_lcore_draining());
 	rte_tel_data_add_dict_u64(d, "retired_pending", hs_rcu_pending());
+	/* Packet pool gauge, as the exit report's mbufs_in_use: size minus
+	 * the free mbufs (common pool and lcore caches).  Read while the
+	 * lcores run it is a snapshot, exact once they are idle. */
+	if (hs_info_pool != NULL) {
+		unsigned int avail = rte_mempool_avail_count(hs_info_pool);
+
+		rte_tel_data_add_dict_u64(d, "mbufs", hs_info_pool->size);
+		rte_tel_data_add_dict_u64(d, "mbufs_in_use",
+			hs_info_pool->size > avail ? hs_info_pool->size - avail : 0);
+	}
 	/* One dict per polling lcore, keyed by its /httpsd/lcore_stats index
 	 * (telemetry has no arrays of dicts). */
-	for (unsigned int i = 0; i < n && i < RTE_TEL_MAX_DICT_ENTRIES - 8; i++) {
+	for (unsigned int i = 0; i < n && i < RTE_TEL_MAX_DICT_ENTRIES - 10; i++) {
 		struct rte_tel_data *row;
 		const struct hs_lcore *lc = hs_lcores[i];
 

@@ -119,6 +119,9 @@ void hs_stats_sum(struct hs_stats *out);
 int hs_stats_telemetry_init(void);
 /* Version string reported by /httpsd/info (static storage). */
 void hs_stats_info_set(const char *version);
+/* Packet pool whose use /httpsd/info reports (mbufs, mbufs_in_use). */
+struct rte_mempool;
+void hs_stats_info_pool(const struct rte_mempool *mp);
 /* Print non-zero counters (sum over lcores), one "name value" per line. */
 void hs_stats_print(FILE *f);
 

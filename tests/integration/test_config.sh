@@ -147,6 +147,8 @@ check_match "started from the file with a command-line override: https port 9443
 	'https://198\.18\.0\.1:9443/ http://198\.18\.0\.1:8080/' "$ready"
 info=$("$HS_PY" "$HS_LIBDIR/hs_telemetry.py" "$(hs_telemetry_sock)" /httpsd/info)
 check_match "idle-sleep 5 from the file took effect" '^idle_sleep_us 5$' "$info"
+check_match "/httpsd/info: packet pool size (mbufs)" '^mbufs [1-9][0-9]*$' "$info"
+check_match "/httpsd/info: mbufs_in_use gauge" '^mbufs_in_use [0-9]+$' "$info"
 kill -TERM "$HS_PID"
 hs_wait_gone "$HS_PID" 20
 wait "$HS_PID"
