@@ -62,7 +62,8 @@
 	X(drop_tcp_src_limit) X(drop_tcp_synrcvd_limit) X(tcp_tw_reuse) X(tcp_tw_recycled) \
 	X(drop_tcp_after_fin) X(drop_tcp_mem_lcore) X(tcp_rto) \
 	X(tcp_tlp) X(tcp_tlp_loss) X(tcp_limited_tx) X(tcp_rescue_rxt) X(tcp_rexmt_lost) \
-	X(tcp_tx_zc_bytes) X(tcp_tx_copy_bytes) X(tcp_hp_ack) X(tcp_hp_data)
+	X(tcp_tx_zc_bytes) X(tcp_tx_copy_bytes) X(tcp_hp_ack) X(tcp_hp_data) \
+	X(tcp_cwnd_app_limited) X(tcp_cwnd_restart)
 
 #define HS_STATS_TLS(X) \
 	X(tls_hs_ok) X(tls_hs_fail) X(tls_err) \

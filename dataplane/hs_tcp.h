@@ -158,7 +158,16 @@ struct hs_tcp_conn {
 		double k_s;            /* K, seconds */
 		uint64_t epoch_us;     /* start of the epoch, 0 = none */
 		uint64_t acc;          /* byte-ack accumulator for increments */
+		double cwnd_prior;     /* cwnd at the last reduction, bytes (§4.3) */
 	} cubic;
+	/* Shared by the algorithms (hs_tcp_cc.c): rounds of one flight
+	 * and cwnd validation (RFC 7661). */
+	struct {
+		uint32_t round_end;    /* SND.MAX when the round began */
+		uint32_t max_flight;   /* largest flight sent this round, bytes */
+		uint32_t last_max_flight; /* ... in the previous round */
+		uint32_t last_send_ms; /* when new data last left (idle restart) */
+	} ss;
 
 	struct hs_timer t_rexmt;       /* RTO / persist / SYN-ACK retransmit */
 	struct hs_timer t_misc;        /* delayed ACK / keep-alive / TIME_WAIT / FIN_WAIT_2 */
@@ -240,8 +249,12 @@ struct hs_tcp_params {
 	uint32_t max_per_source;       /* conns per source IPv4 per lcore, 0 = no limit */
 	uint32_t time_wait_ms;         /* TIME_WAIT length, 0 = 2*msl_ms (default) */
 	uint32_t rcvq_lcore_max;       /* in-order receive mbufs per lcore, default 8192, 0 = no limit */
+	uint32_t initcwnd;             /* initial window in segments (RFC 6928), default 10 */
 };
 extern struct hs_tcp_params hs_tcp_params;
+/* hs_tcp_params.initcwnd: RFC 6928's 10 segments by default. */
+#define HS_TCP_INITCWND_DEFAULT 10u
+#define HS_TCP_INITCWND_MAX     100u
 
 /* Congestion control algorithms (hs_tcp_params.cc). */
 enum { HS_TCP_CC_CUBIC = 0, HS_TCP_CC_NEWRENO = 1 };

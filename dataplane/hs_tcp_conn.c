@@ -49,6 +49,7 @@ struct hs_tcp_params hs_tcp_params = {
 	.max_per_source = 0,
 	.time_wait_ms = 0,
 	.rcvq_lcore_max = 8192,
+	.initcwnd = HS_TCP_INITCWND_DEFAULT,
 };
 
 /* ---- RFC 6528 ISN: M + F(4-tuple, secret), F = SipHash-2-4 ---------- */

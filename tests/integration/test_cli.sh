@@ -115,6 +115,9 @@ bad "--ticket-lifetime 2h" 'ticket-lifetime.*2h' "${A[@]}" "${C[@]}" "${K[@]}" "
 bad "--max-body 0" 'max-body' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --max-body 0
 bad "--max-body not a number" 'max-body|lots' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --max-body lots
 bad "--tcp-rto-min 0" 'tcp-rto-min' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --tcp-rto-min 0
+bad "--initcwnd 0" 'initcwnd.*out of range' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --initcwnd 0
+bad "--initcwnd 101" 'initcwnd.*out of range' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --initcwnd 101
+bad "--initcwnd ten" 'initcwnd.*not a number' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --initcwnd ten
 bad "--client-auth bogus" 'client-auth.*bogus' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" \
 	--client-ca "$CERT_A" --client-auth bogus
 bad "--client-auth without --client-ca" 'client-auth.*client-ca' \
