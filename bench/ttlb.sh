@@ -192,6 +192,11 @@ for srv in $SERVERS; do
 		done
 		grep -q '^httpsd: ready' "$TMP/httpsd.out" || { log "httpsd did not start"; cat "$TMP/httpsd.out" >&2; exit 1; }
 		run_server httpsd
+		# congestion-control counters of the run (telemetry)
+		/usr/bin/python3 "$SRC/tests/integration/hs_telemetry.py" \
+			"/var/run/dpdk/$PFX/dpdk_telemetry.v2" /httpsd/stats 2>/dev/null |
+			awk '/^tcp_(hystart|cwnd|rto|fast_rexmt|sack_rec|rexmt |tlp)/ {printf "%s=%s ", $1, $2} END {print ""}' |
+			sed 's/^/httpsd counters: /' >&2
 		stop_pid "$HS_PID"; HS_PID=""
 		;;
 	nginx)

@@ -160,13 +160,19 @@ struct hs_tcp_conn {
 		uint64_t acc;          /* byte-ack accumulator for increments */
 		double cwnd_prior;     /* cwnd at the last reduction, bytes (§4.3) */
 	} cubic;
-	/* Shared by the algorithms (hs_tcp_cc.c): rounds of one flight
-	 * and cwnd validation (RFC 7661). */
+	/* Shared by the algorithms (hs_tcp_cc.c): rounds of one flight,
+	 * HyStart++ (RFC 9406) and cwnd validation (RFC 7661). */
 	struct {
-		uint32_t round_end;    /* SND.MAX when the round began */
+		uint32_t round_end;    /* RFC 9406 windowEnd: SND.MAX at round start */
 		uint32_t max_flight;   /* largest flight sent this round, bytes */
 		uint32_t last_max_flight; /* ... in the previous round */
+		uint32_t last_min_rtt_us; /* RFC 9406 lastRoundMinRTT, 0 = none */
+		uint32_t cur_min_rtt_us;  /* currentRoundMinRTT, 0 = none */
+		uint32_t css_base_rtt_us; /* cssBaselineMinRtt */
 		uint32_t last_send_ms; /* when new data last left (idle restart) */
+		uint8_t rtt_cnt;       /* rttSampleCount (saturates) */
+		uint8_t css_rounds;    /* rounds spent in CSS */
+		uint8_t hystart;       /* HS_HYSTART_* (hs_tcp_cc.c) */
 	} ss;
 
 	struct hs_timer t_rexmt;       /* RTO / persist / SYN-ACK retransmit */

@@ -2,7 +2,7 @@
  * hs_tcp_cc.c - congestion control behind a small ops struct
  * (struct hs_tcp_cc in hs_tcp_var.h): NewReno (RFC 5681) and CUBIC
  * (RFC 9438, the default), with a slow start both share: byte counting
- * (RFC 3465), no growth while
+ * (RFC 3465), HyStart++ (RFC 9406) for the initial one, no growth while
  * application-limited (RFC 7661) and a restart after idle (RFC 5681
  * §4.1).  Loss detection and recovery (RFC 6582,
  * RFC 6675) are in hs_tcp_in.c / hs_tcp_out.c; the algorithm decides
@@ -20,6 +20,17 @@
 
 /* ---- shared: slow start, HyStart++, cwnd validation, idle ---------- */
 
+/* RFC 9406 §4.2 constants (times in microseconds). */
+#define HS_HY_MIN_RTT_THRESH_US  4000u
+#define HS_HY_MAX_RTT_THRESH_US 16000u
+#define HS_HY_MIN_RTT_DIVISOR       8u
+#define HS_HY_N_RTT_SAMPLE          8u
+#define HS_HY_CSS_GROWTH_DIVISOR    4u
+#define HS_HY_CSS_ROUNDS            5u
+/* c->ss.hystart */
+#define HS_HYSTART_ON   0x01u   /* initial slow start: HyStart++ runs */
+#define HS_HYSTART_CSS  0x02u   /* in Conservative Slow Start */
+
 void
 hs_tcp_cc_start(struct hs_tcp_conn *c)
 {
@@ -29,6 +40,9 @@ hs_tcp_cc_start(struct hs_tcp_conn *c)
 		iw = HS_TCP_INITCWND_DEFAULT;
 	c->cwnd = iw * c->mss;                     /* RFC 6928 */
 	memset(&c->ss, 0, sizeof(c->ss));
+	/* RFC 9406 §4.3: HyStart++ for the initial slow start only (later
+	 * ones stop at the ssthresh a loss found). */
+	c->ss.hystart = HS_HYSTART_ON;
 	c->ss.round_end = c->snd_max;
 	c->ss.last_send_ms = hs_tcp_ms(c->lc);
 }
@@ -47,8 +61,7 @@ hs_tcp_cc_cwnd_limited(const struct hs_tcp_conn *c)
 	return f + c->mss > c->cwnd;
 }
 
-/* A round (one flight) ends when the ACK passes SND.MAX as it was when
- * the round began. */
+/* RFC 9406 §4.2: a round ends when the ACK passes windowEnd. */
 static void
 hs_tcp_cc_round(struct hs_tcp_conn *c)
 {
@@ -57,6 +70,60 @@ hs_tcp_cc_round(struct hs_tcp_conn *c)
 	c->ss.round_end = c->snd_max;
 	c->ss.last_max_flight = c->ss.max_flight;
 	c->ss.max_flight = c->snd_max - c->snd_una;
+	if (!(c->ss.hystart & HS_HYSTART_ON))
+		return;
+	c->ss.last_min_rtt_us = c->ss.cur_min_rtt_us;
+	c->ss.cur_min_rtt_us = 0;
+	c->ss.rtt_cnt = 0;
+	if ((c->ss.hystart & HS_HYSTART_CSS) &&
+	    ++c->ss.css_rounds >= HS_HY_CSS_ROUNDS) {
+		/* §4.2: CSS_ROUNDS rounds in CSS: congestion avoidance. */
+		c->ssthresh = HS_MAX(c->cwnd, 2u * c->mss);
+		c->ss.hystart = 0;
+		c->lc->stats.tcp_hystart_css_exit++;
+	}
+}
+
+/* RFC 9406 §4.2: RTT samples of the round and the delay checks.  Returns
+ * the divisor of the slow-start increase (1, or CSS_GROWTH_DIVISOR). */
+static uint32_t
+hs_tcp_hystart(struct hs_tcp_conn *c, uint32_t rtt_us)
+{
+	uint32_t thresh;
+
+	if (rtt_us) {
+		if (c->ss.cur_min_rtt_us == 0 || rtt_us < c->ss.cur_min_rtt_us)
+			c->ss.cur_min_rtt_us = rtt_us;
+		if (c->ss.rtt_cnt < UINT8_MAX)
+			c->ss.rtt_cnt++;
+	}
+	if (c->ss.rtt_cnt < HS_HY_N_RTT_SAMPLE || c->ss.cur_min_rtt_us == 0)
+		return (c->ss.hystart & HS_HYSTART_CSS) ?
+		       HS_HY_CSS_GROWTH_DIVISOR : 1;
+	if (c->ss.hystart & HS_HYSTART_CSS) {
+		/* The delay increase was spurious: back to slow start. */
+		if (c->ss.cur_min_rtt_us < c->ss.css_base_rtt_us) {
+			c->ss.hystart &= (uint8_t)~HS_HYSTART_CSS;
+			c->ss.css_base_rtt_us = 0;
+			c->lc->stats.tcp_hystart_css_undo++;
+			return 1;
+		}
+		return HS_HY_CSS_GROWTH_DIVISOR;
+	}
+	if (c->ss.last_min_rtt_us == 0)
+		return 1;
+	/* RttThresh = clamp(lastRoundMinRTT / 8, 4 ms, 16 ms) */
+	thresh = c->ss.last_min_rtt_us / HS_HY_MIN_RTT_DIVISOR;
+	thresh = HS_MIN(thresh, HS_HY_MAX_RTT_THRESH_US);
+	thresh = HS_MAX(thresh, HS_HY_MIN_RTT_THRESH_US);
+	if (c->ss.cur_min_rtt_us >= c->ss.last_min_rtt_us + thresh) {
+		c->ss.css_base_rtt_us = c->ss.cur_min_rtt_us;
+		c->ss.css_rounds = 0;
+		c->ss.hystart |= HS_HYSTART_CSS;
+		c->lc->stats.tcp_hystart_css++;
+		return HS_HY_CSS_GROWTH_DIVISOR;
+	}
+	return 1;
 }
 
 /* Slow start with byte counting (RFC 5681 §3.1, RFC 3465 §2.1): cwnd
@@ -76,7 +143,8 @@ hs_tcp_cc_slow_start(struct hs_tcp_conn *c, uint32_t acked, uint32_t rtt_us)
 	uint32_t inc = acked;
 	uint32_t room = c->ssthresh - c->cwnd;      /* > 0 in slow start */
 
-	(void)rtt_us;
+	if ((c->ss.hystart & HS_HYSTART_ON) && c->ssthresh == UINT32_MAX)
+		inc /= hs_tcp_hystart(c, rtt_us);        /* §4.2 CSS: N / 4 */
 	if (inc >= room) {
 		c->cwnd = c->ssthresh;
 		return acked > room ? acked - room : 0;
@@ -100,6 +168,9 @@ hs_tcp_cc_ack(struct hs_tcp_conn *c, uint32_t acked, uint32_t rtt_us)
 		if (acked == 0)
 			return;
 	}
+	/* Left slow start (a loss, or HyStart++ through CSS): done with
+	 * the initial slow start. */
+	c->ss.hystart = 0;
 	c->cc->cong_avoid(c, acked);
 }
 
