@@ -176,9 +176,10 @@ hs_tcp_cc_ack(struct hs_tcp_conn *c, uint32_t acked, uint32_t rtt_us)
 
 /* RFC 5681 §4.1 (restart window = the initial window) as Linux's
  * tcp_slow_start_after_idle: after an idle period longer than the RTO,
- * cwnd no longer reflects the path; ssthresh keeps what was learnt
- * (RFC 7661 §4.4: at least 3/4 of cwnd).  Shorter idle periods only
- * move the algorithm's clock (RFC 9438 §5.8, after_idle). */
+ * cwnd no longer reflects the path; ssthresh keeps what was learnt,
+ * max(ssthresh, 3/4 cwnd) as Linux's tcp_current_ssthresh().  Shorter
+ * idle periods only move the algorithm's clock (RFC 9438 §5.8,
+ * after_idle). */
 void
 hs_tcp_cc_tx_start(struct hs_tcp_conn *c)
 {
