@@ -281,7 +281,7 @@ struct hs_tcp_cc {
 	void (*on_loss)(struct hs_tcp_conn *c, bool rto);
 	void (*after_idle)(struct hs_tcp_conn *c, uint64_t idle_us);
 };
-/* The connection is established (c->mss known): initial window. */
+/* A SYN was accepted (c->mss known): the initial window. */
 void hs_tcp_cc_start(struct hs_tcp_conn *c);
 /* New data acked outside loss recovery: acked bytes (SND.UNA already
  * advanced), rtt_us an RTT sample carried by this ACK (0 = none). */
