@@ -50,8 +50,12 @@ while [ $# -gt 0 ]; do
 	esac
 done
 HS_EXTRA=("$@")
-[[ $RTT =~ ^[0-9]+$ ]] && [ "$RTT" -ge 1 ] && [ "$RTT" -le 1000 ] || { echo "ttlb: --rtt 1..1000" >&2; exit 2; }
-[[ $COUNT =~ ^[0-9]+$ ]] && [ "$COUNT" -ge 1 ] && [ "$COUNT" -le 50 ] || { echo "ttlb: --count 1..50" >&2; exit 2; }
+if ! [[ $RTT =~ ^[0-9]+$ ]] || [ "$RTT" -lt 1 ] || [ "$RTT" -gt 1000 ]; then
+	echo "ttlb: --rtt 1..1000" >&2; exit 2
+fi
+if ! [[ $COUNT =~ ^[0-9]+$ ]] || [ "$COUNT" -lt 1 ] || [ "$COUNT" -gt 50 ]; then
+	echo "ttlb: --count 1..50" >&2; exit 2
+fi
 [ "$(id -u)" = 0 ] || { echo "ttlb: needs root" >&2; exit 2; }
 for b in "$HTTPSD" "$LINKEM"; do
 	[ -x "$b" ] || { echo "ttlb: no $b (ninja -C $BUILD)" >&2; exit 2; }
@@ -149,7 +153,7 @@ fetch() {
 			-w '%{http_code} %{size_download} %{time_starttransfer} %{time_total}\n' \
 			"https://$SRV_IP/$s.bin")
 		read -r code sz tfb tot <<<"$t"
-		if [ "$code" = 200 ]; then
+		if [ "$code" = 200 ] && [ "$sz" = "$(stat -c %s "$TMP/www/$s.bin")" ]; then
 			awk -v a="$tfb" -v b="$tot" 'BEGIN {printf "%.4f\n", b - a}' >>"$TMP/t"
 		else
 			log "$srv $s: curl '$t'"
@@ -159,12 +163,13 @@ fetch() {
 		fi
 		sleep 0.2
 	done
+	tr "\n" " " <"$TMP/t" | sed "s/^/ttlb: samples $srv $s: /" >&2; echo >&2
 	sort -g "$TMP/t" | awk '{v[NR] = $1} END {if (NR) printf "%s %s %d\n", v[1], v[int((NR + 1) / 2)], NR; else print "nan nan 0"}'
 }
 
 declare -A BEST
 run_server() {
-	local srv=$1 s r
+	local srv=$1 s
 	ip netns exec "$N-c" curl -sk --max-time 5 -o /dev/null "https://$SRV_IP/${SIZES%% *}.bin"
 	for s in $SIZES; do
 		read -r best med n <<<"$(fetch "$srv" "$s")"
