@@ -150,6 +150,7 @@ static void opt_http_port_mode(struct hs_opts *o, const char *val);
 static void opt_cc(struct hs_opts *o, const char *val);
 static void opt_per_source(struct hs_opts *o, const char *val);
 static void opt_time_wait(struct hs_opts *o, const char *val);
+static void opt_initcwnd(struct hs_opts *o, const char *val);
 static void opt_rto_min(struct hs_opts *o, const char *val);
 static void opt_mem_lcore(struct hs_opts *o, const char *val);
 static void opt_send_buffer(struct hs_opts *o, const char *val);
@@ -267,6 +268,8 @@ static const struct hs_optdef hs_optdefs[] = {
 	  HS_OPTF_CLI },
 	{ "cc", HS_OPT_FN, 0, 0, 0, opt_cc, false, "cubic|newreno",
 	  "TCP congestion control (default cubic)" },
+	{ "initcwnd", HS_OPT_FN, 0, 0, 0, opt_initcwnd, false, "N",
+	  "TCP initial window in segments (default 10, RFC 6928),\n1..100" },
 	{ "max-conns-per-source", HS_OPT_FN, 0, 0, 0, opt_per_source, false, "N",
 	  "TCP connections per client address per lcore\n(default " HS_STR(HS_PER_SOURCE_DEFAULT) ", 0: no limit)" },
 	{ "mem-lcore", HS_OPT_FN, 0, 0, 0, opt_mem_lcore, false, "N",
@@ -643,6 +646,13 @@ static void
 opt_recv_buffer(struct hs_opts *o, const char *val)
 {
 	o->tcp.rcvbuf = (uint32_t)parse_uint("--recv-buffer", val, 16384, 16u << 20);
+}
+
+static void
+opt_initcwnd(struct hs_opts *o, const char *val)
+{
+	o->tcp.initcwnd = (uint32_t)parse_uint("--initcwnd", val, 1,
+					       HS_TCP_INITCWND_MAX);
 }
 
 static void

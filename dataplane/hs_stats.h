@@ -69,7 +69,9 @@
 	X(tcp_tlp) X(tcp_tlp_loss) X(tcp_limited_tx) X(tcp_rescue_rxt) X(tcp_rexmt_lost) \
 	X(tcp_tx_zc_bytes) X(tcp_tx_copy_bytes) X(tcp_hp_ack) X(tcp_hp_data) \
 	X(tcp_mem_mbufs) X(tcp_mem_peak) X(tcp_mem_wait) X(drop_tcp_snd_mem) \
-	X(conn_shed) X(conn_shed_mbufs)
+	X(conn_shed) X(conn_shed_mbufs) \
+	X(tcp_hystart_css) X(tcp_hystart_css_undo) X(tcp_hystart_css_exit) \
+	X(tcp_cwnd_app_limited) X(tcp_cwnd_restart)
 
 #define HS_STATS_TLS(X) \
 	X(tls_hs_ok) X(tls_hs_fail) X(tls_err) \

@@ -164,7 +164,22 @@ struct hs_tcp_conn {
 		double k_s;            /* K, seconds */
 		uint64_t epoch_us;     /* start of the epoch, 0 = none */
 		uint64_t acc;          /* byte-ack accumulator for increments */
+		double cwnd_prior;     /* cwnd at the last reduction, bytes (§4.3) */
 	} cubic;
+	/* Shared by the algorithms (hs_tcp_cc.c): rounds of one flight,
+	 * HyStart++ (RFC 9406) and cwnd validation (RFC 7661). */
+	struct {
+		uint32_t round_end;    /* RFC 9406 windowEnd: SND.MAX at round start */
+		uint32_t max_flight;   /* largest flight sent this round, bytes */
+		uint32_t last_max_flight; /* ... in the previous round */
+		uint32_t last_min_rtt_us; /* RFC 9406 lastRoundMinRTT, 0 = none */
+		uint32_t cur_min_rtt_us;  /* currentRoundMinRTT, 0 = none */
+		uint32_t css_base_rtt_us; /* cssBaselineMinRtt */
+		uint32_t last_send_ms; /* when new data last left (idle restart) */
+		uint8_t rtt_cnt;       /* rttSampleCount (saturates) */
+		uint8_t css_rounds;    /* rounds spent in CSS */
+		uint8_t hystart;       /* HS_HYSTART_* (hs_tcp_cc.c) */
+	} ss;
 
 	struct hs_timer t_rexmt;       /* RTO / persist / SYN-ACK retransmit */
 	struct hs_timer t_misc;        /* delayed ACK / keep-alive / TIME_WAIT / FIN_WAIT_2 */
@@ -259,8 +274,12 @@ struct hs_tcp_params {
 	uint32_t mem_lcore_max;        /* mbufs all conns of an lcore may hold in their
 	                                * queues (send, receive, out-of-order);
 	                                * 0 = derived from the pool (hs_tcp_mem_auto) */
+	uint32_t initcwnd;             /* initial window in segments (RFC 6928), default 10 */
 };
 extern struct hs_tcp_params hs_tcp_params;
+/* hs_tcp_params.initcwnd: RFC 6928's 10 segments by default. */
+#define HS_TCP_INITCWND_DEFAULT 10u
+#define HS_TCP_INITCWND_MAX     100u
 
 /* Congestion control algorithms (hs_tcp_params.cc). */
 enum { HS_TCP_CC_CUBIC = 0, HS_TCP_CC_NEWRENO = 1 };

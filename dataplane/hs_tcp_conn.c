@@ -50,6 +50,7 @@ struct hs_tcp_params hs_tcp_params = {
 	.time_wait_ms = 0,
 	.rcvq_lcore_max = 0,
 	.mem_lcore_max = 0,
+	.initcwnd = HS_TCP_INITCWND_DEFAULT,
 };
 
 /* ---- RFC 6528 ISN: M + F(4-tuple, secret), F = SipHash-2-4 ---------- */

@@ -241,7 +241,7 @@ hs_cookie_conn(struct hs_lcore *lc, int li, const struct hs_tcp_addr *a,
 	c->snd_nxt = c->snd_max = c->iss + 1;
 	c->snd_wl1 = c->irs;
 	c->snd_wl2 = c->iss;
-	c->cwnd = 10u * c->mss;                     /* RFC 6928 */
+	hs_tcp_cc_start(c);                         /* RFC 6928 */
 	lc->stats.tcp_syncookie_ok++;
 	return c;
 }
@@ -332,7 +332,7 @@ hs_tcp_listen_input(struct hs_lcore *lc, int li, const struct hs_tcp_addr *a,
 	c->max_sndwnd = s->wnd;
 	c->snd_wl1 = s->seq;
 	c->snd_wl2 = c->iss;
-	c->cwnd = 10u * c->mss;                     /* RFC 6928 */
+	hs_tcp_cc_start(c);                         /* RFC 6928 */
 	c->snd_nxt = c->snd_max = c->iss + 1;
 	hs_tcp_send_synack(c);
 	hs_tcp_timer_arm(c, &c->t_rexmt, hs_tcp_rto_cur(c));
@@ -408,15 +408,34 @@ hs_tcp_sack_loss_detect(struct hs_tcp_conn *c)
 	}
 }
 
-/* SND.UNA < ack <= SND.MAX: new data acknowledged. */
+/* An RTT sample for congestion control from the timestamp the ACK
+ * echoes (RFC 7323 §4.1: every ACK carries one; 1 ms ticks), 0 if none
+ * or implausible.  Not fed to the RTO estimator (hs_tcp_rtt_sample). */
+static uint32_t
+hs_tcp_ack_rtt_ts(const struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
+{
+	uint32_t d;
+
+	if (!(c->flags & HS_TCPF_TS) || !s->opt.has_ts || s->opt.tsecr == 0)
+		return 0;
+	d = hs_tcp_tsval(c) - s->opt.tsecr;
+	if (d > hs_tcp_params.rto_max_ms)   /* from the future, or stale */
+		return 0;
+	return HS_MAX(d * 1000u, 1u);
+}
+
+/* SND.UNA < ack <= SND.MAX: new data acknowledged.  rtt_us: the ACK's
+ * timestamp RTT sample (0 = none), for congestion control. */
 static void
-hs_tcp_ack_new(struct hs_tcp_conn *c, uint32_t ack)
+hs_tcp_ack_new(struct hs_tcp_conn *c, uint32_t ack, uint32_t rtt_us)
 {
 	uint32_t acked = ack - c->snd_una;
 	uint32_t mss = c->mss;
 
 	if (c->rtt_start_us && HS_SEQ_GT(ack, c->rtt_seq)) {
-		hs_tcp_rtt_sample(c, (uint32_t)(c->lc->now_us + 1 - c->rtt_start_us));
+		/* the timed segment's sample is finer than the echo's */
+		rtt_us = (uint32_t)(c->lc->now_us + 1 - c->rtt_start_us);
+		hs_tcp_rtt_sample(c, rtt_us);
 		c->rtt_start_us = 0;
 	}
 	c->lc->tcp.sndq_mbufs -= c->sndq.count;
@@ -454,7 +473,7 @@ hs_tcp_ack_new(struct hs_tcp_conn *c, uint32_t ack)
 		if (!HS_SEQ_LT(c->snd_una, c->high_rxt))
 			c->rxt_us = 0;   /* every retransmission acked */
 	} else {
-		c->cc->on_ack(c, acked);
+		hs_tcp_cc_ack(c, acked, rtt_us);
 	}
 	c->cwnd = HS_MIN(c->cwnd, HS_TCP_MAX_CWND);
 	c->dupacks = 0;
@@ -588,7 +607,7 @@ hs_tcp_process_ack(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
 	if (sack_new)
 		hs_tcp_sack_loss_detect(c);
 	if (HS_SEQ_GT(s->ack, c->snd_una)) {
-		hs_tcp_ack_new(c, s->ack);
+		hs_tcp_ack_new(c, s->ack, hs_tcp_ack_rtt_ts(c, s));
 	} else if (s->ack == c->snd_una && c->snd_max != c->snd_una &&
 		   !(c->flags & HS_TCPF_PERSIST) &&
 		   (sack_new ||
@@ -1049,7 +1068,7 @@ hs_tcp_fast_path(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 		rte_pktmbuf_free(m);
 		c->lc->stats.tcp_hp_ack++;
 		hs_tcp_ts_update(c, s);
-		hs_tcp_ack_new(c, s->ack);
+		hs_tcp_ack_new(c, s->ack, hs_tcp_ack_rtt_ts(c, s));
 		c->snd_wl1 = s->seq;
 		c->snd_wl2 = s->ack;
 	} else {

@@ -513,8 +513,10 @@ hs_tcp_send_data(struct hs_tcp_conn *c, uint32_t seq, uint32_t len, bool fin)
 		c->flags |= HS_TCPF_SENTFIN;
 	if (HS_SEQ_LT(c->snd_nxt, end))
 		c->snd_nxt = end;
-	if (HS_SEQ_GT(end, c->snd_max))
+	if (HS_SEQ_GT(end, c->snd_max)) {
 		c->snd_max = end;
+		hs_tcp_cc_sent(c);           /* flight size, send time */
+	}
 	/* RFC 6298 §5.1: start the RTO if it is not running; RFC 8985
 	 * §7.2: new data (re)starts the probe timer. */
 	if (!hs_tw_pending(&c->t_rexmt) || (!rexmt && end != seq))
@@ -731,6 +733,11 @@ hs_tcp_output(struct hs_tcp_conn *c)
 		return;
 	if (hs_tcp_sack_recovery(c))
 		hs_tcp_sack_output(c);
+	/* New data after a pause with nothing in flight: cwnd may have
+	 * to restart (RFC 5681 §4.1). */
+	if (c->snd_una == c->snd_max && c->sndq.bytes > 0 &&
+	    hs_tcp_can_send_data(c))
+		hs_tcp_cc_tx_start(c);
 	while (!hs_tcp_sack_recovery(c) && hs_tcp_can_send_data(c)) {
 		uint32_t off, unsent, win, len, limit, lt;
 		int32_t usable;

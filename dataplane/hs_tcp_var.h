@@ -308,17 +308,30 @@ hs_tcp_rcv_space(const struct hs_tcp_conn *c)
 	return HS_MAX(w, adv);            /* never shrink the window */
 }
 
-/* ---- hs_tcp_cc.c: congestion control (RFC 5681, RFC 9438) ----
- * Called with cwnd/ssthresh in bytes.  on_ack: new data acked outside
- * loss recovery (slow start and congestion avoidance).  on_loss: a
- * congestion event (fast retransmit or RTO): sets ssthresh, the caller
- * then sets cwnd.  Per-conn state lives in c->cubic. */
+/* ---- hs_tcp_cc.c: congestion control (RFC 5681, RFC 9438, RFC 9406) ----
+ * Called with cwnd/ssthresh in bytes.  Slow start (byte counting,
+ * HyStart++), the rounds it needs, cwnd validation and the restart after
+ * idle are shared (hs_tcp_cc_*); the algorithm's cong_avoid gets the
+ * bytes acked in congestion avoidance, on_loss a congestion event (fast
+ * retransmit or RTO): it sets ssthresh, the caller then sets cwnd.
+ * after_idle (optional): new data leaves after idle_us without any in
+ * flight.  Per-conn state lives in c->cubic and c->ss. */
 struct hs_tcp_cc {
 	const char *name;
 	void (*init)(struct hs_tcp_conn *c);
-	void (*on_ack)(struct hs_tcp_conn *c, uint32_t acked);
+	void (*cong_avoid)(struct hs_tcp_conn *c, uint32_t acked);
 	void (*on_loss)(struct hs_tcp_conn *c, bool rto);
+	void (*after_idle)(struct hs_tcp_conn *c, uint64_t idle_us);
 };
+/* A SYN was accepted (c->mss known): the initial window. */
+void hs_tcp_cc_start(struct hs_tcp_conn *c);
+/* New data acked outside loss recovery: acked bytes (SND.UNA already
+ * advanced), rtt_us an RTT sample carried by this ACK (0 = none). */
+void hs_tcp_cc_ack(struct hs_tcp_conn *c, uint32_t acked, uint32_t rtt_us);
+/* Before new data leaves: restart after idle (RFC 5681 §4.1). */
+void hs_tcp_cc_tx_start(struct hs_tcp_conn *c);
+/* After new data left: records the flight for cwnd validation. */
+void hs_tcp_cc_sent(struct hs_tcp_conn *c);
 extern const struct hs_tcp_cc *const hs_tcp_cc_tab[2];
 
 /* ---- hs_tcp_sack.c: RFC 6675 scoreboard ---- */

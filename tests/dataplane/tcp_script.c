@@ -21,7 +21,8 @@
  *   FLAGS: S F R P . (ACK), e.g. "S.", "P.", "F.", "R", "R.".
  *   OPTS: mss N, wscale N, sackOK, TS val N|* ecr N, nop, eol,
  *         sack L:R ... (relative like the ACK field).  In an injected
- *         segment "ecr *" echoes the last TSval we sent to that port.
+ *         segment "ecr *" echoes the last TSval we sent to that port,
+ *         "ecr *-N" that TSval minus N (what we sent N ms earlier).
  *
  *   TIME app send N | close | abort | read [N] | timeout MS | refuse
  *   TIME app send-mbuf N K   N bytes as a chain of K-byte mbufs
@@ -41,6 +42,9 @@
  *   TIME expect-ooq SEGS BYTES                    out-of-order queue contents
  *   TIME expect-timeouts N                        app timeout() calls so far
  *   TIME expect-cwnd N | expect-ssthresh N        congestion state, bytes
+ *   TIME expect-sent N    exactly N segments sent since the last read, all
+ *                         new data, back to back from where the data read
+ *                         so far ends (for how much an ACK releases)
  *   TIME expect-conns N | expect-synrcvd N        table entries / SYN backlog
  *   param NAME N      hs_tcp_params field (before the first segment)
  *   max-conns N       connection table size (before the first segment)
@@ -127,6 +131,7 @@ struct peer {
 	bool have_iss;
 	uint32_t iss;         /* our ISS towards this peer */
 	uint32_t tsval;       /* our last TSval towards this peer */
+	uint32_t data_end;    /* end of the data read so far, relative */
 };
 static struct peer peers[MAX_PORTS];
 static unsigned int npeers;
@@ -437,6 +442,9 @@ parse_opts(char *s, struct optlist *ol, uint32_t sack_base)
 			v = next_tok(&p);
 			if (v && strcmp(v, "*") == 0)
 				o->wild_ecr = true;
+			else if (v && strncmp(v, "*-", 2) == 0 &&
+				 parse_u32(v + 2, &o->b))
+				o->wild_ecr = true;
 			else if (!parse_u32(v, &o->b))
 				return -1;
 		} else if (strcmp(k, "sack") == 0) {
@@ -505,7 +513,7 @@ encode_opts(const struct optlist *ol, uint8_t *b)
 		case HS_TCPOPT_TS:
 			b[n++] = 8; b[n++] = 10;
 			wr32(b + n, o->a);
-			wr32(b + n + 4, o->wild_ecr ? cur_peer->tsval : o->b);
+			wr32(b + n + 4, o->wild_ecr ? cur_peer->tsval - o->b : o->b);
 			n += 8;
 			break;
 		case 5:
@@ -789,6 +797,47 @@ do_expect(const struct segspec *s, uint64_t t_us)
 			return;
 		}
 	}
+	if (c->dlen && (int32_t)(c->seq - iss + c->dlen - cur_peer->data_end) > 0)
+		cur_peer->data_end = c->seq - iss + c->dlen;
+}
+
+/* expect-sent N: the N segments sent since the last read are new data,
+ * back to back from cur_peer->data_end, sent within the tolerance. */
+static void
+do_expect_sent(uint32_t n, uint64_t t_us)
+{
+	char d[160];
+
+	if (ncap - rd != n) {
+		fail("expect-sent %u: %u segments sent", n, ncap - rd);
+		rd = ncap;
+		return;
+	}
+	for (; rd < ncap; rd++) {
+		struct cap *c = &caps[rd];
+		uint32_t iss = cur_peer->have_iss ? cur_peer->iss : 0;
+
+		describe(c, d, sizeof(d));
+		if (c->dport != cur_peer->port || c->dlen == 0 ||
+		    !(c->flags & RTE_TCP_ACK_FLAG) ||
+		    (c->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG |
+				 RTE_TCP_RST_FLAG)) ||
+		    (cur_peer->data_end && c->seq - iss != cur_peer->data_end)) {
+			fail("expect-sent: not the next new data: %s", d);
+			return;
+		}
+		if (!c->cksum_ok || c->t_us + tol_us < t_us || c->t_us > t_us) {
+			fail("expect-sent: bad checksum or time: %s", d);
+			return;
+		}
+		for (uint32_t i = 0; i < c->dlen; i++) {
+			if (c->data[i] != pat_out(c->seq - iss - 1 + i)) {
+				fail("expect-sent: payload byte %u wrong: %s", i, d);
+				return;
+			}
+		}
+		cur_peer->data_end = c->seq - iss + c->dlen;
+	}
 }
 
 static void
@@ -814,7 +863,7 @@ static const struct {
 	P(fin_wait2_ms), P(ooq_max_segs), P(ooq_lcore_max),
 	P(challenge_ack_limit), P(keepalive_ms), P(keepalive_intvl_ms),
 	P(keepalive_probes), P(syncookies), P(syn_backlog), P(cc),
-	P(max_per_source), P(time_wait_ms), P(rcvq_lcore_max),
+	P(max_per_source), P(time_wait_ms), P(rcvq_lcore_max), P(initcwnd),
 #undef P
 };
 
@@ -969,6 +1018,10 @@ do_expect_cmd(const char *cmd, char *p)
 
 	if (strcmp(cmd, "expect-none") == 0) {
 		check_none_pending();
+	} else if (strcmp(cmd, "expect-sent") == 0) {
+		if (!parse_u32(a, &n))
+			FAIL_RET("expect-sent: bad count");
+		do_expect_sent(n, t0_us + last_t_us);
 	} else if (strcmp(cmd, "expect-closed") == 0) {
 		int want = 0;
 

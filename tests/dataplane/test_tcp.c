@@ -1619,7 +1619,7 @@ test_cubic_growth(void)
 
 		for (uint32_t i = 0; i < segs; i++) {
 			lc.now_us += 100000 / segs;
-			c->cc->on_ack(c, mss);
+			c->cc->cong_avoid(c, mss);
 		}
 		if (rtt == 10)
 			cw_1s = c->cwnd / mss;
@@ -1651,7 +1651,7 @@ test_cubic_growth(void)
 		uint32_t segs = c->cwnd / mss;
 
 		for (uint32_t i = 0; i < segs; i++)
-			c->cc->on_ack(c, mss);
+			c->cc->cong_avoid(c, mss);
 	}
 	/* ~1 SMSS per RTT (eq. 3 rounds each increment down). */
 	CHECK(c->cwnd >= 79 * mss && c->cwnd <= 80 * mss);

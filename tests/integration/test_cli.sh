@@ -123,6 +123,9 @@ bad "--send-buffer 1000" 'send-buffer.*1000' "${A[@]}" "${C[@]}" "${K[@]}" "${R[
 bad "--recv-buffer 1g" 'recv-buffer.*1g' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --recv-buffer 1g
 bad "--max-conns-per-source -1" 'max-conns-per-source.*-1' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" \
 	--max-conns-per-source -1
+bad "--initcwnd 0" 'initcwnd.*out of range' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --initcwnd 0
+bad "--initcwnd 101" 'initcwnd.*out of range' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --initcwnd 101
+bad "--initcwnd ten" 'initcwnd.*not a number' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --initcwnd ten
 bad "--client-auth bogus" 'client-auth.*bogus' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" \
 	--client-ca "$CERT_A" --client-auth bogus
 bad "--client-auth without --client-ca" 'client-auth.*client-ca' \
