@@ -1275,6 +1275,7 @@ app_tick(void)
 			hs_lcore_stop();
 		}
 	}
+	hs_heap_trim(hs_server_live_conns(), rte_get_tsc_cycles());
 	hs_rcu_reclaim();
 }
 

@@ -21,6 +21,7 @@
  * busy / (busy + idle + sleep); cycles / tsc_hz = seconds.
  */
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -205,6 +206,17 @@ hs_stats_tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "mbufs_in_use",
 			hs_info_pool->size > avail ? hs_info_pool->size - avail : 0);
 	}
+	/* The C heap (TLS sessions, HTTP buffers, file caches): bytes
+	 * allocated now, and how often idle memory went back to the OS
+	 * (hs_heap_trim). */
+	{
+		struct mallinfo2 mi = mallinfo2();
+
+		rte_tel_data_add_dict_u64(d, "heap_in_use",
+					  (uint64_t)mi.uordblks + mi.hblkhd);
+		rte_tel_data_add_dict_u64(d, "heap_trims",
+			__atomic_load_n(&hs_heap_trims, __ATOMIC_RELAXED));
+	}
 	/* One dict per polling lcore, keyed by its /httpsd/lcore_stats index
 	 * (telemetry has no arrays of dicts). */
 	for (unsigned int i = 0; i < n && i < RTE_TEL_MAX_DICT_ENTRIES - 10; i++) {
@@ -233,4 +245,28 @@ hs_stats_telemetry_init(void)
 	HS_GUARD(rte_telemetry_register_cmd("/httpsd/lcore_stats", hs_stats_tel_lcore,
 		"httpsd counters of one lcore. Parameters: int lcore index"));
 	return 0;
+}
+
+uint64_t hs_heap_trims;
+
+/* Connections free their TLS and HTTP state with free(), and glibc keeps
+ * freed pages in its arenas: after a burst of connections (an attack, a
+ * flash crowd) the process would hold its peak RSS for good.  When the
+ * open connections fall to a quarter of their high-water mark since the
+ * last trim (at least 64 of them), at most every 10 s, malloc_trim(0)
+ * gives the free pages back (madvise); a trim of a few hundred MB of heap
+ * takes milliseconds, once per such fall.  Call from the main lcore. */
+void
+hs_heap_trim(uint64_t live, uint64_t now_tsc)
+{
+	static uint64_t hwm, next;
+
+	if (live > hwm)
+		hwm = live;
+	if (hwm < 64 || live * 4 > hwm || now_tsc < next)
+		return;
+	malloc_trim(0);
+	__atomic_store_n(&hs_heap_trims, hs_heap_trims + 1, __ATOMIC_RELAXED);
+	hwm = live;
+	next = now_tsc + 10 * rte_get_tsc_hz();
 }

@@ -121,6 +121,11 @@ void hs_stats_sum(struct hs_stats *out);
 int hs_stats_telemetry_init(void);
 /* Version string reported by /httpsd/info (static storage). */
 void hs_stats_info_set(const char *version);
+/* Give free heap pages back to the OS once open connections (live) fell
+ * to a quarter of their high-water mark (hs_stats.c); main lcore only.
+ * hs_heap_trims counts the trims (/httpsd/info heap_trims). */
+void hs_heap_trim(uint64_t live, uint64_t now_tsc);
+extern uint64_t hs_heap_trims;
 /* Packet pool whose use /httpsd/info reports (mbufs, mbufs_in_use). */
 struct rte_mempool;
 void hs_stats_info_pool(const struct rte_mempool *mp);

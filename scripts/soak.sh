@@ -260,6 +260,7 @@ base_tw=$(ctr "$T/stats.base" tcp_conn_timewait)
 base_live=$((base_open - base_tw))
 base_mbufs=$(mbufs_in_use)
 base_rss=$(rss_kb)
+base_heap=$(info_val heap_in_use)
 base_reload_ok=$(info_val reload_ok)
 base_reload_failed=$(info_val reload_failed)
 [[ $base_mbufs =~ ^[0-9]+$ ]] || hs_fatal "no mbufs_in_use in telemetry /httpsd/info"
@@ -464,7 +465,10 @@ for ((i = 0; i < DRAIN_TIMEOUT; i++)); do
 	hs_alive "$HS_PID" || break
 	[ $(($(now) - load_end)) -le "$DRAIN_TIMEOUT" ] || break
 	stats_to "$T/stats.end"
-	fin_open=$(ctr "$T/stats.end" tcp_conn_open)
+	# httpsd gives idle heap pages back to the OS at most every 10 s once
+# its connections have fallen to a quarter of their peak (heap_trims).
+sleep 11
+fin_open=$(ctr "$T/stats.end" tcp_conn_open)
 	fin_mbufs=$(mbufs_in_use)
 	if [ "$fin_open" -le "$base_live" ] && [ "${fin_mbufs:-999999}" -le $((base_mbufs + MBUF_SLACK)) ] &&
 		[ "$(info_val retired_pending)" = 0 ]; then
@@ -480,6 +484,8 @@ fin_open=$(ctr "$T/stats.end" tcp_conn_open)
 fin_tw=$(ctr "$T/stats.end" tcp_conn_timewait)
 fin_mbufs=$(mbufs_in_use)
 fin_rss=$(rss_kb)
+fin_heap=$(info_val heap_in_use)
+fin_trims=$(info_val heap_trims)
 fin_retired=$(info_val retired_pending)
 fin_reload_ok=$(info_val reload_ok)
 fin_reload_failed=$(info_val reload_failed)
@@ -560,6 +566,7 @@ mb() { awk -v k="$1" 'BEGIN {printf "%.1f MiB", k / 1024}'; }
 	printf '%-34s %s\n' "longest polling-loop stall" "$stall"
 	printf '%-34s %s\n' "mbufs_in_use base / peak / final" "$base_mbufs / $peak_mbufs / $fin_mbufs"
 	printf '%-34s %s\n' "VmRSS base / peak / final" "$(mb "$base_rss") / $(mb "$peak_rss") (VmHWM $(mb "$peak_hwm")) / $(mb "$fin_rss")"
+	printf '%-34s %s\n' "heap in use base / final (trims)" "$(mb $((base_heap / 1024))) / $(mb $((fin_heap / 1024))) ($fin_trims)"
 	printf '%-34s %s\n' "VmRSS tolerance" "+$(mb "$rss_tol") (max of ${RSS_TOL_PCT}% and ${RSS_TOL_MIB} MiB)"
 	printf '%-34s %s\n' "connections base / peak / final" "$base_open (TIME_WAIT $base_tw) / $peak_open / $fin_open (TIME_WAIT $fin_tw)"
 } >"$T/summary"
@@ -586,6 +593,8 @@ check "connections back to baseline: tcp_conn_open $fin_open <= $base_live" \
 	test "${fin_open:-x}" -le "$base_live"
 check "mbufs_in_use back to baseline: $fin_mbufs <= $base_mbufs + $MBUF_SLACK" \
 	test "${fin_mbufs:-x}" -le $((base_mbufs + MBUF_SLACK))
+check "heap in use back to baseline: $fin_heap B <= $base_heap + ${rss_tol}kB" \
+	test "${fin_heap:-x}" -le $((base_heap + rss_tol * 1024))
 check "VmRSS back to baseline: $fin_rss kB <= $base_rss + $rss_tol kB" \
 	test "${fin_rss:-x}" -le $((base_rss + rss_tol))
 stop_httpsd	# exit 0 and mbufs_in_use 0

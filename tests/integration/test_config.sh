@@ -149,6 +149,8 @@ info=$("$HS_PY" "$HS_LIBDIR/hs_telemetry.py" "$(hs_telemetry_sock)" /httpsd/info
 check_match "idle-sleep 5 from the file took effect" '^idle_sleep_us 5$' "$info"
 check_match "/httpsd/info: packet pool size (mbufs)" '^mbufs [1-9][0-9]*$' "$info"
 check_match "/httpsd/info: mbufs_in_use gauge" '^mbufs_in_use [0-9]+$' "$info"
+check_match "/httpsd/info: heap_in_use gauge" '^heap_in_use [1-9][0-9]+$' "$info"
+check_match "/httpsd/info: heap_trims counter" '^heap_trims [0-9]+$' "$info"
 kill -TERM "$HS_PID"
 hs_wait_gone "$HS_PID" 20
 wait "$HS_PID"
