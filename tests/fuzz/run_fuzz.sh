@@ -46,6 +46,7 @@ CFLAGS=(-std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 	-I"$TOP/http" -I"$TOP/dataplane")
 HTTP_SRCS=("$TOP/http/hs_http_parse.c" "$TOP/http/hs_http_files.c" "$TOP/http/hs_http.c"
+	"$TOP/http/hs_http_resp.c"
 	"$TOP/http/hs_log.c" "$TOP/http/hs_http_sink.c")
 # fuzz_tkeys includes hs_tls_ticket.c itself (its loader is static)
 TLS_CORE=("$TOP/tls/hs_tls.c" "$TOP/tls/hs_tls_ctx.c" "$TOP/tls/hs_tls_sni.c")
