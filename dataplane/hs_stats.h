@@ -9,12 +9,23 @@
  * The list is an X-macro so that telemetry and the exit report never
  * forget a field.  Each module owns its own list; add counters there.
  * Names: rx_* / tx_* packet counts, drop_<layer>_<reason> for every drop.
+ * A name is its telemetry name (/httpsd/stats) and tests read counters
+ * by name: never rename one, append new ones to their module's list.
+ *
+ * Where the lists live: the dataplane modules' below; steering in
+ * hs_lcore_stats.h; the layers above the dataplane (TLS, HTTP) in their
+ * own headers, brought in by app/hs_stats_layers.h as HS_STATS_LAYERS so
+ * that the dataplane never includes a tls/ or http/ header.  This header
+ * only assembles them: the order in HS_STATS_ALL is the struct layout.
  */
 #ifndef HS_STATS_H
 #define HS_STATS_H
 
 #include <stdint.h>
 #include <stdio.h>
+
+#include "hs_lcore_stats.h"
+#include "hs_stats_layers.h"   /* app/: the TLS and HTTP lists */
 
 #define HS_STATS_PORT(X) \
 	X(rx_pkts) X(rx_bytes) X(tx_pkts) X(tx_bytes) \
@@ -27,8 +38,7 @@
 	X(rx_arp) X(tx_arp) X(arp_learned) X(arp_expired) \
 	X(drop_arp_bad) X(drop_arp_not_us) X(drop_arp_unresolved) \
 	X(drop_arp_replaced) X(arp_evicted) X(drop_arp_table_full) \
-	X(arp_peer_tx) X(arp_peer_rx) X(drop_arp_peer_full) \
-	X(steer_tx) X(steer_rx) X(drop_steer_full)
+	X(arp_peer_tx) X(arp_peer_rx) X(drop_arp_peer_full)
 
 #define HS_STATS_IPV4(X) \
 	X(rx_ipv4) X(tx_ipv4) \
@@ -71,20 +81,6 @@
 	X(tcp_mem_mbufs) X(tcp_mem_peak) X(tcp_mem_wait) X(drop_tcp_snd_mem) \
 	X(conn_shed) X(conn_shed_mbufs)
 
-#define HS_STATS_TLS(X) \
-	X(tls_hs_ok) X(tls_hs_fail) X(tls_err) \
-	X(tls_resumed) X(tls_resume_refused) X(tls_resume_expired) \
-	X(tls_early_accepted) X(tls_early_replayed) X(tls_early_unparsed) \
-	X(drop_tls_hello_big)
-
-/* http_body_zc_bytes: plain-HTTP body bytes queued by reference to the
- * file cache (hs_tcp_send_ext), never copied on their way to the wire. */
-#define HS_STATS_HTTP(X) \
-	X(http_req) X(http_1xx) X(http_2xx) X(http_3xx) X(http_4xx) \
-	X(http_5xx) X(conn_timeout_idle) X(conn_timeout_handshake) \
-	X(conn_timeout_read) X(conn_timeout_write) X(conn_timeout_linger) \
-	X(log_dropped) X(http_body_zc_bytes)
-
 /* Impairment stage (hs_impair.h): per direction, in this order (the
  * module indexes the block; keep rx and tx blocks identical). */
 #define HS_STATS_IMPAIR(X) \
@@ -98,8 +94,8 @@
 	X(loop_sleeps) X(loop_sleep_cycles)
 
 #define HS_STATS_ALL(X) \
-	HS_STATS_PORT(X) HS_STATS_ETH(X) HS_STATS_ARP(X) HS_STATS_IPV4(X) \
-	HS_STATS_ICMP(X) HS_STATS_TCP(X) HS_STATS_TLS(X) HS_STATS_HTTP(X) \
+	HS_STATS_PORT(X) HS_STATS_ETH(X) HS_STATS_ARP(X) HS_STATS_STEER(X) \
+	HS_STATS_IPV4(X) HS_STATS_ICMP(X) HS_STATS_TCP(X) HS_STATS_LAYERS(X) \
 	HS_STATS_IMPAIR(X) HS_STATS_LOOP(X)
 
 struct hs_stats {

@@ -44,7 +44,7 @@ fi
 
 CFLAGS=(-std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-	-I"$TOP/http" -I"$TOP/dataplane")
+	-I"$TOP/http" -I"$TOP/dataplane" -I"$TOP/app")
 HTTP_SRCS=("$TOP/http/hs_http_parse.c" "$TOP/http/hs_http_files.c" "$TOP/http/hs_http.c"
 	"$TOP/http/hs_http_resp.c"
 	"$TOP/http/hs_log.c" "$TOP/http/hs_http_sink.c")
@@ -102,7 +102,8 @@ for t in $TARGETS; do
 		# shellcheck disable=SC2207
 		t_cflags=(-std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
 			-march=native -fsanitize=fuzzer,address,undefined
-			-fno-sanitize-recover=all -I"$DP" $(pkg-config --cflags libdpdk))
+			-fno-sanitize-recover=all -I"$DP" -I"$TOP/app"
+			$(pkg-config --cflags libdpdk))
 		t_srcs=("${DP_SRCS[@]}")
 		# shellcheck disable=SC2207
 		t_libs=($(pkg-config --libs libdpdk) -lm) ;;
