@@ -12,11 +12,13 @@
  * A name is its telemetry name (/httpsd/stats) and tests read counters
  * by name: never rename one, append new ones to their module's list.
  *
- * Where the lists live: the dataplane modules' below; steering in
- * hs_lcore_stats.h; the layers above the dataplane (TLS, HTTP) in their
- * own headers, brought in by app/hs_stats_layers.h as HS_STATS_LAYERS so
- * that the dataplane never includes a tls/ or http/ header.  This header
- * only assembles them: the order in HS_STATS_ALL is the struct layout.
+ * Where the lists live: port, steering and loop counters with the lcore
+ * (hs_lcore_stats.h), Ethernet/IPv4/ICMP in hs_net.h, ARP in hs_arp.h,
+ * the impairment stage in hs_impair.h, TCP below; the layers above the
+ * dataplane (TLS, HTTP) in their own headers, brought in by
+ * app/hs_stats_layers.h as HS_STATS_LAYERS so that the dataplane never
+ * includes a tls/ or http/ header.  This header only assembles them: the
+ * order in HS_STATS_ALL is the struct layout.
  */
 #ifndef HS_STATS_H
 #define HS_STATS_H
@@ -24,31 +26,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "hs_arp.h"
+#include "hs_impair.h"
 #include "hs_lcore_stats.h"
+#include "hs_net.h"
 #include "hs_stats_layers.h"   /* app/: the TLS and HTTP lists */
-
-#define HS_STATS_PORT(X) \
-	X(rx_pkts) X(rx_bytes) X(tx_pkts) X(tx_bytes) \
-	X(drop_nombuf) X(drop_tx_full)
-
-#define HS_STATS_ETH(X) \
-	X(drop_eth_short) X(drop_eth_type) X(drop_eth_dst) X(drop_eth_headroom)
-
-#define HS_STATS_ARP(X) \
-	X(rx_arp) X(tx_arp) X(arp_learned) X(arp_expired) \
-	X(drop_arp_bad) X(drop_arp_not_us) X(drop_arp_unresolved) \
-	X(drop_arp_replaced) X(arp_evicted) X(drop_arp_table_full) \
-	X(arp_peer_tx) X(arp_peer_rx) X(drop_arp_peer_full)
-
-#define HS_STATS_IPV4(X) \
-	X(rx_ipv4) X(tx_ipv4) \
-	X(drop_ip_short) X(drop_ip_version) X(drop_ip_hlen) X(drop_ip_len) \
-	X(drop_ip_csum) X(drop_ip_frag) X(drop_ip_options) X(drop_ip_dst) \
-	X(drop_ip_src) X(drop_ip_proto) X(drop_ip_noroute)
-
-#define HS_STATS_ICMP(X) \
-	X(rx_icmp) X(tx_icmp) X(drop_icmp_short) X(drop_icmp_csum) \
-	X(drop_icmp_type)
 
 /* Gauges among the counters: tcp_conn_open (every table entry, TIME_WAIT
  * included) and tcp_conn_timewait (the TIME_WAIT part of it).
@@ -80,18 +62,6 @@
 	X(tcp_tx_zc_bytes) X(tcp_tx_copy_bytes) X(tcp_hp_ack) X(tcp_hp_data) \
 	X(tcp_mem_mbufs) X(tcp_mem_peak) X(tcp_mem_wait) X(drop_tcp_snd_mem) \
 	X(conn_shed) X(conn_shed_mbufs)
-
-/* Impairment stage (hs_impair.h): per direction, in this order (the
- * module indexes the block; keep rx and tx blocks identical). */
-#define HS_STATS_IMPAIR(X) \
-	X(impair_rx_loss) X(impair_rx_dup) X(impair_rx_reorder) \
-	X(impair_rx_corrupt) X(impair_rx_delayed) X(impair_rx_queue_full) \
-	X(impair_tx_loss) X(impair_tx_dup) X(impair_tx_reorder) \
-	X(impair_tx_corrupt) X(impair_tx_delayed) X(impair_tx_queue_full)
-
-#define HS_STATS_LOOP(X) \
-	X(loop_busy_cycles) X(loop_idle_cycles) X(loop_iter) \
-	X(loop_sleeps) X(loop_sleep_cycles)
 
 #define HS_STATS_ALL(X) \
 	HS_STATS_PORT(X) HS_STATS_ETH(X) HS_STATS_ARP(X) HS_STATS_STEER(X) \
