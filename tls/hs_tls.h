@@ -159,7 +159,8 @@ int hs_tls_reload_ocsp(struct hs_tls_ctx *ctx, char *err, size_t errlen);
  * for a valid session; verified false without client authentication). */
 const struct hs_tls_peer *hs_tls_peer(const struct hs_tls_sess *s);
 
-/* Negotiated protocol and cipher names (for logs and tests). */
+/* Negotiated protocol and cipher names.  The unit tests check the
+ * negotiation with these and the three below; httpsd does not call them. */
 const char *hs_tls_version(const struct hs_tls_sess *s);
 const char *hs_tls_cipher(const struct hs_tls_sess *s);
 

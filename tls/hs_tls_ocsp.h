@@ -54,7 +54,7 @@ int hs_tls_ocsp_setup(struct WOLFSSL_CTX *wctx, const char *cert_file,
  * does not call: its SIGHUP builds new contexts instead. */
 int hs_tls_ocsp_reload(struct hs_tls_ocsp *o, char *err, size_t errlen);
 
-/* Bytes currently served (for tests and logs). */
+/* Bytes currently served (the unit tests; httpsd does not call it). */
 size_t hs_tls_ocsp_len(const struct hs_tls_ocsp *o);
 
 /* After the context is freed. */
