@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/scaling.sh - busy cycles per request at 1 and 2 polling lcores
-# under the same load (issue 8: per-lcore scaling without shared-state
-# contention: the two figures should be within 10% of each other).
+# under the same load: per-lcore scaling without shared-state contention
+# means the two figures should be within 10% of each other.
 #
 # For each lcore count, httpsd runs on net_af_packet in its own namespace
 # pair (scripts/topo.sh; 2 lcores: main lcore + 2 workers, qpairs=2) and

@@ -28,6 +28,13 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
+/* Counters (struct hs_stats, hs_stats.h). */
+#define HS_STATS_ARP(X) \
+	X(rx_arp) X(tx_arp) X(arp_learned) X(arp_expired) \
+	X(drop_arp_bad) X(drop_arp_not_us) X(drop_arp_unresolved) \
+	X(drop_arp_replaced) X(arp_evicted) X(drop_arp_table_full) \
+	X(arp_peer_tx) X(arp_peer_rx) X(drop_arp_peer_full)
+
 #define HS_ARP_ENTRIES    256           /* power of two */
 #define HS_ARP_TTL_US     (300ull * 1000000) /* reachable lifetime */
 #define HS_ARP_RETRY_US   (1000ull * 1000)

@@ -17,6 +17,7 @@
 
 #include "hs_common.h"
 #include "hs_impair.h"
+#include "hs_stats.h"
 
 #define HS_IMPAIR_BURST 32
 

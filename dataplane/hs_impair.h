@@ -26,8 +26,8 @@
  *
  * Deterministic: each lcore and direction has its own PRNG stream seeded
  * from (seed, lcore id, direction); the same frames in the same polls get
- * the same decisions.  Every action is counted (impair_rx_* / impair_tx_*
- * in hs_stats.h).  Off by default: the lcore then tests one pointer per
+ * the same decisions.  Every action is counted (impair_rx_* / impair_tx_*,
+ * HS_STATS_IMPAIR below, fields of struct hs_stats).  Off by default: the lcore then tests one pointer per
  * poll and per flush (lc->impair == NULL) and nothing else.
  *
  * mbuf ownership: hs_impair_input consumes its frames (emits, holds or
@@ -46,7 +46,17 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
-#include "hs_stats.h"
+/* hs_stats.h includes this header for HS_STATS_IMPAIR: struct hs_stats
+ * only by pointer here. */
+struct hs_stats;
+
+/* Counters: per direction, in this order (the module indexes the block;
+ * keep rx and tx blocks identical). */
+#define HS_STATS_IMPAIR(X) \
+	X(impair_rx_loss) X(impair_rx_dup) X(impair_rx_reorder) \
+	X(impair_rx_corrupt) X(impair_rx_delayed) X(impair_rx_queue_full) \
+	X(impair_tx_loss) X(impair_tx_dup) X(impair_tx_reorder) \
+	X(impair_tx_corrupt) X(impair_tx_delayed) X(impair_tx_queue_full)
 
 enum hs_impair_dir {
 	HS_IMPAIR_RX = 0,

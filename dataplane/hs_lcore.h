@@ -3,8 +3,13 @@
  *
  * Each polling lcore owns one struct hs_lcore: its RX/TX queue, its ARP
  * cache, its TCP connection table and timers, its counters.  Nothing in it
- * is written by another thread (the one exception is the ARP inbox ring,
- * a multi-producer rte_ring, see hs_arp.h).
+ * is written by another thread, except through two multi-producer
+ * rte_rings: the ARP inbox (arp.inbox, hs_arp.h) and the steering inbox
+ * (steer, hs_lcore_steer_init below), into which other lcores enqueue.
+ * Other threads read it without writing: telemetry and the exit report
+ * sum stats with relaxed 64-bit loads (hs_stats.h).  Signals between
+ * threads (stop, drain, control bumps, reload) are flags outside the
+ * struct, in hs_lcore.c and hs_reload.c.
  *
  * With several lcores (EAL -l 0-N), the main lcore does not poll: each
  * worker lcore owns queue pair i (i = its index among the workers) and a

@@ -14,6 +14,20 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+/* Counters (struct hs_stats, hs_stats.h). */
+#define HS_STATS_ETH(X) \
+	X(drop_eth_short) X(drop_eth_type) X(drop_eth_dst) X(drop_eth_headroom)
+
+#define HS_STATS_IPV4(X) \
+	X(rx_ipv4) X(tx_ipv4) \
+	X(drop_ip_short) X(drop_ip_version) X(drop_ip_hlen) X(drop_ip_len) \
+	X(drop_ip_csum) X(drop_ip_frag) X(drop_ip_options) X(drop_ip_dst) \
+	X(drop_ip_src) X(drop_ip_proto) X(drop_ip_noroute)
+
+#define HS_STATS_ICMP(X) \
+	X(rx_icmp) X(tx_icmp) X(drop_icmp_short) X(drop_icmp_csum) \
+	X(drop_icmp_type)
+
 struct hs_lcore;
 
 /* Frame as received from the port.  Consumes m. */

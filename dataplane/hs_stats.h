@@ -9,6 +9,16 @@
  * The list is an X-macro so that telemetry and the exit report never
  * forget a field.  Each module owns its own list; add counters there.
  * Names: rx_* / tx_* packet counts, drop_<layer>_<reason> for every drop.
+ * A name is its telemetry name (/httpsd/stats) and tests read counters
+ * by name: never rename one, append new ones to their module's list.
+ *
+ * Where the lists live: port, steering and loop counters with the lcore
+ * (hs_lcore_stats.h), Ethernet/IPv4/ICMP in hs_net.h, ARP in hs_arp.h,
+ * the impairment stage in hs_impair.h, TCP below; the layers above the
+ * dataplane (TLS, HTTP) in their own headers, brought in by
+ * app/hs_stats_layers.h as HS_STATS_LAYERS so that the dataplane never
+ * includes a tls/ or http/ header.  This header only assembles them: the
+ * order in HS_STATS_ALL is the struct layout.
  */
 #ifndef HS_STATS_H
 #define HS_STATS_H
@@ -16,29 +26,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define HS_STATS_PORT(X) \
-	X(rx_pkts) X(rx_bytes) X(tx_pkts) X(tx_bytes) \
-	X(drop_nombuf) X(drop_tx_full)
-
-#define HS_STATS_ETH(X) \
-	X(drop_eth_short) X(drop_eth_type) X(drop_eth_dst) X(drop_eth_headroom)
-
-#define HS_STATS_ARP(X) \
-	X(rx_arp) X(tx_arp) X(arp_learned) X(arp_expired) \
-	X(drop_arp_bad) X(drop_arp_not_us) X(drop_arp_unresolved) \
-	X(drop_arp_replaced) X(arp_evicted) X(drop_arp_table_full) \
-	X(arp_peer_tx) X(arp_peer_rx) X(drop_arp_peer_full) \
-	X(steer_tx) X(steer_rx) X(drop_steer_full)
-
-#define HS_STATS_IPV4(X) \
-	X(rx_ipv4) X(tx_ipv4) \
-	X(drop_ip_short) X(drop_ip_version) X(drop_ip_hlen) X(drop_ip_len) \
-	X(drop_ip_csum) X(drop_ip_frag) X(drop_ip_options) X(drop_ip_dst) \
-	X(drop_ip_src) X(drop_ip_proto) X(drop_ip_noroute)
-
-#define HS_STATS_ICMP(X) \
-	X(rx_icmp) X(tx_icmp) X(drop_icmp_short) X(drop_icmp_csum) \
-	X(drop_icmp_type)
+#include "hs_arp.h"
+#include "hs_impair.h"
+#include "hs_lcore_stats.h"
+#include "hs_net.h"
+#include "hs_stats_layers.h"   /* app/: the TLS and HTTP lists */
 
 /* Gauges among the counters: tcp_conn_open (every table entry, TIME_WAIT
  * included) and tcp_conn_timewait (the TIME_WAIT part of it).
@@ -73,35 +65,9 @@
 	X(tcp_hystart_css) X(tcp_hystart_css_undo) X(tcp_hystart_css_exit) \
 	X(tcp_cwnd_app_limited) X(tcp_cwnd_restart)
 
-#define HS_STATS_TLS(X) \
-	X(tls_hs_ok) X(tls_hs_fail) X(tls_err) \
-	X(tls_resumed) X(tls_resume_refused) X(tls_resume_expired) \
-	X(tls_early_accepted) X(tls_early_replayed) X(tls_early_unparsed) \
-	X(drop_tls_hello_big)
-
-/* http_body_zc_bytes: plain-HTTP body bytes queued by reference to the
- * file cache (hs_tcp_send_ext), never copied on their way to the wire. */
-#define HS_STATS_HTTP(X) \
-	X(http_req) X(http_1xx) X(http_2xx) X(http_3xx) X(http_4xx) \
-	X(http_5xx) X(conn_timeout_idle) X(conn_timeout_handshake) \
-	X(conn_timeout_read) X(conn_timeout_write) X(conn_timeout_linger) \
-	X(log_dropped) X(http_body_zc_bytes)
-
-/* Impairment stage (hs_impair.h): per direction, in this order (the
- * module indexes the block; keep rx and tx blocks identical). */
-#define HS_STATS_IMPAIR(X) \
-	X(impair_rx_loss) X(impair_rx_dup) X(impair_rx_reorder) \
-	X(impair_rx_corrupt) X(impair_rx_delayed) X(impair_rx_queue_full) \
-	X(impair_tx_loss) X(impair_tx_dup) X(impair_tx_reorder) \
-	X(impair_tx_corrupt) X(impair_tx_delayed) X(impair_tx_queue_full)
-
-#define HS_STATS_LOOP(X) \
-	X(loop_busy_cycles) X(loop_idle_cycles) X(loop_iter) \
-	X(loop_sleeps) X(loop_sleep_cycles)
-
 #define HS_STATS_ALL(X) \
-	HS_STATS_PORT(X) HS_STATS_ETH(X) HS_STATS_ARP(X) HS_STATS_IPV4(X) \
-	HS_STATS_ICMP(X) HS_STATS_TCP(X) HS_STATS_TLS(X) HS_STATS_HTTP(X) \
+	HS_STATS_PORT(X) HS_STATS_ETH(X) HS_STATS_ARP(X) HS_STATS_STEER(X) \
+	HS_STATS_IPV4(X) HS_STATS_ICMP(X) HS_STATS_TCP(X) HS_STATS_LAYERS(X) \
 	HS_STATS_IMPAIR(X) HS_STATS_LOOP(X)
 
 struct hs_stats {

@@ -126,7 +126,7 @@ struct hs_tcp_conn {
 
 	struct hs_mbuf_q sndq;         /* bytes from snd_una onwards */
 	struct hs_mbuf_q rcvq;         /* in-order bytes not yet read */
-	struct hs_mbuf_q ooq;          /* out-of-order segments (issue: reassembly) */
+	struct hs_mbuf_q ooq;          /* out-of-order segments (reassembly) */
 	uint32_t ooq_fin;              /* seq of a FIN held beyond a hole */
 	uint32_t sack_last;            /* seq of the latest out-of-order arrival */
 	uint32_t last_rx_ms;           /* last segment accepted (keep-alive) */
@@ -181,8 +181,9 @@ struct hs_tcp_conn {
 		uint8_t hystart;       /* HS_HYSTART_* (hs_tcp_cc.c) */
 	} ss;
 
-	struct hs_timer t_rexmt;       /* RTO / persist / SYN-ACK retransmit */
-	struct hs_timer t_misc;        /* delayed ACK / keep-alive / TIME_WAIT / FIN_WAIT_2 */
+	struct hs_timer t_rexmt;       /* RTO / persist / SYN-ACK retransmit /
+	                                * TLP (HS_TCPF2_PTO) */
+	struct hs_timer t_misc;        /* delayed ACK / TIME_WAIT / FIN_WAIT_2 */
 	struct hs_timer t_app;         /* hs_tcp_set_timeout() -> ops->timeout */
 	struct hs_timer t_keep;        /* keep-alive (RFC 9293 §3.8.4) */
 

@@ -192,7 +192,8 @@ hs_http_conn_body_files(const struct hs_http_conn *c)
 
 /* True while the response in flight (held or being sent) has its body in
  * fc: a cache swapped out (SIGHUP re-scan) may be freed once no
- * connection answers from it. */
+ * connection answers from it.  The unit tests use it; hs_server.c counts
+ * holds with hs_http_conn_body_files() above. */
 static inline bool hs_http_conn_uses_files(const struct hs_http_conn *c,
 					   const struct hs_file_cache *fc)
 {

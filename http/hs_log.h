@@ -91,7 +91,8 @@ int hs_log_start(hs_log_thread_create_fn create);
 void hs_log_reopen(void);
 /* Stop the writer after a final drain of every ring; close the file. */
 void hs_log_stop(void);
-/* Lines written to the file so far (for tests and reports). */
+/* Lines written to the file so far (the unit tests; httpsd does not
+ * call it). */
 uint64_t hs_log_written(void);
 
 #endif

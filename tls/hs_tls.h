@@ -56,7 +56,7 @@ struct hs_tls_config {
 	 * zero value) or HS_TLS_CRYPTO_WOLFSSL (see hs_tls_crypto.h). */
 	enum hs_tls_crypto crypto;
 
-	/* ---- SNI sites, resumption (issue 5, first half) ----
+	/* ---- SNI sites, resumption ----
 	 * cert_file/key_file above are the default site: clients without
 	 * SNI, and (unless sni_strict) names no site matches.  With
 	 * sni_strict a server name that matches neither a site nor a DNS
@@ -149,15 +149,18 @@ int hs_tls_shutdown(struct hs_tls_sess *s);
 /* Re-read the ocsp_staple file into a running context (the default site
  * and the sites serving cert_file).  0, or a negative code with a
  * one-line reason in err (the previous response stays in service).  See
- * hs_tls_ocsp.h for when wolfSSL starts stapling the new one; httpsd's
- * SIGHUP builds a new context instead, which reads the file afresh. */
+ * hs_tls_ocsp.h for when wolfSSL starts stapling the new one.  httpsd
+ * itself never calls it (its SIGHUP builds a new context, which reads the
+ * file afresh); kept as the in-place refresh README's OCSP paragraph
+ * documents for embedders. */
 int hs_tls_reload_ocsp(struct hs_tls_ctx *ctx, char *err, size_t errlen);
 
 /* The client certificate result of a completed handshake (never NULL
  * for a valid session; verified false without client authentication). */
 const struct hs_tls_peer *hs_tls_peer(const struct hs_tls_sess *s);
 
-/* Negotiated protocol and cipher names (for logs and tests). */
+/* Negotiated protocol and cipher names.  The unit tests check the
+ * negotiation with these and the three below; httpsd does not call them. */
 const char *hs_tls_version(const struct hs_tls_sess *s);
 const char *hs_tls_cipher(const struct hs_tls_sess *s);
 

@@ -38,11 +38,6 @@ void hs_tls_crypto_stats(struct hs_tls_crypto_stats *out)
 		*out = hs_tls_crypto_st;
 }
 
-void hs_tls_crypto_stats_reset(void)
-{
-	memset(&hs_tls_crypto_st, 0, sizeof(hs_tls_crypto_st));
-}
-
 int hs_tls_crypto_parse(const char *name, enum hs_tls_crypto *out)
 {
 	if (name == NULL || out == NULL)

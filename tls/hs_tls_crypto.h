@@ -99,6 +99,5 @@ struct hs_tls_crypto_keyset *hs_tls_crypto_enter(struct hs_tls_crypto_keyset *ks
 void hs_tls_crypto_leave(struct hs_tls_crypto_keyset *prev);
 
 void hs_tls_crypto_stats(struct hs_tls_crypto_stats *out);
-void hs_tls_crypto_stats_reset(void);
 
 #endif

@@ -104,7 +104,8 @@ struct hs_tls_early_sniff {
 };
 
 /* Per-process table; once before any session (global init), sized and
- * windowed for tests.  0, -ENOMEM. */
+ * windowed for tests.  0, -ENOMEM.  httpsd keeps it until exit; _fini is
+ * for the unit tests (leak checks). */
 int hs_tls_early_table_init(uint32_t slots, uint32_t window_s);
 void hs_tls_early_table_fini(void);
 

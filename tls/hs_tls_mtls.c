@@ -34,16 +34,6 @@ int hs_tls_client_auth_parse(const char *name, enum hs_tls_client_auth *out)
 	return 0;
 }
 
-const char *hs_tls_client_auth_name(enum hs_tls_client_auth mode)
-{
-	switch (mode) {
-	case HS_TLS_CLIENT_AUTH_OFF: return "off";
-	case HS_TLS_CLIENT_AUTH_OPTIONAL: return "optional";
-	case HS_TLS_CLIENT_AUTH_REQUIRED: return "required";
-	}
-	return "unknown";
-}
-
 /* The leaf may sign for a TLS client (RFC 5280 §4.2.1.3, §4.2.1.12). */
 static bool hs_tls_mtls_usage_ok(WOLFSSL_X509 *x)
 {

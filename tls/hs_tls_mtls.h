@@ -52,7 +52,6 @@ struct hs_tls_peer {
 
 /* "--client-auth optional|required": 0 and *out set, or -EINVAL. */
 int hs_tls_client_auth_parse(const char *name, enum hs_tls_client_auth *out);
-const char *hs_tls_client_auth_name(enum hs_tls_client_auth mode);
 
 /* Load the CA file (PEM, one or more certificates) into the context and
  * request client certificates in the given mode (not OFF).  0, or a

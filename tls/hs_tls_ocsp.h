@@ -48,11 +48,13 @@ int hs_tls_ocsp_setup(struct WOLFSSL_CTX *wctx, const char *cert_file,
 		      const char *staple_file, struct hs_tls_ocsp **out,
 		      char *err, size_t errlen);
 
-/* Re-read the file (on SIGHUP).  On failure the previous response stays
- * in service and err says why; -EBUSY if called again within a second. */
+/* Re-read the file in place.  On failure the previous response stays
+ * in service and err says why; -EBUSY if called again within a second.
+ * Reached through hs_tls_reload_ocsp() (hs_tls.h), which httpsd itself
+ * does not call: its SIGHUP builds new contexts instead. */
 int hs_tls_ocsp_reload(struct hs_tls_ocsp *o, char *err, size_t errlen);
 
-/* Bytes currently served (for tests and logs). */
+/* Bytes currently served (the unit tests; httpsd does not call it). */
 size_t hs_tls_ocsp_len(const struct hs_tls_ocsp *o);
 
 /* After the context is freed. */

@@ -79,6 +79,7 @@
 #include "hs_lcore.h"
 #include "hs_net.h"
 #include "hs_tcp_var.h"
+#include "hs_ipv4_capture.h"
 
 #define SRV_IP    RTE_IPV4(198, 18, 0, 1)
 #define PEER_IP   RTE_IPV4(198, 18, 0, 2)
@@ -164,30 +165,21 @@ static uint8_t pat_in(uint32_t off)  { return (uint8_t)(off * 7u + 3u); }
 static uint8_t pat_out(uint32_t off) { return (uint8_t)(off * 13u + 5u); }
 
 /* ---- IPv4 layer stand-ins ------------------------------------------- */
-static bool
-cksum_ok(const struct rte_ipv4_hdr *ip, const void *l4)
-{
-	uint32_t sum = rte_ipv4_phdr_cksum(ip, 0);
-
-	sum += rte_raw_cksum(l4, rte_be_to_cpu_16(ip->total_length) - 20);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return sum == 0xffff;
-}
-
 void
 hs_ipv4_output(struct hs_lcore *l, struct rte_mbuf *m)
 {
-	/* Data segments are chains (header mbuf + views of the send
-	 * queue): read the frame through a flat copy. */
-	static uint8_t flat[2048];
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_read(m, 0,
-		HS_MIN(rte_pktmbuf_pkt_len(m), (uint32_t)sizeof(flat)), flat);
-	const struct rte_tcp_hdr *th = (const void *)(ip + 1);
-	uint32_t thl = (th->data_off >> 4) * 4;
+	/* data segments are chains: read through a flat copy */
+	struct hs_cap_seg seg;
+	const struct rte_ipv4_hdr *ip;
+	const struct rte_tcp_hdr *th;
+	uint32_t thl;
 	struct cap *c;
 
 	(void)l;
+	hs_cap_read(m, &seg);
+	ip = seg.ip;
+	th = seg.th;
+	thl = seg.thl;
 	if (ncap == MAX_CAPS) {
 		fail("capture overflow");
 		rte_pktmbuf_free(m);
@@ -203,11 +195,11 @@ hs_ipv4_output(struct hs_lcore *l, struct rte_mbuf *m)
 	c->dport = rte_be_to_cpu_16(th->dst_port);
 	c->optlen = (uint8_t)(thl - 20);
 	memcpy(c->opts, th + 1, c->optlen);
-	c->dlen = rte_be_to_cpu_16(ip->total_length) - 20 - thl;
+	c->dlen = seg.dlen;
 	if (c->dlen > sizeof(c->data))
 		c->dlen = sizeof(c->data);
-	memcpy(c->data, (const uint8_t *)th + thl, c->dlen);
-	c->cksum_ok = cksum_ok(ip, th) && ip->src_addr == RTE_BE32(SRV_IP) &&
+	memcpy(c->data, seg.data, c->dlen);
+	c->cksum_ok = seg.cksum_ok && ip->src_addr == RTE_BE32(SRV_IP) &&
 		      rte_pktmbuf_headroom(m) >= RTE_ETHER_HDR_LEN;
 	if (c->flags & RTE_TCP_SYN_FLAG) {
 		struct peer *p = peer_get(c->dport);

@@ -20,9 +20,7 @@
 #include "hs_impair.h"
 #include "hs_stats.h"
 
-static int failures, checks;
-#define CHECK(e) do { checks++; if (!(e)) { failures++; \
-	fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #e); } } while (0)
+#include "hs_check.h"
 
 #define POOL_SIZE 4095
 #define FRAME_LEN 200u
@@ -217,11 +215,11 @@ test_parse(void)
 		err[0] = '\0';
 		CHECK(hs_impair_parse(&c, bad[i].spec, err, sizeof(err)) == -EINVAL);
 		if (strstr(err, bad[i].needle) == NULL) {
-			failures++;
+			hs_check_failed++;
 			fprintf(stderr, "parse '%s': message '%s' lacks '%s'\n",
 				bad[i].spec, err, bad[i].needle);
 		}
-		checks++;
+		hs_check_count++;
 	}
 }
 
@@ -665,7 +663,5 @@ main(int argc, char **argv)
 	CHECK(rte_mempool_avail_count(pool) == POOL_SIZE);
 	rte_mempool_free(pool);
 	rte_eal_cleanup();
-	printf("test_impair: %d checks, %d failures: %s\n", checks, failures,
-	       failures ? "FAIL" : "PASS");
-	return failures ? 1 : 0;
+	return hs_check_summary("test_impair");
 }

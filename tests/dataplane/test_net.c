@@ -28,9 +28,7 @@
 #include "hs_net.h"
 #include "hs_stats.h"
 
-static int failures, checks;
-#define CHECK(e) do { checks++; if (!(e)) { failures++; \
-	fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #e); } } while (0)
+#include "hs_check.h"
 
 #define POOL_SIZE 511
 
@@ -1175,7 +1173,5 @@ main(int argc, char **argv)
 
 	rte_mempool_free(pool);
 	rte_eal_cleanup();
-	printf("test_net: %d checks, %d failures: %s\n", checks, failures,
-	       failures ? "FAIL" : "PASS");
-	return failures ? 1 : 0;
+	return hs_check_summary("test_net");
 }

@@ -12,9 +12,7 @@
 #include "hs_rcu.h"
 #include "hs_reload.h"
 
-static int failures, checks;
-#define CHECK(e) do { checks++; if (!(e)) { failures++; \
-	fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #e); } } while (0)
+#include "hs_check.h"
 
 static char tmpl[] = "/tmp/hs_test_ops.XXXXXX";
 
@@ -223,6 +221,5 @@ main(void)
 		unlink(path);
 		rmdir(tmpl);
 	}
-	printf("test_ops: %d checks, %d failures\n", checks, failures);
-	return failures ? 1 : 0;
+	return hs_check_summary("test_ops");
 }

@@ -21,10 +21,8 @@
 #include "hs_tcp.h"
 #include "hs_tcp_var.h"
 
-static int failures, checks;
-#define CHECK(e) do { checks++; if (!(e)) { failures++; \
-	fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #e); \
-	} } while (0)
+#include "hs_check.h"
+#include "hs_ipv4_capture.h"
 
 #define F_FIN RTE_TCP_FIN_FLAG
 #define F_SYN RTE_TCP_SYN_FLAG
@@ -71,31 +69,23 @@ held_free(void)
 	hold_tx = false;
 }
 
-static bool
-cksum_ok(const struct rte_ipv4_hdr *ip, const void *l4)
-{
-	uint32_t sum = rte_ipv4_phdr_cksum(ip, 0);
-
-	sum += rte_raw_cksum(l4, rte_be_to_cpu_16(ip->total_length) - 20);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return sum == 0xffff;
-}
-
 void
 hs_ipv4_output(struct hs_lcore *l, struct rte_mbuf *m)
 {
-	/* Data segments are chains (header mbuf + views of the send
-	 * queue): read the frame through a flat copy. */
-	static uint8_t flat[2048];
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_read(m, 0,
-		HS_MIN(rte_pktmbuf_pkt_len(m), (uint32_t)sizeof(flat)), flat);
-	const struct rte_tcp_hdr *th = (const void *)(ip + 1);
-	uint32_t thl = (th->data_off >> 4) * 4;
-	const uint8_t *o = (const uint8_t *)(th + 1);
+	/* data segments are chains: read through a flat copy */
+	struct hs_cap_seg seg;
+	const struct rte_ipv4_hdr *ip;
+	const struct rte_tcp_hdr *th;
+	uint32_t thl;
+	const uint8_t *o;
 	struct cap *c;
 
 	(void)l;
+	hs_cap_read(m, &seg);
+	ip = seg.ip;
+	th = seg.th;
+	thl = seg.thl;
+	o = (const uint8_t *)(th + 1);
 	if (ncap == RTE_DIM(caps)) {
 		fprintf(stderr, "capture overflow\n");
 		exit(2);
@@ -124,9 +114,9 @@ hs_ipv4_output(struct hs_lcore *l, struct rte_mbuf *m)
 		}
 		i += o[i + 1];
 	}
-	c->dlen = rte_be_to_cpu_16(ip->total_length) - 20 - thl;
-	memcpy(c->data, (const uint8_t *)th + thl, c->dlen);
-	c->cksum_ok = cksum_ok(ip, th) && ip->src_addr == RTE_BE32(SRV_IP);
+	c->dlen = seg.dlen;
+	memcpy(c->data, seg.data, c->dlen);
+	c->cksum_ok = seg.cksum_ok && ip->src_addr == RTE_BE32(SRV_IP);
 	c->headroom_ok = rte_pktmbuf_headroom(m) >= RTE_ETHER_HDR_LEN;
 	if (hold_tx && nheld < RTE_DIM(held)) {
 		held[nheld++] = m;          /* "still in the TX ring" */
@@ -209,9 +199,9 @@ expect_seg(int line, uint8_t flags, uint32_t seq, uint32_t ack)
 {
 	struct cap *c;
 
-	checks++;
+	hs_check_count++;
 	if (rd >= ncap) {
-		failures++;
+		hs_check_failed++;
 		fprintf(stderr, "%s:%d: expected a segment, none sent\n",
 			__FILE__, line);
 		return NULL;
@@ -219,7 +209,7 @@ expect_seg(int line, uint8_t flags, uint32_t seq, uint32_t ack)
 	c = &caps[rd++];
 	if (c->flags != flags || c->seq != seq || c->ack != ack ||
 	    !c->cksum_ok || !c->headroom_ok) {
-		failures++;
+		hs_check_failed++;
 		fprintf(stderr, "%s:%d: expected flags %#x seq %u ack %u, got "
 			"flags %#x seq %u ack %u len %u cksum_ok %d\n",
 			__FILE__, line, flags, seq, ack, c->flags, c->seq,
@@ -228,7 +218,7 @@ expect_seg(int line, uint8_t flags, uint32_t seq, uint32_t ack)
 	return c;
 }
 #define EXPECT(f, s, a) expect_seg(__LINE__, (f), (s), (a))
-#define EXPECT_NONE() do { checks++; if (rd != ncap) { failures++; \
+#define EXPECT_NONE() do { hs_check_count++; if (rd != ncap) { hs_check_failed++; \
 	fprintf(stderr, "%s:%d: unexpected segment flags %#x seq %u ack %u " \
 		"len %u\n", __FILE__, __LINE__, caps[rd].flags, caps[rd].seq, \
 		caps[rd].ack, caps[rd].dlen); rd = ncap; } } while (0)
@@ -2635,6 +2625,5 @@ main(int argc, char **argv)
 	CHECK(rte_mempool_avail_count(pool) == POOL_SIZE);
 	rte_mempool_free(pool);
 	rte_eal_cleanup();
-	printf("test_tcp: %d checks, %d failed\n", checks, failures);
-	return failures ? 1 : 0;
+	return hs_check_summary("test_tcp");
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * fuzz_tkeys.c - libFuzzer target for the session ticket key file reader
- * (--ticket-keys, hs_tls.c hs_tls_tkeys_load): the input is the file's
- * contents, read through the real loader from a memfd.  hs_tls.c is
+ * (--ticket-keys, hs_tls_ticket.c hs_tls_tkeys_load): the input is the file's
+ * contents, read through the real loader from a memfd.  hs_tls_ticket.c is
  * included to reach the static loader; nothing else of it runs.
  *
  * Invariants (abort on violation): success means 1..HS_TLS_MAX_TICKET_KEYS
@@ -9,7 +9,7 @@
  * same line loaded alone gives the same key); failure leaves a one-line
  * reason naming the file.
  */
-#include "../../tls/hs_tls.c"
+#include "../../tls/hs_tls_ticket.c"
 
 #include <sys/mman.h>
 

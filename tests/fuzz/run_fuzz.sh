@@ -44,10 +44,12 @@ fi
 
 CFLAGS=(-std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-	-I"$TOP/http" -I"$TOP/dataplane")
+	-I"$TOP/http" -I"$TOP/dataplane" -I"$TOP/app")
 HTTP_SRCS=("$TOP/http/hs_http_parse.c" "$TOP/http/hs_http_files.c" "$TOP/http/hs_http.c"
+	"$TOP/http/hs_http_resp.c"
 	"$TOP/http/hs_log.c" "$TOP/http/hs_http_sink.c")
-# fuzz_tkeys includes hs_tls.c itself (its loader is static)
+# fuzz_tkeys includes hs_tls_ticket.c itself (its loader is static)
+TLS_CORE=("$TOP/tls/hs_tls.c" "$TOP/tls/hs_tls_ctx.c" "$TOP/tls/hs_tls_sni.c")
 TLS_SRCS=("$TOP/tls/hs_tls_crypto.c" "$TOP/tls/hs_tls_mtls.c" "$TOP/tls/hs_tls_ocsp.c"
 	"$TOP/tls/hs_tls_early.c" "$TOP/tls/hs_tls_scache.c" "$TOP/tls/hs_tls_hello.c")
 TLS_FLAGS=(-I"$TOP/tls" -DHS_WOLFSSL_DESC='"fuzz"' -DHS_WOLFSSL_TUNED=0
@@ -78,8 +80,8 @@ for t in $TARGETS; do
 	case $t in
 	tls_hello) t_srcs=("$TOP/tls/hs_tls_hello.c" "$TOP/tls/hs_tls_early.c")
 		t_cflags+=(-I"$TOP/tls") ;;
-	tkeys) t_srcs=("${TLS_SRCS[@]}"); t_cflags+=("${TLS_FLAGS[@]}") ;;
-	tls_sess) t_srcs=("$TOP/tls/hs_tls.c" "${TLS_SRCS[@]}")
+	tkeys) t_srcs=("${TLS_CORE[@]}" "${TLS_SRCS[@]}"); t_cflags+=("${TLS_FLAGS[@]}") ;;
+	tls_sess) t_srcs=("${TLS_CORE[@]}" "$TOP/tls/hs_tls_ticket.c" "${TLS_SRCS[@]}")
 		t_cflags+=("${TLS_FLAGS[@]}")
 		# the session's certificate: P-256, CN localhost
 		if [ ! -s "$OUT/fz_cert.pem" ]; then
@@ -100,7 +102,8 @@ for t in $TARGETS; do
 		# shellcheck disable=SC2207
 		t_cflags=(-std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
 			-march=native -fsanitize=fuzzer,address,undefined
-			-fno-sanitize-recover=all -I"$DP" $(pkg-config --cflags libdpdk))
+			-fno-sanitize-recover=all -I"$DP" -I"$TOP/app"
+			$(pkg-config --cflags libdpdk))
 		t_srcs=("${DP_SRCS[@]}")
 		# shellcheck disable=SC2207
 		t_libs=($(pkg-config --libs libdpdk) -lm) ;;

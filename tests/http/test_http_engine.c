@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "hs_http.h"
-#include "hs_test.h"
+#include "hs_check.h"
 
 #define RFC_TIME 784111777
 #define RFC_DATE "Sun, 06 Nov 1994 08:49:37 GMT"
@@ -1365,5 +1365,5 @@ int main(void)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cleanup failed\n");
-	return hs_test_summary("test_http_engine");
+	return hs_check_summary("test_http_engine");
 }

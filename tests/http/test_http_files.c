@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "hs_http_files.h"
-#include "hs_test.h"
+#include "hs_check.h"
 
 /* RFC 9110 §5.6.7's example date. */
 #define RFC_TIME 784111777
@@ -508,5 +508,5 @@ int main(void)
 	test_parse_date();
 	test_rescan();
 	rm_rf(base);
-	return hs_test_summary("test_http_files");
+	return hs_check_summary("test_http_files");
 }

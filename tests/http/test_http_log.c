@@ -12,7 +12,7 @@
 
 #include "hs_http.h"
 #include "hs_log.h"
-#include "hs_test.h"
+#include "hs_check.h"
 
 #define T0 784111777   /* Sun, 06 Nov 1994 08:49:37 GMT */
 
@@ -277,5 +277,5 @@ int main(void)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cleanup failed\n");
-	return hs_test_summary("test_http_log");
+	return hs_check_summary("test_http_log");
 }

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "hs_http_parse.h"
-#include "hs_test.h"
+#include "hs_check.h"
 
 #define OK 0   /* expected status 0: the head is valid */
 
@@ -655,5 +655,5 @@ int main(void)
 	test_guard_page();
 	test_chunked();
 	test_chunked_guard_page();
-	return hs_test_summary("test_http_parse");
+	return hs_check_summary("test_http_parse");
 }

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "hs_http.h"
-#include "hs_test.h"
+#include "hs_check.h"
 
 /* FIPS 180-2 / NIST test vectors */
 #define SHA_EMPTY "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -320,5 +320,5 @@ main(void)
 	hs_files_free(files);
 	unlink(path);
 	rmdir(base);
-	return hs_test_summary("test_http_sink");
+	return hs_check_summary("test_http_sink");
 }

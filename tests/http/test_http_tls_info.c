@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "hs_http.h"
-#include "hs_test.h"
+#include "hs_check.h"
 
 #define BODY "<!DOCTYPE html><h1>early</h1>\n"
 
@@ -140,5 +140,5 @@ int main(void)
 	test_early_data();
 	test_client_dn_log();
 	hs_files_free(files);
-	return hs_test_summary("http_tls_info");
+	return hs_check_summary("http_tls_info");
 }

@@ -18,7 +18,7 @@
 
 #include "hs_http_files.h"
 #include "hs_srv_fake.h"
-#include "hs_test.h"
+#include "hs_check.h"
 
 #define BODY_LEN 3000               /* above the zero-copy threshold */
 
@@ -300,5 +300,5 @@ int main(void)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cleanup failed\n");
-	return hs_test_summary("test_server");
+	return hs_check_summary("test_server");
 }

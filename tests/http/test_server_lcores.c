@@ -27,7 +27,7 @@
 #include "hs_server.h"
 #include "hs_tcp.h"
 #include "hs_tcp_var.h"
-#include "hs_test.h"
+#include "hs_check.h"
 
 #define POOL_SIZE 1023
 #define SRV_IP    RTE_IPV4(198, 18, 0, 1)
@@ -236,5 +236,5 @@ main(void)
 	hs_server_fini();
 	rte_mempool_free(pool);
 	rte_eal_cleanup();
-	return hs_test_summary("test_server_lcores");
+	return hs_check_summary("test_server_lcores");
 }

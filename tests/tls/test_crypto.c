@@ -23,11 +23,8 @@
 #include "hs_tls.h"
 #include "hs_tls_crypto.h"
 
-static int n_checks, n_fails;
-
-#define CHECK(expr) do { n_checks++; if (!(expr)) { n_fails++; \
-	fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, \
-		#expr); } } while (0)
+#include "hs_check.h"
+#include "hs_tls_pipe.h"
 
 #define MAXLEN 16384
 #define ALERT_BAD_RECORD_MAC 20
@@ -43,16 +40,6 @@ static size_t unhex(uint8_t *out, size_t cap, const char *hex)
 		hex += 2;
 	}
 	return n;
-}
-
-static void fill_pattern(uint8_t *b, size_t n, uint32_t seed)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		seed = seed * 1103515245u + 12345u;
-		b[i] = (uint8_t)(seed >> 16);
-	}
 }
 
 static bool all_zero(const uint8_t *b, size_t n)
@@ -143,7 +130,7 @@ static void test_vectors(void)
 		size_t al = unhex(aad, sizeof(aad), v->aad);
 		size_t cl = unhex(ct, sizeof(ct), v->ct);
 		size_t tl = unhex(tag, sizeof(tag), v->tag);
-		int bad = n_fails;
+		int bad = hs_check_failed;
 		Aes aes;
 
 		CHECK(cl == pl && tl == 16);
@@ -167,7 +154,7 @@ static void test_vectors(void)
 			CHECK(b.unavailable == a.unavailable + 2);
 		}
 		wc_AesFree(&aes);
-		if (n_fails != bad)
+		if (hs_check_failed != bad)
 			fprintf(stderr, "  vector %s failed\n", v->name);
 	}
 }
@@ -227,7 +214,7 @@ static void test_against_wolfssl(void)
 		CHECK(aes_setup(&k.dev, key, ks, true) == 0);
 		CHECK(aes_setup(&k.sw, key, ks, false) == 0);
 		hs_tls_crypto_stats(&a);
-		fails_before = n_fails;
+		fails_before = hs_check_failed;
 		for (ai = 0; ai < sizeof(aadlens) / sizeof(aadlens[0]); ai++) {
 			for (len = 0; len <= 2048 + sizeof(big) / sizeof(big[0]);
 			     len++) {
@@ -237,7 +224,7 @@ static void test_against_wolfssl(void)
 				CHECK(cross_check(&k, pt, l, aad, aadlens[ai],
 						  iv, c1, c2, back));
 				ops++;
-				if (n_fails - fails_before > 5)
+				if (hs_check_failed - fails_before > 5)
 					goto out;   /* enough noise */
 			}
 		}
@@ -368,161 +355,18 @@ static void test_rekey_same_aes(void)
 
 /* ---- a TLS session through hs_tls ----------------------------------- */
 
-#define PIPE_CAP (1u << 20)
-
-struct pipe {
-	uint8_t *buf;
-	size_t head, len;
-};
-
-static size_t pipe_put(struct pipe *p, const uint8_t *d, size_t n)
-{
-	size_t i;
-
-	if (n > PIPE_CAP - p->len)
-		n = PIPE_CAP - p->len;
-	for (i = 0; i < n; i++)
-		p->buf[(p->head + p->len + i) % PIPE_CAP] = d[i];
-	p->len += n;
-	return n;
-}
-
-static size_t pipe_get(struct pipe *p, uint8_t *d, size_t n)
-{
-	size_t i;
-
-	if (n > p->len)
-		n = p->len;
-	for (i = 0; i < n; i++)
-		d[i] = p->buf[(p->head + i) % PIPE_CAP];
-	p->head = (p->head + n) % PIPE_CAP;
-	p->len -= n;
-	return n;
-}
-
-static int srv_pull(void *io, uint8_t *buf, size_t len)
-{
-	return (int)pipe_get(((struct pipe **)io)[0], buf, len);
-}
-
-static int srv_push(void *io, const uint8_t *buf, size_t len)
-{
-	return (int)pipe_put(((struct pipe **)io)[1], buf, len);
-}
-
-static int cli_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
-{
-	size_t n = pipe_get(((struct pipe **)ctx)[1], (uint8_t *)buf,
-			    (size_t)sz);
-
-	(void)ssl;
-	return n == 0 ? WOLFSSL_CBIO_ERR_WANT_READ : (int)n;
-}
-
-static int cli_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
-{
-	size_t n = pipe_put(((struct pipe **)ctx)[0], (const uint8_t *)buf,
-			    (size_t)sz);
-
-	(void)ssl;
-	return n == 0 ? WOLFSSL_CBIO_ERR_WANT_WRITE : (int)n;
-}
-
 static char g_dir[PATH_MAX], g_cert[PATH_MAX + 16], g_key[PATH_MAX + 16];
 
-struct pair {
-	struct pipe c2s, s2c;
-	struct pipe *io[2];   /* [0] client->server, [1] server->client */
-	WOLFSSL_CTX *cctx;
-	WOLFSSL *cli;
-	struct hs_tls_sess *srv;
-};
-
-/* A software wolfSSL client (INVALID_DEVID) against an hs_tls server:
- * every record the device seals, wolfSSL software opens, and back. */
+/* A software wolfSSL client (INVALID_DEVID) against an hs_tls server
+ * (tests/support/hs_tls_pipe.h): every record the device seals, wolfSSL
+ * software opens, and back. */
 static bool pair_connect(struct pair *p, struct hs_tls_ctx *ctx,
 			 WOLFSSL_METHOD *method, const char *suite)
 {
-	int round, srv = -EAGAIN, r;
-	bool cli_done = false;
-
-	memset(p, 0, sizeof(*p));
-	p->c2s.buf = malloc(PIPE_CAP);
-	p->s2c.buf = malloc(PIPE_CAP);
-	p->io[0] = &p->c2s;
-	p->io[1] = &p->s2c;
-	p->cctx = wolfSSL_CTX_new(method);
-	if (p->c2s.buf == NULL || p->s2c.buf == NULL || p->cctx == NULL)
+	if (pair_init_ctx(p, ctx, g_cert, method, suite) != 0)
 		return false;
-	if (wolfSSL_CTX_load_verify_locations(p->cctx, g_cert, NULL) !=
-	    WOLFSSL_SUCCESS ||
-	    wolfSSL_CTX_set_cipher_list(p->cctx, suite) != WOLFSSL_SUCCESS)
-		return false;
-	wolfSSL_CTX_set_verify(p->cctx, WOLFSSL_VERIFY_PEER, NULL);
-	wolfSSL_CTX_SetIORecv(p->cctx, cli_recv);
-	wolfSSL_CTX_SetIOSend(p->cctx, cli_send);
-	p->cli = wolfSSL_new(p->cctx);
-	p->srv = hs_tls_sess_new(ctx, srv_pull, srv_push, p->io);
-	if (p->cli == NULL || p->srv == NULL)
-		return false;
-	wolfSSL_SetIOReadCtx(p->cli, p->io);
-	wolfSSL_SetIOWriteCtx(p->cli, p->io);
-	for (round = 0; round < 1000 && !(cli_done && srv == 0); round++) {
-		if (!cli_done) {
-			r = wolfSSL_connect(p->cli);
-			if (r == WOLFSSL_SUCCESS)
-				cli_done = true;
-			else if (wolfSSL_get_error(p->cli, r) !=
-				 WOLFSSL_ERROR_WANT_READ)
-				return false;
-		}
-		if (srv == -EAGAIN)
-			srv = hs_tls_handshake(p->srv);
-		if (srv != 0 && srv != -EAGAIN)
-			return false;
-	}
-	return cli_done && srv == 0;
-}
-
-static void pair_fini(struct pair *p)
-{
-	hs_tls_sess_free(p->srv);
-	wolfSSL_free(p->cli);
-	wolfSSL_CTX_free(p->cctx);
-	free(p->c2s.buf);
-	free(p->s2c.buf);
-}
-
-static bool client_read_all(struct pair *p, uint8_t *buf, size_t len)
-{
-	size_t got = 0;
-	int tries = 0;
-
-	while (got < len && tries++ < 100000) {
-		int r = wolfSSL_read(p->cli, buf + got, (int)(len - got));
-
-		if (r > 0)
-			got += (size_t)r;
-		else if (wolfSSL_get_error(p->cli, r) != WOLFSSL_ERROR_WANT_READ)
-			return false;
-	}
-	return got == len;
-}
-
-static bool server_read_all(struct pair *p, uint8_t *buf, size_t len)
-{
-	size_t got = 0;
-	int tries = 0;
-
-	while (got < len && tries++ < 100000) {
-		int r = hs_tls_read(p->srv, buf + got, len - got);
-
-		if (r > 0)
-			got += (size_t)r;
-		else if (r != -EAGAIN)
-			return false;
-	}
-	return got == len;
+	pump_handshake(p);
+	return p->srv_rc == 0 && p->cli_done;
 }
 
 /* Data both ways, byte-exact; returns the number of records each way. */
@@ -785,6 +629,5 @@ int main(int argc, char **argv)
 	test_sessions(argv[1]);
 
 	hs_tls_global_fini();
-	printf("test_crypto: %d checks, %d failed\n", n_checks, n_fails);
-	return n_fails ? 1 : 0;
+	return hs_check_summary("test_crypto");
 }

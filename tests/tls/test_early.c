@@ -14,11 +14,7 @@
 
 #include "hs_tls_early.h"
 
-static int n_checks, n_fails;
-
-#define CHECK(expr) do { n_checks++; if (!(expr)) { n_fails++; \
-	fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, \
-		#expr); } } while (0)
+#include "hs_check.h"
 
 /* A TLS 1.3 ClientHello record (RFC 8446 §4.1.2) with extensions:
  * supported_versions, [early_data], pre_shared_key (one identity, one
@@ -284,6 +280,5 @@ int main(void)
 	CHECK(st.evictions > 0);
 
 	hs_tls_early_table_fini();
-	printf("test_early: %d checks, %d failed\n", n_checks, n_fails);
-	return n_fails ? 1 : 0;
+	return hs_check_summary("test_early");
 }

@@ -19,11 +19,7 @@
 
 #include "hs_tls_ocsp.h"
 
-static int n_checks, n_fails;
-
-#define CHECK(expr) do { n_checks++; if (!(expr)) { n_fails++; \
-	fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, \
-		#expr); } } while (0)
+#include "hs_check.h"
 
 static char dir[] = "/tmp/hs_test_ocsp.XXXXXX";
 
@@ -113,6 +109,5 @@ int main(int argc, char **argv)
 	hs_tls_ocsp_free(o);
 	wolfSSL_Cleanup();
 	sh("rm -rf '%s'%s", dir, "");
-	printf("test_ocsp: %d checks, %d failed\n", n_checks, n_fails);
-	return n_fails ? 1 : 0;
+	return hs_check_summary("test_ocsp");
 }

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * hs_http_stats.h - the HTTP layer's counters (an X-macro list, no other
+ * declarations), counted by the server glue (hs_server.c) and the access
+ * log.  The fields live in the per-lcore struct hs_stats, assembled by
+ * app/hs_stats_layers.h.  Add HTTP counters here; a name is its telemetry
+ * name (/httpsd/stats), which tests and scripts read, so never rename one.
+ *
+ * http_body_zc_bytes: plain-HTTP body bytes queued by reference to the
+ * file cache (hs_tcp_send_ext), never copied on their way to the wire.
+ */
+#ifndef HS_HTTP_STATS_H
+#define HS_HTTP_STATS_H
+
+#define HS_STATS_HTTP(X) \
+	X(http_req) X(http_1xx) X(http_2xx) X(http_3xx) X(http_4xx) \
+	X(http_5xx) X(conn_timeout_idle) X(conn_timeout_handshake) \
+	X(conn_timeout_read) X(conn_timeout_write) X(conn_timeout_linger) \
+	X(log_dropped) X(http_body_zc_bytes)
+
+#endif

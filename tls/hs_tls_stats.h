@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * hs_tls_stats.h - the TLS layer's counters (an X-macro list, no other
+ * declarations).  Counted by the server glue (http/hs_server.c) from
+ * hs_tls_events() and handshake results; the fields live in the per-lcore
+ * struct hs_stats, assembled by app/hs_stats_layers.h.  Add TLS counters
+ * here; a name is its telemetry name (/httpsd/stats), which tests and
+ * scripts read, so never rename one.
+ */
+#ifndef HS_TLS_STATS_H
+#define HS_TLS_STATS_H
+
+#define HS_STATS_TLS(X) \
+	X(tls_hs_ok) X(tls_hs_fail) X(tls_err) \
+	X(tls_resumed) X(tls_resume_refused) X(tls_resume_expired) \
+	X(tls_early_accepted) X(tls_early_replayed) X(tls_early_unparsed) \
+	X(drop_tls_hello_big)
+
+#endif
