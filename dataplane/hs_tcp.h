@@ -155,6 +155,12 @@ struct hs_tcp_conn {
 	uint32_t lost_mark;            /* unSACKed bytes below are lost (HS_TCPF2_LOST) */
 	uint32_t tlp_seq, tlp_end;     /* RFC 8985 §7: probe start, TLP.end_seq */
 	uint64_t rxt_us;               /* oldest retransmission below HighRxt, 0 = none */
+	/* RFC 6937 Proportional Rate Reduction, during fast recovery
+	 * (hs_tcp_in.c hs_tcp_prr_ack()), bytes */
+	uint32_t prr_delivered;        /* prr_delivered */
+	uint32_t prr_out;              /* prr_out: sent since recovery began */
+	uint32_t prr_recover_fs;       /* RecoverFS: flight when it began */
+	uint32_t prr_dup;              /* without SACK: bytes credited by dupacks */
 	uint8_t flags2;                /* HS_TCPF2_* (hs_tcp_var.h) */
 	/* Congestion control (hs_tcp_cc.c) and its per-conn state. */
 	const struct hs_tcp_cc *cc;
