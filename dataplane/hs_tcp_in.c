@@ -365,6 +365,7 @@ hs_tcp_rtt_sample(struct hs_tcp_conn *c, uint32_t r)
 
 	if (r == 0)
 		r = 1;
+	c->rtt_last_us = r;
 	if (c->srtt_us == 0) {
 		c->srtt_us = r;
 		c->rttvar_us = r / 2;
@@ -385,13 +386,14 @@ hs_tcp_rtt_sample(struct hs_tcp_conn *c, uint32_t r)
  *    was sent at least a PTO before the probe and is lost (lost_mark;
  *    hs_tcp_ack_dup() then starts recovery);
  *  - §6.2: in recovery, SACKs still arrive more than SRTT + reo_wnd
- *    (SRTT/4) after the oldest retransmission below HighRxt was sent,
- *    so data sent after it got through while it did not: the
- *    retransmissions are lost, NextSeg resends them from HighACK. */
+ *    (SRTT/4) after a retransmission not yet acked (by SND.UNA or this
+ *    segment's ACK, ack) was sent, so data sent after it got through
+ *    while it did not: it is lost, NextSeg resends it
+ *    (hs_tcp_rxt_lost(): only those that old, not the later ones
+ *    whose ACKs may still be on their way). */
 static void
-hs_tcp_sack_loss_detect(struct hs_tcp_conn *c)
+hs_tcp_sack_loss_detect(struct hs_tcp_conn *c, uint32_t ack)
 {
-	uint64_t now = c->lc->now_us;
 
 	if ((c->flags2 & HS_TCPF2_TLP) && !(c->flags & HS_TCPF_RECOVERY) &&
 	    c->sb_n && HS_SEQ_GT(c->sb[c->sb_n - 1][1], c->tlp_seq) &&
@@ -399,13 +401,9 @@ hs_tcp_sack_loss_detect(struct hs_tcp_conn *c)
 		c->lost_mark = c->tlp_seq;
 		c->flags2 |= HS_TCPF2_LOST;
 	}
-	if (hs_tcp_sack_recovery(c) && c->rxt_us && c->srtt_us &&
-	    now - c->rxt_us > (uint64_t)c->srtt_us + c->srtt_us / 4 &&
-	    HS_SEQ_LT(c->snd_una, c->high_rxt)) {
+	if (hs_tcp_sack_recovery(c) && c->rxt_n &&
+	    hs_tcp_rxt_lost(c, HS_SEQ_GT(ack, c->snd_una) ? ack : c->snd_una))
 		c->lc->stats.tcp_rexmt_lost++;
-		c->high_rxt = c->snd_una;
-		c->rxt_us = 0;
-	}
 }
 
 /* An RTT sample for congestion control from the timestamp the ACK
@@ -459,15 +457,14 @@ hs_tcp_ack_new(struct hs_tcp_conn *c, uint32_t ack, uint32_t rtt_us)
 			c->cwnd = c->ssthresh;
 			c->flags &= ~HS_TCPF_RECOVERY;
 			c->flags2 &= ~(HS_TCPF2_RESCUE | HS_TCPF2_LOST);
-			c->rxt_us = 0;
+			hs_tcp_rxt_reset(c);
 		} else if (!(c->flags & HS_TCPF_SACK)) {
 			/* RFC 6582 §3.2 step 5, partial ACK: retransmit the
 			 * next hole; cwnd is PRR's (hs_tcp_prr_ack()). */
 			hs_tcp_rexmit_one(c);
 		}
 		/* RFC 6675 partial ACK: output runs NextSeg against pipe. */
-		if (!HS_SEQ_LT(c->snd_una, c->high_rxt))
-			c->rxt_us = 0;   /* every retransmission acked */
+		hs_tcp_rxt_acked(c);
 	} else {
 		hs_tcp_cc_ack(c, acked, rtt_us);
 	}
@@ -656,7 +653,7 @@ hs_tcp_process_ack(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
 	if ((c->flags & HS_TCPF_SACK) && s->opt.nsack)
 		sack_new = hs_tcp_sack_update(c, &s->opt);
 	if (sack_new)
-		hs_tcp_sack_loss_detect(c);
+		hs_tcp_sack_loss_detect(c, s->ack);
 	if (HS_SEQ_GT(s->ack, c->snd_una)) {
 		hs_tcp_ack_new(c, s->ack, hs_tcp_ack_rtt_ts(c, s));
 	} else if (s->ack == c->snd_una && c->snd_max != c->snd_una &&

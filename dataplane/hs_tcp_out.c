@@ -618,13 +618,20 @@ hs_tcp_sack_rexmit(struct hs_tcp_conn *c, uint32_t seq, uint32_t len)
 {
 	int rc = hs_tcp_send_data(c, seq, len, false);
 
-	if (rc == 0 && HS_SEQ_GT(seq + len, c->high_rxt))
+	if (rc < 0)
+		return rc;
+	if (HS_SEQ_GT(seq + len, c->high_rxt))
 		c->high_rxt = seq + len;
-	/* Send time of the oldest retransmission still below HighRxt, for
-	 * detecting its loss (RFC 8985 §6.2, hs_tcp_in.c). */
-	if (rc == 0 && c->rxt_us == 0)
-		c->rxt_us = c->lc->now_us;
-	return rc;
+	/* Past what was to be resent: on above the recent ones. */
+	if ((c->flags2 & HS_TCPF2_RXT_SKIP) &&
+	    HS_SEQ_GEQ(c->high_rxt, c->rxt_lost_end)) {
+		if (HS_SEQ_GT(c->rxt_resume, c->high_rxt))
+			c->high_rxt = c->rxt_resume;
+		c->flags2 &= ~HS_TCPF2_RXT_SKIP;
+	}
+	/* Its send time, for detecting its loss (RFC 8985 §6.2). */
+	hs_tcp_rxt_log(c, seq + len);
+	return 0;
 }
 
 void
@@ -651,7 +658,7 @@ hs_tcp_enter_recovery(struct hs_tcp_conn *c)
 	/* A recovery is the congestion response for the losses a probe
 	 * revealed (RFC 8985 §7.4). */
 	c->flags2 &= ~(HS_TCPF2_RESCUE | HS_TCPF2_TLP_RXT);
-	c->rxt_us = 0;
+	hs_tcp_rxt_reset(c);
 	c->rtt_start_us = 0;
 	/* RFC 8985 §7.2: no probe timer during fast recovery: the RTO. */
 	if (c->flags2 & HS_TCPF2_PTO)
