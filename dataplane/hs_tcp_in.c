@@ -394,7 +394,6 @@ hs_tcp_rtt_sample(struct hs_tcp_conn *c, uint32_t r)
 static void
 hs_tcp_sack_loss_detect(struct hs_tcp_conn *c, uint32_t ack)
 {
-
 	if ((c->flags2 & HS_TCPF2_TLP) && !(c->flags & HS_TCPF_RECOVERY) &&
 	    c->sb_n && HS_SEQ_GT(c->sb[c->sb_n - 1][1], c->tlp_seq) &&
 	    HS_SEQ_LT(c->snd_una, c->tlp_seq)) {
