@@ -94,6 +94,7 @@ struct hs_mbuf_q {
 };
 
 #define HS_TCP_SB_MAX 8                /* SACK scoreboard ranges per conn */
+#define HS_TCP_RXT_LOG 8               /* retransmission send times kept */
 
 /* Private to the TCP module except where noted. Hot fields first. */
 struct hs_tcp_conn {
@@ -121,6 +122,7 @@ struct hs_tcp_conn {
 
 	/* RTT estimation, RFC 6298 (microseconds) */
 	uint32_t srtt_us, rttvar_us, rto_us;
+	uint32_t rtt_last_us;          /* latest sample (RFC 8985 RACK.rtt) */
 	uint32_t rtt_seq;              /* segment being timed */
 	uint64_t rtt_start_us;         /* 0 = not timing */
 
@@ -154,7 +156,20 @@ struct hs_tcp_conn {
 	uint32_t rescue_rxt;           /* RFC 6675 RescueRxt (HS_TCPF2_RESCUE) */
 	uint32_t lost_mark;            /* unSACKed bytes below are lost (HS_TCPF2_LOST) */
 	uint32_t tlp_seq, tlp_end;     /* RFC 8985 §7: probe start, TLP.end_seq */
-	uint64_t rxt_us;               /* oldest retransmission below HighRxt, 0 = none */
+	/* Send times of the retransmissions not yet cumulatively acked
+	 * (RFC 8985 §6.2 lost-retransmission detection, hs_tcp_sack.c):
+	 * [i][0] end sequence, [i][1] low 32 bits of now_us. */
+	uint32_t rxt_log[HS_TCP_RXT_LOG][2];
+	uint8_t rxt_n;
+	/* With HS_TCPF2_RXT_SKIP: retransmissions in [rxt_lost_end,
+	 * rxt_resume) are recent, not lost: NextSeg skips them. */
+	uint32_t rxt_lost_end, rxt_resume;
+	/* RFC 6937 Proportional Rate Reduction, during fast recovery
+	 * (hs_tcp_in.c hs_tcp_prr_ack()), bytes */
+	uint32_t prr_delivered;        /* prr_delivered */
+	uint32_t prr_out;              /* prr_out: sent since recovery began */
+	uint32_t prr_recover_fs;       /* RecoverFS: flight when it began */
+	uint32_t prr_dup;              /* without SACK: bytes credited by dupacks */
 	uint8_t flags2;                /* HS_TCPF2_* (hs_tcp_var.h) */
 	/* Congestion control (hs_tcp_cc.c) and its per-conn state. */
 	const struct hs_tcp_cc *cc;

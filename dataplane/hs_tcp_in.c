@@ -365,6 +365,7 @@ hs_tcp_rtt_sample(struct hs_tcp_conn *c, uint32_t r)
 
 	if (r == 0)
 		r = 1;
+	c->rtt_last_us = r;
 	if (c->srtt_us == 0) {
 		c->srtt_us = r;
 		c->rttvar_us = r / 2;
@@ -385,27 +386,23 @@ hs_tcp_rtt_sample(struct hs_tcp_conn *c, uint32_t r)
  *    was sent at least a PTO before the probe and is lost (lost_mark;
  *    hs_tcp_ack_dup() then starts recovery);
  *  - §6.2: in recovery, SACKs still arrive more than SRTT + reo_wnd
- *    (SRTT/4) after the oldest retransmission below HighRxt was sent,
- *    so data sent after it got through while it did not: the
- *    retransmissions are lost, NextSeg resends them from HighACK. */
+ *    (SRTT/4) after a retransmission not yet acked (by SND.UNA or this
+ *    segment's ACK, ack) was sent, so data sent after it got through
+ *    while it did not: it is lost, NextSeg resends it
+ *    (hs_tcp_rxt_lost(): only those that old, not the later ones
+ *    whose ACKs may still be on their way). */
 static void
-hs_tcp_sack_loss_detect(struct hs_tcp_conn *c)
+hs_tcp_sack_loss_detect(struct hs_tcp_conn *c, uint32_t ack)
 {
-	uint64_t now = c->lc->now_us;
-
 	if ((c->flags2 & HS_TCPF2_TLP) && !(c->flags & HS_TCPF_RECOVERY) &&
 	    c->sb_n && HS_SEQ_GT(c->sb[c->sb_n - 1][1], c->tlp_seq) &&
 	    HS_SEQ_LT(c->snd_una, c->tlp_seq)) {
 		c->lost_mark = c->tlp_seq;
 		c->flags2 |= HS_TCPF2_LOST;
 	}
-	if (hs_tcp_sack_recovery(c) && c->rxt_us && c->srtt_us &&
-	    now - c->rxt_us > (uint64_t)c->srtt_us + c->srtt_us / 4 &&
-	    HS_SEQ_LT(c->snd_una, c->high_rxt)) {
+	if (hs_tcp_sack_recovery(c) && c->rxt_n &&
+	    hs_tcp_rxt_lost(c, HS_SEQ_GT(ack, c->snd_una) ? ack : c->snd_una))
 		c->lc->stats.tcp_rexmt_lost++;
-		c->high_rxt = c->snd_una;
-		c->rxt_us = 0;
-	}
 }
 
 /* An RTT sample for congestion control from the timestamp the ACK
@@ -430,7 +427,6 @@ static void
 hs_tcp_ack_new(struct hs_tcp_conn *c, uint32_t ack, uint32_t rtt_us)
 {
 	uint32_t acked = ack - c->snd_una;
-	uint32_t mss = c->mss;
 
 	if (c->rtt_start_us && HS_SEQ_GT(ack, c->rtt_seq)) {
 		/* the timed segment's sample is finer than the echo's */
@@ -454,24 +450,20 @@ hs_tcp_ack_new(struct hs_tcp_conn *c, uint32_t ack, uint32_t rtt_us)
 			/* RFC 6582 §3.2 step 3 (and RFC 6675 §5: the
 			 * cumulative ACK reached RecoveryPoint): full ACK,
 			 * leave recovery. */
-			uint32_t flight = c->snd_max - c->snd_una;
-
-			c->cwnd = HS_MIN(c->ssthresh, HS_MAX(flight, mss) + mss);
+			/* RFC 6937 §3 / Linux tcp_end_cwnd_reduction():
+			 * the reduction ends at ssthresh, whatever PRR let
+			 * the flight shrink to. */
+			c->cwnd = c->ssthresh;
 			c->flags &= ~HS_TCPF_RECOVERY;
 			c->flags2 &= ~(HS_TCPF2_RESCUE | HS_TCPF2_LOST);
-			c->rxt_us = 0;
+			hs_tcp_rxt_reset(c);
 		} else if (!(c->flags & HS_TCPF_SACK)) {
 			/* RFC 6582 §3.2 step 5, partial ACK: retransmit the
-			 * next hole, deflate by the amount acked. */
+			 * next hole; cwnd is PRR's (hs_tcp_prr_ack()). */
 			hs_tcp_rexmit_one(c);
-			c->cwnd = c->cwnd > acked ? c->cwnd - acked : 0;
-			if (acked >= mss)
-				c->cwnd += mss;
-			c->cwnd = HS_MAX(c->cwnd, mss);
 		}
 		/* RFC 6675 partial ACK: output runs NextSeg against pipe. */
-		if (!HS_SEQ_LT(c->snd_una, c->high_rxt))
-			c->rxt_us = 0;   /* every retransmission acked */
+		hs_tcp_rxt_acked(c);
 	} else {
 		hs_tcp_cc_ack(c, acked, rtt_us);
 	}
@@ -518,9 +510,8 @@ hs_tcp_ack_dup(struct hs_tcp_conn *c)
 	if (c->dupacks < UINT8_MAX)
 		c->dupacks++;
 	if (c->flags & HS_TCPF_RECOVERY) {
-		/* RFC 6582 §3.2 step 4: inflate; with SACK, pipe does it. */
-		if (!(c->flags & HS_TCPF_SACK) && c->dupacks > 3)
-			c->cwnd = HS_MIN(c->cwnd + c->mss, HS_TCP_MAX_CWND);
+		/* RFC 6582 §3.2 step 4's inflation is PRR's now
+		 * (RFC 6937 §3, hs_tcp_prr_ack()). */
 		return;
 	}
 	if (c->dupacks >= 3 ||
@@ -586,12 +577,68 @@ hs_tcp_fin_acked(const struct hs_tcp_conn *c)
 	return (c->flags & HS_TCPF_SENTFIN) && c->snd_una == c->snd_max;
 }
 
+/* Bytes the scoreboard holds SACKed. */
+static uint32_t
+hs_tcp_sack_bytes(const struct hs_tcp_conn *c)
+{
+	uint32_t n = 0;
+
+	for (uint32_t k = 0; k < c->sb_n; k++)
+		n += c->sb[k][1] - c->sb[k][0];
+	return n;
+}
+
+/* RFC 6937 §3 Proportional Rate Reduction, on every ACK of a fast
+ * recovery (Linux tcp_cwnd_reduction()): while pipe > ssthresh, send
+ * in proportion to what was delivered, ssthresh / RecoverFS of it;
+ * below, PRR-SSRB (slow start reduction bound) lets pipe grow back to
+ * ssthresh by at most what was delivered, plus one SMSS when the ACK
+ * advanced SND.UNA.  cwnd = pipe + sndcnt, so hs_tcp_output()'s
+ * "cwnd - pipe >= SMSS" test sends exactly sndcnt.  delivered:
+ * DeliveredData (newly cumulatively acked + newly SACKed bytes, or
+ * without SACK the per-dupack estimate); una_adv: SND.UNA moved. */
+static void
+hs_tcp_prr_ack(struct hs_tcp_conn *c, uint32_t delivered, bool una_adv)
+{
+	uint32_t flight = c->snd_max - c->snd_una, pipe, sndcnt;
+
+	if (delivered == 0)
+		return;
+	if (c->flags & HS_TCPF_SACK)
+		pipe = hs_tcp_sack_pipe(c);
+	else
+		pipe = flight - HS_MIN(c->prr_dup, flight);
+	c->prr_delivered += delivered;
+	if (pipe > c->ssthresh) {
+		/* sndcnt = CEIL(prr_delivered * ssthresh / RecoverFS)
+		 *          - prr_out */
+		uint64_t d = ((uint64_t)c->prr_delivered * c->ssthresh +
+			      c->prr_recover_fs - 1) / c->prr_recover_fs;
+
+		sndcnt = d > c->prr_out ? (uint32_t)(d - c->prr_out) : 0;
+	} else {
+		/* PRR-SSRB: MIN(ssthresh - pipe, MAX(prr_delivered -
+		 * prr_out, DeliveredData) + MSS), the MSS only on an ACK
+		 * that advanced SND.UNA (as Linux: a "safe" ACK). */
+		sndcnt = c->prr_delivered > c->prr_out ?
+			 c->prr_delivered - c->prr_out : 0;
+		sndcnt = HS_MAX(sndcnt, delivered);
+		if (una_adv)
+			sndcnt += c->mss;
+		sndcnt = HS_MIN(sndcnt, c->ssthresh - pipe);
+	}
+	c->cwnd = HS_MIN(pipe + sndcnt, HS_TCP_MAX_CWND);
+}
+
 /* The ACK field (fifth check).  Returns false if the segment is done. */
 static bool
 hs_tcp_process_ack(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
 {
 	struct hs_lcore *lc = c->lc;
 	bool sack_new = false;
+	uint32_t una0 = c->snd_una, sacked0 = hs_tcp_sack_bytes(c);
+	uint32_t delivered = 0;
+	bool dup = false;
 
 	if (HS_SEQ_GT(s->ack, c->snd_max) ||
 	    HS_SEQ_LT(s->ack, c->snd_una - c->max_sndwnd)) {
@@ -605,7 +652,7 @@ hs_tcp_process_ack(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
 	if ((c->flags & HS_TCPF_SACK) && s->opt.nsack)
 		sack_new = hs_tcp_sack_update(c, &s->opt);
 	if (sack_new)
-		hs_tcp_sack_loss_detect(c);
+		hs_tcp_sack_loss_detect(c, s->ack);
 	if (HS_SEQ_GT(s->ack, c->snd_una)) {
 		hs_tcp_ack_new(c, s->ack, hs_tcp_ack_rtt_ts(c, s));
 	} else if (s->ack == c->snd_una && c->snd_max != c->snd_una &&
@@ -614,8 +661,35 @@ hs_tcp_process_ack(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
 		    (s->dlen == 0 && !(s->flags & (HS_TH_SYN | HS_TH_FIN)) &&
 		     (s->wnd << c->snd_wscale) == c->snd_wnd))) {
 		hs_tcp_ack_dup(c);
+		dup = true;
 	} else if (s->ack != c->snd_una || s->dlen || s->wnd != c->snd_wnd) {
 		c->dupacks = 0;
+	}
+	if (c->flags & HS_TCPF_RECOVERY) {
+		/* RFC 6937 §3 DeliveredData: the change in SND.UNA plus
+		 * the change in SACKed bytes; without SACK a duplicate ACK
+		 * counts one SMSS and a partial ACK what it acks beyond the
+		 * segments duplicate ACKs already counted. */
+		uint32_t acked = c->snd_una - una0;
+
+		if (c->flags & HS_TCPF_SACK) {
+			int64_t d = (int64_t)acked + hs_tcp_sack_bytes(c) -
+				    sacked0;
+
+			delivered = d > 0 ? (uint32_t)d : 0;
+		} else if (dup) {
+			uint32_t f = c->snd_max - c->snd_una;
+
+			delivered = HS_MIN((uint32_t)c->mss, f - HS_MIN(c->prr_dup, f));
+			c->prr_dup += delivered;
+		} else if (acked) {
+			uint32_t cov = HS_MIN(c->prr_dup,
+					      acked > c->mss ? acked - c->mss : 0);
+
+			c->prr_dup -= cov;
+			delivered = acked - cov;
+		}
+		hs_tcp_prr_ack(c, delivered, c->snd_una != una0);
 	}
 	if (HS_SEQ_LEQ(c->snd_una, s->ack))
 		hs_tcp_update_window(c, s);

@@ -509,6 +509,9 @@ hs_tcp_send_data(struct hs_tcp_conn *c, uint32_t seq, uint32_t len, bool fin)
 		c->rtt_seq = seq;
 	}
 	end = seq + len + (fin ? 1 : 0);
+	/* RFC 6937 §3: prr_out, what fast recovery has sent. */
+	if (c->flags & HS_TCPF_RECOVERY)
+		c->prr_out += len;
 	if (fin)
 		c->flags |= HS_TCPF_SENTFIN;
 	if (HS_SEQ_LT(c->snd_nxt, end))
@@ -615,13 +618,20 @@ hs_tcp_sack_rexmit(struct hs_tcp_conn *c, uint32_t seq, uint32_t len)
 {
 	int rc = hs_tcp_send_data(c, seq, len, false);
 
-	if (rc == 0 && HS_SEQ_GT(seq + len, c->high_rxt))
+	if (rc < 0)
+		return rc;
+	if (HS_SEQ_GT(seq + len, c->high_rxt))
 		c->high_rxt = seq + len;
-	/* Send time of the oldest retransmission still below HighRxt, for
-	 * detecting its loss (RFC 8985 §6.2, hs_tcp_in.c). */
-	if (rc == 0 && c->rxt_us == 0)
-		c->rxt_us = c->lc->now_us;
-	return rc;
+	/* Past what was to be resent: on above the recent ones. */
+	if ((c->flags2 & HS_TCPF2_RXT_SKIP) &&
+	    HS_SEQ_GEQ(c->high_rxt, c->rxt_lost_end)) {
+		if (HS_SEQ_GT(c->rxt_resume, c->high_rxt))
+			c->high_rxt = c->rxt_resume;
+		c->flags2 &= ~HS_TCPF2_RXT_SKIP;
+	}
+	/* Its send time, for detecting its loss (RFC 8985 §6.2). */
+	hs_tcp_rxt_log(c, seq + len);
+	return 0;
 }
 
 void
@@ -637,10 +647,18 @@ hs_tcp_enter_recovery(struct hs_tcp_conn *c)
 	c->cc->on_loss(c, false);
 	c->recover = c->snd_max;
 	c->flags |= HS_TCPF_RECOVERY;
+	/* RFC 6937 §3: PRR starts; RecoverFS = snd.nxt - snd.una (the
+	 * flight, SND.MAX here).  Each ACK then sets cwnd from it
+	 * (hs_tcp_prr_ack()); the first retransmission below goes out
+	 * regardless, as Linux's tcp_cwnd_reduction() forces it. */
+	c->prr_delivered = 0;
+	c->prr_out = 0;
+	c->prr_dup = 0;
+	c->prr_recover_fs = HS_MAX(c->snd_max - c->snd_una, 1u);
 	/* A recovery is the congestion response for the losses a probe
 	 * revealed (RFC 8985 §7.4). */
 	c->flags2 &= ~(HS_TCPF2_RESCUE | HS_TCPF2_TLP_RXT);
-	c->rxt_us = 0;
+	hs_tcp_rxt_reset(c);
 	c->rtt_start_us = 0;
 	/* RFC 8985 §7.2: no probe timer during fast recovery: the RTO. */
 	if (c->flags2 & HS_TCPF2_PTO)
@@ -648,7 +666,8 @@ hs_tcp_enter_recovery(struct hs_tcp_conn *c)
 	if (c->flags & HS_TCPF_SACK) {
 		/* RFC 6675 §5 (4.2) cwnd = ssthresh, (4.3) retransmit the
 		 * first segment presumed lost; (4.4) the rest is NextSeg
-		 * against pipe in hs_tcp_output(). */
+		 * against pipe in hs_tcp_output(), with cwnd from PRR
+		 * (RFC 6937 §3) on every ACK from this one on. */
 		c->lc->stats.tcp_sack_recovery++;
 		c->cwnd = c->ssthresh;
 		c->high_rxt = c->snd_una;
@@ -660,9 +679,13 @@ hs_tcp_enter_recovery(struct hs_tcp_conn *c)
 		else
 			hs_tcp_rexmit_one(c);
 	} else {
-		/* RFC 6582 §3.2 step 2: ssthresh + 3*SMSS, inflated later. */
+		/* RFC 6582 §3.2 step 2: retransmit; RFC 6937 replaces the
+		 * window inflation: the duplicate ACKs each delivered a
+		 * segment (DeliveredData estimated per dupack, §3); the
+		 * third counts in hs_tcp_prr_ack(). */
 		hs_tcp_rexmit_one(c);
-		c->cwnd = c->ssthresh + 3u * c->mss;
+		c->cwnd = c->ssthresh;
+		c->prr_dup = HS_MIN(2u * c->mss, c->snd_max - c->snd_una);
 	}
 }
 
@@ -762,6 +785,11 @@ hs_tcp_output(struct hs_tcp_conn *c)
 		    !(c->flags & HS_TCPF_RECOVERY) && c->snd_nxt == c->snd_max)
 			lt = c->dupacks * (uint32_t)c->mss;
 		win = HS_MIN(c->snd_wnd, c->cwnd + lt);
+		/* NewReno recovery (RFC 6937 §3 without SACK): cwnd counts
+		 * against the pipe estimate, the flight less the segments
+		 * duplicate ACKs reported delivered. */
+		if (c->flags & HS_TCPF_RECOVERY)
+			win = HS_MIN(c->snd_wnd, c->cwnd + c->prr_dup);
 		usable = (int32_t)(c->snd_una + win - c->snd_nxt);
 		len = HS_MIN(unsent, hs_tcp_data_mss(c));
 		len = HS_MIN(len, usable > 0 ? (uint32_t)usable : 0u);

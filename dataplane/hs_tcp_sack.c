@@ -128,16 +128,118 @@ hs_tcp_sack_unsacked(const struct hs_tcp_conn *c, uint32_t from, uint32_t to)
 
 /* RFC 6675 §4 SetPipe: every byte in [HighACK, HighData) not SACKed
  * counts once if not lost, and once more if it was retransmitted
- * (below HighRxt). */
+ * (below HighRxt, or in the recent range NextSeg skips). */
 uint32_t
 hs_tcp_sack_pipe(const struct hs_tcp_conn *c)
 {
 	uint32_t lost_end = hs_tcp_sack_lost_end(c);
 	uint32_t rxt = HS_SEQ_LT(c->high_rxt, c->snd_max) ? c->high_rxt :
 		       c->snd_max;
+	uint32_t n = hs_tcp_sack_unsacked(c, lost_end, c->snd_max) +
+		     hs_tcp_sack_unsacked(c, c->snd_una, rxt);
 
-	return hs_tcp_sack_unsacked(c, lost_end, c->snd_max) +
-	       hs_tcp_sack_unsacked(c, c->snd_una, rxt);
+	if (c->flags2 & HS_TCPF2_RXT_SKIP) {
+		uint32_t from = HS_SEQ_GT(c->rxt_lost_end, rxt) ?
+				c->rxt_lost_end : rxt;
+		uint32_t to = HS_SEQ_LT(c->rxt_resume, c->snd_max) ?
+			      c->rxt_resume : c->snd_max;
+
+		n += hs_tcp_sack_unsacked(c, from, to);
+	}
+	return n;
+}
+
+void
+hs_tcp_rxt_log(struct hs_tcp_conn *c, uint32_t end)
+{
+	uint32_t now = (uint32_t)c->lc->now_us;
+
+	if (c->rxt_n == HS_TCP_RXT_LOG) {
+		/* Full: fold into the newest; the merged ones then count
+		 * as sent now, which only delays declaring them lost. */
+		uint32_t *e = c->rxt_log[HS_TCP_RXT_LOG - 1];
+
+		if (HS_SEQ_GT(end, e[0]))
+			e[0] = end;
+		e[1] = now;
+		return;
+	}
+	c->rxt_log[c->rxt_n][0] = end;
+	c->rxt_log[c->rxt_n][1] = now;
+	c->rxt_n++;
+}
+
+void
+hs_tcp_rxt_acked(struct hs_tcp_conn *c)
+{
+	uint8_t n = 0;
+
+	for (uint8_t i = 0; i < c->rxt_n; i++)
+		if (HS_SEQ_GT(c->rxt_log[i][0], c->snd_una)) {
+			c->rxt_log[n][0] = c->rxt_log[i][0];
+			c->rxt_log[n][1] = c->rxt_log[i][1];
+			n++;
+		}
+	c->rxt_n = n;
+	/* What was to be resent below the skipped range is acked. */
+	if ((c->flags2 & HS_TCPF2_RXT_SKIP) &&
+	    HS_SEQ_GEQ(c->snd_una, c->rxt_lost_end)) {
+		if (HS_SEQ_GT(c->rxt_resume, c->high_rxt))
+			c->high_rxt = c->rxt_resume;
+		c->flags2 &= ~HS_TCPF2_RXT_SKIP;
+	}
+}
+
+/* RFC 8985 §6.2: a retransmission is lost when data sent after it was
+ * delivered (the new SACK information this runs on) and it is older
+ * than RTT + reo_wnd.  Without per-segment send times of the SACKed
+ * data, R + R/4 since the retransmission stands for both, R the larger
+ * of SRTT and the latest sample (RACK.rtt): SRTT alone lags a rising
+ * RTT and then declares lost what is still on its way.  ack: the
+ * cumulative ACK of the segment carrying the SACK, which may cover a
+ * retransmission SND.UNA does not yet. */
+bool
+hs_tcp_rxt_lost(struct hs_tcp_conn *c, uint32_t ack)
+{
+	uint32_t now = (uint32_t)c->lc->now_us;
+	uint32_t r = HS_MAX(c->srtt_us, c->rtt_last_us);
+	uint32_t thr = r + r / 4, lost_end = ack;
+	uint8_t n = 0;
+	bool lost = false;
+
+	if (c->srtt_us == 0)
+		return false;
+	for (uint8_t i = 0; i < c->rxt_n; i++) {
+		uint32_t end = c->rxt_log[i][0];
+
+		if (HS_SEQ_GT(end, ack) && now - c->rxt_log[i][1] > thr) {
+			lost = true;
+			if (HS_SEQ_GT(end, lost_end))
+				lost_end = end;
+			continue;                 /* resent: logged again then */
+		}
+		c->rxt_log[n][0] = end;
+		c->rxt_log[n][1] = c->rxt_log[i][1];
+		n++;
+	}
+	c->rxt_n = n;
+	if (!lost)
+		return false;
+	if (c->flags2 & HS_TCPF2_RXT_SKIP) {
+		if (HS_SEQ_GT(c->rxt_lost_end, lost_end))
+			lost_end = c->rxt_lost_end;
+		if (HS_SEQ_GT(c->high_rxt, c->rxt_resume))
+			c->rxt_resume = c->high_rxt;
+	} else {
+		c->rxt_resume = c->high_rxt;
+	}
+	c->rxt_lost_end = lost_end;
+	c->high_rxt = c->snd_una;
+	if (HS_SEQ_GT(c->rxt_resume, lost_end))
+		c->flags2 |= HS_TCPF2_RXT_SKIP;
+	else
+		c->flags2 &= ~HS_TCPF2_RXT_SKIP;
+	return true;
 }
 
 /* First byte >= from that is not SACKed and below 'below'; false if none. */
@@ -175,6 +277,14 @@ hs_tcp_sack_nextseg_rexmit(const struct hs_tcp_conn *c, uint32_t max,
 		return false;
 	/* Rule 1: the first lost hole byte above HighRxt. */
 	below = hs_tcp_sack_lost_end(c);
+	/* Not into the recent retransmissions a lost older one left
+	 * (hs_tcp_rxt_lost()): resend below them, then carry on above. */
+	if ((c->flags2 & HS_TCPF2_RXT_SKIP) &&
+	    !(hs_tcp_sack_first_hole(c, from, HS_SEQ_LT(below,
+				     c->rxt_lost_end) ? below : c->rxt_lost_end,
+				     seq, &end)) &&
+	    HS_SEQ_LT(from, c->rxt_resume))
+		from = c->rxt_resume;
 	if (!hs_tcp_sack_first_hole(c, from, below, seq, &end)) {
 		/* Rule 3: a not-yet-lost hole byte above HighRxt below the
 		 * highest SACKed byte (rule 2, new data, is the caller's). */

@@ -238,7 +238,7 @@ hs_tcp_rto_timeout(struct hs_tcp_conn *c)
 	/* RFC 2018 §8: the receiver may have reneged; forget the SACKs. */
 	c->sb_n = 0;
 	c->flags2 &= ~(HS_TCPF2_TLP | HS_TCPF2_RESCUE | HS_TCPF2_LOST);
-	c->rxt_us = 0;
+	hs_tcp_rxt_reset(c);
 	c->rtt_start_us = 0;              /* Karn: never time a retransmission */
 	c->snd_nxt = c->snd_una;          /* go-back-N */
 	if (c->snd_wnd == 0 && c->sndq.bytes > 0) {

@@ -48,6 +48,7 @@
 #define HS_TCPF2_TLP_RXT 0x10u  /* the probe was a retransmission, no
 				 * recovery since (RFC 8985 §7.4) */
 #define HS_TCPF2_MEMWAIT 0x20u  /* on hs_tcp_lcore.memwait (hs_tcp_mem.c) */
+#define HS_TCPF2_RXT_SKIP 0x40u /* rxt_lost_end, rxt_resume are valid */
 
 /* TCP header flag bits (th->tcp_flags). */
 #define HS_TH_FIN  RTE_TCP_FIN_FLAG
@@ -360,6 +361,23 @@ bool hs_tcp_sack_nextseg_rexmit(const struct hs_tcp_conn *c, uint32_t max,
  * next SACKed range above seq (or seq + UINT32_MAX/2 if none). */
 uint32_t hs_tcp_sack_skip(const struct hs_tcp_conn *c, uint32_t seq,
 			  uint32_t *limit);
+
+/* Retransmission send times (RFC 8985 §6.2 simplified): record one
+ * ending at end sent now; forget those at or below SND.UNA; and, on
+ * new SACK information, declare lost those older than SRTT + reo_wnd
+ * (SRTT/4) and not covered by ack: HighRxt goes back to SND.UNA so
+ * NextSeg resends them, the recent ones above are skipped
+ * (HS_TCPF2_RXT_SKIP).  Returns true if some were declared lost. */
+void hs_tcp_rxt_log(struct hs_tcp_conn *c, uint32_t end);
+void hs_tcp_rxt_acked(struct hs_tcp_conn *c);
+bool hs_tcp_rxt_lost(struct hs_tcp_conn *c, uint32_t ack);
+/* Forget every retransmission time and skip range. */
+static inline void
+hs_tcp_rxt_reset(struct hs_tcp_conn *c)
+{
+	c->rxt_n = 0;
+	c->flags2 &= ~HS_TCPF2_RXT_SKIP;
+}
 
 /* RFC 6675 §4 NextSeg rule 4 (rescue retransmission): one segment
  * holding the highest unSACKed byte.  False if there is none. */

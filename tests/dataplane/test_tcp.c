@@ -1813,6 +1813,7 @@ ll_rand(void)
 static uint8_t ll_pat(uint32_t off) { return (uint8_t)(off * 31u + 7u); }
 
 static uint32_t ll_reorder_pct, ll_dup_pct;
+static uint64_t ll_dup_rx;   /* segments arriving wholly held already */
 
 /* Delivery time of a packet sent now: 5 ms, or up to 15 ms for the
  * ll_reorder_pct share (so it arrives after later packets). */
@@ -1878,6 +1879,12 @@ lossy_transfer(bool sack, uint32_t cc, uint32_t loss_pct, uint64_t seed,
 				continue;
 			}
 			ll_fwd[i] = ll_fwd[--ll_nfwd];
+			if (HS_SEQ_LEQ(r, rcv))
+				ll_dup_rx++;
+			for (j = 0; j < nblk; j++)
+				if (HS_SEQ_LEQ(blk[j][0], l) &&
+				    HS_SEQ_GEQ(blk[j][1], r))
+					ll_dup_rx++;
 			if (HS_SEQ_GT(r, rcv) && HS_SEQ_GT(l, rcv)) {
 				/* out of order: merge into the block list */
 				for (j = 0; j < nblk; j++)
@@ -2005,6 +2012,8 @@ test_lossy_link(void)
 		uint64_t sum_ms = 0, rto = 0, frx = 0, rexmt = 0, tlp = 0;
 		uint64_t ltx = 0, rescue = 0, rlost = 0;
 
+		ll_dup_rx = 0;
+
 		for (uint64_t seed = 1; seed <= 4; seed++) {
 			uint64_t ms = 0;
 			bool ok;
@@ -2034,13 +2043,13 @@ test_lossy_link(void)
 		}
 		printf("lossy: sack %d %-7s loss %2u%% reorder %2u%% dup %u%%: "
 		       "%6lu ms simulated, %3lu RTOs, %3lu recoveries, %4lu rexmt, "
-		       "%3lu TLP, %3lu limited-tx, %3lu rescue, %3lu lost-rexmt\n",
+		       "%3lu TLP, %3lu limited-tx, %3lu rescue, %3lu lost-rexmt, %4lu dup-rx\n",
 		       cases[i].sack, cases[i].cc ? "newreno" : "cubic",
 		       cases[i].loss, cases[i].reorder, cases[i].dup,
 		       (unsigned long)sum_ms, (unsigned long)rto,
 		       (unsigned long)frx, (unsigned long)rexmt,
 		       (unsigned long)tlp, (unsigned long)ltx,
-		       (unsigned long)rescue, (unsigned long)rlost);
+		       (unsigned long)rescue, (unsigned long)rlost, (unsigned long)ll_dup_rx);
 	}
 	ll_reorder_pct = ll_dup_pct = 0;
 }
