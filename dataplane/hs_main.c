@@ -154,6 +154,7 @@ static void opt_initcwnd(struct hs_opts *o, const char *val);
 static void opt_rto_min(struct hs_opts *o, const char *val);
 static void opt_mem_lcore(struct hs_opts *o, const char *val);
 static void opt_send_buffer(struct hs_opts *o, const char *val);
+static void opt_send_buffer_max(struct hs_opts *o, const char *val);
 static void opt_recv_buffer(struct hs_opts *o, const char *val);
 
 static const struct hs_optdef hs_optdefs[] = {
@@ -277,7 +278,11 @@ static const struct hs_optdef hs_optdefs[] = {
 	  "queues; above 7/8 of it the worst are reset (default 0:\n"
 	  "the pool minus rings, caches and 1/8 reserve, per lcore)" },
 	{ "send-buffer", HS_OPT_FN, 0, 0, 0, opt_send_buffer, false, "BYTES",
-	  "send queue per connection, and bytes/1024+16 mbufs\n(default 262144; 16384..67108864)" },
+	  "initial send queue per connection, and bytes/1024+16\nmbufs (default 262144; 16384..67108864)" },
+	{ "send-buffer-max", HS_OPT_FN, 0, 0, 0, opt_send_buffer_max, false, "BYTES",
+	  "send queue a connection may grow to with its congestion\n"
+	  "window, 2*cwnd+64KiB, at most 1/4 of --mem-lcore (default\n"
+	  "4194304; 16384..67108864; at most --send-buffer: fixed)" },
 	{ "recv-buffer", HS_OPT_FN, 0, 0, 0, opt_recv_buffer, false, "BYTES",
 	  "receive window per connection, and bytes/1024+16 mbufs\n(default 262144; 16384..16777216)" },
 	{ "time-wait", HS_OPT_FN, 0, 0, 0, opt_time_wait, false, "T",
@@ -640,6 +645,12 @@ static void
 opt_send_buffer(struct hs_opts *o, const char *val)
 {
 	o->tcp.sndbuf = (uint32_t)parse_uint("--send-buffer", val, 16384, 64u << 20);
+}
+
+static void
+opt_send_buffer_max(struct hs_opts *o, const char *val)
+{
+	o->tcp.sndbuf_max = (uint32_t)parse_uint("--send-buffer-max", val, 16384, 64u << 20);
 }
 
 static void

@@ -139,7 +139,9 @@ struct hs_tcp_conn {
 	uint32_t ts_recent_ms;         /* our ms clock when TS.Recent was set */
 	uint32_t ts_offset;            /* per-conn offset of our TSval clock */
 	uint32_t last_ack_sent;        /* Last.ACK.sent */
-	uint32_t sndbuf;               /* soft send-buffer limit, bytes */
+	uint32_t sndbuf;               /* soft send-buffer limit, bytes
+	                                * (grows with cwnd, hs_tcp_sndbuf_expand) */
+	uint32_t sndbuf_grow;          /* cwnd above which sndbuf grows */
 	uint32_t rcvbuf;               /* receive buffer, bytes */
 	uint32_t prog_ms;              /* last progress: HS_TCP_PROG_BYTES acked
 	                                * by the peer or read by the app */
@@ -262,7 +264,9 @@ struct hs_tcp_lcore {
 
 /* Tunables (process-wide, set before start). */
 struct hs_tcp_params {
-	uint32_t sndbuf;               /* default 256 KiB */
+	uint32_t sndbuf;               /* initial send buffer, default 256 KiB */
+	uint32_t sndbuf_max;           /* autotuned up to this, default 4 MiB
+	                                * (at or below sndbuf: no autotuning) */
 	uint32_t rcvbuf;               /* default 256 KiB (window scale) */
 	uint32_t msl_ms;               /* TIME_WAIT = 2*MSL; default 30 s */
 	uint32_t rto_min_ms;           /* default 200 */

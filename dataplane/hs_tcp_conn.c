@@ -28,6 +28,7 @@
 
 struct hs_tcp_params hs_tcp_params = {
 	.sndbuf = 256 * 1024,
+	.sndbuf_max = 4 * 1024 * 1024,
 	.rcvbuf = 256 * 1024,
 	.msl_ms = 30000,
 	.rto_min_ms = 200,

@@ -468,6 +468,8 @@ hs_tcp_ack_new(struct hs_tcp_conn *c, uint32_t ack, uint32_t rtt_us)
 		hs_tcp_cc_ack(c, acked, rtt_us);
 	}
 	c->cwnd = HS_MIN(c->cwnd, HS_TCP_MAX_CWND);
+	if (unlikely(c->cwnd > c->sndbuf_grow))
+		hs_tcp_sndbuf_expand(c);        /* hs_tcp_mem.c */
 	c->dupacks = 0;
 	/* RFC 8985 §7.3: the probe's episode ends when TLP.end_seq is
 	 * cumulatively acknowledged. */

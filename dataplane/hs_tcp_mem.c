@@ -29,6 +29,16 @@
  * (a slow reader taking 16 bytes every few seconds never progresses).
  * Bounded work per tick, never a scan per packet.  Counted: conn_shed,
  * conn_shed_mbufs.
+ *
+ * Send-buffer autotuning (as Linux's tcp_sndbuf_expand): a conn's send
+ * buffer (sndbuf, and with it its mbuf budget) starts at --send-buffer
+ * and grows to twice cwnd plus HS_TCP_SNDBUF_PAD, up to --send-buffer-max
+ * and to a quarter of the lcore's budget, while the lcore is below
+ * mem_high.  cwnd grows only while the flight fills it (RFC 7661, see
+ * hs_tcp_cc_ack), so a conn limited by its peer's window or its
+ * application (a slow reader) keeps the buffer it started with.  The
+ * packet path pays one compare per ACK (cwnd > sndbuf_grow).  The buffer
+ * never shrinks; the budgets above and shedding bound what it may hold.
  */
 #include <rte_mempool.h>
 
@@ -123,6 +133,32 @@ hs_tcp_mem_rcv_ok(const struct hs_tcp_conn *c)
 		return true;
 	return c->rcvq.count + c->ooq.count < HS_TCP_RCV_MIN_MBUFS &&
 	       used < tl->mem_max + tl->mem_reserve;
+}
+
+/* Twice cwnd: the flight plus one more window to send while the ACKs
+ * of this one come back, which also covers a recovery's flight (CUBIC's
+ * beta 0.7: the old flight is 1.43 cwnd).  The pad: reordering and an
+ * application slow to refill. */
+#define HS_TCP_SNDBUF_PAD (64u * 1024u)
+
+void
+hs_tcp_sndbuf_expand(struct hs_tcp_conn *c)
+{
+	const struct hs_tcp_lcore *tl = &c->lc->tcp;
+	uint64_t max = hs_tcp_params.sndbuf_max, cap, want;
+
+	/* under memory pressure no buffer grows (retried on later ACKs) */
+	if (hs_tcp_mem_used(tl) > tl->mem_high)
+		return;
+	/* a conn's mbuf budget (hs_tcp_buf_mbufs) stays within a quarter
+	 * of the lcore's */
+	cap = tl->mem_max / 4u > 16u ? (tl->mem_max / 4u - 16u) * 1024ull : 0;
+	max = HS_MIN(max, cap);
+	want = HS_MIN(2u * (uint64_t)c->cwnd + HS_TCP_SNDBUF_PAD, max);
+	if (want > c->sndbuf)
+		c->sndbuf = (uint32_t)want;
+	c->sndbuf_grow = c->sndbuf >= max ? UINT32_MAX :
+		(c->sndbuf > HS_TCP_SNDBUF_PAD ? (c->sndbuf - HS_TCP_SNDBUF_PAD) / 2u : 0);
 }
 
 void

@@ -275,6 +275,8 @@ void hs_tcp_mem_init(struct hs_lcore *lc);
 bool hs_tcp_mem_snd_ok(const struct hs_tcp_conn *c, uint32_t n);
 /* May c keep one more received mbuf (lcore budget)? */
 bool hs_tcp_mem_rcv_ok(const struct hs_tcp_conn *c);
+/* Send-buffer autotuning: called when cwnd passed c->sndbuf_grow. */
+void hs_tcp_sndbuf_expand(struct hs_tcp_conn *c);
 /* bytes acked by the peer or read by the app. */
 void hs_tcp_mem_progress(struct hs_tcp_conn *c, uint32_t bytes);
 /* Wait for send space freed by other conns (idempotent); _del unlinks. */

@@ -52,7 +52,7 @@ struct cap {
 	uint8_t data[2048];
 	bool cksum_ok, headroom_ok;
 };
-static struct cap caps[512];
+static struct cap caps[2048];
 static unsigned int ncap, rd;
 /* hold_tx: keep transmitted frames (as a TX ring or a delay queue would)
  * instead of freeing them at once. */
@@ -2561,6 +2561,173 @@ test_mem_shed(void)
 	CHECK(mem_used() == 0);
 }
 
+/* ---- send-buffer autotuning (hs_tcp_sndbuf_expand) ------------------ */
+
+/* A bulk transfer to a window-scaled peer (MSS 1460, wscale 7) offering
+ * win bytes, which acknowledges every second segment 10 ms after it was
+ * sent; the application refills all the send space there is.  Checks on
+ * every round that the conn stays within its mbuf budget and the lcore
+ * within its own.  Returns the conn; *peak: the most it queued. */
+static struct hs_tcp_conn *
+sndbuf_transfer(uint32_t rounds, uint32_t win, uint32_t *peak)
+{
+	static uint8_t buf[16384];
+	struct opts syn = syn_opts(false, 0);
+	struct hs_tcp_conn *c;
+	uint32_t iss, n, acked = 0;
+
+	*peak = 0;
+	inject_from(peer_port, SRV_PORT, F_SYN, PEER_ISN, 0, NULL, 0, &syn);
+	CHECK(ncap > rd && caps[ncap - 1].flags == (F_SYN | F_ACK));
+	iss = caps[ncap - 1].seq;
+	rd = ncap;
+	peer_win = (uint16_t)(win >> 7);
+	inject(F_ACK, PEER_ISN + 1, iss + 1, NULL, 0);
+	c = app.c;
+	CHECK(c != NULL && c->state == HS_TCP_ESTABLISHED && c->mss == 1460);
+	if (c == NULL)
+		return NULL;
+	for (uint32_t r = 0; r < rounds; r++) {
+		unsigned int end, k = 0;
+
+		while ((n = hs_tcp_send_space(c)) > 0 &&
+		       hs_tcp_send(c, buf, HS_MIN(n, (uint32_t)sizeof(buf))) > 0)
+			;
+		hs_tcp_push(c);
+		*peak = HS_MAX(*peak, c->sndq.bytes);
+		CHECK(c->sndq.count <= hs_tcp_buf_mbufs(c->sndbuf) + HS_TCP_SND_MIN_MBUFS);
+		CHECK(mem_used() <= lc.tcp.mem_max + lc.tcp.mem_reserve);
+		advance_ms(10);
+		end = ncap;
+		for (unsigned int i = rd; i < end; i++) {
+			if (caps[i].dlen == 0 || caps[i].dport != peer_port)
+				continue;
+			acked = caps[i].seq + caps[i].dlen;
+			if (++k % 2 == 0)
+				inject(F_ACK, PEER_ISN + 1, acked, NULL, 0);
+		}
+		if (k % 2)
+			inject(F_ACK, PEER_ISN + 1, acked, NULL, 0);
+		memmove(caps, caps + end, (ncap - end) * sizeof(caps[0]));
+		ncap -= end;
+		rd = 0;
+	}
+	return c;
+}
+
+/* The send buffer grows with cwnd (2 * cwnd + 64 KiB) from --send-buffer
+ * up to --send-buffer-max, or to a quarter of the lcore's budget if that
+ * is less; the conn then queues more than it started with, within its
+ * (grown) mbuf budget. */
+static void
+test_sndbuf_autotune(void)
+{
+	struct hs_tcp_conn *c;
+	uint32_t peak;
+
+	/* --send-buffer-max 512 KiB, below 1/4 of a 3000-mbuf lcore */
+	hs_tcp_params.mem_lcore_max = 3000;
+	hs_tcp_params.sndbuf_max = 512u * 1024;
+	setup(16);
+	app.multi = true;
+	c = sndbuf_transfer(30, 4u << 20, &peak);
+	CHECK(c != NULL && c->sndbuf == 512u * 1024);
+	CHECK(c != NULL && c->cwnd > 300u * 1024);
+	CHECK(peak > 400u * 1024);
+	CHECK(lc.stats.tcp_rexmt == 0);
+	rd = ncap;
+	teardown();
+
+	/* growth follows cwnd: 2 * cwnd + 64 KiB while below the max */
+	hs_tcp_params.mem_lcore_max = 3000;
+	hs_tcp_params.sndbuf_max = 4u << 20;
+	setup(16);
+	app.multi = true;
+	c = sndbuf_transfer(4, 4u << 20, &peak);
+	CHECK(c != NULL && c->sndbuf > 256u * 1024 &&
+	      c->sndbuf == 2u * c->cwnd + 64u * 1024);
+	rd = ncap;
+	teardown();
+
+	/* --send-buffer-max 4 MiB: the lcore's budget caps it, a quarter
+	 * of 3000 mbufs less the 16 per conn: 734 KiB */
+	hs_tcp_params.mem_lcore_max = 3000;
+	setup(16);
+	app.multi = true;
+	c = sndbuf_transfer(30, 4u << 20, &peak);
+	CHECK(c != NULL && c->sndbuf == (3000u / 4 - 16) * 1024);
+	CHECK(peak > 512u * 1024);
+	rd = ncap;
+	teardown();
+
+	/* --send-buffer-max at or below --send-buffer: fixed */
+	hs_tcp_params.mem_lcore_max = 3000;
+	hs_tcp_params.sndbuf_max = 128u * 1024;
+	setup(16);
+	app.multi = true;
+	c = sndbuf_transfer(30, 4u << 20, &peak);
+	CHECK(c != NULL && c->sndbuf == 256u * 1024 && peak <= 256u * 1024);
+	rd = ncap;
+	teardown();
+}
+
+/* A slow reader (a 4 KiB window, a few KiB read per RTT) never fills
+ * cwnd, so cwnd does not grow and neither does its send buffer: it keeps
+ * --send-buffer. */
+static void
+test_sndbuf_slow_reader(void)
+{
+	struct hs_tcp_conn *c;
+	uint32_t peak;
+
+	hs_tcp_params.mem_lcore_max = 3000;
+	setup(16);
+	app.multi = true;
+	c = sndbuf_transfer(100, 4096, &peak);
+	CHECK(c != NULL && c->sndbuf == 256u * 1024);
+	CHECK(c != NULL && c->cwnd <= 10u * 1460);
+	CHECK(c != NULL && c->snd_una - c->iss > 100u * 4096 / 2);
+	CHECK(peak <= 256u * 1024);
+	rd = ncap;
+	teardown();
+}
+
+/* Under memory pressure (the lcore above its high-water mark, 7/8 of
+ * --mem-lcore) no buffer grows, and the lcore's budget still bounds what
+ * the conn queues. */
+static void
+test_sndbuf_pressure(void)
+{
+	struct hs_tcp_conn *c;
+	uint32_t peak;
+
+	hs_tcp_params.mem_lcore_max = 1200;     /* high-water 1050 */
+	setup(16);
+	app.multi = true;
+	/* four others hold 4 x 272 = 1088 mbufs, never acknowledged */
+	for (uint16_t k = 0; k < 4; k++) {
+		mem_open((uint16_t)(peer_port + 1 + k));
+		CHECK(hs_tcp_send_mbuf(app.c, mem_chain(272, 10)) == 2720);
+	}
+	peer_port = (uint16_t)(peer_port + 8);
+	CHECK(mem_used() > lc.tcp.mem_high);
+	c = sndbuf_transfer(30, 4u << 20, &peak);
+	CHECK(c != NULL && c->sndbuf == 256u * 1024);
+	CHECK(c != NULL && c->sndq.count <= 1200u + lc.tcp.mem_reserve - 1088u);
+	CHECK(lc.stats.conn_shed == 0);
+	rd = ncap;
+	teardown();
+
+	/* the same transfer alone grows to the cap (1200 / 4 - 16 mbufs) */
+	hs_tcp_params.mem_lcore_max = 1200;
+	setup(16);
+	app.multi = true;
+	c = sndbuf_transfer(30, 4u << 20, &peak);
+	CHECK(c != NULL && c->sndbuf == (1200u / 4 - 16) * 1024);
+	rd = ncap;
+	teardown();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2601,6 +2768,9 @@ main(int argc, char **argv)
 	test_mem_rcv_window();
 	test_mem_reserve();
 	test_mem_shed();
+	test_sndbuf_autotune();
+	test_sndbuf_slow_reader();
+	test_sndbuf_pressure();
 	test_synack_retries();
 	test_passive_close();
 	test_close_in_readable();

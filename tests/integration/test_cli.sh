@@ -46,7 +46,7 @@ check_eq "--help exits 0" 0 "$?"
 check_match "--help mentions --addr" '--addr' "$help"
 for o in --cert --key --root --gateway --https-port --http-port --max-conns \
 	--client-ca --client-auth --ocsp-staple --early-data --impair --upload-sink \
-	--max-body --ticket-lifetime --mem-lcore --send-buffer --recv-buffer; do
+	--max-body --ticket-lifetime --mem-lcore --send-buffer --send-buffer-max --recv-buffer; do
 	check_match "--help mentions $o" "$o" "$help"
 done
 run_httpsd --help
@@ -120,6 +120,9 @@ bad "--mem-lcore lots" 'mem-lcore.*lots' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}"
 bad "--mem-lcore above the pool" 'mem-lcore 40000.*pool' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" \
 	--mem-lcore 40000
 bad "--send-buffer 1000" 'send-buffer.*1000' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --send-buffer 1000
+bad "--send-buffer-max 1000" 'send-buffer-max.*1000.*range' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --send-buffer-max 1000
+bad "--send-buffer-max 128m" 'send-buffer-max.*134217728.*range' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --send-buffer-max 134217728
+bad "--send-buffer-max 4M" 'send-buffer-max.*4M.*not a number' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --send-buffer-max 4M
 bad "--recv-buffer 1g" 'recv-buffer.*1g' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --recv-buffer 1g
 bad "--max-conns-per-source -1" 'max-conns-per-source.*-1' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" \
 	--max-conns-per-source -1
