@@ -461,6 +461,7 @@ op_app(struct cur *in)
 	case 0:
 	case 1:
 		n = (uint32_t)(take(in, 1) + 1) * 512u;
+		n = HS_MIN(n, (uint32_t)sizeof(buf));
 		n = HS_MIN(n, hs_tcp_send_space(c));
 		if (n > 0)
 			(void)hs_tcp_send(c, buf, n);
