@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * hs_tcp_timer.c - hashed timing wheel and the TCP timers.
+ * hs_tcp_timer.c - hierarchical timing wheel and the TCP timers.
  *
  * Wheel (Varghese & Lauck, scheme 7, see hs_tcp.h): a timer due in tick T,
  * D = T - cur_tick ticks away, sits at the lowest level n with
@@ -11,8 +11,10 @@
  * expire or move down, never a scan of idle connections.
  *
  * Per connection (hs_tcp.h):
- *   t_rexmt: SYN-ACK retransmit (SYN_RCVD), RTO (RFC 6298), or the persist
- *            timer when HS_TCPF_PERSIST is set (RFC 9293 §3.8.6.1).
+ *   t_rexmt: SYN-ACK retransmit (SYN_RCVD), RTO (RFC 6298), the persist
+ *            timer when HS_TCPF_PERSIST is set (RFC 9293 §3.8.6.1; also
+ *            the SWS override timeout, §3.8.6.2.1), or the tail loss
+ *            probe when HS_TCPF2_PTO is set (RFC 8985 §7).
  *   t_misc:  delayed ACK (ESTABLISHED only), FIN_WAIT_2 limit, TIME_WAIT.
  *   t_app:   the application's timer (hs_tcp_set_timeout -> ops->timeout).
  *   t_keep:  keep-alive (off unless hs_tcp_params.keepalive_ms).
