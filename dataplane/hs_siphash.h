@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * hs_siphash.h - SipHash-1-3 of two 64-bit words and random keys for it.
+ * hs_siphash.h - SipHash (1-3 of 12 bytes, 2-4 of 16 bytes) and random keys.
  *
  * For values an off-path peer must not be able to predict or correlate:
  * the software steering hash (4-tuple -> lcore, hs_lcore.c) and the
@@ -43,6 +43,28 @@ hs_siphash13_12(const uint64_t k[2], uint64_t a, uint32_t b)
 	v3 ^= a; HS_SIP_ROUND(v0, v1, v2, v3); v0 ^= a;
 	v3 ^= last; HS_SIP_ROUND(v0, v1, v2, v3); v0 ^= last;
 	v2 ^= 0xff;
+	HS_SIP_ROUND(v0, v1, v2, v3);
+	HS_SIP_ROUND(v0, v1, v2, v3);
+	HS_SIP_ROUND(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* SipHash-2-4 of the 16-byte message a || b under key k (RFC 6528 ISNs,
+ * timestamp offsets and SYN-cookie MACs, hs_tcp_conn.c). */
+static inline uint64_t
+hs_siphash24_16(const uint64_t k[2], uint64_t a, uint64_t b)
+{
+	uint64_t v0 = k[0] ^ 0x736f6d6570736575ULL;
+	uint64_t v1 = k[1] ^ 0x646f72616e646f6dULL;
+	uint64_t v2 = k[0] ^ 0x6c7967656e657261ULL;
+	uint64_t v3 = k[1] ^ 0x7465646279746573ULL;
+	const uint64_t fin = (uint64_t)16 << 56;
+
+	v3 ^= a; HS_SIP_ROUND(v0, v1, v2, v3); HS_SIP_ROUND(v0, v1, v2, v3); v0 ^= a;
+	v3 ^= b; HS_SIP_ROUND(v0, v1, v2, v3); HS_SIP_ROUND(v0, v1, v2, v3); v0 ^= b;
+	v3 ^= fin; HS_SIP_ROUND(v0, v1, v2, v3); HS_SIP_ROUND(v0, v1, v2, v3); v0 ^= fin;
+	v2 ^= 0xff;
+	HS_SIP_ROUND(v0, v1, v2, v3);
 	HS_SIP_ROUND(v0, v1, v2, v3);
 	HS_SIP_ROUND(v0, v1, v2, v3);
 	HS_SIP_ROUND(v0, v1, v2, v3);

@@ -55,32 +55,6 @@ struct hs_tcp_params hs_tcp_params = {
 };
 
 /* ---- RFC 6528 ISN: M + F(4-tuple, secret), F = SipHash-2-4 ---------- */
-#define HS_ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define HS_SIPROUND do { \
-	v0 += v1; v1 = HS_ROTL(v1, 13); v1 ^= v0; v0 = HS_ROTL(v0, 32); \
-	v2 += v3; v3 = HS_ROTL(v3, 16); v3 ^= v2; \
-	v0 += v3; v3 = HS_ROTL(v3, 21); v3 ^= v0; \
-	v2 += v1; v1 = HS_ROTL(v1, 17); v1 ^= v2; v2 = HS_ROTL(v2, 32); \
-	} while (0)
-
-/* SipHash-2-4 of two 64-bit words (16-byte message). */
-static uint64_t
-hs_siphash_2w(const uint64_t k[2], uint64_t a, uint64_t b)
-{
-	uint64_t v0 = k[0] ^ 0x736f6d6570736575ULL;
-	uint64_t v1 = k[1] ^ 0x646f72616e646f6dULL;
-	uint64_t v2 = k[0] ^ 0x6c7967656e657261ULL;
-	uint64_t v3 = k[1] ^ 0x7465646279746573ULL;
-	uint64_t fin = (uint64_t)16 << 56;
-
-	v3 ^= a; HS_SIPROUND; HS_SIPROUND; v0 ^= a;
-	v3 ^= b; HS_SIPROUND; HS_SIPROUND; v0 ^= b;
-	v3 ^= fin; HS_SIPROUND; HS_SIPROUND; v0 ^= fin;
-	v2 ^= 0xff;
-	HS_SIPROUND; HS_SIPROUND; HS_SIPROUND; HS_SIPROUND;
-	return v0 ^ v1 ^ v2 ^ v3;
-}
-
 uint32_t
 hs_tcp_isn(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
 	   uint16_t fport, uint16_t lport)
@@ -89,7 +63,7 @@ hs_tcp_isn(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
 	uint64_t b = ((uint64_t)lport << 16) | fport;
 	uint32_t m = (uint32_t)(lc->now_us / 4);   /* 4 µs clock */
 
-	return m + (uint32_t)hs_siphash_2w(lc->tcp.isn_secret, a, b);
+	return m + (uint32_t)hs_siphash24_16(lc->tcp.isn_secret, a, b);
 }
 
 /* Offset of our TSval clock for a 4-tuple (RFC 7323 §5.4 recommends a
@@ -102,7 +76,7 @@ hs_tcp_ts_offset(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
 	uint64_t a = ((uint64_t)faddr << 32) | laddr;
 	uint64_t b = ((uint64_t)fport << 16) | lport | (0x7473ULL << 48);
 
-	return (uint32_t)hs_siphash_2w(lc->tcp.isn_secret, a, b);
+	return (uint32_t)hs_siphash24_16(lc->tcp.isn_secret, a, b);
 }
 
 /* SYN cookie MAC over the 4-tuple, the peer's ISN and the time counter
@@ -113,9 +87,9 @@ hs_tcp_cookie_mac(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
 {
 	uint64_t a = ((uint64_t)laddr << 32) | faddr;
 	uint64_t b = ((uint64_t)lport << 48) | ((uint64_t)fport << 32) | irs;
-	uint64_t h = hs_siphash_2w(lc->tcp.isn_secret, a, b);
+	uint64_t h = hs_siphash24_16(lc->tcp.isn_secret, a, b);
 
-	return hs_siphash_2w(lc->tcp.isn_secret, h ^ 0xc00c1eULL, data);
+	return hs_siphash24_16(lc->tcp.isn_secret, h ^ 0xc00c1eULL, data);
 }
 
 /* ---- table ------------------------------------------------------------ */
