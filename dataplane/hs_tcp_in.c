@@ -542,11 +542,6 @@ hs_tcp_update_window(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
 		hs_tcp_timer_cancel(c, &c->t_rexmt);
 		c->rexmt_shift = 0;
 		c->snd_nxt = c->snd_una;
-		/* A probe byte still unacknowledged is outstanding data: the
-		 * RTO runs (RFC 6298 §5.1) even if the reopened window is too
-		 * small for the SWS rule to resend it at once. */
-		if (c->snd_una != c->snd_max)
-			hs_tcp_timer_arm(c, &c->t_rexmt, hs_tcp_rto_cur(c));
 	}
 }
 
