@@ -42,6 +42,9 @@
  *   TIME expect-ooq SEGS BYTES                    out-of-order queue contents
  *   TIME expect-timeouts N                        app timeout() calls so far
  *   TIME expect-cwnd N | expect-ssthresh N        congestion state, bytes
+ *   TIME ts-recent-age MS  TS.Recent was recorded MS ms earlier than it was
+ *                          (an idle period too long to run the clock
+ *                          through, e.g. RFC 7323 §5.5's 24 days)
  *   TIME expect-sent N    exactly N segments sent since the last read, all
  *                         new data, back to back from where the data read
  *                         so far ends (for how much an ACK releases)
@@ -1094,6 +1097,13 @@ do_expect_cmd(const char *cmd, char *p)
 		if (!parse_u32(a, &n) || (uint32_t)app.timeouts != n)
 			fail("timeout() called %d times, expected %s",
 			     app.timeouts, a ? a : "?");
+	} else if (strcmp(cmd, "ts-recent-age") == 0) {
+		struct hs_tcp_conn *c = cur_conn();
+
+		if (!parse_u32(a, &n) || c == NULL)
+			fail("ts-recent-age: needs MS and a connection");
+		else
+			c->ts_recent_ms -= n;
 	} else {
 		fail("unknown command %s", cmd);
 	}
