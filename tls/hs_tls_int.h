@@ -14,6 +14,7 @@
 #ifndef HS_TLS_INT_H
 #define HS_TLS_INT_H
 
+#include <time.h>
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
 #include <wolfssl/wolfcrypt/sha256.h>
@@ -133,6 +134,10 @@ int hs_tls_io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx);
 int hs_tls_alert_now(struct hs_tls_sess *s, uint8_t desc);
 
 /* ---- hs_tls_ticket.c ---- */
+
+/* Seconds since the epoch for ticket and session-cache ages: time() by
+ * default; tests point it at a clock they move. */
+extern time_t (*hs_tls_clock)(time_t *);
 
 void hs_tls_tkeys_free(struct hs_tls_tkeys *k);
 /* wolfSSL's ticket callback; user is the hs_tls_ctx. */

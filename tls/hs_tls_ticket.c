@@ -223,6 +223,8 @@ static void hs_tls_put_be32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
+time_t (*hs_tls_clock)(time_t *) = time;
+
 static uint32_t hs_tls_get_be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
@@ -234,7 +236,7 @@ static uint32_t hs_tls_get_be32(const uint8_t *p)
  * issue time up to a lifetime in the future is taken as now. */
 static bool hs_tls_fresh(const struct hs_tls_ctx *ctx, uint32_t issued)
 {
-	int64_t age = (int64_t)time(NULL) - (int64_t)issued;
+	int64_t age = (int64_t)hs_tls_clock(NULL) - (int64_t)issued;
 
 	return age <= (int64_t)ctx->lifetime && age >= -(int64_t)ctx->lifetime;
 }
@@ -294,7 +296,7 @@ int hs_tls_ticket_cb(WOLFSSL *ssl,
 		memcpy(key_name, k->name, WOLFSSL_TICKET_NAME_SZ);
 		if (getrandom(iv, HS_TLS_TKT_NONCE, 0) != HS_TLS_TKT_NONCE)
 			return WOLFSSL_TICKET_RET_FATAL;
-		hs_tls_put_be32(iv + HS_TLS_TKT_NONCE, (uint32_t)time(NULL));
+		hs_tls_put_be32(iv + HS_TLS_TKT_NONCE, (uint32_t)hs_tls_clock(NULL));
 		memset(mac + 16, 0, sizeof(zeros));
 	} else {
 		/* RFC 8446 §4.6.1: not beyond its lifetime (the issue time is
@@ -358,7 +360,7 @@ int hs_tls_scache_new_cb(WOLFSSL *ssl, WOLFSSL_SESSION *sess)
 	    wolfSSL_i2d_SSL_SESSION(sess, &p) != len)
 		return 0;
 	(void)hs_tls_scache_put(s->site_id, id, idlen, der, (size_t)len,
-				(uint32_t)time(NULL));
+				(uint32_t)hs_tls_clock(NULL));
 	explicit_bzero(der, sizeof(der));
 	return 0;
 }

@@ -4,6 +4,7 @@
  * (part of the test_tls program, see test_tls.h).
  */
 #include "test_tls.h"
+#include "hs_tls_int.h"           /* hs_tls_clock */
 
 WOLFSSL_SESSION *get_session(WOLFSSL_METHOD *method, bool ticket12,
 				    bool *reused)
@@ -384,6 +385,20 @@ void test_site_resumption(void)
 	hs_tls_ctx_free(ctx);
 }
 
+/* The server's clock for ticket and session-cache ages, moved by tests
+ * instead of sleeping. */
+static time_t g_clock_off;
+
+static time_t
+fake_clock(time_t *t)
+{
+	time_t v = time(NULL) + g_clock_off;
+
+	if (t != NULL)
+		*t = v;
+	return v;
+}
+
 /* --ticket-lifetime: the hint in NewSessionTicket; tickets and cached
  * sessions older than the lifetime get a full handshake.  The sessions
  * come from a server with the default lifetime (so the client still
@@ -418,6 +433,8 @@ void test_ticket_lifetime(void)
 		hs_tls_ctx_free(shrt);
 		return;
 	}
+	hs_tls_clock = fake_clock;
+	g_clock_off = 0;
 	g_pair_ctx = ctx;
 	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
 		sess[k] = site_session(kinds[k].method(), NULL, kinds[k].t12);
@@ -439,7 +456,7 @@ void test_ticket_lifetime(void)
 	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++)
 		CHECK(site_resume(kinds[k].method(), NULL, sess[k],
 				  kinds[k].t12, cn, sizeof(cn), NULL) == 1);
-	sleep(3);
+	g_clock_off = 3;                     /* older than 2 s */
 	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
 		int r;
 
@@ -457,6 +474,39 @@ void test_ticket_lifetime(void)
 				  kinds[k].t12, cn, sizeof(cn), NULL) == 1);
 		wolfSSL_SESSION_free(sess[k]);
 	}
+	/* Issued in the future (another server's clock ahead, or a forged
+	 * issue time): up to a lifetime ahead is taken as now, beyond it the
+	 * ticket or cached session is refused like an expired one. */
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+		WOLFSSL_SESSION *near, *far;
+		int r;
+
+		g_pair_ctx = shrt;
+		g_clock_off = 1;
+		near = site_session(kinds[k].method(), NULL, kinds[k].t12);
+		g_clock_off = 10;
+		far = site_session(kinds[k].method(), NULL, kinds[k].t12);
+		g_clock_off = 0;
+		CHECK(near != NULL && far != NULL);
+		if (near == NULL || far == NULL) {
+			wolfSSL_SESSION_free(near);
+			wolfSSL_SESSION_free(far);
+			continue;
+		}
+		CHECK(site_resume(kinds[k].method(), NULL, near, kinds[k].t12,
+				  cn, sizeof(cn), NULL) == 1);
+		ev = 0;
+		r = site_resume(kinds[k].method(), NULL, far, kinds[k].t12, cn,
+				sizeof(cn), &ev);
+		expect_full(r, kinds[k].t12, cn, "localhost");
+		if (!kinds[k].t12)
+			CHECK(ev == (HS_TLS_EV_RESUME_REFUSED |
+				     HS_TLS_EV_RESUME_EXPIRED));
+		wolfSSL_SESSION_free(near);
+		wolfSSL_SESSION_free(far);
+	}
+	hs_tls_clock = time;
+	g_clock_off = 0;
 	g_pair_ctx = NULL;
 	hs_tls_ctx_free(ctx);
 	hs_tls_ctx_free(shrt);
