@@ -196,7 +196,7 @@ srv_rsp_track(struct hs_srv_conn *sc)
  * connection's while it may queue more of the body (sc->zc).  The last
  * one runs srv_zc_free: on the owning lcore while it runs, or at
  * shutdown on the thread tearing the lcore or the port down (before
- * generations are freed, hs_main.c). */
+ * generations are freed, app/hs_app.c). */
 struct srv_zc {
 	struct rte_mbuf_ext_shared_info shinfo;
 	struct rte_mbuf *m;               /* the mbuf this lives in */
