@@ -6,9 +6,13 @@
  *                input buffer -> hs_http_conn_process -> drain output
  *   writable():  drain output again (ACKs freed send space)
  *   closed():    release TLS + HTTP state
- * Backpressure: we only read from TCP/TLS while the engine's input buffer
- * has room, and only write while TCP's send buffer has room for a whole
- * record, so wolfSSL never sees a short write.
+ * The connection's byte stream, plain TCP or TLS over TCP, is a struct
+ * hs_transport (hs_transport.h): this file reads, writes, handshakes and
+ * closes through it and does not branch on TLS itself.
+ * Backpressure: we only read from the transport while the engine's input
+ * buffer has room, and only write while TCP's send buffer has room for
+ * what the transport will queue (for TLS a whole record, so wolfSSL never
+ * sees a short write).
  *
  * Reload: the shared configuration (TLS context, file cache, HTTP knobs)
  * is a generation, struct hs_srv_gen, published by the main lcore
