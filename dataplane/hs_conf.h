@@ -15,7 +15,7 @@
  *
  * This module only splits the file into (line, name, value) records and
  * rejects what is not a line of that shape; which names exist and what
- * values they take is decided by the option table (hs_main.c), so every
+ * values they take is decided by the option table (app/hs_opts.c), so every
  * command-line option is a configuration key.
  */
 #ifndef HS_CONF_H

@@ -192,6 +192,34 @@ hs_lcore_slot(const struct hs_lcore *lc)
 	return lc->slot < HS_MAX_LCORES ? (int)lc->slot : -ENOENT;
 }
 
+/* For the layers above (http/hs_server.c): the lcore's counters, its
+ * mbuf pool, whether its frames may reference any process memory
+ * (hs_tcp_send_ext's by-reference sends: software ports, no DMA), and
+ * the control-plane callback (hs_lcore_ctl_bump; NULL: none). */
+static inline struct hs_stats *
+hs_lcore_stats(struct hs_lcore *lc)
+{
+	return &lc->stats;
+}
+
+static inline struct rte_mempool *
+hs_lcore_pool(const struct hs_lcore *lc)
+{
+	return lc->pool;
+}
+
+static inline bool
+hs_lcore_tx_by_ref(const struct hs_lcore *lc)
+{
+	return lc->tx_ext_ok;
+}
+
+static inline void
+hs_lcore_set_ctl(struct hs_lcore *lc, void (*fn)(struct hs_lcore *lc))
+{
+	lc->ctl_fn = fn;
+}
+
 static inline void
 hs_lcore_tx(struct hs_lcore *lc, struct rte_mbuf *m)
 {

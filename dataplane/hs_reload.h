@@ -2,7 +2,7 @@
  * hs_reload.h - SIGHUP reload: request flag, hook registry, counters.
  *
  * A reload runs on the main lcore (with a single lcore: between two poll
- * iterations).  hs_main.c re-reads the configuration, builds a new TLS
+ * iterations).  app/hs_app.c re-reads the configuration, builds a new TLS
  * context and file cache and publishes them (hs_server.c, hs_rcu.h), then
  * runs every registered hook in registration order.  A module with its
  * own reloadable state (session-ticket keys, OCSP staple, access log)

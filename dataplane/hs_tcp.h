@@ -403,5 +403,9 @@ void hs_tcp_set_timeout(struct hs_tcp_conn *c, uint64_t us);
 static inline void *hs_tcp_app(const struct hs_tcp_conn *c) { return c->app; }
 static inline void hs_tcp_set_app(struct hs_tcp_conn *c, void *p) { c->app = p; }
 static inline struct hs_lcore *hs_tcp_lcore_of(const struct hs_tcp_conn *c) { return c->lc; }
+/* The peer's IPv4 address and port, network byte order (the fields stay
+ * private: layers above use these). */
+static inline uint32_t hs_tcp_peer_addr(const struct hs_tcp_conn *c) { return c->faddr; }
+static inline uint16_t hs_tcp_peer_port(const struct hs_tcp_conn *c) { return c->fport; }
 
 #endif

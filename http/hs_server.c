@@ -6,9 +6,13 @@
  *                input buffer -> hs_http_conn_process -> drain output
  *   writable():  drain output again (ACKs freed send space)
  *   closed():    release TLS + HTTP state
- * Backpressure: we only read from TCP/TLS while the engine's input buffer
- * has room, and only write while TCP's send buffer has room for a whole
- * record, so wolfSSL never sees a short write.
+ * The connection's byte stream, plain TCP or TLS over TCP, is a struct
+ * hs_transport (hs_transport.h): this file reads, writes, handshakes and
+ * closes through it and does not branch on TLS itself.
+ * Backpressure: we only read from the transport while the engine's input
+ * buffer has room, and only write while TCP's send buffer has room for
+ * what the transport will queue (for TLS a whole record, so wolfSSL never
+ * sees a short write).
  *
  * Reload: the shared configuration (TLS context, file cache, HTTP knobs)
  * is a generation, struct hs_srv_gen, published by the main lcore
@@ -47,9 +51,7 @@
 #include "hs_http.h"
 #include "hs_log.h"
 #include "hs_server.h"
-
-/* TLS 1.3 record overhead: header 5 + content type 1 + tag 16. */
-#define HS_TLS_RECORD_OVERHEAD 64
+#include "hs_transport.h"
 /* Bodies shorter than this are copied: a holder and external-buffer
  * mbufs cost more than copying a small file. */
 #define HS_SRV_ZC_MIN 1024u
@@ -81,14 +83,12 @@ enum hs_srv_phase {
 };
 
 struct hs_srv_conn {
-	struct hs_tcp_conn *tcp;
-	struct hs_tls_sess *tls;          /* NULL on the plain-HTTP port */
+	struct hs_transport tp;           /* TCP, with TLS on the HTTPS port */
 	struct hs_srv_lcore *sl;
 	struct hs_srv_conn *prev, *next;  /* live list, for shutdown */
 	struct hs_srv_gen *tls_gen;       /* holds: the TLS session's context */
 	struct hs_srv_gen *rsp_gen;       /* ...the response body's file cache */
 	struct srv_zc *zc;                /* the body's zero-copy holder (our ref) */
-	bool handshake_done;
 	bool closing;                     /* hs_tcp_close() issued */
 	bool eof;                         /* no more input will come */
 	uint8_t phase;                    /* enum hs_srv_phase */
@@ -141,7 +141,7 @@ srv_log(struct hs_srv_conn *sc, struct hs_stats *st)
 		st->log_dropped++;
 		return;
 	}
-	hs_http_log_record(&sc->http, sc->tcp->faddr, time(NULL), rec);
+	hs_http_log_record(&sc->http, hs_tp_peer_addr(&sc->tp), time(NULL), rec);
 	hs_log_commit(ring);
 }
 
@@ -196,7 +196,7 @@ srv_rsp_track(struct hs_srv_conn *sc)
  * connection's while it may queue more of the body (sc->zc).  The last
  * one runs srv_zc_free: on the owning lcore while it runs, or at
  * shutdown on the thread tearing the lcore or the port down (before
- * generations are freed, hs_main.c). */
+ * generations are freed, app/hs_app.c). */
 struct srv_zc {
 	struct rte_mbuf_ext_shared_info shinfo;
 	struct rte_mbuf *m;               /* the mbuf this lives in */
@@ -226,23 +226,23 @@ srv_zc_free(void *addr, void *opaque)
 
 /* The holder of sc's current body, created on first use with the
  * connection's reference and a hold on the body's generation.  NULL (the
- * caller copies) when the port may DMA, without a generation, or out of
- * mbufs (counted). */
+ * caller copies) when the transport cannot send by reference (TLS, or a
+ * port that may DMA), without a generation, or out of mbufs (counted). */
 static struct srv_zc *
 srv_zc_get(struct hs_srv_conn *sc)
 {
-	struct hs_lcore *lc = hs_tcp_lcore_of(sc->tcp);
+	struct hs_lcore *lc = hs_tcp_lcore_of(sc->tp.tcp);
 	unsigned int slot = sc->sl->slot;
 	struct rte_mbuf *m;
 	struct srv_zc *z;
 
 	if (sc->zc != NULL)
 		return sc->zc;
-	if (!lc->tx_ext_ok || sc->rsp_gen == NULL)
+	if (!hs_tp_by_ref(&sc->tp) || sc->rsp_gen == NULL)
 		return NULL;
-	m = rte_pktmbuf_alloc(lc->pool);
+	m = rte_pktmbuf_alloc(hs_lcore_pool(lc));
 	if (m == NULL) {
-		lc->stats.drop_nombuf++;
+		hs_lcore_stats(lc)->drop_nombuf++;
 		return NULL;
 	}
 	if (rte_pktmbuf_tailroom(m) < sizeof(*z)) {
@@ -280,12 +280,11 @@ srv_zc_put(struct hs_srv_conn *sc)
 	hs_tcp_ext_put(&z->shinfo, NULL);
 }
 
-/* TLS session events (hs_tls_events), counted once when it ends. */
+/* TLS session events (hs_tls_events, 0 for plain TCP), counted once
+ * when the session ends. */
 static void
-srv_count_tls(struct hs_stats *st, const struct hs_tls_sess *t)
+srv_count_tls(struct hs_stats *st, unsigned int ev)
 {
-	unsigned int ev = hs_tls_events(t);
-
 	if (ev & HS_TLS_EV_RESUMED)
 		st->tls_resumed++;
 	if (ev & HS_TLS_EV_RESUME_REFUSED)
@@ -311,40 +310,13 @@ srv_conn_free(struct hs_srv_conn *sc)
 
 	sc->prev->next = sc->next;
 	sc->next->prev = sc->prev;
-	if (sc->tls != NULL) {
-		srv_count_tls(&sl->lc->stats, sc->tls);
-		hs_tls_sess_free(sc->tls);
-	}
+	srv_count_tls(hs_lcore_stats(sl->lc), hs_tp_release(&sc->tp));
 	if (sc->tls_gen != NULL)
 		srv_gen_drop(sc->tls_gen, sl->slot);
 	if (sc->rsp_gen != NULL)
 		srv_gen_drop(sc->rsp_gen, sl->slot);
 	__atomic_store_n(&sl->nlive, sl->nlive - 1, __ATOMIC_RELAXED);
 	free(sc);
-}
-
-/* ---- TLS transport callbacks ------------------------------------------ */
-
-static int
-srv_pull(void *io, uint8_t *buf, size_t len)
-{
-	struct hs_srv_conn *sc = io;
-	size_t n = hs_tcp_recv(sc->tcp, buf, len);
-
-	if (n > 0)
-		return (int)n;
-	return hs_tcp_peer_closed(sc->tcp) ? -EPIPE : 0;
-}
-
-static int
-srv_push(void *io, const uint8_t *buf, size_t len)
-{
-	struct hs_srv_conn *sc = io;
-	int rc = hs_tcp_send(sc->tcp, buf, len);
-
-	if (rc == -ENOBUFS)
-		return 0;                 /* retried from writable() */
-	return rc;
 }
 
 /* ---- driving one connection ------------------------------------------- */
@@ -356,13 +328,11 @@ srv_close(struct hs_srv_conn *sc)
 	if (sc->closing)
 		return;
 	sc->closing = true;
-	if (sc->tls != NULL && sc->handshake_done)
-		(void)hs_tls_shutdown(sc->tls);
-	hs_tcp_close(sc->tcp);
+	hs_tp_close(&sc->tp);
 }
 
-/* Move received bytes into the HTTP engine.  Returns <0 on a fatal TLS
- * error, else the number of bytes moved. */
+/* Move received bytes into the HTTP engine.  Returns <0 on a fatal
+ * transport (TLS) error, else the number of bytes moved. */
 static int
 srv_read(struct hs_srv_conn *sc)
 {
@@ -375,25 +345,15 @@ srv_read(struct hs_srv_conn *sc)
 
 		if (space == 0)
 			break;
-		if (sc->tls != NULL) {
-			n = hs_tls_read(sc->tls, p, space);
-			if (n == -EAGAIN)
-				break;
-			if (n == 0 || n == -ECONNRESET) {
-				sc->eof = true;   /* close_notify or TCP EOF */
-				break;
-			}
-			if (n < 0)
-				return n;
-		} else {
-			n = (int)hs_tcp_recv(sc->tcp, p, space);
-			if (n == 0) {
-				if (hs_tcp_peer_closed(sc->tcp) &&
-				    hs_tcp_recv_avail(sc->tcp) == 0)
-					sc->eof = true;
-				break;
-			}
+		n = hs_tp_read(&sc->tp, p, space);
+		if (n == -EAGAIN)
+			break;
+		if (n == 0) {
+			sc->eof = true;           /* close_notify or TCP EOF */
+			break;
 		}
+		if (n < 0)
+			return n;
 		hs_http_conn_commit(&sc->http, (size_t)n);
 		moved += n;
 	}
@@ -402,8 +362,9 @@ srv_read(struct hs_srv_conn *sc)
 	return moved;
 }
 
-/* Push engine output into TLS/TCP while there is send space.  Returns
- * bytes written, or <0 on a fatal error. */
+/* Push engine output into the transport while there is send room
+ * (hs_tp_write_room: for TLS a whole record).  Returns bytes written, or
+ * <0 on a fatal error. */
 static int
 srv_write(struct hs_srv_conn *sc)
 {
@@ -412,36 +373,27 @@ srv_write(struct hs_srv_conn *sc)
 	size_t len;
 
 	while ((len = hs_http_conn_output(&sc->http, &p)) > 0) {
-		uint32_t space = hs_tcp_send_space(sc->tcp);
+		struct srv_zc *z = NULL;
 		int n;
 
-		if (sc->tls != NULL) {
-			len = HS_MIN(len, (size_t)HS_TLS_MAX_WRITE);
-			if (space < len + HS_TLS_RECORD_OVERHEAD)
-				break;
-			n = hs_tls_write(sc->tls, p, len);
-			if (n == -EAGAIN)
-				break;
+		len = hs_tp_write_room(&sc->tp, len);
+		if (len == 0)
+			break;
+		/* File body: by reference, zero copies to the wire
+		 * (where the transport can: plain TCP, no DMA). */
+		if (hs_http_conn_output_is_file(&sc->http) &&
+		    (sc->zc != NULL || len >= HS_SRV_ZC_MIN))
+			z = srv_zc_get(sc);
+		if (z != NULL) {
+			n = hs_tp_write_ref(&sc->tp, p, len, &z->shinfo);
+			if (n > 0)
+				hs_lcore_stats(hs_tcp_lcore_of(sc->tp.tcp))->http_body_zc_bytes +=
+					(uint64_t)n;
 		} else {
-			struct srv_zc *z = NULL;
-
-			len = HS_MIN(len, (size_t)space);
-			if (len == 0)
-				break;
-			/* File body: by reference, zero copies to the wire. */
-			if (hs_http_conn_output_is_file(&sc->http) &&
-			    (sc->zc != NULL || len >= HS_SRV_ZC_MIN))
-				z = srv_zc_get(sc);
-			if (z != NULL) {
-				n = hs_tcp_send_ext(sc->tcp, p, len, &z->shinfo);
-				if (n > 0)
-					hs_tcp_lcore_of(sc->tcp)->stats.http_body_zc_bytes += (uint64_t)n;
-			} else {
-				n = hs_tcp_send(sc->tcp, p, len);
-			}
-			if (n == -ENOBUFS)
-				break;
+			n = hs_tp_write(&sc->tp, p, len);
 		}
+		if (n == -EAGAIN)
+			break;
 		if (n < 0)
 			return n;
 		hs_http_conn_sent(&sc->http, (size_t)n);
@@ -455,7 +407,7 @@ srv_write(struct hs_srv_conn *sc)
 static void
 srv_abort(struct hs_srv_conn *sc)
 {
-	hs_tcp_abort(sc->tcp);
+	hs_tp_abort(&sc->tp);
 	srv_conn_free(sc);
 }
 
@@ -476,11 +428,11 @@ srv_arm(struct hs_srv_conn *sc, bool wrote, bool read)
 	if (sc->sl->draining && !sc->closing && sc->http.requests > 0 &&
 	    hs_http_conn_output(&sc->http, &p) == 0 &&
 	    sc->http.in_len == 0 && !hs_http_conn_reading_body(&sc->http) &&
-	    (sc->tls == NULL || sc->handshake_done))
+	    hs_tp_established(&sc->tp))
 		srv_close(sc);
 	if (sc->closing)
 		ph = HS_SRV_CLOSING;
-	else if (sc->tls != NULL && !sc->handshake_done)
+	else if (!hs_tp_established(&sc->tp))
 		ph = HS_SRV_HANDSHAKE;
 	else if (hs_http_conn_output(&sc->http, &p) > 0)
 		ph = HS_SRV_WRITING;
@@ -497,7 +449,7 @@ srv_arm(struct hs_srv_conn *sc, bool wrote, bool read)
 	    (ph == HS_SRV_READING && read &&
 	     hs_http_conn_reading_upload(&sc->http))) {
 		sc->phase = (uint8_t)ph;
-		hs_tcp_set_timeout(sc->tcp, sc->sl->to_us[ph]);
+		hs_tcp_set_timeout(sc->tp.tcp, sc->sl->to_us[ph]);
 	}
 }
 
@@ -505,30 +457,30 @@ srv_arm(struct hs_srv_conn *sc, bool wrote, bool read)
 static void
 srv_handshake_ok(struct hs_srv_conn *sc, struct hs_stats *st)
 {
+	const char *dn = hs_tp_client_dn(&sc->tp);
+
 	st->tls_hs_ok++;
-	sc->handshake_done = true;
 	sc->http.tls_early = false;
-	if (hs_tls_peer(sc->tls)->verified)
-		sc->http.client_dn = hs_tls_peer(sc->tls)->subject;
+	if (dn != NULL)
+		sc->http.client_dn = dn;
 }
 
 /* Run the connection until it can make no more progress. */
 static void
 srv_drive(struct hs_srv_conn *sc)
 {
-	struct hs_stats *st = &hs_tcp_lcore_of(sc->tcp)->stats;
-
+	struct hs_stats *st = hs_lcore_stats(hs_tcp_lcore_of(sc->tp.tcp));
 	bool wrote = false, read = false;
 
 	if (sc->closing)
 		return;
-	if (sc->tls != NULL && !sc->handshake_done) {
-		int rc = hs_tls_handshake(sc->tls);
+	if (!hs_tp_established(&sc->tp)) {
+		int rc = hs_tp_handshake(&sc->tp);
 
-		if (rc == -EAGAIN && hs_tls_early_phase(sc->tls)) {
+		if (rc == HS_TP_EARLY) {
 			/* 0-RTT: serve early data while the handshake ends */
 		} else if (rc == -EAGAIN) {
-			if (hs_tcp_peer_closed(sc->tcp)) {
+			if (hs_tp_peer_closed(&sc->tp)) {
 				st->tls_hs_fail++;
 				srv_close(sc);
 			}
@@ -548,7 +500,7 @@ srv_drive(struct hs_srv_conn *sc)
 		int r, w, status;
 
 		r = srv_read(sc);
-		if (r < 0 && sc->tls != NULL && !sc->handshake_done) {
+		if (r < 0 && !hs_tp_established(&sc->tp)) {
 			/* a 0-RTT handshake failed: its alert goes before FIN */
 			st->tls_hs_fail++;
 			srv_close(sc);
@@ -568,10 +520,10 @@ srv_drive(struct hs_srv_conn *sc)
 			srv_abort(sc);
 			return;
 		}
-		if (sc->tls != NULL && !sc->handshake_done) {
+		if (!hs_tp_established(&sc->tp)) {
 			/* RFC 8470: requests read from early data */
-			sc->http.tls_early = hs_tls_in_early_data(sc->tls);
-			if (hs_tls_handshake_done(sc->tls))
+			sc->http.tls_early = hs_tp_in_early_data(&sc->tp);
+			if (hs_tp_handshake_poll(&sc->tp))
 				srv_handshake_ok(sc, st);
 		}
 		status = hs_http_conn_process(&sc->http);
@@ -595,7 +547,7 @@ srv_drive(struct hs_srv_conn *sc)
 		 * FIN, as after any response.  The handshake timeout bounds
 		 * the wait; a peer EOF closes at once. */
 		if (hs_http_conn_should_close(&sc->http) &&
-		    (sc->tls == NULL || sc->handshake_done || sc->eof)) {
+		    (hs_tp_established(&sc->tp) || sc->eof)) {
 			srv_close(sc);
 			break;
 		}
@@ -616,27 +568,25 @@ srv_accepted(struct hs_tcp_conn *c, void *arg)
 
 	if (sc == NULL)
 		return -ENOMEM;
-	sc->tcp = c;
 	sc->sl = sl;
-	sc->tls = NULL;
-	sc->handshake_done = false;
 	sc->closing = false;
 	sc->eof = false;
 	sc->tls_gen = NULL;
 	sc->rsp_gen = NULL;
 	sc->zc = NULL;
 	if (sl->is_tls) {
-		sc->tls = hs_tls_sess_new(sl->gen->cfg.tls, srv_pull, srv_push, sc);
-		if (sc->tls == NULL) {
+		if (hs_tp_open_tls(&sc->tp, c, sl->gen->cfg.tls) < 0) {
 			free(sc);
 			return -ENOMEM;
 		}
 		sc->tls_gen = sl->gen;
 		srv_gen_hold(sc->tls_gen, sl->slot);
+	} else {
+		hs_tp_open_plain(&sc->tp, c);
 	}
 	__atomic_store_n(&sl->nlive, sl->nlive + 1, __ATOMIC_RELAXED);
 	hs_http_conn_init(&sc->http, &sl->http);
-	sc->phase = sc->tls != NULL ? HS_SRV_HANDSHAKE : HS_SRV_IDLE;
+	sc->phase = hs_tp_established(&sc->tp) ? HS_SRV_IDLE : HS_SRV_HANDSHAKE;
 	hs_tcp_set_timeout(c, sl->to_us[sc->phase]);
 	sc->next = sl->live.next;
 	sc->prev = &sl->live;
@@ -671,7 +621,7 @@ static void
 srv_timeout(struct hs_tcp_conn *c)
 {
 	struct hs_srv_conn *sc = hs_tcp_app(c);
-	struct hs_stats *st = &hs_tcp_lcore_of(c)->stats;
+	struct hs_stats *st = hs_lcore_stats(hs_tcp_lcore_of(c));
 
 	if (sc == NULL)
 		return;
@@ -844,7 +794,7 @@ hs_server_attach(struct hs_lcore *lc, const struct hs_server_config *cfg)
 		srv_of[slot][i] = sl;
 		HS_GUARD(hs_tcp_listen(lc, ports[i], &srv_ops, sl));
 	}
-	lc->ctl_fn = srv_ctl;
+	hs_lcore_set_ctl(lc, srv_ctl);
 	return 0;
 }
 
@@ -863,7 +813,7 @@ hs_server_detach(struct hs_lcore *lc)
 		while (sl->live.next != &sl->live) {
 			struct hs_srv_conn *sc = sl->live.next;
 
-			hs_tcp_set_app(sc->tcp, NULL);
+			hs_tcp_set_app(sc->tp.tcp, NULL);
 			srv_conn_free(sc);
 		}
 		free(sl);
@@ -871,7 +821,7 @@ hs_server_detach(struct hs_lcore *lc)
 	}
 	hs_log_ring_free(srv_log_of[slot]);
 	srv_log_of[slot] = NULL;
-	lc->ctl_fn = NULL;
+	hs_lcore_set_ctl(lc, NULL);
 }
 
 /* ---- generations (main lcore) ------------------------------------------ */

@@ -2,8 +2,8 @@
  * fuzz_conf.c - libFuzzer target for the configuration file reader
  * (--config, dataplane/hs_conf.c): the input is the file's contents, read
  * through hs_conf_read() from a memfd.  Which names and values are valid
- * is decided by the option table in hs_main.c, which is bound to main()
- * and DPDK and is not fuzzed here.
+ * is decided by the option table in app/hs_opts.c (tests/app/test_opts.c)
+ * and is not fuzzed here.
  *
  * Invariants (abort on violation): every record has a name of [a-z0-9-]
  * not starting with '-', a value without leading or trailing blanks and

@@ -201,8 +201,10 @@ int hs_tls_write(struct hs_tls_sess *s, const void *buf, size_t len)
 
 int hs_tls_shutdown(struct hs_tls_sess *s)
 {
-	(void)s;
-	return 0;
+	int n = s->push(s->io, (const uint8_t *)FAKE_CLOSE_NOTIFY,
+			sizeof(FAKE_CLOSE_NOTIFY) - 1);
+
+	return n < 0 ? n : 0;
 }
 
 const struct hs_tls_peer *hs_tls_peer(const struct hs_tls_sess *s)

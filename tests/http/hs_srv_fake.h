@@ -5,7 +5,8 @@
  * hs_server.c is linked as it is; what it calls below itself is replaced
  * here: the TCP API (hs_tcp.h: connections, receive queue, send queue,
  * zero-copy sends, timers), TLS (hs_tls.h: a pass-through session whose
- * handshake completes at once), the lcore registry and control-plane
+ * handshake completes at once and whose close_notify is the bytes
+ * FAKE_CLOSE_NOTIFY), the lcore registry and control-plane
  * bump (hs_lcore.h) and RCU retirement (hs_rcu.h: fake_reclaim() frees
  * every retired generation its busy() callback lets go).  The mbuf pool
  * for zero-copy holders is real (DPDK EAL, --no-huge).
@@ -77,6 +78,9 @@ struct fake_files {
  * handshake step / read returns this error (one shot, 0 = none); the
  * next fake_server_start/fake_reload has the access log on. */
 extern bool fake_tls_hs_wait;
+/* What the pass-through session's hs_tls_shutdown() puts on the wire
+ * (close_notify). */
+#define FAKE_CLOSE_NOTIFY "\x15<close_notify>"
 extern int fake_tls_hs_err;
 extern int fake_tls_read_err;
 extern bool fake_cfg_access_log;

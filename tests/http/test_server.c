@@ -6,6 +6,13 @@
  * reset); the old generation is freed only then.  Released caches are
  * overwritten before they are freed, so a body read from freed memory
  * shows up as wrong bytes on the wire.
+ *
+ * The transport under each connection (http/hs_transport.h) decides the
+ * rest, checked on both ports: plain TCP sends file bodies by reference
+ * (when the port allows) and fills the send space to the byte; TLS copies
+ * into records of at most HS_TLS_MAX_WRITE that fit whole with their
+ * overhead; close_notify goes out only after a completed handshake; end
+ * of stream and TLS read errors end the connection gracefully or not.
  */
 #include <errno.h>
 #include <limits.h>
@@ -17,31 +24,39 @@
 #include <unistd.h>
 
 #include "hs_http_files.h"
+#include "hs_tls.h"
+#include "hs_transport.h"
 #include "hs_srv_fake.h"
 #include "hs_check.h"
 
 #define BODY_LEN 3000               /* above the zero-copy threshold */
+#define BIG_LEN 40000               /* several TLS records */
 
 static char base[PATH_MAX];
-static char body_a[BODY_LEN + 1], body_b[BODY_LEN + 1];
+static char body_a[BODY_LEN + 1], body_b[BODY_LEN + 1], body_big[BIG_LEN + 1];
 static const char *const paths[] = { "/f.txt", NULL };
 static struct fake_files ff_a, ff_b;
 static unsigned int rel_a, rel_b;
 
-static void mkfile(const char *dir, const char *content)
+static void mkfile_as(const char *dir, const char *name, const char *content)
 {
 	char p[PATH_MAX + 64];
 	FILE *f;
 
 	snprintf(p, sizeof(p), "%s/%s", base, dir);
 	mkdir(p, 0755);
-	snprintf(p, sizeof(p), "%s/%s/f.txt", base, dir);
+	snprintf(p, sizeof(p), "%s/%s/%s", base, dir, name);
 	f = fopen(p, "w");
 	CHECK(f != NULL);
 	if (f == NULL)
 		return;
 	fputs(content, f);
 	fclose(f);
+}
+
+static void mkfile(const char *dir, const char *content)
+{
+	mkfile_as(dir, "f.txt", content);
 }
 
 static struct hs_file_cache *load(const char *dir)
@@ -271,6 +286,220 @@ static void test_held_then_timeout(void)
 	stop();
 }
 
+/* ---- the transport's decisions, plain TCP and TLS ---------------------- */
+
+#define REQ_BIG "GET /big.txt HTTP/1.1\r\nHost: a\r\n\r\n"
+
+static unsigned int segs_by_ref(const struct fake_conn *c)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < c->nseg; i++)
+		n += c->segs[i].sh != NULL;
+	return n;
+}
+
+static size_t seg_max(const struct fake_conn *c)
+{
+	size_t m = 0;
+
+	for (unsigned int i = 0; i < c->nseg; i++)
+		m = c->segs[i].len > m ? c->segs[i].len : m;
+	return m;
+}
+
+static bool wire_ends_with(const struct fake_conn *c, const char *s)
+{
+	size_t n = strlen(s);
+
+	return c->wire_len >= n && memcmp(c->wire + c->wire_len - n, s, n) == 0;
+}
+
+/* Write path: a 40000-byte file through a 20000-byte send buffer.  Plain
+ * TCP (by reference when ext_ok) fills the buffer to the byte; TLS copies,
+ * record by record, and starts a record only when it fits whole with
+ * its overhead. */
+static void test_write_path(uint16_t port, bool ext_ok)
+{
+	struct hs_stats *st;
+	struct fake_conn *c;
+	bool tls = port == FAKE_PORT_TLS;
+	unsigned int ref = 0, rounds = 0;
+	size_t biggest = 0, most_queued = 0;
+
+	start(ext_ok);
+	st = &fake_lc()->stats;
+	c = fake_connect(port);
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	c->sndbuf = 20000;
+	fake_send(c, REQ_BIG, sizeof(REQ_BIG) - 1);
+	if (!tls)
+		CHECK_EQ(c->queued, 20000);          /* to the byte */
+	else                                     /* head + one record */
+		CHECK(c->queued > HS_TLS_MAX_WRITE &&
+		      c->queued + HS_TP_TLS_OVERHEAD <= 20000);
+	while (c->nseg > 0 && rounds++ < 100) {
+		ref += segs_by_ref(c);
+		biggest = seg_max(c) > biggest ? seg_max(c) : biggest;
+		most_queued = c->queued > most_queued ? c->queued : most_queued;
+		fake_transmit(c, 3000);
+	}
+	CHECK(body_is(c, 0, 200, body_big, BIG_LEN));
+	CHECK(most_queued <= 20000);
+	if (tls) {
+		CHECK_EQ(ref, 0);                    /* TLS never by reference */
+		CHECK_EQ(st->http_body_zc_bytes, 0);
+		CHECK(biggest <= HS_TLS_MAX_WRITE);
+		CHECK(most_queued + HS_TP_TLS_OVERHEAD <= 20000);
+	} else if (ext_ok) {
+		CHECK(ref > 0);
+		CHECK_EQ(st->http_body_zc_bytes, BIG_LEN);
+	} else {
+		CHECK_EQ(ref, 0);                    /* the port may DMA: copies */
+		CHECK_EQ(st->http_body_zc_bytes, 0);
+	}
+	/* a big send buffer: TLS cuts the body into records, plain does not */
+	c->sndbuf = 1u << 20;
+	fake_send(c, REQ_BIG, sizeof(REQ_BIG) - 1);
+	biggest = seg_max(c);
+	if (tls)
+		CHECK(biggest == HS_TLS_MAX_WRITE);
+	else
+		CHECK(biggest == BIG_LEN);
+	fake_transmit(c, SIZE_MAX);
+	CHECK(body_is(c, 1, 200, body_big, BIG_LEN));
+	if (tls) {
+		/* a record waits until it fits with its overhead, to the
+		 * byte: room for the head and a full record but 63 bytes */
+		int stc;
+		size_t blen, head = (size_t)(resp_body(c, 0, &stc, &blen) - c->wire);
+
+		c->sndbuf = (uint32_t)(head + HS_TLS_MAX_WRITE + HS_TP_TLS_OVERHEAD - 1);
+		fake_send(c, REQ_BIG, sizeof(REQ_BIG) - 1);
+		CHECK_EQ(c->queued, head);
+		fake_transmit(c, 1);                 /* one byte more room */
+		CHECK_EQ(c->queued, head - 1 + HS_TLS_MAX_WRITE);
+		c->sndbuf = 1u << 20;
+		for (int i = 0; i < 10 && c->nseg > 0; i++)
+			fake_transmit(c, SIZE_MAX);
+		CHECK(body_is(c, 2, 200, body_big, BIG_LEN));
+	}
+	stop();
+}
+
+/* Close: close_notify ahead of the FIN on an established TLS connection,
+ * never on plain TCP, never after a failed handshake. */
+static void test_close(void)
+{
+	static const char req[] = "GET /f.txt HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
+	struct hs_stats *st;
+	struct fake_conn *c;
+
+	start(true);
+	st = &fake_lc()->stats;
+	c = fake_connect(FAKE_PORT_TLS);
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	fake_send(c, req, sizeof(req) - 1);
+	fake_transmit(c, SIZE_MAX);
+	CHECK(body_is(c, 0, 200, body_a, BODY_LEN));
+	CHECK(c->srv_fin);
+	CHECK(wire_ends_with(c, FAKE_CLOSE_NOTIFY));
+	CHECK_EQ(st->tls_hs_ok, 1);
+	CHECK(fake_close_done(c));
+
+	c = fake_connect(FAKE_PORT_PLAIN);
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	fake_send(c, req, sizeof(req) - 1);
+	fake_transmit(c, SIZE_MAX);
+	CHECK(body_is(c, 0, 200, body_a, BODY_LEN));
+	CHECK(c->srv_fin);
+	CHECK(memmem(c->wire, c->wire_len, FAKE_CLOSE_NOTIFY,
+		     sizeof(FAKE_CLOSE_NOTIFY) - 1) == NULL);
+	CHECK(fake_close_done(c));
+
+	/* a handshake that fails: FIN (after its alert), no close_notify */
+	fake_tls_hs_wait = true;
+	c = fake_connect(FAKE_PORT_TLS);
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	fake_tls_hs_err = -EPROTO;
+	fake_send(c, "x", 1);
+	fake_transmit(c, SIZE_MAX);
+	CHECK(c->live && c->srv_fin);
+	CHECK_EQ(c->wire_len, 0);
+	CHECK_EQ(st->tls_hs_fail, 1);
+	CHECK_EQ(st->tls_hs_ok, 1);
+	CHECK(fake_close_done(c));
+	stop();
+}
+
+/* Read path: the end of the stream and TLS read errors. */
+static void test_read_path(void)
+{
+	static const char req[] = "GET /f.txt HTTP/1.1\r\nHost: a\r\n\r\n";
+	struct hs_stats *st;
+	struct fake_conn *c;
+
+	start(true);
+	st = &fake_lc()->stats;
+	/* plain: a request and the FIN already queued when the server first
+	 * reads: the request is answered (end of stream only once the
+	 * receive queue is empty), then the connection closes */
+	c = fake_connect(FAKE_PORT_PLAIN);
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	memcpy(c->in, req, sizeof(req) - 1);
+	c->in_len = sizeof(req) - 1;
+	fake_peer_fin(c);
+	fake_transmit(c, SIZE_MAX);
+	CHECK(body_is(c, 0, 200, body_a, BODY_LEN));
+	CHECK(c->live && c->srv_fin);
+	CHECK(fake_close_done(c));
+
+	/* TLS: the transport reset underneath (-ECONNRESET) is an end of
+	 * stream: graceful close, no error */
+	c = fake_connect(FAKE_PORT_TLS);
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	fake_tls_read_err = -ECONNRESET;
+	fake_send(c, "G", 1);
+	CHECK(c->live && c->srv_fin);
+	CHECK_EQ(st->tls_err, 0);
+	CHECK(fake_close_done(c));
+
+	/* TLS: a bad record (-EPROTO): its alert goes out ahead of our FIN */
+	c = fake_connect(FAKE_PORT_TLS);
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	fake_tls_read_err = -EPROTO;
+	fake_send(c, "G", 1);
+	CHECK(c->live && c->srv_fin);
+	CHECK_EQ(st->tls_err, 1);
+	CHECK(fake_close_done(c));
+
+	/* TLS: any other read error: reset at once */
+	c = fake_connect(FAKE_PORT_TLS);
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	fake_tls_read_err = -EIO;
+	fake_send(c, "G", 1);
+	CHECK(!c->live);
+	CHECK_EQ(st->tls_err, 2);
+	fake_flush_orphans();
+	stop();
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -285,8 +514,11 @@ int main(void)
 		body_a[i] = (char)('A' + i % 26);
 		body_b[i] = (char)('a' + i % 26);
 	}
+	for (int i = 0; i < BIG_LEN; i++)
+		body_big[i] = (char)('0' + i % 10);
 	mkfile("a", body_a);
 	mkfile("b", body_b);
+	mkfile_as("a", "big.txt", body_big);
 
 	test_held_across_reload(FAKE_PORT_PLAIN, true);
 	test_held_across_reload(FAKE_PORT_PLAIN, false);
@@ -296,6 +528,11 @@ int main(void)
 	test_pipelined_across_reload(FAKE_PORT_PLAIN);
 	test_pipelined_across_reload(FAKE_PORT_TLS);
 	test_held_then_timeout();
+	test_write_path(FAKE_PORT_PLAIN, true);
+	test_write_path(FAKE_PORT_PLAIN, false);
+	test_write_path(FAKE_PORT_TLS, true);
+	test_close();
+	test_read_path();
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
 	if (system(cmd) != 0)

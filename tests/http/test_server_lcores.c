@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * test_server_lcores.c - the server's per-lcore state across lcores that
  * come and go: hs_server_attach on three lcores, one open connection
- * each, then the shutdown order of hs_main.c (hs_server_detach, then
+ * each, then the shutdown order of app/hs_app.c (hs_server_detach, then
  * hs_lcore_fini, one lcore after the other), which compacts the lcore
  * registry, with an lcore started in between.  Every detach must free
  * exactly that lcore's state: its connections (and no other lcore's)
@@ -146,7 +146,7 @@ start(unsigned int i, const struct hs_server_config *cfg)
 	conn[i] = c;
 }
 
-/* Shut lcore i down as hs_main.c's worker_teardown does.  Its own
+/* Shut lcore i down as app/hs_app.c's worker_teardown does.  Its own
  * connection loses its server state; the others' keep theirs. */
 static void
 stop(unsigned int i, const bool running[NLC], uint64_t live_after)
