@@ -1,36 +1,38 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * linkem.c - a two-port DPDK link emulator for scripts/bench: bridges
  * port 0 and port 1 (every frame from one goes out of the other) and adds,
- * per direction, delay, jitter, loss and reordering drawn from a seeded
- * PRNG, so two servers benchmarked one after the other see the same path.
- * This kernel has no tc netem; this replaces it for the RTT scenario.
+ * per direction, a path: a rate-limited bottleneck with a drop-tail
+ * buffer, delay, jitter, loss and reordering drawn from a seeded PRNG, so
+ * two servers benchmarked one after the other see the same path.  This
+ * kernel has no tc netem; this replaces it.
  *
- *   linkem [EAL options] -- [--delay MS] [--jitter MS] [--loss PCT]
- *          [--reorder PCT] [--reorder-gap MS] [--seed N] [--queue N]
- *          [--idle-sleep US] [--max-seconds S]
+ *   linkem [EAL options] -- [--rate MBIT] [--buffer SIZE] [--delay MS]
+ *          [--jitter MS] [--loss PCT] [--reorder PCT] [--reorder-gap MS]
+ *          [--seed N] [--queue N] [--idle-sleep US] [--max-seconds S]
  *
  * Each value is "X" (both directions) or "X/Y" (port 0 -> 1 / port 1 -> 0).
+ * SIZE is Np (packets) or N bytes with an optional k or m suffix
+ * (1000-based): --buffer 20p, --buffer 64k, --buffer 1.5m.
  * scripts/bench: port 0 faces the client, port 1 the server, both on
  * net_af_packet over veths in a namespace of their own.
  *
- * Model, per direction:
- *  - a received frame is dropped with probability loss;
- *  - otherwise it gets a release time now + delay + U(-jitter, +jitter)
- *    (never below now) and joins a FIFO.  Release times in the FIFO are
- *    kept non-decreasing (a frame never leaves before the one ahead of
- *    it), so jitter alone never reorders: it spreads the arrivals;
- *  - with probability reorder the frame joins a second FIFO instead and
- *    leaves reorder-gap later than it would have, so frames received
- *    after it overtake it.
- * Frames leave when the TSC passes their release time (a timestamped FIFO
- * per direction, released by TSC).  A full FIFO drops (counted as
- * overflow).  When nothing arrives and nothing is due the loop sleeps up
- * to --idle-sleep (default 10 us) so the emulator does not take a core;
- * that sleep bounds the extra latency per frame.
+ * The model per direction is in linkem_path.h: loss, then (with --rate) a
+ * drop-tail bottleneck whose frames leave at the link rate (serialisation
+ * delay from the frame length, Ethernet header included), then delay +
+ * jitter (order kept) and reordering.  Frames leave when the monotonic
+ * clock passes their release time.  When nothing arrives and nothing is
+ * due the loop sleeps up to --idle-sleep (default 10 us) so the emulator
+ * does not take a core; that sleep bounds the extra latency per frame (the
+ * rate holds regardless: release times are computed, not slept).
  *
  * Prints "linkem: ready" once both ports are up; on SIGINT/SIGTERM (or
- * after --max-seconds) stops, prints one counter line per direction and
- * exits 0.
+ * after --max-seconds) stops, prints one counter line per direction:
+ *   linkem: 0->1 rx R tx T lost L reordered O overflow V tx_fail F queued Q
+ *           qdrop D tx_bytes B max_queue_pkts P max_queue_bytes Y
+ *           max_queue_ms M
+ * (tx: forwarded; lost: random loss; qdrop: bottleneck buffer full;
+ * overflow: delay line full, raise --queue; max_queue_*: the bottleneck's
+ * deepest backlog, the frame in serialisation included) and exits 0.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -45,39 +47,21 @@
 #include <sys/prctl.h>
 #include <time.h>
 
-#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include "linkem_path.h"
+
 #define BURST 32
 #define NB_RXD 1024
 #define NB_TXD 1024
 
-struct slot {
-	struct rte_mbuf *m;
-	uint64_t due;                   /* TSC */
-};
-
-/* A FIFO of frames with non-decreasing release times. */
-struct dline {
-	struct slot *q;
-	uint32_t size, head, count;
-	uint64_t last_due;
-};
-
-struct params {
-	double delay_ms, jitter_ms, loss, reorder, gap_ms;
-};
-
 struct dir {
 	uint16_t rx_port, tx_port;
-	struct params p;
-	uint64_t delay, jitter, gap;    /* TSC cycles */
-	uint64_t rng;
-	struct dline fifo, late;
-	uint64_t rx, tx, lost, reordered, overflow, tx_fail;
+	struct lkp_dir path;
+	uint64_t tx_fail;
 };
 
 static volatile sig_atomic_t stop;
@@ -100,68 +84,12 @@ static void __attribute__((format(printf, 1, 2))) die(const char *fmt, ...)
 	exit(2);
 }
 
-/* splitmix64: small, seedable, good enough for drop/jitter decisions. */
-static uint64_t rng_next(uint64_t *s)
+static uint64_t now_ns(void)
 {
-	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
+	struct timespec ts;
 
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
-/* Uniform in [0, 1). */
-static double rng_unit(uint64_t *s)
-{
-	return (double)(rng_next(s) >> 11) * 0x1.0p-53;
-}
-
-static void dline_init(struct dline *l, uint32_t size)
-{
-	l->q = calloc(size, sizeof(*l->q));
-	if (l->q == NULL)
-		die("out of memory for a queue of %u frames", size);
-	l->size = size;
-	l->head = l->count = 0;
-	l->last_due = 0;
-}
-
-static bool dline_push(struct dline *l, struct rte_mbuf *m, uint64_t due)
-{
-	if (l->count == l->size)
-		return false;
-	if (due < l->last_due)
-		due = l->last_due;
-	l->last_due = due;
-	l->q[(l->head + l->count) % l->size] = (struct slot){ m, due };
-	l->count++;
-	return true;
-}
-
-/* Move frames due by now into out[*n..BURST). */
-static void dline_pop_due(struct dline *l, uint64_t now, struct rte_mbuf **out,
-			  unsigned *n)
-{
-	while (*n < BURST && l->count > 0 && l->q[l->head].due <= now) {
-		out[(*n)++] = l->q[l->head].m;
-		l->head = (l->head + 1) % l->size;
-		l->count--;
-	}
-}
-
-static uint64_t dline_next_due(const struct dline *l)
-{
-	return l->count > 0 ? l->q[l->head].due : UINT64_MAX;
-}
-
-static void dline_free(struct dline *l)
-{
-	while (l->count > 0) {
-		rte_pktmbuf_free(l->q[l->head].m);
-		l->head = (l->head + 1) % l->size;
-		l->count--;
-	}
-	free(l->q);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* "X" or "X/Y" into a[0], a[1]; each in [lo, hi]. */
@@ -186,6 +114,57 @@ static void parse_pair(const char *opt, const char *val, double lo, double hi,
 		die("value out of range for %s", opt);
 }
 
+/* One buffer size: "Np" packets, or bytes with an optional k/m suffix.
+ * Returns the end of what it read. */
+static const char *parse_size(const char *opt, const char *s, uint64_t *pkts,
+			      uint64_t *bytes)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || !(v >= 1))
+		die("bad value for %s (e.g. 20p, 64k, 1.5m, 30000)", opt);
+	*pkts = *bytes = 0;
+	switch (*end) {
+	case 'p':
+		if (v > (1 << 20))
+			die("%s: at most %u packets", opt, 1u << 20);
+		*pkts = (uint64_t)v;
+		return end + 1;
+	case 'k': case 'K':
+		v *= 1e3;
+		end++;
+		break;
+	case 'm': case 'M':
+		v *= 1e6;
+		end++;
+		break;
+	default:
+		break;
+	}
+	if (*end == 'b' || *end == 'B')
+		end++;
+	if (v < 64 || v > 4e9)
+		die("%s: 64 bytes .. 4 GB", opt);
+	*bytes = (uint64_t)v;
+	return end;
+}
+
+static void parse_size_pair(const char *opt, const char *val, uint64_t pkts[2],
+			    uint64_t bytes[2])
+{
+	const char *end = parse_size(opt, val, &pkts[0], &bytes[0]);
+
+	if (*end == '/')
+		end = parse_size(opt, end + 1, &pkts[1], &bytes[1]);
+	else {
+		pkts[1] = pkts[0];
+		bytes[1] = bytes[0];
+	}
+	if (*end != '\0')
+		die("bad value for %s (e.g. 20p, 64k, 1.5m, 30000)", opt);
+}
+
 static unsigned long parse_ul(const char *opt, const char *val, unsigned long lo,
 			      unsigned long hi)
 {
@@ -201,14 +180,20 @@ static unsigned long parse_ul(const char *opt, const char *val, unsigned long lo
 
 static void usage(void)
 {
-	printf("usage: linkem [EAL options] -- [--delay MS] [--jitter MS] [--loss PCT]\n"
-	       "              [--reorder PCT] [--reorder-gap MS] [--seed N] [--queue N]\n"
-	       "              [--idle-sleep US] [--max-seconds S]\n"
-	       "Bridges DPDK ports 0 and 1 with per-direction delay, jitter, loss and\n"
-	       "reordering (seeded PRNG). Values: X (both directions) or X/Y (0->1 / 1->0).\n"
-	       "Defaults: no delay, jitter, loss or reordering; --reorder-gap 1 ms;\n"
-	       "--seed 1; --queue 8192 frames per direction; --idle-sleep 10 us;\n"
-	       "--max-seconds 3600.\n");
+	printf("usage: linkem [EAL options] -- [--rate MBIT] [--buffer SIZE] [--delay MS]\n"
+	       "              [--jitter MS] [--loss PCT] [--reorder PCT] [--reorder-gap MS]\n"
+	       "              [--seed N] [--queue N] [--idle-sleep US] [--max-seconds S]\n"
+	       "Bridges DPDK ports 0 and 1; per direction: random loss, a bottleneck of\n"
+	       "--rate Mbit/s behind a drop-tail buffer of --buffer (Np packets, or bytes\n"
+	       "with k/m suffixes, 1000-based), then delay, jitter and reordering (seeded\n"
+	       "PRNG). Values: X (both directions) or X/Y (0->1 / 1->0).\n"
+	       "Defaults: no rate limit (--rate 0), --buffer 1000p when a rate is set; no\n"
+	       "delay, jitter, loss or reordering; --reorder-gap 1 ms; --seed 1; --queue\n"
+	       "8192 frames per direction (the delay line: must hold the buffer plus a\n"
+	       "delay's worth of frames); --idle-sleep 10 us; --max-seconds 3600.\n"
+	       "At exit, per direction: rx, tx (forwarded), lost, reordered, overflow\n"
+	       "(delay line full), tx_fail, queued, qdrop (buffer full), tx_bytes and the\n"
+	       "deepest bottleneck backlog (max_queue_pkts, _bytes, _ms).\n");
 }
 
 static void port_up(uint16_t port, struct rte_mempool *pool)
@@ -236,54 +221,27 @@ static void port_up(uint16_t port, struct rte_mempool *pool)
 
 static void dir_enqueue(struct dir *d, struct rte_mbuf **pkts, unsigned n, uint64_t now)
 {
-	for (unsigned i = 0; i < n; i++) {
-		uint64_t due = now + d->delay;
-		bool ok;
-
-		d->rx++;
-		if (d->p.loss > 0 && rng_unit(&d->rng) < d->p.loss) {
-			d->lost++;
+	for (unsigned i = 0; i < n; i++)
+		if (lkp_enqueue(&d->path, pkts[i], rte_pktmbuf_pkt_len(pkts[i]), now) !=
+		    LKP_QUEUED)
 			rte_pktmbuf_free(pkts[i]);
-			continue;
-		}
-		if (d->jitter > 0) {
-			/* U(-jitter, +jitter), never before now. */
-			double j = (2.0 * rng_unit(&d->rng) - 1.0) * (double)d->jitter;
-
-			if (j < 0 && (uint64_t)(-j) > d->delay)
-				due = now;
-			else
-				due = (uint64_t)((double)due + j);
-		}
-		if (d->p.reorder > 0 && rng_unit(&d->rng) < d->p.reorder) {
-			ok = dline_push(&d->late, pkts[i], due + d->gap);
-			if (ok)
-				d->reordered++;
-		} else {
-			ok = dline_push(&d->fifo, pkts[i], due);
-		}
-		if (!ok) {
-			d->overflow++;
-			rte_pktmbuf_free(pkts[i]);
-		}
-	}
 }
 
 /* Send what is due; returns the number of frames handed to the port. */
 static unsigned dir_release(struct dir *d, uint64_t now)
 {
 	struct rte_mbuf *out[BURST];
-	unsigned n = 0, sent_total = 0;
+	unsigned n, sent_total = 0;
 
 	for (;;) {
-		n = 0;
-		dline_pop_due(&d->fifo, now, out, &n);
-		dline_pop_due(&d->late, now, out, &n);
+		n = lkp_pop_due(&d->path, now, (void **)out, BURST);
 		if (n == 0)
 			break;
 		uint16_t sent = rte_eth_tx_burst(d->tx_port, 0, out, (uint16_t)n);
 
-		d->tx += sent;
+		d->path.st.tx += sent;
+		for (unsigned i = 0; i < sent; i++)
+			d->path.st.tx_bytes += rte_pktmbuf_pkt_len(out[i]);
 		sent_total += sent;
 		for (unsigned i = sent; i < n; i++) {
 			d->tx_fail++;
@@ -295,14 +253,25 @@ static unsigned dir_release(struct dir *d, uint64_t now)
 	return sent_total;
 }
 
+static void fmt_buffer(char *b, size_t n, double rate, uint64_t pkts, uint64_t bytes)
+{
+	if (rate <= 0)
+		snprintf(b, n, "none");
+	else if (pkts > 0)
+		snprintf(b, n, "%" PRIu64 " packets", pkts);
+	else
+		snprintf(b, n, "%" PRIu64 " bytes", bytes);
+}
+
 int main(int argc, char **argv)
 {
 	double delay[2] = { 0, 0 }, jitter[2] = { 0, 0 }, loss[2] = { 0, 0 };
-	double reorder[2] = { 0, 0 }, gap[2] = { 1, 1 };
+	double reorder[2] = { 0, 0 }, gap[2] = { 1, 1 }, rate[2] = { 0, 0 };
+	uint64_t buf_pkts[2] = { 1000, 1000 }, buf_bytes[2] = { 0, 0 };
 	unsigned long seed = 1, qsize = 8192, idle_us = 10, max_s = 3600;
 	struct rte_mempool *pool;
 	struct dir dirs[2];
-	uint64_t hz, t_end;
+	uint64_t t_end;
 	int n;
 
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -333,6 +302,10 @@ int main(int argc, char **argv)
 			parse_pair(o, v, 0, 100, reorder);
 		else if (strcmp(o, "--reorder-gap") == 0)
 			parse_pair(o, v, 0, 10000, gap);
+		else if (strcmp(o, "--rate") == 0)
+			parse_pair(o, v, 0, 100000, rate);
+		else if (strcmp(o, "--buffer") == 0)
+			parse_size_pair(o, v, buf_pkts, buf_bytes);
 		else if (strcmp(o, "--seed") == 0)
 			seed = parse_ul(o, v, 0, ULONG_MAX);
 		else if (strcmp(o, "--queue") == 0)
@@ -345,11 +318,16 @@ int main(int argc, char **argv)
 			die("unknown option %s (see --help)", o);
 		i++;
 	}
+	for (int i = 0; i < 2; i++)
+		if (rate[i] > 0 && rate[i] < 0.01)
+			die("--rate: 0 (no limit) or at least 0.01 Mbit/s");
 	if (rte_eth_dev_count_avail() != 2)
 		die("needs exactly two ports (two --vdev=net_af_packetN,iface=...)");
 
-	/* Four full FIFOs, the rx rings and per-lcore caches. */
-	pool = rte_pktmbuf_pool_create("linkem", (unsigned)(4 * qsize + 2 * NB_RXD +
+	/* What the two delay lines can hold (the reorder lines are rarely
+	 * full at once), the rx rings and per-lcore caches: a dry pool would
+	 * make af_packet drop frames uncounted. */
+	pool = rte_pktmbuf_pool_create("linkem", (unsigned)(2 * qsize + 2 * NB_RXD +
 							    2 * NB_TXD + 4 * BURST + 1024),
 				       256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (pool == NULL)
@@ -358,22 +336,21 @@ int main(int argc, char **argv)
 	port_up(0, pool);
 	port_up(1, pool);
 
-	hz = rte_get_tsc_hz();
 	for (int i = 0; i < 2; i++) {
 		struct dir *d = &dirs[i];
+		struct lkp_params p = {
+			.delay_ms = delay[i], .jitter_ms = jitter[i], .loss = loss[i] / 100.0,
+			.reorder = reorder[i] / 100.0, .gap_ms = gap[i], .rate_mbit = rate[i],
+			.limit_pkts = buf_pkts[i], .limit_bytes = buf_bytes[i],
+		};
 
 		memset(d, 0, sizeof(*d));
 		d->rx_port = (uint16_t)i;
 		d->tx_port = (uint16_t)(1 - i);
-		d->p = (struct params){ delay[i], jitter[i], loss[i] / 100.0,
-					reorder[i] / 100.0, gap[i] };
-		d->delay = (uint64_t)(delay[i] * 1e-3 * (double)hz);
-		d->jitter = (uint64_t)(jitter[i] * 1e-3 * (double)hz);
-		d->gap = (uint64_t)(gap[i] * 1e-3 * (double)hz);
 		/* Different but reproducible streams per direction. */
-		d->rng = (uint64_t)seed * 2 + (uint64_t)i + UINT64_C(0x5851f42d4c957f2d);
-		dline_init(&d->fifo, (uint32_t)qsize);
-		dline_init(&d->late, (uint32_t)qsize);
+		if (!lkp_init(&d->path, &p, (uint32_t)qsize,
+			      (uint64_t)seed * 2 + (uint64_t)i + UINT64_C(0x5851f42d4c957f2d)))
+			die("out of memory for queues of %lu frames", qsize);
 	}
 
 	signal(SIGINT, on_signal);
@@ -381,17 +358,22 @@ int main(int argc, char **argv)
 	/* Sleep as briefly as asked: the default 50 us slack would add to
 	 * every frame's delay. */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-	printf("linkem: ready: tsc %" PRIu64 " Hz, seed %lu", hz, seed);
-	for (int i = 0; i < 2; i++)
-		printf("; %d->%d delay %g ms jitter %g ms loss %g%% reorder %g%% gap %g ms",
-		       i, 1 - i, delay[i], jitter[i], loss[i], reorder[i], gap[i]);
+	printf("linkem: ready: seed %lu", seed);
+	for (int i = 0; i < 2; i++) {
+		char b[64];
+
+		fmt_buffer(b, sizeof(b), rate[i], buf_pkts[i], buf_bytes[i]);
+		printf("; %d->%d rate %g Mbit/s buffer %s delay %g ms jitter %g ms loss %g%% "
+		       "reorder %g%% gap %g ms", i, 1 - i, rate[i], b, delay[i], jitter[i],
+		       loss[i], reorder[i], gap[i]);
+	}
 	printf("\n");
 	fflush(stdout);
 
-	t_end = rte_rdtsc() + (uint64_t)max_s * hz;
+	t_end = now_ns() + (uint64_t)max_s * 1000000000u;
 	while (!stop) {
 		struct rte_mbuf *pkts[BURST];
-		uint64_t now = rte_rdtsc(), next = UINT64_MAX;
+		uint64_t now = now_ns(), next = UINT64_MAX;
 		unsigned work = 0;
 
 		if (now >= t_end)
@@ -405,22 +387,21 @@ int main(int argc, char **argv)
 				work += nb;
 			}
 		}
-		now = rte_rdtsc();
+		now = now_ns();
 		for (int i = 0; i < 2; i++) {
 			struct dir *d = &dirs[i];
-			uint64_t a, b;
+			uint64_t nd;
 
 			work += dir_release(d, now);
-			a = dline_next_due(&d->fifo);
-			b = dline_next_due(&d->late);
-			next = RTE_MIN(next, RTE_MIN(a, b));
+			nd = lkp_next_due(&d->path);
+			next = RTE_MIN(next, nd);
 		}
 		if (work == 0 && idle_us > 0) {
-			uint64_t max_sleep = idle_us * hz / 1000000;
-			uint64_t cyc = next > now ? RTE_MIN(next - now, max_sleep) : 0;
+			uint64_t max_sleep = idle_us * 1000;
+			uint64_t ns = next > now ? RTE_MIN(next - now, max_sleep) : 0;
 
-			if (cyc > 0) {
-				struct timespec ts = { 0, (long)(cyc * 1000000000ULL / hz) };
+			if (ns > 0) {
+				struct timespec ts = { 0, (long)ns };
 
 				nanosleep(&ts, NULL);
 			}
@@ -429,13 +410,20 @@ int main(int argc, char **argv)
 
 	for (int i = 0; i < 2; i++) {
 		struct dir *d = &dirs[i];
+		const struct lkp_stats *s = &d->path.st;
+		struct rte_mbuf *out[BURST];
+		unsigned k;
 
 		printf("linkem: %d->%d rx %" PRIu64 " tx %" PRIu64 " lost %" PRIu64
 		       " reordered %" PRIu64 " overflow %" PRIu64 " tx_fail %" PRIu64
-		       " queued %u\n", i, 1 - i, d->rx, d->tx, d->lost, d->reordered,
-		       d->overflow, d->tx_fail, d->fifo.count + d->late.count);
-		dline_free(&d->fifo);
-		dline_free(&d->late);
+		       " queued %u qdrop %" PRIu64 " tx_bytes %" PRIu64 " max_queue_pkts %"
+		       PRIu64 " max_queue_bytes %" PRIu64 " max_queue_ms %.3f\n",
+		       i, 1 - i, s->rx, s->tx, s->lost, s->reordered, s->overflow, d->tx_fail,
+		       lkp_queued(&d->path), s->qdrop, s->tx_bytes, s->max_q_pkts,
+		       s->max_q_bytes, (double)s->max_q_ns / 1e6);
+		while ((k = lkp_drain(&d->path, (void **)out, BURST)) > 0)
+			rte_pktmbuf_free_bulk(out, k);
+		lkp_free(&d->path);
 	}
 	fflush(stdout);
 	for (uint16_t p = 0; p < 2; p++) {

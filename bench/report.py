@@ -6,8 +6,11 @@ usage: report.py OUTDIR
 
 Reads OUTDIR/meta.txt, OUTDIR/runs.jsonl (one measurement per line, written
 by scripts/bench), the raw tool output the runs point to, OUTDIR/rtt.jsonl
-(the RTT-cost part: one bench/ttfb result per server, RTT and mode) and the
-micro benchmarks' Google Benchmark JSON in OUTDIR/raw.  A snapshot is
+(the RTT-cost part: one bench/ttfb result per server, RTT and mode),
+OUTDIR/paths.jsonl (the paths part, bench/parts/paths.sh: time to last byte
+samples per server, path profile and size, and linkem's counters; gives the
+"Paths" table and paths.svg, drawn here without matplotlib or gnuplot) and
+the micro benchmarks' Google Benchmark JSON in OUTDIR/raw.  A snapshot is
 [wall_ns, server_ticks, core0_busy, core0_total, core1_busy, core1_total,
  c1, c2, c3, c4] where c1..c4 are httpsd's loop_busy_cycles,
 loop_idle_cycles, tls_hs_ok, http_req, or for nginx 0, 0 and stub_status
@@ -397,24 +400,198 @@ def run_gnuplot(out, script):
 OUTDIR = [""]
 
 
-def write_md(out, meta, rows, by, rtt_tab, rtt):
+def load_paths(out):
+    """paths.jsonl: ("cell" lines, "linkem" lines)."""
+    cells, links = [], []
+    try:
+        with open(os.path.join(out, "paths.jsonl")) as f:
+            for line in f:
+                if not line.strip():
+                    continue
+                try:
+                    d = json.loads(line)
+                except ValueError:
+                    continue
+                (cells if d.get("type") == "cell" else links).append(d)
+    except OSError:
+        pass
+    return cells, links
+
+
+def median(v):
+    v = sorted(v)
+    if not v:
+        return None
+    m = len(v) // 2
+    return v[m] if len(v) % 2 else (v[m - 1] + v[m]) / 2
+
+
+def paths_rows(cells):
+    """One row per (profile, size), in run order: each server's median and
+    best time to last byte, and the ratios httpsd / nginx."""
+    order, by = [], {}
+    for c in cells:
+        k = (c["profile"], c["size"])
+        if k not in by:
+            order.append(k)
+            by[k] = {"profile": c["profile"], "size": c["size"], "dir": c["dir"],
+                     "bytes": c["bytes"], "rtt_ms": c["rtt_ms"], "loss_pct": c["loss_pct"],
+                     "rate_mbit": c["rate_mbit"], "buffer": c["buffer"]}
+        v = c.get("ttlb_s") or []
+        by[k][c["server"]] = {"median_s": median(v), "best_s": min(v) if v else None,
+                              "n": len(v), "fail": c.get("fail", 0), "samples": v}
+    rows = []
+    for k in order:
+        r = by[k]
+        h, n = r.get("httpsd", {}), r.get("nginx", {})
+        r["ratio_median"] = ratio(h.get("median_s"), n.get("median_s"))
+        r["ratio_best"] = ratio(h.get("best_s"), n.get("best_s"))
+        rows.append(r)
+    return rows
+
+
+def path_desc(r):
+    return "%s ms, %s%% loss, %s Mbit/s, buffer %s" % (
+        fmt(float(r["rtt_ms"])), fmt(float(r["loss_pct"])), fmt(float(r["rate_mbit"])), r["buffer"])
+
+
+def paths_md(rows, links, meta):
+    if not rows:
+        return []
+    lines = ["## Paths: time to last byte over emulated Internet paths", "",
+             "bench/parts/paths.sh: curl (one fresh TLS 1.3 connection per sample, HTTP/1.1) "
+             "through bench/linkem (rate limit with a drop-tail buffer, RTT/2 delay each way, "
+             "random loss both ways) to httpsd, then to nginx + OpenSSL behind the same path "
+             "(client and nginx TCP: %s). TTLB: from the request (TLS handshake done) to the "
+             "last response byte; for `upN` a POST of N bytes, so sending the body is in it. "
+             "Median of n samples (best in brackets), seconds. ratio = httpsd / nginx, lower "
+             "is better for httpsd; **bold**: above 1.0 (httpsd slower). Buffer: packets, or "
+             "a multiple of the path's BDP (rate x RTT). %s samples per cell; expected %s s, "
+             "took %s s." % (meta.get("paths_cc", "?"), meta.get("paths_runs", "?"),
+                             meta.get("paths_expected_s", "?"), meta.get("paths_took_s", "?")),
+             "", "| profile | path | size | httpsd s | nginx s | ratio (median) | ratio (best) | n |",
+             "|---|---|---|---:|---:|---:|---:|---|"]
+
+    def cell(e):
+        if not e or e.get("median_s") is None:
+            return "n/a"
+        return "%.3f (%.3f)" % (e["median_s"], e["best_s"])
+
+    def rt(v):
+        if v is None:
+            return "–"
+        return "**%.2f**" % v if v > 1.0 else "%.2f" % v
+
+    for r in rows:
+        h, n = r.get("httpsd", {}), r.get("nginx", {})
+        fails = (h.get("fail") or 0) + (n.get("fail") or 0)
+        lines.append("| %s | %s | %s%s | %s | %s | %s | %s | %s/%s%s |" % (
+            r["profile"], path_desc(r), r["size"], " (POST)" if r["dir"] == "up" else "",
+            cell(h), cell(n), rt(r["ratio_median"]), rt(r["ratio_best"]),
+            h.get("n", 0), n.get("n", 0), ", %d failed" % fails if fails else ""))
+    rm = [r["ratio_median"] for r in rows if r["ratio_median"]]
+    if rm:
+        import math
+        gm = math.exp(sum(math.log(x) for x in rm) / len(rm))
+        lines += ["", "Cells: %d; median ratio above 1.0 in %d; geometric mean of the median "
+                  "ratios %.2f." % (len(rm), sum(1 for x in rm if x > 1.0), gm)]
+    if os.path.exists(os.path.join(OUTDIR[0], "paths.svg")):
+        lines += ["", "![paths: median TTLB ratio httpsd / nginx](paths.svg)"]
+    if links:
+        lines += ["", "linkem counters per profile and server (whole run of that server on the "
+                  "path: all sizes and samples). s2c: server to client, c2s: client to server; "
+                  "fwd: forwarded frames, qdrop: dropped by the full buffer, lost: random loss, "
+                  "maxq: deepest buffer backlog (frames, ms).", "",
+                  "| profile | server | s2c fwd | s2c qdrop | s2c lost | s2c maxq | "
+                  "c2s fwd | c2s qdrop | c2s lost | c2s maxq |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for l in links:
+            c = l.get("counters", {})
+            row = [l.get("profile"), l.get("server")]
+            for d in ("s2c", "c2s"):
+                x = c.get(d, {})
+                row += [fmt(x.get("tx")), fmt(x.get("qdrop")), fmt(x.get("lost")),
+                        "%s (%s ms)" % (fmt(x.get("max_queue_pkts")), fmt(x.get("max_queue_ms")))]
+            lines.append("| " + " | ".join(str(v) for v in row) + " |")
+    return lines + [""]
+
+
+def svg_paths(out, rows):
+    """A heat map of the median ratio (profiles down, sizes across), as an
+    SVG file written directly: no plotting library needed."""
+    if not rows:
+        return
+    import math
+    profs, sizes = [], []
+    for r in rows:
+        if r["profile"] not in profs:
+            profs.append(r["profile"])
+        if r["size"] not in sizes:
+            sizes.append(r["size"])
+    by = {(r["profile"], r["size"]): r for r in rows}
+    cw, ch, lw, top = 96, 30, 130, 70
+    w, h = lw + cw * len(sizes) + 20, top + ch * len(profs) + 60
+
+    def color(v):
+        if v is None:
+            return "#dddddd"
+        t = max(-1.0, min(1.0, math.log(v) / math.log(4)))   # 0.25x .. 4x
+        if t < 0:   # httpsd faster: green
+            a = -t
+            return "#%02x%02x%02x" % (int(255 - 155 * a), int(255 - 55 * a), int(255 - 155 * a))
+        return "#%02x%02x%02x" % (255, int(255 - 175 * t), int(255 - 175 * t))
+
+    def esc(x):
+        return str(x).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+    o = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
+         'font-family="sans-serif" font-size="12">' % (w, h),
+         '<rect width="100%" height="100%" fill="white"/>',
+         '<text x="10" y="22" font-size="14" font-weight="bold">Time to last byte, '
+         'httpsd / nginx (median; below 1: httpsd faster)</text>',
+         '<text x="10" y="42" fill="#555">green: httpsd faster, red: slower; '
+         'colour scale 0.25x .. 4x</text>']
+    for j, s in enumerate(sizes):
+        o.append('<text x="%d" y="%d" text-anchor="middle" font-weight="bold">%s</text>' % (
+            lw + cw * j + cw // 2, top - 8, esc(s + (" POST" if s.startswith("up") else ""))))
+    for i, p in enumerate(profs):
+        y = top + ch * i
+        o.append('<text x="%d" y="%d" text-anchor="end">%s</text>' % (lw - 8, y + ch // 2 + 4, esc(p)))
+        for j, s in enumerate(sizes):
+            r = by.get((p, s))
+            v = r["ratio_median"] if r else None
+            x = lw + cw * j
+            o.append('<rect x="%d" y="%d" width="%d" height="%d" fill="%s" stroke="white"/>' % (
+                x, y, cw, ch, color(v)))
+            o.append('<text x="%d" y="%d" text-anchor="middle">%s</text>' % (
+                x + cw // 2, y + ch // 2 + 4, "–" if v is None else "%.2f" % v))
+    o.append('<text x="10" y="%d" fill="#555">profiles: see results.md (RTT, loss, rate, '
+             'buffer); cells: ratio of the median TTLB</text>' % (h - 20))
+    o.append("</svg>")
+    with open(os.path.join(out, "paths.svg"), "w") as f:
+        f.write("\n".join(o) + "\n")
+
+
+def write_md(out, meta, rows, by, rtt_tab, rtt, paths=None):
     lines = ["# httpsd vs nginx + OpenSSL: %s on %s" % (meta.get("date", "?"), meta.get("host", "?")),
              "",
              "| | |", "|---|---|"]
     for k in ("cpu", "kernel", "loadavg_start", "loadavg_end", "tsc_hz", "httpsd", "wolfssl", "nginx", "openssl", "wrk",
               "h2load", "duration_s", "quick", "idle_sleep_us"):
         lines.append("| %s | %s |" % (k, meta.get(k, "")))
-    lines += ["", "Server on core 1, load generator on core 0 (one wrk thread / h2load "
-              "worker). ratio = httpsd / nginx (for CPU: lower is better for httpsd).",
-              "", "| scenario | metric | httpsd | nginx | ratio |", "|---|---|---:|---:|---:|"]
+    if rows:
+        lines += ["", "Server on core 1, load generator on core 0 (one wrk thread / h2load "
+                  "worker). ratio = httpsd / nginx (for CPU: lower is better for httpsd).",
+                  "", "| scenario | metric | httpsd | nginx | ratio |", "|---|---|---:|---:|---:|"]
     for r in rows:
         lines.append("| %s | %s | %s | %s | %s |" % (
             r["scenario"], r["metric"], fmt(r["httpsd"]), fmt(r["nginx"]), fmt(r["ratio"])))
-    lines += ["", "Scenarios:", ""]
+    if rows:
+        lines += ["", "Scenarios:", ""]
     for scen in SCEN_ORDER:
         if any(k[1] == scen for k in by):
             lines.append("- `%s`: %s" % (scen, SCEN_DESC[scen]))
-    lines += ["", "How server CPU is measured:", "",
+    lines += [""] + (["How server CPU is measured:", "",
               "- httpsd busy cycles: delta of telemetry `loop_busy_cycles` (TSC cycles of poll "
               "iterations that received or sent packets) / TSC Hz (measured by bench/tsc_hz.c), "
               "from the busy-polling run.",
@@ -426,7 +603,7 @@ def write_md(out, meta, rows, by, rtt_tab, rtt):
               "- On veth a sender's softirq delivers the packet to the receiver, so each "
               "server's figure includes the client kernel's receive processing of what the "
               "server sends (the same for both servers), and the server's own receive "
-              "processing is charged to the client core.", ""]
+              "processing is charged to the client core.", ""] if rows else [])
     other = [v["derived"].get("core1_other_pct") for v in by.values()
              if v["derived"].get("core1_other_pct") is not None]
     if other and max(other) > 20:
@@ -444,10 +621,17 @@ def write_md(out, meta, rows, by, rtt_tab, rtt):
                      "%.1f–%.1f %% of wall time (TSC Hz consistent)." % (lo, hi))
         lines.append("")
     lines += rtt_md(rtt_tab, rtt)
+    if paths:
+        lines += paths_md(paths[0], paths[1], meta)
     lines += other_md(by)
     lines += scaling_md(load_scaling(out))
+    parts = meta.get("parts", "").split(",")
+    micro_part = {"bench_crypto": "crypto", "bench_http_parse": "parse", "bench_tls": "tls",
+                  "bench_tcp": "tcp"}
     for name, title in MICRO:
         path = os.path.join(out, "raw", name + ".txt")
+        if micro_part.get(name) not in parts and not os.path.exists(path):
+            continue
         if os.path.exists(path):
             with open(path, errors="replace") as f:
                 lines += ["## " + title, "", "```", f.read().rstrip(), "```", ""]
@@ -543,6 +727,9 @@ def main(argv):
     rtt = load_rtt(out)
     rtt_tab = rtt_rows(rtt)
     plot_rtt(out, rtt_tab)
+    pcells, plinks = load_paths(out)
+    ptab = paths_rows(pcells)
+    svg_paths(out, ptab)
     micro = {}
     for name, _ in MICRO:
         try:
@@ -554,8 +741,9 @@ def main(argv):
         json.dump({"meta": meta, "table": rows, "runs": runs, "rtt": rtt_tab,
                    "rtt_raw": [dict(server=k[0], rtt_ms=k[1], **v) for k, v in sorted(rtt.items())],
                    "crypto": micro.get("bench_crypto"), "micro": micro,
-                   "scaling": load_scaling(out)}, f, indent=1)
-    write_md(out, meta, rows, by, rtt_tab, rtt)
+                   "scaling": load_scaling(out),
+                   "paths": {"table": ptab, "linkem": plinks}}, f, indent=1)
+    write_md(out, meta, rows, by, rtt_tab, rtt, (ptab, plinks))
     return 0
 
 
