@@ -516,6 +516,9 @@ hs_tcp_send_data(struct hs_tcp_conn *c, uint32_t seq, uint32_t len, bool fin)
 		c->flags |= HS_TCPF_SENTFIN;
 	if (HS_SEQ_LT(c->snd_nxt, end))
 		c->snd_nxt = end;
+	/* RFC 8985 §6.1: the send time of every byte in flight. */
+	if (end != seq)
+		hs_tcp_txlog_sent(c, seq, end, rexmt);
 	if (HS_SEQ_GT(end, c->snd_max)) {
 		c->snd_max = end;
 		hs_tcp_cc_sent(c);           /* flight size, send time */
