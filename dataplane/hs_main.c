@@ -151,6 +151,7 @@ static void opt_cc(struct hs_opts *o, const char *val);
 static void opt_per_source(struct hs_opts *o, const char *val);
 static void opt_time_wait(struct hs_opts *o, const char *val);
 static void opt_initcwnd(struct hs_opts *o, const char *val);
+static void opt_pacing(struct hs_opts *o, const char *val);
 static void opt_rto_min(struct hs_opts *o, const char *val);
 static void opt_mem_lcore(struct hs_opts *o, const char *val);
 static void opt_send_buffer(struct hs_opts *o, const char *val);
@@ -271,6 +272,8 @@ static const struct hs_optdef hs_optdefs[] = {
 	  "TCP congestion control (default cubic)" },
 	{ "initcwnd", HS_OPT_FN, 0, 0, 0, opt_initcwnd, false, "N",
 	  "TCP initial window in segments (default 10, RFC 6928),\n1..100" },
+	{ "pacing", HS_OPT_FN, 0, 0, 0, opt_pacing, false, "on|off",
+	  "TCP pacing of new data at 2x (slow start) or 1.2x\ncwnd/SRTT in ~1 ms bursts (default on)" },
 	{ "max-conns-per-source", HS_OPT_FN, 0, 0, 0, opt_per_source, false, "N",
 	  "TCP connections per client address per lcore\n(default " HS_STR(HS_PER_SOURCE_DEFAULT) ", 0: no limit)" },
 	{ "mem-lcore", HS_OPT_FN, 0, 0, 0, opt_mem_lcore, false, "N",
@@ -664,6 +667,17 @@ opt_initcwnd(struct hs_opts *o, const char *val)
 {
 	o->tcp.initcwnd = (uint32_t)parse_uint("--initcwnd", val, 1,
 					       HS_TCP_INITCWND_MAX);
+}
+
+static void
+opt_pacing(struct hs_opts *o, const char *val)
+{
+	if (strcmp(val, "on") == 0)
+		o->tcp.pacing = 1;
+	else if (strcmp(val, "off") == 0)
+		o->tcp.pacing = 0;
+	else
+		die_usage("--pacing: '%s' is not on or off", val);
 }
 
 static void

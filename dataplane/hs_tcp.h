@@ -223,6 +223,10 @@ struct hs_tcp_conn {
 	struct hs_timer t_misc;        /* delayed ACK / TIME_WAIT / FIN_WAIT_2 */
 	struct hs_timer t_app;         /* hs_tcp_set_timeout() -> ops->timeout */
 	struct hs_timer t_keep;        /* keep-alive (RFC 9293 §3.8.4) */
+	struct hs_timer t_pace;        /* pacing: new data may leave again */
+	uint64_t pace_next_us;         /* pacing: when the sent bytes are paid */
+	uint32_t pace_credit;          /* pacing: bytes that may go unpaced (the
+	                                * initial window, as fq's initial quantum) */
 
 	struct hs_lcore *lc;
 	const struct hs_tcp_ops *ops;
@@ -315,6 +319,9 @@ struct hs_tcp_params {
 	                                * queues (send, receive, out-of-order);
 	                                * 0 = derived from the pool (hs_tcp_mem_auto) */
 	uint32_t initcwnd;             /* initial window in segments (RFC 6928), default 10 */
+	uint32_t pacing;               /* 1 (default): new data leaves at 2x (slow
+	                                * start) or 1.2x (after) cwnd/SRTT in bursts
+	                                * of about 1 ms; 0: as the window allows */
 };
 extern struct hs_tcp_params hs_tcp_params;
 /* hs_tcp_params.initcwnd: RFC 6928's 10 segments by default. */

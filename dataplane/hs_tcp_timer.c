@@ -18,6 +18,8 @@
  *   t_misc:  delayed ACK (ESTABLISHED only), FIN_WAIT_2 limit, TIME_WAIT.
  *   t_app:   the application's timer (hs_tcp_set_timeout -> ops->timeout).
  *   t_keep:  keep-alive (off unless hs_tcp_params.keepalive_ms).
+ *   t_pace:  pacing (hs_tcp_out.c): output runs again when the next
+ *            burst of new data may leave.
  */
 #include <rte_common.h>
 
@@ -415,6 +417,8 @@ hs_tcp_timer_fire(struct hs_lcore *lc, struct hs_timer *t)
 		hs_tcp_app_timeout(c);
 	else if (t == &c->t_keep)
 		hs_tcp_keep_timeout(c);
+	else if (t == &c->t_pace)
+		hs_tcp_output(c);            /* the paced data's turn */
 	else
 		hs_tcp_misc_timeout(c);
 	hs_tcp_conn_put(c);
