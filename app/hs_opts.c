@@ -106,6 +106,7 @@ HS_OPT_FN_DECL(opt_cc);
 HS_OPT_FN_DECL(opt_per_source);
 HS_OPT_FN_DECL(opt_time_wait);
 HS_OPT_FN_DECL(opt_initcwnd);
+HS_OPT_FN_DECL(opt_pacing);
 HS_OPT_FN_DECL(opt_rto_min);
 HS_OPT_FN_DECL(opt_mem_lcore);
 HS_OPT_FN_DECL(opt_send_buffer);
@@ -226,6 +227,8 @@ static const struct hs_optdef hs_optdefs[] = {
 	  "TCP congestion control (default cubic)" },
 	{ "initcwnd", HS_OPT_FN, 0, 0, 0, opt_initcwnd, false, "N",
 	  "TCP initial window in segments (default 10, RFC 6928),\n1..100" },
+	{ "pacing", HS_OPT_FN, 0, 0, 0, opt_pacing, false, "on|off",
+	  "TCP pacing of new data at 2x (slow start) or 1.2x\ncwnd/SRTT in ~1 ms bursts (default on)" },
 	{ "max-conns-per-source", HS_OPT_FN, 0, 0, 0, opt_per_source, false, "N",
 	  "TCP connections per client address per lcore\n(default " HS_STR(HS_PER_SOURCE_DEFAULT) ", 0: no limit)" },
 	{ "mem-lcore", HS_OPT_FN, 0, 0, 0, opt_mem_lcore, false, "N",
@@ -569,6 +572,18 @@ static int
 opt_initcwnd(struct hs_opts *o, const char *val, struct hs_opterr *e)
 {
 	return parse_u32(e, "--initcwnd", val, 1, HS_TCP_INITCWND_MAX, &o->tcp.initcwnd);
+}
+
+static int
+opt_pacing(struct hs_opts *o, const char *val, struct hs_opterr *e)
+{
+	if (strcmp(val, "on") == 0)
+		o->tcp.pacing = 1;
+	else if (strcmp(val, "off") == 0)
+		o->tcp.pacing = 0;
+	else
+		return opt_fail(e, "--pacing: '%s' is not on or off", val);
+	return 0;
 }
 
 static int

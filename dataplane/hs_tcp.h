@@ -95,6 +95,7 @@ struct hs_mbuf_q {
 
 #define HS_TCP_SB_MAX 8                /* SACK scoreboard ranges per conn */
 #define HS_TCP_RXT_LOG 8               /* retransmission send times kept */
+#define HS_TCP_TXLOG 24                /* RACK send-time ranges kept */
 
 /* Private to the TCP module except where noted. Hot fields first. */
 struct hs_tcp_conn {
@@ -166,6 +167,25 @@ struct hs_tcp_conn {
 	/* With HS_TCPF2_RXT_SKIP: retransmissions in [rxt_lost_end,
 	 * rxt_resume) are recent, not lost: NextSeg skips them. */
 	uint32_t rxt_lost_end, rxt_resume;
+	/* RFC 8985 RACK (hs_tcp_sack.c): send times of the sequence space
+	 * in flight, oldest first, as ranges ending at txlog[i][0] (each
+	 * starts where the previous ends, the first at SND.UNA), last sent
+	 * at txlog[i][1] (low 32 bits of now_us); a range is at most
+	 * rack_gran_us old when a send extends it, and the last absorbs
+	 * everything once the log is full.  txlog_rxt[i]: range i holds
+	 * retransmitted bytes. */
+	uint32_t txlog[HS_TCP_TXLOG][2];
+	uint8_t txlog_rxt[HS_TCP_TXLOG];
+	uint8_t txlog_n;
+	uint8_t rack_flags;            /* HS_RACK_* (hs_tcp_var.h) */
+	uint8_t rack_reo_mult;         /* RACK.reo_wnd_mult, 0 = 1 */
+	uint8_t rack_reo_persist;      /* RACK.reo_wnd_persist */
+	uint32_t rack_xmit_us;         /* RACK.xmit_ts (HS_RACK_VALID) */
+	uint32_t rack_end;             /* RACK.end_seq */
+	uint32_t rack_rtt_us;          /* RACK.rtt */
+	uint32_t rack_fack;            /* highest SACKed/acked sequence */
+	uint32_t rack_dsack_end;       /* one reo_wnd_mult step per round */
+	uint32_t rtt_min_us;           /* smallest RTT sample, 0 = none */
 	/* RFC 6937 Proportional Rate Reduction, during fast recovery
 	 * (hs_tcp_in.c hs_tcp_prr_ack()), bytes */
 	uint32_t prr_delivered;        /* prr_delivered */
@@ -203,6 +223,10 @@ struct hs_tcp_conn {
 	struct hs_timer t_misc;        /* delayed ACK / TIME_WAIT / FIN_WAIT_2 */
 	struct hs_timer t_app;         /* hs_tcp_set_timeout() -> ops->timeout */
 	struct hs_timer t_keep;        /* keep-alive (RFC 9293 §3.8.4) */
+	struct hs_timer t_pace;        /* pacing: new data may leave again */
+	uint64_t pace_next_us;         /* pacing: when the sent bytes are paid */
+	uint32_t pace_credit;          /* pacing: bytes that may go unpaced (the
+	                                * initial window, as fq's initial quantum) */
 
 	struct hs_lcore *lc;
 	const struct hs_tcp_ops *ops;
@@ -295,6 +319,9 @@ struct hs_tcp_params {
 	                                * queues (send, receive, out-of-order);
 	                                * 0 = derived from the pool (hs_tcp_mem_auto) */
 	uint32_t initcwnd;             /* initial window in segments (RFC 6928), default 10 */
+	uint32_t pacing;               /* 1 (default): new data leaves at 2x (slow
+	                                * start) or 1.2x (after) cwnd/SRTT in bursts
+	                                * of about 1 ms; 0: as the window allows */
 };
 extern struct hs_tcp_params hs_tcp_params;
 /* hs_tcp_params.initcwnd: RFC 6928's 10 segments by default. */

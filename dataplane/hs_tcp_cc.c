@@ -39,6 +39,7 @@ hs_tcp_cc_start(struct hs_tcp_conn *c)
 	if (iw == 0 || iw > HS_TCP_INITCWND_MAX)
 		iw = HS_TCP_INITCWND_DEFAULT;
 	c->cwnd = iw * c->mss;                     /* RFC 6928 */
+	c->pace_credit = c->cwnd;                  /* not paced (hs_tcp_out.c) */
 	memset(&c->ss, 0, sizeof(c->ss));
 	/* RFC 9406 §4.3: HyStart++ for the initial slow start only (later
 	 * ones stop at the ssthresh a loss found). */
@@ -197,6 +198,7 @@ hs_tcp_cc_tx_start(struct hs_tcp_conn *c)
 			c->ssthresh = HS_MAX(c->ssthresh,
 					     c->cwnd / 4u * 3u);
 			c->cwnd = iw;
+			c->pace_credit = iw;
 			c->lc->stats.tcp_cwnd_restart++;
 		}
 		/* a new flight: no stale flight sizes */

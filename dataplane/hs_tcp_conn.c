@@ -52,6 +52,7 @@ struct hs_tcp_params hs_tcp_params = {
 	.rcvq_lcore_max = 0,
 	.mem_lcore_max = 0,
 	.initcwnd = HS_TCP_INITCWND_DEFAULT,
+	.pacing = 1,
 };
 
 /* ---- RFC 6528 ISN: M + F(4-tuple, secret), F = SipHash-2-4 ---------- */
@@ -365,6 +366,7 @@ hs_tcp_conn_detach(struct hs_tcp_conn *c)
 	hs_tcp_timer_cancel(c, &c->t_misc);
 	hs_tcp_timer_cancel(c, &c->t_app);
 	hs_tcp_timer_cancel(c, &c->t_keep);
+	hs_tcp_timer_cancel(c, &c->t_pace);
 	hs_tcp_memwait_del(c);
 	lc->tcp.sndq_mbufs -= c->sndq.count;
 	hs_mq_free(&c->sndq);

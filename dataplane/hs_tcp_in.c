@@ -366,6 +366,8 @@ hs_tcp_rtt_sample(struct hs_tcp_conn *c, uint32_t r)
 	if (r == 0)
 		r = 1;
 	c->rtt_last_us = r;
+	if (c->rtt_min_us == 0 || r < c->rtt_min_us)
+		c->rtt_min_us = r;          /* RACK's min_RTT (RFC 8985 §6.2) */
 	if (c->srtt_us == 0) {
 		c->srtt_us = r;
 		c->rttvar_us = r / 2;
@@ -456,6 +458,7 @@ hs_tcp_ack_new(struct hs_tcp_conn *c, uint32_t ack, uint32_t rtt_us)
 			c->cwnd = c->ssthresh;
 			c->flags &= ~HS_TCPF_RECOVERY;
 			c->flags2 &= ~(HS_TCPF2_RESCUE | HS_TCPF2_LOST);
+			hs_tcp_rack_recovery_done(c);
 			hs_tcp_rxt_reset(c);
 		} else if (!(c->flags & HS_TCPF_SACK)) {
 			/* RFC 6582 §3.2 step 5, partial ACK: retransmit the
@@ -516,7 +519,9 @@ hs_tcp_ack_dup(struct hs_tcp_conn *c)
 		 * (RFC 6937 §3, hs_tcp_prr_ack()). */
 		return;
 	}
-	if (c->dupacks >= 3 ||
+	/* With SACK, once reordering was seen, RACK alone decides (RFC
+	 * 8985 §6.2: DupThresh only while none was). */
+	if ((c->dupacks >= 3 && !(c->rack_flags & HS_RACK_REORD)) ||
 	    ((c->flags & HS_TCPF_SACK) &&
 	     HS_SEQ_GT(hs_tcp_sack_lost_end(c), c->snd_una)))
 		hs_tcp_enter_recovery(c);
@@ -635,7 +640,7 @@ hs_tcp_process_ack(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
 	bool sack_new = false;
 	uint32_t una0 = c->snd_una, sacked0 = hs_tcp_sack_bytes(c);
 	uint32_t delivered = 0;
-	bool dup = false;
+	bool dup = false, rack;
 
 	if (HS_SEQ_GT(s->ack, c->snd_max) ||
 	    HS_SEQ_LT(s->ack, c->snd_una - c->max_sndwnd)) {
@@ -645,11 +650,21 @@ hs_tcp_process_ack(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
 		hs_tcp_challenge_ack(c);
 		return false;
 	}
+	/* RFC 8985 §6.2 steps 2-4: what this ACK delivers, before the
+	 * scoreboard and SND.UNA take it in. */
+	if (c->flags & HS_TCPF_SACK)
+		hs_tcp_rack_ack(c, s->ack, &s->opt);
 	/* RFC 6675 §5: every ACK's SACK blocks update the scoreboard. */
 	if ((c->flags & HS_TCPF_SACK) && s->opt.nsack)
 		sack_new = hs_tcp_sack_update(c, &s->opt);
 	if (sack_new)
 		hs_tcp_sack_loss_detect(c, s->ack);
+	/* RFC 8985 §6.2 step 5: time-based marking (lost_mark) before
+	 * the duplicate ACK test, which starts recovery on it. */
+	rack = (c->flags & HS_TCPF_SACK) &&
+	       (sack_new || HS_SEQ_GT(s->ack, c->snd_una));
+	if (rack)
+		(void)hs_tcp_rack_detect(c);
 	if (HS_SEQ_GT(s->ack, c->snd_una)) {
 		hs_tcp_ack_new(c, s->ack, hs_tcp_ack_rtt_ts(c, s));
 	} else if (s->ack == c->snd_una && c->snd_max != c->snd_una &&
@@ -662,6 +677,10 @@ hs_tcp_process_ack(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
 	} else if (s->ack != c->snd_una || s->dlen || s->wnd != c->snd_wnd) {
 		c->dupacks = 0;
 	}
+	/* RFC 8985: recovery on what RACK found lost, also on an ACK that
+	 * moved SND.UNA; the reordering timer for what it still waits on. */
+	if (rack && c->state >= HS_TCP_ESTABLISHED)
+		hs_tcp_rack_run(c, false);
 	if (c->flags & HS_TCPF_RECOVERY) {
 		/* RFC 6937 §3 DeliveredData: the change in SND.UNA plus
 		 * the change in SACKed bytes; without SACK a duplicate ACK
@@ -1126,7 +1145,7 @@ hs_tcp_fast_path(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 	if (c->state != HS_TCP_ESTABLISHED ||
 	    (s->flags & ~HS_TH_PSH) != HS_TH_ACK ||
 	    s->seq != c->rcv_nxt || (s->wnd << c->snd_wscale) != c->snd_wnd ||
-	    s->opt.nsack != 0 ||
+	    s->opt.nsack != 0 || c->sb_n != 0 ||
 	    c->snd_nxt != c->snd_max || c->ooq.count != 0 ||
 	    (c->flags & (HS_TCPF_RECOVERY | HS_TCPF_PERSIST | HS_TCPF_SHUT_WR |
 			 HS_TCPF_OOQ_FIN)))
@@ -1139,6 +1158,8 @@ hs_tcp_fast_path(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 		rte_pktmbuf_free(m);
 		c->lc->stats.tcp_hp_ack++;
 		hs_tcp_ts_update(c, s);
+		if (c->flags & HS_TCPF_SACK)
+			hs_tcp_rack_ack(c, s->ack, &s->opt); /* RFC 8985 §6.2 */
 		hs_tcp_ack_new(c, s->ack, hs_tcp_ack_rtt_ts(c, s));
 		c->snd_wl1 = s->seq;
 		c->snd_wl2 = s->ack;

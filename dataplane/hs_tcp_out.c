@@ -516,6 +516,9 @@ hs_tcp_send_data(struct hs_tcp_conn *c, uint32_t seq, uint32_t len, bool fin)
 		c->flags |= HS_TCPF_SENTFIN;
 	if (HS_SEQ_LT(c->snd_nxt, end))
 		c->snd_nxt = end;
+	/* RFC 8985 §6.1: the send time of every byte in flight. */
+	if (end != seq)
+		hs_tcp_txlog_sent(c, seq, end, rexmt);
 	if (HS_SEQ_GT(end, c->snd_max)) {
 		c->snd_max = end;
 		hs_tcp_cc_sent(c);           /* flight size, send time */
@@ -749,6 +752,67 @@ hs_tcp_sack_output(struct hs_tcp_conn *c)
 	}
 }
 
+/* Pacing, as Linux's fq with tcp_update_pacing_rate(): new data leaves
+ * at rate = cwnd / SRTT times 2 in slow start (cwnd below ssthresh / 2)
+ * or 1.2 after, in bursts of max(2 segments, 1 ms at the rate) up to
+ * 64 KB.  pace_next_us: when the bytes sent so far are paid for at the
+ * rate; a burst may leave while that is at most one burst ahead of now,
+ * else t_pace brings output back (the wheel's 1 ms tick).  The initial
+ * window (and the one after a restart from idle) goes unpaced, as fq's
+ * initial quantum lets a new flow's first packets go.  ACKs,
+ * retransmissions and what recovery sends are never held back. */
+#define HS_TCP_PACE_BURST_MAX 65536u
+static uint64_t
+hs_tcp_pace_rate(const struct hs_tcp_conn *c)
+{
+	uint64_t r = (uint64_t)c->cwnd * 1000000u / c->srtt_us;
+
+	r = c->cwnd < c->ssthresh / 2 ? r * 2 : r * 12 / 10;
+	return HS_MAX(r, 1u);
+}
+
+static bool
+hs_tcp_pace_ok(struct hs_tcp_conn *c)
+{
+	uint64_t now = c->lc->now_us, rate, q, q_us;
+
+	if (!hs_tcp_params.pacing || c->srtt_us == 0 || c->pace_credit ||
+	    c->pace_next_us <= now)
+		return true;
+	rate = hs_tcp_pace_rate(c);
+	q = HS_MAX(2u * (uint64_t)c->mss, rate / 1000u);
+	q = HS_MIN(q, (uint64_t)HS_TCP_PACE_BURST_MAX);
+	q_us = q * 1000000u / rate;
+	if (c->pace_next_us <= now + q_us)
+		return true;
+	/* Held back by pacing, not by the application: for cwnd
+	 * validation (RFC 7661) the window counts as used. */
+	if (c->ss.max_flight < c->cwnd)
+		c->ss.max_flight = c->cwnd;
+	if (!hs_tw_pending(&c->t_pace)) {
+		c->lc->stats.tcp_pacing_wait++;
+		hs_tcp_timer_arm(c, &c->t_pace, c->pace_next_us - q_us - now);
+	}
+	return false;
+}
+
+static void
+hs_tcp_pace_sent(struct hs_tcp_conn *c, uint32_t len)
+{
+	uint64_t now = c->lc->now_us, t;
+
+	if (!hs_tcp_params.pacing || c->srtt_us == 0)
+		return;
+	if (c->pace_credit) {
+		uint32_t k = HS_MIN(len, c->pace_credit);
+
+		c->pace_credit -= k;
+		len -= k;
+	}
+	t = HS_MAX(c->pace_next_us, now);
+	c->pace_next_us = t + (uint64_t)len * 1000000u / hs_tcp_pace_rate(c);
+}
+
 void
 hs_tcp_output(struct hs_tcp_conn *c)
 {
@@ -808,8 +872,14 @@ hs_tcp_output(struct hs_tcp_conn *c)
 			break;
 		if (lt && len && HS_SEQ_GT(c->snd_nxt + len, c->snd_una + c->cwnd))
 			c->lc->stats.tcp_limited_tx++;
+		/* New data waits for its pacing turn (not go-back-N). */
+		if (len && !HS_SEQ_LT(c->snd_nxt, c->snd_max) &&
+		    !(c->flags & HS_TCPF_RECOVERY) && !hs_tcp_pace_ok(c))
+			break;
 		if (hs_tcp_send_data(c, c->snd_nxt, len, fin) < 0)
 			break;
+		if (len && HS_SEQ_GEQ(c->snd_nxt, c->snd_max))
+			hs_tcp_pace_sent(c, len);
 		if (fin)
 			break;
 	}
@@ -818,10 +888,11 @@ hs_tcp_output(struct hs_tcp_conn *c)
 	/* Data waiting and nothing in flight, so nothing will clock it
 	 * out: the window is zero (persist, RFC 9293 §3.8.6.1) or too
 	 * small for the sender's SWS rule (§3.8.6.2.1 override timeout).
-	 * Either way a timer must run, or the connection stalls for good. */
+	 * Either way a timer must run, or the connection stalls for good
+	 * (pacing's own timer, when it holds the data back, is one). */
 	if (hs_tcp_can_send_data(c) &&
 	    c->snd_una == c->snd_max && c->sndq.bytes > 0 &&
-	    !hs_tw_pending(&c->t_rexmt)) {
+	    !hs_tw_pending(&c->t_rexmt) && !hs_tw_pending(&c->t_pace)) {
 		c->flags |= HS_TCPF_PERSIST;
 		hs_tcp_timer_arm(c, &c->t_rexmt, hs_tcp_rto_cur(c));
 	} else if (c->snd_una != c->snd_max &&

@@ -90,7 +90,9 @@ hs_tcp_sack_lost_end(const struct hs_tcp_conn *c)
 {
 	uint32_t bytes = 0, end = c->snd_una;
 
-	for (uint32_t k = c->sb_n; k-- > 0;) {
+	/* RFC 8985 §6.2 step 4: DupThresh only says reo_wnd is 0 while no
+	 * reordering was seen; once it was, RACK's time rule alone marks. */
+	for (uint32_t k = c->sb_n; k-- > 0 && !(c->rack_flags & HS_RACK_REORD);) {
 		bytes += c->sb[k][1] - c->sb[k][0];
 		if (c->sb_n - k >= HS_TCP_DUPTHRESH ||
 		    bytes > (HS_TCP_DUPTHRESH - 1) * c->mss) {
@@ -341,4 +343,284 @@ hs_tcp_sack_rescue(const struct hs_tcp_conn *c, uint32_t max, uint32_t *seq,
 	*seq = s;
 	*len = hend - s;
 	return true;
+}
+
+/* ---- RACK (RFC 8985 §6) ----------------------------------------------- */
+
+/* Ranges of the send-time log are at most this old when a send extends
+ * them: a sixteenth of the path's RTT (a quarter of the reordering
+ * window), at least one tick of the clock the ACKs arrive on. */
+static uint32_t
+hs_tcp_rack_gran_us(const struct hs_tcp_conn *c)
+{
+	return HS_MAX(c->rtt_min_us / 16u, 250u);
+}
+
+/* Forget ranges wholly at or below SND.UNA. */
+static void
+hs_tcp_txlog_trim(struct hs_tcp_conn *c)
+{
+	uint32_t i = 0, n = c->txlog_n;
+
+	while (i < n && HS_SEQ_LEQ(c->txlog[i][0], c->snd_una))
+		i++;
+	if (i == 0)
+		return;
+	memmove(&c->txlog[0], &c->txlog[i], (n - i) * sizeof(c->txlog[0]));
+	memmove(&c->txlog_rxt[0], &c->txlog_rxt[i], n - i);
+	c->txlog_n = (uint8_t)(n - i);
+}
+
+void
+hs_tcp_txlog_sent(struct hs_tcp_conn *c, uint32_t seq, uint32_t end,
+		  bool rexmt)
+{
+	uint32_t now = (uint32_t)c->lc->now_us, n;
+	uint32_t from = c->snd_una;
+
+	hs_tcp_txlog_trim(c);
+	n = c->txlog_n;
+	if (!rexmt) {
+		uint32_t *l = n ? c->txlog[n - 1] : NULL;
+
+		if (l && HS_SEQ_GEQ(l[0], end))
+			return;
+		if (l && (n == HS_TCP_TXLOG ||
+			  now - l[1] < hs_tcp_rack_gran_us(c)) &&
+		    !c->txlog_rxt[n - 1]) {
+			l[0] = end;
+			l[1] = now;
+			return;
+		}
+		if (n == HS_TCP_TXLOG) {
+			l[0] = end;
+			l[1] = now;
+			return;
+		}
+		c->txlog[n][0] = end;
+		c->txlog[n][1] = now;
+		c->txlog_rxt[n] = 0;
+		c->txlog_n = (uint8_t)(n + 1);
+		return;
+	}
+	/* A retransmission: split the ranges at its edges (room
+	 * permitting) so that only its bytes count as sent now; without
+	 * room the untouched bytes of a range it overlaps count as sent
+	 * now too, which only delays declaring them lost. */
+	for (uint32_t i = 0; i < c->txlog_n; i++) {
+		uint32_t e = c->txlog[i][0], cut = 0;
+
+		if (!(HS_SEQ_LT(from, end) && HS_SEQ_GT(e, seq))) {
+			from = e;
+			continue;
+		}
+		if (HS_SEQ_LT(from, seq))
+			cut = seq;               /* keep [from, seq) as it was */
+		else if (HS_SEQ_GT(e, end))
+			cut = end;               /* [from, end) is resent */
+		if (cut && c->txlog_n < HS_TCP_TXLOG) {
+			n = c->txlog_n;
+			memmove(&c->txlog[i + 1], &c->txlog[i],
+				(n - i) * sizeof(c->txlog[0]));
+			memmove(&c->txlog_rxt[i + 1], &c->txlog_rxt[i], n - i);
+			c->txlog[i][0] = cut;
+			c->txlog_n = (uint8_t)(n + 1);
+			if (cut == seq) {
+				from = cut;      /* go on with [seq, e) */
+				continue;
+			}
+			e = cut;
+		}
+		c->txlog[i][1] = now;
+		c->txlog_rxt[i] = 1;
+		from = e;
+	}
+}
+
+/* Data in [s, e) of log range i was delivered: is it the most recently
+ * sent so far (§6.2 step 2, RACK_sent_after)?  A retransmitted range
+ * whose delivery came sooner than an RTT could is the original's and
+ * says nothing (step 2's spurious retransmission test, by min_RTT). */
+static void
+hs_tcp_rack_deliver(struct hs_tcp_conn *c, uint32_t i, uint32_t e)
+{
+	uint32_t now = (uint32_t)c->lc->now_us, ts = c->txlog[i][1];
+	uint32_t rtt = now - ts;
+
+	if (c->txlog_rxt[i] && c->rtt_min_us && rtt < c->rtt_min_us)
+		return;
+	if ((c->rack_flags & HS_RACK_VALID) &&
+	    ((int32_t)(ts - c->rack_xmit_us) < 0 ||
+	     (ts == c->rack_xmit_us && HS_SEQ_LEQ(e, c->rack_end))))
+		return;
+	c->rack_flags |= HS_RACK_VALID;
+	c->rack_xmit_us = ts;
+	c->rack_end = e;
+	c->rack_rtt_us = HS_MAX(rtt, 1u);
+	if (!c->txlog_rxt[i] &&
+	    (c->rtt_min_us == 0 || c->rack_rtt_us < c->rtt_min_us))
+		c->rtt_min_us = c->rack_rtt_us;
+}
+
+/* Delivery of [l, r): every log range it overlaps. */
+static void
+hs_tcp_rack_range(struct hs_tcp_conn *c, uint32_t l, uint32_t r)
+{
+	uint32_t from = c->snd_una;
+
+	for (uint32_t i = 0; i < c->txlog_n; i++) {
+		uint32_t e = c->txlog[i][0];
+
+		if (HS_SEQ_LT(from, r) && HS_SEQ_GT(e, l))
+			hs_tcp_rack_deliver(c, i, HS_SEQ_LT(r, e) ? r : e);
+		from = e;
+		if (HS_SEQ_GEQ(from, r))
+			break;
+	}
+}
+
+void
+hs_tcp_rack_ack(struct hs_tcp_conn *c, uint32_t ack,
+		const struct hs_tcp_opts *o)
+{
+	uint32_t fack = c->rack_fack;
+	bool fack_ok = (c->rack_flags & HS_RACK_FACK) != 0;
+	bool dsack = false;
+
+	hs_tcp_txlog_trim(c);
+	/* RFC 2883 §4 D-SACK: the first block below the cumulative ACK,
+	 * or inside the second block. */
+	if (o->nsack && HS_SEQ_LT(o->sack[0][0], o->sack[0][1])) {
+		uint32_t l = o->sack[0][0], r = o->sack[0][1];
+
+		if (HS_SEQ_LEQ(r, ack) ||
+		    (o->nsack > 1 && HS_SEQ_LEQ(o->sack[1][0], l) &&
+		     HS_SEQ_GEQ(o->sack[1][1], r)))
+			dsack = true;
+	}
+	if (dsack) {
+		/* §6.2 step 4: a D-SACK widens the window, once per round
+		 * trip, for 16 recoveries; it also means reordering (or a
+		 * spurious retransmission, which RACK treats alike). */
+		c->rack_flags |= HS_RACK_REORD;
+		if (!HS_SEQ_LT(c->snd_una, c->rack_dsack_end) ||
+		    c->rack_reo_persist == 0) {
+			if (c->rack_reo_mult < UINT8_MAX)
+				c->rack_reo_mult = (uint8_t)HS_MAX(c->rack_reo_mult + 1, 2);
+			c->rack_dsack_end = c->snd_max;
+		}
+		c->rack_reo_persist = 16;
+		c->lc->stats.tcp_rack_dsack++;
+	}
+	/* Cumulatively acked data. */
+	if (HS_SEQ_GT(ack, c->snd_una)) {
+		/* §6.2 step 3: a hole below the highest SACK filled without
+		 * a retransmission was reordering. */
+		if (fack_ok && HS_SEQ_LT(c->snd_una, fack) && c->sb_n &&
+		    !(c->flags & HS_TCPF_RECOVERY) && c->rxt_n == 0 &&
+		    c->rexmt_shift == 0 && !(c->flags2 & HS_TCPF2_TLP) &&
+		    !c->txlog_rxt[0] && !dsack) {
+			c->rack_flags |= HS_RACK_REORD;
+			c->lc->stats.tcp_rack_reord++;
+		}
+		hs_tcp_rack_range(c, c->snd_una, ack);
+		if (!fack_ok || HS_SEQ_GT(ack, fack))
+			fack = ack;
+		fack_ok = true;
+	}
+	for (uint32_t b = dsack ? 1 : 0; b < o->nsack; b++) {
+		uint32_t l = o->sack[b][0], r = o->sack[b][1];
+
+		if (!HS_SEQ_LT(l, r) || HS_SEQ_LEQ(l, c->snd_una) ||
+		    HS_SEQ_GT(r, c->snd_max))
+			continue;
+		hs_tcp_rack_range(c, l, r);
+		if (!fack_ok || HS_SEQ_GT(r, fack))
+			fack = r;
+		fack_ok = true;
+	}
+	if (fack_ok) {
+		c->rack_fack = fack;
+		c->rack_flags |= HS_RACK_FACK;
+	}
+}
+
+uint32_t
+hs_tcp_rack_reo_wnd(const struct hs_tcp_conn *c)
+{
+	uint32_t w;
+
+	if (!(c->rack_flags & HS_RACK_REORD)) {
+		uint32_t sacked = 0;
+
+		if ((c->flags & HS_TCPF_RECOVERY) || c->rexmt_shift)
+			return 0;
+		for (uint32_t k = 0; k < c->sb_n; k++)
+			sacked += c->sb[k][1] - c->sb[k][0];
+		if (sacked > (HS_TCP_DUPTHRESH - 1) * c->mss)
+			return 0;
+	}
+	w = c->rtt_min_us / 4u * HS_MAX(c->rack_reo_mult, 1u);
+	return c->srtt_us ? HS_MIN(w, c->srtt_us) : w;
+}
+
+uint32_t
+hs_tcp_rack_detect(struct hs_tcp_conn *c)
+{
+	uint32_t now = (uint32_t)c->lc->now_us, from = c->snd_una;
+	uint32_t mark = c->snd_una, reo, wait = 0;
+	bool frec = hs_tcp_sack_recovery(c);
+
+	if (!(c->flags & HS_TCPF_SACK) || !(c->rack_flags & HS_RACK_VALID) ||
+	    (c->flags & HS_TCPF_PERSIST))
+		return 0;
+	hs_tcp_txlog_trim(c);
+	reo = hs_tcp_rack_reo_wnd(c);
+	for (uint32_t i = 0; i < c->txlog_n; i++) {
+		uint32_t e = c->txlog[i][0], ts = c->txlog[i][1];
+		uint32_t top = e;
+		int32_t left;
+
+		if (HS_SEQ_LT(from, c->snd_una))
+			from = c->snd_una;
+		/* Sent after RACK's segment: nothing to say yet. */
+		if ((int32_t)(ts - c->rack_xmit_us) > 0)
+			break;
+		if (ts == c->rack_xmit_us) {
+			if (!HS_SEQ_LT(from, c->rack_end))
+				break;
+			if (HS_SEQ_GT(top, c->rack_end))
+				top = c->rack_end;
+		}
+		if (hs_tcp_sack_unsacked(c, from, top) == 0 ||
+		    (frec && c->txlog_rxt[i])) {
+			/* all delivered; or retransmitted in this recovery:
+			 * hs_tcp_rxt_lost() decides on those */
+			from = e;
+			continue;
+		}
+		left = (int32_t)(ts + c->rack_rtt_us + reo - now);
+		if (left > 0) {
+			wait = (uint32_t)left;
+			break;
+		}
+		mark = top;
+		if (top != e)
+			break;
+		from = e;
+	}
+	if (HS_SEQ_GT(mark, c->snd_una) &&
+	    (!(c->flags2 & HS_TCPF2_LOST) || HS_SEQ_GT(mark, c->lost_mark))) {
+		c->lost_mark = mark;
+		c->flags2 |= HS_TCPF2_LOST;
+		c->lc->stats.tcp_rack_lost++;
+	}
+	return wait;
+}
+
+void
+hs_tcp_rack_recovery_done(struct hs_tcp_conn *c)
+{
+	if (c->rack_reo_persist && --c->rack_reo_persist == 0)
+		c->rack_reo_mult = 1;
 }

@@ -18,6 +18,8 @@
  *   t_misc:  delayed ACK (ESTABLISHED only), FIN_WAIT_2 limit, TIME_WAIT.
  *   t_app:   the application's timer (hs_tcp_set_timeout -> ops->timeout).
  *   t_keep:  keep-alive (off unless hs_tcp_params.keepalive_ms).
+ *   t_pace:  pacing (hs_tcp_out.c): output runs again when the next
+ *            burst of new data may leave.
  */
 #include <rte_common.h>
 
@@ -83,8 +85,8 @@ hs_tcp_timer_arm(struct hs_tcp_conn *c, struct hs_timer *t, uint64_t us)
 {
 	uint64_t now = c->lc->now_us;
 
-	if (t == &c->t_rexmt)
-		c->flags2 &= ~HS_TCPF2_PTO;      /* an RTO unless rexmt_arm says */
+	if (t == &c->t_rexmt)                /* an RTO unless rexmt_arm or */
+		c->flags2 &= ~(HS_TCPF2_PTO | HS_TCPF2_REO); /* RACK says */
 	hs_tw_arm(&c->lc->tcp.wheel, t,
 		  (now + us + HS_TW_TICK_US - 1) / HS_TW_TICK_US);
 }
@@ -93,7 +95,7 @@ void
 hs_tcp_timer_cancel(struct hs_tcp_conn *c, struct hs_timer *t)
 {
 	if (t == &c->t_rexmt)
-		c->flags2 &= ~HS_TCPF2_PTO;
+		c->flags2 &= ~(HS_TCPF2_PTO | HS_TCPF2_REO);
 	hs_tw_cancel(&c->lc->tcp.wheel, t);
 }
 
@@ -127,6 +129,14 @@ hs_tcp_rexmt_arm(struct hs_tcp_conn *c, bool restart)
 	bool rto_running = !restart && hs_tw_pending(&c->t_rexmt) &&
 			   !(c->flags2 & HS_TCPF2_PTO);
 
+	/* RFC 8985 §8: while the reordering timer runs, neither the RTO
+	 * nor a probe; its expiry re-arms them (hs_tcp_rack_run()). */
+	if (!restart && (c->flags2 & HS_TCPF2_REO) &&
+	    hs_tw_pending(&c->t_rexmt))
+		return;
+	if (c->flags2 & HS_TCPF2_REO)
+		rto_running = false;
+
 	/* A running RTO keeps its deadline unless restarted (RFC 6298
 	 * §5.1, 5.3); a probe never goes past it. */
 	if (rto_running) {
@@ -148,6 +158,35 @@ hs_tcp_rexmt_arm(struct hs_tcp_conn *c, bool restart)
 rto:
 	if (!rto_running)
 		hs_tcp_timer_arm(c, &c->t_rexmt, rto);
+}
+
+/* RFC 8985 §6.2 step 5 and §6.3 after an ACK (or the reordering
+ * timer, timer): mark what RACK says is lost, start fast recovery for
+ * it (the first hole is lost, so the scoreboard's IsLost says so too),
+ * and run the reordering timer while an unSACKed range awaits its
+ * deadline; a reordering timer no longer needed gives way to the RTO
+ * or a probe. */
+void
+hs_tcp_rack_run(struct hs_tcp_conn *c, bool timer)
+{
+	uint32_t wait = hs_tcp_rack_detect(c);
+	bool lost = (c->flags & HS_TCPF_SACK) &&
+		    HS_SEQ_GT(hs_tcp_sack_lost_end(c), c->snd_una);
+
+	if (lost && !(c->flags & HS_TCPF_RECOVERY))
+		hs_tcp_enter_recovery(c);
+	if (timer && lost)
+		hs_tcp_output(c);
+	if (c->flags & HS_TCPF_DEAD || c->snd_una == c->snd_max)
+		return;
+	if (wait) {
+		hs_tcp_timer_arm(c, &c->t_rexmt, wait);
+		c->flags2 |= HS_TCPF2_REO;
+	} else if ((c->flags2 & HS_TCPF2_REO) || timer ||
+		   !hs_tw_pending(&c->t_rexmt)) {
+		c->flags2 &= ~HS_TCPF2_REO;
+		hs_tcp_rexmt_arm(c, true);
+	}
 }
 
 /* ---- TCP timer handlers ---------------------------------------------- */
@@ -272,10 +311,23 @@ rto:
 	hs_tcp_timer_arm(c, &c->t_rexmt, hs_tcp_rto_cur(c));
 }
 
+/* RFC 8985 §6.3: the reordering window of an unSACKed range ran out. */
+static void
+hs_tcp_reo_timeout(struct hs_tcp_conn *c)
+{
+	c->lc->stats.tcp_rack_reo_timeout++;
+	if (c->snd_max == c->snd_una)
+		return;
+	hs_tcp_rack_run(c, true);
+}
+
 static void
 hs_tcp_rexmt_timeout(struct hs_tcp_conn *c)
 {
-	if (c->flags2 & HS_TCPF2_PTO) {
+	if (c->flags2 & HS_TCPF2_REO) {
+		c->flags2 &= ~HS_TCPF2_REO;
+		hs_tcp_reo_timeout(c);
+	} else if (c->flags2 & HS_TCPF2_PTO) {
 		c->flags2 &= ~HS_TCPF2_PTO;
 		hs_tcp_tlp_timeout(c);
 	} else if (c->state == HS_TCP_SYN_RCVD)
@@ -365,6 +417,8 @@ hs_tcp_timer_fire(struct hs_lcore *lc, struct hs_timer *t)
 		hs_tcp_app_timeout(c);
 	else if (t == &c->t_keep)
 		hs_tcp_keep_timeout(c);
+	else if (t == &c->t_pace)
+		hs_tcp_output(c);            /* the paced data's turn */
 	else
 		hs_tcp_misc_timeout(c);
 	hs_tcp_conn_put(c);

@@ -49,6 +49,13 @@
 				 * recovery since (RFC 8985 §7.4) */
 #define HS_TCPF2_MEMWAIT 0x20u  /* on hs_tcp_lcore.memwait (hs_tcp_mem.c) */
 #define HS_TCPF2_RXT_SKIP 0x40u /* rxt_lost_end, rxt_resume are valid */
+#define HS_TCPF2_REO     0x80u  /* t_rexmt is the RACK reordering timer
+				 * (RFC 8985 §6.3); no RTO meanwhile (§8) */
+
+/* ---- c->rack_flags ------------------------------------------------------ */
+#define HS_RACK_VALID    0x01u  /* rack_xmit_us, rack_end, rack_rtt_us set */
+#define HS_RACK_REORD    0x02u  /* RACK.reord: reordering seen (§6.2) */
+#define HS_RACK_FACK     0x04u  /* rack_fack set */
 
 /* TCP header flag bits (th->tcp_flags). */
 #define HS_TH_FIN  RTE_TCP_FIN_FLAG
@@ -373,6 +380,28 @@ uint32_t hs_tcp_sack_skip(const struct hs_tcp_conn *c, uint32_t seq,
 void hs_tcp_rxt_log(struct hs_tcp_conn *c, uint32_t end);
 void hs_tcp_rxt_acked(struct hs_tcp_conn *c);
 bool hs_tcp_rxt_lost(struct hs_tcp_conn *c, uint32_t ack);
+/* ---- RACK (RFC 8985 §6), hs_tcp_sack.c ---- */
+/* [seq, end) (+FIN) just left, a retransmission if rexmt: the send-time
+ * log follows. */
+void hs_tcp_txlog_sent(struct hs_tcp_conn *c, uint32_t seq, uint32_t end,
+		       bool rexmt);
+/* An ACK arrives with cumulative ack and SACK blocks o (SND.UNA not yet
+ * advanced): RACK.xmit_ts / end_seq / rtt from the most recently sent
+ * data it delivers (§6.2 step 2), RACK.reord (step 3), D-SACK and
+ * reo_wnd_mult (step 4). */
+void hs_tcp_rack_ack(struct hs_tcp_conn *c, uint32_t ack,
+		     const struct hs_tcp_opts *o);
+/* RACK.reo_wnd (§6.2 step 4), microseconds. */
+uint32_t hs_tcp_rack_reo_wnd(const struct hs_tcp_conn *c);
+/* §6.2 step 5: mark lost what was sent RACK.rtt + reo_wnd before now
+ * and before the last delivered data (lost_mark); returns microseconds
+ * until the next unSACKed range would be, 0 if none waits (§6.3). */
+uint32_t hs_tcp_rack_detect(struct hs_tcp_conn *c);
+/* hs_tcp_timer.c: detection, recovery start, reordering timer. */
+void hs_tcp_rack_run(struct hs_tcp_conn *c, bool timer);
+/* One recovery ended: reo_wnd_persist (§6.2 step 4). */
+void hs_tcp_rack_recovery_done(struct hs_tcp_conn *c);
+
 /* Forget every retransmission time and skip range. */
 static inline void
 hs_tcp_rxt_reset(struct hs_tcp_conn *c)
