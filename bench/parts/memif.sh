@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # HS_IP_CUR, HS_TELEM, SRV_PID, CLI_NS: read by scripts/bench
 # bench part "memif": httpsd (memif server, core SRV_CORE) against
 # bench/loadgen (memif client on core CLI_CORE): our own TCP stack and a
 # wolfSSL client, so no kernel is on the path and the server's busy cycles

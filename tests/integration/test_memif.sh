@@ -19,6 +19,7 @@ HS_EAL_MEM="--no-huge -m 512"
 hs_init
 # The load generator's DPDK runtime directory goes with the rest.
 eval "orig_$(declare -f hs_cleanup)"
+# shellcheck disable=SC2317 # the EXIT trap calls it
 hs_cleanup() {
 	local rc=$?
 	rm -rf "/var/run/dpdk/${HS_PFX}g"
