@@ -549,8 +549,8 @@ hs_app_run(const struct hs_opts *opts, struct hs_opts_build *boot,
 	}
 	workers_plan(app);
 
-	app->pool = rte_pktmbuf_pool_create("hs_mbuf", o->nb_mbufs, 256, 0,
-					    RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	app->pool = hs_port_pool_create(app->port, "hs_mbuf", o->nb_mbufs, 256,
+					RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (app->pool == NULL)
 		app_die("cannot allocate %u mbufs: %s (give EAL more memory with -m or hugepages, or lower --mbufs)",
 			  o->nb_mbufs, rte_strerror(rte_errno));
@@ -584,6 +584,7 @@ hs_app_run(const struct hs_opts *opts, struct hs_opts_build *boot,
 	hs_lcore_set_idle_sleep(o->idle_sleep_us);
 	hs_stats_info_set(HS_VERSION);
 	hs_stats_info_pool(app->pool);
+	hs_stats_info_port(app->port);
 	workers_setup();
 	if (hs_stats_telemetry_init() < 0)
 		fprintf(stderr, "httpsd: warning: telemetry commands not registered\n");
@@ -608,7 +609,8 @@ hs_app_run(const struct hs_opts *opts, struct hs_opts_build *boot,
 	hs_stats_print(stdout);
 	workers_teardown();
 	hs_port_fini(app->port);
-	printf("mbufs_in_use %u\n", o->nb_mbufs - rte_mempool_avail_count(app->pool));
+	printf("mbufs_in_use %u\n", o->nb_mbufs - rte_mempool_avail_count(app->pool) -
+	       hs_port_mbufs_kept(app->port));
 	/* every worker's connections, TLS sessions and log ring were freed */
 	printf("server_lcores_attached %u\n", hs_server_lcores_attached());
 	rte_free(app->ifp);

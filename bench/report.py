@@ -577,7 +577,7 @@ def write_md(out, meta, rows, by, rtt_tab, rtt, paths=None):
              "",
              "| | |", "|---|---|"]
     for k in ("cpu", "kernel", "loadavg_start", "loadavg_end", "tsc_hz", "httpsd", "wolfssl", "nginx", "openssl", "wrk",
-              "h2load", "duration_s", "quick", "idle_sleep_us"):
+              "h2load", "duration_s", "quick", "idle_sleep_us", "httpsd_port"):
         lines.append("| %s | %s |" % (k, meta.get(k, "")))
     if rows:
         lines += ["", "Server on core 1, load generator on core 0 (one wrk thread / h2load "

@@ -1,10 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * hs_port.c - DPDK port set-up: queues, RSS, MTU, start.
  *
- * Works with physical NICs and with net_af_packet / net_tap (no RSS, no
- * checksum offloads, sometimes no MTU setting).  Multi-segment TX
- * (mbuf chains) is enabled wherever the port offers it.
+ * Works with physical NICs and with net_af_packet / net_af_xdp / net_tap
+ * (no RSS, no checksum offloads, sometimes no MTU setting).  Multi-segment
+ * TX (mbuf chains) is enabled wherever the port offers it.
+ *
+ * net_af_xdp (DPDK 22.11) makes the whole mbuf pool its UMEM and hands the
+ * kernel a fill ring of pool mbufs when its RX queue is set up; it keeps
+ * that many in flight for the port's life and does not give them back at
+ * close (its UMEM teardown forgets the pool).  hs_port_mbufs_kept() says
+ * how many, so the exit report's mbufs_in_use still counts only ours.
  */
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdbool.h>
@@ -12,6 +19,8 @@
 
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_pool_ops.h>
 
 #include "hs_common.h"
 #include "hs_port.h"
@@ -41,6 +50,80 @@ hs_port_err(char *err, size_t errlen, uint16_t port_id, int rc,
 static uint8_t hs_rss_key[HS_RSS_KEY_MAX];
 /* Ports configured with several queues and no RSS: hs_port_sw_steer(). */
 static bool hs_port_steer[RTE_MAX_ETHPORTS];
+/* net_af_xdp ports: their pool, queue count and the mbufs the driver took
+ * at queue set-up (its fill ring). */
+#define HS_PORT_XDP_RX_DESC 2048
+static struct rte_mempool *hs_port_xdp_pool[RTE_MAX_ETHPORTS];
+static uint16_t hs_port_xdp_queues[RTE_MAX_ETHPORTS];
+static unsigned int hs_port_kept[RTE_MAX_ETHPORTS];
+
+static unsigned int
+hs_port_pool_in_use(const struct rte_mempool *pool)
+{
+	unsigned int avail = rte_mempool_avail_count(pool);
+
+	return pool->size > avail ? pool->size - avail : 0;
+}
+
+bool
+hs_port_is_af_xdp(uint16_t port_id)
+{
+	struct rte_eth_dev_info info;
+
+	return rte_eth_dev_is_valid_port(port_id) &&
+	       rte_eth_dev_info_get(port_id, &info) == 0 &&
+	       info.driver_name != NULL &&
+	       strcmp(info.driver_name, "net_af_xdp") == 0;
+}
+
+struct rte_mempool *
+hs_port_pool_create(uint16_t port_id, const char *name, unsigned int n,
+		    unsigned int cache, uint16_t data_room, int socket)
+{
+	struct rte_pktmbuf_pool_private priv;
+	struct rte_mempool *mp;
+
+	if (!hs_port_is_af_xdp(port_id))
+		return rte_pktmbuf_pool_create(name, n, cache, 0, data_room, socket);
+	/* net_af_xdp registers the pool as its UMEM: one area from the first
+	 * memory chunk's page, populated_size x object size long.  The
+	 * default layout keeps objects from crossing a page (4 KiB with
+	 * --no-huge, 2 MiB pages otherwise), leaving gaps that push the last
+	 * objects past that length: the kernel then rejects their TX
+	 * descriptors and fill-ring entries (frames lost, mbufs never
+	 * completed).  Without IOVA-contiguous objects the objects are
+	 * packed back to back in one chunk, which the UMEM covers exactly
+	 * (the PMD copies nothing, no DMA needs IOVAs). */
+	mp = rte_mempool_create_empty(name, n, sizeof(struct rte_mbuf) + data_room,
+				      cache, sizeof(priv), socket,
+				      RTE_MEMPOOL_F_NO_IOVA_CONTIG);
+	if (mp == NULL)
+		return NULL;
+	if (rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(), NULL) != 0)
+		goto fail;
+	memset(&priv, 0, sizeof(priv));
+	priv.mbuf_data_room_size = data_room;
+	rte_pktmbuf_pool_init(mp, &priv);
+	if (rte_mempool_populate_default(mp) < 0)
+		goto fail;
+	if (mp->nb_mem_chunks != 1) {
+		RTE_LOG(ERR, USER1, "mbuf pool for net_af_xdp spans %u memory chunks, the UMEM needs one (give EAL more memory with -m or hugepages)\n",
+			mp->nb_mem_chunks);
+		rte_errno = ENOMEM;
+		goto fail;
+	}
+	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
+	return mp;
+fail:
+	rte_mempool_free(mp);
+	return NULL;
+}
+
+unsigned int
+hs_port_mbufs_kept(uint16_t port_id)
+{
+	return port_id < RTE_MAX_ETHPORTS ? hs_port_kept[port_id] : 0;
+}
 
 bool
 hs_port_sw_steer(uint16_t port_id)
@@ -78,6 +161,8 @@ hs_port_init(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
 	struct rte_eth_dev_info info;
 	char name[RTE_ETH_NAME_MAX_LEN] = "?";
 	uint16_t nb_rxd = HS_PORT_RX_DESC, nb_txd = HS_PORT_TX_DESC;
+	unsigned int in_use0 = 0;
+	bool xdp;
 	int socket, rc;
 
 	if (!rte_eth_dev_is_valid_port(port_id))
@@ -124,6 +209,14 @@ hs_port_init(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
 	socket = rte_eth_dev_socket_id(port_id);
 	if (socket < 0)
 		socket = SOCKET_ID_ANY;
+	xdp = info.driver_name != NULL && strcmp(info.driver_name, "net_af_xdp") == 0;
+	if (xdp) {
+		in_use0 = hs_port_pool_in_use(pool);
+		/* The kernel drops what does not fit in the socket's RX
+		 * ring while the lcore is busy sending: make it as deep as
+		 * the fill ring the PMD keeps (2048). */
+		nb_rxd = HS_PORT_XDP_RX_DESC;
+	}
 	for (uint16_t q = 0; q < nb_queues; q++) {
 		rc = rte_eth_rx_queue_setup(port_id, q, nb_rxd, (unsigned int)socket,
 					    NULL, pool);
@@ -145,6 +238,16 @@ hs_port_init(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
 	rc = rte_eth_dev_start(port_id);
 	if (rc != 0)
 		return hs_port_err(err, errlen, port_id, rc, "cannot start");
+	if (xdp) {
+		unsigned int in_use = hs_port_pool_in_use(pool);
+
+		hs_port_xdp_pool[port_id] = pool;
+		hs_port_xdp_queues[port_id] = nb_queues;
+		hs_port_kept[port_id] = in_use > in_use0 ? in_use - in_use0 : 0;
+		RTE_LOG(INFO, USER1, "%s: AF_XDP socket on %u queue%s, %u mbufs in its fill ring\n",
+			name, nb_queues, nb_queues == 1 ? "" : "s",
+			hs_port_kept[port_id]);
+	}
 	(void)rte_eth_promiscuous_disable(port_id);     /* best effort */
 	rc = rte_eth_macaddr_get(port_id, mac);
 	if (rc != 0) {
@@ -159,6 +262,20 @@ hs_port_fini(uint16_t port_id)
 {
 	if (!rte_eth_dev_is_valid_port(port_id))
 		return;
+	/* net_af_xdp frees sent mbufs only when it reaps its completion ring,
+	 * which it does in tx_burst: reap until nothing beyond the fill ring
+	 * is out (bounded: 50 x 1 ms; the veth peer completes them). */
+	if (port_id < RTE_MAX_ETHPORTS && hs_port_xdp_pool[port_id] != NULL) {
+		for (int i = 0; i < 50; i++) {
+			for (uint16_t q = 0; q < hs_port_xdp_queues[port_id]; q++)
+				(void)rte_eth_tx_burst(port_id, q, NULL, 0);
+			if (hs_port_pool_in_use(hs_port_xdp_pool[port_id]) <=
+			    hs_port_kept[port_id])
+				break;
+			usleep(1000);
+		}
+		hs_port_xdp_pool[port_id] = NULL;
+	}
 	rte_eth_dev_stop(port_id);
 	rte_eth_dev_close(port_id);
 }

@@ -26,5 +26,17 @@ void hs_port_fini(uint16_t port_id);
  * offload, so the lcores must keep each TCP flow on one of them in
  * software (hs_lcore_steer_init). */
 bool hs_port_sw_steer(uint16_t port_id);
+/* True when port_id is a net_af_xdp port. */
+bool hs_port_is_af_xdp(uint16_t port_id);
+/* The packet pool for port_id: rte_pktmbuf_pool_create(), except for
+ * net_af_xdp, whose UMEM needs the objects packed in one memory chunk.
+ * NULL with rte_errno set on failure. */
+struct rte_mempool *hs_port_pool_create(uint16_t port_id, const char *name,
+					unsigned int n, unsigned int cache,
+					uint16_t data_room, int socket);
+/* Pool mbufs the driver holds for the port's whole life and does not
+ * return at close (net_af_xdp's fill ring; 0 for other drivers): the exit
+ * report subtracts them from mbufs_in_use. */
+unsigned int hs_port_mbufs_kept(uint16_t port_id);
 
 #endif

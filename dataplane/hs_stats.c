@@ -10,7 +10,10 @@
  *                              polling lcores, reload_ok/reload_failed
  *                              (SIGHUP outcomes), draining (SIGTERM seen),
  *                              retired_pending (old configurations not
- *                              freed yet: still used by connections)
+ *                              freed yet: still used by connections),
+ *                              the port (port, port_name, port_driver),
+ *                              the pool (mbufs, mbufs_in_use less
+ *                              port_mbufs_kept, the driver's own share)
  *                              and, per index, the EAL
  *                              lcore id, queue and busy/idle/sleep cycles
  *
@@ -27,9 +30,11 @@
 
 #include <rte_cycles.h>
 #include <rte_mempool.h>
+#include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
 #include "hs_lcore.h"
+#include "hs_port.h"
 #include "hs_rcu.h"
 #include "hs_reload.h"
 #include "hs_stats.h"
@@ -148,6 +153,7 @@ hs_stats_tel_lcore(const char *cmd, const char *params, struct rte_tel_data *d)
 
 static const char *hs_info_version = "?";
 static const struct rte_mempool *hs_info_pool;
+static int hs_info_port = -1;
 
 void
 hs_stats_info_set(const char *version)
@@ -159,6 +165,12 @@ void
 hs_stats_info_pool(const struct rte_mempool *mp)
 {
 	hs_info_pool = mp;
+}
+
+void
+hs_stats_info_port(uint16_t port_id)
+{
+	hs_info_port = port_id;
 }
 
 /* Per-lcore summary row of /httpsd/info. */
@@ -202,9 +214,28 @@ hs_stats_tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	if (hs_info_pool != NULL) {
 		unsigned int avail = rte_mempool_avail_count(hs_info_pool);
 
+		unsigned int used = hs_info_pool->size > avail ? hs_info_pool->size - avail : 0;
+		unsigned int kept = hs_info_port >= 0 ?
+			hs_port_mbufs_kept((uint16_t)hs_info_port) : 0;
+
+		/* Less what the port driver holds for its whole life
+		 * (net_af_xdp's fill ring, port_mbufs_kept). */
 		rte_tel_data_add_dict_u64(d, "mbufs", hs_info_pool->size);
-		rte_tel_data_add_dict_u64(d, "mbufs_in_use",
-			hs_info_pool->size > avail ? hs_info_pool->size - avail : 0);
+		rte_tel_data_add_dict_u64(d, "mbufs_in_use", used > kept ? used - kept : 0);
+		rte_tel_data_add_dict_u64(d, "port_mbufs_kept", kept);
+	}
+	/* The port: its ethdev name and driver (net_af_xdp, net_af_packet,
+	 * net_tap, a NIC's PMD), so a bench or test can say what it ran on. */
+	if (hs_info_port >= 0 && rte_eth_dev_is_valid_port((uint16_t)hs_info_port)) {
+		struct rte_eth_dev_info info;
+		char name[RTE_ETH_NAME_MAX_LEN];
+
+		rte_tel_data_add_dict_u64(d, "port", (uint64_t)hs_info_port);
+		if (rte_eth_dev_get_name_by_port((uint16_t)hs_info_port, name) == 0)
+			rte_tel_data_add_dict_string(d, "port_name", name);
+		if (rte_eth_dev_info_get((uint16_t)hs_info_port, &info) == 0 &&
+		    info.driver_name != NULL)
+			rte_tel_data_add_dict_string(d, "port_driver", info.driver_name);
 	}
 	/* The C heap (TLS sessions, HTTP buffers, file caches): bytes
 	 * allocated now, and how often idle memory went back to the OS

@@ -97,6 +97,8 @@ extern uint64_t hs_heap_trims;
 /* Packet pool whose use /httpsd/info reports (mbufs, mbufs_in_use). */
 struct rte_mempool;
 void hs_stats_info_pool(const struct rte_mempool *mp);
+/* The port /httpsd/info describes (port, port_name, port_driver). */
+void hs_stats_info_port(uint16_t port_id);
 /* Print non-zero counters (sum over lcores), one "name value" per line. */
 void hs_stats_print(FILE *f);
 

@@ -4,7 +4,8 @@
  *
  * Files: hs_tcp_conn.c (table, listeners, app API), hs_tcp_in.c (segment
  * arrival, RFC 9293 §3.10.7), hs_tcp_out.c (segment building, output),
- * hs_tcp_timer.c (timer wheel, RTO, delayed ACK, TIME_WAIT).
+ * hs_tcp_timer.c (timer wheel, RTO, delayed ACK, TIME_WAIT),
+ * hs_tcp_connect.c (active open: SYN_SENT).
  *
  * Application model (run to completion, single lcore, no locks):
  *   - hs_tcp_listen() registers ops for a local port.
@@ -357,6 +358,15 @@ void hs_tcp_input(struct hs_lcore *lc, struct rte_mbuf *m);
 void hs_tcp_timer_run(struct hs_lcore *lc);
 
 /* ---- application side ---- */
+/* Active open to faddr (network order):fport from our address and lport
+ * (0: an ephemeral port, RFC 6335 range).  The conn starts in SYN_SENT
+ * with app as hs_tcp_app(); ops->accepted(c, app) runs once it is
+ * ESTABLISHED ("connected"), ops->closed(c, -ECONNREFUSED | -ETIMEDOUT
+ * | ...) if it never gets there.  NULL with rte_errno set (EINVAL,
+ * EADDRINUSE, EADDRNOTAVAIL, ENOSPC: table or per-address limit). */
+struct hs_tcp_conn *hs_tcp_connect(struct hs_lcore *lc, uint32_t faddr,
+				   uint16_t fport_host, uint16_t lport_host,
+				   const struct hs_tcp_ops *ops, void *app);
 int hs_tcp_listen(struct hs_lcore *lc, uint16_t port_host_order,
 		  const struct hs_tcp_ops *ops, void *arg);
 /* Stop accepting on a port: new SYNs (and ACKs of SYN cookies) are

@@ -1182,6 +1182,10 @@ hs_tcp_conn_input(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 {
 	struct hs_lcore *lc = c->lc;
 
+	if (c->state == HS_TCP_SYN_SENT) {     /* active open: hs_tcp_connect.c */
+		hs_tcp_syn_sent_input(c, s, m);
+		return;
+	}
 	if (!hs_tcp_ts_check(c, s)) {
 		rte_pktmbuf_free(m);
 		if (c->flags & HS_TCPF_ACKNOW)

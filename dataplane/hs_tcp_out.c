@@ -421,6 +421,13 @@ hs_tcp_send_synack(struct hs_tcp_conn *c)
 	return rc;
 }
 
+/* Active open (hs_tcp_connect.c): our SYN, with the options c offers. */
+int
+hs_tcp_send_syn(struct hs_tcp_conn *c)
+{
+	return hs_tcp_xmit(c, c->iss, HS_TH_SYN, 0, 0);
+}
+
 void
 hs_tcp_send_ack(struct hs_tcp_conn *c)
 {

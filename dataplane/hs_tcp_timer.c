@@ -332,6 +332,8 @@ hs_tcp_rexmt_timeout(struct hs_tcp_conn *c)
 		hs_tcp_tlp_timeout(c);
 	} else if (c->state == HS_TCP_SYN_RCVD)
 		hs_tcp_synack_timeout(c);
+	else if (c->state == HS_TCP_SYN_SENT)
+		hs_tcp_syn_timeout(c);          /* hs_tcp_connect.c */
 	else if (c->flags & HS_TCPF_PERSIST)
 		hs_tcp_persist_timeout(c);
 	else

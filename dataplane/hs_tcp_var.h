@@ -484,6 +484,12 @@ int hs_tcp_cookie_check(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
 void hs_tcp_output(struct hs_tcp_conn *c);
 int hs_tcp_send_synack(struct hs_tcp_conn *c);
 void hs_tcp_send_ack(struct hs_tcp_conn *c);
+/* ---- hs_tcp_connect.c: active open ---- */
+int hs_tcp_send_syn(struct hs_tcp_conn *c);        /* hs_tcp_out.c */
+void hs_tcp_syn_timeout(struct hs_tcp_conn *c);    /* t_rexmt in SYN_SENT */
+/* A segment for a SYN_SENT conn (RFC 9293 §3.10.7.3).  Consumes m. */
+void hs_tcp_syn_sent_input(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
+			   struct rte_mbuf *m);
 void hs_tcp_send_rst(struct hs_tcp_conn *c);
 /* RFC 5961 challenge ACK, rate limited per lcore (§7); a suppressed one
  * is counted in drop_tcp_chack_limit. */

@@ -7,7 +7,8 @@
 # Steps: scripts/deps.sh; meson setup + ninja; 256 x 2 MiB hugepages if
 # possible (else EAL --no-huge -m 512); two network namespaces joined by a
 # veth pair (scripts/topo.sh); a self-signed certificate (scripts/gen-cert.sh);
-# httpsd on the server end of the veth via DPDK's net_af_packet, serving
+# httpsd on the server end of the veth via DPDK's net_af_xdp when the box
+# can run it, else net_af_packet (scripts/port-pick), serving
 # scripts/www on 198.18.0.1; curl https://198.18.0.1/ from the client
 # namespace. Ctrl-C stops httpsd (SIGTERM; it prints its counters) and
 # undoes everything: namespaces, hugepage settings, temp files.
@@ -39,6 +40,8 @@ Environment:
   DEMO_NAME=NAME   topology / EAL file-prefix name (default demo<PID>)
   HS_BUILD_DIR=DIR build directory (default: build)
   HTTPSD=PATH      the httpsd binary (default: the build directory's httpsd)
+  HS_PORT=af_xdp|af_packet  force the port (default: af_xdp when it works,
+                   with a fall back to af_packet; scripts/port-pick)
 EOF
 }
 
@@ -230,27 +233,49 @@ if [ ! -f "$ROOT/index.html" ]; then
 	mkdir -p "$ROOT"
 	printf '<!doctype html>\n<title>httpsd</title>\n<h1>Hello from httpsd</h1>\n' >"$ROOT/index.html"
 fi
-EAL=(-l 0 --no-pci --file-prefix "$NAME" "--vdev=net_af_packet0,iface=$SRV_IF" "${MEM[@]}")
+# The port: net_af_xdp when this box can run it (about half the server
+# cycles per request of net_af_packet on a veth), else net_af_packet
+# (scripts/port-pick; HS_PORT=af_packet|af_xdp forces one).  If httpsd
+# does not get ready on net_af_xdp, the demo falls back to net_af_packet.
 APP=(--addr "$SRV_IP/24" --cert "$CERT" --key "$T/pki/key.pem" --root "$ROOT")
-say "starting httpsd in $SRV_NS"
-info "ip netns exec $SRV_NS $HTTPSD ${EAL[*]} -- ${APP[*]}"
-ip netns exec "$SRV_NS" "$HTTPSD" "${EAL[@]}" -- "${APP[@]}" \
-	>"$T/httpsd.out" 2>"$T/httpsd.err" &
-PID=$!
+# start_httpsd VDEV: 0 once httpsd printed "ready", else 1 (PID cleared).
+start_httpsd() {
+	local eal=(-l 0 --no-pci --file-prefix "$NAME" "--vdev=$1" "${MEM[@]}") i
+	say "starting httpsd in $SRV_NS on ${1%%,*}"
+	info "ip netns exec $SRV_NS $HTTPSD ${eal[*]} -- ${APP[*]}"
+	ip netns exec "$SRV_NS" "$HTTPSD" "${eal[@]}" -- "${APP[@]}" \
+		>"$T/httpsd.out" 2>"$T/httpsd.err" &
+	PID=$!
+	for ((i = 0; i < READY_TIMEOUT * 10; i++)); do
+		grep -q '^httpsd: ready' "$T/httpsd.out" && return 0
+		alive "$PID" || break
+		sleep 0.1
+	done
+	kill -KILL "$PID" 2>/dev/null || true
+	wait "$PID" 2>/dev/null || true
+	PID=""
+	return 1
+}
+VDEV=$(bash "$TOP/scripts/port-pick" "$SRV_IF" 2>"$T/port-pick") || die "scripts/port-pick failed"
+info "$(cat "$T/port-pick")"
 ready=0
-for ((i = 0; i < READY_TIMEOUT * 10; i++)); do
-	if grep -q '^httpsd: ready' "$T/httpsd.out"; then
-		ready=1
-		break
-	fi
-	alive "$PID" || break
-	sleep 0.1
-done
+if start_httpsd "$VDEV"; then
+	ready=1
+elif [[ $VDEV == net_af_xdp* ]] && [ -z "${HS_PORT:-}" ]; then
+	info "httpsd did not get ready on net_af_xdp; its stderr:"
+	tail -n 5 "$T/httpsd.err" | sed 's/^/      /'
+	info "falling back to net_af_packet"
+	ip -n "$SRV_NS" link set dev "$SRV_IF" xdp off 2>/dev/null || true
+	rm -rf "/var/run/dpdk/$NAME"
+	VDEV=net_af_packet0,iface=$SRV_IF
+	start_httpsd "$VDEV" && ready=1
+fi
 if [ "$ready" != 1 ]; then
 	printf 'demo: httpsd did not get ready; its stderr:\n' >&2
 	tail -n 20 "$T/httpsd.err" >&2
 	die "httpsd failed to start (stdout: $(tail -n 3 "$T/httpsd.out" | tr '\n' ' '))"
 fi
+info "port: ${VDEV%%,*} on $SRV_IF"
 info "$(grep -m1 '^httpsd: ready' "$T/httpsd.out")"
 
 # --- 6. first request -----------------------------------------------------------

@@ -25,6 +25,8 @@
  *         "ecr *-N" that TSval minus N (what we sent N ms earlier).
  *
  *   TIME app send N | close | abort | read [N] | timeout MS | refuse
+ *   TIME app connect         active open from local-port to peer-port
+ *                            (hs_tcp_connect); our SYN teaches the ISS
  *   TIME app send-mbuf N K   N bytes as a chain of K-byte mbufs
  *                            (hs_tcp_send_mbuf, queued without a copy)
  *   TIME app send-ext N      N bytes of external memory by reference
@@ -32,7 +34,7 @@
  *                            on the memory's shinfo from the first one)
  *   TIME app ext-done        the app drops its shinfo reference
  *   TIME expect-ext-freed N  the memory's free callback ran N times
- *   TIME expect-closed 0|ECONNRESET|ETIMEDOUT     closed() was called
+ *   TIME expect-closed 0|ECONNRESET|ECONNREFUSED|ETIMEDOUT  closed() was called
  *   TIME expect-no-close                          closed() not called
  *   TIME expect-state NAME                        conn state (CLOSED if gone)
  *   TIME expect-counter NAME N                    lc.stats.NAME == N
@@ -75,6 +77,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <rte_eal.h>
+#include <rte_errno.h>
 #include <rte_mbuf.h>
 #include <rte_ip.h>
 #include <rte_tcp.h>
@@ -900,6 +903,17 @@ do_app(char *p)
 		app.refuse = true;
 		return;
 	}
+	if (strcmp(verb, "connect") == 0) {
+		/* Active open from our local-port to the peer's port. */
+		if (app.c != NULL)
+			FAIL_RET("app connect: the app holds a connection");
+		app.c = hs_tcp_connect(&lc, RTE_BE32(PEER_IP), cur_peer->port,
+				       dst_port, &app_ops, NULL);
+		if (app.c == NULL)
+			FAIL_RET("app connect: hs_tcp_connect failed (%d)", rte_errno);
+		app.sent = app.rcvd = 0;
+		return;
+	}
 	if (app.c == NULL) {
 		fail("app %s: no connection", verb);
 		return;
@@ -1027,6 +1041,8 @@ do_expect_cmd(const char *cmd, char *p)
 			want = -ECONNRESET;
 		else if (strcmp(a, "ETIMEDOUT") == 0)
 			want = -ETIMEDOUT;
+		else if (strcmp(a, "ECONNREFUSED") == 0)
+			want = -ECONNREFUSED;
 		else
 			FAIL_RET("expect-closed: bad reason %s", a);
 		if (app.closed != 1 || app.reason != want)

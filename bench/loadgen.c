@@ -1,0 +1,651 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * loadgen.c - HTTPS load generator on our own stack: one DPDK lcore polls
+ * a port (net_memif towards httpsd, or any other), runs hs_tcp active
+ * opens (hs_tcp_connect) and a wolfSSL client per connection through
+ * custom I/O callbacks on the TCP connection (no sockets, as tls/ does on
+ * the server side).
+ *
+ *   loadgen [EAL options] -- --addr A.B.C.D/N --server A.B.C.D
+ *           [--port 443] [--mode full|resume|ka] [--path /1k.bin]
+ *           [--conns N] [--duration S] [--max-requests N] [--ca FILE]
+ *
+ * Modes:
+ *   full    each connection: TCP + full TLS 1.3 handshake, one GET with
+ *           "Connection: close", the server closes; a new one follows
+ *   resume  the same, resuming the previous connection's session ticket
+ *           (the first handshake of each slot is a full one)
+ *   ka      N keep-alive connections, GETs back to back on each
+ * TLS 1.3, X25519, TLS_AES_128_GCM_SHA256.  Runs for --duration seconds
+ * (at most 600) or --max-requests responses, then prints client-side
+ * rates and latency percentiles (request written -> response complete;
+ * in full/resume: connect -> response complete), one "name value" per
+ * line.  Exit status 0 when at least one response came back and none
+ * failed, 1 otherwise, 2 on bad options.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <arpa/inet.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+
+#include "hs_lcore.h"
+#include "hs_port.h"
+#include "hs_tcp.h"
+
+#define LG_MAX_CONNS   4096
+#define LG_MAX_SAMPLES (4u << 20)
+#define LG_HDR_MAX     8192
+
+enum lg_mode { LG_FULL, LG_RESUME, LG_KA };
+enum lg_state { LG_CONNECTING, LG_HANDSHAKE, LG_SEND, LG_READ, LG_DONE };
+
+struct lg_conn {
+	struct hs_tcp_conn *c;
+	WOLFSSL *ssl;
+	WOLFSSL_SESSION *sess;        /* resume: the last ticket of this slot */
+	enum lg_state st;
+	uint64_t t0;                  /* TSC: connect (full/resume) or request */
+	char hdr[LG_HDR_MAX];
+	uint32_t hlen;
+	int64_t body_left;            /* -1: headers not complete yet */
+	bool resumed_tried;
+};
+
+static struct {
+	enum lg_mode mode;
+	uint32_t server;              /* network order */
+	uint16_t port;
+	const char *path;
+	unsigned int conns;
+	unsigned int duration;
+	uint64_t max_requests;
+	const char *ca;
+	char req[512];
+	size_t req_len;
+} cfg = { .mode = LG_KA, .port = 443, .path = "/", .conns = 1,
+	  .duration = 5 };
+
+static struct {
+	uint64_t requests, handshakes, resumed, errors, connects, bytes;
+	uint64_t *lat;                /* TSC cycles per sample */
+	uint64_t nlat;
+} st;
+
+static struct lg_conn *conns;
+static struct hs_lcore *lc;
+static WOLFSSL_CTX *ctx;
+static bool running = true;
+static volatile sig_atomic_t signalled;
+
+static void lg_drive(struct lg_conn *g);
+static void lg_open(struct lg_conn *g);
+
+static void
+on_signal(int sig)
+{
+	signalled = sig;
+}
+
+/* ---- wolfSSL I/O on a hs_tcp connection ---- */
+static int
+lg_io_recv(WOLFSSL *ssl, char *buf, int sz, void *arg)
+{
+	struct lg_conn *g = arg;
+	size_t n;
+
+	(void)ssl;
+	if (g->c == NULL)
+		return WOLFSSL_CBIO_ERR_CONN_CLOSE;
+	n = hs_tcp_recv(g->c, buf, (size_t)sz);
+	if (n > 0)
+		return (int)n;
+	return hs_tcp_peer_closed(g->c) ? WOLFSSL_CBIO_ERR_CONN_CLOSE :
+					  WOLFSSL_CBIO_ERR_WANT_READ;
+}
+
+static int
+lg_io_send(WOLFSSL *ssl, char *buf, int sz, void *arg)
+{
+	struct lg_conn *g = arg;
+	uint32_t space;
+	int n;
+
+	(void)ssl;
+	if (g->c == NULL)
+		return WOLFSSL_CBIO_ERR_CONN_CLOSE;
+	space = hs_tcp_send_space(g->c);
+	if (space == 0)
+		return WOLFSSL_CBIO_ERR_WANT_WRITE;
+	n = hs_tcp_send(g->c, buf, (size_t)HS_MIN((uint32_t)sz, space));
+	if (n <= 0)
+		return n == 0 ? WOLFSSL_CBIO_ERR_WANT_WRITE : WOLFSSL_CBIO_ERR_CONN_CLOSE;
+	hs_tcp_push(g->c);
+	return n;
+}
+
+/* ---- TCP callbacks ---- */
+static int
+lg_connected(struct hs_tcp_conn *c, void *arg)
+{
+	struct lg_conn *g = arg;
+
+	g->c = c;
+	g->ssl = wolfSSL_new(ctx);
+	if (g->ssl == NULL)
+		return -ENOMEM;
+	wolfSSL_SetIOReadCtx(g->ssl, g);
+	wolfSSL_SetIOWriteCtx(g->ssl, g);
+	if (wolfSSL_UseKeyShare(g->ssl, WOLFSSL_ECC_X25519) != WOLFSSL_SUCCESS) {
+		wolfSSL_free(g->ssl);
+		g->ssl = NULL;
+		return -EINVAL;
+	}
+	g->resumed_tried = false;
+	if (cfg.mode == LG_RESUME && g->sess != NULL) {
+		wolfSSL_set_session(g->ssl, g->sess);
+		g->resumed_tried = true;
+	}
+	g->st = LG_HANDSHAKE;
+	lg_drive(g);
+	return 0;
+}
+
+static void
+lg_readable(struct hs_tcp_conn *c)
+{
+	lg_drive(hs_tcp_app(c));
+}
+
+static void
+lg_writable(struct hs_tcp_conn *c)
+{
+	lg_drive(hs_tcp_app(c));
+}
+
+static void
+lg_closed(struct hs_tcp_conn *c, int reason)
+{
+	struct lg_conn *g = hs_tcp_app(c);
+
+	(void)reason;
+	if (g->st != LG_DONE)
+		st.errors++;
+	if (g->ssl != NULL) {
+		wolfSSL_free(g->ssl);
+		g->ssl = NULL;
+	}
+	g->c = NULL;
+	if (running)
+		lg_open(g);
+}
+
+static const struct hs_tcp_ops lg_ops = {
+	.accepted = lg_connected, .readable = lg_readable,
+	.writable = lg_writable, .closed = lg_closed,
+};
+
+static void
+lg_open(struct lg_conn *g)
+{
+	g->st = LG_CONNECTING;
+	g->t0 = rte_rdtsc();
+	if (hs_tcp_connect(lc, cfg.server, cfg.port, 0, &lg_ops, g) == NULL) {
+		st.errors++;
+		return;
+	}
+	st.connects++;
+}
+
+static void
+lg_sample(uint64_t t0)
+{
+	if (st.nlat < LG_MAX_SAMPLES)
+		st.lat[st.nlat++] = rte_rdtsc() - t0;
+}
+
+/* Headers complete in g->hdr[0..hlen): status 200 and Content-Length. */
+static int
+lg_parse_head(struct lg_conn *g, uint32_t end)
+{
+	const char *p;
+
+	if (g->hlen < 12 || memcmp(g->hdr, "HTTP/1.1 200", 12) != 0)
+		return -1;
+	g->hdr[end - 1] = '\0';
+	for (p = g->hdr; (p = strchr(p, '\n')) != NULL; p++)
+		if (strncasecmp(p + 1, "content-length:", 15) == 0) {
+			g->body_left = strtoll(p + 16, NULL, 10);
+			return 0;
+		}
+	return -1;
+}
+
+/* Response bytes: headers, then the body.  Returns true when done. */
+static int
+lg_consume(struct lg_conn *g, const char *buf, uint32_t n)
+{
+	while (n > 0) {
+		if (g->body_left < 0) {
+			uint32_t k = HS_MIN(n, (uint32_t)(LG_HDR_MAX - 1 - g->hlen));
+			char *e;
+
+			if (k == 0)
+				return -1;
+			memcpy(g->hdr + g->hlen, buf, k);
+			g->hlen += k;
+			g->hdr[g->hlen] = '\0';
+			e = strstr(g->hdr, "\r\n\r\n");
+			if (e == NULL) {
+				buf += k;
+				n -= k;
+				continue;
+			}
+			{
+				uint32_t end = (uint32_t)(e - g->hdr) + 4;
+				uint32_t extra = g->hlen - end;
+
+				if (lg_parse_head(g, end) < 0)
+					return -1;
+				/* bytes after the head are body */
+				buf += k - extra;
+				n -= k - extra;
+			}
+			continue;
+		}
+		{
+			uint32_t k = (uint32_t)HS_MIN((int64_t)n, g->body_left);
+
+			g->body_left -= k;
+			st.bytes += k;
+			buf += k;
+			n -= k;
+			if (g->body_left == 0)
+				return n == 0 ? 1 : -1;
+		}
+	}
+	return g->body_left == 0 ? 1 : 0;
+}
+
+/* A failed exchange: reset the connection (abort runs no closed()),
+ * count it and open the next one. */
+static void
+lg_fail(struct lg_conn *g)
+{
+	st.errors++;
+	g->st = LG_DONE;
+	if (g->ssl != NULL) {
+		wolfSSL_free(g->ssl);
+		g->ssl = NULL;
+	}
+	if (g->c != NULL)
+		hs_tcp_abort(g->c);
+	g->c = NULL;
+	if (running)
+		lg_open(g);
+}
+
+static void
+lg_drive(struct lg_conn *g)
+{
+	static char buf[16384];
+	int rc, err;
+
+	for (;;) {
+		switch (g->st) {
+		case LG_HANDSHAKE:
+			rc = wolfSSL_connect(g->ssl);
+			if (rc != WOLFSSL_SUCCESS) {
+				err = wolfSSL_get_error(g->ssl, rc);
+				if (err == WOLFSSL_ERROR_WANT_READ ||
+				    err == WOLFSSL_ERROR_WANT_WRITE)
+					return;
+				lg_fail(g);
+				return;
+			}
+			st.handshakes++;
+			if (wolfSSL_session_reused(g->ssl))
+				st.resumed++;
+			g->st = LG_SEND;
+			break;
+		case LG_SEND:
+			if (cfg.mode == LG_KA)
+				g->t0 = rte_rdtsc();
+			rc = wolfSSL_write(g->ssl, cfg.req, (int)cfg.req_len);
+			if (rc != (int)cfg.req_len) {
+				err = wolfSSL_get_error(g->ssl, rc);
+				if (err == WOLFSSL_ERROR_WANT_WRITE)
+					return;   /* wolfSSL keeps the record */
+				lg_fail(g);
+				return;
+			}
+			g->hlen = 0;
+			g->body_left = -1;
+			g->st = LG_READ;
+			break;
+		case LG_READ:
+			rc = wolfSSL_read(g->ssl, buf, sizeof(buf));
+			if (rc <= 0) {
+				err = wolfSSL_get_error(g->ssl, rc);
+				if (err == WOLFSSL_ERROR_WANT_READ ||
+				    err == WOLFSSL_ERROR_WANT_WRITE)
+					return;
+				lg_fail(g);
+				return;
+			}
+			rc = lg_consume(g, buf, (uint32_t)rc);
+			if (rc < 0) {
+				lg_fail(g);
+				return;
+			}
+			if (rc == 0)
+				break;
+			st.requests++;
+			lg_sample(g->t0);
+			if (cfg.max_requests && st.requests >= cfg.max_requests)
+				running = false;
+			if (cfg.mode == LG_KA && running) {
+				g->st = LG_SEND;
+				break;
+			}
+			if (cfg.mode == LG_RESUME) {
+				WOLFSSL_SESSION *s = wolfSSL_get1_session(g->ssl);
+
+				if (s != NULL) {
+					if (g->sess != NULL)
+						wolfSSL_SESSION_free(g->sess);
+					g->sess = s;
+				}
+			}
+			g->st = LG_DONE;
+			/* Connection: close: the server closes; we close too. */
+			hs_tcp_close(g->c);
+			return;
+		case LG_CONNECTING:
+		case LG_DONE:
+		default:
+			return;
+		}
+	}
+}
+
+/* ---- set-up ---- */
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: loadgen [EAL options] -- --addr A.B.C.D/N --server A.B.C.D\n"
+		"               [--port 443] [--mode full|resume|ka] [--path /1k.bin]\n"
+		"               [--conns N] [--duration S] [--max-requests N] [--ca FILE]\n");
+}
+
+static int
+parse_args(int argc, char **argv, struct hs_netif *ifp)
+{
+	static const struct option opts[] = {
+		{ "addr", required_argument, NULL, 'a' },
+		{ "server", required_argument, NULL, 's' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "path", required_argument, NULL, 'P' },
+		{ "conns", required_argument, NULL, 'c' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "max-requests", required_argument, NULL, 'n' },
+		{ "ca", required_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct in_addr a;
+	char ip[32], *slash;
+	unsigned long v;
+	int o, plen;
+	bool have_addr = false;
+
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 'a':
+			snprintf(ip, sizeof(ip), "%s", optarg);
+			slash = strchr(ip, '/');
+			plen = slash ? atoi(slash + 1) : 24;
+			if (slash)
+				*slash = '\0';
+			if (inet_pton(AF_INET, ip, &a) != 1 || plen < 1 || plen > 32)
+				return -1;
+			ifp->ip = a.s_addr;
+			ifp->mask = htonl(~0u << (32 - plen));
+			have_addr = true;
+			break;
+		case 's':
+			if (inet_pton(AF_INET, optarg, &a) != 1)
+				return -1;
+			cfg.server = a.s_addr;
+			break;
+		case 'p':
+			v = strtoul(optarg, NULL, 10);
+			if (v == 0 || v > 65535)
+				return -1;
+			cfg.port = (uint16_t)v;
+			break;
+		case 'm':
+			if (strcmp(optarg, "full") == 0)
+				cfg.mode = LG_FULL;
+			else if (strcmp(optarg, "resume") == 0)
+				cfg.mode = LG_RESUME;
+			else if (strcmp(optarg, "ka") == 0)
+				cfg.mode = LG_KA;
+			else
+				return -1;
+			break;
+		case 'P':
+			if (optarg[0] != '/' || strlen(optarg) > 256)
+				return -1;
+			cfg.path = optarg;
+			break;
+		case 'c':
+			v = strtoul(optarg, NULL, 10);
+			if (v == 0 || v > LG_MAX_CONNS)
+				return -1;
+			cfg.conns = (unsigned int)v;
+			break;
+		case 'd':
+			v = strtoul(optarg, NULL, 10);
+			if (v == 0 || v > 600)
+				return -1;
+			cfg.duration = (unsigned int)v;
+			break;
+		case 'n':
+			cfg.max_requests = strtoull(optarg, NULL, 10);
+			break;
+		case 'C':
+			cfg.ca = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			return -1;
+		}
+	}
+	if (!have_addr || cfg.server == 0 || optind != argc)
+		return -1;
+	return 0;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+pct_us(double p)
+{
+	uint64_t i;
+
+	if (st.nlat == 0)
+		return 0;
+	i = (uint64_t)(p / 100.0 * (double)(st.nlat - 1) + 0.5);
+	return (double)st.lat[i] * 1e6 / (double)rte_get_tsc_hz();
+}
+
+int
+main(int argc, char **argv)
+{
+	static const char *const mode_names[] = { "full", "resume", "ka" };
+	struct hs_netif *ifp;
+	struct rte_mempool *pool;
+	struct rte_eth_link link;
+	uint64_t hz, t_start, t_end, t_stop;
+	uint32_t nb_mbufs = 32767;
+	uint16_t port;
+	char err[256];
+	int rc;
+
+	rc = rte_eal_init(argc, argv);
+	if (rc < 0) {
+		fprintf(stderr, "loadgen: EAL initialisation failed: %s\n",
+			rte_strerror(rte_errno));
+		return 2;
+	}
+	argc -= rc;
+	argv += rc;
+	ifp = rte_zmalloc("lg_netif", sizeof(*ifp), RTE_CACHE_LINE_SIZE);
+	lc = rte_zmalloc("lg_lcore", sizeof(*lc), RTE_CACHE_LINE_SIZE);
+	if (ifp == NULL || lc == NULL) {
+		fprintf(stderr, "loadgen: out of EAL memory\n");
+		return 2;
+	}
+	optind = 1;
+	if (parse_args(argc, argv, ifp) < 0) {
+		usage(stderr);
+		return 2;
+	}
+	cfg.req_len = (size_t)snprintf(cfg.req, sizeof(cfg.req),
+		"GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: httpsd-loadgen\r\n%s\r\n",
+		cfg.path, inet_ntoa(*(struct in_addr *)&cfg.server),
+		cfg.mode == LG_KA ? "" : "Connection: close\r\n");
+	if (rte_eth_dev_count_avail() == 0) {
+		fprintf(stderr, "loadgen: no DPDK port (e.g. --vdev=net_memif0,role=client,socket=PATH)\n");
+		return 2;
+	}
+	port = rte_eth_find_next_owned_by(0, RTE_ETH_DEV_NO_OWNER);
+	pool = hs_port_pool_create(port, "lg_mbuf", nb_mbufs, 256,
+				   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (pool == NULL) {
+		fprintf(stderr, "loadgen: cannot allocate mbufs: %s\n",
+			rte_strerror(rte_errno));
+		return 2;
+	}
+	hs_tcp_params.max_per_source = 0;
+	hs_tcp_params.mem_lcore_max = hs_tcp_mem_auto(nb_mbufs, 1, HS_PORT_RX_DESC,
+						      HS_PORT_TX_DESC);
+	ifp->mtu = 1500;
+	if (hs_port_init(port, 1, pool, ifp->mtu, &ifp->mac, err, sizeof(err)) < 0) {
+		fprintf(stderr, "loadgen: %s\n", err);
+		return 2;
+	}
+	ifp->port_id = port;
+	if (hs_lcore_init(lc, ifp, pool, port, 0, LG_MAX_CONNS * 4) < 0) {
+		fprintf(stderr, "loadgen: cannot set up the lcore\n");
+		return 2;
+	}
+	st.lat = malloc(sizeof(*st.lat) * LG_MAX_SAMPLES);
+	conns = calloc(cfg.conns, sizeof(*conns));
+	wolfSSL_Init();
+	ctx = wolfSSL_CTX_new(wolfTLSv1_3_client_method());
+	if (st.lat == NULL || conns == NULL || ctx == NULL ||
+	    wolfSSL_CTX_set_cipher_list(ctx, "TLS13-AES128-GCM-SHA256") != WOLFSSL_SUCCESS) {
+		fprintf(stderr, "loadgen: TLS set-up failed\n");
+		return 2;
+	}
+	if (cfg.ca != NULL) {
+		if (wolfSSL_CTX_load_verify_locations(ctx, cfg.ca, NULL) != WOLFSSL_SUCCESS) {
+			fprintf(stderr, "loadgen: cannot load --ca %s\n", cfg.ca);
+			return 2;
+		}
+		wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_PEER, NULL);
+	} else {
+		wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_NONE, NULL);
+	}
+	wolfSSL_CTX_SetIORecv(ctx, lg_io_recv);
+	wolfSSL_CTX_SetIOSend(ctx, lg_io_send);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+
+	hz = rte_get_tsc_hz();
+	/* The port's link (a memif peer connected), at most 10 s. */
+	t_stop = rte_rdtsc() + 10 * hz;
+	do {
+		memset(&link, 0, sizeof(link));
+		rte_eth_link_get_nowait(port, &link);
+		if (link.link_status == RTE_ETH_LINK_UP)
+			break;
+		rte_delay_ms(10);
+	} while (rte_rdtsc() < t_stop && !signalled);
+	if (link.link_status != RTE_ETH_LINK_UP) {
+		fprintf(stderr, "loadgen: port %u link down after 10 s\n", port);
+		return 1;
+	}
+	for (unsigned int i = 0; i < cfg.conns; i++)
+		lg_open(&conns[i]);
+	t_start = rte_rdtsc();
+	t_stop = t_start + (uint64_t)cfg.duration * hz;
+	while (running && !signalled) {
+		hs_lcore_poll_once(lc);
+		if (rte_rdtsc() >= t_stop)
+			running = false;
+	}
+	running = false;
+	t_end = rte_rdtsc();
+	/* Tear down: reset what is open; a few polls send the RSTs. */
+	for (unsigned int i = 0; i < cfg.conns; i++)
+		if (conns[i].c != NULL) {
+			conns[i].st = LG_DONE;
+			hs_tcp_abort(conns[i].c);
+			conns[i].c = NULL;
+		}
+	for (int i = 0; i < 100; i++)
+		hs_lcore_poll_once(lc);
+
+	qsort(st.lat, st.nlat, sizeof(*st.lat), cmp_u64);
+	{
+		double secs = (double)(t_end - t_start) / (double)hz;
+
+		printf("mode %s\nconns %u\npath %s\nseconds %.3f\n",
+		       mode_names[cfg.mode], cfg.conns, cfg.path, secs);
+		printf("requests %" PRIu64 "\nhandshakes %" PRIu64 "\nresumed %" PRIu64
+		       "\nconnects %" PRIu64 "\nerrors %" PRIu64 "\nbody_bytes %" PRIu64 "\n",
+		       st.requests, st.handshakes, st.resumed, st.connects,
+		       st.errors, st.bytes);
+		printf("requests_per_s %.1f\nhandshakes_per_s %.1f\nbody_gbit_per_s %.3f\n",
+		       st.requests / secs, st.handshakes / secs,
+		       (double)st.bytes * 8 / secs / 1e9);
+		printf("lat_p50_us %.1f\nlat_p90_us %.1f\nlat_p99_us %.1f\nlat_p999_us %.1f\n",
+		       pct_us(50), pct_us(90), pct_us(99), pct_us(99.9));
+	}
+	for (unsigned int i = 0; i < cfg.conns; i++)
+		if (conns[i].sess != NULL)
+			wolfSSL_SESSION_free(conns[i].sess);
+	wolfSSL_CTX_free(ctx);
+	wolfSSL_Cleanup();
+	hs_lcore_fini(lc);
+	hs_port_fini(port);
+	rte_eal_cleanup();
+	return st.requests > 0 && st.errors == 0 ? 0 : 1;
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# bench/loadgen against httpsd over net_memif (httpsd the memif server,
+# the load generator the client, both --no-huge, each on its own lcore):
+# the load generator's TCP active open and wolfSSL client complete
+#   - keep-alive GETs of 1 KiB on 4 connections,
+#   - full handshakes (Connection: close, certificate verified),
+#   - resumed handshakes (session tickets),
+# every response complete and none failed, and httpsd's telemetry counts
+# the same work on a port whose driver is net_memif.  Bounded by request
+# counts (--max-requests) with --duration as a cap.
+# shellcheck disable=SC2119 # lib functions with optional arguments
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+LOADGEN=${LOADGEN:-$HS_BUILD_DIR/bench/loadgen}
+hs_require_root
+[ -x "$LOADGEN" ] || hs_fatal "loadgen not built: $LOADGEN"
+HS_EAL_MEM="--no-huge -m 512"
+hs_init
+# The load generator's DPDK runtime directory goes with the rest.
+eval "orig_$(declare -f hs_cleanup)"
+# shellcheck disable=SC2317 # the EXIT trap calls it
+hs_cleanup() {
+	local rc=$?
+	rm -rf "/var/run/dpdk/${HS_PFX}g"
+	(exit "$rc")
+	orig_hs_cleanup
+}
+hs_topo_up
+hs_gen_cert
+hs_docroot "$HS_TMP/www"
+head -c 1024 /dev/urandom >"$HS_ROOT/1k.bin"
+SOCK=$HS_TMP/memif.sock
+HS_LCORES=1
+HS_VDEV="net_memif0,role=server,socket=$SOCK,socket-abstract=no"
+start_httpsd --keepalive-requests 100000 || hs_fatal "httpsd did not start on net_memif"
+info=$("$HS_PY" "$HS_LIBDIR/hs_telemetry.py" "$(hs_telemetry_sock)" /httpsd/info)
+check_match "telemetry /httpsd/info: port_driver net_memif" '^port_driver net_memif$' "$info"
+
+# loadgen NAME ARGS...: run it (client netns, lcore 0), output in $HS_TMP/NAME.
+loadgen() {
+	local name=$1
+	shift
+	cli timeout -k 5 60 "$LOADGEN" -l 0 --no-pci --no-huge -m 512 \
+		--file-prefix "${HS_PFX}g" \
+		"--vdev=net_memif0,role=client,socket=$SOCK,socket-abstract=no" -- \
+		--addr 198.18.0.2/24 --server "$HS_SRV_IP" --ca "$HS_CERT" "$@" \
+		>"$HS_TMP/$name" 2>"$HS_TMP/$name.err"
+}
+val() { awk -v k="$2" '$1 == k {print $2}' "$HS_TMP/$1"; }
+
+req0=$(hs_stat http_req)
+loadgen ka --mode ka --path /1k.bin --conns 4 --max-requests 2000 --duration 30
+check_eq "loadgen ka: exit 0" 0 "$?"
+check_ge "loadgen ka: 2000 responses" 2000 "$(val ka requests)"
+check_eq "loadgen ka: no errors" 0 "$(val ka errors)"
+check_eq "loadgen ka: 4 handshakes (keep-alive)" 4 "$(val ka handshakes)"
+check_eq "loadgen ka: 1 KiB bodies" $(($(val ka requests) * 1024)) "$(val ka body_bytes)"
+check_match "loadgen ka: latency percentiles" '^lat_p99_us [0-9.]+$' "$(cat "$HS_TMP/ka")"
+check_ge "httpsd counted the keep-alive requests" $((req0 + $(val ka requests))) "$(hs_stat http_req)"
+
+hs0=$(hs_stat tls_hs_ok)
+loadgen full --mode full --path /index.html --conns 4 --max-requests 40 --duration 30
+check_eq "loadgen full: exit 0" 0 "$?"
+check_ge "loadgen full: 40 responses" 40 "$(val full requests)"
+check_eq "loadgen full: no errors" 0 "$(val full errors)"
+check_eq "loadgen full: no resumption" 0 "$(val full resumed)"
+check_ge "loadgen full: one handshake per response" "$(val full requests)" "$(val full handshakes)"
+check_ge "httpsd counted the handshakes" $((hs0 + 40)) "$(hs_stat tls_hs_ok)"
+
+loadgen resume --mode resume --path /index.html --conns 4 --max-requests 40 --duration 30
+check_eq "loadgen resume: exit 0" 0 "$?"
+check_eq "loadgen resume: no errors" 0 "$(val resume errors)"
+check_ge "loadgen resume: 30 of 40 handshakes resumed (4 slots start full)" 30 "$(val resume resumed)"
+check_ge "httpsd counted resumptions" 30 "$(hs_stat tls_resumed)"
+
+stop_httpsd
+hs_finish
