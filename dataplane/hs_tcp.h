@@ -427,6 +427,14 @@ int hs_tcp_send_ext(struct hs_tcp_conn *c, const void *buf, size_t len,
 void hs_tcp_ext_put(struct rte_mbuf_ext_shared_info *shinfo, void *addr);
 /* Transmit what the window allows now. */
 void hs_tcp_push(struct hs_tcp_conn *c);
+/* An ACK the delayed-ACK timer holds goes out now (with queued data if
+ * the window allows, else alone); nothing if no ACK is owed.  For an app
+ * that consumed input and has nothing to answer until the peer sends
+ * more (a TLS handshake between flights): a peer whose Nagle algorithm
+ * holds its next small segment until this one is acknowledged would
+ * otherwise wait delack_ms (Nagle: RFC 9293 §3.7.4; delayed ACKs:
+ * §3.8.6.3). */
+void hs_tcp_ack_now(struct hs_tcp_conn *c);
 /* Graceful close: FIN after all queued data.  ops->closed() follows later. */
 void hs_tcp_close(struct hs_tcp_conn *c);
 /* Abortive close: send RST, free now.  ops->closed() is NOT called. */

@@ -788,6 +788,15 @@ hs_tcp_push(struct hs_tcp_conn *c)
 }
 
 void
+hs_tcp_ack_now(struct hs_tcp_conn *c)
+{
+	if (!hs_tcp_app_alive(c) || !(c->flags & HS_TCPF_DELACK))
+		return;
+	c->flags |= HS_TCPF_ACKNOW;
+	hs_tcp_output(c);
+}
+
+void
 hs_tcp_close(struct hs_tcp_conn *c)
 {
 	if (!hs_tcp_app_alive(c) || (c->flags & HS_TCPF_SHUT_WR))

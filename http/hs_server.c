@@ -480,6 +480,16 @@ srv_drive(struct hs_srv_conn *sc)
 		if (rc == HS_TP_EARLY) {
 			/* 0-RTT: serve early data while the handshake ends */
 		} else if (rc == -EAGAIN) {
+			/* Between flights we have nothing to carry an ACK of
+			 * what the client sent until its next record comes,
+			 * and a client with Nagle's algorithm on (gnutls on
+			 * Linux writes its TLS 1.3 change_cipher_spec and
+			 * Finished separately) holds that record until this
+			 * ACK: a delayed ACK would add delack_ms to every
+			 * handshake and push our NewSessionTicket past the
+			 * short wait clients give it (gnutls: about 60 ms
+			 * plus half the handshake time). */
+			hs_tcp_ack_now(sc->tp.tcp);
 			if (hs_tp_peer_closed(&sc->tp)) {
 				st->tls_hs_fail++;
 				srv_close(sc);

@@ -237,6 +237,7 @@ static struct {
 	int timeout_action;         /* 0 nothing, 1 send, 2 abort, 3 close */
 	int accept_rc;
 	bool auto_read, abort_in_readable, close_in_readable;
+	bool ack_now_in_readable;   /* hs_tcp_ack_now() after reading */
 	bool multi;                 /* several conns: app.c is the latest */
 	uint8_t rx[1 << 17];
 	size_t rxlen;
@@ -269,6 +270,8 @@ app_readable(struct hs_tcp_conn *c)
 	}
 	if (app.close_in_readable && hs_tcp_peer_closed(c))
 		hs_tcp_close(c);
+	if (app.ack_now_in_readable)
+		hs_tcp_ack_now(c);
 }
 
 static void
@@ -433,6 +436,46 @@ test_dup_syn_and_syn_data(void)
 	inject(F_ACK, PEER_ISN + 1, iss + 7, NULL, 0);
 	EXPECT(F_RST, iss + 7, 0);
 	CHECK(lc.stats.drop_tcp_badack == 1 && app.accepted == 0);
+	teardown();
+}
+
+/* hs_tcp_ack_now(): the ACK the delayed-ACK timer holds goes out at
+ * once (a peer's Nagle algorithm may hold its next small segment until
+ * then); with no ACK owed it sends nothing, and the timer it replaced
+ * sends nothing later either. */
+static void
+test_ack_now(void)
+{
+	uint32_t iss, seq = PEER_ISN + 1;
+
+	setup(16);
+	iss = handshake();
+	app.ack_now_in_readable = true;
+	inject(F_ACK | F_PSH, seq, iss + 1, "\x14\x03\x03\x00\x01\x01", 6);
+	seq += 6;
+	CHECK(app.readable == 1 && app.rxlen == 6);
+	EXPECT(F_ACK, iss + 1, seq);
+	EXPECT_NONE();
+	advance_ms(100);
+	EXPECT_NONE();          /* the delack timer was cancelled */
+	/* nothing owed: nothing sent */
+	hs_tcp_ack_now(app.c);
+	EXPECT_NONE();
+	/* the app answers: the ACK rides on its data, no pure ACK */
+	app.ack_now_in_readable = false;
+	inject(F_ACK | F_PSH, seq, iss + 1, "ping", 4);
+	seq += 4;
+	EXPECT_NONE();
+	CHECK(hs_tcp_send(app.c, "pong", 4) == 4);
+	hs_tcp_ack_now(app.c);
+	{
+		struct cap *c = EXPECT(F_ACK | F_PSH, iss + 1, seq);
+
+		CHECK(c && c->dlen == 4);
+	}
+	EXPECT_NONE();
+	advance_ms(100);
+	EXPECT_NONE();
 	teardown();
 }
 
@@ -2758,6 +2801,7 @@ main(int argc, char **argv)
 	test_handshake();
 	test_dup_syn_and_syn_data();
 	test_data_both_directions();
+	test_ack_now();
 	test_peer_window_limits_send();
 	test_rto_backoff_and_timeout();
 	test_rto_ack_recovers();

@@ -104,11 +104,12 @@ struct hs_tls_sess {
 	hs_tls_push_fn push;
 	void *io;
 	bool done;
-	bool wait_hello;                  /* handshake needs a peer byte */
+	unsigned int hs_need;             /* peer bytes the handshake needs */
 	struct hs_tls_peer peer;
 };
 
 bool fake_tls_hs_wait;
+unsigned int fake_tls_hs_bytes;
 int fake_tls_hs_err;
 int fake_tls_read_err;
 bool fake_cfg_access_log;
@@ -124,7 +125,8 @@ struct hs_tls_sess *hs_tls_sess_new(struct hs_tls_ctx *ctx, hs_tls_pull_fn pull,
 	s->pull = pull;
 	s->push = push;
 	s->io = io;
-	s->wait_hello = fake_tls_hs_wait;
+	s->hs_need = fake_tls_hs_bytes != 0 ? fake_tls_hs_bytes
+					    : fake_tls_hs_wait ? 1 : 0;
 	return s;
 }
 
@@ -145,13 +147,14 @@ int hs_tls_handshake(struct hs_tls_sess *s)
 		fake_tls_hs_err = 0;
 		return n;
 	}
-	if (s->wait_hello) {
-		/* one byte stands for the ClientHello */
+	while (s->hs_need > 0) {
+		/* one byte stands for a flight (the ClientHello ...) */
 		n = s->pull(s->io, &hello, 1);
 		if (n < 0)
 			return n == -EPIPE ? -EAGAIN : n;
 		if (n == 0)
 			return -EAGAIN;
+		s->hs_need--;
 	}
 	s->done = true;
 	return 0;
@@ -325,6 +328,7 @@ static int fake_queue(struct fake_conn *fc, const void *buf, size_t len,
 	s->len = len;
 	fc->nseg++;
 	fc->queued += len;
+	fc->ack_owed = false;             /* the data carries the ACK */
 	return (int)len;
 }
 
@@ -383,6 +387,16 @@ void fake_flush_orphans(void)
 	for (unsigned int i = 0; i < fake_norphans; i++)
 		fake_seg_done(&fake_orphans[i], NULL);
 	fake_norphans = 0;
+}
+
+void hs_tcp_ack_now(struct hs_tcp_conn *c)
+{
+	struct fake_conn *fc = fake_of(c);
+
+	if (fc->live && fc->ack_owed) {
+		fc->ack_owed = false;
+		fc->acks_now++;
+	}
 }
 
 void hs_tcp_close(struct hs_tcp_conn *c)
@@ -454,6 +468,7 @@ void fake_send(struct fake_conn *fc, const void *p, size_t n)
 		n = FAKE_IN_MAX - fc->in_len;   /* the receive window */
 	memcpy(fc->in + fc->in_len, p, n);
 	fc->in_len += n;
+	fc->ack_owed = n > 0;
 	fake_ops(fc)->readable(&fc->tcp);
 }
 
@@ -570,6 +585,7 @@ int fake_init(bool ext_ok)
 	fake_nobufs_left = 0;
 	fake_draining = false;
 	fake_tls_hs_wait = false;
+	fake_tls_hs_bytes = 0;
 	fake_tls_hs_err = 0;
 	fake_tls_read_err = 0;
 	fake_cfg_access_log = false;

@@ -54,6 +54,8 @@ struct fake_conn {
 	uint16_t port;
 	uint64_t timeout_us;                  /* armed deadline, 0 = none */
 	uint32_t sndbuf;                      /* soft send-buffer limit */
+	bool ack_owed;                        /* peer bytes not yet ACKed */
+	unsigned int acks_now;                /* hs_tcp_ack_now() sent one */
 	uint8_t in[FAKE_IN_MAX];
 	size_t in_len, in_off;
 	struct fake_seg segs[FAKE_MAX_SEGS];
@@ -74,13 +76,19 @@ struct fake_files {
 };
 
 /* Knobs (reset by fake_init): new TLS sessions wait for one peer byte
- * (the "ClientHello") before their handshake completes; the next
+ * (the "ClientHello") before their handshake completes, or for
+ * fake_tls_hs_bytes bytes (one per flight) when that is not 0; the next
  * handshake step / read returns this error (one shot, 0 = none); the
- * next fake_server_start/fake_reload has the access log on. */
+ * next fake_server_start/fake_reload has the access log on.
+ *
+ * ACKs: bytes the peer sends are owed an ACK (ack_owed) until the
+ * server queues output (which carries it) or calls hs_tcp_ack_now()
+ * (counted in acks_now); otherwise the delayed-ACK timer would send it. */
 extern bool fake_tls_hs_wait;
 /* What the pass-through session's hs_tls_shutdown() puts on the wire
  * (close_notify). */
 #define FAKE_CLOSE_NOTIFY "\x15<close_notify>"
+extern unsigned int fake_tls_hs_bytes;
 extern int fake_tls_hs_err;
 extern int fake_tls_read_err;
 extern bool fake_cfg_access_log;

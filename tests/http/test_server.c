@@ -500,6 +500,31 @@ static void test_read_path(void)
 	stop();
 }
 
+/* A TLS handshake that took a flight and has nothing to answer yet asks
+ * TCP for an immediate ACK: the client may hold its next record behind
+ * that ACK (Nagle), and a delayed one would stall the handshake.  Input
+ * that gets an answer (the request) needs none: the answer carries it. */
+static void test_handshake_acks_at_once(void)
+{
+	static const char req[] = "GET /f.txt HTTP/1.1\r\nHost: a\r\n\r\n";
+	struct fake_conn *c;
+
+	start(true);
+	fake_tls_hs_bytes = 2;            /* e.g. ClientHello, then Finished */
+	c = fake_connect(FAKE_PORT_TLS);
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	fake_send(c, "h", 1);
+	CHECK(c->acks_now == 1 && !c->ack_owed);
+	fake_send(c, "f", 1);             /* handshake done */
+	fake_send(c, req, sizeof(req) - 1);
+	fake_transmit(c, SIZE_MAX);
+	CHECK(body_is(c, 0, 200, body_a, BODY_LEN));
+	CHECK(c->acks_now == 1 && !c->ack_owed);
+	stop();
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -533,6 +558,7 @@ int main(void)
 	test_write_path(FAKE_PORT_TLS, true);
 	test_close();
 	test_read_path();
+	test_handshake_acks_at_once();
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
 	if (system(cmd) != 0)
