@@ -15,7 +15,8 @@
 # The client's and nginx's kernel TCP use PATHS_CC (default cubic, Debian's
 # default; a new namespace inherits the root namespace's, bbr on this
 # machine), set per socket by bench/tcpcc.c (LD_PRELOAD); kernel buffer
-# sysctls as the namespace has them.
+# sysctls as the namespace has them; tcp_no_metrics_save=1 (no ssthresh
+# carried from one connection to the next).
 #
 # Profile "name:rtt_ms:loss_pct:rate_mbit:buffer[:max_size]" (loss in both
 # directions; buffer Np packets or F"bdp", a multiple of rate x RTT, bytes;
@@ -213,6 +214,8 @@ paths_server() {
 	local srv=$1 spec=$2 s name d=$TMP/nginx-paths ok=0
 	name=${spec%%:*}
 	paths_linkem_start "$spec" "$srv" || return 0
+	ip -n "$NAME_R-c" tcp_metrics flush all 2>/dev/null
+	ip -n "$NAME_R-s" tcp_metrics flush all 2>/dev/null
 	SERVER="paths-$srv-$name"
 	if [ "$srv" = httpsd ]; then
 		HS_SRV_NS=$NAME_R-s HS_SRV_IF=${NAME_R}s HS_IP_CUR=$RTT_SRV_IP HS_CLI_NS=$NAME_R-c
@@ -299,6 +302,13 @@ part_paths() {
 	: >"$WWW/upload"	# nginx's POST target (see paths_server)
 	chmod -R a+rX "$WWW"
 	rtt_topo_up || { log "paths: cannot build the linkem topology"; rtt_topo_down; return 0; }
+	# Every sample a fresh start: no ssthresh or RTT cached per destination
+	# by an earlier connection (to the other server at the same address,
+	# or on another path) in the client's or nginx's kernel.
+	for ns in "$NAME_R-c" "$NAME_R-s"; do
+		ip netns exec "$ns" sysctl -qw net.ipv4.tcp_no_metrics_save=1 ||
+			log "paths: cannot set tcp_no_metrics_save in $ns"
+	done
 	printf 'paths_cc %s\npaths_runs %s\npaths_profiles %s\npaths_sizes %s\npaths_expected_s %s\n' \
 		"${PATHS_CC:-cubic}" "$PATHS_N" "$PATHS_SPECS" "$PATHS_SIZES_RUN" "$est" >>"$OUT/meta.txt"
 	: >"$OUT/paths.jsonl"
