@@ -462,13 +462,15 @@ def paths_md(rows, links, meta):
              "bench/parts/paths.sh: curl (one fresh TLS 1.3 connection per sample, HTTP/1.1) "
              "through bench/linkem (rate limit with a drop-tail buffer, RTT/2 delay each way, "
              "random loss both ways) to httpsd, then to nginx + OpenSSL behind the same path "
-             "(client and nginx TCP: %s). TTLB: from the request (TLS handshake done) to the "
+             "(client and nginx TCP: %s; nice %s). TTLB: from the request (TLS handshake done) to the "
              "last response byte; for `upN` a POST of N bytes, so sending the body is in it. "
              "Median of n samples (best in brackets), seconds. ratio = httpsd / nginx, lower "
              "is better for httpsd; **bold**: above 1.0 (httpsd slower). Buffer: packets, or "
              "a multiple of the path's BDP (rate x RTT). %s samples per cell; expected %s s, "
-             "took %s s." % (meta.get("paths_cc", "?"), meta.get("paths_runs", "?"),
-                             meta.get("paths_expected_s", "?"), meta.get("paths_took_s", "?")),
+             "took %s s; load average at start and end: %s / %s." % (
+                 meta.get("paths_cc", "?"), meta.get("paths_nice", "0"), meta.get("paths_runs", "?"),
+                 meta.get("paths_expected_s", "?"), meta.get("paths_took_s", "?"),
+                 meta.get("loadavg_start", "?"), meta.get("loadavg_end", "?")),
              "", "| profile | path | size | httpsd s | nginx s | ratio (median) | ratio (best) | n |",
              "|---|---|---|---:|---:|---:|---:|---|"]
 

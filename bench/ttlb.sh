@@ -2,8 +2,9 @@
 # bench/ttlb.sh - body transfer time over a long path, httpsd against nginx
 # (kernel TCP + OpenSSL) behind the same bench/linkem path in one run.
 #
-#   bench/ttlb.sh [--rtt MS] [--loss PCT] [--count N] [--sizes "200k 2m"]
-#                 [--pcap DIR] [--servers "httpsd nginx"] [-- HTTPSD_OPTS...]
+#   bench/ttlb.sh [--rtt MS] [--loss PCT] [--rate MBIT] [--buffer SIZE]
+#                 [--count N] [--sizes "200k 2m"] [--pcap DIR] [--cc NAME]
+#                 [--servers "httpsd nginx"] [-- HTTPSD_OPTS...]
 #
 #   netns T-c (client 198.18.2.2, curl)  <- veth ->  netns T-k (bench/linkem,
 #   RTT/2 each way)  <- veth ->  netns T-s (httpsd on af_packet owning
@@ -15,6 +16,11 @@
 # size with the best and the median of N in seconds and in path RTTs, then
 # the ratio httpsd / nginx of the best times.  --pcap DIR keeps a capture
 # (client side, headers only) of the last connection per server and size.
+# --rate MBIT and --buffer SIZE (Np packets or bytes, k/m suffixes) add
+# linkem's bottleneck (bench/linkem --help); --cc NAME (default cubic,
+# "" for the namespace's default, which is the root namespace's) is the
+# congestion control of curl and nginx, set per socket by bench/tcpcc.c.
+# scripts/bench --only paths is the matrix of such paths.
 # Needs root, build/httpsd, build/bench/linkem, curl, nginx-light.  Bounded:
 # every curl has --max-time, linkem --max-seconds, the whole run a timeout.
 set -uo pipefail
@@ -28,12 +34,15 @@ LOSS=0
 COUNT=5
 SIZES="200k 2m"
 PCAP=""
+RATE=0
+BUFFER=""
+CC=cubic
 SERVERS="httpsd nginx"
 SRV_CORE=1
 CLI_CORE=0
 
 usage() {
-	sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 while [ $# -gt 0 ]; do
@@ -43,6 +52,9 @@ while [ $# -gt 0 ]; do
 	--count) COUNT=$2; shift 2 ;;
 	--sizes) SIZES=$2; shift 2 ;;
 	--pcap) PCAP=$2; shift 2 ;;
+	--rate) RATE=$2; shift 2 ;;
+	--buffer) BUFFER=$2; shift 2 ;;
+	--cc) CC=$2; shift 2 ;;
 	--servers) SERVERS=$2; shift 2 ;;
 	--) shift; break ;;
 	-h|--help) usage ;;
@@ -96,7 +108,10 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# --- files, certificate ---
+# --- files, certificate, the congestion-control shim ---
+cc -O2 -shared -fPIC -o "$TMP/tcpcc.so" "$SRC/bench/tcpcc.c" -ldl || exit 1
+CCENV=()
+[ -n "$CC" ] && CCENV=("HS_TCP_CC=$CC" "LD_PRELOAD=$TMP/tcpcc.so")
 bash "$SRC/scripts/gen-cert.sh" "$TMP/pki" httpsd.test || exit 1
 mkdir -p "$TMP/www"
 for s in $SIZES; do
@@ -123,18 +138,25 @@ for pair in "c ${N}c" "k ${N}k0" "k ${N}k1" "s ${N}s"; do
 	ip -n "$N-$ns" link set "$dev" up
 done
 ip -n "$N-c" addr add "$CLI_IP/24" dev "${N}c"
+# No ssthresh/RTT cached per destination from one connection to the next
+# (the two servers share an address).
+for ns in "$N-c" "$N-s"; do
+	ip netns exec "$ns" sysctl -qw net.ipv4.tcp_no_metrics_save=1
+done
 
 half=$(awk -v r="$RTT" 'BEGIN {printf "%g", r / 2}')
-ip netns exec "$N-k" taskset -c "$CLI_CORE" "$LINKEM" --no-pci --no-huge -m 128 \
+ip netns exec "$N-k" taskset -c "$CLI_CORE" "$LINKEM" --no-pci --no-huge -m 256 \
 	--file-prefix "$LK_PFX" "--vdev=net_af_packet0,iface=${N}k0" \
 	"--vdev=net_af_packet1,iface=${N}k1" -- --delay "$half" --loss "$LOSS" --seed 1 \
-	--queue 4096 --max-seconds 900 >"$TMP/linkem.txt" 2>&1 &
+	--rate "$RATE" ${BUFFER:+--buffer "$BUFFER"} \
+	--queue 16384 --max-seconds 900 >"$TMP/linkem.txt" 2>&1 &
 LK_PID=$!
 for ((i = 0; i < 200; i++)); do
 	grep -q '^linkem: ready' "$TMP/linkem.txt" 2>/dev/null && break
 	sleep 0.1
 done
 grep -q '^linkem: ready' "$TMP/linkem.txt" || { log "linkem did not start"; cat "$TMP/linkem.txt" >&2; exit 1; }
+log "path: RTT $RTT ms, loss $LOSS %, rate ${RATE} Mbit/s (0: none), buffer ${BUFFER:-default}; client and nginx congestion control: ${CC:-namespace default}"
 
 # fetch SERVER SIZE: COUNT connections; prints "best median" seconds.
 fetch() {
@@ -148,7 +170,7 @@ fetch() {
 			cap=$!
 			sleep 1
 		fi
-		t=$(ip netns exec "$N-c" taskset -c "$CLI_CORE" curl -sk --http1.1 --tlsv1.3 \
+		t=$(ip netns exec "$N-c" env "${CCENV[@]}" taskset -c "$CLI_CORE" curl -sk --http1.1 --tlsv1.3 \
 			--max-time $((RTT * 200 / 1000 + 20)) -o /dev/null \
 			-w '%{http_code} %{size_download} %{time_starttransfer} %{time_total}\n' \
 			"https://$SRV_IP/$s.bin")
@@ -233,7 +255,7 @@ http {
     }
 }
 EOF
-		ip netns exec "$N-s" taskset -c "$SRV_CORE" nginx -c "$TMP/ngx/nginx.conf" \
+		ip netns exec "$N-s" env "${CCENV[@]}" taskset -c "$SRV_CORE" nginx -c "$TMP/ngx/nginx.conf" \
 			-e "$TMP/ngx/error.log" >"$TMP/ngx/out" 2>&1 &
 		NGX_PID=$!
 		sleep 1

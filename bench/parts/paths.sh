@@ -15,7 +15,8 @@
 # The client's and nginx's kernel TCP use PATHS_CC (default cubic, Debian's
 # default; a new namespace inherits the root namespace's, bbr on this
 # machine), set per socket by bench/tcpcc.c (LD_PRELOAD); kernel buffer
-# sysctls as the namespace has them.
+# sysctls as the namespace has them; tcp_no_metrics_save=1 (no ssthresh
+# carried from one connection to the next).
 #
 # Profile "name:rtt_ms:loss_pct:rate_mbit:buffer[:max_size]" (loss in both
 # directions; buffer Np packets or F"bdp", a multiple of rate x RTT, bytes;
@@ -44,6 +45,9 @@
 #   PATHS_CC NAME       congestion control of the client and nginx (cubic)
 #   PATHS_PCAP=1        keep a capture (headers only, client side) of the
 #                       last sample of each cell in raw/paths-pcap/
+#   PATHS_NICE N        nice value of linkem, curl and both servers (default
+#                       0; e.g. -10 on a machine others load: linkem is the
+#                       path, and its scheduling delays are path delays)
 register_part paths no "TTLB over emulated paths (RTT, loss, rate x buffer; bench/linkem), both servers"
 
 PATHS_ALL="rtt10:10:0:500:1bdp rtt40:40:0:500:1bdp rtt100:100:0:500:1bdp
@@ -100,7 +104,8 @@ paths_skip() {
 
 # paths_estimate: expected seconds (a model: per sample 0.5 s + 3 RTT
 # handshake/request + slow start to the size + size / (rate or the Mathis
-# bound); per profile and server 4 s of starts).
+# bound); per profile and server 4 s of starts; PATHS_PCAP=1: 1.6 s more
+# per cell and server for the capture).
 paths_estimate() {
 	local spec name rtt loss rate buf s b bps total=0
 	for spec in $PATHS_SPECS; do
@@ -111,9 +116,10 @@ paths_estimate() {
 			paths_skip "$spec" "$s" && continue
 			b=$(paths_bytes "$s")
 			total=$(awk -v t="$total" -v n="$PATHS_N" -v b="$b" -v r="$rtt" -v bps="$bps" \
+				-v pc="${PATHS_PCAP:-0}" \
 				'BEGIN {ss = log(1 + b / 14600) / log(2); if (ss < 1) ss = 1;
 				x = 0.5 + (3 + ss) * r / 1000 + b * 8 / bps;
-				print t + 2 * n * x}')
+				print t + 2 * n * x + (pc ? 2 * 1.6 : 0)}')
 		done
 	done
 	printf '%.0f\n' "$total"
@@ -126,7 +132,7 @@ paths_linkem_start() {
 	half=$(awk -v r="$rtt" 'BEGIN {printf "%g", r / 2}')
 	bufv=$(paths_buffer "$rate" "$rtt" "$buf")
 	raw=$OUT/raw/paths-linkem-$name-$2.txt
-	ip netns exec "$NAME_R-k" taskset -c "$CLI_CORE" "$LINKEM" --no-pci --no-huge -m 512 \
+	ip netns exec "$NAME_R-k" nice -n "${PATHS_NICE:-0}" taskset -c "$CLI_CORE" "$LINKEM" --no-pci --no-huge -m 512 \
 		--file-prefix "$LK_PFX" "--vdev=net_af_packet0,iface=${NAME_R}k0" \
 		"--vdev=net_af_packet1,iface=${NAME_R}k1" -- --delay "$half" --loss "$loss" \
 		--rate "$rate" --buffer "$bufv" --seed 1 --queue 32768 --max-seconds 1800 \
@@ -185,7 +191,7 @@ paths_fetch() {
 				--data-binary "@$TMP/paths-$size.bin")
 		fi
 		out=$(ip netns exec "$NAME_R-c" env "HS_TCP_CC=${PATHS_CC:-cubic}" \
-			"LD_PRELOAD=$TMP/tcpcc.so" taskset -c "$CLI_CORE" timeout -k 2 $((maxt + 5)) \
+			"LD_PRELOAD=$TMP/tcpcc.so" nice -n "${PATHS_NICE:-0}" taskset -c "$CLI_CORE" timeout -k 2 $((maxt + 5)) \
 			curl -sk --http1.1 --tlsv1.3 --max-time "$maxt" -o /dev/null "${post[@]}" \
 			-w '%{http_code} %{size_download} %{size_upload} %{time_connect} %{time_appconnect} %{time_starttransfer} %{time_total}\n' \
 			"$url" 2>/dev/null)
@@ -213,10 +219,13 @@ paths_server() {
 	local srv=$1 spec=$2 s name d=$TMP/nginx-paths ok=0
 	name=${spec%%:*}
 	paths_linkem_start "$spec" "$srv" || return 0
+	ip -n "$NAME_R-c" tcp_metrics flush all 2>/dev/null
+	ip -n "$NAME_R-s" tcp_metrics flush all 2>/dev/null
 	SERVER="paths-$srv-$name"
 	if [ "$srv" = httpsd ]; then
 		HS_SRV_NS=$NAME_R-s HS_SRV_IF=${NAME_R}s HS_IP_CUR=$RTT_SRV_IP HS_CLI_NS=$NAME_R-c
 		start_httpsd --idle-sleep "$IDLE_SLEEP" --upload-sink /upload && ok=1
+		[ "$ok" = 1 ] && renice -n "${PATHS_NICE:-0}" -p "$HS_PID" >/dev/null
 		HS_SRV_NS=$NAME_A-srv HS_SRV_IF=$NAME_A-s HS_IP_CUR=$HS_IP HS_CLI_NS=$NAME_A-cli
 	else
 		ip -n "$NAME_R-s" addr add "$RTT_SRV_IP/24" dev "${NAME_R}s"
@@ -235,6 +244,7 @@ paths_server() {
         location = /paths-ok { return 200 \"ok\\n\"; }"
 		NGX_ENV=("HS_TCP_CC=${PATHS_CC:-cubic}" "LD_PRELOAD=$TMP/tcpcc.so")
 		start_nginx "$NAME_R-s" "$d" && ok=1
+		[ "$ok" = 1 ] && renice -n "${PATHS_NICE:-0}" -p "$NGX_PID" "$NGX_WORKER" >/dev/null
 		NGX_ENV=()
 	fi
 	if [ "$ok" = 1 ]; then
@@ -299,6 +309,14 @@ part_paths() {
 	: >"$WWW/upload"	# nginx's POST target (see paths_server)
 	chmod -R a+rX "$WWW"
 	rtt_topo_up || { log "paths: cannot build the linkem topology"; rtt_topo_down; return 0; }
+	# Every sample a fresh start: no ssthresh or RTT cached per destination
+	# by an earlier connection (to the other server at the same address,
+	# or on another path) in the client's or nginx's kernel.
+	for ns in "$NAME_R-c" "$NAME_R-s"; do
+		ip netns exec "$ns" sysctl -qw net.ipv4.tcp_no_metrics_save=1 ||
+			log "paths: cannot set tcp_no_metrics_save in $ns"
+	done
+	printf 'paths_nice %s\n' "${PATHS_NICE:-0}" >>"$OUT/meta.txt"
 	printf 'paths_cc %s\npaths_runs %s\npaths_profiles %s\npaths_sizes %s\npaths_expected_s %s\n' \
 		"${PATHS_CC:-cubic}" "$PATHS_N" "$PATHS_SPECS" "$PATHS_SIZES_RUN" "$est" >>"$OUT/meta.txt"
 	: >"$OUT/paths.jsonl"
