@@ -602,7 +602,14 @@ main(int argc, char **argv)
 		fprintf(stderr, "loadgen: port %u link down after 10 s\n", port);
 		return 1;
 	}
-	for (unsigned int i = 0; i < cfg.conns; i++)
+	/* The first connection alone until it is up: its SYN resolves the
+	 * server's MAC (ARP holds one packet per unresolved address, so
+	 * SYNs sent together would wait for their retransmission). */
+	lg_open(&conns[0]);
+	t_stop = rte_rdtsc() + 10 * hz;
+	while (conns[0].st == LG_CONNECTING && rte_rdtsc() < t_stop && !signalled)
+		hs_lcore_poll_once(lc);
+	for (unsigned int i = 1; i < cfg.conns; i++)
 		lg_open(&conns[i]);
 	t_start = rte_rdtsc();
 	t_stop = t_start + (uint64_t)cfg.duration * hz;

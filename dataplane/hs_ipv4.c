@@ -2,7 +2,8 @@
  * hs_ipv4.c - IPv4 (RFC 791, host requirements RFC 1122 §3.2.1) for one
  * address: validate, demux, route to the next hop.
  *
- * Checksums are computed in software: af_packet and tap have no offload.
+ * Checksums are computed in software unless the port offers offloads
+ * (hs_port_init enables them; lc->tx_csum_offload, RX "good" flags).
  */
 #include <rte_byteorder.h>
 #include <rte_ip.h>
@@ -65,8 +66,13 @@ hs_ipv4_input(struct hs_lcore *lc, struct rte_mbuf *m)
 		lc->stats.drop_ip_short++;
 		goto drop;
 	}
-	/* RFC 1122 §3.2.1.2: silently discard on a bad header checksum. */
-	if (HS_UNLIKELY(rte_raw_cksum(ip, hlen) != 0xffff)) {
+	/* RFC 1122 §3.2.1.2: silently discard on a bad header checksum
+	 * (checked by the port when it says so, RX checksum offload). */
+	if (HS_UNLIKELY((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) ==
+			RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+			((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) !=
+			 RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
+			 rte_raw_cksum(ip, hlen) != 0xffff))) {
 		lc->stats.drop_ip_csum++;
 		goto drop;
 	}
@@ -132,7 +138,9 @@ hs_ipv4_output(struct hs_lcore *lc, struct rte_mbuf *m)
 		return;
 	}
 	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	/* The port fills it in when the frame asks (TX checksum offload). */
+	if (!(m->ol_flags & RTE_MBUF_F_TX_IP_CKSUM))
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
 	m->l3_len = rte_ipv4_hdr_len(ip);
 	lc->stats.tx_ipv4++;
 	hs_arp_output(lc, m, nh);

@@ -16,6 +16,7 @@
 #include "hs_impair.h"
 #include "hs_lcore.h"
 #include "hs_net.h"
+#include "hs_port.h"
 #include "hs_rcu.h"
 #include "hs_siphash.h"
 
@@ -145,6 +146,7 @@ hs_lcore_init(struct hs_lcore *lc, const struct hs_netif *ifp,
 	lc->lcore_id = rte_lcore_id();
 	lc->tx_max_segs = hs_lcore_tx_max_segs(port_id);
 	lc->tx_ext_ok = hs_lcore_tx_ext_ok(port_id);
+	lc->tx_csum_offload = port_id != HS_PORT_NONE && hs_port_tx_csum(port_id);
 	hs_lcore_clock(lc);
 	HS_GUARD(hs_tcp_lcore_init(lc, max_conns));
 	hs_lcore_register(lc);

@@ -70,6 +70,8 @@ struct hs_lcore {
 	uint16_t queue_id;
 	uint16_t ntx;
 	uint8_t tx_max_segs;          /* 1..HS_TX_MAX_SEGS, set by hs_lcore_init */
+	bool tx_csum_offload;         /* the port computes IPv4 and TCP
+	                               * checksums (hs_port_tx_csum) */
 	bool tx_ext_ok;               /* frames may point into any process
 	                               * memory (no DMA: software ports) */
 	unsigned int lcore_id;

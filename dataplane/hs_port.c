@@ -53,9 +53,13 @@ static bool hs_port_steer[RTE_MAX_ETHPORTS];
 /* net_af_xdp ports: their pool, queue count and the mbufs the driver took
  * at queue set-up (its fill ring). */
 #define HS_PORT_XDP_RX_DESC 2048
+#define HS_PORT_TX_CSUM (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM)
+#define HS_PORT_RX_CSUM (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM)
 static struct rte_mempool *hs_port_xdp_pool[RTE_MAX_ETHPORTS];
 static uint16_t hs_port_xdp_queues[RTE_MAX_ETHPORTS];
 static unsigned int hs_port_kept[RTE_MAX_ETHPORTS];
+/* Offloads hs_port_init enabled (RTE_ETH_TX/RX_OFFLOAD_*). */
+static uint64_t hs_port_txol[RTE_MAX_ETHPORTS], hs_port_rxol[RTE_MAX_ETHPORTS];
 
 static unsigned int
 hs_port_pool_in_use(const struct rte_mempool *pool)
@@ -63,6 +67,43 @@ hs_port_pool_in_use(const struct rte_mempool *pool)
 	unsigned int avail = rte_mempool_avail_count(pool);
 
 	return pool->size > avail ? pool->size - avail : 0;
+}
+
+bool
+hs_port_tx_csum(uint16_t port_id)
+{
+	return port_id < RTE_MAX_ETHPORTS &&
+	       (hs_port_txol[port_id] & HS_PORT_TX_CSUM) == HS_PORT_TX_CSUM;
+}
+
+/* Names of the offload bits set in mask, comma-separated, into buf. */
+static void
+hs_port_ol_names(uint64_t mask, bool tx, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned int b = 0; b < 64 && n < len; b++) {
+		uint64_t bit = 1ULL << b;
+
+		if (!(mask & bit))
+			continue;
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? "," : "",
+				      tx ? rte_eth_dev_tx_offload_name(bit) :
+					   rte_eth_dev_rx_offload_name(bit));
+	}
+	if (n >= len && len > 0)
+		buf[len - 1] = '\0';
+}
+
+int
+hs_port_offloads(uint16_t port_id, char *tx, char *rx, size_t len)
+{
+	if (!rte_eth_dev_is_valid_port(port_id))
+		return -ENODEV;
+	hs_port_ol_names(hs_port_txol[port_id], true, tx, len);
+	hs_port_ol_names(hs_port_rxol[port_id], false, rx, len);
+	return 0;
 }
 
 bool
@@ -199,9 +240,17 @@ hs_port_init(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
 	/* TCP data segments are header mbufs chained to views of the send
 	 * queue (hs_tcp_out.c); ports without it get copies. */
 	conf.txmode.offloads |= info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	/* Checksums: the port computes IPv4 + TCP ones when it offers both
+	 * (net_tap does, in software; NICs in hardware), and says which
+	 * received ones it checked (RX "good"/"bad" flags). */
+	if ((info.tx_offload_capa & HS_PORT_TX_CSUM) == HS_PORT_TX_CSUM)
+		conf.txmode.offloads |= HS_PORT_TX_CSUM;
+	conf.rxmode.offloads |= info.rx_offload_capa & HS_PORT_RX_CSUM;
 	rc = rte_eth_dev_configure(port_id, nb_queues, nb_queues, &conf);
 	if (rc != 0)
 		return hs_port_err(err, errlen, port_id, rc, "cannot configure");
+	hs_port_txol[port_id] = conf.txmode.offloads;
+	hs_port_rxol[port_id] = conf.rxmode.offloads;
 	rc = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &nb_rxd, &nb_txd);
 	if (rc != 0)
 		return hs_port_err(err, errlen, port_id, rc, "cannot adjust ring sizes");

@@ -26,6 +26,12 @@ void hs_port_fini(uint16_t port_id);
  * offload, so the lcores must keep each TCP flow on one of them in
  * software (hs_lcore_steer_init). */
 bool hs_port_sw_steer(uint16_t port_id);
+/* True when the port computes IPv4 and TCP checksums of frames that ask
+ * (TX offloads enabled by hs_port_init). */
+bool hs_port_tx_csum(uint16_t port_id);
+/* The offloads hs_port_init enabled, as comma-separated DPDK names
+ * ("ipv4_cksum,tcp_cksum,multi_segs"; "" for none).  0 or -ENODEV. */
+int hs_port_offloads(uint16_t port_id, char *tx, char *rx, size_t len);
 /* True when port_id is a net_af_xdp port. */
 bool hs_port_is_af_xdp(uint16_t port_id);
 /* The packet pool for port_id: rte_pktmbuf_pool_create(), except for

@@ -11,7 +11,9 @@
  *                              (SIGHUP outcomes), draining (SIGTERM seen),
  *                              retired_pending (old configurations not
  *                              freed yet: still used by connections),
- *                              the port (port, port_name, port_driver),
+ *                              the port (port, port_name, port_driver,
+ *                              port_tx_offloads, port_rx_offloads: the
+ *                              offloads enabled, DPDK's names),
  *                              the pool (mbufs, mbufs_in_use less
  *                              port_mbufs_kept, the driver's own share)
  *                              and, per index, the EAL
@@ -236,6 +238,14 @@ hs_stats_tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 		if (rte_eth_dev_info_get((uint16_t)hs_info_port, &info) == 0 &&
 		    info.driver_name != NULL)
 			rte_tel_data_add_dict_string(d, "port_driver", info.driver_name);
+		{
+			char tx[RTE_TEL_MAX_STRING_LEN], rx[RTE_TEL_MAX_STRING_LEN];
+
+			if (hs_port_offloads((uint16_t)hs_info_port, tx, rx, sizeof(tx)) == 0) {
+				rte_tel_data_add_dict_string(d, "port_tx_offloads", tx);
+				rte_tel_data_add_dict_string(d, "port_rx_offloads", rx);
+			}
+		}
 	}
 	/* The C heap (TLS sessions, HTTP buffers, file caches): bytes
 	 * allocated now, and how often idle memory went back to the OS

@@ -833,8 +833,10 @@ hs_tcp_abort(struct hs_tcp_conn *c)
 {
 	if (!hs_tcp_app_alive(c))
 		return;
-	/* RFC 9293 §3.10.5 ABORT: <SEQ=SND.NXT><CTL=RST>. */
-	if (c->state != HS_TCP_SYN_RCVD && c->state != HS_TCP_TIME_WAIT)
+	/* RFC 9293 §3.10.5 ABORT: <SEQ=SND.NXT><CTL=RST>; in SYN_SENT
+	 * nothing is sent (the peer has no state to reset). */
+	if (c->state != HS_TCP_SYN_RCVD && c->state != HS_TCP_TIME_WAIT &&
+	    c->state != HS_TCP_SYN_SENT)
 		hs_tcp_send_rst(c);
 	c->flags &= ~HS_TCPF_APP;           /* no closed() after abort */
 	hs_tcp_conn_drop(c, 0);

@@ -1329,7 +1329,10 @@ hs_tcp_parse(struct hs_lcore *lc, struct rte_mbuf *m, struct hs_tcp_seg *s,
 		lc->stats.drop_tcp_hlen++;
 		return -EINVAL;
 	}
-	if (!hs_tcp_cksum_ok(ip, th, tot - iphl)) {
+	/* RX checksum offload: trust the port's verdict when it has one. */
+	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
+	    ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
+	     !hs_tcp_cksum_ok(ip, th, tot - iphl))) {
 		lc->stats.drop_tcp_csum++;
 		return -EINVAL;
 	}

@@ -197,7 +197,14 @@ hs_tcp_emit(struct hs_lcore *lc, uint32_t saddr, uint32_t daddr,
 	}
 	m->l3_len = sizeof(*ip);
 	m->l4_len = thl;
-	th->cksum = hs_tcp_cksum(m, ip, thl + len);
+	if (lc->tx_csum_offload) {
+		/* The port sums the segment; we give it the pseudo-header. */
+		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
+			       RTE_MBUF_F_TX_TCP_CKSUM;
+		th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+	} else {
+		th->cksum = hs_tcp_cksum(m, ip, thl + len);
+	}
 	lc->stats.tx_tcp++;
 	hs_ipv4_output(lc, m);
 	return 0;

@@ -59,6 +59,11 @@
  *   tolerance MS      timing tolerance for '>' (default 2)
  *   tx-max-segs N     segments per frame (default HS_TX_MAX_SEGS; 1: a port
  *                     without multi-segment TX, payload copied)
+ *   tx-csum-offload   the port computes TCP checksums (lc.tx_csum_offload):
+ *                     each TCP frame must ask for it (TX_IPV4, TX_IP_CKSUM,
+ *                     TX_TCP_CKSUM, l3_len/l4_len) with the pseudo-header
+ *                     sum in its checksum field, and the harness then
+ *                     sums it as a NIC would before the usual checks
  *
  * Every segment we send must be expected: one left unread when the next
  * event runs fails the script.  After every event, each conn the app does
@@ -71,6 +76,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -149,6 +155,7 @@ static bool started;
 static uint16_t dst_port;     /* port the peer's segments go to */
 static uint32_t max_conns;
 static uint8_t tx_max_segs;          /* "tx-max-segs", lc.tx_max_segs */
+static bool tx_csum_offload;         /* "tx-csum-offload", lc.tx_csum_offload */
 
 static struct peer *
 peer_get(uint16_t port)
@@ -171,6 +178,37 @@ static uint8_t pat_in(uint32_t off)  { return (uint8_t)(off * 7u + 3u); }
 static uint8_t pat_out(uint32_t off) { return (uint8_t)(off * 13u + 5u); }
 
 /* ---- IPv4 layer stand-ins ------------------------------------------- */
+/* What a NIC does for RTE_MBUF_F_TX_TCP_CKSUM: the checksum field holds
+ * the pseudo-header sum; the NIC sums the whole segment over it. */
+static void
+nic_tcp_cksum(struct rte_mbuf *m)
+{
+	static uint8_t flat[65536];
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+	uint32_t l4len = rte_pktmbuf_pkt_len(m) - sizeof(*ip);
+	const void *p;
+
+	if (!tx_csum_offload || !(m->ol_flags & RTE_MBUF_F_TX_IPV4) ||
+	    !(m->ol_flags & RTE_MBUF_F_TX_IP_CKSUM) ||
+	    m->l3_len != sizeof(*ip) || m->l4_len < sizeof(*th) ||
+	    rte_pktmbuf_data_len(m) < sizeof(*ip) + m->l4_len) {
+		fail("tx-csum-offload: bad offload request (flags %#" PRIx64 ", l3 %u, l4 %u)",
+		     m->ol_flags, (unsigned int)m->l3_len, (unsigned int)m->l4_len);
+		return;
+	}
+	if (th->cksum != rte_ipv4_phdr_cksum(ip, m->ol_flags)) {
+		fail("tx-csum-offload: checksum field is not the pseudo-header sum");
+		return;
+	}
+	p = rte_pktmbuf_read(m, sizeof(*ip), l4len, flat);
+	if (p == NULL) {
+		fail("tx-csum-offload: cannot read the segment");
+		return;
+	}
+	th->cksum = (uint16_t)~rte_raw_cksum(p, l4len);
+}
+
 void
 hs_ipv4_output(struct hs_lcore *l, struct rte_mbuf *m)
 {
@@ -182,6 +220,10 @@ hs_ipv4_output(struct hs_lcore *l, struct rte_mbuf *m)
 	struct cap *c;
 
 	(void)l;
+	if (m->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM)
+		nic_tcp_cksum(m);
+	else if (tx_csum_offload)
+		fail("tx-csum-offload: a TCP frame did not ask for it");
 	hs_cap_read(m, &seg);
 	ip = seg.ip;
 	th = seg.th;
@@ -312,6 +354,7 @@ start(void)
 	lc.pool = pool;
 	lc.port_id = HS_PORT_NONE;
 	lc.tx_max_segs = tx_max_segs;        /* data segments are chains */
+	lc.tx_csum_offload = tx_csum_offload;
 	lc.tx_ext_ok = true;                 /* hs_tcp_send_ext by reference */
 	lc.now_us = t0_us;
 	if (hs_tcp_lcore_init(&lc, max_conns) != 0 ||
@@ -1131,7 +1174,7 @@ do_directive(char *tok, char *p)
 {
 	static const char *const names[] = {
 		"param", "max-conns", "peer-port", "peer-isn", "tolerance",
-		"local-port", "tx-max-segs",
+		"local-port", "tx-max-segs", "tx-csum-offload",
 	};
 	char *a, *b;
 	uint32_t n;
@@ -1185,6 +1228,12 @@ do_directive(char *tok, char *p)
 			fail("peer-isn: bad use");
 		else
 			peer_isn = n;
+		return true;
+	}
+	if (strcmp(tok, "tx-csum-offload") == 0) {
+		if (started)
+			fail("tx-csum-offload after the first event");
+		tx_csum_offload = true;
 		return true;
 	}
 	if (strcmp(tok, "tx-max-segs") == 0) {
@@ -1333,6 +1382,7 @@ run_script(const char *path)
 	max_conns = 16;
 	dst_port = SRV_PORT;
 	tx_max_segs = HS_TX_MAX_SEGS;
+	tx_csum_offload = false;
 	ext_holding = false;
 	ext_freed = 0;
 	while (!failed && fgets(line, sizeof(line), f) != NULL) {

@@ -29,6 +29,14 @@ code=$(srv curl -sS --max-time "$HS_CURL_TIME" -o /dev/null -w '%{http_code} %{r
 	"http://$HS_SRV_IP/sub/")
 check_eq "plain HTTP over net_tap: 301 to https" "301 https://$HS_SRV_IP/sub/" "$code"
 check_ge "telemetry: tls_hs_ok >= 1" 1 "$(hs_stat tls_hs_ok)"
+# net_tap offers checksum offloads (computed and checked in the PMD, in
+# software): httpsd turns them on, so the transfers above went out with
+# checksums the port filled in and came in with its verdict.
+info=$("$HS_PY" "$HS_LIBDIR/hs_telemetry.py" "$(hs_telemetry_sock)" /httpsd/info)
+check_match "telemetry: port_driver net_tap" '^port_driver net_tap$' "$info"
+check_match "telemetry: TX checksum offloads on" '^port_tx_offloads .*IPV4_CKSUM.*TCP_CKSUM' "$info"
+check_match "telemetry: RX checksum offloads on" '^port_rx_offloads .*IPV4_CKSUM.*TCP_CKSUM' "$info"
+check_eq "no TCP checksum drops" 0 "$(hs_stat drop_tcp_csum)"
 
 stop_httpsd
 hs_finish
