@@ -152,6 +152,7 @@ static void opt_per_source(struct hs_opts *o, const char *val);
 static void opt_time_wait(struct hs_opts *o, const char *val);
 static void opt_initcwnd(struct hs_opts *o, const char *val);
 static void opt_pacing(struct hs_opts *o, const char *val);
+static void opt_recv_buffer_max(struct hs_opts *o, const char *val);
 static void opt_rto_min(struct hs_opts *o, const char *val);
 static void opt_mem_lcore(struct hs_opts *o, const char *val);
 static void opt_send_buffer(struct hs_opts *o, const char *val);
@@ -288,6 +289,10 @@ static const struct hs_optdef hs_optdefs[] = {
 	  "4194304; 16384..67108864; at most --send-buffer: fixed)" },
 	{ "recv-buffer", HS_OPT_FN, 0, 0, 0, opt_recv_buffer, false, "BYTES",
 	  "receive window per connection, and bytes/1024+16 mbufs\n(default 262144; 16384..16777216)" },
+	{ "recv-buffer-max", HS_OPT_FN, 0, 0, 0, opt_recv_buffer_max, false, "BYTES",
+	  "receive window a connection may grow to with what its\n"
+	  "application reads per RTT, at most 1/4 of --mem-lcore\n"
+	  "(default 4194304; 16384..16777216; at most --recv-buffer:\nfixed)" },
 	{ "time-wait", HS_OPT_FN, 0, 0, 0, opt_time_wait, false, "T",
 	  "TCP TIME_WAIT length (default 60s = 2*MSL), 1ms..10m" },
 	{ "version", HS_OPT_ACTION, 0, 0, 0, opt_version, false, NULL,
@@ -678,6 +683,12 @@ opt_pacing(struct hs_opts *o, const char *val)
 		o->tcp.pacing = 0;
 	else
 		die_usage("--pacing: '%s' is not on or off", val);
+}
+
+static void
+opt_recv_buffer_max(struct hs_opts *o, const char *val)
+{
+	o->tcp.rcvbuf_max = (uint32_t)parse_uint("--recv-buffer-max", val, 16384, 16u << 20);
 }
 
 static void
