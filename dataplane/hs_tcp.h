@@ -144,7 +144,11 @@ struct hs_tcp_conn {
 	uint32_t sndbuf;               /* soft send-buffer limit, bytes
 	                                * (grows with cwnd, hs_tcp_sndbuf_expand) */
 	uint32_t sndbuf_grow;          /* cwnd above which sndbuf grows */
-	uint32_t rcvbuf;               /* receive buffer, bytes */
+	uint32_t rcvbuf;               /* receive buffer, bytes (grows with what
+	                                * the app reads per RTT, hs_tcp_rcvbuf_tune) */
+	uint32_t rcv_space;            /* bytes read in the last measured RTT */
+	uint32_t rcv_copied;           /* bytes read since rcv_space_us */
+	uint32_t rcv_space_us;         /* start of the measurement, 0 = none */
 	uint32_t prog_ms;              /* last progress: HS_TCP_PROG_BYTES acked
 	                                * by the peer or read by the app */
 	uint32_t prog_acc;             /* bytes of progress since prog_ms */
@@ -292,7 +296,10 @@ struct hs_tcp_params {
 	uint32_t sndbuf;               /* initial send buffer, default 256 KiB */
 	uint32_t sndbuf_max;           /* autotuned up to this, default 4 MiB
 	                                * (at or below sndbuf: no autotuning) */
-	uint32_t rcvbuf;               /* default 256 KiB (window scale) */
+	uint32_t rcvbuf;               /* initial receive buffer, default 256 KiB */
+	uint32_t rcvbuf_max;           /* autotuned up to this, default 4 MiB (the
+	                                * window scale covers it; at or below
+	                                * rcvbuf: no autotuning) */
 	uint32_t msl_ms;               /* TIME_WAIT = 2*MSL; default 30 s */
 	uint32_t rto_min_ms;           /* default 200 */
 	uint32_t rto_max_ms;           /* default 60000 */

@@ -30,6 +30,7 @@ struct hs_tcp_params hs_tcp_params = {
 	.sndbuf = 256 * 1024,
 	.sndbuf_max = 4 * 1024 * 1024,
 	.rcvbuf = 256 * 1024,
+	.rcvbuf_max = 4 * 1024 * 1024,
 	.msl_ms = 30000,
 	.rto_min_ms = 200,
 	.rto_max_ms = 60000,
@@ -547,6 +548,7 @@ hs_tcp_recv(struct hs_tcp_conn *c, void *buf, size_t len)
 	hs_mq_drop(&c->rcvq, n);
 	c->lc->tcp.rcvq_mbufs += c->rcvq.count;
 	hs_tcp_mem_progress(c, n);
+	hs_tcp_rcvbuf_tune(c, n);          /* hs_tcp_mem.c */
 	/* Receiver SWS avoidance (RFC 9293 §3.8.6.2.2): advertise the
 	 * reopened window only when it was small and grew by >= 2*MSS. */
 	new_wnd = hs_tcp_rcv_space(c);

@@ -119,7 +119,7 @@ hs_tcp_negotiate(struct hs_tcp_conn *c, const struct hs_tcp_opts *o)
 		/* RFC 7323 §2.2: both sides scale only if both sent it. */
 		c->flags |= HS_TCPF_WSCALE_OK;
 		c->snd_wscale = o->wscale;
-		c->rcv_wscale = hs_tcp_wscale_for(c->rcvbuf);
+		c->rcv_wscale = hs_tcp_rcv_wscale();
 	}
 	if (o->has_ts) {
 		/* RFC 7323 §3.2: TS.Recent from the SYN; every later segment
@@ -202,7 +202,7 @@ hs_tcp_cookie_synack(struct hs_lcore *lc, const struct hs_tcp_addr *a,
 				  iss, s->seq + 1, s->opt.sack_ok,
 				  s->opt.has_ts, tsval, s->opt.tsval,
 				  s->opt.has_wscale ?
-				  hs_tcp_wscale_for(hs_tcp_params.rcvbuf) : -1);
+				  hs_tcp_rcv_wscale() : -1);
 }
 
 /* Rebuild the SYN_RCVD state a valid cookie stands for; the ACK then goes
@@ -220,7 +220,7 @@ hs_cookie_conn(struct hs_lcore *lc, int li, const struct hs_tcp_addr *a,
 	if (ck->wscale >= 0) {
 		c->flags |= HS_TCPF_WSCALE_OK;
 		c->snd_wscale = (uint8_t)ck->wscale;
-		c->rcv_wscale = hs_tcp_wscale_for(c->rcvbuf);
+		c->rcv_wscale = hs_tcp_rcv_wscale();
 	}
 	if (ck->sack)
 		c->flags |= HS_TCPF_SACK;

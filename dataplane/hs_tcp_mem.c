@@ -161,6 +161,51 @@ hs_tcp_sndbuf_expand(struct hs_tcp_conn *c)
 		(c->sndbuf > HS_TCP_SNDBUF_PAD ? (c->sndbuf - HS_TCP_SNDBUF_PAD) / 2u : 0);
 }
 
+/* Receive-buffer autotuning, as Linux's tcp_rcv_space_adjust() (dynamic
+ * right-sizing): per RTT (SRTT, from the handshake at least), the bytes
+ * the application read.  When that grew, the buffer becomes twice it
+ * plus 16 segments of slack, plus twice the growth again while it is
+ * still growing (slow start doubles the sender's flight per round), up
+ * to --recv-buffer-max and a quarter of the lcore's budget, never under
+ * memory pressure.  The advertised window follows (hs_tcp_rcv_space, with
+ * the per-conn mbuf budget, hs_tcp_buf_mbufs(rcvbuf)); the window scale
+ * offered in the SYN-ACK already covers the maximum. */
+void
+hs_tcp_rcvbuf_tune(struct hs_tcp_conn *c, uint32_t n)
+{
+	const struct hs_tcp_lcore *tl = &c->lc->tcp;
+	uint32_t now = (uint32_t)c->lc->now_us, copied, space;
+	uint64_t max = hs_tcp_params.rcvbuf_max, cap, want;
+
+	if (max <= c->rcvbuf || c->srtt_us == 0)
+		return;
+	c->rcv_copied += n;
+	if (c->rcv_space_us == 0) {
+		c->rcv_space_us = now | 1u;
+		return;
+	}
+	if (now - c->rcv_space_us < c->srtt_us)
+		return;
+	copied = c->rcv_copied;
+	space = c->rcv_space ? c->rcv_space : 10u * c->mss;
+	c->rcv_copied = 0;
+	c->rcv_space_us = now | 1u;
+	if (copied <= space)
+		return;
+	c->rcv_space = copied;
+	if (hs_tcp_mem_used(tl) > tl->mem_high)
+		return;
+	cap = tl->mem_max / 4u > 16u ? (tl->mem_max / 4u - 16u) * 1024ull : 0;
+	max = HS_MIN(max, cap);
+	want = 2ull * copied + 16ull * c->mss;
+	want += 2ull * want * (copied - space) / space;
+	want = HS_MIN(want, max);
+	if (want > c->rcvbuf) {
+		c->rcvbuf = (uint32_t)want;
+		c->lc->stats.tcp_rcvbuf_grow++;
+	}
+}
+
 void
 hs_tcp_mem_progress(struct hs_tcp_conn *c, uint32_t bytes)
 {

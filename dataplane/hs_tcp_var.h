@@ -284,6 +284,9 @@ bool hs_tcp_mem_snd_ok(const struct hs_tcp_conn *c, uint32_t n);
 bool hs_tcp_mem_rcv_ok(const struct hs_tcp_conn *c);
 /* Send-buffer autotuning: called when cwnd passed c->sndbuf_grow. */
 void hs_tcp_sndbuf_expand(struct hs_tcp_conn *c);
+/* The app read n bytes: once per RTT, grow the receive buffer to what
+ * it reads per RTT (Linux's tcp_rcv_space_adjust, DRS). */
+void hs_tcp_rcvbuf_tune(struct hs_tcp_conn *c, uint32_t n);
 /* bytes acked by the peer or read by the app. */
 void hs_tcp_mem_progress(struct hs_tcp_conn *c, uint32_t bytes);
 /* Wait for send space freed by other conns (idempotent); _del unlinks. */
@@ -291,6 +294,15 @@ void hs_tcp_memwait_add(struct hs_tcp_conn *c);
 void hs_tcp_memwait_del(struct hs_tcp_conn *c);
 /* Gauges, shedding and wake-ups; bounded work, every HS_TCP_MEM_TICK_US. */
 void hs_tcp_mem_tick(struct hs_lcore *lc);
+
+/* Window scale we offer: room for the largest receive buffer a
+ * connection may grow to (hs_tcp_rcvbuf_tune). */
+static inline uint8_t
+hs_tcp_rcv_wscale(void)
+{
+	return hs_tcp_wscale_for(HS_MAX(hs_tcp_params.rcvbuf,
+					hs_tcp_params.rcvbuf_max));
+}
 
 /* Receive window we can offer now (bytes, unscaled, RFC 9293 §3.8.6):
  * the byte budget left, but also what the conn's mbuf budget still

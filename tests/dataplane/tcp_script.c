@@ -905,7 +905,7 @@ static const struct {
 	P(challenge_ack_limit), P(keepalive_ms), P(keepalive_intvl_ms),
 	P(keepalive_probes), P(syncookies), P(syn_backlog), P(cc),
 	P(max_per_source), P(time_wait_ms), P(rcvq_lcore_max), P(initcwnd),
-	P(pacing),
+	P(pacing), P(rcvbuf_max),
 #undef P
 };
 

@@ -129,6 +129,8 @@ bad "--max-conns-per-source -1" 'max-conns-per-source.*-1' "${A[@]}" "${C[@]}" "
 bad "--initcwnd 0" 'initcwnd.*out of range' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --initcwnd 0
 bad "--initcwnd 101" 'initcwnd.*out of range' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --initcwnd 101
 bad "--initcwnd ten" 'initcwnd.*not a number' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --initcwnd ten
+bad "--pacing maybe" "pacing.*not on or off" "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --pacing maybe
+bad "--recv-buffer-max 100" "recv-buffer-max.*out of range" "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" --recv-buffer-max 100
 bad "--client-auth bogus" 'client-auth.*bogus' "${A[@]}" "${C[@]}" "${K[@]}" "${R[@]}" \
 	--client-ca "$CERT_A" --client-auth bogus
 bad "--client-auth without --client-ca" 'client-auth.*client-ca' \
