@@ -258,6 +258,10 @@ paths_server() {
 		done
 	fi
 	if [ "$srv" = httpsd ]; then
+		# its TCP counters for the whole profile (retransmissions, RTOs,
+		# recoveries: what a bad cell's reading starts from)
+		[ "$ok" = 1 ] && "$PY" "$SRC/tests/integration/hs_telemetry.py" "$HS_TELEM" /httpsd/stats \
+			2>/dev/null | grep '^tcp_' >"$OUT/raw/paths-httpsd-tcp-$name.txt"
 		[ "$ok" = 1 ] && stop_httpsd
 	else
 		[ "$ok" = 1 ] && stop_nginx "$d"
