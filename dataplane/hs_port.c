@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * hs_port.c - DPDK port set-up: queues, RSS, MTU, start.
  *
- * Works with physical NICs and with net_af_packet / net_af_xdp / net_tap
- * (no RSS, no checksum offloads, sometimes no MTU setting).  Multi-segment
- * TX (mbuf chains) is enabled wherever the port offers it.
+ * Works with physical NICs and with net_af_packet / net_af_xdp / net_memif
+ * / net_tap (no RSS, sometimes no MTU setting).  Multi-segment TX (mbuf
+ * chains) and IPv4/TCP checksum offloads are enabled wherever the port
+ * offers them.
  *
  * net_af_xdp (DPDK 22.11) makes the whole mbuf pool its UMEM and hands the
  * kernel a fill ring of pool mbufs when its RX queue is set up; it keeps
@@ -50,11 +51,11 @@ hs_port_err(char *err, size_t errlen, uint16_t port_id, int rc,
 static uint8_t hs_rss_key[HS_RSS_KEY_MAX];
 /* Ports configured with several queues and no RSS: hs_port_sw_steer(). */
 static bool hs_port_steer[RTE_MAX_ETHPORTS];
-/* net_af_xdp ports: their pool, queue count and the mbufs the driver took
- * at queue set-up (its fill ring). */
 #define HS_PORT_XDP_RX_DESC 2048
 #define HS_PORT_TX_CSUM (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM)
 #define HS_PORT_RX_CSUM (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM)
+/* net_af_xdp ports: their pool, queue count and the mbufs the driver took
+ * at queue set-up (its fill ring). */
 static struct rte_mempool *hs_port_xdp_pool[RTE_MAX_ETHPORTS];
 static uint16_t hs_port_xdp_queues[RTE_MAX_ETHPORTS];
 static unsigned int hs_port_kept[RTE_MAX_ETHPORTS];
