@@ -40,6 +40,7 @@ extern "C" {
 #include "hs_lcore.h"
 #include "hs_net.h"
 #include "hs_tcp.h"
+#include "hs_tcp_var.h"      /* the benchmark reads connection state */
 }
 
 namespace {

@@ -30,6 +30,7 @@
 #include "hs_lcore.h"
 #include "hs_net.h"
 #include "hs_tcp.h"
+#include "hs_tcp_var.h"      /* the benchmark reads connection state */
 
 #define SRV_IP   RTE_IPV4(198, 18, 0, 1)
 #define PEER_IP  RTE_IPV4(198, 18, 0, 2)

@@ -522,6 +522,36 @@ hs_tcp_app_alive(const struct hs_tcp_conn *c)
 	       c->state != HS_TCP_CLOSED;
 }
 
+void *
+hs_tcp_app(const struct hs_tcp_conn *c)
+{
+	return c->app;
+}
+
+void
+hs_tcp_set_app(struct hs_tcp_conn *c, void *p)
+{
+	c->app = p;
+}
+
+struct hs_lcore *
+hs_tcp_lcore_of(const struct hs_tcp_conn *c)
+{
+	return c->lc;
+}
+
+uint32_t
+hs_tcp_peer_addr(const struct hs_tcp_conn *c)
+{
+	return c->faddr;
+}
+
+uint16_t
+hs_tcp_peer_port(const struct hs_tcp_conn *c)
+{
+	return c->fport;
+}
+
 uint32_t
 hs_tcp_recv_avail(const struct hs_tcp_conn *c)
 {

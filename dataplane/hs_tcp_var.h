@@ -1,6 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * hs_tcp_var.h - internals shared by hs_tcp_conn.c, hs_tcp_in.c,
- * hs_tcp_out.c and hs_tcp_timer.c.  Not for applications.
+ * hs_tcp_var.h - internals of the TCP implementation: the connection
+ * (struct hs_tcp_conn, opaque in hs_tcp.h), its mbuf queues, flags and
+ * the functions the TCP files share.
+ *
+ * Who may include it: the TCP implementation (dataplane/hs_tcp*.c) and
+ * the tests and benchmarks of the TCP stack itself (tests/dataplane/,
+ * tests/fuzz/fuzz_tcp.c, bench/bench_tcp*).  Every other file, in
+ * dataplane/ or above, uses hs_tcp.h and its accessors.
  *
  * Conventions:
  *   - "consumes m": the callee transmits or frees m on every path.
@@ -19,6 +25,166 @@
 #include "hs_common.h"
 #include "hs_lcore.h"
 #include "hs_tcp.h"
+
+/* ---- the connection ------------------------------------------------ */
+/* A simple mbuf queue linked through m->next (never transmitted as is). */
+struct hs_mbuf_q {
+	struct rte_mbuf *head, *tail;
+	uint32_t bytes;
+	uint32_t count;
+	/* hs_mq_seek's cursor: mbuf hint starts at byte hint_off of the
+	 * queue (NULL: none); kept valid by hs_mq_pop and hs_mq_drop. */
+	struct rte_mbuf *hint;
+	uint32_t hint_off;
+};
+
+#define HS_TCP_SB_MAX 8                /* SACK scoreboard ranges per conn */
+#define HS_TCP_RXT_LOG 8               /* retransmission send times kept */
+#define HS_TCP_TXLOG 24                /* RACK send-time ranges kept */
+
+/* A TCP connection (opaque outside the TCP implementation: hs_tcp.h
+ * declares it and its accessors). Hot fields first. */
+struct hs_tcp_conn {
+	/* lookup: 4-tuple, network byte order */
+	struct hs_tcp_conn *hnext;
+	uint32_t faddr, laddr;
+	uint16_t fport, lport;
+	uint8_t state;                 /* enum hs_tcp_state */
+	uint8_t snd_wscale, rcv_wscale;
+	uint8_t busy;                  /* >0 while input/timer code holds it */
+	uint16_t flags;                /* HS_TCPF_* (hs_tcp_var.h) */
+	uint8_t dupacks;               /* consecutive duplicate ACKs */
+	uint8_t listener;              /* index in hs_tcp_lcore.listeners */
+
+	/* send sequence space, RFC 9293 §3.3.1 */
+	uint32_t snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2, iss;
+	uint32_t cwnd, ssthresh;
+	uint32_t recover;              /* NewReno, RFC 6582 */
+	uint32_t max_sndwnd;           /* largest window the peer offered */
+	uint16_t mss;                  /* effective send MSS */
+	uint16_t rexmt_shift;          /* backoff count */
+
+	/* receive sequence space */
+	uint32_t rcv_nxt, rcv_wnd, rcv_adv, irs;
+
+	/* RTT estimation, RFC 6298 (microseconds) */
+	uint32_t srtt_us, rttvar_us, rto_us;
+	uint32_t rtt_last_us;          /* latest sample (RFC 8985 RACK.rtt) */
+	uint32_t rtt_seq;              /* segment being timed */
+	uint64_t rtt_start_us;         /* 0 = not timing */
+
+	struct hs_mbuf_q sndq;         /* bytes from snd_una onwards */
+	struct hs_mbuf_q rcvq;         /* in-order bytes not yet read */
+	struct hs_mbuf_q ooq;          /* out-of-order segments (reassembly) */
+	uint32_t ooq_fin;              /* seq of a FIN held beyond a hole */
+	uint32_t sack_last;            /* seq of the latest out-of-order arrival */
+	uint32_t last_rx_ms;           /* last segment accepted (keep-alive) */
+	uint8_t keep_probes;           /* unanswered keep-alive probes */
+	uint8_t src_held;              /* counted in hs_tcp_lcore.src_tab */
+	/* RFC 7323 timestamps (HS_TCPF_TS) */
+	uint32_t ts_recent;            /* TS.Recent */
+	uint32_t ts_recent_ms;         /* our ms clock when TS.Recent was set */
+	uint32_t ts_offset;            /* per-conn offset of our TSval clock */
+	uint32_t last_ack_sent;        /* Last.ACK.sent */
+	uint32_t sndbuf;               /* soft send-buffer limit, bytes
+	                                * (grows with cwnd, hs_tcp_sndbuf_expand) */
+	uint32_t sndbuf_grow;          /* cwnd above which sndbuf grows */
+	uint32_t rcvbuf;               /* receive buffer, bytes (grows with what
+	                                * the app reads per RTT, hs_tcp_rcvbuf_tune) */
+	uint32_t rcv_space;            /* bytes read in the last measured RTT */
+	uint32_t rcv_copied;           /* bytes read since rcv_space_us */
+	uint32_t rcv_space_us;         /* start of the measurement, 0 = none */
+	uint32_t prog_ms;              /* last progress: HS_TCP_PROG_BYTES acked
+	                                * by the peer or read by the app */
+	uint32_t prog_acc;             /* bytes of progress since prog_ms */
+	/* hs_tcp_lcore.memwait list (HS_TCPF2_MEMWAIT): waiting for the
+	 * lcore's memory budget to free send space */
+	struct hs_tcp_conn *mw_next, **mw_pprev;
+
+	/* RFC 6675 scoreboard: SACKed ranges above snd_una reported by the
+	 * peer, sorted and disjoint ([sb[i][0], sb[i][1])). */
+	uint32_t sb[HS_TCP_SB_MAX][2];
+	uint8_t sb_n;
+	uint32_t high_rxt;             /* RFC 6675 HighRxt */
+	uint32_t rescue_rxt;           /* RFC 6675 RescueRxt (HS_TCPF2_RESCUE) */
+	uint32_t lost_mark;            /* unSACKed bytes below are lost (HS_TCPF2_LOST) */
+	uint32_t tlp_seq, tlp_end;     /* RFC 8985 §7: probe start, TLP.end_seq */
+	/* Send times of the retransmissions not yet cumulatively acked
+	 * (RFC 8985 §6.2 lost-retransmission detection, hs_tcp_sack.c):
+	 * [i][0] end sequence, [i][1] low 32 bits of now_us. */
+	uint32_t rxt_log[HS_TCP_RXT_LOG][2];
+	uint8_t rxt_n;
+	/* With HS_TCPF2_RXT_SKIP: retransmissions in [rxt_lost_end,
+	 * rxt_resume) are recent, not lost: NextSeg skips them. */
+	uint32_t rxt_lost_end, rxt_resume;
+	/* RFC 8985 RACK (hs_tcp_sack.c): send times of the sequence space
+	 * in flight, oldest first, as ranges ending at txlog[i][0] (each
+	 * starts where the previous ends, the first at SND.UNA), last sent
+	 * at txlog[i][1] (low 32 bits of now_us); a range is at most
+	 * rack_gran_us old when a send extends it, and the last absorbs
+	 * everything once the log is full.  txlog_rxt[i]: range i holds
+	 * retransmitted bytes. */
+	uint32_t txlog[HS_TCP_TXLOG][2];
+	uint8_t txlog_rxt[HS_TCP_TXLOG];
+	uint8_t txlog_n;
+	uint8_t rack_flags;            /* HS_RACK_* (hs_tcp_var.h) */
+	uint8_t rack_reo_mult;         /* RACK.reo_wnd_mult, 0 = 1 */
+	uint8_t rack_reo_persist;      /* RACK.reo_wnd_persist */
+	uint32_t rack_xmit_us;         /* RACK.xmit_ts (HS_RACK_VALID) */
+	uint32_t rack_end;             /* RACK.end_seq */
+	uint32_t rack_rtt_us;          /* RACK.rtt */
+	uint32_t rack_fack;            /* highest SACKed/acked sequence */
+	uint32_t rack_dsack_end;       /* one reo_wnd_mult step per round */
+	uint32_t rtt_min_us;           /* smallest RTT sample, 0 = none */
+	/* RFC 6937 Proportional Rate Reduction, during fast recovery
+	 * (hs_tcp_in.c hs_tcp_prr_ack()), bytes */
+	uint32_t prr_delivered;        /* prr_delivered */
+	uint32_t prr_out;              /* prr_out: sent since recovery began */
+	uint32_t prr_recover_fs;       /* RecoverFS: flight when it began */
+	uint32_t prr_dup;              /* without SACK: bytes credited by dupacks */
+	uint8_t flags2;                /* HS_TCPF2_* (hs_tcp_var.h) */
+	/* Congestion control (hs_tcp_cc.c) and its per-conn state. */
+	const struct hs_tcp_cc *cc;
+	struct {
+		double w_max;          /* RFC 9438 W_max, bytes */
+		double w_est;          /* Reno-friendly estimate, bytes */
+		double k_s;            /* K, seconds */
+		uint64_t epoch_us;     /* start of the epoch, 0 = none */
+		uint64_t acc;          /* byte-ack accumulator for increments */
+		double cwnd_prior;     /* cwnd at the last reduction, bytes (§4.3) */
+	} cubic;
+	/* Shared by the algorithms (hs_tcp_cc.c): rounds of one flight,
+	 * HyStart++ (RFC 9406) and cwnd validation (RFC 7661). */
+	struct {
+		uint32_t round_end;    /* RFC 9406 windowEnd: SND.MAX at round start */
+		uint32_t max_flight;   /* largest flight sent this round, bytes */
+		uint32_t last_max_flight; /* ... in the previous round */
+		uint32_t last_min_rtt_us; /* RFC 9406 lastRoundMinRTT, 0 = none */
+		uint32_t cur_min_rtt_us;  /* currentRoundMinRTT, 0 = none */
+		uint32_t css_base_rtt_us; /* cssBaselineMinRtt */
+		uint32_t last_send_ms; /* when new data last left (idle restart) */
+		uint8_t rtt_cnt;       /* rttSampleCount (saturates) */
+		uint8_t css_rounds;    /* rounds spent in CSS */
+		uint8_t hystart;       /* HS_HYSTART_* (hs_tcp_cc.c) */
+	} ss;
+
+	struct hs_timer t_rexmt;       /* RTO / persist / SYN-ACK retransmit /
+	                                * TLP (HS_TCPF2_PTO) */
+	struct hs_timer t_misc;        /* delayed ACK / TIME_WAIT / FIN_WAIT_2 */
+	struct hs_timer t_app;         /* hs_tcp_set_timeout() -> ops->timeout */
+	struct hs_timer t_keep;        /* keep-alive (RFC 9293 §3.8.4) */
+	struct hs_timer t_pace;        /* pacing: new data may leave again */
+	uint64_t pace_next_us;         /* pacing: when the sent bytes are paid */
+	uint32_t pace_credit;          /* pacing: bytes that may go unpaced (the
+	                                * initial window, as fq's initial quantum) */
+
+	struct hs_lcore *lc;
+	const struct hs_tcp_ops *ops;
+	void *app;                     /* the app's state (hs_tcp_app()) */
+	struct hs_tcp_conn *free_next; /* free list link */
+	struct hs_tcp_conn *tw_next, *tw_prev; /* TIME_WAIT FIFO links */
+	uint32_t id;                   /* index in the table */
+} __rte_cache_aligned;
 
 /* ---- c->flags ---------------------------------------------------------- */
 #define HS_TCPF_ACKNOW   0x0001u  /* send an ACK at the next output */
@@ -204,7 +370,7 @@ static inline void
 hs_mq_copy(struct hs_mbuf_q *q, uint32_t off, void *dst, uint32_t len)
 {
 	const struct rte_mbuf *m = hs_mq_seek(q, &off);
-	uint8_t *d = dst;
+	uint8_t *d = (uint8_t *)dst;
 
 	while (m != NULL && len > 0) {
 		uint32_t n = HS_MIN(len, (uint32_t)rte_pktmbuf_data_len(m) - off);

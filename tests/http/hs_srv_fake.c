@@ -229,6 +229,31 @@ static struct fake_conn *fake_of(const struct hs_tcp_conn *c)
 					     offsetof(struct fake_conn, tcp));
 }
 
+void *hs_tcp_app(const struct hs_tcp_conn *c)
+{
+	return c->app;
+}
+
+void hs_tcp_set_app(struct hs_tcp_conn *c, void *p)
+{
+	c->app = p;
+}
+
+struct hs_lcore *hs_tcp_lcore_of(const struct hs_tcp_conn *c)
+{
+	return c->lc;
+}
+
+uint32_t hs_tcp_peer_addr(const struct hs_tcp_conn *c)
+{
+	return c->faddr;
+}
+
+uint16_t hs_tcp_peer_port(const struct hs_tcp_conn *c)
+{
+	return c->fport;
+}
+
 static int fake_listener(uint16_t port)
 {
 	for (int i = 0; i < 2; i++)

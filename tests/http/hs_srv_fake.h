@@ -45,6 +45,16 @@ struct fake_seg {
 	uint8_t *own;                         /* copied bytes (freed) */
 };
 
+/* hs_tcp.h leaves struct hs_tcp_conn opaque; the fake replaces the TCP
+ * implementation, so it defines the struct itself with what its
+ * accessors (hs_tcp_app, hs_tcp_lcore_of, hs_tcp_peer_addr, ...) return. */
+struct hs_tcp_conn {
+	struct hs_lcore *lc;
+	void *app;
+	uint32_t faddr;                       /* network byte order */
+	uint16_t fport;                       /* network byte order */
+};
+
 struct fake_conn {
 	struct hs_tcp_conn tcp;               /* what hs_server.c sees */
 	bool used;                            /* slot taken */

@@ -26,7 +26,6 @@
 #include "hs_net.h"
 #include "hs_server.h"
 #include "hs_tcp.h"
-#include "hs_tcp_var.h"
 #include "hs_check.h"
 
 #define POOL_SIZE 1023
@@ -86,6 +85,46 @@ __wrap_hs_log_ring_free(struct hs_log_ring *r)
 
 static int ring_of[NLC];                /* lcore -> its index in rings[] */
 
+/* ---- the server's connection, as hs_server.c attaches its state to it
+ * (hs_tcp_set_app wrapped like the rings above: struct hs_tcp_conn is
+ * opaque here) ---- */
+void __real_hs_tcp_set_app(struct hs_tcp_conn *c, void *p);
+void __wrap_hs_tcp_set_app(struct hs_tcp_conn *c, void *p);
+
+static struct hs_tcp_conn *accepted;    /* last conn given server state */
+
+void
+__wrap_hs_tcp_set_app(struct hs_tcp_conn *c, void *p)
+{
+	if (p != NULL)
+		accepted = c;
+	__real_hs_tcp_set_app(c, p);
+}
+
+/* The ISS of each lcore's SYN-ACK, read as TCP hands it to IPv4
+ * (hs_ipv4_output wrapped: before ARP, which holds it here). */
+void __real_hs_ipv4_output(struct hs_lcore *lc, struct rte_mbuf *m);
+void __wrap_hs_ipv4_output(struct hs_lcore *lc, struct rte_mbuf *m);
+
+static uint32_t synack_seq[NLC];
+static bool synack_seen[NLC];
+
+void
+__wrap_hs_ipv4_output(struct hs_lcore *lc, struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const void *);
+	const struct rte_tcp_hdr *th =
+		(const void *)((const uint8_t *)ip + rte_ipv4_hdr_len(ip));
+	const uint8_t synack = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG;
+
+	if (lc >= lcs && lc < lcs + NLC && ip->next_proto_id == IPPROTO_TCP &&
+	    (th->tcp_flags & synack) == synack) {
+		synack_seq[lc - lcs] = rte_be_to_cpu_32(th->sent_seq);
+		synack_seen[lc - lcs] = true;
+	}
+	__real_hs_ipv4_output(lc, m);
+}
+
 static void
 sink_free(struct hs_lcore *l, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -134,14 +173,17 @@ start(unsigned int i, const struct hs_server_config *cfg)
 	ring_of[i] = (int)nrings;
 	CHECK(hs_server_attach(lc, cfg) == 0);
 	CHECK(nrings == (unsigned int)ring_of[i] + 1);   /* its log ring */
+	synack_seen[i] = false;
+	accepted = NULL;
 	inject(lc, sport, RTE_TCP_SYN_FLAG, 1000, 0);
-	c = hs_tcp_conn_lookup(lc, RTE_BE32(PEER_IP), RTE_BE32(SRV_IP),
-			       rte_cpu_to_be_16(sport), RTE_BE16(HTTP_PORT));
+	CHECK(synack_seen[i]);               /* the SYN-ACK */
+	inject(lc, sport, RTE_TCP_ACK_FLAG, 1001, synack_seq[i] + 1);
+	c = accepted;                        /* ESTABLISHED: accepted() ran */
 	CHECK(c != NULL);
 	if (c == NULL)
 		return;
-	inject(lc, sport, RTE_TCP_ACK_FLAG, 1001, c->iss + 1);
-	CHECK(c->state == HS_TCP_ESTABLISHED);
+	CHECK(hs_tcp_lcore_of(c) == lc);
+	CHECK(hs_tcp_peer_port(c) == rte_cpu_to_be_16(sport));
 	CHECK(hs_tcp_app(c) != NULL);        /* the server's connection */
 	conn[i] = c;
 }
