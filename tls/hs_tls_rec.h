@@ -56,6 +56,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hs_tls.h"
 #include "hs_tls_crypto.h"
 
 /* Record content types (RFC 8446 §5.1). */
@@ -86,11 +87,7 @@
 #define HS_TLS_V12 0x0303
 #define HS_TLS_V13 0x0304
 
-/* One piece of a buffer chain (e.g. one mbuf segment's data). */
-struct hs_tls_iov {
-	uint8_t *base;
-	size_t len;
-};
+/* struct hs_tls_iov: one piece of a buffer chain (hs_tls.h). */
 
 enum hs_tls_rec_dir { HS_TLS_REC_READ = 0, HS_TLS_REC_WRITE = 1 };
 

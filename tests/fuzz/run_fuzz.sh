@@ -53,7 +53,8 @@ HTTP_SRCS=("$TOP/http/hs_http_parse.c" "$TOP/http/hs_http_files.c" "$TOP/http/hs
 # fuzz_tkeys includes hs_tls_ticket.c itself (its loader is static)
 TLS_CORE=("$TOP/tls/hs_tls.c" "$TOP/tls/hs_tls_ctx.c" "$TOP/tls/hs_tls_sni.c")
 TLS_SRCS=("$TOP/tls/hs_tls_crypto.c" "$TOP/tls/hs_tls_mtls.c" "$TOP/tls/hs_tls_ocsp.c"
-	"$TOP/tls/hs_tls_early.c" "$TOP/tls/hs_tls_scache.c" "$TOP/tls/hs_tls_hello.c")
+	"$TOP/tls/hs_tls_early.c" "$TOP/tls/hs_tls_scache.c" "$TOP/tls/hs_tls_hello.c"
+	"$TOP/tls/hs_tls_rec.c" "$TOP/tls/hs_tls_own.c")
 TLS_FLAGS=(-I"$TOP/tls" -DHS_WOLFSSL_DESC='"fuzz"' -DHS_WOLFSSL_TUNED=0
 	-DHS_WOLFSSL_HALF_RTT=0)
 # hs_http_sink.c hashes with wolfCrypt: the tuned build, else Debian's
