@@ -83,6 +83,7 @@ struct hs_opts {
 	const char *ocsp_staple;          /* --ocsp-staple */
 	bool early_data;                  /* --early-data */
 	enum hs_tls_crypto crypto;        /* --crypto */
+	enum hs_tls_records records;      /* --tls-records */
 	/* HTTP behaviour (struct hs_server_config; 0 ms = default). */
 	uint32_t hsts_max_age;
 	bool hsts_subdomains, hsts_preload;
@@ -146,6 +147,7 @@ static void opt_impair(struct hs_opts *o, const char *val);
 static void opt_upload_sink(struct hs_opts *o, const char *val);
 static void opt_client_auth(struct hs_opts *o, const char *val);
 static void opt_crypto(struct hs_opts *o, const char *val);
+static void opt_tls_records(struct hs_opts *o, const char *val);
 static void opt_http_port_mode(struct hs_opts *o, const char *val);
 static void opt_cc(struct hs_opts *o, const char *val);
 static void opt_per_source(struct hs_opts *o, const char *val);
@@ -231,6 +233,8 @@ static const struct hs_optdef hs_optdefs[] = {
 	  HS_OPTF_LIVE },
 	{ "crypto", HS_OPT_FN, 0, 0, 0, opt_crypto, false, "NAME",
 	  "AES-GCM record crypto: ipsec-mb (default) or wolfssl" },
+	{ "tls-records", HS_OPT_FN, 0, 0, 0, opt_tls_records, false, "WHO",
+	  "records after the handshake: own (default: our record\nlayer on ipsec-mb) or wolfssl" },
 	{ "http-port-mode", HS_OPT_FN, 0, 0, 0, opt_http_port_mode, false, "MODE",
 	  "redirect (default: 301 to the https URL) or serve",
 	  HS_OPTF_LIVE },
@@ -421,6 +425,13 @@ parse_ms(const char *opt, const char *s, uint64_t min, uint64_t max)
 		die_usage("%s: %s is out of range (%llums..%llus)", opt, s,
 			  (unsigned long long)min, (unsigned long long)max / 1000);
 	return (uint32_t)(v * mul);
+}
+
+static void
+opt_tls_records(struct hs_opts *o, const char *s)
+{
+	if (hs_tls_records_parse(s, &o->records) < 0)
+		die_usage("--tls-records: '%s' is not own or wolfssl", s);
 }
 
 static void
@@ -705,6 +716,7 @@ static const struct hs_opts hs_opts_defaults = {
 	.access_log = HS_LOG_DEFAULT_PATH,
 	.hsts_max_age = HS_HTTP_HSTS_MAX_AGE_DEFAULT,
 	.keepalive_requests = HS_HTTP_KEEPALIVE_REQS_DEFAULT,
+	.records = HS_TLS_RECORDS_OWN,
 };
 
 static void
@@ -965,6 +977,7 @@ tls_config_from(const struct hs_opts *o, struct hs_tls_config *t)
 	t->cert_file = o->cert;
 	t->key_file = o->key;
 	t->crypto = o->crypto;
+	t->records = o->records;
 	t->sites = o->sites;
 	t->nb_sites = o->nb_sites;
 	t->sni_strict = o->sni_strict;
@@ -1044,7 +1057,8 @@ worker_setup(void *arg)
 	int socket = (int)rte_socket_id();
 
 	/* This lcore's ipsec-mb manager (released in worker_teardown). */
-	if (app->o.crypto == HS_TLS_CRYPTO_IPSECMB && hs_tls_crypto_thread_init() < 0) {
+	if ((app->o.crypto == HS_TLS_CRYPTO_IPSECMB ||
+	     app->o.records == HS_TLS_RECORDS_OWN) && hs_tls_crypto_thread_init() < 0) {
 		snprintf(w->err, sizeof(w->err), "lcore %u: cannot set up ipsec-mb (try --crypto wolfssl)",
 			 rte_lcore_id());
 		return w->rc = -ENOTSUP;
@@ -1107,7 +1121,8 @@ worker_teardown(void *arg)
 	hs_lcore_fini(w->lc);
 	rte_free(w->lc);
 	w->lc = NULL;
-	if (w->app->o.crypto == HS_TLS_CRYPTO_IPSECMB)
+	if (w->app->o.crypto == HS_TLS_CRYPTO_IPSECMB ||
+	    w->app->o.records == HS_TLS_RECORDS_OWN)
 		hs_tls_crypto_thread_fini();
 	return 0;
 }

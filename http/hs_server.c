@@ -300,6 +300,10 @@ srv_count_tls(struct hs_stats *st, const struct hs_tls_sess *t)
 		st->tls_early_unparsed++;
 	if (ev & HS_TLS_EV_HELLO_TOO_BIG)
 		st->drop_tls_hello_big++;
+	if (ev & HS_TLS_EV_OWN_RECORDS)
+		st->tls_own_records++;
+	if (ev & HS_TLS_EV_PEER_KEY_UPDATE)
+		st->tls_peer_key_updates++;
 }
 
 static void
@@ -402,6 +406,68 @@ srv_read(struct hs_srv_conn *sc)
 	return moved;
 }
 
+/* Our own TLS records (hs_tls_own_records): the plaintext is copied once,
+ * into send-queue mbufs, sealed there in place (header before it in the
+ * first segment, inner type and tag after it in the last) and the chain
+ * joins the send queue as is (hs_tcp_send_mbuf).  Returns the plaintext
+ * bytes taken, -ENOBUFS/-EAGAIN (nothing taken: retried from writable()),
+ * or an error.  A chain the queue refuses after sealing would leave a
+ * hole in the record sequence: that fails the connection (callers check
+ * hs_tcp_send_space() first, so it does not happen in practice). */
+#define HS_SRV_SEAL_SEGS 24
+static int
+srv_tls_send_sealed(struct hs_srv_conn *sc, const void *p, size_t len)
+{
+	struct rte_mempool *pool = hs_tcp_lcore_of(sc->tcp)->pool;
+	struct hs_tls_iov v[HS_SRV_SEAL_SEGS];
+	struct rte_mbuf *head = NULL, *last = NULL, *m;
+	size_t hl, tl, off = 0;
+	uint8_t *tail;
+	int n = 0, rc;
+
+	if (hs_tls_seal_room(sc->tls, &hl, &tl) != 0)
+		return -ENOTSUP;
+	while (head == NULL || off < len || rte_pktmbuf_tailroom(last) < tl) {
+		size_t pre = head == NULL ? hl : 0, k;
+		uint8_t *d;
+
+		m = n < HS_SRV_SEAL_SEGS ? rte_pktmbuf_alloc(pool) : NULL;
+		if (m == NULL) {
+			rte_pktmbuf_free(head);
+			hs_tcp_lcore_of(sc->tcp)->stats.drop_nombuf++;
+			return -ENOBUFS;
+		}
+		m->data_off = 0;            /* never transmitted as is */
+		k = HS_MIN(rte_pktmbuf_tailroom(m) - pre, len - off);
+		d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(pre + k));
+		memcpy(d + pre, (const uint8_t *)p + off, k);
+		v[n].base = d + pre;
+		v[n++].len = k;
+		off += k;
+		if (head == NULL) {
+			head = m;
+		} else {
+			last->next = m;
+			head->nb_segs++;
+			head->pkt_len += m->data_len;
+		}
+		last = m;
+	}
+	tail = (uint8_t *)rte_pktmbuf_append(last, (uint16_t)tl);
+	if (last != head)
+		head->pkt_len += (uint32_t)tl;
+	rc = hs_tls_seal(sc->tls, rte_pktmbuf_mtod(head, uint8_t *), v, n,
+			 tail);
+	if (rc < 0) {
+		rte_pktmbuf_free(head);
+		return rc;
+	}
+	rc = hs_tcp_send_mbuf(sc->tcp, head);   /* consumes head */
+	if (rc < 0)
+		return rc == -ENOBUFS ? -EIO : rc;  /* sealed: no retry */
+	return (int)len;
+}
+
 /* Push engine output into TLS/TCP while there is send space.  Returns
  * bytes written, or <0 on a fatal error. */
 static int
@@ -416,11 +482,15 @@ srv_write(struct hs_srv_conn *sc)
 		int n;
 
 		if (sc->tls != NULL) {
-			len = HS_MIN(len, (size_t)HS_TLS_MAX_WRITE);
+			bool own = hs_tls_own_records(sc->tls);
+
+			len = HS_MIN(len, own ? hs_tls_record_size(sc->tls) :
+					      (size_t)HS_TLS_MAX_WRITE);
 			if (space < len + HS_TLS_RECORD_OVERHEAD)
 				break;
-			n = hs_tls_write(sc->tls, p, len);
-			if (n == -EAGAIN)
+			n = own ? srv_tls_send_sealed(sc, p, len) :
+				  hs_tls_write(sc->tls, p, len);
+			if (n == -EAGAIN || n == -ENOBUFS)
 				break;
 		} else {
 			struct srv_zc *z = NULL;

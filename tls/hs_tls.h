@@ -172,8 +172,9 @@ int hs_tls_shutdown(struct hs_tls_sess *s);
 /* ---- our own record layer (config records = HS_TLS_RECORDS_OWN) ----
  * After the handover hs_tls_read/write/shutdown keep their contracts,
  * except that hs_tls_write may take fewer than len bytes (one record's
- * worth, see hs_tls_record_size) and never needs the same buf again: what
- * it took is sealed and queued.  Received records are opened in place in
+ * worth, see hs_tls_record_size); after -EAGAIN it still wants the same
+ * buf and len again (its record is sealed and partly pushed).  Received
+ * records are opened in place in
  * a buffer of the session held only while a record is incomplete or not
  * yet read out (an idle session holds none).
  *
@@ -252,6 +253,11 @@ const char *hs_tls_alpn(const struct hs_tls_sess *s);
 #define HS_TLS_EV_EARLY_REPLAY   (1u << 4)
 #define HS_TLS_EV_EARLY_UNPARSED (1u << 5)
 #define HS_TLS_EV_HELLO_TOO_BIG  (1u << 6)
+/* OWN_RECORDS     the records ran on our own record layer (hs_tls_own)
+ * PEER_KEY_UPDATE the peer updated its keys (TLS 1.3 KeyUpdate), on our
+ *                 own record layer */
+#define HS_TLS_EV_OWN_RECORDS    (1u << 7)
+#define HS_TLS_EV_PEER_KEY_UPDATE (1u << 8)
 #define HS_TLS_EV_RESUME_OFFERED (1u << 15)  /* internal */
 unsigned int hs_tls_events(const struct hs_tls_sess *s);
 

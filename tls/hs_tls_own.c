@@ -83,6 +83,7 @@ struct hs_tls_own {
 	uint8_t *tx;
 	uint32_t tx_len, tx_off;
 	uint32_t burst;             /* written since the last read */
+	uint32_t wr_taken;          /* a write's record not all pushed */
 	const char *version, *cipher;
 	char alpn[32];
 };
@@ -238,6 +239,7 @@ void hs_tls_own_handover(struct hs_tls_sess *s)
 		o->alpn[alen] = '\0';
 	}
 	o->active = true;
+	s->events |= HS_TLS_EV_OWN_RECORDS;
 	wolfSSL_free(s->ssl);
 	s->ssl = NULL;
 	hs_tls_crypto_keyset_free(s->keys);
@@ -381,14 +383,24 @@ int hs_tls_own_write(struct hs_tls_sess *s, const void *buf, size_t len)
 		return -EINVAL;
 	if (len == 0)
 		return 0;
+	if (o->wr_taken != 0) {
+		/* the retry of a write whose record did not all go out
+		 * (hs_tls.h: same buf and len again) */
+		HS_GUARD(own_flush(s));
+		n = o->wr_taken;
+		o->wr_taken = 0;
+		return (int)n;
+	}
 	HS_GUARD(own_prepare(s));
 	n = HS_MIN(len, hs_tls_record_size(s));
 	HS_GUARD(own_queue(s, HS_TLS_CT_APPDATA, buf, n));
 	o->burst += (uint32_t)n;
-	/* taken: the rest goes out with the next call (or writable()) */
-	(void)own_flush(s);
-	if (s->transport_closed)
-		return -ECONNRESET;
+	if (own_flush(s) != 0) {
+		if (s->transport_closed)
+			return -ECONNRESET;
+		o->wr_taken = (uint32_t)n;   /* sealed; the caller retries */
+		return -EAGAIN;
+	}
 	return (int)n;
 }
 
@@ -536,6 +548,7 @@ static int own_handshake(struct hs_tls_sess *s, const uint8_t *p, size_t len)
 			return own_fatal(s, HS_TLS_ALERT_UNEXPECTED_MESSAGE);
 		if (hs_tls_rec_update(&o->rec, HS_TLS_REC_READ) != 0)
 			return own_fatal(s, HS_TLS_ALERT_INTERNAL_ERROR);
+		s->events |= HS_TLS_EV_PEER_KEY_UPDATE;
 		if (p[off + 4] == 1)
 			o->update_pending = true;
 		off += 5;

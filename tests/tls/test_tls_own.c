@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hs_common.h"
 #include "hs_tls.h"
 #include "hs_tls_rec.h"
 #include "hs_check.h"
@@ -26,8 +27,8 @@
 static char g_dir[PATH_MAX], g_cert[PATH_MAX + 16], g_key[PATH_MAX + 16];
 
 struct csec {
-	uint8_t c[48];
-	int clen;
+	uint8_t c[48], s[48];
+	int clen, slen;
 };
 
 static int csec_cb(WOLFSSL *ssl, int id, const unsigned char *sec, int len,
@@ -39,6 +40,9 @@ static int csec_cb(WOLFSSL *ssl, int id, const unsigned char *sec, int len,
 	if (id == CLIENT_TRAFFIC_SECRET && len <= 48) {
 		memcpy(cs->c, sec, (size_t)len);
 		cs->clen = len;
+	} else if (id == SERVER_TRAFFIC_SECRET && len <= 48) {
+		memcpy(cs->s, sec, (size_t)len);
+		cs->slen = len;
 	}
 	return 0;
 }
@@ -297,6 +301,55 @@ static void test_refused(struct hs_tls_ctx *ctx)
 	}
 }
 
+/* The client's KeyUpdate with update_requested is answered at once with
+ * ours (update_not_requested), sealed under our old key, and what we
+ * write next is under our next key (RFC 8446 §4.6.3). */
+static void test_key_update_answer(struct hs_tls_ctx *ctx)
+{
+	struct csec cs = { .clen = 0 };
+	struct hs_tls_rec r;
+	struct pair p;
+	uint8_t buf[8192];
+	int ku = -1, recs = 0;
+
+	CHECK(connect_pair(&p, ctx, wolfTLSv1_3_client_method(),
+			   "TLS13-AES128-GCM-SHA256", &cs));
+	CHECK_EQ(wolfSSL_update_keys(p.cli), WOLFSSL_SUCCESS);
+	CHECK_EQ(wolfSSL_write(p.cli, "x", 1), 1);
+	CHECK_EQ(hs_tls_read(p.srv, buf, sizeof(buf)), 1);
+	CHECK_EQ(hs_tls_write(p.srv, "y", 1), 1);
+	/* what the server sent since the handshake, opened with its keys */
+	CHECK_EQ(hs_tls_rec_init(&r, HS_TLS_V13, 0x1301), 0);
+	CHECK_EQ(hs_tls_rec_set_secret(&r, HS_TLS_REC_READ, cs.s,
+				       (size_t)cs.slen, 0), 0);
+	size_t n = pipe_get(&p.s2c, buf, sizeof(buf)), off = 0;
+	while (off < n) {
+		struct hs_tls_iov v = { buf + off, n - off };
+		struct hs_tls_rec_msg m;
+
+		if (hs_tls_rec_open(&r, &v, 1, &m) != 0) {
+			CHECK(!"a server record did not open");
+			break;
+		}
+		recs++;
+		if (m.type == HS_TLS_CT_HANDSHAKE && buf[off + m.off] == 24) {
+			CHECK_EQ(m.len, 5);
+			CHECK_EQ(buf[off + m.off + 4], 0);  /* not requested */
+			ku = recs;
+			CHECK_EQ(hs_tls_rec_update(&r, HS_TLS_REC_READ), 0);
+		}
+		if (m.type == HS_TLS_CT_APPDATA) {
+			CHECK(ku > 0 && recs == ku + 1);
+			CHECK(m.len == 1 && buf[off + m.off] == 'y');
+		}
+		off += m.reclen;
+	}
+	CHECK(ku > 0);
+	CHECK_EQ(off, n);
+	hs_tls_rec_clear(&r);
+	pair_fini(&p);
+}
+
 /* TCP EOF without close_notify; the default stays on wolfSSL. */
 static void test_misc(struct hs_tls_ctx *own, struct hs_tls_ctx *wolf)
 {
@@ -312,6 +365,39 @@ static void test_misc(struct hs_tls_ctx *own, struct hs_tls_ctx *wolf)
 			   "TLS13-AES128-GCM-SHA256", NULL));
 	CHECK(!hs_tls_own_records(p.srv));
 	exchange(&p, true);
+	pair_fini(&p);
+	/* a transport that takes a few bytes at a time: writes answer
+	 * -EAGAIN and want the same buf again; nothing is lost */
+	CHECK(connect_pair(&p, own, wolfTLSv1_3_client_method(),
+			   "TLS13-AES128-GCM-SHA256", NULL));
+	{
+		static uint8_t tx[50000], rx[50000];
+		size_t off = 0;
+		int i, again = 0;
+
+		fill_pattern(tx, sizeof(tx), 5);
+		p.sio.push_throttle = true;
+		for (i = 0; i < 100000 && off < sizeof(tx); i++) {
+			int n;
+
+			p.sio.push_credit = 1000;
+			n = hs_tls_write(p.srv, tx + off, HS_MIN(sizeof(tx) - off,
+								 (size_t)HS_TLS_MAX_WRITE));
+			if (n == -EAGAIN) {
+				again++;
+				continue;
+			}
+			CHECK(n > 0);
+			if (n <= 0)
+				break;
+			off += (size_t)n;
+		}
+		CHECK_EQ(off, sizeof(tx));
+		CHECK(again > 0);
+		p.sio.push_throttle = false;
+		CHECK(client_read_all(&p, rx, sizeof(tx)));
+		CHECK(memcmp(tx, rx, sizeof(tx)) == 0);
+	}
 	pair_fini(&p);
 	/* names */
 	enum hs_tls_records r = HS_TLS_RECORDS_WOLFSSL;
@@ -354,6 +440,7 @@ int main(int argc, char **argv)
 	if (own != NULL && wolf != NULL) {
 		test_suites(own);
 		test_refused(own);
+		test_key_update_answer(own);
 		test_misc(own, wolf);
 	}
 	hs_tls_ctx_free(own);
