@@ -127,7 +127,9 @@ static int own_secret_cb(WOLFSSL *ssl, int id, const unsigned char *sec,
 
 int hs_tls_own_setup(struct hs_tls_sess *s)
 {
-	if (s->ctx->records != HS_TLS_RECORDS_OWN || !hs_tls_crypto_available())
+	/* 0-RTT sessions stay on wolfSSL (hs_tls_own_handover) */
+	if (s->ctx->records != HS_TLS_RECORDS_OWN || s->ctx->early ||
+	    !hs_tls_crypto_available())
 		return 0;
 	s->own = calloc(1, sizeof(*s->own));
 	if (s->own == NULL)

@@ -94,7 +94,7 @@ check_eq "tls_peer_key_updates counted the session" $((ku0 + 1)) "$(settled tls_
 # --- gnutls-cli ---------------------------------------------------------------
 printf 'GET /big.bin HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' >"$T/req"
 cli timeout 30 gnutls-cli --x509cafile "$HS_CERT" --port 443 --logfile "$T/gnutls.log" \
-	"$HS_SRV_IP" <"$T/req" >"$T/gnutls.out" 2>>"$T/gnutls.log"
+	"$HS_SRV_IP" <"$T/req" >"$T/gnutls.out" 2>"$T/gnutls.err"
 "$HS_PY" -c 'import sys
 d = open(sys.argv[1], "rb").read()
 open(sys.argv[2], "wb").write(d.split(b"\r\n\r\n", 1)[1] if b"\r\n\r\n" in d else b"")' \
