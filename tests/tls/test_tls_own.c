@@ -3,14 +3,18 @@
  * handshake (records = HS_TLS_RECORDS_OWN, tls/hs_tls_own.c) against a
  * wolfSSL client: the handover for every suite, data both ways byte for
  * byte, record sizes, zero-copy sealing into caller buffers, KeyUpdate
- * from the client (update_requested), close_notify both ways, and the
- * alerts for a tampered record and for post-handshake messages we refuse
- * (records made with the client's keys from wolfSSL's secret callback).
+ * from the client (update_requested) and our answer, close_notify both
+ * ways, a transport taking a few bytes at a time, and the alerts for a
+ * tampered record and for post-handshake messages we refuse (records
+ * made with the client's keys from wolfSSL's secret callback; TLS 1.2:
+ * its key block), TLS 1.2 renegotiation included.
  *
  * Usage: test_tls_own SOURCE_ROOT
  */
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
+#include <wolfssl/wolfcrypt/hash.h>
+#include <wolfssl/wolfcrypt/kdf.h>
 
 #include <errno.h>
 #include <limits.h>
@@ -350,6 +354,53 @@ static void test_key_update_answer(struct hs_tls_ctx *ctx)
 	pair_fini(&p);
 }
 
+/* TLS 1.2: a handshake message after the handshake (a renegotiating
+ * ClientHello) gets a fatal unexpected_message: no renegotiation.  The
+ * record is sealed with the client's key block (RFC 5246 §6.3). */
+static void test_no_renegotiation(struct hs_tls_ctx *ctx)
+{
+	static const uint8_t hello[8] = { 1, 0, 0, 4, 3, 3, 0, 0 };
+	unsigned char *ms, *sr, *cr;
+	unsigned int msl, srl, crl;
+	uint8_t seed[64], blk[2 * (16 + 4)], rec[64], buf[16];
+	struct hs_tls_rec r;
+	struct hs_tls_iov v = { rec + 13, sizeof(hello) };
+	struct pair p;
+	word64 seq = 0;
+	long rl;
+
+	if (pair_init_ctx(&p, ctx, g_cert, wolfTLSv1_2_client_method(),
+			  "ECDHE-ECDSA-AES128-GCM-SHA256") != 0) {
+		CHECK(!"pair");
+		pair_fini(&p);
+		return;
+	}
+	wolfSSL_KeepArrays(p.cli);
+	pump_handshake(&p);
+	CHECK(p.srv_rc == 0 && p.cli_done);
+	CHECK(hs_tls_own_records(p.srv));
+	CHECK_EQ(wolfSSL_get_keys(p.cli, &ms, &msl, &sr, &srl, &cr, &crl), 1);
+	memcpy(seed, sr, 32);
+	memcpy(seed + 32, cr, 32);
+	CHECK_EQ(wc_PRF_TLS(blk, sizeof(blk), ms, msl,
+			    (const byte *)"key expansion", 13, seed, 64, 1,
+			    sha256_mac, NULL, INVALID_DEVID), 0);
+	wolfSSL_GetSequenceNumber(p.cli, &seq);
+	CHECK_EQ(seq, 1);
+	CHECK_EQ(hs_tls_rec_init(&r, HS_TLS_V12, 0xC02B), 0);
+	CHECK_EQ(hs_tls_rec_set_key(&r, HS_TLS_REC_WRITE, blk, 16, blk + 32, 4,
+				    seq), 0);
+	memcpy(rec + 13, hello, sizeof(hello));
+	rl = hs_tls_rec_seal(&r, HS_TLS_CT_HANDSHAKE, rec, &v, 1,
+			     rec + 13 + sizeof(hello), 0);
+	CHECK(rl > 0);
+	pipe_put(&p.c2s, rec, (size_t)rl);
+	CHECK_EQ(hs_tls_read(p.srv, buf, sizeof(buf)), -EPROTO);
+	CHECK_EQ(client_alert(&p), 10);
+	hs_tls_rec_clear(&r);
+	pair_fini(&p);
+}
+
 /* TCP EOF without close_notify; the default stays on wolfSSL. */
 static void test_misc(struct hs_tls_ctx *own, struct hs_tls_ctx *wolf)
 {
@@ -441,6 +492,7 @@ int main(int argc, char **argv)
 		test_suites(own);
 		test_refused(own);
 		test_key_update_answer(own);
+		test_no_renegotiation(own);
 		test_misc(own, wolf);
 	}
 	hs_tls_ctx_free(own);
