@@ -406,9 +406,10 @@ srv_read(struct hs_srv_conn *sc)
 	return moved;
 }
 
-/* Our own TLS records (hs_tls_own_records): the plaintext is copied once,
- * into send-queue mbufs, sealed there in place (header before it in the
- * first segment, inner type and tag after it in the last) and the chain
+/* Our own TLS records (hs_tls_own_records): the plaintext is encrypted
+ * from the HTTP output (a file cache entry, the header buffer) straight
+ * into send-queue mbufs, one pass, no copy first (header before it in the
+ * first segment, inner type and tag after it in the last), and the chain
  * joins the send queue as is (hs_tcp_send_mbuf).  Returns the plaintext
  * bytes taken, -ENOBUFS/-EAGAIN (nothing taken: retried from writable()),
  * or an error.  A chain the queue refuses after sealing would leave a
@@ -440,7 +441,6 @@ srv_tls_send_sealed(struct hs_srv_conn *sc, const void *p, size_t len)
 		m->data_off = 0;            /* never transmitted as is */
 		k = HS_MIN(rte_pktmbuf_tailroom(m) - pre, len - off);
 		d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(pre + k));
-		memcpy(d + pre, (const uint8_t *)p + off, k);
 		v[n].base = d + pre;
 		v[n++].len = k;
 		off += k;
@@ -456,8 +456,8 @@ srv_tls_send_sealed(struct hs_srv_conn *sc, const void *p, size_t len)
 	tail = (uint8_t *)rte_pktmbuf_append(last, (uint16_t)tl);
 	if (last != head)
 		head->pkt_len += (uint32_t)tl;
-	rc = hs_tls_seal(sc->tls, rte_pktmbuf_mtod(head, uint8_t *), v, n,
-			 tail);
+	rc = hs_tls_seal_from(sc->tls, rte_pktmbuf_mtod(head, uint8_t *), v, n,
+			      p, tail);
 	if (rc < 0) {
 		rte_pktmbuf_free(head);
 		return rc;

@@ -202,6 +202,12 @@ int hs_tls_seal_room(const struct hs_tls_sess *s, size_t *head, size_t *tail);
  * output could not be pushed first: call again), or an error. */
 int hs_tls_seal(struct hs_tls_sess *s, uint8_t *hdr,
 		const struct hs_tls_iov *v, int n, uint8_t *tail);
+/* The same with the plaintext read from src (contiguous, not overlapping
+ * the pieces) and the ciphertext written into the pieces: no copy of the
+ * plaintext first. */
+int hs_tls_seal_from(struct hs_tls_sess *s, uint8_t *hdr,
+		     const struct hs_tls_iov *v, int n, const void *src,
+		     uint8_t *tail);
 
 /* Re-read the ocsp_staple file into a running context (the default site
  * and the sites serving cert_file).  0, or a negative code with a

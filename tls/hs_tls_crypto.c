@@ -574,8 +574,9 @@ int hs_tls_aead_begin(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
 	return 0;
 }
 
-void hs_tls_aead_update(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
-			bool enc, uint8_t *buf, size_t len)
+void hs_tls_aead_update_to(const struct hs_tls_aead *a,
+			   struct hs_tls_aead_ctx *c, bool enc, uint8_t *dst,
+			   const uint8_t *src, size_t len)
 {
 	IMB_MGR *m = hs_tls_crypto_mgr;   /* set by begin */
 
@@ -585,32 +586,38 @@ void hs_tls_aead_update(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
 	case HS_TLS_AEAD_AES128_GCM:
 		if (enc)
 			IMB_AES128_GCM_ENC_UPDATE(m, &a->kd,
-				(struct gcm_context_data *)c, buf, buf, len);
+				(struct gcm_context_data *)c, dst, src, len);
 		else
 			IMB_AES128_GCM_DEC_UPDATE(m, &a->kd,
-				(struct gcm_context_data *)c, buf, buf, len);
+				(struct gcm_context_data *)c, dst, src, len);
 		break;
 	case HS_TLS_AEAD_AES256_GCM:
 		if (enc)
 			IMB_AES256_GCM_ENC_UPDATE(m, &a->kd,
-				(struct gcm_context_data *)c, buf, buf, len);
+				(struct gcm_context_data *)c, dst, src, len);
 		else
 			IMB_AES256_GCM_DEC_UPDATE(m, &a->kd,
-				(struct gcm_context_data *)c, buf, buf, len);
+				(struct gcm_context_data *)c, dst, src, len);
 		break;
 	case HS_TLS_AEAD_CHACHA20_POLY1305:
 		if (enc)
 			IMB_CHACHA20_POLY1305_ENC_UPDATE(m, a->raw,
 				(struct chacha20_poly1305_context_data *)c,
-				buf, buf, len);
+				dst, src, len);
 		else
 			IMB_CHACHA20_POLY1305_DEC_UPDATE(m, a->raw,
 				(struct chacha20_poly1305_context_data *)c,
-				buf, buf, len);
+				dst, src, len);
 		break;
 	default:
 		break;
 	}
+}
+
+void hs_tls_aead_update(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
+			bool enc, uint8_t *buf, size_t len)
+{
+	hs_tls_aead_update_to(a, c, enc, buf, buf, len);
 }
 
 static void hs_tls_aead_final(const struct hs_tls_aead *a,
@@ -746,6 +753,12 @@ void hs_tls_aead_update(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
 			bool enc, uint8_t *buf, size_t len)
 {
 	(void)a, (void)c, (void)enc, (void)buf, (void)len;
+}
+void hs_tls_aead_update_to(const struct hs_tls_aead *a,
+			   struct hs_tls_aead_ctx *c, bool enc, uint8_t *dst,
+			   const uint8_t *src, size_t len)
+{
+	(void)a, (void)c, (void)enc, (void)dst, (void)src, (void)len;
 }
 void hs_tls_aead_finish_seal(const struct hs_tls_aead *a,
 			     struct hs_tls_aead_ctx *c,

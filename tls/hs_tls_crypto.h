@@ -146,6 +146,11 @@ int hs_tls_aead_begin(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
 /* Encrypt (sealing) or decrypt (opening) len bytes in place. */
 void hs_tls_aead_update(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
 			bool enc, uint8_t *buf, size_t len);
+/* The same from src into dst (src may equal dst, never overlap
+ * otherwise). */
+void hs_tls_aead_update_to(const struct hs_tls_aead *a,
+			   struct hs_tls_aead_ctx *c, bool enc, uint8_t *dst,
+			   const uint8_t *src, size_t len);
 /* Sealing: write the tag.  Opening: compare it in constant time; 0 or
  * -EBADMSG.  On -EBADMSG the caller must wipe what update decrypted
  * (hs_tls_rec_open does).  Both wipe the context. */

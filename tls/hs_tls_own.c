@@ -418,6 +418,13 @@ int hs_tls_seal_room(const struct hs_tls_sess *s, size_t *head, size_t *tail)
 int hs_tls_seal(struct hs_tls_sess *s, uint8_t *hdr,
 		const struct hs_tls_iov *v, int n, uint8_t *tail)
 {
+	return hs_tls_seal_from(s, hdr, v, n, NULL, tail);
+}
+
+int hs_tls_seal_from(struct hs_tls_sess *s, uint8_t *hdr,
+		     const struct hs_tls_iov *v, int n, const void *src,
+		     uint8_t *tail)
+{
 	struct hs_tls_own *o;
 	long r;
 	size_t len = 0;
@@ -435,7 +442,8 @@ int hs_tls_seal(struct hs_tls_sess *s, uint8_t *hdr,
 	if (len > HS_TLS_MAX_WRITE)
 		return -EINVAL;
 	HS_GUARD(own_prepare(s));
-	r = hs_tls_rec_seal(&o->rec, HS_TLS_CT_APPDATA, hdr, v, n, tail, 0);
+	r = hs_tls_rec_seal_from(&o->rec, HS_TLS_CT_APPDATA, hdr, v, n, src,
+				 tail, 0);
 	if (r < 0)
 		return (int)r;
 	o->burst += (uint32_t)len;

@@ -346,6 +346,13 @@ long hs_tls_rec_seal(struct hs_tls_rec *r, uint8_t type, uint8_t *hdr,
 		     const struct hs_tls_iov *v, int n, uint8_t *tail,
 		     size_t pad)
 {
+	return hs_tls_rec_seal_from(r, type, hdr, v, n, NULL, tail, pad);
+}
+
+long hs_tls_rec_seal_from(struct hs_tls_rec *r, uint8_t type, uint8_t *hdr,
+			  const struct hs_tls_iov *v, int n, const uint8_t *src,
+			  uint8_t *tail, size_t pad)
+{
 	struct hs_tls_rec_key *k = &r->wr;
 	struct hs_tls_aead_ctx c;
 	uint8_t nonce[12], aad[13];
@@ -389,7 +396,15 @@ long hs_tls_rec_seal(struct hs_tls_rec *r, uint8_t type, uint8_t *hdr,
 	}
 	if (i != 0)
 		return i;
-	iov_apply(v, n, 0, plain, IOV_ENC, k->aead, &c);
+	if (src == NULL) {
+		iov_apply(v, n, 0, plain, IOV_ENC, k->aead, &c);
+	} else {
+		for (i = 0; i < n; i++) {
+			hs_tls_aead_update_to(k->aead, &c, true, v[i].base, src,
+					      v[i].len);
+			src += v[i].len;
+		}
+	}
 	if (v13) {
 		tail[0] = type;
 		memset(tail + 1, 0, pad);

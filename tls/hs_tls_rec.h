@@ -156,6 +156,15 @@ long hs_tls_rec_seal(struct hs_tls_rec *r, uint8_t type, uint8_t *hdr,
 		     const struct hs_tls_iov *v, int n, uint8_t *tail,
 		     size_t pad);
 
+/* The same, reading the plaintext from src (contiguous, sum of v[].len
+ * bytes, not overlapping the pieces) and writing the ciphertext into the
+ * pieces: one pass over the data instead of a copy and an in-place seal
+ * (e.g. from a file cache straight into fresh mbufs).  src NULL: in
+ * place, as hs_tls_rec_seal. */
+long hs_tls_rec_seal_from(struct hs_tls_rec *r, uint8_t type, uint8_t *hdr,
+			  const struct hs_tls_iov *v, int n, const uint8_t *src,
+			  uint8_t *tail, size_t pad);
+
 /* Length on the wire of the record starting at the pieces' first byte:
  * 0 and *reclen, -EAGAIN (fewer than 5 bytes), or an error as for open. */
 int hs_tls_rec_peek(struct hs_tls_rec *r, const struct hs_tls_iov *v, int n,

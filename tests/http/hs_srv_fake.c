@@ -231,6 +231,14 @@ int hs_tls_seal(struct hs_tls_sess *s, uint8_t *hdr,
 	return -ENOTSUP;
 }
 
+int hs_tls_seal_from(struct hs_tls_sess *s, uint8_t *hdr,
+		     const struct hs_tls_iov *v, int n, const void *src,
+		     uint8_t *tail)
+{
+	(void)s, (void)hdr, (void)v, (void)n, (void)src, (void)tail;
+	return -ENOTSUP;
+}
+
 const struct hs_tls_peer *hs_tls_peer(const struct hs_tls_sess *s)
 {
 	return &s->peer;

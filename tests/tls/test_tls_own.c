@@ -144,6 +144,18 @@ static void seal_direct(struct pair *p)
 	memset(buf, 0, sizeof(buf));
 	CHECK(client_read_all(p, buf, 2000));
 	CHECK(memcmp(buf, rx, 2000) == 0);
+	/* from a separate source, as the server does from its file cache */
+	memset(buf, 0, sizeof(buf));
+	v[0] = (struct hs_tls_iov){ buf + head, 1500 };
+	v[1] = (struct hs_tls_iov){ buf + head + 1500, 500 };
+	rl = hs_tls_seal_from(p->srv, buf, v, 2, rx, buf + head + 2000);
+	CHECK_EQ(rl, (int)(head + 2000 + tail));
+	CHECK(memcmp(buf + head, rx, 2000) != 0);   /* encrypted */
+	if (rl > 0)
+		pipe_put(&p->s2c, buf, (size_t)rl);
+	memset(buf, 0, sizeof(buf));
+	CHECK(client_read_all(p, buf, 2000));
+	CHECK(memcmp(buf, rx, 2000) == 0);
 }
 
 struct suite_case {

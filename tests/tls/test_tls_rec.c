@@ -283,6 +283,26 @@ static void test_chains(void)
 						      v, n, chain + hl + len, pad);
 				CHECK_EQ(rl2, rl);
 				CHECK(rl > 0 && memcmp(flat, chain, (size_t)rl) == 0);
+				/* from a separate source into the pieces: the
+				 * same record again (same key, same sequence
+				 * number: a second writer e) */
+				{
+					static uint8_t dst[BIG];
+					struct hs_tls_rec e;
+					long rl3;
+
+					CHECK_EQ(hs_tls_rec_init(&e, s->version, s->suite), 0);
+					hs_tls_rec_set_key(&e, HS_TLS_REC_WRITE, key,
+							   s->keylen, iv, s->ivlen,
+							   c.wr.seq - 1);
+					memset(dst, 0xee, sizeof(dst));
+					n = split(dst + hl, len, v, 20000, maxp);
+					rl3 = hs_tls_rec_seal_from(&e, HS_TLS_CT_APPDATA,
+						dst, v, n, plain, dst + hl + len, pad);
+					CHECK_EQ(rl3, rl);
+					CHECK(rl > 0 && memcmp(flat, dst, (size_t)rl) == 0);
+					hs_tls_rec_clear(&e);
+				}
 				/* prefixes are incomplete */
 				for (cut = 0; cut < (size_t)rl; cut += 1 + rnd() % 997) {
 					struct hs_tls_iov pv = { chain, cut };
