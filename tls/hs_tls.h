@@ -38,6 +38,10 @@ enum hs_tls_records {
 	HS_TLS_RECORDS_WOLFSSL = 0,
 	HS_TLS_RECORDS_OWN = 1,
 };
+/* True if this build can run our record layer: ipsec-mb, and a wolfSSL
+ * with the TLS 1.3 secret callback and sequence numbers (scripts/deps.sh
+ * builds it so); otherwise every session stays on wolfSSL's records. */
+bool hs_tls_own_available(void);
 /* "own" / "wolfssl": 0 and *out set, or -EINVAL. */
 int hs_tls_records_parse(const char *name, enum hs_tls_records *out);
 const char *hs_tls_records_name(enum hs_tls_records r);

@@ -56,11 +56,14 @@
 #include "hs_tls_int.h"
 #include "hs_tls_rec.h"
 
-#ifndef HAVE_SECRET_CALLBACK
-#error "wolfSSL without HAVE_SECRET_CALLBACK: scripts/deps.sh builds it"
-#endif
-#ifndef ATOMIC_USER
-#error "wolfSSL without ATOMIC_USER (sequence numbers): scripts/deps.sh"
+/* The handover needs wolfSSL's secret callback and sequence numbers
+ * (scripts/deps.sh builds them in).  A wolfSSL without them (an older
+ * .deps, Debian's) builds all the same: no session is handed over,
+ * --tls-records own then means wolfSSL's records (hs_tls_own_available). */
+#if defined(HAVE_SECRET_CALLBACK) && defined(ATOMIC_USER)
+#define HS_TLS_OWN_OK 1
+#else
+#define HS_TLS_OWN_OK 0
 #endif
 
 #define OWN_SMALL 1360u    /* first record of a response: one segment */
@@ -106,6 +109,12 @@ const char *hs_tls_records_name(enum hs_tls_records r)
 	return r == HS_TLS_RECORDS_OWN ? "own" : "wolfssl";
 }
 
+bool hs_tls_own_available(void)
+{
+	return HS_TLS_OWN_OK && hs_tls_crypto_available();
+}
+
+#if HS_TLS_OWN_OK
 static int own_secret_cb(WOLFSSL *ssl, int id, const unsigned char *sec,
 			 int len, void *ctx)
 {
@@ -124,18 +133,21 @@ static int own_secret_cb(WOLFSSL *ssl, int id, const unsigned char *sec,
 	}
 	return 0;
 }
+#endif
 
 int hs_tls_own_setup(struct hs_tls_sess *s)
 {
 	/* 0-RTT sessions stay on wolfSSL (hs_tls_own_handover) */
 	if (s->ctx->records != HS_TLS_RECORDS_OWN || s->ctx->early ||
-	    !hs_tls_crypto_available())
+	    !hs_tls_own_available())
 		return 0;
+#if HS_TLS_OWN_OK
 	s->own = calloc(1, sizeof(*s->own));
 	if (s->own == NULL)
 		return -ENOMEM;
 	wolfSSL_set_tls13_secret_cb(s->ssl, own_secret_cb, s);
 	wolfSSL_KeepArrays(s->ssl);
+#endif
 	return 0;
 }
 
@@ -204,7 +216,7 @@ void hs_tls_own_handover(struct hs_tls_sess *s)
 	unsigned short alen = 0;
 	int cs, rc;
 
-	if (o == NULL || o->active)
+	if (o == NULL || o->active || !HS_TLS_OWN_OK)
 		return;
 	cs = wolfSSL_get_current_cipher_suite(s->ssl);
 	version = (uint16_t)wolfSSL_version(s->ssl);
@@ -215,8 +227,10 @@ void hs_tls_own_handover(struct hs_tls_sess *s)
 	    wolfSSL_pending(s->ssl) != 0 ||
 	    hs_tls_rec_init(&o->rec, version, suite) != 0)
 		goto stay;
+#if HS_TLS_OWN_OK
 	(void)wolfSSL_GetSequenceNumber(s->ssl, &wseq);
 	(void)wolfSSL_GetPeerSequenceNumber(s->ssl, &rseq);
+#endif
 	if (version == HS_TLS_V13)
 		rc = (o->csec_len == o->rec.hash_len &&
 		      o->ssec_len == o->rec.hash_len &&
