@@ -128,6 +128,7 @@ tls_config_from(const struct hs_opts *o, struct hs_tls_config *t)
 	t->cert_file = o->cert;
 	t->key_file = o->key;
 	t->crypto = o->crypto;
+	t->records = o->records;
 	t->sites = o->sites;
 	t->nb_sites = o->nb_sites;
 	t->sni_strict = o->sni_strict;
@@ -207,7 +208,8 @@ worker_setup(void *arg)
 	int socket = (int)rte_socket_id();
 
 	/* This lcore's ipsec-mb manager (released in worker_teardown). */
-	if (app->o.crypto == HS_TLS_CRYPTO_IPSECMB && hs_tls_crypto_thread_init() < 0) {
+	if ((app->o.crypto == HS_TLS_CRYPTO_IPSECMB ||
+	     app->o.records == HS_TLS_RECORDS_OWN) && hs_tls_crypto_thread_init() < 0) {
 		snprintf(w->err, sizeof(w->err), "lcore %u: cannot set up ipsec-mb (try --crypto wolfssl)",
 			 rte_lcore_id());
 		return w->rc = -ENOTSUP;
@@ -270,7 +272,8 @@ worker_teardown(void *arg)
 	hs_lcore_fini(w->lc);
 	rte_free(w->lc);
 	w->lc = NULL;
-	if (w->app->o.crypto == HS_TLS_CRYPTO_IPSECMB)
+	if (w->app->o.crypto == HS_TLS_CRYPTO_IPSECMB ||
+	    w->app->o.records == HS_TLS_RECORDS_OWN)
 		hs_tls_crypto_thread_fini();
 	return 0;
 }

@@ -101,6 +101,7 @@ HS_OPT_FN_DECL(opt_impair);
 HS_OPT_FN_DECL(opt_upload_sink);
 HS_OPT_FN_DECL(opt_client_auth);
 HS_OPT_FN_DECL(opt_crypto);
+HS_OPT_FN_DECL(opt_tls_records);
 HS_OPT_FN_DECL(opt_http_port_mode);
 HS_OPT_FN_DECL(opt_cc);
 HS_OPT_FN_DECL(opt_per_source);
@@ -188,6 +189,8 @@ static const struct hs_optdef hs_optdefs[] = {
 	  HS_OPTF_LIVE },
 	{ "crypto", HS_OPT_FN, 0, 0, 0, opt_crypto, false, "NAME",
 	  "AES-GCM record crypto: ipsec-mb (default) or wolfssl" },
+	{ "tls-records", HS_OPT_FN, 0, 0, 0, opt_tls_records, false, "WHO",
+	  "records after the handshake: own (default: our record\nlayer on ipsec-mb) or wolfssl" },
 	{ "http-port-mode", HS_OPT_FN, 0, 0, 0, opt_http_port_mode, false, "MODE",
 	  "redirect (default: 301 to the https URL) or serve",
 	  HS_OPTF_LIVE },
@@ -383,6 +386,14 @@ parse_ms(struct hs_opterr *e, const char *opt, const char *s, uint64_t min,
 }
 
 /* ---- option parsers -------------------------------------------------- */
+
+static int
+opt_tls_records(struct hs_opts *o, const char *s, struct hs_opterr *e)
+{
+	if (hs_tls_records_parse(s, &o->records) < 0)
+		return opt_fail(e, "--tls-records: '%s' is not own or wolfssl", s);
+	return 0;
+}
 
 static int
 opt_crypto(struct hs_opts *o, const char *s, struct hs_opterr *e)
@@ -659,6 +670,7 @@ static const struct hs_opts hs_opts_defaults = {
 	.access_log = HS_LOG_DEFAULT_PATH,
 	.hsts_max_age = HS_HTTP_HSTS_MAX_AGE_DEFAULT,
 	.keepalive_requests = HS_HTTP_KEEPALIVE_REQS_DEFAULT,
+	.records = HS_TLS_RECORDS_OWN,
 };
 
 void

@@ -54,6 +54,7 @@ struct hs_opts {
 	const char *ocsp_staple;          /* --ocsp-staple */
 	bool early_data;                  /* --early-data */
 	enum hs_tls_crypto crypto;        /* --crypto */
+	enum hs_tls_records records;      /* --tls-records */
 	/* HTTP behaviour (struct hs_server_config; 0 ms = default). */
 	uint32_t hsts_max_age;
 	bool hsts_subdomains, hsts_preload;

@@ -61,6 +61,9 @@ print_version(void)
 		       hs_tls_crypto_name(HS_TLS_CRYPTO_WOLFSSL),
 		       hs_tls_crypto_available() ? "ipsec-mb unusable on this CPU" :
 		       hs_tls_crypto_version());
+	printf("TLS records after the handshake: %s\n", hs_tls_own_available() ?
+	       "own (--tls-records own|wolfssl)" :
+	       "wolfssl (this wolfSSL has no secret callback, or no ipsec-mb)");
 	if (mb)
 		hs_tls_global_fini();
 }

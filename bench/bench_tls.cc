@@ -10,6 +10,9 @@
 //   BM_Request1K       keep-alive request/response on an open session:
 //                      server opens a ~100 B request record and seals a
 //                      1 KiB response record; 64 per iteration
+//   BM_Response1MiB    a 1 MiB response in 16 KiB records on an open
+//                      session: wolfSSL's record layer (own:0) or ours
+//                      sealing into segment buffers (own:1)
 //   BM_SessNewFree     hs_tls_sess_new + hs_tls_sess_free alone
 //   BM_CryptoFloor     what a full handshake cannot avoid: ECDSA P-256
 //                      sign + X25519 keygen + X25519 shared secret
@@ -54,6 +57,7 @@ namespace {
 
 std::string g_cert, g_key, g_tmpdir;
 struct hs_tls_ctx *g_srv_ctx;
+struct hs_tls_ctx *g_srv_ctx_own;   // --tls-records own (hs_tls_own.c)
 WOLFSSL_CTX *g_cli_ctx;
 
 // ---- byte FIFO (linear, compacted when it runs out of tail room) ------
@@ -196,14 +200,16 @@ bool Handshake(Pair *p, SrvClock *clk, bool want_resumed)
 }
 
 // One full connection set-up on the clock: session new, handshake, free.
-bool Connect(Pair *p, SrvClock *clk, WOLFSSL_SESSION *resume)
+bool Connect(Pair *p, SrvClock *clk, WOLFSSL_SESSION *resume,
+	     struct hs_tls_ctx *ctx = nullptr)
 {
 	p->c2s.clear();
 	p->s2c.clear();
 	if (!ClientNew(p, resume))
 		return false;
 	clk->start();
-	p->srv = hs_tls_sess_new(g_srv_ctx, SrvPull, SrvPush, p);
+	p->srv = hs_tls_sess_new(ctx != nullptr ? ctx : g_srv_ctx, SrvPull,
+				 SrvPush, p);
 	clk->stop();
 	return p->srv != nullptr && Handshake(p, clk, resume != nullptr);
 }
@@ -323,6 +329,87 @@ out:
 	Disconnect(&p, &warm);
 }
 
+// A 1 MiB response in full 16 KiB records on an open session, server
+// side only.  own 0: hs_tls_write (wolfSSL's record layer seals into its
+// output buffer, push copies it out, as hs_tcp_send copies into mbufs).
+// own 1: our record layer as hs_server.c drives it: the plaintext
+// encrypted from the body straight into 2 KiB segment buffers (mbufs,
+// hs_tls_seal_from); handing them to the client's FIFO is not timed (the
+// server queues the mbufs themselves).
+void BM_Response1MiB(benchmark::State &state)
+{
+	const bool own = state.range(0) != 0;
+	const size_t total = 1 << 20, rec = HS_TLS_MAX_WRITE, seg = 2176;
+	std::vector<uint8_t> body(total, 'b'), in(1 << 16);
+	std::vector<uint8_t> segs(((rec + 64) / seg + 2) * seg);
+	Pair p;
+	SrvClock warm;
+
+	if (!Connect(&p, &warm, nullptr, own ? g_srv_ctx_own : nullptr) ||
+	    hs_tls_own_records(p.srv) != own) {
+		state.SkipWithError("handshake failed");
+		return;
+	}
+	for (auto _ : state) {
+		SrvClock clk;
+
+		for (size_t off = 0; off < total; off += rec) {
+			if (!own) {
+				clk.start();
+				int w = hs_tls_write(p.srv, body.data() + off, rec);
+				clk.stop();
+				if (w != static_cast<int>(rec)) {
+					state.SkipWithError("write failed");
+					goto out;
+				}
+			} else {
+				struct hs_tls_iov v[16];
+				size_t hl, tl, done = 0, room;
+				int n = 0, rl;
+
+				clk.start();
+				hs_tls_seal_room(p.srv, &hl, &tl);
+				room = seg - hl;
+				while (done < rec) {
+					size_t k = std::min(room, rec - done);
+					uint8_t *d = segs.data() + (n == 0 ? hl : n * seg);
+
+					v[n].base = d;
+					v[n++].len = k;
+					done += k;
+					room = seg;
+				}
+				rl = hs_tls_seal_from(p.srv, segs.data(), v, n,
+						      body.data() + off,
+						      v[n - 1].base + v[n - 1].len);
+				clk.stop();
+				if (rl <= 0) {
+					state.SkipWithError("seal failed");
+					goto out;
+				}
+				p.s2c.put(segs.data(), hl);
+				for (int i = 0; i < n; i++)
+					p.s2c.put(v[i].base, v[i].len);
+				p.s2c.put(v[n - 1].base + v[n - 1].len, tl);
+			}
+			// the client reads each record (not timed)
+			size_t got = 0;
+			while (got < rec) {
+				int r = wolfSSL_read(p.cli, in.data(),
+						     static_cast<int>(in.size()));
+				if (r <= 0) {
+					state.SkipWithError("client read failed");
+					goto out;
+				}
+				got += static_cast<size_t>(r);
+			}
+		}
+		state.SetIterationTime(clk.acc);
+	}
+out:
+	Disconnect(&p, &warm);
+}
+
 // Per-connection set-up and teardown alone: hs_tls_sess_new + free
 // (wolfSSL_new/free, its RNG, our key cache), no handshake.
 void BM_SessNewFree(benchmark::State &state)
@@ -402,6 +489,8 @@ BENCHMARK(BM_ResumedHandshake)->UseManualTime()->Unit(benchmark::kMicrosecond);
 // wall time), so a min_time in manual time would run for minutes.
 BENCHMARK(BM_Request1K)->Arg(1024)->ArgName("resp")->UseManualTime()
 	->Iterations(2000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Response1MiB)->Arg(0)->Arg(1)->ArgName("own")->UseManualTime()
+	->Iterations(200)->Unit(benchmark::kMicrosecond);
 
 // ---- set-up --------------------------------------------------------------
 
@@ -447,6 +536,12 @@ bool Setup()
 	cfg.key_file = g_key.c_str();
 	cfg.crypto = hs_tls_crypto_available() ? HS_TLS_CRYPTO_IPSECMB
 					       : HS_TLS_CRYPTO_WOLFSSL;
+	cfg.records = HS_TLS_RECORDS_OWN;
+	if (hs_tls_ctx_new(&g_srv_ctx_own, &cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "bench_tls: %s\n", err);
+		return false;
+	}
+	cfg.records = HS_TLS_RECORDS_WOLFSSL;
 	if (hs_tls_ctx_new(&g_srv_ctx, &cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "bench_tls: %s\n", err);
 		return false;
@@ -487,6 +582,7 @@ int main(int argc, char **argv)
 	benchmark::Shutdown();
 	wolfSSL_CTX_free(g_cli_ctx);
 	hs_tls_ctx_free(g_srv_ctx);
+	hs_tls_ctx_free(g_srv_ctx_own);
 	RemoveCert();
 	hs_tls_global_fini();
 	return 0;

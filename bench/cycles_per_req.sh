@@ -5,9 +5,10 @@
 # 5 s, RUNS times, fetching URL_PATH (default /big.bin, 1 MiB random)
 # over SCHEME (http or https).  Prints per run the requests, telemetry
 # loop_busy_cycles / http_req, frames per request and requests/s.
-# Needs root.  Example:
+# HS_ARGS: more httpsd options (word-split).  Needs root.  Example:
 #   HTTPSD=/tmp/httpsd.old bash bench/cycles_per_req.sh old
 #   bash bench/cycles_per_req.sh new
+#   SCHEME=https HS_ARGS="--tls-records wolfssl" bash bench/cycles_per_req.sh wolfrec
 # The loop is busy nearly all the time under this load, so cycles per
 # request is close to the inverse of throughput, and it includes the
 # kernel's work done in our sendto() (veth, the client's TCP receive).
@@ -22,7 +23,8 @@ hs_topo_up
 hs_gen_cert
 hs_docroot "$HS_TMP/www"
 command -v wrk >/dev/null || hs_skip "wrk not installed"
-start_httpsd --http-port-mode serve || hs_fatal "httpsd did not start"
+# shellcheck disable=SC2086 # HS_ARGS is a list of options
+start_httpsd --http-port-mode serve ${HS_ARGS:-} || hs_fatal "httpsd did not start"
 url="${SCHEME:-http}://$HS_SRV_IP${URL_PATH:-/big.bin}"
 hcurl -o /dev/null "$url"
 for ((run = 1; run <= RUNS; run++)); do

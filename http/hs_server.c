@@ -299,6 +299,10 @@ srv_count_tls(struct hs_stats *st, unsigned int ev)
 		st->tls_early_unparsed++;
 	if (ev & HS_TLS_EV_HELLO_TOO_BIG)
 		st->drop_tls_hello_big++;
+	if (ev & HS_TLS_EV_OWN_RECORDS)
+		st->tls_own_records++;
+	if (ev & HS_TLS_EV_PEER_KEY_UPDATE)
+		st->tls_peer_key_updates++;
 }
 
 static void

@@ -141,10 +141,25 @@ hs_tp_write_room(struct hs_transport *t, size_t len)
 	uint32_t space = hs_tcp_send_space(t->tcp);
 
 	if (t->tls != NULL) {
-		len = HS_MIN(len, (size_t)HS_TLS_MAX_WRITE);
+		/* wolfSSL's records: up to HS_TLS_MAX_WRITE; our own: small
+		 * at the start of a response, 16 KiB in bulk */
+		len = HS_MIN(len, hs_tls_record_size(t->tls));
 		return space >= len + HS_TP_TLS_OVERHEAD ? len : 0;
 	}
 	return HS_MIN(len, (size_t)space);
+}
+
+/* Our own TLS records (hs_tls_own_records): len bytes of plaintext
+ * encrypted straight into new send-queue mbufs and queued; see
+ * hs_transport.c.  Returns len, -EAGAIN (nothing taken) or an error. */
+int hs_tp_tls_write_sealed(struct hs_transport *t, const void *p, size_t len);
+
+static inline int
+hs_tp_tls_write(struct hs_transport *t, const void *p, size_t len)
+{
+	if (hs_tls_own_records(t->tls))
+		return hs_tp_tls_write_sealed(t, p, len);
+	return hs_tls_write(t->tls, p, len);
 }
 
 /* Queue len bytes (at most hs_tp_write_room's answer): copied (plain)
@@ -155,7 +170,7 @@ hs_tp_write(struct hs_transport *t, const void *p, size_t len)
 	int n;
 
 	if (t->tls != NULL)
-		return hs_tls_write(t->tls, p, len);
+		return hs_tp_tls_write(t, p, len);
 	n = hs_tcp_send(t->tcp, p, len);
 	return n == -ENOBUFS ? -EAGAIN : n;
 }
@@ -179,7 +194,7 @@ hs_tp_write_ref(struct hs_transport *t, const void *p, size_t len,
 	int n;
 
 	if (t->tls != NULL)
-		return hs_tls_write(t->tls, p, len);
+		return hs_tp_tls_write(t, p, len);
 	n = hs_tcp_send_ext(t->tcp, p, len, shinfo);
 	return n == -ENOBUFS ? -EAGAIN : n;
 }

@@ -18,8 +18,8 @@ WOLFSSL_FLAGS="--enable-tls13 --enable-intelasm --enable-aesni --enable-sp=yes
  --enable-keygen --enable-opensslextra --enable-ocspstapling --enable-aesgcm
  --enable-ecc --enable-supportedcurves --enable-secure-renegotiation=no
  --disable-oldtls --enable-static --disable-shared --disable-examples
- --disable-crypttests --disable-benchmark
- CFLAGS=-fPIC"
+ --disable-crypttests --disable-benchmark --enable-atomicuser
+ CFLAGS=-fPIC CPPFLAGS=-DHAVE_SECRET_CALLBACK"
 
 # Our patches to Debian's source (scripts/wolfssl-patches/*.patch, applied
 # in name order with patch -p1 after Debian's own); each is described in

@@ -154,6 +154,7 @@ void hs_tls_sess_free(struct hs_tls_sess *s)
 	if (s == NULL)
 		return;
 	wolfSSL_free(s->ssl);
+	hs_tls_own_free(s);
 	hs_tls_early_sniff_stop(&s->sniff);
 	hs_tls_crypto_keyset_free(s->keys);   /* wipes the expanded keys */
 	hs_tls_hold_free(&s->hold);
@@ -299,6 +300,11 @@ static int hs_tls_do_handshake(struct hs_tls_sess *s)
 		return s->dead;
 	}
 	s->hs_done = true;
+	/* our own record layer takes over from here, if configured */
+	if (s->own != NULL && !s->early_on)
+		hs_tls_own_handover(s);
+	else if (s->own != NULL)
+		hs_tls_own_free(s);
 	return 0;
 }
 
@@ -451,6 +457,8 @@ static int hs_tls_do_read(struct hs_tls_sess *s, void *buf, size_t len)
 
 	if (buf == NULL || len == 0)
 		return -EINVAL;
+	if (hs_tls_own_active(s))
+		return hs_tls_own_read(s, buf, len);
 	/* the site's context decides whether reads drive the handshake */
 	if (s->ssl == NULL && !s->dead)
 		HS_GUARD(hs_tls_choose_site(s));
@@ -466,6 +474,8 @@ static int hs_tls_do_read(struct hs_tls_sess *s, void *buf, size_t len)
 			return ret;
 	}
 	HS_GUARD(hs_tls_ready(s));
+	if (hs_tls_own_active(s))   /* the handshake just ended */
+		return hs_tls_own_read(s, buf, len);
 	s->early_input = false;
 	if (s->peer_closed)
 		return 0;
@@ -510,11 +520,15 @@ static int hs_tls_do_write(struct hs_tls_sess *s, const void *buf, size_t len)
 {
 	int ret;
 
+	if (hs_tls_own_active(s))
+		return hs_tls_own_write(s, buf, len);
 	/* 0.5-RTT data: once early data has been read our Finished is out
 	 * and the patched wolfSSL_write sends with our application traffic
 	 * keys while the client's Finished is awaited. */
 	if (!(HS_TLS_HALF_RTT && s->early_phase && s->half_rtt && !s->dead))
 		HS_GUARD(hs_tls_ready(s));
+	if (hs_tls_own_active(s))   /* the handshake just ended */
+		return hs_tls_own_write(s, buf, len);
 	if (buf == NULL || len > HS_TLS_MAX_WRITE)
 		return -EINVAL;
 	if (s->wr_done) {
@@ -569,6 +583,8 @@ static int hs_tls_do_shutdown(struct hs_tls_sess *s)
 
 	if (s == NULL)
 		return -EINVAL;
+	if (hs_tls_own_active(s))
+		return hs_tls_own_shutdown(s);
 	if (s->shut_sent && !s->tx_pending)
 		return 0;
 	if (s->dead)
@@ -624,6 +640,8 @@ const char *hs_tls_version(const struct hs_tls_sess *s)
 {
 	const char *v;
 
+	if (s != NULL && hs_tls_own_active(s))
+		return hs_tls_own_version(s);
 	if (s == NULL || s->ssl == NULL)
 		return "none";
 	v = wolfSSL_get_version(s->ssl);
@@ -639,6 +657,8 @@ const char *hs_tls_cipher(const struct hs_tls_sess *s)
 
 	if (s == NULL || !s->hs_done)
 		return "none";
+	if (hs_tls_own_active(s))
+		return hs_tls_own_cipher(s);
 	cs = wolfSSL_get_current_cipher_suite(s->ssl);
 	if (cs < 0)
 		return "unknown";
@@ -649,6 +669,8 @@ const char *hs_tls_cipher(const struct hs_tls_sess *s)
 
 bool hs_tls_session_reused(const struct hs_tls_sess *s)
 {
+	if (s != NULL && hs_tls_own_active(s))
+		return hs_tls_own_reused(s);
 	return s != NULL && s->hs_done && wolfSSL_session_reused(s->ssl) == 1;
 }
 
@@ -659,7 +681,7 @@ unsigned int hs_tls_events(const struct hs_tls_sess *s)
 	if (s == NULL)
 		return 0;
 	ev = s->events & ~HS_TLS_EV_RESUME_OFFERED;
-	if (s->hs_done && wolfSSL_session_reused(s->ssl) == 1)
+	if (s->hs_done && hs_tls_session_reused(s))
 		ev |= HS_TLS_EV_RESUMED;
 	else if (s->hs_done && (s->events & HS_TLS_EV_RESUME_OFFERED))
 		ev |= HS_TLS_EV_RESUME_REFUSED;
@@ -676,6 +698,8 @@ const char *hs_tls_alpn(const struct hs_tls_sess *s)
 	char *name = NULL;
 	unsigned short len = 0;
 
+	if (s != NULL && s->hs_done && hs_tls_own_active(s))
+		return hs_tls_own_alpn(s);
 	if (s == NULL || !s->hs_done ||
 	    wolfSSL_ALPN_GetProtocol(s->ssl, &name, &len) != WOLFSSL_SUCCESS)
 		return NULL;

@@ -27,6 +27,31 @@
 struct hs_tls_ctx;
 struct hs_tls_sess;
 
+/* Who runs the records after the handshake (struct hs_tls_config.records,
+ * --tls-records): wolfSSL (the zero value), or our own record layer
+ * (hs_tls_rec.h): once wolfSSL has finished the handshake and written its
+ * tickets, the session takes the traffic keys and sequence numbers from
+ * it, frees the WOLFSSL object and seals/opens every later record itself
+ * (TLS 1.3 and 1.2 AEAD suites on ipsec-mb; any other session, and one
+ * that read 0-RTT data, stays on wolfSSL). */
+enum hs_tls_records {
+	HS_TLS_RECORDS_WOLFSSL = 0,
+	HS_TLS_RECORDS_OWN = 1,
+};
+/* True if this build can run our record layer: ipsec-mb, and a wolfSSL
+ * with the TLS 1.3 secret callback and sequence numbers (scripts/deps.sh
+ * builds it so); otherwise every session stays on wolfSSL's records. */
+bool hs_tls_own_available(void);
+/* "own" / "wolfssl": 0 and *out set, or -EINVAL. */
+int hs_tls_records_parse(const char *name, enum hs_tls_records *out);
+const char *hs_tls_records_name(enum hs_tls_records r);
+
+/* One piece of a buffer chain (e.g. one mbuf segment's data). */
+struct hs_tls_iov {
+	uint8_t *base;
+	size_t len;
+};
+
 /* One more certificate, served to clients whose SNI server name matches
  * name: an exact host name ("www.example.com", compared without regard to
  * case) or a wildcard ("*.example.com": exactly one more leading label,
@@ -89,6 +114,8 @@ struct hs_tls_config {
 	/* TLS 1.3 0-RTT with our anti-replay (hs_tls_early.h); off if false;
 	 * every site */
 	bool early_data;
+	/* records after the handshake: wolfSSL's or ours (see above) */
+	enum hs_tls_records records;
 };
 
 /* Once per process, before anything else.  Also registers the ipsec-mb
@@ -146,6 +173,46 @@ int hs_tls_write(struct hs_tls_sess *s, const void *buf, size_t len);
 /* Queue close_notify.  0 or -EAGAIN (call again) or an error. */
 int hs_tls_shutdown(struct hs_tls_sess *s);
 
+/* ---- our own record layer (config records = HS_TLS_RECORDS_OWN) ----
+ * After the handover hs_tls_read/write/shutdown keep their contracts,
+ * except that hs_tls_write may take fewer than len bytes (one record's
+ * worth, see hs_tls_record_size); after -EAGAIN it still wants the same
+ * buf and len again (its record is sealed and partly pushed).  Received
+ * records are opened in place in
+ * a buffer of the session held only while a record is incomplete or not
+ * yet read out (an idle session holds none).
+ *
+ * Zero-copy sending: the caller lays the plaintext out in its own buffers
+ * (e.g. an mbuf chain) with hs_tls_seal_room() bytes free before it (the
+ * first segment's headroom) and after it (the last segment's tailroom),
+ * calls hs_tls_seal() and queues header || pieces || tail to the
+ * transport itself, in the order of the calls: the session pushes
+ * anything of its own that must go first (a KeyUpdate answering the
+ * peer's, RFC 8446 §4.6.3, or ours before the AES-GCM limit, §5.5)
+ * through push before it seals, and answers -EAGAIN if that could not
+ * all be pushed.  The caller keeps owning its buffers throughout. */
+/* True once the session runs our record layer. */
+bool hs_tls_own_records(const struct hs_tls_sess *s);
+/* Plaintext bytes the next record should carry: small (about one TCP
+ * segment) for the first record after a read (the start of a response),
+ * then larger, full 16 KiB records in bulk. */
+size_t hs_tls_record_size(const struct hs_tls_sess *s);
+/* The exact room hs_tls_seal needs before (5 or 13) and after (16 or
+ * 17) the plaintext: 0, or -ENOTSUP before the handover. */
+int hs_tls_seal_room(const struct hs_tls_sess *s, size_t *head, size_t *tail);
+/* Seal one application data record over pieces v[0..n-1] (at most
+ * HS_TLS_MAX_WRITE bytes in all) in place; hdr and tail get the room
+ * above.  Returns the record's length on the wire, -EAGAIN (our own
+ * output could not be pushed first: call again), or an error. */
+int hs_tls_seal(struct hs_tls_sess *s, uint8_t *hdr,
+		const struct hs_tls_iov *v, int n, uint8_t *tail);
+/* The same with the plaintext read from src (contiguous, not overlapping
+ * the pieces) and the ciphertext written into the pieces: no copy of the
+ * plaintext first. */
+int hs_tls_seal_from(struct hs_tls_sess *s, uint8_t *hdr,
+		     const struct hs_tls_iov *v, int n, const void *src,
+		     uint8_t *tail);
+
 /* Re-read the ocsp_staple file into a running context (the default site
  * and the sites serving cert_file).  0, or a negative code with a
  * one-line reason in err (the previous response stays in service).  See
@@ -196,6 +263,11 @@ const char *hs_tls_alpn(const struct hs_tls_sess *s);
 #define HS_TLS_EV_EARLY_REPLAY   (1u << 4)
 #define HS_TLS_EV_EARLY_UNPARSED (1u << 5)
 #define HS_TLS_EV_HELLO_TOO_BIG  (1u << 6)
+/* OWN_RECORDS     the records ran on our own record layer (hs_tls_own)
+ * PEER_KEY_UPDATE the peer updated its keys (TLS 1.3 KeyUpdate), on our
+ *                 own record layer */
+#define HS_TLS_EV_OWN_RECORDS    (1u << 7)
+#define HS_TLS_EV_PEER_KEY_UPDATE (1u << 8)
 #define HS_TLS_EV_RESUME_OFFERED (1u << 15)  /* internal */
 unsigned int hs_tls_events(const struct hs_tls_sess *s);
 

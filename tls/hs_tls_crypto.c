@@ -243,6 +243,18 @@ hs_tls_crypto_slot_pick(struct hs_tls_crypto_keyset *ks, const Aes *aes)
 	return best;
 }
 
+/* AES-GCM key expansion + GHASH tables; raw must be 16-byte aligned (the
+ * expansion loads it with aligned vector moves). */
+static void hs_tls_crypto_expand(IMB_MGR *m, const uint8_t *raw, int keylen,
+				 struct gcm_key_data *kd)
+{
+	if (keylen == 16)
+		IMB_AES128_GCM_PRE(m, raw, kd);
+	else
+		IMB_AES256_GCM_PRE(m, raw, kd);
+	hs_tls_crypto_st.expand++;
+}
+
 /* The expanded key for aes, expanding it once per (Aes, key). */
 static const struct gcm_key_data *hs_tls_crypto_key(IMB_MGR *m, Aes *aes)
 {
@@ -257,15 +269,11 @@ static const struct gcm_key_data *hs_tls_crypto_key(IMB_MGR *m, Aes *aes)
 	/* aes->devKey is only 4-byte aligned; the key expansion loads the
 	 * key with aligned vector moves, so expand from our aligned copy. */
 	memcpy(sl->raw, aes->devKey, (size_t)aes->keylen);
-	if (aes->keylen == 16)
-		IMB_AES128_GCM_PRE(m, sl->raw, &sl->kd);
-	else
-		IMB_AES256_GCM_PRE(m, sl->raw, &sl->kd);
+	hs_tls_crypto_expand(m, sl->raw, aes->keylen, &sl->kd);
 	sl->aes = aes;
 	sl->keylen = aes->keylen;
 	sl->stamp = ++ks->clock;
 	aes->devCtx = sl;
-	hs_tls_crypto_st.expand++;
 	return &sl->kd;
 }
 
@@ -457,6 +465,226 @@ static int hs_tls_crypto_cb(int devId, wc_CryptoInfo *info, void *ctx)
 	return hs_tls_crypto_open(m, kd, aes->keylen, info);
 }
 
+/* ---- Direct AEAD (hs_tls_rec) ---------------------------------------- */
+
+struct hs_tls_aead {
+	struct gcm_key_data kd;  /* AES-GCM; 64-byte aligned */
+	uint8_t raw[32] __attribute__((aligned(16)));  /* ChaCha20 key */
+	enum hs_tls_aead_alg alg;
+};
+
+_Static_assert(sizeof(struct gcm_context_data) <=
+	       sizeof(struct hs_tls_aead_ctx), "gcm ctx");
+_Static_assert(sizeof(struct chacha20_poly1305_context_data) <=
+	       sizeof(struct hs_tls_aead_ctx), "chacha ctx");
+_Static_assert(_Alignof(struct chacha20_poly1305_context_data) <= 16 &&
+	       _Alignof(struct gcm_context_data) <= 16, "ctx align");
+
+size_t hs_tls_aead_key_len(enum hs_tls_aead_alg alg)
+{
+	switch (alg) {
+	case HS_TLS_AEAD_AES128_GCM:
+		return 16;
+	case HS_TLS_AEAD_AES256_GCM:
+	case HS_TLS_AEAD_CHACHA20_POLY1305:
+		return 32;
+	default:
+		return 0;
+	}
+}
+
+int hs_tls_aead_rekey(struct hs_tls_aead *a, const uint8_t *key,
+		      size_t keylen)
+{
+	IMB_MGR *m = hs_tls_crypto_thread_mgr();
+
+	if (a == NULL || key == NULL || keylen != hs_tls_aead_key_len(a->alg))
+		return -EINVAL;
+	if (HS_UNLIKELY(m == NULL))
+		return -ENOTSUP;
+	explicit_bzero(a->raw, sizeof(a->raw));
+	memcpy(a->raw, key, keylen);
+	if (a->alg != HS_TLS_AEAD_CHACHA20_POLY1305) {
+		hs_tls_crypto_expand(m, a->raw, (int)keylen, &a->kd);
+		explicit_bzero(a->raw, sizeof(a->raw)); /* kd is all we need */
+	}
+	return 0;
+}
+
+struct hs_tls_aead *hs_tls_aead_new(enum hs_tls_aead_alg alg,
+				    const uint8_t *key, size_t keylen)
+{
+	struct hs_tls_aead *a;
+
+	if (hs_tls_aead_key_len(alg) == 0 || keylen != hs_tls_aead_key_len(alg))
+		return NULL;
+	a = aligned_alloc(64, (sizeof(*a) + 63) & ~(size_t)63);
+	if (a == NULL)
+		return NULL;
+	memset(a, 0, sizeof(*a));
+	a->alg = alg;
+	if (hs_tls_aead_rekey(a, key, keylen) != 0) {
+		hs_tls_aead_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+void hs_tls_aead_free(struct hs_tls_aead *a)
+{
+	if (a == NULL)
+		return;
+	explicit_bzero(a, sizeof(*a));
+	free(a);
+}
+
+enum hs_tls_aead_alg hs_tls_aead_alg(const struct hs_tls_aead *a)
+{
+	return a != NULL ? a->alg : HS_TLS_AEAD_NONE;
+}
+
+int hs_tls_aead_begin(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
+		      bool enc, const uint8_t nonce[HS_TLS_AEAD_NONCE_LEN],
+		      const uint8_t *aad, size_t aadlen)
+{
+	IMB_MGR *m = hs_tls_crypto_thread_mgr();
+
+	(void)enc;
+	if (HS_UNLIKELY(m == NULL))
+		return -ENOTSUP;
+	if (aad == NULL)
+		aad = hs_tls_crypto_empty, aadlen = 0;
+	switch (a->alg) {
+	case HS_TLS_AEAD_AES128_GCM:
+		IMB_AES128_GCM_INIT(m, &a->kd, (struct gcm_context_data *)c,
+				    nonce, aad, (uint64_t)aadlen);
+		break;
+	case HS_TLS_AEAD_AES256_GCM:
+		IMB_AES256_GCM_INIT(m, &a->kd, (struct gcm_context_data *)c,
+				    nonce, aad, (uint64_t)aadlen);
+		break;
+	case HS_TLS_AEAD_CHACHA20_POLY1305:
+		IMB_CHACHA20_POLY1305_INIT(m, a->raw,
+			(struct chacha20_poly1305_context_data *)c, nonce,
+			aad, (uint64_t)aadlen);
+		break;
+	default:
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void hs_tls_aead_update_to(const struct hs_tls_aead *a,
+			   struct hs_tls_aead_ctx *c, bool enc, uint8_t *dst,
+			   const uint8_t *src, size_t len)
+{
+	IMB_MGR *m = hs_tls_crypto_mgr;   /* set by begin */
+
+	if (len == 0)
+		return;
+	switch (a->alg) {
+	case HS_TLS_AEAD_AES128_GCM:
+		if (enc)
+			IMB_AES128_GCM_ENC_UPDATE(m, &a->kd,
+				(struct gcm_context_data *)c, dst, src, len);
+		else
+			IMB_AES128_GCM_DEC_UPDATE(m, &a->kd,
+				(struct gcm_context_data *)c, dst, src, len);
+		break;
+	case HS_TLS_AEAD_AES256_GCM:
+		if (enc)
+			IMB_AES256_GCM_ENC_UPDATE(m, &a->kd,
+				(struct gcm_context_data *)c, dst, src, len);
+		else
+			IMB_AES256_GCM_DEC_UPDATE(m, &a->kd,
+				(struct gcm_context_data *)c, dst, src, len);
+		break;
+	case HS_TLS_AEAD_CHACHA20_POLY1305:
+		if (enc)
+			IMB_CHACHA20_POLY1305_ENC_UPDATE(m, a->raw,
+				(struct chacha20_poly1305_context_data *)c,
+				dst, src, len);
+		else
+			IMB_CHACHA20_POLY1305_DEC_UPDATE(m, a->raw,
+				(struct chacha20_poly1305_context_data *)c,
+				dst, src, len);
+		break;
+	default:
+		break;
+	}
+}
+
+void hs_tls_aead_update(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
+			bool enc, uint8_t *buf, size_t len)
+{
+	hs_tls_aead_update_to(a, c, enc, buf, buf, len);
+}
+
+static void hs_tls_aead_final(const struct hs_tls_aead *a,
+			      struct hs_tls_aead_ctx *c, bool enc,
+			      uint8_t tag[HS_TLS_AEAD_TAG_LEN])
+{
+	IMB_MGR *m = hs_tls_crypto_mgr;
+
+	switch (a->alg) {
+	case HS_TLS_AEAD_AES128_GCM:
+		if (enc)
+			IMB_AES128_GCM_ENC_FINALIZE(m, &a->kd,
+				(struct gcm_context_data *)c, tag,
+				HS_TLS_AEAD_TAG_LEN);
+		else
+			IMB_AES128_GCM_DEC_FINALIZE(m, &a->kd,
+				(struct gcm_context_data *)c, tag,
+				HS_TLS_AEAD_TAG_LEN);
+		break;
+	case HS_TLS_AEAD_AES256_GCM:
+		if (enc)
+			IMB_AES256_GCM_ENC_FINALIZE(m, &a->kd,
+				(struct gcm_context_data *)c, tag,
+				HS_TLS_AEAD_TAG_LEN);
+		else
+			IMB_AES256_GCM_DEC_FINALIZE(m, &a->kd,
+				(struct gcm_context_data *)c, tag,
+				HS_TLS_AEAD_TAG_LEN);
+		break;
+	case HS_TLS_AEAD_CHACHA20_POLY1305:
+		IMB_CHACHA20_POLY1305_ENC_FINALIZE(m,
+			(struct chacha20_poly1305_context_data *)c, tag,
+			HS_TLS_AEAD_TAG_LEN);
+		break;
+	default:
+		memset(tag, 0, HS_TLS_AEAD_TAG_LEN);
+		break;
+	}
+	explicit_bzero(c, sizeof(*c));
+}
+
+void hs_tls_aead_finish_seal(const struct hs_tls_aead *a,
+			     struct hs_tls_aead_ctx *c,
+			     uint8_t tag[HS_TLS_AEAD_TAG_LEN])
+{
+	hs_tls_aead_final(a, c, true, tag);
+	hs_tls_crypto_st.seal++;
+}
+
+int hs_tls_aead_finish_open(const struct hs_tls_aead *a,
+			    struct hs_tls_aead_ctx *c,
+			    const uint8_t tag[HS_TLS_AEAD_TAG_LEN])
+{
+	uint8_t want[HS_TLS_AEAD_TAG_LEN];
+	int bad;
+
+	hs_tls_aead_final(a, c, false, want);
+	bad = hs_tls_crypto_keycmp(want, tag, HS_TLS_AEAD_TAG_LEN);
+	explicit_bzero(want, sizeof(want));
+	if (bad || a->alg == HS_TLS_AEAD_NONE) {
+		hs_tls_crypto_st.auth_fail++;
+		return -EBADMSG;
+	}
+	hs_tls_crypto_st.open++;
+	return 0;
+}
+
 int hs_tls_crypto_init(void)
 {
 	HS_GUARD(hs_tls_crypto_thread_init());
@@ -495,5 +723,56 @@ struct hs_tls_crypto_keyset *hs_tls_crypto_enter(struct hs_tls_crypto_keyset *ks
 	return NULL;
 }
 void hs_tls_crypto_leave(struct hs_tls_crypto_keyset *prev) { (void)prev; }
+
+size_t hs_tls_aead_key_len(enum hs_tls_aead_alg alg) { (void)alg; return 0; }
+struct hs_tls_aead *hs_tls_aead_new(enum hs_tls_aead_alg alg,
+				    const uint8_t *key, size_t keylen)
+{
+	(void)alg, (void)key, (void)keylen;
+	return NULL;
+}
+int hs_tls_aead_rekey(struct hs_tls_aead *a, const uint8_t *key, size_t keylen)
+{
+	(void)a, (void)key, (void)keylen;
+	return -ENOTSUP;
+}
+void hs_tls_aead_free(struct hs_tls_aead *a) { (void)a; }
+enum hs_tls_aead_alg hs_tls_aead_alg(const struct hs_tls_aead *a)
+{
+	(void)a;
+	return HS_TLS_AEAD_NONE;
+}
+int hs_tls_aead_begin(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
+		      bool enc, const uint8_t nonce[HS_TLS_AEAD_NONCE_LEN],
+		      const uint8_t *aad, size_t aadlen)
+{
+	(void)a, (void)c, (void)enc, (void)nonce, (void)aad, (void)aadlen;
+	return -ENOTSUP;
+}
+void hs_tls_aead_update(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
+			bool enc, uint8_t *buf, size_t len)
+{
+	(void)a, (void)c, (void)enc, (void)buf, (void)len;
+}
+void hs_tls_aead_update_to(const struct hs_tls_aead *a,
+			   struct hs_tls_aead_ctx *c, bool enc, uint8_t *dst,
+			   const uint8_t *src, size_t len)
+{
+	(void)a, (void)c, (void)enc, (void)dst, (void)src, (void)len;
+}
+void hs_tls_aead_finish_seal(const struct hs_tls_aead *a,
+			     struct hs_tls_aead_ctx *c,
+			     uint8_t tag[HS_TLS_AEAD_TAG_LEN])
+{
+	(void)a, (void)c;
+	memset(tag, 0, HS_TLS_AEAD_TAG_LEN);
+}
+int hs_tls_aead_finish_open(const struct hs_tls_aead *a,
+			    struct hs_tls_aead_ctx *c,
+			    const uint8_t tag[HS_TLS_AEAD_TAG_LEN])
+{
+	(void)a, (void)c, (void)tag;
+	return -EBADMSG;
+}
 
 #endif

@@ -41,6 +41,7 @@
 #define HS_TLS_CRYPTO_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* The wolfSSL device id we register (any value != INVALID_DEVID). */
@@ -99,5 +100,65 @@ struct hs_tls_crypto_keyset *hs_tls_crypto_enter(struct hs_tls_crypto_keyset *ks
 void hs_tls_crypto_leave(struct hs_tls_crypto_keyset *prev);
 
 void hs_tls_crypto_stats(struct hs_tls_crypto_stats *out);
+
+/* ---- Direct AEAD for the record layer (hs_tls_rec.h) -------------------
+ * The same ipsec-mb manager and key expansion as the wolfSSL device, driven
+ * directly: a key is expanded once into a struct hs_tls_aead (AES-GCM:
+ * the AES round keys and GHASH tables, ~1 KB; ChaCha20-Poly1305: the raw
+ * 32-byte key), and a record is sealed or opened with begin / update... /
+ * finish over any number of pieces, in place (dst == src), so a record
+ * spread over a chain of buffers is never gathered.  Nothing is allocated
+ * per record.  Nonces are 12 bytes, tags 16 (RFC 5116, RFC 8446 §5.3). */
+enum hs_tls_aead_alg {
+	HS_TLS_AEAD_NONE = 0,
+	HS_TLS_AEAD_AES128_GCM,
+	HS_TLS_AEAD_AES256_GCM,
+	HS_TLS_AEAD_CHACHA20_POLY1305,
+};
+#define HS_TLS_AEAD_NONCE_LEN 12
+#define HS_TLS_AEAD_TAG_LEN 16
+
+struct hs_tls_aead;
+/* One record's running state (opaque; on the caller's stack). */
+struct hs_tls_aead_ctx {
+	uint64_t opaque[32] __attribute__((aligned(16)));
+};
+
+/* Key length of alg in bytes (16 or 32), 0 for NONE/unknown. */
+size_t hs_tls_aead_key_len(enum hs_tls_aead_alg alg);
+/* A key for alg: NULL on a wrong key length, without ipsec-mb, or on
+ * ENOMEM.  Expands the key (AES-GCM) once.  Free with hs_tls_aead_free
+ * (wipes it). */
+struct hs_tls_aead *hs_tls_aead_new(enum hs_tls_aead_alg alg,
+				    const uint8_t *key, size_t keylen);
+/* Replace the key in place (TLS 1.3 KeyUpdate); same algorithm and
+ * length.  0 or -EINVAL. */
+int hs_tls_aead_rekey(struct hs_tls_aead *a, const uint8_t *key,
+		      size_t keylen);
+void hs_tls_aead_free(struct hs_tls_aead *a);
+enum hs_tls_aead_alg hs_tls_aead_alg(const struct hs_tls_aead *a);
+
+/* Start a record: enc true seals, false opens.  0 or -ENOTSUP (no
+ * manager on this thread). */
+int hs_tls_aead_begin(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
+		      bool enc, const uint8_t nonce[HS_TLS_AEAD_NONCE_LEN],
+		      const uint8_t *aad, size_t aadlen);
+/* Encrypt (sealing) or decrypt (opening) len bytes in place. */
+void hs_tls_aead_update(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
+			bool enc, uint8_t *buf, size_t len);
+/* The same from src into dst (src may equal dst, never overlap
+ * otherwise). */
+void hs_tls_aead_update_to(const struct hs_tls_aead *a,
+			   struct hs_tls_aead_ctx *c, bool enc, uint8_t *dst,
+			   const uint8_t *src, size_t len);
+/* Sealing: write the tag.  Opening: compare it in constant time; 0 or
+ * -EBADMSG.  On -EBADMSG the caller must wipe what update decrypted
+ * (hs_tls_rec_open does).  Both wipe the context. */
+void hs_tls_aead_finish_seal(const struct hs_tls_aead *a,
+			     struct hs_tls_aead_ctx *c,
+			     uint8_t tag[HS_TLS_AEAD_TAG_LEN]);
+int hs_tls_aead_finish_open(const struct hs_tls_aead *a,
+			    struct hs_tls_aead_ctx *c,
+			    const uint8_t tag[HS_TLS_AEAD_TAG_LEN]);
 
 #endif

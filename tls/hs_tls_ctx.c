@@ -402,6 +402,7 @@ int hs_tls_ctx_new(struct hs_tls_ctx **out, const struct hs_tls_config *cfg,
 					     : HS_TLS_TICKET_LIFETIME_DEFAULT;
 	ctx->client_auth = cfg->client_auth;
 	ctx->early = cfg->early_data;
+	ctx->records = cfg->records;
 	if (ctx->lifetime > HS_TLS_TICKET_LIFETIME_MAX)
 		rc = hs_tls_errf(err, errlen, -EINVAL,
 				 "ticket lifetime %u s is out of range (1..%u, "

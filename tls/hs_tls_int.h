@@ -73,6 +73,7 @@ struct hs_tls_ctx {
 	enum hs_tls_client_auth client_auth;
 	struct hs_tls_ocsp *ocsp;          /* default site's staple, or NULL */
 	bool early;                        /* 0-RTT on */
+	enum hs_tls_records records;       /* who runs records after handshake */
 };
 
 /* The first flight, held until its whole ClientHello's server name
@@ -115,7 +116,28 @@ struct hs_tls_sess {
 	 * selected site and the server name sent, see hs_tls_site_id. */
 	uint8_t site_id[WC_SHA256_DIGEST_SIZE];
 	unsigned int events;      /* HS_TLS_EV_* */
+	/* Our own record layer (hs_tls_own.c): allocated with the WOLFSSL
+	 * when the context wants it; active after the handover, when ssl is
+	 * NULL and keys freed. */
+	struct hs_tls_own *own;
 };
+
+/* ---- hs_tls_own.c ---- */
+struct hs_tls_own;
+/* Prepare a new WOLFSSL for the handover (secret callback, arrays). */
+int hs_tls_own_setup(struct hs_tls_sess *s);
+/* Handshake done: take over if we can.  Never fails the session: a
+ * session we cannot take stays on wolfSSL. */
+void hs_tls_own_handover(struct hs_tls_sess *s);
+bool hs_tls_own_active(const struct hs_tls_sess *s);
+void hs_tls_own_free(struct hs_tls_sess *s);
+int hs_tls_own_read(struct hs_tls_sess *s, void *buf, size_t len);
+int hs_tls_own_write(struct hs_tls_sess *s, const void *buf, size_t len);
+int hs_tls_own_shutdown(struct hs_tls_sess *s);
+const char *hs_tls_own_version(const struct hs_tls_sess *s);
+const char *hs_tls_own_cipher(const struct hs_tls_sess *s);
+bool hs_tls_own_reused(const struct hs_tls_sess *s);
+const char *hs_tls_own_alpn(const struct hs_tls_sess *s);
 
 /* ---- hs_tls_ctx.c ---- */
 

@@ -220,6 +220,7 @@ int hs_tls_choose_site(struct hs_tls_sess *s)
 	}
 	wolfSSL_SetIOReadCtx(s->ssl, s);
 	wolfSSL_SetIOWriteCtx(s->ssl, s);
+	HS_GUARD(hs_tls_own_setup(s));
 	s->client_auth = s->ctx->client_auth;
 	if (s->client_auth != HS_TLS_CLIENT_AUTH_OFF)
 		hs_tls_mtls_sess_setup(s->ssl, &s->peer);

@@ -13,6 +13,7 @@
 	X(tls_hs_ok) X(tls_hs_fail) X(tls_err) \
 	X(tls_resumed) X(tls_resume_refused) X(tls_resume_expired) \
 	X(tls_early_accepted) X(tls_early_replayed) X(tls_early_unparsed) \
-	X(drop_tls_hello_big)
+	X(drop_tls_hello_big) \
+	X(tls_own_records) X(tls_peer_key_updates)
 
 #endif

@@ -210,6 +210,40 @@ int hs_tls_shutdown(struct hs_tls_sess *s)
 	return n < 0 ? n : 0;
 }
 
+/* The fake session is a plaintext pass-through: never our own records. */
+bool hs_tls_own_records(const struct hs_tls_sess *s)
+{
+	(void)s;
+	return false;
+}
+
+size_t hs_tls_record_size(const struct hs_tls_sess *s)
+{
+	(void)s;
+	return HS_TLS_MAX_WRITE;
+}
+
+int hs_tls_seal_room(const struct hs_tls_sess *s, size_t *head, size_t *tail)
+{
+	(void)s, (void)head, (void)tail;
+	return -ENOTSUP;
+}
+
+int hs_tls_seal(struct hs_tls_sess *s, uint8_t *hdr,
+		const struct hs_tls_iov *v, int n, uint8_t *tail)
+{
+	(void)s, (void)hdr, (void)v, (void)n, (void)tail;
+	return -ENOTSUP;
+}
+
+int hs_tls_seal_from(struct hs_tls_sess *s, uint8_t *hdr,
+		     const struct hs_tls_iov *v, int n, const void *src,
+		     uint8_t *tail)
+{
+	(void)s, (void)hdr, (void)v, (void)n, (void)src, (void)tail;
+	return -ENOTSUP;
+}
+
 const struct hs_tls_peer *hs_tls_peer(const struct hs_tls_sess *s)
 {
 	return &s->peer;
@@ -368,6 +402,24 @@ int hs_tcp_send_ext(struct hs_tcp_conn *c, const void *buf, size_t len,
 	if (!c->lc->tx_ext_ok)
 		return hs_tcp_send(c, buf, len);
 	return fake_queue(fake_of(c), buf, len, shinfo);
+}
+
+int hs_tcp_send_mbuf(struct hs_tcp_conn *c, struct rte_mbuf *m)
+{
+	struct rte_mbuf *seg;
+	int total = 0, rc;
+
+	for (seg = m; seg != NULL; seg = seg->next) {
+		rc = fake_queue(fake_of(c), rte_pktmbuf_mtod(seg, void *),
+				seg->data_len, NULL);
+		if (rc < 0) {
+			rte_pktmbuf_free(m);
+			return rc;
+		}
+		total += rc;
+	}
+	rte_pktmbuf_free(m);
+	return total;
 }
 
 void hs_tcp_ext_put(struct rte_mbuf_ext_shared_info *shinfo, void *addr)

@@ -1,0 +1,653 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * hs_tls_own.c - the handover from wolfSSL to our own record layer
+ * (hs_tls_rec.h) after the handshake, and the session's reads, writes
+ * and close over it (contract: hs_tls.h, "our own record layer").
+ *
+ * Handover (hs_tls_own_handover, right after wolfSSL_accept succeeded
+ * with its output flushed, i.e. after its NewSessionTicket(s)):
+ *   - TLS 1.3: the client and server application traffic secrets, which
+ *     wolfSSL hands to the secret callback as it derives them (wolfSSL
+ *     5.5.4 HAVE_SECRET_CALLBACK, set per WOLFSSL in hs_tls_own_setup);
+ *   - TLS 1.2: the key block (RFC 5246 §6.3) from the master secret and
+ *     randoms (wolfSSL_get_keys; wolfSSL_KeepArrays keeps them);
+ *   - both: the write and read sequence numbers from wolfSSL (ATOMIC_USER
+ *     wolfSSL_GetSequenceNumber / GetPeerSequenceNumber);
+ *   - nothing is lost in between: wolfSSL reads from the transport only
+ *     the bytes of the records it processes (GetInputData asks for what
+ *     it lacks, never more) and has no plaintext pending
+ *     (wolfSSL_pending); a session whose first flight is still partly
+ *     held, that read or sent 0-RTT/0.5-RTT data, or runs a suite the
+ *     record layer does not do, stays on wolfSSL.
+ * Then the names the accessors report are saved, and the WOLFSSL and the
+ * device key cache are freed: what is left is the session, two expanded
+ * keys and the traffic secrets (TLS 1.3 KeyUpdate).
+ *
+ * After it (RFC 8446 §4.6.3, §5, §6; RFC 5246 §7.2):
+ *   - application data is delivered; an empty record is skipped;
+ *   - close_notify ends the stream (read returns 0); user_canceled and
+ *     TLS 1.2 warnings are ignored; any other alert kills the session
+ *     (-ECONNRESET, nothing sent back);
+ *   - TLS 1.3 KeyUpdate: the read key steps; update_requested makes us
+ *     send our own KeyUpdate (update_not_requested) before our next
+ *     record and step our write key.  It must end its record
+ *     (unexpected_message otherwise, RFC 8446 §5.1), have a 1-byte body
+ *     (decode_error) of 0 or 1 (illegal_parameter).  Any other
+ *     handshake message, and a message split over records (a KeyUpdate
+ *     is 5 bytes: we do not reassemble), gets unexpected_message;
+ *   - TLS 1.2: any handshake message (a renegotiating ClientHello) gets
+ *     a fatal unexpected_message: no renegotiation;
+ *   - record-level failures get the alert hs_tls_rec_open names;
+ *   - we KeyUpdate ourselves before HS_TLS_REC_UPDATE_AFTER records
+ *     (RFC 8446 §5.5).  A TLS 1.2 connection whose sequence numbers run
+ *     out fails (-EOVERFLOW): not reachable in practice (2^64 records).
+ * Our fatal alerts and close_notify are sealed records pushed through
+ * the session's push.
+ */
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+#include <wolfssl/wolfcrypt/hash.h>
+#include <wolfssl/wolfcrypt/kdf.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hs_common.h"
+#include "hs_tls_int.h"
+#include "hs_tls_rec.h"
+
+/* The handover needs wolfSSL's secret callback and sequence numbers
+ * (scripts/deps.sh builds them in).  A wolfSSL without them (an older
+ * .deps, Debian's) builds all the same: no session is handed over,
+ * --tls-records own then means wolfSSL's records (hs_tls_own_available). */
+#if defined(HAVE_SECRET_CALLBACK) && defined(ATOMIC_USER)
+#define HS_TLS_OWN_OK 1
+#else
+#define HS_TLS_OWN_OK 0
+#endif
+
+#define OWN_SMALL 1360u    /* first record of a response: one segment */
+#define OWN_MEDIUM 4096u
+
+struct hs_tls_own {
+	struct hs_tls_rec rec;
+	bool active;
+	bool update_pending;        /* peer asked: our KeyUpdate goes first */
+	bool reused;
+	uint8_t csec_len, ssec_len;
+	uint8_t csec[48], ssec[48]; /* until the handover */
+	/* the record being received: header, then all of it in rx */
+	uint8_t hdr[HS_TLS_REC_HDR];
+	uint8_t hdr_len;
+	uint8_t *rx;
+	uint32_t rx_len, rx_need;
+	uint32_t pl_off, pl_end;    /* plaintext of rx not yet read */
+	/* our own sealed bytes not yet pushed */
+	uint8_t *tx;
+	uint32_t tx_len, tx_off;
+	uint32_t burst;             /* written since the last read */
+	uint32_t wr_taken;          /* a write's record not all pushed */
+	const char *version, *cipher;
+	char alpn[32];
+};
+
+int hs_tls_records_parse(const char *name, enum hs_tls_records *out)
+{
+	if (name == NULL || out == NULL)
+		return -EINVAL;
+	if (strcmp(name, "own") == 0)
+		*out = HS_TLS_RECORDS_OWN;
+	else if (strcmp(name, "wolfssl") == 0)
+		*out = HS_TLS_RECORDS_WOLFSSL;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *hs_tls_records_name(enum hs_tls_records r)
+{
+	return r == HS_TLS_RECORDS_OWN ? "own" : "wolfssl";
+}
+
+bool hs_tls_own_available(void)
+{
+	return HS_TLS_OWN_OK && hs_tls_crypto_available();
+}
+
+#if HS_TLS_OWN_OK
+static int own_secret_cb(WOLFSSL *ssl, int id, const unsigned char *sec,
+			 int len, void *ctx)
+{
+	struct hs_tls_sess *s = ctx;
+	struct hs_tls_own *o = s->own;
+
+	(void)ssl;
+	if (o == NULL || len <= 0 || len > 48)
+		return 0;
+	if (id == CLIENT_TRAFFIC_SECRET) {
+		memcpy(o->csec, sec, (size_t)len);
+		o->csec_len = (uint8_t)len;
+	} else if (id == SERVER_TRAFFIC_SECRET) {
+		memcpy(o->ssec, sec, (size_t)len);
+		o->ssec_len = (uint8_t)len;
+	}
+	return 0;
+}
+#endif
+
+int hs_tls_own_setup(struct hs_tls_sess *s)
+{
+	/* 0-RTT sessions stay on wolfSSL (hs_tls_own_handover) */
+	if (s->ctx->records != HS_TLS_RECORDS_OWN || s->ctx->early ||
+	    !hs_tls_own_available())
+		return 0;
+#if HS_TLS_OWN_OK
+	s->own = calloc(1, sizeof(*s->own));
+	if (s->own == NULL)
+		return -ENOMEM;
+	wolfSSL_set_tls13_secret_cb(s->ssl, own_secret_cb, s);
+	wolfSSL_KeepArrays(s->ssl);
+#endif
+	return 0;
+}
+
+bool hs_tls_own_active(const struct hs_tls_sess *s)
+{
+	return s->own != NULL && s->own->active;
+}
+
+bool hs_tls_own_records(const struct hs_tls_sess *s)
+{
+	return s != NULL && hs_tls_own_active(s);
+}
+
+void hs_tls_own_free(struct hs_tls_sess *s)
+{
+	struct hs_tls_own *o = s->own;
+
+	if (o == NULL)
+		return;
+	hs_tls_rec_clear(&o->rec);
+	if (o->rx != NULL) {
+		explicit_bzero(o->rx, o->rx_need);
+		free(o->rx);
+	}
+	free(o->tx);
+	explicit_bzero(o, sizeof(*o));
+	free(o);
+	s->own = NULL;
+}
+
+/* TLS 1.2 keys: key block, then sequence numbers. */
+static int own_keys12(struct hs_tls_sess *s, struct hs_tls_rec *r,
+		      uint64_t wseq, uint64_t rseq)
+{
+	unsigned char *ms, *sr, *cr;
+	unsigned int msl, srl, crl;
+	uint8_t seed[64], blk[2 * (32 + 12)];
+	size_t kl = hs_tls_aead_key_len(r->alg);
+	size_t ivl = r->alg == HS_TLS_AEAD_CHACHA20_POLY1305 ? 12 : 4;
+	int rc = -EINVAL;
+
+	if (wolfSSL_get_keys(s->ssl, &ms, &msl, &sr, &srl, &cr, &crl) != 1 ||
+	    srl != 32 || crl != 32)
+		return -EINVAL;
+	memcpy(seed, sr, 32);
+	memcpy(seed + 32, cr, 32);
+	if (wc_PRF_TLS(blk, (word32)(2 * (kl + ivl)), ms, msl,
+		       (const byte *)"key expansion", 13, seed, 64, 1,
+		       r->hash_len == 48 ? sha384_mac : sha256_mac, NULL,
+		       INVALID_DEVID) == 0 &&
+	    hs_tls_rec_set_key(r, HS_TLS_REC_READ, blk, kl, blk + 2 * kl, ivl,
+			       rseq) == 0 &&
+	    hs_tls_rec_set_key(r, HS_TLS_REC_WRITE, blk + kl, kl,
+			       blk + 2 * kl + ivl, ivl, wseq) == 0)
+		rc = 0;
+	explicit_bzero(blk, sizeof(blk));
+	return rc;
+}
+
+void hs_tls_own_handover(struct hs_tls_sess *s)
+{
+	struct hs_tls_own *o = s->own;
+	word64 wseq = 0, rseq = 0;
+	uint16_t version, suite;
+	char *alpn = NULL;
+	unsigned short alen = 0;
+	int cs, rc;
+
+	if (o == NULL || o->active || !HS_TLS_OWN_OK)
+		return;
+	cs = wolfSSL_get_current_cipher_suite(s->ssl);
+	version = (uint16_t)wolfSSL_version(s->ssl);
+	suite = (uint16_t)cs;
+	if (cs < 0 || !hs_tls_rec_suite_ok(version, suite) ||
+	    s->hold.raw != NULL || s->half_rtt || s->tx_pending ||
+	    s->wr_retry || (s->events & HS_TLS_EV_EARLY_ACCEPTED) ||
+	    wolfSSL_pending(s->ssl) != 0 ||
+	    hs_tls_rec_init(&o->rec, version, suite) != 0)
+		goto stay;
+#if HS_TLS_OWN_OK
+	(void)wolfSSL_GetSequenceNumber(s->ssl, &wseq);
+	(void)wolfSSL_GetPeerSequenceNumber(s->ssl, &rseq);
+#endif
+	if (version == HS_TLS_V13)
+		rc = (o->csec_len == o->rec.hash_len &&
+		      o->ssec_len == o->rec.hash_len &&
+		      hs_tls_rec_set_secret(&o->rec, HS_TLS_REC_READ, o->csec,
+					    o->csec_len, rseq) == 0 &&
+		      hs_tls_rec_set_secret(&o->rec, HS_TLS_REC_WRITE, o->ssec,
+					    o->ssec_len, wseq) == 0) ? 0 : -EINVAL;
+	else
+		rc = own_keys12(s, &o->rec, wseq, rseq);
+	if (rc != 0)
+		goto stay;
+	explicit_bzero(o->csec, sizeof(o->csec));
+	explicit_bzero(o->ssec, sizeof(o->ssec));
+	/* what the accessors report, kept past the WOLFSSL */
+	o->version = version == HS_TLS_V13 ? "TLSv1.3" : "TLSv1.2";
+	o->cipher = wolfSSL_get_cipher_name_iana_from_suite((uint8_t)(cs >> 8),
+							    (uint8_t)cs);
+	o->reused = wolfSSL_session_reused(s->ssl) == 1;
+	if (wolfSSL_ALPN_GetProtocol(s->ssl, &alpn, &alen) == WOLFSSL_SUCCESS &&
+	    alpn != NULL && alen < sizeof(o->alpn)) {
+		memcpy(o->alpn, alpn, alen);
+		o->alpn[alen] = '\0';
+	}
+	o->active = true;
+	s->events |= HS_TLS_EV_OWN_RECORDS;
+	wolfSSL_free(s->ssl);
+	s->ssl = NULL;
+	hs_tls_crypto_keyset_free(s->keys);
+	s->keys = NULL;
+	return;
+stay:
+	hs_tls_rec_clear(&o->rec);
+	hs_tls_own_free(s);
+	wolfSSL_FreeArrays(s->ssl);
+}
+
+const char *hs_tls_own_version(const struct hs_tls_sess *s)
+{
+	return s->own->version;
+}
+
+const char *hs_tls_own_cipher(const struct hs_tls_sess *s)
+{
+	return s->own->cipher != NULL ? s->own->cipher : "unknown";
+}
+
+bool hs_tls_own_reused(const struct hs_tls_sess *s)
+{
+	return s->own->reused;
+}
+
+const char *hs_tls_own_alpn(const struct hs_tls_sess *s)
+{
+	return s->own->alpn[0] != '\0' ? s->own->alpn : NULL;
+}
+
+/* ---- output ----------------------------------------------------------- */
+
+/* Push our pending sealed bytes: 0 once all are out, -EAGAIN, or
+ * -ECONNRESET. */
+static int own_flush(struct hs_tls_sess *s)
+{
+	struct hs_tls_own *o = s->own;
+
+	while (o->tx_off < o->tx_len) {
+		int n = s->push(s->io, o->tx + o->tx_off, o->tx_len - o->tx_off);
+
+		if (n == 0)
+			return -EAGAIN;
+		if (n < 0) {
+			s->transport_closed = true;
+			return -ECONNRESET;
+		}
+		o->tx_off += (uint32_t)HS_MIN((uint32_t)n, o->tx_len - o->tx_off);
+		s->tx_bytes += (uint64_t)n;
+	}
+	free(o->tx);
+	o->tx = NULL;
+	o->tx_len = o->tx_off = 0;
+	return 0;
+}
+
+/* Seal one record of type from p[0..len) behind what is pending. */
+static int own_queue(struct hs_tls_sess *s, uint8_t type, const void *p,
+		     size_t len)
+{
+	struct hs_tls_own *o = s->own;
+	size_t hl = hs_tls_rec_hdr_len(&o->rec);
+	size_t rl = hl + len + hs_tls_rec_tail_len(&o->rec, 0);
+	struct hs_tls_iov v;
+	uint8_t *nb;
+	long r;
+
+	nb = realloc(o->tx, o->tx_len + rl);
+	if (nb == NULL)
+		return -ENOMEM;
+	o->tx = nb;
+	v.base = nb + o->tx_len + hl;
+	v.len = len;
+	memcpy(v.base, p, len);
+	r = hs_tls_rec_seal(&o->rec, type, nb + o->tx_len, &v, 1,
+			    v.base + len, 0);
+	if (r < 0)
+		return (int)r;
+	o->tx_len += (uint32_t)r;
+	return 0;
+}
+
+/* A fatal alert (sealed, best effort) and a dead session. */
+static int own_fatal(struct hs_tls_sess *s, uint8_t desc)
+{
+	uint8_t a[2] = { 2 /* fatal */, desc };
+
+	if (!s->transport_closed && own_queue(s, HS_TLS_CT_ALERT, a, 2) == 0)
+		(void)own_flush(s);
+	s->dead = -EPROTO;
+	return s->dead;
+}
+
+/* Before our next application data: the KeyUpdate the peer asked for,
+ * or ours at the AES-GCM limit, then the new write key. */
+static int own_prepare(struct hs_tls_sess *s)
+{
+	struct hs_tls_own *o = s->own;
+	static const uint8_t kupd[5] = { 24, 0, 0, 1, 0 };
+
+	HS_GUARD(own_flush(s));
+	if (o->rec.version == HS_TLS_V13 &&
+	    (o->update_pending || hs_tls_rec_wants_update(&o->rec))) {
+		int rc = own_queue(s, HS_TLS_CT_HANDSHAKE, kupd, sizeof(kupd));
+
+		if (rc == 0)
+			rc = hs_tls_rec_update(&o->rec, HS_TLS_REC_WRITE);
+		if (rc != 0)
+			return own_fatal(s, HS_TLS_ALERT_INTERNAL_ERROR);
+		o->update_pending = false;
+		HS_GUARD(own_flush(s));
+	}
+	return 0;
+}
+
+size_t hs_tls_record_size(const struct hs_tls_sess *s)
+{
+	const struct hs_tls_own *o;
+
+	if (s == NULL || !hs_tls_own_active(s))
+		return HS_TLS_MAX_WRITE;
+	o = s->own;
+	if (o->burst == 0)
+		return OWN_SMALL;
+	if (o->burst < 4 * OWN_MEDIUM)
+		return OWN_MEDIUM;
+	return HS_TLS_MAX_WRITE;
+}
+
+int hs_tls_own_write(struct hs_tls_sess *s, const void *buf, size_t len)
+{
+	struct hs_tls_own *o = s->own;
+	size_t n;
+
+	if (s->dead)
+		return s->dead;
+	if (buf == NULL || len > HS_TLS_MAX_WRITE)
+		return -EINVAL;
+	if (s->shut_sent)
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	if (o->wr_taken != 0) {
+		/* the retry of a write whose record did not all go out
+		 * (hs_tls.h: same buf and len again) */
+		HS_GUARD(own_flush(s));
+		n = o->wr_taken;
+		o->wr_taken = 0;
+		return (int)n;
+	}
+	HS_GUARD(own_prepare(s));
+	n = HS_MIN(len, hs_tls_record_size(s));
+	HS_GUARD(own_queue(s, HS_TLS_CT_APPDATA, buf, n));
+	o->burst += (uint32_t)n;
+	if (own_flush(s) != 0) {
+		if (s->transport_closed)
+			return -ECONNRESET;
+		o->wr_taken = (uint32_t)n;   /* sealed; the caller retries */
+		return -EAGAIN;
+	}
+	return (int)n;
+}
+
+int hs_tls_seal_room(const struct hs_tls_sess *s, size_t *head, size_t *tail)
+{
+	if (s == NULL || !hs_tls_own_active(s))
+		return -ENOTSUP;
+	*head = hs_tls_rec_hdr_len(&s->own->rec);
+	*tail = hs_tls_rec_tail_len(&s->own->rec, 0);
+	return 0;
+}
+
+int hs_tls_seal(struct hs_tls_sess *s, uint8_t *hdr,
+		const struct hs_tls_iov *v, int n, uint8_t *tail)
+{
+	return hs_tls_seal_from(s, hdr, v, n, NULL, tail);
+}
+
+int hs_tls_seal_from(struct hs_tls_sess *s, uint8_t *hdr,
+		     const struct hs_tls_iov *v, int n, const void *src,
+		     uint8_t *tail)
+{
+	struct hs_tls_own *o;
+	long r;
+	size_t len = 0;
+	int i;
+
+	if (s == NULL || !hs_tls_own_active(s))
+		return -ENOTSUP;
+	if (s->dead)
+		return s->dead;
+	if (s->shut_sent)
+		return -EINVAL;
+	o = s->own;
+	for (i = 0; i < n; i++)
+		len += v[i].len;
+	if (len > HS_TLS_MAX_WRITE)
+		return -EINVAL;
+	HS_GUARD(own_prepare(s));
+	r = hs_tls_rec_seal_from(&o->rec, HS_TLS_CT_APPDATA, hdr, v, n, src,
+				 tail, 0);
+	if (r < 0)
+		return (int)r;
+	o->burst += (uint32_t)len;
+	return (int)r;
+}
+
+int hs_tls_own_shutdown(struct hs_tls_sess *s)
+{
+	static const uint8_t cn[2] = { 1 /* warning */, 0 /* close_notify */ };
+
+	if (s->shut_sent) {
+		if (s->own->tx_off < s->own->tx_len)
+			return own_flush(s);
+		return 0;
+	}
+	if (s->dead)
+		return s->dead;
+	HS_GUARD(own_flush(s));
+	HS_GUARD(own_queue(s, HS_TLS_CT_ALERT, cn, sizeof(cn)));
+	s->shut_sent = true;
+	return own_flush(s);
+}
+
+/* ---- input ------------------------------------------------------------ */
+
+/* Pull up to len bytes; 0 nothing now, <0 the transport ended. */
+static int own_pull(struct hs_tls_sess *s, uint8_t *p, size_t len)
+{
+	int n = s->pull(s->io, p, len);
+
+	if (n > (int)len)
+		return -EIO;
+	if (n < 0) {
+		s->transport_closed = true;
+		s->dead = -ECONNRESET;   /* EOF without close_notify */
+		return s->dead;
+	}
+	return n;
+}
+
+/* Have a whole record in o->rx: 0, -EAGAIN or an error. */
+static int own_fill(struct hs_tls_sess *s)
+{
+	struct hs_tls_own *o = s->own;
+	int n;
+
+	while (o->rx == NULL) {
+		if (o->hdr_len < HS_TLS_REC_HDR) {
+			n = own_pull(s, o->hdr + o->hdr_len,
+				     HS_TLS_REC_HDR - o->hdr_len);
+			if (n <= 0)
+				return n == 0 ? -EAGAIN : n;
+			o->hdr_len += (uint8_t)n;
+			continue;
+		}
+		struct hs_tls_iov hv = { o->hdr, HS_TLS_REC_HDR };
+		size_t reclen;
+		int rc = hs_tls_rec_peek(&o->rec, &hv, 1, &reclen);
+
+		if (rc != 0)
+			return own_fatal(s, hs_tls_rec_alert(&o->rec));
+		o->rx = malloc(reclen);
+		if (o->rx == NULL)
+			return -ENOMEM;
+		memcpy(o->rx, o->hdr, HS_TLS_REC_HDR);
+		o->rx_len = HS_TLS_REC_HDR;
+		o->rx_need = (uint32_t)reclen;
+	}
+	while (o->rx_len < o->rx_need) {
+		n = own_pull(s, o->rx + o->rx_len, o->rx_need - o->rx_len);
+		if (n <= 0)
+			return n == 0 ? -EAGAIN : n;
+		o->rx_len += (uint32_t)n;
+	}
+	return 0;
+}
+
+static void own_rx_done(struct hs_tls_own *o)
+{
+	explicit_bzero(o->rx, o->rx_need);
+	free(o->rx);
+	o->rx = NULL;
+	o->rx_len = o->rx_need = 0;
+	o->pl_off = o->pl_end = 0;
+	o->hdr_len = 0;
+}
+
+/* Post-handshake messages of one record (see the top). */
+static int own_handshake(struct hs_tls_sess *s, const uint8_t *p, size_t len)
+{
+	struct hs_tls_own *o = s->own;
+	size_t off = 0;
+
+	if (o->rec.version != HS_TLS_V13)   /* TLS 1.2: no renegotiation */
+		return own_fatal(s, HS_TLS_ALERT_UNEXPECTED_MESSAGE);
+	while (off < len) {
+		size_t ml;
+
+		if (len - off < 4)
+			return own_fatal(s, HS_TLS_ALERT_UNEXPECTED_MESSAGE);
+		ml = (size_t)p[off + 1] << 16 | (size_t)p[off + 2] << 8 |
+		     p[off + 3];
+		if (ml > len - off - 4)
+			return own_fatal(s, HS_TLS_ALERT_UNEXPECTED_MESSAGE);
+		if (p[off] != 24)   /* only KeyUpdate after the handshake */
+			return own_fatal(s, HS_TLS_ALERT_UNEXPECTED_MESSAGE);
+		if (ml != 1)
+			return own_fatal(s, HS_TLS_ALERT_DECODE_ERROR);
+		if (p[off + 4] > 1)
+			return own_fatal(s, 47 /* illegal_parameter */);
+		if (off + 5 != len)  /* a key change ends its record (§5.1) */
+			return own_fatal(s, HS_TLS_ALERT_UNEXPECTED_MESSAGE);
+		if (hs_tls_rec_update(&o->rec, HS_TLS_REC_READ) != 0)
+			return own_fatal(s, HS_TLS_ALERT_INTERNAL_ERROR);
+		s->events |= HS_TLS_EV_PEER_KEY_UPDATE;
+		if (p[off + 4] == 1)
+			o->update_pending = true;
+		off += 5;
+	}
+	return 0;
+}
+
+int hs_tls_own_read(struct hs_tls_sess *s, void *buf, size_t len)
+{
+	struct hs_tls_own *o = s->own;
+
+	if (buf == NULL || len == 0)
+		return -EINVAL;
+	if (s->dead)
+		return s->dead;
+	if (s->peer_closed)
+		return 0;
+	/* our own pending output first (a KeyUpdate answer, an alert) */
+	HS_GUARD(own_flush(s));
+	for (;;) {
+		struct hs_tls_rec_msg m;
+		struct hs_tls_iov v;
+		int rc;
+
+		if (o->pl_off < o->pl_end) {
+			size_t n = HS_MIN(len, (size_t)(o->pl_end - o->pl_off));
+
+			memcpy(buf, o->rx + o->pl_off, n);
+			o->pl_off += (uint32_t)n;
+			if (o->pl_off == o->pl_end)
+				own_rx_done(o);
+			o->burst = 0;    /* a request: the next response starts small */
+			return (int)n;
+		}
+		HS_GUARD(own_fill(s));
+		v.base = o->rx;
+		v.len = o->rx_len;
+		rc = hs_tls_rec_open(&o->rec, &v, 1, &m);
+		if (rc != 0) {
+			own_rx_done(o);
+			return own_fatal(s, hs_tls_rec_alert(&o->rec));
+		}
+		switch (m.type) {
+		case HS_TLS_CT_APPDATA:
+			o->pl_off = (uint32_t)m.off;
+			o->pl_end = (uint32_t)(m.off + m.len);
+			if (m.len == 0)
+				own_rx_done(o);
+			continue;
+		case HS_TLS_CT_ALERT: {
+			uint8_t level = o->rx[m.off], desc = o->rx[m.off + 1];
+
+			own_rx_done(o);
+			if (desc == HS_TLS_ALERT_CLOSE_NOTIFY) {
+				s->peer_closed = true;
+				return 0;
+			}
+			if (desc == 90 /* user_canceled */ ||
+			    (o->rec.version == HS_TLS_V12 && level == 1))
+				continue;
+			s->dead = -ECONNRESET;   /* the peer gave up */
+			return s->dead;
+		}
+		default:   /* handshake */
+			rc = own_handshake(s, o->rx + m.off, m.len);
+			own_rx_done(o);
+			if (rc != 0)
+				return rc;
+			/* answer a KeyUpdate now: the peer may wait for it */
+			if (o->update_pending) {
+				rc = own_prepare(s);
+				if (rc != 0 && rc != -EAGAIN)
+					return rc;
+			}
+			continue;
+		}
+	}
+}
