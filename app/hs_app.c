@@ -86,16 +86,16 @@ on_signal(int sig)
  * lcore changes o on reload; lcores read only what was published). */
 struct hs_app {
 	struct hs_opts o;
-	struct hs_opts_build boot;        /* start-up options (o points into it) */
-	struct hs_opts_cli cl;            /* command-line options */
-	const char *config;               /* --config FILE or NULL */
+	struct hs_opts_build boot; /* start-up options (o points into it) */
+	struct hs_opts_cli cl;     /* command-line options */
+	const char *config;        /* --config FILE or NULL */
 	struct rte_mempool *pool;
 	struct hs_netif *ifp;
 	uint16_t port;
-	bool multi;                       /* main lcore does not poll */
-	uint64_t drain_deadline;          /* TSC, 0 until draining */
-	size_t nfiles;                    /* files loaded at start-up */
-	char ip_str[INET_ADDRSTRLEN];     /* redirect target without Host */
+	bool multi;                   /* main lcore does not poll */
+	uint64_t drain_deadline;      /* TSC, 0 until draining */
+	size_t nfiles;                /* files loaded at start-up */
+	char ip_str[INET_ADDRSTRLEN]; /* redirect target without Host */
 };
 
 static struct hs_app hs_app_main;
@@ -105,7 +105,7 @@ static struct hs_app hs_app_main;
 struct hs_owned {
 	struct hs_tls_ctx *tls;
 	struct hs_file_cache *files;
-	struct hs_opts_build build;       /* the reload's options point into it */
+	struct hs_opts_build build; /* the reload's options point into it */
 };
 
 static void
@@ -168,14 +168,16 @@ server_config_from(const struct hs_opts *o, const struct hs_owned *own,
 /* Load what o names (certificate, key, document root) into own.  0, or
  * -1 with a one-line reason in err. */
 static int
-owned_load(const struct hs_opts *o, struct hs_owned *own, char *err, size_t errlen)
+owned_load(const struct hs_opts *o, struct hs_owned *own, char *err,
+	   size_t errlen)
 {
 	struct hs_tls_config tcfg;
 
 	tls_config_from(o, &tcfg);
 	if (hs_tls_ctx_new(&own->tls, &tcfg, err, errlen) < 0)
 		return -1;
-	if (hs_files_load(&own->files, o->root, o->max_file, o->max_total, err, errlen) < 0)
+	if (hs_files_load(&own->files, o->root, o->max_file, o->max_total, err,
+			  errlen) < 0)
 		return -1;
 	return 0;
 }
@@ -185,7 +187,7 @@ struct hs_worker {
 	const struct hs_app *app;
 	struct hs_lcore *lc;
 	uint16_t queue;
-	bool announce;                    /* sends the gratuitous ARP */
+	bool announce; /* sends the gratuitous ARP */
 	int rc;
 	char err[160];
 };
@@ -202,23 +204,28 @@ worker_setup(void *arg)
 	struct hs_worker *w = arg;
 	const struct hs_app *app = w->app;
 	struct hs_server_config scfg = {
-		.https_port = app->o.https_port, .http_port = app->o.http_port,
+		.https_port = app->o.https_port,
+		.http_port = app->o.http_port,
 		.access_log = strcmp(app->o.access_log, "off") != 0,
 	};
 	int socket = (int)rte_socket_id();
 
 	/* This lcore's ipsec-mb manager (released in worker_teardown). */
 	if ((app->o.crypto == HS_TLS_CRYPTO_IPSECMB ||
-	     app->o.records == HS_TLS_RECORDS_OWN) && hs_tls_crypto_thread_init() < 0) {
-		snprintf(w->err, sizeof(w->err), "lcore %u: cannot set up ipsec-mb (try --crypto wolfssl)",
+	     app->o.records == HS_TLS_RECORDS_OWN) &&
+	    hs_tls_crypto_thread_init() < 0) {
+		snprintf(w->err, sizeof(w->err),
+			 "lcore %u: cannot set up ipsec-mb (try --crypto "
+			 "wolfssl)",
 			 rte_lcore_id());
 		return w->rc = -ENOTSUP;
 	}
 
-	w->lc = rte_zmalloc_socket("hs_lcore", sizeof(*w->lc), RTE_CACHE_LINE_SIZE,
-				   socket);
+	w->lc = rte_zmalloc_socket("hs_lcore", sizeof(*w->lc),
+				   RTE_CACHE_LINE_SIZE, socket);
 	if (w->lc == NULL) {
-		snprintf(w->err, sizeof(w->err), "lcore %u: out of EAL memory for its context",
+		snprintf(w->err, sizeof(w->err),
+			 "lcore %u: out of EAL memory for its context",
 			 rte_lcore_id());
 		return w->rc = -ENOMEM;
 	}
@@ -226,7 +233,8 @@ worker_setup(void *arg)
 			      app->o.max_conns);
 	if (w->rc < 0) {
 		snprintf(w->err, sizeof(w->err),
-			 "lcore %u: cannot allocate %u connections (lower --max-conns or give EAL more memory)",
+			 "lcore %u: cannot allocate %u connections (lower "
+			 "--max-conns or give EAL more memory)",
 			 rte_lcore_id(), app->o.max_conns);
 		rte_free(w->lc);
 		w->lc = NULL;
@@ -234,25 +242,30 @@ worker_setup(void *arg)
 	}
 	if (app->o.impair_set &&
 	    (w->rc = hs_lcore_impair(w->lc, &app->o.impair, socket)) < 0) {
-		snprintf(w->err, sizeof(w->err), "lcore %u: out of EAL memory for --impair (lower its limit=)",
+		snprintf(w->err, sizeof(w->err),
+			 "lcore %u: out of EAL memory for --impair (lower its "
+			 "limit=)",
 			 rte_lcore_id());
 		return w->rc;
 	}
 	if (app->multi && (w->rc = hs_arp_peers_init(w->lc, socket)) < 0) {
-		snprintf(w->err, sizeof(w->err), "lcore %u: cannot create its ARP inbox",
+		snprintf(w->err, sizeof(w->err),
+			 "lcore %u: cannot create its ARP inbox",
 			 rte_lcore_id());
 		return w->rc;
 	}
 	if (hs_nb_workers > 1 && hs_port_sw_steer(app->port) &&
-	    (w->rc = hs_lcore_steer_init(w->lc, (uint16_t)hs_nb_workers, socket)) < 0) {
-		snprintf(w->err, sizeof(w->err), "lcore %u: cannot create its steering inbox",
+	    (w->rc = hs_lcore_steer_init(w->lc, (uint16_t)hs_nb_workers,
+					 socket)) < 0) {
+		snprintf(w->err, sizeof(w->err),
+			 "lcore %u: cannot create its steering inbox",
 			 rte_lcore_id());
 		return w->rc;
 	}
 	w->rc = hs_server_attach(w->lc, &scfg);
 	if (w->rc < 0) {
-		snprintf(w->err, sizeof(w->err), "lcore %u: cannot set up listeners",
-			 rte_lcore_id());
+		snprintf(w->err, sizeof(w->err),
+			 "lcore %u: cannot set up listeners", rte_lcore_id());
 		return w->rc;
 	}
 	if (w->announce)
@@ -310,9 +323,10 @@ workers_plan(struct hs_app *app)
 		hs_worker_lcore[hs_nb_workers++] = rte_lcore_id();
 	} else {
 		RTE_LCORE_FOREACH_WORKER(id)
-			hs_worker_lcore[hs_nb_workers++] = id;
+		hs_worker_lcore[hs_nb_workers++] = id;
 	}
-	app->multi = hs_nb_workers > 1 || hs_worker_lcore[0] != rte_get_main_lcore();
+	app->multi =
+		hs_nb_workers > 1 || hs_worker_lcore[0] != rte_get_main_lcore();
 	for (unsigned int i = 0; i < hs_nb_workers; i++) {
 		hs_workers[i].app = app;
 		hs_workers[i].queue = (uint16_t)i;
@@ -327,7 +341,9 @@ workers_setup(void)
 		struct hs_worker *w = &hs_workers[i];
 
 		if (on_lcore(hs_worker_lcore[i], worker_setup, w) < 0)
-			app_die("%s", w->err[0] ? w->err : "cannot start a worker lcore");
+			app_die("%s", w->err[0]
+					      ? w->err
+					      : "cannot start a worker lcore");
 	}
 }
 
@@ -335,7 +351,8 @@ static void
 workers_teardown(void)
 {
 	for (unsigned int i = 0; i < hs_nb_workers; i++)
-		(void)on_lcore(hs_worker_lcore[i], worker_teardown, &hs_workers[i]);
+		(void)on_lcore(hs_worker_lcore[i], worker_teardown,
+			       &hs_workers[i]);
 }
 
 static void __attribute__((format(printf, 1, 2)))
@@ -375,7 +392,8 @@ app_reload(struct hs_app *app)
 		reload_fail(NULL, "out of memory");
 		return;
 	}
-	rc = hs_opts_build(&no, &own->build, app->config, &app->cl, err, sizeof(err));
+	rc = hs_opts_build(&no, &own->build, app->config, &app->cl, err,
+			   sizeof(err));
 	if (rc != 0) {
 		/* --help/--version cannot come back: scanned at start-up */
 		reload_fail(own, rc < 0 ? err : "unexpected option action");
@@ -396,15 +414,18 @@ app_reload(struct hs_app *app)
 	app->o = no;
 	hs_lcore_set_idle_sleep(no.idle_sleep_us);
 	if (changed[0] != '\0')
-		reload_log("reload: %s changed: applied at the next restart only", changed);
+		reload_log(
+			"reload: %s changed: applied at the next restart only",
+			changed);
 	rc = hs_reload_run_hooks(err, sizeof(err));
 	hs_reload_count(rc == 0);
 	if (rc < 0)
-		reload_log("reload failed: %s (that part kept its old state; options, certificate and files were reloaded)",
+		reload_log("reload failed: %s (that part kept its old state; "
+			   "options, certificate and files were reloaded)",
 			   err);
 	else
-		reload_log("reloaded: %zu files, certificate %s", hs_files_count(scfg.files),
-			   no.cert);
+		reload_log("reloaded: %zu files, certificate %s",
+			   hs_files_count(scfg.files), no.cert);
 }
 
 /* The main lcore's duties between sleeps (several lcores) or between
@@ -417,19 +438,22 @@ app_tick(void)
 	if (hs_reload_take())
 		app_reload(app);
 	if (hs_lcore_draining()) {
-		uint64_t now = rte_get_timer_cycles(), live = hs_server_live_conns();
+		uint64_t now = rte_get_timer_cycles(),
+			 live = hs_server_live_conns();
 
 		if (app->drain_deadline == 0) {
-			app->drain_deadline = now + (uint64_t)app->o.shutdown_timeout_s *
-						    rte_get_timer_hz();
+			app->drain_deadline =
+				now + (uint64_t)app->o.shutdown_timeout_s *
+					      rte_get_timer_hz();
 			printf("httpsd: draining: not accepting, %" PRIu64
-			       " connections open, up to %u s\n", live,
-			       app->o.shutdown_timeout_s);
+			       " connections open, up to %u s\n",
+			       live, app->o.shutdown_timeout_s);
 		}
 		if (live == 0 || now >= app->drain_deadline) {
 			if (live != 0)
-				printf("httpsd: shutdown timeout: closing %" PRIu64
-				       " connections\n", live);
+				printf("httpsd: shutdown timeout: closing "
+				       "%" PRIu64 " connections\n",
+				       live);
 			hs_lcore_stop();
 		}
 	}
@@ -453,7 +477,8 @@ workers_run(const struct hs_app *app)
 	for (unsigned int i = 0; i < hs_nb_workers; i++)
 		if (rte_eal_remote_launch(worker_loop, &hs_workers[i],
 					  hs_worker_lcore[i]) != 0)
-			app_die("cannot launch the loop on lcore %u", hs_worker_lcore[i]);
+			app_die("cannot launch the loop on lcore %u",
+				hs_worker_lcore[i]);
 	while (!hs_lcore_stopping()) {
 		app_tick();
 		usleep(HS_TICK_US);
@@ -464,7 +489,8 @@ workers_run(const struct hs_app *app)
 /* The access-log writer runs as an EAL control thread: off the polling
  * cores. */
 static int
-log_thread_create(pthread_t *t, const char *name, void *(*fn)(void *), void *arg)
+log_thread_create(pthread_t *t, const char *name, void *(*fn)(void *),
+		  void *arg)
 {
 	return rte_ctrl_thread_create(t, name, NULL, fn, arg);
 }
@@ -477,11 +503,13 @@ print_ready(const struct hs_app *app)
 
 	inet_ntop(AF_INET, &app->o.ip, ip, sizeof(ip));
 	lcores[0] = '\0';
-	for (unsigned int i = 0; i < hs_nb_workers && len < sizeof(lcores) - 12; i++)
-		len += (size_t)snprintf(lcores + len, sizeof(lcores) - len, "%s%u",
-					i ? "," : "", hs_worker_lcore[i]);
-	printf("httpsd: ready https://%s:%u/ http://%s:%u/ (port %u " RTE_ETHER_ADDR_PRT_FMT
-	       ", %zu files, lcore%s %s)\n",
+	for (unsigned int i = 0; i < hs_nb_workers && len < sizeof(lcores) - 12;
+	     i++)
+		len += (size_t)snprintf(lcores + len, sizeof(lcores) - len,
+					"%s%u", i ? "," : "",
+					hs_worker_lcore[i]);
+	printf("httpsd: ready https://%s:%u/ http://%s:%u/ (port "
+	       "%u " RTE_ETHER_ADDR_PRT_FMT ", %zu files, lcore%s %s)\n",
 	       ip, app->o.https_port, ip, app->o.http_port, app->port,
 	       RTE_ETHER_ADDR_BYTES(&app->ifp->mac), app->nfiles,
 	       hs_nb_workers > 1 ? "s" : "", lcores);
@@ -490,7 +518,9 @@ print_ready(const struct hs_app *app)
 static int
 log_reopen_hook(void *arg, char *err, size_t errlen)
 {
-	(void)arg; (void)err; (void)errlen;
+	(void)arg;
+	(void)err;
+	(void)errlen;
 	hs_log_reopen();
 	return 0;
 }
@@ -513,7 +543,7 @@ hs_app_run(const struct hs_opts *opts, struct hs_opts_build *boot,
 	memset(cl, 0, sizeof(*cl));
 	app->config = app->cl.config;
 	inet_ntop(AF_INET, &o->ip, app->ip_str, sizeof(app->ip_str));
-	hs_tcp_params = o->tcp;            /* before any lcore runs */
+	hs_tcp_params = o->tcp; /* before any lcore runs */
 
 	/* Load everything that can fail on bad input before EAL starts. */
 	if (hs_tls_global_init() < 0)
@@ -540,10 +570,13 @@ hs_app_run(const struct hs_opts *opts, struct hs_opts_build *boot,
 
 	rc = rte_eal_init(eal_argc, eal_argv);
 	if (rc < 0)
-		app_die("EAL initialisation failed: %s", rte_strerror(rte_errno));
+		app_die("EAL initialisation failed: %s",
+			rte_strerror(rte_errno));
 	if (o->port_id < 0) {
 		if (rte_eth_dev_count_avail() == 0)
-			app_die("no DPDK port: add e.g. --vdev=net_af_packet0,iface=IFACE, or bind a NIC to vfio-pci");
+			app_die("no DPDK port: add e.g. "
+				"--vdev=net_af_packet0,iface=IFACE, or bind a "
+				"NIC to vfio-pci");
 		app->port = rte_eth_find_next_owned_by(0, RTE_ETH_DEV_NO_OWNER);
 	} else {
 		app->port = (uint16_t)o->port_id;
@@ -553,10 +586,12 @@ hs_app_run(const struct hs_opts *opts, struct hs_opts_build *boot,
 	workers_plan(app);
 
 	app->pool = hs_port_pool_create(app->port, "hs_mbuf", o->nb_mbufs, 256,
-					RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+					RTE_MBUF_DEFAULT_BUF_SIZE,
+					(int)rte_socket_id());
 	if (app->pool == NULL)
-		app_die("cannot allocate %u mbufs: %s (give EAL more memory with -m or hugepages, or lower --mbufs)",
-			  o->nb_mbufs, rte_strerror(rte_errno));
+		app_die("cannot allocate %u mbufs: %s (give EAL more memory "
+			"with -m or hugepages, or lower --mbufs)",
+			o->nb_mbufs, rte_strerror(rte_errno));
 	/* What connections may hold: the rest of the pool stays for the
 	 * rings and for control frames whatever peers do (hs_tcp_mem.c). */
 	if (o->tcp.mem_lcore_max == 0)
@@ -564,10 +599,12 @@ hs_app_run(const struct hs_opts *opts, struct hs_opts_build *boot,
 			hs_tcp_mem_auto(o->nb_mbufs, hs_nb_workers,
 					HS_PORT_RX_DESC, HS_PORT_TX_DESC);
 	else if ((uint64_t)o->tcp.mem_lcore_max * hs_nb_workers >= o->nb_mbufs)
-		app_die("--mem-lcore %u: %u lcores would hold the whole pool (--mbufs %u)",
-			  o->tcp.mem_lcore_max, hs_nb_workers, o->nb_mbufs);
+		app_die("--mem-lcore %u: %u lcores would hold the whole pool "
+			"(--mbufs %u)",
+			o->tcp.mem_lcore_max, hs_nb_workers, o->nb_mbufs);
 
-	app->ifp = rte_zmalloc("hs_netif", sizeof(*app->ifp), RTE_CACHE_LINE_SIZE);
+	app->ifp =
+		rte_zmalloc("hs_netif", sizeof(*app->ifp), RTE_CACHE_LINE_SIZE);
 	if (app->ifp == NULL)
 		app_die("out of EAL memory for the interface");
 	if (hs_port_init(app->port, (uint16_t)hs_nb_workers, app->pool, o->mtu,
@@ -590,7 +627,8 @@ hs_app_run(const struct hs_opts *opts, struct hs_opts_build *boot,
 	hs_stats_info_port(app->port);
 	workers_setup();
 	if (hs_stats_telemetry_init() < 0)
-		fprintf(stderr, "httpsd: warning: telemetry commands not registered\n");
+		fprintf(stderr,
+			"httpsd: warning: telemetry commands not registered\n");
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -612,8 +650,9 @@ hs_app_run(const struct hs_opts *opts, struct hs_opts_build *boot,
 	hs_stats_print(stdout);
 	workers_teardown();
 	hs_port_fini(app->port);
-	printf("mbufs_in_use %u\n", o->nb_mbufs - rte_mempool_avail_count(app->pool) -
-	       hs_port_mbufs_kept(app->port));
+	printf("mbufs_in_use %u\n", o->nb_mbufs -
+					    rte_mempool_avail_count(app->pool) -
+					    hs_port_mbufs_kept(app->port));
 	/* every worker's connections, TLS sessions and log ring were freed */
 	printf("server_lcores_attached %u\n", hs_server_lcores_attached());
 	rte_free(app->ifp);

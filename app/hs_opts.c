@@ -27,7 +27,7 @@
 #include "hs_opts.h"
 
 #define HS_STR_(x) #x
-#define HS_STR(x) HS_STR_(x)
+#define HS_STR(x)  HS_STR_(x)
 
 /* Where errors go: err (the caller's buffer) and, first in every
  * message, where the option being applied came from: "FILE:LINE: " for a
@@ -57,13 +57,16 @@ opt_fail(struct hs_opterr *e, const char *fmt, ...)
 
 /* ---- option table ------------------------------------------------------ */
 enum hs_opt_kind {
-	HS_OPT_STR,       /* const char * (into argv or the config file) */
-	HS_OPT_U16, HS_OPT_U32, HS_OPT_U64, HS_OPT_INT,  /* decimal in [min, max] */
-	HS_OPT_IP,        /* uint32_t, network order */
-	HS_OPT_MS,        /* uint32_t milliseconds: "N" seconds, "Nms", "Ns", "Nm" */
-	HS_OPT_BOOL,      /* no value: sets a bool */
-	HS_OPT_FN,        /* custom parser */
-	HS_OPT_ACTION,    /* no value: fn returns HS_OPTS_HELP / HS_OPTS_VERSION */
+	HS_OPT_STR, /* const char * (into argv or the config file) */
+	HS_OPT_U16,
+	HS_OPT_U32,
+	HS_OPT_U64,
+	HS_OPT_INT,  /* decimal in [min, max] */
+	HS_OPT_IP,   /* uint32_t, network order */
+	HS_OPT_MS,   /* uint32_t milliseconds: "N" seconds, "Nms", "Ns", "Nm" */
+	HS_OPT_BOOL, /* no value: sets a bool */
+	HS_OPT_FN,   /* custom parser */
+	HS_OPT_ACTION, /* no value: fn returns HS_OPTS_HELP / HS_OPTS_VERSION */
 };
 
 /* Row flags (the last field, so rows may leave it out). */
@@ -74,18 +77,19 @@ enum hs_opt_kind {
 /* A parser: 0, a negative code (opt_fail), or for HS_OPT_ACTION rows the
  * action code.  It writes only into struct hs_opts (a reload parses into
  * a fresh one). */
-typedef int (*hs_opt_fn)(struct hs_opts *o, const char *val, struct hs_opterr *e);
+typedef int (*hs_opt_fn)(struct hs_opts *o, const char *val,
+			 struct hs_opterr *e);
 
 struct hs_optdef {
-	const char *name;                 /* without "--" */
+	const char *name; /* without "--" */
 	enum hs_opt_kind kind;
-	size_t off;                       /* field in struct hs_opts */
-	uint64_t min, max;                /* integer kinds */
+	size_t off;        /* field in struct hs_opts */
+	uint64_t min, max; /* integer kinds */
 	hs_opt_fn fn;
 	bool required;
-	const char *metavar;              /* NULL for HS_OPT_ACTION/BOOL */
-	const char *help;                 /* "\n" continues on the next line */
-	unsigned int flags;               /* HS_OPTF_* */
+	const char *metavar; /* NULL for HS_OPT_ACTION/BOOL */
+	const char *help;    /* "\n" continues on the next line */
+	unsigned int flags;  /* HS_OPTF_* */
 };
 /* Rows are also configuration-file keys (hs_conf.h). */
 
@@ -126,38 +130,49 @@ static const struct hs_optdef hs_optdefs[] = {
 	  "document root, loaded into memory at start-up\nand on SIGHUP",
 	  HS_OPTF_LIVE },
 	{ "site", HS_OPT_FN, 0, 0, 0, opt_site, false, "NAME=CERT,KEY",
-	  "another certificate, for SNI server name NAME\n(host or *.domain; repeatable; --cert is the default)",
+	  "another certificate, for SNI server name NAME\n(host or *.domain; "
+	  "repeatable; --cert is the default)",
 	  HS_OPTF_LIVE | HS_OPTF_REPEAT },
-	{ "sni-strict", HS_OPT_BOOL, HS_OFF(sni_strict), 0, 0, NULL, false, NULL,
-	  "refuse (unrecognized_name alert) server names\nmatching no --site and no name of --cert",
+	{ "sni-strict", HS_OPT_BOOL, HS_OFF(sni_strict), 0, 0, NULL, false,
+	  NULL,
+	  "refuse (unrecognized_name alert) server names\nmatching no --site "
+	  "and no name of --cert",
 	  HS_OPTF_LIVE },
-	{ "ticket-keys", HS_OPT_STR, HS_OFF(ticket_keys), 0, 0, NULL, false, "FILE",
-	  "session ticket keys: one 64-hex-digit key per line,\nfirst encrypts, all decrypt (default: random;\nre-read on SIGHUP)",
+	{ "ticket-keys", HS_OPT_STR, HS_OFF(ticket_keys), 0, 0, NULL, false,
+	  "FILE",
+	  "session ticket keys: one 64-hex-digit key per line,\nfirst "
+	  "encrypts, all decrypt (default: random;\nre-read on SIGHUP)",
 	  HS_OPTF_LIVE },
 	{ "ticket-lifetime", HS_OPT_U32, HS_OFF(ticket_lifetime), 1,
 	  HS_TLS_TICKET_LIFETIME_MAX, NULL, false, "S",
-	  "session lifetime: tickets' lifetime hint, older tickets\nand cached sessions get a full handshake\n(default 7200, at most 604800 = 7 days)",
+	  "session lifetime: tickets' lifetime hint, older tickets\nand cached "
+	  "sessions get a full handshake\n(default 7200, at most 604800 = 7 "
+	  "days)",
 	  HS_OPTF_LIVE },
 	{ "gateway", HS_OPT_IP, HS_OFF(gw), 0, 0, NULL, false, "A.B.C.D",
 	  "next hop for off-link clients" },
-	{ "https-port", HS_OPT_U16, HS_OFF(https_port), 1, 65535, NULL, false, "N",
-	  "HTTPS port (default 443)" },
-	{ "http-port", HS_OPT_U16, HS_OFF(http_port), 0, 65535, NULL, false, "N",
-	  "plain HTTP port (default 80, 0 = off)" },
-	{ "port", HS_OPT_INT, HS_OFF(port_id), 0, RTE_MAX_ETHPORTS - 1, NULL, false, "N",
-	  "DPDK port id (default: the first one)" },
+	{ "https-port", HS_OPT_U16, HS_OFF(https_port), 1, 65535, NULL, false,
+	  "N", "HTTPS port (default 443)" },
+	{ "http-port", HS_OPT_U16, HS_OFF(http_port), 0, 65535, NULL, false,
+	  "N", "plain HTTP port (default 80, 0 = off)" },
+	{ "port", HS_OPT_INT, HS_OFF(port_id), 0, RTE_MAX_ETHPORTS - 1, NULL,
+	  false, "N", "DPDK port id (default: the first one)" },
 	{ "mtu", HS_OPT_U16, HS_OFF(mtu), 576, 9000, NULL, false, "N",
 	  "IP MTU (default 1500)" },
-	{ "max-conns", HS_OPT_U32, HS_OFF(max_conns), 1, 1u << 22, NULL, false, "N",
-	  "TCP connections per lcore (default 16384)" },
-	{ "mbufs", HS_OPT_U32, HS_OFF(nb_mbufs), 1024, 1u << 24, NULL, false, "N",
-	  "mbufs in the packet pool (default 32767)" },
-	{ "max-file", HS_OPT_U64, HS_OFF(max_file), 0, 1ull << 40, NULL, false, "BYTES",
-	  "largest file loaded from --root (default 256 MiB)", HS_OPTF_LIVE },
-	{ "access-log", HS_OPT_STR, HS_OFF(access_log), 0, 0, NULL, false, "FILE|off",
+	{ "max-conns", HS_OPT_U32, HS_OFF(max_conns), 1, 1u << 22, NULL, false,
+	  "N", "TCP connections per lcore (default 16384)" },
+	{ "mbufs", HS_OPT_U32, HS_OFF(nb_mbufs), 1024, 1u << 24, NULL, false,
+	  "N", "mbufs in the packet pool (default 32767)" },
+	{ "max-file", HS_OPT_U64, HS_OFF(max_file), 0, 1ull << 40, NULL, false,
+	  "BYTES", "largest file loaded from --root (default 256 MiB)",
+	  HS_OPTF_LIVE },
+	{ "access-log", HS_OPT_STR, HS_OFF(access_log), 0, 0, NULL, false,
+	  "FILE|off",
 	  "access log, combined format (default " HS_LOG_DEFAULT_PATH ")" },
-	{ "idle-sleep", HS_OPT_U32, HS_OFF(idle_sleep_us), 0, 1000000, NULL, false, "US",
-	  "sleep US microseconds after a run of empty polls\n(default 0: busy polling)",
+	{ "idle-sleep", HS_OPT_U32, HS_OFF(idle_sleep_us), 0, 1000000, NULL,
+	  false, "US",
+	  "sleep US microseconds after a run of empty polls\n(default 0: busy "
+	  "polling)",
 	  HS_OPTF_LIVE },
 	{ "impair", HS_OPT_FN, 0, 0, 0, opt_impair, false, "SPEC",
 	  "impair the link (testing): [rx:|tx:]key=value,... with\n"
@@ -172,82 +187,106 @@ static const struct hs_optdef hs_optdefs[] = {
 	  "test upload endpoint: a POST to exactly PATH is hashed, not\n"
 	  "stored, and answered \"sha256=<hex> bytes=<n>\" (default off)",
 	  HS_OPTF_LIVE },
-	{ "max-body", HS_OPT_U64, HS_OFF(max_body), 1, 1ull << 40, NULL, false, "BYTES",
-	  "largest --upload-sink body, 413 above (default 64 MiB)",
+	{ "max-body", HS_OPT_U64, HS_OFF(max_body), 1, 1ull << 40, NULL, false,
+	  "BYTES", "largest --upload-sink body, 413 above (default 64 MiB)",
 	  HS_OPTF_LIVE },
 	{ "client-ca", HS_OPT_STR, HS_OFF(client_ca), 0, 0, NULL, false, "FILE",
-	  "request TLS client certificates and verify them\nagainst these PEM CA certificates",
+	  "request TLS client certificates and verify them\nagainst these PEM "
+	  "CA certificates",
 	  HS_OPTF_LIVE },
 	{ "client-auth", HS_OPT_FN, 0, 0, 0, opt_client_auth, false, "MODE",
 	  "with --client-ca: 'required' (default) or 'optional'",
 	  HS_OPTF_LIVE },
-	{ "ocsp-staple", HS_OPT_STR, HS_OFF(ocsp_staple), 0, 0, NULL, false, "FILE",
-	  "staple this DER OCSP response (openssl ocsp -respout)\nto handshakes that ask for status_request",
+	{ "ocsp-staple", HS_OPT_STR, HS_OFF(ocsp_staple), 0, 0, NULL, false,
+	  "FILE",
+	  "staple this DER OCSP response (openssl ocsp -respout)\nto "
+	  "handshakes that ask for status_request",
 	  HS_OPTF_LIVE },
-	{ "early-data", HS_OPT_BOOL, HS_OFF(early_data), 0, 0, NULL, false, NULL,
-	  "accept TLS 1.3 0-RTT early data (GET/HEAD served,\nothers 425; replayed ClientHellos get 1-RTT)",
+	{ "early-data", HS_OPT_BOOL, HS_OFF(early_data), 0, 0, NULL, false,
+	  NULL,
+	  "accept TLS 1.3 0-RTT early data (GET/HEAD served,\nothers 425; "
+	  "replayed ClientHellos get 1-RTT)",
 	  HS_OPTF_LIVE },
 	{ "crypto", HS_OPT_FN, 0, 0, 0, opt_crypto, false, "NAME",
 	  "AES-GCM record crypto: ipsec-mb (default) or wolfssl" },
 	{ "tls-records", HS_OPT_FN, 0, 0, 0, opt_tls_records, false, "WHO",
-	  "records after the handshake: own (default: our record\nlayer on ipsec-mb) or wolfssl" },
-	{ "http-port-mode", HS_OPT_FN, 0, 0, 0, opt_http_port_mode, false, "MODE",
-	  "redirect (default: 301 to the https URL) or serve",
+	  "records after the handshake: own (default: our record\nlayer on "
+	  "ipsec-mb) or wolfssl" },
+	{ "http-port-mode", HS_OPT_FN, 0, 0, 0, opt_http_port_mode, false,
+	  "MODE", "redirect (default: 301 to the https URL) or serve",
 	  HS_OPTF_LIVE },
-	{ "hsts-max-age", HS_OPT_U32, HS_OFF(hsts_max_age), 0, 1u << 30, NULL, false, "S",
-	  "Strict-Transport-Security max-age on HTTPS\n(default 31536000, 0 = no header)",
+	{ "hsts-max-age", HS_OPT_U32, HS_OFF(hsts_max_age), 0, 1u << 30, NULL,
+	  false, "S",
+	  "Strict-Transport-Security max-age on HTTPS\n(default 31536000, 0 = "
+	  "no header)",
 	  HS_OPTF_LIVE },
-	{ "hsts-include-subdomains", HS_OPT_BOOL, HS_OFF(hsts_subdomains), 0, 0, NULL, false, NULL,
-	  "add includeSubDomains to Strict-Transport-Security",
-	  HS_OPTF_LIVE },
-	{ "hsts-preload", HS_OPT_BOOL, HS_OFF(hsts_preload), 0, 0, NULL, false, NULL,
-	  "add preload to Strict-Transport-Security",
-	  HS_OPTF_LIVE },
-	{ "keepalive-requests", HS_OPT_U32, HS_OFF(keepalive_requests), 1, 1u << 30, NULL, false, "N",
+	{ "hsts-include-subdomains", HS_OPT_BOOL, HS_OFF(hsts_subdomains), 0, 0,
+	  NULL, false, NULL,
+	  "add includeSubDomains to Strict-Transport-Security", HS_OPTF_LIVE },
+	{ "hsts-preload", HS_OPT_BOOL, HS_OFF(hsts_preload), 0, 0, NULL, false,
+	  NULL, "add preload to Strict-Transport-Security", HS_OPTF_LIVE },
+	{ "keepalive-requests", HS_OPT_U32, HS_OFF(keepalive_requests), 1,
+	  1u << 30, NULL, false, "N",
 	  "requests per connection before it is closed (default 1000)",
 	  HS_OPTF_LIVE },
-	{ "keepalive-timeout", HS_OPT_MS, HS_OFF(keepalive_ms), 10, 86400000, NULL, false, "T",
-	  "idle time between requests (default 75s); T is N seconds\nor Nms, Ns, Nm",
+	{ "keepalive-timeout", HS_OPT_MS, HS_OFF(keepalive_ms), 10, 86400000,
+	  NULL, false, "T",
+	  "idle time between requests (default 75s); T is N seconds\nor Nms, "
+	  "Ns, Nm",
 	  HS_OPTF_LIVE },
-	{ "header-timeout", HS_OPT_MS, HS_OFF(header_ms), 10, 86400000, NULL, false, "T",
+	{ "header-timeout", HS_OPT_MS, HS_OFF(header_ms), 10, 86400000, NULL,
+	  false, "T",
 	  "a started request head must complete within T (default 60s)",
 	  HS_OPTF_LIVE },
-	{ "handshake-timeout", HS_OPT_MS, HS_OFF(handshake_ms), 10, 86400000, NULL, false, "T",
+	{ "handshake-timeout", HS_OPT_MS, HS_OFF(handshake_ms), 10, 86400000,
+	  NULL, false, "T",
 	  "the TLS handshake must complete within T (default 60s)",
 	  HS_OPTF_LIVE },
-	{ "send-timeout", HS_OPT_MS, HS_OFF(send_ms), 10, 86400000, NULL, false, "T",
-	  "longest time without send progress (default 60s)",
+	{ "send-timeout", HS_OPT_MS, HS_OFF(send_ms), 10, 86400000, NULL, false,
+	  "T", "longest time without send progress (default 60s)",
 	  HS_OPTF_LIVE },
-	{ "shutdown-timeout", HS_OPT_U32, HS_OFF(shutdown_timeout_s), 0, 86400, NULL, false, "S",
-	  "SIGTERM: seconds in-flight responses get to finish\n(default 20; 0: stop at once)",
+	{ "shutdown-timeout", HS_OPT_U32, HS_OFF(shutdown_timeout_s), 0, 86400,
+	  NULL, false, "S",
+	  "SIGTERM: seconds in-flight responses get to finish\n(default 20; 0: "
+	  "stop at once)",
 	  HS_OPTF_LIVE },
 	{ "config", HS_OPT_STR, HS_OFF(config), 0, 0, NULL, false, "FILE",
-	  "read options from FILE, one 'name value' per line\n(command-line options override it;\nre-read on SIGHUP)",
+	  "read options from FILE, one 'name value' per line\n(command-line "
+	  "options override it;\nre-read on SIGHUP)",
 	  HS_OPTF_CLI },
-	{ "check-config", HS_OPT_BOOL, HS_OFF(check_config), 0, 0, NULL, false, NULL,
-	  "validate the options and the files they name\n(certificate, key, root), then exit 0 or 2",
+	{ "check-config", HS_OPT_BOOL, HS_OFF(check_config), 0, 0, NULL, false,
+	  NULL,
+	  "validate the options and the files they name\n(certificate, key, "
+	  "root), then exit 0 or 2",
 	  HS_OPTF_CLI },
 	{ "cc", HS_OPT_FN, 0, 0, 0, opt_cc, false, "cubic|newreno",
 	  "TCP congestion control (default cubic)" },
 	{ "initcwnd", HS_OPT_FN, 0, 0, 0, opt_initcwnd, false, "N",
 	  "TCP initial window in segments (default 10, RFC 6928),\n1..100" },
 	{ "pacing", HS_OPT_FN, 0, 0, 0, opt_pacing, false, "on|off",
-	  "TCP pacing of new data at 2x (slow start) or 1.2x\ncwnd/SRTT in ~1 ms bursts (default on)" },
-	{ "max-conns-per-source", HS_OPT_FN, 0, 0, 0, opt_per_source, false, "N",
-	  "TCP connections per client address per lcore\n(default " HS_STR(HS_PER_SOURCE_DEFAULT) ", 0: no limit)" },
+	  "TCP pacing of new data at 2x (slow start) or 1.2x\ncwnd/SRTT in ~1 "
+	  "ms bursts (default on)" },
+	{ "max-conns-per-source", HS_OPT_FN, 0, 0, 0, opt_per_source, false,
+	  "N",
+	  "TCP connections per client address per lcore\n(default " HS_STR(
+		  HS_PER_SOURCE_DEFAULT) ", 0: no limit)" },
 	{ "mem-lcore", HS_OPT_FN, 0, 0, 0, opt_mem_lcore, false, "N",
 	  "mbufs the connections of one lcore may hold in their\n"
 	  "queues; above 7/8 of it the worst are reset (default 0:\n"
 	  "the pool minus rings, caches and 1/8 reserve, per lcore)" },
 	{ "send-buffer", HS_OPT_FN, 0, 0, 0, opt_send_buffer, false, "BYTES",
-	  "initial send queue per connection, and bytes/1024+16\nmbufs (default 262144; 16384..67108864)" },
-	{ "send-buffer-max", HS_OPT_FN, 0, 0, 0, opt_send_buffer_max, false, "BYTES",
+	  "initial send queue per connection, and bytes/1024+16\nmbufs "
+	  "(default 262144; 16384..67108864)" },
+	{ "send-buffer-max", HS_OPT_FN, 0, 0, 0, opt_send_buffer_max, false,
+	  "BYTES",
 	  "send queue a connection may grow to with its congestion\n"
 	  "window, 2*cwnd+64KiB, at most 1/4 of --mem-lcore (default\n"
 	  "4194304; 16384..67108864; at most --send-buffer: fixed)" },
 	{ "recv-buffer", HS_OPT_FN, 0, 0, 0, opt_recv_buffer, false, "BYTES",
-	  "receive window per connection, and bytes/1024+16 mbufs\n(default 262144; 16384..16777216)" },
-	{ "recv-buffer-max", HS_OPT_FN, 0, 0, 0, opt_recv_buffer_max, false, "BYTES",
+	  "receive window per connection, and bytes/1024+16 mbufs\n(default "
+	  "262144; 16384..16777216)" },
+	{ "recv-buffer-max", HS_OPT_FN, 0, 0, 0, opt_recv_buffer_max, false,
+	  "BYTES",
 	  "receive window a connection may grow to with what its\n"
 	  "application reads per RTT, at most 1/4 of --mem-lcore\n"
 	  "(default 4194304; 16384..16777216; at most --recv-buffer:\nfixed)" },
@@ -282,12 +321,12 @@ usage_opt(FILE *f, const struct hs_optdef *d)
 void
 hs_opts_usage(FILE *f)
 {
-	fprintf(f,
-"Usage: httpsd [EAL options] -- [options]\n"
-"\n"
-"Serve the files under --root over HTTPS (and HTTP) from a DPDK port.\n"
-"\n"
-"Required:\n");
+	fprintf(f, "Usage: httpsd [EAL options] -- [options]\n"
+		   "\n"
+		   "Serve the files under --root over HTTPS (and HTTP) from a "
+		   "DPDK port.\n"
+		   "\n"
+		   "Required:\n");
 	for (size_t i = 0; i < HS_NB_OPTS; i++)
 		if (hs_optdefs[i].required)
 			usage_opt(f, &hs_optdefs[i]);
@@ -295,22 +334,29 @@ hs_opts_usage(FILE *f)
 	for (size_t i = 0; i < HS_NB_OPTS; i++)
 		if (!hs_optdefs[i].required)
 			usage_opt(f, &hs_optdefs[i]);
-	fprintf(f,
-"\n"
-"Example (no special NIC needed):\n"
-"  httpsd -l 0 --no-huge -m 512 --vdev=net_af_packet0,iface=veth0 -- \\\n"
-"      --addr 198.18.0.1/24 --cert cert.pem --key key.pem --root www\n"
-"\n"
-"Several cores: with EAL -l 0-N the main lcore (the first) does not poll;\n"
-"each of the N worker lcores owns one RX/TX queue pair (RSS with a\n"
-"symmetric key; for net_af_packet add qpairs=N to --vdev).\n"
-"\n"
-"Counters: DPDK telemetry commands /httpsd/stats, /httpsd/lcore_stats,N\n"
-"and /httpsd/info; printed at exit.\n"
-"\n"
-"Signals: SIGHUP reloads (--config file, certificate, key, files);\n"
-"SIGTERM drains (no new connections, responses in flight finish, up to\n"
-"--shutdown-timeout), then exits 0; SIGINT or a second SIGTERM stops now.\n");
+	fprintf(f, "\n"
+		   "Example (no special NIC needed):\n"
+		   "  httpsd -l 0 --no-huge -m 512 "
+		   "--vdev=net_af_packet0,iface=veth0 -- \\\n"
+		   "      --addr 198.18.0.1/24 --cert cert.pem --key key.pem "
+		   "--root www\n"
+		   "\n"
+		   "Several cores: with EAL -l 0-N the main lcore (the first) "
+		   "does not poll;\n"
+		   "each of the N worker lcores owns one RX/TX queue pair (RSS "
+		   "with a\n"
+		   "symmetric key; for net_af_packet add qpairs=N to --vdev).\n"
+		   "\n"
+		   "Counters: DPDK telemetry commands /httpsd/stats, "
+		   "/httpsd/lcore_stats,N\n"
+		   "and /httpsd/info; printed at exit.\n"
+		   "\n"
+		   "Signals: SIGHUP reloads (--config file, certificate, key, "
+		   "files);\n"
+		   "SIGTERM drains (no new connections, responses in flight "
+		   "finish, up to\n"
+		   "--shutdown-timeout), then exits 0; SIGINT or a second "
+		   "SIGTERM stops now.\n");
 }
 
 /* ---- value parsers ------------------------------------------------------ */
@@ -329,8 +375,9 @@ parse_uint(struct hs_opterr *e, const char *opt, const char *s, uint64_t min,
 	if (errno != 0 || *end != '\0')
 		return opt_fail(e, "%s: '%s' is not a number", opt, s);
 	if (v < min || v > max)
-		return opt_fail(e, "%s: %s is out of range (%llu..%llu)", opt, s,
-				(unsigned long long)min, (unsigned long long)max);
+		return opt_fail(e, "%s: %s is out of range (%llu..%llu)", opt,
+				s, (unsigned long long)min,
+				(unsigned long long)max);
 	*out = v;
 	return 0;
 }
@@ -368,7 +415,8 @@ parse_ms(struct hs_opterr *e, const char *opt, const char *s, uint64_t min,
 
 	errno = 0;
 	if (*s < '0' || *s > '9')
-		return opt_fail(e, "%s: '%s' is not a time (N, Nms, Ns or Nm)", opt, s);
+		return opt_fail(e, "%s: '%s' is not a time (N, Nms, Ns or Nm)",
+				opt, s);
 	v = strtoull(s, &end, 10);
 	if (strcmp(end, "ms") == 0)
 		mul = 1;
@@ -377,10 +425,12 @@ parse_ms(struct hs_opterr *e, const char *opt, const char *s, uint64_t min,
 	else if (strcmp(end, "m") == 0)
 		mul = 60000;
 	else
-		return opt_fail(e, "%s: '%s' is not a time (N, Nms, Ns or Nm)", opt, s);
+		return opt_fail(e, "%s: '%s' is not a time (N, Nms, Ns or Nm)",
+				opt, s);
 	if (errno != 0 || v > max || v * mul < min || v * mul > max)
-		return opt_fail(e, "%s: %s is out of range (%llums..%llus)", opt, s,
-				(unsigned long long)min, (unsigned long long)max / 1000);
+		return opt_fail(e, "%s: %s is out of range (%llums..%llus)",
+				opt, s, (unsigned long long)min,
+				(unsigned long long)max / 1000);
 	*out = (uint32_t)(v * mul);
 	return 0;
 }
@@ -391,7 +441,8 @@ static int
 opt_tls_records(struct hs_opts *o, const char *s, struct hs_opterr *e)
 {
 	if (hs_tls_records_parse(s, &o->records) < 0)
-		return opt_fail(e, "--tls-records: '%s' is not own or wolfssl", s);
+		return opt_fail(e, "--tls-records: '%s' is not own or wolfssl",
+				s);
 	return 0;
 }
 
@@ -399,9 +450,11 @@ static int
 opt_crypto(struct hs_opts *o, const char *s, struct hs_opterr *e)
 {
 	if (hs_tls_crypto_parse(s, &o->crypto) < 0)
-		return opt_fail(e, "--crypto: '%s' is not ipsec-mb or wolfssl", s);
+		return opt_fail(e, "--crypto: '%s' is not ipsec-mb or wolfssl",
+				s);
 	if (o->crypto == HS_TLS_CRYPTO_IPSECMB && !hs_tls_crypto_available())
-		return opt_fail(e, "--crypto ipsec-mb: this build has no ipsec-mb");
+		return opt_fail(
+			e, "--crypto ipsec-mb: this build has no ipsec-mb");
 	return 0;
 }
 
@@ -413,7 +466,9 @@ opt_http_port_mode(struct hs_opts *o, const char *s, struct hs_opterr *e)
 	else if (strcmp(s, "serve") == 0)
 		o->http_serve = true;
 	else
-		return opt_fail(e, "--http-port-mode: '%s' is not redirect or serve", s);
+		return opt_fail(
+			e, "--http-port-mode: '%s' is not redirect or serve",
+			s);
 	return 0;
 }
 
@@ -429,13 +484,17 @@ opt_addr(struct hs_opts *o, const char *s, struct hs_opterr *e)
 	strcpy(buf, s);
 	slash = strchr(buf, '/');
 	if (slash == NULL)
-		return opt_fail(e, "--addr: '%s' lacks a prefix length (A.B.C.D/N)", s);
+		return opt_fail(
+			e, "--addr: '%s' lacks a prefix length (A.B.C.D/N)", s);
 	*slash = '\0';
 	HS_GUARD(parse_ip(e, "--addr", buf, &o->ip));
-	HS_GUARD(parse_uint(e, "--addr prefix length", slash + 1, 1, 32, &plen));
+	HS_GUARD(
+		parse_uint(e, "--addr prefix length", slash + 1, 1, 32, &plen));
 	o->mask = htonl((uint32_t)(0xffffffffull << (32 - plen)));
-	if (o->ip == 0 || (ntohl(o->ip) >> 28) >= 14 || (ntohl(o->ip) >> 24) == 127)
-		return opt_fail(e, "--addr: %s is not a usable unicast address", buf);
+	if (o->ip == 0 || (ntohl(o->ip) >> 28) >= 14 ||
+	    (ntohl(o->ip) >> 24) == 127)
+		return opt_fail(e, "--addr: %s is not a usable unicast address",
+				buf);
 	o->addr_str = s;
 	return 0;
 }
@@ -474,7 +533,8 @@ opt_site(struct hs_opts *o, const char *s, struct hs_opterr *e)
 	const char *eq, *comma;
 
 	if (o->nb_sites == HS_TLS_MAX_SITES)
-		return opt_fail(e, "--site: at most %d sites", HS_TLS_MAX_SITES);
+		return opt_fail(e, "--site: at most %d sites",
+				HS_TLS_MAX_SITES);
 	eq = strchr(s, '=');
 	comma = eq != NULL ? strchr(eq + 1, ',') : NULL;
 	if (eq == NULL || eq == s || comma == NULL || comma == eq + 1 ||
@@ -494,7 +554,10 @@ static int
 opt_client_auth(struct hs_opts *o, const char *s, struct hs_opterr *e)
 {
 	if (hs_tls_client_auth_parse(s, &o->client_auth) < 0)
-		return opt_fail(e, "--client-auth: '%s' is not 'optional' or 'required'", s);
+		return opt_fail(
+			e,
+			"--client-auth: '%s' is not 'optional' or 'required'",
+			s);
 	return 0;
 }
 
@@ -516,10 +579,16 @@ static int
 opt_upload_sink(struct hs_opts *o, const char *val, struct hs_opterr *e)
 {
 	if (val[0] != '/')
-		return opt_fail(e, "--upload-sink: '%s' is not an absolute path (e.g. /upload)", val);
+		return opt_fail(e,
+				"--upload-sink: '%s' is not an absolute path "
+				"(e.g. /upload)",
+				val);
 	for (const char *p = val; *p; p++)
 		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
-			return opt_fail(e, "--upload-sink: '%s' has a space or control character", val);
+			return opt_fail(e,
+					"--upload-sink: '%s' has a space or "
+					"control character",
+					val);
 	o->upload_sink = val;
 	return 0;
 }
@@ -559,16 +628,19 @@ opt_per_source(struct hs_opts *o, const char *val, struct hs_opterr *e)
 static int
 opt_mem_lcore(struct hs_opts *o, const char *val, struct hs_opterr *e)
 {
-	HS_GUARD(parse_u32(e, "--mem-lcore", val, 0, 1u << 24, &o->tcp.mem_lcore_max));
+	HS_GUARD(parse_u32(e, "--mem-lcore", val, 0, 1u << 24,
+			   &o->tcp.mem_lcore_max));
 	if (o->tcp.mem_lcore_max != 0 && o->tcp.mem_lcore_max < 256)
-		return opt_fail(e, "--mem-lcore: %s is below 256 (0 = automatic)", val);
+		return opt_fail(
+			e, "--mem-lcore: %s is below 256 (0 = automatic)", val);
 	return 0;
 }
 
 static int
 opt_send_buffer(struct hs_opts *o, const char *val, struct hs_opterr *e)
 {
-	return parse_u32(e, "--send-buffer", val, 16384, 64u << 20, &o->tcp.sndbuf);
+	return parse_u32(e, "--send-buffer", val, 16384, 64u << 20,
+			 &o->tcp.sndbuf);
 }
 
 static int
@@ -581,7 +653,8 @@ opt_send_buffer_max(struct hs_opts *o, const char *val, struct hs_opterr *e)
 static int
 opt_recv_buffer(struct hs_opts *o, const char *val, struct hs_opterr *e)
 {
-	return parse_u32(e, "--recv-buffer", val, 16384, 16u << 20, &o->tcp.rcvbuf);
+	return parse_u32(e, "--recv-buffer", val, 16384, 16u << 20,
+			 &o->tcp.rcvbuf);
 }
 
 static int
@@ -594,7 +667,8 @@ opt_recv_buffer_max(struct hs_opts *o, const char *val, struct hs_opterr *e)
 static int
 opt_initcwnd(struct hs_opts *o, const char *val, struct hs_opterr *e)
 {
-	return parse_u32(e, "--initcwnd", val, 1, HS_TCP_INITCWND_MAX, &o->tcp.initcwnd);
+	return parse_u32(e, "--initcwnd", val, 1, HS_TCP_INITCWND_MAX,
+			 &o->tcp.initcwnd);
 }
 
 static int
@@ -634,7 +708,9 @@ opt_apply(struct hs_opts *o, const struct hs_optdef *d, const char *val,
 
 	snprintf(what, sizeof(what), "--%s", d->name);
 	switch (d->kind) {
-	case HS_OPT_STR: *(const char **)field = val; break;
+	case HS_OPT_STR:
+		*(const char **)field = val;
+		break;
 	case HS_OPT_U16:
 		if ((rc = parse_uint(e, what, val, d->min, d->max, &v)) == 0)
 			*(uint16_t *)field = (uint16_t)v;
@@ -651,10 +727,19 @@ opt_apply(struct hs_opts *o, const struct hs_optdef *d, const char *val,
 		if ((rc = parse_uint(e, what, val, d->min, d->max, &v)) == 0)
 			*(int *)field = (int)v;
 		break;
-	case HS_OPT_IP: rc = parse_ip(e, what, val, (uint32_t *)field); break;
-	case HS_OPT_MS: rc = parse_ms(e, what, val, d->min, d->max, (uint32_t *)field); break;
-	case HS_OPT_BOOL: *(bool *)field = true; break;
-	case HS_OPT_FN: case HS_OPT_ACTION: rc = d->fn(o, val, e); break;
+	case HS_OPT_IP:
+		rc = parse_ip(e, what, val, (uint32_t *)field);
+		break;
+	case HS_OPT_MS:
+		rc = parse_ms(e, what, val, d->min, d->max, (uint32_t *)field);
+		break;
+	case HS_OPT_BOOL:
+		*(bool *)field = true;
+		break;
+	case HS_OPT_FN:
+	case HS_OPT_ACTION:
+		rc = d->fn(o, val, e);
+		break;
 	}
 	return rc;
 }
@@ -662,9 +747,14 @@ opt_apply(struct hs_opts *o, const struct hs_optdef *d, const char *val,
 /* ---- building the options: command line + configuration file ---------- */
 
 static const struct hs_opts hs_opts_defaults = {
-	.https_port = 443, .http_port = 80, .max_conns = 16384,
-	.nb_mbufs = 32767, .mtu = 1500, .port_id = -1,
-	.max_file = 256ull << 20, .max_total = 4ull << 30,
+	.https_port = 443,
+	.http_port = 80,
+	.max_conns = 16384,
+	.nb_mbufs = 32767,
+	.mtu = 1500,
+	.port_id = -1,
+	.max_file = 256ull << 20,
+	.max_total = 4ull << 30,
 	.shutdown_timeout_s = 20,
 	.ticket_lifetime = HS_TLS_TICKET_LIFETIME_DEFAULT,
 	.access_log = HS_LOG_DEFAULT_PATH,
@@ -699,7 +789,8 @@ optdef_find(const char *name)
 }
 
 int
-hs_opts_scan(int argc, char **argv, struct hs_opts_cli *cl, char *err, size_t errlen)
+hs_opts_scan(int argc, char **argv, struct hs_opts_cli *cl, char *err,
+	     size_t errlen)
 {
 	struct hs_opterr e = { .buf = err, .len = errlen };
 	struct option lopts[HS_NB_OPTS + 1];
@@ -711,26 +802,41 @@ hs_opts_scan(int argc, char **argv, struct hs_opts_cli *cl, char *err, size_t er
 	if (rec == NULL)
 		return opt_fail(&e, "out of memory");
 	for (size_t i = 0; i < HS_NB_OPTS; i++)
-		lopts[i] = (struct option){ hs_optdefs[i].name,
-			hs_optdefs[i].kind == HS_OPT_ACTION ||
-			hs_optdefs[i].kind == HS_OPT_BOOL ? no_argument : required_argument,
-			NULL, 256 + (int)i };
+		lopts[i] =
+			(struct option){ hs_optdefs[i].name,
+					 hs_optdefs[i].kind == HS_OPT_ACTION ||
+							 hs_optdefs[i].kind ==
+								 HS_OPT_BOOL
+						 ? no_argument
+						 : required_argument,
+					 NULL, 256 + (int)i };
 	memset(&lopts[HS_NB_OPTS], 0, sizeof(lopts[0]));
 	opterr = 0;
 	optind = 1;
-	while (rc == 0 && (c = getopt_long(argc, argv, ":h", lopts, NULL)) != -1) {
+	while (rc == 0 &&
+	       (c = getopt_long(argc, argv, ":h", lopts, NULL)) != -1) {
 		if (c >= 256 && c < 256 + (int)HS_NB_OPTS) {
-			rec[n++] = (struct hs_optrec){ (unsigned int)(c - 256), 0, optarg };
+			rec[n++] = (struct hs_optrec){ (unsigned int)(c - 256),
+						       0, optarg };
 			continue;
 		}
 		switch (c) {
-		case 'h': rc = HS_OPTS_HELP; break;
-		case ':': rc = opt_fail(&e, "option '%s' needs a value", argv[optind - 1]); break;
-		default: rc = opt_fail(&e, "unknown option '%s' (see --help)", argv[optind - 1]); break;
+		case 'h':
+			rc = HS_OPTS_HELP;
+			break;
+		case ':':
+			rc = opt_fail(&e, "option '%s' needs a value",
+				      argv[optind - 1]);
+			break;
+		default:
+			rc = opt_fail(&e, "unknown option '%s' (see --help)",
+				      argv[optind - 1]);
+			break;
 		}
 	}
 	if (rc == 0 && optind < argc)
-		rc = opt_fail(&e, "unexpected argument '%s' (see --help)", argv[optind]);
+		rc = opt_fail(&e, "unexpected argument '%s' (see --help)",
+			      argv[optind]);
 	if (rc != 0) {
 		free(rec);
 		return rc;
@@ -749,7 +855,8 @@ where_set(struct hs_opterr *e, const struct hs_opts_build *b, unsigned int line)
 	if (line == 0)
 		e->where[0] = '\0';
 	else
-		snprintf(e->where, sizeof(e->where), "%s:%u: ", b->conf.path, line);
+		snprintf(e->where, sizeof(e->where), "%s:%u: ", b->conf.path,
+			 line);
 }
 
 /* Config line of the last occurrence of option idx, 0 if none / cmdline. */
@@ -786,11 +893,12 @@ opts_build(struct hs_opts *o, struct hs_opts_build *b, const char *cfg_path,
 	int rc;
 
 	*o = hs_opts_defaults;
-	o->tcp = hs_tcp_params;            /* the TCP module's defaults */
+	o->tcp = hs_tcp_params; /* the TCP module's defaults */
 	o->tcp.max_per_source = HS_PER_SOURCE_DEFAULT;
 	memset(b, 0, sizeof(*b));
 	e->where[0] = '\0';
-	if (cfg_path != NULL && hs_conf_read(cfg_path, &b->conf, err, sizeof(err)) < 0)
+	if (cfg_path != NULL &&
+	    hs_conf_read(cfg_path, &b->conf, err, sizeof(err)) < 0)
 		return opt_fail(e, "%s", err);
 	b->rec = calloc(b->conf.n + ncl + 1, sizeof(*b->rec));
 	if (b->rec == NULL)
@@ -806,31 +914,38 @@ opts_build(struct hs_opts *o, struct hs_opts_build *b, const char *cfg_path,
 
 		where_set(e, b, r->line);
 		if (idx < 0)
-			return opt_fail(e, "unknown option '%s' (see httpsd --help)", r->name);
+			return opt_fail(
+				e, "unknown option '%s' (see httpsd --help)",
+				r->name);
 		d = &hs_optdefs[idx];
 		novalue = d->kind == HS_OPT_ACTION || d->kind == HS_OPT_BOOL;
 		if (d->flags & HS_OPTF_CLI)
-			return opt_fail(e, "'%s' is a command-line option, not allowed in a configuration file",
+			return opt_fail(e,
+					"'%s' is a command-line option, not "
+					"allowed in a configuration file",
 					r->name);
 		if (novalue && r->value != NULL)
 			return opt_fail(e, "'%s' takes no value", r->name);
 		if (!novalue && r->value == NULL)
 			return opt_fail(e, "'%s' needs a value", r->name);
 		if (first_line[idx] != 0 && !(d->flags & HS_OPTF_REPEAT))
-			return opt_fail(e, "'%s' given twice (first on line %u)", r->name,
-					first_line[idx]);
+			return opt_fail(e,
+					"'%s' given twice (first on line %u)",
+					r->name, first_line[idx]);
 		if (first_line[idx] == 0)
 			first_line[idx] = r->line;
 		if (on_cli[idx])
-			continue;                  /* the command line wins */
+			continue; /* the command line wins */
 		if ((rc = opt_apply(o, d, r->value, e)) != 0)
 			return rc;
 		seen[idx] = true;
-		b->rec[n++] = (struct hs_optrec){ (unsigned int)idx, r->line, r->value };
+		b->rec[n++] = (struct hs_optrec){ (unsigned int)idx, r->line,
+						  r->value };
 	}
 	e->where[0] = '\0';
 	for (size_t i = 0; i < ncl; i++) {
-		if ((rc = opt_apply(o, &hs_optdefs[cl[i].idx], cl[i].val, e)) != 0)
+		if ((rc = opt_apply(o, &hs_optdefs[cl[i].idx], cl[i].val, e)) !=
+		    0)
 			return rc;
 		seen[cl[i].idx] = true;
 		b->rec[n++] = cl[i];
@@ -838,11 +953,13 @@ opts_build(struct hs_opts *o, struct hs_opts_build *b, const char *cfg_path,
 	b->n = n;
 	for (size_t i = 0; i < HS_NB_OPTS; i++)
 		if (hs_optdefs[i].required && !seen[i])
-			return opt_fail(e, "--%s is required%s%s%s", hs_optdefs[i].name,
-					strcmp(hs_optdefs[i].name, "addr") == 0 ?
-					" (e.g. --addr 198.18.0.1/24)" : "",
-					cfg_path ? ", on the command line or in " : "",
-					cfg_path ? cfg_path : "");
+			return opt_fail(
+				e, "--%s is required%s%s%s", hs_optdefs[i].name,
+				strcmp(hs_optdefs[i].name, "addr") == 0
+					? " (e.g. --addr 198.18.0.1/24)"
+					: "",
+				cfg_path ? ", on the command line or in " : "",
+				cfg_path ? cfg_path : "");
 	/* Checks across options name the line of the option they blame. */
 	where_set(e, b, build_line_by_name(b, "gateway"));
 	if (o->gw != 0 && (o->gw & o->mask) != (o->ip & o->mask))
@@ -864,7 +981,7 @@ hs_opts_build(struct hs_opts *o, struct hs_opts_build *b, const char *cfg_path,
 	      const struct hs_opts_cli *cl, char *err, size_t errlen)
 {
 	struct hs_opterr e = { .buf = err, .len = errlen };
-	struct hs_opts *no = malloc(sizeof(*no));    /* sites[] make it large */
+	struct hs_opts *no = malloc(sizeof(*no)); /* sites[] make it large */
 	struct hs_opts_build nb;
 	int rc;
 
@@ -897,7 +1014,8 @@ build_same(const struct hs_opts_build *a, const struct hs_opts_build *b,
 		if (i == a->n || j == b->n)
 			return i == a->n && j == b->n;
 		if ((a->rec[i].val == NULL) != (b->rec[j].val == NULL) ||
-		    (a->rec[i].val != NULL && strcmp(a->rec[i].val, b->rec[j].val) != 0))
+		    (a->rec[i].val != NULL &&
+		     strcmp(a->rec[i].val, b->rec[j].val) != 0))
 			return false;
 		i++;
 		j++;
@@ -914,6 +1032,7 @@ hs_opts_changed(const struct hs_opts_build *a, const struct hs_opts_build *b,
 	for (unsigned int i = 0; i < HS_NB_OPTS && n < len; i++)
 		if (!(hs_optdefs[i].flags & (HS_OPTF_LIVE | HS_OPTF_CLI)) &&
 		    !build_same(a, b, i))
-			n += (size_t)snprintf(buf + n, len - n, "%s--%s", n ? ", " : "",
+			n += (size_t)snprintf(buf + n, len - n, "%s--%s",
+					      n ? ", " : "",
 					      hs_optdefs[i].name);
 }

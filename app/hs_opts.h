@@ -34,7 +34,7 @@
 #define HS_PER_SOURCE_DEFAULT 1024
 
 struct hs_opts {
-	uint32_t ip, mask, gw;            /* network order */
+	uint32_t ip, mask, gw; /* network order */
 	const char *addr_str;
 	const char *cert, *key, *root;
 	uint16_t https_port, http_port;
@@ -42,27 +42,27 @@ struct hs_opts {
 	uint32_t idle_sleep_us;
 	uint32_t nb_mbufs;
 	uint16_t mtu;
-	int port_id;                      /* -1 = first available */
+	int port_id; /* -1 = first available */
 	uint64_t max_file, max_total;
-	const char *access_log;           /* file, or "off" */
-	const char *upload_sink;          /* --upload-sink, NULL = off */
-	uint64_t max_body;                /* --max-body */
+	const char *access_log;  /* file, or "off" */
+	const char *upload_sink; /* --upload-sink, NULL = off */
+	uint64_t max_body;       /* --max-body */
 	bool impair_set;
-	struct hs_impair_cfg impair;      /* --impair, hs_impair.h (start-up only) */
-	const char *client_ca;            /* --client-ca */
+	struct hs_impair_cfg impair; /* --impair, hs_impair.h (start-up only) */
+	const char *client_ca;       /* --client-ca */
 	enum hs_tls_client_auth client_auth; /* --client-auth, OFF if unset */
-	const char *ocsp_staple;          /* --ocsp-staple */
-	bool early_data;                  /* --early-data */
-	enum hs_tls_crypto crypto;        /* --crypto */
-	enum hs_tls_records records;      /* --tls-records */
+	const char *ocsp_staple;             /* --ocsp-staple */
+	bool early_data;                     /* --early-data */
+	enum hs_tls_crypto crypto;           /* --crypto */
+	enum hs_tls_records records;         /* --tls-records */
 	/* HTTP behaviour (struct hs_server_config; 0 ms = default). */
 	uint32_t hsts_max_age;
 	bool hsts_subdomains, hsts_preload;
-	bool http_serve;                  /* --http-port-mode serve */
+	bool http_serve; /* --http-port-mode serve */
 	uint32_t keepalive_requests;
 	uint32_t handshake_ms, header_ms, keepalive_ms, send_ms;
-	struct hs_tcp_params tcp;         /* --cc, --time-wait, ... (start-up only) */
-	const char *config;               /* --config FILE */
+	struct hs_tcp_params tcp; /* --cc, --time-wait, ... (start-up only) */
+	const char *config;       /* --config FILE */
 	bool check_config;
 	uint32_t shutdown_timeout_s;
 	/* TLS sites and resumption (--site, --sni-strict, --ticket-keys) */
@@ -70,7 +70,7 @@ struct hs_opts {
 	size_t nb_sites;
 	bool sni_strict;
 	const char *ticket_keys;
-	uint32_t ticket_lifetime;         /* --ticket-lifetime, seconds */
+	uint32_t ticket_lifetime; /* --ticket-lifetime, seconds */
 };
 
 /* One option occurrence: table row, value (NULL for no-value kinds) and
@@ -83,9 +83,9 @@ struct hs_optrec {
 
 /* The command line's application options, scanned, nothing applied. */
 struct hs_opts_cli {
-	struct hs_optrec *rec;            /* malloc'ed; values point into argv */
+	struct hs_optrec *rec; /* malloc'ed; values point into argv */
 	size_t n;
-	const char *config;               /* --config FILE, or NULL */
+	const char *config; /* --config FILE, or NULL */
 };
 
 /* The result of one build: the records applied, in order, and the
@@ -106,8 +106,8 @@ struct hs_opts_build {
  * argv[0] is the program name) into cl.  0, HS_OPTS_HELP (-h), or a
  * negative code with the reason in err (unknown option, missing value,
  * stray argument).  Free cl with hs_opts_cli_free. */
-int hs_opts_scan(int argc, char **argv, struct hs_opts_cli *cl,
-		 char *err, size_t errlen);
+int hs_opts_scan(int argc, char **argv, struct hs_opts_cli *cl, char *err,
+		 size_t errlen);
 void hs_opts_cli_free(struct hs_opts_cli *cl);
 
 /* Build options from the defaults, then the configuration file cfg_path
@@ -119,15 +119,15 @@ void hs_opts_cli_free(struct hs_opts_cli *cl);
  * a negative code with a one-line reason in err, or HS_OPTS_HELP /
  * HS_OPTS_VERSION, and leaves *o and *b untouched. */
 int hs_opts_build(struct hs_opts *o, struct hs_opts_build *b,
-		  const char *cfg_path, const struct hs_opts_cli *cl,
-		  char *err, size_t errlen);
+		  const char *cfg_path, const struct hs_opts_cli *cl, char *err,
+		  size_t errlen);
 void hs_opts_build_free(struct hs_opts_build *b);
 
 /* Names ("--cc, --mtu") of the options that need a restart (not applied
  * by a reload) and whose values differ between builds a and b; "" when
  * none. */
-void hs_opts_changed(const struct hs_opts_build *a, const struct hs_opts_build *b,
-		     char *buf, size_t len);
+void hs_opts_changed(const struct hs_opts_build *a,
+		     const struct hs_opts_build *b, char *buf, size_t len);
 
 /* --help's text, generated from the table. */
 void hs_opts_usage(FILE *f);

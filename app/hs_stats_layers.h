@@ -14,6 +14,8 @@
 #include "../tls/hs_tls_stats.h"
 #include "../http/hs_http_stats.h"
 
+/* clang-format off */
 #define HS_STATS_LAYERS(X) HS_STATS_TLS(X) HS_STATS_HTTP(X)
+/* clang-format on */
 
 #endif

@@ -23,8 +23,7 @@
 #include "hs_opts.h"
 #include "hs_app.h"
 
-static void __attribute__((noreturn))
-die_usage(const char *msg)
+static void __attribute__((noreturn)) die_usage(const char *msg)
 {
 	fprintf(stderr, "httpsd: %s\n", msg);
 	exit(HS_EXIT_USAGE);
@@ -47,11 +46,13 @@ print_version(void)
 
 	printf("httpsd %s\n%s\n%s\n", HS_VERSION, rte_version(),
 	       hs_tls_version_string());
-	printf("wolfSSL build: %s\n", HS_WOLFSSL_TUNED ?
-	       "tuned (.deps/wolfssl)" : "fallback (Debian libwolfssl, no AES-NI)");
-	printf("0-RTT answers: %s\n", HS_WOLFSSL_TUNED && HS_WOLFSSL_HALF_RTT ?
-	       "0.5-RTT (sent before the client's Finished)" :
-	       "after the client's Finished");
+	printf("wolfSSL build: %s\n",
+	       HS_WOLFSSL_TUNED ? "tuned (.deps/wolfssl)"
+				: "fallback (Debian libwolfssl, no AES-NI)");
+	printf("0-RTT answers: %s\n",
+	       HS_WOLFSSL_TUNED && HS_WOLFSSL_HALF_RTT
+		       ? "0.5-RTT (sent before the client's Finished)"
+		       : "after the client's Finished");
 	if (mb)
 		printf("AES-GCM path: %s (%s, %s)\n",
 		       hs_tls_crypto_name(HS_TLS_CRYPTO_IPSECMB),
@@ -59,11 +60,13 @@ print_version(void)
 	else
 		printf("AES-GCM path: %s (%s)\n",
 		       hs_tls_crypto_name(HS_TLS_CRYPTO_WOLFSSL),
-		       hs_tls_crypto_available() ? "ipsec-mb unusable on this CPU" :
-		       hs_tls_crypto_version());
-	printf("TLS records after the handshake: %s\n", hs_tls_own_available() ?
-	       "own (--tls-records own|wolfssl)" :
-	       "wolfssl (this wolfSSL has no secret callback, or no ipsec-mb)");
+		       hs_tls_crypto_available()
+			       ? "ipsec-mb unusable on this CPU"
+			       : hs_tls_crypto_version());
+	printf("TLS records after the handshake: %s\n",
+	       hs_tls_own_available() ? "own (--tls-records own|wolfssl)"
+				      : "wolfssl (this wolfSSL has no secret "
+					"callback, or no ipsec-mb)");
 	if (mb)
 		hs_tls_global_fini();
 }
@@ -80,10 +83,14 @@ main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--") == 0) { sep = i; break; }
+		if (strcmp(argv[i], "--") == 0) {
+			sep = i;
+			break;
+		}
 	/* --help / --version work with or without EAL options. */
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
 			hs_opts_usage(stdout);
 			return 0;
 		}
@@ -99,7 +106,8 @@ main(int argc, char **argv)
 	if (sep == argc && check_only)
 		sep = 0;
 	else if (sep == argc)
-		die_usage("missing '--' before the application options (see --help)");
+		die_usage("missing '--' before the application options (see "
+			  "--help)");
 	app_argc = argc - sep;
 	if (sep > 0)
 		argv[sep] = argv[0];

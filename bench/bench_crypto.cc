@@ -33,7 +33,8 @@ extern "C" {
 #include "hs_tls_rec.h"
 }
 
-namespace {
+namespace
+{
 
 enum Impl { kWolfSSL = 0, kDevice = 1 };
 
@@ -56,8 +57,9 @@ struct Record {
 	}
 };
 
-bool SetupAes(benchmark::State &state, Aes *aes, const Record &r,
-	      int keylen, Impl impl)
+bool
+SetupAes(benchmark::State &state, Aes *aes, const Record &r, int keylen,
+	 Impl impl)
 {
 	int dev = impl == kDevice ? HS_TLS_CRYPTO_DEVID : INVALID_DEVID;
 
@@ -70,7 +72,8 @@ bool SetupAes(benchmark::State &state, Aes *aes, const Record &r,
 }
 
 // args: record length, key length (16/32), impl
-void BM_Seal(benchmark::State &state)
+void
+BM_Seal(benchmark::State &state)
 {
 	const size_t len = static_cast<size_t>(state.range(0));
 	const int keylen = static_cast<int>(state.range(1));
@@ -96,7 +99,8 @@ void BM_Seal(benchmark::State &state)
 	wc_AesFree(&aes);
 }
 
-void BM_Open(benchmark::State &state)
+void
+BM_Open(benchmark::State &state)
 {
 	const size_t len = static_cast<size_t>(state.range(0));
 	const int keylen = static_cast<int>(state.range(1));
@@ -129,7 +133,8 @@ void BM_Open(benchmark::State &state)
 }
 
 // ipsec-mb without wolfSSL around it: the ceiling for the device.
-void BM_SealIpsecMbDirect(benchmark::State &state)
+void
+BM_SealIpsecMbDirect(benchmark::State &state)
 {
 	const size_t len = static_cast<size_t>(state.range(0));
 	const int keylen = static_cast<int>(state.range(1));
@@ -172,7 +177,8 @@ void BM_SealIpsecMbDirect(benchmark::State &state)
 
 // hs_tls_rec_seal of one TLS 1.3 record over 1448-byte pieces (mbuf
 // segments), in place; args: record plaintext length, key length.
-void BM_RecSeal(benchmark::State &state)
+void
+BM_RecSeal(benchmark::State &state)
 {
 	const size_t len = static_cast<size_t>(state.range(0));
 	const int keylen = static_cast<int>(state.range(1));
@@ -184,14 +190,16 @@ void BM_RecSeal(benchmark::State &state)
 	for (size_t i = 0; i < sizeof(key); i++)
 		key[i] = static_cast<uint8_t>(i * 7 + 1);
 	memset(iv, 0x42, sizeof(iv));
-	if (hs_tls_rec_init(&r, HS_TLS_V13, keylen == 16 ? 0x1301 : 0x1302) != 0 ||
+	if (hs_tls_rec_init(&r, HS_TLS_V13, keylen == 16 ? 0x1301 : 0x1302) !=
+		    0 ||
 	    hs_tls_rec_set_key(&r, HS_TLS_REC_WRITE, key,
 			       static_cast<size_t>(keylen), iv, 12, 0) != 0) {
 		state.SkipWithError("record layer set-up failed");
 		return;
 	}
 	for (size_t off = 0; off < len; off += 1448)
-		v.push_back({ buf.data() + 5 + off, std::min<size_t>(1448, len - off) });
+		v.push_back({ buf.data() + 5 + off,
+			      std::min<size_t>(1448, len - off) });
 	for (auto _ : state) {
 		long rl = hs_tls_rec_seal(&r, HS_TLS_CT_APPDATA, buf.data(),
 					  v.data(), static_cast<int>(v.size()),
@@ -204,7 +212,8 @@ void BM_RecSeal(benchmark::State &state)
 	hs_tls_rec_clear(&r);
 }
 
-void Sizes(benchmark::internal::Benchmark *b)
+void
+Sizes(benchmark::internal::Benchmark *b)
 {
 	for (int keylen : { 16, 32 })
 		for (int impl : { kWolfSSL, kDevice })
@@ -214,7 +223,8 @@ void Sizes(benchmark::internal::Benchmark *b)
 	b->MinTime(0.1);
 }
 
-void SizesDirect(benchmark::internal::Benchmark *b)
+void
+SizesDirect(benchmark::internal::Benchmark *b)
 {
 	for (int keylen : { 16, 32 })
 		for (int len : { 64, 1400, 16384 })
@@ -230,7 +240,8 @@ BENCHMARK(BM_RecSeal)->Apply(SizesDirect);
 
 } // namespace
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	if (hs_tls_global_init() != 0) {
 		fprintf(stderr, "bench_crypto: hs_tls_global_init failed "

@@ -20,12 +20,14 @@ extern "C" {
 #include "hs_http_parse.h"
 }
 
-namespace {
+namespace
+{
 
 const std::string kBrowserGet =
 	"GET /assets/css/main.min.css?v=20261123 HTTP/1.1\r\n"
 	"Host: www.example.com\r\n"
-	"User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0\r\n"
+	"User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 "
+	"Firefox/128.0\r\n"
 	"Accept: text/css,*/*;q=0.1\r\n"
 	"Accept-Language: en-GB,en;q=0.5\r\n"
 	"Accept-Encoding: gzip, deflate, br, zstd\r\n"
@@ -41,7 +43,8 @@ const std::string kBrowserGet =
 const std::string kMinimalGet = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
 
 // Parse a whole head in one call; abort the benchmark if it does not parse.
-void ParseWhole(benchmark::State &state, const std::string &head)
+void
+ParseWhole(benchmark::State &state, const std::string &head)
 {
 	struct hs_http_req req;
 
@@ -56,17 +59,20 @@ void ParseWhole(benchmark::State &state, const std::string &head)
 			break;
 		}
 	}
-	state.SetBytesProcessed((int64_t)state.iterations() * (int64_t)head.size());
+	state.SetBytesProcessed((int64_t)state.iterations() *
+				(int64_t)head.size());
 	state.SetItemsProcessed((int64_t)state.iterations());
 }
 
-void BM_ParseBrowserGet(benchmark::State &state)
+void
+BM_ParseBrowserGet(benchmark::State &state)
 {
 	ParseWhole(state, kBrowserGet);
 }
 BENCHMARK(BM_ParseBrowserGet);
 
-void BM_ParseMinimalGet(benchmark::State &state)
+void
+BM_ParseMinimalGet(benchmark::State &state)
 {
 	ParseWhole(state, kMinimalGet);
 }
@@ -74,7 +80,8 @@ BENCHMARK(BM_ParseMinimalGet);
 
 // The browser GET arriving one byte at a time: len grows by one per call
 // (as when every TCP segment carries one byte), buffer base fixed.
-void BM_ParseBrowserGetByteByByte(benchmark::State &state)
+void
+BM_ParseBrowserGetByteByByte(benchmark::State &state)
 {
 	const std::string &head = kBrowserGet;
 	struct hs_http_req req;
@@ -91,12 +98,13 @@ void BM_ParseBrowserGetByteByByte(benchmark::State &state)
 			break;
 		}
 	}
-	state.SetBytesProcessed((int64_t)state.iterations() * (int64_t)head.size());
+	state.SetBytesProcessed((int64_t)state.iterations() *
+				(int64_t)head.size());
 	state.SetItemsProcessed((int64_t)state.iterations());
 	state.counters["calls_per_head"] = (double)head.size();
 }
 BENCHMARK(BM_ParseBrowserGetByteByByte);
 
-}  // namespace
+} // namespace
 
 BENCHMARK_MAIN();

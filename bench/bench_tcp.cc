@@ -40,20 +40,21 @@ extern "C" {
 #include "hs_lcore.h"
 #include "hs_net.h"
 #include "hs_tcp.h"
-#include "hs_tcp_var.h"      /* the benchmark reads connection state */
+#include "hs_tcp_var.h" /* the benchmark reads connection state */
 }
 
-namespace {
+namespace
+{
 
 constexpr uint32_t kSrvIp = RTE_IPV4(198, 18, 0, 1);
 constexpr uint16_t kSrvPort = 443;
 constexpr uint32_t kPeerIsn = 1000u;
-constexpr uint32_t kPayload = 1448;    // MSS 1460 - 12 B of timestamps
+constexpr uint32_t kPayload = 1448; // MSS 1460 - 12 B of timestamps
 constexpr uint32_t kMaxConns = 1000000u;
 
 struct rte_mempool *pool;
 struct hs_netif ifp;
-double tsc_ns;                          // ns per TSC cycle
+double tsc_ns; // ns per TSC cycle
 
 // What the stub TX ring saw last (per frame, cheap to read).
 struct TxSeen {
@@ -64,12 +65,13 @@ struct TxSeen {
 // The connection the last handshake produced, and what the apps do.
 struct hs_tcp_conn *accepted_conn;
 uint64_t timeouts_fired;
-uint64_t rearm_us;                      // BM_TimerWheelTick: ops->timeout re-arms
+uint64_t rearm_us; // BM_TimerWheelTick: ops->timeout re-arms
 
 inline uint32_t
 rd32(const uint8_t *p)
 {
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
 }
 
 inline void
@@ -82,10 +84,22 @@ wr32(uint8_t *p, uint32_t v)
 }
 
 // ---- app callbacks ---------------------------------------------------------
-int app_accepted(struct hs_tcp_conn *c, void *) { accepted_conn = c; return 0; }
-void app_nop(struct hs_tcp_conn *) {}
-void app_closed(struct hs_tcp_conn *, int) {}
-void app_timeout(struct hs_tcp_conn *c)
+int
+app_accepted(struct hs_tcp_conn *c, void *)
+{
+	accepted_conn = c;
+	return 0;
+}
+void
+app_nop(struct hs_tcp_conn *)
+{
+}
+void
+app_closed(struct hs_tcp_conn *, int)
+{
+}
+void
+app_timeout(struct hs_tcp_conn *c)
 {
 	timeouts_fired++;
 	if (rearm_us != 0)
@@ -150,7 +164,10 @@ make_seg(uint32_t pip, uint16_t pport, uint8_t flags, uint32_t seq,
 	o = (uint8_t *)(th + 1);
 	memcpy(o, opt, optlen);
 	o += optlen;
-	o[0] = 1; o[1] = 1; o[2] = 8; o[3] = 10;
+	o[0] = 1;
+	o[1] = 1;
+	o[2] = 8;
+	o[3] = 10;
 	wr32(o + 4, tsval);
 	wr32(o + 8, tsecr);
 	memset(o + 12, 0x5a, dlen);
@@ -164,7 +181,8 @@ make_seg(uint32_t pip, uint16_t pport, uint8_t flags, uint32_t seq,
 struct hs_tcp_conn *
 handshake(Lcore &L, uint32_t pip, uint16_t pport, uint16_t wnd)
 {
-	static const uint8_t synopt[] = { 2, 4, 0x05, 0xb4, 4, 2, 1, 3, 3, 7, 1, 1 };
+	static const uint8_t synopt[] = { 2, 4, 0x05, 0xb4, 4, 2,
+					  1, 3, 3,    7,    1, 1 };
 
 	accepted_conn = nullptr;
 	hs_tcp_input(&L.lc, make_seg(pip, pport, RTE_TCP_SYN_FLAG, kPeerIsn, 0,
@@ -175,7 +193,11 @@ handshake(Lcore &L, uint32_t pip, uint16_t pport, uint16_t wnd)
 	return accepted_conn;
 }
 
-inline uint64_t ns_since(uint64_t t0) { return rte_rdtsc() - t0; }
+inline uint64_t
+ns_since(uint64_t t0)
+{
+	return rte_rdtsc() - t0;
+}
 
 // ---- BM_RxFastPath -----------------------------------------------------------
 // An ESTABLISHED conn receives in-order 1448-byte segments with
@@ -187,7 +209,7 @@ void
 BM_RxFastPath(benchmark::State &state)
 {
 	static Lcore L;
-	constexpr int kBatch = 64;            // 92 KB, within the 256 KiB window
+	constexpr int kBatch = 64; // 92 KB, within the 256 KiB window
 	struct rte_mbuf *segs[kBatch];
 	static uint8_t sink[kBatch * kPayload];
 	struct hs_tcp_conn *c;
@@ -195,7 +217,8 @@ BM_RxFastPath(benchmark::State &state)
 	uint64_t cyc = 0, n = 0, hp0, acks0;
 
 	hs_tcp_params.sndbuf = 256 * 1024;
-	if (!L.init(16) || (c = handshake(L, RTE_IPV4(198, 18, 0, 2), 40000, 65535)) == nullptr) {
+	if (!L.init(16) || (c = handshake(L, RTE_IPV4(198, 18, 0, 2), 40000,
+					  65535)) == nullptr) {
 		state.SkipWithError("no connection");
 		return;
 	}
@@ -204,15 +227,17 @@ BM_RxFastPath(benchmark::State &state)
 	acks0 = tx.pure_acks;
 	for (auto _ : state) {
 		for (int i = 0; i < kBatch; i++) {
-			segs[i] = make_seg(RTE_IPV4(198, 18, 0, 2), 40000,
-					   RTE_TCP_ACK_FLAG | (i % 8 == 7 ? RTE_TCP_PSH_FLAG : 0),
-					   seq, c->snd_una, 65535, tsval++, tx.tsval,
-					   nullptr, 0, kPayload);
+			segs[i] = make_seg(
+				RTE_IPV4(198, 18, 0, 2), 40000,
+				RTE_TCP_ACK_FLAG |
+					(i % 8 == 7 ? RTE_TCP_PSH_FLAG : 0),
+				seq, c->snd_una, 65535, tsval++, tx.tsval,
+				nullptr, 0, kPayload);
 			seq += kPayload;
 		}
 		uint64_t t0 = rte_rdtsc();
 		for (int i = 0; i < kBatch; i++) {
-			L.lc.now_us += 10;       // ~1.2 Gbit/s of 1500-byte frames
+			L.lc.now_us += 10; // ~1.2 Gbit/s of 1500-byte frames
 			hs_tcp_input(&L.lc, segs[i]);
 		}
 		uint64_t d = ns_since(t0);
@@ -220,35 +245,40 @@ BM_RxFastPath(benchmark::State &state)
 		n += kBatch;
 		state.SetIterationTime((double)d * tsc_ns * 1e-9);
 		if (hs_tcp_recv(c, sink, sizeof(sink)) != sizeof(sink)) {
-			state.SkipWithError("received bytes missing (not in order?)");
+			state.SkipWithError(
+				"received bytes missing (not in order?)");
 			break;
 		}
 		hs_tcp_timer_run(&L.lc);
 	}
 	if (L.lc.stats.tcp_hp_data - hp0 != n)
-		state.SkipWithError("segments missed header prediction (tcp_hp_data)");
+		state.SkipWithError(
+			"segments missed header prediction (tcp_hp_data)");
 	// For scale: the software checksum hs_tcp_input verifies (pseudo-
 	// header + 1480 bytes; no RX offload on software ports), warm.
 	{
 		struct rte_mbuf *m = make_seg(RTE_IPV4(198, 18, 0, 2), 40000,
-					      RTE_TCP_ACK_FLAG, 0, 0, 65535, 0, 0,
-					      nullptr, 0, kPayload);
+					      RTE_TCP_ACK_FLAG, 0, 0, 65535, 0,
+					      0, nullptr, 0, kPayload);
 		auto *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
 		uint32_t acc = 0;
 		uint64_t t0 = rte_rdtsc();
 
 		for (int i = 0; i < 4096; i++) {
 			benchmark::DoNotOptimize(ip);
-			acc += rte_ipv4_phdr_cksum(ip, 0) + rte_raw_cksum(ip + 1, 32 + kPayload);
+			acc += rte_ipv4_phdr_cksum(ip, 0) +
+			       rte_raw_cksum(ip + 1, 32 + kPayload);
 		}
 		benchmark::DoNotOptimize(acc);
-		state.counters["cksum_ns"] = (double)ns_since(t0) * tsc_ns / 4096;
+		state.counters["cksum_ns"] =
+			(double)ns_since(t0) * tsc_ns / 4096;
 		rte_pktmbuf_free(m);
 	}
 	state.SetItemsProcessed((int64_t)n);
 	state.SetBytesProcessed((int64_t)(n * kPayload));
 	state.counters["ns_per_seg"] = n ? (double)cyc * tsc_ns / (double)n : 0;
-	state.counters["acks_per_seg"] = n ? (double)(tx.pure_acks - acks0) / (double)n : 0;
+	state.counters["acks_per_seg"] =
+		n ? (double)(tx.pure_acks - acks0) / (double)n : 0;
 	state.counters["hp_hits"] = (double)(L.lc.stats.tcp_hp_data - hp0);
 	hs_tcp_lcore_fini(&L.lc);
 }
@@ -273,14 +303,15 @@ BM_AckProcessing(benchmark::State &state)
 	static Lcore L;
 	static std::vector<uint8_t> body(1 << 20, 0x42);
 	constexpr int kBatch = 32;
-	constexpr uint16_t kWnd = 4096;       // << 7 = 512 KiB
+	constexpr uint16_t kWnd = 4096; // << 7 = 512 KiB
 	struct rte_mbuf *segs[kBatch];
 	struct hs_tcp_conn *c;
 	uint32_t tsval = 100, una;
 	uint64_t cyc = 0, n = 0, hp0, f0;
 
 	hs_tcp_params.sndbuf = 1 << 20;
-	if (!L.init(16) || (c = handshake(L, RTE_IPV4(198, 18, 0, 3), 40001, kWnd)) == nullptr) {
+	if (!L.init(16) || (c = handshake(L, RTE_IPV4(198, 18, 0, 3), 40001,
+					  kWnd)) == nullptr) {
 		state.SkipWithError("no connection");
 		return;
 	}
@@ -289,7 +320,9 @@ BM_AckProcessing(benchmark::State &state)
 		uint32_t space = hs_tcp_send_space(c);
 
 		while (space > 0) {
-			uint32_t k = space < body.size() ? space : (uint32_t)body.size();
+			uint32_t k = space < body.size()
+					     ? space
+					     : (uint32_t)body.size();
 
 			if (hs_tcp_send(c, body.data(), k) < 0)
 				return false;
@@ -302,20 +335,26 @@ BM_AckProcessing(benchmark::State &state)
 	una = c->snd_una;
 	for (int i = 0; i < 4000 && top_up(); i++) {
 		L.lc.now_us += 10;
-		una = c->snd_max - una > 2 * c->mss ? una + 2 * c->mss : c->snd_max;
-		hs_tcp_input(&L.lc, make_seg(RTE_IPV4(198, 18, 0, 3), 40001,
-					     RTE_TCP_ACK_FLAG, kPeerIsn + 1, una,
-					     kWnd, tsval++, tx.tsval, nullptr, 0, 0));
+		una = c->snd_max - una > 2 * c->mss ? una + 2 * c->mss
+						    : c->snd_max;
+		hs_tcp_input(&L.lc,
+			     make_seg(RTE_IPV4(198, 18, 0, 3), 40001,
+				      RTE_TCP_ACK_FLAG, kPeerIsn + 1, una, kWnd,
+				      tsval++, tx.tsval, nullptr, 0, 0));
 		hs_tcp_timer_run(&L.lc);
 	}
 	if (state.range(0) == 1) {
 		c->cwnd = c->ssthresh = 128 * 1024;
-		for (int i = 0; i < 8; i++) {      // let in-flight drop to cwnd
+		for (int i = 0; i < 8; i++) { // let in-flight drop to cwnd
 			L.lc.now_us += 10;
-			hs_tcp_input(&L.lc, make_seg(RTE_IPV4(198, 18, 0, 3), 40001,
-						     RTE_TCP_ACK_FLAG, kPeerIsn + 1,
-						     c->snd_una + (c->snd_max - c->snd_una) / 2,
-						     kWnd, tsval++, tx.tsval, nullptr, 0, 0));
+			hs_tcp_input(
+				&L.lc,
+				make_seg(RTE_IPV4(198, 18, 0, 3), 40001,
+					 RTE_TCP_ACK_FLAG, kPeerIsn + 1,
+					 c->snd_una +
+						 (c->snd_max - c->snd_una) / 2,
+					 kWnd, tsval++, tx.tsval, nullptr, 0,
+					 0));
 		}
 	}
 	hp0 = L.lc.stats.tcp_hp_ack;
@@ -332,8 +371,9 @@ BM_AckProcessing(benchmark::State &state)
 		for (int i = 0; i < kBatch; i++) {
 			a += (i & 1 ? 2 : 1) * c->mss;
 			segs[i] = make_seg(RTE_IPV4(198, 18, 0, 3), 40001,
-					   RTE_TCP_ACK_FLAG, kPeerIsn + 1, a, kWnd,
-					   tsval++, tx.tsval, nullptr, 0, 0);
+					   RTE_TCP_ACK_FLAG, kPeerIsn + 1, a,
+					   kWnd, tsval++, tx.tsval, nullptr, 0,
+					   0);
 		}
 		if (HS_SEQ_GT(a, c->snd_max)) {
 			state.SkipWithError("too little in flight");
@@ -351,17 +391,23 @@ BM_AckProcessing(benchmark::State &state)
 		hs_tcp_timer_run(&L.lc);
 	}
 	if (L.lc.stats.tcp_hp_ack - hp0 != n)
-		state.SkipWithError("ACKs missed header prediction (tcp_hp_ack)");
+		state.SkipWithError(
+			"ACKs missed header prediction (tcp_hp_ack)");
 	else if (tx.data_frames - f0 < n)
 		state.SkipWithError("fewer data frames than ACKs");
 	state.SetItemsProcessed((int64_t)n);
 	state.counters["ns_per_ack"] = n ? (double)cyc * tsc_ns / (double)n : 0;
-	state.counters["frames_per_ack"] = n ? (double)(tx.data_frames - f0) / (double)n : 0;
+	state.counters["frames_per_ack"] =
+		n ? (double)(tx.data_frames - f0) / (double)n : 0;
 	state.counters["cwnd_KiB"] = c->cwnd / 1024.0;
 	state.counters["inflight_KiB"] = (c->snd_max - c->snd_una) / 1024.0;
 	hs_tcp_lcore_fini(&L.lc);
 }
-BENCHMARK(BM_AckProcessing)->ArgName("cong_avoid")->Arg(0)->Arg(1)->UseManualTime();
+BENCHMARK(BM_AckProcessing)
+	->ArgName("cong_avoid")
+	->Arg(0)
+	->Arg(1)
+	->UseManualTime();
 
 // ---- timer wheel, N connections -------------------------------------------------
 // One table of up to 1M real connections (each from its own handshake),
@@ -379,8 +425,9 @@ tw_grow(size_t n)
 	}
 	while (tw_conns.size() < n) {
 		uint32_t i = (uint32_t)tw_conns.size();
-		struct hs_tcp_conn *c = handshake(*tw, RTE_IPV4(10, 0, 0, 0) + (i >> 14),
-						  (uint16_t)(1024 + (i & 16383)), 65535);
+		struct hs_tcp_conn *c =
+			handshake(*tw, RTE_IPV4(10, 0, 0, 0) + (i >> 14),
+				  (uint16_t)(1024 + (i & 16383)), 65535);
 
 		if (c == nullptr)
 			return false;
@@ -398,7 +445,8 @@ tw_prepare(size_t n, uint64_t us_lo, uint64_t spread)
 		return false;
 	rearm_us = 0;
 	for (size_t i = 0; i < tw_conns.size(); i++)
-		hs_tcp_set_timeout(tw_conns[i], i < n ? us_lo + i * spread / n : 0);
+		hs_tcp_set_timeout(tw_conns[i],
+				   i < n ? us_lo + i * spread / n : 0);
 	return tw->lc.tcp.wheel.nb_armed == n;
 }
 
@@ -420,7 +468,8 @@ BM_TimerWheelArm(benchmark::State &state)
 		uint64_t t0 = rte_rdtsc();
 		for (int b = 0; b < kBatch; b++) {
 			// 60-120 s out, a different deadline each time
-			hs_tcp_set_timeout(tw_conns[i], 60000000 + (k + b) % 60000 * 1000);
+			hs_tcp_set_timeout(tw_conns[i],
+					   60000000 + (k + b) % 60000 * 1000);
 			if (++i == n)
 				i = 0;
 		}
@@ -498,24 +547,33 @@ BM_TimerWheelTick(benchmark::State &state)
 		state.SkipWithError("an idle timer fired");
 	else if (w->nb_armed != n)
 		state.SkipWithError("timers pending != N");
-	state.counters["ns_per_tick"] = k ? (double)cyc * tsc_ns / (double)k : 0;
+	state.counters["ns_per_tick"] =
+		k ? (double)cyc * tsc_ns / (double)k : 0;
 	std::sort(batches.begin(), batches.end());
 	// Median 64-tick batch: what a tick costs when the scheduler did not
 	// preempt the run (one preemption adds ms to the mean: shared cores).
-	state.counters["ns_per_tick_med"] = batches.empty() ? 0 :
-		(double)batches[batches.size() / 2] * tsc_ns / 64;
+	state.counters["ns_per_tick_med"] =
+		batches.empty()
+			? 0
+			: (double)batches[batches.size() / 2] * tsc_ns / 64;
 	state.counters["max_tick_ns"] = (double)maxc * tsc_ns;
 	state.counters["max_visited_tick"] = (double)maxv;
 	state.counters["max_visited_tick_ns"] = (double)maxv_c * tsc_ns;
-	state.counters["fired_per_tick"] = k ? (double)(timeouts_fired - f0) / (double)k : 0;
-	state.counters["visited_per_tick"] = k ? (double)(w->visited - v0) / (double)k : 0;
+	state.counters["fired_per_tick"] =
+		k ? (double)(timeouts_fired - f0) / (double)k : 0;
+	state.counters["visited_per_tick"] =
+		k ? (double)(w->visited - v0) / (double)k : 0;
 	rearm_us = 0;
 }
 BENCHMARK(BM_TimerWheelTick)
-	->ArgNames({"conns", "expiring"})
-	->Args({10, 0})->Args({10000, 0})->Args({1000000, 0})
-	->Args({10, 1})->Args({10000, 1})->Args({1000000, 1})
-	->Iterations(1024)                  // x 64 ticks = 65.5 s simulated
+	->ArgNames({ "conns", "expiring" })
+	->Args({ 10, 0 })
+	->Args({ 10000, 0 })
+	->Args({ 1000000, 0 })
+	->Args({ 10, 1 })
+	->Args({ 10000, 1 })
+	->Args({ 1000000, 1 })
+	->Iterations(1024) // x 64 ticks = 65.5 s simulated
 	->UseManualTime();
 
 } // namespace
@@ -557,9 +615,14 @@ int
 main(int argc, char **argv)
 {
 	char arg0[] = "bench_tcp";
-	char *eal[] = { arg0, (char *)"--no-huge", (char *)"--no-pci",
-			(char *)"--no-shconf", (char *)"-m", (char *)"2048",
-			(char *)"--log-level=lib.eal:error", (char *)"--no-telemetry" };
+	char *eal[] = { arg0,
+			(char *)"--no-huge",
+			(char *)"--no-pci",
+			(char *)"--no-shconf",
+			(char *)"-m",
+			(char *)"2048",
+			(char *)"--log-level=lib.eal:error",
+			(char *)"--no-telemetry" };
 	uint64_t hz;
 
 	benchmark::Initialize(&argc, argv);
@@ -572,7 +635,8 @@ main(int argc, char **argv)
 	hz = rte_get_tsc_hz();
 	tsc_ns = 1e9 / (double)hz;
 	pool = rte_pktmbuf_pool_create("bench_tcp", 16383, 256, 0,
-				       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+				       RTE_MBUF_DEFAULT_BUF_SIZE,
+				       SOCKET_ID_ANY);
 	if (pool == nullptr) {
 		fprintf(stderr, "bench_tcp: no mbuf pool\n");
 		return 1;

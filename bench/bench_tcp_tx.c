@@ -30,31 +30,31 @@
 #include "hs_lcore.h"
 #include "hs_net.h"
 #include "hs_tcp.h"
-#include "hs_tcp_var.h"      /* the benchmark reads connection state */
+#include "hs_tcp_var.h" /* the benchmark reads connection state */
 
-#define SRV_IP   RTE_IPV4(198, 18, 0, 1)
-#define PEER_IP  RTE_IPV4(198, 18, 0, 2)
-#define SRV_PORT 80
+#define SRV_IP    RTE_IPV4(198, 18, 0, 1)
+#define PEER_IP   RTE_IPV4(198, 18, 0, 2)
+#define SRV_PORT  80
 #define PEER_PORT 40000
-#define PEER_ISN 1000u
-#define BODY     (1u << 20)
+#define PEER_ISN  1000u
+#define BODY      (1u << 20)
 #define POOL_SIZE 16383
 
 static struct rte_mempool *pool;
 static struct hs_netif ifp;
 static struct hs_lcore lc;
 static uint8_t body[BODY];
-static uint8_t ring[2048];      /* the "TX ring" every frame is copied to */
+static uint8_t ring[2048]; /* the "TX ring" every frame is copied to */
 static uint32_t syn_ack_seq;
 static uint64_t frames;
 
 static struct {
 	struct hs_tcp_conn *c;
-	uint32_t off;            /* body bytes queued so far */
+	uint32_t off; /* body bytes queued so far */
 	bool ext;
 #ifdef HS_TCP_EXT_REFS_MAX
 	struct rte_mbuf_ext_shared_info sh;
-	bool holding;            /* our reference on sh */
+	bool holding; /* our reference on sh */
 #endif
 } app;
 
@@ -75,8 +75,10 @@ hs_ipv4_output(struct hs_lcore *l, struct rte_mbuf *m)
 		memcpy(p, rte_pktmbuf_mtod(s, const void *), n);
 		p += n;
 	}
-	if (((const struct rte_tcp_hdr *)(ring + 20))->tcp_flags & RTE_TCP_SYN_FLAG)
-		syn_ack_seq = rte_be_to_cpu_32(((const struct rte_tcp_hdr *)(ring + 20))->sent_seq);
+	if (((const struct rte_tcp_hdr *)(ring + 20))->tcp_flags &
+	    RTE_TCP_SYN_FLAG)
+		syn_ack_seq = rte_be_to_cpu_32(
+			((const struct rte_tcp_hdr *)(ring + 20))->sent_seq);
 	frames++;
 	rte_pktmbuf_free(m);
 }
@@ -117,7 +119,12 @@ inject(uint8_t flags, uint32_t seq, uint32_t ack, const uint8_t *opt,
 
 /* ---- the application: srv_write's pattern ---------------------------- */
 #ifdef HS_TCP_EXT_REFS_MAX
-static void ext_free(void *addr, void *opaque) { (void)addr; (void)opaque; }
+static void
+ext_free(void *addr, void *opaque)
+{
+	(void)addr;
+	(void)opaque;
+}
 #endif
 
 static void
@@ -149,13 +156,31 @@ app_write(struct hs_tcp_conn *c)
 #endif
 }
 
-static int app_accepted(struct hs_tcp_conn *c, void *a) { (void)a; app.c = c; return 0; }
-static void app_readable(struct hs_tcp_conn *c) { (void)c; }
-static void app_closed(struct hs_tcp_conn *c, int r) { (void)c; (void)r; app.c = NULL; }
+static int
+app_accepted(struct hs_tcp_conn *c, void *a)
+{
+	(void)a;
+	app.c = c;
+	return 0;
+}
+static void
+app_readable(struct hs_tcp_conn *c)
+{
+	(void)c;
+}
+static void
+app_closed(struct hs_tcp_conn *c, int r)
+{
+	(void)c;
+	(void)r;
+	app.c = NULL;
+}
 
 static const struct hs_tcp_ops ops = {
-	.accepted = app_accepted, .readable = app_readable,
-	.writable = app_write, .closed = app_closed,
+	.accepted = app_accepted,
+	.readable = app_readable,
+	.writable = app_write,
+	.closed = app_closed,
 };
 
 /* One response: queue, then ACK everything in flight until done. */
@@ -184,8 +209,13 @@ response(void)
 int
 main(int argc, char **argv)
 {
-	char *eal[] = { "bench", "--no-huge", "--no-pci", "--no-shconf",
-			"-m", "256", "--log-level=lib.eal:error",
+	char *eal[] = { "bench",
+			"--no-huge",
+			"--no-pci",
+			"--no-shconf",
+			"-m",
+			"256",
+			"--log-level=lib.eal:error",
 			"--no-telemetry" };
 	/* MSS 1460, window scale 7 (RFC 7323): a window of 8 MiB. */
 	static const uint8_t synopt[] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 7 };
@@ -204,7 +234,8 @@ main(int argc, char **argv)
 	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0)
 		return 1;
 	pool = rte_pktmbuf_pool_create("bench", POOL_SIZE, 256, 0,
-				       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+				       RTE_MBUF_DEFAULT_BUF_SIZE,
+				       SOCKET_ID_ANY);
 	if (pool == NULL)
 		return 1;
 	for (uint32_t i = 0; i < BODY; i++)
@@ -230,7 +261,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "no connection\n");
 		return 1;
 	}
-	for (int i = 0; i < 20; i++)          /* warm-up: cwnd opens */
+	for (int i = 0; i < 20; i++) /* warm-up: cwnd opens */
 		response();
 	f0 = frames;
 	for (int r = 0; r < 7; r++) {
@@ -240,7 +271,8 @@ main(int argc, char **argv)
 			response();
 		best = HS_MIN(best, rte_rdtsc() - t0);
 	}
-	printf("bench_tcp_tx %s: %u x 1 MiB per round, best of 7: %.0f cycles/response, "
+	printf("bench_tcp_tx %s: %u x 1 MiB per round, best of 7: %.0f "
+	       "cycles/response, "
 	       "%.2f cycles/byte, %.1f frames/response, mbufs in use %u\n",
 	       app.ext ? "ext" : "copy", n, (double)best / n,
 	       (double)best / n / BODY, (double)(frames - f0) / (7.0 * n),

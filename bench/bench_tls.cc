@@ -53,11 +53,12 @@ extern "C" {
 #define HS_SOURCE_ROOT "."
 #endif
 
-namespace {
+namespace
+{
 
 std::string g_cert, g_key, g_tmpdir;
 struct hs_tls_ctx *g_srv_ctx;
-struct hs_tls_ctx *g_srv_ctx_own;   // --tls-records own (hs_tls_own.c)
+struct hs_tls_ctx *g_srv_ctx_own; // --tls-records own (hs_tls_own.c)
 WOLFSSL_CTX *g_cli_ctx;
 
 // ---- byte FIFO (linear, compacted when it runs out of tail room) ------
@@ -66,9 +67,17 @@ struct Fifo {
 	std::vector<uint8_t> buf;
 	size_t head = 0, tail = 0;
 
-	Fifo() : buf(1 << 20) {}
-	size_t len() const { return tail - head; }
-	void clear() { head = tail = 0; }
+	Fifo() : buf(1 << 20)
+	{
+	}
+	size_t len() const
+	{
+		return tail - head;
+	}
+	void clear()
+	{
+		head = tail = 0;
+	}
 	size_t put(const uint8_t *d, size_t n)
 	{
 		if (buf.size() - tail < n && head > 0) {
@@ -98,17 +107,20 @@ struct Pair {
 	struct hs_tls_sess *srv = nullptr;
 };
 
-int SrvPull(void *io, uint8_t *buf, size_t len)
+int
+SrvPull(void *io, uint8_t *buf, size_t len)
 {
 	return static_cast<int>(static_cast<Pair *>(io)->c2s.get(buf, len));
 }
 
-int SrvPush(void *io, const uint8_t *buf, size_t len)
+int
+SrvPush(void *io, const uint8_t *buf, size_t len)
 {
 	return static_cast<int>(static_cast<Pair *>(io)->s2c.put(buf, len));
 }
 
-int CliRecv(WOLFSSL *, char *buf, int sz, void *ctx)
+int
+CliRecv(WOLFSSL *, char *buf, int sz, void *ctx)
 {
 	size_t n = static_cast<Pair *>(ctx)->s2c.get(
 		reinterpret_cast<uint8_t *>(buf), static_cast<size_t>(sz));
@@ -116,17 +128,20 @@ int CliRecv(WOLFSSL *, char *buf, int sz, void *ctx)
 	return n > 0 ? static_cast<int>(n) : WOLFSSL_CBIO_ERR_WANT_READ;
 }
 
-int CliSend(WOLFSSL *, char *buf, int sz, void *ctx)
+int
+CliSend(WOLFSSL *, char *buf, int sz, void *ctx)
 {
 	size_t n = static_cast<Pair *>(ctx)->c2s.put(
-		reinterpret_cast<const uint8_t *>(buf), static_cast<size_t>(sz));
+		reinterpret_cast<const uint8_t *>(buf),
+		static_cast<size_t>(sz));
 
 	return n > 0 ? static_cast<int>(n) : WOLFSSL_CBIO_ERR_WANT_WRITE;
 }
 
 // ---- timing: the thread's CPU clock around server calls only ----------
 
-inline double ThreadCpu()
+inline double
+ThreadCpu()
 {
 	struct timespec ts;
 
@@ -136,13 +151,20 @@ inline double ThreadCpu()
 
 struct SrvClock {
 	double acc = 0, t0 = 0;
-	void start() { t0 = ThreadCpu(); }
-	void stop() { acc += ThreadCpu() - t0; }
+	void start()
+	{
+		t0 = ThreadCpu();
+	}
+	void stop()
+	{
+		acc += ThreadCpu() - t0;
+	}
 };
 
 // ---- one connection ----------------------------------------------------
 
-bool ClientNew(Pair *p, WOLFSSL_SESSION *resume)
+bool
+ClientNew(Pair *p, WOLFSSL_SESSION *resume)
 {
 	p->cli = wolfSSL_new(g_cli_ctx);
 	if (p->cli == nullptr)
@@ -160,7 +182,8 @@ bool ClientNew(Pair *p, WOLFSSL_SESSION *resume)
 
 // Run a handshake; only server calls are on the clock.  After the server
 // is done, the client reads its NewSessionTicket.  true on success.
-bool Handshake(Pair *p, SrvClock *clk, bool want_resumed)
+bool
+Handshake(Pair *p, SrvClock *clk, bool want_resumed)
 {
 	int srv_rc = -EAGAIN;
 	bool cli_done = false;
@@ -200,8 +223,9 @@ bool Handshake(Pair *p, SrvClock *clk, bool want_resumed)
 }
 
 // One full connection set-up on the clock: session new, handshake, free.
-bool Connect(Pair *p, SrvClock *clk, WOLFSSL_SESSION *resume,
-	     struct hs_tls_ctx *ctx = nullptr)
+bool
+Connect(Pair *p, SrvClock *clk, WOLFSSL_SESSION *resume,
+	struct hs_tls_ctx *ctx = nullptr)
 {
 	p->c2s.clear();
 	p->s2c.clear();
@@ -214,7 +238,8 @@ bool Connect(Pair *p, SrvClock *clk, WOLFSSL_SESSION *resume,
 	return p->srv != nullptr && Handshake(p, clk, resume != nullptr);
 }
 
-void Disconnect(Pair *p, SrvClock *clk)
+void
+Disconnect(Pair *p, SrvClock *clk)
 {
 	clk->start();
 	hs_tls_sess_free(p->srv);
@@ -224,7 +249,8 @@ void Disconnect(Pair *p, SrvClock *clk)
 	p->cli = nullptr;
 }
 
-void BM_FullHandshake(benchmark::State &state)
+void
+BM_FullHandshake(benchmark::State &state)
 {
 	Pair p;
 
@@ -240,7 +266,8 @@ void BM_FullHandshake(benchmark::State &state)
 	}
 }
 
-void BM_ResumedHandshake(benchmark::State &state)
+void
+BM_ResumedHandshake(benchmark::State &state)
 {
 	Pair p;
 	SrvClock warm;
@@ -274,11 +301,11 @@ void BM_ResumedHandshake(benchmark::State &state)
 // the client seals them all before and opens the responses after.
 constexpr int kBatch = 64;
 
-void BM_Request1K(benchmark::State &state)
+void
+BM_Request1K(benchmark::State &state)
 {
-	static const char req[] =
-		"GET /1k.bin HTTP/1.1\r\nHost: 198.18.0.1\r\n"
-		"User-Agent: bench\r\nAccept: */*\r\n\r\n";
+	static const char req[] = "GET /1k.bin HTTP/1.1\r\nHost: 198.18.0.1\r\n"
+				  "User-Agent: bench\r\nAccept: */*\r\n\r\n";
 	const size_t resp_len = static_cast<size_t>(state.range(0));
 	std::vector<uint8_t> resp(resp_len, 'x'), in(16384);
 	Pair p;
@@ -314,10 +341,12 @@ void BM_Request1K(benchmark::State &state)
 			size_t got = 0;
 
 			while (got < resp_len) {
-				int r = wolfSSL_read(p.cli, in.data(),
-						     static_cast<int>(in.size()));
+				int r = wolfSSL_read(
+					p.cli, in.data(),
+					static_cast<int>(in.size()));
 				if (r <= 0) {
-					state.SkipWithError("client read failed");
+					state.SkipWithError(
+						"client read failed");
 					goto out;
 				}
 				got += static_cast<size_t>(r);
@@ -336,7 +365,8 @@ out:
 // encrypted from the body straight into 2 KiB segment buffers (mbufs,
 // hs_tls_seal_from); handing them to the client's FIFO is not timed (the
 // server queues the mbufs themselves).
-void BM_Response1MiB(benchmark::State &state)
+void
+BM_Response1MiB(benchmark::State &state)
 {
 	const bool own = state.range(0) != 0;
 	const size_t total = 1 << 20, rec = HS_TLS_MAX_WRITE, seg = 2176;
@@ -356,7 +386,8 @@ void BM_Response1MiB(benchmark::State &state)
 		for (size_t off = 0; off < total; off += rec) {
 			if (!own) {
 				clk.start();
-				int w = hs_tls_write(p.srv, body.data() + off, rec);
+				int w = hs_tls_write(p.srv, body.data() + off,
+						     rec);
 				clk.stop();
 				if (w != static_cast<int>(rec)) {
 					state.SkipWithError("write failed");
@@ -372,7 +403,8 @@ void BM_Response1MiB(benchmark::State &state)
 				room = seg - hl;
 				while (done < rec) {
 					size_t k = std::min(room, rec - done);
-					uint8_t *d = segs.data() + (n == 0 ? hl : n * seg);
+					uint8_t *d = segs.data() +
+						     (n == 0 ? hl : n * seg);
 
 					v[n].base = d;
 					v[n++].len = k;
@@ -381,7 +413,8 @@ void BM_Response1MiB(benchmark::State &state)
 				}
 				rl = hs_tls_seal_from(p.srv, segs.data(), v, n,
 						      body.data() + off,
-						      v[n - 1].base + v[n - 1].len);
+						      v[n - 1].base +
+							      v[n - 1].len);
 				clk.stop();
 				if (rl <= 0) {
 					state.SkipWithError("seal failed");
@@ -395,10 +428,12 @@ void BM_Response1MiB(benchmark::State &state)
 			// the client reads each record (not timed)
 			size_t got = 0;
 			while (got < rec) {
-				int r = wolfSSL_read(p.cli, in.data(),
-						     static_cast<int>(in.size()));
+				int r = wolfSSL_read(
+					p.cli, in.data(),
+					static_cast<int>(in.size()));
 				if (r <= 0) {
-					state.SkipWithError("client read failed");
+					state.SkipWithError(
+						"client read failed");
 					goto out;
 				}
 				got += static_cast<size_t>(r);
@@ -412,7 +447,8 @@ out:
 
 // Per-connection set-up and teardown alone: hs_tls_sess_new + free
 // (wolfSSL_new/free, its RNG, our key cache), no handshake.
-void BM_SessNewFree(benchmark::State &state)
+void
+BM_SessNewFree(benchmark::State &state)
 {
 	Pair p;
 
@@ -420,8 +456,8 @@ void BM_SessNewFree(benchmark::State &state)
 		SrvClock clk;
 
 		clk.start();
-		struct hs_tls_sess *s = hs_tls_sess_new(g_srv_ctx, SrvPull,
-							SrvPush, &p);
+		struct hs_tls_sess *s =
+			hs_tls_sess_new(g_srv_ctx, SrvPull, SrvPush, &p);
 		hs_tls_sess_free(s);
 		clk.stop();
 		if (s == nullptr) {
@@ -434,7 +470,8 @@ void BM_SessNewFree(benchmark::State &state)
 
 // ---- crypto floor: ECDSA P-256 sign + X25519 keygen + shared ----------
 
-void BM_CryptoFloor(benchmark::State &state)
+void
+BM_CryptoFloor(benchmark::State &state)
 {
 	WC_RNG rng;
 	ecc_key ecc;
@@ -480,21 +517,36 @@ void BM_CryptoFloor(benchmark::State &state)
 	wc_FreeRng(&rng);
 }
 
-BENCHMARK(BM_CryptoFloor)->Arg(0)->Arg(1)->Arg(2)->ArgName("part")
-	->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_CryptoFloor)
+	->Arg(0)
+	->Arg(1)
+	->Arg(2)
+	->ArgName("part")
+	->UseManualTime()
+	->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_SessNewFree)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_FullHandshake)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ResumedHandshake)->UseManualTime()->Unit(benchmark::kMicrosecond);
 // Fixed count: manual time is the server's share only (~1/100 of the
 // wall time), so a min_time in manual time would run for minutes.
-BENCHMARK(BM_Request1K)->Arg(1024)->ArgName("resp")->UseManualTime()
-	->Iterations(2000)->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_Response1MiB)->Arg(0)->Arg(1)->ArgName("own")->UseManualTime()
-	->Iterations(200)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Request1K)
+	->Arg(1024)
+	->ArgName("resp")
+	->UseManualTime()
+	->Iterations(2000)
+	->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Response1MiB)
+	->Arg(0)
+	->Arg(1)
+	->ArgName("own")
+	->UseManualTime()
+	->Iterations(200)
+	->Unit(benchmark::kMicrosecond);
 
 // ---- set-up --------------------------------------------------------------
 
-bool MakeCert()
+bool
+MakeCert()
 {
 	const char *c = getenv("HS_BENCH_CERT"), *k = getenv("HS_BENCH_KEY");
 
@@ -516,7 +568,8 @@ bool MakeCert()
 	return true;
 }
 
-void RemoveCert()
+void
+RemoveCert()
 {
 	if (g_tmpdir.empty())
 		return;
@@ -525,7 +578,8 @@ void RemoveCert()
 	rmdir(g_tmpdir.c_str());
 }
 
-bool Setup()
+bool
+Setup()
 {
 	struct hs_tls_config cfg = {};
 	char err[256];
@@ -561,7 +615,8 @@ bool Setup()
 
 } // namespace
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	if (hs_tls_global_init() != 0) {
 		fprintf(stderr, "bench_tls: hs_tls_global_init failed\n");

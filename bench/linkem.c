@@ -54,7 +54,7 @@
 
 #include "linkem_path.h"
 
-#define BURST 32
+#define BURST  32
 #define NB_RXD 1024
 #define NB_TXD 1024
 
@@ -66,7 +66,8 @@ struct dir {
 
 static volatile sig_atomic_t stop;
 
-static void on_signal(int sig)
+static void
+on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
@@ -84,7 +85,8 @@ static void __attribute__((format(printf, 1, 2))) die(const char *fmt, ...)
 	exit(2);
 }
 
-static uint64_t now_ns(void)
+static uint64_t
+now_ns(void)
 {
 	struct timespec ts;
 
@@ -93,8 +95,8 @@ static uint64_t now_ns(void)
 }
 
 /* "X" or "X/Y" into a[0], a[1]; each in [lo, hi]. */
-static void parse_pair(const char *opt, const char *val, double lo, double hi,
-		       double a[2])
+static void
+parse_pair(const char *opt, const char *val, double lo, double hi, double a[2])
 {
 	char *end;
 
@@ -110,14 +112,15 @@ static void parse_pair(const char *opt, const char *val, double lo, double hi,
 	} else {
 		a[1] = a[0];
 	}
-	if (*end != '\0' || !(a[0] >= lo && a[0] <= hi) || !(a[1] >= lo && a[1] <= hi))
+	if (*end != '\0' || !(a[0] >= lo && a[0] <= hi) ||
+	    !(a[1] >= lo && a[1] <= hi))
 		die("value out of range for %s", opt);
 }
 
 /* One buffer size: "Np" packets, or bytes with an optional k/m suffix.
  * Returns the end of what it read. */
-static const char *parse_size(const char *opt, const char *s, uint64_t *pkts,
-			      uint64_t *bytes)
+static const char *
+parse_size(const char *opt, const char *s, uint64_t *pkts, uint64_t *bytes)
 {
 	char *end;
 	double v = strtod(s, &end);
@@ -131,11 +134,13 @@ static const char *parse_size(const char *opt, const char *s, uint64_t *pkts,
 			die("%s: at most %u packets", opt, 1u << 20);
 		*pkts = (uint64_t)v;
 		return end + 1;
-	case 'k': case 'K':
+	case 'k':
+	case 'K':
 		v *= 1e3;
 		end++;
 		break;
-	case 'm': case 'M':
+	case 'm':
+	case 'M':
 		v *= 1e6;
 		end++;
 		break;
@@ -150,8 +155,9 @@ static const char *parse_size(const char *opt, const char *s, uint64_t *pkts,
 	return end;
 }
 
-static void parse_size_pair(const char *opt, const char *val, uint64_t pkts[2],
-			    uint64_t bytes[2])
+static void
+parse_size_pair(const char *opt, const char *val, uint64_t pkts[2],
+		uint64_t bytes[2])
 {
 	const char *end = parse_size(opt, val, &pkts[0], &bytes[0]);
 
@@ -165,8 +171,8 @@ static void parse_size_pair(const char *opt, const char *val, uint64_t pkts[2],
 		die("bad value for %s (e.g. 20p, 64k, 1.5m, 30000)", opt);
 }
 
-static unsigned long parse_ul(const char *opt, const char *val, unsigned long lo,
-			      unsigned long hi)
+static unsigned long
+parse_ul(const char *opt, const char *val, unsigned long lo, unsigned long hi)
 {
 	char *end;
 	unsigned long v;
@@ -178,25 +184,39 @@ static unsigned long parse_ul(const char *opt, const char *val, unsigned long lo
 	return v;
 }
 
-static void usage(void)
+static void
+usage(void)
 {
-	printf("usage: linkem [EAL options] -- [--rate MBIT] [--buffer SIZE] [--delay MS]\n"
-	       "              [--jitter MS] [--loss PCT] [--reorder PCT] [--reorder-gap MS]\n"
-	       "              [--seed N] [--queue N] [--idle-sleep US] [--max-seconds S]\n"
-	       "Bridges DPDK ports 0 and 1; per direction: random loss, a bottleneck of\n"
-	       "--rate Mbit/s behind a drop-tail buffer of --buffer (Np packets, or bytes\n"
-	       "with k/m suffixes, 1000-based), then delay, jitter and reordering (seeded\n"
+	printf("usage: linkem [EAL options] -- [--rate MBIT] [--buffer SIZE] "
+	       "[--delay MS]\n"
+	       "              [--jitter MS] [--loss PCT] [--reorder PCT] "
+	       "[--reorder-gap MS]\n"
+	       "              [--seed N] [--queue N] [--idle-sleep US] "
+	       "[--max-seconds S]\n"
+	       "Bridges DPDK ports 0 and 1; per direction: random loss, a "
+	       "bottleneck of\n"
+	       "--rate Mbit/s behind a drop-tail buffer of --buffer (Np "
+	       "packets, or bytes\n"
+	       "with k/m suffixes, 1000-based), then delay, jitter and "
+	       "reordering (seeded\n"
 	       "PRNG). Values: X (both directions) or X/Y (0->1 / 1->0).\n"
-	       "Defaults: no rate limit (--rate 0), --buffer 1000p when a rate is set; no\n"
-	       "delay, jitter, loss or reordering; --reorder-gap 1 ms; --seed 1; --queue\n"
-	       "8192 frames per direction (the delay line: must hold the buffer plus a\n"
-	       "delay's worth of frames); --idle-sleep 10 us; --max-seconds 3600.\n"
-	       "At exit, per direction: rx, tx (forwarded), lost, reordered, overflow\n"
-	       "(delay line full), tx_fail, queued, qdrop (buffer full), tx_bytes and the\n"
+	       "Defaults: no rate limit (--rate 0), --buffer 1000p when a rate "
+	       "is set; no\n"
+	       "delay, jitter, loss or reordering; --reorder-gap 1 ms; --seed "
+	       "1; --queue\n"
+	       "8192 frames per direction (the delay line: must hold the "
+	       "buffer plus a\n"
+	       "delay's worth of frames); --idle-sleep 10 us; --max-seconds "
+	       "3600.\n"
+	       "At exit, per direction: rx, tx (forwarded), lost, reordered, "
+	       "overflow\n"
+	       "(delay line full), tx_fail, queued, qdrop (buffer full), "
+	       "tx_bytes and the\n"
 	       "deepest bottleneck backlog (max_queue_pkts, _bytes, _ms).\n");
 }
 
-static void port_up(uint16_t port, struct rte_mempool *pool)
+static void
+port_up(uint16_t port, struct rte_mempool *pool)
 {
 	struct rte_eth_conf conf;
 	char name[RTE_ETH_NAME_MAX_LEN] = "?";
@@ -206,11 +226,12 @@ static void port_up(uint16_t port, struct rte_mempool *pool)
 	rte_eth_dev_get_name_by_port(port, name);
 	rc = rte_eth_dev_configure(port, 1, 1, &conf);
 	if (rc == 0)
-		rc = rte_eth_rx_queue_setup(port, 0, NB_RXD, rte_eth_dev_socket_id(port),
-					    NULL, pool);
+		rc = rte_eth_rx_queue_setup(port, 0, NB_RXD,
+					    rte_eth_dev_socket_id(port), NULL,
+					    pool);
 	if (rc == 0)
-		rc = rte_eth_tx_queue_setup(port, 0, NB_TXD, rte_eth_dev_socket_id(port),
-					    NULL);
+		rc = rte_eth_tx_queue_setup(port, 0, NB_TXD,
+					    rte_eth_dev_socket_id(port), NULL);
 	if (rc == 0)
 		rc = rte_eth_dev_start(port);
 	if (rc != 0)
@@ -219,16 +240,18 @@ static void port_up(uint16_t port, struct rte_mempool *pool)
 	(void)rte_eth_promiscuous_enable(port);
 }
 
-static void dir_enqueue(struct dir *d, struct rte_mbuf **pkts, unsigned n, uint64_t now)
+static void
+dir_enqueue(struct dir *d, struct rte_mbuf **pkts, unsigned n, uint64_t now)
 {
 	for (unsigned i = 0; i < n; i++)
-		if (lkp_enqueue(&d->path, pkts[i], rte_pktmbuf_pkt_len(pkts[i]), now) !=
-		    LKP_QUEUED)
+		if (lkp_enqueue(&d->path, pkts[i], rte_pktmbuf_pkt_len(pkts[i]),
+				now) != LKP_QUEUED)
 			rte_pktmbuf_free(pkts[i]);
 }
 
 /* Send what is due; returns the number of frames handed to the port. */
-static unsigned dir_release(struct dir *d, uint64_t now)
+static unsigned
+dir_release(struct dir *d, uint64_t now)
 {
 	struct rte_mbuf *out[BURST];
 	unsigned n, sent_total = 0;
@@ -237,7 +260,8 @@ static unsigned dir_release(struct dir *d, uint64_t now)
 		n = lkp_pop_due(&d->path, now, (void **)out, BURST);
 		if (n == 0)
 			break;
-		uint16_t sent = rte_eth_tx_burst(d->tx_port, 0, out, (uint16_t)n);
+		uint16_t sent =
+			rte_eth_tx_burst(d->tx_port, 0, out, (uint16_t)n);
 
 		d->path.st.tx += sent;
 		for (unsigned i = 0; i < sent; i++)
@@ -253,7 +277,8 @@ static unsigned dir_release(struct dir *d, uint64_t now)
 	return sent_total;
 }
 
-static void fmt_buffer(char *b, size_t n, double rate, uint64_t pkts, uint64_t bytes)
+static void
+fmt_buffer(char *b, size_t n, double rate, uint64_t pkts, uint64_t bytes)
 {
 	if (rate <= 0)
 		snprintf(b, n, "none");
@@ -263,7 +288,8 @@ static void fmt_buffer(char *b, size_t n, double rate, uint64_t pkts, uint64_t b
 		snprintf(b, n, "%" PRIu64 " bytes", bytes);
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	double delay[2] = { 0, 0 }, jitter[2] = { 0, 0 }, loss[2] = { 0, 0 };
 	double reorder[2] = { 0, 0 }, gap[2] = { 1, 1 }, rate[2] = { 0, 0 };
@@ -274,7 +300,8 @@ int main(int argc, char **argv)
 	uint64_t t_end;
 	int n;
 
-	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+	if (argc > 1 &&
+	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		usage();
 		return 0;
 	}
@@ -322,16 +349,20 @@ int main(int argc, char **argv)
 		if (rate[i] > 0 && rate[i] < 0.01)
 			die("--rate: 0 (no limit) or at least 0.01 Mbit/s");
 	if (rte_eth_dev_count_avail() != 2)
-		die("needs exactly two ports (two --vdev=net_af_packetN,iface=...)");
+		die("needs exactly two ports (two "
+		    "--vdev=net_af_packetN,iface=...)");
 
 	/* What the two delay lines can hold (the reorder lines are rarely
 	 * full at once), the rx rings and per-lcore caches: a dry pool would
 	 * make af_packet drop frames uncounted. */
-	pool = rte_pktmbuf_pool_create("linkem", (unsigned)(2 * qsize + 2 * NB_RXD +
-							    2 * NB_TXD + 4 * BURST + 1024),
-				       256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	pool = rte_pktmbuf_pool_create(
+		"linkem",
+		(unsigned)(2 * qsize + 2 * NB_RXD + 2 * NB_TXD + 4 * BURST +
+			   1024),
+		256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (pool == NULL)
-		die("cannot create the mbuf pool (%s): lower --queue or raise -m",
+		die("cannot create the mbuf pool (%s): lower --queue or raise "
+		    "-m",
 		    rte_strerror(rte_errno));
 	port_up(0, pool);
 	port_up(1, pool);
@@ -339,9 +370,14 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 2; i++) {
 		struct dir *d = &dirs[i];
 		struct lkp_params p = {
-			.delay_ms = delay[i], .jitter_ms = jitter[i], .loss = loss[i] / 100.0,
-			.reorder = reorder[i] / 100.0, .gap_ms = gap[i], .rate_mbit = rate[i],
-			.limit_pkts = buf_pkts[i], .limit_bytes = buf_bytes[i],
+			.delay_ms = delay[i],
+			.jitter_ms = jitter[i],
+			.loss = loss[i] / 100.0,
+			.reorder = reorder[i] / 100.0,
+			.gap_ms = gap[i],
+			.rate_mbit = rate[i],
+			.limit_pkts = buf_pkts[i],
+			.limit_bytes = buf_bytes[i],
 		};
 
 		memset(d, 0, sizeof(*d));
@@ -349,7 +385,8 @@ int main(int argc, char **argv)
 		d->tx_port = (uint16_t)(1 - i);
 		/* Different but reproducible streams per direction. */
 		if (!lkp_init(&d->path, &p, (uint32_t)qsize,
-			      (uint64_t)seed * 2 + (uint64_t)i + UINT64_C(0x5851f42d4c957f2d)))
+			      (uint64_t)seed * 2 + (uint64_t)i +
+				      UINT64_C(0x5851f42d4c957f2d)))
 			die("out of memory for queues of %lu frames", qsize);
 	}
 
@@ -363,9 +400,11 @@ int main(int argc, char **argv)
 		char b[64];
 
 		fmt_buffer(b, sizeof(b), rate[i], buf_pkts[i], buf_bytes[i]);
-		printf("; %d->%d rate %g Mbit/s buffer %s delay %g ms jitter %g ms loss %g%% "
-		       "reorder %g%% gap %g ms", i, 1 - i, rate[i], b, delay[i], jitter[i],
-		       loss[i], reorder[i], gap[i]);
+		printf("; %d->%d rate %g Mbit/s buffer %s delay %g ms jitter "
+		       "%g ms loss %g%% "
+		       "reorder %g%% gap %g ms",
+		       i, 1 - i, rate[i], b, delay[i], jitter[i], loss[i],
+		       reorder[i], gap[i]);
 	}
 	printf("\n");
 	fflush(stdout);
@@ -380,7 +419,8 @@ int main(int argc, char **argv)
 			break;
 		for (int i = 0; i < 2; i++) {
 			struct dir *d = &dirs[i];
-			uint16_t nb = rte_eth_rx_burst(d->rx_port, 0, pkts, BURST);
+			uint16_t nb =
+				rte_eth_rx_burst(d->rx_port, 0, pkts, BURST);
 
 			if (nb > 0) {
 				dir_enqueue(d, pkts, nb, now);
@@ -398,7 +438,8 @@ int main(int argc, char **argv)
 		}
 		if (work == 0 && idle_us > 0) {
 			uint64_t max_sleep = idle_us * 1000;
-			uint64_t ns = next > now ? RTE_MIN(next - now, max_sleep) : 0;
+			uint64_t ns =
+				next > now ? RTE_MIN(next - now, max_sleep) : 0;
 
 			if (ns > 0) {
 				struct timespec ts = { 0, (long)ns };
@@ -414,13 +455,16 @@ int main(int argc, char **argv)
 		struct rte_mbuf *out[BURST];
 		unsigned k;
 
-		printf("linkem: %d->%d rx %" PRIu64 " tx %" PRIu64 " lost %" PRIu64
-		       " reordered %" PRIu64 " overflow %" PRIu64 " tx_fail %" PRIu64
-		       " queued %u qdrop %" PRIu64 " tx_bytes %" PRIu64 " max_queue_pkts %"
-		       PRIu64 " max_queue_bytes %" PRIu64 " max_queue_ms %.3f\n",
-		       i, 1 - i, s->rx, s->tx, s->lost, s->reordered, s->overflow, d->tx_fail,
-		       lkp_queued(&d->path), s->qdrop, s->tx_bytes, s->max_q_pkts,
-		       s->max_q_bytes, (double)s->max_q_ns / 1e6);
+		printf("linkem: %d->%d rx %" PRIu64 " tx %" PRIu64
+		       " lost %" PRIu64 " reordered %" PRIu64
+		       " overflow %" PRIu64 " tx_fail %" PRIu64
+		       " queued %u qdrop %" PRIu64 " tx_bytes %" PRIu64
+		       " max_queue_pkts %" PRIu64 " max_queue_bytes %" PRIu64
+		       " max_queue_ms %.3f\n",
+		       i, 1 - i, s->rx, s->tx, s->lost, s->reordered,
+		       s->overflow, d->tx_fail, lkp_queued(&d->path), s->qdrop,
+		       s->tx_bytes, s->max_q_pkts, s->max_q_bytes,
+		       (double)s->max_q_ns / 1e6);
 		while ((k = lkp_drain(&d->path, (void **)out, BURST)) > 0)
 			rte_pktmbuf_free_bulk(out, k);
 		lkp_free(&d->path);

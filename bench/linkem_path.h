@@ -30,15 +30,16 @@
 #include <string.h>
 
 struct lkp_params {
-	double delay_ms, jitter_ms, loss, reorder, gap_ms;  /* loss, reorder: 0..1 */
-	double rate_mbit;               /* 0: no bottleneck */
-	uint64_t limit_pkts;            /* bottleneck buffer; 0: not by packets */
-	uint64_t limit_bytes;           /* bottleneck buffer; 0: not by bytes */
+	double delay_ms, jitter_ms, loss, reorder,
+		gap_ms;       /* loss, reorder: 0..1 */
+	double rate_mbit;     /* 0: no bottleneck */
+	uint64_t limit_pkts;  /* bottleneck buffer; 0: not by packets */
+	uint64_t limit_bytes; /* bottleneck buffer; 0: not by bytes */
 };
 
 struct lkp_slot {
 	void *m;
-	uint64_t due;                   /* ns */
+	uint64_t due; /* ns */
 };
 
 /* A FIFO of frames with non-decreasing release times. */
@@ -50,7 +51,7 @@ struct lkp_line {
 
 /* Frames still in the bottleneck (not yet fully serialised). */
 struct lkp_bq {
-	uint64_t *dep;                  /* ns: when each leaves the bottleneck */
+	uint64_t *dep; /* ns: when each leaves the bottleneck */
 	uint32_t *len;
 	uint32_t size, head, count;
 	uint64_t bytes;
@@ -63,8 +64,8 @@ struct lkp_stats {
 
 struct lkp_dir {
 	struct lkp_params p;
-	uint64_t delay, jitter, gap;    /* ns */
-	uint64_t link_free;             /* ns: the link is busy until then */
+	uint64_t delay, jitter, gap; /* ns */
+	uint64_t link_free;          /* ns: the link is busy until then */
 	uint64_t rng;
 	struct lkp_line fifo, late;
 	struct lkp_bq bq;
@@ -74,7 +75,8 @@ struct lkp_dir {
 enum lkp_verdict { LKP_QUEUED, LKP_LOST, LKP_QDROP, LKP_OVERFLOW };
 
 /* splitmix64: small, seedable, good enough for drop/jitter decisions. */
-static inline uint64_t lkp_rng_next(uint64_t *s)
+static inline uint64_t
+lkp_rng_next(uint64_t *s)
 {
 	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
 
@@ -84,21 +86,25 @@ static inline uint64_t lkp_rng_next(uint64_t *s)
 }
 
 /* Uniform in [0, 1). */
-static inline double lkp_rng_unit(uint64_t *s)
+static inline double
+lkp_rng_unit(uint64_t *s)
 {
 	return (double)(lkp_rng_next(s) >> 11) * 0x1.0p-53;
 }
 
 /* Serialisation time of len bytes at the direction's rate (ns, rounded up). */
-static inline uint64_t lkp_ser_ns(const struct lkp_dir *d, uint32_t len)
+static inline uint64_t
+lkp_ser_ns(const struct lkp_dir *d, uint32_t len)
 {
-	double ns = (double)len * 8.0 * 1e3 / d->p.rate_mbit;  /* Mbit/s: bits/us */
+	double ns =
+		(double)len * 8.0 * 1e3 / d->p.rate_mbit; /* Mbit/s: bits/us */
 	uint64_t v = (uint64_t)ns;
 
 	return (double)v < ns ? v + 1 : v;
 }
 
-static inline bool lkp_line_init(struct lkp_line *l, uint32_t size)
+static inline bool
+lkp_line_init(struct lkp_line *l, uint32_t size)
 {
 	l->q = (struct lkp_slot *)calloc(size, sizeof(*l->q));
 	l->size = size;
@@ -109,8 +115,9 @@ static inline bool lkp_line_init(struct lkp_line *l, uint32_t size)
 
 /* Returns false (and frees nothing) when q_size frames do not fit.
  * The bottleneck ring holds as many frames as the delay line. */
-static inline bool lkp_init(struct lkp_dir *d, const struct lkp_params *p,
-			    uint32_t q_size, uint64_t seed)
+static inline bool
+lkp_init(struct lkp_dir *d, const struct lkp_params *p, uint32_t q_size,
+	 uint64_t seed)
 {
 	memset(d, 0, sizeof(*d));
 	d->p = *p;
@@ -118,7 +125,8 @@ static inline bool lkp_init(struct lkp_dir *d, const struct lkp_params *p,
 	d->jitter = (uint64_t)(p->jitter_ms * 1e6);
 	d->gap = (uint64_t)(p->gap_ms * 1e6);
 	d->rng = seed;
-	if (!lkp_line_init(&d->fifo, q_size) || !lkp_line_init(&d->late, q_size))
+	if (!lkp_line_init(&d->fifo, q_size) ||
+	    !lkp_line_init(&d->late, q_size))
 		return false;
 	d->bq.size = q_size;
 	d->bq.dep = (uint64_t *)calloc(q_size, sizeof(*d->bq.dep));
@@ -126,7 +134,8 @@ static inline bool lkp_init(struct lkp_dir *d, const struct lkp_params *p,
 	return d->bq.dep != NULL && d->bq.len != NULL;
 }
 
-static inline bool lkp_line_push(struct lkp_line *l, void *m, uint64_t due)
+static inline bool
+lkp_line_push(struct lkp_line *l, void *m, uint64_t due)
 {
 	if (l->count == l->size)
 		return false;
@@ -139,7 +148,8 @@ static inline bool lkp_line_push(struct lkp_line *l, void *m, uint64_t due)
 }
 
 /* Forget the frames that have left the bottleneck by now. */
-static inline void lkp_bq_expire(struct lkp_bq *b, uint64_t now)
+static inline void
+lkp_bq_expire(struct lkp_bq *b, uint64_t now)
 {
 	while (b->count > 0 && b->dep[b->head] <= now) {
 		b->bytes -= b->len[b->head];
@@ -150,8 +160,8 @@ static inline void lkp_bq_expire(struct lkp_bq *b, uint64_t now)
 
 /* One frame of len bytes arrives at now.  LKP_QUEUED: the path owns m
  * until lkp_pop_due returns it; otherwise the caller frees it. */
-static inline enum lkp_verdict lkp_enqueue(struct lkp_dir *d, void *m, uint32_t len,
-					   uint64_t now)
+static inline enum lkp_verdict
+lkp_enqueue(struct lkp_dir *d, void *m, uint32_t len, uint64_t now)
 {
 	uint64_t dep = now, due;
 	bool late;
@@ -166,7 +176,8 @@ static inline enum lkp_verdict lkp_enqueue(struct lkp_dir *d, void *m, uint32_t 
 
 		lkp_bq_expire(b, now);
 		if ((d->p.limit_pkts > 0 && b->count + 1 > d->p.limit_pkts) ||
-		    (d->p.limit_bytes > 0 && b->bytes + len > d->p.limit_bytes) ||
+		    (d->p.limit_bytes > 0 &&
+		     b->bytes + len > d->p.limit_bytes) ||
 		    b->count == b->size) {
 			d->st.qdrop++;
 			return LKP_QDROP;
@@ -177,7 +188,8 @@ static inline enum lkp_verdict lkp_enqueue(struct lkp_dir *d, void *m, uint32_t 
 			d->st.overflow++;
 			return LKP_OVERFLOW;
 		}
-		dep = (d->link_free > now ? d->link_free : now) + lkp_ser_ns(d, len);
+		dep = (d->link_free > now ? d->link_free : now) +
+		      lkp_ser_ns(d, len);
 		d->link_free = dep;
 		b->dep[(b->head + b->count) % b->size] = dep;
 		b->len[(b->head + b->count) % b->size] = len;
@@ -193,7 +205,8 @@ static inline enum lkp_verdict lkp_enqueue(struct lkp_dir *d, void *m, uint32_t 
 	due = dep + d->delay;
 	if (d->jitter > 0) {
 		/* U(-jitter, +jitter), never before dep. */
-		double j = (2.0 * lkp_rng_unit(&d->rng) - 1.0) * (double)d->jitter;
+		double j =
+			(2.0 * lkp_rng_unit(&d->rng) - 1.0) * (double)d->jitter;
 
 		if (j < 0 && (uint64_t)(-j) > d->delay)
 			due = dep;
@@ -201,7 +214,8 @@ static inline enum lkp_verdict lkp_enqueue(struct lkp_dir *d, void *m, uint32_t 
 			due = (uint64_t)((double)due + j);
 	}
 	late = d->p.reorder > 0 && lkp_rng_unit(&d->rng) < d->p.reorder;
-	if (late ? lkp_line_push(&d->late, m, due + d->gap) : lkp_line_push(&d->fifo, m, due)) {
+	if (late ? lkp_line_push(&d->late, m, due + d->gap)
+		 : lkp_line_push(&d->fifo, m, due)) {
 		if (late)
 			d->st.reordered++;
 		return LKP_QUEUED;
@@ -213,8 +227,9 @@ static inline enum lkp_verdict lkp_enqueue(struct lkp_dir *d, void *m, uint32_t 
 }
 
 /* Move frames due by now into out[*n..max). */
-static inline void lkp_line_pop(struct lkp_line *l, uint64_t now, void **out, unsigned *n,
-				unsigned max)
+static inline void
+lkp_line_pop(struct lkp_line *l, uint64_t now, void **out, unsigned *n,
+	     unsigned max)
 {
 	while (*n < max && l->count > 0 && l->q[l->head].due <= now) {
 		out[(*n)++] = l->q[l->head].m;
@@ -224,7 +239,8 @@ static inline void lkp_line_pop(struct lkp_line *l, uint64_t now, void **out, un
 }
 
 /* Frames due by now, at most max, into out; returns how many. */
-static inline unsigned lkp_pop_due(struct lkp_dir *d, uint64_t now, void **out, unsigned max)
+static inline unsigned
+lkp_pop_due(struct lkp_dir *d, uint64_t now, void **out, unsigned max)
 {
 	unsigned n = 0;
 
@@ -233,15 +249,19 @@ static inline unsigned lkp_pop_due(struct lkp_dir *d, uint64_t now, void **out, 
 	return n;
 }
 
-static inline uint64_t lkp_next_due(const struct lkp_dir *d)
+static inline uint64_t
+lkp_next_due(const struct lkp_dir *d)
 {
-	uint64_t a = d->fifo.count > 0 ? d->fifo.q[d->fifo.head].due : UINT64_MAX;
-	uint64_t b = d->late.count > 0 ? d->late.q[d->late.head].due : UINT64_MAX;
+	uint64_t a =
+		d->fifo.count > 0 ? d->fifo.q[d->fifo.head].due : UINT64_MAX;
+	uint64_t b =
+		d->late.count > 0 ? d->late.q[d->late.head].due : UINT64_MAX;
 
 	return a < b ? a : b;
 }
 
-static inline uint32_t lkp_queued(const struct lkp_dir *d)
+static inline uint32_t
+lkp_queued(const struct lkp_dir *d)
 {
 	return d->fifo.count + d->late.count;
 }
@@ -249,12 +269,14 @@ static inline uint32_t lkp_queued(const struct lkp_dir *d)
 /* Pops every frame still held (for the caller to free), then frees the
  * rings.  Returns how many it put into out (at most max per call: call
  * until it returns 0 before lkp_free). */
-static inline unsigned lkp_drain(struct lkp_dir *d, void **out, unsigned max)
+static inline unsigned
+lkp_drain(struct lkp_dir *d, void **out, unsigned max)
 {
 	return lkp_pop_due(d, UINT64_MAX, out, max);
 }
 
-static inline void lkp_free(struct lkp_dir *d)
+static inline void
+lkp_free(struct lkp_dir *d)
 {
 	free(d->fifo.q);
 	free(d->late.q);

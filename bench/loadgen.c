@@ -57,18 +57,18 @@ enum lg_state { LG_CONNECTING, LG_HANDSHAKE, LG_SEND, LG_READ, LG_DONE };
 struct lg_conn {
 	struct hs_tcp_conn *c;
 	WOLFSSL *ssl;
-	WOLFSSL_SESSION *sess;        /* resume: the last ticket of this slot */
+	WOLFSSL_SESSION *sess; /* resume: the last ticket of this slot */
 	enum lg_state st;
-	uint64_t t0;                  /* TSC: connect (full/resume) or request */
+	uint64_t t0; /* TSC: connect (full/resume) or request */
 	char hdr[LG_HDR_MAX];
 	uint32_t hlen;
-	int64_t body_left;            /* -1: headers not complete yet */
+	int64_t body_left; /* -1: headers not complete yet */
 	bool resumed_tried;
 };
 
 static struct {
 	enum lg_mode mode;
-	uint32_t server;              /* network order */
+	uint32_t server; /* network order */
 	uint16_t port;
 	const char *path;
 	unsigned int conns;
@@ -77,12 +77,11 @@ static struct {
 	const char *ca;
 	char req[512];
 	size_t req_len;
-} cfg = { .mode = LG_KA, .port = 443, .path = "/", .conns = 1,
-	  .duration = 5 };
+} cfg = { .mode = LG_KA, .port = 443, .path = "/", .conns = 1, .duration = 5 };
 
 static struct {
 	uint64_t requests, handshakes, resumed, errors, connects, bytes;
-	uint64_t *lat;                /* TSC cycles per sample */
+	uint64_t *lat; /* TSC cycles per sample */
 	uint64_t nlat;
 } st;
 
@@ -114,8 +113,8 @@ lg_io_recv(WOLFSSL *ssl, char *buf, int sz, void *arg)
 	n = hs_tcp_recv(g->c, buf, (size_t)sz);
 	if (n > 0)
 		return (int)n;
-	return hs_tcp_peer_closed(g->c) ? WOLFSSL_CBIO_ERR_CONN_CLOSE :
-					  WOLFSSL_CBIO_ERR_WANT_READ;
+	return hs_tcp_peer_closed(g->c) ? WOLFSSL_CBIO_ERR_CONN_CLOSE
+					: WOLFSSL_CBIO_ERR_WANT_READ;
 }
 
 static int
@@ -133,7 +132,8 @@ lg_io_send(WOLFSSL *ssl, char *buf, int sz, void *arg)
 		return WOLFSSL_CBIO_ERR_WANT_WRITE;
 	n = hs_tcp_send(g->c, buf, (size_t)HS_MIN((uint32_t)sz, space));
 	if (n <= 0)
-		return n == 0 ? WOLFSSL_CBIO_ERR_WANT_WRITE : WOLFSSL_CBIO_ERR_CONN_CLOSE;
+		return n == 0 ? WOLFSSL_CBIO_ERR_WANT_WRITE
+			      : WOLFSSL_CBIO_ERR_CONN_CLOSE;
 	hs_tcp_push(g->c);
 	return n;
 }
@@ -150,7 +150,8 @@ lg_connected(struct hs_tcp_conn *c, void *arg)
 		return -ENOMEM;
 	wolfSSL_SetIOReadCtx(g->ssl, g);
 	wolfSSL_SetIOWriteCtx(g->ssl, g);
-	if (wolfSSL_UseKeyShare(g->ssl, WOLFSSL_ECC_X25519) != WOLFSSL_SUCCESS) {
+	if (wolfSSL_UseKeyShare(g->ssl, WOLFSSL_ECC_X25519) !=
+	    WOLFSSL_SUCCESS) {
 		wolfSSL_free(g->ssl);
 		g->ssl = NULL;
 		return -EINVAL;
@@ -195,8 +196,10 @@ lg_closed(struct hs_tcp_conn *c, int reason)
 }
 
 static const struct hs_tcp_ops lg_ops = {
-	.accepted = lg_connected, .readable = lg_readable,
-	.writable = lg_writable, .closed = lg_closed,
+	.accepted = lg_connected,
+	.readable = lg_readable,
+	.writable = lg_writable,
+	.closed = lg_closed,
 };
 
 static void
@@ -241,7 +244,8 @@ lg_consume(struct lg_conn *g, const char *buf, uint32_t n)
 {
 	while (n > 0) {
 		if (g->body_left < 0) {
-			uint32_t k = HS_MIN(n, (uint32_t)(LG_HDR_MAX - 1 - g->hlen));
+			uint32_t k =
+				HS_MIN(n, (uint32_t)(LG_HDR_MAX - 1 - g->hlen));
 			char *e;
 
 			if (k == 0)
@@ -329,7 +333,7 @@ lg_drive(struct lg_conn *g)
 			if (rc != (int)cfg.req_len) {
 				err = wolfSSL_get_error(g->ssl, rc);
 				if (err == WOLFSSL_ERROR_WANT_WRITE)
-					return;   /* wolfSSL keeps the record */
+					return; /* wolfSSL keeps the record */
 				lg_fail(g);
 				return;
 			}
@@ -363,7 +367,8 @@ lg_drive(struct lg_conn *g)
 				break;
 			}
 			if (cfg.mode == LG_RESUME) {
-				WOLFSSL_SESSION *s = wolfSSL_get1_session(g->ssl);
+				WOLFSSL_SESSION *s =
+					wolfSSL_get1_session(g->ssl);
 
 				if (s != NULL) {
 					if (g->sess != NULL)
@@ -387,10 +392,12 @@ lg_drive(struct lg_conn *g)
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-		"usage: loadgen [EAL options] -- --addr A.B.C.D/N --server A.B.C.D\n"
-		"               [--port 443] [--mode full|resume|ka] [--path /1k.bin]\n"
-		"               [--conns N] [--duration S] [--max-requests N] [--ca FILE]\n");
+	fprintf(f, "usage: loadgen [EAL options] -- --addr A.B.C.D/N --server "
+		   "A.B.C.D\n"
+		   "               [--port 443] [--mode full|resume|ka] "
+		   "[--path /1k.bin]\n"
+		   "               [--conns N] [--duration S] [--max-requests "
+		   "N] [--ca FILE]\n");
 }
 
 static int
@@ -423,7 +430,8 @@ parse_args(int argc, char **argv, struct hs_netif *ifp)
 			plen = slash ? atoi(slash + 1) : 24;
 			if (slash)
 				*slash = '\0';
-			if (inet_pton(AF_INET, ip, &a) != 1 || plen < 1 || plen > 32)
+			if (inet_pton(AF_INET, ip, &a) != 1 || plen < 1 ||
+			    plen > 32)
 				return -1;
 			ifp->ip = a.s_addr;
 			ifp->mask = htonl(~0u << (32 - plen));
@@ -536,27 +544,32 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	cfg.req_len = (size_t)snprintf(cfg.req, sizeof(cfg.req),
-		"GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: httpsd-loadgen\r\n%s\r\n",
+	cfg.req_len = (size_t)snprintf(
+		cfg.req, sizeof(cfg.req),
+		"GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: "
+		"httpsd-loadgen\r\n%s\r\n",
 		cfg.path, inet_ntoa(*(struct in_addr *)&cfg.server),
 		cfg.mode == LG_KA ? "" : "Connection: close\r\n");
 	if (rte_eth_dev_count_avail() == 0) {
-		fprintf(stderr, "loadgen: no DPDK port (e.g. --vdev=net_memif0,role=client,socket=PATH)\n");
+		fprintf(stderr, "loadgen: no DPDK port (e.g. "
+				"--vdev=net_memif0,role=client,socket=PATH)\n");
 		return 2;
 	}
 	port = rte_eth_find_next_owned_by(0, RTE_ETH_DEV_NO_OWNER);
 	pool = hs_port_pool_create(port, "lg_mbuf", nb_mbufs, 256,
-				   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+				   RTE_MBUF_DEFAULT_BUF_SIZE,
+				   (int)rte_socket_id());
 	if (pool == NULL) {
 		fprintf(stderr, "loadgen: cannot allocate mbufs: %s\n",
 			rte_strerror(rte_errno));
 		return 2;
 	}
 	hs_tcp_params.max_per_source = 0;
-	hs_tcp_params.mem_lcore_max = hs_tcp_mem_auto(nb_mbufs, 1, HS_PORT_RX_DESC,
-						      HS_PORT_TX_DESC);
+	hs_tcp_params.mem_lcore_max =
+		hs_tcp_mem_auto(nb_mbufs, 1, HS_PORT_RX_DESC, HS_PORT_TX_DESC);
 	ifp->mtu = 1500;
-	if (hs_port_init(port, 1, pool, ifp->mtu, &ifp->mac, err, sizeof(err)) < 0) {
+	if (hs_port_init(port, 1, pool, ifp->mtu, &ifp->mac, err, sizeof(err)) <
+	    0) {
 		fprintf(stderr, "loadgen: %s\n", err);
 		return 2;
 	}
@@ -570,13 +583,16 @@ main(int argc, char **argv)
 	wolfSSL_Init();
 	ctx = wolfSSL_CTX_new(wolfTLSv1_3_client_method());
 	if (st.lat == NULL || conns == NULL || ctx == NULL ||
-	    wolfSSL_CTX_set_cipher_list(ctx, "TLS13-AES128-GCM-SHA256") != WOLFSSL_SUCCESS) {
+	    wolfSSL_CTX_set_cipher_list(ctx, "TLS13-AES128-GCM-SHA256") !=
+		    WOLFSSL_SUCCESS) {
 		fprintf(stderr, "loadgen: TLS set-up failed\n");
 		return 2;
 	}
 	if (cfg.ca != NULL) {
-		if (wolfSSL_CTX_load_verify_locations(ctx, cfg.ca, NULL) != WOLFSSL_SUCCESS) {
-			fprintf(stderr, "loadgen: cannot load --ca %s\n", cfg.ca);
+		if (wolfSSL_CTX_load_verify_locations(ctx, cfg.ca, NULL) !=
+		    WOLFSSL_SUCCESS) {
+			fprintf(stderr, "loadgen: cannot load --ca %s\n",
+				cfg.ca);
 			return 2;
 		}
 		wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_PEER, NULL);
@@ -599,7 +615,8 @@ main(int argc, char **argv)
 		rte_delay_ms(10);
 	} while (rte_rdtsc() < t_stop && !signalled);
 	if (link.link_status != RTE_ETH_LINK_UP) {
-		fprintf(stderr, "loadgen: port %u link down after 10 s\n", port);
+		fprintf(stderr, "loadgen: port %u link down after 10 s\n",
+			port);
 		return 1;
 	}
 	/* The first connection alone until it is up: its SYN resolves the
@@ -607,7 +624,8 @@ main(int argc, char **argv)
 	 * SYNs sent together would wait for their retransmission). */
 	lg_open(&conns[0]);
 	t_stop = rte_rdtsc() + 10 * hz;
-	while (conns[0].st == LG_CONNECTING && rte_rdtsc() < t_stop && !signalled)
+	while (conns[0].st == LG_CONNECTING && rte_rdtsc() < t_stop &&
+	       !signalled)
 		hs_lcore_poll_once(lc);
 	for (unsigned int i = 1; i < cfg.conns; i++)
 		lg_open(&conns[i]);
@@ -636,14 +654,17 @@ main(int argc, char **argv)
 
 		printf("mode %s\nconns %u\npath %s\nseconds %.3f\n",
 		       mode_names[cfg.mode], cfg.conns, cfg.path, secs);
-		printf("requests %" PRIu64 "\nhandshakes %" PRIu64 "\nresumed %" PRIu64
-		       "\nconnects %" PRIu64 "\nerrors %" PRIu64 "\nbody_bytes %" PRIu64 "\n",
+		printf("requests %" PRIu64 "\nhandshakes %" PRIu64
+		       "\nresumed %" PRIu64 "\nconnects %" PRIu64
+		       "\nerrors %" PRIu64 "\nbody_bytes %" PRIu64 "\n",
 		       st.requests, st.handshakes, st.resumed, st.connects,
 		       st.errors, st.bytes);
-		printf("requests_per_s %.1f\nhandshakes_per_s %.1f\nbody_gbit_per_s %.3f\n",
+		printf("requests_per_s %.1f\nhandshakes_per_s "
+		       "%.1f\nbody_gbit_per_s %.3f\n",
 		       st.requests / secs, st.handshakes / secs,
 		       (double)st.bytes * 8 / secs / 1e9);
-		printf("lat_p50_us %.1f\nlat_p90_us %.1f\nlat_p99_us %.1f\nlat_p999_us %.1f\n",
+		printf("lat_p50_us %.1f\nlat_p90_us %.1f\nlat_p99_us "
+		       "%.1f\nlat_p999_us %.1f\n",
 		       pct_us(50), pct_us(90), pct_us(99), pct_us(99.9));
 	}
 	for (unsigned int i = 0; i < cfg.conns; i++)

@@ -21,7 +21,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-static void set_cc(int fd)
+static void
+set_cc(int fd)
 {
 	static int warned;
 	const char *cc = getenv("HS_TCP_CC");
@@ -32,30 +33,36 @@ static void set_cc(int fd)
 
 	if (cc == NULL || *cc == '\0')
 		return;
-	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM)
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
+	    type != SOCK_STREAM)
 		return;
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0 ||
 	    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
 		return;
-	if (setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc, (socklen_t)strlen(cc)) != 0 &&
+	if (setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc,
+		       (socklen_t)strlen(cc)) != 0 &&
 	    !warned) {
 		warned = 1;
 		perror("tcpcc: setsockopt(TCP_CONGESTION)");
 	}
 }
 
-int connect(int fd, const struct sockaddr *addr, socklen_t alen)
+int
+connect(int fd, const struct sockaddr *addr, socklen_t alen)
 {
 	static int (*real)(int, const struct sockaddr *, socklen_t);
 
 	if (real == NULL)
-		real = (int (*)(int, const struct sockaddr *, socklen_t))dlsym(RTLD_NEXT, "connect");
-	if (addr != NULL && (addr->sa_family == AF_INET || addr->sa_family == AF_INET6))
+		real = (int (*)(int, const struct sockaddr *, socklen_t))dlsym(
+			RTLD_NEXT, "connect");
+	if (addr != NULL &&
+	    (addr->sa_family == AF_INET || addr->sa_family == AF_INET6))
 		set_cc(fd);
 	return real(fd, addr, alen);
 }
 
-int listen(int fd, int backlog)
+int
+listen(int fd, int backlog)
 {
 	static int (*real)(int, int);
 

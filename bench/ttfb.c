@@ -45,7 +45,8 @@
 
 enum mode { M_TCP, M_TLS12, M_TLS13, M_RESUME, M_0RTT };
 
-static const char *mode_names[] = { "tcp", "tls12", "tls13", "tls13-resume", "tls13-0rtt" };
+static const char *mode_names[] = { "tcp", "tls12", "tls13", "tls13-resume",
+				    "tls13-0rtt" };
 
 static struct {
 	const char *host, *sni, *path;
@@ -54,13 +55,14 @@ static struct {
 } opt = { NULL, "httpsd.test", "/index.html", 443, 10, 3000, M_TCP };
 
 #define MAX_TICKETS 16
-static SSL_SESSION *tickets[MAX_TICKETS];   /* newest last */
+static SSL_SESSION *tickets[MAX_TICKETS]; /* newest last */
 static int nb_tickets;
 static char note[256];
 static char req[512];
 static size_t req_len;
 
-static double now_ms(void)
+static double
+now_ms(void)
 {
 	struct timespec ts;
 
@@ -68,28 +70,34 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
 }
 
-static void set_note(const char *s)
+static void
+set_note(const char *s)
 {
 	if (note[0] == '\0')
 		snprintf(note, sizeof(note), "%s", s);
 }
 
-static int new_session_cb(SSL *ssl, SSL_SESSION *sess)
+static int
+new_session_cb(SSL *ssl, SSL_SESSION *sess)
 {
 	(void)ssl;
-	if (nb_tickets == MAX_TICKETS) {        /* drop the oldest */
+	if (nb_tickets == MAX_TICKETS) { /* drop the oldest */
 		SSL_SESSION_free(tickets[0]);
-		memmove(tickets, tickets + 1, sizeof(tickets[0]) * (MAX_TICKETS - 1));
+		memmove(tickets, tickets + 1,
+			sizeof(tickets[0]) * (MAX_TICKETS - 1));
 		nb_tickets--;
 	}
-	tickets[nb_tickets++] = sess;   /* we keep the reference OpenSSL gives us */
+	tickets[nb_tickets++] =
+		sess; /* we keep the reference OpenSSL gives us */
 	return 1;
 }
 
-static int tcp_connect(void)
+static int
+tcp_connect(void)
 {
 	struct sockaddr_in sa;
-	struct timeval tv = { opt.timeout_ms / 1000, (opt.timeout_ms % 1000) * 1000 };
+	struct timeval tv = { opt.timeout_ms / 1000,
+			      (opt.timeout_ms % 1000) * 1000 };
 	int fd, one = 1;
 
 	fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -111,7 +119,8 @@ static int tcp_connect(void)
 	return fd;
 }
 
-static SSL_CTX *make_ctx(void)
+static SSL_CTX *
+make_ctx(void)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 	int v = opt.mode == M_TLS12 ? TLS1_2_VERSION : TLS1_3_VERSION;
@@ -123,17 +132,20 @@ static SSL_CTX *make_ctx(void)
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 	/* The same suite and group as the throughput scenarios. */
 	SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256");
-	SSL_CTX_set_cipher_list(ctx, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256");
+	SSL_CTX_set_cipher_list(
+		ctx,
+		"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256");
 	SSL_CTX_set1_groups_list(ctx, "X25519:P-256");
-	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT |
-					    SSL_SESS_CACHE_NO_INTERNAL_STORE);
+	SSL_CTX_set_session_cache_mode(
+		ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
 	SSL_CTX_sess_set_new_cb(ctx, new_session_cb);
 	return ctx;
 }
 
 /* Read the rest of the response (Connection: close) so that tickets sent
  * after the handshake are seen; bounded by the socket timeout and size. */
-static void drain(SSL *ssl)
+static void
+drain(SSL *ssl)
 {
 	char buf[16384];
 	size_t total = 0;
@@ -155,7 +167,8 @@ struct result {
 
 /* One connection; timed from just before connect() to the first byte of
  * the response. */
-static struct result one(SSL_CTX *ctx, bool use_session, bool early)
+static struct result
+one(SSL_CTX *ctx, bool use_session, bool early)
 {
 	struct result r = { 0 };
 	SSL *ssl = NULL;
@@ -179,7 +192,7 @@ static struct result one(SSL_CTX *ctx, bool use_session, bool early)
 	SSL_set_fd(ssl, fd);
 	SSL_set_tlsext_host_name(ssl, opt.sni);
 	if (use_session && nb_tickets > 0) {
-		SSL_SESSION *s = tickets[--nb_tickets];  /* single use */
+		SSL_SESSION *s = tickets[--nb_tickets]; /* single use */
 
 		SSL_set_session(ssl, s);
 		SSL_SESSION_free(s);
@@ -187,7 +200,8 @@ static struct result one(SSL_CTX *ctx, bool use_session, bool early)
 	if (early) {
 		size_t w = 0;
 
-		if (SSL_write_early_data(ssl, req, req_len, &w) != 1 || w != req_len) {
+		if (SSL_write_early_data(ssl, req, req_len, &w) != 1 ||
+		    w != req_len) {
 			set_note("SSL_write_early_data failed");
 			goto out;
 		}
@@ -199,8 +213,10 @@ static struct result one(SSL_CTX *ctx, bool use_session, bool early)
 		goto out;
 	}
 	if (r.early_sent)
-		r.early_accepted = SSL_get_early_data_status(ssl) == SSL_EARLY_DATA_ACCEPTED;
-	if (!r.early_accepted && SSL_write(ssl, req, (int)req_len) != (int)req_len) {
+		r.early_accepted = SSL_get_early_data_status(ssl) ==
+				   SSL_EARLY_DATA_ACCEPTED;
+	if (!r.early_accepted &&
+	    SSL_write(ssl, req, (int)req_len) != (int)req_len) {
 		set_note("request write failed");
 		goto out;
 	}
@@ -227,24 +243,32 @@ out:
 	return r;
 }
 
-static int cmp_double(const void *a, const void *b)
+static int
+cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return (x > y) - (x < y);
 }
 
-static void usage(FILE *f)
+static void
+usage(FILE *f)
 {
-	fprintf(f, "usage: ttfb --host A.B.C.D --mode tcp|tls12|tls13|tls13-resume|tls13-0rtt\n"
-		   "            [--port 443] [--sni httpsd.test] [--path /index.html]\n"
-		   "            [--count 10 (1..%d)] [--timeout-ms 3000]\n"
-		   "Time from connect() to the first response byte, one connection at a\n"
-		   "time; prints one JSON object (see the comment in bench/ttfb.c).\n",
+	fprintf(f,
+		"usage: ttfb --host A.B.C.D --mode "
+		"tcp|tls12|tls13|tls13-resume|tls13-0rtt\n"
+		"            [--port 443] [--sni httpsd.test] [--path "
+		"/index.html]\n"
+		"            [--count 10 (1..%d)] [--timeout-ms 3000]\n"
+		"Time from connect() to the first response byte, one "
+		"connection at a\n"
+		"time; prints one JSON object (see the comment in "
+		"bench/ttfb.c).\n",
 		MAX_COUNT);
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	double ms[MAX_COUNT];
 	int ok = 0, fail = 0, resumed = 0, acc = 0, rej = 0;
@@ -292,17 +316,19 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (opt.host == NULL || opt.port < 1 || opt.port > 65535 || opt.count < 1 ||
-	    opt.count > MAX_COUNT || opt.timeout_ms < 1 || opt.timeout_ms > 60000 ||
-	    strlen(opt.path) > 200 || opt.path[0] != '/') {
+	if (opt.host == NULL || opt.port < 1 || opt.port > 65535 ||
+	    opt.count < 1 || opt.count > MAX_COUNT || opt.timeout_ms < 1 ||
+	    opt.timeout_ms > 60000 || strlen(opt.path) > 200 ||
+	    opt.path[0] != '/') {
 		usage(stderr);
 		return 2;
 	}
 	/* A server closing first must not kill us on a late write. */
 	signal(SIGPIPE, SIG_IGN);
-	req_len = (size_t)snprintf(req, sizeof(req),
-				   "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n",
-				   opt.path, opt.sni);
+	req_len = (size_t)snprintf(
+		req, sizeof(req),
+		"GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n",
+		opt.path, opt.sni);
 
 	if (opt.mode != M_TCP) {
 		ctx = make_ctx();
@@ -330,7 +356,8 @@ int main(int argc, char **argv)
 			}
 		}
 		if (opt.mode == M_0RTT &&
-		    SSL_SESSION_get_max_early_data(tickets[nb_tickets - 1]) == 0) {
+		    SSL_SESSION_get_max_early_data(tickets[nb_tickets - 1]) ==
+			    0) {
 			set_note("server's ticket allows no early data");
 			status = "refused";
 			break;
@@ -362,12 +389,17 @@ int main(int argc, char **argv)
 		}
 	}
 	qsort(ms, (size_t)ok, sizeof(ms[0]), cmp_double);
-	printf("{\"mode\":\"%s\",\"status\":\"%s\",\"note\":\"%s\",\"ok\":%d,\"fail\":%d,"
-	       "\"proto\":\"%s\",\"resumed\":%d,\"early_accepted\":%d,\"early_rejected\":%d",
-	       mode_names[opt.mode], status, note, ok, fail, proto, resumed, acc, rej);
+	printf("{\"mode\":\"%s\",\"status\":\"%s\",\"note\":\"%s\",\"ok\":%d,"
+	       "\"fail\":%d,"
+	       "\"proto\":\"%s\",\"resumed\":%d,\"early_accepted\":%d,\"early_"
+	       "rejected\":%d",
+	       mode_names[opt.mode], status, note, ok, fail, proto, resumed,
+	       acc, rej);
 	if (ok > 0)
-		printf(",\"min_ms\":%.4f,\"median_ms\":%.4f,\"max_ms\":%.4f", ms[0],
-		       ok % 2 ? ms[ok / 2] : (ms[ok / 2 - 1] + ms[ok / 2]) / 2, ms[ok - 1]);
+		printf(",\"min_ms\":%.4f,\"median_ms\":%.4f,\"max_ms\":%.4f",
+		       ms[0],
+		       ok % 2 ? ms[ok / 2] : (ms[ok / 2 - 1] + ms[ok / 2]) / 2,
+		       ms[ok - 1]);
 	printf(",\"samples_ms\":[");
 	for (int i = 0; i < ok; i++)
 		printf("%s%.4f", i ? "," : "", ms[i]);

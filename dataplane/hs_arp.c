@@ -19,9 +19,9 @@
 #include "hs_lcore.h"
 #include "hs_arp.h"
 
-#define HS_ARP_WAYS     8u
-#define HS_ARP_SETS     (HS_ARP_ENTRIES / HS_ARP_WAYS)
-#define HS_ARP_SCAN_US  (10ull * 1000)     /* timer granularity */
+#define HS_ARP_WAYS    8u
+#define HS_ARP_SETS    (HS_ARP_ENTRIES / HS_ARP_WAYS)
+#define HS_ARP_SCAN_US (10ull * 1000) /* timer granularity */
 
 _Static_assert((HS_ARP_ENTRIES & (HS_ARP_ENTRIES - 1)) == 0,
 	       "HS_ARP_ENTRIES must be a power of two");
@@ -127,7 +127,8 @@ static void
 hs_arp_request(struct hs_lcore *lc, uint32_t sip, uint32_t tip)
 {
 	static const struct rte_ether_addr bcast = {
-		.addr_bytes = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+		.addr_bytes = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }
+	};
 	static const struct rte_ether_addr zero;
 	struct rte_mbuf *m = rte_pktmbuf_alloc(lc->pool);
 
@@ -135,7 +136,8 @@ hs_arp_request(struct hs_lcore *lc, uint32_t sip, uint32_t tip)
 		lc->stats.drop_nombuf++;
 		return;
 	}
-	if (rte_pktmbuf_append(m, RTE_ETHER_HDR_LEN + sizeof(struct rte_arp_hdr)) == NULL) {
+	if (rte_pktmbuf_append(m, RTE_ETHER_HDR_LEN +
+					  sizeof(struct rte_arp_hdr)) == NULL) {
 		lc->stats.drop_nombuf++;
 		rte_pktmbuf_free(m);
 		return;
@@ -197,9 +199,10 @@ hs_arp_sender_ok(const struct hs_lcore *lc, uint32_t sip,
 
 	if (!rte_is_unicast_ether_addr(sha) || rte_is_zero_ether_addr(sha))
 		return false;
-	if (sip == 0 || sip == ifp->ip || (sip & ifp->mask) != (ifp->ip & ifp->mask))
+	if (sip == 0 || sip == ifp->ip ||
+	    (sip & ifp->mask) != (ifp->ip & ifp->mask))
 		return false;
-	if ((sip | ifp->mask) == UINT32_MAX)        /* directed broadcast */
+	if ((sip | ifp->mask) == UINT32_MAX) /* directed broadcast */
 		return false;
 	return true;
 }
@@ -342,7 +345,7 @@ hs_arp_timer(struct hs_lcore *lc)
 			lc->stats.arp_expired++;
 			hs_arp_entry_free(lc, e);
 		} else if (e->tries >= HS_ARP_MAX_TRIES) {
-			hs_arp_entry_free(lc, e);   /* counts the held drop */
+			hs_arp_entry_free(lc, e); /* counts the held drop */
 		} else {
 			e->tries++;
 			e->expire_us = now + HS_ARP_RETRY_US;
@@ -361,7 +364,7 @@ hs_arp_fini(struct hs_lcore *lc)
 			rte_pktmbuf_free(e->held);
 		memset(e, 0, sizeof(*e));
 	}
-	rte_ring_free(lc->arp.inbox);     /* NULL-safe */
+	rte_ring_free(lc->arp.inbox); /* NULL-safe */
 	lc->arp.inbox = NULL;
 }
 
@@ -373,9 +376,9 @@ hs_arp_peers_init(struct hs_lcore *lc, int socket)
 	if (lc->arp.inbox != NULL)
 		return 0;
 	snprintf(name, sizeof(name), "hs_arp_%u_%p", lc->lcore_id, (void *)lc);
-	lc->arp.inbox = rte_ring_create_elem(name, sizeof(struct hs_arp_msg),
-					     HS_ARP_INBOX_SIZE, socket,
-					     RING_F_SC_DEQ);
+	lc->arp.inbox =
+		rte_ring_create_elem(name, sizeof(struct hs_arp_msg),
+				     HS_ARP_INBOX_SIZE, socket, RING_F_SC_DEQ);
 	return lc->arp.inbox == NULL ? -ENOMEM : 0;
 }
 
@@ -398,7 +401,7 @@ hs_arp_peer_merge(struct hs_lcore *lc, const struct hs_arp_msg *msg)
 		}
 		e->ip = msg->ip;
 	}
-	hs_arp_resolve(lc, e, &msg->mac);   /* sends a held packet */
+	hs_arp_resolve(lc, e, &msg->mac); /* sends a held packet */
 }
 
 unsigned int

@@ -29,26 +29,28 @@
 #include <rte_mbuf.h>
 
 /* Counters (struct hs_stats, hs_stats.h). */
+/* clang-format off */
 #define HS_STATS_ARP(X) \
 	X(rx_arp) X(tx_arp) X(arp_learned) X(arp_expired) \
 	X(drop_arp_bad) X(drop_arp_not_us) X(drop_arp_unresolved) \
 	X(drop_arp_replaced) X(arp_evicted) X(drop_arp_table_full) \
 	X(arp_peer_tx) X(arp_peer_rx) X(drop_arp_peer_full)
+/* clang-format on */
 
-#define HS_ARP_ENTRIES    256           /* power of two */
-#define HS_ARP_TTL_US     (300ull * 1000000) /* reachable lifetime */
-#define HS_ARP_RETRY_US   (1000ull * 1000)
-#define HS_ARP_MAX_TRIES  3
+#define HS_ARP_ENTRIES   256                /* power of two */
+#define HS_ARP_TTL_US    (300ull * 1000000) /* reachable lifetime */
+#define HS_ARP_RETRY_US  (1000ull * 1000)
+#define HS_ARP_MAX_TRIES 3
 
 enum hs_arp_state { HS_ARP_FREE = 0, HS_ARP_PENDING, HS_ARP_RESOLVED };
 
 struct hs_arp_entry {
-	uint32_t ip;                   /* network byte order */
-	uint8_t state;                 /* enum hs_arp_state */
+	uint32_t ip;   /* network byte order */
+	uint8_t state; /* enum hs_arp_state */
 	uint8_t tries;
 	struct rte_ether_addr mac;
-	uint64_t expire_us;            /* RESOLVED: expiry; PENDING: next retry */
-	struct rte_mbuf *held;         /* PENDING: one packet waiting */
+	uint64_t expire_us;    /* RESOLVED: expiry; PENDING: next retry */
+	struct rte_mbuf *held; /* PENDING: one packet waiting */
 };
 
 struct rte_ring;
@@ -56,17 +58,17 @@ struct rte_ring;
 struct hs_arp_table {
 	struct hs_arp_entry e[HS_ARP_ENTRIES];
 	uint64_t next_scan_us;
-	struct rte_ring *inbox;        /* updates from other lcores, or NULL */
+	struct rte_ring *inbox; /* updates from other lcores, or NULL */
 };
 
 /* One (ip, mac) update posted between lcores. */
 struct hs_arp_msg {
-	uint32_t ip;                   /* network byte order */
+	uint32_t ip; /* network byte order */
 	struct rte_ether_addr mac;
 	uint16_t pad;
 };
 
-#define HS_ARP_INBOX_SIZE 1024         /* power of two */
+#define HS_ARP_INBOX_SIZE 1024 /* power of two */
 
 struct hs_lcore;
 

@@ -17,15 +17,22 @@
 #define HS_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 /* Evaluate an expression returning int; return it from the caller if < 0. */
-#define HS_GUARD(expr) do { int hs_rc__ = (expr); \
-	if (HS_UNLIKELY(hs_rc__ < 0)) return hs_rc__; } while (0)
+#define HS_GUARD(expr)                        \
+	do {                                  \
+		int hs_rc__ = (expr);         \
+		if (HS_UNLIKELY(hs_rc__ < 0)) \
+			return hs_rc__;       \
+	} while (0)
 /* Same, for expressions that yield a pointer: NULL becomes -ENOMEM. */
-#define HS_GUARD_PTR(expr) do { if (HS_UNLIKELY((expr) == NULL)) \
-	return -ENOMEM; } while (0)
+#define HS_GUARD_PTR(expr)                       \
+	do {                                     \
+		if (HS_UNLIKELY((expr) == NULL)) \
+			return -ENOMEM;          \
+	} while (0)
 
 #define HS_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define HS_MIN(a, b) ((a) < (b) ? (a) : (b))
-#define HS_MAX(a, b) ((a) > (b) ? (a) : (b))
+#define HS_MIN(a, b)     ((a) < (b) ? (a) : (b))
+#define HS_MAX(a, b)     ((a) > (b) ? (a) : (b))
 
 /* Exit code for bad command-line or configuration input. */
 #define HS_EXIT_USAGE 2

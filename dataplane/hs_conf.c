@@ -33,7 +33,8 @@ hs_conf_err(char *err, size_t errlen, const char *path, unsigned int line,
 }
 
 static int
-hs_conf_slurp(const char *path, char **out, size_t *len, char *err, size_t errlen)
+hs_conf_slurp(const char *path, char **out, size_t *len, char *err,
+	      size_t errlen)
 {
 	struct stat st;
 	char *buf;
@@ -41,7 +42,8 @@ hs_conf_slurp(const char *path, char **out, size_t *len, char *err, size_t errle
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		return hs_conf_err(err, errlen, path, 0, "cannot open: %s", strerror(errno));
+		return hs_conf_err(err, errlen, path, 0, "cannot open: %s",
+				   strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return hs_conf_err(err, errlen, path, 0, "not a regular file");
@@ -66,8 +68,8 @@ hs_conf_slurp(const char *path, char **out, size_t *len, char *err, size_t errle
 
 			close(fd);
 			free(buf);
-			return hs_conf_err(err, errlen, path, 0, "read error: %s",
-					   strerror(e));
+			return hs_conf_err(err, errlen, path, 0,
+					   "read error: %s", strerror(e));
 		}
 		if (n == 0)
 			break;
@@ -124,7 +126,7 @@ hs_conf_read(const char *path, struct hs_conf *out, char *err, size_t errlen)
 			eol = end;
 		*eol = '\0';
 		if (eol > p && eol[-1] == '\r')
-			eol[-1] = '\0';          /* CRLF files */
+			eol[-1] = '\0'; /* CRLF files */
 		for (q = p; *q != '\0'; q++)
 			if ((unsigned char)*q < 0x20 && *q != '\t') {
 				rc = hs_conf_err(err, errlen, path, line,
@@ -158,14 +160,17 @@ hs_conf_read(const char *path, struct hs_conf *out, char *err, size_t errlen)
 		value = *p != '\0' ? p : NULL;
 		if (name[0] == '-') {
 			rc = hs_conf_err(err, errlen, path, line,
-					 "'%s': write option names without leading dashes", name);
+					 "'%s': write option names without "
+					 "leading dashes",
+					 name);
 			goto fail;
 		}
 		for (q = name; *q != '\0'; q++)
-			if (!((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') ||
-			      *q == '-')) {
+			if (!((*q >= 'a' && *q <= 'z') ||
+			      (*q >= '0' && *q <= '9') || *q == '-')) {
 				rc = hs_conf_err(err, errlen, path, line,
-						 "'%s' is not an option name (expected 'name value')",
+						 "'%s' is not an option name "
+						 "(expected 'name value')",
 						 name);
 				goto fail;
 			}

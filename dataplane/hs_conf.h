@@ -24,14 +24,14 @@
 #include <stddef.h>
 
 struct hs_conf_rec {
-	unsigned int line;       /* 1-based */
-	const char *name;        /* NUL-terminated, inside the conf buffer */
-	const char *value;       /* NULL when the line has no value */
+	unsigned int line; /* 1-based */
+	const char *name;  /* NUL-terminated, inside the conf buffer */
+	const char *value; /* NULL when the line has no value */
 };
 
 struct hs_conf {
-	char *path;              /* copy of the file name */
-	char *buf;               /* file contents, split in place */
+	char *path; /* copy of the file name */
+	char *buf;  /* file contents, split in place */
 	struct hs_conf_rec *rec;
 	size_t n;
 };
@@ -41,7 +41,8 @@ struct hs_conf {
 
 /* Read and split path.  On failure returns a negative code, frees
  * everything and writes "FILE: reason" or "FILE:LINE: reason" to err. */
-int hs_conf_read(const char *path, struct hs_conf *out, char *err, size_t errlen);
+int hs_conf_read(const char *path, struct hs_conf *out, char *err,
+		 size_t errlen);
 void hs_conf_free(struct hs_conf *c);
 
 #endif

@@ -30,7 +30,8 @@ static void
 hs_icmp_echo_reply(struct hs_lcore *lc, struct rte_mbuf *m, uint32_t len)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
-	struct rte_icmp_hdr *ic = (struct rte_icmp_hdr *)((uint8_t *)ip + m->l3_len);
+	struct rte_icmp_hdr *ic =
+		(struct rte_icmp_hdr *)((uint8_t *)ip + m->l3_len);
 	uint16_t sum;
 
 	ip->dst_addr = ip->src_addr;
@@ -43,7 +44,7 @@ hs_icmp_echo_reply(struct hs_lcore *lc, struct rte_mbuf *m, uint32_t len)
 	sum = hs_icmp_sum(m, m->l3_len, len);
 	ic->icmp_cksum = (uint16_t)~sum;
 	lc->stats.tx_icmp++;
-	hs_ipv4_output(lc, m);          /* IP header checksum there */
+	hs_ipv4_output(lc, m); /* IP header checksum there */
 }
 
 /* Consumes m. */

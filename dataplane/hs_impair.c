@@ -23,14 +23,20 @@
 
 /* Counter slots, in the order of HS_STATS_IMPAIR's per-direction block. */
 enum {
-	HS_IMPAIR_C_LOSS, HS_IMPAIR_C_DUP, HS_IMPAIR_C_REORDER,
-	HS_IMPAIR_C_CORRUPT, HS_IMPAIR_C_DELAYED, HS_IMPAIR_C_QFULL,
+	HS_IMPAIR_C_LOSS,
+	HS_IMPAIR_C_DUP,
+	HS_IMPAIR_C_REORDER,
+	HS_IMPAIR_C_CORRUPT,
+	HS_IMPAIR_C_DELAYED,
+	HS_IMPAIR_C_QFULL,
 };
 
-#define HS_IMPAIR_CHECK(dir, name, slot) \
+#define HS_IMPAIR_CHECK(dir, name, slot)                                  \
 	_Static_assert(offsetof(struct hs_stats, impair_##dir##_##name) - \
-		       offsetof(struct hs_stats, impair_##dir##_loss) == \
-		       (slot) * sizeof(uint64_t), "impair counter layout")
+				       offsetof(struct hs_stats,          \
+						impair_##dir##_loss) ==   \
+			       (slot) * sizeof(uint64_t),                 \
+		       "impair counter layout")
 HS_IMPAIR_CHECK(rx, dup, HS_IMPAIR_C_DUP);
 HS_IMPAIR_CHECK(rx, reorder, HS_IMPAIR_C_REORDER);
 HS_IMPAIR_CHECK(rx, corrupt, HS_IMPAIR_C_CORRUPT);
@@ -44,19 +50,19 @@ HS_IMPAIR_CHECK(tx, queue_full, HS_IMPAIR_C_QFULL);
 
 struct hs_impair_slot {
 	struct rte_mbuf *m;
-	uint64_t at_us;               /* release time */
+	uint64_t at_us; /* release time */
 };
 
 struct hs_impair_side {
 	struct hs_impair_dir_cfg cfg;
-	uint64_t rng;                 /* splitmix64 state */
-	uint64_t *ctr;                /* HS_IMPAIR_C_* slots in hs_stats */
+	uint64_t rng;  /* splitmix64 state */
+	uint64_t *ctr; /* HS_IMPAIR_C_* slots in hs_stats */
 	hs_impair_emit_fn emit;
-	bool queued;                  /* delay or rate: frames go via FIFO */
-	struct rte_mbuf *held;        /* reorder slot */
+	bool queued;           /* delay or rate: frames go via FIFO */
+	struct rte_mbuf *held; /* reorder slot */
 	uint64_t held_us;
-	uint64_t link_free_us;        /* rate: serialiser busy until */
-	uint64_t last_at_us;          /* latest release time in the FIFO */
+	uint64_t link_free_us; /* rate: serialiser busy until */
+	uint64_t last_at_us;   /* latest release time in the FIFO */
 	uint32_t head, count;
 	struct hs_impair_slot *ring;
 	/* frames ready to emit, flushed in bursts */
@@ -67,7 +73,7 @@ struct hs_impair_side {
 struct hs_impair {
 	struct rte_mempool *pool;
 	void *arg;
-	uint32_t cap;                 /* FIFO capacity */
+	uint32_t cap; /* FIFO capacity */
 	struct hs_impair_side side[HS_IMPAIR_NDIR];
 };
 
@@ -108,8 +114,11 @@ hs_impair_num(const char *s, double max, double *v)
 	return 0;
 }
 
-#define HS_IMPAIR_ERR(...) do { snprintf(err, errlen, __VA_ARGS__); \
-	return -EINVAL; } while (0)
+#define HS_IMPAIR_ERR(...)                          \
+	do {                                        \
+		snprintf(err, errlen, __VA_ARGS__); \
+		return -EINVAL;                     \
+	} while (0)
 
 /* One "[rx:|tx:]key=value" item. */
 static int
@@ -135,7 +144,8 @@ hs_impair_item(struct hs_impair_cfg *cfg, char *item, char *err, size_t errlen)
 	}
 	val = strchr(item, '=');
 	if (val == NULL || val[1] == '\0')
-		HS_IMPAIR_ERR("'%s' needs a value (key=value; keys: %s)", orig, keys);
+		HS_IMPAIR_ERR("'%s' needs a value (key=value; keys: %s)", orig,
+			      keys);
 	*val++ = '\0';
 	if (strcmp(item, "seed") == 0 || strcmp(item, "limit") == 0) {
 		unsigned long long n;
@@ -143,7 +153,8 @@ hs_impair_item(struct hs_impair_cfg *cfg, char *item, char *err, size_t errlen)
 		bool seed = item[0] == 's';
 
 		if (d1 - d0 == 1)
-			HS_IMPAIR_ERR("'%s': %s applies to both directions (no rx:/tx:)",
+			HS_IMPAIR_ERR("'%s': %s applies to both directions (no "
+				      "rx:/tx:)",
 				      orig, item);
 		errno = 0;
 		n = strtoull(val, &end, 10);
@@ -153,8 +164,9 @@ hs_impair_item(struct hs_impair_cfg *cfg, char *item, char *err, size_t errlen)
 			cfg->seed = n;
 		} else {
 			if (n < 1 || n > HS_IMPAIR_LIMIT_MAX)
-				HS_IMPAIR_ERR("limit=%s: out of range (1..%u frames)",
-					      val, HS_IMPAIR_LIMIT_MAX);
+				HS_IMPAIR_ERR(
+					"limit=%s: out of range (1..%u frames)",
+					val, HS_IMPAIR_LIMIT_MAX);
 			cfg->limit = (uint32_t)n;
 		}
 		return 0;
@@ -177,19 +189,24 @@ hs_impair_item(struct hs_impair_cfg *cfg, char *item, char *err, size_t errlen)
 		else if (strcmp(item, "jitter") == 0)
 			ms = &c->jitter_us;
 		else if (strcmp(item, "rate") != 0)
-			HS_IMPAIR_ERR("unknown key '%s' (keys: %s)", item, keys);
+			HS_IMPAIR_ERR("unknown key '%s' (keys: %s)", item,
+				      keys);
 		if (prob != NULL) {
 			if (hs_impair_num(val, 100, &v) < 0)
-				HS_IMPAIR_ERR("%s=%s: not a percentage (0..100)", item, val);
+				HS_IMPAIR_ERR(
+					"%s=%s: not a percentage (0..100)",
+					item, val);
 			*prob = (uint64_t)llround(v / 100.0 * 4294967296.0);
 		} else if (ms != NULL) {
 			if (hs_impair_num(val, HS_IMPAIR_MS_MAX, &v) < 0)
-				HS_IMPAIR_ERR("%s=%s: not a duration (0..%u ms)", item, val,
-					      HS_IMPAIR_MS_MAX);
+				HS_IMPAIR_ERR(
+					"%s=%s: not a duration (0..%u ms)",
+					item, val, HS_IMPAIR_MS_MAX);
 			*ms = (uint32_t)llround(v * 1000.0);
 		} else {
 			if (hs_impair_num(val, 1e6, &v) < 0)
-				HS_IMPAIR_ERR("rate=%s: not a rate (0..1000000 Mbit/s, 0 = unlimited)",
+				HS_IMPAIR_ERR("rate=%s: not a rate (0..1000000 "
+					      "Mbit/s, 0 = unlimited)",
 					      val);
 			c->rate_bps = (uint64_t)llround(v * 1e6);
 			if (v > 0 && c->rate_bps == 0)
@@ -209,7 +226,8 @@ hs_impair_parse(struct hs_impair_cfg *cfg, const char *spec, char *err,
 	if (spec == NULL || *spec == '\0')
 		HS_IMPAIR_ERR("empty (e.g. loss=5,rx:delay=10,seed=7)");
 	if (strlen(spec) >= sizeof(buf))
-		HS_IMPAIR_ERR("too long (at most %zu characters)", sizeof(buf) - 1);
+		HS_IMPAIR_ERR("too long (at most %zu characters)",
+			      sizeof(buf) - 1);
 	strcpy(buf, spec);
 	if (buf[0] == ',' || buf[strlen(buf) - 1] == ',' || strstr(buf, ",,"))
 		HS_IMPAIR_ERR("'%s': empty item", spec);
@@ -262,12 +280,15 @@ hs_impair_new(const struct hs_impair_cfg *cfg, unsigned int lcore_id,
 
 		s->cfg = cfg->dir[d];
 		s->emit = emit[d];
-		s->ctr = d == HS_IMPAIR_RX ? &st->impair_rx_loss : &st->impair_tx_loss;
+		s->ctr = d == HS_IMPAIR_RX ? &st->impair_rx_loss
+					   : &st->impair_tx_loss;
 		/* distinct, reproducible stream per (seed, lcore, direction) */
 		s->rng = cfg->seed * 0x2545f4914f6cdd1dull ^
-			 ((uint64_t)lcore_id << 1 | (uint64_t)d) * 0x9e3779b97f4a7c15ull;
+			 ((uint64_t)lcore_id << 1 | (uint64_t)d) *
+				 0x9e3779b97f4a7c15ull;
 		(void)hs_impair_rnd(s);
-		s->queued = s->cfg.delay_us || s->cfg.jitter_us || s->cfg.rate_bps;
+		s->queued =
+			s->cfg.delay_us || s->cfg.jitter_us || s->cfg.rate_bps;
 		if (!s->queued)
 			continue;
 		s->ring = rte_zmalloc_socket("hs_impair_q",
@@ -360,11 +381,13 @@ hs_impair_sched(struct hs_impair *im, struct hs_impair_side *s,
 	at += c->delay_us;
 	if (c->jitter_us) {
 		uint64_t span = 2 * (uint64_t)c->jitter_us + 1;
-		int64_t j = (int64_t)(hs_impair_rnd(s) % span) - (int64_t)c->jitter_us;
+		int64_t j = (int64_t)(hs_impair_rnd(s) % span) -
+			    (int64_t)c->jitter_us;
 
-		at = j < 0 && (uint64_t)-j > at ? 0 : (uint64_t)((int64_t)at + j);
+		at = j < 0 && (uint64_t)-j > at ? 0
+						: (uint64_t)((int64_t)at + j);
 	}
-	at = HS_MAX(at, s->last_at_us);   /* the FIFO keeps its order */
+	at = HS_MAX(at, s->last_at_us); /* the FIFO keeps its order */
 	s->last_at_us = at;
 	slot = &s->ring[(s->head + s->count) % im->cap];
 	slot->m = m;
@@ -404,7 +427,8 @@ hs_impair_byte(struct rte_mbuf *m, uint32_t off, struct rte_mbuf **segp)
 		seg = seg->next;
 	}
 	*segp = seg;
-	return seg == NULL ? NULL : rte_pktmbuf_mtod_offset(seg, uint8_t *, off);
+	return seg == NULL ? NULL
+			   : rte_pktmbuf_mtod_offset(seg, uint8_t *, off);
 }
 
 /* Corrupt one byte of the IPv4 datagram in *mp (an Ethernet frame).
@@ -440,7 +464,8 @@ hs_impair_corrupt(struct hs_impair *im, struct hs_impair_side *s,
 		return false;
 	if (!RTE_MBUF_DIRECT(seg) || rte_mbuf_refcnt_read(seg) != 1 ||
 	    rte_mbuf_refcnt_read(m) != 1) {
-		struct rte_mbuf *c = rte_pktmbuf_copy(m, im->pool, 0, UINT32_MAX);
+		struct rte_mbuf *c =
+			rte_pktmbuf_copy(m, im->pool, 0, UINT32_MAX);
 
 		if (c == NULL)
 			return false;
@@ -495,7 +520,8 @@ hs_impair_release(struct hs_impair *im, enum hs_impair_dir dir, uint64_t now_us)
 	unsigned int n = 0;
 
 	/* a reordered frame whose successor never came */
-	if (s->held != NULL && now_us - s->held_us >= HS_IMPAIR_REORDER_MAX_US) {
+	if (s->held != NULL &&
+	    now_us - s->held_us >= HS_IMPAIR_REORDER_MAX_US) {
 		struct rte_mbuf *m = s->held;
 
 		s->held = NULL;

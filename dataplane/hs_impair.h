@@ -52,11 +52,13 @@ struct hs_stats;
 
 /* Counters: per direction, in this order (the module indexes the block;
  * keep rx and tx blocks identical). */
+/* clang-format off */
 #define HS_STATS_IMPAIR(X) \
 	X(impair_rx_loss) X(impair_rx_dup) X(impair_rx_reorder) \
 	X(impair_rx_corrupt) X(impair_rx_delayed) X(impair_rx_queue_full) \
 	X(impair_tx_loss) X(impair_tx_dup) X(impair_tx_reorder) \
 	X(impair_tx_corrupt) X(impair_tx_delayed) X(impair_tx_queue_full)
+/* clang-format on */
 
 enum hs_impair_dir {
 	HS_IMPAIR_RX = 0,
@@ -76,13 +78,13 @@ enum hs_impair_dir {
 struct hs_impair_dir_cfg {
 	uint64_t loss, dup, reorder, corrupt;
 	uint32_t delay_us, jitter_us;
-	uint64_t rate_bps;            /* 0: unlimited */
+	uint64_t rate_bps; /* 0: unlimited */
 };
 
 struct hs_impair_cfg {
 	struct hs_impair_dir_cfg dir[HS_IMPAIR_NDIR];
 	uint64_t seed;
-	uint32_t limit;               /* FIFO capacity per direction */
+	uint32_t limit; /* FIFO capacity per direction */
 };
 
 /* Emit callback: consumes the n frames. */
@@ -95,8 +97,8 @@ struct hs_impair;
 void hs_impair_cfg_init(struct hs_impair_cfg *cfg);
 /* Add the items of spec to cfg (may be called once per --impair).
  * Returns 0, or -EINVAL with a message naming the bad item in err. */
-int hs_impair_parse(struct hs_impair_cfg *cfg, const char *spec,
-		    char *err, size_t errlen);
+int hs_impair_parse(struct hs_impair_cfg *cfg, const char *spec, char *err,
+		    size_t errlen);
 /* True when some impairment is configured (in either direction). */
 bool hs_impair_cfg_on(const struct hs_impair_cfg *cfg);
 

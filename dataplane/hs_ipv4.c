@@ -69,16 +69,17 @@ hs_ipv4_input(struct hs_lcore *lc, struct rte_mbuf *m)
 	/* RFC 1122 §3.2.1.2: silently discard on a bad header checksum
 	 * (checked by the port when it says so, RX checksum offload). */
 	if (HS_UNLIKELY((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) ==
-			RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+				RTE_MBUF_F_RX_IP_CKSUM_BAD ||
 			((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) !=
-			 RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
+				 RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
 			 rte_raw_cksum(ip, hlen) != 0xffff))) {
 		lc->stats.drop_ip_csum++;
 		goto drop;
 	}
 	/* No reassembly (yet): fragments are dropped, counted. */
 	if (HS_UNLIKELY(ip->fragment_offset &
-			RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))) {
+			RTE_BE16(RTE_IPV4_HDR_MF_FLAG |
+				 RTE_IPV4_HDR_OFFSET_MASK))) {
 		lc->stats.drop_ip_frag++;
 		goto drop;
 	}
@@ -129,7 +130,7 @@ hs_ipv4_output(struct hs_lcore *lc, struct rte_mbuf *m)
 	uint32_t nh;
 
 	if ((ip->dst_addr & ifp->mask) == (ifp->ip & ifp->mask)) {
-		nh = ip->dst_addr;              /* on-link */
+		nh = ip->dst_addr; /* on-link */
 	} else if (ifp->gw != 0) {
 		nh = ifp->gw;
 	} else {
@@ -145,4 +146,3 @@ hs_ipv4_output(struct hs_lcore *lc, struct rte_mbuf *m)
 	lc->stats.tx_ipv4++;
 	hs_arp_output(lc, m, nh);
 }
-

@@ -29,9 +29,9 @@ static struct hs_lcore *hs_steer_peer[HS_MAX_LCORES];
 #define HS_STEER_INBOX 2048u
 #define HS_STEER_BURST 32u
 
-static bool hs_stop_flag;              /* accessed with __atomic_* */
-static bool hs_drain_flag;             /* accessed with __atomic_* */
-static uint64_t hs_ctl_gen;            /* accessed with __atomic_* */
+static bool hs_stop_flag;   /* accessed with __atomic_* */
+static bool hs_drain_flag;  /* accessed with __atomic_* */
+static uint64_t hs_ctl_gen; /* accessed with __atomic_* */
 static unsigned int hs_idle_sleep_us;
 /* TSC -> microseconds: us = (tsc * hs_us_mult) >> HS_US_SHIFT. */
 #define HS_US_SHIFT 32
@@ -52,7 +52,7 @@ hs_lcore_register(struct hs_lcore *lc)
 	lc->slot = HS_LCORE_NO_SLOT;
 	for (unsigned int i = 0; i < HS_MAX_LCORES; i++) {
 		if (hs_lcore_slot_of[i] == lc) {
-			lc->slot = (uint16_t)i;      /* initialised again */
+			lc->slot = (uint16_t)i; /* initialised again */
 			return;
 		}
 		if (hs_lcore_slot_of[i] == NULL && slot == HS_LCORE_NO_SLOT)
@@ -122,7 +122,8 @@ hs_lcore_tx_ext_ok(uint16_t port_id)
 
 	if (port_id == HS_PORT_NONE)
 		return true;
-	if (rte_eth_dev_info_get(port_id, &info) != 0 || info.driver_name == NULL)
+	if (rte_eth_dev_info_get(port_id, &info) != 0 ||
+	    info.driver_name == NULL)
 		return false;
 	for (unsigned int i = 0; i < RTE_DIM(soft); i++)
 		if (strcmp(info.driver_name, soft[i]) == 0)
@@ -138,7 +139,7 @@ hs_lcore_init(struct hs_lcore *lc, const struct hs_netif *ifp,
 	if (lc == NULL || ifp == NULL || pool == NULL)
 		return -EINVAL;
 	memset(lc, 0, sizeof(*lc));
-	lc->slot = HS_LCORE_NO_SLOT;          /* until registered */
+	lc->slot = HS_LCORE_NO_SLOT; /* until registered */
 	lc->ifp = ifp;
 	lc->pool = pool;
 	lc->port_id = port_id;
@@ -146,7 +147,8 @@ hs_lcore_init(struct hs_lcore *lc, const struct hs_netif *ifp,
 	lc->lcore_id = rte_lcore_id();
 	lc->tx_max_segs = hs_lcore_tx_max_segs(port_id);
 	lc->tx_ext_ok = hs_lcore_tx_ext_ok(port_id);
-	lc->tx_csum_offload = port_id != HS_PORT_NONE && hs_port_tx_csum(port_id);
+	lc->tx_csum_offload =
+		port_id != HS_PORT_NONE && hs_port_tx_csum(port_id);
 	hs_lcore_clock(lc);
 	HS_GUARD(hs_tcp_lcore_init(lc, max_conns));
 	hs_lcore_register(lc);
@@ -162,8 +164,10 @@ hs_lcore_fini(struct hs_lcore *lc)
 	if (lc->steer != NULL) {
 		/* the loops have stopped: nobody enqueues any more */
 		if (lc->queue_id < HS_MAX_LCORES &&
-		    __atomic_load_n(&hs_steer_peer[lc->queue_id], __ATOMIC_ACQUIRE) == lc)
-			__atomic_store_n(&hs_steer_peer[lc->queue_id], NULL, __ATOMIC_RELEASE);
+		    __atomic_load_n(&hs_steer_peer[lc->queue_id],
+				    __ATOMIC_ACQUIRE) == lc)
+			__atomic_store_n(&hs_steer_peer[lc->queue_id], NULL,
+					 __ATOMIC_RELEASE);
 		while (rte_ring_sc_dequeue(lc->steer, (void **)&m) == 0)
 			rte_pktmbuf_free(m);
 		rte_ring_free(lc->steer);
@@ -202,9 +206,9 @@ hs_lcore_xmit(struct hs_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 	}
 
 	sent = rte_eth_tx_burst(lc->port_id, lc->queue_id, pkts, n);
-	if (HS_UNLIKELY(sent < n))      /* one retry: the ring may drain */
-		sent += rte_eth_tx_burst(lc->port_id, lc->queue_id,
-					 pkts + sent, n - sent);
+	if (HS_UNLIKELY(sent < n)) /* one retry: the ring may drain */
+		sent += rte_eth_tx_burst(lc->port_id, lc->queue_id, pkts + sent,
+					 n - sent);
 	for (uint16_t i = sent; i < n; i++) {
 		bytes -= rte_pktmbuf_pkt_len(pkts[i]);
 		rte_pktmbuf_free(pkts[i]);
@@ -224,7 +228,8 @@ hs_lcore_flush(struct hs_lcore *lc)
 	lc->ntx = 0;
 	if (HS_UNLIKELY(lc->impair != NULL)) {
 		/* the stage emits to hs_lcore_xmit (now or later) */
-		hs_impair_input(lc->impair, HS_IMPAIR_TX, lc->now_us, lc->tx, n);
+		hs_impair_input(lc->impair, HS_IMPAIR_TX, lc->now_us, lc->tx,
+				n);
 		return;
 	}
 	hs_lcore_xmit(lc, lc->tx, n);
@@ -240,8 +245,10 @@ hs_lcore_steer_init(struct hs_lcore *lc, uint16_t n, int socket)
 	if (n < 2 || lc->queue_id >= n || n > HS_MAX_LCORES)
 		return n < 2 ? 0 : -EINVAL;
 	if (lc->steer == NULL) {
-		snprintf(name, sizeof(name), "hs_st_%u_%p", lc->lcore_id, (void *)lc);
-		lc->steer = rte_ring_create(name, HS_STEER_INBOX, socket, RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "hs_st_%u_%p", lc->lcore_id,
+			 (void *)lc);
+		lc->steer = rte_ring_create(name, HS_STEER_INBOX, socket,
+					    RING_F_SC_DEQ);
 		if (lc->steer == NULL)
 			return -ENOMEM;
 	}
@@ -300,7 +307,8 @@ hs_lcore_steer_owner(const struct rte_mbuf *m, uint16_t n)
 	lo = HS_MIN(e1, e2);
 	hi = HS_MAX(e1, e2);
 	/* the two 48-bit endpoints as 12 bytes */
-	h = hs_siphash13_12(hs_steer_key, lo | (hi << 48), (uint32_t)(hi >> 16));
+	h = hs_siphash13_12(hs_steer_key, lo | (hi << 48),
+			    (uint32_t)(hi >> 16));
 	/* h's high 32 bits scaled to [0, n): no division */
 	return (int)(((h >> 32) * n) >> 32);
 }
@@ -317,7 +325,7 @@ hs_lcore_steer(struct hs_lcore *lc, struct rte_mbuf *m)
 		return false;
 	peer = __atomic_load_n(&hs_steer_peer[o], __ATOMIC_ACQUIRE);
 	if (peer == NULL || peer->steer == NULL)
-		return false;             /* not set up: process it here */
+		return false; /* not set up: process it here */
 	if (rte_ring_mp_enqueue(peer->steer, m) == 0) {
 		lc->stats.steer_tx++;
 	} else {
@@ -415,7 +423,7 @@ hs_lcore_clock_tsc(struct hs_lcore *lc, uint64_t tsc)
 		hs_us_mult = ((uint64_t)1000000 << HS_US_SHIFT) / (hz ? hz : 1);
 	}
 	us = (uint64_t)(((unsigned __int128)tsc * hs_us_mult) >> HS_US_SHIFT);
-	if (HS_LIKELY(us > lc->now_us))   /* monotonic */
+	if (HS_LIKELY(us > lc->now_us)) /* monotonic */
 		lc->now_us = us;
 }
 
@@ -441,7 +449,8 @@ hs_lcore_poll_tsc(struct hs_lcore *lc, uint64_t t0, unsigned int *nrx)
 	hs_lcore_clock_tsc(lc, t0);
 	/* New shared state or a drain: the application looks at it now,
 	 * before using any shared object in this iteration. */
-	if (HS_UNLIKELY(__atomic_load_n(&hs_ctl_gen, __ATOMIC_ACQUIRE) != lc->ctl_seen)) {
+	if (HS_UNLIKELY(__atomic_load_n(&hs_ctl_gen, __ATOMIC_ACQUIRE) !=
+			lc->ctl_seen)) {
 		lc->ctl_seen = __atomic_load_n(&hs_ctl_gen, __ATOMIC_ACQUIRE);
 		if (lc->ctl_fn != NULL)
 			lc->ctl_fn(lc);
@@ -453,7 +462,8 @@ hs_lcore_poll_tsc(struct hs_lcore *lc, uint64_t t0, unsigned int *nrx)
 	if (lc->steer != NULL && !rte_ring_empty(lc->steer))
 		steered = hs_lcore_steer_drain(lc);
 	if (lc->port_id != HS_PORT_NONE)
-		n = rte_eth_rx_burst(lc->port_id, lc->queue_id, pkts, HS_RX_BURST);
+		n = rte_eth_rx_burst(lc->port_id, lc->queue_id, pkts,
+				     HS_RX_BURST);
 	if (HS_UNLIKELY(lc->impair != NULL)) {
 		/* the stage consumes pkts; frames it releases count as
 		 * received work for the busy/idle accounting */
@@ -518,7 +528,8 @@ hs_lcore_loop(void *arg)
 	while (!__atomic_load_n(&hs_stop_flag, __ATOMIC_RELAXED)) {
 		uint64_t t0 = tsc;
 
-		if (HS_UNLIKELY(lc->tick_fn != NULL && lc->now_us >= lc->tick_next_us)) {
+		if (HS_UNLIKELY(lc->tick_fn != NULL &&
+				lc->now_us >= lc->tick_next_us)) {
 			lc->tick_next_us = lc->now_us + HS_TICK_US;
 			lc->tick_fn();
 		}

@@ -36,22 +36,22 @@
 #include "hs_arp.h"
 #include "hs_tcp.h"
 
-#define HS_RX_BURST 32
-#define HS_TX_BURST 64
+#define HS_RX_BURST    32
+#define HS_TX_BURST    64
 /* Most segments of one transmitted frame (TCP data: header mbuf plus
  * views of the send queue); ports without RTE_ETH_TX_OFFLOAD_MULTI_SEGS
  * get 1: payload is copied into the header mbuf. */
 #define HS_TX_MAX_SEGS 8
-#define HS_PORT_NONE UINT16_MAX
+#define HS_PORT_NONE   UINT16_MAX
 
 /* Interface configuration: shared, read-only after start-up. */
 struct hs_netif {
 	uint16_t port_id;
-	uint16_t mtu;                 /* IP MTU, 1500 by default */
+	uint16_t mtu; /* IP MTU, 1500 by default */
 	struct rte_ether_addr mac;
-	uint32_t ip;                  /* network byte order */
-	uint32_t mask;                /* network byte order */
-	uint32_t gw;                  /* network byte order, 0 = none */
+	uint32_t ip;   /* network byte order */
+	uint32_t mask; /* network byte order */
+	uint32_t gw;   /* network byte order, 0 = none */
 };
 
 struct hs_lcore;
@@ -63,28 +63,28 @@ typedef void (*hs_tx_sink_fn)(struct hs_lcore *lc, struct rte_mbuf **pkts,
 
 struct hs_lcore {
 	/* hot, read every packet */
-	uint64_t now_us;              /* monotonic clock, updated per poll */
+	uint64_t now_us; /* monotonic clock, updated per poll */
 	const struct hs_netif *ifp;
 	struct rte_mempool *pool;
-	uint16_t port_id;             /* HS_PORT_NONE in unit tests */
+	uint16_t port_id; /* HS_PORT_NONE in unit tests */
 	uint16_t queue_id;
 	uint16_t ntx;
-	uint8_t tx_max_segs;          /* 1..HS_TX_MAX_SEGS, set by hs_lcore_init */
-	bool tx_csum_offload;         /* the port computes IPv4 and TCP
+	uint8_t tx_max_segs;  /* 1..HS_TX_MAX_SEGS, set by hs_lcore_init */
+	bool tx_csum_offload; /* the port computes IPv4 and TCP
 	                               * checksums (hs_port_tx_csum) */
-	bool tx_ext_ok;               /* frames may point into any process
+	bool tx_ext_ok;       /* frames may point into any process
 	                               * memory (no DMA: software ports) */
 	unsigned int lcore_id;
-	uint16_t slot;                /* registry slot, fixed while registered:
+	uint16_t slot; /* registry slot, fixed while registered:
 	                               * index of per-lcore tables (hs_lcore_slot) */
 	struct rte_mbuf *tx[HS_TX_BURST];
-	hs_tx_sink_fn tx_sink;        /* used when port_id == HS_PORT_NONE */
+	hs_tx_sink_fn tx_sink; /* used when port_id == HS_PORT_NONE */
 	void *tx_sink_arg;
-	struct hs_impair *impair;     /* NULL: no impairment (the default) */
+	struct hs_impair *impair; /* NULL: no impairment (the default) */
 	/* software flow steering (hs_lcore_steer_init): 0 = off, else the
 	 * number of polling lcores a TCP flow is spread over by its hash */
 	uint16_t steer_n;
-	struct rte_ring *steer;       /* inbox: frames other lcores steered here */
+	struct rte_ring *steer; /* inbox: frames other lcores steered here */
 
 	/* control plane (hs_lcore_ctl_bump): the application's callback,
 	 * run at the top of the next iteration after a bump */
@@ -180,7 +180,7 @@ bool hs_lcore_draining(void);
  * hs_lcores[0..hs_nb_lcores) is compacted when an lcore leaves (the last
  * one takes its place): a position there is not an lcore's identity.
  * Tables of per-lcore state are indexed by hs_lcore_slot() instead. */
-#define HS_MAX_LCORES 128
+#define HS_MAX_LCORES    128
 #define HS_LCORE_NO_SLOT UINT16_MAX
 extern struct hs_lcore *hs_lcores[HS_MAX_LCORES];
 extern unsigned int hs_nb_lcores;

@@ -10,15 +10,21 @@
 #ifndef HS_LCORE_STATS_H
 #define HS_LCORE_STATS_H
 
+/* clang-format off */
 #define HS_STATS_PORT(X) \
 	X(rx_pkts) X(rx_bytes) X(tx_pkts) X(tx_bytes) \
 	X(drop_nombuf) X(drop_tx_full)
+/* clang-format on */
 
+/* clang-format off */
 #define HS_STATS_STEER(X) \
 	X(steer_tx) X(steer_rx) X(drop_steer_full)
+/* clang-format on */
 
+/* clang-format off */
 #define HS_STATS_LOOP(X) \
 	X(loop_busy_cycles) X(loop_idle_cycles) X(loop_iter) \
 	X(loop_sleeps) X(loop_sleep_cycles)
+/* clang-format on */
 
 #endif

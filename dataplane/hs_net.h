@@ -15,18 +15,24 @@
 #include <rte_mbuf.h>
 
 /* Counters (struct hs_stats, hs_stats.h). */
+/* clang-format off */
 #define HS_STATS_ETH(X) \
 	X(drop_eth_short) X(drop_eth_type) X(drop_eth_dst) X(drop_eth_headroom)
+/* clang-format on */
 
+/* clang-format off */
 #define HS_STATS_IPV4(X) \
 	X(rx_ipv4) X(tx_ipv4) \
 	X(drop_ip_short) X(drop_ip_version) X(drop_ip_hlen) X(drop_ip_len) \
 	X(drop_ip_csum) X(drop_ip_frag) X(drop_ip_options) X(drop_ip_dst) \
 	X(drop_ip_src) X(drop_ip_proto) X(drop_ip_noroute)
+/* clang-format on */
 
+/* clang-format off */
 #define HS_STATS_ICMP(X) \
 	X(rx_icmp) X(tx_icmp) X(drop_icmp_short) X(drop_icmp_csum) \
 	X(drop_icmp_type)
+/* clang-format on */
 
 struct hs_lcore;
 
@@ -50,8 +56,8 @@ void hs_ipv4_output(struct hs_lcore *lc, struct rte_mbuf *m);
  * order, len = total length in host order. Checksum left 0.  Inline: the
  * TCP harnesses that stand in for hs_ipv4_output use it too. */
 static inline void
-hs_ipv4_fill(struct rte_ipv4_hdr *ip, uint32_t src, uint32_t dst,
-	     uint8_t proto, uint16_t len)
+hs_ipv4_fill(struct rte_ipv4_hdr *ip, uint32_t src, uint32_t dst, uint8_t proto,
+	     uint16_t len)
 {
 	ip->version_ihl = RTE_IPV4_VHL_DEF;
 	ip->type_of_service = 0;

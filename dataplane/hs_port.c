@@ -28,8 +28,8 @@
 
 
 static int
-hs_port_err(char *err, size_t errlen, uint16_t port_id, int rc,
-	    const char *fmt, ...)
+hs_port_err(char *err, size_t errlen, uint16_t port_id, int rc, const char *fmt,
+	    ...)
 {
 	char what[128];
 	va_list ap;
@@ -52,8 +52,10 @@ static uint8_t hs_rss_key[HS_RSS_KEY_MAX];
 /* Ports configured with several queues and no RSS: hs_port_sw_steer(). */
 static bool hs_port_steer[RTE_MAX_ETHPORTS];
 #define HS_PORT_XDP_RX_DESC 2048
-#define HS_PORT_TX_CSUM (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM)
-#define HS_PORT_RX_CSUM (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM)
+#define HS_PORT_TX_CSUM \
+	(RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM)
+#define HS_PORT_RX_CSUM \
+	(RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM)
 /* net_af_xdp ports: their pool, queue count and the mbufs the driver took
  * at queue set-up (its fill ring). */
 static struct rte_mempool *hs_port_xdp_pool[RTE_MAX_ETHPORTS];
@@ -90,8 +92,8 @@ hs_port_ol_names(uint64_t mask, bool tx, char *buf, size_t len)
 		if (!(mask & bit))
 			continue;
 		n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? "," : "",
-				      tx ? rte_eth_dev_tx_offload_name(bit) :
-					   rte_eth_dev_rx_offload_name(bit));
+				      tx ? rte_eth_dev_tx_offload_name(bit)
+					 : rte_eth_dev_rx_offload_name(bit));
 	}
 	if (n >= len && len > 0)
 		buf[len - 1] = '\0';
@@ -126,7 +128,8 @@ hs_port_pool_create(uint16_t port_id, const char *name, unsigned int n,
 	struct rte_mempool *mp;
 
 	if (!hs_port_is_af_xdp(port_id))
-		return rte_pktmbuf_pool_create(name, n, cache, 0, data_room, socket);
+		return rte_pktmbuf_pool_create(name, n, cache, 0, data_room,
+					       socket);
 	/* net_af_xdp registers the pool as its UMEM: one area from the first
 	 * memory chunk's page, populated_size x object size long.  The
 	 * default layout keeps objects from crossing a page (4 KiB with
@@ -136,12 +139,13 @@ hs_port_pool_create(uint16_t port_id, const char *name, unsigned int n,
 	 * completed).  Without IOVA-contiguous objects the objects are
 	 * packed back to back in one chunk, which the UMEM covers exactly
 	 * (the PMD copies nothing, no DMA needs IOVAs). */
-	mp = rte_mempool_create_empty(name, n, sizeof(struct rte_mbuf) + data_room,
-				      cache, sizeof(priv), socket,
-				      RTE_MEMPOOL_F_NO_IOVA_CONTIG);
+	mp = rte_mempool_create_empty(
+		name, n, sizeof(struct rte_mbuf) + data_room, cache,
+		sizeof(priv), socket, RTE_MEMPOOL_F_NO_IOVA_CONTIG);
 	if (mp == NULL)
 		return NULL;
-	if (rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(), NULL) != 0)
+	if (rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(), NULL) !=
+	    0)
 		goto fail;
 	memset(&priv, 0, sizeof(priv));
 	priv.mbuf_data_room_size = data_room;
@@ -149,7 +153,10 @@ hs_port_pool_create(uint16_t port_id, const char *name, unsigned int n,
 	if (rte_mempool_populate_default(mp) < 0)
 		goto fail;
 	if (mp->nb_mem_chunks != 1) {
-		RTE_LOG(ERR, USER1, "mbuf pool for net_af_xdp spans %u memory chunks, the UMEM needs one (give EAL more memory with -m or hugepages)\n",
+		RTE_LOG(ERR, USER1,
+			"mbuf pool for net_af_xdp spans %u memory chunks, the "
+			"UMEM needs one (give EAL more memory with -m or "
+			"hugepages)\n",
 			mp->nb_mem_chunks);
 		rte_errno = ENOMEM;
 		goto fail;
@@ -179,7 +186,8 @@ static bool
 hs_port_rss(struct rte_eth_conf *conf, const struct rte_eth_dev_info *info,
 	    uint16_t nb_queues)
 {
-	uint64_t hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP) & info->flow_type_rss_offloads;
+	uint64_t hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP) &
+		      info->flow_type_rss_offloads;
 	uint8_t len = info->hash_key_size ? info->hash_key_size : 40;
 
 	if (nb_queues <= 1 || hf == 0)
@@ -208,23 +216,29 @@ hs_port_init(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
 	int socket, rc;
 
 	if (!rte_eth_dev_is_valid_port(port_id))
-		return hs_port_err(err, errlen, port_id, -ENODEV, "invalid port");
+		return hs_port_err(err, errlen, port_id, -ENODEV,
+				   "invalid port");
 	if (nb_queues == 0 || pool == NULL || mac == NULL)
-		return hs_port_err(err, errlen, port_id, -EINVAL, "bad arguments");
+		return hs_port_err(err, errlen, port_id, -EINVAL,
+				   "bad arguments");
 	rc = rte_eth_dev_info_get(port_id, &info);
 	if (rc != 0)
-		return hs_port_err(err, errlen, port_id, rc, "cannot get device info");
+		return hs_port_err(err, errlen, port_id, rc,
+				   "cannot get device info");
 	(void)rte_eth_dev_get_name_by_port(port_id, name);
 	if (nb_queues > info.max_rx_queues || nb_queues > info.max_tx_queues) {
 		uint16_t have = RTE_MIN(info.max_rx_queues, info.max_tx_queues);
 
 		if (strncmp(name, "net_af_packet", 13) == 0)
-			return hs_port_err(err, errlen, port_id, -EINVAL,
-					   "%s has %u queue pair%s but %u worker lcores: add qpairs=%u to --vdev",
-					   name, have, have == 1 ? "" : "s",
-					   nb_queues, nb_queues);
+			return hs_port_err(
+				err, errlen, port_id, -EINVAL,
+				"%s has %u queue pair%s but %u worker lcores: "
+				"add qpairs=%u to --vdev",
+				name, have, have == 1 ? "" : "s", nb_queues,
+				nb_queues);
 		return hs_port_err(err, errlen, port_id, -EINVAL,
-				   "%s has %u queue pair%s but %u worker lcores: use fewer lcores (-l)",
+				   "%s has %u queue pair%s but %u worker "
+				   "lcores: use fewer lcores (-l)",
 				   name, have, have == 1 ? "" : "s", nb_queues);
 	}
 
@@ -233,14 +247,17 @@ hs_port_init(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
 	 * PACKET_FANOUT_HASH on the sender's skb hash, which can change
 	 * within a flow; multi-queue net_tap): the lcores steer TCP flows to
 	 * their owner in software (hs_lcore_steer_init). */
-	hs_port_steer[port_id] = !hs_port_rss(&conf, &info, nb_queues) &&
-				 nb_queues > 1;
+	hs_port_steer[port_id] =
+		!hs_port_rss(&conf, &info, nb_queues) && nb_queues > 1;
 	if (hs_port_steer[port_id])
-		RTE_LOG(INFO, USER1, "%s: %u queues without RSS offload: software flow steering between lcores\n",
+		RTE_LOG(INFO, USER1,
+			"%s: %u queues without RSS offload: software flow "
+			"steering between lcores\n",
 			name, nb_queues);
 	/* TCP data segments are header mbufs chained to views of the send
 	 * queue (hs_tcp_out.c); ports without it get copies. */
-	conf.txmode.offloads |= info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	conf.txmode.offloads |=
+		info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	/* Checksums: the port computes IPv4 + TCP ones when it offers both
 	 * (net_tap does, in software; NICs in hardware), and says which
 	 * received ones it checked (RX "good"/"bad" flags). */
@@ -249,17 +266,20 @@ hs_port_init(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
 	conf.rxmode.offloads |= info.rx_offload_capa & HS_PORT_RX_CSUM;
 	rc = rte_eth_dev_configure(port_id, nb_queues, nb_queues, &conf);
 	if (rc != 0)
-		return hs_port_err(err, errlen, port_id, rc, "cannot configure");
+		return hs_port_err(err, errlen, port_id, rc,
+				   "cannot configure");
 	hs_port_txol[port_id] = conf.txmode.offloads;
 	hs_port_rxol[port_id] = conf.rxmode.offloads;
 	rc = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &nb_rxd, &nb_txd);
 	if (rc != 0)
-		return hs_port_err(err, errlen, port_id, rc, "cannot adjust ring sizes");
+		return hs_port_err(err, errlen, port_id, rc,
+				   "cannot adjust ring sizes");
 
 	socket = rte_eth_dev_socket_id(port_id);
 	if (socket < 0)
 		socket = SOCKET_ID_ANY;
-	xdp = info.driver_name != NULL && strcmp(info.driver_name, "net_af_xdp") == 0;
+	xdp = info.driver_name != NULL &&
+	      strcmp(info.driver_name, "net_af_xdp") == 0;
 	if (xdp) {
 		in_use0 = hs_port_pool_in_use(pool);
 		/* The kernel drops what does not fit in the socket's RX
@@ -268,13 +288,13 @@ hs_port_init(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
 		nb_rxd = HS_PORT_XDP_RX_DESC;
 	}
 	for (uint16_t q = 0; q < nb_queues; q++) {
-		rc = rte_eth_rx_queue_setup(port_id, q, nb_rxd, (unsigned int)socket,
-					    NULL, pool);
+		rc = rte_eth_rx_queue_setup(port_id, q, nb_rxd,
+					    (unsigned int)socket, NULL, pool);
 		if (rc != 0)
 			return hs_port_err(err, errlen, port_id, rc,
 					   "cannot set up rx queue %u", q);
-		rc = rte_eth_tx_queue_setup(port_id, q, nb_txd, (unsigned int)socket,
-					    NULL);
+		rc = rte_eth_tx_queue_setup(port_id, q, nb_txd,
+					    (unsigned int)socket, NULL);
 		if (rc != 0)
 			return hs_port_err(err, errlen, port_id, rc,
 					   "cannot set up tx queue %u", q);
@@ -294,15 +314,18 @@ hs_port_init(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
 		hs_port_xdp_pool[port_id] = pool;
 		hs_port_xdp_queues[port_id] = nb_queues;
 		hs_port_kept[port_id] = in_use > in_use0 ? in_use - in_use0 : 0;
-		RTE_LOG(INFO, USER1, "%s: AF_XDP socket on %u queue%s, %u mbufs in its fill ring\n",
+		RTE_LOG(INFO, USER1,
+			"%s: AF_XDP socket on %u queue%s, %u mbufs in its fill "
+			"ring\n",
 			name, nb_queues, nb_queues == 1 ? "" : "s",
 			hs_port_kept[port_id]);
 	}
-	(void)rte_eth_promiscuous_disable(port_id);     /* best effort */
+	(void)rte_eth_promiscuous_disable(port_id); /* best effort */
 	rc = rte_eth_macaddr_get(port_id, mac);
 	if (rc != 0) {
 		rte_eth_dev_stop(port_id);
-		return hs_port_err(err, errlen, port_id, rc, "cannot read MAC address");
+		return hs_port_err(err, errlen, port_id, rc,
+				   "cannot read MAC address");
 	}
 	return 0;
 }
@@ -317,7 +340,8 @@ hs_port_fini(uint16_t port_id)
 	 * is out (bounded: 50 x 1 ms; the veth peer completes them). */
 	if (port_id < RTE_MAX_ETHPORTS && hs_port_xdp_pool[port_id] != NULL) {
 		for (int i = 0; i < 50; i++) {
-			for (uint16_t q = 0; q < hs_port_xdp_queues[port_id]; q++)
+			for (uint16_t q = 0; q < hs_port_xdp_queues[port_id];
+			     q++)
 				(void)rte_eth_tx_burst(port_id, q, NULL, 0);
 			if (hs_port_pool_in_use(hs_port_xdp_pool[port_id]) <=
 			    hs_port_kept[port_id])

@@ -20,7 +20,8 @@
  * off, sets the MTU when the PMD supports it.  Returns 0 or a negative
  * code with a one-line reason in err; *mac gets the port's address. */
 int hs_port_init(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
-		 uint16_t mtu, struct rte_ether_addr *mac, char *err, size_t errlen);
+		 uint16_t mtu, struct rte_ether_addr *mac, char *err,
+		 size_t errlen);
 void hs_port_fini(uint16_t port_id);
 /* After hs_port_init: true when the port has several queues but no RSS
  * offload, so the lcores must keep each TCP flow on one of them in

@@ -19,7 +19,7 @@ struct hs_rcu_item {
 	bool (*busy)(void *obj);
 	void (*free_fn)(void *obj);
 	uint64_t token;
-	bool token_ok;              /* token taken (qsbr existed) */
+	bool token_ok; /* token taken (qsbr existed) */
 };
 
 static struct hs_rcu_item *hs_rcu_list;
@@ -84,7 +84,8 @@ hs_rcu_retire(void *obj, bool (*busy)(void *obj), void (*free_fn)(void *obj))
 	for (pp = &hs_rcu_list; *pp != NULL; pp = &(*pp)->next)
 		;
 	*pp = it;
-	__atomic_store_n(&hs_rcu_nb, hs_rcu_nb + 1, __ATOMIC_RELAXED); /* telemetry reads it */
+	__atomic_store_n(&hs_rcu_nb, hs_rcu_nb + 1,
+			 __ATOMIC_RELAXED); /* telemetry reads it */
 	return 0;
 }
 
@@ -96,7 +97,8 @@ hs_rcu_reclaim(void)
 	while (*pp != NULL) {
 		struct hs_rcu_item *it = *pp;
 
-		if ((it->token_ok && rte_rcu_qsbr_check(hs_rcu_qsbr, it->token, false) != 1) ||
+		if ((it->token_ok &&
+		     rte_rcu_qsbr_check(hs_rcu_qsbr, it->token, false) != 1) ||
 		    (it->busy != NULL && it->busy(it->obj))) {
 			pp = &it->next;
 			continue;

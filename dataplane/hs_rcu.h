@@ -52,7 +52,8 @@ hs_rcu_quiescent(unsigned int id)
 /* Main lcore: obj was unpublished; call free_fn(obj) once it is safe.
  * busy (may be NULL) returns true while connections still hold obj.
  * 0 or -ENOMEM (then obj is freed at hs_rcu_fini). */
-int hs_rcu_retire(void *obj, bool (*busy)(void *obj), void (*free_fn)(void *obj));
+int hs_rcu_retire(void *obj, bool (*busy)(void *obj),
+		  void (*free_fn)(void *obj));
 /* Main lcore: free what is safe now.  Returns the number still pending. */
 unsigned int hs_rcu_reclaim(void);
 unsigned int hs_rcu_pending(void);

@@ -15,7 +15,7 @@ struct hs_reload_hook {
 
 static struct hs_reload_hook hs_hooks[HS_RELOAD_MAX_HOOKS];
 static unsigned int hs_nb_hooks;
-static int hs_reload_flag;              /* __atomic_*, set by the signal handler */
+static int hs_reload_flag; /* __atomic_*, set by the signal handler */
 static uint64_t hs_reload_nb_ok, hs_reload_nb_failed; /* main lcore writes */
 
 int
@@ -44,7 +44,8 @@ hs_reload_run_hooks(char *err, size_t errlen)
 		if (rc < 0 && first == 0) {
 			first = rc;
 			if (err != NULL && errlen > 0)
-				snprintf(err, errlen, "%s: %s", hs_hooks[i].name,
+				snprintf(err, errlen, "%s: %s",
+					 hs_hooks[i].name,
 					 msg[0] ? msg : "failed");
 		}
 	}
@@ -75,7 +76,8 @@ void
 hs_reload_count(bool ok)
 {
 	if (ok)
-		__atomic_store_n(&hs_reload_nb_ok, hs_reload_nb_ok + 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&hs_reload_nb_ok, hs_reload_nb_ok + 1,
+				 __ATOMIC_RELAXED);
 	else
 		__atomic_store_n(&hs_reload_nb_failed, hs_reload_nb_failed + 1,
 				 __ATOMIC_RELAXED);

@@ -20,11 +20,22 @@
 #include <rte_random.h>
 
 #define HS_SIP_ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define HS_SIP_ROUND(v0, v1, v2, v3) do { \
-	v0 += v1; v1 = HS_SIP_ROTL(v1, 13); v1 ^= v0; v0 = HS_SIP_ROTL(v0, 32); \
-	v2 += v3; v3 = HS_SIP_ROTL(v3, 16); v3 ^= v2; \
-	v0 += v3; v3 = HS_SIP_ROTL(v3, 21); v3 ^= v0; \
-	v2 += v1; v1 = HS_SIP_ROTL(v1, 17); v1 ^= v2; v2 = HS_SIP_ROTL(v2, 32); \
+#define HS_SIP_ROUND(v0, v1, v2, v3)      \
+	do {                              \
+		v0 += v1;                 \
+		v1 = HS_SIP_ROTL(v1, 13); \
+		v1 ^= v0;                 \
+		v0 = HS_SIP_ROTL(v0, 32); \
+		v2 += v3;                 \
+		v3 = HS_SIP_ROTL(v3, 16); \
+		v3 ^= v2;                 \
+		v0 += v3;                 \
+		v3 = HS_SIP_ROTL(v3, 21); \
+		v3 ^= v0;                 \
+		v2 += v1;                 \
+		v1 = HS_SIP_ROTL(v1, 17); \
+		v1 ^= v2;                 \
+		v2 = HS_SIP_ROTL(v2, 32); \
 	} while (0)
 
 /* SipHash-1-3 of the 12-byte message a || b (a's 8 bytes, then b's 4,
@@ -40,8 +51,12 @@ hs_siphash13_12(const uint64_t k[2], uint64_t a, uint32_t b)
 	uint64_t v3 = k[1] ^ 0x7465646279746573ULL;
 	const uint64_t last = ((uint64_t)12 << 56) | b;
 
-	v3 ^= a; HS_SIP_ROUND(v0, v1, v2, v3); v0 ^= a;
-	v3 ^= last; HS_SIP_ROUND(v0, v1, v2, v3); v0 ^= last;
+	v3 ^= a;
+	HS_SIP_ROUND(v0, v1, v2, v3);
+	v0 ^= a;
+	v3 ^= last;
+	HS_SIP_ROUND(v0, v1, v2, v3);
+	v0 ^= last;
 	v2 ^= 0xff;
 	HS_SIP_ROUND(v0, v1, v2, v3);
 	HS_SIP_ROUND(v0, v1, v2, v3);
@@ -60,9 +75,18 @@ hs_siphash24_16(const uint64_t k[2], uint64_t a, uint64_t b)
 	uint64_t v3 = k[1] ^ 0x7465646279746573ULL;
 	const uint64_t fin = (uint64_t)16 << 56;
 
-	v3 ^= a; HS_SIP_ROUND(v0, v1, v2, v3); HS_SIP_ROUND(v0, v1, v2, v3); v0 ^= a;
-	v3 ^= b; HS_SIP_ROUND(v0, v1, v2, v3); HS_SIP_ROUND(v0, v1, v2, v3); v0 ^= b;
-	v3 ^= fin; HS_SIP_ROUND(v0, v1, v2, v3); HS_SIP_ROUND(v0, v1, v2, v3); v0 ^= fin;
+	v3 ^= a;
+	HS_SIP_ROUND(v0, v1, v2, v3);
+	HS_SIP_ROUND(v0, v1, v2, v3);
+	v0 ^= a;
+	v3 ^= b;
+	HS_SIP_ROUND(v0, v1, v2, v3);
+	HS_SIP_ROUND(v0, v1, v2, v3);
+	v0 ^= b;
+	v3 ^= fin;
+	HS_SIP_ROUND(v0, v1, v2, v3);
+	HS_SIP_ROUND(v0, v1, v2, v3);
+	v0 ^= fin;
 	v2 ^= 0xff;
 	HS_SIP_ROUND(v0, v1, v2, v3);
 	HS_SIP_ROUND(v0, v1, v2, v3);

@@ -47,7 +47,8 @@ const char *const hs_stats_names[] = {
 #undef HS_STATS_NAME
 };
 
-_Static_assert(sizeof(hs_stats_names) / sizeof(hs_stats_names[0]) == HS_STATS_COUNT,
+_Static_assert(sizeof(hs_stats_names) / sizeof(hs_stats_names[0]) ==
+		       HS_STATS_COUNT,
 	       "one name per counter");
 _Static_assert(HS_STATS_COUNT <= RTE_TEL_MAX_DICT_ENTRIES,
 	       "telemetry dict too small for every counter");
@@ -115,8 +116,8 @@ hs_stats_tel_all(const char *cmd, const char *params, struct rte_tel_data *d)
 	 * (RX rings, queues, frames in flight; lcore caches count as free). */
 	if (rc == 0 && __atomic_load_n(&hs_nb_lcores, __ATOMIC_ACQUIRE) > 0 &&
 	    lc != NULL && lc->pool != NULL)
-		rc = rte_tel_data_add_dict_u64(d, "mbufs_in_use",
-					       rte_mempool_in_use_count(lc->pool));
+		rc = rte_tel_data_add_dict_u64(
+			d, "mbufs_in_use", rte_mempool_in_use_count(lc->pool));
 	return rc;
 }
 
@@ -184,13 +185,17 @@ hs_stats_tel_lcore_info(const struct hs_lcore *lc, struct rte_tel_data *d)
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "lcore_id", lc->lcore_id);
 	rte_tel_data_add_dict_u64(d, "queue", lc->queue_id);
-	rte_tel_data_add_dict_u64(d, "busy_cycles",
+	rte_tel_data_add_dict_u64(
+		d, "busy_cycles",
 		__atomic_load_n(&st->loop_busy_cycles, __ATOMIC_RELAXED));
-	rte_tel_data_add_dict_u64(d, "idle_cycles",
+	rte_tel_data_add_dict_u64(
+		d, "idle_cycles",
 		__atomic_load_n(&st->loop_idle_cycles, __ATOMIC_RELAXED));
-	rte_tel_data_add_dict_u64(d, "sleep_cycles",
+	rte_tel_data_add_dict_u64(
+		d, "sleep_cycles",
 		__atomic_load_n(&st->loop_sleep_cycles, __ATOMIC_RELAXED));
-	rte_tel_data_add_dict_u64(d, "iterations",
+	rte_tel_data_add_dict_u64(
+		d, "iterations",
 		__atomic_load_n(&st->loop_iter, __ATOMIC_RELAXED));
 	return 0;
 }
@@ -204,7 +209,8 @@ hs_stats_tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "version", hs_info_version);
 	rte_tel_data_add_dict_u64(d, "tsc_hz", rte_get_tsc_hz());
-	rte_tel_data_add_dict_u64(d, "idle_sleep_us", hs_lcore_get_idle_sleep());
+	rte_tel_data_add_dict_u64(d, "idle_sleep_us",
+				  hs_lcore_get_idle_sleep());
 	rte_tel_data_add_dict_u64(d, "lcores", n);
 	rte_tel_data_add_dict_u64(d, "reload_ok", hs_reload_ok());
 	rte_tel_data_add_dict_u64(d, "reload_failed", hs_reload_failed());
@@ -216,34 +222,46 @@ hs_stats_tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	if (hs_info_pool != NULL) {
 		unsigned int avail = rte_mempool_avail_count(hs_info_pool);
 
-		unsigned int used = hs_info_pool->size > avail ? hs_info_pool->size - avail : 0;
-		unsigned int kept = hs_info_port >= 0 ?
-			hs_port_mbufs_kept((uint16_t)hs_info_port) : 0;
+		unsigned int used = hs_info_pool->size > avail
+					    ? hs_info_pool->size - avail
+					    : 0;
+		unsigned int kept =
+			hs_info_port >= 0
+				? hs_port_mbufs_kept((uint16_t)hs_info_port)
+				: 0;
 
 		/* Less what the port driver holds for its whole life
 		 * (net_af_xdp's fill ring, port_mbufs_kept). */
 		rte_tel_data_add_dict_u64(d, "mbufs", hs_info_pool->size);
-		rte_tel_data_add_dict_u64(d, "mbufs_in_use", used > kept ? used - kept : 0);
+		rte_tel_data_add_dict_u64(d, "mbufs_in_use",
+					  used > kept ? used - kept : 0);
 		rte_tel_data_add_dict_u64(d, "port_mbufs_kept", kept);
 	}
 	/* The port: its ethdev name and driver (net_af_xdp, net_af_packet,
 	 * net_tap, a NIC's PMD), so a bench or test can say what it ran on. */
-	if (hs_info_port >= 0 && rte_eth_dev_is_valid_port((uint16_t)hs_info_port)) {
+	if (hs_info_port >= 0 &&
+	    rte_eth_dev_is_valid_port((uint16_t)hs_info_port)) {
 		struct rte_eth_dev_info info;
 		char name[RTE_ETH_NAME_MAX_LEN];
 
 		rte_tel_data_add_dict_u64(d, "port", (uint64_t)hs_info_port);
-		if (rte_eth_dev_get_name_by_port((uint16_t)hs_info_port, name) == 0)
+		if (rte_eth_dev_get_name_by_port((uint16_t)hs_info_port,
+						 name) == 0)
 			rte_tel_data_add_dict_string(d, "port_name", name);
 		if (rte_eth_dev_info_get((uint16_t)hs_info_port, &info) == 0 &&
 		    info.driver_name != NULL)
-			rte_tel_data_add_dict_string(d, "port_driver", info.driver_name);
+			rte_tel_data_add_dict_string(d, "port_driver",
+						     info.driver_name);
 		{
-			char tx[RTE_TEL_MAX_STRING_LEN], rx[RTE_TEL_MAX_STRING_LEN];
+			char tx[RTE_TEL_MAX_STRING_LEN],
+				rx[RTE_TEL_MAX_STRING_LEN];
 
-			if (hs_port_offloads((uint16_t)hs_info_port, tx, rx, sizeof(tx)) == 0) {
-				rte_tel_data_add_dict_string(d, "port_tx_offloads", tx);
-				rte_tel_data_add_dict_string(d, "port_rx_offloads", rx);
+			if (hs_port_offloads((uint16_t)hs_info_port, tx, rx,
+					     sizeof(tx)) == 0) {
+				rte_tel_data_add_dict_string(
+					d, "port_tx_offloads", tx);
+				rte_tel_data_add_dict_string(
+					d, "port_rx_offloads", rx);
 			}
 		}
 	}
@@ -255,12 +273,14 @@ hs_stats_tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 
 		rte_tel_data_add_dict_u64(d, "heap_in_use",
 					  (uint64_t)mi.uordblks + mi.hblkhd);
-		rte_tel_data_add_dict_u64(d, "heap_trims",
+		rte_tel_data_add_dict_u64(
+			d, "heap_trims",
 			__atomic_load_n(&hs_heap_trims, __ATOMIC_RELAXED));
 	}
 	/* One dict per polling lcore, keyed by its /httpsd/lcore_stats index
 	 * (telemetry has no arrays of dicts). */
-	for (unsigned int i = 0; i < n && i < RTE_TEL_MAX_DICT_ENTRIES - 10; i++) {
+	for (unsigned int i = 0; i < n && i < RTE_TEL_MAX_DICT_ENTRIES - 10;
+	     i++) {
 		struct rte_tel_data *row;
 		const struct hs_lcore *lc = hs_lcores[i];
 
@@ -277,13 +297,18 @@ hs_stats_tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 int
 hs_stats_telemetry_init(void)
 {
-	HS_GUARD(rte_telemetry_register_cmd("/httpsd/info", hs_stats_tel_info,
-		"httpsd version, TSC hz, idle back-off and per-lcore loop cycles. No parameters"));
-	HS_GUARD(rte_telemetry_register_cmd("/httpsd/stats", hs_stats_tel_all,
+	HS_GUARD(rte_telemetry_register_cmd(
+		"/httpsd/info", hs_stats_tel_info,
+		"httpsd version, TSC hz, idle back-off and per-lcore loop "
+		"cycles. No parameters"));
+	HS_GUARD(rte_telemetry_register_cmd(
+		"/httpsd/stats", hs_stats_tel_all,
 		"httpsd counters summed over lcores. No parameters"));
-	HS_GUARD(rte_telemetry_register_cmd("/httpsd/lcores", hs_stats_tel_lcores,
+	HS_GUARD(rte_telemetry_register_cmd(
+		"/httpsd/lcores", hs_stats_tel_lcores,
 		"Indexes of httpsd polling lcores. No parameters"));
-	HS_GUARD(rte_telemetry_register_cmd("/httpsd/lcore_stats", hs_stats_tel_lcore,
+	HS_GUARD(rte_telemetry_register_cmd(
+		"/httpsd/lcore_stats", hs_stats_tel_lcore,
 		"httpsd counters of one lcore. Parameters: int lcore index"));
 	return 0;
 }

@@ -30,7 +30,7 @@
 #include "hs_impair.h"
 #include "hs_lcore_stats.h"
 #include "hs_net.h"
-#include "hs_stats_layers.h"   /* app/: the TLS and HTTP lists */
+#include "hs_stats_layers.h" /* app/: the TLS and HTTP lists */
 
 /* Gauges among the counters: tcp_conn_open (every table entry, TIME_WAIT
  * included) and tcp_conn_timewait (the TIME_WAIT part of it).
@@ -43,6 +43,7 @@
  * reference to the send queue (mbuf chain) / copied into the frame.
  * tcp_hp_ack / tcp_hp_data: segments handled by header prediction
  * (hs_tcp_in.c fast path): pure ACKs of new data / in-order data. */
+/* clang-format off */
 #define HS_STATS_TCP(X) \
 	X(rx_tcp) X(tx_tcp) X(tcp_rexmt) X(tcp_rst_tx) X(tcp_rst_rx) \
 	X(tcp_conn_open) X(tcp_conn_timewait) X(tcp_conn_total) X(tcp_conn_timeout) \
@@ -66,11 +67,14 @@
 	X(tcp_cwnd_app_limited) X(tcp_cwnd_restart) \
 	X(tcp_rack_lost) X(tcp_rack_reo_timeout) X(tcp_rack_reord) X(tcp_rack_dsack) \
 	X(tcp_pacing_wait) X(tcp_rcvbuf_grow)
+/* clang-format on */
 
+/* clang-format off */
 #define HS_STATS_ALL(X) \
 	HS_STATS_PORT(X) HS_STATS_ETH(X) HS_STATS_ARP(X) HS_STATS_STEER(X) \
 	HS_STATS_IPV4(X) HS_STATS_ICMP(X) HS_STATS_TCP(X) HS_STATS_LAYERS(X) \
 	HS_STATS_IMPAIR(X) HS_STATS_LOOP(X)
+/* clang-format on */
 
 struct hs_stats {
 #define HS_STATS_DECL(name) uint64_t name;

@@ -39,9 +39,17 @@ struct hs_tcp_cc;
 
 /* RFC 9293 §3.3.2 states. */
 enum hs_tcp_state {
-	HS_TCP_CLOSED = 0, HS_TCP_LISTEN, HS_TCP_SYN_SENT, HS_TCP_SYN_RCVD,
-	HS_TCP_ESTABLISHED, HS_TCP_FIN_WAIT_1, HS_TCP_FIN_WAIT_2,
-	HS_TCP_CLOSE_WAIT, HS_TCP_CLOSING, HS_TCP_LAST_ACK, HS_TCP_TIME_WAIT,
+	HS_TCP_CLOSED = 0,
+	HS_TCP_LISTEN,
+	HS_TCP_SYN_SENT,
+	HS_TCP_SYN_RCVD,
+	HS_TCP_ESTABLISHED,
+	HS_TCP_FIN_WAIT_1,
+	HS_TCP_FIN_WAIT_2,
+	HS_TCP_CLOSE_WAIT,
+	HS_TCP_CLOSING,
+	HS_TCP_LAST_ACK,
+	HS_TCP_TIME_WAIT,
 };
 
 /* Sequence space comparisons (RFC 9293 §3.4), modulo 2^32. */
@@ -57,37 +65,38 @@ enum hs_tcp_state {
  * per level-n slot period, moving the timers of one slot down: each timer
  * is touched at most HS_TW_LEVELS times in its life, never because other
  * connections sit idle.  Expiry stays exact to the tick. */
-#define HS_TW_TICK_US   1000u
-#define HS_TW_BITS      12u
-#define HS_TW_SLOTS     (1u << HS_TW_BITS)
-#define HS_TW_LEVELS    3u             /* 4.1 s, 4.7 h, 795 days */
+#define HS_TW_TICK_US 1000u
+#define HS_TW_BITS    12u
+#define HS_TW_SLOTS   (1u << HS_TW_BITS)
+#define HS_TW_LEVELS  3u /* 4.1 s, 4.7 h, 795 days */
 
 struct hs_timer {
-	struct hs_timer *next, **pprev;  /* slot list; pprev NULL = idle */
+	struct hs_timer *next, **pprev; /* slot list; pprev NULL = idle */
 	uint64_t expire_tick;
 };
 
 struct hs_timer_wheel {
-	uint64_t cur_tick;               /* next tick to process */
-	uint32_t nb_armed;               /* timers pending */
-	uint64_t visited;                /* timers examined while advancing */
+	uint64_t cur_tick; /* next tick to process */
+	uint32_t nb_armed; /* timers pending */
+	uint64_t visited;  /* timers examined while advancing */
 	struct hs_timer *slot[HS_TW_LEVELS][HS_TW_SLOTS];
 };
 
 /* ---- connection ------------------------------------------------------- */
 struct hs_tcp_ops {
-	int  (*accepted)(struct hs_tcp_conn *c, void *listen_arg);
+	int (*accepted)(struct hs_tcp_conn *c, void *listen_arg);
 	void (*readable)(struct hs_tcp_conn *c);
 	void (*writable)(struct hs_tcp_conn *c);
-	void (*closed)(struct hs_tcp_conn *c, int reason); /* 0, -ECONNRESET, -ETIMEDOUT */
+	void (*closed)(struct hs_tcp_conn *c,
+		       int reason); /* 0, -ECONNRESET, -ETIMEDOUT */
 	/* Optional: the app timer set with hs_tcp_set_timeout() expired.
 	 * Same rules as the others (may send, close or abort inside). */
 	void (*timeout)(struct hs_tcp_conn *c);
 };
 
 struct hs_tcp_listener {
-	uint16_t port;                 /* network byte order, 0 = unused */
-	bool closed;                   /* hs_tcp_unlisten(): SYNs get RST */
+	uint16_t port; /* network byte order, 0 = unused */
+	bool closed;   /* hs_tcp_unlisten(): SYNs get RST */
 	const struct hs_tcp_ops *ops;
 	void *arg;
 };
@@ -96,82 +105,92 @@ struct hs_tcp_listener {
 
 /* Per-lcore TCP state, embedded in struct hs_lcore. */
 struct hs_tcp_lcore {
-	struct hs_tcp_conn *conns;     /* preallocated array */
+	struct hs_tcp_conn *conns; /* preallocated array */
 	struct hs_tcp_conn *free_list;
-	struct hs_tcp_conn **hash;     /* buckets */
+	struct hs_tcp_conn **hash; /* buckets */
 	uint32_t hash_mask;
 	uint32_t max_conns;
 	uint32_t nb_conns;
 	struct hs_tcp_listener listeners[HS_TCP_MAX_LISTENERS];
 	struct hs_timer_wheel wheel;
-	uint64_t isn_secret[2];        /* RFC 6528 key */
-	uint32_t ooq_mbufs;            /* mbufs held in all conns' ooq */
-	uint32_t rcvq_mbufs;           /* mbufs held in all conns' rcvq */
-	uint32_t sndq_mbufs;           /* mbufs held in all conns' sndq */
+	uint64_t isn_secret[2]; /* RFC 6528 key */
+	uint32_t ooq_mbufs;     /* mbufs held in all conns' ooq */
+	uint32_t rcvq_mbufs;    /* mbufs held in all conns' rcvq */
+	uint32_t sndq_mbufs;    /* mbufs held in all conns' sndq */
 	/* Memory budget (hs_tcp_mem.c), in mbufs held by the queues above:
 	 * data is queued up to mem_max; a conn below its guaranteed minimum
 	 * may go on into mem_reserve; above mem_high the shedder resets the
 	 * conns that hold most and progress least. */
 	uint32_t mem_max, mem_high, mem_reserve;
-	uint32_t shed_cursor;          /* next table index the shedder visits */
-	uint64_t mem_tick_us;          /* next hs_tcp_mem_tick() pass */
-	struct hs_tcp_conn *memwait;   /* conns waiting for send space */
+	uint32_t shed_cursor;        /* next table index the shedder visits */
+	uint64_t mem_tick_us;        /* next hs_tcp_mem_tick() pass */
+	struct hs_tcp_conn *memwait; /* conns waiting for send space */
 	/* Challenge-ACK budget (RFC 5961 §7, hs_tcp_challenge_ack): an
 	 * interval of random length with a random number of ACKs. */
-	uint32_t chack_epoch_ms;       /* start of the current interval */
-	uint32_t chack_len_ms;         /* its length, 0 = none yet */
-	uint32_t chack_left;           /* challenge ACKs still allowed in it */
-	uint64_t chack_key[2];         /* SipHash key of the budget draws */
-	uint64_t chack_draws;          /* draws so far: the PRF's counter */
-	uint32_t nb_synrcvd;           /* SYN backlog: conns in SYN_RCVD */
+	uint32_t chack_epoch_ms; /* start of the current interval */
+	uint32_t chack_len_ms;   /* its length, 0 = none yet */
+	uint32_t chack_left;     /* challenge ACKs still allowed in it */
+	uint64_t chack_key[2];   /* SipHash key of the budget draws */
+	uint64_t chack_draws;    /* draws so far: the PRF's counter */
+	uint32_t nb_synrcvd;     /* SYN backlog: conns in SYN_RCVD */
 	/* Conns in TIME_WAIT, oldest first: a full table recycles the
 	 * head for a new SYN (hs_tcp_conn_new). */
 	struct hs_tcp_conn *tw_head, *tw_tail;
-	uint32_t cookie_last_ms;       /* when a SYN cookie was last sent */
-	bool cookies_used;             /* cookie_last_ms is valid */
+	uint32_t cookie_last_ms; /* when a SYN cookie was last sent */
+	bool cookies_used;       /* cookie_last_ms is valid */
 	/* Connections per source address: open addressing, linear probing,
 	 * HS_TCP_SRC_SLOTS entries (count 0 = free). */
-	struct hs_tcp_src { uint32_t addr, count; } *src_tab;
+	struct hs_tcp_src {
+		uint32_t addr, count;
+	} * src_tab;
 	uint32_t src_mask;
 };
 
 /* Tunables (process-wide, set before start). */
 struct hs_tcp_params {
-	uint32_t sndbuf;               /* initial send buffer, default 256 KiB */
-	uint32_t sndbuf_max;           /* autotuned up to this, default 4 MiB
+	uint32_t sndbuf;       /* initial send buffer, default 256 KiB */
+	uint32_t sndbuf_max;   /* autotuned up to this, default 4 MiB
 	                                * (at or below sndbuf: no autotuning) */
-	uint32_t rcvbuf;               /* initial receive buffer, default 256 KiB */
-	uint32_t rcvbuf_max;           /* autotuned up to this, default 4 MiB (the
+	uint32_t rcvbuf;       /* initial receive buffer, default 256 KiB */
+	uint32_t rcvbuf_max;   /* autotuned up to this, default 4 MiB (the
 	                                * window scale covers it; at or below
 	                                * rcvbuf: no autotuning) */
-	uint32_t msl_ms;               /* TIME_WAIT = 2*MSL; default 30 s */
-	uint32_t rto_min_ms;           /* default 200 */
-	uint32_t rto_max_ms;           /* default 60000 */
-	uint32_t rto_init_ms;          /* default 1000 (RFC 6298) */
-	uint32_t syn_retries;          /* SYN-ACK retransmits, default 5 */
-	uint32_t data_retries;         /* RTO retransmits before abort, default 15 */
-	uint32_t delack_ms;            /* default 40 */
-	uint32_t fin_wait2_ms;         /* orphaned FIN_WAIT_2 limit, default 60000 */
-	uint32_t ooq_max_segs;         /* out-of-order segments per conn, default 256
+	uint32_t msl_ms;       /* TIME_WAIT = 2*MSL; default 30 s */
+	uint32_t rto_min_ms;   /* default 200 */
+	uint32_t rto_max_ms;   /* default 60000 */
+	uint32_t rto_init_ms;  /* default 1000 (RFC 6298) */
+	uint32_t syn_retries;  /* SYN-ACK retransmits, default 5 */
+	uint32_t data_retries; /* RTO retransmits before abort, default 15 */
+	uint32_t delack_ms;    /* default 40 */
+	uint32_t fin_wait2_ms; /* orphaned FIN_WAIT_2 limit, default 60000 */
+	uint32_t ooq_max_segs; /* out-of-order segments per conn, default 256
 	                                  * (a full 256 KiB window at MSS >= 1024) */
-	uint32_t ooq_lcore_max;        /* out-of-order mbufs per lcore, default 16384 */
-	uint32_t challenge_ack_limit;  /* per lcore per second on average (RFC 5961 §7),
+	uint32_t
+		ooq_lcore_max; /* out-of-order mbufs per lcore, default 16384 */
+	uint32_t
+		challenge_ack_limit; /* per lcore per second on average (RFC 5961 §7),
 	                                  * default 1000; see hs_tcp_challenge_ack */
-	uint32_t keepalive_ms;         /* idle time before probes, 0 = off (default) */
-	uint32_t keepalive_intvl_ms;   /* between probes, default 75000 */
-	uint32_t keepalive_probes;     /* unanswered probes before reset, default 9 */
-	uint32_t syncookies;           /* 0 never, 1 when backlog full (default), 2 always */
-	uint32_t syn_backlog;          /* SYN_RCVD conns per lcore before cookies, default 1024 */
-	uint32_t cc;                   /* HS_TCP_CC_CUBIC (default) or HS_TCP_CC_NEWRENO */
-	uint32_t max_per_source;       /* conns per source IPv4 per lcore, 0 = no limit */
-	uint32_t time_wait_ms;         /* TIME_WAIT length, 0 = 2*msl_ms (default) */
-	uint32_t rcvq_lcore_max;       /* in-order receive mbufs per lcore, 0 = no limit (default):
+	uint32_t keepalive_ms; /* idle time before probes, 0 = off (default) */
+	uint32_t keepalive_intvl_ms; /* between probes, default 75000 */
+	uint32_t
+		keepalive_probes; /* unanswered probes before reset, default 9 */
+	uint32_t
+		syncookies; /* 0 never, 1 when backlog full (default), 2 always */
+	uint32_t
+		syn_backlog; /* SYN_RCVD conns per lcore before cookies, default 1024 */
+	uint32_t cc; /* HS_TCP_CC_CUBIC (default) or HS_TCP_CC_NEWRENO */
+	uint32_t
+		max_per_source; /* conns per source IPv4 per lcore, 0 = no limit */
+	uint32_t time_wait_ms; /* TIME_WAIT length, 0 = 2*msl_ms (default) */
+	uint32_t
+		rcvq_lcore_max; /* in-order receive mbufs per lcore, 0 = no limit (default):
 	                                * mem_lcore_max bounds them with the rest */
-	uint32_t mem_lcore_max;        /* mbufs all conns of an lcore may hold in their
+	uint32_t mem_lcore_max; /* mbufs all conns of an lcore may hold in their
 	                                * queues (send, receive, out-of-order);
 	                                * 0 = derived from the pool (hs_tcp_mem_auto) */
-	uint32_t initcwnd;             /* initial window in segments (RFC 6928), default 10 */
-	uint32_t pacing;               /* 1 (default): new data leaves at 2x (slow
+	uint32_t
+		initcwnd; /* initial window in segments (RFC 6928), default 10 */
+	uint32_t pacing;  /* 1 (default): new data leaves at 2x (slow
 	                                * start) or 1.2x (after) cwnd/SRTT in bursts
 	                                * of about 1 ms; 0: as the window allows */
 };
@@ -187,7 +206,11 @@ int hs_tcp_cc_find(const char *name);
 
 /* Per-connection mbuf budgets follow the byte budgets: a queue may hold
  * bytes/1024 + 16 mbufs (a full 256 KiB window of 1 KB segments). */
-static inline uint32_t hs_tcp_buf_mbufs(uint32_t bytes) { return bytes / 1024u + 16u; }
+static inline uint32_t
+hs_tcp_buf_mbufs(uint32_t bytes)
+{
+	return bytes / 1024u + 16u;
+}
 /* A conn may always queue this many send mbufs (one 16 KB TLS record and
  * its head: handshakes, alerts, small answers), from the lcore's reserve
  * when the budget is spent. */
@@ -201,8 +224,9 @@ uint32_t hs_tcp_mem_auto(uint32_t pool_size, uint32_t nb_lcores,
 			 uint32_t rx_desc, uint32_t tx_desc);
 
 /* ---- lcore side ---- */
-int  hs_tcp_lcore_init(struct hs_lcore *lc, uint32_t max_conns);
-void hs_tcp_lcore_fini(struct hs_lcore *lc); /* frees everything, no callbacks */
+int hs_tcp_lcore_init(struct hs_lcore *lc, uint32_t max_conns);
+void
+hs_tcp_lcore_fini(struct hs_lcore *lc); /* frees everything, no callbacks */
 /* m's data at the IPv4 header, m->l3_len set. Consumes m. */
 void hs_tcp_input(struct hs_lcore *lc, struct rte_mbuf *m);
 /* Advance the timer wheel to lc->now_us, running expired timers. */
@@ -299,7 +323,8 @@ void hs_tcp_set_timeout(struct hs_tcp_conn *c, uint64_t us);
 /* Connection accessors: struct hs_tcp_conn is private to the TCP
  * implementation (hs_tcp_var.h); layers above read it only through these
  * and the calls above. */
-void *hs_tcp_app(const struct hs_tcp_conn *c);  /* the app's per-connection state */
+void *
+hs_tcp_app(const struct hs_tcp_conn *c); /* the app's per-connection state */
 void hs_tcp_set_app(struct hs_tcp_conn *c, void *p);
 struct hs_lcore *hs_tcp_lcore_of(const struct hs_tcp_conn *c);
 /* The peer's IPv4 address and port, network byte order. */

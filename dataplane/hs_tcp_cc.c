@@ -22,14 +22,14 @@
 
 /* RFC 9406 §4.2 constants (times in microseconds). */
 #define HS_HY_MIN_RTT_THRESH_US  4000u
-#define HS_HY_MAX_RTT_THRESH_US 16000u
-#define HS_HY_MIN_RTT_DIVISOR       8u
-#define HS_HY_N_RTT_SAMPLE          8u
-#define HS_HY_CSS_GROWTH_DIVISOR    4u
-#define HS_HY_CSS_ROUNDS            5u
+#define HS_HY_MAX_RTT_THRESH_US  16000u
+#define HS_HY_MIN_RTT_DIVISOR    8u
+#define HS_HY_N_RTT_SAMPLE       8u
+#define HS_HY_CSS_GROWTH_DIVISOR 4u
+#define HS_HY_CSS_ROUNDS         5u
 /* c->ss.hystart */
-#define HS_HYSTART_ON   0x01u   /* initial slow start: HyStart++ runs */
-#define HS_HYSTART_CSS  0x02u   /* in Conservative Slow Start */
+#define HS_HYSTART_ON            0x01u /* initial slow start: HyStart++ runs */
+#define HS_HYSTART_CSS           0x02u /* in Conservative Slow Start */
 
 void
 hs_tcp_cc_start(struct hs_tcp_conn *c)
@@ -38,8 +38,8 @@ hs_tcp_cc_start(struct hs_tcp_conn *c)
 
 	if (iw == 0 || iw > HS_TCP_INITCWND_MAX)
 		iw = HS_TCP_INITCWND_DEFAULT;
-	c->cwnd = iw * c->mss;                     /* RFC 6928 */
-	c->pace_credit = c->cwnd;                  /* not paced (hs_tcp_out.c) */
+	c->cwnd = iw * c->mss;    /* RFC 6928 */
+	c->pace_credit = c->cwnd; /* not paced (hs_tcp_out.c) */
 	memset(&c->ss, 0, sizeof(c->ss));
 	/* RFC 9406 §4.3: HyStart++ for the initial slow start only (later
 	 * ones stop at the ssthresh a loss found). */
@@ -99,8 +99,9 @@ hs_tcp_hystart(struct hs_tcp_conn *c, uint32_t rtt_us)
 			c->ss.rtt_cnt++;
 	}
 	if (c->ss.rtt_cnt < HS_HY_N_RTT_SAMPLE || c->ss.cur_min_rtt_us == 0)
-		return (c->ss.hystart & HS_HYSTART_CSS) ?
-		       HS_HY_CSS_GROWTH_DIVISOR : 1;
+		return (c->ss.hystart & HS_HYSTART_CSS)
+			       ? HS_HY_CSS_GROWTH_DIVISOR
+			       : 1;
 	if (c->ss.hystart & HS_HYSTART_CSS) {
 		/* The delay increase was spurious: back to slow start. */
 		if (c->ss.cur_min_rtt_us < c->ss.css_base_rtt_us) {
@@ -142,10 +143,10 @@ static uint32_t
 hs_tcp_cc_slow_start(struct hs_tcp_conn *c, uint32_t acked, uint32_t rtt_us)
 {
 	uint32_t inc = acked;
-	uint32_t room = c->ssthresh - c->cwnd;      /* > 0 in slow start */
+	uint32_t room = c->ssthresh - c->cwnd; /* > 0 in slow start */
 
 	if ((c->ss.hystart & HS_HYSTART_ON) && c->ssthresh == UINT32_MAX)
-		inc /= hs_tcp_hystart(c, rtt_us);        /* §4.2 CSS: N / 4 */
+		inc /= hs_tcp_hystart(c, rtt_us); /* §4.2 CSS: N / 4 */
 	if (inc >= room) {
 		c->cwnd = c->ssthresh;
 		return acked > room ? acked - room : 0;
@@ -185,18 +186,20 @@ void
 hs_tcp_cc_tx_start(struct hs_tcp_conn *c)
 {
 	uint32_t now = hs_tcp_ms(c->lc);
-	uint64_t idle_us = (uint64_t)(uint32_t)(now - c->ss.last_send_ms) * 1000u;
+	uint64_t idle_us =
+		(uint64_t)(uint32_t)(now - c->ss.last_send_ms) * 1000u;
 	uint32_t iw;
 
 	c->ss.last_send_ms = now;
 	if (idle_us == 0)
 		return;
 	if (idle_us > hs_tcp_rto_cur(c)) {
-		iw = HS_MIN(hs_tcp_params.initcwnd ? hs_tcp_params.initcwnd :
-			    HS_TCP_INITCWND_DEFAULT, HS_TCP_INITCWND_MAX) * c->mss;
+		iw = HS_MIN(hs_tcp_params.initcwnd ? hs_tcp_params.initcwnd
+						   : HS_TCP_INITCWND_DEFAULT,
+			    HS_TCP_INITCWND_MAX) *
+		     c->mss;
 		if (c->cwnd > iw) {
-			c->ssthresh = HS_MAX(c->ssthresh,
-					     c->cwnd / 4u * 3u);
+			c->ssthresh = HS_MAX(c->ssthresh, c->cwnd / 4u * 3u);
 			c->cwnd = iw;
 			c->pace_credit = iw;
 			c->lc->stats.tcp_cwnd_restart++;
@@ -233,7 +236,7 @@ hs_newreno_cong_avoid(struct hs_tcp_conn *c, uint32_t acked)
 	uint32_t mss = c->mss;
 
 	(void)acked;
-	c->cwnd += HS_MAX(1u, mss * mss / c->cwnd);     /* (3) */
+	c->cwnd += HS_MAX(1u, mss * mss / c->cwnd); /* (3) */
 }
 
 /* RFC 5681 §3.1 (4): ssthresh = max(FlightSize / 2, 2*SMSS). */
@@ -254,8 +257,8 @@ static const struct hs_tcp_cc hs_tcp_cc_newreno = {
 };
 
 /* ---- CUBIC (RFC 9438) ----------------------------------------------- */
-#define HS_CUBIC_C     0.4         /* §4.2 */
-#define HS_CUBIC_BETA  0.7         /* §4.6 */
+#define HS_CUBIC_C     0.4 /* §4.2 */
+#define HS_CUBIC_BETA  0.7 /* §4.6 */
 /* §4.3: alpha_cubic = 3 * (1 - beta) / (1 + beta) */
 #define HS_CUBIC_ALPHA (3.0 * (1.0 - HS_CUBIC_BETA) / (1.0 + HS_CUBIC_BETA))
 
@@ -355,14 +358,14 @@ hs_cubic_on_loss(struct hs_tcp_conn *c, bool rto)
 
 	(void)rto;
 	c->cubic.epoch_us = 0;
-	c->cubic.cwnd_prior = cwnd;                  /* §4.3 */
+	c->cubic.cwnd_prior = cwnd; /* §4.3 */
 	if (cwnd < c->cubic.w_max)
 		c->cubic.w_max = cwnd * (1.0 + HS_CUBIC_BETA) / 2.0;
 	else
 		c->cubic.w_max = cwnd;
 	/* beta_cubic = 7/10 in integers, so ssthresh is exact. */
-	c->ssthresh = HS_MAX((uint32_t)((uint64_t)c->cwnd * 7 / 10),
-			     2u * c->mss);
+	c->ssthresh =
+		HS_MAX((uint32_t)((uint64_t)c->cwnd * 7 / 10), 2u * c->mss);
 }
 
 static const struct hs_tcp_cc hs_tcp_cc_cubic = {

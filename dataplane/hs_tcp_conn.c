@@ -58,12 +58,12 @@ struct hs_tcp_params hs_tcp_params = {
 
 /* ---- RFC 6528 ISN: M + F(4-tuple, secret), F = SipHash-2-4 ---------- */
 uint32_t
-hs_tcp_isn(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
-	   uint16_t fport, uint16_t lport)
+hs_tcp_isn(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr, uint16_t fport,
+	   uint16_t lport)
 {
 	uint64_t a = ((uint64_t)laddr << 32) | faddr;
 	uint64_t b = ((uint64_t)lport << 16) | fport;
-	uint32_t m = (uint32_t)(lc->now_us / 4);   /* 4 µs clock */
+	uint32_t m = (uint32_t)(lc->now_us / 4); /* 4 µs clock */
 
 	return m + (uint32_t)hs_siphash24_16(lc->tcp.isn_secret, a, b);
 }
@@ -99,9 +99,9 @@ static inline uint32_t
 hs_tcp_hash(const struct hs_tcp_lcore *tl, uint32_t faddr, uint32_t laddr,
 	    uint16_t fport, uint16_t lport)
 {
-	return rte_jhash_3words(faddr, laddr,
-				((uint32_t)fport << 16) | lport,
-				(uint32_t)tl->isn_secret[1]) & tl->hash_mask;
+	return rte_jhash_3words(faddr, laddr, ((uint32_t)fport << 16) | lport,
+				(uint32_t)tl->isn_secret[1]) &
+	       tl->hash_mask;
 }
 
 struct hs_tcp_conn *
@@ -150,7 +150,8 @@ hs_tcp_listener_find(struct hs_lcore *lc, uint16_t lport)
 static uint32_t
 hs_tcp_src_hash(const struct hs_tcp_lcore *tl, uint32_t addr)
 {
-	return rte_jhash_1word(addr, (uint32_t)tl->isn_secret[0]) & tl->src_mask;
+	return rte_jhash_1word(addr, (uint32_t)tl->isn_secret[0]) &
+	       tl->src_mask;
 }
 
 static struct hs_tcp_src *
@@ -158,7 +159,8 @@ hs_tcp_src_find(struct hs_tcp_lcore *tl, uint32_t addr, bool add)
 {
 	uint32_t i = hs_tcp_src_hash(tl, addr);
 
-	for (uint32_t n = 0; n <= tl->src_mask; n++, i = (i + 1) & tl->src_mask) {
+	for (uint32_t n = 0; n <= tl->src_mask;
+	     n++, i = (i + 1) & tl->src_mask) {
 		struct hs_tcp_src *e = &tl->src_tab[i];
 
 		if (e->count == 0) {
@@ -303,7 +305,7 @@ hs_tcp_conn_new(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
 		 * closed() are done with; it holds no per-source slot. */
 		lc->stats.tcp_tw_recycled++;
 		hs_tcp_conn_drop(tl->tw_head, 0);
-		if (tl->free_list == NULL) {     /* it was busy: not freed */
+		if (tl->free_list == NULL) { /* it was busy: not freed */
 			lc->stats.drop_tcp_conn_limit++;
 			return NULL;
 		}
@@ -331,8 +333,9 @@ hs_tcp_conn_new(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
 	c->prog_ms = hs_tcp_ms(lc);
 	c->rto_us = hs_ms_to_us(hs_tcp_params.rto_init_ms);
 	c->ssthresh = UINT32_MAX;
-	c->cc = hs_tcp_cc_tab[hs_tcp_params.cc < RTE_DIM(hs_tcp_cc_tab) ?
-			      hs_tcp_params.cc : HS_TCP_CC_CUBIC];
+	c->cc = hs_tcp_cc_tab[hs_tcp_params.cc < RTE_DIM(hs_tcp_cc_tab)
+				      ? hs_tcp_params.cc
+				      : HS_TCP_CC_CUBIC];
 	c->cc->init(c);
 	tl->nb_synrcvd++;
 	h = hs_tcp_hash(tl, faddr, laddr, fport, lport);
@@ -431,9 +434,9 @@ hs_tcp_lcore_init(struct hs_lcore *lc, uint32_t max_conns)
 	tl->hash = rte_zmalloc_socket("hs_tcp_hash",
 				      (size_t)nb_buckets * sizeof(*tl->hash),
 				      RTE_CACHE_LINE_SIZE, socket);
-	tl->src_tab = rte_zmalloc_socket("hs_tcp_src",
-					 (size_t)nb_buckets * 2 * sizeof(*tl->src_tab),
-					 RTE_CACHE_LINE_SIZE, socket);
+	tl->src_tab = rte_zmalloc_socket(
+		"hs_tcp_src", (size_t)nb_buckets * 2 * sizeof(*tl->src_tab),
+		RTE_CACHE_LINE_SIZE, socket);
 	if (tl->conns == NULL || tl->hash == NULL || tl->src_tab == NULL) {
 		rte_free(tl->conns);
 		rte_free(tl->hash);
@@ -470,7 +473,7 @@ hs_tcp_lcore_fini(struct hs_lcore *lc)
 		struct hs_tcp_conn *c = &tl->conns[i];
 
 		if (c->state != HS_TCP_CLOSED && !(c->flags & HS_TCPF_DEAD)) {
-			c->flags &= ~HS_TCPF_APP;   /* no callbacks */
+			c->flags &= ~HS_TCPF_APP; /* no callbacks */
 			hs_tcp_conn_detach(c);
 		}
 	}
@@ -571,14 +574,15 @@ hs_tcp_recv(struct hs_tcp_conn *c, void *buf, size_t len)
 
 	if (!hs_tcp_app_alive(c) || c->rcvq.bytes == 0 || len == 0)
 		return 0;
-	old_adv = HS_SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+	old_adv =
+		HS_SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
 	n = (uint32_t)HS_MIN(len, (size_t)c->rcvq.bytes);
 	hs_mq_copy(&c->rcvq, 0, buf, n);
 	c->lc->tcp.rcvq_mbufs -= c->rcvq.count;
 	hs_mq_drop(&c->rcvq, n);
 	c->lc->tcp.rcvq_mbufs += c->rcvq.count;
 	hs_tcp_mem_progress(c, n);
-	hs_tcp_rcvbuf_tune(c, n);          /* hs_tcp_mem.c */
+	hs_tcp_rcvbuf_tune(c, n); /* hs_tcp_mem.c */
 	/* Receiver SWS avoidance (RFC 9293 §3.8.6.2.2): advertise the
 	 * reopened window only when it was small and grew by >= 2*MSS. */
 	new_wnd = hs_tcp_rcv_space(c);
@@ -599,7 +603,7 @@ hs_tcp_recv(struct hs_tcp_conn *c, void *buf, size_t len)
  * a short queue, any real client the whole buffer. */
 #define HS_TCP_SND_FLOOR (64u * 1024u)
 /* Payload of one copied send mbuf (data_off 0, default data room). */
-#define HS_TCP_SND_SEG 2048u
+#define HS_TCP_SND_SEG   2048u
 
 uint32_t
 hs_tcp_send_space(struct hs_tcp_conn *c)
@@ -609,7 +613,8 @@ hs_tcp_send_space(struct hs_tcp_conn *c)
 
 	if (!hs_tcp_app_alive(c) || (c->flags & HS_TCPF_SHUT_WR))
 		return 0;
-	lim = HS_MIN(c->sndbuf, HS_MAX(HS_TCP_SND_FLOOR, 4u * HS_MIN(c->max_sndwnd, c->sndbuf)));
+	lim = HS_MIN(c->sndbuf, HS_MAX(HS_TCP_SND_FLOOR,
+				       4u * HS_MIN(c->max_sndwnd, c->sndbuf)));
 	space = lim > c->sndq.bytes ? lim - c->sndq.bytes : 0;
 	if (space == 0 || c->sndq.count >= hs_tcp_buf_mbufs(c->sndbuf))
 		return 0;
@@ -624,7 +629,8 @@ hs_tcp_send_space(struct hs_tcp_conn *c)
 		hs_tcp_memwait_add(c);
 		return 0;
 	}
-	return HS_MIN(space, (HS_TCP_SND_MIN_MBUFS - c->sndq.count - 1u) * HS_TCP_SND_SEG);
+	return HS_MIN(space, (HS_TCP_SND_MIN_MBUFS - c->sndq.count - 1u) *
+				     HS_TCP_SND_SEG);
 }
 
 /* Whether c may queue len more bytes: 1 yes, 0 (len == 0), -EPIPE,
@@ -661,8 +667,9 @@ hs_tcp_send(struct hs_tcp_conn *c, const void *buf, size_t len)
 		room = rte_pktmbuf_tailroom(tail);
 	/* Budgets (hs_tcp_mem.c): refused, the conn waits for memory. */
 	if (left > room &&
-	    !hs_tcp_mem_snd_ok(c, (uint32_t)((left - room + HS_TCP_SND_SEG - 1) /
-					     HS_TCP_SND_SEG))) {
+	    !hs_tcp_mem_snd_ok(c,
+			       (uint32_t)((left - room + HS_TCP_SND_SEG - 1) /
+					  HS_TCP_SND_SEG))) {
 		lc->stats.drop_tcp_snd_mem++;
 		hs_tcp_memwait_add(c);
 		return -ENOBUFS;
@@ -677,7 +684,7 @@ hs_tcp_send(struct hs_tcp_conn *c, const void *buf, size_t len)
 			lc->stats.drop_nombuf++;
 			return -ENOBUFS;
 		}
-		m->data_off = 0;            /* never transmitted as is */
+		m->data_off = 0; /* never transmitted as is */
 		cap = (uint16_t)HS_MIN((size_t)rte_pktmbuf_tailroom(m),
 				       left - room);
 		rte_pktmbuf_append(m, cap);
@@ -686,7 +693,7 @@ hs_tcp_send(struct hs_tcp_conn *c, const void *buf, size_t len)
 		m->next = NULL;
 		hs_mq_push(&fresh, m);
 	}
-	room = len - fresh.bytes;           /* bytes for the current tail */
+	room = len - fresh.bytes; /* bytes for the current tail */
 	if (room) {
 		memcpy(rte_pktmbuf_append(tail, (uint16_t)room), p, room);
 		c->sndq.bytes += (uint32_t)room;
@@ -760,33 +767,38 @@ hs_tcp_send_ext(struct hs_tcp_conn *c, const void *buf, size_t len,
 	 * same memory: extend it (it is ours alone; views taken of it
 	 * keep their own bounds). */
 	tail = c->sndq.tail;
-	if (tail != NULL && RTE_MBUF_HAS_EXTBUF(tail) && tail->shinfo == shinfo &&
+	if (tail != NULL && RTE_MBUF_HAS_EXTBUF(tail) &&
+	    tail->shinfo == shinfo &&
 	    (const uint8_t *)tail->buf_addr + tail->buf_len == p &&
 	    (uint32_t)tail->data_off + tail->data_len == tail->buf_len &&
 	    tail->buf_len < HS_TCP_EXT_SEG_MAX)
-		grow = (uint32_t)HS_MIN(len, (size_t)(HS_TCP_EXT_SEG_MAX - tail->buf_len));
+		grow = (uint32_t)HS_MIN(
+			len, (size_t)(HS_TCP_EXT_SEG_MAX - tail->buf_len));
 	if (len > grow &&
-	    !hs_tcp_mem_snd_ok(c, (uint32_t)((len - grow + HS_TCP_EXT_SEG_MAX - 1) /
-					     HS_TCP_EXT_SEG_MAX))) {
+	    !hs_tcp_mem_snd_ok(
+		    c, (uint32_t)((len - grow + HS_TCP_EXT_SEG_MAX - 1) /
+				  HS_TCP_EXT_SEG_MAX))) {
 		lc->stats.drop_tcp_snd_mem++;
 		hs_tcp_memwait_add(c);
 		return -ENOBUFS;
 	}
 	/* Allocate everything first so that a shortage changes nothing. */
-	for (left = len - grow, p += grow; left > 0; ) {
+	for (left = len - grow, p += grow; left > 0;) {
 		uint16_t k = (uint16_t)HS_MIN(left, (size_t)HS_TCP_EXT_SEG_MAX);
 		/* No DMA from these (tx_ext_ok): the IOVA is informative. */
-		rte_iova_t iova = rte_eal_iova_mode() == RTE_IOVA_VA ?
-				  (rte_iova_t)(uintptr_t)p : RTE_BAD_IOVA;
+		rte_iova_t iova = rte_eal_iova_mode() == RTE_IOVA_VA
+					  ? (rte_iova_t)(uintptr_t)p
+					  : RTE_BAD_IOVA;
 
 		m = rte_pktmbuf_alloc(lc->pool);
 		if (m == NULL) {
-			hs_mq_free(&fresh);       /* drops their references */
+			hs_mq_free(&fresh); /* drops their references */
 			lc->stats.drop_nombuf++;
 			return -ENOBUFS;
 		}
 		rte_mbuf_ext_refcnt_update(shinfo, 1);
-		rte_pktmbuf_attach_extbuf(m, (void *)(uintptr_t)p, iova, k, shinfo);
+		rte_pktmbuf_attach_extbuf(m, (void *)(uintptr_t)p, iova, k,
+					  shinfo);
 		m->data_len = k;
 		m->pkt_len = k;
 		hs_mq_push(&fresh, m);
@@ -870,6 +882,6 @@ hs_tcp_abort(struct hs_tcp_conn *c)
 	if (c->state != HS_TCP_SYN_RCVD && c->state != HS_TCP_TIME_WAIT &&
 	    c->state != HS_TCP_SYN_SENT)
 		hs_tcp_send_rst(c);
-	c->flags &= ~HS_TCPF_APP;           /* no closed() after abort */
+	c->flags &= ~HS_TCPF_APP; /* no closed() after abort */
 	hs_tcp_conn_drop(c, 0);
 }

@@ -27,7 +27,7 @@
 #include "hs_net.h"
 #include "hs_tcp_var.h"
 
-#define HS_TCP_EPH_MIN 49152u            /* RFC 6335 §6 dynamic ports */
+#define HS_TCP_EPH_MIN 49152u /* RFC 6335 §6 dynamic ports */
 #define HS_TCP_EPH_N   (65536u - HS_TCP_EPH_MIN)
 
 /* Next ephemeral port offset, per EAL lcore (each lcore owns its table). */
@@ -41,7 +41,8 @@ hs_tcp_eph_port(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
 		uint16_t fport)
 {
 	unsigned int id = rte_lcore_id();
-	uint32_t *next = &hs_tcp_eph_next[id < RTE_MAX_LCORE ? id : RTE_MAX_LCORE];
+	uint32_t *next =
+		&hs_tcp_eph_next[id < RTE_MAX_LCORE ? id : RTE_MAX_LCORE];
 	uint32_t off = hs_tcp_isn(lc, faddr, laddr, fport, 0) % HS_TCP_EPH_N;
 
 	for (uint32_t i = 0; i < HS_TCP_EPH_N; i++) {
@@ -84,7 +85,7 @@ hs_tcp_connect(struct hs_lcore *lc, uint32_t faddr, uint16_t fport_host,
 	}
 	c = hs_tcp_conn_new(lc, faddr, laddr, fport, lport, 0);
 	if (c == NULL) {
-		rte_errno = ENOSPC;                 /* counted */
+		rte_errno = ENOSPC; /* counted */
 		return NULL;
 	}
 	/* hs_tcp_conn_new() makes a passive entry: turn it into ours. */
@@ -92,8 +93,8 @@ hs_tcp_connect(struct hs_lcore *lc, uint32_t faddr, uint16_t fport_host,
 	c->state = HS_TCP_SYN_SENT;
 	c->ops = ops;
 	c->app = app;
-	c->flags |= HS_TCPF_APP;                 /* closed() tells a failure */
-	c->mss = HS_TCP_DEFAULT_MSS;             /* until the SYN-ACK says */
+	c->flags |= HS_TCPF_APP;     /* closed() tells a failure */
+	c->mss = HS_TCP_DEFAULT_MSS; /* until the SYN-ACK says */
 	/* Offer everything; the SYN-ACK keeps what the peer offered too. */
 	c->flags |= HS_TCPF_WSCALE_OK | HS_TCPF_TS | HS_TCPF_SACK;
 	c->rcv_wscale = hs_tcp_wscale_for(c->rcvbuf);
@@ -104,7 +105,7 @@ hs_tcp_connect(struct hs_lcore *lc, uint32_t faddr, uint16_t fport_host,
 	c->snd_wl2 = c->iss;
 	c->recover = c->iss;
 	hs_tcp_send_syn(c);
-	c->rtt_start_us = lc->now_us + 1;        /* 0 = not timing */
+	c->rtt_start_us = lc->now_us + 1; /* 0 = not timing */
 	c->rtt_seq = c->iss;
 	hs_tcp_timer_arm(c, &c->t_rexmt, hs_tcp_rto_cur(c));
 	return c;
@@ -121,7 +122,7 @@ hs_tcp_syn_timeout(struct hs_tcp_conn *c)
 		return;
 	}
 	c->rexmt_shift++;
-	c->rtt_start_us = 0;                     /* Karn */
+	c->rtt_start_us = 0; /* Karn */
 	lc->stats.tcp_rexmt++;
 	hs_tcp_send_syn(c);
 	hs_tcp_timer_arm(c, &c->t_rexmt, hs_tcp_rto_cur(c));
@@ -137,11 +138,11 @@ hs_tcp_connect_negotiate(struct hs_tcp_conn *c, const struct hs_tcp_opts *o)
 	c->mss = HS_MAX(mss, HS_TCP_MIN_MSS);
 	if (o->has_wscale) {
 		c->snd_wscale = o->wscale;
-	} else {                                 /* RFC 7323 §2.2 */
+	} else { /* RFC 7323 §2.2 */
 		c->flags &= ~HS_TCPF_WSCALE_OK;
 		c->snd_wscale = c->rcv_wscale = 0;
 	}
-	if (o->has_ts) {                         /* RFC 7323 §3.2 */
+	if (o->has_ts) { /* RFC 7323 §3.2 */
 		c->ts_recent = o->tsval;
 		c->ts_recent_ms = hs_tcp_ms(c->lc);
 		if (c->mss > HS_TCP_MIN_MSS + HS_TCP_TSOPT_LEN)
@@ -176,9 +177,10 @@ hs_tcp_syn_sent_input(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 	bool ack = (s->flags & HS_TH_ACK) != 0;
 	int rc;
 
-	rte_pktmbuf_free(m);                     /* text is not taken here */
+	rte_pktmbuf_free(m); /* text is not taken here */
 	/* first: the ACK must acknowledge our SYN, ISS < SEG.ACK =< SND.NXT */
-	if (ack && (!HS_SEQ_GT(s->ack, c->iss) || HS_SEQ_GT(s->ack, c->snd_nxt))) {
+	if (ack &&
+	    (!HS_SEQ_GT(s->ack, c->iss) || HS_SEQ_GT(s->ack, c->snd_nxt))) {
 		lc->stats.drop_tcp_badack++;
 		if (!(s->flags & HS_TH_RST))
 			hs_tcp_respond(lc, c->laddr, c->faddr, c->lport,
@@ -204,7 +206,7 @@ hs_tcp_syn_sent_input(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 	c->rcv_nxt = s->seq + 1;
 	c->rcv_adv = c->rcv_nxt;
 	hs_tcp_connect_negotiate(c, &s->opt);
-	c->snd_wnd = s->wnd;                     /* never scaled in a SYN */
+	c->snd_wnd = s->wnd; /* never scaled in a SYN */
 	c->max_sndwnd = s->wnd;
 	c->snd_wl1 = s->seq;
 	if (!ack) {
@@ -223,10 +225,11 @@ hs_tcp_syn_sent_input(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 	c->state = HS_TCP_ESTABLISHED;
 	hs_tcp_timer_cancel(c, &c->t_rexmt);
 	if (c->rtt_start_us)
-		hs_tcp_connect_rtt(c, (uint32_t)(lc->now_us + 1 - c->rtt_start_us));
+		hs_tcp_connect_rtt(
+			c, (uint32_t)(lc->now_us + 1 - c->rtt_start_us));
 	c->rtt_start_us = 0;
 	c->rexmt_shift = 0;
-	hs_tcp_cc_start(c);                      /* RFC 6928, with the MSS */
+	hs_tcp_cc_start(c); /* RFC 6928, with the MSS */
 	c->cc->init(c);
 	c->last_rx_ms = hs_tcp_ms(lc);
 	if (hs_tcp_params.keepalive_ms)

@@ -43,10 +43,10 @@
  */
 #include "hs_tcp_var.h"
 
-#define HS_COOKIE_PERIOD_US  64000000ull
-#define HS_COOKIE_PERIOD_MS  64000u
-#define HS_COOKIE_TSBITS     8u
-#define HS_COOKIE_TSMASK     ((1u << HS_COOKIE_TSBITS) - 1)
+#define HS_COOKIE_PERIOD_US 64000000ull
+#define HS_COOKIE_PERIOD_MS 64000u
+#define HS_COOKIE_TSBITS    8u
+#define HS_COOKIE_TSMASK    ((1u << HS_COOKIE_TSBITS) - 1)
 
 static const uint16_t hs_cookie_mss[4] = { 536, 1300, 1440, 1460 };
 
@@ -145,11 +145,12 @@ hs_tcp_cookie_check(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
 	opt = hs_cookie_opt_bits(ts, idx, ws, sack);
 	mac = hs_cookie_mac(lc, faddr, laddr, fport, lport, irs, t, opt);
 	if (ts ? ((cookie ^ (uint32_t)mac) & 0xfffffffu) != 0 ||
-		 ((s->opt.tsecr ^ (uint32_t)(mac >> 32)) & 7u) != 0 :
-		 ((cookie ^ (uint32_t)mac) & 0x7fffffu) != 0)
+			    ((s->opt.tsecr ^ (uint32_t)(mac >> 32)) & 7u) != 0
+	       : ((cookie ^ (uint32_t)mac) & 0x7fffffu) != 0)
 		goto bad;
 	out->mss = hs_cookie_mss[idx];
-	out->wscale = (int8_t)(ws == 15 ? -1 : (int)HS_MIN(ws, HS_TCP_MAX_WSCALE));
+	out->wscale =
+		(int8_t)(ws == 15 ? -1 : (int)HS_MIN(ws, HS_TCP_MAX_WSCALE));
 	out->sack = sack;
 	out->ts = ts;
 	return HS_COOKIE_OK;

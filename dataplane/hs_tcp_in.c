@@ -32,7 +32,7 @@ hs_tcp_parse_opts(const uint8_t *p, uint32_t len, struct hs_tcp_opts *o)
 			continue;
 		}
 		if (i + 1 >= len)
-			return -EINVAL;           /* no room for the length */
+			return -EINVAL; /* no room for the length */
 		olen = p[i + 1];
 		if (olen < 2 || i + olen > len)
 			return -EINVAL;
@@ -47,7 +47,7 @@ hs_tcp_parse_opts(const uint8_t *p, uint32_t len, struct hs_tcp_opts *o)
 			if (olen != 3)
 				return -EINVAL;
 			o->has_wscale = 1;
-			o->wscale = HS_MIN(p[i + 2], 14);  /* RFC 7323 §2.3 */
+			o->wscale = HS_MIN(p[i + 2], 14); /* RFC 7323 §2.3 */
 			break;
 		case HS_TCPOPT_SACK_OK:
 			if (olen != 2)
@@ -58,9 +58,11 @@ hs_tcp_parse_opts(const uint8_t *p, uint32_t len, struct hs_tcp_opts *o)
 			if (olen != 10)
 				return -EINVAL;
 			o->has_ts = 1;
-			o->tsval = (uint32_t)p[i + 2] << 24 | (uint32_t)p[i + 3] << 16 |
+			o->tsval = (uint32_t)p[i + 2] << 24 |
+				   (uint32_t)p[i + 3] << 16 |
 				   (uint32_t)p[i + 4] << 8 | p[i + 5];
-			o->tsecr = (uint32_t)p[i + 6] << 24 | (uint32_t)p[i + 7] << 16 |
+			o->tsecr = (uint32_t)p[i + 6] << 24 |
+				   (uint32_t)p[i + 7] << 16 |
 				   (uint32_t)p[i + 8] << 8 | p[i + 9];
 			break;
 		case HS_TCPOPT_SACK:
@@ -72,13 +74,15 @@ hs_tcp_parse_opts(const uint8_t *p, uint32_t len, struct hs_tcp_opts *o)
 				const uint8_t *q = p + i + 2 + 8 * b;
 
 				o->sack[b][0] = (uint32_t)q[0] << 24 |
-					(uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 | q[3];
+						(uint32_t)q[1] << 16 |
+						(uint32_t)q[2] << 8 | q[3];
 				o->sack[b][1] = (uint32_t)q[4] << 24 |
-					(uint32_t)q[5] << 16 | (uint32_t)q[6] << 8 | q[7];
+						(uint32_t)q[5] << 16 |
+						(uint32_t)q[6] << 8 | q[7];
 			}
 			break;
 		default:
-			break;                    /* unknown: skipped by length */
+			break; /* unknown: skipped by length */
 		}
 		i += olen;
 	}
@@ -103,8 +107,8 @@ hs_tcp_reset_noconn(struct hs_lcore *lc, const struct hs_tcp_addr *a,
 		hs_tcp_respond(lc, a->daddr, a->saddr, a->dport, a->sport,
 			       s->ack, 0, HS_TH_RST);
 	else
-		hs_tcp_respond(lc, a->daddr, a->saddr, a->dport, a->sport,
-			       0, s->seq + s->len, HS_TH_RST | HS_TH_ACK);
+		hs_tcp_respond(lc, a->daddr, a->saddr, a->dport, a->sport, 0,
+			       s->seq + s->len, HS_TH_RST | HS_TH_ACK);
 }
 
 static void hs_tcp_conn_input(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
@@ -201,8 +205,7 @@ hs_tcp_cookie_synack(struct hs_lcore *lc, const struct hs_tcp_addr *a,
 	hs_tcp_send_cookie_synack(lc, a->daddr, a->saddr, a->dport, a->sport,
 				  iss, s->seq + 1, s->opt.sack_ok,
 				  s->opt.has_ts, tsval, s->opt.tsval,
-				  s->opt.has_wscale ?
-				  hs_tcp_rcv_wscale() : -1);
+				  s->opt.has_wscale ? hs_tcp_rcv_wscale() : -1);
 }
 
 /* Rebuild the SYN_RCVD state a valid cookie stands for; the ACK then goes
@@ -215,7 +218,7 @@ hs_cookie_conn(struct hs_lcore *lc, int li, const struct hs_tcp_addr *a,
 
 	c = hs_tcp_conn_new(lc, a->saddr, a->daddr, a->sport, a->dport, li);
 	if (c == NULL)
-		return NULL;                        /* counted */
+		return NULL; /* counted */
 	c->mss = HS_MIN(ck->mss, hs_tcp_our_mss(lc));
 	if (ck->wscale >= 0) {
 		c->flags |= HS_TCPF_WSCALE_OK;
@@ -241,7 +244,7 @@ hs_cookie_conn(struct hs_lcore *lc, int li, const struct hs_tcp_addr *a,
 	c->snd_nxt = c->snd_max = c->iss + 1;
 	c->snd_wl1 = c->irs;
 	c->snd_wl2 = c->iss;
-	hs_tcp_cc_start(c);                         /* RFC 6928 */
+	hs_tcp_cc_start(c); /* RFC 6928 */
 	lc->stats.tcp_syncookie_ok++;
 	return c;
 }
@@ -257,12 +260,12 @@ hs_tcp_listen_input(struct hs_lcore *lc, int li, const struct hs_tcp_addr *a,
 	struct hs_tcp_cookie ck;
 	int rc;
 
-	if (s->flags & HS_TH_RST) {                 /* first: ignore RST */
+	if (s->flags & HS_TH_RST) { /* first: ignore RST */
 		rte_pktmbuf_free(m);
 		lc->stats.drop_tcp_rst++;
 		return;
 	}
-	if (s->flags & HS_TH_ACK) {                 /* second: ACK -> RST */
+	if (s->flags & HS_TH_ACK) { /* second: ACK -> RST */
 		/* A cookie ACK is checked in full (timestamp included)
 		 * before a conn exists: one made for a segment the
 		 * SYN_RCVD checks drop would have no timer and never be
@@ -270,7 +273,7 @@ hs_tcp_listen_input(struct hs_lcore *lc, int li, const struct hs_tcp_addr *a,
 		rc = hs_tcp_cookie_check(lc, a->saddr, a->daddr, a->sport,
 					 a->dport, s, &ck);
 		if (rc == HS_COOKIE_DROP) {
-			rte_pktmbuf_free(m);        /* counted */
+			rte_pktmbuf_free(m); /* counted */
 			return;
 		}
 		if (rc == HS_COOKIE_OK &&
@@ -290,13 +293,13 @@ hs_tcp_listen_input(struct hs_lcore *lc, int li, const struct hs_tcp_addr *a,
 		}
 		rte_pktmbuf_free(m);
 		if (rc == HS_COOKIE_OK)
-			return;                     /* conn limit, counted */
+			return; /* conn limit, counted */
 		lc->stats.drop_tcp_noport++;
 		hs_tcp_reset_noconn(lc, a, s);
 		return;
 	}
 	rte_pktmbuf_free(m);
-	if (!(s->flags & HS_TH_SYN)) {              /* fourth: drop */
+	if (!(s->flags & HS_TH_SYN)) { /* fourth: drop */
 		lc->stats.drop_tcp_badflags++;
 		return;
 	}
@@ -318,7 +321,7 @@ hs_tcp_listen_input(struct hs_lcore *lc, int li, const struct hs_tcp_addr *a,
 	}
 	c = hs_tcp_conn_new(lc, a->saddr, a->daddr, a->sport, a->dport, li);
 	if (c == NULL)
-		return;                             /* counted */
+		return; /* counted */
 	mss = s->opt.has_mss ? s->opt.mss : HS_TCP_DEFAULT_MSS;
 	mss = HS_MIN(mss, our_mss);
 	c->mss = HS_MAX(mss, HS_TCP_MIN_MSS);
@@ -328,11 +331,11 @@ hs_tcp_listen_input(struct hs_lcore *lc, int li, const struct hs_tcp_addr *a,
 	c->rcv_adv = c->rcv_nxt;
 	c->iss = hs_tcp_isn(lc, a->saddr, a->daddr, a->sport, a->dport);
 	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
-	c->snd_wnd = s->wnd;                        /* never scaled in a SYN */
+	c->snd_wnd = s->wnd; /* never scaled in a SYN */
 	c->max_sndwnd = s->wnd;
 	c->snd_wl1 = s->seq;
 	c->snd_wl2 = c->iss;
-	hs_tcp_cc_start(c);                         /* RFC 6928 */
+	hs_tcp_cc_start(c); /* RFC 6928 */
 	c->snd_nxt = c->snd_max = c->iss + 1;
 	hs_tcp_send_synack(c);
 	hs_tcp_timer_arm(c, &c->t_rexmt, hs_tcp_rto_cur(c));
@@ -367,7 +370,7 @@ hs_tcp_rtt_sample(struct hs_tcp_conn *c, uint32_t r)
 		r = 1;
 	c->rtt_last_us = r;
 	if (c->rtt_min_us == 0 || r < c->rtt_min_us)
-		c->rtt_min_us = r;          /* RACK's min_RTT (RFC 8985 §6.2) */
+		c->rtt_min_us = r; /* RACK's min_RTT (RFC 8985 §6.2) */
 	if (c->srtt_us == 0) {
 		c->srtt_us = r;
 		c->rttvar_us = r / 2;
@@ -418,7 +421,7 @@ hs_tcp_ack_rtt_ts(const struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
 	if (!(c->flags & HS_TCPF_TS) || !s->opt.has_ts || s->opt.tsecr == 0)
 		return 0;
 	d = hs_tcp_tsval(c) - s->opt.tsecr;
-	if (d > hs_tcp_params.rto_max_ms)   /* from the future, or stale */
+	if (d > hs_tcp_params.rto_max_ms) /* from the future, or stale */
 		return 0;
 	return HS_MAX(d * 1000u, 1u);
 }
@@ -472,7 +475,7 @@ hs_tcp_ack_new(struct hs_tcp_conn *c, uint32_t ack, uint32_t rtt_us)
 	}
 	c->cwnd = HS_MIN(c->cwnd, HS_TCP_MAX_CWND);
 	if (unlikely(c->cwnd > c->sndbuf_grow))
-		hs_tcp_sndbuf_expand(c);        /* hs_tcp_mem.c */
+		hs_tcp_sndbuf_expand(c); /* hs_tcp_mem.c */
 	c->dupacks = 0;
 	/* RFC 8985 §7.3: the probe's episode ends when TLP.end_seq is
 	 * cumulatively acknowledged. */
@@ -498,7 +501,7 @@ hs_tcp_ack_new(struct hs_tcp_conn *c, uint32_t ack, uint32_t rtt_us)
 		if (!(c->flags & HS_TCPF_PERSIST))
 			hs_tcp_timer_cancel(c, &c->t_rexmt);
 	} else if (!(c->flags & HS_TCPF_PERSIST)) {
-		hs_tcp_rexmt_arm(c, true);   /* RFC 6298 5.3, RFC 8985 §7.2 */
+		hs_tcp_rexmt_arm(c, true); /* RFC 6298 5.3, RFC 8985 §7.2 */
 	}
 	if ((c->flags & (HS_TCPF_APP | HS_TCPF_SHUT_WR)) == HS_TCPF_APP &&
 	    c->sndq.bytes < c->sndbuf &&
@@ -554,18 +557,18 @@ static void
 hs_tcp_enter_time_wait(struct hs_tcp_conn *c)
 {
 	if (c->state != HS_TCP_TIME_WAIT) {
-		c->lc->stats.tcp_conn_timewait++;  /* gauge, see detach */
-		hs_tcp_tw_enqueue(c);              /* recycled when full */
+		c->lc->stats.tcp_conn_timewait++; /* gauge, see detach */
+		hs_tcp_tw_enqueue(c);             /* recycled when full */
 	}
 	c->state = HS_TCP_TIME_WAIT;
 	c->flags &= ~(HS_TCPF_DELACK | HS_TCPF_PERSIST);
 	hs_tcp_timer_cancel(c, &c->t_rexmt);
-	hs_tcp_timer_cancel(c, &c->t_app);        /* the app is done */
+	hs_tcp_timer_cancel(c, &c->t_app); /* the app is done */
 	hs_tcp_timer_arm(c, &c->t_misc, hs_tcp_time_wait_us());
 	c->lc->tcp.sndq_mbufs -= c->sndq.count;
 	hs_mq_free(&c->sndq);
 	hs_tcp_memwait_del(c);
-	hs_tcp_src_release(c);                    /* no longer a client's slot */
+	hs_tcp_src_release(c); /* no longer a client's slot */
 	/* The app is done with it: closed(c, 0) now (see hs_tcp_conn.c). */
 	if ((c->flags & HS_TCPF_APP) && c->ops->closed) {
 		c->flags &= ~HS_TCPF_APP;
@@ -615,15 +618,17 @@ hs_tcp_prr_ack(struct hs_tcp_conn *c, uint32_t delivered, bool una_adv)
 		/* sndcnt = CEIL(prr_delivered * ssthresh / RecoverFS)
 		 *          - prr_out */
 		uint64_t d = ((uint64_t)c->prr_delivered * c->ssthresh +
-			      c->prr_recover_fs - 1) / c->prr_recover_fs;
+			      c->prr_recover_fs - 1) /
+			     c->prr_recover_fs;
 
 		sndcnt = d > c->prr_out ? (uint32_t)(d - c->prr_out) : 0;
 	} else {
 		/* PRR-SSRB: MIN(ssthresh - pipe, MAX(prr_delivered -
 		 * prr_out, DeliveredData) + MSS), the MSS only on an ACK
 		 * that advanced SND.UNA (as Linux: a "safe" ACK). */
-		sndcnt = c->prr_delivered > c->prr_out ?
-			 c->prr_delivered - c->prr_out : 0;
+		sndcnt = c->prr_delivered > c->prr_out
+				 ? c->prr_delivered - c->prr_out
+				 : 0;
 		sndcnt = HS_MAX(sndcnt, delivered);
 		if (una_adv)
 			sndcnt += c->mss;
@@ -689,18 +694,20 @@ hs_tcp_process_ack(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
 		uint32_t acked = c->snd_una - una0;
 
 		if (c->flags & HS_TCPF_SACK) {
-			int64_t d = (int64_t)acked + hs_tcp_sack_bytes(c) -
-				    sacked0;
+			int64_t d =
+				(int64_t)acked + hs_tcp_sack_bytes(c) - sacked0;
 
 			delivered = d > 0 ? (uint32_t)d : 0;
 		} else if (dup) {
 			uint32_t f = c->snd_max - c->snd_una;
 
-			delivered = HS_MIN((uint32_t)c->mss, f - HS_MIN(c->prr_dup, f));
+			delivered = HS_MIN((uint32_t)c->mss,
+					   f - HS_MIN(c->prr_dup, f));
 			c->prr_dup += delivered;
 		} else if (acked) {
-			uint32_t cov = HS_MIN(c->prr_dup,
-					      acked > c->mss ? acked - c->mss : 0);
+			uint32_t cov =
+				HS_MIN(c->prr_dup,
+				       acked > c->mss ? acked - c->mss : 0);
 
 			c->prr_dup -= cov;
 			delivered = acked - cov;
@@ -714,7 +721,8 @@ hs_tcp_process_ack(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
 	case HS_TCP_FIN_WAIT_1:
 		if (hs_tcp_fin_acked(c)) {
 			c->state = HS_TCP_FIN_WAIT_2;
-			hs_tcp_timer_arm(c, &c->t_misc,
+			hs_tcp_timer_arm(
+				c, &c->t_misc,
 				hs_ms_to_us(hs_tcp_params.fin_wait2_ms));
 		}
 		break;
@@ -770,7 +778,11 @@ hs_tcp_rcvq_append(struct hs_tcp_conn *c, struct rte_mbuf *m)
 
 /* Sequence number of an ooq mbuf's first byte (kept in hash.usr, free
  * for our use once the segment is parsed). */
-static inline uint32_t hs_oo_seq(const struct rte_mbuf *m) { return m->hash.usr; }
+static inline uint32_t
+hs_oo_seq(const struct rte_mbuf *m)
+{
+	return m->hash.usr;
+}
 static inline uint32_t
 hs_oo_end(const struct rte_mbuf *m)
 {
@@ -809,7 +821,7 @@ hs_tcp_ooq_insert(struct hs_tcp_conn *c, struct rte_mbuf *m, uint32_t seq)
 	struct rte_mbuf *prev = NULL, *cur = q->head, *next;
 	uint32_t end = seq + rte_pktmbuf_data_len(m);
 
-	c->sack_last = seq;           /* first SACK block (RFC 2018 §4) */
+	c->sack_last = seq; /* first SACK block (RFC 2018 §4) */
 	/* Skip segments entirely before ours. */
 	while (cur != NULL && HS_SEQ_LEQ(hs_oo_end(cur), seq)) {
 		prev = cur;
@@ -1059,10 +1071,11 @@ hs_tcp_established(struct hs_tcp_conn *c, const struct hs_tcp_seg *s)
 	c->lc->tcp.nb_synrcvd--;
 	hs_tcp_timer_cancel(c, &c->t_rexmt);
 	if (c->rtt_start_us)
-		hs_tcp_rtt_sample(c, (uint32_t)(c->lc->now_us + 1 - c->rtt_start_us));
+		hs_tcp_rtt_sample(
+			c, (uint32_t)(c->lc->now_us + 1 - c->rtt_start_us));
 	c->rtt_start_us = 0;
 	c->rexmt_shift = 0;
-	c->recover = c->iss;                 /* RFC 6582 §3.2 step 1 */
+	c->recover = c->iss; /* RFC 6582 §3.2 step 1 */
 	c->cc->init(c);
 	c->snd_una = s->ack;
 	c->snd_wnd = s->wnd << c->snd_wscale;
@@ -1143,10 +1156,9 @@ hs_tcp_fast_path(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 		 struct rte_mbuf *m)
 {
 	if (c->state != HS_TCP_ESTABLISHED ||
-	    (s->flags & ~HS_TH_PSH) != HS_TH_ACK ||
-	    s->seq != c->rcv_nxt || (s->wnd << c->snd_wscale) != c->snd_wnd ||
-	    s->opt.nsack != 0 || c->sb_n != 0 ||
-	    c->snd_nxt != c->snd_max || c->ooq.count != 0 ||
+	    (s->flags & ~HS_TH_PSH) != HS_TH_ACK || s->seq != c->rcv_nxt ||
+	    (s->wnd << c->snd_wscale) != c->snd_wnd || s->opt.nsack != 0 ||
+	    c->sb_n != 0 || c->snd_nxt != c->snd_max || c->ooq.count != 0 ||
 	    (c->flags & (HS_TCPF_RECOVERY | HS_TCPF_PERSIST | HS_TCPF_SHUT_WR |
 			 HS_TCPF_OOQ_FIN)))
 		return false;
@@ -1182,7 +1194,7 @@ hs_tcp_conn_input(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 {
 	struct hs_lcore *lc = c->lc;
 
-	if (c->state == HS_TCP_SYN_SENT) {     /* active open: hs_tcp_connect.c */
+	if (c->state == HS_TCP_SYN_SENT) { /* active open: hs_tcp_connect.c */
 		hs_tcp_syn_sent_input(c, s, m);
 		return;
 	}
@@ -1192,7 +1204,7 @@ hs_tcp_conn_input(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 			hs_tcp_output(c);
 		return;
 	}
-	c->last_rx_ms = hs_tcp_ms(lc);       /* keep-alive: peer is alive */
+	c->last_rx_ms = hs_tcp_ms(lc); /* keep-alive: peer is alive */
 	c->keep_probes = 0;
 	if (hs_tcp_fast_path(c, s, m))
 		return;
@@ -1220,8 +1232,7 @@ hs_tcp_conn_input(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 		 * the conn alive. */
 		if (c->state == HS_TCP_TIME_WAIT && (s->flags & HS_TH_FIN) &&
 		    s->seq + s->len == c->rcv_nxt)
-			hs_tcp_timer_arm(c, &c->t_misc,
-					 hs_tcp_time_wait_us());
+			hs_tcp_timer_arm(c, &c->t_misc, hs_tcp_time_wait_us());
 		c->flags |= HS_TCPF_ACKNOW;
 		hs_tcp_output(c);
 		return;
@@ -1236,7 +1247,7 @@ hs_tcp_conn_input(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 			return;
 		}
 		lc->stats.tcp_rst_rx++;
-		hs_tcp_conn_drop(c, -ECONNRESET);   /* SYN_RCVD: silent */
+		hs_tcp_conn_drop(c, -ECONNRESET); /* SYN_RCVD: silent */
 		return;
 	}
 
@@ -1275,7 +1286,7 @@ hs_tcp_conn_input(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 			hs_tcp_output(c);
 		return;
 	}
-	hs_tcp_ts_update(c, s);             /* the ACK was acceptable */
+	hs_tcp_ts_update(c, s); /* the ACK was acceptable */
 
 	/* seventh / eighth: text, FIN */
 	hs_tcp_process_data(c, s, m);
@@ -1314,7 +1325,8 @@ hs_tcp_parse(struct hs_lcore *lc, struct rte_mbuf *m, struct hs_tcp_seg *s,
 		return -EINVAL;
 	}
 	ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
-	if (iphl < sizeof(*ip) || rte_pktmbuf_data_len(m) < iphl + sizeof(*th)) {
+	if (iphl < sizeof(*ip) ||
+	    rte_pktmbuf_data_len(m) < iphl + sizeof(*th)) {
 		lc->stats.drop_tcp_short++;
 		return -EINVAL;
 	}
@@ -1330,8 +1342,10 @@ hs_tcp_parse(struct hs_lcore *lc, struct rte_mbuf *m, struct hs_tcp_seg *s,
 		return -EINVAL;
 	}
 	/* RX checksum offload: trust the port's verdict when it has one. */
-	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
-	    ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
+	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) ==
+		    RTE_MBUF_F_RX_L4_CKSUM_BAD ||
+	    ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) !=
+		     RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
 	     !hs_tcp_cksum_ok(ip, th, tot - iphl))) {
 		lc->stats.drop_tcp_csum++;
 		return -EINVAL;

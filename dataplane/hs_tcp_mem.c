@@ -44,11 +44,11 @@
 
 #include "hs_tcp_var.h"
 
-#define HS_TCP_MEM_TICK_US 1000u      /* shedder / wake-up period */
-#define HS_TCP_SHED_SCAN   256u       /* table entries visited per tick */
-#define HS_TCP_SHED_MIN    8u         /* smaller holders are never shed */
-#define HS_TCP_SHED_STALL_MS 1000u    /* nor ones that progressed since */
-#define HS_TCP_WAKE_MAX    64u        /* memwait wake-ups per tick */
+#define HS_TCP_MEM_TICK_US   1000u /* shedder / wake-up period */
+#define HS_TCP_SHED_SCAN     256u  /* table entries visited per tick */
+#define HS_TCP_SHED_MIN      8u    /* smaller holders are never shed */
+#define HS_TCP_SHED_STALL_MS 1000u /* nor ones that progressed since */
+#define HS_TCP_WAKE_MAX      64u   /* memwait wake-ups per tick */
 
 uint32_t
 hs_tcp_mem_auto(uint32_t pool_size, uint32_t nb_lcores, uint32_t rx_desc,
@@ -58,7 +58,8 @@ hs_tcp_mem_auto(uint32_t pool_size, uint32_t nb_lcores, uint32_t rx_desc,
 
 	if (nb_lcores == 0)
 		nb_lcores = 1;
-	fixed = (uint64_t)nb_lcores * (rx_desc + tx_desc + 512u) + pool_size / 8u;
+	fixed = (uint64_t)nb_lcores * (rx_desc + tx_desc + 512u) +
+		pool_size / 8u;
 	left = pool_size > fixed ? pool_size - fixed : 0;
 	/* mem_max plus its reserve (1/16) per lcore fit in what is left */
 	left = left * 16u / 17u / nb_lcores;
@@ -115,7 +116,8 @@ hs_tcp_mem_snd_ok(const struct hs_tcp_conn *c, uint32_t n)
 	const struct hs_tcp_lcore *tl = &c->lc->tcp;
 	uint32_t used = hs_tcp_mem_used(tl);
 
-	if (c->sndq.count + n > hs_tcp_buf_mbufs(c->sndbuf) + HS_TCP_SND_MIN_MBUFS)
+	if (c->sndq.count + n >
+	    hs_tcp_buf_mbufs(c->sndbuf) + HS_TCP_SND_MIN_MBUFS)
 		return false;
 	if (used + n <= tl->mem_max)
 		return true;
@@ -157,8 +159,12 @@ hs_tcp_sndbuf_expand(struct hs_tcp_conn *c)
 	want = HS_MIN(2u * (uint64_t)c->cwnd + HS_TCP_SNDBUF_PAD, max);
 	if (want > c->sndbuf)
 		c->sndbuf = (uint32_t)want;
-	c->sndbuf_grow = c->sndbuf >= max ? UINT32_MAX :
-		(c->sndbuf > HS_TCP_SNDBUF_PAD ? (c->sndbuf - HS_TCP_SNDBUF_PAD) / 2u : 0);
+	c->sndbuf_grow =
+		c->sndbuf >= max
+			? UINT32_MAX
+			: (c->sndbuf > HS_TCP_SNDBUF_PAD
+				   ? (c->sndbuf - HS_TCP_SNDBUF_PAD) / 2u
+				   : 0);
 }
 
 /* Receive-buffer autotuning, as Linux's tcp_rcv_space_adjust() (dynamic
@@ -253,7 +259,8 @@ hs_tcp_shed_pass(struct hs_lcore *lc)
 			continue;
 		held = c->sndq.count + c->rcvq.count + c->ooq.count;
 		stall = now - c->prog_ms;
-		if (held < HS_TCP_SHED_MIN || (int32_t)stall < (int32_t)HS_TCP_SHED_STALL_MS)
+		if (held < HS_TCP_SHED_MIN ||
+		    (int32_t)stall < (int32_t)HS_TCP_SHED_STALL_MS)
 			continue;
 		score = (uint64_t)held * stall;
 		if (score > worst_score) {
@@ -276,10 +283,12 @@ hs_tcp_memwait_wake(struct hs_lcore *lc)
 	struct hs_tcp_conn *c;
 
 	for (uint32_t k = 0; k < HS_TCP_WAKE_MAX && (c = tl->memwait) != NULL &&
-	     hs_tcp_mem_used(tl) < tl->mem_max; k++) {
+			     hs_tcp_mem_used(tl) < tl->mem_max;
+	     k++) {
 		hs_tcp_memwait_del(c);
-		if ((c->flags & (HS_TCPF_APP | HS_TCPF_DEAD | HS_TCPF_SHUT_WR)) !=
-		    HS_TCPF_APP || c->ops->writable == NULL)
+		if ((c->flags & (HS_TCPF_APP | HS_TCPF_DEAD |
+				 HS_TCPF_SHUT_WR)) != HS_TCPF_APP ||
+		    c->ops->writable == NULL)
 			continue;
 		c->busy++;
 		c->ops->writable(c);
@@ -299,7 +308,7 @@ hs_tcp_mem_tick(struct hs_lcore *lc)
 		return;
 	tl->mem_tick_us = lc->now_us + HS_TCP_MEM_TICK_US;
 	used = hs_tcp_mem_used(tl);
-	lc->stats.tcp_mem_mbufs = used;                /* gauges */
+	lc->stats.tcp_mem_mbufs = used; /* gauges */
 	if (used > lc->stats.tcp_mem_peak)
 		lc->stats.tcp_mem_peak = used;
 	if (used > tl->mem_high) {

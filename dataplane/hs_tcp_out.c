@@ -25,7 +25,8 @@
 #include "hs_siphash.h"
 #include "hs_tcp_var.h"
 
-#define HS_TCP_HDR_ROOM (sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_tcp_hdr))
+#define HS_TCP_HDR_ROOM \
+	(sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_tcp_hdr))
 /* Payloads shorter than this are copied: an attached view costs an mbuf
  * and two atomic reference-count updates, more than copying a few
  * hundred bytes. */
@@ -54,7 +55,8 @@ hs_tcp_attach_payload(struct hs_lcore *lc, struct rte_mbuf *m,
 		return -ENOBUFS;
 	left = len;
 	for (uint32_t i = 0; i < n; i++, seg = seg->next, off = 0) {
-		uint32_t k = HS_MIN(left, (uint32_t)rte_pktmbuf_data_len(seg) - off);
+		uint32_t k =
+			HS_MIN(left, (uint32_t)rte_pktmbuf_data_len(seg) - off);
 
 		rte_pktmbuf_attach(v[i], seg);
 		v[i]->data_off = (uint16_t)(v[i]->data_off + off);
@@ -99,7 +101,7 @@ hs_cksum_add(const void *buf, uint32_t len, uint64_t sum)
 		p += 2;
 		len -= 2;
 	}
-	if (len)                      /* the last byte, zero-padded */
+	if (len) /* the last byte, zero-padded */
 		sum += rte_cpu_to_be_16((uint16_t)(*p << 8));
 	return sum;
 }
@@ -130,7 +132,8 @@ hs_tcp_cksum(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
 		uint32_t n = HS_MIN((uint32_t)rte_pktmbuf_data_len(s) - off,
 				    l4len - done);
 		uint16_t part = hs_cksum_fold(hs_cksum_add(
-			rte_pktmbuf_mtod_offset(s, const uint8_t *, off), n, 0));
+			rte_pktmbuf_mtod_offset(s, const uint8_t *, off), n,
+			0));
 
 		sum += (done & 1) ? rte_bswap16(part) : part;
 		done += n;
@@ -143,9 +146,9 @@ hs_tcp_cksum(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
  * of the file).  opts/optlen: raw options, multiple of 4.
  * Returns 0 or -ENOBUFS. */
 static int
-hs_tcp_emit(struct hs_lcore *lc, uint32_t saddr, uint32_t daddr,
-	    uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
-	    uint8_t flags, uint16_t wnd, const uint8_t *opts, uint32_t optlen,
+hs_tcp_emit(struct hs_lcore *lc, uint32_t saddr, uint32_t daddr, uint16_t sport,
+	    uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
+	    uint16_t wnd, const uint8_t *opts, uint32_t optlen,
 	    struct hs_mbuf_q *q, uint32_t off, uint32_t len)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(lc->pool);
@@ -172,7 +175,7 @@ hs_tcp_emit(struct hs_lcore *lc, uint32_t saddr, uint32_t daddr,
 		copy = rc != 0;
 	}
 	if (copy && len && rte_pktmbuf_append(m, (uint16_t)len) == NULL) {
-		rte_pktmbuf_free(m);        /* len > room: caller bug */
+		rte_pktmbuf_free(m); /* len > room: caller bug */
 		lc->stats.drop_nombuf++;
 		return -ENOBUFS;
 	}
@@ -217,8 +220,8 @@ hs_tcp_respond(struct hs_lcore *lc, uint32_t saddr, uint32_t daddr,
 {
 	if (flags & HS_TH_RST)
 		lc->stats.tcp_rst_tx++;
-	hs_tcp_emit(lc, saddr, daddr, sport, dport, seq, ack, flags, 0,
-		    NULL, 0, NULL, 0, 0);
+	hs_tcp_emit(lc, saddr, daddr, sport, dport, seq, ack, flags, 0, NULL, 0,
+		    NULL, 0, 0);
 }
 
 /* Window to advertise; records rcv_adv (RFC 9293 §3.8.6.2.2).  The
@@ -302,26 +305,24 @@ hs_tcp_build_synopts(uint8_t *o, uint16_t mss, bool sack, bool ts,
 static uint32_t
 hs_tcp_synack_opts(const struct hs_tcp_conn *c, uint8_t *o)
 {
-	return hs_tcp_build_synopts(o, hs_tcp_our_mss(c->lc),
-				    c->flags & HS_TCPF_SACK,
-				    c->flags & HS_TCPF_TS, hs_tcp_tsval(c),
-				    c->ts_recent,
-				    (c->flags & HS_TCPF_WSCALE_OK) ?
-				    c->rcv_wscale : -1);
+	return hs_tcp_build_synopts(
+		o, hs_tcp_our_mss(c->lc), c->flags & HS_TCPF_SACK,
+		c->flags & HS_TCPF_TS, hs_tcp_tsval(c), c->ts_recent,
+		(c->flags & HS_TCPF_WSCALE_OK) ? c->rcv_wscale : -1);
 }
 
 void
-hs_tcp_send_cookie_synack(struct hs_lcore *lc, uint32_t saddr,
-			  uint32_t daddr, uint16_t sport, uint16_t dport,
-			  uint32_t iss, uint32_t ack, bool sack, bool ts,
-			  uint32_t tsval, uint32_t tsecr, int wscale)
+hs_tcp_send_cookie_synack(struct hs_lcore *lc, uint32_t saddr, uint32_t daddr,
+			  uint16_t sport, uint16_t dport, uint32_t iss,
+			  uint32_t ack, bool sack, bool ts, uint32_t tsval,
+			  uint32_t tsecr, int wscale)
 {
 	uint8_t opts[40];
 	uint32_t optlen;
 	uint16_t wnd = (uint16_t)HS_MIN(hs_tcp_params.rcvbuf, HS_TCP_MAX_WIN);
 
-	optlen = hs_tcp_build_synopts(opts, hs_tcp_our_mss(lc), sack, ts,
-				      tsval, tsecr, wscale);
+	optlen = hs_tcp_build_synopts(opts, hs_tcp_our_mss(lc), sack, ts, tsval,
+				      tsecr, wscale);
 	hs_tcp_emit(lc, saddr, daddr, sport, dport, iss, ack,
 		    HS_TH_SYN | HS_TH_ACK, wnd, opts, optlen, NULL, 0, 0);
 }
@@ -386,8 +387,8 @@ hs_tcp_seg_opts(const struct hs_tcp_conn *c, uint8_t flags, uint8_t *o)
 /* Segment of a connection.  Every segment but the SYN-ACK carries ACK and
  * so settles an owed ACK.  Payload: len bytes at sndq offset off. */
 static int
-hs_tcp_xmit(struct hs_tcp_conn *c, uint32_t seq, uint8_t flags,
-	    uint32_t off, uint32_t len)
+hs_tcp_xmit(struct hs_tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t off,
+	    uint32_t len)
 {
 	struct hs_lcore *lc = c->lc;
 	bool syn = (flags & HS_TH_SYN) != 0;
@@ -396,7 +397,8 @@ hs_tcp_xmit(struct hs_tcp_conn *c, uint32_t seq, uint8_t flags,
 	uint32_t optlen;
 	int rc;
 
-	optlen = syn ? hs_tcp_synack_opts(c, opts) : hs_tcp_seg_opts(c, flags, opts);
+	optlen = syn ? hs_tcp_synack_opts(c, opts)
+		     : hs_tcp_seg_opts(c, flags, opts);
 
 	rc = hs_tcp_emit(lc, c->laddr, c->faddr, c->lport, c->fport, seq,
 			 c->rcv_nxt, flags, wnd, opts, optlen, &c->sndq, off,
@@ -407,8 +409,8 @@ hs_tcp_xmit(struct hs_tcp_conn *c, uint32_t seq, uint8_t flags,
 		c->last_ack_sent = c->rcv_nxt;
 		if (c->flags & HS_TCPF_DELACK)
 			hs_tcp_timer_cancel(c, &c->t_misc);
-		c->flags &= ~(HS_TCPF_ACKNOW | HS_TCPF_DELACK |
-			      HS_TCPF_FULLSEG);
+		c->flags &=
+			~(HS_TCPF_ACKNOW | HS_TCPF_DELACK | HS_TCPF_FULLSEG);
 	}
 	if (flags & HS_TH_RST)
 		lc->stats.tcp_rst_tx++;
@@ -422,7 +424,7 @@ hs_tcp_send_synack(struct hs_tcp_conn *c)
 
 	rc = hs_tcp_xmit(c, c->iss, HS_TH_SYN | HS_TH_ACK, 0, 0);
 	if (rc == 0 && c->rexmt_shift == 0 && c->rtt_start_us == 0) {
-		c->rtt_start_us = c->lc->now_us + 1;   /* 0 = not timing */
+		c->rtt_start_us = c->lc->now_us + 1; /* 0 = not timing */
 		c->rtt_seq = c->iss;
 	}
 	return rc;
@@ -461,23 +463,27 @@ hs_tcp_send_rst(struct hs_tcp_conn *c)
  * SipHash of a counter under a per-lcore random key: the budgets an
  * observer counts tell it nothing about later ones or other secrets.
  * Per lcore, no atomics: only the owning lcore touches tl. */
-#define HS_CHACK_LEN_MIN_MS 500u
+#define HS_CHACK_LEN_MIN_MS  500u
 #define HS_CHACK_LEN_RAND_MS 1000u
 
 void
 hs_tcp_challenge_ack(struct hs_tcp_conn *c)
 {
 	struct hs_tcp_lcore *tl = &c->lc->tcp;
-	uint32_t now = hs_tcp_ms(c->lc), limit = hs_tcp_params.challenge_ack_limit;
+	uint32_t now = hs_tcp_ms(c->lc),
+		 limit = hs_tcp_params.challenge_ack_limit;
 
 	if (now - tl->chack_epoch_ms >= tl->chack_len_ms) {
-		uint64_t r = hs_siphash13_12(tl->chack_key, ++tl->chack_draws, 0);
+		uint64_t r =
+			hs_siphash13_12(tl->chack_key, ++tl->chack_draws, 0);
 
 		tl->chack_epoch_ms = now;
 		tl->chack_len_ms = HS_CHACK_LEN_MIN_MS +
 				   (uint32_t)r % HS_CHACK_LEN_RAND_MS;
-		tl->chack_left = limit == 0 ? 0 :
-			(limit + 1) / 2 + (uint32_t)((r >> 32) % limit);
+		tl->chack_left =
+			limit == 0 ? 0
+				   : (limit + 1) / 2 +
+					     (uint32_t)((r >> 32) % limit);
 	}
 	if (tl->chack_left == 0) {
 		c->lc->stats.drop_tcp_chack_limit++;
@@ -535,7 +541,7 @@ hs_tcp_send_data(struct hs_tcp_conn *c, uint32_t seq, uint32_t len, bool fin)
 		hs_tcp_txlog_sent(c, seq, end, rexmt);
 	if (HS_SEQ_GT(end, c->snd_max)) {
 		c->snd_max = end;
-		hs_tcp_cc_sent(c);           /* flight size, send time */
+		hs_tcp_cc_sent(c); /* flight size, send time */
 	}
 	/* RFC 6298 §5.1: start the RTO if it is not running; RFC 8985
 	 * §7.2: new data (re)starts the probe timer. */
@@ -612,8 +618,11 @@ static bool
 hs_tcp_can_send_data(const struct hs_tcp_conn *c)
 {
 	switch (c->state) {
-	case HS_TCP_ESTABLISHED: case HS_TCP_CLOSE_WAIT:
-	case HS_TCP_FIN_WAIT_1: case HS_TCP_CLOSING: case HS_TCP_LAST_ACK:
+	case HS_TCP_ESTABLISHED:
+	case HS_TCP_CLOSE_WAIT:
+	case HS_TCP_FIN_WAIT_1:
+	case HS_TCP_CLOSING:
+	case HS_TCP_LAST_ACK:
 		return true;
 	default:
 		return false;
@@ -734,7 +743,8 @@ hs_tcp_sack_output(struct hs_tcp_conn *c)
 		if (len && !hs_tcp_sws_ok(c, len, unsent))
 			len = 0;
 		fin = (c->flags & (HS_TCPF_SHUT_WR | HS_TCPF_SENTFIN)) ==
-		      HS_TCPF_SHUT_WR && off + len == c->sndq.bytes;
+			      HS_TCPF_SHUT_WR &&
+		      off + len == c->sndq.bytes;
 		if (len || fin) {
 			c->snd_nxt = c->snd_max;
 			if (hs_tcp_send_data(c, c->snd_max, len, fin) < 0)
@@ -849,7 +859,8 @@ hs_tcp_output(struct hs_tcp_conn *c)
 			 * since (RFC 6675 §5.1). */
 			uint32_t nxt = hs_tcp_sack_skip(c, c->snd_nxt, &limit);
 
-			c->snd_nxt = HS_SEQ_LT(nxt, c->snd_max) ? nxt : c->snd_max;
+			c->snd_nxt =
+				HS_SEQ_LT(nxt, c->snd_max) ? nxt : c->snd_max;
 		} else {
 			limit = c->snd_nxt + (UINT32_MAX / 2);
 		}
@@ -884,7 +895,8 @@ hs_tcp_output(struct hs_tcp_conn *c)
 		      off + len == c->sndq.bytes;
 		if (len == 0 && !fin)
 			break;
-		if (lt && len && HS_SEQ_GT(c->snd_nxt + len, c->snd_una + c->cwnd))
+		if (lt && len &&
+		    HS_SEQ_GT(c->snd_nxt + len, c->snd_una + c->cwnd))
 			c->lc->stats.tcp_limited_tx++;
 		/* New data waits for its pacing turn (not go-back-N). */
 		if (len && !HS_SEQ_LT(c->snd_nxt, c->snd_max) &&
@@ -904,13 +916,12 @@ hs_tcp_output(struct hs_tcp_conn *c)
 	 * small for the sender's SWS rule (§3.8.6.2.1 override timeout).
 	 * Either way a timer must run, or the connection stalls for good
 	 * (pacing's own timer, when it holds the data back, is one). */
-	if (hs_tcp_can_send_data(c) &&
-	    c->snd_una == c->snd_max && c->sndq.bytes > 0 &&
-	    !hs_tw_pending(&c->t_rexmt) && !hs_tw_pending(&c->t_pace)) {
+	if (hs_tcp_can_send_data(c) && c->snd_una == c->snd_max &&
+	    c->sndq.bytes > 0 && !hs_tw_pending(&c->t_rexmt) &&
+	    !hs_tw_pending(&c->t_pace)) {
 		c->flags |= HS_TCPF_PERSIST;
 		hs_tcp_timer_arm(c, &c->t_rexmt, hs_tcp_rto_cur(c));
-	} else if (c->snd_una != c->snd_max &&
-		   hs_tcp_can_send_data(c) &&
+	} else if (c->snd_una != c->snd_max && hs_tcp_can_send_data(c) &&
 		   !hs_tw_pending(&c->t_rexmt)) {
 		/* Sequence space outstanding and no timer to recover it
 		 * (e.g. the window reopened after a persist probe and the

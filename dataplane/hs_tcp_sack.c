@@ -37,9 +37,11 @@ hs_tcp_sack_update(struct hs_tcp_conn *c, const struct hs_tcp_opts *o)
 			;
 		if (j > i) {
 			/* Overlaps or touches ranges i..j-1: merge them. */
-			uint32_t nl = HS_SEQ_LT(l, c->sb[i][0]) ? l : c->sb[i][0];
-			uint32_t nr = HS_SEQ_GT(r, c->sb[j - 1][1]) ? r :
-				      c->sb[j - 1][1];
+			uint32_t nl =
+				HS_SEQ_LT(l, c->sb[i][0]) ? l : c->sb[i][0];
+			uint32_t nr = HS_SEQ_GT(r, c->sb[j - 1][1])
+					      ? r
+					      : c->sb[j - 1][1];
 
 			if (j - i > 1 || nl != c->sb[i][0] || nr != c->sb[i][1])
 				news = true;
@@ -54,8 +56,8 @@ hs_tcp_sack_update(struct hs_tcp_conn *c, const struct hs_tcp_opts *o)
 		news = true;
 		if (n == HS_TCP_SB_MAX) {
 			if (i == n)
-				continue;          /* above all, no room */
-			n--;                       /* forget the highest */
+				continue; /* above all, no room */
+			n--;              /* forget the highest */
 		}
 		memmove(&c->sb[i + 1], &c->sb[i], (n - i) * sizeof(c->sb[0]));
 		c->sb[i][0] = l;
@@ -92,7 +94,8 @@ hs_tcp_sack_lost_end(const struct hs_tcp_conn *c)
 
 	/* RFC 8985 §6.2 step 4: DupThresh only says reo_wnd is 0 while no
 	 * reordering was seen; once it was, RACK's time rule alone marks. */
-	for (uint32_t k = c->sb_n; k-- > 0 && !(c->rack_flags & HS_RACK_REORD);) {
+	for (uint32_t k = c->sb_n;
+	     k-- > 0 && !(c->rack_flags & HS_RACK_REORD);) {
 		bytes += c->sb[k][1] - c->sb[k][0];
 		if (c->sb_n - k >= HS_TCP_DUPTHRESH ||
 		    bytes > (HS_TCP_DUPTHRESH - 1) * c->mss) {
@@ -135,16 +138,17 @@ uint32_t
 hs_tcp_sack_pipe(const struct hs_tcp_conn *c)
 {
 	uint32_t lost_end = hs_tcp_sack_lost_end(c);
-	uint32_t rxt = HS_SEQ_LT(c->high_rxt, c->snd_max) ? c->high_rxt :
-		       c->snd_max;
+	uint32_t rxt =
+		HS_SEQ_LT(c->high_rxt, c->snd_max) ? c->high_rxt : c->snd_max;
 	uint32_t n = hs_tcp_sack_unsacked(c, lost_end, c->snd_max) +
 		     hs_tcp_sack_unsacked(c, c->snd_una, rxt);
 
 	if (c->flags2 & HS_TCPF2_RXT_SKIP) {
-		uint32_t from = HS_SEQ_GT(c->rxt_lost_end, rxt) ?
-				c->rxt_lost_end : rxt;
-		uint32_t to = HS_SEQ_LT(c->rxt_resume, c->snd_max) ?
-			      c->rxt_resume : c->snd_max;
+		uint32_t from =
+			HS_SEQ_GT(c->rxt_lost_end, rxt) ? c->rxt_lost_end : rxt;
+		uint32_t to = HS_SEQ_LT(c->rxt_resume, c->snd_max)
+				      ? c->rxt_resume
+				      : c->snd_max;
 
 		n += hs_tcp_sack_unsacked(c, from, to);
 	}
@@ -218,7 +222,7 @@ hs_tcp_rxt_lost(struct hs_tcp_conn *c, uint32_t ack)
 			lost = true;
 			if (HS_SEQ_GT(end, lost_end))
 				lost_end = end;
-			continue;                 /* resent: logged again then */
+			continue; /* resent: logged again then */
 		}
 		c->rxt_log[n][0] = end;
 		c->rxt_log[n][1] = c->rxt_log[i][1];
@@ -258,21 +262,21 @@ hs_tcp_sack_first_hole(const struct hs_tcp_conn *c, uint32_t from,
 			if (!HS_SEQ_LT(s, below))
 				return false;
 			*seq = s;
-			*hole_end = HS_SEQ_LT(c->sb[k][0], below) ?
-				    c->sb[k][0] : below;
+			*hole_end = HS_SEQ_LT(c->sb[k][0], below) ? c->sb[k][0]
+								  : below;
 			return true;
 		}
-		s = c->sb[k][1];             /* inside range k: skip it */
+		s = c->sb[k][1]; /* inside range k: skip it */
 	}
-	return false;                        /* only holes above all SACKs */
+	return false; /* only holes above all SACKs */
 }
 
 bool
 hs_tcp_sack_nextseg_rexmit(const struct hs_tcp_conn *c, uint32_t max,
 			   bool rule3, uint32_t *seq, uint32_t *len)
 {
-	uint32_t from = HS_SEQ_GT(c->high_rxt, c->snd_una) ? c->high_rxt :
-			c->snd_una;
+	uint32_t from =
+		HS_SEQ_GT(c->high_rxt, c->snd_una) ? c->high_rxt : c->snd_una;
 	uint32_t end, below;
 
 	if (c->sb_n == 0 || max == 0)
@@ -282,16 +286,18 @@ hs_tcp_sack_nextseg_rexmit(const struct hs_tcp_conn *c, uint32_t max,
 	/* Not into the recent retransmissions a lost older one left
 	 * (hs_tcp_rxt_lost()): resend below them, then carry on above. */
 	if ((c->flags2 & HS_TCPF2_RXT_SKIP) &&
-	    !(hs_tcp_sack_first_hole(c, from, HS_SEQ_LT(below,
-				     c->rxt_lost_end) ? below : c->rxt_lost_end,
-				     seq, &end)) &&
+	    !(hs_tcp_sack_first_hole(
+		    c, from,
+		    HS_SEQ_LT(below, c->rxt_lost_end) ? below : c->rxt_lost_end,
+		    seq, &end)) &&
 	    HS_SEQ_LT(from, c->rxt_resume))
 		from = c->rxt_resume;
 	if (!hs_tcp_sack_first_hole(c, from, below, seq, &end)) {
 		/* Rule 3: a not-yet-lost hole byte above HighRxt below the
 		 * highest SACKed byte (rule 2, new data, is the caller's). */
-		if (!rule3 || !hs_tcp_sack_first_hole(c, from,
-				c->sb[c->sb_n - 1][1], seq, &end))
+		if (!rule3 ||
+		    !hs_tcp_sack_first_hole(c, from, c->sb[c->sb_n - 1][1], seq,
+					    &end))
 			return false;
 	}
 	*len = HS_MIN(end - *seq, max);
@@ -319,17 +325,17 @@ bool
 hs_tcp_sack_rescue(const struct hs_tcp_conn *c, uint32_t max, uint32_t *seq,
 		   uint32_t *len)
 {
-	uint32_t dend = c->snd_una + c->sndq.bytes;   /* data, FIN excluded */
+	uint32_t dend = c->snd_una + c->sndq.bytes; /* data, FIN excluded */
 	uint32_t hend, floor, s;
 	uint8_t n = c->sb_n;
 
 	if (n == 0 || max == 0)
 		return false;
 	if (HS_SEQ_LT(c->sb[n - 1][1], c->snd_max)) {
-		hend = c->snd_max;           /* unSACKed tail above all SACKs */
+		hend = c->snd_max; /* unSACKed tail above all SACKs */
 		floor = c->sb[n - 1][1];
 	} else {
-		hend = c->sb[n - 1][0];      /* the hole below the top range */
+		hend = c->sb[n - 1][0]; /* the hole below the top range */
 		floor = n > 1 ? c->sb[n - 2][1] : c->snd_una;
 	}
 	if (HS_SEQ_GT(hend, dend))
@@ -372,8 +378,7 @@ hs_tcp_txlog_trim(struct hs_tcp_conn *c)
 }
 
 void
-hs_tcp_txlog_sent(struct hs_tcp_conn *c, uint32_t seq, uint32_t end,
-		  bool rexmt)
+hs_tcp_txlog_sent(struct hs_tcp_conn *c, uint32_t seq, uint32_t end, bool rexmt)
 {
 	uint32_t now = (uint32_t)c->lc->now_us, n;
 	uint32_t from = c->snd_una;
@@ -385,8 +390,9 @@ hs_tcp_txlog_sent(struct hs_tcp_conn *c, uint32_t seq, uint32_t end,
 
 		if (l && HS_SEQ_GEQ(l[0], end))
 			return;
-		if (l && (n == HS_TCP_TXLOG ||
-			  now - l[1] < hs_tcp_rack_gran_us(c)) &&
+		if (l &&
+		    (n == HS_TCP_TXLOG ||
+		     now - l[1] < hs_tcp_rack_gran_us(c)) &&
 		    !c->txlog_rxt[n - 1]) {
 			l[0] = end;
 			l[1] = now;
@@ -415,9 +421,9 @@ hs_tcp_txlog_sent(struct hs_tcp_conn *c, uint32_t seq, uint32_t end,
 			continue;
 		}
 		if (HS_SEQ_LT(from, seq))
-			cut = seq;               /* keep [from, seq) as it was */
+			cut = seq; /* keep [from, seq) as it was */
 		else if (HS_SEQ_GT(e, end))
-			cut = end;               /* [from, end) is resent */
+			cut = end; /* [from, end) is resent */
 		if (cut && c->txlog_n < HS_TCP_TXLOG) {
 			n = c->txlog_n;
 			memmove(&c->txlog[i + 1], &c->txlog[i],
@@ -426,7 +432,7 @@ hs_tcp_txlog_sent(struct hs_tcp_conn *c, uint32_t seq, uint32_t end,
 			c->txlog[i][0] = cut;
 			c->txlog_n = (uint8_t)(n + 1);
 			if (cut == seq) {
-				from = cut;      /* go on with [seq, e) */
+				from = cut; /* go on with [seq, e) */
 				continue;
 			}
 			e = cut;
@@ -506,7 +512,8 @@ hs_tcp_rack_ack(struct hs_tcp_conn *c, uint32_t ack,
 		if (!HS_SEQ_LT(c->snd_una, c->rack_dsack_end) ||
 		    c->rack_reo_persist == 0) {
 			if (c->rack_reo_mult < UINT8_MAX)
-				c->rack_reo_mult = (uint8_t)HS_MAX(c->rack_reo_mult + 1, 2);
+				c->rack_reo_mult = (uint8_t)HS_MAX(
+					c->rack_reo_mult + 1, 2);
 			c->rack_dsack_end = c->snd_max;
 		}
 		c->rack_reo_persist = 16;

@@ -75,8 +75,9 @@ hs_tw_arm(struct hs_timer_wheel *w, struct hs_timer *t, uint64_t expire)
 	while (lvl + 1 < HS_TW_LEVELS &&
 	       delta >= (1ull << (HS_TW_BITS * (lvl + 1))))
 		lvl++;
-	hs_tw_link(&w->slot[lvl][(expire >> (HS_TW_BITS * lvl)) &
-				 (HS_TW_SLOTS - 1)], t);
+	hs_tw_link(&w->slot[lvl]
+			   [(expire >> (HS_TW_BITS * lvl)) & (HS_TW_SLOTS - 1)],
+		   t);
 	w->nb_armed++;
 }
 
@@ -85,7 +86,7 @@ hs_tcp_timer_arm(struct hs_tcp_conn *c, struct hs_timer *t, uint64_t us)
 {
 	uint64_t now = c->lc->now_us;
 
-	if (t == &c->t_rexmt)                /* an RTO unless rexmt_arm or */
+	if (t == &c->t_rexmt) /* an RTO unless rexmt_arm or */
 		c->flags2 &= ~(HS_TCPF2_PTO | HS_TCPF2_REO); /* RACK says */
 	hs_tw_arm(&c->lc->tcp.wheel, t,
 		  (now + us + HS_TW_TICK_US - 1) / HS_TW_TICK_US);
@@ -120,7 +121,7 @@ hs_tcp_tlp_allowed(const struct hs_tcp_conn *c)
 /* RFC 8985 §7.2 PTO: 2*SRTT (1 s without a sample), plus the worst-case
  * delayed ACK (200 ms) when a single segment is in flight, never later
  * than the RTO; at least 10 ms against timer and scheduling jitter. */
-#define HS_TCP_PTO_MIN_US   10000u
+#define HS_TCP_PTO_MIN_US  10000u
 #define HS_TCP_WCDELACK_US 200000u
 void
 hs_tcp_rexmt_arm(struct hs_tcp_conn *c, bool restart)
@@ -204,7 +205,7 @@ hs_tcp_synack_timeout(struct hs_tcp_conn *c)
 		return;
 	}
 	c->rexmt_shift++;
-	c->rtt_start_us = 0;              /* Karn */
+	c->rtt_start_us = 0; /* Karn */
 	lc->stats.tcp_rexmt++;
 	hs_tcp_send_synack(c);
 	hs_tcp_timer_arm(c, &c->t_rexmt, hs_tcp_rto_cur(c));
@@ -232,7 +233,7 @@ hs_tcp_persist_timeout(struct hs_tcp_conn *c)
 	if (c->rexmt_shift >= hs_tcp_params.data_retries &&
 	    ((c->flags & HS_TCPF_SHUT_WR) ||
 	     (uint64_t)(hs_tcp_ms(lc) - c->last_rx_ms) * 1000u >
-	     hs_tcp_rto_cur(c))) {
+		     hs_tcp_rto_cur(c))) {
 		lc->stats.tcp_conn_timeout++;
 		lc->stats.tcp_persist_timeout++;
 		/* at the peer's RCV.NXT: with its window at zero only that
@@ -246,7 +247,7 @@ hs_tcp_persist_timeout(struct hs_tcp_conn *c)
 		c->rexmt_shift++;
 	lc->stats.tcp_persist_probe++;
 	c->snd_nxt = c->snd_una;
-	hs_tcp_rexmit_one(c);           /* bounded to one byte in persist */
+	hs_tcp_rexmit_one(c); /* bounded to one byte in persist */
 	hs_tcp_timer_arm(c, &c->t_rexmt, hs_tcp_rto_cur(c));
 }
 
@@ -280,8 +281,8 @@ hs_tcp_rto_timeout(struct hs_tcp_conn *c)
 	c->sb_n = 0;
 	c->flags2 &= ~(HS_TCPF2_TLP | HS_TCPF2_RESCUE | HS_TCPF2_LOST);
 	hs_tcp_rxt_reset(c);
-	c->rtt_start_us = 0;              /* Karn: never time a retransmission */
-	c->snd_nxt = c->snd_una;          /* go-back-N */
+	c->rtt_start_us = 0;     /* Karn: never time a retransmission */
+	c->snd_nxt = c->snd_una; /* go-back-N */
 	if (c->snd_wnd == 0 && c->sndq.bytes > 0) {
 		/* The peer closed its window on data in flight: probe. */
 		c->flags |= HS_TCPF_PERSIST;
@@ -333,7 +334,7 @@ hs_tcp_rexmt_timeout(struct hs_tcp_conn *c)
 	} else if (c->state == HS_TCP_SYN_RCVD)
 		hs_tcp_synack_timeout(c);
 	else if (c->state == HS_TCP_SYN_SENT)
-		hs_tcp_syn_timeout(c);          /* hs_tcp_connect.c */
+		hs_tcp_syn_timeout(c); /* hs_tcp_connect.c */
 	else if (c->flags & HS_TCPF_PERSIST)
 		hs_tcp_persist_timeout(c);
 	else
@@ -376,7 +377,8 @@ hs_tcp_keep_timeout(struct hs_tcp_conn *c)
 	    (c->state != HS_TCP_ESTABLISHED && c->state != HS_TCP_CLOSE_WAIT))
 		return;
 	if (c->keep_probes == 0 && idle < hs_tcp_params.keepalive_ms) {
-		hs_tcp_timer_arm(c, &c->t_keep,
+		hs_tcp_timer_arm(
+			c, &c->t_keep,
 			hs_ms_to_us(hs_tcp_params.keepalive_ms - idle));
 		return;
 	}
@@ -420,7 +422,7 @@ hs_tcp_timer_fire(struct hs_lcore *lc, struct hs_timer *t)
 	else if (t == &c->t_keep)
 		hs_tcp_keep_timeout(c);
 	else if (t == &c->t_pace)
-		hs_tcp_output(c);            /* the paced data's turn */
+		hs_tcp_output(c); /* the paced data's turn */
 	else
 		hs_tcp_misc_timeout(c);
 	hs_tcp_conn_put(c);
@@ -485,7 +487,7 @@ hs_tw_rebase(struct hs_timer_wheel *w, uint64_t now)
 			while ((t = w->slot[lvl][s]) != NULL) {
 				hs_tw_unlink(t);
 				w->visited++;
-				t->next = all;  /* singly linked, pprev NULL */
+				t->next = all; /* singly linked, pprev NULL */
 				all = t;
 			}
 		}
@@ -510,8 +512,8 @@ hs_tw_tick(struct hs_lcore *lc, uint64_t tick)
 			uint32_t sh = HS_TW_BITS * lvl;
 
 			if ((tick & ((1ull << sh) - 1)) == 0)
-				hs_tw_cascade(w, lvl, (tick >> sh) &
-					      (HS_TW_SLOTS - 1));
+				hs_tw_cascade(w, lvl,
+					      (tick >> sh) & (HS_TW_SLOTS - 1));
 		}
 	}
 	hs_tw_run_slot(lc, tick & (HS_TW_SLOTS - 1), tick);

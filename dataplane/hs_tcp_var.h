@@ -38,9 +38,9 @@ struct hs_mbuf_q {
 	uint32_t hint_off;
 };
 
-#define HS_TCP_SB_MAX 8                /* SACK scoreboard ranges per conn */
-#define HS_TCP_RXT_LOG 8               /* retransmission send times kept */
-#define HS_TCP_TXLOG 24                /* RACK send-time ranges kept */
+#define HS_TCP_SB_MAX  8  /* SACK scoreboard ranges per conn */
+#define HS_TCP_RXT_LOG 8  /* retransmission send times kept */
+#define HS_TCP_TXLOG   24 /* RACK send-time ranges kept */
 
 /* A TCP connection (opaque outside the TCP implementation: hs_tcp.h
  * declares it and its accessors). Hot fields first. */
@@ -49,54 +49,54 @@ struct hs_tcp_conn {
 	struct hs_tcp_conn *hnext;
 	uint32_t faddr, laddr;
 	uint16_t fport, lport;
-	uint8_t state;                 /* enum hs_tcp_state */
+	uint8_t state; /* enum hs_tcp_state */
 	uint8_t snd_wscale, rcv_wscale;
-	uint8_t busy;                  /* >0 while input/timer code holds it */
-	uint16_t flags;                /* HS_TCPF_* (hs_tcp_var.h) */
-	uint8_t dupacks;               /* consecutive duplicate ACKs */
-	uint8_t listener;              /* index in hs_tcp_lcore.listeners */
+	uint8_t busy;     /* >0 while input/timer code holds it */
+	uint16_t flags;   /* HS_TCPF_* (hs_tcp_var.h) */
+	uint8_t dupacks;  /* consecutive duplicate ACKs */
+	uint8_t listener; /* index in hs_tcp_lcore.listeners */
 
 	/* send sequence space, RFC 9293 §3.3.1 */
 	uint32_t snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2, iss;
 	uint32_t cwnd, ssthresh;
-	uint32_t recover;              /* NewReno, RFC 6582 */
-	uint32_t max_sndwnd;           /* largest window the peer offered */
-	uint16_t mss;                  /* effective send MSS */
-	uint16_t rexmt_shift;          /* backoff count */
+	uint32_t recover;     /* NewReno, RFC 6582 */
+	uint32_t max_sndwnd;  /* largest window the peer offered */
+	uint16_t mss;         /* effective send MSS */
+	uint16_t rexmt_shift; /* backoff count */
 
 	/* receive sequence space */
 	uint32_t rcv_nxt, rcv_wnd, rcv_adv, irs;
 
 	/* RTT estimation, RFC 6298 (microseconds) */
 	uint32_t srtt_us, rttvar_us, rto_us;
-	uint32_t rtt_last_us;          /* latest sample (RFC 8985 RACK.rtt) */
-	uint32_t rtt_seq;              /* segment being timed */
-	uint64_t rtt_start_us;         /* 0 = not timing */
+	uint32_t rtt_last_us;  /* latest sample (RFC 8985 RACK.rtt) */
+	uint32_t rtt_seq;      /* segment being timed */
+	uint64_t rtt_start_us; /* 0 = not timing */
 
-	struct hs_mbuf_q sndq;         /* bytes from snd_una onwards */
-	struct hs_mbuf_q rcvq;         /* in-order bytes not yet read */
-	struct hs_mbuf_q ooq;          /* out-of-order segments (reassembly) */
-	uint32_t ooq_fin;              /* seq of a FIN held beyond a hole */
-	uint32_t sack_last;            /* seq of the latest out-of-order arrival */
-	uint32_t last_rx_ms;           /* last segment accepted (keep-alive) */
-	uint8_t keep_probes;           /* unanswered keep-alive probes */
-	uint8_t src_held;              /* counted in hs_tcp_lcore.src_tab */
+	struct hs_mbuf_q sndq; /* bytes from snd_una onwards */
+	struct hs_mbuf_q rcvq; /* in-order bytes not yet read */
+	struct hs_mbuf_q ooq;  /* out-of-order segments (reassembly) */
+	uint32_t ooq_fin;      /* seq of a FIN held beyond a hole */
+	uint32_t sack_last;    /* seq of the latest out-of-order arrival */
+	uint32_t last_rx_ms;   /* last segment accepted (keep-alive) */
+	uint8_t keep_probes;   /* unanswered keep-alive probes */
+	uint8_t src_held;      /* counted in hs_tcp_lcore.src_tab */
 	/* RFC 7323 timestamps (HS_TCPF_TS) */
-	uint32_t ts_recent;            /* TS.Recent */
-	uint32_t ts_recent_ms;         /* our ms clock when TS.Recent was set */
-	uint32_t ts_offset;            /* per-conn offset of our TSval clock */
-	uint32_t last_ack_sent;        /* Last.ACK.sent */
-	uint32_t sndbuf;               /* soft send-buffer limit, bytes
+	uint32_t ts_recent;     /* TS.Recent */
+	uint32_t ts_recent_ms;  /* our ms clock when TS.Recent was set */
+	uint32_t ts_offset;     /* per-conn offset of our TSval clock */
+	uint32_t last_ack_sent; /* Last.ACK.sent */
+	uint32_t sndbuf;        /* soft send-buffer limit, bytes
 	                                * (grows with cwnd, hs_tcp_sndbuf_expand) */
-	uint32_t sndbuf_grow;          /* cwnd above which sndbuf grows */
-	uint32_t rcvbuf;               /* receive buffer, bytes (grows with what
+	uint32_t sndbuf_grow;   /* cwnd above which sndbuf grows */
+	uint32_t rcvbuf;        /* receive buffer, bytes (grows with what
 	                                * the app reads per RTT, hs_tcp_rcvbuf_tune) */
-	uint32_t rcv_space;            /* bytes read in the last measured RTT */
-	uint32_t rcv_copied;           /* bytes read since rcv_space_us */
-	uint32_t rcv_space_us;         /* start of the measurement, 0 = none */
-	uint32_t prog_ms;              /* last progress: HS_TCP_PROG_BYTES acked
+	uint32_t rcv_space;     /* bytes read in the last measured RTT */
+	uint32_t rcv_copied;    /* bytes read since rcv_space_us */
+	uint32_t rcv_space_us;  /* start of the measurement, 0 = none */
+	uint32_t prog_ms;       /* last progress: HS_TCP_PROG_BYTES acked
 	                                * by the peer or read by the app */
-	uint32_t prog_acc;             /* bytes of progress since prog_ms */
+	uint32_t prog_acc;      /* bytes of progress since prog_ms */
 	/* hs_tcp_lcore.memwait list (HS_TCPF2_MEMWAIT): waiting for the
 	 * lcore's memory budget to free send space */
 	struct hs_tcp_conn *mw_next, **mw_pprev;
@@ -105,10 +105,10 @@ struct hs_tcp_conn {
 	 * peer, sorted and disjoint ([sb[i][0], sb[i][1])). */
 	uint32_t sb[HS_TCP_SB_MAX][2];
 	uint8_t sb_n;
-	uint32_t high_rxt;             /* RFC 6675 HighRxt */
-	uint32_t rescue_rxt;           /* RFC 6675 RescueRxt (HS_TCPF2_RESCUE) */
-	uint32_t lost_mark;            /* unSACKed bytes below are lost (HS_TCPF2_LOST) */
-	uint32_t tlp_seq, tlp_end;     /* RFC 8985 §7: probe start, TLP.end_seq */
+	uint32_t high_rxt;   /* RFC 6675 HighRxt */
+	uint32_t rescue_rxt; /* RFC 6675 RescueRxt (HS_TCPF2_RESCUE) */
+	uint32_t lost_mark;  /* unSACKed bytes below are lost (HS_TCPF2_LOST) */
+	uint32_t tlp_seq, tlp_end; /* RFC 8985 §7: probe start, TLP.end_seq */
 	/* Send times of the retransmissions not yet cumulatively acked
 	 * (RFC 8985 §6.2 lost-retransmission detection, hs_tcp_sack.c):
 	 * [i][0] end sequence, [i][1] low 32 bits of now_us. */
@@ -127,55 +127,58 @@ struct hs_tcp_conn {
 	uint32_t txlog[HS_TCP_TXLOG][2];
 	uint8_t txlog_rxt[HS_TCP_TXLOG];
 	uint8_t txlog_n;
-	uint8_t rack_flags;            /* HS_RACK_* (hs_tcp_var.h) */
-	uint8_t rack_reo_mult;         /* RACK.reo_wnd_mult, 0 = 1 */
-	uint8_t rack_reo_persist;      /* RACK.reo_wnd_persist */
-	uint32_t rack_xmit_us;         /* RACK.xmit_ts (HS_RACK_VALID) */
-	uint32_t rack_end;             /* RACK.end_seq */
-	uint32_t rack_rtt_us;          /* RACK.rtt */
-	uint32_t rack_fack;            /* highest SACKed/acked sequence */
-	uint32_t rack_dsack_end;       /* one reo_wnd_mult step per round */
-	uint32_t rtt_min_us;           /* smallest RTT sample, 0 = none */
+	uint8_t rack_flags;       /* HS_RACK_* (hs_tcp_var.h) */
+	uint8_t rack_reo_mult;    /* RACK.reo_wnd_mult, 0 = 1 */
+	uint8_t rack_reo_persist; /* RACK.reo_wnd_persist */
+	uint32_t rack_xmit_us;    /* RACK.xmit_ts (HS_RACK_VALID) */
+	uint32_t rack_end;        /* RACK.end_seq */
+	uint32_t rack_rtt_us;     /* RACK.rtt */
+	uint32_t rack_fack;       /* highest SACKed/acked sequence */
+	uint32_t rack_dsack_end;  /* one reo_wnd_mult step per round */
+	uint32_t rtt_min_us;      /* smallest RTT sample, 0 = none */
 	/* RFC 6937 Proportional Rate Reduction, during fast recovery
 	 * (hs_tcp_in.c hs_tcp_prr_ack()), bytes */
-	uint32_t prr_delivered;        /* prr_delivered */
-	uint32_t prr_out;              /* prr_out: sent since recovery began */
-	uint32_t prr_recover_fs;       /* RecoverFS: flight when it began */
-	uint32_t prr_dup;              /* without SACK: bytes credited by dupacks */
-	uint8_t flags2;                /* HS_TCPF2_* (hs_tcp_var.h) */
+	uint32_t prr_delivered;  /* prr_delivered */
+	uint32_t prr_out;        /* prr_out: sent since recovery began */
+	uint32_t prr_recover_fs; /* RecoverFS: flight when it began */
+	uint32_t prr_dup;        /* without SACK: bytes credited by dupacks */
+	uint8_t flags2;          /* HS_TCPF2_* (hs_tcp_var.h) */
 	/* Congestion control (hs_tcp_cc.c) and its per-conn state. */
 	const struct hs_tcp_cc *cc;
 	struct {
-		double w_max;          /* RFC 9438 W_max, bytes */
-		double w_est;          /* Reno-friendly estimate, bytes */
-		double k_s;            /* K, seconds */
-		uint64_t epoch_us;     /* start of the epoch, 0 = none */
-		uint64_t acc;          /* byte-ack accumulator for increments */
-		double cwnd_prior;     /* cwnd at the last reduction, bytes (§4.3) */
+		double w_max;      /* RFC 9438 W_max, bytes */
+		double w_est;      /* Reno-friendly estimate, bytes */
+		double k_s;        /* K, seconds */
+		uint64_t epoch_us; /* start of the epoch, 0 = none */
+		uint64_t acc;      /* byte-ack accumulator for increments */
+		double cwnd_prior; /* cwnd at the last reduction, bytes (§4.3) */
 	} cubic;
 	/* Shared by the algorithms (hs_tcp_cc.c): rounds of one flight,
 	 * HyStart++ (RFC 9406) and cwnd validation (RFC 7661). */
 	struct {
-		uint32_t round_end;    /* RFC 9406 windowEnd: SND.MAX at round start */
-		uint32_t max_flight;   /* largest flight sent this round, bytes */
+		uint32_t
+			round_end; /* RFC 9406 windowEnd: SND.MAX at round start */
+		uint32_t max_flight; /* largest flight sent this round, bytes */
 		uint32_t last_max_flight; /* ... in the previous round */
-		uint32_t last_min_rtt_us; /* RFC 9406 lastRoundMinRTT, 0 = none */
+		uint32_t
+			last_min_rtt_us; /* RFC 9406 lastRoundMinRTT, 0 = none */
 		uint32_t cur_min_rtt_us;  /* currentRoundMinRTT, 0 = none */
 		uint32_t css_base_rtt_us; /* cssBaselineMinRtt */
-		uint32_t last_send_ms; /* when new data last left (idle restart) */
-		uint8_t rtt_cnt;       /* rttSampleCount (saturates) */
-		uint8_t css_rounds;    /* rounds spent in CSS */
-		uint8_t hystart;       /* HS_HYSTART_* (hs_tcp_cc.c) */
+		uint32_t
+			last_send_ms; /* when new data last left (idle restart) */
+		uint8_t rtt_cnt;      /* rttSampleCount (saturates) */
+		uint8_t css_rounds;   /* rounds spent in CSS */
+		uint8_t hystart;      /* HS_HYSTART_* (hs_tcp_cc.c) */
 	} ss;
 
-	struct hs_timer t_rexmt;       /* RTO / persist / SYN-ACK retransmit /
+	struct hs_timer t_rexmt; /* RTO / persist / SYN-ACK retransmit /
 	                                * TLP (HS_TCPF2_PTO) */
-	struct hs_timer t_misc;        /* delayed ACK / TIME_WAIT / FIN_WAIT_2 */
-	struct hs_timer t_app;         /* hs_tcp_set_timeout() -> ops->timeout */
-	struct hs_timer t_keep;        /* keep-alive (RFC 9293 §3.8.4) */
-	struct hs_timer t_pace;        /* pacing: new data may leave again */
-	uint64_t pace_next_us;         /* pacing: when the sent bytes are paid */
-	uint32_t pace_credit;          /* pacing: bytes that may go unpaced (the
+	struct hs_timer t_misc;  /* delayed ACK / TIME_WAIT / FIN_WAIT_2 */
+	struct hs_timer t_app;   /* hs_tcp_set_timeout() -> ops->timeout */
+	struct hs_timer t_keep;  /* keep-alive (RFC 9293 §3.8.4) */
+	struct hs_timer t_pace;  /* pacing: new data may leave again */
+	uint64_t pace_next_us;   /* pacing: when the sent bytes are paid */
+	uint32_t pace_credit;    /* pacing: bytes that may go unpaced (the
 	                                * initial window, as fq's initial quantum) */
 
 	struct hs_lcore *lc;
@@ -183,65 +186,67 @@ struct hs_tcp_conn {
 	void *app;                     /* the app's state (hs_tcp_app()) */
 	struct hs_tcp_conn *free_next; /* free list link */
 	struct hs_tcp_conn *tw_next, *tw_prev; /* TIME_WAIT FIFO links */
-	uint32_t id;                   /* index in the table */
+	uint32_t id;                           /* index in the table */
 } __rte_cache_aligned;
 
 /* ---- c->flags ---------------------------------------------------------- */
-#define HS_TCPF_ACKNOW   0x0001u  /* send an ACK at the next output */
-#define HS_TCPF_DELACK   0x0002u  /* ACK owed, delayed-ACK timer armed */
-#define HS_TCPF_FULLSEG  0x0004u  /* one full-sized segment not yet acked */
-#define HS_TCPF_FIN_RCVD 0x0008u  /* peer's FIN received (in order) */
-#define HS_TCPF_SHUT_WR  0x0010u  /* app closed: FIN after queued data */
-#define HS_TCPF_SENTFIN  0x0020u  /* FIN sent at least once (seq snd_max-1) */
-#define HS_TCPF_APP      0x0040u  /* accepted by the app: closed() owed */
-#define HS_TCPF_DEAD     0x0080u  /* detached; back to free list when idle */
-#define HS_TCPF_RECOVERY 0x0100u  /* NewReno fast recovery (RFC 6582) */
-#define HS_TCPF_PERSIST  0x0200u  /* t_rexmt is the persist timer */
-#define HS_TCPF_RXDATA   0x0400u  /* readable() due after this segment */
-#define HS_TCPF_TXSPACE  0x0800u  /* writable() due after this segment */
-#define HS_TCPF_OOQ_FIN  0x1000u  /* c->ooq_fin: FIN received beyond a hole */
-#define HS_TCPF_TS       0x2000u  /* timestamps negotiated (RFC 7323 §3) */
-#define HS_TCPF_SACK     0x4000u  /* SACK permitted by both (RFC 2018) */
+#define HS_TCPF_ACKNOW    0x0001u /* send an ACK at the next output */
+#define HS_TCPF_DELACK    0x0002u /* ACK owed, delayed-ACK timer armed */
+#define HS_TCPF_FULLSEG   0x0004u /* one full-sized segment not yet acked */
+#define HS_TCPF_FIN_RCVD  0x0008u /* peer's FIN received (in order) */
+#define HS_TCPF_SHUT_WR   0x0010u /* app closed: FIN after queued data */
+#define HS_TCPF_SENTFIN   0x0020u /* FIN sent at least once (seq snd_max-1) */
+#define HS_TCPF_APP       0x0040u /* accepted by the app: closed() owed */
+#define HS_TCPF_DEAD      0x0080u /* detached; back to free list when idle */
+#define HS_TCPF_RECOVERY  0x0100u /* NewReno fast recovery (RFC 6582) */
+#define HS_TCPF_PERSIST   0x0200u /* t_rexmt is the persist timer */
+#define HS_TCPF_RXDATA    0x0400u /* readable() due after this segment */
+#define HS_TCPF_TXSPACE   0x0800u /* writable() due after this segment */
+#define HS_TCPF_OOQ_FIN   0x1000u /* c->ooq_fin: FIN received beyond a hole */
+#define HS_TCPF_TS        0x2000u /* timestamps negotiated (RFC 7323 §3) */
+#define HS_TCPF_SACK      0x4000u /* SACK permitted by both (RFC 2018) */
 #define HS_TCPF_WSCALE_OK 0x8000u /* window scaling negotiated (RFC 7323 §2) */
 /* c->flags is 16 bits wide and full: RFC 6675 recovery is RECOVERY with
  * SACK negotiated (hs_tcp_sack_recovery()). */
 
 /* ---- c->flags2 --------------------------------------------------------- */
-#define HS_TCPF2_PTO     0x01u  /* t_rexmt is the TLP timer (RFC 8985 §7.2) */
-#define HS_TCPF2_TLP     0x02u  /* a probe is outstanding (tlp_seq, tlp_end) */
-#define HS_TCPF2_RESCUE  0x04u  /* rescue_rxt is defined (RFC 6675 §4 rule 4) */
-#define HS_TCPF2_LOST    0x08u  /* lost_mark is valid */
-#define HS_TCPF2_TLP_RXT 0x10u  /* the probe was a retransmission, no
+#define HS_TCPF2_PTO    0x01u /* t_rexmt is the TLP timer (RFC 8985 §7.2) */
+#define HS_TCPF2_TLP    0x02u /* a probe is outstanding (tlp_seq, tlp_end) */
+#define HS_TCPF2_RESCUE 0x04u /* rescue_rxt is defined (RFC 6675 §4 rule 4) */
+#define HS_TCPF2_LOST   0x08u /* lost_mark is valid */
+#define HS_TCPF2_TLP_RXT \
+	0x10u                   /* the probe was a retransmission, no
 				 * recovery since (RFC 8985 §7.4) */
-#define HS_TCPF2_MEMWAIT 0x20u  /* on hs_tcp_lcore.memwait (hs_tcp_mem.c) */
+#define HS_TCPF2_MEMWAIT  0x20u /* on hs_tcp_lcore.memwait (hs_tcp_mem.c) */
 #define HS_TCPF2_RXT_SKIP 0x40u /* rxt_lost_end, rxt_resume are valid */
-#define HS_TCPF2_REO     0x80u  /* t_rexmt is the RACK reordering timer
+#define HS_TCPF2_REO \
+	0x80u /* t_rexmt is the RACK reordering timer
 				 * (RFC 8985 §6.3); no RTO meanwhile (§8) */
 
 /* ---- c->rack_flags ------------------------------------------------------ */
-#define HS_RACK_VALID    0x01u  /* rack_xmit_us, rack_end, rack_rtt_us set */
-#define HS_RACK_REORD    0x02u  /* RACK.reord: reordering seen (§6.2) */
-#define HS_RACK_FACK     0x04u  /* rack_fack set */
+#define HS_RACK_VALID 0x01u /* rack_xmit_us, rack_end, rack_rtt_us set */
+#define HS_RACK_REORD 0x02u /* RACK.reord: reordering seen (§6.2) */
+#define HS_RACK_FACK  0x04u /* rack_fack set */
 
 /* TCP header flag bits (th->tcp_flags). */
-#define HS_TH_FIN  RTE_TCP_FIN_FLAG
-#define HS_TH_SYN  RTE_TCP_SYN_FLAG
-#define HS_TH_RST  RTE_TCP_RST_FLAG
-#define HS_TH_PSH  RTE_TCP_PSH_FLAG
-#define HS_TH_ACK  RTE_TCP_ACK_FLAG
-#define HS_TH_URG  RTE_TCP_URG_FLAG
+#define HS_TH_FIN RTE_TCP_FIN_FLAG
+#define HS_TH_SYN RTE_TCP_SYN_FLAG
+#define HS_TH_RST RTE_TCP_RST_FLAG
+#define HS_TH_PSH RTE_TCP_PSH_FLAG
+#define HS_TH_ACK RTE_TCP_ACK_FLAG
+#define HS_TH_URG RTE_TCP_URG_FLAG
 
 /* Option kinds (RFC 9293 §3.2, RFC 7323, RFC 2018). */
-#define HS_TCPOPT_EOL       0
-#define HS_TCPOPT_NOP       1
-#define HS_TCPOPT_MSS       2
-#define HS_TCPOPT_WSCALE    3
-#define HS_TCPOPT_SACK_OK   4
-#define HS_TCPOPT_SACK      5
-#define HS_TCPOPT_TS        8
+#define HS_TCPOPT_EOL     0
+#define HS_TCPOPT_NOP     1
+#define HS_TCPOPT_MSS     2
+#define HS_TCPOPT_WSCALE  3
+#define HS_TCPOPT_SACK_OK 4
+#define HS_TCPOPT_SACK    5
+#define HS_TCPOPT_TS      8
 
-#define HS_TCP_DEFAULT_MSS  536u  /* RFC 9293 §3.7.1 when no MSS option */
-#define HS_TCP_MIN_MSS      64u   /* floor against tiny-MSS resource abuse */
+#define HS_TCP_DEFAULT_MSS  536u   /* RFC 9293 §3.7.1 when no MSS option */
+#define HS_TCP_MIN_MSS      64u    /* floor against tiny-MSS resource abuse */
 #define HS_TCP_MAX_WIN      65535u /* largest unscaled window field */
 #define HS_TCP_MAX_WSCALE   14u    /* RFC 7323 §2.3 */
 #define HS_TCP_TSOPT_LEN    12u    /* nop, nop, TS: per-segment cost */
@@ -254,18 +259,18 @@ struct hs_tcp_opts {
 	uint16_t mss;
 	uint8_t wscale;
 	uint8_t has_mss : 1, has_wscale : 1, sack_ok : 1, has_ts : 1;
-	uint8_t nsack;                 /* SACK blocks (RFC 2018 §3), <= 4 */
+	uint8_t nsack; /* SACK blocks (RFC 2018 §3), <= 4 */
 	uint32_t tsval, tsecr;
-	uint32_t sack[4][2];           /* left, right edges, host order */
+	uint32_t sack[4][2]; /* left, right edges, host order */
 };
 
 /* One arriving segment, host byte order. */
 struct hs_tcp_seg {
 	uint32_t seq, ack;
-	uint32_t dlen;                 /* payload bytes */
-	uint32_t len;                  /* dlen + SYN + FIN (sequence space) */
-	uint32_t wnd;                  /* raw window field */
-	uint8_t flags;                 /* HS_TH_* */
+	uint32_t dlen; /* payload bytes */
+	uint32_t len;  /* dlen + SYN + FIN (sequence space) */
+	uint32_t wnd;  /* raw window field */
+	uint8_t flags; /* HS_TH_* */
 	struct hs_tcp_opts opt;
 };
 
@@ -331,7 +336,7 @@ hs_mq_drop(struct hs_mbuf_q *q, uint32_t len)
 		} else {
 			rte_pktmbuf_adj(m, (uint16_t)len);
 			q->bytes -= len;
-			if (q->hint != m)     /* the head still starts at 0 */
+			if (q->hint != m) /* the head still starts at 0 */
 				q->hint_off -= len;
 			len = 0;
 		}
@@ -373,7 +378,8 @@ hs_mq_copy(struct hs_mbuf_q *q, uint32_t off, void *dst, uint32_t len)
 	uint8_t *d = (uint8_t *)dst;
 
 	while (m != NULL && len > 0) {
-		uint32_t n = HS_MIN(len, (uint32_t)rte_pktmbuf_data_len(m) - off);
+		uint32_t n =
+			HS_MIN(len, (uint32_t)rte_pktmbuf_data_len(m) - off);
 
 		memcpy(d, rte_pktmbuf_mtod_offset(m, const uint8_t *, off), n);
 		d += n;
@@ -384,7 +390,11 @@ hs_mq_copy(struct hs_mbuf_q *q, uint32_t off, void *dst, uint32_t len)
 }
 
 /* ---- tunables helpers -------------------------------------------------- */
-static inline uint32_t hs_ms_to_us(uint32_t ms) { return ms * 1000u; }
+static inline uint32_t
+hs_ms_to_us(uint32_t ms)
+{
+	return ms * 1000u;
+}
 
 /* Our millisecond clock for timestamps (RFC 7323 §5.4: 1 ms ticks). */
 static inline uint32_t
@@ -466,8 +476,8 @@ void hs_tcp_mem_tick(struct hs_lcore *lc);
 static inline uint8_t
 hs_tcp_rcv_wscale(void)
 {
-	return hs_tcp_wscale_for(HS_MAX(hs_tcp_params.rcvbuf,
-					hs_tcp_params.rcvbuf_max));
+	return hs_tcp_wscale_for(
+		HS_MAX(hs_tcp_params.rcvbuf, hs_tcp_params.rcvbuf_max));
 }
 
 /* Receive window we can offer now (bytes, unscaled, RFC 9293 §3.8.6):
@@ -482,18 +492,19 @@ hs_tcp_rcv_space(const struct hs_tcp_conn *c)
 {
 	const struct hs_tcp_lcore *tl = &c->lc->tcp;
 	uint32_t w = c->rcvbuf > c->rcvq.bytes ? c->rcvbuf - c->rcvq.bytes : 0;
-	uint32_t adv = HS_SEQ_GT(c->rcv_adv, c->rcv_nxt) ?
-		       c->rcv_adv - c->rcv_nxt : 0;
+	uint32_t adv =
+		HS_SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
 	uint32_t held = c->rcvq.count + c->ooq.count;
 	uint32_t budget = hs_tcp_buf_mbufs(c->rcvbuf);
 	uint32_t segs = budget > held ? budget - held : 0;
 
 	if (hs_tcp_mem_used(tl) >= tl->mem_high)
-		segs = held < HS_TCP_RCV_MIN_MBUFS ?
-		       HS_MIN(segs, HS_TCP_RCV_MIN_MBUFS - held) : 0;
+		segs = held < HS_TCP_RCV_MIN_MBUFS
+			       ? HS_MIN(segs, HS_TCP_RCV_MIN_MBUFS - held)
+			       : 0;
 	w = HS_MIN(w, segs * (uint32_t)HS_MAX(c->mss, HS_TCP_DEFAULT_MSS));
 	w = HS_MIN(w, HS_TCP_MAX_WIN << c->rcv_wscale);
-	return HS_MAX(w, adv);            /* never shrink the window */
+	return HS_MAX(w, adv); /* never shrink the window */
 }
 
 /* ---- hs_tcp_cc.c: congestion control (RFC 5681, RFC 9438, RFC 9406) ----
@@ -630,9 +641,9 @@ uint32_t hs_tcp_ts_offset(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
 			  uint16_t fport, uint16_t lport);
 /* Keyed 64-bit MAC over the 4-tuple, the peer's ISN and data (SYN
  * cookies, hs_tcp_cookie.c). */
-uint64_t hs_tcp_cookie_mac(struct hs_lcore *lc, uint32_t faddr,
-			   uint32_t laddr, uint16_t fport, uint16_t lport,
-			   uint32_t irs, uint64_t data);
+uint64_t hs_tcp_cookie_mac(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
+			   uint16_t fport, uint16_t lport, uint32_t irs,
+			   uint64_t data);
 
 /* ---- hs_tcp_cookie.c: SYN cookies (RFC 4987 §3.6) ---- */
 /* What a valid cookie restores.  wscale: the peer's shift, -1 = none. */
@@ -642,15 +653,15 @@ struct hs_tcp_cookie {
 	bool sack, ts;
 };
 enum {
-	HS_COOKIE_DROP = -2,   /* drop silently (counted) */
-	HS_COOKIE_BAD = -1,    /* not a valid cookie (counted): no conn */
-	HS_COOKIE_NONE = 0,    /* cookies not in use: an ordinary stray ACK */
-	HS_COOKIE_OK = 1,      /* valid: *out filled */
+	HS_COOKIE_DROP = -2, /* drop silently (counted) */
+	HS_COOKIE_BAD = -1,  /* not a valid cookie (counted): no conn */
+	HS_COOKIE_NONE = 0,  /* cookies not in use: an ordinary stray ACK */
+	HS_COOKIE_OK = 1,    /* valid: *out filled */
 };
 /* The ISS of a cookie SYN-ACK answering syn (addresses network order,
  * f = the peer); with timestamps also the TSval it must carry. */
-uint32_t hs_tcp_cookie_make(struct hs_lcore *lc, uint32_t faddr,
-			    uint32_t laddr, uint16_t fport, uint16_t lport,
+uint32_t hs_tcp_cookie_make(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
+			    uint16_t fport, uint16_t lport,
 			    const struct hs_tcp_seg *syn, uint32_t *tsval);
 /* Check the ACK s of a cookie (s->ack - 1) for the SYN s->seq - 1. */
 int hs_tcp_cookie_check(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
@@ -663,8 +674,8 @@ void hs_tcp_output(struct hs_tcp_conn *c);
 int hs_tcp_send_synack(struct hs_tcp_conn *c);
 void hs_tcp_send_ack(struct hs_tcp_conn *c);
 /* ---- hs_tcp_connect.c: active open ---- */
-int hs_tcp_send_syn(struct hs_tcp_conn *c);        /* hs_tcp_out.c */
-void hs_tcp_syn_timeout(struct hs_tcp_conn *c);    /* t_rexmt in SYN_SENT */
+int hs_tcp_send_syn(struct hs_tcp_conn *c);     /* hs_tcp_out.c */
+void hs_tcp_syn_timeout(struct hs_tcp_conn *c); /* t_rexmt in SYN_SENT */
 /* A segment for a SYN_SENT conn (RFC 9293 §3.10.7.3).  Consumes m. */
 void hs_tcp_syn_sent_input(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 			   struct rte_mbuf *m);
@@ -701,9 +712,9 @@ int hs_tcp_parse_opts(const uint8_t *p, uint32_t len, struct hs_tcp_opts *o);
 static inline uint64_t
 hs_tcp_time_wait_us(void)
 {
-	return hs_tcp_params.time_wait_ms ?
-	       (uint64_t)hs_tcp_params.time_wait_ms * 1000u :
-	       2ull * hs_ms_to_us(hs_tcp_params.msl_ms);
+	return hs_tcp_params.time_wait_ms
+		       ? (uint64_t)hs_tcp_params.time_wait_ms * 1000u
+		       : 2ull * hs_ms_to_us(hs_tcp_params.msl_ms);
 }
 
 /* ---- hs_tcp_timer.c ---- */
@@ -711,7 +722,11 @@ void hs_tw_init(struct hs_timer_wheel *w, uint64_t now_us);
 /* Arm (or re-arm) t to expire at tick expire (clamped to >= cur_tick). */
 void hs_tw_arm(struct hs_timer_wheel *w, struct hs_timer *t, uint64_t expire);
 void hs_tw_cancel(struct hs_timer_wheel *w, struct hs_timer *t);
-static inline bool hs_tw_pending(const struct hs_timer *t) { return t->pprev != NULL; }
+static inline bool
+hs_tw_pending(const struct hs_timer *t)
+{
+	return t->pprev != NULL;
+}
 /* Arm a conn timer us microseconds from lc->now_us (rounded up). */
 void hs_tcp_timer_arm(struct hs_tcp_conn *c, struct hs_timer *t, uint64_t us);
 void hs_tcp_timer_cancel(struct hs_tcp_conn *c, struct hs_timer *t);

@@ -46,7 +46,8 @@
 /* RFC 9110 §15.2.1: the interim response to "Expect: 100-continue". */
 static const char hs_continue[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
-static bool hs_output_pending(const struct hs_http_conn *c)
+static bool
+hs_output_pending(const struct hs_http_conn *c)
 {
 	return c->cont_off < c->cont_len || c->hdr_off < c->hdr_len ||
 	       c->body_off < c->body_len;
@@ -54,7 +55,8 @@ static bool hs_output_pending(const struct hs_http_conn *c)
 /* ---- request handling ----------------------------------------------- */
 
 /* Drop n bytes from the front of in[]; only the rest moves. */
-static void hs_consume(struct hs_http_conn *c, size_t n)
+static void
+hs_consume(struct hs_http_conn *c, size_t n)
 {
 	if (n >= c->in_len) {
 		c->in_len = 0;
@@ -65,7 +67,8 @@ static void hs_consume(struct hs_http_conn *c, size_t n)
 }
 
 /* Expect: 100-continue (case-insensitive, the only expectation defined). */
-static bool hs_expects_continue(const struct hs_http_req *r)
+static bool
+hs_expects_continue(const struct hs_http_req *r)
 {
 	bool dup;
 	const struct hs_http_header *h = HS_HDR_ONE(r, "expect", &dup);
@@ -76,7 +79,8 @@ static bool hs_expects_continue(const struct hs_http_req *r)
 
 /* A POST to the upload sink: the body goes to the sink (c->body_fn),
  * the response (its digest) is decided when the body is complete. */
-static int hs_route_sink(struct hs_http_conn *c, bool keep)
+static int
+hs_route_sink(struct hs_http_conn *c, bool keep)
 {
 	if (hs_http_sink_start(&c->sink) < 0)
 		return hs_respond_error(c, 500, false);
@@ -88,7 +92,8 @@ static int hs_route_sink(struct hs_http_conn *c, bool keep)
 }
 
 /* The request body is complete: the response decided now (reply_fn). */
-static int hs_reply_late(struct hs_http_conn *c)
+static int
+hs_reply_late(struct hs_http_conn *c)
 {
 	struct hs_http_reply rep = { .status = 500 };
 	hs_http_reply_fn fn = c->reply_fn;
@@ -108,7 +113,8 @@ static int hs_reply_late(struct hs_http_conn *c)
 }
 
 /* A complete, valid head of head_len bytes is at the front of in[]. */
-static int hs_handle(struct hs_http_conn *c, size_t head_len)
+static int
+hs_handle(struct hs_http_conn *c, size_t head_len)
 {
 	const struct hs_http_server *srv = c->srv;
 	const struct hs_http_req *r = &c->req;
@@ -142,18 +148,16 @@ static int hs_handle(struct hs_http_conn *c, size_t head_len)
 		rc = hs_respond_error(c, 413, false);
 	} else if (!srv->tls && srv->plain_redirect) {
 		/* a body we do not read (other methods) closes */
-		rc = hs_redirect_https(c, head,
-				       keep && (get_head ||
-						(body == 0 && !r->chunked)));
+		rc = hs_redirect_https(
+			c, head,
+			keep && (get_head || (body == 0 && !r->chunked)));
 	} else if (!get_head && c->tls_early) {
 		/* RFC 8470 §5.2: not replay-safe, retry after the handshake */
-		rc = hs_respond_error(c, 425,
-				      keep && body == 0 && !r->chunked);
+		rc = hs_respond_error(c, 425, keep && body == 0 && !r->chunked);
 	} else if (sink) {
 		rc = hs_route_sink(c, keep);
 	} else if (!get_head) {
-		rc = hs_respond_error(c, 405,
-				      keep && body == 0 && !r->chunked);
+		rc = hs_respond_error(c, 405, keep && body == 0 && !r->chunked);
 	} else {
 		rc = hs_serve(c, head, keep);
 	}
@@ -186,7 +190,8 @@ static int hs_handle(struct hs_http_conn *c, size_t head_len)
 	return rc;
 }
 
-static void hs_body_data(void *ctx, const char *p, size_t n)
+static void
+hs_body_data(void *ctx, const char *p, size_t n)
 {
 	struct hs_http_conn *c = ctx;
 
@@ -196,7 +201,8 @@ static void hs_body_data(void *ctx, const char *p, size_t n)
 
 /* Read what has arrived of the request body: 1 when it is complete, 0
  * when more is needed, or minus the status to answer (400, 413, 431). */
-static int hs_body_input(struct hs_http_conn *c)
+static int
+hs_body_input(struct hs_http_conn *c)
 {
 	size_t used, n;
 	int rc;
@@ -227,7 +233,8 @@ static int hs_body_input(struct hs_http_conn *c)
 }
 
 /* The body being read will never complete. */
-static void hs_body_abort(struct hs_http_conn *c)
+static void
+hs_body_abort(struct hs_http_conn *c)
 {
 	hs_http_data_fn fn = c->body_fn;
 
@@ -238,14 +245,16 @@ static void hs_body_abort(struct hs_http_conn *c)
 		fn(c->body_ctx, NULL, HS_HTTP_BODY_ABORTED);
 }
 
-void hs_http_conn_release(struct hs_http_conn *c)
+void
+hs_http_conn_release(struct hs_http_conn *c)
 {
 	if (c->body_reading)
 		hs_body_abort(c);
 }
 
 /* Drop the held response (it never goes out). */
-static void hs_drop_held(struct hs_http_conn *c)
+static void
+hs_drop_held(struct hs_http_conn *c)
 {
 	if (!c->held)
 		return;
@@ -258,7 +267,8 @@ static void hs_drop_held(struct hs_http_conn *c)
 
 /* While a body is read: returns the status of the response released or
  * produced, 0 if the body is not complete yet. */
-static int hs_body_step(struct hs_http_conn *c)
+static int
+hs_body_step(struct hs_http_conn *c)
 {
 	int b = hs_body_input(c);
 
@@ -288,7 +298,8 @@ static int hs_body_step(struct hs_http_conn *c)
 
 /* Keep (a prefix of) the request-line for hs_http_log_format(): it lives
  * in in[], which is compacted once the head is consumed. */
-static void hs_log_capture(struct hs_http_conn *c)
+static void
+hs_log_capture(struct hs_http_conn *c)
 {
 	const struct hs_http_req *r = &c->req;
 	size_t n;
@@ -320,28 +331,32 @@ static void hs_log_capture(struct hs_http_conn *c)
 	}
 }
 
-void hs_http_log_record(const struct hs_http_conn *c, uint32_t client_ip,
-			time_t t, struct hs_log_rec *rec)
+void
+hs_http_log_record(const struct hs_http_conn *c, uint32_t client_ip, time_t t,
+		   struct hs_log_rec *rec)
 {
 	rec->time = (int64_t)t;
 	rec->bytes = c->body_len;
 	rec->client_ip = client_ip;
 	rec->status = c->status;
-	rec->line_len = (uint8_t)HS_MIN((size_t)c->log_line_len,
-					sizeof(rec->line));
+	rec->line_len =
+		(uint8_t)HS_MIN((size_t)c->log_line_len, sizeof(rec->line));
 	memcpy(rec->line, c->log_line, rec->line_len);
 	rec->ref_len = c->log_ref_len;
 	memcpy(rec->ref, c->log_ref, rec->ref_len);
 	rec->ua_len = c->log_ua_len;
 	memcpy(rec->ua, c->log_ua, rec->ua_len);
-	rec->user_len = c->client_dn == NULL ? 0 :
-			(uint8_t)strnlen(c->client_dn, sizeof(rec->user));
+	rec->user_len =
+		c->client_dn == NULL
+			? 0
+			: (uint8_t)strnlen(c->client_dn, sizeof(rec->user));
 	if (rec->user_len > 0)
 		memcpy(rec->user, c->client_dn, rec->user_len);
 }
 
-size_t hs_http_log_format(const struct hs_http_conn *c, uint32_t client_ip,
-			  time_t t, char *buf, size_t cap)
+size_t
+hs_http_log_format(const struct hs_http_conn *c, uint32_t client_ip, time_t t,
+		   char *buf, size_t cap)
 {
 	struct hs_log_rec rec;
 
@@ -351,7 +366,8 @@ size_t hs_http_log_format(const struct hs_http_conn *c, uint32_t client_ip,
 
 /* ---- public API ----------------------------------------------------- */
 
-void hs_http_server_defaults(struct hs_http_server *srv)
+void
+hs_http_server_defaults(struct hs_http_server *srv)
 {
 	if (srv->server_name == NULL)
 		srv->server_name = "httpsd";
@@ -364,7 +380,8 @@ void hs_http_server_defaults(struct hs_http_server *srv)
 	srv->max_body = HS_HTTP_SINK_MAX_BODY_DEFAULT;
 }
 
-void hs_http_conn_init(struct hs_http_conn *c, const struct hs_http_server *srv)
+void
+hs_http_conn_init(struct hs_http_conn *c, const struct hs_http_server *srv)
 {
 	memset(c, 0, offsetof(struct hs_http_conn, hdr));
 	c->srv = srv;
@@ -372,10 +389,11 @@ void hs_http_conn_init(struct hs_http_conn *c, const struct hs_http_server *srv)
 	hs_http_req_init(&c->req);
 }
 
-char *hs_http_conn_inbuf(struct hs_http_conn *c, size_t *space)
+char *
+hs_http_conn_inbuf(struct hs_http_conn *c, size_t *space)
 {
 	if (c->closing) {
-		c->in_len = 0;        /* swallow: nothing more is parsed */
+		c->in_len = 0; /* swallow: nothing more is parsed */
 		*space = sizeof(c->in);
 		return c->in;
 	}
@@ -383,14 +401,16 @@ char *hs_http_conn_inbuf(struct hs_http_conn *c, size_t *space)
 	return c->in + c->in_len;
 }
 
-void hs_http_conn_commit(struct hs_http_conn *c, size_t n)
+void
+hs_http_conn_commit(struct hs_http_conn *c, size_t n)
 {
 	if (c->closing)
 		return;
 	c->in_len += (uint32_t)HS_MIN(n, sizeof(c->in) - c->in_len);
 }
 
-int hs_http_conn_process(struct hs_http_conn *c)
+int
+hs_http_conn_process(struct hs_http_conn *c)
 {
 	int rc;
 
@@ -409,7 +429,7 @@ int hs_http_conn_process(struct hs_http_conn *c)
 	rc = hs_http_parse_request(&c->req, c->in, c->in_len);
 	if (rc == -EAGAIN) {
 		if (c->peer_eof) {
-			c->closing = true;      /* a partial request: drop */
+			c->closing = true; /* a partial request: drop */
 			return 0;
 		}
 		if (c->in_len < sizeof(c->in))
@@ -417,8 +437,9 @@ int hs_http_conn_process(struct hs_http_conn *c)
 		/* the head does not fit (RFC 9112 §3: 414 for a request-line
 		 * too long, RFC 6585 §5: 431 for header fields) */
 		hs_log_capture(c);
-		return hs_respond_error(c, hs_http_req_in_request_line(&c->req) ?
-					414 : 431, false);
+		return hs_respond_error(
+			c, hs_http_req_in_request_line(&c->req) ? 414 : 431,
+			false);
 	}
 	hs_log_capture(c);
 	if (rc < 0)
@@ -429,7 +450,8 @@ int hs_http_conn_process(struct hs_http_conn *c)
 	return rc;
 }
 
-size_t hs_http_conn_output(struct hs_http_conn *c, const void **p)
+size_t
+hs_http_conn_output(struct hs_http_conn *c, const void **p)
 {
 	if (c->cont_off < c->cont_len) {
 		*p = hs_continue + c->cont_off;
@@ -451,7 +473,8 @@ size_t hs_http_conn_output(struct hs_http_conn *c, const void **p)
 	return 0;
 }
 
-void hs_http_conn_sent(struct hs_http_conn *c, size_t n)
+void
+hs_http_conn_sent(struct hs_http_conn *c, size_t n)
 {
 	size_t h = HS_MIN(n, (size_t)(c->cont_len - c->cont_off));
 
@@ -464,12 +487,14 @@ void hs_http_conn_sent(struct hs_http_conn *c, size_t n)
 	c->body_off += HS_MIN(n, c->body_len - c->body_off);
 }
 
-bool hs_http_conn_should_close(const struct hs_http_conn *c)
+bool
+hs_http_conn_should_close(const struct hs_http_conn *c)
 {
 	return c->closing && !hs_output_pending(c);
 }
 
-void hs_http_conn_peer_eof(struct hs_http_conn *c)
+void
+hs_http_conn_peer_eof(struct hs_http_conn *c)
 {
 	c->peer_eof = true;
 	if (!hs_output_pending(c) && c->in_len == 0)

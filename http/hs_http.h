@@ -24,28 +24,29 @@
 #include "hs_http_sink.h"
 #include "hs_log.h"
 
-#define HS_HTTP_IN_BUF   8192     /* request line + headers limit (431 / 414 above) */
-#define HS_HTTP_HDR_BUF  1024     /* response header block */
+#define HS_HTTP_IN_BUF   8192 /* request line + headers limit (431 / 414 above) */
+#define HS_HTTP_HDR_BUF  1024       /* response header block */
 #define HS_HTTP_MAX_BODY (1u << 20) /* request bodies above this get 413 */
-#define HS_HTTP_LOG_LINE HS_LOG_LINE_MAX /* request-line bytes kept for the log */
+#define HS_HTTP_LOG_LINE \
+	HS_LOG_LINE_MAX /* request-line bytes kept for the log */
 
 /* Per-listener configuration, read-only while serving.  Call
  * hs_http_server_defaults() first: a zeroed struct means "no HSTS, serve
  * on the plain port, no keep-alive request limit". */
 struct hs_http_server {
 	const struct hs_file_cache *files;
-	bool tls;                       /* adds security headers when true */
-	const char *server_name;        /* "Server:" value, "httpsd" */
+	bool tls;                /* adds security headers when true */
+	const char *server_name; /* "Server:" value, "httpsd" */
 	/* RFC 6797 Strict-Transport-Security (TLS listeners only) */
-	uint32_t hsts_max_age;          /* seconds; 0: no HSTS header */
-	bool hsts_subdomains;           /* "; includeSubDomains" */
-	bool hsts_preload;              /* "; preload" */
+	uint32_t hsts_max_age; /* seconds; 0: no HSTS header */
+	bool hsts_subdomains;  /* "; includeSubDomains" */
+	bool hsts_preload;     /* "; preload" */
 	/* plain (non-TLS) listener: answer every request with a 301 to
 	 * https://<Host without port, else redirect_host>[:https_port]<target>
 	 * instead of serving */
 	bool plain_redirect;
-	uint16_t https_port;            /* 443 (or 0) is left out of the URL */
-	const char *redirect_host;      /* for requests without a Host, NULL:
+	uint16_t https_port;       /* 443 (or 0) is left out of the URL */
+	const char *redirect_host; /* for requests without a Host, NULL:
 					 * 400 for those */
 	/* responses per connection; the last one says Connection: close
 	 * (nginx keepalive_requests); 0: unlimited */
@@ -57,10 +58,10 @@ struct hs_http_server {
 	 * target is hashed and answered with its digest; NULL: off */
 	const char *upload_sink;
 	size_t upload_sink_len;
-	uint64_t max_body;              /* its body limit (413 above) */
+	uint64_t max_body; /* its body limit (413 above) */
 };
 
-#define HS_HTTP_HSTS_MAX_AGE_DEFAULT  31536000u
+#define HS_HTTP_HSTS_MAX_AGE_DEFAULT   31536000u
 #define HS_HTTP_KEEPALIVE_REQS_DEFAULT 1000u
 
 /* nginx-like defaults for the knobs above (HSTS one year, no
@@ -74,8 +75,8 @@ void hs_http_server_defaults(struct hs_http_server *srv);
  * body == NULL answers status with its error page. */
 struct hs_http_reply {
 	int status;
-	const char *ctype;              /* Content-Type of body */
-	const void *body;               /* valid until the response is sent */
+	const char *ctype; /* Content-Type of body */
+	const void *body;  /* valid until the response is sent */
 	size_t body_len;
 };
 
@@ -84,16 +85,16 @@ typedef void (*hs_http_reply_fn)(void *ctx, struct hs_http_reply *rep);
 struct hs_http_conn {
 	const struct hs_http_server *srv;
 	/* input */
-	uint32_t in_len;                /* bytes in in[] */
-	uint32_t in_parsed;             /* bytes already parsed last time */
+	uint32_t in_len;    /* bytes in in[] */
+	uint32_t in_parsed; /* bytes already parsed last time */
 	/* request body being read (RFC 9112 §6.3): Content-Length bytes
 	 * left, or the chunked decoder.  The response to the request is
 	 * ready but held back until the body has been read. */
 	bool body_reading;
 	bool body_chunked;
-	bool body_head;                 /* the request was HEAD */
-	bool held;                      /* response held until body read */
-	uint8_t cont_len, cont_off;     /* interim "100 Continue" to send */
+	bool body_head;             /* the request was HEAD */
+	bool held;                  /* response held until body read */
+	uint8_t cont_len, cont_off; /* interim "100 Continue" to send */
 	uint64_t body_left;
 	struct hs_http_chunked chunk;
 	/* consumer of the decoded request body bytes (NULL: discard): set
@@ -117,30 +118,31 @@ struct hs_http_conn {
 	const uint8_t *body;
 	size_t body_len, body_off;
 	const struct hs_file_cache *body_files; /* cache body points into */
-	uint16_t status;                /* status of the response in flight */
-	bool close_after;               /* close once this response is drained */
-	bool closing;                   /* no further requests will be read */
-	bool peer_eof;                  /* the peer half-closed */
-	uint32_t requests;              /* served on this connection */
+	uint16_t status;   /* status of the response in flight */
+	bool close_after;  /* close once this response is drained */
+	bool closing;      /* no further requests will be read */
+	bool peer_eof;     /* the peer half-closed */
+	uint32_t requests; /* served on this connection */
 	/* Set by the transport (hs_server.c) for the requests it delivers: */
-	const char *client_dn;          /* subject of the verified TLS client
+	const char *client_dn;           /* subject of the verified TLS client
 					 * certificate, NULL if none (logged
 					 * as the CLF user) */
-	bool tls_early;                 /* input arrives in TLS 1.3 early data:
+	bool tls_early;                  /* input arrives in TLS 1.3 early data:
 					 * only GET/HEAD are served, others get
 					 * 425 Too Early (RFC 8470 §5.2) */
-	uint16_t log_line_len;          /* request-line of the response in */
+	uint16_t log_line_len;           /* request-line of the response in */
 	char log_line[HS_HTTP_LOG_LINE]; /* flight, truncated, for the log */
 	uint8_t log_ref_len, log_ua_len; /* its Referer and User-Agent */
 	char log_ref[HS_LOG_REF_MAX];    /* (srv->access_log only) */
 	char log_ua[HS_LOG_UA_MAX];
 	char hdr[HS_HTTP_HDR_BUF];
 	char in[HS_HTTP_IN_BUF];
-	struct hs_http_req req;         /* parser state of the next request */
-	struct hs_http_sink sink;       /* upload being hashed (--upload-sink) */
+	struct hs_http_req req;   /* parser state of the next request */
+	struct hs_http_sink sink; /* upload being hashed (--upload-sink) */
 };
 
-void hs_http_conn_init(struct hs_http_conn *c, const struct hs_http_server *srv);
+void hs_http_conn_init(struct hs_http_conn *c,
+		       const struct hs_http_server *srv);
 
 /* Where to write received bytes: returns a pointer and the free space.
  * Space 0 means "do not read now" (the buffer is full while a response
@@ -194,8 +196,9 @@ hs_http_conn_body_files(const struct hs_http_conn *c)
  * fc: a cache swapped out (SIGHUP re-scan) may be freed once no
  * connection answers from it.  The unit tests use it; hs_server.c counts
  * holds with hs_http_conn_body_files() above. */
-static inline bool hs_http_conn_uses_files(const struct hs_http_conn *c,
-					   const struct hs_file_cache *fc)
+static inline bool
+hs_http_conn_uses_files(const struct hs_http_conn *c,
+			const struct hs_file_cache *fc)
 {
 	return fc != NULL && hs_http_conn_body_files(c) == fc;
 }
@@ -205,21 +208,25 @@ static inline bool hs_http_conn_uses_files(const struct hs_http_conn *c,
  * transport may queue it by reference (hs_tcp_send_ext) while it keeps
  * the cache alive.  Headers, interim responses and generated bodies
  * (error pages, upload replies) are not. */
-static inline bool hs_http_conn_output_is_file(const struct hs_http_conn *c)
+static inline bool
+hs_http_conn_output_is_file(const struct hs_http_conn *c)
 {
 	return c->body_files != NULL && c->cont_off >= c->cont_len &&
-	       !c->held && c->hdr_off >= c->hdr_len && c->body_off < c->body_len;
+	       !c->held && c->hdr_off >= c->hdr_len &&
+	       c->body_off < c->body_len;
 }
 
 /* True while a request body is being read (for the body timeout). */
-static inline bool hs_http_conn_reading_body(const struct hs_http_conn *c)
+static inline bool
+hs_http_conn_reading_body(const struct hs_http_conn *c)
 {
 	return c->body_reading;
 }
 
 /* True while a request body with a consumer (body_fn, e.g. an upload)
  * is being read: its read deadline restarts on progress. */
-static inline bool hs_http_conn_reading_upload(const struct hs_http_conn *c)
+static inline bool
+hs_http_conn_reading_upload(const struct hs_http_conn *c)
 {
 	return c->body_reading && c->body_fn != NULL;
 }

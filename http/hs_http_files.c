@@ -37,33 +37,38 @@
 struct hs_file_cache {
 	struct hs_file *files;
 	size_t count, cap;
-	uint32_t *slots;         /* file index + 1, 0 = empty */
-	size_t nslots;           /* power of two */
-	size_t total;            /* bytes of file data loaded */
+	uint32_t *slots; /* file index + 1, 0 = empty */
+	size_t nslots;   /* power of two */
+	size_t total;    /* bytes of file data loaded */
 	size_t max_file, max_total;
 	char root_real[PATH_MAX];
 	size_t root_len;
 	/* load-time only */
 	char *err;
 	size_t errlen;
-	struct { dev_t dev; ino_t ino; } anc[HS_FILES_MAX_DEPTH + 1];
+	struct {
+		dev_t dev;
+		ino_t ino;
+	} anc[HS_FILES_MAX_DEPTH + 1];
 };
 
 /* ---- IMF-fixdate ---------------------------------------------------- */
 
-static void hs_put2(char *p, int v)
+static void
+hs_put2(char *p, int v)
 {
 	p[0] = (char)('0' + v / 10 % 10);
 	p[1] = (char)('0' + v % 10);
 }
 
-size_t hs_http_imf_date(time_t t, char *out)
+size_t
+hs_http_imf_date(time_t t, char *out)
 {
-	static const char days[7][4] = {
-		"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-	static const char mons[12][4] = {
-		"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed",
+					 "Thu", "Fri", "Sat" };
+	static const char mons[12][4] = { "Jan", "Feb", "Mar", "Apr",
+					  "May", "Jun", "Jul", "Aug",
+					  "Sep", "Oct", "Nov", "Dec" };
 	struct tm tm;
 	int y;
 
@@ -87,13 +92,14 @@ size_t hs_http_imf_date(time_t t, char *out)
 	hs_put2(out + 20, tm.tm_min);
 	out[22] = ':';
 	hs_put2(out + 23, tm.tm_sec);
-	memcpy(out + 25, " GMT", 5);   /* with NUL */
+	memcpy(out + 25, " GMT", 5); /* with NUL */
 	return HS_HTTP_DATE_LEN;
 }
 
 /* RFC 9110 §5.6.7 HTTP-date parsing ---------------------------------- */
 
-static int hs_num(const char *s, size_t n)
+static int
+hs_num(const char *s, size_t n)
 {
 	int v = 0;
 
@@ -105,7 +111,8 @@ static int hs_num(const char *s, size_t n)
 	return v;
 }
 
-static int hs_month(const char *s)
+static int
+hs_month(const char *s)
 {
 	static const char mons[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 
@@ -115,12 +122,15 @@ static int hs_month(const char *s)
 	return -1;
 }
 
-static bool hs_day_name(const char *s, size_t n, bool full)
+static bool
+hs_day_name(const char *s, size_t n, bool full)
 {
 	static const char *const days[7][2] = {
-		{ "Mon", "Monday" }, { "Tue", "Tuesday" },
+		{ "Mon", "Monday" },    { "Tue", "Tuesday" },
 		{ "Wed", "Wednesday" }, { "Thu", "Thursday" },
-		{ "Fri", "Friday" }, { "Sat", "Saturday" }, { "Sun", "Sunday" } };
+		{ "Fri", "Friday" },    { "Sat", "Saturday" },
+		{ "Sun", "Sunday" }
+	};
 
 	for (int i = 0; i < 7; i++) {
 		const char *d = days[i][full];
@@ -132,7 +142,8 @@ static bool hs_day_name(const char *s, size_t n, bool full)
 }
 
 /* "08:49:37" */
-static int hs_parse_hms(const char *s, struct tm *tm)
+static int
+hs_parse_hms(const char *s, struct tm *tm)
 {
 	if (s[2] != ':' || s[5] != ':')
 		return -EINVAL;
@@ -145,10 +156,11 @@ static int hs_parse_hms(const char *s, struct tm *tm)
 	return 0;
 }
 
-int hs_http_parse_date(const char *s, size_t n, time_t *out)
+int
+hs_http_parse_date(const char *s, size_t n, time_t *out)
 {
-	static const uint8_t mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31,
-					   30, 31, 30, 31 };
+	static const uint8_t mdays[12] = { 31, 29, 31, 30, 31, 30,
+					   31, 31, 30, 31, 30, 31 };
 	struct tm tm;
 	const char *c = memchr(s, ',', n);
 	time_t t;
@@ -214,7 +226,7 @@ static const struct {
 	{ "html", "text/html" HS_UTF8 },
 	{ "htm", "text/html" HS_UTF8 },
 	{ "css", "text/css" HS_UTF8 },
-	{ "js", "text/javascript" HS_UTF8 },    /* RFC 9239 */
+	{ "js", "text/javascript" HS_UTF8 }, /* RFC 9239 */
 	{ "mjs", "text/javascript" HS_UTF8 },
 	{ "json", "application/json" HS_UTF8 },
 	{ "map", "application/json" HS_UTF8 },
@@ -246,7 +258,8 @@ static const struct {
 	{ "tar", "application/x-tar" },
 };
 
-const char *hs_http_mime_type(const char *name, size_t len)
+const char *
+hs_http_mime_type(const char *name, size_t len)
 {
 	size_t i = len, elen;
 	char ext[8];
@@ -273,7 +286,8 @@ const char *hs_http_mime_type(const char *name, size_t len)
 
 /* ---- path normalisation --------------------------------------------- */
 
-static bool hs_prefix_ci(const char *s, size_t n, const char *lit)
+static bool
+hs_prefix_ci(const char *s, size_t n, const char *lit)
 {
 	size_t l = strlen(lit);
 
@@ -293,7 +307,8 @@ static bool hs_prefix_ci(const char *s, size_t n, const char *lit)
 /* RFC 3986 §5.2.4 remove_dot_segments on out[0..n) (starts with '/'), in
  * place; also collapses empty segments ("//").  A ".." with nothing left to
  * remove would climb above the root: -EINVAL (answered with 400). */
-static int hs_remove_dots(char *out, size_t n)
+static int
+hs_remove_dots(char *out, size_t n)
 {
 	size_t r = 0, w = 0;
 	bool trailing = false;
@@ -328,7 +343,8 @@ static int hs_remove_dots(char *out, size_t n)
 	return (int)w;
 }
 
-int hs_http_path_normalize(const char *target, size_t len, char *out)
+int
+hs_http_path_normalize(const char *target, size_t len, char *out)
 {
 	const char *p = target, *end = target + len, *q;
 	size_t o = 0;
@@ -343,7 +359,7 @@ int hs_http_path_normalize(const char *target, size_t len, char *out)
 		else if (hs_prefix_ci(p, len, "https://"))
 			p += 8;
 		else
-			return -EINVAL;  /* asterisk-, authority- or junk form */
+			return -EINVAL; /* asterisk-, authority- or junk form */
 		while (p < end && *p != '/' && *p != '?' && *p != '#')
 			p++;
 	}
@@ -385,7 +401,8 @@ int hs_http_path_normalize(const char *target, size_t len, char *out)
 
 /* ---- hash table ----------------------------------------------------- */
 
-static uint64_t hs_hash(const char *s, size_t n)
+static uint64_t
+hs_hash(const char *s, size_t n)
 {
 	uint64_t h = UINT64_C(0xcbf29ce484222325);
 
@@ -396,8 +413,8 @@ static uint64_t hs_hash(const char *s, size_t n)
 	return h ^ (h >> 29);
 }
 
-const struct hs_file *hs_files_lookup(const struct hs_file_cache *fc,
-				      const char *path, size_t len)
+const struct hs_file *
+hs_files_lookup(const struct hs_file_cache *fc, const char *path, size_t len)
 {
 	size_t mask, i;
 
@@ -416,7 +433,8 @@ const struct hs_file *hs_files_lookup(const struct hs_file_cache *fc,
 	}
 }
 
-static int hs_build_table(struct hs_file_cache *fc)
+static int
+hs_build_table(struct hs_file_cache *fc)
 {
 	size_t n = 16;
 
@@ -438,7 +456,8 @@ static int hs_build_table(struct hs_file_cache *fc)
 
 /* ---- loading -------------------------------------------------------- */
 
-static int hs_load_err(struct hs_file_cache *fc, int rc, const char *fmt, ...)
+static int
+hs_load_err(struct hs_file_cache *fc, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -450,13 +469,14 @@ static int hs_load_err(struct hs_file_cache *fc, int rc, const char *fmt, ...)
 	return rc;
 }
 
-static void hs_load_warn(const char *path, const char *why)
+static void
+hs_load_warn(const char *path, const char *why)
 {
 	fprintf(stderr, "httpsd: docroot: skipping '%s': %s\n", path, why);
 }
 
-static struct hs_file *hs_add_entry(struct hs_file_cache *fc, const char *path,
-				    const struct stat *st)
+static struct hs_file *
+hs_add_entry(struct hs_file_cache *fc, const char *path, const struct stat *st)
 {
 	struct hs_file *f;
 	char *p;
@@ -484,8 +504,9 @@ static struct hs_file *hs_add_entry(struct hs_file_cache *fc, const char *path,
 	return f;
 }
 
-static int hs_read_file(struct hs_file_cache *fc, int fd, const char *path,
-			const struct stat *st)
+static int
+hs_read_file(struct hs_file_cache *fc, int fd, const char *path,
+	     const struct stat *st)
 {
 	size_t size = (size_t)st->st_size, got = 0;
 	struct hs_file *f;
@@ -497,7 +518,8 @@ static int hs_read_file(struct hs_file_cache *fc, int fd, const char *path,
 	}
 	if (fc->max_total && fc->total + size > fc->max_total)
 		return hs_load_err(fc, -EFBIG,
-				   "document root '%s': more than %zu bytes of files (at '%s')",
+				   "document root '%s': more than %zu bytes of "
+				   "files (at '%s')",
 				   fc->root_real, fc->max_total, path);
 	data = malloc(size ? size : 1);
 	if (data == NULL)
@@ -509,7 +531,7 @@ static int hs_read_file(struct hs_file_cache *fc, int fd, const char *path,
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
-			break;          /* truncated meanwhile: keep what we have */
+			break; /* truncated meanwhile: keep what we have */
 		got += (size_t)r;
 	}
 	f = hs_add_entry(fc, path, st);
@@ -528,9 +550,10 @@ static int hs_read_file(struct hs_file_cache *fc, int fd, const char *path,
 }
 
 /* realpath(p) stays inside the root? */
-static bool hs_inside_root(const struct hs_file_cache *fc, const char *real)
+static bool
+hs_inside_root(const struct hs_file_cache *fc, const char *real)
 {
-	if (fc->root_len == 1)  /* root is "/" */
+	if (fc->root_len == 1) /* root is "/" */
 		return real[0] == '/';
 	return strncmp(real, fc->root_real, fc->root_len) == 0 &&
 	       (real[fc->root_len] == '/' || real[fc->root_len] == '\0');
@@ -538,7 +561,8 @@ static bool hs_inside_root(const struct hs_file_cache *fc, const char *real)
 
 /* A hidden name: a dot-file or dot-directory other than ".well-known"
  * (name ends at NUL or at '/'). */
-static bool hs_hidden_name(const char *name)
+static bool
+hs_hidden_name(const char *name)
 {
 	static const char wk[] = ".well-known";
 	size_t n = strcspn(name, "/");
@@ -548,8 +572,8 @@ static bool hs_hidden_name(const char *name)
 }
 
 /* real (inside the root) has a hidden component below the root? */
-static bool hs_hidden_below_root(const struct hs_file_cache *fc,
-				 const char *real)
+static bool
+hs_hidden_below_root(const struct hs_file_cache *fc, const char *real)
 {
 	const char *p = real + (fc->root_len == 1 ? 0 : fc->root_len);
 
@@ -563,8 +587,9 @@ static int hs_walk(struct hs_file_cache *fc, int dirfd, const char *rel,
 		   int depth);
 
 /* One directory entry "name" of dirfd whose request path is "path". */
-static int hs_load_entry(struct hs_file_cache *fc, int dirfd, const char *name,
-			 const char *path, int depth)
+static int
+hs_load_entry(struct hs_file_cache *fc, int dirfd, const char *name,
+	      const char *path, int depth)
 {
 	char full[PATH_MAX], real[PATH_MAX];
 	struct stat st;
@@ -626,7 +651,7 @@ static int hs_load_entry(struct hs_file_cache *fc, int dirfd, const char *name,
 			fc->anc[depth + 1].dev = st.st_dev;
 			fc->anc[depth + 1].ino = st.st_ino;
 			rc = hs_walk(fc, fd, path, depth + 1);
-			fd = -1;        /* hs_walk closed it */
+			fd = -1; /* hs_walk closed it */
 		}
 	} else {
 		hs_load_warn(path, "not a regular file or directory");
@@ -638,8 +663,8 @@ static int hs_load_entry(struct hs_file_cache *fc, int dirfd, const char *name,
 
 /* Walk directory dirfd (consumed: closed on return) whose request path is
  * rel ("" for the root). */
-static int hs_walk(struct hs_file_cache *fc, int dirfd, const char *rel,
-		   int depth)
+static int
+hs_walk(struct hs_file_cache *fc, int dirfd, const char *rel, int depth)
 {
 	char path[PATH_MAX];
 	struct dirent *de;
@@ -674,7 +699,8 @@ static int hs_walk(struct hs_file_cache *fc, int dirfd, const char *rel,
 
 /* Point every directory at its index.html, every file at its
  * precompressed "<name>.gz" sibling. */
-static void hs_link_indexes(struct hs_file_cache *fc)
+static void
+hs_link_indexes(struct hs_file_cache *fc)
 {
 	char path[PATH_MAX];
 
@@ -693,8 +719,9 @@ static void hs_link_indexes(struct hs_file_cache *fc)
 			f->gz = idx;
 			/* RFC 9110 §8.8.3: each content coding is a distinct
 			 * representation with its own entity tag */
-			snprintf(f->gz_etag, sizeof(f->gz_etag), "\"%zx-%llx-gz\"",
-				 idx->size, (unsigned long long)idx->mtime);
+			snprintf(f->gz_etag, sizeof(f->gz_etag),
+				 "\"%zx-%llx-gz\"", idx->size,
+				 (unsigned long long)idx->mtime);
 			continue;
 		}
 		n = snprintf(path, sizeof(path), "%s/index.html",
@@ -707,8 +734,9 @@ static void hs_link_indexes(struct hs_file_cache *fc)
 	}
 }
 
-int hs_files_load(struct hs_file_cache **out, const char *root,
-		  size_t max_file, size_t max_total, char *err, size_t errlen)
+int
+hs_files_load(struct hs_file_cache **out, const char *root, size_t max_file,
+	      size_t max_total, char *err, size_t errlen)
 {
 	struct hs_file_cache *fc;
 	struct stat st;
@@ -775,7 +803,8 @@ fail:
 	return rc;
 }
 
-void hs_files_free(struct hs_file_cache *fc)
+void
+hs_files_free(struct hs_file_cache *fc)
 {
 	if (fc == NULL)
 		return;
@@ -788,8 +817,9 @@ void hs_files_free(struct hs_file_cache *fc)
 	free(fc);
 }
 
-int hs_files_rescan(const struct hs_file_cache *old,
-		    struct hs_file_cache **out, char *err, size_t errlen)
+int
+hs_files_rescan(const struct hs_file_cache *old, struct hs_file_cache **out,
+		char *err, size_t errlen)
 {
 	*out = NULL;
 	if (old == NULL)
@@ -798,7 +828,8 @@ int hs_files_rescan(const struct hs_file_cache *old,
 			     err, errlen);
 }
 
-size_t hs_files_count(const struct hs_file_cache *fc)
+size_t
+hs_files_count(const struct hs_file_cache *fc)
 {
 	return fc ? fc->count : 0;
 }

@@ -15,20 +15,20 @@
 #include <time.h>
 
 struct hs_file {
-	const char *path;        /* "/dir/name.ext", NUL-terminated */
+	const char *path; /* "/dir/name.ext", NUL-terminated */
 	size_t path_len;
 	const uint8_t *data;
 	size_t size;
-	const char *ctype;       /* Content-Type value */
+	const char *ctype; /* Content-Type value */
 	time_t mtime;
-	char etag[40];           /* "\"<hex size>-<hex mtime>\"" */
-	char last_modified[40];  /* IMF-fixdate */
-	uint8_t is_dir;          /* a directory entry: serves its index.html */
+	char etag[40];          /* "\"<hex size>-<hex mtime>\"" */
+	char last_modified[40]; /* IMF-fixdate */
+	uint8_t is_dir;         /* a directory entry: serves its index.html */
 	const struct hs_file *index; /* for directories, index.html or NULL */
 	/* precompressed sibling "<path>.gz" (a regular file) or NULL; served
 	 * with Content-Encoding: gzip when Accept-Encoding allows it */
 	const struct hs_file *gz;
-	char gz_etag[48];        /* that variant's ETag: "\"<gz etag>-gz\"" */
+	char gz_etag[48]; /* that variant's ETag: "\"<gz etag>-gz\"" */
 };
 
 struct hs_file_cache;
@@ -36,8 +36,8 @@ struct hs_file_cache;
 /* Load the tree under root.  max_file: largest file loaded (bigger ones
  * are skipped with a warning); max_total: total bytes.  On failure
  * returns a negative code with a one-line reason in err. */
-int hs_files_load(struct hs_file_cache **out, const char *root,
-		  size_t max_file, size_t max_total, char *err, size_t errlen);
+int hs_files_load(struct hs_file_cache **out, const char *root, size_t max_file,
+		  size_t max_total, char *err, size_t errlen);
 void hs_files_free(struct hs_file_cache *fc);
 
 /* SIGHUP re-scan: load the same root with the same limits as old into a
@@ -46,8 +46,8 @@ void hs_files_free(struct hs_file_cache *fc);
  * pointer into each lcore's struct hs_http_server and frees old only
  * after every response started from it has drained (bodies point into
  * it). */
-int hs_files_rescan(const struct hs_file_cache *old,
-		    struct hs_file_cache **out, char *err, size_t errlen);
+int hs_files_rescan(const struct hs_file_cache *old, struct hs_file_cache **out,
+		    char *err, size_t errlen);
 size_t hs_files_count(const struct hs_file_cache *fc);
 
 /* Exact lookup of a normalised path (no trailing slash except "/"). */

@@ -19,32 +19,32 @@
 /* The representation selected for a file (RFC 9110 §3.2): identity or
  * its gzip sibling. */
 struct hs_repr {
-	const struct hs_file *file;  /* metadata (Content-Type) */
+	const struct hs_file *file; /* metadata (Content-Type) */
 	const uint8_t *data;
 	size_t size;
 	const char *etag;
 	const char *last_modified;
 	time_t mtime;
-	bool gzip;                   /* Content-Encoding: gzip */
-	bool vary;                   /* a .gz variant exists */
+	bool gzip; /* Content-Encoding: gzip */
+	bool vary; /* a .gz variant exists */
 };
 
 struct hs_resp {
 	int status;
-	const struct hs_repr *rep;   /* 200/206/304/416 of a file */
-	uint64_t first, last;        /* 206: the byte range */
-	const char *text;            /* a body decided late (hs_http_reply) */
+	const struct hs_repr *rep; /* 200/206/304/416 of a file */
+	uint64_t first, last;      /* 206: the byte range */
+	const char *text;          /* a body decided late (hs_http_reply) */
 	size_t text_len;
 	const char *text_type;
-	const char *location;        /* 301 */
+	const char *location; /* 301 */
 	size_t location_len;
-	const char *loc_prefix;      /* 301: put before location (scheme) */
+	const char *loc_prefix; /* 301: put before location (scheme) */
 	const char *loc_host;
 	size_t loc_host_len;
 	uint16_t loc_port;
-	bool allow;                  /* 405: Allow header */
-	bool head;                   /* HEAD: headers only (RFC 9110 §9.3.2) */
-	bool keep;                   /* keep the connection open */
+	bool allow; /* 405: Allow header */
+	bool head;  /* HEAD: headers only (RFC 9110 §9.3.2) */
+	bool keep;  /* keep the connection open */
 };
 
 /* ---- hs_http_resp.c ---- */
@@ -65,8 +65,7 @@ int hs_redirect_https(struct hs_http_conn *c, bool head, bool keep);
 bool hs_name_is(const struct hs_http_header *h, const char *lower, size_t n);
 /* The only field named lower, NULL if absent; *dup set if it repeats. */
 const struct hs_http_header *hs_hdr_one(const struct hs_http_req *r,
-					const char *lower, size_t n,
-					bool *dup);
+					const char *lower, size_t n, bool *dup);
 #define HS_HDR_ONE(r, lit, dup) hs_hdr_one((r), lit, sizeof(lit) - 1, (dup))
 
 #endif /* HS_HTTP_INT_H */

@@ -19,33 +19,34 @@
 static const uint8_t hs_tchar[256] = {
 	['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1,
 	['*'] = 1, ['+'] = 1, ['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1,
-	['`'] = 1, ['|'] = 1, ['~'] = 1,
-	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
-	['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
-	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
-	['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
-	['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
-	['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
-	['Y'] = 1, ['Z'] = 1,
-	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
-	['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
-	['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
-	['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
-	['y'] = 1, ['z'] = 1,
+	['`'] = 1, ['|'] = 1, ['~'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1,
+	['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1,
+	['9'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1,
+	['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1,
+	['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1,
+	['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1,
+	['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1,
+	['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1,
+	['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1,
+	['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+	['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
 };
 
-static inline bool hs_is_tchar(uint8_t c)
+static inline bool
+hs_is_tchar(uint8_t c)
 {
 	return hs_tchar[c];
 }
 
-static inline bool hs_is_ows(uint8_t c)
+static inline bool
+hs_is_ows(uint8_t c)
 {
 	return c == ' ' || c == '\t';
 }
 
 /* ASCII case-insensitive compare of n bytes against a lowercase literal. */
-static bool hs_ieq(const char *s, size_t n, const char *lower, size_t ln)
+static bool
+hs_ieq(const char *s, size_t n, const char *lower, size_t ln)
 {
 	if (n != ln)
 		return false;
@@ -62,20 +63,23 @@ static bool hs_ieq(const char *s, size_t n, const char *lower, size_t ln)
 
 #define HS_IEQ(s, n, lit) hs_ieq((s), (n), lit, sizeof(lit) - 1)
 
-static int hs_fail(struct hs_http_req *req, uint16_t status)
+static int
+hs_fail(struct hs_http_req *req, uint16_t status)
 {
 	req->error_status = status;
 	req->result = -EBADMSG;
 	return -EBADMSG;
 }
 
-void hs_http_req_init(struct hs_http_req *req)
+void
+hs_http_req_init(struct hs_http_req *req)
 {
 	memset(req, 0, offsetof(struct hs_http_req, headers));
 }
 
 /* RFC 9110 §9.1: methods are case-sensitive. */
-static enum hs_http_method hs_method_lookup(const char *m, size_t n)
+static enum hs_http_method
+hs_method_lookup(const char *m, size_t n)
 {
 	static const struct {
 		const char *name;
@@ -101,8 +105,8 @@ static enum hs_http_method hs_method_lookup(const char *m, size_t n)
 
 /* RFC 9112 §3: request-line = method SP request-target SP HTTP-version.
  * p[0..n) is the line without its CRLF. */
-static int hs_parse_request_line(struct hs_http_req *req, const char *p,
-				 size_t n)
+static int
+hs_parse_request_line(struct hs_http_req *req, const char *p, size_t n)
 {
 	size_t i = 0, t;
 
@@ -127,8 +131,8 @@ static int hs_parse_request_line(struct hs_http_req *req, const char *p,
 	/* RFC 9112 §2.3: HTTP-version = "HTTP/" DIGIT "." DIGIT */
 	p += i + 1;
 	n -= i + 1;
-	if (n != 8 || memcmp(p, "HTTP/", 5) != 0 || p[6] != '.' ||
-	    p[5] < '0' || p[5] > '9' || p[7] < '0' || p[7] > '9')
+	if (n != 8 || memcmp(p, "HTTP/", 5) != 0 || p[6] != '.' || p[5] < '0' ||
+	    p[5] > '9' || p[7] < '0' || p[7] > '9')
 		return hs_fail(req, 400);
 	if (p[5] != '1')
 		return hs_fail(req, 505); /* HTTP/0.x, HTTP/2.0 preface, ... */
@@ -138,8 +142,8 @@ static int hs_parse_request_line(struct hs_http_req *req, const char *p,
 }
 
 /* RFC 9110 §8.6: Content-Length = 1*DIGIT. */
-static int hs_parse_content_length(struct hs_http_req *req, const char *v,
-				   size_t n)
+static int
+hs_parse_content_length(struct hs_http_req *req, const char *v, size_t n)
 {
 	uint64_t x = 0;
 
@@ -157,9 +161,10 @@ static int hs_parse_content_length(struct hs_http_req *req, const char *v,
 
 /* Call fn for each element of a comma-separated list (RFC 9110 §5.6.1),
  * OWS-trimmed; empty elements are skipped as the RFC requires. */
-static void hs_list_each(const char *v, size_t n,
-			 void (*fn)(struct hs_http_req *, const char *, size_t),
-			 struct hs_http_req *req)
+static void
+hs_list_each(const char *v, size_t n,
+	     void (*fn)(struct hs_http_req *, const char *, size_t),
+	     struct hs_http_req *req)
 {
 	size_t i = 0;
 
@@ -181,10 +186,12 @@ static void hs_list_each(const char *v, size_t n,
 
 /* RFC 9112 §6.1: chunked must be final and applied once; we know no other
  * transfer coding (501). */
-static void hs_te_elem(struct hs_http_req *req, const char *s, size_t n)
+static void
+hs_te_elem(struct hs_http_req *req, const char *s, size_t n)
 {
 	if (req->chunked)
-		req->te_bad = true;  /* something after chunked, or chunked twice */
+		req->te_bad =
+			true; /* something after chunked, or chunked twice */
 	if (HS_IEQ(s, n, "chunked"))
 		req->chunked = true;
 	else
@@ -192,7 +199,8 @@ static void hs_te_elem(struct hs_http_req *req, const char *s, size_t n)
 }
 
 /* RFC 9112 §9.3, §9.6: Connection options. */
-static void hs_conn_elem(struct hs_http_req *req, const char *s, size_t n)
+static void
+hs_conn_elem(struct hs_http_req *req, const char *s, size_t n)
 {
 	if (HS_IEQ(s, n, "close"))
 		req->conn_close = true;
@@ -201,8 +209,8 @@ static void hs_conn_elem(struct hs_http_req *req, const char *s, size_t n)
 }
 
 /* RFC 9112 §5: field-line = field-name ":" OWS field-value OWS. */
-static int hs_parse_header_line(struct hs_http_req *req, const char *p,
-				size_t n)
+static int
+hs_parse_header_line(struct hs_http_req *req, const char *p, size_t n)
 {
 	struct hs_http_header *h;
 	size_t i = 0, vs, ve;
@@ -267,7 +275,8 @@ static int hs_parse_header_line(struct hs_http_req *req, const char *p,
 }
 
 /* Checks that need the whole head. */
-static int hs_finish_head(struct hs_http_req *req, size_t head_len)
+static int
+hs_finish_head(struct hs_http_req *req, size_t head_len)
 {
 	if (req->has_transfer_encoding) {
 		/* RFC 9112 §6.3 item 3: TE with CL is a smuggling attempt. */
@@ -292,8 +301,9 @@ static int hs_finish_head(struct hs_http_req *req, size_t head_len)
 
 /* The partial last line buf[from..len) (from >= start of the line): fail
  * early on bytes that can never become valid. */
-static int hs_check_partial(struct hs_http_req *req, const char *buf,
-			    size_t from, size_t len)
+static int
+hs_check_partial(struct hs_http_req *req, const char *buf, size_t from,
+		 size_t len)
 {
 	for (size_t i = from; i < len; i++) {
 		uint8_t c = (uint8_t)buf[i];
@@ -315,7 +325,8 @@ static int hs_check_partial(struct hs_http_req *req, const char *buf,
 	return -EAGAIN;
 }
 
-int hs_http_parse_request(struct hs_http_req *req, const char *buf, size_t len)
+int
+hs_http_parse_request(struct hs_http_req *req, const char *buf, size_t len)
 {
 	if (req->result)
 		return req->result;
@@ -329,9 +340,8 @@ int hs_http_parse_request(struct hs_http_req *req, const char *buf, size_t len)
 			req->scanned = len;
 			/* re-check the byte before 'from': a CR there was
 			 * undecided last time */
-			return hs_check_partial(req, buf,
-						from > start ? from - 1 : start,
-						len);
+			return hs_check_partial(
+				req, buf, from > start ? from - 1 : start, len);
 		}
 		eol = (size_t)(lf - buf);
 		/* bytes before 'from' were checked by hs_check_partial and
@@ -342,8 +352,9 @@ int hs_http_parse_request(struct hs_http_req *req, const char *buf, size_t len)
 		if (eol == start || buf[eol - 1] != '\r')
 			return hs_fail(req, 400);
 		n = eol - 1 - start;
-		if (memchr(buf + start, '\0', n) || memchr(buf + start, '\r', n))
-			return hs_fail(req, 400);   /* NUL or bare CR */
+		if (memchr(buf + start, '\0', n) ||
+		    memchr(buf + start, '\r', n))
+			return hs_fail(req, 400); /* NUL or bare CR */
 		if (!req->in_headers) {
 			/* §2.2: ignore empty lines before the request-line */
 			if (n == 0)
@@ -359,8 +370,8 @@ int hs_http_parse_request(struct hs_http_req *req, const char *buf, size_t len)
 	}
 }
 
-const struct hs_http_header *hs_http_req_header(const struct hs_http_req *req,
-						const char *name)
+const struct hs_http_header *
+hs_http_req_header(const struct hs_http_req *req, const char *name)
 {
 	size_t ln = strlen(name);
 
@@ -387,66 +398,90 @@ const struct hs_http_header *hs_http_req_header(const struct hs_http_req *req,
 	return NULL;
 }
 
-const char *hs_http_reason(int status)
+const char *
+hs_http_reason(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 204: return "No Content";
-	case 206: return "Partial Content";
-	case 301: return "Moved Permanently";
-	case 304: return "Not Modified";
-	case 400: return "Bad Request";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 412: return "Precondition Failed";
-	case 413: return "Content Too Large";
-	case 414: return "URI Too Long";
-	case 416: return "Range Not Satisfiable";
-	case 425: return "Too Early";            /* RFC 8470 §5.2 */
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 503: return "Service Unavailable";
-	case 505: return "HTTP Version Not Supported";
-	default:  return "";
+	case 200:
+		return "OK";
+	case 204:
+		return "No Content";
+	case 206:
+		return "Partial Content";
+	case 301:
+		return "Moved Permanently";
+	case 304:
+		return "Not Modified";
+	case 400:
+		return "Bad Request";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
+	case 412:
+		return "Precondition Failed";
+	case 413:
+		return "Content Too Large";
+	case 414:
+		return "URI Too Long";
+	case 416:
+		return "Range Not Satisfiable";
+	case 425:
+		return "Too Early"; /* RFC 8470 §5.2 */
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 501:
+		return "Not Implemented";
+	case 503:
+		return "Service Unavailable";
+	case 505:
+		return "HTTP Version Not Supported";
+	default:
+		return "";
 	}
 }
 
 /* ---- chunked transfer coding (RFC 9112 §7.1) ------------------------- */
 
 enum hs_chunk_state {
-	HS_CK_SIZE0,         /* first HEXDIG of chunk-size */
-	HS_CK_SIZE,          /* more HEXDIG, ';', BWS or CR */
-	HS_CK_BWS,           /* BWS after size / ext value: ';' must follow */
-	HS_CK_EXT_NAME0,     /* after ';' BWS: first tchar of the name */
-	HS_CK_EXT_NAME,      /* name tchars; '=', ';', BWS or CR */
-	HS_CK_EXT_NAME_BWS,  /* BWS after the name: '=' or ';' */
-	HS_CK_EXT_VAL0,      /* after '=' BWS: token or quoted-string */
+	HS_CK_SIZE0,        /* first HEXDIG of chunk-size */
+	HS_CK_SIZE,         /* more HEXDIG, ';', BWS or CR */
+	HS_CK_BWS,          /* BWS after size / ext value: ';' must follow */
+	HS_CK_EXT_NAME0,    /* after ';' BWS: first tchar of the name */
+	HS_CK_EXT_NAME,     /* name tchars; '=', ';', BWS or CR */
+	HS_CK_EXT_NAME_BWS, /* BWS after the name: '=' or ';' */
+	HS_CK_EXT_VAL0,     /* after '=' BWS: token or quoted-string */
 	HS_CK_EXT_TOKEN,
 	HS_CK_EXT_QSTR,
-	HS_CK_EXT_QESC,      /* after a backslash in quoted-string */
-	HS_CK_EXT_QEND,      /* after the closing quote: ';', BWS or CR */
-	HS_CK_SIZE_LF,       /* CR seen at the end of the size line */
+	HS_CK_EXT_QESC, /* after a backslash in quoted-string */
+	HS_CK_EXT_QEND, /* after the closing quote: ';', BWS or CR */
+	HS_CK_SIZE_LF,  /* CR seen at the end of the size line */
 	HS_CK_DATA,
 	HS_CK_DATA_CR,
 	HS_CK_DATA_LF,
-	HS_CK_TR_START,      /* start of a trailer line, or the final CRLF */
+	HS_CK_TR_START, /* start of a trailer line, or the final CRLF */
 	HS_CK_TR_NAME,
 	HS_CK_TR_VALUE,
 	HS_CK_TR_LF,
 	HS_CK_END_LF,
 };
 
-void hs_http_chunked_init(struct hs_http_chunked *d, uint64_t max)
+void
+hs_http_chunked_init(struct hs_http_chunked *d, uint64_t max)
 {
 	memset(d, 0, sizeof(*d));
 	d->max = max;
 	d->state = HS_CK_SIZE0;
 }
 
-static int hs_ck_fail(struct hs_http_chunked *d, uint16_t status)
+static int
+hs_ck_fail(struct hs_http_chunked *d, uint16_t status)
 {
 	d->error_status = status;
 	d->result = -EBADMSG;
@@ -454,20 +489,22 @@ static int hs_ck_fail(struct hs_http_chunked *d, uint16_t status)
 }
 
 /* RFC 9110 §5.6.4 qdtext and quoted-pair's second byte. */
-static bool hs_is_qdtext(uint8_t c)
+static bool
+hs_is_qdtext(uint8_t c)
 {
 	return c == '\t' || c == ' ' || c == 0x21 || (c >= 0x23 && c <= 0x5b) ||
 	       (c >= 0x5d && c <= 0x7e) || c >= 0x80;
 }
 
-static bool hs_is_vchar_obs(uint8_t c)
+static bool
+hs_is_vchar_obs(uint8_t c)
 {
 	return (c > 0x20 && c != 0x7f);
 }
 
-int hs_http_chunked_decode(struct hs_http_chunked *d, const char *buf,
-			   size_t len, size_t *used, hs_http_data_fn fn,
-			   void *ctx)
+int
+hs_http_chunked_decode(struct hs_http_chunked *d, const char *buf, size_t len,
+		       size_t *used, hs_http_data_fn fn, void *ctx)
 {
 	size_t i = 0;
 
@@ -502,7 +539,7 @@ int hs_http_chunked_decode(struct hs_http_chunked *d, const char *buf,
 			h = hs_hexval(c);
 			if (h >= 0) {
 				if (d->size == 0 && h == 0) {
-					d->state = HS_CK_SIZE;  /* leading 0 */
+					d->state = HS_CK_SIZE; /* leading 0 */
 					break;
 				}
 				if (++d->digits > 16)
@@ -607,7 +644,7 @@ int hs_http_chunked_decode(struct hs_http_chunked *d, const char *buf,
 			d->line = 0;
 			d->digits = 0;
 			if (d->size == 0) {
-				d->state = HS_CK_TR_START;  /* last-chunk */
+				d->state = HS_CK_TR_START; /* last-chunk */
 				break;
 			}
 			d->left = d->size;
@@ -631,7 +668,7 @@ int hs_http_chunked_decode(struct hs_http_chunked *d, const char *buf,
 			else if (hs_is_tchar(c))
 				d->state = HS_CK_TR_NAME;
 			else
-				return hs_ck_fail(d, 400);  /* obs-fold, ... */
+				return hs_ck_fail(d, 400); /* obs-fold, ... */
 			break;
 		case HS_CK_TR_NAME:
 			if (c == ':')

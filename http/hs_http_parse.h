@@ -66,37 +66,37 @@ enum hs_http_method {
 };
 
 struct hs_http_header {
-	const char *name;        /* not NUL-terminated */
-	const char *value;       /* OWS-trimmed, not NUL-terminated */
+	const char *name;  /* not NUL-terminated */
+	const char *value; /* OWS-trimmed, not NUL-terminated */
 	uint32_t name_len;
 	uint32_t value_len;
 };
 
 struct hs_http_req {
 	/* resume state: private to the parser */
-	size_t parsed;           /* offset of the first line not yet parsed */
-	size_t scanned;          /* [parsed, scanned) holds no LF */
-	int result;              /* 0 while incomplete, else the final rc */
-	bool in_headers;         /* the request-line has been parsed */
-	bool rl_sp_seen;         /* partial request-line: SP after method seen */
-	bool te_unknown;         /* a coding other than chunked */
-	bool te_bad;             /* chunked twice or not last, or empty */
+	size_t parsed;   /* offset of the first line not yet parsed */
+	size_t scanned;  /* [parsed, scanned) holds no LF */
+	int result;      /* 0 while incomplete, else the final rc */
+	bool in_headers; /* the request-line has been parsed */
+	bool rl_sp_seen; /* partial request-line: SP after method seen */
+	bool te_unknown; /* a coding other than chunked */
+	bool te_bad;     /* chunked twice or not last, or empty */
 
 	/* result */
-	uint16_t error_status;   /* HTTP status to answer when rc == -EBADMSG */
+	uint16_t error_status; /* HTTP status to answer when rc == -EBADMSG */
 	enum hs_http_method method;
 	const char *method_str;
 	const char *target;
 	uint32_t method_len;
 	uint32_t target_len;
-	uint8_t version_minor;   /* as received: 0 = HTTP/1.0, >= 1 = HTTP/1.1 */
+	uint8_t version_minor; /* as received: 0 = HTTP/1.0, >= 1 = HTTP/1.1 */
 	uint8_t host_count;
 	bool has_content_length;
 	bool has_transfer_encoding;
-	bool chunked;            /* Transfer-Encoding: chunked */
-	bool conn_close;         /* Connection: close */
-	bool conn_keep_alive;    /* Connection: keep-alive */
-	const char *host;        /* first Host value, NULL if none */
+	bool chunked;         /* Transfer-Encoding: chunked */
+	bool conn_close;      /* Connection: close */
+	bool conn_keep_alive; /* Connection: keep-alive */
+	const char *host;     /* first Host value, NULL if none */
 	uint32_t host_len;
 	uint64_t content_length;
 	uint32_t num_headers;
@@ -114,13 +114,15 @@ int hs_http_parse_request(struct hs_http_req *req, const char *buf, size_t len);
 
 /* True while the parser is still inside the request-line (for choosing 414
  * over 431 when the head does not fit in the buffer). */
-static inline bool hs_http_req_in_request_line(const struct hs_http_req *req)
+static inline bool
+hs_http_req_in_request_line(const struct hs_http_req *req)
 {
 	return !req->in_headers;
 }
 
 /* HTTP/1.1 semantics for the parsed request (minor >= 1). */
-static inline bool hs_http_req_is_11(const struct hs_http_req *req)
+static inline bool
+hs_http_req_is_11(const struct hs_http_req *req)
 {
 	return req->version_minor >= 1;
 }
@@ -163,16 +165,16 @@ const char *hs_http_reason(int status);
 typedef void (*hs_http_data_fn)(void *ctx, const char *p, size_t n);
 
 struct hs_http_chunked {
-	uint64_t left;           /* data bytes left in the current chunk */
-	uint64_t total;          /* data bytes decoded so far */
-	uint64_t max;            /* limit on total (413 above) */
-	uint64_t size;           /* chunk-size being parsed */
-	uint32_t line;           /* bytes of the current size line */
-	uint32_t trailer;        /* bytes of the trailer section */
+	uint64_t left;    /* data bytes left in the current chunk */
+	uint64_t total;   /* data bytes decoded so far */
+	uint64_t max;     /* limit on total (413 above) */
+	uint64_t size;    /* chunk-size being parsed */
+	uint32_t line;    /* bytes of the current size line */
+	uint32_t trailer; /* bytes of the trailer section */
 	uint8_t state;
-	uint8_t digits;          /* significant hex digits of size */
-	uint16_t error_status;   /* when -EBADMSG */
-	int result;              /* 0 running, 1 complete, -EBADMSG */
+	uint8_t digits;        /* significant hex digits of size */
+	uint16_t error_status; /* when -EBADMSG */
+	int result;            /* 0 running, 1 complete, -EBADMSG */
 };
 
 void hs_http_chunked_init(struct hs_http_chunked *d, uint64_t max);

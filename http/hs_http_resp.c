@@ -31,7 +31,8 @@ static __thread char hs_path_buf[HS_HTTP_IN_BUF + 1];
 static __thread char hs_loc_buf[HS_HTTP_HDR_BUF];
 
 /* RFC 9110 §6.6.1: Date, formatted once per second per thread. */
-static const char *hs_date_now(void)
+static const char *
+hs_date_now(void)
 {
 	time_t now = time(NULL);
 
@@ -44,7 +45,7 @@ static const char *hs_date_now(void)
 
 /* ---- responses ------------------------------------------------------ */
 
-#define HS_ERR_PAGE(code, text) \
+#define HS_ERR_PAGE(code, text)                              \
 	"<!DOCTYPE html>\n<html><head><title>" code " " text \
 	"</title></head>\n<body><h1>" code " " text "</h1></body></html>\n"
 
@@ -67,7 +68,8 @@ static const struct {
 	{ 505, HS_ERR_PAGE("505", "HTTP Version Not Supported") },
 };
 
-static const char *hs_err_page(int status)
+static const char *
+hs_err_page(int status)
 {
 	for (size_t i = 0; i < HS_ARRAY_SIZE(hs_err_pages); i++)
 		if (hs_err_pages[i].status == status)
@@ -77,7 +79,8 @@ static const char *hs_err_page(int status)
 
 
 /* RFC 6797 §6.1 Strict-Transport-Security, only over TLS. */
-static void hs_put_security(struct hs_out *o, const struct hs_http_server *srv)
+static void
+hs_put_security(struct hs_out *o, const struct hs_http_server *srv)
 {
 	if (!srv->tls)
 		return;
@@ -93,7 +96,8 @@ static void hs_put_security(struct hs_out *o, const struct hs_http_server *srv)
 	HS_PUTS(o, "X-Content-Type-Options: nosniff" HS_CRLF);
 }
 
-static void hs_put_location(struct hs_out *o, const struct hs_resp *r)
+static void
+hs_put_location(struct hs_out *o, const struct hs_resp *r)
 {
 	HS_PUTS(o, "Location: ");
 	if (r->loc_prefix) {
@@ -108,7 +112,8 @@ static void hs_put_location(struct hs_out *o, const struct hs_resp *r)
 	HS_PUTS(o, HS_CRLF);
 }
 
-int hs_respond(struct hs_http_conn *c, const struct hs_resp *r)
+int
+hs_respond(struct hs_http_conn *c, const struct hs_resp *r)
 {
 	const struct hs_http_server *srv = c->srv;
 	const struct hs_repr *rep = r->rep;
@@ -129,9 +134,10 @@ int hs_respond(struct hs_http_conn *c, const struct hs_resp *r)
 	} else if (r->text) {
 		body = (const uint8_t *)r->text;
 		body_len = r->text_len;
-		ctype = r->text_type ? r->text_type : "text/plain; charset=utf-8";
+		ctype = r->text_type ? r->text_type
+				     : "text/plain; charset=utf-8";
 	} else if (r->status == 304) {
-		body = NULL;            /* RFC 9110 §15.4.5: never a body */
+		body = NULL; /* RFC 9110 §15.4.5: never a body */
 		body_len = 0;
 		ctype = NULL;
 	} else {
@@ -222,18 +228,25 @@ int hs_respond(struct hs_http_conn *c, const struct hs_resp *r)
 	return r->status;
 }
 
-bool hs_status_closes(int status)
+bool
+hs_status_closes(int status)
 {
 	switch (status) {
-	case 400: case 413: case 414: case 431:
-	case 500: case 501: case 505:
+	case 400:
+	case 413:
+	case 414:
+	case 431:
+	case 500:
+	case 501:
+	case 505:
 		return true;
 	default:
 		return false;
 	}
 }
 
-int hs_respond_error(struct hs_http_conn *c, int status, bool keep)
+int
+hs_respond_error(struct hs_http_conn *c, int status, bool keep)
 {
 	struct hs_resp r = {
 		.status = status,
@@ -248,8 +261,8 @@ int hs_respond_error(struct hs_http_conn *c, int status, bool keep)
 
 /* ---- request header helpers ------------------------------------------ */
 
-bool hs_name_is(const struct hs_http_header *h, const char *lower,
-		       size_t n)
+bool
+hs_name_is(const struct hs_http_header *h, const char *lower, size_t n)
 {
 	if (h->name_len != n)
 		return false;
@@ -266,9 +279,9 @@ bool hs_name_is(const struct hs_http_header *h, const char *lower,
 
 /* Next field named lower (a lowercase literal) after index *i (start with
  * *i = 0); NULL at the end.  Fields may repeat (RFC 9110 §5.3). */
-static const struct hs_http_header *hs_hdr_next(const struct hs_http_req *r,
-						const char *lower, size_t n,
-						uint32_t *i)
+static const struct hs_http_header *
+hs_hdr_next(const struct hs_http_req *r, const char *lower, size_t n,
+	    uint32_t *i)
 {
 	while (*i < r->num_headers) {
 		const struct hs_http_header *h = &r->headers[(*i)++];
@@ -282,9 +295,8 @@ static const struct hs_http_header *hs_hdr_next(const struct hs_http_req *r,
 #define HS_HDR_NEXT(r, lit, i) hs_hdr_next((r), lit, sizeof(lit) - 1, (i))
 
 /* The only field named lit, NULL if absent; *dup set if it repeats. */
-const struct hs_http_header *hs_hdr_one(const struct hs_http_req *r,
-					       const char *lower, size_t n,
-					       bool *dup)
+const struct hs_http_header *
+hs_hdr_one(const struct hs_http_req *r, const char *lower, size_t n, bool *dup)
 {
 	uint32_t i = 0;
 	const struct hs_http_header *h = hs_hdr_next(r, lower, n, &i);
@@ -294,7 +306,8 @@ const struct hs_http_header *hs_hdr_one(const struct hs_http_req *r,
 }
 
 
-static bool hs_ows(char ch)
+static bool
+hs_ows(char ch)
 {
 	return ch == ' ' || ch == '\t';
 }
@@ -304,8 +317,9 @@ static bool hs_ows(char ch)
 /* Does a list of entity-tags (or "*") in the fields named lower match
  * etag?  weak: weak comparison (§8.8.3.2), else strong.  Our own tags are
  * always strong.  A malformed member ends the list (no match from it). */
-static bool hs_etag_list_match(const struct hs_http_req *r, const char *lower,
-			       size_t ln, const char *etag, bool weak)
+static bool
+hs_etag_list_match(const struct hs_http_req *r, const char *lower, size_t ln,
+		   const char *etag, bool weak)
 {
 	size_t el = strlen(etag);
 	const struct hs_http_header *h;
@@ -348,8 +362,9 @@ static bool hs_etag_list_match(const struct hs_http_req *r, const char *lower,
 
 /* A single valid HTTP-date in the only field named lower; false if
  * absent, repeated or invalid (the field is then ignored, §13.1.3). */
-static bool hs_hdr_date(const struct hs_http_req *r, const char *lower,
-			size_t ln, time_t *t)
+static bool
+hs_hdr_date(const struct hs_http_req *r, const char *lower, size_t ln,
+	    time_t *t)
 {
 	bool dup;
 	const struct hs_http_header *h = hs_hdr_one(r, lower, ln, &dup);
@@ -360,8 +375,8 @@ static bool hs_hdr_date(const struct hs_http_req *r, const char *lower,
 #define HS_HDR_DATE(r, lit, t) hs_hdr_date((r), lit, sizeof(lit) - 1, (t))
 
 /* RFC 9110 §13.2.2 steps 1-4 for GET/HEAD: 412, 304, or 0 to go on. */
-static int hs_preconditions(const struct hs_http_req *r,
-			    const struct hs_repr *rep)
+static int
+hs_preconditions(const struct hs_http_req *r, const struct hs_repr *rep)
 {
 	bool dup;
 	time_t t;
@@ -377,8 +392,8 @@ static int hs_preconditions(const struct hs_http_req *r,
 	}
 	/* 3. If-None-Match: weak comparison; GET/HEAD -> 304 (§13.1.2) */
 	if (HS_HDR_ONE(r, "if-none-match", &dup))
-		return HS_ETAG_MATCH(r, "if-none-match", rep->etag, true) ?
-		       304 : 0;
+		return HS_ETAG_MATCH(r, "if-none-match", rep->etag, true) ? 304
+									  : 0;
 	/* 4. If-Modified-Since, only without If-None-Match (§13.1.3) */
 	if (HS_HDR_DATE(r, "if-modified-since", &t) && rep->mtime <= t)
 		return 304;
@@ -388,7 +403,8 @@ static int hs_preconditions(const struct hs_http_req *r,
 /* ---- Range (RFC 9110 §14) --------------------------------------------- */
 
 /* 1*DIGIT at *p, saturating; false if no digit. */
-static bool hs_range_num(const char **p, const char *end, uint64_t *v)
+static bool
+hs_range_num(const char **p, const char *end, uint64_t *v)
 {
 	const char *s = *p;
 	uint64_t x = 0;
@@ -397,7 +413,7 @@ static bool hs_range_num(const char **p, const char *end, uint64_t *v)
 		if (x < UINT64_C(100000000000000000))
 			x = x * 10 + (uint64_t)(**p - '0');
 		else
-			x = UINT64_MAX / 2;   /* beyond any file size */
+			x = UINT64_MAX / 2; /* beyond any file size */
 		(*p)++;
 	}
 	*v = x;
@@ -405,8 +421,8 @@ static bool hs_range_num(const char **p, const char *end, uint64_t *v)
 }
 
 /* If-Range (§13.1.5): true when the Range may be honoured. */
-static bool hs_if_range_ok(const struct hs_http_req *r,
-			   const struct hs_repr *rep)
+static bool
+hs_if_range_ok(const struct hs_http_req *r, const struct hs_repr *rep)
 {
 	bool dup;
 	const struct hs_http_header *h = HS_HDR_ONE(r, "if-range", &dup);
@@ -420,7 +436,8 @@ static bool hs_if_range_ok(const struct hs_http_req *r,
 	if (h->value_len && (h->value[0] == '"' || h->value[0] == 'W')) {
 		/* an entity-tag: strong comparison, weak never matches */
 		el = strlen(rep->etag);
-		return h->value_len == el && memcmp(h->value, rep->etag, el) == 0;
+		return h->value_len == el &&
+		       memcmp(h->value, rep->etag, el) == 0;
 	}
 	/* a date: only an exact match of Last-Modified */
 	return hs_http_parse_date(h->value, h->value_len, &t) == 0 &&
@@ -431,8 +448,9 @@ static bool hs_if_range_ok(const struct hs_http_req *r,
  * 416, or 0 to serve the whole representation with 200: no Range, an
  * invalid one (§14.2: MAY ignore), a failed If-Range, or more than one
  * range (our choice: the whole file, no multipart/byteranges). */
-static int hs_range(const struct hs_http_req *r, const struct hs_repr *rep,
-		    uint64_t *first, uint64_t *last)
+static int
+hs_range(const struct hs_http_req *r, const struct hs_repr *rep,
+	 uint64_t *first, uint64_t *last)
 {
 	bool dup;
 	const struct hs_http_header *h = HS_HDR_ONE(r, "range", &dup);
@@ -469,7 +487,7 @@ static int hs_range(const struct hs_http_req *r, const struct hs_repr *rep,
 			p++;
 			hy = hs_range_num(&p, end, &y);
 			if (hy && y < x)
-				return 0;       /* §14.1.1: invalid */
+				return 0; /* §14.1.1: invalid */
 		}
 		while (p < end && hs_ows(*p))
 			p++;
@@ -506,7 +524,8 @@ static int hs_range(const struct hs_http_req *r, const struct hs_repr *rep,
 /* ---- content negotiation (RFC 9110 §12.5.3) --------------------------- */
 
 /* qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ): zero? */
-static bool hs_q_zero(const char *s, size_t n)
+static bool
+hs_q_zero(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (s[i] != '0' && s[i] != '.')
@@ -516,10 +535,11 @@ static bool hs_q_zero(const char *s, size_t n)
 
 /* Does Accept-Encoding allow gzip?  "gzip" / "x-gzip" with q > 0, or "*"
  * with q > 0 when gzip is not named.  No field: identity is preferred. */
-static bool hs_accepts_gzip(const struct hs_http_req *r)
+static bool
+hs_accepts_gzip(const struct hs_http_req *r)
 {
 	const struct hs_http_header *h;
-	int gzip = -1, star = -1;     /* -1 unnamed, 0 forbidden, 1 allowed */
+	int gzip = -1, star = -1; /* -1 unnamed, 0 forbidden, 1 allowed */
 	uint32_t i = 0;
 
 	while ((h = HS_HDR_NEXT(r, "accept-encoding", &i)) != NULL) {
@@ -547,7 +567,8 @@ static bool hs_accepts_gzip(const struct hs_http_req *r)
 						q = p + 2;
 						qe = q;
 						while (qe < end && *qe != ',' &&
-						       *qe != ';' && !hs_ows(*qe))
+						       *qe != ';' &&
+						       !hs_ows(*qe))
 							qe++;
 					}
 					continue;
@@ -567,8 +588,9 @@ static bool hs_accepts_gzip(const struct hs_http_req *r)
 	return gzip == 1 || (gzip == -1 && star == 1);
 }
 
-static void hs_select_repr(const struct hs_http_req *r, const struct hs_file *f,
-			   struct hs_repr *rep)
+static void
+hs_select_repr(const struct hs_http_req *r, const struct hs_file *f,
+	       struct hs_repr *rep)
 {
 	const struct hs_file *gz = f->gz;
 
@@ -591,7 +613,8 @@ static void hs_select_repr(const struct hs_http_req *r, const struct hs_file *f,
 	rep->gzip = false;
 }
 
-static bool hs_loc_char_ok(uint8_t ch)
+static bool
+hs_loc_char_ok(uint8_t ch)
 {
 	/* RFC 3986 pchar without '%' plus '/' */
 	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
@@ -600,8 +623,8 @@ static bool hs_loc_char_ok(uint8_t ch)
 
 /* Location for a directory requested without its slash: the normalised
  * path re-encoded, "/", and the original query (RFC 9110 §10.2.2). */
-static size_t hs_build_location(const char *path, size_t n,
-				const char *target, size_t tlen)
+static size_t
+hs_build_location(const char *path, size_t n, const char *target, size_t tlen)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	struct hs_out o = { hs_loc_buf, 0, sizeof(hs_loc_buf), false };
@@ -628,7 +651,8 @@ static size_t hs_build_location(const char *path, size_t n,
 }
 
 /* GET / HEAD of the normalised target. */
-int hs_serve(struct hs_http_conn *c, bool head, bool keep)
+int
+hs_serve(struct hs_http_conn *c, bool head, bool keep)
 {
 	const struct hs_http_req *r = &c->req;
 	struct hs_resp resp = { .status = 200, .head = head, .keep = keep };
@@ -652,9 +676,8 @@ int hs_serve(struct hs_http_conn *c, bool head, bool keep)
 			 * its index would resolve wrongly; redirect */
 			resp.status = 301;
 			resp.location = hs_loc_buf;
-			resp.location_len = hs_build_location(hs_path_buf, len,
-							      r->target,
-							      r->target_len);
+			resp.location_len = hs_build_location(
+				hs_path_buf, len, r->target, r->target_len);
 			if (resp.location_len > sizeof(hs_loc_buf))
 				return hs_respond_error(c, 500, false);
 			return hs_respond(c, &resp);
@@ -681,7 +704,8 @@ int hs_serve(struct hs_http_conn *c, bool head, bool keep)
 
 /* reg-name / IPv4 / "[" IPv6 "]" characters we accept in a Host we echo
  * into a Location (RFC 3986 §3.2.2, without pct-encoded/sub-delims). */
-static bool hs_host_char(uint8_t ch)
+static bool
+hs_host_char(uint8_t ch)
 {
 	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
 	       (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' ||
@@ -689,7 +713,8 @@ static bool hs_host_char(uint8_t ch)
 }
 
 /* The host part of a Host value (port dropped); length, -1 if invalid. */
-static int hs_host_part(const char *h, size_t n)
+static int
+hs_host_part(const char *h, size_t n)
 {
 	size_t i = 0;
 
@@ -716,11 +741,14 @@ static int hs_host_part(const char *h, size_t n)
 
 /* Plain-port listener in redirect mode: 301 to the https URL of the same
  * target (RFC 9110 §15.4.2), for every method. */
-int hs_redirect_https(struct hs_http_conn *c, bool head, bool keep)
+int
+hs_redirect_https(struct hs_http_conn *c, bool head, bool keep)
 {
 	const struct hs_http_server *srv = c->srv;
 	const struct hs_http_req *r = &c->req;
-	struct hs_resp resp = { .status = 301, .head = head, .keep = keep,
+	struct hs_resp resp = { .status = 301,
+				.head = head,
+				.keep = keep,
 				.loc_prefix = "https://",
 				.loc_port = srv->https_port };
 	const char *t = r->target, *end = t + r->target_len;

@@ -23,7 +23,8 @@ hs_sink_sha(struct hs_http_sink *s)
 }
 
 bool
-hs_http_sink_match(const struct hs_http_server *srv, const struct hs_http_req *r)
+hs_http_sink_match(const struct hs_http_server *srv,
+		   const struct hs_http_req *r)
 {
 	return srv->upload_sink != NULL && r->method == HS_HTTP_METHOD_POST &&
 	       r->target_len == srv->upload_sink_len &&

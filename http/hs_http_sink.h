@@ -30,16 +30,16 @@ struct hs_http_server;
 struct hs_http_reply;
 
 /* room for a wc_Sha256 (checked at compile time in hs_http_sink.c) */
-#define HS_HTTP_SINK_CTX    512
+#define HS_HTTP_SINK_CTX              512
 /* "sha256=" 64 hex " bytes=" 20 digits "\n" */
-#define HS_HTTP_SINK_RESULT 96
+#define HS_HTTP_SINK_RESULT           96
 #define HS_HTTP_SINK_MAX_BODY_DEFAULT (64ull << 20)
 
 struct hs_http_sink {
-	uint64_t bytes;                /* body bytes hashed so far */
-	bool active;                   /* a body is being hashed */
-	bool failed;                   /* the hash reported an error */
-	uint16_t result_len;           /* the digest line, once complete */
+	uint64_t bytes;      /* body bytes hashed so far */
+	bool active;         /* a body is being hashed */
+	bool failed;         /* the hash reported an error */
+	uint16_t result_len; /* the digest line, once complete */
 	char result[HS_HTTP_SINK_RESULT];
 	uint8_t ctx[HS_HTTP_SINK_CTX] __attribute__((aligned(64)));
 };

@@ -11,10 +11,12 @@
 #ifndef HS_HTTP_STATS_H
 #define HS_HTTP_STATS_H
 
+/* clang-format off */
 #define HS_STATS_HTTP(X) \
 	X(http_req) X(http_1xx) X(http_2xx) X(http_3xx) X(http_4xx) \
 	X(http_5xx) X(conn_timeout_idle) X(conn_timeout_handshake) \
 	X(conn_timeout_read) X(conn_timeout_write) X(conn_timeout_linger) \
 	X(log_dropped) X(http_body_zc_bytes)
+/* clang-format on */
 
 #endif

@@ -24,7 +24,7 @@
 #include "hs_out.h"
 
 #define HS_LOG_CACHE_LINE 64
-#define HS_LOG_WBUF (64 * 1024)
+#define HS_LOG_WBUF       (64 * 1024)
 
 struct hs_log_ring {
 	/* producer */
@@ -38,7 +38,7 @@ struct hs_log_ring {
 };
 
 static struct {
-	pthread_mutex_t lock;             /* registry, fd, path */
+	pthread_mutex_t lock; /* registry, fd, path */
 	struct hs_log_ring *rings[HS_LOG_MAX_RINGS];
 	unsigned int nrings;
 	int fd;
@@ -53,7 +53,8 @@ static struct {
 
 /* ---- ring ------------------------------------------------------------ */
 
-struct hs_log_ring *hs_log_ring_new(unsigned int nrec)
+struct hs_log_ring *
+hs_log_ring_new(unsigned int nrec)
 {
 	struct hs_log_ring *r;
 	uint32_t n = 1;
@@ -82,7 +83,8 @@ struct hs_log_ring *hs_log_ring_new(unsigned int nrec)
 	return r;
 }
 
-void hs_log_ring_free(struct hs_log_ring *r)
+void
+hs_log_ring_free(struct hs_log_ring *r)
 {
 	if (r == NULL)
 		return;
@@ -98,20 +100,22 @@ void hs_log_ring_free(struct hs_log_ring *r)
 	free(r);
 }
 
-struct hs_log_rec *hs_log_reserve(struct hs_log_ring *r)
+struct hs_log_rec *
+hs_log_reserve(struct hs_log_ring *r)
 {
 	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
 
 	if (head - r->tail_cache > r->mask) {
-		r->tail_cache = atomic_load_explicit(&r->tail,
-						     memory_order_acquire);
+		r->tail_cache =
+			atomic_load_explicit(&r->tail, memory_order_acquire);
 		if (head - r->tail_cache > r->mask)
 			return NULL;
 	}
 	return &r->recs[head & r->mask];
 }
 
-void hs_log_commit(struct hs_log_ring *r)
+void
+hs_log_commit(struct hs_log_ring *r)
 {
 	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
 
@@ -122,7 +126,8 @@ void hs_log_commit(struct hs_log_ring *r)
 
 /* A quoted field: ", \, control and non-ASCII bytes as \xHH; "-" when
  * empty. */
-static void lput_quoted(struct hs_out *o, const char *s, size_t n)
+static void
+lput_quoted(struct hs_out *o, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 
@@ -145,7 +150,8 @@ static void lput_quoted(struct hs_out *o, const char *s, size_t n)
 
 /* The CLF user field (a TLS client certificate subject): unquoted, so
  * spaces too are escaped as \xHH; "-" when empty. */
-static void lput_user(struct hs_out *o, const char *s, size_t n)
+static void
+lput_user(struct hs_out *o, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 
@@ -164,12 +170,13 @@ static void lput_user(struct hs_out *o, const char *s, size_t n)
 	}
 }
 
-size_t hs_log_format(const struct hs_log_rec *rec, bool combined, char *buf,
-		     size_t cap)
+size_t
+hs_log_format(const struct hs_log_rec *rec, bool combined, char *buf,
+	      size_t cap)
 {
-	static const char mons[12][4] = {
-		"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	static const char mons[12][4] = { "Jan", "Feb", "Mar", "Apr",
+					  "May", "Jun", "Jul", "Aug",
+					  "Sep", "Oct", "Nov", "Dec" };
 	/* the date part, formatted once per second per thread */
 	static __thread int64_t d_sec = INT64_MIN;
 	static __thread char d[64];
@@ -189,11 +196,10 @@ size_t hs_log_format(const struct hs_log_rec *rec, bool combined, char *buf,
 	if (rec->time != d_sec) {
 		if (gmtime_r(&t, &tm) == NULL)
 			memset(&tm, 0, sizeof(tm));
-		d_len = snprintf(d, sizeof(d),
-				 " [%02d/%s/%04d:%02d:%02d:%02d +0000] ",
-				 tm.tm_mday, mons[tm.tm_mon % 12],
-				 tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-				 tm.tm_sec);
+		d_len = snprintf(
+			d, sizeof(d), " [%02d/%s/%04d:%02d:%02d:%02d +0000] ",
+			tm.tm_mday, mons[tm.tm_mon % 12], tm.tm_year + 1900,
+			tm.tm_hour, tm.tm_min, tm.tm_sec);
 		d_sec = rec->time;
 	}
 	hs_put(&o, " - ", 3);
@@ -219,8 +225,8 @@ size_t hs_log_format(const struct hs_log_rec *rec, bool combined, char *buf,
 	return o.len;
 }
 
-size_t hs_log_drain(struct hs_log_ring *r, char *buf, size_t cap,
-		    unsigned int *nrec)
+size_t
+hs_log_drain(struct hs_log_ring *r, char *buf, size_t cap, unsigned int *nrec)
 {
 	uint32_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
 	uint32_t head = atomic_load_explicit(&r->head, memory_order_acquire);
@@ -232,7 +238,7 @@ size_t hs_log_drain(struct hs_log_ring *r, char *buf, size_t cap,
 					 buf + len, cap - len);
 
 		if (n == 0)
-			break;           /* buf full: the rest next time */
+			break; /* buf full: the rest next time */
 		len += n;
 		tail++;
 		(*nrec)++;
@@ -243,7 +249,8 @@ size_t hs_log_drain(struct hs_log_ring *r, char *buf, size_t cap,
 
 /* ---- the file and the writer ----------------------------------------- */
 
-int hs_log_open(const char *path, char *err, size_t errlen)
+int
+hs_log_open(const char *path, char *err, size_t errlen)
 {
 	int fd;
 
@@ -258,7 +265,8 @@ int hs_log_open(const char *path, char *err, size_t errlen)
 		int e = errno;
 
 		snprintf(err, errlen,
-			 "--access-log: cannot open %s: %s (use --access-log off to disable)",
+			 "--access-log: cannot open %s: %s (use --access-log "
+			 "off to disable)",
 			 path, strerror(e));
 		return -e;
 	}
@@ -271,7 +279,8 @@ int hs_log_open(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-static void hs_log_write_all(int fd, const char *p, size_t n)
+static void
+hs_log_write_all(int fd, const char *p, size_t n)
 {
 	while (n > 0) {
 		ssize_t w = write(fd, p, n);
@@ -279,14 +288,15 @@ static void hs_log_write_all(int fd, const char *p, size_t n)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			return;          /* disk full, ...: the lines are lost */
+			return; /* disk full, ...: the lines are lost */
 		p += w;
 		n -= (size_t)w;
 	}
 }
 
 /* Drain every ring into the file; caller holds the lock. */
-static void hs_log_flush_locked(void)
+static void
+hs_log_flush_locked(void)
 {
 	for (unsigned int i = 0; i < hs_log.nrings; i++) {
 		for (;;) {
@@ -303,13 +313,16 @@ static void hs_log_flush_locked(void)
 	}
 }
 
-static void hs_log_reopen_locked(void)
+static void
+hs_log_reopen_locked(void)
 {
 	int fd = open(hs_log.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
 		      0644);
 
 	if (fd < 0) {
-		fprintf(stderr, "httpsd: access log: cannot reopen %s: %s (still writing to the old file)\n",
+		fprintf(stderr,
+			"httpsd: access log: cannot reopen %s: %s (still "
+			"writing to the old file)\n",
 			hs_log.path, strerror(errno));
 		return;
 	}
@@ -317,7 +330,8 @@ static void hs_log_reopen_locked(void)
 	hs_log.fd = fd;
 }
 
-static void *hs_log_thread(void *arg)
+static void *
+hs_log_thread(void *arg)
 {
 	const struct timespec nap = { 0, HS_LOG_FLUSH_MS * 1000000L };
 
@@ -333,7 +347,8 @@ static void *hs_log_thread(void *arg)
 	return NULL;
 }
 
-int hs_log_start(hs_log_thread_create_fn create)
+int
+hs_log_start(hs_log_thread_create_fn create)
 {
 	int rc;
 
@@ -341,7 +356,8 @@ int hs_log_start(hs_log_thread_create_fn create)
 		return 0;
 	atomic_store(&hs_log.stop, false);
 	if (create != NULL) {
-		rc = create(&hs_log.thread, "hs-accesslog", hs_log_thread, NULL);
+		rc = create(&hs_log.thread, "hs-accesslog", hs_log_thread,
+			    NULL);
 	} else {
 		rc = pthread_create(&hs_log.thread, NULL, hs_log_thread, NULL);
 		if (rc == 0)
@@ -353,12 +369,14 @@ int hs_log_start(hs_log_thread_create_fn create)
 	return 0;
 }
 
-void hs_log_reopen(void)
+void
+hs_log_reopen(void)
 {
 	atomic_store(&hs_log.reopen, true);
 }
 
-void hs_log_stop(void)
+void
+hs_log_stop(void)
 {
 	if (hs_log.running) {
 		atomic_store(&hs_log.stop, true);
@@ -373,7 +391,8 @@ void hs_log_stop(void)
 	pthread_mutex_unlock(&hs_log.lock);
 }
 
-uint64_t hs_log_written(void)
+uint64_t
+hs_log_written(void)
 {
 	return atomic_load(&hs_log.written);
 }

@@ -33,25 +33,25 @@
 #include <stdint.h>
 #include <time.h>
 
-#define HS_LOG_LINE_MAX   192      /* request-line bytes kept */
-#define HS_LOG_REF_MAX    96       /* Referer bytes kept */
-#define HS_LOG_UA_MAX     160      /* User-Agent bytes kept */
-#define HS_LOG_USER_MAX   255      /* TLS client certificate subject */
-#define HS_LOG_RING_RECS  4096     /* records per lcore ring (power of 2) */
-#define HS_LOG_FLUSH_MS   50
-#define HS_LOG_MAX_RINGS  128
+#define HS_LOG_LINE_MAX     192  /* request-line bytes kept */
+#define HS_LOG_REF_MAX      96   /* Referer bytes kept */
+#define HS_LOG_UA_MAX       160  /* User-Agent bytes kept */
+#define HS_LOG_USER_MAX     255  /* TLS client certificate subject */
+#define HS_LOG_RING_RECS    4096 /* records per lcore ring (power of 2) */
+#define HS_LOG_FLUSH_MS     50
+#define HS_LOG_MAX_RINGS    128
 #define HS_LOG_DEFAULT_PATH "/var/log/httpsd/access.log"
 
 struct hs_log_rec {
-	int64_t time;                 /* seconds since the epoch */
-	uint64_t bytes;               /* response body bytes */
-	uint32_t client_ip;           /* network byte order */
+	int64_t time;       /* seconds since the epoch */
+	uint64_t bytes;     /* response body bytes */
+	uint32_t client_ip; /* network byte order */
 	uint16_t status;
 	uint8_t line_len, ref_len, ua_len, user_len;
 	char line[HS_LOG_LINE_MAX];
 	char ref[HS_LOG_REF_MAX];
 	char ua[HS_LOG_UA_MAX];
-	char user[HS_LOG_USER_MAX];  /* CLF user: verified client DN, or empty */
+	char user[HS_LOG_USER_MAX]; /* CLF user: verified client DN, or empty */
 };
 
 struct hs_log_ring;

@@ -66,32 +66,32 @@ struct hs_srv_ref {
 /* A published configuration generation (see the top of this file). */
 struct hs_srv_gen {
 	struct hs_server_config cfg;
-	void (*release)(void *arg);       /* frees cfg's tls, files, strings */
+	void (*release)(void *arg); /* frees cfg's tls, files, strings */
 	void *release_arg;
 	struct hs_srv_ref refs[HS_MAX_LCORES];
 };
 
-static struct hs_srv_gen *srv_gen_cur;  /* __atomic_*: main writes */
+static struct hs_srv_gen *srv_gen_cur; /* __atomic_*: main writes */
 
 /* What a connection waits for; each phase has its own deadline. */
 enum hs_srv_phase {
-	HS_SRV_HANDSHAKE,   /* TLS handshake: fixed deadline from accept */
-	HS_SRV_IDLE,        /* keep-alive, nothing buffered */
-	HS_SRV_READING,     /* part of a request head (or body) buffered */
-	HS_SRV_WRITING,     /* response output waiting for send space */
-	HS_SRV_CLOSING,     /* our FIN is queued; peer must finish */
+	HS_SRV_HANDSHAKE, /* TLS handshake: fixed deadline from accept */
+	HS_SRV_IDLE,      /* keep-alive, nothing buffered */
+	HS_SRV_READING,   /* part of a request head (or body) buffered */
+	HS_SRV_WRITING,   /* response output waiting for send space */
+	HS_SRV_CLOSING,   /* our FIN is queued; peer must finish */
 };
 
 struct hs_srv_conn {
-	struct hs_transport tp;           /* TCP, with TLS on the HTTPS port */
+	struct hs_transport tp; /* TCP, with TLS on the HTTPS port */
 	struct hs_srv_lcore *sl;
-	struct hs_srv_conn *prev, *next;  /* live list, for shutdown */
-	struct hs_srv_gen *tls_gen;       /* holds: the TLS session's context */
-	struct hs_srv_gen *rsp_gen;       /* ...the response body's file cache */
-	struct srv_zc *zc;                /* the body's zero-copy holder (our ref) */
-	bool closing;                     /* hs_tcp_close() issued */
-	bool eof;                         /* no more input will come */
-	uint8_t phase;                    /* enum hs_srv_phase */
+	struct hs_srv_conn *prev, *next; /* live list, for shutdown */
+	struct hs_srv_gen *tls_gen;      /* holds: the TLS session's context */
+	struct hs_srv_gen *rsp_gen;      /* ...the response body's file cache */
+	struct srv_zc *zc; /* the body's zero-copy holder (our ref) */
+	bool closing;      /* hs_tcp_close() issued */
+	bool eof;          /* no more input will come */
+	uint8_t phase;     /* enum hs_srv_phase */
 	struct hs_http_conn http;
 };
 
@@ -99,15 +99,15 @@ struct hs_srv_conn {
 struct hs_srv_lcore {
 	struct hs_lcore *lc;
 	struct hs_tls_ctx *tls;
-	struct hs_srv_gen *gen;           /* the generation new work uses */
-	unsigned int slot;                /* this lcore's index in gen->refs */
+	struct hs_srv_gen *gen; /* the generation new work uses */
+	unsigned int slot;      /* this lcore's index in gen->refs */
 	bool is_tls;
 	bool draining;
-	uint64_t nlive;                   /* live connections (main reads) */
+	uint64_t nlive; /* live connections (main reads) */
 	struct hs_http_server http;
 	uint64_t to_us[HS_SRV_CLOSING + 1]; /* deadline per phase */
-	struct hs_log_ring *log;          /* this lcore's, NULL: log off */
-	struct hs_srv_conn live;          /* list head */
+	struct hs_log_ring *log;            /* this lcore's, NULL: log off */
+	struct hs_srv_conn live;            /* list head */
 };
 
 static struct hs_srv_lcore *srv_of[HS_MAX_LCORES][2];
@@ -118,11 +118,21 @@ srv_count_status(struct hs_stats *st, int status)
 {
 	st->http_req++;
 	switch (status / 100) {
-	case 1: st->http_1xx++; break;
-	case 2: st->http_2xx++; break;
-	case 3: st->http_3xx++; break;
-	case 4: st->http_4xx++; break;
-	default: st->http_5xx++; break;
+	case 1:
+		st->http_1xx++;
+		break;
+	case 2:
+		st->http_2xx++;
+		break;
+	case 3:
+		st->http_3xx++;
+		break;
+	case 4:
+		st->http_4xx++;
+		break;
+	default:
+		st->http_5xx++;
+		break;
 	}
 }
 
@@ -141,7 +151,8 @@ srv_log(struct hs_srv_conn *sc, struct hs_stats *st)
 		st->log_dropped++;
 		return;
 	}
-	hs_http_log_record(&sc->http, hs_tp_peer_addr(&sc->tp), time(NULL), rec);
+	hs_http_log_record(&sc->http, hs_tp_peer_addr(&sc->tp), time(NULL),
+			   rec);
 	hs_log_commit(ring);
 }
 
@@ -151,13 +162,15 @@ srv_log(struct hs_srv_conn *sc, struct hs_stats *st)
 static inline void
 srv_gen_hold(struct hs_srv_gen *g, unsigned int slot)
 {
-	__atomic_store_n(&g->refs[slot].n, g->refs[slot].n + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&g->refs[slot].n, g->refs[slot].n + 1,
+			 __ATOMIC_RELAXED);
 }
 
 static inline void
 srv_gen_drop(struct hs_srv_gen *g, unsigned int slot)
 {
-	__atomic_store_n(&g->refs[slot].n, g->refs[slot].n - 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&g->refs[slot].n, g->refs[slot].n - 1,
+			 __ATOMIC_RELEASE);
 }
 
 /* Keep the response's hold in step with the engine; call right after
@@ -176,8 +189,9 @@ srv_rsp_track(struct hs_srv_conn *sc)
 	struct hs_srv_gen *g = NULL;
 
 	if (fc != NULL)
-		g = sc->rsp_gen != NULL && sc->rsp_gen->cfg.files == fc ?
-		    sc->rsp_gen : sc->sl->gen;
+		g = sc->rsp_gen != NULL && sc->rsp_gen->cfg.files == fc
+			    ? sc->rsp_gen
+			    : sc->sl->gen;
 	if (g == sc->rsp_gen)
 		return;
 	if (g != NULL)
@@ -199,11 +213,11 @@ srv_rsp_track(struct hs_srv_conn *sc)
  * generations are freed, app/hs_app.c). */
 struct srv_zc {
 	struct rte_mbuf_ext_shared_info shinfo;
-	struct rte_mbuf *m;               /* the mbuf this lives in */
-	struct hs_srv_gen *gen;           /* held: the body's file cache */
+	struct rte_mbuf *m;     /* the mbuf this lives in */
+	struct hs_srv_gen *gen; /* held: the body's file cache */
 	const struct hs_file_cache *files;
 	unsigned int slot;
-	struct srv_zc *next, **pprev;     /* srv_zc_live[slot] */
+	struct srv_zc *next, **pprev; /* srv_zc_live[slot] */
 };
 
 /* Live holders per lcore slot (static: a holder may outlive its struct
@@ -257,7 +271,7 @@ srv_zc_get(struct hs_srv_conn *sc)
 	z->slot = slot;
 	z->shinfo.free_cb = srv_zc_free;
 	z->shinfo.fcb_opaque = z;
-	rte_mbuf_ext_refcnt_set(&z->shinfo, 1);      /* the connection's */
+	rte_mbuf_ext_refcnt_set(&z->shinfo, 1); /* the connection's */
 	srv_gen_hold(z->gen, slot);
 	z->next = srv_zc_live[slot];
 	if (z->next != NULL)
@@ -353,7 +367,7 @@ srv_read(struct hs_srv_conn *sc)
 		if (n == -EAGAIN)
 			break;
 		if (n == 0) {
-			sc->eof = true;           /* close_notify or TCP EOF */
+			sc->eof = true; /* close_notify or TCP EOF */
 			break;
 		}
 		if (n < 0)
@@ -391,8 +405,8 @@ srv_write(struct hs_srv_conn *sc)
 		if (z != NULL) {
 			n = hs_tp_write_ref(&sc->tp, p, len, &z->shinfo);
 			if (n > 0)
-				hs_lcore_stats(hs_tcp_lcore_of(sc->tp.tcp))->http_body_zc_bytes +=
-					(uint64_t)n;
+				hs_lcore_stats(hs_tcp_lcore_of(sc->tp.tcp))
+					->http_body_zc_bytes += (uint64_t)n;
 		} else {
 			n = hs_tp_write(&sc->tp, p, len);
 		}
@@ -402,7 +416,7 @@ srv_write(struct hs_srv_conn *sc)
 			return n;
 		hs_http_conn_sent(&sc->http, (size_t)n);
 		if (sc->zc != NULL && !hs_http_conn_output_is_file(&sc->http))
-			srv_zc_put(sc);               /* body fully queued */
+			srv_zc_put(sc); /* body fully queued */
 		written += n;
 	}
 	return written;
@@ -430,9 +444,8 @@ srv_arm(struct hs_srv_conn *sc, bool wrote, bool read)
 	/* Draining: a keep-alive connection idle after a response closes
 	 * now; a fresh one may still send its first request. */
 	if (sc->sl->draining && !sc->closing && sc->http.requests > 0 &&
-	    hs_http_conn_output(&sc->http, &p) == 0 &&
-	    sc->http.in_len == 0 && !hs_http_conn_reading_body(&sc->http) &&
-	    hs_tp_established(&sc->tp))
+	    hs_http_conn_output(&sc->http, &p) == 0 && sc->http.in_len == 0 &&
+	    !hs_http_conn_reading_body(&sc->http) && hs_tp_established(&sc->tp))
 		srv_close(sc);
 	if (sc->closing)
 		ph = HS_SRV_CLOSING;
@@ -645,10 +658,18 @@ srv_timeout(struct hs_tcp_conn *c)
 		srv_close(sc);
 		srv_arm(sc, false, false);
 		return;
-	case HS_SRV_HANDSHAKE: st->conn_timeout_handshake++; break;
-	case HS_SRV_READING: st->conn_timeout_read++; break;
-	case HS_SRV_WRITING: st->conn_timeout_write++; break;
-	default: st->conn_timeout_linger++; break;
+	case HS_SRV_HANDSHAKE:
+		st->conn_timeout_handshake++;
+		break;
+	case HS_SRV_READING:
+		st->conn_timeout_read++;
+		break;
+	case HS_SRV_WRITING:
+		st->conn_timeout_write++;
+		break;
+	default:
+		st->conn_timeout_linger++;
+		break;
 	}
 	srv_abort(sc);
 }
@@ -702,7 +723,8 @@ srv_lcore_apply(struct hs_srv_lcore *sl, struct hs_srv_gen *g)
 	sl->http.keepalive_requests = cfg->keepalive_requests;
 	sl->http.access_log = cfg->access_log;
 	sl->http.upload_sink = cfg->upload_sink;
-	sl->http.upload_sink_len = cfg->upload_sink ? strlen(cfg->upload_sink) : 0;
+	sl->http.upload_sink_len =
+		cfg->upload_sink ? strlen(cfg->upload_sink) : 0;
 	if (cfg->max_body != 0)
 		sl->http.max_body = cfg->max_body;
 	sl->http.files = cfg->files;
@@ -714,11 +736,12 @@ srv_lcore_apply(struct hs_srv_lcore *sl, struct hs_srv_gen *g)
 	sl->to_us[HS_SRV_WRITING] = srv_ms(cfg->send_ms, 60000);
 	sl->to_us[HS_SRV_CLOSING] = srv_ms(cfg->linger_ms, 30000);
 	if (sl->draining)
-		sl->http.keepalive_requests = 1;  /* every response: close */
+		sl->http.keepalive_requests = 1; /* every response: close */
 }
 
 static struct hs_srv_lcore *
-srv_lcore_new(struct hs_lcore *lc, struct hs_srv_gen *g, bool tls, unsigned int slot)
+srv_lcore_new(struct hs_lcore *lc, struct hs_srv_gen *g, bool tls,
+	      unsigned int slot)
 {
 	struct hs_srv_lcore *sl = calloc(1, sizeof(*sl));
 
@@ -743,7 +766,7 @@ srv_lcore_drain(struct hs_srv_lcore *sl, uint16_t port)
 	sl->http.keepalive_requests = 1;
 	(void)hs_tcp_unlisten(sl->lc, port);
 	for (sc = sl->live.next; sc != &sl->live; sc = next) {
-		next = sc->next;          /* srv_arm never frees sc */
+		next = sc->next; /* srv_arm never frees sc */
 		srv_arm(sc, false, false);
 	}
 }
@@ -862,8 +885,8 @@ srv_gen_free(void *obj)
 }
 
 int
-hs_server_publish(const struct hs_server_config *cfg, void (*release)(void *arg),
-		  void *arg)
+hs_server_publish(const struct hs_server_config *cfg,
+		  void (*release)(void *arg), void *arg)
 {
 	struct hs_srv_gen *g = aligned_alloc(RTE_CACHE_LINE_SIZE, sizeof(*g));
 	struct hs_srv_gen *old;
@@ -878,7 +901,8 @@ hs_server_publish(const struct hs_server_config *cfg, void (*release)(void *arg)
 	hs_lcore_ctl_bump();
 	if (old != NULL && hs_rcu_retire(old, srv_gen_busy, srv_gen_free) < 0) {
 		/* cannot track it: keep it until exit rather than risk it */
-		fprintf(stderr, "httpsd: warning: out of memory retiring a configuration\n");
+		fprintf(stderr, "httpsd: warning: out of memory retiring a "
+				"configuration\n");
 	}
 	return 0;
 }
@@ -893,7 +917,8 @@ hs_server_live_conns(void)
 			const struct hs_srv_lcore *sl = srv_of[i][j];
 
 			if (sl != NULL)
-				n += __atomic_load_n(&sl->nlive, __ATOMIC_RELAXED);
+				n += __atomic_load_n(&sl->nlive,
+						     __ATOMIC_RELAXED);
 		}
 	return n;
 }
@@ -912,7 +937,8 @@ hs_server_lcores_attached(void)
 void
 hs_server_fini(void)
 {
-	struct hs_srv_gen *g = __atomic_exchange_n(&srv_gen_cur, NULL, __ATOMIC_ACQ_REL);
+	struct hs_srv_gen *g =
+		__atomic_exchange_n(&srv_gen_cur, NULL, __ATOMIC_ACQ_REL);
 
 	if (g != NULL)
 		srv_gen_free(g);

@@ -15,16 +15,16 @@ struct hs_tls_ctx;
 struct hs_file_cache;
 
 struct hs_server_config {
-	struct hs_tls_ctx *tls;             /* shared, read-only */
-	const struct hs_file_cache *files;  /* shared, read-only */
-	uint16_t https_port;                /* 0 = off */
-	uint16_t http_port;                 /* 0 = off */
+	struct hs_tls_ctx *tls;            /* shared, read-only */
+	const struct hs_file_cache *files; /* shared, read-only */
+	uint16_t https_port;               /* 0 = off */
+	uint16_t http_port;                /* 0 = off */
 	/* HTTP knobs applied to both listeners (see struct hs_http_server);
 	 * fill with hs_server_config_defaults(). */
 	uint32_t hsts_max_age;
 	bool hsts_subdomains, hsts_preload;
-	bool plain_redirect;                /* port 80: 301 to https (default) */
-	const char *redirect_host;          /* for requests without Host */
+	bool plain_redirect;       /* port 80: 301 to https (default) */
+	const char *redirect_host; /* for requests without Host */
 	uint32_t keepalive_requests;
 	/* access log on: one record ring per lcore (hs_log.h), drained by
 	 * the writer thread the caller starts; a full ring counts

@@ -51,7 +51,8 @@ hs_tp_open_plain(struct hs_transport *t, struct hs_tcp_conn *c)
 }
 
 int
-hs_tp_open_tls(struct hs_transport *t, struct hs_tcp_conn *c, struct hs_tls_ctx *ctx)
+hs_tp_open_tls(struct hs_transport *t, struct hs_tcp_conn *c,
+	       struct hs_tls_ctx *ctx)
 {
 	t->tcp = c;
 	t->established = false;
@@ -150,9 +151,9 @@ hs_tp_tls_write_sealed(struct hs_transport *t, const void *p, size_t len)
 		if (m == NULL) {
 			rte_pktmbuf_free(head);
 			hs_lcore_stats(lc)->drop_nombuf++;
-			return -EAGAIN;           /* retried from writable() */
+			return -EAGAIN; /* retried from writable() */
 		}
-		m->data_off = 0;                  /* never transmitted as is */
+		m->data_off = 0; /* never transmitted as is */
 		k = HS_MIN(rte_pktmbuf_tailroom(m) - pre, len - off);
 		d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(pre + k));
 		v[n].base = d + pre;
@@ -176,8 +177,8 @@ hs_tp_tls_write_sealed(struct hs_transport *t, const void *p, size_t len)
 		rte_pktmbuf_free(head);
 		return rc;
 	}
-	rc = hs_tcp_send_mbuf(t->tcp, head);      /* consumes head */
+	rc = hs_tcp_send_mbuf(t->tcp, head); /* consumes head */
 	if (rc < 0)
-		return rc == -ENOBUFS ? -EIO : rc;  /* sealed: no retry */
+		return rc == -ENOBUFS ? -EIO : rc; /* sealed: no retry */
 	return (int)len;
 }

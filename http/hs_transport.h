@@ -38,8 +38,8 @@
 
 struct hs_transport {
 	struct hs_tcp_conn *tcp;
-	struct hs_tls_sess *tls;          /* NULL: plain TCP */
-	bool established;                 /* application bytes may flow: the
+	struct hs_tls_sess *tls; /* NULL: plain TCP */
+	bool established;        /* application bytes may flow: the
 	                                   * TLS handshake is done (plain TCP:
 	                                   * from the start) */
 };

@@ -53,13 +53,15 @@ static void hs_tls_fatal_alert(struct hs_tls_sess *s, int wolf_err);
  * reject its 0-RTT instead, which hs_tls_ticket_cb does by refusing the
  * ticket (hs_tls_early.h says why that way).  A flight the sniffer cannot
  * follow with certainty is treated the same way (fail closed). */
-static void hs_tls_sniff(struct hs_tls_sess *s, const char *buf, int n)
+static void
+hs_tls_sniff(struct hs_tls_sess *s, const char *buf, int n)
 {
 	int rc;
 
 	if (s->sniff.state == 0)
 		return;
-	rc = hs_tls_early_sniff_feed(&s->sniff, (const uint8_t *)buf, (size_t)n);
+	rc = hs_tls_early_sniff_feed(&s->sniff, (const uint8_t *)buf,
+				     (size_t)n);
 	if (rc == -EALREADY) {
 		s->early_replay = true;
 		s->events |= HS_TLS_EV_EARLY_REPLAY;
@@ -69,7 +71,8 @@ static void hs_tls_sniff(struct hs_tls_sess *s, const char *buf, int n)
 	}
 }
 
-int hs_tls_io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
+int
+hs_tls_io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 {
 	struct hs_tls_sess *s = ctx;
 	int n;
@@ -99,7 +102,8 @@ int hs_tls_io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 			   : WOLFSSL_CBIO_ERR_CONN_RST;
 }
 
-int hs_tls_io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
+int
+hs_tls_io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 {
 	struct hs_tls_sess *s = ctx;
 	int n;
@@ -125,8 +129,9 @@ int hs_tls_io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 
 /* ---- sessions ------------------------------------------------------ */
 
-struct hs_tls_sess *hs_tls_sess_new(struct hs_tls_ctx *ctx, hs_tls_pull_fn pull,
-				    hs_tls_push_fn push, void *io)
+struct hs_tls_sess *
+hs_tls_sess_new(struct hs_tls_ctx *ctx, hs_tls_pull_fn pull,
+		hs_tls_push_fn push, void *io)
 {
 	struct hs_tls_sess *s;
 
@@ -149,20 +154,22 @@ struct hs_tls_sess *hs_tls_sess_new(struct hs_tls_ctx *ctx, hs_tls_pull_fn pull,
 	return s;
 }
 
-void hs_tls_sess_free(struct hs_tls_sess *s)
+void
+hs_tls_sess_free(struct hs_tls_sess *s)
 {
 	if (s == NULL)
 		return;
 	wolfSSL_free(s->ssl);
 	hs_tls_own_free(s);
 	hs_tls_early_sniff_stop(&s->sniff);
-	hs_tls_crypto_keyset_free(s->keys);   /* wipes the expanded keys */
+	hs_tls_crypto_keyset_free(s->keys); /* wipes the expanded keys */
 	hs_tls_hold_free(&s->hold);
 	free(s);
 }
 
 /* Push what is left of our own alert record; 0 once it is all out. */
-static int hs_tls_alert_flush(struct hs_tls_sess *s)
+static int
+hs_tls_alert_flush(struct hs_tls_sess *s)
 {
 	while (s->alert_off < s->alert_len) {
 		int n = s->push(s->io, s->alert + s->alert_off,
@@ -180,18 +187,19 @@ static int hs_tls_alert_flush(struct hs_tls_sess *s)
 }
 
 /* Alert for a wolfSSL error (RFC 8446 §6.2 descriptions). */
-static uint8_t hs_tls_alert_desc(int wolf_err)
+static uint8_t
+hs_tls_alert_desc(int wolf_err)
 {
 	switch (wolf_err) {
-	case UNKNOWN_RECORD_TYPE:   /* RFC 8446 §5 */
+	case UNKNOWN_RECORD_TYPE: /* RFC 8446 §5 */
 	case OUT_OF_ORDER_E:
-		return 10;          /* unexpected_message */
+		return 10; /* unexpected_message */
 	case VERSION_ERROR:
-		return 70;          /* protocol_version */
+		return 70; /* protocol_version */
 	case MATCH_SUITE_ERROR:
-		return 40;          /* handshake_failure */
+		return 40; /* handshake_failure */
 	default:
-		return 50;          /* decode_error */
+		return 50; /* decode_error */
 	}
 }
 
@@ -200,10 +208,11 @@ static uint8_t hs_tls_alert_desc(int wolf_err)
  * it sent no fatal alert and we have not pushed a byte yet - so no record
  * keys exist and the alert is plaintext (RFC 8446 §5.1, §6.2) - we send
  * one ourselves.  Later failures are encrypted; wolfSSL alerts those. */
-static void hs_tls_plain_alert(struct hs_tls_sess *s, uint8_t desc)
+static void
+hs_tls_plain_alert(struct hs_tls_sess *s, uint8_t desc)
 {
-	s->alert[0] = 21;                   /* ContentType alert */
-	s->alert[1] = 3;                    /* legacy_record_version 3,3 */
+	s->alert[0] = 21; /* ContentType alert */
+	s->alert[1] = 3;  /* legacy_record_version 3,3 */
 	s->alert[2] = 3;
 	s->alert[3] = 0;
 	s->alert[4] = 2;
@@ -214,7 +223,8 @@ static void hs_tls_plain_alert(struct hs_tls_sess *s, uint8_t desc)
 }
 
 /* Refuse a ClientHello before wolfSSL saw it: plaintext fatal alert. */
-int hs_tls_alert_now(struct hs_tls_sess *s, uint8_t desc)
+int
+hs_tls_alert_now(struct hs_tls_sess *s, uint8_t desc)
 {
 	if (s->alert_len == 0)
 		hs_tls_plain_alert(s, desc);
@@ -222,7 +232,8 @@ int hs_tls_alert_now(struct hs_tls_sess *s, uint8_t desc)
 	return s->dead;
 }
 
-static void hs_tls_fatal_alert(struct hs_tls_sess *s, int wolf_err)
+static void
+hs_tls_fatal_alert(struct hs_tls_sess *s, int wolf_err)
 {
 	WOLFSSL_ALERT_HISTORY h;
 
@@ -239,7 +250,8 @@ static void hs_tls_fatal_alert(struct hs_tls_sess *s, int wolf_err)
 /* Map a failed wolfSSL call (ret <= 0) to our codes.  Fatal results are
  * sticky: the alert (RFC 8446 §6.2) has been queued through push, and the
  * session must not be used for data any more. */
-static int hs_tls_map_err(struct hs_tls_sess *s, int ret)
+static int
+hs_tls_map_err(struct hs_tls_sess *s, int ret)
 {
 	int e = wolfSSL_get_error(s->ssl, ret);
 
@@ -261,14 +273,16 @@ static int hs_tls_map_err(struct hs_tls_sess *s, int ret)
 
 /* A dead session keeps failing with its code; it still tries to get our
  * own alert out if the transport was full the first time. */
-static int hs_tls_dead(struct hs_tls_sess *s)
+static int
+hs_tls_dead(struct hs_tls_sess *s)
 {
 	if (s->alert_off < s->alert_len && !s->transport_closed)
 		(void)hs_tls_alert_flush(s);
 	return s->dead;
 }
 
-static int hs_tls_do_handshake(struct hs_tls_sess *s)
+static int
+hs_tls_do_handshake(struct hs_tls_sess *s)
 {
 	int ret;
 
@@ -281,7 +295,7 @@ static int hs_tls_do_handshake(struct hs_tls_sess *s)
 	if (s->ssl == NULL)
 		HS_GUARD(hs_tls_choose_site(s));
 	if (s->early_phase)
-		return -EAGAIN;     /* hs_tls_read drives it (early data) */
+		return -EAGAIN; /* hs_tls_read drives it (early data) */
 	s->tx_blocked = false;
 	ret = wolfSSL_accept(s->ssl);
 	if (ret != WOLFSSL_SUCCESS)
@@ -296,7 +310,7 @@ static int hs_tls_do_handshake(struct hs_tls_sess *s)
 		return -EAGAIN;
 	hs_tls_early_sniff_stop(&s->sniff);
 	if (!hs_tls_mtls_acceptable(s->client_auth, &s->peer)) {
-		s->dead = -EPROTO;    /* resumed without a client certificate */
+		s->dead = -EPROTO; /* resumed without a client certificate */
 		return s->dead;
 	}
 	s->hs_done = true;
@@ -309,7 +323,8 @@ static int hs_tls_do_handshake(struct hs_tls_sess *s)
 }
 
 /* Public entry: the session's key cache is the device's for the call. */
-int hs_tls_handshake(struct hs_tls_sess *s)
+int
+hs_tls_handshake(struct hs_tls_sess *s)
 {
 	struct hs_tls_crypto_keyset *prev;
 	int rc;
@@ -322,17 +337,20 @@ int hs_tls_handshake(struct hs_tls_sess *s)
 	return rc;
 }
 
-bool hs_tls_handshake_done(const struct hs_tls_sess *s)
+bool
+hs_tls_handshake_done(const struct hs_tls_sess *s)
 {
 	return s != NULL && s->hs_done;
 }
 
-bool hs_tls_early_phase(const struct hs_tls_sess *s)
+bool
+hs_tls_early_phase(const struct hs_tls_sess *s)
 {
 	return s != NULL && s->early_phase;
 }
 
-bool hs_tls_in_early_data(const struct hs_tls_sess *s)
+bool
+hs_tls_in_early_data(const struct hs_tls_sess *s)
 {
 	return s != NULL && s->early_input;
 }
@@ -345,7 +363,8 @@ bool hs_tls_in_early_data(const struct hs_tls_sess *s)
  * Finished.  >0 bytes (early_input says whether they came before the
  * client's Finished), 0 once the phase is over and the handshake has
  * been finished with wolfSSL_accept (read normally then), or an error. */
-static int hs_tls_early_read(struct hs_tls_sess *s, void *buf, size_t len)
+static int
+hs_tls_early_read(struct hs_tls_sess *s, void *buf, size_t len)
 {
 	int ret, out = 0, e;
 
@@ -376,7 +395,8 @@ static int hs_tls_early_read(struct hs_tls_sess *s, void *buf, size_t len)
 		/* a TLS 1.2 client: no early data, plain handshake */
 	} else if (ret != 0 && !wolfSSL_is_init_finished(s->ssl)) {
 		e = wolfSSL_get_error(s->ssl, ret);
-		if (e == WOLFSSL_ERROR_WANT_READ || e == WOLFSSL_ERROR_WANT_WRITE ||
+		if (e == WOLFSSL_ERROR_WANT_READ ||
+		    e == WOLFSSL_ERROR_WANT_WRITE ||
 		    (e == WOLFSSL_ERROR_NONE && s->tx_blocked &&
 		     !s->transport_closed))
 			return -EAGAIN;
@@ -392,7 +412,8 @@ static int hs_tls_early_read(struct hs_tls_sess *s, void *buf, size_t len)
 }
 
 /* Reads and writes drive an unfinished handshake first. */
-static int hs_tls_ready(struct hs_tls_sess *s)
+static int
+hs_tls_ready(struct hs_tls_sess *s)
 {
 	if (s == NULL)
 		return -EINVAL;
@@ -429,7 +450,8 @@ static int hs_tls_ready(struct hs_tls_sess *s)
  * Once a blocked write's record is flushed, its retry is done. */
 static const uint8_t hs_tls_zeros[HS_TLS_MAX_WRITE];
 
-static int hs_tls_flush(struct hs_tls_sess *s)
+static int
+hs_tls_flush(struct hs_tls_sess *s)
 {
 	int ret;
 
@@ -440,7 +462,7 @@ static int hs_tls_flush(struct hs_tls_sess *s)
 	if (ret < 0)
 		return hs_tls_map_err(s, ret);
 	if (ret != s->stale_len || s->tx_blocked) {
-		s->dead = -EIO;     /* wolfSSL's accounting differs: stop */
+		s->dead = -EIO; /* wolfSSL's accounting differs: stop */
 		return s->dead;
 	}
 	if (s->wr_retry) {
@@ -451,7 +473,8 @@ static int hs_tls_flush(struct hs_tls_sess *s)
 	return 0;
 }
 
-static int hs_tls_do_read(struct hs_tls_sess *s, void *buf, size_t len)
+static int
+hs_tls_do_read(struct hs_tls_sess *s, void *buf, size_t len)
 {
 	int ret, e;
 
@@ -474,7 +497,7 @@ static int hs_tls_do_read(struct hs_tls_sess *s, void *buf, size_t len)
 			return ret;
 	}
 	HS_GUARD(hs_tls_ready(s));
-	if (hs_tls_own_active(s))   /* the handshake just ended */
+	if (hs_tls_own_active(s)) /* the handshake just ended */
 		return hs_tls_own_read(s, buf, len);
 	s->early_input = false;
 	if (s->peer_closed)
@@ -503,7 +526,8 @@ static int hs_tls_do_read(struct hs_tls_sess *s, void *buf, size_t len)
 }
 
 /* Public entry: the session's key cache is the device's for the call. */
-int hs_tls_read(struct hs_tls_sess *s, void *buf, size_t len)
+int
+hs_tls_read(struct hs_tls_sess *s, void *buf, size_t len)
 {
 	struct hs_tls_crypto_keyset *prev;
 	int rc;
@@ -516,7 +540,8 @@ int hs_tls_read(struct hs_tls_sess *s, void *buf, size_t len)
 	return rc;
 }
 
-static int hs_tls_do_write(struct hs_tls_sess *s, const void *buf, size_t len)
+static int
+hs_tls_do_write(struct hs_tls_sess *s, const void *buf, size_t len)
 {
 	int ret;
 
@@ -527,7 +552,7 @@ static int hs_tls_do_write(struct hs_tls_sess *s, const void *buf, size_t len)
 	 * keys while the client's Finished is awaited. */
 	if (!(HS_TLS_HALF_RTT && s->early_phase && s->half_rtt && !s->dead))
 		HS_GUARD(hs_tls_ready(s));
-	if (hs_tls_own_active(s))   /* the handshake just ended */
+	if (hs_tls_own_active(s)) /* the handshake just ended */
 		return hs_tls_own_write(s, buf, len);
 	if (buf == NULL || len > HS_TLS_MAX_WRITE)
 		return -EINVAL;
@@ -537,7 +562,7 @@ static int hs_tls_do_write(struct hs_tls_sess *s, const void *buf, size_t len)
 		return (int)len;
 	}
 	if (s->shut_sent)
-		return -EINVAL;  /* RFC 8446 §6.1: nothing after close_notify */
+		return -EINVAL; /* RFC 8446 §6.1: nothing after close_notify */
 	if (len == 0)
 		return 0;
 	if (!s->wr_retry)
@@ -564,7 +589,8 @@ static int hs_tls_do_write(struct hs_tls_sess *s, const void *buf, size_t len)
 }
 
 /* Public entry: the session's key cache is the device's for the call. */
-int hs_tls_write(struct hs_tls_sess *s, const void *buf, size_t len)
+int
+hs_tls_write(struct hs_tls_sess *s, const void *buf, size_t len)
 {
 	struct hs_tls_crypto_keyset *prev;
 	int rc;
@@ -577,7 +603,8 @@ int hs_tls_write(struct hs_tls_sess *s, const void *buf, size_t len)
 	return rc;
 }
 
-static int hs_tls_do_shutdown(struct hs_tls_sess *s)
+static int
+hs_tls_do_shutdown(struct hs_tls_sess *s)
 {
 	int ret;
 
@@ -590,7 +617,7 @@ static int hs_tls_do_shutdown(struct hs_tls_sess *s)
 	if (s->dead)
 		return hs_tls_dead(s);
 	if (s->ssl == NULL) {
-		s->shut_sent = true;    /* nothing was said: nothing to end */
+		s->shut_sent = true; /* nothing was said: nothing to end */
 		return 0;
 	}
 	/* Pending output, including a blocked write's record, goes out
@@ -609,14 +636,15 @@ static int hs_tls_do_shutdown(struct hs_tls_sess *s)
 	}
 	ret = hs_tls_map_err(s, ret);
 	if (ret == -EAGAIN && s->tx_blocked) {
-		s->shut_sent = true;  /* queued, flushed by the next call */
+		s->shut_sent = true; /* queued, flushed by the next call */
 		s->tx_pending = true;
 	}
 	return ret;
 }
 
 /* Public entry: the session's key cache is the device's for the call. */
-int hs_tls_shutdown(struct hs_tls_sess *s)
+int
+hs_tls_shutdown(struct hs_tls_sess *s)
 {
 	struct hs_tls_crypto_keyset *prev;
 	int rc;
@@ -629,14 +657,16 @@ int hs_tls_shutdown(struct hs_tls_sess *s)
 	return rc;
 }
 
-const struct hs_tls_peer *hs_tls_peer(const struct hs_tls_sess *s)
+const struct hs_tls_peer *
+hs_tls_peer(const struct hs_tls_sess *s)
 {
 	static const struct hs_tls_peer none;
 
 	return s != NULL ? &s->peer : &none;
 }
 
-const char *hs_tls_version(const struct hs_tls_sess *s)
+const char *
+hs_tls_version(const struct hs_tls_sess *s)
 {
 	const char *v;
 
@@ -650,7 +680,8 @@ const char *hs_tls_version(const struct hs_tls_sess *s)
 
 /* IANA names (RFC 8446 §B.4, RFC 5289), as OpenSSL and Wireshark print
  * TLS 1.3 suites: "TLS_AES_128_GCM_SHA256". */
-const char *hs_tls_cipher(const struct hs_tls_sess *s)
+const char *
+hs_tls_cipher(const struct hs_tls_sess *s)
 {
 	const char *name;
 	int cs;
@@ -667,14 +698,16 @@ const char *hs_tls_cipher(const struct hs_tls_sess *s)
 	return name != NULL ? name : "unknown";
 }
 
-bool hs_tls_session_reused(const struct hs_tls_sess *s)
+bool
+hs_tls_session_reused(const struct hs_tls_sess *s)
 {
 	if (s != NULL && hs_tls_own_active(s))
 		return hs_tls_own_reused(s);
 	return s != NULL && s->hs_done && wolfSSL_session_reused(s->ssl) == 1;
 }
 
-unsigned int hs_tls_events(const struct hs_tls_sess *s)
+unsigned int
+hs_tls_events(const struct hs_tls_sess *s)
 {
 	unsigned int ev;
 
@@ -688,12 +721,14 @@ unsigned int hs_tls_events(const struct hs_tls_sess *s)
 	return ev;
 }
 
-const char *hs_tls_server_name(const struct hs_tls_sess *s)
+const char *
+hs_tls_server_name(const struct hs_tls_sess *s)
 {
 	return s != NULL && s->sni_seen ? s->sni : NULL;
 }
 
-const char *hs_tls_alpn(const struct hs_tls_sess *s)
+const char *
+hs_tls_alpn(const struct hs_tls_sess *s)
 {
 	char *name = NULL;
 	unsigned short len = 0;

@@ -58,8 +58,8 @@ struct hs_tls_iov {
  * RFC 6125 §6.4.3).  The first matching site wins. */
 struct hs_tls_site {
 	const char *name;
-	const char *cert_file;   /* PEM, leaf first then chain */
-	const char *key_file;    /* PEM private key */
+	const char *cert_file; /* PEM, leaf first then chain */
+	const char *key_file;  /* PEM private key */
 };
 
 /* Session lifetime (--ticket-lifetime): the lifetime hint of every
@@ -70,13 +70,13 @@ struct hs_tls_site {
 #define HS_TLS_TICKET_LIFETIME_MAX     604800u
 
 /* Most sites and ticket keys a context holds. */
-#define HS_TLS_MAX_SITES 64
+#define HS_TLS_MAX_SITES       64
 #define HS_TLS_MAX_TICKET_KEYS 8
-#define HS_TLS_TKEYS_RETIRED 4
+#define HS_TLS_TKEYS_RETIRED   4
 
 struct hs_tls_config {
-	const char *cert_file;   /* PEM, leaf first then chain */
-	const char *key_file;    /* PEM private key */
+	const char *cert_file; /* PEM, leaf first then chain */
+	const char *key_file;  /* PEM private key */
 	/* Who seals/opens records: HS_TLS_CRYPTO_IPSECMB (default, the
 	 * zero value) or HS_TLS_CRYPTO_WOLFSSL (see hs_tls_crypto.h). */
 	enum hs_tls_crypto crypto;
@@ -204,8 +204,8 @@ int hs_tls_seal_room(const struct hs_tls_sess *s, size_t *head, size_t *tail);
  * HS_TLS_MAX_WRITE bytes in all) in place; hdr and tail get the room
  * above.  Returns the record's length on the wire, -EAGAIN (our own
  * output could not be pushed first: call again), or an error. */
-int hs_tls_seal(struct hs_tls_sess *s, uint8_t *hdr,
-		const struct hs_tls_iov *v, int n, uint8_t *tail);
+int hs_tls_seal(struct hs_tls_sess *s, uint8_t *hdr, const struct hs_tls_iov *v,
+		int n, uint8_t *tail);
 /* The same with the plaintext read from src (contiguous, not overlapping
  * the pieces) and the ciphertext written into the pieces: no copy of the
  * plaintext first. */
@@ -256,19 +256,19 @@ const char *hs_tls_alpn(const struct hs_tls_sess *s);
  *  HELLO_TOO_BIG   the ClientHello was longer than HS_TLS_HELLO_MAX or
  *                  spread over more than HS_TLS_HELLO_RECS records
  *                  (hs_tls_hello.h): fatal alert, session dead */
-#define HS_TLS_EV_RESUMED        (1u << 0)
-#define HS_TLS_EV_RESUME_REFUSED (1u << 1)
-#define HS_TLS_EV_RESUME_EXPIRED (1u << 2)
-#define HS_TLS_EV_EARLY_ACCEPTED (1u << 3)
-#define HS_TLS_EV_EARLY_REPLAY   (1u << 4)
-#define HS_TLS_EV_EARLY_UNPARSED (1u << 5)
-#define HS_TLS_EV_HELLO_TOO_BIG  (1u << 6)
+#define HS_TLS_EV_RESUMED         (1u << 0)
+#define HS_TLS_EV_RESUME_REFUSED  (1u << 1)
+#define HS_TLS_EV_RESUME_EXPIRED  (1u << 2)
+#define HS_TLS_EV_EARLY_ACCEPTED  (1u << 3)
+#define HS_TLS_EV_EARLY_REPLAY    (1u << 4)
+#define HS_TLS_EV_EARLY_UNPARSED  (1u << 5)
+#define HS_TLS_EV_HELLO_TOO_BIG   (1u << 6)
 /* OWN_RECORDS     the records ran on our own record layer (hs_tls_own)
  * PEER_KEY_UPDATE the peer updated its keys (TLS 1.3 KeyUpdate), on our
  *                 own record layer */
-#define HS_TLS_EV_OWN_RECORDS    (1u << 7)
+#define HS_TLS_EV_OWN_RECORDS     (1u << 7)
 #define HS_TLS_EV_PEER_KEY_UPDATE (1u << 8)
-#define HS_TLS_EV_RESUME_OFFERED (1u << 15)  /* internal */
+#define HS_TLS_EV_RESUME_OFFERED  (1u << 15) /* internal */
 unsigned int hs_tls_events(const struct hs_tls_sess *s);
 
 /* Session ticket keys (RFC 5077 §4 ticket layout: key_name(16) iv(16)

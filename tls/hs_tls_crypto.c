@@ -32,13 +32,15 @@
 
 static __thread struct hs_tls_crypto_stats hs_tls_crypto_st;
 
-void hs_tls_crypto_stats(struct hs_tls_crypto_stats *out)
+void
+hs_tls_crypto_stats(struct hs_tls_crypto_stats *out)
 {
 	if (out != NULL)
 		*out = hs_tls_crypto_st;
 }
 
-int hs_tls_crypto_parse(const char *name, enum hs_tls_crypto *out)
+int
+hs_tls_crypto_parse(const char *name, enum hs_tls_crypto *out)
 {
 	if (name == NULL || out == NULL)
 		return -EINVAL;
@@ -51,7 +53,8 @@ int hs_tls_crypto_parse(const char *name, enum hs_tls_crypto *out)
 	return 0;
 }
 
-const char *hs_tls_crypto_name(enum hs_tls_crypto c)
+const char *
+hs_tls_crypto_name(enum hs_tls_crypto c)
 {
 	switch (c) {
 	case HS_TLS_CRYPTO_IPSECMB:
@@ -67,13 +70,13 @@ const char *hs_tls_crypto_name(enum hs_tls_crypto c)
 #include <intel-ipsec-mb.h>
 
 #define HS_TLS_CRYPTO_SLOTS 4
-#define HS_TLS_GCM_IV_LEN 12     /* RFC 5116 §3.2 N_MIN = N_MAX = 12 */
-#define HS_TLS_GCM_TAG_LEN 16
+#define HS_TLS_GCM_IV_LEN   12 /* RFC 5116 §3.2 N_MIN = N_MAX = 12 */
+#define HS_TLS_GCM_TAG_LEN  16
 
 struct hs_tls_crypto_slot {
-	struct gcm_key_data kd;  /* 64-byte aligned (ipsec-mb) */
-	const Aes *aes;          /* owner; NULL when free */
-	uint64_t stamp;          /* expansion order, for eviction */
+	struct gcm_key_data kd; /* 64-byte aligned (ipsec-mb) */
+	const Aes *aes;         /* owner; NULL when free */
+	uint64_t stamp;         /* expansion order, for eviction */
 	int keylen;
 	uint8_t raw[32] __attribute__((aligned(16))); /* ipsec-mb: aligned */
 };
@@ -89,17 +92,20 @@ static __thread struct hs_tls_crypto_keyset *hs_tls_crypto_cur;
 static __thread struct hs_tls_crypto_keyset *hs_tls_crypto_fallback;
 static int hs_tls_crypto_registered;
 
-bool hs_tls_crypto_available(void)
+bool
+hs_tls_crypto_available(void)
 {
 	return true;
 }
 
-const char *hs_tls_crypto_version(void)
+const char *
+hs_tls_crypto_version(void)
 {
 	return "ipsec-mb " IMB_VERSION_STR;
 }
 
-int hs_tls_crypto_thread_init(void)
+int
+hs_tls_crypto_thread_init(void)
 {
 	IMB_MGR *m;
 
@@ -119,7 +125,8 @@ int hs_tls_crypto_thread_init(void)
 
 static void hs_tls_crypto_seed_fini(void);
 
-void hs_tls_crypto_thread_fini(void)
+void
+hs_tls_crypto_thread_fini(void)
 {
 	hs_tls_crypto_seed_fini();
 	if (hs_tls_crypto_fallback != NULL) {
@@ -132,12 +139,13 @@ void hs_tls_crypto_thread_fini(void)
 	}
 }
 
-const char *hs_tls_crypto_arch(void)
+const char *
+hs_tls_crypto_arch(void)
 {
 	static __thread char buf[64];
 	static const char *const names[IMB_ARCH_NUM] = {
 		[IMB_ARCH_NONE] = "none", [IMB_ARCH_NOAESNI] = "no-aesni",
-		[IMB_ARCH_SSE] = "sse", [IMB_ARCH_AVX] = "avx",
+		[IMB_ARCH_SSE] = "sse",   [IMB_ARCH_AVX] = "avx",
 		[IMB_ARCH_AVX2] = "avx2", [IMB_ARCH_AVX512] = "avx512",
 	};
 	IMB_MGR *m = hs_tls_crypto_mgr;
@@ -147,12 +155,14 @@ const char *hs_tls_crypto_arch(void)
 		return "none";
 	snprintf(buf, sizeof(buf), "%s%s", names[a],
 		 (m->features & IMB_FEATURE_VAES) &&
-		 (m->features & IMB_FEATURE_VPCLMULQDQ) ?
-		 " (VAES, VPCLMULQDQ)" : "");
+				 (m->features & IMB_FEATURE_VPCLMULQDQ)
+			 ? " (VAES, VPCLMULQDQ)"
+			 : "");
 	return buf;
 }
 
-struct hs_tls_crypto_keyset *hs_tls_crypto_keyset_new(void)
+struct hs_tls_crypto_keyset *
+hs_tls_crypto_keyset_new(void)
 {
 	struct hs_tls_crypto_keyset *ks;
 
@@ -163,7 +173,8 @@ struct hs_tls_crypto_keyset *hs_tls_crypto_keyset_new(void)
 	return ks;
 }
 
-void hs_tls_crypto_keyset_free(struct hs_tls_crypto_keyset *ks)
+void
+hs_tls_crypto_keyset_free(struct hs_tls_crypto_keyset *ks)
 {
 	if (ks == NULL)
 		return;
@@ -173,7 +184,8 @@ void hs_tls_crypto_keyset_free(struct hs_tls_crypto_keyset *ks)
 	free(ks);
 }
 
-struct hs_tls_crypto_keyset *hs_tls_crypto_enter(struct hs_tls_crypto_keyset *ks)
+struct hs_tls_crypto_keyset *
+hs_tls_crypto_enter(struct hs_tls_crypto_keyset *ks)
 {
 	struct hs_tls_crypto_keyset *prev = hs_tls_crypto_cur;
 
@@ -181,13 +193,15 @@ struct hs_tls_crypto_keyset *hs_tls_crypto_enter(struct hs_tls_crypto_keyset *ks
 	return prev;
 }
 
-void hs_tls_crypto_leave(struct hs_tls_crypto_keyset *prev)
+void
+hs_tls_crypto_leave(struct hs_tls_crypto_keyset *prev)
 {
 	hs_tls_crypto_cur = prev;
 }
 
 /* 0 if equal; no early exit (keys are secrets). */
-static int hs_tls_crypto_keycmp(const uint8_t *a, const uint8_t *b, int len)
+static int
+hs_tls_crypto_keycmp(const uint8_t *a, const uint8_t *b, int len)
 {
 	uint8_t d = 0;
 	int i;
@@ -198,7 +212,8 @@ static int hs_tls_crypto_keycmp(const uint8_t *a, const uint8_t *b, int len)
 }
 
 /* The current keyset, or the thread's fallback (made on first use). */
-static struct hs_tls_crypto_keyset *hs_tls_crypto_keyset(void)
+static struct hs_tls_crypto_keyset *
+hs_tls_crypto_keyset(void)
 {
 	if (HS_LIKELY(hs_tls_crypto_cur != NULL))
 		return hs_tls_crypto_cur;
@@ -207,9 +222,9 @@ static struct hs_tls_crypto_keyset *hs_tls_crypto_keyset(void)
 	return hs_tls_crypto_fallback;
 }
 
-static bool hs_tls_crypto_slot_valid(const struct hs_tls_crypto_keyset *ks,
-				     const struct hs_tls_crypto_slot *sl,
-				     const Aes *aes)
+static bool
+hs_tls_crypto_slot_valid(const struct hs_tls_crypto_keyset *ks,
+			 const struct hs_tls_crypto_slot *sl, const Aes *aes)
 {
 	uintptr_t p = (uintptr_t)sl, lo = (uintptr_t)&ks->slot[0];
 
@@ -245,8 +260,9 @@ hs_tls_crypto_slot_pick(struct hs_tls_crypto_keyset *ks, const Aes *aes)
 
 /* AES-GCM key expansion + GHASH tables; raw must be 16-byte aligned (the
  * expansion loads it with aligned vector moves). */
-static void hs_tls_crypto_expand(IMB_MGR *m, const uint8_t *raw, int keylen,
-				 struct gcm_key_data *kd)
+static void
+hs_tls_crypto_expand(IMB_MGR *m, const uint8_t *raw, int keylen,
+		     struct gcm_key_data *kd)
 {
 	if (keylen == 16)
 		IMB_AES128_GCM_PRE(m, raw, kd);
@@ -256,7 +272,8 @@ static void hs_tls_crypto_expand(IMB_MGR *m, const uint8_t *raw, int keylen,
 }
 
 /* The expanded key for aes, expanding it once per (Aes, key). */
-static const struct gcm_key_data *hs_tls_crypto_key(IMB_MGR *m, Aes *aes)
+static const struct gcm_key_data *
+hs_tls_crypto_key(IMB_MGR *m, Aes *aes)
 {
 	struct hs_tls_crypto_keyset *ks = hs_tls_crypto_keyset();
 	struct hs_tls_crypto_slot *sl = aes->devCtx;
@@ -277,7 +294,8 @@ static const struct gcm_key_data *hs_tls_crypto_key(IMB_MGR *m, Aes *aes)
 	return &sl->kd;
 }
 
-static IMB_MGR *hs_tls_crypto_thread_mgr(void)
+static IMB_MGR *
+hs_tls_crypto_thread_mgr(void)
 {
 	if (HS_UNLIKELY(hs_tls_crypto_mgr == NULL))
 		(void)hs_tls_crypto_thread_init();
@@ -286,8 +304,9 @@ static IMB_MGR *hs_tls_crypto_thread_mgr(void)
 
 static const uint8_t hs_tls_crypto_empty[16];
 
-static int hs_tls_crypto_seal(IMB_MGR *m, const struct gcm_key_data *kd,
-			      int keylen, wc_CryptoInfo *info)
+static int
+hs_tls_crypto_seal(IMB_MGR *m, const struct gcm_key_data *kd, int keylen,
+		   wc_CryptoInfo *info)
 {
 	Aes *aes = info->cipher.aesgcm_enc.aes;
 	struct gcm_context_data gctx;
@@ -300,19 +319,19 @@ static int hs_tls_crypto_seal(IMB_MGR *m, const struct gcm_key_data *kd,
 
 	(void)aes;
 	if (sz == 0) {
-		out = (byte *)tag;   /* not written for len 0 */
+		out = (byte *)tag; /* not written for len 0 */
 		in = hs_tls_crypto_empty;
 	}
 	if (aad == NULL)
 		aad = hs_tls_crypto_empty, aadsz = 0;
 	if (keylen == 16)
 		IMB_AES128_GCM_ENC(m, kd, &gctx, out, in, sz,
-				   info->cipher.aesgcm_enc.iv, aad, aadsz,
-				   tag, sizeof(tag));
+				   info->cipher.aesgcm_enc.iv, aad, aadsz, tag,
+				   sizeof(tag));
 	else
 		IMB_AES256_GCM_ENC(m, kd, &gctx, out, in, sz,
-				   info->cipher.aesgcm_enc.iv, aad, aadsz,
-				   tag, sizeof(tag));
+				   info->cipher.aesgcm_enc.iv, aad, aadsz, tag,
+				   sizeof(tag));
 	memcpy(info->cipher.aesgcm_enc.authTag, tag,
 	       info->cipher.aesgcm_enc.authTagSz);
 	explicit_bzero(&gctx, sizeof(gctx));
@@ -322,8 +341,9 @@ static int hs_tls_crypto_seal(IMB_MGR *m, const struct gcm_key_data *kd,
 
 /* RFC 5116 §2.2: decryption returns FAIL and no plaintext when the tag
  * does not verify; wolfSSL turns AES_GCM_AUTH_E into bad_record_mac. */
-static int hs_tls_crypto_open(IMB_MGR *m, const struct gcm_key_data *kd,
-			      int keylen, wc_CryptoInfo *info)
+static int
+hs_tls_crypto_open(IMB_MGR *m, const struct gcm_key_data *kd, int keylen,
+		   wc_CryptoInfo *info)
 {
 	struct gcm_context_data gctx;
 	uint8_t tag[HS_TLS_GCM_TAG_LEN], scratch[16];
@@ -342,12 +362,12 @@ static int hs_tls_crypto_open(IMB_MGR *m, const struct gcm_key_data *kd,
 		aad = hs_tls_crypto_empty, aadsz = 0;
 	if (keylen == 16)
 		IMB_AES128_GCM_DEC(m, kd, &gctx, out, in, sz,
-				   info->cipher.aesgcm_dec.iv, aad, aadsz,
-				   tag, sizeof(tag));
+				   info->cipher.aesgcm_dec.iv, aad, aadsz, tag,
+				   sizeof(tag));
 	else
 		IMB_AES256_GCM_DEC(m, kd, &gctx, out, in, sz,
-				   info->cipher.aesgcm_dec.iv, aad, aadsz,
-				   tag, sizeof(tag));
+				   info->cipher.aesgcm_dec.iv, aad, aadsz, tag,
+				   sizeof(tag));
 	explicit_bzero(&gctx, sizeof(gctx));
 	if (hs_tls_crypto_keycmp(tag, info->cipher.aesgcm_dec.authTag,
 				 (int)tsz) != 0) {
@@ -361,7 +381,8 @@ static int hs_tls_crypto_open(IMB_MGR *m, const struct gcm_key_data *kd,
 }
 
 /* Everything not handled here goes back to wolfSSL. */
-static int hs_tls_crypto_unavailable(void)
+static int
+hs_tls_crypto_unavailable(void)
 {
 	hs_tls_crypto_st.unavailable++;
 	return CRYPTOCB_UNAVAILABLE;
@@ -382,7 +403,8 @@ static int hs_tls_crypto_unavailable(void)
 static __thread WC_RNG *hs_tls_seed_rng;
 static __thread bool hs_tls_seed_broken;
 
-static int hs_tls_crypto_seed(byte *out, word32 sz)
+static int
+hs_tls_crypto_seed(byte *out, word32 sz)
 {
 	WC_RNG *r = hs_tls_seed_rng;
 
@@ -410,7 +432,8 @@ static int hs_tls_crypto_seed(byte *out, word32 sz)
 	return 0;
 }
 
-static void hs_tls_crypto_seed_fini(void)
+static void
+hs_tls_crypto_seed_fini(void)
 {
 	if (hs_tls_seed_rng != NULL) {
 		wc_FreeRng(hs_tls_seed_rng);
@@ -419,7 +442,8 @@ static void hs_tls_crypto_seed_fini(void)
 	}
 }
 
-static int hs_tls_crypto_cb(int devId, wc_CryptoInfo *info, void *ctx)
+static int
+hs_tls_crypto_cb(int devId, wc_CryptoInfo *info, void *ctx)
 {
 	const struct gcm_key_data *kd;
 	IMB_MGR *m;
@@ -433,7 +457,7 @@ static int hs_tls_crypto_cb(int devId, wc_CryptoInfo *info, void *ctx)
 		return hs_tls_crypto_seed(info->seed.seed, info->seed.sz);
 	if (info == NULL || info->algo_type != WC_ALGO_TYPE_CIPHER ||
 	    info->cipher.type != WC_CIPHER_AES_GCM)
-		return CRYPTOCB_UNAVAILABLE;   /* not counted: not GCM */
+		return CRYPTOCB_UNAVAILABLE; /* not counted: not GCM */
 	if (info->cipher.enc) {
 		aes = info->cipher.aesgcm_enc.aes;
 		ivsz = info->cipher.aesgcm_enc.ivSz;
@@ -468,19 +492,23 @@ static int hs_tls_crypto_cb(int devId, wc_CryptoInfo *info, void *ctx)
 /* ---- Direct AEAD (hs_tls_rec) ---------------------------------------- */
 
 struct hs_tls_aead {
-	struct gcm_key_data kd;  /* AES-GCM; 64-byte aligned */
-	uint8_t raw[32] __attribute__((aligned(16)));  /* ChaCha20 key */
+	struct gcm_key_data kd; /* AES-GCM; 64-byte aligned */
+	uint8_t raw[32] __attribute__((aligned(16))); /* ChaCha20 key */
 	enum hs_tls_aead_alg alg;
 };
 
 _Static_assert(sizeof(struct gcm_context_data) <=
-	       sizeof(struct hs_tls_aead_ctx), "gcm ctx");
+		       sizeof(struct hs_tls_aead_ctx),
+	       "gcm ctx");
 _Static_assert(sizeof(struct chacha20_poly1305_context_data) <=
-	       sizeof(struct hs_tls_aead_ctx), "chacha ctx");
+		       sizeof(struct hs_tls_aead_ctx),
+	       "chacha ctx");
 _Static_assert(_Alignof(struct chacha20_poly1305_context_data) <= 16 &&
-	       _Alignof(struct gcm_context_data) <= 16, "ctx align");
+		       _Alignof(struct gcm_context_data) <= 16,
+	       "ctx align");
 
-size_t hs_tls_aead_key_len(enum hs_tls_aead_alg alg)
+size_t
+hs_tls_aead_key_len(enum hs_tls_aead_alg alg)
 {
 	switch (alg) {
 	case HS_TLS_AEAD_AES128_GCM:
@@ -493,8 +521,8 @@ size_t hs_tls_aead_key_len(enum hs_tls_aead_alg alg)
 	}
 }
 
-int hs_tls_aead_rekey(struct hs_tls_aead *a, const uint8_t *key,
-		      size_t keylen)
+int
+hs_tls_aead_rekey(struct hs_tls_aead *a, const uint8_t *key, size_t keylen)
 {
 	IMB_MGR *m = hs_tls_crypto_thread_mgr();
 
@@ -511,8 +539,8 @@ int hs_tls_aead_rekey(struct hs_tls_aead *a, const uint8_t *key,
 	return 0;
 }
 
-struct hs_tls_aead *hs_tls_aead_new(enum hs_tls_aead_alg alg,
-				    const uint8_t *key, size_t keylen)
+struct hs_tls_aead *
+hs_tls_aead_new(enum hs_tls_aead_alg alg, const uint8_t *key, size_t keylen)
 {
 	struct hs_tls_aead *a;
 
@@ -530,7 +558,8 @@ struct hs_tls_aead *hs_tls_aead_new(enum hs_tls_aead_alg alg,
 	return a;
 }
 
-void hs_tls_aead_free(struct hs_tls_aead *a)
+void
+hs_tls_aead_free(struct hs_tls_aead *a)
 {
 	if (a == NULL)
 		return;
@@ -538,14 +567,16 @@ void hs_tls_aead_free(struct hs_tls_aead *a)
 	free(a);
 }
 
-enum hs_tls_aead_alg hs_tls_aead_alg(const struct hs_tls_aead *a)
+enum hs_tls_aead_alg
+hs_tls_aead_alg(const struct hs_tls_aead *a)
 {
 	return a != NULL ? a->alg : HS_TLS_AEAD_NONE;
 }
 
-int hs_tls_aead_begin(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
-		      bool enc, const uint8_t nonce[HS_TLS_AEAD_NONCE_LEN],
-		      const uint8_t *aad, size_t aadlen)
+int
+hs_tls_aead_begin(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
+		  bool enc, const uint8_t nonce[HS_TLS_AEAD_NONCE_LEN],
+		  const uint8_t *aad, size_t aadlen)
 {
 	IMB_MGR *m = hs_tls_crypto_thread_mgr();
 
@@ -564,9 +595,9 @@ int hs_tls_aead_begin(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
 				    nonce, aad, (uint64_t)aadlen);
 		break;
 	case HS_TLS_AEAD_CHACHA20_POLY1305:
-		IMB_CHACHA20_POLY1305_INIT(m, a->raw,
-			(struct chacha20_poly1305_context_data *)c, nonce,
-			aad, (uint64_t)aadlen);
+		IMB_CHACHA20_POLY1305_INIT(
+			m, a->raw, (struct chacha20_poly1305_context_data *)c,
+			nonce, aad, (uint64_t)aadlen);
 		break;
 	default:
 		return -EINVAL;
@@ -574,11 +605,11 @@ int hs_tls_aead_begin(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
 	return 0;
 }
 
-void hs_tls_aead_update_to(const struct hs_tls_aead *a,
-			   struct hs_tls_aead_ctx *c, bool enc, uint8_t *dst,
-			   const uint8_t *src, size_t len)
+void
+hs_tls_aead_update_to(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
+		      bool enc, uint8_t *dst, const uint8_t *src, size_t len)
 {
-	IMB_MGR *m = hs_tls_crypto_mgr;   /* set by begin */
+	IMB_MGR *m = hs_tls_crypto_mgr; /* set by begin */
 
 	if (len == 0)
 		return;
@@ -586,70 +617,77 @@ void hs_tls_aead_update_to(const struct hs_tls_aead *a,
 	case HS_TLS_AEAD_AES128_GCM:
 		if (enc)
 			IMB_AES128_GCM_ENC_UPDATE(m, &a->kd,
-				(struct gcm_context_data *)c, dst, src, len);
+						  (struct gcm_context_data *)c,
+						  dst, src, len);
 		else
 			IMB_AES128_GCM_DEC_UPDATE(m, &a->kd,
-				(struct gcm_context_data *)c, dst, src, len);
+						  (struct gcm_context_data *)c,
+						  dst, src, len);
 		break;
 	case HS_TLS_AEAD_AES256_GCM:
 		if (enc)
 			IMB_AES256_GCM_ENC_UPDATE(m, &a->kd,
-				(struct gcm_context_data *)c, dst, src, len);
+						  (struct gcm_context_data *)c,
+						  dst, src, len);
 		else
 			IMB_AES256_GCM_DEC_UPDATE(m, &a->kd,
-				(struct gcm_context_data *)c, dst, src, len);
+						  (struct gcm_context_data *)c,
+						  dst, src, len);
 		break;
 	case HS_TLS_AEAD_CHACHA20_POLY1305:
 		if (enc)
-			IMB_CHACHA20_POLY1305_ENC_UPDATE(m, a->raw,
-				(struct chacha20_poly1305_context_data *)c,
-				dst, src, len);
+			IMB_CHACHA20_POLY1305_ENC_UPDATE(
+				m, a->raw,
+				(struct chacha20_poly1305_context_data *)c, dst,
+				src, len);
 		else
-			IMB_CHACHA20_POLY1305_DEC_UPDATE(m, a->raw,
-				(struct chacha20_poly1305_context_data *)c,
-				dst, src, len);
+			IMB_CHACHA20_POLY1305_DEC_UPDATE(
+				m, a->raw,
+				(struct chacha20_poly1305_context_data *)c, dst,
+				src, len);
 		break;
 	default:
 		break;
 	}
 }
 
-void hs_tls_aead_update(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
-			bool enc, uint8_t *buf, size_t len)
+void
+hs_tls_aead_update(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
+		   bool enc, uint8_t *buf, size_t len)
 {
 	hs_tls_aead_update_to(a, c, enc, buf, buf, len);
 }
 
-static void hs_tls_aead_final(const struct hs_tls_aead *a,
-			      struct hs_tls_aead_ctx *c, bool enc,
-			      uint8_t tag[HS_TLS_AEAD_TAG_LEN])
+static void
+hs_tls_aead_final(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
+		  bool enc, uint8_t tag[HS_TLS_AEAD_TAG_LEN])
 {
 	IMB_MGR *m = hs_tls_crypto_mgr;
 
 	switch (a->alg) {
 	case HS_TLS_AEAD_AES128_GCM:
 		if (enc)
-			IMB_AES128_GCM_ENC_FINALIZE(m, &a->kd,
-				(struct gcm_context_data *)c, tag,
+			IMB_AES128_GCM_ENC_FINALIZE(
+				m, &a->kd, (struct gcm_context_data *)c, tag,
 				HS_TLS_AEAD_TAG_LEN);
 		else
-			IMB_AES128_GCM_DEC_FINALIZE(m, &a->kd,
-				(struct gcm_context_data *)c, tag,
+			IMB_AES128_GCM_DEC_FINALIZE(
+				m, &a->kd, (struct gcm_context_data *)c, tag,
 				HS_TLS_AEAD_TAG_LEN);
 		break;
 	case HS_TLS_AEAD_AES256_GCM:
 		if (enc)
-			IMB_AES256_GCM_ENC_FINALIZE(m, &a->kd,
-				(struct gcm_context_data *)c, tag,
+			IMB_AES256_GCM_ENC_FINALIZE(
+				m, &a->kd, (struct gcm_context_data *)c, tag,
 				HS_TLS_AEAD_TAG_LEN);
 		else
-			IMB_AES256_GCM_DEC_FINALIZE(m, &a->kd,
-				(struct gcm_context_data *)c, tag,
+			IMB_AES256_GCM_DEC_FINALIZE(
+				m, &a->kd, (struct gcm_context_data *)c, tag,
 				HS_TLS_AEAD_TAG_LEN);
 		break;
 	case HS_TLS_AEAD_CHACHA20_POLY1305:
-		IMB_CHACHA20_POLY1305_ENC_FINALIZE(m,
-			(struct chacha20_poly1305_context_data *)c, tag,
+		IMB_CHACHA20_POLY1305_ENC_FINALIZE(
+			m, (struct chacha20_poly1305_context_data *)c, tag,
 			HS_TLS_AEAD_TAG_LEN);
 		break;
 	default:
@@ -659,17 +697,17 @@ static void hs_tls_aead_final(const struct hs_tls_aead *a,
 	explicit_bzero(c, sizeof(*c));
 }
 
-void hs_tls_aead_finish_seal(const struct hs_tls_aead *a,
-			     struct hs_tls_aead_ctx *c,
-			     uint8_t tag[HS_TLS_AEAD_TAG_LEN])
+void
+hs_tls_aead_finish_seal(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
+			uint8_t tag[HS_TLS_AEAD_TAG_LEN])
 {
 	hs_tls_aead_final(a, c, true, tag);
 	hs_tls_crypto_st.seal++;
 }
 
-int hs_tls_aead_finish_open(const struct hs_tls_aead *a,
-			    struct hs_tls_aead_ctx *c,
-			    const uint8_t tag[HS_TLS_AEAD_TAG_LEN])
+int
+hs_tls_aead_finish_open(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
+			const uint8_t tag[HS_TLS_AEAD_TAG_LEN])
 {
 	uint8_t want[HS_TLS_AEAD_TAG_LEN];
 	int bad;
@@ -685,7 +723,8 @@ int hs_tls_aead_finish_open(const struct hs_tls_aead *a,
 	return 0;
 }
 
-int hs_tls_crypto_init(void)
+int
+hs_tls_crypto_init(void)
 {
 	HS_GUARD(hs_tls_crypto_thread_init());
 	if (hs_tls_crypto_registered)
@@ -697,7 +736,8 @@ int hs_tls_crypto_init(void)
 	return 0;
 }
 
-void hs_tls_crypto_fini(void)
+void
+hs_tls_crypto_fini(void)
 {
 	if (hs_tls_crypto_registered) {
 		wc_CryptoCb_UnRegisterDevice(HS_TLS_CRYPTO_DEVID);
@@ -708,68 +748,120 @@ void hs_tls_crypto_fini(void)
 
 #else /* !HS_HAVE_IPSECMB: the device does not exist, wolfSSL does all */
 
-bool hs_tls_crypto_available(void) { return false; }
-const char *hs_tls_crypto_version(void) { return "ipsec-mb: not built"; }
-int hs_tls_crypto_init(void) { return -ENOTSUP; }
-void hs_tls_crypto_fini(void) { }
-int hs_tls_crypto_thread_init(void) { return -ENOTSUP; }
-void hs_tls_crypto_thread_fini(void) { }
-const char *hs_tls_crypto_arch(void) { return "none"; }
-struct hs_tls_crypto_keyset *hs_tls_crypto_keyset_new(void) { return NULL; }
-void hs_tls_crypto_keyset_free(struct hs_tls_crypto_keyset *ks) { (void)ks; }
-struct hs_tls_crypto_keyset *hs_tls_crypto_enter(struct hs_tls_crypto_keyset *ks)
+bool
+hs_tls_crypto_available(void)
+{
+	return false;
+}
+const char *
+hs_tls_crypto_version(void)
+{
+	return "ipsec-mb: not built";
+}
+int
+hs_tls_crypto_init(void)
+{
+	return -ENOTSUP;
+}
+void
+hs_tls_crypto_fini(void)
+{
+}
+int
+hs_tls_crypto_thread_init(void)
+{
+	return -ENOTSUP;
+}
+void
+hs_tls_crypto_thread_fini(void)
+{
+}
+const char *
+hs_tls_crypto_arch(void)
+{
+	return "none";
+}
+struct hs_tls_crypto_keyset *
+hs_tls_crypto_keyset_new(void)
+{
+	return NULL;
+}
+void
+hs_tls_crypto_keyset_free(struct hs_tls_crypto_keyset *ks)
+{
+	(void)ks;
+}
+struct hs_tls_crypto_keyset *
+hs_tls_crypto_enter(struct hs_tls_crypto_keyset *ks)
 {
 	(void)ks;
 	return NULL;
 }
-void hs_tls_crypto_leave(struct hs_tls_crypto_keyset *prev) { (void)prev; }
+void
+hs_tls_crypto_leave(struct hs_tls_crypto_keyset *prev)
+{
+	(void)prev;
+}
 
-size_t hs_tls_aead_key_len(enum hs_tls_aead_alg alg) { (void)alg; return 0; }
-struct hs_tls_aead *hs_tls_aead_new(enum hs_tls_aead_alg alg,
-				    const uint8_t *key, size_t keylen)
+size_t
+hs_tls_aead_key_len(enum hs_tls_aead_alg alg)
+{
+	(void)alg;
+	return 0;
+}
+struct hs_tls_aead *
+hs_tls_aead_new(enum hs_tls_aead_alg alg, const uint8_t *key, size_t keylen)
 {
 	(void)alg, (void)key, (void)keylen;
 	return NULL;
 }
-int hs_tls_aead_rekey(struct hs_tls_aead *a, const uint8_t *key, size_t keylen)
+int
+hs_tls_aead_rekey(struct hs_tls_aead *a, const uint8_t *key, size_t keylen)
 {
 	(void)a, (void)key, (void)keylen;
 	return -ENOTSUP;
 }
-void hs_tls_aead_free(struct hs_tls_aead *a) { (void)a; }
-enum hs_tls_aead_alg hs_tls_aead_alg(const struct hs_tls_aead *a)
+void
+hs_tls_aead_free(struct hs_tls_aead *a)
+{
+	(void)a;
+}
+enum hs_tls_aead_alg
+hs_tls_aead_alg(const struct hs_tls_aead *a)
 {
 	(void)a;
 	return HS_TLS_AEAD_NONE;
 }
-int hs_tls_aead_begin(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
-		      bool enc, const uint8_t nonce[HS_TLS_AEAD_NONCE_LEN],
-		      const uint8_t *aad, size_t aadlen)
+int
+hs_tls_aead_begin(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
+		  bool enc, const uint8_t nonce[HS_TLS_AEAD_NONCE_LEN],
+		  const uint8_t *aad, size_t aadlen)
 {
 	(void)a, (void)c, (void)enc, (void)nonce, (void)aad, (void)aadlen;
 	return -ENOTSUP;
 }
-void hs_tls_aead_update(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
-			bool enc, uint8_t *buf, size_t len)
+void
+hs_tls_aead_update(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
+		   bool enc, uint8_t *buf, size_t len)
 {
 	(void)a, (void)c, (void)enc, (void)buf, (void)len;
 }
-void hs_tls_aead_update_to(const struct hs_tls_aead *a,
-			   struct hs_tls_aead_ctx *c, bool enc, uint8_t *dst,
-			   const uint8_t *src, size_t len)
+void
+hs_tls_aead_update_to(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
+		      bool enc, uint8_t *dst, const uint8_t *src, size_t len)
 {
 	(void)a, (void)c, (void)enc, (void)dst, (void)src, (void)len;
 }
-void hs_tls_aead_finish_seal(const struct hs_tls_aead *a,
-			     struct hs_tls_aead_ctx *c,
-			     uint8_t tag[HS_TLS_AEAD_TAG_LEN])
+void
+hs_tls_aead_finish_seal(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
+			uint8_t tag[HS_TLS_AEAD_TAG_LEN])
 {
 	(void)a, (void)c;
 	memset(tag, 0, HS_TLS_AEAD_TAG_LEN);
 }
-int hs_tls_aead_finish_open(const struct hs_tls_aead *a,
-			    struct hs_tls_aead_ctx *c,
-			    const uint8_t tag[HS_TLS_AEAD_TAG_LEN])
+int
+hs_tls_aead_finish_open(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
+			const uint8_t tag[HS_TLS_AEAD_TAG_LEN])
 {
 	(void)a, (void)c, (void)tag;
 	return -EBADMSG;

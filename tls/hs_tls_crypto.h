@@ -49,8 +49,8 @@
 
 /* Which code seals and opens TLS records (struct hs_tls_config.crypto). */
 enum hs_tls_crypto {
-	HS_TLS_CRYPTO_IPSECMB = 0,   /* default: the ipsec-mb device */
-	HS_TLS_CRYPTO_WOLFSSL = 1,   /* wolfSSL's own AES-GCM (AES-NI asm) */
+	HS_TLS_CRYPTO_IPSECMB = 0, /* default: the ipsec-mb device */
+	HS_TLS_CRYPTO_WOLFSSL = 1, /* wolfSSL's own AES-GCM (AES-NI asm) */
 };
 
 struct hs_tls_crypto_keyset;
@@ -62,12 +62,12 @@ const char *hs_tls_crypto_name(enum hs_tls_crypto c);
 
 /* Per-thread counters of the calling thread. */
 struct hs_tls_crypto_stats {
-	uint64_t seal;         /* records sealed by ipsec-mb */
-	uint64_t open;         /* records opened (tag good) by ipsec-mb */
-	uint64_t auth_fail;    /* opens whose tag did not verify */
-	uint64_t expand;       /* key + GHASH table expansions */
-	uint64_t unavailable;  /* calls handed back to wolfSSL */
-	uint64_t seed;         /* DRBG seeds served (see hs_tls_crypto.c) */
+	uint64_t seal;        /* records sealed by ipsec-mb */
+	uint64_t open;        /* records opened (tag good) by ipsec-mb */
+	uint64_t auth_fail;   /* opens whose tag did not verify */
+	uint64_t expand;      /* key + GHASH table expansions */
+	uint64_t unavailable; /* calls handed back to wolfSSL */
+	uint64_t seed;        /* DRBG seeds served (see hs_tls_crypto.c) */
 };
 
 /* True if this build has ipsec-mb. */
@@ -96,7 +96,8 @@ void hs_tls_crypto_keyset_free(struct hs_tls_crypto_keyset *ks);
 
 /* Make ks the calling thread's current keyset; returns the previous one
  * for hs_tls_crypto_leave.  ks may be NULL (fallback keyset). */
-struct hs_tls_crypto_keyset *hs_tls_crypto_enter(struct hs_tls_crypto_keyset *ks);
+struct hs_tls_crypto_keyset *
+hs_tls_crypto_enter(struct hs_tls_crypto_keyset *ks);
 void hs_tls_crypto_leave(struct hs_tls_crypto_keyset *prev);
 
 void hs_tls_crypto_stats(struct hs_tls_crypto_stats *out);
@@ -116,7 +117,7 @@ enum hs_tls_aead_alg {
 	HS_TLS_AEAD_CHACHA20_POLY1305,
 };
 #define HS_TLS_AEAD_NONCE_LEN 12
-#define HS_TLS_AEAD_TAG_LEN 16
+#define HS_TLS_AEAD_TAG_LEN   16
 
 struct hs_tls_aead;
 /* One record's running state (opaque; on the caller's stack). */
@@ -133,8 +134,7 @@ struct hs_tls_aead *hs_tls_aead_new(enum hs_tls_aead_alg alg,
 				    const uint8_t *key, size_t keylen);
 /* Replace the key in place (TLS 1.3 KeyUpdate); same algorithm and
  * length.  0 or -EINVAL. */
-int hs_tls_aead_rekey(struct hs_tls_aead *a, const uint8_t *key,
-		      size_t keylen);
+int hs_tls_aead_rekey(struct hs_tls_aead *a, const uint8_t *key, size_t keylen);
 void hs_tls_aead_free(struct hs_tls_aead *a);
 enum hs_tls_aead_alg hs_tls_aead_alg(const struct hs_tls_aead *a);
 

@@ -44,16 +44,15 @@
 /* RFC 8446 §9.1 mandatory suites plus ChaCha20; RFC 8446 §B.4 names.
  * TLS 1.2: ECDHE with AEAD only (RFC 5289, RFC 7905) - no CBC, no RSA key
  * exchange, no static DH: forward secrecy and no MAC-then-encrypt. */
-static const char hs_tls_cipher_list[] =
-	"TLS13-AES128-GCM-SHA256:"
-	"TLS13-AES256-GCM-SHA384:"
-	"TLS13-CHACHA20-POLY1305-SHA256:"
-	"ECDHE-ECDSA-AES128-GCM-SHA256:"
-	"ECDHE-ECDSA-AES256-GCM-SHA384:"
-	"ECDHE-ECDSA-CHACHA20-POLY1305:"
-	"ECDHE-RSA-AES128-GCM-SHA256:"
-	"ECDHE-RSA-AES256-GCM-SHA384:"
-	"ECDHE-RSA-CHACHA20-POLY1305";
+static const char hs_tls_cipher_list[] = "TLS13-AES128-GCM-SHA256:"
+					 "TLS13-AES256-GCM-SHA384:"
+					 "TLS13-CHACHA20-POLY1305-SHA256:"
+					 "ECDHE-ECDSA-AES128-GCM-SHA256:"
+					 "ECDHE-ECDSA-AES256-GCM-SHA384:"
+					 "ECDHE-ECDSA-CHACHA20-POLY1305:"
+					 "ECDHE-RSA-AES128-GCM-SHA256:"
+					 "ECDHE-RSA-AES256-GCM-SHA384:"
+					 "ECDHE-RSA-CHACHA20-POLY1305";
 
 /* Key exchange groups in preference order (RFC 8446 §4.2.7, RFC 8422). */
 static int hs_tls_groups[] = { WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1 };
@@ -66,7 +65,8 @@ static const unsigned char hs_tls_sid_ctx[] = "httpsd";
 static int hs_tls_inited;
 static char hs_tls_version_buf[1024];
 
-int hs_tls_global_init(void)
+int
+hs_tls_global_init(void)
 {
 	if (hs_tls_inited++ > 0)
 		return 0;
@@ -83,7 +83,8 @@ int hs_tls_global_init(void)
 	return 0;
 }
 
-void hs_tls_global_fini(void)
+void
+hs_tls_global_fini(void)
 {
 	if (hs_tls_inited == 0 || --hs_tls_inited > 0)
 		return;
@@ -92,7 +93,8 @@ void hs_tls_global_fini(void)
 	(void)wolfSSL_Cleanup();
 }
 
-const char *hs_tls_version_string(void)
+const char *
+hs_tls_version_string(void)
 {
 	if (hs_tls_version_buf[0] == '\0')
 		snprintf(hs_tls_version_buf, sizeof(hs_tls_version_buf),
@@ -103,7 +105,8 @@ const char *hs_tls_version_string(void)
 
 /* ---- context ------------------------------------------------------- */
 
-int hs_tls_errf(char *err, size_t errlen, int code, const char *fmt, ...)
+int
+hs_tls_errf(char *err, size_t errlen, int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -117,7 +120,8 @@ int hs_tls_errf(char *err, size_t errlen, int code, const char *fmt, ...)
 
 /* A readable regular file?  0 or -errno; wolfSSL's own errors do not say
  * "no such file", so we look first to give the operator a clear line. */
-int hs_tls_check_file(const char *path)
+int
+hs_tls_check_file(const char *path)
 {
 	struct stat st;
 	int fd, rc = 0;
@@ -133,14 +137,15 @@ int hs_tls_check_file(const char *path)
 	return rc;
 }
 
-static const char *hs_tls_wolf_strerror(int code, char *buf, size_t len)
+static const char *
+hs_tls_wolf_strerror(int code, char *buf, size_t len)
 {
 	wolfSSL_ERR_error_string_n((unsigned long)code, buf, len);
 	return buf;
 }
 
-static int hs_tls_load_cert(WOLFSSL_CTX *wctx, const char *path,
-			    char *err, size_t errlen)
+static int
+hs_tls_load_cert(WOLFSSL_CTX *wctx, const char *path, char *err, size_t errlen)
 {
 	char ebuf[WOLFSSL_MAX_ERROR_SZ];
 	int rc;
@@ -162,8 +167,9 @@ static int hs_tls_load_cert(WOLFSSL_CTX *wctx, const char *path,
 			   hs_tls_wolf_strerror(rc, ebuf, sizeof(ebuf)), rc);
 }
 
-static int hs_tls_load_key(WOLFSSL_CTX *wctx, const char *cert_file,
-			   const char *key_file, char *err, size_t errlen)
+static int
+hs_tls_load_key(WOLFSSL_CTX *wctx, const char *cert_file, const char *key_file,
+		char *err, size_t errlen)
 {
 	char ebuf[WOLFSSL_MAX_ERROR_SZ];
 	int rc;
@@ -178,20 +184,22 @@ static int hs_tls_load_key(WOLFSSL_CTX *wctx, const char *cert_file,
 	if (rc != WOLFSSL_SUCCESS) {
 		if (rc == ASN_NO_PEM_HEADER || rc == WOLFSSL_BAD_FILE ||
 		    rc == WOLFSSL_FAILURE)
-			return hs_tls_errf(err, errlen, -EINVAL,
-					   "'%s' holds no usable PEM private key",
-					   key_file);
-		return hs_tls_errf(err, errlen, -EINVAL,
-				   "private key file '%s' is not usable: %s (%d)",
-				   key_file,
-				   hs_tls_wolf_strerror(rc, ebuf, sizeof(ebuf)),
-				   rc);
+			return hs_tls_errf(
+				err, errlen, -EINVAL,
+				"'%s' holds no usable PEM private key",
+				key_file);
+		return hs_tls_errf(
+			err, errlen, -EINVAL,
+			"private key file '%s' is not usable: %s (%d)",
+			key_file, hs_tls_wolf_strerror(rc, ebuf, sizeof(ebuf)),
+			rc);
 	}
 	rc = wolfSSL_CTX_check_private_key(wctx);
 	if (rc != WOLFSSL_SUCCESS)
-		return hs_tls_errf(err, errlen, -EINVAL,
-				   "private key '%s' does not match certificate '%s'",
-				   key_file, cert_file);
+		return hs_tls_errf(
+			err, errlen, -EINVAL,
+			"private key '%s' does not match certificate '%s'",
+			key_file, cert_file);
 	return 0;
 }
 
@@ -204,11 +212,13 @@ static int hs_tls_load_key(WOLFSSL_CTX *wctx, const char *cert_file,
 #error "wolfSSL built with renegotiation or compression: not allowed"
 #endif
 
-static int hs_tls_ctx_policy(WOLFSSL_CTX *wctx, char *err, size_t errlen)
+static int
+hs_tls_ctx_policy(WOLFSSL_CTX *wctx, char *err, size_t errlen)
 {
 	if (wolfSSL_CTX_SetMinVersion(wctx, WOLFSSL_TLSV1_2) != WOLFSSL_SUCCESS)
-		return hs_tls_errf(err, errlen, -EIO,
-				   "wolfSSL: cannot set minimum version TLS 1.2");
+		return hs_tls_errf(
+			err, errlen, -EIO,
+			"wolfSSL: cannot set minimum version TLS 1.2");
 	if (wolfSSL_CTX_set_cipher_list(wctx, hs_tls_cipher_list) !=
 	    WOLFSSL_SUCCESS)
 		return hs_tls_errf(err, errlen, -EIO,
@@ -226,8 +236,9 @@ static int hs_tls_ctx_policy(WOLFSSL_CTX *wctx, char *err, size_t errlen)
 /* Route record AES-GCM to the ipsec-mb device: every WOLFSSL made from
  * this context inherits the devId, and its record Aes objects with it
  * (wolfSSL keys.c SetKeys: wc_AesInit(aes, heap, ssl->devId)). */
-static int hs_tls_ctx_crypto(WOLFSSL_CTX *wctx, enum hs_tls_crypto crypto,
-			     char *err, size_t errlen)
+static int
+hs_tls_ctx_crypto(WOLFSSL_CTX *wctx, enum hs_tls_crypto crypto, char *err,
+		  size_t errlen)
 {
 	switch (crypto) {
 	case HS_TLS_CRYPTO_WOLFSSL:
@@ -255,11 +266,11 @@ static int hs_tls_ctx_crypto(WOLFSSL_CTX *wctx, enum hs_tls_crypto crypto,
  * one its ClientHello's SNI selects.  The OCSP response names the --cert
  * certificate: it is stapled by the contexts serving that file (*ocsp is
  * set for them, NULL for the others). */
-static int hs_tls_wctx_new(struct hs_tls_ctx *ctx, WOLFSSL_CTX **out,
-			   struct hs_tls_ocsp **ocsp,
-			   const char *cert_file, const char *key_file,
-			   const struct hs_tls_config *cfg,
-			   char *err, size_t errlen)
+static int
+hs_tls_wctx_new(struct hs_tls_ctx *ctx, WOLFSSL_CTX **out,
+		struct hs_tls_ocsp **ocsp, const char *cert_file,
+		const char *key_file, const struct hs_tls_config *cfg,
+		char *err, size_t errlen)
 {
 	WOLFSSL_CTX *wctx;
 	int rc;
@@ -279,39 +290,44 @@ static int hs_tls_wctx_new(struct hs_tls_ctx *ctx, WOLFSSL_CTX **out,
 		rc = hs_tls_ctx_policy(wctx, err, errlen);
 	if (rc == 0)
 		rc = hs_tls_ctx_crypto(wctx, cfg->crypto, err, errlen);
-	if (rc == 0 && (wolfSSL_CTX_set_TicketEncCb(wctx, hs_tls_ticket_cb) !=
-			WOLFSSL_SUCCESS ||
-			wolfSSL_CTX_set_TicketEncCtx(wctx, ctx) != WOLFSSL_SUCCESS))
+	if (rc == 0 &&
+	    (wolfSSL_CTX_set_TicketEncCb(wctx, hs_tls_ticket_cb) !=
+		     WOLFSSL_SUCCESS ||
+	     wolfSSL_CTX_set_TicketEncCtx(wctx, ctx) != WOLFSSL_SUCCESS))
 		rc = hs_tls_errf(err, errlen, -EIO,
 				 "wolfSSL: cannot set the ticket callback");
 	/* The lifetime hint of NewSessionTicket (both versions), and
 	 * wolfSSL's own age checks (TLS 1.3 PSK, TLS 1.2 ticket and cached
 	 * session): the same lifetime as ours (hs_tls_fresh). */
 	if (rc == 0 && (wolfSSL_CTX_set_TicketHint(wctx, (int)ctx->lifetime) !=
-			WOLFSSL_SUCCESS ||
+				WOLFSSL_SUCCESS ||
 			/* builds with WOLFSSL_ERROR_CODE_OPENSSL (Debian's)
 			 * return the previous timeout on success */
 			wolfSSL_CTX_set_timeout(wctx, ctx->lifetime) < 0))
 		rc = hs_tls_errf(err, errlen, -EIO,
 				 "wolfSSL: cannot set the ticket lifetime");
-	if (rc == 0 && wolfSSL_CTX_set_session_id_context(wctx, hs_tls_sid_ctx,
-			(unsigned int)sizeof(hs_tls_sid_ctx) - 1) != WOLFSSL_SUCCESS)
+	if (rc == 0 && wolfSSL_CTX_set_session_id_context(
+			       wctx, hs_tls_sid_ctx,
+			       (unsigned int)sizeof(hs_tls_sid_ctx) - 1) !=
+			       WOLFSSL_SUCCESS)
 		rc = hs_tls_errf(err, errlen, -EIO,
 				 "wolfSSL: cannot set the session id context");
 	if (rc == 0 && cfg->session_cache < 0)
-		(void)wolfSSL_CTX_set_session_cache_mode(wctx,
-						WOLFSSL_SESS_CACHE_OFF);
+		(void)wolfSSL_CTX_set_session_cache_mode(
+			wctx, WOLFSSL_SESS_CACHE_OFF);
 	/* Our cache replaces wolfSSL's (one table keyed by session ID alone,
 	 * shared by every site): see hs_tls_scache.h. */
 	if (rc == 0 && cfg->session_cache >= 0) {
 		if (hs_tls_scache_init() < 0)
 			rc = hs_tls_errf(err, errlen, -ENOMEM,
 					 "out of memory for the session cache");
-		else if (wolfSSL_CTX_set_session_cache_mode(wctx,
-				WOLFSSL_SESS_CACHE_SERVER |
-				WOLFSSL_SESS_CACHE_NO_INTERNAL) !=
+		else if (wolfSSL_CTX_set_session_cache_mode(
+				 wctx,
+				 WOLFSSL_SESS_CACHE_SERVER |
+					 WOLFSSL_SESS_CACHE_NO_INTERNAL) !=
 			 WOLFSSL_SUCCESS)
-			rc = hs_tls_errf(err, errlen, -EIO, "wolfSSL: cannot "
+			rc = hs_tls_errf(err, errlen, -EIO,
+					 "wolfSSL: cannot "
 					 "set the session cache mode");
 		wolfSSL_CTX_sess_set_new_cb(wctx, hs_tls_scache_new_cb);
 		wolfSSL_CTX_sess_set_get_cb(wctx, hs_tls_scache_get_cb);
@@ -337,17 +353,17 @@ static int hs_tls_wctx_new(struct hs_tls_ctx *ctx, WOLFSSL_CTX **out,
 	return 0;
 }
 
-static int hs_tls_sites_new(struct hs_tls_ctx *ctx,
-			    const struct hs_tls_config *cfg,
-			    char *err, size_t errlen)
+static int
+hs_tls_sites_new(struct hs_tls_ctx *ctx, const struct hs_tls_config *cfg,
+		 char *err, size_t errlen)
 {
 	size_t i;
 
 	if (cfg->nb_sites == 0)
 		return 0;
 	if (cfg->sites == NULL || cfg->nb_sites > HS_TLS_MAX_SITES)
-		return hs_tls_errf(err, errlen, -EINVAL,
-				   "at most %d sites", HS_TLS_MAX_SITES);
+		return hs_tls_errf(err, errlen, -EINVAL, "at most %d sites",
+				   HS_TLS_MAX_SITES);
 	ctx->sites = calloc(cfg->nb_sites, sizeof(*ctx->sites));
 	if (ctx->sites == NULL)
 		return hs_tls_errf(err, errlen, -ENOMEM, "out of memory");
@@ -358,9 +374,11 @@ static int hs_tls_sites_new(struct hs_tls_ctx *ctx,
 
 		if (n == NULL || n[0] == '\0' || st->cert_file == NULL ||
 		    st->key_file == NULL)
-			return hs_tls_errf(err, errlen, -EINVAL,
-					   "site %zu needs a name, a certificate "
-					   "and a key file", i + 1);
+			return hs_tls_errf(
+				err, errlen, -EINVAL,
+				"site %zu needs a name, a certificate "
+				"and a key file",
+				i + 1);
 		/* a host name, or "*." and one: no other '*', no empty label */
 		if (strlen(n) > 253 || strchr(n + (n[0] == '*' ? 1 : 0), '*') ||
 		    (n[0] == '*' && (n[1] != '.' || n[2] == '\0')) ||
@@ -368,20 +386,23 @@ static int hs_tls_sites_new(struct hs_tls_ctx *ctx,
 		    strpbrk(n, " \t,=/") != NULL)
 			return hs_tls_errf(err, errlen, -EINVAL,
 					   "site name '%s' is not a host name "
-					   "or *.domain wildcard", n);
+					   "or *.domain wildcard",
+					   n);
 		HS_GUARD(hs_tls_wctx_new(ctx, &sc->wctx, &sc->ocsp,
-					 st->cert_file, st->key_file, cfg,
-					 err, errlen));
+					 st->cert_file, st->key_file, cfg, err,
+					 errlen));
 		sc->name = strdup(n);
 		ctx->nb_sites++;
 		if (sc->name == NULL)
-			return hs_tls_errf(err, errlen, -ENOMEM, "out of memory");
+			return hs_tls_errf(err, errlen, -ENOMEM,
+					   "out of memory");
 	}
 	return 0;
 }
 
-int hs_tls_ctx_new(struct hs_tls_ctx **out, const struct hs_tls_config *cfg,
-		   char *err, size_t errlen)
+int
+hs_tls_ctx_new(struct hs_tls_ctx **out, const struct hs_tls_config *cfg,
+	       char *err, size_t errlen)
 {
 	struct hs_tls_ctx *ctx;
 	int rc;
@@ -390,8 +411,9 @@ int hs_tls_ctx_new(struct hs_tls_ctx **out, const struct hs_tls_config *cfg,
 		err[0] = '\0';
 	if (out == NULL || cfg == NULL || cfg->cert_file == NULL ||
 	    cfg->key_file == NULL)
-		return hs_tls_errf(err, errlen, -EINVAL,
-				   "TLS config needs a certificate and a key file");
+		return hs_tls_errf(
+			err, errlen, -EINVAL,
+			"TLS config needs a certificate and a key file");
 	*out = NULL;
 	ctx = calloc(1, sizeof(*ctx));
 	if (ctx == NULL)
@@ -406,18 +428,18 @@ int hs_tls_ctx_new(struct hs_tls_ctx **out, const struct hs_tls_config *cfg,
 	if (ctx->lifetime > HS_TLS_TICKET_LIFETIME_MAX)
 		rc = hs_tls_errf(err, errlen, -EINVAL,
 				 "ticket lifetime %u s is out of range (1..%u, "
-				 "RFC 8446 §4.6.1)", ctx->lifetime,
-				 HS_TLS_TICKET_LIFETIME_MAX);
+				 "RFC 8446 §4.6.1)",
+				 ctx->lifetime, HS_TLS_TICKET_LIFETIME_MAX);
 	else if (cfg->ocsp_staple != NULL &&
-	    cfg->client_auth != HS_TLS_CLIENT_AUTH_OFF)
+		 cfg->client_auth != HS_TLS_CLIENT_AUTH_OFF)
 		rc = hs_tls_errf(err, errlen, -EINVAL,
 				 "OCSP stapling cannot be combined with "
 				 "client authentication (wolfSSL checks "
 				 "both with one trust store)");
 	else
 		rc = hs_tls_wctx_new(ctx, &ctx->wctx, &ctx->ocsp,
-				     cfg->cert_file, cfg->key_file, cfg,
-				     err, errlen);
+				     cfg->cert_file, cfg->key_file, cfg, err,
+				     errlen);
 	if (rc == 0)
 		rc = hs_tls_sites_new(ctx, cfg, err, errlen);
 	if (rc == 0 && cfg->sni_strict)
@@ -433,7 +455,8 @@ int hs_tls_ctx_new(struct hs_tls_ctx **out, const struct hs_tls_config *cfg,
 	return 0;
 }
 
-void hs_tls_ctx_free(struct hs_tls_ctx *ctx)
+void
+hs_tls_ctx_free(struct hs_tls_ctx *ctx)
 {
 	size_t i;
 
@@ -456,7 +479,8 @@ void hs_tls_ctx_free(struct hs_tls_ctx *ctx)
 	free(ctx);
 }
 
-int hs_tls_reload_ocsp(struct hs_tls_ctx *ctx, char *err, size_t errlen)
+int
+hs_tls_reload_ocsp(struct hs_tls_ctx *ctx, char *err, size_t errlen)
 {
 	size_t i;
 	int rc;
@@ -467,6 +491,7 @@ int hs_tls_reload_ocsp(struct hs_tls_ctx *ctx, char *err, size_t errlen)
 	rc = hs_tls_ocsp_reload(ctx->ocsp, err, errlen);
 	for (i = 0; rc == 0 && i < ctx->nb_sites; i++)
 		if (ctx->sites[i].ocsp != NULL)
-			rc = hs_tls_ocsp_reload(ctx->sites[i].ocsp, err, errlen);
+			rc = hs_tls_ocsp_reload(ctx->sites[i].ocsp, err,
+						errlen);
 	return rc;
 }

@@ -18,12 +18,16 @@
  * §4.1.2) and its extensions (§4.2). */
 enum {
 	HS_ES_OFF = 0,
-	HS_ES_MSG_HDR,       /* handshake type (1) + length (3) */
-	HS_ES_SKIP,          /* skip 'skip' bytes, then 'next' */
-	HS_ES_SID_LEN, HS_ES_CS_LEN, HS_ES_CM_LEN, HS_ES_EXT_LEN,
-	HS_ES_EXT_TYPE, HS_ES_EXT_BODY_LEN,
-	HS_ES_EXT_SKIP,      /* skip an extension body */
-	HS_ES_EXT_HASH,      /* hash the pre_shared_key body */
+	HS_ES_MSG_HDR, /* handshake type (1) + length (3) */
+	HS_ES_SKIP,    /* skip 'skip' bytes, then 'next' */
+	HS_ES_SID_LEN,
+	HS_ES_CS_LEN,
+	HS_ES_CM_LEN,
+	HS_ES_EXT_LEN,
+	HS_ES_EXT_TYPE,
+	HS_ES_EXT_BODY_LEN,
+	HS_ES_EXT_SKIP, /* skip an extension body */
+	HS_ES_EXT_HASH, /* hash the pre_shared_key body */
 };
 
 #define HS_EXT_PRE_SHARED_KEY 41
@@ -33,7 +37,7 @@ enum {
 #define HS_CT_HANDSHAKE       22
 
 struct hs_tls_early_table {
-	uint64_t *slot;      /* fp << 16 | expiry (seconds, mod 2^16); 0: free */
+	uint64_t *slot; /* fp << 16 | expiry (seconds, mod 2^16); 0: free */
 	uint32_t mask;
 	uint32_t window;
 	uint8_t key[32];
@@ -47,7 +51,8 @@ static struct hs_tls_early_table hs_es_table;
 
 _Static_assert(sizeof(wc_Sha256) <= 512, "wc_Sha256 larger than expected");
 
-int hs_tls_early_table_init(uint32_t slots, uint32_t window_s)
+int
+hs_tls_early_table_init(uint32_t slots, uint32_t window_s)
 {
 	uint32_t n = 1;
 
@@ -69,17 +74,20 @@ int hs_tls_early_table_init(uint32_t slots, uint32_t window_s)
 	return 0;
 }
 
-void hs_tls_early_table_fini(void)
+void
+hs_tls_early_table_fini(void)
 {
 	free(hs_es_table.slot);
 	memset(&hs_es_table, 0, sizeof(hs_es_table));
 }
 
-int hs_tls_early_ctx_setup(struct WOLFSSL_CTX *wctx, char *err, size_t errlen)
+int
+hs_tls_early_ctx_setup(struct WOLFSSL_CTX *wctx, char *err, size_t errlen)
 {
 #ifdef WOLFSSL_EARLY_DATA
 	if (hs_es_table.slot == NULL &&
-	    hs_tls_early_table_init(HS_TLS_EARLY_SLOTS, HS_TLS_EARLY_WINDOW_S) < 0) {
+	    hs_tls_early_table_init(HS_TLS_EARLY_SLOTS, HS_TLS_EARLY_WINDOW_S) <
+		    0) {
 		snprintf(err, errlen, "out of memory for the early data table");
 		return -ENOMEM;
 	}
@@ -91,13 +99,15 @@ int hs_tls_early_ctx_setup(struct WOLFSSL_CTX *wctx, char *err, size_t errlen)
 	return 0;
 #else
 	(void)wctx;
-	snprintf(err, errlen, "--early-data: this wolfSSL build has no early "
+	snprintf(err, errlen,
+		 "--early-data: this wolfSSL build has no early "
 		 "data support (the tuned build has --enable-earlydata)");
 	return -ENOTSUP;
 #endif
 }
 
-static uint16_t hs_es_now(void)
+static uint16_t
+hs_es_now(void)
 {
 	struct timespec ts;
 
@@ -106,7 +116,8 @@ static uint16_t hs_es_now(void)
 }
 
 /* Seconds an entry with expiry exp still lives (0: expired or free). */
-static uint16_t hs_es_left(uint64_t v, uint16_t now)
+static uint16_t
+hs_es_left(uint64_t v, uint16_t now)
 {
 	uint16_t left = (uint16_t)((uint16_t)v - now);
 
@@ -114,7 +125,8 @@ static uint16_t hs_es_left(uint64_t v, uint16_t now)
 }
 
 /* Check-and-insert a fingerprint (48 bits, nonzero).  true: seen before. */
-static bool hs_es_seen(uint64_t fp)
+static bool
+hs_es_seen(uint64_t fp)
 {
 	struct hs_tls_early_table *t = &hs_es_table;
 	uint16_t now = hs_es_now();
@@ -131,7 +143,8 @@ static bool hs_es_seen(uint64_t fp)
 			uint16_t left = hs_es_left(v, now);
 
 			if (left && v >> 16 == fp) {
-				__atomic_fetch_add(&t->replays, 1, __ATOMIC_RELAXED);
+				__atomic_fetch_add(&t->replays, 1,
+						   __ATOMIC_RELAXED);
 				return true;
 			}
 			if (left < vleft) {
@@ -142,9 +155,11 @@ static bool hs_es_seen(uint64_t fp)
 		}
 		/* free or expired slot (left 0), else the one nearest expiry */
 		if (__atomic_compare_exchange_n(victim, &vold, want, false,
-						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+						__ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE)) {
 			if (vleft)
-				__atomic_fetch_add(&t->evictions, 1, __ATOMIC_RELAXED);
+				__atomic_fetch_add(&t->evictions, 1,
+						   __ATOMIC_RELAXED);
 			__atomic_fetch_add(&t->recorded, 1, __ATOMIC_RELAXED);
 			return false;
 		}
@@ -157,11 +172,14 @@ static bool hs_es_seen(uint64_t fp)
 	return true;
 }
 
-void hs_tls_early_stats(struct hs_tls_early_stats *out)
+void
+hs_tls_early_stats(struct hs_tls_early_stats *out)
 {
-	out->recorded = __atomic_load_n(&hs_es_table.recorded, __ATOMIC_RELAXED);
+	out->recorded =
+		__atomic_load_n(&hs_es_table.recorded, __ATOMIC_RELAXED);
 	out->replays = __atomic_load_n(&hs_es_table.replays, __ATOMIC_RELAXED);
-	out->evictions = __atomic_load_n(&hs_es_table.evictions, __ATOMIC_RELAXED);
+	out->evictions =
+		__atomic_load_n(&hs_es_table.evictions, __ATOMIC_RELAXED);
 }
 
 /* ---- streaming ClientHello parser ------------------------------------ */
@@ -170,14 +188,16 @@ struct hs_es_hash {
 	wc_Sha256 sha;
 };
 
-void hs_tls_early_sniff_start(struct hs_tls_early_sniff *sn)
+void
+hs_tls_early_sniff_start(struct hs_tls_early_sniff *sn)
 {
 	memset(sn, 0, sizeof(*sn));
 	sn->state = HS_ES_MSG_HDR;
 	sn->acc_need = 4;
 }
 
-void hs_tls_early_sniff_stop(struct hs_tls_early_sniff *sn)
+void
+hs_tls_early_sniff_stop(struct hs_tls_early_sniff *sn)
 {
 	if (sn->hash != NULL) {
 		wc_Sha256Free(&((struct hs_es_hash *)sn->hash)->sha);
@@ -188,7 +208,8 @@ void hs_tls_early_sniff_stop(struct hs_tls_early_sniff *sn)
 }
 
 /* Read an integer of n bytes next, then go to state st. */
-static void hs_es_int(struct hs_tls_early_sniff *sn, uint8_t st, uint8_t n)
+static void
+hs_es_int(struct hs_tls_early_sniff *sn, uint8_t st, uint8_t n)
 {
 	sn->state = st;
 	sn->acc_need = n;
@@ -197,21 +218,23 @@ static void hs_es_int(struct hs_tls_early_sniff *sn, uint8_t st, uint8_t n)
 }
 
 /* The flight cannot be followed with certainty: a possible replay. */
-static int hs_es_fail(struct hs_tls_early_sniff *sn)
+static int
+hs_es_fail(struct hs_tls_early_sniff *sn)
 {
 	hs_tls_early_sniff_stop(sn);
 	return -EBADMSG;
 }
 
 /* The ClientHello is complete: record it if it offers early data. */
-static int hs_es_done(struct hs_tls_early_sniff *sn)
+static int
+hs_es_done(struct hs_tls_early_sniff *sn)
 {
 	uint8_t d[WC_SHA256_DIGEST_SIZE];
 	uint64_t fp = 0;
 	int rc = 0;
 
 	if (sn->msg_left != 0)
-		return hs_es_fail(sn);   /* bytes after the extensions */
+		return hs_es_fail(sn); /* bytes after the extensions */
 	if (sn->saw_early && sn->saw_psk && sn->hash != NULL &&
 	    wc_Sha256Final(&((struct hs_es_hash *)sn->hash)->sha, d) == 0) {
 		for (int i = 0; i < 6; i++)
@@ -220,18 +243,18 @@ static int hs_es_done(struct hs_tls_early_sniff *sn)
 			fp = 1;
 		rc = hs_es_seen(fp) ? -EALREADY : 0;
 	} else if (sn->saw_early) {
-		rc = -EALREADY;   /* early data without a hashable PSK: no 0-RTT */
+		rc = -EALREADY; /* early data without a hashable PSK: no 0-RTT */
 	}
 	hs_tls_early_sniff_stop(sn);
 	return rc;
 }
 
 /* One extension header has been read (type in sn->hdr[0..1]). */
-static int hs_es_ext_start(struct hs_tls_early_sniff *sn, uint16_t type,
-			   uint32_t len)
+static int
+hs_es_ext_start(struct hs_tls_early_sniff *sn, uint16_t type, uint32_t len)
 {
 	if (len + 4 > sn->ext_left)
-		return hs_es_fail(sn);   /* malformed */
+		return hs_es_fail(sn); /* malformed */
 	sn->ext_left -= len + 4;
 	sn->skip = len;
 	sn->state = HS_ES_EXT_SKIP;
@@ -258,8 +281,9 @@ static int hs_es_ext_start(struct hs_tls_early_sniff *sn, uint16_t type,
 }
 
 /* Skip count bytes, then read an integer of n bytes in state next. */
-static void hs_es_skip(struct hs_tls_early_sniff *sn, uint32_t count,
-		       uint8_t next, uint8_t n)
+static void
+hs_es_skip(struct hs_tls_early_sniff *sn, uint32_t count, uint8_t next,
+	   uint8_t n)
 {
 	hs_es_int(sn, next, n);
 	if (count > 0) {
@@ -272,7 +296,8 @@ static void hs_es_skip(struct hs_tls_early_sniff *sn, uint32_t count,
 /* The ClientHello body has ended (msg_left 0) with the parser still on:
  * complete only without an extensions block (RFC 5246 §7.4.1.2 allows
  * that; no early data then), else malformed. */
-static int hs_es_end(struct hs_tls_early_sniff *sn)
+static int
+hs_es_end(struct hs_tls_early_sniff *sn)
 {
 	if (sn->state == HS_ES_EXT_LEN && sn->acc_have == 0 && !sn->saw_early)
 		return hs_es_done(sn);
@@ -280,7 +305,8 @@ static int hs_es_end(struct hs_tls_early_sniff *sn)
 }
 
 /* Feed bytes of the handshake message (record headers removed). */
-static int hs_es_msg(struct hs_tls_early_sniff *sn, const uint8_t *p, size_t n)
+static int
+hs_es_msg(struct hs_tls_early_sniff *sn, const uint8_t *p, size_t n)
 {
 	while (n > 0 && sn->state != HS_ES_OFF) {
 		size_t k;
@@ -291,21 +317,22 @@ static int hs_es_msg(struct hs_tls_early_sniff *sn, const uint8_t *p, size_t n)
 		    sn->state == HS_ES_EXT_HASH) {
 			k = n < sn->skip ? n : sn->skip;
 			if (k > sn->msg_left)
-				return hs_es_fail(sn);   /* field past the end */
+				return hs_es_fail(sn); /* field past the end */
 			if (sn->state == HS_ES_EXT_HASH &&
-			    wc_Sha256Update(&((struct hs_es_hash *)sn->hash)->sha,
-					    p, (word32)k) != 0)
+			    wc_Sha256Update(
+				    &((struct hs_es_hash *)sn->hash)->sha, p,
+				    (word32)k) != 0)
 				return hs_es_fail(sn);
 			sn->skip -= (uint32_t)k;
 			sn->msg_left -= (uint32_t)k;
 			p += k;
 			n -= k;
 			if (sn->skip > 0 && sn->msg_left == 0)
-				return hs_es_fail(sn);   /* field past the end */
+				return hs_es_fail(sn); /* field past the end */
 			if (sn->skip > 0)
 				continue;
 			if (sn->state == HS_ES_SKIP)
-				sn->state = sn->next;   /* acc_need already set */
+				sn->state = sn->next; /* acc_need already set */
 			else if (sn->ext_left == 0)
 				return hs_es_done(sn);
 			else
@@ -377,8 +404,9 @@ static int hs_es_msg(struct hs_tls_early_sniff *sn, const uint8_t *p, size_t n)
  * hello.  Anything else, or anything malformed, while early data might
  * still be accepted: a possible replay (fail closed, never "not a
  * replay"). */
-int hs_tls_early_sniff_feed(struct hs_tls_early_sniff *sn, const uint8_t *p,
-			    size_t n)
+int
+hs_tls_early_sniff_feed(struct hs_tls_early_sniff *sn, const uint8_t *p,
+			size_t n)
 {
 	while (n > 0 && sn->state != HS_ES_OFF) {
 		if (sn->rec_left == 0) {
@@ -388,7 +416,7 @@ int hs_tls_early_sniff_feed(struct hs_tls_early_sniff *sn, const uint8_t *p,
 				continue;
 			sn->hdr_have = 0;
 			sn->rec_left = (uint32_t)sn->hdr[3] << 8 | sn->hdr[4];
-			if (sn->rec_left > 16384)   /* §5.1: at most 2^14 */
+			if (sn->rec_left > 16384) /* §5.1: at most 2^14 */
 				return hs_es_fail(sn);
 			if (sn->hdr[0] == HS_CT_CCS) {
 				/* one, of length 1, not inside the hello

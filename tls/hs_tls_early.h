@@ -76,30 +76,30 @@
 
 struct WOLFSSL_CTX;
 
-#define HS_TLS_EARLY_MAX      16384u   /* max_early_data_size we announce */
-#define HS_TLS_EARLY_WINDOW_S 60u      /* ClientHello record lifetime */
+#define HS_TLS_EARLY_MAX      16384u     /* max_early_data_size we announce */
+#define HS_TLS_EARLY_WINDOW_S 60u        /* ClientHello record lifetime */
 #define HS_TLS_EARLY_SLOTS    (1u << 17) /* 1 MiB table */
 
 /* Streaming ClientHello parser state, one per TLS session. */
 struct hs_tls_early_sniff {
-	uint8_t state;        /* HS_ES_* (hs_tls_early.c); 0: off */
-	uint8_t acc_need;     /* bytes of the integer being read */
+	uint8_t state;    /* HS_ES_* (hs_tls_early.c); 0: off */
+	uint8_t acc_need; /* bytes of the integer being read */
 	uint8_t acc_have;
-	bool saw_early;       /* early_data extension seen */
-	bool saw_psk;         /* pre_shared_key extension hashed */
-	uint32_t acc;         /* integer being read */
-	uint32_t rec_left;    /* bytes left in the current record */
-	uint32_t msg_left;    /* bytes left in the ClientHello body */
-	uint32_t skip;        /* bytes to skip / hash in the current field */
-	uint32_t ext_left;    /* bytes left in the extensions block */
-	uint8_t hdr[5];       /* record header being read */
+	bool saw_early;    /* early_data extension seen */
+	bool saw_psk;      /* pre_shared_key extension hashed */
+	uint32_t acc;      /* integer being read */
+	uint32_t rec_left; /* bytes left in the current record */
+	uint32_t msg_left; /* bytes left in the ClientHello body */
+	uint32_t skip;     /* bytes to skip / hash in the current field */
+	uint32_t ext_left; /* bytes left in the extensions block */
+	uint8_t hdr[5];    /* record header being read */
 	uint8_t hdr_have;
-	bool ccs;             /* a change_cipher_spec record was skipped */
-	bool in_ccs;          /* ... and its one byte is next */
-	bool body;            /* msg_left counts the ClientHello body */
-	uint8_t next;         /* state after a skip */
-	uint16_t ext_type;    /* extension being read */
-	void *hash;           /* keyed SHA-256 of pre_shared_key (malloc'd
+	bool ccs;          /* a change_cipher_spec record was skipped */
+	bool in_ccs;       /* ... and its one byte is next */
+	bool body;         /* msg_left counts the ClientHello body */
+	uint8_t next;      /* state after a skip */
+	uint16_t ext_type; /* extension being read */
+	void *hash;        /* keyed SHA-256 of pre_shared_key (malloc'd
 			       * only while one is being read) */
 };
 
@@ -130,9 +130,9 @@ int hs_tls_early_sniff_feed(struct hs_tls_early_sniff *sn, const uint8_t *p,
 			    size_t n);
 
 struct hs_tls_early_stats {
-	uint64_t recorded;    /* ClientHellos with early data recorded */
-	uint64_t replays;     /* ... seen again: 0-RTT rejected */
-	uint64_t evictions;   /* live entries reused under a flood */
+	uint64_t recorded;  /* ClientHellos with early data recorded */
+	uint64_t replays;   /* ... seen again: 0-RTT rejected */
+	uint64_t evictions; /* live entries reused under a flood */
 };
 void hs_tls_early_stats(struct hs_tls_early_stats *out);
 

@@ -8,11 +8,12 @@
 
 #include "hs_tls_hello.h"
 
-#define HS_CT_CCS       20
-#define HS_CT_HANDSHAKE 22
+#define HS_CT_CCS          20
+#define HS_CT_HANDSHAKE    22
 #define HS_HT_CLIENT_HELLO 1
 
-static uint32_t hs_hello_be(const uint8_t *p, unsigned int n)
+static uint32_t
+hs_hello_be(const uint8_t *p, unsigned int n)
 {
 	uint32_t v = 0;
 
@@ -21,7 +22,8 @@ static uint32_t hs_hello_be(const uint8_t *p, unsigned int n)
 	return v;
 }
 
-uint32_t hs_tls_hold_want(const struct hs_tls_hold *h)
+uint32_t
+hs_tls_hold_want(const struct hs_tls_hold *h)
 {
 	uint32_t have;
 
@@ -34,7 +36,8 @@ uint32_t hs_tls_hold_want(const struct hs_tls_hold *h)
 	return 5 + hs_hello_be(h->raw + h->rec + 3, 2) - have;
 }
 
-int hs_tls_hold_reserve(struct hs_tls_hold *h)
+int
+hs_tls_hold_reserve(struct hs_tls_hold *h)
 {
 	uint32_t need = h->len + hs_tls_hold_want(h), cap;
 	uint8_t *p;
@@ -42,7 +45,7 @@ int hs_tls_hold_reserve(struct hs_tls_hold *h)
 	if (need <= h->cap)
 		return 0;
 	if (need > HS_TLS_HOLD_MAX)
-		return -ENOMEM;   /* hs_tls_hold_add keeps below the bound */
+		return -ENOMEM; /* hs_tls_hold_add keeps below the bound */
 	/* the usual one-record hello: exactly its size; more: doubling */
 	cap = h->cap == 0 ? need : h->cap * 2;
 	if (cap < need)
@@ -58,8 +61,8 @@ int hs_tls_hold_reserve(struct hs_tls_hold *h)
 }
 
 /* Take the body of one complete handshake record into the message. */
-static int hs_hold_take(struct hs_tls_hold *h, const uint8_t *p, uint32_t n,
-			uint32_t off)
+static int
+hs_hold_take(struct hs_tls_hold *h, const uint8_t *p, uint32_t n, uint32_t off)
 {
 	uint32_t k;
 
@@ -78,7 +81,7 @@ static int hs_hold_take(struct hs_tls_hold *h, const uint8_t *p, uint32_t n,
 			return -HS_TLS_AL_DECODE_ERROR;
 		}
 		if (h->nrec == 1 && n >= h->msg_len - 4) {
-			h->msg_off = off - 4;     /* whole in this record */
+			h->msg_off = off - 4; /* whole in this record */
 			h->msg_have = h->msg_len;
 			return 0;
 		}
@@ -97,7 +100,8 @@ static int hs_hold_take(struct hs_tls_hold *h, const uint8_t *p, uint32_t n,
 	return 0;
 }
 
-int hs_tls_hold_add(struct hs_tls_hold *h, uint32_t n)
+int
+hs_tls_hold_add(struct hs_tls_hold *h, uint32_t n)
 {
 	h->len += n;
 	while (!h->done && h->len - h->rec >= 5) {
@@ -142,7 +146,8 @@ int hs_tls_hold_add(struct hs_tls_hold *h, uint32_t n)
 	return h->done ? 1 : 0;
 }
 
-const uint8_t *hs_tls_hold_msg(const struct hs_tls_hold *h, uint32_t *len)
+const uint8_t *
+hs_tls_hold_msg(const struct hs_tls_hold *h, uint32_t *len)
 {
 	*len = h->done ? h->msg_len : 0;
 	if (!h->done)
@@ -150,15 +155,16 @@ const uint8_t *hs_tls_hold_msg(const struct hs_tls_hold *h, uint32_t *len)
 	return h->msg != NULL ? h->msg : h->raw + h->msg_off;
 }
 
-void hs_tls_hold_free(struct hs_tls_hold *h)
+void
+hs_tls_hold_free(struct hs_tls_hold *h)
 {
 	free(h->raw);
 	free(h->msg);
 	memset(h, 0, sizeof(*h));
 }
 
-int hs_tls_parse_sni(const uint8_t *msg, uint32_t len, char *out,
-		     size_t outlen)
+int
+hs_tls_parse_sni(const uint8_t *msg, uint32_t len, char *out, size_t outlen)
 {
 	const uint8_t *p = msg, *end = msg + len;
 	uint32_t n;
@@ -171,14 +177,14 @@ int hs_tls_parse_sni(const uint8_t *msg, uint32_t len, char *out,
 	end = p + 4 + n;
 	if (end - p < 4 + 2 + 32 + 1)
 		return 0;
-	p += 4 + 2 + 32;                         /* type, len, version, random */
-	p += 1 + *p;                             /* session id */
+	p += 4 + 2 + 32; /* type, len, version, random */
+	p += 1 + *p;     /* session id */
 	if (end - p < 2)
 		return 0;
-	p += 2 + hs_hello_be(p, 2);              /* cipher suites */
+	p += 2 + hs_hello_be(p, 2); /* cipher suites */
 	if (end - p < 1)
 		return 0;
-	p += 1 + *p;                             /* compression methods */
+	p += 1 + *p; /* compression methods */
 	if (end - p < 2)
 		return 0;
 	n = hs_hello_be(p, 2);

@@ -32,14 +32,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HS_TLS_HELLO_MAX  16384u   /* ClientHello message, header included */
-#define HS_TLS_HELLO_RECS 64u      /* handshake records it may span */
-#define HS_TLS_REC_PLAIN  16384u   /* RFC 8446 §5.1: 2^14 */
+#define HS_TLS_HELLO_MAX  16384u /* ClientHello message, header included */
+#define HS_TLS_HELLO_RECS 64u    /* handshake records it may span */
+#define HS_TLS_REC_PLAIN  16384u /* RFC 8446 §5.1: 2^14 */
 /* Most bytes ever held: a change_cipher_spec, then record headers and
  * the records completing the ClientHello (the last may carry more
  * handshake bytes after it, up to a full record). */
-#define HS_TLS_HOLD_MAX   (6u + HS_TLS_HELLO_RECS * 5u + HS_TLS_HELLO_MAX + \
-			   HS_TLS_REC_PLAIN)
+#define HS_TLS_HOLD_MAX \
+	(6u + HS_TLS_HELLO_RECS * 5u + HS_TLS_HELLO_MAX + HS_TLS_REC_PLAIN)
 
 /* Alert descriptions (RFC 8446 §6) the hold answers with. */
 #define HS_TLS_AL_UNEXPECTED_MESSAGE 10
@@ -48,18 +48,18 @@
 #define HS_TLS_AL_DECODE_ERROR       50
 
 struct hs_tls_hold {
-	uint8_t *raw;        /* held bytes as received (malloc'd) */
+	uint8_t *raw; /* held bytes as received (malloc'd) */
 	uint32_t len, cap;
-	uint32_t rec;        /* offset of the record header being read */
-	uint32_t msg_len;    /* ClientHello length with header, 0: unknown */
-	uint32_t msg_have;   /* bytes of it gathered */
-	uint32_t msg_off;    /* offset in raw when whole in one record */
-	uint8_t *msg;        /* gathered message when fragmented, or NULL */
-	uint8_t mhdr[4];     /* message header being gathered */
-	uint16_t nrec;       /* handshake records so far */
-	bool ccs;            /* a change_cipher_spec was skipped */
+	uint32_t rec;      /* offset of the record header being read */
+	uint32_t msg_len;  /* ClientHello length with header, 0: unknown */
+	uint32_t msg_have; /* bytes of it gathered */
+	uint32_t msg_off;  /* offset in raw when whole in one record */
+	uint8_t *msg;      /* gathered message when fragmented, or NULL */
+	uint8_t mhdr[4];   /* message header being gathered */
+	uint16_t nrec;     /* handshake records so far */
+	bool ccs;          /* a change_cipher_spec was skipped */
 	bool done;
-	bool too_big;        /* refused for the bounds (for counters) */
+	bool too_big; /* refused for the bounds (for counters) */
 };
 
 /* Bytes to pull next (1..HS_TLS_HOLD_MAX), 0 once done.  The caller

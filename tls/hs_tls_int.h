@@ -40,7 +40,7 @@
 /* One ticket key, expanded from the file's 32-byte secret. */
 struct hs_tls_tkey {
 	uint8_t name[WOLFSSL_TICKET_NAME_SZ];
-	uint8_t aes[32];               /* AES-256-GCM */
+	uint8_t aes[32]; /* AES-256-GCM */
 };
 
 /* A published set of ticket keys: keys[0] encrypts, all decrypt. */
@@ -53,27 +53,27 @@ struct hs_tls_tkeys {
 struct hs_tls_site_ctx {
 	char *name;
 	WOLFSSL_CTX *wctx;
-	struct hs_tls_ocsp *ocsp;          /* its OCSP staple, or NULL */
+	struct hs_tls_ocsp *ocsp; /* its OCSP staple, or NULL */
 };
 
 struct hs_tls_ctx {
-	WOLFSSL_CTX *wctx;                 /* default site */
+	WOLFSSL_CTX *wctx; /* default site */
 	enum hs_tls_crypto crypto;
 	/* ---- SNI sites, resumption ---- */
-	struct hs_tls_site_ctx *sites;     /* cfg->sites order */
+	struct hs_tls_site_ctx *sites; /* cfg->sites order */
 	size_t nb_sites;
-	char **def_names;                  /* DNS names of the default cert */
+	char **def_names; /* DNS names of the default cert */
 	size_t nb_def_names;
 	bool sni_strict;
-	uint32_t lifetime;                 /* ticket/session lifetime, s */
-	struct hs_tls_tkeys *tkeys;        /* atomic: see reload */
+	uint32_t lifetime;          /* ticket/session lifetime, s */
+	struct hs_tls_tkeys *tkeys; /* atomic: see reload */
 	struct hs_tls_tkeys *retired[HS_TLS_TKEYS_RETIRED];
 	unsigned int retired_next;
 	/* ---- client certificates, OCSP, 0-RTT (every site) ---- */
 	enum hs_tls_client_auth client_auth;
-	struct hs_tls_ocsp *ocsp;          /* default site's staple, or NULL */
-	bool early;                        /* 0-RTT on */
-	enum hs_tls_records records;       /* who runs records after handshake */
+	struct hs_tls_ocsp *ocsp;    /* default site's staple, or NULL */
+	bool early;                  /* 0-RTT on */
+	enum hs_tls_records records; /* who runs records after handshake */
 };
 
 /* The first flight, held until its whole ClientHello's server name
@@ -81,12 +81,12 @@ struct hs_tls_ctx {
  * from), then replayed to wolfSSL through hs_tls_io_recv. */
 
 struct hs_tls_sess {
-	WOLFSSL *ssl;                      /* NULL until the site is chosen */
+	WOLFSSL *ssl; /* NULL until the site is chosen */
 	const struct hs_tls_ctx *ctx;
-	struct hs_tls_hold hold;           /* first flight (hs_tls_hello.h) */
-	uint32_t hold_off;                 /* of it replayed to wolfSSL */
+	struct hs_tls_hold hold; /* first flight (hs_tls_hello.h) */
+	uint32_t hold_off;       /* of it replayed to wolfSSL */
 	bool sni_seen;
-	char sni[256];                     /* server name sent, NUL-terminated */
+	char sni[256]; /* server name sent, NUL-terminated */
 	struct hs_tls_crypto_keyset *keys; /* ipsec-mb key cache, or NULL */
 	hs_tls_pull_fn pull;
 	hs_tls_push_fn push;
@@ -105,17 +105,17 @@ struct hs_tls_sess {
 	uint8_t alert[7];      /* our own plaintext fatal alert record */
 	uint8_t alert_len, alert_off;
 	enum hs_tls_client_auth client_auth;
-	struct hs_tls_peer peer;  /* client certificate result */
-	bool early_on;            /* context allows 0-RTT */
-	bool early_phase;         /* our Finished sent, client's awaited */
-	bool early_input;         /* last read returned early data */
-	bool half_rtt;            /* early data read: 0.5-RTT writes allowed */
-	bool early_replay;        /* ClientHello seen before: no PSK, no 0-RTT */
+	struct hs_tls_peer peer; /* client certificate result */
+	bool early_on;           /* context allows 0-RTT */
+	bool early_phase;        /* our Finished sent, client's awaited */
+	bool early_input;        /* last read returned early data */
+	bool half_rtt;           /* early data read: 0.5-RTT writes allowed */
+	bool early_replay;       /* ClientHello seen before: no PSK, no 0-RTT */
 	struct hs_tls_early_sniff sniff;
 	/* Resumption binding (RFC 6066 §3, RFC 8446 §4.6.1): digest of the
 	 * selected site and the server name sent, see hs_tls_site_id. */
 	uint8_t site_id[WC_SHA256_DIGEST_SIZE];
-	unsigned int events;      /* HS_TLS_EV_* */
+	unsigned int events; /* HS_TLS_EV_* */
 	/* Our own record layer (hs_tls_own.c): allocated with the WOLFSSL
 	 * when the context wants it; active after the handover, when ssl is
 	 * NULL and keys freed. */
@@ -166,9 +166,9 @@ void hs_tls_tkeys_free(struct hs_tls_tkeys *k);
 int hs_tls_ticket_cb(WOLFSSL *ssl,
 		     unsigned char key_name[WOLFSSL_TICKET_NAME_SZ],
 		     unsigned char iv[WOLFSSL_TICKET_IV_SZ],
-		     unsigned char mac[WOLFSSL_TICKET_MAC_SZ],
-		     int enc, unsigned char *ticket, int in_len,
-		     int *out_len, void *user);
+		     unsigned char mac[WOLFSSL_TICKET_MAC_SZ], int enc,
+		     unsigned char *ticket, int in_len, int *out_len,
+		     void *user);
 /* wolfSSL's session cache hooks (TLS 1.2, hs_tls_scache.h). */
 int hs_tls_scache_new_cb(WOLFSSL *ssl, WOLFSSL_SESSION *sess);
 WOLFSSL_SESSION *hs_tls_scache_get_cb(WOLFSSL *ssl, const unsigned char *id,
@@ -177,8 +177,8 @@ WOLFSSL_SESSION *hs_tls_scache_get_cb(WOLFSSL *ssl, const unsigned char *id,
 /* ---- hs_tls_sni.c ---- */
 
 /* DNS names of the default certificate into ctx->def_names (strict SNI). */
-int hs_tls_cert_names(struct hs_tls_ctx *ctx, const char *cert_file,
-		      char *err, size_t errlen);
+int hs_tls_cert_names(struct hs_tls_ctx *ctx, const char *cert_file, char *err,
+		      size_t errlen);
 /* Hold the first flight, pick the site, create s->ssl: 0, -EAGAIN until
  * the ClientHello is whole, or a fatal code. */
 int hs_tls_choose_site(struct hs_tls_sess *s);

@@ -21,7 +21,8 @@
 #define HS_XKU_ANY              0x100
 #define HS_NID_EXT_KEY_USAGE    151
 
-int hs_tls_client_auth_parse(const char *name, enum hs_tls_client_auth *out)
+int
+hs_tls_client_auth_parse(const char *name, enum hs_tls_client_auth *out)
 {
 	if (name == NULL || out == NULL)
 		return -EINVAL;
@@ -35,9 +36,10 @@ int hs_tls_client_auth_parse(const char *name, enum hs_tls_client_auth *out)
 }
 
 /* The leaf may sign for a TLS client (RFC 5280 §4.2.1.3, §4.2.1.12). */
-static bool hs_tls_mtls_usage_ok(WOLFSSL_X509 *x)
+static bool
+hs_tls_mtls_usage_ok(WOLFSSL_X509 *x)
 {
-	unsigned int ku = wolfSSL_X509_get_key_usage(x);   /* ~0u: absent */
+	unsigned int ku = wolfSSL_X509_get_key_usage(x); /* ~0u: absent */
 
 	if (ku != ~0u && (ku & HS_KU_DIGITAL_SIGNATURE) == 0)
 		return false;
@@ -52,7 +54,8 @@ static bool hs_tls_mtls_usage_ok(WOLFSSL_X509 *x)
  * (WOLFSSL_VERIFY_CB_ALL_CERTS) and, with WOLFSSL_ALWAYS_VERIFY_CB, for
  * the leaf (depth 0, last) even when its chain verified.  Returning 0
  * fails the handshake with wolfSSL's alert for store->error. */
-static int hs_tls_mtls_verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
+static int
+hs_tls_mtls_verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
 {
 	struct hs_tls_peer *peer = store != NULL ? store->userCtx : NULL;
 	WOLFSSL_X509 *x;
@@ -76,8 +79,9 @@ static int hs_tls_mtls_verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
 	return 1;
 }
 
-int hs_tls_mtls_ctx_setup(struct WOLFSSL_CTX *wctx, const char *ca_file,
-			  enum hs_tls_client_auth mode, char *err, size_t errlen)
+int
+hs_tls_mtls_ctx_setup(struct WOLFSSL_CTX *wctx, const char *ca_file,
+		      enum hs_tls_client_auth mode, char *err, size_t errlen)
 {
 	struct stat st;
 	int fd, rc, vmode;
@@ -99,8 +103,10 @@ int hs_tls_mtls_ctx_setup(struct WOLFSSL_CTX *wctx, const char *ca_file,
 	close(fd);
 	rc = wolfSSL_CTX_load_verify_locations(wctx, ca_file, NULL);
 	if (rc != WOLFSSL_SUCCESS) {
-		snprintf(err, errlen, "client CA file '%s' holds no usable PEM "
-			 "CA certificate (%d)", ca_file, rc);
+		snprintf(err, errlen,
+			 "client CA file '%s' holds no usable PEM "
+			 "CA certificate (%d)",
+			 ca_file, rc);
 		return -EINVAL;
 	}
 	vmode = WOLFSSL_VERIFY_PEER;
@@ -111,13 +117,15 @@ int hs_tls_mtls_ctx_setup(struct WOLFSSL_CTX *wctx, const char *ca_file,
 	 * mutual_auth (handshake_failure; TLS 1.3: certificate_required). */
 	if (mode == HS_TLS_CLIENT_AUTH_REQUIRED &&
 	    wolfSSL_CTX_mutual_auth(wctx, 1) != 0) {
-		snprintf(err, errlen, "wolfSSL: cannot require client certificates");
+		snprintf(err, errlen,
+			 "wolfSSL: cannot require client certificates");
 		return -EIO;
 	}
 	/* No resumption: it would skip client authentication. */
-	if (wolfSSL_CTX_no_ticket_TLSv13(wctx) != 0 ||   /* 0 on success */
+	if (wolfSSL_CTX_no_ticket_TLSv13(wctx) != 0 || /* 0 on success */
 	    wolfSSL_CTX_NoTicketTLSv12(wctx) != WOLFSSL_SUCCESS) {
-		snprintf(err, errlen, "wolfSSL: cannot turn session tickets off "
+		snprintf(err, errlen,
+			 "wolfSSL: cannot turn session tickets off "
 			 "for client authentication");
 		return -EIO;
 	}
@@ -125,15 +133,17 @@ int hs_tls_mtls_ctx_setup(struct WOLFSSL_CTX *wctx, const char *ca_file,
 	return 0;
 }
 
-void hs_tls_mtls_sess_setup(struct WOLFSSL *ssl, struct hs_tls_peer *peer)
+void
+hs_tls_mtls_sess_setup(struct WOLFSSL *ssl, struct hs_tls_peer *peer)
 {
 	peer->verified = false;
 	peer->subject[0] = '\0';
 	wolfSSL_SetCertCbCtx(ssl, peer);
 }
 
-bool hs_tls_mtls_acceptable(enum hs_tls_client_auth mode,
-			    const struct hs_tls_peer *peer)
+bool
+hs_tls_mtls_acceptable(enum hs_tls_client_auth mode,
+		       const struct hs_tls_peer *peer)
 {
 	return mode != HS_TLS_CLIENT_AUTH_REQUIRED || peer->verified;
 }

@@ -36,7 +36,7 @@ struct WOLFSSL_CTX;
 struct WOLFSSL;
 
 enum hs_tls_client_auth {
-	HS_TLS_CLIENT_AUTH_OFF = 0,      /* no CertificateRequest */
+	HS_TLS_CLIENT_AUTH_OFF = 0, /* no CertificateRequest */
 	HS_TLS_CLIENT_AUTH_OPTIONAL,
 	HS_TLS_CLIENT_AUTH_REQUIRED,
 };
@@ -46,8 +46,9 @@ enum hs_tls_client_auth {
 
 /* What the client proved in this session's handshake. */
 struct hs_tls_peer {
-	bool verified;                   /* certificate presented and verified */
-	char subject[HS_TLS_PEER_DN_MAX]; /* its subject, "/C=../CN=..", or "" */
+	bool verified; /* certificate presented and verified */
+	char subject
+		[HS_TLS_PEER_DN_MAX]; /* its subject, "/C=../CN=..", or "" */
 };
 
 /* "--client-auth optional|required": 0 and *out set, or -EINVAL. */
@@ -57,7 +58,8 @@ int hs_tls_client_auth_parse(const char *name, enum hs_tls_client_auth *out);
  * request client certificates in the given mode (not OFF).  0, or a
  * negative code with a one-line reason naming the file in err. */
 int hs_tls_mtls_ctx_setup(struct WOLFSSL_CTX *wctx, const char *ca_file,
-			  enum hs_tls_client_auth mode, char *err, size_t errlen);
+			  enum hs_tls_client_auth mode, char *err,
+			  size_t errlen);
 
 /* Bind a new session's result record (cleared here); call for every
  * session of a context set up above, before its handshake. */

@@ -20,11 +20,12 @@ struct hs_tls_ocsp {
 	char *path;
 	uint8_t *buf[2];
 	uint32_t len[2];
-	unsigned int cur;          /* slot served; __atomic release/acquire */
-	uint64_t last_reload_ms;   /* CLOCK_MONOTONIC */
+	unsigned int cur;        /* slot served; __atomic release/acquire */
+	uint64_t last_reload_ms; /* CLOCK_MONOTONIC */
 };
 
-static uint64_t hs_tls_ocsp_now_ms(void)
+static uint64_t
+hs_tls_ocsp_now_ms(void)
 {
 	struct timespec ts;
 
@@ -33,8 +34,9 @@ static uint64_t hs_tls_ocsp_now_ms(void)
 }
 
 /* Read a whole DER OCSPResponse: one SEQUENCE filling the file. */
-static int hs_tls_ocsp_read(const char *path, uint8_t **out, uint32_t *outlen,
-			    char *err, size_t errlen)
+static int
+hs_tls_ocsp_read(const char *path, uint8_t **out, uint32_t *outlen, char *err,
+		 size_t errlen)
 {
 	struct stat st;
 	uint8_t *b;
@@ -56,8 +58,9 @@ static int hs_tls_ocsp_read(const char *path, uint8_t **out, uint32_t *outlen,
 	    st.st_size > (off_t)HS_TLS_OCSP_MAX) {
 		close(fd);
 		snprintf(err, errlen, "OCSP response file '%s': %s", path,
-			 !S_ISREG(st.st_mode) ? "not a regular file" :
-			 st.st_size < 2 ? "empty" : "larger than 64 KiB");
+			 !S_ISREG(st.st_mode) ? "not a regular file"
+			 : st.st_size < 2     ? "empty"
+					      : "larger than 64 KiB");
 		return -EINVAL;
 	}
 	b = malloc((size_t)st.st_size);
@@ -70,7 +73,8 @@ static int hs_tls_ocsp_read(const char *path, uint8_t **out, uint32_t *outlen,
 	close(fd);
 	if (n != st.st_size) {
 		free(b);
-		snprintf(err, errlen, "cannot read OCSP response file '%s'", path);
+		snprintf(err, errlen, "cannot read OCSP response file '%s'",
+			 path);
 		return -EIO;
 	}
 	/* DER SEQUENCE header (X.690 §8.1.3): short or long length form */
@@ -93,25 +97,29 @@ static int hs_tls_ocsp_read(const char *path, uint8_t **out, uint32_t *outlen,
 	return 0;
 bad:
 	free(b);
-	snprintf(err, errlen, "OCSP response file '%s' is not a DER OCSPResponse",
-		 path);
+	snprintf(err, errlen,
+		 "OCSP response file '%s' is not a DER OCSPResponse", path);
 	return -EINVAL;
 }
 
 /* wolfSSL's OCSP lookup: answer with the file's response. */
-static int hs_tls_ocsp_io(void *ctx, const char *url, int url_len,
-			  unsigned char *req, int req_len, unsigned char **resp)
+static int
+hs_tls_ocsp_io(void *ctx, const char *url, int url_len, unsigned char *req,
+	       int req_len, unsigned char **resp)
 {
 	struct hs_tls_ocsp *o = ctx;
 	unsigned int cur;
 	uint8_t *copy;
 
-	(void)url; (void)url_len; (void)req; (void)req_len;
+	(void)url;
+	(void)url_len;
+	(void)req;
+	(void)req_len;
 	*resp = NULL;
 	if (o == NULL)
 		return -1;
 	cur = __atomic_load_n(&o->cur, __ATOMIC_ACQUIRE);
-	copy = malloc(o->len[cur]);     /* wolfSSL frees it through us */
+	copy = malloc(o->len[cur]); /* wolfSSL frees it through us */
 	if (copy == NULL)
 		return -1;
 	memcpy(copy, o->buf[cur], o->len[cur]);
@@ -119,14 +127,16 @@ static int hs_tls_ocsp_io(void *ctx, const char *url, int url_len,
 	return (int)o->len[cur];
 }
 
-static void hs_tls_ocsp_io_free(void *ctx, unsigned char *resp)
+static void
+hs_tls_ocsp_io_free(void *ctx, unsigned char *resp)
 {
 	(void)ctx;
 	free(resp);
 }
 
 /* The second certificate of a PEM chain file, as PEM, or NULL. */
-static char *hs_tls_ocsp_issuer_pem(const char *cert_file, size_t *len)
+static char *
+hs_tls_ocsp_issuer_pem(const char *cert_file, size_t *len)
 {
 	static const char begin[] = "-----BEGIN CERTIFICATE-----";
 	static const char end[] = "-----END CERTIFICATE-----";
@@ -163,9 +173,10 @@ static char *hs_tls_ocsp_issuer_pem(const char *cert_file, size_t *len)
 	return out;
 }
 
-int hs_tls_ocsp_setup(struct WOLFSSL_CTX *wctx, const char *cert_file,
-		      const char *staple_file, struct hs_tls_ocsp **out,
-		      char *err, size_t errlen)
+int
+hs_tls_ocsp_setup(struct WOLFSSL_CTX *wctx, const char *cert_file,
+		  const char *staple_file, struct hs_tls_ocsp **out, char *err,
+		  size_t errlen)
 {
 	struct hs_tls_ocsp *o;
 	char *issuer;
@@ -188,8 +199,10 @@ int hs_tls_ocsp_setup(struct WOLFSSL_CTX *wctx, const char *cert_file,
 	issuer = hs_tls_ocsp_issuer_pem(cert_file, &ilen);
 	if (issuer == NULL) {
 		hs_tls_ocsp_free(o);
-		snprintf(err, errlen, "--ocsp-staple needs the issuer after the "
-			 "certificate in '%s' (leaf first, then its CA)", cert_file);
+		snprintf(err, errlen,
+			 "--ocsp-staple needs the issuer after the "
+			 "certificate in '%s' (leaf first, then its CA)",
+			 cert_file);
 		return -EINVAL;
 	}
 	rc = wolfSSL_CTX_load_verify_buffer(wctx, (const unsigned char *)issuer,
@@ -197,8 +210,10 @@ int hs_tls_ocsp_setup(struct WOLFSSL_CTX *wctx, const char *cert_file,
 	free(issuer);
 	if (rc != WOLFSSL_SUCCESS) {
 		hs_tls_ocsp_free(o);
-		snprintf(err, errlen, "the issuer certificate in '%s' is not "
-			 "usable to check OCSP responses (%d)", cert_file, rc);
+		snprintf(err, errlen,
+			 "the issuer certificate in '%s' is not "
+			 "usable to check OCSP responses (%d)",
+			 cert_file, rc);
 		return -EINVAL;
 	}
 	/* Stapling on; the URL override (kept after OCSP checking of peer
@@ -206,7 +221,8 @@ int hs_tls_ocsp_setup(struct WOLFSSL_CTX *wctx, const char *cert_file,
 	 * AIA OCSP URI be stapled; our callback replaces the HTTP lookup. */
 	if (wolfSSL_CTX_EnableOCSPStapling(wctx) != WOLFSSL_SUCCESS ||
 	    wolfSSL_CTX_EnableOCSP(wctx, WOLFSSL_OCSP_URL_OVERRIDE |
-				   WOLFSSL_OCSP_NO_NONCE) != WOLFSSL_SUCCESS ||
+						 WOLFSSL_OCSP_NO_NONCE) !=
+		    WOLFSSL_SUCCESS ||
 	    wolfSSL_CTX_DisableOCSP(wctx) != WOLFSSL_SUCCESS ||
 	    wolfSSL_CTX_SetOCSP_OverrideURL(wctx, "file:") != WOLFSSL_SUCCESS ||
 	    wolfSSL_CTX_SetOCSP_Cb(wctx, hs_tls_ocsp_io, hs_tls_ocsp_io_free,
@@ -219,7 +235,8 @@ int hs_tls_ocsp_setup(struct WOLFSSL_CTX *wctx, const char *cert_file,
 	return 0;
 }
 
-int hs_tls_ocsp_reload(struct hs_tls_ocsp *o, char *err, size_t errlen)
+int
+hs_tls_ocsp_reload(struct hs_tls_ocsp *o, char *err, size_t errlen)
 {
 	unsigned int next;
 	uint8_t *b;
@@ -232,14 +249,15 @@ int hs_tls_ocsp_reload(struct hs_tls_ocsp *o, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	if (now - o->last_reload_ms < 1000) {
-		snprintf(err, errlen, "OCSP response reloaded less than a second ago");
+		snprintf(err, errlen,
+			 "OCSP response reloaded less than a second ago");
 		return -EBUSY;
 	}
 	rc = hs_tls_ocsp_read(o->path, &b, &len, err, errlen);
 	if (rc < 0)
 		return rc;
 	next = o->cur ^ 1u;
-	free(o->buf[next]);        /* served two reloads ago */
+	free(o->buf[next]); /* served two reloads ago */
 	o->buf[next] = b;
 	o->len[next] = len;
 	__atomic_store_n(&o->cur, next, __ATOMIC_RELEASE);
@@ -247,12 +265,15 @@ int hs_tls_ocsp_reload(struct hs_tls_ocsp *o, char *err, size_t errlen)
 	return 0;
 }
 
-size_t hs_tls_ocsp_len(const struct hs_tls_ocsp *o)
+size_t
+hs_tls_ocsp_len(const struct hs_tls_ocsp *o)
 {
-	return o != NULL ? o->len[__atomic_load_n(&o->cur, __ATOMIC_ACQUIRE)] : 0;
+	return o != NULL ? o->len[__atomic_load_n(&o->cur, __ATOMIC_ACQUIRE)]
+			 : 0;
 }
 
-void hs_tls_ocsp_free(struct hs_tls_ocsp *o)
+void
+hs_tls_ocsp_free(struct hs_tls_ocsp *o)
 {
 	if (o == NULL)
 		return;

@@ -66,13 +66,13 @@
 #define HS_TLS_OWN_OK 0
 #endif
 
-#define OWN_SMALL 1360u    /* first record of a response: one segment */
+#define OWN_SMALL  1360u /* first record of a response: one segment */
 #define OWN_MEDIUM 4096u
 
 struct hs_tls_own {
 	struct hs_tls_rec rec;
 	bool active;
-	bool update_pending;        /* peer asked: our KeyUpdate goes first */
+	bool update_pending; /* peer asked: our KeyUpdate goes first */
 	bool reused;
 	uint8_t csec_len, ssec_len;
 	uint8_t csec[48], ssec[48]; /* until the handover */
@@ -81,17 +81,18 @@ struct hs_tls_own {
 	uint8_t hdr_len;
 	uint8_t *rx;
 	uint32_t rx_len, rx_need;
-	uint32_t pl_off, pl_end;    /* plaintext of rx not yet read */
+	uint32_t pl_off, pl_end; /* plaintext of rx not yet read */
 	/* our own sealed bytes not yet pushed */
 	uint8_t *tx;
 	uint32_t tx_len, tx_off;
-	uint32_t burst;             /* written since the last read */
-	uint32_t wr_taken;          /* a write's record not all pushed */
+	uint32_t burst;    /* written since the last read */
+	uint32_t wr_taken; /* a write's record not all pushed */
 	const char *version, *cipher;
 	char alpn[32];
 };
 
-int hs_tls_records_parse(const char *name, enum hs_tls_records *out)
+int
+hs_tls_records_parse(const char *name, enum hs_tls_records *out)
 {
 	if (name == NULL || out == NULL)
 		return -EINVAL;
@@ -104,19 +105,22 @@ int hs_tls_records_parse(const char *name, enum hs_tls_records *out)
 	return 0;
 }
 
-const char *hs_tls_records_name(enum hs_tls_records r)
+const char *
+hs_tls_records_name(enum hs_tls_records r)
 {
 	return r == HS_TLS_RECORDS_OWN ? "own" : "wolfssl";
 }
 
-bool hs_tls_own_available(void)
+bool
+hs_tls_own_available(void)
 {
 	return HS_TLS_OWN_OK && hs_tls_crypto_available();
 }
 
 #if HS_TLS_OWN_OK
-static int own_secret_cb(WOLFSSL *ssl, int id, const unsigned char *sec,
-			 int len, void *ctx)
+static int
+own_secret_cb(WOLFSSL *ssl, int id, const unsigned char *sec, int len,
+	      void *ctx)
 {
 	struct hs_tls_sess *s = ctx;
 	struct hs_tls_own *o = s->own;
@@ -135,7 +139,8 @@ static int own_secret_cb(WOLFSSL *ssl, int id, const unsigned char *sec,
 }
 #endif
 
-int hs_tls_own_setup(struct hs_tls_sess *s)
+int
+hs_tls_own_setup(struct hs_tls_sess *s)
 {
 	/* 0-RTT sessions stay on wolfSSL (hs_tls_own_handover) */
 	if (s->ctx->records != HS_TLS_RECORDS_OWN || s->ctx->early ||
@@ -151,17 +156,20 @@ int hs_tls_own_setup(struct hs_tls_sess *s)
 	return 0;
 }
 
-bool hs_tls_own_active(const struct hs_tls_sess *s)
+bool
+hs_tls_own_active(const struct hs_tls_sess *s)
 {
 	return s->own != NULL && s->own->active;
 }
 
-bool hs_tls_own_records(const struct hs_tls_sess *s)
+bool
+hs_tls_own_records(const struct hs_tls_sess *s)
 {
 	return s != NULL && hs_tls_own_active(s);
 }
 
-void hs_tls_own_free(struct hs_tls_sess *s)
+void
+hs_tls_own_free(struct hs_tls_sess *s)
 {
 	struct hs_tls_own *o = s->own;
 
@@ -179,8 +187,9 @@ void hs_tls_own_free(struct hs_tls_sess *s)
 }
 
 /* TLS 1.2 keys: key block, then sequence numbers. */
-static int own_keys12(struct hs_tls_sess *s, struct hs_tls_rec *r,
-		      uint64_t wseq, uint64_t rseq)
+static int
+own_keys12(struct hs_tls_sess *s, struct hs_tls_rec *r, uint64_t wseq,
+	   uint64_t rseq)
 {
 	unsigned char *ms, *sr, *cr;
 	unsigned int msl, srl, crl;
@@ -207,7 +216,8 @@ static int own_keys12(struct hs_tls_sess *s, struct hs_tls_rec *r,
 	return rc;
 }
 
-void hs_tls_own_handover(struct hs_tls_sess *s)
+void
+hs_tls_own_handover(struct hs_tls_sess *s)
 {
 	struct hs_tls_own *o = s->own;
 	word64 wseq = 0, rseq = 0;
@@ -237,7 +247,9 @@ void hs_tls_own_handover(struct hs_tls_sess *s)
 		      hs_tls_rec_set_secret(&o->rec, HS_TLS_REC_READ, o->csec,
 					    o->csec_len, rseq) == 0 &&
 		      hs_tls_rec_set_secret(&o->rec, HS_TLS_REC_WRITE, o->ssec,
-					    o->ssec_len, wseq) == 0) ? 0 : -EINVAL;
+					    o->ssec_len, wseq) == 0)
+			     ? 0
+			     : -EINVAL;
 	else
 		rc = own_keys12(s, &o->rec, wseq, rseq);
 	if (rc != 0)
@@ -267,22 +279,26 @@ stay:
 	wolfSSL_FreeArrays(s->ssl);
 }
 
-const char *hs_tls_own_version(const struct hs_tls_sess *s)
+const char *
+hs_tls_own_version(const struct hs_tls_sess *s)
 {
 	return s->own->version;
 }
 
-const char *hs_tls_own_cipher(const struct hs_tls_sess *s)
+const char *
+hs_tls_own_cipher(const struct hs_tls_sess *s)
 {
 	return s->own->cipher != NULL ? s->own->cipher : "unknown";
 }
 
-bool hs_tls_own_reused(const struct hs_tls_sess *s)
+bool
+hs_tls_own_reused(const struct hs_tls_sess *s)
 {
 	return s->own->reused;
 }
 
-const char *hs_tls_own_alpn(const struct hs_tls_sess *s)
+const char *
+hs_tls_own_alpn(const struct hs_tls_sess *s)
 {
 	return s->own->alpn[0] != '\0' ? s->own->alpn : NULL;
 }
@@ -291,12 +307,14 @@ const char *hs_tls_own_alpn(const struct hs_tls_sess *s)
 
 /* Push our pending sealed bytes: 0 once all are out, -EAGAIN, or
  * -ECONNRESET. */
-static int own_flush(struct hs_tls_sess *s)
+static int
+own_flush(struct hs_tls_sess *s)
 {
 	struct hs_tls_own *o = s->own;
 
 	while (o->tx_off < o->tx_len) {
-		int n = s->push(s->io, o->tx + o->tx_off, o->tx_len - o->tx_off);
+		int n = s->push(s->io, o->tx + o->tx_off,
+				o->tx_len - o->tx_off);
 
 		if (n == 0)
 			return -EAGAIN;
@@ -304,7 +322,8 @@ static int own_flush(struct hs_tls_sess *s)
 			s->transport_closed = true;
 			return -ECONNRESET;
 		}
-		o->tx_off += (uint32_t)HS_MIN((uint32_t)n, o->tx_len - o->tx_off);
+		o->tx_off +=
+			(uint32_t)HS_MIN((uint32_t)n, o->tx_len - o->tx_off);
 		s->tx_bytes += (uint64_t)n;
 	}
 	free(o->tx);
@@ -314,8 +333,8 @@ static int own_flush(struct hs_tls_sess *s)
 }
 
 /* Seal one record of type from p[0..len) behind what is pending. */
-static int own_queue(struct hs_tls_sess *s, uint8_t type, const void *p,
-		     size_t len)
+static int
+own_queue(struct hs_tls_sess *s, uint8_t type, const void *p, size_t len)
 {
 	struct hs_tls_own *o = s->own;
 	size_t hl = hs_tls_rec_hdr_len(&o->rec);
@@ -331,8 +350,8 @@ static int own_queue(struct hs_tls_sess *s, uint8_t type, const void *p,
 	v.base = nb + o->tx_len + hl;
 	v.len = len;
 	memcpy(v.base, p, len);
-	r = hs_tls_rec_seal(&o->rec, type, nb + o->tx_len, &v, 1,
-			    v.base + len, 0);
+	r = hs_tls_rec_seal(&o->rec, type, nb + o->tx_len, &v, 1, v.base + len,
+			    0);
 	if (r < 0)
 		return (int)r;
 	o->tx_len += (uint32_t)r;
@@ -340,7 +359,8 @@ static int own_queue(struct hs_tls_sess *s, uint8_t type, const void *p,
 }
 
 /* A fatal alert (sealed, best effort) and a dead session. */
-static int own_fatal(struct hs_tls_sess *s, uint8_t desc)
+static int
+own_fatal(struct hs_tls_sess *s, uint8_t desc)
 {
 	uint8_t a[2] = { 2 /* fatal */, desc };
 
@@ -352,7 +372,8 @@ static int own_fatal(struct hs_tls_sess *s, uint8_t desc)
 
 /* Before our next application data: the KeyUpdate the peer asked for,
  * or ours at the AES-GCM limit, then the new write key. */
-static int own_prepare(struct hs_tls_sess *s)
+static int
+own_prepare(struct hs_tls_sess *s)
 {
 	struct hs_tls_own *o = s->own;
 	static const uint8_t kupd[5] = { 24, 0, 0, 1, 0 };
@@ -372,7 +393,8 @@ static int own_prepare(struct hs_tls_sess *s)
 	return 0;
 }
 
-size_t hs_tls_record_size(const struct hs_tls_sess *s)
+size_t
+hs_tls_record_size(const struct hs_tls_sess *s)
 {
 	const struct hs_tls_own *o;
 
@@ -386,7 +408,8 @@ size_t hs_tls_record_size(const struct hs_tls_sess *s)
 	return HS_TLS_MAX_WRITE;
 }
 
-int hs_tls_own_write(struct hs_tls_sess *s, const void *buf, size_t len)
+int
+hs_tls_own_write(struct hs_tls_sess *s, const void *buf, size_t len)
 {
 	struct hs_tls_own *o = s->own;
 	size_t n;
@@ -414,13 +437,14 @@ int hs_tls_own_write(struct hs_tls_sess *s, const void *buf, size_t len)
 	if (own_flush(s) != 0) {
 		if (s->transport_closed)
 			return -ECONNRESET;
-		o->wr_taken = (uint32_t)n;   /* sealed; the caller retries */
+		o->wr_taken = (uint32_t)n; /* sealed; the caller retries */
 		return -EAGAIN;
 	}
 	return (int)n;
 }
 
-int hs_tls_seal_room(const struct hs_tls_sess *s, size_t *head, size_t *tail)
+int
+hs_tls_seal_room(const struct hs_tls_sess *s, size_t *head, size_t *tail)
 {
 	if (s == NULL || !hs_tls_own_active(s))
 		return -ENOTSUP;
@@ -429,15 +453,17 @@ int hs_tls_seal_room(const struct hs_tls_sess *s, size_t *head, size_t *tail)
 	return 0;
 }
 
-int hs_tls_seal(struct hs_tls_sess *s, uint8_t *hdr,
-		const struct hs_tls_iov *v, int n, uint8_t *tail)
+int
+hs_tls_seal(struct hs_tls_sess *s, uint8_t *hdr, const struct hs_tls_iov *v,
+	    int n, uint8_t *tail)
 {
 	return hs_tls_seal_from(s, hdr, v, n, NULL, tail);
 }
 
-int hs_tls_seal_from(struct hs_tls_sess *s, uint8_t *hdr,
-		     const struct hs_tls_iov *v, int n, const void *src,
-		     uint8_t *tail)
+int
+hs_tls_seal_from(struct hs_tls_sess *s, uint8_t *hdr,
+		 const struct hs_tls_iov *v, int n, const void *src,
+		 uint8_t *tail)
 {
 	struct hs_tls_own *o;
 	long r;
@@ -464,7 +490,8 @@ int hs_tls_seal_from(struct hs_tls_sess *s, uint8_t *hdr,
 	return (int)r;
 }
 
-int hs_tls_own_shutdown(struct hs_tls_sess *s)
+int
+hs_tls_own_shutdown(struct hs_tls_sess *s)
 {
 	static const uint8_t cn[2] = { 1 /* warning */, 0 /* close_notify */ };
 
@@ -484,7 +511,8 @@ int hs_tls_own_shutdown(struct hs_tls_sess *s)
 /* ---- input ------------------------------------------------------------ */
 
 /* Pull up to len bytes; 0 nothing now, <0 the transport ended. */
-static int own_pull(struct hs_tls_sess *s, uint8_t *p, size_t len)
+static int
+own_pull(struct hs_tls_sess *s, uint8_t *p, size_t len)
 {
 	int n = s->pull(s->io, p, len);
 
@@ -492,14 +520,15 @@ static int own_pull(struct hs_tls_sess *s, uint8_t *p, size_t len)
 		return -EIO;
 	if (n < 0) {
 		s->transport_closed = true;
-		s->dead = -ECONNRESET;   /* EOF without close_notify */
+		s->dead = -ECONNRESET; /* EOF without close_notify */
 		return s->dead;
 	}
 	return n;
 }
 
 /* Have a whole record in o->rx: 0, -EAGAIN or an error. */
-static int own_fill(struct hs_tls_sess *s)
+static int
+own_fill(struct hs_tls_sess *s)
 {
 	struct hs_tls_own *o = s->own;
 	int n;
@@ -535,7 +564,8 @@ static int own_fill(struct hs_tls_sess *s)
 	return 0;
 }
 
-static void own_rx_done(struct hs_tls_own *o)
+static void
+own_rx_done(struct hs_tls_own *o)
 {
 	explicit_bzero(o->rx, o->rx_need);
 	free(o->rx);
@@ -546,12 +576,13 @@ static void own_rx_done(struct hs_tls_own *o)
 }
 
 /* Post-handshake messages of one record (see the top). */
-static int own_handshake(struct hs_tls_sess *s, const uint8_t *p, size_t len)
+static int
+own_handshake(struct hs_tls_sess *s, const uint8_t *p, size_t len)
 {
 	struct hs_tls_own *o = s->own;
 	size_t off = 0;
 
-	if (o->rec.version != HS_TLS_V13)   /* TLS 1.2: no renegotiation */
+	if (o->rec.version != HS_TLS_V13) /* TLS 1.2: no renegotiation */
 		return own_fatal(s, HS_TLS_ALERT_UNEXPECTED_MESSAGE);
 	while (off < len) {
 		size_t ml;
@@ -562,13 +593,13 @@ static int own_handshake(struct hs_tls_sess *s, const uint8_t *p, size_t len)
 		     p[off + 3];
 		if (ml > len - off - 4)
 			return own_fatal(s, HS_TLS_ALERT_UNEXPECTED_MESSAGE);
-		if (p[off] != 24)   /* only KeyUpdate after the handshake */
+		if (p[off] != 24) /* only KeyUpdate after the handshake */
 			return own_fatal(s, HS_TLS_ALERT_UNEXPECTED_MESSAGE);
 		if (ml != 1)
 			return own_fatal(s, HS_TLS_ALERT_DECODE_ERROR);
 		if (p[off + 4] > 1)
 			return own_fatal(s, 47 /* illegal_parameter */);
-		if (off + 5 != len)  /* a key change ends its record (§5.1) */
+		if (off + 5 != len) /* a key change ends its record (§5.1) */
 			return own_fatal(s, HS_TLS_ALERT_UNEXPECTED_MESSAGE);
 		if (hs_tls_rec_update(&o->rec, HS_TLS_REC_READ) != 0)
 			return own_fatal(s, HS_TLS_ALERT_INTERNAL_ERROR);
@@ -580,7 +611,8 @@ static int own_handshake(struct hs_tls_sess *s, const uint8_t *p, size_t len)
 	return 0;
 }
 
-int hs_tls_own_read(struct hs_tls_sess *s, void *buf, size_t len)
+int
+hs_tls_own_read(struct hs_tls_sess *s, void *buf, size_t len)
 {
 	struct hs_tls_own *o = s->own;
 
@@ -604,7 +636,8 @@ int hs_tls_own_read(struct hs_tls_sess *s, void *buf, size_t len)
 			o->pl_off += (uint32_t)n;
 			if (o->pl_off == o->pl_end)
 				own_rx_done(o);
-			o->burst = 0;    /* a request: the next response starts small */
+			o->burst =
+				0; /* a request: the next response starts small */
 			return (int)n;
 		}
 		HS_GUARD(own_fill(s));
@@ -633,10 +666,10 @@ int hs_tls_own_read(struct hs_tls_sess *s, void *buf, size_t len)
 			if (desc == 90 /* user_canceled */ ||
 			    (o->rec.version == HS_TLS_V12 && level == 1))
 				continue;
-			s->dead = -ECONNRESET;   /* the peer gave up */
+			s->dead = -ECONNRESET; /* the peer gave up */
 			return s->dead;
 		}
-		default:   /* handshake */
+		default: /* handshake */
 			rc = own_handshake(s, o->rx + m.off, m.len);
 			own_rx_done(o);
 			if (rc != 0)

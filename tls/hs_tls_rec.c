@@ -14,7 +14,8 @@
 
 /* ---- buffer chains ---------------------------------------------------- */
 
-static size_t iov_total(const struct hs_tls_iov *v, int n)
+static size_t
+iov_total(const struct hs_tls_iov *v, int n)
 {
 	size_t t = 0;
 	int i;
@@ -26,8 +27,9 @@ static size_t iov_total(const struct hs_tls_iov *v, int n)
 
 /* Copy len bytes at off of the chain to dst (the caller checked the
  * chain is long enough). */
-static void iov_read(const struct hs_tls_iov *v, int n, size_t off,
-		     uint8_t *dst, size_t len)
+static void
+iov_read(const struct hs_tls_iov *v, int n, size_t off, uint8_t *dst,
+	 size_t len)
 {
 	int i;
 
@@ -51,9 +53,10 @@ static void iov_read(const struct hs_tls_iov *v, int n, size_t off,
 enum iov_op { IOV_ENC, IOV_DEC, IOV_ZERO };
 
 /* Apply op to bytes [off, off+len) of the chain, piece by piece. */
-static void iov_apply(const struct hs_tls_iov *v, int n, size_t off,
-		      size_t len, enum iov_op op, const struct hs_tls_aead *a,
-		      struct hs_tls_aead_ctx *c)
+static void
+iov_apply(const struct hs_tls_iov *v, int n, size_t off, size_t len,
+	  enum iov_op op, const struct hs_tls_aead *a,
+	  struct hs_tls_aead_ctx *c)
 {
 	int i;
 
@@ -78,8 +81,8 @@ static void iov_apply(const struct hs_tls_iov *v, int n, size_t off,
 }
 
 /* Offset of the last non-zero byte in [off, off+len), or -1. */
-static long iov_last_nonzero(const struct hs_tls_iov *v, int n, size_t off,
-			     size_t len)
+static long
+iov_last_nonzero(const struct hs_tls_iov *v, int n, size_t off, size_t len)
 {
 	size_t end = off + len, start = 0;
 	int i, last = -1;
@@ -97,7 +100,7 @@ static long iov_last_nonzero(const struct hs_tls_iov *v, int n, size_t off,
 	if (last < 0)
 		return -1;
 	for (i = last; i >= 0; i--) {
-		size_t lo = start > off ? start : off;   /* absolute */
+		size_t lo = start > off ? start : off; /* absolute */
 		size_t hi = end < start + v[i].len ? end : start + v[i].len;
 
 		while (hi > lo) {
@@ -113,7 +116,8 @@ static long iov_last_nonzero(const struct hs_tls_iov *v, int n, size_t off,
 	return -1;
 }
 
-static void put_be64(uint8_t *p, uint64_t x)
+static void
+put_be64(uint8_t *p, uint64_t x)
 {
 	int i;
 
@@ -123,8 +127,8 @@ static void put_be64(uint8_t *p, uint64_t x)
 
 /* ---- suites and keys -------------------------------------------------- */
 
-static enum hs_tls_aead_alg suite_alg(uint16_t version, uint16_t suite,
-				      uint8_t *hash_len)
+static enum hs_tls_aead_alg
+suite_alg(uint16_t version, uint16_t suite, uint8_t *hash_len)
 {
 	*hash_len = 32;
 	if (version == HS_TLS_V13) {
@@ -154,7 +158,8 @@ static enum hs_tls_aead_alg suite_alg(uint16_t version, uint16_t suite,
 	return HS_TLS_AEAD_NONE;
 }
 
-bool hs_tls_rec_suite_ok(uint16_t version, uint16_t suite)
+bool
+hs_tls_rec_suite_ok(uint16_t version, uint16_t suite)
 {
 	uint8_t h;
 
@@ -162,7 +167,8 @@ bool hs_tls_rec_suite_ok(uint16_t version, uint16_t suite)
 	       suite_alg(version, suite, &h) != HS_TLS_AEAD_NONE;
 }
 
-int hs_tls_rec_init(struct hs_tls_rec *r, uint16_t version, uint16_t suite)
+int
+hs_tls_rec_init(struct hs_tls_rec *r, uint16_t version, uint16_t suite)
 {
 	memset(r, 0, sizeof(*r));
 	r->alg = suite_alg(version, suite, &r->hash_len);
@@ -173,28 +179,31 @@ int hs_tls_rec_init(struct hs_tls_rec *r, uint16_t version, uint16_t suite)
 	return 0;
 }
 
-static void key_clear(struct hs_tls_rec_key *k)
+static void
+key_clear(struct hs_tls_rec_key *k)
 {
 	hs_tls_aead_free(k->aead);
 	explicit_bzero(k, sizeof(*k));
 }
 
-void hs_tls_rec_clear(struct hs_tls_rec *r)
+void
+hs_tls_rec_clear(struct hs_tls_rec *r)
 {
 	key_clear(&r->rd);
 	key_clear(&r->wr);
 	explicit_bzero(r, sizeof(*r));
 }
 
-static struct hs_tls_rec_key *dir_key(struct hs_tls_rec *r,
-				      enum hs_tls_rec_dir d)
+static struct hs_tls_rec_key *
+dir_key(struct hs_tls_rec *r, enum hs_tls_rec_dir d)
 {
 	return d == HS_TLS_REC_WRITE ? &r->wr : &r->rd;
 }
 
 /* HKDF-Expand-Label(secret, label, "", out_len) (RFC 8446 §7.1). */
-static int expand_label(uint8_t hash_len, const uint8_t *secret,
-			const char *label, uint8_t *out, size_t out_len)
+static int
+expand_label(uint8_t hash_len, const uint8_t *secret, const char *label,
+	     uint8_t *out, size_t out_len)
 {
 	uint8_t info[2 + 1 + 6 + 32 + 1];
 	size_t ll = strlen(label), i = 0;
@@ -208,15 +217,17 @@ static int expand_label(uint8_t hash_len, const uint8_t *secret,
 	i += 6;
 	memcpy(info + i, label, ll);
 	i += ll;
-	info[i++] = 0;   /* empty context */
+	info[i++] = 0; /* empty context */
 	if (wc_HKDF_Expand(hash_len == 48 ? WC_SHA384 : WC_SHA256, secret,
-			   hash_len, info, (word32)i, out, (word32)out_len) != 0)
+			   hash_len, info, (word32)i, out,
+			   (word32)out_len) != 0)
 		return -EINVAL;
 	return 0;
 }
 
-static int key_install(struct hs_tls_rec *r, struct hs_tls_rec_key *k,
-		       const uint8_t *key, size_t keylen)
+static int
+key_install(struct hs_tls_rec *r, struct hs_tls_rec_key *k, const uint8_t *key,
+	    size_t keylen)
 {
 	if (k->aead != NULL)
 		return hs_tls_aead_rekey(k->aead, key, keylen);
@@ -225,7 +236,8 @@ static int key_install(struct hs_tls_rec *r, struct hs_tls_rec_key *k,
 }
 
 /* Key and iv of k from k->secret. */
-static int key_from_secret(struct hs_tls_rec *r, struct hs_tls_rec_key *k)
+static int
+key_from_secret(struct hs_tls_rec *r, struct hs_tls_rec_key *k)
 {
 	uint8_t key[32];
 	size_t kl = hs_tls_aead_key_len(r->alg);
@@ -241,8 +253,9 @@ static int key_from_secret(struct hs_tls_rec *r, struct hs_tls_rec_key *k)
 	return rc;
 }
 
-int hs_tls_rec_set_secret(struct hs_tls_rec *r, enum hs_tls_rec_dir d,
-			  const uint8_t *secret, size_t len, uint64_t seq)
+int
+hs_tls_rec_set_secret(struct hs_tls_rec *r, enum hs_tls_rec_dir d,
+		      const uint8_t *secret, size_t len, uint64_t seq)
 {
 	struct hs_tls_rec_key *k = dir_key(r, d);
 
@@ -254,13 +267,16 @@ int hs_tls_rec_set_secret(struct hs_tls_rec *r, enum hs_tls_rec_dir d,
 	return key_from_secret(r, k);
 }
 
-int hs_tls_rec_set_key(struct hs_tls_rec *r, enum hs_tls_rec_dir d,
-		       const uint8_t *key, size_t keylen,
-		       const uint8_t *iv, size_t ivlen, uint64_t seq)
+int
+hs_tls_rec_set_key(struct hs_tls_rec *r, enum hs_tls_rec_dir d,
+		   const uint8_t *key, size_t keylen, const uint8_t *iv,
+		   size_t ivlen, uint64_t seq)
 {
 	struct hs_tls_rec_key *k = dir_key(r, d);
 	size_t want_iv = (r->version == HS_TLS_V12 &&
-			  r->alg != HS_TLS_AEAD_CHACHA20_POLY1305) ? 4 : 12;
+			  r->alg != HS_TLS_AEAD_CHACHA20_POLY1305)
+				 ? 4
+				 : 12;
 
 	if (r->alg == HS_TLS_AEAD_NONE || key == NULL || iv == NULL ||
 	    keylen != hs_tls_aead_key_len(r->alg) || ivlen != want_iv)
@@ -273,7 +289,8 @@ int hs_tls_rec_set_key(struct hs_tls_rec *r, enum hs_tls_rec_dir d,
 	return key_install(r, k, key, keylen);
 }
 
-int hs_tls_rec_update(struct hs_tls_rec *r, enum hs_tls_rec_dir d)
+int
+hs_tls_rec_update(struct hs_tls_rec *r, enum hs_tls_rec_dir d)
 {
 	struct hs_tls_rec_key *k = dir_key(r, d);
 	uint8_t next[48];
@@ -293,19 +310,23 @@ int hs_tls_rec_update(struct hs_tls_rec *r, enum hs_tls_rec_dir d)
 	return rc;
 }
 
-bool hs_tls_rec_wants_update(const struct hs_tls_rec *r)
+bool
+hs_tls_rec_wants_update(const struct hs_tls_rec *r)
 {
 	return r->wr.seq >= HS_TLS_REC_UPDATE_AFTER;
 }
 
-size_t hs_tls_rec_hdr_len(const struct hs_tls_rec *r)
+size_t
+hs_tls_rec_hdr_len(const struct hs_tls_rec *r)
 {
 	return (r->version == HS_TLS_V12 &&
-		r->alg != HS_TLS_AEAD_CHACHA20_POLY1305) ?
-	       HS_TLS_REC_HDR + 8 : HS_TLS_REC_HDR;
+		r->alg != HS_TLS_AEAD_CHACHA20_POLY1305)
+		       ? HS_TLS_REC_HDR + 8
+		       : HS_TLS_REC_HDR;
 }
 
-size_t hs_tls_rec_tail_len(const struct hs_tls_rec *r, size_t pad)
+size_t
+hs_tls_rec_tail_len(const struct hs_tls_rec *r, size_t pad)
 {
 	if (r->version == HS_TLS_V13)
 		return 1 + pad + HS_TLS_AEAD_TAG_LEN;
@@ -313,8 +334,8 @@ size_t hs_tls_rec_tail_len(const struct hs_tls_rec *r, size_t pad)
 }
 
 /* RFC 8446 §5.3 / RFC 7905 §2: iv XOR the left-padded sequence number. */
-static void nonce_xor(const struct hs_tls_rec_key *k, uint64_t seq,
-		      uint8_t nonce[12])
+static void
+nonce_xor(const struct hs_tls_rec_key *k, uint64_t seq, uint8_t nonce[12])
 {
 	uint8_t s[8];
 	int i;
@@ -326,7 +347,8 @@ static void nonce_xor(const struct hs_tls_rec_key *k, uint64_t seq,
 }
 
 /* TLS 1.2 additional data: seq_num, type, version, length. */
-static void aad12(uint8_t aad[13], uint64_t seq, uint8_t type, size_t len)
+static void
+aad12(uint8_t aad[13], uint64_t seq, uint8_t type, size_t len)
 {
 	put_be64(aad, seq);
 	aad[8] = type;
@@ -336,22 +358,24 @@ static void aad12(uint8_t aad[13], uint64_t seq, uint8_t type, size_t len)
 	aad[12] = (uint8_t)len;
 }
 
-static bool type_ok(uint8_t t)
+static bool
+type_ok(uint8_t t)
 {
 	return t == HS_TLS_CT_ALERT || t == HS_TLS_CT_HANDSHAKE ||
 	       t == HS_TLS_CT_APPDATA;
 }
 
-long hs_tls_rec_seal(struct hs_tls_rec *r, uint8_t type, uint8_t *hdr,
-		     const struct hs_tls_iov *v, int n, uint8_t *tail,
-		     size_t pad)
+long
+hs_tls_rec_seal(struct hs_tls_rec *r, uint8_t type, uint8_t *hdr,
+		const struct hs_tls_iov *v, int n, uint8_t *tail, size_t pad)
 {
 	return hs_tls_rec_seal_from(r, type, hdr, v, n, NULL, tail, pad);
 }
 
-long hs_tls_rec_seal_from(struct hs_tls_rec *r, uint8_t type, uint8_t *hdr,
-			  const struct hs_tls_iov *v, int n, const uint8_t *src,
-			  uint8_t *tail, size_t pad)
+long
+hs_tls_rec_seal_from(struct hs_tls_rec *r, uint8_t type, uint8_t *hdr,
+		     const struct hs_tls_iov *v, int n, const uint8_t *src,
+		     uint8_t *tail, size_t pad)
 {
 	struct hs_tls_rec_key *k = &r->wr;
 	struct hs_tls_aead_ctx c;
@@ -417,14 +441,16 @@ long hs_tls_rec_seal_from(struct hs_tls_rec *r, uint8_t type, uint8_t *hdr,
 	return (long)(HS_TLS_REC_HDR + clen);
 }
 
-static int fail(struct hs_tls_rec *r, uint8_t alert, int err)
+static int
+fail(struct hs_tls_rec *r, uint8_t alert, int err)
 {
 	r->alert = alert;
 	return err;
 }
 
 /* Header checks common to peek and open. */
-static int check_hdr(struct hs_tls_rec *r, const uint8_t h[5], size_t *reclen)
+static int
+check_hdr(struct hs_tls_rec *r, const uint8_t h[5], size_t *reclen)
 {
 	size_t len = (size_t)h[3] << 8 | h[4];
 
@@ -433,28 +459,31 @@ static int check_hdr(struct hs_tls_rec *r, const uint8_t h[5], size_t *reclen)
 		 * the handshake only protected records exist: a plaintext
 		 * alert, handshake or change_cipher_spec is unexpected. */
 		if (h[0] != HS_TLS_CT_APPDATA)
-			return fail(r, HS_TLS_ALERT_UNEXPECTED_MESSAGE, -EPROTO);
+			return fail(r, HS_TLS_ALERT_UNEXPECTED_MESSAGE,
+				    -EPROTO);
 		if (len > HS_TLS_REC_MAX_CIPHER13)
 			return fail(r, HS_TLS_ALERT_RECORD_OVERFLOW, -EMSGSIZE);
 		if (len < HS_TLS_AEAD_TAG_LEN)
 			return fail(r, HS_TLS_ALERT_DECODE_ERROR, -EPROTO);
 	} else {
-		if (!type_ok(h[0]))  /* CCS: no renegotiation */
-			return fail(r, HS_TLS_ALERT_UNEXPECTED_MESSAGE, -EPROTO);
+		if (!type_ok(h[0])) /* CCS: no renegotiation */
+			return fail(r, HS_TLS_ALERT_UNEXPECTED_MESSAGE,
+				    -EPROTO);
 		if (h[1] != 3 || h[2] != 3)
 			return fail(r, HS_TLS_ALERT_PROTOCOL_VERSION, -EPROTO);
 		if (len > HS_TLS_REC_MAX_CIPHER12)
 			return fail(r, HS_TLS_ALERT_RECORD_OVERFLOW, -EMSGSIZE);
 		if (len < hs_tls_rec_hdr_len(r) - HS_TLS_REC_HDR +
-			  HS_TLS_AEAD_TAG_LEN)
+				  HS_TLS_AEAD_TAG_LEN)
 			return fail(r, HS_TLS_ALERT_DECODE_ERROR, -EPROTO);
 	}
 	*reclen = HS_TLS_REC_HDR + len;
 	return 0;
 }
 
-int hs_tls_rec_peek(struct hs_tls_rec *r, const struct hs_tls_iov *v, int n,
-		    size_t *reclen)
+int
+hs_tls_rec_peek(struct hs_tls_rec *r, const struct hs_tls_iov *v, int n,
+		size_t *reclen)
 {
 	uint8_t h[HS_TLS_REC_HDR];
 
@@ -465,8 +494,9 @@ int hs_tls_rec_peek(struct hs_tls_rec *r, const struct hs_tls_iov *v, int n,
 	return check_hdr(r, h, reclen);
 }
 
-int hs_tls_rec_open(struct hs_tls_rec *r, const struct hs_tls_iov *v, int n,
-		    struct hs_tls_rec_msg *m)
+int
+hs_tls_rec_open(struct hs_tls_rec *r, const struct hs_tls_iov *v, int n,
+		struct hs_tls_rec_msg *m)
 {
 	struct hs_tls_rec_key *k = &r->rd;
 	struct hs_tls_aead_ctx c;
@@ -492,7 +522,7 @@ int hs_tls_rec_open(struct hs_tls_rec *r, const struct hs_tls_iov *v, int n,
 	if (HS_UNLIKELY(k->seq == UINT64_MAX))
 		return fail(r, HS_TLS_ALERT_INTERNAL_ERROR, -EOVERFLOW);
 	hl = hs_tls_rec_hdr_len(r);
-	clen = reclen - hl - HS_TLS_AEAD_TAG_LEN;   /* bytes to decrypt */
+	clen = reclen - hl - HS_TLS_AEAD_TAG_LEN; /* bytes to decrypt */
 	iov_read(v, n, hl + clen, tag, sizeof(tag));
 	if (v13 || r->alg == HS_TLS_AEAD_CHACHA20_POLY1305) {
 		nonce_xor(k, k->seq, nonce);

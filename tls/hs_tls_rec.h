@@ -60,26 +60,26 @@
 #include "hs_tls_crypto.h"
 
 /* Record content types (RFC 8446 §5.1). */
-#define HS_TLS_CT_CCS 20
-#define HS_TLS_CT_ALERT 21
+#define HS_TLS_CT_CCS       20
+#define HS_TLS_CT_ALERT     21
 #define HS_TLS_CT_HANDSHAKE 22
-#define HS_TLS_CT_APPDATA 23
+#define HS_TLS_CT_APPDATA   23
 
 /* Alert descriptions the record layer reports (RFC 8446 §6). */
-#define HS_TLS_ALERT_CLOSE_NOTIFY 0
+#define HS_TLS_ALERT_CLOSE_NOTIFY       0
 #define HS_TLS_ALERT_UNEXPECTED_MESSAGE 10
-#define HS_TLS_ALERT_BAD_RECORD_MAC 20
-#define HS_TLS_ALERT_RECORD_OVERFLOW 22
-#define HS_TLS_ALERT_DECODE_ERROR 50
-#define HS_TLS_ALERT_PROTOCOL_VERSION 70
-#define HS_TLS_ALERT_INTERNAL_ERROR 80
+#define HS_TLS_ALERT_BAD_RECORD_MAC     20
+#define HS_TLS_ALERT_RECORD_OVERFLOW    22
+#define HS_TLS_ALERT_DECODE_ERROR       50
+#define HS_TLS_ALERT_PROTOCOL_VERSION   70
+#define HS_TLS_ALERT_INTERNAL_ERROR     80
 
-#define HS_TLS_REC_HDR 5              /* type, version, length */
-#define HS_TLS_REC_HDR_MAX 13         /* TLS 1.2 GCM: + explicit nonce */
-#define HS_TLS_REC_MAX_PLAIN 16384    /* 2^14 (RFC 8446 §5.1) */
-#define HS_TLS_REC_MAX_CIPHER13 (16384 + 256)   /* RFC 8446 §5.2 */
-#define HS_TLS_REC_MAX_CIPHER12 (16384 + 2048)  /* RFC 5246 §6.2.3 */
-#define HS_TLS_REC_TAIL_MAX (1 + 255 + HS_TLS_AEAD_TAG_LEN)
+#define HS_TLS_REC_HDR          5     /* type, version, length */
+#define HS_TLS_REC_HDR_MAX      13    /* TLS 1.2 GCM: + explicit nonce */
+#define HS_TLS_REC_MAX_PLAIN    16384 /* 2^14 (RFC 8446 §5.1) */
+#define HS_TLS_REC_MAX_CIPHER13 (16384 + 256)  /* RFC 8446 §5.2 */
+#define HS_TLS_REC_MAX_CIPHER12 (16384 + 2048) /* RFC 5246 §6.2.3 */
+#define HS_TLS_REC_TAIL_MAX     (1 + 255 + HS_TLS_AEAD_TAG_LEN)
 /* Records per key before hs_tls_rec_wants_update() says so: RFC 8446 §5.5
  * allows 2^24.5 full-size AES-GCM records; we take 2^23 (any suite). */
 #define HS_TLS_REC_UPDATE_AFTER (UINT64_C(1) << 23)
@@ -92,29 +92,29 @@
 enum hs_tls_rec_dir { HS_TLS_REC_READ = 0, HS_TLS_REC_WRITE = 1 };
 
 struct hs_tls_rec_key {
-	struct hs_tls_aead *aead;   /* NULL: direction not keyed */
-	uint64_t seq;               /* next record's sequence number */
-	uint8_t iv[12];             /* 1.3/ChaCha: per-record nonce base;
+	struct hs_tls_aead *aead; /* NULL: direction not keyed */
+	uint64_t seq;             /* next record's sequence number */
+	uint8_t iv[12];           /* 1.3/ChaCha: per-record nonce base;
 				     * 1.2 GCM: iv[0..3] the implicit salt */
-	uint8_t secret[48];         /* TLS 1.3 traffic secret (KeyUpdate) */
+	uint8_t secret[48];       /* TLS 1.3 traffic secret (KeyUpdate) */
 	uint8_t secret_len;
 };
 
 struct hs_tls_rec {
-	uint16_t version;           /* HS_TLS_V13 or HS_TLS_V12 */
-	uint16_t suite;             /* IANA cipher suite */
+	uint16_t version; /* HS_TLS_V13 or HS_TLS_V12 */
+	uint16_t suite;   /* IANA cipher suite */
 	enum hs_tls_aead_alg alg;
-	uint8_t hash_len;           /* 32 SHA-256, 48 SHA-384 */
-	uint8_t alert;              /* alert of the last failure */
+	uint8_t hash_len; /* 32 SHA-256, 48 SHA-384 */
+	uint8_t alert;    /* alert of the last failure */
 	struct hs_tls_rec_key rd, wr;
 };
 
 /* Where the plaintext of an opened record lies. */
 struct hs_tls_rec_msg {
-	uint8_t type;     /* content type (TLS 1.3: the inner type) */
-	size_t off;       /* plaintext offset from the record's first byte */
-	size_t len;       /* plaintext length (TLS 1.3: padding removed) */
-	size_t reclen;    /* bytes the record takes on the wire */
+	uint8_t type;  /* content type (TLS 1.3: the inner type) */
+	size_t off;    /* plaintext offset from the record's first byte */
+	size_t len;    /* plaintext length (TLS 1.3: padding removed) */
+	size_t reclen; /* bytes the record takes on the wire */
 };
 
 /* True if (version, IANA suite) is one this module runs. */
@@ -134,8 +134,8 @@ int hs_tls_rec_set_secret(struct hs_tls_rec *r, enum hs_tls_rec_dir d,
  * key and 4-byte salt for GCM, 12-byte IV for ChaCha20; TLS 1.3: key and
  * 12-byte IV, no KeyUpdate possible).  0, -EINVAL, -ENOMEM. */
 int hs_tls_rec_set_key(struct hs_tls_rec *r, enum hs_tls_rec_dir d,
-		       const uint8_t *key, size_t keylen,
-		       const uint8_t *iv, size_t ivlen, uint64_t seq);
+		       const uint8_t *key, size_t keylen, const uint8_t *iv,
+		       size_t ivlen, uint64_t seq);
 /* TLS 1.3 KeyUpdate of one direction (RFC 8446 §7.2): the next traffic
  * secret, its key and iv, sequence number 0.  0 or -EINVAL. */
 int hs_tls_rec_update(struct hs_tls_rec *r, enum hs_tls_rec_dir d);
@@ -185,7 +185,8 @@ int hs_tls_rec_open(struct hs_tls_rec *r, const struct hs_tls_iov *v, int n,
 		    struct hs_tls_rec_msg *m);
 
 /* The alert description for the last failed call. */
-static inline uint8_t hs_tls_rec_alert(const struct hs_tls_rec *r)
+static inline uint8_t
+hs_tls_rec_alert(const struct hs_tls_rec *r)
 {
 	return r->alert;
 }

@@ -11,20 +11,21 @@
 struct hs_scache_ent {
 	uint8_t site[32];
 	uint8_t id[HS_TLS_SCACHE_ID];
-	uint8_t idlen;               /* 0: free */
+	uint8_t idlen; /* 0: free */
 	uint16_t len;
 	uint32_t issued;
 	uint8_t der[HS_TLS_SCACHE_DATA];
 };
 
 struct hs_scache_row {
-	uint8_t lock;                /* spin lock: __atomic_test_and_set */
+	uint8_t lock; /* spin lock: __atomic_test_and_set */
 	struct hs_scache_ent ent[HS_TLS_SCACHE_WAYS];
 };
 
 static struct hs_scache_row *hs_sc_rows;
 
-int hs_tls_scache_init(void)
+int
+hs_tls_scache_init(void)
 {
 	struct hs_scache_row *r;
 
@@ -45,10 +46,11 @@ int hs_tls_scache_init(void)
 	return 0;
 }
 
-void hs_tls_scache_fini(void)
+void
+hs_tls_scache_fini(void)
 {
-	struct hs_scache_row *r = __atomic_exchange_n(&hs_sc_rows, NULL,
-						      __ATOMIC_ACQ_REL);
+	struct hs_scache_row *r =
+		__atomic_exchange_n(&hs_sc_rows, NULL, __ATOMIC_ACQ_REL);
 
 	if (r != NULL) {
 		explicit_bzero(r, HS_TLS_SCACHE_ROWS * sizeof(*r));
@@ -57,16 +59,18 @@ void hs_tls_scache_fini(void)
 }
 
 /* Session IDs are server-chosen random bytes: any four of them index. */
-static struct hs_scache_row *hs_sc_row(const uint8_t *id, size_t idlen)
+static struct hs_scache_row *
+hs_sc_row(const uint8_t *id, size_t idlen)
 {
-	uint32_t h = 2166136261u;    /* FNV-1a, for short or odd IDs too */
+	uint32_t h = 2166136261u; /* FNV-1a, for short or odd IDs too */
 
 	for (size_t i = 0; i < idlen; i++)
 		h = (h ^ id[i]) * 16777619u;
 	return &hs_sc_rows[h % HS_TLS_SCACHE_ROWS];
 }
 
-static void hs_sc_lock(struct hs_scache_row *r)
+static void
+hs_sc_lock(struct hs_scache_row *r)
 {
 	while (__atomic_test_and_set(&r->lock, __ATOMIC_ACQUIRE)) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -75,20 +79,23 @@ static void hs_sc_lock(struct hs_scache_row *r)
 	}
 }
 
-static void hs_sc_unlock(struct hs_scache_row *r)
+static void
+hs_sc_unlock(struct hs_scache_row *r)
 {
 	__atomic_clear(&r->lock, __ATOMIC_RELEASE);
 }
 
-static bool hs_sc_match(const struct hs_scache_ent *e, const uint8_t *site,
-			const uint8_t *id, size_t idlen)
+static bool
+hs_sc_match(const struct hs_scache_ent *e, const uint8_t *site,
+	    const uint8_t *id, size_t idlen)
 {
 	return e->idlen == idlen && memcmp(e->id, id, idlen) == 0 &&
 	       memcmp(e->site, site, sizeof(e->site)) == 0;
 }
 
-int hs_tls_scache_put(const uint8_t site[32], const uint8_t *id, size_t idlen,
-		      const uint8_t *der, size_t len, uint32_t now)
+int
+hs_tls_scache_put(const uint8_t site[32], const uint8_t *id, size_t idlen,
+		  const uint8_t *der, size_t len, uint32_t now)
 {
 	struct hs_scache_row *r;
 	struct hs_scache_ent *e = NULL;
@@ -125,8 +132,9 @@ int hs_tls_scache_put(const uint8_t site[32], const uint8_t *id, size_t idlen,
 	return 0;
 }
 
-int hs_tls_scache_get(const uint8_t site[32], const uint8_t *id, size_t idlen,
-		      uint8_t *der, size_t cap, uint32_t *issued)
+int
+hs_tls_scache_get(const uint8_t site[32], const uint8_t *id, size_t idlen,
+		  uint8_t *der, size_t cap, uint32_t *issued)
 {
 	struct hs_scache_row *r;
 	int rc = -ENOENT;

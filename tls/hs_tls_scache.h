@@ -29,8 +29,8 @@
 
 #define HS_TLS_SCACHE_ROWS 1024u
 #define HS_TLS_SCACHE_WAYS 4u
-#define HS_TLS_SCACHE_DATA 400u   /* largest serialized session kept */
-#define HS_TLS_SCACHE_ID   32u    /* RFC 5246 session_id<0..32> */
+#define HS_TLS_SCACHE_DATA 400u /* largest serialized session kept */
+#define HS_TLS_SCACHE_ID   32u  /* RFC 5246 session_id<0..32> */
 
 /* Allocate the table (once; later calls do nothing).  0 or -ENOMEM. */
 int hs_tls_scache_init(void);

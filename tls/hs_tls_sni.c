@@ -41,7 +41,8 @@ static const char hs_tls_alpn_list[] = "http/1.1";
 /* ---- SNI ------------------------------------------------------------ */
 
 /* RFC 6125 §6.4: case-insensitive; "*." matches one whole left label. */
-static bool hs_tls_name_match(const char *pattern, const char *name)
+static bool
+hs_tls_name_match(const char *pattern, const char *name)
 {
 	if (pattern[0] == '*' && pattern[1] == '.') {
 		const char *dot = strchr(name, '.');
@@ -55,14 +56,15 @@ static bool hs_tls_name_match(const char *pattern, const char *name)
 /* Site for a server name: its wolfSSL context, the default one, or NULL
  * when sni_strict refuses the name.  *site gets the --site NAME ("" for
  * the default site). */
-static WOLFSSL_CTX *hs_tls_site_for(const struct hs_tls_ctx *ctx,
-				    const char *name, const char **site)
+static WOLFSSL_CTX *
+hs_tls_site_for(const struct hs_tls_ctx *ctx, const char *name,
+		const char **site)
 {
 	size_t i;
 
 	*site = "";
 	if (name == NULL)
-		return ctx->wctx;               /* no SNI: default site */
+		return ctx->wctx; /* no SNI: default site */
 	for (i = 0; i < ctx->nb_sites; i++)
 		if (hs_tls_name_match(ctx->sites[i].name, name)) {
 			*site = ctx->sites[i].name;
@@ -84,7 +86,8 @@ static WOLFSSL_CTX *hs_tls_site_for(const struct hs_tls_ctx *ctx,
  * NOT accept the request to resume the session if the server_name
  * extension contains a different name"; RFC 8446 §4.2.11, §4.6.1).  Names
  * only: every server of a fleet with the same sites computes the same. */
-static int hs_tls_site_id(struct hs_tls_sess *s, const char *site)
+static int
+hs_tls_site_id(struct hs_tls_sess *s, const char *site)
 {
 	static const char label[] = "httpsd resumption site v1";
 	char name[sizeof(s->sni)];
@@ -94,8 +97,9 @@ static int hs_tls_site_id(struct hs_tls_sess *s, const char *site)
 
 	if (s->sni_seen)
 		for (n = 0; s->sni[n] != '\0' && n < sizeof(name) - 1; n++)
-			name[n] = (char)(s->sni[n] >= 'A' && s->sni[n] <= 'Z' ?
-					 s->sni[n] - 'A' + 'a' : s->sni[n]);
+			name[n] = (char)(s->sni[n] >= 'A' && s->sni[n] <= 'Z'
+						 ? s->sni[n] - 'A' + 'a'
+						 : s->sni[n]);
 	name[n] = '\0';
 	rc = wc_InitSha256(&h);
 	if (rc == 0)
@@ -114,8 +118,9 @@ static int hs_tls_site_id(struct hs_tls_sess *s, const char *site)
 }
 
 /* DNS names of a certificate (subjectAltName, else the CN) for strict SNI. */
-int hs_tls_cert_names(struct hs_tls_ctx *ctx, const char *cert_file,
-			     char *err, size_t errlen)
+int
+hs_tls_cert_names(struct hs_tls_ctx *ctx, const char *cert_file, char *err,
+		  size_t errlen)
 {
 	WOLFSSL_X509 *x;
 	char *n, cn[256];
@@ -168,7 +173,8 @@ int hs_tls_cert_names(struct hs_tls_ctx *ctx, const char *cert_file,
  * ClientHello is whole (hs_tls_hello.h), pick the site by its server
  * name, create the session's WOLFSSL from that site's context.  -EAGAIN
  * until the hello is all in. */
-int hs_tls_choose_site(struct hs_tls_sess *s)
+int
+hs_tls_choose_site(struct hs_tls_sess *s)
 {
 	WOLFSSL_CTX *wctx = s->ctx->wctx;
 	const char *site = "";
@@ -213,7 +219,8 @@ int hs_tls_choose_site(struct hs_tls_sess *s)
 	 * fatal no_application_protocol alert. */
 	if (wolfSSL_UseALPN(s->ssl, (char *)hs_tls_alpn_list,
 			    (unsigned int)sizeof(hs_tls_alpn_list) - 1,
-			    WOLFSSL_ALPN_FAILED_ON_MISMATCH) != WOLFSSL_SUCCESS) {
+			    WOLFSSL_ALPN_FAILED_ON_MISMATCH) !=
+	    WOLFSSL_SUCCESS) {
 		wolfSSL_free(s->ssl);
 		s->ssl = NULL;
 		return -ENOMEM;
@@ -228,7 +235,7 @@ int hs_tls_choose_site(struct hs_tls_sess *s)
 	if (s->early_on) {
 		/* the held flight, replayed to wolfSSL, is sniffed first */
 		hs_tls_early_sniff_start(&s->sniff);
-		s->early_phase = true;  /* reads drive the handshake */
+		s->early_phase = true; /* reads drive the handshake */
 	}
 	return 0;
 }

@@ -9,11 +9,13 @@
 #ifndef HS_TLS_STATS_H
 #define HS_TLS_STATS_H
 
+/* clang-format off */
 #define HS_STATS_TLS(X) \
 	X(tls_hs_ok) X(tls_hs_fail) X(tls_err) \
 	X(tls_resumed) X(tls_resume_refused) X(tls_resume_expired) \
 	X(tls_early_accepted) X(tls_early_replayed) X(tls_early_unparsed) \
 	X(drop_tls_hello_big) \
 	X(tls_own_records) X(tls_peer_key_updates)
+/* clang-format on */
 
 #endif

@@ -37,7 +37,8 @@
 
 /* ---- session tickets ------------------------------------------------ */
 
-void hs_tls_tkeys_free(struct hs_tls_tkeys *k)
+void
+hs_tls_tkeys_free(struct hs_tls_tkeys *k)
 {
 	if (k == NULL)
 		return;
@@ -47,7 +48,8 @@ void hs_tls_tkeys_free(struct hs_tls_tkeys *k)
 
 /* Expand a 32-byte secret into a key name and an AES-256 key: SHA-256
  * over a 16-byte label and the secret, one label each. */
-static int hs_tls_tkey_expand(struct hs_tls_tkey *k, const uint8_t secret[32])
+static int
+hs_tls_tkey_expand(struct hs_tls_tkey *k, const uint8_t secret[32])
 {
 	uint8_t buf[16 + 32], h[WC_SHA256_DIGEST_SIZE];
 	int rc = 0;
@@ -67,32 +69,37 @@ static int hs_tls_tkey_expand(struct hs_tls_tkey *k, const uint8_t secret[32])
 }
 
 /* One line of a ticket key file (trimmed, not a comment). */
-static int hs_tls_tkey_line(struct hs_tls_tkeys *k, const char *p,
-			    const char *file, unsigned int lineno,
-			    char *err, size_t errlen)
+static int
+hs_tls_tkey_line(struct hs_tls_tkeys *k, const char *p, const char *file,
+		 unsigned int lineno, char *err, size_t errlen)
 {
 	uint8_t secret[32];
 	size_t len = strlen(p), i;
 	int rc;
 
 	if (len != 64)
-		return hs_tls_errf(err, errlen, -EINVAL,
-				   "ticket key file '%s' line %u: expected 64 hex "
-				   "digits (32 bytes, e.g. from 'openssl rand -hex "
-				   "32'), got %zu characters", file, lineno, len);
+		return hs_tls_errf(
+			err, errlen, -EINVAL,
+			"ticket key file '%s' line %u: expected 64 hex "
+			"digits (32 bytes, e.g. from 'openssl rand -hex "
+			"32'), got %zu characters",
+			file, lineno, len);
 	if (k->n == HS_TLS_MAX_TICKET_KEYS)
-		return hs_tls_errf(err, errlen, -EINVAL,
-				   "ticket key file '%s' line %u: more than %d keys",
-				   file, lineno, HS_TLS_MAX_TICKET_KEYS);
+		return hs_tls_errf(
+			err, errlen, -EINVAL,
+			"ticket key file '%s' line %u: more than %d keys", file,
+			lineno, HS_TLS_MAX_TICKET_KEYS);
 	for (i = 0; i < 32; i++) {
-		int hi = hs_hexval((uint8_t)p[2 * i]), lo = hs_hexval((uint8_t)p[2 * i + 1]);
+		int hi = hs_hexval((uint8_t)p[2 * i]),
+		    lo = hs_hexval((uint8_t)p[2 * i + 1]);
 
 		if (hi < 0 || lo < 0) {
 			explicit_bzero(secret, sizeof(secret));
-			return hs_tls_errf(err, errlen, -EINVAL,
-					   "ticket key file '%s' line %u: '%c' is "
-					   "not a hex digit", file, lineno,
-					   p[2 * i + (hi < 0 ? 0 : 1)]);
+			return hs_tls_errf(
+				err, errlen, -EINVAL,
+				"ticket key file '%s' line %u: '%c' is "
+				"not a hex digit",
+				file, lineno, p[2 * i + (hi < 0 ? 0 : 1)]);
 		}
 		secret[i] = (uint8_t)(hi << 4 | lo);
 	}
@@ -104,8 +111,9 @@ static int hs_tls_tkey_line(struct hs_tls_tkeys *k, const char *p,
 	return 0;
 }
 
-static int hs_tls_tkeys_load(struct hs_tls_tkeys *k, const char *file,
-			     char *err, size_t errlen)
+static int
+hs_tls_tkeys_load(struct hs_tls_tkeys *k, const char *file, char *err,
+		  size_t errlen)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -131,20 +139,24 @@ static int hs_tls_tkeys_load(struct hs_tls_tkeys *k, const char *file,
 
 		lineno++;
 		if (len > 255) {
-			rc = hs_tls_errf(err, errlen, -EINVAL,
-					 "ticket key file '%s' line %u: too long",
-					 file, lineno);
+			rc = hs_tls_errf(
+				err, errlen, -EINVAL,
+				"ticket key file '%s' line %u: too long", file,
+				lineno);
 			break;
 		}
 		/* a NUL would end the line early, hiding what follows */
 		if (strlen(line) != len) {
-			rc = hs_tls_errf(err, errlen, -EINVAL,
-					 "ticket key file '%s' line %u: NUL byte "
-					 "(not a text file)", file, lineno);
+			rc = hs_tls_errf(
+				err, errlen, -EINVAL,
+				"ticket key file '%s' line %u: NUL byte "
+				"(not a text file)",
+				file, lineno);
 			break;
 		}
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' ||
-				   line[len - 1] == ' ' || line[len - 1] == '\t'))
+		while (len > 0 &&
+		       (line[len - 1] == '\n' || line[len - 1] == '\r' ||
+			line[len - 1] == ' ' || line[len - 1] == '\t'))
 			line[--len] = '\0';
 		while (*p == ' ' || *p == '\t')
 			p++;
@@ -156,9 +168,11 @@ static int hs_tls_tkeys_load(struct hs_tls_tkeys *k, const char *file,
 		rc = hs_tls_errf(err, errlen, -EIO,
 				 "cannot read ticket key file '%s'", file);
 	if (rc == 0 && k->n == 0)
-		rc = hs_tls_errf(err, errlen, -EINVAL,
-				 "ticket key file '%s' holds no key (one line of "
-				 "64 hex digits per key)", file);
+		rc = hs_tls_errf(
+			err, errlen, -EINVAL,
+			"ticket key file '%s' holds no key (one line of "
+			"64 hex digits per key)",
+			file);
 	if (line != NULL)
 		explicit_bzero(line, cap);
 	free(line);
@@ -166,16 +180,17 @@ static int hs_tls_tkeys_load(struct hs_tls_tkeys *k, const char *file,
 	return rc;
 }
 
-static int hs_tls_tkeys_random(struct hs_tls_tkeys *k, char *err,
-			       size_t errlen)
+static int
+hs_tls_tkeys_random(struct hs_tls_tkeys *k, char *err, size_t errlen)
 {
 	uint8_t secret[32];
 	int rc;
 
 	if (getrandom(secret, sizeof(secret), 0) != (ssize_t)sizeof(secret))
-		return hs_tls_errf(err, errlen, -EIO,
-				   "cannot get random bytes for a ticket key: %s",
-				   strerror(errno));
+		return hs_tls_errf(
+			err, errlen, -EIO,
+			"cannot get random bytes for a ticket key: %s",
+			strerror(errno));
 	rc = hs_tls_tkey_expand(&k->keys[0], secret);
 	explicit_bzero(secret, sizeof(secret));
 	if (rc < 0)
@@ -184,8 +199,9 @@ static int hs_tls_tkeys_random(struct hs_tls_tkeys *k, char *err,
 	return 0;
 }
 
-int hs_tls_reload_ticket_keys(struct hs_tls_ctx *ctx, const char *file,
-			      char *err, size_t errlen)
+int
+hs_tls_reload_ticket_keys(struct hs_tls_ctx *ctx, const char *file, char *err,
+			  size_t errlen)
 {
 	struct hs_tls_tkeys *k, *old;
 	int rc;
@@ -207,7 +223,8 @@ int hs_tls_reload_ticket_keys(struct hs_tls_ctx *ctx, const char *file,
 	if (old != NULL) {
 		hs_tls_tkeys_free(ctx->retired[ctx->retired_next]);
 		ctx->retired[ctx->retired_next] = old;
-		ctx->retired_next = (ctx->retired_next + 1) % HS_TLS_TKEYS_RETIRED;
+		ctx->retired_next =
+			(ctx->retired_next + 1) % HS_TLS_TKEYS_RETIRED;
 	}
 	return 0;
 }
@@ -215,7 +232,8 @@ int hs_tls_reload_ticket_keys(struct hs_tls_ctx *ctx, const char *file,
 /* Ticket iv: a 12-byte GCM nonce, then the issue time (hs_tls.h). */
 #define HS_TLS_TKT_NONCE 12
 
-static void hs_tls_put_be32(uint8_t *p, uint32_t v)
+static void
+hs_tls_put_be32(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)(v >> 24);
 	p[1] = (uint8_t)(v >> 16);
@@ -225,7 +243,8 @@ static void hs_tls_put_be32(uint8_t *p, uint32_t v)
 
 time_t (*hs_tls_clock)(time_t *) = time;
 
-static uint32_t hs_tls_get_be32(const uint8_t *p)
+static uint32_t
+hs_tls_get_be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
 	       (uint32_t)p[2] << 8 | p[3];
@@ -234,7 +253,8 @@ static uint32_t hs_tls_get_be32(const uint8_t *p)
 /* Issued at 'issued' (seconds since the epoch): still within the
  * lifetime?  Servers of a fleet may disagree on the time a little: an
  * issue time up to a lifetime in the future is taken as now. */
-static bool hs_tls_fresh(const struct hs_tls_ctx *ctx, uint32_t issued)
+static bool
+hs_tls_fresh(const struct hs_tls_ctx *ctx, uint32_t issued)
 {
 	int64_t age = (int64_t)hs_tls_clock(NULL) - (int64_t)issued;
 
@@ -252,12 +272,11 @@ static bool hs_tls_fresh(const struct hs_tls_ctx *ctx, uint32_t issued)
  * gets a full handshake with the right certificate.  It is derived from
  * names only, so servers sharing the key file and the site configuration
  * open each other's tickets. */
-int hs_tls_ticket_cb(WOLFSSL *ssl,
-			    unsigned char key_name[WOLFSSL_TICKET_NAME_SZ],
-			    unsigned char iv[WOLFSSL_TICKET_IV_SZ],
-			    unsigned char mac[WOLFSSL_TICKET_MAC_SZ],
-			    int enc, unsigned char *ticket, int in_len,
-			    int *out_len, void *user)
+int
+hs_tls_ticket_cb(WOLFSSL *ssl, unsigned char key_name[WOLFSSL_TICKET_NAME_SZ],
+		 unsigned char iv[WOLFSSL_TICKET_IV_SZ],
+		 unsigned char mac[WOLFSSL_TICKET_MAC_SZ], int enc,
+		 unsigned char *ticket, int in_len, int *out_len, void *user)
 {
 	static const uint8_t zeros[WOLFSSL_TICKET_MAC_SZ - 16];
 	const struct hs_tls_ctx *ctx = user;
@@ -272,7 +291,8 @@ int hs_tls_ticket_cb(WOLFSSL *ssl,
 
 	if (ctx == NULL || s == NULL || ticket == NULL || out_len == NULL ||
 	    in_len <= 0 || in_len > 0xffff)
-		return enc ? WOLFSSL_TICKET_RET_FATAL : WOLFSSL_TICKET_RET_REJECT;
+		return enc ? WOLFSSL_TICKET_RET_FATAL
+			   : WOLFSSL_TICKET_RET_REJECT;
 	if (!enc)
 		s->events |= HS_TLS_EV_RESUME_OFFERED;
 	/* A replayed ClientHello (hs_tls_sniff): refusing its PSK rejects
@@ -290,18 +310,21 @@ int hs_tls_ticket_cb(WOLFSSL *ssl,
 	}
 	ks = __atomic_load_n(&ctx->tkeys, __ATOMIC_ACQUIRE);
 	if (ks == NULL || ks->n == 0)
-		return enc ? WOLFSSL_TICKET_RET_FATAL : WOLFSSL_TICKET_RET_REJECT;
+		return enc ? WOLFSSL_TICKET_RET_FATAL
+			   : WOLFSSL_TICKET_RET_REJECT;
 	if (enc) {
 		k = &ks->keys[0];
 		memcpy(key_name, k->name, WOLFSSL_TICKET_NAME_SZ);
 		if (getrandom(iv, HS_TLS_TKT_NONCE, 0) != HS_TLS_TKT_NONCE)
 			return WOLFSSL_TICKET_RET_FATAL;
-		hs_tls_put_be32(iv + HS_TLS_TKT_NONCE, (uint32_t)hs_tls_clock(NULL));
+		hs_tls_put_be32(iv + HS_TLS_TKT_NONCE,
+				(uint32_t)hs_tls_clock(NULL));
 		memset(mac + 16, 0, sizeof(zeros));
 	} else {
 		/* RFC 8446 §4.6.1: not beyond its lifetime (the issue time is
 		 * authenticated with the rest of iv: forging it only fails) */
-		if (!hs_tls_fresh(ctx, hs_tls_get_be32(iv + HS_TLS_TKT_NONCE))) {
+		if (!hs_tls_fresh(ctx,
+				  hs_tls_get_be32(iv + HS_TLS_TKT_NONCE))) {
 			s->events |= HS_TLS_EV_RESUME_EXPIRED;
 			return WOLFSSL_TICKET_RET_REJECT;
 		}
@@ -316,25 +339,29 @@ int hs_tls_ticket_cb(WOLFSSL *ssl,
 	}
 	memcpy(aad, key_name, WOLFSSL_TICKET_NAME_SZ);
 	memcpy(aad + WOLFSSL_TICKET_NAME_SZ, iv, WOLFSSL_TICKET_IV_SZ);
-	aad[WOLFSSL_TICKET_NAME_SZ + WOLFSSL_TICKET_IV_SZ] = (uint8_t)(in_len >> 8);
-	aad[WOLFSSL_TICKET_NAME_SZ + WOLFSSL_TICKET_IV_SZ + 1] = (uint8_t)in_len;
+	aad[WOLFSSL_TICKET_NAME_SZ + WOLFSSL_TICKET_IV_SZ] =
+		(uint8_t)(in_len >> 8);
+	aad[WOLFSSL_TICKET_NAME_SZ + WOLFSSL_TICKET_IV_SZ + 1] =
+		(uint8_t)in_len;
 	memcpy(aad + WOLFSSL_TICKET_NAME_SZ + WOLFSSL_TICKET_IV_SZ + 2,
 	       s->site_id, sizeof(s->site_id));
 	rc = wc_AesInit(&aes, NULL, INVALID_DEVID);
 	if (rc != 0)
-		return enc ? WOLFSSL_TICKET_RET_FATAL : WOLFSSL_TICKET_RET_REJECT;
+		return enc ? WOLFSSL_TICKET_RET_FATAL
+			   : WOLFSSL_TICKET_RET_REJECT;
 	rc = wc_AesGcmSetKey(&aes, k->aes, sizeof(k->aes));
 	if (rc == 0 && enc)
-		rc = wc_AesGcmEncrypt(&aes, ticket, ticket, (word32)in_len,
-				      iv, HS_TLS_TKT_NONCE, mac, 16, aad,
+		rc = wc_AesGcmEncrypt(&aes, ticket, ticket, (word32)in_len, iv,
+				      HS_TLS_TKT_NONCE, mac, 16, aad,
 				      sizeof(aad));
 	else if (rc == 0)
-		rc = wc_AesGcmDecrypt(&aes, ticket, ticket, (word32)in_len,
-				      iv, HS_TLS_TKT_NONCE, mac, 16, aad,
+		rc = wc_AesGcmDecrypt(&aes, ticket, ticket, (word32)in_len, iv,
+				      HS_TLS_TKT_NONCE, mac, 16, aad,
 				      sizeof(aad));
 	wc_AesFree(&aes);
 	if (rc != 0)
-		return enc ? WOLFSSL_TICKET_RET_FATAL : WOLFSSL_TICKET_RET_REJECT;
+		return enc ? WOLFSSL_TICKET_RET_FATAL
+			   : WOLFSSL_TICKET_RET_REJECT;
 	*out_len = in_len;
 	/* opened with an older key: ask for a ticket under the current one */
 	return i > 0 ? WOLFSSL_TICKET_RET_CREATE : WOLFSSL_TICKET_RET_OK;
@@ -344,7 +371,8 @@ int hs_tls_ticket_cb(WOLFSSL *ssl,
 
 /* wolfSSL adds a session after a full handshake: keep TLS 1.2 ones under
  * the session's site binding.  Returns 0: wolfSSL keeps no reference. */
-int hs_tls_scache_new_cb(WOLFSSL *ssl, WOLFSSL_SESSION *sess)
+int
+hs_tls_scache_new_cb(WOLFSSL *ssl, WOLFSSL_SESSION *sess)
 {
 	struct hs_tls_sess *s = wolfSSL_GetIOReadCtx(ssl);
 	uint8_t der[HS_TLS_SCACHE_DATA], *p = der;
@@ -353,7 +381,7 @@ int hs_tls_scache_new_cb(WOLFSSL *ssl, WOLFSSL_SESSION *sess)
 	int len;
 
 	if (s == NULL || sess == NULL || wolfSSL_version(ssl) == TLS1_3_VERSION)
-		return 0;             /* TLS 1.3 resumes with tickets only */
+		return 0; /* TLS 1.3 resumes with tickets only */
 	id = wolfSSL_SESSION_get_id(sess, &idlen);
 	len = wolfSSL_i2d_SSL_SESSION(sess, NULL);
 	if (id == NULL || idlen == 0 || len <= 0 || len > (int)sizeof(der) ||
@@ -367,9 +395,9 @@ int hs_tls_scache_new_cb(WOLFSSL *ssl, WOLFSSL_SESSION *sess)
 
 /* A TLS 1.2 client offers a session ID: found only under the same site
  * binding.  *copy = 0: wolfSSL copies the session and frees ours. */
-WOLFSSL_SESSION *hs_tls_scache_get_cb(WOLFSSL *ssl,
-					     const unsigned char *id, int idlen,
-					     int *copy)
+WOLFSSL_SESSION *
+hs_tls_scache_get_cb(WOLFSSL *ssl, const unsigned char *id, int idlen,
+		     int *copy)
 {
 	struct hs_tls_sess *s = wolfSSL_GetIOReadCtx(ssl);
 	uint8_t der[HS_TLS_SCACHE_DATA];

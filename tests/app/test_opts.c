@@ -26,7 +26,8 @@
 static char tmpdir[PATH_MAX];
 
 /* Write a configuration file; returns its path (static buffer per slot). */
-static const char *conf(int slot, const char *text)
+static const char *
+conf(int slot, const char *text)
 {
 	static char paths[4][PATH_MAX + 16];
 	FILE *f;
@@ -45,8 +46,9 @@ static const char *conf(int slot, const char *text)
 /* Scan args (NULL-terminated, after "--") and build with cfg (or the
  * --config the args name).  The scanned command line goes to *cl (freed
  * by the caller) so that it outlives the build, as in the program. */
-static int run_v(struct hs_opts *o, struct hs_opts_build *b, struct hs_opts_cli *cl,
-		 char *err, size_t errlen, va_list ap)
+static int
+run_v(struct hs_opts *o, struct hs_opts_build *b, struct hs_opts_cli *cl,
+      char *err, size_t errlen, va_list ap)
 {
 	static char *argv[MAX_ARGS];
 	int argc = 0, rc;
@@ -64,7 +66,8 @@ static int run_v(struct hs_opts *o, struct hs_opts_build *b, struct hs_opts_cli 
 }
 
 /* Build from args; 0 or the error code, message in err. */
-static int run(struct hs_opts *o, struct hs_opts_build *b, char *err, size_t errlen, ...)
+static int
+run(struct hs_opts *o, struct hs_opts_build *b, char *err, size_t errlen, ...)
 {
 	struct hs_opts_cli cl;
 	va_list ap;
@@ -79,12 +82,14 @@ static int run(struct hs_opts *o, struct hs_opts_build *b, char *err, size_t err
 	return rc;
 }
 
-#define REQ "--addr", "198.18.0.1/24", "--cert", "c.pem", "--key", "k.pem", \
-	    "--root", "www"
+#define REQ                                                             \
+	"--addr", "198.18.0.1/24", "--cert", "c.pem", "--key", "k.pem", \
+		"--root", "www"
 
 /* One bad command line: an error, a message containing each of want
  * (NULL-terminated), and o / b untouched. */
-static void bad_cli(int line, const char *want1, const char *want2, ...)
+static void
+bad_cli(int line, const char *want1, const char *want2, ...)
 {
 	struct hs_opts o, before;
 	struct hs_opts_build b, bbefore;
@@ -95,7 +100,7 @@ static void bad_cli(int line, const char *want1, const char *want2, ...)
 
 	memset(&o, 0x5a, sizeof(o));
 	memset(&b, 0x5a, sizeof(b));
-	memcpy(&before, &o, sizeof(o));     /* padding too: compared below */
+	memcpy(&before, &o, sizeof(o)); /* padding too: compared below */
 	memcpy(&bbefore, &b, sizeof(b));
 	va_start(ap, want2);
 	rc = run_v(&o, &b, &cl, err, sizeof(err), ap);
@@ -109,10 +114,12 @@ static void bad_cli(int line, const char *want1, const char *want2, ...)
 	CHECK_AT(line, memcmp(&b, &bbefore, sizeof(b)) == 0);
 	if (rc >= 0 || strstr(err, want1) == NULL ||
 	    (want2 != NULL && strstr(err, want2) == NULL))
-		fprintf(stderr, "  line %d: rc %d, message '%s'\n", line, rc, err);
+		fprintf(stderr, "  line %d: rc %d, message '%s'\n", line, rc,
+			err);
 }
 
-static void test_good(void)
+static void
+test_good(void)
 {
 	struct hs_opts o;
 	struct hs_opts_build b;
@@ -123,11 +130,12 @@ static void test_good(void)
 		 "--https-port", "8443", "--http-port", "0", "--mtu", "9000",
 		 "--keepalive-timeout", "30s", "--header-timeout", "250ms",
 		 "--send-timeout", "2m", "--max-file", "1099511627776",
-		 "--site", "a.example=a.pem,a.key", "--site", "*.b.example=b.pem,b.key",
-		 "--sni-strict", "--cc", "newreno", "--time-wait", "1500ms",
-		 "--max-conns-per-source", "0", "--client-ca", "ca.pem",
-		 "--http-port-mode", "serve", "--upload-sink", "/upload",
-		 "--port", "3", "--idle-sleep", "50", NULL);
+		 "--site", "a.example=a.pem,a.key", "--site",
+		 "*.b.example=b.pem,b.key", "--sni-strict", "--cc", "newreno",
+		 "--time-wait", "1500ms", "--max-conns-per-source", "0",
+		 "--client-ca", "ca.pem", "--http-port-mode", "serve",
+		 "--upload-sink", "/upload", "--port", "3", "--idle-sleep",
+		 "50", NULL);
 	CHECK_EQ(rc, 0);
 	if (rc != 0) {
 		fprintf(stderr, "  %s\n", err);
@@ -183,93 +191,105 @@ static void test_good(void)
 	hs_opts_build_free(&b);
 }
 
-static void test_bad_cli(void)
+static void
+test_bad_cli(void)
 {
 	/* not a number / out of range (generic integer kinds) */
-	bad_cli(__LINE__, "--https-port: 'x1' is not a number", NULL,
-		REQ, "--https-port", "x1", NULL);
-	bad_cli(__LINE__, "--https-port: '80x' is not a number", NULL,
-		REQ, "--https-port", "80x", NULL);
-	bad_cli(__LINE__, "--https-port: 99999 is out of range (1..65535)", NULL,
-		REQ, "--https-port", "99999", NULL);
-	bad_cli(__LINE__, "--mtu: 100 is out of range (576..9000)", NULL,
-		REQ, "--mtu", "100", NULL);
-	bad_cli(__LINE__, "--max-conns: 0 is out of range", NULL,
-		REQ, "--max-conns", "0", NULL);
-	bad_cli(__LINE__, "--max-file: '-1' is not a number", NULL,
-		REQ, "--max-file", "-1", NULL);
+	bad_cli(__LINE__, "--https-port: 'x1' is not a number", NULL, REQ,
+		"--https-port", "x1", NULL);
+	bad_cli(__LINE__, "--https-port: '80x' is not a number", NULL, REQ,
+		"--https-port", "80x", NULL);
+	bad_cli(__LINE__, "--https-port: 99999 is out of range (1..65535)",
+		NULL, REQ, "--https-port", "99999", NULL);
+	bad_cli(__LINE__, "--mtu: 100 is out of range (576..9000)", NULL, REQ,
+		"--mtu", "100", NULL);
+	bad_cli(__LINE__, "--max-conns: 0 is out of range", NULL, REQ,
+		"--max-conns", "0", NULL);
+	bad_cli(__LINE__, "--max-file: '-1' is not a number", NULL, REQ,
+		"--max-file", "-1", NULL);
 	/* an address */
-	bad_cli(__LINE__, "--gateway: '198.18.0.300' is not an IPv4 address", NULL,
-		REQ, "--gateway", "198.18.0.300", NULL);
+	bad_cli(__LINE__, "--gateway: '198.18.0.300' is not an IPv4 address",
+		NULL, REQ, "--gateway", "198.18.0.300", NULL);
 	/* a time */
-	bad_cli(__LINE__, "--keepalive-timeout: '5h' is not a time", NULL,
-		REQ, "--keepalive-timeout", "5h", NULL);
-	bad_cli(__LINE__, "--header-timeout: 5ms is out of range (10ms..86400s)", NULL,
+	bad_cli(__LINE__, "--keepalive-timeout: '5h' is not a time", NULL, REQ,
+		"--keepalive-timeout", "5h", NULL);
+	bad_cli(__LINE__,
+		"--header-timeout: 5ms is out of range (10ms..86400s)", NULL,
 		REQ, "--header-timeout", "5ms", NULL);
 	/* custom parsers */
 	bad_cli(__LINE__, "--addr: '198.18.0.1' lacks a prefix length", NULL,
-		"--addr", "198.18.0.1", "--cert", "c", "--key", "k", "--root", "r", NULL);
-	bad_cli(__LINE__, "--addr prefix length: 33 is out of range (1..32)", NULL,
-		"--addr", "198.18.0.1/33", "--cert", "c", "--key", "k", "--root", "r", NULL);
-	bad_cli(__LINE__, "--addr: 127.0.0.1 is not a usable unicast address", NULL,
-		"--addr", "127.0.0.1/8", "--cert", "c", "--key", "k", "--root", "r", NULL);
-	bad_cli(__LINE__, "--site: 'a.example=a.pem' is not NAME=CERT,KEY", NULL,
-		REQ, "--site", "a.example=a.pem", NULL);
-	bad_cli(__LINE__, "--cc: 'bbr' is not cubic or newreno", NULL,
-		REQ, "--cc", "bbr", NULL);
-	bad_cli(__LINE__, "--http-port-mode: 'both' is not redirect or serve", NULL,
-		REQ, "--http-port-mode", "both", NULL);
-	bad_cli(__LINE__, "--client-auth: 'maybe' is not", NULL,
-		REQ, "--client-ca", "ca.pem", "--client-auth", "maybe", NULL);
+		"--addr", "198.18.0.1", "--cert", "c", "--key", "k", "--root",
+		"r", NULL);
+	bad_cli(__LINE__, "--addr prefix length: 33 is out of range (1..32)",
+		NULL, "--addr", "198.18.0.1/33", "--cert", "c", "--key", "k",
+		"--root", "r", NULL);
+	bad_cli(__LINE__, "--addr: 127.0.0.1 is not a usable unicast address",
+		NULL, "--addr", "127.0.0.1/8", "--cert", "c", "--key", "k",
+		"--root", "r", NULL);
+	bad_cli(__LINE__, "--site: 'a.example=a.pem' is not NAME=CERT,KEY",
+		NULL, REQ, "--site", "a.example=a.pem", NULL);
+	bad_cli(__LINE__, "--cc: 'bbr' is not cubic or newreno", NULL, REQ,
+		"--cc", "bbr", NULL);
+	bad_cli(__LINE__, "--http-port-mode: 'both' is not redirect or serve",
+		NULL, REQ, "--http-port-mode", "both", NULL);
+	bad_cli(__LINE__, "--client-auth: 'maybe' is not", NULL, REQ,
+		"--client-ca", "ca.pem", "--client-auth", "maybe", NULL);
 	bad_cli(__LINE__, "--crypto: 'aesni' is not ipsec-mb or wolfssl", NULL,
 		REQ, "--crypto", "aesni", NULL);
-	bad_cli(__LINE__, "--upload-sink: 'upload' is not an absolute path", NULL,
-		REQ, "--upload-sink", "upload", NULL);
-	bad_cli(__LINE__, "--mem-lcore: 100 is below 256", NULL,
-		REQ, "--mem-lcore", "100", NULL);
-	bad_cli(__LINE__, "--initcwnd: 101 is out of range (1..100)", NULL,
-		REQ, "--initcwnd", "101", NULL);
-	bad_cli(__LINE__, "--time-wait: 11m is out of range", NULL,
-		REQ, "--time-wait", "11m", NULL);
-	bad_cli(__LINE__, "--impair: ", NULL, REQ, "--impair", "loss=200", NULL);
+	bad_cli(__LINE__, "--upload-sink: 'upload' is not an absolute path",
+		NULL, REQ, "--upload-sink", "upload", NULL);
+	bad_cli(__LINE__, "--mem-lcore: 100 is below 256", NULL, REQ,
+		"--mem-lcore", "100", NULL);
+	bad_cli(__LINE__, "--initcwnd: 101 is out of range (1..100)", NULL, REQ,
+		"--initcwnd", "101", NULL);
+	bad_cli(__LINE__, "--time-wait: 11m is out of range", NULL, REQ,
+		"--time-wait", "11m", NULL);
+	bad_cli(__LINE__, "--impair: ", NULL, REQ, "--impair", "loss=200",
+		NULL);
 	/* the command line itself */
-	bad_cli(__LINE__, "unknown option '--bogus' (see --help)", NULL,
-		REQ, "--bogus", NULL);
-	bad_cli(__LINE__, "option '--mtu' needs a value", NULL, REQ, "--mtu", NULL);
-	bad_cli(__LINE__, "unexpected argument 'stray' (see --help)", NULL,
-		REQ, "stray", NULL);
+	bad_cli(__LINE__, "unknown option '--bogus' (see --help)", NULL, REQ,
+		"--bogus", NULL);
+	bad_cli(__LINE__, "option '--mtu' needs a value", NULL, REQ, "--mtu",
+		NULL);
+	bad_cli(__LINE__, "unexpected argument 'stray' (see --help)", NULL, REQ,
+		"stray", NULL);
 	/* required options */
-	bad_cli(__LINE__, "--root is required", NULL,
-		"--addr", "198.18.0.1/24", "--cert", "c", "--key", "k", NULL);
-	bad_cli(__LINE__, "--addr is required (e.g. --addr 198.18.0.1/24)", NULL,
-		"--cert", "c", "--key", "k", "--root", "r", NULL);
+	bad_cli(__LINE__, "--root is required", NULL, "--addr", "198.18.0.1/24",
+		"--cert", "c", "--key", "k", NULL);
+	bad_cli(__LINE__, "--addr is required (e.g. --addr 198.18.0.1/24)",
+		NULL, "--cert", "c", "--key", "k", "--root", "r", NULL);
 	/* options against each other */
-	bad_cli(__LINE__, "--gateway: not inside the --addr subnet", NULL,
-		REQ, "--gateway", "10.0.0.1", NULL);
-	bad_cli(__LINE__, "--http-port and --https-port must differ", NULL,
-		REQ, "--http-port", "443", NULL);
-	bad_cli(__LINE__, "--client-auth needs --client-ca FILE", NULL,
-		REQ, "--client-auth", "optional", NULL);
+	bad_cli(__LINE__, "--gateway: not inside the --addr subnet", NULL, REQ,
+		"--gateway", "10.0.0.1", NULL);
+	bad_cli(__LINE__, "--http-port and --https-port must differ", NULL, REQ,
+		"--http-port", "443", NULL);
+	bad_cli(__LINE__, "--client-auth needs --client-ca FILE", NULL, REQ,
+		"--client-auth", "optional", NULL);
 }
 
 /* --help and --version are actions: reported to the caller, which
  * prints and exits; never an error. */
-static void test_actions(void)
+static void
+test_actions(void)
 {
 	struct hs_opts o;
 	struct hs_opts_build b;
 	char err[512];
 
 	CHECK_EQ(run(&o, &b, err, sizeof(err), REQ, "-h", NULL), HS_OPTS_HELP);
-	CHECK_EQ(run(&o, &b, err, sizeof(err), REQ, "--help", NULL), HS_OPTS_HELP);
-	CHECK_EQ(run(&o, &b, err, sizeof(err), REQ, "--vers", NULL), HS_OPTS_VERSION);
+	CHECK_EQ(run(&o, &b, err, sizeof(err), REQ, "--help", NULL),
+		 HS_OPTS_HELP);
+	CHECK_EQ(run(&o, &b, err, sizeof(err), REQ, "--vers", NULL),
+		 HS_OPTS_VERSION);
 	/* an error before the action wins, as on the command line */
-	CHECK(run(&o, &b, err, sizeof(err), "--mtu", "1", "--version", NULL) < 0);
+	CHECK(run(&o, &b, err, sizeof(err), "--mtu", "1", "--version", NULL) <
+	      0);
 	CHECK(strstr(err, "--mtu") != NULL);
 }
 
 /* Configuration-file lines: the message starts with FILE:LINE. */
-static void bad_conf(int line, const char *text, const char *want)
+static void
+bad_conf(int line, const char *text, const char *want)
 {
 	const char *path = conf(0, text);
 	char prefix[PATH_MAX + 32];
@@ -278,7 +298,8 @@ static void bad_conf(int line, const char *text, const char *want)
 	bad_cli(line, prefix, want, "--config", path, NULL);
 }
 
-static void test_conf(void)
+static void
+test_conf(void)
 {
 	struct hs_opts o;
 	struct hs_opts_build b;
@@ -286,31 +307,38 @@ static void test_conf(void)
 	const char *path;
 	int rc;
 
-	bad_conf(__LINE__, "addr 198.18.0.1/24\ncert c\nkey k\nroot r\nbogus 1\n",
+	bad_conf(__LINE__,
+		 "addr 198.18.0.1/24\ncert c\nkey k\nroot r\nbogus 1\n",
 		 ":5: unknown option 'bogus' (see httpsd --help)");
 	bad_conf(__LINE__, "addr 198.18.0.1/24\naddr 198.18.0.2/24\n",
 		 ":2: 'addr' given twice (first on line 1)");
 	bad_conf(__LINE__, "cert\n", ":1: 'cert' needs a value");
-	bad_conf(__LINE__, "sni-strict yes\n", ":1: 'sni-strict' takes no value");
+	bad_conf(__LINE__, "sni-strict yes\n",
+		 ":1: 'sni-strict' takes no value");
 	bad_conf(__LINE__, "check-config\n",
-		 ":1: 'check-config' is a command-line option, not allowed in a configuration file");
-	bad_conf(__LINE__, "addr 198.18.0.1/24\ncert c\nkey k\nroot r\nhttps-port 0\n",
+		 ":1: 'check-config' is a command-line option, not allowed in "
+		 "a configuration file");
+	bad_conf(__LINE__,
+		 "addr 198.18.0.1/24\ncert c\nkey k\nroot r\nhttps-port 0\n",
 		 ":5: --https-port: 0 is out of range (1..65535)");
 	/* a check across options blames the line of the option it names */
-	bad_conf(__LINE__, "addr 198.18.0.1/24\ncert c\nkey k\nroot r\n\ngateway 10.1.1.1\n",
+	bad_conf(__LINE__,
+		 "addr 198.18.0.1/24\ncert c\nkey k\nroot r\n\ngateway "
+		 "10.1.1.1\n",
 		 ":6: --gateway: not inside the --addr subnet");
 	/* a required option missing from both names the file */
 	path = conf(0, "addr 198.18.0.1/24\ncert c\nkey k\n");
-	snprintf(want, sizeof(want), "--root is required, on the command line or in %s", path);
+	snprintf(want, sizeof(want),
+		 "--root is required, on the command line or in %s", path);
 	bad_cli(__LINE__, want, NULL, "--config", path, NULL);
 	/* the file cannot be read */
-	bad_cli(__LINE__, "/nonexistent/httpsd.conf", NULL,
-		"--config", "/nonexistent/httpsd.conf", NULL);
+	bad_cli(__LINE__, "/nonexistent/httpsd.conf", NULL, "--config",
+		"/nonexistent/httpsd.conf", NULL);
 
 	/* the command line overrides the file option by option, and a
 	 * command-line option's file line is not checked (it is ignored) */
 	path = conf(1, "addr 198.18.0.1/24\ncert c\nkey k\nroot r\n"
-		    "https-port 8443\nmtu 1400\nsite a=1,2\n");
+		       "https-port 8443\nmtu 1400\nsite a=1,2\n");
 	rc = run(&o, &b, err, sizeof(err), "--config", path, "--mtu", "1300",
 		 "--site", "b=3,4", NULL);
 	CHECK_EQ(rc, 0);
@@ -326,18 +354,23 @@ static void test_conf(void)
 /* SIGHUP: the running options and build stay as they were when the new
  * file is bad, whatever the file set before its bad line; a good file
  * then takes effect and the options that need a restart are named. */
-static void test_reload(void)
+static void
+test_reload(void)
 {
 	static struct hs_opts run_o, saved;
 	struct hs_opts_build run_b, saved_b, nb;
 	struct hs_opts_cli cl;
-	char *argv[] = { "httpsd", "--config", NULL, "--idle-sleep", "7", NULL };
+	char *argv[] = {
+		"httpsd", "--config", NULL, "--idle-sleep", "7", NULL
+	};
 	char err[512], changed[256];
 	const char *path;
 	int rc;
 
-	path = conf(2, "addr 198.18.0.1/24\ncert c\nkey k\nroot r\nhttps-port 8443\n"
-		    "keepalive-timeout 30\n");
+	path = conf(
+		2,
+		"addr 198.18.0.1/24\ncert c\nkey k\nroot r\nhttps-port 8443\n"
+		"keepalive-timeout 30\n");
 	argv[2] = (char *)(uintptr_t)path;
 	CHECK_EQ(hs_opts_scan(5, argv, &cl, err, sizeof(err)), 0);
 	CHECK(cl.config == path);
@@ -352,18 +385,21 @@ static void test_reload(void)
 
 	/* bad: good lines first (they would change the options), then a
 	 * bad value; then an unknown key; then a missing file */
-	conf(2, "addr 198.18.0.9/24\ncert c2\nkey k2\nroot r2\nhttps-port 9443\n"
+	conf(2,
+	     "addr 198.18.0.9/24\ncert c2\nkey k2\nroot r2\nhttps-port 9443\n"
 	     "mtu 1400\nkeepalive-timeout forever\n");
 	memset(&nb, 0x5a, sizeof(nb));
 	rc = hs_opts_build(&run_o, &nb, cl.config, &cl, err, sizeof(err));
 	CHECK(rc < 0);
-	CHECK(strstr(err, ":7: --keepalive-timeout: 'forever' is not a time") != NULL);
+	CHECK(strstr(err, ":7: --keepalive-timeout: 'forever' is not a time") !=
+	      NULL);
 	CHECK(memcmp(&run_o, &saved, sizeof(run_o)) == 0);
 	CHECK_EQ(run_o.https_port, 8443);
 	CHECK(strcmp(run_o.cert, "c") == 0);
 	CHECK(memcmp(&run_b, &saved_b, sizeof(run_b)) == 0);
 
-	conf(2, "addr 198.18.0.1/24\ncert c\nkey k\nroot r\nhttps-port 9443\nnope 1\n");
+	conf(2, "addr 198.18.0.1/24\ncert c\nkey k\nroot r\nhttps-port "
+		"9443\nnope 1\n");
 	rc = hs_opts_build(&run_o, &nb, cl.config, &cl, err, sizeof(err));
 	CHECK(rc < 0 && strstr(err, ":6: unknown option 'nope'") != NULL);
 	CHECK(memcmp(&run_o, &saved, sizeof(run_o)) == 0);
@@ -373,12 +409,13 @@ static void test_reload(void)
 	CHECK(rc < 0 && strstr(err, path) != NULL);
 	CHECK(memcmp(&run_o, &saved, sizeof(run_o)) == 0);
 	/* the running build still reads: its strings are intact */
-	CHECK(strcmp(run_o.root, "r") == 0 && strcmp(run_o.addr_str, "198.18.0.1/24") == 0);
+	CHECK(strcmp(run_o.root, "r") == 0 &&
+	      strcmp(run_o.addr_str, "198.18.0.1/24") == 0);
 
 	/* good: new live values apply; --mtu needs a restart and is named,
 	 * the live ones (--cert, --keepalive-timeout) are not */
 	conf(2, "addr 198.18.0.1/24\ncert c2\nkey k\nroot r\nhttps-port 8443\n"
-	     "keepalive-timeout 40\nmtu 1400\n");
+		"keepalive-timeout 40\nmtu 1400\n");
 	rc = hs_opts_build(&run_o, &nb, cl.config, &cl, err, sizeof(err));
 	CHECK_EQ(rc, 0);
 	if (rc != 0)
@@ -386,7 +423,7 @@ static void test_reload(void)
 	CHECK_EQ(run_o.keepalive_ms, 40000);
 	CHECK_EQ(run_o.mtu, 1400);
 	CHECK(strcmp(run_o.cert, "c2") == 0);
-	CHECK_EQ(run_o.idle_sleep_us, 7);      /* the command line still wins */
+	CHECK_EQ(run_o.idle_sleep_us, 7); /* the command line still wins */
 	hs_opts_changed(&run_b, &nb, changed, sizeof(changed));
 	CHECK(strcmp(changed, "--mtu") == 0);
 	hs_opts_changed(&run_b, &run_b, changed, sizeof(changed));
@@ -396,12 +433,14 @@ static void test_reload(void)
 	hs_opts_cli_free(&cl);
 }
 
-int main(void)
+int
+main(void)
 {
 	const char *tmp = getenv("TMPDIR");
 	char cmd[PATH_MAX + 16];
 
-	snprintf(tmpdir, sizeof(tmpdir), "%s/hs_opts_XXXXXX", tmp ? tmp : "/tmp");
+	snprintf(tmpdir, sizeof(tmpdir), "%s/hs_opts_XXXXXX",
+		 tmp ? tmp : "/tmp");
 	if (mkdtemp(tmpdir) == NULL) {
 		perror("mkdtemp");
 		return 1;

@@ -16,15 +16,24 @@
 
 /* Frames are tagged by their sequence number cast to a pointer (+1: never
  * NULL). */
-static void *tag(uint64_t i) { return (void *)(uintptr_t)(i + 1); }
-static uint64_t untag(void *p) { return (uint64_t)(uintptr_t)p - 1; }
+static void *
+tag(uint64_t i)
+{
+	return (void *)(uintptr_t)(i + 1);
+}
+static uint64_t
+untag(void *p)
+{
+	return (uint64_t)(uintptr_t)p - 1;
+}
 
 struct sink {
 	uint64_t frames, bytes, first_ns, last_ns, last_seq, out_of_order;
 	int seen;
 };
 
-static void drain_to(struct lkp_dir *d, struct sink *s, uint64_t now, uint32_t len)
+static void
+drain_to(struct lkp_dir *d, struct sink *s, uint64_t now, uint32_t len)
 {
 	void *out[32];
 	unsigned n;
@@ -48,9 +57,12 @@ static void drain_to(struct lkp_dir *d, struct sink *s, uint64_t now, uint32_t l
 /* A burst of 1000 frames at once into 10 Mbit/s behind 20 packets: 20
  * queued, 980 dropped, and they leave exactly one serialisation time
  * apart after the delay. */
-static void test_burst_packets(void)
+static void
+test_burst_packets(void)
 {
-	struct lkp_params p = { .rate_mbit = 10, .limit_pkts = 20, .delay_ms = 5 };
+	struct lkp_params p = { .rate_mbit = 10,
+				.limit_pkts = 20,
+				.delay_ms = 5 };
 	struct lkp_dir d;
 	uint64_t ser, t0 = 1000 * MS;
 	void *out[32];
@@ -58,7 +70,7 @@ static void test_burst_packets(void)
 
 	CHECK(lkp_init(&d, &p, 4096, 1));
 	ser = lkp_ser_ns(&d, 1500);
-	CHECK_EQ(ser, 1200 * US);       /* 1500 B * 8 / 10 Mbit/s */
+	CHECK_EQ(ser, 1200 * US); /* 1500 B * 8 / 10 Mbit/s */
 	for (uint64_t i = 0; i < 1000; i++)
 		queued += lkp_enqueue(&d, tag(i), 1500, t0) == LKP_QUEUED;
 	CHECK_EQ(queued, 20);
@@ -84,10 +96,13 @@ static void test_burst_packets(void)
  * every 400 us (20 Mbit/s) into 10 Mbit/s: the link delivers its rate
  * (within one buffer's worth), about half the frames are dropped by the
  * buffer, never by anything else, and the backlog never exceeds it. */
-static void test_sustained_rate(uint64_t limit_pkts, uint64_t limit_bytes)
+static void
+test_sustained_rate(uint64_t limit_pkts, uint64_t limit_bytes)
 {
-	struct lkp_params p = { .rate_mbit = 10, .limit_pkts = limit_pkts,
-				.limit_bytes = limit_bytes, .delay_ms = 20 };
+	struct lkp_params p = { .rate_mbit = 10,
+				.limit_pkts = limit_pkts,
+				.limit_bytes = limit_bytes,
+				.delay_ms = 20 };
 	struct lkp_dir d;
 	struct sink s = { 0 };
 	uint64_t t, t_end = 2000 * MS, seq = 0, offered = 0;
@@ -110,7 +125,8 @@ static void test_sustained_rate(uint64_t limit_pkts, uint64_t limit_bytes)
 	 * held at the end */
 	CHECK(offered >= 2500 && offered <= 2500 + 60);
 	CHECK(d.st.qdrop >= 2400 && d.st.qdrop <= 2500);
-	mbit = (double)(s.bytes - 1000) * 8 / (double)(s.last_ns - s.first_ns) * 1e3;
+	mbit = (double)(s.bytes - 1000) * 8 / (double)(s.last_ns - s.first_ns) *
+	       1e3;
 	CHECK(mbit > 9.9 && mbit < 10.1);
 	if (limit_pkts) {
 		CHECK_EQ(d.st.max_q_pkts, limit_pkts);
@@ -122,7 +138,8 @@ static void test_sustained_rate(uint64_t limit_pkts, uint64_t limit_bytes)
 }
 
 /* Below the rate nothing queues beyond one frame and nothing drops. */
-static void test_under_rate(void)
+static void
+test_under_rate(void)
 {
 	struct lkp_params p = { .rate_mbit = 100, .limit_pkts = 2 };
 	struct lkp_dir d;
@@ -131,7 +148,8 @@ static void test_under_rate(void)
 	CHECK(lkp_init(&d, &p, 1024, 3));
 	for (uint64_t i = 0; i < 1000; i++) {
 		drain_to(&d, &s, i * 200 * US, 1500);
-		CHECK(lkp_enqueue(&d, tag(i), 1500, i * 200 * US) == LKP_QUEUED);
+		CHECK(lkp_enqueue(&d, tag(i), 1500, i * 200 * US) ==
+		      LKP_QUEUED);
 	}
 	drain_to(&d, &s, 1000 * 200 * US + MS, 1500);
 	CHECK_EQ(s.frames, 1000);
@@ -143,7 +161,8 @@ static void test_under_rate(void)
 /* Random loss: about the asked share, before the buffer (lost frames do
  * not take link time); jitter spreads but keeps order; reordering lets
  * later frames overtake. */
-static void test_loss_jitter_reorder(void)
+static void
+test_loss_jitter_reorder(void)
 {
 	struct lkp_params p = { .loss = 0.02, .delay_ms = 20, .jitter_ms = 5 };
 	struct lkp_dir d;
@@ -156,7 +175,7 @@ static void test_loss_jitter_reorder(void)
 		(void)lkp_enqueue(&d, tag(t), 100, t * 10 * US);
 	}
 	drain_to(&d, &s, UINT64_MAX - 1, 100);
-	CHECK(d.st.lost > 1500 && d.st.lost < 2500);    /* 2 % of 100000 */
+	CHECK(d.st.lost > 1500 && d.st.lost < 2500); /* 2 % of 100000 */
 	CHECK_EQ(s.frames + d.st.lost, 100000);
 	CHECK_EQ(s.out_of_order, 0);
 	CHECK_EQ(d.st.qdrop, 0);
@@ -178,7 +197,8 @@ static void test_loss_jitter_reorder(void)
 }
 
 /* A full delay line drops (overflow) and does not count as a buffer drop. */
-static void test_overflow(void)
+static void
+test_overflow(void)
 {
 	struct lkp_params p = { .delay_ms = 100 };
 	struct lkp_dir d;
@@ -193,7 +213,8 @@ static void test_overflow(void)
 	lkp_free(&d);
 }
 
-int main(void)
+int
+main(void)
 {
 	test_burst_packets();
 	test_sustained_rate(20, 0);

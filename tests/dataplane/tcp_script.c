@@ -111,10 +111,13 @@ static int cur_line;
 static bool failed;
 static char fail_msg[512];
 
-#define FAIL_RET(...) do { fail(__VA_ARGS__); return; } while (0)
+#define FAIL_RET(...)              \
+	do {                       \
+		fail(__VA_ARGS__); \
+		return;            \
+	} while (0)
 
-static void __attribute__((format(printf, 1, 2)))
-fail(const char *fmt, ...)
+static void __attribute__((format(printf, 1, 2))) fail(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -140,11 +143,11 @@ static struct cap caps[MAX_CAPS];
 static unsigned int ncap, rd;
 
 struct peer {
-	uint16_t port;        /* host order */
+	uint16_t port; /* host order */
 	bool have_iss;
-	uint32_t iss;         /* our ISS towards this peer */
-	uint32_t tsval;       /* our last TSval towards this peer */
-	uint32_t data_end;    /* end of the data read so far, relative */
+	uint32_t iss;      /* our ISS towards this peer */
+	uint32_t tsval;    /* our last TSval towards this peer */
+	uint32_t data_end; /* end of the data read so far, relative */
 };
 static struct peer peers[MAX_PORTS];
 static unsigned int npeers;
@@ -152,10 +155,10 @@ static struct peer *cur_peer;
 static uint32_t peer_isn;
 static uint64_t t0_us, last_t_us, tol_us;
 static bool started;
-static uint16_t dst_port;     /* port the peer's segments go to */
+static uint16_t dst_port; /* port the peer's segments go to */
 static uint32_t max_conns;
-static uint8_t tx_max_segs;          /* "tx-max-segs", lc.tx_max_segs */
-static bool tx_csum_offload;         /* "tx-csum-offload", lc.tx_csum_offload */
+static uint8_t tx_max_segs;  /* "tx-max-segs", lc.tx_max_segs */
+static bool tx_csum_offload; /* "tx-csum-offload", lc.tx_csum_offload */
 
 static struct peer *
 peer_get(uint16_t port)
@@ -174,8 +177,16 @@ peer_get(uint16_t port)
 
 /* Payload bytes are a function of the stream offset, so that every byte
  * delivered or sent can be checked. */
-static uint8_t pat_in(uint32_t off)  { return (uint8_t)(off * 7u + 3u); }
-static uint8_t pat_out(uint32_t off) { return (uint8_t)(off * 13u + 5u); }
+static uint8_t
+pat_in(uint32_t off)
+{
+	return (uint8_t)(off * 7u + 3u);
+}
+static uint8_t
+pat_out(uint32_t off)
+{
+	return (uint8_t)(off * 13u + 5u);
+}
 
 /* ---- IPv4 layer stand-ins ------------------------------------------- */
 /* What a NIC does for RTE_MBUF_F_TX_TCP_CKSUM: the checksum field holds
@@ -193,12 +204,15 @@ nic_tcp_cksum(struct rte_mbuf *m)
 	    !(m->ol_flags & RTE_MBUF_F_TX_IP_CKSUM) ||
 	    m->l3_len != sizeof(*ip) || m->l4_len < sizeof(*th) ||
 	    rte_pktmbuf_data_len(m) < sizeof(*ip) + m->l4_len) {
-		fail("tx-csum-offload: bad offload request (flags %#" PRIx64 ", l3 %u, l4 %u)",
-		     m->ol_flags, (unsigned int)m->l3_len, (unsigned int)m->l4_len);
+		fail("tx-csum-offload: bad offload request (flags %#" PRIx64
+		     ", l3 %u, l4 %u)",
+		     m->ol_flags, (unsigned int)m->l3_len,
+		     (unsigned int)m->l4_len);
 		return;
 	}
 	if (th->cksum != rte_ipv4_phdr_cksum(ip, m->ol_flags)) {
-		fail("tx-csum-offload: checksum field is not the pseudo-header sum");
+		fail("tx-csum-offload: checksum field is not the pseudo-header "
+		     "sum");
 		return;
 	}
 	p = rte_pktmbuf_read(m, sizeof(*ip), l4len, flat);
@@ -268,7 +282,8 @@ hs_ipv4_output(struct hs_lcore *l, struct rte_mbuf *m)
 			break;
 		if (o[0] == HS_TCPOPT_TS && o[1] == 10 && i + 10 <= c->optlen)
 			peer_get(c->dport)->tsval = (uint32_t)o[2] << 24 |
-				(uint32_t)o[3] << 16 | (uint32_t)o[4] << 8 | o[5];
+						    (uint32_t)o[3] << 16 |
+						    (uint32_t)o[4] << 8 | o[5];
 		i += o[1];
 	}
 	rte_pktmbuf_free(m);
@@ -279,16 +294,16 @@ static struct {
 	struct hs_tcp_conn *c;
 	int accepted, closed, reason, timeouts;
 	bool refuse;
-	uint32_t sent;        /* bytes handed to hs_tcp_send */
-	uint32_t rcvd;        /* bytes read by the app */
+	uint32_t sent; /* bytes handed to hs_tcp_send */
+	uint32_t rcvd; /* bytes read by the app */
 } app;
 
 /* External memory for "app send-ext": stream byte i at ext_area[i]. */
 #define EXT_AREA (2u << 20)
 static uint8_t ext_area[EXT_AREA];
 static struct rte_mbuf_ext_shared_info ext_sh;
-static bool ext_holding;         /* the app's reference on ext_sh */
-static int ext_freed;            /* free callback runs */
+static bool ext_holding; /* the app's reference on ext_sh */
+static int ext_freed;    /* free callback runs */
 
 static void
 ext_free_cb(void *addr, void *opaque)
@@ -312,9 +327,22 @@ app_accepted(struct hs_tcp_conn *c, void *arg)
 	return 0;
 }
 
-static void app_readable(struct hs_tcp_conn *c) { (void)c; }
-static void app_writable(struct hs_tcp_conn *c) { (void)c; }
-static void app_timeout(struct hs_tcp_conn *c) { (void)c; app.timeouts++; }
+static void
+app_readable(struct hs_tcp_conn *c)
+{
+	(void)c;
+}
+static void
+app_writable(struct hs_tcp_conn *c)
+{
+	(void)c;
+}
+static void
+app_timeout(struct hs_tcp_conn *c)
+{
+	(void)c;
+	app.timeouts++;
+}
 
 static void
 app_closed(struct hs_tcp_conn *c, int reason)
@@ -326,8 +354,10 @@ app_closed(struct hs_tcp_conn *c, int reason)
 }
 
 static const struct hs_tcp_ops app_ops = {
-	.accepted = app_accepted, .readable = app_readable,
-	.writable = app_writable, .closed = app_closed,
+	.accepted = app_accepted,
+	.readable = app_readable,
+	.writable = app_writable,
+	.closed = app_closed,
 	.timeout = app_timeout,
 };
 
@@ -336,7 +366,8 @@ static void
 advance_to(uint64_t t_us)
 {
 	while (lc.now_us < t_us) {
-		uint64_t step = HS_MIN((uint64_t)HS_TW_TICK_US, t_us - lc.now_us);
+		uint64_t step =
+			HS_MIN((uint64_t)HS_TW_TICK_US, t_us - lc.now_us);
 
 		lc.now_us += step;
 		hs_tcp_timer_run(&lc);
@@ -353,9 +384,9 @@ start(void)
 	lc.ifp = &ifp;
 	lc.pool = pool;
 	lc.port_id = HS_PORT_NONE;
-	lc.tx_max_segs = tx_max_segs;        /* data segments are chains */
+	lc.tx_max_segs = tx_max_segs; /* data segments are chains */
 	lc.tx_csum_offload = tx_csum_offload;
-	lc.tx_ext_ok = true;                 /* hs_tcp_send_ext by reference */
+	lc.tx_ext_ok = true; /* hs_tcp_send_ext by reference */
 	lc.now_us = t0_us;
 	if (hs_tcp_lcore_init(&lc, max_conns) != 0 ||
 	    hs_tcp_listen(&lc, SRV_PORT, &app_ops, NULL) != 0)
@@ -403,13 +434,26 @@ parse_flags(const char *s, uint8_t *f)
 	*f = 0;
 	for (; *s; s++) {
 		switch (*s) {
-		case 'S': *f |= RTE_TCP_SYN_FLAG; break;
-		case 'F': *f |= RTE_TCP_FIN_FLAG; break;
-		case 'R': *f |= RTE_TCP_RST_FLAG; break;
-		case 'P': *f |= RTE_TCP_PSH_FLAG; break;
-		case 'U': *f |= RTE_TCP_URG_FLAG; break;
-		case '.': *f |= RTE_TCP_ACK_FLAG; break;
-		default: return -1;
+		case 'S':
+			*f |= RTE_TCP_SYN_FLAG;
+			break;
+		case 'F':
+			*f |= RTE_TCP_FIN_FLAG;
+			break;
+		case 'R':
+			*f |= RTE_TCP_RST_FLAG;
+			break;
+		case 'P':
+			*f |= RTE_TCP_PSH_FLAG;
+			break;
+		case 'U':
+			*f |= RTE_TCP_URG_FLAG;
+			break;
+		case '.':
+			*f |= RTE_TCP_ACK_FLAG;
+			break;
+		default:
+			return -1;
 		}
 	}
 	return 0;
@@ -418,9 +462,9 @@ parse_flags(const char *s, uint8_t *f)
 /* One option, canonical form for comparison. */
 struct opt {
 	uint8_t kind;
-	bool wild;            /* TS val * */
-	bool wild_ecr;        /* TS ecr * (injected: echo our last TSval) */
-	uint32_t a, b;        /* mss/wscale value; TS val/ecr */
+	bool wild;     /* TS val * */
+	bool wild_ecr; /* TS ecr * (injected: echo our last TSval) */
+	uint32_t a, b; /* mss/wscale value; TS val/ecr */
 	uint8_t nblk;
 	uint32_t blk[4][2];
 };
@@ -428,7 +472,7 @@ struct opt {
 struct optlist {
 	struct opt o[16];
 	int n;
-	bool any;             /* <...> */
+	bool any; /* <...> */
 	bool given;
 };
 
@@ -445,7 +489,8 @@ parse_opts(char *s, struct optlist *ol, uint32_t sack_base)
 		ol->any = true;
 		return 0;
 	}
-	for (item = strtok_r(s, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+	for (item = strtok_r(s, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save)) {
 		char *p = item, *k = next_tok(&p), *v;
 		struct opt *o;
 
@@ -538,27 +583,36 @@ encode_opts(const struct optlist *ol, uint8_t *b)
 		if (n + 2 + 8 * o->nblk > 40 || n + 10 > 40)
 			return -1;
 		switch (o->kind) {
-		case HS_TCPOPT_EOL: case HS_TCPOPT_NOP:
+		case HS_TCPOPT_EOL:
+		case HS_TCPOPT_NOP:
 			b[n++] = o->kind;
 			break;
 		case HS_TCPOPT_MSS:
-			b[n++] = 2; b[n++] = 4;
-			b[n++] = (uint8_t)(o->a >> 8); b[n++] = (uint8_t)o->a;
+			b[n++] = 2;
+			b[n++] = 4;
+			b[n++] = (uint8_t)(o->a >> 8);
+			b[n++] = (uint8_t)o->a;
 			break;
 		case HS_TCPOPT_WSCALE:
-			b[n++] = 3; b[n++] = 3; b[n++] = (uint8_t)o->a;
+			b[n++] = 3;
+			b[n++] = 3;
+			b[n++] = (uint8_t)o->a;
 			break;
 		case HS_TCPOPT_SACK_OK:
-			b[n++] = 4; b[n++] = 2;
+			b[n++] = 4;
+			b[n++] = 2;
 			break;
 		case HS_TCPOPT_TS:
-			b[n++] = 8; b[n++] = 10;
+			b[n++] = 8;
+			b[n++] = 10;
 			wr32(b + n, o->a);
-			wr32(b + n + 4, o->wild_ecr ? cur_peer->tsval - o->b : o->b);
+			wr32(b + n + 4,
+			     o->wild_ecr ? cur_peer->tsval - o->b : o->b);
 			n += 8;
 			break;
 		case 5:
-			b[n++] = 5; b[n++] = (uint8_t)(2 + 8 * o->nblk);
+			b[n++] = 5;
+			b[n++] = (uint8_t)(2 + 8 * o->nblk);
 			for (int k = 0; k < o->nblk; k++) {
 				wr32(b + n, o->blk[k][0]);
 				wr32(b + n + 4, o->blk[k][1]);
@@ -595,9 +649,16 @@ decode_opts(const uint8_t *p, int len, struct optlist *ol)
 		if (i + 1 >= len || p[i + 1] < 2 || i + p[i + 1] > len)
 			return -1;
 		switch (o->kind) {
-		case HS_TCPOPT_MSS: o->a = (uint32_t)(p[i + 2] << 8 | p[i + 3]); break;
-		case HS_TCPOPT_WSCALE: o->a = p[i + 2]; break;
-		case HS_TCPOPT_TS: o->a = rd32(p + i + 2); o->b = rd32(p + i + 6); break;
+		case HS_TCPOPT_MSS:
+			o->a = (uint32_t)(p[i + 2] << 8 | p[i + 3]);
+			break;
+		case HS_TCPOPT_WSCALE:
+			o->a = p[i + 2];
+			break;
+		case HS_TCPOPT_TS:
+			o->a = rd32(p + i + 2);
+			o->b = rd32(p + i + 6);
+			break;
 		case 5:
 			o->nblk = (uint8_t)((p[i + 1] - 2) / 8);
 			for (int k = 0; k < o->nblk && k < 4; k++) {
@@ -749,7 +810,8 @@ do_inject(const struct segspec *s)
 	d = (uint8_t *)(th + 1) + optlen;
 	/* Stream offset of the first payload byte (a SYN takes one). */
 	for (uint32_t i = 0; i < s->len; i++)
-		d[i] = pat_in(s->seq + i - ((s->flags & RTE_TCP_SYN_FLAG) ? 0 : 1));
+		d[i] = pat_in(s->seq + i -
+			      ((s->flags & RTE_TCP_SYN_FLAG) ? 0 : 1));
 	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
 	if (s->badcsum)
 		th->cksum ^= 0x0101;
@@ -762,12 +824,18 @@ flagstr(uint8_t f, char *b)
 {
 	char *p = b;
 
-	if (f & RTE_TCP_SYN_FLAG) *p++ = 'S';
-	if (f & RTE_TCP_FIN_FLAG) *p++ = 'F';
-	if (f & RTE_TCP_RST_FLAG) *p++ = 'R';
-	if (f & RTE_TCP_PSH_FLAG) *p++ = 'P';
-	if (f & RTE_TCP_URG_FLAG) *p++ = 'U';
-	if (f & RTE_TCP_ACK_FLAG) *p++ = '.';
+	if (f & RTE_TCP_SYN_FLAG)
+		*p++ = 'S';
+	if (f & RTE_TCP_FIN_FLAG)
+		*p++ = 'F';
+	if (f & RTE_TCP_RST_FLAG)
+		*p++ = 'R';
+	if (f & RTE_TCP_PSH_FLAG)
+		*p++ = 'P';
+	if (f & RTE_TCP_URG_FLAG)
+		*p++ = 'U';
+	if (f & RTE_TCP_ACK_FLAG)
+		*p++ = '.';
 	*p = '\0';
 	return b;
 }
@@ -808,8 +876,8 @@ do_expect(const struct segspec *s, uint64_t t_us)
 	iss = cur_peer->have_iss ? cur_peer->iss : 0;
 	if (c->flags != s->flags || c->seq - iss != s->seq ||
 	    c->dlen != s->len ||
-	    (s->has_ack ? c->ack - peer_isn != s->ack :
-			  (c->flags & RTE_TCP_ACK_FLAG) != 0) ||
+	    (s->has_ack ? c->ack - peer_isn != s->ack
+			: (c->flags & RTE_TCP_ACK_FLAG) != 0) ||
 	    (s->has_win && c->win != s->win)) {
 		fail("segment mismatch: got %s", d);
 		return;
@@ -838,7 +906,8 @@ do_expect(const struct segspec *s, uint64_t t_us)
 			return;
 		}
 	}
-	if (c->dlen && (int32_t)(c->seq - iss + c->dlen - cur_peer->data_end) > 0)
+	if (c->dlen &&
+	    (int32_t)(c->seq - iss + c->dlen - cur_peer->data_end) > 0)
 		cur_peer->data_end = c->seq - iss + c->dlen;
 }
 
@@ -863,7 +932,8 @@ do_expect_sent(uint32_t n, uint64_t t_us)
 		    !(c->flags & RTE_TCP_ACK_FLAG) ||
 		    (c->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG |
 				 RTE_TCP_RST_FLAG)) ||
-		    (cur_peer->data_end && c->seq - iss != cur_peer->data_end)) {
+		    (cur_peer->data_end &&
+		     c->seq - iss != cur_peer->data_end)) {
 			fail("expect-sent: not the next new data: %s", d);
 			return;
 		}
@@ -873,7 +943,8 @@ do_expect_sent(uint32_t n, uint64_t t_us)
 		}
 		for (uint32_t i = 0; i < c->dlen; i++) {
 			if (c->data[i] != pat_out(c->seq - iss - 1 + i)) {
-				fail("expect-sent: payload byte %u wrong: %s", i, d);
+				fail("expect-sent: payload byte %u wrong: %s",
+				     i, d);
 				return;
 			}
 		}
@@ -898,14 +969,35 @@ static const struct {
 	const char *name;
 	size_t off;
 } param_tab[] = {
-#define P(n) { #n, offsetof(struct hs_tcp_params, n) }
-	P(sndbuf), P(rcvbuf), P(msl_ms), P(rto_min_ms), P(rto_max_ms),
-	P(rto_init_ms), P(syn_retries), P(data_retries), P(delack_ms),
-	P(fin_wait2_ms), P(ooq_max_segs), P(ooq_lcore_max),
-	P(challenge_ack_limit), P(keepalive_ms), P(keepalive_intvl_ms),
-	P(keepalive_probes), P(syncookies), P(syn_backlog), P(cc),
-	P(max_per_source), P(time_wait_ms), P(rcvq_lcore_max), P(initcwnd),
-	P(pacing), P(rcvbuf_max),
+#define P(n)                                          \
+	{                                             \
+#n, offsetof(struct hs_tcp_params, n) \
+	}
+	P(sndbuf),
+	P(rcvbuf),
+	P(msl_ms),
+	P(rto_min_ms),
+	P(rto_max_ms),
+	P(rto_init_ms),
+	P(syn_retries),
+	P(data_retries),
+	P(delack_ms),
+	P(fin_wait2_ms),
+	P(ooq_max_segs),
+	P(ooq_lcore_max),
+	P(challenge_ack_limit),
+	P(keepalive_ms),
+	P(keepalive_intvl_ms),
+	P(keepalive_probes),
+	P(syncookies),
+	P(syn_backlog),
+	P(cc),
+	P(max_per_source),
+	P(time_wait_ms),
+	P(rcvq_lcore_max),
+	P(initcwnd),
+	P(pacing),
+	P(rcvbuf_max),
 #undef P
 };
 
@@ -919,9 +1011,9 @@ static const struct {
 };
 
 static const char *const state_names[] = {
-	"CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED",
-	"FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK",
-	"TIME_WAIT",
+	"CLOSED",      "LISTEN",     "SYN_SENT",   "SYN_RCVD",
+	"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT",
+	"CLOSING",     "LAST_ACK",   "TIME_WAIT",
 };
 
 static struct hs_tcp_conn *
@@ -953,7 +1045,8 @@ do_app(char *p)
 		app.c = hs_tcp_connect(&lc, RTE_BE32(PEER_IP), cur_peer->port,
 				       dst_port, &app_ops, NULL);
 		if (app.c == NULL)
-			FAIL_RET("app connect: hs_tcp_connect failed (%d)", rte_errno);
+			FAIL_RET("app connect: hs_tcp_connect failed (%d)",
+				 rte_errno);
 		app.sent = app.rcvd = 0;
 		return;
 	}
@@ -988,7 +1081,9 @@ do_app(char *p)
 		for (uint32_t off = 0; off < n; off += k) {
 			uint32_t len = HS_MIN(k, n - off);
 			struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-			uint8_t *d = m ? (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len) : NULL;
+			uint8_t *d = m ? (uint8_t *)rte_pktmbuf_append(
+						 m, (uint16_t)len)
+				       : NULL;
 
 			if (d == NULL) {
 				rte_pktmbuf_free(m);
@@ -1006,9 +1101,10 @@ do_app(char *p)
 			}
 			last = m;
 		}
-		rc = hs_tcp_send_mbuf(app.c, head);      /* consumes head */
+		rc = hs_tcp_send_mbuf(app.c, head); /* consumes head */
 		if (rc != (int)n)
-			FAIL_RET("app send-mbuf: hs_tcp_send_mbuf returned %d", rc);
+			FAIL_RET("app send-mbuf: hs_tcp_send_mbuf returned %d",
+				 rc);
 		app.sent += n;
 		hs_tcp_push(app.c);
 	} else if (strcmp(verb, "send-ext") == 0) {
@@ -1025,7 +1121,8 @@ do_app(char *p)
 		}
 		rc = hs_tcp_send_ext(app.c, ext_area + app.sent, n, &ext_sh);
 		if (rc != (int)n)
-			FAIL_RET("app send-ext: hs_tcp_send_ext returned %d", rc);
+			FAIL_RET("app send-ext: hs_tcp_send_ext returned %d",
+				 rc);
 		app.sent += n;
 		hs_tcp_push(app.c);
 	} else if (strcmp(verb, "ext-done") == 0) {
@@ -1104,8 +1201,9 @@ do_expect_cmd(const char *cmd, char *p)
 		for (size_t i = 0; i < RTE_DIM(stat_tab); i++) {
 			if (a == NULL || strcmp(stat_tab[i].name, a))
 				continue;
-			uint64_t v = *(const uint64_t *)((const uint8_t *)&lc.stats +
-							stat_tab[i].off);
+			uint64_t v =
+				*(const uint64_t *)((const uint8_t *)&lc.stats +
+						    stat_tab[i].off);
 			if (!parse_u32(b, &n) || v != n)
 				fail("counter %s is %lu, expected %s", a,
 				     (unsigned long)v, b ? b : "?");
@@ -1124,10 +1222,12 @@ do_expect_cmd(const char *cmd, char *p)
 		uint32_t avail = app.c ? hs_tcp_recv_avail(app.c) : 0;
 
 		if (!parse_u32(a, &n) || avail != n)
-			fail("%u bytes readable, expected %s", avail, a ? a : "?");
+			fail("%u bytes readable, expected %s", avail,
+			     a ? a : "?");
 	} else if (strcmp(cmd, "expect-ooq") == 0) {
 		struct hs_tcp_conn *c = cur_conn();
-		uint32_t segs = c ? c->ooq.count : 0, bytes = c ? c->ooq.bytes : 0;
+		uint32_t segs = c ? c->ooq.count : 0,
+			 bytes = c ? c->ooq.bytes : 0;
 		uint32_t nb;
 
 		if (!parse_u32(a, &n) || !parse_u32(b, &nb) || segs != n ||
@@ -1135,7 +1235,8 @@ do_expect_cmd(const char *cmd, char *p)
 			fail("ooq holds %u segments %u bytes, expected %s %s",
 			     segs, bytes, a ? a : "?", b ? b : "?");
 		else if (lc.tcp.ooq_mbufs < segs)
-			fail("lcore ooq_mbufs %u < conn's %u", lc.tcp.ooq_mbufs, segs);
+			fail("lcore ooq_mbufs %u < conn's %u", lc.tcp.ooq_mbufs,
+			     segs);
 	} else if (strcmp(cmd, "expect-cwnd") == 0 ||
 		   strcmp(cmd, "expect-ssthresh") == 0) {
 		struct hs_tcp_conn *c = cur_conn();
@@ -1151,8 +1252,8 @@ do_expect_cmd(const char *cmd, char *p)
 		uint32_t v = conns ? lc.tcp.nb_conns : lc.tcp.nb_synrcvd;
 
 		if (!parse_u32(a, &n) || v != n)
-			fail("%s is %u, expected %s", conns ? "nb_conns" :
-			     "nb_synrcvd", v, a ? a : "?");
+			fail("%s is %u, expected %s",
+			     conns ? "nb_conns" : "nb_synrcvd", v, a ? a : "?");
 	} else if (strcmp(cmd, "expect-timeouts") == 0) {
 		if (!parse_u32(a, &n) || (uint32_t)app.timeouts != n)
 			fail("timeout() called %d times, expected %s",
@@ -1173,8 +1274,8 @@ static bool
 do_directive(char *tok, char *p)
 {
 	static const char *const names[] = {
-		"param", "max-conns", "peer-port", "peer-isn", "tolerance",
-		"local-port", "tx-max-segs", "tx-csum-offload",
+		"param",     "max-conns",  "peer-port",   "peer-isn",
+		"tolerance", "local-port", "tx-max-segs", "tx-csum-offload",
 	};
 	char *a, *b;
 	uint32_t n;
@@ -1184,7 +1285,7 @@ do_directive(char *tok, char *p)
 		if (strcmp(tok, names[i]) == 0)
 			break;
 	if (i == RTE_DIM(names))
-		return false;       /* not a directive: p left untouched */
+		return false; /* not a directive: p left untouched */
 	a = next_tok(&p);
 	b = next_tok(&p);
 
@@ -1194,7 +1295,8 @@ do_directive(char *tok, char *p)
 		for (size_t i = 0; i < RTE_DIM(param_tab); i++)
 			if (a && strcmp(param_tab[i].name, a) == 0) {
 				if (!parse_u32(b, &n))
-					return fail("param %s: bad value", a), true;
+					return fail("param %s: bad value", a),
+					       true;
 				*(uint32_t *)((uint8_t *)&hs_tcp_params +
 					      param_tab[i].off) = n;
 				return true;
@@ -1287,7 +1389,7 @@ drain_conns(void)
 	for (int s = 0; s < 4 * 3600 && lc.tcp.nb_conns > 0; s++) {
 		lc.now_us += 1000000;
 		hs_tcp_timer_run(&lc);
-		ncap = rd = 0;               /* retransmissions: not checked */
+		ncap = rd = 0; /* retransmissions: not checked */
 	}
 	ncap = rd = 0;
 	if (lc.tcp.nb_conns != 0 || lc.tcp.nb_synrcvd != 0)
@@ -1408,8 +1510,8 @@ run_script(const char *path)
 	memset(&ext_sh, 0, sizeof(ext_sh));
 	hs_tcp_params = saved_params;
 	if (!failed && rte_mempool_avail_count(pool) != POOL_SIZE)
-		fail("mbuf leak: %u of %u free",
-		     rte_mempool_avail_count(pool), POOL_SIZE);
+		fail("mbuf leak: %u of %u free", rte_mempool_avail_count(pool),
+		     POOL_SIZE);
 	if (failed)
 		printf("FAIL %s:%d: %s\n", cur_name, cur_line, fail_msg);
 	else
@@ -1458,8 +1560,13 @@ run_dir(const char *dir, int *pass, int *total)
 int
 main(int argc, char **argv)
 {
-	char *eal[] = { "tcp_script", "--no-huge", "--no-pci", "--no-shconf",
-			"-m", "128", "--log-level=lib.eal:error",
+	char *eal[] = { "tcp_script",
+			"--no-huge",
+			"--no-pci",
+			"--no-shconf",
+			"-m",
+			"128",
+			"--log-level=lib.eal:error",
 			"--no-telemetry" };
 	int pass = 0, total = 0;
 

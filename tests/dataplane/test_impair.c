@@ -24,7 +24,7 @@
 
 #define POOL_SIZE 4095
 #define FRAME_LEN 200u
-#define MAX_OUT 65536
+#define MAX_OUT   65536
 
 static struct rte_mempool *pool;
 
@@ -45,11 +45,13 @@ mk_frame(uint32_t id, uint16_t len, bool ipv4)
 	p = (uint8_t *)rte_pktmbuf_append(m, len);
 	memset(p, 0xa5, len);
 	eh = (struct rte_ether_hdr *)p;
-	eh->ether_type = rte_cpu_to_be_16(ipv4 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_ARP);
+	eh->ether_type = rte_cpu_to_be_16(ipv4 ? RTE_ETHER_TYPE_IPV4
+					       : RTE_ETHER_TYPE_ARP);
 	ip = (struct rte_ipv4_hdr *)(eh + 1);
 	memset(ip, 0, sizeof(*ip));
 	ip->version_ihl = 0x45;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(len - RTE_ETHER_HDR_LEN));
+	ip->total_length =
+		rte_cpu_to_be_16((uint16_t)(len - RTE_ETHER_HDR_LEN));
 	ip->packet_id = rte_cpu_to_be_16((uint16_t)id);
 	ip->time_to_live = 64;
 	ip->next_proto_id = 17;
@@ -63,8 +65,8 @@ mk_frame(uint32_t id, uint16_t len, bool ipv4)
 static uint32_t
 frame_id(const struct rte_mbuf *m)
 {
-	const struct rte_ipv4_hdr *ip =
-		rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(
+		m, const struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
 	uint32_t id;
 
 	memcpy(&id, ip + 1, sizeof(id));
@@ -76,9 +78,9 @@ frame_id(const struct rte_mbuf *m)
 struct capture {
 	unsigned int n;
 	uint32_t id[MAX_OUT];
-	uint32_t hash[MAX_OUT];       /* FNV-1a of the frame's bytes */
-	uint64_t at[MAX_OUT];         /* clock when emitted */
-	bool keep;                    /* keep the mbufs (else free) */
+	uint32_t hash[MAX_OUT]; /* FNV-1a of the frame's bytes */
+	uint64_t at[MAX_OUT];   /* clock when emitted */
+	bool keep;              /* keep the mbufs (else free) */
 	struct rte_mbuf *m[MAX_OUT];
 };
 
@@ -103,7 +105,7 @@ fnv(const struct rte_mbuf *m)
 static void
 emit(void *arg, struct rte_mbuf **pkts, uint16_t n)
 {
-	CHECK(arg == (void *)&cap_a);     /* the arg given to hs_impair_new */
+	CHECK(arg == (void *)&cap_a); /* the arg given to hs_impair_new */
 	for (uint16_t i = 0; i < n; i++) {
 		if (cap->n < MAX_OUT) {
 			cap->id[cap->n] = frame_id(pkts[i]);
@@ -140,7 +142,8 @@ mk(const char *spec, struct hs_stats *st)
 		abort();
 	}
 	memset(st, 0, sizeof(*st));
-	return hs_impair_new(&cfg, 3, (int)rte_socket_id(), pool, st, emits, &cap_a);
+	return hs_impair_new(&cfg, 3, (int)rte_socket_id(), pool, st, emits,
+			     &cap_a);
 }
 
 /* Feed n frames (ids first..first+n-1), burst by burst, one "poll" of
@@ -168,7 +171,9 @@ test_parse(void)
 {
 	struct hs_impair_cfg c;
 	char err[160];
-	static const struct { const char *spec, *needle; } bad[] = {
+	static const struct {
+		const char *spec, *needle;
+	} bad[] = {
 		{ "", "empty" },
 		{ "loss=101", "loss=101" },
 		{ "loss=-1", "loss=-1" },
@@ -191,20 +196,28 @@ test_parse(void)
 
 	hs_impair_cfg_init(&c);
 	CHECK(!hs_impair_cfg_on(&c));
-	CHECK(c.seed == HS_IMPAIR_SEED_DEFAULT && c.limit == HS_IMPAIR_LIMIT_DEFAULT);
-	CHECK(hs_impair_parse(&c, "loss=5,rx:dup=1,tx:reorder=2.5,corrupt=100,"
-			      "tx:delay=20,jitter=1.5,rx:rate=8,seed=42,limit=77",
-			      err, sizeof(err)) == 0);
+	CHECK(c.seed == HS_IMPAIR_SEED_DEFAULT &&
+	      c.limit == HS_IMPAIR_LIMIT_DEFAULT);
+	CHECK(hs_impair_parse(
+		      &c,
+		      "loss=5,rx:dup=1,tx:reorder=2.5,corrupt=100,"
+		      "tx:delay=20,jitter=1.5,rx:rate=8,seed=42,limit=77",
+		      err, sizeof(err)) == 0);
 	CHECK(hs_impair_cfg_on(&c));
 	CHECK(c.dir[HS_IMPAIR_RX].loss == c.dir[HS_IMPAIR_TX].loss);
-	CHECK(c.dir[HS_IMPAIR_RX].loss == (uint64_t)llround(0.05 * 4294967296.0));
+	CHECK(c.dir[HS_IMPAIR_RX].loss ==
+	      (uint64_t)llround(0.05 * 4294967296.0));
 	CHECK(c.dir[HS_IMPAIR_RX].dup != 0 && c.dir[HS_IMPAIR_TX].dup == 0);
 	CHECK(c.dir[HS_IMPAIR_RX].reorder == 0 &&
-	      c.dir[HS_IMPAIR_TX].reorder == (uint64_t)llround(0.025 * 4294967296.0));
+	      c.dir[HS_IMPAIR_TX].reorder ==
+		      (uint64_t)llround(0.025 * 4294967296.0));
 	CHECK(c.dir[HS_IMPAIR_RX].corrupt == 4294967296ull);
-	CHECK(c.dir[HS_IMPAIR_RX].delay_us == 0 && c.dir[HS_IMPAIR_TX].delay_us == 20000);
-	CHECK(c.dir[HS_IMPAIR_RX].jitter_us == 1500 && c.dir[HS_IMPAIR_TX].jitter_us == 1500);
-	CHECK(c.dir[HS_IMPAIR_RX].rate_bps == 8000000 && c.dir[HS_IMPAIR_TX].rate_bps == 0);
+	CHECK(c.dir[HS_IMPAIR_RX].delay_us == 0 &&
+	      c.dir[HS_IMPAIR_TX].delay_us == 20000);
+	CHECK(c.dir[HS_IMPAIR_RX].jitter_us == 1500 &&
+	      c.dir[HS_IMPAIR_TX].jitter_us == 1500);
+	CHECK(c.dir[HS_IMPAIR_RX].rate_bps == 8000000 &&
+	      c.dir[HS_IMPAIR_TX].rate_bps == 0);
 	CHECK(c.seed == 42 && c.limit == 77);
 	/* a second --impair adds to the first */
 	CHECK(hs_impair_parse(&c, "rx:loss=0", err, sizeof(err)) == 0);
@@ -213,7 +226,8 @@ test_parse(void)
 	for (size_t i = 0; i < HS_ARRAY_SIZE(bad); i++) {
 		hs_impair_cfg_init(&c);
 		err[0] = '\0';
-		CHECK(hs_impair_parse(&c, bad[i].spec, err, sizeof(err)) == -EINVAL);
+		CHECK(hs_impair_parse(&c, bad[i].spec, err, sizeof(err)) ==
+		      -EINVAL);
 		if (strstr(err, bad[i].needle) == NULL) {
 			hs_check_failed++;
 			fprintf(stderr, "parse '%s': message '%s' lacks '%s'\n",
@@ -283,7 +297,8 @@ test_deterministic(void)
 	hs_impair_free(b);
 	CHECK(cap_a.n == cap_b.n && cap_a.n > 2000);
 	CHECK(memcmp(cap_a.id, cap_b.id, sizeof(cap_a.id[0]) * cap_a.n) == 0);
-	CHECK(memcmp(cap_a.hash, cap_b.hash, sizeof(cap_a.hash[0]) * cap_a.n) == 0);
+	CHECK(memcmp(cap_a.hash, cap_b.hash, sizeof(cap_a.hash[0]) * cap_a.n) ==
+	      0);
 	CHECK(memcmp(&st1, &st2, sizeof(st1)) == 0);
 
 	now_us = t0;
@@ -303,8 +318,10 @@ test_deterministic(void)
 		char err[64];
 
 		hs_impair_cfg_init(&cfg);
-		CHECK(hs_impair_parse(&cfg, SPEC_ALL ",seed=7", err, sizeof(err)) == 0);
-		b = hs_impair_new(&cfg, 4, (int)rte_socket_id(), pool, &st2, emits, &cap_a);
+		CHECK(hs_impair_parse(&cfg, SPEC_ALL ",seed=7", err,
+				      sizeof(err)) == 0);
+		b = hs_impair_new(&cfg, 4, (int)rte_socket_id(), pool, &st2,
+				  emits, &cap_a);
 		feed(b, HS_IMPAIR_RX, 0, 3000);
 		hs_impair_free(b);
 	}
@@ -348,7 +365,8 @@ test_rates(void)
 	CHECK(hs_impair_held(im, HS_IMPAIR_TX) == 0);
 	CHECK(within(st.impair_tx_loss, N, 0.10));
 	/* later stages only see survivors */
-	CHECK(within(st.impair_tx_corrupt, N - (uint32_t)st.impair_tx_loss, 0.05));
+	CHECK(within(st.impair_tx_corrupt, N - (uint32_t)st.impair_tx_loss,
+		     0.05));
 	CHECK(within(st.impair_tx_dup, N - (uint32_t)st.impair_tx_loss, 0.05));
 	CHECK(within(st.impair_tx_reorder, N, 0.05 * 0.9));
 	CHECK(st.impair_rx_loss == 0 && st.impair_rx_dup == 0);
@@ -364,11 +382,11 @@ test_rates(void)
 
 		for (unsigned int i = 0; i < cap_a.n; i++) {
 			uint32_t id = cap_a.id[i];
-			struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(ref,
-				struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+			struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(
+				ref, struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
 
 			/* rebuild frame id's pristine bytes to compare */
-			if (id >= N) {     /* its id bytes were corrupted */
+			if (id >= N) { /* its id bytes were corrupted */
 				changed++;
 				continue;
 			}
@@ -378,7 +396,7 @@ test_rates(void)
 			memcpy(ip + 1, &id, sizeof(id));
 			h_ok = fnv(ref);
 			if (cap_a.hash[i] != h_ok) {
-				changed++;   /* its id may be damaged too */
+				changed++; /* its id may be damaged too */
 				continue;
 			}
 			if (seen[id]++)
@@ -395,7 +413,8 @@ test_rates(void)
 	CHECK(changed >= st.impair_tx_corrupt &&
 	      changed <= st.impair_tx_corrupt * 2);
 	/* duplicates of corrupted frames were not compared */
-	CHECK(dups <= st.impair_tx_dup && dups + st.impair_tx_corrupt >= st.impair_tx_dup);
+	CHECK(dups <= st.impair_tx_dup &&
+	      dups + st.impair_tx_corrupt >= st.impair_tx_dup);
 	printf("tx: lost %llu, dup %llu (seen %llu), reorder %llu (seen %llu), "
 	       "corrupt %llu (seen %llu)\n",
 	       (unsigned long long)st.impair_tx_loss,
@@ -431,7 +450,8 @@ test_corrupt(void)
 		struct rte_ipv4_hdr *ip;
 
 		b[0] = mk_frame(k, FRAME_LEN, true);
-		ip = rte_pktmbuf_mtod_offset(b[0], struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+		ip = rte_pktmbuf_mtod_offset(b[0], struct rte_ipv4_hdr *,
+					     RTE_ETHER_HDR_LEN);
 		ip->total_length = rte_cpu_to_be_16(150);
 		ip->hdr_checksum = 0;
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
@@ -445,7 +465,8 @@ test_corrupt(void)
 				where = i;
 			}
 		CHECK(diff == 1);
-		if (where < RTE_ETHER_HDR_LEN || where >= RTE_ETHER_HDR_LEN + 150)
+		if (where < RTE_ETHER_HDR_LEN ||
+		    where >= RTE_ETHER_HDR_LEN + 150)
 			bad_span++;
 	}
 	CHECK(bad_span == 0);
@@ -457,7 +478,8 @@ test_corrupt(void)
 	b[0] = mk_frame(1, 60, false);
 	memcpy(before, rte_pktmbuf_mtod(b[0], uint8_t *), 60);
 	hs_impair_input(im, HS_IMPAIR_RX, now_us, b, 1);
-	CHECK(cap_a.n == 1 && memcmp(rte_pktmbuf_mtod(cap_a.m[0], uint8_t *), before, 60) == 0);
+	CHECK(cap_a.n == 1 &&
+	      memcmp(rte_pktmbuf_mtod(cap_a.m[0], uint8_t *), before, 60) == 0);
 	CHECK(st.impair_rx_corrupt == 300);
 	cap_reset(&cap_a);
 
@@ -499,13 +521,15 @@ test_delay(void)
 	CHECK(st.impair_tx_delayed == 16);
 	/* rx is not delayed */
 	CHECK(hs_impair_release(im, HS_IMPAIR_RX, t0 + 100000) == 0);
-	CHECK(hs_impair_release(im, HS_IMPAIR_TX, t0 + 9999) == 0 && cap_a.n == 0);
+	CHECK(hs_impair_release(im, HS_IMPAIR_TX, t0 + 9999) == 0 &&
+	      cap_a.n == 0);
 	now_us = t0 + 10000;
 	CHECK(hs_impair_release(im, HS_IMPAIR_TX, now_us) == 8 && cap_a.n == 8);
 	now_us = t0 + 10499;
 	CHECK(hs_impair_release(im, HS_IMPAIR_TX, now_us) == 0);
 	now_us = t0 + 10500;
-	CHECK(hs_impair_release(im, HS_IMPAIR_TX, now_us) == 8 && cap_a.n == 16);
+	CHECK(hs_impair_release(im, HS_IMPAIR_TX, now_us) == 8 &&
+	      cap_a.n == 16);
 	for (uint32_t i = 0; i < 16; i++)
 		in_order &= cap_a.id[i] == i;
 	CHECK(in_order);
@@ -516,7 +540,7 @@ test_delay(void)
 	/* jitter: never earlier than delay - jitter, never out of order */
 	now_us = t0;
 	im = mk("delay=20,jitter=5,seed=3", &st);
-	feed(im, HS_IMPAIR_RX, 0, 2000);        /* 10 us apart, 20 ms */
+	feed(im, HS_IMPAIR_RX, 0, 2000); /* 10 us apart, 20 ms */
 	for (int i = 0; i < 3000 && hs_impair_held(im, HS_IMPAIR_RX); i++) {
 		now_us += 10;
 		hs_impair_release(im, HS_IMPAIR_RX, now_us);
@@ -535,7 +559,8 @@ test_delay(void)
 		unsigned int late = 0;
 
 		for (uint32_t i = 0; i < cap_a.n; i++)
-			late += cap_a.at[i] > t0 + (cap_a.id[i] / 32) * 10 + 20010;
+			late += cap_a.at[i] >
+				t0 + (cap_a.id[i] / 32) * 10 + 20010;
 		CHECK(late > 100);
 	}
 	hs_impair_free(im);
@@ -606,13 +631,16 @@ test_reorder(void)
 		b[i] = mk_frame(i, FRAME_LEN, true);
 	hs_impair_input(im, HS_IMPAIR_TX, t0, b, 4);
 	CHECK(cap_a.n == 4);
-	CHECK(cap_a.id[0] == 1 && cap_a.id[1] == 0 && cap_a.id[2] == 3 && cap_a.id[3] == 2);
+	CHECK(cap_a.id[0] == 1 && cap_a.id[1] == 0 && cap_a.id[2] == 3 &&
+	      cap_a.id[3] == 2);
 	CHECK(st.impair_tx_reorder == 2);
 	b[0] = mk_frame(9, FRAME_LEN, true);
 	hs_impair_input(im, HS_IMPAIR_TX, t0, b, 1);
 	CHECK(cap_a.n == 4 && hs_impair_held(im, HS_IMPAIR_TX) == 1);
-	CHECK(hs_impair_release(im, HS_IMPAIR_TX, t0 + HS_IMPAIR_REORDER_MAX_US - 1) == 0);
-	CHECK(hs_impair_release(im, HS_IMPAIR_TX, t0 + HS_IMPAIR_REORDER_MAX_US) == 1);
+	CHECK(hs_impair_release(im, HS_IMPAIR_TX,
+				t0 + HS_IMPAIR_REORDER_MAX_US - 1) == 0);
+	CHECK(hs_impair_release(im, HS_IMPAIR_TX,
+				t0 + HS_IMPAIR_REORDER_MAX_US) == 1);
 	CHECK(cap_a.n == 5 && cap_a.id[4] == 9);
 	hs_impair_free(im);
 	cap_reset(&cap_a);
@@ -637,16 +665,23 @@ test_reorder(void)
 int
 main(int argc, char **argv)
 {
-	char *eal_args[] = { "test_impair", "--no-huge", "--no-pci", "--no-shconf",
-		"--file-prefix=hs_test_impair", "-m", "128",
-		"--log-level=lib.eal:error", "--no-telemetry" };
+	char *eal_args[] = { "test_impair",
+			     "--no-huge",
+			     "--no-pci",
+			     "--no-shconf",
+			     "--file-prefix=hs_test_impair",
+			     "-m",
+			     "128",
+			     "--log-level=lib.eal:error",
+			     "--no-telemetry" };
 
 	if (rte_eal_init((int)HS_ARRAY_SIZE(eal_args), eal_args) < 0) {
 		fprintf(stderr, "EAL init failed\n");
 		return 1;
 	}
 	pool = rte_pktmbuf_pool_create("test_impair", POOL_SIZE, 0, 0,
-				       RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+				       RTE_MBUF_DEFAULT_BUF_SIZE,
+				       rte_socket_id());
 	if (pool == NULL) {
 		fprintf(stderr, "pool create failed\n");
 		return 1;

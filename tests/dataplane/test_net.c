@@ -36,11 +36,12 @@ static struct rte_mempool *pool;
 static struct hs_netif ifp;
 static struct hs_lcore lc;
 
-static const struct rte_ether_addr our_mac = {{ 0x02, 0, 0, 0, 0, 0x01 }};
-static const struct rte_ether_addr peer_mac = {{ 0x02, 0, 0, 0, 0, 0x02 }};
-static const struct rte_ether_addr peer_mac2 = {{ 0x02, 0, 0, 0, 0, 0x22 }};
-static const struct rte_ether_addr gw_mac = {{ 0x02, 0, 0, 0, 0, 0xfe }};
-static const struct rte_ether_addr bcast = {{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }};
+static const struct rte_ether_addr our_mac = { { 0x02, 0, 0, 0, 0, 0x01 } };
+static const struct rte_ether_addr peer_mac = { { 0x02, 0, 0, 0, 0, 0x02 } };
+static const struct rte_ether_addr peer_mac2 = { { 0x02, 0, 0, 0, 0, 0x22 } };
+static const struct rte_ether_addr gw_mac = { { 0x02, 0, 0, 0, 0, 0xfe } };
+static const struct rte_ether_addr bcast = { { 0xff, 0xff, 0xff, 0xff, 0xff,
+					       0xff } };
 static const struct rte_ether_addr zero_mac;
 
 static uint32_t
@@ -54,15 +55,17 @@ ip4(const char *s)
 }
 
 /* ---- fakes for the TCP module ----------------------------------------- */
-static unsigned int tcp_in_calls, tcp_timer_calls, tcp_init_calls, tcp_fini_calls;
+static unsigned int tcp_in_calls, tcp_timer_calls, tcp_init_calls,
+	tcp_fini_calls;
 static uint32_t tcp_in_len, tcp_in_l3_len, tcp_in_src;
 static uint8_t tcp_in_first;
-static struct hs_lcore *tcp_in_lc;       /* the lcore of the last call */
+static struct hs_lcore *tcp_in_lc; /* the lcore of the last call */
 
 void
 hs_tcp_input(struct hs_lcore *l, struct rte_mbuf *m)
 {
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	const struct rte_ipv4_hdr *ip =
+		rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
 
 	tcp_in_calls++;
 	tcp_in_lc = l;
@@ -73,13 +76,22 @@ hs_tcp_input(struct hs_lcore *l, struct rte_mbuf *m)
 	rte_pktmbuf_free(m);
 }
 
-void hs_tcp_timer_run(struct hs_lcore *l) { tcp_timer_calls++; }
-int hs_tcp_lcore_init(struct hs_lcore *l, uint32_t max_conns)
+void
+hs_tcp_timer_run(struct hs_lcore *l)
+{
+	tcp_timer_calls++;
+}
+int
+hs_tcp_lcore_init(struct hs_lcore *l, uint32_t max_conns)
 {
 	tcp_init_calls++;
 	return max_conns == 0 ? -ENOMEM : 0;
 }
-void hs_tcp_lcore_fini(struct hs_lcore *l) { tcp_fini_calls++; }
+void
+hs_tcp_lcore_fini(struct hs_lcore *l)
+{
+	tcp_fini_calls++;
+}
 
 /* ---- capture --------------------------------------------------------- */
 #define CAP_MAX 256
@@ -154,7 +166,8 @@ mk_arp(const struct rte_ether_addr *edst, uint16_t op,
 	struct rte_arp_hdr a = {
 		.arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER),
 		.arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4),
-		.arp_hlen = 6, .arp_plen = 4,
+		.arp_hlen = 6,
+		.arp_plen = 4,
 		.arp_opcode = rte_cpu_to_be_16(op),
 	};
 
@@ -202,8 +215,10 @@ mk_out(uint32_t dst, uint16_t id)
 
 	if (m == NULL)
 		abort();
-	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_append(m, sizeof(*ip) + sizeof(payload));
-	hs_ipv4_fill(ip, ifp.ip, dst, IPPROTO_TCP, sizeof(*ip) + sizeof(payload));
+	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_append(
+		m, sizeof(*ip) + sizeof(payload));
+	hs_ipv4_fill(ip, ifp.ip, dst, IPPROTO_TCP,
+		     sizeof(*ip) + sizeof(payload));
 	ip->packet_id = rte_cpu_to_be_16(id);
 	memcpy(ip + 1, payload, sizeof(payload));
 	return m;
@@ -249,16 +264,17 @@ is_ipv4_to(unsigned int i, const struct rte_ether_addr *mac, uint32_t dst)
 	return rte_is_same_ether_addr(&cap_eth(i)->dst_addr, mac) &&
 	       rte_is_same_ether_addr(&cap_eth(i)->src_addr, &our_mac) &&
 	       cap_eth(i)->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
-	       ip->dst_addr == dst &&
-	       rte_raw_cksum(ip, sizeof(*ip)) == 0xffff;
+	       ip->dst_addr == dst && rte_raw_cksum(ip, sizeof(*ip)) == 0xffff;
 }
 
 /* ---- tests ----------------------------------------------------------- */
 static void
 test_eth(void)
 {
-	static const struct rte_ether_addr mcast = {{ 0x01, 0x00, 0x5e, 0, 0, 1 }};
-	static const struct rte_ether_addr other = {{ 0x02, 0, 0, 0, 0, 0x99 }};
+	static const struct rte_ether_addr mcast = { { 0x01, 0x00, 0x5e, 0, 0,
+						       1 } };
+	static const struct rte_ether_addr other = { { 0x02, 0, 0, 0, 0,
+						       0x99 } };
 	uint8_t buf[64];
 	uint16_t len = mk_ip_buf(buf, ip4("198.18.0.2"), ifp.ip, IPPROTO_TCP,
 				 "01234567890123456789", 20);
@@ -289,7 +305,8 @@ test_arp_answer(void)
 	const struct rte_arp_hdr *a;
 	struct hs_arp_entry *e;
 
-	rx(mk_arp(&bcast, RTE_ARP_OP_REQUEST, &peer_mac, peer, &zero_mac, ifp.ip));
+	rx(mk_arp(&bcast, RTE_ARP_OP_REQUEST, &peer_mac, peer, &zero_mac,
+		  ifp.ip));
 	CHECK(cap_n == 1);
 	if (cap_n != 1)
 		return;
@@ -335,24 +352,39 @@ test_arp_not_us_and_bad(void)
 	CHECK(arp_find(p3) == NULL);
 
 	/* Malformed: each field validated on its own. */
-	static const struct { int field; uint16_t val; } bad[] = {
-		{ 0, 6 },        /* htype IEEE 802 */
-		{ 1, 0x86dd },   /* ptype IPv6 */
-		{ 2, 8 },        /* hlen */
-		{ 3, 16 },       /* plen */
-		{ 4, 3 },        /* op RARP request */
+	static const struct {
+		int field;
+		uint16_t val;
+	} bad[] = {
+		{ 0, 6 },      /* htype IEEE 802 */
+		{ 1, 0x86dd }, /* ptype IPv6 */
+		{ 2, 8 },      /* hlen */
+		{ 3, 16 },     /* plen */
+		{ 4, 3 },      /* op RARP request */
 	};
 	for (unsigned int i = 0; i < HS_ARRAY_SIZE(bad); i++) {
 		uint64_t before = lc.stats.drop_arp_bad;
 
-		m = mk_arp(&bcast, RTE_ARP_OP_REQUEST, &peer_mac2, p3, &zero_mac, ifp.ip);
-		a = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, RTE_ETHER_HDR_LEN);
+		m = mk_arp(&bcast, RTE_ARP_OP_REQUEST, &peer_mac2, p3,
+			   &zero_mac, ifp.ip);
+		a = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *,
+					    RTE_ETHER_HDR_LEN);
 		switch (bad[i].field) {
-		case 0: a->arp_hardware = rte_cpu_to_be_16(bad[i].val); break;
-		case 1: a->arp_protocol = rte_cpu_to_be_16(bad[i].val); break;
-		case 2: a->arp_hlen = (uint8_t)bad[i].val; break;
-		case 3: a->arp_plen = (uint8_t)bad[i].val; break;
-		case 4: a->arp_opcode = rte_cpu_to_be_16(bad[i].val); break;
+		case 0:
+			a->arp_hardware = rte_cpu_to_be_16(bad[i].val);
+			break;
+		case 1:
+			a->arp_protocol = rte_cpu_to_be_16(bad[i].val);
+			break;
+		case 2:
+			a->arp_hlen = (uint8_t)bad[i].val;
+			break;
+		case 3:
+			a->arp_plen = (uint8_t)bad[i].val;
+			break;
+		case 4:
+			a->arp_opcode = rte_cpu_to_be_16(bad[i].val);
+			break;
 		}
 		rx(m);
 		CHECK(lc.stats.drop_arp_bad == before + 1);
@@ -362,16 +394,19 @@ test_arp_not_us_and_bad(void)
 		uint8_t junk[20] = { 0 };
 		uint64_t before = lc.stats.drop_arp_bad;
 
-		m = mk_frame(&bcast, &peer_mac2, RTE_ETHER_TYPE_ARP, junk, sizeof(junk), 0);
+		m = mk_frame(&bcast, &peer_mac2, RTE_ETHER_TYPE_ARP, junk,
+			     sizeof(junk), 0);
 		rx(m);
 		CHECK(lc.stats.drop_arp_bad == before + 1);
 	}
 	/* Multicast sender hardware address. */
 	{
-		static const struct rte_ether_addr mc = {{ 0x01, 0, 0x5e, 0, 0, 9 }};
+		static const struct rte_ether_addr mc = { { 0x01, 0, 0x5e, 0, 0,
+							    9 } };
 		uint64_t before = lc.stats.drop_arp_bad;
 
-		rx(mk_arp(&bcast, RTE_ARP_OP_REQUEST, &mc, p3, &zero_mac, ifp.ip));
+		rx(mk_arp(&bcast, RTE_ARP_OP_REQUEST, &mc, p3, &zero_mac,
+			  ifp.ip));
 		CHECK(lc.stats.drop_arp_bad == before + 1);
 	}
 	CHECK(cap_n == 0);
@@ -383,18 +418,20 @@ test_arp_not_us_and_bad(void)
 		uint32_t peer = ip4("198.18.0.2");
 		struct hs_arp_entry *e;
 
-		rx(mk_arp(&bcast, RTE_ARP_OP_REQUEST, &peer_mac2, peer, &zero_mac, peer));
+		rx(mk_arp(&bcast, RTE_ARP_OP_REQUEST, &peer_mac2, peer,
+			  &zero_mac, peer));
 		e = arp_find(peer);
 		CHECK(e != NULL && rte_is_same_ether_addr(&e->mac, &peer_mac2));
 		CHECK(cap_n == 0);
 		/* and back */
-		rx(mk_arp(&bcast, RTE_ARP_OP_REPLY, &peer_mac, peer, &bcast, peer));
+		rx(mk_arp(&bcast, RTE_ARP_OP_REPLY, &peer_mac, peer, &bcast,
+			  peer));
 		CHECK(e != NULL && rte_is_same_ether_addr(&e->mac, &peer_mac));
 		/* A sender off our subnet is never learned. */
-		rx(mk_arp(&bcast, RTE_ARP_OP_REQUEST, &peer_mac2, ip4("10.1.2.3"),
-			  &zero_mac, ifp.ip));
+		rx(mk_arp(&bcast, RTE_ARP_OP_REQUEST, &peer_mac2,
+			  ip4("10.1.2.3"), &zero_mac, ifp.ip));
 		CHECK(arp_find(ip4("10.1.2.3")) == NULL);
-		cap_clear();   /* it was still answered */
+		cap_clear(); /* it was still answered */
 	}
 }
 
@@ -402,7 +439,8 @@ static void
 test_arp_resolve(void)
 {
 	uint32_t p5 = ip4("198.18.0.5");
-	static const struct rte_ether_addr p5_mac = {{ 0x02, 0, 0, 0, 0, 0x05 }};
+	static const struct rte_ether_addr p5_mac = { { 0x02, 0, 0, 0, 0,
+							0x05 } };
 	unsigned int avail = rte_mempool_avail_count(pool);
 
 	hs_ipv4_output(&lc, mk_out(p5, 55));
@@ -411,7 +449,7 @@ test_arp_resolve(void)
 	CHECK(rte_is_zero_ether_addr(&cap_arp(0)->arp_data.arp_tha));
 	cap_clear();
 	CHECK(arp_find(p5) != NULL && arp_find(p5)->state == HS_ARP_PENDING);
-	CHECK(rte_mempool_avail_count(pool) == avail - 1);    /* held */
+	CHECK(rte_mempool_avail_count(pool) == avail - 1); /* held */
 
 	/* The reply releases the held packet towards the right MAC. */
 	rx(mk_arp(&our_mac, RTE_ARP_OP_REPLY, &p5_mac, p5, &our_mac, ifp.ip));
@@ -461,16 +499,17 @@ static void
 test_arp_replace(void)
 {
 	uint32_t p7 = ip4("198.18.0.7");
-	static const struct rte_ether_addr p7_mac = {{ 0x02, 0, 0, 0, 0, 0x07 }};
+	static const struct rte_ether_addr p7_mac = { { 0x02, 0, 0, 0, 0,
+							0x07 } };
 	unsigned int avail = rte_mempool_avail_count(pool);
 
 	hs_ipv4_output(&lc, mk_out(p7, 1));
 	hs_ipv4_output(&lc, mk_out(p7, 2));
 	hs_lcore_flush(&lc);
 	CHECK(lc.stats.drop_arp_replaced == 1);
-	CHECK(cap_n == 1 && is_arp_request_for(0, p7));  /* one request only */
+	CHECK(cap_n == 1 && is_arp_request_for(0, p7)); /* one request only */
 	cap_clear();
-	CHECK(rte_mempool_avail_count(pool) == avail - 1);   /* first freed */
+	CHECK(rte_mempool_avail_count(pool) == avail - 1); /* first freed */
 
 	rx(mk_arp(&our_mac, RTE_ARP_OP_REPLY, &p7_mac, p7, &our_mac, ifp.ip));
 	CHECK(cap_n == 1 && is_ipv4_to(0, &p7_mac, p7) &&
@@ -496,7 +535,8 @@ test_arp_expiry(void)
 	CHECK(cap_n == 1 && is_arp_request_for(0, peer));
 	cap_clear();
 	/* resolve again for later tests */
-	rx(mk_arp(&our_mac, RTE_ARP_OP_REPLY, &peer_mac, peer, &our_mac, ifp.ip));
+	rx(mk_arp(&our_mac, RTE_ARP_OP_REPLY, &peer_mac, peer, &our_mac,
+		  ifp.ip));
 	CHECK(cap_n == 1 && is_ipv4_to(0, &peer_mac, peer));
 	cap_clear();
 }
@@ -512,7 +552,8 @@ test_offlink(void)
 	CHECK(cap_n == 1 && is_arp_request_for(0, ifp.gw));
 	cap_clear();
 	CHECK(arp_find(far) == NULL);
-	rx(mk_arp(&our_mac, RTE_ARP_OP_REPLY, &gw_mac, ifp.gw, &our_mac, ifp.ip));
+	rx(mk_arp(&our_mac, RTE_ARP_OP_REPLY, &gw_mac, ifp.gw, &our_mac,
+		  ifp.ip));
 	/* IP destination unchanged, Ethernet destination the gateway. */
 	CHECK(cap_n == 1 && is_ipv4_to(0, &gw_mac, far));
 	cap_clear();
@@ -541,10 +582,11 @@ ip_case(const char *name, void (*mutate)(uint8_t *buf, uint16_t *len),
 	uint64_t ip_drops_before = 0, ip_drops_after = 0;
 	struct hs_stats *s = &lc.stats;
 
-#define IPDROPS (s->drop_ip_short + s->drop_ip_version + s->drop_ip_hlen + \
-		 s->drop_ip_len + s->drop_ip_csum + s->drop_ip_frag + \
-		 s->drop_ip_options + s->drop_ip_dst + s->drop_ip_src + \
-		 s->drop_ip_proto)
+#define IPDROPS                                                    \
+	(s->drop_ip_short + s->drop_ip_version + s->drop_ip_hlen + \
+	 s->drop_ip_len + s->drop_ip_csum + s->drop_ip_frag +      \
+	 s->drop_ip_options + s->drop_ip_dst + s->drop_ip_src +    \
+	 s->drop_ip_proto)
 	ip_drops_before = IPDROPS;
 	mutate(buf, &len);
 	rx(mk_frame(&our_mac, &peer_mac, RTE_ETHER_TYPE_IPV4, buf, len, 0));
@@ -559,19 +601,50 @@ ip_case(const char *name, void (*mutate)(uint8_t *buf, uint16_t *len),
 }
 
 #define IPH(b) ((struct rte_ipv4_hdr *)(b))
-static void m_version(uint8_t *b, uint16_t *l) { IPH(b)->version_ihl = 0x65; ip_fix_csum(IPH(b)); }
-static void m_ihl(uint8_t *b, uint16_t *l) { IPH(b)->version_ihl = 0x44; IPH(b)->hdr_checksum = 0;
-	IPH(b)->hdr_checksum = (uint16_t)~rte_raw_cksum(b, 16); }
-static void m_csum(uint8_t *b, uint16_t *l) { IPH(b)->hdr_checksum ^= 0x0101; }
-static void m_totlen(uint8_t *b, uint16_t *l)
-{ IPH(b)->total_length = rte_cpu_to_be_16(*l + 1); ip_fix_csum(IPH(b)); }
-static void m_totlen_small(uint8_t *b, uint16_t *l)
-{ IPH(b)->total_length = rte_cpu_to_be_16(12); ip_fix_csum(IPH(b)); }
-static void m_mf(uint8_t *b, uint16_t *l)
-{ IPH(b)->fragment_offset = RTE_BE16(RTE_IPV4_HDR_MF_FLAG); ip_fix_csum(IPH(b)); }
-static void m_off(uint8_t *b, uint16_t *l)
-{ IPH(b)->fragment_offset = rte_cpu_to_be_16(185); ip_fix_csum(IPH(b)); }
-static void m_options(uint8_t *b, uint16_t *l)
+static void
+m_version(uint8_t *b, uint16_t *l)
+{
+	IPH(b)->version_ihl = 0x65;
+	ip_fix_csum(IPH(b));
+}
+static void
+m_ihl(uint8_t *b, uint16_t *l)
+{
+	IPH(b)->version_ihl = 0x44;
+	IPH(b)->hdr_checksum = 0;
+	IPH(b)->hdr_checksum = (uint16_t)~rte_raw_cksum(b, 16);
+}
+static void
+m_csum(uint8_t *b, uint16_t *l)
+{
+	IPH(b)->hdr_checksum ^= 0x0101;
+}
+static void
+m_totlen(uint8_t *b, uint16_t *l)
+{
+	IPH(b)->total_length = rte_cpu_to_be_16(*l + 1);
+	ip_fix_csum(IPH(b));
+}
+static void
+m_totlen_small(uint8_t *b, uint16_t *l)
+{
+	IPH(b)->total_length = rte_cpu_to_be_16(12);
+	ip_fix_csum(IPH(b));
+}
+static void
+m_mf(uint8_t *b, uint16_t *l)
+{
+	IPH(b)->fragment_offset = RTE_BE16(RTE_IPV4_HDR_MF_FLAG);
+	ip_fix_csum(IPH(b));
+}
+static void
+m_off(uint8_t *b, uint16_t *l)
+{
+	IPH(b)->fragment_offset = rte_cpu_to_be_16(185);
+	ip_fix_csum(IPH(b));
+}
+static void
+m_options(uint8_t *b, uint16_t *l)
 {
 	/* Insert 4 bytes of NOP options after the fixed header. */
 	memmove(b + 24, b + 20, *l - 20);
@@ -581,16 +654,65 @@ static void m_options(uint8_t *b, uint16_t *l)
 	IPH(b)->total_length = rte_cpu_to_be_16(*l);
 	ip_fix_csum(IPH(b));
 }
-static void m_dst(uint8_t *b, uint16_t *l) { IPH(b)->dst_addr = ip4("198.18.0.9"); ip_fix_csum(IPH(b)); }
-static void m_dst_bcast(uint8_t *b, uint16_t *l) { IPH(b)->dst_addr = ip4("198.18.0.255"); ip_fix_csum(IPH(b)); }
-static void m_src_bcast(uint8_t *b, uint16_t *l) { IPH(b)->src_addr = ip4("255.255.255.255"); ip_fix_csum(IPH(b)); }
-static void m_src_zero(uint8_t *b, uint16_t *l) { IPH(b)->src_addr = 0; ip_fix_csum(IPH(b)); }
-static void m_src_mcast(uint8_t *b, uint16_t *l) { IPH(b)->src_addr = ip4("224.0.0.5"); ip_fix_csum(IPH(b)); }
-static void m_src_loop(uint8_t *b, uint16_t *l) { IPH(b)->src_addr = ip4("127.0.0.1"); ip_fix_csum(IPH(b)); }
-static void m_src_self(uint8_t *b, uint16_t *l) { IPH(b)->src_addr = ifp.ip; ip_fix_csum(IPH(b)); }
-static void m_src_subnet_bcast(uint8_t *b, uint16_t *l) { IPH(b)->src_addr = ip4("198.18.0.255"); ip_fix_csum(IPH(b)); }
-static void m_proto(uint8_t *b, uint16_t *l) { IPH(b)->next_proto_id = IPPROTO_UDP; ip_fix_csum(IPH(b)); }
-static void m_short(uint8_t *b, uint16_t *l) { *l = 16; }
+static void
+m_dst(uint8_t *b, uint16_t *l)
+{
+	IPH(b)->dst_addr = ip4("198.18.0.9");
+	ip_fix_csum(IPH(b));
+}
+static void
+m_dst_bcast(uint8_t *b, uint16_t *l)
+{
+	IPH(b)->dst_addr = ip4("198.18.0.255");
+	ip_fix_csum(IPH(b));
+}
+static void
+m_src_bcast(uint8_t *b, uint16_t *l)
+{
+	IPH(b)->src_addr = ip4("255.255.255.255");
+	ip_fix_csum(IPH(b));
+}
+static void
+m_src_zero(uint8_t *b, uint16_t *l)
+{
+	IPH(b)->src_addr = 0;
+	ip_fix_csum(IPH(b));
+}
+static void
+m_src_mcast(uint8_t *b, uint16_t *l)
+{
+	IPH(b)->src_addr = ip4("224.0.0.5");
+	ip_fix_csum(IPH(b));
+}
+static void
+m_src_loop(uint8_t *b, uint16_t *l)
+{
+	IPH(b)->src_addr = ip4("127.0.0.1");
+	ip_fix_csum(IPH(b));
+}
+static void
+m_src_self(uint8_t *b, uint16_t *l)
+{
+	IPH(b)->src_addr = ifp.ip;
+	ip_fix_csum(IPH(b));
+}
+static void
+m_src_subnet_bcast(uint8_t *b, uint16_t *l)
+{
+	IPH(b)->src_addr = ip4("198.18.0.255");
+	ip_fix_csum(IPH(b));
+}
+static void
+m_proto(uint8_t *b, uint16_t *l)
+{
+	IPH(b)->next_proto_id = IPPROTO_UDP;
+	ip_fix_csum(IPH(b));
+}
+static void
+m_short(uint8_t *b, uint16_t *l)
+{
+	*l = 16;
+}
 
 static void
 test_ipv4_input(void)
@@ -621,7 +743,8 @@ test_ipv4_input(void)
 
 	/* Valid TCP, padded by Ethernet to 60 bytes: trimmed to the IP total
 	 * length, delivered with data at the IP header and l3_len set. */
-	len = mk_ip_buf(buf, ip4("198.18.0.2"), ifp.ip, IPPROTO_TCP, "0123456789", 10);
+	len = mk_ip_buf(buf, ip4("198.18.0.2"), ifp.ip, IPPROTO_TCP,
+			"0123456789", 10);
 	CHECK(len == 30);
 	tcp_in_calls = 0;
 	rx(mk_frame(&our_mac, &peer_mac, RTE_ETHER_TYPE_IPV4, buf, len, 60));
@@ -662,20 +785,23 @@ test_icmp(void)
 		ic->icmp_seq_nb = rte_cpu_to_be_16(7 + round);
 		ic->icmp_cksum = icmp_csum(msg, mlen);
 		len = mk_ip_buf(buf, peer, ifp.ip, IPPROTO_ICMP, msg, mlen);
-		rx(mk_frame(&our_mac, &peer_mac, RTE_ETHER_TYPE_IPV4, buf, len, 60));
+		rx(mk_frame(&our_mac, &peer_mac, RTE_ETHER_TYPE_IPV4, buf, len,
+			    60));
 		CHECK(cap_n == 1);
 		if (cap_n != 1)
 			return;
 		{
 			const struct rte_ipv4_hdr *ip = cap_ip(0);
 			const uint8_t *r = (const uint8_t *)(ip + 1);
-			const struct rte_icmp_hdr *ric = (const struct rte_icmp_hdr *)r;
+			const struct rte_icmp_hdr *ric =
+				(const struct rte_icmp_hdr *)r;
 
 			CHECK(is_ipv4_to(0, &peer_mac, peer));
 			CHECK(ip->src_addr == ifp.ip);
 			CHECK(ip->next_proto_id == IPPROTO_ICMP);
 			CHECK(rte_be_to_cpu_16(ip->total_length) == 20 + mlen);
-			CHECK(rte_pktmbuf_pkt_len(cap[0]) == RTE_ETHER_HDR_LEN + 20u + mlen);
+			CHECK(rte_pktmbuf_pkt_len(cap[0]) ==
+			      RTE_ETHER_HDR_LEN + 20u + mlen);
 			CHECK(ric->icmp_type == RTE_IP_ICMP_ECHO_REPLY);
 			CHECK(ric->icmp_code == 0);
 			CHECK(ric->icmp_ident == rte_cpu_to_be_16(0x1234));
@@ -747,10 +873,12 @@ test_poll_and_stats(void)
 
 	hs_stats_sum(&sum);
 	CHECK(hs_nb_lcores == 1 && hs_lcores[0] == &lc);
-	CHECK(sum.drop_ip_csum == lc.stats.drop_ip_csum && sum.drop_ip_csum == 1);
+	CHECK(sum.drop_ip_csum == lc.stats.drop_ip_csum &&
+	      sum.drop_ip_csum == 1);
 	CHECK(sum.tx_arp == lc.stats.tx_arp && sum.tx_arp > 0);
 	CHECK(strcmp(hs_stats_names[0], "rx_pkts") == 0);
-	CHECK(strcmp(hs_stats_names[HS_STATS_COUNT - 1], "loop_sleep_cycles") == 0);
+	CHECK(strcmp(hs_stats_names[HS_STATS_COUNT - 1], "loop_sleep_cycles") ==
+	      0);
 
 	f = open_memstream(&text, &textlen);
 	hs_stats_print(f);
@@ -760,7 +888,8 @@ test_poll_and_stats(void)
 	/* zero counters are left out */
 	CHECK(text != NULL && strstr(text, "drop_tx_full") == NULL);
 	/* order as declared */
-	CHECK(text != NULL && strstr(text, "tx_arp") < strstr(text, "drop_ip_csum"));
+	CHECK(text != NULL &&
+	      strstr(text, "tx_arp") < strstr(text, "drop_ip_csum"));
 	free(text);
 	CHECK(hs_stats_telemetry_init() == 0);
 }
@@ -857,8 +986,10 @@ test_arp_peers(void)
 	/* A request for us on A: A answers, B learns the sender without
 	 * ever seeing a packet from it, and sends to it directly. */
 	b_tx = lc2.stats.tx_arp;
-	rx(mk_arp(&bcast, RTE_ARP_OP_REQUEST, &peer_mac, pb, &zero_mac, ifp.ip));
-	CHECK(cap_n == 1 && cap_arp(0)->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY));
+	rx(mk_arp(&bcast, RTE_ARP_OP_REQUEST, &peer_mac, pb, &zero_mac,
+		  ifp.ip));
+	CHECK(cap_n == 1 &&
+	      cap_arp(0)->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY));
 	cap_clear();
 	CHECK(arp_find_on(&lc2, pb) == NULL);
 	CHECK(hs_arp_peers_drain(&lc2) == 1);
@@ -868,14 +999,16 @@ test_arp_peers(void)
 	hs_ipv4_output(&lc2, mk_out(pb, 8));
 	hs_lcore_flush(&lc2);
 	CHECK(cap_n == 1 && is_ipv4_to(0, &peer_mac, pb));
-	CHECK(lc2.stats.tx_arp == b_tx);      /* no request needed */
+	CHECK(lc2.stats.tx_arp == b_tx); /* no request needed */
 	cap_clear();
 
 	/* An update for an address off our subnet is ignored. */
 	{
-		struct hs_arp_msg bogus = { .ip = ip4("10.9.9.9"), .mac = peer_mac };
+		struct hs_arp_msg bogus = { .ip = ip4("10.9.9.9"),
+					    .mac = peer_mac };
 
-		CHECK(rte_ring_mp_enqueue_elem(lc2.arp.inbox, &bogus, sizeof(bogus)) == 0);
+		CHECK(rte_ring_mp_enqueue_elem(lc2.arp.inbox, &bogus,
+					       sizeof(bogus)) == 0);
 		CHECK(hs_arp_peers_drain(&lc2) == 1);
 		CHECK(arp_find_on(&lc2, bogus.ip) == NULL);
 	}
@@ -896,11 +1029,13 @@ mk_tcp_frame(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport)
 	struct rte_tcp_hdr th = {
 		.src_port = rte_cpu_to_be_16(sport),
 		.dst_port = rte_cpu_to_be_16(dport),
-		.data_off = 5 << 4, .tcp_flags = RTE_TCP_SYN_FLAG,
+		.data_off = 5 << 4,
+		.tcp_flags = RTE_TCP_SYN_FLAG,
 		.rx_win = RTE_BE16(65535),
 	};
 
-	return mk_ip_frame(buf, mk_ip_buf(buf, src, dst, IPPROTO_TCP, &th, sizeof(th)));
+	return mk_ip_frame(
+		buf, mk_ip_buf(buf, src, dst, IPPROTO_TCP, &th, sizeof(th)));
 }
 
 /* Software flow steering between two lcores (queues 0 and 1): a TCP
@@ -926,7 +1061,8 @@ test_steer(void)
 	for (uint16_t p = 40000; p < 40064; p++) {
 		struct rte_mbuf *a = mk_tcp_frame(peer, ifp.ip, p, 443);
 		struct rte_mbuf *b = mk_tcp_frame(ifp.ip, peer, 443, p);
-		int oa = hs_lcore_steer_owner(a, 2), ob = hs_lcore_steer_owner(b, 2);
+		int oa = hs_lcore_steer_owner(a, 2),
+		    ob = hs_lcore_steer_owner(b, 2);
 
 		CHECK(oa == 0 || oa == 1);
 		if (oa >= 0)
@@ -964,7 +1100,8 @@ test_steer(void)
 	hs_lcore_input(&lc2, mk_arp(&bcast, RTE_ARP_OP_REQUEST, &peer_mac, peer,
 				    &zero_mac, ifp.ip));
 	hs_lcore_flush(&lc2);
-	CHECK(cap_n == 1 && cap_arp(0)->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY));
+	CHECK(cap_n == 1 &&
+	      cap_arp(0)->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY));
 	CHECK(lc2.stats.steer_tx == 0);
 	cap_clear();
 
@@ -1007,8 +1144,10 @@ unkeyed_owner(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
 static void
 test_steer_key(void)
 {
-	static const uint64_t k1[2] = { 0x0123456789abcdefULL, 0xfedcba9876543210ULL };
-	static const uint64_t k2[2] = { 0x0123456789abcdefULL, 0xfedcba9876543211ULL };
+	static const uint64_t k1[2] = { 0x0123456789abcdefULL,
+					0xfedcba9876543210ULL };
+	static const uint64_t k2[2] = { 0x0123456789abcdefULL,
+					0xfedcba9876543211ULL };
 	enum { FLOWS = 256, N = 4 };
 	int map1[FLOWS], owner;
 	unsigned int same_unkeyed = 0, differ = 0, share[N] = { 0 };
@@ -1022,17 +1161,21 @@ test_steer_key(void)
 		else if (pass == 3)
 			hs_lcore_steer_set_key(k1);
 		for (unsigned int i = 0; i < FLOWS; i++) {
-			uint32_t peer = ip4("198.18.0.2") + rte_cpu_to_be_32(i % 7);
+			uint32_t peer =
+				ip4("198.18.0.2") + rte_cpu_to_be_32(i % 7);
 			uint16_t port = (uint16_t)(40000 + i * 13);
-			struct rte_mbuf *a = mk_tcp_frame(peer, ifp.ip, port, 443);
-			struct rte_mbuf *b = mk_tcp_frame(ifp.ip, peer, 443, port);
+			struct rte_mbuf *a =
+				mk_tcp_frame(peer, ifp.ip, port, 443);
+			struct rte_mbuf *b =
+				mk_tcp_frame(ifp.ip, peer, 443, port);
 
 			owner = hs_lcore_steer_owner(a, N);
 			CHECK(owner >= 0 && owner < N);
 			sym += owner == hs_lcore_steer_owner(b, N);
 			if (pass == 0)
 				same_unkeyed += hs_lcore_steer_owner(a, 2) ==
-					unkeyed_owner(peer, ifp.ip, port, 443, 2);
+						unkeyed_owner(peer, ifp.ip,
+							      port, 443, 2);
 			if (pass == 1) {
 				map1[i] = owner;
 				if (owner >= 0 && owner < N)
@@ -1054,7 +1197,7 @@ test_steer_key(void)
 	CHECK(sym == 4 * FLOWS);
 	for (unsigned int i = 0; i < N; i++)
 		CHECK(share[i] > FLOWS / N / 2);
-	hs_lcore_steer_set_key(NULL);          /* a random one again */
+	hs_lcore_steer_set_key(NULL); /* a random one again */
 }
 
 /* The impairment stage hooked into the lcore's TX path: frames queued
@@ -1081,9 +1224,10 @@ test_impair_hook(void)
 	hs_lcore_clock(&lc);
 	t0 = lc.now_us;
 	for (uint16_t i = 0; i < 3; i++) {
-		len = mk_ip_buf(buf, ifp.ip, ip4("198.18.0.2"), IPPROTO_UDP, &i, sizeof(i));
-		hs_lcore_tx(&lc, mk_frame(&peer_mac, &our_mac, RTE_ETHER_TYPE_IPV4,
-					  buf, len, 60));
+		len = mk_ip_buf(buf, ifp.ip, ip4("198.18.0.2"), IPPROTO_UDP, &i,
+				sizeof(i));
+		hs_lcore_tx(&lc, mk_frame(&peer_mac, &our_mac,
+					  RTE_ETHER_TYPE_IPV4, buf, len, 60));
 	}
 	hs_lcore_flush(&lc);
 	CHECK(cap_n == 0 && lc.stats.impair_tx_delayed == 3);
@@ -1107,7 +1251,8 @@ test_impair_hook(void)
 	cap_clear();
 	/* one more held at shutdown: hs_lcore_fini frees it */
 	len = mk_ip_buf(buf, ifp.ip, ip4("198.18.0.2"), IPPROTO_UDP, "x", 1);
-	hs_lcore_tx(&lc, mk_frame(&peer_mac, &our_mac, RTE_ETHER_TYPE_IPV4, buf, len, 60));
+	hs_lcore_tx(&lc, mk_frame(&peer_mac, &our_mac, RTE_ETHER_TYPE_IPV4, buf,
+				  len, 60));
 	hs_lcore_flush(&lc);
 	CHECK(cap_n == 0);
 }
@@ -1115,9 +1260,15 @@ test_impair_hook(void)
 int
 main(int argc, char **argv)
 {
-	char *eal_args[] = { "test_net", "--no-huge", "--no-pci", "--no-shconf",
-		"--file-prefix=hs_test_net",
-		"-m", "128", "--log-level=lib.eal:error", "--no-telemetry" };
+	char *eal_args[] = { "test_net",
+			     "--no-huge",
+			     "--no-pci",
+			     "--no-shconf",
+			     "--file-prefix=hs_test_net",
+			     "-m",
+			     "128",
+			     "--log-level=lib.eal:error",
+			     "--no-telemetry" };
 	int rc;
 
 	rc = rte_eal_init((int)HS_ARRAY_SIZE(eal_args), eal_args);
@@ -1126,7 +1277,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	pool = rte_pktmbuf_pool_create("test_net", POOL_SIZE, 0, 0,
-				       RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+				       RTE_MBUF_DEFAULT_BUF_SIZE,
+				       rte_socket_id());
 	if (pool == NULL) {
 		fprintf(stderr, "pool create failed\n");
 		return 1;

@@ -52,7 +52,7 @@ test_conf_ok(void)
 		"\tcheck-flag\n"
 		"root /srv/www#not-a-comment\n"
 		"   # indented comment\n"
-		"https-port 8443";            /* no final newline */
+		"https-port 8443"; /* no final newline */
 
 	CHECK(read_text(text, &c, err, sizeof(err)) == 0);
 	CHECK(c.n == 5);
@@ -61,7 +61,8 @@ test_conf_ok(void)
 	CHECK(c.rec[0].line == 3 && strcmp(c.rec[0].name, "addr") == 0 &&
 	      strcmp(c.rec[0].value, "198.18.0.1/24") == 0);
 	/* blanks inside a value are kept, around it dropped, CRLF accepted */
-	CHECK(c.rec[1].line == 4 && strcmp(c.rec[1].value, "/etc/httpsd/my cert.pem") == 0);
+	CHECK(c.rec[1].line == 4 &&
+	      strcmp(c.rec[1].value, "/etc/httpsd/my cert.pem") == 0);
 	CHECK(c.rec[2].line == 5 && strcmp(c.rec[2].name, "check-flag") == 0 &&
 	      c.rec[2].value == NULL);
 	/* '#' not preceded by a blank is part of the value */
@@ -76,17 +77,25 @@ test_conf_errors(void)
 {
 	struct hs_conf c;
 	char err[256], want[300];
-	static const struct { const char *text; unsigned int line; const char *msg; } bad[] = {
-		{ "addr 1\nkey=value\n", 2, "'key=value' is not an option name" },
+	static const struct {
+		const char *text;
+		unsigned int line;
+		const char *msg;
+	} bad[] = {
+		{ "addr 1\nkey=value\n", 2,
+		  "'key=value' is not an option name" },
 		{ "\n\n--cert x\n", 3, "without leading dashes" },
-		{ "addr 1\nroot /a\x01" "b\n", 2, "control character 0x01" },
+		{ "addr 1\nroot /a\x01"
+		  "b\n",
+		  2, "control character 0x01" },
 		{ "Cert x\n", 1, "'Cert' is not an option name" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
 		CHECK(read_text(bad[i].text, &c, err, sizeof(err)) == -EINVAL);
-		snprintf(want, sizeof(want), "%s/c.conf:%u: ", tmpl, bad[i].line);
+		snprintf(want, sizeof(want), "%s/c.conf:%u: ", tmpl,
+			 bad[i].line);
 		CHECK(strncmp(err, want, strlen(want)) == 0);
 		CHECK(strstr(err, bad[i].msg) != NULL);
 		if (strstr(err, bad[i].msg) == NULL)
@@ -94,11 +103,14 @@ test_conf_errors(void)
 		CHECK(c.rec == NULL && c.buf == NULL);
 	}
 	/* a NUL byte: not a text file, line named */
-	CHECK(hs_conf_read(write_conf("addr 1\nro\0ot x\n", 15), &c, err, sizeof(err)) == -EINVAL);
+	CHECK(hs_conf_read(write_conf("addr 1\nro\0ot x\n", 15), &c, err,
+			   sizeof(err)) == -EINVAL);
 	CHECK(strstr(err, "c.conf:2: NUL byte") != NULL);
 	/* missing file, directory */
-	CHECK(hs_conf_read("/nonexistent/httpsd.conf", &c, err, sizeof(err)) < 0);
-	CHECK(strcmp(err, "/nonexistent/httpsd.conf: cannot open: No such file or directory") == 0);
+	CHECK(hs_conf_read("/nonexistent/httpsd.conf", &c, err, sizeof(err)) <
+	      0);
+	CHECK(strcmp(err, "/nonexistent/httpsd.conf: cannot open: No such file "
+			  "or directory") == 0);
 	CHECK(hs_conf_read(tmpl, &c, err, sizeof(err)) < 0);
 	CHECK(strstr(err, "not a regular file") != NULL);
 }
@@ -108,8 +120,16 @@ test_conf_errors(void)
 static int freed[4];
 static bool busy_flag[4];
 
-static bool obj_busy(void *obj) { return busy_flag[(int)(intptr_t)obj]; }
-static void obj_free(void *obj) { freed[(int)(intptr_t)obj]++; }
+static bool
+obj_busy(void *obj)
+{
+	return busy_flag[(int)(intptr_t)obj];
+}
+static void
+obj_free(void *obj)
+{
+	freed[(int)(intptr_t)obj]++;
+}
 
 static void
 test_rcu(void)
@@ -125,7 +145,7 @@ test_rcu(void)
 	hs_rcu_quiescent(1);
 	CHECK(hs_rcu_reclaim() == 1 && freed[0] == 0);
 	hs_rcu_quiescent(3);
-	CHECK(hs_rcu_reclaim() == 1 && freed[0] == 0);   /* still held */
+	CHECK(hs_rcu_reclaim() == 1 && freed[0] == 0); /* still held */
 	busy_flag[0] = false;
 	CHECK(hs_rcu_reclaim() == 0 && freed[0] == 1);
 	/* A quiescent state reported before the retirement does not count. */
@@ -187,7 +207,7 @@ test_hooks(void)
 	fail_b = 1;
 	CHECK(hs_reload_run_hooks(err, sizeof(err)) == -EINVAL);
 	CHECK(strcmp(err, "ocsp: bad staple file") == 0);
-	CHECK(calls_a == 2 && calls_b == 2);     /* every hook ran */
+	CHECK(calls_a == 2 && calls_b == 2); /* every hook ran */
 	hs_reload_hooks_clear();
 	CHECK(hs_reload_run_hooks(err, sizeof(err)) == 0 && calls_a == 2);
 

@@ -30,11 +30,11 @@
 #define F_PSH RTE_TCP_PSH_FLAG
 #define F_ACK RTE_TCP_ACK_FLAG
 
-#define SRV_IP   RTE_IPV4(198, 18, 0, 1)
-#define PEER_IP  RTE_IPV4(198, 18, 0, 2)
-#define SRV_PORT 443
+#define SRV_IP    RTE_IPV4(198, 18, 0, 1)
+#define PEER_IP   RTE_IPV4(198, 18, 0, 2)
+#define SRV_PORT  443
 #define POOL_SIZE 4095
-#define PEER_ISN 1000u
+#define PEER_ISN  1000u
 
 static struct rte_mempool *pool;
 static struct hs_netif ifp;
@@ -44,7 +44,7 @@ static struct hs_lcore lc;
 struct cap {
 	uint8_t flags;
 	uint32_t seq, ack;
-	uint16_t win, mss;     /* mss 0 = no option */
+	uint16_t win, mss; /* mss 0 = no option */
 	bool has_ts;
 	uint32_t tsval, tsecr;
 	uint16_t sport, dport;
@@ -109,8 +109,10 @@ hs_ipv4_output(struct hs_lcore *l, struct rte_mbuf *m)
 			break;
 		if (o[i] == 8 && o[i + 1] == 10 && i + 10 <= thl - 20) {
 			c->has_ts = true;
-			c->tsval = rte_be_to_cpu_32(*(const rte_be32_t *)(o + i + 2));
-			c->tsecr = rte_be_to_cpu_32(*(const rte_be32_t *)(o + i + 6));
+			c->tsval = rte_be_to_cpu_32(
+				*(const rte_be32_t *)(o + i + 2));
+			c->tsecr = rte_be_to_cpu_32(
+				*(const rte_be32_t *)(o + i + 6));
 		}
 		i += o[i + 1];
 	}
@@ -119,7 +121,7 @@ hs_ipv4_output(struct hs_lcore *l, struct rte_mbuf *m)
 	c->cksum_ok = seg.cksum_ok && ip->src_addr == RTE_BE32(SRV_IP);
 	c->headroom_ok = rte_pktmbuf_headroom(m) >= RTE_ETHER_HDR_LEN;
 	if (hold_tx && nheld < RTE_DIM(held)) {
-		held[nheld++] = m;          /* "still in the TX ring" */
+		held[nheld++] = m; /* "still in the TX ring" */
 		return;
 	}
 	rte_pktmbuf_free(m);
@@ -146,8 +148,7 @@ static bool corrupt_next;
 /* Craft one segment from the peer and hand it to TCP. */
 static void
 inject_from(uint16_t sport, uint16_t dport, uint8_t flags, uint32_t seq,
-	    uint32_t ack, const void *data, uint32_t dlen,
-	    const struct opts *o)
+	    uint32_t ack, const void *data, uint32_t dlen, const struct opts *o)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
 	uint32_t optlen = (o->len + 3u) & ~3u;
@@ -210,7 +211,8 @@ expect_seg(int line, uint8_t flags, uint32_t seq, uint32_t ack)
 	if (c->flags != flags || c->seq != seq || c->ack != ack ||
 	    !c->cksum_ok || !c->headroom_ok) {
 		hs_check_failed++;
-		fprintf(stderr, "%s:%d: expected flags %#x seq %u ack %u, got "
+		fprintf(stderr,
+			"%s:%d: expected flags %#x seq %u ack %u, got "
 			"flags %#x seq %u ack %u len %u cksum_ok %d\n",
 			__FILE__, line, flags, seq, ack, c->flags, c->seq,
 			c->ack, c->dlen, c->cksum_ok);
@@ -218,10 +220,20 @@ expect_seg(int line, uint8_t flags, uint32_t seq, uint32_t ack)
 	return c;
 }
 #define EXPECT(f, s, a) expect_seg(__LINE__, (f), (s), (a))
-#define EXPECT_NONE() do { hs_check_count++; if (rd != ncap) { hs_check_failed++; \
-	fprintf(stderr, "%s:%d: unexpected segment flags %#x seq %u ack %u " \
-		"len %u\n", __FILE__, __LINE__, caps[rd].flags, caps[rd].seq, \
-		caps[rd].ack, caps[rd].dlen); rd = ncap; } } while (0)
+#define EXPECT_NONE()                                                         \
+	do {                                                                  \
+		hs_check_count++;                                             \
+		if (rd != ncap) {                                             \
+			hs_check_failed++;                                    \
+			fprintf(stderr,                                       \
+				"%s:%d: unexpected segment flags %#x seq %u " \
+				"ack %u "                                     \
+				"len %u\n",                                   \
+				__FILE__, __LINE__, caps[rd].flags,           \
+				caps[rd].seq, caps[rd].ack, caps[rd].dlen);   \
+			rd = ncap;                                            \
+		}                                                             \
+	} while (0)
 
 static void
 advance_ms(uint64_t ms)
@@ -234,11 +246,11 @@ advance_ms(uint64_t ms)
 static struct {
 	struct hs_tcp_conn *c;
 	int accepted, readable, writable, closed, reason, timeouts;
-	int timeout_action;         /* 0 nothing, 1 send, 2 abort, 3 close */
+	int timeout_action; /* 0 nothing, 1 send, 2 abort, 3 close */
 	int accept_rc;
 	bool auto_read, abort_in_readable, close_in_readable;
-	bool ack_now_in_readable;   /* hs_tcp_ack_now() after reading */
-	bool multi;                 /* several conns: app.c is the latest */
+	bool ack_now_in_readable; /* hs_tcp_ack_now() after reading */
+	bool multi;               /* several conns: app.c is the latest */
 	uint8_t rx[1 << 17];
 	size_t rxlen;
 } app;
@@ -312,8 +324,10 @@ app_timeout(struct hs_tcp_conn *c)
 }
 
 static const struct hs_tcp_ops app_ops = {
-	.accepted = app_accepted, .readable = app_readable,
-	.writable = app_writable, .closed = app_closed,
+	.accepted = app_accepted,
+	.readable = app_readable,
+	.writable = app_writable,
+	.closed = app_closed,
 	.timeout = app_timeout,
 };
 
@@ -326,9 +340,9 @@ setup(uint32_t max_conns)
 	lc.ifp = &ifp;
 	lc.pool = pool;
 	lc.port_id = HS_PORT_NONE;
-	lc.tx_max_segs = HS_TX_MAX_SEGS;     /* data segments are chains */
-	lc.tx_ext_ok = true;                 /* hs_tcp_send_ext by reference */
-	lc.now_us = 5000000;                 /* 5 s, ms-aligned */
+	lc.tx_max_segs = HS_TX_MAX_SEGS; /* data segments are chains */
+	lc.tx_ext_ok = true;             /* hs_tcp_send_ext by reference */
+	lc.now_us = 5000000;             /* 5 s, ms-aligned */
 	ncap = rd = 0;
 	memset(&app, 0, sizeof(app));
 	app.auto_read = true;
@@ -457,7 +471,7 @@ test_ack_now(void)
 	EXPECT(F_ACK, iss + 1, seq);
 	EXPECT_NONE();
 	advance_ms(100);
-	EXPECT_NONE();          /* the delack timer was cancelled */
+	EXPECT_NONE(); /* the delack timer was cancelled */
 	/* nothing owed: nothing sent */
 	hs_tcp_ack_now(app.c);
 	EXPECT_NONE();
@@ -510,13 +524,13 @@ test_data_both_directions(void)
 	EXPECT_NONE();
 	CHECK(app.rxlen == 2016);
 	advance_ms(100);
-	EXPECT_NONE();          /* the delack timer was cancelled */
+	EXPECT_NONE(); /* the delack timer was cancelled */
 
 	/* Server sends 2500 bytes: MSS-sized segments, PSH on the last. */
 	for (int i = 0; i < 2500; i++)
 		buf[i] = (uint8_t)i;
 	CHECK(hs_tcp_send(app.c, buf, 2500) == 2500);
-	EXPECT_NONE();          /* nothing before push / callback return */
+	EXPECT_NONE(); /* nothing before push / callback return */
 	hs_tcp_push(app.c);
 	c = EXPECT(F_ACK, iss + 1, seq);
 	CHECK(c && c->dlen == 1000 && memcmp(c->data, buf, 1000) == 0);
@@ -538,7 +552,7 @@ test_data_both_directions(void)
 	c = EXPECT(F_ACK | F_PSH, iss + 2501, seq);
 	CHECK(c && c->dlen == 1 && c->data[0] == 'y');
 	advance_ms(200);
-	c = EXPECT(F_ACK | F_PSH, iss + 2501, seq);   /* RTO, no ACK came */
+	c = EXPECT(F_ACK | F_PSH, iss + 2501, seq); /* RTO, no ACK came */
 	teardown();
 }
 
@@ -552,14 +566,14 @@ test_peer_window_limits_send(void)
 	setup(16);
 	iss = handshake();
 	peer_win = 2000;
-	inject(F_ACK, seq, iss + 1, NULL, 0);     /* window update */
+	inject(F_ACK, seq, iss + 1, NULL, 0); /* window update */
 	CHECK(app.c->snd_wnd == 2000);
 	CHECK(hs_tcp_send(app.c, buf, 5000) == 5000);
 	hs_tcp_push(app.c);
 	EXPECT(F_ACK, iss + 1, seq);
 	EXPECT(F_ACK, iss + 1001, seq);
 	EXPECT_NONE();
-	inject(F_ACK, seq, iss + 1001, NULL, 0);  /* slides by 1000 */
+	inject(F_ACK, seq, iss + 1001, NULL, 0); /* slides by 1000 */
 	EXPECT(F_ACK, iss + 2001, seq);
 	EXPECT_NONE();
 	inject(F_ACK, seq, iss + 3001, NULL, 0);
@@ -652,12 +666,13 @@ test_fast_retransmit(void)
 	CHECK(hs_tcp_send(app.c, buf, 5000) == 5000);
 	hs_tcp_push(app.c);
 	for (int i = 0; i < 5; i++)
-		EXPECT(i == 4 ? F_ACK | F_PSH : F_ACK, iss + 1 + 1000u * i, seq);
+		EXPECT(i == 4 ? F_ACK | F_PSH : F_ACK, iss + 1 + 1000u * i,
+		       seq);
 	inject(F_ACK, seq, iss + 1001, NULL, 0);
 	inject(F_ACK, seq, iss + 1001, NULL, 0);
 	inject(F_ACK, seq, iss + 1001, NULL, 0);
 	EXPECT_NONE();
-	inject(F_ACK, seq, iss + 1001, NULL, 0);   /* third duplicate */
+	inject(F_ACK, seq, iss + 1001, NULL, 0); /* third duplicate */
 	EXPECT(F_ACK, iss + 1001, seq);
 	CHECK(lc.stats.tcp_fast_rexmt == 1 && lc.stats.tcp_rexmt == 1);
 	/* Partial ACK: the next hole is retransmitted at once. */
@@ -681,7 +696,7 @@ frame_payload(const struct rte_mbuf *m, uint8_t *out, uint32_t cap)
 	const void *p;
 
 	n = HS_MIN(n, cap);
-	p = rte_pktmbuf_read(m, 20 + thl, n, out);  /* out only if split */
+	p = rte_pktmbuf_read(m, 20 + thl, n, out); /* out only if split */
 	if (p == NULL)
 		return 0;
 	if (p != out)
@@ -712,10 +727,11 @@ test_zc_views_in_flight(void)
 	cp0 = lc.stats.tcp_tx_copy_bytes;
 	hold_tx = true;
 	CHECK(hs_tcp_send(app.c, buf, 5000) == 5000);
-	CHECK(app.c->sndq.count == 3);        /* 2048 + 2048 + 904 */
+	CHECK(app.c->sndq.count == 3); /* 2048 + 2048 + 904 */
 	hs_tcp_push(app.c);
 	for (int i = 0; i < 5; i++) {
-		c = EXPECT(i == 4 ? F_ACK | F_PSH : F_ACK, iss + 1 + 1000u * i, seq);
+		c = EXPECT(i == 4 ? F_ACK | F_PSH : F_ACK, iss + 1 + 1000u * i,
+			   seq);
 		CHECK(c && c->dlen == 1000 &&
 		      memcmp(c->data, buf + 1000 * i, 1000) == 0);
 	}
@@ -753,7 +769,8 @@ test_zc_views_in_flight(void)
 		while (rd < ncap) {
 			c = &caps[rd++];
 			CHECK(c->cksum_ok && c->seq - (iss + 1) >= 5000 &&
-			      memcmp(c->data, buf2 + (c->seq - (iss + 1) - 5000),
+			      memcmp(c->data,
+				     buf2 + (c->seq - (iss + 1) - 5000),
 				     c->dlen) == 0);
 		}
 	}
@@ -770,7 +787,7 @@ test_zc_views_in_flight(void)
 	CHECK(frame_payload(held[2], got, sizeof(got)) == 1000 &&
 	      memcmp(got, buf + 2000, 1000) == 0);
 	held_free();
-	teardown();                           /* pool back to POOL_SIZE */
+	teardown(); /* pool back to POOL_SIZE */
 }
 
 /* Ports without multi-segment TX (tx_max_segs 1): payload is copied into
@@ -793,7 +810,8 @@ test_zc_copy_fallback(void)
 	CHECK(hs_tcp_send(app.c, buf, 3000) == 3000);
 	hs_tcp_push(app.c);
 	for (int i = 0; i < 3; i++) {
-		c = EXPECT(i == 2 ? F_ACK | F_PSH : F_ACK, iss + 1 + 1000u * i, seq);
+		c = EXPECT(i == 2 ? F_ACK | F_PSH : F_ACK, iss + 1 + 1000u * i,
+			   seq);
 		CHECK(c && c->dlen == 1000 &&
 		      memcmp(c->data, buf + 1000 * i, 1000) == 0);
 		CHECK(held[i]->nb_segs == 1);
@@ -814,8 +832,10 @@ static void
 test_zc_send_mbuf(void)
 {
 	/* odd sizes: views starting at odd offsets (checksum byte swap) */
-	static const uint16_t piece[] = { 300, 101, 99, 250, 1200, 51, 49, 50,
-					   50, 51, 49, 50, 50, 50, 700, 900 };
+	static const uint16_t piece[] = {
+		300, 101, 99, 250, 1200, 51, 49,  50,
+		50,  51,  49, 50,  50,   50, 700, 900
+	};
 	static uint8_t want[8192], got[2048];
 	uint32_t iss, seq = PEER_ISN + 1, total = 0, cnt = 0;
 	unsigned int avail;
@@ -829,7 +849,8 @@ test_zc_send_mbuf(void)
 		uint8_t *d = (uint8_t *)rte_pktmbuf_append(m, piece[i]);
 
 		for (unsigned int k = 0; k < piece[i]; k++)
-			d[k] = want[total + k] = (uint8_t)((total + k) * 11u + 9u);
+			d[k] = want[total + k] =
+				(uint8_t)((total + k) * 11u + 9u);
 		total += piece[i];
 		if (head == NULL) {
 			head = m;
@@ -850,12 +871,14 @@ test_zc_send_mbuf(void)
 	}
 	hold_tx = true;
 	CHECK(hs_tcp_send_mbuf(app.c, head) == (int)total);
-	CHECK(app.c->sndq.count == RTE_DIM(piece) && app.c->sndq.bytes == total);
+	CHECK(app.c->sndq.count == RTE_DIM(piece) &&
+	      app.c->sndq.bytes == total);
 	hs_tcp_push(app.c);
 	for (uint32_t off = 0; off < total; off += 1000) {
 		uint32_t n = HS_MIN(1000u, total - off);
 
-		c = EXPECT(off + n == total ? F_ACK | F_PSH : F_ACK, iss + 1 + off, seq);
+		c = EXPECT(off + n == total ? F_ACK | F_PSH : F_ACK,
+			   iss + 1 + off, seq);
 		CHECK(c && c->dlen == n && memcmp(c->data, want + off, n) == 0);
 		CHECK(frame_payload(held[cnt], got, sizeof(got)) == n &&
 		      memcmp(got, want + off, n) == 0);
@@ -914,7 +937,7 @@ test_zc_send_ext(void)
 	setup(16);
 	iss = handshake();
 	memset(&ext_free, 0, sizeof(ext_free));
-	rte_mbuf_ext_refcnt_set(&sh, 1);                /* the owner's */
+	rte_mbuf_ext_refcnt_set(&sh, 1); /* the owner's */
 	CHECK(hs_tcp_send_ext(app.c, file, 2500, &sh) == 2500);
 	CHECK(hs_tcp_send_ext(app.c, file + 2500, 2500, &sh) == 2500);
 	CHECK(app.c->sndq.count == 1 && app.c->sndq.bytes == 5000);
@@ -922,7 +945,8 @@ test_zc_send_ext(void)
 	hold_tx = true;
 	hs_tcp_push(app.c);
 	for (int i = 0; i < 5; i++) {
-		c = EXPECT(i == 4 ? F_ACK | F_PSH : F_ACK, iss + 1 + 1000u * i, seq);
+		c = EXPECT(i == 4 ? F_ACK | F_PSH : F_ACK, iss + 1 + 1000u * i,
+			   seq);
 		CHECK(c && c->dlen == 1000 &&
 		      memcmp(c->data, file + 1000 * i, 1000) == 0);
 	}
@@ -932,7 +956,7 @@ test_zc_send_ext(void)
 	CHECK(rte_mbuf_ext_refcnt_read(&sh) == 7);
 	inject(F_ACK, seq, iss + 5001, NULL, 0);
 	CHECK(app.c->sndq.count == 0 && rte_mbuf_ext_refcnt_read(&sh) == 6);
-	hs_tcp_ext_put(&sh, file);                      /* owner done */
+	hs_tcp_ext_put(&sh, file); /* owner done */
 	for (unsigned int i = 0; i < nheld; i++) {
 		CHECK(ext_free.calls == 0);
 		rte_pktmbuf_free(held[i]);
@@ -946,7 +970,7 @@ test_zc_send_ext(void)
 	memset(&ext_free, 0, sizeof(ext_free));
 	rte_mbuf_ext_refcnt_set(&sh, 1);
 	peer_win = 0;
-	inject(F_ACK, seq, iss + 5001, NULL, 0);        /* window closed */
+	inject(F_ACK, seq, iss + 5001, NULL, 0); /* window closed */
 	CHECK(hs_tcp_send_ext(app.c, file, 6000, &sh) == 6000);
 	/* A port that may DMA (tx_ext_ok false) gets a copy. */
 	lc.tx_ext_ok = false;
@@ -962,7 +986,7 @@ test_zc_send_ext(void)
 	CHECK(ext_free.calls == 1);
 	while (rd < ncap)
 		rd++;
-	teardown();                           /* pool back to POOL_SIZE */
+	teardown(); /* pool back to POOL_SIZE */
 }
 
 static void
@@ -985,7 +1009,7 @@ test_synack_retries(void)
 	advance_ms(wait - 1);
 	CHECK(lc.tcp.nb_conns == 1);
 	advance_ms(1);
-	EXPECT_NONE();          /* silent give-up, no RST */
+	EXPECT_NONE(); /* silent give-up, no RST */
 	CHECK(lc.tcp.nb_conns == 0 && app.accepted == 0 && app.closed == 0);
 	CHECK(lc.stats.tcp_conn_open == 0);
 	teardown();
@@ -1241,9 +1265,9 @@ test_challenge_ack_budget(void)
 static void
 test_bad_input_dropped(void)
 {
-	struct opts bad1 = { { 2, 0, 0, 0 }, 4 };        /* length 0 */
+	struct opts bad1 = { { 2, 0, 0, 0 }, 4 };              /* length 0 */
 	struct opts bad2 = { { 1, 1, 1, 5, 30, 0, 0, 0 }, 8 }; /* overruns */
-	struct opts bad3 = { { 2, 3, 5, 0 }, 4 };        /* MSS len 3 */
+	struct opts bad3 = { { 2, 3, 5, 0 }, 4 };              /* MSS len 3 */
 	struct opts unk = { { 1, 1, 99, 6, 1, 2, 3, 4, 2, 4, 3, 0 }, 12 };
 	uint32_t iss, seq = PEER_ISN + 1;
 	struct cap *c;
@@ -1337,7 +1361,8 @@ test_conn_limit(void)
 	CHECK(ncap == 3 && lc.tcp.nb_conns == 2);
 	CHECK(lc.stats.tcp_syncookie_sent == 1);
 	/* ...and its ACK finds the table still full: dropped, counted. */
-	inject_from(1003, SRV_PORT, F_ACK, 2, caps[2].seq + 1, NULL, 0, &no_opts);
+	inject_from(1003, SRV_PORT, F_ACK, 2, caps[2].seq + 1, NULL, 0,
+		    &no_opts);
 	CHECK(ncap == 3 && lc.tcp.nb_conns == 2);
 	CHECK(lc.stats.drop_tcp_conn_limit == 1);
 	CHECK(lc.stats.tcp_conn_open == 2 && lc.stats.tcp_conn_total == 2);
@@ -1361,17 +1386,17 @@ test_zero_window_persist(void)
 	advance_ms(199);
 	EXPECT_NONE();
 	advance_ms(1);
-	c = EXPECT(F_ACK, iss + 1, seq);          /* one-byte probe */
+	c = EXPECT(F_ACK, iss + 1, seq); /* one-byte probe */
 	CHECK(c && c->dlen == 1 && c->data[0] == '0');
-	inject(F_ACK, seq, iss + 1, NULL, 0);     /* still zero */
+	inject(F_ACK, seq, iss + 1, NULL, 0); /* still zero */
 	advance_ms(399);
 	EXPECT_NONE();
 	advance_ms(1);
-	c = EXPECT(F_ACK, iss + 1, seq);          /* backed off */
+	c = EXPECT(F_ACK, iss + 1, seq); /* backed off */
 	CHECK(c && c->dlen == 1);
 	CHECK(lc.stats.tcp_persist_probe == 2 && lc.stats.tcp_fast_rexmt == 0);
 	peer_win = 1000;
-	inject(F_ACK, seq, iss + 1, NULL, 0);     /* window opens */
+	inject(F_ACK, seq, iss + 1, NULL, 0); /* window opens */
 	c = EXPECT(F_ACK | F_PSH, iss + 1, seq);
 	CHECK(c && c->dlen == 10 && memcmp(c->data, "0123456789", 10) == 0);
 	inject(F_ACK, seq, iss + 11, NULL, 0);
@@ -1400,7 +1425,8 @@ test_receive_window(void)
 	/* Beyond the zero window: not taken. */
 	inject(F_ACK, seq, iss + 1, buf, 100);
 	EXPECT(F_ACK, iss + 1, seq);
-	CHECK(lc.stats.drop_tcp_outwin == 1 && hs_tcp_recv_avail(app.c) == 4000);
+	CHECK(lc.stats.drop_tcp_outwin == 1 &&
+	      hs_tcp_recv_avail(app.c) == 4000);
 	/* Reading reopens the window: update sent. */
 	CHECK(hs_tcp_recv(app.c, out, sizeof(out)) == 4000);
 	c = EXPECT(F_ACK, iss + 1, seq);
@@ -1497,15 +1523,15 @@ test_app_timeout(void)
 	advance_ms(1);
 	CHECK(app.timeouts == 1);
 	advance_ms(1000);
-	CHECK(app.timeouts == 1);               /* one shot */
+	CHECK(app.timeouts == 1); /* one shot */
 	hs_tcp_set_timeout(app.c, 50000);
-	hs_tcp_set_timeout(app.c, 200000);      /* replaces */
+	hs_tcp_set_timeout(app.c, 200000); /* replaces */
 	advance_ms(100);
 	CHECK(app.timeouts == 1);
 	advance_ms(100);
 	CHECK(app.timeouts == 2);
 	hs_tcp_set_timeout(app.c, 50000);
-	hs_tcp_set_timeout(app.c, 0);           /* cancels */
+	hs_tcp_set_timeout(app.c, 0); /* cancels */
 	advance_ms(1000);
 	CHECK(app.timeouts == 2);
 	/* Data queued in the callback is transmitted when it returns. */
@@ -1558,7 +1584,8 @@ test_app_timeout(void)
 static void
 test_random_segments(void)
 {
-	static uint8_t junk[3000];   /* covers both inject (<1400) and send (<3000) */
+	static uint8_t
+		junk[3000]; /* covers both inject (<1400) and send (<3000) */
 	uint32_t seq;
 
 	srand(12345);
@@ -1573,9 +1600,11 @@ test_random_segments(void)
 		uint32_t dlen = (uint32_t)(rand() % 4 ? 0 : rand() % 1400);
 
 		if (round % 100 == 0) {
-			struct opts m = mss_opt((uint16_t)(100 + rand() % 2000));
+			struct opts m =
+				mss_opt((uint16_t)(100 + rand() % 2000));
 
-			inject_from(port, SRV_PORT, F_SYN, PEER_ISN, 0, NULL, 0, &m);
+			inject_from(port, SRV_PORT, F_SYN, PEER_ISN, 0, NULL, 0,
+				    &m);
 			if (ncap && caps[ncap - 1].flags == (F_SYN | F_ACK))
 				inject_from(port, SRV_PORT, F_ACK, PEER_ISN + 1,
 					    caps[ncap - 1].seq + 1, NULL, 0,
@@ -1584,18 +1613,18 @@ test_random_segments(void)
 		o.len = (uint8_t)(rand() % 5 ? 0 : (rand() % 10) * 4);
 		for (int k = 0; k < o.len; k++)
 			o.b[k] = (uint8_t)(rand() % 12);
-		seq = PEER_ISN + (uint32_t)(rand() % 3 ? rand() % 70000 :
-					    rand());
+		seq = PEER_ISN +
+		      (uint32_t)(rand() % 3 ? rand() % 70000 : rand());
 		uint32_t ack = (uint32_t)rand();
 
 		if (app.c && app.c->state != HS_TCP_CLOSED && rand() % 2) {
 			/* Aim at the latest conn's windows. */
 			port = rte_be_to_cpu_16(app.c->fport);
-			seq = app.c->rcv_nxt + (uint32_t)(rand() % 3 ? 0 :
-							  rand() % 3000);
+			seq = app.c->rcv_nxt +
+			      (uint32_t)(rand() % 3 ? 0 : rand() % 3000);
 			ack = app.c->snd_una + (uint32_t)(rand() % 4000);
 			flags = (uint8_t)(rand() % 4 ? F_ACK | (flags & F_FIN)
-					  : flags);
+						     : flags);
 		}
 		peer_win = (uint16_t)(rand() % 3 ? 65535 : rand() % 3000);
 		inject_from(port, SRV_PORT, flags, seq, ack, junk, dlen, &o);
@@ -1611,14 +1640,15 @@ test_random_segments(void)
 			hs_tcp_push(app.c);
 		if (app.c && rand() % 32 == 0) {
 			app.timeout_action = rand() % 4;
-			hs_tcp_set_timeout(app.c, (uint64_t)(rand() % 3000) * 1000);
+			hs_tcp_set_timeout(app.c,
+					   (uint64_t)(rand() % 3000) * 1000);
 		}
 		if (rand() % 4 == 0)
 			advance_ms((uint64_t)(rand() % 3000));
 		ncap = rd = 0;
 		CHECK(lc.tcp.nb_conns <= 4);
 	}
-	CHECK(app.accepted > 10);    /* the run did reach ESTABLISHED */
+	CHECK(app.accepted > 10); /* the run did reach ESTABLISHED */
 	CHECK(app.timeouts > 0);
 	printf("random: %d accepted, %d closed, %d readable\n", app.accepted,
 	       app.closed, app.readable);
@@ -1641,11 +1671,11 @@ test_cubic_growth(void)
 	c = app.c;
 	mss = c->mss;
 	CHECK(strcmp(c->cc->name, "cubic") == 0);
-	c->srtt_us = 100000;                    /* 100 ms RTT */
+	c->srtt_us = 100000; /* 100 ms RTT */
 	c->cwnd = 100 * mss;
 	c->cc->on_loss(c, false);
 	CHECK(c->ssthresh == 70 * mss);
-	c->cwnd = c->ssthresh;                  /* as recovery leaves it */
+	c->cwnd = c->ssthresh; /* as recovery leaves it */
 	/* 8 s of ACK clocking: one cwnd of ACKs (one per segment) per RTT. */
 	for (uint32_t rtt = 1; rtt <= 80; rtt++) {
 		uint32_t segs = c->cwnd / mss;
@@ -1678,7 +1708,7 @@ test_cubic_growth(void)
 	CHECK(strcmp(c->cc->name, "newreno") == 0);
 	c->cwnd = 100 * mss;
 	c->cc->on_loss(c, false);
-	CHECK(c->ssthresh == 2 * mss);   /* max(FlightSize / 2, 2 SMSS), idle */
+	CHECK(c->ssthresh == 2 * mss); /* max(FlightSize / 2, 2 SMSS), idle */
 	c->cwnd = c->ssthresh = 70 * mss;
 	for (uint32_t rtt = 1; rtt <= 10; rtt++) {
 		uint32_t segs = c->cwnd / mss;
@@ -1709,15 +1739,16 @@ test_timer_wheel_idle_cost(void)
 
 	setup(n);
 	for (i = 0; i < n; i++) {
-		struct hs_tcp_conn *c = hs_tcp_conn_new(&lc,
-			RTE_BE32(RTE_IPV4(198, 18, 1, 0) + i), RTE_BE32(SRV_IP),
+		struct hs_tcp_conn *c = hs_tcp_conn_new(
+			&lc, RTE_BE32(RTE_IPV4(198, 18, 1, 0) + i),
+			RTE_BE32(SRV_IP),
 			rte_cpu_to_be_16(1024 + (uint16_t)(i % 60000)),
 			rte_cpu_to_be_16(SRV_PORT), 0);
 
 		if (c == NULL)
 			break;
 		hs_tcp_timer_arm(c, &c->t_keep, 7200ull * 1000000);
-		if (i % 10000 == 0)             /* ten due soon */
+		if (i % 10000 == 0) /* ten due soon */
 			hs_tcp_timer_arm(c, &c->t_app,
 					 (uint64_t)(i / 10000 + 1) * 90000);
 	}
@@ -1762,13 +1793,13 @@ test_isn_rfc6528(void)
 	b = hs_tcp_isn(&lc, fa, la, RTE_BE16(40001), lp);
 	d = hs_tcp_isn(&lc, fa + RTE_BE32(1), la, fp, lp);
 	CHECK(a != b && a != d && b != d);
-	lc.now_us += 1000000;                   /* 1 s = 250000 ticks */
+	lc.now_us += 1000000; /* 1 s = 250000 ticks */
 	a2 = hs_tcp_isn(&lc, fa, la, fp, lp);
 	CHECK(a2 - a == 250000);
 	teardown();
 	setup(16);
 	lc.now_us += 1000000;
-	CHECK(hs_tcp_isn(&lc, fa, la, fp, lp) != a2);   /* new secret */
+	CHECK(hs_tcp_isn(&lc, fa, la, fp, lp) != a2); /* new secret */
 	teardown();
 }
 
@@ -1785,7 +1816,8 @@ test_per_source_table(void)
 	hs_tcp_params.max_per_source = 3;
 	setup(4096);
 	for (uint32_t i = 0; i < 4000; i++) {
-		uint32_t a = RTE_BE32(RTE_IPV4(198, 18, 2, 0) + (i * 7919) % 1000);
+		uint32_t a =
+			RTE_BE32(RTE_IPV4(198, 18, 2, 0) + (i * 7919) % 1000);
 
 		cs[i] = hs_tcp_conn_new(&lc, a, RTE_BE32(SRV_IP),
 					rte_cpu_to_be_16(1024 + (uint16_t)i),
@@ -1794,7 +1826,8 @@ test_per_source_table(void)
 	}
 	CHECK(refused == 1000 && lc.stats.drop_tcp_src_limit == 1000);
 	for (uint32_t k = 0; k < 1000; k++)
-		ok &= hs_tcp_src_count(&lc, RTE_BE32(RTE_IPV4(198, 18, 2, 0) + k)) == 3;
+		ok &= hs_tcp_src_count(
+			      &lc, RTE_BE32(RTE_IPV4(198, 18, 2, 0) + k)) == 3;
 	CHECK(ok);
 	/* Free the first conn of every address (i < 1000), in steps of 7. */
 	for (uint32_t j = 0; j < 1000; j++) {
@@ -1805,7 +1838,8 @@ test_per_source_table(void)
 	}
 	ok = 1;
 	for (uint32_t k = 0; k < 1000; k++)
-		ok &= hs_tcp_src_count(&lc, RTE_BE32(RTE_IPV4(198, 18, 2, 0) + k)) == 2;
+		ok &= hs_tcp_src_count(
+			      &lc, RTE_BE32(RTE_IPV4(198, 18, 2, 0) + k)) == 2;
 	CHECK(ok);
 	CHECK(hs_tcp_conn_new(&lc, RTE_BE32(RTE_IPV4(198, 18, 2, 5)),
 			      RTE_BE32(SRV_IP), RTE_BE16(9), RTE_BE16(SRV_PORT),
@@ -1821,7 +1855,8 @@ static void
 test_sack_option_length(void)
 {
 	/* nop nop SACK len 12 (one block and 2 stray bytes) */
-	struct opts bad = { { 1, 1, 5, 12, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 1, 1 }, 16 };
+	struct opts bad = { { 1, 1, 5, 12, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 1, 1 },
+			    16 };
 	uint32_t iss, seq = PEER_ISN + 1;
 
 	setup(16);
@@ -1841,7 +1876,12 @@ test_sack_option_length(void)
  * byte-exact within a bounded simulated time, with every recovery
  * mechanism in play, and leak nothing. */
 #define LL_MAXQ 4096
-struct ll_pkt { uint64_t t; uint32_t seq, ack, len; uint8_t nsack; uint32_t sack[4][2]; };
+struct ll_pkt {
+	uint64_t t;
+	uint32_t seq, ack, len;
+	uint8_t nsack;
+	uint32_t sack[4][2];
+};
 static struct ll_pkt ll_fwd[LL_MAXQ], ll_rev[LL_MAXQ];
 static uint32_t ll_nfwd, ll_nrev;
 static uint64_t ll_rng;
@@ -1853,10 +1893,14 @@ ll_rand(void)
 	return (uint32_t)(ll_rng >> 33);
 }
 
-static uint8_t ll_pat(uint32_t off) { return (uint8_t)(off * 31u + 7u); }
+static uint8_t
+ll_pat(uint32_t off)
+{
+	return (uint8_t)(off * 31u + 7u);
+}
 
 static uint32_t ll_reorder_pct, ll_dup_pct;
-static uint64_t ll_dup_rx;   /* segments arriving wholly held already */
+static uint64_t ll_dup_rx; /* segments arriving wholly held already */
 
 /* Delivery time of a packet sent now: 5 ms, or up to 15 ms for the
  * ll_reorder_pct share (so it arrives after later packets). */
@@ -1904,17 +1948,20 @@ lossy_transfer(bool sack, uint32_t cc, uint32_t loss_pct, uint64_t seed,
 			if (c->dlen == 0 || ll_rand() % 100 < loss_pct)
 				continue;
 			for (uint32_t k = 0; k < c->dlen; k++)
-				bad |= c->data[k] != ll_pat(c->seq - iss - 1 + k);
+				bad |= c->data[k] !=
+				       ll_pat(c->seq - iss - 1 + k);
 			for (uint32_t d = ll_rand() % 100 < ll_dup_pct ? 2 : 1;
 			     d > 0 && ll_nfwd < LL_MAXQ; d--)
-				ll_fwd[ll_nfwd++] = (struct ll_pkt){
-					ll_when(), c->seq, 0, c->dlen, 0, {{0}} };
+				ll_fwd[ll_nfwd++] =
+					(struct ll_pkt){ ll_when(), c->seq,
+							 0,         c->dlen,
+							 0,         { { 0 } } };
 		}
 		rd = ncap = 0;
 		/* Receiver: take what arrives now, ACK each segment. */
 		for (uint32_t i = 0; i < ll_nfwd;) {
 			struct ll_pkt p = ll_fwd[i];
-			struct ll_pkt a = { ll_when(), 0, 0, 0, 0, {{0}} };
+			struct ll_pkt a = { ll_when(), 0, 0, 0, 0, { { 0 } } };
 			uint32_t l = p.seq, r = p.seq + p.len, j, n;
 
 			if (p.t > lc.now_us) {
@@ -1962,14 +2009,26 @@ lossy_transfer(bool sack, uint32_t cc, uint32_t loss_pct, uint64_t seed,
 						break;
 					}
 					for (uint32_t k = j + 1; k < nblk; k++)
-						if (HS_SEQ_LEQ(blk[k][0], blk[j][1]) &&
-						    HS_SEQ_GEQ(blk[k][1], blk[j][0])) {
-							if (HS_SEQ_LT(blk[k][0], blk[j][0]))
-								blk[j][0] = blk[k][0];
-							if (HS_SEQ_GT(blk[k][1], blk[j][1]))
-								blk[j][1] = blk[k][1];
-							blk[k][0] = blk[--nblk][0];
-							blk[k][1] = blk[nblk][1];
+						if (HS_SEQ_LEQ(blk[k][0],
+							       blk[j][1]) &&
+						    HS_SEQ_GEQ(blk[k][1],
+							       blk[j][0])) {
+							if (HS_SEQ_LT(
+								    blk[k][0],
+								    blk[j][0]))
+								blk[j][0] =
+									blk[k]
+									   [0];
+							if (HS_SEQ_GT(
+								    blk[k][1],
+								    blk[j][1]))
+								blk[j][1] =
+									blk[k]
+									   [1];
+							blk[k][0] =
+								blk[--nblk][0];
+							blk[k][1] =
+								blk[nblk][1];
 							more = true;
 							break;
 						}
@@ -1987,7 +2046,8 @@ lossy_transfer(bool sack, uint32_t cc, uint32_t loss_pct, uint64_t seed,
 						n++;
 					}
 				for (j = 0; j < nblk && n < 4; j++)
-					if (n == 0 || blk[j][0] != a.sack[0][0]) {
+					if (n == 0 ||
+					    blk[j][0] != a.sack[0][0]) {
 						a.sack[n][0] = blk[j][0];
 						a.sack[n][1] = blk[j][1];
 						n++;
@@ -1995,7 +2055,9 @@ lossy_transfer(bool sack, uint32_t cc, uint32_t loss_pct, uint64_t seed,
 				a.nsack = (uint8_t)n;
 			}
 			if (ll_rand() % 100 >= loss_pct)
-				for (uint32_t d = ll_rand() % 100 < ll_dup_pct ? 2 : 1;
+				for (uint32_t d = ll_rand() % 100 < ll_dup_pct
+							  ? 2
+							  : 1;
 				     d > 0 && ll_nrev < LL_MAXQ; d--)
 					ll_rev[ll_nrev++] = a;
 		}
@@ -2017,11 +2079,16 @@ lossy_transfer(bool sack, uint32_t cc, uint32_t loss_pct, uint64_t seed,
 				for (uint32_t k = 0; k < a.nsack; k++)
 					for (uint32_t e = 0; e < 2; e++)
 						for (uint32_t b = 0; b < 4; b++)
-							o.b[4 + 8 * k + 4 * e + b] = (uint8_t)
-								(a.sack[k][e] >> (24 - 8 * b));
+							o.b[4 + 8 * k + 4 * e +
+							    b] =
+								(uint8_t)(a.sack[k]
+										[e] >>
+									  (24 -
+									   8 * b));
 				o.len = (uint8_t)(4 + 8 * a.nsack);
 			}
-			inject_from(peer_port, SRV_PORT, F_ACK, seq, a.ack, NULL, 0, &o);
+			inject_from(peer_port, SRV_PORT, F_ACK, seq, a.ack,
+				    NULL, 0, &o);
 			if (app.c == NULL)
 				return false;
 		}
@@ -2039,14 +2106,18 @@ test_lossy_link(void)
 		bool sack;
 		uint32_t cc, loss, reorder, dup;
 	} cases[] = {
-		{ true, HS_TCP_CC_CUBIC, 0, 0, 0 }, { true, HS_TCP_CC_CUBIC, 5, 0, 0 },
+		{ true, HS_TCP_CC_CUBIC, 0, 0, 0 },
+		{ true, HS_TCP_CC_CUBIC, 5, 0, 0 },
 		{ true, HS_TCP_CC_CUBIC, 10, 0, 0 },
-		{ true, HS_TCP_CC_CUBIC, 15, 0, 0 }, { true, HS_TCP_CC_NEWRENO, 5, 0, 0 },
+		{ true, HS_TCP_CC_CUBIC, 15, 0, 0 },
+		{ true, HS_TCP_CC_NEWRENO, 5, 0, 0 },
 		{ true, HS_TCP_CC_NEWRENO, 10, 0, 0 },
-		{ false, HS_TCP_CC_CUBIC, 5, 0, 0 }, { false, HS_TCP_CC_CUBIC, 10, 0, 0 },
+		{ false, HS_TCP_CC_CUBIC, 5, 0, 0 },
+		{ false, HS_TCP_CC_CUBIC, 10, 0, 0 },
 		{ false, HS_TCP_CC_NEWRENO, 5, 0, 0 },
 		{ false, HS_TCP_CC_NEWRENO, 15, 0, 0 },
-		{ true, HS_TCP_CC_CUBIC, 5, 5, 1 }, { false, HS_TCP_CC_CUBIC, 5, 5, 1 },
+		{ true, HS_TCP_CC_CUBIC, 5, 5, 1 },
+		{ false, HS_TCP_CC_CUBIC, 5, 5, 1 },
 		{ true, HS_TCP_CC_CUBIC, 0, 20, 5 },
 	};
 
@@ -2067,8 +2138,10 @@ test_lossy_link(void)
 					    cases[i].loss, seed, 1u << 20, &ms);
 			CHECK(ok);
 			if (!ok)
-				fprintf(stderr, "lossy: case %zu seed %lu: stalled "
-					"after %lu ms\n", i, (unsigned long)seed,
+				fprintf(stderr,
+					"lossy: case %zu seed %lu: stalled "
+					"after %lu ms\n",
+					i, (unsigned long)seed,
 					(unsigned long)ms);
 			sum_ms += ms;
 			rto += lc.stats.tcp_rto;
@@ -2085,14 +2158,17 @@ test_lossy_link(void)
 			teardown();
 		}
 		printf("lossy: sack %d %-7s loss %2u%% reorder %2u%% dup %u%%: "
-		       "%6lu ms simulated, %3lu RTOs, %3lu recoveries, %4lu rexmt, "
-		       "%3lu TLP, %3lu limited-tx, %3lu rescue, %3lu lost-rexmt, %4lu dup-rx\n",
+		       "%6lu ms simulated, %3lu RTOs, %3lu recoveries, %4lu "
+		       "rexmt, "
+		       "%3lu TLP, %3lu limited-tx, %3lu rescue, %3lu "
+		       "lost-rexmt, %4lu dup-rx\n",
 		       cases[i].sack, cases[i].cc ? "newreno" : "cubic",
 		       cases[i].loss, cases[i].reorder, cases[i].dup,
 		       (unsigned long)sum_ms, (unsigned long)rto,
 		       (unsigned long)frx, (unsigned long)rexmt,
 		       (unsigned long)tlp, (unsigned long)ltx,
-		       (unsigned long)rescue, (unsigned long)rlost, (unsigned long)ll_dup_rx);
+		       (unsigned long)rescue, (unsigned long)rlost,
+		       (unsigned long)ll_dup_rx);
 	}
 	ll_reorder_pct = ll_dup_pct = 0;
 }
@@ -2105,17 +2181,17 @@ test_timer_clock_jump(void)
 {
 	setup(16);
 	handshake();
-	hs_tcp_set_timeout(app.c, 8000000);          /* 8 s: level 1 */
+	hs_tcp_set_timeout(app.c, 8000000); /* 8 s: level 1 */
 	lc.now_us += 5000000;
 	hs_tcp_timer_run(&lc);
 	CHECK(app.timeouts == 0);
-	lc.now_us += 2999000;                        /* 7.999 s */
+	lc.now_us += 2999000; /* 7.999 s */
 	hs_tcp_timer_run(&lc);
 	CHECK(app.timeouts == 0);
 	lc.now_us += 1000;
 	hs_tcp_timer_run(&lc);
 	CHECK(app.timeouts == 1);
-	hs_tcp_set_timeout(app.c, 7200ull * 1000000);  /* 2 h: level 1 */
+	hs_tcp_set_timeout(app.c, 7200ull * 1000000); /* 2 h: level 1 */
 	lc.now_us += 3600ull * 1000000;
 	hs_tcp_timer_run(&lc);
 	CHECK(app.timeouts == 1);
@@ -2130,7 +2206,8 @@ test_timer_clock_jump(void)
 	lc.now_us += 1000;
 	hs_tcp_timer_run(&lc);
 	CHECK(app.timeouts == 2);
-	hs_tcp_set_timeout(app.c, 40ull * 86400 * 1000000);  /* 40 days: level 2 */
+	hs_tcp_set_timeout(app.c,
+			   40ull * 86400 * 1000000); /* 40 days: level 2 */
 	lc.now_us += 39ull * 86400 * 1000000;
 	hs_tcp_timer_run(&lc);
 	CHECK(app.timeouts == 2);
@@ -2150,9 +2227,14 @@ syn_opts(bool ts, uint32_t val)
 	if (ts) {
 		uint8_t *p = o.b + o.len;
 
-		p[0] = 1; p[1] = 1; p[2] = 8; p[3] = 10;
-		p[4] = (uint8_t)(val >> 24); p[5] = (uint8_t)(val >> 16);
-		p[6] = (uint8_t)(val >> 8); p[7] = (uint8_t)val;
+		p[0] = 1;
+		p[1] = 1;
+		p[2] = 8;
+		p[3] = 10;
+		p[4] = (uint8_t)(val >> 24);
+		p[5] = (uint8_t)(val >> 16);
+		p[6] = (uint8_t)(val >> 8);
+		p[7] = (uint8_t)val;
 		memset(p + 8, 0, 4);
 		o.len += 12;
 	}
@@ -2215,13 +2297,15 @@ test_syncookie_forgery(void)
 	/* Forged: the non-MAC bits of c0 (time parity, TS, MSS, wscale,
 	 * SACK), random MAC bits, for 4-tuples that sent no SYN. */
 	for (uint32_t i = 0; i < n_plain; i++) {
-		uint32_t guess = (c0 & 0xff800000u) | (cookie_rand() & 0x7fffffu);
+		uint32_t guess =
+			(c0 & 0xff800000u) | (cookie_rand() & 0x7fffffu);
 
 		inject_from((uint16_t)(3000 + i % 60000), SRV_PORT, F_ACK,
-			    20000 + i / 60000 + 1, guess + 1, NULL, 0, &no_opts);
+			    20000 + i / 60000 + 1, guess + 1, NULL, 0,
+			    &no_opts);
 		ncap = rd = 0;
 		if (lc.stats.tcp_syncookie_ok != ok) {
-			ok++;                    /* free the port again */
+			ok++; /* free the port again */
 			app.multi = true;
 			hs_tcp_abort(app.c);
 			app.c = NULL;
@@ -2234,7 +2318,8 @@ test_syncookie_forgery(void)
 	/* With timestamps: the attacker also knows our TSval's high bits
 	 * (it cannot: they hold a secret per-tuple offset). */
 	for (uint32_t i = 0; i < n_ts; i++) {
-		uint32_t guess = (c1 & 0xf0000000u) | (cookie_rand() & 0xfffffffu);
+		uint32_t guess =
+			(c1 & 0xf0000000u) | (cookie_rand() & 0xfffffffu);
 		struct opts t = ts_opt(200, (ts1 & ~7u) | (cookie_rand() & 7u));
 
 		inject_from((uint16_t)(3000 + i % 60000), 443, F_ACK,
@@ -2278,10 +2363,10 @@ test_syncookie_lifetime(void)
 
 	hs_tcp_params.syncookies = 2;
 	setup(16);
-	lc.now_us = 64000000ull * 3;             /* a period starts */
+	lc.now_us = 64000000ull * 3; /* a period starts */
 	for (int i = 0; i < 2; i++) {
-		inject_from((uint16_t)(2100 + i), SRV_PORT, F_SYN, 100, 0,
-			    NULL, 0, &o);
+		inject_from((uint16_t)(2100 + i), SRV_PORT, F_SYN, 100, 0, NULL,
+			    0, &o);
 		c = EXPECT(F_SYN | F_ACK, caps[rd].seq, 101);
 		ck[i] = c ? c->seq : 0;
 	}
@@ -2331,8 +2416,8 @@ test_time_wait_recycle(void)
 	{
 		struct opts o = mss_opt(1000);
 
-		inject_from(peer_port, SRV_PORT, F_SYN, PEER_ISN + 100, 0,
-			    NULL, 0, &o);
+		inject_from(peer_port, SRV_PORT, F_SYN, PEER_ISN + 100, 0, NULL,
+			    0, &o);
 	}
 	EXPECT(F_SYN | F_ACK, caps[rd].seq, PEER_ISN + 101);
 	CHECK(lc.stats.tcp_tw_reuse == 1 && lc.stats.tcp_conn_timewait == 7);
@@ -2342,16 +2427,19 @@ test_time_wait_recycle(void)
 		struct opts o = mss_opt(1000);
 
 		peer_port = (uint16_t)(base + 100 + i);
-		inject_from(peer_port, SRV_PORT, F_SYN, PEER_ISN, 0, NULL, 0, &o);
+		inject_from(peer_port, SRV_PORT, F_SYN, PEER_ISN, 0, NULL, 0,
+			    &o);
 		EXPECT(F_SYN | F_ACK, caps[rd].seq, PEER_ISN + 1);
 		CHECK(lc.stats.tcp_tw_recycled == (uint64_t)i + 1);
-		CHECK(hs_tcp_conn_lookup(&lc, RTE_BE32(PEER_IP), RTE_BE32(SRV_IP),
+		CHECK(hs_tcp_conn_lookup(&lc, RTE_BE32(PEER_IP),
+					 RTE_BE32(SRV_IP),
 					 rte_cpu_to_be_16((uint16_t)(base + i)),
 					 rte_cpu_to_be_16(SRV_PORT)) == NULL);
 		CHECK(lc.tcp.tw_head == tw[i + 1]);
 	}
 	CHECK(lc.stats.tcp_syncookie_sent == 0 && lc.tcp.nb_conns == 8);
-	CHECK(lc.stats.tcp_conn_timewait == 4 && lc.stats.drop_tcp_conn_limit == 0);
+	CHECK(lc.stats.tcp_conn_timewait == 4 &&
+	      lc.stats.drop_tcp_conn_limit == 0);
 	/* The remaining TIME_WAIT conns expire; the FIFO ends empty. */
 	advance_ms(61000);
 	CHECK(lc.stats.tcp_conn_timewait == 0);
@@ -2375,7 +2463,8 @@ mem_open(uint16_t port)
 	CHECK(ncap > rd && caps[ncap - 1].flags == (F_SYN | F_ACK));
 	iss = caps[ncap - 1].seq;
 	rd = ncap;
-	inject_from(port, SRV_PORT, F_ACK, PEER_ISN + 1, iss + 1, NULL, 0, &no_opts);
+	inject_from(port, SRV_PORT, F_ACK, PEER_ISN + 1, iss + 1, NULL, 0,
+		    &no_opts);
 	CHECK(app.c != NULL && app.c->state == HS_TCP_ESTABLISHED);
 	return iss;
 }
@@ -2433,15 +2522,16 @@ test_mem_send_budget(void)
 	CHECK(hs_tcp_send_mbuf(a, mem_chain(budget + 13, 10)) == -ENOBUFS);
 	CHECK(lc.stats.drop_tcp_snd_mem == 1 && a->sndq.count == 0);
 	CHECK(hs_tcp_send_mbuf(a, mem_chain(budget, 10)) == (int)budget * 10);
-	CHECK(hs_tcp_send_space(a) == 0);          /* at its budget */
+	CHECK(hs_tcp_send_space(a) == 0); /* at its budget */
 	CHECK(mem_used() == budget);
 	/* b fills the lcore budget (400) */
 	iss_b = mem_open(peer_port + 1);
 	b = app.c;
-	CHECK(hs_tcp_send_mbuf(b, mem_chain(400 - budget, 10)) == (int)(400 - budget) * 10);
+	CHECK(hs_tcp_send_mbuf(b, mem_chain(400 - budget, 10)) ==
+	      (int)(400 - budget) * 10);
 	hs_tcp_push(b);
 	CHECK(mem_used() == 400);
-	CHECK(hs_tcp_send(b, buf, 8192) == -ENOBUFS);   /* hard: lcore */
+	CHECK(hs_tcp_send(b, buf, 8192) == -ENOBUFS); /* hard: lcore */
 	CHECK(hs_tcp_send_space(b) == 0 && lc.stats.tcp_mem_wait >= 1);
 	app.writable = 0;
 	/* the peer of b acknowledges everything: memory frees, b (and only
@@ -2470,7 +2560,7 @@ test_mem_rcv_window(void)
 	struct hs_tcp_conn *a;
 	struct cap *c;
 
-	hs_tcp_params.mem_lcore_max = 256;      /* high-water 224 */
+	hs_tcp_params.mem_lcore_max = 256; /* high-water 224 */
 	setup(16);
 	app.multi = true;
 	app.auto_read = false;
@@ -2479,7 +2569,8 @@ test_mem_rcv_window(void)
 	inject(F_ACK | F_PSH, seq, app.c->snd_una, data, sizeof(data));
 	advance_ms(50);
 	c = ncap > rd ? &caps[ncap - 1] : NULL;
-	CHECK(c && c->ack == seq + 1000 && c->ack + c->win == seq + 1000 + 65535);
+	CHECK(c && c->ack == seq + 1000 &&
+	      c->ack + c->win == seq + 1000 + 65535);
 	rd = ncap;
 	/* pressure: another conn holds 240 mbufs */
 	mem_open(peer_port + 1);
@@ -2493,7 +2584,7 @@ test_mem_rcv_window(void)
 	for (unsigned int i = rd; i < ncap; i++)
 		if (caps[i].dport == peer_port && caps[i].ack == seq + 2000)
 			c = &caps[i];
-	CHECK(c && c->ack + c->win == seq + 1000 + 65535);  /* edge held */
+	CHECK(c && c->ack + c->win == seq + 1000 + 65535); /* edge held */
 	rd = ncap;
 	teardown();
 
@@ -2523,7 +2614,7 @@ test_mem_reserve(void)
 	struct cap *c;
 	uint32_t iss;
 
-	hs_tcp_params.mem_lcore_max = 0;       /* derived from the pool */
+	hs_tcp_params.mem_lcore_max = 0; /* derived from the pool */
 	setup(64);
 	app.multi = true;
 	CHECK(lc.tcp.mem_max == hs_tcp_mem_auto(POOL_SIZE, 1, 0, 0));
@@ -2550,10 +2641,11 @@ test_mem_reserve(void)
 	CHECK(c && c->seq == iss + 1 && c->dlen > 0);
 	rd = ncap;
 	/* a segment for no connection is answered with RST */
-	inject_from((uint16_t)(port + 200), SRV_PORT, F_ACK, 5, 7, NULL, 0, &no_opts);
+	inject_from((uint16_t)(port + 200), SRV_PORT, F_ACK, 5, 7, NULL, 0,
+		    &no_opts);
 	CHECK(ncap > rd && (caps[ncap - 1].flags & F_RST));
 	rd = ncap;
-	teardown();                            /* pool back to POOL_SIZE */
+	teardown(); /* pool back to POOL_SIZE */
 }
 
 /* Shedding: above the high-water mark the conn holding most with no
@@ -2566,7 +2658,7 @@ test_mem_shed(void)
 	uint32_t iss_b;
 	bool rst = false;
 
-	hs_tcp_params.mem_lcore_max = 400;      /* high-water 350 */
+	hs_tcp_params.mem_lcore_max = 400; /* high-water 350 */
 	setup(16);
 	app.multi = true;
 	mem_open(peer_port);
@@ -2581,8 +2673,8 @@ test_mem_shed(void)
 	advance_ms(1500);
 	CHECK(lc.stats.conn_shed == 0);
 	/* b progresses (2000 bytes acked), and gets more to send */
-	inject_from(peer_port + 1, SRV_PORT, F_ACK, PEER_ISN + 1, iss_b + 1 + 2000,
-		    NULL, 0, &no_opts);
+	inject_from(peer_port + 1, SRV_PORT, F_ACK, PEER_ISN + 1,
+		    iss_b + 1 + 2000, NULL, 0, &no_opts);
 	CHECK(hs_tcp_send_mbuf(b, mem_chain(40, 100)) == 4000);
 	CHECK(mem_used() == 170 + 190);
 	rd = ncap;
@@ -2634,11 +2726,13 @@ sndbuf_transfer(uint32_t rounds, uint32_t win, uint32_t *peak)
 		unsigned int end, k = 0;
 
 		while ((n = hs_tcp_send_space(c)) > 0 &&
-		       hs_tcp_send(c, buf, HS_MIN(n, (uint32_t)sizeof(buf))) > 0)
+		       hs_tcp_send(c, buf, HS_MIN(n, (uint32_t)sizeof(buf))) >
+			       0)
 			;
 		hs_tcp_push(c);
 		*peak = HS_MAX(*peak, c->sndq.bytes);
-		CHECK(c->sndq.count <= hs_tcp_buf_mbufs(c->sndbuf) + HS_TCP_SND_MIN_MBUFS);
+		CHECK(c->sndq.count <=
+		      hs_tcp_buf_mbufs(c->sndbuf) + HS_TCP_SND_MIN_MBUFS);
 		CHECK(mem_used() <= lc.tcp.mem_max + lc.tcp.mem_reserve);
 		advance_ms(10);
 		end = ncap;
@@ -2746,7 +2840,7 @@ test_sndbuf_pressure(void)
 	struct hs_tcp_conn *c;
 	uint32_t peak;
 
-	hs_tcp_params.mem_lcore_max = 1200;     /* high-water 1050 */
+	hs_tcp_params.mem_lcore_max = 1200; /* high-water 1050 */
 	setup(16);
 	app.multi = true;
 	/* four others hold 4 x 272 = 1088 mbufs, never acknowledged */
@@ -2776,8 +2870,13 @@ test_sndbuf_pressure(void)
 int
 main(int argc, char **argv)
 {
-	char *eal[] = { "test", "--no-huge", "--no-pci", "--no-shconf",
-			"-m", "128", "--log-level=lib.eal:error",
+	char *eal[] = { "test",
+			"--no-huge",
+			"--no-pci",
+			"--no-shconf",
+			"-m",
+			"128",
+			"--log-level=lib.eal:error",
 			"--no-telemetry" };
 
 	(void)argc;

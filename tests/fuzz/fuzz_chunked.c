@@ -16,13 +16,14 @@
 
 #include "hs_http_parse.h"
 
-#define HS_FUZZ_ASSERT(x) do { \
-	if (!(x)) { \
-		fprintf(stderr, "%s:%d: invariant failed: %s\n", \
-			__FILE__, __LINE__, #x); \
-		abort(); \
-	} \
-} while (0)
+#define HS_FUZZ_ASSERT(x)                                                \
+	do {                                                             \
+		if (!(x)) {                                              \
+			fprintf(stderr, "%s:%d: invariant failed: %s\n", \
+				__FILE__, __LINE__, #x);                 \
+			abort();                                         \
+		}                                                        \
+	} while (0)
 
 #define LIMIT 4096
 
@@ -33,7 +34,8 @@ struct out {
 
 static struct out o1, o2;
 
-static void take(void *ctx, const char *p, size_t n)
+static void
+take(void *ctx, const char *p, size_t n)
 {
 	struct out *o = ctx;
 
@@ -43,8 +45,9 @@ static void take(void *ctx, const char *p, size_t n)
 }
 
 /* Decode buf in pieces of at most step bytes (0: one piece at split). */
-static int decode(const char *buf, size_t size, size_t split, size_t step,
-		  struct out *o, size_t *used, uint16_t *st)
+static int
+decode(const char *buf, size_t size, size_t split, size_t step, struct out *o,
+       size_t *used, uint16_t *st)
 {
 	struct hs_http_chunked d;
 	size_t off = 0, u;
@@ -57,7 +60,8 @@ static int decode(const char *buf, size_t size, size_t split, size_t step,
 
 		if (end > size)
 			end = size;
-		rc = hs_http_chunked_decode(&d, buf + off, end - off, &u, take, o);
+		rc = hs_http_chunked_decode(&d, buf + off, end - off, &u, take,
+					    o);
 		HS_FUZZ_ASSERT(u <= end - off);
 		HS_FUZZ_ASSERT(rc != -EAGAIN || u == end - off);
 		HS_FUZZ_ASSERT(rc == 0 || rc == -EAGAIN || rc == -EBADMSG);
@@ -69,7 +73,8 @@ static int decode(const char *buf, size_t size, size_t split, size_t step,
 	return rc;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *buf = malloc(size ? size : 1);
 	size_t u1, u2, split;

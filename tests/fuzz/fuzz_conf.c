@@ -20,11 +20,17 @@
 
 #include "hs_conf.h"
 
-#define FZ_ASSERT(c) do { if (!(c)) { \
-	fprintf(stderr, "invariant failed: %s (%s:%d)\n", #c, __FILE__, \
-		__LINE__); abort(); } } while (0)
+#define FZ_ASSERT(c)                                                          \
+	do {                                                                  \
+		if (!(c)) {                                                   \
+			fprintf(stderr, "invariant failed: %s (%s:%d)\n", #c, \
+				__FILE__, __LINE__);                          \
+			abort();                                              \
+		}                                                             \
+	} while (0)
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int fd = -1;
 	static char path[64];

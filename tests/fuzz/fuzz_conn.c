@@ -28,13 +28,14 @@
 
 #include "hs_http.h"
 
-#define HS_FUZZ_ASSERT(x) do { \
-	if (!(x)) { \
-		fprintf(stderr, "%s:%d: invariant failed: %s\n", \
-			__FILE__, __LINE__, #x); \
-		abort(); \
-	} \
-} while (0)
+#define HS_FUZZ_ASSERT(x)                                                \
+	do {                                                             \
+		if (!(x)) {                                              \
+			fprintf(stderr, "%s:%d: invariant failed: %s\n", \
+				__FILE__, __LINE__, #x);                 \
+			abort();                                         \
+		}                                                        \
+	} while (0)
 
 #define SECRET "SECRET-OUTSIDE-ROOT-7c1f"
 
@@ -43,7 +44,8 @@ static struct hs_http_server srv;
 static struct hs_http_conn conn;
 static char resp[1 << 17];
 
-static void put(const char *dir, const char *rel, const char *content)
+static void
+put(const char *dir, const char *rel, const char *content)
 {
 	char p[PATH_MAX];
 	FILE *f;
@@ -56,7 +58,8 @@ static void put(const char *dir, const char *rel, const char *content)
 	fclose(f);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char base[PATH_MAX], root[PATH_MAX + 8], p[PATH_MAX + 32], err[256];
 	const char *tmp = getenv("TMPDIR");
@@ -92,7 +95,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 /* Is the response about to come for a HEAD?  A response held while its
  * request's body is read belongs to that request; otherwise the next
  * request starts past the empty lines RFC 9112 §2.2 ignores. */
-static bool next_is_head(const struct hs_http_conn *c)
+static bool
+next_is_head(const struct hs_http_conn *c)
 {
 	size_t i = 0;
 
@@ -104,7 +108,8 @@ static bool next_is_head(const struct hs_http_conn *c)
 	return c->in_len - i >= 5 && memcmp(c->in + i, "HEAD ", 5) == 0;
 }
 
-static const char *find_hdr(const char *h, size_t n, const char *name)
+static const char *
+find_hdr(const char *h, size_t n, const char *name)
 {
 	size_t ln = strlen(name);
 
@@ -116,7 +121,8 @@ static const char *find_hdr(const char *h, size_t n, const char *name)
 }
 
 /* An interim 100 (Continue) goes out whole, before anything else. */
-static void drain_continue(void)
+static void
+drain_continue(void)
 {
 	static const char want[] = "HTTP/1.1 100 Continue\r\n\r\n";
 	char b[sizeof(want)];
@@ -137,7 +143,8 @@ static void drain_continue(void)
 }
 
 /* Drain one response and check it. */
-static void check_response(int status, bool head)
+static void
+check_response(int status, bool head)
 {
 	const void *p;
 	size_t n, hlen = conn.hdr_len, total = 0;
@@ -221,7 +228,8 @@ static struct {
 	unsigned int open, ended;
 } bodies;
 
-static void body_fn(void *ctx, const char *p, size_t n)
+static void
+body_fn(void *ctx, const char *p, size_t n)
 {
 	HS_FUZZ_ASSERT(ctx == &bodies && bodies.open == 1);
 	if (p == NULL) {
@@ -236,7 +244,8 @@ static void body_fn(void *ctx, const char *p, size_t n)
 }
 
 /* Attach the hook to a body that just started. */
-static void hook_body(void)
+static void
+hook_body(void)
 {
 	if (hs_http_conn_reading_body(&conn) && conn.body_fn == NULL) {
 		HS_FUZZ_ASSERT(bodies.open == 0);
@@ -247,7 +256,8 @@ static void hook_body(void)
 	}
 }
 
-static void pump(void)
+static void
+pump(void)
 {
 	const void *p;
 
@@ -270,7 +280,8 @@ static void pump(void)
 	}
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint32_t rnd;
 	size_t off = 2;

@@ -15,17 +15,19 @@
 
 #include "hs_http_parse.h"
 
-#define HS_FUZZ_ASSERT(x) do { \
-	if (!(x)) { \
-		fprintf(stderr, "%s:%d: invariant failed: %s\n", \
-			__FILE__, __LINE__, #x); \
-		abort(); \
-	} \
-} while (0)
+#define HS_FUZZ_ASSERT(x)                                                \
+	do {                                                             \
+		if (!(x)) {                                              \
+			fprintf(stderr, "%s:%d: invariant failed: %s\n", \
+				__FILE__, __LINE__, #x);                 \
+			abort();                                         \
+		}                                                        \
+	} while (0)
 
 static struct hs_http_req whole, part;
 
-static void same_facts(const struct hs_http_req *a, const struct hs_http_req *b)
+static void
+same_facts(const struct hs_http_req *a, const struct hs_http_req *b)
 {
 	HS_FUZZ_ASSERT(a->method == b->method);
 	HS_FUZZ_ASSERT(a->version_minor == b->version_minor);
@@ -39,7 +41,8 @@ static void same_facts(const struct hs_http_req *a, const struct hs_http_req *b)
 }
 
 /* Checks on a complete head of rc bytes in buf. */
-static void check_head(const struct hs_http_req *r, const char *buf, int rc)
+static void
+check_head(const struct hs_http_req *r, const char *buf, int rc)
 {
 	HS_FUZZ_ASSERT(rc >= 4);
 	HS_FUZZ_ASSERT(memcmp(buf + rc - 4, "\r\n\r\n", 4) == 0);
@@ -47,7 +50,8 @@ static void check_head(const struct hs_http_req *r, const char *buf, int rc)
 	HS_FUZZ_ASSERT(!(r->has_content_length && r->has_transfer_encoding));
 	if (hs_http_req_is_11(r))
 		HS_FUZZ_ASSERT(r->host_count == 1);
-	HS_FUZZ_ASSERT(r->target >= buf && r->target + r->target_len <= buf + rc);
+	HS_FUZZ_ASSERT(r->target >= buf &&
+		       r->target + r->target_len <= buf + rc);
 	for (uint32_t i = 0; i < r->num_headers; i++) {
 		const struct hs_http_header *h = &r->headers[i];
 
@@ -59,7 +63,8 @@ static void check_head(const struct hs_http_req *r, const char *buf, int rc)
 	}
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *buf = malloc(size ? size : 1);
 	int rc, rc2;
@@ -68,8 +73,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(buf, data, size);
 	hs_http_req_init(&whole);
 	rc = hs_http_parse_request(&whole, buf, size);
-	HS_FUZZ_ASSERT(rc == -EAGAIN || rc == -EBADMSG || (rc > 0 &&
-		       (size_t)rc <= size));
+	HS_FUZZ_ASSERT(rc == -EAGAIN || rc == -EBADMSG ||
+		       (rc > 0 && (size_t)rc <= size));
 	if (rc == -EBADMSG)
 		HS_FUZZ_ASSERT(whole.error_status >= 400 &&
 			       whole.error_status <= 505);

@@ -33,22 +33,22 @@
 #include "hs_http_files.h"
 #include "hs_srv_fake.h"
 
-#define HS_FUZZ_ASSERT(x) do { \
-	if (!(x)) { \
-		fprintf(stderr, "%s:%d: invariant failed: %s\n", \
-			__FILE__, __LINE__, #x); \
-		abort(); \
-	} \
-} while (0)
+#define HS_FUZZ_ASSERT(x)                                                \
+	do {                                                             \
+		if (!(x)) {                                              \
+			fprintf(stderr, "%s:%d: invariant failed: %s\n", \
+				__FILE__, __LINE__, #x);                 \
+			abort();                                         \
+		}                                                        \
+	} while (0)
 
-#define NCONN 4
-#define MAX_GENS 24                 /* reloads per input */
+#define NCONN    4
+#define MAX_GENS 24 /* reloads per input */
 
 static char roots[2][PATH_MAX];
-static const char *const paths[] = {
-	"/index.html", "/big.bin", "/big.bin.gz", "/small.txt",
-	"/sub/index.html", NULL
-};
+static const char *const paths[] = { "/index.html",     "/big.bin",
+				     "/big.bin.gz",     "/small.txt",
+				     "/sub/index.html", NULL };
 static struct fake_files gens[MAX_GENS + 1];
 static unsigned int ngens;
 
@@ -60,7 +60,8 @@ static const char *const canned[] = {
 	"Content-Length: 2\r\n\r\nxy",
 	"HEAD /big.bin HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nz",
 	"GET /big.bin HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip\r\n\r\n",
-	"GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /big.bin HTTP/1.1\r\nHost: a\r\n\r\n",
+	"GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /big.bin HTTP/1.1\r\nHost: "
+	"a\r\n\r\n",
 	"GET /big.bin HTTP/1.1\r\nHost: a\r\nIf-None-Match: *\r\n\r\n",
 	"GET /big.bin HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n"
 	"Expect: 100-continue\r\n\r\n",
@@ -70,8 +71,8 @@ static const char *const canned[] = {
 	"GET /sub HTTP/1.1\r\nHost: a\r\n\r\n",
 };
 
-static void put(const char *dir, const char *rel, const char *content,
-		size_t n)
+static void
+put(const char *dir, const char *rel, const char *content, size_t n)
 {
 	char p[PATH_MAX + 32];
 	FILE *f;
@@ -83,7 +84,8 @@ static void put(const char *dir, const char *rel, const char *content,
 	fclose(f);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *tmp = getenv("TMPDIR");
 	char big[3000], p[PATH_MAX + 8];
@@ -101,7 +103,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			abort();
 		for (size_t i = 0; i < sizeof(big); i++)
 			big[i] = (char)((g ? 'a' : 'A') + i % 26);
-		put(roots[g], "index.html", g ? "<h1>two</h1>\n" : "<h1>one</h1>\n", 13);
+		put(roots[g], "index.html",
+		    g ? "<h1>two</h1>\n" : "<h1>one</h1>\n", 13);
 		put(roots[g], "big.bin", big, sizeof(big));
 		put(roots[g], "big.bin.gz", big, 1500);
 		put(roots[g], "small.txt", g ? "bb\n" : "aaaa\n", g ? 3 : 5);
@@ -113,7 +116,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 /* A generation's cache, loaded afresh (each reload is a new cache). */
-static struct fake_files *next_gen(void)
+static struct fake_files *
+next_gen(void)
 {
 	struct fake_files *ff;
 	char err[256];
@@ -133,14 +137,15 @@ static struct fake_files *next_gen(void)
 }
 
 /* No body sent from a released (overwritten) cache. */
-static void check_wire(const struct fake_conn *fc)
+static void
+check_wire(const struct fake_conn *fc)
 {
-	static const uint8_t poison[16] = {
-		0xdd, 0xdd, 0xdd, 0xdd, 0xdd, 0xdd, 0xdd, 0xdd,
-		0xdd, 0xdd, 0xdd, 0xdd, 0xdd, 0xdd, 0xdd, 0xdd };
+	static const uint8_t poison[16] = { 0xdd, 0xdd, 0xdd, 0xdd, 0xdd, 0xdd,
+					    0xdd, 0xdd, 0xdd, 0xdd, 0xdd, 0xdd,
+					    0xdd, 0xdd, 0xdd, 0xdd };
 
-	HS_FUZZ_ASSERT(memmem(fc->wire, fc->wire_len, poison,
-			      sizeof(poison)) == NULL);
+	HS_FUZZ_ASSERT(memmem(fc->wire, fc->wire_len, poison, sizeof(poison)) ==
+		       NULL);
 }
 
 struct in {
@@ -148,7 +153,8 @@ struct in {
 	size_t n;
 };
 
-static unsigned int take(struct in *in)
+static unsigned int
+take(struct in *in)
 {
 	if (in->n == 0)
 		return 0;
@@ -156,7 +162,8 @@ static unsigned int take(struct in *in)
 	return *in->p++;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct in in = { data, size };
 	struct fake_conn *conns[NCONN] = { 0 };
@@ -175,15 +182,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		unsigned int n;
 
 		switch (op & 15) {
-		case 0:                 /* connect */
+		case 0: /* connect */
 			if (c == NULL || !c->live) {
-				conns[k] = fake_connect(op & 0x40 ? FAKE_PORT_PLAIN :
-							FAKE_PORT_TLS);
+				conns[k] =
+					fake_connect(op & 0x40 ? FAKE_PORT_PLAIN
+							       : FAKE_PORT_TLS);
 				if (conns[k] != NULL)
 					conns[k]->sndbuf = sndbuf;
 			}
 			break;
-		case 1:                 /* fuzzer bytes */
+		case 1: /* fuzzer bytes */
 			n = take(&in);
 			n = n < in.n ? n : (unsigned int)in.n;
 			if (c != NULL)
@@ -191,7 +199,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			in.p += n;
 			in.n -= n;
 			break;
-		case 2: {               /* a canned request, in two pieces */
+		case 2: { /* a canned request, in two pieces */
 			const char *r = canned[take(&in) % (sizeof(canned) /
 							    sizeof(canned[0]))];
 			size_t len = strlen(r), cut = take(&in) % (len + 1);
@@ -202,21 +210,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					struct fake_files *ff = next_gen();
 
 					if (ff != NULL)
-						HS_FUZZ_ASSERT(fake_reload(ff) == 0);
+						HS_FUZZ_ASSERT(
+							fake_reload(ff) == 0);
 				}
 				fake_send(c, r + cut, len - cut);
 			}
 			break;
 		}
-		case 3:                 /* the peer reads some */
+		case 3: /* the peer reads some */
 			if (c != NULL)
 				fake_transmit(c, (take(&in) + 1) * 37);
 			break;
-		case 4:                 /* the peer reads everything */
+		case 4: /* the peer reads everything */
 			if (c != NULL)
 				fake_transmit(c, SIZE_MAX);
 			break;
-		case 5: case 6: {       /* SIGHUP */
+		case 5:
+		case 6: { /* SIGHUP */
 			struct fake_files *ff = next_gen();
 
 			if (ff != NULL)
@@ -246,17 +256,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 12:
 			fake_nobufs(take(&in) % 4);
 			break;
-		case 13:                /* drain, TLS trouble */
+		case 13: /* drain, TLS trouble */
 			switch (op >> 4) {
 			case 13:
 				fake_drain();
 				break;
-			case 0: fake_tls_read_err = -EPROTO; break;
-			case 1: fake_tls_read_err = -EIO; break;
-			case 2: fake_tls_read_err = -ECONNRESET; break;
-			case 3: fake_tls_hs_err = -EPROTO; break;
-			case 4: fake_tls_hs_wait = !fake_tls_hs_wait; break;
-			default: break;
+			case 0:
+				fake_tls_read_err = -EPROTO;
+				break;
+			case 1:
+				fake_tls_read_err = -EIO;
+				break;
+			case 2:
+				fake_tls_read_err = -ECONNRESET;
+				break;
+			case 3:
+				fake_tls_hs_err = -EPROTO;
+				break;
+			case 4:
+				fake_tls_hs_wait = !fake_tls_hs_wait;
+				break;
+			default:
+				break;
 			}
 			break;
 		default:
@@ -271,7 +292,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int i = 0; i < NCONN; i++)
 		if (conns[i] != NULL && conns[i]->live)
 			for (int j = 0; j < 64 && conns[i]->live &&
-			     fake_transmit(conns[i], SIZE_MAX) > 0; j++)
+					fake_transmit(conns[i], SIZE_MAX) > 0;
+			     j++)
 				;
 	for (int i = 0; i < NCONN; i++)
 		if (conns[i] != NULL)

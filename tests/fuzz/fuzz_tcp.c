@@ -48,29 +48,39 @@ static struct rte_mempool *pool;
 static struct hs_netif ifp;
 static struct hs_lcore lc;
 
-static const struct rte_ether_addr our_mac = {{ 0x02, 0, 0, 0, 0, 0x01 }};
-static const struct rte_ether_addr peer_mac = {{ 0x02, 0, 0, 0, 0, 0x02 }};
+static const struct rte_ether_addr our_mac = { { 0x02, 0, 0, 0, 0, 0x01 } };
+static const struct rte_ether_addr peer_mac = { { 0x02, 0, 0, 0, 0, 0x02 } };
 
-#define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
+#define IP4(a, b, c, d)                                                   \
+	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | \
+	 (uint32_t)(d))
 #define SRV_IP IP4(198, 18, 0, 1)
 
-#define INV(e) do { if (!(e)) { fprintf(stderr, "fuzz_tcp: invariant " \
-	"failed at %s:%d: %s\n", __FILE__, __LINE__, #e); abort(); } } while (0)
+#define INV(e)                                           \
+	do {                                             \
+		if (!(e)) {                              \
+			fprintf(stderr,                  \
+				"fuzz_tcp: invariant "   \
+				"failed at %s:%d: %s\n", \
+				__FILE__, __LINE__, #e); \
+			abort();                         \
+		}                                        \
+	} while (0)
 
 /* ---- the peers ------------------------------------------------------- */
 struct peer {
-	uint32_t ip;                  /* network order */
-	uint16_t port;                /* host order */
-	uint32_t isn;                 /* the peer's ISN */
-	uint32_t snd;                 /* the peer's next sequence number */
-	uint32_t our_iss;             /* learned from SYN-ACKs we send */
-	uint32_t our_nxt;             /* highest seq+len we sent */
-	uint32_t tsval;               /* the peer's timestamp clock */
-	uint32_t our_tsval;           /* last TSval we sent */
+	uint32_t ip;        /* network order */
+	uint16_t port;      /* host order */
+	uint32_t isn;       /* the peer's ISN */
+	uint32_t snd;       /* the peer's next sequence number */
+	uint32_t our_iss;   /* learned from SYN-ACKs we send */
+	uint32_t our_nxt;   /* highest seq+len we sent */
+	uint32_t tsval;     /* the peer's timestamp clock */
+	uint32_t our_tsval; /* last TSval we sent */
 	bool have_iss;
 };
 static struct peer peers[NPEERS];
-static bool trace;                /* FUZZ_TCP_TRACE=1: print every op */
+static bool trace; /* FUZZ_TCP_TRACE=1: print every op */
 
 /* ---- the application --------------------------------------------------- */
 static struct hs_tcp_conn *app_conns[MAX_CONNS * 2];
@@ -98,9 +108,21 @@ app_forget(struct hs_tcp_conn *c)
 			app_conns[i] = NULL;
 }
 
-static void app_readable(struct hs_tcp_conn *c) { (void)c; }
-static void app_writable(struct hs_tcp_conn *c) { (void)c; }
-static void app_timeout(struct hs_tcp_conn *c) { hs_tcp_close(c); }
+static void
+app_readable(struct hs_tcp_conn *c)
+{
+	(void)c;
+}
+static void
+app_writable(struct hs_tcp_conn *c)
+{
+	(void)c;
+}
+static void
+app_timeout(struct hs_tcp_conn *c)
+{
+	hs_tcp_close(c);
+}
 
 static void
 app_closed(struct hs_tcp_conn *c, int reason)
@@ -111,8 +133,10 @@ app_closed(struct hs_tcp_conn *c, int reason)
 }
 
 static const struct hs_tcp_ops app_ops = {
-	.accepted = app_accepted, .readable = app_readable,
-	.writable = app_writable, .closed = app_closed,
+	.accepted = app_accepted,
+	.readable = app_readable,
+	.writable = app_writable,
+	.closed = app_closed,
 	.timeout = app_timeout,
 };
 
@@ -125,7 +149,8 @@ sink(struct hs_lcore *l, struct rte_mbuf **pkts, uint16_t n)
 	(void)l;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		uint32_t len = HS_MIN(rte_pktmbuf_pkt_len(m), (uint32_t)sizeof(flat));
+		uint32_t len =
+			HS_MIN(rte_pktmbuf_pkt_len(m), (uint32_t)sizeof(flat));
 		const uint8_t *p = rte_pktmbuf_read(m, 0, len, flat);
 		const struct rte_ether_hdr *eh = (const void *)p;
 		const struct rte_ipv4_hdr *ip = (const void *)(eh + 1);
@@ -151,7 +176,8 @@ sink(struct hs_lcore *l, struct rte_mbuf **pkts, uint16_t n)
 					pr->have_iss = true;
 				} else if (HS_SEQ_GT(seq + dl, pr->our_nxt)) {
 					pr->our_nxt = seq + dl +
-						!!(th->tcp_flags & RTE_TCP_FIN_FLAG);
+						      !!(th->tcp_flags &
+							 RTE_TCP_FIN_FLAG);
 				}
 			}
 		}
@@ -160,7 +186,10 @@ sink(struct hs_lcore *l, struct rte_mbuf **pkts, uint16_t n)
 }
 
 /* ---- input cursor ------------------------------------------------------ */
-struct cur { const uint8_t *p; size_t n; };
+struct cur {
+	const uint8_t *p;
+	size_t n;
+};
 
 static uint32_t
 take(struct cur *c, unsigned int bytes)
@@ -206,7 +235,8 @@ static void
 arp_announce(uint32_t ip)
 {
 	uint8_t *p;
-	struct rte_mbuf *m = frame(RTE_ETHER_TYPE_ARP, sizeof(struct rte_arp_hdr), &p);
+	struct rte_mbuf *m =
+		frame(RTE_ETHER_TYPE_ARP, sizeof(struct rte_arp_hdr), &p);
 	struct rte_arp_hdr *a = (struct rte_arp_hdr *)p;
 
 	if (m == NULL)
@@ -251,12 +281,12 @@ op_segment(struct cur *in)
 
 	if (dlen > 1400)
 		dlen = 1400;
-	flags &= 0x3f;                /* FIN SYN RST PSH ACK URG */
-	if ((mode & 3) == 0)          /* a fresh SYN from the peer */
+	flags &= 0x3f;       /* FIN SYN RST PSH ACK URG */
+	if ((mode & 3) == 0) /* a fresh SYN from the peer */
 		flags = RTE_TCP_SYN_FLAG;
 	seq = (mode & 4) ? pr->snd + (uint32_t)dseq : pr->snd;
 	if (flags & RTE_TCP_SYN_FLAG && !(flags & RTE_TCP_ACK_FLAG)) {
-		if (mode & 8) {       /* a new incarnation */
+		if (mode & 8) { /* a new incarnation */
 			pr->isn += 100000u + (uint32_t)(uint16_t)dseq;
 			pr->snd = pr->isn + 1;
 		}
@@ -270,40 +300,54 @@ op_segment(struct cur *in)
 	else
 		ack = pr->our_nxt;
 	if (optsel & 1) {
-		opts[olen++] = HS_TCPOPT_MSS; opts[olen++] = 4;
+		opts[olen++] = HS_TCPOPT_MSS;
+		opts[olen++] = 4;
 		opts[olen++] = (uint8_t)(optsel & 0x40 ? 0 : 5);
 		opts[olen++] = (uint8_t)(optsel & 0x40 ? 40 : 0xb4);
 	}
 	if (optsel & 2) {
 		opts[olen++] = HS_TCPOPT_NOP;
-		opts[olen++] = HS_TCPOPT_WSCALE; opts[olen++] = 3;
+		opts[olen++] = HS_TCPOPT_WSCALE;
+		opts[olen++] = 3;
 		opts[olen++] = (uint8_t)(optsel >> 4);
 	}
 	if (optsel & 4) {
-		opts[olen++] = HS_TCPOPT_NOP; opts[olen++] = HS_TCPOPT_NOP;
-		opts[olen++] = HS_TCPOPT_SACK_OK; opts[olen++] = 2;
+		opts[olen++] = HS_TCPOPT_NOP;
+		opts[olen++] = HS_TCPOPT_NOP;
+		opts[olen++] = HS_TCPOPT_SACK_OK;
+		opts[olen++] = 2;
 	}
 	if (optsel & 8) {
-		uint32_t tv = (optsel & 0x80) ? pr->tsval - (uint32_t)dseq :
-			      ++pr->tsval;
+		uint32_t tv = (optsel & 0x80) ? pr->tsval - (uint32_t)dseq
+					      : ++pr->tsval;
 		uint32_t te = (mode & 64) ? (uint32_t)dack : pr->our_tsval;
 
-		opts[olen++] = HS_TCPOPT_NOP; opts[olen++] = HS_TCPOPT_NOP;
-		opts[olen++] = HS_TCPOPT_TS; opts[olen++] = 10;
-		opts[olen++] = (uint8_t)(tv >> 24); opts[olen++] = (uint8_t)(tv >> 16);
-		opts[olen++] = (uint8_t)(tv >> 8); opts[olen++] = (uint8_t)tv;
-		opts[olen++] = (uint8_t)(te >> 24); opts[olen++] = (uint8_t)(te >> 16);
-		opts[olen++] = (uint8_t)(te >> 8); opts[olen++] = (uint8_t)te;
+		opts[olen++] = HS_TCPOPT_NOP;
+		opts[olen++] = HS_TCPOPT_NOP;
+		opts[olen++] = HS_TCPOPT_TS;
+		opts[olen++] = 10;
+		opts[olen++] = (uint8_t)(tv >> 24);
+		opts[olen++] = (uint8_t)(tv >> 16);
+		opts[olen++] = (uint8_t)(tv >> 8);
+		opts[olen++] = (uint8_t)tv;
+		opts[olen++] = (uint8_t)(te >> 24);
+		opts[olen++] = (uint8_t)(te >> 16);
+		opts[olen++] = (uint8_t)(te >> 8);
+		opts[olen++] = (uint8_t)te;
 	}
 	if ((optsel & 0x30) == 0x30 && olen + 12 <= sizeof(opts)) {
 		/* one SACK block around our send window */
 		uint32_t l = pr->our_iss + 1 + (uint32_t)(uint16_t)dack;
 		uint32_t r = l + dlen + 1448u;
 
-		opts[olen++] = HS_TCPOPT_NOP; opts[olen++] = HS_TCPOPT_NOP;
-		opts[olen++] = HS_TCPOPT_SACK; opts[olen++] = 10;
-		for (int s = 24; s >= 0; s -= 8) opts[olen++] = (uint8_t)(l >> s);
-		for (int s = 24; s >= 0; s -= 8) opts[olen++] = (uint8_t)(r >> s);
+		opts[olen++] = HS_TCPOPT_NOP;
+		opts[olen++] = HS_TCPOPT_NOP;
+		opts[olen++] = HS_TCPOPT_SACK;
+		opts[olen++] = 10;
+		for (int s = 24; s >= 0; s -= 8)
+			opts[olen++] = (uint8_t)(l >> s);
+		for (int s = 24; s >= 0; s -= 8)
+			opts[olen++] = (uint8_t)(r >> s);
 	}
 	while (olen & 3)
 		opts[olen++] = HS_TCPOPT_EOL;
@@ -329,13 +373,18 @@ op_segment(struct cur *in)
 	if (!(optsel & 0x40) || dlen != 0 || !(flags & RTE_TCP_URG_FLAG))
 		l4_csum(ip, th);
 	if (trace)
-		fprintf(stderr, "seg peer %u:%u flags 0x%02x seq %u ack %u(our_nxt %u) "
-			"win %u opts 0x%02x dlen %u\n", pr->ip >> 24, pr->port,
-			flags, seq - pr->isn, ack - pr->our_iss,
-			pr->our_nxt - pr->our_iss, win, optsel, dlen);
-	if (HS_SEQ_GT(seq + dlen + !!(flags & (RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG)),
-		      pr->snd) && !(mode & 4))
-		pr->snd = seq + dlen + !!(flags & (RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG));
+		fprintf(stderr,
+			"seg peer %u:%u flags 0x%02x seq %u ack %u(our_nxt %u) "
+			"win %u opts 0x%02x dlen %u\n",
+			pr->ip >> 24, pr->port, flags, seq - pr->isn,
+			ack - pr->our_iss, pr->our_nxt - pr->our_iss, win,
+			optsel, dlen);
+	if (HS_SEQ_GT(seq + dlen +
+			      !!(flags & (RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG)),
+		      pr->snd) &&
+	    !(mode & 4))
+		pr->snd = seq + dlen +
+			  !!(flags & (RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG));
 	hs_lcore_input(&lc, m);
 }
 
@@ -357,7 +406,8 @@ op_raw(struct cur *in, bool ipv4_hdr_valid)
 
 		if (len > in->n)
 			len = (uint16_t)in->n;
-		m = frame(RTE_ETHER_TYPE_IPV4, (uint16_t)(sizeof(*ip) + len), &p);
+		m = frame(RTE_ETHER_TYPE_IPV4, (uint16_t)(sizeof(*ip) + len),
+			  &p);
 		if (m == NULL)
 			return;
 		ip = (struct rte_ipv4_hdr *)p;
@@ -408,17 +458,21 @@ op_icmp(struct cur *in)
 	ic = (struct rte_icmp_hdr *)(ip + 1);
 	ic->icmp_type = (type & 1) ? 3 : type;
 	ic->icmp_code = (type & 1) ? 4 : code;
-	ic->icmp_seq_nb = rte_cpu_to_be_16(mtu);  /* next-hop MTU field */
+	ic->icmp_seq_nb = rte_cpu_to_be_16(mtu); /* next-hop MTU field */
 	iip = (struct rte_ipv4_hdr *)(ic + 1);
 	hs_ipv4_fill(iip, ifp.ip, pr->ip, IPPROTO_TCP, 40);
 	l4 = (uint8_t *)(iip + 1);
-	l4[0] = 443 >> 8; l4[1] = 443 & 0xff;
-	l4[2] = (uint8_t)(pr->port >> 8); l4[3] = (uint8_t)pr->port;
+	l4[0] = 443 >> 8;
+	l4[1] = 443 & 0xff;
+	l4[2] = (uint8_t)(pr->port >> 8);
+	l4[3] = (uint8_t)pr->port;
 	{
 		uint32_t s = pr->our_iss + 1 + dseq;
 
-		l4[4] = (uint8_t)(s >> 24); l4[5] = (uint8_t)(s >> 16);
-		l4[6] = (uint8_t)(s >> 8); l4[7] = (uint8_t)s;
+		l4[4] = (uint8_t)(s >> 24);
+		l4[5] = (uint8_t)(s >> 16);
+		l4[6] = (uint8_t)(s >> 8);
+		l4[7] = (uint8_t)s;
 	}
 	ic->icmp_cksum = 0;
 	ic->icmp_cksum = (uint16_t)~rte_raw_cksum(ic, sizeof(*ic) + inner_len);
@@ -476,7 +530,7 @@ op_app(struct cur *in)
 		break;
 	case 4:
 		app_forget(c);
-		n_closed++;            /* abort: no closed() call */
+		n_closed++; /* abort: no closed() call */
 		hs_tcp_abort(c);
 		break;
 	default:
@@ -518,8 +572,14 @@ check_table(void)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char *eal[] = { "fuzz_tcp", "--no-huge", "--no-pci", "--no-shconf",
-			"-m", "128", "--log-level=*:error", "--no-telemetry",
+	char *eal[] = { "fuzz_tcp",
+			"--no-huge",
+			"--no-pci",
+			"--no-shconf",
+			"-m",
+			"128",
+			"--log-level=*:error",
+			"--no-telemetry",
 			"--file-prefix=hs_fuzz_tcp" };
 
 	(void)argc;
@@ -530,7 +590,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		exit(1);
 	}
 	pool = rte_pktmbuf_pool_create("fuzz_tcp", POOL_SIZE, 0, 0,
-				       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+				       RTE_MBUF_DEFAULT_BUF_SIZE,
+				       SOCKET_ID_ANY);
 	if (pool == NULL)
 		exit(1);
 	ifp.port_id = HS_PORT_NONE;
@@ -568,8 +629,8 @@ run(const uint8_t *data, size_t size)
 	memset(app_conns, 0, sizeof(app_conns));
 	n_accepted = n_closed = 0;
 	for (unsigned int k = 0; k < NPEERS; k++) {
-		peers[k].ip = (k & 1) ? RTE_BE32(IP4(198, 18, 0, 3)) :
-					RTE_BE32(IP4(198, 18, 0, 2));
+		peers[k].ip = (k & 1) ? RTE_BE32(IP4(198, 18, 0, 3))
+				      : RTE_BE32(IP4(198, 18, 0, 2));
 		peers[k].port = (uint16_t)(40000 + k / 2);
 		peers[k].isn = 1000u + k * 7919u;
 		peers[k].snd = peers[k].isn;
@@ -587,7 +648,10 @@ run(const uint8_t *data, size_t size)
 
 	while (in.n > 0 && ops++ < 512) {
 		switch (take(&in, 1) % 10) {
-		case 0: case 1: case 2: case 3:
+		case 0:
+		case 1:
+		case 2:
+		case 3:
 			op_segment(&in);
 			break;
 		case 4:
@@ -596,15 +660,18 @@ run(const uint8_t *data, size_t size)
 		case 5:
 			op_icmp(&in);
 			break;
-		case 6: case 7: {
+		case 6:
+		case 7: {
 			uint8_t b = (uint8_t)take(&in, 1);
 
 			if (trace)
 				fprintf(stderr, "advance %u us\n",
-					((b & 0x3f) + 1) * (100u << ((b >> 6) * 4)));
+					((b & 0x3f) + 1) *
+						(100u << ((b >> 6) * 4)));
 
 			/* 0.1 ms .. 26 s */
-			advance((uint64_t)((b & 0x3f) + 1) * (100u << ((b >> 6) * 4)));
+			advance((uint64_t)((b & 0x3f) + 1) *
+				(100u << ((b >> 6) * 4)));
 			break;
 		}
 		default:
@@ -616,12 +683,18 @@ run(const uint8_t *data, size_t size)
 		if (trace)
 			for (uint32_t i = 0; i < lc.tcp.max_conns; i++)
 				if (lc.tcp.conns[i].state != HS_TCP_CLOSED)
-					fprintf(stderr, "  conn %u state %u flags 0x%x "
-						"una %u nxt %u max %u sndq %u now %lu\n", i,
-						lc.tcp.conns[i].state, lc.tcp.conns[i].flags,
-						lc.tcp.conns[i].snd_una - lc.tcp.conns[i].iss,
-						lc.tcp.conns[i].snd_nxt - lc.tcp.conns[i].iss,
-						lc.tcp.conns[i].snd_max - lc.tcp.conns[i].iss,
+					fprintf(stderr,
+						"  conn %u state %u flags 0x%x "
+						"una %u nxt %u max %u sndq %u "
+						"now %lu\n",
+						i, lc.tcp.conns[i].state,
+						lc.tcp.conns[i].flags,
+						lc.tcp.conns[i].snd_una -
+							lc.tcp.conns[i].iss,
+						lc.tcp.conns[i].snd_nxt -
+							lc.tcp.conns[i].iss,
+						lc.tcp.conns[i].snd_max -
+							lc.tcp.conns[i].iss,
 						lc.tcp.conns[i].sndq.bytes,
 						(unsigned long)lc.now_us);
 	}
@@ -642,10 +715,13 @@ run(const uint8_t *data, size_t size)
 
 			if (c->state != HS_TCP_CLOSED)
 
-				fprintf(stderr, "fuzz_tcp: conn %u left in state %u "
-					"flags 0x%x timers %d/%d/%d/%d\n", i, c->state,
-					c->flags, c->t_rexmt.pprev != NULL,
-					c->t_misc.pprev != NULL, c->t_app.pprev != NULL,
+				fprintf(stderr,
+					"fuzz_tcp: conn %u left in state %u "
+					"flags 0x%x timers %d/%d/%d/%d\n",
+					i, c->state, c->flags,
+					c->t_rexmt.pprev != NULL,
+					c->t_misc.pprev != NULL,
+					c->t_app.pprev != NULL,
 					c->t_keep.pprev != NULL);
 		}
 	}

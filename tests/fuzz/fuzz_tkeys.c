@@ -13,15 +13,21 @@
 
 #include <sys/mman.h>
 
-#define FZ_ASSERT(c) do { if (!(c)) { \
-	fprintf(stderr, "invariant failed: %s (%s:%d)\n", #c, __FILE__, \
-		__LINE__); abort(); } } while (0)
+#define FZ_ASSERT(c)                                                          \
+	do {                                                                  \
+		if (!(c)) {                                                   \
+			fprintf(stderr, "invariant failed: %s (%s:%d)\n", #c, \
+				__FILE__, __LINE__);                          \
+			abort();                                              \
+		}                                                             \
+	} while (0)
 
 static int fz_fd = -1;
 static char fz_path[64];
 
-static int fz_load(struct hs_tls_tkeys *k, const uint8_t *d, size_t n,
-		   char *err, size_t errlen)
+static int
+fz_load(struct hs_tls_tkeys *k, const uint8_t *d, size_t n, char *err,
+	size_t errlen)
 {
 	if (ftruncate(fz_fd, 0) != 0 ||
 	    (n > 0 && pwrite(fz_fd, d, n, 0) != (ssize_t)n))
@@ -30,7 +36,8 @@ static int fz_load(struct hs_tls_tkeys *k, const uint8_t *d, size_t n,
 	return hs_tls_tkeys_load(k, fz_path, err, errlen);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct hs_tls_tkeys *k = calloc(1, sizeof(*k));
 	char err[512];
@@ -71,7 +78,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				a++;
 			if (a < l && p[a] != '#' && p[a] != '\r' &&
 			    !(p[a] == ' ' || p[a] == '\t')) {
-				FZ_ASSERT(fz_load(&one, p, l, err, sizeof(err)) == 0);
+				FZ_ASSERT(fz_load(&one, p, l, err,
+						  sizeof(err)) == 0);
 				FZ_ASSERT(one.n == 1);
 				FZ_ASSERT(memcmp(&one.keys[0], &k->keys[0],
 						 sizeof(one.keys[0])) == 0);

@@ -25,17 +25,24 @@
 #include "hs_tls_early.h"
 #include "hs_tls_hello.h"
 
-#define FZ_ASSERT(c) do { if (!(c)) { \
-	fprintf(stderr, "invariant failed: %s (%s:%d)\n", #c, __FILE__, \
-		__LINE__); abort(); } } while (0)
+#define FZ_ASSERT(c)                                                          \
+	do {                                                                  \
+		if (!(c)) {                                                   \
+			fprintf(stderr, "invariant failed: %s (%s:%d)\n", #c, \
+				__FILE__, __LINE__);                          \
+			abort();                                              \
+		}                                                             \
+	} while (0)
 
-static uint32_t fz_next(uint32_t *seed, uint32_t max)
+static uint32_t
+fz_next(uint32_t *seed, uint32_t max)
 {
 	*seed = *seed * 1103515245u + 12345u;
 	return 1 + (*seed >> 16) % max;
 }
 
-static int fz_sniff(const uint8_t *p, size_t n, uint32_t seed, bool *off)
+static int
+fz_sniff(const uint8_t *p, size_t n, uint32_t seed, bool *off)
 {
 	struct hs_tls_early_sniff sn;
 	int rc = 0;
@@ -58,7 +65,8 @@ static int fz_sniff(const uint8_t *p, size_t n, uint32_t seed, bool *off)
 	return rc;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static bool inited;
 	struct hs_tls_hold h;
@@ -97,13 +105,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(h.raw + h.len, data + pos, k);
 		pos += k;
 		rc = hs_tls_hold_add(&h, k);
-		FZ_ASSERT(rc == 0 || rc == 1 || rc == -HS_TLS_AL_UNEXPECTED_MESSAGE ||
+		FZ_ASSERT(rc == 0 || rc == 1 ||
+			  rc == -HS_TLS_AL_UNEXPECTED_MESSAGE ||
 			  rc == -HS_TLS_AL_RECORD_OVERFLOW ||
 			  rc == -HS_TLS_AL_DECODE_ERROR);
 	}
 	if (rc == 1) {
 		FZ_ASSERT(hs_tls_hold_want(&h) == 0);
-		FZ_ASSERT(h.len == pos);   /* nothing pulled past the hello */
+		FZ_ASSERT(h.len == pos); /* nothing pulled past the hello */
 		msg = hs_tls_hold_msg(&h, &mlen);
 		FZ_ASSERT(msg != NULL && mlen >= 4 && mlen <= HS_TLS_HELLO_MAX);
 		FZ_ASSERT(msg[0] == 1);

@@ -27,12 +27,17 @@
 
 #include "hs_tls_rec.h"
 
-#define FZ_ASSERT(c) do { if (!(c)) { \
-	fprintf(stderr, "invariant failed: %s (%s:%d)\n", #c, __FILE__, \
-		__LINE__); abort(); } } while (0)
+#define FZ_ASSERT(c)                                                          \
+	do {                                                                  \
+		if (!(c)) {                                                   \
+			fprintf(stderr, "invariant failed: %s (%s:%d)\n", #c, \
+				__FILE__, __LINE__);                          \
+			abort();                                              \
+		}                                                             \
+	} while (0)
 
-#define FZ_BUF (1u << 18)
-#define FZ_RECS 512
+#define FZ_BUF    (1u << 18)
+#define FZ_RECS   512
 #define FZ_PIECES 65536
 
 struct fz_suite {
@@ -47,8 +52,8 @@ static const struct fz_suite fz_suites[] = {
 };
 
 struct fz_rec {
-	size_t start, reclen;   /* in the stream */
-	const uint8_t *plain;   /* in the input */
+	size_t start, reclen; /* in the stream */
+	const uint8_t *plain; /* in the input */
 	size_t len;
 	uint8_t type;
 	int touched;
@@ -59,14 +64,15 @@ static uint8_t fz_scratch[HS_TLS_REC_MAX_PLAIN];
 static struct fz_rec fz_recs[FZ_RECS];
 static struct hs_tls_iov fz_v[FZ_PIECES];
 
-static uint32_t fz_next(uint32_t *seed, uint32_t max)
+static uint32_t
+fz_next(uint32_t *seed, uint32_t max)
 {
 	*seed = *seed * 1103515245u + 12345u;
 	return 1 + (*seed >> 16) % max;
 }
 
-static int fz_init(struct hs_tls_rec *r, const struct fz_suite *s,
-		   enum hs_tls_rec_dir d)
+static int
+fz_init(struct hs_tls_rec *r, const struct fz_suite *s, enum hs_tls_rec_dir d)
 {
 	uint8_t key[32], iv[12];
 	size_t i;
@@ -81,8 +87,8 @@ static int fz_init(struct hs_tls_rec *r, const struct fz_suite *s,
 }
 
 /* Seal the records the input describes; returns the stream length. */
-static size_t fz_seal(struct hs_tls_rec *w, const uint8_t *d, size_t n,
-		      int *nrec)
+static size_t
+fz_seal(struct hs_tls_rec *w, const uint8_t *d, size_t n, int *nrec)
 {
 	static const uint8_t types[3] = { HS_TLS_CT_APPDATA,
 					  HS_TLS_CT_HANDSHAKE,
@@ -91,7 +97,8 @@ static size_t fz_seal(struct hs_tls_rec *w, const uint8_t *d, size_t n,
 
 	*nrec = 0;
 	while (i + 4 <= n && *nrec < FZ_RECS) {
-		size_t len = ((size_t)d[i] << 8 | d[i + 1]) % (HS_TLS_REC_MAX_PLAIN + 1);
+		size_t len = ((size_t)d[i] << 8 | d[i + 1]) %
+			     (HS_TLS_REC_MAX_PLAIN + 1);
 		uint8_t type = types[d[i + 2] % 3];
 		size_t pad = w->version == HS_TLS_V13 ? d[i + 3] % 32 : 0;
 		struct hs_tls_iov v;
@@ -108,15 +115,15 @@ static size_t fz_seal(struct hs_tls_rec *w, const uint8_t *d, size_t n,
 			break;
 		if ((type == HS_TLS_CT_ALERT && len != 2) ||
 		    (type == HS_TLS_CT_HANDSHAKE && len == 0))
-			type = HS_TLS_CT_APPDATA;   /* keep every record legal */
+			type = HS_TLS_CT_APPDATA; /* keep every record legal */
 		memcpy(fz_stream + out + hl, d + i, len);
 		v.base = fz_stream + out + hl;
 		v.len = len;
 		rl = hs_tls_rec_seal(w, type, fz_stream + out, &v, 1,
 				     fz_stream + out + hl + len, pad);
 		FZ_ASSERT(rl > 0);
-		fz_recs[*nrec] = (struct fz_rec){ out, (size_t)rl, d + i, len,
-						  type, 0 };
+		fz_recs[*nrec] =
+			(struct fz_rec){ out, (size_t)rl, d + i, len, type, 0 };
 		(*nrec)++;
 		out += (size_t)rl;
 		i += len;
@@ -124,7 +131,8 @@ static size_t fz_seal(struct hs_tls_rec *w, const uint8_t *d, size_t n,
 	return out;
 }
 
-static void fz_touch(int nrec, size_t pos)
+static void
+fz_touch(int nrec, size_t pos)
 {
 	for (int k = 0; k < nrec; k++)
 		if (pos >= fz_recs[k].start &&
@@ -134,7 +142,8 @@ static void fz_touch(int nrec, size_t pos)
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
 
-int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
+int
+LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
 	static int ready;
 	const struct fz_suite *s;
@@ -205,9 +214,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		avail = o - off;
 		rc = hs_tls_rec_open(&r, fz_v, np, &m);
 		if (rc == -EAGAIN) {
-			FZ_ASSERT(m.reclen == 0 || (m.reclen > avail &&
-				  m.reclen <= HS_TLS_REC_HDR +
-					      HS_TLS_REC_MAX_CIPHER12));
+			FZ_ASSERT(
+				m.reclen == 0 ||
+				(m.reclen > avail &&
+				 m.reclen <= HS_TLS_REC_HDR +
+						     HS_TLS_REC_MAX_CIPHER12));
 			break;
 		}
 		if (rc != 0) {
@@ -217,7 +228,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 				size_t hl = hs_tls_rec_hdr_len(&r);
 
 				FZ_ASSERT(m.reclen >= hl + HS_TLS_AEAD_TAG_LEN);
-				for (size_t i = hl; i < m.reclen - HS_TLS_AEAD_TAG_LEN; i++)
+				for (size_t i = hl;
+				     i < m.reclen - HS_TLS_AEAD_TAG_LEN; i++)
 					FZ_ASSERT(fz_stream[off + i] == 0);
 			}
 			if (sealed) /* only a tampered record may fail */
@@ -238,14 +250,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 			FZ_ASSERT(m.reclen == fz_recs[k].reclen);
 			FZ_ASSERT(m.type == fz_recs[k].type);
 			FZ_ASSERT(m.len == fz_recs[k].len);
-			FZ_ASSERT(memcmp(fz_scratch, fz_recs[k].plain, m.len) == 0);
+			FZ_ASSERT(memcmp(fz_scratch, fz_recs[k].plain, m.len) ==
+				  0);
 		}
 		off += m.reclen;
 		k++;
 	}
-	if (sealed && off >= len)   /* all opened: nothing was tampered */
+	if (sealed && off >= len) /* all opened: nothing was tampered */
 		for (int i = 0; i < nrec; i++)
-			FZ_ASSERT(!fz_recs[i].touched || fz_recs[i].start >= len);
+			FZ_ASSERT(!fz_recs[i].touched ||
+				  fz_recs[i].start >= len);
 	hs_tls_rec_clear(&r);
 	return 0;
 }

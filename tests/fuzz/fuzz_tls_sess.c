@@ -20,9 +20,14 @@
 
 #include "hs_tls.h"
 
-#define FZ_ASSERT(c) do { if (!(c)) { \
-	fprintf(stderr, "invariant failed: %s (%s:%d)\n", #c, __FILE__, \
-		__LINE__); abort(); } } while (0)
+#define FZ_ASSERT(c)                                                          \
+	do {                                                                  \
+		if (!(c)) {                                                   \
+			fprintf(stderr, "invariant failed: %s (%s:%d)\n", #c, \
+				__FILE__, __LINE__);                          \
+			abort();                                              \
+		}                                                             \
+	} while (0)
 
 struct fz_io {
 	const uint8_t *p;
@@ -30,7 +35,8 @@ struct fz_io {
 	uint32_t seed;
 };
 
-static int fz_pull(void *io, uint8_t *buf, size_t len)
+static int
+fz_pull(void *io, uint8_t *buf, size_t len)
 {
 	struct fz_io *f = io;
 	size_t k;
@@ -50,7 +56,8 @@ static int fz_pull(void *io, uint8_t *buf, size_t len)
 	return (int)k;
 }
 
-static int fz_push(void *io, const uint8_t *buf, size_t len)
+static int
+fz_push(void *io, const uint8_t *buf, size_t len)
 {
 	(void)io;
 	(void)buf;
@@ -59,13 +66,15 @@ static int fz_push(void *io, const uint8_t *buf, size_t len)
 
 static struct hs_tls_ctx *fz_ctx;
 
-static void fz_fini(void)
+static void
+fz_fini(void)
 {
 	hs_tls_ctx_free(fz_ctx);
 	hs_tls_global_fini();
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct hs_tls_sess *s;
 	struct fz_io io;
@@ -74,16 +83,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc = -EAGAIN;
 
 	if (fz_ctx == NULL) {
-		const char *cert = getenv("HS_FUZZ_CERT"), *key = getenv("HS_FUZZ_KEY");
+		const char *cert = getenv("HS_FUZZ_CERT"),
+			   *key = getenv("HS_FUZZ_KEY");
 		static struct hs_tls_site site = { .name = "www.example.com" };
 		struct hs_tls_config cfg = { .crypto = HS_TLS_CRYPTO_WOLFSSL,
-					     .sites = &site, .nb_sites = 1,
+					     .sites = &site,
+					     .nb_sites = 1,
 					     .sni_strict = true,
 					     .early_data = true };
 		char err[512];
 
 		if (cert == NULL || key == NULL) {
-			fprintf(stderr, "fuzz_tls_sess: set HS_FUZZ_CERT and HS_FUZZ_KEY\n");
+			fprintf(stderr, "fuzz_tls_sess: set HS_FUZZ_CERT and "
+					"HS_FUZZ_KEY\n");
 			abort();
 		}
 		cfg.cert_file = site.cert_file = cert;
@@ -110,7 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (rc > 0)
 			rc = -EAGAIN;
 		if (rc == -EAGAIN && io.off == before && i > 0)
-			break;   /* no input taken: the flight is all in */
+			break; /* no input taken: the flight is all in */
 	}
 	FZ_ASSERT(rc == 0 || rc == -EAGAIN || rc == -EPROTO ||
 		  rc == -ECONNRESET);

@@ -43,11 +43,13 @@ static struct {
 struct hs_lcore *hs_lcores[HS_MAX_LCORES];
 unsigned int hs_nb_lcores;
 
-void hs_lcore_ctl_bump(void)
+void
+hs_lcore_ctl_bump(void)
 {
 }
 
-bool hs_lcore_draining(void)
+bool
+hs_lcore_draining(void)
 {
 	return fake_draining;
 }
@@ -60,7 +62,8 @@ struct fake_retired {
 };
 static struct fake_retired *fake_retired;
 
-int hs_rcu_retire(void *obj, bool (*busy)(void *obj), void (*free_fn)(void *obj))
+int
+hs_rcu_retire(void *obj, bool (*busy)(void *obj), void (*free_fn)(void *obj))
 {
 	struct fake_retired *r = calloc(1, sizeof(*r));
 
@@ -74,7 +77,8 @@ int hs_rcu_retire(void *obj, bool (*busy)(void *obj), void (*free_fn)(void *obj)
 	return 0;
 }
 
-static unsigned int fake_reclaim_all(bool force)
+static unsigned int
+fake_reclaim_all(bool force)
 {
 	struct fake_retired **pp = &fake_retired, *r;
 	unsigned int left = 0;
@@ -92,7 +96,8 @@ static unsigned int fake_reclaim_all(bool force)
 	return left;
 }
 
-unsigned int fake_reclaim(void)
+unsigned int
+fake_reclaim(void)
 {
 	return fake_reclaim_all(false);
 }
@@ -104,7 +109,7 @@ struct hs_tls_sess {
 	hs_tls_push_fn push;
 	void *io;
 	bool done;
-	unsigned int hs_need;             /* peer bytes the handshake needs */
+	unsigned int hs_need; /* peer bytes the handshake needs */
 	struct hs_tls_peer peer;
 };
 
@@ -114,8 +119,9 @@ int fake_tls_hs_err;
 int fake_tls_read_err;
 bool fake_cfg_access_log;
 
-struct hs_tls_sess *hs_tls_sess_new(struct hs_tls_ctx *ctx, hs_tls_pull_fn pull,
-				    hs_tls_push_fn push, void *io)
+struct hs_tls_sess *
+hs_tls_sess_new(struct hs_tls_ctx *ctx, hs_tls_pull_fn pull,
+		hs_tls_push_fn push, void *io)
 {
 	struct hs_tls_sess *s = calloc(1, sizeof(*s));
 
@@ -126,16 +132,19 @@ struct hs_tls_sess *hs_tls_sess_new(struct hs_tls_ctx *ctx, hs_tls_pull_fn pull,
 	s->push = push;
 	s->io = io;
 	s->hs_need = fake_tls_hs_bytes != 0 ? fake_tls_hs_bytes
-					    : fake_tls_hs_wait ? 1 : 0;
+		     : fake_tls_hs_wait     ? 1
+					    : 0;
 	return s;
 }
 
-void hs_tls_sess_free(struct hs_tls_sess *s)
+void
+hs_tls_sess_free(struct hs_tls_sess *s)
 {
 	free(s);
 }
 
-int hs_tls_handshake(struct hs_tls_sess *s)
+int
+hs_tls_handshake(struct hs_tls_sess *s)
 {
 	uint8_t hello;
 	int n;
@@ -160,24 +169,28 @@ int hs_tls_handshake(struct hs_tls_sess *s)
 	return 0;
 }
 
-bool hs_tls_handshake_done(const struct hs_tls_sess *s)
+bool
+hs_tls_handshake_done(const struct hs_tls_sess *s)
 {
 	return s->done;
 }
 
-bool hs_tls_early_phase(const struct hs_tls_sess *s)
+bool
+hs_tls_early_phase(const struct hs_tls_sess *s)
 {
 	(void)s;
 	return false;
 }
 
-bool hs_tls_in_early_data(const struct hs_tls_sess *s)
+bool
+hs_tls_in_early_data(const struct hs_tls_sess *s)
 {
 	(void)s;
 	return false;
 }
 
-int hs_tls_read(struct hs_tls_sess *s, void *buf, size_t len)
+int
+hs_tls_read(struct hs_tls_sess *s, void *buf, size_t len)
 {
 	int n;
 
@@ -193,7 +206,8 @@ int hs_tls_read(struct hs_tls_sess *s, void *buf, size_t len)
 	return n == -EPIPE ? 0 : -EAGAIN;
 }
 
-int hs_tls_write(struct hs_tls_sess *s, const void *buf, size_t len)
+int
+hs_tls_write(struct hs_tls_sess *s, const void *buf, size_t len)
 {
 	int n = s->push(s->io, buf, len);
 
@@ -202,7 +216,8 @@ int hs_tls_write(struct hs_tls_sess *s, const void *buf, size_t len)
 	return n < 0 ? n : (int)len;
 }
 
-int hs_tls_shutdown(struct hs_tls_sess *s)
+int
+hs_tls_shutdown(struct hs_tls_sess *s)
 {
 	int n = s->push(s->io, (const uint8_t *)FAKE_CLOSE_NOTIFY,
 			sizeof(FAKE_CLOSE_NOTIFY) - 1);
@@ -211,45 +226,52 @@ int hs_tls_shutdown(struct hs_tls_sess *s)
 }
 
 /* The fake session is a plaintext pass-through: never our own records. */
-bool hs_tls_own_records(const struct hs_tls_sess *s)
+bool
+hs_tls_own_records(const struct hs_tls_sess *s)
 {
 	(void)s;
 	return false;
 }
 
-size_t hs_tls_record_size(const struct hs_tls_sess *s)
+size_t
+hs_tls_record_size(const struct hs_tls_sess *s)
 {
 	(void)s;
 	return HS_TLS_MAX_WRITE;
 }
 
-int hs_tls_seal_room(const struct hs_tls_sess *s, size_t *head, size_t *tail)
+int
+hs_tls_seal_room(const struct hs_tls_sess *s, size_t *head, size_t *tail)
 {
 	(void)s, (void)head, (void)tail;
 	return -ENOTSUP;
 }
 
-int hs_tls_seal(struct hs_tls_sess *s, uint8_t *hdr,
-		const struct hs_tls_iov *v, int n, uint8_t *tail)
+int
+hs_tls_seal(struct hs_tls_sess *s, uint8_t *hdr, const struct hs_tls_iov *v,
+	    int n, uint8_t *tail)
 {
 	(void)s, (void)hdr, (void)v, (void)n, (void)tail;
 	return -ENOTSUP;
 }
 
-int hs_tls_seal_from(struct hs_tls_sess *s, uint8_t *hdr,
-		     const struct hs_tls_iov *v, int n, const void *src,
-		     uint8_t *tail)
+int
+hs_tls_seal_from(struct hs_tls_sess *s, uint8_t *hdr,
+		 const struct hs_tls_iov *v, int n, const void *src,
+		 uint8_t *tail)
 {
 	(void)s, (void)hdr, (void)v, (void)n, (void)src, (void)tail;
 	return -ENOTSUP;
 }
 
-const struct hs_tls_peer *hs_tls_peer(const struct hs_tls_sess *s)
+const struct hs_tls_peer *
+hs_tls_peer(const struct hs_tls_sess *s)
 {
 	return &s->peer;
 }
 
-unsigned int hs_tls_events(const struct hs_tls_sess *s)
+unsigned int
+hs_tls_events(const struct hs_tls_sess *s)
 {
 	(void)s;
 	return 0;
@@ -257,47 +279,56 @@ unsigned int hs_tls_events(const struct hs_tls_sess *s)
 
 /* ---- TCP ---------------------------------------------------------------- */
 
-static struct fake_conn *fake_of(const struct hs_tcp_conn *c)
+static struct fake_conn *
+fake_of(const struct hs_tcp_conn *c)
 {
 	return (struct fake_conn *)(void *)((char *)(uintptr_t)c -
-					     offsetof(struct fake_conn, tcp));
+					    offsetof(struct fake_conn, tcp));
 }
 
-void *hs_tcp_app(const struct hs_tcp_conn *c)
+void *
+hs_tcp_app(const struct hs_tcp_conn *c)
 {
 	return c->app;
 }
 
-void hs_tcp_set_app(struct hs_tcp_conn *c, void *p)
+void
+hs_tcp_set_app(struct hs_tcp_conn *c, void *p)
 {
 	c->app = p;
 }
 
-struct hs_lcore *hs_tcp_lcore_of(const struct hs_tcp_conn *c)
+struct hs_lcore *
+hs_tcp_lcore_of(const struct hs_tcp_conn *c)
 {
 	return c->lc;
 }
 
-uint32_t hs_tcp_peer_addr(const struct hs_tcp_conn *c)
+uint32_t
+hs_tcp_peer_addr(const struct hs_tcp_conn *c)
 {
 	return c->faddr;
 }
 
-uint16_t hs_tcp_peer_port(const struct hs_tcp_conn *c)
+uint16_t
+hs_tcp_peer_port(const struct hs_tcp_conn *c)
 {
 	return c->fport;
 }
 
-static int fake_listener(uint16_t port)
+static int
+fake_listener(uint16_t port)
 {
 	for (int i = 0; i < 2; i++)
-		if (fake_listeners[i].ops != NULL && fake_listeners[i].port == port)
+		if (fake_listeners[i].ops != NULL &&
+		    fake_listeners[i].port == port)
 			return i;
 	return -1;
 }
 
-int hs_tcp_listen(struct hs_lcore *lc, uint16_t port,
-		  const struct hs_tcp_ops *ops, void *arg)
+int
+hs_tcp_listen(struct hs_lcore *lc, uint16_t port, const struct hs_tcp_ops *ops,
+	      void *arg)
 {
 	(void)lc;
 	for (int i = 0; i < 2; i++) {
@@ -312,7 +343,8 @@ int hs_tcp_listen(struct hs_lcore *lc, uint16_t port,
 	return -ENOSPC;
 }
 
-int hs_tcp_unlisten(struct hs_lcore *lc, uint16_t port)
+int
+hs_tcp_unlisten(struct hs_lcore *lc, uint16_t port)
 {
 	int i = fake_listener(port);
 
@@ -323,7 +355,8 @@ int hs_tcp_unlisten(struct hs_lcore *lc, uint16_t port)
 	return 0;
 }
 
-size_t hs_tcp_recv(struct hs_tcp_conn *c, void *buf, size_t len)
+size_t
+hs_tcp_recv(struct hs_tcp_conn *c, void *buf, size_t len)
 {
 	struct fake_conn *fc = fake_of(c);
 	size_t n = fc->in_len - fc->in_off;
@@ -337,27 +370,32 @@ size_t hs_tcp_recv(struct hs_tcp_conn *c, void *buf, size_t len)
 	return n;
 }
 
-uint32_t hs_tcp_recv_avail(const struct hs_tcp_conn *c)
+uint32_t
+hs_tcp_recv_avail(const struct hs_tcp_conn *c)
 {
 	const struct fake_conn *fc = fake_of(c);
 
 	return (uint32_t)(fc->in_len - fc->in_off);
 }
 
-bool hs_tcp_peer_closed(const struct hs_tcp_conn *c)
+bool
+hs_tcp_peer_closed(const struct hs_tcp_conn *c)
 {
 	return fake_of(c)->peer_fin;
 }
 
-uint32_t hs_tcp_send_space(struct hs_tcp_conn *c)
+uint32_t
+hs_tcp_send_space(struct hs_tcp_conn *c)
 {
 	const struct fake_conn *fc = fake_of(c);
 
-	return fc->queued >= fc->sndbuf ? 0 : (uint32_t)(fc->sndbuf - fc->queued);
+	return fc->queued >= fc->sndbuf ? 0
+					: (uint32_t)(fc->sndbuf - fc->queued);
 }
 
-static int fake_queue(struct fake_conn *fc, const void *buf, size_t len,
-		      struct rte_mbuf_ext_shared_info *sh)
+static int
+fake_queue(struct fake_conn *fc, const void *buf, size_t len,
+	   struct rte_mbuf_ext_shared_info *sh)
 {
 	struct fake_seg *s;
 
@@ -387,24 +425,27 @@ static int fake_queue(struct fake_conn *fc, const void *buf, size_t len,
 	s->len = len;
 	fc->nseg++;
 	fc->queued += len;
-	fc->ack_owed = false;             /* the data carries the ACK */
+	fc->ack_owed = false; /* the data carries the ACK */
 	return (int)len;
 }
 
-int hs_tcp_send(struct hs_tcp_conn *c, const void *buf, size_t len)
+int
+hs_tcp_send(struct hs_tcp_conn *c, const void *buf, size_t len)
 {
 	return fake_queue(fake_of(c), buf, len, NULL);
 }
 
-int hs_tcp_send_ext(struct hs_tcp_conn *c, const void *buf, size_t len,
-		    struct rte_mbuf_ext_shared_info *shinfo)
+int
+hs_tcp_send_ext(struct hs_tcp_conn *c, const void *buf, size_t len,
+		struct rte_mbuf_ext_shared_info *shinfo)
 {
 	if (!c->lc->tx_ext_ok)
 		return hs_tcp_send(c, buf, len);
 	return fake_queue(fake_of(c), buf, len, shinfo);
 }
 
-int hs_tcp_send_mbuf(struct hs_tcp_conn *c, struct rte_mbuf *m)
+int
+hs_tcp_send_mbuf(struct hs_tcp_conn *c, struct rte_mbuf *m)
 {
 	struct rte_mbuf *seg;
 	int total = 0, rc;
@@ -422,7 +463,8 @@ int hs_tcp_send_mbuf(struct hs_tcp_conn *c, struct rte_mbuf *m)
 	return total;
 }
 
-void hs_tcp_ext_put(struct rte_mbuf_ext_shared_info *shinfo, void *addr)
+void
+hs_tcp_ext_put(struct rte_mbuf_ext_shared_info *shinfo, void *addr)
 {
 	if (rte_mbuf_ext_refcnt_update(shinfo, -1) == 0)
 		shinfo->free_cb(addr, shinfo->fcb_opaque);
@@ -430,7 +472,8 @@ void hs_tcp_ext_put(struct rte_mbuf_ext_shared_info *shinfo, void *addr)
 
 /* A segment leaves: its bytes are read (here, into dst if any), then its
  * reference dropped. */
-static void fake_seg_done(struct fake_seg *s, uint8_t *dst)
+static void
+fake_seg_done(struct fake_seg *s, uint8_t *dst)
 {
 	static uint8_t scratch[1 << 16];
 	size_t off = 0;
@@ -450,7 +493,8 @@ static void fake_seg_done(struct fake_seg *s, uint8_t *dst)
 }
 
 /* The connection is gone: its queued segments stay in the "TX ring". */
-static void fake_orphan(struct fake_conn *fc)
+static void
+fake_orphan(struct fake_conn *fc)
 {
 	for (unsigned int i = 0; i < fc->nseg; i++)
 		fake_orphans[fake_norphans++] = fc->segs[i];
@@ -459,14 +503,16 @@ static void fake_orphan(struct fake_conn *fc)
 	fc->live = false;
 }
 
-void fake_flush_orphans(void)
+void
+fake_flush_orphans(void)
 {
 	for (unsigned int i = 0; i < fake_norphans; i++)
 		fake_seg_done(&fake_orphans[i], NULL);
 	fake_norphans = 0;
 }
 
-void hs_tcp_ack_now(struct hs_tcp_conn *c)
+void
+hs_tcp_ack_now(struct hs_tcp_conn *c)
 {
 	struct fake_conn *fc = fake_of(c);
 
@@ -476,31 +522,36 @@ void hs_tcp_ack_now(struct hs_tcp_conn *c)
 	}
 }
 
-void hs_tcp_close(struct hs_tcp_conn *c)
+void
+hs_tcp_close(struct hs_tcp_conn *c)
 {
 	fake_of(c)->srv_fin = true;
 }
 
-void hs_tcp_abort(struct hs_tcp_conn *c)
+void
+hs_tcp_abort(struct hs_tcp_conn *c)
 {
 	fake_orphan(fake_of(c));
 }
 
-void hs_tcp_set_timeout(struct hs_tcp_conn *c, uint64_t us)
+void
+hs_tcp_set_timeout(struct hs_tcp_conn *c, uint64_t us)
 {
 	fake_of(c)->timeout_us = us;
 }
 
 /* ---- the peer --------------------------------------------------------- */
 
-static const struct hs_tcp_ops *fake_ops(const struct fake_conn *fc)
+static const struct hs_tcp_ops *
+fake_ops(const struct fake_conn *fc)
 {
 	int i = fake_listener(fc->port);
 
 	return i < 0 ? NULL : fake_listeners[i].ops;
 }
 
-struct fake_conn *fake_connect(uint16_t port)
+struct fake_conn *
+fake_connect(uint16_t port)
 {
 	int l = fake_listener(port);
 	struct fake_conn *fc = NULL;
@@ -523,13 +574,14 @@ struct fake_conn *fake_connect(uint16_t port)
 	fc->wire_len = 0;
 	fc->wire_overflow = false;
 	fc->tcp.lc = &fake_lcore;
-	fc->tcp.faddr = rte_cpu_to_be_32(0xc6120002u);   /* 198.18.0.2 */
+	fc->tcp.faddr = rte_cpu_to_be_32(0xc6120002u); /* 198.18.0.2 */
 	fc->tcp.fport = RTE_BE16((uint16_t)(40000 + k));
 	fc->port = port;
 	fc->used = true;
 	fc->live = true;
 	fc->sndbuf = 1u << 16;
-	if (fake_listeners[l].ops->accepted(&fc->tcp, fake_listeners[l].arg) < 0) {
+	if (fake_listeners[l].ops->accepted(&fc->tcp, fake_listeners[l].arg) <
+	    0) {
 		fc->live = false;
 		fc->used = false;
 		return NULL;
@@ -537,19 +589,21 @@ struct fake_conn *fake_connect(uint16_t port)
 	return fc;
 }
 
-void fake_send(struct fake_conn *fc, const void *p, size_t n)
+void
+fake_send(struct fake_conn *fc, const void *p, size_t n)
 {
 	if (!fc->live || fc->peer_fin)
 		return;
 	if (n > FAKE_IN_MAX - fc->in_len)
-		n = FAKE_IN_MAX - fc->in_len;   /* the receive window */
+		n = FAKE_IN_MAX - fc->in_len; /* the receive window */
 	memcpy(fc->in + fc->in_len, p, n);
 	fc->in_len += n;
 	fc->ack_owed = n > 0;
 	fake_ops(fc)->readable(&fc->tcp);
 }
 
-void fake_peer_fin(struct fake_conn *fc)
+void
+fake_peer_fin(struct fake_conn *fc)
 {
 	if (!fc->live || fc->peer_fin)
 		return;
@@ -557,7 +611,8 @@ void fake_peer_fin(struct fake_conn *fc)
 	fake_ops(fc)->readable(&fc->tcp);
 }
 
-size_t fake_transmit(struct fake_conn *fc, size_t max)
+size_t
+fake_transmit(struct fake_conn *fc, size_t max)
 {
 	size_t sent = 0;
 	unsigned int done = 0;
@@ -588,7 +643,8 @@ size_t fake_transmit(struct fake_conn *fc, size_t max)
 			fc->wire_len += n;
 		sent += n;
 	}
-	memmove(fc->segs, fc->segs + done, (fc->nseg - done) * sizeof(fc->segs[0]));
+	memmove(fc->segs, fc->segs + done,
+		(fc->nseg - done) * sizeof(fc->segs[0]));
 	fc->nseg -= done;
 	fc->queued -= sent;
 	if (fc->live && sent > 0)
@@ -596,7 +652,8 @@ size_t fake_transmit(struct fake_conn *fc, size_t max)
 	return sent;
 }
 
-void fake_timeout(struct fake_conn *fc)
+void
+fake_timeout(struct fake_conn *fc)
 {
 	if (!fc->live || fc->timeout_us == 0)
 		return;
@@ -604,7 +661,8 @@ void fake_timeout(struct fake_conn *fc)
 	fake_ops(fc)->timeout(&fc->tcp);
 }
 
-void fake_reset(struct fake_conn *fc)
+void
+fake_reset(struct fake_conn *fc)
 {
 	if (!fc->live)
 		return;
@@ -612,37 +670,45 @@ void fake_reset(struct fake_conn *fc)
 	fake_ops(fc)->closed(&fc->tcp, -ECONNRESET);
 }
 
-bool fake_close_done(struct fake_conn *fc)
+bool
+fake_close_done(struct fake_conn *fc)
 {
 	if (!fc->live || !fc->srv_fin)
 		return false;
 	fake_transmit(fc, SIZE_MAX);
 	if (!fc->live)
-		return true;            /* aborted meanwhile */
+		return true; /* aborted meanwhile */
 	fake_orphan(fc);
 	fake_ops(fc)->closed(&fc->tcp, 0);
 	return true;
 }
 
-void fake_nobufs(unsigned int n)
+void
+fake_nobufs(unsigned int n)
 {
 	fake_nobufs_left = n;
 }
 
 /* ---- the server ------------------------------------------------------- */
 
-int fake_init(bool ext_ok)
+int
+fake_init(bool ext_ok)
 {
 	if (fake_pool == NULL) {
-		char *eal[] = { "fake", "--no-huge", "--no-pci", "--no-shconf",
-				"-m", "64", "--log-level=lib.eal:error",
+		char *eal[] = { "fake",
+				"--no-huge",
+				"--no-pci",
+				"--no-shconf",
+				"-m",
+				"64",
+				"--log-level=lib.eal:error",
 				"--no-telemetry" };
 
 		if (rte_eal_init((int)RTE_DIM(eal), eal) < 0)
 			return -EIO;
-		fake_pool = rte_pktmbuf_pool_create("fake_srv", FAKE_POOL_SIZE,
-						    0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-						    SOCKET_ID_ANY);
+		fake_pool = rte_pktmbuf_pool_create(
+			"fake_srv", FAKE_POOL_SIZE, 0, 0,
+			RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 		if (fake_pool == NULL)
 			return -ENOMEM;
 	}
@@ -669,17 +735,20 @@ int fake_init(bool ext_ok)
 	return 0;
 }
 
-struct hs_lcore *fake_lc(void)
+struct hs_lcore *
+fake_lc(void)
 {
 	return &fake_lcore;
 }
 
-static void fake_files_release(void *arg)
+static void
+fake_files_release(void *arg)
 {
 	struct fake_files *ff = arg;
 
 	for (const char *const *p = ff->paths; p != NULL && *p != NULL; p++) {
-		const struct hs_file *f = hs_files_lookup(ff->fc, *p, strlen(*p));
+		const struct hs_file *f =
+			hs_files_lookup(ff->fc, *p, strlen(*p));
 
 		if (f != NULL && !f->is_dir && f->size > 0)
 			memset((void *)(uintptr_t)f->data, 0xdd, f->size);
@@ -690,7 +759,8 @@ static void fake_files_release(void *arg)
 		(*ff->released)++;
 }
 
-static void fake_config(struct hs_server_config *cfg, struct fake_files *ff)
+static void
+fake_config(struct hs_server_config *cfg, struct fake_files *ff)
 {
 	hs_server_config_defaults(cfg);
 	cfg->https_port = FAKE_PORT_TLS;
@@ -700,7 +770,8 @@ static void fake_config(struct hs_server_config *cfg, struct fake_files *ff)
 	cfg->files = ff->fc;
 }
 
-int fake_server_start(struct fake_files *ff)
+int
+fake_server_start(struct fake_files *ff)
 {
 	struct hs_server_config cfg;
 	int rc;
@@ -712,7 +783,8 @@ int fake_server_start(struct fake_files *ff)
 	return hs_server_attach(&fake_lcore, &cfg);
 }
 
-int fake_reload(struct fake_files *ff)
+int
+fake_reload(struct fake_files *ff)
 {
 	struct hs_server_config cfg;
 	int rc;
@@ -727,14 +799,16 @@ int fake_reload(struct fake_files *ff)
 	return 0;
 }
 
-void fake_drain(void)
+void
+fake_drain(void)
 {
 	fake_draining = true;
 	if (fake_lcore.ctl_fn != NULL)
 		fake_lcore.ctl_fn(&fake_lcore);
 }
 
-unsigned int fake_server_stop(void)
+unsigned int
+fake_server_stop(void)
 {
 	unsigned int busy;
 
@@ -752,7 +826,8 @@ unsigned int fake_server_stop(void)
 	return busy;
 }
 
-unsigned int fake_pool_in_use(void)
+unsigned int
+fake_pool_in_use(void)
 {
 	return FAKE_POOL_SIZE - rte_mempool_avail_count(fake_pool);
 }

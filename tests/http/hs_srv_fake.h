@@ -31,18 +31,18 @@
 
 struct hs_file_cache;
 
-#define FAKE_MAX_CONNS 8
-#define FAKE_MAX_SEGS  256
-#define FAKE_IN_MAX    (1u << 16)
-#define FAKE_WIRE_MAX  (1u << 20)
+#define FAKE_MAX_CONNS  8
+#define FAKE_MAX_SEGS   256
+#define FAKE_IN_MAX     (1u << 16)
+#define FAKE_WIRE_MAX   (1u << 20)
 #define FAKE_PORT_TLS   443
 #define FAKE_PORT_PLAIN 80
 
 struct fake_seg {
 	const uint8_t *p;
 	size_t len;
-	struct rte_mbuf_ext_shared_info *sh;  /* by reference, else NULL */
-	uint8_t *own;                         /* copied bytes (freed) */
+	struct rte_mbuf_ext_shared_info *sh; /* by reference, else NULL */
+	uint8_t *own;                        /* copied bytes (freed) */
 };
 
 /* hs_tcp.h leaves struct hs_tcp_conn opaque; the fake replaces the TCP
@@ -51,27 +51,27 @@ struct fake_seg {
 struct hs_tcp_conn {
 	struct hs_lcore *lc;
 	void *app;
-	uint32_t faddr;                       /* network byte order */
-	uint16_t fport;                       /* network byte order */
+	uint32_t faddr; /* network byte order */
+	uint16_t fport; /* network byte order */
 };
 
 struct fake_conn {
-	struct hs_tcp_conn tcp;               /* what hs_server.c sees */
-	bool used;                            /* slot taken */
-	bool live;                            /* the application owns it */
-	bool srv_fin;                         /* hs_tcp_close() called */
+	struct hs_tcp_conn tcp; /* what hs_server.c sees */
+	bool used;              /* slot taken */
+	bool live;              /* the application owns it */
+	bool srv_fin;           /* hs_tcp_close() called */
 	bool peer_fin;
 	uint16_t port;
-	uint64_t timeout_us;                  /* armed deadline, 0 = none */
-	uint32_t sndbuf;                      /* soft send-buffer limit */
-	bool ack_owed;                        /* peer bytes not yet ACKed */
-	unsigned int acks_now;                /* hs_tcp_ack_now() sent one */
+	uint64_t timeout_us;   /* armed deadline, 0 = none */
+	uint32_t sndbuf;       /* soft send-buffer limit */
+	bool ack_owed;         /* peer bytes not yet ACKed */
+	unsigned int acks_now; /* hs_tcp_ack_now() sent one */
 	uint8_t in[FAKE_IN_MAX];
 	size_t in_len, in_off;
 	struct fake_seg segs[FAKE_MAX_SEGS];
 	unsigned int nseg;
-	size_t queued;                        /* bytes in segs */
-	uint8_t *wire;                        /* received by the client */
+	size_t queued; /* bytes in segs */
+	uint8_t *wire; /* received by the client */
 	size_t wire_len;
 	bool wire_overflow;
 };
@@ -81,8 +81,8 @@ struct fake_conn {
  * response still reading them shows garbage instead of the old bytes. */
 struct fake_files {
 	struct hs_file_cache *fc;
-	const char *const *paths;             /* NULL-terminated */
-	unsigned int *released;               /* counter, may be NULL */
+	const char *const *paths; /* NULL-terminated */
+	unsigned int *released;   /* counter, may be NULL */
 };
 
 /* Knobs (reset by fake_init): new TLS sessions wait for one peer byte

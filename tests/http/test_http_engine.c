@@ -15,26 +15,26 @@
 #include "hs_http.h"
 #include "hs_check.h"
 
-#define RFC_TIME 784111777
-#define RFC_DATE "Sun, 06 Nov 1994 08:49:37 GMT"
+#define RFC_TIME   784111777
+#define RFC_DATE   "Sun, 06 Nov 1994 08:49:37 GMT"
 #define INDEX_BODY "<!DOCTYPE html><h1>home</h1>\n"
-#define CSS_BODY "body { color: #333 }\n"
-#define SUB_BODY "<h1>sub</h1>\n"
-#define ABC_BODY "abcdefghijklmnopqrstuvwxyz"
-#define JS_BODY "console.log('plain javascript, long enough');\n"
-#define JSGZ_BODY "\x1f\x8bGZ-BYTES"
+#define CSS_BODY   "body { color: #333 }\n"
+#define SUB_BODY   "<h1>sub</h1>\n"
+#define ABC_BODY   "abcdefghijklmnopqrstuvwxyz"
+#define JS_BODY    "console.log('plain javascript, long enough');\n"
+#define JSGZ_BODY  "\x1f\x8bGZ-BYTES"
 
 static char base[PATH_MAX];
 static struct hs_file_cache *files;
 static struct hs_http_server srv_plain = { .tls = false,
 					   .server_name = "httpsd" };
-static struct hs_http_server srv_tls = { .tls = true,
-					 .server_name = "httpsd" };
+static struct hs_http_server srv_tls = { .tls = true, .server_name = "httpsd" };
 static struct hs_http_server srv_redir = { .tls = false };
 static struct hs_http_conn conn;
 static char out[1 << 16];
 
-static void mkfile(const char *rel, const char *content)
+static void
+mkfile(const char *rel, const char *content)
 {
 	char p[PATH_MAX + 64];
 	struct timespec ts[2] = { { RFC_TIME, 0 }, { RFC_TIME, 0 } };
@@ -50,7 +50,8 @@ static void mkfile(const char *rel, const char *content)
 	CHECK(utimensat(AT_FDCWD, p, ts, 0) == 0);
 }
 
-static void mkdir_rel(const char *rel)
+static void
+mkdir_rel(const char *rel)
 {
 	char p[PATH_MAX + 64];
 
@@ -58,7 +59,8 @@ static void mkdir_rel(const char *rel)
 	CHECK(mkdir(p, 0755) == 0);
 }
 
-static void feed(struct hs_http_conn *c, const char *s, size_t n)
+static void
+feed(struct hs_http_conn *c, const char *s, size_t n)
 {
 	size_t space;
 	char *p = hs_http_conn_inbuf(c, &space);
@@ -72,7 +74,8 @@ static void feed(struct hs_http_conn *c, const char *s, size_t n)
 #define FEED(c, lit) feed((c), (lit), sizeof(lit) - 1)
 
 /* Drain all output, accepting at most 'step' bytes per send (0 = all). */
-static size_t drain(struct hs_http_conn *c, char *dst, size_t cap, size_t step)
+static size_t
+drain(struct hs_http_conn *c, char *dst, size_t cap, size_t step)
 {
 	size_t total = 0, n;
 	const void *p;
@@ -92,7 +95,8 @@ static size_t drain(struct hs_http_conn *c, char *dst, size_t cap, size_t step)
 
 /* Like the transport glue: process, drain, repeat until idle.  Statuses
  * produced go to st[] (up to nst). */
-static size_t run(struct hs_http_conn *c, int *st, int nst, int *count)
+static size_t
+run(struct hs_http_conn *c, int *st, int nst, int *count)
 {
 	size_t total = 0;
 	int k = 0, s;
@@ -117,7 +121,8 @@ static size_t run(struct hs_http_conn *c, int *st, int nst, int *count)
 }
 
 /* One request on a fresh connection; returns the response length. */
-static size_t one(const struct hs_http_server *srv, const char *req, int *st)
+static size_t
+one(const struct hs_http_server *srv, const char *req, int *st)
 {
 	int count;
 	size_t n;
@@ -130,7 +135,8 @@ static size_t one(const struct hs_http_server *srv, const char *req, int *st)
 }
 
 /* The value of header 'name' in response text r (NULL if absent). */
-static bool header_is(const char *r, const char *name, const char *value)
+static bool
+header_is(const char *r, const char *name, const char *value)
 {
 	char pat[256];
 	const char *end = strstr(r, "\r\n\r\n");
@@ -141,7 +147,8 @@ static bool header_is(const char *r, const char *name, const char *value)
 	return h && end && h < end;
 }
 
-static bool has_header(const char *r, const char *name)
+static bool
+has_header(const char *r, const char *name)
 {
 	char pat[256];
 	const char *end = strstr(r, "\r\n\r\n");
@@ -152,7 +159,8 @@ static bool has_header(const char *r, const char *name)
 	return h && end && h < end;
 }
 
-static const char *body_of(const char *r)
+static const char *
+body_of(const char *r)
 {
 	const char *e = strstr(r, "\r\n\r\n");
 
@@ -161,7 +169,8 @@ static const char *body_of(const char *r)
 
 /* Replace the Date value by the fixed RFC example so responses compare
  * byte for byte; checks it is an IMF-fixdate-shaped value. */
-static void fix_date(char *r)
+static void
+fix_date(char *r)
 {
 	char *d = strstr(r, "\r\nDate: ");
 
@@ -175,20 +184,19 @@ static void fix_date(char *r)
 	memcpy(d, RFC_DATE, 29);
 }
 
-static void test_get_exact(void)
+static void
+test_get_exact(void)
 {
-	static const char want[] =
-		"HTTP/1.1 200 OK\r\n"
-		"Server: httpsd\r\n"
-		"Date: " RFC_DATE "\r\n"
-		"Content-Type: text/html; charset=utf-8\r\n"
-		"Content-Length: 29\r\n"
-		"Last-Modified: " RFC_DATE "\r\n"
-		"ETag: \"1d-2ebc98a1\"\r\n"
-		"Accept-Ranges: bytes\r\n"
-		"Connection: keep-alive\r\n"
-		"\r\n"
-		INDEX_BODY;
+	static const char want[] = "HTTP/1.1 200 OK\r\n"
+				   "Server: httpsd\r\n"
+				   "Date: " RFC_DATE "\r\n"
+				   "Content-Type: text/html; charset=utf-8\r\n"
+				   "Content-Length: 29\r\n"
+				   "Last-Modified: " RFC_DATE "\r\n"
+				   "ETag: \"1d-2ebc98a1\"\r\n"
+				   "Accept-Ranges: bytes\r\n"
+				   "Connection: keep-alive\r\n"
+				   "\r\n" INDEX_BODY;
 	char head_resp[2048];
 	int st = 0;
 	size_t n;
@@ -212,7 +220,8 @@ static void test_get_exact(void)
 	CHECK(conn.body == hs_files_lookup(files, "/index.html", 11)->data);
 
 	/* HEAD: the same header block, no body (RFC 9110 §9.3.2) */
-	n = one(&srv_plain, "HEAD /index.html HTTP/1.1\r\nHost: a\r\n\r\n", &st);
+	n = one(&srv_plain, "HEAD /index.html HTTP/1.1\r\nHost: a\r\n\r\n",
+		&st);
 	CHECK(st == 200);
 	fix_date(out);
 	memcpy(head_resp, out, n);
@@ -230,7 +239,8 @@ static void test_get_exact(void)
 	CHECK(strcmp(body_of(out), CSS_BODY) == 0);
 }
 
-static void test_errors(void)
+static void
+test_errors(void)
 {
 	int st = 0;
 
@@ -256,44 +266,56 @@ static void test_errors(void)
 	      has_header(out, "Content-Length"));
 
 	/* 405 with Allow for every other method (RFC 9110 §15.5.6) */
-	static const char *m405[] = { "POST", "PUT", "DELETE", "OPTIONS",
+	static const char *m405[] = { "POST",  "PUT",   "DELETE", "OPTIONS",
 				      "PATCH", "TRACE", "BREW" };
 	for (size_t i = 0; i < sizeof(m405) / sizeof(m405[0]); i++) {
 		char req[128];
 
-		snprintf(req, sizeof(req), "%s /index.html HTTP/1.1\r\nHost: a\r\n\r\n",
-			 m405[i]);
+		snprintf(req, sizeof(req),
+			 "%s /index.html HTTP/1.1\r\nHost: a\r\n\r\n", m405[i]);
 		one(&srv_plain, req, &st);
 		CHECK(st == 405);
 		CHECK(header_is(out, "Allow", "GET, HEAD"));
 		CHECK(header_is(out, "Connection", "keep-alive"));
 	}
 	/* with a body we do not read: 405 and close */
-	one(&srv_plain, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello",
+	one(&srv_plain,
+	    "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello",
 	    &st);
 	CHECK(st == 405 && header_is(out, "Connection", "close"));
 	CHECK(hs_http_conn_should_close(&conn));
 	/* more than 1 MiB declared: 413 and close */
-	one(&srv_plain, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1048577\r\n\r\n",
+	one(&srv_plain,
+	    "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1048577\r\n\r\n",
 	    &st);
 	CHECK(st == 413 && hs_http_conn_should_close(&conn));
 
 	/* parse errors: the right status, then close */
-	static const struct { const char *req; int st; } perr[] = {
+	static const struct {
+		const char *req;
+		int st;
+	} perr[] = {
 		{ "GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505 },
 		{ "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505 },
-		{ "GET / HTTP/1.1\r\n\r\n", 400 },             /* no Host */
+		{ "GET / HTTP/1.1\r\n\r\n", 400 }, /* no Host */
 		{ "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n"
-		  "Transfer-Encoding: chunked\r\n\r\n", 400 },  /* CL + TE */
-		{ "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n",
+		  "Transfer-Encoding: chunked\r\n\r\n",
+		  400 }, /* CL + TE */
+		{ "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: "
+		  "gzip\r\n\r\n",
 		  501 },
 		{ "GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400 },
-		{ "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
-		  "0x5\r\nhello\r\n0\r\n\r\n", 400 },   /* bad chunk size */
-		{ "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
-		  "100001\r\n", 413 },           /* chunk above the limit */
+		{ "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: "
+		  "chunked\r\n\r\n"
+		  "0x5\r\nhello\r\n0\r\n\r\n",
+		  400 }, /* bad chunk size */
+		{ "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: "
+		  "chunked\r\n\r\n"
+		  "100001\r\n",
+		  413 }, /* chunk above the limit */
 		{ "GET /../etc/passwd HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
-		{ "GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+		{ "GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: a\r\n\r\n",
+		  400 },
 	};
 	for (size_t i = 0; i < sizeof(perr) / sizeof(perr[0]); i++) {
 		one(&srv_plain, perr[i].req, &st);
@@ -307,11 +329,13 @@ static void test_errors(void)
 	}
 
 	/* double-encoded dots are a literal name: 404, no escape */
-	one(&srv_plain, "GET /%252e%252e/index.html HTTP/1.1\r\nHost: a\r\n\r\n", &st);
+	one(&srv_plain,
+	    "GET /%252e%252e/index.html HTTP/1.1\r\nHost: a\r\n\r\n", &st);
 	CHECK(st == 404 && !hs_http_conn_should_close(&conn));
 }
 
-static void test_dirs(void)
+static void
+test_dirs(void)
 {
 	int st = 0;
 
@@ -334,12 +358,13 @@ static void test_dirs(void)
 	one(&srv_plain, "GET /index.html/ HTTP/1.1\r\nHost: a\r\n\r\n", &st);
 	CHECK(st == 404);
 	/* absolute-form (RFC 9112 §3.2.2) */
-	one(&srv_plain, "GET http://example.com/sub/ HTTP/1.1\r\nHost: a\r\n\r\n",
-	    &st);
+	one(&srv_plain,
+	    "GET http://example.com/sub/ HTTP/1.1\r\nHost: a\r\n\r\n", &st);
 	CHECK(st == 200 && strcmp(body_of(out), SUB_BODY) == 0);
 }
 
-static void test_keepalive(void)
+static void
+test_keepalive(void)
 {
 	int st = 0;
 
@@ -347,15 +372,17 @@ static void test_keepalive(void)
 	one(&srv_plain, "GET / HTTP/1.0\r\n\r\n", &st);
 	CHECK(st == 200 && header_is(out, "Connection", "close"));
 	CHECK(hs_http_conn_should_close(&conn));
-	one(&srv_plain, "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", &st);
+	one(&srv_plain, "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+	    &st);
 	CHECK(st == 200 && header_is(out, "Connection", "keep-alive"));
 	CHECK(!hs_http_conn_should_close(&conn));
 	/* HTTP/1.1: persistent unless "close" */
-	one(&srv_plain, "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", &st);
+	one(&srv_plain,
+	    "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", &st);
 	CHECK(st == 200 && header_is(out, "Connection", "close"));
 	CHECK(hs_http_conn_should_close(&conn));
-	one(&srv_plain, "GET / HTTP/1.1\r\nHost: a\r\nConnection: x, Close\r\n\r\n",
-	    &st);
+	one(&srv_plain,
+	    "GET / HTTP/1.1\r\nHost: a\r\nConnection: x, Close\r\n\r\n", &st);
 	CHECK(hs_http_conn_should_close(&conn));
 	/* not before the response has drained */
 	hs_http_conn_init(&conn, &srv_plain);
@@ -366,12 +393,12 @@ static void test_keepalive(void)
 	CHECK(hs_http_conn_should_close(&conn));
 }
 
-static void test_pipelining(void)
+static void
+test_pipelining(void)
 {
-	static const char reqs[] =
-		"GET /index.html HTTP/1.1\r\nHost: a\r\n\r\n"
-		"GET /style.css HTTP/1.1\r\nHost: a\r\n\r\n"
-		"HEAD /nope HTTP/1.1\r\nHost: a\r\n\r\n";
+	static const char reqs[] = "GET /index.html HTTP/1.1\r\nHost: a\r\n\r\n"
+				   "GET /style.css HTTP/1.1\r\nHost: a\r\n\r\n"
+				   "HEAD /nope HTTP/1.1\r\nHost: a\r\n\r\n";
 	int st[3] = { 0 }, count = 0;
 	const char *p;
 
@@ -388,7 +415,8 @@ static void test_pipelining(void)
 	CHECK(header_is(out, "Content-Type", "text/css; charset=utf-8"));
 	p = strstr(out, CSS_BODY);
 	CHECK(p != NULL);
-	CHECK(p && strncmp(p + strlen(CSS_BODY), "HTTP/1.1 404 Not Found\r\n", 24) == 0);
+	CHECK(p && strncmp(p + strlen(CSS_BODY), "HTTP/1.1 404 Not Found\r\n",
+			   24) == 0);
 	CHECK(conn.in_len == 0 && conn.requests == 3);
 	CHECK(!hs_http_conn_should_close(&conn));
 
@@ -407,7 +435,8 @@ struct sink {
 	int ends, aborts;
 };
 
-static void sink_fn(void *ctx, const char *p, size_t n)
+static void
+sink_fn(void *ctx, const char *p, size_t n)
 {
 	struct sink *k = ctx;
 
@@ -426,7 +455,8 @@ static void sink_fn(void *ctx, const char *p, size_t n)
 	}
 }
 
-static void test_bodies(void)
+static void
+test_bodies(void)
 {
 	int st[3] = { 0 }, count = 0;
 	struct sink k = { .len = 0 };
@@ -434,8 +464,9 @@ static void test_bodies(void)
 	/* GET with a Content-Length body that looks like a request, then the
 	 * next request: the body is skipped, the next one answered */
 	hs_http_conn_init(&conn, &srv_plain);
-	FEED(&conn, "GET /index.html HTTP/1.1\r\nHost: a\r\nContent-Length: 19\r\n\r\n"
-	     "GET /nope HTTP/1.1\n"               /* the body, 19 bytes */
+	FEED(&conn,
+	     "GET /index.html HTTP/1.1\r\nHost: a\r\nContent-Length: 19\r\n\r\n"
+	     "GET /nope HTTP/1.1\n" /* the body, 19 bytes */
 	     "GET /style.css HTTP/1.1\r\nHost: a\r\n\r\n");
 	run(&conn, st, 2, &count);
 	CHECK(count == 2 && st[0] == 200 && st[1] == 200);
@@ -447,7 +478,8 @@ static void test_bodies(void)
 	/* the body arrives in pieces, the next request right behind it; the
 	 * response waits for the whole body */
 	hs_http_conn_init(&conn, &srv_plain);
-	FEED(&conn, "HEAD / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n01");
+	FEED(&conn,
+	     "HEAD / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n01");
 	CHECK(run(&conn, st, 2, &count) == 0);
 	CHECK(count == 0 && conn.body_left == 8 && conn.in_len == 0);
 	CHECK(hs_http_conn_reading_body(&conn));
@@ -467,10 +499,10 @@ static void test_bodies(void)
 	 * request: both answered in order, connection kept */
 	hs_http_conn_init(&conn, &srv_plain);
 	FEED(&conn, "GET /index.html HTTP/1.1\r\nHost: a\r\n"
-	     "Transfer-Encoding: chunked\r\n\r\n"
-	     "5;ext=\"q;\\\"\" ; e2\r\nGET /\r\n"
-	     "0a\r\nnope HTTP/\r\n0\r\nX-Trailer: t\r\n\r\n"
-	     "GET /style.css HTTP/1.1\r\nHost: a\r\n\r\n");
+		    "Transfer-Encoding: chunked\r\n\r\n"
+		    "5;ext=\"q;\\\"\" ; e2\r\nGET /\r\n"
+		    "0a\r\nnope HTTP/\r\n0\r\nX-Trailer: t\r\n\r\n"
+		    "GET /style.css HTTP/1.1\r\nHost: a\r\n\r\n");
 	run(&conn, st, 3, &count);
 	CHECK(count == 2 && st[0] == 200 && st[1] == 200);
 	CHECK(strstr(out, INDEX_BODY) && strstr(out, CSS_BODY));
@@ -479,7 +511,7 @@ static void test_bodies(void)
 	/* the decoded bytes reach the body hook, then (NULL, 0) */
 	hs_http_conn_init(&conn, &srv_plain);
 	FEED(&conn, "GET /style.css HTTP/1.1\r\nHost: a\r\n"
-	     "Transfer-Encoding: chunked\r\n\r\n");
+		    "Transfer-Encoding: chunked\r\n\r\n");
 	CHECK(run(&conn, st, 1, &count) == 0 && count == 0);
 	conn.body_fn = sink_fn;
 	conn.body_ctx = &k;
@@ -499,14 +531,15 @@ static void test_bodies(void)
 	/* aborted bodies: bad framing, the peer leaving, the connection
 	 * released; each told once */
 	{
-		static const char *const tails[] = { "1\r\nxZ", "1\r\nx", "1\r\nx" };
+		static const char *const tails[] = { "1\r\nxZ", "1\r\nx",
+						     "1\r\nx" };
 
 		for (int i = 0; i < 3; i++) {
 			struct sink a = { .len = 0 };
 
 			hs_http_conn_init(&conn, &srv_plain);
 			FEED(&conn, "GET / HTTP/1.1\r\nHost: a\r\n"
-			     "Transfer-Encoding: chunked\r\n\r\n");
+				    "Transfer-Encoding: chunked\r\n\r\n");
 			run(&conn, st, 1, &count);
 			conn.body_fn = sink_fn;
 			conn.body_ctx = &a;
@@ -527,7 +560,7 @@ static void test_bodies(void)
 	/* a bad chunk after a good one: 400 instead of the held 200, close */
 	hs_http_conn_init(&conn, &srv_plain);
 	FEED(&conn, "GET /index.html HTTP/1.1\r\nHost: a\r\n"
-	     "Transfer-Encoding: chunked\r\n\r\n2\r\nab\r\n-1\r\n");
+		    "Transfer-Encoding: chunked\r\n\r\n2\r\nab\r\n-1\r\n");
 	run(&conn, st, 2, &count);
 	CHECK(count == 1 && st[0] == 400 && strstr(out, INDEX_BODY) == NULL);
 	CHECK(header_is(out, "Connection", "close"));
@@ -536,14 +569,14 @@ static void test_bodies(void)
 	/* HEAD: the error has no body either */
 	hs_http_conn_init(&conn, &srv_plain);
 	FEED(&conn, "HEAD / HTTP/1.1\r\nHost: a\r\n"
-	     "Transfer-Encoding: chunked\r\n\r\n2\r\nabX");
+		    "Transfer-Encoding: chunked\r\n\r\n2\r\nabX");
 	run(&conn, st, 2, &count);
 	CHECK(count == 1 && st[0] == 400 && body_of(out) && *body_of(out) == 0);
 	CHECK(hs_http_conn_should_close(&conn));
 	/* chunks adding up to more than the limit: 413 */
 	hs_http_conn_init(&conn, &srv_plain);
 	FEED(&conn, "GET / HTTP/1.1\r\nHost: a\r\n"
-	     "Transfer-Encoding: chunked\r\n\r\n80000\r\n");
+		    "Transfer-Encoding: chunked\r\n\r\n80000\r\n");
 	CHECK(run(&conn, st, 2, &count) == 0 && count == 0);
 	for (int i = 0; i < 64; i++) {
 		static char zeros[8192];
@@ -564,7 +597,8 @@ static void test_bodies(void)
 	CHECK(hs_http_conn_should_close(&conn));
 	/* redirect mode: the body of a GET is read too, pipelining kept */
 	hs_http_conn_init(&conn, &srv_redir);
-	FEED(&conn, "GET /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+	FEED(&conn,
+	     "GET /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
 	     "1\r\nx\r\n0\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n");
 	run(&conn, st, 2, &count);
 	CHECK(count == 2 && st[0] == 301 && st[1] == 301);
@@ -573,7 +607,8 @@ static void test_bodies(void)
 }
 
 /* fix_date() on every response in r. */
-static void fix_dates(char *r)
+static void
+fix_dates(char *r)
 {
 	char *p = r;
 
@@ -584,14 +619,14 @@ static void fix_dates(char *r)
 }
 
 /* A chunked body split in two at every byte: same responses. */
-static void test_chunked_split(void)
+static void
+test_chunked_split(void)
 {
-	static const char req[] =
-		"GET /abc.txt HTTP/1.1\r\nHost: a\r\n"
-		"Transfer-Encoding: chunked\r\n\r\n"
-		"1a;n=v\r\nabcdefghijklmnopqrstuvwxyz\r\n"
-		"000\r\nT: 1\r\n\r\n"
-		"GET /style.css HTTP/1.1\r\nHost: a\r\n\r\n";
+	static const char req[] = "GET /abc.txt HTTP/1.1\r\nHost: a\r\n"
+				  "Transfer-Encoding: chunked\r\n\r\n"
+				  "1a;n=v\r\nabcdefghijklmnopqrstuvwxyz\r\n"
+				  "000\r\nT: 1\r\n\r\n"
+				  "GET /style.css HTTP/1.1\r\nHost: a\r\n\r\n";
 	static char ref[4096], got[4096];
 	size_t len = sizeof(req) - 1, rn, n;
 	int st[2], count = 0;
@@ -622,7 +657,8 @@ static void test_chunked_split(void)
 	}
 }
 
-static void test_limits(void)
+static void
+test_limits(void)
 {
 	static char big[HS_HTTP_IN_BUF];
 	size_t space;
@@ -656,7 +692,8 @@ static void test_limits(void)
 	CHECK(count == 0 && !hs_http_conn_should_close(&conn));
 }
 
-static void test_eof(void)
+static void
+test_eof(void)
 {
 	int st[2] = { 0 }, count = 0;
 
@@ -670,7 +707,8 @@ static void test_eof(void)
 
 	/* complete requests before EOF are still answered, then close */
 	hs_http_conn_init(&conn, &srv_plain);
-	FEED(&conn, "GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /style.css HTTP/1.1\r\n"
+	FEED(&conn,
+	     "GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /style.css HTTP/1.1\r\n"
 	     "Host: a\r\n\r\n");
 	hs_http_conn_peer_eof(&conn);
 	CHECK(!hs_http_conn_should_close(&conn));
@@ -684,7 +722,8 @@ static void test_eof(void)
 	CHECK(hs_http_conn_should_close(&conn));
 }
 
-static void test_tls_headers(void)
+static void
+test_tls_headers(void)
 {
 	int st = 0;
 
@@ -701,7 +740,8 @@ static void test_tls_headers(void)
 }
 
 /* The value of header name in response r, copied to v (empty if none). */
-static void header_val(const char *r, const char *name, char *v, size_t cap)
+static void
+header_val(const char *r, const char *name, char *v, size_t cap)
 {
 	char pat[128];
 	const char *h, *e, *end = strstr(r, "\r\n\r\n");
@@ -720,8 +760,9 @@ static void header_val(const char *r, const char *name, char *v, size_t cap)
 }
 
 /* GET path with extra header lines; returns the status. */
-static int get_with(const struct hs_http_server *srv, const char *method,
-		    const char *path, const char *extra)
+static int
+get_with(const struct hs_http_server *srv, const char *method, const char *path,
+	 const char *extra)
 {
 	char req[2048];
 	int st = 0;
@@ -733,7 +774,8 @@ static int get_with(const struct hs_http_server *srv, const char *method,
 }
 
 /* RFC 9110 §13: conditional requests and their precedence (§13.2.2). */
-static void test_conditional(void)
+static void
+test_conditional(void)
 {
 	const char *etag = hs_files_lookup(files, "/index.html", 11)->etag;
 	char h[512], v[128];
@@ -752,10 +794,11 @@ static void test_conditional(void)
 	CHECK(!hs_http_conn_should_close(&conn));
 	snprintf(h, sizeof(h), "If-None-Match: W/%s\r\n", etag);
 	CHECK(get_with(&srv_plain, "GET", "/index.html", h) == 304);
-	snprintf(h, sizeof(h), "If-None-Match: \"x,y\", W/\"zz\" ,%s\r\n", etag);
-	CHECK(get_with(&srv_plain, "GET", "/index.html", h) == 304);
-	snprintf(h, sizeof(h), "If-None-Match: \"nope\"\r\nIf-None-Match: %s\r\n",
+	snprintf(h, sizeof(h), "If-None-Match: \"x,y\", W/\"zz\" ,%s\r\n",
 		 etag);
+	CHECK(get_with(&srv_plain, "GET", "/index.html", h) == 304);
+	snprintf(h, sizeof(h),
+		 "If-None-Match: \"nope\"\r\nIf-None-Match: %s\r\n", etag);
 	CHECK(get_with(&srv_plain, "GET", "/index.html", h) == 304);
 	CHECK(get_with(&srv_plain, "GET", "/", "If-None-Match: *\r\n") == 304);
 	snprintf(h, sizeof(h), "If-None-Match: %s\r\n", etag);
@@ -768,43 +811,54 @@ static void test_conditional(void)
 	CHECK(get_with(&srv_plain, "GET", "/index.html",
 		       "If-None-Match: 1d-2ebc98a1\r\n") == 200); /* unquoted */
 	/* a missing file stays 404 */
-	CHECK(get_with(&srv_plain, "GET", "/nope", "If-None-Match: *\r\n") == 404);
+	CHECK(get_with(&srv_plain, "GET", "/nope", "If-None-Match: *\r\n") ==
+	      404);
 
 	/* If-Modified-Since: equal or later -> 304, earlier -> 200, the
 	 * obsolete formats too, invalid ignored */
 	CHECK(get_with(&srv_plain, "GET", "/index.html",
 		       "If-Modified-Since: " RFC_DATE "\r\n") == 304);
 	CHECK(header_is(out, "ETag", etag) && body_of(out)[0] == '\0');
-	CHECK(get_with(&srv_plain, "GET", "/index.html",
-		       "If-Modified-Since: Sat, 01 Jan 2000 00:00:00 GMT\r\n") == 304);
-	CHECK(get_with(&srv_plain, "GET", "/index.html",
-		       "If-Modified-Since: Sun, 06 Nov 1994 08:49:36 GMT\r\n") == 200);
+	CHECK(get_with(
+		      &srv_plain, "GET", "/index.html",
+		      "If-Modified-Since: Sat, 01 Jan 2000 00:00:00 GMT\r\n") ==
+	      304);
+	CHECK(get_with(
+		      &srv_plain, "GET", "/index.html",
+		      "If-Modified-Since: Sun, 06 Nov 1994 08:49:36 GMT\r\n") ==
+	      200);
 	CHECK(strcmp(body_of(out), INDEX_BODY) == 0);
 	CHECK(get_with(&srv_plain, "GET", "/index.html",
-		       "If-Modified-Since: Sunday, 06-Nov-94 08:49:37 GMT\r\n") == 304);
+		       "If-Modified-Since: Sunday, 06-Nov-94 08:49:37 "
+		       "GMT\r\n") == 304);
 	CHECK(get_with(&srv_plain, "GET", "/index.html",
-		       "If-Modified-Since: Sun Nov  6 08:49:37 1994\r\n") == 304);
+		       "If-Modified-Since: Sun Nov  6 08:49:37 1994\r\n") ==
+	      304);
 	CHECK(get_with(&srv_plain, "GET", "/index.html",
 		       "If-Modified-Since: yesterday\r\n") == 200);
 	CHECK(get_with(&srv_plain, "GET", "/index.html",
 		       "If-Modified-Since: " RFC_DATE "\r\n"
 		       "If-Modified-Since: " RFC_DATE "\r\n") == 200);
 	/* §13.2.2: If-None-Match wins over If-Modified-Since */
-	CHECK(get_with(&srv_plain, "GET", "/index.html",
-		       "If-None-Match: \"other\"\r\n"
-		       "If-Modified-Since: Sat, 01 Jan 2000 00:00:00 GMT\r\n") == 200);
+	CHECK(get_with(
+		      &srv_plain, "GET", "/index.html",
+		      "If-None-Match: \"other\"\r\n"
+		      "If-Modified-Since: Sat, 01 Jan 2000 00:00:00 GMT\r\n") ==
+	      200);
 
 	/* If-Match / If-Unmodified-Since -> 412 (steps 1 and 2) */
 	CHECK(get_with(&srv_plain, "GET", "/index.html",
 		       "If-Match: \"other\"\r\n") == 412);
 	CHECK(!hs_http_conn_should_close(&conn));
-	snprintf(h, sizeof(h), "If-Match: W/%s\r\n", etag);   /* strong only */
+	snprintf(h, sizeof(h), "If-Match: W/%s\r\n", etag); /* strong only */
 	CHECK(get_with(&srv_plain, "GET", "/index.html", h) == 412);
 	snprintf(h, sizeof(h), "If-Match: %s\r\n", etag);
 	CHECK(get_with(&srv_plain, "GET", "/index.html", h) == 200);
-	CHECK(get_with(&srv_plain, "GET", "/index.html", "If-Match: *\r\n") == 200);
+	CHECK(get_with(&srv_plain, "GET", "/index.html", "If-Match: *\r\n") ==
+	      200);
 	CHECK(get_with(&srv_plain, "GET", "/index.html",
-		       "If-Unmodified-Since: Sat, 05 Nov 1994 08:49:37 GMT\r\n") == 412);
+		       "If-Unmodified-Since: Sat, 05 Nov 1994 08:49:37 "
+		       "GMT\r\n") == 412);
 	CHECK(get_with(&srv_plain, "GET", "/index.html",
 		       "If-Unmodified-Since: " RFC_DATE "\r\n") == 200);
 	header_val(out, "ETag", v, sizeof(v));
@@ -812,7 +866,8 @@ static void test_conditional(void)
 }
 
 /* RFC 9110 §14: single ranges 206, unsatisfiable 416, multiple -> 200. */
-static void test_range(void)
+static void
+test_range(void)
 {
 	const char *etag = hs_files_lookup(files, "/abc.txt", 8)->etag;
 	char h[256];
@@ -820,7 +875,7 @@ static void test_range(void)
 		int line;
 		const char *range;
 		int st;
-		const char *crange;     /* Content-Range or NULL */
+		const char *crange; /* Content-Range or NULL */
 		const char *body;
 	} cases[] = {
 		{ __LINE__, "bytes=0-4", 206, "bytes 0-4/26", "abcde" },
@@ -858,16 +913,18 @@ static void test_range(void)
 		CHECK_AT(cases[i].line, st == cases[i].st);
 		CHECK_AT(cases[i].line, !hs_http_conn_should_close(&conn));
 		if (cases[i].crange)
-			CHECK_AT(cases[i].line,
-				 header_is(out, "Content-Range", cases[i].crange));
+			CHECK_AT(cases[i].line, header_is(out, "Content-Range",
+							  cases[i].crange));
 		else
-			CHECK_AT(cases[i].line, !has_header(out, "Content-Range"));
+			CHECK_AT(cases[i].line,
+				 !has_header(out, "Content-Range"));
 		if (cases[i].body) {
 			char len[24];
 
 			CHECK_AT(cases[i].line,
 				 strcmp(body_of(out), cases[i].body) == 0);
-			snprintf(len, sizeof(len), "%zu", strlen(cases[i].body));
+			snprintf(len, sizeof(len), "%zu",
+				 strlen(cases[i].body));
 			CHECK_AT(cases[i].line,
 				 header_is(out, "Content-Length", len));
 			CHECK_AT(cases[i].line,
@@ -880,7 +937,8 @@ static void test_range(void)
 	}
 	/* a range body points into the cache, not a copy */
 	hs_http_conn_init(&conn, &srv_plain);
-	FEED(&conn, "GET /abc.txt HTTP/1.1\r\nHost: a\r\nRange: bytes=3-5\r\n\r\n");
+	FEED(&conn,
+	     "GET /abc.txt HTTP/1.1\r\nHost: a\r\nRange: bytes=3-5\r\n\r\n");
 	CHECK(hs_http_conn_process(&conn) == 206);
 	CHECK(conn.body == hs_files_lookup(files, "/abc.txt", 8)->data + 3);
 
@@ -894,39 +952,45 @@ static void test_range(void)
 		       "Range: bytes=0-0\r\nIf-Range: \"old\"\r\n") == 200);
 	CHECK(strcmp(body_of(out), ABC_BODY) == 0);
 	CHECK(get_with(&srv_plain, "GET", "/abc.txt",
-		       "Range: bytes=0-0\r\nIf-Range: " RFC_DATE "\r\n") == 206);
+		       "Range: bytes=0-0\r\nIf-Range: " RFC_DATE
+		       "\r\n") == 206);
 	CHECK(get_with(&srv_plain, "GET", "/abc.txt",
-		       "Range: bytes=0-0\r\nIf-Range: Sun, 06 Nov 1994 08:49:38 GMT\r\n")
-	      == 200);
+		       "Range: bytes=0-0\r\nIf-Range: Sun, 06 Nov 1994 "
+		       "08:49:38 GMT\r\n") == 200);
 	/* a failed If-Range also skips an unsatisfiable range */
 	CHECK(get_with(&srv_plain, "GET", "/abc.txt",
 		       "Range: bytes=99-\r\nIf-Range: \"old\"\r\n") == 200);
 
 	/* HEAD ignores Range (§14.2) and mirrors the 200 headers */
-	CHECK(get_with(&srv_plain, "HEAD", "/abc.txt", "Range: bytes=0-4\r\n") == 200);
+	CHECK(get_with(&srv_plain, "HEAD", "/abc.txt",
+		       "Range: bytes=0-4\r\n") == 200);
 	CHECK(header_is(out, "Content-Length", "26"));
 	CHECK(header_is(out, "Accept-Ranges", "bytes"));
 	CHECK(body_of(out)[0] == '\0');
 
 	/* 304 wins over Range */
-	snprintf(h, sizeof(h), "Range: bytes=0-0\r\nIf-None-Match: %s\r\n", etag);
+	snprintf(h, sizeof(h), "Range: bytes=0-0\r\nIf-None-Match: %s\r\n",
+		 etag);
 	CHECK(get_with(&srv_plain, "GET", "/abc.txt", h) == 304);
 
 	/* an empty file: every range is unsatisfiable */
-	CHECK(get_with(&srv_plain, "GET", "/empty.txt", "Range: bytes=0-\r\n") == 416);
+	CHECK(get_with(&srv_plain, "GET", "/empty.txt",
+		       "Range: bytes=0-\r\n") == 416);
 	CHECK(header_is(out, "Content-Range", "bytes */0"));
-	CHECK(get_with(&srv_plain, "GET", "/empty.txt", "Range: bytes=-5\r\n") == 416);
+	CHECK(get_with(&srv_plain, "GET", "/empty.txt",
+		       "Range: bytes=-5\r\n") == 416);
 	CHECK(get_with(&srv_plain, "GET", "/empty.txt", "") == 200);
 	CHECK(header_is(out, "Content-Length", "0"));
 }
 
 /* Precompressed .gz siblings chosen by Accept-Encoding (RFC 9110 §12.5.3). */
-static void test_gzip(void)
+static void
+test_gzip(void)
 {
 	const struct hs_file *js = hs_files_lookup(files, "/app.js", 7);
 	static const struct {
 		int line;
-		const char *ae;         /* Accept-Encoding value, NULL: none */
+		const char *ae; /* Accept-Encoding value, NULL: none */
 		bool gz;
 	} cases[] = {
 		{ __LINE__, NULL, false },
@@ -962,15 +1026,16 @@ static void test_gzip(void)
 				   "text/javascript; charset=utf-8"));
 		CHECK_AT(cases[i].line,
 			 header_is(out, "Vary", "Accept-Encoding"));
-		CHECK_AT(cases[i].line, strcmp(body_of(out), cases[i].gz ?
-					      JSGZ_BODY : JS_BODY) == 0);
 		CHECK_AT(cases[i].line,
-			 header_is(out, "Content-Encoding", "gzip") == cases[i].gz);
+			 strcmp(body_of(out),
+				cases[i].gz ? JSGZ_BODY : JS_BODY) == 0);
+		CHECK_AT(cases[i].line, header_is(out, "Content-Encoding",
+						  "gzip") == cases[i].gz);
 		CHECK_AT(cases[i].line,
 			 has_header(out, "Content-Encoding") == cases[i].gz);
 		header_val(out, "ETag", v, sizeof(v));
-		CHECK_AT(cases[i].line, strcmp(v, cases[i].gz ? js->gz_etag :
-					      js->etag) == 0);
+		CHECK_AT(cases[i].line,
+			 strcmp(v, cases[i].gz ? js->gz_etag : js->etag) == 0);
 	}
 	/* 304 per variant, with Vary */
 	snprintf(h, sizeof(h), "Accept-Encoding: gzip\r\nIf-None-Match: %s\r\n",
@@ -987,29 +1052,31 @@ static void test_gzip(void)
 	CHECK(memcmp(body_of(out), "\x1f\x8b", 2) == 0);
 	CHECK(header_is(out, "Content-Encoding", "gzip"));
 	/* HEAD mirrors it */
-	CHECK(get_with(&srv_plain, "HEAD", "/app.js", "Accept-Encoding: gzip\r\n")
-	      == 200);
+	CHECK(get_with(&srv_plain, "HEAD", "/app.js",
+		       "Accept-Encoding: gzip\r\n") == 200);
 	CHECK(header_is(out, "Content-Encoding", "gzip"));
 	snprintf(v, sizeof(v), "%zu", sizeof(JSGZ_BODY) - 1);
 	CHECK(header_is(out, "Content-Length", v));
 	CHECK(body_of(out)[0] == '\0');
 	/* the .gz itself, by name: no content coding */
-	CHECK(get_with(&srv_plain, "GET", "/app.js.gz", "Accept-Encoding: gzip\r\n")
-	      == 200);
+	CHECK(get_with(&srv_plain, "GET", "/app.js.gz",
+		       "Accept-Encoding: gzip\r\n") == 200);
 	CHECK(header_is(out, "Content-Type", "application/gzip"));
 	CHECK(!has_header(out, "Content-Encoding"));
 	/* no sibling: no Vary */
-	CHECK(get_with(&srv_plain, "GET", "/abc.txt", "Accept-Encoding: gzip\r\n")
-	      == 200);
+	CHECK(get_with(&srv_plain, "GET", "/abc.txt",
+		       "Accept-Encoding: gzip\r\n") == 200);
 	CHECK(!has_header(out, "Vary") && !has_header(out, "Content-Encoding"));
 }
 
-static void test_hsts_knobs(void)
+static void
+test_hsts_knobs(void)
 {
 	struct hs_http_server s = srv_tls;
 	int st = 0;
 
-	CHECK(srv_tls.hsts_max_age == 31536000 && srv_tls.keepalive_requests == 1000);
+	CHECK(srv_tls.hsts_max_age == 31536000 &&
+	      srv_tls.keepalive_requests == 1000);
 	s.hsts_max_age = 600;
 	s.hsts_subdomains = true;
 	s.hsts_preload = true;
@@ -1027,7 +1094,8 @@ static void test_hsts_knobs(void)
 }
 
 /* Plain-port redirect mode: 301 to the https URL, every method. */
-static void test_redirect(void)
+static void
+test_redirect(void)
 {
 	struct hs_http_server s = srv_redir;
 	static const struct {
@@ -1036,26 +1104,30 @@ static void test_redirect(void)
 		int st;
 		const char *loc;
 	} cases[] = {
-		{ __LINE__, "GET /a/b?x=1 HTTP/1.1\r\nHost: example.com\r\n\r\n",
-		  301, "https://example.com/a/b?x=1" },
-		{ __LINE__, "GET /nope HTTP/1.1\r\nHost: Example.com:8080\r\n\r\n",
-		  301, "https://Example.com/nope" },
+		{ __LINE__,
+		  "GET /a/b?x=1 HTTP/1.1\r\nHost: example.com\r\n\r\n", 301,
+		  "https://example.com/a/b?x=1" },
+		{ __LINE__,
+		  "GET /nope HTTP/1.1\r\nHost: Example.com:8080\r\n\r\n", 301,
+		  "https://Example.com/nope" },
 		{ __LINE__, "HEAD / HTTP/1.1\r\nHost: 198.18.0.1:80\r\n\r\n",
 		  301, "https://198.18.0.1/" },
 		{ __LINE__, "GET /x HTTP/1.1\r\nHost: [2001:db8::1]:80\r\n\r\n",
 		  301, "https://[2001:db8::1]/x" },
-		{ __LINE__, "POST /form HTTP/1.1\r\nHost: h\r\n\r\n",
-		  301, "https://h/form" },
+		{ __LINE__, "POST /form HTTP/1.1\r\nHost: h\r\n\r\n", 301,
+		  "https://h/form" },
 		{ __LINE__, "GET http://other/p?q HTTP/1.1\r\nHost: h\r\n\r\n",
 		  301, "https://h/p?q" },
 		{ __LINE__, "GET http://other?q HTTP/1.1\r\nHost: h\r\n\r\n",
 		  301, "https://h/?q" },
-		{ __LINE__, "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n",
-		  301, "https://h/" },
-		{ __LINE__, "GET /p HTTP/1.0\r\n\r\n", 301, "https://198.18.0.9/p" },
+		{ __LINE__, "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", 301,
+		  "https://h/" },
+		{ __LINE__, "GET /p HTTP/1.0\r\n\r\n", 301,
+		  "https://198.18.0.9/p" },
 		{ __LINE__, "GET /p HTTP/1.1\r\nHost:\r\n\r\n", 301,
 		  "https://198.18.0.9/p" },
-		{ __LINE__, "GET / HTTP/1.1\r\nHost: evil.com/x\r\n\r\n", 400, NULL },
+		{ __LINE__, "GET / HTTP/1.1\r\nHost: evil.com/x\r\n\r\n", 400,
+		  NULL },
 		{ __LINE__, "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400, NULL },
 		{ __LINE__, "GET / HTTP/1.1\r\nHost: h:8x\r\n\r\n", 400, NULL },
 		{ __LINE__, "GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", 400, NULL },
@@ -1077,7 +1149,8 @@ static void test_redirect(void)
 	CHECK(st == 301 && body_of(out)[0] == '\0');
 	CHECK(!hs_http_conn_should_close(&conn));
 	/* a POST body we do not read: close after the 301 */
-	one(&s, "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc", &st);
+	one(&s, "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc",
+	    &st);
 	CHECK(st == 301 && hs_http_conn_should_close(&conn));
 	/* another https port appears in the URL */
 	s.https_port = 8443;
@@ -1098,7 +1171,8 @@ static void test_redirect(void)
 }
 
 /* keepalive_requests: the Nth response closes (nginx keepalive_requests). */
-static void test_keepalive_limit(void)
+static void
+test_keepalive_limit(void)
 {
 	struct hs_http_server s = srv_plain;
 	int st[4] = { 0 }, count = 0;
@@ -1107,9 +1181,9 @@ static void test_keepalive_limit(void)
 	s.keepalive_requests = 3;
 	hs_http_conn_init(&conn, &s);
 	FEED(&conn, "GET / HTTP/1.1\r\nHost: a\r\n\r\n"
-	     "GET / HTTP/1.1\r\nHost: a\r\n\r\n"
-	     "GET / HTTP/1.1\r\nHost: a\r\n\r\n"
-	     "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+		    "GET / HTTP/1.1\r\nHost: a\r\n\r\n"
+		    "GET / HTTP/1.1\r\nHost: a\r\n\r\n"
+		    "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
 	run(&conn, st, 4, &count);
 	CHECK(count == 3);
 	p = strstr(out, "Connection: keep-alive");
@@ -1132,7 +1206,8 @@ static void test_keepalive_limit(void)
 
 /* Every new rule, with the request split in two at every byte: the
  * response is the same as for the request in one piece. */
-static void test_split_every_byte(void)
+static void
+test_split_every_byte(void)
 {
 	static const char *reqs[] = {
 		"GET /index.html HTTP/1.1\r\nHost: a\r\n"
@@ -1144,7 +1219,8 @@ static void test_split_every_byte(void)
 		"GET /abc.txt HTTP/1.1\r\nHost: a\r\nRange: bytes=30-\r\n\r\n",
 		"GET /app.js HTTP/1.1\r\nHost: a\r\n"
 		"Accept-Encoding: br, gzip;q=0.5\r\n\r\n",
-		"GET /index.html HTTP/1.1\r\nHost: a\r\nIf-Match: \"z\"\r\n\r\n",
+		"GET /index.html HTTP/1.1\r\nHost: a\r\nIf-Match: "
+		"\"z\"\r\n\r\n",
 	};
 	static char ref[4096], got[4096];
 
@@ -1189,7 +1265,8 @@ static void test_split_every_byte(void)
 }
 
 /* Common Log Format lines for the access log. */
-static void test_access_log(void)
+static void
+test_access_log(void)
 {
 	char line[512];
 	uint8_t ip[4] = { 198, 18, 0, 2 };
@@ -1198,9 +1275,10 @@ static void test_access_log(void)
 
 	memcpy(&ip_be, ip, 4);
 	one(&srv_plain, "GET /index.html?q=1 HTTP/1.1\r\nHost: a\r\n\r\n", &st);
-	CHECK(hs_http_log_format(&conn, ip_be, RFC_TIME, line, sizeof(line)) > 0);
+	CHECK(hs_http_log_format(&conn, ip_be, RFC_TIME, line, sizeof(line)) >
+	      0);
 	CHECK(strcmp(line, "198.18.0.2 - - [06/Nov/1994:08:49:37 +0000] "
-		     "\"GET /index.html?q=1 HTTP/1.1\" 200 29\n") == 0);
+			   "\"GET /index.html?q=1 HTTP/1.1\" 200 29\n") == 0);
 	one(&srv_plain, "HEAD /nope HTTP/1.0\r\n\r\n", &st);
 	hs_http_log_format(&conn, ip_be, RFC_TIME, line, sizeof(line));
 	CHECK(strstr(line, "\"HEAD /nope HTTP/1.0\" 404 0\n") != NULL);
@@ -1232,7 +1310,8 @@ static void test_access_log(void)
 /* Expect: 100-continue (RFC 9110 §10.1.1): the interim response goes
  * out at once when the body will be read; never for HTTP/1.0 or when the
  * final status is known from the head alone. */
-static void test_continue(void)
+static void
+test_continue(void)
 {
 	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
 	int st[2] = { 0 }, count = 0;
@@ -1240,40 +1319,48 @@ static void test_continue(void)
 
 	hs_http_conn_init(&conn, &srv_plain);
 	FEED(&conn, "GET /abc.txt HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n"
-	     "Expect: 100-Continue\r\n\r\n");
+		    "Expect: 100-Continue\r\n\r\n");
 	n = run(&conn, st, 2, &count);
 	CHECK(count == 0 && n == sizeof(cont) - 1 && strcmp(out, cont) == 0);
 	FEED(&conn, "wxyz");
 	run(&conn, st, 2, &count);
-	CHECK(count == 1 && st[0] == 200 && strcmp(body_of(out), ABC_BODY) == 0);
+	CHECK(count == 1 && st[0] == 200 &&
+	      strcmp(body_of(out), ABC_BODY) == 0);
 	CHECK(strncmp(out, "HTTP/1.1 200 ", 13) == 0);
 	/* chunked, then a bad chunk: 100, then 400 */
 	hs_http_conn_init(&conn, &srv_plain);
-	FEED(&conn, "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+	FEED(&conn,
+	     "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
 	     "Expect: 100-continue\r\n\r\n");
 	n = run(&conn, st, 2, &count);
 	CHECK(count == 0 && strcmp(out, cont) == 0);
 	FEED(&conn, "zz\r\n");
 	run(&conn, st, 2, &count);
-	CHECK(count == 1 && st[0] == 400 && strncmp(out, "HTTP/1.1 400 ", 13) == 0);
+	CHECK(count == 1 && st[0] == 400 &&
+	      strncmp(out, "HTTP/1.1 400 ", 13) == 0);
 	/* 413 known from the head: no 100 */
-	one(&srv_plain, "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 9999999\r\n"
-	    "Expect: 100-continue\r\n\r\n", st);
+	one(&srv_plain,
+	    "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 9999999\r\n"
+	    "Expect: 100-continue\r\n\r\n",
+	    st);
 	CHECK(st[0] == 413 && strncmp(out, "HTTP/1.1 413 ", 13) == 0);
 	/* HTTP/1.0: no 100 (§10.1.1); keep-alive so the body is read */
 	hs_http_conn_init(&conn, &srv_plain);
 	FEED(&conn, "GET /abc.txt HTTP/1.0\r\nConnection: keep-alive\r\n"
-	     "Content-Length: 1\r\nExpect: 100-continue\r\n\r\n");
+		    "Content-Length: 1\r\nExpect: 100-continue\r\n\r\n");
 	CHECK(run(&conn, st, 2, &count) == 0 && count == 0);
 	/* no body: nothing to wait for, no 100 */
-	one(&srv_plain, "GET /abc.txt HTTP/1.1\r\nHost: a\r\n"
-	    "Expect: 100-continue\r\n\r\n", st);
+	one(&srv_plain,
+	    "GET /abc.txt HTTP/1.1\r\nHost: a\r\n"
+	    "Expect: 100-continue\r\n\r\n",
+	    st);
 	CHECK(st[0] == 200 && strncmp(out, "HTTP/1.1 200 ", 13) == 0);
 }
 
 /* Cache swap (SIGHUP re-scan): a response started from the old cache
  * keeps it in use until drained; new requests use the new one. */
-static void test_files_swap(void)
+static void
+test_files_swap(void)
 {
 	struct hs_http_server s2 = srv_plain;
 	struct hs_file_cache *b = NULL;
@@ -1287,7 +1374,7 @@ static void test_files_swap(void)
 	FEED(&conn, "GET /abc.txt HTTP/1.1\r\nHost: a\r\n\r\n");
 	CHECK(hs_http_conn_process(&conn) == 200);
 	CHECK(hs_http_conn_uses_files(&conn, files));
-	s2.files = b;                       /* the swap */
+	s2.files = b; /* the swap */
 	CHECK(hs_http_conn_uses_files(&conn, files) &&
 	      !hs_http_conn_uses_files(&conn, b));
 	drain(&conn, out, sizeof(out), 7);
@@ -1299,7 +1386,8 @@ static void test_files_swap(void)
 	run(&conn, &st, 1, &count);
 	CHECK(strcmp(body_of(out), ABC_BODY) == 0);
 	/* a held response (body still being read) counts as in use */
-	FEED(&conn, "GET /abc.txt HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\n");
+	FEED(&conn,
+	     "GET /abc.txt HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\n");
 	CHECK(hs_http_conn_process(&conn) == 0);
 	CHECK(hs_http_conn_uses_files(&conn, b));
 	FEED(&conn, "xyz");
@@ -1308,7 +1396,8 @@ static void test_files_swap(void)
 	hs_files_free(b);
 }
 
-int main(void)
+int
+main(void)
 {
 	const char *tmp = getenv("TMPDIR");
 	char err[256], cmd[PATH_MAX + 16];
@@ -1333,7 +1422,7 @@ int main(void)
 		return 1;
 	}
 	hs_http_server_defaults(&srv_plain);
-	srv_plain.plain_redirect = false;       /* serve mode */
+	srv_plain.plain_redirect = false; /* serve mode */
 	hs_http_server_defaults(&srv_tls);
 	hs_http_server_defaults(&srv_redir);
 	srv_plain.files = files;

@@ -22,7 +22,8 @@
 
 static char base[PATH_MAX];
 
-static void mkfile(const char *rel, const char *content, time_t mtime)
+static void
+mkfile(const char *rel, const char *content, time_t mtime)
 {
 	char p[PATH_MAX + 64];
 	FILE *f;
@@ -41,7 +42,8 @@ static void mkfile(const char *rel, const char *content, time_t mtime)
 	}
 }
 
-static void mkdir_rel(const char *rel)
+static void
+mkdir_rel(const char *rel)
 {
 	char p[PATH_MAX + 64];
 
@@ -49,7 +51,8 @@ static void mkdir_rel(const char *rel)
 	CHECK(mkdir(p, 0755) == 0);
 }
 
-static void symlink_rel(const char *target, const char *rel)
+static void
+symlink_rel(const char *target, const char *rel)
 {
 	char p[PATH_MAX + 64];
 
@@ -57,19 +60,21 @@ static void symlink_rel(const char *target, const char *rel)
 	CHECK(symlink(target, p) == 0);
 }
 
-static const struct hs_file *get(const struct hs_file_cache *fc,
-				 const char *path)
+static const struct hs_file *
+get(const struct hs_file_cache *fc, const char *path)
 {
 	return hs_files_lookup(fc, path, strlen(path));
 }
 
-static bool has_data(const struct hs_file *f, const char *s)
+static bool
+has_data(const struct hs_file *f, const char *s)
 {
 	return f && !f->is_dir && f->size == strlen(s) &&
 	       memcmp(f->data, s, f->size) == 0;
 }
 
-static void build_tree(void)
+static void
+build_tree(void)
 {
 	char big[5000];
 
@@ -116,7 +121,8 @@ static void build_tree(void)
 	symlink_rel(".", "root/sub/loop");
 }
 
-static void test_load(void)
+static void
+test_load(void)
 {
 	char root[PATH_MAX + 8], err[256];
 	struct hs_file_cache *fc = NULL;
@@ -149,7 +155,7 @@ static void test_load(void)
 	CHECK(has_data(get(fc, "/sub/index.html"), "<h1>sub</h1>\n"));
 	d = get(fc, "/empty");
 	CHECK(d && d->is_dir && d->index == NULL);
-	CHECK(get(fc, "/sub/") == NULL);        /* lookups take no slash */
+	CHECK(get(fc, "/sub/") == NULL); /* lookups take no slash */
 	CHECK(get(fc, "/index.htm") == NULL);
 	CHECK(get(fc, "index.html") == NULL);
 
@@ -170,7 +176,7 @@ static void test_load(void)
 	CHECK(get(fc, "/.htpasswd") == NULL);
 	CHECK(get(fc, "/.git/config") == NULL);
 	CHECK(has_data(get(fc, "/.well-known/acme.txt"), "token\n"));
-	CHECK(get(fc, "/big.bin") == NULL);      /* over max_file */
+	CHECK(get(fc, "/big.bin") == NULL); /* over max_file */
 	/* symlinks whose resolved target has a dot component: absent */
 	CHECK(get(fc, "/git_cfg") == NULL);
 	CHECK(get(fc, "/git_dir") == NULL);
@@ -179,7 +185,8 @@ static void test_load(void)
 	CHECK(get(fc, "/.well-known/cfg") == NULL);
 	CHECK(has_data(get(fc, "/acme_link"), "token\n"));
 
-	CHECK(strcmp(get(fc, "/style.css")->ctype, "text/css; charset=utf-8") == 0);
+	CHECK(strcmp(get(fc, "/style.css")->ctype, "text/css; charset=utf-8") ==
+	      0);
 	CHECK(strcmp(get(fc, "/app.js")->ctype,
 		     "text/javascript; charset=utf-8") == 0);
 	CHECK(strcmp(get(fc, "/data.json")->ctype,
@@ -187,7 +194,8 @@ static void test_load(void)
 	CHECK(strcmp(get(fc, "/logo.svg")->ctype,
 		     "image/svg+xml; charset=utf-8") == 0);
 	CHECK(strcmp(get(fc, "/PIC.PNG")->ctype, "image/png") == 0);
-	CHECK(strcmp(get(fc, "/noext")->ctype, "application/octet-stream") == 0);
+	CHECK(strcmp(get(fc, "/noext")->ctype, "application/octet-stream") ==
+	      0);
 
 	/* directories and files: "/", 8 top-level files, .well-known (+1),
 	 * sub (+3), empty, link_in, link_dir (+3, its tree), acme_link */
@@ -200,11 +208,13 @@ static void test_load(void)
 	CHECK(strstr(err, "document root") != NULL);
 	/* max_file 0 = no per-file limit: big.bin is loaded */
 	rc = hs_files_load(&fc, root, 0, 0, err, sizeof(err));
-	CHECK(rc == 0 && get(fc, "/big.bin") && get(fc, "/big.bin")->size == 4999);
+	CHECK(rc == 0 && get(fc, "/big.bin") &&
+	      get(fc, "/big.bin")->size == 4999);
 	hs_files_free(fc);
 }
 
-static void test_load_errors(void)
+static void
+test_load_errors(void)
 {
 	char root[PATH_MAX + 16], err[PATH_MAX + 64], want[PATH_MAX + 128];
 	struct hs_file_cache *fc = (void *)1;
@@ -225,9 +235,12 @@ static void test_load_errors(void)
 	CHECK(strcmp(err, want) == 0);
 }
 
-static void test_mime(void)
+static void
+test_mime(void)
 {
-	static const struct { const char *name, *type; } t[] = {
+	static const struct {
+		const char *name, *type;
+	} t[] = {
 		{ "a.html", "text/html; charset=utf-8" },
 		{ "a.HTM", "text/html; charset=utf-8" },
 		{ "a.mjs", "text/javascript; charset=utf-8" },
@@ -236,17 +249,26 @@ static void test_mime(void)
 		{ "a.csv", "text/csv; charset=utf-8" },
 		{ "a.md", "text/markdown; charset=utf-8" },
 		{ "a.js.map", "application/json; charset=utf-8" },
-		{ "x.JPG", "image/jpeg" }, { "x.jpeg", "image/jpeg" },
-		{ "x.gif", "image/gif" }, { "x.webp", "image/webp" },
+		{ "x.JPG", "image/jpeg" },
+		{ "x.jpeg", "image/jpeg" },
+		{ "x.gif", "image/gif" },
+		{ "x.webp", "image/webp" },
 		{ "x.avif", "image/avif" },
 		{ "x.ico", "image/vnd.microsoft.icon" },
-		{ "x.pdf", "application/pdf" }, { "x.wasm", "application/wasm" },
-		{ "x.woff", "font/woff" }, { "x.woff2", "font/woff2" },
-		{ "x.ttf", "font/ttf" }, { "x.otf", "font/otf" },
-		{ "x.mp4", "video/mp4" }, { "x.webm", "video/webm" },
-		{ "x.mp3", "audio/mpeg" }, { "x.ogg", "audio/ogg" },
-		{ "x.wav", "audio/wav" }, { "x.zip", "application/zip" },
-		{ "x.tar.gz", "application/gzip" }, { "x.tar", "application/x-tar" },
+		{ "x.pdf", "application/pdf" },
+		{ "x.wasm", "application/wasm" },
+		{ "x.woff", "font/woff" },
+		{ "x.woff2", "font/woff2" },
+		{ "x.ttf", "font/ttf" },
+		{ "x.otf", "font/otf" },
+		{ "x.mp4", "video/mp4" },
+		{ "x.webm", "video/webm" },
+		{ "x.mp3", "audio/mpeg" },
+		{ "x.ogg", "audio/ogg" },
+		{ "x.wav", "audio/wav" },
+		{ "x.zip", "application/zip" },
+		{ "x.tar.gz", "application/gzip" },
+		{ "x.tar", "application/x-tar" },
 		{ "noext", "application/octet-stream" },
 		{ ".bashrc", "application/octet-stream" },
 		{ "/d/.html", "application/octet-stream" },
@@ -264,7 +286,8 @@ static void test_mime(void)
 	}
 }
 
-static void test_imf_date(void)
+static void
+test_imf_date(void)
 {
 	char d[HS_HTTP_DATE_LEN + 1];
 
@@ -272,14 +295,21 @@ static void test_imf_date(void)
 	CHECK(strcmp(d, RFC_DATE) == 0);
 	hs_http_imf_date(0, d);
 	CHECK(strcmp(d, "Thu, 01 Jan 1970 00:00:00 GMT") == 0);
-	hs_http_imf_date(951782400, d);   /* leap day 2000 */
+	hs_http_imf_date(951782400, d); /* leap day 2000 */
 	CHECK(strcmp(d, "Tue, 29 Feb 2000 00:00:00 GMT") == 0);
 }
 
 #define BAD NULL
-static const struct { int line; const char *in; size_t len; const char *out; }
-norm[] = {
-#define N(in, out) { __LINE__, in, sizeof(in) - 1, out }
+static const struct {
+	int line;
+	const char *in;
+	size_t len;
+	const char *out;
+} norm[] = {
+#define N(in, out)                                \
+	{                                         \
+		__LINE__, in, sizeof(in) - 1, out \
+	}
 	N("/", "/"),
 	N("/index.html", "/index.html"),
 	N("/a/./b/../c", "/a/c"),
@@ -336,7 +366,8 @@ norm[] = {
 #undef N
 };
 
-static void test_normalize(void)
+static void
+test_normalize(void)
 {
 	for (size_t i = 0; i < sizeof(norm) / sizeof(norm[0]); i++) {
 		char *out = malloc(norm[i].len + 1);
@@ -345,8 +376,10 @@ static void test_normalize(void)
 		if (norm[i].out == BAD) {
 			CHECK_AT(norm[i].line, rc == -EINVAL);
 		} else {
-			CHECK_AT(norm[i].line, rc == (int)strlen(norm[i].out) &&
-				 memcmp(out, norm[i].out, (size_t)rc + 1) == 0);
+			CHECK_AT(norm[i].line,
+				 rc == (int)strlen(norm[i].out) &&
+					 memcmp(out, norm[i].out,
+						(size_t)rc + 1) == 0);
 			if (rc >= 0 && strcmp(out, norm[i].out))
 				fprintf(stderr, "  got '%s'\n", out);
 		}
@@ -354,7 +387,8 @@ static void test_normalize(void)
 	}
 }
 
-static void rm_rf(const char *p)
+static void
+rm_rf(const char *p)
 {
 	char cmd[PATH_MAX + 16];
 
@@ -365,12 +399,13 @@ static void rm_rf(const char *p)
 
 /* RFC 9110 §5.6.7: the three HTTP-date formats, and the rejects.  Each
  * input is also parsed from a copy ending right before a PROT_NONE page. */
-static void test_parse_date(void)
+static void
+test_parse_date(void)
 {
 	static const struct {
 		int line;
 		const char *s;
-		time_t t;               /* -1: invalid */
+		time_t t; /* -1: invalid */
 	} cases[] = {
 		{ __LINE__, "Sun, 06 Nov 1994 08:49:37 GMT", 784111777 },
 		{ __LINE__, "Sunday, 06-Nov-94 08:49:37 GMT", 784111777 },
@@ -423,8 +458,9 @@ static void test_parse_date(void)
 		/* every proper suffix (ending at the guard page) is invalid */
 		for (size_t k = 0; k < n && cases[i].t != -1; k++)
 			CHECK_AT(cases[i].line,
-				 hs_http_parse_date(map + pg - k, k, &t) == -EINVAL ||
-				 k == 0);
+				 hs_http_parse_date(map + pg - k, k, &t) ==
+						 -EINVAL ||
+					 k == 0);
 	}
 	/* round trip with the formatter */
 	for (time_t t0 = 0; t0 < 4000000000; t0 += 86413 * 37) {
@@ -432,14 +468,16 @@ static void test_parse_date(void)
 		time_t t = -1;
 
 		hs_http_imf_date(t0, d);
-		CHECK(hs_http_parse_date(d, HS_HTTP_DATE_LEN, &t) == 0 && t == t0);
+		CHECK(hs_http_parse_date(d, HS_HTTP_DATE_LEN, &t) == 0 &&
+		      t == t0);
 	}
 	munmap(map, (size_t)pg * 2);
 }
 
 /* SIGHUP re-scan: a new cache with the same root and limits; the old
  * one is untouched. */
-static void test_rescan(void)
+static void
+test_rescan(void)
 {
 	struct hs_file_cache *a = NULL, *b = NULL;
 	char err[256], p[PATH_MAX + 32];
@@ -490,7 +528,8 @@ static void test_rescan(void)
 	hs_files_free(a);
 }
 
-int main(void)
+int
+main(void)
 {
 	const char *tmp = getenv("TMPDIR");
 

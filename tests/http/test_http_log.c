@@ -14,10 +14,11 @@
 #include "hs_log.h"
 #include "hs_check.h"
 
-#define T0 784111777   /* Sun, 06 Nov 1994 08:49:37 GMT */
+#define T0 784111777 /* Sun, 06 Nov 1994 08:49:37 GMT */
 
-static void rec_set(struct hs_log_rec *r, const char *line, const char *ref,
-		    const char *ua, int status, uint64_t bytes)
+static void
+rec_set(struct hs_log_rec *r, const char *line, const char *ref, const char *ua,
+	int status, uint64_t bytes)
 {
 	const uint8_t ip[4] = { 198, 18, 0, 2 };
 
@@ -34,30 +35,34 @@ static void rec_set(struct hs_log_rec *r, const char *line, const char *ref,
 	memcpy(r->ua, ua, r->ua_len);
 }
 
-static void test_format(void)
+static void
+test_format(void)
 {
 	struct hs_log_rec r;
 	char b[1024];
 
-	rec_set(&r, "GET /a?b=1 HTTP/1.1", "https://x/", "curl/7.88.1", 200, 29);
+	rec_set(&r, "GET /a?b=1 HTTP/1.1", "https://x/", "curl/7.88.1", 200,
+		29);
 	CHECK(hs_log_format(&r, true, b, sizeof(b)) == strlen(b));
 	CHECK(strcmp(b, "198.18.0.2 - - [06/Nov/1994:08:49:37 +0000] "
-		     "\"GET /a?b=1 HTTP/1.1\" 200 29 \"https://x/\" "
-		     "\"curl/7.88.1\"\n") == 0);
+			"\"GET /a?b=1 HTTP/1.1\" 200 29 \"https://x/\" "
+			"\"curl/7.88.1\"\n") == 0);
 	CHECK(hs_log_format(&r, false, b, sizeof(b)) > 0);
 	CHECK(strcmp(b, "198.18.0.2 - - [06/Nov/1994:08:49:37 +0000] "
-		     "\"GET /a?b=1 HTTP/1.1\" 200 29\n") == 0);
+			"\"GET /a?b=1 HTTP/1.1\" 200 29\n") == 0);
 	/* no request-line, no Referer/User-Agent: "-"; escaping */
 	rec_set(&r, "", "", "a\"b\\c\x01\xff", 414, 0);
 	hs_log_format(&r, true, b, sizeof(b));
-	CHECK(strstr(b, "] \"-\" 414 0 \"-\" \"a\\x22b\\x5cc\\x01\\xff\"\n") != NULL);
+	CHECK(strstr(b, "] \"-\" 414 0 \"-\" \"a\\x22b\\x5cc\\x01\\xff\"\n") !=
+	      NULL);
 	/* too small: nothing */
 	CHECK(hs_log_format(&r, true, b, 30) == 0 && b[0] == '\0');
 }
 
-static void test_ring(void)
+static void
+test_ring(void)
 {
-	struct hs_log_ring *r = hs_log_ring_new(5);   /* -> 8 records */
+	struct hs_log_ring *r = hs_log_ring_new(5); /* -> 8 records */
 	static char buf[1 << 16];
 	unsigned int n, k = 0;
 	size_t len;
@@ -73,7 +78,8 @@ static void test_ring(void)
 		while ((rec = hs_log_reserve(r)) != NULL) {
 			char line[32];
 
-			snprintf(line, sizeof(line), "GET /%u HTTP/1.1", k + made);
+			snprintf(line, sizeof(line), "GET /%u HTTP/1.1",
+				 k + made);
 			rec_set(rec, line, "", "", 200, k + made);
 			hs_log_commit(r);
 			made++;
@@ -87,8 +93,8 @@ static void test_ring(void)
 		for (unsigned int i = 0; i < 8; i++) {
 			char want[64];
 
-			snprintf(want, sizeof(want), "\"GET /%u HTTP/1.1\" 200 %u ",
-				 k + i, k + i);
+			snprintf(want, sizeof(want),
+				 "\"GET /%u HTTP/1.1\" 200 %u ", k + i, k + i);
 			CHECK(strstr(buf, want) != NULL);
 		}
 		k += made;
@@ -107,7 +113,8 @@ static void test_ring(void)
 	hs_log_ring_free(r);
 }
 
-static int count_lines(const char *path, const char *needle)
+static int
+count_lines(const char *path, const char *needle)
 {
 	char line[1024];
 	FILE *f = fopen(path, "r");
@@ -123,7 +130,8 @@ static int count_lines(const char *path, const char *needle)
 }
 
 /* Bounded wait (5 s) for the writer to have written want lines. */
-static bool wait_written(uint64_t want)
+static bool
+wait_written(uint64_t want)
 {
 	const struct timespec ms10 = { 0, 10 * 1000000L };
 
@@ -135,7 +143,8 @@ static bool wait_written(uint64_t want)
 	return false;
 }
 
-static void test_writer(const char *dir)
+static void
+test_writer(const char *dir)
 {
 	char path[600], rotated[600], err[256];
 	struct hs_log_ring *r;
@@ -144,8 +153,10 @@ static void test_writer(const char *dir)
 	snprintf(path, sizeof(path), "%s/access.log", dir);
 	snprintf(rotated, sizeof(rotated), "%s/access.log.1", dir);
 	/* an unwritable place: one-line reason naming the file */
-	CHECK(hs_log_open("/nonexistent-dir/x.log", err, sizeof(err)) == -ENOENT);
-	CHECK(strstr(err, "/nonexistent-dir/x.log") && strchr(err, '\n') == NULL);
+	CHECK(hs_log_open("/nonexistent-dir/x.log", err, sizeof(err)) ==
+	      -ENOENT);
+	CHECK(strstr(err, "/nonexistent-dir/x.log") &&
+	      strchr(err, '\n') == NULL);
 
 	CHECK(hs_log_open(path, err, sizeof(err)) == 0);
 	r = hs_log_ring_new(64);
@@ -158,7 +169,8 @@ static void test_writer(const char *dir)
 		CHECK(rec != NULL);
 		if (!rec)
 			break;
-		rec_set(rec, "GET /before HTTP/1.1", "", "ua", 200, (uint64_t)i);
+		rec_set(rec, "GET /before HTTP/1.1", "", "ua", 200,
+			(uint64_t)i);
 		hs_log_commit(r);
 	}
 	CHECK(wait_written(base + 50));
@@ -169,10 +181,11 @@ static void test_writer(const char *dir)
 	{
 		const struct timespec ms200 = { 0, 200 * 1000000L };
 
-		nanosleep(&ms200, NULL);   /* the writer's next wake */
+		nanosleep(&ms200, NULL); /* the writer's next wake */
 	}
 	for (int i = 0; i < 10; i++) {
-		rec_set(hs_log_reserve(r), "GET /after HTTP/1.1", "", "", 404, 0);
+		rec_set(hs_log_reserve(r), "GET /after HTTP/1.1", "", "", 404,
+			0);
 		hs_log_commit(r);
 	}
 	CHECK(wait_written(base + 60));
@@ -206,34 +219,39 @@ static void test_writer(const char *dir)
 	}
 	/* stop drains what is left */
 	for (int i = 0; i < 5; i++) {
-		rec_set(hs_log_reserve(r), "GET /last HTTP/1.1", "", "", 200, 0);
+		rec_set(hs_log_reserve(r), "GET /last HTTP/1.1", "", "", 200,
+			0);
 		hs_log_commit(r);
 	}
 	hs_log_stop();
 	CHECK(count_lines(path, "/last") == 5);
-	CHECK(count_lines(path, NULL) == 15 + (int)(hs_log_written() - base - 65));
+	CHECK(count_lines(path, NULL) ==
+	      15 + (int)(hs_log_written() - base - 65));
 	hs_log_ring_free(r);
 	unlink(path);
 	unlink(rotated);
 }
 
 /* The engine's record: request-line, Referer, User-Agent, status, bytes. */
-static void test_engine_record(const char *dir)
+static void
+test_engine_record(const char *dir)
 {
 	static struct hs_http_conn c;
 	struct hs_http_server srv = { .tls = false };
 	struct hs_file_cache *files;
 	struct hs_log_rec rec;
 	char err[256], b[1024];
-	const char req[] = "GET /nope HTTP/1.1\r\nHost: a\r\nUser-Agent: t/1\r\n"
-			   "Referer: https://r/\r\n\r\n";
+	const char req[] =
+		"GET /nope HTTP/1.1\r\nHost: a\r\nUser-Agent: t/1\r\n"
+		"Referer: https://r/\r\n\r\n";
 	const uint8_t ip[4] = { 10, 1, 2, 3 };
 	uint32_t ip_be;
 	size_t space;
 	char *p;
 
 	memcpy(&ip_be, ip, 4);
-	CHECK(hs_files_load(&files, dir, 1 << 20, 1 << 20, err, sizeof(err)) == 0);
+	CHECK(hs_files_load(&files, dir, 1 << 20, 1 << 20, err, sizeof(err)) ==
+	      0);
 	hs_http_server_defaults(&srv);
 	srv.plain_redirect = false;
 	srv.files = files;
@@ -245,8 +263,10 @@ static void test_engine_record(const char *dir)
 	CHECK(hs_http_conn_process(&c) == 404);
 	hs_http_log_record(&c, ip_be, T0, &rec);
 	hs_log_format(&rec, true, b, sizeof(b));
-	CHECK(strncmp(b, "10.1.2.3 - - [06/Nov/1994:08:49:37 +0000] "
-		      "\"GET /nope HTTP/1.1\" 404 ", 66) == 0);
+	CHECK(strncmp(b,
+		      "10.1.2.3 - - [06/Nov/1994:08:49:37 +0000] "
+		      "\"GET /nope HTTP/1.1\" 404 ",
+		      66) == 0);
 	CHECK(strstr(b, " \"https://r/\" \"t/1\"\n") != NULL);
 	/* with the log off, Referer and User-Agent are not even copied */
 	srv.access_log = false;
@@ -260,7 +280,8 @@ static void test_engine_record(const char *dir)
 	hs_files_free(files);
 }
 
-int main(void)
+int
+main(void)
 {
 	const char *tmp = getenv("TMPDIR");
 	char dir[512], cmd[600];

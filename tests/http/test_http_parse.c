@@ -12,19 +12,20 @@
 #include "hs_http_parse.h"
 #include "hs_check.h"
 
-#define OK 0   /* expected status 0: the head is valid */
+#define OK 0 /* expected status 0: the head is valid */
 
 struct pcase {
 	int line;
 	const char *raw;
 	size_t len;
-	size_t head_len;  /* expected rc when valid: 0 = whole input */
-	int status;       /* OK or the expected error status */
+	size_t head_len; /* expected rc when valid: 0 = whole input */
+	int status;      /* OK or the expected error status */
 };
 
 /* The same facts, whichever way the input was fed. */
-static bool req_equal(const struct hs_http_req *a, const char *ba,
-		      const struct hs_http_req *b, const char *bb)
+static bool
+req_equal(const struct hs_http_req *a, const char *ba,
+	  const struct hs_http_req *b, const char *bb)
 {
 	if (a->method != b->method || a->version_minor != b->version_minor ||
 	    a->target_len != b->target_len || a->method_len != b->method_len ||
@@ -37,14 +38,15 @@ static bool req_equal(const struct hs_http_req *a, const char *ba,
 	    a->num_headers != b->num_headers)
 		return false;
 	if ((a->host == NULL) != (b->host == NULL) ||
-	    (a->host && (a->host - ba != b->host - bb ||
-			 a->host_len != b->host_len)))
+	    (a->host &&
+	     (a->host - ba != b->host - bb || a->host_len != b->host_len)))
 		return false;
 	for (uint32_t i = 0; i < a->num_headers; i++) {
 		const struct hs_http_header *x = &a->headers[i];
 		const struct hs_http_header *y = &b->headers[i];
 
-		if (x->name - ba != y->name - bb || x->name_len != y->name_len ||
+		if (x->name - ba != y->name - bb ||
+		    x->name_len != y->name_len ||
 		    x->value - ba != y->value - bb ||
 		    x->value_len != y->value_len)
 			return false;
@@ -54,8 +56,8 @@ static bool req_equal(const struct hs_http_req *a, const char *ba,
 
 /* Parse raw[0..len) from an exact-size heap copy (over-reads are caught
  * by valgrind / ASan). */
-static int parse_copy(const char *raw, size_t len, struct hs_http_req *req,
-		      char **keep)
+static int
+parse_copy(const char *raw, size_t len, struct hs_http_req *req, char **keep)
 {
 	char *b = malloc(len ? len : 1);
 	int rc;
@@ -68,14 +70,15 @@ static int parse_copy(const char *raw, size_t len, struct hs_http_req *req,
 }
 
 /* Full parse, every fresh prefix, every two-step feed, byte-by-byte. */
-static void check_case(const struct pcase *c, size_t len)
+static void
+check_case(const struct pcase *c, size_t len)
 {
 	struct hs_http_req full, r;
 	int exp_rc, rc;
 	char *fb, *b;
 
-	exp_rc = c->status == OK ? (int)(c->head_len ? c->head_len : len) :
-		 -EBADMSG;
+	exp_rc = c->status == OK ? (int)(c->head_len ? c->head_len : len)
+				 : -EBADMSG;
 	rc = parse_copy(c->raw, len, &full, &fb);
 	CHECK_AT(c->line, rc == exp_rc);
 	if (c->status != OK) {
@@ -95,7 +98,7 @@ static void check_case(const struct pcase *c, size_t len)
 		if (rc == -EAGAIN)
 			continue;
 		CHECK_AT(c->line, c->status != OK && rc == -EBADMSG &&
-			 r.error_status == c->status);
+					  r.error_status == c->status);
 		if (rc != -EAGAIN && !(c->status != OK && rc == -EBADMSG))
 			fprintf(stderr, "  prefix %zu: rc %d\n", k, rc);
 	}
@@ -129,41 +132,49 @@ static void check_case(const struct pcase *c, size_t len)
 	free(fb);
 }
 
-#define C(raw, status) { __LINE__, raw, sizeof(raw) - 1, 0, status }
-#define CH(raw, head, status) { __LINE__, raw, sizeof(raw) - 1, head, status }
+#define C(raw, status)                                    \
+	{                                                 \
+		__LINE__, raw, sizeof(raw) - 1, 0, status \
+	}
+#define CH(raw, head, status)                                \
+	{                                                    \
+		__LINE__, raw, sizeof(raw) - 1, head, status \
+	}
 #define H11 "Host: example.com\r\n"
 
 static const struct pcase cases[] = {
 	/* valid */
 	C("GET / HTTP/1.1\r\n" H11 "\r\n", OK),
 	C("GET /a/b?c=d HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n", OK),
-	C("GET / HTTP/1.0\r\n\r\n", OK),                 /* no Host in 1.0 */
-	C("GET / HTTP/1.1\r\nHost:\r\n\r\n", OK),        /* empty Host ok */
+	C("GET / HTTP/1.0\r\n\r\n", OK),                /* no Host in 1.0 */
+	C("GET / HTTP/1.1\r\nHost:\r\n\r\n", OK),       /* empty Host ok */
 	C("\r\n\r\nGET / HTTP/1.1\r\n" H11 "\r\n", OK), /* §2.2 leading CRLF */
-	C("get / HTTP/1.1\r\n" H11 "\r\n", OK),          /* other method */
+	C("get / HTTP/1.1\r\n" H11 "\r\n", OK),         /* other method */
 	C("M-SEARCH * HTTP/1.1\r\n" H11 "\r\n", OK),
-	C("GET / HTTP/1.2\r\n" H11 "\r\n", OK),          /* 1.x -> 1.1 */
+	C("GET / HTTP/1.2\r\n" H11 "\r\n", OK), /* 1.x -> 1.1 */
 	C("GET / HTTP/1.1\r\nX-A: \t v a l \t \r\n" H11 "\r\n", OK),
 	C("GET / HTTP/1.1\r\nX: caf\xc3\xa9\r\n" H11 "\r\n", OK), /* obs-text */
-	C("GET / HTTP/1.1\r\nX:\r\n" H11 "\r\n", OK),    /* empty value */
+	C("GET / HTTP/1.1\r\nX:\r\n" H11 "\r\n", OK), /* empty value */
 	CH("POST / HTTP/1.1\r\n" H11 "Content-Length: 5\r\n\r\nhello", 57, OK),
 	C("POST / HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n", OK),
-	C("POST / HTTP/1.1\r\n" H11 "Transfer-Encoding: , CHUNKED ,\r\n\r\n", OK),
-	C("GET / HTTP/1.1\r\n" H11 "Connection: keep-alive, Upgrade\r\n\r\n", OK),
+	C("POST / HTTP/1.1\r\n" H11 "Transfer-Encoding: , CHUNKED ,\r\n\r\n",
+	  OK),
+	C("GET / HTTP/1.1\r\n" H11 "Connection: keep-alive, Upgrade\r\n\r\n",
+	  OK),
 	C("GET / HTTP/1.1\r\n" H11 "Connection: foo,,Close\r\n\r\n", OK),
 	CH("GET / HTTP/1.1\r\n" H11 "\r\nGET /2 HTTP/1.1\r\n", 37, OK),
 
 	/* request-line (RFC 9112 §3) */
-	C(" / HTTP/1.1\r\n" H11 "\r\n", 400),            /* empty method */
-	C("GE(T / HTTP/1.1\r\n" H11 "\r\n", 400),        /* not a token */
-	C("GET  / HTTP/1.1\r\n" H11 "\r\n", 400),        /* double SP */
+	C(" / HTTP/1.1\r\n" H11 "\r\n", 400),     /* empty method */
+	C("GE(T / HTTP/1.1\r\n" H11 "\r\n", 400), /* not a token */
+	C("GET  / HTTP/1.1\r\n" H11 "\r\n", 400), /* double SP */
 	C("GET /  HTTP/1.1\r\n" H11 "\r\n", 400),
-	C("GET / HTTP/1.1 \r\n" H11 "\r\n", 400),        /* trailing SP */
+	C("GET / HTTP/1.1 \r\n" H11 "\r\n", 400), /* trailing SP */
 	C("GET\t/ HTTP/1.1\r\n" H11 "\r\n", 400),
-	C("GET /a\x01 HTTP/1.1\r\n" H11 "\r\n", 400),    /* CTL in target */
+	C("GET /a\x01 HTTP/1.1\r\n" H11 "\r\n", 400), /* CTL in target */
 	C("GET /a\x7f HTTP/1.1\r\n" H11 "\r\n", 400),
 	C("GET /caf\xc3\xa9 HTTP/1.1\r\n" H11 "\r\n", 400), /* raw non-ASCII */
-	C("GET /\r\n\r\n", 400),                         /* HTTP/0.9 */
+	C("GET /\r\n\r\n", 400),                            /* HTTP/0.9 */
 	C("GET / http/1.1\r\n" H11 "\r\n", 400),
 	C("GET / HTTP/1.10\r\n" H11 "\r\n", 400),
 	C("GET / HTTP/1\r\n" H11 "\r\n", 400),
@@ -171,19 +182,19 @@ static const struct pcase cases[] = {
 	C("GET / HTTP/2.0\r\n" H11 "\r\n", 505),
 	C("GET / HTTP/3.0\r\n" H11 "\r\n", 505),
 	C("GET / HTTP/0.9\r\n\r\n", 505),
-	C("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505),      /* h2 preface */
+	C("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505), /* h2 preface */
 
 	/* line endings, NUL (RFC 9112 §2.2) */
-	C("GET / HTTP/1.1\nHost: a\n\n", 400),           /* bare LF */
+	C("GET / HTTP/1.1\nHost: a\n\n", 400), /* bare LF */
 	C("GET / HTTP/1.1\r\nHost: a\n\r\n", 400),
-	C("GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n", 400),  /* bare CR */
+	C("GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n", 400), /* bare CR */
 	C("GET / HTTP/1.1\r\r\nHost: a\r\n\r\n", 400),
-	C("GET /\0 HTTP/1.1\r\nHost: a\r\n\r\n", 400),   /* NUL */
+	C("GET /\0 HTTP/1.1\r\nHost: a\r\n\r\n", 400), /* NUL */
 	C("GET / HTTP/1.1\r\nHost: a\0b\r\n\r\n", 400),
 	C("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 400), /* TLS hello */
 
 	/* field lines (RFC 9112 §5) */
-	C("GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400),    /* SP before colon */
+	C("GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400), /* SP before colon */
 	C("GET / HTTP/1.1\r\nHost\t: a\r\n\r\n", 400),
 	C("GET / HTTP/1.1\r\n" H11 "X: a\r\n b\r\n\r\n", 400), /* obs-fold */
 	C("GET / HTTP/1.1\r\n\tX: a\r\n" H11 "\r\n", 400),
@@ -206,22 +217,27 @@ static const struct pcase cases[] = {
 	C("POST / HTTP/1.1\r\n" H11 "Content-Length:\r\n\r\n", 400),
 	C("POST / HTTP/1.1\r\n" H11 "Content-Length: 1 2\r\n\r\n", 400),
 	C("POST / HTTP/1.1\r\n" H11
-	  "Content-Length: 1234567890123456789\r\n\r\n", 400),
+	  "Content-Length: 1234567890123456789\r\n\r\n",
+	  400),
 	C("POST / HTTP/1.1\r\n" H11
-	  "Content-Length: 5\r\ncontent-length: 5\r\n\r\n", 400),
+	  "Content-Length: 5\r\ncontent-length: 5\r\n\r\n",
+	  400),
 	C("POST / HTTP/1.1\r\n" H11
-	  "Content-Length: 5\r\nContent-Length: 6\r\n\r\n", 400),
+	  "Content-Length: 5\r\nContent-Length: 6\r\n\r\n",
+	  400),
 
 	/* Transfer-Encoding (RFC 9112 §6.1, §6.3) */
 	C("POST / HTTP/1.1\r\n" H11
-	  "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+	  "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+	  400),
 	C("POST / HTTP/1.1\r\n" H11
-	  "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", 400),
+	  "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n",
+	  400),
 	C("POST / HTTP/1.1\r\n" H11 "Transfer-Encoding: gzip\r\n\r\n", 501),
-	C("POST / HTTP/1.1\r\n" H11
-	  "Transfer-Encoding: gzip, chunked\r\n\r\n", 501),
-	C("POST / HTTP/1.1\r\n" H11
-	  "Transfer-Encoding: chunked, gzip\r\n\r\n", 400),
+	C("POST / HTTP/1.1\r\n" H11 "Transfer-Encoding: gzip, chunked\r\n\r\n",
+	  501),
+	C("POST / HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked, gzip\r\n\r\n",
+	  400),
 	C("POST / HTTP/1.1\r\n" H11
 	  "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
 	  400),
@@ -230,7 +246,8 @@ static const struct pcase cases[] = {
 };
 
 /* Field-level expectations for a few valid heads. */
-static void test_fields(void)
+static void
+test_fields(void)
 {
 	static const char r1[] =
 		"GET /a/b?c=d HTTP/1.1\r\nHost: example.com\r\n"
@@ -247,7 +264,7 @@ static void test_fields(void)
 	      (int)sizeof(r1) - 1);
 	CHECK(r.method == HS_HTTP_METHOD_GET);
 	CHECK(r.method_len == 3 && memcmp(r.method_str, "GET", 3) == 0);
-	CHECK(r.target == r1 + 4);   /* zero copy: points into the buffer */
+	CHECK(r.target == r1 + 4); /* zero copy: points into the buffer */
 	CHECK(r.target_len == 8 && memcmp(r.target, "/a/b?c=d", 8) == 0);
 	CHECK(r.version_minor == 1 && hs_http_req_is_11(&r));
 	CHECK(r.host_count == 1 && r.host_len == 11 &&
@@ -272,20 +289,26 @@ static void test_fields(void)
 	CHECK(r.target == r3 + 7 && r.target_len == 2);
 	CHECK(r.conn_close && r.host == NULL);
 
-	static const struct { const char *m; enum hs_http_method id; } ms[] = {
-		{ "GET", HS_HTTP_METHOD_GET }, { "HEAD", HS_HTTP_METHOD_HEAD },
-		{ "POST", HS_HTTP_METHOD_POST }, { "PUT", HS_HTTP_METHOD_PUT },
+	static const struct {
+		const char *m;
+		enum hs_http_method id;
+	} ms[] = {
+		{ "GET", HS_HTTP_METHOD_GET },
+		{ "HEAD", HS_HTTP_METHOD_HEAD },
+		{ "POST", HS_HTTP_METHOD_POST },
+		{ "PUT", HS_HTTP_METHOD_PUT },
 		{ "DELETE", HS_HTTP_METHOD_DELETE },
 		{ "OPTIONS", HS_HTTP_METHOD_OPTIONS },
 		{ "PATCH", HS_HTTP_METHOD_PATCH },
 		{ "TRACE", HS_HTTP_METHOD_TRACE },
 		{ "CONNECT", HS_HTTP_METHOD_CONNECT },
-		{ "get", HS_HTTP_METHOD_OTHER }, { "GETS", HS_HTTP_METHOD_OTHER },
+		{ "get", HS_HTTP_METHOD_OTHER },
+		{ "GETS", HS_HTTP_METHOD_OTHER },
 	};
 	for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
 		char buf[128];
-		int n = snprintf(buf, sizeof(buf), "%s / HTTP/1.1\r\nHost: a\r\n\r\n",
-				 ms[i].m);
+		int n = snprintf(buf, sizeof(buf),
+				 "%s / HTTP/1.1\r\nHost: a\r\n\r\n", ms[i].m);
 
 		hs_http_req_init(&r);
 		CHECK(hs_http_parse_request(&r, buf, (size_t)n) == n);
@@ -294,13 +317,14 @@ static void test_fields(void)
 
 	/* HTTP/1.x, x > 1: treated as 1.1 (needs Host, persistent) */
 	hs_http_req_init(&r);
-	CHECK(hs_http_parse_request(&r, "GET / HTTP/1.5\r\nHost: a\r\n\r\n", 27)
-	      == 27);
+	CHECK(hs_http_parse_request(&r, "GET / HTTP/1.5\r\nHost: a\r\n\r\n",
+				    27) == 27);
 	CHECK(r.version_minor == 5 && hs_http_req_is_11(&r));
 }
 
 /* Errors are detected before the head is complete when they can be. */
-static void test_early_errors(void)
+static void
+test_early_errors(void)
 {
 	struct hs_http_req r;
 
@@ -313,7 +337,8 @@ static void test_early_errors(void)
 	CHECK(hs_http_parse_request(&r, "GET / HTTP/2.0\r\n", 16) == -EBADMSG);
 	CHECK(r.error_status == 505);
 	hs_http_req_init(&r);
-	CHECK(hs_http_parse_request(&r, "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n",
+	CHECK(hs_http_parse_request(&r,
+				    "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n",
 				    34) == -EBADMSG);
 	/* a CR at the very end is undecided, not an error */
 	hs_http_req_init(&r);
@@ -324,7 +349,8 @@ static void test_early_errors(void)
 }
 
 /* 64 header fields are fine, 65 get 431. */
-static void test_header_count(void)
+static void
+test_header_count(void)
 {
 	char *buf = malloc(8192);
 	struct hs_http_req r;
@@ -348,7 +374,8 @@ static void test_header_count(void)
 
 /* A head (or a prefix of it) ending exactly at a page followed by an
  * inaccessible page: any read past len faults. */
-static void test_guard_page(void)
+static void
+test_guard_page(void)
 {
 	static const char *reqs[] = {
 		"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
@@ -399,10 +426,10 @@ struct ccase {
 	int line;
 	const char *raw;
 	size_t len;
-	int status;           /* OK or the error status */
-	const char *data;     /* decoded bytes when OK */
+	int status;       /* OK or the error status */
+	const char *data; /* decoded bytes when OK */
 	size_t data_len;
-	size_t used;          /* bytes consumed when OK: 0 = all */
+	size_t used; /* bytes consumed when OK: 0 = all */
 };
 
 struct collect {
@@ -410,7 +437,8 @@ struct collect {
 	size_t len;
 };
 
-static void collect_fn(void *ctx, const char *p, size_t n)
+static void
+collect_fn(void *ctx, const char *p, size_t n)
 {
 	struct collect *c = ctx;
 
@@ -423,9 +451,9 @@ static void collect_fn(void *ctx, const char *p, size_t n)
 
 /* Feed buf[0..len) in pieces ending at cuts[0..ncut) then len; returns
  * the final rc, total consumed in *used. */
-static int chunk_feed(const char *buf, size_t len, const size_t *cuts,
-		      size_t ncut, struct collect *col, size_t *used,
-		      uint16_t *status)
+static int
+chunk_feed(const char *buf, size_t len, const size_t *cuts, size_t ncut,
+	   struct collect *col, size_t *used, uint16_t *status)
 {
 	struct hs_http_chunked d;
 	size_t off = 0, u;
@@ -447,11 +475,13 @@ static int chunk_feed(const char *buf, size_t len, const size_t *cuts,
 	/* a final result is sticky */
 	if (rc != -EAGAIN)
 		CHECK(hs_http_chunked_decode(&d, buf, len, &u, collect_fn,
-					     col) == rc && u == 0);
+					     col) == rc &&
+		      u == 0);
 	return rc;
 }
 
-static void check_chunk_case(const struct ccase *c)
+static void
+check_chunk_case(const struct ccase *c)
 {
 	struct collect col;
 	size_t used, want_used = c->used ? c->used : c->len;
@@ -472,11 +502,13 @@ static void check_chunk_case(const struct ccase *c)
 					cuts[ncut++] = i;
 			else if (k)
 				cuts[ncut++] = k;
-			rc = chunk_feed(b, c->len, cuts, ncut, &col, &used, &st);
+			rc = chunk_feed(b, c->len, cuts, ncut, &col, &used,
+					&st);
 			CHECK_AT(c->line, rc == want);
 			if (rc != want) {
-				fprintf(stderr, "  cut %zu mode %d: rc %d st %u\n",
-					k, mode, rc, st);
+				fprintf(stderr,
+					"  cut %zu mode %d: rc %d st %u\n", k,
+					mode, rc, st);
 				continue;
 			}
 			if (c->status != OK) {
@@ -485,7 +517,8 @@ static void check_chunk_case(const struct ccase *c)
 			}
 			CHECK_AT(c->line, used == want_used);
 			CHECK_AT(c->line, col.len == c->data_len &&
-				 memcmp(col.buf, c->data, col.len) == 0);
+						  memcmp(col.buf, c->data,
+							 col.len) == 0);
 		}
 	}
 	/* every prefix of a valid body needs more */
@@ -499,10 +532,16 @@ static void check_chunk_case(const struct ccase *c)
 	free(cuts);
 }
 
-#define CK(raw, status, data) \
-	{ __LINE__, raw, sizeof(raw) - 1, status, data, sizeof(data) - 1, 0 }
-#define CKU(raw, used, data) \
-	{ __LINE__, raw, sizeof(raw) - 1, OK, data, sizeof(data) - 1, used }
+#define CK(raw, status, data)                                 \
+	{                                                     \
+		__LINE__, raw, sizeof(raw) - 1, status, data, \
+			sizeof(data) - 1, 0                   \
+	}
+#define CKU(raw, used, data)                                                \
+	{                                                                   \
+		__LINE__, raw, sizeof(raw) - 1, OK, data, sizeof(data) - 1, \
+			used                                                \
+	}
 
 static const struct ccase ccases[] = {
 	CK("0\r\n\r\n", OK, ""),
@@ -530,37 +569,38 @@ static const struct ccase ccases[] = {
 	CK("+1\r\n", 400, ""),
 	CK("0x5\r\nhello\r\n0\r\n\r\n", 400, ""),
 	CK(" 5\r\nhello\r\n0\r\n\r\n", 400, ""),
-	CK("5 \r\nhello\r\n0\r\n\r\n", 400, ""),      /* BWS without ';' */
-	CK("5\nhello\r\n0\r\n\r\n", 400, ""),         /* bare LF */
-	CK("5\rhello\r\n0\r\n\r\n", 400, ""),         /* bare CR */
-	CK("5\r\nhello0\r\n\r\n", 400, ""),           /* no CRLF after data */
+	CK("5 \r\nhello\r\n0\r\n\r\n", 400, ""), /* BWS without ';' */
+	CK("5\nhello\r\n0\r\n\r\n", 400, ""),    /* bare LF */
+	CK("5\rhello\r\n0\r\n\r\n", 400, ""),    /* bare CR */
+	CK("5\r\nhello0\r\n\r\n", 400, ""),      /* no CRLF after data */
 	CK("5\r\nhelloX\r\n0\r\n\r\n", 400, ""),
 	CK("5\r\nhello\r\r\n0\r\n\r\n", 400, ""),
-	CK("10000000000000000\r\n", 400, ""),         /* 17 digits */
+	CK("10000000000000000\r\n", 400, ""), /* 17 digits */
 	CK("fffffffffffffffff\r\n", 400, ""),
 	/* too large: 413 as soon as the size line ends */
-	CK("3e9\r\n", 413, ""),                        /* 1001 > 1000 */
+	CK("3e9\r\n", 413, ""), /* 1001 > 1000 */
 	/* invalid extensions */
 	CK("5;\r\nhello\r\n0\r\n\r\n", 400, ""),
 	CK("5;=x\r\nhello\r\n0\r\n\r\n", 400, ""),
 	CK("5;a=\r\nhello\r\n0\r\n\r\n", 400, ""),
 	CK("5;a=b c\r\nhello\r\n0\r\n\r\n", 400, ""),
-	CK("5;a=\"x\r\nhello\r\n0\r\n\r\n", 400, ""),  /* CR in quotes */
+	CK("5;a=\"x\r\nhello\r\n0\r\n\r\n", 400, ""), /* CR in quotes */
 	CK("5;a=\"x\"y\r\nhello\r\n0\r\n\r\n", 400, ""),
 	CK("5;a@b\r\nhello\r\n0\r\n\r\n", 400, ""),
 	CK("5;a\0\r\nhello\r\n0\r\n\r\n", 400, ""),
 	/* invalid trailers */
-	CK("0\r\n X: y\r\n\r\n", 400, ""),             /* obs-fold */
+	CK("0\r\n X: y\r\n\r\n", 400, ""), /* obs-fold */
 	CK("0\r\nX : y\r\n\r\n", 400, ""),
 	CK("0\r\n: y\r\n\r\n", 400, ""),
-	CK("0\r\nX\r\n\r\n", 400, ""),                 /* no colon */
+	CK("0\r\nX\r\n\r\n", 400, ""), /* no colon */
 	CK("0\r\nX: a\rb\r\n\r\n", 400, ""),
 	CK("0\r\nX: a\0b\r\n\r\n", 400, ""),
 	CK("0\r\nX: y\n\r\n", 400, ""),
 	CK("0\r\n\r\r", 400, ""),
 };
 
-static void test_chunked(void)
+static void
+test_chunked(void)
 {
 	static char longext[HS_HTTP_CHUNK_LINE_MAX + 16];
 	static char trailer[HS_HTTP_TRAILER_MAX + 64];
@@ -583,13 +623,14 @@ static void test_chunked(void)
 	/* NULL callback: decoded and dropped */
 	hs_http_chunked_init(&d, 100);
 	CHECK(hs_http_chunked_decode(&d, "2\r\nab\r\n0\r\n\r\n", 12, &used,
-				     NULL, NULL) == 0 && used == 12);
+				     NULL, NULL) == 0 &&
+	      used == 12);
 	/* an endless size line (extensions) -> 400, bounded */
 	n = (size_t)sprintf(longext, "1;x=");
 	memset(longext + n, 'a', sizeof(longext) - n);
 	hs_http_chunked_init(&d, 100);
-	CHECK(hs_http_chunked_decode(&d, longext, sizeof(longext), &used,
-				     NULL, NULL) == -EBADMSG);
+	CHECK(hs_http_chunked_decode(&d, longext, sizeof(longext), &used, NULL,
+				     NULL) == -EBADMSG);
 	CHECK(d.error_status == 400);
 	/* an endless trailer section -> 431 */
 	n = (size_t)sprintf(trailer, "0\r\n");
@@ -602,7 +643,8 @@ static void test_chunked(void)
 }
 
 /* Chunked bodies ending exactly before a PROT_NONE page. */
-static void test_chunked_guard_page(void)
+static void
+test_chunked_guard_page(void)
 {
 	static const char *bodies[] = {
 		"5\r\nhello\r\n0\r\n\r\n",
@@ -645,7 +687,8 @@ static void test_chunked_guard_page(void)
 	munmap(map, (size_t)pg * 2);
 }
 
-int main(void)
+int
+main(void)
 {
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		check_case(&cases[i], cases[i].len);

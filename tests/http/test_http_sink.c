@@ -16,9 +16,12 @@
 #include "hs_check.h"
 
 /* FIPS 180-2 / NIST test vectors */
-#define SHA_EMPTY "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-#define SHA_ABC   "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-#define SHA_MILLION_A "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"
+#define SHA_EMPTY \
+	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define SHA_ABC \
+	"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+#define SHA_MILLION_A \
+	"cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"
 
 static char base[PATH_MAX];
 static struct hs_file_cache *files;
@@ -86,7 +89,8 @@ test_off_keeps_405(void)
 {
 	srv.upload_sink = NULL;
 	fresh();
-	FEED(&conn, "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc");
+	FEED(&conn, "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: "
+		    "3\r\n\r\nabc");
 	CHECK(strncmp(out, "HTTP/1.1 405 ", 13) == 0);
 	CHECK(has("Allow: GET, HEAD\r\n"));
 	srv.upload_sink = "/upload";
@@ -97,8 +101,9 @@ static void
 test_small_and_pipelined(void)
 {
 	fresh();
-	FEED(&conn, "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc"
-		    "GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n");
+	FEED(&conn,
+	     "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc"
+	     "GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n");
 	CHECK(strncmp(out, "HTTP/1.1 200 OK\r\n", 17) == 0);
 	CHECK(has("Content-Type: text/plain; charset=utf-8\r\n"));
 	CHECK(has("Content-Length: 80\r\n"));
@@ -150,7 +155,8 @@ static void
 test_empty(void)
 {
 	fresh();
-	FEED(&conn, "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n");
+	FEED(&conn,
+	     "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n");
 	CHECK(has("\r\n\r\nsha256=" SHA_EMPTY " bytes=0\n"));
 	fresh();
 	FEED(&conn, "POST /upload HTTP/1.1\r\nHost: t\r\n\r\n");
@@ -158,7 +164,8 @@ test_empty(void)
 	/* HTTP/1.0 without keep-alive: the answer closes */
 	fresh();
 	FEED(&conn, "POST /upload HTTP/1.0\r\nContent-Length: 3\r\n\r\nabc");
-	CHECK(has("Connection: close\r\n") && has("sha256=" SHA_ABC " bytes=3\n"));
+	CHECK(has("Connection: close\r\n") &&
+	      has("sha256=" SHA_ABC " bytes=3\n"));
 	CHECK(hs_http_conn_should_close(&conn));
 }
 
@@ -167,21 +174,25 @@ test_limit_and_chunked(void)
 {
 	srv.max_body = 100;
 	fresh();
-	FEED(&conn, "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n");
-	CHECK(out_len == 0);      /* waits for the body: at the limit is fine */
+	FEED(&conn,
+	     "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n");
+	CHECK(out_len == 0); /* waits for the body: at the limit is fine */
 	fresh();
-	FEED(&conn, "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 101\r\n\r\n");
+	FEED(&conn,
+	     "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 101\r\n\r\n");
 	CHECK(strncmp(out, "HTTP/1.1 413 ", 13) == 0);
 	CHECK(has("Connection: close\r\n"));
 	CHECK(hs_http_conn_should_close(&conn));
 	/* the sink's own limit replaces the engine's 1 MiB one */
 	srv.max_body = 8u << 20;
 	fresh();
-	FEED(&conn, "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 2000000\r\n\r\n");
+	FEED(&conn, "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: "
+		    "2000000\r\n\r\n");
 	CHECK(out_len == 0 && conn.sink.active);
 	/* chunked: decoded by the engine, hashed like any body */
 	fresh();
-	FEED(&conn, "POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+	FEED(&conn, "POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: "
+		    "chunked\r\n\r\n"
 		    "3\r\nabc\r\n0\r\n\r\n");
 	CHECK(strncmp(out, "HTTP/1.1 200 OK\r\n", 17) == 0);
 	CHECK(has("\r\n\r\nsha256=" SHA_ABC " bytes=3\n"));
@@ -189,37 +200,45 @@ test_limit_and_chunked(void)
 	CHECK(!hs_http_conn_should_close(&conn) && !conn.sink.active);
 	/* in pieces, with an extension and a trailer, then a pipelined GET */
 	fresh();
-	FEED(&conn, "POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+	FEED(&conn, "POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: "
+		    "chunked\r\n\r\n"
 		    "1;x=y\r\na\r\n");
 	CHECK(out_len == 0 && conn.sink.active && conn.sink.bytes == 1);
-	FEED(&conn, "2\r\nbc\r\n0\r\nX-T: 1\r\n\r\nGET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n");
+	FEED(&conn, "2\r\nbc\r\n0\r\nX-T: 1\r\n\r\nGET /a.txt "
+		    "HTTP/1.1\r\nHost: t\r\n\r\n");
 	CHECK(has("\r\n\r\nsha256=" SHA_ABC " bytes=3\nHTTP/1.1 200 OK\r\n"));
 	CHECK(has("\r\n\r\nfile a\n") && conn.requests == 2);
 	/* empty chunked body */
 	fresh();
-	FEED(&conn, "POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+	FEED(&conn, "POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: "
+		    "chunked\r\n\r\n"
 		    "0\r\n\r\n");
 	CHECK(has("\r\n\r\nsha256=" SHA_EMPTY " bytes=0\n"));
 	/* chunks crossing the sink's limit: 413, close, no digest */
 	srv.max_body = 100;
 	fresh();
-	FEED(&conn, "POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+	FEED(&conn, "POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: "
+		    "chunked\r\n\r\n"
 		    "40\r\n");
 	CHECK(out_len == 0);
-	feed(&conn, "0123456789012345678901234567890123456789012345678901234567890123", 64);
+	feed(&conn,
+	     "0123456789012345678901234567890123456789012345678901234567890123",
+	     64);
 	FEED(&conn, "\r\n25\r\n");
 	CHECK(strncmp(out, "HTTP/1.1 413 ", 13) == 0 && !has("sha256="));
 	CHECK(hs_http_conn_should_close(&conn) && !conn.sink.active);
 	/* bad framing: 400, no digest */
 	srv.max_body = 8u << 20;
 	fresh();
-	FEED(&conn, "POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+	FEED(&conn, "POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: "
+		    "chunked\r\n\r\n"
 		    "3\r\nabcX");
 	CHECK(strncmp(out, "HTTP/1.1 400 ", 13) == 0 && !has("sha256="));
 	CHECK(hs_http_conn_should_close(&conn) && !conn.sink.active);
 	/* a chunked upload above the engine's own 1 MiB limit is fine */
 	fresh();
-	FEED(&conn, "POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+	FEED(&conn, "POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: "
+		    "chunked\r\n\r\n"
 		    "200000\r\n");
 	CHECK(out_len == 0 && conn.sink.active);
 }
@@ -228,8 +247,9 @@ static void
 test_continue(void)
 {
 	fresh();
-	FEED(&conn, "POST /upload HTTP/1.1\r\nHost: t\r\nExpect: 100-Continue\r\n"
-		    "Content-Length: 3\r\n\r\n");
+	FEED(&conn,
+	     "POST /upload HTTP/1.1\r\nHost: t\r\nExpect: 100-Continue\r\n"
+	     "Content-Length: 3\r\n\r\n");
 	CHECK(strcmp(out, "HTTP/1.1 100 Continue\r\n\r\n") == 0);
 	FEED(&conn, "abc");
 	CHECK(has("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"));
@@ -237,13 +257,15 @@ test_continue(void)
 	CHECK(conn.requests == 1);
 	/* no interim answer when the body is empty or on 413 */
 	fresh();
-	FEED(&conn, "POST /upload HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
-		    "Content-Length: 0\r\n\r\n");
+	FEED(&conn,
+	     "POST /upload HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
+	     "Content-Length: 0\r\n\r\n");
 	CHECK(strncmp(out, "HTTP/1.1 200 OK\r\n", 17) == 0);
 	srv.max_body = 2;
 	fresh();
-	FEED(&conn, "POST /upload HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
-		    "Content-Length: 3\r\n\r\n");
+	FEED(&conn,
+	     "POST /upload HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
+	     "Content-Length: 3\r\n\r\n");
 	CHECK(strncmp(out, "HTTP/1.1 413 ", 13) == 0);
 	srv.max_body = 8u << 20;
 }
@@ -252,8 +274,10 @@ static void
 test_exact_path(void)
 {
 	static const char *const others[] = {
-		"POST /upload/ HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n",
-		"POST /upload?x=1 HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n",
+		"POST /upload/ HTTP/1.1\r\nHost: t\r\nContent-Length: "
+		"0\r\n\r\n",
+		"POST /upload?x=1 HTTP/1.1\r\nHost: t\r\nContent-Length: "
+		"0\r\n\r\n",
 		"POST /Upload HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n",
 		"PUT /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n",
 	};
@@ -272,7 +296,8 @@ static void
 test_peer_gone(void)
 {
 	fresh();
-	FEED(&conn, "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc");
+	FEED(&conn, "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: "
+		    "10\r\n\r\nabc");
 	CHECK(conn.sink.active && conn.sink.bytes == 3 && conn.body_left == 7);
 	hs_http_conn_peer_eof(&conn);
 	CHECK(hs_http_conn_process(&conn) == 0);
@@ -297,10 +322,11 @@ main(void)
 		return 1;
 	fputs("file a\n", f);
 	fclose(f);
-	CHECK(hs_files_load(&files, base, 1 << 20, 1 << 20, err, sizeof(err)) == 0);
+	CHECK(hs_files_load(&files, base, 1 << 20, 1 << 20, err, sizeof(err)) ==
+	      0);
 	hs_http_server_defaults(&srv);
 	srv.files = files;
-	srv.tls = true;                 /* the HTTPS listener */
+	srv.tls = true; /* the HTTPS listener */
 	srv.upload_sink = "/upload";
 	srv.upload_sink_len = strlen(srv.upload_sink);
 	CHECK(srv.max_body == HS_HTTP_SINK_MAX_BODY_DEFAULT);

@@ -21,7 +21,8 @@ static struct hs_http_conn conn;
 static char out[1 << 16];
 
 /* Remove the Date header line of the response in buf (it may tick). */
-static void strip_date(char *buf)
+static void
+strip_date(char *buf)
 {
 	char *d = strstr(buf, "\r\nDate: "), *e;
 
@@ -31,7 +32,8 @@ static void strip_date(char *buf)
 
 /* Feed req to a fresh connection (early or not), run it, drain the
  * output into out[]; returns the status of the only response. */
-static int exchange(bool early, const char *req)
+static int
+exchange(bool early, const char *req)
 {
 	size_t space, total = 0, n;
 	char *p;
@@ -65,28 +67,30 @@ static int exchange(bool early, const char *req)
 	return status;
 }
 
-static void test_early_data(void)
+static void
+test_early_data(void)
 {
 	/* RFC 8470 §5.2: unsafe methods in early data -> 425 */
 	CHECK(exchange(true, "POST / HTTP/1.1\r\nHost: a\r\n"
-		       "Content-Length: 0\r\n\r\n") == 425);
+			     "Content-Length: 0\r\n\r\n") == 425);
 	CHECK(strncmp(out, "HTTP/1.1 425 Too Early\r\n", 24) == 0);
-	CHECK(!hs_http_conn_should_close(&conn));   /* may retry on it */
+	CHECK(!hs_http_conn_should_close(&conn)); /* may retry on it */
 	CHECK(exchange(true, "PUT /x HTTP/1.1\r\nHost: a\r\n"
-		       "Content-Length: 0\r\n\r\n") == 425);
+			     "Content-Length: 0\r\n\r\n") == 425);
 	CHECK(exchange(true, "DELETE / HTTP/1.1\r\nHost: a\r\n\r\n") == 425);
 	/* the same requests after the handshake: 405 as always */
 	CHECK(exchange(false, "POST / HTTP/1.1\r\nHost: a\r\n"
-		       "Content-Length: 0\r\n\r\n") == 405);
+			      "Content-Length: 0\r\n\r\n") == 405);
 	/* safe methods are served, byte for byte as outside early data */
-	CHECK(exchange(true, "GET /index.html HTTP/1.1\r\nHost: a\r\n\r\n") == 200);
+	CHECK(exchange(true, "GET /index.html HTTP/1.1\r\nHost: a\r\n\r\n") ==
+	      200);
 	CHECK(strstr(out, "\r\n\r\n" BODY) != NULL);
 	{
 		static char early_resp[sizeof(out)];
 
 		memcpy(early_resp, out, sizeof(out));
 		CHECK(exchange(false, "GET /index.html HTTP/1.1\r\n"
-			       "Host: a\r\n\r\n") == 200);
+				      "Host: a\r\n\r\n") == 200);
 		strip_date(early_resp);
 		strip_date(out);
 		CHECK(strcmp(early_resp, out) == 0);
@@ -95,25 +99,29 @@ static void test_early_data(void)
 	CHECK(strncmp(out, "HTTP/1.1 200 OK\r\n", 17) == 0);
 }
 
-static void test_client_dn_log(void)
+static void
+test_client_dn_log(void)
 {
 	char line[512];
-	uint32_t ip_be = 0x020012c6;    /* 198.18.0.2 */
+	uint32_t ip_be = 0x020012c6; /* 198.18.0.2 */
 
 	CHECK(exchange(false, "GET / HTTP/1.1\r\nHost: a\r\n\r\n") == 200);
 	CHECK(hs_http_log_format(&conn, ip_be, 0, line, sizeof(line)) > 0);
 	CHECK(strncmp(line, "198.18.0.2 - - [", 16) == 0);
 	conn.client_dn = "/C=XX/O=Test \"Org\"/CN=client one";
 	CHECK(hs_http_log_format(&conn, ip_be, 0, line, sizeof(line)) > 0);
-	CHECK(strncmp(line, "198.18.0.2 - /C=XX/O=Test\\x20\\x22Org\\x22"
+	CHECK(strncmp(line,
+		      "198.18.0.2 - /C=XX/O=Test\\x20\\x22Org\\x22"
 		      "/CN=client\\x20one [01/Jan/1970:00:00:00 +0000] "
-		      "\"GET / HTTP/1.1\" 200 ", 87) == 0);
+		      "\"GET / HTTP/1.1\" 200 ",
+		      87) == 0);
 	conn.client_dn = "";
 	CHECK(hs_http_log_format(&conn, ip_be, 0, line, sizeof(line)) > 0);
 	CHECK(strncmp(line, "198.18.0.2 - - [", 16) == 0);
 }
 
-int main(void)
+int
+main(void)
 {
 	char base[] = "/tmp/hs_tls_info.XXXXXX", p[PATH_MAX], err[256];
 	struct hs_file_cache *files = NULL;

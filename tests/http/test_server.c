@@ -29,8 +29,8 @@
 #include "hs_srv_fake.h"
 #include "hs_check.h"
 
-#define BODY_LEN 3000               /* above the zero-copy threshold */
-#define BIG_LEN 40000               /* several TLS records */
+#define BODY_LEN 3000  /* above the zero-copy threshold */
+#define BIG_LEN  40000 /* several TLS records */
 
 static char base[PATH_MAX];
 static char body_a[BODY_LEN + 1], body_b[BODY_LEN + 1], body_big[BIG_LEN + 1];
@@ -38,7 +38,8 @@ static const char *const paths[] = { "/f.txt", NULL };
 static struct fake_files ff_a, ff_b;
 static unsigned int rel_a, rel_b;
 
-static void mkfile_as(const char *dir, const char *name, const char *content)
+static void
+mkfile_as(const char *dir, const char *name, const char *content)
 {
 	char p[PATH_MAX + 64];
 	FILE *f;
@@ -54,12 +55,14 @@ static void mkfile_as(const char *dir, const char *name, const char *content)
 	fclose(f);
 }
 
-static void mkfile(const char *dir, const char *content)
+static void
+mkfile(const char *dir, const char *content)
 {
 	mkfile_as(dir, "f.txt", content);
 }
 
-static struct hs_file_cache *load(const char *dir)
+static struct hs_file_cache *
+load(const char *dir)
 {
 	char p[PATH_MAX + 64], err[256];
 	struct hs_file_cache *fc = NULL;
@@ -73,7 +76,8 @@ static struct hs_file_cache *load(const char *dir)
 }
 
 /* Two fresh generations' worth of caches, A served first. */
-static void start(bool ext_ok)
+static void
+start(bool ext_ok)
 {
 	CHECK(fake_init(ext_ok) == 0);
 	rel_a = rel_b = 0;
@@ -82,10 +86,11 @@ static void start(bool ext_ok)
 	CHECK(fake_server_start(&ff_a) == 0);
 }
 
-static void stop(void)
+static void
+stop(void)
 {
-	CHECK(fake_server_stop() == 0);     /* every hold was dropped */
-	CHECK(fake_pool_in_use() == 0);     /* every zero-copy holder freed */
+	CHECK(fake_server_stop() == 0); /* every hold was dropped */
+	CHECK(fake_pool_in_use() == 0); /* every zero-copy holder freed */
 	if (ff_b.fc != NULL && rel_b == 0) {
 		/* never published */
 		hs_files_free(ff_b.fc);
@@ -94,8 +99,8 @@ static void stop(void)
 }
 
 /* The n-th response's body on the wire (0-based), its status in *st. */
-static const uint8_t *resp_body(const struct fake_conn *fc, int n, int *st,
-				size_t *len)
+static const uint8_t *
+resp_body(const struct fake_conn *fc, int n, int *st, size_t *len)
 {
 	const uint8_t *p = fc->wire, *end = fc->wire + fc->wire_len;
 
@@ -119,15 +124,17 @@ static const uint8_t *resp_body(const struct fake_conn *fc, int n, int *st,
 			continue;
 		}
 		if (n-- == 0) {
-			*len = (size_t)(end - h) < blen ? (size_t)(end - h) : blen;
+			*len = (size_t)(end - h) < blen ? (size_t)(end - h)
+							: blen;
 			return h;
 		}
 		p = h + blen;
 	}
 }
 
-static bool body_is(const struct fake_conn *fc, int n, int status,
-		    const char *want, size_t want_len)
+static bool
+body_is(const struct fake_conn *fc, int n, int status, const char *want,
+	size_t want_len)
 {
 	int st = 0;
 	size_t len = 0;
@@ -142,7 +149,8 @@ static bool body_is(const struct fake_conn *fc, int n, int status,
 /* GET with a request body, split around a reload: the response is built
  * from A when the head arrives, released once the body is read, after
  * the reload; it must still send A's bytes and keep A alive until then. */
-static void test_held_across_reload(uint16_t port, bool ext_ok)
+static void
+test_held_across_reload(uint16_t port, bool ext_ok)
 {
 	struct fake_conn *c;
 
@@ -152,9 +160,9 @@ static void test_held_across_reload(uint16_t port, bool ext_ok)
 	if (c == NULL)
 		return;
 	fake_send(c, REQ_BODY "ab", sizeof(REQ_BODY) + 1);
-	CHECK(c->wire_len == 0 && c->nseg == 0);    /* held */
+	CHECK(c->wire_len == 0 && c->nseg == 0); /* held */
 	CHECK(fake_reload(&ff_b) == 0);
-	CHECK(rel_a == 0);                  /* the held response holds A */
+	CHECK(rel_a == 0); /* the held response holds A */
 	fake_send(c, "cd", 2);
 	fake_transmit(c, SIZE_MAX);
 	CHECK(body_is(c, 0, 200, body_a, BODY_LEN));
@@ -170,12 +178,14 @@ static void test_held_across_reload(uint16_t port, bool ext_ok)
 }
 
 /* The same for a Range request and for HEAD (no body: nothing held). */
-static void test_range_head_across_reload(void)
+static void
+test_range_head_across_reload(void)
 {
-	static const char rng[] = "GET /f.txt HTTP/1.1\r\nHost: a\r\n"
+	static const char rng[] =
+		"GET /f.txt HTTP/1.1\r\nHost: a\r\n"
 		"Range: bytes=100-1299\r\nContent-Length: 2\r\n\r\nx";
 	static const char head[] = "HEAD /f.txt HTTP/1.1\r\nHost: a\r\n"
-		"Content-Length: 2\r\n\r\nx";
+				   "Content-Length: 2\r\n\r\nx";
 	struct fake_conn *c, *h;
 	int st;
 	size_t len;
@@ -196,7 +206,7 @@ static void test_range_head_across_reload(void)
 	fake_transmit(h, SIZE_MAX);
 	CHECK(body_is(c, 0, 206, body_a + 100, 1200));
 	CHECK(resp_body(h, 0, &st, &len) != NULL && st == 200);
-	CHECK(h->wire_len < 400);           /* headers only */
+	CHECK(h->wire_len < 400); /* headers only */
 	fake_reset(h);
 	fake_reclaim();
 	CHECK(rel_a == 1);
@@ -206,7 +216,8 @@ static void test_range_head_across_reload(void)
 /* Zero-copy body partly on the wire at the reload, the rest queued by
  * reference when the peer resets: the frames still in the "TX ring"
  * keep A alive after the connection is gone. */
-static void test_zc_reset_across_reload(void)
+static void
+test_zc_reset_across_reload(void)
 {
 	static const char req[] = "GET /f.txt HTTP/1.1\r\nHost: a\r\n\r\n";
 	struct fake_conn *c;
@@ -216,7 +227,7 @@ static void test_zc_reset_across_reload(void)
 	CHECK(c != NULL);
 	if (c == NULL)
 		return;
-	c->sndbuf = 1500;                   /* the body goes out in pieces */
+	c->sndbuf = 1500; /* the body goes out in pieces */
 	fake_send(c, req, sizeof(req) - 1);
 	fake_transmit(c, 1000);
 	CHECK(fake_reload(&ff_b) == 0);
@@ -225,7 +236,7 @@ static void test_zc_reset_across_reload(void)
 	CHECK(c->nseg > 0);
 	fake_reset(c);
 	fake_reclaim();
-	CHECK(rel_a == 0);                  /* frames still reference A */
+	CHECK(rel_a == 0); /* frames still reference A */
 	fake_flush_orphans();
 	fake_reclaim();
 	CHECK(rel_a == 1);
@@ -235,10 +246,12 @@ static void test_zc_reset_across_reload(void)
 /* Pipelined: the first response from A straddles the reload, the second
  * (parsed only once the first drained) comes from B; the first is a GET
  * with a body still being read when the reload happens. */
-static void test_pipelined_across_reload(uint16_t port)
+static void
+test_pipelined_across_reload(uint16_t port)
 {
-	static const char two[] = REQ_BODY "abcd"
-		"GET /f.txt HTTP/1.1\r\nHost: a\r\n\r\n";
+	static const char two[] =
+		REQ_BODY "abcd"
+			 "GET /f.txt HTTP/1.1\r\nHost: a\r\n\r\n";
 	const size_t l = sizeof(REQ_BODY) - 1;
 	struct fake_conn *c;
 
@@ -247,7 +260,7 @@ static void test_pipelined_across_reload(uint16_t port)
 	CHECK(c != NULL);
 	if (c == NULL)
 		return;
-	c->sndbuf = 4096;                   /* a TLS record and its overhead */
+	c->sndbuf = 4096; /* a TLS record and its overhead */
 	fake_send(c, two, 10);
 	fake_send(c, two + 10, l + 2 - 10);
 	CHECK(fake_reload(&ff_b) == 0);
@@ -266,7 +279,8 @@ static void test_pipelined_across_reload(uint16_t port)
 
 /* A held response whose body never completes: the connection times out
  * (reset) and the hold goes with it. */
-static void test_held_then_timeout(void)
+static void
+test_held_then_timeout(void)
 {
 	struct fake_conn *c;
 
@@ -290,7 +304,8 @@ static void test_held_then_timeout(void)
 
 #define REQ_BIG "GET /big.txt HTTP/1.1\r\nHost: a\r\n\r\n"
 
-static unsigned int segs_by_ref(const struct fake_conn *c)
+static unsigned int
+segs_by_ref(const struct fake_conn *c)
 {
 	unsigned int n = 0;
 
@@ -299,7 +314,8 @@ static unsigned int segs_by_ref(const struct fake_conn *c)
 	return n;
 }
 
-static size_t seg_max(const struct fake_conn *c)
+static size_t
+seg_max(const struct fake_conn *c)
 {
 	size_t m = 0;
 
@@ -308,7 +324,8 @@ static size_t seg_max(const struct fake_conn *c)
 	return m;
 }
 
-static bool wire_ends_with(const struct fake_conn *c, const char *s)
+static bool
+wire_ends_with(const struct fake_conn *c, const char *s)
 {
 	size_t n = strlen(s);
 
@@ -319,7 +336,8 @@ static bool wire_ends_with(const struct fake_conn *c, const char *s)
  * TCP (by reference when ext_ok) fills the buffer to the byte; TLS copies,
  * record by record, and starts a record only when it fits whole with
  * its overhead. */
-static void test_write_path(uint16_t port, bool ext_ok)
+static void
+test_write_path(uint16_t port, bool ext_ok)
 {
 	struct hs_stats *st;
 	struct fake_conn *c;
@@ -336,8 +354,8 @@ static void test_write_path(uint16_t port, bool ext_ok)
 	c->sndbuf = 20000;
 	fake_send(c, REQ_BIG, sizeof(REQ_BIG) - 1);
 	if (!tls)
-		CHECK_EQ(c->queued, 20000);          /* to the byte */
-	else                                     /* head + one record */
+		CHECK_EQ(c->queued, 20000); /* to the byte */
+	else                                /* head + one record */
 		CHECK(c->queued > HS_TLS_MAX_WRITE &&
 		      c->queued + HS_TP_TLS_OVERHEAD <= 20000);
 	while (c->nseg > 0 && rounds++ < 100) {
@@ -349,7 +367,7 @@ static void test_write_path(uint16_t port, bool ext_ok)
 	CHECK(body_is(c, 0, 200, body_big, BIG_LEN));
 	CHECK(most_queued <= 20000);
 	if (tls) {
-		CHECK_EQ(ref, 0);                    /* TLS never by reference */
+		CHECK_EQ(ref, 0); /* TLS never by reference */
 		CHECK_EQ(st->http_body_zc_bytes, 0);
 		CHECK(biggest <= HS_TLS_MAX_WRITE);
 		CHECK(most_queued + HS_TP_TLS_OVERHEAD <= 20000);
@@ -357,7 +375,7 @@ static void test_write_path(uint16_t port, bool ext_ok)
 		CHECK(ref > 0);
 		CHECK_EQ(st->http_body_zc_bytes, BIG_LEN);
 	} else {
-		CHECK_EQ(ref, 0);                    /* the port may DMA: copies */
+		CHECK_EQ(ref, 0); /* the port may DMA: copies */
 		CHECK_EQ(st->http_body_zc_bytes, 0);
 	}
 	/* a big send buffer: TLS cuts the body into records, plain does not */
@@ -374,12 +392,14 @@ static void test_write_path(uint16_t port, bool ext_ok)
 		/* a record waits until it fits with its overhead, to the
 		 * byte: room for the head and a full record but 63 bytes */
 		int stc;
-		size_t blen, head = (size_t)(resp_body(c, 0, &stc, &blen) - c->wire);
+		size_t blen,
+			head = (size_t)(resp_body(c, 0, &stc, &blen) - c->wire);
 
-		c->sndbuf = (uint32_t)(head + HS_TLS_MAX_WRITE + HS_TP_TLS_OVERHEAD - 1);
+		c->sndbuf = (uint32_t)(head + HS_TLS_MAX_WRITE +
+				       HS_TP_TLS_OVERHEAD - 1);
 		fake_send(c, REQ_BIG, sizeof(REQ_BIG) - 1);
 		CHECK_EQ(c->queued, head);
-		fake_transmit(c, 1);                 /* one byte more room */
+		fake_transmit(c, 1); /* one byte more room */
 		CHECK_EQ(c->queued, head - 1 + HS_TLS_MAX_WRITE);
 		c->sndbuf = 1u << 20;
 		for (int i = 0; i < 10 && c->nseg > 0; i++)
@@ -391,9 +411,11 @@ static void test_write_path(uint16_t port, bool ext_ok)
 
 /* Close: close_notify ahead of the FIN on an established TLS connection,
  * never on plain TCP, never after a failed handshake. */
-static void test_close(void)
+static void
+test_close(void)
 {
-	static const char req[] = "GET /f.txt HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
+	static const char req[] =
+		"GET /f.txt HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
 	struct hs_stats *st;
 	struct fake_conn *c;
 
@@ -441,7 +463,8 @@ static void test_close(void)
 }
 
 /* Read path: the end of the stream and TLS read errors. */
-static void test_read_path(void)
+static void
+test_read_path(void)
 {
 	static const char req[] = "GET /f.txt HTTP/1.1\r\nHost: a\r\n\r\n";
 	struct hs_stats *st;
@@ -504,20 +527,21 @@ static void test_read_path(void)
  * TCP for an immediate ACK: the client may hold its next record behind
  * that ACK (Nagle), and a delayed one would stall the handshake.  Input
  * that gets an answer (the request) needs none: the answer carries it. */
-static void test_handshake_acks_at_once(void)
+static void
+test_handshake_acks_at_once(void)
 {
 	static const char req[] = "GET /f.txt HTTP/1.1\r\nHost: a\r\n\r\n";
 	struct fake_conn *c;
 
 	start(true);
-	fake_tls_hs_bytes = 2;            /* e.g. ClientHello, then Finished */
+	fake_tls_hs_bytes = 2; /* e.g. ClientHello, then Finished */
 	c = fake_connect(FAKE_PORT_TLS);
 	CHECK(c != NULL);
 	if (c == NULL)
 		return;
 	fake_send(c, "h", 1);
 	CHECK(c->acks_now == 1 && !c->ack_owed);
-	fake_send(c, "f", 1);             /* handshake done */
+	fake_send(c, "f", 1); /* handshake done */
 	fake_send(c, req, sizeof(req) - 1);
 	fake_transmit(c, SIZE_MAX);
 	CHECK(body_is(c, 0, 200, body_a, BODY_LEN));
@@ -525,7 +549,8 @@ static void test_handshake_acks_at_once(void)
 	stop();
 }
 
-int main(void)
+int
+main(void)
 {
 	const char *tmp = getenv("TMPDIR");
 	char cmd[PATH_MAX + 16];

@@ -37,7 +37,7 @@
 static struct rte_mempool *pool;
 static struct hs_netif ifp;
 static struct hs_lcore lcs[NLC];
-static struct hs_tcp_conn *conn[NLC];   /* each lcore's connection */
+static struct hs_tcp_conn *conn[NLC]; /* each lcore's connection */
 
 /* ---- access-log rings, as hs_server.c allocates and frees them ---- */
 struct hs_log_ring *__real_hs_log_ring_new(unsigned int nrec);
@@ -46,9 +46,12 @@ struct hs_log_ring *__wrap_hs_log_ring_new(unsigned int nrec);
 void __wrap_hs_log_ring_free(struct hs_log_ring *r);
 
 #define MAX_RINGS 16
-static struct { struct hs_log_ring *r; int frees; } rings[MAX_RINGS];
+static struct {
+	struct hs_log_ring *r;
+	int frees;
+} rings[MAX_RINGS];
 static unsigned int nrings;
-static int bad_frees;                   /* unknown or already freed */
+static int bad_frees; /* unknown or already freed */
 
 struct hs_log_ring *
 __wrap_hs_log_ring_new(unsigned int nrec)
@@ -83,7 +86,7 @@ __wrap_hs_log_ring_free(struct hs_log_ring *r)
 	__real_hs_log_ring_free(r);
 }
 
-static int ring_of[NLC];                /* lcore -> its index in rings[] */
+static int ring_of[NLC]; /* lcore -> its index in rings[] */
 
 /* ---- the server's connection, as hs_server.c attaches its state to it
  * (hs_tcp_set_app wrapped like the rings above: struct hs_tcp_conn is
@@ -91,7 +94,7 @@ static int ring_of[NLC];                /* lcore -> its index in rings[] */
 void __real_hs_tcp_set_app(struct hs_tcp_conn *c, void *p);
 void __wrap_hs_tcp_set_app(struct hs_tcp_conn *c, void *p);
 
-static struct hs_tcp_conn *accepted;    /* last conn given server state */
+static struct hs_tcp_conn *accepted; /* last conn given server state */
 
 void
 __wrap_hs_tcp_set_app(struct hs_tcp_conn *c, void *p)
@@ -168,23 +171,24 @@ start(unsigned int i, const struct hs_server_config *cfg)
 	uint16_t sport = (uint16_t)(41000 + i);
 	struct hs_tcp_conn *c;
 
-	CHECK(hs_lcore_init(lc, &ifp, pool, HS_PORT_NONE, (uint16_t)i, 64) == 0);
+	CHECK(hs_lcore_init(lc, &ifp, pool, HS_PORT_NONE, (uint16_t)i, 64) ==
+	      0);
 	lc->tx_sink = sink_free;
 	ring_of[i] = (int)nrings;
 	CHECK(hs_server_attach(lc, cfg) == 0);
-	CHECK(nrings == (unsigned int)ring_of[i] + 1);   /* its log ring */
+	CHECK(nrings == (unsigned int)ring_of[i] + 1); /* its log ring */
 	synack_seen[i] = false;
 	accepted = NULL;
 	inject(lc, sport, RTE_TCP_SYN_FLAG, 1000, 0);
-	CHECK(synack_seen[i]);               /* the SYN-ACK */
+	CHECK(synack_seen[i]); /* the SYN-ACK */
 	inject(lc, sport, RTE_TCP_ACK_FLAG, 1001, synack_seq[i] + 1);
-	c = accepted;                        /* ESTABLISHED: accepted() ran */
+	c = accepted; /* ESTABLISHED: accepted() ran */
 	CHECK(c != NULL);
 	if (c == NULL)
 		return;
 	CHECK(hs_tcp_lcore_of(c) == lc);
 	CHECK(hs_tcp_peer_port(c) == rte_cpu_to_be_16(sport));
-	CHECK(hs_tcp_app(c) != NULL);        /* the server's connection */
+	CHECK(hs_tcp_app(c) != NULL); /* the server's connection */
 	conn[i] = c;
 }
 
@@ -210,9 +214,14 @@ stop(unsigned int i, const bool running[NLC], uint64_t live_after)
 int
 main(void)
 {
-	char *eal[] = { "test_server_lcores", "--no-huge", "--no-pci",
-			"--no-shconf", "--file-prefix=hs_test_srv_lcores",
-			"-m", "128", "--log-level=lib.eal:error",
+	char *eal[] = { "test_server_lcores",
+			"--no-huge",
+			"--no-pci",
+			"--no-shconf",
+			"--file-prefix=hs_test_srv_lcores",
+			"-m",
+			"128",
+			"--log-level=lib.eal:error",
 			"--no-telemetry" };
 	struct hs_server_config cfg;
 	bool running[NLC] = { true, true, true, false };
@@ -222,7 +231,8 @@ main(void)
 		return 1;
 	}
 	pool = rte_pktmbuf_pool_create("test_srv", POOL_SIZE, 0, 0,
-				       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+				       RTE_MBUF_DEFAULT_BUF_SIZE,
+				       SOCKET_ID_ANY);
 	if (pool == NULL) {
 		fprintf(stderr, "pool create failed\n");
 		return 1;

@@ -6,7 +6,8 @@
 int hs_check_count;
 int hs_check_failed;
 
-int hs_check_summary(const char *name)
+int
+hs_check_summary(const char *name)
 {
 	printf("%s: %d checks, %d failed: %s\n", name, hs_check_count,
 	       hs_check_failed, hs_check_failed ? "FAIL" : "PASS");

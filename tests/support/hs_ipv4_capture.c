@@ -20,8 +20,9 @@ void
 hs_cap_read(const struct rte_mbuf *m, struct hs_cap_seg *seg)
 {
 	static uint8_t flat[2048];
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_read(m, 0,
-		HS_MIN(rte_pktmbuf_pkt_len(m), (uint32_t)sizeof(flat)), flat);
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_read(
+		m, 0, HS_MIN(rte_pktmbuf_pkt_len(m), (uint32_t)sizeof(flat)),
+		flat);
 	const struct rte_tcp_hdr *th = (const void *)(ip + 1);
 
 	seg->ip = ip;

@@ -19,12 +19,12 @@
 #include <rte_tcp.h>
 
 struct hs_cap_seg {
-	const struct rte_ipv4_hdr *ip;  /* into the flat copy */
+	const struct rte_ipv4_hdr *ip; /* into the flat copy */
 	const struct rte_tcp_hdr *th;
-	const uint8_t *data;            /* payload */
-	uint32_t thl;                   /* TCP header length, options included */
-	uint32_t dlen;                  /* payload length */
-	bool cksum_ok;                  /* TCP checksum verifies */
+	const uint8_t *data; /* payload */
+	uint32_t thl;        /* TCP header length, options included */
+	uint32_t dlen;       /* payload length */
+	bool cksum_ok;       /* TCP checksum verifies */
 };
 
 /* Read frame m (IPv4 at data offset 0).  The pointers stay valid until

@@ -16,7 +16,8 @@
 
 /* ---- byte FIFO ------------------------------------------------------ */
 
-void pipe_init(struct pipe *p)
+void
+pipe_init(struct pipe *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->buf = malloc(PIPE_CAP);
@@ -24,13 +25,15 @@ void pipe_init(struct pipe *p)
 		abort();
 }
 
-void pipe_fini(struct pipe *p)
+void
+pipe_fini(struct pipe *p)
 {
 	free(p->buf);
 	p->buf = NULL;
 }
 
-size_t pipe_put(struct pipe *p, const uint8_t *d, size_t n)
+size_t
+pipe_put(struct pipe *p, const uint8_t *d, size_t n)
 {
 	size_t i, room = PIPE_CAP - p->len;
 
@@ -44,7 +47,8 @@ size_t pipe_put(struct pipe *p, const uint8_t *d, size_t n)
 	return n;
 }
 
-size_t pipe_get(struct pipe *p, uint8_t *d, size_t n)
+size_t
+pipe_get(struct pipe *p, uint8_t *d, size_t n)
 {
 	size_t i;
 
@@ -59,7 +63,8 @@ size_t pipe_get(struct pipe *p, uint8_t *d, size_t n)
 
 /* Find the first record of a content type in a pipe's log; returns its
  * offset or -1.  Records are walked by their length field. */
-long log_find_record(const struct pipe *p, uint8_t type)
+long
+log_find_record(const struct pipe *p, uint8_t type)
 {
 	size_t off = 0;
 
@@ -75,7 +80,8 @@ long log_find_record(const struct pipe *p, uint8_t type)
 
 /* ---- server transport (hs_tls pull/push) ---------------------------- */
 
-int srv_pull(void *io, uint8_t *buf, size_t len)
+int
+srv_pull(void *io, uint8_t *buf, size_t len)
 {
 	struct srv_io *s = io;
 
@@ -93,7 +99,8 @@ int srv_pull(void *io, uint8_t *buf, size_t len)
 	return (int)pipe_get(s->in, buf, len);
 }
 
-int srv_push(void *io, const uint8_t *buf, size_t len)
+int
+srv_push(void *io, const uint8_t *buf, size_t len)
 {
 	struct srv_io *s = io;
 
@@ -111,7 +118,8 @@ int srv_push(void *io, const uint8_t *buf, size_t len)
 
 /* ---- client transport (wolfSSL callbacks) --------------------------- */
 
-int cli_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
+int
+cli_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 {
 	struct cli_io *c = ctx;
 	size_t n;
@@ -124,7 +132,8 @@ int cli_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 	return (int)n;
 }
 
-int cli_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
+int
+cli_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 {
 	struct cli_io *c = ctx;
 	size_t n;
@@ -136,8 +145,9 @@ int cli_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 
 /* ---- a client/server pair ------------------------------------------- */
 
-int pair_init_ctx(struct pair *p, struct hs_tls_ctx *ctx, const char *ca_file,
-		  WOLFSSL_METHOD *method, const char *ciphers)
+int
+pair_init_ctx(struct pair *p, struct hs_tls_ctx *ctx, const char *ca_file,
+	      WOLFSSL_METHOD *method, const char *ciphers)
 {
 	memset(p, 0, sizeof(*p));
 	pipe_init(&p->c2s);
@@ -170,7 +180,8 @@ int pair_init_ctx(struct pair *p, struct hs_tls_ctx *ctx, const char *ca_file,
 	return p->srv != NULL ? 0 : -1;
 }
 
-void pair_fini(struct pair *p)
+void
+pair_fini(struct pair *p)
 {
 	hs_tls_sess_free(p->srv);
 	wolfSSL_free(p->cli);
@@ -179,7 +190,8 @@ void pair_fini(struct pair *p)
 	pipe_fini(&p->s2c);
 }
 
-void client_step(struct pair *p)
+void
+client_step(struct pair *p)
 {
 	int r, e;
 
@@ -197,7 +209,8 @@ void client_step(struct pair *p)
 
 /* Run both handshakes until each side is done or failed (or nothing moves
  * for a long while).  Throttled push credit is refilled every round. */
-void pump_handshake(struct pair *p)
+void
+pump_handshake(struct pair *p)
 {
 	int round;
 
@@ -215,7 +228,8 @@ void pump_handshake(struct pair *p)
 }
 
 /* Read exactly len bytes at the client (server output is all buffered). */
-bool client_read_all(struct pair *p, uint8_t *buf, size_t len)
+bool
+client_read_all(struct pair *p, uint8_t *buf, size_t len)
 {
 	size_t got = 0;
 	int tries = 0;
@@ -225,13 +239,15 @@ bool client_read_all(struct pair *p, uint8_t *buf, size_t len)
 
 		if (r > 0)
 			got += (size_t)r;
-		else if (wolfSSL_get_error(p->cli, r) != WOLFSSL_ERROR_WANT_READ)
+		else if (wolfSSL_get_error(p->cli, r) !=
+			 WOLFSSL_ERROR_WANT_READ)
 			return false;
 	}
 	return got == len;
 }
 
-bool server_read_all(struct pair *p, uint8_t *buf, size_t len)
+bool
+server_read_all(struct pair *p, uint8_t *buf, size_t len)
 {
 	size_t got = 0;
 	int tries = 0;
@@ -247,7 +263,8 @@ bool server_read_all(struct pair *p, uint8_t *buf, size_t len)
 	return got == len;
 }
 
-void fill_pattern(uint8_t *b, size_t n, uint32_t seed)
+void
+fill_pattern(uint8_t *b, size_t n, uint32_t seed)
 {
 	size_t i;
 

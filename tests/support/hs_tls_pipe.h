@@ -19,7 +19,7 @@
 #include "hs_tls.h"
 
 #define PIPE_CAP (1u << 20)
-#define LOG_CAP 4096
+#define LOG_CAP  4096
 
 struct pipe {
 	uint8_t *buf;
@@ -34,7 +34,7 @@ struct srv_io {
 	size_t pull_max;     /* 0: unlimited */
 	bool pull_alternate; /* every other pull reports "nothing now" */
 	bool pull_toggle;
-	bool push_throttle;  /* push takes at most push_credit, then 0 */
+	bool push_throttle; /* push takes at most push_credit, then 0 */
 	size_t push_max, push_credit;
 	int push_refused;
 	int pull_refused;
@@ -51,8 +51,8 @@ struct pair {
 	WOLFSSL_CTX *cctx;
 	WOLFSSL *cli;
 	struct hs_tls_sess *srv;
-	int srv_rc;   /* last hs_tls_handshake result */
-	int cli_err;  /* wolfSSL error of a failed client connect, or 0 */
+	int srv_rc;  /* last hs_tls_handshake result */
+	int cli_err; /* wolfSSL error of a failed client connect, or 0 */
 	bool cli_done;
 };
 

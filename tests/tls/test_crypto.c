@@ -26,10 +26,11 @@
 #include "hs_check.h"
 #include "hs_tls_pipe.h"
 
-#define MAXLEN 16384
+#define MAXLEN               16384
 #define ALERT_BAD_RECORD_MAC 20
 
-static size_t unhex(uint8_t *out, size_t cap, const char *hex)
+static size_t
+unhex(uint8_t *out, size_t cap, const char *hex)
 {
 	size_t n = 0;
 	unsigned v;
@@ -42,7 +43,8 @@ static size_t unhex(uint8_t *out, size_t cap, const char *hex)
 	return n;
 }
 
-static bool all_zero(const uint8_t *b, size_t n)
+static bool
+all_zero(const uint8_t *b, size_t n)
 {
 	size_t i;
 
@@ -53,7 +55,8 @@ static bool all_zero(const uint8_t *b, size_t n)
 }
 
 /* An Aes keyed for GCM, on the device or in wolfSSL software. */
-static int aes_setup(Aes *aes, const uint8_t *key, int keylen, bool dev)
+static int
+aes_setup(Aes *aes, const uint8_t *key, int keylen, bool dev)
 {
 	if (wc_AesInit(aes, NULL, dev ? HS_TLS_CRYPTO_DEVID : INVALID_DEVID))
 		return -1;
@@ -69,16 +72,18 @@ static int aes_setup(Aes *aes, const uint8_t *key, int keylen, bool dev)
  * wolfSSL fallback and still be right. */
 struct gcm_vec {
 	const char *name, *key, *iv, *pt, *aad, *ct, *tag;
-	bool device;   /* the device handles it (not a fallback) */
+	bool device; /* the device handles it (not a fallback) */
 };
 
-#define TC_P60 "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39"
+#define TC_P60                                                                 \
+	"d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c" \
+	"0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39"
 #define TC_A "feedfacedeadbeeffeedfacedeadbeefabaddad2"
 #define TC_K "feffe9928665731c6d6a8f9467308308"
 
 static const struct gcm_vec vecs[] = {
-	{ "TC2", "00000000000000000000000000000000",
-	  "000000000000000000000000", "00000000000000000000000000000000", "",
+	{ "TC2", "00000000000000000000000000000000", "000000000000000000000000",
+	  "00000000000000000000000000000000", "",
 	  "0388dace60b6a392f328c2b971b2fe78",
 	  "ab6e47d42cec13bdf53a67b21257bddf", true },
 	{ "TC3", TC_K, "cafebabefacedbaddecaf888", TC_P60 "1aafd255", "",
@@ -89,7 +94,8 @@ static const struct gcm_vec vecs[] = {
 	  "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e"
 	  "21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091",
 	  "5bc94fbc3221a5db94fae95ae7121a47", true },
-	{ "TC14", "0000000000000000000000000000000000000000000000000000000000000000",
+	{ "TC14",
+	  "0000000000000000000000000000000000000000000000000000000000000000",
 	  "000000000000000000000000", "00000000000000000000000000000000", "",
 	  "cea7403d4d606b6e074ec5d3baf39d18",
 	  "d0d1c8a799996bf0265b98b5d48ab919", true },
@@ -108,14 +114,15 @@ static const struct gcm_vec vecs[] = {
 	  "d27e88681ce3243c4830165a8fdcf9ff1de9a1d8e6b447ef6ef7b79828666e45"
 	  "81e79012af34ddd9e2f037589b292db3e67c036745fa22e7e9b7373b",
 	  "dcf566ff291c25bbb8568fc3d376a6d9", false },
-	{ "NIST 1-byte IV (fallback)", "bb01d703811c101a35e0ffd291baf24b",
-	  "ca", "57ce451fa5e235a58e1aa23b77cbafe2",
+	{ "NIST 1-byte IV (fallback)", "bb01d703811c101a35e0ffd291baf24b", "ca",
+	  "57ce451fa5e235a58e1aa23b77cbafe2",
 	  "40fcdcd74ad78bf13e7c60555051dd54",
 	  "6b5fb39dc1c57a4ff3514dc2d5f0d007",
 	  "0690ed0134ddc695312e2af9577a1ea6", false },
 };
 
-static void test_vectors(void)
+static void
+test_vectors(void)
 {
 	uint8_t key[32], iv[64], pt[64], aad[32], ct[64], tag[16];
 	uint8_t out[64], otag[16];
@@ -167,35 +174,37 @@ struct keypair {
 };
 
 /* Seal with each, compare; open each one's output with the other. */
-static bool cross_check(struct keypair *k, const uint8_t *pt, size_t len,
-			const uint8_t *aad, size_t aadlen, const uint8_t *iv,
-			uint8_t *c1, uint8_t *c2, uint8_t *back)
+static bool
+cross_check(struct keypair *k, const uint8_t *pt, size_t len,
+	    const uint8_t *aad, size_t aadlen, const uint8_t *iv, uint8_t *c1,
+	    uint8_t *c2, uint8_t *back)
 {
 	uint8_t t1[16], t2[16];
 	bool ok = true;
 
-	if (wc_AesGcmEncrypt(&k->dev, c1, pt, (word32)len, iv, 12, t1, 16,
-			     aad, (word32)aadlen) != 0 ||
-	    wc_AesGcmEncrypt(&k->sw, c2, pt, (word32)len, iv, 12, t2, 16,
-			     aad, (word32)aadlen) != 0)
+	if (wc_AesGcmEncrypt(&k->dev, c1, pt, (word32)len, iv, 12, t1, 16, aad,
+			     (word32)aadlen) != 0 ||
+	    wc_AesGcmEncrypt(&k->sw, c2, pt, (word32)len, iv, 12, t2, 16, aad,
+			     (word32)aadlen) != 0)
 		return false;
 	ok = ok && memcmp(c1, c2, len) == 0 && memcmp(t1, t2, 16) == 0;
 	memset(back, 0x5a, len);
-	ok = ok && wc_AesGcmDecrypt(&k->dev, back, c2, (word32)len, iv, 12,
-				    t2, 16, aad, (word32)aadlen) == 0;
+	ok = ok && wc_AesGcmDecrypt(&k->dev, back, c2, (word32)len, iv, 12, t2,
+				    16, aad, (word32)aadlen) == 0;
 	ok = ok && memcmp(back, pt, len) == 0;
 	memset(back, 0x5a, len);
-	ok = ok && wc_AesGcmDecrypt(&k->sw, back, c1, (word32)len, iv, 12,
-				    t1, 16, aad, (word32)aadlen) == 0;
+	ok = ok && wc_AesGcmDecrypt(&k->sw, back, c1, (word32)len, iv, 12, t1,
+				    16, aad, (word32)aadlen) == 0;
 	ok = ok && memcmp(back, pt, len) == 0;
 	return ok;
 }
 
-static void test_against_wolfssl(void)
+static void
+test_against_wolfssl(void)
 {
 	static const size_t aadlens[] = { 0, 13, 20 };
-	static const size_t big[] = { 2049, 4095, 4096, 8191, 12345,
-				      16383, 16384 };
+	static const size_t big[] = { 2049,  4095,  4096, 8191,
+				      12345, 16383, 16384 };
 	uint8_t *pt = malloc(MAXLEN), *c1 = malloc(MAXLEN);
 	uint8_t *c2 = malloc(MAXLEN), *back = malloc(MAXLEN);
 	uint8_t key[32], aad[20], iv[12];
@@ -216,19 +225,21 @@ static void test_against_wolfssl(void)
 		hs_tls_crypto_stats(&a);
 		fails_before = hs_check_failed;
 		for (ai = 0; ai < sizeof(aadlens) / sizeof(aadlens[0]); ai++) {
-			for (len = 0; len <= 2048 + sizeof(big) / sizeof(big[0]);
+			for (len = 0;
+			     len <= 2048 + sizeof(big) / sizeof(big[0]);
 			     len++) {
 				size_t l = len <= 2048 ? len : big[len - 2049];
 
-				fill_pattern(iv, sizeof(iv), (uint32_t)(l + ai));
+				fill_pattern(iv, sizeof(iv),
+					     (uint32_t)(l + ai));
 				CHECK(cross_check(&k, pt, l, aad, aadlens[ai],
 						  iv, c1, c2, back));
 				ops++;
 				if (hs_check_failed - fails_before > 5)
-					goto out;   /* enough noise */
+					goto out; /* enough noise */
 			}
 		}
-out:
+	out:
 		hs_tls_crypto_stats(&b);
 		/* every op ran on the device; the key was expanded once */
 		CHECK(b.seal - a.seal == ops && b.open - a.open == ops);
@@ -248,8 +259,8 @@ out:
 
 		CHECK(wc_AesGcmEncrypt(&k.dev, back, back, 1400, iv, 12, t1, 16,
 				       aad, 13) == 0);
-		CHECK(wc_AesGcmEncrypt(&k.sw, c2, pt, 1400, iv, 12, t2, 16,
-				       aad, 13) == 0);
+		CHECK(wc_AesGcmEncrypt(&k.sw, c2, pt, 1400, iv, 12, t2, 16, aad,
+				       13) == 0);
 		CHECK(memcmp(back, c2, 1400) == 0 && memcmp(t1, t2, 16) == 0);
 		CHECK(wc_AesGcmDecrypt(&k.dev, back, back, 1400, iv, 12, t1, 16,
 				       aad, 13) == 0);
@@ -265,7 +276,8 @@ out:
 
 /* ---- tag failures --------------------------------------------------- */
 
-static void test_tag_failure(void)
+static void
+test_tag_failure(void)
 {
 	uint8_t key[32], iv[12], aad[13], pt[1400], ct[1400], out[1400];
 	uint8_t tag[16], bad[16];
@@ -289,7 +301,7 @@ static void test_tag_failure(void)
 		memset(out, 0xaa, sizeof(out));
 		CHECK(wc_AesGcmDecrypt(&aes, out, ct, sizeof(ct), iv, 12, bad,
 				       16, aad, sizeof(aad)) == AES_GCM_AUTH_E);
-		CHECK(all_zero(out, sizeof(out)));  /* no plaintext escapes */
+		CHECK(all_zero(out, sizeof(out))); /* no plaintext escapes */
 
 		/* a flipped ciphertext bit */
 		ct[700] ^= 0x80;
@@ -328,7 +340,8 @@ static void test_tag_failure(void)
 
 /* Key change on the same Aes (TLS 1.3 SetKeys re-inits the same object):
  * the cache must notice and re-expand, not reuse the old key. */
-static void test_rekey_same_aes(void)
+static void
+test_rekey_same_aes(void)
 {
 	uint8_t k1[16], k2[16], iv[12] = { 0 }, pt[64], c1[64], c2[64];
 	uint8_t t1[16], t2[16];
@@ -360,8 +373,9 @@ static char g_dir[PATH_MAX], g_cert[PATH_MAX + 16], g_key[PATH_MAX + 16];
 /* A software wolfSSL client (INVALID_DEVID) against an hs_tls server
  * (tests/support/hs_tls_pipe.h): every record the device seals, wolfSSL
  * software opens, and back. */
-static bool pair_connect(struct pair *p, struct hs_tls_ctx *ctx,
-			 WOLFSSL_METHOD *method, const char *suite)
+static bool
+pair_connect(struct pair *p, struct hs_tls_ctx *ctx, WOLFSSL_METHOD *method,
+	     const char *suite)
 {
 	if (pair_init_ctx(p, ctx, g_cert, method, suite) != 0)
 		return false;
@@ -370,10 +384,11 @@ static bool pair_connect(struct pair *p, struct hs_tls_ctx *ctx,
 }
 
 /* Data both ways, byte-exact; returns the number of records each way. */
-static int exchange(struct pair *p)
+static int
+exchange(struct pair *p)
 {
-	static const size_t sizes[] = { 1, 13, 64, 255, 1400, 4000, 16383,
-					16384, 100, 2 };
+	static const size_t sizes[] = { 1,    13,    64,    255, 1400,
+					4000, 16383, 16384, 100, 2 };
 	uint8_t *tx = malloc(MAXLEN), *rx = malloc(MAXLEN);
 	size_t i;
 	int n = 0;
@@ -401,9 +416,9 @@ static int exchange(struct pair *p)
 	return n;
 }
 
-static void test_session(struct hs_tls_ctx *ctx, WOLFSSL_METHOD *method,
-			 const char *suite, const char *iana,
-			 uint64_t keys)
+static void
+test_session(struct hs_tls_ctx *ctx, WOLFSSL_METHOD *method, const char *suite,
+	     const char *iana, uint64_t keys)
 {
 	struct hs_tls_crypto_stats a, b;
 	struct pair p;
@@ -437,7 +452,8 @@ static void test_session(struct hs_tls_ctx *ctx, WOLFSSL_METHOD *method,
 
 /* RFC 8446 §5.2: a record that fails to deprotect ends the connection
  * with bad_record_mac. */
-static void test_corrupted_record(struct hs_tls_ctx *ctx)
+static void
+test_corrupted_record(struct hs_tls_ctx *ctx)
 {
 	static const uint8_t msg[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
 	struct hs_tls_crypto_stats a, b;
@@ -457,13 +473,13 @@ static void test_corrupted_record(struct hs_tls_ctx *ctx)
 	CHECK(r == -EPROTO);
 	hs_tls_crypto_stats(&b);
 	CHECK(b.auth_fail - a.auth_fail == 1);
-	CHECK(b.open == a.open);   /* nothing was accepted */
+	CHECK(b.open == a.open); /* nothing was accepted */
 	CHECK(hs_tls_read(p.srv, buf, sizeof(buf)) == -EPROTO); /* sticky */
 	/* the client gets the alert */
 	for (i = 0; i < 10; i++) {
 		r = wolfSSL_read(p.cli, buf, sizeof(buf));
-		if (r <= 0 && wolfSSL_get_error(p.cli, r) !=
-		    WOLFSSL_ERROR_WANT_READ)
+		if (r <= 0 &&
+		    wolfSSL_get_error(p.cli, r) != WOLFSSL_ERROR_WANT_READ)
 			break;
 	}
 	CHECK(r <= 0);
@@ -475,7 +491,8 @@ static void test_corrupted_record(struct hs_tls_ctx *ctx)
 }
 
 /* The wolfSSL path really bypasses the device. */
-static void test_wolfssl_path(struct hs_tls_ctx *ctx)
+static void
+test_wolfssl_path(struct hs_tls_ctx *ctx)
 {
 	struct hs_tls_crypto_stats a, b;
 	struct pair p;
@@ -489,7 +506,8 @@ static void test_wolfssl_path(struct hs_tls_ctx *ctx)
 	pair_fini(&p);
 }
 
-static void test_sessions(const char *root)
+static void
+test_sessions(const char *root)
 {
 	struct hs_tls_config cfg;
 	struct hs_tls_ctx *dev = NULL, *sw = NULL;
@@ -559,20 +577,26 @@ static void test_sessions(const char *root)
  * it against RFC 7748 section 6.1 and against the ladder itself
  * (wc_curve25519_generic with base point 9) on random keys, and that a
  * shared secret from generated keys agrees both ways. */
-static void clamp25519(uint8_t *k)
+static void
+clamp25519(uint8_t *k)
 {
 	k[0] &= 248;
 	k[31] &= 127;
 	k[31] |= 64;
 }
 
-static void test_x25519_keygen(void)
+static void
+test_x25519_keygen(void)
 {
 	static const char *const vec[2][2] = {
-		{ "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a",
-		  "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a" },
-		{ "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb",
-		  "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f" },
+		{ "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db9"
+		  "2c2a",
+		  "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b"
+		  "4e6a" },
+		{ "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88"
+		  "e0eb",
+		  "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f88"
+		  "2b4f" },
 	};
 	static const uint8_t nine[32] = { 9 };
 	uint8_t k[32], want[32], pub[32], lad[32], s1[32], s2[32];
@@ -610,7 +634,8 @@ static void test_x25519_keygen(void)
 	wc_FreeRng(&rng);
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s SOURCE_ROOT\n", argv[0]);
@@ -618,7 +643,8 @@ int main(int argc, char **argv)
 	}
 	CHECK(hs_tls_global_init() == 0);
 	CHECK(hs_tls_crypto_available());
-	printf("  %s, arch %s\n", hs_tls_crypto_version(), hs_tls_crypto_arch());
+	printf("  %s, arch %s\n", hs_tls_crypto_version(),
+	       hs_tls_crypto_arch());
 	CHECK(strcmp(hs_tls_crypto_arch(), "none") != 0);
 
 	test_vectors();

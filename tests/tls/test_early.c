@@ -19,7 +19,8 @@
 /* A TLS 1.3 ClientHello record (RFC 8446 §4.1.2) with extensions:
  * supported_versions, [early_data], pre_shared_key (one identity, one
  * 32-byte binder filled with 'binder').  Returns its length. */
-static size_t client_hello(uint8_t *out, bool early, uint8_t binder)
+static size_t
+client_hello(uint8_t *out, bool early, uint8_t binder)
 {
 	uint8_t ext[256], body[512];
 	size_t e = 0, b = 0, n = 0;
@@ -41,23 +42,35 @@ static size_t client_hello(uint8_t *out, bool early, uint8_t binder)
 	e += 7;
 	memset(ext + e, binder, 32);
 	e += 32;
-	body[b++] = 3; body[b++] = 3;                    /* legacy_version */
-	memset(body + b, 0x5a, 32); b += 32;             /* random */
-	body[b++] = 0;                                   /* session id */
-	memcpy(body + b, "\x00\x02\x13\x01", 4); b += 4; /* cipher suites */
-	memcpy(body + b, "\x01\x00", 2); b += 2;         /* compression */
-	body[b++] = (uint8_t)(e >> 8); body[b++] = (uint8_t)e;
-	memcpy(body + b, ext, e); b += e;
-	out[n++] = 22; out[n++] = 3; out[n++] = 1;       /* record header */
-	out[n++] = (uint8_t)((b + 4) >> 8); out[n++] = (uint8_t)(b + 4);
-	out[n++] = 1;                                    /* client_hello */
-	out[n++] = 0; out[n++] = (uint8_t)(b >> 8); out[n++] = (uint8_t)b;
+	body[b++] = 3;
+	body[b++] = 3; /* legacy_version */
+	memset(body + b, 0x5a, 32);
+	b += 32;       /* random */
+	body[b++] = 0; /* session id */
+	memcpy(body + b, "\x00\x02\x13\x01", 4);
+	b += 4; /* cipher suites */
+	memcpy(body + b, "\x01\x00", 2);
+	b += 2; /* compression */
+	body[b++] = (uint8_t)(e >> 8);
+	body[b++] = (uint8_t)e;
+	memcpy(body + b, ext, e);
+	b += e;
+	out[n++] = 22;
+	out[n++] = 3;
+	out[n++] = 1; /* record header */
+	out[n++] = (uint8_t)((b + 4) >> 8);
+	out[n++] = (uint8_t)(b + 4);
+	out[n++] = 1; /* client_hello */
+	out[n++] = 0;
+	out[n++] = (uint8_t)(b >> 8);
+	out[n++] = (uint8_t)b;
 	memcpy(out + n, body, b);
 	return n + b;
 }
 
 /* Feed a ClientHello to a fresh sniffer in chunks of 'step' bytes. */
-static int feed(const uint8_t *p, size_t n, size_t step)
+static int
+feed(const uint8_t *p, size_t n, size_t step)
 {
 	struct hs_tls_early_sniff sn;
 	int rc = 0;
@@ -72,7 +85,8 @@ static int feed(const uint8_t *p, size_t n, size_t step)
 
 /* Prefix a change_cipher_spec record (RFC 8446 §5: wolfSSL takes one
  * before the ClientHello) of value v. */
-static size_t ccs(uint8_t *out, uint8_t v)
+static size_t
+ccs(uint8_t *out, uint8_t v)
 {
 	memcpy(out, "\x14\x03\x03\x00\x01", 5);
 	out[5] = v;
@@ -81,8 +95,9 @@ static size_t ccs(uint8_t *out, uint8_t v)
 
 /* Re-frame a one-record ClientHello (rec, len) as records cut after the
  * message bytes at cut[0] < cut[1] < ... (offsets into the message). */
-static size_t reframe(uint8_t *out, const uint8_t *rec, size_t len,
-		      const size_t *cut, size_t ncut)
+static size_t
+reframe(uint8_t *out, const uint8_t *rec, size_t len, const size_t *cut,
+	size_t ncut)
 {
 	const uint8_t *m = rec + 5;
 	size_t mlen = len - 5, o = 0, from = 0;
@@ -90,7 +105,9 @@ static size_t reframe(uint8_t *out, const uint8_t *rec, size_t len,
 	for (size_t i = 0; i <= ncut; i++) {
 		size_t to = i < ncut ? cut[i] : mlen;
 
-		out[o++] = 22; out[o++] = 3; out[o++] = 3;
+		out[o++] = 22;
+		out[o++] = 3;
+		out[o++] = 3;
 		out[o++] = (uint8_t)((to - from) >> 8);
 		out[o++] = (uint8_t)(to - from);
 		memcpy(out + o, m + from, to - from);
@@ -103,7 +120,8 @@ static size_t reframe(uint8_t *out, const uint8_t *rec, size_t len,
 /* What the sniffer must skip (one change_cipher_spec) and what it must
  * not take for "not a replay" (anything else before or inside the
  * ClientHello, malformed bodies). */
-static void test_ccs_and_framing(const uint8_t *a, size_t la)
+static void
+test_ccs_and_framing(const uint8_t *a, size_t la)
 {
 	uint8_t x[2048], y[1024];
 	size_t lx, ly;
@@ -174,12 +192,12 @@ static void test_ccs_and_framing(const uint8_t *a, size_t la)
 	/* extensions block not filling the hello (trailing bytes), and a
 	 * hello shorter than its fields */
 	memcpy(x, y, ly);
-	x[4] += 1;   /* record + 1 */
-	x[8] += 1;   /* message + 1 */
+	x[4] += 1; /* record + 1 */
+	x[8] += 1; /* message + 1 */
 	x[ly] = 0;
 	CHECK(feed(x, ly + 1, ly + 1) == -EBADMSG);
 	memcpy(x, y, ly);
-	x[8] -= 1;   /* message one byte short of its extensions */
+	x[8] -= 1; /* message one byte short of its extensions */
 	CHECK(feed(x, ly, ly) == -EBADMSG);
 	/* a field (cipher suites) running past the end of the hello, the
 	 * record ending with the hello: a verdict at once, not a wait */
@@ -192,11 +210,12 @@ static void test_ccs_and_framing(const uint8_t *a, size_t la)
 	 * (RFC 8446 §4.2.10 needs a PSK; nothing to record it by) */
 	{
 		static const uint8_t h[] = {
-			22, 3, 1, 0, 58, 1, 0, 0, 54, 3, 3,
-			1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-			17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
-			31, 32, 0, 0, 2, 0x13, 0x01, 1, 0,
-			0, 11, 0, 0x2b, 0, 3, 2, 3, 4, 0, 0x2a, 0, 0,
+			22, 3,  1,    0,    58, 1,    0,  0,  54, 3,    3,
+			1,  2,  3,    4,    5,  6,    7,  8,  9,  10,   11,
+			12, 13, 14,   15,   16, 17,   18, 19, 20, 21,   22,
+			23, 24, 25,   26,   27, 28,   29, 30, 31, 32,   0,
+			0,  2,  0x13, 0x01, 1,  0,    0,  11, 0,  0x2b, 0,
+			3,  2,  3,    4,    0,  0x2a, 0,  0,
 		};
 		CHECK(feed(h, sizeof(h), sizeof(h)) == -EALREADY);
 		CHECK(feed(h, sizeof(h), 1) == -EALREADY);
@@ -204,17 +223,18 @@ static void test_ccs_and_framing(const uint8_t *a, size_t la)
 	/* no extensions at all (TLS 1.2 allows it): no early data, fine */
 	{
 		static const uint8_t h[] = {
-			22, 3, 1, 0, 45, 1, 0, 0, 41, 3, 3,
-			1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-			17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
-			31, 32, 0, 0, 2, 0xc0, 0x2b, 1, 0,
+			22, 3,  1,  0,  45, 1,  0,  0,    41,   3,  3,  1,  2,
+			3,  4,  5,  6,  7,  8,  9,  10,   11,   12, 13, 14, 15,
+			16, 17, 18, 19, 20, 21, 22, 23,   24,   25, 26, 27, 28,
+			29, 30, 31, 32, 0,  0,  2,  0xc0, 0x2b, 1,  0,
 		};
 		CHECK(feed(h, sizeof(h), 1) == 0);
 		CHECK(feed(h, sizeof(h), sizeof(h)) == 0);
 	}
 }
 
-int main(void)
+int
+main(void)
 {
 	uint8_t a[1024], b[1024], c[1024];
 	size_t la, lb, lc;
@@ -243,10 +263,12 @@ int main(void)
 
 		memcpy(x, a, la);
 		x[0] = 23;
-		CHECK(feed(x, la, la) == -EBADMSG && feed(x, la, 1) == -EBADMSG);
+		CHECK(feed(x, la, la) == -EBADMSG &&
+		      feed(x, la, 1) == -EBADMSG);
 		memcpy(x, a, la);
-		x[5] = 2;            /* server_hello */
-		CHECK(feed(x, la, la) == -EBADMSG && feed(x, la, 3) == -EBADMSG);
+		x[5] = 2; /* server_hello */
+		CHECK(feed(x, la, la) == -EBADMSG &&
+		      feed(x, la, 3) == -EBADMSG);
 		/* an extension longer than the block */
 		memcpy(x, b, lb);
 		x[5 + 4 + 2 + 32 + 1 + 4 + 2 + 2 + 3] = 0xff;

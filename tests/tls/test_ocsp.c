@@ -23,7 +23,8 @@
 
 static char dir[] = "/tmp/hs_test_ocsp.XXXXXX";
 
-static long fsize(const char *rel)
+static long
+fsize(const char *rel)
 {
 	char p[PATH_MAX];
 	struct stat st;
@@ -32,7 +33,8 @@ static long fsize(const char *rel)
 	return stat(p, &st) == 0 ? (long)st.st_size : -1;
 }
 
-static int sh(const char *fmt, const char *a, const char *b)
+static int
+sh(const char *fmt, const char *a, const char *b)
 {
 	char cmd[4 * PATH_MAX];
 
@@ -40,7 +42,8 @@ static int sh(const char *fmt, const char *a, const char *b)
 	return system(cmd);
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	char p[PATH_MAX], chain[PATH_MAX], leaf[PATH_MAX], err[256];
 	struct hs_tls_ocsp *o = NULL;
@@ -49,14 +52,19 @@ int main(int argc, char **argv)
 
 	if (argc < 2 || mkdtemp(dir) == NULL)
 		return 1;
-	if (sh("bash '%s/tests/integration/mk-pki.sh' '%s' >/dev/null", argv[1], dir) != 0 ||
-	    sh("cd '%s' && cat srv.pem ca.pem >chain.pem && for c in srv cli; do "
-	       "openssl ocsp -issuer ca.pem -cert $c.pem -no_nonce -reqout $c.req && "
-	       "openssl ocsp -index index.txt -rsigner ca.pem -rkey ca.key -CA ca.pem "
+	if (sh("bash '%s/tests/integration/mk-pki.sh' '%s' >/dev/null", argv[1],
+	       dir) != 0 ||
+	    sh("cd '%s' && cat srv.pem ca.pem >chain.pem && for c in srv cli; "
+	       "do "
+	       "openssl ocsp -issuer ca.pem -cert $c.pem -no_nonce -reqout "
+	       "$c.req && "
+	       "openssl ocsp -index index.txt -rsigner ca.pem -rkey ca.key -CA "
+	       "ca.pem "
 	       "-reqin $c.req -respout $c.der -ndays 1 $([ $c = cli ] && "
 	       "echo -resp_key_id); done >/dev/null 2>&1%s",
 	       dir, "") != 0) {
-		fprintf(stderr, "cannot make the test PKI (openssl missing?)\n");
+		fprintf(stderr,
+			"cannot make the test PKI (openssl missing?)\n");
 		return 77;
 	}
 	snprintf(chain, sizeof(chain), "%s/chain.pem", dir);
@@ -65,7 +73,7 @@ int main(int argc, char **argv)
 	CHECK(sh("cp '%s/srv.der' '%s'", dir, p) == 0);
 	a = fsize("srv.der");
 	b = fsize("cli.der");
-	CHECK(a > 0 && b > 0 && a != b);  /* responder by key vs by name */
+	CHECK(a > 0 && b > 0 && a != b); /* responder by key vs by name */
 
 	CHECK(wolfSSL_Init() == WOLFSSL_SUCCESS);
 	wctx = wolfSSL_CTX_new(wolfSSLv23_server_method());
@@ -75,12 +83,15 @@ int main(int argc, char **argv)
 
 	/* set-up errors: one line naming the problem */
 	CHECK(hs_tls_ocsp_setup(wctx, chain, "/nonexistent/x.der", &o, err,
-				sizeof(err)) == -EIO && o == NULL);
+				sizeof(err)) == -EIO &&
+	      o == NULL);
 	CHECK(strstr(err, "/nonexistent/x.der") != NULL);
 	CHECK(hs_tls_ocsp_setup(wctx, chain, chain, &o, err, sizeof(err)) ==
-	      -EINVAL && strstr(err, "not a DER OCSPResponse") != NULL);
+		      -EINVAL &&
+	      strstr(err, "not a DER OCSPResponse") != NULL);
 	CHECK(hs_tls_ocsp_setup(wctx, leaf, p, &o, err, sizeof(err)) ==
-	      -EINVAL && strstr(err, "issuer") != NULL);
+		      -EINVAL &&
+	      strstr(err, "issuer") != NULL);
 
 	/* served: the file's bytes */
 	CHECK(hs_tls_ocsp_setup(wctx, chain, p, &o, err, sizeof(err)) == 0);

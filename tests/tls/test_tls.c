@@ -19,20 +19,20 @@ char g_dir[PATH_MAX], g_dir2[PATH_MAX];
 char g_cert[PATH_MAX + 16], g_key[PATH_MAX + 16];
 char g_cert2[PATH_MAX + 16], g_key2[PATH_MAX + 16];
 struct hs_tls_ctx *g_ctx;
-struct hs_tls_ctx *g_pair_ctx;   /* server ctx of new pairs, or g_ctx */
-char g_pki[PATH_MAX + 8];            /* tests/tls/gen-pki.sh output */
+struct hs_tls_ctx *g_pair_ctx; /* server ctx of new pairs, or g_ctx */
+char g_pki[PATH_MAX + 8];      /* tests/tls/gen-pki.sh output */
 
 /* A pair on the test's server context (g_pair_ctx, else g_ctx), the
  * client trusting g_cert. */
-int pair_init(struct pair *p, WOLFSSL_METHOD *method,
-		     const char *ciphers)
+int
+pair_init(struct pair *p, WOLFSSL_METHOD *method, const char *ciphers)
 {
 	return pair_init_ctx(p, g_pair_ctx != NULL ? g_pair_ctx : g_ctx, g_cert,
 			     method, ciphers);
 }
 
-bool pair_connect(struct pair *p, WOLFSSL_METHOD *method,
-			 const char *ciphers)
+bool
+pair_connect(struct pair *p, WOLFSSL_METHOD *method, const char *ciphers)
 {
 	if (pair_init(p, method, ciphers) != 0)
 		return false;
@@ -42,7 +42,8 @@ bool pair_connect(struct pair *p, WOLFSSL_METHOD *method,
 
 /* ---- tests ---------------------------------------------------------- */
 
-void test_tls13_handshake(void)
+void
+test_tls13_handshake(void)
 {
 	struct pair p;
 
@@ -59,12 +60,13 @@ void test_tls13_handshake(void)
 	/* server honours the client's choice among our suites */
 	CHECK(pair_connect(&p, wolfSSLv23_client_method(),
 			   "TLS13-CHACHA20-POLY1305-SHA256"));
-	CHECK(strcmp(hs_tls_cipher(p.srv),
-		     "TLS_CHACHA20_POLY1305_SHA256") == 0);
+	CHECK(strcmp(hs_tls_cipher(p.srv), "TLS_CHACHA20_POLY1305_SHA256") ==
+	      0);
 	pair_fini(&p);
 }
 
-void test_tls13_p256_only(void)
+void
+test_tls13_p256_only(void)
 {
 	struct pair p;
 	int groups[] = { WOLFSSL_ECC_SECP256R1 };
@@ -77,7 +79,8 @@ void test_tls13_p256_only(void)
 	pair_fini(&p);
 }
 
-void test_tls12_handshake(void)
+void
+test_tls12_handshake(void)
 {
 	struct pair p;
 
@@ -89,7 +92,8 @@ void test_tls12_handshake(void)
 	pair_fini(&p);
 }
 
-void check_alert(const struct pair *p, int desc)
+void
+check_alert(const struct pair *p, int desc)
 {
 	long off = log_find_record(&p->s2c, REC_ALERT);
 
@@ -101,7 +105,8 @@ void check_alert(const struct pair *p, int desc)
 		CHECK(p->s2c.log[off + 6] == desc);
 }
 
-void test_cbc_rejected(void)
+void
+test_cbc_rejected(void)
 {
 	struct pair p;
 
@@ -114,26 +119,28 @@ void test_cbc_rejected(void)
 	check_alert(&p, ALERT_HANDSHAKE_FAILURE);
 	/* failure is sticky */
 	CHECK(hs_tls_handshake(p.srv) == -EPROTO);
-	CHECK(hs_tls_read(p.srv, (uint8_t[8]){0}, 8) == -EPROTO);
+	CHECK(hs_tls_read(p.srv, (uint8_t[8]){ 0 }, 8) == -EPROTO);
 	pair_fini(&p);
 }
 
 /* A TLS 1.1 ClientHello (RFC 4346 §7.4.1.2), crafted by hand because the
  * tuned wolfSSL has no TLS 1.1 code: legacy version 3,2, ECDHE suites. */
-void test_tls11_rejected(void)
+void
+test_tls11_rejected(void)
 {
 	static const uint8_t hello[] = {
-		0x16, 0x03, 0x01, 0x00, 0x3d,             /* record */
-		0x01, 0x00, 0x00, 0x39,                   /* ClientHello */
-		0x03, 0x02,                               /* TLS 1.1 */
-		1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-		17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32,
-		0x00,                                     /* session id */
-		0x00, 0x04, 0xc0, 0x09, 0xc0, 0x13,       /* suites */
-		0x01, 0x00,                               /* null compr. */
-		0x00, 0x0e,                               /* extensions */
+		0x16, 0x03, 0x01, 0x00, 0x3d, /* record */
+		0x01, 0x00, 0x00, 0x39,       /* ClientHello */
+		0x03, 0x02,                   /* TLS 1.1 */
+		1,    2,    3,    4,    5,    6,    7,    8,    9,
+		10,   11,   12,   13,   14,   15,   16,   17,   18,
+		19,   20,   21,   22,   23,   24,   25,   26,   27,
+		28,   29,   30,   31,   32,   0x00, /* session id */
+		0x00, 0x04, 0xc0, 0x09, 0xc0, 0x13, /* suites */
+		0x01, 0x00,                         /* null compr. */
+		0x00, 0x0e,                         /* extensions */
 		0x00, 0x0a, 0x00, 0x04, 0x00, 0x02, 0x00, 0x17, /* groups */
-		0x00, 0x0b, 0x00, 0x02, 0x01, 0x00,       /* point formats */
+		0x00, 0x0b, 0x00, 0x02, 0x01, 0x00, /* point formats */
 	};
 	struct pair p;
 	int rc, i;
@@ -149,7 +156,8 @@ void test_tls11_rejected(void)
 	pair_fini(&p);
 }
 
-void test_garbage(void)
+void
+test_garbage(void)
 {
 	static const char req[] = "GET / HTTP/1.1\r\n\r\n";
 	struct pair p;
@@ -166,7 +174,8 @@ void test_garbage(void)
 	pair_fini(&p);
 }
 
-void test_eof_mid_handshake(void)
+void
+test_eof_mid_handshake(void)
 {
 	struct pair p;
 	uint8_t hello[2048];
@@ -194,7 +203,8 @@ void test_eof_mid_handshake(void)
 	pair_fini(&p);
 }
 
-void test_app_data(void)
+void
+test_app_data(void)
 {
 	struct pair p;
 	static uint8_t out[100 * 1024], in[100 * 1024];
@@ -255,7 +265,8 @@ void test_app_data(void)
 
 /* Push takes 7 bytes per round: handshake and writes see -EAGAIN and the
  * retry with the same buffer completes without loss or duplication. */
-void test_small_push(void)
+void
+test_small_push(void)
 {
 	struct pair p;
 	static uint8_t out[HS_TLS_MAX_WRITE], in[HS_TLS_MAX_WRITE + 3000];
@@ -318,7 +329,8 @@ void test_small_push(void)
 
 /* Shutting down while a write is blocked: the whole record still goes
  * out, then exactly one close_notify. */
-void test_shutdown_during_write(void)
+void
+test_shutdown_during_write(void)
 {
 	struct pair p;
 	static uint8_t out[HS_TLS_MAX_WRITE], in[HS_TLS_MAX_WRITE];
@@ -351,7 +363,8 @@ void test_shutdown_during_write(void)
  * answer with its own.  When that answer meets a full transport, the next
  * write must push it first and then the new data, intact - also after an
  * earlier blocked write (wolfSSL remembers stale counts from it). */
-void test_key_update_blocked(void)
+void
+test_key_update_blocked(void)
 {
 	struct pair p;
 	static uint8_t out[HS_TLS_MAX_WRITE], in[HS_TLS_MAX_WRITE];
@@ -378,7 +391,7 @@ void test_key_update_blocked(void)
 	if (r == -EAGAIN)
 		r = hs_tls_read(p.srv, buf, sizeof(buf));
 	CHECK(r == 4 && memcmp(buf, "ping", 4) == 0);
-	CHECK(p.s2c.len == 0);            /* the answer is still held */
+	CHECK(p.s2c.len == 0); /* the answer is still held */
 	p.sio.push_credit = 1 << 20;
 	CHECK(hs_tls_write(p.srv, "pong", 4) == 4);
 	CHECK(client_read_all(&p, buf, 4));
@@ -409,7 +422,8 @@ void test_key_update_blocked(void)
 }
 
 /* Input trickles in one byte per pull, with "nothing now" in between. */
-void test_one_byte_pull(void)
+void
+test_one_byte_pull(void)
 {
 	struct pair p;
 	uint8_t out[3000], in[3000];
@@ -436,7 +450,8 @@ void test_one_byte_pull(void)
 	pair_fini(&p);
 }
 
-void test_close_notify(void)
+void
+test_close_notify(void)
 {
 	struct pair p;
 	uint8_t buf[64];
@@ -479,8 +494,9 @@ void test_close_notify(void)
 #if defined(WOLFSSL_EARLY_DATA) && defined(OPENSSL_EXTRA)
 /* Drive a pair whose server has early data on: reads drive the server's
  * handshake; what the server reads goes to got (early: *early_bytes). */
-void early_pump(struct pair *p, uint8_t *got, size_t cap, size_t *n,
-		       size_t *early_bytes)
+void
+early_pump(struct pair *p, uint8_t *got, size_t cap, size_t *n,
+	   size_t *early_bytes)
 {
 	for (int round = 0; round < 2000; round++) {
 		int r;
@@ -498,13 +514,15 @@ void early_pump(struct pair *p, uint8_t *got, size_t cap, size_t *n,
 		}
 		if (r != -EAGAIN && r != 0)
 			break;
-		if (hs_tls_handshake_done(p->srv) && (p->cli_done || p->cli_err))
+		if (hs_tls_handshake_done(p->srv) &&
+		    (p->cli_done || p->cli_err))
 			break;
 	}
 }
 
 /* A TLS 1.3 session from ctx with early data allowed (caller frees). */
-WOLFSSL_SESSION *early_session(void)
+WOLFSSL_SESSION *
+early_session(void)
 {
 	WOLFSSL_SESSION *sess = NULL;
 	uint8_t got[64], buf[16];
@@ -515,7 +533,8 @@ WOLFSSL_SESSION *early_session(void)
 		wolfSSL_set_verify(p.cli, WOLFSSL_VERIFY_NONE, NULL);
 		early_pump(&p, got, sizeof(got), &n, &e);
 		if (hs_tls_handshake_done(p.srv) && p.cli_done) {
-			(void)wolfSSL_read(p.cli, buf, sizeof(buf)); /* ticket */
+			(void)wolfSSL_read(p.cli, buf,
+					   sizeof(buf)); /* ticket */
 			sess = wolfSSL_get1_session(p.cli);
 		}
 	}
@@ -523,7 +542,7 @@ WOLFSSL_SESSION *early_session(void)
 	return sess;
 }
 
-bool g_early_ccs;   /* early_conn: a CCS before the flight */
+bool g_early_ccs; /* early_conn: a CCS before the flight */
 
 /* Resume sess sending req as early data.  With prerecord the client's
  * first flight is shown to the anti-replay record first, so the server
@@ -531,8 +550,9 @@ bool g_early_ccs;   /* early_conn: a CCS before the flight */
  * when the client learns its early data was rejected; the server
  * answers "ok".  Returns the early bytes the server read, -1 on failure;
  * *status: the client's early data status, *ev: the server's events. */
-long early_conn(WOLFSSL_SESSION *sess, bool prerecord, int *status,
-		       unsigned int *ev, bool *resumed)
+long
+early_conn(WOLFSSL_SESSION *sess, bool prerecord, int *status, unsigned int *ev,
+	   bool *resumed)
 {
 	static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
 	uint8_t got[256], ans[2];
@@ -550,12 +570,14 @@ long early_conn(WOLFSSL_SESSION *sess, bool prerecord, int *status,
 	 * client: the answer would fail (internal.c DoApplicationData). */
 	(void)wolfSSL_set_max_early_data(p.cli, 1u << 20);
 	if (wolfSSL_write_early_data(p.cli, req, (int)sizeof(req) - 1, &w) !=
-	    (int)sizeof(req) - 1 || w != (int)sizeof(req) - 1)
+		    (int)sizeof(req) - 1 ||
+	    w != (int)sizeof(req) - 1)
 		goto out;
 	if (prerecord) {
 		struct hs_tls_early_sniff sn;
 		uint8_t flight[4096];
-		size_t fl = p.c2s.len < sizeof(flight) ? p.c2s.len : sizeof(flight);
+		size_t fl =
+			p.c2s.len < sizeof(flight) ? p.c2s.len : sizeof(flight);
 
 		for (size_t i = 0; i < fl; i++)
 			flight[i] = p.c2s.buf[(p.c2s.head + i) % PIPE_CAP];
@@ -569,7 +591,8 @@ long early_conn(WOLFSSL_SESSION *sess, bool prerecord, int *status,
 		uint8_t flight[4096];
 		size_t fl = pipe_get(&p.c2s, flight, sizeof(flight));
 
-		CHECK(pipe_put(&p.c2s, (const uint8_t *)"\x14\x03\x03\x00\x01\x01",
+		CHECK(pipe_put(&p.c2s,
+			       (const uint8_t *)"\x14\x03\x03\x00\x01\x01",
 			       6) == 6);
 		CHECK(pipe_put(&p.c2s, flight, fl) == fl);
 	}
@@ -579,7 +602,7 @@ long early_conn(WOLFSSL_SESSION *sess, bool prerecord, int *status,
 	*status = wolfSSL_get_early_data_status(p.cli);
 	if (*status == WOLFSSL_EARLY_DATA_REJECTED &&
 	    wolfSSL_write(p.cli, req, (int)sizeof(req) - 1) !=
-	    (int)sizeof(req) - 1)
+		    (int)sizeof(req) - 1)
 		goto out;
 	if (n < sizeof(req) - 1 &&
 	    !server_read_all(&p, got + n, sizeof(req) - 1 - n))
@@ -600,7 +623,7 @@ out:
 #define HS_WOLFSSL_HALF_RTT 0
 #endif
 #if HS_WOLFSSL_TUNED && HS_WOLFSSL_HALF_RTT
-#define HALF_RTT 1      /* our patched wolfSSL: 0.5-RTT data */
+#define HALF_RTT 1 /* our patched wolfSSL: 0.5-RTT data */
 #else
 #define HALF_RTT 0
 #endif
@@ -610,11 +633,14 @@ out:
  * Finished arrives; the handshake then completes (the client gets a new
  * ticket, which gives 0-RTT again) and the connection carries on.  With
  * Debian's wolfSSL the write waits (-EAGAIN) for the client's Finished. */
-void test_half_rtt(void)
+void
+test_half_rtt(void)
 {
 	static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
-	static const char rsp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
-	struct hs_tls_config cfg = { .cert_file = g_cert, .key_file = g_key,
+	static const char rsp[] =
+		"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	struct hs_tls_config cfg = { .cert_file = g_cert,
+				     .key_file = g_key,
 				     .early_data = true };
 	struct hs_tls_ctx *ctx = NULL;
 	WOLFSSL_SESSION *sess, *sess2 = NULL;
@@ -632,7 +658,8 @@ void test_half_rtt(void)
 	g_pair_ctx = ctx;
 	sess = early_session();
 	CHECK(sess != NULL);
-	if (sess == NULL || pair_init(&p, wolfTLSv1_3_client_method(), NULL) != 0)
+	if (sess == NULL ||
+	    pair_init(&p, wolfTLSv1_3_client_method(), NULL) != 0)
 		goto out;
 	wolfSSL_set_verify(p.cli, WOLFSSL_VERIFY_NONE, NULL);
 	CHECK(wolfSSL_set_session(p.cli, sess) == WOLFSSL_SUCCESS);
@@ -656,10 +683,10 @@ void test_half_rtt(void)
 	}
 	CHECK(n == sizeof(req) - 1 && memcmp(got, req, n) == 0);
 	CHECK(!hs_tls_handshake_done(p.srv));
-	CHECK(p.c2s.len == 0);         /* nothing from the client since */
+	CHECK(p.c2s.len == 0); /* nothing from the client since */
 	r = hs_tls_write(p.srv, rsp, sizeof(rsp) - 1);
 	if (!HALF_RTT) {
-		CHECK(r == -EAGAIN);   /* waits for the client's Finished */
+		CHECK(r == -EAGAIN); /* waits for the client's Finished */
 		printf("  0.5-RTT data: not with this wolfSSL (write waits)\n");
 		pair_fini(&p);
 		goto out;
@@ -675,7 +702,8 @@ void test_half_rtt(void)
 	for (int i = 0; i < 10 && !p.cli_done && !p.cli_err; i++)
 		client_step(&p);
 	CHECK(p.cli_done);
-	CHECK(wolfSSL_get_early_data_status(p.cli) == WOLFSSL_EARLY_DATA_ACCEPTED);
+	CHECK(wolfSSL_get_early_data_status(p.cli) ==
+	      WOLFSSL_EARLY_DATA_ACCEPTED);
 	CHECK(client_read_all(&p, ans, sizeof(rsp) - 1));
 	CHECK(memcmp(ans, rsp, sizeof(rsp) - 1) == 0);
 	/* server: the client's Finished ends the handshake (tickets) */
@@ -697,7 +725,8 @@ void test_half_rtt(void)
 		CHECK(early_conn(sess2, false, &status, &ev, &resumed) > 0);
 		CHECK(status == WOLFSSL_EARLY_DATA_ACCEPTED && resumed);
 	}
-	printf("  0-RTT request answered 0.5-RTT, before the client's Finished\n");
+	printf("  0-RTT request answered 0.5-RTT, before the client's "
+	       "Finished\n");
 out:
 	wolfSSL_SESSION_free(sess2);
 	wolfSSL_SESSION_free(sess);
@@ -709,11 +738,13 @@ out:
  * 0.5-RTT data: the certificate check comes once the handshake is done,
  * and a session resumed from a ticket of a server sharing the ticket keys
  * has no certificate (hs_tls_mtls.h) - it fails, nothing was answered. */
-void test_half_rtt_mtls(void)
+void
+test_half_rtt_mtls(void)
 {
 	static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
 	char ca[PATH_MAX + 32], err[512];
-	struct hs_tls_config cfg = { .cert_file = g_cert, .key_file = g_key,
+	struct hs_tls_config cfg = { .cert_file = g_cert,
+				     .key_file = g_key,
 				     .early_data = true,
 				     .ticket_key_file = g_tk };
 	struct hs_tls_ctx *open_ctx = NULL, *mtls_ctx = NULL;
@@ -736,7 +767,8 @@ void test_half_rtt_mtls(void)
 	sess = early_session();
 	CHECK(sess != NULL);
 	g_pair_ctx = mtls_ctx;
-	if (sess == NULL || pair_init(&p, wolfTLSv1_3_client_method(), NULL) != 0)
+	if (sess == NULL ||
+	    pair_init(&p, wolfTLSv1_3_client_method(), NULL) != 0)
 		goto out;
 	wolfSSL_set_verify(p.cli, WOLFSSL_VERIFY_NONE, NULL);
 	CHECK(wolfSSL_set_session(p.cli, sess) == WOLFSSL_SUCCESS);
@@ -752,14 +784,14 @@ void test_half_rtt_mtls(void)
 		else if (r != -EAGAIN)
 			break;
 	}
-	CHECK(n == sizeof(req) - 1);   /* early data read, as before */
-	CHECK(hs_tls_write(p.srv, "secret", 6) == -EAGAIN);   /* held */
+	CHECK(n == sizeof(req) - 1); /* early data read, as before */
+	CHECK(hs_tls_write(p.srv, "secret", 6) == -EAGAIN); /* held */
 	for (int i = 0; i < 10 && !p.cli_done && !p.cli_err; i++)
 		client_step(&p);
 	r = -EAGAIN;
 	for (int i = 0; i < 100 && r == -EAGAIN; i++)
 		r = hs_tls_read(p.srv, got, sizeof(got));
-	CHECK(r < 0 && r != -EAGAIN);  /* resumed without a certificate */
+	CHECK(r < 0 && r != -EAGAIN); /* resumed without a certificate */
 	CHECK(!hs_tls_handshake_done(p.srv));
 	CHECK(wolfSSL_read(p.cli, ans, sizeof(ans)) <= 0);
 	printf("  client certificates required: no 0.5-RTT answer\n");
@@ -775,9 +807,11 @@ out:
  * handshake goes on (1-RTT, full handshake: the PSK is refused) instead
  * of an abort; the request is answered once it comes after the
  * handshake.  A fresh ClientHello with the same ticket still gets 0-RTT. */
-void test_early_replay(void)
+void
+test_early_replay(void)
 {
-	struct hs_tls_config cfg = { .cert_file = g_cert, .key_file = g_key,
+	struct hs_tls_config cfg = { .cert_file = g_cert,
+				     .key_file = g_key,
 				     .early_data = true };
 	struct hs_tls_ctx *ctx = NULL;
 	WOLFSSL_SESSION *sess;
@@ -804,8 +838,10 @@ void test_early_replay(void)
 	CHECK(early_conn(sess, true, &status, &ev, &resumed) == 0);
 	CHECK(status == WOLFSSL_EARLY_DATA_REJECTED);
 	CHECK(!resumed);
-	CHECK((ev & HS_TLS_EV_EARLY_REPLAY) && !(ev & HS_TLS_EV_EARLY_ACCEPTED));
-	printf("  replayed ClientHello: early data rejected, 1-RTT, answered\n");
+	CHECK((ev & HS_TLS_EV_EARLY_REPLAY) &&
+	      !(ev & HS_TLS_EV_EARLY_ACCEPTED));
+	printf("  replayed ClientHello: early data rejected, 1-RTT, "
+	       "answered\n");
 	/* the same with a change_cipher_spec record in front (wolfSSL skips
 	 * one before the ClientHello): still a replay */
 	status = -1;
@@ -814,7 +850,8 @@ void test_early_replay(void)
 	CHECK(early_conn(sess, true, &status, &ev, &resumed) == 0);
 	CHECK(status == WOLFSSL_EARLY_DATA_REJECTED);
 	CHECK(!resumed);
-	CHECK((ev & HS_TLS_EV_EARLY_REPLAY) && !(ev & HS_TLS_EV_EARLY_ACCEPTED));
+	CHECK((ev & HS_TLS_EV_EARLY_REPLAY) &&
+	      !(ev & HS_TLS_EV_EARLY_ACCEPTED));
 	/* a fresh ClientHello behind a CCS is served from early data */
 	status = -1;
 	ev = 0;
@@ -833,16 +870,17 @@ void test_early_replay(void)
 
 /* ---- set-up ------------------------------------------------------- */
 
-int gen_cert(const char *root, char *dir, size_t dirlen,
-		    char *cert, char *key, size_t len)
+int
+gen_cert(const char *root, char *dir, size_t dirlen, char *cert, char *key,
+	 size_t len)
 {
 	char cmd[3 * PATH_MAX];
 
 	snprintf(dir, dirlen, "/tmp/hs_tls_test.XXXXXX");
 	if (mkdtemp(dir) == NULL)
 		return -1;
-	snprintf(cmd, sizeof(cmd), "bash '%s/scripts/gen-cert.sh' '%s' localhost",
-		 root, dir);
+	snprintf(cmd, sizeof(cmd),
+		 "bash '%s/scripts/gen-cert.sh' '%s' localhost", root, dir);
 	if (system(cmd) != 0)
 		return -1;
 	snprintf(cert, len, "%s/cert.pem", dir);
@@ -850,14 +888,16 @@ int gen_cert(const char *root, char *dir, size_t dirlen,
 	return 0;
 }
 
-void rm_dir(const char *dir, const char *cert, const char *key)
+void
+rm_dir(const char *dir, const char *cert, const char *key)
 {
 	unlink(cert);
 	unlink(key);
 	rmdir(dir);
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	struct hs_tls_config cfg;
 	char err[512];
@@ -878,8 +918,8 @@ int main(int argc, char **argv)
 	{
 		char cmd[3 * PATH_MAX];
 
-		snprintf(cmd, sizeof(cmd), "bash '%s/tests/tls/gen-pki.sh' '%s'",
-			 argv[1], g_pki);
+		snprintf(cmd, sizeof(cmd),
+			 "bash '%s/tests/tls/gen-pki.sh' '%s'", argv[1], g_pki);
 		if (system(cmd) != 0) {
 			fprintf(stderr, "cannot generate the test PKI\n");
 			return 1;

@@ -5,12 +5,14 @@
  */
 #include "test_tls.h"
 
-bool contains(const char *hay, const char *needle)
+bool
+contains(const char *hay, const char *needle)
 {
 	return strstr(hay, needle) != NULL;
 }
 
-void test_ctx_errors(void)
+void
+test_ctx_errors(void)
 {
 	struct hs_tls_ctx *ctx = (struct hs_tls_ctx *)&ctx;
 	struct hs_tls_config cfg;
@@ -27,8 +29,7 @@ void test_ctx_errors(void)
 		fclose(f);
 	}
 
-	cfg = (struct hs_tls_config){ .cert_file = missing,
-				      .key_file = g_key };
+	cfg = (struct hs_tls_config){ .cert_file = missing, .key_file = g_key };
 	rc = hs_tls_ctx_new(&ctx, &cfg, err, sizeof(err));
 	CHECK(rc < 0 && ctx == NULL);
 	CHECK(contains(err, missing) && contains(err, "No such file"));
@@ -42,8 +43,7 @@ void test_ctx_errors(void)
 	      contains(err, "key"));
 	printf("  missing key:   %s\n", err);
 
-	cfg = (struct hs_tls_config){ .cert_file = garbage,
-				      .key_file = g_key };
+	cfg = (struct hs_tls_config){ .cert_file = garbage, .key_file = g_key };
 	rc = hs_tls_ctx_new(&ctx, &cfg, err, sizeof(err));
 	CHECK(rc < 0 && ctx == NULL);
 	CHECK(contains(err, garbage) && contains(err, "no PEM certificate"));
@@ -56,8 +56,7 @@ void test_ctx_errors(void)
 	CHECK(contains(err, garbage) && contains(err, "private key"));
 	printf("  garbage key:   %s\n", err);
 
-	cfg = (struct hs_tls_config){ .cert_file = g_cert,
-				      .key_file = g_key2 };
+	cfg = (struct hs_tls_config){ .cert_file = g_cert, .key_file = g_key2 };
 	rc = hs_tls_ctx_new(&ctx, &cfg, err, sizeof(err));
 	CHECK(rc < 0 && ctx == NULL);
 	CHECK(contains(err, g_key2) && contains(err, g_cert) &&
@@ -73,7 +72,8 @@ void test_ctx_errors(void)
 }
 
 
-void test_chain(void)
+void
+test_chain(void)
 {
 	char cert[PATH_MAX + 32], key[PATH_MAX + 32], root[PATH_MAX + 32];
 	struct hs_tls_config cfg;
@@ -90,8 +90,10 @@ void test_chain(void)
 		return;
 	g_pair_ctx = ctx;
 	for (int v = 0; v < 2; v++) {
-		CHECK(pair_init(&p, v ? wolfTLSv1_2_client_method()
-				      : wolfTLSv1_3_client_method(), NULL) == 0);
+		CHECK(pair_init(&p,
+				v ? wolfTLSv1_2_client_method()
+				  : wolfTLSv1_3_client_method(),
+				NULL) == 0);
 		/* a fresh client ctx trusting only the root */
 		CHECK(wolfSSL_CTX_load_verify_locations(p.cctx, root, NULL) ==
 		      WOLFSSL_SUCCESS);
@@ -112,14 +114,17 @@ void test_chain(void)
 	hs_tls_ctx_free(ctx);
 }
 
-void test_site_errors(void)
+void
+test_site_errors(void)
 {
 	char c[PATH_MAX + 32], k[PATH_MAX + 32], err[512];
 	struct hs_tls_site site;
-	struct hs_tls_config cfg = { .cert_file = g_cert, .key_file = g_key,
-				     .sites = &site, .nb_sites = 1 };
+	struct hs_tls_config cfg = { .cert_file = g_cert,
+				     .key_file = g_key,
+				     .sites = &site,
+				     .nb_sites = 1 };
 	struct hs_tls_ctx *ctx = NULL;
-	static const char *bad_names[] = { "", "a..b", "*.", "*x.test",
+	static const char *bad_names[] = { "",         "a..b",  "*.", "*x.test",
 					   "a.*.test", ".test", "a b" };
 
 	pki_path(c, sizeof(c), "www", "cert.pem");
@@ -144,13 +149,16 @@ void test_site_errors(void)
 /* Client certificates and 0-RTT are set up on every site's context, not
  * only the default one: a site requires a client certificate like the
  * default does, and its tickets allow early data. */
-void test_site_policy(void)
+void
+test_site_policy(void)
 {
 	char c[PATH_MAX + 32], k[PATH_MAX + 32], ca[PATH_MAX + 32];
 	char err[512], cn[256];
 	struct hs_tls_site site;
-	struct hs_tls_config cfg = { .cert_file = g_cert, .key_file = g_key,
-				     .sites = &site, .nb_sites = 1 };
+	struct hs_tls_config cfg = { .cert_file = g_cert,
+				     .key_file = g_key,
+				     .sites = &site,
+				     .nb_sites = 1 };
 	struct hs_tls_ctx *ctx = NULL;
 	struct pair p;
 
@@ -195,8 +203,9 @@ void test_site_policy(void)
 	wolfSSL_set_verify(p.cli, WOLFSSL_VERIFY_NONE, NULL);
 	CHECK(wolfSSL_UseSNI(p.cli, WOLFSSL_SNI_HOST_NAME, "www.example.com",
 			     15) == WOLFSSL_SUCCESS);
-	for (int round = 0; round < 1000 && !hs_tls_handshake_done(p.srv) &&
-	     p.cli_err == 0; round++) {
+	for (int round = 0;
+	     round < 1000 && !hs_tls_handshake_done(p.srv) && p.cli_err == 0;
+	     round++) {
 		uint8_t b[16];
 		int r;
 

@@ -29,7 +29,8 @@
 #include "hs_tls_pipe.h"
 
 #if !defined(HAVE_SECRET_CALLBACK) || !defined(ATOMIC_USER)
-int main(void)
+int
+main(void)
 {
 	printf("tls_own: wolfSSL without HAVE_SECRET_CALLBACK/ATOMIC_USER "
 	       "(scripts/deps.sh builds them in): skipped\n");
@@ -43,8 +44,8 @@ struct csec {
 	int clen, slen;
 };
 
-static int csec_cb(WOLFSSL *ssl, int id, const unsigned char *sec, int len,
-		   void *ctx)
+static int
+csec_cb(WOLFSSL *ssl, int id, const unsigned char *sec, int len, void *ctx)
 {
 	struct csec *cs = ctx;
 
@@ -59,9 +60,9 @@ static int csec_cb(WOLFSSL *ssl, int id, const unsigned char *sec, int len,
 	return 0;
 }
 
-static bool connect_pair(struct pair *p, struct hs_tls_ctx *ctx,
-			 WOLFSSL_METHOD *method, const char *suite,
-			 struct csec *cs)
+static bool
+connect_pair(struct pair *p, struct hs_tls_ctx *ctx, WOLFSSL_METHOD *method,
+	     const char *suite, struct csec *cs)
 {
 	if (pair_init_ctx(p, ctx, g_cert, method, suite) != 0)
 		return false;
@@ -72,16 +73,17 @@ static bool connect_pair(struct pair *p, struct hs_tls_ctx *ctx,
 }
 
 /* hs_tls_write all of buf (own records may take a record's worth). */
-static bool server_write_all(struct pair *p, const uint8_t *buf, size_t len,
-			     size_t *first)
+static bool
+server_write_all(struct pair *p, const uint8_t *buf, size_t len, size_t *first)
 {
 	size_t off = 0;
 	int i;
 
 	for (i = 0; i < 1000 && off < len; i++) {
 		int n = hs_tls_write(p->srv, buf + off,
-				     len - off > HS_TLS_MAX_WRITE ?
-				     HS_TLS_MAX_WRITE : len - off);
+				     len - off > HS_TLS_MAX_WRITE
+					     ? HS_TLS_MAX_WRITE
+					     : len - off);
 
 		if (n <= 0)
 			return false;
@@ -92,7 +94,8 @@ static bool server_write_all(struct pair *p, const uint8_t *buf, size_t len,
 	return off == len;
 }
 
-static void exchange(struct pair *p, bool key_update)
+static void
+exchange(struct pair *p, bool key_update)
 {
 	static const size_t sizes[] = { 1, 13, 1400, 4000, 16384, 70000, 2 };
 	size_t cap = 70000;
@@ -107,10 +110,11 @@ static void exchange(struct pair *p, bool key_update)
 		fill_pattern(tx, len, (uint32_t)i * 31 + 2);
 		if (key_update && i == 3)
 			CHECK_EQ(wolfSSL_update_keys(p->cli), WOLFSSL_SUCCESS);
-		for (size_t off = 0; off < len; ) {
+		for (size_t off = 0; off < len;) {
 			size_t k = len - off > 16384 ? 16384 : len - off;
 
-			CHECK_EQ(wolfSSL_write(p->cli, tx + off, (int)k), (int)k);
+			CHECK_EQ(wolfSSL_write(p->cli, tx + off, (int)k),
+				 (int)k);
 			off += k;
 		}
 		memset(rx, 0, len);
@@ -122,7 +126,9 @@ static void exchange(struct pair *p, bool key_update)
 		if (hs_tls_own_records(p->srv))
 			CHECK(first <= 1360);
 		else
-			CHECK_EQ(first, len < HS_TLS_MAX_WRITE ? len : HS_TLS_MAX_WRITE);
+			CHECK_EQ(first, len < HS_TLS_MAX_WRITE
+						? len
+						: HS_TLS_MAX_WRITE);
 		memset(rx, 0, len);
 		CHECK(client_read_all(p, rx, len));
 		CHECK(memcmp(tx, rx, len) == 0);
@@ -132,7 +138,8 @@ static void exchange(struct pair *p, bool key_update)
 }
 
 /* Zero-copy: seal into our buffers, queue them ourselves. */
-static void seal_direct(struct pair *p)
+static void
+seal_direct(struct pair *p)
 {
 	uint8_t buf[3000], rx[2000];
 	size_t head, tail;
@@ -158,7 +165,7 @@ static void seal_direct(struct pair *p)
 	v[1] = (struct hs_tls_iov){ buf + head + 1500, 500 };
 	rl = hs_tls_seal_from(p->srv, buf, v, 2, rx, buf + head + 2000);
 	CHECK_EQ(rl, (int)(head + 2000 + tail));
-	CHECK(memcmp(buf + head, rx, 2000) != 0);   /* encrypted */
+	CHECK(memcmp(buf + head, rx, 2000) != 0); /* encrypted */
 	if (rl > 0)
 		pipe_put(&p->s2c, buf, (size_t)rl);
 	memset(buf, 0, sizeof(buf));
@@ -171,7 +178,8 @@ struct suite_case {
 	const char *ciphers, *iana;
 };
 
-static void test_suites(struct hs_tls_ctx *ctx)
+static void
+test_suites(struct hs_tls_ctx *ctx)
 {
 	static const struct suite_case cases[] = {
 		{ true, "TLS13-AES128-GCM-SHA256", "TLS_AES_128_GCM_SHA256" },
@@ -191,9 +199,10 @@ static void test_suites(struct hs_tls_ctx *ctx)
 		uint8_t b[4];
 		struct pair p;
 
-		CHECK(connect_pair(&p, ctx, c->v13 ? wolfTLSv1_3_client_method()
-				   : wolfTLSv1_2_client_method(), c->ciphers,
-				   NULL));
+		CHECK(connect_pair(&p, ctx,
+				   c->v13 ? wolfTLSv1_3_client_method()
+					  : wolfTLSv1_2_client_method(),
+				   c->ciphers, NULL));
 		CHECK(hs_tls_own_records(p.srv));
 		CHECK(strcmp(hs_tls_cipher(p.srv), c->iana) == 0);
 		CHECK(strcmp(hs_tls_version(p.srv),
@@ -206,12 +215,14 @@ static void test_suites(struct hs_tls_ctx *ctx)
 		CHECK_EQ(hs_tls_shutdown(p.srv), 0);
 		CHECK_EQ(hs_tls_write(p.srv, b, 1), -EINVAL);
 		CHECK_EQ(wolfSSL_read(p.cli, b, sizeof(b)), 0);
-		CHECK_EQ(wolfSSL_get_error(p.cli, 0), WOLFSSL_ERROR_ZERO_RETURN);
+		CHECK_EQ(wolfSSL_get_error(p.cli, 0),
+			 WOLFSSL_ERROR_ZERO_RETURN);
 		pair_fini(&p);
 	}
 }
 
-static int client_alert(struct pair *p)
+static int
+client_alert(struct pair *p)
 {
 	WOLFSSL_ALERT_HISTORY h;
 	uint8_t buf[64];
@@ -224,9 +235,9 @@ static int client_alert(struct pair *p)
 }
 
 /* A record from the client's side, sealed by us with its key. */
-static void client_record(struct pair *p, const struct csec *cs,
-			  uint64_t seq, uint8_t type, const uint8_t *m,
-			  size_t len, bool flip)
+static void
+client_record(struct pair *p, const struct csec *cs, uint64_t seq, uint8_t type,
+	      const uint8_t *m, size_t len, bool flip)
 {
 	struct hs_tls_rec r;
 	uint8_t rec[256];
@@ -235,7 +246,8 @@ static void client_record(struct pair *p, const struct csec *cs,
 
 	CHECK_EQ(hs_tls_rec_init(&r, HS_TLS_V13, 0x1301), 0);
 	CHECK_EQ(hs_tls_rec_set_secret(&r, HS_TLS_REC_WRITE, cs->c,
-				       (size_t)cs->clen, seq), 0);
+				       (size_t)cs->clen, seq),
+		 0);
 	memcpy(rec + 5, m, len);
 	rl = hs_tls_rec_seal(&r, type, rec, &v, 1, rec + 5 + len, 0);
 	CHECK(rl > 0);
@@ -245,7 +257,8 @@ static void client_record(struct pair *p, const struct csec *cs,
 	hs_tls_rec_clear(&r);
 }
 
-static void test_refused(struct hs_tls_ctx *ctx)
+static void
+test_refused(struct hs_tls_ctx *ctx)
 {
 	static const struct {
 		uint8_t type;
@@ -263,8 +276,11 @@ static void test_refused(struct hs_tls_ctx *ctx)
 		/* KeyUpdate of 2 bytes: decode_error */
 		{ HS_TLS_CT_HANDSHAKE, { 24, 0, 0, 2, 0, 0 }, 6, false, 50 },
 		/* KeyUpdate not ending its record: unexpected_message */
-		{ HS_TLS_CT_HANDSHAKE, { 24, 0, 0, 1, 0, 24, 0, 0, 1, 0 }, 10,
-		  false, 10 },
+		{ HS_TLS_CT_HANDSHAKE,
+		  { 24, 0, 0, 1, 0, 24, 0, 0, 1, 0 },
+		  10,
+		  false,
+		  10 },
 		/* a handshake message split over records */
 		{ HS_TLS_CT_HANDSHAKE, { 24, 0, 0 }, 3, false, 10 },
 	};
@@ -328,7 +344,8 @@ static void test_refused(struct hs_tls_ctx *ctx)
 /* The client's KeyUpdate with update_requested is answered at once with
  * ours (update_not_requested), sealed under our old key, and what we
  * write next is under our next key (RFC 8446 §4.6.3). */
-static void test_key_update_answer(struct hs_tls_ctx *ctx)
+static void
+test_key_update_answer(struct hs_tls_ctx *ctx)
 {
 	struct csec cs = { .clen = 0 };
 	struct hs_tls_rec r;
@@ -345,7 +362,8 @@ static void test_key_update_answer(struct hs_tls_ctx *ctx)
 	/* what the server sent since the handshake, opened with its keys */
 	CHECK_EQ(hs_tls_rec_init(&r, HS_TLS_V13, 0x1301), 0);
 	CHECK_EQ(hs_tls_rec_set_secret(&r, HS_TLS_REC_READ, cs.s,
-				       (size_t)cs.slen, 0), 0);
+				       (size_t)cs.slen, 0),
+		 0);
 	size_t n = pipe_get(&p.s2c, buf, sizeof(buf)), off = 0;
 	while (off < n) {
 		struct hs_tls_iov v = { buf + off, n - off };
@@ -358,7 +376,7 @@ static void test_key_update_answer(struct hs_tls_ctx *ctx)
 		recs++;
 		if (m.type == HS_TLS_CT_HANDSHAKE && buf[off + m.off] == 24) {
 			CHECK_EQ(m.len, 5);
-			CHECK_EQ(buf[off + m.off + 4], 0);  /* not requested */
+			CHECK_EQ(buf[off + m.off + 4], 0); /* not requested */
 			ku = recs;
 			CHECK_EQ(hs_tls_rec_update(&r, HS_TLS_REC_READ), 0);
 		}
@@ -377,7 +395,8 @@ static void test_key_update_answer(struct hs_tls_ctx *ctx)
 /* TLS 1.2: a handshake message after the handshake (a renegotiating
  * ClientHello) gets a fatal unexpected_message: no renegotiation.  The
  * record is sealed with the client's key block (RFC 5246 §6.3). */
-static void test_no_renegotiation(struct hs_tls_ctx *ctx)
+static void
+test_no_renegotiation(struct hs_tls_ctx *ctx)
 {
 	static const uint8_t hello[8] = { 1, 0, 0, 4, 3, 3, 0, 0 };
 	unsigned char *ms, *sr, *cr;
@@ -404,12 +423,14 @@ static void test_no_renegotiation(struct hs_tls_ctx *ctx)
 	memcpy(seed + 32, cr, 32);
 	CHECK_EQ(wc_PRF_TLS(blk, sizeof(blk), ms, msl,
 			    (const byte *)"key expansion", 13, seed, 64, 1,
-			    sha256_mac, NULL, INVALID_DEVID), 0);
+			    sha256_mac, NULL, INVALID_DEVID),
+		 0);
 	wolfSSL_GetSequenceNumber(p.cli, &seq);
 	CHECK_EQ(seq, 1);
 	CHECK_EQ(hs_tls_rec_init(&r, HS_TLS_V12, 0xC02B), 0);
 	CHECK_EQ(hs_tls_rec_set_key(&r, HS_TLS_REC_WRITE, blk, 16, blk + 32, 4,
-				    seq), 0);
+				    seq),
+		 0);
 	memcpy(rec + 13, hello, sizeof(hello));
 	rl = hs_tls_rec_seal(&r, HS_TLS_CT_HANDSHAKE, rec, &v, 1,
 			     rec + 13 + sizeof(hello), 0);
@@ -422,7 +443,8 @@ static void test_no_renegotiation(struct hs_tls_ctx *ctx)
 }
 
 /* TCP EOF without close_notify; the default stays on wolfSSL. */
-static void test_misc(struct hs_tls_ctx *own, struct hs_tls_ctx *wolf)
+static void
+test_misc(struct hs_tls_ctx *own, struct hs_tls_ctx *wolf)
 {
 	uint8_t buf[16];
 	struct pair p;
@@ -452,8 +474,9 @@ static void test_misc(struct hs_tls_ctx *own, struct hs_tls_ctx *wolf)
 			int n;
 
 			p.sio.push_credit = 1000;
-			n = hs_tls_write(p.srv, tx + off, HS_MIN(sizeof(tx) - off,
-								 (size_t)HS_TLS_MAX_WRITE));
+			n = hs_tls_write(p.srv, tx + off,
+					 HS_MIN(sizeof(tx) - off,
+						(size_t)HS_TLS_MAX_WRITE));
 			if (n == -EAGAIN) {
 				again++;
 				continue;
@@ -480,7 +503,8 @@ static void test_misc(struct hs_tls_ctx *own, struct hs_tls_ctx *wolf)
 	CHECK(strcmp(hs_tls_records_name(HS_TLS_RECORDS_OWN), "own") == 0);
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	struct hs_tls_config cfg;
 	struct hs_tls_ctx *own = NULL, *wolf = NULL;

@@ -22,7 +22,8 @@
 
 #define BIG (HS_TLS_REC_MAX_CIPHER12 + 64)
 
-static size_t unhex(uint8_t *out, size_t cap, const char *hex)
+static size_t
+unhex(uint8_t *out, size_t cap, const char *hex)
 {
 	size_t n = 0;
 	unsigned v;
@@ -41,7 +42,8 @@ static size_t unhex(uint8_t *out, size_t cap, const char *hex)
 }
 
 static uint32_t rng_state = 0x12345678;
-static uint32_t rnd(void)
+static uint32_t
+rnd(void)
 {
 	rng_state ^= rng_state << 13;
 	rng_state ^= rng_state >> 17;
@@ -50,8 +52,8 @@ static uint32_t rnd(void)
 }
 
 /* Split buf[0..len) into pieces of random sizes (some empty, some 1). */
-static int split(uint8_t *buf, size_t len, struct hs_tls_iov *v, int cap,
-		 size_t maxpiece)
+static int
+split(uint8_t *buf, size_t len, struct hs_tls_iov *v, int cap, size_t maxpiece)
 {
 	size_t off = 0;
 	int n = 0;
@@ -76,8 +78,9 @@ static int split(uint8_t *buf, size_t len, struct hs_tls_iov *v, int cap,
 
 /* Seal plaintext p (copied into a contiguous record buffer) as one
  * piece; returns the record length. */
-static long seal_flat(struct hs_tls_rec *r, uint8_t type, const uint8_t *p,
-		      size_t len, size_t pad, uint8_t *out)
+static long
+seal_flat(struct hs_tls_rec *r, uint8_t type, const uint8_t *p, size_t len,
+	  size_t pad, uint8_t *out)
 {
 	size_t hl = hs_tls_rec_hdr_len(r);
 	struct hs_tls_iov v = { out + hl, len };
@@ -86,8 +89,9 @@ static long seal_flat(struct hs_tls_rec *r, uint8_t type, const uint8_t *p,
 	return hs_tls_rec_seal(r, type, out, &v, 1, out + hl + len, pad);
 }
 
-static long open_flat(struct hs_tls_rec *r, uint8_t *rec, size_t len,
-		      struct hs_tls_rec_msg *m)
+static long
+open_flat(struct hs_tls_rec *r, uint8_t *rec, size_t len,
+	  struct hs_tls_rec_msg *m)
 {
 	struct hs_tls_iov v = { rec, len };
 
@@ -117,7 +121,8 @@ static const char *C_APP_REC =
 	" 20 44 1e 2b 62 97 4e 1f 5a 62 92 a2 97 70 14 bd 1e 3d ea e6 3a ee"
 	" bb 21 69 49 15 e4";
 
-static void test_rfc8448(void)
+static void
+test_rfc8448(void)
 {
 	uint8_t secret[32], key[16], iv[12], want[128], rec[256], plain[50];
 	struct hs_tls_rec r, rd;
@@ -142,7 +147,8 @@ static void test_rfc8448(void)
 	hs_tls_rec_clear(&r);
 	/* the same from key + iv */
 	CHECK_EQ(hs_tls_rec_init(&r, HS_TLS_V13, 0x1301), 0);
-	CHECK_EQ(hs_tls_rec_set_key(&r, HS_TLS_REC_WRITE, key, 16, iv, 12, 1), 0);
+	CHECK_EQ(hs_tls_rec_set_key(&r, HS_TLS_REC_WRITE, key, 16, iv, 12, 1),
+		 0);
 	CHECK_EQ(seal_flat(&r, HS_TLS_CT_APPDATA, plain, 50, 0, rec), 72);
 	CHECK(memcmp(rec, want, wl) == 0);
 	hs_tls_rec_clear(&r);
@@ -187,19 +193,16 @@ struct suite {
 };
 
 static const struct suite suites[] = {
-	{ HS_TLS_V13, 0x1301, 16, 12, 32 },
-	{ HS_TLS_V13, 0x1302, 32, 12, 48 },
-	{ HS_TLS_V13, 0x1303, 32, 12, 32 },
-	{ HS_TLS_V12, 0xC02B, 16, 4, 0 },
-	{ HS_TLS_V12, 0xC030, 32, 4, 0 },
-	{ HS_TLS_V12, 0xCCA9, 32, 12, 0 },
+	{ HS_TLS_V13, 0x1301, 16, 12, 32 }, { HS_TLS_V13, 0x1302, 32, 12, 48 },
+	{ HS_TLS_V13, 0x1303, 32, 12, 32 }, { HS_TLS_V12, 0xC02B, 16, 4, 0 },
+	{ HS_TLS_V12, 0xC030, 32, 4, 0 },   { HS_TLS_V12, 0xCCA9, 32, 12, 0 },
 };
 #define NSUITES (int)(sizeof(suites) / sizeof(suites[0]))
 
 /* A write + read pair on the same key (a connection talking to itself). */
-static void pair_keys(const struct suite *s, struct hs_tls_rec *w,
-		      struct hs_tls_rec *rd, uint8_t *key, uint8_t *iv,
-		      uint64_t seq)
+static void
+pair_keys(const struct suite *s, struct hs_tls_rec *w, struct hs_tls_rec *rd,
+	  uint8_t *key, uint8_t *iv, uint64_t seq)
 {
 	size_t i;
 
@@ -210,19 +213,22 @@ static void pair_keys(const struct suite *s, struct hs_tls_rec *w,
 	CHECK_EQ(hs_tls_rec_init(w, s->version, s->suite), 0);
 	CHECK_EQ(hs_tls_rec_init(rd, s->version, s->suite), 0);
 	CHECK_EQ(hs_tls_rec_set_key(w, HS_TLS_REC_WRITE, key, s->keylen, iv,
-				    s->ivlen, seq), 0);
+				    s->ivlen, seq),
+		 0);
 	CHECK_EQ(hs_tls_rec_set_key(rd, HS_TLS_REC_READ, key, s->keylen, iv,
-				    s->ivlen, seq), 0);
+				    s->ivlen, seq),
+		 0);
 }
 
-static void test_suite_ok(void)
+static void
+test_suite_ok(void)
 {
 	CHECK(hs_tls_rec_suite_ok(HS_TLS_V13, 0x1301));
 	CHECK(hs_tls_rec_suite_ok(HS_TLS_V13, 0x1303));
 	CHECK(hs_tls_rec_suite_ok(HS_TLS_V12, 0xC02F));
-	CHECK(!hs_tls_rec_suite_ok(HS_TLS_V13, 0x1304));   /* CCM */
+	CHECK(!hs_tls_rec_suite_ok(HS_TLS_V13, 0x1304)); /* CCM */
 	CHECK(!hs_tls_rec_suite_ok(HS_TLS_V12, 0x1301));
-	CHECK(!hs_tls_rec_suite_ok(HS_TLS_V12, 0xC027));   /* CBC */
+	CHECK(!hs_tls_rec_suite_ok(HS_TLS_V12, 0xC027)); /* CBC */
 	CHECK(!hs_tls_rec_suite_ok(0x0302, 0xC02F));
 	struct hs_tls_rec r;
 	CHECK_EQ(hs_tls_rec_init(&r, HS_TLS_V12, 0x009C), -ENOTSUP);
@@ -232,19 +238,22 @@ static void test_suite_ok(void)
 		 -EINVAL);
 	CHECK_EQ(hs_tls_rec_set_key(&r, HS_TLS_REC_WRITE, k, 16, iv, 12, 0),
 		 -EINVAL);
-	CHECK_EQ(hs_tls_rec_set_secret(&r, HS_TLS_REC_WRITE, k, 32, 0), -EINVAL);
+	CHECK_EQ(hs_tls_rec_set_secret(&r, HS_TLS_REC_WRITE, k, 32, 0),
+		 -EINVAL);
 	hs_tls_rec_clear(&r);
 }
 
 /* Records sealed over random pieces equal the flat seal byte for byte;
  * opened over random pieces (header split too) they give the plaintext;
  * every proper prefix is -EAGAIN. */
-static void test_chains(void)
+static void
+test_chains(void)
 {
 	static uint8_t plain[HS_TLS_REC_MAX_PLAIN + 1], flat[BIG], chain[BIG];
 	static struct hs_tls_iov v[20000];
-	static const size_t lens[] = { 0, 1, 15, 16, 17, 1400, 4096, 16383,
-				       HS_TLS_REC_MAX_PLAIN };
+	static const size_t lens[] = { 0,    1,     15,
+				       16,   17,    1400,
+				       4096, 16383, HS_TLS_REC_MAX_PLAIN };
 	uint8_t key[32], iv[12];
 	int si, li, round;
 
@@ -262,11 +271,18 @@ static void test_chains(void)
 				   s->ivlen, 7);
 		for (li = 0; li < (int)(sizeof(lens) / sizeof(lens[0])); li++)
 			for (round = 0; round < 3; round++) {
-				size_t len = lens[li], hl = hs_tls_rec_hdr_len(&a);
-				size_t pad = s->version == HS_TLS_V13 &&
-					     len + 7 <= HS_TLS_REC_MAX_PLAIN &&
-					     round == 2 ? 7 : 0;
-				size_t maxp = round == 0 ? 1 : round == 1 ? 100 : 3000;
+				size_t len = lens[li],
+				       hl = hs_tls_rec_hdr_len(&a);
+				size_t pad =
+					s->version == HS_TLS_V13 &&
+							len + 7 <=
+								HS_TLS_REC_MAX_PLAIN &&
+							round == 2
+						? 7
+						: 0;
+				size_t maxp = round == 0   ? 1
+					      : round == 1 ? 100
+							   : 3000;
 				struct hs_tls_rec_msg m;
 				long rl, rl2;
 				size_t cut;
@@ -274,15 +290,19 @@ static void test_chains(void)
 
 				for (size_t i = 0; i < len; i++)
 					plain[i] = (uint8_t)rnd();
-				rl = seal_flat(&a, HS_TLS_CT_APPDATA, plain, len,
-					       pad, flat);
-				CHECK_EQ(rl, (long)(hl + len + hs_tls_rec_tail_len(&a, pad)));
+				rl = seal_flat(&a, HS_TLS_CT_APPDATA, plain,
+					       len, pad, flat);
+				CHECK_EQ(rl,
+					 (long)(hl + len +
+						hs_tls_rec_tail_len(&a, pad)));
 				memcpy(chain + hl, plain, len);
 				n = split(chain + hl, len, v, 20000, maxp);
-				rl2 = hs_tls_rec_seal(&c, HS_TLS_CT_APPDATA, chain,
-						      v, n, chain + hl + len, pad);
+				rl2 = hs_tls_rec_seal(&c, HS_TLS_CT_APPDATA,
+						      chain, v, n,
+						      chain + hl + len, pad);
 				CHECK_EQ(rl2, rl);
-				CHECK(rl > 0 && memcmp(flat, chain, (size_t)rl) == 0);
+				CHECK(rl > 0 &&
+				      memcmp(flat, chain, (size_t)rl) == 0);
 				/* from a separate source into the pieces: the
 				 * same record again (same key, same sequence
 				 * number: a second writer e) */
@@ -291,46 +311,62 @@ static void test_chains(void)
 					struct hs_tls_rec e;
 					long rl3;
 
-					CHECK_EQ(hs_tls_rec_init(&e, s->version, s->suite), 0);
-					hs_tls_rec_set_key(&e, HS_TLS_REC_WRITE, key,
-							   s->keylen, iv, s->ivlen,
+					CHECK_EQ(hs_tls_rec_init(&e, s->version,
+								 s->suite),
+						 0);
+					hs_tls_rec_set_key(&e, HS_TLS_REC_WRITE,
+							   key, s->keylen, iv,
+							   s->ivlen,
 							   c.wr.seq - 1);
 					memset(dst, 0xee, sizeof(dst));
-					n = split(dst + hl, len, v, 20000, maxp);
-					rl3 = hs_tls_rec_seal_from(&e, HS_TLS_CT_APPDATA,
-						dst, v, n, plain, dst + hl + len, pad);
+					n = split(dst + hl, len, v, 20000,
+						  maxp);
+					rl3 = hs_tls_rec_seal_from(
+						&e, HS_TLS_CT_APPDATA, dst, v,
+						n, plain, dst + hl + len, pad);
 					CHECK_EQ(rl3, rl);
-					CHECK(rl > 0 && memcmp(flat, dst, (size_t)rl) == 0);
+					CHECK(rl > 0 &&
+					      memcmp(flat, dst, (size_t)rl) ==
+						      0);
 					hs_tls_rec_clear(&e);
 				}
 				/* prefixes are incomplete */
-				for (cut = 0; cut < (size_t)rl; cut += 1 + rnd() % 997) {
+				for (cut = 0; cut < (size_t)rl;
+				     cut += 1 + rnd() % 997) {
 					struct hs_tls_iov pv = { chain, cut };
 
-					CHECK_EQ(hs_tls_rec_open(&d, &pv, 1, &m), -EAGAIN);
-					CHECK_EQ(m.reclen, cut < 5 ? 0 : (size_t)rl);
+					CHECK_EQ(
+						hs_tls_rec_open(&d, &pv, 1, &m),
+						-EAGAIN);
+					CHECK_EQ(m.reclen,
+						 cut < 5 ? 0 : (size_t)rl);
 				}
 				/* open over random pieces, plus trailing bytes */
 				chain[rl] = 0x17;
-				n = split(chain, (size_t)rl + 1, v, 20000, maxp);
+				n = split(chain, (size_t)rl + 1, v, 20000,
+					  maxp);
 				CHECK_EQ(hs_tls_rec_open(&d, v, n, &m), 0);
 				CHECK_EQ(m.reclen, (size_t)rl);
 				CHECK_EQ(m.len, len);
 				CHECK_EQ(m.type, HS_TLS_CT_APPDATA);
 				CHECK_EQ(m.off, hl);
 				CHECK(memcmp(chain + m.off, plain, len) == 0);
-				CHECK_EQ(open_flat(&b, flat, (size_t)rl, &m), 0);
+				CHECK_EQ(open_flat(&b, flat, (size_t)rl, &m),
+					 0);
 				CHECK(memcmp(flat + m.off, plain, len) == 0);
 			}
 		CHECK_EQ(a.wr.seq, 7 + 27);
 		CHECK_EQ(d.rd.seq, 7 + 27);
 		/* too long to seal */
 		CHECK_EQ(seal_flat(&a, HS_TLS_CT_APPDATA, plain,
-				   HS_TLS_REC_MAX_PLAIN + 1, 0, flat), -EINVAL);
+				   HS_TLS_REC_MAX_PLAIN + 1, 0, flat),
+			 -EINVAL);
 		if (s->version == HS_TLS_V13)
 			CHECK_EQ(seal_flat(&a, HS_TLS_CT_APPDATA, plain,
-					   HS_TLS_REC_MAX_PLAIN, 1, flat), -EINVAL);
-		CHECK_EQ(seal_flat(&a, HS_TLS_CT_CCS, plain, 1, 0, flat), -EINVAL);
+					   HS_TLS_REC_MAX_PLAIN, 1, flat),
+				 -EINVAL);
+		CHECK_EQ(seal_flat(&a, HS_TLS_CT_CCS, plain, 1, 0, flat),
+			 -EINVAL);
 		hs_tls_rec_clear(&a);
 		hs_tls_rec_clear(&b);
 		hs_tls_rec_clear(&c);
@@ -340,7 +376,8 @@ static void test_chains(void)
 
 /* ---- independent reference: wolfCrypt's AEADs, the RFC formulas ------- */
 
-static void be64(uint8_t *p, uint64_t x)
+static void
+be64(uint8_t *p, uint64_t x)
 {
 	for (int i = 7; i >= 0; i--, x >>= 8)
 		p[i] = (uint8_t)x;
@@ -348,9 +385,10 @@ static void be64(uint8_t *p, uint64_t x)
 
 /* The record RFC 8446 §5.2 / RFC 5288 / RFC 7905 define, built with
  * wolfCrypt (software, no device).  Returns its length. */
-static size_t ref_record(const struct suite *s, const uint8_t *key,
-			 const uint8_t *iv, uint64_t seq, uint8_t type,
-			 const uint8_t *p, size_t len, uint8_t *out)
+static size_t
+ref_record(const struct suite *s, const uint8_t *key, const uint8_t *iv,
+	   uint64_t seq, uint8_t type, const uint8_t *p, size_t len,
+	   uint8_t *out)
 {
 	uint8_t nonce[12], aad[13], inner[HS_TLS_REC_MAX_PLAIN + 1], sq[8];
 	size_t hl = 5, ilen = len, clen;
@@ -397,20 +435,24 @@ static size_t ref_record(const struct suite *s, const uint8_t *key,
 		aadlen = 13;
 	}
 	if (chacha) {
-		CHECK_EQ(wc_ChaCha20Poly1305_Encrypt(key, nonce, aad,
-			(word32)aadlen, inner, (word32)ilen, out + hl,
-			out + hl + ilen), 0);
+		CHECK_EQ(wc_ChaCha20Poly1305_Encrypt(
+				 key, nonce, aad, (word32)aadlen, inner,
+				 (word32)ilen, out + hl, out + hl + ilen),
+			 0);
 	} else {
 		CHECK_EQ(wc_AesInit(&aes, NULL, INVALID_DEVID), 0);
 		CHECK_EQ(wc_AesGcmSetKey(&aes, key, (word32)s->keylen), 0);
 		CHECK_EQ(wc_AesGcmEncrypt(&aes, out + hl, inner, (word32)ilen,
-			nonce, 12, out + hl + ilen, 16, aad, (word32)aadlen), 0);
+					  nonce, 12, out + hl + ilen, 16, aad,
+					  (word32)aadlen),
+			 0);
 		wc_AesFree(&aes);
 	}
 	return hl + ilen + 16;
 }
 
-static void test_reference(void)
+static void
+test_reference(void)
 {
 	static uint8_t plain[HS_TLS_REC_MAX_PLAIN], ours[BIG], ref[BIG];
 	static const size_t lens[] = { 0, 1, 31, 1200, 16384 };
@@ -423,14 +465,17 @@ static void test_reference(void)
 
 		pair_keys(s, &a, &b, key, iv, seq0);
 		for (size_t li = 0; li < sizeof(lens) / sizeof(lens[0]); li++) {
-			uint8_t type = li == 1 ? HS_TLS_CT_HANDSHAKE : HS_TLS_CT_APPDATA;
+			uint8_t type = li == 1 ? HS_TLS_CT_HANDSHAKE
+					       : HS_TLS_CT_APPDATA;
 			size_t len = lens[li], rl;
 			struct hs_tls_rec_msg m;
 
 			for (size_t i = 0; i < len; i++)
 				plain[i] = (uint8_t)rnd();
-			rl = ref_record(s, key, iv, seq0 + li, type, plain, len, ref);
-			CHECK_EQ(seal_flat(&a, type, plain, len, 0, ours), (long)rl);
+			rl = ref_record(s, key, iv, seq0 + li, type, plain, len,
+					ref);
+			CHECK_EQ(seal_flat(&a, type, plain, len, 0, ours),
+				 (long)rl);
 			CHECK(memcmp(ours, ref, rl) == 0);
 			CHECK_EQ(open_flat(&b, ref, rl, &m), 0);
 			CHECK_EQ(m.type, type);
@@ -444,7 +489,8 @@ static void test_reference(void)
 
 /* ---- failures ------------------------------------------------------- */
 
-static bool zero(const uint8_t *p, size_t n)
+static bool
+zero(const uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (p[i] != 0)
@@ -454,8 +500,9 @@ static bool zero(const uint8_t *p, size_t n)
 
 /* A TLS 1.3 record whose inner plaintext is exactly inner[0..ilen),
  * made with the reference (so any content, type and padding). */
-static size_t craft13(const uint8_t *key, const uint8_t *iv, uint64_t seq,
-		      const uint8_t *inner, size_t ilen, uint8_t *out)
+static size_t
+craft13(const uint8_t *key, const uint8_t *iv, uint64_t seq,
+	const uint8_t *inner, size_t ilen, uint8_t *out)
 {
 	static const struct suite s13 = { HS_TLS_V13, 0x1301, 16, 12, 32 };
 
@@ -464,7 +511,8 @@ static size_t craft13(const uint8_t *key, const uint8_t *iv, uint64_t seq,
 			  out);
 }
 
-static void test_failures(void)
+static void
+test_failures(void)
 {
 	static uint8_t plain[HS_TLS_REC_MAX_PLAIN + 2], rec[BIG], save[BIG];
 	uint8_t key[32], iv[12];
@@ -498,15 +546,17 @@ static void test_failures(void)
 				CHECK(zero(rec + hl, (size_t)rl - hl - 16));
 			}
 		}
-		CHECK_EQ(b.rd.seq, 3);   /* nothing accepted */
+		CHECK_EQ(b.rd.seq, 3); /* nothing accepted */
 		memcpy(rec, save, (size_t)rl);
 		CHECK_EQ(open_flat(&b, rec, (size_t)rl, &m), 0);
 		CHECK_EQ(b.rd.seq, 4);
 		/* oversized ciphertext: record_overflow from the header */
 		rec[0] = HS_TLS_CT_APPDATA;
 		rec[1] = rec[2] = 3;
-		size_t over = (s->version == HS_TLS_V13 ?
-			       HS_TLS_REC_MAX_CIPHER13 : HS_TLS_REC_MAX_CIPHER12) + 1;
+		size_t over =
+			(s->version == HS_TLS_V13 ? HS_TLS_REC_MAX_CIPHER13
+						  : HS_TLS_REC_MAX_CIPHER12) +
+			1;
 		rec[3] = (uint8_t)(over >> 8);
 		rec[4] = (uint8_t)over;
 		CHECK_EQ(open_flat(&b, rec, 5, &m), -EMSGSIZE);
@@ -556,7 +606,8 @@ static void test_failures(void)
 	for (i = 0; i < 12; i++)
 		iv[i] = (uint8_t)(i * 3);
 	CHECK_EQ(hs_tls_rec_init(&b, s->version, s->suite), 0);
-	CHECK_EQ(hs_tls_rec_set_key(&b, HS_TLS_REC_READ, key, 16, iv, 12, 0), 0);
+	CHECK_EQ(hs_tls_rec_set_key(&b, HS_TLS_REC_READ, key, 16, iv, 12, 0),
+		 0);
 	/* padding removed: "hi" + type 23 + 100 zeros */
 	memset(plain, 0, sizeof(plain));
 	plain[0] = 'h';
@@ -640,7 +691,8 @@ static void test_failures(void)
 }
 
 /* KeyUpdate: both ends step their secret; one end alone cannot talk. */
-static void test_key_update(void)
+static void
+test_key_update(void)
 {
 	static uint8_t rec[BIG], buf[100];
 	uint8_t secret[48];
@@ -656,9 +708,11 @@ static void test_key_update(void)
 		CHECK_EQ(hs_tls_rec_init(&a, s->version, s->suite), 0);
 		CHECK_EQ(hs_tls_rec_init(&b, s->version, s->suite), 0);
 		CHECK_EQ(hs_tls_rec_set_secret(&a, HS_TLS_REC_WRITE, secret,
-					       s->secret_len, 5), 0);
+					       s->secret_len, 5),
+			 0);
 		CHECK_EQ(hs_tls_rec_set_secret(&b, HS_TLS_REC_READ, secret,
-					       s->secret_len, 5), 0);
+					       s->secret_len, 5),
+			 0);
 		memset(buf, 'k', sizeof(buf));
 		rl = seal_flat(&a, HS_TLS_CT_APPDATA, buf, 10, 0, rec);
 		CHECK_EQ(open_flat(&b, rec, (size_t)rl, &m), 0);
@@ -688,7 +742,8 @@ static void test_key_update(void)
 
 void test_rec_wolfssl(const char *top);
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	const char *top = argc > 1 ? argv[1] : ".";
 

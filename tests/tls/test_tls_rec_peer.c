@@ -25,7 +25,8 @@
 #if !defined(HAVE_SECRET_CALLBACK) || !defined(ATOMIC_USER)
 /* wolfSSL without the secret callback (scripts/deps.sh builds it in) */
 void test_rec_wolfssl(const char *top);
-void test_rec_wolfssl(const char *top)
+void
+test_rec_wolfssl(const char *top)
 {
 	(void)top;
 	printf("tls_rec: wolfSSL without HAVE_SECRET_CALLBACK/ATOMIC_USER: "
@@ -38,12 +39,12 @@ struct peers {
 	struct cli_io cio, sio;
 	WOLFSSL_CTX *cctx, *sctx;
 	WOLFSSL *c, *s;
-	uint8_t cts[48], sts[48];   /* client / server application secrets */
+	uint8_t cts[48], sts[48]; /* client / server application secrets */
 	int ctsl, stsl;
 };
 
-static int secret_cb(WOLFSSL *ssl, int id, const unsigned char *sec, int len,
-		     void *ctx)
+static int
+secret_cb(WOLFSSL *ssl, int id, const unsigned char *sec, int len, void *ctx)
 {
 	struct peers *p = ctx;
 
@@ -60,8 +61,9 @@ static int secret_cb(WOLFSSL *ssl, int id, const unsigned char *sec, int len,
 	return 0;
 }
 
-static int peers_init(struct peers *p, bool v13, const char *ciphers,
-		      const char *cert, const char *key)
+static int
+peers_init(struct peers *p, bool v13, const char *ciphers, const char *cert,
+	   const char *key)
 {
 	int i, cdone = 0, sdone = 0;
 
@@ -109,7 +111,8 @@ static int peers_init(struct peers *p, bool v13, const char *ciphers,
 	return cdone && sdone ? 0 : -1;
 }
 
-static void peers_fini(struct peers *p)
+static void
+peers_fini(struct peers *p)
 {
 	wolfSSL_free(p->c);
 	wolfSSL_free(p->s);
@@ -120,7 +123,8 @@ static void peers_fini(struct peers *p)
 }
 
 /* What a pipe holds now, without taking it. */
-static size_t snap(const struct pipe *p, uint8_t *out, size_t cap)
+static size_t
+snap(const struct pipe *p, uint8_t *out, size_t cap)
 {
 	size_t n = p->len < cap ? p->len : cap;
 
@@ -132,8 +136,9 @@ static size_t snap(const struct pipe *p, uint8_t *out, size_t cap)
  * across "segments" anywhere); the last record's plaintext goes to
  * last/lastlen.  Returns the number of records, -1 on an error.  A
  * KeyUpdate handshake message steps the read key after its record. */
-static int open_all(struct hs_tls_rec *r, uint8_t *buf, size_t len,
-		    uint8_t *last, size_t *lastlen, int *keyupdates)
+static int
+open_all(struct hs_tls_rec *r, uint8_t *buf, size_t len, uint8_t *last,
+	 size_t *lastlen, int *keyupdates)
 {
 	static struct hs_tls_iov v[8192];
 	size_t off = 0;
@@ -154,7 +159,7 @@ static int open_all(struct hs_tls_rec *r, uint8_t *buf, size_t len,
 		memcpy(last, buf + off + m.off, m.len);
 		*lastlen = m.len;
 		if (m.type == HS_TLS_CT_HANDSHAKE && m.len == 5 &&
-		    last[0] == 24) {   /* KeyUpdate */
+		    last[0] == 24) { /* KeyUpdate */
 			CHECK_EQ(hs_tls_rec_update(r, HS_TLS_REC_READ), 0);
 			(*keyupdates)++;
 		}
@@ -165,7 +170,8 @@ static int open_all(struct hs_tls_rec *r, uint8_t *buf, size_t len,
 }
 
 /* Seal msg with r's write key and hand it to a wolfSSL reader. */
-static void seal_to(struct hs_tls_rec *r, struct pipe *p, const char *msg)
+static void
+seal_to(struct hs_tls_rec *r, struct pipe *p, const char *msg)
 {
 	uint8_t rec[512];
 	size_t hl = hs_tls_rec_hdr_len(r), len = strlen(msg);
@@ -180,7 +186,8 @@ static void seal_to(struct hs_tls_rec *r, struct pipe *p, const char *msg)
 		CHECK_EQ(pipe_put(p, rec, (size_t)rl), (size_t)rl);
 }
 
-static bool read_is(WOLFSSL *ssl, const char *want)
+static bool
+read_is(WOLFSSL *ssl, const char *want)
 {
 	char buf[512];
 	int n = 0, i;
@@ -192,7 +199,8 @@ static bool read_is(WOLFSSL *ssl, const char *want)
 
 /* TLS 1.2 key block (RFC 5246 §6.3): client key, server key, client IV,
  * server IV (AEAD suites have no MAC keys). */
-static int keys12(WOLFSSL *s, size_t kl, size_t ivl, int hash, uint8_t *blk)
+static int
+keys12(WOLFSSL *s, size_t kl, size_t ivl, int hash, uint8_t *blk)
 {
 	unsigned char *ms, *sr, *cr;
 	unsigned int msl, srl, crl;
@@ -203,8 +211,8 @@ static int keys12(WOLFSSL *s, size_t kl, size_t ivl, int hash, uint8_t *blk)
 	memcpy(seed, sr, 32);
 	memcpy(seed + 32, cr, 32);
 	return wc_PRF_TLS(blk, (word32)(2 * (kl + ivl)), ms, msl,
-			  (const byte *)"key expansion", 13, seed, 64, 1,
-			  hash, NULL, INVALID_DEVID);
+			  (const byte *)"key expansion", 13, seed, 64, 1, hash,
+			  NULL, INVALID_DEVID);
 }
 
 struct peer_case {
@@ -215,11 +223,12 @@ struct peer_case {
 	int hash;
 };
 
-static void run_case(const struct peer_case *pc, const char *cert,
-		     const char *key)
+static void
+run_case(const struct peer_case *pc, const char *cert, const char *key)
 {
 	static uint8_t buf[65536], last[16384];
-	struct hs_tls_rec srd, swr, crd, cwr;  /* read/write server/client dirs */
+	struct hs_tls_rec srd, swr, crd,
+		cwr; /* read/write server/client dirs */
 	struct peers p;
 	size_t n, lastlen = 0;
 	int ku = 0, nrec;
@@ -231,7 +240,8 @@ static void run_case(const struct peer_case *pc, const char *cert,
 		return;
 	}
 	CHECK_EQ(wolfSSL_get_current_cipher_suite(p.s) & 0xffff, pc->suite);
-	CHECK(hs_tls_rec_suite_ok(pc->v13 ? HS_TLS_V13 : HS_TLS_V12, pc->suite));
+	CHECK(hs_tls_rec_suite_ok(pc->v13 ? HS_TLS_V13 : HS_TLS_V12,
+				  pc->suite));
 	/* srd reads what the server writes; cwr writes as the client */
 	uint16_t ver = pc->v13 ? HS_TLS_V13 : HS_TLS_V12;
 	CHECK_EQ(hs_tls_rec_init(&srd, ver, pc->suite), 0);
@@ -240,26 +250,35 @@ static void run_case(const struct peer_case *pc, const char *cert,
 	CHECK_EQ(hs_tls_rec_init(&cwr, ver, pc->suite), 0);
 	if (pc->v13) {
 		CHECK_EQ(p.stsl, (int)pc->hash);
-		CHECK_EQ(hs_tls_rec_set_secret(&srd, HS_TLS_REC_READ, p.sts, p.stsl, 0), 0);
-		CHECK_EQ(hs_tls_rec_set_secret(&crd, HS_TLS_REC_READ, p.cts, p.ctsl, 0), 0);
+		CHECK_EQ(hs_tls_rec_set_secret(&srd, HS_TLS_REC_READ, p.sts,
+					       p.stsl, 0),
+			 0);
+		CHECK_EQ(hs_tls_rec_set_secret(&crd, HS_TLS_REC_READ, p.cts,
+					       p.ctsl, 0),
+			 0);
 	} else {
 		uint8_t blk[2 * (32 + 12)];
 		size_t kl = pc->kl, ivl = pc->ivl;
 
-		CHECK_EQ(keys12(p.s, kl, ivl, pc->hash == 48 ? sha384_mac :
-				sha256_mac, blk), 0);
+		CHECK_EQ(keys12(p.s, kl, ivl,
+				pc->hash == 48 ? sha384_mac : sha256_mac, blk),
+			 0);
 		wolfSSL_GetSequenceNumber(p.s, &sseq);
 		wolfSSL_GetPeerSequenceNumber(p.s, &cseq);
-		CHECK_EQ(sseq, 1);   /* the server's Finished was record 0 */
+		CHECK_EQ(sseq, 1); /* the server's Finished was record 0 */
 		CHECK_EQ(cseq, 1);
 		CHECK_EQ(hs_tls_rec_set_key(&crd, HS_TLS_REC_READ, blk, kl,
-					    blk + 2 * kl, ivl, cseq), 0);
+					    blk + 2 * kl, ivl, cseq),
+			 0);
 		CHECK_EQ(hs_tls_rec_set_key(&cwr, HS_TLS_REC_WRITE, blk, kl,
-					    blk + 2 * kl, ivl, cseq), 0);
+					    blk + 2 * kl, ivl, cseq),
+			 0);
 		CHECK_EQ(hs_tls_rec_set_key(&srd, HS_TLS_REC_READ, blk + kl, kl,
-					    blk + 2 * kl + ivl, ivl, sseq), 0);
-		CHECK_EQ(hs_tls_rec_set_key(&swr, HS_TLS_REC_WRITE, blk + kl, kl,
-					    blk + 2 * kl + ivl, ivl, sseq), 0);
+					    blk + 2 * kl + ivl, ivl, sseq),
+			 0);
+		CHECK_EQ(hs_tls_rec_set_key(&swr, HS_TLS_REC_WRITE, blk + kl,
+					    kl, blk + 2 * kl + ivl, ivl, sseq),
+			 0);
 	}
 	/* server -> client: (TLS 1.3 NewSessionTickets,) then data */
 	CHECK_EQ(wolfSSL_write(p.s, "hello from wolfSSL", 18), 18);
@@ -294,9 +313,13 @@ static void run_case(const struct peer_case *pc, const char *cert,
 		CHECK(read_is(p.c, "server too"));
 		/* our writers continue where wolfSSL's stopped */
 		CHECK_EQ(hs_tls_rec_set_secret(&swr, HS_TLS_REC_WRITE,
-			 srd.rd.secret, srd.rd.secret_len, srd.rd.seq), 0);
+					       srd.rd.secret, srd.rd.secret_len,
+					       srd.rd.seq),
+			 0);
 		CHECK_EQ(hs_tls_rec_set_secret(&cwr, HS_TLS_REC_WRITE,
-			 crd.rd.secret, crd.rd.secret_len, crd.rd.seq), 0);
+					       crd.rd.secret, crd.rd.secret_len,
+					       crd.rd.seq),
+			 0);
 	} else {
 		swr.wr.seq = srd.rd.seq;
 		cwr.wr.seq = crd.rd.seq;
@@ -329,7 +352,8 @@ static void run_case(const struct peer_case *pc, const char *cert,
 	peers_fini(&p);
 }
 
-void test_rec_wolfssl(const char *top)
+void
+test_rec_wolfssl(const char *top)
 {
 	static const struct peer_case cases[] = {
 		{ true, "TLS13-AES128-GCM-SHA256", 0x1301, 16, 12, 32 },
@@ -346,8 +370,10 @@ void test_rec_wolfssl(const char *top)
 		CHECK(!"mkdtemp");
 		return;
 	}
-	snprintf(cmd, sizeof(cmd), "bash '%s/scripts/gen-cert.sh' '%s' localhost"
-		 " >/dev/null 2>&1", top, dir);
+	snprintf(cmd, sizeof(cmd),
+		 "bash '%s/scripts/gen-cert.sh' '%s' localhost"
+		 " >/dev/null 2>&1",
+		 top, dir);
 	CHECK(system(cmd) == 0);
 	snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
 	snprintf(key, sizeof(key), "%s/key.pem", dir);

@@ -7,13 +7,15 @@
 
 /* ---- SNI, ALPN, resumption ------------------------------------------ */
 
-void pki_path(char *out, size_t len, const char *site, const char *f)
+void
+pki_path(char *out, size_t len, const char *site, const char *f)
 {
 	snprintf(out, len, "%s/%s/%s", g_pki, site, f);
 }
 
 /* Common name of the certificate the client received ("" if none). */
-void peer_cn(struct pair *p, char *cn, size_t len)
+void
+peer_cn(struct pair *p, char *cn, size_t len)
 {
 	WOLFSSL_X509 *x = wolfSSL_get_peer_certificate(p->cli);
 
@@ -21,15 +23,17 @@ void peer_cn(struct pair *p, char *cn, size_t len)
 	if (x == NULL)
 		return;
 	if (wolfSSL_X509_NAME_get_text_by_NID(wolfSSL_X509_get_subject_name(x),
-					      NID_commonName, cn, (int)len) <= 0)
+					      NID_commonName, cn,
+					      (int)len) <= 0)
 		cn[0] = '\0';
 	wolfSSL_X509_free(x);
 }
 
 /* Connect with SNI name (NULL: none), no verification; the client's view
  * of the server certificate's CN goes to cn.  Returns handshake success. */
-bool sni_connect(struct pair *p, WOLFSSL_METHOD *method,
-			const char *name, char *cn, size_t cnlen)
+bool
+sni_connect(struct pair *p, WOLFSSL_METHOD *method, const char *name, char *cn,
+	    size_t cnlen)
 {
 	if (pair_init(p, method, NULL) != 0)
 		return false;
@@ -43,16 +47,20 @@ bool sni_connect(struct pair *p, WOLFSSL_METHOD *method,
 	return p->srv_rc == 0 && p->cli_done;
 }
 
-struct hs_tls_ctx *sites_ctx(bool strict, char *err, size_t errlen)
+struct hs_tls_ctx *
+sites_ctx(bool strict, char *err, size_t errlen)
 {
 	static char c[3][PATH_MAX + 32], k[3][PATH_MAX + 32];
 	struct hs_tls_site sites[3] = {
-		{ .name = "www.example.com" }, { .name = "*.wild.test" },
+		{ .name = "www.example.com" },
+		{ .name = "*.wild.test" },
 		{ .name = "rsa.test" },
 	};
 	const char *dirs[3] = { "www", "wild", "rsa" };
-	struct hs_tls_config cfg = { .cert_file = g_cert, .key_file = g_key,
-				     .sites = sites, .nb_sites = 3,
+	struct hs_tls_config cfg = { .cert_file = g_cert,
+				     .key_file = g_key,
+				     .sites = sites,
+				     .nb_sites = 3,
 				     .sni_strict = strict };
 	struct hs_tls_ctx *ctx = NULL;
 
@@ -67,13 +75,16 @@ struct hs_tls_ctx *sites_ctx(bool strict, char *err, size_t errlen)
 	return ctx;
 }
 
-void test_sni(void)
+void
+test_sni(void)
 {
-	static const struct { const char *sni, *cn; } cases[] = {
+	static const struct {
+		const char *sni, *cn;
+	} cases[] = {
 		{ "www.example.com", "www.example.com" },
-		{ "WWW.Example.COM", "www.example.com" },   /* case-insensitive */
+		{ "WWW.Example.COM", "www.example.com" }, /* case-insensitive */
 		{ "a.wild.test", "*.wild.test" },
-		{ "a.b.wild.test", "localhost" },   /* one label only: default */
+		{ "a.b.wild.test", "localhost" }, /* one label only: default */
 		{ "wild.test", "localhost" },
 		{ "unknown.test", "localhost" },
 		{ NULL, "localhost" },
@@ -98,7 +109,8 @@ void test_sni(void)
 			fprintf(stderr, "  sni %s: got cn '%s'\n",
 				cases[i].sni ? cases[i].sni : "(none)", cn);
 		if (cases[i].sni != NULL && ok)
-			CHECK(strcmp(hs_tls_server_name(p.srv), cases[i].sni) == 0);
+			CHECK(strcmp(hs_tls_server_name(p.srv), cases[i].sni) ==
+			      0);
 		pair_fini(&p);
 	}
 	/* each site over TLS 1.2 too, RSA with an ECDHE-RSA suite */
@@ -141,7 +153,8 @@ void test_sni(void)
 			  sizeof(cn)));
 	CHECK(strcmp(cn, "localhost") == 0);
 	pair_fini(&p);
-	CHECK(sni_connect(&p, wolfSSLv23_client_method(), NULL, cn, sizeof(cn)));
+	CHECK(sni_connect(&p, wolfSSLv23_client_method(), NULL, cn,
+			  sizeof(cn)));
 	pair_fini(&p);
 	CHECK(sni_connect(&p, wolfSSLv23_client_method(), "x.wild.test", cn,
 			  sizeof(cn)));
@@ -155,8 +168,8 @@ void test_sni(void)
 
 /* Start a client with SNI name and take its first flight (one record
  * carrying the ClientHello) out of the pipe: the message into msg. */
-size_t split_hello(struct pair *p, const char *name, uint8_t *msg,
-			  size_t cap)
+size_t
+split_hello(struct pair *p, const char *name, uint8_t *msg, size_t cap)
 {
 	uint8_t rec[4096];
 	size_t n;
@@ -179,13 +192,15 @@ size_t split_hello(struct pair *p, const char *name, uint8_t *msg,
 
 /* Queue msg to the server as records cut at the offsets cut[] (and a
  * change_cipher_spec record first if ccs). */
-void split_put(struct pair *p, const uint8_t *msg, size_t len,
-		      const size_t *cut, size_t ncut, bool ccs)
+void
+split_put(struct pair *p, const uint8_t *msg, size_t len, const size_t *cut,
+	  size_t ncut, bool ccs)
 {
 	size_t from = 0;
 
 	if (ccs)
-		pipe_put(&p->c2s, (const uint8_t *)"\x14\x03\x03\x00\x01\x01", 6);
+		pipe_put(&p->c2s, (const uint8_t *)"\x14\x03\x03\x00\x01\x01",
+			 6);
 	for (size_t i = 0; i <= ncut; i++) {
 		size_t to = i < ncut ? cut[i] : len;
 		uint8_t h[5] = { 22, 3, 1, (uint8_t)((to - from) >> 8),
@@ -200,7 +215,8 @@ void split_put(struct pair *p, const uint8_t *msg, size_t len,
 /* One split: the server reads the hello and picks a site.  Returns the
  * first hs_tls_handshake result that is not -EAGAIN with input left
  * (or -EAGAIN); the name it read is then hs_tls_server_name(). */
-int split_step(struct pair *p)
+int
+split_step(struct pair *p)
 {
 	int rc = -EAGAIN;
 
@@ -210,7 +226,8 @@ int split_step(struct pair *p)
 }
 
 /* Where the host name sits in msg (its first byte), or 0. */
-size_t find_name(const uint8_t *msg, size_t len, const char *name)
+size_t
+find_name(const uint8_t *msg, size_t len, const char *name)
 {
 	size_t nl = strlen(name);
 
@@ -220,14 +237,16 @@ size_t find_name(const uint8_t *msg, size_t len, const char *name)
 	return 0;
 }
 
-bool split_name_is(struct pair *p, const char *name)
+bool
+split_name_is(struct pair *p, const char *name)
 {
 	const char *got = hs_tls_server_name(p->srv);
 
 	return got != NULL && strcmp(got, name) == 0;
 }
 
-void test_split_hello(void)
+void
+test_split_hello(void)
 {
 	uint8_t msg[4096];
 	size_t len, at, cut[2];
@@ -264,9 +283,11 @@ void test_split_hello(void)
 			rc = -EAGAIN;
 		if (rc != -EAGAIN || !split_name_is(&p, "www.example.com")) {
 			if (bad2 < 5)
-				fprintf(stderr, "  cut %zu: rc %d name %s\n", c, rc,
-					hs_tls_server_name(p.srv) ?
-					hs_tls_server_name(p.srv) : "-");
+				fprintf(stderr, "  cut %zu: rc %d name %s\n", c,
+					rc,
+					hs_tls_server_name(p.srv)
+						? hs_tls_server_name(p.srv)
+						: "-");
 			bad2++;
 		}
 		pair_fini(&p);
@@ -284,7 +305,8 @@ void test_split_hello(void)
 				continue;
 			cut[0] = c;
 			cut[1] = d;
-			if (split_hello(&p, "www.example.com", m, sizeof(m)) != len) {
+			if (split_hello(&p, "www.example.com", m, sizeof(m)) !=
+			    len) {
 				bad3++;
 				pair_fini(&p);
 				continue;
@@ -292,8 +314,9 @@ void test_split_hello(void)
 			split_put(&p, m, len, cut, 2, false);
 			rc = split_step(&p);
 			if (c < 4 && rc == -EPROTO)
-				rc = -EAGAIN;   /* as above */
-			if (rc != -EAGAIN || !split_name_is(&p, "www.example.com"))
+				rc = -EAGAIN; /* as above */
+			if (rc != -EAGAIN ||
+			    !split_name_is(&p, "www.example.com"))
 				bad3++;
 			pair_fini(&p);
 		}
@@ -333,7 +356,8 @@ void test_split_hello(void)
 		}
 		split_put(&p, m, len, cut, c == 0 ? 0 : 1, c % 3 == 0);
 		rc = split_step(&p);
-		if (rc != -EPROTO || log_find_record(&p.s2c, REC_HANDSHAKE) >= 0)
+		if (rc != -EPROTO ||
+		    log_find_record(&p.s2c, REC_HANDSHAKE) >= 0)
 			badstrict++;
 		else
 			check_alert(&p, ALERT_UNRECOGNIZED_NAME);
@@ -347,7 +371,8 @@ out:
 }
 
 /* What may come before the ClientHello, and the bounds of the hold. */
-void test_hello_hold(void)
+void
+test_hello_hold(void)
 {
 	uint8_t msg[4096], big[20000];
 	size_t len, cut[HS_TLS_HELLO_RECS + 1];
@@ -361,12 +386,13 @@ void test_hello_hold(void)
 		len = split_hello(&p, "localhost", msg, sizeof(msg));
 		CHECK(len > n);
 		for (size_t i = 0; i < n; i++)
-			cut[i] = 4 + i;   /* the header whole (wolfSSL) */
+			cut[i] = 4 + i; /* the header whole (wolfSSL) */
 		split_put(&p, msg, len, cut, n, false);
 		rc = split_step(&p);
 		if (extra == 0) {
 			CHECK(rc == -EAGAIN && split_name_is(&p, "localhost"));
-			CHECK(!(hs_tls_events(p.srv) & HS_TLS_EV_HELLO_TOO_BIG));
+			CHECK(!(hs_tls_events(p.srv) &
+				HS_TLS_EV_HELLO_TOO_BIG));
 		} else {
 			CHECK(rc == -EPROTO);
 			check_alert(&p, 50 /* decode_error */);
@@ -392,9 +418,13 @@ void test_hello_hold(void)
 	 * fragments, an over-long record: unexpected_message or
 	 * record_overflow, never a handshake */
 	{
-		static const struct { const char *pre; size_t n; int alert; }
-		cases[] = {
-			{ "\x14\x03\x03\x00\x01\x01\x14\x03\x03\x00\x01\x01", 12, 10 },
+		static const struct {
+			const char *pre;
+			size_t n;
+			int alert;
+		} cases[] = {
+			{ "\x14\x03\x03\x00\x01\x01\x14\x03\x03\x00\x01\x01",
+			  12, 10 },
 			{ "\x14\x03\x03\x00\x01\x02", 6, 10 },
 			{ "\x14\x03\x03\x00\x02\x01\x01", 7, 10 },
 			{ "\x15\x03\x03\x00\x02\x01\x00", 7, 10 },
@@ -406,7 +436,8 @@ void test_hello_hold(void)
 		for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 			len = split_hello(&p, "localhost", msg, sizeof(msg));
 			CHECK(len > 0);
-			pipe_put(&p.c2s, (const uint8_t *)cases[i].pre, cases[i].n);
+			pipe_put(&p.c2s, (const uint8_t *)cases[i].pre,
+				 cases[i].n);
 			split_put(&p, msg, len, NULL, 0, false);
 			CHECK(split_step(&p) == -EPROTO);
 			check_alert(&p, cases[i].alert);
@@ -416,7 +447,8 @@ void test_hello_hold(void)
 		len = split_hello(&p, "localhost", msg, sizeof(msg));
 		cut[0] = 20;
 		split_put(&p, msg, 20, NULL, 0, false);
-		pipe_put(&p.c2s, (const uint8_t *)"\x14\x03\x03\x00\x01\x01", 6);
+		pipe_put(&p.c2s, (const uint8_t *)"\x14\x03\x03\x00\x01\x01",
+			 6);
 		split_put(&p, msg + 20, len - 20, NULL, 0, false);
 		CHECK(split_step(&p) == -EPROTO);
 		check_alert(&p, 10);
@@ -426,7 +458,8 @@ void test_hello_hold(void)
 
 /* A leaf signed by an intermediate: the client trusts only the root, so
  * the handshake works only if the server sends the whole chain. */
-void test_alpn(void)
+void
+test_alpn(void)
 {
 	/* wire format: length-prefixed names, comma lists in wolfSSL_UseALPN */
 	struct pair p;
@@ -444,8 +477,10 @@ void test_alpn(void)
 
 	/* only h2: no_application_protocol, no ServerHello (RFC 7301 §3.2) */
 	for (int v = 0; v < 2; v++) {
-		CHECK(pair_init(&p, v ? wolfTLSv1_2_client_method()
-				      : wolfSSLv23_client_method(), NULL) == 0);
+		CHECK(pair_init(&p,
+				v ? wolfTLSv1_2_client_method()
+				  : wolfSSLv23_client_method(),
+				NULL) == 0);
 		CHECK(wolfSSL_UseALPN(p.cli, (char *)"h2", 2,
 				      WOLFSSL_ALPN_CONTINUE_ON_MISMATCH) ==
 		      WOLFSSL_SUCCESS);

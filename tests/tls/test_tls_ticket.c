@@ -4,10 +4,10 @@
  * (part of the test_tls program, see test_tls.h).
  */
 #include "test_tls.h"
-#include "hs_tls_int.h"           /* hs_tls_clock */
+#include "hs_tls_int.h" /* hs_tls_clock */
 
-WOLFSSL_SESSION *get_session(WOLFSSL_METHOD *method, bool ticket12,
-				    bool *reused)
+WOLFSSL_SESSION *
+get_session(WOLFSSL_METHOD *method, bool ticket12, bool *reused)
 {
 	WOLFSSL_SESSION *sess = NULL;
 	uint8_t buf[16];
@@ -31,8 +31,8 @@ WOLFSSL_SESSION *get_session(WOLFSSL_METHOD *method, bool ticket12,
 }
 
 /* Resume sess: 1 resumed, 0 full handshake, -1 failed. */
-int resume(WOLFSSL_METHOD *method, WOLFSSL_SESSION *sess,
-		  bool ticket12)
+int
+resume(WOLFSSL_METHOD *method, WOLFSSL_SESSION *sess, bool ticket12)
 {
 	struct pair p;
 	int r = -1;
@@ -55,7 +55,8 @@ int resume(WOLFSSL_METHOD *method, WOLFSSL_SESSION *sess,
 
 char g_tk[PATH_MAX + 32];
 
-void write_keys(const char *content)
+void
+write_keys(const char *content)
 {
 	FILE *f = fopen(g_tk, "w");
 
@@ -67,7 +68,8 @@ void write_keys(const char *content)
 }
 
 
-void test_resumption(void)
+void
+test_resumption(void)
 {
 	struct hs_tls_config cfg;
 	struct hs_tls_ctx *ctx = NULL, *ctx2 = NULL;
@@ -77,7 +79,8 @@ void test_resumption(void)
 
 	snprintf(g_tk, sizeof(g_tk), "%s/ticket.keys", g_dir);
 	write_keys("# ticket keys: first encrypts\n\n" KEY_A);
-	cfg = (struct hs_tls_config){ .cert_file = g_cert, .key_file = g_key,
+	cfg = (struct hs_tls_config){ .cert_file = g_cert,
+				      .key_file = g_key,
 				      .ticket_key_file = g_tk };
 	CHECK(hs_tls_ctx_new(&ctx, &cfg, err, sizeof(err)) == 0);
 	if (ctx == NULL) {
@@ -118,11 +121,14 @@ void test_resumption(void)
 
 	/* bad files: clear message, old keys ([B]) stay in force */
 	{
-		static const struct { const char *content, *msg; } bad[] = {
+		static const struct {
+			const char *content, *msg;
+		} bad[] = {
 			{ "", "holds no key" },
 			{ "# only a comment\n", "holds no key" },
 			{ "0011\n", "line 1: expected 64 hex digits" },
-			{ "# c\n" "zz112233445566778899aabbccddeeff"
+			{ "# c\n"
+			  "zz112233445566778899aabbccddeeff"
 			  "00112233445566778899aabbccddeeff\n",
 			  "line 2: 'z' is not a hex digit" },
 			{ KEY_A KEY_A KEY_A KEY_A KEY_A KEY_A KEY_A KEY_A KEY_A,
@@ -149,8 +155,8 @@ void test_resumption(void)
 				fwrite("\0zz\n", 1, 4, f);
 				fclose(f);
 			}
-			CHECK(hs_tls_reload_ticket_keys(ctx, g_tk, err,
-							sizeof(err)) == -EINVAL);
+			CHECK(hs_tls_reload_ticket_keys(
+				      ctx, g_tk, err, sizeof(err)) == -EINVAL);
 			CHECK(contains(err, "line 1: NUL byte"));
 		}
 		unlink(g_tk);
@@ -159,7 +165,8 @@ void test_resumption(void)
 		CHECK(contains(err, "No such file"));
 		CHECK(resume(wolfTLSv1_3_client_method(), sb, false) == 1);
 		/* NULL: a fresh random key; old tickets no longer open */
-		CHECK(hs_tls_reload_ticket_keys(ctx, NULL, err, sizeof(err)) == 0);
+		CHECK(hs_tls_reload_ticket_keys(ctx, NULL, err, sizeof(err)) ==
+		      0);
 		CHECK(resume(wolfTLSv1_3_client_method(), sb, false) == 0);
 		wolfSSL_SESSION_free(sb);
 	}
@@ -167,7 +174,8 @@ void test_resumption(void)
 	hs_tls_ctx_free(ctx);
 
 	/* cache off: a TLS 1.2 client without tickets does a full handshake */
-	cfg = (struct hs_tls_config){ .cert_file = g_cert, .key_file = g_key,
+	cfg = (struct hs_tls_config){ .cert_file = g_cert,
+				      .key_file = g_key,
 				      .session_cache = -1 };
 	CHECK(hs_tls_ctx_new(&ctx, &cfg, err, sizeof(err)) == 0);
 	g_pair_ctx = ctx;
@@ -186,9 +194,9 @@ void test_resumption(void)
 /* A client (no verification) that offers SNI name (NULL: none) and, if
  * sess is not NULL, that session; ticket12 turns TLS 1.2 tickets on.  A
  * completed handshake leaves the server certificate's CN in cn. */
-bool site_pair(struct pair *p, WOLFSSL_METHOD *method, const char *name,
-		      WOLFSSL_SESSION *sess, bool ticket12, char *cn,
-		      size_t cnlen)
+bool
+site_pair(struct pair *p, WOLFSSL_METHOD *method, const char *name,
+	  WOLFSSL_SESSION *sess, bool ticket12, char *cn, size_t cnlen)
 {
 	cn[0] = '\0';
 	if (pair_init(p, method, NULL) != 0)
@@ -208,8 +216,8 @@ bool site_pair(struct pair *p, WOLFSSL_METHOD *method, const char *name,
 }
 
 /* A full handshake with SNI name; the client's session (caller frees). */
-WOLFSSL_SESSION *site_session(WOLFSSL_METHOD *method, const char *name,
-				     bool ticket12)
+WOLFSSL_SESSION *
+site_session(WOLFSSL_METHOD *method, const char *name, bool ticket12)
 {
 	WOLFSSL_SESSION *sess = NULL;
 	uint8_t buf[16];
@@ -218,7 +226,8 @@ WOLFSSL_SESSION *site_session(WOLFSSL_METHOD *method, const char *name,
 
 	if (site_pair(&p, method, name, NULL, ticket12, cn, sizeof(cn))) {
 		CHECK(!hs_tls_session_reused(p.srv));
-		(void)wolfSSL_read(p.cli, buf, sizeof(buf)); /* TLS 1.3 ticket */
+		(void)wolfSSL_read(p.cli, buf,
+				   sizeof(buf)); /* TLS 1.3 ticket */
 		sess = wolfSSL_get1_session(p.cli);
 	}
 	pair_fini(&p);
@@ -226,7 +235,8 @@ WOLFSSL_SESSION *site_session(WOLFSSL_METHOD *method, const char *name,
 }
 
 /* Whether the server sent a plaintext (TLS 1.2) Certificate message. */
-bool log_has_certificate(const struct pipe *p)
+bool
+log_has_certificate(const struct pipe *p)
 {
 	size_t off = 0;
 
@@ -249,9 +259,9 @@ bool log_has_certificate(const struct pipe *p)
  * of the full handshake the server rightly started (OpenSSL's client
  * falls back: tests/integration/test_resume.sh).  With ticket12 a refusal
  * is therefore -1 with *cert_sent true: the server did not resume. */
-int site_resume(WOLFSSL_METHOD *method, const char *name,
-		       WOLFSSL_SESSION *sess, bool ticket12, char *cn,
-		       size_t cnlen, unsigned int *events)
+int
+site_resume(WOLFSSL_METHOD *method, const char *name, WOLFSSL_SESSION *sess,
+	    bool ticket12, char *cn, size_t cnlen, unsigned int *events)
 {
 	struct pair p;
 	bool ok;
@@ -266,7 +276,7 @@ int site_resume(WOLFSSL_METHOD *method, const char *name,
 		if (events != NULL)
 			*events = hs_tls_events(p.srv);
 	} else if (ticket12 && log_has_certificate(&p.s2c)) {
-		r = -2;          /* see above: full handshake, client gave up */
+		r = -2; /* see above: full handshake, client gave up */
 		if (events != NULL)
 			*events = HS_TLS_EV_RESUME_REFUSED;
 		snprintf(cn, cnlen, "(not verified)");
@@ -276,8 +286,8 @@ int site_resume(WOLFSSL_METHOD *method, const char *name,
 }
 
 /* A refused resumption: a full handshake serving want_cn. */
-void expect_full(int r, bool ticket12, const char *cn,
-			const char *want_cn)
+void
+expect_full(int r, bool ticket12, const char *cn, const char *want_cn)
 {
 	if (ticket12) {
 		CHECK(r == -2 || (r == 0 && strcmp(cn, want_cn) == 0));
@@ -291,10 +301,14 @@ void expect_full(int r, bool ticket12, const char *cn,
  * §4.6.1): a ticket or cached TLS 1.2 session from one name gets a full
  * handshake (with the other site's certificate) under another name, and
  * resumes under its own, also on another server sharing the ticket keys. */
-void test_site_resumption(void)
+void
+test_site_resumption(void)
 {
-	static const struct { WOLFSSL_METHOD *(*method)(void); bool t12;
-			      const char *what; } kinds[] = {
+	static const struct {
+		WOLFSSL_METHOD *(*method)(void);
+		bool t12;
+		const char *what;
+	} kinds[] = {
 		{ wolfTLSv1_3_client_method, false, "TLS 1.3 ticket" },
 		{ wolfTLSv1_2_client_method, true, "TLS 1.2 ticket" },
 		{ wolfTLSv1_2_client_method, false, "TLS 1.2 session cache" },
@@ -321,7 +335,8 @@ void test_site_resumption(void)
 		www = site_session(kinds[k].method(), "www.example.com",
 				   kinds[k].t12);
 		def = site_session(kinds[k].method(), NULL, kinds[k].t12);
-		wa = site_session(kinds[k].method(), "a.wild.test", kinds[k].t12);
+		wa = site_session(kinds[k].method(), "a.wild.test",
+				  kinds[k].t12);
 		CHECK(www != NULL && def != NULL && wa != NULL);
 		printf("  site resumption: %s\n", kinds[k].what);
 		/* its own name resumes (the name compared without case) */
@@ -342,7 +357,8 @@ void test_site_resumption(void)
 		expect_full(r, kinds[k].t12, cn, "rsa.test");
 		CHECK(ev == HS_TLS_EV_RESUME_REFUSED);
 		m = kinds[k].method();
-		r = site_resume(m, NULL, www, kinds[k].t12, cn, sizeof(cn), NULL);
+		r = site_resume(m, NULL, www, kinds[k].t12, cn, sizeof(cn),
+				NULL);
 		expect_full(r, kinds[k].t12, cn, "localhost");
 		m = kinds[k].method();
 		r = site_resume(m, "www.example.com", def, kinds[k].t12, cn,
@@ -365,8 +381,8 @@ void test_site_resumption(void)
 		/* another server of the fleet: same sites, same key file */
 		ctx2 = sites_ctx(false, err, sizeof(err));
 		CHECK(ctx2 != NULL &&
-		      hs_tls_reload_ticket_keys(ctx2, g_tk, err,
-						sizeof(err)) == 0);
+		      hs_tls_reload_ticket_keys(ctx2, g_tk, err, sizeof(err)) ==
+			      0);
 		g_pair_ctx = ctx2;
 		m = kinds[k].method();
 		CHECK(site_resume(m, "www.example.com", www, kinds[k].t12, cn,
@@ -404,12 +420,15 @@ fake_clock(time_t *t)
  * come from a server with the default lifetime (so the client still
  * offers them) and are offered to one with a 2 s lifetime sharing the
  * ticket keys (a reload that shortened it). */
-void test_ticket_lifetime(void)
+void
+test_ticket_lifetime(void)
 {
-	static const struct { WOLFSSL_METHOD *(*method)(void); bool t12; }
-		kinds[] = { { wolfTLSv1_3_client_method, false },
-			    { wolfTLSv1_2_client_method, true },
-			    { wolfTLSv1_2_client_method, false } };
+	static const struct {
+		WOLFSSL_METHOD *(*method)(void);
+		bool t12;
+	} kinds[] = { { wolfTLSv1_3_client_method, false },
+		      { wolfTLSv1_2_client_method, true },
+		      { wolfTLSv1_2_client_method, false } };
 	struct hs_tls_config cfg;
 	struct hs_tls_ctx *ctx = NULL, *shrt = NULL;
 	WOLFSSL_SESSION *sess[3], *s2;
@@ -418,13 +437,15 @@ void test_ticket_lifetime(void)
 
 	snprintf(g_tk, sizeof(g_tk), "%s/ticket.keys", g_dir);
 	write_keys(KEY_A);
-	cfg = (struct hs_tls_config){ .cert_file = g_cert, .key_file = g_key,
+	cfg = (struct hs_tls_config){ .cert_file = g_cert,
+				      .key_file = g_key,
 				      .ticket_key_file = g_tk,
-				      .ticket_lifetime = HS_TLS_TICKET_LIFETIME_MAX + 1 };
+				      .ticket_lifetime =
+					      HS_TLS_TICKET_LIFETIME_MAX + 1 };
 	CHECK(hs_tls_ctx_new(&ctx, &cfg, err, sizeof(err)) == -EINVAL);
 	CHECK(ctx == NULL && contains(err, "604800"));
 	printf("  bad lifetime: %s\n", err);
-	cfg.ticket_lifetime = 0;                       /* the default */
+	cfg.ticket_lifetime = 0; /* the default */
 	CHECK(hs_tls_ctx_new(&ctx, &cfg, err, sizeof(err)) == 0);
 	cfg.ticket_lifetime = 2;
 	CHECK(hs_tls_ctx_new(&shrt, &cfg, err, sizeof(err)) == 0);
@@ -456,7 +477,7 @@ void test_ticket_lifetime(void)
 	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++)
 		CHECK(site_resume(kinds[k].method(), NULL, sess[k],
 				  kinds[k].t12, cn, sizeof(cn), NULL) == 1);
-	g_clock_off = 3;                     /* older than 2 s */
+	g_clock_off = 3; /* older than 2 s */
 	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
 		int r;
 

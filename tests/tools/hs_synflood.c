@@ -30,11 +30,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BATCH    64
-#define OPT_LEN  20
-#define IP_LEN   20
-#define TCP_LEN  (20 + OPT_LEN)
-#define FRAME    (14 + IP_LEN + TCP_LEN)
+#define BATCH   64
+#define OPT_LEN 20
+#define IP_LEN  20
+#define TCP_LEN (20 + OPT_LEN)
+#define FRAME   (14 + IP_LEN + TCP_LEN)
 
 /* 198.18.0.0/15 */
 #define TESTNET      0xc6120000u
@@ -43,7 +43,7 @@
 static uint64_t rng_state;
 
 static uint64_t
-rnd(void)	/* xorshift64* */
+rnd(void) /* xorshift64* */
 {
 	rng_state ^= rng_state >> 12;
 	rng_state ^= rng_state << 25;
@@ -97,8 +97,8 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: hs_synflood IFNAME DST-MAC DST-IP DPORT "
-		"SRC-NET/LEN COUNT PPS MAX-SECONDS\n"
-		"  (DST-IP and SRC-NET inside 198.18.0.0/15)\n");
+			"SRC-NET/LEN COUNT PPS MAX-SECONDS\n"
+			"  (DST-IP and SRC-NET inside 198.18.0.0/15)\n");
 	return 2;
 }
 
@@ -124,11 +124,11 @@ build(uint8_t *f, const uint8_t smac[6], const uint8_t dmac[6], uint32_t src,
 	s = (uint32_t)rnd();
 	ip[4] = (uint8_t)(s >> 8);
 	ip[5] = (uint8_t)s;
-	ip[6] = 0x40;			/* DF */
-	ip[8] = 64;			/* TTL */
-	ip[9] = 6;			/* TCP */
-	memcpy(ip + 12, &(uint32_t){htonl(src)}, 4);
-	memcpy(ip + 16, &(uint32_t){htonl(dst)}, 4);
+	ip[6] = 0x40; /* DF */
+	ip[8] = 64;   /* TTL */
+	ip[9] = 6;    /* TCP */
+	memcpy(ip + 12, &(uint32_t){ htonl(src) }, 4);
+	memcpy(ip + 16, &(uint32_t){ htonl(dst) }, 4);
 	s = fold(sum16(ip, IP_LEN, 0));
 	ip[10] = (uint8_t)(s >> 8);
 	ip[11] = (uint8_t)s;
@@ -138,18 +138,26 @@ build(uint8_t *f, const uint8_t smac[6], const uint8_t dmac[6], uint32_t src,
 	th[1] = (uint8_t)sport;
 	th[2] = (uint8_t)(dport >> 8);
 	th[3] = (uint8_t)dport;
-	memcpy(th + 4, &(uint32_t){htonl(seq)}, 4);
+	memcpy(th + 4, &(uint32_t){ htonl(seq) }, 4);
 	th[12] = (TCP_LEN / 4) << 4;
-	th[13] = 0x02;			/* SYN */
-	th[14] = 0xfa;			/* window 64240 */
+	th[13] = 0x02; /* SYN */
+	th[14] = 0xfa; /* window 64240 */
 	th[15] = 0xf0;
 	/* MSS 1460, SACK permitted, timestamps, NOP, window scale 7 */
-	o[0] = 2; o[1] = 4; o[2] = 0x05; o[3] = 0xb4;
-	o[4] = 4; o[5] = 2;
-	o[6] = 8; o[7] = 10;
-	memcpy(o + 8, &(uint32_t){htonl(tsval)}, 4);
+	o[0] = 2;
+	o[1] = 4;
+	o[2] = 0x05;
+	o[3] = 0xb4;
+	o[4] = 4;
+	o[5] = 2;
+	o[6] = 8;
+	o[7] = 10;
+	memcpy(o + 8, &(uint32_t){ htonl(tsval) }, 4);
 	/* o[12..15]: TSecr 0 */
-	o[16] = 1; o[17] = 3; o[18] = 3; o[19] = 7;
+	o[16] = 1;
+	o[17] = 3;
+	o[18] = 3;
+	o[19] = 7;
 
 	memcpy(ph, ip + 12, 8);
 	ph[8] = 0;
@@ -184,7 +192,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "hs_synflood: no interface %s\n", argv[1]);
 		return 2;
 	}
-	if (parse_mac(argv[2], dmac) != 0 || inet_pton(AF_INET, argv[3], &a) != 1)
+	if (parse_mac(argv[2], dmac) != 0 ||
+	    inet_pton(AF_INET, argv[3], &a) != 1)
 		return usage();
 	dst = ntohl(a.s_addr);
 	dport = strtol(argv[4], NULL, 10);
@@ -198,8 +207,10 @@ main(int argc, char **argv)
 		return usage();
 	srcmask = plen ? ~0u << (32 - plen) : 0;
 	srcnet = ntohl(a.s_addr) & srcmask;
-	if ((dst & TESTNET_MASK) != TESTNET || (srcnet & TESTNET_MASK) != TESTNET) {
-		fprintf(stderr, "hs_synflood: addresses must be inside 198.18.0.0/15\n");
+	if ((dst & TESTNET_MASK) != TESTNET ||
+	    (srcnet & TESTNET_MASK) != TESTNET) {
+		fprintf(stderr, "hs_synflood: addresses must be inside "
+				"198.18.0.0/15\n");
 		return 2;
 	}
 	count = strtoull(argv[6], NULL, 10);
@@ -208,7 +219,7 @@ main(int argc, char **argv)
 	if (count == 0 || maxs <= 0 || maxs > 600)
 		return usage();
 
-	fd = socket(AF_PACKET, SOCK_RAW, 0);	/* protocol 0: send only */
+	fd = socket(AF_PACKET, SOCK_RAW, 0); /* protocol 0: send only */
 	if (fd < 0) {
 		perror("hs_synflood: socket(AF_PACKET)");
 		return 2;
@@ -239,7 +250,8 @@ main(int argc, char **argv)
 		msgs[i].msg_hdr.msg_name = &sll;
 		msgs[i].msg_hdr.msg_namelen = sizeof(sll);
 	}
-	rng_state = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32 ^ 0x9e3779b97f4a7c15ull;
+	rng_state = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32 ^
+		    0x9e3779b97f4a7c15ull;
 
 	t0 = now_s();
 	t = t0;
@@ -255,7 +267,10 @@ main(int argc, char **argv)
 
 				if (ahead >= 1) {
 					ts.tv_sec = (time_t)ahead;
-					ts.tv_nsec = (long)((ahead - (double)ts.tv_sec) * 1e9);
+					ts.tv_nsec =
+						(long)((ahead -
+							(double)ts.tv_sec) *
+						       1e9);
 				}
 				nanosleep(&ts, NULL);
 				continue;
@@ -272,7 +287,8 @@ main(int argc, char **argv)
 		}
 		r = sendmmsg(fd, msgs, (unsigned int)n, 0);
 		if (r < 0) {
-			if (errno == ENOBUFS || errno == EAGAIN || errno == EINTR) {
+			if (errno == ENOBUFS || errno == EAGAIN ||
+			    errno == EINTR) {
 				usleep(100);
 				continue;
 			}
@@ -282,7 +298,8 @@ main(int argc, char **argv)
 		sent += (unsigned long long)r;
 	}
 	t = now_s() - t0;
-	printf("sent %llu in %.3f s: %.0f pps\n", sent, t, t > 0 ? (double)sent / t : 0.0);
+	printf("sent %llu in %.3f s: %.0f pps\n", sent, t,
+	       t > 0 ? (double)sent / t : 0.0);
 	close(fd);
 	return sent == count ? 0 : 1;
 }
