@@ -111,23 +111,6 @@ hs_tcp_connect(struct hs_lcore *lc, uint32_t faddr, uint16_t fport_host,
 	return c;
 }
 
-void
-hs_tcp_syn_timeout(struct hs_tcp_conn *c)
-{
-	struct hs_lcore *lc = c->lc;
-
-	if (c->rexmt_shift >= hs_tcp_params.syn_retries) {
-		lc->stats.tcp_conn_timeout++;
-		hs_tcp_conn_drop(c, -ETIMEDOUT);
-		return;
-	}
-	c->rexmt_shift++;
-	c->rtt_start_us = 0; /* Karn */
-	lc->stats.tcp_rexmt++;
-	hs_tcp_send_syn(c);
-	hs_tcp_timer_arm(c, &c->t_rexmt, hs_tcp_rto_cur(c));
-}
-
 /* The peer's SYN options against what our SYN offered (all of it). */
 static void
 hs_tcp_connect_negotiate(struct hs_tcp_conn *c, const struct hs_tcp_opts *o)

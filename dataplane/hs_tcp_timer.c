@@ -192,10 +192,12 @@ hs_tcp_rack_run(struct hs_tcp_conn *c, bool timer)
 
 /* ---- TCP timer handlers ---------------------------------------------- */
 
-/* SYN-ACK retransmission with exponential backoff from rto_init; after
- * syn_retries the embryonic conn is freed silently (never accepted). */
+/* SYN-ACK (passive open) or SYN (active open, hs_tcp_connect.c)
+ * retransmission with exponential backoff from rto_init; after
+ * syn_retries the conn is dropped with -ETIMEDOUT (an embryonic passive
+ * one silently: it was never accepted). */
 static void
-hs_tcp_synack_timeout(struct hs_tcp_conn *c)
+hs_tcp_syn_timeout(struct hs_tcp_conn *c)
 {
 	struct hs_lcore *lc = c->lc;
 
@@ -207,7 +209,10 @@ hs_tcp_synack_timeout(struct hs_tcp_conn *c)
 	c->rexmt_shift++;
 	c->rtt_start_us = 0; /* Karn */
 	lc->stats.tcp_rexmt++;
-	hs_tcp_send_synack(c);
+	if (c->state == HS_TCP_SYN_SENT)
+		hs_tcp_send_syn(c);
+	else
+		hs_tcp_send_synack(c);
 	hs_tcp_timer_arm(c, &c->t_rexmt, hs_tcp_rto_cur(c));
 }
 
@@ -331,10 +336,8 @@ hs_tcp_rexmt_timeout(struct hs_tcp_conn *c)
 	} else if (c->flags2 & HS_TCPF2_PTO) {
 		c->flags2 &= ~HS_TCPF2_PTO;
 		hs_tcp_tlp_timeout(c);
-	} else if (c->state == HS_TCP_SYN_RCVD)
-		hs_tcp_synack_timeout(c);
-	else if (c->state == HS_TCP_SYN_SENT)
-		hs_tcp_syn_timeout(c); /* hs_tcp_connect.c */
+	} else if (c->state == HS_TCP_SYN_RCVD || c->state == HS_TCP_SYN_SENT)
+		hs_tcp_syn_timeout(c);
 	else if (c->flags & HS_TCPF_PERSIST)
 		hs_tcp_persist_timeout(c);
 	else

@@ -674,8 +674,7 @@ void hs_tcp_output(struct hs_tcp_conn *c);
 int hs_tcp_send_synack(struct hs_tcp_conn *c);
 void hs_tcp_send_ack(struct hs_tcp_conn *c);
 /* ---- hs_tcp_connect.c: active open ---- */
-int hs_tcp_send_syn(struct hs_tcp_conn *c);     /* hs_tcp_out.c */
-void hs_tcp_syn_timeout(struct hs_tcp_conn *c); /* t_rexmt in SYN_SENT */
+int hs_tcp_send_syn(struct hs_tcp_conn *c); /* hs_tcp_out.c */
 /* A segment for a SYN_SENT conn (RFC 9293 §3.10.7.3).  Consumes m. */
 void hs_tcp_syn_sent_input(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 			   struct rte_mbuf *m);
