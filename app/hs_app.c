@@ -207,6 +207,7 @@ worker_setup(void *arg)
 		.https_port = app->o.https_port,
 		.http_port = app->o.http_port,
 		.access_log = strcmp(app->o.access_log, "off") != 0,
+		.rstate_max = app->o.request_buffers,
 	};
 	int socket = (int)rte_socket_id();
 

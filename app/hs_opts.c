@@ -161,6 +161,10 @@ static const struct hs_optdef hs_optdefs[] = {
 	  "IP MTU (default 1500)" },
 	{ "max-conns", HS_OPT_U32, HS_OFF(max_conns), 1, 1u << 22, NULL, false,
 	  "N", "TCP connections per lcore (default 16384)" },
+	{ "request-buffers", HS_OPT_U32, HS_OFF(request_buffers), 1, 1u << 22,
+	  NULL, false, "N",
+	  "request buffers (11 KiB, held only while a request is in "
+	  "progress) per lcore (default 4096)" },
 	{ "mbufs", HS_OPT_U32, HS_OFF(nb_mbufs), 1024, 1u << 24, NULL, false,
 	  "N", "mbufs in the packet pool (default 32767)" },
 	{ "max-file", HS_OPT_U64, HS_OFF(max_file), 0, 1ull << 40, NULL, false,

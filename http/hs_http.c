@@ -6,7 +6,7 @@
  * log capture.  Responses are built in hs_http_resp.c (hs_http_int.h).
  *
  * Per request: parse the head in place (hs_http_parse.c), build the
- * response header block into c->hdr, point the body at the file cache,
+ * response header block into c->rs->hdr, point the body at the file cache,
  * then drop the head from in[] (memmove of the bytes that follow only).
  * Nothing is allocated; the only per-thread state is the cached Date
  * string and scratch buffers for the decoded path (hs_http_resp.c).
@@ -34,6 +34,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -52,6 +53,120 @@ hs_output_pending(const struct hs_http_conn *c)
 	return c->cont_off < c->cont_len || c->hdr_off < c->hdr_len ||
 	       c->body_off < c->body_len;
 }
+
+/* ---- request state blocks ------------------------------------------- */
+
+struct hs_http_rchunk {
+	struct hs_http_rchunk *next;
+	struct hs_http_rstate blk[];
+};
+
+/* The pool of callers that bring none (unit tests, fuzzers). */
+static __thread struct hs_http_rpool hs_rpool_dflt;
+/* Where a closing connection's input goes (thrown away unread). */
+static __thread char hs_discard[HS_HTTP_IN_BUF];
+
+void
+hs_http_rpool_init(struct hs_http_rpool *p, uint32_t max)
+{
+	memset(p, 0, sizeof(*p));
+	p->max = max;
+}
+
+void
+hs_http_rpool_fini(struct hs_http_rpool *p)
+{
+	struct hs_http_rchunk *k, *next;
+
+	for (k = p->chunks; k != NULL; k = next) {
+		next = k->next;
+		free(k);
+	}
+	p->chunks = NULL;
+	p->free = NULL;
+	p->total = 0;
+}
+
+static struct hs_http_rpool *
+hs_rpool(const struct hs_http_conn *c)
+{
+	return c->srv->rpool != NULL ? c->srv->rpool : &hs_rpool_dflt;
+}
+
+/* A block from p, NULL when none is free and p is at its bound. */
+static struct hs_http_rstate *
+hs_rpool_get(struct hs_http_rpool *p)
+{
+	struct hs_http_rstate *rs;
+
+	if (p->free == NULL) {
+		uint32_t n = HS_HTTP_RPOOL_CHUNK;
+		struct hs_http_rchunk *k;
+
+		if (p->max != 0 && p->total >= p->max)
+			return NULL;
+		if (p->max != 0 && n > p->max - p->total)
+			n = p->max - p->total;
+		k = malloc(sizeof(*k) + n * sizeof(k->blk[0]));
+		if (k == NULL)
+			return NULL;
+		k->next = p->chunks;
+		p->chunks = k;
+		for (uint32_t i = 0; i < n; i++) {
+			k->blk[i].next = p->free;
+			p->free = &k->blk[i];
+		}
+		p->total += n;
+	}
+	rs = p->free;
+	p->free = rs->next;
+	p->in_use++;
+	return rs;
+}
+
+/* Take a block for input; false (and counted once) when none is free. */
+static bool
+hs_rs_take(struct hs_http_conn *c)
+{
+	struct hs_http_rpool *p = hs_rpool(c);
+
+	c->rs = hs_rpool_get(p);
+	if (c->rs == NULL) {
+		if (!c->rs_wait)
+			p->waits++;
+		c->rs_wait = true;
+		return false;
+	}
+	c->rs_wait = false;
+	hs_http_req_init(&c->rs->req);
+	c->rs->log_line_len = 0;
+	c->rs->log_ref_len = c->rs->log_ua_len = 0;
+	return true;
+}
+
+static void
+hs_rs_give(struct hs_http_conn *c)
+{
+	struct hs_http_rpool *p = hs_rpool(c);
+
+	c->rs->next = p->free;
+	p->free = c->rs;
+	p->in_use--;
+	c->rs = NULL;
+}
+
+/* Give the block back once nothing needs it: no input buffered (nor a
+ * partly parsed head: the parser's pointers go into in[]), no body being
+ * read, no response (held, interim or in flight: its header block is in
+ * hdr[]).  The access-log copies are read right after the process call
+ * that produced a response, before it is drained. */
+static void
+hs_rs_idle(struct hs_http_conn *c)
+{
+	if (c->rs != NULL && c->in_len == 0 && !c->body_reading && !c->held &&
+	    !hs_output_pending(c))
+		hs_rs_give(c);
+}
 /* ---- request handling ----------------------------------------------- */
 
 /* Drop n bytes from the front of in[]; only the rest moves. */
@@ -62,7 +177,7 @@ hs_consume(struct hs_http_conn *c, size_t n)
 		c->in_len = 0;
 		return;
 	}
-	memmove(c->in, c->in + n, c->in_len - n);
+	memmove(c->rs->in, c->rs->in + n, c->in_len - n);
 	c->in_len -= (uint32_t)n;
 }
 
@@ -117,7 +232,7 @@ static int
 hs_handle(struct hs_http_conn *c, size_t head_len)
 {
 	const struct hs_http_server *srv = c->srv;
-	const struct hs_http_req *r = &c->req;
+	const struct hs_http_req *r = &c->rs->req;
 	uint64_t body = r->has_content_length ? r->content_length : 0;
 	bool head = r->method == HS_HTTP_METHOD_HEAD;
 	bool get_head = r->method == HS_HTTP_METHOD_GET || head;
@@ -179,7 +294,7 @@ hs_handle(struct hs_http_conn *c, size_t head_len)
 		}
 	}
 	hs_consume(c, head_len);
-	hs_http_req_init(&c->req);
+	hs_http_req_init(&c->rs->req);
 	if (c->reply_fn != NULL && !c->body_reading) {
 		/* no body at all: complete, answer now */
 		if (c->body_fn)
@@ -208,8 +323,8 @@ hs_body_input(struct hs_http_conn *c)
 	int rc;
 
 	if (c->body_chunked) {
-		rc = hs_http_chunked_decode(&c->chunk, c->in, c->in_len, &used,
-					    hs_body_data, c);
+		rc = hs_http_chunked_decode(&c->chunk, c->rs->in, c->in_len,
+					    &used, hs_body_data, c);
 		hs_consume(c, used);
 		if (rc == -EAGAIN)
 			return 0;
@@ -218,7 +333,7 @@ hs_body_input(struct hs_http_conn *c)
 	} else {
 		n = (size_t)HS_MIN(c->body_left, (uint64_t)c->in_len);
 		if (n) {
-			hs_body_data(c, c->in, n);
+			hs_body_data(c, c->rs->in, n);
 			hs_consume(c, n);
 			c->body_left -= n;
 		}
@@ -250,6 +365,14 @@ hs_http_conn_release(struct hs_http_conn *c)
 {
 	if (c->body_reading)
 		hs_body_abort(c);
+	if (c->rs != NULL)
+		hs_rs_give(c);
+	c->in_len = 0;
+	c->held = false;
+	c->hdr_len = c->hdr_off = 0;
+	c->body_len = c->body_off = 0;
+	c->cont_len = c->cont_off = 0;
+	c->rs_wait = false;
 }
 
 /* Drop the held response (it never goes out). */
@@ -301,32 +424,33 @@ hs_body_step(struct hs_http_conn *c)
 static void
 hs_log_capture(struct hs_http_conn *c)
 {
-	const struct hs_http_req *r = &c->req;
+	const struct hs_http_req *r = &c->rs->req;
 	size_t n;
 
-	c->log_line_len = 0;
-	c->log_ref_len = 0;
-	c->log_ua_len = 0;
+	c->rs->log_line_len = 0;
+	c->rs->log_ref_len = 0;
+	c->rs->log_ua_len = 0;
 	if (!r->in_headers)
 		return;
 	n = (size_t)r->method_len + 1 + r->target_len + 1 + 8;
-	n = HS_MIN(n, sizeof(c->log_line));
-	memcpy(c->log_line, r->method_str, n);
-	c->log_line_len = (uint16_t)n;
+	n = HS_MIN(n, sizeof(c->rs->log_line));
+	memcpy(c->rs->log_line, r->method_str, n);
+	c->rs->log_line_len = (uint16_t)n;
 	if (!c->srv->access_log)
 		return;
 	for (uint32_t i = 0; i < r->num_headers; i++) {
 		const struct hs_http_header *h = &r->headers[i];
 
-		if (c->log_ref_len == 0 && hs_name_is(h, "referer", 7)) {
-			n = HS_MIN((size_t)h->value_len, sizeof(c->log_ref));
-			memcpy(c->log_ref, h->value, n);
-			c->log_ref_len = (uint8_t)n;
-		} else if (c->log_ua_len == 0 &&
+		if (c->rs->log_ref_len == 0 && hs_name_is(h, "referer", 7)) {
+			n = HS_MIN((size_t)h->value_len,
+				   sizeof(c->rs->log_ref));
+			memcpy(c->rs->log_ref, h->value, n);
+			c->rs->log_ref_len = (uint8_t)n;
+		} else if (c->rs->log_ua_len == 0 &&
 			   hs_name_is(h, "user-agent", 10)) {
-			n = HS_MIN((size_t)h->value_len, sizeof(c->log_ua));
-			memcpy(c->log_ua, h->value, n);
-			c->log_ua_len = (uint8_t)n;
+			n = HS_MIN((size_t)h->value_len, sizeof(c->rs->log_ua));
+			memcpy(c->rs->log_ua, h->value, n);
+			c->rs->log_ua_len = (uint8_t)n;
 		}
 	}
 }
@@ -339,13 +463,16 @@ hs_http_log_record(const struct hs_http_conn *c, uint32_t client_ip, time_t t,
 	rec->bytes = c->body_len;
 	rec->client_ip = client_ip;
 	rec->status = c->status;
-	rec->line_len =
-		(uint8_t)HS_MIN((size_t)c->log_line_len, sizeof(rec->line));
-	memcpy(rec->line, c->log_line, rec->line_len);
-	rec->ref_len = c->log_ref_len;
-	memcpy(rec->ref, c->log_ref, rec->ref_len);
-	rec->ua_len = c->log_ua_len;
-	memcpy(rec->ua, c->log_ua, rec->ua_len);
+	rec->line_len = rec->ref_len = rec->ua_len = 0;
+	if (c->rs != NULL) { /* always, right after a response was built */
+		rec->line_len = (uint8_t)HS_MIN((size_t)c->rs->log_line_len,
+						sizeof(rec->line));
+		memcpy(rec->line, c->rs->log_line, rec->line_len);
+		rec->ref_len = c->rs->log_ref_len;
+		memcpy(rec->ref, c->rs->log_ref, rec->ref_len);
+		rec->ua_len = c->rs->log_ua_len;
+		memcpy(rec->ua, c->rs->log_ua, rec->ua_len);
+	}
 	rec->user_len =
 		c->client_dn == NULL
 			? 0
@@ -383,10 +510,9 @@ hs_http_server_defaults(struct hs_http_server *srv)
 void
 hs_http_conn_init(struct hs_http_conn *c, const struct hs_http_server *srv)
 {
-	memset(c, 0, offsetof(struct hs_http_conn, hdr));
+	memset(c, 0, offsetof(struct hs_http_conn, sink));
 	c->srv = srv;
 	c->sink.active = false;
-	hs_http_req_init(&c->req);
 }
 
 char *
@@ -394,23 +520,30 @@ hs_http_conn_inbuf(struct hs_http_conn *c, size_t *space)
 {
 	if (c->closing) {
 		c->in_len = 0; /* swallow: nothing more is parsed */
-		*space = sizeof(c->in);
-		return c->in;
+		c->rs_wait = false;
+		hs_rs_idle(c);
+		*space = sizeof(hs_discard);
+		return hs_discard;
 	}
-	*space = sizeof(c->in) - c->in_len;
-	return c->in + c->in_len;
+	if (c->rs == NULL && !hs_rs_take(c)) {
+		*space = 0; /* retried when a block is released */
+		return NULL;
+	}
+	*space = sizeof(c->rs->in) - c->in_len;
+	return c->rs->in + c->in_len;
 }
 
 void
 hs_http_conn_commit(struct hs_http_conn *c, size_t n)
 {
-	if (c->closing)
+	if (c->closing || c->rs == NULL)
 		return;
-	c->in_len += (uint32_t)HS_MIN(n, sizeof(c->in) - c->in_len);
+	c->in_len += (uint32_t)HS_MIN(n, sizeof(c->rs->in) - c->in_len);
+	hs_rs_idle(c); /* n == 0 */
 }
 
-int
-hs_http_conn_process(struct hs_http_conn *c)
+static int
+hs_process(struct hs_http_conn *c)
 {
 	int rc;
 
@@ -426,27 +559,39 @@ hs_http_conn_process(struct hs_http_conn *c)
 			c->closing = true;
 		return 0;
 	}
-	rc = hs_http_parse_request(&c->req, c->in, c->in_len);
+	rc = hs_http_parse_request(&c->rs->req, c->rs->in, c->in_len);
 	if (rc == -EAGAIN) {
 		if (c->peer_eof) {
 			c->closing = true; /* a partial request: drop */
+			c->in_len = 0;
 			return 0;
 		}
-		if (c->in_len < sizeof(c->in))
+		if (c->in_len < sizeof(c->rs->in))
 			return 0;
 		/* the head does not fit (RFC 9112 §3: 414 for a request-line
 		 * too long, RFC 6585 §5: 431 for header fields) */
 		hs_log_capture(c);
 		return hs_respond_error(
-			c, hs_http_req_in_request_line(&c->req) ? 414 : 431,
+			c, hs_http_req_in_request_line(&c->rs->req) ? 414 : 431,
 			false);
 	}
 	hs_log_capture(c);
 	if (rc < 0)
-		return hs_respond_error(c, c->req.error_status, false);
+		return hs_respond_error(c, c->rs->req.error_status, false);
 	rc = hs_handle(c, (size_t)rc);
 	if (c->body_reading)
 		rc = hs_body_step(c);
+	return rc;
+}
+
+int
+hs_http_conn_process(struct hs_http_conn *c)
+{
+	int rc = hs_process(c);
+
+	if (c->closing)
+		c->in_len = 0; /* never parsed now */
+	hs_rs_idle(c);
 	return rc;
 }
 
@@ -462,7 +607,7 @@ hs_http_conn_output(struct hs_http_conn *c, const void **p)
 		return 0;
 	}
 	if (c->hdr_off < c->hdr_len) {
-		*p = c->hdr + c->hdr_off;
+		*p = c->rs->hdr + c->hdr_off;
 		return (size_t)(c->hdr_len - c->hdr_off);
 	}
 	if (c->body_off < c->body_len) {
@@ -485,6 +630,7 @@ hs_http_conn_sent(struct hs_http_conn *c, size_t n)
 	c->hdr_off += (uint16_t)h;
 	n -= h;
 	c->body_off += HS_MIN(n, c->body_len - c->body_off);
+	hs_rs_idle(c);
 }
 
 bool
@@ -499,4 +645,5 @@ hs_http_conn_peer_eof(struct hs_http_conn *c)
 	c->peer_eof = true;
 	if (!hs_output_pending(c) && c->in_len == 0)
 		c->closing = true;
+	hs_rs_idle(c);
 }

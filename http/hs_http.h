@@ -54,6 +54,9 @@ struct hs_http_server {
 	/* the access log is on: keep Referer and User-Agent of each request
 	 * for hs_http_log_record() */
 	bool access_log;
+	/* the pool request state blocks come from (this lcore's); NULL: a
+	 * per-thread pool without bound */
+	struct hs_http_rpool *rpool;
 	/* test upload endpoint (hs_http_sink.h): a POST to exactly this
 	 * target is hashed and answered with its digest; NULL: off */
 	const char *upload_sink;
@@ -82,11 +85,49 @@ struct hs_http_reply {
 
 typedef void (*hs_http_reply_fn)(void *ctx, struct hs_http_reply *rep);
 
+/* What a connection needs only while a request is in progress: its input
+ * (the parser's zero-copy pointers point into in[]), the parser state,
+ * the response header block and the access-log copies of the request.
+ * Taken from a pool when input arrives for a connection that has none,
+ * given back once the connection is idle again (no input buffered, no
+ * body being read, no response in flight), so an idle keep-alive
+ * connection holds none. */
+struct hs_http_rstate {
+	struct hs_http_rstate *next;     /* the pool's free list */
+	uint16_t log_line_len;           /* request-line of the response in */
+	uint8_t log_ref_len, log_ua_len; /* flight, truncated, for the log; */
+	char log_line[HS_HTTP_LOG_LINE]; /* its Referer and User-Agent */
+	char log_ref[HS_LOG_REF_MAX];    /* (srv->access_log only) */
+	char log_ua[HS_LOG_UA_MAX];
+	char hdr[HS_HTTP_HDR_BUF];
+	char in[HS_HTTP_IN_BUF];
+	struct hs_http_req req; /* parser state of the next request */
+};
+
+/* A pool of request state blocks, one per lcore (no lock), grown in
+ * chunks of HS_HTTP_RPOOL_CHUNK blocks up to max (0: no bound); blocks
+ * are never freed before hs_http_rpool_fini().  When none is free a
+ * connection does not read (its bytes stay in the transport's receive
+ * queue) and waits counts it; the transport retries it once a block
+ * has come back (hs_server.c: srv_kick). */
+#define HS_HTTP_RPOOL_CHUNK 32
+struct hs_http_rpool {
+	struct hs_http_rstate *free;
+	struct hs_http_rchunk *chunks;
+	uint32_t total;  /* blocks allocated */
+	uint32_t in_use; /* blocks held by connections */
+	uint32_t max;    /* bound on total, 0: none */
+	uint64_t waits;  /* a connection found no block (http_rstate_wait) */
+};
+
+void hs_http_rpool_init(struct hs_http_rpool *p, uint32_t max);
+/* Free every block: none may be in use. */
+void hs_http_rpool_fini(struct hs_http_rpool *p);
+
 struct hs_http_conn {
 	const struct hs_http_server *srv;
 	/* input */
-	uint32_t in_len;    /* bytes in in[] */
-	uint32_t in_parsed; /* bytes already parsed last time */
+	uint32_t in_len; /* bytes in in[] */
 	/* request body being read (RFC 9112 §6.3): Content-Length bytes
 	 * left, or the chunked decoder.  The response to the request is
 	 * ready but held back until the body has been read. */
@@ -124,20 +165,17 @@ struct hs_http_conn {
 	bool peer_eof;     /* the peer half-closed */
 	uint32_t requests; /* served on this connection */
 	/* Set by the transport (hs_server.c) for the requests it delivers: */
-	const char *client_dn;           /* subject of the verified TLS client
+	const char *client_dn; /* subject of the verified TLS client
 					 * certificate, NULL if none (logged
 					 * as the CLF user) */
-	bool tls_early;                  /* input arrives in TLS 1.3 early data:
+	bool tls_early;        /* input arrives in TLS 1.3 early data:
 					 * only GET/HEAD are served, others get
 					 * 425 Too Early (RFC 8470 §5.2) */
-	uint16_t log_line_len;           /* request-line of the response in */
-	char log_line[HS_HTTP_LOG_LINE]; /* flight, truncated, for the log */
-	uint8_t log_ref_len, log_ua_len; /* its Referer and User-Agent */
-	char log_ref[HS_LOG_REF_MAX];    /* (srv->access_log only) */
-	char log_ua[HS_LOG_UA_MAX];
-	char hdr[HS_HTTP_HDR_BUF];
-	char in[HS_HTTP_IN_BUF];
-	struct hs_http_req req;   /* parser state of the next request */
+	/* the request state block while a request is in progress (input
+	 * buffered, a body being read, a response not yet drained), NULL
+	 * on an idle connection: see struct hs_http_rstate */
+	struct hs_http_rstate *rs;
+	bool rs_wait; /* input waits for a block (the pool is exhausted) */
 	struct hs_http_sink sink; /* upload being hashed (--upload-sink) */
 };
 
@@ -146,7 +184,9 @@ void hs_http_conn_init(struct hs_http_conn *c,
 
 /* Where to write received bytes: returns a pointer and the free space.
  * Space 0 means "do not read now" (the buffer is full while a response
- * drains), not an error.  Once the connection is closing, input is still
+ * drains, or no request state block is free: then c->rs_wait is set and
+ * the transport retries when the pool's release callback runs), not an
+ * error.  Once the connection is closing, input is still
  * accepted and thrown away, so the peer is not reset before it has read
  * the final response (RFC 9112 §9.6). */
 char *hs_http_conn_inbuf(struct hs_http_conn *c, size_t *space);
@@ -176,7 +216,8 @@ void hs_http_conn_peer_eof(struct hs_http_conn *c);
 #define HS_HTTP_BODY_ABORTED ((size_t)-1)
 
 /* The connection is going away (closed, reset, server shutdown): tell a
- * body consumer its body was aborted.  No memory to free. */
+ * body consumer its body was aborted, give the request state block back
+ * to its pool.  Nothing else to free. */
 void hs_http_conn_release(struct hs_http_conn *c);
 
 /* The file cache the response in flight (held while its request body is

@@ -5,7 +5,7 @@
  * conditional requests (RFC 9110 §13: 304, 412), ranges (RFC 9110 §14:
  * 206, 416), the directory redirect and the redirect to https.
  *
- * Nothing is allocated: the header block goes into c->hdr, the body
+ * Nothing is allocated: the header block goes into c->rs->hdr, the body
  * points into the file cache; the per-thread state is the cached Date
  * string and scratch buffers for the decoded path and a Location.
  */
@@ -117,7 +117,7 @@ hs_respond(struct hs_http_conn *c, const struct hs_resp *r)
 {
 	const struct hs_http_server *srv = c->srv;
 	const struct hs_repr *rep = r->rep;
-	struct hs_out o = { c->hdr, 0, sizeof(c->hdr), false };
+	struct hs_out o = { c->rs->hdr, 0, sizeof(c->rs->hdr), false };
 	const uint8_t *body;
 	const char *ctype;
 	size_t body_len;
@@ -251,8 +251,8 @@ hs_respond_error(struct hs_http_conn *c, int status, bool keep)
 	struct hs_resp r = {
 		.status = status,
 		.allow = status == 405,
-		.head = c->req.in_headers &&
-			c->req.method == HS_HTTP_METHOD_HEAD,
+		.head = c->rs->req.in_headers &&
+			c->rs->req.method == HS_HTTP_METHOD_HEAD,
 		.keep = keep && !hs_status_closes(status),
 	};
 
@@ -654,7 +654,7 @@ hs_build_location(const char *path, size_t n, const char *target, size_t tlen)
 int
 hs_serve(struct hs_http_conn *c, bool head, bool keep)
 {
-	const struct hs_http_req *r = &c->req;
+	const struct hs_http_req *r = &c->rs->req;
 	struct hs_resp resp = { .status = 200, .head = head, .keep = keep };
 	const struct hs_file *f;
 	struct hs_repr rep;
@@ -745,7 +745,7 @@ int
 hs_redirect_https(struct hs_http_conn *c, bool head, bool keep)
 {
 	const struct hs_http_server *srv = c->srv;
-	const struct hs_http_req *r = &c->req;
+	const struct hs_http_req *r = &c->rs->req;
 	struct hs_resp resp = { .status = 301,
 				.head = head,
 				.keep = keep,

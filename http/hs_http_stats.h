@@ -7,6 +7,8 @@
  *
  * http_body_zc_bytes: plain-HTTP body bytes queued by reference to the
  * file cache (hs_tcp_send_ext), never copied on their way to the wire.
+ * http_rstate_wait: a connection had input but no request state block
+ * was free (hs_server_config.rstate_max): it waited, not reading.
  */
 #ifndef HS_HTTP_STATS_H
 #define HS_HTTP_STATS_H
@@ -16,7 +18,7 @@
 	X(http_req) X(http_1xx) X(http_2xx) X(http_3xx) X(http_4xx) \
 	X(http_5xx) X(conn_timeout_idle) X(conn_timeout_handshake) \
 	X(conn_timeout_read) X(conn_timeout_write) X(conn_timeout_linger) \
-	X(log_dropped) X(http_body_zc_bytes)
+	X(log_dropped) X(http_body_zc_bytes) X(http_rstate_wait)
 /* clang-format on */
 
 #endif

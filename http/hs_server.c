@@ -91,8 +91,19 @@ struct hs_srv_conn {
 	struct srv_zc *zc; /* the body's zero-copy holder (our ref) */
 	bool closing;      /* hs_tcp_close() issued */
 	bool eof;          /* no more input will come */
+	bool tp_dry;       /* the last read found nothing, even buffered */
 	uint8_t phase;     /* enum hs_srv_phase */
+	/* on its lcore's wait list (no request state block was free) */
+	struct hs_srv_conn *wprev, *wnext;
 	struct hs_http_conn http;
+};
+
+/* Per-lcore request state blocks (both listeners) and the connections
+ * waiting for one, oldest first. */
+struct srv_pool {
+	struct hs_http_rpool rp;
+	struct hs_srv_conn wait; /* list head (wprev / wnext) */
+	bool kicking;
 };
 
 /* Per-lcore, per-listener server state (the listener's arg). */
@@ -107,11 +118,57 @@ struct hs_srv_lcore {
 	struct hs_http_server http;
 	uint64_t to_us[HS_SRV_CLOSING + 1]; /* deadline per phase */
 	struct hs_log_ring *log;            /* this lcore's, NULL: log off */
+	struct srv_pool *pool;              /* this lcore's */
 	struct hs_srv_conn live;            /* list head */
 };
 
 static struct hs_srv_lcore *srv_of[HS_MAX_LCORES][2];
 static struct hs_log_ring *srv_log_of[HS_MAX_LCORES];
+static struct srv_pool *srv_pool_of[HS_MAX_LCORES];
+
+static void srv_drive(struct hs_srv_conn *sc);
+
+static void
+srv_wait_add(struct hs_srv_conn *sc)
+{
+	struct hs_srv_conn *h = &sc->sl->pool->wait;
+
+	sc->wnext = h;
+	sc->wprev = h->wprev;
+	h->wprev->wnext = sc;
+	h->wprev = sc;
+}
+
+static void
+srv_wait_del(struct hs_srv_conn *sc)
+{
+	if (sc->wprev == NULL)
+		return;
+	sc->wprev->wnext = sc->wnext;
+	sc->wnext->wprev = sc->wprev;
+	sc->wprev = sc->wnext = NULL;
+}
+
+/* Blocks came back (a response drained, a connection closed): drive the
+ * connections waiting for one, oldest first, while blocks are free.
+ * Not reentered: a drive below releases blocks for this loop. */
+static void
+srv_kick(struct srv_pool *pl)
+{
+	const struct hs_http_rpool *rp = &pl->rp;
+
+	if (pl->kicking)
+		return;
+	pl->kicking = true;
+	while (pl->wait.wnext != &pl->wait &&
+	       (rp->free != NULL || rp->max == 0 || rp->total < rp->max)) {
+		struct hs_srv_conn *sc = pl->wait.wnext;
+
+		srv_wait_del(sc);
+		srv_drive(sc); /* may free sc, may wait again */
+	}
+	pl->kicking = false;
+}
 
 static void
 srv_count_status(struct hs_stats *st, int status)
@@ -323,6 +380,7 @@ static void
 srv_conn_free(struct hs_srv_conn *sc)
 {
 	srv_zc_put(sc);
+	srv_wait_del(sc);
 	hs_http_conn_release(&sc->http);
 	struct hs_srv_lcore *sl = sc->sl;
 
@@ -358,12 +416,22 @@ srv_read(struct hs_srv_conn *sc)
 
 	while (!sc->eof) {
 		size_t space;
-		char *p = hs_http_conn_inbuf(&sc->http, &space);
+		char *p;
 		int n;
 
+		/* Without a request state block, take one only for bytes
+		 * to read: the transport has none of its own (its last read
+		 * ran dry) and TCP's receive queue is empty, no FIN. */
+		if (sc->http.rs == NULL && !sc->http.closing && sc->tp_dry &&
+		    hs_tp_established(&sc->tp) &&
+		    hs_tcp_recv_avail(sc->tp.tcp) == 0 &&
+		    !hs_tp_peer_closed(&sc->tp))
+			break;
+		p = hs_http_conn_inbuf(&sc->http, &space);
 		if (space == 0)
 			break;
 		n = hs_tp_read(&sc->tp, p, space);
+		sc->tp_dry = n == -EAGAIN;
 		if (n == -EAGAIN)
 			break;
 		if (n == 0) {
@@ -445,7 +513,8 @@ srv_arm(struct hs_srv_conn *sc, bool wrote, bool read)
 	 * now; a fresh one may still send its first request. */
 	if (sc->sl->draining && !sc->closing && sc->http.requests > 0 &&
 	    hs_http_conn_output(&sc->http, &p) == 0 && sc->http.in_len == 0 &&
-	    !hs_http_conn_reading_body(&sc->http) && hs_tp_established(&sc->tp))
+	    !sc->http.rs_wait && !hs_http_conn_reading_body(&sc->http) &&
+	    hs_tp_established(&sc->tp))
 		srv_close(sc);
 	if (sc->closing)
 		ph = HS_SRV_CLOSING;
@@ -453,8 +522,9 @@ srv_arm(struct hs_srv_conn *sc, bool wrote, bool read)
 		ph = HS_SRV_HANDSHAKE;
 	else if (hs_http_conn_output(&sc->http, &p) > 0)
 		ph = HS_SRV_WRITING;
-	else if (sc->http.in_len > 0 || hs_http_conn_reading_body(&sc->http))
-		ph = HS_SRV_READING;
+	else if (sc->http.in_len > 0 || sc->http.rs_wait ||
+		 hs_http_conn_reading_body(&sc->http))
+		ph = HS_SRV_READING; /* also waiting for a block to read into */
 	else
 		ph = HS_SRV_IDLE;
 	/* Re-arm on a phase change, and on write progress outside the
@@ -494,6 +564,7 @@ srv_drive(struct hs_srv_conn *sc)
 	if (!hs_tp_established(&sc->tp)) {
 		int rc = hs_tp_handshake(&sc->tp);
 
+		sc->tp_dry = false; /* it may have buffered application data */
 		if (rc == HS_TP_EARLY) {
 			/* 0-RTT: serve early data while the handshake ends */
 		} else if (rc == -EAGAIN) {
@@ -527,6 +598,11 @@ srv_drive(struct hs_srv_conn *sc)
 		int r, w, status;
 
 		r = srv_read(sc);
+		if (sc->http.rs_wait && sc->wprev == NULL) {
+			/* no block free: retried by srv_kick() */
+			st->http_rstate_wait++;
+			srv_wait_add(sc);
+		}
 		if (r < 0 && !hs_tp_established(&sc->tp)) {
 			/* a 0-RTT handshake failed: its alert goes before FIN */
 			st->tls_hs_fail++;
@@ -598,9 +674,11 @@ srv_accepted(struct hs_tcp_conn *c, void *arg)
 	sc->sl = sl;
 	sc->closing = false;
 	sc->eof = false;
+	sc->tp_dry = false;
 	sc->tls_gen = NULL;
 	sc->rsp_gen = NULL;
 	sc->zc = NULL;
+	sc->wprev = sc->wnext = NULL;
 	if (sl->is_tls) {
 		if (hs_tp_open_tls(&sc->tp, c, sl->gen->cfg.tls) < 0) {
 			free(sc);
@@ -626,7 +704,11 @@ srv_accepted(struct hs_tcp_conn *c, void *arg)
 static void
 srv_readable(struct hs_tcp_conn *c)
 {
-	srv_drive(hs_tcp_app(c));
+	struct hs_srv_conn *sc = hs_tcp_app(c);
+	struct srv_pool *pl = sc->sl->pool;
+
+	srv_drive(sc);
+	srv_kick(pl);
 }
 
 static void
@@ -635,8 +717,12 @@ srv_closed(struct hs_tcp_conn *c, int reason)
 	struct hs_srv_conn *sc = hs_tcp_app(c);
 
 	(void)reason;
-	if (sc != NULL)
+	if (sc != NULL) {
+		struct srv_pool *pl = sc->sl->pool;
+
 		srv_conn_free(sc);
+		srv_kick(pl);
+	}
 }
 
 /* A phase deadline passed.  An idle keep-alive connection is closed
@@ -649,14 +735,17 @@ srv_timeout(struct hs_tcp_conn *c)
 {
 	struct hs_srv_conn *sc = hs_tcp_app(c);
 	struct hs_stats *st = hs_lcore_stats(hs_tcp_lcore_of(c));
+	struct srv_pool *pl;
 
 	if (sc == NULL)
 		return;
+	pl = sc->sl->pool;
 	switch (sc->phase) {
 	case HS_SRV_IDLE:
 		st->conn_timeout_idle++;
 		srv_close(sc);
 		srv_arm(sc, false, false);
+		srv_kick(pl);
 		return;
 	case HS_SRV_HANDSHAKE:
 		st->conn_timeout_handshake++;
@@ -672,6 +761,7 @@ srv_timeout(struct hs_tcp_conn *c)
 		break;
 	}
 	srv_abort(sc);
+	srv_kick(pl);
 }
 
 static const struct hs_tcp_ops srv_ops = {
@@ -730,6 +820,7 @@ srv_lcore_apply(struct hs_srv_lcore *sl, struct hs_srv_gen *g)
 	sl->http.files = cfg->files;
 	sl->http.tls = tls;
 	sl->http.server_name = "httpsd";
+	sl->http.rpool = sl->pool != NULL ? &sl->pool->rp : NULL;
 	sl->to_us[HS_SRV_HANDSHAKE] = srv_ms(cfg->handshake_ms, 60000);
 	sl->to_us[HS_SRV_READING] = srv_ms(cfg->header_ms, 60000);
 	sl->to_us[HS_SRV_IDLE] = srv_ms(cfg->keepalive_ms, 75000);
@@ -741,13 +832,14 @@ srv_lcore_apply(struct hs_srv_lcore *sl, struct hs_srv_gen *g)
 
 static struct hs_srv_lcore *
 srv_lcore_new(struct hs_lcore *lc, struct hs_srv_gen *g, bool tls,
-	      unsigned int slot)
+	      unsigned int slot, struct srv_pool *pool)
 {
 	struct hs_srv_lcore *sl = calloc(1, sizeof(*sl));
 
 	if (sl == NULL)
 		return NULL;
 	sl->lc = lc;
+	sl->pool = pool;
 	sl->is_tls = tls;
 	sl->slot = slot;
 	srv_lcore_apply(sl, g);
@@ -820,12 +912,20 @@ hs_server_attach(struct hs_lcore *lc, const struct hs_server_config *cfg)
 		srv_log_of[slot] = hs_log_ring_new(HS_LOG_RING_RECS);
 		HS_GUARD_PTR(srv_log_of[slot]);
 	}
+	srv_pool_of[slot] = calloc(1, sizeof(*srv_pool_of[slot]));
+	HS_GUARD_PTR(srv_pool_of[slot]);
+	hs_http_rpool_init(&srv_pool_of[slot]->rp,
+			   cfg->rstate_max != 0 ? cfg->rstate_max
+						: HS_SRV_RSTATE_MAX_DEFAULT);
+	srv_pool_of[slot]->wait.wprev = srv_pool_of[slot]->wait.wnext =
+		&srv_pool_of[slot]->wait;
 	for (int i = 0; i < 2; i++) {
 		struct hs_srv_lcore *sl;
 
 		if (ports[i] == 0)
 			continue;
-		sl = srv_lcore_new(lc, g, i == 0, (unsigned int)slot);
+		sl = srv_lcore_new(lc, g, i == 0, (unsigned int)slot,
+				   srv_pool_of[slot]);
 		HS_GUARD_PTR(sl);
 		sl->log = srv_log_of[slot];
 		srv_of[slot][i] = sl;
@@ -858,6 +958,11 @@ hs_server_detach(struct hs_lcore *lc)
 	}
 	hs_log_ring_free(srv_log_of[slot]);
 	srv_log_of[slot] = NULL;
+	if (srv_pool_of[slot] != NULL) {
+		hs_http_rpool_fini(&srv_pool_of[slot]->rp);
+		free(srv_pool_of[slot]);
+		srv_pool_of[slot] = NULL;
+	}
 	hs_lcore_set_ctl(lc, NULL);
 }
 
@@ -905,6 +1010,17 @@ hs_server_publish(const struct hs_server_config *cfg,
 				"configuration\n");
 	}
 	return 0;
+}
+
+uint64_t
+hs_server_rstates_in_use(void)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < HS_MAX_LCORES; i++)
+		if (srv_pool_of[i] != NULL)
+			n += srv_pool_of[i]->rp.in_use;
+	return n;
 }
 
 uint64_t

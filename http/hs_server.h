@@ -41,7 +41,16 @@ struct hs_server_config {
 	 *   send_ms       between two successful writes    (60000)
 	 *   linger_ms     after our close, before RST      (30000) */
 	uint32_t handshake_ms, header_ms, keepalive_ms, send_ms, linger_ms;
+	/* Request state blocks (struct hs_http_rstate, about 11 KiB: input,
+	 * parser, response header and log buffers) per lcore, 0 = default
+	 * (HS_SRV_RSTATE_MAX_DEFAULT).  Only a connection with a request in
+	 * progress holds one; when all are taken, a connection with input
+	 * waits (its bytes stay in TCP's receive queue, http_rstate_wait
+	 * counts it) until one is released.  Read at hs_server_attach(). */
+	uint32_t rstate_max;
 };
+
+#define HS_SRV_RSTATE_MAX_DEFAULT 4096u
 
 /* Defaults: nginx-like timeouts, HSTS one year, port 80 redirects,
  * 1000 requests per keep-alive connection. */
@@ -55,6 +64,8 @@ void hs_server_config_defaults(struct hs_server_config *cfg);
  * top of their next poll iteration.  0 or -ENOMEM. */
 int hs_server_publish(const struct hs_server_config *cfg,
 		      void (*release)(void *arg), void *arg);
+/* Request state blocks held by connections, all lcores (tests). */
+uint64_t hs_server_rstates_in_use(void);
 /* Connections the server still serves, all lcores (for the drain). */
 uint64_t hs_server_live_conns(void);
 /* Lcores whose server state is attached (hs_server_attach) and not yet

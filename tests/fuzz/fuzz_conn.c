@@ -103,9 +103,12 @@ next_is_head(const struct hs_http_conn *c)
 	if (c->body_reading)
 		return c->body_head;
 
-	while (i + 1 < c->in_len && c->in[i] == '\r' && c->in[i + 1] == '\n')
+	if (c->in_len == 0)
+		return false;
+	while (i + 1 < c->in_len && c->rs->in[i] == '\r' &&
+	       c->rs->in[i + 1] == '\n')
 		i += 2;
-	return c->in_len - i >= 5 && memcmp(c->in + i, "HEAD ", 5) == 0;
+	return c->in_len - i >= 5 && memcmp(c->rs->in + i, "HEAD ", 5) == 0;
 }
 
 static const char *
@@ -238,7 +241,8 @@ body_fn(void *ctx, const char *p, size_t n)
 		bodies.ended++;
 		return;
 	}
-	HS_FUZZ_ASSERT(n > 0 && p >= conn.in && p + n <= conn.in + conn.in_len);
+	HS_FUZZ_ASSERT(n > 0 && conn.rs != NULL && p >= conn.rs->in &&
+		       p + n <= conn.rs->in + conn.in_len);
 	bodies.bytes += n;
 	HS_FUZZ_ASSERT(bodies.bytes <= HS_HTTP_MAX_BODY);
 }

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "hs_http_files.h"
+#include "hs_server.h"
 #include "hs_srv_fake.h"
 
 #define HS_FUZZ_ASSERT(x)                                                \
@@ -173,6 +174,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ngens = 0;
 	HS_FUZZ_ASSERT(fake_init(cfg & 1) == 0);
 	fake_cfg_access_log = (cfg & 4) != 0;
+	/* a pool of one or two request state blocks: connections wait */
+	fake_cfg_rstate_max = (cfg & 8) ? 1 + ((cfg >> 4) & 1) : 0;
 	HS_FUZZ_ASSERT(fake_server_start(next_gen()) == 0);
 
 	while (in.n > 0 && steps++ < 512) {
@@ -298,6 +301,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int i = 0; i < NCONN; i++)
 		if (conns[i] != NULL)
 			check_wire(conns[i]);
+	{
+		/* a block is held only by a live connection */
+		uint64_t live = 0;
+
+		for (int i = 0; i < NCONN; i++)
+			live += conns[i] != NULL && conns[i]->live;
+		HS_FUZZ_ASSERT(hs_server_rstates_in_use() <= live);
+	}
 	HS_FUZZ_ASSERT(fake_server_stop() == 0);
 	HS_FUZZ_ASSERT(fake_pool_in_use() == 0);
 	return 0;

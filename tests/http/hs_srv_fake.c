@@ -118,6 +118,7 @@ unsigned int fake_tls_hs_bytes;
 int fake_tls_hs_err;
 int fake_tls_read_err;
 bool fake_cfg_access_log;
+uint32_t fake_cfg_rstate_max;
 
 struct hs_tls_sess *
 hs_tls_sess_new(struct hs_tls_ctx *ctx, hs_tls_pull_fn pull,
@@ -732,6 +733,7 @@ fake_init(bool ext_ok)
 	fake_tls_hs_err = 0;
 	fake_tls_read_err = 0;
 	fake_cfg_access_log = false;
+	fake_cfg_rstate_max = 0;
 	return 0;
 }
 
@@ -767,6 +769,7 @@ fake_config(struct hs_server_config *cfg, struct fake_files *ff)
 	cfg->http_port = FAKE_PORT_PLAIN;
 	cfg->plain_redirect = false;
 	cfg->access_log = fake_cfg_access_log;
+	cfg->rstate_max = fake_cfg_rstate_max;
 	cfg->files = ff->fc;
 }
 

@@ -102,6 +102,8 @@ extern unsigned int fake_tls_hs_bytes;
 extern int fake_tls_hs_err;
 extern int fake_tls_read_err;
 extern bool fake_cfg_access_log;
+/* hs_server_config.rstate_max of the next start (0: the default) */
+extern uint32_t fake_cfg_rstate_max;
 
 /* EAL (--no-huge) and the mbuf pool, once per process; then a fresh
  * lcore registered as lcore 0.  ext_ok: zero-copy sends allowed. */

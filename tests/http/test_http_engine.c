@@ -1264,6 +1264,215 @@ test_split_every_byte(void)
 	}
 }
 
+/* Request state blocks: a connection holds one only while a request is
+ * in progress (input buffered, a body read, a response undrained). */
+static struct hs_http_rpool tpool;
+
+/* A server like srv_plain drawing from tpool. */
+static struct hs_http_server
+pool_srv(uint32_t max)
+{
+	struct hs_http_server s = srv_plain;
+
+	hs_http_rpool_fini(&tpool);
+	hs_http_rpool_init(&tpool, max);
+	s.rpool = &tpool;
+	return s;
+}
+
+static void
+test_rstate_idle(void)
+{
+	static const char req[] = "GET /abc.txt HTTP/1.1\r\nHost: a\r\n\r\n";
+	struct hs_http_server s = pool_srv(0);
+	struct hs_http_rstate *rs;
+	int st[2] = { 0 }, count = 0;
+
+	/* a fresh connection holds none */
+	hs_http_conn_init(&conn, &s);
+	CHECK(conn.rs == NULL && tpool.in_use == 0);
+
+	/* keep-alive after a complete response: none */
+	FEED(&conn, req);
+	CHECK(conn.rs != NULL && tpool.in_use == 1);
+	CHECK(hs_http_conn_process(&conn) == 200);
+	CHECK(conn.rs != NULL); /* the header block is in it */
+	drain(&conn, out, sizeof(out), 7);
+	CHECK(!hs_http_conn_should_close(&conn));
+	CHECK(conn.rs == NULL && tpool.in_use == 0);
+
+	/* pipelined: the second request keeps the block after the first
+	 * response drained */
+	feed(&conn,
+	     "GET /abc.txt HTTP/1.1\r\nHost: a\r\n\r\n"
+	     "GET /abc.txt HTTP/1.1\r\nHost: a\r\n\r\n",
+	     2 * (sizeof(req) - 1));
+	rs = conn.rs;
+	CHECK(hs_http_conn_process(&conn) == 200);
+	drain(&conn, out, sizeof(out), 0);
+	CHECK(conn.in_len == sizeof(req) - 1 && conn.rs == rs &&
+	      tpool.in_use == 1);
+	CHECK(hs_http_conn_process(&conn) == 200);
+	CHECK(conn.rs == rs);
+	drain(&conn, out, sizeof(out), 0);
+	CHECK(strcmp(body_of(out), ABC_BODY) == 0);
+	CHECK(conn.rs == NULL && tpool.in_use == 0);
+
+	/* a request split over many reads keeps its block (the parser's
+	 * pointers go into in[]) */
+	for (size_t i = 0; i + 1 < sizeof(req) - 1; i++) {
+		feed(&conn, req + i, 1);
+		CHECK(hs_http_conn_process(&conn) == 0);
+		CHECK(conn.rs != NULL && tpool.in_use == 1);
+		if (i == 0)
+			rs = conn.rs;
+		CHECK(conn.rs == rs);
+	}
+	feed(&conn, req + sizeof(req) - 2, 1);
+	run(&conn, st, 2, &count);
+	CHECK(count == 1 && st[0] == 200 &&
+	      strcmp(body_of(out), ABC_BODY) == 0);
+	CHECK(conn.rs == NULL && tpool.in_use == 0);
+
+	/* a body split over reads keeps it too, the response held */
+	FEED(&conn, "GET /abc.txt HTTP/1.1\r\nHost: a\r\n"
+		    "Content-Length: 4\r\n\r\nwx");
+	CHECK(hs_http_conn_process(&conn) == 0);
+	CHECK(conn.in_len == 0 && conn.rs != NULL && tpool.in_use == 1);
+	FEED(&conn, "yz");
+	run(&conn, st, 2, &count);
+	CHECK(count == 1 && st[0] == 200 &&
+	      strcmp(body_of(out), ABC_BODY) == 0);
+	CHECK(conn.rs == NULL && tpool.in_use == 0);
+	hs_http_conn_release(&conn);
+	CHECK(tpool.in_use == 0 && tpool.total == HS_HTTP_RPOOL_CHUNK);
+	hs_http_rpool_fini(&tpool);
+}
+
+/* No block free: the connection does not read, and proceeds once one is
+ * released. */
+static void
+test_rstate_wait(void)
+{
+	static const char req[] = "GET /abc.txt HTTP/1.1\r\nHost: a\r\n\r\n";
+	struct hs_http_server s = pool_srv(1);
+	struct hs_http_conn b;
+	size_t space = 1;
+	char *p;
+	int st[1] = { 0 }, count = 0;
+
+	hs_http_conn_init(&conn, &s);
+	hs_http_conn_init(&b, &s);
+	feed(&conn, req, 10); /* a partial head holds the only block */
+	CHECK(hs_http_conn_process(&conn) == 0 && conn.rs != NULL);
+	p = hs_http_conn_inbuf(&b, &space);
+	CHECK(p == NULL && space == 0 && b.rs_wait && tpool.waits == 1);
+	/* asked again while still waiting: one wait */
+	p = hs_http_conn_inbuf(&b, &space);
+	CHECK(space == 0 && tpool.waits == 1 && tpool.total == 1);
+	CHECK(hs_http_conn_process(&b) == 0 && !hs_http_conn_should_close(&b));
+	/* the first one completes: its block comes back */
+	feed(&conn, req + 10, sizeof(req) - 1 - 10);
+	run(&conn, st, 1, &count);
+	CHECK(count == 1 && st[0] == 200 && conn.rs == NULL);
+	CHECK(tpool.in_use == 0);
+	/* the waiting connection now reads and is served */
+	p = hs_http_conn_inbuf(&b, &space);
+	CHECK(p != NULL && space == HS_HTTP_IN_BUF && !b.rs_wait);
+	memcpy(p, req, sizeof(req) - 1);
+	hs_http_conn_commit(&b, sizeof(req) - 1);
+	run(&b, st, 1, &count);
+	CHECK(count == 1 && st[0] == 200 &&
+	      strcmp(body_of(out), ABC_BODY) == 0);
+	CHECK(b.rs == NULL && tpool.in_use == 0 && tpool.waits == 1);
+	/* and the first one now waits in turn */
+	feed(&b, req, 5);
+	p = hs_http_conn_inbuf(&conn, &space);
+	CHECK(space == 0 && conn.rs_wait && tpool.waits == 2);
+	hs_http_conn_release(&b);
+	hs_http_conn_release(&conn);
+	CHECK(tpool.in_use == 0);
+	hs_http_rpool_fini(&tpool);
+}
+
+/* A connection going away in any phase gives its block back. */
+static void
+test_rstate_release(void)
+{
+	static const char *const phase[] = {
+		"",                                    /* idle, none */
+		"GET /abc.txt HTTP/1.1\r\nHo",         /* partial head */
+		"GET /abc.txt HTTP/1.1\r\nHost: a\r\n" /* body being read */
+		"Content-Length: 9\r\n\r\nab",
+		"GET /abc.txt HTTP/1.1\r\nHost: a\r\n\r\n",      /* undrained */
+		"GET /abc.txt HTTP/1.1\r\nHost: a\r\n\r\nGET /", /* + next */
+		"GET  / HTTP/1.1\r\n\r\nmore", /* 400: closing */
+		"GET /abc.txt HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n"
+		"Content-Length: 9\r\n\r\n", /* interim response */
+	};
+	struct hs_http_server s = pool_srv(4);
+
+	for (size_t i = 0; i < sizeof(phase) / sizeof(phase[0]); i++) {
+		for (int eof = 0; eof < 2; eof++) {
+			hs_http_conn_init(&conn, &s);
+			if (phase[i][0] != '\0') {
+				feed(&conn, phase[i], strlen(phase[i]));
+				hs_http_conn_process(&conn);
+				CHECK(conn.rs != NULL && tpool.in_use == 1);
+			}
+			if (eof) {
+				hs_http_conn_peer_eof(&conn);
+				hs_http_conn_process(&conn);
+			}
+			hs_http_conn_release(&conn);
+			CHECK(conn.rs == NULL);
+			CHECK(tpool.in_use == 0);
+		}
+	}
+	/* a waiting connection released holds none either */
+	{
+		struct hs_http_conn a[5];
+		size_t space;
+
+		for (int k = 0; k < 5; k++) {
+			hs_http_conn_init(&a[k], &s);
+			hs_http_conn_inbuf(&a[k], &space);
+		}
+		CHECK(tpool.in_use == 4 && a[4].rs_wait && space == 0);
+		for (int k = 0; k < 5; k++)
+			hs_http_conn_release(&a[k]);
+		CHECK(tpool.in_use == 0);
+	}
+	/* closing (after a 400) with the peer still sending: input goes
+	 * nowhere, no block is taken once the response drained */
+	hs_http_conn_init(&conn, &s);
+	FEED(&conn, "GET  / HTTP/1.1\r\n\r\n");
+	CHECK(hs_http_conn_process(&conn) == 400);
+	drain(&conn, out, sizeof(out), 0);
+	CHECK(hs_http_conn_should_close(&conn) && conn.rs == NULL);
+	FEED(&conn, "junk");
+	CHECK(conn.rs == NULL && tpool.in_use == 0);
+	hs_http_conn_release(&conn);
+	hs_http_rpool_fini(&tpool);
+}
+
+/* One request on a fresh connection, its log line formatted right after
+ * the process call that produced the response (as hs_server.c does: the
+ * log copies live in the request state block until it is drained). */
+static size_t
+one_log(const struct hs_http_server *srv, const char *req, int *st,
+	uint32_t ip_be, char *line, size_t cap)
+{
+	size_t n;
+
+	hs_http_conn_init(&conn, srv);
+	feed(&conn, req, strlen(req));
+	*st = hs_http_conn_process(&conn);
+	n = hs_http_log_format(&conn, ip_be, RFC_TIME, line, cap);
+	run(&conn, NULL, 0, NULL);
+	return n;
+}
+
 /* Common Log Format lines for the access log. */
 static void
 test_access_log(void)
@@ -1274,35 +1483,36 @@ test_access_log(void)
 	int st = 0;
 
 	memcpy(&ip_be, ip, 4);
-	one(&srv_plain, "GET /index.html?q=1 HTTP/1.1\r\nHost: a\r\n\r\n", &st);
-	CHECK(hs_http_log_format(&conn, ip_be, RFC_TIME, line, sizeof(line)) >
-	      0);
+	CHECK(one_log(&srv_plain,
+		      "GET /index.html?q=1 HTTP/1.1\r\nHost: a\r\n\r\n", &st,
+		      ip_be, line, sizeof(line)) > 0);
 	CHECK(strcmp(line, "198.18.0.2 - - [06/Nov/1994:08:49:37 +0000] "
 			   "\"GET /index.html?q=1 HTTP/1.1\" 200 29\n") == 0);
-	one(&srv_plain, "HEAD /nope HTTP/1.0\r\n\r\n", &st);
-	hs_http_log_format(&conn, ip_be, RFC_TIME, line, sizeof(line));
+	one_log(&srv_plain, "HEAD /nope HTTP/1.0\r\n\r\n", &st, ip_be, line,
+		sizeof(line));
 	CHECK(strstr(line, "\"HEAD /nope HTTP/1.0\" 404 0\n") != NULL);
 	/* escaped quote and backslash; invalid request-line: "-" */
-	one(&srv_plain, "GET /a\"b\\c HTTP/1.1\r\nHost: a\r\n\r\n", &st);
-	hs_http_log_format(&conn, ip_be, RFC_TIME, line, sizeof(line));
+	one_log(&srv_plain, "GET /a\"b\\c HTTP/1.1\r\nHost: a\r\n\r\n", &st,
+		ip_be, line, sizeof(line));
 	CHECK(strstr(line, "\"GET /a\\x22b\\x5cc HTTP/1.1\" ") != NULL);
-	one(&srv_plain, "GET  / HTTP/1.1\r\nHost: a\r\n\r\n", &st);
-	hs_http_log_format(&conn, ip_be, RFC_TIME, line, sizeof(line));
+	one_log(&srv_plain, "GET  / HTTP/1.1\r\nHost: a\r\n\r\n", &st, ip_be,
+		line, sizeof(line));
 	CHECK(strstr(line, "] \"-\" 400 ") != NULL);
 	/* too small a buffer: nothing, NUL-terminated */
-	CHECK(hs_http_log_format(&conn, ip_be, RFC_TIME, line, 20) == 0 &&
+	CHECK(one_log(&srv_plain, "GET  / HTTP/1.1\r\nHost: a\r\n\r\n", &st,
+		      ip_be, line, 20) == 0 &&
 	      line[0] == '\0');
 	/* a 414: no request-line was parsed */
 	{
 		static char big[HS_HTTP_IN_BUF];
-		int count = 0;
 
 		memset(big, 'a', sizeof(big));
 		memcpy(big, "GET /", 5);
 		hs_http_conn_init(&conn, &srv_plain);
 		feed(&conn, big, sizeof(big));
-		run(&conn, &st, 1, &count);
+		st = hs_http_conn_process(&conn);
 		hs_http_log_format(&conn, ip_be, RFC_TIME, line, sizeof(line));
+		run(&conn, NULL, 0, NULL);
 		CHECK(st == 414 && strstr(line, "\"-\" 414 ") != NULL);
 	}
 }
@@ -1449,6 +1659,9 @@ main(void)
 	test_access_log();
 	test_files_swap();
 	test_continue();
+	test_rstate_idle();
+	test_rstate_wait();
+	test_rstate_release();
 
 	hs_files_free(files);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);

@@ -26,6 +26,7 @@
 #include "hs_http_files.h"
 #include "hs_tls.h"
 #include "hs_transport.h"
+#include "hs_server.h"
 #include "hs_srv_fake.h"
 #include "hs_check.h"
 
@@ -549,6 +550,107 @@ test_handshake_acks_at_once(void)
 	stop();
 }
 
+/* Request state blocks (input, parser, header and log buffers): only a
+ * connection with a request in progress holds one.  With none free a
+ * connection does not read (its bytes stay in the receive queue) and is
+ * served once a block comes back; none leaks whatever phase a
+ * connection ends in. */
+static void
+test_rstate_pool(void)
+{
+	static const char req[] = "GET /f.txt HTTP/1.1\r\nHost: a\r\n\r\n";
+	const size_t rl = sizeof(req) - 1;
+	struct fake_conn *a, *b, *c, *d;
+	struct hs_stats *st;
+
+	CHECK(fake_init(true) == 0);
+	fake_cfg_rstate_max = 1; /* after fake_init, which resets it */
+	rel_a = rel_b = 0;
+	ff_a = (struct fake_files){ load("a"), paths, &rel_a };
+	ff_b = (struct fake_files){ NULL, paths, &rel_b };
+	CHECK(fake_server_start(&ff_a) == 0);
+	st = &fake_lc()->stats;
+	a = fake_connect(FAKE_PORT_PLAIN);
+	b = fake_connect(FAKE_PORT_TLS);
+	CHECK(a != NULL && b != NULL);
+	if (a == NULL || b == NULL)
+		return;
+	CHECK(hs_server_rstates_in_use() == 0);
+	/* a keep-alive connection after its response holds none */
+	fake_send(a, req, rl);
+	fake_transmit(a, SIZE_MAX);
+	CHECK(body_is(a, 0, 200, body_a, BODY_LEN));
+	CHECK(a->live && !a->srv_fin && hs_server_rstates_in_use() == 0);
+	/* a takes the only block with half a head; b's request waits in
+	 * its receive queue, unread and unanswered */
+	d = fake_connect(FAKE_PORT_PLAIN);
+	CHECK(d != NULL);
+	if (d == NULL)
+		return;
+	fake_send(d, req, rl); /* answered, not yet read by the peer */
+	fake_send(a, req, 10);
+	CHECK(hs_server_rstates_in_use() == 1);
+	/* d, idle, made writable: nothing to read, so no block wanted */
+	fake_transmit(d, SIZE_MAX);
+	CHECK(body_is(d, 0, 200, body_a, BODY_LEN));
+	CHECK_EQ(st->http_rstate_wait, 0);
+	fake_reset(d);
+	fake_send(b, req, rl);
+	fake_transmit(b, SIZE_MAX);
+	CHECK(b->wire_len == 0 && b->in_len - b->in_off == rl);
+	CHECK_EQ(st->http_rstate_wait, 1);
+	/* a's head completes, its block comes back: b is served */
+	fake_send(a, req + 10, rl - 10);
+	fake_transmit(a, SIZE_MAX);
+	CHECK(body_is(a, 1, 200, body_a, BODY_LEN));
+	fake_transmit(b, SIZE_MAX);
+	CHECK(body_is(b, 0, 200, body_a, BODY_LEN));
+	CHECK(b->in_len - b->in_off == 0);
+	CHECK_EQ(st->http_rstate_wait, 1);
+	CHECK(hs_server_rstates_in_use() == 0);
+	/* a waiting connection that goes away: not driven, none leaks */
+	fake_send(a, req, 10);
+	fake_send(b, req, 5);
+	CHECK_EQ(st->http_rstate_wait, 2);
+	fake_reset(b);
+	fake_send(a, req + 10, rl - 10);
+	fake_transmit(a, SIZE_MAX);
+	CHECK(body_is(a, 2, 200, body_a, BODY_LEN));
+	CHECK(hs_server_rstates_in_use() == 0);
+	/* ends in every phase give the block back: a partial head reset, a
+	 * partial head timed out, a body being read, a response not yet
+	 * read by the peer (big: more than the send buffer) */
+	fake_send(a, req, 10);
+	fake_reset(a);
+	CHECK(hs_server_rstates_in_use() == 0);
+	c = fake_connect(FAKE_PORT_PLAIN);
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	fake_send(c, req, 10);
+	CHECK(hs_server_rstates_in_use() == 1);
+	fake_timeout(c);
+	CHECK(hs_server_rstates_in_use() == 0);
+	c = fake_connect(FAKE_PORT_PLAIN);
+	if (c == NULL)
+		return;
+	fake_send(c, REQ_BODY "ab", sizeof(REQ_BODY) - 1 + 2);
+	CHECK(hs_server_rstates_in_use() == 1);
+	fake_reset(c);
+	CHECK(hs_server_rstates_in_use() == 0);
+	c = fake_connect(FAKE_PORT_TLS);
+	if (c == NULL)
+		return;
+	c->sndbuf = 4096;
+	fake_send(c, REQ_BIG, sizeof(REQ_BIG) - 1);
+	CHECK(hs_server_rstates_in_use() == 1 && c->wire_len == 0);
+	fake_transmit(c, 1000);
+	CHECK(hs_server_rstates_in_use() == 1);
+	fake_timeout(c); /* a reader that stopped reading */
+	CHECK(hs_server_rstates_in_use() == 0);
+	stop();
+}
+
 int
 main(void)
 {
@@ -584,6 +686,7 @@ main(void)
 	test_close();
 	test_read_path();
 	test_handshake_acks_at_once();
+	test_rstate_pool();
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
 	if (system(cmd) != 0)
