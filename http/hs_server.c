@@ -52,75 +52,9 @@
 #include "hs_log.h"
 #include "hs_server.h"
 #include "hs_transport.h"
-/* Bodies shorter than this are copied: a holder and external-buffer
- * mbufs cost more than copying a small file. */
-#define HS_SRV_ZC_MIN 1024u
-
-struct hs_srv_lcore;
-
-/* One hold counter per lcore slot, on its own cache line. */
-struct hs_srv_ref {
-	uint64_t n;
-} __rte_cache_aligned;
-
-/* A published configuration generation (see the top of this file). */
-struct hs_srv_gen {
-	struct hs_server_config cfg;
-	void (*release)(void *arg); /* frees cfg's tls, files, strings */
-	void *release_arg;
-	struct hs_srv_ref refs[HS_MAX_LCORES];
-};
+#include "hs_server_int.h"
 
 static struct hs_srv_gen *srv_gen_cur; /* __atomic_*: main writes */
-
-/* What a connection waits for; each phase has its own deadline. */
-enum hs_srv_phase {
-	HS_SRV_HANDSHAKE, /* TLS handshake: fixed deadline from accept */
-	HS_SRV_IDLE,      /* keep-alive, nothing buffered */
-	HS_SRV_READING,   /* part of a request head (or body) buffered */
-	HS_SRV_WRITING,   /* response output waiting for send space */
-	HS_SRV_CLOSING,   /* our FIN is queued; peer must finish */
-};
-
-struct hs_srv_conn {
-	struct hs_transport tp; /* TCP, with TLS on the HTTPS port */
-	struct hs_srv_lcore *sl;
-	struct hs_srv_conn *prev, *next; /* live list, for shutdown */
-	struct hs_srv_gen *tls_gen;      /* holds: the TLS session's context */
-	struct hs_srv_gen *rsp_gen;      /* ...the response body's file cache */
-	struct srv_zc *zc; /* the body's zero-copy holder (our ref) */
-	bool closing;      /* hs_tcp_close() issued */
-	bool eof;          /* no more input will come */
-	bool tp_dry;       /* the last read found nothing, even buffered */
-	uint8_t phase;     /* enum hs_srv_phase */
-	/* on its lcore's wait list (no request state block was free) */
-	struct hs_srv_conn *wprev, *wnext;
-	struct hs_http_conn http;
-};
-
-/* Per-lcore request state blocks (both listeners) and the connections
- * waiting for one, oldest first. */
-struct srv_pool {
-	struct hs_http_rpool rp;
-	struct hs_srv_conn wait; /* list head (wprev / wnext) */
-	bool kicking;
-};
-
-/* Per-lcore, per-listener server state (the listener's arg). */
-struct hs_srv_lcore {
-	struct hs_lcore *lc;
-	struct hs_tls_ctx *tls;
-	struct hs_srv_gen *gen; /* the generation new work uses */
-	unsigned int slot;      /* this lcore's index in gen->refs */
-	bool is_tls;
-	bool draining;
-	uint64_t nlive; /* live connections (main reads) */
-	struct hs_http_server http;
-	uint64_t to_us[HS_SRV_CLOSING + 1]; /* deadline per phase */
-	struct hs_log_ring *log;            /* this lcore's, NULL: log off */
-	struct srv_pool *pool;              /* this lcore's */
-	struct hs_srv_conn live;            /* list head */
-};
 
 static struct hs_srv_lcore *srv_of[HS_MAX_LCORES][2];
 static struct hs_log_ring *srv_log_of[HS_MAX_LCORES];
@@ -213,23 +147,6 @@ srv_log(struct hs_srv_conn *sc, struct hs_stats *st)
 	hs_log_commit(ring);
 }
 
-/* Holds on a generation: only this lcore writes its slot; the release
- * store orders our last use of the generation before the main lcore can
- * see the count fall (a plain store on x86). */
-static inline void
-srv_gen_hold(struct hs_srv_gen *g, unsigned int slot)
-{
-	__atomic_store_n(&g->refs[slot].n, g->refs[slot].n + 1,
-			 __ATOMIC_RELAXED);
-}
-
-static inline void
-srv_gen_drop(struct hs_srv_gen *g, unsigned int slot)
-{
-	__atomic_store_n(&g->refs[slot].n, g->refs[slot].n - 1,
-			 __ATOMIC_RELEASE);
-}
-
 /* Keep the response's hold in step with the engine; call right after
  * every hs_http_conn_process() and once output was sent.  A response
  * with body bytes left to send from a file cache (held while its request
@@ -256,99 +173,6 @@ srv_rsp_track(struct hs_srv_conn *sc)
 	if (sc->rsp_gen != NULL)
 		srv_gen_drop(sc->rsp_gen, sc->sl->slot);
 	sc->rsp_gen = g;
-}
-
-/* ---- zero-copy bodies -------------------------------------------------- */
-
-/* Holder of one response body queued by reference.  It lives in the data
- * room of an mbuf from the lcore's pool (no malloc per response; a leak
- * shows in mbufs_in_use).  References on shinfo: one per external-buffer
- * mbuf TCP holds (queue mbufs and views in frames in flight), plus the
- * connection's while it may queue more of the body (sc->zc).  The last
- * one runs srv_zc_free: on the owning lcore while it runs, or at
- * shutdown on the thread tearing the lcore or the port down (before
- * generations are freed, app/hs_app.c). */
-struct srv_zc {
-	struct rte_mbuf_ext_shared_info shinfo;
-	struct rte_mbuf *m;     /* the mbuf this lives in */
-	struct hs_srv_gen *gen; /* held: the body's file cache */
-	const struct hs_file_cache *files;
-	unsigned int slot;
-	struct srv_zc *next, **pprev; /* srv_zc_live[slot] */
-};
-
-/* Live holders per lcore slot (static: a holder may outlive its struct
- * hs_srv_lcore at shutdown). */
-static struct srv_zc *srv_zc_live[HS_MAX_LCORES];
-
-/* shinfo's last reference is gone: nothing points into the body now. */
-static void
-srv_zc_free(void *addr, void *opaque)
-{
-	struct srv_zc *z = opaque;
-
-	(void)addr;
-	*z->pprev = z->next;
-	if (z->next != NULL)
-		z->next->pprev = z->pprev;
-	srv_gen_drop(z->gen, z->slot);
-	rte_pktmbuf_free(z->m);
-}
-
-/* The holder of sc's current body, created on first use with the
- * connection's reference and a hold on the body's generation.  NULL (the
- * caller copies) when the transport cannot send by reference (TLS, or a
- * port that may DMA), without a generation, or out of mbufs (counted). */
-static struct srv_zc *
-srv_zc_get(struct hs_srv_conn *sc)
-{
-	struct hs_lcore *lc = hs_tcp_lcore_of(sc->tp.tcp);
-	unsigned int slot = sc->sl->slot;
-	struct rte_mbuf *m;
-	struct srv_zc *z;
-
-	if (sc->zc != NULL)
-		return sc->zc;
-	if (!hs_tp_by_ref(&sc->tp) || sc->rsp_gen == NULL)
-		return NULL;
-	m = rte_pktmbuf_alloc(hs_lcore_pool(lc));
-	if (m == NULL) {
-		hs_lcore_stats(lc)->drop_nombuf++;
-		return NULL;
-	}
-	if (rte_pktmbuf_tailroom(m) < sizeof(*z)) {
-		rte_pktmbuf_free(m);
-		return NULL;
-	}
-	z = rte_pktmbuf_mtod(m, struct srv_zc *);
-	memset(z, 0, sizeof(*z));
-	z->m = m;
-	z->gen = sc->rsp_gen;
-	z->files = sc->http.body_files;
-	z->slot = slot;
-	z->shinfo.free_cb = srv_zc_free;
-	z->shinfo.fcb_opaque = z;
-	rte_mbuf_ext_refcnt_set(&z->shinfo, 1); /* the connection's */
-	srv_gen_hold(z->gen, slot);
-	z->next = srv_zc_live[slot];
-	if (z->next != NULL)
-		z->next->pprev = &z->next;
-	z->pprev = &srv_zc_live[slot];
-	srv_zc_live[slot] = z;
-	sc->zc = z;
-	return z;
-}
-
-/* The connection will queue no more of the body: drop its reference. */
-static void
-srv_zc_put(struct hs_srv_conn *sc)
-{
-	struct srv_zc *z = sc->zc;
-
-	if (z == NULL)
-		return;
-	sc->zc = NULL;
-	hs_tcp_ext_put(&z->shinfo, NULL);
 }
 
 /* TLS session events (hs_tls_events, 0 for plain TCP), counted once
@@ -379,7 +203,7 @@ srv_count_tls(struct hs_stats *st, unsigned int ev)
 static void
 srv_conn_free(struct hs_srv_conn *sc)
 {
-	srv_zc_put(sc);
+	hs_srv_zc_put(sc);
 	srv_wait_del(sc);
 	hs_http_conn_release(&sc->http);
 	struct hs_srv_lcore *sl = sc->sl;
@@ -469,7 +293,7 @@ srv_write(struct hs_srv_conn *sc)
 		 * (where the transport can: plain TCP, no DMA). */
 		if (hs_http_conn_output_is_file(&sc->http) &&
 		    (sc->zc != NULL || len >= HS_SRV_ZC_MIN))
-			z = srv_zc_get(sc);
+			z = hs_srv_zc_get(sc);
 		if (z != NULL) {
 			n = hs_tp_write_ref(&sc->tp, p, len, &z->shinfo);
 			if (n > 0)
@@ -484,7 +308,7 @@ srv_write(struct hs_srv_conn *sc)
 			return n;
 		hs_http_conn_sent(&sc->http, (size_t)n);
 		if (sc->zc != NULL && !hs_http_conn_output_is_file(&sc->http))
-			srv_zc_put(sc); /* body fully queued */
+			hs_srv_zc_put(sc); /* body fully queued */
 		written += n;
 	}
 	return written;

@@ -102,7 +102,7 @@ for t in $TARGETS; do
 	server)
 		# shellcheck disable=SC2207 # pkg-config output is word lists
 		t_cflags+=(-I"$TOP/tls" -I"$TOP/tests/http" $(pkg-config --cflags libdpdk))
-		t_srcs+=("$TOP/http/hs_server.c" "$TOP/http/hs_transport.c" "$TOP/tests/http/hs_srv_fake.c")
+		t_srcs+=("$TOP/http/hs_server.c" "$TOP/http/hs_server_zc.c" "$TOP/http/hs_transport.c" "$TOP/tests/http/hs_srv_fake.c")
 		# shellcheck disable=SC2207
 		t_libs=($(pkg-config --libs libdpdk) "${LIBS[@]}") ;;
 	tcp)
