@@ -163,8 +163,11 @@ struct hs_tcp_params {
 	uint32_t data_retries; /* RTO retransmits before abort, default 15 */
 	uint32_t delack_ms;    /* default 40 */
 	uint32_t fin_wait2_ms; /* orphaned FIN_WAIT_2 limit, default 60000 */
-	uint32_t ooq_max_segs; /* out-of-order segments per conn, default 256
-	                                  * (a full 256 KiB window at MSS >= 1024) */
+	/* Out-of-order segments per conn; 0 (default): bounded only by the
+	 * receive buffer's mbuf budget, as the window offered is.  A cap
+	 * below the window drops in-window data behind a hole, which the
+	 * sender can only repair by RTO (lossy uploads stalled on it). */
+	uint32_t ooq_max_segs;
 	uint32_t
 		ooq_lcore_max; /* out-of-order mbufs per lcore, default 16384 */
 	uint32_t

@@ -851,8 +851,11 @@ hs_tcp_ooq_insert(struct hs_tcp_conn *c, struct rte_mbuf *m, uint32_t seq)
 		}
 		cur = next;
 	}
-	/* Memory bounds: per connection and per lcore. */
-	if (q->count >= hs_tcp_params.ooq_max_segs ||
+	/* Memory bounds: per connection (the receive buffer's mbuf budget,
+	 * which the window offered never exceeds, hs_tcp_rcv_space; an
+	 * optional fixed cap) and per lcore. */
+	if ((hs_tcp_params.ooq_max_segs &&
+	     q->count >= hs_tcp_params.ooq_max_segs) ||
 	    q->count + c->rcvq.count >= hs_tcp_buf_mbufs(c->rcvbuf)) {
 		lc->stats.drop_tcp_ooq_conn++;
 		rte_pktmbuf_free(m);

@@ -1348,6 +1348,48 @@ test_out_of_window_and_ooo(void)
 	teardown();
 }
 
+/* The out-of-order queue holds whatever the window offered covers: a
+ * peer that was given a large window (receive autotuning opens it to
+ * megabytes) and loses one segment has the whole flight behind the hole
+ * kept, SACKed, and delivered once the hole is filled.  A queue limit
+ * below the window drops in-window data the sender believes was
+ * delivered-or-SACKable, so it can only repair the tail by RTO. */
+static void
+test_ooq_holds_window(void)
+{
+	static uint8_t data[1000];
+	/* MSS 1000, window scale 7: the window can exceed 64 KiB */
+	struct opts o = { { 2, 4, 1000 >> 8, 1000 & 0xff, 1, 3, 3, 7 }, 8 };
+	uint32_t seq = PEER_ISN + 1, iss, wnd, n;
+	struct cap *c;
+
+	hs_tcp_params.rcvbuf = 512u * 1024u;
+	setup(16);
+	app.auto_read = false;
+	inject_from(peer_port, SRV_PORT, F_SYN, PEER_ISN, 0, NULL, 0, &o);
+	c = EXPECT(F_SYN | F_ACK, caps[rd].seq, PEER_ISN + 1);
+	iss = c ? c->seq : 0;
+	inject(F_ACK, PEER_ISN + 1, iss + 1, NULL, 0);
+	CHECK(app.c != NULL && app.c->state == HS_TCP_ESTABLISHED);
+	wnd = hs_tcp_rcv_space(app.c);
+	n = wnd / sizeof(data) - 1; /* the whole window but the hole */
+	CHECK(n > 300);
+	for (uint32_t i = 1; i <= n; i++) {
+		memset(data, (int)(i & 0xff), sizeof(data));
+		inject(F_ACK, seq + i * 1000u, iss + 1, data, sizeof(data));
+	}
+	CHECK(app.c->ooq.count == n);
+	CHECK(lc.stats.drop_tcp_ooq_conn == 0 &&
+	      lc.stats.drop_tcp_ooq_lcore == 0);
+	/* the hole: everything becomes readable, in order */
+	memset(data, 0, sizeof(data));
+	inject(F_ACK, seq, iss + 1, data, sizeof(data));
+	CHECK(app.c->ooq.count == 0);
+	CHECK(app.readable && hs_tcp_recv_avail(app.c) == (n + 1) * 1000u);
+	rd = ncap;
+	teardown();
+}
+
 static void
 test_conn_limit(void)
 {
@@ -2927,6 +2969,7 @@ main(int argc, char **argv)
 	test_challenge_ack_budget();
 	test_bad_input_dropped();
 	test_out_of_window_and_ooo();
+	test_ooq_holds_window();
 	test_conn_limit();
 	test_zero_window_persist();
 	test_receive_window();
