@@ -288,12 +288,12 @@ static const struct hs_optdef hs_optdefs[] = {
 	  "4194304; 16384..67108864; at most --send-buffer: fixed)" },
 	{ "recv-buffer", HS_OPT_FN, 0, 0, 0, opt_recv_buffer, false, "BYTES",
 	  "receive window per connection, and bytes/1024+16 mbufs\n(default "
-	  "262144; 16384..16777216)" },
+	  "262144; 32768..16777216: a whole TLS record fits)" },
 	{ "recv-buffer-max", HS_OPT_FN, 0, 0, 0, opt_recv_buffer_max, false,
 	  "BYTES",
 	  "receive window a connection may grow to with what its\n"
 	  "application reads per RTT, at most 1/4 of --mem-lcore\n"
-	  "(default 4194304; 16384..16777216; at most --recv-buffer:\nfixed)" },
+	  "(default 4194304; 32768..16777216; at most --recv-buffer:\nfixed)" },
 	{ "time-wait", HS_OPT_FN, 0, 0, 0, opt_time_wait, false, "T",
 	  "TCP TIME_WAIT length (default 60s = 2*MSL), 1ms..10m" },
 	{ "version", HS_OPT_ACTION, 0, 0, 0, opt_version, false, NULL,
@@ -657,14 +657,16 @@ opt_send_buffer_max(struct hs_opts *o, const char *val, struct hs_opterr *e)
 static int
 opt_recv_buffer(struct hs_opts *o, const char *val, struct hs_opterr *e)
 {
-	return parse_u32(e, "--recv-buffer", val, 16384, 16u << 20,
+	/* at least one whole TLS record: records are opened in place in
+	 * the receive queue, which must hold one (HS_TLS_REC_SPACE) */
+	return parse_u32(e, "--recv-buffer", val, 32768, 16u << 20,
 			 &o->tcp.rcvbuf);
 }
 
 static int
 opt_recv_buffer_max(struct hs_opts *o, const char *val, struct hs_opterr *e)
 {
-	return parse_u32(e, "--recv-buffer-max", val, 16384, 16u << 20,
+	return parse_u32(e, "--recv-buffer-max", val, 32768, 16u << 20,
 			 &o->tcp.rcvbuf_max);
 }
 

@@ -26,6 +26,7 @@
 #define HS_TCP_H
 
 #include <stdint.h>
+#include <sys/uio.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <rte_common.h>
@@ -255,6 +256,19 @@ int hs_tcp_unlisten(struct hs_lcore *lc, uint16_t port_host_order);
 /* Copy up to len in-order bytes out of the receive queue; reopens the
  * window. Returns bytes copied (0 if none). */
 size_t hs_tcp_recv(struct hs_tcp_conn *c, void *buf, size_t len);
+/* Views of the first len bytes of the receive queue, for an app that
+ * works on them where they lie (our TLS record layer opens records in
+ * place): fills up to max pieces, in order, each writable (a shared or
+ * indirect mbuf is first replaced by a private copy), nothing consumed.
+ * Returns the number of pieces (> 0); 0 if fewer than len bytes wait;
+ * -EPIPE if fewer wait and the peer's FIN came; -E2BIG if more than max
+ * pieces hold them; -ENOMEM if a copy could not be made; -EINVAL.  The
+ * views stay valid until hs_tcp_recv/hs_tcp_recv_drop or the conn ends. */
+int hs_tcp_recv_peek(struct hs_tcp_conn *c, size_t len, struct iovec *v,
+		     int max);
+/* Consume the first len bytes of the receive queue (as hs_tcp_recv,
+ * without the copy): frees them, reopens the window. */
+void hs_tcp_recv_drop(struct hs_tcp_conn *c, size_t len);
 /* Bytes waiting in the receive queue. */
 uint32_t hs_tcp_recv_avail(const struct hs_tcp_conn *c);
 /* True once the peer's FIN has been received (more data will never come;

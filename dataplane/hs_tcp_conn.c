@@ -567,17 +567,15 @@ hs_tcp_peer_closed(const struct hs_tcp_conn *c)
 	return (c->flags & HS_TCPF_FIN_RCVD) != 0;
 }
 
-size_t
-hs_tcp_recv(struct hs_tcp_conn *c, void *buf, size_t len)
+/* The app took n bytes off the front of the receive queue: free them,
+ * account, tune the buffer and reopen the window. */
+static void
+hs_tcp_recv_consume(struct hs_tcp_conn *c, uint32_t n)
 {
-	uint32_t old_adv, new_wnd, n, cap;
+	uint32_t old_adv, new_wnd, cap;
 
-	if (!hs_tcp_app_alive(c) || c->rcvq.bytes == 0 || len == 0)
-		return 0;
 	old_adv =
 		HS_SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
-	n = (uint32_t)HS_MIN(len, (size_t)c->rcvq.bytes);
-	hs_mq_copy(&c->rcvq, 0, buf, n);
 	c->lc->tcp.rcvq_mbufs -= c->rcvq.count;
 	hs_mq_drop(&c->rcvq, n);
 	c->lc->tcp.rcvq_mbufs += c->rcvq.count;
@@ -594,7 +592,149 @@ hs_tcp_recv(struct hs_tcp_conn *c, void *buf, size_t len)
 		if (c->busy == 0)
 			hs_tcp_output(c);
 	}
+}
+
+size_t
+hs_tcp_recv(struct hs_tcp_conn *c, void *buf, size_t len)
+{
+	uint32_t n;
+
+	if (!hs_tcp_app_alive(c) || c->rcvq.bytes == 0 || len == 0)
+		return 0;
+	n = (uint32_t)HS_MIN(len, (size_t)c->rcvq.bytes);
+	hs_mq_copy(&c->rcvq, 0, buf, n);
+	hs_tcp_recv_consume(c, n);
 	return n;
+}
+
+/* Replace the receive-queue mbuf m (after prev, NULL: the head) by a
+ * private copy of its bytes: 0, or -ENOMEM (nothing changed). */
+static int
+hs_tcp_rcvq_unshare(struct hs_tcp_conn *c, struct rte_mbuf *prev,
+		    struct rte_mbuf *m)
+{
+	struct rte_mbuf *n = rte_pktmbuf_alloc(c->lc->pool);
+	uint16_t len = rte_pktmbuf_data_len(m);
+
+	if (n == NULL || rte_pktmbuf_tailroom(n) < len) {
+		rte_pktmbuf_free(n);
+		return -ENOMEM;
+	}
+	memcpy(rte_pktmbuf_append(n, len), rte_pktmbuf_mtod(m, void *), len);
+	n->next = m->next;
+	if (prev != NULL)
+		prev->next = n;
+	else
+		c->rcvq.head = n;
+	if (c->rcvq.tail == m)
+		c->rcvq.tail = n;
+	if (c->rcvq.hint == m) {
+		c->rcvq.hint = NULL;
+		c->rcvq.hint_off = 0;
+	}
+	m->next = NULL;
+	rte_pktmbuf_free_seg(m);
+	return 0;
+}
+
+/* Repack the first len bytes of the receive queue into as few fresh
+ * mbufs as hold them (a peer's odd segment sizes can leave them spread
+ * over many): 0, or -ENOMEM (nothing changed). */
+static int
+hs_tcp_rcvq_pack(struct hs_tcp_conn *c, size_t len)
+{
+	struct hs_mbuf_q nq = { 0 };
+	struct rte_mbuf *m;
+	size_t off = 0;
+
+	while (off < len) {
+		uint16_t k;
+
+		m = rte_pktmbuf_alloc(c->lc->pool);
+		if (m == NULL) {
+			while ((m = hs_mq_pop(&nq)) != NULL)
+				rte_pktmbuf_free_seg(m);
+			return -ENOMEM;
+		}
+		k = (uint16_t)HS_MIN(len - off,
+				     (size_t)rte_pktmbuf_tailroom(m));
+		hs_mq_copy(&c->rcvq, (uint32_t)off, rte_pktmbuf_append(m, k),
+			   k);
+		hs_mq_push(&nq, m);
+		off += k;
+	}
+	c->lc->tcp.rcvq_mbufs -= c->rcvq.count;
+	hs_mq_drop(&c->rcvq, (uint32_t)len);
+	nq.tail->next = c->rcvq.head;
+	c->rcvq.head = nq.head;
+	if (c->rcvq.tail == NULL)
+		c->rcvq.tail = nq.tail;
+	c->rcvq.bytes += nq.bytes;
+	c->rcvq.count += nq.count;
+	c->rcvq.hint = NULL;
+	c->rcvq.hint_off = 0;
+	c->lc->tcp.rcvq_mbufs += c->rcvq.count;
+	c->lc->stats.tcp_rcvq_packed++;
+	return 0;
+}
+
+int
+hs_tcp_recv_peek(struct hs_tcp_conn *c, size_t len, struct iovec *v, int max)
+{
+	struct rte_mbuf *m, *prev = NULL;
+	bool packed = false;
+	size_t got = 0;
+	int n = 0;
+
+	if (!hs_tcp_app_alive(c) || len == 0 || max < 1)
+		return -EINVAL;
+	if (c->rcvq.bytes < len)
+		return hs_tcp_peer_closed(c) ? -EPIPE : 0;
+	for (m = c->rcvq.head; m != NULL && got < len; m = m->next) {
+		uint16_t dl = rte_pktmbuf_data_len(m);
+
+		if (dl == 0) {
+			prev = m;
+			continue;
+		}
+		if (n == max) {
+			/* too many pieces: pack them and walk again */
+			if (packed)
+				return -E2BIG;
+			if (hs_tcp_rcvq_pack(c, len) != 0)
+				return -ENOMEM;
+			packed = true;
+			m = c->rcvq.head;
+			prev = NULL;
+			got = 0;
+			n = 0;
+			dl = rte_pktmbuf_data_len(m);
+		}
+		if (!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) != 1) {
+			struct rte_mbuf *was_next = m->next;
+
+			if (hs_tcp_rcvq_unshare(c, prev, m) != 0)
+				return -ENOMEM;
+			m = prev != NULL ? prev->next : c->rcvq.head;
+			RTE_ASSERT(m->next == was_next);
+			(void)was_next;
+		}
+		v[n].iov_base = rte_pktmbuf_mtod(m, uint8_t *);
+		v[n].iov_len = HS_MIN((size_t)dl, len - got);
+		got += v[n].iov_len;
+		n++;
+		prev = m;
+	}
+	return n;
+}
+
+void
+hs_tcp_recv_drop(struct hs_tcp_conn *c, size_t len)
+{
+	if (!hs_tcp_app_alive(c) || len == 0)
+		return;
+	len = HS_MIN(len, (size_t)c->rcvq.bytes);
+	hs_tcp_recv_consume(c, (uint32_t)len);
 }
 
 /* Bytes of send queue c may fill now: its buffer, but no more than four

@@ -441,8 +441,11 @@ hs_tcp_rto_cur(const struct hs_tcp_conn *c)
 
 /* ---- hs_tcp_mem.c: memory budgets and shedding ---- */
 /* A conn holding fewer receive mbufs than this may take one from the
- * lcore's reserve (a request, an ACK-clocked upload keeps moving). */
-#define HS_TCP_RCV_MIN_MBUFS 4u
+ * lcore's reserve (a request, an ACK-clocked upload keeps moving): one
+ * whole TLS record (18 KB at most, opened in place in the receive queue,
+ * hs_tcp_recv_peek) over full-sized segments, so a record under way can
+ * always complete. */
+#define HS_TCP_RCV_MIN_MBUFS 16u
 /* Bytes acked or read that count as progress (see hs_tcp_mem.c). */
 #define HS_TCP_PROG_BYTES    1024u
 

@@ -42,6 +42,30 @@ tp_push(void *io, const uint8_t *buf, size_t len)
 	return rc;
 }
 
+/* peek/drop: our record layer opens records where they lie, in the TCP
+ * receive queue's mbufs (hs_tcp_recv_peek). */
+static int
+tp_peek(void *io, size_t len, struct hs_tls_iov *v, int max)
+{
+	struct hs_transport *t = io;
+	struct iovec iv[64];
+	int n = hs_tcp_recv_peek(t->tcp, len, iv, RTE_MIN(max, 64));
+
+	for (int i = 0; i < n; i++) {
+		v[i].base = iv[i].iov_base;
+		v[i].len = iv[i].iov_len;
+	}
+	return n;
+}
+
+static void
+tp_drop(void *io, size_t len)
+{
+	struct hs_transport *t = io;
+
+	hs_tcp_recv_drop(t->tcp, len);
+}
+
 void
 hs_tp_open_plain(struct hs_transport *t, struct hs_tcp_conn *c)
 {
@@ -57,7 +81,10 @@ hs_tp_open_tls(struct hs_transport *t, struct hs_tcp_conn *c,
 	t->tcp = c;
 	t->established = false;
 	t->tls = hs_tls_sess_new(ctx, tp_pull, tp_push, t);
-	return t->tls != NULL ? 0 : -ENOMEM;
+	if (t->tls == NULL)
+		return -ENOMEM;
+	hs_tls_sess_set_views(t->tls, tp_peek, tp_drop);
+	return 0;
 }
 
 unsigned int

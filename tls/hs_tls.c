@@ -155,6 +155,16 @@ hs_tls_sess_new(struct hs_tls_ctx *ctx, hs_tls_pull_fn pull,
 }
 
 void
+hs_tls_sess_set_views(struct hs_tls_sess *s, hs_tls_peek_fn peek,
+		      hs_tls_drop_fn drop)
+{
+	if (s == NULL || (peek == NULL) != (drop == NULL))
+		return;
+	s->peek = peek;
+	s->drop = drop;
+}
+
+void
 hs_tls_sess_free(struct hs_tls_sess *s)
 {
 	if (s == NULL)

@@ -141,10 +141,32 @@ void hs_tls_ctx_free(struct hs_tls_ctx *ctx);
 typedef int (*hs_tls_pull_fn)(void *io, uint8_t *buf, size_t len);
 typedef int (*hs_tls_push_fn)(void *io, const uint8_t *buf, size_t len);
 
+/* Views of the received ciphertext, for our own record layer, which
+ * opens records in place where the transport holds them (no copy, no
+ * buffer of its own):
+ * peek: fill up to max pieces covering the first len bytes waiting, in
+ *       order, writable, nothing consumed; return the number of pieces
+ *       (> 0), 0 if fewer than len bytes wait, -EPIPE if fewer wait and
+ *       the transport reached EOF, another negative code on error.  The
+ *       pieces stay valid until drop.
+ * drop: consume the first len bytes (a record, once its plaintext is
+ *       read).
+ * The transport must be able to hold a whole record (HS_TLS_REC_SPACE
+ * bytes) unconsumed, or the session waits for it forever. */
+#define HS_TLS_REC_SPACE (16384 + 2048 + 5)
+typedef int (*hs_tls_peek_fn)(void *io, size_t len, struct hs_tls_iov *v,
+			      int max);
+typedef void (*hs_tls_drop_fn)(void *io, size_t len);
+
 /* New server session bound to a transport.  NULL on allocation failure. */
 struct hs_tls_sess *hs_tls_sess_new(struct hs_tls_ctx *ctx, hs_tls_pull_fn pull,
 				    hs_tls_push_fn push, void *io);
 void hs_tls_sess_free(struct hs_tls_sess *s);
+/* Give the session views of the transport's input (before the
+ * handshake): once our record layer takes over it reads through them;
+ * without them it pulls each record into a buffer of its own. */
+void hs_tls_sess_set_views(struct hs_tls_sess *s, hs_tls_peek_fn peek,
+			   hs_tls_drop_fn drop);
 
 /* Advance the handshake: 0 when complete, -EAGAIN, or an error.
  * With early data on, -EAGAIN while hs_tls_early_phase() is true means

@@ -90,6 +90,8 @@ struct hs_tls_sess {
 	struct hs_tls_crypto_keyset *keys; /* ipsec-mb key cache, or NULL */
 	hs_tls_pull_fn pull;
 	hs_tls_push_fn push;
+	hs_tls_peek_fn peek; /* NULL: no views (hs_tls_sess_set_views) */
+	hs_tls_drop_fn drop;
 	void *io;
 	bool hs_done;          /* handshake finished and its output flushed */
 	bool transport_closed; /* pull saw EOF or push failed */

@@ -79,9 +79,11 @@ struct hs_tls_own {
 	/* the record being received: header, then all of it in rx */
 	uint8_t hdr[HS_TLS_REC_HDR];
 	uint8_t hdr_len;
-	uint8_t *rx;
+	uint8_t *rx; /* without views: the record, pulled (own_fill) */
 	uint32_t rx_len, rx_need;
-	uint32_t pl_off, pl_end; /* plaintext of rx not yet read */
+	uint32_t pl_off, pl_end; /* plaintext of the record not yet read */
+	uint32_t rv_len;         /* with views: the record opened in place
+	                          * (its bytes in the transport), 0: none */
 	/* our own sealed bytes not yet pushed */
 	uint8_t *tx;
 	uint32_t tx_len, tx_off;
@@ -611,6 +613,149 @@ own_handshake(struct hs_tls_sess *s, const uint8_t *p, size_t len)
 	return 0;
 }
 
+/* ---- input through views: records opened where the transport holds
+ * them (the TCP receive queue's mbufs) ---------------------------------- */
+
+/* Pieces a record may lie in: the receive queue packs small segments
+ * into the tail mbuf, so a record needs about one per KB at worst. */
+#define OWN_PIECES 64
+
+/* Copy n bytes at offset off of the pieces into dst. */
+static void
+own_iov_copy(const struct hs_tls_iov *v, int nv, size_t off, uint8_t *dst,
+	     size_t n)
+{
+	for (int i = 0; i < nv && n > 0; i++) {
+		size_t k;
+
+		if (off >= v[i].len) {
+			off -= v[i].len;
+			continue;
+		}
+		k = HS_MIN(n, v[i].len - off);
+		memcpy(dst, v[i].base + off, k);
+		dst += k;
+		n -= k;
+		off = 0;
+	}
+}
+
+/* Views of the first len bytes: the piece count, -EAGAIN (not all
+ * there yet) or an error (the session is dead). */
+static int
+own_peek(struct hs_tls_sess *s, size_t len, struct hs_tls_iov *v)
+{
+	int n = s->peek(s->io, len, v, OWN_PIECES);
+
+	if (n > 0)
+		return n;
+	if (n == 0)
+		return -EAGAIN;
+	if (n == -EPIPE) {
+		s->transport_closed = true;
+		s->dead = -ECONNRESET; /* EOF without close_notify */
+		return s->dead;
+	}
+	if (n == -E2BIG) /* cannot happen with the TCP receive queue */
+		return own_fatal(s, HS_TLS_ALERT_INTERNAL_ERROR);
+	s->dead = n;
+	return n;
+}
+
+/* The opened record is read: give its bytes back to the transport. */
+static void
+own_rv_done(struct hs_tls_sess *s, size_t len)
+{
+	struct hs_tls_own *o = s->own;
+
+	s->drop(s->io, len);
+	o->rv_len = 0;
+	o->pl_off = o->pl_end = 0;
+}
+
+static int
+own_read_views(struct hs_tls_sess *s, uint8_t *buf, size_t len)
+{
+	struct hs_tls_own *o = s->own;
+	struct hs_tls_iov v[OWN_PIECES];
+
+	for (;;) {
+		uint8_t hdr[HS_TLS_REC_HDR], msg[16];
+		struct hs_tls_iov hv = { hdr, sizeof(hdr) };
+		struct hs_tls_rec_msg m;
+		size_t reclen;
+		int n, rc;
+
+		if (o->rv_len != 0) { /* plaintext of an opened record */
+			size_t k = HS_MIN(len, (size_t)(o->pl_end - o->pl_off));
+
+			n = own_peek(s, o->rv_len, v);
+			if (n < 0)
+				return n;
+			own_iov_copy(v, n, o->pl_off, buf, k);
+			o->pl_off += (uint32_t)k;
+			if (o->pl_off == o->pl_end)
+				own_rv_done(s, o->rv_len);
+			o->burst =
+				0; /* a request: the next response starts small */
+			return (int)k;
+		}
+		n = own_peek(s, HS_TLS_REC_HDR, v);
+		if (n < 0)
+			return n;
+		own_iov_copy(v, n, 0, hdr, sizeof(hdr));
+		if (hs_tls_rec_peek(&o->rec, &hv, 1, &reclen) != 0)
+			return own_fatal(s, hs_tls_rec_alert(&o->rec));
+		n = own_peek(s, reclen, v);
+		if (n < 0)
+			return n;
+		rc = hs_tls_rec_open(&o->rec, v, n, &m);
+		if (rc != 0)
+			return own_fatal(s, hs_tls_rec_alert(&o->rec));
+		switch (m.type) {
+		case HS_TLS_CT_APPDATA:
+			if (m.len == 0) {
+				s->drop(s->io, reclen);
+				continue;
+			}
+			o->rv_len = (uint32_t)reclen;
+			o->pl_off = (uint32_t)m.off;
+			o->pl_end = (uint32_t)(m.off + m.len);
+			continue;
+		case HS_TLS_CT_ALERT: {
+			uint8_t a[2];
+
+			own_iov_copy(v, n, m.off, a, sizeof(a));
+			s->drop(s->io, reclen);
+			if (a[1] == HS_TLS_ALERT_CLOSE_NOTIFY) {
+				s->peer_closed = true;
+				return 0;
+			}
+			if (a[1] == 90 /* user_canceled */ ||
+			    (o->rec.version == HS_TLS_V12 && a[0] == 1))
+				continue;
+			s->dead = -ECONNRESET; /* the peer gave up */
+			return s->dead;
+		}
+		default: /* handshake: only KeyUpdate (5 bytes) is taken */
+			if (m.len > sizeof(msg))
+				return own_fatal(
+					s, HS_TLS_ALERT_UNEXPECTED_MESSAGE);
+			own_iov_copy(v, n, m.off, msg, m.len);
+			s->drop(s->io, reclen);
+			rc = own_handshake(s, msg, m.len);
+			if (rc != 0)
+				return rc;
+			if (o->update_pending) {
+				rc = own_prepare(s);
+				if (rc != 0 && rc != -EAGAIN)
+					return rc;
+			}
+			continue;
+		}
+	}
+}
+
 int
 hs_tls_own_read(struct hs_tls_sess *s, void *buf, size_t len)
 {
@@ -624,6 +769,8 @@ hs_tls_own_read(struct hs_tls_sess *s, void *buf, size_t len)
 		return 0;
 	/* our own pending output first (a KeyUpdate answer, an alert) */
 	HS_GUARD(own_flush(s));
+	if (s->peek != NULL)
+		return own_read_views(s, buf, len);
 	for (;;) {
 		struct hs_tls_rec_msg m;
 		struct hs_tls_iov v;

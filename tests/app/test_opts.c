@@ -205,6 +205,10 @@ test_bad_cli(void)
 		"--mtu", "100", NULL);
 	bad_cli(__LINE__, "--max-conns: 0 is out of range", NULL, REQ,
 		"--max-conns", "0", NULL);
+	/* a receive buffer must hold a whole TLS record (opened in place) */
+	bad_cli(__LINE__,
+		"--recv-buffer: 16384 is out of range (32768..16777216)", NULL,
+		REQ, "--recv-buffer", "16384", NULL);
 	bad_cli(__LINE__, "--max-file: '-1' is not a number", NULL, REQ,
 		"--max-file", "-1", NULL);
 	/* an address */

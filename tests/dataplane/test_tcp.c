@@ -1390,6 +1390,68 @@ test_ooq_holds_window(void)
 	teardown();
 }
 
+/* Views of the receive queue (hs_tcp_recv_peek/drop), as our TLS record
+ * layer opens records in place: the bytes where they lie, writable
+ * (a shared mbuf is first copied), packed when spread over more pieces
+ * than the caller takes, consumed by drop; 0 while short, -EPIPE once
+ * short for good. */
+static void
+test_recv_views(void)
+{
+	static uint8_t a[1100], out[3300];
+	uint32_t seq = PEER_ISN + 1, iss;
+	struct rte_mbuf *shared;
+	struct iovec v[8];
+	size_t got = 0;
+	int n;
+
+	setup(16);
+	app.auto_read = false;
+	iss = handshake();
+	for (uint32_t i = 0; i < 3; i++) { /* one mbuf each: no tailroom */
+		memset(a, 'a' + (int)i, sizeof(a));
+		inject(F_ACK, seq + i * 1100, iss + 1, a, sizeof(a));
+	}
+	CHECK(hs_tcp_recv_avail(app.c) == 3300 && app.c->rcvq.count == 3);
+	CHECK(hs_tcp_recv_peek(app.c, 3301, v, 8) == 0); /* not all there */
+	/* a shared head mbuf is replaced by a private copy first */
+	shared = app.c->rcvq.head;
+	rte_mbuf_refcnt_update(shared, 1);
+	n = hs_tcp_recv_peek(app.c, 3300, v, 8);
+	CHECK(n == 3);
+	CHECK(app.c->rcvq.head != shared);
+	rte_pktmbuf_free(shared); /* our reference */
+	for (int i = 0; i < n; i++)
+		got += v[i].iov_len;
+	CHECK(got == 3300);
+	/* in place: what is written into the views is what the queue holds */
+	if (n == 3) {
+		((uint8_t *)v[0].iov_base)[0] = 'X';
+		((uint8_t *)v[2].iov_base)[1099] = 'Y';
+	}
+	/* two pieces allowed: the bytes are packed into two mbufs */
+	CHECK(hs_tcp_recv_peek(app.c, 3300, v, 2) == 2);
+	CHECK(lc.stats.tcp_rcvq_packed == 1 && app.c->rcvq.count == 2);
+	CHECK(v[0].iov_len + v[1].iov_len == 3300);
+	CHECK(((uint8_t *)v[0].iov_base)[0] == 'X' &&
+	      ((uint8_t *)v[1].iov_base)[v[1].iov_len - 1] == 'Y');
+	CHECK(lc.tcp.rcvq_mbufs == app.c->rcvq.count);
+	CHECK(hs_tcp_recv_peek(app.c, 3300, v, 1) == -E2BIG);
+	/* drop consumes; the rest is read as usual */
+	hs_tcp_recv_drop(app.c, 1100);
+	CHECK(hs_tcp_recv_avail(app.c) == 2200);
+	CHECK(hs_tcp_recv(app.c, out, sizeof(out)) == 2200);
+	CHECK(out[0] == 'b' && out[1100] == 'c' && out[2199] == 'Y');
+	CHECK(hs_tcp_recv_avail(app.c) == 0 && lc.tcp.rcvq_mbufs == 0);
+	/* the peer's FIN: short for good */
+	inject(F_ACK, seq + 3300, iss + 1, a, 10);
+	inject(F_ACK | F_FIN, seq + 3310, iss + 1, NULL, 0);
+	CHECK(hs_tcp_recv_peek(app.c, 11, v, 8) == -EPIPE);
+	CHECK(hs_tcp_recv_peek(app.c, 10, v, 8) == 1);
+	rd = ncap;
+	teardown();
+}
+
 static void
 test_conn_limit(void)
 {
@@ -2970,6 +3032,7 @@ main(int argc, char **argv)
 	test_bad_input_dropped();
 	test_out_of_window_and_ooo();
 	test_ooq_holds_window();
+	test_recv_views();
 	test_conn_limit();
 	test_zero_window_persist();
 	test_receive_window();

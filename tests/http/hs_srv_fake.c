@@ -107,6 +107,8 @@ fake_reclaim(void)
 struct hs_tls_sess {
 	hs_tls_pull_fn pull;
 	hs_tls_push_fn push;
+	hs_tls_peek_fn peek; /* the server glue gives views: reads use them */
+	hs_tls_drop_fn drop;
 	void *io;
 	bool done;
 	unsigned int hs_need; /* peer bytes the handshake needs */
@@ -136,6 +138,14 @@ hs_tls_sess_new(struct hs_tls_ctx *ctx, hs_tls_pull_fn pull,
 		     : fake_tls_hs_wait     ? 1
 					    : 0;
 	return s;
+}
+
+void
+hs_tls_sess_set_views(struct hs_tls_sess *s, hs_tls_peek_fn peek,
+		      hs_tls_drop_fn drop)
+{
+	s->peek = peek;
+	s->drop = drop;
 }
 
 void
@@ -199,6 +209,21 @@ hs_tls_read(struct hs_tls_sess *s, void *buf, size_t len)
 		n = fake_tls_read_err;
 		fake_tls_read_err = 0;
 		return n;
+	}
+	if (s->peek != NULL) {
+		/* as our record layer does: views, copy, drop */
+		struct hs_tls_iov v[4];
+		size_t k = len;
+
+		while (k > 0 && (n = s->peek(s->io, k, v, 4)) == 0)
+			k /= 2;
+		if (k == 0 || n == 0)
+			n = s->peek(s->io, 1, v, 4);
+		if (n <= 0)
+			return n == -EPIPE ? 0 : -EAGAIN;
+		memcpy(buf, v[0].base, k);
+		s->drop(s->io, k);
+		return (int)k;
 	}
 	n = s->pull(s->io, buf, len);
 
@@ -369,6 +394,33 @@ hs_tcp_recv(struct hs_tcp_conn *c, void *buf, size_t len)
 	if (fc->in_off == fc->in_len)
 		fc->in_off = fc->in_len = 0;
 	return n;
+}
+
+/* The input buffer is contiguous: one piece. */
+int
+hs_tcp_recv_peek(struct hs_tcp_conn *c, size_t len, struct iovec *v, int max)
+{
+	struct fake_conn *fc = fake_of(c);
+
+	if (len == 0 || max < 1)
+		return -EINVAL;
+	if (fc->in_len - fc->in_off < len)
+		return fc->peer_fin ? -EPIPE : 0;
+	v[0].iov_base = fc->in + fc->in_off;
+	v[0].iov_len = len;
+	return 1;
+}
+
+void
+hs_tcp_recv_drop(struct hs_tcp_conn *c, size_t len)
+{
+	struct fake_conn *fc = fake_of(c);
+
+	if (len > fc->in_len - fc->in_off)
+		len = fc->in_len - fc->in_off;
+	fc->in_off += len;
+	if (fc->in_off == fc->in_len)
+		fc->in_off = fc->in_len = 0;
 }
 
 uint32_t

@@ -85,6 +85,7 @@ srv_pull(void *io, uint8_t *buf, size_t len)
 {
 	struct srv_io *s = io;
 
+	s->pulls++;
 	if (s->in->len == 0)
 		return s->in->eof ? -EPIPE : 0;
 	if (s->pull_alternate) {
@@ -97,6 +98,52 @@ srv_pull(void *io, uint8_t *buf, size_t len)
 	if (s->pull_max && len > s->pull_max)
 		len = s->pull_max;
 	return (int)pipe_get(s->in, buf, len);
+}
+
+int
+srv_peek(void *io, size_t len, struct hs_tls_iov *v, int max)
+{
+	struct srv_io *s = io;
+	size_t off = 0;
+	int n = 0;
+
+	if (s->in->len < len)
+		return s->in->eof ? -EPIPE : 0;
+	while (off < len) {
+		size_t at = (s->in->head + off) % PIPE_CAP;
+		size_t k = len - off;
+
+		if (k > PIPE_CAP - at) /* the ring wraps */
+			k = PIPE_CAP - at;
+		if (s->peek_piece && k > s->peek_piece)
+			k = s->peek_piece;
+		if (n == max)
+			return -E2BIG;
+		v[n].base = s->in->buf + at;
+		v[n].len = k;
+		n++;
+		off += k;
+	}
+	s->peeks++;
+	return n;
+}
+
+void
+srv_drop(void *io, size_t len)
+{
+	struct srv_io *s = io;
+
+	if (len > s->in->len)
+		len = s->in->len;
+	s->in->head = (s->in->head + len) % PIPE_CAP;
+	s->in->len -= len;
+}
+
+void
+pair_use_views(struct pair *p, size_t piece)
+{
+	p->sio.peek_piece = piece;
+	hs_tls_sess_set_views(p->srv, srv_peek, srv_drop);
 }
 
 int

@@ -38,6 +38,9 @@ struct srv_io {
 	size_t push_max, push_credit;
 	int push_refused;
 	int pull_refused;
+	size_t peek_piece; /* views: pieces of at most this (0: ring runs) */
+	int peeks;         /* views handed out (pair_use_views) */
+	int pulls;         /* srv_pull calls */
 };
 
 struct cli_io {
@@ -66,6 +69,11 @@ long log_find_record(const struct pipe *p, uint8_t type);
 /* The server side's hs_tls pull/push (io is a struct srv_io). */
 int srv_pull(void *io, uint8_t *buf, size_t len);
 int srv_push(void *io, const uint8_t *buf, size_t len);
+/* Views of the server's input (hs_tls_sess_set_views), as the TCP
+ * receive queue gives them: pieces into the ring, piece bytes at most. */
+int srv_peek(void *io, size_t len, struct hs_tls_iov *v, int max);
+void srv_drop(void *io, size_t len);
+void pair_use_views(struct pair *p, size_t piece);
 /* The client side's wolfSSL I/O callbacks (ctx is a struct cli_io). */
 int cli_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx);
 int cli_send(WOLFSSL *ssl, char *buf, int sz, void *ctx);

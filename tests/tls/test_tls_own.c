@@ -178,8 +178,11 @@ struct suite_case {
 	const char *ciphers, *iana;
 };
 
+/* views: 0 pull each record into a buffer of the session's own; else
+ * open records in place in the pipe through views split into pieces of
+ * at most that many bytes (as the TCP receive queue's mbufs). */
 static void
-test_suites(struct hs_tls_ctx *ctx)
+test_suites(struct hs_tls_ctx *ctx, size_t views)
 {
 	static const struct suite_case cases[] = {
 		{ true, "TLS13-AES128-GCM-SHA256", "TLS_AES_128_GCM_SHA256" },
@@ -198,16 +201,28 @@ test_suites(struct hs_tls_ctx *ctx)
 		const struct suite_case *c = &cases[i];
 		uint8_t b[4];
 		struct pair p;
+		int pulls;
 
-		CHECK(connect_pair(&p, ctx,
-				   c->v13 ? wolfTLSv1_3_client_method()
-					  : wolfTLSv1_2_client_method(),
-				   c->ciphers, NULL));
+		if (pair_init_ctx(&p, ctx, g_cert,
+				  c->v13 ? wolfTLSv1_3_client_method()
+					 : wolfTLSv1_2_client_method(),
+				  c->ciphers) != 0) {
+			CHECK(!"pair_init_ctx");
+			pair_fini(&p);
+			continue;
+		}
+		if (views)
+			pair_use_views(&p, views);
+		pump_handshake(&p);
+		CHECK(p.srv_rc == 0 && p.cli_done);
 		CHECK(hs_tls_own_records(p.srv));
 		CHECK(strcmp(hs_tls_cipher(p.srv), c->iana) == 0);
 		CHECK(strcmp(hs_tls_version(p.srv),
 			     c->v13 ? "TLSv1.3" : "TLSv1.2") == 0);
+		pulls = p.sio.pulls;
 		exchange(&p, c->v13);
+		/* with views every record was opened in place, none pulled */
+		CHECK(views == 0 || (p.sio.peeks > 0 && p.sio.pulls == pulls));
 		seal_direct(&p);
 		/* close_notify both ways */
 		CHECK_EQ(wolfSSL_shutdown(p.cli), WOLFSSL_SHUTDOWN_NOT_DONE);
@@ -533,7 +548,9 @@ main(int argc, char **argv)
 	cfg.records = HS_TLS_RECORDS_OWN;
 	CHECK(hs_tls_ctx_new(&own, &cfg, err, sizeof(err)) == 0);
 	if (own != NULL && wolf != NULL) {
-		test_suites(own);
+		test_suites(own, 0);
+		test_suites(own, 700);
+		test_suites(own, 300);
 		test_refused(own);
 		test_key_update_answer(own);
 		test_no_renegotiation(own);
