@@ -198,6 +198,8 @@ srv_count_tls(struct hs_stats *st, unsigned int ev)
 		st->tls_own_records++;
 	if (ev & HS_TLS_EV_PEER_KEY_UPDATE)
 		st->tls_peer_key_updates++;
+	if (ev & HS_TLS_EV_KEY_LIMIT)
+		st->tls_key_limit_updates++;
 }
 
 static void

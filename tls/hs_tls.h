@@ -287,9 +287,12 @@ const char *hs_tls_alpn(const struct hs_tls_sess *s);
 #define HS_TLS_EV_HELLO_TOO_BIG   (1u << 6)
 /* OWN_RECORDS     the records ran on our own record layer (hs_tls_own)
  * PEER_KEY_UPDATE the peer updated its keys (TLS 1.3 KeyUpdate), on our
- *                 own record layer */
+ *                 own record layer
+ * KEY_LIMIT       we updated our write key at the AES-GCM record limit
+ *                 (RFC 8446 §5.5, HS_TLS_REC_UPDATE_AFTER) */
 #define HS_TLS_EV_OWN_RECORDS     (1u << 7)
 #define HS_TLS_EV_PEER_KEY_UPDATE (1u << 8)
+#define HS_TLS_EV_KEY_LIMIT       (1u << 9)
 #define HS_TLS_EV_RESUME_OFFERED  (1u << 15) /* internal */
 unsigned int hs_tls_events(const struct hs_tls_sess *s);
 

@@ -385,6 +385,8 @@ own_prepare(struct hs_tls_sess *s)
 	    (o->update_pending || hs_tls_rec_wants_update(&o->rec))) {
 		int rc = own_queue(s, HS_TLS_CT_HANDSHAKE, kupd, sizeof(kupd));
 
+		if (!o->update_pending)
+			s->events |= HS_TLS_EV_KEY_LIMIT;
 		if (rc == 0)
 			rc = hs_tls_rec_update(&o->rec, HS_TLS_REC_WRITE);
 		if (rc != 0)
@@ -392,6 +394,15 @@ own_prepare(struct hs_tls_sess *s)
 		o->update_pending = false;
 		HS_GUARD(own_flush(s));
 	}
+	return 0;
+}
+
+int
+hs_tls_own_set_write_seq(struct hs_tls_sess *s, uint64_t seq)
+{
+	if (!hs_tls_own_active(s))
+		return -EINVAL;
+	s->own->rec.wr.seq = seq;
 	return 0;
 }
 

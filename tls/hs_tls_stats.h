@@ -15,7 +15,7 @@
 	X(tls_resumed) X(tls_resume_refused) X(tls_resume_expired) \
 	X(tls_early_accepted) X(tls_early_replayed) X(tls_early_unparsed) \
 	X(drop_tls_hello_big) \
-	X(tls_own_records) X(tls_peer_key_updates)
+	X(tls_own_records) X(tls_peer_key_updates) X(tls_key_limit_updates)
 /* clang-format on */
 
 #endif

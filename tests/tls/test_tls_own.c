@@ -25,6 +25,7 @@
 #include "hs_common.h"
 #include "hs_tls.h"
 #include "hs_tls_rec.h"
+#include "hs_tls_int.h"
 #include "hs_check.h"
 #include "hs_tls_pipe.h"
 
@@ -407,6 +408,84 @@ test_key_update_answer(struct hs_tls_ctx *ctx)
 	pair_fini(&p);
 }
 
+/* At the AES-GCM record limit (RFC 8446 §5.5) we update our own write
+ * key unasked: a KeyUpdate (update_not_requested) right before the
+ * record that would pass HS_TLS_REC_UPDATE_AFTER, sealed with the old
+ * key, then the data under the new key at sequence 0: the records as
+ * sent open with the server's secrets stepped there and carry the data
+ * byte for byte (the client cannot follow the jumped sequence number);
+ * the session reports HS_TLS_EV_KEY_LIMIT; a peer-requested update
+ * does not. */
+static void
+test_key_limit(struct hs_tls_ctx *ctx)
+{
+	static uint8_t tx[40000], rx[40000], plain[40000];
+	struct csec cs = { .clen = 0 };
+	struct hs_tls_rec r;
+	struct pair p;
+	uint8_t *log;
+	size_t n, off = 0, plain_len = 0;
+	int ku = 0, recs = 0;
+
+	CHECK(connect_pair(&p, ctx, wolfTLSv1_3_client_method(),
+			   "TLS13-AES128-GCM-SHA256", &cs));
+	CHECK(hs_tls_own_records(p.srv));
+	(void)pipe_get(&p.s2c, rx, sizeof(rx)); /* handshake leftovers */
+	CHECK_EQ(hs_tls_own_set_write_seq(p.srv, HS_TLS_REC_UPDATE_AFTER - 2),
+		 0);
+	fill_pattern(tx, sizeof(tx), 7);
+	CHECK(server_write_all(&p, tx, sizeof(tx), NULL));
+	CHECK(hs_tls_events(p.srv) & HS_TLS_EV_KEY_LIMIT);
+	/* the records as sent, opened with the server's secrets */
+	log = malloc(PIPE_CAP);
+	n = log != NULL ? pipe_get(&p.s2c, log, PIPE_CAP) : 0;
+	CHECK_EQ(hs_tls_rec_init(&r, HS_TLS_V13, 0x1301), 0);
+	CHECK_EQ(hs_tls_rec_set_secret(&r, HS_TLS_REC_READ, cs.s,
+				       (size_t)cs.slen,
+				       HS_TLS_REC_UPDATE_AFTER - 2),
+		 0);
+	while (off < n) {
+		struct hs_tls_iov v = { log + off, n - off };
+		struct hs_tls_rec_msg m;
+
+		if (hs_tls_rec_open(&r, &v, 1, &m) != 0) {
+			CHECK(!"a server record did not open");
+			break;
+		}
+		recs++;
+		if (m.type == HS_TLS_CT_APPDATA &&
+		    plain_len + m.len <= sizeof(plain)) {
+			memcpy(plain + plain_len, log + off + m.off, m.len);
+			plain_len += m.len;
+		}
+		if (m.type == HS_TLS_CT_HANDSHAKE) {
+			CHECK(m.len == 5 && log[off + m.off] == 24 &&
+			      log[off + m.off + 4] == 0);
+			CHECK_EQ(recs, 3); /* after the two the old key had */
+			ku = recs;
+			CHECK_EQ(hs_tls_rec_update(&r, HS_TLS_REC_READ), 0);
+		}
+		off += m.reclen;
+	}
+	CHECK(ku == 3 && recs > 4);
+	CHECK_EQ(off, n);
+	CHECK(memcmp(tx, plain, sizeof(tx)) == 0 && plain_len == sizeof(tx));
+	hs_tls_rec_clear(&r);
+	free(log);
+	pair_fini(&p);
+
+	/* a peer-requested update is not the limit's */
+	CHECK(connect_pair(&p, ctx, wolfTLSv1_3_client_method(),
+			   "TLS13-AES128-GCM-SHA256", NULL));
+	CHECK_EQ(wolfSSL_update_keys(p.cli), WOLFSSL_SUCCESS);
+	CHECK_EQ(wolfSSL_write(p.cli, "x", 1), 1);
+	CHECK_EQ(hs_tls_read(p.srv, rx, sizeof(rx)), 1);
+	CHECK_EQ(hs_tls_write(p.srv, "y", 1), 1);
+	CHECK(hs_tls_events(p.srv) & HS_TLS_EV_PEER_KEY_UPDATE);
+	CHECK(!(hs_tls_events(p.srv) & HS_TLS_EV_KEY_LIMIT));
+	pair_fini(&p);
+}
+
 /* TLS 1.2: a handshake message after the handshake (a renegotiating
  * ClientHello) gets a fatal unexpected_message: no renegotiation.  The
  * record is sealed with the client's key block (RFC 5246 §6.3). */
@@ -553,6 +632,7 @@ main(int argc, char **argv)
 		test_suites(own, 300);
 		test_refused(own);
 		test_key_update_answer(own);
+		test_key_limit(own);
 		test_no_renegotiation(own);
 		test_misc(own, wolf);
 	}
