@@ -51,8 +51,8 @@ hs_arp_lookup(struct hs_lcore *lc, uint32_t ip)
 static void
 hs_arp_entry_free(struct hs_lcore *lc, struct hs_arp_entry *e)
 {
-	if (e->held != NULL) {
-		rte_pktmbuf_free(e->held);
+	for (unsigned int i = 0; i < e->nheld; i++) {
+		rte_pktmbuf_free(e->held[i]);
 		lc->stats.drop_arp_unresolved++;
 	}
 	memset(e, 0, sizeof(*e));
@@ -68,7 +68,8 @@ hs_arp_alloc(struct hs_lcore *lc, uint32_t ip)
 	for (unsigned int i = 0; i < HS_ARP_WAYS; i++) {
 		if (s[i].state == HS_ARP_FREE)
 			return &s[i];
-		if (s[i].state == HS_ARP_RESOLVED &&
+		if ((s[i].state == HS_ARP_RESOLVED ||
+		     s[i].state == HS_ARP_PROBE) &&
 		    (victim == NULL || s[i].expire_us < victim->expire_us))
 			victim = &s[i];
 	}
@@ -147,22 +148,26 @@ hs_arp_request(struct hs_lcore *lc, uint32_t sip, uint32_t tip)
 	hs_lcore_tx(lc, m);
 }
 
-/* Record ip -> mac as reachable; releases a held packet. */
+/* Record ip -> mac as reachable; releases the held packets, in order. */
 static void
 hs_arp_resolve(struct hs_lcore *lc, struct hs_arp_entry *e,
 	       const struct rte_ether_addr *mac)
 {
-	struct rte_mbuf *held = e->held;
+	unsigned int n = e->nheld;
 
-	if (e->state != HS_ARP_RESOLVED)
+	if (e->state != HS_ARP_RESOLVED && e->state != HS_ARP_PROBE)
 		lc->stats.arp_learned++;
 	rte_ether_addr_copy(mac, &e->mac);
 	e->state = HS_ARP_RESOLVED;
 	e->tries = 0;
 	e->expire_us = lc->now_us + HS_ARP_TTL_US;
-	e->held = NULL;
-	if (held != NULL)
-		hs_arp_send_ipv4(lc, held, mac);
+	e->nheld = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		struct rte_mbuf *m = e->held[i];
+
+		e->held[i] = NULL;
+		hs_arp_send_ipv4(lc, m, mac);
+	}
 }
 
 /* Post a mapping learned from a packet to every other lcore's inbox.
@@ -303,13 +308,30 @@ hs_arp_output(struct hs_lcore *lc, struct rte_mbuf *m, uint32_t nh)
 		hs_arp_send_ipv4(lc, m, &e->mac);
 		return;
 	}
+	if (e != NULL &&
+	    (e->state == HS_ARP_RESOLVED || e->state == HS_ARP_PROBE)) {
+		/* Past its lifetime and still used: keep sending to the
+		 * address we know while confirming it (RFC 1122 §2.3.2.1). */
+		if (e->state == HS_ARP_RESOLVED) {
+			e->state = HS_ARP_PROBE;
+			e->tries = 1;
+			e->expire_us = lc->now_us + HS_ARP_RETRY_US;
+			lc->stats.arp_probe++;
+			hs_arp_request(lc, lc->ifp->ip, nh);
+		}
+		hs_arp_send_ipv4(lc, m, &e->mac);
+		return;
+	}
 	if (e != NULL && e->state == HS_ARP_PENDING) {
-		/* One packet per unresolved next hop: the newer one wins. */
-		if (e->held != NULL) {
-			rte_pktmbuf_free(e->held);
+		/* Hold it; when full, the oldest goes. */
+		if (e->nheld == HS_ARP_HOLD) {
+			rte_pktmbuf_free(e->held[0]);
+			memmove(&e->held[0], &e->held[1],
+				(HS_ARP_HOLD - 1) * sizeof(e->held[0]));
+			e->nheld--;
 			lc->stats.drop_arp_replaced++;
 		}
-		e->held = m;
+		e->held[e->nheld++] = m;
 		return;
 	}
 	if (e == NULL) {
@@ -326,7 +348,8 @@ hs_arp_output(struct hs_lcore *lc, struct rte_mbuf *m, uint32_t nh)
 	e->state = HS_ARP_PENDING;
 	e->tries = 1;
 	e->expire_us = lc->now_us + HS_ARP_RETRY_US;
-	e->held = m;
+	e->held[0] = m;
+	e->nheld = 1;
 	hs_arp_request(lc, lc->ifp->ip, nh);
 }
 
@@ -342,10 +365,16 @@ hs_arp_timer(struct hs_lcore *lc)
 		if (e->state == HS_ARP_FREE || e->expire_us > now)
 			continue;
 		if (e->state == HS_ARP_RESOLVED) {
+			/* stale: kept a while for a packet to use (and
+			 * confirm), gone if none did (Linux: gc_stale_time) */
+			if (e->expire_us + HS_ARP_STALE_US > now)
+				continue;
 			lc->stats.arp_expired++;
 			hs_arp_entry_free(lc, e);
 		} else if (e->tries >= HS_ARP_MAX_TRIES) {
-			hs_arp_entry_free(lc, e); /* counts the held drop */
+			if (e->state == HS_ARP_PROBE)
+				lc->stats.arp_expired++;
+			hs_arp_entry_free(lc, e); /* counts held drops */
 		} else {
 			e->tries++;
 			e->expire_us = now + HS_ARP_RETRY_US;
@@ -360,8 +389,8 @@ hs_arp_fini(struct hs_lcore *lc)
 	for (unsigned int i = 0; i < HS_ARP_ENTRIES; i++) {
 		struct hs_arp_entry *e = &lc->arp.e[i];
 
-		if (e->held != NULL)
-			rte_pktmbuf_free(e->held);
+		for (unsigned int j = 0; j < e->nheld; j++)
+			rte_pktmbuf_free(e->held[j]);
 		memset(e, 0, sizeof(*e));
 	}
 	rte_ring_free(lc->arp.inbox); /* NULL-safe */

@@ -2,10 +2,20 @@
  * hs_arp.h - per-lcore ARP cache (RFC 826): answer requests for our
  * address, learn senders, resolve next hops, expire entries.
  *
- * Resolution holds at most one packet per unresolved next hop (like
- * Linux's small unres_qlen); a newer packet replaces it
+ * Resolution holds up to HS_ARP_HOLD packets per unresolved next hop
+ * (Linux: unres_qlen), so a client opening many connections at once to
+ * one address loses none of its SYNs; beyond that the oldest is dropped
  * (drop_arp_replaced).  Requests are retried every HS_ARP_RETRY_US up to
- * HS_ARP_MAX_TRIES, then the held packet is dropped (drop_arp_unresolved).
+ * HS_ARP_MAX_TRIES, then the held packets are dropped
+ * (drop_arp_unresolved, one per packet).
+ *
+ * An entry past its lifetime (HS_ARP_TTL_US) that is still used is not
+ * dropped: packets keep going to the address it knows while it is
+ * confirmed (HS_ARP_PROBE: requests every HS_ARP_RETRY_US, at most
+ * HS_ARP_MAX_TRIES, then the entry goes; RFC 1122 §2.3.2.1, Linux's
+ * STALE/PROBE states), so the gateway's entry expiring on a busy server
+ * costs no packet (arp_probe counts the confirmations started).  An
+ * entry unused for HS_ARP_STALE_US after its lifetime goes (arp_expired).
  *
  * Several lcores: each lcore keeps its own table (no locks on the packet
  * path), but an ARP reply or request lands on whichever lcore the NIC's
@@ -34,23 +44,33 @@
 	X(rx_arp) X(tx_arp) X(arp_learned) X(arp_expired) \
 	X(drop_arp_bad) X(drop_arp_not_us) X(drop_arp_unresolved) \
 	X(drop_arp_replaced) X(arp_evicted) X(drop_arp_table_full) \
-	X(arp_peer_tx) X(arp_peer_rx) X(drop_arp_peer_full)
+	X(arp_peer_tx) X(arp_peer_rx) X(drop_arp_peer_full) X(arp_probe)
 /* clang-format on */
 
 #define HS_ARP_ENTRIES   256                /* power of two */
 #define HS_ARP_TTL_US    (300ull * 1000000) /* reachable lifetime */
 #define HS_ARP_RETRY_US  (1000ull * 1000)
 #define HS_ARP_MAX_TRIES 3
+#define HS_ARP_HOLD      8 /* packets held per unresolved next hop */
+#define HS_ARP_STALE_US  (60ull * 1000000) /* unused past TTL: then freed */
 
-enum hs_arp_state { HS_ARP_FREE = 0, HS_ARP_PENDING, HS_ARP_RESOLVED };
+/* PROBE: resolved, past its lifetime, in use: packets still go to mac
+ * while requests confirm it. */
+enum hs_arp_state {
+	HS_ARP_FREE = 0,
+	HS_ARP_PENDING,
+	HS_ARP_RESOLVED,
+	HS_ARP_PROBE
+};
 
 struct hs_arp_entry {
 	uint32_t ip;   /* network byte order */
 	uint8_t state; /* enum hs_arp_state */
 	uint8_t tries;
+	uint8_t nheld; /* PENDING: packets in held[], oldest first */
 	struct rte_ether_addr mac;
-	uint64_t expire_us;    /* RESOLVED: expiry; PENDING: next retry */
-	struct rte_mbuf *held; /* PENDING: one packet waiting */
+	uint64_t expire_us; /* RESOLVED: expiry; PENDING, PROBE: next retry */
+	struct rte_mbuf *held[HS_ARP_HOLD];
 };
 
 struct rte_ring;

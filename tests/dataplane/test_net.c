@@ -495,6 +495,9 @@ test_arp_retry_giveup(void)
 	CHECK(rte_mempool_avail_count(pool) == avail);
 }
 
+/* Up to HS_ARP_HOLD packets wait for one resolution (a client's burst
+ * of SYNs to one address); one request goes out; the reply releases them
+ * in order; beyond the limit the oldest is dropped. */
 static void
 test_arp_replace(void)
 {
@@ -503,38 +506,96 @@ test_arp_replace(void)
 							0x07 } };
 	unsigned int avail = rte_mempool_avail_count(pool);
 
-	hs_ipv4_output(&lc, mk_out(p7, 1));
-	hs_ipv4_output(&lc, mk_out(p7, 2));
+	for (int i = 1; i <= HS_ARP_HOLD + 2; i++)
+		hs_ipv4_output(&lc, mk_out(p7, (uint16_t)i));
 	hs_lcore_flush(&lc);
-	CHECK(lc.stats.drop_arp_replaced == 1);
+	CHECK(lc.stats.drop_arp_replaced == 2);
 	CHECK(cap_n == 1 && is_arp_request_for(0, p7)); /* one request only */
 	cap_clear();
-	CHECK(rte_mempool_avail_count(pool) == avail - 1); /* first freed */
+	CHECK(rte_mempool_avail_count(pool) == avail - HS_ARP_HOLD);
 
 	rx(mk_arp(&our_mac, RTE_ARP_OP_REPLY, &p7_mac, p7, &our_mac, ifp.ip));
-	CHECK(cap_n == 1 && is_ipv4_to(0, &p7_mac, p7) &&
-	      cap_ip(0)->packet_id == rte_cpu_to_be_16(2));
+	CHECK(cap_n == HS_ARP_HOLD);
+	for (unsigned int i = 0; i < cap_n; i++) /* 3.., in order */
+		CHECK(is_ipv4_to(i, &p7_mac, p7) &&
+		      cap_ip(i)->packet_id == rte_cpu_to_be_16(i + 3));
 	cap_clear();
 	CHECK(rte_mempool_avail_count(pool) == avail);
 }
 
+/* An entry past its lifetime: used, it keeps sending to the address it
+ * knows while a request confirms it (no packet held or lost); a reply
+ * renews it; unanswered, it goes after HS_ARP_MAX_TRIES requests.
+ * Unused, it goes HS_ARP_STALE_US after its lifetime. */
 static void
 test_arp_expiry(void)
 {
 	uint32_t peer = ip4("198.18.0.2");
-	uint64_t expired = lc.stats.arp_expired;
+	uint64_t expired = lc.stats.arp_expired, probes = lc.stats.arp_probe;
+	unsigned int avail = rte_mempool_avail_count(pool), requests = 0;
+	struct hs_arp_entry *e = arp_find(peer);
 
+	CHECK(e != NULL && e->state == HS_ARP_RESOLVED);
+	lc.now_us += HS_ARP_TTL_US + 1;
+	hs_arp_timer(&lc);
+	CHECK(arp_find(peer) != NULL); /* stale, not gone */
+	hs_ipv4_output(&lc, mk_out(peer, 3));
+	hs_lcore_flush(&lc);
+	/* the packet to the known address, and a request */
+	CHECK(cap_n == 2);
+	for (unsigned int i = 0; i < cap_n; i++)
+		CHECK(is_ipv4_to(i, &peer_mac, peer) ||
+		      is_arp_request_for(i, peer));
+	cap_clear();
+	CHECK(lc.stats.arp_probe == probes + 1);
+	CHECK(arp_find(peer)->state == HS_ARP_PROBE);
+	hs_ipv4_output(&lc, mk_out(peer, 4)); /* no second request */
+	hs_lcore_flush(&lc);
+	CHECK(cap_n == 1 && is_ipv4_to(0, &peer_mac, peer));
+	cap_clear();
+	/* the reply renews it */
+	rx(mk_arp(&our_mac, RTE_ARP_OP_REPLY, &peer_mac, peer, &our_mac,
+		  ifp.ip));
+	CHECK(arp_find(peer)->state == HS_ARP_RESOLVED);
+	CHECK(cap_n == 0);
+
+	/* again past its lifetime, used, and never answered */
+	lc.now_us += HS_ARP_TTL_US + 1;
+	hs_ipv4_output(&lc, mk_out(peer, 5));
+	hs_lcore_flush(&lc);
+	for (unsigned int i = 0; i < cap_n; i++)
+		requests += is_arp_request_for(i, peer);
+	cap_clear();
+	for (int i = 0; i < HS_ARP_MAX_TRIES + 1; i++) {
+		lc.now_us += HS_ARP_RETRY_US;
+		hs_arp_timer(&lc);
+		hs_lcore_flush(&lc);
+		for (unsigned int j = 0; j < cap_n; j++)
+			requests += is_arp_request_for(j, peer);
+		cap_clear();
+	}
+	CHECK(requests == HS_ARP_MAX_TRIES);
+	CHECK(arp_find(peer) == NULL);
+	CHECK(lc.stats.arp_expired >= expired + 1);
+	CHECK(rte_mempool_avail_count(pool) == avail);
+
+	/* unused after its lifetime: gone once stale long enough */
+	rx(mk_arp(&our_mac, RTE_ARP_OP_REQUEST, &peer_mac, peer, &zero_mac,
+		  ifp.ip)); /* learned from its request */
+	cap_clear();
 	CHECK(arp_find(peer) != NULL);
 	lc.now_us += HS_ARP_TTL_US + 1;
 	hs_arp_timer(&lc);
+	CHECK(arp_find(peer) != NULL);
+	lc.now_us += HS_ARP_STALE_US;
+	hs_arp_timer(&lc);
 	CHECK(arp_find(peer) == NULL);
-	/* p5 and p7 were learned earlier too. */
-	CHECK(lc.stats.arp_expired >= expired + 1);
-	hs_ipv4_output(&lc, mk_out(peer, 3));
+
+	/* resolve again for later tests */
+	hs_ipv4_output(&lc, mk_out(peer, 6));
 	hs_lcore_flush(&lc);
 	CHECK(cap_n == 1 && is_arp_request_for(0, peer));
 	cap_clear();
-	/* resolve again for later tests */
 	rx(mk_arp(&our_mac, RTE_ARP_OP_REPLY, &peer_mac, peer, &our_mac,
 		  ifp.ip));
 	CHECK(cap_n == 1 && is_ipv4_to(0, &peer_mac, peer));
@@ -958,7 +1019,7 @@ test_arp_peers(void)
 	CHECK(cap_n == 1 && is_arp_request_for(0, pa));
 	cap_clear();
 	e = arp_find_on(&lc, pa);
-	CHECK(e != NULL && e->state == HS_ARP_PENDING && e->held != NULL);
+	CHECK(e != NULL && e->state == HS_ARP_PENDING && e->nheld == 1);
 
 	/* The reply is hashed to B: B learns pa and tells A. */
 	a_tx = lc.stats.arp_peer_tx;
@@ -977,7 +1038,7 @@ test_arp_peers(void)
 	CHECK(cap_n == 1 && is_ipv4_to(0, &peer_mac2, pa));
 	CHECK(cap_n == 1 && cap_ip(0)->packet_id == rte_cpu_to_be_16(7));
 	e = arp_find_on(&lc, pa);
-	CHECK(e != NULL && e->state == HS_ARP_RESOLVED && e->held == NULL);
+	CHECK(e != NULL && e->state == HS_ARP_RESOLVED && e->nheld == 0);
 	/* Merged updates are not forwarded again (no ping-pong). */
 	CHECK(lc.stats.arp_peer_tx == a_tx);
 	CHECK(hs_lcore_poll_once(&lc2) == 0 && lc2.stats.arp_peer_rx == 0);
