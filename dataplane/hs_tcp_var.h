@@ -441,11 +441,12 @@ hs_tcp_rto_cur(const struct hs_tcp_conn *c)
 
 /* ---- hs_tcp_mem.c: memory budgets and shedding ---- */
 /* A conn holding fewer receive mbufs than this may take one from the
- * lcore's reserve (a request, an ACK-clocked upload keeps moving): one
- * whole TLS record (18 KB at most, opened in place in the receive queue,
- * hs_tcp_recv_peek) over full-sized segments, so a record under way can
- * always complete. */
-#define HS_TCP_RCV_MIN_MBUFS 16u
+ * lcore's reserve (a request, an ACK-clocked upload keeps moving).  Not
+ * a whole TLS record's worth: under memory pressure a record received
+ * in place (hs_tcp_recv_peek) may wait for the pressure to pass (or its
+ * connection be shed) rather than thousands of slow senders each hold
+ * a record of the reserve, which must stay for new connections. */
+#define HS_TCP_RCV_MIN_MBUFS 4u
 /* Bytes acked or read that count as progress (see hs_tcp_mem.c). */
 #define HS_TCP_PROG_BYTES    1024u
 
