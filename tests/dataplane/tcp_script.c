@@ -65,6 +65,9 @@
  *                     sum in its checksum field, and the harness then
  *                     sums it as a NIC would before the usual checks
  *
+ * With HS_TCP_SCRIPT_TRACE set in the environment every segment we send
+ * is printed to stderr as it leaves (to write the '>' lines of a script).
+ *
  * Every segment we send must be expected: one left unread when the next
  * event runs fails the script.  After every event, each conn the app does
  * not hold (SYN_RCVD, TIME_WAIT) must have a timer pending: nothing else
@@ -158,6 +161,7 @@ static bool started;
 static uint16_t dst_port; /* port the peer's segments go to */
 static uint32_t max_conns;
 static uint8_t tx_max_segs;  /* "tx-max-segs", lc.tx_max_segs */
+static bool trace;           /* HS_TCP_SCRIPT_TRACE: print what we send */
 static bool tx_csum_offload; /* "tx-csum-offload", lc.tx_csum_offload */
 
 static struct peer *
@@ -223,6 +227,8 @@ nic_tcp_cksum(struct rte_mbuf *m)
 	th->cksum = (uint16_t)~rte_raw_cksum(p, l4len);
 }
 
+static void describe(const struct cap *c, char *buf, size_t n);
+
 void
 hs_ipv4_output(struct hs_lcore *l, struct rte_mbuf *m)
 {
@@ -285,6 +291,12 @@ hs_ipv4_output(struct hs_lcore *l, struct rte_mbuf *m)
 						    (uint32_t)o[3] << 16 |
 						    (uint32_t)o[4] << 8 | o[5];
 		i += o[1];
+	}
+	if (trace) {
+		char b[160];
+
+		describe(c, b, sizeof(b));
+		fprintf(stderr, "%s:%d: %s\n", cur_name, cur_line, b);
 	}
 	rte_pktmbuf_free(m);
 }
@@ -1574,6 +1586,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: %s DIR|FILE.pkt...\n", argv[0]);
 		return 2;
 	}
+	trace = getenv("HS_TCP_SCRIPT_TRACE") != NULL;
 	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0) {
 		fprintf(stderr, "rte_eal_init failed\n");
 		return 1;
