@@ -176,9 +176,12 @@ struct hs_tcp_conn {
 		uint32_t css_base_rtt_us; /* cssBaselineMinRtt */
 		uint32_t
 			last_send_ms; /* when new data last left (idle restart) */
-		uint8_t rtt_cnt;      /* rttSampleCount (saturates) */
-		uint8_t css_rounds;   /* rounds spent in CSS */
-		uint8_t hystart;      /* HS_HYSTART_* (hs_tcp_cc.c) */
+		uint32_t run_min_rtt_us; /* smallest sample of the run */
+		uint8_t rtt_cnt;         /* rttSampleCount (saturates) */
+		uint8_t css_rounds;      /* rounds spent in CSS */
+		uint8_t hystart;         /* HS_HYSTART_* (hs_tcp_cc.c) */
+		uint8_t run;             /* consecutive samples above the
+		                          * delay threshold (saturates) */
 	} ss;
 
 	struct hs_timer t_rexmt; /* RTO / persist / SYN-ACK retransmit /
