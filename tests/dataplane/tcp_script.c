@@ -73,7 +73,8 @@
  * not hold (SYN_RCVD, TIME_WAIT) must have a timer pending: nothing else
  * would ever free it.  After the script the app aborts what it holds, the
  * clock runs until every timer has fired and the table must then be empty
- * (and the SYN backlog zero); then the lcore is torn down and the mbuf
+ * (and the SYN backlog zero, every SACK scoreboard block back in the
+ * lcore's pool); then the lcore is torn down and the mbuf
  * pool must be full again (no leak on any path).
  */
 #include <ctype.h>
@@ -1407,6 +1408,15 @@ drain_conns(void)
 	if (lc.tcp.nb_conns != 0 || lc.tcp.nb_synrcvd != 0)
 		fail("after every timer fired: %u conns, %u in SYN_RCVD left",
 		     lc.tcp.nb_conns, lc.tcp.nb_synrcvd);
+	/* Every SACK scoreboard block is back in the lcore's pool. */
+	uint32_t nfree = 0;
+
+	for (uint32_t b = lc.tcp.sb_free;
+	     b != UINT32_MAX && nfree <= lc.tcp.sb_blocks; nfree++)
+		b = lc.tcp.sb_pool[(size_t)b * HS_TCP_SB_BIG][0];
+	if (nfree != lc.tcp.sb_blocks)
+		fail("scoreboard block leak: %u of %u free", nfree,
+		     lc.tcp.sb_blocks);
 }
 
 /* Parse "1.25" / "+0.2" into absolute microseconds since t0. */
