@@ -66,7 +66,8 @@
 	X(tcp_hystart_css) X(tcp_hystart_css_undo) X(tcp_hystart_css_exit) \
 	X(tcp_cwnd_app_limited) X(tcp_cwnd_restart) \
 	X(tcp_rack_lost) X(tcp_rack_reo_timeout) X(tcp_rack_reord) X(tcp_rack_dsack) \
-	X(tcp_pacing_wait) X(tcp_rcvbuf_grow) X(tcp_rcvq_packed)
+	X(tcp_pacing_wait) X(tcp_rcvbuf_grow) X(tcp_rcvq_packed) \
+	X(tcp_sack_sb_grow) X(tcp_sack_sb_full)
 /* clang-format on */
 
 /* clang-format off */

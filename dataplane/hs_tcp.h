@@ -145,6 +145,11 @@ struct hs_tcp_lcore {
 		uint32_t addr, count;
 	} * src_tab;
 	uint32_t src_mask;
+	/* SACK scoreboard blocks (hs_tcp_sack.c): sb_blocks of
+	 * HS_TCP_SB_BIG ranges; a free one holds the index of the next
+	 * free one in its first word, sb_free the first (UINT32_MAX: none). */
+	uint32_t (*sb_pool)[2];
+	uint32_t sb_blocks, sb_free;
 };
 
 /* Tunables (process-wide, set before start). */

@@ -30,6 +30,7 @@
 /* c->ss.hystart */
 #define HS_HYSTART_ON            0x01u /* initial slow start: HyStart++ runs */
 #define HS_HYSTART_CSS           0x02u /* in Conservative Slow Start */
+#define HS_HYSTART_SEEN          0x04u /* CSS: this round confirmed the delay */
 
 void
 hs_tcp_cc_start(struct hs_tcp_conn *c)
@@ -62,7 +63,10 @@ hs_tcp_cc_cwnd_limited(const struct hs_tcp_conn *c)
 	return f + c->mss > c->cwnd;
 }
 
-/* RFC 9406 §4.2: a round ends when the ACK passes windowEnd. */
+/* RFC 9406 §4.2: a round ends when the ACK passes windowEnd.  In CSS,
+ * a round with enough samples that never showed the delay again ends it
+ * (the increase was spurious: back to slow start); CSS_ROUNDS rounds
+ * that did lead to congestion avoidance. */
 static void
 hs_tcp_cc_round(struct hs_tcp_conn *c)
 {
@@ -73,59 +77,89 @@ hs_tcp_cc_round(struct hs_tcp_conn *c)
 	c->ss.max_flight = c->snd_max - c->snd_una;
 	if (!(c->ss.hystart & HS_HYSTART_ON))
 		return;
-	c->ss.last_min_rtt_us = c->ss.cur_min_rtt_us;
-	c->ss.cur_min_rtt_us = 0;
-	c->ss.rtt_cnt = 0;
 	if ((c->ss.hystart & HS_HYSTART_CSS) &&
-	    ++c->ss.css_rounds >= HS_HY_CSS_ROUNDS) {
+	    !(c->ss.hystart & HS_HYSTART_SEEN) &&
+	    c->ss.rtt_cnt >= HS_HY_N_RTT_SAMPLE) {
+		c->ss.hystart &= (uint8_t)~HS_HYSTART_CSS;
+		c->ss.css_base_rtt_us = 0;
+		c->lc->stats.tcp_hystart_css_undo++;
+	} else if ((c->ss.hystart & HS_HYSTART_CSS) &&
+		   ++c->ss.css_rounds >= HS_HY_CSS_ROUNDS) {
 		/* §4.2: CSS_ROUNDS rounds in CSS: congestion avoidance. */
 		c->ssthresh = HS_MAX(c->cwnd, 2u * c->mss);
 		c->ss.hystart = 0;
 		c->lc->stats.tcp_hystart_css_exit++;
+		return;
 	}
+	c->ss.hystart &= (uint8_t)~HS_HYSTART_SEEN;
+	if (c->ss.cur_min_rtt_us)
+		c->ss.last_min_rtt_us = c->ss.cur_min_rtt_us;
+	c->ss.cur_min_rtt_us = 0;
+	c->ss.rtt_cnt = 0;
+	c->ss.run = 0;
 }
 
-/* RFC 9406 §4.2: RTT samples of the round and the delay checks.  Returns
- * the divisor of the slow-start increase (1, or CSS_GROWTH_DIVISOR). */
+/* RFC 9406 §4.2, the delay test on the samples of a round, with one
+ * change for paced flights.  The RFC compares the smallest sample of the
+ * round (after N_RTT_SAMPLE) with the last round's.  Paced at twice
+ * cwnd / SRTT in slow start (hs_tcp_out.c), a round's data leaves in
+ * the first half of an RTT and the bottleneck queue drains in the
+ * second: the round's first samples always see an empty queue, its
+ * minimum never rises, and slow start ran on until the queue overflowed
+ * (a 50 Mbit/s path with a BDP/4 buffer: the queue full at 10 ms for the
+ * last third of each burst, HyStart++ never left slow start, 106 drops;
+ * CSS, entered twice in 7 connections, was undone the next round by the
+ * same first samples).  So the test is on N_RTT_SAMPLE consecutive
+ * samples all at or above lastRoundMinRTT + RttThresh (equivalently: the
+ * minimum of the last N samples, a sliding window, instead of the
+ * round's): a queue that persists for N ACKs, wherever it falls in the
+ * round.  Without pacing, where the round minimum rises as the RFC
+ * expects, the test fires at the same sample.  cssBaselineMinRtt is the
+ * smallest sample of that run; a CSS round is confirmed by N
+ * consecutive samples at or above it, and one with N samples but no
+ * such run undoes CSS at its end (hs_tcp_cc_round), where the RFC undoes
+ * on any round minimum below the baseline.  Returns the divisor of the
+ * slow-start increase (1, or CSS_GROWTH_DIVISOR). */
 static uint32_t
 hs_tcp_hystart(struct hs_tcp_conn *c, uint32_t rtt_us)
 {
-	uint32_t thresh;
+	bool css = (c->ss.hystart & HS_HYSTART_CSS) != 0;
+	uint32_t div = css ? HS_HY_CSS_GROWTH_DIVISOR : 1;
+	uint32_t thresh, bar;
 
-	if (rtt_us) {
-		if (c->ss.cur_min_rtt_us == 0 || rtt_us < c->ss.cur_min_rtt_us)
-			c->ss.cur_min_rtt_us = rtt_us;
-		if (c->ss.rtt_cnt < UINT8_MAX)
-			c->ss.rtt_cnt++;
-	}
-	if (c->ss.rtt_cnt < HS_HY_N_RTT_SAMPLE || c->ss.cur_min_rtt_us == 0)
-		return (c->ss.hystart & HS_HYSTART_CSS)
-			       ? HS_HY_CSS_GROWTH_DIVISOR
-			       : 1;
-	if (c->ss.hystart & HS_HYSTART_CSS) {
-		/* The delay increase was spurious: back to slow start. */
-		if (c->ss.cur_min_rtt_us < c->ss.css_base_rtt_us) {
-			c->ss.hystart &= (uint8_t)~HS_HYSTART_CSS;
-			c->ss.css_base_rtt_us = 0;
-			c->lc->stats.tcp_hystart_css_undo++;
-			return 1;
-		}
-		return HS_HY_CSS_GROWTH_DIVISOR;
-	}
+	if (rtt_us == 0)
+		return div;
+	if (c->ss.cur_min_rtt_us == 0 || rtt_us < c->ss.cur_min_rtt_us)
+		c->ss.cur_min_rtt_us = rtt_us;
+	if (c->ss.rtt_cnt < UINT8_MAX)
+		c->ss.rtt_cnt++;
 	if (c->ss.last_min_rtt_us == 0)
-		return 1;
+		return div;
 	/* RttThresh = clamp(lastRoundMinRTT / 8, 4 ms, 16 ms) */
 	thresh = c->ss.last_min_rtt_us / HS_HY_MIN_RTT_DIVISOR;
 	thresh = HS_MIN(thresh, HS_HY_MAX_RTT_THRESH_US);
 	thresh = HS_MAX(thresh, HS_HY_MIN_RTT_THRESH_US);
-	if (c->ss.cur_min_rtt_us >= c->ss.last_min_rtt_us + thresh) {
-		c->ss.css_base_rtt_us = c->ss.cur_min_rtt_us;
-		c->ss.css_rounds = 0;
-		c->ss.hystart |= HS_HYSTART_CSS;
-		c->lc->stats.tcp_hystart_css++;
-		return HS_HY_CSS_GROWTH_DIVISOR;
+	bar = css ? c->ss.css_base_rtt_us : c->ss.last_min_rtt_us + thresh;
+	if (rtt_us < bar) {
+		c->ss.run = 0;
+		return div;
 	}
-	return 1;
+	if (c->ss.run == 0 || rtt_us < c->ss.run_min_rtt_us)
+		c->ss.run_min_rtt_us = rtt_us;
+	if (c->ss.run < UINT8_MAX)
+		c->ss.run++;
+	if (c->ss.run < HS_HY_N_RTT_SAMPLE)
+		return div;
+	if (css) {
+		c->ss.hystart |= HS_HYSTART_SEEN;
+		return div;
+	}
+	c->ss.css_base_rtt_us = c->ss.run_min_rtt_us;
+	c->ss.css_rounds = 0;
+	c->ss.run = 0;
+	c->ss.hystart |= HS_HYSTART_CSS | HS_HYSTART_SEEN;
+	c->lc->stats.tcp_hystart_css++;
+	return HS_HY_CSS_GROWTH_DIVISOR;
 }
 
 /* Slow start with byte counting (RFC 5681 §3.1, RFC 3465 §2.1): cwnd

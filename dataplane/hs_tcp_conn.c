@@ -328,6 +328,8 @@ hs_tcp_conn_new(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
 	c->src_held = hs_tcp_params.max_per_source != 0;
 	c->ops = tl->listeners[listener].ops;
 	c->state = HS_TCP_SYN_RCVD;
+	c->sb = c->sb_in;
+	c->sb_cap = HS_TCP_SB_MAX;
 	c->sndbuf = hs_tcp_params.sndbuf;
 	c->rcvbuf = hs_tcp_params.rcvbuf;
 	c->prog_ms = hs_tcp_ms(lc);
@@ -378,6 +380,7 @@ hs_tcp_conn_detach(struct hs_tcp_conn *c)
 	hs_mq_free(&c->rcvq);
 	lc->tcp.ooq_mbufs -= c->ooq.count;
 	hs_mq_free(&c->ooq);
+	hs_tcp_sack_clear(c);
 	hs_tcp_src_release(c);
 	hs_tcp_hash_remove(&lc->tcp, c);
 	if (c->state == HS_TCP_SYN_RCVD)
@@ -437,7 +440,8 @@ hs_tcp_lcore_init(struct hs_lcore *lc, uint32_t max_conns)
 	tl->src_tab = rte_zmalloc_socket(
 		"hs_tcp_src", (size_t)nb_buckets * 2 * sizeof(*tl->src_tab),
 		RTE_CACHE_LINE_SIZE, socket);
-	if (tl->conns == NULL || tl->hash == NULL || tl->src_tab == NULL) {
+	if (tl->conns == NULL || tl->hash == NULL || tl->src_tab == NULL ||
+	    hs_tcp_sb_pool_init(lc, HS_TCP_SB_BLOCKS(max_conns)) < 0) {
 		rte_free(tl->conns);
 		rte_free(tl->hash);
 		rte_free(tl->src_tab);
@@ -480,6 +484,7 @@ hs_tcp_lcore_fini(struct hs_lcore *lc)
 	rte_free(tl->conns);
 	rte_free(tl->hash);
 	rte_free(tl->src_tab);
+	hs_tcp_sb_pool_fini(lc);
 	memset(tl, 0, sizeof(*tl));
 }
 

@@ -1,19 +1,123 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * hs_tcp_sack.c - sender-side SACK scoreboard (RFC 6675 §3, §4).
+ * hs_tcp_sack.c - sender-side SACK scoreboard (RFC 6675 §3, §4) and RACK
+ * (RFC 8985 §6).
  *
- * The scoreboard is c->sb: at most HS_TCP_SB_MAX SACKed ranges above
- * SND.UNA, sorted and disjoint, in the conn (no allocation).  When a new
- * block does not fit, the highest range is forgotten: that only makes us
- * retransmit more, never less.
+ * The scoreboard is c->sb: SACKed ranges above SND.UNA, sorted and
+ * disjoint.  A conn holds HS_TCP_SB_MAX of them itself (c->sb_in); when
+ * more are needed it takes a block of HS_TCP_SB_BIG from the lcore's
+ * pool (no allocation: the pool is made with the lcore) and gives it
+ * back once the ranges fit in c->sb_in again.  Receivers report only the
+ * few most recent blocks (Linux: 3 with timestamps), so a range not
+ * recorded when it is reported is never learnt again: it is resent
+ * although the peer holds it, and when the cumulative ACK later covers
+ * it PRR counts it as delivered by that ACK.  When no block is free (or
+ * a block is full) the highest range is forgotten, tcp_sack_sb_full
+ * counts it: that only makes us retransmit more, never less.
  *
  * IsLost (§4) is evaluated per hole rather than per segment: the bytes of
  * a hole are lost when above it lie DupThresh (3) or more SACKed ranges,
  * or more than (DupThresh - 1) * SMSS SACKed bytes.  Everything is
- * O(HS_TCP_SB_MAX).
+ * linear in the ranges held.
  */
+#include <rte_malloc.h>
+
 #include "hs_tcp_var.h"
 
 #define HS_TCP_DUPTHRESH 3u
+
+int
+hs_tcp_sb_pool_init(struct hs_lcore *lc, uint32_t nb)
+{
+	struct hs_tcp_lcore *tl = &lc->tcp;
+
+	tl->sb_pool = NULL;
+	tl->sb_blocks = 0;
+	tl->sb_free = UINT32_MAX;
+	if (nb == 0)
+		return 0;
+	tl->sb_pool = rte_malloc_socket(
+		"hs_tcp_sb",
+		(size_t)nb * HS_TCP_SB_BIG * sizeof(tl->sb_pool[0]),
+		RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
+	if (tl->sb_pool == NULL)
+		return -ENOMEM;
+	tl->sb_blocks = nb;
+	for (uint32_t i = nb; i-- > 0;) {
+		tl->sb_pool[(size_t)i * HS_TCP_SB_BIG][0] = tl->sb_free;
+		tl->sb_free = i;
+	}
+	return 0;
+}
+
+void
+hs_tcp_sb_pool_fini(struct hs_lcore *lc)
+{
+	rte_free(lc->tcp.sb_pool);
+	lc->tcp.sb_pool = NULL;
+	lc->tcp.sb_blocks = 0;
+	lc->tcp.sb_free = UINT32_MAX;
+}
+
+/* c->sb_in is full: move the ranges into a pool block.  False if none
+ * is free. */
+static bool
+hs_tcp_sb_grow(struct hs_tcp_conn *c)
+{
+	struct hs_tcp_lcore *tl = &c->lc->tcp;
+	uint32_t(*b)[2];
+
+	if (c->sb != c->sb_in || tl->sb_free == UINT32_MAX)
+		return false;
+	b = &tl->sb_pool[(size_t)tl->sb_free * HS_TCP_SB_BIG];
+	tl->sb_free = b[0][0];
+	memcpy(b, c->sb_in, sizeof(c->sb_in));
+	c->sb = b;
+	c->sb_cap = HS_TCP_SB_BIG;
+	c->lc->stats.tcp_sack_sb_grow++;
+	return true;
+}
+
+/* The ranges fit in c->sb_in again: give the block back. */
+static void
+hs_tcp_sb_shrink(struct hs_tcp_conn *c)
+{
+	struct hs_tcp_lcore *tl = &c->lc->tcp;
+	uint32_t(*b)[2] = c->sb;
+
+	if (b == c->sb_in || c->sb_n > HS_TCP_SB_MAX)
+		return;
+	memcpy(c->sb_in, b, c->sb_n * sizeof(b[0]));
+	b[0][0] = tl->sb_free;
+	tl->sb_free = (uint32_t)((b - tl->sb_pool) / HS_TCP_SB_BIG);
+	c->sb = c->sb_in;
+	c->sb_cap = HS_TCP_SB_MAX;
+}
+
+void
+hs_tcp_sack_clear(struct hs_tcp_conn *c)
+{
+	c->sb_n = 0;
+	if (c->sb != NULL)
+		hs_tcp_sb_shrink(c);
+}
+
+/* First range whose right edge reaches l (sb_n if none): binary search,
+ * the ranges being sorted. */
+static uint32_t
+hs_tcp_sb_find(const struct hs_tcp_conn *c, uint32_t l)
+{
+	uint32_t lo = 0, hi = c->sb_n;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (HS_SEQ_LT(c->sb[mid][1], l))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
 
 bool
 hs_tcp_sack_update(struct hs_tcp_conn *c, const struct hs_tcp_opts *o)
@@ -30,8 +134,7 @@ hs_tcp_sack_update(struct hs_tcp_conn *c, const struct hs_tcp_opts *o)
 		    HS_SEQ_GT(r, c->snd_max))
 			continue;
 		/* i: first range whose right edge reaches l. */
-		for (i = 0; i < n && HS_SEQ_LT(c->sb[i][1], l); i++)
-			;
+		i = hs_tcp_sb_find(c, l);
 		/* j: first range starting beyond r. */
 		for (j = i; j < n && HS_SEQ_LEQ(c->sb[j][0], r); j++)
 			;
@@ -49,12 +152,13 @@ hs_tcp_sack_update(struct hs_tcp_conn *c, const struct hs_tcp_opts *o)
 			c->sb[i][1] = nr;
 			memmove(&c->sb[i + 1], &c->sb[j],
 				(n - j) * sizeof(c->sb[0]));
-			c->sb_n = (uint8_t)(n - (j - i - 1));
+			c->sb_n = (uint16_t)(n - (j - i - 1));
 			continue;
 		}
 		/* A new range at position i. */
 		news = true;
-		if (n == HS_TCP_SB_MAX) {
+		if (n == c->sb_cap && !hs_tcp_sb_grow(c)) {
+			c->lc->stats.tcp_sack_sb_full++;
 			if (i == n)
 				continue; /* above all, no room */
 			n--;              /* forget the highest */
@@ -62,7 +166,7 @@ hs_tcp_sack_update(struct hs_tcp_conn *c, const struct hs_tcp_opts *o)
 		memmove(&c->sb[i + 1], &c->sb[i], (n - i) * sizeof(c->sb[0]));
 		c->sb[i][0] = l;
 		c->sb[i][1] = r;
-		c->sb_n = (uint8_t)(n + 1);
+		c->sb_n = (uint16_t)(n + 1);
 	}
 	return news;
 }
@@ -70,17 +174,17 @@ hs_tcp_sack_update(struct hs_tcp_conn *c, const struct hs_tcp_opts *o)
 void
 hs_tcp_sack_trim(struct hs_tcp_conn *c)
 {
-	uint32_t i = 0, n = c->sb_n;
+	uint32_t i, n = c->sb_n;
 
-	while (i < n && HS_SEQ_LEQ(c->sb[i][1], c->snd_una))
-		i++;
+	i = hs_tcp_sb_find(c, c->snd_una + 1);
 	if (i) {
 		memmove(&c->sb[0], &c->sb[i], (n - i) * sizeof(c->sb[0]));
 		n -= i;
 	}
 	if (n && HS_SEQ_LT(c->sb[0][0], c->snd_una))
 		c->sb[0][0] = c->snd_una;
-	c->sb_n = (uint8_t)n;
+	c->sb_n = (uint16_t)n;
+	hs_tcp_sb_shrink(c);
 }
 
 /* lost_mark (hs_tcp_in.c) extends IsLost in the spirit of RFC 8985 §6.2
@@ -327,7 +431,7 @@ hs_tcp_sack_rescue(const struct hs_tcp_conn *c, uint32_t max, uint32_t *seq,
 {
 	uint32_t dend = c->snd_una + c->sndq.bytes; /* data, FIN excluded */
 	uint32_t hend, floor, s;
-	uint8_t n = c->sb_n;
+	uint32_t n = c->sb_n;
 
 	if (n == 0 || max == 0)
 		return false;

@@ -283,7 +283,7 @@ hs_tcp_rto_timeout(struct hs_tcp_conn *c)
 	 * cumulative ACK covers what was sent so far. */
 	c->recover = c->snd_max;
 	/* RFC 2018 §8: the receiver may have reneged; forget the SACKs. */
-	c->sb_n = 0;
+	hs_tcp_sack_clear(c);
 	c->flags2 &= ~(HS_TCPF2_TLP | HS_TCPF2_RESCUE | HS_TCPF2_LOST);
 	hs_tcp_rxt_reset(c);
 	c->rtt_start_us = 0;     /* Karn: never time a retransmission */

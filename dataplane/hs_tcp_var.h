@@ -38,7 +38,14 @@ struct hs_mbuf_q {
 	uint32_t hint_off;
 };
 
-#define HS_TCP_SB_MAX  8  /* SACK scoreboard ranges per conn */
+#define HS_TCP_SB_MAX  8  /* SACK scoreboard ranges in the conn */
+/* ... in a block from the lcore's pool (hs_tcp_sack.c), taken when the
+ * conn's own do not suffice: a drop-tail queue overflowing under a paced
+ * flight loses every other segment, one hole each. */
+#define HS_TCP_SB_BIG  512
+/* Blocks per lcore (4 KiB each): one per 8 conns, 4 to 256. */
+#define HS_TCP_SB_BLOCKS(max_conns) \
+	((max_conns) / 8u < 4u ? 4u : (max_conns) / 8u > 256u ? 256u : (max_conns) / 8u)
 #define HS_TCP_RXT_LOG 8  /* retransmission send times kept */
 #define HS_TCP_TXLOG   24 /* RACK send-time ranges kept */
 
@@ -102,9 +109,12 @@ struct hs_tcp_conn {
 	struct hs_tcp_conn *mw_next, **mw_pprev;
 
 	/* RFC 6675 scoreboard: SACKed ranges above snd_una reported by the
-	 * peer, sorted and disjoint ([sb[i][0], sb[i][1])). */
-	uint32_t sb[HS_TCP_SB_MAX][2];
-	uint8_t sb_n;
+	 * peer, sorted and disjoint ([sb[i][0], sb[i][1])), sb_n of sb_cap;
+	 * sb is sb_in or a block of HS_TCP_SB_BIG from the lcore's pool
+	 * (hs_tcp_sack.c), given back once sb_in holds them again. */
+	uint32_t (*sb)[2];
+	uint32_t sb_in[HS_TCP_SB_MAX][2];
+	uint16_t sb_n, sb_cap;
 	uint32_t high_rxt;   /* RFC 6675 HighRxt */
 	uint32_t rescue_rxt; /* RFC 6675 RescueRxt (HS_TCPF2_RESCUE) */
 	uint32_t lost_mark;  /* unSACKed bytes below are lost (HS_TCPF2_LOST) */
@@ -166,9 +176,12 @@ struct hs_tcp_conn {
 		uint32_t css_base_rtt_us; /* cssBaselineMinRtt */
 		uint32_t
 			last_send_ms; /* when new data last left (idle restart) */
-		uint8_t rtt_cnt;      /* rttSampleCount (saturates) */
-		uint8_t css_rounds;   /* rounds spent in CSS */
-		uint8_t hystart;      /* HS_HYSTART_* (hs_tcp_cc.c) */
+		uint32_t run_min_rtt_us; /* smallest sample of the run */
+		uint8_t rtt_cnt;         /* rttSampleCount (saturates) */
+		uint8_t css_rounds;      /* rounds spent in CSS */
+		uint8_t hystart;         /* HS_HYSTART_* (hs_tcp_cc.c) */
+		uint8_t run;             /* consecutive samples above the
+		                          * delay threshold (saturates) */
 	} ss;
 
 	struct hs_timer t_rexmt; /* RTO / persist / SYN-ACK retransmit /
@@ -550,6 +563,13 @@ hs_tcp_sack_recovery(const struct hs_tcp_conn *c)
 bool hs_tcp_sack_update(struct hs_tcp_conn *c, const struct hs_tcp_opts *o);
 /* Forget ranges at or below SND.UNA (after a cumulative ACK). */
 void hs_tcp_sack_trim(struct hs_tcp_conn *c);
+/* Forget every range (RFC 2018 §8 after an RTO; a conn going away): the
+ * pool block, if any, goes back. */
+void hs_tcp_sack_clear(struct hs_tcp_conn *c);
+/* The lcore's pool of scoreboard blocks: nb blocks (0: none, every conn
+ * keeps HS_TCP_SB_MAX ranges).  Returns 0 or -ENOMEM. */
+int hs_tcp_sb_pool_init(struct hs_lcore *lc, uint32_t nb);
+void hs_tcp_sb_pool_fini(struct hs_lcore *lc);
 /* RFC 6675 §4 IsLost granularity: bytes below the returned sequence that
  * are not SACKed are lost (== SND.UNA when nothing is). */
 uint32_t hs_tcp_sack_lost_end(const struct hs_tcp_conn *c);

@@ -43,8 +43,17 @@
 #   PATHS_SIZES LIST    (default "14k 100k 1m 10m up1m up10m";
 #                       --quick: "100k up1m")
 #   PATHS_CC NAME       congestion control of the client and nginx (cubic)
-#   PATHS_PCAP=1        keep a capture (headers only, client side) of the
-#                       last sample of each cell in raw/paths-pcap/
+#   PATHS_PCAP=1        keep captures (headers only) of the last sample of
+#                       each cell in raw/paths-pcap/: SERVER-PROFILE-SIZE.pcap
+#                       on the client's veth (what arrived, the client's
+#                       ACKs) and ...-srv.pcap on linkem's server-side veth
+#                       (what the server sent, before the bottleneck queue;
+#                       the difference is what linkem dropped)
+#   PATHS_HTTPSD_B BIN  a second httpsd binary (e.g. a build of another
+#                       commit), run as server "httpsd-b" on every profile
+#                       between httpsd and nginx: before/after figures
+#                       from one run (paths.jsonl; report.py's ratios
+#                       stay httpsd / nginx)
 #   PATHS_NICE N        nice value of linkem, curl and both servers (default
 #                       0; e.g. -10 on a machine others load: linkem is the
 #                       path, and its scheduling delays are path delays)
@@ -105,21 +114,23 @@ paths_skip() {
 # paths_estimate: expected seconds (a model: per sample 0.5 s + 3 RTT
 # handshake/request + slow start to the size + size / (rate or the Mathis
 # bound); per profile and server 4 s of starts; PATHS_PCAP=1: 1.6 s more
-# per cell and server for the capture).
+# per cell and server for the capture; servers: 2, or 3 with
+# PATHS_HTTPSD_B).
 paths_estimate() {
-	local spec name rtt loss rate buf s b bps total=0
+	local spec name rtt loss rate buf s b bps total=0 ns=2
+	[ -n "${PATHS_HTTPSD_B:-}" ] && ns=3
 	for spec in $PATHS_SPECS; do
 		IFS=: read -r name rtt loss rate buf _ <<<"$spec"
 		bps=$(paths_rate_bps "$rate" "$rtt" "$loss")
-		total=$(awk -v t="$total" 'BEGIN {print t + 2 * 4}')
+		total=$(awk -v t="$total" -v ns="$ns" 'BEGIN {print t + ns * 4}')
 		for s in $PATHS_SIZES_RUN; do
 			paths_skip "$spec" "$s" && continue
 			b=$(paths_bytes "$s")
 			total=$(awk -v t="$total" -v n="$PATHS_N" -v b="$b" -v r="$rtt" -v bps="$bps" \
-				-v pc="${PATHS_PCAP:-0}" \
+				-v pc="${PATHS_PCAP:-0}" -v ns="$ns" \
 				'BEGIN {ss = log(1 + b / 14600) / log(2); if (ss < 1) ss = 1;
 				x = 0.5 + (3 + ss) * r / 1000 + b * 8 / bps;
-				print t + 2 * n * x + (pc ? 2 * 1.6 : 0)}')
+				print t + ns * n * x + (pc ? ns * 1.6 : 0)}')
 		done
 	done
 	printf '%.0f\n' "$total"
@@ -181,6 +192,9 @@ paths_fetch() {
 			ip netns exec "$NAME_R-c" timeout $((maxt + 10)) dumpcap -q -i "${NAME_R}c" -s 96 \
 				-w "$capf" -f 'tcp port 443' >/dev/null 2>&1 &
 			cap=$!
+			ip netns exec "$NAME_R-k" timeout $((maxt + 10)) dumpcap -q -i "${NAME_R}k1" -s 96 \
+				-w "${capf%.pcap}-srv.pcap" -f 'tcp port 443' >/dev/null 2>&1 &
+			cap="$cap $!"
 			sleep 1
 		fi
 		url=https://$RTT_SRV_IP/path-$size.bin
@@ -205,7 +219,12 @@ paths_fetch() {
 			log "paths: $srv $name $size: failed sample (curl: '${out:-nothing}')"
 		fi
 		if [ -n "$cap" ]; then
-			sleep 0.5; kill -INT "$cap" 2>/dev/null; wait "$cap" 2>/dev/null; cap=""
+			sleep 0.5
+			# shellcheck disable=SC2086 # two pids
+			kill -INT $cap 2>/dev/null
+			# shellcheck disable=SC2086
+			wait $cap 2>/dev/null
+			cap=""
 		fi
 		sleep 0.1
 	done
@@ -222,11 +241,14 @@ paths_server() {
 	ip -n "$NAME_R-c" tcp_metrics flush all 2>/dev/null
 	ip -n "$NAME_R-s" tcp_metrics flush all 2>/dev/null
 	SERVER="paths-$srv-$name"
-	if [ "$srv" = httpsd ]; then
+	if [[ $srv == httpsd* ]]; then
+		local run=$HTTPSD_RUN
+		[ "$srv" = httpsd-b ] && HTTPSD_RUN=$TMP/httpsd-b
 		HS_SRV_NS=$NAME_R-s HS_SRV_IF=${NAME_R}s HS_IP_CUR=$RTT_SRV_IP HS_CLI_NS=$NAME_R-c
 		start_httpsd --idle-sleep "$IDLE_SLEEP" --upload-sink /upload && ok=1
 		[ "$ok" = 1 ] && renice -n "${PATHS_NICE:-0}" -p "$HS_PID" >/dev/null
 		HS_SRV_NS=$NAME_A-srv HS_SRV_IF=$NAME_A-s HS_IP_CUR=$HS_IP HS_CLI_NS=$NAME_A-cli
+		HTTPSD_RUN=$run
 	else
 		ip -n "$NAME_R-s" addr add "$RTT_SRV_IP/24" dev "${NAME_R}s"
 		# /upload: mirror_request_body makes nginx read the whole body
@@ -257,11 +279,11 @@ paths_server() {
 			paths_fetch "$srv" "$spec" "$s"
 		done
 	fi
-	if [ "$srv" = httpsd ]; then
+	if [[ $srv == httpsd* ]]; then
 		# its TCP counters for the whole profile (retransmissions, RTOs,
 		# recoveries: what a bad cell's reading starts from)
 		[ "$ok" = 1 ] && "$PY" "$SRC/tests/integration/hs_telemetry.py" "$HS_TELEM" /httpsd/stats \
-			2>/dev/null | grep '^tcp_' >"$OUT/raw/paths-httpsd-tcp-$name.txt"
+			2>/dev/null | grep '^tcp_' >"$OUT/raw/paths-$srv-tcp-$name.txt"
 		[ "$ok" = 1 ] && stop_httpsd
 	else
 		[ "$ok" = 1 ] && stop_nginx "$d"
@@ -320,6 +342,10 @@ part_paths() {
 		ip netns exec "$ns" sysctl -qw net.ipv4.tcp_no_metrics_save=1 ||
 			log "paths: cannot set tcp_no_metrics_save in $ns"
 	done
+	if [ -n "${PATHS_HTTPSD_B:-}" ]; then
+		cp "$PATHS_HTTPSD_B" "$TMP/httpsd-b" || { log "paths: cannot copy $PATHS_HTTPSD_B"; return 0; }
+		printf 'paths_httpsd_b %s\n' "$PATHS_HTTPSD_B" >>"$OUT/meta.txt"
+	fi
 	printf 'paths_nice %s\n' "${PATHS_NICE:-0}" >>"$OUT/meta.txt"
 	printf 'paths_cc %s\npaths_runs %s\npaths_profiles %s\npaths_sizes %s\npaths_expected_s %s\n' \
 		"${PATHS_CC:-cubic}" "$PATHS_N" "$PATHS_SPECS" "$PATHS_SIZES_RUN" "$est" >>"$OUT/meta.txt"
@@ -332,6 +358,7 @@ part_paths() {
 			continue
 		fi
 		paths_server httpsd "$spec"
+		[ -n "${PATHS_HTTPSD_B:-}" ] && paths_server httpsd-b "$spec"
 		paths_server nginx "$spec"
 	done
 	rtt_topo_down

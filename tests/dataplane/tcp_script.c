@@ -65,12 +65,16 @@
  *                     sum in its checksum field, and the harness then
  *                     sums it as a NIC would before the usual checks
  *
+ * With HS_TCP_SCRIPT_TRACE set in the environment every segment we send
+ * is printed to stderr as it leaves (to write the '>' lines of a script).
+ *
  * Every segment we send must be expected: one left unread when the next
  * event runs fails the script.  After every event, each conn the app does
  * not hold (SYN_RCVD, TIME_WAIT) must have a timer pending: nothing else
  * would ever free it.  After the script the app aborts what it holds, the
  * clock runs until every timer has fired and the table must then be empty
- * (and the SYN backlog zero); then the lcore is torn down and the mbuf
+ * (and the SYN backlog zero, every SACK scoreboard block back in the
+ * lcore's pool); then the lcore is torn down and the mbuf
  * pool must be full again (no leak on any path).
  */
 #include <ctype.h>
@@ -158,6 +162,7 @@ static bool started;
 static uint16_t dst_port; /* port the peer's segments go to */
 static uint32_t max_conns;
 static uint8_t tx_max_segs;  /* "tx-max-segs", lc.tx_max_segs */
+static bool trace;           /* HS_TCP_SCRIPT_TRACE: print what we send */
 static bool tx_csum_offload; /* "tx-csum-offload", lc.tx_csum_offload */
 
 static struct peer *
@@ -223,6 +228,8 @@ nic_tcp_cksum(struct rte_mbuf *m)
 	th->cksum = (uint16_t)~rte_raw_cksum(p, l4len);
 }
 
+static void describe(const struct cap *c, char *buf, size_t n);
+
 void
 hs_ipv4_output(struct hs_lcore *l, struct rte_mbuf *m)
 {
@@ -285,6 +292,12 @@ hs_ipv4_output(struct hs_lcore *l, struct rte_mbuf *m)
 						    (uint32_t)o[3] << 16 |
 						    (uint32_t)o[4] << 8 | o[5];
 		i += o[1];
+	}
+	if (trace) {
+		char b[160];
+
+		describe(c, b, sizeof(b));
+		fprintf(stderr, "%s:%d: %s\n", cur_name, cur_line, b);
 	}
 	rte_pktmbuf_free(m);
 }
@@ -1395,6 +1408,15 @@ drain_conns(void)
 	if (lc.tcp.nb_conns != 0 || lc.tcp.nb_synrcvd != 0)
 		fail("after every timer fired: %u conns, %u in SYN_RCVD left",
 		     lc.tcp.nb_conns, lc.tcp.nb_synrcvd);
+	/* Every SACK scoreboard block is back in the lcore's pool. */
+	uint32_t nfree = 0;
+
+	for (uint32_t b = lc.tcp.sb_free;
+	     b != UINT32_MAX && nfree <= lc.tcp.sb_blocks; nfree++)
+		b = lc.tcp.sb_pool[(size_t)b * HS_TCP_SB_BIG][0];
+	if (nfree != lc.tcp.sb_blocks)
+		fail("scoreboard block leak: %u of %u free", nfree,
+		     lc.tcp.sb_blocks);
 }
 
 /* Parse "1.25" / "+0.2" into absolute microseconds since t0. */
@@ -1574,6 +1596,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: %s DIR|FILE.pkt...\n", argv[0]);
 		return 2;
 	}
+	trace = getenv("HS_TCP_SCRIPT_TRACE") != NULL;
 	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0) {
 		fprintf(stderr, "rte_eal_init failed\n");
 		return 1;
