@@ -140,6 +140,23 @@ hs_lcore_tso_init(struct hs_lcore *lc, uint16_t port_id)
 	lc->tso_max = HS_TSO_MAX_LEN;
 }
 
+/* net_tap (DPDK 22.11, tap_write_mbufs) fills in a TCP checksum by
+ * summing the headers, then each further mbuf of the chain (and, for
+ * TSO, of each segment librte_gso cuts) with __rte_raw_cksum() as if it
+ * started on an even byte: a piece of odd length before the last shifts
+ * the rest by one byte and the sum is wrong (the peer drops the segment
+ * for good: its retransmissions are built alike). */
+static bool
+hs_lcore_tx_csum_even(uint16_t port_id)
+{
+	struct rte_eth_dev_info info;
+
+	return port_id != HS_PORT_NONE &&
+	       rte_eth_dev_info_get(port_id, &info) == 0 &&
+	       info.driver_name != NULL &&
+	       strcmp(info.driver_name, "net_tap") == 0;
+}
+
 /* True when the port never DMAs from mbuf buffers, so frames may point
  * into memory DPDK does not know (external buffers over the file cache,
  * hs_tcp_send_ext): the software ports copy frames with the CPU.  A
@@ -183,6 +200,8 @@ hs_lcore_init(struct hs_lcore *lc, const struct hs_netif *ifp,
 	lc->tx_ext_ok = hs_lcore_tx_ext_ok(port_id);
 	lc->tx_csum_offload =
 		port_id != HS_PORT_NONE && hs_port_tx_csum(port_id);
+	lc->tx_csum_even =
+		lc->tx_csum_offload && hs_lcore_tx_csum_even(port_id);
 	hs_lcore_tso_init(lc, port_id);
 	hs_lcore_clock(lc);
 	HS_GUARD(hs_tcp_lcore_init(lc, max_conns));

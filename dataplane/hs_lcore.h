@@ -86,6 +86,11 @@ struct hs_lcore {
 	uint32_t tso_max;
 	uint16_t tso_l3_max;
 	uint8_t tso_max_segs, tso_mtu_segs;
+	/* The port's TCP checksum offload sums each mbuf of a chain on its
+	 * own (net_tap in DPDK 22.11): right only when every mbuf but the
+	 * last holds an even number of the segment's bytes (hs_tcp_out.c
+	 * sums other chains itself and cuts TSO frames to suit). */
+	bool tx_csum_even;
 	unsigned int lcore_id;
 	uint16_t slot; /* registry slot, fixed while registered:
 	                               * index of per-lcore tables (hs_lcore_slot) */

@@ -64,8 +64,10 @@ static uint16_t hs_port_xdp_queues[RTE_MAX_ETHPORTS];
 static unsigned int hs_port_kept[RTE_MAX_ETHPORTS];
 /* Offloads hs_port_init enabled (RTE_ETH_TX/RX_OFFLOAD_*). */
 static uint64_t hs_port_txol[RTE_MAX_ETHPORTS], hs_port_rxol[RTE_MAX_ETHPORTS];
-/* Ports whose TSO hs_port_set_tso() turned down (--tso off). */
-static bool hs_port_no_tso[RTE_MAX_ETHPORTS];
+/* Ports whose TSO hs_port_set_tso() turned down (--tso off), and ports
+ * that offer it (hs_port_init). */
+static bool hs_port_no_tso[RTE_MAX_ETHPORTS],
+	hs_port_tso_capa[RTE_MAX_ETHPORTS];
 
 static unsigned int
 hs_port_pool_in_use(const struct rte_mempool *pool)
@@ -88,6 +90,16 @@ hs_port_tso(uint16_t port_id)
 	return port_id < RTE_MAX_ETHPORTS &&
 	       (hs_port_txol[port_id] & RTE_ETH_TX_OFFLOAD_TCP_TSO) &&
 	       hs_port_tx_csum(port_id);
+}
+
+const char *
+hs_port_tso_state(uint16_t port_id)
+{
+	if (hs_port_tso(port_id))
+		return "on";
+	if (port_id < RTE_MAX_ETHPORTS && hs_port_tso_capa[port_id])
+		return "off";
+	return "not offered";
 }
 
 void
@@ -287,6 +299,8 @@ hs_port_init(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
 	 * software with librte_gso, NICs in hardware).  Payload views are
 	 * chained, so multi-segment TX too.  hs_tcp_out.c sizes the frames
 	 * (hs_lcore_init reads the limits). */
+	hs_port_tso_capa[port_id] =
+		(info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO) != 0;
 	if (!hs_port_no_tso[port_id] &&
 	    (conf.txmode.offloads & HS_PORT_TX_CSUM) == HS_PORT_TX_CSUM &&
 	    (conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) &&

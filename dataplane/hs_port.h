@@ -33,6 +33,9 @@ bool hs_port_tx_csum(uint16_t port_id);
 /* True when the port segments TCP frames itself (TSO enabled by
  * hs_port_init, with the checksum offloads). */
 bool hs_port_tso(uint16_t port_id);
+/* "on", "off" (offered, not enabled: --tso off, or without the
+ * checksum offloads or chains) or "not offered"; static strings. */
+const char *hs_port_tso_state(uint16_t port_id);
 /* Before hs_port_init: whether it may enable TSO on port_id where the
  * port offers it (default yes; --tso off says no). */
 void hs_port_set_tso(uint16_t port_id, bool on);

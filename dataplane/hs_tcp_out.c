@@ -155,6 +155,18 @@ hs_tcp_cksum(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
 	return (uint16_t)~hs_cksum_fold(sum);
 }
 
+/* True when every mbuf of m's chain but the last holds an even number
+ * of bytes (the header mbuf: IPv4 and TCP headers, even), as a port
+ * summing them one by one needs (lc->tx_csum_even). */
+static bool
+hs_tcp_chain_even(const struct rte_mbuf *m)
+{
+	for (m = m->next; m != NULL && m->next != NULL; m = m->next)
+		if (rte_pktmbuf_data_len(m) & 1)
+			return false;
+	return true;
+}
+
 /* Build and send one segment.  Payload: len bytes at offset off of q
  * (q may be NULL when len == 0), by reference when possible (see the top
  * of the file).  opts/optlen: raw options, multiple of 4.  segsz != 0
@@ -235,7 +247,8 @@ hs_tcp_emit(struct hs_lcore *lc, uint32_t saddr, uint32_t daddr, uint16_t sport,
 		th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
 		lc->stats.tcp_tso_sends++;
 		lc->stats.tcp_tso_segs += nseg;
-	} else if (lc->tx_csum_offload) {
+	} else if (lc->tx_csum_offload &&
+		   (!lc->tx_csum_even || hs_tcp_chain_even(m))) {
 		/* The port sums the segment; we give it the pseudo-header. */
 		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
 			       RTE_MBUF_F_TX_TCP_CKSUM;
@@ -958,6 +971,13 @@ hs_tcp_tso_fit(struct hs_tcp_conn *c, uint32_t off, uint32_t len,
 			span = 1; /* `last` starts in this view */
 		cur = last;
 		done += k;
+		if (lc->tx_csum_even && (done & 1) && done < len) {
+			/* An odd piece inside segment `last` (segments start
+			 * on even offsets): the frame ends before it; that
+			 * segment leaves alone, summed by us. */
+			fit = last * segsz;
+			break;
+		}
 		fit = done == len ? len : done / segsz * segsz;
 	}
 	return fit > segsz ? fit : 0;
@@ -977,9 +997,12 @@ hs_tcp_tso_segsz(const struct hs_tcp_conn *c, uint32_t mss)
 
 	if ((c->flags & HS_TCPF_SACK) && c->ooq.count)
 		opt += (c->flags & HS_TCPF_TS) ? 28u : 36u;
-	if (c->lc->tso_l3_max <= hdr + opt)
+	if (c->lc->tso_l3_max <= hdr + opt + 1)
 		return 0;
-	return HS_MIN(mss, c->lc->tso_l3_max - hdr - opt);
+	mss = HS_MIN(mss, c->lc->tso_l3_max - hdr - opt);
+	/* A port summing mbufs one by one: segments start on even offsets
+	 * of the frame (hs_tcp_tso_fit). */
+	return c->lc->tx_csum_even ? mss & ~1u : mss;
 }
 
 /* A TSO frame of new data at send-queue offset off, unsent bytes

@@ -84,6 +84,13 @@
  *                     cut as a NIC cuts it: headers repeated, sequence
  *                     numbers advanced, FIN and PSH on the last segment
  *                     only; the segments are then checked as any others
+ *   csum-per-mbuf     the port sums each mbuf of a chain on its own, as
+ *                     DPDK 22.11's net_tap does (lc.tx_csum_even; with
+ *                     tx-csum-offload or tso): a frame asking for it
+ *                     with an odd-length mbuf before the last of its
+ *                     chain (of a cut segment's, for TSO) fails, since
+ *                     that port would send a wrong checksum; frames may
+ *                     come summed instead (not asking)
  *   TIME expect-tso FRAMES SEGS   TSO frames the port got so far, and the
  *                                 segments it cut from them
  *
@@ -187,6 +194,7 @@ static uint8_t tso_segs, tso_mtu_segs;
 static uint16_t tso_l3;
 static uint32_t tso_frames, tso_cut;
 static bool force_tso;         /* --tso */
+static bool csum_per_mbuf;     /* "csum-per-mbuf", lc.tx_csum_even */
 static uint64_t forced_frames; /* TSO frames over the --tso run */
 
 static struct peer *
@@ -244,6 +252,14 @@ nic_tcp_cksum(struct rte_mbuf *m)
 		     "sum");
 		return;
 	}
+	for (const struct rte_mbuf *v = m->next; csum_per_mbuf && v != NULL;
+	     v = v->next)
+		if (v->next != NULL && (v->data_len & 1)) {
+			fail("csum-per-mbuf: an odd mbuf (%u bytes) before the "
+			     "last: the port would sum it wrong",
+			     (unsigned int)v->data_len);
+			return;
+		}
 	p = rte_pktmbuf_read(m, sizeof(*ip), l4len, flat);
 	if (p == NULL) {
 		fail("tx-csum-offload: cannot read the segment");
@@ -294,9 +310,20 @@ nic_tso(struct rte_mbuf *m)
 	for (uint32_t a = 0; a < len; a += seg) {
 		uint32_t o = 0, spans = 1;
 
-		for (v = m->next; v != NULL; o += v->data_len, v = v->next)
+		for (v = m->next; v != NULL; o += v->data_len, v = v->next) {
 			if (o < a + seg && o + v->data_len > a)
 				spans++;
+			/* a piece of this segment ending inside it, odd */
+			if (csum_per_mbuf && o + v->data_len > a &&
+			    o + v->data_len < HS_MIN(a + seg, len) &&
+			    ((o + v->data_len - HS_MAX(o, a)) & 1)) {
+				fail("csum-per-mbuf: a cut segment holds an "
+				     "odd "
+				     "piece before its last");
+				rte_pktmbuf_free(m);
+				return;
+			}
+		}
 		if (spans > tso_mtu_segs) {
 			fail("tso: a segment spans %u mbufs", spans);
 			rte_pktmbuf_free(m);
@@ -359,7 +386,7 @@ capture(struct rte_mbuf *m, bool summed)
 
 	if (!summed && (m->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM))
 		nic_tcp_cksum(m);
-	else if (!summed && tx_csum_offload)
+	else if (!summed && tx_csum_offload && !csum_per_mbuf)
 		fail("tx-csum-offload: a TCP frame did not ask for it");
 	hs_cap_read(m, &seg);
 	ip = seg.ip;
@@ -509,6 +536,7 @@ start(void)
 	lc.port_id = HS_PORT_NONE;
 	lc.tx_max_segs = tx_max_segs; /* data segments are chains */
 	lc.tx_csum_offload = tx_csum_offload;
+	lc.tx_csum_even = csum_per_mbuf;
 	if (tso_on && tx_max_segs >= 2) { /* TSO needs chains (hs_port.c) */
 		lc.tso_max = HS_TSO_MAX_LEN;
 		lc.tso_max_segs = tso_segs;
@@ -1412,9 +1440,9 @@ static bool
 do_directive(char *tok, char *p)
 {
 	static const char *const names[] = {
-		"param",       "max-conns",       "peer-port",
-		"peer-isn",    "tolerance",       "local-port",
-		"tx-max-segs", "tx-csum-offload", "tso",
+		"param",     "max-conns",     "peer-port",   "peer-isn",
+		"tolerance", "local-port",    "tx-max-segs", "tx-csum-offload",
+		"tso",       "csum-per-mbuf",
 	};
 	char *a, *b;
 	uint32_t n;
@@ -1475,6 +1503,12 @@ do_directive(char *tok, char *p)
 		if (started)
 			fail("tx-csum-offload after the first event");
 		tx_csum_offload = true;
+		return true;
+	}
+	if (strcmp(tok, "csum-per-mbuf") == 0) {
+		if (started)
+			fail("csum-per-mbuf after the first event");
+		csum_per_mbuf = true;
 		return true;
 	}
 	if (strcmp(tok, "tso") == 0) {
@@ -1643,6 +1677,7 @@ run_script(const char *path)
 	tx_max_segs = HS_TX_MAX_SEGS;
 	tx_csum_offload = false;
 	tso_on = force_tso;
+	csum_per_mbuf = false;
 	tso_segs = tso_mtu_segs = HS_TSO_MAX_SEGS;
 	tso_l3 = ifp.mtu;
 	tx_csum_offload = tso_on;
