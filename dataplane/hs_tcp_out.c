@@ -894,30 +894,6 @@ hs_tcp_pace_sent(struct hs_tcp_conn *c, uint32_t len)
 	c->pace_next_us = t + (uint64_t)len * 1000000u / hs_tcp_pace_rate(c);
 }
 
-/* Bytes of new data pacing lets leave now in segments of mss: what the
- * segment-at-a-time loop of hs_tcp_output would send before
- * hs_tcp_pace_ok held it back (one segment more while the schedule is
- * at most one burst ahead), so a TSO frame keeps the same schedule.
- * UINT32_MAX when nothing is paced. */
-static uint32_t
-hs_tcp_pace_budget(const struct hs_tcp_conn *c, uint32_t mss)
-{
-	uint64_t now = c->lc->now_us, rate, q, q_us, k;
-
-	if (!hs_tcp_params.pacing || c->srtt_us == 0)
-		return UINT32_MAX;
-	rate = hs_tcp_pace_rate(c);
-	q = HS_MAX(2u * (uint64_t)c->mss, rate / 1000u);
-	q = HS_MIN(q, (uint64_t)HS_TCP_PACE_BURST_MAX);
-	q_us = q * 1000000u / rate;
-	if (HS_MAX(c->pace_next_us, now) > now + q_us)
-		return c->pace_credit; /* hs_tcp_pace_ok said yes for it */
-	k = (now + q_us - HS_MAX(c->pace_next_us, now)) * rate / 1000000u /
-		    mss +
-	    1;
-	return (uint32_t)HS_MIN(k * mss + c->pace_credit, (uint64_t)UINT32_MAX);
-}
-
 /* TSO frame size in payload bytes, a multiple of segsz, as Linux's
  * tcp_tso_autosize() (net/ipv4/tcp_output.c) sizes it: about 1 ms of
  * data at the pacing rate (hs_tcp_pace_rate; Linux's pacing shift of
@@ -1009,9 +985,12 @@ hs_tcp_tso_segsz(const struct hs_tcp_conn *c, uint32_t mss)
  * waiting, usable the room cwnd and the peer's window leave: its length
  * into *len and its segment size returned, or 0 (*len untouched) when
  * no frame of more than one segment fits.  The length: the autosized
- * goal (hs_tcp_tso_goal), what pacing lets leave now, cwnd and the
- * peer's window, whole segments unless it ends the queue (the SWS rule
- * would hold a short last one back), and the port's view limits. */
+ * goal (hs_tcp_tso_goal), cwnd and the peer's window, whole segments
+ * unless it ends the queue (the SWS rule would hold a short last one
+ * back), and the port's view limits.  Pacing gates the frame as it
+ * gates a segment (hs_tcp_pace_ok) and charges all of it
+ * (hs_tcp_pace_sent): the next one waits until its bytes are paid at
+ * the rate, as fq spaces a TSO packet (per packet, not per segment). */
 static uint32_t
 hs_tcp_tso_len(struct hs_tcp_conn *c, uint32_t off, uint32_t unsent,
 	       uint32_t usable, uint32_t *len)
@@ -1021,7 +1000,6 @@ hs_tcp_tso_len(struct hs_tcp_conn *c, uint32_t off, uint32_t unsent,
 	if (seg == 0)
 		return 0;
 	n = HS_MIN(unsent, hs_tcp_tso_goal(c, seg));
-	n = HS_MIN(n, HS_MAX(hs_tcp_pace_budget(c, mss), seg));
 	n = HS_MIN(n, usable);
 	if (n != unsent)
 		n -= n % seg;

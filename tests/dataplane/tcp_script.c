@@ -11,8 +11,9 @@
  * the script expects from a port without it -- same sequence numbers,
  * sizes, options, flags and send times, through loss, SACK, RACK,
  * PRR, pacing and probes (a port without multi-segment TX, tx-max-segs 1,
- * gets no TSO, as hs_port.c enables it only with chains); the run fails
- * if no TSO frame was sent at all.
+ * gets no TSO, as hs_port.c enables it only with chains; a script whose
+ * subject is the schedule of single segments says "no-tso" and keeps
+ * its port without it); the run fails if no TSO frame was sent at all.
  *
  * Script format, one event per line ('#' starts a comment):
  *
@@ -84,6 +85,7 @@
  *                     cut as a NIC cuts it: headers repeated, sequence
  *                     numbers advanced, FIN and PSH on the last segment
  *                     only; the segments are then checked as any others
+ *   no-tso            the port has no TSO, even under --tso
  *   csum-per-mbuf     the port sums each mbuf of a chain on its own, as
  *                     DPDK 22.11's net_tap does (lc.tx_csum_even; with
  *                     tx-csum-offload or tso): a frame asking for it
@@ -1442,7 +1444,7 @@ do_directive(char *tok, char *p)
 	static const char *const names[] = {
 		"param",     "max-conns",     "peer-port",   "peer-isn",
 		"tolerance", "local-port",    "tx-max-segs", "tx-csum-offload",
-		"tso",       "csum-per-mbuf",
+		"tso",       "csum-per-mbuf", "no-tso",
 	};
 	char *a, *b;
 	uint32_t n;
@@ -1503,6 +1505,13 @@ do_directive(char *tok, char *p)
 		if (started)
 			fail("tx-csum-offload after the first event");
 		tx_csum_offload = true;
+		return true;
+	}
+	if (strcmp(tok, "no-tso") == 0) {
+		if (started)
+			fail("no-tso after the first event");
+		tso_on = false;
+		tx_csum_offload = false;
 		return true;
 	}
 	if (strcmp(tok, "csum-per-mbuf") == 0) {
