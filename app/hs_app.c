@@ -608,6 +608,7 @@ hs_app_run(const struct hs_opts *opts, struct hs_opts_build *boot,
 		rte_zmalloc("hs_netif", sizeof(*app->ifp), RTE_CACHE_LINE_SIZE);
 	if (app->ifp == NULL)
 		app_die("out of EAL memory for the interface");
+	hs_port_set_tso(app->port, !o->tso_off);
 	if (hs_port_init(app->port, (uint16_t)hs_nb_workers, app->pool, o->mtu,
 			 &app->ifp->mac, err, sizeof(err)) < 0)
 		app_die("%s", err);

@@ -112,6 +112,7 @@ HS_OPT_FN_DECL(opt_per_source);
 HS_OPT_FN_DECL(opt_time_wait);
 HS_OPT_FN_DECL(opt_initcwnd);
 HS_OPT_FN_DECL(opt_pacing);
+HS_OPT_FN_DECL(opt_tso);
 HS_OPT_FN_DECL(opt_rto_min);
 HS_OPT_FN_DECL(opt_mem_lcore);
 HS_OPT_FN_DECL(opt_send_buffer);
@@ -270,6 +271,10 @@ static const struct hs_optdef hs_optdefs[] = {
 	{ "pacing", HS_OPT_FN, 0, 0, 0, opt_pacing, false, "on|off",
 	  "TCP pacing of new data at 2x (slow start) or 1.2x\ncwnd/SRTT in ~1 "
 	  "ms bursts (default on)" },
+	{ "tso", HS_OPT_FN, 0, 0, 0, opt_tso, false, "on|off",
+	  "TCP segmentation offload where the port offers it:\n"
+	  "new data in frames of up to 64 KB the port cuts into\n"
+	  "segments (default on)" },
 	{ "max-conns-per-source", HS_OPT_FN, 0, 0, 0, opt_per_source, false,
 	  "N",
 	  "TCP connections per client address per lcore\n(default " HS_STR(
@@ -686,6 +691,18 @@ opt_pacing(struct hs_opts *o, const char *val, struct hs_opterr *e)
 		o->tcp.pacing = 0;
 	else
 		return opt_fail(e, "--pacing: '%s' is not on or off", val);
+	return 0;
+}
+
+static int
+opt_tso(struct hs_opts *o, const char *val, struct hs_opterr *e)
+{
+	if (strcmp(val, "on") == 0)
+		o->tso_off = false;
+	else if (strcmp(val, "off") == 0)
+		o->tso_off = true;
+	else
+		return opt_fail(e, "--tso: '%s' is not on or off", val);
 	return 0;
 }
 

@@ -43,7 +43,8 @@ struct hs_opts {
 	uint32_t idle_sleep_us;
 	uint32_t nb_mbufs;
 	uint16_t mtu;
-	int port_id; /* -1 = first available */
+	int port_id;  /* -1 = first available */
+	bool tso_off; /* --tso off: no TCP segmentation offload */
 	uint64_t max_file, max_total;
 	const char *access_log;  /* file, or "off" */
 	const char *upload_sink; /* --upload-sink, NULL = off */

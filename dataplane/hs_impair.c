@@ -14,6 +14,7 @@
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_malloc.h>
+#include <rte_tcp.h>
 
 #include "hs_common.h"
 #include "hs_impair.h"
@@ -431,11 +432,54 @@ hs_impair_byte(struct rte_mbuf *m, uint32_t off, struct rte_mbuf **segp)
 			   : rte_pktmbuf_mtod_offset(seg, uint8_t *, off);
 }
 
+/* Checksums the port was to fill in (TX offload flags), computed here so
+ * that damage done after them shows, as on a wire after the NIC; and the
+ * port's RX verdict dropped (the damage is newer): our stack checks the
+ * frame in software.  m: an Ethernet frame with l2_len/l3_len set for
+ * TX, its headers in the first mbuf and its own. */
+static void
+hs_impair_csum_final(struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
+{
+	uint64_t tx = m->ol_flags;
+
+	m->ol_flags &=
+		~(RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK);
+	if ((tx & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_TCP_CKSUM &&
+	    ip->next_proto_id == IPPROTO_TCP &&
+	    rte_pktmbuf_data_len(m) >=
+		    m->l2_len + m->l3_len + sizeof(struct rte_tcp_hdr)) {
+		struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(
+			m, struct rte_tcp_hdr *, m->l2_len + m->l3_len);
+
+		uint32_t l4 = m->l2_len + m->l3_len, sum;
+		uint16_t raw;
+
+		th->cksum = 0;
+		if (rte_raw_cksum_mbuf(m, l4,
+				       rte_be_to_cpu_16(ip->total_length) -
+					       m->l3_len,
+				       &raw) == 0) {
+			sum = (uint32_t)raw + rte_ipv4_phdr_cksum(ip, 0);
+			sum = (sum & 0xffff) + (sum >> 16);
+			sum = (sum & 0xffff) + (sum >> 16);
+			th->cksum = (uint16_t)~sum ? (uint16_t)~sum : 0xffff;
+		}
+	}
+	if (tx & RTE_MBUF_F_TX_IP_CKSUM) {
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	}
+	m->ol_flags &= ~(RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_IP_CKSUM);
+}
+
 /* Corrupt one byte of the IPv4 datagram in *mp (an Ethernet frame).
  * Frames whose data may be shared (indirect or refcount > 1, e.g. TCP
  * segments that keep their payload for retransmission) are copied first,
- * so only what goes on the wire is damaged.  Returns false (frame left
- * alone) for non-IPv4 frames or when no copy could be made. */
+ * so only what goes on the wire is damaged; checksums the port was to
+ * compute are computed first (hs_impair_csum_final).  Returns false
+ * (frame left alone) for non-IPv4 frames, TSO frames (the port sums each
+ * segment it cuts: no damage could show) or when no copy could be
+ * made. */
 static bool
 hs_impair_corrupt(struct hs_impair *im, struct hs_impair_side *s,
 		  struct rte_mbuf **mp)
@@ -449,7 +493,8 @@ hs_impair_corrupt(struct hs_impair *im, struct hs_impair_side *s,
 	if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + sizeof(*ip))
 		return false;
 	eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	if (eh->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4))
+	if (eh->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
+	    (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG))
 		return false;
 	ip = (const struct rte_ipv4_hdr *)(eh + 1);
 	/* the datagram only: link padding is covered by no checksum */
@@ -475,6 +520,9 @@ hs_impair_corrupt(struct hs_impair *im, struct hs_impair_side *s,
 		if (b == NULL)
 			return false;
 	}
+	hs_impair_csum_final(m,
+			     rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
+						     RTE_ETHER_HDR_LEN));
 	*b ^= x;
 	return true;
 }

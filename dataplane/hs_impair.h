@@ -13,9 +13,13 @@
  *   limit=N                            held frames per direction and lcore
  *   seed=N                             PRNG seed (both directions)
  *
- * Per frame, in this order: loss (dropped), corrupt (IPv4 frames only:
- * one byte between the IPv4 header and the end of the IP datagram is
- * XOR-ed with a non-zero value, so the IPv4 or TCP checksum catches it),
+ * Per frame, in this order: loss (dropped; a TSO frame is one frame
+ * here: all of its segments are lost, a burst), corrupt (IPv4 frames
+ * only: one byte between the IPv4 header and the end of the IP datagram
+ * is XOR-ed with a non-zero value, so the IPv4 or TCP checksum catches
+ * it; checksums the port was to fill in are computed first, and a
+ * received frame loses the port's checksum verdict; TSO frames are
+ * left alone, their segments' checksums are the port's),
  * dup (a deep copy follows the original), reorder (the frame is held back
  * and released right after the next frame of the same direction, or after
  * HS_IMPAIR_REORDER_MAX_US if none comes), then rate and delay: the frame

@@ -106,6 +106,57 @@ hs_lcore_tx_max_segs(uint16_t port_id)
 	return (uint8_t)HS_MAX(n, 1);
 }
 
+/* TSO limits of port_id into lc (lc->tso_max 0: none).  Ports report
+ * how many mbufs one frame (nb_seg_max) and one segment of it
+ * (nb_mtu_seg_max: 8 on i40e and ice) may span.  net_tap's TSO
+ * (librte_gso in its TX burst, DPDK 22.11) checks each cut segment's
+ * whole frame, Ethernet header included, against the port MTU, where
+ * it checks only the IP datagram of other frames: its segments are
+ * kept 14 bytes shorter, or it refuses the frame. */
+static void
+hs_lcore_tso_init(struct hs_lcore *lc, uint16_t port_id)
+{
+	struct rte_eth_dev_info info;
+	uint16_t n = HS_TSO_MAX_SEGS, k = HS_TSO_MAX_SEGS, mtu = 0;
+
+	lc->tso_max = 0;
+	if (port_id == HS_PORT_NONE || !hs_port_tso(port_id) ||
+	    rte_eth_dev_info_get(port_id, &info) != 0)
+		return;
+	if (info.tx_desc_lim.nb_seg_max != 0)
+		n = HS_MIN(n, info.tx_desc_lim.nb_seg_max);
+	if (info.tx_desc_lim.nb_mtu_seg_max != 0)
+		k = HS_MIN(k, info.tx_desc_lim.nb_mtu_seg_max);
+	if (n < 3 || k < 2) /* header + two views, header + one */
+		return;
+	lc->tso_max_segs = (uint8_t)n;
+	lc->tso_mtu_segs = (uint8_t)k;
+	lc->tso_l3_max = lc->ifp->mtu;
+	if (info.driver_name != NULL &&
+	    strcmp(info.driver_name, "net_tap") == 0 &&
+	    rte_eth_dev_get_mtu(port_id, &mtu) == 0 &&
+	    mtu - RTE_ETHER_HDR_LEN < lc->tso_l3_max)
+		lc->tso_l3_max = (uint16_t)(mtu - RTE_ETHER_HDR_LEN);
+	lc->tso_max = HS_TSO_MAX_LEN;
+}
+
+/* net_tap (DPDK 22.11, tap_write_mbufs) fills in a TCP checksum by
+ * summing the headers, then each further mbuf of the chain (and, for
+ * TSO, of each segment librte_gso cuts) with __rte_raw_cksum() as if it
+ * started on an even byte: a piece of odd length before the last shifts
+ * the rest by one byte and the sum is wrong (the peer drops the segment
+ * for good: its retransmissions are built alike). */
+static bool
+hs_lcore_tx_csum_even(uint16_t port_id)
+{
+	struct rte_eth_dev_info info;
+
+	return port_id != HS_PORT_NONE &&
+	       rte_eth_dev_info_get(port_id, &info) == 0 &&
+	       info.driver_name != NULL &&
+	       strcmp(info.driver_name, "net_tap") == 0;
+}
+
 /* True when the port never DMAs from mbuf buffers, so frames may point
  * into memory DPDK does not know (external buffers over the file cache,
  * hs_tcp_send_ext): the software ports copy frames with the CPU.  A
@@ -149,6 +200,9 @@ hs_lcore_init(struct hs_lcore *lc, const struct hs_netif *ifp,
 	lc->tx_ext_ok = hs_lcore_tx_ext_ok(port_id);
 	lc->tx_csum_offload =
 		port_id != HS_PORT_NONE && hs_port_tx_csum(port_id);
+	lc->tx_csum_even =
+		lc->tx_csum_offload && hs_lcore_tx_csum_even(port_id);
+	hs_lcore_tso_init(lc, port_id);
 	hs_lcore_clock(lc);
 	HS_GUARD(hs_tcp_lcore_init(lc, max_conns));
 	hs_lcore_register(lc);

@@ -36,13 +36,17 @@
 #include "hs_arp.h"
 #include "hs_tcp.h"
 
-#define HS_RX_BURST    32
-#define HS_TX_BURST    64
+#define HS_RX_BURST     32
+#define HS_TX_BURST     64
 /* Most segments of one transmitted frame (TCP data: header mbuf plus
  * views of the send queue); ports without RTE_ETH_TX_OFFLOAD_MULTI_SEGS
  * get 1: payload is copied into the header mbuf. */
-#define HS_TX_MAX_SEGS 8
-#define HS_PORT_NONE   UINT16_MAX
+#define HS_TX_MAX_SEGS  8
+/* Most mbufs of one TSO frame (header + payload views), before the
+ * port's own limit; and its payload: 64 KB less the largest headers. */
+#define HS_TSO_MAX_SEGS 64
+#define HS_TSO_MAX_LEN  (65535u - 20u - 60u)
+#define HS_PORT_NONE    UINT16_MAX
 
 /* Interface configuration: shared, read-only after start-up. */
 struct hs_netif {
@@ -74,6 +78,19 @@ struct hs_lcore {
 	                               * checksums (hs_port_tx_csum) */
 	bool tx_ext_ok;       /* frames may point into any process
 	                               * memory (no DMA: software ports) */
+	/* TSO (hs_port_tso; hs_tcp_out.c): payload bytes one frame may
+	 * carry, 0 = TSO off; the IPv4 datagram size of each segment the
+	 * port cuts from it; the mbufs one frame, and one cut segment
+	 * (header included), may span (tx_desc_lim nb_seg_max and
+	 * nb_mtu_seg_max). */
+	uint32_t tso_max;
+	uint16_t tso_l3_max;
+	uint8_t tso_max_segs, tso_mtu_segs;
+	/* The port's TCP checksum offload sums each mbuf of a chain on its
+	 * own (net_tap in DPDK 22.11): right only when every mbuf but the
+	 * last holds an even number of the segment's bytes (hs_tcp_out.c
+	 * sums other chains itself and cuts TSO frames to suit). */
+	bool tx_csum_even;
 	unsigned int lcore_id;
 	uint16_t slot; /* registry slot, fixed while registered:
 	                               * index of per-lcore tables (hs_lcore_slot) */

@@ -3,8 +3,9 @@
  *
  * Works with physical NICs and with net_af_packet / net_af_xdp / net_memif
  * / net_tap (no RSS, sometimes no MTU setting).  Multi-segment TX (mbuf
- * chains) and IPv4/TCP checksum offloads are enabled wherever the port
- * offers them.
+ * chains), IPv4/TCP checksum offloads and TCP segmentation offload (TSO,
+ * with the checksum ones; hs_port_set_tso() can refuse it) are enabled
+ * wherever the port offers them.
  *
  * net_af_xdp (DPDK 22.11) makes the whole mbuf pool its UMEM and hands the
  * kernel a fill ring of pool mbufs when its RX queue is set up; it keeps
@@ -63,6 +64,10 @@ static uint16_t hs_port_xdp_queues[RTE_MAX_ETHPORTS];
 static unsigned int hs_port_kept[RTE_MAX_ETHPORTS];
 /* Offloads hs_port_init enabled (RTE_ETH_TX/RX_OFFLOAD_*). */
 static uint64_t hs_port_txol[RTE_MAX_ETHPORTS], hs_port_rxol[RTE_MAX_ETHPORTS];
+/* Ports whose TSO hs_port_set_tso() turned down (--tso off), and ports
+ * that offer it (hs_port_init). */
+static bool hs_port_no_tso[RTE_MAX_ETHPORTS],
+	hs_port_tso_capa[RTE_MAX_ETHPORTS];
 
 static unsigned int
 hs_port_pool_in_use(const struct rte_mempool *pool)
@@ -77,6 +82,31 @@ hs_port_tx_csum(uint16_t port_id)
 {
 	return port_id < RTE_MAX_ETHPORTS &&
 	       (hs_port_txol[port_id] & HS_PORT_TX_CSUM) == HS_PORT_TX_CSUM;
+}
+
+bool
+hs_port_tso(uint16_t port_id)
+{
+	return port_id < RTE_MAX_ETHPORTS &&
+	       (hs_port_txol[port_id] & RTE_ETH_TX_OFFLOAD_TCP_TSO) &&
+	       hs_port_tx_csum(port_id);
+}
+
+const char *
+hs_port_tso_state(uint16_t port_id)
+{
+	if (hs_port_tso(port_id))
+		return "on";
+	if (port_id < RTE_MAX_ETHPORTS && hs_port_tso_capa[port_id])
+		return "off";
+	return "not offered";
+}
+
+void
+hs_port_set_tso(uint16_t port_id, bool on)
+{
+	if (port_id < RTE_MAX_ETHPORTS)
+		hs_port_no_tso[port_id] = !on;
 }
 
 /* Names of the offload bits set in mask, comma-separated, into buf. */
@@ -263,6 +293,19 @@ hs_port_init(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
 	 * received ones it checked (RX "good"/"bad" flags). */
 	if ((info.tx_offload_capa & HS_PORT_TX_CSUM) == HS_PORT_TX_CSUM)
 		conf.txmode.offloads |= HS_PORT_TX_CSUM;
+	/* TSO: TCP frames of up to 64 KB that the port cuts into segments
+	 * of tso_segsz payload bytes, filling in each one's headers and
+	 * checksums (so only with the checksum offloads; net_tap does it in
+	 * software with librte_gso, NICs in hardware).  Payload views are
+	 * chained, so multi-segment TX too.  hs_tcp_out.c sizes the frames
+	 * (hs_lcore_init reads the limits). */
+	hs_port_tso_capa[port_id] =
+		(info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO) != 0;
+	if (!hs_port_no_tso[port_id] &&
+	    (conf.txmode.offloads & HS_PORT_TX_CSUM) == HS_PORT_TX_CSUM &&
+	    (conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) &&
+	    (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO))
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
 	conf.rxmode.offloads |= info.rx_offload_capa & HS_PORT_RX_CSUM;
 	rc = rte_eth_dev_configure(port_id, nb_queues, nb_queues, &conf);
 	if (rc != 0)

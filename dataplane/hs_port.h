@@ -30,6 +30,15 @@ bool hs_port_sw_steer(uint16_t port_id);
 /* True when the port computes IPv4 and TCP checksums of frames that ask
  * (TX offloads enabled by hs_port_init). */
 bool hs_port_tx_csum(uint16_t port_id);
+/* True when the port segments TCP frames itself (TSO enabled by
+ * hs_port_init, with the checksum offloads). */
+bool hs_port_tso(uint16_t port_id);
+/* "on", "off" (offered, not enabled: --tso off, or without the
+ * checksum offloads or chains) or "not offered"; static strings. */
+const char *hs_port_tso_state(uint16_t port_id);
+/* Before hs_port_init: whether it may enable TSO on port_id where the
+ * port offers it (default yes; --tso off says no). */
+void hs_port_set_tso(uint16_t port_id, bool on);
 /* The offloads hs_port_init enabled, as comma-separated DPDK names
  * ("ipv4_cksum,tcp_cksum,multi_segs"; "" for none).  0 or -ENODEV. */
 int hs_port_offloads(uint16_t port_id, char *tx, char *rx, size_t len);

@@ -262,6 +262,23 @@ hs_stats_tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 					d, "port_tx_offloads", tx);
 				rte_tel_data_add_dict_string(
 					d, "port_rx_offloads", rx);
+				/* What httpsd does with them: TCP checksums
+				 * filled in by the port, received ones checked
+				 * by it, TCP segmentation (TSO, --tso). */
+				rte_tel_data_add_dict_string(
+					d, "tx_checksum_offload",
+					hs_port_tx_csum((uint16_t)hs_info_port)
+						? "on"
+						: "off");
+				rte_tel_data_add_dict_string(
+					d, "rx_checksum_offload",
+					strstr(rx, "TCP_CKSUM") != NULL
+						? "on"
+						: "off");
+				rte_tel_data_add_dict_string(
+					d, "tso",
+					hs_port_tso_state(
+						(uint16_t)hs_info_port));
 			}
 		}
 	}

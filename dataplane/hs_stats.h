@@ -42,7 +42,10 @@
  * tcp_tx_zc_bytes / tcp_tx_copy_bytes: segment payload bytes sent by
  * reference to the send queue (mbuf chain) / copied into the frame.
  * tcp_hp_ack / tcp_hp_data: segments handled by header prediction
- * (hs_tcp_in.c fast path): pure ACKs of new data / in-order data. */
+ * (hs_tcp_in.c fast path): pure ACKs of new data / in-order data.
+ * tx_tcp counts segments on the wire: a TSO frame counts as the
+ * segments the port cuts from it; tcp_tso_sends / tcp_tso_segs: TSO
+ * frames handed to the port / the segments they carry. */
 /* clang-format off */
 #define HS_STATS_TCP(X) \
 	X(rx_tcp) X(tx_tcp) X(tcp_rexmt) X(tcp_rst_tx) X(tcp_rst_rx) \
@@ -67,7 +70,8 @@
 	X(tcp_cwnd_app_limited) X(tcp_cwnd_restart) \
 	X(tcp_rack_lost) X(tcp_rack_reo_timeout) X(tcp_rack_reord) X(tcp_rack_dsack) \
 	X(tcp_pacing_wait) X(tcp_rcvbuf_grow) X(tcp_rcvq_packed) \
-	X(tcp_sack_sb_grow) X(tcp_sack_sb_full)
+	X(tcp_sack_sb_grow) X(tcp_sack_sb_full) \
+	X(tcp_tso_sends) X(tcp_tso_segs)
 /* clang-format on */
 
 /* clang-format off */

@@ -14,8 +14,21 @@
  * bytes.  Short payloads, ports without multi-segment TX
  * (lc->tx_max_segs == 1) and ranges spread over too many queue mbufs are
  * copied into the header mbuf instead.  The TCP checksum is computed in
- * software over the chain (af_packet has no checksum offload);
- * hs_ipv4_output() consumes the frame.
+ * software over the chain, or by the port when it offers checksum
+ * offload (lc->tx_csum_offload); hs_ipv4_output() consumes the frame.
+ *
+ * TSO (lc->tso_max != 0, ports with RTE_ETH_TX_OFFLOAD_TCP_TSO): new data
+ * outside loss recovery leaves in frames of up to 64 KB, one header mbuf
+ * and views as above, that the port cuts into segments of tso_segsz
+ * payload bytes (the effective MSS less the options carried, which every
+ * segment repeats), each with its own sequence number, lengths and
+ * checksums; FIN and PSH stay on the last one.  A frame of N segments
+ * is N segments to everything else here: sequence space, cwnd and the
+ * peer's window bound its length, and the flight, SACK scoreboard, RACK
+ * send-time log and PRR count its bytes, as they count any segment's.
+ * Its size follows Linux's TSO autosizing (hs_tcp_tso_goal).
+ * Retransmissions, probes and what recovery sends stay one segment
+ * each; ports without TSO (af_packet, af_xdp, memif) get segments.
  */
 #include <string.h>
 #include <rte_ip.h>
@@ -34,18 +47,19 @@
 
 /* Chain to m views of the len bytes at offset off of q.  Borrows m and
  * q's mbufs (each view takes its own reference).  Returns 0, -E2BIG when
- * the range would need more than lc->tx_max_segs - 1 views or q is
- * shorter (nothing attached: the caller copies), -ENOBUFS. */
+ * the range would need more than max_segs - 1 views or q is shorter
+ * (nothing attached: the caller copies), -ENOBUFS. */
 static int
 hs_tcp_attach_payload(struct hs_lcore *lc, struct rte_mbuf *m,
-		      struct hs_mbuf_q *q, uint32_t off, uint32_t len)
+		      struct hs_mbuf_q *q, uint32_t off, uint32_t len,
+		      uint32_t max_segs)
 {
-	struct rte_mbuf *v[HS_TX_MAX_SEGS], *seg = hs_mq_seek(q, &off), *s;
+	struct rte_mbuf *v[HS_TSO_MAX_SEGS], *seg = hs_mq_seek(q, &off), *s;
 	struct rte_mbuf *last = m;
 	uint32_t n = 0, left = len, o;
 
 	for (s = seg, o = off; s != NULL && left > 0; s = s->next, o = 0) {
-		if (++n >= lc->tx_max_segs)
+		if (++n >= max_segs)
 			return -E2BIG;
 		left -= HS_MIN(left, (uint32_t)rte_pktmbuf_data_len(s) - o);
 	}
@@ -141,23 +155,40 @@ hs_tcp_cksum(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
 	return (uint16_t)~hs_cksum_fold(sum);
 }
 
+/* True when every mbuf of m's chain but the last holds an even number
+ * of bytes (the header mbuf: IPv4 and TCP headers, even), as a port
+ * summing them one by one needs (lc->tx_csum_even). */
+static bool
+hs_tcp_chain_even(const struct rte_mbuf *m)
+{
+	for (m = m->next; m != NULL && m->next != NULL; m = m->next)
+		if (rte_pktmbuf_data_len(m) & 1)
+			return false;
+	return true;
+}
+
 /* Build and send one segment.  Payload: len bytes at offset off of q
  * (q may be NULL when len == 0), by reference when possible (see the top
- * of the file).  opts/optlen: raw options, multiple of 4.
- * Returns 0 or -ENOBUFS. */
+ * of the file).  opts/optlen: raw options, multiple of 4.  segsz != 0
+ * and len > segsz: one TSO frame the port cuts into segments of at most
+ * segsz payload bytes (lc->tso_max != 0, len <= lc->tso_max; the caller
+ * checked the view limits with hs_tcp_tso_fit).
+ * Returns 0, -ENOBUFS, or -E2BIG for a TSO frame needing too many views
+ * (nothing sent). */
 static int
 hs_tcp_emit(struct hs_lcore *lc, uint32_t saddr, uint32_t daddr, uint16_t sport,
 	    uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
 	    uint16_t wnd, const uint8_t *opts, uint32_t optlen,
-	    struct hs_mbuf_q *q, uint32_t off, uint32_t len)
+	    struct hs_mbuf_q *q, uint32_t off, uint32_t len, uint32_t segsz)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(lc->pool);
 	uint32_t thl = sizeof(struct rte_tcp_hdr) + optlen;
 	uint32_t hdr = sizeof(struct rte_ipv4_hdr) + thl;
-	uint32_t tot = hdr + len;
+	uint32_t tot = hdr + len, nseg = 1;
 	struct rte_ipv4_hdr *ip;
 	struct rte_tcp_hdr *th;
-	bool copy = len < HS_TCP_ZC_MIN || lc->tx_max_segs < 2;
+	bool tso = segsz != 0 && len > segsz;
+	bool copy = !tso && (len < HS_TCP_ZC_MIN || lc->tx_max_segs < 2);
 	int rc;
 
 	if (HS_UNLIKELY(m == NULL)) {
@@ -166,10 +197,13 @@ hs_tcp_emit(struct hs_lcore *lc, uint32_t saddr, uint32_t daddr, uint16_t sport,
 	}
 	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_append(m, (uint16_t)hdr);
 	if (!copy) {
-		rc = hs_tcp_attach_payload(lc, m, q, off, len);
-		if (HS_UNLIKELY(rc == -ENOBUFS)) {
+		rc = hs_tcp_attach_payload(lc, m, q, off, len,
+					   tso ? lc->tso_max_segs
+					       : lc->tx_max_segs);
+		if (HS_UNLIKELY(rc == -ENOBUFS || (rc != 0 && tso))) {
 			rte_pktmbuf_free(m);
-			lc->stats.drop_nombuf++;
+			if (rc == -ENOBUFS)
+				lc->stats.drop_nombuf++;
 			return rc;
 		}
 		copy = rc != 0;
@@ -200,7 +234,21 @@ hs_tcp_emit(struct hs_lcore *lc, uint32_t saddr, uint32_t daddr, uint16_t sport,
 	}
 	m->l3_len = sizeof(*ip);
 	m->l4_len = thl;
-	if (lc->tx_csum_offload) {
+	if (tso) {
+		/* Each segment the port cuts repeats the headers: its IPv4
+		 * datagram stays within what the port sends (the IP MTU).
+		 * The pseudo-header sum goes without the length, which
+		 * differs per segment (the port adds it). */
+		segsz = HS_MIN(segsz, (uint32_t)lc->tso_l3_max - hdr);
+		nseg = (len + segsz - 1) / segsz;
+		m->tso_segsz = (uint16_t)segsz;
+		m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IPV4 |
+			       RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM;
+		th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+		lc->stats.tcp_tso_sends++;
+		lc->stats.tcp_tso_segs += nseg;
+	} else if (lc->tx_csum_offload &&
+		   (!lc->tx_csum_even || hs_tcp_chain_even(m))) {
 		/* The port sums the segment; we give it the pseudo-header. */
 		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
 			       RTE_MBUF_F_TX_TCP_CKSUM;
@@ -208,7 +256,7 @@ hs_tcp_emit(struct hs_lcore *lc, uint32_t saddr, uint32_t daddr, uint16_t sport,
 	} else {
 		th->cksum = hs_tcp_cksum(m, ip, thl + len);
 	}
-	lc->stats.tx_tcp++;
+	lc->stats.tx_tcp += nseg;
 	hs_ipv4_output(lc, m);
 	return 0;
 }
@@ -221,7 +269,7 @@ hs_tcp_respond(struct hs_lcore *lc, uint32_t saddr, uint32_t daddr,
 	if (flags & HS_TH_RST)
 		lc->stats.tcp_rst_tx++;
 	hs_tcp_emit(lc, saddr, daddr, sport, dport, seq, ack, flags, 0, NULL, 0,
-		    NULL, 0, 0);
+		    NULL, 0, 0, 0);
 }
 
 /* Window to advertise; records rcv_adv (RFC 9293 §3.8.6.2.2).  The
@@ -324,7 +372,7 @@ hs_tcp_send_cookie_synack(struct hs_lcore *lc, uint32_t saddr, uint32_t daddr,
 	optlen = hs_tcp_build_synopts(opts, hs_tcp_our_mss(lc), sack, ts, tsval,
 				      tsecr, wscale);
 	hs_tcp_emit(lc, saddr, daddr, sport, dport, iss, ack,
-		    HS_TH_SYN | HS_TH_ACK, wnd, opts, optlen, NULL, 0, 0);
+		    HS_TH_SYN | HS_TH_ACK, wnd, opts, optlen, NULL, 0, 0, 0);
 }
 
 /* SACK blocks from the out-of-order queue (RFC 2018 §4): contiguous runs
@@ -385,10 +433,11 @@ hs_tcp_seg_opts(const struct hs_tcp_conn *c, uint8_t flags, uint8_t *o)
 }
 
 /* Segment of a connection.  Every segment but the SYN-ACK carries ACK and
- * so settles an owed ACK.  Payload: len bytes at sndq offset off. */
+ * so settles an owed ACK.  Payload: len bytes at sndq offset off; segsz:
+ * see hs_tcp_emit (0: one segment). */
 static int
 hs_tcp_xmit(struct hs_tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t off,
-	    uint32_t len)
+	    uint32_t len, uint32_t segsz)
 {
 	struct hs_lcore *lc = c->lc;
 	bool syn = (flags & HS_TH_SYN) != 0;
@@ -402,7 +451,7 @@ hs_tcp_xmit(struct hs_tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t off,
 
 	rc = hs_tcp_emit(lc, c->laddr, c->faddr, c->lport, c->fport, seq,
 			 c->rcv_nxt, flags, wnd, opts, optlen, &c->sndq, off,
-			 len);
+			 len, segsz);
 	if (rc < 0)
 		return rc;
 	if (flags & HS_TH_ACK) {
@@ -422,7 +471,7 @@ hs_tcp_send_synack(struct hs_tcp_conn *c)
 {
 	int rc;
 
-	rc = hs_tcp_xmit(c, c->iss, HS_TH_SYN | HS_TH_ACK, 0, 0);
+	rc = hs_tcp_xmit(c, c->iss, HS_TH_SYN | HS_TH_ACK, 0, 0, 0);
 	if (rc == 0 && c->rexmt_shift == 0 && c->rtt_start_us == 0) {
 		c->rtt_start_us = c->lc->now_us + 1; /* 0 = not timing */
 		c->rtt_seq = c->iss;
@@ -434,13 +483,13 @@ hs_tcp_send_synack(struct hs_tcp_conn *c)
 int
 hs_tcp_send_syn(struct hs_tcp_conn *c)
 {
-	return hs_tcp_xmit(c, c->iss, HS_TH_SYN, 0, 0);
+	return hs_tcp_xmit(c, c->iss, HS_TH_SYN, 0, 0, 0);
 }
 
 void
 hs_tcp_send_ack(struct hs_tcp_conn *c)
 {
-	hs_tcp_xmit(c, c->snd_nxt, HS_TH_ACK, 0, 0);
+	hs_tcp_xmit(c, c->snd_nxt, HS_TH_ACK, 0, 0, 0);
 }
 
 /* RFC 9293 §3.10.7.4 abort: <SEQ=SND.NXT><CTL=RST> (ACK added, as the
@@ -448,7 +497,7 @@ hs_tcp_send_ack(struct hs_tcp_conn *c)
 void
 hs_tcp_send_rst(struct hs_tcp_conn *c)
 {
-	hs_tcp_xmit(c, c->snd_nxt, HS_TH_RST | HS_TH_ACK, 0, 0);
+	hs_tcp_xmit(c, c->snd_nxt, HS_TH_RST | HS_TH_ACK, 0, 0, 0);
 }
 
 /* Challenge ACKs share one budget per lcore (RFC 5961 §7).  A budget an
@@ -498,13 +547,15 @@ void
 hs_tcp_send_keepalive(struct hs_tcp_conn *c)
 {
 	c->lc->stats.tcp_keepalive_probe++;
-	hs_tcp_xmit(c, c->snd_una - 1, HS_TH_ACK, 0, 0);
+	hs_tcp_xmit(c, c->snd_una - 1, HS_TH_ACK, 0, 0, 0);
 }
 
 /* Send [seq, seq+len) (+FIN) and advance snd_nxt/snd_max; start the RTO
- * and, for new data, an RTT measurement (Karn: never for retransmissions). */
+ * and, for new data, an RTT measurement (Karn: never for retransmissions).
+ * segsz: see hs_tcp_emit (0: one segment). */
 static int
-hs_tcp_send_data(struct hs_tcp_conn *c, uint32_t seq, uint32_t len, bool fin)
+hs_tcp_send_data_tso(struct hs_tcp_conn *c, uint32_t seq, uint32_t len,
+		     bool fin, uint32_t segsz)
 {
 	struct hs_lcore *lc = c->lc;
 	uint8_t flags = HS_TH_ACK;
@@ -516,7 +567,7 @@ hs_tcp_send_data(struct hs_tcp_conn *c, uint32_t seq, uint32_t len, bool fin)
 		flags |= HS_TH_FIN;
 	if (len && seq - c->snd_una + len == c->sndq.bytes)
 		flags |= HS_TH_PSH;
-	rc = hs_tcp_xmit(c, seq, flags, seq - c->snd_una, len);
+	rc = hs_tcp_xmit(c, seq, flags, seq - c->snd_una, len, segsz);
 	if (rc < 0)
 		return rc;
 	rexmt = HS_SEQ_LT(seq, c->snd_max);
@@ -548,6 +599,12 @@ hs_tcp_send_data(struct hs_tcp_conn *c, uint32_t seq, uint32_t len, bool fin)
 	if (!hs_tw_pending(&c->t_rexmt) || (!rexmt && end != seq))
 		hs_tcp_rexmt_arm(c, false);
 	return 0;
+}
+
+static int
+hs_tcp_send_data(struct hs_tcp_conn *c, uint32_t seq, uint32_t len, bool fin)
+{
+	return hs_tcp_send_data_tso(c, seq, len, fin, 0);
 }
 
 /* Payload per segment now: c->mss (already net of timestamps) minus the
@@ -851,9 +908,128 @@ hs_tcp_pace_sent(struct hs_tcp_conn *c, uint32_t len)
 	c->pace_next_us = t + (uint64_t)len * 1000000u / hs_tcp_pace_rate(c);
 }
 
+/* TSO frame size in payload bytes, a multiple of segsz, as Linux's
+ * tcp_tso_autosize() (net/ipv4/tcp_output.c) sizes it: about 1 ms of
+ * data at the pacing rate (hs_tcp_pace_rate; Linux's pacing shift of
+ * 10), plus, on paths whose minimum RTT is short, up to a whole frame
+ * more (tcp_tso_rtt_log 9: 64 KB >> (min_rtt / 512 us)), for at least
+ * 2 segments and at most a frame.  Before any RTT sample: a frame.
+ * cwnd and the peer's window bound it further (the caller). */
+static uint32_t
+hs_tcp_tso_goal(const struct hs_tcp_conn *c, uint32_t segsz)
+{
+	uint32_t max = c->lc->tso_max, segs;
+	uint64_t bytes = max;
+
+	if (c->srtt_us) {
+		bytes = hs_tcp_pace_rate(c) / 1000u;
+		if (c->rtt_min_us && (c->rtt_min_us >> 9) < 32)
+			bytes += max >> (c->rtt_min_us >> 9);
+	}
+	segs = (uint32_t)(HS_MIN(bytes, (uint64_t)max) / segsz);
+	segs = HS_MAX(segs, 2u);
+	return HS_MIN(segs, max / segsz) * segsz;
+}
+
+/* The longest prefix of the len bytes at send-queue offset off (len
+ * beyond segsz) one TSO frame can carry, 0 if none beyond a segment:
+ * at most lc->tso_max_segs - 1 views (one per queue mbuf touched), every
+ * segsz-byte segment the port cuts spanning at most
+ * lc->tso_mtu_segs - 1 of them (its header takes one descriptor), cut
+ * on a segment boundary unless all of len fits. */
+static uint32_t
+hs_tcp_tso_fit(struct hs_tcp_conn *c, uint32_t off, uint32_t len,
+	       uint32_t segsz)
+{
+	const struct hs_lcore *lc = c->lc;
+	const struct rte_mbuf *s = hs_mq_seek(&c->sndq, &off);
+	uint32_t done = 0, views = 0, fit = 0, cur = UINT32_MAX, span = 0;
+
+	for (; s != NULL && done < len; s = s->next, off = 0) {
+		uint32_t k = HS_MIN(len - done,
+				    (uint32_t)rte_pktmbuf_data_len(s) - off);
+		uint32_t first = done / segsz, last = (done + k - 1) / segsz;
+
+		if (++views > (uint32_t)lc->tso_max_segs - 1u)
+			break;
+		span = first == cur ? span + 1 : 1;
+		if (span + 1 > lc->tso_mtu_segs) {
+			fit = first * segsz; /* segment `first` cannot go */
+			break;
+		}
+		if (last != first)
+			span = 1; /* `last` starts in this view */
+		cur = last;
+		done += k;
+		if (lc->tx_csum_even && (done & 1) && done < len) {
+			/* An odd piece inside segment `last` (segments start
+			 * on even offsets): the frame ends before it; that
+			 * segment leaves alone, summed by us. */
+			fit = last * segsz;
+			break;
+		}
+		fit = done == len ? len : done / segsz * segsz;
+	}
+	return fit > segsz ? fit : 0;
+}
+
+/* Payload bytes of each segment the port cuts from a TSO frame of c:
+ * the data MSS (mss, hs_tcp_data_mss), and no more than the port's
+ * segment size (lc->tso_l3_max) leaves room for, with the headers and
+ * the most options a data segment may carry now (hs_tcp_seg_opts:
+ * timestamps, SACK blocks while out-of-order data is held). */
+static uint32_t
+hs_tcp_tso_segsz(const struct hs_tcp_conn *c, uint32_t mss)
+{
+	uint32_t opt = (c->flags & HS_TCPF_TS) ? HS_TCP_TSOPT_LEN : 0;
+	uint32_t hdr = (uint32_t)(sizeof(struct rte_ipv4_hdr) +
+				  sizeof(struct rte_tcp_hdr));
+
+	if ((c->flags & HS_TCPF_SACK) && c->ooq.count)
+		opt += (c->flags & HS_TCPF_TS) ? 28u : 36u;
+	if (c->lc->tso_l3_max <= hdr + opt + 1)
+		return 0;
+	mss = HS_MIN(mss, c->lc->tso_l3_max - hdr - opt);
+	/* A port summing mbufs one by one: segments start on even offsets
+	 * of the frame (hs_tcp_tso_fit). */
+	return c->lc->tx_csum_even ? mss & ~1u : mss;
+}
+
+/* A TSO frame of new data at send-queue offset off, unsent bytes
+ * waiting, usable the room cwnd and the peer's window leave: its length
+ * into *len and its segment size returned, or 0 (*len untouched) when
+ * no frame of more than one segment fits.  The length: the autosized
+ * goal (hs_tcp_tso_goal), cwnd and the peer's window, whole segments
+ * unless it ends the queue (the SWS rule would hold a short last one
+ * back), and the port's view limits.  Pacing gates the frame as it
+ * gates a segment (hs_tcp_pace_ok) and charges all of it
+ * (hs_tcp_pace_sent): the next one waits until its bytes are paid at
+ * the rate, as fq spaces a TSO packet (per packet, not per segment). */
+static uint32_t
+hs_tcp_tso_len(struct hs_tcp_conn *c, uint32_t off, uint32_t unsent,
+	       uint32_t usable, uint32_t *len)
+{
+	uint32_t mss = hs_tcp_data_mss(c), seg = hs_tcp_tso_segsz(c, mss), n;
+
+	if (seg == 0)
+		return 0;
+	n = HS_MIN(unsent, hs_tcp_tso_goal(c, seg));
+	n = HS_MIN(n, usable);
+	if (n != unsent)
+		n -= n % seg;
+	if (n > seg)
+		n = hs_tcp_tso_fit(c, off, n, seg);
+	if (n <= seg)
+		return 0;
+	*len = n;
+	return seg;
+}
+
 void
 hs_tcp_output(struct hs_tcp_conn *c)
 {
+	bool tso_ok = c->lc->tso_max != 0;
+
 	if (c->flags & HS_TCPF_DEAD)
 		return;
 	if (hs_tcp_sack_recovery(c))
@@ -864,9 +1040,10 @@ hs_tcp_output(struct hs_tcp_conn *c)
 	    hs_tcp_can_send_data(c))
 		hs_tcp_cc_tx_start(c);
 	while (!hs_tcp_sack_recovery(c) && hs_tcp_can_send_data(c)) {
-		uint32_t off, unsent, win, len, limit, lt;
+		uint32_t off, unsent, win, len, limit, lt, mss, segsz = 0;
 		int32_t usable;
 		bool fin;
+		int rc;
 
 		if (c->sb_n && HS_SEQ_LT(c->snd_nxt, c->snd_max)) {
 			/* Go-back-N after an RTO: skip what the peer SACKed
@@ -894,9 +1071,17 @@ hs_tcp_output(struct hs_tcp_conn *c)
 		if (c->flags & HS_TCPF_RECOVERY)
 			win = HS_MIN(c->snd_wnd, c->cwnd + c->prr_dup);
 		usable = (int32_t)(c->snd_una + win - c->snd_nxt);
-		len = HS_MIN(unsent, hs_tcp_data_mss(c));
+		mss = hs_tcp_data_mss(c);
+		len = HS_MIN(unsent, mss);
 		len = HS_MIN(len, usable > 0 ? (uint32_t)usable : 0u);
 		len = HS_MIN(len, limit - c->snd_nxt);
+		/* TSO: new data in one frame of several segments, outside
+		 * recovery and limited transmit. */
+		if (tso_ok && unsent > mss && len == mss && c->dupacks == 0 &&
+		    !(c->flags & HS_TCPF_RECOVERY) &&
+		    HS_SEQ_GEQ(c->snd_nxt, c->snd_max))
+			segsz = hs_tcp_tso_len(c, off, unsent, (uint32_t)usable,
+					       &len);
 		/* The SWS rule holds back new data only: resending what was
 		 * sent before (go-back-N after an RTO) may not wait. */
 		if (len && !hs_tcp_sws_ok(c, len, unsent) &&
@@ -916,7 +1101,12 @@ hs_tcp_output(struct hs_tcp_conn *c)
 		if (len && !HS_SEQ_LT(c->snd_nxt, c->snd_max) &&
 		    !(c->flags & HS_TCPF_RECOVERY) && !hs_tcp_pace_ok(c))
 			break;
-		if (hs_tcp_send_data(c, c->snd_nxt, len, fin) < 0)
+		rc = hs_tcp_send_data_tso(c, c->snd_nxt, len, fin, segsz);
+		if (rc == -E2BIG && segsz) {
+			tso_ok = false; /* the views: segments this time */
+			continue;
+		}
+		if (rc < 0)
 			break;
 		if (len && HS_SEQ_GEQ(c->snd_nxt, c->snd_max))
 			hs_tcp_pace_sent(c, len);

@@ -135,7 +135,7 @@ test_good(void)
 		 "--time-wait", "1500ms", "--max-conns-per-source", "0",
 		 "--client-ca", "ca.pem", "--http-port-mode", "serve",
 		 "--upload-sink", "/upload", "--port", "3", "--idle-sleep",
-		 "50", NULL);
+		 "50", "--tso", "off", NULL);
 	CHECK_EQ(rc, 0);
 	if (rc != 0) {
 		fprintf(stderr, "  %s\n", err);
@@ -169,6 +169,12 @@ test_good(void)
 	CHECK(strcmp(o.upload_sink, "/upload") == 0);
 	CHECK_EQ(o.port_id, 3);
 	CHECK_EQ(o.idle_sleep_us, 50);
+	CHECK(o.tso_off);
+	hs_opts_build_free(&b);
+	rc = run(&o, &b, err, sizeof(err), REQ, "--tso", "off", "--tso", "on",
+		 NULL);
+	CHECK_EQ(rc, 0);
+	CHECK(!o.tso_off); /* the last one counts */
 	hs_opts_build_free(&b);
 
 	/* defaults */
@@ -187,6 +193,7 @@ test_good(void)
 	CHECK_EQ(o.tcp.cc, hs_tcp_params.cc);
 	CHECK_EQ(o.client_auth, HS_TLS_CLIENT_AUTH_OFF);
 	CHECK(!o.http_serve && !o.sni_strict && !o.check_config);
+	CHECK(!o.tso_off); /* TSO where the port offers it */
 	CHECK(o.upload_sink == NULL && o.config == NULL);
 	hs_opts_build_free(&b);
 }
@@ -234,6 +241,10 @@ test_bad_cli(void)
 		NULL, REQ, "--site", "a.example=a.pem", NULL);
 	bad_cli(__LINE__, "--cc: 'bbr' is not cubic or newreno", NULL, REQ,
 		"--cc", "bbr", NULL);
+	bad_cli(__LINE__, "--tso: 'yes' is not on or off", NULL, REQ, "--tso",
+		"yes", NULL);
+	bad_cli(__LINE__, "option '--tso' needs a value", NULL, REQ, "--tso",
+		NULL);
 	bad_cli(__LINE__, "--http-port-mode: 'both' is not redirect or serve",
 		NULL, REQ, "--http-port-mode", "both", NULL);
 	bad_cli(__LINE__, "--client-auth: 'maybe' is not", NULL, REQ,

@@ -3,8 +3,17 @@
  * packetdrill) run against the real hs_tcp_in/out/timer code with a fake
  * clock and a captured-output stand-in for hs_ipv4_output().
  *
- * Usage: tcp_script DIR|FILE...   (a directory runs every *.pkt in it,
- * sorted).  One line per script: "ok NAME" or "FAIL NAME:LINE: why".
+ * Usage: tcp_script [--tso] DIR|FILE...   (a directory runs every *.pkt
+ * in it, sorted).  One line per script: "ok NAME" or "FAIL NAME:LINE:
+ * why".  --tso runs every script on a port doing TSO (the "tso"
+ * directive's defaults): new data then leaves in TSO frames that the
+ * harness cuts as a NIC would, and the segments must be exactly those
+ * the script expects from a port without it -- same sequence numbers,
+ * sizes, options, flags and send times, through loss, SACK, RACK,
+ * PRR, pacing and probes (a port without multi-segment TX, tx-max-segs 1,
+ * gets no TSO, as hs_port.c enables it only with chains; a script whose
+ * subject is the schedule of single segments says "no-tso" and keeps
+ * its port without it); the run fails if no TSO frame was sent at all.
  *
  * Script format, one event per line ('#' starts a comment):
  *
@@ -64,6 +73,28 @@
  *                     TX_TCP_CKSUM, l3_len/l4_len) with the pseudo-header
  *                     sum in its checksum field, and the harness then
  *                     sums it as a NIC would before the usual checks
+ *   tso [SEGS [MTUSEGS [L3MAX]]]
+ *                     the port does TSO (lc.tso_*; implies tx-csum-offload):
+ *                     a frame asking for it (TX_TCP_SEG with TX_IPV4,
+ *                     TX_IP_CKSUM, TX_TCP_CKSUM, l3/l4_len, tso_segsz, the
+ *                     pseudo-header sum without length, headers alone in
+ *                     the first mbuf, at most SEGS mbufs (default 64),
+ *                     each cut segment spanning at most MTUSEGS of them
+ *                     with the header (default 64), no segment beyond
+ *                     L3MAX bytes of IPv4 datagram (default the MTU)) is
+ *                     cut as a NIC cuts it: headers repeated, sequence
+ *                     numbers advanced, FIN and PSH on the last segment
+ *                     only; the segments are then checked as any others
+ *   no-tso            the port has no TSO, even under --tso
+ *   csum-per-mbuf     the port sums each mbuf of a chain on its own, as
+ *                     DPDK 22.11's net_tap does (lc.tx_csum_even; with
+ *                     tx-csum-offload or tso): a frame asking for it
+ *                     with an odd-length mbuf before the last of its
+ *                     chain (of a cut segment's, for TSO) fails, since
+ *                     that port would send a wrong checksum; frames may
+ *                     come summed instead (not asking)
+ *   TIME expect-tso FRAMES SEGS   TSO frames the port got so far, and the
+ *                                 segments it cut from them
  *
  * With HS_TCP_SCRIPT_TRACE set in the environment every segment we send
  * is printed to stderr as it leaves (to write the '>' lines of a script).
@@ -164,6 +195,14 @@ static uint32_t max_conns;
 static uint8_t tx_max_segs;  /* "tx-max-segs", lc.tx_max_segs */
 static bool trace;           /* HS_TCP_SCRIPT_TRACE: print what we send */
 static bool tx_csum_offload; /* "tx-csum-offload", lc.tx_csum_offload */
+/* "tso": lc.tso_* (tso_on false: TSO off) and what the port cut */
+static bool tso_on;
+static uint8_t tso_segs, tso_mtu_segs;
+static uint16_t tso_l3;
+static uint32_t tso_frames, tso_cut;
+static bool force_tso;         /* --tso */
+static bool csum_per_mbuf;     /* "csum-per-mbuf", lc.tx_csum_even */
+static uint64_t forced_frames; /* TSO frames over the --tso run */
 
 static struct peer *
 peer_get(uint16_t port)
@@ -220,6 +259,14 @@ nic_tcp_cksum(struct rte_mbuf *m)
 		     "sum");
 		return;
 	}
+	for (const struct rte_mbuf *v = m->next; csum_per_mbuf && v != NULL;
+	     v = v->next)
+		if (v->next != NULL && (v->data_len & 1)) {
+			fail("csum-per-mbuf: an odd mbuf (%u bytes) before the "
+			     "last: the port would sum it wrong",
+			     (unsigned int)v->data_len);
+			return;
+		}
 	p = rte_pktmbuf_read(m, sizeof(*ip), l4len, flat);
 	if (p == NULL) {
 		fail("tx-csum-offload: cannot read the segment");
@@ -229,9 +276,114 @@ nic_tcp_cksum(struct rte_mbuf *m)
 }
 
 static void describe(const struct cap *c, char *buf, size_t n);
+static void capture(struct rte_mbuf *m, bool summed);
+
+/* What a NIC does for RTE_MBUF_F_TX_TCP_SEG: check the request, then cut
+ * the frame into segments of tso_segsz payload bytes with the headers
+ * repeated and summed, each captured as if sent alone.  Consumes m. */
+static void
+nic_tso(struct rte_mbuf *m)
+{
+	static uint8_t flat[65536];
+	const struct rte_ipv4_hdr *ip =
+		rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	const struct rte_tcp_hdr *th = (const void *)(ip + 1);
+	uint64_t want = RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IPV4 |
+			RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM;
+	uint32_t thl = (th->data_off >> 4) * 4u, hdr = 20 + thl;
+	uint32_t len = rte_pktmbuf_pkt_len(m) - hdr, seg = m->tso_segsz;
+	uint32_t seq = rte_be_to_cpu_32(th->sent_seq), n = 0;
+	const struct rte_mbuf *v;
+	const uint8_t *p;
+
+	if (!tso_on || (m->ol_flags & want) != want || m->l3_len != 20 ||
+	    m->l4_len != thl || rte_pktmbuf_data_len(m) != hdr || seg == 0 ||
+	    len <= seg || hdr + seg > tso_l3 || m->nb_segs > tso_segs ||
+	    len > HS_TSO_MAX_LEN) {
+		fail("tso: bad request (flags %#" PRIx64 ", l3 %u, l4 %u, "
+		     "segsz %u, payload %u, %u mbufs)",
+		     m->ol_flags, (unsigned int)m->l3_len,
+		     (unsigned int)m->l4_len, seg, len,
+		     (unsigned int)m->nb_segs);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (th->cksum != rte_ipv4_phdr_cksum(ip, m->ol_flags)) {
+		fail("tso: checksum field is not the pseudo-header sum "
+		     "without length");
+		rte_pktmbuf_free(m);
+		return;
+	}
+	/* mbufs spanned by each cut segment, its header included */
+	for (uint32_t a = 0; a < len; a += seg) {
+		uint32_t o = 0, spans = 1;
+
+		for (v = m->next; v != NULL; o += v->data_len, v = v->next) {
+			if (o < a + seg && o + v->data_len > a)
+				spans++;
+			/* a piece of this segment ending inside it, odd */
+			if (csum_per_mbuf && o + v->data_len > a &&
+			    o + v->data_len < HS_MIN(a + seg, len) &&
+			    ((o + v->data_len - HS_MAX(o, a)) & 1)) {
+				fail("csum-per-mbuf: a cut segment holds an "
+				     "odd "
+				     "piece before its last");
+				rte_pktmbuf_free(m);
+				return;
+			}
+		}
+		if (spans > tso_mtu_segs) {
+			fail("tso: a segment spans %u mbufs", spans);
+			rte_pktmbuf_free(m);
+			return;
+		}
+	}
+	p = rte_pktmbuf_read(m, 0, hdr + len, flat);
+	tso_frames++;
+	for (uint32_t a = 0; a < len; a += seg, n++) {
+		uint32_t k = HS_MIN(seg, len - a);
+		struct rte_mbuf *x = rte_pktmbuf_alloc(pool);
+		struct rte_ipv4_hdr *xi;
+		struct rte_tcp_hdr *xt;
+		uint8_t *d;
+
+		if (x == NULL) {
+			fail("tso: test pool empty");
+			break;
+		}
+		d = (uint8_t *)rte_pktmbuf_append(x, (uint16_t)(hdr + k));
+		memcpy(d, p, hdr);
+		memcpy(d + hdr, p + hdr + a, k);
+		xi = (struct rte_ipv4_hdr *)d;
+		xt = (struct rte_tcp_hdr *)(xi + 1);
+		xi->total_length = rte_cpu_to_be_16((uint16_t)(hdr + k));
+		xi->hdr_checksum = 0;
+		xi->hdr_checksum = rte_ipv4_cksum(xi);
+		xt->sent_seq = rte_cpu_to_be_32(seq + a);
+		if (a + k < len)
+			xt->tcp_flags &= (uint8_t) ~(RTE_TCP_FIN_FLAG |
+						     RTE_TCP_PSH_FLAG);
+		xt->cksum = 0;
+		xt->cksum = rte_ipv4_udptcp_cksum(xi, xt);
+		capture(x, true);
+	}
+	tso_cut += n;
+	rte_pktmbuf_free(m);
+}
 
 void
 hs_ipv4_output(struct hs_lcore *l, struct rte_mbuf *m)
+{
+	(void)l;
+	if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG)
+		nic_tso(m);
+	else
+		capture(m, false);
+}
+
+/* Record frame m (summed: by the port already).  Consumes m. */
+static void
+capture(struct rte_mbuf *m, bool summed)
 {
 	/* data segments are chains: read through a flat copy */
 	struct hs_cap_seg seg;
@@ -240,10 +392,9 @@ hs_ipv4_output(struct hs_lcore *l, struct rte_mbuf *m)
 	uint32_t thl;
 	struct cap *c;
 
-	(void)l;
-	if (m->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM)
+	if (!summed && (m->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM))
 		nic_tcp_cksum(m);
-	else if (tx_csum_offload)
+	else if (!summed && tx_csum_offload && !csum_per_mbuf)
 		fail("tx-csum-offload: a TCP frame did not ask for it");
 	hs_cap_read(m, &seg);
 	ip = seg.ip;
@@ -399,6 +550,13 @@ start(void)
 	lc.port_id = HS_PORT_NONE;
 	lc.tx_max_segs = tx_max_segs; /* data segments are chains */
 	lc.tx_csum_offload = tx_csum_offload;
+	lc.tx_csum_even = csum_per_mbuf;
+	if (tso_on && tx_max_segs >= 2) { /* TSO needs chains (hs_port.c) */
+		lc.tso_max = HS_TSO_MAX_LEN;
+		lc.tso_max_segs = tso_segs;
+		lc.tso_mtu_segs = tso_mtu_segs;
+		lc.tso_l3_max = tso_l3;
+	}
 	lc.tx_ext_ok = true; /* hs_tcp_send_ext by reference */
 	lc.now_us = t0_us;
 	if (hs_tcp_lcore_init(&lc, max_conns) != 0 ||
@@ -1181,6 +1339,15 @@ do_expect_cmd(const char *cmd, char *p)
 
 	if (strcmp(cmd, "expect-none") == 0) {
 		check_none_pending();
+	} else if (strcmp(cmd, "expect-tso") == 0) {
+		uint32_t segs;
+
+		if (!parse_u32(a, &n) || !parse_u32(b, &segs))
+			FAIL_RET("expect-tso: bad counts");
+		if (n != tso_frames || segs != tso_cut)
+			fail("expect-tso %u %u: the port got %u TSO frames, "
+			     "cut %u segments",
+			     n, segs, tso_frames, tso_cut);
 	} else if (strcmp(cmd, "expect-sent") == 0) {
 		if (!parse_u32(a, &n))
 			FAIL_RET("expect-sent: bad count");
@@ -1287,8 +1454,9 @@ static bool
 do_directive(char *tok, char *p)
 {
 	static const char *const names[] = {
-		"param",     "max-conns",  "peer-port",   "peer-isn",
-		"tolerance", "local-port", "tx-max-segs", "tx-csum-offload",
+		"param",     "max-conns",     "peer-port",   "peer-isn",
+		"tolerance", "local-port",    "tx-max-segs", "tx-csum-offload",
+		"tso",       "csum-per-mbuf", "no-tso",
 	};
 	char *a, *b;
 	uint32_t n;
@@ -1349,6 +1517,37 @@ do_directive(char *tok, char *p)
 		if (started)
 			fail("tx-csum-offload after the first event");
 		tx_csum_offload = true;
+		return true;
+	}
+	if (strcmp(tok, "no-tso") == 0) {
+		if (started)
+			fail("no-tso after the first event");
+		tso_on = false;
+		tx_csum_offload = false;
+		return true;
+	}
+	if (strcmp(tok, "csum-per-mbuf") == 0) {
+		if (started)
+			fail("csum-per-mbuf after the first event");
+		csum_per_mbuf = true;
+		return true;
+	}
+	if (strcmp(tok, "tso") == 0) {
+		char *c = next_tok(&p);
+
+		if (started)
+			return fail("tso after the first event"), true;
+		tx_csum_offload = tso_on = true;
+		if (a != NULL &&
+		    (!parse_u32(a, &n) || n < 3 || n > HS_TSO_MAX_SEGS))
+			return fail("tso: bad SEGS"), true;
+		tso_segs = a ? (uint8_t)n : HS_TSO_MAX_SEGS;
+		if (b != NULL && (!parse_u32(b, &n) || n < 2 || n > 255))
+			return fail("tso: bad MTUSEGS"), true;
+		tso_mtu_segs = b ? (uint8_t)n : HS_TSO_MAX_SEGS;
+		if (c != NULL && (!parse_u32(c, &n) || n < 100 || n > ifp.mtu))
+			return fail("tso: bad L3MAX"), true;
+		tso_l3 = c ? (uint16_t)n : ifp.mtu;
 		return true;
 	}
 	if (strcmp(tok, "tx-max-segs") == 0) {
@@ -1507,6 +1706,12 @@ run_script(const char *path)
 	dst_port = SRV_PORT;
 	tx_max_segs = HS_TX_MAX_SEGS;
 	tx_csum_offload = false;
+	tso_on = force_tso;
+	csum_per_mbuf = false;
+	tso_segs = tso_mtu_segs = HS_TSO_MAX_SEGS;
+	tso_l3 = ifp.mtu;
+	tx_csum_offload = tso_on;
+	tso_frames = tso_cut = 0;
 	ext_holding = false;
 	ext_freed = 0;
 	while (!failed && fgets(line, sizeof(line), f) != NULL) {
@@ -1514,6 +1719,7 @@ run_script(const char *path)
 		run_line(line);
 	}
 	fclose(f);
+	forced_frames += tso_frames;
 	if (!failed) {
 		cur_line++;
 		check_none_pending();
@@ -1592,8 +1798,14 @@ main(int argc, char **argv)
 			"--no-telemetry" };
 	int pass = 0, total = 0;
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s DIR|FILE.pkt...\n", argv[0]);
+	int first = 1;
+
+	if (argc > 1 && strcmp(argv[1], "--tso") == 0) {
+		force_tso = true;
+		first = 2;
+	}
+	if (argc <= first) {
+		fprintf(stderr, "usage: %s [--tso] DIR|FILE.pkt...\n", argv[0]);
 		return 2;
 	}
 	trace = getenv("HS_TCP_SCRIPT_TRACE") != NULL;
@@ -1612,7 +1824,7 @@ main(int argc, char **argv)
 	ifp.ip = RTE_BE32(SRV_IP);
 	ifp.mask = RTE_BE32(0xffffff00);
 	saved_params = hs_tcp_params;
-	for (int i = 1; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		size_t l = strlen(argv[i]);
 
 		if (l > 4 && strcmp(argv[i] + l - 4, ".pkt") == 0) {
@@ -1626,5 +1838,11 @@ main(int argc, char **argv)
 	rte_eal_cleanup();
 	printf("tcp_script: %d scripts, %d passed, %d failed\n", total, pass,
 	       total - pass);
+	if (force_tso) {
+		printf("tcp_script --tso: %" PRIu64 " TSO frames\n",
+		       forced_frames);
+		if (forced_frames == 0)
+			return 1;
+	}
 	return (total > 0 && pass == total) ? 0 : 1;
 }

@@ -15,6 +15,7 @@
 #include <rte_ip.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_tcp.h>
 
 #include "hs_common.h"
 #include "hs_impair.h"
@@ -502,6 +503,110 @@ test_corrupt(void)
 	CHECK(rte_mempool_avail_count(pool) == avail);
 }
 
+/* Ethernet + IPv4 + TCP (20) + 100 bytes, asking the port for its
+ * checksums as httpsd's frames do on a port with the offloads (l2/l3/l4
+ * lengths, the pseudo-header sum in the TCP checksum field); tso: a TSO
+ * frame (tso_segsz 40). */
+#define TCP_FRAME_LEN (RTE_ETHER_HDR_LEN + 20 + 20 + 100)
+static struct rte_mbuf *
+mk_tcp_frame(bool tso)
+{
+	struct rte_mbuf *m = mk_frame(7, TCP_FRAME_LEN, true);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(
+		m, struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->hdr_checksum = 0;
+	memset(th, 0, sizeof(*th));
+	th->data_off = 5 << 4;
+	th->tcp_flags = RTE_TCP_ACK_FLAG;
+	m->l2_len = RTE_ETHER_HDR_LEN;
+	m->l3_len = 20;
+	m->l4_len = 20;
+	m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
+		      RTE_MBUF_F_TX_TCP_CKSUM;
+	if (tso) {
+		m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG;
+		m->tso_segsz = 40;
+	}
+	th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+	return m;
+}
+
+/* Both checksums of a TCP frame verify. */
+static bool
+tcp_frame_sums_ok(const struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(
+		m, const struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+	uint32_t sum =
+		rte_raw_cksum(ip + 1, 20 + 100) + rte_ipv4_phdr_cksum(ip, 0);
+
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return rte_ipv4_cksum(ip) == 0 && sum == 0xffff;
+}
+
+/* Corrupting a frame whose checksums the port was to compute: they are
+ * computed first (a wire after the NIC: the damage shows, and the frame
+ * with the byte restored verifies); a TSO frame is left alone; a
+ * received frame loses the port's verdict (our stack checks it). */
+static void
+test_corrupt_offload(void)
+{
+	struct hs_stats st;
+	struct hs_impair *im = mk("corrupt=100", &st);
+	struct rte_mbuf *b[1];
+	uint8_t before[TCP_FRAME_LEN], *p;
+	int diff = 0, where = -1;
+
+	cap_reset(&cap_a);
+	cap_a.keep = true;
+	b[0] = mk_tcp_frame(false);
+	memcpy(before, rte_pktmbuf_mtod(b[0], uint8_t *), TCP_FRAME_LEN);
+	hs_impair_input(im, HS_IMPAIR_TX, now_us, b, 1);
+	CHECK(cap_a.n == 1 && st.impair_tx_corrupt == 1);
+	CHECK((cap_a.m[0]->ol_flags &
+	       (RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_IP_CKSUM)) == 0);
+	CHECK(!tcp_frame_sums_ok(cap_a.m[0]));
+	p = rte_pktmbuf_mtod(cap_a.m[0], uint8_t *);
+	for (int i = 0; i < (int)TCP_FRAME_LEN; i++) {
+		bool sum_field = (i >= 24 && i < 26) || (i >= 50 && i < 52);
+
+		if (!sum_field && p[i] != before[i]) {
+			diff++;
+			where = i;
+		}
+	}
+	CHECK(diff == 1);
+	if (where >= 0)
+		p[where] = before[where];
+	CHECK(tcp_frame_sums_ok(cap_a.m[0]));
+	cap_reset(&cap_a);
+
+	cap_a.keep = true;
+	b[0] = mk_tcp_frame(true);
+	memcpy(before, rte_pktmbuf_mtod(b[0], uint8_t *), TCP_FRAME_LEN);
+	hs_impair_input(im, HS_IMPAIR_TX, now_us, b, 1);
+	CHECK(cap_a.n == 1 && st.impair_tx_corrupt == 1);
+	CHECK(memcmp(rte_pktmbuf_mtod(cap_a.m[0], uint8_t *), before,
+		     TCP_FRAME_LEN) == 0);
+	CHECK(cap_a.m[0]->ol_flags & RTE_MBUF_F_TX_TCP_SEG);
+	cap_reset(&cap_a);
+
+	cap_a.keep = true;
+	b[0] = mk_frame(8, FRAME_LEN, true);
+	b[0]->ol_flags =
+		RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	hs_impair_input(im, HS_IMPAIR_RX, now_us, b, 1);
+	CHECK(cap_a.n == 1 && st.impair_rx_corrupt == 1);
+	CHECK((cap_a.m[0]->ol_flags & (RTE_MBUF_F_RX_IP_CKSUM_MASK |
+				       RTE_MBUF_F_RX_L4_CKSUM_MASK)) == 0);
+	cap_reset(&cap_a);
+	hs_impair_free(im);
+}
+
 /* Delay: nothing before the time, everything in order at the time. */
 static void
 test_delay(void)
@@ -692,6 +797,7 @@ main(int argc, char **argv)
 	test_deterministic();
 	test_rates();
 	test_corrupt();
+	test_corrupt_offload();
 	test_delay();
 	test_bounded();
 	test_reorder();

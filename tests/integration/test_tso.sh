@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# TSO on a net_tap port (the PMD cuts our frames in software, with
+# librte_gso; NICs do it in hardware): httpsd sends new data in frames of
+# up to 64 KB.  The tap appears in the server namespace, whose kernel
+# plays the client (198.18.0.2), as in test_tap.sh.
+#   - with --impair (loss, reorder, duplication on what httpsd receives
+#     and sends, seeded; a lost TSO frame loses all of its segments):
+#     HTTPS downloads of 1 MiB and 16 MiB and a plain-HTTP 16 MiB one
+#     (bodies by reference to the file cache) byte-exact (sha256); HTTPS
+#     uploads of 1 MiB and 16 MiB to --upload-sink answered with their
+#     sha256 and length
+#   - telemetry: tso on, TSO frames sent (tcp_tso_sends) carrying several
+#     segments each (tcp_tso_segs), impairment and retransmissions
+#     counted, no frame refused by the port (tx drops)
+#   - afterwards no connection is left and no mbuf is in use
+#   - on a clean link the frames are large: 8 segments or more on
+#     average, nine tenths of all segments in TSO frames
+#   - with --tso off the same port sends single segments (tcp_tso_sends
+#     stays 0, telemetry says tso off) and the download is byte-exact
+# shellcheck disable=SC2119 # lib functions with optional arguments
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+IMPAIR=${HS_TSO_IMPAIR:-loss=2,reorder=2,dup=1,seed=1515}
+T_SMALL=60	# seconds per 1 MiB transfer
+T_BIG=120	# seconds per 16 MiB transfer
+
+hs_require_root
+hs_init
+hs_topo_up
+hs_gen_cert
+hs_docroot "$HS_TMP/www"
+T=$HS_TMP
+head -c $((16 << 20)) /dev/urandom >"$HS_ROOT/mid.bin"
+cp "$HS_ROOT/big.bin" "$T/up1.bin"
+head -c $((16 << 20)) /dev/urandom >"$T/up16.bin"
+TAP=${HS_NAME}t
+HS_VDEV="net_tap0,iface=$TAP"
+
+srv() { ip netns exec "$HS_SRV_NS" "$@"; }
+tap_up() {
+	srv ip addr add 198.18.0.2/24 dev "$TAP" || hs_fatal "cannot address $TAP"
+	srv ip link set "$TAP" up || hs_fatal "cannot bring $TAP up"
+	srv ethtool -K "$TAP" tx off >/dev/null 2>&1
+}
+info() { "$HS_PY" "$HS_LIBDIR/hs_telemetry.py" "$(hs_telemetry_sock)" /httpsd/info; }
+sha() { sha256sum <"$1" | cut -d' ' -f1; }
+want_digest() { printf 'sha256=%s bytes=%s' "$(sha "$1")" "$(stat -c %s "$1")"; }
+# get URL SECONDS OUT: prints the status code
+get() {
+	srv curl -sS --max-time "$2" --cacert "$HS_CERT" -o "$3" -w '%{http_code}' "$1"
+}
+# put FILE SECONDS: the sink's answer
+put() {
+	srv curl -sS --max-time "$2" --cacert "$HS_CERT" --data-binary "@$1" \
+		-H 'Content-Type: application/octet-stream' "https://$HS_SRV_IP/upload"
+}
+# down DESC URL FILE SECONDS: byte-exact download
+down() {
+	local code
+	code=$(get "$2" "$4" "$T/dl")
+	check_eq "$1: status" 200 "$code"
+	check_eq "$1: sha256" "$(sha "$HS_ROOT/$3")" "$(sha "$T/dl" 2>/dev/null)"
+	rm -f "$T/dl"
+}
+
+# --- TSO on, lossy link ------------------------------------------------------------
+start_httpsd --impair "$IMPAIR" --upload-sink /upload --max-body $((16 << 20)) \
+	--http-port-mode serve --tcp-rto-min 20 || hs_fatal "httpsd did not start on net_tap"
+tap_up
+inf=$(info)
+check_match "telemetry: port_driver net_tap" '^port_driver net_tap$' "$inf"
+check_match "telemetry: TSO enabled on the port" '^port_tx_offloads .*TCP_TSO' "$inf"
+check_match "telemetry: tso on" '^tso on$' "$inf"
+check_match "telemetry: tx_checksum_offload on" '^tx_checksum_offload on$' "$inf"
+check_match "telemetry: rx_checksum_offload on" '^rx_checksum_offload on$' "$inf"
+
+down "lossy HTTPS GET 1 MiB" "https://$HS_SRV_IP/big.bin" big.bin "$T_SMALL"
+down "lossy HTTPS GET 16 MiB" "https://$HS_SRV_IP/mid.bin" mid.bin "$T_BIG"
+down "lossy plain HTTP GET 16 MiB" "http://$HS_SRV_IP/mid.bin" mid.bin "$T_BIG"
+check_eq "lossy HTTPS upload 1 MiB: digest and length" "$(want_digest "$T/up1.bin")" \
+	"$(put "$T/up1.bin" "$T_SMALL")"
+check_eq "lossy HTTPS upload 16 MiB: digest and length" "$(want_digest "$T/up16.bin")" \
+	"$(put "$T/up16.bin" "$T_BIG")"
+
+hs_wait_stat_eq tcp_conn_open 0 20
+check_eq "no connection left open" 0 "$(hs_stat tcp_conn_open)"
+hs_stats >"$T/stats"
+ctr() { awk -v n="$1" '$1 == n {print $2; exit}' "$T/stats"; }
+hs_log "counters: $(grep -E '^(tcp_tso_|tx_tcp|tcp_rexmt|tcp_sack_recovery|tcp_rack_lost|impair_tx_loss|impair_rx_loss|tx_drop|drop_tx)' "$T/stats" | tr '\n' ' ')"
+sends=$(ctr tcp_tso_sends)
+segs=$(ctr tcp_tso_segs)
+check_ge "TSO frames sent (tcp_tso_sends)" 100 "${sends:-0}"
+check_ge "TSO frames carry two segments or more (tcp_tso_segs >= 2 x sends)" \
+	$((2 * ${sends:-1})) "${segs:-0}"
+check_ge "TSO frames carry a third of all segments sent, losses and recovery included" \
+	"$(ctr tx_tcp)" $((3 * ${segs:-0}))
+check_ge "impair_tx_loss counted" 1 "$(ctr impair_tx_loss)"
+check_ge "impair_rx_loss counted" 1 "$(ctr impair_rx_loss)"
+check_ge "impair_tx_reorder counted" 1 "$(ctr impair_tx_reorder)"
+check_ge "losses repaired by retransmission" 1 "$(ctr tcp_rexmt)"
+# every frame the port took (a refused TSO frame would be counted here)
+while read -r c v; do
+	check_eq "no frame refused by the port ($c)" 0 "$v"
+done < <(awk '$1 ~ /^(drop_tx|tx_drop)/' "$T/stats")
+oerr=$("$HS_PY" "$HS_LIBDIR/hs_telemetry.py" "$(hs_telemetry_sock)" /ethdev/stats,0 --json |
+	"$HS_PY" -c 'import json,sys; d = json.load(sys.stdin); print(d.get("/ethdev/stats", d)["oerrors"])')
+check_eq "net_tap TX errors (oerrors): none" 0 "${oerr:-missing}"
+stop_httpsd	# exit 0 and mbufs_in_use 0
+
+# --- TSO on, clean link: large frames ------------------------------------------------
+start_httpsd || hs_fatal "httpsd did not restart"
+tap_up
+down "HTTPS GET 16 MiB" "https://$HS_SRV_IP/mid.bin" mid.bin "$T_BIG"
+sends=$(hs_stat tcp_tso_sends)
+segs=$(hs_stat tcp_tso_segs)
+hs_log "clean link: $sends TSO frames, $segs segments, $(hs_stat tx_tcp) segments in all"
+check_ge "clean link: 16 MiB in TSO frames of 8 segments or more on average" \
+	$((8 * ${sends:-1000000})) "$segs"
+check_ge "clean link: TSO frames carry nearly everything (9/10 of the segments)" \
+	$(($(hs_stat tx_tcp) * 9 / 10)) "$segs"
+stop_httpsd
+
+# --- TSO off -------------------------------------------------------------------------
+start_httpsd --tso off || hs_fatal "httpsd did not start with --tso off"
+tap_up
+inf=$(info)
+check_match "--tso off: telemetry says tso off" '^tso off$' "$inf"
+check_nomatch "--tso off: TSO not enabled on the port" '^port_tx_offloads .*TCP_TSO' "$inf"
+down "--tso off: HTTPS GET 16 MiB" "https://$HS_SRV_IP/mid.bin" mid.bin "$T_BIG"
+check_eq "--tso off: no TSO frame" 0 "$(hs_stat tcp_tso_sends)"
+check_ge "--tso off: segments sent one by one" 11000 "$(hs_stat tx_tcp)"
+stop_httpsd
+hs_finish
