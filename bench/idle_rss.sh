@@ -5,16 +5,34 @@
 # handshake and one GET /index.html, then held idle; the httpsd process's
 # VmRSS before and after, divided by N.  Needs root.
 #   N=8000 bash bench/idle_rss.sh
+#   N=100000 MODES=own bash bench/idle_rss.sh     # one lcore, ~5 min
+# Above 25000 connections the client uses several source addresses
+# (198.18.0.10, .11, ... on its veth, ~28k ports each) and the EAL gets
+# room for the connection table (--no-huge -m 1024 unless HS_EAL_MEM
+# says otherwise).  The wait for the client is bounded: 600 s + N/50 s.
 # Prints "RESULT records=MODE conns=K rss_kb_before=A rss_kb_after=B
-# bytes_per_conn=C" per mode.
+# bytes_per_conn=C" per mode, with the key-block pool's gauges from
+# telemetry (tls_key_blocks, tls_key_blocks_in_use).
 HS_SOURCE_DIR=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../tests/integration/lib.sh
 . "$HS_SOURCE_DIR/tests/integration/lib.sh"
 N=${N:-8000}
 MODES=${MODES:-own wolfssl}
+NSRC=$(((N + 24999) / 25000))
+if [ "$N" -gt 25000 ] && [ -z "${HS_EAL_MEM:-}" ]; then
+	export HS_EAL_MEM="--no-huge -m 1024"
+fi
 hs_require_root
 hs_init
 hs_topo_up
+SRCS=""
+if [ "$NSRC" -gt 1 ]; then
+	for ((i = 0; i < NSRC; i++)); do
+		ip -n "$HS_CLI_NS" addr add "198.18.0.$((10 + i))/24" \
+			dev "${HS_SRV_IF%-s}-c" || hs_fatal "cannot add a client address"
+		SRCS="$SRCS${SRCS:+,}198.18.0.$((10 + i))"
+	done
+fi
 hs_gen_cert
 hs_docroot "$HS_TMP/www"
 ulimit -n $((N + 1024))
@@ -29,18 +47,22 @@ for mode in $MODES; do
 	r0=$(rss)
 	mkfifo "$HS_TMP/hold"
 	cli "$HS_PY" "$HS_SOURCE_DIR/bench/idle_conns.py" "$HS_SRV_IP" "$HS_CERT" "$N" \
-		<"$HS_TMP/hold" >"$HS_TMP/ready" 2>"$HS_TMP/idle.err" &
+		/index.html $SRCS <"$HS_TMP/hold" >"$HS_TMP/ready" 2>"$HS_TMP/idle.err" &
 	cpid=$!
 	exec 9>"$HS_TMP/hold"
 	k=""
-	for _ in $(seq 1 1200); do	# bounded: 10 min
+	t0=$SECONDS
+	for _ in $(seq 1 $((2 * (600 + N / 50)))); do	# bounded: 600 s + N/50 s
 		k=$(awk '/^ready/ {print $2}' "$HS_TMP/ready")
 		[ -n "$k" ] && break
 		kill -0 "$cpid" 2>/dev/null || break
 		sleep 0.5
 	done
 	r1=$(rss)
+	secs=$((SECONDS - t0))
 	open=$(hs_stat tcp_conn_open)
+	kb=$(hs_stat tls_key_blocks)
+	kbu=$(hs_stat tls_key_blocks_in_use)
 	exec 9>&-
 	wait "$cpid"
 	rm -f "$HS_TMP/hold"
@@ -48,7 +70,8 @@ for mode in $MODES; do
 		hs_fatal "no connection held: $(cat "$HS_TMP/idle.err")"
 	fi
 	echo "RESULT records=$mode conns=$k open=$open rss_kb_before=$r0 rss_kb_after=$r1" \
-		"bytes_per_conn=$(((r1 - r0) * 1024 / k))"
+		"bytes_per_conn=$(((r1 - r0) * 1024 / k)) key_blocks=${kb:-?}" \
+		"key_blocks_in_use=${kbu:-?} client_s=$secs"
 	stop_httpsd
 done
 hs_finish

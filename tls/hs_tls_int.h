@@ -130,6 +130,8 @@ int hs_tls_own_setup(struct hs_tls_sess *s);
  * session we cannot take stays on wolfSSL. */
 void hs_tls_own_handover(struct hs_tls_sess *s);
 bool hs_tls_own_active(const struct hs_tls_sess *s);
+/* sizeof(struct hs_tls_own), for bench/conn_sizes. */
+size_t hs_tls_own_size(void);
 void hs_tls_own_free(struct hs_tls_sess *s);
 int hs_tls_own_read(struct hs_tls_sess *s, void *buf, size_t len);
 int hs_tls_own_write(struct hs_tls_sess *s, const void *buf, size_t len);
