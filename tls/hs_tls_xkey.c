@@ -20,6 +20,7 @@ struct hs_tls_xpool {
 	struct hs_tls_xkey lru;   /* list head: lru.next most recent */
 	struct hs_tls_xkey *free; /* free list (next) */
 	struct hs_tls_xchunk *chunks;
+	uint64_t seq; /* uses so far (recency order) */
 	uint32_t idle_ms;
 	bool ready;
 	struct hs_tls_xkey_stats st;
@@ -106,17 +107,39 @@ xkey_grow(struct hs_tls_xpool *p)
 	return true;
 }
 
-/* Take the least recently used block from its key. */
+/* Take block b from its key. */
 static struct hs_tls_xkey *
-xkey_steal(struct hs_tls_xpool *p)
+xkey_steal(struct hs_tls_xpool *p, struct hs_tls_xkey *b)
 {
-	struct hs_tls_xkey *b = p->lru.prev;
-
 	xkey_unlink(b);
 	*b->owner = NULL;
 	b->owner = NULL;
 	p->st.in_use--;
 	return b;
+}
+
+/* The block to take when none is free: of the HS_TLS_XKEY_SCAN oldest
+ * attached (the list is in attach order), the least recently used; the
+ * others seen go to the head (a second chance, as a clock's hand), so
+ * the scan moves on.  NULL if none is attached. */
+static struct hs_tls_xkey *
+xkey_victim(struct hs_tls_xpool *p)
+{
+	struct hs_tls_xkey *b = p->lru.prev, *v = NULL;
+
+	for (int k = 0; k < HS_TLS_XKEY_SCAN && b != &p->lru; k++) {
+		if (v == NULL || b->used_seq < v->used_seq)
+			v = b;
+		b = b->prev;
+	}
+	for (b = p->lru.prev; b != v && v != NULL;) {
+		struct hs_tls_xkey *up = b->prev;
+
+		xkey_unlink(b);
+		xkey_push_head(p, b);
+		b = up;
+	}
+	return v;
 }
 
 struct hs_tls_xkey *
@@ -127,11 +150,9 @@ hs_tls_xkey_attach(struct hs_tls_xkey **ref, bool *fresh)
 	uint64_t now = xkey_now_ms();
 
 	if (HS_LIKELY(b != NULL)) {
+		/* no list move: only the key's own block is touched */
 		b->used_ms = now;
-		if (b->prev != &b->pool->lru) {
-			xkey_unlink(b);
-			xkey_push_head(b->pool, b);
-		}
+		b->used_seq = ++b->pool->seq;
 		*fresh = false;
 		return b;
 	}
@@ -139,16 +160,16 @@ hs_tls_xkey_attach(struct hs_tls_xkey **ref, bool *fresh)
 	if (HS_UNLIKELY(p == NULL))
 		return NULL;
 	if (p->free == NULL) {
-		struct hs_tls_xkey *old = p->lru.prev;
+		struct hs_tls_xkey *v = xkey_victim(p);
 
-		if (old != &p->lru && now - old->used_ms >= p->idle_ms) {
+		if (v != NULL && now - v->used_ms >= p->idle_ms) {
 			p->st.reused++;
-			b = xkey_steal(p);
+			b = xkey_steal(p, v);
 		} else if (xkey_grow(p)) {
 			/* b from the free list below */
-		} else if (old != &p->lru) {
+		} else if (v != NULL) {
 			p->st.evicted++;
-			b = xkey_steal(p);
+			b = xkey_steal(p, v);
 		} else {
 			p->st.nomem++;
 			return NULL;
@@ -160,6 +181,7 @@ hs_tls_xkey_attach(struct hs_tls_xkey **ref, bool *fresh)
 	}
 	b->owner = ref;
 	b->used_ms = now;
+	b->used_seq = ++p->seq;
 	xkey_push_head(p, b);
 	p->st.in_use++;
 	p->st.expand++;

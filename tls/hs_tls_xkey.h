@@ -8,12 +8,16 @@
  * hs_tls_aead); the expansion lives in a block of the calling thread's
  * pool, attached to the key when a record is sealed or opened:
  *   - a key whose block is still attached uses it (no expansion);
- *   - otherwise it takes a free block, or the least recently used one
- *     once that has been unused for the idle period (--tls-key-idle,
- *     counted as reused), or a new one while the pool is below its bound
- *     (grown HS_TLS_XKEY_CHUNK blocks at a time, never per record), or,
- *     at the bound, the least recently used one (counted as evicted):
- *     its key expands again on its next record (~0.2 µs).
+ *   - otherwise it takes a free block, or the victim (below) once that
+ *     has been unused for the idle period (counted as reused), or a new
+ *     one while the pool is below its bound (grown HS_TLS_XKEY_CHUNK
+ *     blocks at a time, never per record), or, at the bound, the victim
+ *     anyway (counted as evicted): its key expands again on its next
+ *     record (~0.2 µs).
+ * The victim: of the HS_TLS_XKEY_SCAN blocks attached longest ago, the
+ * least recently used; the others scanned move to the head (a clock's
+ * second chance).  A use touches only the key's own block (no list
+ * move, so no other connection's block is pulled into the cache).
  * So no key ever waits for a block: the pool's bound caps memory and an
  * evicted key only costs an expansion.  A key released (KeyUpdate, the
  * session freed) wipes its block and returns it.  Blocks are per thread
@@ -35,15 +39,17 @@
 #define HS_TLS_XKEY_CHUNK        32   /* blocks allocated at a time */
 #define HS_TLS_XKEY_MAX_DEFAULT  4096 /* per thread: 4.25 MiB */
 #define HS_TLS_XKEY_IDLE_DEFAULT 1000 /* ms */
+#define HS_TLS_XKEY_SCAN         8    /* blocks a victim is chosen from */
 
 struct hs_tls_xpool;
 
 struct hs_tls_xkey {
-	struct hs_tls_xkey *prev, *next; /* LRU list (attached; head = most
-					  * recent) or free list (next) */
+	struct hs_tls_xkey *prev, *next; /* attached: the pool's list, head =
+					  * newest; free: the free list */
 	struct hs_tls_xkey **owner;      /* the reference holding it */
 	struct hs_tls_xpool *pool;       /* the thread's pool it belongs to */
-	uint64_t used_ms;                /* last attach */
+	uint64_t used_ms;                /* last use (coarse clock) */
+	uint64_t used_seq;               /* last use (the pool's count) */
 	uint8_t kd[HS_TLS_XKEY_LEN] __attribute__((aligned(64)));
 };
 
