@@ -53,9 +53,13 @@ xkey_pool(void)
 
 	if (HS_LIKELY(p != NULL))
 		return p;
-	p = calloc(1, sizeof(*p));
+	/* 64-byte aligned: the list head is a struct hs_tls_xkey */
+	p = aligned_alloc(_Alignof(struct hs_tls_xpool),
+			  (sizeof(*p) + _Alignof(struct hs_tls_xpool) - 1) &
+				  ~(_Alignof(struct hs_tls_xpool) - 1));
 	if (p == NULL)
 		return NULL;
+	memset(p, 0, sizeof(*p));
 	p->lru.next = p->lru.prev = &p->lru;
 	p->st.max = hs_tls_xkey_max;
 	p->idle_ms = hs_tls_xkey_idle;
