@@ -90,31 +90,50 @@ conns_point() {
 	sleep 2	# the C connections close
 }
 
+# conns_idle: the server's CPU over DURATION seconds without load (its
+# polling floor: httpsd --idle-sleep wakes every US microseconds), as
+# scenario "idle" with conns 0.
+conns_idle() {
+	local b a
+	b=$(conns_snap "$SERVER")
+	sleep "$DURATION"
+	a=$(conns_snap "$SERVER")
+	printf '{"server":"%s","scenario":"idle","tool":"none","body_bytes":0,"conns":0,"exit":0,"raw":"","client_cpu_ms":0,"before":[%s],"after":[%s]}\n' \
+		"$SERVER" "$(tr ' ' , <<<"$b")" "$(tr ' ' , <<<"$a")" >>"$RUNS"
+}
+
 conns_table() {
 	"$PY" - "$OUT/runs.jsonl" "$TSC_HZ" "$CLK_TCK" >"$OUT/conns.md" <<'PYEOF'
 import json, re, sys
 hz, tck = float(sys.argv[2]), float(sys.argv[3])
 pts = {}  # (server, pacing suffix, conns) -> lowest µs per request
-with open(sys.argv[1]) as f:
-    for line in f:
-        r = json.loads(line)
-        m = re.match(r"ka_1k_c(\d+)(.*)$", r["scenario"])
-        if r["server"] not in ("httpsd-conns", "nginx-conns") or not m:
-            continue
+floor = {}  # server -> lowest CPU seconds per second without load
+runs = [json.loads(line) for line in open(sys.argv[1])]
+for r in runs:
+    if r["scenario"] == "idle" and r["server"] in ("httpsd-conns", "nginx-conns"):
         b, a = r["before"], r["after"]
-        req = a[9] - b[9]
-        if req <= 0:
-            continue
-        us = (a[1] - b[1]) / tck * 1e6 / req
-        busy = (a[6] - b[6]) / hz * 1e6 / req
-        rate = req / ((a[0] - b[0]) / 1e9)
-        k = (r["server"], m.group(2), int(m.group(1)))
-        if k not in pts or us < pts[k][0]:
-            pts[k] = (us, rate, busy)
+        f = (a[1] - b[1]) / tck / ((a[0] - b[0]) / 1e9)
+        floor[r["server"]] = min(f, floor.get(r["server"], f))
+for r in runs:
+    m = re.match(r"ka_1k_c(\d+)(.*)$", r["scenario"])
+    if r["server"] not in ("httpsd-conns", "nginx-conns") or not m:
+        continue
+    b, a = r["before"], r["after"]
+    req = a[9] - b[9]
+    if req <= 0:
+        continue
+    secs = (a[0] - b[0]) / 1e9
+    us = (a[1] - b[1]) / tck * 1e6 / req
+    busy = (a[6] - b[6]) / hz * 1e6 / req
+    net = ((a[1] - b[1]) / tck - floor.get(r["server"], 0) * secs) * 1e6 / req
+    rate = req / secs
+    k = (r["server"], m.group(2), int(m.group(1)))
+    if k not in pts or us < pts[k][0]:
+        pts[k] = (us, rate, busy, net)
 print("| connections | pacing | httpsd CPU µs/req | x first | req/s | "
       "nginx CPU µs/req | x first | req/s | httpsd / nginx | "
-      "httpsd busy µs/req |")
-print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+      "httpsd busy µs/req | httpsd net µs/req | x first | nginx net µs/req | x first |")
+print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for pace in sorted({p for _, p, _ in pts}):
     counts = sorted({c for _, p, c in pts if p == pace})
     def col(srv, c):
@@ -125,10 +144,19 @@ for pace in sorted({p for _, p, _ in pts}):
                 "%.0f" % v[1]]
     for c in counts:
         h, n = pts.get(("httpsd-conns", pace, c)), pts.get(("nginx-conns", pace, c))
-        print("| %d | %s | %s | %s | %s | %s |" % (c, pace.lstrip("_") or "-",
+        def net(srv):
+            v, v0 = pts.get((srv, pace, c)), pts.get((srv, pace, counts[0]))
+            if v is None:
+                return "- | -"
+            return "%.2f | %s" % (v[3], "%.2f" % (v[3] / v0[3]) if v0 and v0[3] > 0 else "-")
+        print("| %d | %s | %s | %s | %s | %s | %s | %s |" % (c, pace.lstrip("_") or "-",
               " | ".join(col("httpsd-conns", c)), " | ".join(col("nginx-conns", c)),
               "%.2f" % (h[0] / n[0]) if h and n else "-",
-              "%.2f" % h[2] if h else "-"))
+              "%.2f" % h[2] if h else "-", net("httpsd-conns"), net("nginx-conns")))
+print()
+print("Idle floor (CPU seconds per second without load): " + ", ".join(
+      "%s %.3f" % (s.split("-")[0], f) for s, f in sorted(floor.items())) +
+      "; net = CPU minus the floor over the window, per request.")
 PYEOF
 	log "conns: $(tr '\n' ' ' <"$OUT/conns.md")"
 }
@@ -144,6 +172,7 @@ part_conns() {
 		if conns_want httpsd && start_httpsd --max-conns $((max + 1024)) \
 			--max-conns-per-source 0 --idle-sleep "$IDLE_SLEEP"; then
 			warmup
+			conns_idle
 			for c in $list; do conns_point "$c"; done
 			stop_httpsd
 		fi
@@ -157,6 +186,7 @@ part_conns() {
 			CLI_NS=$NAME_B-cli
 			URL=https://$NGX_IP
 			warmup
+			conns_idle
 			for c in $list; do conns_point "$c"; done
 			stop_nginx "$TMP/nginx"
 		fi
