@@ -42,7 +42,7 @@ ulimit -n $((PER + 1024)) || hs_fatal "cannot raise the descriptor limit to $((P
 rss() { awk '/^VmRSS:/ {print $2}' "/proc/$HS_PID/status"; }
 for mode in $MODES; do
 	start_httpsd --tls-records "$mode" --max-conns $((N + 256)) \
-		--max-conns-per-source 0 --keepalive-timeout 600s ||
+		--max-conns-per-source 0 --keepalive-timeout $((2 * (600 + N / 50)))s ||
 		hs_fatal "httpsd did not start"
 	# warm: the first handshake and request allocate lazily made state
 	for _ in 1 2 3; do hcurl -o /dev/null "https://$HS_SRV_IP/index.html"; done
@@ -82,6 +82,7 @@ for mode in $MODES; do
 	if [ -z "$k" ] || [ "$k" -eq 0 ]; then
 		hs_fatal "no connection held: $(cat "$HS_TMP"/idle.err.*)"
 	fi
+	[ "$open" = "$k" ] || hs_log "warning: $k held by the clients, $open open in httpsd"
 	echo "RESULT records=$mode conns=$k open=$open rss_kb_before=$r0 rss_kb_after=$r1" \
 		"bytes_per_conn=$(((r1 - r0) * 1024 / k)) key_blocks=${kb:-?}" \
 		"key_blocks_in_use=${kbu:-?} client_s=$secs"
