@@ -182,6 +182,7 @@ part_conns() {
 		sed -i "s/^events { worker_connections [0-9]*; }/worker_rlimit_nofile $((max + 4096));\nevents { worker_connections $((max + 1024)); }/" \
 			"$TMP/nginx/nginx.conf"
 		if start_nginx "$NAME_B-srv" "$TMP/nginx"; then
+			# shellcheck disable=SC2034 # read by snapshot (scripts/bench)
 			SRV_PID=$NGX_WORKER
 			CLI_NS=$NAME_B-cli
 			URL=https://$NGX_IP
