@@ -39,6 +39,7 @@
 #include "hs_stats.h"
 #include "hs_tls.h"
 #include "hs_tls_crypto.h"
+#include "hs_tls_xkey.h"
 #include "hs_http.h"
 #include "hs_http_files.h"
 #include "hs_log.h"
@@ -338,6 +339,11 @@ workers_plan(struct hs_app *app)
 static void
 workers_setup(void)
 {
+	const struct hs_app *app = hs_workers[0].app;
+
+	hs_tls_xkey_config(app->o.tls_key_blocks != 0 ? app->o.tls_key_blocks
+						      : HS_TLS_XKEY_MAX_DEFAULT,
+			   HS_TLS_XKEY_IDLE_DEFAULT);
 	for (unsigned int i = 0; i < hs_nb_workers; i++) {
 		struct hs_worker *w = &hs_workers[i];
 

@@ -166,6 +166,10 @@ static const struct hs_optdef hs_optdefs[] = {
 	  NULL, false, "N",
 	  "request buffers (11 KiB, held only while a request is in "
 	  "progress) per lcore (default 4096)" },
+	{ "tls-key-blocks", HS_OPT_U32, HS_OFF(tls_key_blocks), 2, 1u << 22,
+	  NULL, false, "N",
+	  "expanded AES-GCM keys (1 KiB, held only while a connection's "
+	  "records flow) per lcore (default 4096)" },
 	{ "mbufs", HS_OPT_U32, HS_OFF(nb_mbufs), 1024, 1u << 24, NULL, false,
 	  "N", "mbufs in the packet pool (default 32767)" },
 	{ "max-file", HS_OPT_U64, HS_OFF(max_file), 0, 1ull << 40, NULL, false,

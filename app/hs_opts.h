@@ -40,6 +40,7 @@ struct hs_opts {
 	uint16_t https_port, http_port;
 	uint32_t max_conns;
 	uint32_t request_buffers; /* per lcore, 0: the server's default */
+	uint32_t tls_key_blocks;  /* expanded TLS keys per lcore, 0: default */
 	uint32_t idle_sleep_us;
 	uint32_t nb_mbufs;
 	uint16_t mtu;

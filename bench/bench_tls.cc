@@ -9,7 +9,13 @@
 //                      as OpenSSL/wrk clients resume)
 //   BM_Request1K       keep-alive request/response on an open session:
 //                      server opens a ~100 B request record and seals a
-//                      1 KiB response record; 64 per iteration
+//                      1 KiB response record; 64 per iteration; own:0
+//                      wolfSSL's record layer, own:1 ours (hs_tls_write)
+//   BM_Request1KCold   the same over two sessions taking turns with a
+//                      key pool of 2 blocks (tls/hs_tls_xkey.h): every
+//                      record's key lost its block to the other session
+//                      and is expanded again (the worst case of
+//                      --tls-key-blocks; ratio to BM_Request1K = its cost)
 //   BM_Response1MiB    a 1 MiB response in 16 KiB records on an open
 //                      session: wolfSSL's record layer (own:0) or ours
 //                      sealing into segment buffers (own:1)
@@ -47,6 +53,7 @@ extern "C" {
 
 #include "hs_tls.h"
 #include "hs_tls_crypto.h"
+#include "hs_tls_xkey.h"
 }
 
 #ifndef HS_SOURCE_ROOT
@@ -302,6 +309,82 @@ BM_ResumedHandshake(benchmark::State &state)
 constexpr int kBatch = 64;
 
 void
+BM_Request1KCold(benchmark::State &state)
+{
+	static const char req[] = "GET /1k.bin HTTP/1.1\r\nHost: 198.18.0.1\r\n"
+				  "User-Agent: bench\r\nAccept: */*\r\n\r\n";
+	const size_t resp_len = static_cast<size_t>(state.range(0));
+	std::vector<uint8_t> resp(resp_len, 'x'), in(16384);
+	Pair p[2];
+	SrvClock warm;
+	struct hs_tls_xkey_stats x0, x1;
+
+	/* a fresh pool of 2 blocks for this thread (no session holds one) */
+	if (hs_tls_xkey_thread_fini() != 0) {
+		state.SkipWithError("key blocks still attached");
+		return;
+	}
+	hs_tls_xkey_config(2, HS_TLS_XKEY_IDLE_DEFAULT);
+	if (!Connect(&p[0], &warm, nullptr, g_srv_ctx_own) ||
+	    !Connect(&p[1], &warm, nullptr, g_srv_ctx_own) ||
+	    !hs_tls_own_records(p[0].srv) || !hs_tls_own_records(p[1].srv)) {
+		state.SkipWithError("handshake or handover failed");
+		return;
+	}
+	hs_tls_xkey_stats(&x0);
+	for (auto _ : state) {
+		SrvClock clk;
+
+		for (int i = 0; i < kBatch; i++)
+			if (wolfSSL_write(p[i & 1].cli, req, sizeof(req) - 1) !=
+			    static_cast<int>(sizeof(req) - 1)) {
+				state.SkipWithError("client write failed");
+				goto out;
+			}
+		clk.start();
+		for (int i = 0; i < kBatch; i++) {
+			int n = hs_tls_read(p[i & 1].srv, in.data(),
+					    sizeof(req) - 1);
+			int w = hs_tls_write(p[i & 1].srv, resp.data(),
+					     resp_len);
+
+			if (n != static_cast<int>(sizeof(req) - 1) ||
+			    w != static_cast<int>(resp_len)) {
+				clk.stop();
+				state.SkipWithError("server read/write failed");
+				goto out;
+			}
+		}
+		clk.stop();
+		for (int i = 0; i < kBatch; i++) {
+			size_t got = 0;
+
+			while (got < resp_len) {
+				int r = wolfSSL_read(
+					p[i & 1].cli, in.data(),
+					static_cast<int>(in.size()));
+				if (r <= 0) {
+					state.SkipWithError(
+						"client read failed");
+					goto out;
+				}
+				got += static_cast<size_t>(r);
+			}
+		}
+		state.SetIterationTime(clk.acc / kBatch);
+	}
+	hs_tls_xkey_stats(&x1);
+	state.counters["expand_per_req"] =
+		static_cast<double>(x1.expand - x0.expand) /
+		(static_cast<double>(state.iterations()) * kBatch);
+out:
+	Disconnect(&p[0], &warm);
+	Disconnect(&p[1], &warm);
+	(void)hs_tls_xkey_thread_fini();
+	hs_tls_xkey_config(HS_TLS_XKEY_MAX_DEFAULT, HS_TLS_XKEY_IDLE_DEFAULT);
+}
+
+void
 BM_Request1K(benchmark::State &state)
 {
 	static const char req[] = "GET /1k.bin HTTP/1.1\r\nHost: 198.18.0.1\r\n"
@@ -311,7 +394,9 @@ BM_Request1K(benchmark::State &state)
 	Pair p;
 	SrvClock warm;
 
-	if (!Connect(&p, &warm, nullptr)) {
+	if (!Connect(&p, &warm, nullptr,
+		     state.range(1) != 0 ? g_srv_ctx_own : nullptr) ||
+	    hs_tls_own_records(p.srv) != (state.range(1) != 0)) {
 		state.SkipWithError("handshake failed");
 		return;
 	}
@@ -530,6 +615,13 @@ BENCHMARK(BM_ResumedHandshake)->UseManualTime()->Unit(benchmark::kMicrosecond);
 // Fixed count: manual time is the server's share only (~1/100 of the
 // wall time), so a min_time in manual time would run for minutes.
 BENCHMARK(BM_Request1K)
+	->Args({ 1024, 0 })
+	->Args({ 1024, 1 })
+	->ArgNames({ "resp", "own" })
+	->UseManualTime()
+	->Iterations(2000)
+	->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Request1KCold)
 	->Arg(1024)
 	->ArgName("resp")
 	->UseManualTime()

@@ -102,12 +102,15 @@ hs_rpool_get(struct hs_http_rpool *p)
 	if (p->free == NULL) {
 		uint32_t n = HS_HTTP_RPOOL_CHUNK;
 		struct hs_http_rchunk *k;
+		size_t al = _Alignof(struct hs_http_rchunk),
+		       sz; /* the hash's */
 
 		if (p->max != 0 && p->total >= p->max)
 			return NULL;
 		if (p->max != 0 && n > p->max - p->total)
 			n = p->max - p->total;
-		k = malloc(sizeof(*k) + n * sizeof(k->blk[0]));
+		sz = sizeof(*k) + n * sizeof(k->blk[0]);
+		k = aligned_alloc(al, (sz + al - 1) & ~(al - 1));
 		if (k == NULL)
 			return NULL;
 		k->next = p->chunks;
@@ -197,10 +200,11 @@ hs_expects_continue(const struct hs_http_req *r)
 static int
 hs_route_sink(struct hs_http_conn *c, bool keep)
 {
-	if (hs_http_sink_start(&c->sink) < 0)
+	if (hs_http_sink_start(&c->rs->sink) < 0)
 		return hs_respond_error(c, 500, false);
 	c->body_fn = hs_http_sink_data;
-	c->body_ctx = &c->sink;
+	c->body_ctx = &c->rs->sink; /* held while the body is read and
+					* the digest sent (hs_rs_idle) */
 	c->reply_fn = hs_http_sink_reply;
 	c->reply_keep = keep;
 	return 0;
@@ -510,9 +514,8 @@ hs_http_server_defaults(struct hs_http_server *srv)
 void
 hs_http_conn_init(struct hs_http_conn *c, const struct hs_http_server *srv)
 {
-	memset(c, 0, offsetof(struct hs_http_conn, sink));
+	memset(c, 0, sizeof(*c));
 	c->srv = srv;
-	c->sink.active = false;
 }
 
 char *

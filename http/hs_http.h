@@ -101,7 +101,8 @@ struct hs_http_rstate {
 	char log_ua[HS_LOG_UA_MAX];
 	char hdr[HS_HTTP_HDR_BUF];
 	char in[HS_HTTP_IN_BUF];
-	struct hs_http_req req; /* parser state of the next request */
+	struct hs_http_req req;   /* parser state of the next request */
+	struct hs_http_sink sink; /* upload being hashed (--upload-sink) */
 };
 
 /* A pool of request state blocks, one per lcore (no lock), grown in
@@ -176,7 +177,6 @@ struct hs_http_conn {
 	 * on an idle connection: see struct hs_http_rstate */
 	struct hs_http_rstate *rs;
 	bool rs_wait; /* input waits for a block (the pool is exhausted) */
-	struct hs_http_sink sink; /* upload being hashed (--upload-sink) */
 };
 
 void hs_http_conn_init(struct hs_http_conn *c,

@@ -48,6 +48,7 @@
 #include "hs_rcu.h"
 #include "hs_tcp.h"
 #include "hs_tls.h"
+#include "hs_tls_xkey.h"
 #include "hs_http.h"
 #include "hs_log.h"
 #include "hs_server.h"
@@ -202,6 +203,20 @@ srv_count_tls(struct hs_stats *st, unsigned int ev)
 		st->tls_key_limit_updates++;
 }
 
+/* The lcore's expanded-key pool, as gauges and counters. */
+static void
+srv_count_keys(struct hs_stats *st)
+{
+	struct hs_tls_xkey_stats x;
+
+	hs_tls_xkey_stats(&x);
+	st->tls_key_blocks = x.total;
+	st->tls_key_blocks_in_use = x.in_use;
+	st->tls_key_expand = x.expand;
+	st->tls_key_reused = x.reused;
+	st->tls_key_evicted = x.evicted;
+}
+
 static void
 srv_conn_free(struct hs_srv_conn *sc)
 {
@@ -213,6 +228,8 @@ srv_conn_free(struct hs_srv_conn *sc)
 	sc->prev->next = sc->next;
 	sc->next->prev = sc->prev;
 	srv_count_tls(hs_lcore_stats(sl->lc), hs_tp_release(&sc->tp));
+	if (sl->is_tls)
+		srv_count_keys(hs_lcore_stats(sl->lc));
 	if (sc->tls_gen != NULL)
 		srv_gen_drop(sc->tls_gen, sl->slot);
 	if (sc->rsp_gen != NULL)
@@ -384,6 +401,9 @@ srv_drive(struct hs_srv_conn *sc)
 {
 	struct hs_stats *st = hs_lcore_stats(hs_tcp_lcore_of(sc->tp.tcp));
 	bool wrote = false, read = false;
+
+	if (sc->tp.tls != NULL)
+		srv_count_keys(st);
 
 	if (sc->closing)
 		return;

@@ -25,6 +25,7 @@
 
 #include "hs_common.h"
 #include "hs_tls_crypto.h"
+#include "hs_tls_xkey.h"
 
 #ifndef WOLF_CRYPTO_CB
 #error "wolfSSL without crypto callbacks (--enable-cryptocb): no ipsec-mb device"
@@ -129,6 +130,7 @@ void
 hs_tls_crypto_thread_fini(void)
 {
 	hs_tls_crypto_seed_fini();
+	(void)hs_tls_xkey_thread_fini(); /* kept if keys still hold blocks */
 	if (hs_tls_crypto_fallback != NULL) {
 		hs_tls_crypto_keyset_free(hs_tls_crypto_fallback);
 		hs_tls_crypto_fallback = NULL;
@@ -491,11 +493,27 @@ hs_tls_crypto_cb(int devId, wc_CryptoInfo *info, void *ctx)
 
 /* ---- Direct AEAD (hs_tls_rec) ---------------------------------------- */
 
+/* A connection's key: the raw key only (ChaCha20 uses it as is); an
+ * AES-GCM key's expansion is a block of the thread's pool (hs_tls_xkey.h)
+ * attached by hs_tls_aead_begin, NULL while the key is idle. */
 struct hs_tls_aead {
-	struct gcm_key_data kd; /* AES-GCM; 64-byte aligned */
-	uint8_t raw[32] __attribute__((aligned(16))); /* ChaCha20 key */
+	uint8_t raw[32] __attribute__((aligned(16)));
 	enum hs_tls_aead_alg alg;
+	struct hs_tls_xkey *x;
 };
+_Static_assert(sizeof(struct gcm_key_data) <= HS_TLS_XKEY_LEN, "xkey len");
+
+size_t
+hs_tls_aead_size(void)
+{
+	return sizeof(struct hs_tls_aead);
+}
+
+static inline const struct gcm_key_data *
+hs_tls_aead_kd(const struct hs_tls_aead *a)
+{
+	return (const struct gcm_key_data *)a->x->kd;
+}
 
 _Static_assert(sizeof(struct gcm_context_data) <=
 		       sizeof(struct hs_tls_aead_ctx),
@@ -530,12 +548,9 @@ hs_tls_aead_rekey(struct hs_tls_aead *a, const uint8_t *key, size_t keylen)
 		return -EINVAL;
 	if (HS_UNLIKELY(m == NULL))
 		return -ENOTSUP;
+	hs_tls_xkey_release(&a->x); /* expanded again on first use */
 	explicit_bzero(a->raw, sizeof(a->raw));
 	memcpy(a->raw, key, keylen);
-	if (a->alg != HS_TLS_AEAD_CHACHA20_POLY1305) {
-		hs_tls_crypto_expand(m, a->raw, (int)keylen, &a->kd);
-		explicit_bzero(a->raw, sizeof(a->raw)); /* kd is all we need */
-	}
 	return 0;
 }
 
@@ -546,10 +561,9 @@ hs_tls_aead_new(enum hs_tls_aead_alg alg, const uint8_t *key, size_t keylen)
 
 	if (hs_tls_aead_key_len(alg) == 0 || keylen != hs_tls_aead_key_len(alg))
 		return NULL;
-	a = aligned_alloc(64, (sizeof(*a) + 63) & ~(size_t)63);
+	a = calloc(1, sizeof(*a));
 	if (a == NULL)
 		return NULL;
-	memset(a, 0, sizeof(*a));
 	a->alg = alg;
 	if (hs_tls_aead_rekey(a, key, keylen) != 0) {
 		hs_tls_aead_free(a);
@@ -563,6 +577,7 @@ hs_tls_aead_free(struct hs_tls_aead *a)
 {
 	if (a == NULL)
 		return;
+	hs_tls_xkey_release(&a->x);
 	explicit_bzero(a, sizeof(*a));
 	free(a);
 }
@@ -573,9 +588,26 @@ hs_tls_aead_alg(const struct hs_tls_aead *a)
 	return a != NULL ? a->alg : HS_TLS_AEAD_NONE;
 }
 
+/* Attach a's expanded key (expanding it if its block was taken or it
+ * never had one): 0 or -ENOMEM. */
+static int
+hs_tls_aead_attach(IMB_MGR *m, struct hs_tls_aead *a)
+{
+	bool fresh;
+	struct hs_tls_xkey *x = hs_tls_xkey_attach(&a->x, &fresh);
+
+	if (HS_UNLIKELY(x == NULL))
+		return -ENOMEM;
+	if (fresh)
+		hs_tls_crypto_expand(m, a->raw,
+				     (int)hs_tls_aead_key_len(a->alg),
+				     (struct gcm_key_data *)x->kd);
+	return 0;
+}
+
 int
-hs_tls_aead_begin(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
-		  bool enc, const uint8_t nonce[HS_TLS_AEAD_NONCE_LEN],
+hs_tls_aead_begin(struct hs_tls_aead *a, struct hs_tls_aead_ctx *c, bool enc,
+		  const uint8_t nonce[HS_TLS_AEAD_NONCE_LEN],
 		  const uint8_t *aad, size_t aadlen)
 {
 	IMB_MGR *m = hs_tls_crypto_thread_mgr();
@@ -587,12 +619,16 @@ hs_tls_aead_begin(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
 		aad = hs_tls_crypto_empty, aadlen = 0;
 	switch (a->alg) {
 	case HS_TLS_AEAD_AES128_GCM:
-		IMB_AES128_GCM_INIT(m, &a->kd, (struct gcm_context_data *)c,
-				    nonce, aad, (uint64_t)aadlen);
+		HS_GUARD(hs_tls_aead_attach(m, a));
+		IMB_AES128_GCM_INIT(m, hs_tls_aead_kd(a),
+				    (struct gcm_context_data *)c, nonce, aad,
+				    (uint64_t)aadlen);
 		break;
 	case HS_TLS_AEAD_AES256_GCM:
-		IMB_AES256_GCM_INIT(m, &a->kd, (struct gcm_context_data *)c,
-				    nonce, aad, (uint64_t)aadlen);
+		HS_GUARD(hs_tls_aead_attach(m, a));
+		IMB_AES256_GCM_INIT(m, hs_tls_aead_kd(a),
+				    (struct gcm_context_data *)c, nonce, aad,
+				    (uint64_t)aadlen);
 		break;
 	case HS_TLS_AEAD_CHACHA20_POLY1305:
 		IMB_CHACHA20_POLY1305_INIT(
@@ -616,21 +652,21 @@ hs_tls_aead_update_to(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
 	switch (a->alg) {
 	case HS_TLS_AEAD_AES128_GCM:
 		if (enc)
-			IMB_AES128_GCM_ENC_UPDATE(m, &a->kd,
+			IMB_AES128_GCM_ENC_UPDATE(m, hs_tls_aead_kd(a),
 						  (struct gcm_context_data *)c,
 						  dst, src, len);
 		else
-			IMB_AES128_GCM_DEC_UPDATE(m, &a->kd,
+			IMB_AES128_GCM_DEC_UPDATE(m, hs_tls_aead_kd(a),
 						  (struct gcm_context_data *)c,
 						  dst, src, len);
 		break;
 	case HS_TLS_AEAD_AES256_GCM:
 		if (enc)
-			IMB_AES256_GCM_ENC_UPDATE(m, &a->kd,
+			IMB_AES256_GCM_ENC_UPDATE(m, hs_tls_aead_kd(a),
 						  (struct gcm_context_data *)c,
 						  dst, src, len);
 		else
-			IMB_AES256_GCM_DEC_UPDATE(m, &a->kd,
+			IMB_AES256_GCM_DEC_UPDATE(m, hs_tls_aead_kd(a),
 						  (struct gcm_context_data *)c,
 						  dst, src, len);
 		break;
@@ -668,21 +704,25 @@ hs_tls_aead_final(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
 	case HS_TLS_AEAD_AES128_GCM:
 		if (enc)
 			IMB_AES128_GCM_ENC_FINALIZE(
-				m, &a->kd, (struct gcm_context_data *)c, tag,
+				m, hs_tls_aead_kd(a),
+				(struct gcm_context_data *)c, tag,
 				HS_TLS_AEAD_TAG_LEN);
 		else
 			IMB_AES128_GCM_DEC_FINALIZE(
-				m, &a->kd, (struct gcm_context_data *)c, tag,
+				m, hs_tls_aead_kd(a),
+				(struct gcm_context_data *)c, tag,
 				HS_TLS_AEAD_TAG_LEN);
 		break;
 	case HS_TLS_AEAD_AES256_GCM:
 		if (enc)
 			IMB_AES256_GCM_ENC_FINALIZE(
-				m, &a->kd, (struct gcm_context_data *)c, tag,
+				m, hs_tls_aead_kd(a),
+				(struct gcm_context_data *)c, tag,
 				HS_TLS_AEAD_TAG_LEN);
 		else
 			IMB_AES256_GCM_DEC_FINALIZE(
-				m, &a->kd, (struct gcm_context_data *)c, tag,
+				m, hs_tls_aead_kd(a),
+				(struct gcm_context_data *)c, tag,
 				HS_TLS_AEAD_TAG_LEN);
 		break;
 	case HS_TLS_AEAD_CHACHA20_POLY1305:
@@ -815,6 +855,12 @@ hs_tls_aead_new(enum hs_tls_aead_alg alg, const uint8_t *key, size_t keylen)
 	(void)alg, (void)key, (void)keylen;
 	return NULL;
 }
+
+size_t
+hs_tls_aead_size(void)
+{
+	return 0;
+}
 int
 hs_tls_aead_rekey(struct hs_tls_aead *a, const uint8_t *key, size_t keylen)
 {
@@ -833,8 +879,8 @@ hs_tls_aead_alg(const struct hs_tls_aead *a)
 	return HS_TLS_AEAD_NONE;
 }
 int
-hs_tls_aead_begin(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
-		  bool enc, const uint8_t nonce[HS_TLS_AEAD_NONCE_LEN],
+hs_tls_aead_begin(struct hs_tls_aead *a, struct hs_tls_aead_ctx *c, bool enc,
+		  const uint8_t nonce[HS_TLS_AEAD_NONCE_LEN],
 		  const uint8_t *aad, size_t aadlen)
 {
 	(void)a, (void)c, (void)enc, (void)nonce, (void)aad, (void)aadlen;

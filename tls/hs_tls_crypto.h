@@ -104,9 +104,11 @@ void hs_tls_crypto_stats(struct hs_tls_crypto_stats *out);
 
 /* ---- Direct AEAD for the record layer (hs_tls_rec.h) -------------------
  * The same ipsec-mb manager and key expansion as the wolfSSL device, driven
- * directly: a key is expanded once into a struct hs_tls_aead (AES-GCM:
- * the AES round keys and GHASH tables, ~1 KB; ChaCha20-Poly1305: the raw
- * 32-byte key), and a record is sealed or opened with begin / update... /
+ * directly: a struct hs_tls_aead holds the raw key (48 bytes); an AES-GCM
+ * key's expansion (round keys and GHASH tables, ~1 KB) is a block of the
+ * thread's pool attached by begin while the key is in use and taken back
+ * from idle keys (hs_tls_xkey.h), and a record is sealed or opened with
+ * begin / update... /
  * finish over any number of pieces, in place (dst == src), so a record
  * spread over a chain of buffers is never gathered.  Nothing is allocated
  * per record.  Nonces are 12 bytes, tags 16 (RFC 5116, RFC 8446 §5.3). */
@@ -128,19 +130,23 @@ struct hs_tls_aead_ctx {
 /* Key length of alg in bytes (16 or 32), 0 for NONE/unknown. */
 size_t hs_tls_aead_key_len(enum hs_tls_aead_alg alg);
 /* A key for alg: NULL on a wrong key length, without ipsec-mb, or on
- * ENOMEM.  Expands the key (AES-GCM) once.  Free with hs_tls_aead_free
- * (wipes it). */
+ * ENOMEM.  The AES-GCM expansion happens at the first begin.  Free with
+ * hs_tls_aead_free (wipes it and its block), on the thread that used it. */
 struct hs_tls_aead *hs_tls_aead_new(enum hs_tls_aead_alg alg,
 				    const uint8_t *key, size_t keylen);
 /* Replace the key in place (TLS 1.3 KeyUpdate); same algorithm and
  * length.  0 or -EINVAL. */
 int hs_tls_aead_rekey(struct hs_tls_aead *a, const uint8_t *key, size_t keylen);
 void hs_tls_aead_free(struct hs_tls_aead *a);
+/* sizeof(struct hs_tls_aead) (0 without ipsec-mb), for bench/conn_sizes. */
+size_t hs_tls_aead_size(void);
 enum hs_tls_aead_alg hs_tls_aead_alg(const struct hs_tls_aead *a);
 
-/* Start a record: enc true seals, false opens.  0 or -ENOTSUP (no
- * manager on this thread). */
-int hs_tls_aead_begin(const struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
+/* Start a record: enc true seals, false opens; attaches (and if need
+ * be expands) the AES-GCM key, which stays attached until the record is
+ * finished (no other key of the thread may begin meanwhile).  0, -ENOTSUP
+ * (no manager on this thread) or -ENOMEM (no key block at all). */
+int hs_tls_aead_begin(struct hs_tls_aead *a, struct hs_tls_aead_ctx *c,
 		      bool enc, const uint8_t nonce[HS_TLS_AEAD_NONCE_LEN],
 		      const uint8_t *aad, size_t aadlen);
 /* Encrypt (sealing) or decrypt (opening) len bytes in place. */

@@ -135,6 +135,8 @@ bool hs_tls_own_active(const struct hs_tls_sess *s);
 /* For tests: move the write sequence number (e.g. next to the record
  * limit at which we update our keys).  0, or -EINVAL if not active. */
 int hs_tls_own_set_write_seq(struct hs_tls_sess *s, uint64_t seq);
+/* sizeof(struct hs_tls_own), for bench/conn_sizes. */
+size_t hs_tls_own_size(void);
 void hs_tls_own_free(struct hs_tls_sess *s);
 int hs_tls_own_read(struct hs_tls_sess *s, void *buf, size_t len);
 int hs_tls_own_write(struct hs_tls_sess *s, const void *buf, size_t len);

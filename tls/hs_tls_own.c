@@ -93,6 +93,12 @@ struct hs_tls_own {
 	char alpn[32];
 };
 
+size_t
+hs_tls_own_size(void)
+{
+	return sizeof(struct hs_tls_own);
+}
+
 int
 hs_tls_records_parse(const char *name, enum hs_tls_records *out)
 {

@@ -15,7 +15,13 @@
 	X(tls_resumed) X(tls_resume_refused) X(tls_resume_expired) \
 	X(tls_early_accepted) X(tls_early_replayed) X(tls_early_unparsed) \
 	X(drop_tls_hello_big) \
-	X(tls_own_records) X(tls_peer_key_updates) X(tls_key_limit_updates)
+	X(tls_own_records) X(tls_peer_key_updates) X(tls_key_limit_updates) \
+	X(tls_key_blocks) X(tls_key_blocks_in_use) X(tls_key_expand) \
+	X(tls_key_reused) X(tls_key_evicted)
 /* clang-format on */
+/* tls_key_*: the lcore's pool of expanded AES-GCM keys (hs_tls_xkey.h):
+ * blocks allocated and attached to a key now (gauges), expansions, blocks
+ * taken from keys idle for the idle period, and from keys still in use
+ * at the bound (--tls-key-blocks), each then expanded again. */
 
 #endif

@@ -54,7 +54,7 @@ HTTP_SRCS=("$TOP/http/hs_http_parse.c" "$TOP/http/hs_http_files.c" "$TOP/http/hs
 TLS_CORE=("$TOP/tls/hs_tls.c" "$TOP/tls/hs_tls_ctx.c" "$TOP/tls/hs_tls_sni.c")
 TLS_SRCS=("$TOP/tls/hs_tls_crypto.c" "$TOP/tls/hs_tls_mtls.c" "$TOP/tls/hs_tls_ocsp.c"
 	"$TOP/tls/hs_tls_early.c" "$TOP/tls/hs_tls_scache.c" "$TOP/tls/hs_tls_hello.c"
-	"$TOP/tls/hs_tls_rec.c" "$TOP/tls/hs_tls_own.c")
+	"$TOP/tls/hs_tls_rec.c" "$TOP/tls/hs_tls_own.c" "$TOP/tls/hs_tls_xkey.c")
 TLS_FLAGS=(-I"$TOP/tls" -DHS_WOLFSSL_DESC='"fuzz"' -DHS_WOLFSSL_TUNED=0
 	-DHS_WOLFSSL_HALF_RTT=0)
 # hs_http_sink.c hashes with wolfCrypt: the tuned build, else Debian's
@@ -84,7 +84,7 @@ for t in $TARGETS; do
 	case $t in
 	tls_hello) t_srcs=("$TOP/tls/hs_tls_hello.c" "$TOP/tls/hs_tls_early.c")
 		t_cflags+=(-I"$TOP/tls") ;;
-	tls_rec) t_srcs=("$TOP/tls/hs_tls_rec.c" "$TOP/tls/hs_tls_crypto.c")
+	tls_rec) t_srcs=("$TOP/tls/hs_tls_rec.c" "$TOP/tls/hs_tls_crypto.c" "$TOP/tls/hs_tls_xkey.c")
 		t_cflags+=(-I"$TOP/tls" -DHS_HAVE_IPSECMB=1)
 		t_libs=(-lIPSec_MB "${LIBS[@]}") ;;
 	tkeys) t_srcs=("${TLS_CORE[@]}" "${TLS_SRCS[@]}"); t_cflags+=("${TLS_FLAGS[@]}") ;;

@@ -115,6 +115,10 @@ conns=$((conns + 1))
 check_eq "every TLS connection ran our record layer (tls_own_records)" "$conns" \
 	"$(settled tls_own_records)"
 check_eq "no TLS error counted" 0 "$(hs_stat tls_err)"
+# expanded AES-GCM keys come from the lcore's pool and go back with the
+# session (tls/hs_tls_xkey.h)
+check_ge "records took expanded keys from the pool" 1 "$(hs_stat tls_key_expand)"
+check_eq "every expanded key back in the pool" 0 "$(hs_stat tls_key_blocks_in_use)"
 stop_httpsd
 
 # --- small segments on a reordering, duplicating link -------------------------
