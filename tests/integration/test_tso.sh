@@ -38,6 +38,16 @@ TAP=${HS_NAME}t
 HS_VDEV="net_tap0,iface=$TAP"
 
 srv() { ip netns exec "$HS_SRV_NS" "$@"; }
+# The kernel removes a stopped httpsd's tap after the process is gone: a
+# restart must wait for it, or the new tap (same name) vanishes with it.
+tap_gone() {
+	local i
+	for ((i = 0; i < 100; i++)); do	# bounded: 10 s
+		srv ip link show "$TAP" >/dev/null 2>&1 || return 0
+		sleep 0.1
+	done
+	hs_fatal "$TAP still there 10 s after httpsd stopped"
+}
 tap_up() {
 	srv ip addr add 198.18.0.2/24 dev "$TAP" || hs_fatal "cannot address $TAP"
 	srv ip link set "$TAP" up || hs_fatal "cannot bring $TAP up"
@@ -107,6 +117,7 @@ oerr=$("$HS_PY" "$HS_LIBDIR/hs_telemetry.py" "$(hs_telemetry_sock)" /ethdev/stat
 	"$HS_PY" -c 'import json,sys; d = json.load(sys.stdin); print(d.get("/ethdev/stats", d)["oerrors"])')
 check_eq "net_tap TX errors (oerrors): none" 0 "${oerr:-missing}"
 stop_httpsd	# exit 0 and mbufs_in_use 0
+tap_gone
 
 # --- TSO on, clean link: large frames ------------------------------------------------
 start_httpsd || hs_fatal "httpsd did not restart"
@@ -120,6 +131,7 @@ check_ge "clean link: 16 MiB in TSO frames of 8 segments or more on average" \
 check_ge "clean link: TSO frames carry nearly everything (9/10 of the segments)" \
 	$(($(hs_stat tx_tcp) * 9 / 10)) "$segs"
 stop_httpsd
+tap_gone
 
 # --- TSO off -------------------------------------------------------------------------
 start_httpsd --tso off || hs_fatal "httpsd did not start with --tso off"
