@@ -321,6 +321,27 @@ srv_abort(struct hs_srv_conn *sc)
 	srv_conn_free(sc);
 }
 
+/* Nothing in progress on sc: no response output, no request bytes
+ * buffered or unread, no body being read, not waiting for a request
+ * block; and the transport either established (TLS: the session is up,
+ * none of its plaintext left unread) or not one byte received yet (TLS:
+ * no ClientHello, so no session to close either). */
+static bool
+srv_quiet(struct hs_srv_conn *sc)
+{
+	const void *p;
+
+	if (hs_http_conn_output(&sc->http, &p) != 0 || sc->http.in_len != 0 ||
+	    sc->http.rs_wait || hs_http_conn_reading_body(&sc->http) ||
+	    hs_tcp_recv_avail(sc->tp.tcp) != 0)
+		return false;
+	if (sc->tp.tls == NULL)
+		return true;
+	if (hs_tp_established(&sc->tp))
+		return sc->tp_dry;
+	return !sc->tp.rx_seen;
+}
+
 /* Re-arm the connection's deadline after a drive.  A phase's clock
  * starts when the phase is entered, except WRITING, which restarts on
  * every write that made progress (nginx's send_timeout), so a slow but
@@ -333,12 +354,11 @@ srv_arm(struct hs_srv_conn *sc, bool wrote, bool read)
 	enum hs_srv_phase ph;
 	const void *p;
 
-	/* Draining: a keep-alive connection idle after a response closes
-	 * now; a fresh one may still send its first request. */
-	if (sc->sl->draining && !sc->closing && sc->http.requests > 0 &&
-	    hs_http_conn_output(&sc->http, &p) == 0 && sc->http.in_len == 0 &&
-	    !sc->http.rs_wait && !hs_http_conn_reading_body(&sc->http) &&
-	    hs_tp_established(&sc->tp))
+	/* Draining: a connection with no request in progress closes now
+	 * (nginx's graceful shutdown): idle keep-alive, and fresh ones that
+	 * have not sent a request; a response being sent, a request (head
+	 * or body) being read and a TLS handshake under way go on. */
+	if (sc->sl->draining && !sc->closing && srv_quiet(sc))
 		srv_close(sc);
 	if (sc->closing)
 		ph = HS_SRV_CLOSING;
@@ -522,6 +542,10 @@ srv_accepted(struct hs_tcp_conn *c, void *arg)
 	sl->live.next->prev = sc;
 	sl->live.next = sc;
 	hs_tcp_set_app(c, sc);
+	/* Completed its handshake after the drain began: nothing to wait
+	 * for (srv_arm closes it unless it brought data already). */
+	if (sl->draining)
+		srv_arm(sc, false, false);
 	return 0;
 }
 

@@ -23,8 +23,10 @@ tp_pull(void *io, uint8_t *buf, size_t len)
 	struct hs_transport *t = io;
 	size_t n = hs_tcp_recv(t->tcp, buf, len);
 
-	if (n > 0)
+	if (n > 0) {
+		t->rx_seen = true;
 		return (int)n;
+	}
 	return hs_tcp_peer_closed(t->tcp) ? -EPIPE : 0;
 }
 
@@ -48,6 +50,7 @@ hs_tp_open_plain(struct hs_transport *t, struct hs_tcp_conn *c)
 	t->tcp = c;
 	t->tls = NULL;
 	t->established = true;
+	t->rx_seen = false;
 }
 
 int
@@ -56,6 +59,7 @@ hs_tp_open_tls(struct hs_transport *t, struct hs_tcp_conn *c,
 {
 	t->tcp = c;
 	t->established = false;
+	t->rx_seen = false;
 	t->tls = hs_tls_sess_new(ctx, tp_pull, tp_push, t);
 	return t->tls != NULL ? 0 : -ENOMEM;
 }

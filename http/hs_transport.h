@@ -42,6 +42,7 @@ struct hs_transport {
 	bool established;        /* application bytes may flow: the
 	                                   * TLS handshake is done (plain TCP:
 	                                   * from the start) */
+	bool rx_seen;            /* TLS: a ciphertext byte was received */
 };
 
 /* Bind t to an accepted TCP connection, plain. */
