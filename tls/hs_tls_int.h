@@ -91,6 +91,7 @@ struct hs_tls_sess {
 	hs_tls_pull_fn pull;
 	hs_tls_push_fn push;
 	void *io;
+	const struct hs_tls_rec_out_ops *rec_out; /* own records' output */
 	bool hs_done;          /* handshake finished and its output flushed */
 	bool transport_closed; /* pull saw EOF or push failed */
 	bool tx_blocked;       /* a push in the current call took nothing */
