@@ -38,6 +38,7 @@
  * munmap() calls, and all of them when no memif port exists, go straight
  * to the system call.
  */
+#include <dlfcn.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -94,13 +95,27 @@ hs_port_memif_quiesce(void)
 	rte_rcu_qsbr_synchronize(v, RTE_QSBR_THRID_INVALID);
 }
 
+/* The munmap this one interposes (libc's, or a sanitizer's interceptor
+ * in front of it), found on first use. */
+typedef int (*hs_munmap_fn)(void *, size_t);
+static hs_munmap_fn hs_port_next_munmap;
+
 /* Interposes libc's munmap (exported by the executables that drive
  * ports); same contract. */
 int
 munmap(void *addr, size_t len)
 {
+	hs_munmap_fn fn =
+		__atomic_load_n(&hs_port_next_munmap, __ATOMIC_ACQUIRE);
+
 	if (__atomic_load_n(&hs_port_memif_guarded, __ATOMIC_ACQUIRE) &&
 	    rte_thread_is_intr())
 		hs_port_memif_quiesce();
-	return (int)syscall(SYS_munmap, addr, len);
+	if (fn == NULL) {
+		fn = (hs_munmap_fn)dlsym(RTLD_NEXT, "munmap");
+		if (fn == NULL || fn == munmap)
+			return (int)syscall(SYS_munmap, addr, len);
+		__atomic_store_n(&hs_port_next_munmap, fn, __ATOMIC_RELEASE);
+	}
+	return fn(addr, len);
 }
