@@ -216,6 +216,8 @@ srv_conn_free(struct hs_srv_conn *sc)
 	if (sc->rsp_gen != NULL)
 		srv_gen_drop(sc->rsp_gen, sl->slot);
 	__atomic_store_n(&sl->nlive, sl->nlive - 1, __ATOMIC_RELAXED);
+	if (sc->quiet_closed)
+		__atomic_store_n(&sl->nquiet, sl->nquiet - 1, __ATOMIC_RELAXED);
 	free(sc);
 }
 
@@ -358,8 +360,18 @@ srv_arm(struct hs_srv_conn *sc, bool wrote, bool read)
 	 * (nginx's graceful shutdown): idle keep-alive, and fresh ones that
 	 * have not sent a request; a response being sent, a request (head
 	 * or body) being read and a TLS handshake under way go on. */
-	if (sc->sl->draining && !sc->closing && srv_quiet(sc))
+	if (sc->sl->draining && !sc->closing && srv_quiet(sc)) {
+		/* nothing of a response left unacknowledged either: only
+		 * close_notify / FIN will be, the drain need not wait */
+		bool bare = hs_tcp_send_queued(sc->tp.tcp) == 0;
+
 		srv_close(sc);
+		if (bare) {
+			sc->quiet_closed = true;
+			__atomic_store_n(&sc->sl->nquiet, sc->sl->nquiet + 1,
+					 __ATOMIC_RELAXED);
+		}
+	}
 	if (sc->closing)
 		ph = HS_SRV_CLOSING;
 	else if (!hs_tp_established(&sc->tp))
@@ -517,6 +529,7 @@ srv_accepted(struct hs_tcp_conn *c, void *arg)
 		return -ENOMEM;
 	sc->sl = sl;
 	sc->closing = false;
+	sc->quiet_closed = false;
 	sc->eof = false;
 	sc->tp_dry = false;
 	sc->tls_gen = NULL;
@@ -882,6 +895,24 @@ hs_server_live_conns(void)
 
 			if (sl != NULL)
 				n += __atomic_load_n(&sl->nlive,
+						     __ATOMIC_RELAXED);
+		}
+	return n;
+}
+
+uint64_t
+hs_server_drain_pending(void)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < HS_MAX_LCORES; i++)
+		for (int j = 0; j < 2; j++) {
+			const struct hs_srv_lcore *sl = srv_of[i][j];
+
+			if (sl != NULL)
+				n += __atomic_load_n(&sl->nlive,
+						     __ATOMIC_RELAXED) -
+				     __atomic_load_n(&sl->nquiet,
 						     __ATOMIC_RELAXED);
 		}
 	return n;

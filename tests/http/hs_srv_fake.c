@@ -369,6 +369,12 @@ hs_tcp_peer_closed(const struct hs_tcp_conn *c)
 }
 
 uint32_t
+hs_tcp_send_queued(const struct hs_tcp_conn *c)
+{
+	return (uint32_t)fake_of(c)->queued;
+}
+
+uint32_t
 hs_tcp_send_space(struct hs_tcp_conn *c)
 {
 	const struct fake_conn *fc = fake_of(c);
