@@ -646,14 +646,18 @@ main(int argc, char **argv)
 	}
 	running = false;
 	t_end = rte_rdtsc();
-	/* Tear down: reset what is open; a few polls send the RSTs. */
+	/* Tear down: reset what is open; polls send the RSTs, then keep the
+	 * port up 100 ms so the server reads them (frames left in a memif
+	 * ring are lost with the link; the server would keep those
+	 * connections until its timeouts). */
 	for (unsigned int i = 0; i < cfg.conns; i++)
 		if (conns[i].c != NULL) {
 			conns[i].st = LG_DONE;
 			hs_tcp_abort(conns[i].c);
 			conns[i].c = NULL;
 		}
-	for (int i = 0; i < 100; i++)
+	t_stop = rte_rdtsc() + hz / 10;
+	while (rte_rdtsc() < t_stop)
 		hs_lcore_poll_once(lc);
 
 	qsort(st.lat, st.nlat, sizeof(*st.lat), cmp_u64);
