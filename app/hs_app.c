@@ -446,7 +446,7 @@ app_tick(void)
 		app_reload(app);
 	if (hs_lcore_draining()) {
 		uint64_t now = rte_get_timer_cycles(),
-			 live = hs_server_live_conns();
+			 live = hs_server_drain_pending();
 
 		if (app->drain_deadline == 0) {
 			app->drain_deadline =

@@ -44,6 +44,7 @@
 #include <wolfssl/ssl.h>
 
 #include "hs_lcore.h"
+#include "hs_rcu.h"
 #include "hs_port.h"
 #include "hs_tcp.h"
 
@@ -578,6 +579,13 @@ main(int argc, char **argv)
 		fprintf(stderr, "loadgen: cannot set up the lcore\n");
 		return 2;
 	}
+	/* The lcore reports quiescent states (once per poll): the net_memif
+	 * guard (hs_port_memif.c) waits for them before the PMD unmaps. */
+	if (hs_rcu_init(RTE_MAX_LCORE) < 0) {
+		fprintf(stderr, "loadgen: out of memory\n");
+		return 2;
+	}
+	hs_rcu_online(rte_lcore_id());
 	st.lat = malloc(sizeof(*st.lat) * LG_MAX_SAMPLES);
 	conns = calloc(cfg.conns, sizeof(*conns));
 	wolfSSL_Init();
@@ -638,14 +646,18 @@ main(int argc, char **argv)
 	}
 	running = false;
 	t_end = rte_rdtsc();
-	/* Tear down: reset what is open; a few polls send the RSTs. */
+	/* Tear down: reset what is open; polls send the RSTs, then keep the
+	 * port up 100 ms so the server reads them (frames left in a memif
+	 * ring are lost with the link; the server would keep those
+	 * connections until its timeouts). */
 	for (unsigned int i = 0; i < cfg.conns; i++)
 		if (conns[i].c != NULL) {
 			conns[i].st = LG_DONE;
 			hs_tcp_abort(conns[i].c);
 			conns[i].c = NULL;
 		}
-	for (int i = 0; i < 100; i++)
+	t_stop = rte_rdtsc() + hz / 10;
+	while (rte_rdtsc() < t_stop)
 		hs_lcore_poll_once(lc);
 
 	qsort(st.lat, st.nlat, sizeof(*st.lat), cmp_u64);
@@ -672,8 +684,10 @@ main(int argc, char **argv)
 			wolfSSL_SESSION_free(conns[i].sess);
 	wolfSSL_CTX_free(ctx);
 	wolfSSL_Cleanup();
+	hs_rcu_offline(rte_lcore_id());
 	hs_lcore_fini(lc);
 	hs_port_fini(port);
+	hs_rcu_fini();
 	rte_eal_cleanup();
 	return st.requests > 0 && st.errors == 0 ? 0 : 1;
 }

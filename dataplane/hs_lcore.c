@@ -203,6 +203,9 @@ hs_lcore_init(struct hs_lcore *lc, const struct hs_netif *ifp,
 	lc->tx_csum_even =
 		lc->tx_csum_offload && hs_lcore_tx_csum_even(port_id);
 	hs_lcore_tso_init(lc, port_id);
+	lc->port_gated = port_id != HS_PORT_NONE && hs_port_is_memif(port_id);
+	lc->port_gen = __atomic_load_n(&hs_port_memif_gen, __ATOMIC_ACQUIRE);
+	lc->port_open = !lc->port_gated;
 	hs_lcore_clock(lc);
 	HS_GUARD(hs_tcp_lcore_init(lc, max_conns));
 	hs_lcore_register(lc);
@@ -259,6 +262,11 @@ hs_lcore_xmit(struct hs_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 		return;
 	}
 
+	if (HS_UNLIKELY(!lc->port_open)) { /* memif peer not (yet) there */
+		rte_pktmbuf_free_bulk(pkts, n);
+		lc->stats.drop_tx_link_down += n;
+		return;
+	}
 	sent = rte_eth_tx_burst(lc->port_id, lc->queue_id, pkts, n);
 	if (HS_UNLIKELY(sent < n)) /* one retry: the ring may drain */
 		sent += rte_eth_tx_burst(lc->port_id, lc->queue_id, pkts + sent,
@@ -491,6 +499,27 @@ hs_lcore_clock(struct hs_lcore *lc)
  * loop uses as the next iteration's start.  RDTSC is not cheap everywhere
  * (about 30-40 ns in some VMs, where it is most of an empty poll): one
  * read per iteration, not two. */
+/* net_memif port: decide, once per iteration and before any burst,
+ * whether this iteration may use the port (hs_port_memif.c). */
+static void
+hs_lcore_port_gate(struct hs_lcore *lc)
+{
+	uint32_t gen = __atomic_load_n(&hs_port_memif_gen, __ATOMIC_ACQUIRE);
+	struct rte_eth_link link;
+
+	if (gen != lc->port_gen) { /* the PMD is unmapping: keep out */
+		lc->port_gen = gen;
+		lc->port_open = false;
+	}
+	if (lc->port_open)
+		return;
+	/* memif_connect reports the link up after mapping the regions */
+	memset(&link, 0, sizeof(link));
+	if (rte_eth_link_get_nowait(lc->port_id, &link) == 0 &&
+	    link.link_status == RTE_ETH_LINK_UP)
+		lc->port_open = true;
+}
+
 static uint64_t
 hs_lcore_poll_tsc(struct hs_lcore *lc, uint64_t t0, unsigned int *nrx)
 {
@@ -515,7 +544,9 @@ hs_lcore_poll_tsc(struct hs_lcore *lc, uint64_t t0, unsigned int *nrx)
 	/* Frames of our flows that landed on another lcore. */
 	if (lc->steer != NULL && !rte_ring_empty(lc->steer))
 		steered = hs_lcore_steer_drain(lc);
-	if (lc->port_id != HS_PORT_NONE)
+	if (HS_UNLIKELY(lc->port_gated))
+		hs_lcore_port_gate(lc);
+	if (lc->port_id != HS_PORT_NONE && lc->port_open)
 		n = rte_eth_rx_burst(lc->port_id, lc->queue_id, pkts,
 				     HS_RX_BURST);
 	if (HS_UNLIKELY(lc->impair != NULL)) {

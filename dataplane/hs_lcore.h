@@ -91,6 +91,12 @@ struct hs_lcore {
 	 * last holds an even number of the segment's bytes (hs_tcp_out.c
 	 * sums other chains itself and cuts TSO frames to suit). */
 	bool tx_csum_even;
+	/* net_memif port (hs_port_memif.c): bursts only while port_open,
+	 * which closes when hs_port_memif_gen moves (seen as port_gen) and
+	 * opens again once this lcore has seen the link up */
+	bool port_gated;
+	bool port_open;
+	uint32_t port_gen;
 	unsigned int lcore_id;
 	uint16_t slot; /* registry slot, fixed while registered:
 	                               * index of per-lcore tables (hs_lcore_slot) */

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * hs_lcore_stats.h - the lcore's counters (X-macro lists, no other
- * declarations): the port queue (HS_STATS_PORT), software flow steering
+ * declarations): the port queue (HS_STATS_PORT; drop_tx_link_down: frames
+ * not handed to a net_memif port while it is not known connected,
+ * hs_port_memif.c), software flow steering
  * (HS_STATS_STEER: steer_tx / steer_rx, frames handed to / taken from
  * another lcore's ring; drop_steer_full, dropped because that ring was
  * full) and the poll loop (HS_STATS_LOOP, busy/idle cycle accounting,
@@ -13,7 +15,7 @@
 /* clang-format off */
 #define HS_STATS_PORT(X) \
 	X(rx_pkts) X(rx_bytes) X(tx_pkts) X(tx_bytes) \
-	X(drop_nombuf) X(drop_tx_full)
+	X(drop_nombuf) X(drop_tx_full) X(drop_tx_link_down)
 /* clang-format on */
 
 /* clang-format off */

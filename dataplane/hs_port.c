@@ -348,6 +348,8 @@ hs_port_init(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
 			return hs_port_err(err, errlen, port_id, rc,
 					   "cannot set MTU %u", mtu);
 	}
+	/* Before the start: net_memif may connect as soon as it starts. */
+	hs_port_memif_guard(port_id);
 	rc = rte_eth_dev_start(port_id);
 	if (rc != 0)
 		return hs_port_err(err, errlen, port_id, rc, "cannot start");

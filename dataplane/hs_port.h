@@ -55,4 +55,15 @@ struct rte_mempool *hs_port_pool_create(uint16_t port_id, const char *name,
  * report subtracts them from mbufs_in_use. */
 unsigned int hs_port_mbufs_kept(uint16_t port_id);
 
+/* net_memif (hs_port_memif.c): true when port_id is a net_memif port. */
+bool hs_port_is_memif(uint16_t port_id);
+/* hs_port_init calls it: from then on munmap() on the EAL interrupt thread
+ * waits for the polling lcores to leave the port (the PMD unmaps its
+ * rings there while a burst may still use them). */
+void hs_port_memif_guard(uint16_t port_id);
+/* Bumped (then two RCU grace periods waited for) before each such unmap:
+ * an lcore that sees it move calls no burst function of a memif port
+ * until it has seen the link up again.  Read with __atomic_load_n. */
+extern uint32_t hs_port_memif_gen;
+
 #endif

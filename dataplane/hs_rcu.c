@@ -128,6 +128,12 @@ hs_rcu_fini(void)
 		free(it);
 	}
 	hs_rcu_nb = 0;
-	free(hs_rcu_qsbr);
-	hs_rcu_qsbr = NULL;
+	{
+		struct rte_rcu_qsbr *v = hs_rcu_qsbr;
+
+		/* unpublished first: hs_port_memif.c loads it on another
+		 * thread */
+		__atomic_store_n(&hs_rcu_qsbr, NULL, __ATOMIC_RELEASE);
+		free(v);
+	}
 }

@@ -285,6 +285,8 @@ bool hs_tcp_peer_closed(const struct hs_tcp_conn *c);
  * (hs_tcp_mem.c).  0 because of the lcore: ops->writable() follows when
  * memory frees.  Producers stop at 0 and resume from writable(). */
 uint32_t hs_tcp_send_space(struct hs_tcp_conn *c);
+/* Bytes in the send queue not yet acknowledged (sent or not). */
+uint32_t hs_tcp_send_queued(const struct hs_tcp_conn *c);
 /* Queue len bytes for sending (copied).  Always takes all of them unless
  * mbufs run out or a memory budget refuses them (-ENOBUFS, counted in
  * drop_tcp_snd_mem; writable() follows later) or the connection can no

@@ -751,6 +751,12 @@ hs_tcp_recv_drop(struct hs_tcp_conn *c, size_t len)
 #define HS_TCP_SND_SEG   2048u
 
 uint32_t
+hs_tcp_send_queued(const struct hs_tcp_conn *c)
+{
+	return hs_tcp_app_alive(c) ? c->sndq.bytes : 0;
+}
+
+uint32_t
 hs_tcp_send_space(struct hs_tcp_conn *c)
 {
 	const struct hs_tcp_lcore *tl;

@@ -235,6 +235,8 @@ srv_conn_free(struct hs_srv_conn *sc)
 	if (sc->rsp_gen != NULL)
 		srv_gen_drop(sc->rsp_gen, sl->slot);
 	__atomic_store_n(&sl->nlive, sl->nlive - 1, __ATOMIC_RELAXED);
+	if (sc->quiet_closed)
+		__atomic_store_n(&sl->nquiet, sl->nquiet - 1, __ATOMIC_RELAXED);
 	free(sc);
 }
 
@@ -340,6 +342,27 @@ srv_abort(struct hs_srv_conn *sc)
 	srv_conn_free(sc);
 }
 
+/* Nothing in progress on sc: no response output, no request bytes
+ * buffered or unread, no body being read, not waiting for a request
+ * block; and the transport either established (TLS: the session is up,
+ * none of its plaintext left unread) or not one byte received yet (TLS:
+ * no ClientHello, so no session to close either). */
+static bool
+srv_quiet(struct hs_srv_conn *sc)
+{
+	const void *p;
+
+	if (hs_http_conn_output(&sc->http, &p) != 0 || sc->http.in_len != 0 ||
+	    sc->http.rs_wait || hs_http_conn_reading_body(&sc->http) ||
+	    hs_tcp_recv_avail(sc->tp.tcp) != 0)
+		return false;
+	if (sc->tp.tls == NULL)
+		return true;
+	if (hs_tp_established(&sc->tp))
+		return sc->tp_dry;
+	return !sc->tp.rx_seen;
+}
+
 /* Re-arm the connection's deadline after a drive.  A phase's clock
  * starts when the phase is entered, except WRITING, which restarts on
  * every write that made progress (nginx's send_timeout), so a slow but
@@ -352,13 +375,22 @@ srv_arm(struct hs_srv_conn *sc, bool wrote, bool read)
 	enum hs_srv_phase ph;
 	const void *p;
 
-	/* Draining: a keep-alive connection idle after a response closes
-	 * now; a fresh one may still send its first request. */
-	if (sc->sl->draining && !sc->closing && sc->http.requests > 0 &&
-	    hs_http_conn_output(&sc->http, &p) == 0 && sc->http.in_len == 0 &&
-	    !sc->http.rs_wait && !hs_http_conn_reading_body(&sc->http) &&
-	    hs_tp_established(&sc->tp))
+	/* Draining: a connection with no request in progress closes now
+	 * (nginx's graceful shutdown): idle keep-alive, and fresh ones that
+	 * have not sent a request; a response being sent, a request (head
+	 * or body) being read and a TLS handshake under way go on. */
+	if (sc->sl->draining && !sc->closing && srv_quiet(sc)) {
+		/* nothing of a response left unacknowledged either: only
+		 * close_notify / FIN will be, the drain need not wait */
+		bool bare = hs_tcp_send_queued(sc->tp.tcp) == 0;
+
 		srv_close(sc);
+		if (bare) {
+			sc->quiet_closed = true;
+			__atomic_store_n(&sc->sl->nquiet, sc->sl->nquiet + 1,
+					 __ATOMIC_RELAXED);
+		}
+	}
 	if (sc->closing)
 		ph = HS_SRV_CLOSING;
 	else if (!hs_tp_established(&sc->tp))
@@ -519,6 +551,7 @@ srv_accepted(struct hs_tcp_conn *c, void *arg)
 		return -ENOMEM;
 	sc->sl = sl;
 	sc->closing = false;
+	sc->quiet_closed = false;
 	sc->eof = false;
 	sc->tp_dry = false;
 	sc->tls_gen = NULL;
@@ -544,6 +577,10 @@ srv_accepted(struct hs_tcp_conn *c, void *arg)
 	sl->live.next->prev = sc;
 	sl->live.next = sc;
 	hs_tcp_set_app(c, sc);
+	/* Completed its handshake after the drain began: nothing to wait
+	 * for (srv_arm closes it unless it brought data already). */
+	if (sl->draining)
+		srv_arm(sc, false, false);
 	return 0;
 }
 
@@ -880,6 +917,24 @@ hs_server_live_conns(void)
 
 			if (sl != NULL)
 				n += __atomic_load_n(&sl->nlive,
+						     __ATOMIC_RELAXED);
+		}
+	return n;
+}
+
+uint64_t
+hs_server_drain_pending(void)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < HS_MAX_LCORES; i++)
+		for (int j = 0; j < 2; j++) {
+			const struct hs_srv_lcore *sl = srv_of[i][j];
+
+			if (sl != NULL)
+				n += __atomic_load_n(&sl->nlive,
+						     __ATOMIC_RELAXED) -
+				     __atomic_load_n(&sl->nquiet,
 						     __ATOMIC_RELAXED);
 		}
 	return n;

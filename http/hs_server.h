@@ -68,6 +68,11 @@ int hs_server_publish(const struct hs_server_config *cfg,
 uint64_t hs_server_rstates_in_use(void);
 /* Connections the server still serves, all lcores (for the drain). */
 uint64_t hs_server_live_conns(void);
+/* What a drain waits for: the live connections less those it closed with
+ * nothing in progress (only our close_notify / FIN left to go: like
+ * nginx, which leaves those to the kernel, the process need not outlive
+ * them; a peer that is gone would hold it to --shutdown-timeout). */
+uint64_t hs_server_drain_pending(void);
 /* Lcores whose server state is attached (hs_server_attach) and not yet
  * detached: 0 once every lcore was detached.  Main lcore, at exit. */
 unsigned int hs_server_lcores_attached(void);

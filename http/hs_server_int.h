@@ -55,6 +55,7 @@ struct hs_srv_conn {
 	struct hs_srv_gen *rsp_gen;      /* ...the response body's file cache */
 	struct srv_zc *zc; /* the body's zero-copy holder (our ref) */
 	bool closing;      /* hs_tcp_close() issued */
+	bool quiet_closed; /* ... by the drain, nothing in progress */
 	bool eof;          /* no more input will come */
 	bool tp_dry;       /* the last read found nothing, even buffered */
 	uint8_t phase;     /* enum hs_srv_phase */
@@ -79,7 +80,9 @@ struct hs_srv_lcore {
 	unsigned int slot;      /* this lcore's index in gen->refs */
 	bool is_tls;
 	bool draining;
-	uint64_t nlive; /* live connections (main reads) */
+	uint64_t nlive;  /* live connections (main reads) */
+	uint64_t nquiet; /* of them, closed by the drain with nothing in
+			  * progress: only close_notify / FIN left */
 	struct hs_http_server http;
 	uint64_t to_us[HS_SRV_CLOSING + 1]; /* deadline per phase */
 	struct hs_log_ring *log;            /* this lcore's, NULL: log off */

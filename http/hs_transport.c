@@ -23,8 +23,10 @@ tp_pull(void *io, uint8_t *buf, size_t len)
 	struct hs_transport *t = io;
 	size_t n = hs_tcp_recv(t->tcp, buf, len);
 
-	if (n > 0)
+	if (n > 0) {
+		t->rx_seen = true;
 		return (int)n;
+	}
 	return hs_tcp_peer_closed(t->tcp) ? -EPIPE : 0;
 }
 
@@ -66,12 +68,86 @@ tp_drop(void *io, size_t len)
 	hs_tcp_recv_drop(t->tcp, len);
 }
 
+/* Room for one of our own TLS records (hs_tls.h, zero-copy sending): an
+ * mbuf chain, header room at the front of the first segment, the
+ * plaintext's places over the segments, tail room at the end of the last;
+ * the session encrypts the HTTP output (a file cache entry, the header
+ * buffer) straight into it and the chain joins the send queue as is. */
+static int
+tp_rec_get(void *io, size_t hl, size_t len, size_t tl, struct hs_tls_rec_out *r)
+{
+	struct hs_transport *t = io;
+	struct hs_lcore *lc = hs_tcp_lcore_of(t->tcp);
+	struct rte_mempool *pool = hs_lcore_pool(lc);
+	struct rte_mbuf *head = NULL, *last = NULL, *m;
+	size_t off = 0;
+	int n = 0;
+
+	while (head == NULL || off < len || rte_pktmbuf_tailroom(last) < tl) {
+		size_t pre = head == NULL ? hl : 0, k;
+		uint8_t *d;
+
+		m = n < HS_TLS_REC_OUT_SEGS ? rte_pktmbuf_alloc(pool) : NULL;
+		if (m == NULL) {
+			rte_pktmbuf_free(head);
+			hs_lcore_stats(lc)->drop_nombuf++;
+			return -EAGAIN; /* retried from writable() */
+		}
+		m->data_off = 0; /* never transmitted as is */
+		k = HS_MIN(rte_pktmbuf_tailroom(m) - pre, len - off);
+		d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(pre + k));
+		if (head == NULL)
+			r->hdr = d;
+		r->v[n].base = d + pre;
+		r->v[n++].len = k;
+		off += k;
+		if (head == NULL) {
+			head = m;
+		} else {
+			last->next = m;
+			head->nb_segs++;
+			head->pkt_len += m->data_len;
+		}
+		last = m;
+	}
+	r->tail = (uint8_t *)rte_pktmbuf_append(last, (uint16_t)tl);
+	if (last != head)
+		head->pkt_len += (uint32_t)tl;
+	r->n = n;
+	r->priv = head;
+	return 0;
+}
+
+/* The sealed record joins the send queue (hs_tcp_send_mbuf consumes the
+ * chain).  hs_tp_write_room checked the send space first, so a refusal
+ * does not happen in practice; it fails the session (a hole in the
+ * record sequence). */
+static int
+tp_rec_put(void *io, struct hs_tls_rec_out *r, bool commit)
+{
+	struct hs_transport *t = io;
+	struct rte_mbuf *head = r->priv;
+
+	r->priv = NULL;
+	if (!commit) {
+		rte_pktmbuf_free(head);
+		return 0;
+	}
+	return hs_tcp_send_mbuf(t->tcp, head) < 0 ? -EIO : 0;
+}
+
+static const struct hs_tls_rec_out_ops tp_rec_ops = {
+	.get = tp_rec_get,
+	.put = tp_rec_put,
+};
+
 void
 hs_tp_open_plain(struct hs_transport *t, struct hs_tcp_conn *c)
 {
 	t->tcp = c;
 	t->tls = NULL;
 	t->established = true;
+	t->rx_seen = false;
 }
 
 int
@@ -80,10 +156,12 @@ hs_tp_open_tls(struct hs_transport *t, struct hs_tcp_conn *c,
 {
 	t->tcp = c;
 	t->established = false;
+	t->rx_seen = false;
 	t->tls = hs_tls_sess_new(ctx, tp_pull, tp_push, t);
 	if (t->tls == NULL)
 		return -ENOMEM;
 	hs_tls_sess_set_views(t->tls, tp_peek, tp_drop);
+	hs_tls_sess_set_rec_out(t->tls, &tp_rec_ops);
 	return 0;
 }
 
@@ -146,66 +224,4 @@ hs_tp_client_dn(const struct hs_transport *t)
 		return NULL;
 	p = hs_tls_peer(t->tls);
 	return p->verified ? p->subject : NULL;
-}
-
-/* Our own TLS records: the plaintext is encrypted from the HTTP output (a
- * file cache entry, the header buffer) straight into send-queue mbufs in
- * one pass, no copy first (record header before it in the first segment,
- * inner type and tag after it in the last), and the chain joins the send
- * queue as is (hs_tcp_send_mbuf, which consumes it).  A chain the queue
- * refused after sealing would leave a hole in the record sequence: that
- * fails the connection (hs_tp_write_room checked the send space first,
- * so it does not happen in practice). */
-#define HS_TP_SEAL_SEGS 24
-int
-hs_tp_tls_write_sealed(struct hs_transport *t, const void *p, size_t len)
-{
-	struct hs_lcore *lc = hs_tcp_lcore_of(t->tcp);
-	struct rte_mempool *pool = hs_lcore_pool(lc);
-	struct hs_tls_iov v[HS_TP_SEAL_SEGS];
-	struct rte_mbuf *head = NULL, *last = NULL, *m;
-	size_t hl, tl, off = 0;
-	uint8_t *tail;
-	int n = 0, rc;
-
-	if (hs_tls_seal_room(t->tls, &hl, &tl) != 0)
-		return -ENOTSUP;
-	while (head == NULL || off < len || rte_pktmbuf_tailroom(last) < tl) {
-		size_t pre = head == NULL ? hl : 0, k;
-		uint8_t *d;
-
-		m = n < HS_TP_SEAL_SEGS ? rte_pktmbuf_alloc(pool) : NULL;
-		if (m == NULL) {
-			rte_pktmbuf_free(head);
-			hs_lcore_stats(lc)->drop_nombuf++;
-			return -EAGAIN; /* retried from writable() */
-		}
-		m->data_off = 0; /* never transmitted as is */
-		k = HS_MIN(rte_pktmbuf_tailroom(m) - pre, len - off);
-		d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(pre + k));
-		v[n].base = d + pre;
-		v[n++].len = k;
-		off += k;
-		if (head == NULL) {
-			head = m;
-		} else {
-			last->next = m;
-			head->nb_segs++;
-			head->pkt_len += m->data_len;
-		}
-		last = m;
-	}
-	tail = (uint8_t *)rte_pktmbuf_append(last, (uint16_t)tl);
-	if (last != head)
-		head->pkt_len += (uint32_t)tl;
-	rc = hs_tls_seal_from(t->tls, rte_pktmbuf_mtod(head, uint8_t *), v, n,
-			      p, tail);
-	if (rc < 0) {
-		rte_pktmbuf_free(head);
-		return rc;
-	}
-	rc = hs_tcp_send_mbuf(t->tcp, head); /* consumes head */
-	if (rc < 0)
-		return rc == -ENOBUFS ? -EIO : rc; /* sealed: no retry */
-	return (int)len;
 }

@@ -42,6 +42,7 @@ struct hs_transport {
 	bool established;        /* application bytes may flow: the
 	                                   * TLS handshake is done (plain TCP:
 	                                   * from the start) */
+	bool rx_seen;            /* TLS: a ciphertext byte was received */
 };
 
 /* Bind t to an accepted TCP connection, plain. */
@@ -149,16 +150,11 @@ hs_tp_write_room(struct hs_transport *t, size_t len)
 	return HS_MIN(len, (size_t)space);
 }
 
-/* Our own TLS records (hs_tls_own_records): len bytes of plaintext
- * encrypted straight into new send-queue mbufs and queued; see
- * hs_transport.c.  Returns len, -EAGAIN (nothing taken) or an error. */
-int hs_tp_tls_write_sealed(struct hs_transport *t, const void *p, size_t len);
-
+/* TLS: hs_tls_write; with our own records it seals one record straight
+ * into send-queue mbufs (hs_transport.c), all of it or nothing. */
 static inline int
 hs_tp_tls_write(struct hs_transport *t, const void *p, size_t len)
 {
-	if (hs_tls_own_records(t->tls))
-		return hs_tp_tls_write_sealed(t, p, len);
 	return hs_tls_write(t->tls, p, len);
 }
 

@@ -42,7 +42,7 @@ PKGS="build-essential pkg-config meson ninja-build libdpdk-dev dpdk dpdk-dev
  curl openssl iproute2 ethtool wrk nghttp2-client gnutls-bin procps
  python3 python3-scapy dpkg-dev autoconf automake libtool clang
  libclang-rt-14-dev xxd shellcheck testssl.sh slowhttptest
- tcpdump chromium libnss3-tools"
+ tcpdump chromium libnss3-tools gdb"
 
 log() { printf 'deps: %s\n' "$*" >&2; }
 

@@ -197,43 +197,49 @@ int hs_tls_shutdown(struct hs_tls_sess *s);
 
 /* ---- our own record layer (config records = HS_TLS_RECORDS_OWN) ----
  * After the handover hs_tls_read/write/shutdown keep their contracts,
- * except that hs_tls_write may take fewer than len bytes (one record's
- * worth, see hs_tls_record_size); after -EAGAIN it still wants the same
- * buf and len again (its record is sealed and partly pushed).  Received
- * records are opened in place in
- * a buffer of the session held only while a record is incomplete or not
- * yet read out (an idle session holds none).
+ * except that hs_tls_write takes at most one record's worth
+ * (hs_tls_record_size) and either all of it or nothing (-EAGAIN).
+ * Received records are opened in place in a buffer of the session held
+ * only while a record is incomplete or not yet read out (an idle session
+ * holds none).
  *
- * Zero-copy sending: the caller lays the plaintext out in its own buffers
- * (e.g. an mbuf chain) with hs_tls_seal_room() bytes free before it (the
- * first segment's headroom) and after it (the last segment's tailroom),
- * calls hs_tls_seal() and queues header || pieces || tail to the
- * transport itself, in the order of the calls: the session pushes
- * anything of its own that must go first (a KeyUpdate answering the
- * peer's, RFC 8446 §4.6.3, or ours before the AES-GCM limit, §5.5)
- * through push before it seals, and answers -EAGAIN if that could not
- * all be pushed.  The caller keeps owning its buffers throughout. */
+ * Zero-copy sending: an application data record is sealed straight into
+ * memory the transport lends for it (an mbuf chain of the TCP send
+ * queue): hs_tls_write asks get() for room -- head bytes for the record
+ * header, the plaintext's length in up to HS_TLS_REC_OUT_SEGS pieces,
+ * tail bytes after them --, encrypts from the caller's buffer into the
+ * pieces in one pass, and hands the record over with put(commit).  What
+ * the session must send first (a KeyUpdate answering the peer's, RFC
+ * 8446 §4.6.3, or ours before the AES-GCM limit, §5.5) goes through
+ * push before it asks for room; -EAGAIN if that could not all be pushed.
+ * A session without these callbacks stays on wolfSSL's record layer. */
+#define HS_TLS_REC_OUT_SEGS 24
+struct hs_tls_rec_out {
+	uint8_t *hdr; /* head bytes: the record header */
+	struct hs_tls_iov v[HS_TLS_REC_OUT_SEGS]; /* the plaintext's places */
+	int n;
+	uint8_t *tail; /* tail bytes: inner type and tag */
+	void *priv;    /* the transport's */
+};
+struct hs_tls_rec_out_ops {
+	/* Room for one record: 0, or -EAGAIN (none now, nothing taken). */
+	int (*get)(void *io, size_t head, size_t len, size_t tail,
+		   struct hs_tls_rec_out *r);
+	/* commit: queue header || pieces || tail (the room is the
+	 * transport's again), 0 or <0 when it could not (the record
+	 * sequence would have a hole: the session fails); !commit: give
+	 * the room back unused. */
+	int (*put)(void *io, struct hs_tls_rec_out *r, bool commit);
+};
+/* Before the handshake; ops (not copied) outlives the session. */
+void hs_tls_sess_set_rec_out(struct hs_tls_sess *s,
+			     const struct hs_tls_rec_out_ops *ops);
 /* True once the session runs our record layer. */
 bool hs_tls_own_records(const struct hs_tls_sess *s);
 /* Plaintext bytes the next record should carry: small (about one TCP
  * segment) for the first record after a read (the start of a response),
  * then larger, full 16 KiB records in bulk. */
 size_t hs_tls_record_size(const struct hs_tls_sess *s);
-/* The exact room hs_tls_seal needs before (5 or 13) and after (16 or
- * 17) the plaintext: 0, or -ENOTSUP before the handover. */
-int hs_tls_seal_room(const struct hs_tls_sess *s, size_t *head, size_t *tail);
-/* Seal one application data record over pieces v[0..n-1] (at most
- * HS_TLS_MAX_WRITE bytes in all) in place; hdr and tail get the room
- * above.  Returns the record's length on the wire, -EAGAIN (our own
- * output could not be pushed first: call again), or an error. */
-int hs_tls_seal(struct hs_tls_sess *s, uint8_t *hdr, const struct hs_tls_iov *v,
-		int n, uint8_t *tail);
-/* The same with the plaintext read from src (contiguous, not overlapping
- * the pieces) and the ciphertext written into the pieces: no copy of the
- * plaintext first. */
-int hs_tls_seal_from(struct hs_tls_sess *s, uint8_t *hdr,
-		     const struct hs_tls_iov *v, int n, const void *src,
-		     uint8_t *tail);
 
 /* Re-read the ocsp_staple file into a running context (the default site
  * and the sites serving cert_file).  0, or a negative code with a

@@ -93,6 +93,7 @@ struct hs_tls_sess {
 	hs_tls_peek_fn peek; /* NULL: no views (hs_tls_sess_set_views) */
 	hs_tls_drop_fn drop;
 	void *io;
+	const struct hs_tls_rec_out_ops *rec_out; /* own records' output */
 	bool hs_done;          /* handshake finished and its output flushed */
 	bool transport_closed; /* pull saw EOF or push failed */
 	bool tx_blocked;       /* a push in the current call took nothing */

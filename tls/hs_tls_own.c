@@ -87,8 +87,7 @@ struct hs_tls_own {
 	/* our own sealed bytes not yet pushed */
 	uint8_t *tx;
 	uint32_t tx_len, tx_off;
-	uint32_t burst;    /* written since the last read */
-	uint32_t wr_taken; /* a write's record not all pushed */
+	uint32_t burst; /* written since the last read */
 	const char *version, *cipher;
 	char alpn[32];
 };
@@ -177,6 +176,14 @@ hs_tls_own_records(const struct hs_tls_sess *s)
 }
 
 void
+hs_tls_sess_set_rec_out(struct hs_tls_sess *s,
+			const struct hs_tls_rec_out_ops *ops)
+{
+	if (s != NULL)
+		s->rec_out = ops;
+}
+
+void
 hs_tls_own_free(struct hs_tls_sess *s)
 {
 	struct hs_tls_own *o = s->own;
@@ -234,7 +241,8 @@ hs_tls_own_handover(struct hs_tls_sess *s)
 	unsigned short alen = 0;
 	int cs, rc;
 
-	if (o == NULL || o->active || !HS_TLS_OWN_OK)
+	/* our records go out only sealed into the transport's memory */
+	if (o == NULL || o->active || !HS_TLS_OWN_OK || s->rec_out == NULL)
 		return;
 	cs = wolfSSL_get_current_cipher_suite(s->ssl);
 	version = (uint16_t)wolfSSL_version(s->ssl);
@@ -427,86 +435,47 @@ hs_tls_record_size(const struct hs_tls_sess *s)
 	return HS_TLS_MAX_WRITE;
 }
 
+/* The one way application data leaves a session on our record layer:
+ * one record of up to hs_tls_record_size() bytes, encrypted from buf
+ * straight into the room the transport lends (s->rec_out: send-queue
+ * mbufs), then handed over whole.  All of the record or nothing. */
 int
 hs_tls_own_write(struct hs_tls_sess *s, const void *buf, size_t len)
 {
 	struct hs_tls_own *o = s->own;
+	struct hs_tls_rec_out r;
 	size_t n;
+	long rl;
+	int rc;
 
 	if (s->dead)
 		return s->dead;
-	if (buf == NULL || len > HS_TLS_MAX_WRITE)
-		return -EINVAL;
-	if (s->shut_sent)
+	if (buf == NULL || len > HS_TLS_MAX_WRITE || s->shut_sent)
 		return -EINVAL;
 	if (len == 0)
 		return 0;
-	if (o->wr_taken != 0) {
-		/* the retry of a write whose record did not all go out
-		 * (hs_tls.h: same buf and len again) */
-		HS_GUARD(own_flush(s));
-		n = o->wr_taken;
-		o->wr_taken = 0;
-		return (int)n;
-	}
 	HS_GUARD(own_prepare(s));
 	n = HS_MIN(len, hs_tls_record_size(s));
-	HS_GUARD(own_queue(s, HS_TLS_CT_APPDATA, buf, n));
-	o->burst += (uint32_t)n;
-	if (own_flush(s) != 0) {
-		if (s->transport_closed)
-			return -ECONNRESET;
-		o->wr_taken = (uint32_t)n; /* sealed; the caller retries */
-		return -EAGAIN;
+	r.n = 0;
+	rc = s->rec_out->get(s->io, hs_tls_rec_hdr_len(&o->rec), n,
+			     hs_tls_rec_tail_len(&o->rec, 0), &r);
+	if (rc != 0)
+		return rc == -EAGAIN ? -EAGAIN : -EIO;
+	rl = hs_tls_rec_seal_from(&o->rec, HS_TLS_CT_APPDATA, r.hdr, r.v, r.n,
+				  buf, r.tail, 0);
+	if (rl < 0) {
+		(void)s->rec_out->put(s->io, &r, false);
+		return (int)rl;
 	}
-	return (int)n;
-}
-
-int
-hs_tls_seal_room(const struct hs_tls_sess *s, size_t *head, size_t *tail)
-{
-	if (s == NULL || !hs_tls_own_active(s))
-		return -ENOTSUP;
-	*head = hs_tls_rec_hdr_len(&s->own->rec);
-	*tail = hs_tls_rec_tail_len(&s->own->rec, 0);
-	return 0;
-}
-
-int
-hs_tls_seal(struct hs_tls_sess *s, uint8_t *hdr, const struct hs_tls_iov *v,
-	    int n, uint8_t *tail)
-{
-	return hs_tls_seal_from(s, hdr, v, n, NULL, tail);
-}
-
-int
-hs_tls_seal_from(struct hs_tls_sess *s, uint8_t *hdr,
-		 const struct hs_tls_iov *v, int n, const void *src,
-		 uint8_t *tail)
-{
-	struct hs_tls_own *o;
-	long r;
-	size_t len = 0;
-	int i;
-
-	if (s == NULL || !hs_tls_own_active(s))
-		return -ENOTSUP;
-	if (s->dead)
+	if (s->rec_out->put(s->io, &r, true) != 0) {
+		/* sealed under this sequence number but not sent: a hole */
+		s->transport_closed = true;
+		s->dead = -EIO;
 		return s->dead;
-	if (s->shut_sent)
-		return -EINVAL;
-	o = s->own;
-	for (i = 0; i < n; i++)
-		len += v[i].len;
-	if (len > HS_TLS_MAX_WRITE)
-		return -EINVAL;
-	HS_GUARD(own_prepare(s));
-	r = hs_tls_rec_seal_from(&o->rec, HS_TLS_CT_APPDATA, hdr, v, n, src,
-				 tail, 0);
-	if (r < 0)
-		return (int)r;
-	o->burst += (uint32_t)len;
-	return (int)r;
+	}
+	o->burst += (uint32_t)n;
+	s->tx_bytes += (uint64_t)rl;
+	return (int)n;
 }
 
 int

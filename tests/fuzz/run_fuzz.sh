@@ -67,7 +67,7 @@ fi
 # The packet path (fuzz_tcp): Ethernet .. TCP over DPDK mbufs.
 DP=$TOP/dataplane
 DP_SRCS=("$DP/hs_eth.c" "$DP/hs_arp.c" "$DP/hs_ipv4.c" "$DP/hs_icmp.c"
-	"$DP/hs_lcore.c" "$DP/hs_port.c" "$DP/hs_stats.c" "$DP/hs_rcu.c"
+	"$DP/hs_lcore.c" "$DP/hs_port.c" "$DP/hs_port_memif.c" "$DP/hs_stats.c" "$DP/hs_rcu.c"
 	"$DP/hs_reload.c" "$DP/hs_conf.c" "$DP/hs_impair.c" "$DP/hs_tcp_conn.c"
 	"$DP/hs_tcp_in.c" "$DP/hs_tcp_out.c" "$DP/hs_tcp_timer.c" "$DP/hs_tcp_cc.c"
 	"$DP/hs_tcp_sack.c" "$DP/hs_tcp_cookie.c" "$DP/hs_tcp_mem.c"

@@ -274,28 +274,11 @@ hs_tls_record_size(const struct hs_tls_sess *s)
 	return HS_TLS_MAX_WRITE;
 }
 
-int
-hs_tls_seal_room(const struct hs_tls_sess *s, size_t *head, size_t *tail)
+void
+hs_tls_sess_set_rec_out(struct hs_tls_sess *s,
+			const struct hs_tls_rec_out_ops *ops)
 {
-	(void)s, (void)head, (void)tail;
-	return -ENOTSUP;
-}
-
-int
-hs_tls_seal(struct hs_tls_sess *s, uint8_t *hdr, const struct hs_tls_iov *v,
-	    int n, uint8_t *tail)
-{
-	(void)s, (void)hdr, (void)v, (void)n, (void)tail;
-	return -ENOTSUP;
-}
-
-int
-hs_tls_seal_from(struct hs_tls_sess *s, uint8_t *hdr,
-		 const struct hs_tls_iov *v, int n, const void *src,
-		 uint8_t *tail)
-{
-	(void)s, (void)hdr, (void)v, (void)n, (void)src, (void)tail;
-	return -ENOTSUP;
+	(void)s, (void)ops; /* never our own records */
 }
 
 const struct hs_tls_peer *
@@ -443,6 +426,12 @@ bool
 hs_tcp_peer_closed(const struct hs_tcp_conn *c)
 {
 	return fake_of(c)->peer_fin;
+}
+
+uint32_t
+hs_tcp_send_queued(const struct hs_tcp_conn *c)
+{
+	return (uint32_t)fake_of(c)->queued;
 }
 
 uint32_t

@@ -163,6 +163,79 @@ srv_push(void *io, const uint8_t *buf, size_t len)
 	return (int)pipe_put(s->out, buf, len);
 }
 
+/* Room for one record: one heap block, the pieces seg_len bytes each with
+ * a 16-byte gap between them (the record is not contiguous, as in an mbuf
+ * chain). */
+#define SRV_REC_GAP 16
+static int
+srv_rec_get(void *io, size_t hl, size_t len, size_t tl,
+	    struct hs_tls_rec_out *r)
+{
+	struct srv_io *s = io;
+	size_t seg = s->seg_len ? s->seg_len : 2048, off = 0;
+	uint8_t *b, *d;
+	int n = 0;
+
+	if (s->push_throttle && s->push_credit < hl + len + tl) {
+		s->rec_refused++;
+		return -EAGAIN;
+	}
+	b = malloc(hl + tl + len + (len / seg + 2) * SRV_REC_GAP);
+	if (b == NULL)
+		return -EAGAIN;
+	r->hdr = b;
+	d = b + hl;
+	do {
+		size_t k = len - off < seg ? len - off : seg;
+
+		if (n == HS_TLS_REC_OUT_SEGS) {
+			free(b);
+			return -EAGAIN;
+		}
+		r->v[n].base = d;
+		r->v[n++].len = k;
+		off += k;
+		d += k + (off < len ? SRV_REC_GAP : 0);
+	} while (off < len);
+	r->tail = d;
+	r->n = n;
+	r->priv = b;
+	s->rec_tail = tl;
+	return 0;
+}
+
+static int
+srv_rec_put(void *io, struct hs_tls_rec_out *r, bool commit)
+{
+	struct srv_io *s = io;
+	size_t total = 0;
+	int i;
+
+	if (commit) {
+		for (i = 0; i < r->n; i++)
+			total += r->v[i].len;
+		pipe_put(s->out, r->hdr, (size_t)(r->v[0].base - r->hdr));
+		for (i = 0; i < r->n; i++)
+			pipe_put(s->out, r->v[i].base, r->v[i].len);
+		pipe_put(s->out, r->tail, s->rec_tail);
+		total += (size_t)(r->v[0].base - r->hdr) + s->rec_tail;
+		if (s->push_throttle)
+			s->push_credit -=
+				total < s->push_credit ? total : s->push_credit;
+		if (r->n > s->rec_pieces_max)
+			s->rec_pieces_max = r->n;
+		s->rec_count++;
+	}
+	free(r->priv);
+	r->priv = NULL;
+	return 0;
+}
+
+const struct hs_tls_rec_out_ops srv_rec_ops = {
+	.get = srv_rec_get,
+	.put = srv_rec_put,
+};
+
 /* ---- client transport (wolfSSL callbacks) --------------------------- */
 
 int
@@ -224,7 +297,10 @@ pair_init_ctx(struct pair *p, struct hs_tls_ctx *ctx, const char *ca_file,
 	if (wolfSSL_check_domain_name(p->cli, "localhost") != WOLFSSL_SUCCESS)
 		return -1;
 	p->srv = hs_tls_sess_new(ctx, srv_pull, srv_push, &p->sio);
-	return p->srv != NULL ? 0 : -1;
+	if (p->srv == NULL)
+		return -1;
+	hs_tls_sess_set_rec_out(p->srv, &srv_rec_ops);
+	return 0;
 }
 
 void

@@ -41,6 +41,15 @@ struct srv_io {
 	size_t peek_piece; /* views: pieces of at most this (0: ring runs) */
 	int peeks;         /* views handed out (pair_use_views) */
 	int pulls;         /* srv_pull calls */
+	/* our own records' output (hs_tls_rec_out_ops, srv_rec_ops): the
+	 * plaintext's places are seg_len-byte pieces (0: 2048, as mbufs)
+	 * with a gap between them; with push_throttle, room for a record is
+	 * refused (-EAGAIN) while push_credit is short of it */
+	size_t seg_len;
+	int rec_refused;    /* get() answered -EAGAIN */
+	int rec_pieces_max; /* most pieces one record was sealed into */
+	uint64_t rec_count; /* records handed over (put, commit) */
+	size_t rec_tail;    /* tail room of the record being sealed */
 };
 
 struct cli_io {
@@ -66,6 +75,8 @@ size_t pipe_get(struct pipe *p, uint8_t *d, size_t n);
 /* Offset of the first record of a content type in a pipe's log, or -1. */
 long log_find_record(const struct pipe *p, uint8_t type);
 
+/* The server side's own-record output into its out pipe (srv_io). */
+extern const struct hs_tls_rec_out_ops srv_rec_ops;
 /* The server side's hs_tls pull/push (io is a struct srv_io). */
 int srv_pull(void *io, uint8_t *buf, size_t len);
 int srv_push(void *io, const uint8_t *buf, size_t len);
