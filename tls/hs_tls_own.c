@@ -66,8 +66,11 @@
 #define HS_TLS_OWN_OK 0
 #endif
 
-#define OWN_SMALL  1360u /* first record of a response: one segment */
-#define OWN_MEDIUM 4096u
+#define OWN_SMALL    1360u /* first record of a response: one segment */
+#define OWN_MEDIUM   4096u
+/* Our control records (alert, KeyUpdate): header (TLS 1.2: + explicit
+ * nonce), at most 16 bytes of message, inner type and tag. */
+#define OWN_CTRL_MAX 64u
 
 struct hs_tls_own {
 	struct hs_tls_rec rec;
@@ -355,22 +358,42 @@ own_queue(struct hs_tls_sess *s, uint8_t type, const void *p, size_t len)
 	struct hs_tls_own *o = s->own;
 	size_t hl = hs_tls_rec_hdr_len(&o->rec);
 	size_t rl = hl + len + hs_tls_rec_tail_len(&o->rec, 0);
+	uint8_t rec[OWN_CTRL_MAX];
 	struct hs_tls_iov v;
+	size_t off = 0;
 	uint8_t *nb;
 	long r;
 
-	nb = realloc(o->tx, o->tx_len + rl);
+	if (rl > sizeof(rec))
+		return -EINVAL;
+	v.base = rec + hl;
+	v.len = len;
+	memcpy(v.base, p, len);
+	r = hs_tls_rec_seal(&o->rec, type, rec, &v, 1, v.base + len, 0);
+	if (r < 0)
+		return (int)r;
+	/* Nothing pending: straight to the transport; only what it
+	 * refuses is kept (the rare path that allocates). */
+	while (o->tx_len == 0 && off < (size_t)r) {
+		int n = s->push(s->io, rec + off, (size_t)r - off);
+
+		if (n == 0)
+			break;
+		if (n < 0) {
+			s->transport_closed = true;
+			return -ECONNRESET;
+		}
+		off += HS_MIN((size_t)n, (size_t)r - off);
+		s->tx_bytes += (uint64_t)n;
+	}
+	if (off == (size_t)r)
+		return 0;
+	nb = realloc(o->tx, o->tx_len + (size_t)r - off);
 	if (nb == NULL)
 		return -ENOMEM;
 	o->tx = nb;
-	v.base = nb + o->tx_len + hl;
-	v.len = len;
-	memcpy(v.base, p, len);
-	r = hs_tls_rec_seal(&o->rec, type, nb + o->tx_len, &v, 1, v.base + len,
-			    0);
-	if (r < 0)
-		return (int)r;
-	o->tx_len += (uint32_t)r;
+	memcpy(nb + o->tx_len, rec + off, (size_t)r - off);
+	o->tx_len += (uint32_t)((size_t)r - off);
 	return 0;
 }
 
