@@ -906,8 +906,10 @@ hs_server_rstates_in_use(void)
 	return n;
 }
 
-uint64_t
-hs_server_live_conns(void)
+/* Connections open on every lcore's server state; with minus_quiet,
+ * those the drain still waits for (not closed with nothing in flight). */
+static uint64_t
+srv_live_sum(bool minus_quiet)
 {
 	uint64_t n = 0;
 
@@ -915,29 +917,26 @@ hs_server_live_conns(void)
 		for (int j = 0; j < 2; j++) {
 			const struct hs_srv_lcore *sl = srv_of[i][j];
 
-			if (sl != NULL)
-				n += __atomic_load_n(&sl->nlive,
+			if (sl == NULL)
+				continue;
+			n += __atomic_load_n(&sl->nlive, __ATOMIC_RELAXED);
+			if (minus_quiet)
+				n -= __atomic_load_n(&sl->nquiet,
 						     __ATOMIC_RELAXED);
 		}
 	return n;
 }
 
 uint64_t
+hs_server_live_conns(void)
+{
+	return srv_live_sum(false);
+}
+
+uint64_t
 hs_server_drain_pending(void)
 {
-	uint64_t n = 0;
-
-	for (unsigned int i = 0; i < HS_MAX_LCORES; i++)
-		for (int j = 0; j < 2; j++) {
-			const struct hs_srv_lcore *sl = srv_of[i][j];
-
-			if (sl != NULL)
-				n += __atomic_load_n(&sl->nlive,
-						     __ATOMIC_RELAXED) -
-				     __atomic_load_n(&sl->nquiet,
-						     __ATOMIC_RELAXED);
-		}
-	return n;
+	return srv_live_sum(true);
 }
 
 unsigned int

@@ -622,6 +622,37 @@ own_handshake(struct hs_tls_sess *s, const uint8_t *p, size_t len)
 	return 0;
 }
 
+/* A record's alert or post-handshake message, contiguous: 0 to read on,
+ * 1 at the peer's close_notify, or an error (the session is dead). */
+static int
+own_control(struct hs_tls_sess *s, uint8_t type, const uint8_t *p, size_t len)
+{
+	struct hs_tls_own *o = s->own;
+	int rc;
+
+	if (type == HS_TLS_CT_ALERT) {
+		if (p[1] == HS_TLS_ALERT_CLOSE_NOTIFY) {
+			s->peer_closed = true;
+			return 1;
+		}
+		if (p[1] == 90 /* user_canceled */ ||
+		    (o->rec.version == HS_TLS_V12 && p[0] == 1 /* warning */))
+			return 0;
+		s->dead = -ECONNRESET; /* the peer gave up */
+		return s->dead;
+	}
+	rc = own_handshake(s, p, len);
+	if (rc != 0)
+		return rc;
+	/* answer a KeyUpdate now: the peer may wait for it */
+	if (o->update_pending) {
+		rc = own_prepare(s);
+		if (rc != 0 && rc != -EAGAIN)
+			return rc;
+	}
+	return 0;
+}
+
 /* ---- input through views: records opened where the transport holds
  * them (the TCP receive queue's mbufs) ---------------------------------- */
 
@@ -731,35 +762,15 @@ own_read_views(struct hs_tls_sess *s, uint8_t *buf, size_t len)
 			o->pl_off = (uint32_t)m.off;
 			o->pl_end = (uint32_t)(m.off + m.len);
 			continue;
-		case HS_TLS_CT_ALERT: {
-			uint8_t a[2];
-
-			own_iov_copy(v, n, m.off, a, sizeof(a));
-			s->drop(s->io, reclen);
-			if (a[1] == HS_TLS_ALERT_CLOSE_NOTIFY) {
-				s->peer_closed = true;
-				return 0;
-			}
-			if (a[1] == 90 /* user_canceled */ ||
-			    (o->rec.version == HS_TLS_V12 && a[0] == 1))
-				continue;
-			s->dead = -ECONNRESET; /* the peer gave up */
-			return s->dead;
-		}
-		default: /* handshake: only KeyUpdate (5 bytes) is taken */
+		default: /* an alert, or KeyUpdate (5 bytes): copied out */
 			if (m.len > sizeof(msg))
 				return own_fatal(
 					s, HS_TLS_ALERT_UNEXPECTED_MESSAGE);
 			own_iov_copy(v, n, m.off, msg, m.len);
 			s->drop(s->io, reclen);
-			rc = own_handshake(s, msg, m.len);
+			rc = own_control(s, m.type, msg, m.len);
 			if (rc != 0)
-				return rc;
-			if (o->update_pending) {
-				rc = own_prepare(s);
-				if (rc != 0 && rc != -EAGAIN)
-					return rc;
-			}
+				return rc > 0 ? 0 : rc;
 			continue;
 		}
 	}
@@ -811,31 +822,11 @@ hs_tls_own_read(struct hs_tls_sess *s, void *buf, size_t len)
 			if (m.len == 0)
 				own_rx_done(o);
 			continue;
-		case HS_TLS_CT_ALERT: {
-			uint8_t level = o->rx[m.off], desc = o->rx[m.off + 1];
-
-			own_rx_done(o);
-			if (desc == HS_TLS_ALERT_CLOSE_NOTIFY) {
-				s->peer_closed = true;
-				return 0;
-			}
-			if (desc == 90 /* user_canceled */ ||
-			    (o->rec.version == HS_TLS_V12 && level == 1))
-				continue;
-			s->dead = -ECONNRESET; /* the peer gave up */
-			return s->dead;
-		}
-		default: /* handshake */
-			rc = own_handshake(s, o->rx + m.off, m.len);
+		default:
+			rc = own_control(s, m.type, o->rx + m.off, m.len);
 			own_rx_done(o);
 			if (rc != 0)
-				return rc;
-			/* answer a KeyUpdate now: the peer may wait for it */
-			if (o->update_pending) {
-				rc = own_prepare(s);
-				if (rc != 0 && rc != -EAGAIN)
-					return rc;
-			}
+				return rc > 0 ? 0 : rc;
 			continue;
 		}
 	}
