@@ -613,8 +613,8 @@ hs_tcp_recv(struct hs_tcp_conn *c, void *buf, size_t len)
 }
 
 /* Replace the receive-queue mbuf m (after prev, NULL: the head) by a
- * private copy of its bytes: 0, or -ENOMEM (nothing changed). */
-static int
+ * private copy of its bytes: the copy, or NULL (nothing changed). */
+static struct rte_mbuf *
 hs_tcp_rcvq_unshare(struct hs_tcp_conn *c, struct rte_mbuf *prev,
 		    struct rte_mbuf *m)
 {
@@ -623,7 +623,7 @@ hs_tcp_rcvq_unshare(struct hs_tcp_conn *c, struct rte_mbuf *prev,
 
 	if (n == NULL || rte_pktmbuf_tailroom(n) < len) {
 		rte_pktmbuf_free(n);
-		return -ENOMEM;
+		return NULL;
 	}
 	memcpy(rte_pktmbuf_append(n, len), rte_pktmbuf_mtod(m, void *), len);
 	n->next = m->next;
@@ -639,7 +639,7 @@ hs_tcp_rcvq_unshare(struct hs_tcp_conn *c, struct rte_mbuf *prev,
 	}
 	m->next = NULL;
 	rte_pktmbuf_free_seg(m);
-	return 0;
+	return n;
 }
 
 /* Repack the first len bytes of the receive queue into as few fresh
@@ -715,15 +715,9 @@ hs_tcp_recv_peek(struct hs_tcp_conn *c, size_t len, struct iovec *v, int max)
 			n = 0;
 			dl = rte_pktmbuf_data_len(m);
 		}
-		if (!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) != 1) {
-			struct rte_mbuf *was_next = m->next;
-
-			if (hs_tcp_rcvq_unshare(c, prev, m) != 0)
-				return -ENOMEM;
-			m = prev != NULL ? prev->next : c->rcvq.head;
-			RTE_ASSERT(m->next == was_next);
-			(void)was_next;
-		}
+		if ((!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) != 1) &&
+		    (m = hs_tcp_rcvq_unshare(c, prev, m)) == NULL)
+			return -ENOMEM;
 		v[n].iov_base = rte_pktmbuf_mtod(m, uint8_t *);
 		v[n].iov_len = HS_MIN((size_t)dl, len - got);
 		got += v[n].iov_len;
