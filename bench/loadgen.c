@@ -8,6 +8,7 @@
  *   loadgen [EAL options] -- --addr A.B.C.D/N --server A.B.C.D
  *           [--port 443] [--mode full|resume|ka] [--path /1k.bin]
  *           [--conns N] [--duration S] [--max-requests N] [--ca FILE]
+ *           [--local-ports LO-HI]
  *
  * Modes:
  *   full    each connection: TCP + full TLS 1.3 handshake, one GET with
@@ -21,6 +22,16 @@
  * in full/resume: connect -> response complete), one "name value" per
  * line.  Exit status 0 when at least one response came back and none
  * failed, 1 otherwise, 2 on bad options.
+ *
+ * Runs against the same server follow each other with the same
+ * ephemeral ports, and a server that closed first (Connection: close)
+ * holds them in TIME_WAIT.  Our ISNs and TSvals come from the TSC and a
+ * fixed secret (hs_tcp_lcore_set_secret), so they keep growing from one
+ * run to the next and a server reopens TIME_WAIT for the new SYN
+ * (RFC 6191), as it does within a run; with a new random secret per run
+ * half the SYNs carried an older TSval and waited a second for their
+ * retransmission.  --local-ports confines the ephemeral ports to a
+ * range (reused round-robin), which tests use to force that reuse.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -53,7 +64,14 @@
 #define LG_HDR_MAX     8192
 
 enum lg_mode { LG_FULL, LG_RESUME, LG_KA };
-enum lg_state { LG_CONNECTING, LG_HANDSHAKE, LG_SEND, LG_READ, LG_DONE };
+enum lg_state {
+	LG_CONNECTING,
+	LG_HANDSHAKE,
+	LG_SEND,
+	LG_READ,
+	LG_CLOSING, /* response complete: read to close_notify / FIN */
+	LG_DONE,
+};
 
 struct lg_conn {
 	struct hs_tcp_conn *c;
@@ -76,6 +94,7 @@ static struct {
 	unsigned int duration;
 	uint64_t max_requests;
 	const char *ca;
+	uint16_t lport_lo, lport_hi; /* --local-ports; 0: any ephemeral */
 	char req[512];
 	size_t req_len;
 } cfg = { .mode = LG_KA, .port = 443, .path = "/", .conns = 1, .duration = 5 };
@@ -203,12 +222,33 @@ static const struct hs_tcp_ops lg_ops = {
 	.closed = lg_closed,
 };
 
+/* Connect from the next free port of --local-ports (or any ephemeral
+ * port): a conn of ours still on a port (closing) makes it skip on. */
+static struct hs_tcp_conn *
+lg_connect(struct lg_conn *g)
+{
+	static uint32_t next;
+	uint32_t n = cfg.lport_lo ? cfg.lport_hi - cfg.lport_lo + 1u : 0;
+	struct hs_tcp_conn *c;
+
+	if (n == 0)
+		return hs_tcp_connect(lc, cfg.server, cfg.port, 0, &lg_ops, g);
+	for (uint32_t i = 0; i < n; i++) {
+		uint16_t p = (uint16_t)(cfg.lport_lo + next++ % n);
+
+		c = hs_tcp_connect(lc, cfg.server, cfg.port, p, &lg_ops, g);
+		if (c != NULL || rte_errno != EADDRINUSE)
+			return c;
+	}
+	return NULL;
+}
+
 static void
 lg_open(struct lg_conn *g)
 {
 	g->st = LG_CONNECTING;
 	g->t0 = rte_rdtsc();
-	if (hs_tcp_connect(lc, cfg.server, cfg.port, 0, &lg_ops, g) == NULL) {
+	if (lg_connect(g) == NULL) {
 		st.errors++;
 		return;
 	}
@@ -377,8 +417,21 @@ lg_drive(struct lg_conn *g)
 					g->sess = s;
 				}
 			}
+			g->st = LG_CLOSING;
+			break;
+		case LG_CLOSING:
+			/* Connection: close: the server sends close_notify and
+			 * FIN; read them, then close with a FIN.  Closing with
+			 * them unread would send an RST (RFC 2525 §2.17), and
+			 * the server would keep no TIME_WAIT for the port. */
+			rc = wolfSSL_read(g->ssl, buf, sizeof(buf));
+			if (rc > 0)
+				break; /* nothing more is expected: drop it */
+			err = wolfSSL_get_error(g->ssl, rc);
+			if (err == WOLFSSL_ERROR_WANT_READ ||
+			    err == WOLFSSL_ERROR_WANT_WRITE)
+				return;
 			g->st = LG_DONE;
-			/* Connection: close: the server closes; we close too. */
 			hs_tcp_close(g->c);
 			return;
 		case LG_CONNECTING:
@@ -398,7 +451,8 @@ usage(FILE *f)
 		   "               [--port 443] [--mode full|resume|ka] "
 		   "[--path /1k.bin]\n"
 		   "               [--conns N] [--duration S] [--max-requests "
-		   "N] [--ca FILE]\n");
+		   "N] [--ca FILE]\n"
+		   "               [--local-ports LO-HI]\n");
 }
 
 static int
@@ -414,6 +468,7 @@ parse_args(int argc, char **argv, struct hs_netif *ifp)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "max-requests", required_argument, NULL, 'n' },
 		{ "ca", required_argument, NULL, 'C' },
+		{ "local-ports", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -482,6 +537,20 @@ parse_args(int argc, char **argv, struct hs_netif *ifp)
 		case 'C':
 			cfg.ca = optarg;
 			break;
+		case 'L': {
+			unsigned long lo, hi;
+			char *end;
+
+			lo = strtoul(optarg, &end, 10);
+			if (*end != '-')
+				return -1;
+			hi = strtoul(end + 1, &end, 10);
+			if (*end != '\0' || lo == 0 || hi < lo || hi > 65535)
+				return -1;
+			cfg.lport_lo = (uint16_t)lo;
+			cfg.lport_hi = (uint16_t)hi;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -575,7 +644,9 @@ main(int argc, char **argv)
 		return 2;
 	}
 	ifp->port_id = port;
-	if (hs_lcore_init(lc, ifp, pool, port, 0, LG_MAX_CONNS * 4) < 0) {
+	if (hs_lcore_init(lc, ifp, pool, port, 0, LG_MAX_CONNS * 4) < 0 ||
+	    hs_tcp_lcore_set_secret(lc, 0x6c6f616467656e31ULL,
+				    0x7473697365636e32ULL) < 0) {
 		fprintf(stderr, "loadgen: cannot set up the lcore\n");
 		return 2;
 	}
@@ -671,6 +742,10 @@ main(int argc, char **argv)
 		       "\nerrors %" PRIu64 "\nbody_bytes %" PRIu64 "\n",
 		       st.requests, st.handshakes, st.resumed, st.connects,
 		       st.errors, st.bytes);
+		/* our side of the TCP work: a SYN that waited for its
+		 * retransmission, an RST we sent, show here */
+		printf("tcp_rexmt %" PRIu64 "\ntcp_rst_tx %" PRIu64 "\n",
+		       lc->stats.tcp_rexmt, lc->stats.tcp_rst_tx);
 		printf("requests_per_s %.1f\nhandshakes_per_s "
 		       "%.1f\nbody_gbit_per_s %.3f\n",
 		       st.requests / secs, st.handshakes / secs,

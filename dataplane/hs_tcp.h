@@ -236,6 +236,16 @@ uint32_t hs_tcp_mem_auto(uint32_t pool_size, uint32_t nb_lcores,
 int hs_tcp_lcore_init(struct hs_lcore *lc, uint32_t max_conns);
 void
 hs_tcp_lcore_fini(struct hs_lcore *lc); /* frees everything, no callbacks */
+/* Replace the lcore's random ISN / timestamp-offset secret (RFC 6528)
+ * with a fixed one.  For load generators only: with the same secret in
+ * every run, a 4-tuple's ISN and TSval keep growing across process
+ * restarts (both clocks are the TSC), so a server's TIME_WAIT takes the
+ * new SYN over (RFC 6191) instead of answering a lower TSval with an
+ * ACK, the client's RST and its SYN retransmission a second later.  A
+ * server keeps the random secret: a fixed one makes ISNs predictable.
+ * The secret also seeds the connection hash: only while the lcore holds
+ * no connection (0, or -EBUSY). */
+int hs_tcp_lcore_set_secret(struct hs_lcore *lc, uint64_t k0, uint64_t k1);
 /* m's data at the IPv4 header, m->l3_len set. Consumes m. */
 void hs_tcp_input(struct hs_lcore *lc, struct rte_mbuf *m);
 /* Advance the timer wheel to lc->now_us, running expired timers. */

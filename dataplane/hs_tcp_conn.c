@@ -63,7 +63,13 @@ hs_tcp_isn(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr, uint16_t fport,
 {
 	uint64_t a = ((uint64_t)laddr << 32) | faddr;
 	uint64_t b = ((uint64_t)lport << 16) | fport;
-	uint32_t m = (uint32_t)(lc->now_us / 4); /* 4 µs clock */
+	/* M ticks 16 times a µs (Linux: 64 ns), not RFC 6528's 4 µs: the
+	 * ISN of a 4-tuple's next incarnation must pass what the peer
+	 * received of the last one when both fall in the same TSval
+	 * millisecond (RFC 6191 §2), and a connection that did a TLS
+	 * handshake and a request has sent ~1 KB in ~100 µs.  M wraps in
+	 * 268 s, still over twice the TIME_WAIT of 2 MSL. */
+	uint32_t m = (uint32_t)(lc->now_us * 16);
 
 	return m + (uint32_t)hs_siphash24_16(lc->tcp.isn_secret, a, b);
 }
@@ -463,6 +469,16 @@ hs_tcp_lcore_init(struct hs_lcore *lc, uint32_t max_conns)
 	hs_siphash_key_new(tl->chack_key);
 	hs_tw_init(&tl->wheel, lc->now_us);
 	hs_tcp_mem_init(lc);
+	return 0;
+}
+
+int
+hs_tcp_lcore_set_secret(struct hs_lcore *lc, uint64_t k0, uint64_t k1)
+{
+	if (lc->tcp.nb_conns != 0)
+		return -EBUSY;
+	lc->tcp.isn_secret[0] = k0;
+	lc->tcp.isn_secret[1] = k1;
 	return 0;
 }
 

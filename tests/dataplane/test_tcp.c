@@ -1882,9 +1882,11 @@ test_timer_wheel_idle_cost(void)
 	teardown();
 }
 
-/* RFC 6528 §3: ISN = M + F(4-tuple, secret), M a 4 µs clock, F keyed:
- * per 4-tuple offsets differ, the same 4-tuple advances with the clock,
- * and a new secret (a new boot) changes everything. */
+/* RFC 6528 §3: ISN = M + F(4-tuple, secret), M a clock (16 ticks a µs,
+ * as Linux's 64 ns), F keyed: per 4-tuple offsets differ, the same
+ * 4-tuple advances with the clock, fast enough that an incarnation
+ * opened 100 µs after the last passes its ~1 KB of data (RFC 6191), and
+ * a new secret (a new boot) changes everything. */
 static void
 test_isn_rfc6528(void)
 {
@@ -1897,9 +1899,12 @@ test_isn_rfc6528(void)
 	b = hs_tcp_isn(&lc, fa, la, RTE_BE16(40001), lp);
 	d = hs_tcp_isn(&lc, fa + RTE_BE32(1), la, fp, lp);
 	CHECK(a != b && a != d && b != d);
-	lc.now_us += 1000000; /* 1 s = 250000 ticks */
+	lc.now_us += 100; /* 100 µs = 1600 ticks */
 	a2 = hs_tcp_isn(&lc, fa, la, fp, lp);
-	CHECK(a2 - a == 250000);
+	CHECK(a2 - a == 1600);
+	lc.now_us += 1000000; /* 1 s = 16000000 ticks */
+	CHECK(hs_tcp_isn(&lc, fa, la, fp, lp) - a2 == 16000000);
+	a2 = hs_tcp_isn(&lc, fa, la, fp, lp);
 	teardown();
 	setup(16);
 	lc.now_us += 1000000;

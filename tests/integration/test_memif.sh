@@ -5,6 +5,9 @@
 #   - keep-alive GETs of 1 KiB on 4 connections,
 #   - full handshakes (Connection: close, certificate verified),
 #   - resumed handshakes (session tickets),
+#   - a second load generator run on the ports the first one left in
+#     TIME_WAIT on the server: every SYN reopens it (RFC 6191), none
+#     waits a second for its retransmission,
 # every response complete and none failed, and httpsd's telemetry counts
 # the same work on a port whose driver is net_memif.  Bounded by request
 # counts (--max-requests) with --duration as a cap.
@@ -60,7 +63,10 @@ check_match "loadgen ka: latency percentiles" '^lat_p99_us [0-9.]+$' "$(cat "$HS
 check_ge "httpsd counted the keep-alive requests" $((req0 + $(val ka requests))) "$(hs_stat http_req)"
 
 hs0=$(hs_stat tls_hs_ok)
-loadgen full --mode full --path /index.html --conns 4 --max-requests 40 --duration 30
+# Four local ports for both runs: the second reuses what the first left
+# in TIME_WAIT on the server.
+PORTS=50000-50003
+loadgen full --mode full --path /index.html --conns 4 --max-requests 40 --duration 30 --local-ports $PORTS
 check_eq "loadgen full: exit 0" 0 "$?"
 check_ge "loadgen full: 40 responses" 40 "$(val full requests)"
 check_eq "loadgen full: no errors" 0 "$(val full errors)"
@@ -68,11 +74,17 @@ check_eq "loadgen full: no resumption" 0 "$(val full resumed)"
 check_ge "loadgen full: one handshake per response" "$(val full requests)" "$(val full handshakes)"
 check_ge "httpsd counted the handshakes" $((hs0 + 40)) "$(hs_stat tls_hs_ok)"
 
-loadgen resume --mode resume --path /index.html --conns 4 --max-requests 40 --duration 30
+tw0=$(hs_stat tcp_tw_reuse)
+paws0=$(hs_stat drop_tcp_paws)
+loadgen resume --mode resume --path /index.html --conns 4 --max-requests 40 --duration 30 --local-ports $PORTS
 check_eq "loadgen resume: exit 0" 0 "$?"
 check_eq "loadgen resume: no errors" 0 "$(val resume errors)"
 check_ge "loadgen resume: 30 of 40 handshakes resumed (4 slots start full)" 30 "$(val resume resumed)"
 check_ge "httpsd counted resumptions" 30 "$(hs_stat tls_resumed)"
+check_ge "the second run's SYNs reopened TIME_WAIT on the server (36 of 40)" \
+	$((tw0 + 36)) "$(hs_stat tcp_tw_reuse)"
+check_eq "no SYN of the second run refused as older (PAWS)" "$paws0" "$(hs_stat drop_tcp_paws)"
+check_eq "loadgen resume: no SYN waited for a retransmission" 0 "$(val resume tcp_rexmt)"
 
 stop_httpsd
 hs_finish
