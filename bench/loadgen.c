@@ -742,10 +742,15 @@ main(int argc, char **argv)
 		       "\nerrors %" PRIu64 "\nbody_bytes %" PRIu64 "\n",
 		       st.requests, st.handshakes, st.resumed, st.connects,
 		       st.errors, st.bytes);
-		/* our side of the TCP work: a SYN that waited for its
-		 * retransmission, an RST we sent, show here */
-		printf("tcp_rexmt %" PRIu64 "\ntcp_rst_tx %" PRIu64 "\n",
-		       lc->stats.tcp_rexmt, lc->stats.tcp_rst_tx);
+		/* our stack's side of the work, e.g. a SYN that waited for
+		 * its retransmission (tcp_rexmt), an RST we sent: every
+		 * counter that moved, as "client_NAME N" */
+		const uint64_t *v = (const uint64_t *)&lc->stats;
+
+		for (size_t i = 0; i < HS_STATS_COUNT; i++)
+			if (v[i] != 0)
+				printf("client_%s %" PRIu64 "\n",
+				       hs_stats_names[i], v[i]);
 		printf("requests_per_s %.1f\nhandshakes_per_s "
 		       "%.1f\nbody_gbit_per_s %.3f\n",
 		       st.requests / secs, st.handshakes / secs,

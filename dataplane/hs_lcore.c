@@ -236,13 +236,18 @@ hs_lcore_fini(struct hs_lcore *lc)
 	for (uint16_t i = 0; i < lc->ntx; i++)
 		rte_pktmbuf_free(lc->tx[i]);
 	lc->ntx = 0;
+	for (; lc->txq_n > 0; lc->txq_n--) {
+		rte_pktmbuf_free(lc->txq[lc->txq_head]);
+		lc->txq_head = (lc->txq_head + 1) & (HS_TXQ_SIZE - 1);
+	}
 	hs_impair_free(lc->impair);
 	lc->impair = NULL;
 }
 
-/* Hand n frames to the port (or tx_sink).  Consumes pkts. */
-static void
-hs_lcore_xmit(struct hs_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
+/* Offer n frames to the port's TX ring (or tx_sink): returns how many
+ * it took (consumed); the rest stay the caller's, in order. */
+static uint16_t
+hs_lcore_burst(struct hs_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 {
 	uint16_t sent;
 	uint64_t bytes = 0;
@@ -250,34 +255,79 @@ hs_lcore_xmit(struct hs_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 	/* Sum before handing over: sent mbufs are not ours afterwards. */
 	for (uint16_t i = 0; i < n; i++)
 		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	if (lc->port_id != HS_PORT_NONE) {
+		sent = rte_eth_tx_burst(lc->port_id, lc->queue_id, pkts, n);
+	} else if (lc->tx_sink != NULL) {
+		sent = lc->tx_sink(lc, pkts, n);
+	} else {
+		rte_pktmbuf_free_bulk(pkts, n);
+		sent = n;
+	}
+	for (uint16_t i = sent; i < n; i++)
+		bytes -= rte_pktmbuf_pkt_len(pkts[i]);
+	lc->stats.tx_pkts += sent;
+	lc->stats.tx_bytes += bytes;
+	return sent;
+}
 
-	if (lc->port_id == HS_PORT_NONE) {
-		lc->stats.tx_pkts += n;
-		lc->stats.tx_bytes += bytes;
-		if (lc->tx_sink != NULL) {
-			lc->tx_sink(lc, pkts, n);
-		} else {
-			rte_pktmbuf_free_bulk(pkts, n);
+/* Append frames to the TX backlog (consumes them); the backlog full,
+ * the rest are dropped. */
+static void
+hs_lcore_txq_push(struct hs_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		if (HS_UNLIKELY(lc->txq_n == HS_TXQ_SIZE)) {
+			rte_pktmbuf_free(pkts[i]);
+			lc->stats.drop_tx_full++;
+			continue;
+		}
+		lc->txq[(lc->txq_head + lc->txq_n) & (HS_TXQ_SIZE - 1)] =
+			pkts[i];
+		lc->txq_n++;
+	}
+}
+
+/* Send what the backlog holds, oldest first, as far as the ring takes. */
+static void
+hs_lcore_txq_drain(struct hs_lcore *lc)
+{
+	while (lc->txq_n > 0) {
+		uint32_t k = HS_MIN(lc->txq_n, HS_TXQ_SIZE - lc->txq_head);
+		uint16_t sent;
+
+		k = HS_MIN(k, (uint32_t)HS_TX_BURST);
+		sent = hs_lcore_burst(lc, &lc->txq[lc->txq_head], (uint16_t)k);
+		lc->txq_head = (lc->txq_head + sent) & (HS_TXQ_SIZE - 1);
+		lc->txq_n -= sent;
+		if (sent < k)
+			break;
+	}
+}
+
+/* Hand n frames to the port (or tx_sink), after the backlog; what the
+ * ring refuses joins the backlog.  Consumes pkts. */
+static void
+hs_lcore_xmit(struct hs_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t sent = 0;
+
+	if (HS_UNLIKELY(lc->port_id != HS_PORT_NONE && !lc->port_open)) {
+		/* memif peer not (yet) there: nothing waits for it */
+		rte_pktmbuf_free_bulk(pkts, n);
+		lc->stats.drop_tx_link_down += n;
+		for (; lc->txq_n > 0; lc->txq_n--) {
+			rte_pktmbuf_free(lc->txq[lc->txq_head]);
+			lc->txq_head = (lc->txq_head + 1) & (HS_TXQ_SIZE - 1);
+			lc->stats.drop_tx_link_down++;
 		}
 		return;
 	}
-
-	if (HS_UNLIKELY(!lc->port_open)) { /* memif peer not (yet) there */
-		rte_pktmbuf_free_bulk(pkts, n);
-		lc->stats.drop_tx_link_down += n;
-		return;
-	}
-	sent = rte_eth_tx_burst(lc->port_id, lc->queue_id, pkts, n);
-	if (HS_UNLIKELY(sent < n)) /* one retry: the ring may drain */
-		sent += rte_eth_tx_burst(lc->port_id, lc->queue_id, pkts + sent,
-					 n - sent);
-	for (uint16_t i = sent; i < n; i++) {
-		bytes -= rte_pktmbuf_pkt_len(pkts[i]);
-		rte_pktmbuf_free(pkts[i]);
-	}
-	lc->stats.drop_tx_full += n - sent;
-	lc->stats.tx_pkts += sent;
-	lc->stats.tx_bytes += bytes;
+	if (HS_UNLIKELY(lc->txq_n > 0))
+		hs_lcore_txq_drain(lc);
+	if (HS_LIKELY(lc->txq_n == 0))
+		sent = hs_lcore_burst(lc, pkts, n);
+	if (HS_UNLIKELY(sent < n))
+		hs_lcore_txq_push(lc, pkts + sent, (uint16_t)(n - sent));
 }
 
 void
@@ -285,8 +335,11 @@ hs_lcore_flush(struct hs_lcore *lc)
 {
 	uint16_t n = lc->ntx;
 
-	if (n == 0)
+	if (n == 0) {
+		if (HS_UNLIKELY(lc->txq_n > 0))
+			hs_lcore_xmit(lc, NULL, 0);
 		return;
+	}
 	lc->ntx = 0;
 	if (HS_UNLIKELY(lc->impair != NULL)) {
 		/* the stage emits to hs_lcore_xmit (now or later) */
@@ -570,8 +623,14 @@ rx_done:
 	/* Busy = received something or has something to send (timers
 	 * that fired and transmitted included). */
 	busy = n > 0 || steered > 0;
-	if (lc->ntx > 0) {
+	if (lc->ntx > 0 || lc->txq_n > 0) {
 		busy = true;
+		hs_lcore_flush(lc);
+	}
+	/* The port caught up: conns that held data back send again. */
+	if (HS_UNLIKELY(lc->tcp.txwait != NULL) && lc->txq_n <= HS_TXQ_LOW) {
+		busy = true;
+		hs_tcp_txwait_wake(lc);
 		hs_lcore_flush(lc);
 	}
 	t1 = rte_rdtsc();

@@ -61,9 +61,23 @@ struct hs_netif {
 struct hs_lcore;
 struct hs_impair;
 struct hs_impair_cfg;
-/* Test hook: receives what the lcore would transmit (consumes pkts). */
-typedef void (*hs_tx_sink_fn)(struct hs_lcore *lc, struct rte_mbuf **pkts,
-			      uint16_t n);
+/* Test hook: receives what the lcore would transmit, as a port's TX
+ * ring would: takes (consumes) the first k of pkts and returns k; the
+ * rest stay the lcore's (its TX backlog). */
+typedef uint16_t (*hs_tx_sink_fn)(struct hs_lcore *lc, struct rte_mbuf **pkts,
+				  uint16_t n);
+
+/* TX backlog: frames the port's TX ring refused wait here, in order, and
+ * go first at the next flush, as a qdisc holds what a full device queue
+ * cannot take, instead of being lost (and resent by TCP a round trip
+ * later).  TCP sends no new data while the backlog is above
+ * HS_TXQ_HIGH (hs_lcore_tx_room) and the lcore wakes the connections
+ * that waited once it is down to HS_TXQ_LOW (hs_tcp_txwait_wake); ACKs
+ * and control segments always go in.  A frame is dropped
+ * (drop_tx_full) only when the backlog itself is full. */
+#define HS_TXQ_SIZE 1024u /* a power of 2 */
+#define HS_TXQ_HIGH (HS_TXQ_SIZE / 2)
+#define HS_TXQ_LOW  (HS_TXQ_SIZE / 4)
 
 struct hs_lcore {
 	/* hot, read every packet */
@@ -101,6 +115,8 @@ struct hs_lcore {
 	uint16_t slot; /* registry slot, fixed while registered:
 	                               * index of per-lcore tables (hs_lcore_slot) */
 	struct rte_mbuf *tx[HS_TX_BURST];
+	uint32_t txq_head, txq_n; /* TX backlog: txq[head .. head + n) */
+	struct rte_mbuf *txq[HS_TXQ_SIZE];
 	hs_tx_sink_fn tx_sink; /* used when port_id == HS_PORT_NONE */
 	void *tx_sink_arg;
 	struct hs_impair *impair; /* NULL: no impairment (the default) */
@@ -243,6 +259,14 @@ static inline void
 hs_lcore_set_ctl(struct hs_lcore *lc, void (*fn)(struct hs_lcore *lc))
 {
 	lc->ctl_fn = fn;
+}
+
+/* May TCP send new data now?  Not while the TX backlog is above
+ * HS_TXQ_HIGH: the port is not keeping up (hs_lcore.h, HS_TXQ_SIZE). */
+static inline bool
+hs_lcore_tx_room(const struct hs_lcore *lc)
+{
+	return lc->txq_n < HS_TXQ_HIGH;
 }
 
 static inline void

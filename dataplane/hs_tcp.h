@@ -126,6 +126,9 @@ struct hs_tcp_lcore {
 	uint32_t shed_cursor;        /* next table index the shedder visits */
 	uint64_t mem_tick_us;        /* next hs_tcp_mem_tick() pass */
 	struct hs_tcp_conn *memwait; /* conns waiting for send space */
+	/* conns holding new data back for the TX backlog (hs_lcore.h
+	 * HS_TXQ_HIGH), oldest first */
+	struct hs_tcp_conn *txwait, **txwait_tail;
 	/* Challenge-ACK budget (RFC 5961 §7, hs_tcp_challenge_ack): an
 	 * interval of random length with a random number of ACKs. */
 	uint32_t chack_epoch_ms; /* start of the current interval */
@@ -250,6 +253,9 @@ int hs_tcp_lcore_set_secret(struct hs_lcore *lc, uint64_t k0, uint64_t k1);
 void hs_tcp_input(struct hs_lcore *lc, struct rte_mbuf *m);
 /* Advance the timer wheel to lc->now_us, running expired timers. */
 void hs_tcp_timer_run(struct hs_lcore *lc);
+/* The TX backlog went down to HS_TXQ_LOW: let the conns that held new
+ * data back send again, oldest first, while there is room. */
+void hs_tcp_txwait_wake(struct hs_lcore *lc);
 
 /* ---- application side ---- */
 /* Active open to faddr (network order):fport from our address and lport

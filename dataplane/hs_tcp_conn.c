@@ -380,6 +380,7 @@ hs_tcp_conn_detach(struct hs_tcp_conn *c)
 	hs_tcp_timer_cancel(c, &c->t_keep);
 	hs_tcp_timer_cancel(c, &c->t_pace);
 	hs_tcp_memwait_del(c);
+	hs_tcp_txwait_del(c);
 	lc->tcp.sndq_mbufs -= c->sndq.count;
 	hs_mq_free(&c->sndq);
 	lc->tcp.rcvq_mbufs -= c->rcvq.count;

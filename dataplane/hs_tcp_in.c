@@ -568,6 +568,7 @@ hs_tcp_enter_time_wait(struct hs_tcp_conn *c)
 	c->lc->tcp.sndq_mbufs -= c->sndq.count;
 	hs_mq_free(&c->sndq);
 	hs_tcp_memwait_del(c);
+	hs_tcp_txwait_del(c);
 	hs_tcp_src_release(c); /* no longer a client's slot */
 	/* The app is done with it: closed(c, 0) now (see hs_tcp_conn.c). */
 	if ((c->flags & HS_TCPF_APP) && c->ops->closed) {

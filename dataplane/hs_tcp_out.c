@@ -797,6 +797,10 @@ hs_tcp_sack_output(struct hs_tcp_conn *c)
 			break;
 		if (!hs_tcp_pace_ok(c))
 			break;
+		if (!hs_lcore_tx_room(c->lc)) {
+			hs_tcp_txwait_add(c);
+			break;
+		}
 		if (hs_tcp_sack_nextseg_rexmit(c, mss, false, &seq, &len)) {
 			if (hs_tcp_sack_rexmit(c, seq, len) < 0)
 				break;
@@ -844,6 +848,57 @@ hs_tcp_sack_output(struct hs_tcp_conn *c)
 			continue;
 		}
 		break;
+	}
+}
+
+/* ---- TX backlog waits (hs_lcore.h HS_TXQ_SIZE) -------------------------
+ * A conn that held new data back because the lcore's TX backlog was high
+ * waits on tl->txwait (FIFO) until hs_lcore's poll loop sees the backlog
+ * down to HS_TXQ_LOW and calls hs_tcp_txwait_wake: as Linux's TCP small
+ * queues, the data stays in the send queue instead of being sent into
+ * a full device queue and lost. */
+void
+hs_tcp_txwait_add(struct hs_tcp_conn *c)
+{
+	struct hs_tcp_lcore *tl = &c->lc->tcp;
+
+	if (c->txw_pprev != NULL)
+		return;
+	c->lc->stats.tcp_tx_wait++;
+	if (tl->txwait == NULL)
+		tl->txwait_tail = &tl->txwait;
+	c->txw_next = NULL;
+	c->txw_pprev = tl->txwait_tail;
+	*tl->txwait_tail = c;
+	tl->txwait_tail = &c->txw_next;
+}
+
+void
+hs_tcp_txwait_del(struct hs_tcp_conn *c)
+{
+	struct hs_tcp_lcore *tl = &c->lc->tcp;
+
+	if (c->txw_pprev == NULL)
+		return;
+	*c->txw_pprev = c->txw_next;
+	if (c->txw_next != NULL)
+		c->txw_next->txw_pprev = c->txw_pprev;
+	else
+		tl->txwait_tail = c->txw_pprev;
+	c->txw_next = NULL;
+	c->txw_pprev = NULL;
+}
+
+void
+hs_tcp_txwait_wake(struct hs_lcore *lc)
+{
+	struct hs_tcp_conn *c;
+
+	while ((c = lc->tcp.txwait) != NULL && hs_lcore_tx_room(lc)) {
+		hs_tcp_txwait_del(c);
+		c->busy++;
+		hs_tcp_output(c);
+		hs_tcp_conn_put(c);
 	}
 }
 
@@ -1101,6 +1156,12 @@ hs_tcp_output(struct hs_tcp_conn *c)
 		if (len && !HS_SEQ_LT(c->snd_nxt, c->snd_max) &&
 		    !(c->flags & HS_TCPF_RECOVERY) && !hs_tcp_pace_ok(c))
 			break;
+		/* Data waits while the port is not keeping up (hs_lcore.h
+		 * HS_TXQ_SIZE); a bare FIN goes. */
+		if (len && !hs_lcore_tx_room(c->lc)) {
+			hs_tcp_txwait_add(c);
+			break;
+		}
 		rc = hs_tcp_send_data_tso(c, c->snd_nxt, len, fin, segsz);
 		if (rc == -E2BIG && segsz) {
 			tso_ok = false; /* the views: segments this time */
@@ -1122,7 +1183,7 @@ hs_tcp_output(struct hs_tcp_conn *c)
 	 * (pacing's own timer, when it holds the data back, is one). */
 	if (hs_tcp_can_send_data(c) && c->snd_una == c->snd_max &&
 	    c->sndq.bytes > 0 && !hs_tw_pending(&c->t_rexmt) &&
-	    !hs_tw_pending(&c->t_pace)) {
+	    !hs_tw_pending(&c->t_pace) && c->txw_pprev == NULL) {
 		c->flags |= HS_TCPF_PERSIST;
 		hs_tcp_timer_arm(c, &c->t_rexmt, hs_tcp_rto_cur(c));
 	} else if (c->snd_una != c->snd_max && hs_tcp_can_send_data(c) &&

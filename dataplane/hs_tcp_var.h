@@ -38,14 +38,16 @@ struct hs_mbuf_q {
 	uint32_t hint_off;
 };
 
-#define HS_TCP_SB_MAX  8  /* SACK scoreboard ranges in the conn */
+#define HS_TCP_SB_MAX 8 /* SACK scoreboard ranges in the conn */
 /* ... in a block from the lcore's pool (hs_tcp_sack.c), taken when the
  * conn's own do not suffice: a drop-tail queue overflowing under a paced
  * flight loses every other segment, one hole each. */
-#define HS_TCP_SB_BIG  512
+#define HS_TCP_SB_BIG 512
 /* Blocks per lcore (4 KiB each): one per 8 conns, 4 to 256. */
-#define HS_TCP_SB_BLOCKS(max_conns) \
-	((max_conns) / 8u < 4u ? 4u : (max_conns) / 8u > 256u ? 256u : (max_conns) / 8u)
+#define HS_TCP_SB_BLOCKS(max_conns)       \
+	((max_conns) / 8u < 4u     ? 4u   \
+	 : (max_conns) / 8u > 256u ? 256u \
+				   : (max_conns) / 8u)
 #define HS_TCP_RXT_LOG 8  /* retransmission send times kept */
 #define HS_TCP_TXLOG   24 /* RACK send-time ranges kept */
 
@@ -107,6 +109,9 @@ struct hs_tcp_conn {
 	/* hs_tcp_lcore.memwait list (HS_TCPF2_MEMWAIT): waiting for the
 	 * lcore's memory budget to free send space */
 	struct hs_tcp_conn *mw_next, **mw_pprev;
+	/* hs_tcp_lcore.txwait list (on it when txw_pprev != NULL): new
+	 * data held back while the lcore's TX backlog is high */
+	struct hs_tcp_conn *txw_next, **txw_pprev;
 
 	/* RFC 6675 scoreboard: SACKed ranges above snd_una reported by the
 	 * peer, sorted and disjoint ([sb[i][0], sb[i][1])), sb_n of sb_cap;
@@ -485,6 +490,8 @@ void hs_tcp_mem_progress(struct hs_tcp_conn *c, uint32_t bytes);
 /* Wait for send space freed by other conns (idempotent); _del unlinks. */
 void hs_tcp_memwait_add(struct hs_tcp_conn *c);
 void hs_tcp_memwait_del(struct hs_tcp_conn *c);
+void hs_tcp_txwait_add(struct hs_tcp_conn *c);
+void hs_tcp_txwait_del(struct hs_tcp_conn *c);
 /* Gauges, shedding and wake-ups; bounded work, every HS_TCP_MEM_TICK_US. */
 void hs_tcp_mem_tick(struct hs_lcore *lc);
 

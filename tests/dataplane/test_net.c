@@ -30,7 +30,7 @@
 
 #include "hs_check.h"
 
-#define POOL_SIZE 511
+#define POOL_SIZE 2047
 
 static struct rte_mempool *pool;
 static struct hs_netif ifp;
@@ -81,6 +81,15 @@ hs_tcp_timer_run(struct hs_lcore *l)
 {
 	tcp_timer_calls++;
 }
+static unsigned int tcp_wake_calls;
+static uint32_t tcp_wake_txq_n; /* the backlog at the last wake */
+void
+hs_tcp_txwait_wake(struct hs_lcore *l)
+{
+	tcp_wake_calls++;
+	tcp_wake_txq_n = l->txq_n;
+	l->tcp.txwait = NULL; /* the fake conn sent what it held */
+}
 int
 hs_tcp_lcore_init(struct hs_lcore *l, uint32_t max_conns)
 {
@@ -98,7 +107,7 @@ hs_tcp_lcore_fini(struct hs_lcore *l)
 static struct rte_mbuf *cap[CAP_MAX];
 static unsigned int cap_n, cap_total;
 
-static void
+static uint16_t
 sink(struct hs_lcore *l, struct rte_mbuf **pkts, uint16_t n)
 {
 	for (uint16_t i = 0; i < n; i++) {
@@ -108,6 +117,7 @@ sink(struct hs_lcore *l, struct rte_mbuf **pkts, uint16_t n)
 		else
 			rte_pktmbuf_free(pkts[i]);
 	}
+	return n;
 }
 
 static void
@@ -1318,6 +1328,103 @@ test_impair_hook(void)
 	CHECK(cap_n == 0);
 }
 
+/* ---- TX backlog (hs_lcore.h HS_TXQ_SIZE) ------------------------------ */
+static uint32_t ring_room = UINT32_MAX; /* frames the "ring" still takes */
+static uint32_t ring_got[2048];         /* sequence numbers, in order */
+static uint32_t ring_n;
+
+static uint16_t
+sink_ring(struct hs_lcore *l, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t k = (uint16_t)HS_MIN((uint32_t)n, ring_room);
+
+	(void)l;
+	ring_room -= k;
+	for (uint16_t i = 0; i < k; i++) {
+		if (ring_n < HS_ARRAY_SIZE(ring_got))
+			ring_got[ring_n++] =
+				*rte_pktmbuf_mtod(pkts[i], uint32_t *);
+		rte_pktmbuf_free(pkts[i]);
+	}
+	return k;
+}
+
+static void
+tx_seq(struct hs_lcore *l, uint32_t from, uint32_t n)
+{
+	for (uint32_t i = from; i < from + n; i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		uint32_t *p = (uint32_t *)rte_pktmbuf_append(m, 64);
+
+		*p = i;
+		hs_lcore_tx(l, m);
+	}
+}
+
+/* A port whose TX ring is full does not lose frames: what it refuses
+ * waits in the lcore's backlog, in order, and goes first once the ring
+ * takes frames again; TCP is told to hold new data above HS_TXQ_HIGH
+ * (hs_lcore_tx_room) and woken at HS_TXQ_LOW; only a full backlog
+ * drops (drop_tx_full); hs_lcore_fini frees what it holds. */
+static struct hs_lcore lc3;
+
+static void
+test_tx_backlog(void)
+{
+	static struct hs_tcp_conn *waiter; /* stands for a waiting conn */
+	unsigned int avail = rte_mempool_avail_count(pool);
+	uint64_t drops, sent;
+	bool ordered = true;
+
+	CHECK(hs_lcore_init(&lc3, &ifp, pool, HS_PORT_NONE, 2, 64) == 0);
+	drops = lc3.stats.drop_tx_full;
+	sent = lc3.stats.tx_pkts;
+	lc3.tx_sink = sink_ring;
+	ring_room = 10;
+	ring_n = 0;
+	tx_seq(&lc3, 0, 200);
+	hs_lcore_flush(&lc3);
+	CHECK(ring_n == 10 && lc3.txq_n == 190);
+	CHECK(lc3.stats.tx_pkts == sent + 10);
+	CHECK(hs_lcore_tx_room(&lc3));
+	tx_seq(&lc3, 200, 400);
+	hs_lcore_flush(&lc3);
+	CHECK(ring_n == 10 && lc3.txq_n == 590);
+	CHECK(!hs_lcore_tx_room(&lc3)); /* above HS_TXQ_HIGH: TCP holds */
+	CHECK(lc3.stats.drop_tx_full == drops);
+
+	/* A waiting conn is woken only once the backlog is down to LOW. */
+	lc3.tcp.txwait = (struct hs_tcp_conn *)&waiter;
+	tcp_wake_calls = 0;
+	ring_room = 200;
+	hs_lcore_poll_once(&lc3);
+	CHECK(lc3.txq_n == 390 && tcp_wake_calls == 0);
+	ring_room = 200;
+	hs_lcore_poll_once(&lc3);
+	CHECK(lc3.txq_n == 190 && tcp_wake_calls == 1 &&
+	      tcp_wake_txq_n == 190 && lc3.tcp.txwait == NULL);
+	CHECK(hs_lcore_tx_room(&lc3));
+
+	/* The ring takes everything: all 600 delivered, in order. */
+	ring_room = UINT32_MAX;
+	hs_lcore_poll_once(&lc3);
+	CHECK(lc3.txq_n == 0 && ring_n == 600);
+	for (uint32_t i = 0; i < ring_n; i++)
+		ordered = ordered && ring_got[i] == i;
+	CHECK(ordered);
+	CHECK(lc3.stats.tx_pkts == sent + 600);
+	CHECK(lc3.stats.drop_tx_full == drops);
+
+	/* A full backlog drops what does not fit, and counts it. */
+	ring_room = 0;
+	tx_seq(&lc3, 0, HS_TXQ_SIZE + 76);
+	hs_lcore_flush(&lc3);
+	CHECK(lc3.txq_n == HS_TXQ_SIZE);
+	CHECK(lc3.stats.drop_tx_full == drops + 76);
+	hs_lcore_fini(&lc3);
+	CHECK(rte_mempool_avail_count(pool) == avail);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1373,14 +1480,16 @@ main(int argc, char **argv)
 	test_arp_peers();
 	test_steer();
 	test_steer_key();
+	test_tx_backlog();
 	test_impair_hook();
 
-	/* Leave one packet held and one queued: fini must free both. */
+	/* Leave one packet held and one queued (and the backlog
+	 * test_tx_backlog filled): fini must free them all. */
 	hs_ipv4_output(&lc, mk_out(ip4("198.18.0.77"), 1));
 	hs_lcore_tx(&lc, mk_out(ip4("198.18.0.2"), 1));
 	cap_clear();
 	hs_lcore_fini(&lc);
-	CHECK(tcp_fini_calls == 3);
+	CHECK(tcp_fini_calls == 4); /* lc, lc2 twice, lc3 (test_tx_backlog) */
 	CHECK(hs_nb_lcores == 0);
 	CHECK(rte_mempool_avail_count(pool) == POOL_SIZE);
 

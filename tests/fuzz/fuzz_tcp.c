@@ -141,7 +141,7 @@ static const struct hs_tcp_ops app_ops = {
 };
 
 /* ---- what we transmit: learn ISS/ACK numbers, free the frame ----------- */
-static void
+static uint16_t
 sink(struct hs_lcore *l, struct rte_mbuf **pkts, uint16_t n)
 {
 	static uint8_t flat[256];
@@ -183,6 +183,7 @@ sink(struct hs_lcore *l, struct rte_mbuf **pkts, uint16_t n)
 		}
 		rte_pktmbuf_free(m);
 	}
+	return n;
 }
 
 /* ---- input cursor ------------------------------------------------------ */

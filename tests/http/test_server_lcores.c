@@ -128,11 +128,12 @@ __wrap_hs_ipv4_output(struct hs_lcore *lc, struct rte_mbuf *m)
 	__real_hs_ipv4_output(lc, m);
 }
 
-static void
+static uint16_t
 sink_free(struct hs_lcore *l, struct rte_mbuf **pkts, uint16_t n)
 {
 	(void)l;
 	rte_pktmbuf_free_bulk(pkts, n);
+	return n;
 }
 
 /* One segment from the peer's port sport to the HTTP port. */
