@@ -8,14 +8,19 @@
  *   loadgen [EAL options] -- --addr A.B.C.D/N --server A.B.C.D
  *           [--port 443] [--mode full|resume|ka] [--path /1k.bin]
  *           [--conns N] [--duration S] [--max-requests N] [--ca FILE]
- *           [--local-ports LO-HI]
+ *           [--local-ports LO-HI] [--rate R]
  *
  * Modes:
  *   full    each connection: TCP + full TLS 1.3 handshake, one GET with
  *           "Connection: close", the server closes; a new one follows
  *   resume  the same, resuming the previous connection's session ticket
  *           (the first handshake of each slot is a full one)
- *   ka      N keep-alive connections, GETs back to back on each
+ *   ka      N keep-alive connections, GETs back to back on each; with
+ *           --rate R, R GETs a second in all: a connection whose
+ *           response is complete waits in a FIFO for its turn, so the
+ *           request rate stays the same whatever N is (a server's cost
+ *           per request at 50 and at 8000 connections compares at one
+ *           rate: fewer requests per poll cost more each)
  * TLS 1.3, X25519, TLS_AES_128_GCM_SHA256.  Runs for --duration seconds
  * (at most 600) or --max-requests responses, then prints client-side
  * rates and latency percentiles (request written -> response complete;
@@ -59,7 +64,7 @@
 #include "hs_port.h"
 #include "hs_tcp.h"
 
-#define LG_MAX_CONNS   4096
+#define LG_MAX_CONNS   16384
 #define LG_MAX_SAMPLES (4u << 20)
 #define LG_HDR_MAX     8192
 
@@ -69,6 +74,7 @@ enum lg_state {
 	LG_HANDSHAKE,
 	LG_SEND,
 	LG_READ,
+	LG_IDLE,    /* ka with --rate: waits in the FIFO for its turn */
 	LG_CLOSING, /* response complete: read to close_notify / FIN */
 	LG_DONE,
 };
@@ -83,6 +89,7 @@ struct lg_conn {
 	uint32_t hlen;
 	int64_t body_left; /* -1: headers not complete yet */
 	bool resumed_tried;
+	bool opening; /* connecting or in its handshake (n_opening) */
 };
 
 static struct {
@@ -95,6 +102,7 @@ static struct {
 	uint64_t max_requests;
 	const char *ca;
 	uint16_t lport_lo, lport_hi; /* --local-ports; 0: any ephemeral */
+	double rate;                 /* --rate: requests a second, 0 = off */
 	char req[512];
 	size_t req_len;
 } cfg = { .mode = LG_KA, .port = 443, .path = "/", .conns = 1, .duration = 5 };
@@ -106,6 +114,25 @@ static struct {
 } st;
 
 static struct lg_conn *conns;
+/* --rate: conns waiting for their turn (a ring of cfg.conns) and the
+ * requests let go so far */
+static struct lg_conn **idle;
+static uint32_t idle_head, idle_n;
+static uint64_t released;
+/* Connections opened at start, at most LG_OPENING_MAX connecting or in
+ * their handshake at a time (a server's SYN backlog and TX ring are not
+ * flooded by thousands of SYNs and flights at once). */
+#define LG_OPENING_MAX 64u
+static uint32_t n_opening, next_open;
+
+static void
+lg_opened(struct lg_conn *g)
+{
+	if (g->opening) {
+		g->opening = false;
+		n_opening--;
+	}
+}
 static struct hs_lcore *lc;
 static WOLFSSL_CTX *ctx;
 static bool running = true;
@@ -204,6 +231,7 @@ lg_closed(struct hs_tcp_conn *c, int reason)
 	struct lg_conn *g = hs_tcp_app(c);
 
 	(void)reason;
+	lg_opened(g);
 	if (g->st != LG_DONE)
 		st.errors++;
 	if (g->ssl != NULL) {
@@ -252,6 +280,8 @@ lg_open(struct lg_conn *g)
 		st.errors++;
 		return;
 	}
+	g->opening = true;
+	n_opening++;
 	st.connects++;
 }
 
@@ -332,6 +362,7 @@ static void
 lg_fail(struct lg_conn *g)
 {
 	st.errors++;
+	lg_opened(g);
 	g->st = LG_DONE;
 	if (g->ssl != NULL) {
 		wolfSSL_free(g->ssl);
@@ -342,6 +373,44 @@ lg_fail(struct lg_conn *g)
 	g->c = NULL;
 	if (running)
 		lg_open(g);
+}
+
+/* --rate: g's response is complete; it waits for its turn. */
+static void
+lg_idle(struct lg_conn *g)
+{
+	uint32_t cap = 2 * cfg.conns; /* stale entries of closed conns too */
+
+	if (idle_n == cap) { /* only stale ones can fill it: drop one */
+		idle_head = (idle_head + 1) % cap;
+		idle_n--;
+	}
+	g->st = LG_IDLE;
+	idle[(idle_head + idle_n++) % cap] = g;
+}
+
+/* --rate: let go the requests due by now (rate x time since t0), oldest
+ * waiting connection first.  Behind by more than every connection (the
+ * server is slower than the rate), the debt is forgiven rather than
+ * sent in one burst later. */
+static void
+lg_release(uint64_t now, uint64_t t0, uint64_t hz)
+{
+	uint64_t due = (uint64_t)((double)(now - t0) / (double)hz * cfg.rate);
+
+	if (due > released + cfg.conns)
+		released = due - cfg.conns;
+	while (released < due && idle_n > 0) {
+		struct lg_conn *g = idle[idle_head];
+
+		idle_head = (idle_head + 1) % (2 * cfg.conns);
+		idle_n--;
+		released++;
+		if (g->c == NULL || g->st != LG_IDLE)
+			continue; /* closed meanwhile */
+		g->st = LG_SEND;
+		lg_drive(g);
+	}
 }
 
 static void
@@ -363,8 +432,13 @@ lg_drive(struct lg_conn *g)
 				return;
 			}
 			st.handshakes++;
+			lg_opened(g);
 			if (wolfSSL_session_reused(g->ssl))
 				st.resumed++;
+			if (cfg.rate > 0 && cfg.mode == LG_KA) {
+				lg_idle(g);
+				return;
+			}
 			g->st = LG_SEND;
 			break;
 		case LG_SEND:
@@ -404,6 +478,10 @@ lg_drive(struct lg_conn *g)
 			if (cfg.max_requests && st.requests >= cfg.max_requests)
 				running = false;
 			if (cfg.mode == LG_KA && running) {
+				if (cfg.rate > 0) {
+					lg_idle(g);
+					return;
+				}
 				g->st = LG_SEND;
 				break;
 			}
@@ -435,6 +513,7 @@ lg_drive(struct lg_conn *g)
 			hs_tcp_close(g->c);
 			return;
 		case LG_CONNECTING:
+		case LG_IDLE:
 		case LG_DONE:
 		default:
 			return;
@@ -452,7 +531,7 @@ usage(FILE *f)
 		   "[--path /1k.bin]\n"
 		   "               [--conns N] [--duration S] [--max-requests "
 		   "N] [--ca FILE]\n"
-		   "               [--local-ports LO-HI]\n");
+		   "               [--local-ports LO-HI] [--rate R]\n");
 }
 
 static int
@@ -469,6 +548,7 @@ parse_args(int argc, char **argv, struct hs_netif *ifp)
 		{ "max-requests", required_argument, NULL, 'n' },
 		{ "ca", required_argument, NULL, 'C' },
 		{ "local-ports", required_argument, NULL, 'L' },
+		{ "rate", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -534,6 +614,14 @@ parse_args(int argc, char **argv, struct hs_netif *ifp)
 		case 'n':
 			cfg.max_requests = strtoull(optarg, NULL, 10);
 			break;
+		case 'r': {
+			char *end;
+
+			cfg.rate = strtod(optarg, &end);
+			if (*end != '\0' || !(cfg.rate > 0) || cfg.rate > 1e8)
+				return -1;
+			break;
+		}
 		case 'C':
 			cfg.ca = optarg;
 			break;
@@ -558,7 +646,8 @@ parse_args(int argc, char **argv, struct hs_netif *ifp)
 			return -1;
 		}
 	}
-	if (!have_addr || cfg.server == 0 || optind != argc)
+	if (!have_addr || cfg.server == 0 || optind != argc ||
+	    (cfg.rate > 0 && cfg.mode != LG_KA))
 		return -1;
 	return 0;
 }
@@ -659,9 +748,10 @@ main(int argc, char **argv)
 	hs_rcu_online(rte_lcore_id());
 	st.lat = malloc(sizeof(*st.lat) * LG_MAX_SAMPLES);
 	conns = calloc(cfg.conns, sizeof(*conns));
+	idle = calloc(2 * (size_t)cfg.conns, sizeof(*idle));
 	wolfSSL_Init();
 	ctx = wolfSSL_CTX_new(wolfTLSv1_3_client_method());
-	if (st.lat == NULL || conns == NULL || ctx == NULL ||
+	if (st.lat == NULL || conns == NULL || idle == NULL || ctx == NULL ||
 	    wolfSSL_CTX_set_cipher_list(ctx, "TLS13-AES128-GCM-SHA256") !=
 		    WOLFSSL_SUCCESS) {
 		fprintf(stderr, "loadgen: TLS set-up failed\n");
@@ -706,13 +796,19 @@ main(int argc, char **argv)
 	while (conns[0].st == LG_CONNECTING && rte_rdtsc() < t_stop &&
 	       !signalled)
 		hs_lcore_poll_once(lc);
-	for (unsigned int i = 1; i < cfg.conns; i++)
-		lg_open(&conns[i]);
+	next_open = 1;
 	t_start = rte_rdtsc();
 	t_stop = t_start + (uint64_t)cfg.duration * hz;
 	while (running && !signalled) {
+		uint64_t now;
+
 		hs_lcore_poll_once(lc);
-		if (rte_rdtsc() >= t_stop)
+		while (next_open < cfg.conns && n_opening < LG_OPENING_MAX)
+			lg_open(&conns[next_open++]);
+		now = rte_rdtsc();
+		if (idle_n > 0)
+			lg_release(now, t_start, hz);
+		if (now >= t_stop)
 			running = false;
 	}
 	running = false;

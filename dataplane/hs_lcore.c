@@ -284,6 +284,7 @@ hs_lcore_txq_push(struct hs_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 		lc->txq[(lc->txq_head + lc->txq_n) & (HS_TXQ_SIZE - 1)] =
 			pkts[i];
 		lc->txq_n++;
+		lc->stats.tx_backlog++;
 	}
 }
 

@@ -15,7 +15,7 @@
 /* clang-format off */
 #define HS_STATS_PORT(X) \
 	X(rx_pkts) X(rx_bytes) X(tx_pkts) X(tx_bytes) \
-	X(drop_nombuf) X(drop_tx_full) X(drop_tx_link_down)
+	X(drop_nombuf) X(drop_tx_full) X(tx_backlog) X(drop_tx_link_down)
 /* clang-format on */
 
 /* clang-format off */

@@ -64,7 +64,7 @@
 	X(drop_tcp_after_fin) X(drop_tcp_mem_lcore) X(tcp_rto) \
 	X(tcp_tlp) X(tcp_tlp_loss) X(tcp_limited_tx) X(tcp_rescue_rxt) X(tcp_rexmt_lost) \
 	X(tcp_tx_zc_bytes) X(tcp_tx_copy_bytes) X(tcp_hp_ack) X(tcp_hp_data) \
-	X(tcp_mem_mbufs) X(tcp_mem_peak) X(tcp_mem_wait) X(tcp_tx_wait) X(drop_tcp_snd_mem) \
+	X(tcp_mem_mbufs) X(tcp_mem_peak) X(tcp_mem_wait) X(tcp_tx_wait) X(tcp_rexmt_deferred) X(drop_tcp_snd_mem) \
 	X(conn_shed) X(conn_shed_mbufs) \
 	X(tcp_hystart_css) X(tcp_hystart_css_undo) X(tcp_hystart_css_exit) \
 	X(tcp_cwnd_app_limited) X(tcp_cwnd_restart) \

@@ -333,6 +333,22 @@ hs_tcp_rexmt_timeout(struct hs_tcp_conn *c)
 	if (c->flags2 & HS_TCPF2_REO) {
 		c->flags2 &= ~HS_TCPF2_REO;
 		hs_tcp_reo_timeout(c);
+	} else if (!hs_lcore_tx_room(c->lc) && c->snd_max != c->snd_una &&
+		   (c->state == HS_TCP_ESTABLISHED ||
+		    c->state == HS_TCP_CLOSE_WAIT ||
+		    c->state == HS_TCP_FIN_WAIT_1 ||
+		    c->state == HS_TCP_CLOSING ||
+		    c->state == HS_TCP_LAST_ACK) &&
+		   !(c->flags & HS_TCPF_PERSIST)) {
+		/* The lcore's TX backlog is high (the port is not keeping
+		 * up, hs_lcore.h HS_TXQ_SIZE): what this probe or RTO would
+		 * resend is most likely still queued here, not lost.  As
+		 * Linux for a segment still in the host queue
+		 * (tcp_retransmit_skb: -EBUSY), nothing is resent, cwnd and
+		 * the backoff stay; the timer runs again. */
+		c->flags2 &= ~HS_TCPF2_PTO;
+		c->lc->stats.tcp_rexmt_deferred++;
+		hs_tcp_rexmt_arm(c, true);
 	} else if (c->flags2 & HS_TCPF2_PTO) {
 		c->flags2 &= ~HS_TCPF2_PTO;
 		hs_tcp_tlp_timeout(c);

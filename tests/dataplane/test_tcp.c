@@ -626,6 +626,60 @@ test_rto_backoff_and_timeout(void)
 	teardown();
 }
 
+/* The lcore's TX backlog above HS_TXQ_HIGH (a port not keeping up):
+ * new data waits in the send queue (tcp_tx_wait) instead of joining it,
+ * and goes once hs_tcp_txwait_wake runs with room again; an RTO that
+ * fires meanwhile resends nothing and keeps cwnd (the segment is most
+ * likely still queued, not lost: tcp_rexmt_deferred); a bare ACK is
+ * never held. */
+static void
+test_tx_backlog_holds_data(void)
+{
+	static uint8_t buf[3000];
+	uint32_t iss, seq = PEER_ISN + 1, cwnd;
+	struct hs_tcp_conn *c;
+
+	setup(16);
+	iss = handshake();
+	c = app.c;
+	lc.txq_n = HS_TXQ_HIGH; /* as if the port had refused that many */
+	CHECK(!hs_lcore_tx_room(&lc));
+	CHECK(hs_tcp_send(c, buf, 3000) == 3000);
+	hs_tcp_push(c);
+	EXPECT_NONE();
+	CHECK(lc.stats.tcp_tx_wait == 1 && lc.tcp.txwait == c);
+	/* no persist, no RTO for data that never left */
+	CHECK(!(c->flags & HS_TCPF_PERSIST) && c->snd_max == iss + 1);
+	inject(F_ACK | F_PSH, seq, iss + 1, "GET", 3);
+	advance_ms(200);
+	EXPECT(F_ACK, iss + 1, seq + 3); /* the delayed ACK goes */
+	EXPECT_NONE();
+	/* Room again: the waiter sends what it held. */
+	lc.txq_n = 0;
+	hs_tcp_txwait_wake(&lc);
+	CHECK(lc.tcp.txwait == NULL);
+	EXPECT(F_ACK, iss + 1, seq + 3);
+	EXPECT(F_ACK, iss + 1001, seq + 3);
+	EXPECT(F_ACK | F_PSH, iss + 2001, seq + 3);
+	EXPECT_NONE();
+	/* The port backs up again before the ACK: the RTO defers. */
+	lc.txq_n = HS_TXQ_HIGH;
+	cwnd = c->cwnd;
+	advance_ms(1000);
+	EXPECT_NONE();
+	CHECK(lc.stats.tcp_rexmt_deferred >= 1 && lc.stats.tcp_rexmt == 0);
+	CHECK(c->cwnd == cwnd && c->rexmt_shift == 0);
+	/* The port caught up and the segments were lost after all: the
+	 * next expiry resends. */
+	lc.txq_n = 0;
+	advance_ms(1000);
+	EXPECT(F_ACK, iss + 1, seq + 3);
+	CHECK(lc.stats.tcp_rexmt >= 1);
+	inject(F_ACK, seq + 3, iss + 3001, NULL, 0);
+	CHECK(c->sndq.bytes == 0);
+	teardown();
+}
+
 static void
 test_rto_ack_recovers(void)
 {
@@ -3013,6 +3067,7 @@ main(int argc, char **argv)
 	test_peer_window_limits_send();
 	test_rto_backoff_and_timeout();
 	test_rto_ack_recovers();
+	test_tx_backlog_holds_data();
 	test_fast_retransmit();
 	test_zc_views_in_flight();
 	test_zc_copy_fallback();
