@@ -624,9 +624,16 @@ rx_done:
 	/* Busy = received something or has something to send (timers
 	 * that fired and transmitted included). */
 	busy = n > 0 || steered > 0;
-	if (lc->ntx > 0 || lc->txq_n > 0) {
+	if (lc->ntx > 0) {
 		busy = true;
 		hs_lcore_flush(lc);
+	} else if (HS_UNLIKELY(lc->txq_n > 0)) {
+		/* Only the backlog to offer: busy if the ring took some (an
+		 * iteration that finds it still full waits, as an idle one) */
+		uint64_t sent = lc->stats.tx_pkts;
+
+		hs_lcore_flush(lc);
+		busy = busy || lc->stats.tx_pkts != sent;
 	}
 	/* The port caught up: conns that held data back send again. */
 	if (HS_UNLIKELY(lc->tcp.txwait != NULL) && lc->txq_n <= HS_TXQ_LOW) {
