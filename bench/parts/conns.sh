@@ -23,7 +23,11 @@
 # its next request (a wrk delay() script; scenario ka_1k_cC_dN): fewer
 # requests per second at a given count, to tell the cost of more
 # connections from the cost of a lower request rate (smaller batches per
-# loop iteration).  CONNS_SERVERS (default "httpsd nginx") picks servers.
+# loop iteration).  CONNS_SERVERS (default "httpsd nginx memif") picks
+# servers.  "memif": httpsd on net_memif against bench/loadgen --rate
+# CONNS_RATE (default 20000 requests/s in all, whatever the count): the
+# same curve at one request rate and without the kernel, busy cycles per
+# request (server httpsd-memif-conns, scenario ka_1k_cC_rR).
 register_part conns no "CPU per keep-alive 1 KiB request at 50/500/2000/8000 connections, httpsd vs nginx"
 
 # conns_snap NAME: the counters measure() snapshots, for server NAME.
@@ -153,6 +157,32 @@ for pace in sorted({p for _, p, _ in pts}):
               " | ".join(col("httpsd-conns", c)), " | ".join(col("nginx-conns", c)),
               "%.2f" % (h[0] / n[0]) if h and n else "-",
               "%.2f" % h[2] if h else "-", net("httpsd-conns"), net("nginx-conns")))
+mem = {}
+for r in runs:
+    m = re.match(r"ka_1k_c(\d+)_r(\d+)$", r["scenario"])
+    if r["server"] != "httpsd-memif-conns" or not m:
+        continue
+    b, a = r["before"], r["after"]
+    req = a[9] - b[9]
+    if req <= 0:
+        continue
+    busy = (a[6] - b[6]) / hz * 1e6 / req
+    k = (int(m.group(2)), int(m.group(1)))
+    if k not in mem or busy < mem[k][0]:
+        mem[k] = (busy, req / ((a[0] - b[0]) / 1e9))
+if mem:
+    print()
+    print("httpsd on net_memif, bench/loadgen at a fixed request rate "
+          "(busy cycles per request, no kernel on the path):")
+    print()
+    print("| connections | target req/s | req/s | httpsd busy µs/req | x first |")
+    print("|---:|---:|---:|---:|---:|")
+    for rate in sorted({r for r, _ in mem}):
+        counts = sorted(c for r, c in mem if r == rate)
+        v0 = mem[(rate, counts[0])][0]
+        for c in counts:
+            v = mem[(rate, c)]
+            print("| %d | %d | %.0f | %.2f | %.2f |" % (c, rate, v[1], v[0], v[0] / v0))
 print()
 print("Idle floor (CPU seconds per second without load): " + ", ".join(
       "%s %.3f" % (s.split("-")[0], f) for s, f in sorted(floor.items())) +
@@ -161,7 +191,49 @@ PYEOF
 	log "conns: $(tr '\n' ' ' <"$OUT/conns.md")"
 }
 
-conns_want() { [[ " ${CONNS_SERVERS:-httpsd nginx} " == *" $1 "* ]]; }
+conns_want() { [[ " ${CONNS_SERVERS:-httpsd nginx memif} " == *" $1 "* ]]; }
+
+# conns_memif_point C: one point against httpsd on net_memif, the load
+# from bench/loadgen at CONNS_RATE requests a second in all (warm-up as
+# conns_point: C handshakes and two requests per connection first).
+conns_memif_point() {
+	local c=$1 rate=${CONNS_RATE:-20000} scen raw b a h0 q0 h q i rc lpid
+	scen=ka_1k_c${c}_r$rate
+	if past_deadline; then
+		log "deadline (${DEADLINE}s) reached: skipping $SERVER $scen"
+		return 0
+	fi
+	raw=raw/$SERVER-$scen.txt
+	read -r h0 q0 <<<"$(conns_opened)"
+	ip netns exec "$CLI_NS" taskset -c "$CLI_CORE" timeout -k 30 \
+		$((DURATION * 3 + 150)) "$LOADGEN" -l "$CLI_CORE" --no-pci \
+		--no-huge -m 1024 --file-prefix "${PFX}g" \
+		"--vdev=net_memif0,role=client,socket=$TMP/memifc.sock,socket-abstract=no" -- \
+		--addr 198.18.0.2/24 --server "$HS_IP" --mode ka --path /1k.bin \
+		--conns "$c" --rate "$rate" --duration $((DURATION + 120)) \
+		>"$OUT/$raw" 2>&1 &
+	lpid=$!
+	for ((i = 0; i < 1200; i++)); do
+		read -r h q <<<"$(conns_opened)"
+		[ $((h - h0)) -ge "$c" ] && [ $((q - q0)) -ge $((2 * c)) ] && break
+		[ $((h - h0)) -lt "$c" ] && q0=$q
+		alive "$lpid" || break
+		sleep 0.1
+	done
+	log "$SERVER $scen: $((h - h0)) connections open, warm after $((i / 10)) s"
+	sleep 1
+	b=$(conns_snap "$SERVER")
+	sleep "$DURATION"
+	a=$(conns_snap "$SERVER")
+	kill -INT "$lpid" 2>/dev/null
+	wait "$lpid"
+	rc=$?
+	rm -rf "/var/run/dpdk/${PFX}g"
+	printf '{"server":"%s","scenario":"%s","tool":"loadgen","body_bytes":1024,"conns":%d,"exit":%d,"raw":"%s","client_cpu_ms":0,"before":[%s],"after":[%s]}\n' \
+		"$SERVER" "$scen" "$c" "$rc" "$raw" \
+		"$(tr ' ' , <<<"$b")" "$(tr ' ' , <<<"$a")" >>"$RUNS"
+	sleep 2
+}
 
 part_conns() {
 	local c r list=${CONNS_LIST:-50 500 2000 8000} max=0
@@ -175,6 +247,19 @@ part_conns() {
 			conns_idle
 			for c in $list; do conns_point "$c"; done
 			stop_httpsd
+		fi
+		LOADGEN=${LOADGEN:-$BUILD/bench/loadgen}
+		SERVER=httpsd-memif-conns
+		HS_IP_CUR=$HS_IP
+		if conns_want memif && [ -x "$LOADGEN" ] &&
+			launch_httpsd "net_memif0,role=server,socket=$TMP/memifc.sock,socket-abstract=no" \
+				--max-conns $((max + 1024)) --max-conns-per-source 0; then
+			HS_TELEM=/var/run/dpdk/$PFX/dpdk_telemetry.v2
+			SRV_PID=$HS_PID
+			CLI_NS=$HS_CLI_NS
+			for c in $list; do conns_memif_point "$c"; done
+			stop_httpsd
+			rm -f "$TMP/memifc.sock"
 		fi
 		conns_want nginx || continue
 		SERVER=nginx-conns
