@@ -19,6 +19,7 @@ WOLFSSL_FLAGS="--enable-tls13 --enable-intelasm --enable-aesni --enable-sp=yes
  --enable-ecc --enable-supportedcurves --enable-secure-renegotiation=no
  --disable-oldtls --enable-static --disable-shared --disable-examples
  --disable-crypttests --disable-benchmark --enable-atomicuser
+ --disable-hashdrbg
  CFLAGS=-fPIC CPPFLAGS=-DHAVE_SECRET_CALLBACK"
 
 # Our patches to Debian's source (scripts/wolfssl-patches/*.patch, applied

@@ -390,8 +390,12 @@ hs_tls_crypto_unavailable(void)
 	return CRYPTOCB_UNAVAILABLE;
 }
 
+#ifndef WC_NO_HASHDRBG
 /* ---- DRBG seeds ------------------------------------------------------
- * Every WOLFSSL gets its own Hash_DRBG (wolfSSL InitSSL -> wc_InitRng_ex
+ * Only with a wolfSSL that has its Hash_DRBG: the tuned build has none
+ * and takes every random block from hs_tls_rand.c (getrandom through a
+ * per-thread buffer, no DRBG per connection at all).  With one, every
+ * WOLFSSL gets its own Hash_DRBG (wolfSSL InitSSL -> wc_InitRng_ex
  * with the SSL's devId), and wolfSSL 5.5.4 seeds it from /dev/urandom:
  * open + read + close, three system calls per connection, the largest
  * non-crypto cost of a handshake.  As the devId is ours, wc_GenerateSeed
@@ -443,6 +447,12 @@ hs_tls_crypto_seed_fini(void)
 		hs_tls_seed_rng = NULL;
 	}
 }
+#else
+static void
+hs_tls_crypto_seed_fini(void)
+{
+}
+#endif /* WC_NO_HASHDRBG */
 
 static int
 hs_tls_crypto_cb(int devId, wc_CryptoInfo *info, void *ctx)
@@ -454,9 +464,11 @@ hs_tls_crypto_cb(int devId, wc_CryptoInfo *info, void *ctx)
 
 	(void)devId;
 	(void)ctx;
+#ifndef WC_NO_HASHDRBG
 	if (info != NULL && info->algo_type == WC_ALGO_TYPE_SEED &&
 	    info->seed.seed != NULL)
 		return hs_tls_crypto_seed(info->seed.seed, info->seed.sz);
+#endif
 	if (info == NULL || info->algo_type != WC_ALGO_TYPE_CIPHER ||
 	    info->cipher.type != WC_CIPHER_AES_GCM)
 		return CRYPTOCB_UNAVAILABLE; /* not counted: not GCM */
