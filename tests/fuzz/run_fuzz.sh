@@ -60,7 +60,8 @@ TLS_FLAGS=(-I"$TOP/tls" -DHS_WOLFSSL_DESC='"fuzz"' -DHS_WOLFSSL_TUNED=0
 # hs_http_sink.c hashes with wolfCrypt: the tuned build, else Debian's
 if [ -e "$TOP/.deps/wolfssl/lib/libwolfssl.a" ]; then
 	CFLAGS+=(-I"$TOP/.deps/wolfssl/include")
-	LIBS=("$TOP/.deps/wolfssl/lib/libwolfssl.a" -lm -lpthread)
+	# it takes its random blocks from tls/hs_tls_rand.c
+	LIBS=("$TOP/tls/hs_tls_rand.c" "$TOP/.deps/wolfssl/lib/libwolfssl.a" -lm -lpthread)
 else
 	LIBS=(-lwolfssl)
 fi
