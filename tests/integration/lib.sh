@@ -279,6 +279,10 @@ start_httpsd() {
 	esac
 	HS_OUT=$HS_TMP/httpsd.out
 	HS_ERR=$HS_TMP/httpsd.err
+	# Empty them now: the redirections below run in the background, and
+	# a restart must not find the last run's "ready" line.
+	: >"$HS_OUT"
+	: >"$HS_ERR"
 	hs_log "starting: $HTTPSD ${HS_EAL_ARGS[*]} -- --addr $HS_SRV_IP/24 --cert $HS_CERT --key $HS_KEY --root $HS_ROOT $*"
 	ip netns exec "$HS_SRV_NS" "$HTTPSD" "${HS_EAL_ARGS[@]}" -- \
 		--addr "$HS_SRV_IP/24" --cert "$HS_CERT" --key "$HS_KEY" \
