@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # HS_IP_CUR, HS_TELEM: read by scripts/bench
 # bench part "conns": server CPU per keep-alive 1 KiB request as the
 # number of open connections grows, httpsd beside nginx in one run.
 #
@@ -52,7 +53,7 @@ conns_opened() {
 
 # conns_point C: one point of the curve against the server now running.
 conns_point() {
-	local c=$1 scen=ka_1k_c$1 raw b a h0 q0 h q i rc lpid pace=()
+	local c=$1 scen=ka_1k_c$1 raw h0 q0 lpid pace=()
 	if [ -n "${CONNS_DELAY_MS:-}" ]; then
 		# each connection waits this long before its next request
 		printf 'function delay() return %d end\n' "$CONNS_DELAY_MS" >"$TMP/conns_delay.lua"
@@ -70,9 +71,17 @@ conns_point() {
 		$((DURATION * 3 + 150)) wrk -t1 -c"$c" -d$((DURATION + 120))s \
 		--timeout 10s "${pace[@]}" "$URL/1k.bin" >"$OUT/$raw" 2>&1 &
 	lpid=$!
-	# Warm-up, bounded (120 s): every connection opened, then 2 requests
-	# per connection served, so no handshake (server or client side)
-	# falls in the window.
+	conns_window "$scen" "$c" "$raw" wrk "$lpid" "$h0" "$q0"
+}
+
+# conns_window SCEN C RAW TOOL LPID H0 Q0: the load LPID (TOOL) runs
+# against the server; wait (bounded, 120 s) until every connection is
+# open and two requests per connection were served (no handshake, server
+# or client side, falls in the window; H0 Q0: the counters before),
+# then snapshot, wait DURATION seconds, snapshot, stop the load and
+# append the run to runs.jsonl.
+conns_window() {
+	local scen=$1 c=$2 raw=$3 tool=$4 lpid=$5 h0=$6 q0=$7 h q i b a rc
 	for ((i = 0; i < 1200; i++)); do
 		read -r h q <<<"$(conns_opened)"
 		[ $((h - h0)) -ge "$c" ] && [ $((q - q0)) -ge $((2 * c)) ] && break
@@ -88,8 +97,8 @@ conns_point() {
 	kill -INT "$lpid" 2>/dev/null
 	wait "$lpid"
 	rc=$?
-	printf '{"server":"%s","scenario":"%s","tool":"wrk","body_bytes":1024,"conns":%d,"exit":%d,"raw":"%s","client_cpu_ms":0,"before":[%s],"after":[%s]}\n' \
-		"$SERVER" "$scen" "$c" "$rc" "$raw" \
+	printf '{"server":"%s","scenario":"%s","tool":"%s","body_bytes":1024,"conns":%d,"exit":%d,"raw":"%s","client_cpu_ms":0,"before":[%s],"after":[%s]}\n' \
+		"$SERVER" "$scen" "$tool" "$c" "$rc" "$raw" \
 		"$(tr ' ' , <<<"$b")" "$(tr ' ' , <<<"$a")" >>"$RUNS"
 	sleep 2	# the C connections close
 }
@@ -197,7 +206,7 @@ conns_want() { [[ " ${CONNS_SERVERS:-httpsd nginx memif} " == *" $1 "* ]]; }
 # from bench/loadgen at CONNS_RATE requests a second in all (warm-up as
 # conns_point: C handshakes and two requests per connection first).
 conns_memif_point() {
-	local c=$1 rate=${CONNS_RATE:-20000} scen raw b a h0 q0 h q i rc lpid
+	local c=$1 rate=${CONNS_RATE:-20000} scen raw h0 q0 lpid
 	scen=ka_1k_c${c}_r$rate
 	if past_deadline; then
 		log "deadline (${DEADLINE}s) reached: skipping $SERVER $scen"
@@ -213,26 +222,8 @@ conns_memif_point() {
 		--conns "$c" --rate "$rate" --duration $((DURATION + 120)) \
 		>"$OUT/$raw" 2>&1 &
 	lpid=$!
-	for ((i = 0; i < 1200; i++)); do
-		read -r h q <<<"$(conns_opened)"
-		[ $((h - h0)) -ge "$c" ] && [ $((q - q0)) -ge $((2 * c)) ] && break
-		[ $((h - h0)) -lt "$c" ] && q0=$q
-		alive "$lpid" || break
-		sleep 0.1
-	done
-	log "$SERVER $scen: $((h - h0)) connections open, warm after $((i / 10)) s"
-	sleep 1
-	b=$(conns_snap "$SERVER")
-	sleep "$DURATION"
-	a=$(conns_snap "$SERVER")
-	kill -INT "$lpid" 2>/dev/null
-	wait "$lpid"
-	rc=$?
+	conns_window "$scen" "$c" "$raw" loadgen "$lpid" "$h0" "$q0"
 	rm -rf "/var/run/dpdk/${PFX}g"
-	printf '{"server":"%s","scenario":"%s","tool":"loadgen","body_bytes":1024,"conns":%d,"exit":%d,"raw":"%s","client_cpu_ms":0,"before":[%s],"after":[%s]}\n' \
-		"$SERVER" "$scen" "$c" "$rc" "$raw" \
-		"$(tr ' ' , <<<"$b")" "$(tr ' ' , <<<"$a")" >>"$RUNS"
-	sleep 2
 }
 
 part_conns() {
