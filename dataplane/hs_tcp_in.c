@@ -937,6 +937,7 @@ hs_tcp_ooq_insert(struct hs_tcp_conn *c, struct rte_mbuf *m, uint32_t seq)
 	lc->tcp.ooq_mbufs++;
 	lc->stats.tcp_ooo_queued++;
 	hs_tcp_rsack_note(c, seq);
+	hs_tcp_rcvbuf_ooo(c, hs_oo_end(q->tail)); /* hs_tcp_mem.c */
 }
 
 /* After RCV.NXT advanced: move what became in order from the ooq to the

@@ -486,6 +486,9 @@ void hs_tcp_sndbuf_expand(struct hs_tcp_conn *c);
 /* The app read n bytes: once per RTT, grow the receive buffer to what
  * it reads per RTT (Linux's tcp_rcv_space_adjust, DRS). */
 void hs_tcp_rcvbuf_tune(struct hs_tcp_conn *c, uint32_t n);
+/* Out-of-order data now reaches end: make room for it on top (Linux's
+ * tcp_rcvbuf_grow from tcp_data_queue_ofo). */
+void hs_tcp_rcvbuf_ooo(struct hs_tcp_conn *c, uint32_t end);
 /* bytes acked by the peer or read by the app. */
 void hs_tcp_mem_progress(struct hs_tcp_conn *c, uint32_t bytes);
 /* Wait for send space freed by other conns (idempotent); _del unlinks. */
