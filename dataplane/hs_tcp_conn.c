@@ -387,6 +387,7 @@ hs_tcp_conn_detach(struct hs_tcp_conn *c)
 	hs_mq_free(&c->rcvq);
 	lc->tcp.ooq_mbufs -= c->ooq.count;
 	hs_mq_free(&c->ooq);
+	c->sack_nblk = 0;
 	hs_tcp_sack_clear(c);
 	hs_tcp_src_release(c);
 	hs_tcp_hash_remove(&lc->tcp, c);
@@ -1018,6 +1019,7 @@ hs_tcp_close(struct hs_tcp_conn *c)
 	hs_mq_free(&c->rcvq);
 	c->lc->tcp.ooq_mbufs -= c->ooq.count;
 	hs_mq_free(&c->ooq);
+	c->sack_nblk = 0;
 	c->flags &= ~HS_TCPF_OOQ_FIN;
 	if (c->busy == 0)
 		hs_tcp_output(c);

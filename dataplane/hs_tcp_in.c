@@ -809,6 +809,63 @@ hs_oo_remove(struct hs_tcp_conn *c, struct rte_mbuf *prev, struct rte_mbuf *m)
 	rte_pktmbuf_free_seg(m);
 }
 
+/* The SACK blocks we report after out-of-order data at seq arrived (RFC
+ * 2018 §4): first the block holding it, the contiguous run of the ooq
+ * around seq, "unless that segment advanced the Acknowledgment Number";
+ * then the blocks reported most recently, those it now covers left out
+ * (they merged into it).  Like Linux's tcp_sack_new_ofo_skb, and unlike
+ * a report in sequence order: however many holes there are, the sender
+ * hears of every arrival, and each block is repeated in the next ACKs
+ * in case one is lost.  Walks the ooq as the insertion does. */
+static void
+hs_tcp_rsack_note(struct hs_tcp_conn *c, uint32_t seq)
+{
+	uint32_t blk[HS_TCP_SACK_BLKS][2], n = 1, l = 0, r = 0, i;
+	const struct rte_mbuf *m;
+	bool found = false;
+
+	for (m = c->ooq.head; m != NULL; m = m->next) {
+		if (m == c->ooq.head || hs_oo_seq(m) != r) {
+			if (found)
+				break;
+			l = hs_oo_seq(m);
+		}
+		r = hs_oo_end(m);
+		if (HS_SEQ_LEQ(hs_oo_seq(m), seq) && HS_SEQ_LT(seq, r))
+			found = true;
+	}
+	if (!found)
+		return;
+	blk[0][0] = l;
+	blk[0][1] = r;
+	for (i = 0; i < c->sack_nblk && n < HS_TCP_SACK_BLKS; i++) {
+		if (HS_SEQ_LT(c->sack_blk[i][0], r) &&
+		    HS_SEQ_GT(c->sack_blk[i][1], l))
+			continue;
+		blk[n][0] = c->sack_blk[i][0];
+		blk[n][1] = c->sack_blk[i][1];
+		n++;
+	}
+	memcpy(c->sack_blk, blk, sizeof(blk[0]) * n);
+	c->sack_nblk = (uint8_t)n;
+}
+
+/* RCV.NXT advanced: the blocks it reached were drained from the ooq. */
+static void
+hs_tcp_rsack_trim(struct hs_tcp_conn *c)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < c->sack_nblk; i++) {
+		if (HS_SEQ_LEQ(c->sack_blk[i][0], c->rcv_nxt))
+			continue;
+		c->sack_blk[n][0] = c->sack_blk[i][0];
+		c->sack_blk[n][1] = c->sack_blk[i][1];
+		n++;
+	}
+	c->sack_nblk = (uint8_t)(c->ooq.count ? n : 0);
+}
+
 /* Queue an out-of-order segment [seq, seq+len) (RCV.NXT < seq, inside the
  * window) keeping the queue sorted and free of overlaps: bytes already
  * queued win, the new segment is trimmed around them, and queued segments
@@ -822,7 +879,6 @@ hs_tcp_ooq_insert(struct hs_tcp_conn *c, struct rte_mbuf *m, uint32_t seq)
 	struct rte_mbuf *prev = NULL, *cur = q->head, *next;
 	uint32_t end = seq + rte_pktmbuf_data_len(m);
 
-	c->sack_last = seq; /* first SACK block (RFC 2018 §4) */
 	/* Skip segments entirely before ours. */
 	while (cur != NULL && HS_SEQ_LEQ(hs_oo_end(cur), seq)) {
 		prev = cur;
@@ -833,6 +889,7 @@ hs_tcp_ooq_insert(struct hs_tcp_conn *c, struct rte_mbuf *m, uint32_t seq)
 		if (HS_SEQ_GEQ(hs_oo_end(cur), end)) {
 			lc->stats.tcp_ooo_dup++;
 			rte_pktmbuf_free(m);
+			hs_tcp_rsack_note(c, seq);
 			return;
 		}
 		rte_pktmbuf_adj(m, (uint16_t)(hs_oo_end(cur) - seq));
@@ -880,6 +937,8 @@ hs_tcp_ooq_insert(struct hs_tcp_conn *c, struct rte_mbuf *m, uint32_t seq)
 	q->count++;
 	lc->tcp.ooq_mbufs++;
 	lc->stats.tcp_ooo_queued++;
+	hs_tcp_rsack_note(c, seq);
+	hs_tcp_rcvbuf_ooo(c, hs_oo_end(q->tail)); /* hs_tcp_mem.c */
 }
 
 /* After RCV.NXT advanced: move what became in order from the ooq to the
@@ -921,6 +980,7 @@ hs_tcp_ooq_drain(struct hs_tcp_conn *c)
 		c->rcv_nxt = end;
 		c->lc->stats.tcp_ooo_filled++;
 	}
+	hs_tcp_rsack_trim(c);
 }
 
 /* Segment text (seventh check).  s->seq >= RCV.NXT here (front trimmed).

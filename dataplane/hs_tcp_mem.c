@@ -167,6 +167,25 @@ hs_tcp_sndbuf_expand(struct hs_tcp_conn *c)
 				   : 0);
 }
 
+/* Raise c's receive buffer to want bytes, within --recv-buffer-max and a
+ * quarter of the lcore's budget, never under memory pressure. */
+static void
+hs_tcp_rcvbuf_raise(struct hs_tcp_conn *c, uint64_t want)
+{
+	const struct hs_tcp_lcore *tl = &c->lc->tcp;
+	uint64_t max = hs_tcp_params.rcvbuf_max, cap;
+
+	if (hs_tcp_mem_used(tl) > tl->mem_high)
+		return;
+	cap = tl->mem_max / 4u > 16u ? (tl->mem_max / 4u - 16u) * 1024ull : 0;
+	max = HS_MIN(max, cap);
+	want = HS_MIN(want, max);
+	if (want > c->rcvbuf) {
+		c->rcvbuf = (uint32_t)want;
+		c->lc->stats.tcp_rcvbuf_grow++;
+	}
+}
+
 /* Receive-buffer autotuning, as Linux's tcp_rcv_space_adjust() (dynamic
  * right-sizing): per RTT (SRTT, from the handshake at least), the bytes
  * the application read.  When that grew, the buffer becomes twice it
@@ -179,11 +198,10 @@ hs_tcp_sndbuf_expand(struct hs_tcp_conn *c)
 void
 hs_tcp_rcvbuf_tune(struct hs_tcp_conn *c, uint32_t n)
 {
-	const struct hs_tcp_lcore *tl = &c->lc->tcp;
 	uint32_t now = (uint32_t)c->lc->now_us, copied, space;
-	uint64_t max = hs_tcp_params.rcvbuf_max, cap, want;
+	uint64_t want;
 
-	if (max <= c->rcvbuf || c->srtt_us == 0)
+	if (hs_tcp_params.rcvbuf_max <= c->rcvbuf || c->srtt_us == 0)
 		return;
 	c->rcv_copied += n;
 	if (c->rcv_space_us == 0) {
@@ -199,17 +217,30 @@ hs_tcp_rcvbuf_tune(struct hs_tcp_conn *c, uint32_t n)
 	if (copied <= space)
 		return;
 	c->rcv_space = copied;
-	if (hs_tcp_mem_used(tl) > tl->mem_high)
-		return;
-	cap = tl->mem_max / 4u > 16u ? (tl->mem_max / 4u - 16u) * 1024ull : 0;
-	max = HS_MIN(max, cap);
 	want = 2ull * copied + 16ull * c->mss;
 	want += 2ull * want * (copied - space) / space;
-	want = HS_MIN(want, max);
-	if (want > c->rcvbuf) {
-		c->rcvbuf = (uint32_t)want;
-		c->lc->stats.tcp_rcvbuf_grow++;
-	}
+	hs_tcp_rcvbuf_raise(c, want);
+}
+
+/* Out-of-order data is queued up to seq end: the buffer must hold it on
+ * top of what the reads size it for.  The app reads nothing while a hole
+ * is open, so without this the window offered ends where the old buffer
+ * ends past the hole and a sender in loss recovery (RFC 6675, RFC 6937)
+ * stops for a round trip, then bursts what PRR saved into a queue that
+ * just overflowed.  As Linux since 6.17 (tcp_rcvbuf_grow from
+ * tcp_data_queue_ofo, "tcp: adjust rcvbuf in presence of reorders"):
+ * twice the bytes read per RTT (with our 16 segments of slack, as in
+ * hs_tcp_rcvbuf_tune) plus the span from RCV.NXT to the end of the
+ * out-of-order data. */
+void
+hs_tcp_rcvbuf_ooo(struct hs_tcp_conn *c, uint32_t end)
+{
+	uint32_t space = c->rcv_space ? c->rcv_space : 10u * c->mss;
+
+	if (hs_tcp_params.rcvbuf_max <= c->rcvbuf)
+		return;
+	hs_tcp_rcvbuf_raise(c, 2ull * space + 16ull * c->mss +
+				       (uint32_t)(end - c->rcv_nxt));
 }
 
 void

@@ -375,46 +375,30 @@ hs_tcp_send_cookie_synack(struct hs_lcore *lc, uint32_t saddr, uint32_t daddr,
 		    HS_TH_SYN | HS_TH_ACK, wnd, opts, optlen, NULL, 0, 0, 0);
 }
 
-/* SACK blocks from the out-of-order queue (RFC 2018 §4): contiguous runs
- * of queued segments; the first block holds the latest arrival, then the
- * others in sequence order, as many as fit (3 with timestamps, else 4). */
+/* SACK option (RFC 2018 §4): the blocks hs_tcp_rsack_note keeps, the
+ * latest arrival's first, then the most recently reported ones, as many
+ * as fit (3 with timestamps, else 4). */
 static uint8_t *
 hs_tcp_put_sack(const struct hs_tcp_conn *c, uint8_t *p, uint32_t max)
 {
-	uint32_t blk[8][2], n = 0, first = 0, out = 0;
-	const struct rte_mbuf *m;
-	uint8_t *len;
+	uint32_t i, out = 0;
+	uint8_t *len = p + 3;
 
-	for (m = c->ooq.head; m != NULL && n < RTE_DIM(blk); m = m->next) {
-		uint32_t l = m->hash.usr, r = l + rte_pktmbuf_data_len(m);
-
-		if (n > 0 && blk[n - 1][1] == l) {
-			blk[n - 1][1] = r;
-		} else {
-			blk[n][0] = l;
-			blk[n][1] = r;
-			n++;
-		}
-		if (HS_SEQ_LEQ(l, c->sack_last) && HS_SEQ_LT(c->sack_last, r))
-			first = n - 1;
-	}
-	if (n == 0)
-		return p;
-	*p++ = HS_TCPOPT_NOP;
-	*p++ = HS_TCPOPT_NOP;
-	*p++ = HS_TCPOPT_SACK;
-	len = p++;
-	p = hs_tcp_put32(p, blk[first][0]);
-	p = hs_tcp_put32(p, blk[first][1]);
-	out = 1;
-	for (uint32_t i = 0; i < n && out < max; i++) {
-		if (i == first)
+	for (i = 0; i < c->sack_nblk && out < max; i++) {
+		if (HS_SEQ_LEQ(c->sack_blk[i][0], c->rcv_nxt))
 			continue;
-		p = hs_tcp_put32(p, blk[i][0]);
-		p = hs_tcp_put32(p, blk[i][1]);
+		if (out == 0) {
+			*p++ = HS_TCPOPT_NOP;
+			*p++ = HS_TCPOPT_NOP;
+			*p++ = HS_TCPOPT_SACK;
+			p++; /* len */
+		}
+		p = hs_tcp_put32(p, c->sack_blk[i][0]);
+		p = hs_tcp_put32(p, c->sack_blk[i][1]);
 		out++;
 	}
-	*len = (uint8_t)(2 + 8 * out);
+	if (out)
+		*len = (uint8_t)(2 + 8 * out);
 	return p;
 }
 

@@ -48,6 +48,9 @@ struct hs_mbuf_q {
 	((max_conns) / 8u < 4u     ? 4u   \
 	 : (max_conns) / 8u > 256u ? 256u \
 				   : (max_conns) / 8u)
+/* SACK blocks we keep to report (RFC 2018 §3: an option holds 4). */
+#define HS_TCP_SACK_BLKS 4
+
 #define HS_TCP_RXT_LOG 8  /* retransmission send times kept */
 #define HS_TCP_TXLOG   24 /* RACK send-time ranges kept */
 
@@ -86,10 +89,13 @@ struct hs_tcp_conn {
 	struct hs_mbuf_q rcvq; /* in-order bytes not yet read */
 	struct hs_mbuf_q ooq;  /* out-of-order segments (reassembly) */
 	uint32_t ooq_fin;      /* seq of a FIN held beyond a hole */
-	uint32_t sack_last;    /* seq of the latest out-of-order arrival */
 	uint32_t last_rx_ms;   /* last segment accepted (keep-alive) */
 	uint8_t keep_probes;   /* unanswered keep-alive probes */
 	uint8_t src_held;      /* counted in hs_tcp_lcore.src_tab */
+	/* SACK blocks we report (RFC 2018 §4), most recently changed
+	 * first: [i][0] left edge, [i][1] right edge; sack_nblk in use. */
+	uint32_t sack_blk[HS_TCP_SACK_BLKS][2];
+	uint8_t sack_nblk;
 	/* RFC 7323 timestamps (HS_TCPF_TS) */
 	uint32_t ts_recent;     /* TS.Recent */
 	uint32_t ts_recent_ms;  /* our ms clock when TS.Recent was set */
@@ -485,6 +491,9 @@ void hs_tcp_sndbuf_expand(struct hs_tcp_conn *c);
 /* The app read n bytes: once per RTT, grow the receive buffer to what
  * it reads per RTT (Linux's tcp_rcv_space_adjust, DRS). */
 void hs_tcp_rcvbuf_tune(struct hs_tcp_conn *c, uint32_t n);
+/* Out-of-order data now reaches end: make room for it on top (Linux's
+ * tcp_rcvbuf_grow from tcp_data_queue_ofo). */
+void hs_tcp_rcvbuf_ooo(struct hs_tcp_conn *c, uint32_t end);
 /* bytes acked by the peer or read by the app. */
 void hs_tcp_mem_progress(struct hs_tcp_conn *c, uint32_t bytes);
 /* Wait for send space freed by other conns (idempotent); _del unlinks. */
