@@ -3040,7 +3040,7 @@ main(int argc, char **argv)
 			"--no-pci",
 			"--no-shconf",
 			"-m",
-			"128",
+			"256",
 			"--log-level=lib.eal:error",
 			"--no-telemetry" };
 
