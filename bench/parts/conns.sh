@@ -28,7 +28,9 @@
 # servers.  "memif": httpsd on net_memif against bench/loadgen --rate
 # CONNS_RATE (default 20000 requests/s in all, whatever the count): the
 # same curve at one request rate and without the kernel, busy cycles per
-# request (server httpsd-memif-conns, scenario ka_1k_cC_rR).
+# request (server httpsd-memif-conns, scenario ka_1k_cC_rR);
+# CONNS_HS_ARGS: more httpsd options for that server (e.g.
+# "--tls-key-blocks 64").
 register_part conns no "CPU per keep-alive 1 KiB request at 50/500/2000/8000 connections, httpsd vs nginx"
 
 # conns_snap NAME: the counters measure() snapshots, for server NAME.
@@ -244,7 +246,7 @@ part_conns() {
 		HS_IP_CUR=$HS_IP
 		if conns_want memif && [ -x "$LOADGEN" ] &&
 			launch_httpsd "net_memif0,role=server,socket=$TMP/memifc.sock,socket-abstract=no" \
-				--max-conns $((max + 1024)) --max-conns-per-source 0; then
+				--max-conns $((max + 1024)) --max-conns-per-source 0 ${CONNS_HS_ARGS:-}; then
 			HS_TELEM=/var/run/dpdk/$PFX/dpdk_telemetry.v2
 			SRV_PID=$HS_PID
 			CLI_NS=$HS_CLI_NS
