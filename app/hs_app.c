@@ -162,6 +162,7 @@ server_config_from(const struct hs_opts *o, const struct hs_owned *own,
 	c->header_ms = o->header_ms;
 	c->keepalive_ms = o->keepalive_ms;
 	c->send_ms = o->send_ms;
+	c->linger_ms = o->linger_ms;
 	c->upload_sink = o->upload_sink;
 	c->max_body = o->max_body;
 }

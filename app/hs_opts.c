@@ -254,6 +254,11 @@ static const struct hs_optdef hs_optdefs[] = {
 	{ "send-timeout", HS_OPT_MS, HS_OFF(send_ms), 10, 86400000, NULL, false,
 	  "T", "longest time without send progress (default 60s)",
 	  HS_OPTF_LIVE },
+	{ "linger-timeout", HS_OPT_MS, HS_OFF(linger_ms), 10, 86400000, NULL,
+	  false, "T",
+	  "after our close, how long the peer gets to close too\nbefore a "
+	  "reset (default 30s)",
+	  HS_OPTF_LIVE },
 	{ "shutdown-timeout", HS_OPT_U32, HS_OFF(shutdown_timeout_s), 0, 86400,
 	  NULL, false, "S",
 	  "SIGTERM: seconds in-flight responses get to finish\n(default 20; 0: "

@@ -63,7 +63,7 @@ struct hs_opts {
 	bool hsts_subdomains, hsts_preload;
 	bool http_serve; /* --http-port-mode serve */
 	uint32_t keepalive_requests;
-	uint32_t handshake_ms, header_ms, keepalive_ms, send_ms;
+	uint32_t handshake_ms, header_ms, keepalive_ms, send_ms, linger_ms;
 	struct hs_tcp_params tcp; /* --cc, --time-wait, ... (start-up only) */
 	const char *config;       /* --config FILE */
 	bool check_config;

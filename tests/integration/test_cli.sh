@@ -155,6 +155,7 @@ bad "--http-port-mode tunnel" 'http-port-mode.*tunnel' "${B[@]}" --http-port-mod
 bad "--keepalive-timeout 5h" 'keepalive-timeout.*5h' "${B[@]}" --keepalive-timeout 5h
 bad "--header-timeout 0" 'header-timeout.*range' "${B[@]}" --header-timeout 0
 bad "--handshake-timeout 2000000m" 'handshake-timeout.*range' "${B[@]}" --handshake-timeout 2000000m
+bad "--linger-timeout 5x" 'linger-timeout.*5x' "${B[@]}" --linger-timeout 5x
 bad "--keepalive-requests 0" 'keepalive-requests.*range' "${B[@]}" --keepalive-requests 0
 bad "--hsts-max-age -1" 'hsts-max-age' "${B[@]}" --hsts-max-age -1
 bad "--hsts-preload with a value" 'hsts-preload|unexpected' "${B[@]}" --hsts-preload yes
