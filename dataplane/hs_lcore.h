@@ -92,6 +92,10 @@ struct hs_lcore {
 	                               * checksums (hs_port_tx_csum) */
 	bool tx_ext_ok;       /* frames may point into any process
 	                               * memory (no DMA: software ports) */
+	bool tx_copy; /* the port copies every frame with the CPU
+	               * (memif, af_packet, af_xdp, tap, pcap): a segment's
+	               * payload is copied into its header mbuf, not chained
+	               * as views (hs_tcp_out.c) */
 	/* TSO (hs_port_tso; hs_tcp_out.c): payload bytes one frame may
 	 * carry, 0 = TSO off; the IPv4 datagram size of each segment the
 	 * port cuts from it; the mbufs one frame, and one cut segment

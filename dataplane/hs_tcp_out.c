@@ -12,8 +12,10 @@
  * transmission, so an ACK that trims the queue meanwhile frees nothing
  * the frame still reads).  Retransmissions take new views of the same
  * bytes.  Short payloads, ports without multi-segment TX
- * (lc->tx_max_segs == 1) and ranges spread over too many queue mbufs are
- * copied into the header mbuf instead.  The TCP checksum is computed in
+ * (lc->tx_max_segs == 1), ports that copy every frame anyway
+ * (lc->tx_copy: memif, af_packet, af_xdp, tap without TSO) and ranges
+ * spread over too many queue mbufs are copied into the header mbuf
+ * instead.  The TCP checksum is computed in
  * software over the chain, or by the port when it offers checksum
  * offload (lc->tx_csum_offload); hs_ipv4_output() consumes the frame.
  *
@@ -188,7 +190,8 @@ hs_tcp_emit(struct hs_lcore *lc, uint32_t saddr, uint32_t daddr, uint16_t sport,
 	struct rte_ipv4_hdr *ip;
 	struct rte_tcp_hdr *th;
 	bool tso = segsz != 0 && len > segsz;
-	bool copy = !tso && (len < HS_TCP_ZC_MIN || lc->tx_max_segs < 2);
+	bool copy = !tso &&
+		    (len < HS_TCP_ZC_MIN || lc->tx_max_segs < 2 || lc->tx_copy);
 	int rc;
 
 	if (HS_UNLIKELY(m == NULL)) {

@@ -76,6 +76,8 @@ drop0=$(hs_stat drop_tx_full)
 rxt0=$(hs_stat tcp_rexmt)
 wait0=$(hs_stat tcp_tx_wait)
 blog0=$(hs_stat tx_backlog)
+zc0=$(hs_stat tcp_tx_zc_bytes)
+cp0=$(hs_stat tcp_tx_copy_bytes)
 loadgen bulk --mode ka --path /1m.bin --conns 8 --max-requests 64 --duration 30
 check_eq "loadgen 1 MiB: exit 0" 0 "$?"
 check_ge "loadgen 1 MiB: 64 responses" 64 "$(val bulk requests)"
@@ -84,6 +86,11 @@ check_ge "loadgen 1 MiB: every body complete" $(($(val bulk requests) * 1048576)
 check_ge "frames the full TX ring refused waited in the backlog (tx_backlog)" $((blog0 + 1)) "$(hs_stat tx_backlog)"
 hs_log "TCP held new data back $(($(hs_stat tcp_tx_wait) - wait0)) times (tcp_tx_wait)"
 check_eq "httpsd dropped no frame at the full TX ring" "$drop0" "$(hs_stat drop_tx_full)"
+# memif copies every frame into its ring: payloads are copied into the
+# header mbuf (lc->tx_copy), not chained as views of the send queue
+check_eq "memif: no payload sent as views (tcp_tx_zc_bytes)" "$zc0" "$(hs_stat tcp_tx_zc_bytes)"
+check_ge "memif: the 64 MiB of bodies copied into frames (tcp_tx_copy_bytes)" \
+	$((cp0 + 64 * 1048576)) "$(hs_stat tcp_tx_copy_bytes)"
 hs_log "httpsd retransmissions during the 1 MiB run: $(($(hs_stat tcp_rexmt) - rxt0)) (tail loss probes: a preempted client)"
 
 hs0=$(hs_stat tls_hs_ok)
