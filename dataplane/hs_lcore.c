@@ -239,6 +239,19 @@ hs_lcore_init(struct hs_lcore *lc, const struct hs_netif *ifp,
 	return 0;
 }
 
+/* Free what the TX backlog holds; returns how many frames. */
+static uint32_t
+hs_lcore_txq_free(struct hs_lcore *lc)
+{
+	uint32_t n = lc->txq_n;
+
+	for (; lc->txq_n > 0; lc->txq_n--) {
+		rte_pktmbuf_free(lc->txq[lc->txq_head]);
+		lc->txq_head = (lc->txq_head + 1) & (HS_TXQ_SIZE - 1);
+	}
+	return n;
+}
+
 void
 hs_lcore_fini(struct hs_lcore *lc)
 {
@@ -263,10 +276,7 @@ hs_lcore_fini(struct hs_lcore *lc)
 	for (uint16_t i = 0; i < lc->ntx; i++)
 		rte_pktmbuf_free(lc->tx[i]);
 	lc->ntx = 0;
-	for (; lc->txq_n > 0; lc->txq_n--) {
-		rte_pktmbuf_free(lc->txq[lc->txq_head]);
-		lc->txq_head = (lc->txq_head + 1) & (HS_TXQ_SIZE - 1);
-	}
+	hs_lcore_txq_free(lc);
 	hs_impair_free(lc->impair);
 	lc->impair = NULL;
 }
@@ -343,11 +353,7 @@ hs_lcore_xmit(struct hs_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 		/* memif peer not (yet) there: nothing waits for it */
 		rte_pktmbuf_free_bulk(pkts, n);
 		lc->stats.drop_tx_link_down += n;
-		for (; lc->txq_n > 0; lc->txq_n--) {
-			rte_pktmbuf_free(lc->txq[lc->txq_head]);
-			lc->txq_head = (lc->txq_head + 1) & (HS_TXQ_SIZE - 1);
-			lc->stats.drop_tx_link_down++;
-		}
+		lc->stats.drop_tx_link_down += hs_lcore_txq_free(lc);
 		return;
 	}
 	if (HS_UNLIKELY(lc->txq_n > 0))

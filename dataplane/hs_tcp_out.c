@@ -622,7 +622,6 @@ hs_tcp_rexmit_one(struct hs_tcp_conn *c)
 	hs_tcp_send_data(c, c->snd_una, len, fin);
 }
 
-static bool hs_tcp_can_send_data(const struct hs_tcp_conn *c);
 
 /* RFC 8985 §7.3: the probe is new data if some is unsent and the peer's
  * window allows it (cwnd does not apply), else the last segment sent
@@ -656,21 +655,6 @@ hs_tcp_send_probe(struct hs_tcp_conn *c)
 	c->tlp_seq = end - len;
 	c->flags2 |= HS_TCPF2_TLP_RXT;
 	return hs_tcp_send_data(c, end - len, len, fin);
-}
-
-static bool
-hs_tcp_can_send_data(const struct hs_tcp_conn *c)
-{
-	switch (c->state) {
-	case HS_TCP_ESTABLISHED:
-	case HS_TCP_CLOSE_WAIT:
-	case HS_TCP_FIN_WAIT_1:
-	case HS_TCP_CLOSING:
-	case HS_TCP_LAST_ACK:
-		return true;
-	default:
-		return false;
-	}
 }
 
 /* RFC 9293 §3.8.6.2.1 sender-side SWS avoidance (no Nagle: we are a

@@ -111,11 +111,7 @@ hs_tcp_tlp_allowed(const struct hs_tcp_conn *c)
 	return (c->flags & HS_TCPF_SACK) &&
 	       !(c->flags & (HS_TCPF_RECOVERY | HS_TCPF_PERSIST)) &&
 	       !(c->flags2 & HS_TCPF2_TLP) && c->rexmt_shift == 0 &&
-	       c->snd_nxt == c->snd_max &&
-	       (c->state == HS_TCP_ESTABLISHED ||
-		c->state == HS_TCP_CLOSE_WAIT ||
-		c->state == HS_TCP_FIN_WAIT_1 || c->state == HS_TCP_CLOSING ||
-		c->state == HS_TCP_LAST_ACK);
+	       c->snd_nxt == c->snd_max && hs_tcp_can_send_data(c);
 }
 
 /* RFC 8985 §7.2 PTO: 2*SRTT (1 s without a sample), plus the worst-case
@@ -334,12 +330,7 @@ hs_tcp_rexmt_timeout(struct hs_tcp_conn *c)
 		c->flags2 &= ~HS_TCPF2_REO;
 		hs_tcp_reo_timeout(c);
 	} else if (!hs_lcore_tx_room(c->lc) && c->snd_max != c->snd_una &&
-		   (c->state == HS_TCP_ESTABLISHED ||
-		    c->state == HS_TCP_CLOSE_WAIT ||
-		    c->state == HS_TCP_FIN_WAIT_1 ||
-		    c->state == HS_TCP_CLOSING ||
-		    c->state == HS_TCP_LAST_ACK) &&
-		   !(c->flags & HS_TCPF_PERSIST)) {
+		   hs_tcp_can_send_data(c) && !(c->flags & HS_TCPF_PERSIST)) {
 		/* The lcore's TX backlog is high (the port is not keeping
 		 * up, hs_lcore.h HS_TXQ_SIZE): what this probe or RTO would
 		 * resend is most likely still queued here, not lost.  As

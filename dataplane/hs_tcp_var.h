@@ -713,6 +713,22 @@ int hs_tcp_cookie_check(struct hs_lcore *lc, uint32_t faddr, uint32_t laddr,
 void hs_tcp_output(struct hs_tcp_conn *c);
 int hs_tcp_send_synack(struct hs_tcp_conn *c);
 void hs_tcp_send_ack(struct hs_tcp_conn *c);
+/* States in which our data (and FIN) may be sent or resent. */
+static inline bool
+hs_tcp_can_send_data(const struct hs_tcp_conn *c)
+{
+	switch (c->state) {
+	case HS_TCP_ESTABLISHED:
+	case HS_TCP_CLOSE_WAIT:
+	case HS_TCP_FIN_WAIT_1:
+	case HS_TCP_CLOSING:
+	case HS_TCP_LAST_ACK:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* ---- hs_tcp_connect.c: active open ---- */
 int hs_tcp_send_syn(struct hs_tcp_conn *c); /* hs_tcp_out.c */
 /* A segment for a SYN_SENT conn (RFC 9293 §3.10.7.3).  Consumes m. */
