@@ -67,6 +67,9 @@ print_version(void)
 	       hs_tls_own_available() ? "own (--tls-records own|wolfssl)"
 				      : "wolfssl (this wolfSSL has no secret "
 					"callback, or no ipsec-mb)");
+	printf("Built-in ports: net_hs_packet %s\n",
+	       HS_HAVE_HS_PACKET ? "yes (TSO through a packet socket)"
+				 : "no (no DPDK driver headers at build)");
 	if (mb)
 		hs_tls_global_fini();
 }

@@ -183,6 +183,9 @@ hs_lcore_tx_ext_ok(uint16_t port_id)
 {
 	static const char *const soft[] = {
 		"net_af_packet", "net_tap", "net_pcap", "net_null", "net_ring",
+#if HS_HAVE_HS_PACKET
+		hs_port_pkt_driver,
+#endif
 	};
 
 	return port_id == HS_PORT_NONE ||

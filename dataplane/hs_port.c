@@ -259,7 +259,8 @@ hs_port_init(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
 	if (nb_queues > info.max_rx_queues || nb_queues > info.max_tx_queues) {
 		uint16_t have = RTE_MIN(info.max_rx_queues, info.max_tx_queues);
 
-		if (strncmp(name, "net_af_packet", 13) == 0)
+		if (strncmp(name, "net_af_packet", 13) == 0 ||
+		    strncmp(name, "net_hs_packet", 13) == 0)
 			return hs_port_err(
 				err, errlen, port_id, -EINVAL,
 				"%s has %u queue pair%s but %u worker lcores: "

@@ -66,4 +66,11 @@ void hs_port_memif_guard(uint16_t port_id);
  * until it has seen the link up again.  Read with __atomic_load_n. */
 extern uint32_t hs_port_memif_gen;
 
+/* Driver name of net_hs_packet (hs_port_pkt.c: a packet socket with
+ * virtio-net headers, TSO and checksum offload through the kernel), in
+ * builds that have it (HS_HAVE_HS_PACKET). */
+#if HS_HAVE_HS_PACKET
+extern const char hs_port_pkt_driver[];
+#endif
+
 #endif

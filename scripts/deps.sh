@@ -43,7 +43,7 @@ PKGS="build-essential pkg-config meson ninja-build libdpdk-dev dpdk dpdk-dev
  curl openssl iproute2 ethtool wrk nghttp2-client gnutls-bin procps
  python3 python3-scapy dpkg-dev autoconf automake libtool clang
  libclang-rt-14-dev xxd shellcheck testssl.sh slowhttptest
- tcpdump chromium libnss3-tools gdb"
+ tcpdump chromium libnss3-tools gdb nginx-light"
 
 log() { printf 'deps: %s\n' "$*" >&2; }
 
@@ -55,8 +55,18 @@ if [ -n "$missing" ]; then
     log "installing:$missing"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
+    # nginx-light is the bench's (and tests/bench's) baseline, run in our
+    # namespaces only: keep the package from starting a system nginx.
+    rcd=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+        chmod 755 /usr/sbin/policy-rc.d
+        rcd=/usr/sbin/policy-rc.d
+    fi
     # shellcheck disable=SC2086
-    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null || {
+        [ -z "$rcd" ] || rm -f "$rcd"; exit 1; }
+    [ -z "$rcd" ] || rm -f "$rcd"
 fi
 
 build_wolfssl() {
@@ -87,6 +97,34 @@ build_wolfssl() {
         tail -20 "$T/configure.log" "$T/make.log" 2>/dev/null >&2; return 1; }
     printf 'version=%s\n%s\n' "$v" "$stamp" > "$STAMP"
 }
+
+# DPDK's driver headers (ethdev_driver.h, ethdev_vdev.h, bus_vdev_driver.h
+# and what they include), which libdpdk-dev does not ship, from Debian's
+# dpdk source package of the very version installed: the net_hs_packet
+# port (dataplane/hs_port_pkt.c) is a driver.  Without them the build
+# leaves that port out.
+DPDK_DRV="$TOP/.deps/dpdk-driver"
+fetch_dpdk_headers() {
+    local v; v=$(dpkg-query -W -f='${Version}' libdpdk-dev 2>/dev/null) || return 1
+    [ -f "$DPDK_DRV/.version" ] && [ "$(cat "$DPDK_DRV/.version")" = "$v" ] && return 0
+    local T; T=$(mktemp -d /tmp/httpsd-dpdk.XXXXXX)
+    trap 'rm -rf "$T"' RETURN
+    mkdir -p "$T/lists/partial"
+    sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources > "$T/src.sources"
+    local O=(-o Dir::Etc::SourceList="$T/src.sources" -o Dir::Etc::SourceParts=/nonexistent
+             -o Dir::State::Lists="$T/lists")
+    apt-get "${O[@]}" update -qq >/dev/null 2>&1 || return 1
+    (cd "$T" && apt-get "${O[@]}" source --download-only "dpdk=$v" >/dev/null 2>&1) || return 1
+    (cd "$T" && tar -xJf dpdk_*.orig.tar.xz --wildcards --no-anchored \
+        'lib/ethdev/ethdev_driver.h' 'lib/ethdev/ethdev_vdev.h' \
+        'drivers/bus/vdev/bus_vdev_driver.h' 'lib/eal/include/bus_driver.h' \
+        'lib/eal/include/dev_driver.h') || return 1
+    rm -rf "$DPDK_DRV"; mkdir -p "$DPDK_DRV"
+    find "$T" -name '*.h' -exec cp {} "$DPDK_DRV/" \;
+    printf '%s\n' "$v" > "$DPDK_DRV/.version"
+    log "DPDK $v driver headers in .deps/dpdk-driver"
+}
+fetch_dpdk_headers || log "WARNING: no DPDK driver headers: the build leaves net_hs_packet out"
 
 # Rebuild when the stamp is missing or records other flags or patches.
 # A .deps that is a symbolic link is a copy shared with other checkouts:

@@ -1,15 +1,16 @@
 # shellcheck shell=bash
 # bench part "ports": the httpsd load scenarios on net_af_packet, then on
-# net_af_xdp, same namespace pair, same run.  Server CPU per unit is the
+# net_af_xdp, then on net_hs_packet (when httpsd --version says it is
+# built in), same namespace pair, same run.  Server CPU per unit is the
 # delta of telemetry loop_busy_cycles over the units httpsd counted (as in
 # the httpsd part), so the ratio af_xdp / af_packet is the per-frame cost
 # of the port (the kernel work a syscall of the port does on the polling
 # core included).  The pair runs PORTS_ROUNDS times (default 3), af_packet
-# and af_xdp alternating, and ports.md takes each port's lowest figure per
+# and af_xdp (and hs_packet) alternating, and ports.md takes each port's lowest figure per
 # scenario: on a shared machine other work preempting the polling lcore
 # inflates busy cycles (a preempted busy iteration counts whole), never
 # deflates them.  Runs go to runs.jsonl as servers httpsd-af_packet.R and
-# httpsd-af_xdp.R (results.md "Other runs").
+# httpsd-af_xdp.R, httpsd-hs_packet.R (results.md "Other runs").
 register_part ports no "httpsd on net_af_packet, then net_af_xdp: busy cycles per unit side by side"
 
 ports_table() {
@@ -20,7 +21,7 @@ with open(sys.argv[1]) as f:
     for line in f:
         r = json.loads(line)
         srv = r["server"].split(".")[0]
-        if srv in ("httpsd-af_packet", "httpsd-af_xdp"):
+        if srv in ("httpsd-af_packet", "httpsd-af_xdp", "httpsd-hs_packet"):
             runs.setdefault((srv, r["scenario"]), []).append(r)
 def per_unit(r):
     b, a = r["before"], r["after"]
@@ -29,14 +30,18 @@ def per_unit(r):
 def lowest(rs):
     v = [x for x in (per_unit(r) for r in rs or []) if x is not None]
     return min(v) if v else None
-print("| scenario | af_packet busy µs/unit | af_xdp busy µs/unit | af_xdp / af_packet | rounds |")
-print("|---|---:|---:|---:|---:|")
+kinds = [k for k in ("af_packet", "af_xdp", "hs_packet")
+         if any(srv == "httpsd-" + k for srv, _ in runs)]
+print("| scenario | " + " | ".join("%s busy µs/unit" % k for k in kinds) + " | " +
+      " | ".join("%s / af_packet" % k for k in kinds[1:]) + " | rounds |")
+print("|---|" + "---:|" * (2 * len(kinds)))
+f = lambda v: "%.2f" % v if v is not None else "-"
 for scen in sorted({s for _, s in runs}):
-    p, x = runs.get(("httpsd-af_packet", scen)), runs.get(("httpsd-af_xdp", scen))
-    pv, xv = lowest(p), lowest(x)
-    f = lambda v: "%.2f" % v if v is not None else "-"
-    print("| %s | %s | %s | %s | %d |" % (scen, f(pv), f(xv),
-          "%.2f" % (xv / pv) if pv and xv else "-", min(len(p or []), len(x or []))))
+    rs = [runs.get(("httpsd-" + k, scen)) for k in kinds]
+    v = [lowest(r) for r in rs]
+    ratios = ["%.2f" % (x / v[0]) if v[0] and x else "-" for x in v[1:]]
+    print("| %s | %s | %s | %d |" % (scen, " | ".join(f(x) for x in v),
+          " | ".join(ratios), min(len(r or []) for r in rs)))
 PYEOF
 	log "ports: $(tr '\n' ' ' <"$OUT/ports.md")"
 }
@@ -47,8 +52,11 @@ part_ports() {
 		log "ports: skipped: $(cat "$TMP/port-check")"
 		return 0
 	fi
+	local kinds="af_packet af_xdp"
+	"$HTTPSD" --version 2>/dev/null | grep -q '^Built-in ports: net_hs_packet yes' &&
+		kinds="$kinds hs_packet"
 	for ((r = 1; r <= ${PORTS_ROUNDS:-3}; r++)); do
-		for kind in af_packet af_xdp; do
+		for kind in $kinds; do
 			HS_PORT_KIND=$kind
 			bench_httpsd "httpsd-$kind.$r"
 		done

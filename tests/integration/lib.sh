@@ -47,6 +47,7 @@ HS_PFX=""
 HS_SRV_NS=""
 HS_CLI_NS=""
 HS_SRV_IF=""
+HS_CLI_IF=""
 HS_OUT=""
 HS_ERR=""
 HS_CERT=""
@@ -244,6 +245,7 @@ hs_topo_up() {
 	HS_SRV_NS=$(sed -n 's/^HS_SRV_NS=//p' <<<"$vars")
 	HS_CLI_NS=$(sed -n 's/^HS_CLI_NS=//p' <<<"$vars")
 	HS_SRV_IF=$(sed -n 's/^HS_SRV_IF=//p' <<<"$vars")
+	HS_CLI_IF=$(sed -n 's/^HS_CLI_IF=//p' <<<"$vars")
 	if [ -z "$HS_SRV_NS" ] || [ -z "$HS_CLI_NS" ] || [ -z "$HS_SRV_IF" ]; then
 		hs_fatal "scripts/topo.sh printed no names: $vars"
 	fi

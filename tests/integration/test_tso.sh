@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# TSO on a net_tap port (the PMD cuts our frames in software, with
-# librte_gso; NICs do it in hardware): httpsd sends new data in frames of
-# up to 64 KB.  The tap appears in the server namespace, whose kernel
-# plays the client (198.18.0.2), as in test_tap.sh.
+# TSO: httpsd sends new data in frames of up to 64 KB that the port cuts
+# into segments.  HS_TSO_PORT picks the port:
+#   tap (default)  net_tap: the PMD cuts our frames in software, with
+#                  librte_gso (NICs do it in hardware).  The tap appears in
+#                  the server namespace, whose kernel plays the client
+#                  (198.18.0.2), as in test_tap.sh.
+#   hs_packet      net_hs_packet on the veth (dataplane/hs_port_pkt.c):
+#                  each frame goes to the kernel whole, with a virtio-net
+#                  header asking for segmentation and the TCP checksum;
+#                  the client is the kernel in the client namespace.
 #   - with --impair (loss, reorder, duplication on what httpsd receives
 #     and sends, seeded; a lost TSO frame loses all of its segments):
 #     HTTPS downloads of 1 MiB and 16 MiB and a plain-HTTP 16 MiB one
@@ -17,6 +23,10 @@
 #     average, nine tenths of all segments in TSO frames
 #   - with --tso off the same port sends single segments (tcp_tso_sends
 #     stays 0, telemetry says tso off) and the download is byte-exact
+#   - net_hs_packet: an unknown interface or a bad qpairs= is refused
+#     (exit 2) with the driver's reason; with the client's veth
+#     offloads on, its 64 KB GSO aggregates with partial checksums are
+#     received whole and a 16 MiB upload is byte-exact
 # shellcheck disable=SC2119 # lib functions with optional arguments
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -35,34 +45,50 @@ head -c $((16 << 20)) /dev/urandom >"$HS_ROOT/mid.bin"
 cp "$HS_ROOT/big.bin" "$T/up1.bin"
 head -c $((16 << 20)) /dev/urandom >"$T/up16.bin"
 TAP=${HS_NAME}t
-HS_VDEV="net_tap0,iface=$TAP"
+PORT=${HS_TSO_PORT:-tap}
 
 srv() { ip netns exec "$HS_SRV_NS" "$@"; }
-# The kernel removes a stopped httpsd's tap after the process is gone: a
-# restart must wait for it, or the new tap (same name) vanishes with it.
-tap_gone() {
-	local i
-	for ((i = 0; i < 100; i++)); do	# bounded: 10 s
-		srv ip link show "$TAP" >/dev/null 2>&1 || return 0
-		sleep 0.1
-	done
-	hs_fatal "$TAP still there 10 s after httpsd stopped"
-}
-tap_up() {
-	srv ip addr add 198.18.0.2/24 dev "$TAP" || hs_fatal "cannot address $TAP"
-	srv ip link set "$TAP" up || hs_fatal "cannot bring $TAP up"
-	srv ethtool -K "$TAP" tx off >/dev/null 2>&1
-}
+case $PORT in
+tap)
+	DRIVER=net_tap
+	HS_VDEV="net_tap0,iface=$TAP"
+	cli() { srv "$@"; }
+	# The kernel removes a stopped httpsd's tap after the process is
+	# gone: a restart must wait for it, or the new tap (same name)
+	# vanishes with it.
+	tap_gone() {
+		local i
+		for ((i = 0; i < 100; i++)); do	# bounded: 10 s
+			srv ip link show "$TAP" >/dev/null 2>&1 || return 0
+			sleep 0.1
+		done
+		hs_fatal "$TAP still there 10 s after httpsd stopped"
+	}
+	tap_up() {
+		srv ip addr add 198.18.0.2/24 dev "$TAP" || hs_fatal "cannot address $TAP"
+		srv ip link set "$TAP" up || hs_fatal "cannot bring $TAP up"
+		srv ethtool -K "$TAP" tx off >/dev/null 2>&1
+	}
+	;;
+hs_packet)
+	DRIVER=net_hs_packet
+	HS_VDEV="net_hs_packet0,iface=$HS_SRV_IF"
+	cli() { ip netns exec "$HS_CLI_NS" "$@"; }
+	tap_gone() { :; }
+	tap_up() { :; }
+	;;
+*) hs_fatal "HS_TSO_PORT=$PORT: want tap or hs_packet" ;;
+esac
 info() { "$HS_PY" "$HS_LIBDIR/hs_telemetry.py" "$(hs_telemetry_sock)" /httpsd/info; }
 sha() { sha256sum <"$1" | cut -d' ' -f1; }
 want_digest() { printf 'sha256=%s bytes=%s' "$(sha "$1")" "$(stat -c %s "$1")"; }
 # get URL SECONDS OUT: prints the status code
 get() {
-	srv curl -sS --max-time "$2" --cacert "$HS_CERT" -o "$3" -w '%{http_code}' "$1"
+	cli curl -sS --max-time "$2" --cacert "$HS_CERT" -o "$3" -w '%{http_code}' "$1"
 }
 # put FILE SECONDS: the sink's answer
 put() {
-	srv curl -sS --max-time "$2" --cacert "$HS_CERT" --data-binary "@$1" \
+	cli curl -sS --max-time "$2" --cacert "$HS_CERT" --data-binary "@$1" \
 		-H 'Content-Type: application/octet-stream' "https://$HS_SRV_IP/upload"
 }
 # down DESC URL FILE SECONDS: byte-exact download
@@ -74,12 +100,27 @@ down() {
 	rm -f "$T/dl"
 }
 
+# --- net_hs_packet: bad --vdev arguments --------------------------------------------
+if [ "$PORT" = hs_packet ]; then
+	for a in "iface=${HS_NAME}nx:no interface ${HS_NAME}nx" \
+		"iface=$HS_SRV_IF,qpairs=0:want iface=IF (one) and qpairs=1..16" \
+		"qpairs=1:want iface=IF (one)"; do
+		timeout -k 5 20 ip netns exec "$HS_SRV_NS" "$HTTPSD" -l 0 --no-pci \
+			--file-prefix "$HS_PFX" "--vdev=net_hs_packet0,${a%%:*}" \
+			"${HS_EAL_MEM_ARGS[@]}" -- --addr "$HS_SRV_IP/24" --cert "$HS_CERT" \
+			--key "$HS_KEY" --root "$HS_ROOT" >"$T/bad.out" 2>"$T/bad.err"
+		check_eq "--vdev net_hs_packet0,${a%%:*}: exit status 2" 2 "$?"
+		check "--vdev net_hs_packet0,${a%%:*}: the driver says why" \
+			grep -qF "net_hs_packet0: ${a#*:}" "$T/bad.err"
+	done
+fi
+
 # --- TSO on, lossy link ------------------------------------------------------------
 start_httpsd --impair "$IMPAIR" --upload-sink /upload --max-body $((16 << 20)) \
-	--http-port-mode serve --tcp-rto-min 20 || hs_fatal "httpsd did not start on net_tap"
+	--http-port-mode serve --tcp-rto-min 20 || hs_fatal "httpsd did not start on $DRIVER"
 tap_up
 inf=$(info)
-check_match "telemetry: port_driver net_tap" '^port_driver net_tap$' "$inf"
+check_match "telemetry: port_driver $DRIVER" "^port_driver $DRIVER\$" "$inf"
 check_match "telemetry: TSO enabled on the port" '^port_tx_offloads .*TCP_TSO' "$inf"
 check_match "telemetry: tso on" '^tso on$' "$inf"
 check_match "telemetry: tx_checksum_offload on" '^tx_checksum_offload on$' "$inf"
@@ -115,12 +156,12 @@ while read -r c v; do
 done < <(awk '$1 ~ /^(drop_tx|tx_drop)/' "$T/stats")
 oerr=$("$HS_PY" "$HS_LIBDIR/hs_telemetry.py" "$(hs_telemetry_sock)" /ethdev/stats,0 --json |
 	"$HS_PY" -c 'import json,sys; d = json.load(sys.stdin); print(d.get("/ethdev/stats", d)["oerrors"])')
-check_eq "net_tap TX errors (oerrors): none" 0 "${oerr:-missing}"
+check_eq "$DRIVER TX errors (oerrors): none" 0 "${oerr:-missing}"
 stop_httpsd	# exit 0 and mbufs_in_use 0
 tap_gone
 
 # --- TSO on, clean link: large frames ------------------------------------------------
-start_httpsd || hs_fatal "httpsd did not restart"
+start_httpsd --upload-sink /upload --max-body $((16 << 20)) || hs_fatal "httpsd did not restart"
 tap_up
 down "HTTPS GET 16 MiB" "https://$HS_SRV_IP/mid.bin" mid.bin "$T_BIG"
 sends=$(hs_stat tcp_tso_sends)
@@ -130,6 +171,22 @@ check_ge "clean link: 16 MiB in TSO frames of 8 segments or more on average" \
 	$((8 * ${sends:-1000000})) "$segs"
 check_ge "clean link: TSO frames carry nearly everything (9/10 of the segments)" \
 	$(($(hs_stat tx_tcp) * 9 / 10)) "$segs"
+if [ "$PORT" = hs_packet ]; then
+	# The client's kernel now sends GSO aggregates of up to 64 KB with
+	# partial checksums (veth passes them whole): net_hs_packet receives
+	# them into mbuf chains marked checksum-good.
+	ip netns exec "$HS_CLI_NS" ethtool -K "$HS_CLI_IF" tx on tso on gso on >/dev/null 2>&1 ||
+		hs_fatal "cannot turn offloads on on $HS_CLI_IF"
+	check_eq "client GSO aggregates: HTTPS upload 16 MiB: digest and length" \
+		"$(want_digest "$T/up16.bin")" "$(put "$T/up16.bin" "$T_BIG")"
+	xs=$("$HS_PY" "$HS_LIBDIR/hs_telemetry.py" "$(hs_telemetry_sock)" /ethdev/xstats,0 --json)
+	xget() { "$HS_PY" -c 'import json,sys; d = json.loads(sys.argv[1]); print(d.get("/ethdev/xstats", d).get(sys.argv[2], "missing"))' "$xs" "$1"; }
+	hs_log "xstats: rx_aggregates $(xget rx_aggregates) rx_truncated $(xget rx_truncated) tx_tso_frames $(xget tx_tso_frames)"
+	check_ge "client GSO aggregates received whole (rx_aggregates)" 50 "$(xget rx_aggregates)"
+	check_eq "no frame too long for the driver (rx_truncated)" 0 "$(xget rx_truncated)"
+	check_ge "TSO frames counted by the driver (tx_tso_frames)" "$sends" "$(xget tx_tso_frames)"
+	ip netns exec "$HS_CLI_NS" ethtool -K "$HS_CLI_IF" tx off >/dev/null 2>&1
+fi
 stop_httpsd
 tap_gone
 
