@@ -29,10 +29,13 @@
  * caller's.  A frame the kernel refuses (EINVAL, EMSGSIZE) is freed and
  * counted in oerrors.
  *
- * RX (hsp_rx): one recvmmsg() per poll, each message read straight into
- * a fresh mbuf's data room.  A TCP aggregate longer than that (a peer on
+ * RX (hsp_rx): frames come from a TPACKET_V2 ring shared with the kernel
+ * (no system call per poll; each frame copied into an mbuf, as
+ * net_af_packet does).  A TCP aggregate longer than a ring slot (a peer on
  * this host sends 64 KB GSO frames through a veth with offloads on, or
- * GRO merged them) lands in a per-queue overflow buffer and is cut back
+ * GRO merged them) comes whole through the socket's receive queue
+ * (PACKET_COPY_THRESH: its slot says TP_STATUS_COPY), is read with
+ * recvmsg() into a per-queue overflow buffer and is cut back
  * into segments of its gso_size, one contiguous mbuf each, as the peer's
  * GSO would have sent them (hsp_rx_split): the stack sees what a NIC
  * without LRO delivers.  The header's NEEDS_CSUM (a peer on this host
@@ -53,6 +56,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <linux/if_ether.h>
@@ -86,6 +90,13 @@
 /* Frames received and not yet returned: a poll of HSP_BURST aggregates of
  * 64 KB at an MSS of 1448 makes ~1450 segments. */
 #define HSP_PEND 2048
+/* The RX ring (TPACKET_V2): slots of 2 KB hold a 1500-byte-MTU frame
+ * after the ring's header and the virtio-net header; 32 per 64 KB block,
+ * 2048 in all (4 MiB per queue, as net_af_packet's default). */
+#define HSP_RING_FRAME 2048
+#define HSP_RING_BLOCK (64 << 10)
+#define HSP_RING_FRAMES 2048
+#define HSP_RING_SIZE ((size_t)HSP_RING_FRAMES * HSP_RING_FRAME)
 
 const char hs_port_pkt_driver[] = "net_hs_packet";
 
@@ -94,9 +105,9 @@ struct hsp_rxq {
 	uint16_t port_id;
 	uint16_t qid;
 	struct rte_mempool *mp;
-	uint8_t *ovf; /* HSP_BURST * HSP_OVF */
-	uint16_t nstash; /* fresh mbufs kept between polls: stash[0..n) */
-	struct rte_mbuf *stash[HSP_BURST];
+	uint8_t *ring;  /* the socket's RX ring: HSP_RING_FRAMES frames */
+	uint32_t ridx;  /* next frame of the ring to look at */
+	uint8_t *ovf;   /* one frame the ring could not hold (HSP_OVF) */
 	/* received, not yet returned: pend[pfirst..npend) */
 	uint32_t pfirst, npend;
 	struct rte_mbuf *pend[HSP_PEND];
@@ -114,6 +125,7 @@ struct hsp_internals {
 	uint16_t nb_queues;
 	struct rte_ether_addr mac;
 	int fds[HSP_MAX_QUEUES];
+	uint8_t *rings[HSP_MAX_QUEUES]; /* RX rings, mmap'ed */
 	uint64_t kdrops; /* PACKET_STATISTICS tp_drops, summed */
 	struct hsp_rxq rxq[HSP_MAX_QUEUES];
 	struct hsp_txq txq[HSP_MAX_QUEUES];
@@ -121,40 +133,19 @@ struct hsp_internals {
 
 /* ---- datapath ---------------------------------------------------------- */
 
-/* Copies n bytes at offset off of a received frame whose first `first`
- * bytes are in m's data room and the rest at ovf. */
-static void
-hsp_frame_copy(void *dst, const struct rte_mbuf *m, uint32_t first,
-	       const uint8_t *ovf, uint32_t off, uint32_t n)
-{
-	uint8_t *d = dst;
-
-	if (off < first) {
-		uint32_t k = RTE_MIN(n, first - off);
-
-		memcpy(d, rte_pktmbuf_mtod_offset(m, const uint8_t *, off), k);
-		d += k;
-		off += k;
-		n -= k;
-	}
-	if (n > 0)
-		memcpy(d, ovf + (off - first), n);
-}
-
 #define HSP_HDR_MAX (RTE_ETHER_HDR_LEN + 60 + 60)
 
 /* A TCP aggregate (a GSO frame of a peer on this host, or GRO's work;
- * virtio-net header gso_type TCPV4) of len bytes, first of them in m,
- * the rest at ovf: cut back into segments of vh->gso_size payload bytes,
- * each a contiguous mbuf with the aggregate's headers fixed up (IPv4
- * length, id and checksum; TCP sequence number; FIN and PSH on the last
- * segment only, CWR on the first only), as the peer's GSO would have sent
- * them, appended to q->pend.  The TCP checksum is taken as good: the
- * kernel says so (NEEDS_CSUM, DATA_VALID), or the aggregate is dropped.
- * m is consumed.  Returns the segments made, 0 when dropped (counted). */
-static uint32_t
-hsp_rx_split(struct hsp_rxq *q, struct rte_mbuf *m, uint32_t first,
-	     const uint8_t *ovf, uint32_t len, const struct virtio_net_hdr *vh)
+ * virtio-net header gso_type TCPV4) of len bytes at f: cut back into
+ * segments of vh->gso_size payload bytes, each a contiguous mbuf with the
+ * aggregate's headers fixed up (IPv4 length, id and checksum; TCP
+ * sequence number; FIN and PSH on the last segment only, CWR on the first
+ * only), as the peer's GSO would have sent them, appended to q->pend.
+ * The TCP checksum is taken as good: the kernel says so (NEEDS_CSUM,
+ * DATA_VALID), or the aggregate is dropped (counted). */
+static void
+hsp_rx_split(struct hsp_rxq *q, const uint8_t *f, uint32_t len,
+	     const struct virtio_net_hdr *vh)
 {
 	uint8_t h[HSP_HDR_MAX];
 	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)h;
@@ -164,7 +155,7 @@ hsp_rx_split(struct hsp_rxq *q, struct rte_mbuf *m, uint32_t first,
 	uint16_t id;
 	uint8_t fl;
 
-	hsp_frame_copy(h, m, first, ovf, 0, RTE_MIN(len, (uint32_t)sizeof(h)));
+	memcpy(h, f, RTE_MIN(len, (uint32_t)sizeof(h)));
 	if (len < RTE_ETHER_HDR_LEN + sizeof(*ip) + sizeof(*th) ||
 	    eh->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
 	    (ip->version_ihl >> 4) != 4 || ip->next_proto_id != IPPROTO_TCP ||
@@ -185,7 +176,7 @@ hsp_rx_split(struct hsp_rxq *q, struct rte_mbuf *m, uint32_t first,
 	nseg = (pay + gso - 1) / gso;
 	if (nseg == 0 || q->npend + nseg > RTE_DIM(q->pend)) {
 		q->split_drop++;
-		goto drop;
+		return;
 	}
 	seq = rte_be_to_cpu_32(th->sent_seq);
 	id = rte_be_to_cpu_16(ip->packet_id);
@@ -199,7 +190,7 @@ hsp_rx_split(struct hsp_rxq *q, struct rte_mbuf *m, uint32_t first,
 			rte_pktmbuf_free(s);
 			rte_pktmbuf_free_bulk(&q->pend[q->npend], k);
 			q->nombuf++;
-			goto drop;
+			return;
 		}
 		ip->total_length = rte_cpu_to_be_16((uint16_t)(ihl + thl + n));
 		ip->packet_id = rte_cpu_to_be_16((uint16_t)(id + k));
@@ -214,7 +205,7 @@ hsp_rx_split(struct hsp_rxq *q, struct rte_mbuf *m, uint32_t first,
 			th->tcp_flags &= (uint8_t)~RTE_TCP_CWR_FLAG;
 		d = rte_pktmbuf_mtod(s, uint8_t *);
 		memcpy(d, h, hlen);
-		hsp_frame_copy(d + hlen, m, first, ovf, hlen + k * gso, n);
+		memcpy(d + hlen, f + hlen + k * gso, n);
 		s->data_len = (uint16_t)(hlen + n);
 		s->pkt_len = hlen + n;
 		s->port = q->port_id;
@@ -225,88 +216,90 @@ hsp_rx_split(struct hsp_rxq *q, struct rte_mbuf *m, uint32_t first,
 	}
 	q->npend += nseg;
 	q->lro++;
-	rte_pktmbuf_free(m);
-	return nseg;
+	return;
 bad:
 	q->bad_agg++;
-drop:
-	rte_pktmbuf_free(m);
-	return 0;
 }
 
-/* Polls the socket when nothing is pending: one recvmmsg() of up to nb
- * frames, each straight into a fresh mbuf's data room (the rest of a
- * longer one into the overflow buffer), into q->pend. */
+/* One received frame of len bytes at f (in the ring or the overflow
+ * buffer) into q->pend: copied into an mbuf, or cut if an aggregate. */
+static void
+hsp_rx_frame(struct hsp_rxq *q, const uint8_t *f, uint32_t len,
+	     const struct virtio_net_hdr *vh)
+{
+	struct rte_mbuf *m;
+
+	if ((vh->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) ==
+	    VIRTIO_NET_HDR_GSO_TCPV4) {
+		hsp_rx_split(q, f, len, vh);
+		return;
+	}
+	m = rte_pktmbuf_alloc(q->mp);
+	if (m == NULL) {
+		q->nombuf++;
+		return;
+	}
+	if (len > rte_pktmbuf_tailroom(m)) {
+		/* longer than one mbuf and not a TCP aggregate */
+		q->trunc++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	rte_memcpy(rte_pktmbuf_mtod(m, void *), f, len);
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	m->port = q->port_id;
+	/* NEEDS_CSUM: a peer on this host that never summed it. */
+	if (vh->flags & (VIRTIO_NET_HDR_F_NEEDS_CSUM |
+			 VIRTIO_NET_HDR_F_DATA_VALID))
+		m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	q->bytes += len;
+	q->pend[q->npend++] = m;
+}
+
+/* Takes frames from the RX ring (no system call) until nb are pending or
+ * the ring is empty.  A frame longer than a ring slot is in the slot
+ * truncated, flagged TP_STATUS_COPY, and whole in the socket's receive
+ * queue (PACKET_COPY_THRESH), in ring order: read with recvmsg(). */
 static void
 hsp_rx_poll(struct hsp_rxq *q, uint16_t nb)
 {
-	struct mmsghdr msg[HSP_BURST];
-	struct iovec iov[HSP_BURST][3];
-	struct virtio_net_hdr vh[HSP_BURST];
-	struct rte_mbuf **m = q->stash;
-	int n, i;
+	while (q->npend < nb) {
+		struct tpacket2_hdr *h = (struct tpacket2_hdr *)
+			(q->ring + (size_t)q->ridx * HSP_RING_FRAME);
+		uint32_t st = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
 
-	/* An empty poll keeps its mbufs for the next one. */
-	if (q->nstash < nb) {
-		if (rte_pktmbuf_alloc_bulk(q->mp, &m[q->nstash],
-					   (unsigned int)(nb - q->nstash)) != 0) {
-			q->nombuf++;
-			return;
-		}
-		q->nstash = nb;
-	}
-	for (i = 0; i < nb; i++) {
-		iov[i][0].iov_base = &vh[i];
-		iov[i][0].iov_len = sizeof(vh[i]);
-		iov[i][1].iov_base = rte_pktmbuf_mtod(m[i], void *);
-		iov[i][1].iov_len = rte_pktmbuf_tailroom(m[i]);
-		iov[i][2].iov_base = q->ovf + (size_t)i * HSP_OVF;
-		iov[i][2].iov_len = HSP_OVF;
-		memset(&msg[i].msg_hdr, 0, sizeof(msg[i].msg_hdr));
-		msg[i].msg_hdr.msg_iov = iov[i];
-		msg[i].msg_hdr.msg_iovlen = 3;
-	}
-	n = recvmmsg(q->fd, msg, nb, MSG_DONTWAIT | MSG_TRUNC, NULL);
-	if (n <= 0)
-		return;
-	for (i = 0; i < n; i++) {
-		struct rte_mbuf *b = m[i];
-		uint32_t len, first;
+		if (!(st & TP_STATUS_USER))
+			break;
+		if (st & TP_STATUS_COPY) {
+			struct virtio_net_hdr vh;
+			struct iovec iov[2] = {{&vh, sizeof(vh)},
+					       {q->ovf, HSP_OVF}};
+			struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
+			ssize_t n = recvmsg(q->fd, &mh, MSG_DONTWAIT | MSG_TRUNC);
 
-		if (msg[i].msg_len < sizeof(vh[i]) ||
-		    (msg[i].msg_hdr.msg_flags & MSG_TRUNC)) {
-			q->trunc++;
-			rte_pktmbuf_free(b);
-			continue;
+			if (n < (ssize_t)sizeof(vh) || (mh.msg_flags & MSG_TRUNC))
+				q->trunc++;
+			else
+				hsp_rx_frame(q, q->ovf,
+					     (uint32_t)n - (uint32_t)sizeof(vh),
+					     &vh);
+		} else if (h->tp_snaplen < h->tp_len ||
+			   h->tp_mac < TPACKET2_HDRLEN + sizeof(struct virtio_net_hdr) ||
+			   h->tp_mac + h->tp_snaplen > HSP_RING_FRAME) {
+			q->trunc++; /* cut short, no copy: the socket was full */
+		} else {
+			const uint8_t *f = (const uint8_t *)h + h->tp_mac;
+
+			hsp_rx_frame(q, f, h->tp_snaplen,
+				     (const struct virtio_net_hdr *)
+				     (f - sizeof(struct virtio_net_hdr)));
 		}
-		len = msg[i].msg_len - (uint32_t)sizeof(vh[i]);
-		first = RTE_MIN(len, (uint32_t)iov[i][1].iov_len);
-		if ((vh[i].gso_type & ~VIRTIO_NET_HDR_GSO_ECN) ==
-		    VIRTIO_NET_HDR_GSO_TCPV4) {
-			(void)hsp_rx_split(q, b, first,
-					   q->ovf + (size_t)i * HSP_OVF, len,
-					   &vh[i]);
-			continue;
-		}
-		if (len > first) {
-			/* longer than one mbuf and not a TCP aggregate */
-			q->trunc++;
-			rte_pktmbuf_free(b);
-			continue;
-		}
-		b->data_len = (uint16_t)len;
-		b->pkt_len = len;
-		b->port = q->port_id;
-		/* NEEDS_CSUM: a peer on this host that never summed it. */
-		if (vh[i].flags & (VIRTIO_NET_HDR_F_NEEDS_CSUM |
-				   VIRTIO_NET_HDR_F_DATA_VALID))
-			b->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
-		q->bytes += len;
-		q->pend[q->npend++] = b;
+		__atomic_store_n(&h->tp_status, TP_STATUS_KERNEL,
+				 __ATOMIC_RELEASE);
+		if (++q->ridx == HSP_RING_FRAMES)
+			q->ridx = 0;
 	}
-	/* the first n were used (queued or freed) */
-	memmove(&m[0], &m[n], (size_t)(q->nstash - n) * sizeof(m[0]));
-	q->nstash = (uint16_t)(q->nstash - n);
 }
 
 /* Receives up to nb frames into bufs (the caller owns them): what an
@@ -538,12 +531,13 @@ hsp_rxq_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	if (qid >= in->nb_queues)
 		return -EINVAL;
 	if (q->ovf == NULL)
-		q->ovf = rte_malloc_socket("hsp_ovf", (size_t)HSP_BURST * HSP_OVF,
+		q->ovf = rte_malloc_socket("hsp_ovf", HSP_OVF,
 					   0, (int)socket);
 	if (q->ovf == NULL)
 		return -ENOMEM;
 	q->mp = mp;
 	q->fd = in->fds[qid];
+	q->ring = in->rings[qid];
 	q->port_id = dev->data->port_id;
 	q->qid = qid;
 	dev->data->rx_queues[qid] = q;
@@ -626,8 +620,9 @@ hsp_close(struct rte_eth_dev *dev)
 		if (in->fds[i] >= 0)
 			close(in->fds[i]);
 		in->fds[i] = in->rxq[i].fd = in->txq[i].fd = -1;
-		rte_pktmbuf_free_bulk(in->rxq[i].stash, in->rxq[i].nstash);
-		in->rxq[i].nstash = 0;
+		if (in->rings[i] != NULL)
+			munmap(in->rings[i], HSP_RING_SIZE);
+		in->rings[i] = in->rxq[i].ring = NULL;
 		rte_pktmbuf_free_bulk(&in->rxq[i].pend[in->rxq[i].pfirst],
 				      in->rxq[i].npend - in->rxq[i].pfirst);
 		in->rxq[i].pfirst = in->rxq[i].npend = 0;
@@ -703,14 +698,22 @@ static const struct eth_dev_ops hsp_ops = {
 	.stats_reset = hsp_stats_reset,
 };
 
-/* One packet socket on in->ifindex with virtio-net headers, bypassing the
- * qdisc (as net_af_packet's qdisc_bypass), not seeing its own frames,
- * with deep buffers; in a fanout group when there are several. */
+/* One packet socket on in->ifindex with virtio-net headers and an RX
+ * ring (mapped at *ring), bypassing the qdisc (as net_af_packet's
+ * qdisc_bypass), not seeing its own frames, with deep buffers; in a
+ * fanout group when there are several. */
 static int
-hsp_socket(const struct hsp_internals *in, const char *name)
+hsp_socket(const struct hsp_internals *in, const char *name, uint8_t **ring)
 {
 	struct sockaddr_ll sll;
-	int one = 1, buf = HSP_SOCKBUF, fd;
+	struct tpacket_req req = {
+		.tp_block_size = HSP_RING_BLOCK,
+		.tp_block_nr = (unsigned int)(HSP_RING_SIZE / HSP_RING_BLOCK),
+		.tp_frame_size = HSP_RING_FRAME,
+		.tp_frame_nr = HSP_RING_FRAMES,
+	};
+	int one = 1, buf = HSP_SOCKBUF, ver = TPACKET_V2, fd;
+	void *map;
 
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    htons(ETH_P_ALL));
@@ -725,6 +728,22 @@ hsp_socket(const struct hsp_internals *in, const char *name)
 			strerror(errno));
 		goto fail;
 	}
+	if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &ver, sizeof(ver)) < 0 ||
+	    setsockopt(fd, SOL_PACKET, PACKET_COPY_THRESH, &one,
+		       sizeof(one)) < 0 ||
+	    setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) < 0) {
+		RTE_LOG(ERR, PMD, "%s: TPACKET_V2 RX ring: %s\n", name,
+			strerror(errno));
+		goto fail;
+	}
+	map = mmap(NULL, HSP_RING_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_POPULATE, fd, 0);
+	if (map == MAP_FAILED) {
+		RTE_LOG(ERR, PMD, "%s: mmap of the RX ring: %s\n", name,
+			strerror(errno));
+		goto fail;
+	}
+	*ring = map;
 	(void)setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one,
 			 sizeof(one));
 	(void)setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
@@ -756,6 +775,9 @@ hsp_socket(const struct hsp_internals *in, const char *name)
 	return fd;
 fail:
 	one = -errno;
+	if (*ring != NULL)
+		munmap(*ring, HSP_RING_SIZE);
+	*ring = NULL;
 	close(fd);
 	return one;
 }
@@ -832,7 +854,7 @@ hsp_probe(struct rte_vdev_device *vdev)
 		goto out;
 	memcpy(in->mac.addr_bytes, ifr.ifr_hwaddr.sa_data, RTE_ETHER_ADDR_LEN);
 	for (uint16_t i = 0; i < nq; i++) {
-		in->fds[i] = hsp_socket(in, name);
+		in->fds[i] = hsp_socket(in, name, &in->rings[i]);
 		if (in->fds[i] < 0) {
 			rc = in->fds[i];
 			goto out;
@@ -863,9 +885,12 @@ hsp_probe(struct rte_vdev_device *vdev)
 	rc = 0;
 out:
 	if (in != NULL) {
-		for (uint16_t i = 0; i < nq; i++)
+		for (uint16_t i = 0; i < nq; i++) {
 			if (in->fds[i] >= 0)
 				close(in->fds[i]);
+			if (in->rings[i] != NULL)
+				munmap(in->rings[i], HSP_RING_SIZE);
+		}
 		rte_free(in);
 	}
 	rte_kvargs_free(kv);
