@@ -34,6 +34,12 @@ check_eq "DEMO_ONESHOT=1 demo.sh exits 0" 0 "$rc"
 check_match "demo shows the 200 response headers" '^ *HTTP/1\.1 200' "$log"
 check_match "demo shows the check passed" 'check passed' "$log"
 check_match "demo shows httpsd's counters at exit" 'mbufs_in_use 0' "$log"
+# scripts/port-pick: net_hs_packet when this httpsd has it built in
+if "$HTTPSD" --version | grep -q '^Built-in ports: net_hs_packet yes'; then
+	check_match "demo runs on net_hs_packet (built in)" 'port: net_hs_packet0 on ' "$log"
+else
+	check_nomatch "demo does not pick net_hs_packet (not built in)" 'port: net_hs_packet' "$log"
+fi
 check_eq "no namespaces left behind" "" "$(netns_left)"
 check_eq "hugepage settings and mounts restored" "$before" "$(hugetlb_state)"
 check "no DPDK runtime dir left" test ! -e "/var/run/dpdk/$name"
