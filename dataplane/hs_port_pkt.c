@@ -699,9 +699,11 @@ static const struct eth_dev_ops hsp_ops = {
 };
 
 /* One packet socket on in->ifindex with virtio-net headers and an RX
- * ring (mapped at *ring), bypassing the qdisc (as net_af_packet's
- * qdisc_bypass), not seeing its own frames, with deep buffers; in a
- * fanout group when there are several. */
+ * ring (mapped at *ring), not seeing its own frames, with deep buffers;
+ * in a fanout group when there are several.  Frames go through the qdisc
+ * layer (noqueue on a veth): PACKET_QDISC_BYPASS's direct transmit drops
+ * a GSO frame the device would need cut (a veth with TSO off, a NIC
+ * without it), where dev_queue_xmit() cuts it in software. */
 static int
 hsp_socket(const struct hsp_internals *in, const char *name, uint8_t **ring)
 {
@@ -744,8 +746,6 @@ hsp_socket(const struct hsp_internals *in, const char *name, uint8_t **ring)
 		goto fail;
 	}
 	*ring = map;
-	(void)setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one,
-			 sizeof(one));
 	(void)setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
 			 sizeof(one));
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) < 0)

@@ -761,6 +761,15 @@ hs_tcp_recv_drop(struct hs_tcp_conn *c, size_t len)
 #define HS_TCP_SND_FLOOR (64u * 1024u)
 /* Payload of one copied send mbuf (data_off 0, default data room). */
 #define HS_TCP_SND_SEG   2048u
+/* Not-sent low-water mark (as Linux's TCP_NOTSENT_LOWAT): the application
+ * may queue at most this many bytes beyond what has been sent.  The rest
+ * of a large response is sealed and queued as ACKs make room (writable()
+ * runs on every ACK of new data, before output), so what TCP sends next
+ * was written recently and is still in cache: a 1 MiB response sealed
+ * whole walks ~500 send-queue mbufs that other work evicted meanwhile.
+ * Per ACK the application then adds what the ACK let TCP send (a few
+ * segments), far below this: never application-limited. */
+#define HS_TCP_NOTSENT_LOWAT (128u * 1024u)
 
 uint32_t
 hs_tcp_send_queued(const struct hs_tcp_conn *c)
@@ -772,7 +781,7 @@ uint32_t
 hs_tcp_send_space(struct hs_tcp_conn *c)
 {
 	const struct hs_tcp_lcore *tl;
-	uint32_t lim, space, used;
+	uint32_t lim, space, used, inflight, unsent;
 
 	if (!hs_tcp_app_alive(c) || (c->flags & HS_TCPF_SHUT_WR))
 		return 0;
@@ -781,6 +790,11 @@ hs_tcp_send_space(struct hs_tcp_conn *c)
 	space = lim > c->sndq.bytes ? lim - c->sndq.bytes : 0;
 	if (space == 0 || c->sndq.count >= hs_tcp_buf_mbufs(c->sndbuf))
 		return 0;
+	inflight = c->snd_max - c->snd_una;
+	unsent = c->sndq.bytes > inflight ? c->sndq.bytes - inflight : 0;
+	if (unsent >= HS_TCP_NOTSENT_LOWAT)
+		return 0;
+	space = HS_MIN(space, HS_TCP_NOTSENT_LOWAT - unsent);
 	tl = &c->lc->tcp;
 	used = hs_tcp_mem_used(tl);
 	if (used < tl->mem_max)

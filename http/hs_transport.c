@@ -79,42 +79,52 @@ tp_rec_get(void *io, size_t hl, size_t len, size_t tl, struct hs_tls_rec_out *r)
 	struct hs_transport *t = io;
 	struct hs_lcore *lc = hs_tcp_lcore_of(t->tcp);
 	struct rte_mempool *pool = hs_lcore_pool(lc);
-	struct rte_mbuf *head = NULL, *last = NULL, *m;
-	size_t off = 0;
-	int n = 0;
+	struct rte_mbuf *ms[HS_TLS_REC_OUT_SEGS];
+	/* every segment is used from its buffer's first byte (data_off 0) */
+	size_t room = rte_pktmbuf_data_room_size(pool), off, k;
+	int n, i;
 
-	while (head == NULL || off < len || rte_pktmbuf_tailroom(last) < tl) {
-		size_t pre = head == NULL ? hl : 0, k;
+	if (room <= hl || room < tl)
+		return -EINVAL;
+	/* How many buffers: the header and the plaintext from the first
+	 * on, the tag whole in the last (one more when it does not fit). */
+	k = HS_MIN(room - hl, len);
+	n = 1;
+	for (off = k; off < len; off += HS_MIN(room, len - off))
+		n++;
+	if ((n == 1 ? hl + k : (len - k) - (size_t)(n - 2) * room) + tl >
+	    room)
+		n++;
+	if (n > HS_TLS_REC_OUT_SEGS ||
+	    rte_pktmbuf_alloc_bulk(pool, ms, (unsigned int)n) != 0) {
+		hs_lcore_stats(lc)->drop_nombuf++;
+		return -EAGAIN; /* retried from writable() */
+	}
+	off = 0;
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = ms[i];
+		size_t pre = i == 0 ? hl : 0;
 		uint8_t *d;
 
-		m = n < HS_TLS_REC_OUT_SEGS ? rte_pktmbuf_alloc(pool) : NULL;
-		if (m == NULL) {
-			rte_pktmbuf_free(head);
-			hs_lcore_stats(lc)->drop_nombuf++;
-			return -EAGAIN; /* retried from writable() */
-		}
 		m->data_off = 0; /* never transmitted as is */
-		k = HS_MIN(rte_pktmbuf_tailroom(m) - pre, len - off);
+		k = HS_MIN(room - pre, len - off);
 		d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(pre + k));
-		if (head == NULL)
+		if (i == 0)
 			r->hdr = d;
-		r->v[n].base = d + pre;
-		r->v[n++].len = k;
+		r->v[i].base = d + pre;
+		r->v[i].len = k;
 		off += k;
-		if (head == NULL) {
-			head = m;
-		} else {
-			last->next = m;
-			head->nb_segs++;
-			head->pkt_len += m->data_len;
+		if (i > 0) {
+			ms[i - 1]->next = m;
+			ms[0]->pkt_len += m->data_len;
 		}
-		last = m;
 	}
-	r->tail = (uint8_t *)rte_pktmbuf_append(last, (uint16_t)tl);
-	if (last != head)
-		head->pkt_len += (uint32_t)tl;
+	ms[0]->nb_segs = (uint16_t)n;
+	r->tail = (uint8_t *)rte_pktmbuf_append(ms[n - 1], (uint16_t)tl);
+	if (n > 1)
+		ms[0]->pkt_len += (uint32_t)tl;
 	r->n = n;
-	r->priv = head;
+	r->priv = ms[0];
 	return 0;
 }
 

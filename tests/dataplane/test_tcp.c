@@ -251,6 +251,9 @@ static struct {
 	bool auto_read, abort_in_readable, close_in_readable;
 	bool ack_now_in_readable; /* hs_tcp_ack_now() after reading */
 	bool multi;               /* several conns: app.c is the latest */
+	/* writable() queues what fits, as the HTTP server does (the
+	 * not-sent low-water mark lets a writer add data per ACK) */
+	bool fill_in_writable;
 	uint8_t rx[1 << 17];
 	size_t rxlen;
 } app;
@@ -289,8 +292,13 @@ app_readable(struct hs_tcp_conn *c)
 static void
 app_writable(struct hs_tcp_conn *c)
 {
-	(void)c;
+	static const uint8_t fill[16384];
+	uint32_t n;
+
 	app.writable++;
+	while (app.fill_in_writable && (n = hs_tcp_send_space(c)) > 0 &&
+	       hs_tcp_send(c, fill, HS_MIN(n, (uint32_t)sizeof(fill))) > 0)
+		;
 }
 
 static void
@@ -2865,7 +2873,8 @@ test_mem_shed(void)
 
 /* A bulk transfer to a window-scaled peer (MSS 1460, wscale 7) offering
  * win bytes, which acknowledges every second segment 10 ms after it was
- * sent; the application refills all the send space there is.  Checks on
+ * sent; the application refills all the send space there is, also from
+ * writable() as ACKs make room (the not-sent low-water mark).  Checks on
  * every round that the conn stays within its mbuf budget and the lcore
  * within its own.  Returns the conn; *peak: the most it queued. */
 static struct hs_tcp_conn *
@@ -2877,6 +2886,7 @@ sndbuf_transfer(uint32_t rounds, uint32_t win, uint32_t *peak)
 	uint32_t iss, n, acked = 0;
 
 	*peak = 0;
+	app.fill_in_writable = true;
 	inject_from(peer_port, SRV_PORT, F_SYN, PEER_ISN, 0, NULL, 0, &syn);
 	CHECK(ncap > rd && caps[ncap - 1].flags == (F_SYN | F_ACK));
 	iss = caps[ncap - 1].seq;
@@ -2910,11 +2920,43 @@ sndbuf_transfer(uint32_t rounds, uint32_t win, uint32_t *peak)
 		}
 		if (k % 2)
 			inject(F_ACK, PEER_ISN + 1, acked, NULL, 0);
+		*peak = HS_MAX(*peak, c->sndq.bytes);
 		memmove(caps, caps + end, (ncap - end) * sizeof(caps[0]));
 		ncap -= end;
 		rd = 0;
 	}
 	return c;
+}
+
+/* The not-sent low-water mark: a writer may queue 128 KiB beyond what TCP
+ * has sent, however large its buffer; each byte TCP sends opens a byte
+ * of space (writable() on the next ACK refills it), so a large response
+ * is sealed as it goes out, not all at once. */
+static void
+test_notsent_lowat(void)
+{
+	static uint8_t buf[16384];
+	struct hs_tcp_conn *c;
+	uint32_t peak, n, sent;
+
+	hs_tcp_params.sndbuf = 1u << 20;
+	setup(16);
+	c = sndbuf_transfer(0, 4u << 20, &peak);
+	CHECK(c != NULL);
+	if (c == NULL) {
+		teardown();
+		return;
+	}
+	while ((n = hs_tcp_send_space(c)) > 0 &&
+	       hs_tcp_send(c, buf, HS_MIN(n, (uint32_t)sizeof(buf))) > 0)
+		;
+	CHECK(c->sndq.bytes == 128u * 1024); /* not the 1 MiB buffer */
+	hs_tcp_push(c);
+	sent = c->snd_max - c->snd_una;
+	CHECK(sent >= 10u * 1460); /* the initial window went out */
+	CHECK(hs_tcp_send_space(c) == sent);
+	rd = ncap;
+	teardown();
 }
 
 /* The send buffer grows with cwnd (2 * cwnd + 64 KiB) from --send-buffer
@@ -3080,6 +3122,7 @@ main(int argc, char **argv)
 	test_mem_reserve();
 	test_mem_shed();
 	test_sndbuf_autotune();
+	test_notsent_lowat();
 	test_sndbuf_slow_reader();
 	test_sndbuf_pressure();
 	test_synack_retries();

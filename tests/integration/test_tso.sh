@@ -26,7 +26,9 @@
 #   - net_hs_packet: an unknown interface or a bad qpairs= is refused
 #     (exit 2) with the driver's reason; with the client's veth
 #     offloads on, its 64 KB GSO aggregates with partial checksums are
-#     received whole and a 16 MiB upload is byte-exact
+#     received whole and a 16 MiB upload is byte-exact; with TSO off on
+#     the server's veth the kernel cuts our frames (a 16 MiB download
+#     byte-exact, nothing dropped)
 # shellcheck disable=SC2119 # lib functions with optional arguments
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -186,6 +188,19 @@ if [ "$PORT" = hs_packet ]; then
 	check_eq "no frame too long for the driver (rx_truncated)" 0 "$(xget rx_truncated)"
 	check_ge "TSO frames counted by the driver (tx_tso_frames)" "$sends" "$(xget tx_tso_frames)"
 	ip netns exec "$HS_CLI_NS" ethtool -K "$HS_CLI_IF" tx off >/dev/null 2>&1
+	# A device without TSO (the server's veth with tso/gso off, as a
+	# NIC without it): the kernel's GSO cuts our frames in software.
+	srv ethtool -K "$HS_SRV_IF" tso off gso off >/dev/null 2>&1 ||
+		hs_fatal "cannot turn TSO off on $HS_SRV_IF"
+	txp() { srv cat "/sys/class/net/$HS_SRV_IF/statistics/tx_packets"; }
+	txd() { srv cat "/sys/class/net/$HS_SRV_IF/statistics/tx_dropped"; }
+	p0=$(txp) d0=$(txd) s0=$(hs_stat tcp_tso_sends)
+	down "veth without TSO: HTTPS GET 16 MiB" "https://$HS_SRV_IP/mid.bin" mid.bin "$T_BIG"
+	check_ge "veth without TSO: httpsd still sends TSO frames" $((s0 + 100)) "$(hs_stat tcp_tso_sends)"
+	check_ge "veth without TSO: the kernel sent them as segments (tx_packets)" \
+		$((p0 + 11000)) "$(txp)"
+	check_eq "veth without TSO: none dropped by the kernel (tx_dropped)" "$d0" "$(txd)"
+	srv ethtool -K "$HS_SRV_IF" tso on gso on >/dev/null 2>&1
 fi
 stop_httpsd
 tap_gone
