@@ -442,30 +442,32 @@ hsp_ifreq(const struct hsp_internals *in, unsigned long req, struct ifreq *ifr)
 	return rc;
 }
 
+/* Start and stop: every queue's state and the link follow. */
 static int
-hsp_start(struct rte_eth_dev *dev)
+hsp_set_state(struct rte_eth_dev *dev, uint8_t qstate, uint16_t link)
 {
 	struct hsp_internals *in = dev->data->dev_private;
 
 	for (uint16_t i = 0; i < in->nb_queues; i++) {
-		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STARTED;
-		dev->data->tx_queue_state[i] = RTE_ETH_QUEUE_STATE_STARTED;
+		dev->data->rx_queue_state[i] = qstate;
+		dev->data->tx_queue_state[i] = qstate;
 	}
-	dev->data->dev_link.link_status = RTE_ETH_LINK_UP;
+	dev->data->dev_link.link_status = link;
 	return 0;
+}
+
+static int
+hsp_start(struct rte_eth_dev *dev)
+{
+	return hsp_set_state(dev, RTE_ETH_QUEUE_STATE_STARTED,
+			     RTE_ETH_LINK_UP);
 }
 
 static int
 hsp_stop(struct rte_eth_dev *dev)
 {
-	struct hsp_internals *in = dev->data->dev_private;
-
-	for (uint16_t i = 0; i < in->nb_queues; i++) {
-		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STOPPED;
-		dev->data->tx_queue_state[i] = RTE_ETH_QUEUE_STATE_STOPPED;
-	}
-	dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
-	return 0;
+	return hsp_set_state(dev, RTE_ETH_QUEUE_STATE_STOPPED,
+			     RTE_ETH_LINK_DOWN);
 }
 
 static int
