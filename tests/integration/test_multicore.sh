@@ -4,7 +4,9 @@
 # qpairs=2 (the kernel's PACKET_FANOUT hash spreads flows). Many
 # connections from concurrent curls must be spread over both lcores, every
 # transfer byte-exact, no errors, and /httpsd/stats must equal the sum of
-# the per-lcore /httpsd/lcore_stats counters.
+# the per-lcore /httpsd/lcore_stats counters.  HS_MC_PORT=hs_packet runs
+# it on net_hs_packet (its qpairs=2: one socket per queue in a fanout
+# group, as net_af_packet's).
 # shellcheck disable=SC2119 # lib functions with optional arguments
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -17,6 +19,7 @@ hs_docroot "$HS_TMP/www"
 
 U=https://$HS_SRV_IP
 T=$HS_TMP
+MC_PORT=${HS_MC_PORT:-af_packet}
 NBIG=12		# 1 MiB downloads, sha256-checked
 NSMALL=36	# index.html, one connection each
 PAR=8		# concurrent clients
@@ -45,16 +48,16 @@ for k, x in v.items():
 }
 
 # --- a vdev with fewer queue pairs than workers is refused clearly -----------
-HS_LCORES=$MC_LCORES HS_VDEV="net_af_packet0,iface=$HS_SRV_IF" HS_READY_TIMEOUT=15 \
+HS_LCORES=$MC_LCORES HS_VDEV="net_${MC_PORT}0,iface=$HS_SRV_IF" HS_READY_TIMEOUT=15 \
 	start_httpsd >/dev/null 2>&1
 check_eq "1 queue pair for 2 workers: httpsd refuses to start" "" "$HS_PID"
 check_match "the error says to add qpairs=2" \
-	'net_af_packet0 has 1 queue pair but 2 worker lcores: add qpairs=2 to --vdev' \
+	"net_${MC_PORT}0 has 1 queue pair but 2 worker lcores: add qpairs=2 to --vdev" \
 	"$(cat "$HS_ERR")"
 
 # --- two workers ----------------------------------------------------------------
 export HS_LCORES=$MC_LCORES
-export HS_VDEV="net_af_packet0,iface=$HS_SRV_IF,qpairs=2"
+export HS_VDEV="net_${MC_PORT}0,iface=$HS_SRV_IF,qpairs=2"
 start_httpsd --idle-sleep 20 || hs_fatal "httpsd did not start on lcores 0-2"
 check_match "ready line names both worker lcores" 'lcores 1,2\)' "$(grep -m1 '^httpsd: ready' "$HS_OUT")"
 
