@@ -30,6 +30,7 @@ PATCH_DIR="$TOP/scripts/wolfssl-patches"
 # The stamp records what the build was made from: configure flags and
 # patches (name + sha256).  Any difference rebuilds .deps/wolfssl.
 want_stamp() {
+    # shellcheck disable=SC2116,SC2086  # echo collapses the flags' whitespace
     printf 'flags=%s\n' "$(echo $WOLFSSL_FLAGS)"
     local p
     for p in "$PATCH_DIR"/*.patch; do
@@ -90,8 +91,8 @@ build_wolfssl() {
     done
     local v; v=$(cd "$T/src" && dpkg-parsechangelog -S Version)
     log "building tuned wolfSSL $v (about 2 minutes)"
+    # shellcheck disable=SC2086  # WOLFSSL_FLAGS: one word per flag
     (cd "$T/src" && ./autogen.sh >/dev/null 2>&1 &&
-        # shellcheck disable=SC2086
         ./configure -q --prefix="$PREFIX" $WOLFSSL_FLAGS >"$T/configure.log" 2>&1 &&
         make -j"$(nproc)" >"$T/make.log" 2>&1 && make install >/dev/null 2>&1) || {
         tail -20 "$T/configure.log" "$T/make.log" 2>/dev/null >&2; return 1; }

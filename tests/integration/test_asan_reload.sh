@@ -14,7 +14,8 @@
 # retiring the cache those responses point into.  The GETs with a body go
 # over HTTPS (HS_ASAN_TLS=0: plain HTTP).  Fails on any
 # sanitizer report, a reload that did not complete, a non-zero exit or
-# mbufs still in use at exit.
+# mbufs still in use at exit.  HS_ASAN_PORT=hs_packet runs it on
+# net_hs_packet (TSO frames, the RX ring) instead of net_af_packet.
 # shellcheck disable=SC2119 # lib functions with optional arguments
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 
@@ -46,6 +47,11 @@ hs_log "sanitizer build ready in $((SECONDS - t0)) s"
 export HS_EAL_MEM="--no-huge -m 512"
 hs_init
 hs_topo_up
+case ${HS_ASAN_PORT:-af_packet} in
+af_packet) ;;
+hs_packet) HS_VDEV="net_hs_packet0,iface=$HS_SRV_IF" ;;
+*) hs_fatal "HS_ASAN_PORT=$HS_ASAN_PORT: want af_packet or hs_packet" ;;
+esac
 hs_gen_cert
 hs_docroot "$HS_TMP/www"
 T=$HS_TMP
