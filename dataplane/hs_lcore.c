@@ -2,6 +2,7 @@
  * hs_lcore.c - per-lcore context, TX batching, clock and the
  * run-to-completion poll loop.
  */
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -228,6 +229,11 @@ hs_lcore_init(struct hs_lcore *lc, const struct hs_netif *ifp,
 	lc->tx_max_segs = hs_lcore_tx_max_segs(port_id);
 	lc->tx_ext_ok = hs_lcore_tx_ext_ok(port_id);
 	lc->tx_copy = hs_lcore_tx_copies(port_id);
+	lc->rx_fd = -1;
+#if HS_HAVE_HS_PACKET
+	if (port_id != HS_PORT_NONE)
+		lc->rx_fd = hs_port_pkt_rx_fd(port_id, queue_id);
+#endif
 	lc->tx_csum_offload =
 		port_id != HS_PORT_NONE && hs_port_tx_csum(port_id);
 	lc->tx_csum_even =
@@ -704,6 +710,31 @@ hs_lcore_poll_once(struct hs_lcore *lc)
  * process is charged for and a packet rarely comes back this fast. */
 #define HS_IDLE_SPIN_US 10u
 
+/* Idle with --idle-sleep: sleep that long between polls.  When the port
+ * has a descriptor to wait on (lc->rx_fd) and nothing else can become
+ * due meanwhile - no TCP timer armed (pacing, retransmission, delayed
+ * ACK, keep-alive and idle timeouts all are), no TX backlog, no
+ * impairment stage holding frames, no other lcore that could hand us
+ * frames or ARP news - wait on it instead, until a frame arrives or
+ * HS_TICK_US passes (the main lcore's duties: signals, reloads): an
+ * idle server stops waking every few tens of µs, and the first frame
+ * wakes it at once. */
+static void
+hs_lcore_idle_wait(struct hs_lcore *lc)
+{
+	if (lc->rx_fd >= 0 && lc->tcp.wheel.nb_armed == 0 && lc->txq_n == 0 &&
+	    lc->impair == NULL && lc->steer == NULL && lc->arp.inbox == NULL) {
+		struct pollfd p = {.fd = lc->rx_fd, .events = POLLIN};
+		struct timespec ts = {.tv_sec = 0,
+				      .tv_nsec = (long)HS_TICK_US * 1000L};
+
+		(void)ppoll(&p, 1, &ts, NULL);
+		lc->stats.loop_waits++;
+		return;
+	}
+	usleep(hs_idle_sleep_us);
+}
+
 int
 hs_lcore_loop(void *arg)
 {
@@ -729,7 +760,7 @@ hs_lcore_loop(void *arg)
 		/* After a run of empty polls, sleep between polls until
 		 * traffic returns. */
 		if (tsc - idle_since >= spin) {
-			usleep(hs_idle_sleep_us);
+			hs_lcore_idle_wait(lc);
 			t0 = tsc;
 			tsc = rte_rdtsc();
 			lc->stats.loop_sleeps++;

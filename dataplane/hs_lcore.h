@@ -128,6 +128,10 @@ struct hs_lcore {
 	 * number of polling lcores a TCP flow is spread over by its hash */
 	uint16_t steer_n;
 	struct rte_ring *steer; /* inbox: frames other lcores steered here */
+	/* a file descriptor that becomes readable when the port queue has
+	 * a frame (net_hs_packet: its socket), -1 if none: an idle lcore
+	 * waits on it (hs_lcore_idle_wait) */
+	int rx_fd;
 
 	/* control plane (hs_lcore_ctl_bump): the application's callback,
 	 * run at the top of the next iteration after a bump */

@@ -71,6 +71,9 @@ extern uint32_t hs_port_memif_gen;
  * builds that have it (HS_HAVE_HS_PACKET). */
 #if HS_HAVE_HS_PACKET
 extern const char hs_port_pkt_driver[];
+/* The socket of queue queue_id of a net_hs_packet port (readable when a
+ * frame is in its RX ring), -1 for other ports. */
+int hs_port_pkt_rx_fd(uint16_t port_id, uint16_t queue_id);
 #endif
 
 #endif

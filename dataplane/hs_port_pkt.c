@@ -911,6 +911,21 @@ hsp_remove(struct rte_vdev_device *vdev)
 	return rte_eth_dev_release_port(dev);
 }
 
+int
+hs_port_pkt_rx_fd(uint16_t port_id, uint16_t queue_id)
+{
+	struct rte_eth_dev_info info;
+	const struct hsp_internals *in;
+
+	if (rte_eth_dev_info_get(port_id, &info) != 0 ||
+	    info.driver_name == NULL ||
+	    strcmp(info.driver_name, hs_port_pkt_driver) != 0)
+		return -1;
+	in = rte_eth_devices[port_id].data->dev_private;
+	return in != NULL && queue_id < in->nb_queues ? in->fds[queue_id]
+						      : -1;
+}
+
 static struct rte_vdev_driver hsp_driver = {
 	.probe = hsp_probe,
 	.remove = hsp_remove,

@@ -28,7 +28,9 @@
 #     offloads on, its 64 KB GSO aggregates with partial checksums are
 #     received whole and a 16 MiB upload is byte-exact; with TSO off on
 #     the server's veth the kernel cuts our frames (a 16 MiB download
-#     byte-exact, nothing dropped)
+#     byte-exact, nothing dropped); with --idle-sleep an idle lcore waits
+#     on the socket (loop_waits; few wake-ups) and the next request wakes
+#     it
 # shellcheck disable=SC2119 # lib functions with optional arguments
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -215,4 +217,20 @@ down "--tso off: HTTPS GET 16 MiB" "https://$HS_SRV_IP/mid.bin" mid.bin "$T_BIG"
 check_eq "--tso off: no TSO frame" 0 "$(hs_stat tcp_tso_sends)"
 check_ge "--tso off: segments sent one by one" 11000 "$(hs_stat tx_tcp)"
 stop_httpsd
+# --- net_hs_packet: an idle lcore waits on the socket ---------------------------------
+if [ "$PORT" = hs_packet ]; then
+	start_httpsd --idle-sleep 50 || hs_fatal "httpsd did not start with --idle-sleep 50"
+	down "--idle-sleep 50: HTTPS GET 1 MiB" "https://$HS_SRV_IP/big.bin" big.bin "$T_SMALL"
+	hs_wait_stat_eq tcp_conn_open 0 20
+	sleep 1	# the last timers (delayed ACK, ...) run out
+	s0=$(hs_stat loop_sleeps) w0=$(hs_stat loop_waits)
+	sleep 2
+	s1=$(hs_stat loop_sleeps) w1=$(hs_stat loop_waits)
+	hs_log "idle 2 s: $((s1 - s0)) sleeps, $((w1 - w0)) of them waits on the socket"
+	check_ge "idle: the lcore waited on its socket (loop_waits)" $((w0 + 10)) "$w1"
+	check_ge "idle: under 1000 wake-ups in 2 s (50 µs sleeps: about 40000)" $((s1 - s0)) 1000
+	down "after idling: HTTPS GET 1 MiB (the first frame wakes it)" \
+		"https://$HS_SRV_IP/big.bin" big.bin "$T_SMALL"
+	stop_httpsd
+fi
 hs_finish
