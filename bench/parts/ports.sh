@@ -11,7 +11,7 @@
 # inflates busy cycles (a preempted busy iteration counts whole), never
 # deflates them.  Runs go to runs.jsonl as servers httpsd-af_packet.R and
 # httpsd-af_xdp.R, httpsd-hs_packet.R (results.md "Other runs").
-register_part ports no "httpsd on net_af_packet, then net_af_xdp: busy cycles per unit side by side"
+register_part ports no "httpsd on net_af_packet, net_af_xdp, net_hs_packet: busy cycles per unit side by side"
 
 ports_table() {
 	"$PY" - "$OUT/runs.jsonl" "$TSC_HZ" >"$OUT/ports.md" <<'PYEOF'
