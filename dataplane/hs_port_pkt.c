@@ -82,13 +82,15 @@
 #define HSP_BURST 32
 /* iovec entries of one TX message: the header + this many segments. */
 #define HSP_TX_SEGS 63
-/* Room for one frame beyond the first mbuf: a 64 KB aggregate plus its
- * Ethernet header, with slack. */
+/* One whole frame too long for a ring slot, read from the socket queue:
+ * a 64 KB aggregate plus its Ethernet header, with slack. */
 #define HSP_OVF (65536 + 512)
 /* Socket buffers: deep enough for a burst of 64 KB frames each way. */
 #define HSP_SOCKBUF (8 << 20)
-/* Frames received and not yet returned: a poll of HSP_BURST aggregates of
- * 64 KB at an MSS of 1448 makes ~1450 segments. */
+/* Frames received and not yet returned: a poll stops once a burst is
+ * pending, so at most a burst plus the segments of one aggregate (a
+ * 64 KB one at an MSS of 1448: 45; this bound: down to ~33-byte
+ * segments; smaller ones are dropped, rx_split_dropped). */
 #define HSP_PEND 2048
 /* The RX ring (TPACKET_V2): slots of 2 KB hold a 1500-byte-MTU frame
  * after the ring's header and the virtio-net header; 32 per 64 KB block,

@@ -81,19 +81,19 @@ tp_rec_get(void *io, size_t hl, size_t len, size_t tl, struct hs_tls_rec_out *r)
 	struct rte_mempool *pool = hs_lcore_pool(lc);
 	struct rte_mbuf *ms[HS_TLS_REC_OUT_SEGS];
 	/* every segment is used from its buffer's first byte (data_off 0) */
-	size_t room = rte_pktmbuf_data_room_size(pool), off, k;
+	size_t room = rte_pktmbuf_data_room_size(pool), off, k, rest, last;
 	int n, i;
 
 	if (room <= hl || room < tl)
 		return -EINVAL;
 	/* How many buffers: the header and the plaintext from the first
-	 * on, the tag whole in the last (one more when it does not fit). */
+	 * on (k bytes in it, full ones after), the tag whole in the last
+	 * (one more when it does not fit). */
 	k = HS_MIN(room - hl, len);
-	n = 1;
-	for (off = k; off < len; off += HS_MIN(room, len - off))
-		n++;
-	if ((n == 1 ? hl + k : (len - k) - (size_t)(n - 2) * room) + tl >
-	    room)
+	rest = len - k;
+	n = 1 + (int)((rest + room - 1) / room);
+	last = n == 1 ? hl + k : rest - (size_t)(n - 2) * room;
+	if (last + tl > room)
 		n++;
 	if (n > HS_TLS_REC_OUT_SEGS ||
 	    rte_pktmbuf_alloc_bulk(pool, ms, (unsigned int)n) != 0) {

@@ -70,18 +70,26 @@ if [ -n "$missing" ]; then
     [ -z "$rcd" ] || rm -f "$rcd"
 fi
 
+# source_download PKG[=VERSION] DIR: Debian's source package into DIR,
+# through deb-src lists of its own there (the system's apt sources and
+# lists are left as they are).
+source_download() {
+    local T=$2
+    mkdir -p "$T/lists/partial"
+    sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources > "$T/src.sources"
+    local O=(-o Dir::Etc::SourceList="$T/src.sources" -o Dir::Etc::SourceParts=/nonexistent
+             -o Dir::State::Lists="$T/lists")
+    apt-get "${O[@]}" update -qq >/dev/null 2>&1 || return 1
+    (cd "$T" && apt-get "${O[@]}" source --download-only "$1" >/dev/null 2>&1)
+}
+
 build_wolfssl() {
     local T; T=$(mktemp -d /tmp/httpsd-wolfssl.XXXXXX)
     trap 'rm -rf "$T"' RETURN
     # What this build is made from, taken before the patches are applied:
     # a patch edited during the build must not be recorded as built.
     local stamp; stamp=$(want_stamp)
-    mkdir -p "$T/lists/partial"
-    sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources > "$T/src.sources"
-    local O=(-o Dir::Etc::SourceList="$T/src.sources" -o Dir::Etc::SourceParts=/nonexistent
-             -o Dir::State::Lists="$T/lists")
-    apt-get "${O[@]}" update -qq >/dev/null 2>&1 || return 1
-    (cd "$T" && apt-get "${O[@]}" source --download-only wolfssl >/dev/null 2>&1) || return 1
+    source_download wolfssl "$T" || return 1
     (cd "$T" && dpkg-source -x wolfssl_*.dsc src >/dev/null) || return 1
     local p
     for p in "$PATCH_DIR"/*.patch; do
@@ -110,12 +118,7 @@ fetch_dpdk_headers() {
     [ -f "$DPDK_DRV/.version" ] && [ "$(cat "$DPDK_DRV/.version")" = "$v" ] && return 0
     local T; T=$(mktemp -d /tmp/httpsd-dpdk.XXXXXX)
     trap 'rm -rf "$T"' RETURN
-    mkdir -p "$T/lists/partial"
-    sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources > "$T/src.sources"
-    local O=(-o Dir::Etc::SourceList="$T/src.sources" -o Dir::Etc::SourceParts=/nonexistent
-             -o Dir::State::Lists="$T/lists")
-    apt-get "${O[@]}" update -qq >/dev/null 2>&1 || return 1
-    (cd "$T" && apt-get "${O[@]}" source --download-only "dpdk=$v" >/dev/null 2>&1) || return 1
+    source_download "dpdk=$v" "$T" || return 1
     (cd "$T" && tar -xJf dpdk_*.orig.tar.xz --wildcards --no-anchored \
         'lib/ethdev/ethdev_driver.h' 'lib/ethdev/ethdev_vdev.h' \
         'drivers/bus/vdev/bus_vdev_driver.h' 'lib/eal/include/bus_driver.h' \
