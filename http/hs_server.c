@@ -457,14 +457,20 @@ srv_drive(struct hs_srv_conn *sc)
 			 * plus half the handshake time). */
 			hs_tcp_ack_now(sc->tp.tcp);
 			if (hs_tp_peer_closed(&sc->tp)) {
-				st->tls_hs_fail++;
+				/* the client gave up: not a failure of ours */
+				st->tls_hs_abort++;
 				srv_close(sc);
 			}
 			srv_arm(sc, false, false);
 			return;
 		} else if (rc < 0) {
-			/* The alert (if any) is queued ahead of our FIN. */
-			st->tls_hs_fail++;
+			/* The alert (if any) is queued ahead of our FIN;
+			 * -ECONNRESET: the peer's FIN or RST cut the
+			 * handshake short (it gave up). */
+			if (rc == -ECONNRESET)
+				st->tls_hs_abort++;
+			else
+				st->tls_hs_fail++;
 			srv_close(sc);
 			srv_arm(sc, false, false);
 			return;
@@ -483,7 +489,10 @@ srv_drive(struct hs_srv_conn *sc)
 		}
 		if (r < 0 && !hs_tp_established(&sc->tp)) {
 			/* a 0-RTT handshake failed: its alert goes before FIN */
-			st->tls_hs_fail++;
+			if (r == -ECONNRESET)
+				st->tls_hs_abort++;
+			else
+				st->tls_hs_fail++;
 			srv_close(sc);
 			break;
 		}

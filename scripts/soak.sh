@@ -552,7 +552,7 @@ mb() { awk -v k="$1" 'BEGIN {printf "%.1f MiB", k / 1024}'; }
 	printf '%-34s %s\n' "duration (load / drain)" "$((load_end - T0)) s / ${drain_s} s"
 	printf '%-34s %s\n' "wrk requests served" "$wrk_req ($wrk_detail= requests/non-2xx/socket errors)"
 	printf '%-34s %s\n' "wrk non-2xx / socket errors" "$wrk_non2xx / $wrk_err"
-	printf '%-34s %s\n' "TLS handshakes ok (resumed) / failed" "$(delta tls_hs_ok) ($(delta tls_resumed)) / $(delta tls_hs_fail)"
+	printf '%-34s %s\n' "TLS handshakes ok (resumed) / failed / abandoned" "$(delta tls_hs_ok) ($(delta tls_resumed)) / $(delta tls_hs_fail) / $(delta tls_hs_abort)"
 	printf '%-34s %s\n' "HTTP requests (server) 2xx/4xx/5xx" "$(delta http_req) ($(delta http_2xx)/$(delta http_4xx)/$(delta http_5xx))"
 	printf '%-34s %s\n' "probes ok / failed (slowest ok)" "$probe_ok / $probe_fail (${probe_max} s)"
 	printf '%-34s %s\n' "probe after the drain" "$code"
@@ -622,7 +622,7 @@ done
 [ -s "$T/stalls" ] && hs_log "polling loop stalls (thread states in $T/stalls):" &&
 	grep -c '^===' "$T/stalls" && head -n 40 "$T/stalls"
 [ -s "$T/flood.out" ] && hs_log "hs_synflood: $(grep -v '^===' "$T/flood.out" | tail -n 4 | tr '\n' ' ')"
-hs_log "counters (delta): $(for n in tls_hs_ok tls_hs_fail tls_err http_req http_4xx http_5xx \
+hs_log "counters (delta): $(for n in tls_hs_ok tls_hs_fail tls_hs_abort tls_err http_req http_4xx http_5xx \
 	conn_timeout_idle conn_timeout_handshake conn_timeout_read conn_timeout_write \
 	drop_nombuf drop_tcp_conn_limit drop_tcp_src_limit drop_tcp_synrcvd_limit drop_tx_full \
 	tcp_syncookie_sent tcp_syncookie_ok drop_tcp_syncookie_bad tcp_rexmt tcp_rto \

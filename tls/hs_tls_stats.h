@@ -11,7 +11,7 @@
 
 /* clang-format off */
 #define HS_STATS_TLS(X) \
-	X(tls_hs_ok) X(tls_hs_fail) X(tls_err) \
+	X(tls_hs_ok) X(tls_hs_fail) X(tls_hs_abort) X(tls_err) \
 	X(tls_resumed) X(tls_resume_refused) X(tls_resume_expired) \
 	X(tls_early_accepted) X(tls_early_replayed) X(tls_early_unparsed) \
 	X(drop_tls_hello_big) \
@@ -19,7 +19,12 @@
 	X(tls_key_blocks) X(tls_key_blocks_in_use) X(tls_key_expand) \
 	X(tls_key_reused) X(tls_key_evicted)
 /* clang-format on */
-/* tls_key_*: the lcore's pool of expanded AES-GCM keys (hs_tls_xkey.h):
+/* tls_hs_fail: a handshake that failed (an alert went out: no shared
+ * version or cipher, a bad Finished, a refused ticket we could not fall
+ * back from ...); tls_hs_abort: the peer closed its side before the
+ * handshake ended (a client that gave up, wrk stopping mid-handshake;
+ * nginx logs these apart too, "peer closed connection in SSL handshake").
+ * tls_key_*: the lcore's pool of expanded AES-GCM keys (hs_tls_xkey.h):
  * blocks allocated and attached to a key now (gauges), expansions, blocks
  * taken from keys idle for the idle period, and from keys still in use
  * at the bound (--tls-key-blocks), each then expanded again. */

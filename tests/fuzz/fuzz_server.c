@@ -22,6 +22,7 @@
  * zero-copy holder mbuf is back in the pool.
  */
 #include <errno.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -85,6 +86,25 @@ put(const char *dir, const char *rel, const char *content, size_t n)
 	fclose(f);
 }
 
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* The two document roots go when the fuzzer exits (libFuzzer's -runs
+ * and -max_total_time end through exit()). */
+static void
+rm_roots(void)
+{
+	for (int g = 0; g < 2; g++)
+		if (roots[g][0] != '\0')
+			(void)nftw(roots[g], rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -97,6 +117,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_server: EAL/pool setup failed\n");
 		abort();
 	}
+	atexit(rm_roots);
 	for (int g = 0; g < 2; g++) {
 		snprintf(roots[g], sizeof(roots[g]), "%s/hs_fuzz_srv_XXXXXX",
 			 tmp ? tmp : "/tmp");

@@ -460,6 +460,38 @@ test_close(void)
 	CHECK_EQ(st->tls_hs_fail, 1);
 	CHECK_EQ(st->tls_hs_ok, 1);
 	CHECK(fake_close_done(c));
+
+	/* a client that closes mid-handshake (it gave up): our FIN, counted
+	 * as an abort, not as a failed handshake */
+	fake_tls_hs_bytes = 2;
+	c = fake_connect(FAKE_PORT_TLS);
+	fake_tls_hs_bytes = 0;
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	fake_send(c, "x", 1);
+	fake_transmit(c, SIZE_MAX);
+	CHECK(c->live && !c->srv_fin);
+	fake_peer_fin(c);
+	fake_transmit(c, SIZE_MAX);
+	CHECK(c->live && c->srv_fin);
+	CHECK_EQ(st->tls_hs_abort, 1);
+	CHECK_EQ(st->tls_hs_fail, 1);
+	CHECK(fake_close_done(c));
+	/* ...or its FIN comes while the handshake asks for more input (the
+	 * TLS layer says -ECONNRESET): an abort as well */
+	c = fake_connect(FAKE_PORT_TLS);
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	fake_tls_hs_err = -ECONNRESET;
+	fake_send(c, "x", 1);
+	fake_transmit(c, SIZE_MAX);
+	CHECK(c->live && c->srv_fin);
+	CHECK_EQ(st->tls_hs_abort, 2);
+	CHECK_EQ(st->tls_hs_fail, 1);
+	CHECK(fake_close_done(c));
+	fake_tls_hs_wait = false;
 	stop();
 }
 

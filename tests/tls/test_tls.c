@@ -801,6 +801,7 @@ out:
 	g_pair_ctx = NULL;
 	hs_tls_ctx_free(mtls_ctx);
 	hs_tls_ctx_free(open_ctx);
+	unlink(g_tk); /* rm_dir() removes the directory */
 }
 
 /* RFC 8446 §8.2: a replayed ClientHello gets its 0-RTT rejected and the
