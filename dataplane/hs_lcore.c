@@ -711,26 +711,37 @@ hs_lcore_poll_once(struct hs_lcore *lc)
 #define HS_IDLE_SPIN_US 10u
 
 /* Idle with --idle-sleep: sleep that long between polls.  When the port
- * has a descriptor to wait on (lc->rx_fd) and nothing else can become
- * due meanwhile - no TCP timer armed (pacing, retransmission, delayed
- * ACK, keep-alive and idle timeouts all are), no TX backlog, no
- * impairment stage holding frames, no other lcore that could hand us
- * frames or ARP news - wait on it instead, until a frame arrives or
- * HS_TICK_US passes (the main lcore's duties: signals, reloads): an
- * idle server stops waking every few tens of µs, and the first frame
- * wakes it at once. */
+ * has a descriptor to wait on (lc->rx_fd) and nothing but a frame or a
+ * timer can give us work - no TX backlog, no connection waiting for the
+ * port, no impairment stage holding frames, no other lcore that could
+ * hand us frames or ARP news - wait on it instead, until a frame
+ * arrives, the first armed TCP timer's tick (pacing, retransmission,
+ * delayed ACK, keep-alive and idle timeouts all are timers), the ARP
+ * scan, or HS_TICK_US (the main lcore's duties: signals, reloads): an
+ * idle server stops waking every few tens of µs, also while it holds
+ * keep-alive connections, and the first frame wakes it at once. */
 static void
 hs_lcore_idle_wait(struct hs_lcore *lc)
 {
-	if (lc->rx_fd >= 0 && lc->tcp.wheel.nb_armed == 0 && lc->txq_n == 0 &&
+	if (lc->rx_fd >= 0 && lc->txq_n == 0 && lc->tcp.txwait == NULL &&
 	    lc->impair == NULL && lc->steer == NULL && lc->arp.inbox == NULL) {
+		uint64_t us = hs_tw_idle_us(&lc->tcp.wheel, lc->now_us,
+					    HS_TICK_US);
 		struct pollfd p = {.fd = lc->rx_fd, .events = POLLIN};
-		struct timespec ts = {.tv_sec = 0,
-				      .tv_nsec = (long)HS_TICK_US * 1000L};
+		struct timespec ts;
 
-		(void)ppoll(&p, 1, &ts, NULL);
-		lc->stats.loop_waits++;
-		return;
+		if (lc->arp.next_scan_us < lc->now_us + us)
+			us = lc->arp.next_scan_us > lc->now_us
+				     ? lc->arp.next_scan_us - lc->now_us
+				     : 0;
+		/* something due within a sleep: the usual sleep */
+		if (us > hs_idle_sleep_us) {
+			ts.tv_sec = 0;
+			ts.tv_nsec = (long)us * 1000L;
+			(void)ppoll(&p, 1, &ts, NULL);
+			lc->stats.loop_waits++;
+			return;
+		}
 	}
 	usleep(hs_idle_sleep_us);
 }

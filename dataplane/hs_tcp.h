@@ -83,6 +83,32 @@ struct hs_timer_wheel {
 	struct hs_timer *slot[HS_TW_LEVELS][HS_TW_SLOTS];
 };
 
+/* How long the lcore may sleep before hs_tcp_timer_run() has work: µs
+ * from now_us to the first tick that holds an armed timer (or where a
+ * higher level's timers come down and may be due), at most max_us; 0 if
+ * one is due now.  Looks at no more than max_us / HS_TW_TICK_US + 1
+ * level-0 slots.  Inline: the lcore loop (hs_lcore.c, below TCP) asks. */
+static inline uint64_t
+hs_tw_idle_us(const struct hs_timer_wheel *w, uint64_t now_us,
+	      uint64_t max_us)
+{
+	uint64_t end = (now_us + max_us) / HS_TW_TICK_US, t;
+
+	if (w->nb_armed == 0)
+		return max_us;
+	for (t = w->cur_tick; t <= end; t++) {
+		/* a level-0 slot holds the timers due at its tick only; at
+		 * a level-0 revolution (hs_tw_tick) higher levels cascade
+		 * down and may be due at once */
+		if (w->slot[0][t & (HS_TW_SLOTS - 1)] != NULL ||
+		    (t & (HS_TW_SLOTS - 1)) == 0)
+			break;
+	}
+	if (t > end)
+		return max_us;
+	return t * HS_TW_TICK_US > now_us ? t * HS_TW_TICK_US - now_us : 0;
+}
+
 /* ---- connection ------------------------------------------------------- */
 struct hs_tcp_ops {
 	int (*accepted)(struct hs_tcp_conn *c, void *listen_arg);

@@ -1944,6 +1944,58 @@ test_timer_wheel_idle_cost(void)
 	teardown();
 }
 
+/* hs_tw_idle_us() (the lcore's idle wait): never past the first timer's
+ * tick - sleeping one µs less than it says fires nothing, the last µs
+ * fires what was due - and capped, also with timers hours away (idle
+ * keep-alive connections); a lone lcore with 64 timers spread over 2.4 s
+ * wakes for them and at most every 10 ms besides. */
+static void
+test_timer_wheel_idle_us(void)
+{
+	struct hs_timer_wheel *w = &lc.tcp.wheel;
+	uint32_t armed, wakes = 0, fired_exact = 0;
+	uint64_t u, t_start;
+
+	setup(64);
+	CHECK(hs_tw_idle_us(w, lc.now_us, 10000) == 10000);
+	for (uint32_t i = 0; i < 64; i++) {
+		struct hs_tcp_conn *c = hs_tcp_conn_new(
+			&lc, RTE_BE32(RTE_IPV4(198, 18, 1, 0) + i),
+			RTE_BE32(SRV_IP), rte_cpu_to_be_16(1024 + (uint16_t)i),
+			rte_cpu_to_be_16(SRV_PORT), 0);
+
+		CHECK(c != NULL);
+		if (c == NULL)
+			break;
+		hs_tcp_timer_arm(c, &c->t_keep, 7200ull * 1000000);
+		hs_tcp_timer_arm(c, &c->t_app, 1 + (uint64_t)i * 37911);
+	}
+	CHECK(w->nb_armed == 128);
+	t_start = lc.now_us;
+	while (w->nb_armed > 64 && wakes < 10000) {
+		u = hs_tw_idle_us(w, lc.now_us, 10000);
+		CHECK(u <= 10000);
+		armed = w->nb_armed;
+		if (u > 1) {
+			lc.now_us += u - 1;
+			hs_tcp_timer_run(&lc);
+			CHECK(w->nb_armed == armed); /* nothing due early */
+		}
+		lc.now_us += u > 0 ? 1 : 0;
+		hs_tcp_timer_run(&lc);
+		if (u < 10000 && w->nb_armed < armed)
+			fired_exact++;
+		wakes++;
+	}
+	CHECK(w->nb_armed == 64);
+	CHECK(fired_exact >= 32); /* several timers may share a tick */
+	CHECK(wakes <= 64 + (lc.now_us - t_start) / 10000 + 2);
+	/* only the keep-alive timers, two hours away: the cap */
+	CHECK(hs_tw_idle_us(w, lc.now_us, 10000) == 10000 ||
+	      ((w->cur_tick + 10) & (HS_TW_SLOTS - 1)) < 10);
+	teardown();
+}
+
 /* RFC 6528 §3: ISN = M + F(4-tuple, secret), M a clock (16 ticks a µs,
  * as Linux's 64 ns), F keyed: per 4-tuple offsets differ, the same
  * 4-tuple advances with the clock, fast enough that an incarnation
@@ -3148,6 +3200,7 @@ main(int argc, char **argv)
 	test_random_segments();
 	test_cubic_growth();
 	test_timer_wheel_idle_cost();
+	test_timer_wheel_idle_us();
 	test_isn_rfc6528();
 	test_per_source_table();
 	test_sack_option_length();

@@ -30,7 +30,8 @@
 #     the server's veth the kernel cuts our frames (a 16 MiB download
 #     byte-exact, nothing dropped); with --idle-sleep an idle lcore waits
 #     on the socket (loop_waits; few wake-ups) and the next request wakes
-#     it
+#     it; also while it holds an idle keep-alive TLS connection, whose
+#     next request is answered and whose idle timer closes it on time
 # shellcheck disable=SC2119 # lib functions with optional arguments
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -231,6 +232,61 @@ if [ "$PORT" = hs_packet ]; then
 	check_ge "idle: under 1000 wake-ups in 2 s (50 µs sleeps: about 40000)" $((s1 - s0)) 1000
 	down "after idling: HTTPS GET 1 MiB (the first frame wakes it)" \
 		"https://$HS_SRV_IP/big.bin" big.bin "$T_SMALL"
+	stop_httpsd
+
+	# An idle keep-alive TLS connection arms its idle timer: the lcore
+	# still waits on the socket (until that timer's tick), a second
+	# request on the connection is answered, and the timer fires on
+	# time (--keepalive-timeout 3: the server's FIN 3 s after it).
+	start_httpsd --idle-sleep 50 --keepalive-timeout 3 ||
+		hs_fatal "httpsd did not start with --keepalive-timeout 3"
+	cli timeout 30 "$HS_PY" - "$HS_SRV_IP" >"$T/ka_idle" 2>&1 <<'PY' &
+import socket, ssl, sys, time
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+s = ctx.wrap_socket(socket.create_connection((sys.argv[1], 443), 10))
+def get():
+    s.sendall(b"GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n")
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        buf += s.recv(4096)
+    head, body = buf.split(b"\r\n\r\n", 1)
+    n = int([l.split(b":")[1] for l in head.split(b"\r\n")
+             if l.lower().startswith(b"content-length")][0])
+    while len(body) < n:
+        body += s.recv(4096)
+    return head.split(b"\r\n")[0].decode()
+print("first", get(), flush=True)
+time.sleep(2.5)
+print("second", get(), flush=True)
+t0 = time.monotonic()
+s.settimeout(10)
+try:
+    r = s.recv(1)
+except (ssl.SSLError, OSError):
+    r = b""
+print("closed_after %.1f" % (time.monotonic() - t0), flush=True)
+PY
+	ka_pid=$!
+	for ((n = 0; n < 50; n++)); do
+		grep -q '^first' "$T/ka_idle" && break
+		sleep 0.1
+	done
+	sleep 0.5	# the exchange's own timers (delayed ACK ...) run out
+	s0=$(hs_stat loop_sleeps) w0=$(hs_stat loop_waits)
+	sleep 1.5
+	s1=$(hs_stat loop_sleeps) w1=$(hs_stat loop_waits)
+	hs_log "idle keep-alive 1.5 s: $((s1 - s0)) sleeps, $((w1 - w0)) waits"
+	check_ge "idle keep-alive connection: the lcore waited on its socket" \
+		$((w0 + 10)) "$w1"
+	check_ge "idle keep-alive connection: under 1000 wake-ups in 1.5 s" \
+		$((s1 - s0)) 1000
+	wait "$ka_pid"
+	check_match "idle keep-alive connection: both requests answered" \
+		'first HTTP/1.1 200.*second HTTP/1.1 200' "$(tr '\n' ' ' <"$T/ka_idle")"
+	check_match "idle keep-alive connection: closed by its idle timer on time (3 s)" \
+		'^closed_after (2\.[89]|3\.[0-9])$' "$(grep closed_after "$T/ka_idle")"
 	stop_httpsd
 fi
 hs_finish
