@@ -710,20 +710,25 @@ hs_lcore_poll_once(struct hs_lcore *lc)
  * process is charged for and a packet rarely comes back this fast. */
 #define HS_IDLE_SPIN_US 10u
 
-/* Idle with --idle-sleep: sleep that long between polls.  When the port
- * has a descriptor to wait on (lc->rx_fd) and nothing but a frame or a
- * timer can give us work - no TX backlog, no connection waiting for the
- * port, no impairment stage holding frames, no other lcore that could
- * hand us frames or ARP news - wait on it instead, until a frame
- * arrives, the first armed TCP timer's tick (pacing, retransmission,
+/* Idle with --idle-sleep: sleep that long between polls.  From the
+ * second sleep of an idle run on (nap > 0: a whole --idle-sleep passed
+ * and still nothing came), when the port has a descriptor to wait on
+ * (lc->rx_fd) and nothing but a frame or a timer can give us work - no
+ * TX backlog, no connection waiting for the port, no impairment stage
+ * holding frames, no other lcore that could hand us frames or ARP news
+ * - wait on it instead, until a frame arrives, the first armed TCP timer's tick (pacing, retransmission,
  * delayed ACK, keep-alive and idle timeouts all are timers), the ARP
  * scan, or HS_TICK_US (the main lcore's duties: signals, reloads): an
  * idle server stops waking every few tens of µs, also while it holds
  * keep-alive connections, and the first frame wakes it at once. */
 static void
-hs_lcore_idle_wait(struct hs_lcore *lc)
+hs_lcore_idle_wait(struct hs_lcore *lc, unsigned int nap)
 {
-	if (lc->rx_fd >= 0 && lc->txq_n == 0 && lc->tcp.txwait == NULL &&
+	/* Under load the first sleep stays a plain sleep: it gathers the
+	 * frames of that time into one burst, where a wait would wake for
+	 * each frame (measured: +8% CPU per keep-alive request). */
+	if (nap > 0 && lc->rx_fd >= 0 && lc->txq_n == 0 &&
+	    lc->tcp.txwait == NULL &&
 	    lc->impair == NULL && lc->steer == NULL && lc->arp.inbox == NULL) {
 		uint64_t us = hs_tw_idle_us(&lc->tcp.wheel, lc->now_us,
 					    HS_TICK_US);
@@ -751,7 +756,7 @@ hs_lcore_loop(void *arg)
 {
 	struct hs_lcore *lc = arg;
 	uint64_t tsc = rte_rdtsc(), idle_since = tsc, spin;
-	unsigned int n;
+	unsigned int n, nap = 0;
 
 	spin = rte_get_tsc_hz() / 1000000 * HS_IDLE_SPIN_US;
 	hs_rcu_online(lc->lcore_id);
@@ -766,12 +771,13 @@ hs_lcore_loop(void *arg)
 		tsc = hs_lcore_poll_tsc(lc, t0, &n);
 		if (n != 0 || hs_idle_sleep_us == 0) {
 			idle_since = tsc;
+			nap = 0;
 			continue;
 		}
 		/* After a run of empty polls, sleep between polls until
 		 * traffic returns. */
 		if (tsc - idle_since >= spin) {
-			hs_lcore_idle_wait(lc);
+			hs_lcore_idle_wait(lc, nap++);
 			t0 = tsc;
 			tsc = rte_rdtsc();
 			lc->stats.loop_sleeps++;
