@@ -195,6 +195,11 @@ hs_tls_load_key(WOLFSSL_CTX *wctx, const char *cert_file, const char *key_file,
 			rc);
 	}
 	rc = wolfSSL_CTX_check_private_key(wctx);
+	/* ...and our own comparison of the public halves, which builds of
+	 * wolfSSL that let any P-256 key pass the first do not skip
+	 * (hs_tls_keycheck.c; -errno: a key type it does not know) */
+	if (rc == WOLFSSL_SUCCESS && hs_tls_key_cert_match(cert_file, key_file) == 0)
+		rc = WOLFSSL_FAILURE;
 	if (rc != WOLFSSL_SUCCESS)
 		return hs_tls_errf(
 			err, errlen, -EINVAL,

@@ -147,6 +147,12 @@ const char *hs_tls_own_cipher(const struct hs_tls_sess *s);
 bool hs_tls_own_reused(const struct hs_tls_sess *s);
 const char *hs_tls_own_alpn(const struct hs_tls_sess *s);
 
+/* ---- hs_tls_keycheck.c ---- */
+/* Does key_file's private key belong to cert_file's (first) certificate?
+ * 1 yes, 0 no, -errno if it cannot tell (unreadable, a key type other
+ * than EC and RSA). */
+int hs_tls_key_cert_match(const char *cert_file, const char *key_file);
+
 /* ---- hs_tls_ctx.c ---- */
 
 /* Write an error line into err (if any) and return code. */

@@ -2,6 +2,8 @@
 # Test certificates for SNI, RSA and chain tests (unit and integration).
 # Usage: tests/tls/gen-pki.sh OUTDIR
 #   OUTDIR/rsa/{cert,key}.pem     self-signed RSA 2048, CN rsa.test
+#   OUTDIR/rsa/key-pkcs1.pem      its key as "RSA PRIVATE KEY" (PKCS#1)
+#   OUTDIR/www/key-sec1.pem       www's key as "EC PRIVATE KEY" (SEC 1)
 #   OUTDIR/www/{cert,key}.pem     self-signed ECDSA P-256, CN www.example.com
 #   OUTDIR/wild/{cert,key}.pem    self-signed ECDSA P-256, CN *.wild.test
 #   OUTDIR/chain/root.pem         root CA (ECDSA P-256), the only trust anchor
@@ -22,6 +24,8 @@ selfsigned() { # DIR CN KEYALG...
 selfsigned "$out/rsa" rsa.test -newkey rsa:2048
 selfsigned "$out/www" www.example.com -newkey ec -pkeyopt ec_paramgen_curve:P-256
 selfsigned "$out/wild" '*.wild.test' -newkey ec -pkeyopt ec_paramgen_curve:P-256
+ossl rsa -in "$out/rsa/key.pem" -traditional -out "$out/rsa/key-pkcs1.pem"
+ossl ec -in "$out/www/key.pem" -out "$out/www/key-sec1.pem"
 
 c=$out/chain
 ec=(-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes)

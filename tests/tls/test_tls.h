@@ -27,6 +27,7 @@
 
 #include "hs_tls.h"
 #include "hs_tls_hello.h"
+#include "hs_tls_int.h"
 
 #include "hs_check.h"
 
@@ -65,6 +66,7 @@ bool contains(const char *hay, const char *needle);
 void test_ctx_errors(void);
 void test_chain(void);
 void test_site_errors(void);
+void test_key_cert_match(void);
 void test_site_policy(void);
 void pki_path(char *out, size_t len, const char *site, const char *f);
 void peer_cn(struct pair *p, char *cn, size_t len);

@@ -72,6 +72,49 @@ test_ctx_errors(void)
 }
 
 
+/* hs_tls_key_cert_match: the public halves compared, whatever the key
+ * file's format (PKCS#8, SEC 1, PKCS#1), the leaf of a chain file; a key
+ * of another certificate or another algorithm is "no", a file that holds
+ * no key "cannot tell".  And a context with an RSA certificate and an EC
+ * key is refused. */
+void
+test_key_cert_match(void)
+{
+	char c_www[PATH_MAX], k_www[PATH_MAX], k_www1[PATH_MAX];
+	char c_rsa[PATH_MAX], k_rsa[PATH_MAX], k_rsa1[PATH_MAX];
+	char c_wild[PATH_MAX], k_wild[PATH_MAX], c_ch[PATH_MAX], k_ch[PATH_MAX];
+	char err[512];
+	struct hs_tls_ctx *ctx = NULL;
+	struct hs_tls_config cfg;
+
+	pki_path(c_www, sizeof(c_www), "www", "cert.pem");
+	pki_path(k_www, sizeof(k_www), "www", "key.pem");
+	pki_path(k_www1, sizeof(k_www1), "www", "key-sec1.pem");
+	pki_path(c_rsa, sizeof(c_rsa), "rsa", "cert.pem");
+	pki_path(k_rsa, sizeof(k_rsa), "rsa", "key.pem");
+	pki_path(k_rsa1, sizeof(k_rsa1), "rsa", "key-pkcs1.pem");
+	pki_path(c_wild, sizeof(c_wild), "wild", "cert.pem");
+	pki_path(k_wild, sizeof(k_wild), "wild", "key.pem");
+	pki_path(c_ch, sizeof(c_ch), "chain", "cert.pem");
+	pki_path(k_ch, sizeof(k_ch), "chain", "key.pem");
+	CHECK_EQ(hs_tls_key_cert_match(c_www, k_www), 1);
+	CHECK_EQ(hs_tls_key_cert_match(c_www, k_www1), 1);
+	CHECK_EQ(hs_tls_key_cert_match(c_rsa, k_rsa), 1);
+	CHECK_EQ(hs_tls_key_cert_match(c_rsa, k_rsa1), 1);
+	CHECK_EQ(hs_tls_key_cert_match(c_ch, k_ch), 1);
+	CHECK_EQ(hs_tls_key_cert_match(c_www, k_wild), 0);
+	CHECK_EQ(hs_tls_key_cert_match(c_wild, k_www1), 0);
+	CHECK_EQ(hs_tls_key_cert_match(c_www, k_rsa), 0);
+	CHECK_EQ(hs_tls_key_cert_match(c_rsa, k_www), 0);
+	CHECK_EQ(hs_tls_key_cert_match(c_ch, k_www), 0);
+	CHECK(hs_tls_key_cert_match(c_www, c_www) < 0); /* no key in it */
+
+	cfg = (struct hs_tls_config){ .cert_file = c_rsa, .key_file = k_www };
+	CHECK(hs_tls_ctx_new(&ctx, &cfg, err, sizeof(err)) < 0 && ctx == NULL);
+	CHECK(contains(err, "does not match"));
+	printf("  rsa cert, ec key: %s\n", err);
+}
+
 void
 test_chain(void)
 {
