@@ -20,8 +20,10 @@
 # Every wait is bounded in iterations and time.
 #
 # Environment: HS_BUILD_DIR, HS_SOURCE_DIR (set by meson), HTTPSD (binary),
-# HS_LCORES (default 0), HS_VDEV (default net_af_packet0 on the veth), HS_EAL_MEM (e.g. "--no-huge -m 512"; default: huge
-# pages when 256 are free, else --no-huge -m 512), HS_KEEP_TMP=1.
+# HS_LCORES (default 0), HS_VDEV (default net_${HS_TEST_PORT}0 on the veth;
+# HS_TEST_PORT: af_packet unless set, e.g. hs_packet), HS_EAL_MEM (e.g.
+# "--no-huge -m 512"; default: huge pages when 256 are free, else
+# --no-huge -m 512), HS_KEEP_TMP=1.
 
 set -uo pipefail
 
@@ -264,7 +266,7 @@ hs_gen_cert() {
 # EAL arguments for a run in the server namespace on its veth end.
 hs_eal_args() {
 	HS_EAL_ARGS=(-l "${HS_LCORES:-0}" --no-pci --file-prefix "$HS_PFX"
-		"--vdev=${HS_VDEV:-net_af_packet0,iface=$HS_SRV_IF}" "${HS_EAL_MEM_ARGS[@]}")
+		"--vdev=${HS_VDEV:-net_${HS_TEST_PORT:-af_packet}0,iface=$HS_SRV_IF}" "${HS_EAL_MEM_ARGS[@]}")
 }
 
 # start_httpsd [EXTRA APP ARGS...]: needs hs_topo_up, HS_CERT/HS_KEY and

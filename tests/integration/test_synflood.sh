@@ -17,7 +17,8 @@
 # routes them via --gateway 198.18.0.254, an address of the client
 # namespace, whose kernel (no forwarding) drops the SYN-ACKs: they never
 # leave the veth pair.
-# Environment: HS_SYNFLOOD_COUNT (default 500000), HS_SYNFLOOD_PPS (default
+# Environment: HS_TEST_PORT=hs_packet runs it on net_hs_packet (lib.sh);
+# HS_SYNFLOOD_COUNT (default 500000), HS_SYNFLOOD_PPS (default
 # 15000: the flood lasts ~33 s, the requests ~6 s here; 0 = as fast as the
 # socket takes them), HS_SYNFLOOD_REQS (default 1000).
 # shellcheck disable=SC2119 # lib functions with optional arguments
