@@ -55,7 +55,7 @@
 	X(drop_tcp_badack) X(drop_tcp_conn_limit) X(drop_tcp_rcvbuf) \
 	X(drop_tcp_ooo) X(drop_tcp_badopt) X(drop_tcp_rst) \
 	X(tcp_challenge_ack) X(tcp_fast_rexmt) X(tcp_persist_probe) X(tcp_persist_timeout) \
-	X(tcp_window_update) X(tcp_ooo_queued) X(tcp_ooo_dup) \
+	X(tcp_window_update) X(tcp_ooo_queued) X(tcp_ooo_dup) X(tcp_dsack_sent) \
 	X(tcp_ooo_filled) X(drop_tcp_ooq_conn) X(drop_tcp_ooq_lcore) \
 	X(drop_tcp_paws) X(drop_tcp_nots) X(drop_tcp_chack_limit) \
 	X(tcp_keepalive_probe) X(tcp_syncookie_sent) X(tcp_syncookie_ok) \

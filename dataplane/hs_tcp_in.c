@@ -809,6 +809,23 @@ hs_oo_remove(struct hs_tcp_conn *c, struct rte_mbuf *prev, struct rte_mbuf *m)
 	rte_pktmbuf_free_seg(m);
 }
 
+/* Duplicate data [l, r) arrived (RFC 2883 §4): report it in the first
+ * SACK block of an ACK sent at once (a D-SACK), as Linux does.  A sender
+ * learns from it that a retransmission was not needed - a tail loss
+ * probe of data that had arrived (RFC 8985 §7.4), a retransmission the
+ * reordering of the path caused - and undoes the window reduction it
+ * made (RFC 3708); without it, a probe answered by a plain duplicate
+ * ACK counts as a repaired loss and costs the sender its window. */
+static void
+hs_tcp_dsack_note(struct hs_tcp_conn *c, uint32_t l, uint32_t r)
+{
+	if (!(c->flags & HS_TCPF_SACK) || l == r)
+		return;
+	c->dsack_l = l;
+	c->dsack_r = r;
+	c->flags |= HS_TCPF_ACKNOW;
+}
+
 /* The SACK blocks we report after out-of-order data at seq arrived (RFC
  * 2018 §4): first the block holding it, the contiguous run of the ooq
  * around seq, "unless that segment advanced the Acknowledgment Number";
@@ -890,8 +907,10 @@ hs_tcp_ooq_insert(struct hs_tcp_conn *c, struct rte_mbuf *m, uint32_t seq)
 			lc->stats.tcp_ooo_dup++;
 			rte_pktmbuf_free(m);
 			hs_tcp_rsack_note(c, seq);
+			hs_tcp_dsack_note(c, seq, end);
 			return;
 		}
+		hs_tcp_dsack_note(c, seq, hs_oo_end(cur));
 		rte_pktmbuf_adj(m, (uint16_t)(hs_oo_end(cur) - seq));
 		seq = hs_oo_end(cur);
 		prev = cur;
@@ -1180,6 +1199,7 @@ hs_tcp_trim_front(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 		dup--;
 	}
 	dup = HS_MIN(dup, s->dlen);
+	hs_tcp_dsack_note(c, s->seq, s->seq + dup);
 	rte_pktmbuf_adj(m, (uint16_t)dup);
 	s->seq += dup;
 	s->dlen -= dup;
@@ -1290,6 +1310,13 @@ hs_tcp_conn_input(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 			return;
 		}
 		lc->stats.drop_tcp_outwin++;
+		/* Data all below RCV.NXT: a duplicate (D-SACK) */
+		if (s->dlen != 0) {
+			uint32_t d = s->seq + ((s->flags & HS_TH_SYN) ? 1 : 0);
+
+			if (HS_SEQ_LEQ(d + s->dlen, c->rcv_nxt))
+				hs_tcp_dsack_note(c, d, d + s->dlen);
+		}
 		/* RFC 9293 §3.10.7.4: a retransmission of the peer's FIN
 		 * (it ends exactly at RCV.NXT) restarts the 2*MSL timer;
 		 * a FIN anywhere else, e.g. a blind one, must not keep

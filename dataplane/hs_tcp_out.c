@@ -378,42 +378,52 @@ hs_tcp_send_cookie_synack(struct hs_lcore *lc, uint32_t saddr, uint32_t daddr,
 		    HS_TH_SYN | HS_TH_ACK, wnd, opts, optlen, NULL, 0, 0, 0);
 }
 
-/* SACK option (RFC 2018 §4): the blocks hs_tcp_rsack_note keeps, the
- * latest arrival's first, then the most recently reported ones, as many
- * as fit (3 with timestamps, else 4). */
+/* SACK option (RFC 2018 §4): a pending D-SACK first (RFC 2883 §4: the
+ * duplicate range, reported once; for a duplicate above RCV.NXT the
+ * block holding it comes next, as hs_tcp_rsack_note put it first), then
+ * the blocks hs_tcp_rsack_note keeps, the latest arrival's first, then
+ * the most recently reported ones, as many as fit (3 with timestamps,
+ * else 4). */
 static uint8_t *
-hs_tcp_put_sack(const struct hs_tcp_conn *c, uint8_t *p, uint32_t max)
+hs_tcp_put_sack(struct hs_tcp_conn *c, uint8_t *p, uint32_t max)
 {
 	uint32_t i, out = 0;
 	uint8_t *len = p + 3;
 
+	*p++ = HS_TCPOPT_NOP;
+	*p++ = HS_TCPOPT_NOP;
+	*p++ = HS_TCPOPT_SACK;
+	p++; /* len */
+	if (c->dsack_l != c->dsack_r) {
+		p = hs_tcp_put32(p, c->dsack_l);
+		p = hs_tcp_put32(p, c->dsack_r);
+		c->dsack_l = c->dsack_r;
+		c->lc->stats.tcp_dsack_sent++;
+		out++;
+	}
 	for (i = 0; i < c->sack_nblk && out < max; i++) {
 		if (HS_SEQ_LEQ(c->sack_blk[i][0], c->rcv_nxt))
 			continue;
-		if (out == 0) {
-			*p++ = HS_TCPOPT_NOP;
-			*p++ = HS_TCPOPT_NOP;
-			*p++ = HS_TCPOPT_SACK;
-			p++; /* len */
-		}
 		p = hs_tcp_put32(p, c->sack_blk[i][0]);
 		p = hs_tcp_put32(p, c->sack_blk[i][1]);
 		out++;
 	}
-	if (out)
-		*len = (uint8_t)(2 + 8 * out);
+	if (out == 0)
+		return p - 4;
+	*len = (uint8_t)(2 + 8 * out);
 	return p;
 }
 
-/* Options of any other segment of c. */
+/* Options of any other segment of c (the SACK option's D-SACK, if any,
+ * is reported once: this call consumes it). */
 static uint32_t
-hs_tcp_seg_opts(const struct hs_tcp_conn *c, uint8_t flags, uint8_t *o)
+hs_tcp_seg_opts(struct hs_tcp_conn *c, uint8_t flags, uint8_t *o)
 {
 	uint8_t *p = o;
 
 	if (c->flags & HS_TCPF_TS)
 		p = hs_tcp_put_ts(c, p);
-	if ((c->flags & HS_TCPF_SACK) && c->ooq.count &&
+	if (hs_tcp_sack_due(c) &&
 	    (flags & (HS_TH_ACK | HS_TH_RST)) == HS_TH_ACK)
 		p = hs_tcp_put_sack(c, p, (c->flags & HS_TCPF_TS) ? 3 : 4);
 	return (uint32_t)(p - o);
@@ -595,12 +605,12 @@ hs_tcp_send_data(struct hs_tcp_conn *c, uint32_t seq, uint32_t len, bool fin)
 }
 
 /* Payload per segment now: c->mss (already net of timestamps) minus the
- * room SACK blocks may take while we hold out-of-order data, so a segment
- * never exceeds the MTU. */
+ * room SACK blocks may take while we hold out-of-order data or owe a
+ * D-SACK, so a segment never exceeds the MTU. */
 static uint32_t
 hs_tcp_data_mss(const struct hs_tcp_conn *c)
 {
-	if ((c->flags & HS_TCPF_SACK) && c->ooq.count)
+	if (hs_tcp_sack_due(c))
 		return c->mss - ((c->flags & HS_TCPF_TS) ? 28u : 36u);
 	return c->mss;
 }
@@ -1011,7 +1021,7 @@ hs_tcp_tso_segsz(const struct hs_tcp_conn *c, uint32_t mss)
 	uint32_t hdr = (uint32_t)(sizeof(struct rte_ipv4_hdr) +
 				  sizeof(struct rte_tcp_hdr));
 
-	if ((c->flags & HS_TCPF_SACK) && c->ooq.count)
+	if (hs_tcp_sack_due(c))
 		opt += (c->flags & HS_TCPF_TS) ? 28u : 36u;
 	if (c->lc->tso_l3_max <= hdr + opt + 1)
 		return 0;

@@ -96,6 +96,9 @@ struct hs_tcp_conn {
 	 * first: [i][0] left edge, [i][1] right edge; sack_nblk in use. */
 	uint32_t sack_blk[HS_TCP_SACK_BLKS][2];
 	uint8_t sack_nblk;
+	/* D-SACK to report (RFC 2883): duplicate data received, [l, r);
+	 * pending while l != r, reported once, in the next segment */
+	uint32_t dsack_l, dsack_r;
 	/* RFC 7323 timestamps (HS_TCPF_TS) */
 	uint32_t ts_recent;     /* TS.Recent */
 	uint32_t ts_recent_ms;  /* our ms clock when TS.Recent was set */
@@ -246,6 +249,12 @@ struct hs_tcp_conn {
 #define HS_TCPF2_REO \
 	0x80u /* t_rexmt is the RACK reordering timer
 				 * (RFC 8985 §6.3); no RTO meanwhile (§8) */
+
+/* SACK blocks go out with our segments (RFC 2018 §4): while we hold
+ * out-of-order data, and once after duplicate data (a D-SACK, RFC 2883). */
+#define hs_tcp_sack_due(c)                                                   \
+	(((c)->flags & HS_TCPF_SACK) &&                                      \
+	 ((c)->ooq.count != 0 || (c)->dsack_l != (c)->dsack_r))
 
 /* ---- c->rack_flags ------------------------------------------------------ */
 #define HS_RACK_VALID 0x01u /* rack_xmit_us, rack_end, rack_rtt_us set */
