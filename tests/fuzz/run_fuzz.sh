@@ -51,7 +51,7 @@ HTTP_SRCS=("$TOP/http/hs_http_parse.c" "$TOP/http/hs_http_files.c" "$TOP/http/hs
 	"$TOP/http/hs_http_resp.c"
 	"$TOP/http/hs_log.c" "$TOP/http/hs_http_sink.c")
 # fuzz_tkeys includes hs_tls_ticket.c itself (its loader is static)
-TLS_CORE=("$TOP/tls/hs_tls.c" "$TOP/tls/hs_tls_ctx.c" "$TOP/tls/hs_tls_sni.c")
+TLS_CORE=("$TOP/tls/hs_tls.c" "$TOP/tls/hs_tls_ctx.c" "$TOP/tls/hs_tls_keycheck.c" "$TOP/tls/hs_tls_sni.c")
 TLS_SRCS=("$TOP/tls/hs_tls_crypto.c" "$TOP/tls/hs_tls_mtls.c" "$TOP/tls/hs_tls_ocsp.c"
 	"$TOP/tls/hs_tls_early.c" "$TOP/tls/hs_tls_scache.c" "$TOP/tls/hs_tls_hello.c"
 	"$TOP/tls/hs_tls_rec.c" "$TOP/tls/hs_tls_own.c" "$TOP/tls/hs_tls_xkey.c")
