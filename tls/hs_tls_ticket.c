@@ -34,6 +34,9 @@
 #include "hs_tls_hello.h"
 #include "hs_tls_ocsp.h"
 #include "hs_tls_scache.h"
+#if HS_WOLFSSL_TUNED
+#include "hs_tls_rand.h"
+#endif
 
 /* ---- session tickets ------------------------------------------------ */
 
@@ -232,6 +235,20 @@ hs_tls_reload_ticket_keys(struct hs_tls_ctx *ctx, const char *file, char *err,
 /* Ticket iv: a 12-byte GCM nonce, then the issue time (hs_tls.h). */
 #define HS_TLS_TKT_NONCE 12
 
+/* A random GCM nonce for a ticket: from the kernel's CSPRNG, through
+ * the tuned build's per-thread buffer (hs_tls_rand.c: one system call
+ * per ~300 tickets instead of one per ticket).  0 or -1. */
+static int
+hs_tls_tkt_nonce(uint8_t *iv)
+{
+#if HS_WOLFSSL_TUNED
+	return hs_tls_rand_block(iv, HS_TLS_TKT_NONCE);
+#else
+	return getrandom(iv, HS_TLS_TKT_NONCE, 0) == HS_TLS_TKT_NONCE ? 0
+								      : -1;
+#endif
+}
+
 static void
 hs_tls_put_be32(uint8_t *p, uint32_t v)
 {
@@ -315,7 +332,7 @@ hs_tls_ticket_cb(WOLFSSL *ssl, unsigned char key_name[WOLFSSL_TICKET_NAME_SZ],
 	if (enc) {
 		k = &ks->keys[0];
 		memcpy(key_name, k->name, WOLFSSL_TICKET_NAME_SZ);
-		if (getrandom(iv, HS_TLS_TKT_NONCE, 0) != HS_TLS_TKT_NONCE)
+		if (hs_tls_tkt_nonce(iv) != 0)
 			return WOLFSSL_TICKET_RET_FATAL;
 		hs_tls_put_be32(iv + HS_TLS_TKT_NONCE,
 				(uint32_t)hs_tls_clock(NULL));

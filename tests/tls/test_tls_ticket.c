@@ -53,6 +53,57 @@ resume(WOLFSSL_METHOD *method, WOLFSSL_SESSION *sess, bool ticket12)
 	return r;
 }
 
+/* The TLS 1.3 ticket a fresh client gets (RFC 5077 §4 layout: key name,
+ * iv = 12-byte GCM nonce + issue time, state, MAC): its length, 0 if
+ * none. */
+static word32
+ticket_of(uint8_t *buf, word32 cap)
+{
+	uint8_t rd[16];
+	struct pair p;
+	word32 len = 0;
+
+	if (pair_init(&p, wolfTLSv1_3_client_method(), NULL) == 0) {
+		pump_handshake(&p);
+		if (p.srv_rc == 0 && p.cli_done) {
+			(void)wolfSSL_read(p.cli, rd, sizeof(rd)); /* the NST */
+			len = cap;
+			if (wolfSSL_get_SessionTicket(p.cli, buf, &len) !=
+			    WOLFSSL_SUCCESS)
+				len = 0;
+		}
+	}
+	pair_fini(&p);
+	return len;
+}
+
+/* Every ticket's GCM nonce is fresh (one key seals them all: a repeated
+ * nonce would give away the key stream and the GHASH key); the key name
+ * is the current key's. */
+static void
+test_ticket_nonces(void)
+{
+	enum { N = 32 };
+	uint8_t t[N][512];
+	word32 len[N];
+	int dup = 0, got = 0;
+
+	for (int i = 0; i < N; i++) {
+		len[i] = ticket_of(t[i], sizeof(t[i]));
+		got += len[i] >= 16 + 16;
+	}
+	CHECK_EQ(got, N);
+	for (int i = 0; i < N; i++)
+		for (int j = i + 1; j < N; j++) {
+			if (len[i] < 32 || len[j] < 32)
+				continue;
+			CHECK(memcmp(t[i], t[j], 16) == 0);
+			dup += memcmp(t[i] + 16, t[j] + 16, 12) == 0;
+		}
+	CHECK_EQ(dup, 0);
+	printf("  %d tickets, %d repeated nonces\n", got, dup);
+}
+
 char g_tk[PATH_MAX + 32];
 
 void
@@ -89,6 +140,7 @@ test_resumption(void)
 	}
 	g_pair_ctx = ctx;
 
+	test_ticket_nonces();
 	/* TLS 1.3 ticket (PSK), TLS 1.2 ticket, TLS 1.2 session id (cache) */
 	s13 = get_session(wolfTLSv1_3_client_method(), false, &reused);
 	CHECK(s13 != NULL && !reused);
