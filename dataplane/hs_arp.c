@@ -187,9 +187,10 @@ hs_arp_share(struct hs_lcore *lc, uint32_t ip, const struct rte_ether_addr *mac)
 		if (peer == NULL || peer == lc || peer->arp.inbox == NULL)
 			continue;
 		if (rte_ring_mp_enqueue_elem(peer->arp.inbox, &msg,
-					     sizeof(msg)) == 0)
+					     sizeof(msg)) == 0) {
 			lc->stats.arp_peer_tx++;
-		else
+			hs_lcore_kick(lc, peer);
+		} else
 			lc->stats.drop_arp_peer_full++;
 	}
 }

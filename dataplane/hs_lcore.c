@@ -3,6 +3,7 @@
  * run-to-completion poll loop.
  */
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -230,6 +231,7 @@ hs_lcore_init(struct hs_lcore *lc, const struct hs_netif *ifp,
 	lc->tx_ext_ok = hs_lcore_tx_ext_ok(port_id);
 	lc->tx_copy = hs_lcore_tx_copies(port_id);
 	lc->rx_fd = -1;
+	lc->wake_fd = -1;
 #if HS_HAVE_HS_PACKET
 	if (port_id != HS_PORT_NONE)
 		lc->rx_fd = hs_port_pkt_rx_fd(port_id, queue_id);
@@ -280,6 +282,9 @@ hs_lcore_fini(struct hs_lcore *lc)
 		lc->steer = NULL;
 	}
 	lc->steer_n = 0;
+	if (lc->wake_fd >= 0)
+		close(lc->wake_fd);
+	lc->wake_fd = -1;
 	hs_tcp_lcore_fini(lc);
 	hs_arp_fini(lc);
 	for (uint16_t i = 0; i < lc->ntx; i++)
@@ -410,6 +415,9 @@ hs_lcore_steer_init(struct hs_lcore *lc, uint16_t n, int socket)
 		if (lc->steer == NULL)
 			return -ENOMEM;
 	}
+	/* a port with a descriptor to wait on: others can wake us */
+	if (lc->rx_fd >= 0 && lc->wake_fd < 0)
+		lc->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	lc->steer_n = n;
 	__atomic_store_n(&hs_steer_peer[lc->queue_id], lc, __ATOMIC_RELEASE);
 	return 0;
@@ -471,6 +479,23 @@ hs_lcore_steer_owner(const struct rte_mbuf *m, uint16_t n)
 	return (int)(((h >> 32) * n) >> 32);
 }
 
+void
+hs_lcore_kick(struct hs_lcore *lc, struct hs_lcore *peer)
+{
+	static const uint64_t one = 1;
+
+	if (peer->wake_fd < 0)
+		return;
+	/* our enqueue before the look at its flag; it sets the flag before
+	 * its last look at its rings (hs_lcore_idle_wait): one of us sees
+	 * the other */
+	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&peer->sleeping, __ATOMIC_RELAXED) != 0) {
+		lc->stats.loop_kicks++;
+		(void)!write(peer->wake_fd, &one, sizeof(one));
+	}
+}
+
 /* Hand m to its owner if that is another lcore.  true: m was consumed
  * (queued there, or dropped and counted when its inbox is full). */
 static inline bool
@@ -486,6 +511,7 @@ hs_lcore_steer(struct hs_lcore *lc, struct rte_mbuf *m)
 		return false; /* not set up: process it here */
 	if (rte_ring_mp_enqueue(peer->steer, m) == 0) {
 		lc->stats.steer_tx++;
+		hs_lcore_kick(lc, peer);
 	} else {
 		lc->stats.drop_steer_full++;
 		rte_pktmbuf_free(m);
@@ -728,12 +754,14 @@ hs_lcore_idle_wait(struct hs_lcore *lc, unsigned int nap)
 	 * frames of that time into one burst, where a wait would wake for
 	 * each frame (measured: +8% CPU per keep-alive request). */
 	if (nap > 0 && lc->rx_fd >= 0 && lc->txq_n == 0 &&
-	    lc->tcp.txwait == NULL &&
-	    lc->impair == NULL && lc->steer == NULL && lc->arp.inbox == NULL) {
+	    lc->tcp.txwait == NULL && lc->impair == NULL &&
+	    ((lc->steer == NULL && lc->arp.inbox == NULL) || lc->wake_fd >= 0)) {
 		uint64_t us = hs_tw_idle_us(&lc->tcp.wheel, lc->now_us,
 					    HS_TICK_US);
-		struct pollfd p = {.fd = lc->rx_fd, .events = POLLIN};
+		struct pollfd p[2] = {{.fd = lc->rx_fd, .events = POLLIN},
+				      {.fd = lc->wake_fd, .events = POLLIN}};
 		struct timespec ts;
+		uint64_t v;
 
 		if (lc->arp.next_scan_us < lc->now_us + us)
 			us = lc->arp.next_scan_us > lc->now_us
@@ -743,7 +771,29 @@ hs_lcore_idle_wait(struct hs_lcore *lc, unsigned int nap)
 		if (us > hs_idle_sleep_us) {
 			ts.tv_sec = 0;
 			ts.tv_nsec = (long)us * 1000L;
-			(void)ppoll(&p, 1, &ts, NULL);
+			if (lc->wake_fd >= 0) {
+				/* other lcores kick us from here on
+				 * (hs_lcore_kick); what they queued before
+				 * is seen now */
+				__atomic_store_n(&lc->sleeping, 1,
+						 __ATOMIC_RELAXED);
+				rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+				if ((lc->steer != NULL &&
+				     !rte_ring_empty(lc->steer)) ||
+				    (lc->arp.inbox != NULL &&
+				     !rte_ring_empty(lc->arp.inbox))) {
+					__atomic_store_n(&lc->sleeping, 0,
+							 __ATOMIC_RELAXED);
+					return;
+				}
+			}
+			(void)ppoll(p, lc->wake_fd >= 0 ? 2 : 1, &ts, NULL);
+			if (lc->wake_fd >= 0) {
+				__atomic_store_n(&lc->sleeping, 0,
+						 __ATOMIC_RELAXED);
+				if (p[1].revents & POLLIN)
+					(void)!read(lc->wake_fd, &v, sizeof(v));
+			}
 			lc->stats.loop_waits++;
 			return;
 		}

@@ -132,6 +132,11 @@ struct hs_lcore {
 	 * a frame (net_hs_packet: its socket), -1 if none: an idle lcore
 	 * waits on it (hs_lcore_idle_wait) */
 	int rx_fd;
+	/* several lcores: an eventfd other lcores write when they hand this
+	 * one frames or ARP news while it waits (sleeping != 0), -1 if none
+	 * (hs_lcore_kick) */
+	int wake_fd;
+	uint32_t sleeping;
 
 	/* control plane (hs_lcore_ctl_bump): the application's callback,
 	 * run at the top of the next iteration after a bump */
@@ -179,6 +184,11 @@ int hs_lcore_impair(struct hs_lcore *lc, const struct hs_impair_cfg *cfg,
  * queues 0..n-1 (lc->queue_id), before any of their loops starts.
  * Returns 0 or -ENOMEM.  hs_lcore_fini frees what the inbox holds. */
 int hs_lcore_steer_init(struct hs_lcore *lc, uint16_t n, int socket);
+/* lc just queued something for peer (steering inbox, ARP inbox): if peer
+ * waits on its port's descriptor (net_hs_packet, hs_lcore_idle_wait),
+ * wake it through its eventfd (counted in lc's loop_kicks).  A fence and
+ * a load when it is busy; a write(2) only when it sleeps. */
+void hs_lcore_kick(struct hs_lcore *lc, struct hs_lcore *peer);
 /* The lcore index (queue) owning frame m among n, or -1 for a frame
  * that is not TCP/IPv4 (processed where it lands).  Does not consume m. */
 int hs_lcore_steer_owner(const struct rte_mbuf *m, uint16_t n);

@@ -26,7 +26,7 @@
 /* clang-format off */
 #define HS_STATS_LOOP(X) \
 	X(loop_busy_cycles) X(loop_idle_cycles) X(loop_iter) \
-	X(loop_sleeps) X(loop_sleep_cycles) X(loop_waits)
+	X(loop_sleeps) X(loop_sleep_cycles) X(loop_waits) X(loop_kicks)
 /* clang-format on */
 
 #endif

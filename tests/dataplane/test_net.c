@@ -948,7 +948,7 @@ test_poll_and_stats(void)
 	      sum.drop_ip_csum == 1);
 	CHECK(sum.tx_arp == lc.stats.tx_arp && sum.tx_arp > 0);
 	CHECK(strcmp(hs_stats_names[0], "rx_pkts") == 0);
-	CHECK(strcmp(hs_stats_names[HS_STATS_COUNT - 1], "loop_waits") ==
+	CHECK(strcmp(hs_stats_names[HS_STATS_COUNT - 1], "loop_kicks") ==
 	      0);
 
 	f = open_memstream(&text, &textlen);

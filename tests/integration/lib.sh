@@ -264,8 +264,12 @@ hs_gen_cert() {
 }
 
 # EAL arguments for a run in the server namespace on its veth end.
+# HS_LCORES with '@' is an EAL --lcores map: it lets 3 lcores float over
+# a 2-CPU machine (-l 0-2 is refused when CPU 2 does not exist).
 hs_eal_args() {
-	HS_EAL_ARGS=(-l "${HS_LCORES:-0}" --no-pci --file-prefix "$HS_PFX"
+	local lc=(-l "${HS_LCORES:-0}")
+	[[ ${HS_LCORES:-0} == *@* ]] && lc=(--lcores "$HS_LCORES")
+	HS_EAL_ARGS=("${lc[@]}" --no-pci --file-prefix "$HS_PFX"
 		"--vdev=${HS_VDEV:-net_${HS_TEST_PORT:-af_packet}0,iface=$HS_SRV_IF}" "${HS_EAL_MEM_ARGS[@]}")
 }
 

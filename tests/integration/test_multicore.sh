@@ -6,7 +6,8 @@
 # transfer byte-exact, no errors, and /httpsd/stats must equal the sum of
 # the per-lcore /httpsd/lcore_stats counters.  HS_MC_PORT=hs_packet runs
 # it on net_hs_packet (its qpairs=2: one socket per queue in a fanout
-# group, as net_af_packet's).
+# group, as net_af_packet's), where idle workers also wait on their
+# sockets and wake each other for steered frames (loop_kicks).
 # shellcheck disable=SC2119 # lib functions with optional arguments
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -24,14 +25,7 @@ NBIG=12		# 1 MiB downloads, sha256-checked
 NSMALL=36	# index.html, one connection each
 PAR=8		# concurrent clients
 
-# HS_LCORES with '@' (an EAL --lcores map) lets 3 lcores float over this
-# 2-CPU machine: -l 0-2 is refused when CPU 2 does not exist.
-hs_eal_args() {
-	local lc=(-l "${HS_LCORES:-0}")
-	[[ ${HS_LCORES:-0} == *@* ]] && lc=(--lcores "$HS_LCORES")
-	HS_EAL_ARGS=("${lc[@]}" --no-pci --file-prefix "$HS_PFX"
-		"--vdev=${HS_VDEV:-net_af_packet0,iface=$HS_SRV_IF}" "${HS_EAL_MEM_ARGS[@]}")
-}
+# An '@' map (lib.sh: EAL --lcores) lets 3 lcores float over 2 CPUs.
 MC_LCORES='(0-2)@(0-1)'
 [ "$(nproc)" -ge 3 ] && MC_LCORES=0-2
 
@@ -151,6 +145,31 @@ for i in 0 1; do
 	check_ge "/httpsd/info lcore$i busy_cycles non-zero" 1 "$bc"
 done
 check_ge "idle back-off slept (loop_sleeps)" 1 "$(awk '$1 == "loop_sleeps" {print $2}' <<<"$all")"
+
+# net_hs_packet: idle workers wait on their sockets, with each other's
+# eventfd (steered frames, ARP news wake the owner: loop_kicks), instead
+# of waking every --idle-sleep (20 µs: ~100000 naps in 2 s).
+if [ "$MC_PORT" = hs_packet ]; then
+	stat_of() { tel /httpsd/stats | awk -v c="$1" '$1 == c {print $2}'; }
+	sleep 1
+	s0=$(stat_of loop_sleeps) w0=$(stat_of loop_waits)
+	sleep 2
+	s1=$(stat_of loop_sleeps) w1=$(stat_of loop_waits)
+	hs_log "2 idle workers, 2 s: $((s1 - s0)) sleeps, $((w1 - w0)) waits"
+	check_ge "idle workers waited on their sockets (loop_waits)" $((w0 + 20)) "$w1"
+	check_ge "idle workers: under 2000 wake-ups in 2 s" $((s1 - s0)) 2000
+	k0=$(stat_of loop_kicks) st0=$(stat_of steer_tx)
+	ok=0
+	for ((i = 0; i < 20; i++)); do
+		[ "$(hcurl -o /dev/null -w '%{http_code}' "$U/index.html")" = 200 ] && ok=$((ok + 1))
+		sleep 0.05	# the workers go back to waiting
+	done
+	k1=$(stat_of loop_kicks) st1=$(stat_of steer_tx)
+	hs_log "after idling: 20 requests, $((st1 - st0)) frames steered, $((k1 - k0)) kicks"
+	check_eq "after idling: 20 requests from waiting workers all 200" 20 "$ok"
+	check "a frame steered to a waiting worker kicked it (loop_kicks), if any was steered" \
+		test $((st1 - st0)) -eq 0 -o $((k1 - k0)) -ge 1
+fi
 
 stop_httpsd
 check "both workers' server state freed at exit" \

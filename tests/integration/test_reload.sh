@@ -31,13 +31,6 @@ hs_gen_cert "$T/new" new.httpsd.test
 mkdir -p "$T/live"
 hs_docroot "$T/www"
 
-# EAL --lcores maps (test_multicore.sh): 3 lcores floating over 2 CPUs.
-hs_eal_args() {
-	local lc=(-l "${HS_LCORES:-0}")
-	[[ ${HS_LCORES:-0} == *@* ]] && lc=(--lcores "$HS_LCORES")
-	HS_EAL_ARGS=("${lc[@]}" --no-pci --file-prefix "$HS_PFX"
-		"--vdev=${HS_VDEV:-net_af_packet0,iface=$HS_SRV_IF}" "${HS_EAL_MEM_ARGS[@]}")
-}
 tel() { "$HS_PY" "$HS_LIBDIR/hs_telemetry.py" "$(hs_telemetry_sock)" "$@"; }
 info_val() { tel /httpsd/info | awk -v k="$1" '$1 == k {print $2; exit}'; }
 
