@@ -344,6 +344,20 @@ hs_stats() { "$HS_PY" "$HS_LIBDIR/hs_telemetry.py" "$(hs_telemetry_sock)" /https
 # hs_stat NAME: one counter (empty if absent)
 hs_stat() { hs_stats | awk -v n="$1" '$1 == n {print $2; exit}'; }
 
+# hs_idle_check WHAT SECONDS MAX: over SECONDS of no traffic, the polling
+# loops (all lcores) must have waited on their port's socket at least 10
+# times (loop_waits) and woken at most MAX times (loop_sleeps): checks
+# named after WHAT.
+hs_idle_check() {
+	local what=$1 secs=$2 max=$3 s0 w0 s1 w1
+	s0=$(hs_stat loop_sleeps) w0=$(hs_stat loop_waits)
+	sleep "$secs"
+	s1=$(hs_stat loop_sleeps) w1=$(hs_stat loop_waits)
+	hs_log "$what, $secs s: $((s1 - s0)) sleeps, $((w1 - w0)) of them waits on the socket"
+	check_ge "$what: waited on the socket (loop_waits)" $((w0 + 10)) "$w1"
+	check_ge "$what: at most $max wake-ups in $secs s" $((s1 - s0)) "$max"
+}
+
 # hs_wait_stat_eq NAME VALUE SECONDS: poll the counter (every 0.5 s, at
 # most SECONDS) until it equals VALUE; status 0 if it did.
 hs_wait_stat_eq() {

@@ -150,21 +150,15 @@ check_ge "idle back-off slept (loop_sleeps)" 1 "$(awk '$1 == "loop_sleeps" {prin
 # eventfd (steered frames, ARP news wake the owner: loop_kicks), instead
 # of waking every --idle-sleep (20 µs: ~100000 naps in 2 s).
 if [ "$MC_PORT" = hs_packet ]; then
-	stat_of() { tel /httpsd/stats | awk -v c="$1" '$1 == c {print $2}'; }
 	sleep 1
-	s0=$(stat_of loop_sleeps) w0=$(stat_of loop_waits)
-	sleep 2
-	s1=$(stat_of loop_sleeps) w1=$(stat_of loop_waits)
-	hs_log "2 idle workers, 2 s: $((s1 - s0)) sleeps, $((w1 - w0)) waits"
-	check_ge "idle workers waited on their sockets (loop_waits)" $((w0 + 20)) "$w1"
-	check_ge "idle workers: under 2000 wake-ups in 2 s" $((s1 - s0)) 2000
-	k0=$(stat_of loop_kicks) st0=$(stat_of steer_tx)
+	hs_idle_check "2 idle workers" 2 2000
+	k0=$(hs_stat loop_kicks) st0=$(hs_stat steer_tx)
 	ok=0
 	for ((i = 0; i < 20; i++)); do
 		[ "$(hcurl -o /dev/null -w '%{http_code}' "$U/index.html")" = 200 ] && ok=$((ok + 1))
 		sleep 0.05	# the workers go back to waiting
 	done
-	k1=$(stat_of loop_kicks) st1=$(stat_of steer_tx)
+	k1=$(hs_stat loop_kicks) st1=$(hs_stat steer_tx)
 	hs_log "after idling: 20 requests, $((st1 - st0)) frames steered, $((k1 - k0)) kicks"
 	check_eq "after idling: 20 requests from waiting workers all 200" 20 "$ok"
 	check "a frame steered to a waiting worker kicked it (loop_kicks), if any was steered" \
