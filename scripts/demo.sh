@@ -38,6 +38,9 @@ Environment:
   SKIP_BUILD=1     do not run meson/ninja (use the existing build)
   DEMO_NO_HUGE=1   never touch hugepages; run EAL with --no-huge -m 512
   DEMO_ROOT=DIR    serve DIR instead of scripts/www
+  DEMO_IDLE_SLEEP=US  httpsd --idle-sleep (default 50: an idle demo does
+                   not keep a CPU busy; 0 = busy polling, as on a
+                   dedicated core)
   DEMO_NAME=NAME   topology / EAL file-prefix name (default demo<PID>)
   HS_BUILD_DIR=DIR build directory (default: build)
   HTTPSD=PATH      the httpsd binary (default: the build directory's httpsd)
@@ -241,7 +244,11 @@ fi
 # (scripts/port-pick; HS_PORT=af_packet|af_xdp|hs_packet forces one).  If
 # httpsd does not get ready on net_hs_packet or net_af_xdp, the demo falls
 # back to net_af_packet.
-APP=(--addr "$SRV_IP/24" --cert "$CERT" --key "$T/pki/key.pem" --root "$ROOT")
+# --idle-sleep: the demo runs on someone's own machine, waiting for
+# Ctrl-C: sleep (on net_hs_packet, wait on the socket) when idle instead
+# of busy polling a CPU.
+APP=(--addr "$SRV_IP/24" --cert "$CERT" --key "$T/pki/key.pem" --root "$ROOT"
+	--idle-sleep "${DEMO_IDLE_SLEEP:-50}")
 # start_httpsd VDEV: 0 once httpsd printed "ready", else 1 (PID cleared).
 start_httpsd() {
 	local eal=(-l 0 --no-pci --file-prefix "$NAME" "--vdev=$1" "${MEM[@]}") i

@@ -34,6 +34,8 @@ check_eq "DEMO_ONESHOT=1 demo.sh exits 0" 0 "$rc"
 check_match "demo shows the 200 response headers" '^ *HTTP/1\.1 200' "$log"
 check_match "demo shows the check passed" 'check passed' "$log"
 check_match "demo shows httpsd's counters at exit" 'mbufs_in_use 0' "$log"
+check_match "the demo's httpsd slept when idle, no busy polling (loop_sleeps)" \
+	'loop_sleeps [1-9]' "$log"
 # scripts/port-pick: net_hs_packet when this httpsd has it built in
 if "$HTTPSD" --version | grep -q '^Built-in ports: net_hs_packet yes'; then
 	check_match "demo runs on net_hs_packet (built in)" 'port: net_hs_packet0 on ' "$log"
