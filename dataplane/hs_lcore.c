@@ -739,66 +739,76 @@ hs_lcore_poll_once(struct hs_lcore *lc)
 /* Idle with --idle-sleep: sleep that long between polls.  From the
  * second sleep of an idle run on (nap > 0: a whole --idle-sleep passed
  * and still nothing came), when the port has a descriptor to wait on
- * (lc->rx_fd) and nothing but a frame or a timer can give us work - no
- * TX backlog, no connection waiting for the port, no impairment stage
- * holding frames, no other lcore that could hand us frames or ARP news
- * - wait on it instead, until a frame arrives, the first armed TCP timer's tick (pacing, retransmission,
- * delayed ACK, keep-alive and idle timeouts all are timers), the ARP
- * scan, or HS_TICK_US (the main lcore's duties: signals, reloads): an
- * idle server stops waking every few tens of µs, also while it holds
- * keep-alive connections, and the first frame wakes it at once. */
+ * (lc->rx_fd) and nothing but a frame, a timer or another lcore's kick
+ * can give us work - no TX backlog, no connection waiting for the port,
+ * no impairment stage holding frames, no inbox other lcores fill without
+ * an eventfd to wake us - wait on it instead, until a frame arrives, the
+ * first armed TCP timer's tick (pacing, retransmission, delayed ACK,
+ * keep-alive and idle timeouts all are timers), the ARP scan, or
+ * HS_TICK_US (the main lcore's duties: signals, reloads): an idle server
+ * stops waking every few tens of µs, also while it holds keep-alive
+ * connections, and the first frame wakes it at once.
+ *
+ * hs_lcore_wait_us: how long that wait may last, 0 for a plain sleep.
+ * Under load the first sleep stays a plain sleep: it gathers the frames
+ * of that time into one burst, where a wait would wake for each frame
+ * (measured: +8% CPU per keep-alive request). */
+static uint64_t
+hs_lcore_wait_us(const struct hs_lcore *lc, unsigned int nap)
+{
+	uint64_t us;
+
+	if (nap == 0 || lc->rx_fd < 0 || lc->txq_n != 0 ||
+	    lc->tcp.txwait != NULL || lc->impair != NULL ||
+	    ((lc->steer != NULL || lc->arp.inbox != NULL) && lc->wake_fd < 0))
+		return 0;
+	us = hs_tw_idle_us(&lc->tcp.wheel, lc->now_us, HS_TICK_US);
+	if (lc->arp.next_scan_us < lc->now_us + us)
+		us = lc->arp.next_scan_us > lc->now_us
+			     ? lc->arp.next_scan_us - lc->now_us
+			     : 0;
+	/* something due within a sleep: the usual sleep */
+	return us > hs_idle_sleep_us ? us : 0;
+}
+
+/* True if other lcores queued something for lc (frames, ARP news). */
+static inline bool
+hs_lcore_inbox_pending(const struct hs_lcore *lc)
+{
+	return (lc->steer != NULL && !rte_ring_empty(lc->steer)) ||
+	       (lc->arp.inbox != NULL && !rte_ring_empty(lc->arp.inbox));
+}
+
 static void
 hs_lcore_idle_wait(struct hs_lcore *lc, unsigned int nap)
 {
-	/* Under load the first sleep stays a plain sleep: it gathers the
-	 * frames of that time into one burst, where a wait would wake for
-	 * each frame (measured: +8% CPU per keep-alive request). */
-	if (nap > 0 && lc->rx_fd >= 0 && lc->txq_n == 0 &&
-	    lc->tcp.txwait == NULL && lc->impair == NULL &&
-	    ((lc->steer == NULL && lc->arp.inbox == NULL) || lc->wake_fd >= 0)) {
-		uint64_t us = hs_tw_idle_us(&lc->tcp.wheel, lc->now_us,
-					    HS_TICK_US);
-		struct pollfd p[2] = {{.fd = lc->rx_fd, .events = POLLIN},
-				      {.fd = lc->wake_fd, .events = POLLIN}};
-		struct timespec ts;
-		uint64_t v;
+	uint64_t us = hs_lcore_wait_us(lc, nap), v;
+	struct pollfd p[2] = {{.fd = lc->rx_fd, .events = POLLIN},
+			      {.fd = lc->wake_fd, .events = POLLIN}};
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)us * 1000L};
+	bool kickable = lc->wake_fd >= 0;
 
-		if (lc->arp.next_scan_us < lc->now_us + us)
-			us = lc->arp.next_scan_us > lc->now_us
-				     ? lc->arp.next_scan_us - lc->now_us
-				     : 0;
-		/* something due within a sleep: the usual sleep */
-		if (us > hs_idle_sleep_us) {
-			ts.tv_sec = 0;
-			ts.tv_nsec = (long)us * 1000L;
-			if (lc->wake_fd >= 0) {
-				/* other lcores kick us from here on
-				 * (hs_lcore_kick); what they queued before
-				 * is seen now */
-				__atomic_store_n(&lc->sleeping, 1,
-						 __ATOMIC_RELAXED);
-				rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
-				if ((lc->steer != NULL &&
-				     !rte_ring_empty(lc->steer)) ||
-				    (lc->arp.inbox != NULL &&
-				     !rte_ring_empty(lc->arp.inbox))) {
-					__atomic_store_n(&lc->sleeping, 0,
-							 __ATOMIC_RELAXED);
-					return;
-				}
-			}
-			(void)ppoll(p, lc->wake_fd >= 0 ? 2 : 1, &ts, NULL);
-			if (lc->wake_fd >= 0) {
-				__atomic_store_n(&lc->sleeping, 0,
-						 __ATOMIC_RELAXED);
-				if (p[1].revents & POLLIN)
-					(void)!read(lc->wake_fd, &v, sizeof(v));
-			}
-			lc->stats.loop_waits++;
+	if (us == 0) {
+		usleep(hs_idle_sleep_us);
+		return;
+	}
+	if (kickable) {
+		/* other lcores kick us from here on (hs_lcore_kick); what
+		 * they queued before is seen now */
+		__atomic_store_n(&lc->sleeping, 1, __ATOMIC_RELAXED);
+		rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (hs_lcore_inbox_pending(lc)) {
+			__atomic_store_n(&lc->sleeping, 0, __ATOMIC_RELAXED);
 			return;
 		}
 	}
-	usleep(hs_idle_sleep_us);
+	(void)ppoll(p, kickable ? 2 : 1, &ts, NULL);
+	if (kickable) {
+		__atomic_store_n(&lc->sleeping, 0, __ATOMIC_RELAXED);
+		if (p[1].revents & POLLIN)
+			(void)!read(lc->wake_fd, &v, sizeof(v));
+	}
+	lc->stats.loop_waits++;
 }
 
 int

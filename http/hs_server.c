@@ -427,6 +427,18 @@ srv_handshake_ok(struct hs_srv_conn *sc, struct hs_stats *st)
 		sc->http.client_dn = dn;
 }
 
+/* A handshake ended in error rc: the client cut it short (its FIN or
+ * RST: -ECONNRESET from the TLS layer) or we refused it (the alert, if
+ * any, is queued ahead of our FIN). */
+static void
+srv_count_hs_error(struct hs_stats *st, int rc)
+{
+	if (rc == -ECONNRESET)
+		st->tls_hs_abort++;
+	else
+		st->tls_hs_fail++;
+}
+
 /* Run the connection until it can make no more progress. */
 static void
 srv_drive(struct hs_srv_conn *sc)
@@ -464,13 +476,7 @@ srv_drive(struct hs_srv_conn *sc)
 			srv_arm(sc, false, false);
 			return;
 		} else if (rc < 0) {
-			/* The alert (if any) is queued ahead of our FIN;
-			 * -ECONNRESET: the peer's FIN or RST cut the
-			 * handshake short (it gave up). */
-			if (rc == -ECONNRESET)
-				st->tls_hs_abort++;
-			else
-				st->tls_hs_fail++;
+			srv_count_hs_error(st, rc);
 			srv_close(sc);
 			srv_arm(sc, false, false);
 			return;
@@ -489,10 +495,7 @@ srv_drive(struct hs_srv_conn *sc)
 		}
 		if (r < 0 && !hs_tp_established(&sc->tp)) {
 			/* a 0-RTT handshake failed: its alert goes before FIN */
-			if (r == -ECONNRESET)
-				st->tls_hs_abort++;
-			else
-				st->tls_hs_fail++;
+			srv_count_hs_error(st, r);
 			srv_close(sc);
 			break;
 		}

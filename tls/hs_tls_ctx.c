@@ -137,6 +137,32 @@ hs_tls_check_file(const char *path)
 	return rc;
 }
 
+char *
+hs_tls_read_file(const char *path, size_t max, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	char *buf;
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	buf = malloc(max + 1);
+	if (buf == NULL) {
+		fclose(f);
+		return NULL;
+	}
+	n = fread(buf, 1, max + 1, f);
+	fclose(f);
+	if (n == 0 || n > max) {
+		free(buf);
+		errno = n == 0 ? EINVAL : EFBIG;
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
 static const char *
 hs_tls_wolf_strerror(int code, char *buf, size_t len)
 {
@@ -198,7 +224,8 @@ hs_tls_load_key(WOLFSSL_CTX *wctx, const char *cert_file, const char *key_file,
 	/* ...and our own comparison of the public halves, which builds of
 	 * wolfSSL that let any P-256 key pass the first do not skip
 	 * (hs_tls_keycheck.c; -errno: a key type it does not know) */
-	if (rc == WOLFSSL_SUCCESS && hs_tls_key_cert_match(cert_file, key_file) == 0)
+	if (rc == WOLFSSL_SUCCESS &&
+	    hs_tls_key_cert_match(cert_file, key_file) == 0)
 		rc = WOLFSSL_FAILURE;
 	if (rc != WOLFSSL_SUCCESS)
 		return hs_tls_errf(

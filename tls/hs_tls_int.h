@@ -160,6 +160,10 @@ int hs_tls_errf(char *err, size_t errlen, int code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* A readable regular file?  0 or -errno. */
 int hs_tls_check_file(const char *path);
+/* The whole of a file of 1 to max bytes, NUL-terminated, in a malloc'ed
+ * buffer (*len: its length), or NULL with errno set (EINVAL: empty,
+ * EFBIG: longer than max). */
+char *hs_tls_read_file(const char *path, size_t max, size_t *len);
 
 /* ---- hs_tls.c: wolfSSL's I/O callbacks (ctx is the hs_tls_sess) ---- */
 

@@ -16,7 +16,6 @@
 #include <wolfssl/wolfcrypt/error-crypt.h>
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,34 +23,6 @@
 
 #define KC_MAX_FILE (1u << 20) /* a key or certificate file, PEM */
 #define KC_MAX_PUB  1100u      /* RSA-8192 modulus + exponent, EC point */
-
-/* The whole file (NUL-terminated) in *out (malloc'ed), its length in
- * *len: 0 or -errno. */
-static int
-kc_read(const char *path, uint8_t **out, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	size_t n;
-
-	if (f == NULL)
-		return -errno;
-	buf = malloc(KC_MAX_FILE + 1);
-	if (buf == NULL) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	n = fread(buf, 1, KC_MAX_FILE + 1, f);
-	fclose(f);
-	if (n == 0 || n > KC_MAX_FILE) {
-		free(buf);
-		return -EINVAL;
-	}
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	return 0;
-}
 
 /* The certificate's public key (SubjectPublicKeyInfo, DER) into buf. */
 static int
@@ -142,7 +113,7 @@ int
 hs_tls_key_cert_match(const char *cert_file, const char *key_file)
 {
 	uint8_t spki[2 * KC_MAX_PUB];
-	uint8_t *pem = NULL, *der = NULL;
+	uint8_t *pem, *der;
 	size_t pem_len = 0;
 	int slen = (int)sizeof(spki), dlen, rc;
 	word32 off = 0;
@@ -150,9 +121,9 @@ hs_tls_key_cert_match(const char *cert_file, const char *key_file)
 	rc = kc_cert_spki(cert_file, spki, &slen);
 	if (rc < 0)
 		return rc;
-	rc = kc_read(key_file, &pem, &pem_len);
-	if (rc < 0)
-		return rc;
+	pem = (uint8_t *)hs_tls_read_file(key_file, KC_MAX_FILE, &pem_len);
+	if (pem == NULL)
+		return -errno;
 	der = malloc(pem_len);
 	if (der == NULL) {
 		free(pem);
@@ -170,10 +141,8 @@ hs_tls_key_cert_match(const char *cert_file, const char *key_file)
 	if (rc < 0) /* not an EC key */
 		rc = kc_rsa(der + off, (word32)dlen - off, spki, (word32)slen);
 out:
-	if (der != NULL) {
-		memset(der, 0, pem_len);
-		free(der);
-	}
+	memset(der, 0, pem_len);
+	free(der);
 	memset(pem, 0, pem_len);
 	free(pem);
 	return rc;

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hs_tls_int.h"
 #include "hs_tls_ocsp.h"
 
 struct hs_tls_ocsp {
@@ -140,20 +141,10 @@ hs_tls_ocsp_issuer_pem(const char *cert_file, size_t *len)
 {
 	static const char begin[] = "-----BEGIN CERTIFICATE-----";
 	static const char end[] = "-----END CERTIFICATE-----";
-	char *all = NULL, *p, *q, *out;
-	FILE *f = fopen(cert_file, "re");
-	long sz;
+	char *all, *p, *q, *out;
+	size_t n;
 
-	if (f == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (sz = ftell(f)) > 0 &&
-	    sz < (1 << 20) && fseek(f, 0, SEEK_SET) == 0 &&
-	    (all = calloc(1, (size_t)sz + 1)) != NULL &&
-	    fread(all, 1, (size_t)sz, f) != (size_t)sz) {
-		free(all);
-		all = NULL;
-	}
-	fclose(f);
+	all = hs_tls_read_file(cert_file, (1 << 20) - 1, &n);
 	if (all == NULL)
 		return NULL;
 	p = strstr(all, begin);
