@@ -119,6 +119,78 @@ write_keys(const char *content)
 }
 
 
+/* One TLS 1.3 handshake with cipher list ciphers; hrr: the client sends
+ * no key share, so the server answers with a HelloRetryRequest (RFC 8446
+ * §4.1.4) and the transcript restarts from message_hash.  sess (or
+ * NULL) is offered; 1 resumed, 0 full, -1 failed; *out (if out) gets the
+ * new session.  Both Finished messages check the transcript hash. */
+static int
+suite_handshake(const char *ciphers, bool hrr, WOLFSSL_SESSION *sess,
+		WOLFSSL_SESSION **out)
+{
+	struct pair p;
+	uint8_t buf[16];
+	int r = -1;
+
+	if (pair_init(&p, wolfTLSv1_3_client_method(), ciphers) != 0) {
+		pair_fini(&p);
+		return -1;
+	}
+	if (hrr)
+		CHECK(wolfSSL_NoKeyShares(p.cli) == WOLFSSL_SUCCESS);
+	if (sess != NULL)
+		CHECK(wolfSSL_set_session(p.cli, sess) == WOLFSSL_SUCCESS);
+	pump_handshake(&p);
+	if (p.srv_rc == 0 && p.cli_done) {
+		r = hs_tls_session_reused(p.srv) ? 1 : 0;
+		CHECK((wolfSSL_session_reused(p.cli) == 1) == (r == 1));
+		(void)wolfSSL_read(p.cli, buf, sizeof(buf)); /* the ticket */
+		if (out != NULL)
+			*out = wolfSSL_get1_session(p.cli);
+	}
+	pair_fini(&p);
+	return r;
+}
+
+/* Every TLS 1.3 suite, SHA-256 and SHA-384 transcripts, full and
+ * resumed, with and without a HelloRetryRequest: the server hashes each
+ * message after its suite choice into that suite's hash only (wolfSSL
+ * patch 0005), so a message hashed into the wrong one fails a Finished. */
+static void
+test_resumption_suites(void)
+{
+	static const char *const suites[] = {
+		"TLS13-AES128-GCM-SHA256",
+		"TLS13-AES256-GCM-SHA384",
+		"TLS13-CHACHA20-POLY1305-SHA256",
+	};
+	struct hs_tls_config cfg = { .cert_file = g_cert, .key_file = g_key };
+	struct hs_tls_ctx *ctx = NULL;
+	char err[512];
+
+	CHECK(hs_tls_ctx_new(&ctx, &cfg, err, sizeof(err)) == 0);
+	if (ctx == NULL)
+		return;
+	g_pair_ctx = ctx;
+	for (size_t i = 0; i < ARRAY_SIZE(suites); i++) {
+		for (int hrr = 0; hrr < 2; hrr++) {
+			WOLFSSL_SESSION *sess = NULL;
+			int full, res;
+
+			full = suite_handshake(suites[i], hrr, NULL, &sess);
+			res = suite_handshake(suites[i], hrr, sess, NULL);
+			CHECK_AT(i * 2 + hrr, full == 0 && sess != NULL);
+			CHECK_AT(i * 2 + hrr, res == 1);
+			if (full != 0 || res != 1)
+				fprintf(stderr, "  %s hrr=%d: full %d resumed %d\n",
+					suites[i], hrr, full, res);
+			wolfSSL_SESSION_free(sess);
+		}
+	}
+	g_pair_ctx = NULL;
+	hs_tls_ctx_free(ctx);
+}
+
 void
 test_resumption(void)
 {
@@ -241,6 +313,7 @@ test_resumption(void)
 	wolfSSL_SESSION_free(s13);
 	wolfSSL_SESSION_free(s12t);
 	wolfSSL_SESSION_free(s12c);
+	test_resumption_suites();
 }
 
 /* A client (no verification) that offers SNI name (NULL: none) and, if
