@@ -44,6 +44,7 @@
 #include "hs_http_files.h"
 #include "hs_log.h"
 #include "hs_server.h"
+#include "hs_transport.h"
 #include "hs_opts.h"
 #include "hs_app.h"
 
@@ -600,6 +601,20 @@ hs_app_run(const struct hs_opts *opts, struct hs_opts_build *boot,
 		app_die("cannot allocate %u mbufs: %s (give EAL more memory "
 			"with -m or hugepages, or lower --mbufs)",
 			o->nb_mbufs, rte_strerror(rte_errno));
+	/* TLS record buffers (hs_transport.h): one per 32 packet mbufs (1023 x
+	 * 16 KiB by default, 17 MB); without them records take chains. */
+	{
+		unsigned int nrec = o->nb_mbufs / 32;
+
+		hs_tp_rec_pool = rte_pktmbuf_pool_create(
+			"hs_rec", nrec, nrec >= 256 ? 32 : 0, 0,
+			HS_TP_REC_ROOM, (int)rte_socket_id());
+		if (hs_tp_rec_pool == NULL)
+			fprintf(stderr,
+				"httpsd: no memory for %u TLS record buffers (%s): "
+				"records take packet mbufs\n",
+				nrec, rte_strerror(rte_errno));
+	}
 	/* What connections may hold: the rest of the pool stays for the
 	 * rings and for control frames whatever peers do (hs_tcp_mem.c). */
 	if (o->tcp.mem_lcore_max == 0)
@@ -633,6 +648,7 @@ hs_app_run(const struct hs_opts *opts, struct hs_opts_build *boot,
 	hs_lcore_set_idle_sleep(o->idle_sleep_us);
 	hs_stats_info_set(HS_VERSION);
 	hs_stats_info_pool(app->pool);
+	hs_stats_info_rec_pool(hs_tp_rec_pool);
 	hs_stats_info_port(app->port);
 	workers_setup();
 	if (hs_stats_telemetry_init() < 0)
@@ -661,11 +677,17 @@ hs_app_run(const struct hs_opts *opts, struct hs_opts_build *boot,
 	hs_port_fini(app->port);
 	printf("mbufs_in_use %u\n", o->nb_mbufs -
 					    rte_mempool_avail_count(app->pool) -
-					    hs_port_mbufs_kept(app->port));
+					    hs_port_mbufs_kept(app->port) +
+					    (hs_tp_rec_pool != NULL ?
+						     rte_mempool_in_use_count(hs_tp_rec_pool) :
+						     0));
 	/* every worker's connections, TLS sessions and log ring were freed */
 	printf("server_lcores_attached %u\n", hs_server_lcores_attached());
 	rte_free(app->ifp);
 	rte_mempool_free(app->pool);
+	hs_stats_info_rec_pool(NULL);
+	rte_mempool_free(hs_tp_rec_pool);
+	hs_tp_rec_pool = NULL;
 	/* Connections are gone: every generation can go. */
 	hs_rcu_fini();
 	hs_server_fini();

@@ -156,6 +156,7 @@ hs_stats_tel_lcore(const char *cmd, const char *params, struct rte_tel_data *d)
 
 static const char *hs_info_version = "?";
 static const struct rte_mempool *hs_info_pool;
+static const struct rte_mempool *hs_info_rec_pool;
 static int hs_info_port = -1;
 
 void
@@ -168,6 +169,12 @@ void
 hs_stats_info_pool(const struct rte_mempool *mp)
 {
 	hs_info_pool = mp;
+}
+
+void
+hs_stats_info_rec_pool(const struct rte_mempool *mp)
+{
+	hs_info_rec_pool = mp;
 }
 
 void
@@ -236,6 +243,12 @@ hs_stats_tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "mbufs_in_use",
 					  used > kept ? used - kept : 0);
 		rte_tel_data_add_dict_u64(d, "port_mbufs_kept", kept);
+	}
+	if (hs_info_rec_pool != NULL) {
+		rte_tel_data_add_dict_u64(d, "rec_bufs", hs_info_rec_pool->size);
+		rte_tel_data_add_dict_u64(
+			d, "rec_bufs_in_use",
+			rte_mempool_in_use_count(hs_info_rec_pool));
 	}
 	/* The port: its ethdev name and driver (net_af_xdp, net_af_packet,
 	 * net_tap, a NIC's PMD), so a bench or test can say what it ran on. */

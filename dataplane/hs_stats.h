@@ -106,6 +106,9 @@ extern uint64_t hs_heap_trims;
 /* Packet pool whose use /httpsd/info reports (mbufs, mbufs_in_use). */
 struct rte_mempool;
 void hs_stats_info_pool(const struct rte_mempool *mp);
+/* TLS record buffer pool (http/hs_transport.h) whose use /httpsd/info
+ * reports (rec_bufs, rec_bufs_in_use), or NULL. */
+void hs_stats_info_rec_pool(const struct rte_mempool *mp);
 /* The port /httpsd/info describes (port, port_name, port_driver). */
 void hs_stats_info_port(uint16_t port_id);
 /* Print non-zero counters (sum over lcores), one "name value" per line. */

@@ -9,6 +9,9 @@
  * file cache (hs_tcp_send_ext), never copied on their way to the wire.
  * http_rstate_wait: a connection had input but no request state block
  * was free (hs_server_config.rstate_max): it waited, not reading.
+ * tls_rec_buf: a TLS record (our record layer) sealed into one record
+ * buffer (hs_transport.h); tls_rec_buf_empty: one that wanted a record
+ * buffer, found none free and took a chain of packet mbufs.
  */
 #ifndef HS_HTTP_STATS_H
 #define HS_HTTP_STATS_H
@@ -18,7 +21,8 @@
 	X(http_req) X(http_1xx) X(http_2xx) X(http_3xx) X(http_4xx) \
 	X(http_5xx) X(conn_timeout_idle) X(conn_timeout_handshake) \
 	X(conn_timeout_read) X(conn_timeout_write) X(conn_timeout_linger) \
-	X(log_dropped) X(http_body_zc_bytes) X(http_rstate_wait)
+	X(log_dropped) X(http_body_zc_bytes) X(http_rstate_wait) \
+	X(tls_rec_buf) X(tls_rec_buf_empty)
 /* clang-format on */
 
 #endif

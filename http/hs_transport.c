@@ -68,6 +68,8 @@ tp_drop(void *io, size_t len)
 	hs_tcp_recv_drop(t->tcp, len);
 }
 
+struct rte_mempool *hs_tp_rec_pool;
+
 /* Room for one of our own TLS records (hs_tls.h, zero-copy sending): an
  * mbuf chain, header room at the front of the first segment, the
  * plaintext's places over the segments, tail room at the end of the last;
@@ -86,6 +88,29 @@ tp_rec_get(void *io, size_t hl, size_t len, size_t tl, struct hs_tls_rec_out *r)
 
 	if (room <= hl || room < tl)
 		return -EINVAL;
+	/* More than one packet buffer's worth: one record buffer if any is
+	 * free (hs_tp_rec_pool, hs_transport.h), else the chain below. */
+	if (hl + len + tl > room && hs_tp_rec_pool != NULL &&
+	    hl + len + tl <= HS_TP_REC_ROOM) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(hs_tp_rec_pool);
+
+		if (m != NULL) {
+			uint8_t *d;
+
+			m->data_off = 0; /* never transmitted as is */
+			d = (uint8_t *)rte_pktmbuf_append(
+				m, (uint16_t)(hl + len + tl));
+			r->hdr = d;
+			r->v[0].base = d + hl;
+			r->v[0].len = len;
+			r->tail = d + hl + len;
+			r->n = 1;
+			r->priv = m;
+			hs_lcore_stats(lc)->tls_rec_buf++;
+			return 0;
+		}
+		hs_lcore_stats(lc)->tls_rec_buf_empty++;
+	}
 	/* How many buffers: the header and the plaintext from the first
 	 * on (k bytes in it, full ones after), the tag whole in the last
 	 * (one more when it does not fit). */

@@ -195,4 +195,15 @@ hs_tp_write_ref(struct hs_transport *t, const void *p, size_t len,
 	return n == -ENOBUFS ? -EAGAIN : n;
 }
 
+/* Buffers of one whole TLS record each (HS_TP_REC_ROOM bytes), shared by
+ * every lcore (the mempool caches per lcore), or NULL: records are then
+ * sealed into chains of packet mbufs.  A 16 KiB record in one buffer is
+ * one mbuf for the send queue to hold, view and free instead of nine:
+ * the ACK that frees it touches one cold header, not a chain of them.
+ * Records of up to one packet buffer stay in packet mbufs; when none is
+ * free a record takes a chain.  Set before the lcores start (the
+ * application creates the pool), read-only after. */
+#define HS_TP_REC_ROOM 16448 /* >= 5 + 16384 + 1 + 16 (RFC 8446 §5.2) */
+extern struct rte_mempool *hs_tp_rec_pool;
+
 #endif

@@ -78,6 +78,7 @@ wait0=$(hs_stat tcp_tx_wait)
 blog0=$(hs_stat tx_backlog)
 zc0=$(hs_stat tcp_tx_zc_bytes)
 cp0=$(hs_stat tcp_tx_copy_bytes)
+rb0=$(hs_stat tls_rec_buf)
 loadgen bulk --mode ka --path /1m.bin --conns 8 --max-requests 64 --duration 30
 check_eq "loadgen 1 MiB: exit 0" 0 "$?"
 check_ge "loadgen 1 MiB: 64 responses" 64 "$(val bulk requests)"
@@ -92,6 +93,14 @@ check_eq "memif: no payload sent as views (tcp_tx_zc_bytes)" "$zc0" "$(hs_stat t
 check_ge "memif: the 64 MiB of bodies copied into frames (tcp_tx_copy_bytes)" \
 	$((cp0 + 64 * 1048576)) "$(hs_stat tcp_tx_copy_bytes)"
 hs_log "httpsd retransmissions during the 1 MiB run: $(($(hs_stat tcp_rexmt) - rxt0)) (tail loss probes: a preempted client)"
+# 16 KiB records sealed into record buffers (hs_transport.h), one mbuf
+# each: 64 bodies of 64 such records at least; all given back once the
+# data was acknowledged.
+check_ge "1 MiB bodies: records sealed into record buffers (tls_rec_buf)" \
+	$((rb0 + 64 * 63)) "$(hs_stat tls_rec_buf)"
+info=$("$HS_PY" "$HS_LIBDIR/hs_telemetry.py" "$(hs_telemetry_sock)" /httpsd/info)
+check_match "telemetry /httpsd/info: the record buffer pool" '^rec_bufs [1-9][0-9]*$' "$info"
+check_match "every record buffer back in the pool after the run" '^rec_bufs_in_use 0$' "$info"
 
 hs0=$(hs_stat tls_hs_ok)
 # Four local ports for both runs: the second reuses what the first left
