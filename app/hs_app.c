@@ -601,15 +601,19 @@ hs_app_run(const struct hs_opts *opts, struct hs_opts_build *boot,
 		app_die("cannot allocate %u mbufs: %s (give EAL more memory "
 			"with -m or hugepages, or lower --mbufs)",
 			o->nb_mbufs, rte_strerror(rte_errno));
-	/* TLS record buffers (hs_transport.h): one per 32 packet mbufs (1023 x
-	 * 16 KiB by default, 17 MB); without them records take chains. */
+	/* TLS record buffers (hs_transport.h): by default one per 32 packet
+	 * mbufs (1023 x 16 KiB, 17 MB); without them records take chains. */
 	{
-		unsigned int nrec = o->nb_mbufs / 32;
+		unsigned int nrec = o->tls_record_buffers == HS_OPTS_REC_AUTO
+					    ? o->nb_mbufs / 32
+					    : o->tls_record_buffers;
 
-		hs_tp_rec_pool = rte_pktmbuf_pool_create(
-			"hs_rec", nrec, nrec >= 256 ? 32 : 0, 0,
-			HS_TP_REC_ROOM, (int)rte_socket_id());
-		if (hs_tp_rec_pool == NULL)
+		hs_tp_rec_pool = nrec == 0 ? NULL
+				 : rte_pktmbuf_pool_create(
+					   "hs_rec", nrec, nrec >= 256 ? 32 : 0,
+					   0, HS_TP_REC_ROOM,
+					   (int)rte_socket_id());
+		if (hs_tp_rec_pool == NULL && nrec != 0)
 			fprintf(stderr,
 				"httpsd: no memory for %u TLS record buffers (%s): "
 				"records take packet mbufs\n",

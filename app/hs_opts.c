@@ -170,6 +170,10 @@ static const struct hs_optdef hs_optdefs[] = {
 	  NULL, false, "N",
 	  "expanded AES-GCM keys (1 KiB, held only while a connection's "
 	  "records flow) per lcore (default 4096)" },
+	{ "tls-record-buffers", HS_OPT_U32, HS_OFF(tls_record_buffers), 0,
+	  1u << 20, NULL, false, "N",
+	  "16 KiB buffers for outgoing TLS records, shared by the lcores "
+	  "(default --mbufs / 32; 0: records take packet mbufs)" },
 	{ "mbufs", HS_OPT_U32, HS_OFF(nb_mbufs), 1024, 1u << 24, NULL, false,
 	  "N", "mbufs in the packet pool (default 32767)" },
 	{ "max-file", HS_OPT_U64, HS_OFF(max_file), 0, 1ull << 40, NULL, false,
@@ -783,6 +787,7 @@ static const struct hs_opts hs_opts_defaults = {
 	.http_port = 80,
 	.max_conns = 16384,
 	.nb_mbufs = 32767,
+	.tls_record_buffers = HS_OPTS_REC_AUTO,
 	.mtu = 1500,
 	.port_id = -1,
 	.max_file = 256ull << 20,

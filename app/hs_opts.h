@@ -33,6 +33,8 @@
  * take the whole table (--max-conns 16384). */
 #define HS_PER_SOURCE_DEFAULT 1024
 
+#define HS_OPTS_REC_AUTO UINT32_MAX /* tls_record_buffers: nb_mbufs / 32 */
+
 struct hs_opts {
 	uint32_t ip, mask, gw; /* network order */
 	const char *addr_str;
@@ -41,6 +43,9 @@ struct hs_opts {
 	uint32_t max_conns;
 	uint32_t request_buffers; /* per lcore, 0: the server's default */
 	uint32_t tls_key_blocks;  /* expanded TLS keys per lcore, 0: default */
+	/* 16 KiB TLS record buffers (hs_transport.h), HS_OPTS_REC_AUTO:
+	 * nb_mbufs / 32, 0: none */
+	uint32_t tls_record_buffers;
 	uint32_t idle_sleep_us;
 	uint32_t nb_mbufs;
 	uint16_t mtu;

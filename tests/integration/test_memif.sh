@@ -127,4 +127,35 @@ check_eq "no SYN of the second run refused as older (PAWS)" "$paws0" "$(hs_stat 
 check_eq "loadgen resume: no SYN waited for a retransmission" 0 "$(client_stat resume tcp_rexmt)"
 
 stop_httpsd
+
+# Few record buffers (--tls-record-buffers 16) for eight 1 MiB responses
+# at once: the records that find none free take chains of packet mbufs
+# (tls_rec_buf_empty), every body still arrives whole, and every buffer
+# of both pools comes back (stop_httpsd checks mbufs_in_use 0, which
+# counts the record pool too).
+start_httpsd --keepalive-requests 100000 --tls-record-buffers 16 ||
+	hs_fatal "httpsd did not start on net_memif with --tls-record-buffers 16"
+info=$("$HS_PY" "$HS_LIBDIR/hs_telemetry.py" "$(hs_telemetry_sock)" /httpsd/info)
+check_match "--tls-record-buffers 16: 16 record buffers" '^rec_bufs 16$' "$info"
+loadgen scarce --mode ka --path /1m.bin --conns 8 --max-requests 32 --duration 30
+check_eq "few record buffers: loadgen exit 0" 0 "$?"
+check_eq "few record buffers: no errors" 0 "$(val scarce errors)"
+check_ge "few record buffers: every body complete" $((32 * 1048576)) "$(val scarce body_bytes)"
+check_ge "records found the pool empty and took chains (tls_rec_buf_empty)" 1 "$(hs_stat tls_rec_buf_empty)"
+check_ge "and the others took record buffers (tls_rec_buf)" 1 "$(hs_stat tls_rec_buf)"
+info=$("$HS_PY" "$HS_LIBDIR/hs_telemetry.py" "$(hs_telemetry_sock)" /httpsd/info)
+check_match "every record buffer back after the scarce run" '^rec_bufs_in_use 0$' "$info"
+stop_httpsd
+
+# --tls-record-buffers 0: no pool, every record a chain, as before.
+start_httpsd --keepalive-requests 100000 --tls-record-buffers 0 ||
+	hs_fatal "httpsd did not start on net_memif with --tls-record-buffers 0"
+loadgen nopool --mode ka --path /1m.bin --conns 2 --max-requests 4 --duration 30
+check_eq "no record buffers: no errors" 0 "$(val nopool errors)"
+check_ge "no record buffers: every body complete" $((4 * 1048576)) "$(val nopool body_bytes)"
+check_eq "no record buffers: none used (tls_rec_buf)" 0 "$(hs_stat tls_rec_buf)"
+info=$("$HS_PY" "$HS_LIBDIR/hs_telemetry.py" "$(hs_telemetry_sock)" /httpsd/info)
+check "no record buffers: /httpsd/info has no rec_bufs" \
+	bash -c '! grep -q "^rec_bufs " <<<"$1"' _ "$info"
+stop_httpsd
 hs_finish
