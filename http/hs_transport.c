@@ -89,41 +89,34 @@ tp_rec_get(void *io, size_t hl, size_t len, size_t tl, struct hs_tls_rec_out *r)
 	if (room <= hl || room < tl)
 		return -EINVAL;
 	/* More than one packet buffer's worth: one record buffer if any is
-	 * free (hs_tp_rec_pool, hs_transport.h), else the chain below. */
+	 * free (hs_tp_rec_pool, hs_transport.h), else a chain. */
+	n = 0;
 	if (hl + len + tl > room && hs_tp_rec_pool != NULL &&
 	    hl + len + tl <= HS_TP_REC_ROOM) {
-		struct rte_mbuf *m = rte_pktmbuf_alloc(hs_tp_rec_pool);
-
-		if (m != NULL) {
-			uint8_t *d;
-
-			m->data_off = 0; /* never transmitted as is */
-			d = (uint8_t *)rte_pktmbuf_append(
-				m, (uint16_t)(hl + len + tl));
-			r->hdr = d;
-			r->v[0].base = d + hl;
-			r->v[0].len = len;
-			r->tail = d + hl + len;
-			r->n = 1;
-			r->priv = m;
+		ms[0] = rte_pktmbuf_alloc(hs_tp_rec_pool);
+		if (ms[0] != NULL) {
+			room = HS_TP_REC_ROOM;
+			n = 1;
 			hs_lcore_stats(lc)->tls_rec_buf++;
-			return 0;
+		} else {
+			hs_lcore_stats(lc)->tls_rec_buf_empty++;
 		}
-		hs_lcore_stats(lc)->tls_rec_buf_empty++;
 	}
-	/* How many buffers: the header and the plaintext from the first
-	 * on (k bytes in it, full ones after), the tag whole in the last
-	 * (one more when it does not fit). */
-	k = HS_MIN(room - hl, len);
-	rest = len - k;
-	n = 1 + (int)((rest + room - 1) / room);
-	last = n == 1 ? hl + k : rest - (size_t)(n - 2) * room;
-	if (last + tl > room)
-		n++;
-	if (n > HS_TLS_REC_OUT_SEGS ||
-	    rte_pktmbuf_alloc_bulk(pool, ms, (unsigned int)n) != 0) {
-		hs_lcore_stats(lc)->drop_nombuf++;
-		return -EAGAIN; /* retried from writable() */
+	if (n == 0) {
+		/* How many buffers: the header and the plaintext from the
+		 * first on (k bytes in it, full ones after), the tag whole
+		 * in the last (one more when it does not fit). */
+		k = HS_MIN(room - hl, len);
+		rest = len - k;
+		n = 1 + (int)((rest + room - 1) / room);
+		last = n == 1 ? hl + k : rest - (size_t)(n - 2) * room;
+		if (last + tl > room)
+			n++;
+		if (n > HS_TLS_REC_OUT_SEGS ||
+		    rte_pktmbuf_alloc_bulk(pool, ms, (unsigned int)n) != 0) {
+			hs_lcore_stats(lc)->drop_nombuf++;
+			return -EAGAIN; /* retried from writable() */
+		}
 	}
 	off = 0;
 	for (i = 0; i < n; i++) {
