@@ -531,7 +531,8 @@ usage(FILE *f)
 		   "[--path /1k.bin]\n"
 		   "               [--conns N] [--duration S] [--max-requests "
 		   "N] [--ca FILE]\n"
-		   "               [--local-ports LO-HI] [--rate R]\n");
+		   "               [--local-ports LO-HI] [--rate R] [--mtu "
+		   "576..9000]\n");
 }
 
 static int
@@ -549,6 +550,7 @@ parse_args(int argc, char **argv, struct hs_netif *ifp)
 		{ "ca", required_argument, NULL, 'C' },
 		{ "local-ports", required_argument, NULL, 'L' },
 		{ "rate", required_argument, NULL, 'r' },
+		{ "mtu", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -620,6 +622,15 @@ parse_args(int argc, char **argv, struct hs_netif *ifp)
 			cfg.rate = strtod(optarg, &end);
 			if (*end != '\0' || !(cfg.rate > 0) || cfg.rate > 1e8)
 				return -1;
+			break;
+		}
+		case 'M': {
+			char *end;
+
+			v = strtoul(optarg, &end, 10);
+			if (*end != '\0' || v < 576 || v > 9000)
+				return -1;
+			ifp->mtu = (uint16_t)v;
 			break;
 		}
 		case 'C':
@@ -698,6 +709,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "loadgen: out of EAL memory\n");
 		return 2;
 	}
+	ifp->mtu = 1500;
 	optind = 1;
 	if (parse_args(argc, argv, ifp) < 0) {
 		usage(stderr);
@@ -726,7 +738,6 @@ main(int argc, char **argv)
 	hs_tcp_params.max_per_source = 0;
 	hs_tcp_params.mem_lcore_max =
 		hs_tcp_mem_auto(nb_mbufs, 1, HS_PORT_RX_DESC, HS_PORT_TX_DESC);
-	ifp->mtu = 1500;
 	if (hs_port_init(port, 1, pool, ifp->mtu, &ifp->mac, err, sizeof(err)) <
 	    0) {
 		fprintf(stderr, "loadgen: %s\n", err);

@@ -115,6 +115,18 @@ hs_lcore_tx_max_segs(uint16_t port_id)
  * whole frame, Ethernet header included, against the port MTU, where
  * it checks only the IP datagram of other frames: its segments are
  * kept 14 bytes shorter, or it refuses the frame. */
+/* lc->tx_l3_max: the IPv4 bytes tx_max_segs packet mbufs hold (each
+ * the pool's data room less the headroom, where Ethernet goes), at most
+ * 65535. */
+static uint16_t
+hs_lcore_tx_l3_max(const struct hs_lcore *lc)
+{
+	uint32_t room = rte_pktmbuf_data_room_size(lc->pool);
+
+	room = room > RTE_PKTMBUF_HEADROOM ? room - RTE_PKTMBUF_HEADROOM : 0;
+	return (uint16_t)HS_MIN(room * lc->tx_max_segs, 65535u);
+}
+
 static void
 hs_lcore_tso_init(struct hs_lcore *lc, uint16_t port_id)
 {
@@ -241,6 +253,7 @@ hs_lcore_init(struct hs_lcore *lc, const struct hs_netif *ifp,
 	lc->tx_csum_even =
 		lc->tx_csum_offload && hs_lcore_tx_csum_even(port_id);
 	hs_lcore_tso_init(lc, port_id);
+	lc->tx_l3_max = hs_lcore_tx_l3_max(lc);
 	lc->port_gated = port_id != HS_PORT_NONE && hs_port_is_memif(port_id);
 	lc->port_gen = __atomic_load_n(&hs_port_memif_gen, __ATOMIC_ACQUIRE);
 	lc->port_open = !lc->port_gated;

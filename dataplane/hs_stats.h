@@ -45,7 +45,9 @@
  * (hs_tcp_in.c fast path): pure ACKs of new data / in-order data.
  * tx_tcp counts segments on the wire: a TSO frame counts as the
  * segments the port cuts from it; tcp_tso_sends / tcp_tso_segs: TSO
- * frames handed to the port / the segments they carry. */
+ * frames handed to the port / the segments they carry.
+ * tcp_rx_chain: received frames longer than one mbuf (MTU above the
+ * mbufs' room), taken in as one segment per mbuf (hs_tcp_in.c). */
 /* clang-format off */
 #define HS_STATS_TCP(X) \
 	X(rx_tcp) X(tx_tcp) X(tcp_rexmt) X(tcp_rst_tx) X(tcp_rst_rx) \
@@ -69,7 +71,7 @@
 	X(tcp_hystart_css) X(tcp_hystart_css_undo) X(tcp_hystart_css_exit) \
 	X(tcp_cwnd_app_limited) X(tcp_cwnd_restart) \
 	X(tcp_rack_lost) X(tcp_rack_reo_timeout) X(tcp_rack_reord) X(tcp_rack_dsack) \
-	X(tcp_pacing_wait) X(tcp_rcvbuf_grow) X(tcp_rcvq_packed) \
+	X(tcp_pacing_wait) X(tcp_rcvbuf_grow) X(tcp_rcvq_packed) X(tcp_rx_chain) \
 	X(tcp_sack_sb_grow) X(tcp_sack_sb_full) \
 	X(tcp_tso_sends) X(tcp_tso_segs)
 /* clang-format on */

@@ -168,6 +168,10 @@ struct hs_tcp_lcore {
 	struct hs_tcp_conn *tw_head, *tw_tail;
 	uint32_t cookie_last_ms; /* when a SYN cookie was last sent */
 	bool cookies_used;       /* cookie_last_ms is valid */
+	/* The conn taking a chained frame as pieces (hs_tcp_input_chain):
+	 * its output (ACKs, data) waits for the frame's end, one ACK per
+	 * frame as for any segment. */
+	struct hs_tcp_conn *rx_defer;
 	/* Connections per source address: open addressing, linear probing,
 	 * HS_TCP_SRC_SLOTS entries (count 0 = free). */
 	struct hs_tcp_src {

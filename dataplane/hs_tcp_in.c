@@ -1102,7 +1102,7 @@ hs_tcp_process_data(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 	 * ESTABLISHED. */
 	if (c->state != HS_TCP_ESTABLISHED) {
 		c->flags |= HS_TCPF_ACKNOW;
-	} else if (s->dlen >= c->mss) {
+	} else if ((s->frame_dlen != 0 ? s->frame_dlen : s->dlen) >= c->mss) {
 		if (c->flags & HS_TCPF_FULLSEG)
 			c->flags |= HS_TCPF_ACKNOW;
 		else
@@ -1387,14 +1387,21 @@ hs_tcp_conn_input(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
 	hs_tcp_notify(c);
 }
 
-/* Checksum over the pseudo-header (RFC 9293 §3.1) and the segment:
- * the one's complement sum of everything must be 0xffff. */
+/* Checksum over the pseudo-header (RFC 9293 §3.1) and the segment (the
+ * l4len bytes after the IPv4 header, over m's chain): the one's
+ * complement sum of everything must be 0xffff. */
 static bool
-hs_tcp_cksum_ok(const struct rte_ipv4_hdr *ip, const void *th, uint32_t l4len)
+hs_tcp_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
+		uint32_t iphl, uint32_t l4len)
 {
 	uint32_t sum = rte_ipv4_phdr_cksum(ip, 0);
+	uint16_t raw;
 
-	sum += rte_raw_cksum(th, l4len);
+	if (HS_LIKELY(m->nb_segs == 1))
+		raw = rte_raw_cksum((const uint8_t *)ip + iphl, l4len);
+	else if (rte_raw_cksum_mbuf(m, iphl, l4len, &raw) != 0)
+		return false;
+	sum += raw;
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	return sum == 0xffff;
@@ -1402,7 +1409,10 @@ hs_tcp_cksum_ok(const struct rte_ipv4_hdr *ip, const void *th, uint32_t l4len)
 
 /* Validate and parse the TCP header.  On success m's data is the payload
  * (trimmed to it) and *s, *a are filled; returns 0.  On error the drop is
- * counted and m left to the caller. */
+ * counted and m left to the caller.  A frame larger than one mbuf (an
+ * MTU above the mbufs' room: the port chains it) stays a chain when it
+ * cannot be linearized: its headers must be in the first mbuf, the
+ * payload may span the rest (hs_tcp_input_chain splits it). */
 static int
 hs_tcp_parse(struct hs_lcore *lc, struct rte_mbuf *m, struct hs_tcp_seg *s,
 	     struct hs_tcp_addr *a)
@@ -1411,10 +1421,9 @@ hs_tcp_parse(struct hs_lcore *lc, struct rte_mbuf *m, struct hs_tcp_seg *s,
 	const struct rte_tcp_hdr *th;
 	uint32_t iphl = m->l3_len, tot, thl;
 
-	if (!rte_pktmbuf_is_contiguous(m) && rte_pktmbuf_linearize(m) < 0) {
-		lc->stats.drop_tcp_short++;
-		return -EINVAL;
-	}
+	if (HS_UNLIKELY(!rte_pktmbuf_is_contiguous(m)))
+		(void)rte_pktmbuf_linearize(
+			m); /* fails when too long: a chain */
 	ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
 	if (iphl < sizeof(*ip) ||
 	    rte_pktmbuf_data_len(m) < iphl + sizeof(*th)) {
@@ -1422,7 +1431,7 @@ hs_tcp_parse(struct hs_lcore *lc, struct rte_mbuf *m, struct hs_tcp_seg *s,
 		return -EINVAL;
 	}
 	tot = rte_be_to_cpu_16(ip->total_length);
-	if (tot > rte_pktmbuf_data_len(m) || tot < iphl + sizeof(*th)) {
+	if (tot > rte_pktmbuf_pkt_len(m) || tot < iphl + sizeof(*th)) {
 		lc->stats.drop_tcp_short++;
 		return -EINVAL;
 	}
@@ -1432,12 +1441,16 @@ hs_tcp_parse(struct hs_lcore *lc, struct rte_mbuf *m, struct hs_tcp_seg *s,
 		lc->stats.drop_tcp_hlen++;
 		return -EINVAL;
 	}
+	if (HS_UNLIKELY(iphl + thl > rte_pktmbuf_data_len(m))) {
+		lc->stats.drop_tcp_short++; /* options beyond the first mbuf */
+		return -EINVAL;
+	}
 	/* RX checksum offload: trust the port's verdict when it has one. */
 	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) ==
 		    RTE_MBUF_F_RX_L4_CKSUM_BAD ||
 	    ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) !=
 		     RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
-	     !hs_tcp_cksum_ok(ip, th, tot - iphl))) {
+	     !hs_tcp_cksum_ok(m, ip, iphl, tot - iphl))) {
 		lc->stats.drop_tcp_csum++;
 		return -EINVAL;
 	}
@@ -1462,12 +1475,72 @@ hs_tcp_parse(struct hs_lcore *lc, struct rte_mbuf *m, struct hs_tcp_seg *s,
 	s->ack = rte_be_to_cpu_32(th->recv_ack);
 	s->wnd = rte_be_to_cpu_16(th->rx_win);
 	s->dlen = tot - iphl - thl;
+	s->frame_dlen = 0;
 	s->len = s->dlen + !!(s->flags & HS_TH_SYN) + !!(s->flags & HS_TH_FIN);
-	/* Keep only the payload in m. */
-	if (rte_pktmbuf_data_len(m) > tot)
-		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - tot));
+	/* Keep only the payload in m (hs_ipv4_input trimmed any padding). */
+	if (rte_pktmbuf_pkt_len(m) > tot &&
+	    rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - tot)) !=
+		    0) {
+		lc->stats.drop_tcp_short++;
+		return -EINVAL;
+	}
 	rte_pktmbuf_adj(m, (uint16_t)(iphl + thl));
 	return 0;
+}
+
+/* A segment whose payload arrived as a chain of mbufs (a frame longer
+ * than one mbuf holds): everything here keeps one mbuf per queued
+ * segment, so it goes in as consecutive segments, one per mbuf that holds
+ * payload, each with the headers' ACK, window and options, sequence
+ * numbers following on, FIN and PSH on the last only.  Data-bearing
+ * pieces are never duplicate ACKs (RFC 5681 §2), and the options are
+ * idempotent (the SACK blocks, the timestamps of one frame); output
+ * waits for the last piece (lc->tcp.rx_defer), so a frame gets one ACK
+ * as any segment does, never one per piece (a peer counting duplicate
+ * ACKs would retransmit on one reordered frame).  Consumes m; stops
+ * feeding (and frees the rest) when the connection closes. */
+static void
+hs_tcp_input_chain(struct hs_tcp_conn *c, struct hs_tcp_seg *s,
+		   struct rte_mbuf *m)
+{
+	uint8_t fin = s->flags & (HS_TH_FIN | HS_TH_PSH);
+	uint32_t seq = s->seq, frame = s->dlen;
+
+	c->lc->stats.tcp_rx_chain++;
+	c->lc->tcp.rx_defer = c;
+	while (m != NULL) {
+		struct rte_mbuf *next = m->next;
+		uint32_t k = rte_pktmbuf_data_len(m);
+
+		m->next = NULL;
+		m->nb_segs = 1;
+		m->pkt_len = k;
+		if (k == 0 && !(next == NULL && (fin & HS_TH_FIN))) {
+			/* the headers' mbuf, emptied (a piece without data
+			 * would pass for a duplicate ACK) */
+			rte_pktmbuf_free_seg(m);
+			m = next;
+			continue;
+		}
+		s->seq = seq;
+		s->dlen = k;
+		s->flags = (uint8_t)(s->flags & ~(HS_TH_FIN | HS_TH_PSH));
+		s->frame_dlen = 1;
+		if (next == NULL) {
+			s->flags |= fin;
+			s->frame_dlen = frame;
+		}
+		s->len = k + !!(s->flags & HS_TH_FIN);
+		seq += k;
+		hs_tcp_conn_input(c, s, m);
+		m = next;
+		if (m != NULL && c->state == HS_TCP_CLOSED) {
+			rte_pktmbuf_free(m);
+			break;
+		}
+	}
+	c->lc->tcp.rx_defer = NULL;
+	hs_tcp_output(c); /* nothing when dead (busy keeps c) */
 }
 
 /* RFC 6191 §2: may SYN s reopen TIME_WAIT conn c?  With timestamps on
@@ -1527,6 +1600,9 @@ hs_tcp_input(struct hs_lcore *lc, struct rte_mbuf *m)
 		return;
 	}
 	c->busy++;
-	hs_tcp_conn_input(c, &s, m);
+	if (HS_LIKELY(m->nb_segs == 1) || (s.flags & HS_TH_SYN))
+		hs_tcp_conn_input(c, &s, m);
+	else
+		hs_tcp_input_chain(c, &s, m);
 	hs_tcp_conn_put(c);
 }

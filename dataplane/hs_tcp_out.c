@@ -169,6 +169,60 @@ hs_tcp_chain_even(const struct rte_mbuf *m)
 	return true;
 }
 
+/* Room for len copied payload bytes after the headers in m: in m, and
+ * when they do not fit (an MTU above the mbufs' room) in more packet
+ * mbufs chained to it, at most lc->tx_max_segs in all (hs_tcp_our_mss
+ * keeps segments within that).  *at: where the payload starts in m.
+ * Returns 0 or -ENOBUFS (m as it was but for appended tails; the caller
+ * frees the chain). */
+static int
+hs_tcp_copy_room(struct hs_lcore *lc, struct rte_mbuf *m, uint32_t len,
+		 uint8_t **at)
+{
+	uint32_t k = HS_MIN(len, (uint32_t)rte_pktmbuf_tailroom(m));
+	struct rte_mbuf *last = m;
+
+	*at = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)k);
+	for (len -= k; len > 0; len -= k) {
+		struct rte_mbuf *s;
+
+		if (m->nb_segs >= lc->tx_max_segs)
+			return -ENOBUFS; /* beyond hs_tcp_our_mss: a bug */
+		s = rte_pktmbuf_alloc(lc->pool);
+		if (HS_UNLIKELY(s == NULL))
+			return -ENOBUFS;
+		k = HS_MIN(len, (uint32_t)rte_pktmbuf_tailroom(s));
+		rte_pktmbuf_append(s, (uint16_t)k);
+		last->next = s;
+		last = s;
+		m->nb_segs++;
+		m->pkt_len += k;
+	}
+	return 0;
+}
+
+/* Copy len bytes at offset off of q into the room hs_tcp_copy_room made:
+ * from at in m's first mbuf on, then each chained mbuf's data. */
+static void
+hs_tcp_copy_payload(struct hs_mbuf_q *q, uint32_t off, uint32_t len,
+		    struct rte_mbuf *m, uint8_t *at)
+{
+	uint32_t k = (uint32_t)(rte_pktmbuf_mtod(m, uint8_t *) +
+				rte_pktmbuf_data_len(m) - at);
+
+	for (;;) {
+		k = HS_MIN(k, len);
+		hs_mq_copy(q, off, at, k);
+		off += k;
+		len -= k;
+		m = m->next;
+		if (len == 0 || m == NULL)
+			return;
+		at = rte_pktmbuf_mtod(m, uint8_t *);
+		k = rte_pktmbuf_data_len(m);
+	}
+}
+
 /* Build and send one segment.  Payload: len bytes at offset off of q
  * (q may be NULL when len == 0), by reference when possible (see the top
  * of the file).  opts/optlen: raw options, multiple of 4.  segsz != 0
@@ -189,6 +243,7 @@ hs_tcp_emit(struct hs_lcore *lc, uint32_t saddr, uint32_t daddr, uint16_t sport,
 	uint32_t tot = hdr + len, nseg = 1;
 	struct rte_ipv4_hdr *ip;
 	struct rte_tcp_hdr *th;
+	uint8_t *payload = NULL;
 	bool tso = segsz != 0 && len > segsz;
 	bool copy = !tso &&
 		    (len < HS_TCP_ZC_MIN || lc->tx_max_segs < 2 || lc->tx_copy);
@@ -211,8 +266,9 @@ hs_tcp_emit(struct hs_lcore *lc, uint32_t saddr, uint32_t daddr, uint16_t sport,
 		}
 		copy = rc != 0;
 	}
-	if (copy && len && rte_pktmbuf_append(m, (uint16_t)len) == NULL) {
-		rte_pktmbuf_free(m); /* len > room: caller bug */
+	if (copy && len &&
+	    HS_UNLIKELY(hs_tcp_copy_room(lc, m, len, &payload) < 0)) {
+		rte_pktmbuf_free(m);
 		lc->stats.drop_nombuf++;
 		return -ENOBUFS;
 	}
@@ -230,7 +286,7 @@ hs_tcp_emit(struct hs_lcore *lc, uint32_t saddr, uint32_t daddr, uint16_t sport,
 	if (optlen)
 		memcpy(th + 1, opts, optlen);
 	if (copy && len) {
-		hs_mq_copy(q, off, (uint8_t *)th + thl, len);
+		hs_tcp_copy_payload(q, off, len, m, payload);
 		lc->stats.tcp_tx_copy_bytes += len;
 	} else {
 		lc->stats.tcp_tx_zc_bytes += len;
@@ -1066,7 +1122,7 @@ hs_tcp_output(struct hs_tcp_conn *c)
 {
 	bool tso_ok = c->lc->tso_max != 0;
 
-	if (c->flags & HS_TCPF_DEAD)
+	if ((c->flags & HS_TCPF_DEAD) || HS_UNLIKELY(c->lc->tcp.rx_defer == c))
 		return;
 	if (hs_tcp_sack_recovery(c))
 		hs_tcp_sack_output(c);

@@ -303,6 +303,10 @@ struct hs_tcp_seg {
 	uint32_t dlen; /* payload bytes */
 	uint32_t len;  /* dlen + SYN + FIN (sequence space) */
 	uint32_t wnd;  /* raw window field */
+	/* Payload of the frame this segment is a piece of (hs_tcp_input_chain:
+	 * 1 on all but the last piece, the frame's on the last), for the
+	 * every-second-full-sized-segment ACK rule; 0: dlen, not a piece. */
+	uint32_t frame_dlen;
 	uint8_t flags; /* HS_TH_* */
 	struct hs_tcp_opts opt;
 };
@@ -455,11 +459,16 @@ hs_tcp_wscale_for(uint32_t rcvbuf)
 	return s;
 }
 
-/* Our MSS: IP MTU minus 20 (IP) and 20 (TCP). */
+/* Our MSS: IP MTU minus 20 (IP) and 20 (TCP), and no more than a frame
+ * of copied payload holds with 40 bytes of options (lc->tx_l3_max). */
 static inline uint16_t
 hs_tcp_our_mss(const struct hs_lcore *lc)
 {
-	return (uint16_t)(lc->ifp->mtu - 40);
+	uint32_t mss = (uint32_t)lc->ifp->mtu - 40, cap = lc->tx_l3_max;
+
+	if (cap != 0 && mss + 80 > cap) /* 0: not set (unit tests) */
+		mss = HS_MAX(cap, 80u + HS_TCP_MIN_MSS) - 80;
+	return (uint16_t)mss;
 }
 
 /* Current RTO with exponential backoff, bounded by rto_max (RFC 6298 5.5). */

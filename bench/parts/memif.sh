@@ -5,7 +5,8 @@
 # wolfSSL client, so no kernel is on the path and the server's busy cycles
 # per unit are what bare metal would show without NIC costs.  Scenarios as
 # the httpsd part's: full and resumed handshakes (Connection: close) and
-# keep-alive GETs of 0 B, 1 KiB, 16 KiB, 1 MiB.  memif.md puts httpsd's
+# keep-alive GETs of 0 B, 1 KiB, 16 KiB, 1 MiB, and 1 MiB again at MTU 9000
+# (ka_1m_mtu9000).  MEMIF_SCENARIOS="ka_1k ka_1m" runs only those.  memif.md puts httpsd's
 # busy µs per unit beside the in-process floors measured in the same run
 # (bench_tls: full / resumed handshake, 1 KiB request on in-memory
 # sessions, server CPU only; bench_crypto: 64 x the CPU time of sealing a
@@ -74,15 +75,18 @@ for r in rows:
     except OSError:
         pass
     rate = lg.get("handshakes_per_s" if s.startswith("hs_") else "requests_per_s", "-")
-    fl = floors.get(s)
+    fl = floors.get(s.split("_mtu")[0])
     f2 = lambda v: "%.2f" % v if v is not None else "-"
     print("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
         s, rate, lg.get("lat_p50_us", "-"), lg.get("lat_p99_us", "-"), lg.get("errors", "-"),
-        f2(busy), f2(fl), floor_what.get(s, "-"),
+        f2(busy), f2(fl), floor_what.get(s.split("_mtu")[0], "-"),
         "%.2f" % (busy / fl) if busy and fl else "-"))
 PYEOF
 	log "memif: $(tr '\n' ' ' <"$OUT/memif.md")"
 }
+
+# memif_want SCENARIO: 0 when MEMIF_SCENARIOS (space-separated) is unset or names it
+memif_want() { [ -z "${MEMIF_SCENARIOS:-}" ] || [[ " $MEMIF_SCENARIOS " == *" $1 "* ]]; }
 
 # memif_run SCENARIO BODY CONNS LOADGEN-ARGS...
 memif_run() {
@@ -90,7 +94,7 @@ memif_run() {
 	shift 3
 	measure "$scen" loadgen "$size" "$conns" "$LOADGEN" -l "$CLI_CORE" --no-pci \
 		--no-huge -m 512 --file-prefix "${PFX}g" \
-		"--vdev=net_memif0,role=client,socket=$TMP/memif.sock,socket-abstract=no" -- \
+		"--vdev=net_memif0,role=client,socket=$TMP/memif.sock,socket-abstract=no$MEMIF_VDEV_X" -- \
 		--addr 198.18.0.2/24 --server "$HS_IP" --conns "$conns" --duration "$DURATION" "$@"
 	rm -rf "/var/run/dpdk/${PFX}g"
 }
@@ -103,6 +107,7 @@ part_memif() {
 	fi
 	SERVER=httpsd-memif
 	HS_IP_CUR=$HS_IP
+	MEMIF_VDEV_X=""
 	if ! launch_httpsd "net_memif0,role=server,socket=$TMP/memif.sock,socket-abstract=no"; then
 		log "memif: httpsd did not start (see raw/$SERVER-server.err)"
 		return 0
@@ -112,13 +117,24 @@ part_memif() {
 	# measure runs CMD in CLI_NS on CLI_CORE; memif needs no namespace,
 	# the client one is as good as any.
 	CLI_NS=$HS_CLI_NS
-	memif_run hs_full 40 50 --mode full --path /index.html
-	memif_run hs_resumed 40 50 --mode resume --path /index.html
-	memif_run ka_0 0 50 --mode ka --path /0.bin
-	memif_run ka_1k 1024 50 --mode ka --path /1k.bin
-	memif_run ka_16k 16384 50 --mode ka --path /16k.bin
-	memif_run ka_1m 1048576 8 --mode ka --path /1m.bin
+	memif_want hs_full && memif_run hs_full 40 50 --mode full --path /index.html
+	memif_want hs_resumed && memif_run hs_resumed 40 50 --mode resume --path /index.html
+	memif_want ka_0 && memif_run ka_0 0 50 --mode ka --path /0.bin
+	memif_want ka_1k && memif_run ka_1k 1024 50 --mode ka --path /1k.bin
+	memif_want ka_16k && memif_run ka_16k 16384 50 --mode ka --path /16k.bin
+	memif_want ka_1m && memif_run ka_1m 1048576 8 --mode ka --path /1m.bin
 	stop_httpsd
+	# The same 1 MiB at MTU 9000 on both sides (memif buffers of 9216
+	# bytes: one ring slot per frame; the 2 KiB packet mbufs chain it):
+	# a sixth of the frames, as a NIC's TSO or jumbo frames would give.
+	if memif_want ka_1m_mtu9000 && MEMIF_VDEV_X=,bsize=9216 &&
+		launch_httpsd "net_memif0,role=server,socket=$TMP/memif.sock,socket-abstract=no$MEMIF_VDEV_X" --mtu 9000; then
+		HS_TELEM=/var/run/dpdk/$PFX/dpdk_telemetry.v2
+		SRV_PID=$HS_PID
+		memif_run ka_1m_mtu9000 1048576 8 --mode ka --path /1m.bin --mtu 9000
+		stop_httpsd
+	fi
+	MEMIF_VDEV_X=""
 	rm -f "$TMP/memif.sock"
 	DURATION=$d
 	memif_floors

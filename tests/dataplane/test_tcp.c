@@ -49,7 +49,7 @@ struct cap {
 	uint32_t tsval, tsecr;
 	uint16_t sport, dport;
 	uint32_t dlen;
-	uint8_t data[2048];
+	uint8_t data[9000]; /* up to a jumbo frame */
 	bool cksum_ok, headroom_ok;
 };
 static struct cap caps[2048];
@@ -884,6 +884,158 @@ test_zc_copy_fallback(void)
 	app.c = NULL;
 	held_free();
 	teardown();
+}
+
+/* Handshake announcing MSS mss (peer_port's conn); returns the server's
+ * ISS and, in *syn_mss, the MSS the SYN-ACK announced. */
+static uint32_t
+handshake_mss(uint16_t mss, uint16_t *syn_mss)
+{
+	struct opts o = mss_opt(mss);
+	struct cap *c;
+	uint32_t iss;
+
+	inject_from(peer_port, SRV_PORT, F_SYN, PEER_ISN, 0, NULL, 0, &o);
+	c = EXPECT(F_SYN | F_ACK, caps[rd].seq, PEER_ISN + 1);
+	iss = c ? c->seq : 0;
+	*syn_mss = c ? c->mss : 0;
+	inject(F_ACK, PEER_ISN + 1, iss + 1, NULL, 0);
+	CHECK(app.c != NULL && app.c->state == HS_TCP_ESTABLISHED);
+	EXPECT_NONE();
+	return iss;
+}
+
+/* A segment from the peer whose frame spans mbufs of at most piece
+ * bytes (as a port chains a frame longer than its mbufs); corrupt: flip
+ * one payload byte after the checksum. */
+static void
+inject_chain(uint8_t flags, uint32_t seq, uint32_t ack, const uint8_t *data,
+	     uint32_t dlen, uint32_t piece, bool corrupt)
+{
+	static uint8_t frame[9100];
+	struct rte_ipv4_hdr *ip = (void *)frame;
+	struct rte_tcp_hdr *th = (void *)(ip + 1);
+	struct rte_mbuf *head = NULL, *last = NULL;
+	uint32_t tot = 40 + dlen;
+
+	memset(frame, 0, 40);
+	hs_ipv4_fill(ip, RTE_BE32(PEER_IP), RTE_BE32(SRV_IP), IPPROTO_TCP,
+		     (uint16_t)tot);
+	th->src_port = rte_cpu_to_be_16(peer_port);
+	th->dst_port = rte_cpu_to_be_16(SRV_PORT);
+	th->sent_seq = rte_cpu_to_be_32(seq);
+	th->recv_ack = rte_cpu_to_be_32(ack);
+	th->data_off = 5 << 4;
+	th->tcp_flags = flags;
+	th->rx_win = rte_cpu_to_be_16(peer_win);
+	memcpy(th + 1, data, dlen);
+	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	if (corrupt)
+		frame[tot - 1] ^= 0x40;
+	for (uint32_t off = 0; off < tot; off += piece) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		uint32_t k = HS_MIN(piece, tot - off);
+
+		memcpy(rte_pktmbuf_append(m, (uint16_t)k), frame + off, k);
+		if (head == NULL) {
+			head = m;
+		} else {
+			last->next = m;
+			head->nb_segs++;
+			head->pkt_len += k;
+		}
+		last = m;
+	}
+	head->l3_len = 20;
+	hs_tcp_input(&lc, head);
+}
+
+/* An MTU above the mbufs' room (--mtu 9000, 2 KiB mbufs):
+ *  - on a port that copies, a segment of 8960 bytes goes out as one
+ *    frame copied into a chain of packet mbufs, byte-exact, checksum
+ *    right;
+ *  - on a port taking one mbuf per frame, the MSS we announce is what one
+ *    mbuf holds, not the MTU's;
+ *  - frames the port chained on receive are taken in (one segment per
+ *    mbuf), in order and out of order, data whole, one ACK per two
+ *    full-sized frames (not per piece: the pieces are smaller than the
+ *    MSS), a frame with a bad checksum in its last mbuf dropped. */
+static void
+test_jumbo_frames(void)
+{
+	static uint8_t buf[20000];
+	uint32_t iss, seq = PEER_ISN + 1, room;
+	uint16_t syn_mss;
+	uint64_t chain0, csum0;
+	struct cap *c;
+
+	for (unsigned int i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 7u + i / 251u);
+	ifp.mtu = 9000;
+	setup(16);
+	lc.tx_copy = true;
+	room = rte_pktmbuf_data_room_size(pool) - RTE_PKTMBUF_HEADROOM;
+	lc.tx_l3_max = (uint16_t)(room * lc.tx_max_segs);
+	iss = handshake_mss(8960, &syn_mss);
+	CHECK(syn_mss == 8960);
+	hold_tx = true;
+	CHECK(hs_tcp_send(app.c, buf, 17920) == 17920);
+	hs_tcp_push(app.c);
+	for (int i = 0; i < 2; i++) {
+		c = EXPECT(i == 1 ? F_ACK | F_PSH : F_ACK, iss + 1 + 8960u * i,
+			   seq);
+		CHECK(c && c->dlen == 8960 &&
+		      memcmp(c->data, buf + 8960 * i, 8960) == 0);
+		CHECK(nheld > (unsigned int)i && held[i]->nb_segs == 5 &&
+		      held[i]->pkt_len == 40 + 8960);
+	}
+	EXPECT_NONE();
+	held_free();
+	inject(F_ACK, seq, iss + 1 + 17920, NULL, 0);
+	EXPECT_NONE();
+
+	/* two full-sized frames in 2000-byte mbufs: one ACK, after the
+	 * second; the application reads every byte in order */
+	chain0 = lc.stats.tcp_rx_chain;
+	app.rxlen = 0;
+	inject_chain(F_ACK, seq, iss + 1 + 17920, buf, 8960, 2000, false);
+	EXPECT_NONE();
+	inject_chain(F_ACK | F_PSH, seq + 8960, iss + 1 + 17920, buf + 8960,
+		     8960, 2000, false);
+	EXPECT(F_ACK, iss + 1 + 17920, seq + 17920);
+	EXPECT_NONE();
+	seq += 17920;
+	CHECK(lc.stats.tcp_rx_chain == chain0 + 2);
+	CHECK(app.rxlen == 17920 && memcmp(app.rx, buf, 17920) == 0);
+	/* a bad checksum in the last mbuf: dropped, nothing delivered */
+	csum0 = lc.stats.drop_tcp_csum;
+	inject_chain(F_ACK, seq, iss + 1 + 17920, buf, 1000 + 2000, 2000, true);
+	CHECK(lc.stats.drop_tcp_csum == csum0 + 1 && app.rxlen == 17920);
+	EXPECT_NONE();
+	/* out of order: the second frame first (queued, a duplicate ACK
+	 * with SACK at once), then the first fills the hole */
+	inject_chain(F_ACK, seq + 5000, iss + 1 + 17920, buf + 5000, 5000, 1500,
+		     false);
+	EXPECT(F_ACK, iss + 1 + 17920, seq);
+	inject_chain(F_ACK, seq, iss + 1 + 17920, buf, 5000, 1500, false);
+	EXPECT(F_ACK, iss + 1 + 17920, seq + 10000);
+	EXPECT_NONE();
+	CHECK(app.rxlen == 17920 + 10000 &&
+	      memcmp(app.rx + 17920, buf, 10000) == 0);
+	hs_tcp_abort(app.c);
+	app.c = NULL;
+	teardown();
+
+	/* one mbuf per frame: the MSS is what one mbuf holds */
+	setup(16);
+	lc.tx_max_segs = 1;
+	lc.tx_l3_max = (uint16_t)room;
+	(void)handshake_mss(8960, &syn_mss);
+	CHECK(syn_mss == room - 80);
+	hs_tcp_abort(app.c);
+	app.c = NULL;
+	teardown();
+	ifp.mtu = 1500;
 }
 
 /* hs_tcp_send_mbuf: a chain of small mbufs is queued as is (no copy);
@@ -3167,6 +3319,7 @@ main(int argc, char **argv)
 	test_fast_retransmit();
 	test_zc_views_in_flight();
 	test_zc_copy_fallback();
+	test_jumbo_frames();
 	test_zc_send_mbuf();
 	test_zc_send_ext();
 	test_mem_send_budget();

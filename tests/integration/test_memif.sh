@@ -14,6 +14,7 @@
 #   - a second load generator run on the ports the first one left in
 #     TIME_WAIT on the server: every SYN reopens it (RFC 6191), none
 #     waits a second for its retransmission,
+#   - 1 MiB GETs at MTU 9000 (frames longer than the mbufs: chains),
 # every response complete and none failed, and httpsd's telemetry counts
 # the same work on a port whose driver is net_memif.  Bounded by request
 # counts (--max-requests) with --duration as a cap.
@@ -49,12 +50,14 @@ info=$("$HS_PY" "$HS_LIBDIR/hs_telemetry.py" "$(hs_telemetry_sock)" /httpsd/info
 check_match "telemetry /httpsd/info: port_driver net_memif" '^port_driver net_memif$' "$info"
 
 # loadgen NAME ARGS...: run it (client netns, lcore 0), output in $HS_TMP/NAME.
+# LG_VDEV_X: more memif arguments (the MTU 9000 run's bsize).
+LG_VDEV_X=
 loadgen() {
 	local name=$1
 	shift
 	cli timeout -k 5 60 "$LOADGEN" -l 0 --no-pci --no-huge -m 512 \
 		--file-prefix "${HS_PFX}g" \
-		"--vdev=net_memif0,role=client,socket=$SOCK,socket-abstract=no,rsize=7" -- \
+		"--vdev=net_memif0,role=client,socket=$SOCK,socket-abstract=no,rsize=7$LG_VDEV_X" -- \
 		--addr 198.18.0.2/24 --server "$HS_SRV_IP" --ca "$HS_CERT" "$@" \
 		>"$HS_TMP/$name" 2>"$HS_TMP/$name.err"
 }
@@ -156,5 +159,27 @@ check_ge "no record buffers: every body complete" $((4 * 1048576)) "$(val nopool
 check_eq "no record buffers: none used (tls_rec_buf)" 0 "$(hs_stat tls_rec_buf)"
 info=$("$HS_PY" "$HS_LIBDIR/hs_telemetry.py" "$(hs_telemetry_sock)" /httpsd/info)
 check_eq "no record buffers: /httpsd/info has no rec_bufs" 0 "$(grep -c '^rec_bufs ' <<<"$info")"
+stop_httpsd
+
+# --mtu 9000 on both sides (memif slots of 9216 bytes; the 2 KiB packet
+# mbufs cannot hold a frame): the server copies each 8960-byte segment
+# into a chain of packet mbufs, the load generator's stack takes the
+# chains the port hands it as one segment per mbuf; 1 MiB bodies whole,
+# no retransmission, no drop, every mbuf back.
+HS_VDEV="net_memif0,role=server,socket=$SOCK,socket-abstract=no,rsize=7,bsize=9216"
+LG_VDEV_X=,bsize=9216
+start_httpsd --keepalive-requests 100000 --mtu 9000 ||
+	hs_fatal "httpsd did not start on net_memif with --mtu 9000"
+tx0=$(hs_stat tx_tcp)
+loadgen jumbo --mode ka --path /1m.bin --conns 4 --max-requests 32 --duration 30 --mtu 9000
+check_eq "MTU 9000: loadgen exit 0" 0 "$?"
+check_eq "MTU 9000: no errors" 0 "$(val jumbo errors)"
+check_ge "MTU 9000: every body complete" $((32 * 1048576)) "$(val jumbo body_bytes)"
+check_ge "MTU 9000: the client took chained frames in (tcp_rx_chain)" 3000 "$(client_stat jumbo tcp_rx_chain)"
+check_ge "MTU 9000: segments of 8 KB and more (bytes per segment sent)" 8000 \
+	$(($(hs_stat tcp_tx_copy_bytes) / ($(hs_stat tx_tcp) - tx0)))
+check_eq "MTU 9000: no retransmission" 0 "$(hs_stat tcp_rexmt)"
+check_eq "MTU 9000: the client dropped nothing as short" 0 "$(client_stat jumbo drop_tcp_short)"
+check_eq "MTU 9000: the client dropped no bad checksum" 0 "$(client_stat jumbo drop_tcp_csum)"
 stop_httpsd
 hs_finish

@@ -19,7 +19,7 @@ cksum_ok(const struct rte_ipv4_hdr *ip, const void *l4)
 void
 hs_cap_read(const struct rte_mbuf *m, struct hs_cap_seg *seg)
 {
-	static uint8_t flat[2048];
+	static uint8_t flat[65536]; /* an IPv4 datagram at most */
 	const struct rte_ipv4_hdr *ip = rte_pktmbuf_read(
 		m, 0, HS_MIN(rte_pktmbuf_pkt_len(m), (uint32_t)sizeof(flat)),
 		flat);
