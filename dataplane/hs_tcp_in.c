@@ -13,6 +13,7 @@
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
+#include "hs_cksum.h"
 #include "hs_net.h"
 #include "hs_tcp_var.h"
 
@@ -1398,7 +1399,8 @@ hs_tcp_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
 	uint16_t raw;
 
 	if (HS_LIKELY(m->nb_segs == 1))
-		raw = rte_raw_cksum((const uint8_t *)ip + iphl, l4len);
+		raw = hs_cksum_fold(
+			hs_cksum_add((const uint8_t *)ip + iphl, l4len, 0));
 	else if (rte_raw_cksum_mbuf(m, iphl, l4len, &raw) != 0)
 		return false;
 	sum += raw;
