@@ -16,9 +16,12 @@
 #include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <stdbool.h>
 #include <string.h>
 
+#include <rte_dev.h>
+#include <rte_devargs.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
@@ -233,6 +236,24 @@ hs_port_rss(struct rte_eth_conf *conf, const struct rte_eth_dev_info *info,
 	return true;
 }
 
+/* The memif buffer size a net_memif port was given (its --vdev
+ * "bsize=N"; 2048, the PMD's default, without one). */
+static unsigned long
+hs_port_memif_bsize(const struct rte_eth_dev_info *info)
+{
+	const struct rte_devargs *da =
+		info->device != NULL ? rte_dev_devargs(info->device) : NULL;
+	const char *a = da != NULL ? da->args : NULL;
+
+	for (; a != NULL && *a != '\0'; a = strchr(a, ',')) {
+		if (*a == ',')
+			a++;
+		if (strncmp(a, "bsize=", 6) == 0)
+			return strtoul(a + 6, NULL, 0);
+	}
+	return 2048;
+}
+
 int
 hs_port_init(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
 	     uint16_t mtu, struct rte_ether_addr *mac, char *err, size_t errlen)
@@ -256,6 +277,19 @@ hs_port_init(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
 		return hs_port_err(err, errlen, port_id, rc,
 				   "cannot get device info");
 	(void)rte_eth_dev_get_name_by_port(port_id, name);
+	/* A frame longer than one memif buffer spans several ring slots:
+	 * DPDK 22.11's memif PMD delivered such frames cut and shifted
+	 * (frames starting mid-packet) at the other end. */
+	if (mtu != 0 && info.driver_name != NULL &&
+	    strcmp(info.driver_name, "net_memif") == 0 &&
+	    (unsigned long)mtu + RTE_ETHER_HDR_LEN > hs_port_memif_bsize(&info))
+		return hs_port_err(
+			err, errlen, port_id, -EINVAL,
+			"%s buffers of %lu bytes cannot hold a frame "
+			"of MTU %u: add bsize=%u to --vdev (both "
+			"ends)",
+			name, hs_port_memif_bsize(&info), mtu,
+			(unsigned int)mtu + RTE_ETHER_HDR_LEN);
 	if (nb_queues > info.max_rx_queues || nb_queues > info.max_tx_queues) {
 		uint16_t have = RTE_MIN(info.max_rx_queues, info.max_tx_queues);
 
