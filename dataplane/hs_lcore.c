@@ -115,16 +115,24 @@ hs_lcore_tx_max_segs(uint16_t port_id)
  * whole frame, Ethernet header included, against the port MTU, where
  * it checks only the IP datagram of other frames: its segments are
  * kept 14 bytes shorter, or it refuses the frame. */
-/* lc->tx_l3_max: the IPv4 bytes tx_max_segs packet mbufs hold (each
- * the pool's data room less the headroom, where Ethernet goes), at most
+/* The pool's data room less the headroom (where Ethernet goes). */
+static uint16_t
+hs_lcore_mbuf_room(const struct hs_lcore *lc)
+{
+	uint32_t room = rte_pktmbuf_data_room_size(lc->pool);
+
+	return (uint16_t)(room > RTE_PKTMBUF_HEADROOM
+				  ? room - RTE_PKTMBUF_HEADROOM
+				  : 0);
+}
+
+/* lc->tx_l3_max: the IPv4 bytes tx_max_segs packet mbufs hold, at most
  * 65535. */
 static uint16_t
 hs_lcore_tx_l3_max(const struct hs_lcore *lc)
 {
-	uint32_t room = rte_pktmbuf_data_room_size(lc->pool);
-
-	room = room > RTE_PKTMBUF_HEADROOM ? room - RTE_PKTMBUF_HEADROOM : 0;
-	return (uint16_t)HS_MIN(room * lc->tx_max_segs, 65535u);
+	return (uint16_t)HS_MIN((uint32_t)lc->tx_mbuf_room * lc->tx_max_segs,
+				65535u);
 }
 
 static void
@@ -253,6 +261,7 @@ hs_lcore_init(struct hs_lcore *lc, const struct hs_netif *ifp,
 	lc->tx_csum_even =
 		lc->tx_csum_offload && hs_lcore_tx_csum_even(port_id);
 	hs_lcore_tso_init(lc, port_id);
+	lc->tx_mbuf_room = hs_lcore_mbuf_room(lc);
 	lc->tx_l3_max = hs_lcore_tx_l3_max(lc);
 	lc->port_gated = port_id != HS_PORT_NONE && hs_port_is_memif(port_id);
 	lc->port_gen = __atomic_load_n(&hs_port_memif_gen, __ATOMIC_ACQUIRE);

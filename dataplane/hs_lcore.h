@@ -110,6 +110,7 @@ struct hs_lcore {
 	 * needs).  Bounds our MSS below an MTU the mbufs cannot hold (--mtu
 	 * 9000 with 2 KiB mbufs on a port taking one segment per frame). */
 	uint16_t tx_l3_max;
+	uint16_t tx_mbuf_room; /* data room of a packet mbuf less headroom */
 	/* The port's TCP checksum offload sums each mbuf of a chain on its
 	 * own (net_tap in DPDK 22.11): right only when every mbuf but the
 	 * last holds an even number of the segment's bytes (hs_tcp_out.c

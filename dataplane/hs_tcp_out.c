@@ -201,8 +201,12 @@ hs_tcp_emit(struct hs_lcore *lc, uint32_t saddr, uint32_t daddr, uint16_t sport,
 	struct rte_tcp_hdr *th;
 	uint8_t *payload = NULL;
 	bool tso = segsz != 0 && len > segsz;
-	bool copy = !tso &&
-		    (len < HS_TCP_ZC_MIN || lc->tx_max_segs < 2 || lc->tx_copy);
+	/* A port that copies frames anyway gets the payload copied into the
+	 * header mbuf when it fits there; a longer one (an MTU above the
+	 * mbufs' room) goes as views, which the port copies from directly,
+	 * rather than copied into a chain of mbufs first. */
+	bool copy = !tso && (len < HS_TCP_ZC_MIN || lc->tx_max_segs < 2 ||
+			     (lc->tx_copy && hdr + len <= lc->tx_mbuf_room));
 	int rc;
 
 	if (HS_UNLIKELY(m == NULL)) {

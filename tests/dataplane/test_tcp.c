@@ -952,8 +952,9 @@ inject_chain(uint8_t flags, uint32_t seq, uint32_t ack, const uint8_t *data,
 
 /* An MTU above the mbufs' room (--mtu 9000, 2 KiB mbufs):
  *  - on a port that copies, a segment of 8960 bytes goes out as one
- *    frame copied into a chain of packet mbufs, byte-exact, checksum
- *    right;
+ *    frame of views of the send queue (longer than the header mbuf's
+ *    room), or, when the range needs more views than the port takes,
+ *    copied into a chain of packet mbufs; byte-exact, checksum right;
  *  - on a port taking one mbuf per frame, the MSS we announce is what one
  *    mbuf holds, not the MTU's;
  *  - frames the port chained on receive are taken in (one segment per
@@ -966,7 +967,7 @@ test_jumbo_frames(void)
 	static uint8_t buf[20000];
 	uint32_t iss, seq = PEER_ISN + 1, room;
 	uint16_t syn_mss;
-	uint64_t chain0, csum0;
+	uint64_t chain0, csum0, zc0, cp0;
 	struct cap *c;
 
 	for (unsigned int i = 0; i < sizeof(buf); i++)
@@ -978,17 +979,27 @@ test_jumbo_frames(void)
 	lc.tx_l3_max = (uint16_t)(room * lc.tx_max_segs);
 	iss = handshake_mss(8960, &syn_mss);
 	CHECK(syn_mss == 8960);
+	lc.tx_mbuf_room = (uint16_t)room;
 	hold_tx = true;
-	CHECK(hs_tcp_send(app.c, buf, 17920) == 17920);
-	hs_tcp_push(app.c);
+	/* the first as views of the send queue (the port copies from
+	 * them), the second, with views limited to fewer than it needs,
+	 * copied into a chain of five packet mbufs */
+	zc0 = lc.stats.tcp_tx_zc_bytes;
+	cp0 = lc.stats.tcp_tx_copy_bytes;
 	for (int i = 0; i < 2; i++) {
-		c = EXPECT(i == 1 ? F_ACK | F_PSH : F_ACK, iss + 1 + 8960u * i,
-			   seq);
+		lc.tx_max_segs = i == 0 ? HS_TX_MAX_SEGS : 5;
+		CHECK(hs_tcp_send(app.c, buf + 8960 * i, 8960) == 8960);
+		hs_tcp_push(app.c);
+		c = EXPECT(F_ACK | F_PSH, iss + 1 + 8960u * i, seq);
 		CHECK(c && c->dlen == 8960 &&
 		      memcmp(c->data, buf + 8960 * i, 8960) == 0);
-		CHECK(nheld > (unsigned int)i && held[i]->nb_segs == 5 &&
-		      held[i]->pkt_len == 40 + 8960);
+		CHECK(nheld > (unsigned int)i && held[i]->pkt_len == 40 + 8960);
 	}
+	CHECK(nheld == 2 && held[0]->nb_segs > 1 && held[0]->data_len == 40 &&
+	      held[1]->nb_segs == 5);
+	CHECK(lc.stats.tcp_tx_zc_bytes == zc0 + 8960 &&
+	      lc.stats.tcp_tx_copy_bytes == cp0 + 8960);
+	lc.tx_max_segs = HS_TX_MAX_SEGS;
 	EXPECT_NONE();
 	held_free();
 	inject(F_ACK, seq, iss + 1 + 17920, NULL, 0);
