@@ -368,41 +368,42 @@ teardown(void)
 	hs_tcp_params = saved_params;
 }
 
-/* Handshake with MSS 1000; returns the server's ISS. After it the peer's
- * next sequence number is PEER_ISN + 1. */
+/* Handshake announcing MSS mss (peer_port's conn); returns the server's
+ * ISS and, in *syn_mss, the MSS the SYN-ACK announced. */
 static uint32_t
-handshake(void)
+handshake_mss(uint16_t mss, uint16_t *syn_mss)
 {
-	struct opts o = mss_opt(1000);
+	struct opts o = mss_opt(mss);
 	struct cap *c;
 	uint32_t iss;
 
 	inject_from(peer_port, SRV_PORT, F_SYN, PEER_ISN, 0, NULL, 0, &o);
 	c = EXPECT(F_SYN | F_ACK, caps[rd].seq, PEER_ISN + 1);
 	iss = c ? c->seq : 0;
+	*syn_mss = c ? c->mss : 0;
 	inject(F_ACK, PEER_ISN + 1, iss + 1, NULL, 0);
-	CHECK(app.accepted == 1);
 	CHECK(app.c != NULL && app.c->state == HS_TCP_ESTABLISHED);
 	EXPECT_NONE();
 	return iss;
 }
 
-/* handshake() for the n-th accepted conn of a test (app.multi). */
+/* handshake_mss(1000) for the n-th accepted conn of a test (app.multi). */
 static uint32_t
 handshake_n(int n)
 {
-	struct opts o = mss_opt(1000);
-	struct cap *c;
-	uint32_t iss;
+	uint16_t syn_mss;
+	uint32_t iss = handshake_mss(1000, &syn_mss);
 
-	inject_from(peer_port, SRV_PORT, F_SYN, PEER_ISN, 0, NULL, 0, &o);
-	c = EXPECT(F_SYN | F_ACK, caps[rd].seq, PEER_ISN + 1);
-	iss = c ? c->seq : 0;
-	inject(F_ACK, PEER_ISN + 1, iss + 1, NULL, 0);
 	CHECK(app.accepted == n);
-	CHECK(app.c != NULL && app.c->state == HS_TCP_ESTABLISHED);
-	EXPECT_NONE();
 	return iss;
+}
+
+/* Handshake with MSS 1000; returns the server's ISS. After it the peer's
+ * next sequence number is PEER_ISN + 1. */
+static uint32_t
+handshake(void)
+{
+	return handshake_n(1);
 }
 
 /* ---- tests ---------------------------------------------------------- */
@@ -884,25 +885,6 @@ test_zc_copy_fallback(void)
 	app.c = NULL;
 	held_free();
 	teardown();
-}
-
-/* Handshake announcing MSS mss (peer_port's conn); returns the server's
- * ISS and, in *syn_mss, the MSS the SYN-ACK announced. */
-static uint32_t
-handshake_mss(uint16_t mss, uint16_t *syn_mss)
-{
-	struct opts o = mss_opt(mss);
-	struct cap *c;
-	uint32_t iss;
-
-	inject_from(peer_port, SRV_PORT, F_SYN, PEER_ISN, 0, NULL, 0, &o);
-	c = EXPECT(F_SYN | F_ACK, caps[rd].seq, PEER_ISN + 1);
-	iss = c ? c->seq : 0;
-	*syn_mss = c ? c->mss : 0;
-	inject(F_ACK, PEER_ISN + 1, iss + 1, NULL, 0);
-	CHECK(app.c != NULL && app.c->state == HS_TCP_ESTABLISHED);
-	EXPECT_NONE();
-	return iss;
 }
 
 /* A segment from the peer whose frame spans mbufs of at most piece
