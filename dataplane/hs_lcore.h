@@ -106,9 +106,10 @@ struct hs_lcore {
 	uint8_t tso_max_segs, tso_mtu_segs;
 	/* Largest IPv4 datagram one TX frame of copied payload can be built
 	 * in: tx_max_segs packet mbufs of the pool's room (hs_tcp_out.c
-	 * copies a segment into its header mbuf and as many more as it
-	 * needs).  Bounds our MSS below an MTU the mbufs cannot hold (--mtu
-	 * 9000 with 2 KiB mbufs on a port taking one segment per frame). */
+	 * copies a payload its views cannot carry into its header mbuf and
+	 * as many more as it needs).  Bounds our MSS below an MTU the mbufs
+	 * cannot hold (--mtu 9000 with 2 KiB mbufs on a port taking one
+	 * segment per frame). */
 	uint16_t tx_l3_max;
 	uint16_t tx_mbuf_room; /* data room of a packet mbuf less headroom */
 	/* The port's TCP checksum offload sums each mbuf of a chain on its

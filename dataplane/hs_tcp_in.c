@@ -1423,9 +1423,9 @@ hs_tcp_parse(struct hs_lcore *lc, struct rte_mbuf *m, struct hs_tcp_seg *s,
 	const struct rte_tcp_hdr *th;
 	uint32_t iphl = m->l3_len, tot, thl;
 
+	/* a frame too long for one mbuf stays a chain */
 	if (HS_UNLIKELY(!rte_pktmbuf_is_contiguous(m)))
-		(void)rte_pktmbuf_linearize(
-			m); /* fails when too long: a chain */
+		(void)rte_pktmbuf_linearize(m);
 	ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
 	if (iphl < sizeof(*ip) ||
 	    rte_pktmbuf_data_len(m) < iphl + sizeof(*th)) {
