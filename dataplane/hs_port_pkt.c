@@ -137,10 +137,45 @@ struct hsp_internals {
 
 #define HSP_HDR_MAX (RTE_ETHER_HDR_LEN + 60 + 60)
 
+/* Append n bytes at src to m's data, chaining more mbufs of mp when
+ * the last one is full (a segment longer than one mbuf: an MTU above the
+ * mbufs' room; the stack takes such chains, hs_tcp_input_chain).
+ * Returns 0, or -1 when mp is empty (m's chain is the caller's to
+ * free). */
+static int
+hsp_append(struct rte_mempool *mp, struct rte_mbuf *m, const uint8_t *src,
+	   uint32_t n)
+{
+	struct rte_mbuf *last = rte_pktmbuf_lastseg(m);
+
+	while (n > 0) {
+		uint32_t k = RTE_MIN(n, (uint32_t)rte_pktmbuf_tailroom(last));
+
+		if (k == 0) {
+			struct rte_mbuf *x = rte_pktmbuf_alloc(mp);
+
+			if (x == NULL)
+				return -1;
+			last->next = x;
+			last = x;
+			m->nb_segs++;
+			continue;
+		}
+		memcpy(rte_pktmbuf_mtod_offset(last, uint8_t *,
+					       last->data_len),
+		       src, k);
+		last->data_len = (uint16_t)(last->data_len + k);
+		m->pkt_len += k;
+		src += k;
+		n -= k;
+	}
+	return 0;
+}
+
 /* A TCP aggregate (a GSO frame of a peer on this host, or GRO's work;
  * virtio-net header gso_type TCPV4) of len bytes at f: cut back into
- * segments of vh->gso_size payload bytes, each a contiguous mbuf with the
- * aggregate's headers fixed up (IPv4 length, id and checksum; TCP
+ * segments of vh->gso_size payload bytes, each an mbuf (a chain when
+ * longer than one holds) with the aggregate's headers fixed up (IPv4 length, id and checksum; TCP
  * sequence number; FIN and PSH on the last segment only, CWR on the first
  * only), as the peer's GSO would have sent them, appended to q->pend.
  * The TCP checksum is taken as good: the kernel says so (NEEDS_CSUM,
@@ -188,7 +223,7 @@ hsp_rx_split(struct hsp_rxq *q, const uint8_t *f, uint32_t len,
 		struct rte_mbuf *s = rte_pktmbuf_alloc(q->mp);
 		uint8_t *d;
 
-		if (s == NULL || rte_pktmbuf_tailroom(s) < hlen + n) {
+		if (s == NULL || rte_pktmbuf_tailroom(s) < hlen) {
 			rte_pktmbuf_free(s);
 			rte_pktmbuf_free_bulk(&q->pend[q->npend], k);
 			q->nombuf++;
@@ -207,9 +242,14 @@ hsp_rx_split(struct hsp_rxq *q, const uint8_t *f, uint32_t len,
 			th->tcp_flags &= (uint8_t)~RTE_TCP_CWR_FLAG;
 		d = rte_pktmbuf_mtod(s, uint8_t *);
 		memcpy(d, h, hlen);
-		memcpy(d + hlen, f + hlen + k * gso, n);
-		s->data_len = (uint16_t)(hlen + n);
-		s->pkt_len = hlen + n;
+		s->data_len = (uint16_t)hlen;
+		s->pkt_len = hlen;
+		if (hsp_append(q->mp, s, f + hlen + k * gso, n) < 0) {
+			rte_pktmbuf_free(s);
+			rte_pktmbuf_free_bulk(&q->pend[q->npend], k);
+			q->nombuf++;
+			return;
+		}
 		s->port = q->port_id;
 		s->ol_flags = RTE_MBUF_F_RX_IP_CKSUM_GOOD |
 			      RTE_MBUF_F_RX_L4_CKSUM_GOOD;
@@ -241,15 +281,13 @@ hsp_rx_frame(struct hsp_rxq *q, const uint8_t *f, uint32_t len,
 		q->nombuf++;
 		return;
 	}
-	if (len > rte_pktmbuf_tailroom(m)) {
-		/* longer than one mbuf and not a TCP aggregate */
-		q->trunc++;
+	/* longer than one mbuf and not a TCP aggregate (a jumbo frame):
+	 * a chain */
+	if (hsp_append(q->mp, m, f, len) < 0) {
+		q->nombuf++;
 		rte_pktmbuf_free(m);
 		return;
 	}
-	rte_memcpy(rte_pktmbuf_mtod(m, void *), f, len);
-	m->data_len = (uint16_t)len;
-	m->pkt_len = len;
 	m->port = q->port_id;
 	/* NEEDS_CSUM: a peer on this host that never summed it. */
 	if (vh->flags & (VIRTIO_NET_HDR_F_NEEDS_CSUM |
@@ -640,7 +678,7 @@ hsp_close(struct rte_eth_dev *dev)
 /* Driver counters beyond the basic stats, summed over the queues. */
 static const char *const hsp_xstat_names[] = {
 	"rx_aggregates",     /* TCP aggregates cut back into segments */
-	"rx_truncated",      /* too long for our buffers, not TCP: dropped */
+	"rx_truncated",      /* cut short (socket full, overflow buffer): dropped */
 	"tx_tso_frames",     /* frames the kernel segments */
 	"tx_refused",        /* frames the kernel refused, dropped */
 	"rx_bad_aggregates", /* aggregates with headers we cannot cut */
