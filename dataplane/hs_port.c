@@ -342,6 +342,14 @@ hs_port_init(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
 	    (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO))
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
 	conf.rxmode.offloads |= info.rx_offload_capa & HS_PORT_RX_CSUM;
+	/* Frames longer than one mbuf (an MTU above the pool's room): ports
+	 * that offer RX scatter chain them (NICs and net_tap otherwise cut
+	 * or drop them; TCP takes chains, hs_tcp_input_chain). */
+	if (mtu != 0 && (uint32_t)mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN >
+				(uint32_t)rte_pktmbuf_data_room_size(pool) -
+					RTE_PKTMBUF_HEADROOM)
+		conf.rxmode.offloads |=
+			info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER;
 	rc = rte_eth_dev_configure(port_id, nb_queues, nb_queues, &conf);
 	if (rc != 0)
 		return hs_port_err(err, errlen, port_id, rc,
