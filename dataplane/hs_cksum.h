@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <rte_byteorder.h>
+#include <rte_mbuf.h>
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #endif
@@ -98,6 +99,30 @@ hs_cksum_fold(uint64_t sum)
 	sum = (sum & 0xffffu) + (sum >> 16);
 	sum = (sum & 0xffffu) + (sum >> 16);
 	return (uint16_t)sum;
+}
+
+/* hs_cksum_add over len bytes of m's chain from byte off of its data
+ * on: a piece starting at an odd offset of the range adds its sum
+ * byte-swapped (RFC 1071 §2(B)).  The chain must hold them. */
+static inline uint64_t
+hs_cksum_add_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len,
+		  uint64_t sum)
+{
+	uint32_t done = 0;
+
+	for (; m != NULL && off >= rte_pktmbuf_data_len(m); m = m->next)
+		off -= rte_pktmbuf_data_len(m);
+	for (; m != NULL && done < len; m = m->next, off = 0) {
+		uint32_t n = RTE_MIN((uint32_t)rte_pktmbuf_data_len(m) - off,
+				     len - done);
+		uint16_t part = hs_cksum_fold(hs_cksum_add(
+			rte_pktmbuf_mtod_offset(m, const uint8_t *, off), n,
+			0));
+
+		sum += (done & 1) ? rte_bswap16(part) : part;
+		done += n;
+	}
+	return sum;
 }
 
 #endif /* HS_CKSUM_H */

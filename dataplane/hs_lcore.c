@@ -108,13 +108,6 @@ hs_lcore_tx_max_segs(uint16_t port_id)
 	return (uint8_t)HS_MAX(n, 1);
 }
 
-/* TSO limits of port_id into lc (lc->tso_max 0: none).  Ports report
- * how many mbufs one frame (nb_seg_max) and one segment of it
- * (nb_mtu_seg_max: 8 on i40e and ice) may span.  net_tap's TSO
- * (librte_gso in its TX burst, DPDK 22.11) checks each cut segment's
- * whole frame, Ethernet header included, against the port MTU, where
- * it checks only the IP datagram of other frames: its segments are
- * kept 14 bytes shorter, or it refuses the frame. */
 /* The pool's data room less the headroom (where Ethernet goes). */
 static uint16_t
 hs_lcore_mbuf_room(const struct hs_lcore *lc)
@@ -126,15 +119,13 @@ hs_lcore_mbuf_room(const struct hs_lcore *lc)
 				  : 0);
 }
 
-/* lc->tx_l3_max: the IPv4 bytes tx_max_segs packet mbufs hold, at most
- * 65535. */
-static uint16_t
-hs_lcore_tx_l3_max(const struct hs_lcore *lc)
-{
-	return (uint16_t)HS_MIN((uint32_t)lc->tx_mbuf_room * lc->tx_max_segs,
-				65535u);
-}
-
+/* TSO limits of port_id into lc (lc->tso_max 0: none).  Ports report
+ * how many mbufs one frame (nb_seg_max) and one segment of it
+ * (nb_mtu_seg_max: 8 on i40e and ice) may span.  net_tap's TSO
+ * (librte_gso in its TX burst, DPDK 22.11) checks each cut segment's
+ * whole frame, Ethernet header included, against the port MTU, where
+ * it checks only the IP datagram of other frames: its segments are
+ * kept 14 bytes shorter, or it refuses the frame. */
 static void
 hs_lcore_tso_init(struct hs_lcore *lc, uint16_t port_id)
 {
@@ -262,7 +253,6 @@ hs_lcore_init(struct hs_lcore *lc, const struct hs_netif *ifp,
 		lc->tx_csum_offload && hs_lcore_tx_csum_even(port_id);
 	hs_lcore_tso_init(lc, port_id);
 	lc->tx_mbuf_room = hs_lcore_mbuf_room(lc);
-	lc->tx_l3_max = hs_lcore_tx_l3_max(lc);
 	lc->port_gated = port_id != HS_PORT_NONE && hs_port_is_memif(port_id);
 	lc->port_gen = __atomic_load_n(&hs_port_memif_gen, __ATOMIC_ACQUIRE);
 	lc->port_open = !lc->port_gated;

@@ -104,14 +104,12 @@ struct hs_lcore {
 	uint32_t tso_max;
 	uint16_t tso_l3_max;
 	uint8_t tso_max_segs, tso_mtu_segs;
-	/* Largest IPv4 datagram one TX frame of copied payload can be built
-	 * in: tx_max_segs packet mbufs of the pool's room (hs_tcp_out.c
-	 * copies a payload its views cannot carry into its header mbuf and
-	 * as many more as it needs).  Bounds our MSS below an MTU the mbufs
-	 * cannot hold (--mtu 9000 with 2 KiB mbufs on a port taking one
-	 * segment per frame). */
-	uint16_t tx_l3_max;
-	uint16_t tx_mbuf_room; /* data room of a packet mbuf less headroom */
+	/* Data room of a packet mbuf less the headroom: what a frame's
+	 * header mbuf holds.  tx_max_segs of them bound our MSS below an
+	 * MTU the mbufs cannot hold (hs_tcp_our_mss: --mtu 9000 with 2 KiB
+	 * mbufs on a port taking one segment per frame); hs_tcp_out.c
+	 * copies a payload into the header mbuf when it fits there. */
+	uint16_t tx_mbuf_room;
 	/* The port's TCP checksum offload sums each mbuf of a chain on its
 	 * own (net_tap in DPDK 22.11): right only when every mbuf but the
 	 * last holds an even number of the segment's bytes (hs_tcp_out.c

@@ -280,16 +280,18 @@ hs_port_init(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
 	/* A frame longer than one memif buffer spans several ring slots:
 	 * DPDK 22.11's memif PMD delivered such frames cut and shifted
 	 * (frames starting mid-packet) at the other end. */
-	if (mtu != 0 && info.driver_name != NULL &&
-	    strcmp(info.driver_name, "net_memif") == 0 &&
-	    (unsigned long)mtu + RTE_ETHER_HDR_LEN > hs_port_memif_bsize(&info))
-		return hs_port_err(
-			err, errlen, port_id, -EINVAL,
-			"%s buffers of %lu bytes cannot hold a frame "
-			"of MTU %u: add bsize=%u to --vdev (both "
-			"ends)",
-			name, hs_port_memif_bsize(&info), mtu,
-			(unsigned int)mtu + RTE_ETHER_HDR_LEN);
+	if (mtu != 0 && hs_port_is_memif(port_id)) {
+		unsigned long bsize = hs_port_memif_bsize(&info);
+
+		if ((unsigned long)mtu + RTE_ETHER_HDR_LEN > bsize)
+			return hs_port_err(
+				err, errlen, port_id, -EINVAL,
+				"%s buffers of %lu bytes cannot hold "
+				"a frame of MTU %u: add bsize=%u to "
+				"--vdev (both ends)",
+				name, bsize, mtu,
+				(unsigned int)mtu + RTE_ETHER_HDR_LEN);
+	}
 	if (nb_queues > info.max_rx_queues || nb_queues > info.max_tx_queues) {
 		uint16_t have = RTE_MIN(info.max_rx_queues, info.max_tx_queues);
 

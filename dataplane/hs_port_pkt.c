@@ -220,15 +220,8 @@ hsp_rx_split(struct hsp_rxq *q, const uint8_t *f, uint32_t len,
 	fl = th->tcp_flags;
 	for (k = 0; k < nseg; k++) {
 		uint32_t n = RTE_MIN(gso, pay - k * gso);
-		struct rte_mbuf *s = rte_pktmbuf_alloc(q->mp);
-		uint8_t *d;
+		struct rte_mbuf *s;
 
-		if (s == NULL || rte_pktmbuf_tailroom(s) < hlen) {
-			rte_pktmbuf_free(s);
-			rte_pktmbuf_free_bulk(&q->pend[q->npend], k);
-			q->nombuf++;
-			return;
-		}
 		ip->total_length = rte_cpu_to_be_16((uint16_t)(ihl + thl + n));
 		ip->packet_id = rte_cpu_to_be_16((uint16_t)(id + k));
 		ip->hdr_checksum = 0;
@@ -240,11 +233,11 @@ hsp_rx_split(struct hsp_rxq *q, const uint8_t *f, uint32_t len,
 						    RTE_TCP_PSH_FLAG);
 		if (k > 0)
 			th->tcp_flags &= (uint8_t)~RTE_TCP_CWR_FLAG;
-		d = rte_pktmbuf_mtod(s, uint8_t *);
-		memcpy(d, h, hlen);
-		s->data_len = (uint16_t)hlen;
-		s->pkt_len = hlen;
-		if (hsp_append(q->mp, s, f + hlen + k * gso, n) < 0) {
+		/* the headers whole in the first mbuf, the payload after */
+		s = rte_pktmbuf_alloc(q->mp);
+		if (s == NULL || rte_pktmbuf_tailroom(s) < hlen ||
+		    hsp_append(q->mp, s, h, hlen) < 0 ||
+		    hsp_append(q->mp, s, f + hlen + k * gso, n) < 0) {
 			rte_pktmbuf_free(s);
 			rte_pktmbuf_free_bulk(&q->pend[q->npend], k);
 			q->nombuf++;

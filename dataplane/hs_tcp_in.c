@@ -1395,18 +1395,8 @@ static bool
 hs_tcp_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
 		uint32_t iphl, uint32_t l4len)
 {
-	uint32_t sum = rte_ipv4_phdr_cksum(ip, 0);
-	uint16_t raw;
-
-	if (HS_LIKELY(m->nb_segs == 1))
-		raw = hs_cksum_fold(
-			hs_cksum_add((const uint8_t *)ip + iphl, l4len, 0));
-	else if (rte_raw_cksum_mbuf(m, iphl, l4len, &raw) != 0)
-		return false;
-	sum += raw;
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return sum == 0xffff;
+	return hs_cksum_fold(hs_cksum_add_mbuf(
+		       m, iphl, l4len, rte_ipv4_phdr_cksum(ip, 0))) == 0xffff;
 }
 
 /* Validate and parse the TCP header.  On success m's data is the payload

@@ -89,28 +89,14 @@ hs_tcp_attach_payload(struct hs_lcore *lc, struct rte_mbuf *m,
 }
 
 /* TCP checksum (RFC 9293 §3.1) of the segment in m (data at the IPv4
- * header, l4len bytes of TCP header and payload), over the whole chain:
- * a piece starting at an odd offset adds its sum byte-swapped (RFC 1071
- * §2(B)).  The value to store in th->cksum. */
+ * header, l4len bytes of TCP header and payload), over the whole chain
+ * (hs_cksum_add_mbuf).  The value to store in th->cksum. */
 static uint16_t
 hs_tcp_cksum(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
 	     uint32_t l4len)
 {
-	uint64_t sum = rte_ipv4_phdr_cksum(ip, 0);
-	uint32_t off = sizeof(*ip), done = 0;
-
-	for (const struct rte_mbuf *s = m; s != NULL && done < l4len;
-	     s = s->next, off = 0) {
-		uint32_t n = HS_MIN((uint32_t)rte_pktmbuf_data_len(s) - off,
-				    l4len - done);
-		uint16_t part = hs_cksum_fold(hs_cksum_add(
-			rte_pktmbuf_mtod_offset(s, const uint8_t *, off), n,
-			0));
-
-		sum += (done & 1) ? rte_bswap16(part) : part;
-		done += n;
-	}
-	return (uint16_t)~hs_cksum_fold(sum);
+	return (uint16_t)~hs_cksum_fold(hs_cksum_add_mbuf(
+		m, sizeof(*ip), l4len, rte_ipv4_phdr_cksum(ip, 0)));
 }
 
 /* True when every mbuf of m's chain but the last holds an even number

@@ -460,11 +460,13 @@ hs_tcp_wscale_for(uint32_t rcvbuf)
 }
 
 /* Our MSS: IP MTU minus 20 (IP) and 20 (TCP), and no more than a frame
- * of copied payload holds with 40 bytes of options (lc->tx_l3_max). */
+ * of tx_max_segs packet mbufs holds with 40 bytes of options (a copied
+ * payload that no views carry is copied into that many, hs_tcp_out.c). */
 static inline uint16_t
 hs_tcp_our_mss(const struct hs_lcore *lc)
 {
-	uint32_t mss = (uint32_t)lc->ifp->mtu - 40, cap = lc->tx_l3_max;
+	uint32_t mss = (uint32_t)lc->ifp->mtu - 40;
+	uint32_t cap = (uint32_t)lc->tx_mbuf_room * lc->tx_max_segs;
 
 	if (cap != 0 && mss + 80 > cap) /* 0: not set (unit tests) */
 		mss = HS_MAX(cap, 80u + HS_TCP_MIN_MSS) - 80;

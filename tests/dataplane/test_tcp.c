@@ -958,10 +958,9 @@ test_jumbo_frames(void)
 	setup(16);
 	lc.tx_copy = true;
 	room = rte_pktmbuf_data_room_size(pool) - RTE_PKTMBUF_HEADROOM;
-	lc.tx_l3_max = (uint16_t)(room * lc.tx_max_segs);
+	lc.tx_mbuf_room = (uint16_t)room;
 	iss = handshake_mss(8960, &syn_mss);
 	CHECK(syn_mss == 8960);
-	lc.tx_mbuf_room = (uint16_t)room;
 	hold_tx = true;
 	/* the first as views of the send queue (the port copies from
 	 * them), the second, with views limited to fewer than it needs,
@@ -1022,7 +1021,7 @@ test_jumbo_frames(void)
 	/* one mbuf per frame: the MSS is what one mbuf holds */
 	setup(16);
 	lc.tx_max_segs = 1;
-	lc.tx_l3_max = (uint16_t)room;
+	lc.tx_mbuf_room = (uint16_t)room;
 	(void)handshake_mss(8960, &syn_mss);
 	CHECK(syn_mss == room - 80);
 	hs_tcp_abort(app.c);
