@@ -25,6 +25,11 @@
  * does not take a core; that sleep bounds the extra latency per frame (the
  * rate holds regardless: release times are computed, not slept).
  *
+ * SIGUSR1 re-seeds both directions' generators (loss, jitter, reordering)
+ * from --seed and the number of SIGUSR1s so far: a harness that sends one
+ * before each sample gives sample k of every run the same draws, whatever
+ * the earlier samples sent (bench/parts/paths.sh pairs servers so).
+ *
  * Prints "linkem: ready" once both ports are up; on SIGINT/SIGTERM (or
  * after --max-seconds) stops, prints one counter line per direction:
  *   linkem: 0->1 rx R tx T lost L reordered O overflow V tx_fail F queued Q
@@ -32,7 +37,8 @@
  *           max_queue_ms M
  * (tx: forwarded; lost: random loss; qdrop: bottleneck buffer full;
  * overflow: delay line full, raise --queue; max_queue_*: the bottleneck's
- * deepest backlog, the frame in serialisation included) and exits 0.
+ * deepest backlog, the frame in serialisation included), then
+ * "linkem: reseeds K" (SIGUSR1s taken), and exits 0.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -65,12 +71,28 @@ struct dir {
 };
 
 static volatile sig_atomic_t stop;
+static volatile sig_atomic_t reseeds; /* SIGUSR1s received */
 
 static void
 on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
+}
+
+static void
+on_reseed(int sig)
+{
+	(void)sig;
+	reseeds++;
+}
+
+/* Different but reproducible streams per direction, and per re-seed. */
+static uint64_t
+dir_seed(unsigned long seed, int dir, unsigned long k)
+{
+	return (uint64_t)seed * 2 + (uint64_t)dir + UINT64_C(0x5851f42d4c957f2d) +
+	       (uint64_t)k * UINT64_C(0x9e3779b97f4a7c15);
 }
 
 static void __attribute__((format(printf, 1, 2))) die(const char *fmt, ...)
@@ -298,6 +320,7 @@ main(int argc, char **argv)
 	struct rte_mempool *pool;
 	struct dir dirs[2];
 	uint64_t t_end;
+	sig_atomic_t seen = 0;
 	int n;
 
 	if (argc > 1 &&
@@ -383,15 +406,14 @@ main(int argc, char **argv)
 		memset(d, 0, sizeof(*d));
 		d->rx_port = (uint16_t)i;
 		d->tx_port = (uint16_t)(1 - i);
-		/* Different but reproducible streams per direction. */
 		if (!lkp_init(&d->path, &p, (uint32_t)qsize,
-			      (uint64_t)seed * 2 + (uint64_t)i +
-				      UINT64_C(0x5851f42d4c957f2d)))
+			      dir_seed(seed, i, 0)))
 			die("out of memory for queues of %lu frames", qsize);
 	}
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGUSR1, on_reseed);
 	/* Sleep as briefly as asked: the default 50 us slack would add to
 	 * every frame's delay. */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
@@ -417,6 +439,12 @@ main(int argc, char **argv)
 
 		if (now >= t_end)
 			break;
+		if (reseeds != seen) {
+			seen = reseeds;
+			for (int i = 0; i < 2; i++)
+				dirs[i].path.rng =
+					dir_seed(seed, i, (unsigned long)seen);
+		}
 		for (int i = 0; i < 2; i++) {
 			struct dir *d = &dirs[i];
 			uint16_t nb =
@@ -469,6 +497,7 @@ main(int argc, char **argv)
 			rte_pktmbuf_free_bulk(out, k);
 		lkp_free(&d->path);
 	}
+	printf("linkem: reseeds %ld\n", (long)reseeds);
 	fflush(stdout);
 	for (uint16_t p = 0; p < 2; p++) {
 		rte_eth_dev_stop(p);

@@ -426,6 +426,21 @@ def median(v):
     return v[m] if len(v) % 2 else (v[m - 1] + v[m]) / 2
 
 
+def paired_ratio(a, b):
+    """Geometric mean over sample i of a[i] / b[i]: linkem re-seeds its
+    loss generator before every sample (paths.sh sends it SIGUSR1), one draw
+    per frame and direction, so sample i of each server meets the same
+    losses at nearly the same places (the handshakes' frame counts differ a
+    little), and the pair compares recoveries from the same pattern, where
+    medians of a few heavy-tailed samples swing with which patterns land in
+    the middle."""
+    import math
+    k = min(len(a), len(b))
+    if k == 0 or any(x <= 0 for x in a[:k] + b[:k]):
+        return None
+    return math.exp(sum(math.log(a[i] / b[i]) for i in range(k)) / k)
+
+
 def paths_rows(cells):
     """One row per (profile, size), in run order: each server's median and
     best time to last byte, and the ratios httpsd / nginx."""
@@ -446,6 +461,7 @@ def paths_rows(cells):
         h, n = r.get("httpsd", {}), r.get("nginx", {})
         r["ratio_median"] = ratio(h.get("median_s"), n.get("median_s"))
         r["ratio_best"] = ratio(h.get("best_s"), n.get("best_s"))
+        r["ratio_paired"] = paired_ratio(h.get("samples") or [], n.get("samples") or [])
         rows.append(r)
     return rows
 
@@ -462,17 +478,22 @@ def paths_md(rows, links, meta):
              "bench/parts/paths.sh: curl (one fresh TLS 1.3 connection per sample, HTTP/1.1) "
              "through bench/linkem (rate limit with a drop-tail buffer, RTT/2 delay each way, "
              "random loss both ways) to httpsd, then to nginx + OpenSSL behind the same path "
-             "(client and nginx TCP: %s; nice %s). TTLB: from the request (TLS handshake done) to the "
+             "(client and nginx TCP: %s; nice %s; servers at SCHED_FIFO %s, 0: not). TTLB: from the request (TLS handshake done) to the "
              "last response byte; for `upN` a POST of N bytes, so sending the body is in it. "
              "Median of n samples (best in brackets), seconds. ratio = httpsd / nginx, lower "
-             "is better for httpsd; **bold**: above 1.0 (httpsd slower). Buffer: packets, or "
+             "is better for httpsd; **bold**: above 1.0 (httpsd slower); paired: geometric "
+             "mean over i of httpsd's sample i / nginx's sample i (linkem re-seeds its loss "
+             "draws before every sample, so sample i of both servers meets the same loss pattern). "
+             "Buffer: packets, or "
              "a multiple of the path's BDP (rate x RTT). %s samples per cell; expected %s s, "
              "took %s s; load average at start and end: %s / %s." % (
-                 meta.get("paths_cc", "?"), meta.get("paths_nice", "0"), meta.get("paths_runs", "?"),
+                 meta.get("paths_cc", "?"), meta.get("paths_nice", "0"), meta.get("paths_rt", "0"),
+                 meta.get("paths_runs", "?"),
                  meta.get("paths_expected_s", "?"), meta.get("paths_took_s", "?"),
                  meta.get("loadavg_start", "?"), meta.get("loadavg_end", "?")),
-             "", "| profile | path | size | httpsd s | nginx s | ratio (median) | ratio (best) | n |",
-             "|---|---|---|---:|---:|---:|---:|---|"]
+             "", "| profile | path | size | httpsd s | nginx s | ratio (median) | ratio (best) | "
+             "ratio (paired) | n |",
+             "|---|---|---|---:|---:|---:|---:|---:|---|"]
 
     def cell(e):
         if not e or e.get("median_s") is None:
@@ -487,16 +508,20 @@ def paths_md(rows, links, meta):
     for r in rows:
         h, n = r.get("httpsd", {}), r.get("nginx", {})
         fails = (h.get("fail") or 0) + (n.get("fail") or 0)
-        lines.append("| %s | %s | %s%s | %s | %s | %s | %s | %s/%s%s |" % (
+        lines.append("| %s | %s | %s%s | %s | %s | %s | %s | %s | %s/%s%s |" % (
             r["profile"], path_desc(r), r["size"], " (POST)" if r["dir"] == "up" else "",
-            cell(h), cell(n), rt(r["ratio_median"]), rt(r["ratio_best"]),
+            cell(h), cell(n), rt(r["ratio_median"]), rt(r["ratio_best"]), rt(r.get("ratio_paired")),
             h.get("n", 0), n.get("n", 0), ", %d failed" % fails if fails else ""))
     rm = [r["ratio_median"] for r in rows if r["ratio_median"]]
     if rm:
         import math
         gm = math.exp(sum(math.log(x) for x in rm) / len(rm))
+        rp = [r["ratio_paired"] for r in rows if r.get("ratio_paired")]
+        gp = math.exp(sum(math.log(x) for x in rp) / len(rp)) if rp else None
         lines += ["", "Cells: %d; median ratio above 1.0 in %d; geometric mean of the median "
-                  "ratios %.2f." % (len(rm), sum(1 for x in rm if x > 1.0), gm)]
+                  "ratios %.2f; paired ratio above 1.0 in %d, above 1.05 in %d, geometric mean %s." % (
+                      len(rm), sum(1 for x in rm if x > 1.0), gm, sum(1 for x in rp if x > 1.0),
+                      sum(1 for x in rp if x > 1.05), "%.2f" % gp if gp else "–")]
     if os.path.exists(os.path.join(OUTDIR[0], "paths.svg")):
         lines += ["", "![paths: median TTLB ratio httpsd / nginx](paths.svg)"]
     if links:

@@ -73,7 +73,7 @@
 	X(tcp_rack_lost) X(tcp_rack_reo_timeout) X(tcp_rack_reord) X(tcp_rack_dsack) \
 	X(tcp_pacing_wait) X(tcp_rcvbuf_grow) X(tcp_rcvq_packed) X(tcp_rx_chain) \
 	X(tcp_sack_sb_grow) X(tcp_sack_sb_full) \
-	X(tcp_tso_sends) X(tcp_tso_segs)
+	X(tcp_tso_sends) X(tcp_tso_segs) X(tcp_delack_timeout)
 /* clang-format on */
 
 /* clang-format off */

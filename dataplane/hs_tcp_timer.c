@@ -366,6 +366,7 @@ hs_tcp_misc_timeout(struct hs_tcp_conn *c)
 		break;
 	default:
 		if (c->flags & HS_TCPF_DELACK) {
+			c->lc->stats.tcp_delack_timeout++;
 			c->flags |= HS_TCPF_ACKNOW;
 			hs_tcp_output(c);
 		}

@@ -57,6 +57,17 @@
 #   PATHS_NICE N        nice value of linkem, curl and both servers (default
 #                       0; e.g. -10 on a machine others load: linkem is the
 #                       path, and its scheduling delays are path delays)
+#   PATHS_RT N          both servers (httpsd's threads, nginx's worker) at
+#                       SCHED_FIFO priority N (default 1; 0: the default
+#                       policy).  As on a dedicated core (scripts/pin-cores):
+#                       a userspace stack ACKs only when its process runs,
+#                       where the kernel ACKs from softirq, so with a shared
+#                       core a kernel thread (kdamond here) or the harness's
+#                       own processes taking it for 2-12 ms delayed httpsd's
+#                       ACKs alone; a client whose HyStart saw those RTT
+#                       samples left slow start early (loss0.5 POST 1m:
+#                       1.64 paired, 0.99 at SCHED_FIFO).  Both sleep when
+#                       idle (httpsd --idle-sleep), so nothing starves.
 register_part paths no "TTLB over emulated paths (RTT, loss, rate x buffer; bench/linkem), both servers"
 
 PATHS_ALL="rtt10:10:0:500:1bdp rtt40:40:0:500:1bdp rtt100:100:0:500:1bdp
@@ -189,14 +200,17 @@ paths_fetch() {
 		if [ "${PATHS_PCAP:-0}" = 1 ] && [ "$i" = $((PATHS_N - 1)) ]; then
 			mkdir -p "$OUT/raw/paths-pcap"
 			capf=$OUT/raw/paths-pcap/$srv-$name-$size.pcap
-			ip netns exec "$NAME_R-c" timeout $((maxt + 10)) dumpcap -q -i "${NAME_R}c" -s 96 \
-				-w "$capf" -f 'tcp port 443' >/dev/null 2>&1 &
+			ip netns exec "$NAME_R-c" timeout $((maxt + 10)) tcpdump --immediate-mode -Z root -i "${NAME_R}c" -s 96 \
+				-w "$capf" 'tcp port 443' >/dev/null 2>&1 &
 			cap=$!
-			ip netns exec "$NAME_R-k" timeout $((maxt + 10)) dumpcap -q -i "${NAME_R}k1" -s 96 \
-				-w "${capf%.pcap}-srv.pcap" -f 'tcp port 443' >/dev/null 2>&1 &
+			ip netns exec "$NAME_R-k" timeout $((maxt + 10)) tcpdump --immediate-mode -Z root -i "${NAME_R}k1" -s 96 \
+				-w "${capf%.pcap}-srv.pcap" 'tcp port 443' >/dev/null 2>&1 &
 			cap="$cap $!"
 			sleep 1
 		fi
+		# linkem re-seeds: sample k of every server meets the same
+		# loss draws (paired samples; report.py's "paired" ratio)
+		kill -USR1 "$LK_PID" 2>/dev/null
 		url=https://$RTT_SRV_IP/path-$size.bin
 		local post=()
 		if [ "$dir" = up ]; then
@@ -247,6 +261,7 @@ paths_server() {
 		HS_SRV_NS=$NAME_R-s HS_SRV_IF=${NAME_R}s HS_IP_CUR=$RTT_SRV_IP HS_CLI_NS=$NAME_R-c
 		start_httpsd --idle-sleep "$IDLE_SLEEP" --upload-sink /upload && ok=1
 		[ "$ok" = 1 ] && renice -n "${PATHS_NICE:-0}" -p "$HS_PID" >/dev/null
+		[ "$ok" = 1 ] && [ "${PATHS_RT:-1}" -gt 0 ] && chrt -a -f -p "${PATHS_RT:-1}" "$HS_PID"
 		HS_SRV_NS=$NAME_A-srv HS_SRV_IF=$NAME_A-s HS_IP_CUR=$HS_IP HS_CLI_NS=$NAME_A-cli
 		HTTPSD_RUN=$run
 	else
@@ -267,6 +282,7 @@ paths_server() {
 		NGX_ENV=("HS_TCP_CC=${PATHS_CC:-cubic}" "LD_PRELOAD=$TMP/tcpcc.so")
 		start_nginx "$NAME_R-s" "$d" && ok=1
 		[ "$ok" = 1 ] && renice -n "${PATHS_NICE:-0}" -p "$NGX_PID" "$NGX_WORKER" >/dev/null
+		[ "$ok" = 1 ] && [ "${PATHS_RT:-1}" -gt 0 ] && chrt -f -p "${PATHS_RT:-1}" "$NGX_WORKER"
 		NGX_ENV=()
 	fi
 	if [ "$ok" = 1 ]; then
@@ -347,6 +363,7 @@ part_paths() {
 		printf 'paths_httpsd_b %s\n' "$PATHS_HTTPSD_B" >>"$OUT/meta.txt"
 	fi
 	printf 'paths_nice %s\n' "${PATHS_NICE:-0}" >>"$OUT/meta.txt"
+	printf 'paths_rt %s\n' "${PATHS_RT:-1}" >>"$OUT/meta.txt"
 	printf 'paths_cc %s\npaths_runs %s\npaths_profiles %s\npaths_sizes %s\npaths_expected_s %s\n' \
 		"${PATHS_CC:-cubic}" "$PATHS_N" "$PATHS_SPECS" "$PATHS_SIZES_RUN" "$est" >>"$OUT/meta.txt"
 	: >"$OUT/paths.jsonl"

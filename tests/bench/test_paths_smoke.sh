@@ -42,6 +42,12 @@ for c in cells:
 assert len(links) == 2 and all(l["counters"]["s2c"]["tx"] > 50 for l in links), links
 r = json.load(open(out + "/results.json"))["paths"]["table"]
 assert len(r) == 1 and 0.05 < r[0]["ratio_median"] < 20, r
+# one sample each: the paired ratio is the ratio of the two samples
+assert abs(r[0]["ratio_paired"] - r[0]["ratio_median"]) < 1e-9, r
+# linkem re-seeded before the sample (SIGUSR1), once per server
+for s in ("httpsd", "nginx"):
+    txt = open(out + "/raw/paths-linkem-rtt40-%s.txt" % s).read()
+    assert "linkem: reseeds 1\n" in txt, (s, txt[-300:])
 md = open(out + "/results.md").read()
 assert "## Paths: time to last byte" in md and "| rtt40 |" in md
 assert open(out + "/paths.svg").read().startswith("<svg")

@@ -897,7 +897,7 @@ inject_chain(uint8_t flags, uint32_t seq, uint32_t ack, const uint8_t *data,
 	static uint8_t frame[9100];
 	struct rte_ipv4_hdr *ip = (void *)frame;
 	struct rte_tcp_hdr *th = (void *)(ip + 1);
-	struct rte_mbuf *head = NULL, *last = NULL;
+	struct rte_mbuf *head;
 	uint32_t tot = 40 + dlen;
 
 	memset(frame, 0, 40);
@@ -914,20 +914,10 @@ inject_chain(uint8_t flags, uint32_t seq, uint32_t ack, const uint8_t *data,
 	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
 	if (corrupt)
 		frame[tot - 1] ^= 0x40;
-	for (uint32_t off = 0; off < tot; off += piece) {
-		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-		uint32_t k = HS_MIN(piece, tot - off);
-
-		memcpy(rte_pktmbuf_append(m, (uint16_t)k), frame + off, k);
-		if (head == NULL) {
-			head = m;
-		} else {
-			last->next = m;
-			head->nb_segs++;
-			head->pkt_len += k;
-		}
-		last = m;
-	}
+	head = hs_cap_chain(pool, frame, tot, (uint16_t)piece);
+	CHECK(head != NULL);
+	if (head == NULL)
+		return;
 	head->l3_len = 20;
 	hs_tcp_input(&lc, head);
 }

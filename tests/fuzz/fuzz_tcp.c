@@ -40,6 +40,8 @@
 #include "hs_net.h"
 #include "hs_tcp_var.h"
 
+#include "hs_ipv4_capture.h"
+
 #define POOL_SIZE 2047
 #define MAX_CONNS 16
 #define NPEERS    8
@@ -260,42 +262,19 @@ l4_csum(struct rte_ipv4_hdr *ip, struct rte_tcp_hdr *th)
 	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
 }
 
-/* m's frame again as a chain of mbufs of piece bytes, the first one's
- * data at the very end of its buffer (no tailroom: the stack cannot
- * linearize it, as with a frame longer than one mbuf; 8-byte aligned as
- * a port aligns it), as a port with an
- * MTU above its mbufs' room hands frames in.  Consumes m; NULL when the
- * pool is empty. */
+/* m's frame again as a chain of mbufs of piece bytes that the stack
+ * cannot linearize (hs_cap_chain), as a port with an MTU above its mbufs'
+ * room hands frames in.  Consumes m; NULL when the pool is empty. */
 static struct rte_mbuf *
 chainify(struct rte_mbuf *m, uint16_t piece)
 {
-	uint32_t len = rte_pktmbuf_pkt_len(m);
-	struct rte_mbuf *head = NULL, *last = NULL;
+	static uint8_t flat[9216];
+	uint32_t len = HS_MIN(rte_pktmbuf_pkt_len(m), (uint32_t)sizeof(flat));
+	const uint8_t *p = rte_pktmbuf_read(m, 0, len, flat);
+	struct rte_mbuf *c = p != NULL ? hs_cap_chain(pool, p, len, piece) : NULL;
 
-	for (uint32_t off = 0; off < len; off += piece) {
-		struct rte_mbuf *s = rte_pktmbuf_alloc(pool);
-		uint16_t k = (uint16_t)HS_MIN((uint32_t)piece, len - off);
-
-		if (s == NULL) {
-			rte_pktmbuf_free(head);
-			rte_pktmbuf_free(m);
-			return NULL;
-		}
-		if (head == NULL)
-			s->data_off = (uint16_t)((s->buf_len - k) & ~7u);
-		memcpy(rte_pktmbuf_append(s, k),
-		       rte_pktmbuf_mtod_offset(m, uint8_t *, off), k);
-		if (head == NULL) {
-			head = s;
-		} else {
-			last->next = s;
-			head->nb_segs++;
-			head->pkt_len += k;
-		}
-		last = s;
-	}
 	rte_pktmbuf_free(m);
-	return head;
+	return c;
 }
 
 /* One TCP segment from peer pr, fields chosen by the input relative to

@@ -111,8 +111,9 @@ for t in $TARGETS; do
 		t_cflags=(-std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
 			-march=native -fsanitize=fuzzer,address,undefined
 			-fno-sanitize-recover=all -I"$DP" -I"$TOP/app"
-			$(pkg-config --cflags libdpdk))
-		t_srcs=("${DP_SRCS[@]}")
+			-I"$TOP/tests/support" $(pkg-config --cflags libdpdk))
+		# chained frames built as in test_tcp (hs_cap_chain)
+		t_srcs=("${DP_SRCS[@]}" "$TOP/tests/support/hs_ipv4_capture.c")
 		# shellcheck disable=SC2207
 		t_libs=($(pkg-config --libs libdpdk) -lm) ;;
 	esac

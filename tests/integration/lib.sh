@@ -314,6 +314,26 @@ start_httpsd() {
 	return 1	# hs_cleanup prints httpsd's logs when the test fails
 }
 
+# hs_start_refused DESC ERE [EXTRA APP ARGS...]: httpsd started as
+# start_httpsd starts it (hs_eal_args, the test's certificate and root)
+# with the extra arguments must refuse to run: exit 2 within 60 s, with
+# one "httpsd:" line on stderr, matching ERE.  Leaves no runtime directory.
+hs_start_refused() {
+	local desc=$1 re=$2 rc msg
+	shift 2
+	[ -z "$HS_PID" ] || hs_fatal "hs_start_refused: httpsd already running"
+	hs_eal_args
+	ip netns exec "$HS_SRV_NS" timeout -k 5 60 "$HTTPSD" "${HS_EAL_ARGS[@]}" -- \
+		--addr "$HS_SRV_IP/24" --cert "$HS_CERT" --key "$HS_KEY" \
+		--root "$HS_ROOT" "$@" >"$HS_TMP/refused.out" 2>"$HS_TMP/refused.err"
+	rc=$?
+	msg=$(grep '^httpsd:' "$HS_TMP/refused.err")
+	check_eq "$desc: exit 2" 2 "$rc"
+	check_match "$desc: the message" "$re" "$msg"
+	check_eq "$desc: one line" 1 "$(printf '%s\n' "$msg" | wc -l)"
+	rm -rf "/var/run/dpdk/$HS_PFX"
+}
+
 # stop_httpsd: SIGTERM, bounded wait, asserts a clean exit.
 stop_httpsd() {
 	local rc

@@ -311,13 +311,7 @@ if [ "$PORT" = hs_packet ]; then
 	srv ip link set dev "$HS_SRV_IF" mtu 1500
 	cli ip link set dev "$HS_CLI_IF" mtu 1500
 else
-	timeout -k 5 20 ip netns exec "$HS_SRV_NS" "$HTTPSD" -l 0 --no-pci \
-		--file-prefix "$HS_PFX" "--vdev=$HS_VDEV" "${HS_EAL_MEM_ARGS[@]}" -- \
-		--addr "$HS_SRV_IP/24" --cert "$HS_CERT" --key "$HS_KEY" --root "$HS_ROOT" \
-		--mtu 9000 >"$T/mtu.out" 2>"$T/mtu.err"
-	check_eq "net_tap --mtu 9000: exit status 2" 2 "$?"
-	check "net_tap --mtu 9000: the message names the MTU" \
-		grep -qF "httpsd: port 0: cannot set MTU 9000" "$T/mtu.err"
+	hs_start_refused "net_tap --mtu 9000" '^httpsd: port 0: cannot set MTU 9000' --mtu 9000
 	tap_gone
 fi
 hs_finish

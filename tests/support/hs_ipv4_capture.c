@@ -3,6 +3,8 @@
  */
 #include "hs_ipv4_capture.h"
 
+#include <string.h>
+
 #include "hs_common.h"
 
 static bool
@@ -31,4 +33,33 @@ hs_cap_read(const struct rte_mbuf *m, struct hs_cap_seg *seg)
 	seg->data = (const uint8_t *)th + seg->thl;
 	seg->dlen = rte_be_to_cpu_16(ip->total_length) - 20 - seg->thl;
 	seg->cksum_ok = cksum_ok(ip, th);
+}
+
+struct rte_mbuf *
+hs_cap_chain(struct rte_mempool *pool, const uint8_t *frame, uint32_t len,
+	     uint16_t piece)
+{
+	struct rte_mbuf *head = NULL, *last = NULL;
+
+	for (uint32_t off = 0; off < len; off += piece) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		uint16_t k = (uint16_t)HS_MIN((uint32_t)piece, len - off);
+
+		if (m == NULL) {
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
+		if (head == NULL)
+			m->data_off = (uint16_t)((m->buf_len - k) & ~7u);
+		memcpy(rte_pktmbuf_append(m, k), frame + off, k);
+		if (head == NULL) {
+			head = m;
+		} else {
+			last->next = m;
+			head->nb_segs++;
+			head->pkt_len += k;
+		}
+		last = m;
+	}
+	return head;
 }

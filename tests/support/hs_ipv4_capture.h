@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * hs_ipv4_capture.h - reading what TCP sent, for tests that replace the
- * IPv4 layer with their own hs_ipv4_output() (tests/support).
+ * IPv4 layer with their own hs_ipv4_output(), and building frames as a
+ * port chains them (tests/support).
  *
  * A test's stand-in hands each frame to hs_cap_read(), which reads the
  * IPv4 + TCP headers and payload through a flat copy (data segments are
@@ -30,5 +31,15 @@ struct hs_cap_seg {
 /* Read frame m (IPv4 at data offset 0).  The pointers stay valid until
  * the next call.  Does not consume m. */
 void hs_cap_read(const struct rte_mbuf *m, struct hs_cap_seg *seg);
+
+/* Bytes [0, len) of a frame as a chain of mbufs from pool holding at most
+ * piece bytes each, as a port hands in a frame longer than one mbuf (an
+ * MTU above the mbufs' room).  The first mbuf's data ends at the end of
+ * its buffer (8-byte aligned, as a port aligns it), so the stack cannot
+ * linearize the chain in place.  piece must hold the headers the stack
+ * reads from the first mbuf.  NULL when the pool is empty (nothing
+ * leaked). */
+struct rte_mbuf *hs_cap_chain(struct rte_mempool *pool, const uint8_t *frame,
+			      uint32_t len, uint16_t piece);
 
 #endif
