@@ -87,12 +87,24 @@ on_reseed(int sig)
 	reseeds++;
 }
 
-/* Different but reproducible streams per direction, and per re-seed. */
+/* Different but reproducible streams per direction, and per re-seed.
+ * The generator (splitmix64) is a counter stepping by its own constant:
+ * states k steps apart give the same stream shifted by k draws, so the
+ * re-seed offset is the counter's output function of k (a scattered
+ * 64-bit value), not a multiple of the step. */
 static uint64_t
 dir_seed(unsigned long seed, int dir, unsigned long k)
 {
-	return (uint64_t)seed * 2 + (uint64_t)dir + UINT64_C(0x5851f42d4c957f2d) +
-	       (uint64_t)k * UINT64_C(0x9e3779b97f4a7c15);
+	uint64_t base = (uint64_t)seed * 2 + (uint64_t)dir +
+			UINT64_C(0x5851f42d4c957f2d);
+	uint64_t z = (uint64_t)k;
+
+	if (k == 0)
+		return base;
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	z = (z ^ (z >> 31)) | 1u;
+	return base + z * UINT64_C(0xd1342543de82ef95);
 }
 
 static void __attribute__((format(printf, 1, 2))) die(const char *fmt, ...)
