@@ -45,6 +45,9 @@
 #   PATHS_CC NAME       congestion control of the client and nginx (cubic)
 #   PATHS_PCAP=1        keep captures (headers only) of the last sample of
 #                       each cell in raw/paths-pcap/: SERVER-PROFILE-SIZE.pcap
+#                       (PATHS_PCAP=all: of every sample, ...-SIZE-I.pcap,
+#                       I from 0: with paired samples, the same I of both
+#                       servers met the same losses)
 #                       on the client's veth (what arrived, the client's
 #                       ACKs) and ...-srv.pcap on linkem's server-side veth
 #                       (what the server sent, before the bottleneck queue;
@@ -65,9 +68,10 @@
 #                       core a kernel thread (kdamond here) or the harness's
 #                       own processes taking it for 2-12 ms delayed httpsd's
 #                       ACKs alone; a client whose HyStart saw those RTT
-#                       samples left slow start early (loss0.5 POST 1m:
-#                       1.64 paired, 0.99 at SCHED_FIFO).  Both sleep when
-#                       idle (httpsd --idle-sleep), so nothing starves.
+#                       samples left slow start early (loss0.5 POST 1m,
+#                       8 samples: 1.33 paired, 0.98 at SCHED_FIFO).  Both
+#                       sleep when idle (httpsd --idle-sleep): nothing
+#                       starves.
 register_part paths no "TTLB over emulated paths (RTT, loss, rate x buffer; bench/linkem), both servers"
 
 PATHS_ALL="rtt10:10:0:500:1bdp rtt40:40:0:500:1bdp rtt100:100:0:500:1bdp
@@ -197,9 +201,11 @@ paths_fetch() {
 			log "paths: time bound reached: $srv $name $size cut at $i samples"
 			break
 		fi
-		if [ "${PATHS_PCAP:-0}" = 1 ] && [ "$i" = $((PATHS_N - 1)) ]; then
+		if { [ "${PATHS_PCAP:-0}" = 1 ] && [ "$i" = $((PATHS_N - 1)) ]; } ||
+			[ "${PATHS_PCAP:-0}" = all ]; then
 			mkdir -p "$OUT/raw/paths-pcap"
 			capf=$OUT/raw/paths-pcap/$srv-$name-$size.pcap
+			[ "${PATHS_PCAP:-0}" = all ] && capf=${capf%.pcap}-$i.pcap
 			ip netns exec "$NAME_R-c" timeout $((maxt + 10)) tcpdump --immediate-mode -Z root -i "${NAME_R}c" -s 96 \
 				-w "$capf" 'tcp port 443' >/dev/null 2>&1 &
 			cap=$!
