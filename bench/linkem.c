@@ -25,10 +25,14 @@
  * does not take a core; that sleep bounds the extra latency per frame (the
  * rate holds regardless: release times are computed, not slept).
  *
- * SIGUSR1 re-seeds both directions' generators (loss, jitter, reordering)
- * from --seed and the number of SIGUSR1s so far: a harness that sends one
+ * Loss is drawn per frame, from one stream for frames carrying TCP
+ * payload and another for the rest (pure ACKs, SYNs, ARP).  SIGUSR1
+ * re-seeds both directions' generators (loss, jitter, reordering) from
+ * --seed and the number of SIGUSR1s so far: a harness that sends one
  * before each sample gives sample k of every run the same draws, whatever
- * the earlier samples sent (bench/parts/paths.sh pairs servers so).
+ * the earlier samples sent, and data frame j of sample k the same fate
+ * whatever number of pure ACKs came before it (bench/parts/paths.sh pairs
+ * servers so).
  *
  * Prints "linkem: ready" once both ports are up; on SIGINT/SIGTERM (or
  * after --max-seconds) stops, prints one counter line per direction:
@@ -43,6 +47,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -55,8 +60,10 @@
 
 #include <rte_eal.h>
 #include <rte_ethdev.h>
+#include <rte_ip.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_tcp.h>
 
 #include "linkem_path.h"
 
@@ -274,12 +281,43 @@ port_up(uint16_t port, struct rte_mempool *pool)
 	(void)rte_eth_promiscuous_enable(port);
 }
 
+/* A control frame: anything but an IPv4 TCP segment carrying payload
+ * (pure ACKs, SYNs, ARP).  Its loss is drawn from a stream of its own, so
+ * two servers whose handshakes differ by one pure ACK still meet the same
+ * losses on their data. */
+static bool
+frame_is_ctl(const struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eh;
+	const struct rte_ipv4_hdr *ip;
+	const struct rte_tcp_hdr *th;
+	uint32_t ihl, tot, thl;
+
+	if (rte_pktmbuf_data_len(m) < sizeof(*eh) + sizeof(*ip) + sizeof(*th))
+		return true;
+	eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	if (eh->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4))
+		return true;
+	ip = (const struct rte_ipv4_hdr *)(eh + 1);
+	if (ip->next_proto_id != IPPROTO_TCP)
+		return true;
+	ihl = (ip->version_ihl & 0xfu) * 4u;
+	tot = rte_be_to_cpu_16(ip->total_length);
+	if (ihl < sizeof(*ip) ||
+	    rte_pktmbuf_data_len(m) < sizeof(*eh) + ihl + sizeof(*th))
+		return true;
+	th = (const struct rte_tcp_hdr *)((const uint8_t *)ip + ihl);
+	thl = (uint32_t)(th->data_off >> 4) * 4u;
+	return tot <= ihl + thl;
+}
+
 static void
 dir_enqueue(struct dir *d, struct rte_mbuf **pkts, unsigned n, uint64_t now)
 {
 	for (unsigned i = 0; i < n; i++)
-		if (lkp_enqueue(&d->path, pkts[i], rte_pktmbuf_pkt_len(pkts[i]),
-				now) != LKP_QUEUED)
+		if (lkp_enqueue_ctl(&d->path, pkts[i],
+				    rte_pktmbuf_pkt_len(pkts[i]), now,
+				    frame_is_ctl(pkts[i])) != LKP_QUEUED)
 			rte_pktmbuf_free(pkts[i]);
 }
 
@@ -454,8 +492,8 @@ main(int argc, char **argv)
 		if (reseeds != seen) {
 			seen = reseeds;
 			for (int i = 0; i < 2; i++)
-				dirs[i].path.rng =
-					dir_seed(seed, i, (unsigned long)seen);
+				lkp_seed(&dirs[i].path,
+					 dir_seed(seed, i, (unsigned long)seen));
 		}
 		for (int i = 0; i < 2; i++) {
 			struct dir *d = &dirs[i];

@@ -66,7 +66,8 @@ struct lkp_dir {
 	struct lkp_params p;
 	uint64_t delay, jitter, gap; /* ns */
 	uint64_t link_free;          /* ns: the link is busy until then */
-	uint64_t rng;
+	uint64_t rng;     /* data frames' loss; jitter, reordering */
+	uint64_t rng_ctl; /* control frames' loss (lkp_enqueue_ctl) */
 	struct lkp_line fifo, late;
 	struct lkp_bq bq;
 	struct lkp_stats st;
@@ -113,6 +114,19 @@ lkp_line_init(struct lkp_line *l, uint32_t size)
 	return l->q != NULL;
 }
 
+/* Both generators from one seed: control frames (no TCP payload) draw
+ * their loss from a stream of their own, so a sender that sends one pure
+ * ACK more or less than another still meets the same losses on its data
+ * frames (paired runs, bench/parts/paths.sh). */
+static inline void
+lkp_seed(struct lkp_dir *d, uint64_t seed)
+{
+	uint64_t z = seed ^ UINT64_C(0x6a09e667f3bcc909);
+
+	d->rng = seed;
+	d->rng_ctl = lkp_rng_next(&z);
+}
+
 /* Returns false (and frees nothing) when q_size frames do not fit.
  * The bottleneck ring holds as many frames as the delay line. */
 static inline bool
@@ -124,7 +138,7 @@ lkp_init(struct lkp_dir *d, const struct lkp_params *p, uint32_t q_size,
 	d->delay = (uint64_t)(p->delay_ms * 1e6);
 	d->jitter = (uint64_t)(p->jitter_ms * 1e6);
 	d->gap = (uint64_t)(p->gap_ms * 1e6);
-	d->rng = seed;
+	lkp_seed(d, seed);
 	if (!lkp_line_init(&d->fifo, q_size) ||
 	    !lkp_line_init(&d->late, q_size))
 		return false;
@@ -158,16 +172,19 @@ lkp_bq_expire(struct lkp_bq *b, uint64_t now)
 	}
 }
 
-/* One frame of len bytes arrives at now.  LKP_QUEUED: the path owns m
- * until lkp_pop_due returns it; otherwise the caller frees it. */
+/* One frame of len bytes arrives at now; ctl: a control frame (no TCP
+ * payload), whose loss is drawn from rng_ctl.  LKP_QUEUED: the path owns
+ * m until lkp_pop_due returns it; otherwise the caller frees it. */
 static inline enum lkp_verdict
-lkp_enqueue(struct lkp_dir *d, void *m, uint32_t len, uint64_t now)
+lkp_enqueue_ctl(struct lkp_dir *d, void *m, uint32_t len, uint64_t now,
+		bool ctl)
 {
 	uint64_t dep = now, due;
 	bool late;
 
 	d->st.rx++;
-	if (d->p.loss > 0 && lkp_rng_unit(&d->rng) < d->p.loss) {
+	if (d->p.loss > 0 &&
+	    lkp_rng_unit(ctl ? &d->rng_ctl : &d->rng) < d->p.loss) {
 		d->st.lost++;
 		return LKP_LOST;
 	}
@@ -224,6 +241,13 @@ lkp_enqueue(struct lkp_dir *d, void *m, uint32_t len, uint64_t now)
 	 * the frame keeps its link time, as a frame lost after the link) */
 	d->st.overflow++;
 	return LKP_OVERFLOW;
+}
+
+/* A data frame (or a caller that does not tell frames apart). */
+static inline enum lkp_verdict
+lkp_enqueue(struct lkp_dir *d, void *m, uint32_t len, uint64_t now)
+{
+	return lkp_enqueue_ctl(d, m, len, now, false);
 }
 
 /* Move frames due by now into out[*n..max). */

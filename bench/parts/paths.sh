@@ -215,7 +215,8 @@ paths_fetch() {
 			sleep 1
 		fi
 		# linkem re-seeds: sample k of every server meets the same
-		# loss draws (paired samples; report.py's "paired" ratio)
+		# loss draws, data frames apart from pure ACKs (paired samples;
+		# report.py's "paired" ratio)
 		kill -USR1 "$LK_PID" 2>/dev/null
 		url=https://$RTT_SRV_IP/path-$size.bin
 		local post=()

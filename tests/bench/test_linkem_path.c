@@ -196,6 +196,40 @@ test_loss_jitter_reorder(void)
 	lkp_free(&d);
 }
 
+/* Paired runs: data frame j meets the same fate whatever number of
+ * control frames (pure ACKs) came before it, since control frames draw
+ * their loss from a stream of their own; control frames are lost too.
+ * With one stream, one extra control frame shifts every later draw. */
+static void
+test_ctl_stream(void)
+{
+	struct lkp_params p = { .loss = 0.3, .delay_ms = 1 };
+	struct lkp_dir a, b;
+	uint64_t lost_a = 0, lost_b = 0, same = 1, ctl_lost, t = 0;
+
+	CHECK(lkp_init(&a, &p, 8192, 77));
+	CHECK(lkp_init(&b, &p, 8192, 77));
+	for (uint64_t j = 0; j < 2000; j++, t++) {
+		enum lkp_verdict va, vb;
+
+		/* b gets 0-2 control frames before each data frame */
+		for (uint64_t k = 0; k < j % 3; k++)
+			(void)lkp_enqueue_ctl(&b, tag(j), 60, t * US, true);
+		va = lkp_enqueue(&a, tag(j), 1500, t * US);
+		vb = lkp_enqueue_ctl(&b, tag(j), 1500, t * US, false);
+		lost_a += va == LKP_LOST;
+		lost_b += vb == LKP_LOST;
+		same &= (va == LKP_LOST) == (vb == LKP_LOST);
+	}
+	ctl_lost = b.st.lost - lost_b;
+	CHECK(same);
+	CHECK_EQ(lost_a, lost_b);
+	CHECK(lost_a > 500 && lost_a < 700);  /* 30 % of 2000 */
+	CHECK(ctl_lost > 500 && ctl_lost < 700); /* 30 % of 1999 */
+	lkp_free(&a);
+	lkp_free(&b);
+}
+
 /* A full delay line drops (overflow) and does not count as a buffer drop. */
 static void
 test_overflow(void)
@@ -221,6 +255,7 @@ main(void)
 	test_sustained_rate(0, 30000);
 	test_under_rate();
 	test_loss_jitter_reorder();
+	test_ctl_stream();
 	test_overflow();
 	return hs_check_summary("test_linkem_path");
 }
