@@ -104,14 +104,10 @@ dir_seed(unsigned long seed, int dir, unsigned long k)
 {
 	uint64_t base = (uint64_t)seed * 2 + (uint64_t)dir +
 			UINT64_C(0x5851f42d4c957f2d);
-	uint64_t z = (uint64_t)k;
 
 	if (k == 0)
 		return base;
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	z = (z ^ (z >> 31)) | 1u;
-	return base + z * UINT64_C(0xd1342543de82ef95);
+	return base + (lkp_mix64(k) | 1u) * UINT64_C(0xd1342543de82ef95);
 }
 
 static void __attribute__((format(printf, 1, 2))) die(const char *fmt, ...)

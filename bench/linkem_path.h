@@ -75,15 +75,20 @@ struct lkp_dir {
 
 enum lkp_verdict { LKP_QUEUED, LKP_LOST, LKP_QDROP, LKP_OVERFLOW };
 
+/* splitmix64's output function: a counter value scattered over 64 bits. */
+static inline uint64_t
+lkp_mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
 /* splitmix64: small, seedable, good enough for drop/jitter decisions. */
 static inline uint64_t
 lkp_rng_next(uint64_t *s)
 {
-	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
+	return lkp_mix64(*s += UINT64_C(0x9e3779b97f4a7c15));
 }
 
 /* Uniform in [0, 1). */

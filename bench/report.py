@@ -428,12 +428,12 @@ def median(v):
 
 def paired_ratio(a, b):
     """Geometric mean over sample i of a[i] / b[i]: linkem re-seeds its
-    loss generator before every sample (paths.sh sends it SIGUSR1), one draw
-    per frame and direction, so sample i of each server meets the same
-    losses at nearly the same places (the handshakes' frame counts differ a
-    little), and the pair compares recoveries from the same pattern, where
-    medians of a few heavy-tailed samples swing with which patterns land in
-    the middle."""
+    loss generators before every sample (paths.sh sends it SIGUSR1), one
+    draw per frame and direction, data frames and control frames (pure
+    ACKs) from separate streams, so sample i of each server meets the same
+    losses on its data whatever pure ACKs it sent, and the pair compares
+    recoveries from the same pattern, where medians of a few heavy-tailed
+    samples swing with which patterns land in the middle."""
     import math
     k = min(len(a), len(b))
     if k == 0 or any(x <= 0 for x in a[:k] + b[:k]):

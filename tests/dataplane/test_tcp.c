@@ -2830,20 +2830,16 @@ mem_open(uint16_t port)
 static struct rte_mbuf *
 mem_chain(unsigned int n, uint16_t len)
 {
-	struct rte_mbuf *head = NULL, *last = NULL;
+	struct rte_mbuf *head = NULL;
 
 	for (unsigned int i = 0; i < n; i++) {
 		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
 
 		memset(rte_pktmbuf_append(m, len), 'a' + (int)(i % 26), len);
-		if (head == NULL) {
+		if (head == NULL)
 			head = m;
-		} else {
-			last->next = m;
-			head->nb_segs++;
-			head->pkt_len += len;
-		}
-		last = m;
+		else
+			CHECK(rte_pktmbuf_chain(head, m) == 0);
 	}
 	return head;
 }

@@ -39,7 +39,7 @@ struct rte_mbuf *
 hs_cap_chain(struct rte_mempool *pool, const uint8_t *frame, uint32_t len,
 	     uint16_t piece)
 {
-	struct rte_mbuf *head = NULL, *last = NULL;
+	struct rte_mbuf *head = NULL;
 
 	for (uint32_t off = 0; off < len; off += piece) {
 		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
@@ -54,12 +54,11 @@ hs_cap_chain(struct rte_mempool *pool, const uint8_t *frame, uint32_t len,
 		memcpy(rte_pktmbuf_append(m, k), frame + off, k);
 		if (head == NULL) {
 			head = m;
-		} else {
-			last->next = m;
-			head->nb_segs++;
-			head->pkt_len += k;
+		} else if (rte_pktmbuf_chain(head, m) != 0) {
+			rte_pktmbuf_free(m);
+			rte_pktmbuf_free(head);
+			return NULL;
 		}
-		last = m;
 	}
 	return head;
 }

@@ -37,8 +37,8 @@ void hs_cap_read(const struct rte_mbuf *m, struct hs_cap_seg *seg);
  * MTU above the mbufs' room).  The first mbuf's data ends at the end of
  * its buffer (8-byte aligned, as a port aligns it), so the stack cannot
  * linearize the chain in place.  piece must hold the headers the stack
- * reads from the first mbuf.  NULL when the pool is empty (nothing
- * leaked). */
+ * reads from the first mbuf.  NULL when the pool is empty or the chain
+ * would pass the mbuf segment limit (nothing leaked). */
 struct rte_mbuf *hs_cap_chain(struct rte_mempool *pool, const uint8_t *frame,
 			      uint32_t len, uint16_t piece);
 
